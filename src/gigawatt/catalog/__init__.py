@@ -1,0 +1,212 @@
+"""The cited catalog: YAML records with typed loaders (DESIGN.md section 5).
+
+Each `<kind>.yaml` in this folder holds a list of records of one kind. Users add folders
+(`gigawatt --catalog DIR`) whose records override the shipped ones by id. Lookups are
+case-insensitive and accept aliases; an unknown id is an error that names the closest matches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import ValidationError
+
+from gigawatt.catalog.schema import (
+    KINDS,
+    Accelerator,
+    Country,
+    Deal,
+    FailureModel,
+    Model,
+    Parameter,
+    Record,
+    Region,
+    System,
+)
+from gigawatt.errors import InputError, UnknownIdError
+from gigawatt.validation import format_validation_error
+
+PACKAGE_DIR = Path(__file__).parent
+DATA_DIR = PACKAGE_DIR / "data"
+R = TypeVar("R", bound=Record)
+
+
+def _kind_of_file(path: Path) -> str:
+    kind = path.stem.replace("_", "-")
+    if kind not in KINDS:
+        raise InputError(
+            f"catalog file {path.name!r} is not a known kind; allowed: {', '.join(KINDS)}",
+            field=str(path),
+        )
+    return kind
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as f:
+            return yaml.safe_load(f)
+    except yaml.YAMLError as e:
+        raise InputError(f"not valid YAML: {e}", field=str(path)) from None
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", field=str(path)) from None
+
+
+def _parse_records(kind: str, raw: Any, origin: str) -> list[Record]:
+    if raw is None:
+        return []
+    if isinstance(raw, dict) and "records" in raw:
+        raw = raw["records"]
+    if not isinstance(raw, list):
+        raise InputError("expected a list of records", field=origin)
+    cls = KINDS[kind]
+    out = []
+    for i, item in enumerate(raw):
+        where = f"{origin}[{i}]"
+        if isinstance(item, dict) and "id" in item:
+            where = f"{origin}[{item['id']}]"
+        try:
+            out.append(cls.model_validate(item))
+        except ValidationError as e:
+            raise InputError(format_validation_error(e, prefix=where)) from None
+    return out
+
+
+def _countries() -> list[Record]:
+    """Countries from the shipped OWID/Ember table (via CodeCarbon), see data/README.md."""
+    raw = json.loads((DATA_DIR / "global_energy_mix.json").read_text(encoding="utf-8"))
+    out: list[Record] = []
+    for iso3, row in sorted(raw.items()):
+        if len(iso3) != 3 or not iso3.isalpha():
+            continue
+        out.append(
+            Country(
+                id=iso3.lower(),
+                name=row["country_name"],
+                aliases=(row["country_name"].lower().replace(" ", "-"),),
+                source=(
+                    "Our World in Data energy data (CC BY 4.0), as compiled in CodeCarbon "
+                    "global_energy_mix.json (MIT), commit b05965e"
+                ),
+                as_of=f"{row['year']}-12-31",
+                status="official",
+                iso3=iso3.upper(),
+                electricity_twh=row["total_TWh"],
+                year=row["year"],
+                grid_gco2_per_kwh=row.get("carbon_intensity"),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All records by kind, then by lowercase id (aliases resolve to the same record)."""
+
+    records: dict[str, dict[str, Record]]
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)
+    origins: tuple[str, ...] = ()
+
+    @classmethod
+    def load(cls, extra_dirs: Iterable[str | Path] = ()) -> Catalog:
+        """The shipped catalog, overridden by id by each folder in `extra_dirs`, in order."""
+        extra = tuple(str(Path(d)) for d in extra_dirs)
+        return _load_cached(extra)
+
+    def kinds(self) -> list[str]:
+        return list(KINDS)
+
+    def all(self, kind: str) -> list[Record]:
+        self._check_kind(kind)
+        return list(self.records.get(kind, {}).values())
+
+    def ids(self, kind: str) -> list[str]:
+        return list(self.records.get(kind, {}))
+
+    def get(self, kind: str, id_: str, *, field: str | None = None) -> Record:
+        """The record of `kind` with id or alias `id_` (case-insensitive)."""
+        self._check_kind(kind)
+        key = str(id_).strip().lower()
+        table = self.records.get(kind, {})
+        if key in table:
+            return table[key]
+        alias = self.aliases.get(kind, {}).get(key)
+        if alias is not None:
+            return table[alias]
+        raise UnknownIdError(kind, str(id_), table.keys(), field=field)
+
+    def has(self, kind: str, id_: str) -> bool:
+        key = str(id_).strip().lower()
+        return key in self.records.get(kind, {}) or key in self.aliases.get(kind, {})
+
+    # Typed accessors: one per kind the models use.
+    def accelerator(self, id_: str, *, field: str | None = None) -> Accelerator:
+        return self.get("accelerators", id_, field=field)  # type: ignore[return-value]
+
+    def system(self, id_: str, *, field: str | None = None) -> System:
+        """A system by id; an accelerator id means that accelerator's default system."""
+        if not self.has("systems", id_) and self.has("accelerators", id_):
+            acc = self.accelerator(id_)
+            if acc.default_system:
+                return self.get("systems", acc.default_system, field=field)  # type: ignore[return-value]
+        return self.get("systems", id_, field=field)  # type: ignore[return-value]
+
+    def model(self, id_: str, *, field: str | None = None) -> Model:
+        return self.get("models", id_, field=field)  # type: ignore[return-value]
+
+    def region(self, id_: str, *, field: str | None = None) -> Region:
+        return self.get("regions", id_, field=field)  # type: ignore[return-value]
+
+    def deal(self, id_: str, *, field: str | None = None) -> Deal:
+        return self.get("deals", id_, field=field)  # type: ignore[return-value]
+
+    def failure_model(self, id_: str, *, field: str | None = None) -> FailureModel:
+        return self.get("failures", id_, field=field)  # type: ignore[return-value]
+
+    def parameter(self, id_: str) -> Parameter:
+        return self.get("costs", id_)  # type: ignore[return-value]
+
+    def __iter__(self) -> Iterator[Record]:
+        for kind in KINDS:
+            yield from self.records.get(kind, {}).values()
+
+    def _check_kind(self, kind: str) -> None:
+        if kind not in KINDS:
+            raise UnknownIdError("kinds", kind, KINDS.keys(), field="kind")
+
+
+def _add(
+    records: dict[str, dict[str, Record]],
+    aliases: dict[str, dict[str, str]],
+    kind: str,
+    new: list[Record],
+) -> None:
+    table = records.setdefault(kind, {})
+    amap = aliases.setdefault(kind, {})
+    for rec in new:
+        table[rec.id] = rec
+        for a in rec.aliases:
+            amap[a] = rec.id
+
+
+@cache
+def _load_cached(extra: tuple[str, ...]) -> Catalog:
+    records: dict[str, dict[str, Record]] = {}
+    aliases: dict[str, dict[str, str]] = {}
+    _add(records, aliases, "countries", _countries())
+    for path in sorted(PACKAGE_DIR.glob("*.yaml")):
+        kind = _kind_of_file(path)
+        _add(records, aliases, kind, _parse_records(kind, _read_yaml(path), path.name))
+    for d in extra:
+        folder = Path(d)
+        if not folder.is_dir():
+            raise InputError(f"not a folder: {d!r}", field="--catalog")
+        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            kind = _kind_of_file(path)
+            _add(records, aliases, kind, _parse_records(kind, _read_yaml(path), str(path)))
+    return Catalog(records=records, aliases=aliases, origins=extra)

@@ -1,0 +1,383 @@
+"""Typed records of the cited catalog (DESIGN.md section 5).
+
+Every record has `id` (lowercase kebab-case), `source`, `as_of` and `status`. Values are SI
+with the unit in the field name (`tdp_w`, `hbm_bytes`, `peak_flops_per_s`); `*_share` fields are
+fractions 0-1. A field's `description` is the one place its meaning is written down: the CLI's
+`catalog` listing and the README's glossary read it from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from gigawatt.distributions import Uncertain
+
+Status = Literal["official", "reported", "analyst", "estimate"]
+Precision = Literal["fp16", "bf16", "fp8", "fp4"]
+PRECISIONS: tuple[Precision, ...] = ("fp16", "bf16", "fp8", "fp4")
+
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+Pos = Annotated[float, Field(gt=0)]
+NonNeg = Annotated[float, Field(ge=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+PosInt = Annotated[int, Field(gt=0)]
+NonNegInt = Annotated[int, Field(ge=0)]
+Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="a month, YYYY-MM")]
+
+
+class Record(BaseModel):
+    """Fields every catalog record carries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(pattern=ID_PATTERN, description="lowercase kebab-case identifier")]
+    name: str | None = Field(None, description="display name")
+    aliases: tuple[str, ...] = Field((), description="other ids that find this record")
+    source: Annotated[str, Field(min_length=3, description="citation or URL")]
+    as_of: dt.date = Field(description="date the figures were true or published")
+    status: Status = Field(description="provenance: official, reported, analyst or estimate")
+    note: str | None = Field(None, description="caveats")
+    prelaunch: bool = Field(False, description="hardware not yet shipping: figures announced")
+
+    @field_validator("aliases")
+    @classmethod
+    def _lower_aliases(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(a.lower() for a in v)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class PeakFlops(BaseModel):
+    """Dense (no 2:4 sparsity) peak tensor FLOP/s per precision; null where unsupported."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    fp16: Pos | None = None
+    bf16: Pos | None = None
+    fp8: Pos | None = None
+    fp4: Pos | None = None
+
+    def get(self, precision: str) -> float | None:
+        return getattr(self, precision)
+
+
+class Accelerator(Record):
+    """One accelerator package (a GPU or TPU chip as sold; a Rubin package holds two dies)."""
+
+    vendor: str
+    peak_flops_per_s: PeakFlops = Field(description="dense peak per precision [FLOP/s]")
+    hbm_bytes: Pos = Field(description="usable HBM capacity [bytes]")
+    hbm_bandwidth_bytes_per_s: Pos = Field(description="HBM bandwidth [bytes/s]")
+    tdp_w: Pos = Field(description="board power limit (TDP/TGP) [W]")
+    idle_power_w: Pos | None = Field(None, description="power when idle but powered [W]")
+    price_usd: Pos | None = Field(None, description="estimated price of one package [USD]")
+    embodied_co2e_kg: Pos | None = Field(None, description="embodied carbon of one package [kg]")
+    launch: Month | None = Field(None, description="first volume shipments")
+    default_system: str | None = Field(
+        None, description="system id that `--system <accelerator>` means"
+    )
+
+    def peak(self, precision: str) -> float:
+        """Dense peak for `precision`, falling back to the next wider precision supported."""
+        order = {"fp4": ("fp4", "fp8", "bf16", "fp16"), "fp8": ("fp8", "bf16", "fp16")}
+        for p in order.get(precision, (precision, "bf16", "fp16")):
+            v = self.peak_flops_per_s.get(p)
+            if v is not None:
+                return v
+        raise ValueError(f"{self.id} has no peak FLOP/s for {precision}")
+
+
+class System(Record):
+    """What a site deploys: accelerators in nodes/racks with a scale-up and a scale-out network."""
+
+    accelerator: str = Field(description="accelerator id")
+    accelerators_per_node: PosInt = Field(description="accelerators per server/tray")
+    accelerators_per_rack: PosInt = Field(description="accelerators per rack")
+    scale_up_domain: PosInt = Field(description="accelerators in one NVLink/ICI/IF domain")
+    scale_up_bandwidth_bytes_per_s: Pos = Field(
+        description="scale-up bandwidth per accelerator, one direction [bytes/s]"
+    )
+    scale_up_latency_s: Pos = Field(description="per-hop latency in the scale-up domain [s]")
+    scale_out_bandwidth_bytes_per_s: Pos = Field(
+        description="scale-out (IB/Ethernet) bandwidth per accelerator, one direction [bytes/s]"
+    )
+    scale_out_latency_s: Pos = Field(description="per-message latency across scale-out [s]")
+    pod_size: PosInt = Field(description="accelerators below full-bisection scale-out (a pod)")
+    oversubscription: Annotated[float, Field(ge=1)] = Field(
+        description="scale-out oversubscription above a pod (7 means 1:7)"
+    )
+    it_power_w_per_accelerator: Pos = Field(
+        description="all-in IT power per accelerator: chip + host + network share [W]"
+    )
+    failure_domain: PosInt = Field(
+        description="accelerators lost together when one unit fails (a node, or an NVL72 rack)"
+    )
+    price_usd_per_accelerator: Pos = Field(
+        description="system price per accelerator incl. host and network share [USD]"
+    )
+    host_embodied_co2e_kg_per_node: NonNeg | None = Field(
+        None, description="embodied carbon of a node without its accelerators [kg]"
+    )
+    failure_model: str | None = Field(None, description="default failure model id")
+
+
+class Model(Record):
+    """A decoder-only transformer shape (dense or mixture-of-experts)."""
+
+    family: str | None = None
+    layers: PosInt
+    hidden: PosInt
+    ffn_hidden: PosInt = Field(description="FFN width of dense layers")
+    heads: PosInt
+    kv_heads: PosInt | None = Field(None, description="key/value heads (GQA/MQA); null = heads")
+    head_dim: PosInt | None = Field(None, description="per-head dimension; null = hidden/heads")
+    mlp: Literal["gelu", "relu", "squared-relu", "swiglu", "geglu"] = Field(
+        description="FFN activation; swiglu/geglu are gated (three matrices)"
+    )
+    attention: Literal["mha", "gqa", "mqa", "mla"] = "mha"
+    vocab: PosInt
+    seq_len: PosInt = Field(description="training sequence length [tokens]")
+    global_batch_seqs: PosInt = Field(description="global batch [sequences]")
+    tied_embeddings: bool = False
+    parallel_block: bool = Field(False, description="attention and MLP in parallel (PaLM, GPT-J)")
+    experts: NonNegInt = Field(0, description="routed experts per MoE layer (0 = dense)")
+    top_k: NonNegInt = Field(0, description="routed experts per token")
+    shared_experts: NonNegInt = 0
+    moe_ffn_hidden: PosInt | None = Field(None, description="FFN width of one expert")
+    dense_layers: NonNegInt = Field(0, description="leading dense layers before MoE layers")
+    q_lora_rank: PosInt | None = Field(None, description="MLA query compression rank")
+    kv_lora_rank: PosInt | None = Field(None, description="MLA key/value compression rank")
+    qk_rope_head_dim: PosInt | None = Field(None, description="MLA decoupled RoPE dimension")
+    v_head_dim: PosInt | None = Field(None, description="MLA value head dimension")
+    params_published: Pos | None = Field(None, description="total parameters as published")
+    active_params_published: Pos | None = Field(None, description="active parameters per token")
+    training_tokens: Pos | None = Field(None, description="tokens of the published run")
+
+    @model_validator(mode="after")
+    def _moe_consistent(self) -> Model:
+        if self.experts:
+            if not 0 < self.top_k <= self.experts:
+                raise ValueError(f"top_k must be in 1..experts ({self.experts}), got {self.top_k}")
+            if self.dense_layers > self.layers:
+                raise ValueError("dense_layers exceeds layers")
+        elif self.top_k or self.shared_experts:
+            raise ValueError("top_k/shared_experts need experts > 0")
+        if self.kv_heads is not None and self.heads % self.kv_heads:
+            raise ValueError(f"kv_heads ({self.kv_heads}) must divide heads ({self.heads})")
+        return self
+
+    @property
+    def is_moe(self) -> bool:
+        return self.experts > 0
+
+
+class Region(Record):
+    """A grid zone: carbon intensity, electricity price, water and location."""
+
+    country: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3")]
+    grid_zone: str | None = Field(None, description="Electricity Maps zone key")
+    grid_gco2_per_kwh: NonNeg = Field(description="annual average grid intensity [gCO2e/kWh]")
+    grid_year: int = Field(description="year of the intensity figure")
+    grid_source: str = Field(description="dataset the intensity comes from")
+    carbon_free_share: Share | None = Field(None, description="grid carbon-free share 0-1")
+    power_price_usd_per_mwh: Pos = Field(description="industrial electricity price [USD/MWh]")
+    power_price_source: str
+    wue_l_per_kwh: NonNeg = Field(description="typical site water use per IT kWh [L/kWh]")
+    water_intensity_l_per_kwh: NonNeg | None = Field(
+        None, description="water consumed by generation per kWh (off-site) [L/kWh]"
+    )
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+
+
+class Country(Record):
+    """A country's annual electricity generation (the consumption proxy for comparisons)."""
+
+    iso3: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    electricity_twh: NonNeg = Field(description="annual electricity generation [TWh]")
+    year: int
+    grid_gco2_per_kwh: NonNeg | None = None
+
+
+class Threshold(Record):
+    """A regulatory threshold on training compute, cost, cluster size or site load."""
+
+    jurisdiction: str
+    instrument: str = Field(description="the law or order, with article")
+    metric: Literal["training_flop", "cluster_flops_per_s", "site_load_w"]
+    value: Pos = Field(description="threshold, in the unit the metric names")
+    cost_usd: Pos | None = Field(None, description="additional compute-cost test (NY RAISE)")
+    revenue_usd: Pos | None = Field(None, description="developer revenue test")
+    counts: str = Field(description="what the compute count includes")
+    notification_days: NonNegInt | None = Field(None, description="days to notify once known")
+    notification_trigger: str | None = None
+    effective: dt.date
+    revoked: dt.date | None = None
+    in_force: bool
+
+
+class FailureCause(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    cause: str
+    rate_per_accelerator_hour: NonNeg = Field(description="job-interrupting events [1/(acc h)]")
+    scope: Literal["accelerator", "node", "rack", "job"] = Field(
+        description="unit that fails: the job loses this unit when the event hits"
+    )
+    low: NonNeg | None = Field(None, description="low end of the published range")
+    high: NonNeg | None = Field(None, description="high end of the published range")
+    hardware_share: Share = Field(
+        0.5, description="share of events that need a hardware swap (the rest are transient)"
+    )
+    repair_median_s: Pos = Field(3600.0, description="median repair time of the unit [s]")
+    repair_sigma: NonNeg = Field(1.0, description="sigma of ln(repair time)")
+
+
+class FailureModel(Record):
+    """Job-interrupting failure rates by cause (per accelerator-hour of a running job)."""
+
+    causes: Annotated[list[FailureCause], Field(min_length=1)]
+    planned_per_job_day: NonNeg = Field(0.0, description="planned interruptions per job-day")
+    rack_failures_per_rack_month: NonNeg = Field(
+        0.0, description="whole-rack (scale-up fabric) failures per rack-month"
+    )
+    burn_in_multiplier: Annotated[float, Field(ge=1)] = 1.0
+    burn_in_months: NonNeg = 0.0
+    restart_s: Pos = Field(600.0, description="default restart cost [s]")
+    checkpoint_s: Pos = Field(10.0, description="default blocking checkpoint cost [s]")
+
+    @property
+    def rate_per_accelerator_hour(self) -> float:
+        return sum(c.rate_per_accelerator_hour for c in self.causes)
+
+
+class Trigger(BaseModel):
+    """When a tranche is released. Several conditions on one trigger must all hold."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    date: Month | None = Field(None, description="on or after this month")
+    definitive_agreement: bool = Field(False, description="when the definitive agreement is signed")
+    gw_deployed: Pos | None = Field(None, description="cumulative GW deployed at or above")
+    share_price_usd: Pos | None = Field(None, description="share price at or above")
+    share_price_days: PosInt | None = Field(None, description="...for this many trading days")
+    share: str | None = Field(None, description="price process id (prices catalog)")
+
+    @model_validator(mode="after")
+    def _any(self) -> Trigger:
+        if not (self.date or self.definitive_agreement or self.gw_deployed or self.share_price_usd):
+            raise ValueError("a trigger needs at least one condition")
+        return self
+
+
+class Instrument(BaseModel):
+    """What the money buys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    type: Literal["equity", "warrant", "purchase-commitment", "lease", "cash"]
+    valuation_usd: Uncertain | None = Field(None, description="post-money valuation (equity)")
+    voting: bool | None = None
+    shares: Pos | None = Field(None, description="shares (warrants)")
+    strike_usd: NonNeg | None = Field(None, description="exercise price per share (warrants)")
+    term_years: Pos | None = Field(None, description="lease or commitment term")
+
+
+class Tranche(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    amount_usd: NonNeg = Field(0.0, description="cash released [USD]")
+    trigger: Trigger
+    instrument: Instrument
+
+
+class Deal(Record):
+    """A financing deal as tranches with triggers and instruments."""
+
+    investor: str
+    investee: str
+    vendor: str | None = Field(None, description="whose hardware the programme buys")
+    stage: Literal["letter-of-intent", "term-sheet", "definitive", "superseded"]
+    announced: dt.date
+    signing: Month | None = Field(None, description="month the definitive agreement is signed")
+    signing_status: Status | None = Field(None, description="provenance of the signing month")
+    end: Month | None = Field(None, description="nothing is released after this month")
+    superseded_by: str | None = None
+    cap_usd: Pos | None = Field(None, description="most the deal can release [USD]")
+    gw: Pos | None = Field(None, description="gigawatts the deal covers")
+    tranches: list[Tranche] = Field(default_factory=list)
+
+
+class Parameter(Record):
+    """One cited number (a cost, a share, a life) with an optional range for sweeps."""
+
+    value: Uncertain
+    unit: str = Field(description="unit of value, e.g. usd_per_w, years, fraction, months")
+    low: float | None = None
+    high: float | None = None
+
+
+class SupplyTechnology(Record):
+    """An on-site supply technology for the least-cost supply model."""
+
+    carrier: Literal["solar", "wind", "battery", "gas", "grid"]
+    capex_usd_per_w: Uncertain | None = Field(None, description="overnight capex [USD/W]")
+    capex_usd_per_wh: Uncertain | None = Field(None, description="storage capex [USD/Wh]")
+    fixed_om_usd_per_kw_year: Uncertain | None = None
+    variable_om_usd_per_mwh: NonNeg | None = None
+    fuel_usd_per_mwh_th: NonNeg | None = Field(None, description="fuel price per MWh thermal")
+    efficiency: Share | None = Field(None, description="electric efficiency or round-trip")
+    co2_t_per_mwh_th: NonNeg | None = None
+    life_years: Pos
+    max_hours: Pos | None = Field(None, description="battery energy/power ratio [h]")
+
+
+class Calibration(Record):
+    """Performance-model efficiency factors and what they were fitted on."""
+
+    values: dict[str, Any] = Field(description="named factors")
+    fitted_on: str = Field(description="the published runs used")
+
+
+class FrontierRun(Record):
+    """A published (or estimated) training run, for comparison."""
+
+    developer: str
+    date: Month
+    training_flop: Pos
+    params: Pos | None = None
+    tokens: Pos | None = None
+    accelerator: str | None = None
+    accelerators: PosInt | None = None
+
+
+class PriceProcess(Record):
+    """A share-price process (geometric Brownian motion) or a market price."""
+
+    kind: Literal["share-price", "rental"]
+    ticker: str | None = None
+    start_usd: Pos = Field(description="price at `start_month`")
+    start_month: Month
+    drift_per_year: float = Field(0.0, description="annual drift mu of ln price")
+    volatility_per_year: NonNeg = Field(0.0, description="annual volatility sigma")
+    unit: str = "usd_per_share"
+
+
+KINDS: dict[str, type[Record]] = {
+    "accelerators": Accelerator,
+    "systems": System,
+    "models": Model,
+    "regions": Region,
+    "countries": Country,
+    "deals": Deal,
+    "thresholds": Threshold,
+    "failures": FailureModel,
+    "costs": Parameter,
+    "calibrations": Calibration,
+    "frontier-runs": FrontierRun,
+    "supply-technologies": SupplyTechnology,
+    "prices": PriceProcess,
+}

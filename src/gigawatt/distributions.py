@@ -1,0 +1,171 @@
+"""Uncertain inputs: a number or a distribution over it (DESIGN.md section 4).
+
+A plain run uses each distribution's point value (mode, midpoint, mean, median, most likely);
+a sweep samples it with an explicit `numpy.random.Generator`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TriangularParams(_Dist):
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TriangularParams:
+        if not self.low <= self.mode <= self.high:
+            raise ValueError(
+                f"needs low <= mode <= high, got low={self.low}, mode={self.mode}, high={self.high}"
+            )
+        if self.low == self.high:
+            raise ValueError("low and high are equal: use a plain number")
+        return self
+
+
+class UniformParams(_Dist):
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UniformParams:
+        if not self.low < self.high:
+            raise ValueError(f"needs low < high, got low={self.low}, high={self.high}")
+        return self
+
+
+class NormalParams(_Dist):
+    mean: float
+    sd: Annotated[float, Field(ge=0)]
+
+
+class LogNormalParams(_Dist):
+    median: Annotated[float, Field(gt=0)]
+    sigma: Annotated[float, Field(ge=0, description="standard deviation of ln(x)")]
+
+
+class ChoiceParams(_Dist):
+    values: Annotated[list[float], Field(min_length=1)]
+    weights: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _weights(self) -> ChoiceParams:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError("weights must have one entry per value")
+            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+                raise ValueError("weights must be non-negative with a positive sum")
+        return self
+
+
+class Triangular(_Dist):
+    triangular: TriangularParams
+
+    def point(self) -> float:
+        return self.triangular.mode
+
+    def sample(self, rng: np.random.Generator) -> float:
+        p = self.triangular
+        return float(rng.triangular(p.low, p.mode, p.high))
+
+    def bounds(self) -> tuple[float, float]:
+        return self.triangular.low, self.triangular.high
+
+
+class Uniform(_Dist):
+    uniform: UniformParams
+
+    def point(self) -> float:
+        return (self.uniform.low + self.uniform.high) / 2
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.uniform(self.uniform.low, self.uniform.high))
+
+    def bounds(self) -> tuple[float, float]:
+        return self.uniform.low, self.uniform.high
+
+
+class Normal(_Dist):
+    normal: NormalParams
+
+    def point(self) -> float:
+        return self.normal.mean
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.normal(self.normal.mean, self.normal.sd))
+
+    def bounds(self) -> tuple[float, float]:
+        return -math.inf, math.inf
+
+
+class LogNormal(_Dist):
+    lognormal: LogNormalParams
+
+    def point(self) -> float:
+        return self.lognormal.median
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.lognormal(math.log(self.lognormal.median), self.lognormal.sigma))
+
+    def bounds(self) -> tuple[float, float]:
+        return 0.0, math.inf
+
+
+class Choice(_Dist):
+    choice: ChoiceParams
+
+    def _probabilities(self) -> np.ndarray:
+        w = np.asarray(self.choice.weights or [1.0] * len(self.choice.values), dtype=float)
+        return w / w.sum()
+
+    def point(self) -> float:
+        return self.choice.values[int(np.argmax(self._probabilities()))]
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.choice(self.choice.values, p=self._probabilities()))
+
+    def bounds(self) -> tuple[float, float]:
+        return min(self.choice.values), max(self.choice.values)
+
+
+Distribution = Triangular | Uniform | Normal | LogNormal | Choice
+#: A numeric input that may be uncertain.
+Uncertain = float | Distribution
+
+DISTRIBUTION_KEYS = ("triangular", "uniform", "normal", "lognormal", "choice")
+
+
+def is_distribution(value: Any) -> bool:
+    """True for a distribution model or a mapping with exactly one distribution key."""
+    if isinstance(value, Distribution):
+        return True
+    return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in DISTRIBUTION_KEYS
+
+
+def point(value: Uncertain) -> float:
+    """The value a plain (non-sampled) run uses."""
+    return value.point() if isinstance(value, Distribution) else float(value)
+
+
+def sample(value: Uncertain, rng: np.random.Generator) -> float:
+    """One draw (a plain number is returned unchanged)."""
+    return value.sample(rng) if isinstance(value, Distribution) else float(value)
+
+
+def bounds(value: Uncertain) -> tuple[float, float]:
+    """The support of a distribution (a plain number is its own bounds)."""
+    return value.bounds() if isinstance(value, Distribution) else (float(value), float(value))
+
+
+def kind_of(value: Any) -> Literal["number", "distribution"]:
+    return "distribution" if is_distribution(value) else "number"
