@@ -1,4 +1,4 @@
-"""Error types. Bad input (exit 2 at the CLI) is an `InputError`; anything else is a failure (exit 1)."""
+"""Error types: bad input (exit 2 at the CLI) is an `InputError`; other failures exit 1."""
 
 from __future__ import annotations
 
@@ -22,7 +22,13 @@ class UnknownIdError(InputError):
     """A catalog id that does not exist, with the closest matches."""
 
     def __init__(
-        self, kind: str, value: str, known: Iterable[str], *, field: str | None = None
+        self,
+        kind: str,
+        value: str,
+        known: Iterable[str],
+        *,
+        field: str | None = None,
+        listing: str | None = None,
     ) -> None:
         known = sorted(known)
         close = difflib.get_close_matches(value.lower(), known, n=3, cutoff=0.6)
@@ -30,7 +36,7 @@ class UnknownIdError(InputError):
         singular = kind[:-1] if kind.endswith("s") else kind
         msg = f"unknown {singular} {value!r}{hint}"
         if not close:
-            msg += f" (see `gigawatt catalog {kind}`)"
+            msg += f" (see `{listing or f'gigawatt catalog {kind}'}`)"
         self.kind = kind
         self.value = value
         self.suggestions = close

@@ -6,13 +6,21 @@ from typing import Any
 
 from pydantic import ValidationError
 
+#: Labels pydantic adds to a location for each member of an `Uncertain` union.
+_UNCERTAIN_MEMBERS = {"float", "Triangular", "Uniform", "Normal", "LogNormal", "Choice"}
+_UNCERTAIN_HELP = (
+    "expected a number or one distribution: {triangular: {low, mode, high}}, "
+    "{uniform: {low, high}}, {normal: {mean, sd}}, {lognormal: {median, sigma}} or "
+    "{choice: {values, weights}}"
+)
 
-def _path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
+
+def _join(parts: list[Any], prefix: str = "") -> str:
+    out = prefix
+    for part in parts:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif str(part) in {"float", "int", "str", "bool"} or "[" in str(part):
+        elif str(part) in {"int", "str", "bool"} or "[" in str(part):
             continue  # union-member labels pydantic adds: not part of the user's path
         else:
             out += f".{part}" if out else str(part)
@@ -24,25 +32,47 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _line(path: str, etype: str, msg: str, value: Any) -> str:
+    """One problem as `path: value is not allowed: reason`."""
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if not path:
+        return msg
+    if etype == "missing":
+        return f"{path}: required field is missing"
+    if etype == "extra_forbidden":
+        return f"{path}: unknown field"
+    if not isinstance(value, dict | list) and _short(value) not in msg:
+        return f"{path}: {_short(value)} is not allowed: {msg[0].lower() + msg[1:]}"
+    return f"{path}: {msg}"
+
+
 def format_validation_error(err: ValidationError, *, prefix: str = "") -> str:
-    """One line per distinct problem, e.g. `sites[0].pue: 0.9 is not allowed: must be >= 1`."""
+    """One line per distinct problem, e.g. `sites[0].pue: 0.9 is not allowed: must be >= 1`.
+
+    For an uncertain number (a number or a distribution), only the errors of the distribution
+    the user named are shown; a value that is neither gets one line listing what is allowed.
+    """
     lines: list[str] = []
-    seen: set[str] = set()
+    generic: list[str] = []
+    specific_at: set[str] = set()
     for e in err.errors(include_url=False):
-        path = _path(tuple(e["loc"]))
-        full = f"{prefix}.{path}" if prefix and path else (prefix or path or "input")
-        msg = e["msg"]
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
-        if e["type"] == "missing":
-            line = f"{full}: required field is missing"
-        elif e["type"] == "extra_forbidden":
-            line = f"{full}: unknown field"
-        elif "input" in e and not isinstance(e["input"], dict | list):
-            line = f"{full}: {_short(e['input'])} is not allowed: {msg[0].lower() + msg[1:]}"
+        loc = list(e["loc"])
+        member = next((i for i, p in enumerate(loc) if str(p) in _UNCERTAIN_MEMBERS), None)
+        if member is None:
+            lines.append(_line(_join(loc, prefix), e["type"], e["msg"], e.get("input")))
+            continue
+        base = _join(loc[:member], prefix)
+        rest = loc[member + 1 :]
+        label = str(loc[member]).lower()
+        if rest and str(rest[0]) == label and e["type"] != "extra_forbidden":
+            specific_at.add(base)
+            lines.append(
+                _line(_join(loc[:member] + rest, prefix), e["type"], e["msg"], e.get("input"))
+            )
         else:
-            line = f"{full}: {msg}"
-        if line not in seen:
-            seen.add(line)
-            lines.append(line)
-    return "\n".join(lines)
+            generic.append(base)
+    for base in dict.fromkeys(generic):
+        if base not in specific_at:
+            lines.append(f"{base}: {_UNCERTAIN_HELP}")
+    return "\n".join(dict.fromkeys(lines))

@@ -14,7 +14,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import ValidationError
 
 from gigawatt.catalog.schema import (
@@ -31,6 +30,7 @@ from gigawatt.catalog.schema import (
 )
 from gigawatt.errors import InputError, UnknownIdError
 from gigawatt.validation import format_validation_error
+from gigawatt.yamlio import read_data_file
 
 PACKAGE_DIR = Path(__file__).parent
 DATA_DIR = PACKAGE_DIR / "data"
@@ -48,13 +48,7 @@ def _kind_of_file(path: Path) -> str:
 
 
 def _read_yaml(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as f:
-            return yaml.safe_load(f)
-    except yaml.YAMLError as e:
-        raise InputError(f"not valid YAML: {e}", field=str(path)) from None
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", field=str(path)) from None
+    return read_data_file(path)
 
 
 def _parse_records(kind: str, raw: Any, origin: str) -> list[Record]:

@@ -9,7 +9,7 @@ fractions 0-1. A field's `description` is the one place its meaning is written d
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -335,13 +335,6 @@ class SupplyTechnology(Record):
     max_hours: Pos | None = Field(None, description="battery energy/power ratio [h]")
 
 
-class Calibration(Record):
-    """Performance-model efficiency factors and what they were fitted on."""
-
-    values: dict[str, Any] = Field(description="named factors")
-    fitted_on: str = Field(description="the published runs used")
-
-
 class FrontierRun(Record):
     """A published (or estimated) training run, for comparison."""
 
@@ -357,7 +350,7 @@ class FrontierRun(Record):
 class PriceProcess(Record):
     """A share-price process (geometric Brownian motion) or a market price."""
 
-    kind: Literal["share-price", "rental"]
+    process: Literal["share-price", "rental"]
     ticker: str | None = None
     start_usd: Pos = Field(description="price at `start_month`")
     start_month: Month
@@ -376,7 +369,6 @@ KINDS: dict[str, type[Record]] = {
     "thresholds": Threshold,
     "failures": FailureModel,
     "costs": Parameter,
-    "calibrations": Calibration,
     "frontier-runs": FrontierRun,
     "supply-technologies": SupplyTechnology,
     "prices": PriceProcess,

@@ -1,0 +1,183 @@
+"""Build-out: a scenario's phases as a monthly fleet (DESIGN.md section 6, "buildout").
+
+Each phase adds `power_gw` on the scenario's power basis. It comes online in month
+`online + delay_months` and ramps to full power over `ramp_months`: in the k-th month after
+coming online (k = 0, 1, ...) the online share is x = min((k + 1) / ramp_months, 1), or
+3x^2 - 2x^3 for an S-curve (the smoothstep polynomial), and 1 at once when ramp_months = 0.
+Facility power = IT power x PUE. Accelerators = floor(IT power / all-in IT power per
+accelerator of the phase's system), the system record saying what "all-in" includes
+(chip, host and network share). Everything is computed as (phases x months) arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import PRECISIONS
+from gigawatt.scenario import Scenario, month_from_index, month_index
+
+W_PER_GW = 1e9
+
+
+def ramp_share(
+    months_since_online: np.ndarray, ramp_months: np.ndarray, s_curve: np.ndarray
+) -> np.ndarray:
+    """Online share of a phase (0-1) by month; arrays broadcast (phases x months)."""
+    k = np.asarray(months_since_online, dtype=float)
+    r = np.asarray(ramp_months, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(r > 0, np.clip((k + 1) / np.where(r > 0, r, 1), 0, 1), 1.0)
+    x = np.where(k < 0, 0.0, x)
+    return np.where(s_curve, x * x * (3 - 2 * x), x)
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """The programme's capacity by phase and month.
+
+    `phases` has one row per phase (site, system, accelerator, region, pue, online month after
+    delay, ...). Every array is (phases x months); `months` is numpy datetime64[M].
+    """
+
+    months: np.ndarray
+    phases: pd.DataFrame
+    power_basis: str
+    online_share: np.ndarray
+    it_power_w: np.ndarray
+    facility_power_w: np.ndarray
+    accelerators: np.ndarray
+    peak_flops_per_s: dict[str, np.ndarray]
+
+    @property
+    def month_labels(self) -> np.ndarray:
+        """Months as "YYYY-MM" strings."""
+        return self.months.astype(str)
+
+    @property
+    def sites(self) -> list[str]:
+        return list(dict.fromkeys(self.phases["site"]))
+
+    def total(self, values: np.ndarray) -> np.ndarray:
+        """Sum over phases: a (months,) array."""
+        return values.sum(axis=0)
+
+    def by_site(self, values: np.ndarray) -> pd.DataFrame:
+        """Sum over each site's phases: a (months x sites) frame."""
+        frame = pd.DataFrame(values.T, index=self.month_labels, columns=self.phases["site"])
+        return frame.T.groupby(level=0, sort=False).sum().T
+
+    def deployed_gw(self) -> np.ndarray:
+        """Cumulative GW deployed on the scenario's power basis, by month (deal triggers)."""
+        power = self.facility_power_w if self.power_basis == "facility" else self.it_power_w
+        return self.total(power) / W_PER_GW
+
+    def month_position(self, month: str) -> int:
+        """Index of `month` in `months`, clipped to the simulated range."""
+        i = month_index(month) - month_index(str(self.months[0]))
+        return int(np.clip(i, 0, len(self.months) - 1))
+
+    def table(self) -> pd.DataFrame:
+        """Long table (month, site, quantity, unit, value); site `total` holds the sums."""
+        quantities: list[tuple[str, str, np.ndarray]] = [
+            ("facility_power_w", "W", self.facility_power_w),
+            ("it_power_w", "W", self.it_power_w),
+            ("accelerators", "count", self.accelerators.astype(float)),
+        ]
+        for p, arr in self.peak_flops_per_s.items():
+            quantities.append((f"peak_flops_per_s_{p}", "FLOP/s", arr))
+        frames = []
+        for name, unit, arr in quantities:
+            site_frame = self.by_site(arr)
+            site_frame["total"] = arr.sum(axis=0)
+            long = site_frame.reset_index(names="month").melt(
+                id_vars="month", var_name="site", value_name="value"
+            )
+            long["quantity"] = name
+            long["unit"] = unit
+            frames.append(long)
+        for acc, rows in self.phases.groupby("accelerator", sort=False).groups.items():
+            counts = self.accelerators[np.asarray(rows)].sum(axis=0).astype(float)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "month": self.month_labels,
+                        "site": "total",
+                        "quantity": f"accelerators[{acc}]",
+                        "unit": "count",
+                        "value": counts,
+                    }
+                )
+            )
+        out = pd.concat(frames, ignore_index=True)
+        return out[["month", "site", "quantity", "unit", "value"]]
+
+
+def build_fleet(scenario: Scenario, catalog: Catalog) -> Fleet:
+    """The monthly fleet of a resolved scenario (call `scenario.resolve()` first)."""
+    if not scenario.is_resolved():
+        raise ValueError("build_fleet needs a resolved scenario: call scenario.resolve() first")
+    months = scenario.months
+    start = month_index(scenario.start)
+    m_idx = start + np.arange(len(months))
+
+    rows = []
+    for site in scenario.sites:
+        region = catalog.region(site.region)
+        for i, ph in enumerate(site.phases):
+            acc = catalog.accelerator(ph.system.accelerator)
+            online = month_index(ph.online) + int(ph.delay_months)
+            construction = (
+                ph.construction_months
+                if ph.construction_months is not None
+                else scenario.cost(catalog, "construction-months")
+            )
+            rows.append(
+                {
+                    "site": site.name,
+                    "phase": ph.name or f"{site.name}-{i + 1}",
+                    "region": region.id,
+                    "system": ph.system.id,
+                    "accelerator": acc.id,
+                    "pue": float(site.pue),
+                    "power_w": float(ph.power_gw) * W_PER_GW,
+                    "online_planned": ph.online,
+                    "online": month_from_index(online),
+                    "delay_months": int(ph.delay_months),
+                    "ramp_months": int(ph.ramp_months),
+                    "s_curve": ph.ramp == "s-curve",
+                    "construction_months": round(float(construction)),
+                    "it_power_w_per_accelerator": ph.system.it_power_w_per_accelerator,
+                    "_online_index": online,
+                    **{f"_peak_{p}": acc.peak(p) for p in PRECISIONS},
+                }
+            )
+    phases = pd.DataFrame(rows)
+
+    since = m_idx[None, :] - phases["_online_index"].to_numpy()[:, None]
+    share = ramp_share(
+        since, phases["ramp_months"].to_numpy()[:, None], phases["s_curve"].to_numpy()[:, None]
+    )
+    nominal = phases["power_w"].to_numpy()[:, None] * share
+    pue = phases["pue"].to_numpy()[:, None]
+    if scenario.power_basis == "facility":
+        facility, it = nominal, nominal / pue
+    else:
+        facility, it = nominal * pue, nominal
+    accelerators = np.floor(it / phases["it_power_w_per_accelerator"].to_numpy()[:, None])
+    accelerators = accelerators.astype(np.int64)
+    peaks = {p: accelerators * phases[f"_peak_{p}"].to_numpy()[:, None] for p in PRECISIONS}
+    phases = phases.drop(columns=[c for c in phases.columns if c.startswith("_")])
+    return Fleet(
+        months=months,
+        phases=phases,
+        power_basis=scenario.power_basis,
+        online_share=share,
+        it_power_w=it,
+        facility_power_w=facility,
+        accelerators=accelerators,
+        peak_flops_per_s=peaks,
+    )

@@ -1,0 +1,427 @@
+"""The scenario schema (DESIGN.md section 4): sites, phases, deals, costs, frontier runs.
+
+A `Scenario` is validated once, against the catalog, and is frozen. Numeric inputs may be
+distributions (`gigawatt.distributions`); `Scenario.resolve()` gives the point-value scenario of a
+plain run and `Scenario.resolve(rng)` one sample of a sweep. Catalog references are by id;
+`{use: ID, ...}` pulls a record and overrides it field by field (mappings merge, lists replace).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import ID_PATTERN, Deal, Precision, System
+from gigawatt.distributions import Distribution, Uncertain, bounds, point, sample
+from gigawatt.errors import InputError, UnknownIdError
+from gigawatt.validation import format_validation_error
+from gigawatt.yamlio import read_data_file
+
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+
+#: Limits that catch absurd input (a typo of three zeros), not plausible-but-bold plans.
+MAX_PHASE_GW = 50.0
+MAX_PUE = 3.0
+
+
+# --- months ---------------------------------------------------------------------------------
+
+
+def _month_str(v: Any) -> Any:
+    if isinstance(v, dt.date):
+        return f"{v.year:04d}-{v.month:02d}"
+    return v
+
+
+MonthStr = Annotated[
+    str,
+    BeforeValidator(_month_str),
+    Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month, YYYY-MM"),
+]
+
+
+def month_index(month: str) -> int:
+    """Months since 0000-01, so that month arithmetic is integer arithmetic."""
+    year, mon = month.split("-")
+    return int(year) * 12 + int(mon) - 1
+
+
+def month_from_index(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_range(start: str, end: str) -> np.ndarray:
+    """Months from `start` to `end` inclusive, as numpy datetime64[M]."""
+    return np.arange(np.datetime64(start, "M"), np.datetime64(end, "M") + 1)
+
+
+# --- uncertain numbers with limits ------------------------------------------------------------
+
+
+class _Integer:
+    """Marks an uncertain field as a whole number: resolved values are rounded."""
+
+
+def _limit_check(
+    ge: float | None, gt: float | None, le: float | None, allowed: str
+) -> AfterValidator:
+    def check(v: Any) -> Any:
+        lo, hi = bounds(v)
+        if math.isinf(hi):  # a long upper tail (lognormal): limit its point value instead
+            hi = point(v)
+        if (
+            (ge is not None and lo < ge)
+            or (gt is not None and lo <= gt)
+            or (le is not None and hi > le)
+        ):
+            if isinstance(v, Distribution):
+                raise ValueError(f"the distribution's range ({lo:g} to {hi:g}) must be {allowed}")
+            raise ValueError(f"must be {allowed}")
+        return v
+
+    return AfterValidator(check)
+
+
+def _whole(v: Any) -> Any:
+    if isinstance(v, float) and not v.is_integer():
+        raise ValueError("must be a whole number")
+    return v
+
+
+def uncertain(
+    *,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    integer: bool = False,
+    description: str = "",
+) -> Any:
+    """An `Uncertain` type whose whole support must satisfy the limits."""
+    parts = []
+    if gt is not None:
+        parts.append(f"> {gt:g}")
+    if ge is not None:
+        parts.append(f">= {ge:g}")
+    if le is not None:
+        parts.append(f"<= {le:g}")
+    allowed = " and ".join(parts) or "a number"
+    extra: list[Any] = [_limit_check(ge, gt, le, allowed), Field(description=description)]
+    if integer:
+        extra = [AfterValidator(_whole), *extra, _Integer()]
+    return Annotated[Uncertain, *extra]
+
+
+# --- use: ID + overrides ----------------------------------------------------------------------
+
+
+def _merge(base: Any, override: Any) -> Any:
+    """Mappings merge key by key; anything else (lists included) replaces."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for k, v in override.items():
+            out[k] = _merge(base.get(k), v) if k in base else v
+        return out
+    return override
+
+
+def _catalog(info: ValidationInfo) -> Catalog:
+    ctx = info.context or {}
+    cat = ctx.get("catalog")
+    return cat if cat is not None else Catalog.load()
+
+
+def _use(kind: str, value: Any, catalog: Catalog) -> dict[str, Any]:
+    """A catalog record as a mapping, with the scenario's overrides merged in."""
+    if isinstance(value, str):
+        return catalog.get(kind, value).model_dump(mode="python")
+    if isinstance(value, dict) and "use" in value:
+        overrides = {k: v for k, v in value.items() if k != "use"}
+        base = catalog.get(kind, str(value["use"])).model_dump(mode="python")
+        return _merge(base, overrides)
+    if isinstance(value, dict):
+        return value
+    raise ValueError(f"expected a {kind} id or a mapping, got {value!r}")
+
+
+# --- the schema -----------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Phase(_Model):
+    """A tranche of capacity at a site. `power_gw` is what this phase adds on the power basis."""
+
+    name: str | None = None
+    online: MonthStr = Field(description="month the phase starts coming online (before delay)")
+    power_gw: uncertain(gt=0, le=MAX_PHASE_GW, description="power this phase adds [GW]")
+    system: System = Field(description="system id, or {use: id, ...overrides}")
+    ramp_months: uncertain(ge=0, le=120, integer=True, description="months to full power") = 0
+    ramp: Literal["linear", "s-curve"] = "linear"
+    delay_months: uncertain(ge=0, le=240, integer=True, description="delay after `online`") = 0
+    construction_months: (
+        uncertain(ge=0, le=120, integer=True, description="construction before `online`") | None
+    ) = None
+
+    @field_validator("system", mode="before")
+    @classmethod
+    def _system(cls, v: Any, info: ValidationInfo) -> Any:
+        cat = _catalog(info)
+        if isinstance(v, str):
+            return cat.system(v)
+        return _use("systems", v, cat)
+
+
+class Site(_Model):
+    name: Annotated[str, Field(pattern=ID_PATTERN, description="kebab-case site name")]
+    region: str = Field(description="catalog region id")
+    pue: uncertain(ge=1, le=MAX_PUE, description="power usage effectiveness") = 1.2
+    wue_l_per_kwh: uncertain(ge=0, le=20, description="site water use [L/kWh]") | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    clean_supply_share: uncertain(
+        ge=0, le=1, description="contracted carbon-free supply share (market-based carbon)"
+    ) = 0.0
+    phases: Annotated[list[Phase], Field(min_length=1)]
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str, info: ValidationInfo) -> str:
+        return _catalog(info).region(v).id
+
+
+class FrontierRunSpec(_Model):
+    name: str
+    model: str | None = Field(None, description="catalog model id (optional)")
+    start: MonthStr
+    duration_days: uncertain(gt=0, le=3650, description="training duration [days]")
+    precision: Precision = "bf16"
+    cross_site: bool = Field(False, description="may use several sites at once")
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return None if v is None else _catalog(info).model(v).id
+
+
+class Scenario(_Model):
+    name: Annotated[str, Field(pattern=ID_PATTERN)]
+    title: str = ""
+    description: str = ""
+    sources: list[str] = Field(default_factory=list, description="citations for the scenario")
+    start: MonthStr
+    end: MonthStr
+    power_basis: Literal["facility", "it"] = "facility"
+    sites: Annotated[list[Site], Field(min_length=1)]
+    deals: list[Deal] = Field(default_factory=list)
+    costs: dict[str, Uncertain] = Field(
+        default_factory=dict, description="overrides of `costs` catalog parameters by id"
+    )
+    frontier_runs: list[FrontierRunSpec] = Field(default_factory=list)
+    seed: int = Field(0, description="seed for sampled quantities (share prices, sweeps)")
+
+    @field_validator("deals", mode="before")
+    @classmethod
+    def _deals(cls, v: Any, info: ValidationInfo) -> Any:
+        if not isinstance(v, list):
+            return v
+        return [_use("deals", d, _catalog(info)) for d in v]
+
+    @field_validator("costs", mode="before")
+    @classmethod
+    def _costs(cls, v: Any, info: ValidationInfo) -> Any:
+        if not isinstance(v, dict):
+            return v
+        cat = _catalog(info)
+        out = {}
+        for key, value in v.items():
+            pid = str(key).replace("_", "-").lower()
+            if not cat.has("costs", pid):
+                raise UnknownIdError("costs", pid, cat.ids("costs"))
+            param = cat.parameter(pid)
+            if isinstance(value, dict) and "value" in value:
+                value = value["value"]
+            out[param.id] = value
+        return out
+
+    @model_validator(mode="after")
+    def _dates(self) -> Scenario:
+        if month_index(self.start) > month_index(self.end):
+            raise ValueError(f"start ({self.start}) is after end ({self.end})")
+        names = [s.name for s in self.sites]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"site names must be unique; repeated: {', '.join(sorted(dup))}")
+        for si, site in enumerate(self.sites):
+            for pi, ph in enumerate(site.phases):
+                if month_index(ph.online) > month_index(self.end):
+                    raise ValueError(
+                        f"sites[{si}].phases[{pi}].online: {ph.online} is after the scenario "
+                        f"end ({self.end}); allowed: a month up to {self.end}"
+                    )
+        for ri, run in enumerate(self.frontier_runs):
+            if not month_index(self.start) <= month_index(run.start) <= month_index(self.end):
+                raise ValueError(
+                    f"frontier_runs[{ri}].start: {run.start} is outside the scenario "
+                    f"({self.start} to {self.end})"
+                )
+        return self
+
+    # --- resolution of uncertain inputs ---
+
+    def resolve(self, rng: np.random.Generator | None = None) -> Scenario:
+        """Every distribution replaced by its point value (rng None) or by one draw."""
+        return _resolve(self, rng)
+
+    def is_resolved(self) -> bool:
+        return not any(True for _ in _distributions(self))
+
+    def uncertain_inputs(self) -> list[str]:
+        """Paths of the inputs that are distributions (what a sweep varies)."""
+        return [path for path, _ in _distributions(self)]
+
+    def cost(self, catalog: Catalog, parameter_id: str) -> Uncertain:
+        """A cost parameter: the scenario's override, else the catalog's value."""
+        if parameter_id in self.costs:
+            return self.costs[parameter_id]
+        return catalog.parameter(parameter_id).value
+
+    @property
+    def months(self) -> np.ndarray:
+        return month_range(self.start, self.end)
+
+
+def _is_integer_field(model: BaseModel, name: str) -> bool:
+    return any(isinstance(m, _Integer) for m in type(model).model_fields[name].metadata)
+
+
+def _draw(value: Any, rng: np.random.Generator | None, integer: bool) -> Any:
+    if isinstance(value, Distribution):
+        x = point(value) if rng is None else sample(value, rng)
+        return round(x) if integer else x
+    if integer and isinstance(value, float):
+        return round(value)
+    return value
+
+
+def _resolve_value(value: Any, rng: np.random.Generator | None, integer: bool) -> Any:
+    if isinstance(value, Distribution):
+        return _draw(value, rng, integer)
+    if isinstance(value, BaseModel):
+        return _resolve(value, rng)
+    if isinstance(value, list):
+        return [_resolve_value(v, rng, integer) for v in value]
+    if isinstance(value, dict):
+        return {k: _resolve_value(v, rng, integer) for k, v in value.items()}
+    return _draw(value, rng, integer)
+
+
+def _resolve(model: Any, rng: np.random.Generator | None) -> Any:
+    update = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        new = _resolve_value(value, rng, _is_integer_field(model, name))
+        if new is not value:
+            update[name] = new
+    return model.model_copy(update=update) if update else model
+
+
+def _distributions(model: Any, prefix: str = ""):
+    """(path, distribution) for every uncertain input, in a fixed order."""
+    for name in type(model).model_fields:
+        yield from _walk(getattr(model, name), f"{prefix}{name}")
+
+
+def _walk(value: Any, path: str):
+    if isinstance(value, Distribution):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        yield from _distributions(value, path + ".")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _walk(v, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _walk(v, f"{path}.{k}")
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.yaml"))}
+
+
+def scenario_path(ref: str) -> Path:
+    """A file path when such a file exists, else a built-in scenario name."""
+    path = Path(ref)
+    if path.is_file():
+        return path
+    if path.exists():
+        raise InputError("is not a file", field=f"scenario {ref!r}")
+    builtins = builtin_scenarios()
+    key = ref.lower().removesuffix(".yaml")
+    if key in builtins:
+        return builtins[key]
+    raise UnknownIdError(
+        "scenarios", ref, builtins.keys(), field="SCENARIO", listing="gigawatt scenarios"
+    )
+
+
+def parse_scenario(data: Any, catalog: Catalog, *, origin: str = "scenario") -> Scenario:
+    if not isinstance(data, dict):
+        raise InputError("expected a mapping of scenario fields at the top level", field=origin)
+    try:
+        return Scenario.model_validate(data, context={"catalog": catalog})
+    except ValidationError as e:
+        raise InputError(format_validation_error(e, prefix="")) from None
+
+
+def read_scenario_data(ref: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A scenario's raw data, with `extends: NAME` resolved.
+
+    `extends` names another scenario (file or built-in) whose data this one overrides key by
+    key, the way `use:` overrides a catalog record: mappings merge, lists replace.
+    """
+    path = scenario_path(ref)
+    data = read_data_file(path)
+    if not isinstance(data, dict):
+        raise InputError("expected a mapping of scenario fields at the top level", field=str(path))
+    base_ref = data.pop("extends", None)
+    if base_ref is None:
+        return data
+    if not isinstance(base_ref, str):
+        raise InputError(f"{base_ref!r} is not allowed: expected a scenario name", field="extends")
+    key = str(path.resolve())
+    if key in _seen:
+        raise InputError(
+            f"{base_ref!r} extends itself (directly or through others)", field="extends"
+        )
+    if Path(base_ref).suffix and not Path(base_ref).is_absolute():
+        candidate = path.parent / base_ref  # relative to the file that extends it
+        if candidate.is_file():
+            base_ref = str(candidate)
+    return _merge(read_scenario_data(base_ref, (*_seen, key)), data)
+
+
+def load_scenario(ref: str, catalog: Catalog | None = None) -> Scenario:
+    """Read and validate a scenario file (YAML or TOML) or a built-in scenario by name."""
+    catalog = catalog or Catalog.load()
+    return parse_scenario(read_scenario_data(ref), catalog, origin=ref)

@@ -1,0 +1,58 @@
+"""Safe YAML and TOML reading.
+
+PyYAML follows YAML 1.1, where `35e9` and `1e-5` are strings; scenario and catalog files use
+that notation everywhere, so the safe loader here also reads YAML 1.2 floats as numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gigawatt.errors import InputError
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+_FLOAT = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)
+    |[-+]?(?:[0-9][0-9_]*)?\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+
+
+def loads_yaml(text: str, *, origin: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as e:
+        where = ""
+        mark = getattr(e, "problem_mark", None)
+        if mark is not None:
+            where = f" (line {mark.line + 1}, column {mark.column + 1})"
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise InputError(f"not valid YAML{where}: {problem}", field=origin) from None
+
+
+def read_data_file(path: Path) -> Any:
+    """A YAML (or, by suffix, TOML) file as plain Python data."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError("not a text file (UTF-8 expected)", field=str(path)) from None
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", field=str(path)) from None
+    if path.suffix.lower() == ".toml":
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise InputError(f"not valid TOML: {e}", field=str(path)) from None
+    return loads_yaml(text, origin=str(path))

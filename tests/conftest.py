@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gigawatt.catalog import Catalog
+from gigawatt.scenario import Scenario, parse_scenario
+
+DATA = Path(__file__).parent / "data"
+TOY_CATALOG = DATA / "toy-catalog"
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return Catalog.load()
+
+
+@pytest.fixture(scope="session")
+def toy_catalog() -> Catalog:
+    """The shipped catalog plus a made-up accelerator with round numbers (1 kW all-in IT)."""
+    return Catalog.load([TOY_CATALOG])
+
+
+def toy_scenario_data(**overrides: Any) -> dict[str, Any]:
+    """A one-site, one-phase scenario on the toy system; overrides replace top-level keys."""
+    data: dict[str, Any] = {
+        "name": "toy",
+        "start": "2026-01",
+        "end": "2026-12",
+        "power_basis": "facility",
+        "sites": [
+            {
+                "name": "site-a",
+                "region": "us-ercot",
+                "pue": 1.25,
+                "phases": [{"online": "2026-03", "power_gw": 1.0, "system": "toy-node"}],
+            }
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+def toy_scenario(catalog: Catalog, **overrides: Any) -> Scenario:
+    return parse_scenario(toy_scenario_data(**overrides), catalog)

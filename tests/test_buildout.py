@@ -1,0 +1,131 @@
+"""Build-out arithmetic on hand-calculable cases, and its invariants."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import toy_scenario_data
+from gigawatt.buildout import build_fleet, ramp_share
+from gigawatt.scenario import parse_scenario
+
+
+def _fleet(catalog, data):
+    return build_fleet(parse_scenario(data, catalog).resolve(), catalog)
+
+
+def test_one_gw_facility_basis(toy_catalog):
+    # 1 GW at the grid, PUE 1.25 -> 0.8 GW IT -> 800,000 accelerators at 1 kW all-in.
+    fleet = _fleet(toy_catalog, toy_scenario_data())
+    march = 2
+    assert fleet.facility_power_w[0, march - 1] == 0
+    assert fleet.facility_power_w[0, march] == pytest.approx(1e9)
+    assert fleet.it_power_w[0, march] == pytest.approx(0.8e9)
+    assert fleet.accelerators[0, march] == 800_000
+    assert fleet.peak_flops_per_s["bf16"][0, march] == pytest.approx(800_000 * 1e15)
+    assert fleet.peak_flops_per_s["fp8"][0, march] == pytest.approx(800_000 * 2e15)
+    # No fp4 on this chip: its fp4 peak is what it reaches at the next wider precision (fp8).
+    assert fleet.peak_flops_per_s["fp4"][0, march] == pytest.approx(800_000 * 2e15)
+
+
+def test_it_basis(toy_catalog):
+    fleet = _fleet(toy_catalog, toy_scenario_data(power_basis="it"))
+    assert fleet.it_power_w[0, -1] == pytest.approx(1e9)
+    assert fleet.facility_power_w[0, -1] == pytest.approx(1.25e9)
+    assert fleet.accelerators[0, -1] == 1_000_000
+
+
+def test_linear_ramp_and_delay(toy_catalog):
+    data = toy_scenario_data()
+    data["sites"][0]["phases"][0].update(ramp_months=4, delay_months=1)
+    fleet = _fleet(toy_catalog, data)
+    # Planned for March, one month late: April is the first month, full in July.
+    expected = [0, 0, 0, 0.25, 0.5, 0.75, 1, 1, 1, 1, 1, 1]
+    np.testing.assert_allclose(fleet.facility_power_w[0] / 1e9, expected)
+    assert fleet.phases.loc[0, "online"] == "2026-04"
+    assert fleet.phases.loc[0, "online_planned"] == "2026-03"
+
+
+def test_s_curve_ramp():
+    k = np.arange(-1, 5)
+    share = ramp_share(k, np.full(6, 4), np.full(6, True))
+    x = np.array([0, 0.25, 0.5, 0.75, 1, 1])
+    np.testing.assert_allclose(share, np.where(k < 0, 0, 3 * x**2 - 2 * x**3))
+    assert share[1] == pytest.approx(0.15625)  # k = 0: x = 1/4 -> 3/16 - 2/64
+
+
+def test_totals_and_by_site(toy_catalog):
+    data = toy_scenario_data()
+    second = copy.deepcopy(data["sites"][0])
+    second.update(name="site-b", pue=1.0)
+    second["phases"][0].update(online="2026-06", power_gw=0.5)
+    data["sites"].append(second)
+    fleet = _fleet(toy_catalog, data)
+    by_site = fleet.by_site(fleet.facility_power_w)
+    assert list(by_site.columns) == ["site-a", "site-b"]
+    assert by_site.loc["2026-12"].tolist() == pytest.approx([1e9, 0.5e9])
+    assert fleet.deployed_gw()[-1] == pytest.approx(1.5)
+    table = fleet.table()
+    row = table[(table.month == "2026-12") & (table.site == "total")]
+    assert row[row.quantity == "accelerators"].value.item() == 800_000 + 500_000
+    assert set(table.columns) == {"month", "site", "quantity", "unit", "value"}
+
+
+phase_st = st.fixed_dictionaries(
+    {
+        "online": st.sampled_from(["2026-01", "2026-04", "2026-09", "2026-12"]),
+        "power_gw": st.floats(0.05, 5),
+        "ramp_months": st.integers(0, 12),
+        "delay_months": st.integers(0, 6),
+        "ramp": st.sampled_from(["linear", "s-curve"]),
+        "system": st.just("toy-node"),
+    }
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(phases=st.lists(phase_st, min_size=1, max_size=4), extra=phase_st)
+def test_more_phases_never_less_power(toy_catalog, phases, extra):
+    data = toy_scenario_data()
+    data["sites"][0]["phases"] = phases
+    before = _fleet(toy_catalog, data)
+    data = copy.deepcopy(data)
+    data["sites"][0]["phases"] = [*phases, extra]
+    after = _fleet(toy_catalog, data)
+    for arr in ("facility_power_w", "it_power_w", "accelerators"):
+        assert np.all(getattr(after, arr).sum(0) >= getattr(before, arr).sum(0) - 1e-6)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(phase=phase_st)
+def test_power_never_decreases_over_time(toy_catalog, phase):
+    data = toy_scenario_data()
+    data["sites"][0]["phases"] = [phase]
+    fleet = _fleet(toy_catalog, data)
+    assert np.all(np.diff(fleet.facility_power_w.sum(0)) >= -1e-6)
+    assert fleet.facility_power_w.max() <= phase["power_gw"] * 1e9 * (1 + 1e-12)
+
+
+def test_default_scenario_meets_the_announced_scale(catalog):
+    """10 GW of NVIDIA systems (IT power; about 11.5 GW at the grid at PUE 1.15).
+
+    Huang's check (CNBC, 22 Sep 2025): 10 GW is "roughly 4 million or 5 million GPUs"; we accept
+    3.5-5 M packages.
+    """
+    from gigawatt.scenario import load_scenario
+
+    sc = load_scenario("nvidia-openai-10gw", catalog).resolve()
+    fleet = build_fleet(sc, catalog)
+    assert fleet.it_power_w[:, -1].sum() == pytest.approx(10e9, rel=1e-9)
+    assert 10e9 < fleet.facility_power_w[:, -1].sum() <= 12e9
+    assert 3.5e6 <= fleet.accelerators[:, -1].sum() <= 5e6
+    first = fleet.phases.iloc[0]
+    assert "2026-07" <= first["online"] <= "2026-12"  # first GW in H2 2026

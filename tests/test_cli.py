@@ -1,0 +1,138 @@
+"""The command line: JSON contracts (DESIGN.md section 7), exit codes, outputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import TOY_CATALOG, toy_scenario_data
+from gigawatt.catalog.schema import KINDS
+from gigawatt.cli import main
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def test_run_json_contract(capsys, tmp_path):
+    code, out, err = cli(capsys, "run", "--out", str(tmp_path / "o"), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["scenario"] == "nvidia-openai-10gw"
+    years = data["years"]
+    assert [y["year"] for y in years] == list(range(2026, 2033))
+    for y in years:
+        for key in ("year", "facility_power_gw", "it_power_gw", "accelerators", "peak_flops_per_s"):
+            assert key in y
+        assert set(y["peak_flops_per_s"]) >= {"bf16", "fp8", "fp4"}
+    assert years[-1]["it_power_gw"] == pytest.approx(10.0)
+    assert 10.0 < years[-1]["facility_power_gw"] <= 12.0
+    assert 3.5e6 <= years[-1]["accelerators"] <= 5e6
+
+
+def test_run_writes_results(capsys, tmp_path):
+    out_dir = tmp_path / "o"
+    code, out, err = cli(capsys, "run", "--out", str(out_dir))
+    assert code == 0, err
+    assert "nvidia-openai-10gw" in out and "2032" in out
+    table = pd.read_parquet(out_dir / "results.parquet")
+    assert list(table.columns) == ["month", "site", "quantity", "unit", "value"]
+    total = table[(table.site == "total") & (table.quantity == "it_power_w")]
+    assert total.value.max() == pytest.approx(10e9)
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert summary["scenario"] == "nvidia-openai-10gw"
+    assert not [p for p in out_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_bad_scenario_exit_2_nothing_written(capsys, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    data = toy_scenario_data()
+    data["sites"][0]["phases"][0]["system"] = "vera-rubn-nvl72"
+    bad.write_text(json.dumps(data))  # JSON is YAML
+    out_dir = tmp_path / "o"
+    code, out, err = cli(capsys, "run", str(bad), "--out", str(out_dir), "--json")
+    assert code == 2
+    assert out == ""
+    assert "did you mean 'vera-rubin-nvl72'" in err
+    assert "Traceback" not in err
+    assert not out_dir.exists()
+
+
+def test_refuses_to_overwrite_input(capsys, tmp_path):
+    out_dir = tmp_path / "o"
+    out_dir.mkdir()
+    scenario = out_dir / "summary.json"  # a scenario file that sits where an output would go
+    scenario.write_text(json.dumps(toy_scenario_data()))
+    before = scenario.read_text()
+    code, _, err = cli(
+        capsys, "--catalog", str(TOY_CATALOG), "run", str(scenario), "--out", str(out_dir)
+    )
+    assert code == 2 and "is an input file" in err
+    assert scenario.read_text() == before
+
+
+def test_user_catalog_adds_records(capsys, tmp_path):
+    path = tmp_path / "toy.yaml"
+    path.write_text(json.dumps(toy_scenario_data()))
+    code, out, err = cli(
+        capsys,
+        "--catalog",
+        str(TOY_CATALOG),
+        "run",
+        str(path),
+        "--json",
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert code == 0, err
+    assert json.loads(out)["years"][0]["accelerators"] == 800_000
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_catalog_json_lists_ids(capsys, kind):
+    code, out, err = cli(capsys, "catalog", kind, "--json")
+    assert code == 0, err
+    records = json.loads(out)["records"]
+    assert records, f"no {kind} records"
+    for r in records:
+        assert {"id", "kind", "source", "as_of", "status"} <= set(r)
+        assert r["kind"] == kind
+
+
+def test_catalog_unknown_kind(capsys):
+    code, out, err = cli(capsys, "catalog", "acelerators")
+    assert code == 2 and out == "" and "did you mean 'accelerators'" in err
+
+
+def test_scenarios_and_show(capsys):
+    code, out, _ = cli(capsys, "scenarios", "--json")
+    names = [s["name"] for s in json.loads(out)["scenarios"]]
+    assert "nvidia-openai-10gw" in names
+    code, out, _ = cli(capsys, "show", "nvidia-openai-10gw")
+    assert code == 0 and out.startswith("#") and "name: nvidia-openai-10gw" in out
+
+
+def test_usage_error_exit_2(capsys):
+    code, out, _ = cli(capsys, "run", "--no-such-flag")
+    assert code == 2 and out == ""
+
+
+def test_console_script_end_to_end(tmp_path):
+    """The installed entry point, as a user runs it."""
+    exe = Path(sys.executable).with_name("gigawatt")
+    proc = subprocess.run(
+        [str(exe), "run", "--json", "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["scenario"] == "nvidia-openai-10gw"

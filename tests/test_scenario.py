@@ -1,0 +1,214 @@
+"""Scenario schema: each validation rule gives one clear error naming field, value and rule."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from conftest import toy_scenario, toy_scenario_data
+from gigawatt.errors import InputError, UnknownIdError
+from gigawatt.scenario import builtin_scenarios, load_scenario, parse_scenario
+
+
+def _phase_data(**changes):
+    data = toy_scenario_data()
+    data["sites"][0]["phases"][0].update(changes)
+    return data
+
+
+def _error(catalog, data) -> str:
+    with pytest.raises(InputError) as exc:
+        parse_scenario(data, catalog)
+    return str(exc.value)
+
+
+def test_unknown_system_suggests_closest(toy_catalog):
+    msg = _error(toy_catalog, _phase_data(system="vera-rubn-nvl72"))
+    assert "sites[0].phases[0].system" in msg
+    assert "unknown system 'vera-rubn-nvl72'; did you mean 'vera-rubin-nvl72'" in msg
+
+
+def test_unknown_region_suggests_closest(toy_catalog):
+    data = toy_scenario_data()
+    data["sites"][0]["region"] = "us-ercott"
+    msg = _error(toy_catalog, data)
+    assert "sites[0].region" in msg and "did you mean 'us-ercot'" in msg
+
+
+def test_negative_power(toy_catalog):
+    msg = _error(toy_catalog, _phase_data(power_gw=-1))
+    assert msg == "sites[0].phases[0].power_gw: -1 is not allowed: must be > 0 and <= 50"
+
+
+def test_absurd_power_is_rejected(toy_catalog):
+    # 1,000,000 GW: a billion-accelerator site is a typo, not a plan.
+    msg = _error(toy_catalog, _phase_data(power_gw=1e6))
+    assert "power_gw: 1000000.0 is not allowed: must be > 0 and <= 50" in msg
+
+
+def test_pue_below_one(toy_catalog):
+    data = toy_scenario_data()
+    data["sites"][0]["pue"] = 0.9
+    assert _error(toy_catalog, data) == "sites[0].pue: 0.9 is not allowed: must be >= 1 and <= 3"
+
+
+def test_distribution_outside_limits(toy_catalog):
+    data = toy_scenario_data()
+    data["sites"][0]["pue"] = {"uniform": {"low": 0.9, "high": 1.3}}
+    msg = _error(toy_catalog, data)
+    assert "sites[0].pue" in msg and "range (0.9 to 1.3) must be >= 1" in msg
+
+
+def test_bad_distribution_parameters(toy_catalog):
+    msg = _error(
+        toy_catalog, _phase_data(power_gw={"triangular": {"low": 2, "mode": 1, "high": 3}})
+    )
+    assert "power_gw.triangular" in msg and "low <= mode <= high" in msg
+
+
+def test_not_a_number_or_distribution(toy_catalog):
+    msg = _error(toy_catalog, _phase_data(power_gw="lots"))
+    assert msg.startswith("sites[0].phases[0].power_gw: expected a number or one distribution")
+
+
+def test_online_after_end(toy_catalog):
+    msg = _error(toy_catalog, _phase_data(online="2027-03"))
+    assert "sites[0].phases[0].online: 2027-03 is after the scenario end (2026-12)" in msg
+
+
+def test_start_after_end(toy_catalog):
+    msg = _error(toy_catalog, toy_scenario_data(start="2027-01", end="2026-12"))
+    assert "start (2027-01) is after end (2026-12)" in msg
+
+
+def test_bad_month_format(toy_catalog):
+    msg = _error(toy_catalog, toy_scenario_data(start="2026-13"))
+    assert msg.startswith("start: '2026-13' is not allowed")
+
+
+def test_unknown_field(toy_catalog):
+    msg = _error(toy_catalog, _phase_data(powr_gw=1))
+    assert "sites[0].phases[0].powr_gw: unknown field" in msg
+
+
+def test_fractional_months_rejected(toy_catalog):
+    msg = _error(toy_catalog, _phase_data(ramp_months=1.5))
+    assert "ramp_months: 1.5 is not allowed: must be a whole number" in msg
+
+
+def test_duplicate_site_names(toy_catalog):
+    data = toy_scenario_data()
+    data["sites"].append(copy.deepcopy(data["sites"][0]))
+    assert "site names must be unique; repeated: site-a" in _error(toy_catalog, data)
+
+
+def test_not_yaml(tmp_path, toy_catalog):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nsites: [unclosed\n")
+    with pytest.raises(InputError, match=r"bad\.yaml: not valid YAML \(line"):
+        load_scenario(str(bad), toy_catalog)
+
+
+def test_yaml_not_a_mapping(tmp_path, toy_catalog):
+    bad = tmp_path / "list.yaml"
+    bad.write_text("- 1\n- 2\n")
+    with pytest.raises(InputError, match="expected a mapping"):
+        load_scenario(str(bad), toy_catalog)
+
+
+def test_unknown_builtin_scenario(toy_catalog):
+    with pytest.raises(UnknownIdError, match="did you mean 'nvidia-openai-10gw'"):
+        load_scenario("nvidia-openai-10g", toy_catalog)
+
+
+def test_toml_scenario(tmp_path, toy_catalog):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        'name = "toml-case"\nstart = "2026-01"\nend = "2026-06"\n'
+        '[[sites]]\nname = "a"\nregion = "us-pjm"\n'
+        '[[sites.phases]]\nonline = "2026-02"\npower_gw = 0.5\nsystem = "toy-node"\n'
+        "[sites.phases.delay_months.triangular]\nlow = 0\nmode = 1\nhigh = 3\n"
+    )
+    sc = load_scenario(str(path), toy_catalog)
+    assert sc.name == "toml-case"
+    assert sc.resolve().sites[0].phases[0].delay_months == 1
+
+
+def test_point_values_and_integer_rounding(toy_catalog):
+    sc = toy_scenario(toy_catalog)
+    data = _phase_data(delay_months={"lognormal": {"median": 2.4, "sigma": 0.5}})
+    data["sites"][0]["pue"] = {"triangular": {"low": 1.1, "mode": 1.2, "high": 1.4}}
+    sc = parse_scenario(data, toy_catalog)
+    assert sc.uncertain_inputs() == ["sites[0].pue", "sites[0].phases[0].delay_months"]
+    plain = sc.resolve()
+    assert plain.sites[0].pue == 1.2
+    assert plain.sites[0].phases[0].delay_months == 2  # median 2.4, rounded
+    assert plain.is_resolved() and not sc.is_resolved()
+
+
+def test_sampling_is_seeded_and_within_bounds(toy_catalog):
+    data = toy_scenario_data()
+    data["sites"][0]["pue"] = {"triangular": {"low": 1.1, "mode": 1.2, "high": 1.4}}
+    sc = parse_scenario(data, toy_catalog)
+    draws = [sc.resolve(np.random.default_rng([7, i])).sites[0].pue for i in range(50)]
+    again = [sc.resolve(np.random.default_rng([7, i])).sites[0].pue for i in range(50)]
+    assert draws == again
+    assert all(1.1 <= d <= 1.4 for d in draws)
+    assert len(set(draws)) == 50
+
+
+def test_use_merges_overrides(catalog):
+    sc = load_scenario("nvidia-openai-10gw", catalog)
+    data = sc.model_dump(mode="json")
+    base = catalog.deal("nvidia-openai-loi-2025")
+    data["deals"] = [{"use": "nvidia-openai-loi-2025", "signing": "2027-01"}]
+    changed = parse_scenario(data, catalog)
+    assert changed.deals[0].signing == "2027-01"
+    assert changed.deals[0].cap_usd == base.cap_usd  # untouched fields come from the record
+    assert len(changed.deals[0].tranches) == len(base.tranches)
+
+
+def test_system_use_override(toy_catalog):
+    data = _phase_data(system={"use": "toy-node", "it_power_w_per_accelerator": 2000})
+    sc = parse_scenario(data, toy_catalog)
+    assert sc.sites[0].phases[0].system.it_power_w_per_accelerator == 2000
+    assert sc.sites[0].phases[0].system.accelerator == "toy-chip"
+
+
+def test_cost_override_by_id(toy_catalog):
+    sc = toy_scenario(toy_catalog, costs={"capex_usd_per_gw": 40e9})
+    assert sc.cost(toy_catalog, "capex-usd-per-gw") == 40e9
+    msg = _error(toy_catalog, toy_scenario_data(costs={"capex_usd_per_gwh": 1}))
+    assert "unknown cost 'capex-usd-per-gwh'" in msg
+
+
+@pytest.mark.parametrize("name", sorted(builtin_scenarios()))
+def test_builtin_scenarios_validate(name, catalog):
+    sc = load_scenario(name, catalog)
+    assert sc.name == name
+    assert sc.sources, "a built-in scenario cites its sources"
+
+
+def test_extends_overrides_a_base_scenario(tmp_path, catalog):
+    path = tmp_path / "mine.yaml"
+    path.write_text("extends: nvidia-openai-10gw\nname: mine\npower_basis: facility\n")
+    sc = load_scenario(str(path), catalog)
+    base = load_scenario("nvidia-openai-10gw", catalog)
+    assert sc.name == "mine" and sc.power_basis == "facility"
+    assert sc.sites == base.sites  # lists and mappings not mentioned come from the base
+
+
+def test_extends_cycle_is_an_error(tmp_path, catalog):
+    (tmp_path / "a.yaml").write_text("extends: b.yaml\nname: a\n")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\nname: b\n")
+    with pytest.raises(InputError, match="extends itself"):
+        load_scenario(str(tmp_path / "a.yaml"), catalog)
+
+
+def test_superseded_letter_in_the_actual_scenario(catalog):
+    sc = load_scenario("nvidia-openai-2026-actual", catalog)
+    loi, equity = sc.deals
+    assert loi.stage == "superseded" and loi.signing is None and loi.end == "2026-02"
+    assert equity.id == "nvidia-openai-equity-2026"
