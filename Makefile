@@ -24,7 +24,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: install
-	$(BIN)/python -m pytest -q benchmarks --benchmark-enable --benchmark-only -p no:randomly
+	$(BIN)/python -m pytest benchmarks -s -q --benchmark-enable
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

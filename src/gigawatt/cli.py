@@ -92,6 +92,38 @@ def _global(
 # --- run --------------------------------------------------------------------------------------
 
 
+def _dig(row: dict[str, Any], key: str) -> Any:
+    """`a.b` looks up row["a"]["b"]; missing keys give None."""
+    value: Any = row
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _fixed(digits: int, scale: float = 1.0) -> Any:
+    return lambda v: "" if v is None else f"{v / scale:,.{digits}f}"
+
+
+#: The yearly tables `gigawatt run` prints: (title, [(header, key in a year, format)]).
+#: A model that adds keys to the years adds its table here.
+SUMMARY_TABLES: list[tuple[str, list[tuple[str, str, Any]]]] = [
+    (
+        "Build-out (as of December)",
+        [
+            ("Year", "year", str),
+            ("Facility GW", "facility_power_gw", _fixed(2)),
+            ("IT GW", "it_power_gw", _fixed(2)),
+            ("Accelerators", "accelerators", _fixed(0)),
+            ("BF16 EFLOP/s", "peak_flops_per_s.bf16", _fixed(0, 1e18)),
+            ("FP8 EFLOP/s", "peak_flops_per_s.fp8", _fixed(0, 1e18)),
+            ("FP4 EFLOP/s", "peak_flops_per_s.fp4", _fixed(0, 1e18)),
+        ],
+    ),
+]
+
+
 @app.command()
 def run(
     ctx: typer.Context,
@@ -110,29 +142,16 @@ def run(
         emit_json({"scenario": results.scenario.name, "years": years})
         return
     sc = results.scenario
-    table = Table(title=f"{sc.name}: {sc.title}" if sc.title else sc.name, title_justify="left")
-    for col in (
-        "Year",
-        "Facility GW",
-        "IT GW",
-        "Accelerators",
-        "BF16 EFLOP/s",
-        "FP8 EFLOP/s",
-        "FP4 EFLOP/s",
-    ):
-        table.add_column(col, justify="right")
-    for y in years:
-        peak = y["peak_flops_per_s"]
-        table.add_row(
-            str(y["year"]),
-            f"{y['facility_power_gw']:.2f}",
-            f"{y['it_power_gw']:.2f}",
-            f"{y['accelerators']:,}",
-            f"{peak['bf16'] / 1e18:,.0f}",
-            f"{peak['fp8'] / 1e18:,.0f}",
-            f"{peak['fp4'] / 1e18:,.0f}",
-        )
-    console.print(table)
+    console.print(f"[bold]{sc.name}[/bold]: {sc.title}" if sc.title else f"[bold]{sc.name}[/bold]")
+    for title, columns in SUMMARY_TABLES:
+        if not any(_dig(years[0], key) is not None for _, key, _ in columns[1:]):
+            continue  # that model did not run
+        table = Table(title=title, title_justify="left")
+        for header, _, _ in columns:
+            table.add_column(header, justify="right")
+        for y in years:
+            table.add_row(*(fmt(_dig(y, key)) for _, key, fmt in columns))
+        console.print(table)
     console.print(
         f"As of each December (or the last month). Phases add power at the "
         f"{'grid connection' if sc.power_basis == 'facility' else 'racks (IT)'}; peak FLOP/s are "
