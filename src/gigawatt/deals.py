@@ -359,6 +359,24 @@ def _conditions(
     return conds
 
 
+def _why_not(conds: list[Condition], gates: list[Condition], ctx: DealContext) -> str:
+    """Why a tranche is not released: what never held, or which gate was shut when it did."""
+    never = list(dict.fromkeys(label for label, c in conds + gates if not c.any()))
+    if never:
+        return f"not met by {ctx.end_label}: " + "; ".join(never)
+    met = (
+        np.logical_and.reduce([c for _, c in conds])
+        if conds
+        else np.ones(ctx.month_idx.shape, bool)
+    )
+    if met.any():
+        i = int(met.argmax())
+        shut = [label for label, c in gates if not c[i]]
+        when = month_from_index(int(ctx.month_idx[i]))
+        return f"conditions first met {when}, but not " + "; ".join(shut)
+    return f"conditions never held together by {ctx.end_label}"
+
+
 def evaluate_deal(deal: Deal, di: int, ctx: DealContext, catalog: Catalog) -> list[TrancheOutcome]:
     """Every tranche of one deal: the month it is released (or why not) and what it buys."""
     gates, signed = _gates(deal, ctx.month_idx)
@@ -367,12 +385,7 @@ def evaluate_deal(deal: Deal, di: int, ctx: DealContext, catalog: Catalog) -> li
         conds = _conditions(tranche, signed, ctx, catalog, f"deals[{di}].tranches[{ti}].trigger")
         rows.append(np.logical_and.reduce([c for _, c in conds + gates]))
         triggers.append(" and ".join(label for label, _ in conds))
-        never = list(dict.fromkeys(label for label, c in conds + gates if not c.any()))
-        reasons.append(
-            f"not met by {ctx.end_label}: " + "; ".join(never)
-            if never
-            else f"conditions never held together by {ctx.end_label}"
-        )
+        reasons.append(_why_not(conds, gates, ctx))
     if not rows:
         return []
     release = first_month(np.array(rows))
