@@ -129,6 +129,10 @@ def test_cash_flow_sums(one_gw):
     assert owner["paid_usd"] == pytest.approx(40 * B + one_gw.opex_usd.sum())
     assert parties["test"]["received_usd"] == pytest.approx(24 * B)  # the chip vendor
     assert sum(p["net_usd"] for p in parties.values()) == pytest.approx(0, abs=1e-3)
+    for year in one_gw.years():  # cash moves between parties: the nets sum to zero
+        nets = year["net_cash_by_party_usd"]
+        assert sum(nets.values()) == pytest.approx(0, abs=1e-3)
+        assert nets["programme"] == pytest.approx(-(year["capex_usd"] + year["opex_usd"]))
     table = one_gw.table()
     total = table[(table.site == "total") & (table.quantity == "capex_systems_usd")]
     assert total.value.sum() == pytest.approx(24 * B)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,9 @@ ASSET_CLASSES = ("systems", "facility", "power")
 MONTHS_PER_YEAR = 12
 HOURS_PER_DAY = 24
 WH_PER_MWH = 1e6
+#: Limits that catch absurd cost input (a typo of three zeros), not bold assumptions.
+MAX_CAPEX_USD_PER_GW = 1e13
+MAX_LIFE_YEARS = 100.0
 #: Payees of capex and opex that are not a deal's parties (the cash-flow table).
 CONTRACTORS, UTILITIES, OPERATIONS = "contractors", "utilities", "operations"
 #: The keys the finance stage adds to each year of `gigawatt run --json` (always present).
@@ -180,7 +184,8 @@ class FinanceParameters:
             return value
 
         def months(pid: str) -> int:
-            return max(1, round(MONTHS_PER_YEAR * get(pid, 0, 100, "> 0 and <= 100 years", True)))
+            allowed = f"> 0 and <= {MAX_LIFE_YEARS:g} years"
+            return max(1, round(MONTHS_PER_YEAR * get(pid, 0, MAX_LIFE_YEARS, allowed, True)))
 
         shares = {c: get(f"capex-share-{c}", 0, 1, "a fraction 0-1") for c in ASSET_CLASSES}
         if abs(sum(shares.values()) - 1) > 1e-6:
@@ -190,7 +195,12 @@ class FinanceParameters:
                 field="costs.capex-share-systems/facility/power",
             )
         return cls(
-            capex_usd_per_gw=get("capex-usd-per-gw", 0, 1e13, ">= 0 and <= 1e13 USD per GW"),
+            capex_usd_per_gw=get(
+                "capex-usd-per-gw",
+                0,
+                MAX_CAPEX_USD_PER_GW,
+                f">= 0 and <= {MAX_CAPEX_USD_PER_GW:g} USD per GW",
+            ),
             capex_share=shares,
             life_months={c: months(f"depreciation-years-{c}") for c in ASSET_CLASSES},
             operations_share_per_year=get(
@@ -250,6 +260,18 @@ class Finance:
     def opex_usd(self) -> np.ndarray:
         return self.opex_energy_usd + self.opex_operations_usd
 
+    @cached_property
+    def party_net_usd(self) -> pd.DataFrame:
+        """Net cash received (paid, if negative) by each party, by month (months x parties)."""
+        signed = pd.concat(
+            [
+                self.flows.assign(party=self.flows.payee, net=self.flows.amount_usd),
+                self.flows.assign(party=self.flows.payer, net=-self.flows.amount_usd),
+            ]
+        )
+        table = signed.pivot_table(index="month", columns="party", values="net", aggfunc="sum")
+        return table.reindex(self.month_labels, fill_value=0.0).fillna(0.0)
+
     @property
     def cumulative_invested_usd(self) -> np.ndarray:
         return np.cumsum(self.invested_usd)
@@ -293,6 +315,9 @@ class Finance:
             "warrant_value_usd": float(self.warrant_value_usd[pos]),
             "circular_share": _finite(self.circular[pos]),
             "vendor_funded_share": _finite(self.vendor_funded[pos]),
+            "net_cash_by_party_usd": {
+                p: float(v) for p, v in self.party_net_usd.iloc[span].sum().items()
+            },
         }
 
     def year_summary(self, year: int, position: int) -> dict[str, Any]:
