@@ -363,8 +363,8 @@ class Finance:
                     "investee": deal.investee,
                     "vendor": deal.vendor,
                     "cap_usd": deal.cap_usd,
-                    "released_usd": sum(t.released_usd for t in mine),
-                    "invested_usd": sum(t.released_usd for t in mine if t.invested),
+                    "released_usd": float(sum(t.released_usd for t in mine)),
+                    "invested_usd": float(sum(t.released_usd for t in mine if t.invested)),
                     "stake_share": sum(stakes) if stakes else None,
                     "warrant_shares_vested": float(sum(t.shares or 0.0 for t in warrants)),
                     "warrant_value_at_vesting_usd": float(
