@@ -310,3 +310,13 @@ def test_price_trigger_needs_a_known_share(toy_catalog):
     rental = deal([tranche({"share_price_usd": 300, "share": "h100-rental"})])
     with pytest.raises(InputError, match="not a share price"):
         finance_of(scenario_data([phase("2026-07")], deals=[rental]), toy_catalog)
+
+
+def test_money_before_the_scenario_start_is_on_the_axis(toy_catalog):
+    d = deal([tranche({"date": "2025-06"}, 2e9)], signing="2025-06", announced="2025-06-01")
+    data = scenario_data([phase("2026-03", construction_months=4)], deals=[d])
+    fin = finance_of(data, toy_catalog)
+    assert str(fin.months[0]) == "2025-06" and fin.tranches[0].month == "2025-06"
+    first = fin.years()[0]
+    assert first["year"] == 2025 and first["cumulative_invested_usd"] == 2e9
+    assert first["capex_usd"] == pytest.approx(smoothstep(2 / 4) * 40 * B)  # Nov-Dec 2025

@@ -295,14 +295,16 @@ def agreement_month(deal: Deal) -> int | None:
 
 
 def money_months(deals: Iterable[Deal]) -> list[int]:
-    """Months where a deal may move money without any deployment: dates and signings."""
+    """Earliest months a dated or signing tranche can move money (none for an unsigned deal)."""
     out = []
     for deal in deals:
         agreement = agreement_month(deal)
+        if agreement is None:
+            continue
         for t in deal.tranches:
             if t.trigger.date is not None:
-                out.append(month_index(t.trigger.date))
-            if t.trigger.definitive_agreement and agreement is not None:
+                out.append(max(month_index(t.trigger.date), agreement))
+            elif t.trigger.definitive_agreement:
                 out.append(agreement)
     return out
 
