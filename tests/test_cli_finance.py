@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 
+from conftest import TOY_CATALOG
 from finance_cases import phase, scenario_data
 from gigawatt.cli import main
 from gigawatt.finance import YEAR_KEYS
@@ -75,8 +76,6 @@ def test_bad_costs_exit_2(capsys, tmp_path):
     data["costs"]["capex_share_systems"] = 0.9
     path = tmp_path / "bad.yaml"
     path.write_text(json.dumps(data))
-    code, out, err = cli(
-        capsys, "--catalog", "tests/data/toy-catalog", "finance", str(path), "--json"
-    )
+    code, out, err = cli(capsys, "--catalog", str(TOY_CATALOG), "finance", str(path), "--json")
     assert code == 2 and out == ""
     assert "costs.capex-share-systems/facility/power" in err and "Traceback" not in err
