@@ -121,6 +121,18 @@ SUMMARY_TABLES: list[tuple[str, list[tuple[str, str, Any]]]] = [
             ("FP4 EFLOP/s", "peak_flops_per_s.fp4", _fixed(0, 1e18)),
         ],
     ),
+    (
+        "Money (USD B; flows in the year, cumulative figures as of December)",
+        [
+            ("Year", "year", str),
+            ("Capex", "capex_usd", _fixed(1, 1e9)),
+            ("Opex", "opex_usd", _fixed(1, 1e9)),
+            ("Depreciation", "depreciation_usd", _fixed(1, 1e9)),
+            ("Released", "tranches_released_usd", _fixed(1, 1e9)),
+            ("Invested (cum.)", "cumulative_invested_usd", _fixed(1, 1e9)),
+            ("Circular share", "circular_share", _fixed(2)),
+        ],
+    ),
 ]
 
 
@@ -236,6 +248,96 @@ def show(
         emit_json({"name": path.stem, "path": str(path), "yaml": text})
         return
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+# --- finance ----------------------------------------------------------------------------------
+
+
+def _bought(t: dict[str, Any]) -> str:
+    """What a released tranche bought, for display."""
+    if t["stake_share"] is not None:
+        return f"{t['stake_share']:.2%} at USD {t['valuation_usd'] / 1e9:,.0f}B"
+    if t["shares"] is not None:
+        value = "" if t["value_usd"] is None else f", worth USD {t['value_usd'] / 1e9:,.2f}B"
+        return f"{t['shares'] / 1e6:,.2f}M shares{value}"
+    return ""
+
+
+@app.command()
+def finance(
+    ctx: typer.Context,
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
+    ] = DEFAULT_SCENARIO,
+    as_json: JsonOpt = False,
+) -> None:
+    """Capex, opex, tranches released, stakes, warrants and the circular share, by year."""
+    results = run_scenario(scenario, _catalog(ctx))
+    report = {"scenario": results.scenario.name, **results.stages["finance"].summary()}
+    if as_json:
+        emit_json(report)
+        return
+    console.print(f"[bold]{report['scenario']}[/bold]: money from {report['start']}")
+    for deal in report["deals"]:
+        table = Table(
+            title=f"{deal['deal']} ({deal['stage']}): tranches released", title_justify="left"
+        )
+        for col in ("Date", "Tranche", "Instrument", "USD B", "Bought"):
+            table.add_column(col, justify="right" if col == "USD B" else "left", overflow="fold")
+        for t in report["tranches"]:
+            if t["deal"] == deal["deal"]:
+                instrument = f"{t['instrument']}, {t['payer']} to {t['payee']}"
+                amount = f"{t['amount_usd'] / 1e9:,.2f}"
+                table.add_row(t["date"], t["name"], instrument, amount, _bought(t))
+        console.print(table)
+    if report["tranches_pending"]:
+        table = Table(title="Not released", title_justify="left")
+        for col in ("Tranche", "USD B", "Why"):
+            table.add_column(col, overflow="fold")
+        for t in report["tranches_pending"]:
+            table.add_row(t["name"], f"{t['amount_usd'] / 1e9:,.2f}", t["reason"])
+        console.print(table)
+    b = 1e9
+    for title, columns in (
+        (
+            "Costs by year (USD B)",
+            [
+                ("Year", "year", str),
+                ("Capex", "capex_usd", _fixed(1, b)),
+                ("Systems", "capex_systems_usd", _fixed(1, b)),
+                ("Opex", "opex_usd", _fixed(1, b)),
+                ("Energy", "opex_energy_usd", _fixed(1, b)),
+                ("Depreciation", "depreciation_usd", _fixed(1, b)),
+                ("Capex (cum.)", "cumulative_capex_usd", _fixed(0, b)),
+            ],
+        ),
+        (
+            "Deals by year (USD B; released in the year, the rest as of December)",
+            [
+                ("Year", "year", str),
+                ("Released", "tranches_released_usd", _fixed(1, b)),
+                ("Invested", "cumulative_invested_usd", _fixed(1, b)),
+                ("Cap", "invested_cap_usd", _fixed(0, b)),
+                ("Circular", "circular_share", _fixed(2)),
+                ("Vendor-funded", "vendor_funded_share", _fixed(2)),
+                ("Warrants (M)", "warrant_shares_vested", _fixed(1, 1e6)),
+                ("Their value", "warrant_value_usd", _fixed(1, b)),
+            ],
+        ),
+    ):
+        table = Table(title=title, title_justify="left")
+        for header, _, _ in columns:
+            table.add_column(header, justify="right")
+        for y in report["years"]:
+            table.add_row(*(fmt(y[key]) for _, key, fmt in columns))
+        console.print(table)
+    before = report["capex_before_start_usd"] / b
+    console.print(
+        f"Capex USD {report['capex_usd'] / b:,.0f}B ({before:,.0f}B before the scenario starts); "
+        f"energy from {report['energy_source']}; share prices on their {report['price_path']} "
+        f"path. Circular: of the investors' cash, the share that returns as purchases of their "
+        f"hardware; vendor-funded: their cash and warrants over those purchases."
+    )
 
 
 # --- entry point ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ returning an object with `table()` (the long month/site/quantity/unit/value tabl
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ import pandas as pd
 
 from gigawatt.buildout import W_PER_GW, Fleet, build_fleet
 from gigawatt.catalog import Catalog
+from gigawatt.finance import run_finance
 from gigawatt.io import check_outputs, write_json, write_parquet
 from gigawatt.scenario import Scenario, load_scenario, month_index, scenario_path
 
@@ -28,9 +30,11 @@ class Stage(Protocol):
     def year_summary(self, year: int, position: int) -> dict[str, Any]: ...
 
 
-StageFn = Callable[[Scenario, Catalog, Fleet, dict[str, Stage]], Stage]
+StageFn = Callable[..., Stage]
 
-#: Later models append (name, function) here, in data-flow order.
+#: Later models append (name, function) here, in data-flow order. A stage is called as
+#: fn(scenario, catalog, fleet, stages); one that samples also declares a keyword `rng`, which
+#: gets its own generator spawned from simulate's (None in a plain run).
 STAGES: list[tuple[str, StageFn]] = []
 
 
@@ -95,7 +99,11 @@ def simulate(
     fleet = build_fleet(resolved, catalog)
     stages: dict[str, Stage] = {}
     for name, fn in STAGES:
-        stages[name] = fn(resolved, catalog, fleet, stages)
+        if "rng" in inspect.signature(fn).parameters:
+            stage_rng = None if rng is None else rng.spawn(1)[0]
+            stages[name] = fn(resolved, catalog, fleet, stages, rng=stage_rng)
+        else:
+            stages[name] = fn(resolved, catalog, fleet, stages)
     return Results(scenario=resolved, fleet=fleet, stages=stages)
 
 
@@ -121,3 +129,7 @@ def run_scenario(
         check_outputs(outputs, [path])
         write_results(results, out_dir)
     return results
+
+
+# Finance reads the energy stage's results when present, so it registers last (after energy).
+STAGES.append(("finance", run_finance))

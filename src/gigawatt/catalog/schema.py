@@ -284,6 +284,11 @@ class Instrument(BaseModel):
     shares: Pos | None = Field(None, description="shares (warrants)")
     strike_usd: NonNeg | None = Field(None, description="exercise price per share (warrants)")
     term_years: Pos | None = Field(None, description="lease or commitment term")
+    share: str | None = Field(
+        None,
+        description="price process id of the shares (prices catalog) that value a warrant; "
+        "default: the tranche's price-trigger share, else a process whose id is the investor",
+    )
 
 
 class Tranche(BaseModel):
@@ -292,6 +297,16 @@ class Tranche(BaseModel):
     amount_usd: NonNeg = Field(0.0, description="cash released [USD]")
     trigger: Trigger
     instrument: Instrument
+    payer: str | None = Field(
+        None,
+        description="who pays: default the investor (equity, cash, warrant: the issuer of the "
+        "shares), the investee for a purchase commitment or a lease (buyer to vendor)",
+    )
+    payee: str | None = Field(
+        None,
+        description="who receives: default the investee (equity, cash, warrant), the vendor "
+        "(else the investor) for a purchase commitment or a lease",
+    )
 
 
 class Deal(Record):

@@ -1,0 +1,445 @@
+"""Milestone-linked deals: when each tranche is released and what it buys (DESIGN.md section 6).
+
+A tranche is released in the first month all its conditions hold: its trigger (a date, the
+definitive agreement, cumulative GW deployed on the scenario's power basis, a share price at or
+above a hurdle for some trading days; several conditions must all hold) and the deal's gate:
+nothing before the definitive agreement (`signing`, or `announced` for a definitive deal), so a
+letter of intent or term sheet that is never signed releases nothing, and nothing after the
+deal's `end` (a superseded deal stops there). A deal's releases never exceed its `cap_usd`.
+
+Instruments: equity at a post-money valuation buys a stake (amount / valuation, dilution by later
+rounds ignored); a warrant vests shares whose intrinsic value is N max(S - K, 0); cash is money
+invested; a purchase commitment and a lease are paid by the buyer (investee) to the vendor, the
+opposite way, and are not investment. Share prices are geometric Brownian motions on trading
+days: the median path in a plain run, a sampled path when an rng is given.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import Deal, PriceProcess, Tranche
+from gigawatt.distributions import point
+from gigawatt.errors import InputError
+from gigawatt.scenario import month_from_index, month_index
+
+MONTHS_PER_YEAR = 12
+#: Instruments whose money counts as invested (investor to investee).
+INVESTED = ("equity", "cash")
+#: Instruments paid by the buyer (investee) to the vendor.
+BUYER_PAYS = ("purchase-commitment", "lease")
+#: Relative tolerance on GW thresholds, so that 1.0 + 1.0 GW of ramped phases counts as 2 GW.
+GW_TOLERANCE = 1e-9
+
+
+# --- the published models: pure, vectorised ----------------------------------------------------
+
+
+def gbm_median_path(start_usd: float, drift_per_year: float, t_years: np.ndarray) -> np.ndarray:
+    """Median of a geometric Brownian motion, S0 e^(mu t)  [USD].
+
+    ln S(t) is normal with mean ln S0 + mu t and variance sigma^2 t, mu being the drift of ln S
+    (Hull, Options, Futures and Other Derivatives, "the lognormal property of stock prices",
+    where this mu is Hull's mu - sigma^2/2), so the median is S0 e^(mu t). t [years].
+    """
+    return start_usd * np.exp(drift_per_year * t_years)
+
+
+def gbm_sample_path(
+    start_usd: float,
+    drift_per_year: float,
+    volatility_per_year: float,
+    t_years: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """One path of a geometric Brownian motion on the grid t (t[0] = 0)  [USD].
+
+    ln S(t_i) - ln S(t_i-1) ~ N(mu dt, sigma^2 dt), independent steps (Hull, as above);
+    mu [1/year], sigma [1/sqrt(year)], t [years].
+    """
+    dt = np.diff(t_years, prepend=t_years[:1])
+    steps = drift_per_year * dt + volatility_per_year * np.sqrt(dt) * rng.standard_normal(dt.size)
+    return start_usd * np.exp(np.cumsum(steps))
+
+
+def hurdle_reached(price_usd: np.ndarray, hurdle_usd: float, days: int) -> np.ndarray:
+    """True from the first day the price has closed at or above the hurdle `days` days running.
+
+    Once reached the condition stays met, as a market condition of a vesting schedule is
+    achieved once. price_usd [USD] by trading day; days >= 1.
+    """
+    above = price_usd >= hurdle_usd
+    i = np.arange(price_usd.size)
+    last_below = np.maximum.accumulate(np.where(above, -1, i))
+    return np.logical_or.accumulate(i - last_below >= days)
+
+
+def first_month(conditions: np.ndarray) -> np.ndarray:
+    """Index of the first month where each row is true, -1 where it never is (rows x months)."""
+    hit = conditions.any(axis=1)
+    return np.where(hit, conditions.argmax(axis=1), -1)
+
+
+def capped_amounts(
+    amount_usd: np.ndarray, release_index: np.ndarray, cap_usd: float | None
+) -> np.ndarray:
+    """What each tranche releases when a deal's cumulative releases may not exceed the cap [USD].
+
+    Releases count in month order (list order within a month); the tranche that crosses the cap
+    releases the remainder, later ones nothing. Unreleased tranches (index -1) release 0.
+    """
+    released = release_index >= 0
+    amount = np.where(released, np.asarray(amount_usd, dtype=float), 0.0)
+    if cap_usd is None:
+        return amount
+    order = np.lexsort((np.arange(amount.size), np.where(released, release_index, 0)))
+    before = np.cumsum(amount[order]) - amount[order]
+    out = np.empty_like(amount)
+    out[order] = np.clip(cap_usd - before, 0.0, amount[order])
+    return out
+
+
+def warrant_intrinsic_value(
+    shares: float, price_usd: np.ndarray | float, strike_usd: float
+) -> np.ndarray:
+    """Intrinsic value of vested warrants, N max(S - K, 0)  [USD] (Hull, as above)."""
+    return shares * np.maximum(np.asarray(price_usd, dtype=float) - strike_usd, 0.0)
+
+
+# --- share prices -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SharePricePath:
+    """A share's closing prices on trading days from its process's start month (day 0)."""
+
+    process: PriceProcess
+    start_index: int
+    days_per_month: float
+    daily_usd: np.ndarray
+    sampled: bool
+
+    @classmethod
+    def build(
+        cls,
+        process: PriceProcess,
+        end_index: int,
+        trading_days_per_year: float,
+        rng: np.random.Generator | None,
+    ) -> SharePricePath:
+        """The path up to month `end_index`: the median one, or one drawn with `rng`."""
+        start = month_index(process.start_month)
+        per_month = trading_days_per_year / MONTHS_PER_YEAR
+        t = (
+            np.arange(max(0, math.ceil(per_month * (end_index - start + 1))))
+            / trading_days_per_year
+        )
+        if rng is None:
+            daily = gbm_median_path(process.start_usd, process.drift_per_year, t)
+        else:
+            daily = gbm_sample_path(
+                process.start_usd, process.drift_per_year, process.volatility_per_year, t, rng
+            )
+        return cls(process, start, per_month, daily, rng is not None)
+
+    def _last_day(self, month_idx: np.ndarray) -> np.ndarray:
+        """Index of each month's last trading day; -1 before the process starts."""
+        j = np.asarray(month_idx) - self.start_index
+        last = np.floor(self.days_per_month * (j + 1)).astype(int) - 1
+        return np.where(
+            (j >= 0) & (self.daily_usd.size > 0), np.minimum(last, self.daily_usd.size - 1), -1
+        )
+
+    def month_end_usd(self, month_idx: np.ndarray) -> np.ndarray:
+        """Closing price on each month's last trading day; NaN before the process starts."""
+        last = self._last_day(month_idx)
+        prices = (
+            self.daily_usd[np.maximum(last, 0)] if self.daily_usd.size else np.zeros(last.shape)
+        )
+        return np.where(last >= 0, prices, np.nan)
+
+    def hurdle_by_month(self, month_idx: np.ndarray, hurdle_usd: float, days: int) -> np.ndarray:
+        """Whether the hurdle has been reached by the end of each month."""
+        last = self._last_day(month_idx)
+        if not self.daily_usd.size:
+            return np.zeros(last.shape, dtype=bool)
+        reached = hurdle_reached(self.daily_usd, hurdle_usd, days)
+        return np.where(last >= 0, reached[np.maximum(last, 0)], False)
+
+
+def price_process(catalog: Catalog, share: str, where: str) -> PriceProcess:
+    """A share-price process by id, or an InputError naming the field."""
+    process = catalog.get("prices", share, field=where)
+    if not isinstance(process, PriceProcess) or process.process != "share-price":
+        raise InputError(f"{share!r} is a {process.process} price, not a share price", field=where)
+    return process
+
+
+def _warrant_share(deal: Deal, tranche: Tranche, catalog: Catalog) -> str | None:
+    """The shares a warrant is on: its own `share`, its price trigger's, else the investor's."""
+    ref = tranche.instrument.share or tranche.trigger.share
+    if ref is None and catalog.has("prices", deal.investor):
+        ref = deal.investor
+    return ref
+
+
+def share_prices(
+    deals: Iterable[Deal],
+    catalog: Catalog,
+    end_index: int,
+    trading_days_per_year: float,
+    rng: np.random.Generator | None,
+) -> dict[str, SharePricePath]:
+    """One path per share a trigger or a warrant refers to, drawn in id order (reproducible)."""
+    needed: dict[str, PriceProcess] = {}
+    for di, deal in enumerate(deals):
+        for ti, t in enumerate(deal.tranches):
+            where = f"deals[{di}].tranches[{ti}]"
+            if t.trigger.share_price_usd is not None and t.trigger.share is None:
+                raise InputError(
+                    "a share-price trigger needs `share` (a prices catalog id)",
+                    field=f"{where}.trigger.share",
+                )
+            refs = [(t.trigger.share, f"{where}.trigger.share")]
+            if t.instrument.type == "warrant":
+                refs.append((_warrant_share(deal, t, catalog), f"{where}.instrument.share"))
+            for ref, field_path in refs:
+                if ref is not None:
+                    process = price_process(catalog, ref, field_path)
+                    needed[process.id] = process
+    return {
+        pid: SharePricePath.build(needed[pid], end_index, trading_days_per_year, rng)
+        for pid in sorted(needed)
+    }
+
+
+# --- tranches ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrancheOutcome:
+    """One tranche: released (month, amount) or pending (why), with what it bought."""
+
+    deal: str
+    name: str
+    instrument: str
+    payer: str
+    payee: str
+    trigger: str
+    amount_usd: float
+    released_usd: float
+    month: str | None
+    valuation_usd: float | None = None
+    stake_share: float | None = None
+    shares: float | None = None
+    strike_usd: float | None = None
+    share: str | None = None
+    value_usd: float | None = None
+    term_years: float | None = None
+    reason: str | None = None
+
+    @property
+    def released(self) -> bool:
+        return self.month is not None
+
+    @property
+    def invested(self) -> bool:
+        return self.instrument in INVESTED
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON row: `date`, `amount_usd`, `trigger`, `deal` first (DESIGN.md section 7)."""
+        out = {
+            "date": self.month,
+            "amount_usd": self.released_usd if self.released else self.amount_usd,
+            "trigger": self.trigger,
+            "deal": self.deal,
+            "name": self.name,
+            "instrument": self.instrument,
+            "payer": self.payer,
+            "payee": self.payee,
+            "invested": self.invested,
+            "valuation_usd": self.valuation_usd,
+            "stake_share": self.stake_share,
+            "shares": self.shares,
+            "strike_usd": self.strike_usd,
+            "share": self.share,
+            "value_usd": self.value_usd,
+        }
+        if not self.released:
+            out["reason"] = self.reason
+        return out
+
+
+def parties(deal: Deal, tranche: Tranche) -> tuple[str, str]:
+    """(payer, payee): a buyer's payment runs investee -> vendor, the opposite way to equity."""
+    if tranche.instrument.type in BUYER_PAYS:
+        default = (deal.investee, deal.vendor or deal.investor)
+    else:
+        default = (deal.investor, deal.investee)
+    return tranche.payer or default[0], tranche.payee or default[1]
+
+
+def agreement_month(deal: Deal) -> int | None:
+    """When the definitive agreement holds: `signing`, or `announced` for a definitive deal."""
+    if deal.signing is not None:
+        return month_index(deal.signing)
+    if deal.stage == "definitive":
+        return deal.announced.year * MONTHS_PER_YEAR + deal.announced.month - 1
+    return None
+
+
+def money_months(deals: Iterable[Deal]) -> list[int]:
+    """Earliest months a dated or signing tranche can move money (none for an unsigned deal)."""
+    out = []
+    for deal in deals:
+        agreement = agreement_month(deal)
+        if agreement is None:
+            continue
+        for t in deal.tranches:
+            if t.trigger.date is not None:
+                out.append(max(month_index(t.trigger.date), agreement))
+            elif t.trigger.definitive_agreement:
+                out.append(agreement)
+    return out
+
+
+@dataclass(frozen=True)
+class DealContext:
+    """What triggers look at, by month: month indices, cumulative GW deployed, share prices."""
+
+    month_idx: np.ndarray
+    deployed_gw: np.ndarray
+    prices: dict[str, SharePricePath]
+    end_label: str
+
+
+Condition = tuple[str, np.ndarray]
+
+
+def _gates(deal: Deal, m: np.ndarray) -> tuple[list[Condition], Condition]:
+    """The deal's gates (agreement, end) and the definitive-agreement condition."""
+    agreement = agreement_month(deal)
+    if agreement is None:
+        never = np.zeros(m.shape, dtype=bool)
+        signed = (f"a definitive agreement (never signed; stage {deal.stage})", never)
+    else:
+        status = f", {deal.signing_status}" if deal.signing_status else ""
+        signed = (
+            f"definitive agreement signed ({month_from_index(agreement)}{status})",
+            m >= agreement,
+        )
+    gates = [signed]
+    if deal.end is not None:
+        gates.append((f"before the deal's end ({deal.end})", m <= month_index(deal.end)))
+    return gates, signed
+
+
+def _conditions(
+    tranche: Tranche, signed: Condition, ctx: DealContext, catalog: Catalog, where: str
+) -> list[Condition]:
+    trig, m = tranche.trigger, ctx.month_idx
+    conds: list[Condition] = []
+    if trig.date is not None:
+        conds.append((f"on or after {trig.date}", m >= month_index(trig.date)))
+    if trig.definitive_agreement:
+        conds.append(signed)
+    if trig.gw_deployed is not None:
+        reached = ctx.deployed_gw >= trig.gw_deployed * (1 - GW_TOLERANCE)
+        conds.append((f"{trig.gw_deployed:g} GW deployed", reached))
+    if trig.share_price_usd is not None and trig.share is not None:
+        path = ctx.prices[price_process(catalog, trig.share, f"{where}.share").id]
+        days = trig.share_price_days or 1
+        running = f" for {days} trading days" if trig.share_price_days else ""
+        label = f"{path.process.id} at or above USD {trig.share_price_usd:g}{running}"
+        conds.append((label, path.hurdle_by_month(m, trig.share_price_usd, days)))
+    return conds
+
+
+def _why_not(conds: list[Condition], gates: list[Condition], ctx: DealContext) -> str:
+    """Why a tranche is not released: what never held, or which gate was shut when it did."""
+    never = list(dict.fromkeys(label for label, c in conds + gates if not c.any()))
+    if never:
+        return f"not met by {ctx.end_label}: " + "; ".join(never)
+    met = (
+        np.logical_and.reduce([c for _, c in conds])
+        if conds
+        else np.ones(ctx.month_idx.shape, bool)
+    )
+    if met.any():
+        i = int(met.argmax())
+        shut = [label for label, c in gates if not c[i]]
+        when = month_from_index(int(ctx.month_idx[i]))
+        return f"conditions first met {when}, but not " + "; ".join(shut)
+    return f"conditions never held together by {ctx.end_label}"
+
+
+def evaluate_deal(deal: Deal, di: int, ctx: DealContext, catalog: Catalog) -> list[TrancheOutcome]:
+    """Every tranche of one deal: the month it is released (or why not) and what it buys."""
+    gates, signed = _gates(deal, ctx.month_idx)
+    rows, triggers, reasons = [], [], []
+    for ti, tranche in enumerate(deal.tranches):
+        conds = _conditions(tranche, signed, ctx, catalog, f"deals[{di}].tranches[{ti}].trigger")
+        rows.append(np.logical_and.reduce([c for _, c in conds + gates]))
+        triggers.append(" and ".join(label for label, _ in conds))
+        reasons.append(_why_not(conds, gates, ctx))
+    if not rows:
+        return []
+    release = first_month(np.array(rows))
+    amounts = np.array([t.amount_usd for t in deal.tranches], dtype=float)
+    released = capped_amounts(amounts, release, deal.cap_usd)
+    return [
+        _outcome(deal, t, ctx, catalog, triggers[i], reasons[i], int(release[i]), released[i])
+        for i, t in enumerate(deal.tranches)
+    ]
+
+
+def _outcome(
+    deal: Deal,
+    tranche: Tranche,
+    ctx: DealContext,
+    catalog: Catalog,
+    trigger: str,
+    reason: str,
+    release: int,
+    released: float,
+) -> TrancheOutcome:
+    inst = tranche.instrument
+    payer, payee = parties(deal, tranche)
+    capped = release >= 0 and tranche.amount_usd > 0 and released <= 0
+    month = month_from_index(int(ctx.month_idx[release])) if release >= 0 and not capped else None
+    valuation = point(inst.valuation_usd) if inst.valuation_usd is not None else None
+    stake = float(released) / valuation if inst.type == "equity" and valuation and month else None
+    share, value = None, None
+    if inst.type == "warrant":
+        ref = _warrant_share(deal, tranche, catalog)
+        share = price_process(catalog, ref, "instrument.share").id if ref else None
+        if share is not None and month is not None and inst.shares is not None:
+            price = ctx.prices[share].month_end_usd(ctx.month_idx[release : release + 1])[0]
+            value = float(warrant_intrinsic_value(inst.shares, price, inst.strike_usd or 0.0))
+    if not month:
+        reason = f"cap of USD {deal.cap_usd:g} reached" if capped else reason
+    return TrancheOutcome(
+        deal=deal.id,
+        name=tranche.name,
+        instrument=inst.type,
+        payer=payer,
+        payee=payee,
+        trigger=trigger,
+        amount_usd=float(tranche.amount_usd),
+        released_usd=float(released) if month else 0.0,
+        month=month,
+        valuation_usd=valuation,
+        stake_share=stake,
+        shares=inst.shares,
+        strike_usd=inst.strike_usd,
+        share=share,
+        value_usd=value,
+        term_years=inst.term_years,
+        reason=None if month else reason,
+    )

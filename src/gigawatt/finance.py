@@ -1,0 +1,713 @@
+"""Money: capex, opex, depreciation, deals and cash flows (DESIGN.md section 6, "finance").
+
+Capex. A phase's capex is `capex-usd-per-gw` x the phase's facility GW (the catalog reads "GW" at
+the grid connection), split into systems, facility and power by the `capex-share-*` parameters,
+and spent over the phase's `construction_months` with the S-curve 3x^2 - 2x^3. A delay moves the
+systems spend, not the building: facility and power are spent before the *planned* online month
+(delays are mostly waits for grid power, deals_and_policy.md 4.6 and 5.3), systems before the
+*actual* online month (racks are bought for when they can be powered).
+
+Opex. Energy: the energy stage's facility MWh when it ran, else facility power x hours x
+`facility-load-factor`, at the region's `power_price_usd_per_mwh`; plus operations,
+`opex-operations-share-per-year` x capex as capacity comes online. Depreciation is straight line
+by asset class over the catalog lives, from the month capacity comes online.
+
+Deals (`gigawatt.deals`) release tranches as the fleet deploys; the circular share compares an
+investor's money with the purchases of its hardware (systems capex of the phases whose accelerator
+it makes). Money is nominal USD. The finance month axis starts when money first moves (the
+earliest construction month or dated tranche), which may be before the scenario's start.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gigawatt.buildout import W_PER_GW, Fleet, ramp_share
+from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import Deal
+from gigawatt.deals import (
+    INVESTED,
+    DealContext,
+    SharePricePath,
+    TrancheOutcome,
+    agreement_month,
+    evaluate_deal,
+    money_months,
+    share_prices,
+    warrant_intrinsic_value,
+)
+from gigawatt.distributions import point
+from gigawatt.errors import GigawattError, InputError
+from gigawatt.scenario import Scenario, month_from_index, month_index
+
+ASSET_CLASSES = ("systems", "facility", "power")
+MONTHS_PER_YEAR = 12
+HOURS_PER_DAY = 24
+WH_PER_MWH = 1e6
+#: Limits that catch absurd cost input (a typo of three zeros), not bold assumptions.
+MAX_CAPEX_USD_PER_GW = 1e13
+MAX_LIFE_YEARS = 100.0
+#: Payees of capex and opex that are not a deal's parties (the cash-flow table).
+CONTRACTORS, UTILITIES, OPERATIONS = "contractors", "utilities", "operations"
+#: The keys the finance stage adds to each year of `gigawatt run --json` (always present).
+YEAR_KEYS = (
+    "capex_usd",
+    "capex_systems_usd",
+    "capex_facility_usd",
+    "capex_power_usd",
+    "cumulative_capex_usd",
+    "opex_usd",
+    "opex_energy_usd",
+    "opex_operations_usd",
+    "depreciation_usd",
+    "tranches_released_usd",
+    "cumulative_invested_usd",
+    "invested_cap_usd",
+    "warrant_shares_vested",
+    "warrant_value_usd",
+    "circular_share",
+    "vendor_funded_share",
+)
+
+
+# --- the published models: pure, vectorised ----------------------------------------------------
+
+
+def smoothstep(x: np.ndarray) -> np.ndarray:
+    """S-curve F(x) = 3x^2 - 2x^3 on [0, 1] (DESIGN.md section 4; the build-out's ramp)."""
+    return x * x * (3 - 2 * x)
+
+
+def construction_spend(
+    total_usd: np.ndarray,
+    end_index: np.ndarray,
+    construction_months: np.ndarray,
+    month_idx: np.ndarray,
+) -> np.ndarray:
+    """Capex spent in each month of a window of n months ending the month before `end_index`.
+
+    Cumulative share spent by the end of month m: F(clip((m - s + 1) / n, 0, 1)), s = end - n, F
+    the S-curve; with n = 0 all of it is spent in month `end`. A 4-month window spends 15.625 %,
+    34.375 %, 34.375 %, 15.625 %.
+
+    total_usd [USD] (phases,); end_index, construction_months [months] (phases,); month_idx
+    [months since 0000-01] (months,). Returns [USD per month] (phases x months).
+    """
+    n = np.asarray(construction_months, dtype=float)[:, None]
+    k = month_idx[None, :] - (np.asarray(end_index) - np.asarray(construction_months))[:, None]
+    safe_n = np.where(n > 0, n, 1.0)
+    done = np.where(n > 0, smoothstep(np.clip((k + 1) / safe_n, 0, 1)), k >= 0)
+    before = np.where(n > 0, smoothstep(np.clip(k / safe_n, 0, 1)), k >= 1)
+    return np.asarray(total_usd, dtype=float)[:, None] * (done - before)
+
+
+def straight_line_depreciation(
+    cost_usd: np.ndarray, in_service_share: np.ndarray, life_months: int
+) -> np.ndarray:
+    """Straight-line depreciation D(t) = C (s(t) - s(t - L)) / L  [USD per month].
+
+    Each slice of an asset placed in service in month k is written off evenly over the L months
+    from k, to a zero residual value (IAS 16 paragraph 62, the straight-line method; paragraph
+    55: depreciation begins when the asset is available for use). C [USD] (phases,); s the
+    cumulative share in service, 0-1 (phases x months), 0 before the first month; L [months].
+    """
+    s = np.asarray(in_service_share, dtype=float)
+    lagged = np.zeros_like(s)
+    if life_months < s.shape[1]:
+        lagged[:, life_months:] = s[:, :-life_months]
+    return np.asarray(cost_usd, dtype=float)[:, None] * (s - lagged) / life_months
+
+
+def energy_mwh_from_power(
+    facility_power_w: np.ndarray, hours: np.ndarray, load_factor: float
+) -> np.ndarray:
+    """Energy E = P x h x LF / 10^6  [MWh]; P [W] (phases x months), h [h] (months,), LF 0-1."""
+    return facility_power_w * hours[None, :] * load_factor / WH_PER_MWH
+
+
+def circular_share(invested_usd: np.ndarray, purchases_usd: np.ndarray) -> np.ndarray:
+    """Of the investor's money, the share that returns as purchases of its hardware, min(I, P)/I.
+
+    I = cash invested, P = purchases of the investor's systems, both cumulative to date [USD];
+    NaN where nothing is invested (deals_and_policy.md 1.13, "circular financing").
+    """
+    invested = np.asarray(invested_usd, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(invested > 0, np.minimum(invested, purchases_usd) / invested, np.nan)
+
+
+def vendor_funded_share(credit_usd: np.ndarray, purchases_usd: np.ndarray) -> np.ndarray:
+    """Vendor equity or credit over the purchases that flow back to the vendor, C/P.
+
+    deals_and_policy.md 1.13: a USD 10B tranche per USD 35B of NVIDIA content per GW is about
+    29 %. C = cash invested + warrants' value at vesting, P = purchases, cumulative [USD]; NaN
+    where nothing was bought.
+    """
+    purchases = np.asarray(purchases_usd, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(purchases > 0, credit_usd / purchases, np.nan)
+
+
+# --- parameters -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FinanceParameters:
+    """The catalog numbers the model uses, after the scenario's `costs` overrides."""
+
+    capex_usd_per_gw: float
+    capex_share: dict[str, float]
+    life_months: dict[str, int]
+    operations_share_per_year: float
+    load_factor: float
+    trading_days_per_year: float
+    lease_months: int
+
+    @classmethod
+    def of(cls, scenario: Scenario, catalog: Catalog) -> FinanceParameters:
+        """Point values (catalog distributions at their point; vary them via scenario costs)."""
+
+        def get(pid: str, low: float, high: float, allowed: str, strict: bool = False) -> float:
+            value = point(scenario.cost(catalog, pid))
+            if not (math.isfinite(value) and (value > low if strict else value >= low)) or (
+                value > high
+            ):
+                raise InputError(
+                    f"{value:g} is not allowed; allowed: {allowed}", field=f"costs.{pid}"
+                )
+            return value
+
+        def months(pid: str) -> int:
+            allowed = f"> 0 and <= {MAX_LIFE_YEARS:g} years"
+            return max(1, round(MONTHS_PER_YEAR * get(pid, 0, MAX_LIFE_YEARS, allowed, True)))
+
+        shares = {c: get(f"capex-share-{c}", 0, 1, "a fraction 0-1") for c in ASSET_CLASSES}
+        if abs(sum(shares.values()) - 1) > 1e-6:
+            listed = ", ".join(f"{c} {v:g}" for c, v in shares.items())
+            raise InputError(
+                f"the shares ({listed}) sum to {sum(shares.values()):g}; allowed: a sum of 1",
+                field="costs.capex-share-systems/facility/power",
+            )
+        return cls(
+            capex_usd_per_gw=get(
+                "capex-usd-per-gw",
+                0,
+                MAX_CAPEX_USD_PER_GW,
+                f">= 0 and <= {MAX_CAPEX_USD_PER_GW:g} USD per GW",
+            ),
+            capex_share=shares,
+            life_months={c: months(f"depreciation-years-{c}") for c in ASSET_CLASSES},
+            operations_share_per_year=get(
+                "opex-operations-share-per-year", 0, 1, "a fraction of capex per year, 0-1"
+            ),
+            load_factor=get("facility-load-factor", 0, 1, "a fraction 0-1"),
+            trading_days_per_year=get("trading-days-per-year", 1, 366, "1 to 366 days"),
+            lease_months=months("gpu-lease-years"),
+        )
+
+
+# --- the stage result -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finance:
+    """Money by phase and month on the finance axis (`months`, datetime64[M]), which runs from
+    the first month money moves to the scenario's end; `offset` is the axis index of the
+    scenario's first month. Arrays are (phases x months) or (months,); money in USD."""
+
+    months: np.ndarray
+    offset: int
+    phases: pd.DataFrame
+    params: FinanceParameters
+    owner: str
+    capex_usd: dict[str, np.ndarray]
+    depreciation_usd: np.ndarray
+    energy_mwh: np.ndarray
+    opex_energy_usd: np.ndarray
+    opex_operations_usd: np.ndarray
+    energy_source: str
+    deals: tuple[Deal, ...]
+    tranches: tuple[TrancheOutcome, ...]
+    invested_usd: np.ndarray
+    released_usd: np.ndarray
+    warrant_shares: np.ndarray
+    warrant_value_usd: np.ndarray
+    investors: dict[str, dict[str, np.ndarray]]
+    circular: np.ndarray
+    vendor_funded: np.ndarray
+    prices: dict[str, SharePricePath]
+    flows: pd.DataFrame = field(repr=False)
+
+    @property
+    def month_labels(self) -> np.ndarray:
+        return self.months.astype(str)
+
+    @property
+    def first_index(self) -> int:
+        return month_index(str(self.months[0]))
+
+    @property
+    def capex_total_usd(self) -> np.ndarray:
+        return self.capex_usd["systems"] + self.capex_usd["facility"] + self.capex_usd["power"]
+
+    @property
+    def opex_usd(self) -> np.ndarray:
+        return self.opex_energy_usd + self.opex_operations_usd
+
+    @cached_property
+    def party_net_usd(self) -> pd.DataFrame:
+        """Net cash received (paid, if negative) by each party, by month (months x parties)."""
+        signed = pd.concat(
+            [
+                self.flows.assign(party=self.flows.payee, net=self.flows.amount_usd),
+                self.flows.assign(party=self.flows.payer, net=-self.flows.amount_usd),
+            ]
+        )
+        table = signed.pivot_table(index="month", columns="party", values="net", aggfunc="sum")
+        return table.reindex(self.month_labels, fill_value=0.0).fillna(0.0)
+
+    @property
+    def cumulative_invested_usd(self) -> np.ndarray:
+        return np.cumsum(self.invested_usd)
+
+    @property
+    def invested_cap_usd(self) -> float | None:
+        """The caps of the deals that can invest money, summed (None when none has a cap); a
+        deal never signed (an unsigned letter of intent, or one superseded before) adds nothing."""
+        caps = [
+            d.cap_usd
+            for d in self.deals
+            if d.cap_usd and _invests(d) and agreement_month(d) is not None
+        ]
+        return float(sum(caps)) if caps else None
+
+    def released(self) -> list[TrancheOutcome]:
+        """Released tranches in date order."""
+        return sorted((t for t in self.tranches if t.released), key=lambda t: t.month or "")
+
+    def pending(self) -> list[TrancheOutcome]:
+        return [t for t in self.tranches if not t.released]
+
+    # --- yearly figures ---
+
+    def _at(self, year: int, pos: int) -> dict[str, Any]:
+        """Flows in `year` up to axis month `pos`, and stocks at `pos`."""
+        span = slice(max(year * MONTHS_PER_YEAR - self.first_index, 0), pos + 1)
+        capex = {c: float(self.capex_usd[c][:, span].sum()) for c in ASSET_CLASSES}
+        return {
+            "capex_usd": sum(capex.values()),
+            **{f"capex_{c}_usd": v for c, v in capex.items()},
+            "cumulative_capex_usd": float(self.capex_total_usd[:, : pos + 1].sum()),
+            "opex_usd": float(self.opex_usd[:, span].sum()),
+            "opex_energy_usd": float(self.opex_energy_usd[:, span].sum()),
+            "opex_operations_usd": float(self.opex_operations_usd[:, span].sum()),
+            "depreciation_usd": float(self.depreciation_usd[:, span].sum()),
+            "tranches_released_usd": float(self.released_usd[span].sum()),
+            "cumulative_invested_usd": float(self.cumulative_invested_usd[pos]),
+            "invested_cap_usd": self.invested_cap_usd,
+            "warrant_shares_vested": float(self.warrant_shares[pos]),
+            "warrant_value_usd": float(self.warrant_value_usd[pos]),
+            "circular_share": _finite(self.circular[pos]),
+            "vendor_funded_share": _finite(self.vendor_funded[pos]),
+            "net_cash_by_party_usd": {
+                p: float(v) for p, v in self.party_net_usd.iloc[span].sum().items()
+            },
+        }
+
+    def year_summary(self, year: int, position: int) -> dict[str, Any]:
+        """YEAR_KEYS for a year reported at scenario month `position` (the run's years)."""
+        return self._at(year, position + self.offset)
+
+    def years(self) -> list[dict[str, Any]]:
+        """One row per calendar year of the finance axis, as of December (or the last month)."""
+        last = len(self.months) - 1
+        rows = []
+        for year in range(self.first_index // 12, (self.first_index + last) // 12 + 1):
+            pos = min(year * MONTHS_PER_YEAR + 11 - self.first_index, last)
+            rows.append({"year": year, "month": str(self.month_labels[pos]), **self._at(year, pos)})
+        return rows
+
+    # --- totals ---
+
+    def party_totals(self) -> list[dict[str, Any]]:
+        """Cash paid, received and net by party over the whole axis."""
+        paid = self.flows.groupby("payer")["amount_usd"].sum()
+        got = self.flows.groupby("payee")["amount_usd"].sum()
+        return [
+            {
+                "party": p,
+                "paid_usd": float(paid.get(p, 0.0)),
+                "received_usd": float(got.get(p, 0.0)),
+                "net_usd": float(got.get(p, 0.0) - paid.get(p, 0.0)),
+            }
+            for p in dict.fromkeys([*paid.index, *got.index])
+        ]
+
+    def deal_totals(self) -> list[dict[str, Any]]:
+        rows = []
+        for deal in self.deals:
+            mine = [t for t in self.tranches if t.deal == deal.id and t.released]
+            stakes = [t.stake_share for t in mine if t.stake_share is not None]
+            warrants = [t for t in mine if t.instrument == "warrant"]
+            rows.append(
+                {
+                    "deal": deal.id,
+                    "stage": deal.stage,
+                    "investor": deal.investor,
+                    "investee": deal.investee,
+                    "vendor": deal.vendor,
+                    "cap_usd": deal.cap_usd,
+                    "released_usd": float(sum(t.released_usd for t in mine)),
+                    "invested_usd": float(sum(t.released_usd for t in mine if t.invested)),
+                    "stake_share": sum(stakes) if stakes else None,
+                    "warrant_shares_vested": float(sum(t.shares or 0.0 for t in warrants)),
+                    "warrant_value_at_vesting_usd": float(
+                        sum(t.value_usd or 0.0 for t in warrants)
+                    ),
+                    "tranches_released": len(mine),
+                    "tranches": len(deal.tranches),
+                }
+            )
+        return rows
+
+    def investor_totals(self) -> list[dict[str, Any]]:
+        """Per investor at the end: money in, purchases of its hardware, the two shares."""
+        return [
+            {
+                "investor": name,
+                "invested_usd": float(s["invested"][-1]),
+                "credit_usd": float(s["credit"][-1]),
+                "purchases_usd": float(s["purchases"][-1]),
+                "circular_share": _finite(circular_share(s["invested"], s["purchases"])[-1]),
+                "vendor_funded_share": _finite(
+                    vendor_funded_share(s["credit"], s["purchases"])[-1]
+                ),
+            }
+            for name, s in self.investors.items()
+        ]
+
+    def summary(self) -> dict[str, Any]:
+        """The `gigawatt finance --json` object, without `scenario` (README, "finance")."""
+        end = self._at(self.first_index // 12, len(self.months) - 1)
+        return {
+            "start": str(self.month_labels[0]),
+            "end": str(self.month_labels[-1]),
+            "owner": self.owner,
+            "price_path": "sampled" if any(p.sampled for p in self.prices.values()) else "median",
+            "energy_source": self.energy_source,
+            "capex_usd": float(self.capex_total_usd.sum()),
+            "capex_before_start_usd": float(self.capex_total_usd[:, : self.offset].sum()),
+            "opex_usd": float(self.opex_usd.sum()),
+            "depreciation_usd": float(self.depreciation_usd.sum()),
+            "tranches_released_usd": float(self.released_usd.sum()),
+            "cumulative_invested_usd": end["cumulative_invested_usd"],
+            "invested_cap_usd": end["invested_cap_usd"],
+            "circular_share": end["circular_share"],
+            "vendor_funded_share": end["vendor_funded_share"],
+            "tranches": [t.to_dict() for t in self.released()],
+            "tranches_pending": [t.to_dict() for t in self.pending()],
+            "deals": self.deal_totals(),
+            "investors": self.investor_totals(),
+            "parties": self.party_totals(),
+            "years": self.years(),
+        }
+
+    def table(self) -> pd.DataFrame:
+        """Long table (month, site, quantity, unit, value) on the finance axis."""
+        labels = self.month_labels
+        frames = []
+        per_phase = {
+            **{f"capex_{c}_usd": self.capex_usd[c] for c in ASSET_CLASSES},
+            "opex_energy_usd": self.opex_energy_usd,
+            "opex_operations_usd": self.opex_operations_usd,
+            "depreciation_usd": self.depreciation_usd,
+        }
+        for name, arr in per_phase.items():
+            by_site = pd.DataFrame(arr.T, index=labels, columns=self.phases["site"])
+            by_site = by_site.T.groupby(level=0, sort=False).sum().T
+            by_site["total"] = arr.sum(axis=0)
+            long = by_site.reset_index(names="month").melt(
+                id_vars="month", var_name="site", value_name="value"
+            )
+            frames.append(long.assign(quantity=name, unit="USD"))
+        totals: list[tuple[str, str, np.ndarray]] = [
+            ("invested_usd", "USD", self.invested_usd),
+            ("cumulative_invested_usd", "USD", self.cumulative_invested_usd),
+            ("tranches_released_usd", "USD", self.released_usd),
+            ("warrant_shares_vested", "shares", self.warrant_shares),
+            ("warrant_value_usd", "USD", self.warrant_value_usd),
+            ("circular_share", "fraction", self.circular),
+            ("vendor_funded_share", "fraction", self.vendor_funded),
+        ]
+        month_idx = self.first_index + np.arange(len(labels))
+        for pid, path in self.prices.items():
+            totals.append((f"share_price_usd[{pid}]", "USD", path.month_end_usd(month_idx)))
+        for (cat, payer, payee), group in self.flows.groupby(["category", "payer", "payee"]):
+            monthly = group.groupby("month")["amount_usd"].sum().reindex(labels, fill_value=0.0)
+            totals.append((f"cash_flow_usd[{cat}:{payer}->{payee}]", "USD", monthly.to_numpy()))
+        for name, unit, arr in totals:
+            frames.append(
+                pd.DataFrame(
+                    {"month": labels, "site": "total", "quantity": name, "unit": unit, "value": arr}
+                )
+            )
+        return pd.concat(frames, ignore_index=True)[["month", "site", "quantity", "unit", "value"]]
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _invests(deal: Deal) -> bool:
+    return any(t.instrument.type in INVESTED for t in deal.tranches)
+
+
+# --- the stage --------------------------------------------------------------------------------
+
+
+def month_hours(months: np.ndarray) -> np.ndarray:
+    """Hours in each calendar month (months as datetime64[M])."""
+    days = (months + 1).astype("datetime64[D]") - months.astype("datetime64[D]")
+    return days.astype(float) * HOURS_PER_DAY
+
+
+def _online_share(fleet: Fleet, month_idx: np.ndarray, offset: int) -> np.ndarray:
+    """Online share on the finance axis: the fleet's, preceded by the same ramp before start."""
+    ph = fleet.phases
+    online = np.array([month_index(m) for m in ph["online"]])
+    before = ramp_share(
+        month_idx[None, :offset] - online[:, None],
+        ph["ramp_months"].to_numpy()[:, None],
+        ph["s_curve"].to_numpy()[:, None],
+    )
+    return np.concatenate([before, fleet.online_share], axis=1)
+
+
+def _energy_mwh(
+    fleet: Fleet, stages: dict[str, Any], params: FinanceParameters
+) -> tuple[np.ndarray, str]:
+    """Facility energy by phase and scenario month [MWh]: the energy stage's when it ran."""
+    energy = getattr(stages.get("energy"), "energy_mwh_by_phase", None)
+    if energy is not None:
+        energy = np.asarray(energy, dtype=float)
+        if energy.shape != fleet.online_share.shape:
+            raise GigawattError(
+                f"energy stage: energy_mwh_by_phase has shape {energy.shape}, "
+                f"expected (phases, months) = {fleet.online_share.shape}"
+            )
+        return energy, "energy stage"
+    return (
+        energy_mwh_from_power(
+            fleet.facility_power_w, month_hours(fleet.months), params.load_factor
+        ),
+        f"facility power x hours x load factor {params.load_factor:g}",
+    )
+
+
+def run_finance(
+    scenario: Scenario,
+    catalog: Catalog,
+    fleet: Fleet,
+    stages: dict[str, Any],
+    *,
+    rng: np.random.Generator | None = None,
+) -> Finance:
+    """The finance stage of a resolved scenario: costs, deals and cash flows.
+
+    Uses the energy stage's `energy_mwh_by_phase` when that stage ran first. With `rng`, share
+    prices follow a sampled path instead of the median one.
+    """
+    params = FinanceParameters.of(scenario, catalog)
+    ph = fleet.phases.copy()
+    ph["vendor"] = [catalog.accelerator(a).vendor.lower() for a in ph["accelerator"]]
+    to_facility = ph["pue"].to_numpy() if fleet.power_basis == "it" else 1.0
+    ph["facility_gw"] = ph["power_w"].to_numpy() * to_facility / W_PER_GW
+    ph["capex_usd"] = params.capex_usd_per_gw * ph["facility_gw"]
+    planned = np.array([month_index(m) for m in ph["online_planned"]])
+    actual = np.array([month_index(m) for m in ph["online"]])
+    n = ph["construction_months"].to_numpy()
+
+    deals = tuple(scenario.deals)
+    start, end = month_index(scenario.start), month_index(scenario.end)
+    first = min(start, *(planned - n), *(m for m in money_months(deals) if m <= end))
+    month_idx = np.arange(first, end + 1)
+    months = np.datetime64(month_from_index(first), "M") + np.arange(month_idx.size)
+    offset = start - first
+
+    capex = {
+        c: construction_spend(
+            ph["capex_usd"].to_numpy() * params.capex_share[c],
+            actual if c == "systems" else planned,
+            n,
+            month_idx,
+        )
+        for c in ASSET_CLASSES
+    }
+    share = _online_share(fleet, month_idx, offset)
+    depreciation = sum(
+        straight_line_depreciation(
+            ph["capex_usd"].to_numpy() * params.capex_share[c], share, params.life_months[c]
+        )
+        for c in ASSET_CLASSES
+    )
+    energy_window, energy_source = _energy_mwh(fleet, stages, params)
+    energy = np.concatenate([np.zeros((len(ph), offset)), energy_window], axis=1)
+    price = np.array([catalog.region(r).power_price_usd_per_mwh for r in ph["region"]])
+    opex_ops = params.operations_share_per_year / MONTHS_PER_YEAR * ph["capex_usd"].to_numpy()
+    opex_ops = opex_ops[:, None] * share
+
+    # before the scenario starts, GW deployed follows the same ramps as the fleet
+    deployed_before = ph["power_w"].to_numpy() @ share[:, :offset] / W_PER_GW
+    deployed = np.concatenate([deployed_before, fleet.deployed_gw()])
+    prices = share_prices(deals, catalog, end, params.trading_days_per_year, rng)
+    ctx = DealContext(month_idx, deployed, prices, scenario.end)
+    tranches = tuple(t for di, d in enumerate(deals) for t in evaluate_deal(d, di, ctx, catalog))
+
+    owner = deals[0].investee if deals else "programme"
+    series = _deal_series(tranches, month_idx, prices)
+    investors = _investor_series(tranches, month_idx, ph, capex["systems"])
+    opex_energy = energy * price[:, None]
+    return Finance(
+        months=months,
+        offset=offset,
+        phases=ph,
+        params=params,
+        owner=owner,
+        capex_usd=capex,
+        depreciation_usd=depreciation,
+        energy_mwh=energy,
+        opex_energy_usd=opex_energy,
+        opex_operations_usd=opex_ops,
+        energy_source=energy_source,
+        deals=deals,
+        tranches=tranches,
+        invested_usd=series["invested"],
+        released_usd=series["released"],
+        warrant_shares=series["warrant_shares"],
+        warrant_value_usd=series["warrant_value"],
+        investors=investors,
+        circular=_programme_share(investors, month_idx.size, circular=True),
+        vendor_funded=_programme_share(investors, month_idx.size, circular=False),
+        prices=prices,
+        flows=_cash_flows(ph, capex, opex_energy, opex_ops, tranches, owner, months, params),
+    )
+
+
+def _deal_series(
+    tranches: tuple[TrancheOutcome, ...], month_idx: np.ndarray, prices: dict[str, SharePricePath]
+) -> dict[str, np.ndarray]:
+    """Monthly money released and invested; cumulative vested warrant shares and their value."""
+    out = {k: np.zeros(month_idx.size) for k in ("invested", "released", "warrant_shares")}
+    out["warrant_value"] = np.zeros(month_idx.size)
+    for t in tranches:
+        if not t.released:
+            continue
+        i = month_index(t.month) - int(month_idx[0])
+        out["released"][i] += t.released_usd
+        out["invested"][i] += t.released_usd if t.invested else 0.0
+        if t.instrument == "warrant" and t.shares:
+            vested = np.arange(month_idx.size) >= i
+            out["warrant_shares"] += np.where(vested, t.shares, 0.0)
+            if t.share is not None:
+                price = prices[t.share].month_end_usd(month_idx)
+                value = warrant_intrinsic_value(t.shares, price, t.strike_usd or 0.0)
+                out["warrant_value"] += np.where(vested, np.nan_to_num(value), 0.0)
+    return out
+
+
+def _investor_series(
+    tranches: tuple[TrancheOutcome, ...],
+    month_idx: np.ndarray,
+    phases: pd.DataFrame,
+    systems_capex: np.ndarray,
+) -> dict[str, dict[str, np.ndarray]]:
+    """Per investor, cumulative: cash invested, credit (cash + warrants' value at vesting) and
+    purchases of its hardware (systems capex of the phases whose accelerator it makes)."""
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for t in tranches:
+        if not (t.invested or t.instrument == "warrant"):
+            continue
+        s = out.setdefault(t.payer, {k: np.zeros(month_idx.size) for k in ("invested", "credit")})
+        if t.released:
+            i = month_index(t.month) - int(month_idx[0])
+            s["invested"][i] += t.released_usd if t.invested else 0.0
+            s["credit"][i] += t.released_usd if t.invested else (t.value_usd or 0.0)
+    for name, s in out.items():
+        s["invested"], s["credit"] = np.cumsum(s["invested"]), np.cumsum(s["credit"])
+        mine = (phases["vendor"] == name.lower()).to_numpy()
+        s["purchases"] = np.cumsum(systems_capex[mine].sum(axis=0))
+    return out
+
+
+def _programme_share(
+    investors: dict[str, dict[str, np.ndarray]], months: int, *, circular: bool
+) -> np.ndarray:
+    """Over all investors: the circular share, sum min(I, P) / sum I; or the vendor-funded
+    share over the investors whose hardware is bought, sum C / sum P."""
+    series = list(investors.values())
+    zero = np.zeros(months)
+    if circular:
+        invested = sum((s["invested"] for s in series), zero)
+        returned = sum((np.minimum(s["invested"], s["purchases"]) for s in series), zero)
+        return circular_share(invested, returned)
+    vendors = [s for s in series if s["purchases"][-1] > 0]
+    credit = sum((s["credit"] for s in vendors), zero)
+    return vendor_funded_share(credit, sum((s["purchases"] for s in vendors), zero))
+
+
+def _cash_flows(
+    ph: pd.DataFrame,
+    capex: dict[str, np.ndarray],
+    opex_energy: np.ndarray,
+    opex_ops: np.ndarray,
+    tranches: tuple[TrancheOutcome, ...],
+    owner: str,
+    months: np.ndarray,
+    params: FinanceParameters,
+) -> pd.DataFrame:
+    """Monthly cash between parties: (month, category, payer, payee, amount_usd), nonzero rows.
+
+    The owner (the first deal's investee) pays capex and opex; systems capex goes to the
+    accelerator's vendor. A purchase commitment adds nothing (the systems capex already pays
+    the vendor); warrants move shares, not cash; a lease is paid evenly over its term.
+    """
+    flows: list[tuple[str, str, str, np.ndarray]] = []
+    for vendor, rows in ph.groupby("vendor", sort=False).groups.items():
+        systems = capex["systems"][np.asarray(rows)].sum(axis=0)
+        flows.append(("capex-systems", owner, str(vendor), systems))
+    flows.append(("capex-facility", owner, CONTRACTORS, capex["facility"].sum(axis=0)))
+    flows.append(("capex-power", owner, CONTRACTORS, capex["power"].sum(axis=0)))
+    flows.append(("opex-energy", owner, UTILITIES, opex_energy.sum(axis=0)))
+    flows.append(("opex-operations", owner, OPERATIONS, opex_ops.sum(axis=0)))
+    first = month_index(str(months[0]))
+    for t in tranches:
+        if not t.released or t.released_usd <= 0 or t.instrument not in (*INVESTED, "lease"):
+            continue
+        amounts = np.zeros(len(months))
+        i = month_index(t.month) - first
+        if t.instrument == "lease":
+            term = round(MONTHS_PER_YEAR * t.term_years) if t.term_years else params.lease_months
+            amounts[i : i + term] = t.released_usd / term
+        else:
+            amounts[i] = t.released_usd
+        flows.append((t.instrument, t.payer, t.payee, amounts))
+    labels = months.astype(str)
+    frames = [
+        pd.DataFrame(
+            {
+                "month": labels[a != 0],
+                "category": c,
+                "payer": p,
+                "payee": q,
+                "amount_usd": a[a != 0],
+            }
+        )
+        for c, p, q, a in flows
+    ]
+    return pd.concat(frames, ignore_index=True)

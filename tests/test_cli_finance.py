@@ -1,0 +1,81 @@
+"""`gigawatt finance` and the money columns of `gigawatt run`, end to end (DESIGN.md section 7)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import TOY_CATALOG
+from finance_cases import phase, scenario_data
+from gigawatt.cli import main
+from gigawatt.finance import YEAR_KEYS
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def test_finance_json_contract(capsys):
+    code, out, err = cli(capsys, "finance", "--json")
+    assert code == 0, err
+    data = json.loads(out)  # exactly one JSON object
+    assert data["scenario"] == "nvidia-openai-10gw"
+    for key in (
+        "tranches",
+        "cumulative_invested_usd",
+        "capex_usd",
+        "opex_usd",
+        "circular_share",
+        "years",
+        "tranches_pending",
+        "deals",
+        "parties",
+    ):
+        assert key in data
+    assert len(data["tranches"]) == 10
+    for t in data["tranches"]:
+        assert {"date", "amount_usd", "trigger", "deal"} <= set(t)
+        assert t["deal"] == "nvidia-openai-loi-2025" and t["amount_usd"] == 10e9
+    assert data["tranches"][0]["date"] == "2026-06"
+    years = data["years"]
+    assert [y["year"] for y in years] == list(range(2024, 2033))
+    for y in years:
+        assert set(YEAR_KEYS) <= set(y)
+    assert years[-1]["cumulative_invested_usd"] == 100e9
+    assert sum(y["capex_usd"] for y in years) == pytest.approx(data["capex_usd"])
+
+
+def test_finance_tables(capsys):
+    code, out, err = cli(capsys, "finance", "amd-openai-6gw")
+    assert code == 0, err
+    assert "amd-openai-2025 (definitive): tranches released" in out
+    assert "Not released" in out and "Costs by year" in out and "Deals by year" in out
+
+
+def test_run_gains_money_keys_and_table(capsys, tmp_path):
+    code, out, err = cli(capsys, "run", "--json", "--out", str(tmp_path / "o"))
+    assert code == 0, err
+    years = json.loads(out)["years"]
+    assert [y["year"] for y in years] == list(range(2026, 2033))  # the scenario's years
+    for y in years:
+        assert set(YEAR_KEYS) <= set(y)
+    assert years[0]["tranches_released_usd"] == 10e9  # the signing tranche, 2026-06
+    table = pd.read_parquet(tmp_path / "o" / "results.parquet")
+    assert "cumulative_invested_usd" in set(table.quantity)
+    code, out, err = cli(capsys, "run", "--out", str(tmp_path / "o2"))
+    assert code == 0 and "Money (USD B" in out and "Circular" in out
+
+
+def test_bad_costs_exit_2(capsys, tmp_path):
+    data = scenario_data([phase("2026-07")])
+    data["costs"]["capex_share_systems"] = 0.9
+    path = tmp_path / "bad.yaml"
+    path.write_text(json.dumps(data))
+    code, out, err = cli(capsys, "--catalog", str(TOY_CATALOG), "finance", str(path), "--json")
+    assert code == 2 and out == ""
+    assert "costs.capex-share-systems/facility/power" in err and "Traceback" not in err

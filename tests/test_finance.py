@@ -1,0 +1,322 @@
+"""Finance arithmetic on hand-calculable cases: capex phasing, opex, depreciation, cash flows."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from finance_cases import by_month, deal, finance_of, phase, scenario_data, tranche
+from gigawatt import simulate as simulate_module
+from gigawatt.errors import GigawattError, InputError, UnknownIdError
+from gigawatt.finance import (
+    YEAR_KEYS,
+    construction_spend,
+    month_hours,
+    run_finance,
+    smoothstep,
+    straight_line_depreciation,
+)
+from gigawatt.scenario import parse_scenario
+from gigawatt.simulate import simulate
+
+B = 1e9
+
+# --- the S-curve capex phasing -------------------------------------------------------------------
+
+
+def test_four_month_s_curve_by_hand():
+    # F(x) = 3x^2 - 2x^3 at x = 1/4, 1/2, 3/4, 1: 0.15625, 0.5, 0.84375, 1.
+    spend = construction_spend(np.array([100.0]), np.array([10]), np.array([4]), np.arange(4, 12))
+    np.testing.assert_allclose(spend[0], [0, 0, 15.625, 34.375, 34.375, 15.625, 0, 0])
+
+
+def test_zero_construction_months_spends_at_online():
+    spend = construction_spend(np.array([7.0]), np.array([5]), np.array([0]), np.arange(8))
+    np.testing.assert_array_equal(spend[0], [0, 0, 0, 0, 0, 7, 0, 0])
+
+
+def test_vectorised_spend_matches_a_scalar_loop():
+    rng = np.random.default_rng(3)
+    total = rng.uniform(1, 100, 20)
+    end = rng.integers(30, 60, 20)
+    n = rng.integers(0, 30, 20)
+    months = np.arange(0, 70)
+    got = construction_spend(total, end, n, months)
+    for p in range(20):
+        expected = np.zeros(months.size)
+        if n[p] == 0:
+            expected[end[p]] = total[p]
+        for j in range(n[p]):
+            expected[end[p] - n[p] + j] = total[p] * (
+                smoothstep((j + 1) / n[p]) - smoothstep(j / n[p])
+            )
+        np.testing.assert_allclose(got[p], expected, atol=1e-9)
+    np.testing.assert_allclose(got.sum(axis=1), total)
+
+
+# --- depreciation ----------------------------------------------------------------------------
+
+
+def test_straight_line_from_the_online_month():
+    s = (np.arange(100) >= 10).astype(float)[None, :]  # in service from month 10, no ramp
+    dep = straight_line_depreciation(np.array([60.0]), s, 60)
+    np.testing.assert_allclose(dep[0, 10:70], 1.0)
+    assert dep[0, :10].sum() == 0 and dep[0, 70:].sum() == 0
+
+
+def test_depreciation_follows_the_ramp():
+    # Half in service in month 0, all in month 1; life 2 months: 25, 50, 25.
+    s = np.array([[0.5, 1.0, 1.0, 1.0, 1.0]])
+    np.testing.assert_allclose(
+        straight_line_depreciation(np.array([100.0]), s, 2)[0], [25, 50, 25, 0, 0]
+    )
+
+
+# --- one toy gigawatt, by hand ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def one_gw(toy_catalog):
+    """1 GW at the grid (PUE 1.25), online 2026-07 at once, built over 4 months; ERCOT power."""
+    data = scenario_data([phase("2026-07", construction_months=4)])
+    return finance_of(data, toy_catalog)
+
+
+def test_capex_split_and_phased_by_hand(one_gw):
+    i = by_month(one_gw)
+    total = one_gw.capex_total_usd[0]
+    weights = [0.15625, 0.34375, 0.34375, 0.15625]
+    np.testing.assert_allclose(total[i["2026-03"] : i["2026-07"]], np.multiply(weights, 40 * B))
+    assert total.sum() == pytest.approx(40 * B)
+    for cls, share in (("systems", 0.60), ("facility", 0.25), ("power", 0.15)):
+        assert one_gw.capex_usd[cls].sum() == pytest.approx(share * 40 * B)
+    assert str(one_gw.months[0]) == "2026-01"  # construction starts after the scenario start
+
+
+def test_opex_by_hand(one_gw):
+    i = by_month(one_gw)
+    july = i["2026-07"]
+    # 1 GW x 744 h x 0.8 = 595,200 MWh at USD 66/MWh (EIA 2023, Texas industrial).
+    assert one_gw.energy_mwh[0, july] == pytest.approx(595_200)
+    assert one_gw.opex_energy_usd[0, july] == pytest.approx(595_200 * 66.0)
+    # Operations: 3 % of USD 40B a year = USD 100M a month once online.
+    np.testing.assert_allclose(one_gw.opex_operations_usd[0, july:], 100e6)
+    assert one_gw.opex_operations_usd[0, :july].sum() == 0
+    hours_jul_dec = 184 * 24
+    year = one_gw.years()[0]
+    assert year["opex_energy_usd"] == pytest.approx(1e3 * hours_jul_dec * 0.8 * 66.0)
+    assert year["opex_usd"] == pytest.approx(year["opex_energy_usd"] + 6 * 100e6)
+
+
+def test_depreciation_by_hand(one_gw):
+    july = by_month(one_gw)["2026-07"]
+    # Systems USD 24B over 5 years, facility USD 10B and power USD 6B over 20 years.
+    expected = 24 * B / 60 + 10 * B / 240 + 6 * B / 240
+    np.testing.assert_allclose(one_gw.depreciation_usd[0, july:], expected)
+    assert one_gw.years()[0]["depreciation_usd"] == pytest.approx(6 * expected)
+
+
+def test_cash_flow_sums(one_gw):
+    flows = one_gw.flows
+    by_cat = flows.groupby("category")["amount_usd"].sum()
+    assert by_cat["capex-systems"] == pytest.approx(24 * B)
+    assert by_cat["capex-facility"] + by_cat["capex-power"] == pytest.approx(16 * B)
+    assert by_cat["opex-energy"] == pytest.approx(one_gw.opex_energy_usd.sum())
+    parties = {p["party"]: p for p in one_gw.party_totals()}
+    owner = parties["programme"]  # no deal: the programme pays
+    assert owner["paid_usd"] == pytest.approx(40 * B + one_gw.opex_usd.sum())
+    assert parties["test"]["received_usd"] == pytest.approx(24 * B)  # the chip vendor
+    assert sum(p["net_usd"] for p in parties.values()) == pytest.approx(0, abs=1e-3)
+    for year in one_gw.years():  # cash moves between parties: the nets sum to zero
+        nets = year["net_cash_by_party_usd"]
+        assert sum(nets.values()) == pytest.approx(0, abs=1e-3)
+        assert nets["programme"] == pytest.approx(-(year["capex_usd"] + year["opex_usd"]))
+    table = one_gw.table()
+    total = table[(table.site == "total") & (table.quantity == "capex_systems_usd")]
+    assert total.value.sum() == pytest.approx(24 * B)
+
+
+def test_year_keys_always_present(one_gw):
+    for row in one_gw.years():
+        assert set(YEAR_KEYS) <= set(row)
+        assert row["circular_share"] is None and row["cumulative_invested_usd"] == 0
+
+
+def test_delay_moves_the_systems_spend_not_the_building(toy_catalog):
+    base = finance_of(scenario_data([phase("2026-07", construction_months=4)]), toy_catalog)
+    late = finance_of(
+        scenario_data([phase("2026-07", construction_months=4, delay_months=3)]), toy_catalog
+    )
+    assert base.first_index == late.first_index
+    for cls in ("facility", "power"):
+        np.testing.assert_allclose(late.capex_usd[cls], base.capex_usd[cls])
+    np.testing.assert_allclose(late.capex_usd["systems"][0, 3:], base.capex_usd["systems"][0, :-3])
+    # Depreciation and operations start at the actual online month.
+    assert late.depreciation_usd[0, by_month(late)["2026-09"]] == 0
+    assert late.depreciation_usd[0, by_month(late)["2026-10"]] > 0
+
+
+def test_capex_before_the_scenario_start(toy_catalog):
+    fin = finance_of(scenario_data([phase("2026-03")]), toy_catalog)  # 24 months by default
+    assert str(fin.months[0]) == "2024-03"
+    assert fin.offset == 22
+    # 22 of the 24 construction months fall before 2026-01: F(22/24) of the capex.
+    before = fin.summary()["capex_before_start_usd"]
+    assert before == pytest.approx(smoothstep(22 / 24) * 40 * B)
+    assert [y["year"] for y in fin.years()] == [2024, 2025, 2026]
+
+
+def test_it_basis_capex_counts_facility_gw(toy_catalog):
+    fin = finance_of(scenario_data([phase("2026-07")], power_basis="it"), toy_catalog)
+    assert fin.capex_total_usd.sum() == pytest.approx(1.25 * 40 * B)
+
+
+def test_month_hours():
+    months = np.array(["2024-02", "2025-02", "2026-07"], dtype="datetime64[M]")
+    np.testing.assert_array_equal(month_hours(months), [29 * 24, 28 * 24, 31 * 24])
+
+
+# --- the energy stage, when present ------------------------------------------------------------
+
+
+def test_uses_the_energy_stage_when_present(toy_catalog):
+    data = scenario_data([phase("2026-07", construction_months=4)])
+    scenario = parse_scenario(data, toy_catalog).resolve()
+    fleet = simulate_module.build_fleet(scenario, toy_catalog)
+    energy = SimpleNamespace(energy_mwh_by_phase=np.full(fleet.online_share.shape, 1000.0))
+    fin = run_finance(scenario, toy_catalog, fleet, {"energy": energy})
+    assert fin.energy_source == "energy stage"
+    np.testing.assert_allclose(fin.opex_energy_usd[0, fin.offset :], 1000.0 * 66.0)
+    bad = SimpleNamespace(energy_mwh_by_phase=np.ones((2, 3)))
+    with pytest.raises(GigawattError, match="shape"):
+        run_finance(scenario, toy_catalog, fleet, {"energy": bad})
+
+
+@pytest.mark.parametrize("energy_first", [True, False])
+def test_stage_order_either_way(toy_catalog, monkeypatch, energy_first):
+    """After energy, finance uses it; registered before energy, it falls back to fleet power."""
+
+    def run_energy(scenario, catalog, fleet, stages):
+        return SimpleNamespace(
+            energy_mwh_by_phase=np.full(fleet.online_share.shape, 5.0),
+            table=lambda: None,
+            year_summary=lambda year, pos: {},
+        )
+
+    order = [("energy", run_energy), ("finance", run_finance)]
+    monkeypatch.setattr(simulate_module, "STAGES", order if energy_first else order[::-1])
+    scenario = parse_scenario(scenario_data([phase("2026-07")]), toy_catalog)
+    fin = simulate(scenario, toy_catalog).stages["finance"]
+    assert (fin.energy_source == "energy stage") == energy_first
+
+
+# --- deals: parties, instruments, gates ---------------------------------------------------------
+
+
+def test_purchase_commitment_runs_buyer_to_vendor_and_is_not_invested(toy_catalog):
+    d = deal(
+        [
+            tranche({"date": "2026-02"}, 5e9, type="equity", valuation_usd=100e9),
+            tranche({"date": "2026-03"}, 7e9, type="purchase-commitment"),
+        ]
+    )
+    fin = finance_of(scenario_data([phase("2026-07")], deals=[d]), toy_catalog)
+    equity, commitment = fin.tranches
+    assert (equity.payer, equity.payee, equity.invested) == ("inv", "tee", True)
+    assert equity.stake_share == pytest.approx(0.05)
+    assert (commitment.payer, commitment.payee, commitment.invested) == ("tee", "test", False)
+    assert fin.cumulative_invested_usd[-1] == pytest.approx(5e9)
+    assert fin.released_usd.sum() == pytest.approx(12e9)
+    assert "purchase-commitment" not in set(fin.flows.category)  # capex already pays the vendor
+    assert fin.owner == "tee"
+
+
+def test_lease_is_paid_over_its_term(toy_catalog):
+    d = deal([tranche({"date": "2026-02"}, 12e9, type="lease", term_years=1)], end=None)
+    data = scenario_data([phase("2026-07")], deals=[d], end="2027-12")
+    fin = finance_of(data, toy_catalog)
+    lease = fin.flows[fin.flows.category == "lease"]
+    assert len(lease) == 12 and lease.amount_usd.sum() == pytest.approx(12e9)
+    assert set(lease.payer) == {"tee"} and set(lease.payee) == {"test"}
+    assert lease.month.min() == "2026-02"
+
+
+def test_unsigned_letter_of_intent_releases_nothing(toy_catalog):
+    d = deal(
+        [tranche({"date": "2026-02"}), tranche({"definitive_agreement": True})],
+        stage="letter-of-intent",
+        signing=None,
+    )
+    fin = finance_of(scenario_data([phase("2026-07")], deals=[d]), toy_catalog)
+    assert not fin.released() and fin.released_usd.sum() == 0
+    assert all("never signed" in t.reason for t in fin.pending())
+    assert fin.invested_cap_usd is None
+
+
+def test_signed_term_sheet_releases_from_signing(toy_catalog):
+    d = deal([tranche({"date": "2026-02"})], stage="term-sheet", signing="2026-05")
+    fin = finance_of(scenario_data([phase("2026-07")], deals=[d]), toy_catalog)
+    assert fin.tranches[0].month == "2026-05"
+
+
+def test_superseded_deal_releases_nothing_after_its_end(toy_catalog):
+    d = deal(
+        [tranche({"date": "2026-02"}), tranche({"gw_deployed": 1})],
+        stage="superseded",
+        end="2026-04",
+    )
+    fin = finance_of(scenario_data([phase("2026-07")], deals=[d]), toy_catalog)
+    before, after = fin.tranches
+    assert before.month == "2026-02"
+    assert after.month is None
+    assert after.reason == "conditions first met 2026-07, but not before the deal's end (2026-04)"
+
+
+def test_cap_cuts_the_tranche_that_crosses_it(toy_catalog):
+    d = deal([tranche({"date": m}, 4e9) for m in ("2026-02", "2026-03", "2026-04")], cap_usd=10e9)
+    fin = finance_of(scenario_data([phase("2026-07")], deals=[d]), toy_catalog)
+    assert [t.released_usd for t in fin.tranches] == [4e9, 4e9, 2e9]
+    d = deal([tranche({"date": m}, 5e9) for m in ("2026-02", "2026-03", "2026-04")], cap_usd=10e9)
+    fin = finance_of(scenario_data([phase("2026-07")], deals=[d]), toy_catalog)
+    assert fin.tranches[2].month is None and "cap" in fin.tranches[2].reason
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+def test_capex_shares_must_sum_to_one(toy_catalog):
+    data = scenario_data([phase("2026-07")])
+    data["costs"]["capex_share_systems"] = 0.9
+    with pytest.raises(InputError, match=r"costs\.capex-share.*sum to 1\.3"):
+        finance_of(data, toy_catalog)
+
+
+def test_negative_capex_is_refused(toy_catalog):
+    data = scenario_data([phase("2026-07")])
+    data["costs"]["capex_usd_per_gw"] = -1e9
+    with pytest.raises(InputError, match=r"costs\.capex-usd-per-gw: -1e\+09 is not allowed"):
+        finance_of(data, toy_catalog)
+
+
+def test_price_trigger_needs_a_known_share(toy_catalog):
+    no_share = deal([tranche({"share_price_usd": 300})])
+    with pytest.raises(InputError, match=r"tranches\[0\]\.trigger\.share"):
+        finance_of(scenario_data([phase("2026-07")], deals=[no_share]), toy_catalog)
+    typo = deal([tranche({"share_price_usd": 300, "share": "amdd"})])
+    with pytest.raises(UnknownIdError, match="did you mean 'amd'"):
+        finance_of(scenario_data([phase("2026-07")], deals=[typo]), toy_catalog)
+    rental = deal([tranche({"share_price_usd": 300, "share": "h100-rental"})])
+    with pytest.raises(InputError, match="not a share price"):
+        finance_of(scenario_data([phase("2026-07")], deals=[rental]), toy_catalog)
+
+
+def test_money_before_the_scenario_start_is_on_the_axis(toy_catalog):
+    d = deal([tranche({"date": "2025-06"}, 2e9)], signing="2025-06", announced="2025-06-01")
+    data = scenario_data([phase("2026-03", construction_months=4)], deals=[d])
+    fin = finance_of(data, toy_catalog)
+    assert str(fin.months[0]) == "2025-06" and fin.tranches[0].month == "2025-06"
+    first = fin.years()[0]
+    assert first["year"] == 2025 and first["cumulative_invested_usd"] == 2e9
+    assert first["capex_usd"] == pytest.approx(smoothstep(2 / 4) * 40 * B)  # Nov-Dec 2025
