@@ -98,7 +98,8 @@ def wall_time(
         t_w = t_s * np.exp(lam * r) / (lam * progress)
     # no interruptions: T_s plus one checkpoint per segment (Daly's T_w as M -> infinity)
     no_fail = t_s + np.where(segmented, t_s / safe_tau * delta, 0.0)
-    return np.where(lam > 0, t_w, no_fail)
+    # T_w >= T_s exactly; the max only removes rounding at tiny intervals and rates
+    return np.maximum(np.where(lam > 0, t_w, no_fail), t_s)
 
 
 def kokolis_ettr(

@@ -39,6 +39,7 @@ from gigawatt.reliability.failures import (
     units_down_mean,
 )
 from gigawatt.reliability.montecarlo import (
+    MAX_STRETCHES,
     MonteCarloResult,
     Timeline,
     expected_stretches,
@@ -53,8 +54,6 @@ MAX_DAYS = 3650.0
 MAX_CHECKPOINT_S = S_PER_DAY
 MAX_RESTART_S = 30 * S_PER_DAY
 MAX_TRIALS = 1_000_000
-#: Stretches (interruptions) a Monte Carlo may simulate in total: about 10-20 s on one core.
-MAX_MC_STRETCHES = 1_000_000_000
 PERCENTILES = (10, 50, 90)
 
 
@@ -177,7 +176,7 @@ def job_reliability(
         burn_in_factor=burn_in,
         job_mtbf_s=mtbf_s,
         job_mtti_s=1.0 / (lam_f + lam_p) if lam_f + lam_p > 0 else math.inf,
-        young_interval_s=float(young_interval(delta, mtbf_s)),
+        young_interval_s=float(young_interval(delta, mtbf_s)) if lam_f > 0 else math.inf,
         daly_interval_s=daly_s,
         interval_s=tl.interval_s,
         wall_time_s=wall_s,
@@ -346,18 +345,18 @@ def reliability_report(catalog: Catalog, **inputs: Any) -> ReliabilityReport:
     )
     if req.trials == 0:
         return ReliabilityReport(req, result, None, None)
-    per_trial = expected_stretches(result.timeline(), result.wall_time_s, result.interruption_per_s)
-    if not per_trial <= MAX_MC_STRETCHES:
+    per_trial = expected_stretches(result.wall_time_s, result.interruption_per_s)
+    if not per_trial <= MAX_STRETCHES:
         note = (
             f"Monte Carlo skipped: a trial would simulate about {per_trial:.3g} interruptions "
-            f"(more than {MAX_MC_STRETCHES:.0e}); the job practically never finishes"
+            f"(more than {MAX_STRETCHES:.0e}); the job practically never finishes"
         )
         return ReliabilityReport(req, result, None, note)
-    if req.trials * per_trial > MAX_MC_STRETCHES:
-        most = int(MAX_MC_STRETCHES // per_trial)
+    if req.trials * per_trial > MAX_STRETCHES:
+        most = int(MAX_STRETCHES // per_trial)
         raise InputError(
             f"{req.trials} trials of this job simulate about {req.trials * per_trial:.3g} "
-            f"interruptions; at most {MAX_MC_STRETCHES:.0e} are allowed (up to {most} trials here)",
+            f"interruptions; at most {MAX_STRETCHES:.0e} are allowed (up to {most} trials here)",
             field="--trials",
         )
     mc = monte_carlo(result, req.trials, np.random.default_rng(req.seed))

@@ -26,10 +26,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gigawatt.errors import InputError
+
 #: Columns per block of the block sums; the exact window spans two blocks.
 BLOCK = 64
-#: Stretches per chunk of trials held in memory at once (two float64 arrays of this size).
+#: Stretches per chunk of trials held in memory at once (two float64 arrays of this size);
+#: also the widest block, so a very long trial runs as several blocks.
 CHUNK_ELEMENTS = 1 << 19
+#: Stretches (interruptions) one call may simulate in total: about 10-20 s on one core.
+MAX_STRETCHES = 1_000_000_000
 _EPS = 1e-9
 
 #: (trial ids, columns) -> stretch lengths [s] (ids x columns), and the (row, column) positions
@@ -173,9 +178,12 @@ def _useful_and_progress(
 
 
 def _first_done(
-    useful: np.ndarray, prog: np.ndarray, before: np.ndarray, remaining: np.ndarray, tl: Timeline
-) -> tuple[np.ndarray, np.ndarray]:
-    """For rows of stretches with work done before each (`before`): (found, index, need_s)."""
+    useful: np.ndarray, before: np.ndarray, remaining: np.ndarray, tl: Timeline
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: whether a stretch ends the job, the first that does, and the time it needs.
+
+    `before` is the work kept before each stretch; a stretch ends the job when its useful time
+    covers the rest: the remaining compute plus one checkpoint per remaining segment."""
     left = np.maximum(remaining[:, None] - before, 0.0)
     need = tl.need_s(left)
     done = useful >= need
@@ -190,7 +198,7 @@ def _block_dense(
     """One block of stretches per row, evaluated on every stretch (the simple reference)."""
     useful, prog = _useful_and_progress(x, pr, pc, first, tl)
     total = np.cumsum(prog, axis=1)
-    found, j, need = _first_done(useful, prog, total - prog, remaining, tl)
+    found, j, need = _first_done(useful, total - prog, remaining, tl)
     return _finish(x, useful, pr, pc, remaining, found, j, need, np.cumsum(x, axis=1), total[:, -1])
 
 
@@ -227,7 +235,7 @@ def _block_fast(
         w_x = np.where(valid, x[r2, cols], 0.0)
         start = np.where(b > 0, prog_blocks[rows, b - 1], 0.0)
         before = start[:, None] + np.cumsum(w_prog, axis=1) - w_prog
-        f, jl, nd = _first_done(w_useful, w_prog, before, remaining[rows], tl)
+        f, jl, nd = _first_done(w_useful, before, remaining[rows], tl)
         found[rows] = f
         j[rows] = b * BLOCK + jl
         need[rows] = nd
@@ -306,7 +314,7 @@ def simulate_timelines(
     Trials are processed in chunks of rows, each drawing blocks of `columns` stretches until
     every row has ended (a row that has not continues in a new block, restarting first).
     """
-    columns = max(BLOCK, math.ceil(columns / BLOCK) * BLOCK)
+    columns = max(BLOCK, math.ceil(min(columns, CHUNK_ELEMENTS) / BLOCK) * BLOCK)
     chunk_rows = chunk_rows or max(1, CHUNK_ELEMENTS // columns)
     block = _block_dense if dense else _block_fast
     wall = np.zeros(trials)
@@ -326,7 +334,7 @@ def simulate_timelines(
     return wall, interruptions, planned
 
 
-def expected_stretches(tl: Timeline, wall_time_s: float, interruption_per_s: float) -> float:
+def expected_stretches(wall_time_s: float, interruption_per_s: float) -> float:
     """Expected stretches per trial: interruptions during the expected wall time, plus one."""
     return interruption_per_s * wall_time_s + 1.0
 
@@ -350,7 +358,13 @@ def simulate_job(
         wall = np.full(trials, tl.need_s(np.asarray(float(tl.work))).item())
         zeros = np.zeros(trials, dtype=np.int64)
         return MonteCarloResult(accelerators, tl.duration_s, tl.interval_s, wall, zeros, zeros)
-    mean = expected_stretches(tl, expected_wall_s, rate)
+    mean = expected_stretches(expected_wall_s, rate)
+    if not trials * mean <= MAX_STRETCHES:
+        raise InputError(
+            f"{trials} trials would simulate about {trials * mean:.3g} interruptions; at most "
+            f"{MAX_STRETCHES:.0e} are allowed",
+            field="trials",
+        )
     columns = math.ceil(mean + 5.0 * math.sqrt(mean) + 2 * BLOCK)
     wall, interruptions, planned = simulate_timelines(
         rng_draws(rng, failure_per_s, planned_per_s), tl, trials, columns
