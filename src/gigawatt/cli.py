@@ -21,6 +21,7 @@ from rich.table import Table
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import KINDS
 from gigawatt.errors import GigawattError, InputError
+from gigawatt.reliability import DEFAULT_SYSTEM, reliability_report
 from gigawatt.scenario import builtin_scenarios, scenario_path
 from gigawatt.simulate import run_scenario
 
@@ -338,6 +339,119 @@ def finance(
         f"path. Circular: of the investors' cash, the share that returns as purchases of their "
         f"hardware; vendor-funded: their cash and warrants over those purchases."
     )
+
+# --- reliability ------------------------------------------------------------------------------
+
+
+def _num(value: Any, fmt: str = ",.3g") -> str:
+    return "n/a" if value is None else f"{value:{fmt}}"
+
+
+def _days_of(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / 86400
+
+
+@app.command()
+def reliability(
+    ctx: typer.Context,
+    gpus: Annotated[int, typer.Option("--gpus", help="Accelerators in the job.")],
+    days: Annotated[float, typer.Option("--days", help="Failure-free compute time [days].")],
+    system: Annotated[
+        str, typer.Option("--system", help="System (failure domains, nodes, racks).")
+    ] = DEFAULT_SYSTEM,
+    failure_model: Annotated[
+        str | None,
+        typer.Option(
+            "--failure-model",
+            help="Failure model id (`gigawatt catalog failures`) or a YAML file; "
+            "default: the system's.",
+        ),
+    ] = None,
+    checkpoint_s: Annotated[
+        float | None,
+        typer.Option(
+            "--checkpoint-s", help="Blocking cost of one checkpoint [s] (not an interval)."
+        ),
+    ] = None,
+    restart_s: Annotated[
+        float | None, typer.Option("--restart-s", help="Cost of one restart [s].")
+    ] = None,
+    interval_s: Annotated[
+        float | None,
+        typer.Option(
+            "--interval-s", help="Compute between checkpoints [s]; default Daly's optimum."
+        ),
+    ] = None,
+    trials: Annotated[
+        int, typer.Option("--trials", help="Monte Carlo trials (0: closed forms only).")
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo.")] = 0,
+    fleet_age_months: Annotated[
+        float | None,
+        typer.Option(
+            "--fleet-age-months", help="Fleet age at the job's start (burn-in); default mature."
+        ),
+    ] = None,
+    availability: Annotated[
+        float | None,
+        typer.Option("--availability", help="Probability of full size that sizes the spares."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Interruptions, checkpoint interval, goodput and spares of one training job."""
+    report = reliability_report(
+        _catalog(ctx),
+        gpus=gpus,
+        days=days,
+        system=system,
+        failure_model=failure_model,
+        checkpoint_s=checkpoint_s,
+        restart_s=restart_s,
+        interval_s=interval_s,
+        trials=trials,
+        seed=seed,
+        fleet_age_months=fleet_age_months,
+        availability=availability,
+    )
+    data = report.to_json()
+    if as_json:
+        emit_json(data)
+        return
+    table = Table(
+        title=f"{data['gpus']:,} accelerators on {data['system']}, {data['days']:g} days of "
+        f"compute, failure model {data['failure_model']}",
+        title_justify="left",
+    )
+    for col in ("quantity", "closed form", "P10", "P50", "P90"):
+        table.add_column(col, justify="left" if col == "quantity" else "right")
+    rows: list[tuple[str, Any, str, Any]] = [
+        ("failures per hour", data["failure_rate_per_h"], ".3g", None),
+        ("job MTBF (h)", data["job_mtbf_h"], ".3g", None),
+        ("Young interval (s)", data["young_interval_s"], ",.0f", None),
+        ("Daly interval (s)", data["checkpoint_interval_s"], ",.0f", None),
+        ("interruptions", data["interruptions_expected"], ",.1f", "interruptions"),
+        ("wall time (days)", _days_of(data["wall_time_s"]), ",.2f", "wall_time_s"),
+        ("goodput", data["goodput"], ".3f", "goodput"),
+        ("ETTR (Kokolis)", data["ettr"], ".3f", None),
+        ("lost GPU-hours", data["lost_gpu_hours"], ",.0f", "lost_gpu_hours"),
+    ]
+    for label, value, fmt, series in rows:
+        qs = [data.get(f"{series}_p{p}") if series else None for p in (10, 50, 90)]
+        if series == "wall_time_s":
+            qs = [_days_of(q) for q in qs]
+        table.add_row(label, _num(value, fmt), *(("" if q is None else _num(q, fmt)) for q in qs))
+    console.print(table)
+    console.print(
+        f"Spares: {_num(data['spares'], ',d')} failure domains of {data['failure_domain']} "
+        f"({_num(data['spare_accelerators'], ',d')} accelerators) for "
+        f"{data['spares_availability']:.4g} availability; restart {data['restart_s']:g} s, "
+        f"checkpoint {data['checkpoint_s']:g} s; planned stops "
+        f"{data['planned_rate_per_h'] * 24:.2f}/day."
+    )
+    if data["monte_carlo_note"]:
+        console.print(data["monte_carlo_note"])
+    elif data["trials"]:
+        console.print(f"Monte Carlo: {data['trials']:,} trials, seed {data['seed']}.")
 
 
 # --- entry point ------------------------------------------------------------------------------

@@ -246,10 +246,26 @@ class FailureModel(Record):
     rack_failures_per_rack_month: NonNeg = Field(
         0.0, description="whole-rack (scale-up fabric) failures per rack-month"
     )
+    rack_repair_median_s: Pos | None = Field(
+        None, description="median repair time of a whole-rack failure [s] (lognormal)"
+    )
+    rack_repair_sigma: NonNeg | None = Field(
+        None, description="sigma of ln(whole-rack repair time)"
+    )
     burn_in_multiplier: Annotated[float, Field(ge=1)] = 1.0
     burn_in_months: NonNeg = 0.0
     restart_s: Pos = Field(600.0, description="default restart cost [s]")
     checkpoint_s: Pos = Field(10.0, description="default blocking checkpoint cost [s]")
+
+    @model_validator(mode="after")
+    def _rack_repair_given(self) -> FailureModel:
+        if self.rack_failures_per_rack_month > 0 and (
+            self.rack_repair_median_s is None or self.rack_repair_sigma is None
+        ):
+            raise ValueError(
+                "rack_failures_per_rack_month > 0 needs rack_repair_median_s and rack_repair_sigma"
+            )
+        return self
 
     @property
     def rate_per_accelerator_hour(self) -> float:

@@ -1,0 +1,146 @@
+"""`gigawatt reliability`: the JSON contract (DESIGN.md section 7), errors, rendering."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gigawatt.cli import main
+
+CONTRACT = (
+    "interruptions_expected",
+    "job_mtbf_h",
+    "checkpoint_interval_s",
+    "ettr",
+    "goodput",
+    "wall_time_s",
+)
+MC_KEYS = tuple(
+    f"{name}_p{p}"
+    for name in ("interruptions", "wall_time_s", "goodput", "lost_gpu_hours")
+    for p in (10, 50, 90)
+)
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def test_json_contract_closed_form(capsys):
+    code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    for key in (*CONTRACT, *MC_KEYS):
+        assert key in data
+    assert all(data[k] is None for k in MC_KEYS)  # no --trials: listed but null
+    assert data["system"] == "dgx-h100" and data["failure_model"] == "h100-class"
+    assert data["job_mtbf_h"] == pytest.approx(54 * 24 / 419, rel=0.02)
+    assert 0 < data["ettr"] <= 1 and 0 < data["goodput"] <= 1
+    assert data["wall_time_s"] > 54 * 86400
+    assert data["checkpoint_interval_s"] < data["young_interval_s"]
+    assert data["spares"] >= 1 and data["spare_accelerators"] == 8 * data["spares"]
+
+
+def test_json_with_trials_is_reproducible(capsys):
+    args = ("reliability", "--gpus", "100000", "--days", "30", "--trials", "200", "--json")
+    code, out, err = cli(capsys, *args, "--seed", "7")
+    assert code == 0, err
+    data = json.loads(out)
+    for name in ("interruptions", "wall_time_s", "goodput", "lost_gpu_hours"):
+        assert data[f"{name}_p10"] <= data[f"{name}_p50"] <= data[f"{name}_p90"]
+    assert data["wall_time_s_p10"] <= data["wall_time_s"] <= data["wall_time_s_p90"]
+    assert data["goodput_mean"] == pytest.approx(data["goodput"], rel=0.02)
+    _, again, _ = cli(capsys, *args, "--seed", "7")
+    assert json.loads(again) == data
+
+
+def test_system_sets_failure_domain_and_model(capsys):
+    code, out, err = cli(
+        capsys, "reliability", "--gpus", "7200", "--days", "10", "--system", "gb200-nvl72", "--json"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["failure_model"] == "gb200-class" and data["failure_domain"] == 72
+    assert data["racks"] == 100 and "rack-scale-up-fabric" in data["rates_per_h_by_cause"]
+
+
+def test_costs_override_defaults(capsys):
+    code, out, _ = cli(
+        capsys, "reliability", "--gpus", "1024", "--days", "1",
+        "--checkpoint-s", "0", "--restart-s", "60", "--interval-s", "900", "--json",
+    )  # fmt: skip
+    data = json.loads(out)
+    assert code == 0
+    assert data["checkpoint_s"] == 0 and data["restart_s"] == 60
+    assert data["checkpoint_interval_s"] == 0  # Daly's optimum for free checkpoints
+    assert data["interval_used_s"] == pytest.approx(900)
+
+
+def test_user_failure_model_file(capsys, tmp_path):
+    path = tmp_path / "ours.yaml"
+    path.write_text(
+        "id: ours\nsource: our logs\nas_of: 2026-01-01\nstatus: estimate\n"
+        "causes:\n  - {cause: all, rate_per_accelerator_hour: 1.0e-5, scope: accelerator}\n"
+    )
+    code, out, err = cli(
+        capsys, "reliability", "--gpus", "1000", "--days", "1", "--failure-model", str(path),
+        "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["failure_model"] == "ours"
+    assert data["job_mtbf_h"] == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("--gpus", "0", "--days", "1"), "--gpus: 0 is not allowed"),
+        (("--gpus", "8", "--days", "-1"), "--days: -1.0 is not allowed"),
+        (("--gpus", "8", "--days", "1", "--restart-s", "-5"), "--restart-s: -5.0"),
+        (("--gpus", "8", "--days", "1", "--checkpoint-s", "nan"), "--checkpoint-s"),
+        (("--gpus", "8", "--days", "1", "--system", "gb200-nvl27"), "did you mean 'gb200-nvl72'"),
+        (("--gpus", "8", "--days", "1", "--failure-model", "h100-clas"), "did you mean"),
+        (("--gpus", "8", "--days", "1", "--failure-model", "missing.yaml"), "no such file"),
+        (("--gpus", "8", "--days", "1", "--availability", "1"), "--availability"),
+        (("--gpus", "1000000", "--days", "90", "--trials", "1000000"), "--trials"),
+        (
+            (
+                "--days",
+                "1",
+            ),
+            "--gpus",
+        ),
+    ],
+)
+def test_bad_input_exit_2_nothing_on_stdout(capsys, args, needle):
+    code, out, err = cli(capsys, "reliability", *args, "--json")
+    assert code == 2
+    assert out == ""
+    assert needle in err
+    assert "Traceback" not in err
+
+
+def test_job_that_never_finishes_is_a_result(capsys):
+    code, out, err = cli(
+        capsys, "reliability", "--gpus", "50000000", "--days", "30",
+        "--restart-s", "86400", "--trials", "10", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["goodput"] == 0.0 and data["wall_time_s"] is None
+    assert all(data[k] is None for k in MC_KEYS)
+    assert "Monte Carlo skipped" in data["monte_carlo_note"]
+
+
+def test_table(capsys):
+    code, out, err = cli(
+        capsys, "reliability", "--gpus", "100000", "--days", "90", "--trials", "100"
+    )
+    assert code == 0, err
+    for text in ("goodput", "Daly interval (s)", "P50", "Spares", "100,000 accelerators"):
+        assert text in out
