@@ -27,6 +27,7 @@ from gigawatt.catalog.schema import (
     Record,
     Region,
     System,
+    Threshold,
 )
 from gigawatt.errors import InputError, UnknownIdError
 from gigawatt.validation import format_validation_error
@@ -161,6 +162,9 @@ class Catalog:
 
     def failure_model(self, id_: str, *, field: str | None = None) -> FailureModel:
         return self.get("failures", id_, field=field)  # type: ignore[return-value]
+
+    def thresholds(self) -> list[Threshold]:
+        return self.all("thresholds")  # type: ignore[return-value]
 
     def parameter(self, id_: str) -> Parameter:
         return self.get("costs", id_)  # type: ignore[return-value]
