@@ -18,6 +18,7 @@ import pandas as pd
 
 from gigawatt.buildout import W_PER_GW, Fleet, build_fleet
 from gigawatt.catalog import Catalog
+from gigawatt.energy.programme import run_energy
 from gigawatt.io import check_outputs, write_json, write_parquet
 from gigawatt.scenario import Scenario, load_scenario, month_index, scenario_path
 
@@ -31,7 +32,7 @@ class Stage(Protocol):
 StageFn = Callable[[Scenario, Catalog, Fleet, dict[str, Stage]], Stage]
 
 #: Later models append (name, function) here, in data-flow order.
-STAGES: list[tuple[str, StageFn]] = []
+STAGES: list[tuple[str, StageFn]] = [("energy", run_energy)]
 
 
 @dataclass(frozen=True)
