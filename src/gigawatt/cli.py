@@ -410,6 +410,15 @@ def energy_cmd(
         float | None,
         typer.Option("--ramp-limit-mw-per-s", min=0, help="Swings: grid ramp-rate limit [MW/s]."),
     ] = None,
+    job_accelerators: Annotated[
+        int | None,
+        typer.Option(
+            "--job-accelerators",
+            min=1,
+            max=100_000_000,
+            help="Swings: accelerators in the synchronous job (default: the site's largest group).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Yearly energy, carbon and water; a site's power swings and least-cost supply."""
@@ -424,6 +433,7 @@ def energy_cmd(
             supply_site=supply,
             supply=SupplyOptions(hours, co2_cap_t, grid_import_mw),
             ramp_limit_mw_per_s=ramp_limit_mw_per_s,
+            job_accelerators=job_accelerators,
         )
     data = report.to_dict()
     if as_json:
@@ -436,11 +446,8 @@ def energy_cmd(
         "Sites (whole horizon)",
         [
             ("Site", "site", str),
-            ("Region", "region", str),
             ("g/kWh", "grid_gco2_per_kwh", _fixed(0)),
-            ("Grid CFE", "grid_carbon_free_share", _fixed(2)),
-            ("Contracted", "clean_supply_share", _fixed(2)),
-            ("PUE", "pue", _fixed(2)),
+            ("Clean", "clean_supply_share", _fixed(2)),
             ("Peak GW", "peak_average_draw_gw", _fixed(2)),
             ("TWh", "energy_twh", _fixed(1)),
             ("Mt CO2e", "co2e_t", _fixed(2, 1e6)),
@@ -451,19 +458,21 @@ def energy_cmd(
     if data["swings"]:
         sw = data["swings"]
         _print_table(
-            f"Power swings at {sw['site']}: one job of {sw['accelerators']:,} accelerators "
-            f"({sw['system']}, {sw['month']}), {sw['duration_s']:g} s trace, "
-            f"{sw['failures']} failures; limit {sw['ramp_limit_mw_per_s']:.3g} MW/s",
+            f"Power swings at {sw['site']}: one job of {sw['accelerators']:,} {sw['system']} "
+            f"accelerators ({sw['month']}), {sw['duration_s']:g} s, {sw['failures']} failures, "
+            f"computing {sw['compute_time_share']:.0%} of the time; grid ramp limit "
+            f"{sw['ramp_limit_mw_per_s']:.3g} MW/s. Band: share of the swing's spectral energy "
+            "in 0.1-20 Hz; +MWh: extra energy",
             [
-                ("Mitigation", "case", str),
+                ("Case", "case", str),
                 ("Mean MW", "mean_mw", _fixed(0)),
-                ("Peak-peak MW", "peak_to_peak_mw", _fixed(0)),
-                ("Max MW/s", "max_ramp_mw_per_s", lambda v: f"{v:,.3g}"),
-                ("0.1-20 Hz share", "band_energy_share", _fixed(3)),
-                ("Extra MWh", "extra_energy_mwh", _fixed(1)),
-                ("Battery MW", "battery_power_mw", _fixed(0)),
-                ("Battery MWh", "battery_energy_mwh", _fixed(1)),
-                ("Meets limit", "meets_ramp_limit", lambda v: "yes" if v else "no"),
+                ("p-p MW", "peak_to_peak_mw", _fixed(0)),
+                ("MW/s", "max_ramp_mw_per_s", lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.3g}"),
+                ("Band", "band_energy_share", _fixed(2)),
+                ("+MWh", "extra_energy_mwh", _fixed(0)),
+                ("Batt MW", "battery_power_mw", _fixed(0)),
+                ("Batt MWh", "battery_energy_mwh", _fixed(1)),
+                ("OK", "meets_ramp_limit", lambda v: "yes" if v else "no"),
             ],
             sw["cases"],
         )
@@ -473,8 +482,8 @@ def energy_cmd(
 
 def _print_table(title: str, columns: list[tuple[str, str, Any]], rows: list[dict]) -> None:
     table = Table(title=title, title_justify="left")
-    for header, _, _ in columns:
-        table.add_column(header, justify="right")
+    for i, (header, _, _) in enumerate(columns):
+        table.add_column(header, justify="left" if i == 0 else "right", no_wrap=i == 0)
     for row in rows:
         table.add_row(*(fmt(_dig(row, key)) for _, key, fmt in columns))
     console.print(table)

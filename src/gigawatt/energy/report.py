@@ -97,8 +97,10 @@ def site_swings(
     fleet: Fleet,
     site: Site,
     ramp_limit_mw_per_s: float | None,
+    job_accelerators: int | None = None,
 ) -> dict[str, Any]:
-    """Swings of one synchronous job on the site's largest system group at its peak month."""
+    """Swings of one synchronous job on the site's largest system group at its peak month
+    (all of that group unless `job_accelerators` says how many)."""
     rows = _site_rows(fleet, site.name)
     month = int(fleet.accelerators[rows].sum(axis=0).argmax())
     first = int(np.flatnonzero(rows)[0])  # a site's phases are consecutive rows
@@ -113,7 +115,7 @@ def site_swings(
     inputs = swing_inputs(
         catalog,
         systems[system_id],
-        max(counts[system_id], 1),
+        job_accelerators or max(counts[system_id], 1),
         float(site.pue),
         ramp_limit_mw_per_s=ramp_limit_mw_per_s,
         seed=scenario.seed,
@@ -165,6 +167,7 @@ def energy_report(
     supply_site: str | None = None,
     supply: SupplyOptions | None = None,
     ramp_limit_mw_per_s: float | None = None,
+    job_accelerators: int | None = None,
 ) -> EnergyReport:
     """The programme's energy picture; swings and supply for one site each when asked."""
     catalog = catalog or Catalog.load()
@@ -181,7 +184,9 @@ def energy_report(
         sites=site_summaries(scenario, catalog, fleet, energy),
         swings=None
         if swing_site is None
-        else site_swings(scenario, catalog, fleet, swing_site, ramp_limit_mw_per_s),
+        else site_swings(
+            scenario, catalog, fleet, swing_site, ramp_limit_mw_per_s, job_accelerators
+        ),
         supply=None
         if supply_target is None
         else site_supply(

@@ -7,10 +7,13 @@ The parameterisation of energy.md 3.4 (after Choukse et al. 2025, arXiv 2508.143
 s(t) is 1 in each step's compute phase (the first u x T of a step of period T) and 0 in its
 communication phase, 0 during a blocking checkpoint (every `checkpoint_interval_s`, lasting the
 failure model's `checkpoint_s`) and 0 while the job restarts after a failure (Poisson arrivals at
-the job's failure rate, lasting `restart_s`). Cooling follows slowly, so the facility adds a
-constant (PUE - 1) x mean IT power. Mitigations, each checked against a ramp-rate limit [MW/s]:
+the job's failure rate, lasting `restart_s`). The time average of the compute phases alone is u,
+so without pauses the trace's mean is the footprint model's P_acc(u). Cooling follows slowly,
+so the facility adds a constant (PUE - 1) x mean IT power. Mitigations, each checked against a
+ramp-rate limit [MW/s]:
 
-- power floor: P_acc >= f P_TDP (firmware power smoothing); costs (f P_TDP - P_idle) in each low;
+- power floor: P_acc >= f P_TDP while the job runs (firmware power smoothing); it burns
+  (f P_TDP - P_idle) in each low phase;
 - rack storage: E joules per accelerator as a first-order low-pass, tau = E / (P_TDP - P_idle);
 - site battery: the grid draws a moving average of the load over W = swing / limit seconds (its
   slope is then at most swing / W = limit); the battery supplies the difference;
@@ -123,31 +126,41 @@ def _interval_mask(t_s: np.ndarray, starts_s: np.ndarray, length_s: float) -> np
     return begun > ended
 
 
-def compute_share(
-    inputs: SwingInputs, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(t [s], s(t) in {0, 1}, failure times [s]): each step's compute phase, less checkpoints
-    and restarts after failures."""
+@dataclass(frozen=True)
+class Schedule:
+    """A job's timeline on the trace's samples."""
+
+    t_s: np.ndarray
+    compute: np.ndarray  # s(t): 1 in a compute phase, else 0
+    running: np.ndarray  # False while restarting after a failure
+    failure_times_s: np.ndarray
+
+
+def job_schedule(inputs: SwingInputs, rng: np.random.Generator) -> Schedule:
+    """Each step's compute phase, less blocking checkpoints and restarts after failures."""
     t = np.arange(0.0, inputs.duration_s, inputs.resolution_s)
-    s = (t % inputs.step_period_s) < inputs.utilisation * inputs.step_period_s
+    in_compute = (t % inputs.step_period_s) < inputs.utilisation * inputs.step_period_s
     checkpoints = np.arange(
         inputs.checkpoint_interval_s, inputs.duration_s, inputs.checkpoint_interval_s
     )
     rate_per_s = inputs.failures_per_accelerator_hour * inputs.accelerators / S_PER_H
-    failures = np.sort(
-        rng.uniform(0, inputs.duration_s, rng.poisson(rate_per_s * inputs.duration_s))
-    )
-    paused = _interval_mask(t, checkpoints, inputs.checkpoint_s)
-    paused |= _interval_mask(t, failures, inputs.restart_s)
-    return t, np.where(paused, 0.0, s.astype(float)), failures
+    count = rng.poisson(rate_per_s * inputs.duration_s)
+    failures = np.sort(rng.uniform(0, inputs.duration_s, count))
+    running = ~_interval_mask(t, failures, inputs.restart_s)
+    paused = _interval_mask(t, checkpoints, inputs.checkpoint_s) | ~running
+    return Schedule(t, np.where(paused, 0.0, in_compute.astype(float)), running, failures)
 
 
-def it_power_trace_w(inputs: SwingInputs, s: np.ndarray, floor_share: float = 0.0) -> np.ndarray:
-    """P_IT(t) = N [max(P_idle + (P_TDP - P_idle) s, f P_TDP) + P_host] [W]."""
-    per_acc = np.maximum(
-        accelerator_power_w(inputs.tdp_w, inputs.idle_w, s), floor_share * inputs.tdp_w
-    )
-    return inputs.accelerators * (per_acc + inputs.host_w)
+def it_power_trace_w(
+    inputs: SwingInputs, schedule: Schedule, floor_share: float = 0.0
+) -> np.ndarray:
+    """P_IT(t) = N [max(P_idle + (P_TDP - P_idle) s, f P_TDP) + P_host] [W].
+
+    The floor holds only while the job runs: after a failure the GPUs fall to idle.
+    """
+    per_acc = accelerator_power_w(inputs.tdp_w, inputs.idle_w, schedule.compute)
+    floor_w = np.where(schedule.running, floor_share * inputs.tdp_w, 0.0)
+    return inputs.accelerators * (np.maximum(per_acc, floor_w) + inputs.host_w)
 
 
 def facility_trace_w(inputs: SwingInputs, it_w: np.ndarray) -> np.ndarray:
@@ -270,10 +283,10 @@ class SwingResult:
 def analyse_swings(inputs: SwingInputs) -> SwingResult:
     """Simulate the job's trace and evaluate each mitigation against the ramp-rate limit."""
     rng = np.random.default_rng(inputs.seed)
-    _, s, failures = compute_share(inputs, rng)
+    schedule = job_schedule(inputs, rng)
     dt = inputs.resolution_s
-    raw_it = it_power_trace_w(inputs, s)
-    floored_it = it_power_trace_w(inputs, s, inputs.power_floor_share)
+    raw_it = it_power_trace_w(inputs, schedule)
+    floored_it = it_power_trace_w(inputs, schedule, inputs.power_floor_share)
     none = facility_trace_w(inputs, raw_it)
     floor = facility_trace_w(inputs, floored_it)
     rack = facility_trace_w(inputs, rack_storage_w(inputs, raw_it))
@@ -293,8 +306,8 @@ def analyse_swings(inputs: SwingInputs) -> SwingResult:
         resolution_s=dt,
         step_period_s=inputs.step_period_s,
         utilisation=inputs.utilisation,
-        failures=len(failures),
-        compute_time_share=float(s.mean()),
+        failures=len(schedule.failure_times_s),
+        compute_time_share=float(schedule.compute.mean()),
         ramp_limit_mw_per_s=inputs.ramp_limit_w_per_s / W_PER_MW,
         power_floor_share=inputs.power_floor_share,
         rack_storage_j_per_accelerator=inputs.rack_storage_j_per_accelerator,
