@@ -461,14 +461,14 @@ def energy_cmd(
             f"Power swings at {sw['site']}: one job of {sw['accelerators']:,} {sw['system']} "
             f"accelerators ({sw['month']}), {sw['duration_s']:g} s, {sw['failures']} failures, "
             f"computing {sw['compute_time_share']:.0%} of the time; grid ramp limit "
-            f"{sw['ramp_limit_mw_per_s']:.3g} MW/s. Band: share of the swing's spectral energy "
-            "in 0.1-20 Hz; +MWh: extra energy",
+            f"{sw['ramp_limit_mw_per_s']:.3g} MW/s. Band MW: RMS of the swing in 0.1-20 Hz; "
+            "+MWh: extra energy",
             [
                 ("Case", "case", str),
                 ("Mean MW", "mean_mw", _fixed(0)),
                 ("p-p MW", "peak_to_peak_mw", _fixed(0)),
                 ("MW/s", "max_ramp_mw_per_s", lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.3g}"),
-                ("Band", "band_energy_share", _fixed(2)),
+                ("Band MW", "band_rms_mw", lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.2g}"),
                 ("+MWh", "extra_energy_mwh", _fixed(0)),
                 ("Batt MW", "battery_power_mw", _fixed(0)),
                 ("Batt MWh", "battery_energy_mwh", _fixed(1)),

@@ -20,8 +20,9 @@ ramp-rate limit [MW/s]:
 - all three together.
 
 Metrics per case: peak, minimum and peak-to-peak power [MW], the largest ramp between samples
-[MW/s], the share of the swing's spectral energy in the grid's critical band (0.1-20 Hz), the
-extra energy against no mitigation [MWh], and the battery's power [MW] and energy [MWh].
+[MW/s], the share of the fluctuation's spectral energy in the grid's critical band (0.1-20 Hz)
+and its RMS there [MW], the extra energy against no mitigation [MWh], and the battery's power
+[MW] and energy [MWh].
 """
 
 from __future__ import annotations
@@ -139,7 +140,9 @@ class Schedule:
 def job_schedule(inputs: SwingInputs, rng: np.random.Generator) -> Schedule:
     """Each step's compute phase, less blocking checkpoints and restarts after failures."""
     t = np.arange(0.0, inputs.duration_s, inputs.resolution_s)
-    in_compute = (t % inputs.step_period_s) < inputs.utilisation * inputs.step_period_s
+    # Each sample stands for [t, t + dt): test its midpoint, away from the phase boundaries.
+    mid = t + inputs.resolution_s / 2
+    in_compute = (mid % inputs.step_period_s) < inputs.utilisation * inputs.step_period_s
     checkpoints = np.arange(
         inputs.checkpoint_interval_s, inputs.duration_s, inputs.checkpoint_interval_s
     )
@@ -200,14 +203,25 @@ def battery_grid_w(load_w: np.ndarray, resolution_s: float, limit_w_per_s: float
 # --- metrics ----------------------------------------------------------------------------------
 
 
-def band_share(power_w: np.ndarray, resolution_s: float, low_hz: float, high_hz: float) -> float:
-    """Share of the fluctuation's spectral energy (mean removed) between low and high [Hz]."""
+def band_power(
+    power_w: np.ndarray, resolution_s: float, low_hz: float, high_hz: float
+) -> tuple[float, float]:
+    """(share of the fluctuation's spectral energy in [low, high] Hz, its RMS there [W]).
+
+    Parseval on the one-sided spectrum of the mean-removed signal: the variance is
+    (2 / n^2) sum_k |X_k|^2 over positive frequencies (the Nyquist bin counts once).
+    """
+    n = len(power_w)
     spectrum = np.abs(np.fft.rfft(power_w - power_w.mean())) ** 2
-    freq = np.fft.rfftfreq(len(power_w), d=resolution_s)
-    total = spectrum[1:].sum()
-    if total <= 0:
-        return 0.0
-    return float(spectrum[(freq >= low_hz) & (freq <= high_hz)].sum() / total)
+    weight = np.full(len(spectrum), 2.0)
+    weight[0] = 0.0  # the mean
+    if n % 2 == 0:
+        weight[-1] = 1.0
+    variance = weight * spectrum / (n * n)
+    freq = np.fft.rfftfreq(n, d=resolution_s)
+    in_band = variance[(freq >= low_hz) & (freq <= high_hz)].sum()
+    total = variance.sum()
+    return (float(in_band / total) if total > 0 else 0.0), float(np.sqrt(in_band))
 
 
 @dataclass(frozen=True)
@@ -219,6 +233,7 @@ class CaseMetrics:
     peak_to_peak_mw: float
     max_ramp_mw_per_s: float
     band_energy_share: float
+    band_rms_mw: float
     extra_energy_mwh: float
     battery_power_mw: float
     battery_energy_mwh: float
@@ -243,6 +258,7 @@ def _metrics(
         stored_j = np.cumsum(battery_w) * dt
         b_power = float(np.abs(battery_w).max()) / W_PER_MW
         b_energy = float(stored_j.max() - min(stored_j.min(), 0.0)) / (W_PER_MW * S_PER_H)
+    share, rms_w = band_power(grid_w, dt, inputs.band_low_hz, inputs.band_high_hz)
     # Float rounding in the moving average must not fail a limit met by construction.
     tolerance = 1e-9 * max(float(grid_w.max()), 1.0) / dt
     return CaseMetrics(
@@ -252,7 +268,8 @@ def _metrics(
         min_mw=float(grid_w.min()) / W_PER_MW,
         peak_to_peak_mw=float(grid_w.max() - grid_w.min()) / W_PER_MW,
         max_ramp_mw_per_s=ramp / W_PER_MW,
-        band_energy_share=band_share(grid_w, dt, inputs.band_low_hz, inputs.band_high_hz),
+        band_energy_share=share,
+        band_rms_mw=rms_w / W_PER_MW,
         extra_energy_mwh=float((load_w - baseline_w).sum() * dt) / (W_PER_MW * S_PER_H),
         battery_power_mw=b_power,
         battery_energy_mwh=b_energy,
