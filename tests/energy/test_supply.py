@@ -40,7 +40,13 @@ def inputs(catalog) -> sp.SupplyInputs:
     )
 
 
-def _one_hour(inputs: sp.SupplyInputs, *, grid_mw: float = 0.0, cap_t: float | None = None):
+def _one_hour(
+    inputs: sp.SupplyInputs,
+    *,
+    grid_mw: float = 0.0,
+    cap_t: float | None = None,
+    coupled: bool = False,
+):
     """One snapshot standing for a year: load 100 MW, extendable gas, optional capped grid."""
     with pypsa.option_context("api.legacy_string_dtype", False):
         n = sp.new_network(pypsa, hourly_index(2027, 1), HOURS_PER_YEAR)
@@ -51,7 +57,7 @@ def _one_hour(inputs: sp.SupplyInputs, *, grid_mw: float = 0.0, cap_t: float | N
             sp.add_grid_import(n, grid_mw, inputs.grid_price_usd_per_mwh)
         if cap_t is not None:
             sp.add_co2_cap(n, cap_t)
-        state, condition, _ = sp.solve(n, threads=1)
+        state, condition, _ = sp.solve(n, threads=1, coupled=coupled)
     assert (state, condition) == ("ok", "optimal")
     return n
 
@@ -99,10 +105,11 @@ def test_co2_cap_by_hand(inputs) -> None:
     the cheap, dirty grid runs g = (40 - 100 e) / (0.5 - e) and gas the rest."""
     gas = inputs.technologies["gas"]
     e = gas.co2_t_per_mwh_th / gas.efficiency
-    n = _one_hour(inputs, grid_mw=100, cap_t=40 * HOURS_PER_YEAR)
     g = (40 - 100 * e) / (0.5 - e)
-    assert n.generators_t.p["grid"].iloc[0] == pytest.approx(g, rel=1e-6)
-    assert n.generators.at["gas", "p_nom_opt"] == pytest.approx(100 - g, rel=1e-6)
+    for coupled in (False, True):  # simplex, and interior point without crossover
+        n = _one_hour(inputs, grid_mw=100, cap_t=40 * HOURS_PER_YEAR, coupled=coupled)
+        assert n.generators_t.p["grid"].iloc[0] == pytest.approx(g, rel=1e-6)
+        assert n.generators.at["gas", "p_nom_opt"] == pytest.approx(100 - g, rel=1e-6)
 
 
 @pytest.fixture(scope="module")
