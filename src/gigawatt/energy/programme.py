@@ -93,8 +93,7 @@ class EnergyResult:
     finance model reads for the energy bill.
     """
 
-    months: np.ndarray
-    phases: pd.DataFrame
+    fleet: Fleet
     utilisation: float
     facility_power_w_by_phase: np.ndarray
     energy_mwh_by_phase: np.ndarray
@@ -120,11 +119,9 @@ class EnergyResult:
 
     def table(self) -> pd.DataFrame:
         """Long table (month, site, quantity, unit, value); site `total` holds the sums."""
-        labels = self.months.astype(str)
-        sites = self.phases["site"].to_numpy()
         frames = []
         for name, unit, arr in self._quantities():
-            by_site = pd.DataFrame(arr.T, index=labels, columns=sites).T.groupby(level=0).sum().T
+            by_site = self.fleet.by_site(arr)
             by_site["total"] = arr.sum(axis=0)
             long = by_site.reset_index(names="month").melt(
                 id_vars="month", var_name="site", value_name="value"
@@ -135,7 +132,15 @@ class EnergyResult:
         return pd.concat(frames, ignore_index=True)[["month", "site", "quantity", "unit", "value"]]
 
     def year_mask(self, year: int) -> np.ndarray:
-        return self.months.astype("datetime64[Y]").astype(int) + 1970 == year
+        return self.fleet.months.astype("datetime64[Y]").astype(int) + 1970 == year
+
+    def site_rows(self, site: str) -> np.ndarray:
+        """Boolean mask of a site's phases."""
+        return (self.fleet.phases["site"] == site).to_numpy()
+
+    def site_draw_w(self, site: str) -> np.ndarray:
+        """A site's average facility draw by month [W]."""
+        return self.facility_power_w_by_phase[self.site_rows(site)].sum(axis=0)
 
     def year_totals(self, year: int) -> dict[str, float]:
         """Calendar-year sums over the simulated months of that year."""
@@ -161,9 +166,8 @@ class EnergyResult:
     def site_totals(self) -> list[dict[str, Any]]:
         """Whole-horizon sums per site."""
         out = []
-        sites = self.phases["site"].to_numpy()
-        for site in dict.fromkeys(sites):
-            rows = sites == site
+        for site in self.fleet.sites:
+            rows = self.site_rows(site)
             row: dict[str, Any] = {"site": site}
             for name, _, arr in self._quantities()[1:]:
                 row[name] = float(arr[rows].sum())
@@ -216,8 +220,7 @@ def run_energy(
     countries = tuple(catalog.all("countries"))  # type: ignore[arg-type]
     arrays = programme_energy(fleet, inputs, energy_param(catalog, "embodied-life-years"))
     return EnergyResult(
-        months=fleet.months,
-        phases=fleet.phases,
+        fleet=fleet,
         utilisation=u,
         countries=countries,
         **arrays,

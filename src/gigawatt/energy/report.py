@@ -51,10 +51,6 @@ def _site(scenario: Scenario, name: str, flag: str) -> Site:
     )
 
 
-def _site_rows(fleet: Fleet, site: str) -> np.ndarray:
-    return (fleet.phases["site"] == site).to_numpy()
-
-
 def site_summaries(
     scenario: Scenario, catalog: Catalog, fleet: Fleet, energy: EnergyResult
 ) -> list[dict[str, Any]]:
@@ -63,8 +59,8 @@ def site_summaries(
     out = []
     for site in scenario.sites:
         region = catalog.region(site.region)
-        rows = _site_rows(fleet, site.name)
-        draw_w = energy.facility_power_w_by_phase[rows].sum(axis=0)
+        rows = energy.site_rows(site.name)
+        draw_w = energy.site_draw_w(site.name)
         t = totals[site.name]
         out.append(
             {
@@ -94,14 +90,15 @@ def site_summaries(
 def site_swings(
     scenario: Scenario,
     catalog: Catalog,
-    fleet: Fleet,
+    energy: EnergyResult,
     site: Site,
     ramp_limit_mw_per_s: float | None,
     job_accelerators: int | None = None,
 ) -> dict[str, Any]:
     """Swings of one synchronous job on the site's largest system group at its peak month
     (all of that group unless `job_accelerators` says how many)."""
-    rows = _site_rows(fleet, site.name)
+    fleet = energy.fleet
+    rows = energy.site_rows(site.name)
     month = int(fleet.accelerators[rows].sum(axis=0).argmax())
     first = int(np.flatnonzero(rows)[0])  # a site's phases are consecutive rows
     counts: dict[str, int] = {}
@@ -131,7 +128,6 @@ def site_swings(
 def site_supply(
     scenario: Scenario,
     catalog: Catalog,
-    fleet: Fleet,
     energy: EnergyResult,
     site: Site,
     options: SupplyOptions,
@@ -140,7 +136,7 @@ def site_supply(
     from gigawatt.energy.supply import least_cost_supply, supply_inputs
 
     region = catalog.region(site.region)
-    draw_w = energy.facility_power_w_by_phase[_site_rows(fleet, site.name)].sum(axis=0)
+    draw_w = energy.site_draw_w(site.name)
     peak = int(draw_w.argmax())
     inputs = supply_inputs(
         catalog,
@@ -148,7 +144,7 @@ def site_supply(
         load_mw=float(draw_w[peak]) / W_PER_MW,
         lat=site.lat if site.lat is not None else region.lat,
         lon=site.lon if site.lon is not None else region.lon,
-        year=int(str(fleet.month_labels[peak])[:4]),
+        year=int(str(energy.fleet.month_labels[peak])[:4]),
         grid_price_usd_per_mwh=region.power_price_usd_per_mwh,
         grid_gco2_per_kwh=region.grid_gco2_per_kwh,
         hours=options.hours,
@@ -185,11 +181,9 @@ def energy_report(
         swings=None
         if swing_site is None
         else site_swings(
-            scenario, catalog, fleet, swing_site, ramp_limit_mw_per_s, job_accelerators
+            scenario, catalog, energy, swing_site, ramp_limit_mw_per_s, job_accelerators
         ),
         supply=None
         if supply_target is None
-        else site_supply(
-            scenario, catalog, fleet, energy, supply_target, supply or SupplyOptions()
-        ),
+        else site_supply(scenario, catalog, energy, supply_target, supply or SupplyOptions()),
     )
