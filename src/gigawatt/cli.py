@@ -131,7 +131,7 @@ SUMMARY_TABLES: list[tuple[str, list[tuple[str, str, Any]]]] = [
             ("Mt CO2e market", "co2e_market_t", _fixed(2, 1e6)),
             ("Mt embodied", "embodied_co2e_t", _fixed(2, 1e6)),
             ("Site water Mm3", "water_m3", _fixed(1, 1e6)),
-            ("Like the generation of", "country_equivalent", lambda v: v or ""),
+            ("Country-sized", "country_equivalent", lambda v: v or ""),
         ],
     ),
 ]
