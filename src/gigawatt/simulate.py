@@ -19,6 +19,7 @@ import pandas as pd
 
 from gigawatt.buildout import W_PER_GW, Fleet, build_fleet
 from gigawatt.catalog import Catalog
+from gigawatt.energy.programme import run_energy
 from gigawatt.finance import run_finance
 from gigawatt.io import check_outputs, write_json, write_parquet
 from gigawatt.scenario import Scenario, load_scenario, month_index, scenario_path
@@ -32,10 +33,10 @@ class Stage(Protocol):
 
 StageFn = Callable[..., Stage]
 
-#: Later models append (name, function) here, in data-flow order. A stage is called as
-#: fn(scenario, catalog, fleet, stages); one that samples also declares a keyword `rng`, which
-#: gets its own generator spawned from simulate's (None in a plain run).
-STAGES: list[tuple[str, StageFn]] = []
+#: The models after the build-out, in data-flow order (finance uses energy's consumption).
+#: A stage is called as fn(scenario, catalog, fleet, stages); one that samples also declares a
+#: keyword `rng`, which gets its own generator spawned from simulate's (None in a plain run).
+STAGES: list[tuple[str, StageFn]] = [("energy", run_energy)]
 
 
 @dataclass(frozen=True)

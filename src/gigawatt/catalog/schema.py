@@ -400,6 +400,7 @@ KINDS: dict[str, type[Record]] = {
     "thresholds": Threshold,
     "failures": FailureModel,
     "costs": Parameter,
+    "energy": Parameter,
     "frontier-runs": FrontierRun,
     "supply-technologies": SupplyTechnology,
     "prices": PriceProcess,

@@ -1,0 +1,338 @@
+"""Job-level energy, carbon and water footprint (`gigawatt footprint`).
+
+The layered model of energy.md section 5 (after Luccioni et al. 2022 and Morrison et al. 2025):
+
+    P_acc  = P_idle + u (P_TDP - P_idle)                 accelerator draw at load u   [W]
+    P_host = P_IT,all-in - P_TDP                          host + network share         [W]
+    E_IT   = H (P_acc + P_host) / 1e6                     IT energy of H acc-hours     [MWh]
+    E      = E_IT x PUE                                   facility energy              [MWh]
+    CO2e   = E x CI / 1000,  CO2e_market = CO2e (1 - s)   location / market based      [t]
+    W_site = E_IT x WUE,  W_gen = E x EWIF                water (MWh x L/kWh = m3)     [m3]
+    CO2e_emb = H (C_acc + C_node / n) / (L x 8760 h x f)  amortised embodied carbon   [t]
+
+Reported like Luccioni et al. (BLOOM): "dynamic" (accelerators only), "with idle" (all IT),
+the facility (x PUE), and "with embodied". Every result names the grid intensity and its source.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import Accelerator, Country, System
+from gigawatt.energy.params import energy_param
+from gigawatt.errors import InputError
+
+HOURS_PER_YEAR = 8760.0  # a 365-day year, as Luccioni et al.'s amortisation counts it
+W_PER_MW = 1e6
+KG_PER_T = 1e3
+#: Region used when neither a region nor an intensity is given (named in every result).
+DEFAULT_REGION = "us-average"
+
+
+# --- the published models: one pure, vectorised function each ---------------------------------
+
+
+def accelerator_power_w(tdp_w: Any, idle_power_w: Any, utilisation: Any) -> Any:
+    """Average accelerator draw at load u: P = P_idle + u (P_TDP - P_idle) [W].
+
+    u is the share of time in the compute phase (near TDP); the rest is communication or
+    checkpointing near idle (Choukse et al. 2025, arXiv 2508.14318; energy.md 3.4).
+    """
+    return idle_power_w + utilisation * (tdp_w - idle_power_w)
+
+
+def host_power_w(it_power_w_per_accelerator: Any, tdp_w: Any) -> Any:
+    """Host, network and storage share per accelerator: all-in IT power minus the chip's TDP [W].
+
+    The systems catalog's all-in figure is at design load; the share is taken as constant
+    (hosts, NICs and switches draw much the same whatever the accelerators do).
+    """
+    return np.maximum(np.asarray(it_power_w_per_accelerator) - tdp_w, 0.0)
+
+
+def energy_mwh(power_w: Any, hours: Any) -> Any:
+    """Energy of a constant average power over a duration: E = P t / 1e6 [MWh]."""
+    return power_w * hours / W_PER_MW
+
+
+def co2e_location_t(energy_mwh: Any, grid_gco2_per_kwh: Any) -> Any:
+    """Location-based emissions: E [MWh] x CI [gCO2e/kWh] / 1000 = [t CO2e] (GHG Protocol)."""
+    return energy_mwh * grid_gco2_per_kwh / KG_PER_T
+
+
+def co2e_market_t(energy_mwh: Any, grid_gco2_per_kwh: Any, clean_supply_share: Any) -> Any:
+    """Market-based emissions: contracted carbon-free supply counts zero [t CO2e].
+
+    The uncontracted share is counted at the grid average (no residual-mix data is shipped, so
+    this is the upper end of the GHG Protocol's market-based figure).
+    """
+    return co2e_location_t(energy_mwh, grid_gco2_per_kwh) * (1.0 - clean_supply_share)
+
+
+def water_m3(energy_mwh: Any, litres_per_kwh: Any) -> Any:
+    """Water of an energy use: MWh x L/kWh = m3 (site: IT energy x WUE; generation: x EWIF)."""
+    return energy_mwh * litres_per_kwh
+
+
+def embodied_co2e_t(
+    accelerator_hours: Any,
+    accelerator_embodied_kg: Any,
+    host_embodied_kg_per_node: Any,
+    accelerators_per_node: Any,
+    life_years: Any,
+    use_share: Any,
+) -> Any:
+    """Embodied carbon amortised over the hours used [t CO2e].
+
+    H (C_acc + C_node / n) / (L x 8760 x f): each accelerator-hour carries its chip's and its
+    share of the server's embodied carbon over a life of L years used a share f of the time
+    (Luccioni et al. 2022, BLOOM, section 4.1: 6 years at 85 %).
+    """
+    per_accelerator_kg = accelerator_embodied_kg + host_embodied_kg_per_node / accelerators_per_node
+    life_hours = life_years * HOURS_PER_YEAR * use_share
+    return accelerator_hours * per_accelerator_kg / life_hours / KG_PER_T
+
+
+def closest_country(energy_twh: float, countries: list[Country]) -> dict[str, Any] | None:
+    """The country whose annual electricity generation is nearest in ratio (log distance)."""
+    usable = [c for c in countries if c.electricity_twh > 0]
+    if energy_twh <= 0 or not usable:
+        return None
+    best = min(usable, key=lambda c: abs(math.log(energy_twh / c.electricity_twh)))
+    return {
+        "id": best.id,
+        "name": best.label,
+        "electricity_twh": best.electricity_twh,
+        "year": best.year,
+        "share": energy_twh / best.electricity_twh,
+    }
+
+
+# --- the `gigawatt footprint` request and result -----------------------------------------------
+
+
+class FootprintRequest(BaseModel):
+    """What a user asks about one training job (CLI flags of `gigawatt footprint`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    system: str = Field(description="system id, or an accelerator id (its default system)")
+    gpu_hours: Annotated[float, Field(gt=0, le=1e12, description="accelerator-hours [h]")]
+    region: str | None = Field(None, description="catalog region id")
+    grid_gco2_per_kwh: Annotated[float, Field(ge=0, le=2000)] | None = None
+    pue: Annotated[float, Field(ge=1, le=3)] | None = None
+    power_w_per_gpu: Annotated[float, Field(gt=0, le=50_000)] | None = Field(
+        None, description="average power per accelerator as a published footprint counts it [W]"
+    )
+    host_power_w_per_gpu: Annotated[float, Field(ge=0, le=50_000)] | None = Field(
+        None, description="IT power besides the accelerator, per accelerator [W]"
+    )
+    utilisation: Annotated[float, Field(ge=0, le=1)] | None = None
+    clean_supply_share: Annotated[float, Field(ge=0, le=1)] = 0.0
+    wue_l_per_kwh: Annotated[float, Field(ge=0, le=20)] | None = None
+    embodied_life_years: Annotated[float, Field(gt=0, le=30)] | None = None
+    embodied_use_share: Annotated[float, Field(gt=0, le=1)] | None = None
+
+    @model_validator(mode="after")
+    def _exclusive(self) -> FootprintRequest:
+        if self.region is not None and self.grid_gco2_per_kwh is not None:
+            raise ValueError(
+                "--region and --grid-gco2-per-kwh are alternatives: give one or neither "
+                f"(neither uses the {DEFAULT_REGION} region)"
+            )
+        if self.power_w_per_gpu is not None and self.utilisation is not None:
+            raise ValueError(
+                "--power-w-per-gpu replaces the power model that --utilisation drives: give one"
+            )
+        return self
+
+
+def parse_request(**fields: Any) -> FootprintRequest:
+    """A validated request; a bad value is an InputError naming the flag, value and limit."""
+    try:
+        return FootprintRequest(**fields)
+    except ValidationError as e:
+        lines = []
+        for err in e.errors(include_url=False):
+            msg = err["msg"].removeprefix("Value error, ")
+            if not err["loc"]:
+                lines.append(msg)
+                continue
+            flag = "--" + str(err["loc"][0]).replace("_", "-")
+            lines.append(f"{flag}: {err.get('input')!r} is not allowed: {msg[0].lower()}{msg[1:]}")
+        raise InputError("\n".join(lines)) from None
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The carbon intensity used and where it came from (always reported)."""
+
+    gco2_per_kwh: float
+    source: str
+    year: int | None
+    region: str | None
+    water_intensity_l_per_kwh: float | None
+    wue_l_per_kwh: float
+
+
+def resolve_grid(catalog: Catalog, request: FootprintRequest) -> Grid:
+    """The intensity, its source and the water factors for a request."""
+    wue = request.wue_l_per_kwh
+    if request.grid_gco2_per_kwh is not None:
+        return Grid(
+            gco2_per_kwh=request.grid_gco2_per_kwh,
+            source="user value (--grid-gco2-per-kwh)",
+            year=None,
+            region=None,
+            water_intensity_l_per_kwh=None,
+            wue_l_per_kwh=wue
+            if wue is not None
+            else energy_param(catalog, "default-wue-l-per-kwh"),
+        )
+    region_id = request.region or DEFAULT_REGION
+    region = catalog.region(region_id, field="--region")
+    source = f"{region.id}: {region.grid_source}, {region.grid_year} annual average"
+    if request.region is None:
+        source += " (default region; pass --region or --grid-gco2-per-kwh)"
+    return Grid(
+        gco2_per_kwh=region.grid_gco2_per_kwh,
+        source=source,
+        year=region.grid_year,
+        region=region.id,
+        water_intensity_l_per_kwh=region.water_intensity_l_per_kwh,
+        wue_l_per_kwh=wue if wue is not None else region.wue_l_per_kwh,
+    )
+
+
+def idle_power_of(catalog: Catalog, acc: Accelerator) -> float:
+    """The accelerator's idle draw, or the cited share of TDP when its record has none [W]."""
+    if acc.idle_power_w is not None:
+        return acc.idle_power_w
+    return acc.tdp_w * energy_param(catalog, "idle-power-share-of-tdp")
+
+
+def per_accelerator_embodied_kg(acc: Accelerator, system: System) -> tuple[float, float]:
+    """(accelerator, host per node) embodied carbon [kg]; a missing figure counts zero."""
+    return acc.embodied_co2e_kg or 0.0, system.host_embodied_co2e_kg_per_node or 0.0
+
+
+@dataclass(frozen=True)
+class FootprintResult:
+    """The footprint of one job; `to_dict()` is the `gigawatt footprint --json` object."""
+
+    system: str
+    accelerator: str
+    gpu_hours: float
+    power_source: str
+    utilisation: float | None
+    power_w_per_gpu: float
+    host_power_w_per_gpu: float
+    pue: float
+    energy_dynamic_mwh: float
+    energy_idle_mwh: float
+    energy_it_mwh: float
+    energy_mwh: float
+    co2e_dynamic_t: float
+    co2e_with_idle_t: float
+    co2e_t: float
+    co2e_market_t: float
+    embodied_co2e_t: float
+    co2e_with_embodied_t: float
+    water_m3: float
+    water_generation_m3: float | None
+    grid_gco2_per_kwh_used: float
+    grid_source: str
+    grid_year: int | None
+    region: str | None
+    clean_supply_share: float
+    wue_l_per_kwh_used: float
+    embodied_life_years: float
+    embodied_use_share: float
+    country_equivalent: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def footprint(catalog: Catalog, request: FootprintRequest) -> FootprintResult:
+    """Energy, carbon (location, market, embodied) and water of `request.gpu_hours`."""
+    system = catalog.system(request.system, field="--system")
+    acc = catalog.accelerator(system.accelerator)
+    if request.power_w_per_gpu is not None:
+        # A published footprint's own power figure: count only what it counted.
+        source, u = "given (--power-w-per-gpu)", None
+        p_acc = request.power_w_per_gpu
+        p_host = request.host_power_w_per_gpu or 0.0
+    else:
+        source = "model: idle + utilisation x (TDP - idle), plus the system's host share"
+        u = (
+            request.utilisation
+            if request.utilisation is not None
+            else energy_param(catalog, "training-utilisation")
+        )
+        p_acc = float(accelerator_power_w(acc.tdp_w, idle_power_of(catalog, acc), u))
+        p_host = (
+            request.host_power_w_per_gpu
+            if request.host_power_w_per_gpu is not None
+            else float(host_power_w(system.it_power_w_per_accelerator, acc.tdp_w))
+        )
+    pue = request.pue if request.pue is not None else energy_param(catalog, "default-pue")
+    grid = resolve_grid(catalog, request)
+    life = request.embodied_life_years or energy_param(catalog, "embodied-life-years")
+    use = request.embodied_use_share or energy_param(catalog, "embodied-use-share")
+
+    hours = request.gpu_hours
+    e_dyn = energy_mwh(p_acc, hours)
+    e_idle = energy_mwh(p_host, hours)
+    e_it = e_dyn + e_idle
+    e_fac = e_it * pue
+    co2 = co2e_location_t(e_fac, grid.gco2_per_kwh)
+    acc_kg, host_kg = per_accelerator_embodied_kg(acc, system)
+    emb = embodied_co2e_t(hours, acc_kg, host_kg, system.accelerators_per_node, life, use)
+    gen_water = (
+        None
+        if grid.water_intensity_l_per_kwh is None
+        else float(water_m3(e_fac, grid.water_intensity_l_per_kwh))
+    )
+    return FootprintResult(
+        system=system.id,
+        accelerator=acc.id,
+        gpu_hours=hours,
+        power_source=source,
+        utilisation=u,
+        power_w_per_gpu=p_acc,
+        host_power_w_per_gpu=p_host,
+        pue=pue,
+        energy_dynamic_mwh=e_dyn,
+        energy_idle_mwh=e_idle,
+        energy_it_mwh=e_it,
+        energy_mwh=e_fac,
+        co2e_dynamic_t=co2e_location_t(e_dyn, grid.gco2_per_kwh),
+        co2e_with_idle_t=co2e_location_t(e_it, grid.gco2_per_kwh),
+        co2e_t=co2,
+        co2e_market_t=co2e_market_t(e_fac, grid.gco2_per_kwh, request.clean_supply_share),
+        embodied_co2e_t=emb,
+        co2e_with_embodied_t=co2 + emb,
+        water_m3=water_m3(e_it, grid.wue_l_per_kwh),
+        water_generation_m3=gen_water,
+        grid_gco2_per_kwh_used=grid.gco2_per_kwh,
+        grid_source=grid.source,
+        grid_year=grid.year,
+        region=grid.region,
+        clean_supply_share=request.clean_supply_share,
+        wue_l_per_kwh_used=grid.wue_l_per_kwh,
+        embodied_life_years=life,
+        embodied_use_share=use,
+        country_equivalent=closest_country(e_fac / 1e6, catalog.all("countries")),  # type: ignore[arg-type]
+    )
+
+
+def job_footprint(catalog: Catalog, **fields: Any) -> FootprintResult:
+    """`gigawatt footprint`: validate the flags, then compute (the CLI's one library call)."""
+    return footprint(catalog, parse_request(**fields))

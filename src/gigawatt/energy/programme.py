@@ -1,0 +1,227 @@
+"""Programme energy: the `energy` stage of `simulate` (monthly and yearly, per site).
+
+Each phase's average facility draw is its accelerators x (P_acc(u) + P_host) x PUE, with the
+job-level power model of `footprint.py` at the cited training load u. Monthly energy is that
+draw x the month's hours; carbon, water and embodied carbon follow from the site's region and
+contracts. All quantities are (phases x months) NumPy arrays; sites and years are sums.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gigawatt.buildout import Fleet
+from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import Country
+from gigawatt.energy.footprint import (
+    HOURS_PER_YEAR,
+    accelerator_power_w,
+    closest_country,
+    co2e_location_t,
+    co2e_market_t,
+    energy_mwh,
+    host_power_w,
+    idle_power_of,
+    per_accelerator_embodied_kg,
+    water_m3,
+)
+from gigawatt.energy.params import energy_param
+from gigawatt.scenario import Scenario
+
+MWH_PER_TWH = 1e6
+
+
+def month_hours(months: np.ndarray) -> np.ndarray:
+    """Hours in each month of a datetime64[M] array."""
+    days = (months + 1).astype("datetime64[D]") - months.astype("datetime64[D]")
+    return days.astype(float) * 24.0
+
+
+@dataclass(frozen=True)
+class PhaseEnergyInputs:
+    """Per-phase constants of the energy model, in `fleet.phases` order (arrays of phases)."""
+
+    it_power_w_per_accelerator: np.ndarray  # average draw at load u: P_acc(u) + P_host [W]
+    grid_gco2_per_kwh: np.ndarray
+    clean_supply_share: np.ndarray
+    wue_l_per_kwh: np.ndarray
+    water_intensity_l_per_kwh: np.ndarray  # NaN where the region has none
+    embodied_kg_per_accelerator: np.ndarray  # chip + host share [kg]
+    pue: np.ndarray
+
+
+def phase_inputs(scenario: Scenario, catalog: Catalog, utilisation: float) -> PhaseEnergyInputs:
+    """Gather each phase's power model and site factors, in the order `build_fleet` uses."""
+    rows: list[dict[str, float]] = []
+    for site in scenario.sites:
+        region = catalog.region(site.region)
+        for ph in site.phases:
+            system = ph.system
+            acc = catalog.accelerator(system.accelerator)
+            p_acc = accelerator_power_w(acc.tdp_w, idle_power_of(catalog, acc), utilisation)
+            p_host = float(host_power_w(system.it_power_w_per_accelerator, acc.tdp_w))
+            acc_kg, host_kg = per_accelerator_embodied_kg(acc, system)
+            ewif = region.water_intensity_l_per_kwh
+            rows.append(
+                {
+                    "it_power_w_per_accelerator": p_acc + p_host,
+                    "grid_gco2_per_kwh": region.grid_gco2_per_kwh,
+                    "clean_supply_share": float(site.clean_supply_share),
+                    "wue_l_per_kwh": float(
+                        site.wue_l_per_kwh
+                        if site.wue_l_per_kwh is not None
+                        else region.wue_l_per_kwh
+                    ),
+                    "water_intensity_l_per_kwh": np.nan if ewif is None else ewif,
+                    "embodied_kg_per_accelerator": acc_kg + host_kg / system.accelerators_per_node,
+                    "pue": float(site.pue),
+                }
+            )
+    frame = pd.DataFrame(rows)
+    return PhaseEnergyInputs(**{k: frame[k].to_numpy(dtype=float) for k in frame.columns})
+
+
+@dataclass(frozen=True)
+class EnergyResult:
+    """Monthly energy, carbon and water of the fleet; arrays are (phases x months).
+
+    `energy_mwh_by_phase` (facility energy, rows in `fleet.phases` order) is the contract the
+    finance model reads for the energy bill.
+    """
+
+    fleet: Fleet
+    utilisation: float
+    facility_power_w_by_phase: np.ndarray
+    energy_mwh_by_phase: np.ndarray
+    it_energy_mwh_by_phase: np.ndarray
+    co2e_t_by_phase: np.ndarray
+    co2e_market_t_by_phase: np.ndarray
+    embodied_co2e_t_by_phase: np.ndarray
+    water_m3_by_phase: np.ndarray
+    water_generation_m3_by_phase: np.ndarray
+    countries: tuple[Country, ...]
+
+    def _quantities(self) -> list[tuple[str, str, np.ndarray]]:
+        return [
+            ("average_facility_power_w", "W", self.facility_power_w_by_phase),
+            ("energy_mwh", "MWh", self.energy_mwh_by_phase),
+            ("it_energy_mwh", "MWh", self.it_energy_mwh_by_phase),
+            ("co2e_t", "t", self.co2e_t_by_phase),
+            ("co2e_market_t", "t", self.co2e_market_t_by_phase),
+            ("embodied_co2e_t", "t", self.embodied_co2e_t_by_phase),
+            ("water_m3", "m3", self.water_m3_by_phase),
+            ("water_generation_m3", "m3", self.water_generation_m3_by_phase),
+        ]
+
+    def table(self) -> pd.DataFrame:
+        """Long table (month, site, quantity, unit, value); site `total` holds the sums."""
+        frames = []
+        for name, unit, arr in self._quantities():
+            by_site = self.fleet.by_site(arr)
+            by_site["total"] = arr.sum(axis=0)
+            long = by_site.reset_index(names="month").melt(
+                id_vars="month", var_name="site", value_name="value"
+            )
+            long["quantity"] = name
+            long["unit"] = unit
+            frames.append(long)
+        return pd.concat(frames, ignore_index=True)[["month", "site", "quantity", "unit", "value"]]
+
+    def year_mask(self, year: int) -> np.ndarray:
+        return self.fleet.months.astype("datetime64[Y]").astype(int) + 1970 == year
+
+    def site_rows(self, site: str) -> np.ndarray:
+        """Boolean mask of a site's phases."""
+        return (self.fleet.phases["site"] == site).to_numpy()
+
+    def site_draw_w(self, site: str) -> np.ndarray:
+        """A site's average facility draw by month [W]."""
+        return self.facility_power_w_by_phase[self.site_rows(site)].sum(axis=0)
+
+    def year_totals(self, year: int) -> dict[str, float]:
+        """Calendar-year sums over the simulated months of that year."""
+        mask = self.year_mask(year)
+        return {name: float(arr[:, mask].sum()) for name, _, arr in self._quantities()[1:]}
+
+    def year_summary(self, year: int, position: int) -> dict[str, Any]:
+        """Keys added to each year of `gigawatt run --json` (sums over the calendar year)."""
+        t = self.year_totals(year)
+        twh = t["energy_mwh"] / MWH_PER_TWH
+        country = closest_country(twh, list(self.countries))
+        return {
+            "energy_twh": twh,
+            "co2e_t": t["co2e_t"],
+            "co2e_market_t": t["co2e_market_t"],
+            "embodied_co2e_t": t["embodied_co2e_t"],
+            "water_m3": t["water_m3"],
+            "water_generation_m3": t["water_generation_m3"],
+            "country_equivalent": None if country is None else country["name"],
+            "country_equivalent_twh": None if country is None else country["electricity_twh"],
+        }
+
+    def site_totals(self) -> list[dict[str, Any]]:
+        """Whole-horizon sums per site."""
+        out = []
+        for site in self.fleet.sites:
+            rows = self.site_rows(site)
+            row: dict[str, Any] = {"site": site}
+            for name, _, arr in self._quantities()[1:]:
+                row[name] = float(arr[rows].sum())
+            out.append(row)
+        return out
+
+
+def programme_energy(
+    fleet: Fleet, inputs: PhaseEnergyInputs, life_years: float
+) -> dict[str, np.ndarray]:
+    """The (phases x months) energy, carbon and water arrays of a fleet (vectorised)."""
+    col = {k: v[:, None] for k, v in vars(inputs).items()}
+    hours = month_hours(fleet.months)[None, :]
+    accelerators = fleet.accelerators.astype(float)
+    it_w = accelerators * col["it_power_w_per_accelerator"]
+    facility_w = it_w * col["pue"]
+    e_it = energy_mwh(it_w, hours)
+    e = energy_mwh(facility_w, hours)
+    # The deployed fleet's embodied carbon, spread evenly over its life in calendar time.
+    embodied = (
+        accelerators
+        * col["embodied_kg_per_accelerator"]
+        * hours
+        / (life_years * HOURS_PER_YEAR)
+        / 1e3
+    )
+    ewif = np.nan_to_num(col["water_intensity_l_per_kwh"], nan=0.0)
+    return {
+        "facility_power_w_by_phase": facility_w,
+        "energy_mwh_by_phase": e,
+        "it_energy_mwh_by_phase": e_it,
+        "co2e_t_by_phase": co2e_location_t(e, col["grid_gco2_per_kwh"]),
+        "co2e_market_t_by_phase": co2e_market_t(
+            e, col["grid_gco2_per_kwh"], col["clean_supply_share"]
+        ),
+        "embodied_co2e_t_by_phase": embodied,
+        "water_m3_by_phase": water_m3(e_it, col["wue_l_per_kwh"]),
+        "water_generation_m3_by_phase": water_m3(e, ewif),
+    }
+
+
+def run_energy(
+    scenario: Scenario, catalog: Catalog, fleet: Fleet, stages: dict[str, Any] | None = None
+) -> EnergyResult:
+    """The `energy` stage: a resolved scenario's fleet -> monthly energy, carbon and water."""
+    u = energy_param(catalog, "training-utilisation")
+    inputs = phase_inputs(scenario, catalog, u)
+    if len(inputs.pue) != len(fleet.phases):
+        raise ValueError("energy stage: phases do not match the fleet's")
+    countries = tuple(catalog.all("countries"))  # type: ignore[arg-type]
+    arrays = programme_energy(fleet, inputs, energy_param(catalog, "embodied-life-years"))
+    return EnergyResult(
+        fleet=fleet,
+        utilisation=u,
+        countries=countries,
+        **arrays,
+    )

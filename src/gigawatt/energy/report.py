@@ -1,0 +1,189 @@
+"""`gigawatt energy [SCENARIO] [--swings SITE] [--supply SITE]`: one library call.
+
+The programme's yearly energy, carbon and water (the `energy` stage), each site's grid and
+contracts, and on request a site's power swings and its least-cost on-site supply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from gigawatt.buildout import W_PER_GW, Fleet, build_fleet
+from gigawatt.catalog import Catalog
+from gigawatt.energy.programme import MWH_PER_TWH, EnergyResult, run_energy
+from gigawatt.energy.swings import analyse_swings, swing_inputs
+from gigawatt.errors import UnknownIdError
+from gigawatt.scenario import Scenario, Site, load_scenario
+from gigawatt.simulate import Results
+
+W_PER_MW = 1e6
+
+
+@dataclass(frozen=True)
+class SupplyOptions:
+    hours: int = 8760
+    co2_cap_t_per_year: float | None = None
+    grid_import_mw: float | None = None
+
+
+@dataclass(frozen=True)
+class EnergyReport:
+    scenario: str
+    title: str
+    years: list[dict[str, Any]]
+    sites: list[dict[str, Any]]
+    swings: dict[str, Any] | None
+    supply: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _site(scenario: Scenario, name: str, flag: str) -> Site:
+    for site in scenario.sites:
+        if site.name == name.lower():
+            return site
+    raise UnknownIdError(
+        "sites", name, [s.name for s in scenario.sites], field=flag, listing="gigawatt energy"
+    )
+
+
+def site_summaries(
+    scenario: Scenario, catalog: Catalog, fleet: Fleet, energy: EnergyResult
+) -> list[dict[str, Any]]:
+    """Per site: grid, contracts, peak draw and whole-horizon totals."""
+    totals = {row["site"]: row for row in energy.site_totals()}
+    out = []
+    for site in scenario.sites:
+        region = catalog.region(site.region)
+        rows = energy.site_rows(site.name)
+        draw_w = energy.site_draw_w(site.name)
+        t = totals[site.name]
+        out.append(
+            {
+                "site": site.name,
+                "region": region.id,
+                "grid_gco2_per_kwh": region.grid_gco2_per_kwh,
+                "grid_source": f"{region.grid_source}, {region.grid_year} annual average",
+                "grid_carbon_free_share": region.carbon_free_share,
+                "clean_supply_share": float(site.clean_supply_share),
+                "pue": float(site.pue),
+                "wue_l_per_kwh": float(
+                    site.wue_l_per_kwh if site.wue_l_per_kwh is not None else region.wue_l_per_kwh
+                ),
+                "peak_facility_power_gw": float(fleet.facility_power_w[rows].sum(axis=0).max())
+                / W_PER_GW,
+                "peak_average_draw_gw": float(draw_w.max()) / W_PER_GW,
+                "energy_twh": t["energy_mwh"] / MWH_PER_TWH,
+                "co2e_t": t["co2e_t"],
+                "co2e_market_t": t["co2e_market_t"],
+                "embodied_co2e_t": t["embodied_co2e_t"],
+                "water_m3": t["water_m3"],
+            }
+        )
+    return out
+
+
+def site_swings(
+    scenario: Scenario,
+    catalog: Catalog,
+    energy: EnergyResult,
+    site: Site,
+    ramp_limit_mw_per_s: float | None,
+    job_accelerators: int | None = None,
+) -> dict[str, Any]:
+    """Swings of one synchronous job on the site's largest system group at its peak month
+    (all of that group unless `job_accelerators` says how many)."""
+    fleet = energy.fleet
+    rows = energy.site_rows(site.name)
+    month = int(fleet.accelerators[rows].sum(axis=0).argmax())
+    first = int(np.flatnonzero(rows)[0])  # a site's phases are consecutive rows
+    counts: dict[str, int] = {}
+    systems = {}
+    for k, ph in enumerate(site.phases):
+        counts[ph.system.id] = counts.get(ph.system.id, 0) + int(
+            fleet.accelerators[first + k, month]
+        )
+        systems[ph.system.id] = ph.system
+    system_id = max(counts, key=lambda k: counts[k])
+    inputs = swing_inputs(
+        catalog,
+        systems[system_id],
+        job_accelerators or max(counts[system_id], 1),
+        float(site.pue),
+        ramp_limit_mw_per_s=ramp_limit_mw_per_s,
+        seed=scenario.seed,
+    )
+    return {
+        "site": site.name,
+        "system": system_id,
+        "month": str(fleet.month_labels[month]),
+        **analyse_swings(inputs).to_dict(),
+    }
+
+
+def site_supply(
+    scenario: Scenario,
+    catalog: Catalog,
+    energy: EnergyResult,
+    site: Site,
+    options: SupplyOptions,
+) -> dict[str, Any]:
+    """Least-cost supply for the site's peak average facility draw (flat load)."""
+    from gigawatt.energy.supply import least_cost_supply, supply_inputs
+
+    region = catalog.region(site.region)
+    draw_w = energy.site_draw_w(site.name)
+    peak = int(draw_w.argmax())
+    inputs = supply_inputs(
+        catalog,
+        site=site.name,
+        load_mw=float(draw_w[peak]) / W_PER_MW,
+        lat=site.lat if site.lat is not None else region.lat,
+        lon=site.lon if site.lon is not None else region.lon,
+        year=int(str(energy.fleet.month_labels[peak])[:4]),
+        grid_price_usd_per_mwh=region.power_price_usd_per_mwh,
+        grid_gco2_per_kwh=region.grid_gco2_per_kwh,
+        hours=options.hours,
+        grid_import_mw=options.grid_import_mw,
+        co2_cap_t_per_year=options.co2_cap_t_per_year,
+        seed=scenario.seed,
+    )
+    return least_cost_supply(inputs).to_dict()
+
+
+def energy_report(
+    ref: str,
+    catalog: Catalog | None = None,
+    *,
+    swings_site: str | None = None,
+    supply_site: str | None = None,
+    supply: SupplyOptions | None = None,
+    ramp_limit_mw_per_s: float | None = None,
+    job_accelerators: int | None = None,
+) -> EnergyReport:
+    """The programme's energy picture; swings and supply for one site each when asked."""
+    catalog = catalog or Catalog.load()
+    scenario = load_scenario(ref, catalog).resolve()
+    swing_site = _site(scenario, swings_site, "--swings") if swings_site else None
+    supply_target = _site(scenario, supply_site, "--supply") if supply_site else None
+    fleet = build_fleet(scenario, catalog)
+    energy = run_energy(scenario, catalog, fleet, {})
+    results = Results(scenario=scenario, fleet=fleet, stages={"energy": energy})
+    return EnergyReport(
+        scenario=scenario.name,
+        title=scenario.title,
+        years=results.years(),
+        sites=site_summaries(scenario, catalog, fleet, energy),
+        swings=None
+        if swing_site is None
+        else site_swings(
+            scenario, catalog, energy, swing_site, ramp_limit_mw_per_s, job_accelerators
+        ),
+        supply=None
+        if supply_target is None
+        else site_supply(scenario, catalog, energy, supply_target, supply or SupplyOptions()),
+    )

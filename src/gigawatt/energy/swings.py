@@ -1,0 +1,332 @@
+"""Power swings of a synchronous training job at the grid connection, and their mitigation.
+
+The parameterisation of energy.md 3.4 (after Choukse et al. 2025, arXiv 2508.14318):
+
+    P_IT(t) = N [P_idle + (P_TDP - P_idle) s(t) + P_host]                                [W]
+
+s(t) is 1 in each step's compute phase (the first u x T of a step of period T) and 0 in its
+communication phase, 0 during a blocking checkpoint (every `checkpoint_interval_s`, lasting the
+failure model's `checkpoint_s`) and 0 while the job restarts after a failure (Poisson arrivals at
+the job's failure rate, lasting `restart_s`). The time average of the compute phases alone is u,
+so without pauses the trace's mean is the footprint model's P_acc(u). Cooling follows slowly,
+so the facility adds a constant (PUE - 1) x mean IT power. Mitigations, each checked against a
+ramp-rate limit [MW/s]:
+
+- power floor: P_acc >= f P_TDP while the job runs (firmware power smoothing); it burns
+  (f P_TDP - P_idle) in each low phase;
+- rack storage: E joules per accelerator as a first-order low-pass, tau = E / (P_TDP - P_idle);
+- site battery: the grid draws a moving average of the load over W = swing / limit seconds (its
+  slope is then at most swing / W = limit); the battery supplies the difference;
+- all three together.
+
+Metrics per case: peak, minimum and peak-to-peak power [MW], the largest ramp between samples
+[MW/s], the share of the fluctuation's spectral energy in the grid's critical band (0.1-20 Hz)
+and its RMS there [MW], the extra energy against no mitigation [MWh], and the battery's power
+[MW] and energy [MWh].
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import System
+from gigawatt.energy.footprint import accelerator_power_w, host_power_w, idle_power_of
+from gigawatt.energy.params import energy_param
+
+S_PER_H = 3600.0
+W_PER_MW = 1e6
+
+
+@dataclass(frozen=True)
+class SwingInputs:
+    """A synchronous job at a site: hardware, schedule and grid limit (SI units)."""
+
+    accelerators: int
+    tdp_w: float
+    idle_w: float
+    host_w: float
+    pue: float
+    utilisation: float
+    step_period_s: float
+    checkpoint_interval_s: float
+    checkpoint_s: float
+    restart_s: float
+    failures_per_accelerator_hour: float
+    duration_s: float
+    resolution_s: float
+    power_floor_share: float
+    rack_storage_j_per_accelerator: float
+    ramp_limit_w_per_s: float
+    band_low_hz: float
+    band_high_hz: float
+    seed: int = 0
+
+
+def swing_inputs(
+    catalog: Catalog,
+    system: System,
+    accelerators: int,
+    pue: float,
+    *,
+    duration_s: float = 3600.0,
+    ramp_limit_mw_per_s: float | None = None,
+    seed: int = 0,
+) -> SwingInputs:
+    """Inputs from the catalog: the system's power, its failure model and the swing defaults."""
+    acc = catalog.accelerator(system.accelerator)
+    failure = catalog.failure_model(system.failure_model or "h100-class")
+    u = energy_param(catalog, "training-utilisation")
+    mean_it_w = accelerators * (
+        accelerator_power_w(acc.tdp_w, idle_power_of(catalog, acc), u)
+        + host_power_w(system.it_power_w_per_accelerator, acc.tdp_w)
+    )
+    if ramp_limit_mw_per_s is None:
+        # The cited limit is a share of the site's power per second.
+        limit_w = energy_param(catalog, "grid-ramp-limit-share-per-s") * float(mean_it_w) * pue
+    else:
+        limit_w = ramp_limit_mw_per_s * W_PER_MW
+    return SwingInputs(
+        accelerators=accelerators,
+        tdp_w=acc.tdp_w,
+        idle_w=idle_power_of(catalog, acc),
+        host_w=float(host_power_w(system.it_power_w_per_accelerator, acc.tdp_w)),
+        pue=pue,
+        utilisation=u,
+        step_period_s=energy_param(catalog, "swing-step-period-s"),
+        checkpoint_interval_s=energy_param(catalog, "swing-checkpoint-interval-s"),
+        checkpoint_s=failure.checkpoint_s,
+        restart_s=failure.restart_s,
+        failures_per_accelerator_hour=failure.rate_per_accelerator_hour,
+        duration_s=duration_s,
+        resolution_s=energy_param(catalog, "swing-trace-resolution-s"),
+        power_floor_share=energy_param(catalog, "swing-power-floor-share"),
+        rack_storage_j_per_accelerator=energy_param(
+            catalog, "swing-rack-storage-j-per-accelerator"
+        ),
+        ramp_limit_w_per_s=limit_w,
+        band_low_hz=energy_param(catalog, "grid-band-low-hz"),
+        band_high_hz=energy_param(catalog, "grid-band-high-hz"),
+        seed=seed,
+    )
+
+
+# --- the trace ----------------------------------------------------------------------------------
+
+
+def _interval_mask(t_s: np.ndarray, starts_s: np.ndarray, length_s: float) -> np.ndarray:
+    """True where t falls in any [start, start + length) (intervals may overlap)."""
+    if len(starts_s) == 0:
+        return np.zeros(len(t_s), dtype=bool)
+    begun = np.searchsorted(np.sort(starts_s), t_s, side="right")
+    ended = np.searchsorted(np.sort(starts_s + length_s), t_s, side="right")
+    return begun > ended
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A job's timeline on the trace's samples."""
+
+    t_s: np.ndarray
+    compute: np.ndarray  # s(t): 1 in a compute phase, else 0
+    running: np.ndarray  # False while restarting after a failure
+    failure_times_s: np.ndarray
+
+
+def job_schedule(inputs: SwingInputs, rng: np.random.Generator) -> Schedule:
+    """Each step's compute phase, less blocking checkpoints and restarts after failures."""
+    t = np.arange(0.0, inputs.duration_s, inputs.resolution_s)
+    # Each sample stands for [t, t + dt): test its midpoint, away from the phase boundaries.
+    mid = t + inputs.resolution_s / 2
+    in_compute = (mid % inputs.step_period_s) < inputs.utilisation * inputs.step_period_s
+    checkpoints = np.arange(
+        inputs.checkpoint_interval_s, inputs.duration_s, inputs.checkpoint_interval_s
+    )
+    rate_per_s = inputs.failures_per_accelerator_hour * inputs.accelerators / S_PER_H
+    count = rng.poisson(rate_per_s * inputs.duration_s)
+    failures = np.sort(rng.uniform(0, inputs.duration_s, count))
+    running = ~_interval_mask(t, failures, inputs.restart_s)
+    paused = _interval_mask(t, checkpoints, inputs.checkpoint_s) | ~running
+    return Schedule(t, np.where(paused, 0.0, in_compute.astype(float)), running, failures)
+
+
+def it_power_trace_w(
+    inputs: SwingInputs, schedule: Schedule, floor_share: float = 0.0
+) -> np.ndarray:
+    """P_IT(t) = N [max(P_idle + (P_TDP - P_idle) s, f P_TDP) + P_host] [W].
+
+    The floor holds only while the job runs: after a failure the GPUs fall to idle.
+    """
+    per_acc = accelerator_power_w(inputs.tdp_w, inputs.idle_w, schedule.compute)
+    floor_w = np.where(schedule.running, floor_share * inputs.tdp_w, 0.0)
+    return inputs.accelerators * (np.maximum(per_acc, floor_w) + inputs.host_w)
+
+
+def facility_trace_w(inputs: SwingInputs, it_w: np.ndarray) -> np.ndarray:
+    """Grid-side power: IT power plus cooling at (PUE - 1) x the job's mean IT power [W]."""
+    mean_it = inputs.accelerators * (
+        accelerator_power_w(inputs.tdp_w, inputs.idle_w, inputs.utilisation) + inputs.host_w
+    )
+    return it_w + (inputs.pue - 1.0) * mean_it
+
+
+# --- mitigations ----------------------------------------------------------------------------------
+
+
+def rack_storage_w(inputs: SwingInputs, it_w: np.ndarray) -> np.ndarray:
+    """First-order low-pass of the IT draw by rack energy storage, tau = E / (P_TDP - P_idle)."""
+    swing_w = max(inputs.tdp_w - inputs.idle_w, 1e-9)
+    tau_s = inputs.rack_storage_j_per_accelerator / swing_w
+    if tau_s <= 0:
+        return it_w
+    alpha = 1.0 - np.exp(-inputs.resolution_s / tau_s)
+    return pd.Series(it_w).ewm(alpha=alpha, adjust=False).mean().to_numpy()
+
+
+def battery_grid_w(load_w: np.ndarray, resolution_s: float, limit_w_per_s: float) -> np.ndarray:
+    """Grid draw when a site battery holds the ramp rate to `limit`: a trailing moving average.
+
+    Over a window of W = (max - min) / limit seconds the average's slope is at most
+    (max - min) / W = limit. Before the trace the site is taken at its mean draw.
+    """
+    swing = float(load_w.max() - load_w.min())
+    window = max(int(np.ceil(swing / max(limit_w_per_s, 1e-9) / resolution_s)), 1)
+    padded = np.concatenate([np.full(window, load_w.mean()), load_w])
+    csum = np.concatenate([[0.0], np.cumsum(padded)])
+    return ((csum[window:] - csum[:-window]) / window)[1:]
+
+
+# --- metrics ----------------------------------------------------------------------------------
+
+
+def band_power(
+    power_w: np.ndarray, resolution_s: float, low_hz: float, high_hz: float
+) -> tuple[float, float]:
+    """(share of the fluctuation's spectral energy in [low, high] Hz, its RMS there [W]).
+
+    Parseval on the one-sided spectrum of the mean-removed signal: the variance is
+    (2 / n^2) sum_k |X_k|^2 over positive frequencies (the Nyquist bin counts once).
+    """
+    n = len(power_w)
+    spectrum = np.abs(np.fft.rfft(power_w - power_w.mean())) ** 2
+    weight = np.full(len(spectrum), 2.0)
+    weight[0] = 0.0  # the mean
+    if n % 2 == 0:
+        weight[-1] = 1.0
+    variance = weight * spectrum / (n * n)
+    freq = np.fft.rfftfreq(n, d=resolution_s)
+    in_band = variance[(freq >= low_hz) & (freq <= high_hz)].sum()
+    total = variance.sum()
+    return (float(in_band / total) if total > 0 else 0.0), float(np.sqrt(in_band))
+
+
+@dataclass(frozen=True)
+class CaseMetrics:
+    case: str
+    mean_mw: float
+    peak_mw: float
+    min_mw: float
+    peak_to_peak_mw: float
+    max_ramp_mw_per_s: float
+    band_energy_share: float
+    band_rms_mw: float
+    extra_energy_mwh: float
+    battery_power_mw: float
+    battery_energy_mwh: float
+    meets_ramp_limit: bool
+
+
+def _metrics(
+    case: str,
+    inputs: SwingInputs,
+    load_w: np.ndarray,
+    baseline_w: np.ndarray,
+    grid_w: np.ndarray | None = None,
+) -> CaseMetrics:
+    """Metrics of the grid draw; `grid_w` differs from the site's load only with a battery."""
+    dt = inputs.resolution_s
+    battery_w = None if grid_w is None else load_w - grid_w
+    grid_w = load_w if grid_w is None else grid_w
+    ramp = float(np.abs(np.diff(grid_w)).max() / dt) if len(grid_w) > 1 else 0.0
+    if battery_w is None:
+        b_power = b_energy = 0.0
+    else:
+        stored_j = np.cumsum(battery_w) * dt
+        b_power = float(np.abs(battery_w).max()) / W_PER_MW
+        b_energy = float(stored_j.max() - min(stored_j.min(), 0.0)) / (W_PER_MW * S_PER_H)
+    share, rms_w = band_power(grid_w, dt, inputs.band_low_hz, inputs.band_high_hz)
+    # Float rounding in the moving average must not fail a limit met by construction.
+    tolerance = 1e-9 * max(float(grid_w.max()), 1.0) / dt
+    return CaseMetrics(
+        case=case,
+        mean_mw=float(grid_w.mean()) / W_PER_MW,
+        peak_mw=float(grid_w.max()) / W_PER_MW,
+        min_mw=float(grid_w.min()) / W_PER_MW,
+        peak_to_peak_mw=float(grid_w.max() - grid_w.min()) / W_PER_MW,
+        max_ramp_mw_per_s=ramp / W_PER_MW,
+        band_energy_share=share,
+        band_rms_mw=rms_w / W_PER_MW,
+        extra_energy_mwh=float((load_w - baseline_w).sum() * dt) / (W_PER_MW * S_PER_H),
+        battery_power_mw=b_power,
+        battery_energy_mwh=b_energy,
+        meets_ramp_limit=ramp <= inputs.ramp_limit_w_per_s + tolerance,
+    )
+
+
+@dataclass(frozen=True)
+class SwingResult:
+    """The trace's summary and each mitigation's metrics (`to_dict()` for JSON)."""
+
+    accelerators: int
+    duration_s: float
+    resolution_s: float
+    step_period_s: float
+    utilisation: float
+    failures: int
+    compute_time_share: float
+    ramp_limit_mw_per_s: float
+    power_floor_share: float
+    rack_storage_j_per_accelerator: float
+    cases: list[CaseMetrics]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def analyse_swings(inputs: SwingInputs) -> SwingResult:
+    """Simulate the job's trace and evaluate each mitigation against the ramp-rate limit."""
+    rng = np.random.default_rng(inputs.seed)
+    schedule = job_schedule(inputs, rng)
+    dt = inputs.resolution_s
+    raw_it = it_power_trace_w(inputs, schedule)
+    floored_it = it_power_trace_w(inputs, schedule, inputs.power_floor_share)
+    none = facility_trace_w(inputs, raw_it)
+    floor = facility_trace_w(inputs, floored_it)
+    rack = facility_trace_w(inputs, rack_storage_w(inputs, raw_it))
+    battery = battery_grid_w(none, dt, inputs.ramp_limit_w_per_s)
+    stacked_load = facility_trace_w(inputs, rack_storage_w(inputs, floored_it))
+    stacked = battery_grid_w(stacked_load, dt, inputs.ramp_limit_w_per_s)
+    cases = [
+        _metrics("none", inputs, none, none),
+        _metrics("power-floor", inputs, floor, none),
+        _metrics("rack-storage", inputs, rack, none),
+        _metrics("site-battery", inputs, none, none, battery),
+        _metrics("all", inputs, stacked_load, none, stacked),
+    ]
+    return SwingResult(
+        accelerators=inputs.accelerators,
+        duration_s=inputs.duration_s,
+        resolution_s=dt,
+        step_period_s=inputs.step_period_s,
+        utilisation=inputs.utilisation,
+        failures=len(schedule.failure_times_s),
+        compute_time_share=float(schedule.compute.mean()),
+        ramp_limit_mw_per_s=inputs.ramp_limit_w_per_s / W_PER_MW,
+        power_floor_share=inputs.power_floor_share,
+        rack_storage_j_per_accelerator=inputs.rack_storage_j_per_accelerator,
+        cases=cases,
+    )

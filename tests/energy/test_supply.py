@@ -1,0 +1,207 @@
+"""Least-cost supply (PyPSA + HiGHS) against hand-solvable cases, and the synthetic profiles."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gigawatt.energy import supply as sp
+from gigawatt.energy.profiles import (
+    ar1,
+    hourly_index,
+    power_curve,
+    solar_capacity_factor,
+    wind_capacity_factor,
+)
+from gigawatt.errors import GigawattError
+
+pypsa = pytest.importorskip("pypsa")
+
+HOURS_PER_YEAR = 8760
+
+
+@pytest.fixture(scope="module")
+def inputs(catalog) -> sp.SupplyInputs:
+    ercot = catalog.region("us-ercot")
+    return sp.supply_inputs(
+        catalog,
+        site="abilene",
+        load_mw=100.0,
+        lat=ercot.lat,
+        lon=ercot.lon,
+        year=2027,
+        grid_price_usd_per_mwh=20.0,
+        grid_gco2_per_kwh=500.0,
+        hours=1,
+    )
+
+
+def _one_hour(
+    inputs: sp.SupplyInputs,
+    *,
+    grid_mw: float = 0.0,
+    cap_t: float | None = None,
+    coupled: bool = False,
+):
+    """One snapshot standing for a year: load 100 MW, extendable gas, optional capped grid."""
+    with pypsa.option_context("api.legacy_string_dtype", False):
+        n = sp.new_network(pypsa, hourly_index(2027, 1), HOURS_PER_YEAR)
+        sp.add_carriers(n, inputs)
+        sp.add_campus(n, 100.0)
+        sp.add_gas(n, inputs.technologies["gas"], inputs.discount_rate)
+        if grid_mw:
+            sp.add_grid_import(n, grid_mw, inputs.grid_price_usd_per_mwh)
+        if cap_t is not None:
+            sp.add_co2_cap(n, cap_t)
+        state, condition, _ = sp.solve(n, threads=1, coupled=coupled)
+    assert (state, condition) == ("ok", "optimal")
+    return n
+
+
+def _gas_costs(inputs):
+    gas = inputs.technologies["gas"]
+    return (
+        sp.capital_cost_usd_per_mw_year(gas, inputs.discount_rate),
+        sp.marginal_cost_usd_per_mwh(gas),
+    )
+
+
+def test_annuity_closed_form() -> None:
+    a = sp.annuity(0.075, 30)
+    assert a == pytest.approx(0.08467, abs=1e-5)
+    assert sum(a / 1.075**t for t in range(1, 31)) == pytest.approx(1.0)  # repays the capex
+    assert sp.annuity(0.0, 20) == pytest.approx(0.05)
+
+
+def test_one_hour_one_generator(inputs) -> None:
+    """Gas alone must cover the 100 MW load: P = 100 MW, cost = 100 c + 100 m x 8760."""
+    c, m = _gas_costs(inputs)
+    n = _one_hour(inputs)
+    assert n.generators.at["gas", "p_nom_opt"] == pytest.approx(100.0)
+    assert n.objective == pytest.approx(100 * c + 100 * m * HOURS_PER_YEAR, rel=1e-9)
+
+
+def test_two_generators_merit_order(inputs) -> None:
+    """Grid at 20 USD/MWh is cheaper than gas's full cost (about 35 USD/MWh at full use), so it
+    runs to its 60 MW cap and gas builds the remaining 40 MW; at 40 USD/MWh gas takes it all."""
+    c, m = _gas_costs(inputs)
+    assert 20 < c / HOURS_PER_YEAR + m < 40
+    n = _one_hour(inputs, grid_mw=60)
+    assert n.generators_t.p["grid"].iloc[0] == pytest.approx(60.0)
+    assert n.generators.at["gas", "p_nom_opt"] == pytest.approx(40.0)
+    expected = 60 * 20 * HOURS_PER_YEAR + 40 * (c + m * HOURS_PER_YEAR)
+    assert n.objective == pytest.approx(expected, rel=1e-9)
+    dear = _one_hour(replace(inputs, grid_price_usd_per_mwh=40.0), grid_mw=60)
+    assert dear.generators.at["gas", "p_nom_opt"] == pytest.approx(100.0)
+    assert dear.generators_t.p["grid"].iloc[0] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_co2_cap_by_hand(inputs) -> None:
+    """Cap 40 t per hour-of-year: 0.5 g + e (100 - g) <= 40 with e the gas CO2 per MWh_el, so
+    the cheap, dirty grid runs g = (40 - 100 e) / (0.5 - e) and gas the rest."""
+    gas = inputs.technologies["gas"]
+    e = gas.co2_t_per_mwh_th / gas.efficiency
+    g = (40 - 100 * e) / (0.5 - e)
+    for coupled in (False, True):  # simplex, and interior point without crossover
+        n = _one_hour(inputs, grid_mw=100, cap_t=40 * HOURS_PER_YEAR, coupled=coupled)
+        assert n.generators_t.p["grid"].iloc[0] == pytest.approx(g, rel=1e-6)
+        assert n.generators.at["gas", "p_nom_opt"] == pytest.approx(100 - g, rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def week(catalog):
+    """A one-week campus (1 GW flat) without and with a CO2 cap."""
+    ercot = catalog.region("us-ercot")
+    base = sp.supply_inputs(
+        catalog,
+        site="abilene",
+        load_mw=1000.0,
+        lat=ercot.lat,
+        lon=ercot.lon,
+        year=2027,
+        grid_price_usd_per_mwh=ercot.power_price_usd_per_mwh,
+        grid_gco2_per_kwh=ercot.grid_gco2_per_kwh,
+        hours=168,
+    )
+    free = sp.least_cost_supply(base)
+    capped = sp.least_cost_supply(replace(base, co2_cap_t_per_year=500_000.0))
+    return base, free, capped
+
+
+def test_week_long_campus_balances_and_obeys_the_cap(week) -> None:
+    base, free, capped = week
+    for r in (free, capped):
+        assert (r.status, r.termination_condition) == ("ok", "optimal")
+        e = r.energy_mwh_per_year
+        supplied = (
+            e["solar"]
+            + e["wind"]
+            + e["gas"]
+            + e["grid"]
+            + e["battery_discharge"]
+            - e["battery_charge"]
+        )
+        assert supplied == pytest.approx(base.load_mw * HOURS_PER_YEAR, rel=1e-6)
+        assert r.cost_usd_per_mwh == pytest.approx(r.cost_usd_per_year / (1000 * HOURS_PER_YEAR))
+    assert capped.co2_t_per_year <= 500_000 * (1 + 1e-6)
+    assert capped.co2_t_per_year < free.co2_t_per_year
+    assert capped.cost_usd_per_year > free.cost_usd_per_year
+    assert capped.capacity_mw["solar"] + capped.capacity_mw["wind"] > 0
+
+
+def test_solver_output_stays_off_stdout(inputs, capfd) -> None:
+    sp.least_cost_supply(replace(inputs, hours=24))
+    assert capfd.readouterr().out == ""
+
+
+def test_missing_pypsa_names_the_extra(monkeypatch, inputs) -> None:
+    monkeypatch.setitem(sys.modules, "pypsa", None)
+    with pytest.raises(GigawattError, match=r"gigawatt\[supply\]"):
+        sp.least_cost_supply(inputs)
+
+
+# --- profiles -------------------------------------------------------------------------------------
+
+
+def test_solar_profile(catalog) -> None:
+    from gigawatt.energy.profiles import SolarModel
+
+    model = SolarModel.from_catalog(catalog)
+    times = hourly_index(2027, 8760)
+    cf = solar_capacity_factor(32.45, -99.73, times, model, np.random.default_rng(0))
+    again = solar_capacity_factor(32.45, -99.73, times, model, np.random.default_rng(0))
+    assert np.array_equal(cf, again)
+    assert cf.min() >= 0 and cf.max() <= 1
+    assert 0.18 < cf.mean() < 0.30  # US sun-belt utility PV
+    local_hour = (times + pd.Timedelta(hours=-6)).hour  # Texas, UTC-6
+    assert cf[(local_hour >= 22) | (local_hour < 4)].max() == 0  # dark at night
+    north = solar_capacity_factor(60.57, 27.2, times, model, np.random.default_rng(0))
+    assert north.mean() < cf.mean()
+
+
+def test_wind_profile_and_power_curve(catalog) -> None:
+    from gigawatt.energy.profiles import WindModel
+
+    model = WindModel.from_catalog(catalog)
+    assert power_curve(np.array([0, 2.99, 3, 12, 24.9, 25, 30]), model).tolist() == [
+        0,
+        0,
+        0,
+        1,
+        1,
+        0,
+        0,
+    ]
+    cf = wind_capacity_factor(8760, model, np.random.default_rng(1))
+    assert 0.28 < cf.mean() < 0.42  # the notes' synthetic wind about 0.35
+    assert np.array_equal(cf, wind_capacity_factor(8760, model, np.random.default_rng(1)))
+
+
+def test_ar1_is_stationary_with_the_given_persistence() -> None:
+    z = ar1(200_000, 0.9, np.random.default_rng(2))
+    assert z.std() == pytest.approx(1.0, abs=0.03)
+    assert np.corrcoef(z[:-1], z[1:])[0, 1] == pytest.approx(0.9, abs=0.01)

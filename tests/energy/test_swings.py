@@ -1,0 +1,111 @@
+"""Power swings: the trace against the footprint model, mitigations against closed forms."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from gigawatt.energy.footprint import accelerator_power_w
+from gigawatt.energy.swings import (
+    analyse_swings,
+    battery_grid_w,
+    facility_trace_w,
+    it_power_trace_w,
+    job_schedule,
+    swing_inputs,
+)
+
+N = 24_000  # about Llama 3's cluster (energy.md 3.4: swings of "tens of megawatts")
+
+
+@pytest.fixture(scope="module")
+def steady(catalog):
+    """An H100 job with no failures or checkpoints inside a 60 s window."""
+    base = swing_inputs(catalog, catalog.system("dgx-h100"), N, 1.1, duration_s=60.0)
+    return replace(base, failures_per_accelerator_hour=0.0, checkpoint_interval_s=1e9)
+
+
+def _cases(result):
+    return {c.case: c for c in result.cases}
+
+
+def test_trace_mean_is_the_footprint_power_model(steady) -> None:
+    """Square wave between idle and TDP with duty u: its mean is P_idle + u (P_TDP - P_idle)."""
+    schedule = job_schedule(steady, np.random.default_rng(0))
+    it = it_power_trace_w(steady, schedule)
+    per_acc = accelerator_power_w(steady.tdp_w, steady.idle_w, steady.utilisation)
+    assert it.mean() == pytest.approx(N * (per_acc + steady.host_w), rel=1e-3)
+    assert schedule.compute.mean() == pytest.approx(steady.utilisation, rel=1e-3)
+
+
+def test_unmitigated_swing_is_n_times_tdp_minus_idle(steady) -> None:
+    none = _cases(analyse_swings(steady))["none"]
+    swing_mw = N * (steady.tdp_w - steady.idle_w) / 1e6
+    assert none.peak_to_peak_mw == pytest.approx(swing_mw)
+    assert 10 <= none.peak_to_peak_mw <= 100  # "tens of megawatts" at 24k H100s
+    assert none.max_ramp_mw_per_s == pytest.approx(swing_mw / steady.resolution_s)
+    assert none.band_energy_share > 0.9  # a 1 Hz square wave sits in the 0.1-20 Hz band
+    # Its RMS: a square wave of duty u between two levels a apart has sd a sqrt(u (1 - u)).
+    sd_mw = swing_mw * np.sqrt(steady.utilisation * (1 - steady.utilisation))
+    assert none.band_rms_mw == pytest.approx(sd_mw, rel=0.05)
+    assert not none.meets_ramp_limit
+
+
+def test_power_floor_closed_form(steady) -> None:
+    """The floor lifts each low phase to f x TDP: swing N (1 - f) TDP; extra energy
+    N (1 - u) (f TDP - P_idle) x duration."""
+    f, u = steady.power_floor_share, steady.utilisation
+    floor = _cases(analyse_swings(steady))["power-floor"]
+    assert floor.peak_to_peak_mw == pytest.approx(N * (1 - f) * steady.tdp_w / 1e6)
+    extra_mwh = N * (1 - u) * (f * steady.tdp_w - steady.idle_w) * steady.duration_s / 3.6e9
+    assert floor.extra_energy_mwh == pytest.approx(extra_mwh, rel=1e-3)
+
+
+def test_rack_storage_slows_ramps_but_keeps_energy(steady) -> None:
+    cases = _cases(analyse_swings(steady))
+    assert cases["rack-storage"].max_ramp_mw_per_s < cases["none"].max_ramp_mw_per_s
+    assert cases["rack-storage"].mean_mw == pytest.approx(cases["none"].mean_mw, rel=1e-3)
+
+
+def test_site_battery_meets_the_ramp_limit(steady) -> None:
+    cases = _cases(analyse_swings(steady))
+    for name in ("site-battery", "all"):
+        c = cases[name]
+        assert c.meets_ramp_limit
+        assert c.max_ramp_mw_per_s <= steady.ramp_limit_w_per_s / 1e6 * (1 + 1e-9)
+        assert c.battery_power_mw > 0 and c.battery_energy_mwh > 0
+        assert c.band_rms_mw < 0.01 * cases["none"].band_rms_mw
+    # The floor shrinks what the battery must carry.
+    assert cases["all"].battery_power_mw < cases["site-battery"].battery_power_mw
+
+
+def test_moving_average_slope_bound() -> None:
+    rng = np.random.default_rng(3)
+    load = rng.uniform(0, 100e6, 5000)
+    grid = battery_grid_w(load, 0.02, 5e6)
+    assert np.abs(np.diff(grid)).max() / 0.02 <= 5e6 * (1 + 1e-9)
+
+
+def test_failures_drop_the_job_to_idle_and_follow_a_poisson_rate(catalog) -> None:
+    inputs = swing_inputs(catalog, catalog.system("gb200-nvl72"), 200_000, 1.2, duration_s=600)
+    expected = inputs.failures_per_accelerator_hour * inputs.accelerators * 600 / 3600
+    counts = [
+        len(job_schedule(replace(inputs, seed=s), np.random.default_rng(s)).failure_times_s)
+        for s in range(200)
+    ]
+    # Poisson: the mean of 200 draws is within 4 standard errors of the rate.
+    assert abs(np.mean(counts) - expected) < 4 * np.sqrt(expected / 200)
+    schedule = job_schedule(inputs, np.random.default_rng(1))
+    it = it_power_trace_w(inputs, schedule, inputs.power_floor_share)
+    if len(schedule.failure_times_s):
+        down = ~schedule.running
+        idle_w = inputs.accelerators * (inputs.idle_w + inputs.host_w)
+        assert np.allclose(it[down], idle_w)  # the floor does not hold while restarting
+
+
+def test_seed_reproducibility(catalog) -> None:
+    inputs = swing_inputs(catalog, catalog.system("gb200-nvl72"), 100_000, 1.2, seed=7)
+    assert analyse_swings(inputs) == analyse_swings(inputs)
+    assert facility_trace_w(inputs, np.zeros(3)).min() > 0  # cooling stays on

@@ -1,0 +1,137 @@
+"""`gigawatt footprint` and `gigawatt energy`: JSON contracts, exit codes, rendering."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from gigawatt.cli import main
+
+FOOTPRINT_KEYS = {  # DESIGN.md section 7 (a contract) plus the keys this command adds
+    "energy_mwh",
+    "co2e_t",
+    "co2e_market_t",
+    "embodied_co2e_t",
+    "water_m3",
+    "grid_gco2_per_kwh_used",
+    "grid_source",
+    "energy_dynamic_mwh",
+    "energy_idle_mwh",
+    "co2e_with_embodied_t",
+    "water_generation_m3",
+    "country_equivalent",
+}
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def test_footprint_json_reproduces_llama_65b(capsys) -> None:
+    """Touvron et al. 2023 Table 15: 1,022,362 GPU-hours, 400 W, PUE 1.1, 0.385 kg/kWh."""
+    code, out, err = cli(
+        capsys,
+        "footprint",
+        "--system",
+        "a100",
+        "--gpu-hours",
+        "1022362",
+        "--power-w-per-gpu",
+        "400",
+        "--pue",
+        "1.1",
+        "--grid-gco2-per-kwh",
+        "385",
+        "--json",
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert set(data) >= FOOTPRINT_KEYS
+    assert data["energy_mwh"] == pytest.approx(449, rel=0.01)
+    assert data["co2e_t"] == pytest.approx(173, rel=0.01)
+    assert data["grid_gco2_per_kwh_used"] == 385
+    assert data["grid_source"] == "user value (--grid-gco2-per-kwh)"
+
+
+def test_footprint_region_and_table(capsys) -> None:
+    code, out, err = cli(
+        capsys, "footprint", "--system", "gb300", "--gpu-hours", "2e6", "--region", "no-no1"
+    )
+    assert code == 0, err
+    assert "Electricity Maps" in out and "CO2e with embodied" in out and "24 g/kWh" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--gpu-hours", "-3"], "--gpu-hours"),
+        (["--gpu-hours", "10", "--region", "fr", "--grid-gco2-per-kwh", "50"], "alternatives"),
+        (["--gpu-hours", "10", "--region", "mars"], "unknown region 'mars'"),
+        (["--gpu-hours", "10", "--clean-supply-share", "2"], "--clean-supply-share"),
+        (["--gpu-hours", "ten"], "Invalid value"),
+    ],
+)
+def test_footprint_bad_input_exit_2(capsys, args, message) -> None:
+    code, out, err = cli(capsys, "footprint", "--system", "h100", *args, "--json")
+    assert code == 2 and out == ""
+    assert message in err and "Traceback" not in err
+
+
+def test_energy_json(capsys) -> None:
+    code, out, err = cli(capsys, "energy", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["scenario"] == "nvidia-openai-10gw"
+    assert data["swings"] is None and data["supply"] is None
+    last = data["years"][-1]
+    for key in (
+        "energy_twh",
+        "co2e_t",
+        "co2e_market_t",
+        "embodied_co2e_t",
+        "water_m3",
+        "country_equivalent",
+    ):
+        assert key in last
+    assert {s["site"] for s in data["sites"]} >= {"tx-abilene", "oh-lordstown"}
+
+
+def test_energy_swings_table(capsys) -> None:
+    code, out, err = cli(capsys, "energy", "--swings", "tx-abilene", "--job-accelerators", "50000")
+    assert code == 0, err
+    assert "Power swings at tx-abilene" in out and "site-battery" in out
+
+
+def test_energy_supply_short_horizon_json(capsys) -> None:
+    pytest.importorskip("pypsa")
+    code, out, err = cli(
+        capsys, "energy", "--supply", "tx-abilene", "--hours", "48", "--co2-cap-t", "2e6", "--json"
+    )
+    assert code == 0, err
+    supply = json.loads(out)["supply"]  # exactly one JSON object: HiGHS's banner went elsewhere
+    assert supply["termination_condition"] == "optimal"
+    assert supply["co2_t_per_year"] <= 2e6 * (1 + 1e-6)
+    assert supply["load_mw"] > 1000
+
+
+def test_energy_unknown_site_exit_2(capsys) -> None:
+    code, out, err = cli(capsys, "energy", "--supply", "tx-abilen", "--json")
+    assert code == 2 and out == "" and "did you mean 'tx-abilene'" in err
+
+
+def test_energy_supply_without_pypsa_exit_1(capsys, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "pypsa", None)
+    code, out, err = cli(capsys, "energy", "--supply", "tx-abilene", "--json")
+    assert code == 1 and out == ""
+    assert "gigawatt[supply]" in err and "Traceback" not in err
+
+
+def test_run_prints_the_energy_table(capsys, tmp_path) -> None:
+    code, out, err = cli(capsys, "run", "--out", str(tmp_path / "o"))
+    assert code == 0, err
+    assert "Energy (calendar year" in out and "Mt CO2e" in out
