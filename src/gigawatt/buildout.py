@@ -67,8 +67,7 @@ class Fleet:
 
     def by_site(self, values: np.ndarray) -> pd.DataFrame:
         """Sum over each site's phases: a (months x sites) frame."""
-        frame = pd.DataFrame(values.T, index=self.month_labels, columns=self.phases["site"])
-        return frame.T.groupby(level=0, sort=False).sum().T
+        return _by_site(values, self.month_labels, self.phases["site"])
 
     def deployed_gw(self) -> np.ndarray:
         """Cumulative GW deployed on the scenario's power basis, by month (deal triggers)."""
@@ -89,16 +88,7 @@ class Fleet:
         ]
         for p, arr in self.peak_flops_per_s.items():
             quantities.append((f"peak_flops_per_s_{p}", "FLOP/s", arr))
-        frames = []
-        for name, unit, arr in quantities:
-            site_frame = self.by_site(arr)
-            site_frame["total"] = arr.sum(axis=0)
-            long = site_frame.reset_index(names="month").melt(
-                id_vars="month", var_name="site", value_name="value"
-            )
-            long["quantity"] = name
-            long["unit"] = unit
-            frames.append(long)
+        frames = [long_table(self.month_labels, self.phases["site"], quantities)]
         for acc, rows in self.phases.groupby("accelerator", sort=False).groups.items():
             counts = self.accelerators[np.asarray(rows)].sum(axis=0).astype(float)
             frames.append(
@@ -114,6 +104,32 @@ class Fleet:
             )
         out = pd.concat(frames, ignore_index=True)
         return out[["month", "site", "quantity", "unit", "value"]]
+
+
+def _by_site(values: np.ndarray, months: np.ndarray, sites: pd.Series) -> pd.DataFrame:
+    frame = pd.DataFrame(values.T, index=months, columns=sites)
+    return frame.T.groupby(level=0, sort=False).sum().T
+
+
+def long_table(
+    months: np.ndarray,
+    sites: pd.Series,
+    quantities: list[tuple[str, str, np.ndarray]],
+) -> pd.DataFrame:
+    """(phases x months) arrays as the long results table: one row per month, site and quantity.
+
+    `sites` names each phase's site; the rows of site `total` hold the sums over all phases.
+    """
+    frames = []
+    for name, unit, arr in quantities:
+        by_site = _by_site(arr, months, sites)
+        by_site["total"] = arr.sum(axis=0)
+        long = by_site.reset_index(names="month").melt(
+            id_vars="month", var_name="site", value_name="value"
+        )
+        frames.append(long.assign(quantity=name, unit=unit))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["month", "site", "quantity", "unit", "value"]]
 
 
 def build_fleet(scenario: Scenario, catalog: Catalog) -> Fleet:

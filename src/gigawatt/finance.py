@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gigawatt.buildout import W_PER_GW, Fleet, ramp_share
+from gigawatt.buildout import W_PER_GW, Fleet, long_table, ramp_share
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Deal
 from gigawatt.deals import (
@@ -428,14 +428,11 @@ class Finance:
             "opex_operations_usd": self.opex_operations_usd,
             "depreciation_usd": self.depreciation_usd,
         }
-        for name, arr in per_phase.items():
-            by_site = pd.DataFrame(arr.T, index=labels, columns=self.phases["site"])
-            by_site = by_site.T.groupby(level=0, sort=False).sum().T
-            by_site["total"] = arr.sum(axis=0)
-            long = by_site.reset_index(names="month").melt(
-                id_vars="month", var_name="site", value_name="value"
+        frames.append(
+            long_table(
+                labels, self.phases["site"], [(n, "USD", a) for n, a in per_phase.items()]
             )
-            frames.append(long.assign(quantity=name, unit="USD"))
+        )
         totals: list[tuple[str, str, np.ndarray]] = [
             ("invested_usd", "USD", self.invested_usd),
             ("cumulative_invested_usd", "USD", self.cumulative_invested_usd),

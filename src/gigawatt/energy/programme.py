@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gigawatt.buildout import Fleet
+from gigawatt.buildout import Fleet, long_table
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Country
 from gigawatt.energy.footprint import (
@@ -119,17 +119,7 @@ class EnergyResult:
 
     def table(self) -> pd.DataFrame:
         """Long table (month, site, quantity, unit, value); site `total` holds the sums."""
-        frames = []
-        for name, unit, arr in self._quantities():
-            by_site = self.fleet.by_site(arr)
-            by_site["total"] = arr.sum(axis=0)
-            long = by_site.reset_index(names="month").melt(
-                id_vars="month", var_name="site", value_name="value"
-            )
-            long["quantity"] = name
-            long["unit"] = unit
-            frames.append(long)
-        return pd.concat(frames, ignore_index=True)[["month", "site", "quantity", "unit", "value"]]
+        return long_table(self.fleet.month_labels, self.fleet.phases["site"], self._quantities())
 
     def year_mask(self, year: int) -> np.ndarray:
         return self.fleet.months.astype("datetime64[Y]").astype(int) + 1970 == year
