@@ -1,0 +1,203 @@
+"""Parallelism search: enumerate the plan space as arrays, evaluate it at once, keep the best.
+
+The candidate generator and the evaluator are separate (STYLE.md habit 6). Candidates are
+built axis by axis as NumPy columns (a Cartesian product filtered after each axis, so the
+arrays stay small): tp over the divisors of gcd(N, heads), cp over the divisors of
+gcd(N, seq_len), pp over the divisors of N up to the layer count, dp = N / (tp cp pp), vp up to
+layers / pp, micro-batches over the divisors of the global batch, ep over the divisors of the
+expert count, ZeRO 0-3 and the three recompute modes; `plan.RULES` then removes the invalid
+ones. Knobs the caller fixes (`--plan` with `--search`) become single values. Every valid plan
+is evaluated by `estimate.evaluate` in one call; plans that do not fit in memory are pruned;
+the rest are ranked by tokens/s (ties: less memory).
+
+Results are cached in-process by (workload, hardware, N, fixed knobs, top), so repeated calls
+(the capability model searching month after month) cost a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import Model, System
+from gigawatt.errors import InputError
+from gigawatt.perf.estimate import (
+    GIB,
+    PerfResult,
+    evaluate,
+    hardware_for,
+    load_model,
+    load_system,
+    result_row,
+)
+from gigawatt.perf.hardware import Hardware
+from gigawatt.perf.plan import RECOMPUTE_MODES, PlanArrays, make_plan, valid_mask
+from gigawatt.perf.workload import Workload
+
+_CACHE: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
+_CACHE_SIZE = 128
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The best fitting plan (or, if none fits, the one needing least memory) and the top."""
+
+    best: PerfResult
+    plans_evaluated: int
+    plans_fitting: int
+    top: tuple[dict[str, Any], ...]
+
+    @property
+    def fits(self) -> bool:
+        return self.plans_fitting > 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.best.to_json(),
+            "plans_evaluated": self.plans_evaluated,
+            "plans_fitting": self.plans_fitting,
+            "top": [dict(t) for t in self.top],
+        }
+
+
+def _divisors(n: int) -> np.ndarray:
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return np.array(sorted({*small, *(n // d for d in small)}), dtype=np.int64)
+
+
+def _product(cols: dict[str, np.ndarray], name: str, values: np.ndarray) -> dict[str, np.ndarray]:
+    """Every row of `cols` combined with every value of a new axis."""
+    rows = len(next(iter(cols.values())))
+    out = {k: np.repeat(v, len(values)) for k, v in cols.items()}
+    out[name] = np.tile(np.asarray(values, dtype=np.int64), rows)
+    return out
+
+
+def _keep(cols: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: v[mask] for k, v in cols.items()}
+
+
+def enumerate_plans(w: Workload, gpus: int, fixed: Mapping[str, Any]) -> PlanArrays:
+    """All valid plans for `gpus` accelerators, with the `fixed` knobs held (see module)."""
+    defaults = make_plan({k: v for k, v in fixed.items() if k != "precision"})
+
+    def axis(name: str, values: np.ndarray) -> np.ndarray:
+        if name in fixed:
+            return np.array([int(getattr(defaults, name))], dtype=np.int64)
+        return values
+
+    cols: dict[str, np.ndarray] = {"tp": axis("tp", _divisors(math.gcd(gpus, w.q_heads)))}
+    cp_values = _divisors(math.gcd(gpus, w.seq_len)) if defaults.flash_attention else np.ones(1)
+    cols = _product(cols, "cp", axis("cp", cp_values.astype(np.int64)))
+    pp_values = _divisors(gpus)
+    cols = _product(cols, "pp", axis("pp", pp_values[pp_values <= w.layers]))
+    cols = _keep(cols, gpus % (cols["tp"] * cols["cp"] * cols["pp"]) == 0)
+    cols["dp"] = gpus // (cols["tp"] * cols["cp"] * cols["pp"])
+    gbs = int(defaults.gbs or w.global_batch_seqs)
+    cols = _keep(cols, (gbs % cols["dp"] == 0) & (cols["dp"] == (defaults.dp or cols["dp"])))
+    cols["gbs"] = np.full(len(cols["tp"]), gbs, dtype=np.int64)
+    cols = _product(cols, "vp", axis("vp", np.arange(1, w.layers + 1, dtype=np.int64)))
+    cols = _keep(
+        cols, (cols["pp"] * cols["vp"] <= w.layers) & ((cols["vp"] == 1) | (cols["pp"] > 1))
+    )
+    cols = _product(cols, "mb", axis("mb", _divisors(gbs)))
+    cols = _keep(cols, gbs % (cols["dp"] * cols["mb"]) == 0)
+    cols = _product(cols, "ep", axis("ep", _divisors(max(w.experts, 1))))
+    cols = _keep(cols, (cols["dp"] * cols["cp"]) % cols["ep"] == 0)
+    cols = _product(cols, "zero", axis("zero", np.arange(4, dtype=np.int64)))
+    recompute = np.arange(len(RECOMPUTE_MODES), dtype=np.int64)
+    if "recompute" in fixed:
+        recompute = np.array([RECOMPUTE_MODES.index(defaults.recompute)], dtype=np.int64)
+    cols = _product(cols, "recompute", recompute)
+    rows = len(cols["tp"])
+    for switch in ("sp", "flash_attention", "tp_overlap", "dp_overlap"):
+        cols[switch] = np.full(rows, bool(getattr(defaults, switch)))
+    plans = PlanArrays.from_columns(cols)
+    return plans.take(valid_mask(w, gpus, plans))
+
+
+def search_plans(
+    w: Workload, hw: Hardware, gpus: int, fixed: Mapping[str, Any] | None = None, top: int = 10
+) -> SearchResult:
+    """Search with a resolved workload and hardware (cached; see module)."""
+    fixed = dict(fixed or {})
+    key = (w, hw, gpus, tuple(sorted((k, str(v)) for k, v in fixed.items())), top)
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    plans = enumerate_plans(w, gpus, fixed)
+    if not len(plans):
+        given = ", ".join(f"{k}={v}" for k, v in fixed.items()) or "none"
+        raise InputError(
+            f"no valid plan for {gpus} accelerators (fixed knobs: {given}; heads "
+            f"{w.q_heads}, layers {w.layers}, global batch {fixed.get('gbs', w.global_batch_seqs)}"
+            "): every split breaks a rule of `gigawatt perf --plan`",
+            field="gpus",
+        )
+    ev = evaluate(w, hw, plans)
+    fitting = np.flatnonzero(ev.fits)
+    if len(fitting):
+        order = fitting[np.lexsort((ev.memory.total[fitting], -ev.tokens_per_s[fitting]))]
+    else:
+        order = np.argsort(ev.memory.total, kind="stable")[:1]
+    top_rows = tuple(
+        {
+            **plans.row(int(i), hw.precision),
+            "step_time_s": float(ev.step_time_s[i]),
+            "tokens_per_s": float(ev.tokens_per_s[i]),
+            "mfu": float(ev.mfu[i]),
+            "memory_gib_per_gpu": float(ev.memory.total[i] / GIB),
+        }
+        for i in order[: top if len(fitting) else 0]
+    )
+    result = SearchResult(
+        best=result_row(w, hw, plans, ev, int(order[0]), gpus),
+        plans_evaluated=len(plans),
+        plans_fitting=len(fitting),
+        top=top_rows,
+    )
+    _CACHE[key] = result
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return result
+
+
+def search(
+    model: Model | str,
+    system: System | str,
+    gpus: int,
+    *,
+    fixed: Mapping[str, Any] | None = None,
+    seq_len: int | None = None,
+    precision: str | None = None,
+    catalog: Catalog | None = None,
+    top: int = 10,
+) -> SearchResult:
+    """The best plan for `model` on `gpus` accelerators of `system`, by tokens/s.
+
+    `fixed` holds plan knobs to keep (any `Plan` key, values as in `--plan`); everything else
+    is searched. `best.fits` is False when no plan fits in memory (`best` is then the plan
+    needing the least memory and `top` is empty).
+    """
+    if gpus <= 0:
+        raise InputError(f"must be a positive accelerator count, got {gpus}", field="gpus")
+    cat = catalog or Catalog.load()
+    fixed = dict(fixed or {})
+    if precision is not None:
+        if fixed.get("precision", precision) != precision:
+            raise InputError(
+                f"--precision {precision} contradicts precision={fixed['precision']}",
+                field="--plan",
+            )
+        fixed["precision"] = precision
+    plan = make_plan(fixed)  # validates the fixed values
+    typed = plan.model_dump(include=set(fixed))
+    w = Workload.from_model(load_model(model, cat), seq_len)
+    hw = hardware_for(load_system(system, cat), plan.precision, cat)
+    return search_plans(w, hw, gpus, typed, top)
