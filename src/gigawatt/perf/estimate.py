@@ -26,9 +26,12 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
 - ep: dispatch and combine all-to-alls of T top_k h 2 / tp bytes over ep ranks per pass.
 - pp: each micro-batch crosses each of a stage's vp chunk boundaries forward and backward,
   T h 2 / tp bytes (scatter/gather over the TP ranks).
-- dp: gradients reduced over the dp x cp replicas (all-reduce for ZeRO 0; reduce-scatter +
-  all-gather of weights for ZeRO 1-2; per micro-batch gathers for ZeRO 3), hidden behind one
-  micro-batch's backward (and forward, for gathers) with `dp_overlap`.
+- dp: gradients reduced over the dp x cp replicas: an all-reduce per step (ZeRO 0); a
+  reduce-scatter and an all-gather of the updated weights per step (ZeRO 1), the
+  reduce-scatter after every micro-batch (ZeRO 2: only a gradient shard is kept); weights
+  gathered for each micro-batch's forward and backward and gradients reduce-scattered after
+  it (ZeRO 3). With `dp_overlap` each is hidden behind one micro-batch's backward (gathers:
+  its forward).
 - optimizer: one Adam pass over the local (ZeRO-sharded) parameters at the HBM rate.
 
 The breakdown's parts sum exactly to the step time.
@@ -204,17 +207,21 @@ def _dp_exposed(
     m = micro_batches(p).astype(np.float64)
     hidden = p.dp_overlap
     z0 = np.where(hidden, np.maximum(all_reduce - bwd_mb, 0.0), all_reduce)
-    z12 = np.where(
+    z1 = np.where(
+        hidden, np.maximum(grads - bwd_mb, 0.0) + np.maximum(gather - fwd_mb, 0.0), grads + gather
+    )
+    # ZeRO-2 keeps only a gradient shard, so it reduce-scatters after every micro-batch.
+    z2 = np.where(
         hidden,
-        np.maximum(grads - bwd_mb, 0.0) + np.maximum(gather - fwd_mb, 0.0),
-        grads + gather,
+        m * np.maximum(grads - bwd_mb, 0.0) + np.maximum(gather - fwd_mb, 0.0),
+        m * grads + gather,
     )
     z3 = m * np.where(
         hidden,
         np.maximum(gather - fwd_mb, 0.0) + np.maximum(gather + grads - bwd_mb, 0.0),
         2 * gather + grads,
     )
-    return np.select([p.zero == 0, p.zero == 3], [z0, z3], z12)
+    return np.select([p.zero == 0, p.zero == 1, p.zero == 2], [z0, z1, z2], z3)
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,19 @@ def parse_plan(text: str | None) -> dict[str, str]:
     return out
 
 
+def with_precision(values: Mapping[str, Any], precision: str | None) -> dict[str, Any]:
+    """`values` with `precision` added (`--precision`); a contradicting plan value is an error."""
+    out = dict(values)
+    if precision is None:
+        return out
+    if str(out.get("precision", precision)).lower() != precision.lower():
+        raise InputError(
+            f"--precision {precision} contradicts precision={out['precision']}", field="--plan"
+        )
+    out["precision"] = precision.lower()
+    return out
+
+
 def make_plan(values: Plan | Mapping[str, Any] | None) -> Plan:
     """A validated `Plan` from a mapping (strings allowed), or the plan itself."""
     if isinstance(values, Plan):

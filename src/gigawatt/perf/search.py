@@ -5,10 +5,12 @@ built axis by axis as NumPy columns (a Cartesian product filtered after each axi
 arrays stay small): tp over the divisors of gcd(N, heads), cp over the divisors of
 gcd(N, seq_len), pp over the divisors of N up to the layer count, dp = N / (tp cp pp), vp up to
 layers / pp, micro-batches over the divisors of the global batch, ep over the divisors of the
-expert count, ZeRO 0-3 and the three recompute modes; `plan.RULES` then removes the invalid
-ones. Knobs the caller fixes (`--plan` with `--search`) become single values. Every valid plan
-is evaluated by `estimate.evaluate` in one call; plans that do not fit in memory are pruned;
-the rest are ranked by tokens/s (ties: less memory).
+expert count, ZeRO 0-3 and the recompute modes (with flash attention, which already
+recomputes the attention core, "none" is the same plan as "selective" and is left out);
+`plan.RULES` then removes the invalid ones. Knobs the caller fixes (`--plan` with `--search`)
+become single values. Every valid plan is evaluated by `estimate.evaluate`, tens of thousands
+per NumPy call; plans that do not fit in memory are pruned; the rest are ranked by tokens/s
+(ties: less memory).
 
 Results are cached in-process by (workload, hardware, N, fixed knobs, top), so repeated calls
 (the capability model searching month after month) cost a dictionary lookup.
@@ -37,11 +39,15 @@ from gigawatt.perf.estimate import (
     result_row,
 )
 from gigawatt.perf.hardware import Hardware
-from gigawatt.perf.plan import RECOMPUTE_MODES, PlanArrays, make_plan, valid_mask
+from gigawatt.perf.plan import RECOMPUTE_MODES, PlanArrays, make_plan, valid_mask, with_precision
 from gigawatt.perf.workload import Workload
 
 _CACHE: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
 _CACHE_SIZE = 128
+#: Plans evaluated per batch: large enough to amortise NumPy's per-call cost, small enough
+#: for the temporaries to stay in cache (a million-plan batch runs several times slower).
+_CHUNK = 1 << 16
+_RANKING = ("step_time_s", "tokens_per_s", "mfu", "memory", "fits")
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,8 @@ def enumerate_plans(w: Workload, gpus: int, fixed: Mapping[str, Any]) -> PlanArr
     cols = _keep(cols, (cols["dp"] * cols["cp"]) % cols["ep"] == 0)
     cols = _product(cols, "zero", axis("zero", np.arange(4, dtype=np.int64)))
     recompute = np.arange(len(RECOMPUTE_MODES), dtype=np.int64)
+    if defaults.flash_attention:  # flash attention: selective recompute is no recompute
+        recompute = recompute[recompute != RECOMPUTE_MODES.index("none")]
     if "recompute" in fixed:
         recompute = np.array([RECOMPUTE_MODES.index(defaults.recompute)], dtype=np.int64)
     cols = _product(cols, "recompute", recompute)
@@ -120,6 +128,23 @@ def enumerate_plans(w: Workload, gpus: int, fixed: Mapping[str, Any]) -> PlanArr
         cols[switch] = np.full(rows, bool(getattr(defaults, switch)))
     plans = PlanArrays.from_columns(cols)
     return plans.take(valid_mask(w, gpus, plans))
+
+
+def _evaluate_in_chunks(
+    w: Workload, hw: Hardware, plans: PlanArrays, chunk: int | None = None
+) -> dict[str, np.ndarray]:
+    """The ranking columns of `evaluate`, computed a chunk at a time (bounded memory; a plan's
+    result does not depend on the others in its batch)."""
+    chunk = chunk or _CHUNK
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in _RANKING}
+    for start in range(0, len(plans), chunk):
+        ev = evaluate(w, hw, plans.take(slice(start, start + chunk)))
+        parts["step_time_s"].append(ev.step_time_s)
+        parts["tokens_per_s"].append(ev.tokens_per_s)
+        parts["mfu"].append(ev.mfu)
+        parts["memory"].append(ev.memory.total)
+        parts["fits"].append(ev.fits)
+    return {k: np.concatenate(v) for k, v in parts.items()}
 
 
 def search_plans(
@@ -140,24 +165,25 @@ def search_plans(
             "): every split breaks a rule of `gigawatt perf --plan`",
             field="gpus",
         )
-    ev = evaluate(w, hw, plans)
-    fitting = np.flatnonzero(ev.fits)
+    ev = _evaluate_in_chunks(w, hw, plans)
+    fitting = np.flatnonzero(ev["fits"])
     if len(fitting):
-        order = fitting[np.lexsort((ev.memory.total[fitting], -ev.tokens_per_s[fitting]))]
+        order = fitting[np.lexsort((ev["memory"][fitting], -ev["tokens_per_s"][fitting]))]
     else:
-        order = np.argsort(ev.memory.total, kind="stable")[:1]
+        order = np.argsort(ev["memory"], kind="stable")[:1]
     top_rows = tuple(
         {
             **plans.row(int(i), hw.precision),
-            "step_time_s": float(ev.step_time_s[i]),
-            "tokens_per_s": float(ev.tokens_per_s[i]),
-            "mfu": float(ev.mfu[i]),
-            "memory_gib_per_gpu": float(ev.memory.total[i] / GIB),
+            "step_time_s": float(ev["step_time_s"][i]),
+            "tokens_per_s": float(ev["tokens_per_s"][i]),
+            "mfu": float(ev["mfu"][i]),
+            "memory_gib_per_gpu": float(ev["memory"][i] / GIB),
         }
         for i in order[: top if len(fitting) else 0]
     )
+    best = plans.take(order[:1])
     result = SearchResult(
-        best=result_row(w, hw, plans, ev, int(order[0]), gpus),
+        best=result_row(w, hw, best, evaluate(w, hw, best), 0, gpus),
         plans_evaluated=len(plans),
         plans_fitting=len(fitting),
         top=top_rows,
@@ -188,14 +214,7 @@ def search(
     if gpus <= 0:
         raise InputError(f"must be a positive accelerator count, got {gpus}", field="gpus")
     cat = catalog or Catalog.load()
-    fixed = dict(fixed or {})
-    if precision is not None:
-        if fixed.get("precision", precision) != precision:
-            raise InputError(
-                f"--precision {precision} contradicts precision={fixed['precision']}",
-                field="--plan",
-            )
-        fixed["precision"] = precision
+    fixed = with_precision(fixed or {}, precision)
     plan = make_plan(fixed)  # validates the fixed values
     typed = plan.model_dump(include=set(fixed))
     w = Workload.from_model(load_model(model, cat), seq_len)
