@@ -72,6 +72,11 @@ class SearchResult:
         }
 
 
+def clear_cache() -> None:
+    """Forget cached searches (benchmarks time cold searches)."""
+    _CACHE.clear()
+
+
 def _divisors(n: int) -> np.ndarray:
     small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
     return np.array(sorted({*small, *(n // d for d in small)}), dtype=np.int64)
