@@ -139,6 +139,12 @@ class PlanArrays:
             out[f.name] = np.atleast_1d(np.asarray(columns[f.name], dtype=dtype))
         return cls(**out)
 
+    @classmethod
+    def concat(cls, parts: list[PlanArrays]) -> PlanArrays:
+        return cls(
+            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}
+        )
+
     def take(self, index: Any) -> PlanArrays:
         return PlanArrays(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 

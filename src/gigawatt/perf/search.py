@@ -8,9 +8,11 @@ layers / pp, micro-batches over the divisors of the global batch, ep over the di
 expert count, ZeRO 0-3 and the recompute modes (with flash attention, which already
 recomputes the attention core, "none" is the same plan as "selective" and is left out);
 `plan.RULES` then removes the invalid ones. Knobs the caller fixes (`--plan` with `--search`)
-become single values. Every valid plan is evaluated by `estimate.evaluate`, tens of thousands
-per NumPy call; plans that do not fit in memory are pruned; the rest are ranked by tokens/s
-(ties: less memory).
+become single values. The (tp, cp, pp, dp) splits are few; each is expanded in turn and the
+valid plans are evaluated by `estimate.evaluate` in batches of about 65,536 per NumPy call,
+keeping only each batch's best, so memory stays bounded for any space. Plans that do not fit
+in memory are pruned; the rest are ranked by tokens/s (ties: less memory, then enumeration
+order).
 
 Results are cached in-process by (workload, hardware, N, fixed knobs, top), so repeated calls
 (the capability model searching month after month) cost a dictionary lookup.
@@ -20,8 +22,8 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,6 +33,7 @@ from gigawatt.catalog.schema import Model, System
 from gigawatt.errors import InputError
 from gigawatt.perf.estimate import (
     GIB,
+    Evaluation,
     PerfResult,
     evaluate,
     hardware_for,
@@ -94,8 +97,8 @@ def _keep(cols: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray
     return {k: v[mask] for k, v in cols.items()}
 
 
-def enumerate_plans(w: Workload, gpus: int, fixed: Mapping[str, Any]) -> PlanArrays:
-    """All valid plans for `gpus` accelerators, with the `fixed` knobs held (see module)."""
+def _base_columns(w: Workload, gpus: int, fixed: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """The (tp, cp, pp, dp) splits of `gpus` whose dp divides the global batch (few rows)."""
     defaults = make_plan({k: v for k, v in fixed.items() if k != "precision"})
 
     def axis(name: str, values: np.ndarray) -> np.ndarray:
@@ -113,6 +116,21 @@ def enumerate_plans(w: Workload, gpus: int, fixed: Mapping[str, Any]) -> PlanArr
     gbs = int(defaults.gbs or w.global_batch_seqs)
     cols = _keep(cols, (gbs % cols["dp"] == 0) & (cols["dp"] == (defaults.dp or cols["dp"])))
     cols["gbs"] = np.full(len(cols["tp"]), gbs, dtype=np.int64)
+    return cols
+
+
+def _expand(
+    w: Workload, gpus: int, fixed: Mapping[str, Any], cols: dict[str, np.ndarray]
+) -> PlanArrays:
+    """Every valid plan that extends the base rows `cols` with vp, mb, ep, ZeRO, recompute."""
+    defaults = make_plan({k: v for k, v in fixed.items() if k != "precision"})
+    gbs = int(defaults.gbs or w.global_batch_seqs)
+
+    def axis(name: str, values: np.ndarray) -> np.ndarray:
+        if name in fixed:
+            return np.array([int(getattr(defaults, name))], dtype=np.int64)
+        return values
+
     cols = _product(cols, "vp", axis("vp", np.arange(1, w.layers + 1, dtype=np.int64)))
     cols = _keep(
         cols, (cols["pp"] * cols["vp"] <= w.layers) & ((cols["vp"] == 1) | (cols["pp"] > 1))
@@ -135,21 +153,59 @@ def enumerate_plans(w: Workload, gpus: int, fixed: Mapping[str, Any]) -> PlanArr
     return plans.take(valid_mask(w, gpus, plans))
 
 
-def _evaluate_in_chunks(
-    w: Workload, hw: Hardware, plans: PlanArrays, chunk: int | None = None
-) -> dict[str, np.ndarray]:
-    """The ranking columns of `evaluate`, computed a chunk at a time (bounded memory; a plan's
-    result does not depend on the others in its batch)."""
-    chunk = chunk or _CHUNK
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in _RANKING}
-    for start in range(0, len(plans), chunk):
-        ev = evaluate(w, hw, plans.take(slice(start, start + chunk)))
-        parts["step_time_s"].append(ev.step_time_s)
-        parts["tokens_per_s"].append(ev.tokens_per_s)
-        parts["mfu"].append(ev.mfu)
-        parts["memory"].append(ev.memory.total)
-        parts["fits"].append(ev.fits)
-    return {k: np.concatenate(v) for k, v in parts.items()}
+def plan_batches(
+    w: Workload, gpus: int, fixed: Mapping[str, Any], size: int | None = None
+) -> Iterator[PlanArrays]:
+    """All valid plans, in batches of about `size`: one base split at a time is expanded, so
+    memory stays bounded however large the space (a loop per split, never per plan)."""
+    size = size or _CHUNK
+    base = _base_columns(w, gpus, fixed)
+    pending: list[PlanArrays] = []
+    held = 0
+    for i in range(len(base["tp"])):
+        plans = _expand(w, gpus, fixed, {k: v[i : i + 1] for k, v in base.items()})
+        pending.append(plans)
+        held += len(plans)
+        if held >= size:
+            yield PlanArrays.concat(pending)
+            pending, held = [], 0
+    if held:
+        yield PlanArrays.concat(pending)
+
+
+def enumerate_plans(w: Workload, gpus: int, fixed: Mapping[str, Any]) -> PlanArrays:
+    """All valid plans for `gpus` accelerators, with the `fixed` knobs held (see module)."""
+    batches = list(plan_batches(w, gpus, fixed))
+    if batches:
+        return PlanArrays.concat(batches)
+    return _expand(w, gpus, fixed, _base_columns(w, gpus, fixed))  # empty
+
+
+@dataclass
+class _Best:
+    """The running top plans of a streamed search."""
+
+    top: int
+    plans: list[PlanArrays] = field(default_factory=list)
+    columns: dict[str, list[np.ndarray]] = field(default_factory=lambda: {k: [] for k in _RANKING})
+
+    def add(self, plans: PlanArrays, ev: Evaluation, index: np.ndarray) -> None:
+        self.plans.append(plans.take(index))
+        self.columns["step_time_s"].append(ev.step_time_s[index])
+        self.columns["tokens_per_s"].append(ev.tokens_per_s[index])
+        self.columns["mfu"].append(ev.mfu[index])
+        self.columns["memory"].append(ev.memory.total[index])
+        self.columns["fits"].append(ev.fits[index])
+
+    def merged(self) -> tuple[PlanArrays, dict[str, np.ndarray]]:
+        return PlanArrays.concat(self.plans), {
+            k: np.concatenate(v) for k, v in self.columns.items()
+        }
+
+
+def _ranked(tokens_per_s: np.ndarray, memory: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """`index` ordered by tokens/s (descending), then memory (ascending), then position."""
+    return index[np.lexsort((memory[index], -tokens_per_s[index]))]
 
 
 def search_plans(
@@ -161,8 +217,18 @@ def search_plans(
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    plans = enumerate_plans(w, gpus, fixed)
-    if not len(plans):
+    evaluated = fitting = 0
+    best = _Best(top)
+    for plans in plan_batches(w, gpus, fixed):
+        ev = evaluate(w, hw, plans)
+        evaluated += len(plans)
+        fits = np.flatnonzero(ev.fits)
+        fitting += len(fits)
+        if len(fits):
+            best.add(plans, ev, _ranked(ev.tokens_per_s, ev.memory.total, fits)[:top])
+        elif not fitting:  # nothing fits so far: remember the plan needing least memory
+            best.add(plans, ev, np.argsort(ev.memory.total, kind="stable")[:1])
+    if not evaluated:
         given = ", ".join(f"{k}={v}" for k, v in fixed.items()) or "none"
         raise InputError(
             f"no valid plan for {gpus} accelerators (fixed knobs: {given}; heads "
@@ -170,10 +236,9 @@ def search_plans(
             "): every split breaks a rule of `gigawatt perf --plan`",
             field="gpus",
         )
-    ev = _evaluate_in_chunks(w, hw, plans)
-    fitting = np.flatnonzero(ev["fits"])
-    if len(fitting):
-        order = fitting[np.lexsort((ev["memory"][fitting], -ev["tokens_per_s"][fitting]))]
+    plans, ev = best.merged()
+    if fitting:
+        order = _ranked(ev["tokens_per_s"], ev["memory"], np.flatnonzero(ev["fits"]))[:top]
     else:
         order = np.argsort(ev["memory"], kind="stable")[:1]
     top_rows = tuple(
@@ -184,13 +249,13 @@ def search_plans(
             "mfu": float(ev["mfu"][i]),
             "memory_gib_per_gpu": float(ev["memory"][i] / GIB),
         }
-        for i in order[: top if len(fitting) else 0]
+        for i in (order if fitting else [])
     )
-    best = plans.take(order[:1])
+    chosen = plans.take(order[:1])
     result = SearchResult(
-        best=result_row(w, hw, best, evaluate(w, hw, best), 0, gpus),
-        plans_evaluated=len(plans),
-        plans_fitting=len(fitting),
+        best=result_row(w, hw, chosen, evaluate(w, hw, chosen), 0, gpus),
+        plans_evaluated=evaluated,
+        plans_fitting=fitting,
         top=top_rows,
     )
     _CACHE[key] = result
