@@ -70,6 +70,7 @@ BREAKDOWN_KEYS = (
     "optimizer",
 )
 GIB = 2**30
+FLOPS_PER_TFLOP = 1e12
 
 #: Element-wise HBM traffic of a layer's forward pass, per token [bytes per element]:
 #: two norms (read 2, write 2 each) and two fused bias-dropout-residual adds (read two
@@ -179,7 +180,6 @@ def _logits_cost(w: Workload, hw: Hardware, p: PlanArrays) -> tuple[np.ndarray, 
 
 
 def _dp_exposed(
-    w: Workload,
     hw: Hardware,
     p: PlanArrays,
     dense: np.ndarray,
@@ -269,8 +269,8 @@ def evaluate(w: Workload, hw: Hardware, p: PlanArrays) -> Evaluation:
     params = stage_params(w, p, layers)
     fwd_mb, bwd_mb = stage["fwd"], stage["bwd"] + stage["recompute"]
     dp_comm = np.maximum(
-        _dp_exposed(w, hw, p, params.first_dense, params.first_expert, fwd_mb, bwd_mb),
-        _dp_exposed(w, hw, p, params.last_dense, params.last_expert, fwd_mb, bwd_mb),
+        _dp_exposed(hw, p, params.first_dense, params.first_expert, fwd_mb, bwd_mb),
+        _dp_exposed(hw, p, params.last_dense, params.last_expert, fwd_mb, bwd_mb),
     )
     replicas = (p.dp * p.cp).astype(np.float64)
     shard = p.zero >= 1
@@ -313,7 +313,7 @@ def evaluate(w: Workload, hw: Hardware, p: PlanArrays) -> Evaluation:
         mfu=per_gpu * w.model_flops_per_token / hw.peak_flops_per_s,
         mfu_causal=per_gpu * w.model_flops_per_token_causal / hw.peak_flops_per_s,
         hfu=per_gpu * (w.model_flops_per_token + recompute_flops) / hw.peak_flops_per_s,
-        tflops_per_gpu=per_gpu * w.model_flops_per_token / 1e12,
+        tflops_per_gpu=per_gpu * w.model_flops_per_token / FLOPS_PER_TFLOP,
         memory=memory,
         fits=memory.total <= hw.usable_hbm_bytes,
     )

@@ -175,7 +175,7 @@ def micro_batches(p: PlanArrays) -> np.ndarray:
 
 Rule = tuple[str, Callable[[Workload, int, PlanArrays], np.ndarray]]
 
-#: (message, predicate that holds for valid plans). Messages name the rule; `check_plan`
+#: (message, predicate that holds for valid plans). Messages name the rule; `resolve`
 #: adds the values.
 RULES: list[Rule] = [
     (
