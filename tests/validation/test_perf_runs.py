@@ -54,6 +54,12 @@ def test_every_row_is_checked(rows):
     assert set(FIT_ROWS["ampere"]) | set(FIT_ROWS["hopper"]) < set(rows)
 
 
+def test_fitted_rows_are_the_catalogs():
+    """The rows held out here are the ones the catalog says it was not fitted on."""
+    fitted = {c.id: c.fitted_on for c in Catalog.load().all("calibrations") if c.fitted_on}
+    assert fitted == FIT_ROWS
+
+
 @pytest.mark.parametrize(
     "rid",
     [f"M{i}" for i in range(1, 11)]
