@@ -20,14 +20,14 @@ run: install
 	$(BIN)/gigawatt run
 
 test: install
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/python -m pytest -q
 
 bench: install
 	$(BIN)/python -m pytest benchmarks -s -q --benchmark-enable
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 
 clean:
 	rm -rf $(VENV) gigawatt-out

@@ -22,6 +22,9 @@ from rich.table import Table
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import KINDS
 from gigawatt.errors import GigawattError, InputError
+from gigawatt.perf import estimate as perf_estimate
+from gigawatt.perf import search as perf_search
+from gigawatt.perf.plan import parse_plan, with_precision
 from gigawatt.reliability import DEFAULT_SYSTEM, reliability_report
 from gigawatt.scenario import builtin_scenarios, scenario_path
 from gigawatt.simulate import run_scenario
@@ -734,6 +737,120 @@ def _print_supply(s: dict[str, Any]) -> None:
         f"({s['co2_gco2_per_kwh']:.0f} g/kWh); solar CF {s['solar_capacity_factor']:.2f}, wind CF "
         f"{s['wind_capacity_factor']:.2f}; solved in {s['solve_time_s']:.1f} s."
     )
+
+
+# --- perf -------------------------------------------------------------------------------------
+
+
+def _perf_tables(data: dict[str, Any]) -> None:
+    plan = data["plan"]
+    step = data["step_time_s"]
+    console.print(
+        f"[bold]{data['model']}[/bold] on {data['gpus']:,} x {data['accelerator']} "
+        f"({data['system']}), sequence {data['seq_len']:,}, calibration {data['calibration']}"
+    )
+    console.print(
+        "plan: "
+        + ", ".join(f"{k}={v}" for k, v in plan.items() if k not in ("gbs",))
+        + f", gbs={plan['gbs']}"
+    )
+    summary = Table(title_justify="left", show_header=False)
+    summary.add_column("")
+    summary.add_column("", justify="right")
+    mem = data["memory_bytes_per_gpu"]
+    rows = [
+        ("Step time", f"{step:,.3f} s"),
+        ("Tokens/s", f"{data['tokens_per_s']:,.0f}"),
+        ("MFU (causal)", f"{data['mfu']:.1%} ({data['mfu_causal']:.1%})"),
+        ("HFU", f"{data['hfu']:.1%}"),
+        ("Model TFLOP/s per GPU", f"{data['tflops_per_gpu']:,.1f}"),
+        (
+            "Memory per GPU",
+            f"{data['memory_gib_per_gpu']:,.1f} GiB of {mem['usable'] / 2**30:,.1f} usable",
+        ),
+        ("Fits", "yes" if data["fits"] else "NO"),
+    ]
+    for name, value in rows:
+        summary.add_row(name, value)
+    console.print(summary)
+    parts = Table(title="Step time breakdown (exposed)", title_justify="left")
+    parts.add_column("Part")
+    parts.add_column("Seconds", justify="right")
+    parts.add_column("Share", justify="right")
+    for key, value in data["breakdown_s"].items():
+        parts.add_row(key, f"{value:,.3f}", f"{value / step:.1%}")
+    console.print(parts)
+
+
+@app.command()
+def perf(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Option("--model", help="Model id, or a YAML file of one record.")],
+    system: Annotated[
+        str,
+        typer.Option("--system", help="System or accelerator id, or a YAML file of one record."),
+    ],
+    gpus: Annotated[int, typer.Option("--gpus", min=1, help="Accelerators in the job.")],
+    plan: Annotated[
+        str | None,
+        typer.Option(
+            "--plan",
+            help="KEY=V,... of tp pp vp dp cp ep mb gbs zero recompute precision sp "
+            "flash_attention tp_overlap dp_overlap (with --search: the knobs to hold).",
+        ),
+    ] = None,
+    search: Annotated[
+        bool, typer.Option("--search", help="Search every valid plan; report the best.")
+    ] = False,
+    seq_len: Annotated[
+        int | None, typer.Option("--seq-len", min=1, help="Sequence length [tokens].")
+    ] = None,
+    precision: Annotated[
+        str | None, typer.Option("--precision", help="fp16, bf16 (default), fp8 or fp4.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Predict a training plan's step time, memory and MFU, or search for the best plan."""
+    knobs = with_precision(parse_plan(plan), precision)
+    if search:
+        found = perf_search(
+            model, system, gpus, fixed=knobs, seq_len=seq_len, catalog=_catalog(ctx)
+        )
+        data = found.to_json()
+    else:
+        data = {
+            **perf_estimate(
+                model, system, gpus, knobs, seq_len=seq_len, catalog=_catalog(ctx)
+            ).to_json(),
+            "plans_evaluated": None,
+            "plans_fitting": None,
+            "top": None,
+        }
+    if as_json:
+        emit_json(data)
+        return
+    _perf_tables(data)
+    if search:
+        console.print(
+            f"Searched {data['plans_evaluated']:,} valid plans; {data['plans_fitting']:,} fit "
+            "in memory." + ("" if data["fits"] else " None fits: the plan above needs least.")
+        )
+        top = Table(title="Best plans by tokens/s", title_justify="left")
+        for col in ("tp", "pp", "vp", "dp", "cp", "ep", "mb", "zero", "recompute"):
+            top.add_column(col, justify="right")
+        top.add_column("step s", justify="right")
+        top.add_column("MFU", justify="right")
+        top.add_column("GiB", justify="right")
+        for row in data["top"]:
+            top.add_row(
+                *(str(row[c]) for c in ("tp", "pp", "vp", "dp", "cp", "ep", "mb", "zero")),
+                row["recompute"],
+                f"{row['step_time_s']:,.3f}",
+                f"{row['mfu']:.1%}",
+                f"{row['memory_gib_per_gpu']:,.1f}",
+            )
+        if data["top"]:
+            console.print(top)
 
 
 # --- entry point ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from gigawatt.catalog.schema import (
     KINDS,
     Accelerator,
+    Calibration,
     Country,
     Deal,
     FailureModel,
@@ -165,6 +166,24 @@ class Catalog:
 
     def thresholds(self) -> list[Threshold]:
         return self.all("thresholds")  # type: ignore[return-value]
+
+    def calibration(self, accelerator_id: str) -> Calibration:
+        """The perf calibration that lists `accelerator_id`, else the default (empty list)."""
+        key = accelerator_id.lower()
+        default = None
+        for rec in self.all("calibrations"):
+            cal: Calibration = rec  # type: ignore[assignment]
+            if key in cal.accelerators:
+                return cal
+            if not cal.accelerators:
+                default = cal
+        if default is None:
+            raise InputError(
+                f"no calibration lists {accelerator_id!r} and there is no default "
+                "(a record with an empty `accelerators` list)",
+                field="calibrations",
+            )
+        return default
 
     def parameter(self, id_: str) -> Parameter:
         return self.get("costs", id_)  # type: ignore[return-value]

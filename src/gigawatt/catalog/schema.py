@@ -378,6 +378,53 @@ class FrontierRun(Record):
     accelerators: PosInt | None = None
 
 
+class Calibration(Record):
+    """Efficiency factors of the training performance model (gigawatt.perf), fitted once.
+
+    A calibration applies to the accelerators it lists; the record with an empty list is the
+    default for every other accelerator. `fitted_on` names the validation rows (ids in
+    tests/validation/data/perf_runs.csv) a factor was fitted on; the rest are held out.
+    """
+
+    accelerators: tuple[str, ...] = Field(
+        (), description="accelerator ids this applies to; empty = default for all others"
+    )
+    gemm_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="fraction of dense peak reached by large matrix multiplications"
+    )
+    attention_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="fraction of 16-bit peak reached by the attention core (QK^T, AV, flash)"
+    )
+    low_precision_gemm_factor: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="multiplies gemm_efficiency for fp8/fp4 GEMMs (scaling and cast overheads)"
+    )
+    kernel_overhead_s: NonNeg = Field(
+        description="fixed time per kernel (launch and tail) [s]; makes small GEMMs less "
+        "efficient: efficiency(x) = gemm_efficiency x / (x + x_half), "
+        "x_half = gemm_efficiency x peak x kernel_overhead_s"
+    )
+    memory_bound_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="fraction of HBM bandwidth reached by element-wise ops and the optimizer"
+    )
+    scale_up_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="collective bus bandwidth / link bandwidth inside the scale-up domain"
+    )
+    scale_out_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="collective bus bandwidth / link bandwidth across the scale-out network"
+    )
+    weight_bytes_per_param: Pos = Field(description="16-bit weights [bytes/parameter]")
+    grad_bytes_per_param: Pos = Field(description="gradient buffer [bytes/parameter]")
+    optimizer_bytes_per_param: Pos = Field(
+        description="optimizer state: fp32 master weights + Adam moments [bytes/parameter]"
+    )
+    memory_usable_share: Share = Field(
+        description="share of HBM a job can fill (the rest: runtime, NCCL buffers, fragments)"
+    )
+    fitted_on: tuple[str, ...] = Field(
+        (), description="validation row ids the factors were fitted on (empty: not fitted)"
+    )
+
+
 class PriceProcess(Record):
     """A share-price process (geometric Brownian motion) or a market price."""
 
@@ -404,4 +451,5 @@ KINDS: dict[str, type[Record]] = {
     "frontier-runs": FrontierRun,
     "supply-technologies": SupplyTechnology,
     "prices": PriceProcess,
+    "calibrations": Calibration,
 }

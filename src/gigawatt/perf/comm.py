@@ -1,0 +1,132 @@
+"""Collectives as alpha-beta costs on the network tier they cross.
+
+A group of `n` ranks whose members sit `stride` ranks apart (see `plan.py` for the layout) has
+`inside` = min(n, domain // stride) members (at least 1) in each scale-up domain (NVLink, ICI,
+Infinity Fabric) and spans `outside` = ceil(n / inside) domains. Collectives run
+hierarchically (NCCL-style): the part inside a domain at the scale-up bus bandwidth, the part
+across domains at each accelerator's scale-out bandwidth, divided by the oversubscription
+when the group spans more than a pod (n x stride > pod_size).
+
+Costs (Thakur, Rabenseifner and Gropp 2005, "Optimization of Collective Communication
+Operations in MPICH", IJHPCA 19(1), ring algorithms; Hockney's alpha-beta model), for a buffer
+of S bytes [s]:
+
+- reduce-scatter / all-gather: (inside-1)/inside x S / B_up + (outside-1)/outside x
+  (S / inside) / B_out + latency,
+- all-reduce = reduce-scatter + all-gather,
+- all-to-all: max((inside-1)/n x S / B_up, (n-inside)/n x S / B_out) + latency,
+- point-to-point: S / B of the tier between the two ranks + latency,
+
+with B_up, B_out the link bandwidths times the calibrated bus-bandwidth efficiencies. The
+latency term is alpha_up x (inside-1) + alpha_out x ceil(log2(outside)): rings inside a domain,
+tree/PAT-style logarithmic steps across domains (a ring's linear latency would be
+unrealistic at 10^5 ranks, where NCCL switches algorithms).
+
+All functions take NumPy arrays (or scalars) and broadcast; they are shared by the scalar and
+the vectorised evaluation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gigawatt.catalog.schema import Calibration, System
+
+
+@dataclass(frozen=True)
+class Network:
+    """Tiers of one system, with calibrated bus bandwidths [bytes/s] and latencies [s]."""
+
+    domain: int
+    up_bytes_per_s: float
+    out_bytes_per_s: float
+    up_latency_s: float
+    out_latency_s: float
+    pod_size: int
+    oversubscription: float
+
+    @classmethod
+    def from_system(cls, system: System, cal: Calibration) -> Network:
+        return cls(
+            domain=system.scale_up_domain,
+            up_bytes_per_s=system.scale_up_bandwidth_bytes_per_s * cal.scale_up_efficiency,
+            out_bytes_per_s=system.scale_out_bandwidth_bytes_per_s * cal.scale_out_efficiency,
+            up_latency_s=system.scale_up_latency_s,
+            out_latency_s=system.scale_out_latency_s,
+            pod_size=system.pod_size,
+            oversubscription=system.oversubscription,
+        )
+
+
+def ceil_log2(x: np.ndarray) -> np.ndarray:
+    """ceil(log2 x) for integers x >= 1, exactly (frexp is exact; log2 may round)."""
+    return np.frexp(np.maximum(np.asarray(x, dtype=np.float64) - 1.0, 0.0))[1].astype(np.float64)
+
+
+def _split(net: Network, n: np.ndarray, stride: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(members per scale-up domain, domains spanned) of groups of n ranks `stride` apart."""
+    n = np.asarray(n, dtype=np.float64)
+    per_domain = np.maximum(net.domain // np.maximum(np.asarray(stride), 1), 1)
+    inside = np.minimum(n, per_domain)
+    outside = np.ceil(n / inside)
+    return inside, outside
+
+
+def _out_bandwidth(net: Network, n: np.ndarray, stride: np.ndarray) -> np.ndarray:
+    """Scale-out bandwidth per rank, oversubscribed when the group spans more than a pod."""
+    span = np.asarray(n) * np.asarray(stride)
+    return np.where(
+        span > net.pod_size, net.out_bytes_per_s / net.oversubscription, net.out_bytes_per_s
+    )
+
+
+def reduce_scatter_s(
+    net: Network, size_bytes: np.ndarray, n: np.ndarray, stride: np.ndarray
+) -> np.ndarray:
+    """Reduce-scatter of a `size_bytes` buffer over n ranks (also an all-gather's cost) [s]."""
+    inside, outside = _split(net, n, stride)
+    size = np.asarray(size_bytes, dtype=np.float64)
+    up = (inside - 1) / inside * size / net.up_bytes_per_s
+    out = (outside - 1) / outside * (size / inside) / _out_bandwidth(net, n, stride)
+    latency = net.up_latency_s * (inside - 1) + net.out_latency_s * ceil_log2(outside)
+    return up + out + latency
+
+
+all_gather_s = reduce_scatter_s
+
+
+def all_reduce_s(
+    net: Network, size_bytes: np.ndarray, n: np.ndarray, stride: np.ndarray
+) -> np.ndarray:
+    """All-reduce = reduce-scatter + all-gather [s]."""
+    return 2 * reduce_scatter_s(net, size_bytes, n, stride)
+
+
+def all_to_all_s(
+    net: Network, size_bytes: np.ndarray, n: np.ndarray, stride: np.ndarray
+) -> np.ndarray:
+    """All-to-all where each rank holds `size_bytes`, a 1/n share for each peer [s]."""
+    inside, outside = _split(net, n, stride)
+    n = np.asarray(n, dtype=np.float64)
+    size = np.asarray(size_bytes, dtype=np.float64)
+    up = (inside - 1) / n * size / net.up_bytes_per_s
+    out = (n - inside) / n * size / _out_bandwidth(net, n, stride)
+    latency = np.where(n > 1, net.up_latency_s + net.out_latency_s * (outside > 1), 0.0)
+    return np.maximum(up, out) + latency
+
+
+def p2p_s(net: Network, size_bytes: np.ndarray, stride: np.ndarray) -> np.ndarray:
+    """Send `size_bytes` to the rank `stride` away (pipeline stages, ring attention) [s]."""
+    stride = np.asarray(stride)
+    size = np.asarray(size_bytes, dtype=np.float64)
+    inside = stride < net.domain
+    out_bw = np.where(
+        stride >= net.pod_size, net.out_bytes_per_s / net.oversubscription, net.out_bytes_per_s
+    )
+    return np.where(
+        inside,
+        size / net.up_bytes_per_s + net.up_latency_s,
+        size / out_bw + net.out_latency_s,
+    )

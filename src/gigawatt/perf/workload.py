@@ -1,0 +1,229 @@
+"""The workload: a dense or mixture-of-experts decoder transformer at one sequence length.
+
+`Workload.from_model(model, seq_len)` turns a catalog `Model` into the plain numbers the
+performance model needs: parameter counts per layer type, matrix-multiply FLOPs per token and
+the per-token sizes of the attention core.
+
+FLOP conventions (DESIGN.md section 7; Chowdhery et al. 2022, "PaLM", arXiv 2204.02311,
+Appendix B): model FLOPs per token = 6 x N + 6 x L x a x s x (d_qk + d_v), where N counts the
+weights a token multiplies (every layer's active matrices plus the output projection; not the
+input-embedding lookup), L layers, a query heads, s the sequence length, d_qk and d_v the head
+dimensions. With d_qk = d_v = Q this is PaLM's 6N + 12 L H Q T, attention counted in full. The
+causal variant halves the attention term. For a GPT shape it equals the 72 B s l h^2
+(1 + s/6h + V/12lh) / (B s) of Korthikanti et al. 2022 (arXiv 2205.05198) section 5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gigawatt.catalog.schema import Model
+from gigawatt.errors import InputError
+
+#: Weight matrices of one FFN: gated units (SwiGLU, GeGLU) have gate, up and down.
+_GATED_MATRICES = 3
+_PLAIN_MATRICES = 2
+#: FLOPs per multiply-accumulate.
+FLOPS_PER_MAC = 2
+#: Passes over every weight per token in training: forward, backward for inputs, for weights.
+TRAINING_PASSES = 3
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Shape of one training workload. Counts are per layer unless named otherwise.
+
+    `attn_params`, `mlp_params` (a dense layer's FFN), `expert_params` (one routed or shared
+    expert), `router_params` are weight counts [parameters]. Attention sizes: `q_heads`,
+    `kv_heads`, `head_dim_qk`, `head_dim_v` [elements]. `moe_layers` = layers - dense_layers for
+    an MoE model, else 0.
+    """
+
+    name: str
+    layers: int
+    hidden: int
+    ffn_hidden: int
+    moe_ffn_hidden: int
+    q_heads: int
+    kv_heads: int
+    head_dim_qk: int
+    head_dim_v: int
+    vocab: int
+    seq_len: int
+    global_batch_seqs: int
+    gated: bool
+    parallel_block: bool
+    tied_embeddings: bool
+    experts: int
+    top_k: int
+    shared_experts: int
+    dense_layers: int
+    mla: bool
+    q_lora_rank: int
+    kv_lora_rank: int
+    attn_params: int
+    mlp_params: int
+    expert_params: int
+    router_params: int
+
+    @classmethod
+    def from_model(cls, model: Model, seq_len: int | None = None) -> Workload:
+        s = int(seq_len or model.seq_len)
+        if s <= 0:
+            raise InputError(f"must be a positive number of tokens, got {s}", field="seq_len")
+        h, a = model.hidden, model.heads
+        d = model.head_dim or h // a
+        kv = model.kv_heads or a
+        mla = model.attention == "mla"
+        if mla:
+            rope = model.qk_rope_head_dim or 0
+            d_qk, d_v = d + rope, model.v_head_dim or d
+            q_rank = model.q_lora_rank or 0
+            kv_rank = model.kv_lora_rank or 0
+            q_proj = h * q_rank + q_rank * a * d_qk if q_rank else h * a * d_qk
+            attn = q_proj + h * (kv_rank + rope) + kv_rank * a * (d + d_v) + a * d_v * h
+            kv = a  # keys and values are expanded to every head before attention
+        else:
+            d_qk = d_v = d
+            q_rank = kv_rank = 0
+            attn = h * (a * d + 2 * kv * d) + a * d * h
+        mats = _GATED_MATRICES if model.mlp in ("swiglu", "geglu") else _PLAIN_MATRICES
+        moe_f = model.moe_ffn_hidden or model.ffn_hidden
+        return cls(
+            name=model.id,
+            layers=model.layers,
+            hidden=h,
+            ffn_hidden=model.ffn_hidden,
+            moe_ffn_hidden=moe_f,
+            q_heads=a,
+            kv_heads=kv,
+            head_dim_qk=d_qk,
+            head_dim_v=d_v,
+            vocab=model.vocab,
+            seq_len=s,
+            global_batch_seqs=model.global_batch_seqs,
+            gated=mats == _GATED_MATRICES,
+            parallel_block=model.parallel_block,
+            tied_embeddings=model.tied_embeddings,
+            experts=model.experts,
+            top_k=model.top_k,
+            shared_experts=model.shared_experts,
+            dense_layers=model.dense_layers if model.experts else model.layers,
+            mla=mla,
+            q_lora_rank=q_rank,
+            kv_lora_rank=kv_rank,
+            attn_params=attn,
+            mlp_params=mats * h * model.ffn_hidden,
+            expert_params=mats * h * moe_f,
+            # One expert needs no router: every token goes to it.
+            router_params=h * model.experts if model.experts > 1 else 0,
+        )
+
+    # --- shape ------------------------------------------------------------------------------
+
+    @property
+    def is_moe(self) -> bool:
+        return self.experts > 0
+
+    @property
+    def routed(self) -> bool:
+        """Tokens are routed (and permuted) between experts: more than one expert."""
+        return self.experts > 1
+
+    @property
+    def moe_layers(self) -> int:
+        return self.layers - self.dense_layers
+
+    @property
+    def ffn_matrices(self) -> int:
+        return _GATED_MATRICES if self.gated else _PLAIN_MATRICES
+
+    # --- parameters -------------------------------------------------------------------------
+
+    @property
+    def dense_layer_params(self) -> int:
+        return self.attn_params + self.mlp_params
+
+    @property
+    def moe_layer_params(self) -> int:
+        """All weights of one MoE layer (every routed expert, shared experts, router)."""
+        return (
+            self.attn_params
+            + (self.experts + self.shared_experts) * self.expert_params
+            + self.router_params
+        )
+
+    @property
+    def moe_layer_active_params(self) -> int:
+        """Weights one token multiplies in an MoE layer: top-k routed + shared experts."""
+        return (
+            self.attn_params
+            + (self.top_k + self.shared_experts) * self.expert_params
+            + self.router_params
+        )
+
+    @property
+    def embedding_params(self) -> int:
+        """Input embedding plus, when untied, the output projection [parameters]."""
+        return self.vocab * self.hidden * (1 if self.tied_embeddings else 2)
+
+    @property
+    def params_total(self) -> int:
+        """Every weight matrix and embedding (norms and biases are negligible) [parameters]."""
+        return (
+            self.dense_layers * self.dense_layer_params
+            + self.moe_layers * self.moe_layer_params
+            + self.embedding_params
+        )
+
+    @property
+    def params_active(self) -> int:
+        """Weights one token multiplies: layers' active matrices + output projection.
+
+        This is the N of 6N (the input-embedding lookup is not a multiplication).
+        """
+        return (
+            self.dense_layers * self.dense_layer_params
+            + self.moe_layers * self.moe_layer_active_params
+            + self.vocab * self.hidden
+        )
+
+    # --- FLOPs per token --------------------------------------------------------------------
+
+    @property
+    def attention_flops_per_token_layer(self) -> float:
+        """Forward QK^T and AV of one layer, attention in full (no causal skip) [FLOP]."""
+        return FLOPS_PER_MAC * self.seq_len * self.q_heads * (self.head_dim_qk + self.head_dim_v)
+
+    @property
+    def model_flops_per_token(self) -> float:
+        """Training FLOPs per token, PaLM convention: 6 N + attention in full [FLOP]."""
+        return TRAINING_PASSES * (
+            FLOPS_PER_MAC * self.params_active + self.layers * self.attention_flops_per_token_layer
+        )
+
+    @property
+    def model_flops_per_token_causal(self) -> float:
+        """As `model_flops_per_token` with the attention term halved (causal mask) [FLOP]."""
+        return TRAINING_PASSES * (
+            FLOPS_PER_MAC * self.params_active
+            + self.layers * self.attention_flops_per_token_layer / 2
+        )
+
+    def recompute_flops_per_token(self, recompute: str, flash_attention: bool) -> float:
+        """Extra forward FLOPs per token that activation recomputation repeats [FLOP].
+
+        Full recompute repeats every layer's forward pass (not the output layer); selective
+        recompute repeats the attention core (Korthikanti et al. 2022 section 4.2), which a
+        flash-attention kernel already recomputes inside its backward pass, so it adds none.
+        """
+        layer_linear = (
+            self.dense_layers * self.dense_layer_params
+            + self.moe_layers * self.moe_layer_active_params
+        )
+        attention = self.layers * self.attention_flops_per_token_layer
+        if recompute == "full":
+            return FLOPS_PER_MAC * layer_linear + attention
+        if recompute == "selective" and not flash_attention:
+            return attention
+        return 0.0

@@ -1,0 +1,186 @@
+"""`gigawatt perf`: JSON contract (DESIGN.md section 7), exit codes, tables."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gigawatt.cli import main
+
+KEYS = {
+    "step_time_s",
+    "mfu",
+    "mfu_causal",
+    "hfu",
+    "tokens_per_s",
+    "tflops_per_gpu",
+    "memory_gib_per_gpu",
+    "fits",
+    "plan",
+    "breakdown_s",
+    "plans_evaluated",
+    "plans_fitting",
+    "top",
+}
+BREAKDOWN = {
+    "compute",
+    "recompute",
+    "tp_comm",
+    "cp_comm",
+    "ep_comm",
+    "pp_comm",
+    "dp_comm",
+    "bubble",
+    "optimizer",
+}
+PLAN = {"tp", "pp", "vp", "dp", "cp", "ep", "mb", "gbs", "zero", "recompute", "precision"}
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def _perf(capsys, *args: str) -> tuple[int, dict, str]:
+    code, out, err = cli(capsys, "perf", *args, "--json")
+    return code, (json.loads(out) if out else {}), err
+
+
+def test_perf_json_contract(capsys):
+    code, data, err = _perf(
+        capsys,
+        "--model",
+        "gpt3-175b",
+        "--system",
+        "dgx-a100",
+        "--gpus",
+        "1024",
+        "--plan",
+        "tp=8,pp=8,mb=1,recompute=full",
+    )
+    assert code == 0, err
+    assert set(data) >= KEYS
+    assert set(data["breakdown_s"]) == BREAKDOWN
+    assert set(data["plan"]) >= PLAN
+    assert data["plan"]["dp"] == 16 and data["plan"]["recompute"] == "full"
+    assert sum(data["breakdown_s"].values()) == pytest.approx(data["step_time_s"], rel=1e-12)
+    assert 0 < data["mfu"] < data["hfu"] < 1 and data["fits"] is True
+    assert data["plans_evaluated"] is None and data["top"] is None
+    assert data["tflops_per_gpu"] == pytest.approx(data["mfu"] * 312, rel=1e-9)
+
+
+def test_perf_search_json(capsys):
+    code, data, err = _perf(
+        capsys,
+        "--model",
+        "llama3-70b",
+        "--system",
+        "h100",
+        "--gpus",
+        "512",
+        "--search",
+        "--precision",
+        "fp8",
+    )
+    assert code == 0, err
+    assert set(data) >= KEYS
+    assert data["plans_evaluated"] >= data["plans_fitting"] > 0
+    assert 1 <= len(data["top"]) <= 10
+    assert data["plan"]["precision"] == "fp8" and data["fits"] is True
+    assert data["system"] == "dgx-h100"  # an accelerator id means its default system
+
+
+def test_search_where_nothing_fits_exits_0(capsys):
+    code, data, err = _perf(
+        capsys, "--model", "megatron-1t", "--system", "dgx-a100", "--gpus", "8", "--search"
+    )
+    assert code == 0, err
+    assert data["fits"] is False and data["plans_fitting"] == 0 and data["top"] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--plan", "tp=64"], "tp must divide the attention heads"),
+        (["--plan", "tp=8,pp=8,dp=3"], "must equal the accelerator count"),
+        (["--plan", "recompute=sometimes"], "plan.recompute"),
+        (["--plan", "bogus=1"], "unknown key 'bogus'"),
+        (["--precision", "fp8"], "no fp8 tensor path"),
+        (["--precision", "bf16", "--plan", "precision=fp16"], "contradicts"),
+    ],
+)
+def test_bad_input_exits_2_with_nothing_on_stdout(capsys, args, needle):
+    code, out, err = cli(
+        capsys,
+        "perf",
+        "--model",
+        "gpt3-175b",
+        "--system",
+        "dgx-a100",
+        "--gpus",
+        "1024",
+        *args,
+        "--json",
+    )
+    assert code == 2
+    assert out == ""
+    assert needle in err and "Traceback" not in err
+
+
+def test_unknown_model_suggests(capsys):
+    code, out, err = cli(
+        capsys, "perf", "--model", "gpt3-157b", "--system", "dgx-a100", "--gpus", "8"
+    )
+    assert code == 2 and out == ""
+    assert "did you mean 'gpt3-175b'" in err
+
+
+def test_model_and_system_from_yaml_files(capsys, tmp_path):
+    model = tmp_path / "my-model.yaml"
+    model.write_text(
+        "id: my-model\nsource: my notes\nas_of: 2026-01-01\nstatus: estimate\nlayers: 8\n"
+        "hidden: 1024\nffn_hidden: 4096\nheads: 8\nmlp: gelu\nvocab: 32000\nseq_len: 1024\n"
+        "global_batch_seqs: 64\n"
+    )
+    code, data, err = _perf(
+        capsys,
+        "--model",
+        str(model),
+        "--system",
+        "gb200-nvl72",
+        "--gpus",
+        "8",
+        "--plan",
+        "tp=2",
+        "--seq-len",
+        "2048",
+    )
+    assert code == 0, err
+    assert data["model"] == "my-model" and data["seq_len"] == 2048 and data["plan"]["dp"] == 4
+    missing = tmp_path / "missing.yaml"
+    code, _out, err = cli(
+        capsys, "perf", "--model", str(missing), "--system", "dgx-a100", "--gpus", "8"
+    )
+    assert code == 2 and "no such file" in err
+
+
+def test_perf_tables(capsys):
+    code, out, err = cli(
+        capsys,
+        "perf",
+        "--model",
+        "llama3-8b",
+        "--system",
+        "dgx-h100",
+        "--gpus",
+        "64",
+        "--search",
+        "--plan",
+        "tp=1",
+    )
+    assert code == 0, err
+    for text in ("Step time", "MFU", "breakdown", "Best plans by tokens/s", "valid plans"):
+        assert text in out

@@ -1,0 +1,195 @@
+"""The evaluator: breakdown, memory and invariants (hand cases and Hypothesis properties)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gigawatt.catalog import Catalog
+from gigawatt.errors import InputError
+from gigawatt.perf import BREAKDOWN_KEYS, estimate
+from gigawatt.perf.plan import make_plan, resolve
+from gigawatt.perf.workload import Workload
+
+CAT = Catalog.load()
+
+
+def test_breakdown_sums_exactly_to_step_time():
+    r = estimate("gpt3-175b", "dgx-a100", 1024, {"tp": 8, "pp": 8, "vp": 2, "zero": 3})
+    assert list(r.breakdown_s) == list(BREAKDOWN_KEYS)
+    assert sum(r.breakdown_s[k] for k in BREAKDOWN_KEYS) == r.step_time_s
+    assert all(v >= 0 for v in r.breakdown_s.values())
+    assert r.tokens_per_s == pytest.approx(1536 * 2048 / r.step_time_s)
+    assert 0 < r.mfu_causal < r.mfu <= r.hfu < 1
+
+
+def test_precision_must_exist_on_the_accelerator():
+    with pytest.raises(InputError, match="no fp8 tensor path"):
+        estimate("gpt3-175b", "dgx-a100", 1024, {"tp": 8, "precision": "fp8"})
+
+
+def test_fp8_is_faster_but_not_twice():
+    bf16 = estimate("llama3-70b", "dgx-h100", 512, {"tp": 8, "pp": 4})
+    fp8 = estimate("llama3-70b", "dgx-h100", 512, {"tp": 8, "pp": 4, "precision": "fp8"})
+    assert 1.2 < bf16.step_time_s / fp8.step_time_s < 2.0
+    assert fp8.memory_gib_per_gpu > bf16.memory_gib_per_gpu  # the fp8 weight copy
+
+
+def test_recompute_trades_time_for_memory():
+    base = {"tp": 8, "pp": 8, "flash_attention": False}
+    runs = {
+        m: estimate("gpt3-175b", "dgx-a100", 512, {**base, "recompute": m})
+        for m in ("none", "selective", "full")
+    }
+    mem = {m: r.memory_bytes["activations"] for m, r in runs.items()}
+    assert mem["full"] < mem["selective"] < mem["none"]
+    assert runs["none"].breakdown_s["recompute"] == 0
+    assert 0 < runs["selective"].breakdown_s["recompute"] < runs["full"].breakdown_s["recompute"]
+    assert runs["none"].hfu == runs["none"].mfu
+    assert runs["selective"].hfu > runs["selective"].mfu
+    assert runs["full"].hfu - runs["full"].mfu > runs["selective"].hfu - runs["selective"].mfu
+
+
+def test_zero_stages_shard_model_state():
+    mems = [
+        estimate("gpt3-175b", "dgx-a100", 1024, {"tp": 8, "pp": 4, "zero": z}).memory_bytes
+        for z in range(4)
+    ]
+    assert mems[1]["optimizer"] == pytest.approx(mems[0]["optimizer"] / 32)
+    assert mems[2]["grads"] == pytest.approx(mems[1]["grads"] / 32)
+    assert mems[3]["weights"] == pytest.approx(mems[2]["weights"] / 32)
+
+
+def test_tp_beyond_the_scale_up_domain_is_slower():
+    """TP 16 on 8-GPU NVLink nodes crosses InfiniBand; on a 72-GPU NVLink domain it does not.
+    (Hierarchically, only 1/8 of the data crosses the nodes' eight NICs, so about 1.5x.)"""
+    plan = {"tp": 16, "pp": 4}
+    dgx = estimate("gpt3-175b", "dgx-b200", 1024, plan)
+    nvl = estimate("gpt3-175b", "gb200-nvl72", 1024, plan)
+    assert dgx.breakdown_s["tp_comm"] > 1.3 * nvl.breakdown_s["tp_comm"]
+    inside = estimate("gpt3-175b", "dgx-b200", 1024, {"tp": 8, "pp": 8})
+    assert inside.breakdown_s["tp_comm"] < dgx.breakdown_s["tp_comm"]
+
+
+def test_oversubscribed_fabric_slows_data_parallelism():
+    """Llama 3's cluster (1:7 above 3,072-GPU pods) against a non-blocking one, same GPUs."""
+    plan = {"tp": 8, "pp": 2, "zero": 1, "dp_overlap": False}
+    roce = estimate("llama3-8b", "meta-h100-roce", 8192, plan)
+    eos = estimate("llama3-8b", "eos-h100", 8192, plan)
+    assert roce.breakdown_s["dp_comm"] > 3 * eos.breakdown_s["dp_comm"]
+
+
+def test_valid_plan_that_does_not_fit_is_a_result():
+    r = estimate("megatron-1t", "dgx-a100", 8, {"tp": 8})
+    assert not r.fits
+    assert r.memory_gib_per_gpu > 1000
+
+
+def test_moe_with_one_expert_equals_dense():
+    dense = CAT.model("llama3-8b")
+    moe = dense.model_copy(
+        update={"experts": 1, "top_k": 1, "moe_ffn_hidden": dense.ffn_hidden, "dense_layers": 0}
+    )
+    for plan in ({"tp": 2, "pp": 2}, {"tp": 4, "pp": 2, "vp": 2, "zero": 3, "cp": 2}):
+        a = estimate(dense, "dgx-h100", 64, plan)
+        b = estimate(moe, "dgx-h100", 64, plan)
+        assert b.params_total == a.params_total
+        assert b.model_flops_per_token == a.model_flops_per_token
+        assert b.step_time_s == pytest.approx(a.step_time_s, rel=1e-12)
+        for key in BREAKDOWN_KEYS:
+            assert b.breakdown_s[key] == pytest.approx(a.breakdown_s[key], rel=1e-12, abs=1e-15)
+        assert b.memory_gib_per_gpu == pytest.approx(a.memory_gib_per_gpu, rel=1e-12)
+
+
+def test_expert_parallelism_costs_all_to_all():
+    plan = {"pp": 16, "ep": 64}
+    r = estimate("deepseek-v3", "hgx-h800", 2048, plan)
+    assert r.breakdown_s["ep_comm"] > 0
+    assert r.params_active < r.params_total / 10
+
+
+def test_doubling_dp_with_fixed_per_replica_batch_keeps_compute():
+    small = estimate("gpt3-175b", "dgx-a100", 512, {"tp": 8, "pp": 8, "gbs": 256})
+    big = estimate("gpt3-175b", "dgx-a100", 1024, {"tp": 8, "pp": 8, "gbs": 512})
+    assert big.plan["dp"] == 2 * small.plan["dp"]
+    for key in ("compute", "recompute", "tp_comm", "bubble"):
+        assert big.breakdown_s[key] == small.breakdown_s[key]
+    assert big.tokens_per_s > 1.9 * small.tokens_per_s
+
+
+# --- properties -----------------------------------------------------------------------------
+
+GPT3 = Workload.from_model(CAT.model("gpt3-175b"))
+DIVS_96 = [1, 2, 4, 8, 16, 32]
+
+
+@st.composite
+def gpt3_plans(draw):
+    """Valid GPT-3 plans on power-of-two GPU counts."""
+    tp = draw(st.sampled_from([1, 2, 4, 8, 16, 32]))
+    pp = draw(st.sampled_from([1, 2, 4, 8, 16, 32]))
+    cp = draw(st.sampled_from([1, 2, 4]))
+    dp = draw(st.sampled_from([1, 2, 4, 8, 16, 32, 64]))
+    mb = draw(st.sampled_from([1, 2, 4, 8]))
+    vp = draw(st.sampled_from([1, 2, 3])) if pp > 1 else 1
+    gbs = dp * mb * pp * draw(st.sampled_from([1, 2, 4]))  # micro-batches a multiple of pp
+    return {
+        "tp": tp,
+        "pp": pp,
+        "cp": cp,
+        "dp": dp,
+        "mb": mb,
+        "vp": vp,
+        "gbs": gbs,
+        "zero": draw(st.integers(0, 3)),
+        "recompute": draw(st.sampled_from(["none", "selective", "full"])),
+        "sp": draw(st.booleans()),
+        "flash_attention": True if cp > 1 else draw(st.booleans()),
+        "tp_overlap": draw(st.booleans()),
+        "dp_overlap": draw(st.booleans()),
+    }
+
+
+def _run(plan):
+    n = plan["tp"] * plan["pp"] * plan["cp"] * plan["dp"]
+    return estimate("gpt3-175b", "gb200-nvl72", n, plan, catalog=CAT)
+
+
+@settings(max_examples=60, deadline=None)
+@given(gpt3_plans())
+def test_results_are_consistent(plan):
+    r = _run(plan)
+    assert sum(r.breakdown_s[k] for k in BREAKDOWN_KEYS) == r.step_time_s
+    assert all(v >= 0 for v in r.breakdown_s.values())
+    assert 0 < r.mfu_causal < r.mfu <= r.hfu < 1
+    assert all(v > 0 for k, v in r.memory_bytes.items() if k != "activations")
+
+
+@settings(max_examples=60, deadline=None)
+@given(gpt3_plans())
+def test_fits_at_mb_2_then_fits_at_mb_1(plan):
+    if plan["mb"] < 2:
+        plan = {**plan, "mb": 2, "gbs": plan["gbs"] * 2}
+    smaller = {**plan, "mb": plan["mb"] // 2}
+    big, small = _run(plan), _run(smaller)
+    assert small.memory_gib_per_gpu <= big.memory_gib_per_gpu
+    assert small.fits or not big.fits
+
+
+@settings(max_examples=60, deadline=None)
+@given(gpt3_plans(), st.sampled_from([2, 4, 8]))
+def test_more_gpus_never_slow_a_fixed_plans_compute(plan, factor):
+    """Same tp/pp/cp/mb and global batch on `factor` times the data-parallel replicas: each
+    pipeline runs fewer micro-batches, so compute per step cannot grow."""
+    grown = {**plan, "dp": plan["dp"] * factor, "gbs": plan["gbs"] * factor}
+    base = {**plan, "gbs": plan["gbs"] * factor}
+    a, b = _run(base), _run(grown)
+    assert b.breakdown_s["compute"] <= a.breakdown_s["compute"]
+    assert b.breakdown_s["recompute"] <= a.breakdown_s["recompute"]
+
+
+def test_scalar_path_uses_one_row_arrays():
+    arrays = resolve(make_plan({"tp": 8}), GPT3, 1024)
+    assert len(arrays) == 1 and arrays.tp.dtype == np.int64
