@@ -8,6 +8,7 @@ GIGAWATT_DEBUG=1 to see one).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import math
 import os
@@ -28,6 +29,7 @@ from gigawatt.perf.plan import parse_plan, with_precision
 from gigawatt.reliability import DEFAULT_SYSTEM, reliability_report
 from gigawatt.scenario import builtin_scenarios, scenario_path
 from gigawatt.simulate import run_scenario
+from gigawatt.training import parse_count, plan_training
 
 DEFAULT_SCENARIO = "nvidia-openai-10gw"
 
@@ -851,6 +853,98 @@ def perf(
             )
         if data["top"]:
             console.print(top)
+
+
+# --- train --------------------------------------------------------------------------------------
+
+
+def _month_start(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text + "-01" if len(text) == 7 else text)
+    except ValueError:
+        raise InputError(
+            f"{text!r} is not allowed: expected YYYY-MM or YYYY-MM-DD", field="--start"
+        ) from None
+
+
+@app.command()
+def train(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Option("--model", help="Model id, or a YAML file of one record.")],
+    tokens: Annotated[str, typer.Option("--tokens", help="Training tokens: 15.6e12 or 15.6T.")],
+    system: Annotated[
+        str,
+        typer.Option("--system", help="System or accelerator id, or a YAML file of one record."),
+    ],
+    gpus: Annotated[int, typer.Option("--gpus", min=1, help="Accelerators in the job.")],
+    precision: Annotated[
+        str | None, typer.Option("--precision", help="fp16, bf16 (default), fp8 or fp4.")
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="Grid region (default us-average).")
+    ] = None,
+    cost_usd_per_gpu_hour: Annotated[
+        float | None,
+        typer.Option(
+            "--cost-usd-per-gpu-hour",
+            help="Rental price per accelerator-hour; default: ownership cost plus energy.",
+        ),
+    ] = None,
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="KEY=V,... plan knobs to hold (as in perf).")
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="Start month YYYY-MM: dates threshold crossings."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Time, accelerator-hours, energy, cost and regulatory thresholds of one training run."""
+    result = plan_training(
+        model,
+        parse_count(tokens, field="--tokens"),
+        system,
+        gpus,
+        precision=precision,
+        region=region,
+        cost_usd_per_gpu_hour=cost_usd_per_gpu_hour,
+        start=_month_start(start),
+        fixed=parse_plan(plan),
+        catalog=_catalog(ctx),
+    )
+    data = result.to_json()
+    if as_json:
+        emit_json(data)
+        return
+    _perf_tables(data)
+    if data["wall_time_s"] is None:
+        console.print("No plan fits in memory: the run cannot be timed or costed.")
+        return
+    table = Table(title="The run", title_justify="left", show_header=False)
+    table.add_column("")
+    table.add_column("", justify="right")
+    rows = [
+        ("Tokens", f"{data['tokens']:.3g}"),
+        ("Training compute (model FLOP)", f"{data['training_flop']:.3g}"),
+        ("Failure-free compute", f"{data['compute_time_s'] / 86400:,.1f} days"),
+        ("Expected wall time", f"{data['wall_time_s'] / 86400:,.1f} days"),
+        ("Goodput", f"{data['goodput']:.1%}"),
+        ("Interruptions expected", f"{data['interruptions_expected']:,.0f}"),
+        ("Accelerator-hours", f"{data['gpu_hours']:,.0f}"),
+        ("Energy", f"{data['energy_mwh']:,.0f} MWh"),
+        ("CO2e (location-based)", f"{data['co2e_t']:,.0f} t"),
+        ("Cost", f"USD {data['cost_usd'] / 1e6:,.1f} M"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    console.print(f"Cost basis: {data['cost_basis']}. Grid: {data['grid_source']}.")
+    crossed = data["thresholds_crossed"]
+    console.print(
+        "Thresholds crossed (in force): " + (", ".join(crossed) if crossed else "none")
+    )
 
 
 # --- entry point ------------------------------------------------------------------------------
