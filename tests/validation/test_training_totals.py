@@ -19,10 +19,8 @@ import pytest
 
 from gigawatt.training import plan_training
 
-ROWS = {
-    r["id"]: r
-    for r in csv.DictReader((Path(__file__).parent / "data" / "training_totals.csv").open())
-}
+_TEXT = (Path(__file__).parent / "data" / "training_totals.csv").read_text(encoding="utf-8")
+ROWS = {r["id"]: r for r in csv.DictReader(_TEXT.splitlines())}
 
 
 def test_bloom_accelerator_hours(catalog):
