@@ -947,6 +947,39 @@ def train(
     )
 
 
+# --- report -------------------------------------------------------------------------------------
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
+    ] = DEFAULT_SCENARIO,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="HTML file to write [default: gigawatt-out/report-NAME.html]."),
+    ] = None,
+    sweep: Annotated[
+        Path | None, typer.Option("--sweep", help="Sweep store for P10/P50/P90 bands (not yet).")
+    ] = None,
+    png: Annotated[
+        Path | None, typer.Option("--png", help="Folder to write each chart to as a PNG.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a self-contained HTML report of a scenario (works offline); PNGs with --png."""
+    from gigawatt.report.command import report_scenario  # plotly: slow to import
+
+    files = report_scenario(scenario, _catalog(ctx), out=out, png_dir=png, sweep=sweep)
+    if as_json:
+        emit_json(files.to_dict())
+        return
+    console.print(f"Report written to {files.report} (sections: {', '.join(files.sections)})")
+    if files.png:
+        console.print(f"{len(files.png)} charts written as PNG to {png}/")
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 

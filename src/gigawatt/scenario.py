@@ -297,6 +297,10 @@ class Scenario(_Model):
         """Paths of the inputs that are distributions (what a sweep varies)."""
         return [path for path, _ in _distributions(self)]
 
+    def distributions(self) -> list[tuple[str, Distribution]]:
+        """(path, distribution) of each uncertain input, in `uncertain_inputs` order."""
+        return list(_distributions(self))
+
     def cost(self, catalog: Catalog, parameter_id: str) -> Uncertain:
         """A cost parameter: the scenario's override, else the catalog's value."""
         if parameter_id in self.costs:

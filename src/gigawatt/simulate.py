@@ -120,8 +120,10 @@ def write_results(results: Results, out_dir: Path) -> list[Path]:
 def run_scenario(
     ref: str, catalog: Catalog | None = None, *, out_dir: Path | None = None
 ) -> Results:
-    """Load a scenario (file or built-in name), simulate it, and write its results to `out_dir`."""
-    catalog = catalog or Catalog.load()
+    """Load a scenario (file or built-in name), simulate it, and write its results and its HTML
+    report to `out_dir`."""
+    # A recording view: the report lists the catalog records the run looked up.
+    catalog = (catalog or Catalog.load()).recording()
     path = scenario_path(ref)
     scenario = load_scenario(ref, catalog)
     results = simulate(scenario, catalog)
@@ -129,6 +131,10 @@ def run_scenario(
         outputs = [out_dir / "results.parquet", out_dir / "summary.json", out_dir / "report.html"]
         check_outputs(outputs, [path])
         write_results(results, out_dir)
+        # Imported here: the report needs plotly, slow to import for the commands without one.
+        from gigawatt.report import write_report
+
+        write_report(results, catalog, out_dir / "report.html", inputs=scenario)
     return results
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -107,6 +107,9 @@ class Catalog:
     records: dict[str, dict[str, Record]]
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)
     origins: tuple[str, ...] = ()
+    #: Ids looked up, by kind, when this is a recording view (`recording()`); "*" marks a kind
+    #: read as a whole list. None: not recording.
+    used: dict[str, set[str]] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def load(cls, extra_dirs: Iterable[str | Path] = ()) -> Catalog:
@@ -114,11 +117,21 @@ class Catalog:
         extra = tuple(str(Path(d)) for d in extra_dirs)
         return _load_cached(extra)
 
+    def recording(self) -> Catalog:
+        """The same records, noting in `used` each one looked up: what a run relied on (the
+        report's table of sources)."""
+        return replace(self, used={})
+
+    def _note(self, kind: str, id_: str) -> None:
+        if self.used is not None:
+            self.used.setdefault(kind, set()).add(id_)
+
     def kinds(self) -> list[str]:
         return list(KINDS)
 
     def all(self, kind: str) -> list[Record]:
         self._check_kind(kind)
+        self._note(kind, "*")
         return list(self.records.get(kind, {}).values())
 
     def ids(self, kind: str) -> list[str]:
@@ -129,11 +142,11 @@ class Catalog:
         self._check_kind(kind)
         key = str(id_).strip().lower()
         table = self.records.get(kind, {})
+        if key not in table:
+            key = self.aliases.get(kind, {}).get(key, key)
         if key in table:
+            self._note(kind, key)
             return table[key]
-        alias = self.aliases.get(kind, {}).get(key)
-        if alias is not None:
-            return table[alias]
         raise UnknownIdError(kind, str(id_), table.keys(), field=field)
 
     def has(self, kind: str, id_: str) -> bool:
@@ -171,9 +184,10 @@ class Catalog:
         """The perf calibration that lists `accelerator_id`, else the default (empty list)."""
         key = accelerator_id.lower()
         default = None
-        for rec in self.all("calibrations"):
+        for rec in self.records.get("calibrations", {}).values():
             cal: Calibration = rec  # type: ignore[assignment]
             if key in cal.accelerators:
+                self._note("calibrations", cal.id)
                 return cal
             if not cal.accelerators:
                 default = cal
@@ -183,6 +197,7 @@ class Catalog:
                 "(a record with an empty `accelerators` list)",
                 field="calibrations",
             )
+        self._note("calibrations", default.id)
         return default
 
     def parameter(self, id_: str) -> Parameter:

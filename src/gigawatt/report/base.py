@@ -1,0 +1,131 @@
+"""What a report section is made of: charts as data, tables as text, and the run they describe.
+
+A chart is a neutral spec (series of x and y values with axis titles that carry units), so the
+same data draws as a Plotly chart in the HTML and as a matplotlib PNG (`--png`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from gigawatt.catalog import Catalog
+from gigawatt.scenario import Scenario
+
+if TYPE_CHECKING:  # simulate imports the report to write report.html
+    from gigawatt.simulate import Results
+
+SeriesKind = Literal["line", "step", "area", "bar", "markers"]
+XType = Literal["month", "year", "category"]
+#: An axis title names its unit in brackets at the end: "Power [GW]".
+UNIT_IN_TITLE = re.compile(r"\[[^\]]+\]$")
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line, area, set of bars or markers. `text` labels each point (shown beside markers);
+    `hover` is the longer text a reader sees on hover (a tranche's trigger)."""
+
+    name: str
+    x: Sequence[Any]
+    y: Sequence[float]
+    kind: SeriesKind = "line"
+    text: Sequence[str] | None = None
+    hover: Sequence[str] | None = None
+    dash: bool = False
+
+    def __post_init__(self) -> None:
+        if len(self.x) != len(self.y):
+            raise ValueError(f"series {self.name!r}: {len(self.x)} x values, {len(self.y)} y")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart: `id` names its HTML element and PNG file; `stacked` stacks its bars and areas."""
+
+    id: str
+    title: str
+    x_title: str
+    y_title: str
+    series: tuple[Series, ...]
+    x_type: XType = "month"
+    stacked: bool = False
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not UNIT_IN_TITLE.search(self.y_title):
+            raise ValueError(f"chart {self.id!r}: the y axis title {self.y_title!r} needs a unit")
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of display strings; `numeric[i]` right-aligns column i."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...] = ()
+    note: str = ""
+
+    def align(self, i: int) -> str:
+        return "num" if i < len(self.numeric) and self.numeric[i] else "text"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the report: `id` is its anchor and its name in `report --json`."""
+
+    id: str
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    tables: tuple[Table, ...] = ()
+    bullets: tuple[str, ...] = ()
+    bullets_title: str = ""
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What a section builder reads. `inputs` is the scenario before its distributions were
+    resolved (None when unknown); `catalog` records the ids the run looked up when it is a
+    `Catalog.recording()` view; `sweep` carries a sweep's samples once sweeps exist."""
+
+    results: Results
+    catalog: Catalog
+    inputs: Scenario | None = None
+    sweep: Any = None
+
+
+#: A section builder: one function per section, None when its stage did not run.
+SectionFn = Callable[[ReportContext], Section | None]
+
+
+# --- display formatting (the edge: SI values in, display strings out) -------------------------
+
+
+def fmt(value: float | None, digits: int = 1, scale: float = 1.0) -> str:
+    """A number for a table cell with thousands separators; empty when missing."""
+    if value is None or not math.isfinite(value):
+        return ""
+    return f"{value / scale:,.{digits}f}"
+
+
+def fmt_value(value: float) -> str:
+    """An input value as written: whole numbers with separators, others to 4 digits."""
+    if abs(value) >= 1e4:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def fmt_share(value: float | None) -> str:
+    return "" if value is None or not math.isfinite(value) else f"{value:.0%}"
+
+
+def as_list(values: np.ndarray, scale: float = 1.0) -> list[float]:
+    """A NumPy array in display units as plain floats (JSON-safe for the chart payload)."""
+    return [float(v) for v in np.asarray(values, dtype=float) / scale]

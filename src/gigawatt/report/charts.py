@@ -1,0 +1,91 @@
+"""Charts as Plotly figures, embedded in the report with plotly.js inline (no CDN, offline)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+import plotly.offline
+
+from gigawatt.report.base import Chart, Series
+
+#: One palette for the HTML and the PNGs (matplotlib's tab10), so a series keeps its colour.
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+HEIGHT_PX = 420
+#: Plotly's own options: no logo link, and the camera button saves a PNG in the browser.
+CONFIG = {"displaylogo": False, "responsive": True}
+
+
+@cache
+def plotly_js() -> str:
+    """plotly.min.js as shipped inside the plotly package (about 4.8 MB), for inlining."""
+    return plotly.offline.get_plotlyjs()
+
+
+def _trace(s: Series, i: int, chart: Chart) -> Any:
+    color = PALETTE[i % len(PALETTE)]
+    common: dict[str, Any] = {"name": s.name, "x": list(s.x), "y": list(s.y)}
+    if s.hover is not None:
+        common["hovertext"] = list(s.hover)
+        common["hoverinfo"] = "text"
+    if s.kind == "bar":
+        return go.Bar(**common, marker_color=color)
+    line = {"color": color, "dash": "dash" if s.dash else "solid"}
+    if s.kind == "markers":
+        return go.Scatter(
+            **common,
+            mode="markers+text" if s.text is not None else "markers",
+            text=None if s.text is None else list(s.text),
+            textposition="top left",
+            marker={"color": color, "size": 11, "symbol": "diamond"},
+        )
+    if s.kind == "area":
+        stack = {"stackgroup": "one"} if chart.stacked else {"fill": "tozeroy"}
+        return go.Scatter(**common, mode="lines", line=line, **stack)
+    shape = "hv" if s.kind == "step" else "linear"
+    return go.Scatter(**common, mode="lines", line={**line, "shape": shape})
+
+
+def figure(chart: Chart) -> go.Figure:
+    fig = go.Figure([_trace(s, i, chart) for i, s in enumerate(chart.series)])
+    has_markers = any(s.kind == "markers" for s in chart.series)
+    fig.update_layout(
+        title={"text": chart.title, "x": 0.01},
+        template="plotly_white",
+        height=HEIGHT_PX,
+        margin={"l": 70, "r": 20, "t": 50, "b": 60},
+        barmode="stack" if chart.stacked else "group",
+        hovermode="closest" if has_markers else "x unified",
+        legend={"orientation": "h", "y": -0.2, "traceorder": "normal"},
+        showlegend=True,
+        xaxis_title=chart.x_title,
+        yaxis_title=chart.y_title,
+    )
+    if chart.x_type == "year":
+        fig.update_xaxes(type="category")
+    return fig
+
+
+def chart_html(chart: Chart) -> str:
+    """The chart's <div> and the script that draws it (plotly.js itself is inlined once)."""
+    return pio.to_html(
+        figure(chart),
+        include_plotlyjs=False,
+        full_html=False,
+        div_id=chart.id,
+        config=CONFIG,
+        default_height=f"{HEIGHT_PX}px",
+    )

@@ -1,0 +1,117 @@
+"""The report as one self-contained HTML file: sections in order, plotly.js inlined once.
+
+`SECTIONS` is the list of section builders, in page order. A later stage (capability, sweep
+bands) adds its builder here; a builder returns None when its stage did not run, and the page
+and `report --json` then leave that section out. The page has no timestamp, so the same run
+gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from markupsafe import Markup
+
+from gigawatt.catalog import Catalog
+from gigawatt.io import write_text
+from gigawatt.report.base import Chart, ReportContext, Section, SectionFn
+from gigawatt.report.charts import chart_html, plotly_js
+from gigawatt.report.sections import (
+    buildout_section,
+    energy_section,
+    money_section,
+    scenario_section,
+)
+from gigawatt.report.sources import sources_section
+from gigawatt.scenario import Scenario
+
+if TYPE_CHECKING:
+    from gigawatt.simulate import Results
+
+SECTIONS: list[tuple[str, SectionFn]] = [
+    ("scenario", scenario_section),
+    ("buildout", buildout_section),
+    ("money", money_section),
+    ("energy", energy_section),
+    ("sources", sources_section),
+]
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    sections: tuple[Section, ...]
+    html: str
+
+    @property
+    def section_ids(self) -> list[str]:
+        return [s.id for s in self.sections]
+
+    @property
+    def charts(self) -> list[Chart]:
+        return [c for s in self.sections for c in s.charts]
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def build_sections(ctx: ReportContext) -> tuple[Section, ...]:
+    """Run each section builder; skip those whose stage did not run."""
+    built = (fn(ctx) for _, fn in SECTIONS)
+    return tuple(s for s in built if s is not None)
+
+
+def build_report(
+    results: Results,
+    catalog: Catalog,
+    *,
+    inputs: Scenario | None = None,
+    sweep: Any = None,
+) -> Report:
+    """The report of one run. `catalog` should be the `Catalog.recording()` view the scenario was
+    loaded and simulated with (its lookups become the table of sources); `inputs` the scenario
+    before resolution (its distributions are listed as assumptions)."""
+    ctx = ReportContext(results=results, catalog=catalog, inputs=inputs, sweep=sweep)
+    sections = build_sections(ctx)
+    sc = results.scenario
+    title = sc.title or sc.name
+    html = (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            title=title,
+            scenario=sc,
+            sections=sections,
+            chart_html={c.id: Markup(chart_html(c)) for s in sections for c in s.charts},
+            plotly_js=Markup(plotly_js()),
+            version=version("gigawatt"),
+        )
+    )
+    return Report(title=title, sections=sections, html=html)
+
+
+def write_report(
+    results: Results,
+    catalog: Catalog,
+    path: Path,
+    *,
+    inputs: Scenario | None = None,
+    sweep: Any = None,
+) -> Report:
+    """Build the report and write it to `path` atomically."""
+    report = build_report(results, catalog, inputs=inputs, sweep=sweep)
+    write_text(path, report.html)
+    return report

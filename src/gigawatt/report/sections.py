@@ -1,0 +1,620 @@
+"""Section builders: one function per part of the report, each taking the run's context and
+returning a `Section` (None when the stage it shows did not run).
+
+Values arrive in SI (W, FLOP/s, USD, MWh, t, m3) and are scaled here, at the edge, to the unit
+each axis title and column header names.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gigawatt.buildout import W_PER_GW
+from gigawatt.catalog.schema import Country
+from gigawatt.deals import TrancheOutcome
+from gigawatt.distributions import point
+from gigawatt.energy.programme import MWH_PER_TWH, EnergyResult
+from gigawatt.energy.report import site_summaries
+from gigawatt.finance import Finance
+from gigawatt.report.base import (
+    Chart,
+    ReportContext,
+    Section,
+    Series,
+    Table,
+    as_list,
+    fmt,
+    fmt_share,
+    fmt_value,
+)
+
+USD_B = 1e9
+T_PER_MT = 1e6
+M3_PER_MILLION = 1e6
+EFLOPS = 1e18
+MILLION = 1e6
+PRECISIONS_SHOWN = ("bf16", "fp8", "fp4")
+#: Countries shown either side of the programme in the comparison chart.
+COUNTRIES_EACH_SIDE = 3
+
+
+def _distribution_text(value: Any) -> str:
+    """`triangular(low 1.08, mode 1.15, high 1.3)` for a distribution model."""
+    ((kind, params),) = value.model_dump().items()
+    inner = ", ".join(
+        f"{k} {fmt_value(v)}" if isinstance(v, float | int) else f"{k} {v}"
+        for k, v in params.items()
+        if v is not None
+    )
+    return f"{kind}({inner})"
+
+
+# --- the scenario: title, sources, assumptions ------------------------------------------------
+
+
+def scenario_section(ctx: ReportContext) -> Section:
+    sc = ctx.results.scenario
+    fleet = ctx.results.fleet
+    basis = "the grid connection (facility)" if sc.power_basis == "facility" else "the racks (IT)"
+    paragraphs = [p for p in (sc.description.strip(),) if p]
+    paragraphs.append(
+        f"Simulated month by month from {sc.start} to {sc.end}. A phase's power is what it adds, "
+        f"counted at {basis}. Each uncertain input takes its point value (the mode, median, "
+        f"mean or midpoint); a sweep gives the spread. Seed {sc.seed}."
+    )
+    phases = fleet.phases
+    phase_rows = tuple(
+        (
+            str(r.site),
+            str(r.region),
+            f"{r.pue:.2f}",
+            str(r.phase),
+            str(r.system),
+            fmt(r.power_w / W_PER_GW, 2),
+            str(r.online_planned),
+            str(r.delay_months),
+            str(r.online),
+            f"{r.ramp_months} ({'s-curve' if r.s_curve else 'linear'})",
+            str(r.construction_months),
+        )
+        for r in phases.itertuples()
+    )
+    tables = [
+        Table(
+            "Sites and phases",
+            (
+                "Site",
+                "Region",
+                "PUE",
+                "Phase",
+                "System",
+                f"Power added [GW, {sc.power_basis}]",
+                "Online (planned)",
+                "Delay [months]",
+                "Online",
+                "Ramp [months]",
+                "Construction [months]",
+            ),
+            phase_rows,
+            (False, False, True, False, False, True, False, True, False, True, True),
+        )
+    ]
+    uncertain = _uncertain_table(ctx)
+    if uncertain is not None:
+        tables.append(uncertain)
+    if sc.costs:
+        tables.append(
+            Table(
+                "Cost parameters the scenario sets (instead of the catalog's)",
+                ("Parameter", "Value used", "Catalog value"),
+                tuple(
+                    (pid, fmt_value(point(v)), fmt_value(point(ctx.catalog.parameter(pid).value)))
+                    for pid, v in sc.costs.items()
+                ),
+                (False, True, True),
+            )
+        )
+    if sc.deals:
+        tables.append(
+            Table(
+                "Deals",
+                ("Deal", "Stage", "Investor", "Investee", "Vendor", "Cap [USD B]", "Tranches"),
+                tuple(
+                    (
+                        d.id,
+                        d.stage,
+                        d.investor,
+                        d.investee,
+                        d.vendor or "",
+                        fmt(d.cap_usd, 0, USD_B),
+                        str(len(d.tranches)),
+                    )
+                    for d in sc.deals
+                ),
+                (False, False, False, False, False, True, True),
+            )
+        )
+    return Section(
+        id="scenario",
+        title="Scenario, sources and assumptions",
+        paragraphs=tuple(paragraphs),
+        bullets=tuple(sc.sources),
+        bullets_title="Sources of the scenario",
+        tables=tuple(tables),
+    )
+
+
+def _uncertain_table(ctx: ReportContext) -> Table | None:
+    if ctx.inputs is None:
+        return None
+    rows = tuple(
+        (path, _distribution_text(dist), fmt_value(point(dist)))
+        for path, dist in ctx.inputs.distributions()
+    )
+    if not rows:
+        return None
+    return Table(
+        "Uncertain inputs (this report uses each point value; whole-number fields are rounded)",
+        ("Input", "Distribution", "Point value"),
+        rows,
+        (False, False, True),
+    )
+
+
+# --- build-out --------------------------------------------------------------------------------
+
+
+def _by_site_series(frame: pd.DataFrame, scale: float, kind: str = "area") -> tuple[Series, ...]:
+    months = list(frame.index)
+    return tuple(
+        Series(str(site), months, as_list(frame[site].to_numpy(), scale), kind)  # type: ignore[arg-type]
+        for site in frame.columns
+    )
+
+
+def buildout_section(ctx: ReportContext) -> Section:
+    fleet = ctx.results.fleet
+    months = list(fleet.month_labels)
+    charts = [
+        Chart(
+            "buildout-facility-power",
+            "Facility power online by site (at the grid connection)",
+            "Month",
+            "Facility power [GW]",
+            _by_site_series(fleet.by_site(fleet.facility_power_w), W_PER_GW),
+            stacked=True,
+        ),
+        Chart(
+            "buildout-it-power",
+            "IT power online by site (at the racks)",
+            "Month",
+            "IT power [GW]",
+            _by_site_series(fleet.by_site(fleet.it_power_w), W_PER_GW),
+            stacked=True,
+        ),
+    ]
+    by_type = []
+    for acc, rows in fleet.phases.groupby("accelerator", sort=False).groups.items():
+        counts = fleet.accelerators[np.asarray(rows)].sum(axis=0)
+        label = ctx.catalog.accelerator(str(acc)).label
+        by_type.append(Series(label, months, as_list(counts, MILLION), "area"))
+    charts.append(
+        Chart(
+            "buildout-accelerators",
+            "Accelerators online by type (packages)",
+            "Month",
+            "Accelerators [million]",
+            tuple(by_type),
+            stacked=True,
+        )
+    )
+    charts.append(
+        Chart(
+            "buildout-peak-flops",
+            "Peak dense compute by precision",
+            "Month",
+            "Peak compute [EFLOP/s]",
+            tuple(
+                Series(p.upper(), months, as_list(fleet.total(fleet.peak_flops_per_s[p]), EFLOPS))
+                for p in PRECISIONS_SHOWN
+            ),
+        )
+    )
+    years = ctx.results.years()
+    table = Table(
+        "Build-out by year (as of December, or the last month)",
+        (
+            "Year",
+            "Month",
+            "Facility [GW]",
+            "IT [GW]",
+            "Accelerators [million]",
+            *(f"{p.upper()} [EFLOP/s]" for p in PRECISIONS_SHOWN),
+        ),
+        tuple(
+            (
+                str(y["year"]),
+                y["month"],
+                fmt(y["facility_power_gw"], 2),
+                fmt(y["it_power_gw"], 2),
+                fmt(y["accelerators"], 2, MILLION),
+                *(fmt(y["peak_flops_per_s"][p], 0, EFLOPS) for p in PRECISIONS_SHOWN),
+            )
+            for y in years
+        ),
+        (False, False, True, True, True, True, True, True),
+    )
+    last = years[-1]
+    return Section(
+        id="buildout",
+        title="Build-out",
+        paragraphs=(
+            f"By {last['month']}: {last['facility_power_gw']:,.2f} GW at the grid connection, "
+            f"{last['it_power_gw']:,.2f} GW at the racks, {last['accelerators'] / MILLION:,.2f} "
+            f"million accelerators. Accelerators = IT power / the system's all-in IT power per "
+            f"accelerator; peak FLOP/s are dense (no sparsity).",
+        ),
+        charts=tuple(charts),
+        tables=(table,),
+    )
+
+
+# --- money ------------------------------------------------------------------------------------
+
+
+def _bought(t: TrancheOutcome) -> str:
+    if t.stake_share is not None and t.valuation_usd:
+        return f"{t.stake_share:.2%} at a USD {t.valuation_usd / USD_B:,.0f}B valuation"
+    if t.shares is not None:
+        value = "" if t.value_usd is None else f", worth USD {t.value_usd / USD_B:,.2f}B"
+        return f"{t.shares / MILLION:,.2f}M shares{value}"
+    return ""
+
+
+def _tranche_value_usd(t: TrancheOutcome) -> float:
+    """What a released tranche is worth: its cash, or a warrant's intrinsic value at vesting."""
+    if t.instrument == "warrant":
+        return t.value_usd or 0.0
+    return t.released_usd
+
+
+def _tranche_label(t: TrancheOutcome) -> str:
+    if t.instrument == "warrant" and t.shares is not None:
+        return f"{t.shares / MILLION:,.0f}M sh"
+    return f"+{t.released_usd / USD_B:,.0f}B"
+
+
+def _tranche_hover(t: TrancheOutcome) -> str:
+    bought = _bought(t)
+    return (
+        f"{t.name} ({t.month})<br>{t.instrument}, {t.payer} to {t.payee}: "
+        f"USD {_tranche_value_usd(t) / USD_B:,.2f}B<br>trigger: {t.trigger}"
+        + (f"<br>bought: {bought}" if bought else "")
+    )
+
+
+def _tranche_chart(fin: Finance) -> Chart:
+    """Invested money climbs in steps; each invested tranche is a marker on that line, the
+    others (warrants, purchase commitments, leases) markers at their own value."""
+    months = list(fin.month_labels)
+    index = {m: i for i, m in enumerate(months)}
+    cumulative = fin.cumulative_invested_usd
+    series = [Series("Invested (cumulative)", months, as_list(cumulative, USD_B), "step")]
+    cap = fin.invested_cap_usd
+    if cap is not None:
+        series.append(Series("Cap", months, [cap / USD_B] * len(months), "line", dash=True))
+    released = fin.released()
+    for deal in dict.fromkeys(t.deal for t in released):
+        for invested in (True, False):
+            mine = [t for t in released if t.deal == deal and t.invested == invested]
+            if not mine:
+                continue
+            y = [
+                float(cumulative[index[str(t.month)]]) if invested else _tranche_value_usd(t)
+                for t in mine
+            ]
+            series.append(
+                Series(
+                    f"{deal}: {'invested' if invested else 'other'} tranches",
+                    [t.month for t in mine],
+                    [v / USD_B for v in y],
+                    "markers",
+                    text=[_tranche_label(t) for t in mine],
+                    hover=[_tranche_hover(t) for t in mine],
+                )
+            )
+    return Chart(
+        "money-tranches",
+        "Money invested, and tranches released (hover: trigger)",
+        "Month",
+        "Money [USD billion]",
+        tuple(series),
+        note="Invested tranches sit on the invested line; other tranches (warrants at their "
+        "value when they vest, purchase commitments, leases) at their own value.",
+    )
+
+
+def money_section(ctx: ReportContext) -> Section | None:
+    fin: Finance | None = ctx.results.stages.get("finance")  # type: ignore[assignment]
+    if fin is None:
+        return None
+    years = fin.years()
+    labels = [str(y["year"]) for y in years]
+    parts = (
+        ("Capex: systems", "capex_systems_usd"),
+        ("Capex: facility", "capex_facility_usd"),
+        ("Capex: power", "capex_power_usd"),
+        ("Opex: energy", "opex_energy_usd"),
+        ("Opex: operations", "opex_operations_usd"),
+    )
+    spend = Chart(
+        "money-spend",
+        "Capex and opex by year",
+        "Year",
+        "Spend [USD billion]",
+        tuple(Series(name, labels, [y[key] / USD_B for y in years], "bar") for name, key in parts),
+        x_type="year",
+        stacked=True,
+    )
+    summary = fin.summary()
+    tables = [
+        Table(
+            "Tranches released",
+            (
+                "Date",
+                "Deal",
+                "Tranche",
+                "Instrument",
+                "Amount [USD B]",
+                "Trigger",
+                "Bought",
+            ),
+            tuple(
+                (
+                    str(t.month),
+                    t.deal,
+                    t.name,
+                    f"{t.instrument}, {t.payer} to {t.payee}",
+                    fmt(t.released_usd, 2, USD_B),
+                    t.trigger,
+                    _bought(t),
+                )
+                for t in fin.released()
+            ),
+            (False, False, False, False, True, False, False),
+        )
+    ]
+    if fin.pending():
+        tables.append(
+            Table(
+                "Tranches not released",
+                ("Deal", "Tranche", "Amount [USD B]", "Trigger", "Why not"),
+                tuple(
+                    (t.deal, t.name, fmt(t.amount_usd, 2, USD_B), t.trigger, t.reason or "")
+                    for t in fin.pending()
+                ),
+                (False, False, True, False, False),
+            )
+        )
+    tables.append(
+        Table(
+            "Money by year (flows in the year; cumulative figures as of December)",
+            (
+                "Year",
+                "Capex [USD B]",
+                "Opex [USD B]",
+                "Depreciation [USD B]",
+                "Released [USD B]",
+                "Invested, cumulative [USD B]",
+                "Circular share",
+                "Vendor-funded share",
+            ),
+            tuple(
+                (
+                    str(y["year"]),
+                    fmt(y["capex_usd"], 1, USD_B),
+                    fmt(y["opex_usd"], 1, USD_B),
+                    fmt(y["depreciation_usd"], 1, USD_B),
+                    fmt(y["tranches_released_usd"], 1, USD_B),
+                    fmt(y["cumulative_invested_usd"], 1, USD_B),
+                    fmt_share(y["circular_share"]),
+                    fmt_share(y["vendor_funded_share"]),
+                )
+                for y in years
+            ),
+            (False, True, True, True, True, True, True, True),
+        )
+    )
+    cap = summary["invested_cap_usd"]
+    of_cap = "" if cap is None else f" of a USD {cap / USD_B:,.0f}B cap"
+    paragraphs = (
+        f"Money moves from {summary['start']} (construction starts before the first phase is "
+        f"online) to {summary['end']}. Capex USD {summary['capex_usd'] / USD_B:,.0f}B "
+        f"({summary['capex_before_start_usd'] / USD_B:,.0f}B before the scenario starts), opex "
+        f"USD {summary['opex_usd'] / USD_B:,.0f}B (energy from the {summary['energy_source']}). "
+        f"Invested: USD {summary['cumulative_invested_usd'] / USD_B:,.0f}B{of_cap}.",
+        "Circular share: of the investors' cash, the share that returns to them as purchases of "
+        "their hardware. Vendor-funded share: their cash and warrants' value over those purchases.",
+    )
+    return Section(
+        id="money",
+        title="Money",
+        paragraphs=paragraphs,
+        charts=(spend, _tranche_chart(fin)),
+        tables=tuple(tables),
+    )
+
+
+# --- energy -----------------------------------------------------------------------------------
+
+
+def _yearly_by_site(energy: EnergyResult, values: np.ndarray) -> pd.DataFrame:
+    """Calendar-year sums per site (years x sites) of a (phases x months) array."""
+    by_month = energy.fleet.by_site(values)
+    return by_month.groupby(by_month.index.str[:4]).sum()
+
+
+def _country_chart(energy: EnergyResult, years: list[dict[str, Any]]) -> Chart | None:
+    """The programme's largest year next to the countries nearest in annual generation."""
+    peak = max(years, key=lambda y: y["energy_twh"])
+    twh = peak["energy_twh"]
+    countries = [c for c in energy.countries if isinstance(c, Country) and c.electricity_twh > 0]
+    if twh <= 0 or not countries:
+        return None
+    nearest = sorted(countries, key=lambda c: abs(math.log(twh / c.electricity_twh)))
+    below = [c for c in nearest if c.electricity_twh <= twh][:COUNTRIES_EACH_SIDE]
+    above = [c for c in nearest if c.electricity_twh > twh][:COUNTRIES_EACH_SIDE]
+    bars: list[tuple[str, float, bool]] = [(c.label, c.electricity_twh, False) for c in below]
+    bars += [(c.label, c.electricity_twh, False) for c in above]
+    bars.append((f"This programme, {peak['year']}", twh, True))
+    bars.sort(key=lambda b: b[1])
+    labels = [b[0] for b in bars]
+    nan = float("nan")
+    return Chart(
+        "energy-countries",
+        "The programme's largest year against countries",
+        "",
+        "Electricity [TWh per year]",
+        (
+            Series("Country generation", labels, [nan if b[2] else b[1] for b in bars], "bar"),
+            Series("Programme consumption", labels, [b[1] if b[2] else nan for b in bars], "bar"),
+        ),
+        x_type="category",
+        stacked=True,  # one bar per category: stacking only keeps bars centred
+        note="Countries: Our World in Data electricity generation (via CodeCarbon).",
+    )
+
+
+def energy_section(ctx: ReportContext) -> Section | None:
+    energy: EnergyResult | None = ctx.results.stages.get("energy")  # type: ignore[assignment]
+    if energy is None:
+        return None
+    years = ctx.results.years()
+    twh = _yearly_by_site(energy, energy.energy_mwh_by_phase) / MWH_PER_TWH
+    labels = list(twh.index)
+    charts = [
+        Chart(
+            "energy-twh",
+            "Energy at the grid connection, by site",
+            "Year",
+            "Energy [TWh]",
+            tuple(
+                Series(str(site), labels, as_list(twh[site].to_numpy()), "bar")
+                for site in twh.columns
+            ),
+            x_type="year",
+            stacked=True,
+        ),
+        Chart(
+            "energy-co2e",
+            "Carbon by calendar year",
+            "Year",
+            "CO2e [Mt]",
+            tuple(
+                Series(name, labels, [y[key] / T_PER_MT for y in years], "bar")
+                for name, key in (
+                    ("Location-based", "co2e_t"),
+                    ("Market-based", "co2e_market_t"),
+                    ("Embodied (hardware)", "embodied_co2e_t"),
+                )
+            ),
+            x_type="year",
+            note="Market-based: the site's contracted clean supply counts as zero. Embodied: "
+            "the hardware's manufacturing emissions spread over its life.",
+        ),
+        Chart(
+            "energy-water",
+            "Water: on site and at the power plants",
+            "Year",
+            "Water [million m³]",
+            tuple(
+                Series(name, labels, [y[key] / M3_PER_MILLION for y in years], "bar")
+                for name, key in (
+                    ("Site water", "water_m3"),
+                    ("Generation water", "water_generation_m3"),
+                )
+            ),
+            x_type="year",
+            note="Site water: IT energy x the site's WUE. Generation water: energy x the "
+            "region's water use per kWh generated.",
+        ),
+    ]
+    countries = _country_chart(energy, years)
+    if countries is not None:
+        charts.append(countries)
+    sites = site_summaries(ctx.results.scenario, ctx.catalog, energy.fleet, energy)
+    tables = (
+        Table(
+            "Energy by calendar year",
+            (
+                "Year",
+                "Energy [TWh]",
+                "CO2e location [Mt]",
+                "CO2e market [Mt]",
+                "Embodied [Mt]",
+                "Site water [million m³]",
+                "Generation water [million m³]",
+                "Nearest country by generation",
+            ),
+            tuple(
+                (
+                    str(y["year"]),
+                    fmt(y["energy_twh"], 1),
+                    fmt(y["co2e_t"], 2, T_PER_MT),
+                    fmt(y["co2e_market_t"], 2, T_PER_MT),
+                    fmt(y["embodied_co2e_t"], 2, T_PER_MT),
+                    fmt(y["water_m3"], 1, M3_PER_MILLION),
+                    fmt(y["water_generation_m3"], 1, M3_PER_MILLION),
+                    y["country_equivalent"] or "",
+                )
+                for y in years
+            ),
+            (False, True, True, True, True, True, True, False),
+        ),
+        Table(
+            "Sites: grid and contracts (totals over the simulated months)",
+            (
+                "Site",
+                "Region",
+                "Grid [gCO2e/kWh]",
+                "Grid source",
+                "Clean supply share",
+                "PUE",
+                "WUE [L/kWh]",
+                "Energy [TWh]",
+                "CO2e location [Mt]",
+            ),
+            tuple(
+                (
+                    s["site"],
+                    s["region"],
+                    fmt(s["grid_gco2_per_kwh"], 0),
+                    s["grid_source"],
+                    fmt_share(s["clean_supply_share"]),
+                    f"{s['pue']:.2f}",
+                    f"{s['wue_l_per_kwh']:.2f}",
+                    fmt(s["energy_twh"], 1),
+                    fmt(s["co2e_t"], 2, T_PER_MT),
+                )
+                for s in sites
+            ),
+            (False, False, True, False, True, True, True, True, True),
+        ),
+    )
+    return Section(
+        id="energy",
+        title="Energy, carbon and water",
+        paragraphs=(
+            f"Each accelerator draws its idle power plus {energy.utilisation:.0%} of the way to "
+            "its TDP (the training load), plus its share of host and network, times the site's "
+            "PUE. Location-based carbon uses the region's annual grid intensity; market-based "
+            "counts the site's contracted clean supply as zero; embodied carbon spreads the "
+            "hardware's manufacturing emissions over its life.",
+        ),
+        charts=tuple(charts),
+        tables=tables,
+    )
