@@ -4,6 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
+# The report's browser tests drive Debian's Chromium through Playwright (never `playwright
+# install`, which downloads a browser): installed once, quietly, when missing. Without apt-get
+# or root the tests that need it are skipped and say why.
+CHROMIUM := /usr/bin/chromium
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+
 .PHONY: run test bench lint install clean
 
 $(BIN)/python:
@@ -16,10 +22,16 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests (once; a few minutes)..."
+	@( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install \
+	    -y -qq chromium >/dev/null 2>&1 ) \
+	  || echo "note: could not install chromium: the browser tests will be skipped"
+
 run: install
 	$(BIN)/gigawatt run
 
-test: install
+test: install $(CHROMIUM)
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/python -m pytest -q
 

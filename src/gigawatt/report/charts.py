@@ -61,14 +61,14 @@ def _trace(s: Series, i: int, chart: Chart) -> Any:
 
 def figure(chart: Chart) -> go.Figure:
     fig = go.Figure([_trace(s, i, chart) for i, s in enumerate(chart.series)])
-    has_markers = any(s.kind == "markers" for s in chart.series)
     fig.update_layout(
         title={"text": chart.title, "x": 0.01},
         template="plotly_white",
         height=HEIGHT_PX,
         margin={"l": 70, "r": 20, "t": 50, "b": 60},
         barmode="stack" if chart.stacked else "group",
-        hovermode="closest" if has_markers else "x unified",
+        hovermode="x unified",
+        hoverlabel={"namelength": -1},  # whole series names
         legend={"orientation": "h", "y": -0.2, "traceorder": "normal"},
         showlegend=True,
         xaxis_title=chart.x_title,

@@ -27,6 +27,13 @@ def used_records(ctx: ReportContext) -> list[tuple[str, Record]]:
     return out
 
 
+def _status(kind: str, rec: Record, ctx: ReportContext) -> str:
+    status = rec.status + (", pre-launch" if rec.prelaunch else "")
+    if kind == "costs" and rec.id in ctx.results.scenario.costs:
+        status += "; set by the scenario instead"
+    return status
+
+
 def sources_section(ctx: ReportContext) -> Section:
     if ctx.catalog.used is None:
         return Section(
@@ -53,7 +60,7 @@ def sources_section(ctx: ReportContext) -> Section:
                 kind,
                 rec.id,
                 rec.name or "",
-                rec.status + (", pre-launch" if rec.prelaunch else ""),
+                _status(kind, rec, ctx),
                 rec.as_of.isoformat(),
                 rec.source,
                 rec.note or "",

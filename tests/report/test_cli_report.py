@@ -1,0 +1,135 @@
+"""`gigawatt report` and the report `gigawatt run` writes: the JSON contract, PNG export, bad
+input (exit 2, nothing on stdout, nothing written)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gigawatt.cli import main
+from gigawatt.report.base import Chart, Series
+from gigawatt.report.png import render_png
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SECTIONS = ["scenario", "buildout", "money", "energy", "sources"]
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def test_report_json_contract_and_pngs(capsys, tmp_path):
+    out = tmp_path / "r" / "amd.html"
+    png = tmp_path / "png"
+    code, stdout, err = cli(
+        capsys, "report", "amd-openai-6gw", "--out", str(out), "--png", str(png), "--json"
+    )
+    assert code == 0, err
+    data = json.loads(stdout)  # exactly one JSON object
+    assert set(data) == {"report", "sections", "png"}
+    assert data["report"] == str(out) and out.is_file()
+    assert data["sections"] == SECTIONS
+    assert len(data["png"]) >= 9
+    for path in data["png"]:
+        assert path.startswith(str(png)) and path.endswith(".png")
+        content = Path(path).read_bytes()
+        assert content.startswith(PNG_SIGNATURE) and len(content) > 10_000
+    assert sorted(p.name for p in png.iterdir()) == sorted(p.split("/")[-1] for p in data["png"])
+    page = out.read_text(encoding="utf-8")
+    for chart_file in data["png"]:
+        chart_id = chart_file.split("/")[-1].removesuffix(".png")
+        assert f'id="{chart_id}"' in page  # the same charts as the page
+
+
+def test_report_default_path_and_table(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = cli(capsys, "report")
+    assert code == 0, err
+    path = tmp_path / "gigawatt-out" / "report-nvidia-openai-10gw.html"
+    assert path.is_file()
+    assert "report-nvidia-openai-10gw.html" in stdout and "sources" in stdout
+
+
+def test_run_writes_the_report(capsys, tmp_path):
+    out_dir = tmp_path / "o"
+    code, _, err = cli(capsys, "run", "stargate-10gw", "--out", str(out_dir), "--json")
+    assert code == 0, err
+    page = (out_dir / "report.html").read_text(encoding="utf-8")
+    for sid in SECTIONS:
+        assert f'<section id="{sid}"' in page
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "report.html",
+        "results.parquet",
+        "summary.json",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--sweep", "sweeps.duckdb"], "--sweep"),
+        (["--out", "report.txt"], "--out"),
+        (["--out", "."], "--out"),
+        (["--png", "a-file.txt"], "--png"),
+        (["no-such-scenario"], "SCENARIO"),
+    ],
+)
+def test_bad_input_exit_2_nothing_written(capsys, tmp_path, monkeypatch, args, field):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file.txt").write_text("x")
+    code, stdout, err = cli(capsys, "report", *args, "--json")
+    assert code == 2
+    assert stdout == ""
+    assert field in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file.txt"]
+
+
+def test_report_never_overwrites_its_scenario(capsys, tmp_path):
+    scenario = tmp_path / "mine.html"  # an odd name, but a YAML scenario all the same
+    code, text, _ = cli(capsys, "show", "amd-openai-6gw")
+    assert code == 0
+    scenario.write_text(text)
+    code, stdout, err = cli(capsys, "report", str(scenario), "--out", str(scenario))
+    assert code == 2 and stdout == "" and "input file" in err
+    assert scenario.read_text() == text
+
+
+def test_png_draws_every_series_kind(tmp_path):
+    """Stacked bars with gaps (NaN), grouped bars, areas, steps, dashed lines and markers."""
+    months = ["2026-01", "2026-02", "2026-03"]
+    nan = float("nan")
+    charts = [
+        Chart(
+            "kinds",
+            "All kinds",
+            "Month",
+            "Value [unit]",
+            (
+                Series("area", months, [1, 2, 3], "area"),
+                Series("step", months, [0, 1, 1], "step"),
+                Series("cap", months, [3, 3, 3], "line", dash=True),
+                Series("marks", months[:1], [1], "markers", text=["+1"], hover=["why"]),
+                Series("bars", months, [1, 1, 1], "bar"),
+            ),
+        ),
+        Chart(
+            "stacked",
+            "Stacked categories with gaps",
+            "",
+            "Energy [TWh]",
+            (
+                Series("a", ["x", "y", "z"], [1, nan, 2], "bar"),
+                Series("b", ["x", "y", "z"], [nan, 5, 1], "bar"),
+            ),
+            x_type="category",
+            stacked=True,
+        ),
+    ]
+    for chart in charts:
+        content = render_png(chart)
+        assert content.startswith(PNG_SIGNATURE) and len(content) > 5_000

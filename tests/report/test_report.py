@@ -1,0 +1,332 @@
+"""The HTML report: one offline file, each section, its charts agree with the results, and every
+catalog record the run used is listed with its source."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
+
+from conftest import toy_scenario
+from gigawatt.catalog import Catalog
+from gigawatt.report import SECTIONS, Chart, Series, build_report
+from gigawatt.report.base import ReportContext
+from gigawatt.report.charts import chart_html, figure
+from gigawatt.report.command import report_scenario
+from gigawatt.report.document import build_sections
+from gigawatt.report.sources import used_records
+from gigawatt.scenario import load_scenario
+from gigawatt.simulate import Results, simulate
+
+DEFAULT = "nvidia-openai-10gw"
+
+
+def _run(ref: str, catalog: Catalog) -> tuple[Results, Catalog, object]:
+    cat = catalog.recording()
+    scenario = load_scenario(ref, cat)
+    return simulate(scenario, cat), cat, scenario
+
+
+@pytest.fixture(scope="module")
+def default_run(catalog):
+    return _run(DEFAULT, catalog)
+
+
+@pytest.fixture(scope="module")
+def default_report(default_run):
+    results, cat, scenario = default_run
+    return build_report(results, cat, inputs=scenario)
+
+
+def catalog_record(cat: Catalog, kind: str, rec_id: str):
+    return cat.records[kind][rec_id]  # not `get`: that would count as a use
+
+
+def _chart(report, chart_id: str) -> Chart:
+    return next(c for c in report.charts if c.id == chart_id)
+
+
+def _series(chart: Chart, name: str) -> Series:
+    return next(s for s in chart.series if s.name == name)
+
+
+# --- one self-contained file ------------------------------------------------------------------
+
+
+def test_no_external_resources(default_report):
+    """Nothing the page loads comes from elsewhere: no script or stylesheet src, no CSS url().
+    (What the scripts fetch when they run is checked in the browser test.)"""
+    page = default_report.html
+    assert not re.search(r"<script[^>]*\bsrc\s*=", page, flags=re.I)
+    markup = re.sub(r"(<script[^>]*>).*?(</script>)", r"\1\2", page, flags=re.S)
+    assert not re.search(r"<link\b", markup, flags=re.I)
+    assert not re.search(r"<(img|iframe|embed|object|source|audio|video)\b", markup, flags=re.I)
+    assert not re.search(r"url\(", markup, flags=re.I)
+    assert "@import" not in markup
+    # The only http(s) in the markup are hyperlinks to the sources a reader may click.
+    attrs = re.findall(r"""\b([\w-]+)\s*=\s*["']\s*https?:""", markup)
+    assert attrs and set(attrs) == {"href"}
+
+
+def test_plotly_is_inlined_once_and_draws_every_chart(default_report):
+    page = default_report.html
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, flags=re.S)
+    library = [s for s in scripts if len(s) > 1_000_000]
+    assert len(library) == 1, "plotly.js inlined exactly once"
+    assert "plotly.js" in library[0][:500]
+    charts = default_report.charts
+    assert len(charts) >= 9
+    assert page.count("Plotly.newPlot(") == len(charts)
+    for chart in charts:
+        assert chart_html(chart) in page
+        layout = figure(chart).layout
+        assert (layout.xaxis.title.text, layout.yaxis.title.text) == (chart.x_title, chart.y_title)
+        assert len(figure(chart).data) == len(chart.series)
+
+
+def test_each_section_is_on_the_page(default_report):
+    ids = default_report.section_ids
+    assert ids == ["scenario", "buildout", "money", "energy", "sources"]
+    for sid in ids:
+        assert f'<section id="{sid}"' in default_report.html
+        assert f'href="#{sid}"' in default_report.html  # in the navigation
+
+
+def test_same_run_same_bytes(default_run, default_report):
+    results, cat, scenario = default_run
+    again = build_report(results, cat, inputs=scenario)
+    assert again.html == default_report.html
+
+
+def test_every_axis_names_its_unit(default_report):
+    for chart in default_report.charts:
+        assert re.search(r"\[[^\]]+\]$", chart.y_title), chart.id
+    with pytest.raises(ValueError, match="needs a unit"):
+        Chart("x", "t", "Month", "Power", ())
+
+
+def test_user_text_is_escaped(toy_catalog):
+    title = "<script>alert(1)</script> & co"
+    cat = toy_catalog.recording()
+    sc = toy_scenario(cat, title=title, sources=["<b>not bold</b> https://example.org/a?b=1"])
+    report = build_report(simulate(sc, cat), cat, inputs=sc)
+    assert title not in report.html
+    assert str(escape(title)) in report.html
+    assert "<b>not bold</b>" not in report.html
+    assert 'href="https://example.org/a?b=1"' in report.html
+
+
+# --- the charts show the results --------------------------------------------------------------
+
+
+def test_buildout_charts_sum_to_the_yearly_summary(default_run, default_report):
+    results, _, _ = default_run
+    last = results.years()[-1]
+    facility = _chart(default_report, "buildout-facility-power")
+    assert facility.stacked
+    assert sum(s.y[-1] for s in facility.series) == pytest.approx(last["facility_power_gw"])
+    it = _chart(default_report, "buildout-it-power")
+    assert sum(s.y[-1] for s in it.series) == pytest.approx(last["it_power_gw"])
+    accelerators = _chart(default_report, "buildout-accelerators")
+    assert sum(s.y[-1] for s in accelerators.series) * 1e6 == pytest.approx(last["accelerators"])
+    flops = _chart(default_report, "buildout-peak-flops")
+    for p in ("bf16", "fp8", "fp4"):
+        assert _series(flops, p.upper()).y[-1] * 1e18 == pytest.approx(last["peak_flops_per_s"][p])
+
+
+def test_tranche_markers_sit_on_the_invested_line_with_their_triggers(default_run, default_report):
+    results, _, _ = default_run
+    fin = results.stages["finance"]
+    chart = _chart(default_report, "money-tranches")
+    line = _series(chart, "Invested (cumulative)")
+    cap = _series(chart, "Cap")
+    assert max(line.y) <= cap.y[0] + 1e-9  # never above the cap
+    markers = [s for s in chart.series if s.kind == "markers"]
+    released = fin.released()
+    assert sum(len(s.x) for s in markers) == len(released) == 10
+    at = dict(zip(line.x, line.y, strict=True))
+    for s in markers:
+        for month, y, hover in zip(s.x, s.y, s.hover, strict=True):
+            assert y == pytest.approx(at[month])
+            assert "trigger:" in hover
+    for t in released:
+        assert str(escape(t.trigger)) in default_report.html  # the tranche table
+
+
+def test_spend_bars_are_the_finance_years(default_run, default_report):
+    fin = default_run[0].stages["finance"]
+    chart = _chart(default_report, "money-spend")
+    totals = np.sum([s.y for s in chart.series], axis=0) * 1e9
+    expected = [y["capex_usd"] + y["opex_usd"] for y in fin.years()]
+    np.testing.assert_allclose(totals, expected, rtol=1e-9)
+
+
+def test_energy_bars_are_the_calendar_years(default_run, default_report):
+    years = default_run[0].years()
+    twh = _chart(default_report, "energy-twh")
+    np.testing.assert_allclose(
+        np.sum([s.y for s in twh.series], axis=0), [y["energy_twh"] for y in years], rtol=1e-9
+    )
+    co2 = _chart(default_report, "energy-co2e")
+    np.testing.assert_allclose(
+        np.array(_series(co2, "Market-based").y) * 1e6, [y["co2e_market_t"] for y in years]
+    )
+
+
+def test_country_comparison_brackets_the_programme(default_run, default_report):
+    chart = _chart(default_report, "energy-countries")
+    countries, programme = chart.series
+    heights = [c if not np.isnan(c) else p for c, p in zip(countries.y, programme.y, strict=True)]
+    assert heights == sorted(heights)
+    ours = [x for x, y in zip(programme.x, programme.y, strict=True) if not np.isnan(y)]
+    assert len(ours) == 1 and ours[0].startswith("This programme")
+    assert max(y["energy_twh"] for y in default_run[0].years()) in heights
+
+
+# --- sections are skipped when their stage did not run ----------------------------------------
+
+
+def test_sections_follow_the_stages(default_run):
+    results, cat, scenario = default_run
+    only_fleet = Results(scenario=results.scenario, fleet=results.fleet, stages={})
+    ids = [s.id for s in build_sections(ReportContext(only_fleet, cat, scenario))]
+    assert ids == ["scenario", "buildout", "sources"]
+    energy_only = Results(
+        scenario=results.scenario, fleet=results.fleet, stages={"energy": results.stages["energy"]}
+    )
+    ids = [s.id for s in build_sections(ReportContext(energy_only, cat, scenario))]
+    assert ids == ["scenario", "buildout", "energy", "sources"]
+
+
+def test_a_later_stage_adds_its_section(default_run, monkeypatch):
+    """The capability and sweep sections will plug in the same way."""
+    from gigawatt.report import Section
+
+    results, cat, scenario = default_run
+    extra = Section(id="extra", title="Extra")
+    monkeypatch.setattr(
+        "gigawatt.report.document.SECTIONS",
+        [*SECTIONS[:-1], ("extra", lambda ctx: extra), SECTIONS[-1]],
+    )
+    report = build_report(results, cat, inputs=scenario)
+    assert report.section_ids[-2:] == ["extra", "sources"]
+    assert '<section id="extra"' in report.html
+
+
+# --- assumptions and sources ------------------------------------------------------------------
+
+
+def test_assumptions_list_every_uncertain_input(default_run, default_report):
+    _, _, scenario = default_run
+    paths = scenario.uncertain_inputs()
+    assert paths
+    scenario_section = default_report.sections[0]
+    table = next(t for t in scenario_section.tables if t.title.startswith("Uncertain inputs"))
+    assert [row[0] for row in table.rows] == paths
+    for source in scenario.sources:
+        assert source in scenario_section.bullets
+
+
+def test_sources_list_the_records_the_run_used(default_run, default_report):
+    results, cat, _ = default_run
+    used = {(kind, rec.id) for kind, rec in used_records(ReportContext(results, cat))}
+    phases = results.fleet.phases
+    for region in set(phases["region"]):
+        assert ("regions", region) in used
+    for system in set(phases["system"]):
+        assert ("systems", system) in used
+    for acc in set(phases["accelerator"]):
+        assert ("accelerators", acc) in used
+    for deal in results.scenario.deals:
+        assert ("deals", deal.id) in used
+    assert ("energy", "training-utilisation") in used
+    assert ("costs", "capex-share-systems") in used  # not overridden by the scenario
+    assert ("costs", "capex-usd-per-gw") in used  # the scenario sets it: the table says so
+    assert ("countries", "fin") in used  # Finland, the nearest country named
+    table = default_report.sections[-1].tables[0]
+    assert len(table.rows) == len(used)
+    listed = {(row[0], row[1]): row for row in table.rows}
+    for kind, rec_id in used:
+        rec = catalog_record(cat, kind, rec_id)
+        assert listed[(kind, rec_id)][3].startswith(rec.status)
+        overridden = kind == "costs" and rec_id in results.scenario.costs
+        assert ("set by the scenario" in listed[(kind, rec_id)][3]) == overridden
+        assert listed[(kind, rec_id)][5] == rec.source
+    region = catalog_record(cat, "regions", results.fleet.phases["region"].iloc[0])
+    assert str(escape(region.name)) in default_report.html
+
+
+def test_a_catalog_that_does_not_record_still_reports(default_run, catalog):
+    results, _, scenario = default_run
+    assert catalog.used is None
+    report = build_report(results, catalog, inputs=scenario)
+    assert report.section_ids[-1] == "sources"
+    assert "were not recorded" in report.html
+
+
+def test_recording_notes_ids_and_aliases(catalog):
+    cat = catalog.recording()
+    assert cat.used == {} and catalog.used is None
+    alias_kind, alias, target = next(
+        (kind, a, rid) for kind, table in cat.aliases.items() for a, rid in table.items()
+    )
+    cat.get(alias_kind, alias.upper())
+    cat.all("thresholds")
+    assert target in cat.used[alias_kind]
+    assert cat.used["thresholds"] == {"*"}
+    assert catalog.used is None  # the shared catalog is untouched
+
+
+# --- any valid scenario gives a report --------------------------------------------------------
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    power_gw=st.floats(0.05, 5.0),
+    online_month=st.integers(1, 12),
+    ramp_months=st.integers(0, 18),
+    pue=st.floats(1.0, 1.6),
+    basis=st.sampled_from(["facility", "it"]),
+)
+def test_any_scenario_builds_consistent_sections(
+    toy_catalog, power_gw, online_month, ramp_months, pue, basis
+):
+    cat = toy_catalog.recording()
+    site = {
+        "name": "site-a",
+        "region": "us-ercot",
+        "pue": pue,
+        "phases": [
+            {
+                "online": f"2026-{online_month:02d}",
+                "power_gw": power_gw,
+                "system": "toy-node",
+                "ramp_months": ramp_months,
+            }
+        ],
+    }
+    sc = toy_scenario(cat, end="2027-12", power_basis=basis, sites=[site])
+    results = simulate(sc, cat)
+    sections = build_sections(ReportContext(results, cat, sc))
+    assert [s.id for s in sections] == ["scenario", "buildout", "money", "energy", "sources"]
+    for chart in (c for s in sections for c in s.charts):
+        for series in chart.series:
+            y = np.asarray(series.y, dtype=float)
+            assert np.all(np.isnan(y) | np.isfinite(y)), chart.id
+    facility = next(c for s in sections for c in s.charts if c.id == "buildout-facility-power")
+    expected = power_gw if basis == "facility" else power_gw * pue
+    assert facility.series[0].y[-1] == pytest.approx(expected)
+
+
+def test_report_scenario_writes_one_file(tmp_path, catalog):
+    files = report_scenario("amd-openai-6gw", catalog, out=tmp_path / "amd.html")
+    assert files.report == tmp_path / "amd.html"
+    assert files.png == []
+    assert files.sections == ["scenario", "buildout", "money", "energy", "sources"]
+    assert [p.name for p in tmp_path.iterdir()] == ["amd.html"]  # no temporary left behind
