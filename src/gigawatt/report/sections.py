@@ -329,7 +329,7 @@ def _tranche_chart(fin: Finance) -> Chart:
             )
     return Chart(
         "money-tranches",
-        "Money invested, and tranches released (hover: trigger)",
+        "Money invested and tranches released",
         "Month",
         "Money [USD billion]",
         tuple(series),
