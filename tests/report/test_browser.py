@@ -92,6 +92,16 @@ def test_every_chart_rendered_as_svg(session):
         assert traces >= 1, f"{chart_id}: no series drawn"
 
 
+def test_every_chart_fits_its_box(session):
+    """No chart is wider than the box it sits in (it would hide part of its neighbour)."""
+    sizes = session.page.evaluate(
+        "() => [...document.querySelectorAll('figure.chart')].map(f => [f.dataset.chart, "
+        "f.clientWidth, f.querySelector('svg.main-svg').getBoundingClientRect().width])"
+    )
+    for chart_id, box, svg in sizes:
+        assert 0 < svg <= box, chart_id
+
+
 def test_no_console_errors_and_nothing_fetched(session):
     assert session.problems == []
     assert session.requests, "the page itself was requested"

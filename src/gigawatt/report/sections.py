@@ -168,10 +168,11 @@ def _uncertain_table(ctx: ReportContext) -> Table | None:
 # --- build-out --------------------------------------------------------------------------------
 
 
-def _by_site_series(frame: pd.DataFrame, scale: float, kind: str = "area") -> tuple[Series, ...]:
+def _by_site_series(frame: pd.DataFrame, scale: float) -> tuple[Series, ...]:
+    """A (months x sites) frame as one stacked area per site."""
     months = list(frame.index)
     return tuple(
-        Series(str(site), months, as_list(frame[site].to_numpy(), scale), kind)  # type: ignore[arg-type]
+        Series(str(site), months, as_list(frame[site].to_numpy(), scale), "area")
         for site in frame.columns
     )
 
