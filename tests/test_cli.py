@@ -136,3 +136,14 @@ def test_console_script_end_to_end(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["scenario"] == "nvidia-openai-10gw"
+
+
+def test_outputs_get_the_usual_file_mode(capsys, tmp_path):
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    code, _, err = cli(capsys, "run", "--out", str(tmp_path / "o"), "--json")
+    assert code == 0, err
+    for name in ("results.parquet", "summary.json", "report.html"):
+        assert (tmp_path / "o" / name).stat().st_mode & 0o777 == 0o666 & ~mask
