@@ -113,6 +113,10 @@ def _fixed(digits: int, scale: float = 1.0) -> Any:
     return lambda v: "" if v is None else f"{v / scale:,.{digits}f}"
 
 
+def _sci(v: float | None) -> str:
+    return "" if v is None else f"{v:.2g}"
+
+
 #: The yearly tables `gigawatt run` prints: (title, [(header, key in a year, format)]).
 #: A model that adds keys to the years adds its table here.
 SUMMARY_TABLES: list[tuple[str, list[tuple[str, str, Any]]]] = [
@@ -150,6 +154,21 @@ SUMMARY_TABLES: list[tuple[str, list[tuple[str, str, Any]]]] = [
             ("Mt embodied", "embodied_co2e_t", _fixed(2, 1e6)),
             ("Site water Mm3", "water_m3", _fixed(1, 1e6)),
             ("Country-sized", "country_equivalent", lambda v: v or ""),
+        ],
+    ),
+    (
+        "Capability (the largest run started in December; `gigawatt capability` for more)",
+        [
+            ("Year", "year", str),
+            ("Site", "largest_run_site", lambda v: v or ""),
+            ("Accelerators", "largest_run_accelerators", _fixed(0)),
+            ("MFU", "largest_run_mfu", _fixed(2)),
+            ("Goodput", "largest_run_goodput", _fixed(2)),
+            ("EFLOP/s", "largest_run_flops_per_s", _fixed(2, 1e18)),
+            ("FLOP", "largest_run_flop", _sci),
+            ("x ref", "largest_run_vs_reference", _fixed(0)),
+            ("Params T", "chinchilla_params", _fixed(1, 1e12)),
+            ("Tokens T", "chinchilla_tokens", _fixed(0, 1e12)),
         ],
     ),
 ]
@@ -357,6 +376,7 @@ def finance(
         f"path. Circular: of the investors' cash, the share that returns as purchases of their "
         f"hardware; vendor-funded: their cash and warrants over those purchases."
     )
+
 
 # --- reliability ------------------------------------------------------------------------------
 
@@ -942,8 +962,75 @@ def train(
     console.print(table)
     console.print(f"Cost basis: {data['cost_basis']}. Grid: {data['grid_source']}.")
     crossed = data["thresholds_crossed"]
+    console.print("Thresholds crossed (in force): " + (", ".join(crossed) if crossed else "none"))
+
+
+# --- capability -------------------------------------------------------------------------------
+
+
+@app.command()
+def capability(
+    ctx: typer.Context,
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
+    ] = DEFAULT_SCENARIO,
+    as_json: JsonOpt = False,
+) -> None:
+    """The largest training run by year, the scenario's frontier runs and the thresholds crossed."""
+    results = run_scenario(scenario, _catalog(ctx))
+    sc = results.scenario
+    report = {
+        "scenario": sc.name,
+        "title": sc.title,
+        **results.stages["capability"].summary(results.year_positions()),
+    }
+    if as_json:
+        emit_json(report)
+        return
+    ref = report["reference"]
+    console.print(f"[bold]{sc.name}[/bold]: {sc.title}")
+    title, columns = next(t for t in SUMMARY_TABLES if t[0].startswith("Capability"))
+    _print_table(title, columns, report["years"])
+    runs = report["frontier_runs"]
+    _print_table(
+        "Frontier runs (the scenario's, from their start month)",
+        [
+            ("Run", "name", str),
+            ("Start", "start", str),
+            ("Site", "site", lambda v: v or ""),
+            ("Accelerators", "accelerators", _fixed(0)),
+            ("MFU", "mfu", _fixed(2)),
+            ("Goodput", "goodput", _fixed(2)),
+            ("FLOP", "training_flop", _sci),
+            ("x ref", "vs_reference", _fixed(0)),
+            ("USD B", "cost_usd", _fixed(2, 1e9)),
+        ],
+        runs,
+    )
+    crossed = [{"run": r["name"], **t} for r in runs for t in r["thresholds"] if t["exceeded"]]
+    _print_table(
+        "Thresholds crossed by the frontier runs (and by the sites)",
+        [
+            ("Run or site", "run", str),
+            ("Threshold", "id", str),
+            ("Crossed", "crossing_date", lambda v: v or ""),
+            ("In force", "in_force", lambda v: "yes" if v else "no"),
+            ("Notify by", "notification_deadline", lambda v: v or ""),
+        ],
+        crossed
+        + [
+            {**c, "run": c["site"], "crossing_date": c["month"], "notification_deadline": None}
+            for c in report["site_thresholds"]
+            if c["month"]
+        ],
+    )
+    mfu = "perf search" if ref["mfu_fixed"] is None else f"fixed {ref['mfu_fixed']:g}"
     console.print(
-        "Thresholds crossed (in force): " + (", ".join(crossed) if crossed else "none")
+        f"Largest run: {ref['model']} in {ref['precision']}, MFU from {mfu}, "
+        f"{ref['duration_days']:g} days, restart {ref['restart_s']:g} s; x ref: times "
+        f"{ref['comparison_run']} ({ref['comparison_flop']:.2g} FLOP); cross-site from "
+        f"{ref['cross_site_from'] or 'never'}. Params/tokens: Chinchilla-optimal unless a run "
+        "names its model."
     )
 
 
