@@ -105,13 +105,14 @@ class RunCurve:
 
     def bucket(self, gpus: int) -> Bucket:
         """The perf search at `gpus` (a power of two) with the batch law's batch, rounded down
-        to a power of two of sequences: a batch past the compute-optimal one buys speed with
-        tokens (cached here; `perf.search` caches too)."""
+        to a power of two of sequences (a batch past the compute-optimal one buys speed with
+        tokens), unless the reference workload's plan holds `gbs`. Cached here and in
+        `perf.search`."""
         if gpus in self.buckets:
             return self.buckets[gpus]
         seqs = float(self.batch_tokens(np.array([gpus]))[0]) / self.workload.seq_len
         gbs = 2 ** math.floor(math.log2(max(seqs, 1.0)) + 1e-9)
-        fixed = {**self.settings.reference.plan, "gbs": gbs}
+        fixed = {"gbs": gbs, **self.settings.reference.plan}
         try:
             found = search(
                 self.model,
@@ -122,12 +123,10 @@ class RunCurve:
                 catalog=self.catalog,
             )
         except InputError:  # no valid plan at this size (the knobs were checked up front)
-            out = Bucket(gpus, gbs, 0.0, None)
+            out = Bucket(gpus, int(fixed["gbs"]), 0.0, None)
         else:
-            fits = found.fits
-            out = Bucket(
-                gpus, gbs, found.best.mfu if fits else 0.0, found.best.plan if fits else None
-            )
+            mfu, plan = (found.best.mfu, found.best.plan) if found.fits else (0.0, None)
+            out = Bucket(gpus, int(fixed["gbs"]), mfu, plan)
         self.buckets[gpus] = out
         return out
 
