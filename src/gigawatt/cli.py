@@ -114,7 +114,7 @@ def _fixed(digits: int, scale: float = 1.0) -> Any:
 
 
 def _sci(v: float | None) -> str:
-    return "" if v is None else f"{v:.2g}"
+    return "" if v is None else f"{v:.2g}".replace("e+", "e")
 
 
 #: The yearly tables `gigawatt run` prints: (title, [(header, key in a year, format)]).
@@ -157,18 +157,16 @@ SUMMARY_TABLES: list[tuple[str, list[tuple[str, str, Any]]]] = [
         ],
     ),
     (
-        "Capability (the largest run started in December; `gigawatt capability` for more)",
+        "Capability (the largest run started in December; more: `gigawatt capability`)",
         [
             ("Year", "year", str),
             ("Site", "largest_run_site", lambda v: v or ""),
-            ("Accelerators", "largest_run_accelerators", _fixed(0)),
+            ("Accel.", "largest_run_accelerators", _fixed(0)),
             ("MFU", "largest_run_mfu", _fixed(2)),
             ("Goodput", "largest_run_goodput", _fixed(2)),
-            ("EFLOP/s", "largest_run_flops_per_s", _fixed(2, 1e18)),
             ("FLOP", "largest_run_flop", _sci),
             ("x ref", "largest_run_vs_reference", _fixed(0)),
             ("Params T", "chinchilla_params", _fixed(1, 1e12)),
-            ("Tokens T", "chinchilla_tokens", _fixed(0, 1e12)),
         ],
     ),
 ]
@@ -998,31 +996,22 @@ def capability(
             ("Run", "name", str),
             ("Start", "start", str),
             ("Site", "site", lambda v: v or ""),
-            ("Accelerators", "accelerators", _fixed(0)),
-            ("MFU", "mfu", _fixed(2)),
-            ("Goodput", "goodput", _fixed(2)),
+            ("Accel.", "accelerators", _fixed(0)),
             ("FLOP", "training_flop", _sci),
-            ("x ref", "vs_reference", _fixed(0)),
             ("USD B", "cost_usd", _fixed(2, 1e9)),
         ],
         runs,
     )
-    crossed = [{"run": r["name"], **t} for r in runs for t in r["thresholds"] if t["exceeded"]]
     _print_table(
-        "Thresholds crossed by the frontier runs (and by the sites)",
+        "Thresholds crossed, in date order (* not in force then)",
         [
-            ("Run or site", "run", str),
+            ("Run or site", "who", str),
             ("Threshold", "id", str),
-            ("Crossed", "crossing_date", lambda v: v or ""),
-            ("In force", "in_force", lambda v: "yes" if v else "no"),
+            ("Crossed", "date", str),
+            ("", "in_force", lambda v: "" if v else "*"),
             ("Notify by", "notification_deadline", lambda v: v or ""),
         ],
-        crossed
-        + [
-            {**c, "run": c["site"], "crossing_date": c["month"], "notification_deadline": None}
-            for c in report["site_thresholds"]
-            if c["month"]
-        ],
+        report["crossings"],
     )
     mfu = "perf search" if ref["mfu_fixed"] is None else f"fixed {ref['mfu_fixed']:g}"
     console.print(

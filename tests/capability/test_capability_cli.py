@@ -81,9 +81,8 @@ def test_capability_json_contract(capsys, tmp_path):
     code, out, err = cli(capsys, *toy_args(tmp_path, frontier_runs=runs), "--json")
     assert code == 0, err
     data = json.loads(out)
-    assert {"scenario", "title", "reference", "years", "frontier_runs", "site_thresholds"} <= set(
-        data
-    )
+    keys = {"scenario", "title", "reference", "years", "frontier_runs", "site_thresholds"}
+    assert keys | {"crossings"} <= set(data)
     assert data["reference"]["mfu_source"] == "fixed" and data["reference"]["mfu_fixed"] == 0.5
     (year,) = data["years"]
     assert set(year) >= YEAR_KEYS
@@ -95,6 +94,11 @@ def test_capability_json_contract(capsys, tmp_path):
     assert "ca-sb53-frontier" in run["thresholds_crossed"]
     sites = {(s["site"], s["id"]) for s in data["site_thresholds"]}
     assert ("site-a", "tx-sb6-large-load") in sites
+    dates = [c["date"] for c in data["crossings"]]
+    assert dates == sorted(dates)
+    assert {"who": "r1", "id": "ca-sb53-frontier"}.items() <= next(
+        c for c in data["crossings"] if c["id"] == "ca-sb53-frontier"
+    ).items()
 
 
 def test_capability_tables(capsys, tmp_path):

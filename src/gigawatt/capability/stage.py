@@ -127,12 +127,44 @@ class CapabilityResult:
             {"year": y, "month": str(self.months[p]), **self.year_summary(y, p)}
             for y, p in positions
         ]
+        runs = [r.as_dict() for r in self.runs]
+        sites = [c.as_dict() for c in self.crossings]
         return {
             "reference": self.reference(),
             "years": years,
-            "frontier_runs": [r.as_dict() for r in self.runs],
-            "site_thresholds": [c.as_dict() for c in self.crossings],
+            "frontier_runs": runs,
+            "site_thresholds": sites,
+            "crossings": crossings(runs, sites),
         }
+
+
+def crossings(runs: list[dict[str, Any]], sites: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every threshold crossed, by a frontier run (a date) or a site (a month), in date order:
+    {who, id, date, in_force, notification_deadline}."""
+    rows = [
+        {
+            "who": r["name"],
+            "id": t["id"],
+            "date": t["crossing_date"],
+            "in_force": t["in_force"],
+            "notification_deadline": t["notification_deadline"],
+        }
+        for r in runs
+        for t in r["thresholds"]
+        if t["exceeded"] and t["crossing_date"]
+    ]
+    rows += [
+        {
+            "who": c["site"],
+            "id": c["id"],
+            "date": c["month"],
+            "in_force": c["in_force"],
+            "notification_deadline": None,
+        }
+        for c in sites
+        if c["month"]
+    ]
+    return sorted(rows, key=lambda row: row["date"])
 
 
 def largest_runs(
