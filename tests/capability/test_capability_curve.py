@@ -26,7 +26,7 @@ def curve(
 ) -> RunCurve:
     catalog = search_catalog() if search else fixed_catalog()
     s = Settings.of(catalog)
-    return Curves(catalog, s).get(s.model, system, precision, days * DAY_S, sites)
+    return Curves(catalog, s).get(None, system, precision, days * DAY_S, sites)
 
 
 def test_job_sizes_are_a_geometric_grid_in_whole_failure_domains():

@@ -156,6 +156,12 @@ def test_frontier_run_with_a_model_uses_its_flops_per_token_and_plan():
     assert flops_per_token == pytest.approx(6 * r["params"], rel=0.25)  # plus attention
 
 
+def test_naming_the_reference_model_searches_instead_of_the_fixed_mfu():
+    runs = [{"name": "named", "model": "megatron-1-7b", "start": "2026-06", "duration_days": 10}]
+    r = run(fixed_catalog(), frontier_runs=runs).runs[0].as_dict()
+    assert r["plan"] is not None and r["mfu"] != 0.5
+
+
 def test_frontier_run_with_nothing_online():
     runs = [{"name": "early", "start": "2026-01", "duration_days": 30}]
     r = run(fixed_catalog(), frontier_runs=runs).runs[0].as_dict()

@@ -31,6 +31,8 @@ SIZES_PER_DOUBLING = 32
 #: Bytes per gradient element all-reduced across sites (16-bit, as Megatron reduces them).
 GRADIENT_BYTES_PER_PARAM = 2.0
 ALL_SITES = "all"
+#: Curve key of the reference workload (which may have a fixed MFU).
+REFERENCE = "reference"
 PICK_FIELDS = ("accelerators", "flops_per_s", "mfu", "goodput", "efficiency")
 
 
@@ -272,7 +274,8 @@ def groups(fleet: Fleet, cross_site_from: int | None) -> list[Group]:
 
 
 class Curves:
-    """RunCurves by (model, system, precision, duration, sites), sharing goodput caches."""
+    """RunCurves by (workload, system, precision, duration, sites), sharing caches: goodput by
+    (system, duration), searches by everything but the sites."""
 
     def __init__(self, catalog: Catalog, settings: Settings) -> None:
         self.catalog, self.settings = catalog, settings
@@ -281,23 +284,26 @@ class Curves:
         self._buckets: dict[tuple[Any, ...], dict[int, Bucket]] = {}
 
     def get(
-        self, model: Model, system: str, precision: str, duration_s: float, sites: int
+        self, model: Model | None, system: str, precision: str, duration_s: float, sites: int
     ) -> RunCurve:
+        """The curve of `model`, or of the reference workload (with its fixed MFU if it has
+        one) when `model` is None."""
+        ref = self.settings
         sites = max(int(sites), 1)
-        key = (model.id, system, precision, duration_s, sites)
+        name = REFERENCE if model is None else model.id
+        key = (name, system, precision, duration_s, sites)
         if key not in self.curves:
-            ref = self.settings
             self.curves[key] = RunCurve(
                 self.catalog,
                 ref,
-                model,
+                ref.model if model is None else model,
                 self.catalog.system(system),
                 precision,
                 duration_s,
                 sites,
                 self._goodput.setdefault((system, duration_s), {}),
                 self._buckets.setdefault(key[:4], {}),
-                fixed_mfu=ref.reference.mfu if model.id == ref.model.id else None,
+                fixed_mfu=ref.reference.mfu if model is None else None,
             )
         return self.curves[key]
 
@@ -311,9 +317,10 @@ class GroupPick:
 
 
 def pick_group(
-    curves: Curves, group: Group, model: Model, precision: str, duration_s: float
+    curves: Curves, group: Group, model: Model | None, precision: str, duration_s: float
 ) -> GroupPick:
-    """The best job of each month in `group` (one curve per number of contributing sites)."""
+    """The best job of each month in `group` (one curve per number of contributing sites);
+    `model` None is the reference workload."""
     out = Pick.zeros(group.accelerators.shape)
     for s in np.unique(group.sites[group.accelerators > 0]):
         months = (group.sites == s) & (group.accelerators > 0)

@@ -13,6 +13,7 @@ from gigawatt.buildout import Fleet
 from gigawatt.capability.curve import ALL_SITES, Curves, Group, Pick, RunCurve
 from gigawatt.capability.scaling import S_PER_DAY
 from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import Model
 from gigawatt.energy.footprint import job_footprint
 from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_crossed
 from gigawatt.scenario import FrontierRunSpec, Scenario
@@ -152,7 +153,7 @@ def site_costs(
 
 
 def best_group(
-    curves: Curves, candidates: list[Group], spec: FrontierRunSpec, model: Any, pos: int
+    curves: Curves, candidates: list[Group], spec: FrontierRunSpec, model: Model | None, pos: int
 ) -> Where | None:
     """The group giving the highest rate: a site's, or (when `cross_site`: "may use several
     sites at once") also all sites' of a system."""
@@ -179,13 +180,14 @@ def evaluate_run(
     """A frontier run on the best group at its start month: the best job of at most the
     accelerators online then, lasting `duration_days` of wall time."""
     settings = curves.settings
-    model = catalog.model(spec.model) if spec.model else settings.model
+    named = catalog.model(spec.model) if spec.model else None
+    model = named or settings.model
     duration_s = float(spec.duration_days) * S_PER_DAY
     pos = fleet.month_position(spec.start)
     start = month_date(spec.start)
     pool = [g for g in candidates if spec.cross_site or g.site != ALL_SITES]
     available = max((int(g.accelerators[pos]) for g in pool), default=0)
-    where = best_group(curves, candidates, spec, model, pos)
+    where = best_group(curves, candidates, spec, named, pos)
     flop = where.flops_per_s * duration_s if where else 0.0
     chin_arrays = settings.chinchilla(np.array([flop]))
     chin = {k: (float(v[0]) if flop > 0 else None) for k, v in chin_arrays.items()}

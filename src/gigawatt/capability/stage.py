@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 
 from gigawatt.buildout import Fleet
-from gigawatt.capability.curve import ALL_SITES, Curves, GroupPick, best_of, groups, pick_group
+from gigawatt.capability.curve import (
+    ALL_SITES,
+    REFERENCE,
+    Curves,
+    GroupPick,
+    best_of,
+    groups,
+    pick_group,
+)
 from gigawatt.capability.runs import FrontierRunResult, evaluate_run, month_date
 from gigawatt.capability.scaling import S_PER_DAY, Settings
 from gigawatt.catalog import Catalog
@@ -174,7 +182,7 @@ def largest_runs(
     sustained rate); the picks of every group; the winning group's index (-1: none)."""
     s = curves.settings
     picks = [
-        pick_group(curves, g, s.model, s.reference.precision, s.duration_s)
+        pick_group(curves, g, None, s.reference.precision, s.duration_s)
         for g in groups(fleet, cross_site_from)
     ]
     winner, rate = best_of(picks)
@@ -215,8 +223,8 @@ def searches(curves: Curves) -> dict[str, Any]:
     """The perf searches behind the monthly largest runs:
     {system: {precision: {gpus: {gbs_seqs, mfu, plan}}}}."""
     out: dict[str, Any] = {}
-    for (model, system, _, duration_s, _), curve in curves.curves.items():
-        if model != curves.settings.model.id or duration_s != curves.settings.duration_s:
+    for (name, system, _, duration_s, _), curve in curves.curves.items():
+        if name != REFERENCE or duration_s != curves.settings.duration_s:
             continue
         table = out.setdefault(system, {}).setdefault(curve.precision, {})
         for gpus, b in sorted(curve.buckets.items()):
