@@ -93,7 +93,7 @@ class Accelerator(Record):
 
     def peak(self, precision: str) -> float:
         """Dense peak for `precision`, falling back to the next wider precision supported."""
-        return self.peak_flops_per_s.get(self.supported_precision(precision))  # type: ignore[return-value]
+        return float(getattr(self.peak_flops_per_s, self.supported_precision(precision)))
 
 
 class System(Record):
