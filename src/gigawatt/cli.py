@@ -113,6 +113,10 @@ def _fixed(digits: int, scale: float = 1.0) -> Any:
     return lambda v: "" if v is None else f"{v / scale:,.{digits}f}"
 
 
+def _sci(v: float | None) -> str:
+    return "" if v is None else f"{v:.2g}".replace("e+", "e")
+
+
 #: The yearly tables `gigawatt run` prints: (title, [(header, key in a year, format)]).
 #: A model that adds keys to the years adds its table here.
 SUMMARY_TABLES: list[tuple[str, list[tuple[str, str, Any]]]] = [
@@ -150,6 +154,19 @@ SUMMARY_TABLES: list[tuple[str, list[tuple[str, str, Any]]]] = [
             ("Mt embodied", "embodied_co2e_t", _fixed(2, 1e6)),
             ("Site water Mm3", "water_m3", _fixed(1, 1e6)),
             ("Country-sized", "country_equivalent", lambda v: v or ""),
+        ],
+    ),
+    (
+        "Capability (the largest run started in December; more: `gigawatt capability`)",
+        [
+            ("Year", "year", str),
+            ("Site", "largest_run_site", lambda v: v or ""),
+            ("Accel.", "largest_run_accelerators", _fixed(0)),
+            ("MFU", "largest_run_mfu", _fixed(2)),
+            ("Goodput", "largest_run_goodput", _fixed(2)),
+            ("FLOP", "largest_run_flop", _sci),
+            ("x ref", "largest_run_vs_reference", _fixed(0)),
+            ("Params T", "chinchilla_params", _fixed(1, 1e12)),
         ],
     ),
 ]
@@ -357,6 +374,7 @@ def finance(
         f"path. Circular: of the investors' cash, the share that returns as purchases of their "
         f"hardware; vendor-funded: their cash and warrants over those purchases."
     )
+
 
 # --- reliability ------------------------------------------------------------------------------
 
@@ -942,8 +960,66 @@ def train(
     console.print(table)
     console.print(f"Cost basis: {data['cost_basis']}. Grid: {data['grid_source']}.")
     crossed = data["thresholds_crossed"]
+    console.print("Thresholds crossed (in force): " + (", ".join(crossed) if crossed else "none"))
+
+
+# --- capability -------------------------------------------------------------------------------
+
+
+@app.command()
+def capability(
+    ctx: typer.Context,
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
+    ] = DEFAULT_SCENARIO,
+    as_json: JsonOpt = False,
+) -> None:
+    """The largest training run by year, the scenario's frontier runs and the thresholds crossed."""
+    results = run_scenario(scenario, _catalog(ctx))
+    sc = results.scenario
+    report = {
+        "scenario": sc.name,
+        "title": sc.title,
+        **results.stages["capability"].summary(results.year_positions()),
+    }
+    if as_json:
+        emit_json(report)
+        return
+    ref = report["reference"]
+    console.print(f"[bold]{sc.name}[/bold]: {sc.title}")
+    title, columns = next(t for t in SUMMARY_TABLES if t[0].startswith("Capability"))
+    _print_table(title, columns, report["years"])
+    runs = report["frontier_runs"]
+    _print_table(
+        "Frontier runs (the scenario's, from their start month)",
+        [
+            ("Run", "name", str),
+            ("Start", "start", str),
+            ("Site", "site", lambda v: v or ""),
+            ("Accel.", "accelerators", _fixed(0)),
+            ("FLOP", "training_flop", _sci),
+            ("USD B", "cost_usd", _fixed(2, 1e9)),
+        ],
+        runs,
+    )
+    _print_table(
+        "Thresholds crossed, in date order (* not in force then)",
+        [
+            ("Run or site", "who", str),
+            ("Threshold", "id", str),
+            ("Crossed", "date", str),
+            ("", "in_force", lambda v: "" if v else "*"),
+            ("Notify by", "notification_deadline", lambda v: v or ""),
+        ],
+        report["crossings"],
+    )
+    mfu = "perf search" if ref["mfu_fixed"] is None else f"fixed {ref['mfu_fixed']:g}"
     console.print(
-        "Thresholds crossed (in force): " + (", ".join(crossed) if crossed else "none")
+        f"Largest run: {ref['model']} in {ref['precision']}, MFU from {mfu}, "
+        f"{ref['duration_days']:g} days, restart {ref['restart_s']:g} s; x ref: times "
+        f"{ref['comparison_run']} ({ref['comparison_flop']:.2g} FLOP); cross-site from "
+        f"{ref['cross_site_from'] or 'never'}. Params/tokens: Chinchilla-optimal unless a run "
+        "names its model."
     )
 
 

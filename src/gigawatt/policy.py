@@ -9,6 +9,11 @@ of new load; Texas SB 6 >= 75 MW).
 A run's compute is assumed to accrue linearly over its duration, so a run of F FLOP starting at
 t0 and lasting D crosses a threshold V < F at t0 + D V / F (a cost test likewise). A threshold
 applies when it is in force on that date: `effective <= date < revoked`.
+
+At the programme level (`site_thresholds`), each site's monthly facility load is compared with
+the site-load thresholds that cover its region (`applies_to_countries`, `applies_to_regions`),
+and its theoretical peak with the revoked EO 14110 cluster threshold (history): the first month
+each is crossed, and whether the threshold was in force then.
 """
 
 from __future__ import annotations
@@ -16,8 +21,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
+
+from gigawatt.buildout import Fleet
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import Threshold
+from gigawatt.catalog.schema import Region, Threshold
 
 
 def in_force_on(threshold: Threshold, day: dt.date) -> bool:
@@ -119,3 +127,103 @@ def check_training_run(
 def thresholds_crossed(checks: list[ThresholdCheck]) -> list[str]:
     """Ids of the thresholds a run exceeds while they are in force."""
     return [c.id for c in checks if c.exceeded and c.in_force]
+
+
+# --- the programme: sites against site-load and cluster thresholds ---------------------------
+
+#: Site-level metrics and what a site's monthly series of each is.
+SITE_METRICS = ("site_load_w", "cluster_flops_per_s")
+
+
+def covers(threshold: Threshold, region: Region) -> bool:
+    """True when a site in `region` is in the threshold's territory (see the Threshold schema)."""
+    if threshold.applies_to_regions:
+        return region.id in threshold.applies_to_regions
+    if threshold.applies_to_countries:
+        return region.country in threshold.applies_to_countries
+    return True
+
+
+def first_crossing(values: np.ndarray, threshold: float, comparison: str) -> int | None:
+    """Index of the first value above (">") or at least (">=") the threshold, else None."""
+    hit = values >= threshold if comparison == ">=" else values > threshold
+    return int(np.argmax(hit)) if hit.any() else None
+
+
+@dataclass(frozen=True)
+class SiteCrossing:
+    """One site against one site-level threshold: the first month it is crossed, if any."""
+
+    site: str
+    region: str
+    id: str
+    jurisdiction: str
+    metric: str
+    value: float
+    comparison: str
+    month: str | None
+    in_force: bool | None  # None: never crossed in the scenario
+    peak: float
+    note: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "site": self.site,
+            "region": self.region,
+            "id": self.id,
+            "jurisdiction": self.jurisdiction,
+            "metric": self.metric,
+            "value": self.value,
+            "comparison": self.comparison,
+            "month": self.month,
+            "in_force": self.in_force,
+            "peak": self.peak,
+            "note": self.note,
+        }
+
+
+def site_series(fleet: Fleet, metric: str) -> dict[str, np.ndarray]:
+    """Each site's monthly series of a site-level metric [W or FLOP/s].
+
+    `site_load_w` is the facility (grid) load; `cluster_flops_per_s` the theoretical maximum of
+    the site's accelerators, counted at their highest dense rate (FP4 where supported, else the
+    next wider precision), since EO 14110 counted "integer or floating-point operations".
+    """
+    values = fleet.facility_power_w if metric == "site_load_w" else fleet.peak_flops_per_s["fp4"]
+    frame = fleet.by_site(values)
+    return {str(site): frame[site].to_numpy() for site in frame.columns}
+
+
+def site_thresholds(catalog: Catalog, fleet: Fleet) -> list[SiteCrossing]:
+    """Every (site, site-level threshold covering it): the first month the site crosses it."""
+    regions = dict(zip(fleet.phases["site"], fleet.phases["region"], strict=True))
+    series = {m: site_series(fleet, m) for m in SITE_METRICS}
+    out = []
+    for th in catalog.thresholds():
+        if th.metric not in SITE_METRICS:
+            continue
+        for site, values in series[th.metric].items():
+            region = catalog.region(regions[site])
+            if not covers(th, region):
+                continue
+            i = first_crossing(values, th.value, th.comparison)
+            month = None if i is None else str(fleet.month_labels[i])
+            in_force = None
+            if month is not None:
+                in_force = in_force_on(th, dt.date.fromisoformat(month + "-01"))
+            out.append(
+                SiteCrossing(
+                    site=site,
+                    region=region.id,
+                    id=th.id,
+                    jurisdiction=th.jurisdiction,
+                    metric=th.metric,
+                    value=th.value,
+                    comparison=th.comparison,
+                    month=month,
+                    in_force=in_force,
+                    peak=float(values.max()),
+                    note=th.notification_trigger or "",
+                )
+            )
+    return out

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gigawatt.buildout import W_PER_GW, Fleet, build_fleet
+from gigawatt.capability import run_capability
 from gigawatt.catalog import Catalog
 from gigawatt.energy.programme import run_energy
 from gigawatt.finance import run_finance
@@ -140,3 +141,5 @@ def run_scenario(
 
 # Finance reads the energy stage's results when present, so it registers last (after energy).
 STAGES.append(("finance", run_finance))
+# Capability reads only the fleet; it runs after energy and finance (DESIGN.md section 2).
+STAGES.append(("capability", run_capability))

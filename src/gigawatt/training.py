@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import System
 from gigawatt.distributions import point
 from gigawatt.energy.footprint import DEFAULT_REGION, FootprintResult, job_footprint
 from gigawatt.errors import InputError
@@ -33,6 +34,8 @@ from gigawatt.reliability import ReliabilityResult, job_reliability
 
 S_PER_H = 3600.0
 H_PER_YEAR = 8760.0
+#: Failure model of a system whose record names none.
+DEFAULT_FAILURE_MODEL = "h100-class"
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 
 
@@ -47,6 +50,42 @@ def parse_count(text: str, *, field: str) -> float:
     if value <= 0:
         raise InputError(f"{text!r} is not allowed: must be > 0", field=field)
     return value
+
+
+def ownership_usd_per_accelerator_hour(catalog: Catalog, system: System) -> float:
+    """Capex per accelerator-hour: system price / (life x 8,760 h) [USD/h] (defaults.md)."""
+    life_years = float(point(catalog.parameter("depreciation-years-systems").value))
+    return system.price_usd_per_accelerator / (life_years * H_PER_YEAR)
+
+
+def run_cost_usd(
+    catalog: Catalog,
+    system: System,
+    gpu_hours: float,
+    energy_mwh: float,
+    region_id: str,
+    rental_usd_per_gpu_hour: float | None = None,
+) -> tuple[float, str]:
+    """A run's cost [USD] and its basis in words.
+
+    A rental price per accelerator-hour when given; else ownership: the system's price per
+    accelerator over `depreciation-years-systems` (defaults.md: capex / (life x 8,760)) plus the
+    run's energy at the region's industrial price.
+    """
+    if rental_usd_per_gpu_hour is not None:
+        return (
+            gpu_hours * rental_usd_per_gpu_hour,
+            f"rental at USD {rental_usd_per_gpu_hour:g} per accelerator-hour",
+        )
+    hourly = ownership_usd_per_accelerator_hour(catalog, system)
+    price_mwh = catalog.region(region_id).power_price_usd_per_mwh
+    life_years = float(point(catalog.parameter("depreciation-years-systems").value))
+    basis = (
+        f"ownership: system price USD {system.price_usd_per_accelerator:,.0f} per "
+        f"accelerator over {life_years:g} years (USD {hourly:.2f}/h) plus energy at "
+        f"USD {price_mwh:g}/MWh ({region_id})"
+    )
+    return gpu_hours * hourly + energy_mwh * price_mwh, basis
 
 
 @dataclass(frozen=True)
@@ -127,24 +166,14 @@ def plan_training(
         )
 
     compute_s = tokens / best.tokens_per_s
-    fm = cat.failure_model(sys_rec.failure_model or "h100-class")
+    fm = cat.failure_model(sys_rec.failure_model or DEFAULT_FAILURE_MODEL)
     rel = job_reliability(gpus, compute_s, fm, sys_rec)
     gpu_hours = gpus * rel.wall_time_s / S_PER_H
     fp = job_footprint(cat, system=sys_rec.id, gpu_hours=gpu_hours, region=region_id)
 
-    if cost_usd_per_gpu_hour is not None:
-        cost = gpu_hours * cost_usd_per_gpu_hour
-        basis = f"rental at USD {cost_usd_per_gpu_hour:g} per accelerator-hour"
-    else:
-        life_years = float(point(cat.parameter("depreciation-years-systems").value))
-        price_mwh = cat.region(region_id).power_price_usd_per_mwh
-        hourly = sys_rec.price_usd_per_accelerator / (life_years * H_PER_YEAR)
-        cost = gpu_hours * hourly + fp.energy_mwh * price_mwh
-        basis = (
-            f"ownership: system price USD {sys_rec.price_usd_per_accelerator:,.0f} per "
-            f"accelerator over {life_years:g} years (USD {hourly:.2f}/h) plus energy at "
-            f"USD {price_mwh:g}/MWh ({region_id})"
-        )
+    cost, basis = run_cost_usd(
+        cat, sys_rec, gpu_hours, fp.energy_mwh, region_id, cost_usd_per_gpu_hour
+    )
     checks = check_training_run(
         cat, training_flop, start=start, duration_s=rel.wall_time_s, cost_usd=cost
     )

@@ -83,14 +83,17 @@ class Accelerator(Record):
         None, description="system id that `--system <accelerator>` means"
     )
 
-    def peak(self, precision: str) -> float:
-        """Dense peak for `precision`, falling back to the next wider precision supported."""
+    def supported_precision(self, precision: str) -> str:
+        """`precision`, or the next wider precision this accelerator has a tensor path for."""
         order = {"fp4": ("fp4", "fp8", "bf16", "fp16"), "fp8": ("fp8", "bf16", "fp16")}
         for p in order.get(precision, (precision, "bf16", "fp16")):
-            v = self.peak_flops_per_s.get(p)
-            if v is not None:
-                return v
+            if self.peak_flops_per_s.get(p) is not None:
+                return p
         raise ValueError(f"{self.id} has no peak FLOP/s for {precision}")
+
+    def peak(self, precision: str) -> float:
+        """Dense peak for `precision`, falling back to the next wider precision supported."""
+        return float(getattr(self.peak_flops_per_s, self.supported_precision(precision)))
 
 
 class System(Record):
@@ -206,12 +209,28 @@ class Country(Record):
 
 
 class Threshold(Record):
-    """A regulatory threshold on training compute, cost, cluster size or site load."""
+    """A regulatory threshold on training compute, cost, cluster size or site load.
+
+    Site-level thresholds (`site_load_w`, `cluster_flops_per_s`) apply to a site when its
+    catalog region is listed in `applies_to_regions`, or (no regions listed) when the region's
+    country is in `applies_to_countries`; with both empty they apply everywhere. Training-compute
+    thresholds attach to a model wherever it is trained (they follow the developer or the
+    market), so they list no territory.
+    """
 
     jurisdiction: str
     instrument: str = Field(description="the law or order, with article")
     metric: Literal["training_flop", "cluster_flops_per_s", "site_load_w"]
     value: Pos = Field(description="threshold, in the unit the metric names")
+    comparison: Literal[">", ">="] = Field(
+        ">", description="crossed when the quantity is above (>) or at least (>=) the value"
+    )
+    applies_to_countries: tuple[str, ...] = Field(
+        (), description="ISO 3166-1 alpha-3 countries whose sites it covers (empty: any)"
+    )
+    applies_to_regions: tuple[str, ...] = Field(
+        (), description="catalog region ids whose sites it covers (empty: any in the countries)"
+    )
     cost_usd: Pos | None = Field(None, description="additional compute-cost test (NY RAISE)")
     revenue_usd: Pos | None = Field(None, description="developer revenue test")
     counts: str = Field(description="what the compute count includes")
@@ -378,6 +397,26 @@ class FrontierRun(Record):
     accelerators: PosInt | None = None
 
 
+class ReferenceWorkload(Record):
+    """What stands for a frontier training run in the capability model (`gigawatt capability`).
+
+    Its MFU is the perf search's best plan for `model` at the job's size, with the global batch
+    from the capability batch law and the `plan` knobs held; or `mfu` when given.
+    """
+
+    model: str = Field(description="catalog model id whose best plan gives the MFU")
+    precision: Precision = Field("bf16", description="precision of the largest run per month")
+    plan: dict[str, int | str | bool] = Field(
+        default_factory=dict, description="plan knobs held in the search (as `--plan`)"
+    )
+    mfu: Annotated[float, Field(gt=0, le=1)] | None = Field(
+        None, description="a fixed MFU instead of the perf search (0-1)"
+    )
+    comparison_run: str = Field(
+        description="frontier-runs id results are compared with (`largest_run_vs_reference`)"
+    )
+
+
 class Calibration(Record):
     """Efficiency factors of the training performance model (gigawatt.perf), fitted once.
 
@@ -452,4 +491,6 @@ KINDS: dict[str, type[Record]] = {
     "supply-technologies": SupplyTechnology,
     "prices": PriceProcess,
     "calibrations": Calibration,
+    "capability": Parameter,
+    "reference-workloads": ReferenceWorkload,
 }

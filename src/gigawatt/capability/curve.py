@@ -1,0 +1,339 @@
+"""The best job of at most N accelerators: sustained FLOP/s against job size (`RunCurve`), and
+the groups of accelerators a run can use (a site's phases of one system, or all sites)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gigawatt.buildout import Fleet
+from gigawatt.capability.scaling import (
+    Settings,
+    cross_site_efficiency,
+    optimal_batch_tokens,
+    ring_allreduce_s,
+    sustained_flops_per_s,
+)
+from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import Model, System
+from gigawatt.errors import InputError
+from gigawatt.perf import search
+from gigawatt.perf.workload import Workload
+from gigawatt.reliability import job_reliability
+from gigawatt.training import DEFAULT_FAILURE_MODEL
+
+#: Job sizes tried per doubling of the accelerator count (2.2 % apart): a resolution of the
+#: search over job sizes, not a model input.
+SIZES_PER_DOUBLING = 32
+#: Bytes per gradient element all-reduced across sites (16-bit, as Megatron reduces them).
+GRADIENT_BYTES_PER_PARAM = 2.0
+ALL_SITES = "all"
+#: Curve key of the reference workload (which may have a fixed MFU).
+REFERENCE = "reference"
+PICK_FIELDS = ("accelerators", "flops_per_s", "mfu", "goodput", "efficiency")
+
+
+def job_sizes(max_accelerators: int, quantum: int) -> np.ndarray:
+    """Job sizes tried up to `max_accelerators`: SIZES_PER_DOUBLING per doubling (powers of two
+    exactly), rounded down to whole failure domains of `quantum` accelerators once that large."""
+    top = math.floor(math.log2(max(max_accelerators, 1)) * SIZES_PER_DOUBLING + 1e-9)
+    raw = np.floor(np.exp2(np.arange(top + 1) / SIZES_PER_DOUBLING) + 1e-9)
+    sizes = np.where(raw >= quantum, np.floor(raw / quantum) * quantum, raw)
+    return np.unique(sizes).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """The perf search at one power-of-two job size (MFU 0 when no plan fits or is valid)."""
+
+    gpus: int
+    gbs_seqs: int
+    mfu: float
+    plan: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The best job of at most N accelerators, for each N asked (arrays of N's shape)."""
+
+    accelerators: np.ndarray
+    flops_per_s: np.ndarray
+    mfu: np.ndarray
+    goodput: np.ndarray
+    efficiency: np.ndarray
+
+    @classmethod
+    def zeros(cls, shape: tuple[int, ...]) -> Pick:
+        return cls(*(np.zeros(shape) for _ in PICK_FIELDS))
+
+
+class RunCurve:
+    """Sustained FLOP/s of the best job of at most N accelerators of one system, for one
+    workload, precision, duration and number of sites (a cross-site job spans them all)."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        settings: Settings,
+        model: Model,
+        system: System,
+        precision: str,
+        duration_s: float,
+        sites: int,
+        goodput_cache: dict[int, float],
+        bucket_cache: dict[int, Bucket],
+        fixed_mfu: float | None = None,
+    ) -> None:
+        acc = catalog.accelerator(system.accelerator)
+        self.catalog, self.settings, self.model, self.system = catalog, settings, model, system
+        self.precision = acc.supported_precision(precision)
+        self.peak = acc.peak(self.precision)
+        self.duration_s, self.sites, self.fixed_mfu = duration_s, sites, fixed_mfu
+        self.workload = Workload.from_model(model)
+        self.failure_model = catalog.failure_model(system.failure_model or DEFAULT_FAILURE_MODEL)
+        self._goodput = goodput_cache  # shared by curves of the same system and duration
+        self.buckets = bucket_cache  # shared by curves that differ only in their sites
+
+    # -- the parts of R ---------------------------------------------------------------------
+
+    def batch_tokens(self, accelerators: np.ndarray) -> np.ndarray:
+        """The batch law at the compute of a run of this size at the planning MFU [tokens]."""
+        s = self.settings
+        compute = accelerators * self.peak * s.planning_mfu * self.duration_s
+        return optimal_batch_tokens(compute, s.batch_coefficient, s.batch_exponent)
+
+    def bucket(self, gpus: int) -> Bucket:
+        """The perf search at `gpus` (a power of two) with the batch law's batch, rounded down
+        to a power of two of sequences (a batch past the compute-optimal one buys speed with
+        tokens), unless the reference workload's plan holds `gbs`. Cached here and in
+        `perf.search`."""
+        if gpus in self.buckets:
+            return self.buckets[gpus]
+        seqs = float(self.batch_tokens(np.array([gpus]))[0]) / self.workload.seq_len
+        gbs = 2 ** math.floor(math.log2(max(seqs, 1.0)) + 1e-9)
+        fixed = {"gbs": gbs, **self.settings.reference.plan}
+        try:
+            found = search(
+                self.model,
+                self.system,
+                gpus,
+                fixed=fixed,
+                precision=self.precision,
+                catalog=self.catalog,
+            )
+        except InputError:  # no valid plan at this size (the knobs were checked up front)
+            out = Bucket(gpus, int(fixed["gbs"]), 0.0, None)
+        else:
+            mfu, plan = (found.best.mfu, found.best.plan) if found.fits else (0.0, None)
+            out = Bucket(gpus, int(fixed["gbs"]), mfu, plan)
+        self.buckets[gpus] = out
+        return out
+
+    def mfu(self, sizes: np.ndarray) -> np.ndarray:
+        """MFU at each job size: the searches at the powers of two either side, interpolated in
+        log2(size); the lower one alone where either has no fitting plan."""
+        if self.fixed_mfu is not None:
+            return np.full(len(sizes), self.fixed_mfu)
+        log = np.log2(sizes.astype(float))
+        lo = np.exp2(np.floor(log + 1e-12)).astype(np.int64)
+        t = log - np.log2(lo)
+        hi = np.where(t > 1e-12, lo * 2, lo)
+        table = {int(b): self.bucket(int(b)).mfu for b in np.unique(np.concatenate([lo, hi]))}
+        m_lo = np.array([table[int(b)] for b in lo])
+        m_hi = np.array([table[int(b)] for b in hi])
+        return np.where((m_lo > 0) & (m_hi > 0), m_lo + t * (m_hi - m_lo), m_lo)
+
+    def goodput(self, sizes: np.ndarray) -> np.ndarray:
+        """Daly goodput of a job of each size running `duration_s` (closed form, cached)."""
+        for n in {int(n) for n in sizes} - self._goodput.keys():
+            # one closed-form call per job size, tens of microseconds each
+            self._goodput[n] = job_reliability(
+                n,
+                self.duration_s,
+                self.failure_model,
+                self.system,
+                restart_s=self.settings.restart_s,
+            ).goodput
+        return np.array([self._goodput[int(n)] for n in sizes])
+
+    def efficiency(self, sizes: np.ndarray, mfu: np.ndarray) -> np.ndarray:
+        """Cross-site efficiency: a step's compute time over it plus the gradient ring."""
+        if self.sites <= 1:
+            return np.ones(len(sizes))
+        s = self.settings
+        work = self.batch_tokens(sizes) * self.workload.model_flops_per_token
+        speed = sizes * self.peak * mfu
+        step_s = np.divide(work, speed, out=np.full(len(sizes), np.inf), where=speed > 0)
+        payload = self.workload.params_total * GRADIENT_BYTES_PER_PARAM
+        sync = ring_allreduce_s(
+            payload, self.sites, s.cross_site_bandwidth_bytes_per_s, s.cross_site_latency_s
+        )
+        return cross_site_efficiency(step_s, sync)
+
+    def rate(self, sizes: np.ndarray) -> Pick:
+        """Sustained FLOP/s and its factors for jobs of these sizes."""
+        mfu = self.mfu(sizes)
+        good = self.goodput(sizes)
+        eff = self.efficiency(sizes, mfu)
+        flops = sustained_flops_per_s(sizes, self.peak, mfu, good, eff)
+        return Pick(sizes.astype(float), flops, mfu, good, eff)
+
+    # -- the best job of at most N --------------------------------------------------------------
+
+    def best(self, available: np.ndarray) -> Pick:
+        """For each N in `available`, the job of at most N accelerators (on the size grid) with
+        the highest sustained rate.
+
+        Branch and bound over the doublings, since the searches are the cost: a size s can
+        still win for some N >= s only if its upper bound s x peak x goodput(s) (MFU and
+        efficiency at most 1) beats the best rate found so far at or below that N. The
+        doubling holding the open size of highest bound is evaluated next (its two searches
+        serve all its sizes), until no size is open; the rest is vectorised over the months.
+        """
+        n = np.asarray(available, dtype=np.int64)
+        out = Pick.zeros(n.shape)
+        targets = np.unique(n[n >= 1])
+        if not len(targets):
+            return out
+        sizes = job_sizes(int(targets.max()), self.system.failure_domain)
+        doubling = np.floor(np.log2(sizes) + 1e-12)
+        first = np.searchsorted(targets, sizes, side="left")  # the smallest N >= each size
+        at = np.searchsorted(sizes, targets, side="right") - 1  # the largest size <= each N
+        rate = np.full(len(sizes), np.nan)
+        bound = sizes * self.peak  # goodput 1 at first; tightened only where still open
+        tight = np.zeros(len(sizes), dtype=bool)
+        while True:
+            found = np.maximum.accumulate(np.nan_to_num(rate, nan=0.0))[at]
+            floor = np.minimum.accumulate(found[::-1])[::-1][first]  # min over N >= size
+            open_ = np.isnan(rate) & (bound > floor)
+            loose = open_ & ~tight
+            if loose.any():
+                bound[loose] = sizes[loose] * self.peak * self.goodput(sizes[loose])
+                tight |= loose
+                continue
+            if not open_.any():
+                break
+            pick = np.flatnonzero(open_)[np.argmax(bound[open_])]
+            self._fill(rate, sizes, np.flatnonzero((doubling == doubling[pick]) & np.isnan(rate)))
+        rate = np.where(np.isnan(rate), -np.inf, rate)
+        running = np.maximum.accumulate(rate)
+        record = np.maximum.accumulate(np.where(rate >= running, np.arange(len(rate)), 0))
+        has = n >= 1
+        chosen = self.rate(sizes[record[np.searchsorted(sizes, n[has], side="right") - 1]])
+        for name in PICK_FIELDS:
+            getattr(out, name)[has] = getattr(chosen, name)
+        return out
+
+    def _fill(self, rate: np.ndarray, sizes: np.ndarray, index: np.ndarray) -> None:
+        if len(index):
+            rate[index] = self.rate(sizes[index]).flops_per_s
+
+    def plan_at(self, accelerators: int) -> Bucket | None:
+        """The search behind a job of this size (at the power of two at or below it)."""
+        if self.fixed_mfu is not None or accelerators < 1:
+            return None
+        return self.bucket(2 ** math.floor(math.log2(accelerators) + 1e-12))
+
+
+# --- groups of accelerators that can train together -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """Accelerators of one system that one run can use: a site's, or all sites' (cross-site)."""
+
+    site: str  # a site name, or ALL_SITES
+    system: str
+    accelerators: np.ndarray  # (months,)
+    sites: np.ndarray  # (months,) sites contributing
+    by_site: dict[str, np.ndarray]  # (months,) accelerators of each site
+
+
+def groups(fleet: Fleet, cross_site_from: int | None) -> list[Group]:
+    """Single-site groups (a site's phases of one system) and, from month index
+    `cross_site_from` on, one cross-site group per system (its accelerators at every site)."""
+    out: list[Group] = []
+    per_system: dict[str, dict[str, np.ndarray]] = {}
+    keyed = fleet.phases.groupby(["site", "system"], sort=False).groups
+    for (site, system), rows in keyed.items():
+        acc = fleet.accelerators[np.asarray(rows)].sum(axis=0)
+        per_system.setdefault(str(system), {})[str(site)] = acc
+        out.append(Group(str(site), str(system), acc, (acc > 0).astype(np.int64), {str(site): acc}))
+    if cross_site_from is None:
+        return out
+    allowed = np.arange(fleet.accelerators.shape[1]) >= cross_site_from
+    for system, sites in per_system.items():
+        stack = np.array(list(sites.values()))
+        acc = np.where(allowed, stack.sum(axis=0), 0)
+        count = np.where(allowed, (stack > 0).sum(axis=0), 0)
+        out.append(Group(ALL_SITES, system, acc, count, dict(sites)))
+    return out
+
+
+class Curves:
+    """RunCurves by (workload, system, precision, duration, sites), sharing caches: goodput by
+    (system, duration), searches by everything but the sites."""
+
+    def __init__(self, catalog: Catalog, settings: Settings) -> None:
+        self.catalog, self.settings = catalog, settings
+        self.curves: dict[tuple[Any, ...], RunCurve] = {}
+        self._goodput: dict[tuple[str, float], dict[int, float]] = {}
+        self._buckets: dict[tuple[Any, ...], dict[int, Bucket]] = {}
+
+    def get(
+        self, model: Model | None, system: str, precision: str, duration_s: float, sites: int
+    ) -> RunCurve:
+        """The curve of `model`, or of the reference workload (with its fixed MFU if it has
+        one) when `model` is None."""
+        ref = self.settings
+        sites = max(int(sites), 1)
+        name = REFERENCE if model is None else model.id
+        key = (name, system, precision, duration_s, sites)
+        if key not in self.curves:
+            self.curves[key] = RunCurve(
+                self.catalog,
+                ref,
+                ref.model if model is None else model,
+                self.catalog.system(system),
+                precision,
+                duration_s,
+                sites,
+                self._goodput.setdefault((system, duration_s), {}),
+                self._buckets.setdefault(key[:4], {}),
+                fixed_mfu=ref.reference.mfu if model is None else None,
+            )
+        return self.curves[key]
+
+
+@dataclass(frozen=True)
+class GroupPick:
+    """The best run of one group, month by month."""
+
+    group: Group
+    pick: Pick
+
+
+def pick_group(
+    curves: Curves, group: Group, model: Model | None, precision: str, duration_s: float
+) -> GroupPick:
+    """The best job of each month in `group` (one curve per number of contributing sites);
+    `model` None is the reference workload."""
+    out = Pick.zeros(group.accelerators.shape)
+    for s in np.unique(group.sites[group.accelerators > 0]):
+        months = (group.sites == s) & (group.accelerators > 0)
+        curve = curves.get(model, group.system, precision, duration_s, int(s))
+        picked = curve.best(group.accelerators[months])
+        for name in PICK_FIELDS:
+            getattr(out, name)[months] = getattr(picked, name)
+    return GroupPick(group, out)
+
+
+def best_of(picks: list[GroupPick]) -> tuple[np.ndarray, np.ndarray]:
+    """(index of the group with the highest rate, that rate) per month; -1 where none runs."""
+    rates = np.array([gp.pick.flops_per_s for gp in picks])
+    winner = np.argmax(rates, axis=0)
+    top = rates[winner, np.arange(rates.shape[1])]
+    return np.where(top > 0, winner, -1), top

@@ -1,0 +1,242 @@
+"""The scenario's `frontier_runs`: where each runs, what it computes, what it costs, and the
+regulatory thresholds it crosses (with crossing dates and notification deadlines)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gigawatt.buildout import Fleet
+from gigawatt.capability.curve import ALL_SITES, Curves, Group, Pick, RunCurve
+from gigawatt.capability.scaling import S_PER_DAY
+from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import Model
+from gigawatt.energy.footprint import job_footprint
+from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_crossed
+from gigawatt.scenario import FrontierRunSpec, Scenario
+from gigawatt.training import run_cost_usd
+
+S_PER_H = 3600.0
+
+
+def month_date(month: str) -> dt.date:
+    """The first day of a "YYYY-MM" month."""
+    return dt.date.fromisoformat(month + "-01")
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where and how a run trains: its group, job size and the factors of its rate."""
+
+    group: Group
+    curve: RunCurve
+    pick: Pick
+    pos: int  # the start month's index
+
+    @property
+    def sites(self) -> list[str]:
+        """The sites with accelerators of the group at the start."""
+        return [name for name, acc in self.group.by_site.items() if acc[self.pos] > 0]
+
+    @property
+    def accelerators(self) -> int:
+        return int(self.pick.accelerators[0])
+
+    @property
+    def flops_per_s(self) -> float:
+        return float(self.pick.flops_per_s[0])
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Energy [MWh], location-based CO2e [t] and cost [USD] of a run, and the cost basis."""
+
+    energy_mwh: float
+    co2e_t: float
+    cost_usd: float
+    basis: str
+
+
+@dataclass(frozen=True)
+class FrontierRunResult:
+    """One of the scenario's `frontier_runs`; `where` and `costs` are None if it cannot run."""
+
+    spec: FrontierRunSpec
+    model: str
+    where: Where | None
+    available: int
+    training_flop: float
+    params: float | None
+    tokens: float | None
+    tokens_basis: str
+    chinchilla: dict[str, float | None]
+    costs: Costs | None
+    vs_reference: float
+    checks: list[ThresholdCheck]
+    note: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The run's row of `gigawatt capability --json` (`frontier_runs`)."""
+        s, w, c = self.spec, self.where, self.costs
+        bucket = w.curve.plan_at(w.accelerators) if w else None
+        duration_s = float(s.duration_days) * S_PER_DAY
+        return {
+            "name": s.name,
+            "model": self.model,
+            "model_given": s.model is not None,
+            "start": s.start,
+            "duration_days": float(s.duration_days),
+            "precision": w.curve.precision if w else s.precision,
+            "precision_requested": s.precision,
+            "cross_site": s.cross_site,
+            "site": w.group.site if w else None,
+            "sites": w.sites if w else [],
+            "system": w.group.system if w else None,
+            "accelerators": w.accelerators if w else 0,
+            "accelerators_available": self.available,
+            "mfu": float(w.pick.mfu[0]) if w else None,
+            "goodput": float(w.pick.goodput[0]) if w else None,
+            "cross_site_efficiency": float(w.pick.efficiency[0]) if w else None,
+            "flops_per_s": w.flops_per_s if w else 0.0,
+            "training_flop": self.training_flop,
+            "params": self.params,
+            "tokens": self.tokens,
+            "tokens_basis": self.tokens_basis,
+            **self.chinchilla,
+            "plan": bucket.plan if bucket else None,
+            "plan_gpus": bucket.gpus if bucket and bucket.plan else None,
+            "gbs_seqs": bucket.gbs_seqs if bucket and bucket.plan else None,
+            "gpu_hours": w.accelerators * duration_s / S_PER_H if w else 0.0,
+            "energy_mwh": c.energy_mwh if c else None,
+            "co2e_t": c.co2e_t if c else None,
+            "cost_usd": c.cost_usd if c else None,
+            "cost_basis": c.basis if c else None,
+            "vs_reference": self.vs_reference,
+            "thresholds_crossed": thresholds_crossed(self.checks),
+            "thresholds": [t.as_dict() for t in self.checks],
+            "note": self.note,
+        }
+
+
+def site_costs(
+    catalog: Catalog, scenario: Scenario, group: Group, pos: int, gpu_hours: float
+) -> Costs:
+    """A run's accelerator-hours split over its sites in proportion to their accelerators, each
+    priced at its region (energy, carbon) with its PUE and clean supply, and costed by
+    `training.run_cost_usd` (ownership plus energy)."""
+    sites = {s.name: s for s in scenario.sites}
+    system = catalog.system(group.system)
+    total = float(group.accelerators[pos])
+    energy = co2 = cost = 0.0
+    bases = []
+    for name, acc in group.by_site.items():
+        if acc[pos] <= 0:
+            continue
+        hours = gpu_hours * float(acc[pos]) / total
+        site = sites[name]
+        fp = job_footprint(
+            catalog,
+            system=system.id,
+            gpu_hours=hours,
+            region=site.region,
+            pue=float(site.pue),
+            clean_supply_share=float(site.clean_supply_share),
+        )
+        usd, basis = run_cost_usd(catalog, system, hours, fp.energy_mwh, site.region)
+        energy, co2, cost = energy + fp.energy_mwh, co2 + fp.co2e_t, cost + usd
+        bases.append(basis)
+    basis = bases[0] if len(bases) == 1 else f"{bases[0]}; summed over {len(bases)} sites"
+    return Costs(energy, co2, cost, basis)
+
+
+def best_group(
+    curves: Curves, candidates: list[Group], spec: FrontierRunSpec, model: Model | None, pos: int
+) -> Where | None:
+    """The group giving the highest rate: a site's, or (when `cross_site`: "may use several
+    sites at once") also all sites' of a system."""
+    duration_s = float(spec.duration_days) * S_PER_DAY
+    best: Where | None = None
+    for g in candidates:
+        if g.site == ALL_SITES and not spec.cross_site:
+            continue
+        curve = curves.get(model, g.system, spec.precision, duration_s, int(g.sites[pos]))
+        pick = curve.best(g.accelerators[pos : pos + 1])
+        if pick.flops_per_s[0] > 0 and (best is None or pick.flops_per_s[0] > best.flops_per_s):
+            best = Where(g, curve, pick, pos)
+    return best
+
+
+def evaluate_run(
+    spec: FrontierRunSpec,
+    scenario: Scenario,
+    catalog: Catalog,
+    fleet: Fleet,
+    curves: Curves,
+    candidates: list[Group],
+) -> FrontierRunResult:
+    """A frontier run on the best group at its start month: the best job of at most the
+    accelerators online then, lasting `duration_days` of wall time."""
+    settings = curves.settings
+    named = catalog.model(spec.model) if spec.model else None
+    model = named or settings.model
+    duration_s = float(spec.duration_days) * S_PER_DAY
+    pos = fleet.month_position(spec.start)
+    start = month_date(spec.start)
+    pool = [g for g in candidates if spec.cross_site or g.site != ALL_SITES]
+    available = max((int(g.accelerators[pos]) for g in pool), default=0)
+    where = best_group(curves, candidates, spec, named, pos)
+    flop = where.flops_per_s * duration_s if where else 0.0
+    chin_arrays = settings.chinchilla(np.array([flop]))
+    chin = {k: (float(v[0]) if flop > 0 else None) for k, v in chin_arrays.items()}
+    vs_ref = flop / settings.comparison.training_flop
+    if where is None:
+        note = (
+            "no accelerators online at the start month"
+            if available == 0
+            else f"{model.id} fits on none of the job sizes up to {available:,} accelerators"
+        )
+        checks = check_training_run(catalog, 0.0, start=start)
+        return FrontierRunResult(
+            spec,
+            model.id,
+            None,
+            available,
+            0.0,
+            None,
+            None,
+            "none",
+            chin,
+            None,
+            vs_ref,
+            checks,
+            note,
+        )
+    if spec.model:
+        tokens = flop / where.curve.workload.model_flops_per_token
+        params, basis = float(where.curve.workload.params_total), "model FLOPs per token"
+    else:
+        params, tokens = chin["chinchilla_params"], chin["chinchilla_tokens"]
+        basis = "chinchilla-optimal"
+    gpu_hours = where.accelerators * duration_s / S_PER_H
+    costs = site_costs(catalog, scenario, where.group, pos, gpu_hours)
+    checks = check_training_run(
+        catalog, flop, start=start, duration_s=duration_s, cost_usd=costs.cost_usd
+    )
+    return FrontierRunResult(
+        spec=spec,
+        model=model.id,
+        where=where,
+        available=int(where.group.accelerators[pos]),
+        training_flop=flop,
+        params=params,
+        tokens=tokens,
+        tokens_basis=basis,
+        chinchilla=chin,
+        costs=costs,
+        vs_reference=vs_ref,
+        checks=checks,
+        note="",
+    )

@@ -1,0 +1,267 @@
+"""The `capability` stage of `gigawatt run`: the largest run started in each month, the
+scenario's frontier runs, and the site-level thresholds each site crosses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gigawatt.buildout import Fleet
+from gigawatt.capability.curve import (
+    ALL_SITES,
+    REFERENCE,
+    Curves,
+    GroupPick,
+    best_of,
+    groups,
+    pick_group,
+)
+from gigawatt.capability.runs import FrontierRunResult, evaluate_run, month_date
+from gigawatt.capability.scaling import S_PER_DAY, Settings
+from gigawatt.catalog import Catalog
+from gigawatt.policy import SiteCrossing, check_training_run, site_thresholds, thresholds_crossed
+from gigawatt.scenario import Scenario, month_index
+
+#: The monthly largest-run series: (key, unit), as in the results table and each year's summary.
+LARGEST_KEYS: tuple[tuple[str, str], ...] = (
+    ("largest_run_accelerators", "count"),
+    ("largest_run_group_accelerators", "count"),
+    ("largest_run_flops_per_s", "FLOP/s"),
+    ("largest_run_flop", "FLOP"),
+    ("largest_run_mfu", "fraction"),
+    ("largest_run_goodput", "fraction"),
+    ("largest_run_cross_site_efficiency", "fraction"),
+    ("chinchilla_params", "count"),
+    ("chinchilla_tokens", "count"),
+    ("chinchilla_loss", "nats/token"),
+    ("largest_run_vs_reference", "ratio"),
+)
+#: Keys that mean nothing without a run (null in a year with no run).
+_RUN_ONLY = (
+    "largest_run_mfu",
+    "largest_run_goodput",
+    "largest_run_cross_site_efficiency",
+    "chinchilla_params",
+    "chinchilla_tokens",
+    "chinchilla_loss",
+)
+
+
+def _long(months: np.ndarray, site: str, quantity: str, unit: str, values: Any) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"month": months, "site": site, "quantity": quantity, "unit": unit, "value": values}
+    )
+
+
+@dataclass(frozen=True)
+class CapabilityResult:
+    """The capability stage's results (see the module)."""
+
+    catalog: Catalog
+    settings: Settings
+    months: np.ndarray
+    cross_site_from: str | None
+    largest: dict[str, np.ndarray]
+    largest_site: np.ndarray
+    largest_system: np.ndarray
+    site_rates: dict[str, np.ndarray]
+    runs: list[FrontierRunResult]
+    crossings: list[SiteCrossing]
+    searches: dict[str, Any]
+
+    def year_summary(self, year: int, position: int) -> dict[str, Any]:
+        """The largest run started in the year's December (or the scenario's last month)."""
+        row: dict[str, Any] = {k: float(self.largest[k][position]) for k, _ in LARGEST_KEYS}
+        flop = row["largest_run_flop"]
+        for k in ("largest_run_accelerators", "largest_run_group_accelerators"):
+            row[k] = int(row[k])
+        crossed: list[str] = []
+        if flop > 0:
+            start = month_date(str(self.months[position]))
+            checks = check_training_run(
+                self.catalog, flop, start=start, duration_s=self.settings.duration_s
+            )
+            crossed = thresholds_crossed(checks)
+        else:
+            row.update(dict.fromkeys(_RUN_ONLY))
+        return {
+            **row,
+            "largest_run_site": self.largest_site[position],
+            "largest_run_system": self.largest_system[position],
+            "largest_run_precision": self.settings.reference.precision,
+            "largest_run_duration_days": self.settings.duration_s / S_PER_DAY,
+            "largest_run_thresholds_crossed": crossed,
+        }
+
+    def table(self) -> pd.DataFrame:
+        """Long rows: the largest run (site `total`), each site's own best run
+        (`site_run_flops_per_s`) and its site-level threshold flags (1 from the crossing)."""
+        m = self.months
+        frames = [_long(m, "total", k, unit, self.largest[k]) for k, unit in LARGEST_KEYS]
+        for site, rate in self.site_rates.items():
+            frames.append(_long(m, site, "site_run_flops_per_s", "FLOP/s", rate))
+        for c in self.crossings:
+            flag = (m >= c.month).astype(float) if c.month else np.zeros(len(m))
+            frames.append(_long(m, c.site, f"threshold_crossed[{c.id}]", "flag", flag))
+        return pd.concat(frames, ignore_index=True)
+
+    def reference(self) -> dict[str, Any]:
+        """What the largest runs assume."""
+        s = self.settings
+        return {
+            "workload": s.reference.id,
+            "model": s.model.id,
+            "precision": s.reference.precision,
+            "mfu_source": "perf search" if s.reference.mfu is None else "fixed",
+            "mfu_fixed": s.reference.mfu,
+            "plan_knobs": dict(s.reference.plan),
+            "duration_days": s.duration_s / S_PER_DAY,
+            "restart_s": s.restart_s,
+            "comparison_run": s.comparison.id,
+            "comparison_flop": s.comparison.training_flop,
+            "cross_site_from": self.cross_site_from,
+            "searches": self.searches,
+        }
+
+    def summary(self, positions: list[tuple[int, int]]) -> dict[str, Any]:
+        """The `gigawatt capability --json` object, less the scenario's name and title.
+
+        `positions` are (year, month index) pairs, as `Results.year_positions()` gives them.
+        """
+        years = [
+            {"year": y, "month": str(self.months[p]), **self.year_summary(y, p)}
+            for y, p in positions
+        ]
+        runs = [r.as_dict() for r in self.runs]
+        sites = [c.as_dict() for c in self.crossings]
+        return {
+            "reference": self.reference(),
+            "years": years,
+            "frontier_runs": runs,
+            "site_thresholds": sites,
+            "crossings": crossings(runs, sites),
+        }
+
+
+def crossings(runs: list[dict[str, Any]], sites: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every threshold crossed, by a frontier run (a date) or a site (a month), in date order:
+    {who, id, date, in_force, notification_deadline}."""
+    rows = [
+        {
+            "who": r["name"],
+            "id": t["id"],
+            "date": t["crossing_date"],
+            "in_force": t["in_force"],
+            "notification_deadline": t["notification_deadline"],
+        }
+        for r in runs
+        for t in r["thresholds"]
+        if t["exceeded"] and t["crossing_date"]
+    ]
+    rows += [
+        {
+            "who": c["site"],
+            "id": c["id"],
+            "date": c["month"],
+            "in_force": c["in_force"],
+            "notification_deadline": None,
+        }
+        for c in sites
+        if c["month"]
+    ]
+    return sorted(rows, key=lambda row: row["date"])
+
+
+def largest_runs(
+    curves: Curves, fleet: Fleet, cross_site_from: int | None
+) -> tuple[dict[str, np.ndarray], list[GroupPick], np.ndarray]:
+    """The largest run started in each month, over every group (the one with the highest
+    sustained rate); the picks of every group; the winning group's index (-1: none)."""
+    s = curves.settings
+    picks = [
+        pick_group(curves, g, None, s.reference.precision, s.duration_s)
+        for g in groups(fleet, cross_site_from)
+    ]
+    winner, rate = best_of(picks)
+    cols = np.arange(len(fleet.months))
+    none = winner < 0
+    w = np.maximum(winner, 0)
+
+    def take(values: list[np.ndarray]) -> np.ndarray:
+        return np.where(none, 0.0, np.array(values, dtype=float)[w, cols])
+
+    flop = np.where(none, 0.0, rate * s.duration_s)
+    chinchilla = {k: np.where(none, 0.0, v) for k, v in s.chinchilla(flop).items()}
+    largest = {
+        "largest_run_accelerators": take([gp.pick.accelerators for gp in picks]),
+        "largest_run_group_accelerators": take([gp.group.accelerators for gp in picks]),
+        "largest_run_flops_per_s": np.where(none, 0.0, rate),
+        "largest_run_flop": flop,
+        "largest_run_mfu": take([gp.pick.mfu for gp in picks]),
+        "largest_run_goodput": take([gp.pick.goodput for gp in picks]),
+        "largest_run_cross_site_efficiency": take([gp.pick.efficiency for gp in picks]),
+        **chinchilla,
+        "largest_run_vs_reference": flop / s.comparison.training_flop,
+    }
+    return largest, picks, winner
+
+
+def site_rates(picks: list[GroupPick], months: int) -> dict[str, np.ndarray]:
+    """Each site's own best run (over its systems), by month [FLOP/s]."""
+    out: dict[str, np.ndarray] = {}
+    for gp in picks:
+        if gp.group.site != ALL_SITES:
+            prev = out.get(gp.group.site, np.zeros(months))
+            out[gp.group.site] = np.maximum(prev, gp.pick.flops_per_s)
+    return out
+
+
+def searches(curves: Curves) -> dict[str, Any]:
+    """The perf searches behind the monthly largest runs:
+    {system: {precision: {gpus: {gbs_seqs, mfu, plan}}}}."""
+    out: dict[str, Any] = {}
+    for (name, system, _, duration_s, _), curve in curves.curves.items():
+        if name != REFERENCE or duration_s != curves.settings.duration_s:
+            continue
+        table = out.setdefault(system, {}).setdefault(curve.precision, {})
+        for gpus, b in sorted(curve.buckets.items()):
+            table[str(gpus)] = {"gbs_seqs": b.gbs_seqs, "mfu": b.mfu, "plan": b.plan}
+    return out
+
+
+def run_capability(
+    scenario: Scenario, catalog: Catalog, fleet: Fleet, stages: dict[str, Any] | None = None
+) -> CapabilityResult:
+    """The `capability` stage: a resolved scenario's fleet -> the largest run by month, the
+    scenario's frontier runs and the site-level thresholds each site crosses.
+
+    The monthly largest run may span all sites of a system from the start of the scenario's
+    first `cross_site` frontier run (the scenario says such training is possible then)."""
+    settings = Settings.of(catalog)
+    curves = Curves(catalog, settings)
+    cross = [month_index(r.start) for r in scenario.frontier_runs if r.cross_site]
+    cross_from = min(cross) - month_index(str(fleet.months[0])) if cross else None
+    largest, picks, winner = largest_runs(curves, fleet, cross_from)
+    candidates = groups(fleet, 0)
+    runs = [
+        evaluate_run(spec, scenario, catalog, fleet, curves, candidates)
+        for spec in scenario.frontier_runs
+    ]
+    site = np.array([None if x < 0 else picks[x].group.site for x in winner], dtype=object)
+    system = np.array([None if x < 0 else picks[x].group.system for x in winner], dtype=object)
+    return CapabilityResult(
+        catalog=catalog,
+        settings=settings,
+        months=fleet.month_labels,
+        cross_site_from=None if cross_from is None else str(fleet.month_labels[cross_from]),
+        largest=largest,
+        largest_site=site,
+        largest_system=system,
+        site_rates=site_rates(picks, len(fleet.months)),
+        runs=runs,
+        crossings=site_thresholds(catalog, fleet),
+        searches=searches(curves),
+    )

@@ -1,0 +1,156 @@
+"""`gigawatt capability` and the capability keys of `gigawatt run`: JSON contract, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from capability_cases import TOY_CAPABILITY, scenario_data, write
+
+from conftest import TOY_CATALOG
+from gigawatt.cli import main
+
+YEAR_KEYS = {
+    "year",
+    "month",
+    "largest_run_accelerators",
+    "largest_run_group_accelerators",
+    "largest_run_site",
+    "largest_run_system",
+    "largest_run_precision",
+    "largest_run_duration_days",
+    "largest_run_flops_per_s",
+    "largest_run_flop",
+    "largest_run_mfu",
+    "largest_run_goodput",
+    "largest_run_cross_site_efficiency",
+    "chinchilla_params",
+    "chinchilla_tokens",
+    "chinchilla_loss",
+    "largest_run_vs_reference",
+    "largest_run_thresholds_crossed",
+}
+RUN_KEYS = {
+    "name",
+    "model",
+    "start",
+    "duration_days",
+    "precision",
+    "cross_site",
+    "site",
+    "sites",
+    "system",
+    "accelerators",
+    "accelerators_available",
+    "mfu",
+    "goodput",
+    "cross_site_efficiency",
+    "flops_per_s",
+    "training_flop",
+    "params",
+    "tokens",
+    "chinchilla_params",
+    "chinchilla_tokens",
+    "plan",
+    "gpu_hours",
+    "energy_mwh",
+    "co2e_t",
+    "cost_usd",
+    "cost_basis",
+    "vs_reference",
+    "thresholds_crossed",
+    "thresholds",
+}
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def toy_args(tmp_path, **overrides) -> list[str]:
+    path = write(tmp_path / "toy.yaml", scenario_data(**overrides))
+    catalogs = ["--catalog", str(TOY_CATALOG), "--catalog", str(TOY_CAPABILITY)]
+    return [*catalogs, "capability", str(path)]
+
+
+def test_capability_json_contract(capsys, tmp_path):
+    runs = [{"name": "r1", "start": "2026-06", "duration_days": 30, "precision": "fp8"}]
+    code, out, err = cli(capsys, *toy_args(tmp_path, frontier_runs=runs), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    keys = {"scenario", "title", "reference", "years", "frontier_runs", "site_thresholds"}
+    assert keys | {"crossings"} <= set(data)
+    assert data["reference"]["mfu_source"] == "fixed" and data["reference"]["mfu_fixed"] == 0.5
+    (year,) = data["years"]
+    assert set(year) >= YEAR_KEYS
+    assert year["largest_run_accelerators"] == 2**19
+    (run,) = data["frontier_runs"]
+    assert set(run) >= RUN_KEYS
+    assert run["precision"] == "fp8"
+    assert run["flops_per_s"] == pytest.approx(2**19 * 2e15 * 0.5, rel=1e-9)
+    assert "ca-sb53-frontier" in run["thresholds_crossed"]
+    sites = {(s["site"], s["id"]) for s in data["site_thresholds"]}
+    assert ("site-a", "tx-sb6-large-load") in sites
+    dates = [c["date"] for c in data["crossings"]]
+    assert dates == sorted(dates)
+    assert {"who": "r1", "id": "ca-sb53-frontier"}.items() <= next(
+        c for c in data["crossings"] if c["id"] == "ca-sb53-frontier"
+    ).items()
+
+
+def test_capability_tables(capsys, tmp_path):
+    runs = [{"name": "r1", "start": "2026-06", "duration_days": 30}]
+    code, out, err = cli(capsys, *toy_args(tmp_path, frontier_runs=runs))
+    assert code == 0, err
+    assert "Capability" in out and "Frontier runs" in out and "Thresholds crossed" in out
+
+
+def test_run_json_has_the_capability_keys(capsys, tmp_path):
+    args = toy_args(tmp_path)
+    args[args.index("capability")] = "run"
+    code, out, err = cli(capsys, *args, "--json", "--out", str(tmp_path / "o"))
+    assert code == 0, err
+    (year,) = json.loads(out)["years"]
+    assert set(year) >= YEAR_KEYS
+
+
+def test_bad_reference_model_is_exit_2(capsys, tmp_path):
+    extra = tmp_path / "cat"
+    extra.mkdir()
+    (extra / "reference-workloads.yaml").write_text(
+        "- {id: default, source: test, as_of: 2025-01-01, status: estimate, "
+        "model: llama3-450b, comparison_run: gpt-4}\n"
+    )
+    path = write(tmp_path / "toy.yaml", scenario_data())
+    code, out, err = cli(
+        capsys, "--catalog", str(TOY_CATALOG), "--catalog", str(TOY_CAPABILITY),
+        "--catalog", str(extra), "capability", str(path), "--json",
+    )  # fmt: skip
+    assert code == 2 and out == ""
+    assert "reference-workloads[default].model" in err and "llama3-405b" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_scenario_is_exit_2(capsys):
+    code, out, err = cli(capsys, "capability", "nvidia-opneai-10gw", "--json")
+    assert code == 2 and out == "" and "did you mean" in err
+
+
+def test_default_scenario(capsys):
+    code, out, err = cli(capsys, "capability", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    years = {y["year"]: y for y in data["years"]}
+    assert set(years) == set(range(2026, 2033))
+    y = years[2030]
+    assert y["largest_run_system"] == "vera-rubin-nvl72"
+    assert 0 < y["largest_run_mfu"] < 1 and 0 < y["largest_run_goodput"] < 1
+    # a 90-day run on hundreds of thousands of Rubin packages: 1e27-1e28 FLOP
+    assert 1e27 < y["largest_run_flop"] < 1e28
+    assert y["largest_run_vs_reference"] == pytest.approx(y["largest_run_flop"] / 2.1e25)
+    names = [r["name"] for r in data["frontier_runs"]]
+    assert names == ["largest-single-site-run", "first-multi-site-run"]
+    assert data["reference"]["cross_site_from"] == "2029-06"

@@ -1,0 +1,234 @@
+"""The capability stage of `gigawatt run`: the largest run by month, frontier runs (cost,
+energy, thresholds with dates), cross-site runs, site thresholds; hand-calculable on toy data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+from capability_cases import (
+    DAY_S,
+    POWER_GW_2_19,
+    TOY_CAPABILITY,
+    fixed_catalog,
+    scenario,
+    site,
+)
+
+from conftest import TOY_CATALOG
+from gigawatt.capability import CapabilityResult, ring_allreduce_s
+from gigawatt.catalog import Catalog
+from gigawatt.simulate import simulate
+from gigawatt.training import ownership_usd_per_accelerator_hour
+
+RATE_2_19 = 2**19 * 1e15 * 0.5  # never-failing toy accelerators at MFU 0.5 [FLOP/s]
+GPT3_FLOP = 3.14e23
+
+
+def run(catalog: Catalog, **overrides) -> CapabilityResult:
+    results = simulate(scenario(catalog, **overrides), catalog)
+    return results.stages["capability"]  # type: ignore[return-value]
+
+
+def test_largest_run_by_hand():
+    cap = run(fixed_catalog())
+    dec = cap.year_summary(2026, 11)
+    flop = RATE_2_19 * 90 * DAY_S
+    assert dec["largest_run_site"] == "site-a" and dec["largest_run_system"] == "toy-node-ft"
+    assert dec["largest_run_accelerators"] == 2**19
+    assert dec["largest_run_group_accelerators"] == 2**19
+    assert dec["largest_run_flops_per_s"] == pytest.approx(RATE_2_19, rel=1e-9)
+    assert dec["largest_run_flop"] == pytest.approx(flop, rel=1e-9)
+    assert dec["largest_run_mfu"] == 0.5
+    assert dec["largest_run_goodput"] == pytest.approx(1.0, abs=1e-9)
+    assert dec["chinchilla_params"] == pytest.approx(math.sqrt(flop / 120), rel=1e-9)
+    assert dec["chinchilla_tokens"] == pytest.approx(20 * math.sqrt(flop / 120), rel=1e-9)
+    assert dec["largest_run_vs_reference"] == pytest.approx(flop / GPT3_FLOP, rel=1e-9)
+    assert dec["largest_run_duration_days"] == 90
+    # 2.0e27 FLOP: above 1e25 and 1e26 (NY RAISE is not in force in 2026)
+    assert set(dec["largest_run_thresholds_crossed"]) == {
+        "eu-ai-act-systemic-risk",
+        "eu-ai-act-gpai-indicative",
+        "ca-sb53-frontier",
+    }
+
+
+def test_no_run_before_the_first_phase():
+    cap = run(fixed_catalog())
+    jan = cap.year_summary(2026, 0)  # nothing online until 2026-03
+    assert jan["largest_run_flop"] == 0 and jan["largest_run_accelerators"] == 0
+    assert jan["largest_run_site"] is None and jan["largest_run_mfu"] is None
+    assert jan["chinchilla_params"] is None and jan["largest_run_thresholds_crossed"] == []
+    table = cap.table()
+    flops = table[(table.quantity == "largest_run_flops_per_s") & (table.site == "total")]
+    assert flops.value.tolist()[:2] == [0.0, 0.0] and flops.value.iloc[2] > 0
+
+
+def test_the_larger_site_wins_and_sites_keep_their_own_series():
+    cap = run(
+        fixed_catalog(),
+        sites=[site("small", POWER_GW_2_19 / 2), site("large", POWER_GW_2_19)],
+    )
+    assert cap.largest_site[-1] == "large"
+    assert cap.site_rates["large"][-1] == pytest.approx(RATE_2_19, rel=1e-9)
+    assert cap.site_rates["small"][-1] == pytest.approx(RATE_2_19 / 2, rel=1e-9)
+
+
+def big_model_catalog(tmp_path) -> Catalog:
+    """The fixed-MFU toy catalog with a 405B reference model (steps of seconds, not ms)."""
+    (tmp_path / "reference-workloads.yaml").write_text(
+        "- {id: default, source: test, as_of: 2025-01-01, status: estimate, "
+        "model: llama3-405b, mfu: 0.5, comparison_run: gpt-3}\n"
+    )
+    return Catalog.load([TOY_CATALOG, TOY_CAPABILITY, tmp_path])
+
+
+TWO_SITES = [site("east", POWER_GW_2_19 / 2), site("west", POWER_GW_2_19 / 2)]
+MULTI = [{"name": "multi", "start": "2026-06", "duration_days": 90, "cross_site": True}]
+
+
+def test_cross_site_from_the_first_cross_site_run(tmp_path):
+    """Two sites of 2^18: single-site before the cross-site run starts, both sites after,
+    at the ring all-reduce's efficiency."""
+    cap = run(big_model_catalog(tmp_path), sites=TWO_SITES, frontier_runs=MULTI)
+    assert cap.cross_site_from == "2026-06"
+    assert cap.largest_site[4] in {"east", "west"}  # 2026-05
+    assert cap.largest_site[5] == "all"  # 2026-06
+    assert cap.largest["largest_run_accelerators"][5] == 2**19
+    eff = cap.largest["largest_run_cross_site_efficiency"][5]
+    assert 0.9 < eff < 1.0
+    assert cap.largest["largest_run_flops_per_s"][5] == pytest.approx(RATE_2_19 * eff, rel=1e-9)
+    r = cap.runs[0].as_dict()
+    assert r["site"] == "all" and r["sites"] == ["east", "west"]
+    assert r["accelerators"] == 2**19 and r["cross_site_efficiency"] == pytest.approx(eff)
+
+
+def test_a_small_model_stays_on_one_site():
+    """A 1.7B model's steps last milliseconds, so 10 ms of wide-area latency per step costs
+    more than a second site gives: the run stays on one site."""
+    cap = run(fixed_catalog(), sites=TWO_SITES, frontier_runs=MULTI)
+    assert cap.largest_site[5] in {"east", "west"}
+    assert cap.runs[0].as_dict()["accelerators"] == 2**18
+
+
+def test_frontier_run_by_hand():
+    runs = [{"name": "r1", "start": "2026-04", "duration_days": 30, "precision": "bf16"}]
+    cap = run(fixed_catalog(), frontier_runs=runs)
+    r = cap.runs[0].as_dict()
+    duration = 30 * DAY_S
+    flop = RATE_2_19 * duration
+    assert r["site"] == "site-a" and r["accelerators"] == 2**19
+    assert r["training_flop"] == pytest.approx(flop, rel=1e-9)
+    assert r["tokens_basis"] == "chinchilla-optimal"
+    assert r["params"] == pytest.approx(math.sqrt(flop / 120), rel=1e-9)
+    assert r["gpu_hours"] == pytest.approx(2**19 * 30 * 24)
+    # energy: the footprint model at the site's region and PUE; cost: ownership + energy
+    cat = fixed_catalog()
+    hourly = ownership_usd_per_accelerator_hour(cat, cat.system("toy-node-ft"))
+    price = cat.region("us-ercot").power_price_usd_per_mwh
+    assert r["cost_usd"] == pytest.approx(r["gpu_hours"] * hourly + r["energy_mwh"] * price)
+    assert r["energy_mwh"] > 0 and r["co2e_t"] > 0
+    # thresholds: 1e25 after 1e25 / rate seconds (10.6 h), 1e26 after 4.4 days
+    checks = {t["id"]: t for t in r["thresholds"]}
+    start = dt.date(2026, 4, 1)
+    eu = checks["eu-ai-act-systemic-risk"]
+    assert eu["exceeded"] and eu["crossing_date"] == start.isoformat()
+    assert eu["notification_deadline"] == (start + dt.timedelta(days=14)).isoformat()
+    ca = checks["ca-sb53-frontier"]
+    expected = start + dt.timedelta(seconds=1e26 / RATE_2_19)
+    assert ca["crossing_date"] == expected.isoformat() == "2026-04-05"
+    assert not checks["ny-raise-frontier"]["in_force"]
+    assert set(r["thresholds_crossed"]) >= {"eu-ai-act-systemic-risk", "ca-sb53-frontier"}
+
+
+def test_frontier_run_with_a_model_uses_its_flops_per_token_and_plan():
+    runs = [{"name": "named", "model": "llama3-8b", "start": "2026-06", "duration_days": 10}]
+    cap = run(fixed_catalog(), frontier_runs=runs)
+    r = cap.runs[0].as_dict()
+    assert r["model"] == "llama3-8b" and r["model_given"]
+    assert r["tokens_basis"] == "model FLOPs per token"
+    assert r["params"] == pytest.approx(8.03e9, rel=0.02)
+    assert r["plan"] is not None and r["plan_gpus"] <= r["accelerators"]
+    assert 0 < r["mfu"] < 1  # from the perf search, not the fixed 0.5
+    flops_per_token = r["training_flop"] / r["tokens"]
+    assert flops_per_token == pytest.approx(6 * r["params"], rel=0.25)  # plus attention
+
+
+def test_naming_the_reference_model_searches_instead_of_the_fixed_mfu():
+    runs = [{"name": "named", "model": "megatron-1-7b", "start": "2026-06", "duration_days": 10}]
+    r = run(fixed_catalog(), frontier_runs=runs).runs[0].as_dict()
+    assert r["plan"] is not None and r["mfu"] != 0.5
+
+
+def test_frontier_run_with_nothing_online():
+    runs = [{"name": "early", "start": "2026-01", "duration_days": 30}]
+    r = run(fixed_catalog(), frontier_runs=runs).runs[0].as_dict()
+    assert r["accelerators"] == 0 and r["training_flop"] == 0
+    assert r["energy_mwh"] is None and r["cost_usd"] is None
+    assert r["thresholds_crossed"] == [] and "no accelerators" in r["note"]
+
+
+def test_ring_efficiency_of_a_cross_site_frontier_run_matches_the_formula(tmp_path):
+    cat = big_model_catalog(tmp_path)
+    runs = [{"name": "m", "start": "2026-06", "duration_days": 90, "cross_site": True}]
+    cap = run(cat, sites=[site(f"s{i}", POWER_GW_2_19 / 4) for i in range(4)], frontier_runs=runs)
+    r = cap.runs[0].as_dict()
+    s = cap.settings
+    curve = cap.runs[0].where.curve
+    n = r["accelerators"]
+    step = (
+        curve.batch_tokens(np.array([n]))[0]
+        * curve.workload.model_flops_per_token
+        / (n * 1e15 * 0.5)
+    )
+    sync = ring_allreduce_s(
+        curve.workload.params_total * 2,
+        4,
+        s.cross_site_bandwidth_bytes_per_s,
+        s.cross_site_latency_s,
+    )
+    assert r["sites"] == ["s0", "s1", "s2", "s3"] and n == 2**19
+    assert r["cross_site_efficiency"] == pytest.approx(step / (step + sync), rel=1e-12)
+
+
+def test_site_thresholds_follow_the_region():
+    cap = run(
+        fixed_catalog(),
+        sites=[
+            site("texas", POWER_GW_2_19),
+            site("ohio", POWER_GW_2_19, region="us-pjm"),
+            site("germany", POWER_GW_2_19, region="de"),
+        ],
+    )
+    got = {(c.site, c.id): c for c in cap.crossings}
+    assert ("texas", "tx-sb6-large-load") in got and ("ohio", "tx-sb6-large-load") not in got
+    assert ("ohio", "us-eo-14318-data-center") in got
+    assert not [c for c in cap.crossings if c.site == "germany"]
+    eo = got[("texas", "us-eo-14318-data-center")]
+    assert eo.month == "2026-03" and eo.in_force
+    cluster = got[("texas", "us-eo-14110-cluster")]
+    assert cluster.month == "2026-03" and cluster.in_force is False  # revoked 2025-01-20
+    assert cluster.peak == pytest.approx(2**19 * 2e15)  # no FP4: the FP8 rate
+    table = cap.table()
+    flag = table[
+        (table.site == "texas") & (table.quantity == "threshold_crossed[tx-sb6-large-load]")
+    ]
+    assert flag.value.tolist()[:3] == [0.0, 0.0, 1.0]
+
+
+def test_year_rows_of_run_json_carry_the_capability_keys():
+    cat = fixed_catalog()
+    years = simulate(scenario(cat), cat).years()
+    for key in (
+        "largest_run_accelerators",
+        "largest_run_site",
+        "largest_run_flops_per_s",
+        "largest_run_flop",
+        "chinchilla_params",
+        "chinchilla_tokens",
+        "largest_run_vs_reference",
+    ):
+        assert key in years[0]
+    assert np.isfinite(years[0]["largest_run_flop"])
