@@ -90,7 +90,7 @@ def test_plotly_is_inlined_once_and_draws_every_chart(default_report):
 
 def test_each_section_is_on_the_page(default_report):
     ids = default_report.section_ids
-    assert ids == ["scenario", "buildout", "money", "energy", "sources"]
+    assert ids == ["scenario", "buildout", "money", "energy", "capability", "sources"]
     for sid in ids:
         assert f'<section id="{sid}"' in default_report.html
         assert f'href="#{sid}"' in default_report.html  # in the navigation
@@ -310,7 +310,7 @@ def test_any_scenario_builds_consistent_sections(power_gw, online_month, ramp_mo
     sc = toy_scenario(cat, end="2027-12", power_basis=basis, sites=[site])
     results = simulate(sc, cat)
     sections = build_sections(ReportContext(results, cat, sc))
-    assert [s.id for s in sections] == ["scenario", "buildout", "money", "energy", "sources"]
+    assert [s.id for s in sections] == ["scenario", "buildout", "money", "energy", "capability", "sources"]
     charts = {c.id: c for s in sections for c in s.charts}
     for chart in charts.values():
         for series in chart.series:
@@ -329,5 +329,21 @@ def test_report_scenario_writes_one_file(tmp_path, catalog):
     files = report_scenario("amd-openai-6gw", catalog, out=tmp_path / "amd.html")
     assert files.report == tmp_path / "amd.html"
     assert files.png == []
-    assert files.sections == ["scenario", "buildout", "money", "energy", "sources"]
+    assert files.sections == ["scenario", "buildout", "money", "energy", "capability", "sources"]
     assert [p.name for p in tmp_path.iterdir()] == ["amd.html"]  # no temporary left behind
+
+
+def test_capability_chart_is_the_largest_run(default_run, default_report):
+    results, _, _ = default_run
+    cap = results.stages["capability"]
+    chart = _chart(default_report, "capability-largest-run")
+    largest = _series(chart, "Largest run")
+    np.testing.assert_allclose(
+        np.asarray(largest.y) * 1e27, cap.largest["largest_run_flop"], rtol=1e-12
+    )
+    refs = [s for s in chart.series if s.dash]
+    assert refs and all(len(set(s.y)) == 1 for s in refs)  # flat reference lines
+    crossings = next(
+        t for s in default_report.sections for t in s.tables if t.title.startswith("Thresholds")
+    )
+    assert any("eu-ai-act-systemic-risk" in row for row in crossings.rows)

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from gigawatt.catalog import Catalog
 from gigawatt.io import write_text
 from gigawatt.report.base import Chart, ReportContext, Section, SectionFn
+from gigawatt.report.capability import capability_section
 from gigawatt.report.charts import chart_html, plotly_js
 from gigawatt.report.sections import (
     buildout_section,
@@ -37,6 +38,7 @@ SECTIONS: list[tuple[str, SectionFn]] = [
     ("buildout", buildout_section),
     ("money", money_section),
     ("energy", energy_section),
+    ("capability", capability_section),
     ("sources", sources_section),
 ]
 
