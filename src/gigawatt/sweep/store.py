@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,9 @@ from types import TracebackType
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from gigawatt.errors import GigawattError, InputError, UnknownIdError
 from gigawatt.sweep.samples import SampleRecord
@@ -71,18 +74,19 @@ CREATE TABLE IF NOT EXISTS outputs (
 );
 """
 
-#: P10, P50 and P90 by linear interpolation between order statistics (numpy's default
-#: `percentile` method, Hyndman & Fan 1996 definition 7); nulls are skipped.
-_BANDS = """
-SELECT {group}, count(t.value) AS n,
-       quantile_cont(t.value, 0.1) AS p10,
-       quantile_cont(t.value, 0.5) AS p50,
-       quantile_cont(t.value, 0.9) AS p90
-FROM {table} AS t JOIN samples AS s USING (sweep_id, sample)
-WHERE t.sweep_id = ? AND t.sample < ? AND s.status = 'done'
-GROUP BY {group}
-ORDER BY {order}
-"""
+#: The bands: P10, P50 and P90.
+PERCENTILES = (10.0, 50.0, 90.0)
+
+
+def percentiles(values: np.ndarray) -> tuple[int, float, float, float]:
+    """(count, P10, P50, P90) of the non-null values: linear interpolation between order
+    statistics (numpy's default, Hyndman & Fan 1996 definition 7), which is exact when the values
+    are equal and never leaves [min, max]; NaN bands when there is no value."""
+    v = values[~np.isnan(values)]
+    if not v.size:
+        return 0, math.nan, math.nan, math.nan
+    p10, p50, p90 = np.percentile(v, PERCENTILES)
+    return int(v.size), float(p10), float(p50), float(p90)
 
 
 @dataclass(frozen=True)
@@ -208,27 +212,17 @@ class SweepStore:
     def write(self, sweep_id: str, records: Sequence[SampleRecord]) -> None:
         """Store finished samples, all or none (one transaction)."""
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        samples = pd.DataFrame(
-            {
-                "sample": [r.sample for r in records],
-                "status": ["done" if r.ok else "failed" for r in records],
-                "error": [r.error for r in records],
-                "duration_s": [r.duration_s for r in records],
-            }
-        )
-        inputs = pd.DataFrame(
-            [(r.sample, path, value) for r in records for path, value in r.inputs.items()],
-            columns=["sample", "path", "value"],
-        ).astype({"sample": "int32", "value": "float64"})
-        outputs = pd.concat(
-            [r.outputs.assign(sample=r.sample) for r in records if r.ok] or [_no_outputs()],
-            ignore_index=True,
-        )
+        tables = {
+            "new_samples": _samples_table(records),
+            "new_inputs": _inputs_table(records),
+            "new_outputs": _outputs_table([r for r in records if r.ok]),
+        }
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
+            for name, table in tables.items():
+                con.register(name, table)
             # A failed sample may be retried: its old row goes (a done sample is never rerun).
-            con.register("new_samples", samples)
             con.execute(
                 "DELETE FROM samples WHERE sweep_id = ? AND sample IN "
                 "(SELECT sample FROM new_samples)",
@@ -239,11 +233,9 @@ class SweepStore:
                 "FROM new_samples",
                 [sweep_id, now],
             )
-            con.register("new_inputs", inputs)
             con.execute(
                 "INSERT INTO inputs SELECT ?, sample, path, value FROM new_inputs", [sweep_id]
             )
-            con.register("new_outputs", outputs)
             con.execute(
                 "INSERT INTO outputs SELECT ?, sample, year, key, value FROM new_outputs",
                 [sweep_id],
@@ -253,8 +245,8 @@ class SweepStore:
             con.execute("ROLLBACK")
             raise
         finally:
-            for view in ("new_samples", "new_inputs", "new_outputs"):
-                con.unregister(view)
+            for name in tables:
+                con.unregister(name)
 
     def counts(self, sweep_id: str, samples: int) -> tuple[int, int, str | None]:
         """(done, failed, first error) among samples 0..samples-1."""
@@ -269,16 +261,39 @@ class SweepStore:
     # --- reading back ---
 
     def output_bands(self, sweep_id: str, samples: int) -> pd.DataFrame:
-        """P10/P50/P90 per year and key over the done samples below `samples`.
+        """`year, key, n, p10, p50, p90` over the done samples below `samples`.
 
         Keys come in the order the first stored sample listed them (as in `run --json`).
         """
-        sql = _BANDS.format(table="outputs", group="t.year, t.key", order="t.year, min(t.rowid)")
-        return self.con.execute(sql, [sweep_id, samples]).fetchdf()
+        return self._bands("outputs", ["year", "key"], sweep_id, samples)
 
     def input_bands(self, sweep_id: str, samples: int) -> pd.DataFrame:
-        sql = _BANDS.format(table="inputs", group="t.path", order="min(t.rowid)")
-        return self.con.execute(sql, [sweep_id, samples]).fetchdf()
+        """`path, n, p10, p50, p90` of the drawn inputs."""
+        return self._bands("inputs", ["path"], sweep_id, samples)
+
+    def _bands(self, table: str, group: list[str], sweep_id: str, samples: int) -> pd.DataFrame:
+        cols = ", ".join(f"t.{c}" for c in group)
+        # Quantiles in numpy, not DuckDB's quantile_cont: its interpolation can land an ulp
+        # outside [min, max], so equal samples would not give exactly zero-width bands.
+        data = self.con.execute(
+            f"SELECT {cols}, t.value, min(t.rowid) OVER (PARTITION BY {cols}) AS first "
+            f"FROM {table} AS t JOIN samples AS s USING (sweep_id, sample) "
+            "WHERE t.sweep_id = ? AND t.sample < ? AND s.status = 'done' "
+            "ORDER BY first, t.sample",
+            [sweep_id, samples],
+        ).fetchnumpy()
+        first = data["first"]
+        values = np.ma.filled(np.ma.asarray(data["value"], dtype=np.float64), np.nan)
+        # rows come grouped: a group starts where its first-row id changes
+        starts = np.flatnonzero(np.diff(first, prepend=-1))
+        ends = np.append(starts[1:], first.size)[: starts.size]
+        stats = [percentiles(values[a:b]) for a, b in zip(starts, ends, strict=True)]
+        frame = pd.DataFrame({c: data[c][starts] for c in group})
+        columns = np.array(stats, dtype=np.float64).reshape(-1, 4)
+        frame["n"] = columns[:, 0].astype(np.int64)
+        for i, q in enumerate(("p10", "p50", "p90"), start=1):
+            frame[q] = columns[:, i]
+        return frame
 
     def outputs(self, sweep_id: str, samples: int | None = None) -> pd.DataFrame:
         """Every stored output of the done samples: `sample, year, key, value`, sorted."""
@@ -315,13 +330,43 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise InputError(f"{str(path)!r} is not a DuckDB store: {e}", field="--store") from None
 
 
-def _no_outputs() -> pd.DataFrame:
-    return pd.DataFrame(
+# Arrow tables, not pandas frames: DuckDB scans them without conversion (a write costs about
+# a millisecond per statement, as much as a small sample's simulation otherwise).
+
+
+def _samples_table(records: Sequence[SampleRecord]) -> pa.Table:
+    return pa.table(
         {
-            "year": pd.Series(dtype="int32"),
-            "key": pd.Series(dtype=object),
-            "value": pd.Series(dtype="float64"),
-            "sample": pd.Series(dtype="int64"),
+            "sample": pa.array([r.sample for r in records], pa.int32()),
+            "status": pa.array(["done" if r.ok else "failed" for r in records], pa.string()),
+            "error": pa.array([r.error for r in records], pa.string()),
+            "duration_s": pa.array([r.duration_s for r in records], pa.float64()),
+        }
+    )
+
+
+def _inputs_table(records: Sequence[SampleRecord]) -> pa.Table:
+    return pa.table(
+        {
+            "sample": pa.array([r.sample for r in records for _ in r.inputs], pa.int32()),
+            "path": pa.array([p for r in records for p in r.inputs], pa.string()),
+            "value": pa.array([v for r in records for v in r.inputs.values()], pa.float64()),
+        }
+    )
+
+
+def _outputs_table(records: Sequence[SampleRecord]) -> pa.Table:
+    frames = [r.outputs for r in records]
+    sizes = [len(f) for f in frames]
+    values = np.concatenate([f["value"].to_numpy(np.float64) for f in frames] or [np.empty(0)])
+    return pa.table(
+        {
+            "sample": pa.array(np.repeat([r.sample for r in records], sizes), pa.int32()),
+            "year": pa.array(
+                np.concatenate([f["year"].to_numpy() for f in frames] or [[]]), pa.int32()
+            ),
+            "key": pa.array([k for f in frames for k in f["key"]], pa.string()),
+            "value": pa.array(values, pa.float64(), from_pandas=True),  # NaN: NULL
         }
     )
 
