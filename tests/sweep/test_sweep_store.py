@@ -98,6 +98,26 @@ def test_interrupted_write_leaves_no_half_sample(tmp_path, monkeypatch):
     store.close()
 
 
+def test_ctrl_c_inside_duckdb_is_a_keyboard_interrupt(tmp_path, monkeypatch):
+    """DuckDB reports Ctrl-C during a query as RuntimeError("Query interrupted"); the store turns
+    it back into KeyboardInterrupt (so the CLI says "interrupted", exit 130) and rolls back."""
+    store = SweepStore(tmp_path / "s.duckdb")
+    store.register(_info())
+    real_execute = store.con.execute
+
+    def interrupted(query, *args):
+        if query.startswith("INSERT INTO outputs"):
+            raise RuntimeError("Query interrupted")
+        return real_execute(query, *args)
+
+    monkeypatch.setattr(store, "con", _Proxy(store.con, execute=interrupted))
+    with pytest.raises(KeyboardInterrupt):
+        store.write(SID, [_record(0, {(2026, "a"): 1.0})])
+    monkeypatch.undo()
+    assert store.status(SID) == {}
+    store.close()
+
+
 class _Proxy:
     """A connection with one method replaced (DuckDB's own attributes are read-only)."""
 
@@ -154,9 +174,17 @@ def test_not_a_store(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         SweepStore(tmp_path / "missing.duckdb", read_only=True)
     other = tmp_path / "other.duckdb"
-    duckdb.connect(str(other)).close()  # a DuckDB file, but not ours
-    with pytest.raises(InputError, match="not a sweep store"):
-        SweepStore(other, read_only=True)
+    con = duckdb.connect(str(other))  # a DuckDB database, but not ours
+    con.execute("CREATE TABLE mine (x INTEGER)")
+    con.close()
+    for read_only in (True, False):
+        with pytest.raises(InputError, match="not a sweep store"):
+            SweepStore(other, read_only=read_only)
+    con = duckdb.connect(str(other), read_only=True)
+    assert con.execute("SELECT table_name FROM information_schema.tables").fetchall() == [
+        ("mine",)
+    ]  # nothing added to it
+    con.close()
 
 
 def test_other_schema_version_refused(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import signal
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -50,6 +51,8 @@ _WORKER_STATE: dict[str, Any] = {}
 
 
 def _init_worker(scenario: Scenario, catalog: Catalog, seed: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the pool; workers stay quiet.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_STATE.update(scenario=scenario, catalog=catalog, seed=seed)
 
 

@@ -13,10 +13,11 @@ and a rerun computes only the samples that are not `done`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -115,22 +116,32 @@ class SweepStore:
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = _connect(self.path, read_only)
-        if not read_only:
-            self.con.execute(_SCHEMA)
-        self._check_version(read_only)
-
-    def _check_version(self, read_only: bool) -> None:
         try:
-            rows = self.con.execute("SELECT schema_version FROM store_info").fetchall()
-        except duckdb.CatalogException:
+            self._prepare(read_only)
+        except BaseException:
             self.close()
-            raise InputError(f"{str(self.path)!r} is not a sweep store", field="--store") from None
-        if not rows and not read_only:
+            raise
+
+    def _prepare(self, read_only: bool) -> None:
+        """Create the tables in a new file; refuse any other database and other versions."""
+        tables = {
+            row[0]
+            for row in self.con.execute(
+                "SELECT table_name FROM information_schema.tables"
+            ).fetchall()
+        }
+        if "store_info" not in tables:
+            if tables or read_only:  # never add tables to someone else's database
+                raise InputError(f"{str(self.path)!r} is not a sweep store", field="--store")
+            self.con.execute("BEGIN TRANSACTION")  # a new store is created whole or not at all
+            self.con.execute(_SCHEMA)
             self.con.execute("INSERT INTO store_info VALUES (?)", [SCHEMA_VERSION])
-        elif rows and rows[0][0] != SCHEMA_VERSION:
-            self.close()
+            self.con.execute("COMMIT")
+        row = self.con.execute("SELECT max(schema_version) FROM store_info").fetchone()
+        found = row[0] if row else None
+        if found != SCHEMA_VERSION:
             raise GigawattError(
-                f"store {str(self.path)!r} has schema version {rows[0][0]}; this gigawatt reads "
+                f"store {str(self.path)!r} has schema version {found}; this gigawatt reads "
                 f"version {SCHEMA_VERSION}: use another --store"
             )
 
@@ -220,27 +231,28 @@ class SweepStore:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            for name, table in tables.items():
-                con.register(name, table)
-            # A failed sample may be retried: its old row goes (a done sample is never rerun).
-            con.execute(
-                "DELETE FROM samples WHERE sweep_id = ? AND sample IN "
-                "(SELECT sample FROM new_samples)",
-                [sweep_id],
-            )
-            con.execute(
-                "INSERT INTO samples SELECT ?, sample, status, error, duration_s, ? "
-                "FROM new_samples",
-                [sweep_id, now],
-            )
-            con.execute(
-                "INSERT INTO inputs SELECT ?, sample, path, value FROM new_inputs", [sweep_id]
-            )
-            con.execute(
-                "INSERT INTO outputs SELECT ?, sample, year, key, value FROM new_outputs",
-                [sweep_id],
-            )
-            con.execute("COMMIT")
+            with _ctrl_c_is_keyboard_interrupt():
+                for name, table in tables.items():
+                    con.register(name, table)
+                # A failed sample may be retried: its old row goes (done samples are not rerun).
+                con.execute(
+                    "DELETE FROM samples WHERE sweep_id = ? AND sample IN "
+                    "(SELECT sample FROM new_samples)",
+                    [sweep_id],
+                )
+                con.execute(
+                    "INSERT INTO samples SELECT ?, sample, status, error, duration_s, ? "
+                    "FROM new_samples",
+                    [sweep_id, now],
+                )
+                con.execute(
+                    "INSERT INTO inputs SELECT ?, sample, path, value FROM new_inputs", [sweep_id]
+                )
+                con.execute(
+                    "INSERT INTO outputs SELECT ?, sample, year, key, value FROM new_outputs",
+                    [sweep_id],
+                )
+                con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
@@ -275,25 +287,20 @@ class SweepStore:
         cols = ", ".join(f"t.{c}" for c in group)
         # Quantiles in numpy, not DuckDB's quantile_cont: its interpolation can land an ulp
         # outside [min, max], so equal samples would not give exactly zero-width bands.
-        data = self.con.execute(
+        with _ctrl_c_is_keyboard_interrupt():
+            data = self._grouped_values(table, cols, sweep_id, samples)
+        return _band_frame(data, group)
+
+    def _grouped_values(
+        self, table: str, cols: str, sweep_id: str, samples: int
+    ) -> dict[str, np.ndarray]:
+        return self.con.execute(
             f"SELECT {cols}, t.value, min(t.rowid) OVER (PARTITION BY {cols}) AS first "
             f"FROM {table} AS t JOIN samples AS s USING (sweep_id, sample) "
             "WHERE t.sweep_id = ? AND t.sample < ? AND s.status = 'done' "
             "ORDER BY first, t.sample",
             [sweep_id, samples],
         ).fetchnumpy()
-        first = data["first"]
-        values = np.ma.filled(np.ma.asarray(data["value"], dtype=np.float64), np.nan)
-        # rows come grouped: a group starts where its first-row id changes
-        starts = np.flatnonzero(np.diff(first, prepend=-1))
-        ends = np.append(starts[1:], first.size)[: starts.size]
-        stats = [percentiles(values[a:b]) for a, b in zip(starts, ends, strict=True)]
-        frame = pd.DataFrame({c: data[c][starts] for c in group})
-        columns = np.array(stats, dtype=np.float64).reshape(-1, 4)
-        frame["n"] = columns[:, 0].astype(np.int64)
-        for i, q in enumerate(("p10", "p50", "p90"), start=1):
-            frame[q] = columns[:, i]
-        return frame
 
     def outputs(self, sweep_id: str, samples: int | None = None) -> pd.DataFrame:
         """Every stored output of the done samples: `sample, year, key, value`, sorted."""
@@ -314,6 +321,33 @@ class SweepStore:
             f"ORDER BY t.sample, {cols}",
             [sweep_id, 2**31 - 1 if samples is None else samples],
         ).fetchdf()
+
+
+def _band_frame(data: dict[str, np.ndarray], group: list[str]) -> pd.DataFrame:
+    """Rows come grouped (ordered by each group's first row id): bands per group."""
+    first = data["first"]
+    values = np.ma.filled(np.ma.asarray(data["value"], dtype=np.float64), np.nan)
+    starts = np.flatnonzero(np.diff(first, prepend=-1))
+    ends = np.append(starts[1:], first.size)[: starts.size]
+    stats = [percentiles(values[a:b]) for a, b in zip(starts, ends, strict=True)]
+    frame = pd.DataFrame({c: data[c][starts] for c in group})
+    columns = np.array(stats, dtype=np.float64).reshape(-1, 4)
+    frame["n"] = columns[:, 0].astype(np.int64)
+    for i, q in enumerate(("p10", "p50", "p90"), start=1):
+        frame[q] = columns[:, i]
+    return frame
+
+
+@contextlib.contextmanager
+def _ctrl_c_is_keyboard_interrupt() -> Iterator[None]:
+    """DuckDB turns Ctrl-C during a query into RuntimeError("Query interrupted") and swallows the
+    signal; give it back as the KeyboardInterrupt it was, so an interrupted run stops as one."""
+    try:
+        yield
+    except RuntimeError as e:
+        if str(e).startswith("Query interrupted"):
+            raise KeyboardInterrupt from None
+        raise
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
