@@ -234,15 +234,10 @@ class SweepStore:
             with _ctrl_c_is_keyboard_interrupt():
                 for name, table in tables.items():
                     con.register(name, table)
-                # A failed sample may be retried: its old row goes (done samples are not rerun).
+                # REPLACE: a retried failure replaces its row (done samples are never rerun).
                 con.execute(
-                    "DELETE FROM samples WHERE sweep_id = ? AND sample IN "
-                    "(SELECT sample FROM new_samples)",
-                    [sweep_id],
-                )
-                con.execute(
-                    "INSERT INTO samples SELECT ?, sample, status, error, duration_s, ? "
-                    "FROM new_samples",
+                    "INSERT OR REPLACE INTO samples "
+                    "SELECT ?, sample, status, error, duration_s, ? FROM new_samples",
                     [sweep_id, now],
                 )
                 con.execute(
