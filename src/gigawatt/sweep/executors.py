@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
@@ -28,6 +28,10 @@ CHUNKS_PER_THREAD = 4
 MAX_CHUNK = 32
 
 
+#: What every executor returns: lists of finished samples, as they finish.
+Batches = Generator[list[SampleRecord], None, None]
+
+
 def chunks(samples: Sequence[int], size: int) -> list[list[int]]:
     """Consecutive runs of `size` sample numbers (the last may be shorter)."""
     return [list(samples[i : i + size]) for i in range(0, len(samples), size)]
@@ -40,9 +44,7 @@ def cluster_chunk_size(samples: int, threads: int) -> int:
 # --- in this process, or a local process pool -------------------------------------------------
 
 
-def iter_local(
-    scenario: Scenario, catalog: Catalog, seed: int, work: list[list[int]]
-) -> Iterator[list[SampleRecord]]:
+def iter_local(scenario: Scenario, catalog: Catalog, seed: int, work: list[list[int]]) -> Batches:
     for chunk in work:
         yield run_samples(scenario, catalog, seed, chunk)
 
@@ -63,7 +65,7 @@ def _run_in_worker(chunk: list[int]) -> list[SampleRecord]:
 
 def iter_pool(
     scenario: Scenario, catalog: Catalog, seed: int, work: list[list[int]], workers: int
-) -> Iterator[list[SampleRecord]]:
+) -> Batches:
     """A pool of `workers` processes, each given the scenario and catalog once."""
     # spawn, not fork: forking a process that holds threads (DuckDB's, Rich's) is unsafe.
     pool = ProcessPoolExecutor(
@@ -104,7 +106,7 @@ def iter_dask(
     seed: int,
     samples: Sequence[int],
     chunk_size: int | None,
-) -> Iterator[list[SampleRecord]]:
+) -> Batches:
     """Chunks of samples as tasks on an existing Dask cluster, gathered as they complete."""
     distributed = _distributed()
     try:

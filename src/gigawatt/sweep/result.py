@@ -46,7 +46,7 @@ class SweepResult:
     method: str
     #: Samples requested: the sweep is samples 0..samples-1.
     samples: int
-    #: Samples this call computed (0 when loading, or when everything was stored already).
+    #: Samples this call computed successfully (0 when loading, or when all were stored).
     computed: int
     #: Samples stored as done (the bands are over these).
     completed: int

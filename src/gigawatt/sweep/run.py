@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 from gigawatt.catalog import Catalog
 from gigawatt.errors import GigawattError, InputError
 from gigawatt.scenario import Scenario, load_scenario, scenario_path
-from gigawatt.sweep.executors import chunks, iter_dask, iter_local, iter_pool
+from gigawatt.sweep.executors import Batches, chunks, iter_dask, iter_local, iter_pool
 from gigawatt.sweep.result import SweepResult
 from gigawatt.sweep.samples import METHOD, SampleRecord
 from gigawatt.sweep.store import SweepInfo, SweepStore
@@ -58,12 +58,11 @@ def catalog_sha256(catalog: Catalog) -> str:
 
 def sweep_id(scenario: Scenario, seed: int, catalog: Catalog, method: str = METHOD) -> str:
     """sha256 of (canonical scenario JSON, seed, method, catalog digest), hex."""
-    payload = {
-        "scenario": canonical_json(scenario),
-        "seed": seed,
-        "method": method,
-        "catalog": catalog_sha256(catalog),
-    }
+    return _sweep_id(canonical_json(scenario), seed, method, catalog_sha256(catalog))
+
+
+def _sweep_id(scenario_json: str, seed: int, method: str, catalog_digest: str) -> str:
+    payload = {"scenario": scenario_json, "seed": seed, "method": method, "catalog": catalog_digest}
     return hashlib.sha256(_dumps(payload).encode()).hexdigest()
 
 
@@ -105,8 +104,9 @@ def run_sweep(
 
     `scenario` is a file, a built-in name or a `Scenario`; `seed` defaults to the scenario's.
     Samples run in this process (`workers` 1), in a local pool of `workers` processes, or on the
-    Dask cluster at `scheduler` (`tcp://HOST:PORT`). Each finished chunk of `chunk_size` samples
-    is stored at once, in one transaction. `progress(done, samples)` is called as they land.
+    Dask cluster at `scheduler` (`tcp://HOST:PORT`), in tasks of `chunk_size` samples. Finished
+    samples are committed together at least every FLUSH_S seconds and when the run stops (an
+    interrupt included). `progress(done, samples)` is called as samples finish.
     """
     catalog = catalog or Catalog.load()
     sc, source = _scenario(scenario, catalog)
@@ -124,14 +124,15 @@ def run_sweep(
     if source is not None and store_path.resolve() == source.resolve():
         raise InputError(f"{str(store_path)!r} is the scenario file", field="--store")
 
-    sid = sweep_id(sc, seed, catalog)
+    scenario_json, digest = canonical_json(sc), catalog_sha256(catalog)
+    sid = _sweep_id(scenario_json, seed, METHOD, digest)
     info = SweepInfo(
         sweep_id=sid,
         scenario=sc.name,
-        scenario_json=canonical_json(sc),
+        scenario_json=scenario_json,
         seed=seed,
         method=METHOD,
-        catalog_sha256=catalog_sha256(catalog),
+        catalog_sha256=digest,
         uncertain_inputs=tuple(sc.uncertain_inputs()),
         samples_requested=samples,
         gigawatt_version=_gigawatt_version(),
@@ -159,7 +160,7 @@ def run_sweep(
 def _store_as_they_finish(
     store: SweepStore,
     sid: str,
-    batches: Iterator[list[SampleRecord]],
+    batches: Batches,
     progress: Progress | None,
     done: int,
     samples: int,
