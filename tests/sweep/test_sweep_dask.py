@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from sweep_cases import uncertain_scenario
 
-from gigawatt.sweep import SweepStore, run_sweep
+from gigawatt.errors import GigawattError
+from gigawatt.sweep import SweepStore, executors, run_sweep
 
 distributed = pytest.importorskip("distributed")
 
@@ -81,3 +82,28 @@ def test_dask_worker_processes(toy_catalog, tmp_path):
     local = run_sweep(sc, 8, 9, tmp_path / "local.duckdb", catalog=toy_catalog)
     assert dask.computed == 8
     _assert_same(tmp_path / "local.duckdb", tmp_path / "dask.duckdb", local.sweep_id)
+
+
+def test_dask_task_failure_keeps_finished_samples(
+    toy_catalog, tmp_path, threads_cluster, monkeypatch
+):
+    """A task that dies (not a sample that raises: those are caught and stored) stops the run
+    with exit 1's error; what finished before is stored, and a rerun completes the sweep."""
+    real = executors.run_samples
+
+    def dies_on_5(scenario, catalog, seed, chunk):
+        if 5 in chunk:
+            raise MemoryError("worker out of memory")
+        return real(scenario, catalog, seed, chunk)
+
+    monkeypatch.setattr(executors, "run_samples", dies_on_5)
+    sc = uncertain_scenario(toy_catalog)
+    path = tmp_path / "s.duckdb"
+    with pytest.raises(GigawattError, match=r"a Dask task failed \(MemoryError"):
+        run_sweep(sc, 6, 0, path, threads_cluster, toy_catalog, chunk_size=1)
+    monkeypatch.undo()
+    with SweepStore(path, read_only=True) as store:
+        stored = set(store.status(store.sweeps()[0].sweep_id))
+    assert 5 not in stored
+    resumed = run_sweep(sc, 6, 0, path, threads_cluster, toy_catalog)
+    assert resumed.completed == 6 and resumed.computed == 6 - len(stored)

@@ -118,17 +118,18 @@ def iter_dask(
         ) from None
     except OSError as e:
         raise GigawattError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
-    futures: list[Any] = []
+    pending: set[Any] = set()
     try:
         threads = sum(client.nthreads().values())
         size = chunk_size or cluster_chunk_size(len(samples), threads)
         # Sent once to every worker, not once per task.
         scenario_f, catalog_f = client.scatter([scenario, catalog], broadcast=True, hash=False)
-        futures = [
+        pending = {
             client.submit(run_samples, scenario_f, catalog_f, seed, chunk, pure=False)
             for chunk in chunks(samples, size)
-        ]
-        for future in distributed.as_completed(futures):
+        }
+        for future in distributed.as_completed(list(pending)):
+            pending.discard(future)  # dropping the last reference frees the result on the worker
             try:
                 records = future.result()
             except Exception as e:
@@ -138,6 +139,6 @@ def iter_dask(
                 ) from None
             yield records
     finally:
-        if futures:
-            client.cancel(futures)
+        if pending:
+            client.cancel(list(pending))
         client.close()
