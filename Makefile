@@ -17,7 +17,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test,supply]"
+	$(BIN)/python -m pip install --quiet -e ".[test,supply,sweep]"
 	touch $(STAMP)
 
 install: $(STAMP)

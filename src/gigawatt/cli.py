@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from gigawatt.catalog import Catalog
@@ -29,6 +30,7 @@ from gigawatt.perf.plan import parse_plan, with_precision
 from gigawatt.reliability import DEFAULT_SYSTEM, reliability_report
 from gigawatt.scenario import builtin_scenarios, scenario_path
 from gigawatt.simulate import run_scenario
+from gigawatt.sweep import DEFAULT_STORE, run_sweep
 from gigawatt.training import parse_count, plan_training
 
 DEFAULT_SCENARIO = "nvidia-openai-10gw"
@@ -1054,6 +1056,107 @@ def report(
     console.print(f"Report written to {files.report} (sections: {', '.join(files.sections)})")
     if files.png:
         console.print(f"{len(files.png)} charts written as PNG to {png}/")
+
+
+# --- sweep ------------------------------------------------------------------------------------
+
+#: Headline outputs `gigawatt sweep` prints (header, year key, display scale, digits); any key a
+#: model adds is in `--json` without being listed here.
+SWEEP_COLUMNS: list[tuple[str, str, float, int]] = [
+    ("Facility GW", "facility_power_gw", 1, 2),
+    ("Accelerators M", "accelerators", 1e6, 2),
+    ("TWh", "energy_twh", 1, 1),
+    ("Capex USD B (cum.)", "cumulative_capex_usd", 1e9, 0),
+    ("Invested USD B", "cumulative_invested_usd", 1e9, 0),
+]
+
+
+def _band_cell(row: dict[str, Any], key: str, scale: float, digits: int) -> str:
+    p10, p50, p90 = (row.get(f"{key}_{q}") for q in ("p10", "p50", "p90"))
+    if p50 is None:
+        return ""
+    fmt = _fixed(digits, scale)
+    return f"{fmt(p50)}\n[dim]{fmt(p10)}–{fmt(p90)}[/dim]"
+
+
+@app.command()
+def sweep(
+    ctx: typer.Context,
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
+    ],
+    samples: Annotated[int, typer.Option("--samples", help="Monte Carlo samples (0..N-1).")],
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed; default: the scenario's `seed`.")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler, tcp://HOST:PORT (default: run here)."),
+    ] = None,
+    store: Annotated[
+        Path, typer.Option("--store", help="DuckDB file the samples are stored in.")
+    ] = DEFAULT_STORE,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Local processes (without --scheduler).")
+    ] = 1,
+    as_json: JsonOpt = False,
+) -> None:
+    """P10/P50/P90 of every yearly output over the scenario's uncertain inputs (resumable)."""
+    err = Console(stderr=True, highlight=False)
+    bar = Progress(
+        TextColumn("sweep"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+    task = bar.add_task("sweep", total=None)
+    try:
+        with bar:
+            result = run_sweep(
+                scenario,
+                samples,
+                seed,
+                store,
+                scheduler,
+                _catalog(ctx),
+                workers=workers,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except KeyboardInterrupt:
+        err.print(f"interrupted: finished samples are in {store}; rerun the same command to resume")
+        raise SystemExit(130) from None
+    data = result.to_json()
+    if result.failed:
+        err.print(
+            f"warning: {result.failed} of {result.samples} samples failed (left out of the bands; "
+            f"retried on a rerun); the first: {result.first_error}"
+        )
+    if as_json:
+        emit_json(data)
+        return
+    years = data["years"]
+    columns = [c for c in SWEEP_COLUMNS if any(y.get(f"{c[1]}_p50") is not None for y in years)]
+    table = Table(
+        title=f"{result.scenario}: P50 and P10-P90 over {result.completed:,} samples "
+        "(as of December)",
+        title_justify="left",
+    )
+    table.add_column("Year", justify="right")
+    for header, *_ in columns:
+        table.add_column(header, justify="right")
+    for y in years:
+        table.add_row(str(y["year"]), *(_band_cell(y, key, sc, d) for _, key, sc, d in columns))
+    console.print(table)
+    inputs = result.uncertain_inputs
+    console.print(
+        f"Sweep {result.sweep_id[:12]} (seed {result.seed}): {result.computed:,} samples computed "
+        f"now, {result.completed:,} of {result.samples:,} stored in {result.store}. "
+        f"{len(inputs)} uncertain inputs"
+        + (f" ({', '.join(inputs[:3])}{', ...' if len(inputs) > 3 else ''})" if inputs else "")
+        + "; --json gives every output and input."
+    )
 
 
 # --- entry point ------------------------------------------------------------------------------

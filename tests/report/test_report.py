@@ -310,7 +310,14 @@ def test_any_scenario_builds_consistent_sections(power_gw, online_month, ramp_mo
     sc = toy_scenario(cat, end="2027-12", power_basis=basis, sites=[site])
     results = simulate(sc, cat)
     sections = build_sections(ReportContext(results, cat, sc))
-    assert [s.id for s in sections] == ["scenario", "buildout", "money", "energy", "capability", "sources"]
+    assert [s.id for s in sections] == [
+        "scenario",
+        "buildout",
+        "money",
+        "energy",
+        "capability",
+        "sources",
+    ]
     charts = {c.id: c for s in sections for c in s.charts}
     for chart in charts.values():
         for series in chart.series:

@@ -1,0 +1,144 @@
+"""Where samples run: in this process, in a local process pool, or on a Dask cluster.
+
+Each executor maps the same function (`run_samples`) over chunks of sample numbers and yields
+each chunk's records as soon as it finishes, in whatever order chunks finish; the caller stores
+them at once. Which executor ran a sample never changes its numbers (see `samples.py`).
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import signal
+from collections.abc import Generator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+from gigawatt.catalog import Catalog
+from gigawatt.errors import GigawattError, InputError
+from gigawatt.scenario import Scenario
+from gigawatt.sweep.samples import SampleRecord, run_samples
+
+#: Seconds to wait for a Dask scheduler to answer before giving up.
+CONNECT_TIMEOUT_S = 10
+
+#: Chunks per worker thread on a cluster: enough to balance load, few enough to keep the
+#: scheduler's per-task overhead (about a millisecond) small next to a sample (tens of ms).
+CHUNKS_PER_THREAD = 4
+MAX_CHUNK = 32
+
+
+#: What every executor returns: lists of finished samples, as they finish.
+Batches = Generator[list[SampleRecord], None, None]
+
+
+def chunks(samples: Sequence[int], size: int) -> list[list[int]]:
+    """Consecutive runs of `size` sample numbers (the last may be shorter)."""
+    return [list(samples[i : i + size]) for i in range(0, len(samples), size)]
+
+
+def cluster_chunk_size(samples: int, threads: int) -> int:
+    return max(1, min(MAX_CHUNK, math.ceil(samples / (CHUNKS_PER_THREAD * max(threads, 1)))))
+
+
+# --- in this process, or a local process pool -------------------------------------------------
+
+
+def iter_local(scenario: Scenario, catalog: Catalog, seed: int, work: list[list[int]]) -> Batches:
+    for chunk in work:
+        yield run_samples(scenario, catalog, seed, chunk)
+
+
+_WORKER_STATE: dict[str, Any] = {}
+
+
+def _init_worker(scenario: Scenario, catalog: Catalog, seed: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the pool; workers stay quiet.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_STATE.update(scenario=scenario, catalog=catalog, seed=seed)
+
+
+def _run_in_worker(chunk: list[int]) -> list[SampleRecord]:
+    s = _WORKER_STATE
+    return run_samples(s["scenario"], s["catalog"], s["seed"], chunk)
+
+
+def iter_pool(
+    scenario: Scenario, catalog: Catalog, seed: int, work: list[list[int]], workers: int
+) -> Batches:
+    """A pool of `workers` processes, each given the scenario and catalog once."""
+    # spawn, not fork: forking a process that holds threads (DuckDB's, Rich's) is unsafe.
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(scenario, catalog, seed),
+    )
+    try:
+        pending: set[Future[list[SampleRecord]]] = {
+            pool.submit(_run_in_worker, chunk) for chunk in work
+        }
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --- a Dask cluster ---------------------------------------------------------------------------
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise GigawattError(
+            "--scheduler needs Dask: pip install 'gigawatt[sweep]' (here and on every worker)"
+        ) from None
+    return distributed
+
+
+def iter_dask(
+    scheduler: str,
+    scenario: Scenario,
+    catalog: Catalog,
+    seed: int,
+    samples: Sequence[int],
+    chunk_size: int | None,
+) -> Batches:
+    """Chunks of samples as tasks on an existing Dask cluster, gathered as they complete."""
+    distributed = _distributed()
+    try:
+        client = distributed.Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
+    except (ValueError, TypeError) as e:
+        raise InputError(
+            f"{scheduler!r} is not a scheduler address ({e}); expected tcp://HOST:PORT",
+            field="--scheduler",
+        ) from None
+    except OSError as e:
+        raise GigawattError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+    pending: set[Any] = set()
+    try:
+        threads = sum(client.nthreads().values())
+        size = chunk_size or cluster_chunk_size(len(samples), threads)
+        # Sent once to every worker, not once per task.
+        scenario_f, catalog_f = client.scatter([scenario, catalog], broadcast=True, hash=False)
+        pending = {
+            client.submit(run_samples, scenario_f, catalog_f, seed, chunk, pure=False)
+            for chunk in chunks(samples, size)
+        }
+        for future in distributed.as_completed(list(pending)):
+            pending.discard(future)  # dropping the last reference frees the result on the worker
+            try:
+                records = future.result()
+            except Exception as e:
+                raise GigawattError(
+                    f"a Dask task failed ({type(e).__name__}: {e}); finished samples are stored, "
+                    "rerun to resume (is the same gigawatt installed on every worker?)"
+                ) from None
+            yield records
+    finally:
+        if pending:
+            client.cancel(list(pending))
+        client.close()

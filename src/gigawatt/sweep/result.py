@@ -1,0 +1,115 @@
+"""A sweep's summary: P10/P50/P90 of every yearly output, as of each December, and of the inputs.
+
+A key `k` of `run --json`'s years becomes `k_p10`, `k_p50`, `k_p90`; a nested mapping keeps its
+shape (`peak_flops_per_s_p50: {"bf16": ..., "fp8": ...}`). The top level repeats the last year's
+bands: the headline outputs at the end of the scenario.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gigawatt.scenario import month_from_index, month_index
+
+QUANTILES = ("p10", "p50", "p90")
+
+
+def _value(v: Any) -> float | None:
+    return None if v is None or pd.isna(v) or not math.isfinite(v) else float(v)
+
+
+def _put(row: dict[str, Any], key: str, bands: dict[str, float | None]) -> None:
+    """row[f"{key}_p10"] = ...; `outer.inner` keys go to row[f"outer_p10"]["inner"]."""
+    head, *rest = key.split(".")
+    for q in QUANTILES:
+        if not rest:
+            row[f"{head}_{q}"] = bands[q]
+            continue
+        node = row.setdefault(f"{head}_{q}", {})
+        for part in rest[:-1]:
+            node = node.setdefault(part, {})
+        node[rest[-1]] = bands[q]
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What `run_sweep` and `load_sweep` return."""
+
+    sweep_id: str
+    scenario: str
+    seed: int
+    method: str
+    #: Samples requested: the sweep is samples 0..samples-1.
+    samples: int
+    #: Samples this call computed successfully (0 when loading, or when all were stored).
+    computed: int
+    #: Samples stored as done (the bands are over these).
+    completed: int
+    #: Samples whose simulation raised (stored with their error; retried on a rerun).
+    failed: int
+    first_error: str | None
+    store: Path
+    #: Scenario end month, "YYYY-MM": the last year is reported as of it.
+    end: str
+    uncertain_inputs: tuple[str, ...]
+    #: `year, key, n, p10, p50, p90`, one row per year and output key.
+    bands: pd.DataFrame
+    #: `path, n, p10, p50, p90`, one row per uncertain input.
+    input_bands: pd.DataFrame
+
+    def month(self, year: int) -> str:
+        """The month a year is reported at: its December, or the scenario's last month."""
+        return month_from_index(min(year * 12 + 11, month_index(self.end)))
+
+    def band(self, key: str, year: int | None = None) -> tuple[float | None, ...]:
+        """(P10, P50, P90) of an output (nested keys as `outer.inner`); year None: the last."""
+        frame = self.bands[self.bands.key == key]
+        if year is None and not frame.empty:
+            year = int(frame.year.max())
+        row = frame[frame.year == year]
+        if row.empty:
+            raise KeyError(f"no output {key!r} in {year}")
+        return tuple(_value(row.iloc[0][q]) for q in QUANTILES)
+
+    def years(self) -> list[dict[str, Any]]:
+        """One dict per year: `year`, `month` and `KEY_p10/_p50/_p90` of every output."""
+        rows: dict[int, dict[str, Any]] = {}
+        for rec in self.bands.itertuples(index=False):
+            year = int(rec.year)
+            row = rows.setdefault(year, {"year": year, "month": self.month(year)})
+            _put(row, str(rec.key), {q: _value(getattr(rec, q)) for q in QUANTILES})
+        return [rows[y] for y in sorted(rows)]
+
+    def inputs(self) -> list[dict[str, Any]]:
+        """Each uncertain input's path and the P10/P50/P90 of its drawn values."""
+        by_path = {
+            str(r.path): {q: _value(getattr(r, q)) for q in QUANTILES}
+            for r in self.input_bands.itertuples(index=False)
+        }
+        return [
+            {"path": p, **by_path.get(p, dict.fromkeys(QUANTILES))} for p in self.uncertain_inputs
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        """The `gigawatt sweep --json` object (DESIGN.md section 7)."""
+        years = self.years()
+        last = years[-1] if years else {"year": None, "month": None}
+        return {
+            "sweep_id": self.sweep_id,
+            "scenario": self.scenario,
+            "samples": self.samples,
+            "computed": self.computed,
+            "completed": self.completed,
+            "failed": self.failed,
+            "seed": self.seed,
+            "method": self.method,
+            "store": str(self.store),
+            **last,
+            "inputs": self.inputs(),
+            "years": years,
+        }

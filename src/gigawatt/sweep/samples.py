@@ -1,0 +1,132 @@
+"""One sample of a sweep: draw the uncertain inputs, simulate, flatten the yearly outputs.
+
+Sample i of a sweep with seed s uses `numpy.random.default_rng([s, i])` (DESIGN.md section 4):
+its draws depend on (s, i) alone, never on which process runs it, in which order or with which
+other samples, so any executor and any chunking give the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from numbers import Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from gigawatt.catalog import Catalog
+from gigawatt.scenario import Scenario
+from gigawatt.simulate import simulate
+
+#: How samples are drawn: independent Monte Carlo, sample i from default_rng([seed, i]).
+#: Part of the sweep id: a new sampling scheme (e.g. Latin hypercube) gets a new name.
+METHOD = "monte-carlo"
+
+#: Year keys that index the row rather than measure anything.
+INDEX_KEYS = frozenset({"year"})
+
+
+def sample_rng(seed: int, sample: int) -> np.random.Generator:
+    """The generator of sample `sample` of a sweep seeded with `seed`."""
+    return np.random.default_rng([seed, sample])
+
+
+@dataclass(frozen=True)
+class SampleRecord:
+    """What one sample produced: its drawn inputs and its yearly outputs (or why it failed)."""
+
+    sample: int
+    inputs: dict[str, float]
+    #: Long table: `year` (int), `key` (str, nested keys joined by "."), `value` (NaN: null).
+    outputs: pd.DataFrame
+    error: str | None
+    duration_s: float
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _number(value: Any) -> float | None:
+    """A finite float, or None for null / non-finite; bools are not numbers here."""
+    if value is None:
+        return None
+    v = float(value)
+    return v if math.isfinite(v) else None
+
+
+def _numeric_items(row: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in row.items():
+        if not prefix and key in INDEX_KEYS:
+            continue
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _numeric_items(value, name + ".")
+        elif value is None or (isinstance(value, Real) and not isinstance(value, bool)):
+            yield name, value
+
+
+def flatten_years(years: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Every numeric key of every year (nested mappings as `outer.inner`) as a long table.
+
+    Whatever a stage adds to `Results.years()` is picked up: numbers (and nulls), and mappings of
+    them; strings, lists and booleans are not summarised.
+    """
+    year_col: list[int] = []
+    keys: list[str] = []
+    values: list[float] = []
+    for row in years:
+        for key, value in _numeric_items(row):
+            year_col.append(int(row["year"]))
+            keys.append(key)
+            number = _number(value)
+            values.append(math.nan if number is None else number)
+    return pd.DataFrame(
+        {
+            "year": np.asarray(year_col, dtype=np.int32),
+            "key": pd.Series(keys, dtype=object),
+            "value": np.asarray(values, dtype=np.float64),
+        }
+    )
+
+
+_PATH_PART = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
+
+
+def value_at(model: Any, path: str) -> Any:
+    """The value at a path of `Scenario.uncertain_inputs()` (`sites[0].pue`, `costs.x`)."""
+    value = model
+    for index, name in _PATH_PART.findall(path):
+        if index:
+            value = value[int(index)]
+        elif isinstance(value, BaseModel):
+            value = getattr(value, name)
+        else:
+            value = value[name]
+    return value
+
+
+def run_sample(scenario: Scenario, catalog: Catalog, seed: int, sample: int) -> SampleRecord:
+    """Simulate sample `sample`; a failure is recorded (with its message), not raised."""
+    started = time.perf_counter()
+    try:
+        results = simulate(scenario, catalog, sample_rng(seed, sample))
+        inputs = {p: float(value_at(results.scenario, p)) for p in scenario.uncertain_inputs()}
+        outputs = flatten_years(results.years())
+        error = None
+    except Exception as e:  # one odd draw must not end a long sweep: stored, reported, retried
+        inputs, outputs = {}, flatten_years([])
+        error = f"{type(e).__name__}: {e}"
+    return SampleRecord(sample, inputs, outputs, error, time.perf_counter() - started)
+
+
+def run_samples(
+    scenario: Scenario, catalog: Catalog, seed: int, samples: Sequence[int]
+) -> list[SampleRecord]:
+    """Several samples in a row: the unit of work an executor hands to a worker."""
+    return [run_sample(scenario, catalog, seed, i) for i in samples]

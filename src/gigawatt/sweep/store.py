@@ -1,0 +1,415 @@
+"""The sweep store: an embedded DuckDB file (DESIGN.md section 9).
+
+Tables (long and normalised, so the report and ad-hoc SQL can slice them):
+- `sweeps`: one row per sweep id: scenario name and canonical JSON, seed, method, catalog digest,
+  uncertain input paths, samples requested (by the latest run), created.
+- `samples`: one row per finished sample: `status` (`done` or `failed`), `error`, `duration_s`.
+- `inputs`: the drawn value of each uncertain input (`sweep_id, sample, path, value`).
+- `outputs`: every numeric yearly output (`sweep_id, sample, year, key, value`; null: not
+  computed), nested keys joined by ".".
+A sample's rows are written in one transaction: an interrupted run leaves whole samples or none,
+and a rerun computes only the samples that are not `done`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from gigawatt.errors import GigawattError, InputError, UnknownIdError
+from gigawatt.sweep.samples import SampleRecord
+
+#: Bumped when the tables change; a store of another version is refused, not misread.
+SCHEMA_VERSION = 1
+
+#: Nothing downloads at run time: DuckDB must not fetch extensions on its own.
+_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS store_info (schema_version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sweeps (
+    sweep_id VARCHAR PRIMARY KEY,
+    scenario VARCHAR NOT NULL,
+    scenario_json VARCHAR NOT NULL,
+    seed BIGINT NOT NULL,
+    method VARCHAR NOT NULL,
+    catalog_sha256 VARCHAR NOT NULL,
+    uncertain_inputs VARCHAR NOT NULL,
+    samples_requested INTEGER NOT NULL,
+    gigawatt_version VARCHAR NOT NULL,
+    created TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS samples (
+    sweep_id VARCHAR NOT NULL,
+    sample INTEGER NOT NULL,
+    status VARCHAR NOT NULL,
+    error VARCHAR,
+    duration_s DOUBLE NOT NULL,
+    finished TIMESTAMP NOT NULL,
+    PRIMARY KEY (sweep_id, sample)
+);
+CREATE TABLE IF NOT EXISTS inputs (
+    sweep_id VARCHAR NOT NULL,
+    sample INTEGER NOT NULL,
+    path VARCHAR NOT NULL,
+    value DOUBLE
+);
+CREATE TABLE IF NOT EXISTS outputs (
+    sweep_id VARCHAR NOT NULL,
+    sample INTEGER NOT NULL,
+    year INTEGER NOT NULL,
+    key VARCHAR NOT NULL,
+    value DOUBLE
+);
+"""
+
+#: The bands: P10, P50 and P90.
+PERCENTILES = (10.0, 50.0, 90.0)
+
+
+def percentiles(values: np.ndarray) -> tuple[int, float, float, float]:
+    """(count, P10, P50, P90) of the non-null values: linear interpolation between order
+    statistics (numpy's default, Hyndman & Fan 1996 definition 7), which is exact when the values
+    are equal and never leaves [min, max]; NaN bands when there is no value."""
+    v = values[~np.isnan(values)]
+    if not v.size:
+        return 0, math.nan, math.nan, math.nan
+    p10, p50, p90 = np.percentile(v, PERCENTILES)
+    return int(v.size), float(p10), float(p50), float(p90)
+
+
+@dataclass(frozen=True)
+class SweepInfo:
+    """A row of the `sweeps` table."""
+
+    sweep_id: str
+    scenario: str
+    scenario_json: str
+    seed: int
+    method: str
+    catalog_sha256: str
+    uncertain_inputs: tuple[str, ...]
+    samples_requested: int
+    gigawatt_version: str
+    created: dt.datetime
+
+
+class SweepStore:
+    """An open store; use as a context manager so the file is closed (and unlocked)."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if read_only and not self.path.is_file():
+            raise InputError(f"{str(self.path)!r} does not exist", field="--store")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = _connect(self.path, read_only)
+        try:
+            self._prepare(read_only)
+        except BaseException:
+            self.close()
+            raise
+
+    def _prepare(self, read_only: bool) -> None:
+        """Create the tables in a new file; refuse any other database and other versions."""
+        tables = {
+            row[0]
+            for row in self.con.execute(
+                "SELECT table_name FROM information_schema.tables"
+            ).fetchall()
+        }
+        if "store_info" not in tables:
+            if tables or read_only:  # never add tables to someone else's database
+                raise InputError(f"{str(self.path)!r} is not a sweep store", field="--store")
+            self.con.execute("BEGIN TRANSACTION")  # a new store is created whole or not at all
+            self.con.execute(_SCHEMA)
+            self.con.execute("INSERT INTO store_info VALUES (?)", [SCHEMA_VERSION])
+            self.con.execute("COMMIT")
+        row = self.con.execute("SELECT max(schema_version) FROM store_info").fetchone()
+        found = row[0] if row else None
+        if found != SCHEMA_VERSION:
+            raise GigawattError(
+                f"store {str(self.path)!r} has schema version {found}; this gigawatt reads "
+                f"version {SCHEMA_VERSION}: use another --store"
+            )
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> SweepStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- sweeps ---
+
+    def register(self, info: SweepInfo) -> None:
+        """Record a sweep (first run) or its latest number of samples requested (a rerun)."""
+        self.con.execute(
+            """
+            INSERT INTO sweeps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (sweep_id) DO UPDATE SET samples_requested = excluded.samples_requested
+            """,
+            [
+                info.sweep_id,
+                info.scenario,
+                info.scenario_json,
+                info.seed,
+                info.method,
+                info.catalog_sha256,
+                json.dumps(list(info.uncertain_inputs)),
+                info.samples_requested,
+                info.gigawatt_version,
+                info.created,
+            ],
+        )
+
+    def sweeps(self) -> list[SweepInfo]:
+        """Every sweep in the store, oldest first."""
+        rows = self.con.execute(
+            "SELECT sweep_id, scenario, scenario_json, seed, method, catalog_sha256, "
+            "uncertain_inputs, samples_requested, gigawatt_version, created "
+            "FROM sweeps ORDER BY created, sweep_id"
+        ).fetchall()
+        return [_info(row) for row in rows]
+
+    def sweep(self, sweep_id: str) -> SweepInfo:
+        """A sweep by id, or by a unique prefix of its id (at least 6 characters)."""
+        known = self.sweeps()
+        key = sweep_id.strip().lower()
+        matches = [s for s in known if s.sweep_id == key]
+        if not matches and len(key) >= 6:
+            matches = [s for s in known if s.sweep_id.startswith(key)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise InputError(
+                f"{sweep_id!r} matches several sweeps; give more of the id", field="sweep_id"
+            )
+        raise UnknownIdError(
+            "sweeps",
+            sweep_id,
+            [s.sweep_id for s in known],
+            field="sweep_id",
+            listing=f"the sweeps table of {self.path}",
+        )
+
+    # --- samples ---
+
+    def status(self, sweep_id: str) -> dict[int, str]:
+        rows = self.con.execute(
+            "SELECT sample, status FROM samples WHERE sweep_id = ?", [sweep_id]
+        ).fetchall()
+        return {int(sample): str(status) for sample, status in rows}
+
+    def write(self, sweep_id: str, records: Sequence[SampleRecord]) -> None:
+        """Store finished samples, all or none (one transaction)."""
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        tables = {
+            "new_samples": _samples_table(records),
+            "new_inputs": _inputs_table(records),
+            "new_outputs": _outputs_table([r for r in records if r.ok]),
+        }
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            with _ctrl_c_is_keyboard_interrupt():
+                for name, table in tables.items():
+                    con.register(name, table)
+                # REPLACE: a retried failure replaces its row (done samples are never rerun).
+                con.execute(
+                    "INSERT OR REPLACE INTO samples "
+                    "SELECT ?, sample, status, error, duration_s, ? FROM new_samples",
+                    [sweep_id, now],
+                )
+                con.execute(
+                    "INSERT INTO inputs SELECT ?, sample, path, value FROM new_inputs", [sweep_id]
+                )
+                con.execute(
+                    "INSERT INTO outputs SELECT ?, sample, year, key, value FROM new_outputs",
+                    [sweep_id],
+                )
+                con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            for name in tables:
+                con.unregister(name)
+
+    def counts(self, sweep_id: str, samples: int) -> tuple[int, int, str | None]:
+        """(done, failed, first error) among samples 0..samples-1."""
+        row = self.con.execute(
+            "SELECT count(*) FILTER (status = 'done'), count(*) FILTER (status = 'failed'), "
+            "min(error) FILTER (status = 'failed') "  # deterministic pick among messages
+            "FROM samples WHERE sweep_id = ? AND sample < ?",
+            [sweep_id, samples],
+        ).fetchone() or (0, 0, None)
+        return int(row[0]), int(row[1]), row[2]
+
+    # --- reading back ---
+
+    def output_bands(self, sweep_id: str, samples: int) -> pd.DataFrame:
+        """`year, key, n, p10, p50, p90` over the done samples below `samples`.
+
+        Keys come in the order the first stored sample listed them (as in `run --json`).
+        """
+        return self._bands("outputs", ["year", "key"], sweep_id, samples)
+
+    def input_bands(self, sweep_id: str, samples: int) -> pd.DataFrame:
+        """`path, n, p10, p50, p90` of the drawn inputs."""
+        return self._bands("inputs", ["path"], sweep_id, samples)
+
+    def _bands(self, table: str, group: list[str], sweep_id: str, samples: int) -> pd.DataFrame:
+        cols = ", ".join(f"t.{c}" for c in group)
+        # Quantiles in numpy, not DuckDB's quantile_cont: its interpolation can land an ulp
+        # outside [min, max], so equal samples would not give exactly zero-width bands.
+        with _ctrl_c_is_keyboard_interrupt():
+            data = self._grouped_values(table, cols, sweep_id, samples)
+        return _band_frame(data, group)
+
+    def _grouped_values(
+        self, table: str, cols: str, sweep_id: str, samples: int
+    ) -> dict[str, np.ndarray]:
+        return self.con.execute(
+            f"SELECT {cols}, t.value, min(t.rowid) OVER (PARTITION BY {cols}) AS first "
+            f"FROM {table} AS t JOIN samples AS s USING (sweep_id, sample) "
+            "WHERE t.sweep_id = ? AND t.sample < ? AND s.status = 'done' "
+            "ORDER BY first, t.sample",
+            [sweep_id, samples],
+        ).fetchnumpy()
+
+    def outputs(self, sweep_id: str, samples: int | None = None) -> pd.DataFrame:
+        """Every stored output of the done samples: `sample, year, key, value`, sorted."""
+        return self._long("outputs", ["year", "key"], sweep_id, samples)
+
+    def inputs(self, sweep_id: str, samples: int | None = None) -> pd.DataFrame:
+        """Every drawn input of the done samples: `sample, path, value`, sorted."""
+        return self._long("inputs", ["path"], sweep_id, samples)
+
+    def _long(
+        self, table: str, columns: list[str], sweep_id: str, samples: int | None
+    ) -> pd.DataFrame:
+        cols = ", ".join(f"t.{c}" for c in columns)
+        return self.con.execute(
+            f"SELECT t.sample, {cols}, t.value "
+            f"FROM {table} AS t JOIN samples AS s USING (sweep_id, sample) "
+            "WHERE t.sweep_id = ? AND t.sample < ? AND s.status = 'done' "
+            f"ORDER BY t.sample, {cols}",
+            [sweep_id, 2**31 - 1 if samples is None else samples],
+        ).fetchdf()
+
+
+def _band_frame(data: dict[str, np.ndarray], group: list[str]) -> pd.DataFrame:
+    """Rows come grouped (ordered by each group's first row id): bands per group."""
+    first = data["first"]
+    values = np.ma.filled(np.ma.asarray(data["value"], dtype=np.float64), np.nan)
+    starts = np.flatnonzero(np.diff(first, prepend=-1))
+    ends = np.append(starts[1:], first.size)[: starts.size]
+    stats = [percentiles(values[a:b]) for a, b in zip(starts, ends, strict=True)]
+    frame = pd.DataFrame({c: data[c][starts] for c in group})
+    columns = np.array(stats, dtype=np.float64).reshape(-1, 4)
+    frame["n"] = columns[:, 0].astype(np.int64)
+    for i, q in enumerate(("p10", "p50", "p90"), start=1):
+        frame[q] = columns[:, i]
+    return frame
+
+
+@contextlib.contextmanager
+def _ctrl_c_is_keyboard_interrupt() -> Iterator[None]:
+    """DuckDB turns Ctrl-C during a query into RuntimeError("Query interrupted") and swallows the
+    signal; give it back as the KeyboardInterrupt it was, so an interrupted run stops as one."""
+    try:
+        yield
+    except RuntimeError as e:
+        if str(e).startswith("Query interrupted"):
+            raise KeyboardInterrupt from None
+        raise
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
+    except duckdb.IOException as e:
+        if "lock" not in str(e).lower():
+            raise InputError(f"{str(path)!r} cannot be opened: {e}", field="--store") from None
+        raise GigawattError(
+            f"store {str(path)!r} is open in another process (a sweep running?); "
+            "wait for it or use another --store"
+        ) from None
+    except duckdb.Error as e:
+        raise InputError(f"{str(path)!r} is not a DuckDB store: {e}", field="--store") from None
+
+
+# Arrow tables, not pandas frames: DuckDB scans them without conversion (a write costs about
+# a millisecond per statement, as much as a small sample's simulation otherwise).
+
+
+def _samples_table(records: Sequence[SampleRecord]) -> pa.Table:
+    return pa.table(
+        {
+            "sample": pa.array([r.sample for r in records], pa.int32()),
+            "status": pa.array(["done" if r.ok else "failed" for r in records], pa.string()),
+            "error": pa.array([r.error for r in records], pa.string()),
+            "duration_s": pa.array([r.duration_s for r in records], pa.float64()),
+        }
+    )
+
+
+def _inputs_table(records: Sequence[SampleRecord]) -> pa.Table:
+    return pa.table(
+        {
+            "sample": pa.array([r.sample for r in records for _ in r.inputs], pa.int32()),
+            "path": pa.array([p for r in records for p in r.inputs], pa.string()),
+            "value": pa.array([v for r in records for v in r.inputs.values()], pa.float64()),
+        }
+    )
+
+
+def _outputs_table(records: Sequence[SampleRecord]) -> pa.Table:
+    frames = [r.outputs for r in records]
+    sizes = [len(f) for f in frames]
+    values = np.concatenate([f["value"].to_numpy(np.float64) for f in frames] or [np.empty(0)])
+    return pa.table(
+        {
+            "sample": pa.array(np.repeat([r.sample for r in records], sizes), pa.int32()),
+            "year": pa.array(
+                np.concatenate([f["year"].to_numpy() for f in frames] or [[]]), pa.int32()
+            ),
+            "key": pa.array([k for f in frames for k in f["key"]], pa.string()),
+            "value": pa.array(values, pa.float64(), from_pandas=True),  # NaN: NULL
+        }
+    )
+
+
+def _info(row: tuple[Any, ...]) -> SweepInfo:
+    return SweepInfo(
+        sweep_id=row[0],
+        scenario=row[1],
+        scenario_json=row[2],
+        seed=int(row[3]),
+        method=row[4],
+        catalog_sha256=row[5],
+        uncertain_inputs=tuple(json.loads(row[6])),
+        samples_requested=int(row[7]),
+        gigawatt_version=row[8],
+        created=row[9],
+    )

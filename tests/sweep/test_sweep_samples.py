@@ -1,0 +1,135 @@
+"""One sample: seeded draws independent of order and grouping, outputs flattened, failures kept."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sweep_cases import uncertain_scenario
+
+from gigawatt.distributions import Distribution
+from gigawatt.scenario import load_scenario
+from gigawatt.simulate import simulate
+from gigawatt.sweep import run_sample, run_samples, sample_rng
+from gigawatt.sweep import samples as samples_mod
+from gigawatt.sweep.samples import flatten_years, value_at
+
+
+def _same(a, b) -> None:
+    assert a.sample == b.sample and a.inputs == b.inputs and a.error == b.error
+    pd.testing.assert_frame_equal(a.outputs, b.outputs)
+
+
+def test_sample_rng_is_seed_and_sample_only():
+    a = sample_rng(7, 3).random(4)
+    assert np.array_equal(a, np.random.default_rng([7, 3]).random(4))
+    assert not np.array_equal(a, sample_rng(7, 4).random(4))
+    assert not np.array_equal(a, sample_rng(8, 3).random(4))
+
+
+def test_sample_independent_of_order_and_grouping(toy_catalog):
+    sc = uncertain_scenario(toy_catalog)
+    forward = run_samples(sc, toy_catalog, 11, [0, 1, 2, 3])
+    backward = run_samples(sc, toy_catalog, 11, [3, 2, 1, 0])[::-1]
+    alone = [run_sample(sc, toy_catalog, 11, i) for i in (0, 1, 2, 3)]
+    for a, b, c in zip(forward, backward, alone, strict=True):
+        _same(a, b)
+        _same(a, c)
+    # ... and the samples do differ from one another
+    assert len({r.inputs["sites[0].phases[0].power_gw"] for r in forward}) == 4
+
+
+def test_inputs_are_the_drawn_values(toy_catalog):
+    sc = uncertain_scenario(toy_catalog)
+    for rec in run_samples(sc, toy_catalog, 0, range(5)):
+        assert rec.ok
+        assert set(rec.inputs) == set(sc.uncertain_inputs())
+        assert rec.inputs["sites[0].phases[0].delay_months"] in (0, 1, 2)
+        # facility basis, online by December: the grid power that December is the drawn power
+        out = rec.outputs.set_index(["year", "key"]).value
+        power = rec.inputs["sites[0].phases[0].power_gw"]
+        assert out[(2026, "facility_power_gw")] == pytest.approx(power, rel=1e-12)
+        pue = rec.inputs["sites[0].pue"]
+        assert out[(2026, "it_power_gw")] == pytest.approx(power / pue, rel=1e-12)
+        # the same draw as simulate with that sample's generator
+        resolved = simulate(sc, toy_catalog, sample_rng(0, rec.sample)).scenario
+        assert resolved.sites[0].pue == pue
+
+
+def test_value_at_every_path_of_the_default_scenario(catalog):
+    sc = load_scenario("nvidia-openai-10gw", catalog)
+    resolved = sc.resolve(sample_rng(0, 0))
+    for path in sc.uncertain_inputs():
+        assert isinstance(value_at(sc, path), Distribution), path
+        assert isinstance(value_at(resolved, path), int | float), path
+
+
+def test_flatten_picks_up_any_numeric_key():
+    years = [
+        {
+            "year": 2030,
+            "month": "2030-12",
+            "facility_power_gw": 2.0,
+            "accelerators": 7,
+            "largest_run_flop": 3e27,  # a key a later stage adds
+            "peak_flops_per_s": {"bf16": 1.0, "fp8": 2.0},
+            "nested": {"a": {"b": 4.0}},
+            "not_computed": None,
+            "non_finite": math.inf,
+            "country_equivalent": "Belgium",
+            "crossed": True,
+            "thresholds": ["eu-ai-act"],
+            "numpy_value": np.float64(5.5),
+        }
+    ]
+    flat = flatten_years(years).set_index("key").value
+    assert list(flat.index) == [
+        "facility_power_gw",
+        "accelerators",
+        "largest_run_flop",
+        "peak_flops_per_s.bf16",
+        "peak_flops_per_s.fp8",
+        "nested.a.b",
+        "not_computed",
+        "non_finite",
+        "numpy_value",
+    ]
+    assert flat["largest_run_flop"] == 3e27 and flat["numpy_value"] == 5.5
+    assert np.isnan(flat["not_computed"]) and np.isnan(flat["non_finite"])
+
+
+def test_flatten_covers_every_numeric_key_of_a_run(toy_catalog):
+    years = simulate(uncertain_scenario(toy_catalog), toy_catalog).years()
+    keys = set(flatten_years(years).key)
+    for key, value in years[0].items():
+        if isinstance(value, int | float) and not isinstance(value, bool) and key != "year":
+            assert key in keys
+        elif isinstance(value, dict):
+            assert {f"{key}.{k}" for k in value} <= keys
+
+
+def test_a_failing_sample_is_recorded_not_raised(toy_catalog, monkeypatch):
+    sc = uncertain_scenario(toy_catalog)
+    real = samples_mod.simulate
+
+    def flaky(scenario, catalog, rng):
+        if rng.bit_generator.seed_seq.entropy == [0, 1]:
+            raise ValueError("odd draw")
+        return real(scenario, catalog, rng)
+
+    monkeypatch.setattr(samples_mod, "simulate", flaky)
+    ok, bad = run_samples(sc, toy_catalog, 0, [0, 1])
+    assert ok.ok and not bad.ok
+    assert bad.error == "ValueError: odd draw"
+    assert bad.outputs.empty and bad.inputs == {}
+
+
+def test_work_pickles_for_other_processes(toy_catalog):
+    """Pool and Dask workers get the scenario and catalog pickled: same sample after the trip."""
+    sc = uncertain_scenario(toy_catalog)
+    sc2, cat2 = pickle.loads(pickle.dumps((sc, toy_catalog)))
+    assert sc2 == sc
+    _same(run_sample(sc, toy_catalog, 5, 2), run_sample(sc2, cat2, 5, 2))

@@ -1,0 +1,83 @@
+"""`gigawatt sweep`: the JSON contract (DESIGN.md section 7), the table, resume, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gigawatt.sweep.samples import flatten_years
+from test_cli import cli
+
+
+def test_sweep_json_contract_and_resume(capsys, tmp_path):
+    store = tmp_path / "sweeps.duckdb"
+    args = ["sweep", "nvidia-openai-10gw", "--samples", "5", "--store", str(store), "--json"]
+    code, out, err = cli(capsys, *args)
+    assert code == 0, err
+    data = json.loads(out)
+    assert len(data["sweep_id"]) == 64
+    assert (data["samples"], data["computed"], data["completed"], data["failed"]) == (5, 5, 5, 0)
+    assert data["scenario"] == "nvidia-openai-10gw" and data["seed"] == 0
+    assert data["year"] == 2032 and data["month"] == "2032-12"
+    # every numeric key of `run --json`'s years has its bands, at the top level (end year) and
+    # in each year; nested mappings keep their shape
+    code, run_out, _ = cli(capsys, "run", "--out", str(tmp_path / "o"), "--json")
+    run_years = json.loads(run_out)["years"]
+    keys = {k.split(".")[0] for k in flatten_years(run_years).key}
+    assert {"facility_power_gw", "energy_twh", "cumulative_invested_usd"} <= keys
+    for key in keys:
+        for q in ("p10", "p50", "p90"):
+            assert f"{key}_{q}" in data, key
+            assert all(f"{key}_{q}" in y for y in data["years"]), key
+    assert set(data["peak_flops_per_s_p50"]) == {"bf16", "fp8", "fp4"}
+    assert [y["year"] for y in data["years"]] == [y["year"] for y in run_years]
+    assert data["facility_power_gw_p10"] <= data["facility_power_gw_p50"]
+    assert data["facility_power_gw_p50"] <= data["facility_power_gw_p90"]
+    assert {i["path"] for i in data["inputs"]} >= {"sites[0].pue", "costs.capex-usd-per-gw"}
+    # the same command again: nothing to compute, the same answer
+    code, out2, _ = cli(capsys, *args)
+    again = json.loads(out2)
+    assert again["computed"] == 0 and again | {"computed": 5} == data
+    # more samples: only the new ones
+    code, out3, _ = cli(capsys, *args[:3], "8", *args[4:])
+    more = json.loads(out3)
+    assert (more["sweep_id"], more["computed"], more["completed"]) == (data["sweep_id"], 3, 8)
+    # another seed: another sweep
+    code, out4, _ = cli(capsys, *args, "--seed", "1")
+    assert json.loads(out4)["sweep_id"] != data["sweep_id"]
+
+
+def test_sweep_table(capsys, tmp_path):
+    code, out, err = cli(
+        capsys, "sweep", "nvidia-openai-10gw", "--samples", "3", "--store", str(tmp_path / "s")
+    )
+    assert code == 0, err
+    assert "P10-P90" in out and "Facility GW" in out and "2032" in out
+    assert "3 samples computed now" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--samples", "0"], "--samples"),
+        (["--samples", "3", "--seed", "-1"], "--seed"),
+        (["--samples", "3", "--scheduler", "nonsense"], "--scheduler"),
+        (["--samples", "3", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "--workers"),
+    ],
+)
+def test_sweep_bad_input_exit_2(capsys, tmp_path, args, message):
+    store = tmp_path / "s.duckdb"
+    code, out, err = cli(capsys, "sweep", "nvidia-openai-10gw", "--store", str(store), *args)
+    assert code == 2 and out == ""
+    assert message in err and "Traceback" not in err
+
+
+def test_sweep_store_not_a_database(capsys, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database\n")
+    code, out, err = cli(
+        capsys, "sweep", "nvidia-openai-10gw", "--samples", "2", "--store", str(notes), "--json"
+    )
+    assert code == 2 and out == "" and "--store" in err
+    assert notes.read_text() == "not a database\n"
