@@ -1,0 +1,281 @@
+"""Energy commands: footprint (one job) and energy (a scenario's energy, swings, supply)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gigawatt.cli.common import (
+    DEFAULT_SCENARIO,
+    JsonOpt,
+    _catalog,
+    _fixed,
+    _print_table,
+    app,
+    console,
+    emit_json,
+)
+from gigawatt.cli.programme import SUMMARY_TABLES
+
+# --- footprint, energy ------------------------------------------------------------------------
+
+
+@app.command("footprint")
+def footprint_cmd(
+    ctx: typer.Context,
+    system: Annotated[
+        str, typer.Option("--system", help="System id, or an accelerator id (its default system).")
+    ],
+    gpu_hours: Annotated[float, typer.Option("--gpu-hours", help="Accelerator-hours of the job.")],
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region", help="Grid region (`gigawatt catalog regions`); default us-average."
+        ),
+    ] = None,
+    grid_gco2_per_kwh: Annotated[
+        float | None,
+        typer.Option("--grid-gco2-per-kwh", help="Grid intensity [gCO2e/kWh] instead of a region."),
+    ] = None,
+    pue: Annotated[float | None, typer.Option("--pue", help="Power usage effectiveness.")] = None,
+    power_w_per_gpu: Annotated[
+        float | None,
+        typer.Option(
+            "--power-w-per-gpu",
+            help="Average power per accelerator [W] as a published footprint counts it; replaces "
+            "the power model (no host share unless --host-power-w-per-gpu).",
+        ),
+    ] = None,
+    host_power_w_per_gpu: Annotated[
+        float | None,
+        typer.Option(
+            "--host-power-w-per-gpu",
+            help="IT power besides the accelerator (host, network), per accelerator [W].",
+        ),
+    ] = None,
+    utilisation: Annotated[
+        float | None,
+        typer.Option(
+            "--utilisation", help="Accelerator load 0-1: share of time at TDP (rest near idle)."
+        ),
+    ] = None,
+    clean_supply_share: Annotated[
+        float,
+        typer.Option(
+            "--clean-supply-share", help="Contracted carbon-free share 0-1 (market-based)."
+        ),
+    ] = 0.0,
+    wue_l_per_kwh: Annotated[
+        float | None, typer.Option("--wue-l-per-kwh", help="Site water per IT kWh [L/kWh].")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Energy, carbon (location, market, embodied) and water of one training job."""
+    from gigawatt.energy.footprint import job_footprint
+
+    result = job_footprint(
+        _catalog(ctx),
+        system=system,
+        gpu_hours=gpu_hours,
+        region=region,
+        grid_gco2_per_kwh=grid_gco2_per_kwh,
+        pue=pue,
+        power_w_per_gpu=power_w_per_gpu,
+        host_power_w_per_gpu=host_power_w_per_gpu,
+        utilisation=utilisation,
+        clean_supply_share=clean_supply_share,
+        wue_l_per_kwh=wue_l_per_kwh,
+    )
+    data = result.to_dict()
+    if as_json:
+        emit_json(data)
+        return
+    table = Table(
+        title=f"Footprint: {data['gpu_hours']:,.0f} accelerator-hours on {data['system']}",
+        title_justify="left",
+    )
+    table.add_column("Quantity")
+    table.add_column("Value", justify="right")
+    table.add_column("Note", overflow="fold")
+    u = data["utilisation"]
+    rows = [
+        (
+            "Accelerator power",
+            f"{data['power_w_per_gpu']:,.0f} W",
+            data["power_source"] + ("" if u is None else f" (u = {u:g})"),
+        ),
+        ("Host + network share", f"{data['host_power_w_per_gpu']:,.0f} W", ""),
+        ("Energy, dynamic (accelerators)", f"{data['energy_dynamic_mwh']:,.1f} MWh", "no PUE"),
+        ("Energy, with idle (all IT)", f"{data['energy_it_mwh']:,.1f} MWh", "no PUE"),
+        ("Energy at the facility", f"{data['energy_mwh']:,.1f} MWh", f"PUE {data['pue']:g}"),
+        ("CO2e dynamic only", f"{data['co2e_dynamic_t']:,.1f} t", ""),
+        ("CO2e with idle", f"{data['co2e_with_idle_t']:,.1f} t", ""),
+        ("CO2e operational (location)", f"{data['co2e_t']:,.1f} t", "facility energy x grid"),
+        (
+            "CO2e operational (market)",
+            f"{data['co2e_market_t']:,.1f} t",
+            f"clean supply share {data['clean_supply_share']:g}",
+        ),
+        (
+            "CO2e embodied (amortised)",
+            f"{data['embodied_co2e_t']:,.1f} t",
+            f"{data['embodied_life_years']:g}-year life, {data['embodied_use_share']:g} in use",
+        ),
+        ("CO2e with embodied", f"{data['co2e_with_embodied_t']:,.1f} t", "location + embodied"),
+        (
+            "Water on site",
+            f"{data['water_m3']:,.0f} m3",
+            f"WUE {data['wue_l_per_kwh_used']:g} L/kWh",
+        ),
+        (
+            "Water in generation",
+            "" if data["water_generation_m3"] is None else f"{data['water_generation_m3']:,.0f} m3",
+            "off-site, grid mix",
+        ),
+        ("Grid intensity used", f"{data['grid_gco2_per_kwh_used']:g} g/kWh", data["grid_source"]),
+    ]
+    c = data["country_equivalent"]
+    if c:
+        rows.append(
+            (
+                "Like the generation of",
+                c["name"],
+                f"{c['share']:.2g} x its {c['electricity_twh']:g} TWh ({c['year']})",
+            )
+        )
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+@app.command("energy")
+def energy_cmd(
+    ctx: typer.Context,
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
+    ] = DEFAULT_SCENARIO,
+    supply: Annotated[
+        str | None,
+        typer.Option("--supply", help="Site whose least-cost on-site supply to optimise (PyPSA)."),
+    ] = None,
+    swings: Annotated[
+        str | None,
+        typer.Option("--swings", help="Site whose training power swings and mitigations to show."),
+    ] = None,
+    hours: Annotated[
+        int, typer.Option("--hours", min=1, max=8760, help="Supply horizon [h] from 1 January.")
+    ] = 8760,
+    co2_cap_t: Annotated[
+        float | None, typer.Option("--co2-cap-t", min=0, help="Supply: annual CO2 cap [t].")
+    ] = None,
+    grid_import_mw: Annotated[
+        float | None,
+        typer.Option("--grid-import-mw", min=0, help="Supply: grid import limit [MW]."),
+    ] = None,
+    ramp_limit_mw_per_s: Annotated[
+        float | None,
+        typer.Option("--ramp-limit-mw-per-s", min=0, help="Swings: grid ramp-rate limit [MW/s]."),
+    ] = None,
+    job_accelerators: Annotated[
+        int | None,
+        typer.Option(
+            "--job-accelerators",
+            min=1,
+            max=100_000_000,
+            help="Swings: accelerators in the synchronous job (default: the site's largest group).",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Yearly energy, carbon and water; a site's power swings and least-cost supply."""
+    from gigawatt.energy.report import SupplyOptions, energy_report
+
+    status = Console(stderr=True).status("Optimising supply (PyPSA + HiGHS) ...")
+    with status if supply and not as_json else contextlib.nullcontext():
+        report = energy_report(
+            scenario,
+            _catalog(ctx),
+            swings_site=swings,
+            supply_site=supply,
+            supply=SupplyOptions(hours, co2_cap_t, grid_import_mw),
+            ramp_limit_mw_per_s=ramp_limit_mw_per_s,
+            job_accelerators=job_accelerators,
+        )
+    data = report.to_dict()
+    if as_json:
+        emit_json(data)
+        return
+    console.print(f"[bold]{data['scenario']}[/bold]: {data['title']}")
+    title, columns = next(t for t in SUMMARY_TABLES if t[0].startswith("Energy"))
+    _print_table(title, columns, data["years"])
+    _print_table(
+        "Sites (whole horizon)",
+        [
+            ("Site", "site", str),
+            ("g/kWh", "grid_gco2_per_kwh", _fixed(0)),
+            ("Clean", "clean_supply_share", _fixed(2)),
+            ("Peak GW", "peak_average_draw_gw", _fixed(2)),
+            ("TWh", "energy_twh", _fixed(1)),
+            ("Mt CO2e", "co2e_t", _fixed(2, 1e6)),
+            ("Mt market", "co2e_market_t", _fixed(2, 1e6)),
+        ],
+        data["sites"],
+    )
+    if data["swings"]:
+        sw = data["swings"]
+        _print_table(
+            f"Power swings at {sw['site']}: one job of {sw['accelerators']:,} {sw['system']} "
+            f"accelerators ({sw['month']}), {sw['duration_s']:g} s, {sw['failures']} failures, "
+            f"computing {sw['compute_time_share']:.0%} of the time; grid ramp limit "
+            f"{sw['ramp_limit_mw_per_s']:.3g} MW/s. Band MW: RMS of the swing in 0.1-20 Hz; "
+            "+MWh: extra energy",
+            [
+                ("Case", "case", str),
+                ("Mean MW", "mean_mw", _fixed(0)),
+                ("p-p MW", "peak_to_peak_mw", _fixed(0)),
+                ("MW/s", "max_ramp_mw_per_s", lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.3g}"),
+                ("Band MW", "band_rms_mw", lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.2g}"),
+                ("+MWh", "extra_energy_mwh", _fixed(0)),
+                ("Batt MW", "battery_power_mw", _fixed(0)),
+                ("Batt MWh", "battery_energy_mwh", _fixed(1)),
+                ("OK", "meets_ramp_limit", lambda v: "yes" if v else "no"),
+            ],
+            sw["cases"],
+        )
+    if data["supply"]:
+        _print_supply(data["supply"])
+
+
+def _print_supply(s: dict[str, Any]) -> None:
+    head = (
+        f"Least-cost supply for {s['site']}: {s['load_mw']:,.0f} MW flat load, {s['hours']} h, "
+        f"grid import up to {s['grid_import_mw']:,.0f} MW"
+        + (
+            ""
+            if s["co2_cap_t_per_year"] is None
+            else f", CO2 cap {s['co2_cap_t_per_year']:,.0f} t/yr"
+        )
+    )
+    if s["termination_condition"] != "optimal":
+        console.print(f"{head}: no optimum ({s['status']}, {s['termination_condition']}).")
+        return
+    table = Table(title=head, title_justify="left")
+    for col in ("Source", "Capacity MW", "Energy GWh/yr"):
+        table.add_column(col, justify="right")
+    energy = s["energy_mwh_per_year"]
+    for name in ("solar", "wind", "gas", "grid", "battery"):
+        e = energy.get("battery_discharge" if name == "battery" else name)
+        table.add_row(
+            name, f"{s['capacity_mw'][name]:,.0f}", "" if e is None else f"{e / 1e3:,.0f}"
+        )
+    console.print(table)
+    console.print(
+        f"Battery {s['battery_mwh']:,.0f} MWh; cost {s['cost_usd_per_year'] / 1e6:,.0f} M USD/yr "
+        f"({s['cost_usd_per_mwh']:.1f} USD/MWh); CO2 {s['co2_t_per_year']:,.0f} t/yr "
+        f"({s['co2_gco2_per_kwh']:.0f} g/kWh); solar CF {s['solar_capacity_factor']:.2f}, wind CF "
+        f"{s['wind_capacity_factor']:.2f}; solved in {s['solve_time_s']:.1f} s."
+    )
