@@ -364,7 +364,10 @@ def report(
         typer.Option("--out", help="HTML file to write [default: gigawatt-out/report-NAME.html]."),
     ] = None,
     sweep: Annotated[
-        Path | None, typer.Option("--sweep", help="Sweep store for P10/P50/P90 bands (not yet).")
+        Path | None,
+        typer.Option(
+            "--sweep", help="Sweep store: adds P10/P50/P90 bands of this scenario's latest sweep."
+        ),
     ] = None,
     png: Annotated[
         Path | None, typer.Option("--png", help="Folder to write each chart to as a PNG.")
@@ -393,6 +396,7 @@ SWEEP_COLUMNS: list[tuple[str, str, float, int]] = [
     ("TWh", "energy_twh", 1, 1),
     ("Capex USD B (cum.)", "cumulative_capex_usd", 1e9, 0),
     ("Invested USD B", "cumulative_invested_usd", 1e9, 0),
+    ("Largest run 1e27 FLOP", "largest_run_flop", 1e27, 2),
 ]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from gigawatt.catalog import Catalog
 from gigawatt.errors import InputError
 from gigawatt.io import check_outputs
+from gigawatt.report.bands import find_sweep
 from gigawatt.report.document import write_report
 from gigawatt.report.png import export_pngs
 from gigawatt.scenario import load_scenario, scenario_path
@@ -62,19 +63,15 @@ def report_scenario(
     sweep: Path | None = None,
 ) -> ReportFiles:
     """Simulate a scenario (file or built-in name) and write its HTML report, and with
-    `png_dir` each chart as a PNG. Sweep bands (`sweep`) arrive with `gigawatt sweep`."""
-    if sweep is not None:
-        raise InputError(
-            f"{str(sweep)!r}: sweep bands are not available yet (`gigawatt sweep` has not "
-            "landed); allowed: leave --sweep out",
-            field="--sweep",
-        )
+    `png_dir` each chart as a PNG. `sweep` is a sweep store: the latest sweep of this scenario
+    in it adds P10/P50/P90 bands."""
     _check_paths(out, png_dir)
     catalog = (catalog or Catalog.load()).recording()
     scenario = load_scenario(ref, catalog)
+    bands = None if sweep is None else find_sweep(Path(sweep), scenario, catalog)
     path = out if out is not None else default_report_path(scenario.name)
     check_outputs([path], [scenario_path(ref)])
     results = simulate(scenario, catalog)
-    report = write_report(results, catalog, path, inputs=scenario)
+    report = write_report(results, catalog, path, inputs=scenario, sweep=bands)
     pngs = [] if png_dir is None else export_pngs(report.charts, png_dir)
     return ReportFiles(report=path, sections=report.section_ids, png=pngs)

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from gigawatt.catalog import Catalog
 from gigawatt.io import write_text
+from gigawatt.report.bands import bands_section
 from gigawatt.report.base import Chart, ReportContext, Section, SectionFn
 from gigawatt.report.capability import capability_section
 from gigawatt.report.charts import chart_html, plotly_js
@@ -39,6 +40,7 @@ SECTIONS: list[tuple[str, SectionFn]] = [
     ("money", money_section),
     ("energy", energy_section),
     ("capability", capability_section),
+    ("bands", bands_section),
     ("sources", sources_section),
 ]
 
