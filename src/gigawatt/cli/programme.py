@@ -396,7 +396,7 @@ SWEEP_COLUMNS: list[tuple[str, str, float, int]] = [
     ("TWh", "energy_twh", 1, 1),
     ("Capex USD B (cum.)", "cumulative_capex_usd", 1e9, 0),
     ("Invested USD B", "cumulative_invested_usd", 1e9, 0),
-    ("Largest run 1e27 FLOP", "largest_run_flop", 1e27, 2),
+    ("Run e27 FLOP", "largest_run_flop", 1e27, 1),
 ]
 
 
