@@ -27,6 +27,9 @@ app = typer.Typer(
 console = Console(highlight=False, soft_wrap=False)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+ScenarioArg = Annotated[
+    str, typer.Argument(help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
+]
 
 
 # --- shared helpers ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from rich.table import Table
 from gigawatt.cli.common import (
     DEFAULT_SCENARIO,
     JsonOpt,
+    ScenarioArg,
     _catalog,
     _fixed,
     _print_table,
@@ -155,9 +156,7 @@ def footprint_cmd(
 @app.command("energy")
 def energy_cmd(
     ctx: typer.Context,
-    scenario: Annotated[
-        str, typer.Argument(help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
-    ] = DEFAULT_SCENARIO,
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
     supply: Annotated[
         str | None,
         typer.Option("--supply", help="Site whose least-cost on-site supply to optimise (PyPSA)."),

@@ -15,6 +15,7 @@ from gigawatt.catalog.schema import KINDS
 from gigawatt.cli.common import (
     DEFAULT_SCENARIO,
     JsonOpt,
+    ScenarioArg,
     _catalog,
     _dig,
     _fixed,
@@ -89,9 +90,7 @@ SUMMARY_TABLES: list[tuple[str, list[tuple[str, str, Any]]]] = [
 @app.command()
 def run(
     ctx: typer.Context,
-    scenario: Annotated[
-        str, typer.Argument(help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
-    ] = DEFAULT_SCENARIO,
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
     out: Annotated[
         Path, typer.Option("--out", help="Folder for results.parquet, summary.json, report.html.")
     ] = Path("gigawatt-out"),
@@ -216,9 +215,7 @@ def _bought(t: dict[str, Any]) -> str:
 @app.command()
 def finance(
     ctx: typer.Context,
-    scenario: Annotated[
-        str, typer.Argument(help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
-    ] = DEFAULT_SCENARIO,
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
     as_json: JsonOpt = False,
 ) -> None:
     """Capex, opex, tranches released, stakes, warrants and the circular share, by year."""
@@ -296,9 +293,7 @@ def finance(
 @app.command()
 def capability(
     ctx: typer.Context,
-    scenario: Annotated[
-        str, typer.Argument(help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
-    ] = DEFAULT_SCENARIO,
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
     as_json: JsonOpt = False,
 ) -> None:
     """The largest training run by year, the scenario's frontier runs and the thresholds crossed."""
@@ -356,9 +351,7 @@ def capability(
 @app.command()
 def report(
     ctx: typer.Context,
-    scenario: Annotated[
-        str, typer.Argument(help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
-    ] = DEFAULT_SCENARIO,
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="HTML file to write [default: gigawatt-out/report-NAME.html]."),
@@ -411,9 +404,7 @@ def _band_cell(row: dict[str, Any], key: str, scale: float, digits: int) -> str:
 @app.command()
 def sweep(
     ctx: typer.Context,
-    scenario: Annotated[
-        str, typer.Argument(help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
-    ],
+    scenario: ScenarioArg,
     samples: Annotated[int, typer.Option("--samples", help="Monte Carlo samples (0..N-1).")],
     seed: Annotated[
         int | None, typer.Option("--seed", help="Seed; default: the scenario's `seed`.")
