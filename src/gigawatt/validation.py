@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,7 +16,7 @@ _UNCERTAIN_HELP = (
 )
 
 
-def _join(parts: list[Any], prefix: str = "") -> str:
+def _join(parts: list[Any], prefix: str = "", rename: Callable[[str], str] | None = None) -> str:
     out = prefix
     for part in parts:
         if isinstance(part, int):
@@ -23,8 +24,14 @@ def _join(parts: list[Any], prefix: str = "") -> str:
         elif str(part) in {"int", "str", "bool"} or "[" in str(part):
             continue  # union-member labels pydantic adds: not part of the user's path
         else:
-            out += f".{part}" if out else str(part)
+            name = rename(str(part)) if rename and not out else str(part)
+            out += f".{name}" if out else name
     return out
+
+
+def as_flag(field: str) -> str:
+    """A top-level field as the CLI flag that sets it: `checkpoint_s` -> `--checkpoint-s`."""
+    return "--" + field.replace("_", "-")
 
 
 def _short(value: Any) -> str:
@@ -47,11 +54,14 @@ def _line(path: str, etype: str, msg: str, value: Any) -> str:
     return f"{path}: {msg}"
 
 
-def format_validation_error(err: ValidationError, *, prefix: str = "") -> str:
+def format_validation_error(
+    err: ValidationError, *, prefix: str = "", rename: Callable[[str], str] | None = None
+) -> str:
     """One line per distinct problem, e.g. `sites[0].pue: 0.9 is not allowed: must be >= 1`.
 
     For an uncertain number (a number or a distribution), only the errors of the distribution
     the user named are shown; a value that is neither gets one line listing what is allowed.
+    `rename` maps a top-level field name to what the user typed (e.g. `as_flag`).
     """
     lines: list[str] = []
     generic: list[str] = []
@@ -60,15 +70,17 @@ def format_validation_error(err: ValidationError, *, prefix: str = "") -> str:
         loc = list(e["loc"])
         member = next((i for i, p in enumerate(loc) if str(p) in _UNCERTAIN_MEMBERS), None)
         if member is None:
-            lines.append(_line(_join(loc, prefix), e["type"], e["msg"], e.get("input")))
+            lines.append(_line(_join(loc, prefix, rename), e["type"], e["msg"], e.get("input")))
             continue
-        base = _join(loc[:member], prefix)
+        base = _join(loc[:member], prefix, rename)
         rest = loc[member + 1 :]
         label = str(loc[member]).lower()
         if rest and str(rest[0]) == label and e["type"] != "extra_forbidden":
             specific_at.add(base)
             lines.append(
-                _line(_join(loc[:member] + rest, prefix), e["type"], e["msg"], e.get("input"))
+                _line(
+                    _join(loc[:member] + rest, prefix, rename), e["type"], e["msg"], e.get("input")
+                )
             )
         else:
             generic.append(base)

@@ -27,6 +27,7 @@ from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Accelerator, Country, System
 from gigawatt.energy.params import energy_param
 from gigawatt.errors import InputError
+from gigawatt.validation import as_flag, format_validation_error
 
 HOURS_PER_YEAR = 8760.0  # a 365-day year, as Luccioni et al.'s amortisation counts it
 W_PER_MW = 1e6
@@ -158,15 +159,7 @@ def parse_request(**fields: Any) -> FootprintRequest:
     try:
         return FootprintRequest(**fields)
     except ValidationError as e:
-        lines = []
-        for err in e.errors(include_url=False):
-            msg = err["msg"].removeprefix("Value error, ")
-            if not err["loc"]:
-                lines.append(msg)
-                continue
-            flag = "--" + str(err["loc"][0]).replace("_", "-")
-            lines.append(f"{flag}: {err.get('input')!r} is not allowed: {msg[0].lower()}{msg[1:]}")
-        raise InputError("\n".join(lines)) from None
+        raise InputError(format_validation_error(e, rename=as_flag)) from None
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from gigawatt.reliability.montecarlo import (
     expected_stretches,
     simulate_job,
 )
-from gigawatt.validation import format_validation_error
+from gigawatt.validation import as_flag, format_validation_error
 
 DEFAULT_SYSTEM = "dgx-h100"
 SPARES_AVAILABILITY_PARAMETER = "spares-availability-target"
@@ -294,11 +294,7 @@ class ReliabilityReport:
 
 def _flag_errors(err: ValidationError) -> InputError:
     """Pydantic's messages with the CLI's flag names (`checkpoint_s` -> `--checkpoint-s`)."""
-    lines = []
-    for line in format_validation_error(err).splitlines():
-        field, sep, rest = line.partition(":")
-        lines.append(f"--{field.replace('_', '-')}{sep}{rest}" if sep else line)
-    return InputError("\n".join(lines))
+    return InputError(format_validation_error(err, rename=as_flag))
 
 
 def resolve_failure_model(catalog: Catalog, ref: str | None, system: System) -> FailureModel:
