@@ -7,7 +7,7 @@ a sweep samples it with an explicit `numpy.random.Generator`.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -142,15 +142,6 @@ Distribution = Triangular | Uniform | Normal | LogNormal | Choice
 #: A numeric input that may be uncertain.
 Uncertain = float | Distribution
 
-DISTRIBUTION_KEYS = ("triangular", "uniform", "normal", "lognormal", "choice")
-
-
-def is_distribution(value: Any) -> bool:
-    """True for a distribution model or a mapping with exactly one distribution key."""
-    if isinstance(value, Distribution):
-        return True
-    return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in DISTRIBUTION_KEYS
-
 
 def point(value: Uncertain) -> float:
     """The value a plain (non-sampled) run uses."""
@@ -165,7 +156,3 @@ def sample(value: Uncertain, rng: np.random.Generator) -> float:
 def bounds(value: Uncertain) -> tuple[float, float]:
     """The support of a distribution (a plain number is its own bounds)."""
     return value.bounds() if isinstance(value, Distribution) else (float(value), float(value))
-
-
-def kind_of(value: Any) -> Literal["number", "distribution"]:
-    return "distribution" if is_distribution(value) else "number"

@@ -57,17 +57,6 @@ def _catalog(ctx: typer.Context) -> Catalog:
     return Catalog.load(dirs)
 
 
-def _si(value: float, unit: str = "", digits: int = 3) -> str:
-    """Human-readable engineering notation for display only."""
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g} {unit}".strip()
-    prefixes = [(1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
-    for scale, p in prefixes:
-        if abs(value) >= scale:
-            return f"{value / scale:.{digits}g} {p}{unit}".strip()
-    return f"{value:.{digits}g} {unit}".strip()
-
-
 def _dig(row: dict[str, Any], key: str) -> Any:
     """`a.b` looks up row["a"]["b"]; missing keys give None."""
     value: Any = row

@@ -134,10 +134,6 @@ class Workload:
     def moe_layers(self) -> int:
         return self.layers - self.dense_layers
 
-    @property
-    def ffn_matrices(self) -> int:
-        return _GATED_MATRICES if self.gated else _PLAIN_MATRICES
-
     # --- parameters -------------------------------------------------------------------------
 
     @property
