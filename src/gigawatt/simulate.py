@@ -94,13 +94,23 @@ def simulate(
     scenario: Scenario,
     catalog: Catalog | None = None,
     rng: np.random.Generator | None = None,
+    *,
+    until: str | None = None,
 ) -> Results:
-    """Run the programme: the point-value scenario, or one sample of it when `rng` is given."""
+    """Run the programme: the point-value scenario, or one sample of it when `rng` is given.
+
+    `until` names the last stage to run (stages run in data-flow order, so the ones after it
+    are not needed by it); None runs them all.
+    """
     catalog = catalog or Catalog.load()
+    names = [name for name, _ in STAGES]
+    if until is not None and until not in names:
+        raise ValueError(f"unknown stage {until!r}; stages: {', '.join(names)}")
+    last = names.index(until) if until is not None else len(names) - 1
     resolved = scenario.resolve(rng)
     fleet = build_fleet(resolved, catalog)
     stages: dict[str, Stage] = {}
-    for name, fn in STAGES:
+    for name, fn in STAGES[: last + 1]:
         if "rng" in inspect.signature(fn).parameters:
             stage_rng = None if rng is None else rng.spawn(1)[0]
             stages[name] = fn(resolved, catalog, fleet, stages, rng=stage_rng)
@@ -119,15 +129,19 @@ def write_results(results: Results, out_dir: Path) -> list[Path]:
 
 
 def run_scenario(
-    ref: str, catalog: Catalog | None = None, *, out_dir: Path | None = None
+    ref: str,
+    catalog: Catalog | None = None,
+    *,
+    out_dir: Path | None = None,
+    until: str | None = None,
 ) -> Results:
-    """Load a scenario (file or built-in name), simulate it, and write its results and its HTML
-    report to `out_dir`."""
+    """Load a scenario (file or built-in name), simulate it (up to stage `until`), and write its
+    results and its HTML report to `out_dir`."""
     # A recording view: the report lists the catalog records the run looked up.
     catalog = (catalog or Catalog.load()).recording()
     path = scenario_path(ref)
     scenario = load_scenario(ref, catalog)
-    results = simulate(scenario, catalog)
+    results = simulate(scenario, catalog, until=until)
     if out_dir is not None:
         outputs = [out_dir / "results.parquet", out_dir / "summary.json", out_dir / "report.html"]
         check_outputs(outputs, [path])

@@ -219,7 +219,7 @@ def finance(
     as_json: JsonOpt = False,
 ) -> None:
     """Capex, opex, tranches released, stakes, warrants and the circular share, by year."""
-    results = run_scenario(scenario, _catalog(ctx))
+    results = run_scenario(scenario, _catalog(ctx), until="finance")
     report = {"scenario": results.scenario.name, **results.stages["finance"].summary()}
     if as_json:
         emit_json(report)
