@@ -205,6 +205,15 @@ class FinanceParameters:
         costs = CostParameters.of(catalog, scenario)
         override = None
         shares = {c: 0.0 for c in ASSET_CLASSES}
+        share_ids = [f"capex-share-{c}" for c in ASSET_CLASSES]
+        stray = [pid for pid in share_ids if pid in scenario.costs]
+        if stray and "capex-usd-per-gw" not in scenario.costs:
+            raise InputError(
+                "the capex shares split an all-in capex_usd_per_gw, which this scenario does not "
+                "set; allowed: set capex_usd_per_gw too, or drop the shares (capex is then "
+                "derived from system prices and unit costs)",
+                field=f"costs.{stray[0]}",
+            )
         if "capex-usd-per-gw" in scenario.costs:
             override = get(
                 "capex-usd-per-gw",
