@@ -244,8 +244,11 @@ def test_sources_list_the_records_the_run_used(default_run, default_report):
     for deal in results.scenario.deals:
         assert ("deals", deal.id) in used
     assert ("energy", "training-utilisation") in used
-    assert ("costs", "capex-share-systems") in used  # not overridden by the scenario
-    assert ("costs", "capex-usd-per-gw") in used  # the scenario sets it: the table says so
+    assert ("costs", "systems-payment-terms-months") in used  # not overridden by the scenario
+    assert ("costs", "facility-usd-per-w") in used  # the scenario sets it: the table says so
+    system = catalog_record(cat, "systems", phases["system"].iloc[0])
+    rows = {(row[0], row[1]): row for row in default_report.sections[-1].tables[0].rows}
+    assert system.price.source in rows[("systems", system.id)][6]  # the price's own citation
     assert ("countries", "fin") in used  # Finland, the nearest country named
     table = default_report.sections[-1].tables[0]
     assert len(table.rows) == len(used)

@@ -9,11 +9,11 @@ fractions 0-1. A field's `description` is the one place its meaning is written d
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from gigawatt.distributions import Uncertain
+from gigawatt.distributions import Uncertain, point
 
 Status = Literal["official", "reported", "analyst", "estimate"]
 Precision = Literal["fp16", "bf16", "fp8", "fp4"]
@@ -96,6 +96,36 @@ class Accelerator(Record):
         return float(getattr(self.peak_flops_per_s, self.supported_precision(precision)))
 
 
+class SystemPrice(BaseModel):
+    """A system's price as quoted (per rack, node or accelerator) with its own provenance.
+
+    `network_share` adds what the quote leaves out, the scale-out network and storage a
+    cluster of these systems needs, as a fraction of the quoted price.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    usd: Uncertain = Field(description="price of one `per` unit as quoted [USD]")
+    per: Literal["rack", "node", "accelerator"] = Field(description="the unit `usd` is for")
+    network_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.0, description="scale-out network and storage added, fraction of `usd`"
+    )
+    source: Annotated[str, Field(min_length=3, description="citation of the price")]
+    as_of: dt.date = Field(description="date of the price")
+    status: Status = Field(description="provenance of the price")
+    note: str | None = None
+
+    @field_validator("usd")
+    @classmethod
+    def _positive(cls, v: Uncertain) -> Uncertain:
+        if not point(v) > 0:
+            raise ValueError(f"must be > 0, got {point(v):g}")
+        return v
+
+    @property
+    def usd_point(self) -> float:
+        return float(point(self.usd))
+
+
 class System(Record):
     """What a site deploys: accelerators in nodes/racks with a scale-up and a scale-out network."""
 
@@ -121,13 +151,39 @@ class System(Record):
     failure_domain: PosInt = Field(
         description="accelerators lost together when one unit fails (a node, or an NVL72 rack)"
     )
-    price_usd_per_accelerator: Pos = Field(
-        description="system price per accelerator incl. host and network share [USD]"
-    )
+    price: SystemPrice = Field(description="what the system costs, with its own source")
     host_embodied_co2e_kg_per_node: NonNeg | None = Field(
         None, description="embodied carbon of a node without its accelerators [kg]"
     )
     failure_model: str | None = Field(None, description="default failure model id")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _simple_price(cls, data: Any) -> Any:
+        """`price_usd_per_accelerator: X` (all-in, the record's own source) as a price block."""
+        if isinstance(data, dict) and "price_usd_per_accelerator" in data:
+            data = dict(data)
+            usd = data.pop("price_usd_per_accelerator")
+            data["price"] = {
+                "usd": usd,
+                "per": "accelerator",
+                "source": data.get("source", "not given"),
+                "as_of": data.get("as_of"),
+                "status": data.get("status", "estimate"),
+            }
+        return data
+
+    @property
+    def price_usd_per_accelerator(self) -> float:
+        """All-in price per accelerator: the quoted unit price plus the network share [USD]."""
+        per = {"accelerator": 1, "node": self.accelerators_per_node}
+        count = per.get(self.price.per, self.accelerators_per_rack)
+        return self.price.usd_point * (1 + self.price.network_share) / count
+
+    @property
+    def price_usd_per_rack(self) -> float:
+        """All-in price of one rack's accelerators (with their network share) [USD]."""
+        return self.price_usd_per_accelerator * self.accelerators_per_rack
 
 
 class Model(Record):
@@ -231,7 +287,10 @@ class Threshold(Record):
     applies_to_regions: tuple[str, ...] = Field(
         (), description="catalog region ids whose sites it covers (empty: any in the countries)"
     )
-    cost_usd: Pos | None = Field(None, description="additional compute-cost test (NY RAISE)")
+    cost_usd: Pos | None = Field(None, description="additional compute-cost test [USD]")
+    cost_basis: Literal["market", "ownership"] = Field(
+        "market", description="how the cost test prices compute (market: cloud rates)"
+    )
     revenue_usd: Pos | None = Field(None, description="developer revenue test")
     counts: str = Field(description="what the compute count includes")
     notification_days: NonNegInt | None = Field(None, description="days to notify once known")
@@ -469,6 +528,10 @@ class PriceProcess(Record):
 
     process: Literal["share-price", "rental"]
     ticker: str | None = None
+    accelerator: str | None = Field(None, description="accelerator id a rental price is for")
+    pricing: Literal["index", "reserved", "on-demand"] | None = Field(
+        None, description="what a rental price is: a published index, reserved or on-demand"
+    )
     start_usd: Pos = Field(description="price at `start_month`")
     start_month: Month
     drift_per_year: float = Field(0.0, description="annual drift mu of ln price")

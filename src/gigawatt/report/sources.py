@@ -34,6 +34,19 @@ def _status(kind: str, rec: Record, ctx: ReportContext) -> str:
     return status
 
 
+def _note(rec: Record) -> str:
+    """The record's note; a system's price carries its own source, date and status."""
+    note = rec.note or ""
+    price = getattr(rec, "price", None)
+    if price is not None:
+        cited = (
+            f"Price USD {price.usd_point:,.0f} per {price.per} ({price.status}, "
+            f"{price.as_of.isoformat()}): {price.source}"
+        )
+        note = f"{note} {cited}".strip()
+    return note
+
+
 def sources_section(ctx: ReportContext) -> Section:
     if ctx.catalog.used is None:
         return Section(
@@ -63,7 +76,7 @@ def sources_section(ctx: ReportContext) -> Section:
                 _status(kind, rec, ctx),
                 rec.as_of.isoformat(),
                 rec.source,
-                rec.note or "",
+                _note(rec),
             )
             for kind, rec in records
         ),
