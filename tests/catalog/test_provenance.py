@@ -169,8 +169,10 @@ def test_public_citations_pass(source) -> None:
     ("source", "problem"),
     [
         ("energy.md section 4", "own files or notes"),
-        ("Fitted on perf_runs.csv rows M1 and M10 (Narayanan et al. 2021, arXiv 2104.04473)",
-         "own files or notes"),
+        (
+            "Fitted on perf_runs.csv rows M1 and M10 (Narayanan et al. 2021, arXiv 2104.04473)",
+            "own files or notes",
+        ),
         ("Suggested default in deals_and_policy.md section 4.7", "own files or notes"),
         ("Huang via CNBC, 25 Sep 2025 (Notes: section 1.1)", "own files or notes"),
         ("Estimate (see solar-clear-sky-index-mean).", "no URL, DOI"),

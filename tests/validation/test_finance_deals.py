@@ -1,4 +1,5 @@
-"""The deals as announced (DESIGN.md section 4; deals_and_policy.md 1.1, 1.2, 1.13, 4.1, 4.5).
+"""The deals as announced (DESIGN.md section 4; the releases, filings and calls cited in the deals
+and costs catalogs).
 
 Each test fails when the model departs from the published structure or figure by more than the
 stated tolerance.
@@ -96,7 +97,7 @@ def test_stargate_commitments_by_date(catalog):
     assert fin.summary()["vendor_funded_share"] is None
 
 
-# --- NVIDIA content and the circular share (deals_and_policy.md 1.1, 1.13, 4.1) ----------------
+# --- NVIDIA content and the circular share (NVIDIA Q2 FY2026 call; CNBC, 25 Sep 2025) ----------
 
 
 def test_systems_capex_matches_nvidia_content_per_gw(default):
@@ -105,7 +106,7 @@ def test_systems_capex_matches_nvidia_content_per_gw(default):
     Our systems capex per GW of NVIDIA systems (IT power, the letter's basis) is capex per
     facility GW (USD 50B) x PUE 1.15 x systems share 0.60 = USD 34.5B. Tolerance 10 %: the
     figure is "about" and paraphrased, on a USD 50-60B all-in base, and the systems share is a
-    point in the 0.56-0.70 range the notes give.
+    point in the 0.56-0.70 range of the published splits (Bernstein, Oct 2025).
     """
     _, fin = default
     systems_per_gw = fin.capex_usd["systems"].sum() / 10.0  # 10 GW of IT power
@@ -113,7 +114,7 @@ def test_systems_capex_matches_nvidia_content_per_gw(default):
 
 
 def test_vendor_funded_share_matches_the_ten_over_thirty_five(default):
-    """deals_and_policy.md 1.13: USD 10B tranche / USD 35B NVIDIA content per GW, about 29 %.
+    """USD 10B tranche (CNBC, 23 Sep 2025) / USD 35B NVIDIA content per GW (CNBC, 25 Sep): 29 %.
 
     When all ten tranches are in, USD 100B over USD 345B = 29.0 %. Tolerance 10 % (relative),
     the same as the content figure it rests on.
@@ -126,8 +127,9 @@ def test_vendor_funded_share_matches_the_ten_over_thirty_five(default):
 
 
 def test_energy_cost_of_a_gigawatt_year(toy_catalog):
-    """deals_and_policy.md 4.5: 1 GW at 100 % load factor is 8.76 TWh a year, about USD
-    0.5-0.8B a year at 6-9 cents/kWh. At ERCOT's USD 66/MWh: USD 578M, inside the range."""
+    """1 GW at 100 % load factor is 8.76 TWh a year, about USD 0.5-0.8B a year at the 6-9
+    cents/kWh industrial prices of EIA's Electric Power Annual 2023. At ERCOT's USD 66/MWh: USD
+    578M, inside the range."""
     data = scenario_data([phase("2026-01", construction_months=0)], end="2026-12")
     data["costs"]["facility_load_factor"] = 1.0
     fin = finance_of(data, toy_catalog)
@@ -136,7 +138,7 @@ def test_energy_cost_of_a_gigawatt_year(toy_catalog):
     assert 0.5 * B <= fin.opex_energy_usd.sum() <= 0.8 * B
 
 
-# --- the AMD warrant: GW and share price must both hold (deals_and_policy.md 1.2) ---------------
+# --- the AMD warrant: GW and share price must both hold (AMD Form 8-K, 6 Oct 2025) --------------
 
 
 def _amd(catalog: Catalog, phases: list[dict]):

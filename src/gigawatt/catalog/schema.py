@@ -167,7 +167,9 @@ class Record(BaseModel):
                 f"allowed: {', '.join(allowed)}"
             )
         weaker = {
-            k: s for k, s in self.field_statuses().items() if status_rank(s) > status_rank(self.status)
+            k: s
+            for k, s in self.field_statuses().items()
+            if status_rank(s) > status_rank(self.status)
         }
         if weaker:
             listed = ", ".join(f"{k} is {s}" for k, s in sorted(weaker.items()))
