@@ -137,6 +137,15 @@ def test_deal_signing_status_counts_as_a_field(tmp_path) -> None:
         Catalog.load([tmp_path])
 
 
+def test_status_detail_lists_fields_by_status(catalog) -> None:
+    h100 = catalog.failure_model("h100-class")
+    assert h100.status_detail() == (
+        "estimate (official: planned_per_job_day; estimate: causes, burn_in_multiplier, "
+        "burn_in_months, restart_s, checkpoint_s)"
+    )
+    assert catalog.model("gpt3-175b").status_detail() == "official"
+
+
 @given(st.lists(st.sampled_from(STATUS_ORDER), min_size=1))
 def test_weakest_status_is_the_largest_rank(statuses) -> None:
     w = weakest_status(statuses)

@@ -157,6 +157,17 @@ class Record(BaseModel):
         `signing_status` of the signing month)."""
         return self.field_status
 
+    def status_detail(self) -> str:
+        """`status`, then the fields that state their own, grouped by status: "estimate
+        (official: grid_gco2_per_kwh; estimate: wue_l_per_kwh)"."""
+        fields = self.field_statuses()
+        groups = [
+            f"{st}: {', '.join(k for k, v in fields.items() if v == st)}"
+            for st in STATUS_ORDER
+            if st in fields.values()
+        ]
+        return f"{self.status} ({'; '.join(groups)})" if groups else self.status
+
     @model_validator(mode="after")
     def _status_is_the_weakest(self) -> Any:
         allowed = sorted(set(type(self).model_fields) - META_FIELDS)
@@ -606,6 +617,59 @@ class Calibration(Record):
     )
 
 
+class PowerCalibration(Record):
+    """Average IT draw per accelerator while training, as a fraction of a reference power.
+
+    P = draw_fraction x reference, the reference being the chip's TDP (`basis: tdp`) or the
+    system's all-in IT power at design load (`basis: it-power`, `it_power_w_per_accelerator`).
+    The draw is everything the accelerator's share of the IT load takes during a training run:
+    the device, its share of the host (CPUs, memory, fans, conversion), NICs and storage, as
+    Patterson et al. 2021 (arXiv 2104.10350, Tables 1 and 4) measured it. A fraction is fitted
+    (gigawatt.energy.calibration) on the measured runs named in `fitted_on` (ids of
+    tests/validation/data/measured_power.csv) and checked on those in `checked_on`; a record
+    with `transferred_from` was not fitted on its own generation but carries another's fraction.
+    """
+
+    generation: str = Field(description="hardware generation the measured runs ran on")
+    accelerators: tuple[str, ...] = Field(
+        (), description="catalog accelerator ids it applies to (empty: none in the catalog)"
+    )
+    basis: Literal["tdp", "it-power"] = Field(
+        description="reference power: the chip's TDP or the system's all-in IT power"
+    )
+    reference_power_w: Pos | None = Field(
+        None,
+        description="the reference power of the hardware the fitted runs ran on, when it is not "
+        "a catalog record [W]",
+    )
+    draw_fraction: Annotated[float, Field(gt=0, le=1.5)] = Field(
+        description="average training draw / reference power"
+    )
+    low: Annotated[float, Field(gt=0, le=1.5)] | None = Field(
+        None, description="lowest fraction among the generation's measured runs"
+    )
+    high: Annotated[float, Field(gt=0, le=1.5)] | None = Field(
+        None, description="highest fraction among the generation's measured runs"
+    )
+    fitted_on: tuple[str, ...] = Field((), description="measured-run ids the fraction is fitted on")
+    checked_on: tuple[str, ...] = Field(
+        (), description="measured-run ids of the same generation not used to fit (checks)"
+    )
+    transferred_from: str | None = Field(
+        None, description="the calibration whose fraction this record carries"
+    )
+
+    @model_validator(mode="after")
+    def _fitted_or_transferred(self) -> PowerCalibration:
+        if bool(self.fitted_on) == bool(self.transferred_from):
+            raise ValueError("a power calibration is either fitted_on runs or transferred_from one")
+        if set(self.fitted_on) & set(self.checked_on):
+            raise ValueError("a run cannot be both fitted on and checked")
+        if self.low is not None and self.high is not None and not self.low <= self.high:
+            raise ValueError(f"low ({self.low}) must not exceed high ({self.high})")
+        return self
+
+
 class PriceProcess(Record):
     """A share-price process (geometric Brownian motion) or a market price."""
 
@@ -635,4 +699,5 @@ KINDS: dict[str, type[Record]] = {
     "calibrations": Calibration,
     "capability": Parameter,
     "reference-workloads": ReferenceWorkload,
+    "power-calibrations": PowerCalibration,
 }
