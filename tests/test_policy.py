@@ -1,4 +1,4 @@
-"""Regulatory thresholds against training runs (deals_and_policy.md section 3)."""
+"""Regulatory thresholds against training runs (the acts cited in the thresholds catalog)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def test_llama_405b_crosses_the_eu_threshold_only(catalog):
 
 
 def test_crossing_dates_for_a_gigawatt_run(catalog):
-    """deals_and_policy.md 3.9: ~4e20 FLOP/s sustained crosses 1e25 in ~7 h and 1e26 in ~3 days."""
+    """Arithmetic: ~4e20 FLOP/s sustained crosses 1e25 in ~7 h and 1e26 in ~3 days."""
     rate = 4e20
     duration = 90 * DAY_S
     start = dt.date(2027, 6, 1)

@@ -16,8 +16,8 @@ from gigawatt.catalog import DATA_DIR, Catalog
 from gigawatt.catalog.schema import Region, Threshold
 
 # Macknick et al. (2012) operational water consumption [gal/MWh], via CodeCarbon
-# water_consumption_per_source.json (energy.md 3.1); the geothermal factor applies to
-# other_renewable_exc_biofuel.
+# water_consumption_per_source.json (Macknick et al. 2012, doi 10.1088/1748-9326/7/4/045802);
+# the geothermal factor applies to other_renewable_exc_biofuel.
 WATER_GAL_PER_MWH = {
     "coal": 550,
     "gas": 210,

@@ -249,7 +249,11 @@ def test_sources_list_the_records_the_run_used(default_run, default_report):
     system = catalog_record(cat, "systems", phases["system"].iloc[0])
     rows = {(row[0], row[1]): row for row in default_report.sections[-1].tables[0].rows}
     assert system.price.source in rows[("systems", system.id)][6]  # the price's own citation
-    assert ("countries", "fin") in used  # Finland, the nearest country named
+    assert ("power-calibrations", "gpu") in used  # the calibrated training draw of Rubin
+    named = {y["country_equivalent"] for y in results.years()} - {None}
+    assert named and all(
+        ("countries", c.id) in used for c in cat.all("countries") if c.label in named
+    )  # the nearest countries the energy comparison names
     table = default_report.sections[-1].tables[0]
     assert len(table.rows) == len(used)
     listed = {(row[0], row[1]): row for row in table.rows}

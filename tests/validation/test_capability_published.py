@@ -1,9 +1,9 @@
 """The capability model against published figures.
 
-1. deals_and_policy.md 3.9, the illustrative calculation: 1 GW ~ 400,000 Blackwell GPUs at
+1. An arithmetic illustration (not a published measurement): 1 GW ~ 400,000 Blackwell GPUs at
    2.5 PFLOP/s dense BF16 and 40 % MFU sustain ~4e20 FLOP/s: 1e25 FLOP in ~7 hours, 1e26 in
    ~3 days, ~3e27 in 90 days; FP8 doubles the rate; the campus exceeds EO 14110's 1e20 FLOP/s
-   cluster threshold ~10x. Tolerance 5 %: the notes round each figure to one significant
+   cluster threshold ~10x. Tolerance 5 %: the illustration rounds each figure to one significant
    figure ("about", "~"), and the model runs whole NVL72 racks on job sizes 2.2 % apart, so
    its job is up to 2.3 % smaller than 400,000.
 The whole-run GPU-hours of Llama 3.1 405B and the Llama 3 paper's Table 4 MFU rows are held out
@@ -58,10 +58,11 @@ def _one_site(system: str, accelerators: int, it_w: float, runs: list[dict], sta
 def test_a_gigawatt_campus_crosses_the_thresholds_as_the_notes_say(tmp_path):
     gb200 = Catalog.load().system("gb200-nvl72")
     ideal = {**gb200.model_dump(mode="json"), "id": "gb200-ideal", "aliases": []}
-    ideal["failure_model"] = "toy-reliable"  # the notes' arithmetic has no failures
+    ideal["failure_model"] = "toy-reliable"  # the arithmetic has no failures
     cat = _catalog(
         tmp_path,
-        "- {id: default, source: deals_and_policy.md 3.9, as_of: 2025-11-30, status: estimate, "
+        "- {id: default, source: 'Arithmetic illustration, 40 % MFU (Chowdhery et al. 2022, "
+        "arXiv 2204.02311, Table 3: 46.2 %)', as_of: 2025-11-30, status: estimate, "
         "model: llama3-405b, mfu: 0.4, comparison_run: gpt-4}\n",
         [ideal],
     )

@@ -1,4 +1,5 @@
-"""The deals as announced (DESIGN.md section 4; deals_and_policy.md 1.1, 1.2, 1.13, 4.1, 4.5).
+"""The deals as announced (DESIGN.md section 4; the releases, filings and calls cited in the deals
+and costs catalogs).
 
 Each test fails when the model departs from the published structure or figure by more than the
 stated tolerance.
@@ -96,7 +97,7 @@ def test_stargate_commitments_by_date(catalog):
     assert fin.summary()["vendor_funded_share"] is None
 
 
-# --- NVIDIA content and the circular share (deals_and_policy.md 1.1, 1.13, 4.1) ----------------
+# --- NVIDIA content and the circular share (NVIDIA Q2 FY2026 call; CNBC, 25 Sep 2025) ----------
 
 
 def test_systems_capex_matches_nvidia_content_per_gw(default):
@@ -119,7 +120,7 @@ def test_vendor_funded_share_matches_ten_billion_per_gw_of_content(default):
     """The letter: USD 10B per GW deployed, the GW counted at the systems (IT power); Huang's
     USD 35B of NVIDIA content per factory GW is USD 35B x PUE 1.15 = USD 40.25B per GW of IT.
     So NVIDIA's money funds about 10 / 40.25 = 24.8 % of the purchases flowing back to it
-    (the research notes' "10 / 35 = 29 %" divides per-IT-GW money by per-factory-GW content).
+    (reading it as "10 / 35 = 29 %" divides per-IT-GW money by per-factory-GW content).
     Tolerance 10 % (relative), the same as the content figure it rests on.
     """
     _, fin = default
@@ -132,8 +133,9 @@ def test_vendor_funded_share_matches_ten_billion_per_gw_of_content(default):
 
 
 def test_energy_cost_of_a_gigawatt_year(toy_catalog):
-    """deals_and_policy.md 4.5: 1 GW at 100 % load factor is 8.76 TWh a year, about USD
-    0.5-0.8B a year at 6-9 cents/kWh. At ERCOT's USD 66/MWh: USD 578M, inside the range."""
+    """1 GW at 100 % load factor is 8.76 TWh a year, about USD 0.5-0.8B a year at the 6-9
+    cents/kWh industrial prices of EIA's Electric Power Annual 2023. At ERCOT's USD 66/MWh: USD
+    578M, inside the range."""
     data = scenario_data([phase("2026-01", construction_months=0)], end="2026-12")
     data["costs"]["facility_load_factor"] = 1.0
     fin = finance_of(data, toy_catalog)
@@ -142,7 +144,7 @@ def test_energy_cost_of_a_gigawatt_year(toy_catalog):
     assert 0.5 * B <= fin.opex_energy_usd.sum() <= 0.8 * B
 
 
-# --- the AMD warrant: GW and share price must both hold (deals_and_policy.md 1.2) ---------------
+# --- the AMD warrant: GW and share price must both hold (AMD Form 8-K, 6 Oct 2025) --------------
 
 
 def _amd(catalog: Catalog, phases: list[dict]):
