@@ -315,6 +315,10 @@ class System(Record):
             }
         return data
 
+    def field_statuses(self) -> Mapping[str, Status]:
+        """`field_status`, and the price block's own status as the status of `price`."""
+        return {**self.field_status, "price": self.price.status}
+
     @property
     def price_usd_per_accelerator(self) -> float:
         """All-in price per accelerator: the quoted unit price plus the network share [USD]."""
