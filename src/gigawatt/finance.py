@@ -429,9 +429,7 @@ class Finance:
             "depreciation_usd": self.depreciation_usd,
         }
         frames.append(
-            long_table(
-                labels, self.phases["site"], [(n, "USD", a) for n, a in per_phase.items()]
-            )
+            long_table(labels, self.phases["site"], [(n, "USD", a) for n, a in per_phase.items()])
         )
         totals: list[tuple[str, str, np.ndarray]] = [
             ("invested_usd", "USD", self.invested_usd),

@@ -4,8 +4,9 @@ Given a model, a token count and a cluster, this chains the job-level models:
 
 1. `perf.search`: the best parallelism plan that fits, its tokens/s and step time;
 2. failure-free compute time T_s = tokens / (tokens/s);
-3. `reliability.job_reliability`: Daly's expected wall time with the system's failure model,
-   its default checkpoint and restart costs and Daly's interval; goodput = T_s / wall time;
+3. `reliability.job_reliability`: Daly's expected wall time with the system's failure model
+   and the catalog's default fault-tolerance policy (its checkpoint and restart costs for this
+   model's checkpoint at this size) and Daly's interval; goodput = T_s / wall time;
 4. accelerator-hours = N x wall time (failures included, DESIGN.md section 7);
 5. `energy.footprint` for those accelerator-hours in the region;
 6. cost: a rental price per accelerator-hour when given, else ownership: the system's price
@@ -30,7 +31,7 @@ from gigawatt.errors import InputError
 from gigawatt.perf import SearchResult, search
 from gigawatt.perf.estimate import load_system
 from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_crossed
-from gigawatt.reliability import ReliabilityResult, job_reliability
+from gigawatt.reliability import RecoveryPlan, ReliabilityResult, job_reliability
 
 S_PER_H = 3600.0
 H_PER_YEAR = 8760.0
@@ -118,6 +119,7 @@ class TrainingResult:
             "interruptions_expected": rel.failures_expected + rel.planned_expected if rel else None,
             "checkpoint_interval_s": rel.interval_s if rel else None,
             "failure_model": rel.failure_model if rel else None,
+            "fault_tolerance": rel.plan.policy.id if rel else None,
             "gpu_hours": self.gpu_hours,
             "energy_mwh": fp.energy_mwh if fp else None,
             "co2e_t": fp.co2e_t if fp else None,
@@ -167,7 +169,8 @@ def plan_training(
 
     compute_s = tokens / best.tokens_per_s
     fm = cat.failure_model(sys_rec.failure_model or DEFAULT_FAILURE_MODEL)
-    rel = job_reliability(gpus, compute_s, fm, sys_rec)
+    plan = RecoveryPlan.of(cat, sys_rec, best.model, best.params_total)
+    rel = job_reliability(gpus, compute_s, fm, sys_rec, plan)
     gpu_hours = gpus * rel.wall_time_s / S_PER_H
     fp = job_footprint(cat, system=sys_rec.id, gpu_hours=gpu_hours, region=region_id)
 
