@@ -43,10 +43,11 @@ SCALES = ("restart_scale", "bandwidth_scale", "rack_rate_scale")
 def job_sizes(max_accelerators: int, quantum: int) -> np.ndarray:
     """Job sizes tried up to `max_accelerators`: SIZES_PER_DOUBLING per doubling (powers of two
     exactly), rounded down to whole failure domains of `quantum` accelerators once that large."""
-    top = math.floor(math.log2(max(max_accelerators, 1)) * SIZES_PER_DOUBLING + 1e-9)
+    # one grid whatever the maximum (the rounding down may bring a size just above it in)
+    top = math.floor(math.log2(max(max_accelerators, 1) + quantum) * SIZES_PER_DOUBLING + 1e-9)
     raw = np.floor(np.exp2(np.arange(top + 1) / SIZES_PER_DOUBLING) + 1e-9)
     sizes = np.where(raw >= quantum, np.floor(raw / quantum) * quantum, raw)
-    return np.unique(sizes).astype(np.int64)
+    return np.unique(sizes[sizes <= max(max_accelerators, 1)]).astype(np.int64)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from gigawatt.capability.curve import SIZES_PER_DOUBLING, Curves, Group, Pick, RunCurve, job_sizes
+from gigawatt.capability.curve import Curves, Group, Pick, RunCurve, job_sizes
 from gigawatt.capability.scaling import S_PER_DAY
 
 #: The curve reported spans this many doublings below the group's size (4 points per doubling).
@@ -110,11 +110,13 @@ def _point(pick: Pick, duration_s: float) -> dict[str, float | int]:
 
 def curve_sizes(available: int, quantum: int) -> np.ndarray:
     """The sizes the reported curve shows: CURVE_POINTS_PER_DOUBLING per doubling over the
-    CURVE_DOUBLINGS doublings below `available` (from the capability grid), and `available`."""
+    CURVE_DOUBLINGS doublings below `available`, each the capability grid's size at or below
+    (whole failure domains, so the smallest may repeat and are shown once)."""
     grid = job_sizes(available, quantum)
-    shown = grid[::-1][:: SIZES_PER_DOUBLING // CURVE_POINTS_PER_DOUBLING][::-1]
-    shown = shown[shown >= available / 2.0**CURVE_DOUBLINGS]
-    return np.unique(np.append(shown, grid[-1]))
+    steps = np.arange(CURVE_DOUBLINGS * CURVE_POINTS_PER_DOUBLING + 1)
+    wanted = available * np.exp2(-steps / CURVE_POINTS_PER_DOUBLING)
+    at = np.searchsorted(grid, wanted, side="right") - 1  # the grid size at or below each
+    return np.unique(grid[at[at >= 0]])
 
 
 def policy_curves(
@@ -127,14 +129,20 @@ def policy_curves(
     available = int(group.accelerators[pos])
     sites = int(group.sites[pos])
     system = curves.catalog.system(group.system)
-    sizes = curve_sizes(available, system.failure_domain)
     duration_s = s.duration_s
-    rows = []
+    n = np.array([available])
+    found = []
     for policy in policies:
         curve = curves.get(None, group.system, s.reference.precision, duration_s, sites, policy)
+        found.append((curve, curve.operating(n), curve.best(n)))
+    # the shown sizes, with every policy's operating point and ceiling among them
+    marks = [int(p.accelerators[0]) for _, op, top in found for p in (op, top)]
+    sizes = np.unique(np.concatenate([curve_sizes(available, system.failure_domain), marks]))
+    sizes = sizes[sizes >= 1]
+    rows = []
+    for curve, op, top in found:
         rate = curve.rate(sizes)
         rel = curve.reliability(sizes)
-        n = np.array([available])
         rows.append(
             {
                 "policy": curve.plan.policy.id,
@@ -152,8 +160,8 @@ def policy_curves(
                     (rel.failure_per_s + rel.planned_per_s) * S_PER_DAY
                 ).tolist(),
                 "efficient_limit_accelerators": curve.efficient_limit(available),
-                "operating_point": _point(curve.operating(n), duration_s),
-                "ceiling": _point(curve.best(n), duration_s),
+                "operating_point": _point(op, duration_s),
+                "ceiling": _point(top, duration_s),
             }
         )
     return {
