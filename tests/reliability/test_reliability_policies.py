@@ -184,4 +184,4 @@ def test_curve_marginal_efficiency_by_hand():
     )
     plan = RecoveryPlan.of(toy, system, "x", 1e9, "sync")
     curve = job_curve(np.array([64, 128, 256, 512]), 30 * DAY, fm, system, plan)
-    np.testing.assert_allclose(curve.marginal_efficiency(), 1.0, atol=1e-3)
+    np.testing.assert_allclose(curve.marginal_efficiency, 1.0, atol=1e-3)

@@ -111,6 +111,7 @@ class RunCurve:
         )
         self.scales = dict(scales or {})
         self.buckets = bucket_cache  # shared by curves that differ only in sites and policy
+        self._reliability: dict[bytes, JobCurve] = {}  # by the sizes evaluated
 
     # -- the parts of R ---------------------------------------------------------------------
 
@@ -164,9 +165,12 @@ class RunCurve:
     def reliability(self, sizes: np.ndarray) -> JobCurve:
         """The reliability closed forms of a job of each size running `duration_s`, under the
         curve's policy: one vectorised evaluation for all sizes."""
-        return job_curve(
-            sizes, self.duration_s, self.failure_model, self.system, self.plan, **self.scales
-        )
+        key = np.asarray(sizes, dtype=np.int64).tobytes()
+        if key not in self._reliability:  # a grid is evaluated once per run, however often used
+            self._reliability[key] = job_curve(
+                sizes, self.duration_s, self.failure_model, self.system, self.plan, **self.scales
+            )
+        return self._reliability[key]
 
     def goodput(self, sizes: np.ndarray) -> np.ndarray:
         """Goodput of a job of each size running `duration_s` [fraction]."""
@@ -197,7 +201,7 @@ class RunCurve:
         eff = self.efficiency(picked, mfu)
         good = rel.goodput[at]
         flops = sustained_flops_per_s(picked, self.peak, mfu, good, eff)
-        marginal = rel.marginal_efficiency()[at]
+        marginal = rel.marginal_efficiency[at]
         return Pick(picked.astype(float), flops, mfu, good, eff, marginal)
 
     # -- the operating point ----------------------------------------------------------------
@@ -208,7 +212,7 @@ class RunCurve:
         (`operating-point-marginal-efficiency`): beyond it the added accelerators add less
         useful time than that share of the average one's."""
         sizes = job_sizes(max_accelerators, self.system.failure_domain)
-        marginal = self.reliability(sizes).marginal_efficiency()
+        marginal = self.reliability(sizes).marginal_efficiency
         below = np.flatnonzero(marginal < self.settings.marginal_threshold)
         return int(sizes[-1] if not len(below) else sizes[max(below[0] - 1, 0)])
 

@@ -81,7 +81,7 @@ def swing_inputs(
     """Inputs from the catalog: the system's power, its failure model and the swing defaults."""
     acc = catalog.accelerator(system.accelerator)
     failure = catalog.failure_model(system.failure_model or "h100-class")
-    costs = default_plan(catalog, system).costs(system, accelerators)
+    costs = default_plan(catalog, system).costs(system, [accelerators])
     u = energy_param(catalog, "training-utilisation")
     mean_it_w = accelerators * (
         accelerator_power_w(acc.tdp_w, idle_power_of(catalog, acc), u)

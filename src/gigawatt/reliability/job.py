@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -127,17 +128,15 @@ class JobCurve:
         """Failure-free compute time / expected wall time [fraction]."""
         return self.duration_s / self.wall_time_s
 
-    def marginal_efficiency(self, factor: np.ndarray | float = 1.0) -> np.ndarray:
-        """d ln(N x goodput x factor) / d ln N along the sizes (sorted, distinct) [ratio]:
-        what the marginal accelerator adds to useful work relative to the average one.
-
-        Centred differences in ln N (one-sided at the ends); `factor` is another
-        size-dependent efficiency (cross-site) multiplied in."""
+    @cached_property
+    def marginal_efficiency(self) -> np.ndarray:
+        """d ln(N x goodput) / d ln N along the sizes (sorted, distinct) [ratio]: what the
+        marginal accelerator adds to useful time relative to the average one. Centred
+        differences in ln N (one-sided at the ends); 1 for a single size."""
         n = self.accelerators
-        useful = np.log(n * self.goodput * np.broadcast_to(factor, n.shape))
         if n.size < 2:
             return np.ones_like(n)
-        return np.gradient(useful, np.log(n))
+        return np.gradient(np.log(n * self.goodput), np.log(n))
 
 
 def job_curve(

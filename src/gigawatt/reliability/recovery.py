@@ -182,12 +182,13 @@ def interruptions(
     the size. Every cause is a Poisson process; the job's failure process is their sum.
     """
     n = np.maximum(np.asarray(accelerators, dtype=float), 1.0)
+    units = {scope: _units(scope, n, system) for scope in {c.scope for c in model.causes}}
     by_cause: dict[str, np.ndarray] = {}
     category: dict[str, str] = {}
     scope: dict[str, str] = {}
     for c in model.causes:
         factor = burn_in if c.scope in HARDWARE_SCOPES else 1.0
-        rate = c.rate_per_accelerator_hour * _units(c.scope, n, system) / S_PER_HOUR * factor
+        rate = units[c.scope] * (c.rate_per_accelerator_hour / S_PER_HOUR * factor)
         by_cause[c.cause] = by_cause.get(c.cause, 0.0) + rate
         category[c.cause] = c.category or "other"
         scope[c.cause] = c.scope
