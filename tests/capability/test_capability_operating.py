@@ -76,10 +76,10 @@ def test_a_dearer_restart_lowers_the_limit_in_proportion():
     assert dear == pytest.approx(base / 2, rel=0.03)
 
 
-def test_curve_sizes_span_twelve_doublings_four_per_doubling():
+def test_curve_sizes_span_ten_doublings_four_per_doubling():
     sizes = curve_sizes(714_284, 72)
     assert sizes[-1] == job_sizes(714_284, 72)[-1]  # the largest job the grid allows
-    assert sizes[0] >= 714_284 / 2**12 - 72
+    assert sizes[0] >= 714_284 / 2**10 - 72
     big = sizes[sizes > 100 * 72]  # where one rack of rounding is under 1 %
     steps = np.log2(big[1:] / big[:-1])
     assert np.all(np.abs(steps - 0.25) < 0.02)

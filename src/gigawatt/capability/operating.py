@@ -20,7 +20,7 @@ from gigawatt.capability.curve import Curves, Group, Pick, RunCurve, job_sizes
 from gigawatt.capability.scaling import S_PER_DAY
 
 #: The curve reported spans this many doublings below the group's size (4 points per doubling).
-CURVE_DOUBLINGS = 12
+CURVE_DOUBLINGS = 10
 CURVE_POINTS_PER_DOUBLING = 4
 #: Multipliers of each reliability input in the sensitivity table (1 is the baseline).
 SENSITIVITY_FACTORS = (0.25, 0.5, 2.0, 4.0)

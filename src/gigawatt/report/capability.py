@@ -86,9 +86,9 @@ def _size(n: float) -> str:
 
 
 def _curve_charts(curve: dict[str, Any]) -> tuple[Chart, Chart]:
-    """Sustained rate and goodput against job size, one line per policy, with each policy's
-    operating point (diamond) on the rate chart. Sizes are log-spaced: a category axis."""
-    labels = [_size(n) for n in curve["accelerators"]]
+    """Sustained rate and goodput against job size (a log axis), one line per policy, with each
+    policy's operating point (diamond) on the rate chart."""
+    labels = [int(n) for n in curve["accelerators"]]
     rate_series: list[Series] = []
     good_series: list[Series] = []
     for p in curve["policies"]:
@@ -98,11 +98,14 @@ def _curve_charts(curve: dict[str, Any]) -> tuple[Chart, Chart]:
     ops = [p["operating_point"] for p in curve["policies"]]
     rate_series.append(
         Series(
-            "Largest run (operating point)",
-            [_size(o["accelerators"]) for o in ops],
+            "Largest run of each policy (operating point)",
+            [o["accelerators"] for o in ops],
             [o["flops_per_s"] / EFLOPS for o in ops],
             kind="markers",
-            text=[p["policy"] for p in curve["policies"]],
+            hover=[
+                f"{p['policy']}: {o['accelerators']:,} accelerators, goodput {o['goodput']:.2f}"
+                for p, o in zip(curve["policies"], ops, strict=True)
+            ],
         )
     )
     where = f"{curve['site']}, {curve['system']}, {curve['month']}"
@@ -112,7 +115,7 @@ def _curve_charts(curve: dict[str, Any]) -> tuple[Chart, Chart]:
         "Job size [accelerators]",
         "Sustained rate [EFLOP/s]",
         tuple(rate_series),
-        x_type="category",
+        x_type="log",
         note="Peak x MFU (perf search) x goodput (reliability model) x cross-site efficiency, "
         f"for a {curve['duration_days']:g}-day run of the reference workload; one line per "
         "fault-tolerance policy (catalog fault-tolerance). Diamonds: each policy's largest "
@@ -124,7 +127,7 @@ def _curve_charts(curve: dict[str, Any]) -> tuple[Chart, Chart]:
         "Job size [accelerators]",
         "Goodput [fraction]",
         tuple(good_series),
-        x_type="category",
+        x_type="log",
         note="Failure-free compute time over expected wall time (Daly's model extended to "
         "planned stops and asynchronous checkpoints; docs/models/reliability.md).",
     )
