@@ -55,7 +55,9 @@ def test_llama_405b_accelerator_hours(catalog):
     figure also counts evaluation, restarts beyond the failure model and ramp-up, so we accept
     -30 % to +10 % (measured: about -15 %).
     """
-    r = plan_training("llama3-405b", 15.6e12, "meta-h100-roce", 16_384, catalog=catalog)
+    r = plan_training(
+        "llama3-405b", 15.6e12, "meta-h100-roce", 16_384, policy="llama3", catalog=catalog
+    )
     assert 0.70 * 30.84e6 <= r.gpu_hours <= 1.10 * 30.84e6
     assert 0.85 <= r.reliability.goodput <= 0.95  # Llama 3 reports ">90%" effective training
 

@@ -145,9 +145,11 @@ def plan_training(
     cost_usd_per_gpu_hour: float | None = None,
     start: dt.date | None = None,
     fixed: dict[str, Any] | None = None,
+    policy: str | None = None,
     catalog: Catalog | None = None,
 ) -> TrainingResult:
-    """Plan and cost a run of `tokens` tokens of `model` on `gpus` accelerators of `system`."""
+    """Plan and cost a run of `tokens` tokens of `model` on `gpus` accelerators of `system`,
+    under the fault-tolerance `policy` (default: the catalog's default)."""
     cat = catalog or Catalog.load()
     if not tokens > 0:
         raise InputError(f"{tokens!r} is not allowed: must be > 0", field="--tokens")
@@ -169,7 +171,7 @@ def plan_training(
 
     compute_s = tokens / best.tokens_per_s
     fm = cat.failure_model(sys_rec.failure_model or DEFAULT_FAILURE_MODEL)
-    plan = RecoveryPlan.of(cat, sys_rec, best.model, best.params_total)
+    plan = RecoveryPlan.of(cat, sys_rec, best.model, best.params_total, policy, field="--policy")
     rel = job_reliability(gpus, compute_s, fm, sys_rec, plan)
     gpu_hours = gpus * rel.wall_time_s / S_PER_H
     fp = job_footprint(cat, system=sys_rec.id, gpu_hours=gpu_hours, region=region_id)

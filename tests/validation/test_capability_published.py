@@ -116,7 +116,8 @@ def test_llama_405b_compute_from_metas_mfu(tmp_path):
     run = _llama(
         tmp_path,
         "- {id: default, source: Dubey et al. 2024 Table 4, as_of: 2024-07-23, "
-        "status: official, model: llama3-405b, mfu: 0.41, comparison_run: llama-3-1-405b}\n",
+        "status: official, model: llama3-405b, mfu: 0.41, comparison_run: llama-3-1-405b, "
+        "fault_tolerance: meta-llama3-2024}\n",
     )
     assert 0.9 < run["goodput"] < 1.0  # Meta: over 90 % effective training time
     assert run["training_flop"] == pytest.approx(3.8e25, rel=0.15)

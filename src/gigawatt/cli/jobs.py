@@ -323,6 +323,10 @@ def train(
         str | None,
         typer.Option("--start", help="Start month YYYY-MM: dates threshold crossings."),
     ] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option("--policy", help="Fault-tolerance policy; default: the catalog's default."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Time, accelerator-hours, energy, cost and regulatory thresholds of one training run."""
@@ -336,6 +340,7 @@ def train(
         cost_usd_per_gpu_hour=cost_usd_per_gpu_hour,
         start=_month_start(start),
         fixed=parse_plan(plan),
+        policy=policy,
         catalog=_catalog(ctx),
     )
     data = result.to_json()

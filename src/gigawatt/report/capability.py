@@ -204,13 +204,12 @@ def capability_section(ctx: ReportContext) -> Section | None:
                 "Ceiling (most compute, any goodput)",
                 months,
                 as_list(cap.largest["largest_run_ceiling_flop"], FLOP_UNIT),
-                dash=True,
             ),
             *_reference_series(cap, months),
         ),
         note=f"Reference workload {ref['workload']} ({ref['model']}, {ref['precision']}), "
-        f"fault-tolerance policy {ref['fault_tolerance']}; dashed: the ceiling and published "
-        "or estimated runs (catalog frontier-runs).",
+        f"fault-tolerance policy {ref['fault_tolerance']}; dashed: published or estimated runs "
+        "(catalog frontier-runs).",
     )
     rate = Chart(
         "capability-rate",
