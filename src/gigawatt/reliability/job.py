@@ -123,7 +123,7 @@ class JobCurve:
     interval_s: np.ndarray
     wall_time_s: np.ndarray
 
-    @property
+    @cached_property
     def goodput(self) -> np.ndarray:
         """Failure-free compute time / expected wall time [fraction]."""
         return self.duration_s / self.wall_time_s
