@@ -106,20 +106,26 @@ class Timeline:
             return remaining
         return remaining * self.interval_s + np.ceil(remaining - _EPS) * self.checkpoint_s
 
-    def progress(self, useful_s: np.ndarray, keeps: np.ndarray) -> np.ndarray:
-        """Work units a stretch of `useful_s` keeps: after a failure, the segments durable by
-        then; after another event, every completed segment plus the unfinished one's compute."""
-        lag = np.where(keeps, 0.0, self.persist_s)
+    def progress(self, useful_s: np.ndarray, kept: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """Work units each stretch of `useful_s` keeps: after a failure, the segments durable by
+        then; after a stretch at `kept` (row, column indices of events that keep work), every
+        completed segment plus the unfinished one's compute. Events that keep work are rare, so
+        they are handled at their positions only."""
         if not self.segmented:
-            return np.maximum(useful_s - lag, 0.0)
+            out = np.maximum(useful_s - self.persist_s, 0.0)
+            out[kept] = np.maximum(useful_s[kept], 0.0)
+            return out
         w = self.interval_s + self.checkpoint_s
-        done = np.maximum(np.floor((useful_s - lag) / w), 0.0)
-        if not keeps.any():
-            return done
-        whole = np.maximum(np.floor(useful_s / w), 0.0)
-        into = useful_s - whole * w
-        extra = np.where(useful_s > 0, np.minimum(into, self.interval_s) / self.interval_s, 0.0)
-        return np.where(keeps, whole + extra, done)
+        out = useful_s - self.persist_s if self.persist_s else useful_s.copy()
+        out *= 1.0 / w
+        np.floor(out, out=out)
+        np.maximum(out, 0.0, out=out)
+        if kept[0].size:
+            u = useful_s[kept]
+            whole = np.maximum(np.floor(u / w), 0.0)
+            extra = np.where(u > 0, np.minimum(u - whole * w, self.interval_s), 0.0)
+            out[kept] = whole + extra / self.interval_s
+        return out
 
 
 @dataclass(frozen=True)
@@ -161,22 +167,41 @@ class MonteCarloResult:
 
 
 def rng_draws(rng: np.random.Generator, rates_per_s: Sequence[float]) -> Draws:
-    """Stretches from `rng`: Exp(sum of rates) lengths, each ended by an event of class k with
-    probability rate_k / sum (one uniform per stretch, skipped when one class has every
-    event)."""
+    """Stretches from `rng`: Exp(sum of rates) lengths, each ended by a planned stop (class 1)
+    with probability lambda_p / (lambda_f + lambda_p), else a failure (class 0). The planned
+    stops are placed by geometric gaps (they are rare, so their positions are cheaper to draw
+    than one uniform per stretch)."""
     rates = np.asarray(rates_per_s, float)
+    if rates.size != 2:
+        raise ValueError(f"two interruption classes (failure, planned), not {rates.size}")
     total = rates.sum()
-    cum = np.cumsum(rates / total)[:-1]
-    single = int(np.argmax(rates)) if np.count_nonzero(rates) == 1 else None
+    share = rates[1] / total
 
     def draw(ids: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
         x = rng.standard_exponential((ids.size, columns))
         x *= 1.0 / total
-        if single is not None:
-            return x, np.full(x.shape, single, dtype=np.int8)
-        return x, np.searchsorted(cum, rng.random(x.shape), side="right").astype(np.int8)
+        cls = np.zeros(x.shape, dtype=np.int8)
+        if share == 1.0:
+            cls[:] = 1
+        elif share > 0.0:
+            cls[_bernoulli_positions(rng, share, ids.size, columns)] = 1
+        return x, cls
 
     return draw
+
+
+def _bernoulli_positions(
+    rng: np.random.Generator, p: float, rows: int, columns: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of the successes of rows x columns independent Bernoulli(p) trials."""
+    per_row = columns * p
+    width = max(1, math.ceil(per_row + 6.0 * math.sqrt(per_row) + 4.0))
+    pos = np.cumsum(rng.geometric(p, (rows, width)), axis=1) - 1
+    while (pos[:, -1] < columns).any():  # rarely: extend rows that have not passed the end
+        more = pos[:, -1:] + np.cumsum(rng.geometric(p, (rows, width)), axis=1)
+        pos = np.concatenate([pos, more], axis=1)
+    inside = pos < columns
+    return np.nonzero(inside)[0], pos[inside]
 
 
 @dataclass(frozen=True)
@@ -195,11 +220,13 @@ def _useful_and_progress(
 
     A stretch restarts after the event that ended the previous one; the block's first stretch
     after `opening_s` (0 at the job's first start)."""
-    restarts = np.asarray(tl.restarts_s)[cls]
     useful = np.empty_like(x)
     useful[:, 0] = x[:, 0] - opening_s
-    np.subtract(x[:, 1:], restarts[:, :-1], out=useful[:, 1:])
-    return useful, tl.progress(useful, cls != 0)
+    if len(set(tl.restarts_s)) == 1:  # every class restarts alike: no lookup per stretch
+        np.subtract(x[:, 1:], tl.restarts_s[0], out=useful[:, 1:])
+    else:
+        np.subtract(x[:, 1:], np.asarray(tl.restarts_s)[cls[:, :-1]], out=useful[:, 1:])
+    return useful, tl.progress(useful, np.nonzero(cls))
 
 
 def _first_done(
@@ -302,11 +329,10 @@ def _finish(
     rows = np.arange(n)
     restart = x[rows, j] - useful[rows, j]  # 0 for the job's first start
     wall = np.where(found, x_before + restart + need, x_total)
-    before_end = np.arange(m) < np.where(found, j, m)[:, None]
-    by_class = np.stack(
-        [np.count_nonzero((cls == k) & before_end, axis=1) for k in range(len(tl.restarts_s))],
-        axis=1,
-    )
+    end = np.where(found, j, m)  # events before the ending stretch
+    rows_k, cols_k = np.nonzero(cls)
+    planned = np.bincount(rows_k[cols_k < end[rows_k]], minlength=n)
+    by_class = np.stack([end - planned, planned], axis=1)
     left = np.maximum(remaining - prog_total, 0.0)
     opening = np.asarray(tl.restarts_s)[cls[:, -1]]
     return _Block(found, wall, by_class.astype(np.int64), left, opening)
