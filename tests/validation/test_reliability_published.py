@@ -239,10 +239,13 @@ def test_bloom_checkpoint_cost_and_lost_work_per_crash():
     training. The 40 s is the jean-zay-gpfs-2022 tier's calibration (2.3 TB on 384 GPUs),
     checked here as an identity, not a validation. What the model adds: the work a failure
     loses at a 3-hour interval, from the Monte Carlo's accounting (wall time less compute,
-    checkpoints and restarts, per failure), against the published 1.5 h (tolerance 5 %: for
-    Poisson failures the exact mean is w/2 - lambda w^2/12, 0.3 % below w/2 here)."""
+    checkpoints and restarts, per failure), against the published 1.5 h (tolerance 3 %: for
+    Poisson failures the exact mean is w/2 - lambda w^2/12, 0.3 % below w/2 here, and 3,000
+    trials hold about 33,000 failures, a sampling error near 0.5 %)."""
     system = CAT.system("dgx-a100").model_copy(update={"storage_tier": "jean-zay-gpfs-2022"})
-    fm = CAT.failure_model("h100-class")
+    # BLOOM reports no planned stops; Llama 3's (0.87 a day) would save work between
+    # checkpoints and so shorten what a crash loses, which is not what BLOOM describes
+    fm = CAT.failure_model("h100-class").model_copy(update={"planned_per_job_day": 0.0})
     # the published 2.3 TB checkpoint, as the parameters that make it at 14 bytes each
     pl = RecoveryPlan.of(CAT, system, "bloom-176b", 2.3e12 / 14, "sync")
     r = job_reliability(384, 60 * DAY, fm, system, pl, interval_s=3 * HOUR)
@@ -252,4 +255,4 @@ def test_bloom_checkpoint_cost_and_lost_work_per_crash():
     checkpoints = r.duration_s / r.interval_s * r.checkpoint_s
     lost = mc.wall_time_s - r.duration_s - checkpoints - mc.interruptions * r.restart_s
     per_failure = lost.sum() / mc.failures.sum()
-    assert per_failure / HOUR == pytest.approx(1.5, rel=0.05)
+    assert per_failure / HOUR == pytest.approx(1.5, rel=0.03)
