@@ -4,8 +4,9 @@ Given a model, a token count and a cluster, this chains the job-level models:
 
 1. `perf.search`: the best parallelism plan that fits, its tokens/s and step time;
 2. failure-free compute time T_s = tokens / (tokens/s);
-3. `reliability.job_reliability`: Daly's expected wall time with the system's failure model,
-   its default checkpoint and restart costs and Daly's interval; goodput = T_s / wall time;
+3. `reliability.job_reliability`: Daly's expected wall time with the system's failure model
+   and the catalog's default fault-tolerance policy (its checkpoint and restart costs for this
+   model's checkpoint at this size) and Daly's interval; goodput = T_s / wall time;
 4. accelerator-hours = N x wall time (failures included, DESIGN.md section 7);
 5. `energy.footprint` for those accelerator-hours in the region;
 6. cost (`gigawatt.costs`, docs/models/money.md) on a basis: `ownership` (default), the
@@ -40,7 +41,7 @@ from gigawatt.errors import InputError
 from gigawatt.perf import SearchResult, search
 from gigawatt.perf.estimate import load_system
 from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_crossed
-from gigawatt.reliability import ReliabilityResult, job_reliability
+from gigawatt.reliability import RecoveryPlan, ReliabilityResult, job_reliability
 
 S_PER_H = 3600.0
 #: Failure model of a system whose record names none.
@@ -168,6 +169,7 @@ class TrainingResult:
             "interruptions_expected": rel.failures_expected + rel.planned_expected if rel else None,
             "checkpoint_interval_s": rel.interval_s if rel else None,
             "failure_model": rel.failure_model if rel else None,
+            "fault_tolerance": rel.plan.policy.id if rel else None,
             "gpu_hours": self.gpu_hours,
             "energy_mwh": fp.energy_mwh if fp else None,
             "co2e_t": fp.co2e_t if fp else None,
@@ -202,9 +204,11 @@ def plan_training(
     cost_basis: str | None = None,
     start: dt.date | None = None,
     fixed: dict[str, Any] | None = None,
+    policy: str | None = None,
     catalog: Catalog | None = None,
 ) -> TrainingResult:
-    """Plan and cost a run of `tokens` tokens of `model` on `gpus` accelerators of `system`.
+    """Plan and cost a run of `tokens` tokens of `model` on `gpus` accelerators of `system`,
+    under the fault-tolerance `policy` (default: the catalog's default).
 
     `cost_basis` is `ownership` (default) or `market`; a rental `cost_usd_per_gpu_hour` is a
     basis of its own and cannot be combined with one.
@@ -253,7 +257,8 @@ def plan_training(
 
     compute_s = tokens / best.tokens_per_s
     fm = cat.failure_model(sys_rec.failure_model or DEFAULT_FAILURE_MODEL)
-    rel = job_reliability(gpus, compute_s, fm, sys_rec)
+    plan = RecoveryPlan.of(cat, sys_rec, best.model, best.params_total, policy, field="--policy")
+    rel = job_reliability(gpus, compute_s, fm, sys_rec, plan)
     gpu_hours = gpus * rel.wall_time_s / S_PER_H
     fp = job_footprint(cat, system=sys_rec.id, gpu_hours=gpu_hours, region=region_id)
 

@@ -154,3 +154,33 @@ def test_default_scenario(capsys):
     names = [r["name"] for r in data["frontier_runs"]]
     assert names == ["largest-single-site-run", "first-multi-site-run"]
     assert data["reference"]["cross_site_from"] == "2029-06"
+    # issue 10: the largest run sits where a planner would launch it, under the modern policy
+    assert data["reference"]["fault_tolerance"] == "in-memory-hot-spare"
+    assert 0.9 <= y["largest_run_goodput"] < 0.95
+    assert y["largest_run_marginal_efficiency"] >= data["reference"]["marginal_threshold"]
+    assert y["largest_run_ceiling_flop"] > y["largest_run_flop"]
+    assert y["largest_run_ceiling_accelerators"] > y["largest_run_accelerators"]
+    assert y["largest_run_ceiling_goodput"] < y["largest_run_goodput"]
+    op = data["operating_point"]
+    assert op["accelerators"] == years[2032]["largest_run_accelerators"]
+    assert op["policy"] == "in-memory-hot-spare" and op["plan"]["gbs"] == op["gbs_seqs"]
+    assert 0 < op["checkpoint_s"] < 5 and 60 < op["restart_s"] < 600
+    # the curve: every catalog policy, each with its largest run among the sizes shown
+    curve = data["curve"]
+    assert [p["policy"] for p in curve["policies"]] == [
+        "sync-checkpoint-requeue",
+        "async-checkpoint-requeue",
+        "meta-llama3-2024",
+        "megascale-2024",
+        "in-memory-hot-spare",
+    ]
+    for p in curve["policies"]:
+        assert len(p["goodput"]) == len(curve["accelerators"])
+        assert p["operating_point"]["accelerators"] in curve["accelerators"]
+        assert p["operating_point"]["flop"] <= p["ceiling"]["flop"]
+    # the sensitivity table: a dearer restart or more rack failures never give a larger run
+    rows = data["operating_point_sensitivity"]["rows"]
+    for key in ("restart", "rack_failure_rate"):
+        sizes = [r["accelerators"] for r in sorted(rows, key=lambda r: r["factor"])
+                 if r["input"] in (key, "baseline")]  # fmt: skip
+        assert sizes == sorted(sizes, reverse=True) and sizes[0] > sizes[-1]

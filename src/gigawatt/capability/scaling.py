@@ -102,7 +102,8 @@ class Settings:
     planning_mfu: float
     tokens_per_parameter: float
     loss_fit: tuple[float, ...]
-    restart_s: float
+    policy: str
+    marginal_threshold: float
     cross_site_bandwidth_bytes_per_s: float
     cross_site_latency_s: float
 
@@ -128,7 +129,10 @@ class Settings:
             planning_mfu=param("batch-planning-mfu"),
             tokens_per_parameter=param("chinchilla-tokens-per-parameter"),
             loss_fit=tuple(param(f"chinchilla-loss-{k}") for k in ("e", "a", "b", "alpha", "beta")),
-            restart_s=param("frontier-restart-s"),
+            policy=catalog.fault_tolerance(
+                ref.fault_tolerance, field=f"{where}.fault_tolerance"
+            ).id,
+            marginal_threshold=param("operating-point-marginal-efficiency"),
             cross_site_bandwidth_bytes_per_s=param("cross-site-bandwidth-bytes-per-s"),
             cross_site_latency_s=param("cross-site-latency-s"),
         )

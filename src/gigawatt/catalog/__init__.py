@@ -23,10 +23,12 @@ from gigawatt.catalog.schema import (
     Country,
     Deal,
     FailureModel,
+    FaultTolerancePolicy,
     Model,
     Parameter,
     Record,
     Region,
+    StorageTier,
     System,
     Threshold,
 )
@@ -178,6 +180,12 @@ class Catalog:
 
     def failure_model(self, id_: str, *, field: str | None = None) -> FailureModel:
         return self.get("failures", id_, field=field)  # type: ignore[return-value]
+
+    def fault_tolerance(self, id_: str, *, field: str | None = None) -> FaultTolerancePolicy:
+        return self.get("fault-tolerance", id_, field=field)  # type: ignore[return-value]
+
+    def storage_tier(self, id_: str, *, field: str | None = None) -> StorageTier:
+        return self.get("storage-tiers", id_, field=field)  # type: ignore[return-value]
 
     def thresholds(self) -> list[Threshold]:
         return self.all("thresholds")  # type: ignore[return-value]

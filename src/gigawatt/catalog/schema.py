@@ -298,6 +298,9 @@ class System(Record):
         None, description="embodied carbon of a node without its accelerators [kg]"
     )
     failure_model: str | None = Field(None, description="default failure model id")
+    storage_tier: str | None = Field(
+        None, description="storage-tiers id checkpoints go to; default: the tier `default`"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -446,9 +449,17 @@ class Threshold(Record):
     in_force: bool
 
 
+#: What failed, for the report of interruptions by cause (Llama 3 Table 5's categories, with
+#: the NIC split from other host hardware and the NVL72 rack as its own domain).
+FailureCategory = Literal["gpu", "hbm", "nic", "host", "switch", "rack", "maintenance", "software"]
+
+
 class FailureCause(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     cause: str
+    category: FailureCategory | None = Field(
+        None, description="what failed: gpu, hbm, nic, host, switch, rack, maintenance, software"
+    )
     rate_per_accelerator_hour: NonNeg = Field(description="job-interrupting events [1/(acc h)]")
     scope: Literal["accelerator", "node", "rack", "job"] = Field(
         description="unit that fails: the job loses this unit when the event hits"
@@ -478,8 +489,6 @@ class FailureModel(Record):
     )
     burn_in_multiplier: Annotated[float, Field(ge=1)] = 1.0
     burn_in_months: NonNeg = 0.0
-    restart_s: Pos = Field(600.0, description="default restart cost [s]")
-    checkpoint_s: Pos = Field(10.0, description="default blocking checkpoint cost [s]")
 
     @model_validator(mode="after")
     def _rack_repair_given(self) -> FailureModel:
@@ -494,6 +503,52 @@ class FailureModel(Record):
     @property
     def rate_per_accelerator_hour(self) -> float:
         return sum(c.rate_per_accelerator_hour for c in self.causes)
+
+
+class StorageTier(Record):
+    """Where checkpoints are written: bandwidth per accelerator of the cluster it serves."""
+
+    write_bytes_per_s_per_accelerator: Pos = Field(
+        description="sustained write bandwidth per accelerator served [bytes/s]"
+    )
+    read_bytes_per_s_per_accelerator: Pos = Field(
+        description="sustained read bandwidth per accelerator served [bytes/s]"
+    )
+
+
+class FaultTolerancePolicy(Record):
+    """How a job checkpoints and recovers (gigawatt.reliability.recovery gives its costs).
+
+    Checkpoint `storage-sync` blocks for the write to the storage tier; `storage-async` blocks
+    for a device-to-host snapshot and persists in the background; `memory` snapshots to host
+    memory and replicates to a peer over the scale-out network (restores from there). A restart
+    costs `restart_fixed_s` + init(N) + checkpoint load, init(N) = init_s (N / init_accelerators)
+    ^ init_exponent.
+    """
+
+    checkpoint: Literal["storage-sync", "storage-async", "memory"] = Field(
+        description="storage-sync, storage-async or memory (in-memory with a peer copy)"
+    )
+    checkpoint_bytes_per_param: Pos = Field(
+        description="bytes a checkpoint holds per model parameter (weights + optimizer state)"
+    )
+    checkpoint_fixed_s: NonNeg = Field(description="fixed blocking cost of one checkpoint [s]")
+    snapshot_bandwidth_bytes_per_s: Pos | None = Field(
+        None, description="device-to-host snapshot bandwidth per accelerator [bytes/s]"
+    )
+    restart_fixed_s: NonNeg = Field(
+        description="restart cost that does not grow with the job: detection, replacement, "
+        "launch, warm-up [s]"
+    )
+    init_s: NonNeg = Field(description="process-group/communicator initialisation [s] at...")
+    init_accelerators: PosInt = Field(description="...this many accelerators")
+    init_exponent: NonNeg = Field(1.0, description="init grows as (N / init_accelerators)^this")
+
+    @model_validator(mode="after")
+    def _snapshot_bandwidth(self) -> FaultTolerancePolicy:
+        if self.checkpoint != "storage-sync" and self.snapshot_bandwidth_bytes_per_s is None:
+            raise ValueError(f"checkpoint {self.checkpoint!r} needs snapshot_bandwidth_bytes_per_s")
+        return self
 
 
 class Trigger(BaseModel):
@@ -631,6 +686,9 @@ class ReferenceWorkload(Record):
     comparison_run: str = Field(
         description="frontier-runs id results are compared with (`largest_run_vs_reference`)"
     )
+    fault_tolerance: str = Field(
+        "default", description="fault-tolerance policy id of the largest run"
+    )
 
 
 class Calibration(Record):
@@ -758,6 +816,8 @@ KINDS: dict[str, type[Record]] = {
     "deals": Deal,
     "thresholds": Threshold,
     "failures": FailureModel,
+    "fault-tolerance": FaultTolerancePolicy,
+    "storage-tiers": StorageTier,
     "costs": Parameter,
     "energy": Parameter,
     "frontier-runs": FrontierRun,

@@ -37,7 +37,14 @@ def _days_of(seconds: float | None) -> float | None:
 def reliability(
     ctx: typer.Context,
     gpus: Annotated[int, typer.Option("--gpus", help="Accelerators in the job.")],
-    days: Annotated[float, typer.Option("--days", help="Failure-free compute time [days].")],
+    days: Annotated[
+        float,
+        typer.Option(
+            "--days",
+            help="Failure-free compute time [days]: the work the job must do. Wall-clock time "
+            "is longer (checkpoints, restarts, rework): see wall_time_days.",
+        ),
+    ],
     system: Annotated[
         str, typer.Option("--system", help="System (failure domains, nodes, racks).")
     ] = DEFAULT_SYSTEM,
@@ -49,14 +56,32 @@ def reliability(
             "default: the system's.",
         ),
     ] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy",
+            help="Fault-tolerance policy (`gigawatt catalog fault-tolerance`); default: the "
+            "catalog's `default`.",
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="Model whose checkpoint the job saves (sizes checkpoint and restart costs); "
+            "default: the capability reference workload's.",
+        ),
+    ] = None,
     checkpoint_s: Annotated[
         float | None,
         typer.Option(
-            "--checkpoint-s", help="Blocking cost of one checkpoint [s] (not an interval)."
+            "--checkpoint-s",
+            help="Blocking cost of one checkpoint [s] (not an interval); default: the policy's.",
         ),
     ] = None,
     restart_s: Annotated[
-        float | None, typer.Option("--restart-s", help="Cost of one restart [s].")
+        float | None,
+        typer.Option("--restart-s", help="Cost of one restart [s]; default: the policy's."),
     ] = None,
     interval_s: Annotated[
         float | None,
@@ -87,6 +112,8 @@ def reliability(
         days=days,
         system=system,
         failure_model=failure_model,
+        policy=policy,
+        model=model,
         checkpoint_s=checkpoint_s,
         restart_s=restart_s,
         interval_s=interval_s,
@@ -101,7 +128,7 @@ def reliability(
         return
     table = Table(
         title=f"{data['gpus']:,} accelerators on {data['system']}, {data['days']:g} days of "
-        f"compute, failure model {data['failure_model']}",
+        f"failure-free compute, failure model {data['failure_model']}, policy {data['policy']}",
         title_justify="left",
     )
     for col in ("quantity", "closed form", "P10", "P50", "P90"):
@@ -112,7 +139,7 @@ def reliability(
         ("Young interval (s)", data["young_interval_s"], ",.0f", None),
         ("Daly interval (s)", data["checkpoint_interval_s"], ",.0f", None),
         ("interruptions", data["interruptions_expected"], ",.1f", "interruptions"),
-        ("wall time (days)", _days_of(data["wall_time_s"]), ",.2f", "wall_time_s"),
+        ("wall-clock days", data["wall_time_days"], ",.2f", "wall_time_s"),
         ("goodput", data["goodput"], ".3f", "goodput"),
         ("ETTR (Kokolis)", data["ettr"], ".3f", None),
         ("lost GPU-hours", data["lost_gpu_hours"], ",.0f", "lost_gpu_hours"),
@@ -126,9 +153,11 @@ def reliability(
     console.print(
         f"Spares: {_num(data['spares'], ',d')} failure domains of {data['failure_domain']} "
         f"({_num(data['spare_accelerators'], ',d')} accelerators) for "
-        f"{data['spares_availability']:.4g} availability; restart {data['restart_s']:g} s, "
-        f"checkpoint {data['checkpoint_s']:g} s; planned stops "
-        f"{data['planned_rate_per_h'] * 24:.2f}/day."
+        f"{data['spares_availability']:.4g} availability; restart {data['restart_s']:,.0f} s "
+        f"(fixed {data['restart_fixed_s']:,.0f}, init {data['restart_init_s']:,.0f}, load "
+        f"{data['restart_load_s']:,.1f}), checkpoint {data['checkpoint_s']:.3g} s "
+        f"({data['checkpoint_method']}, {data['checkpoint_bytes'] / 1e12:,.2f} TB of "
+        f"{data['model']}); planned stops {data['planned_rate_per_h'] * 24:.2f}/day."
     )
     if data["monte_carlo_note"]:
         console.print(data["monte_carlo_note"])
@@ -302,6 +331,10 @@ def train(
         str | None,
         typer.Option("--start", help="Start month YYYY-MM: dates threshold crossings."),
     ] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option("--policy", help="Fault-tolerance policy; default: the catalog's default."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Time, accelerator-hours, energy, cost and regulatory thresholds of one training run."""
@@ -316,6 +349,7 @@ def train(
         cost_basis=cost_basis,
         start=_month_start(start),
         fixed=parse_plan(plan),
+        policy=policy,
         catalog=_catalog(ctx),
     )
     data = result.to_json()

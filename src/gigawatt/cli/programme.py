@@ -336,10 +336,20 @@ def capability(
         report["crossings"],
     )
     mfu = "perf search" if ref["mfu_fixed"] is None else f"fixed {ref['mfu_fixed']:g}"
+    last = report["years"][-1]
+    if last["largest_run_ceiling_flop"] > 0:
+        console.print(
+            f"{last['month']}: the largest run ({last['largest_run_accelerators']:,} "
+            f"accelerators, goodput {last['largest_run_goodput']:.2f}) stops where the marginal "
+            f"accelerators add under {ref['marginal_threshold']:.0%} of the average's useful "
+            f"time; the ceiling, {last['largest_run_ceiling_accelerators']:,.0f} accelerators "
+            f"at goodput {last['largest_run_ceiling_goodput']:.2f}, computes "
+            f"{last['largest_run_ceiling_flop']:.2g} FLOP."
+        )
     console.print(
         f"Largest run: {ref['model']} in {ref['precision']}, MFU from {mfu}, "
-        f"{ref['duration_days']:g} days, restart {ref['restart_s']:g} s; x ref: times "
-        f"{ref['comparison_run']} ({ref['comparison_flop']:.2g} FLOP); cross-site from "
+        f"{ref['duration_days']:g} days, fault tolerance {ref['fault_tolerance']}; x ref: "
+        f"times {ref['comparison_run']} ({ref['comparison_flop']:.2g} FLOP); cross-site from "
         f"{ref['cross_site_from'] or 'never'}. Params/tokens: Chinchilla-optimal unless a run "
         "names its model."
     )

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # simulate imports the report to write report.html
     from gigawatt.simulate import Results
 
 SeriesKind = Literal["line", "step", "area", "bar", "markers"]
-XType = Literal["month", "year", "category"]
+XType = Literal["month", "year", "category", "log"]  # log: numeric x on a log axis
 #: An axis title names its unit in brackets at the end: "Power [GW]".
 UNIT_IN_TITLE = re.compile(r"\[[^\]]+\]$")
 
