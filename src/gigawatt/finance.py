@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gigawatt.buildout import W_PER_GW, Fleet, long_table, ramp_share
+from gigawatt.buildout import Fleet, long_table, ramp_share
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Deal
 from gigawatt.deals import (
@@ -45,11 +45,9 @@ from gigawatt.deals import (
 from gigawatt.distributions import point
 from gigawatt.errors import GigawattError, InputError
 from gigawatt.scenario import Scenario, month_from_index, month_index
+from gigawatt.units import MONTHS_PER_YEAR, W_PER_GW, WH_PER_MWH, month_hours
 
 ASSET_CLASSES = ("systems", "facility", "power")
-MONTHS_PER_YEAR = 12
-HOURS_PER_DAY = 24
-WH_PER_MWH = 1e6
 #: Limits that catch absurd cost input (a typo of three zeros), not bold assumptions.
 MAX_CAPEX_USD_PER_GW = 1e13
 MAX_LIFE_YEARS = 100.0
@@ -429,9 +427,7 @@ class Finance:
             "depreciation_usd": self.depreciation_usd,
         }
         frames.append(
-            long_table(
-                labels, self.phases["site"], [(n, "USD", a) for n, a in per_phase.items()]
-            )
+            long_table(labels, self.phases["site"], [(n, "USD", a) for n, a in per_phase.items()])
         )
         totals: list[tuple[str, str, np.ndarray]] = [
             ("invested_usd", "USD", self.invested_usd),
@@ -466,12 +462,6 @@ def _invests(deal: Deal) -> bool:
 
 
 # --- the stage --------------------------------------------------------------------------------
-
-
-def month_hours(months: np.ndarray) -> np.ndarray:
-    """Hours in each calendar month (months as datetime64[M])."""
-    days = (months + 1).astype("datetime64[D]") - months.astype("datetime64[D]")
-    return days.astype(float) * HOURS_PER_DAY
 
 
 def _online_share(fleet: Fleet, month_idx: np.ndarray, offset: int) -> np.ndarray:

@@ -17,13 +17,14 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from gigawatt.buildout import W_PER_GW, Fleet, build_fleet
+from gigawatt.buildout import Fleet, build_fleet
 from gigawatt.capability import run_capability
 from gigawatt.catalog import Catalog
 from gigawatt.energy.programme import run_energy
 from gigawatt.finance import run_finance
 from gigawatt.io import check_outputs, write_json, write_parquet
 from gigawatt.scenario import Scenario, load_scenario, month_index, scenario_path
+from gigawatt.units import W_PER_GW
 
 
 class Stage(Protocol):

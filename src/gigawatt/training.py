@@ -31,9 +31,8 @@ from gigawatt.perf import SearchResult, search
 from gigawatt.perf.estimate import load_system
 from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_crossed
 from gigawatt.reliability import ReliabilityResult, job_reliability
+from gigawatt.units import H_PER_YEAR, S_PER_H
 
-S_PER_H = 3600.0
-H_PER_YEAR = 8760.0
 #: Failure model of a system whose record names none.
 DEFAULT_FAILURE_MODEL = "h100-class"
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}

@@ -20,10 +20,11 @@ from gigawatt.capability.curve import (
     pick_group,
 )
 from gigawatt.capability.runs import FrontierRunResult, evaluate_run, month_date
-from gigawatt.capability.scaling import S_PER_DAY, Settings
+from gigawatt.capability.scaling import Settings
 from gigawatt.catalog import Catalog
 from gigawatt.policy import SiteCrossing, check_training_run, site_thresholds, thresholds_crossed
 from gigawatt.scenario import Scenario, month_index
+from gigawatt.units import S_PER_DAY
 
 #: The monthly largest-run series: (key, unit), as in the results table and each year's summary.
 LARGEST_KEYS: tuple[tuple[str, str], ...] = (

@@ -27,11 +27,10 @@ from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Accelerator, Country, System
 from gigawatt.energy.params import energy_param
 from gigawatt.errors import InputError
+from gigawatt.scenario import DEFAULT_PUE_PARAMETER
+from gigawatt.units import H_PER_YEAR, KG_PER_T, MWH_PER_TWH, W_PER_MW
 from gigawatt.validation import as_flag, format_validation_error
 
-HOURS_PER_YEAR = 8760.0  # a 365-day year, as Luccioni et al.'s amortisation counts it
-W_PER_MW = 1e6
-KG_PER_T = 1e3
 #: Region used when neither a region nor an intensity is given (named in every result).
 DEFAULT_REGION = "us-average"
 
@@ -96,7 +95,7 @@ def embodied_co2e_t(
     (Luccioni et al. 2022, BLOOM, section 4.1: 6 years at 85 %).
     """
     per_accelerator_kg = accelerator_embodied_kg + host_embodied_kg_per_node / accelerators_per_node
-    life_hours = life_years * HOURS_PER_YEAR * use_share
+    life_hours = life_years * H_PER_YEAR * use_share
     return accelerator_hours * per_accelerator_kg / life_hours / KG_PER_T
 
 
@@ -275,7 +274,7 @@ def footprint(catalog: Catalog, request: FootprintRequest) -> FootprintResult:
             if request.host_power_w_per_gpu is not None
             else float(host_power_w(system.it_power_w_per_accelerator, acc.tdp_w))
         )
-    pue = request.pue if request.pue is not None else energy_param(catalog, "default-pue")
+    pue = request.pue if request.pue is not None else energy_param(catalog, DEFAULT_PUE_PARAMETER)
     grid = resolve_grid(catalog, request)
     life = request.embodied_life_years or energy_param(catalog, "embodied-life-years")
     use = request.embodied_use_share or energy_param(catalog, "embodied-use-share")
@@ -322,7 +321,7 @@ def footprint(catalog: Catalog, request: FootprintRequest) -> FootprintResult:
         wue_l_per_kwh_used=grid.wue_l_per_kwh,
         embodied_life_years=life,
         embodied_use_share=use,
-        country_equivalent=closest_country(e_fac / 1e6, catalog.all("countries")),  # type: ignore[arg-type]
+        country_equivalent=closest_country(e_fac / MWH_PER_TWH, catalog.all("countries")),  # type: ignore[arg-type]
     )
 
 

@@ -18,7 +18,6 @@ from gigawatt.buildout import Fleet, long_table
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Country
 from gigawatt.energy.footprint import (
-    HOURS_PER_YEAR,
     accelerator_power_w,
     closest_country,
     co2e_location_t,
@@ -31,14 +30,7 @@ from gigawatt.energy.footprint import (
 )
 from gigawatt.energy.params import energy_param
 from gigawatt.scenario import Scenario
-
-MWH_PER_TWH = 1e6
-
-
-def month_hours(months: np.ndarray) -> np.ndarray:
-    """Hours in each month of a datetime64[M] array."""
-    days = (months + 1).astype("datetime64[D]") - months.astype("datetime64[D]")
-    return days.astype(float) * 24.0
+from gigawatt.units import H_PER_YEAR, KG_PER_T, MWH_PER_TWH, month_hours
 
 
 @dataclass(frozen=True)
@@ -181,8 +173,8 @@ def programme_energy(
         accelerators
         * col["embodied_kg_per_accelerator"]
         * hours
-        / (life_years * HOURS_PER_YEAR)
-        / 1e3
+        / (life_years * H_PER_YEAR)
+        / KG_PER_T
     )
     ewif = np.nan_to_num(col["water_intensity_l_per_kwh"], nan=0.0)
     return {

@@ -11,15 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from gigawatt.buildout import W_PER_GW, Fleet, build_fleet
+from gigawatt.buildout import Fleet, build_fleet
 from gigawatt.catalog import Catalog
-from gigawatt.energy.programme import MWH_PER_TWH, EnergyResult, run_energy
+from gigawatt.energy.programme import EnergyResult, run_energy
 from gigawatt.energy.swings import analyse_swings, swing_inputs
 from gigawatt.errors import UnknownIdError
 from gigawatt.scenario import Scenario, Site, load_scenario
 from gigawatt.simulate import Results
-
-W_PER_MW = 1e6
+from gigawatt.units import MWH_PER_TWH, W_PER_GW, W_PER_MW
 
 
 @dataclass(frozen=True)

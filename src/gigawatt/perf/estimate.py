@@ -55,6 +55,7 @@ from gigawatt.perf.memory import Memory, memory_per_gpu, stage_params
 from gigawatt.perf.plan import Plan, PlanArrays, StageLayers, make_plan, micro_batches, resolve
 from gigawatt.perf.plan import stage_layers as _stage_layers
 from gigawatt.perf.workload import FLOPS_PER_MAC, Workload
+from gigawatt.units import BYTES_PER_GIB, FLOPS_PER_TFLOP
 from gigawatt.validation import format_validation_error
 from gigawatt.yamlio import read_data_file
 
@@ -69,8 +70,6 @@ BREAKDOWN_KEYS = (
     "bubble",
     "optimizer",
 )
-GIB = 2**30
-FLOPS_PER_TFLOP = 1e12
 
 #: Element-wise HBM traffic of a layer's forward pass, per token [bytes per element]:
 #: two norms (read 2, write 2 each) and two fused bias-dropout-residual adds (read two
@@ -390,7 +389,7 @@ def result_row(
         mfu_causal=float(ev.mfu_causal[i]),
         hfu=float(ev.hfu[i]),
         tflops_per_gpu=float(ev.tflops_per_gpu[i]),
-        memory_gib_per_gpu=float(mem.total[i] / GIB),
+        memory_gib_per_gpu=float(mem.total[i] / BYTES_PER_GIB),
         memory_bytes={
             "weights": float(mem.weights[i]),
             "grads": float(mem.grads[i]),

@@ -27,12 +27,10 @@ from pydantic import ValidationError
 
 from gigawatt.catalog.schema import FailureModel, System
 from gigawatt.errors import InputError
+from gigawatt.units import S_PER_DAY, S_PER_H, S_PER_MONTH
 from gigawatt.validation import format_validation_error
 from gigawatt.yamlio import read_data_file
 
-S_PER_HOUR = 3600.0
-S_PER_DAY = 86_400.0
-S_PER_MONTH = 365.25 / 12 * S_PER_DAY
 RACK_CAUSE = "rack-scale-up-fabric"
 HARDWARE_SCOPES = ("accelerator", "node", "rack")
 
@@ -113,7 +111,7 @@ def job_rates(model: FailureModel, footprint: JobFootprint, burn_in: float = 1.0
     by_cause: dict[str, float] = {}
     for c in model.causes:
         factor = burn_in if c.scope in HARDWARE_SCOPES else 1.0
-        rate = c.rate_per_accelerator_hour * footprint.units(c.scope) / S_PER_HOUR * factor
+        rate = c.rate_per_accelerator_hour * footprint.units(c.scope) / S_PER_H * factor
         by_cause[c.cause] = by_cause.get(c.cause, 0.0) + rate
     if model.rack_failures_per_rack_month > 0:
         by_cause[RACK_CAUSE] = (

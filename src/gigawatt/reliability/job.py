@@ -30,7 +30,7 @@ from gigawatt.reliability.checkpoint import (
 )
 from gigawatt.reliability.failures import (
     S_PER_DAY,
-    S_PER_HOUR,
+    S_PER_H,
     JobFootprint,
     burn_in_factor,
     compound_poisson_quantile,
@@ -105,7 +105,7 @@ class ReliabilityResult:
     @property
     def lost_gpu_hours(self) -> float:
         """Accelerator-hours beyond the failure-free compute (checkpoints, restarts, rework)."""
-        return self.accelerators * (self.wall_time_s - self.duration_s) / S_PER_HOUR
+        return self.accelerators * (self.wall_time_s - self.duration_s) / S_PER_H
 
     def timeline(self) -> Timeline:
         return Timeline.make(self.duration_s, self.interval_s, self.checkpoint_s, self.restart_s)
@@ -249,13 +249,11 @@ class ReliabilityReport:
             "restart_s": r.restart_s,
             "fleet_age_months": self.request.fleet_age_months,
             "burn_in_factor": r.burn_in_factor,
-            "failure_rate_per_h": r.failure_per_s * S_PER_HOUR,
-            "planned_rate_per_h": r.planned_per_s * S_PER_HOUR,
-            "rates_per_h_by_cause": {
-                k: v * S_PER_HOUR for k, v in r.failure_per_s_by_cause.items()
-            },
-            "job_mtbf_h": r.job_mtbf_s / S_PER_HOUR,
-            "job_mtti_h": r.job_mtti_s / S_PER_HOUR,
+            "failure_rate_per_h": r.failure_per_s * S_PER_H,
+            "planned_rate_per_h": r.planned_per_s * S_PER_H,
+            "rates_per_h_by_cause": {k: v * S_PER_H for k, v in r.failure_per_s_by_cause.items()},
+            "job_mtbf_h": r.job_mtbf_s / S_PER_H,
+            "job_mtti_h": r.job_mtti_s / S_PER_H,
             "young_interval_s": r.young_interval_s,
             "checkpoint_interval_s": r.daly_interval_s,
             "interval_used_s": r.interval_s,

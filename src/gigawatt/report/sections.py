@@ -13,11 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gigawatt.buildout import W_PER_GW
 from gigawatt.catalog.schema import Country
 from gigawatt.deals import TrancheOutcome
 from gigawatt.distributions import point
-from gigawatt.energy.programme import MWH_PER_TWH, EnergyResult
+from gigawatt.energy.programme import EnergyResult
 from gigawatt.energy.report import site_summaries
 from gigawatt.finance import Finance
 from gigawatt.report.base import (
@@ -31,12 +30,8 @@ from gigawatt.report.base import (
     fmt_share,
     fmt_value,
 )
+from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, MWH_PER_TWH, T_PER_MT, W_PER_GW
 
-USD_B = 1e9
-T_PER_MT = 1e6
-M3_PER_MILLION = 1e6
-EFLOPS = 1e18
-MILLION = 1e6
 PRECISIONS_SHOWN = ("bf16", "fp8", "fp4")
 #: Countries shown either side of the programme in the comparison chart.
 COUNTRIES_EACH_SIDE = 3
@@ -130,7 +125,7 @@ def scenario_section(ctx: ReportContext) -> Section:
                         d.investor,
                         d.investee,
                         d.vendor or "",
-                        fmt(d.cap_usd, 0, USD_B),
+                        fmt(d.cap_usd, 0, BILLION),
                         str(len(d.tranches)),
                     )
                     for d in sc.deals
@@ -220,7 +215,11 @@ def buildout_section(ctx: ReportContext) -> Section:
             "Month",
             "Peak compute [EFLOP/s]",
             tuple(
-                Series(p.upper(), months, as_list(fleet.total(fleet.peak_flops_per_s[p]), EFLOPS))
+                Series(
+                    p.upper(),
+                    months,
+                    as_list(fleet.total(fleet.peak_flops_per_s[p]), FLOPS_PER_EFLOP),
+                )
                 for p in PRECISIONS_SHOWN
             ),
         )
@@ -243,7 +242,7 @@ def buildout_section(ctx: ReportContext) -> Section:
                 fmt(y["facility_power_gw"], 2),
                 fmt(y["it_power_gw"], 2),
                 fmt(y["accelerators"], 2, MILLION),
-                *(fmt(y["peak_flops_per_s"][p], 0, EFLOPS) for p in PRECISIONS_SHOWN),
+                *(fmt(y["peak_flops_per_s"][p], 0, FLOPS_PER_EFLOP) for p in PRECISIONS_SHOWN),
             )
             for y in years
         ),
@@ -269,9 +268,9 @@ def buildout_section(ctx: ReportContext) -> Section:
 
 def _bought(t: TrancheOutcome) -> str:
     if t.stake_share is not None and t.valuation_usd:
-        return f"{t.stake_share:.2%} at a USD {t.valuation_usd / USD_B:,.0f}B valuation"
+        return f"{t.stake_share:.2%} at a USD {t.valuation_usd / BILLION:,.0f}B valuation"
     if t.shares is not None:
-        value = "" if t.value_usd is None else f", worth USD {t.value_usd / USD_B:,.2f}B"
+        value = "" if t.value_usd is None else f", worth USD {t.value_usd / BILLION:,.2f}B"
         return f"{t.shares / MILLION:,.2f}M shares{value}"
     return ""
 
@@ -286,14 +285,14 @@ def _tranche_value_usd(t: TrancheOutcome) -> float:
 def _tranche_label(t: TrancheOutcome) -> str:
     if t.instrument == "warrant" and t.shares is not None:
         return f"{t.shares / MILLION:,.0f}M sh"
-    return f"+{t.released_usd / USD_B:,.0f}B"
+    return f"+{t.released_usd / BILLION:,.0f}B"
 
 
 def _tranche_hover(t: TrancheOutcome) -> str:
     bought = _bought(t)
     return (
         f"{t.name} ({t.month})<br>{t.instrument}, {t.payer} to {t.payee}: "
-        f"USD {_tranche_value_usd(t) / USD_B:,.2f}B<br>trigger: {t.trigger}"
+        f"USD {_tranche_value_usd(t) / BILLION:,.2f}B<br>trigger: {t.trigger}"
         + (f"<br>bought: {bought}" if bought else "")
     )
 
@@ -304,10 +303,10 @@ def _tranche_chart(fin: Finance) -> Chart:
     months = list(fin.month_labels)
     index = {m: i for i, m in enumerate(months)}
     cumulative = fin.cumulative_invested_usd
-    series = [Series("Invested (cumulative)", months, as_list(cumulative, USD_B), "step")]
+    series = [Series("Invested (cumulative)", months, as_list(cumulative, BILLION), "step")]
     cap = fin.invested_cap_usd
     if cap is not None:
-        series.append(Series("Cap", months, [cap / USD_B] * len(months), "line", dash=True))
+        series.append(Series("Cap", months, [cap / BILLION] * len(months), "line", dash=True))
     released = fin.released()
     for deal in dict.fromkeys(t.deal for t in released):
         for invested in (True, False):
@@ -322,7 +321,7 @@ def _tranche_chart(fin: Finance) -> Chart:
                 Series(
                     f"{deal}: {'invested' if invested else 'other'} tranches",
                     [t.month for t in mine],
-                    [v / USD_B for v in y],
+                    [v / BILLION for v in y],
                     "markers",
                     text=[_tranche_label(t) for t in mine],
                     hover=[_tranche_hover(t) for t in mine],
@@ -357,7 +356,9 @@ def money_section(ctx: ReportContext) -> Section | None:
         "Capex and opex by year",
         "Year",
         "Spend [USD billion]",
-        tuple(Series(name, labels, [y[key] / USD_B for y in years], "bar") for name, key in parts),
+        tuple(
+            Series(name, labels, [y[key] / BILLION for y in years], "bar") for name, key in parts
+        ),
         x_type="year",
         stacked=True,
     )
@@ -380,7 +381,7 @@ def money_section(ctx: ReportContext) -> Section | None:
                     t.deal,
                     t.name,
                     f"{t.instrument}, {t.payer} to {t.payee}",
-                    fmt(t.released_usd, 2, USD_B),
+                    fmt(t.released_usd, 2, BILLION),
                     t.trigger,
                     _bought(t),
                 )
@@ -395,7 +396,7 @@ def money_section(ctx: ReportContext) -> Section | None:
                 "Tranches not released",
                 ("Deal", "Tranche", "Amount [USD B]", "Trigger", "Why not"),
                 tuple(
-                    (t.deal, t.name, fmt(t.amount_usd, 2, USD_B), t.trigger, t.reason or "")
+                    (t.deal, t.name, fmt(t.amount_usd, 2, BILLION), t.trigger, t.reason or "")
                     for t in fin.pending()
                 ),
                 (False, False, True, False, False),
@@ -417,11 +418,11 @@ def money_section(ctx: ReportContext) -> Section | None:
             tuple(
                 (
                     str(y["year"]),
-                    fmt(y["capex_usd"], 1, USD_B),
-                    fmt(y["opex_usd"], 1, USD_B),
-                    fmt(y["depreciation_usd"], 1, USD_B),
-                    fmt(y["tranches_released_usd"], 1, USD_B),
-                    fmt(y["cumulative_invested_usd"], 1, USD_B),
+                    fmt(y["capex_usd"], 1, BILLION),
+                    fmt(y["opex_usd"], 1, BILLION),
+                    fmt(y["depreciation_usd"], 1, BILLION),
+                    fmt(y["tranches_released_usd"], 1, BILLION),
+                    fmt(y["cumulative_invested_usd"], 1, BILLION),
                     fmt_share(y["circular_share"]),
                     fmt_share(y["vendor_funded_share"]),
                 )
@@ -431,13 +432,13 @@ def money_section(ctx: ReportContext) -> Section | None:
         )
     )
     cap = summary["invested_cap_usd"]
-    of_cap = "" if cap is None else f" of a USD {cap / USD_B:,.0f}B cap"
+    of_cap = "" if cap is None else f" of a USD {cap / BILLION:,.0f}B cap"
     paragraphs = (
         f"Money moves from {summary['start']} (construction starts before the first phase is "
-        f"online) to {summary['end']}. Capex USD {summary['capex_usd'] / USD_B:,.0f}B "
-        f"({summary['capex_before_start_usd'] / USD_B:,.0f}B before the scenario starts), opex "
-        f"USD {summary['opex_usd'] / USD_B:,.0f}B (energy from the {summary['energy_source']}). "
-        f"Invested: USD {summary['cumulative_invested_usd'] / USD_B:,.0f}B{of_cap}.",
+        f"online) to {summary['end']}. Capex USD {summary['capex_usd'] / BILLION:,.0f}B "
+        f"({summary['capex_before_start_usd'] / BILLION:,.0f}B before the scenario starts), opex "
+        f"USD {summary['opex_usd'] / BILLION:,.0f}B (energy from the {summary['energy_source']}). "
+        f"Invested: USD {summary['cumulative_invested_usd'] / BILLION:,.0f}B{of_cap}.",
         "Circular share: of the investors' cash, the share that returns to them as purchases of "
         "their hardware. Vendor-funded share: their cash and warrants' value over those purchases.",
     )
@@ -533,7 +534,7 @@ def energy_section(ctx: ReportContext) -> Section | None:
             "Year",
             "Water [million m³]",
             tuple(
-                Series(name, labels, [y[key] / M3_PER_MILLION for y in years], "bar")
+                Series(name, labels, [y[key] / MILLION for y in years], "bar")
                 for name, key in (
                     ("Site water", "water_m3"),
                     ("Generation water", "water_generation_m3"),
@@ -568,8 +569,8 @@ def energy_section(ctx: ReportContext) -> Section | None:
                     fmt(y["co2e_t"], 2, T_PER_MT),
                     fmt(y["co2e_market_t"], 2, T_PER_MT),
                     fmt(y["embodied_co2e_t"], 2, T_PER_MT),
-                    fmt(y["water_m3"], 1, M3_PER_MILLION),
-                    fmt(y["water_generation_m3"], 1, M3_PER_MILLION),
+                    fmt(y["water_m3"], 1, MILLION),
+                    fmt(y["water_generation_m3"], 1, MILLION),
                     y["country_equivalent"] or "",
                 )
                 for y in years
