@@ -43,6 +43,7 @@ from gigawatt.deals import (
     warrant_intrinsic_value,
 )
 from gigawatt.distributions import point
+from gigawatt.energy.programme import EnergyResult
 from gigawatt.errors import GigawattError, InputError
 from gigawatt.scenario import Scenario, month_from_index, month_index
 from gigawatt.units import MONTHS_PER_YEAR, W_PER_GW, WH_PER_MWH, month_hours
@@ -477,12 +478,11 @@ def _online_share(fleet: Fleet, month_idx: np.ndarray, offset: int) -> np.ndarra
 
 
 def _energy_mwh(
-    fleet: Fleet, stages: dict[str, Any], params: FinanceParameters
+    fleet: Fleet, energy_stage: EnergyResult | None, params: FinanceParameters
 ) -> tuple[np.ndarray, str]:
     """Facility energy by phase and scenario month [MWh]: the energy stage's when it ran."""
-    energy = getattr(stages.get("energy"), "energy_mwh_by_phase", None)
-    if energy is not None:
-        energy = np.asarray(energy, dtype=float)
+    if energy_stage is not None:
+        energy = np.asarray(energy_stage.energy_mwh_by_phase, dtype=float)
         if energy.shape != fleet.online_share.shape:
             raise GigawattError(
                 f"energy stage: energy_mwh_by_phase has shape {energy.shape}, "
@@ -501,14 +501,14 @@ def run_finance(
     scenario: Scenario,
     catalog: Catalog,
     fleet: Fleet,
-    stages: dict[str, Any],
+    energy: EnergyResult | None = None,
     *,
     rng: np.random.Generator | None = None,
 ) -> Finance:
     """The finance stage of a resolved scenario: costs, deals and cash flows.
 
-    Uses the energy stage's `energy_mwh_by_phase` when that stage ran first. With `rng`, share
-    prices follow a sampled path instead of the median one.
+    Prices the energy stage's `energy_mwh_by_phase` when given (else facility power x hours x
+    the load factor). With `rng`, share prices follow a sampled path instead of the median one.
     """
     params = FinanceParameters.of(scenario, catalog)
     ph = fleet.phases.copy()
@@ -543,8 +543,8 @@ def run_finance(
         )
         for c in ASSET_CLASSES
     )
-    energy_window, energy_source = _energy_mwh(fleet, stages, params)
-    energy = np.concatenate([np.zeros((len(ph), offset)), energy_window], axis=1)
+    energy_window, energy_source = _energy_mwh(fleet, energy, params)
+    energy_mwh = np.concatenate([np.zeros((len(ph), offset)), energy_window], axis=1)
     price = np.array([catalog.region(r).power_price_usd_per_mwh for r in ph["region"]])
     opex_ops = params.operations_share_per_year / MONTHS_PER_YEAR * ph["capex_usd"].to_numpy()
     opex_ops = opex_ops[:, None] * share
@@ -559,7 +559,7 @@ def run_finance(
     owner = deals[0].investee if deals else "programme"
     series = _deal_series(tranches, month_idx, prices)
     investors = _investor_series(tranches, month_idx, ph, capex["systems"])
-    opex_energy = energy * price[:, None]
+    opex_energy = energy_mwh * price[:, None]
     return Finance(
         months=months,
         offset=offset,
@@ -568,7 +568,7 @@ def run_finance(
         owner=owner,
         capex_usd=capex,
         depreciation_usd=depreciation,
-        energy_mwh=energy,
+        energy_mwh=energy_mwh,
         opex_energy_usd=opex_energy,
         opex_operations_usd=opex_ops,
         energy_source=energy_source,

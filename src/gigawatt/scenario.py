@@ -401,7 +401,7 @@ def scenario_path(ref: str) -> Path:
     if key in builtins:
         return builtins[key]
     raise UnknownIdError(
-        "scenarios", ref, builtins.keys(), field="SCENARIO", listing="gigawatt scenarios"
+        "scenarios", ref, builtins.keys(), field="scenario", listing="gigawatt scenarios"
     )
 
 

@@ -147,13 +147,13 @@ def plan_training(
     """Plan and cost a run of `tokens` tokens of `model` on `gpus` accelerators of `system`."""
     cat = catalog or Catalog.load()
     if not tokens > 0:
-        raise InputError(f"{tokens!r} is not allowed: must be > 0", field="--tokens")
+        raise InputError(f"{tokens!r} is not allowed: must be > 0", field="tokens")
     if cost_usd_per_gpu_hour is not None and not cost_usd_per_gpu_hour >= 0:
         raise InputError(
             f"{cost_usd_per_gpu_hour!r} is not allowed: must be >= 0",
-            field="--cost-usd-per-gpu-hour",
+            field="cost_usd_per_gpu_hour",
         )
-    region_id = cat.region(region, field="--region").id if region else DEFAULT_REGION
+    region_id = cat.region(region, field="region").id if region else DEFAULT_REGION
     sys_rec = load_system(system, cat)
     found = search(model, sys_rec, gpus, fixed=fixed, precision=precision, catalog=cat)
     best = found.best

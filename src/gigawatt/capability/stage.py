@@ -233,9 +233,7 @@ def searches(curves: Curves) -> dict[str, Any]:
     return out
 
 
-def run_capability(
-    scenario: Scenario, catalog: Catalog, fleet: Fleet, stages: dict[str, Any] | None = None
-) -> CapabilityResult:
+def run_capability(scenario: Scenario, catalog: Catalog, fleet: Fleet) -> CapabilityResult:
     """The `capability` stage: a resolved scenario's fleet -> the largest run by month, the
     scenario's frontier runs and the site-level thresholds each site crosses.
 

@@ -191,9 +191,7 @@ def programme_energy(
     }
 
 
-def run_energy(
-    scenario: Scenario, catalog: Catalog, fleet: Fleet, stages: dict[str, Any] | None = None
-) -> EnergyResult:
+def run_energy(scenario: Scenario, catalog: Catalog, fleet: Fleet) -> EnergyResult:
     """The `energy` stage: a resolved scenario's fleet -> monthly energy, carbon and water."""
     u = energy_param(catalog, "training-utilisation")
     inputs = phase_inputs(scenario, catalog, u)

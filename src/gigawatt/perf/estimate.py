@@ -433,9 +433,9 @@ def load_model(model: Model | str, catalog: Catalog) -> Model:
         return model
     if _is_file(model):
         if not Path(model).is_file():
-            raise InputError(f"no such file: {model!r}", field="--model")
-        return _record_from_file(Path(model), Model, "--model")
-    return catalog.model(model, field="--model")
+            raise InputError(f"no such file: {model!r}", field="model")
+        return _record_from_file(Path(model), Model, "model")
+    return catalog.model(model, field="model")
 
 
 def load_system(system: System | str, catalog: Catalog) -> System:
@@ -444,9 +444,9 @@ def load_system(system: System | str, catalog: Catalog) -> System:
         return system
     if _is_file(system):
         if not Path(system).is_file():
-            raise InputError(f"no such file: {system!r}", field="--system")
-        return _record_from_file(Path(system), System, "--system")
-    return catalog.system(system, field="--system")
+            raise InputError(f"no such file: {system!r}", field="system")
+        return _record_from_file(Path(system), System, "system")
+    return catalog.system(system, field="system")
 
 
 def hardware_for(system: System, precision: str, catalog: Catalog) -> Hardware:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import FailureModel, System
@@ -45,7 +45,7 @@ from gigawatt.reliability.montecarlo import (
     expected_stretches,
     simulate_job,
 )
-from gigawatt.validation import as_flag, format_validation_error
+from gigawatt.validation import Request
 
 DEFAULT_SYSTEM = "dgx-h100"
 SPARES_AVAILABILITY_PARAMETER = "spares-availability-target"
@@ -207,8 +207,8 @@ def monte_carlo(
 # --- the `gigawatt reliability` report -------------------------------------------------------
 
 
-class ReliabilityRequest(BaseModel):
-    """The inputs of `gigawatt reliability`, validated (units as the flags name them)."""
+class ReliabilityRequest(Request):
+    """The inputs of `gigawatt reliability`, validated (units in the names)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -290,11 +290,6 @@ class ReliabilityReport:
         return out
 
 
-def _flag_errors(err: ValidationError) -> InputError:
-    """Pydantic's messages with the CLI's flag names (`checkpoint_s` -> `--checkpoint-s`)."""
-    return InputError(format_validation_error(err, rename=as_flag))
-
-
 def resolve_failure_model(catalog: Catalog, ref: str | None, system: System) -> FailureModel:
     """A failure model: a YAML/TOML file if `ref` names one, else a catalog id, else the
     system's default."""
@@ -303,25 +298,24 @@ def resolve_failure_model(catalog: Catalog, ref: str | None, system: System) -> 
             raise InputError(
                 f"system {system.id!r} has no default failure model; pass one "
                 "(see `gigawatt catalog failures`)",
-                field="--failure-model",
+                field="failure_model",
             )
-        return catalog.failure_model(system.failure_model, field="--failure-model")
+        return catalog.failure_model(system.failure_model, field="failure_model")
     path = Path(ref)
     if path.suffix.lower() in {".yaml", ".yml", ".toml"} or path.is_file():
         if not path.is_file():
-            raise InputError(f"no such file: {ref!r}", field="--failure-model")
+            raise InputError(f"no such file: {ref!r}", field="failure_model")
         return load_failure_model(path)
-    return catalog.failure_model(ref, field="--failure-model")
+    return catalog.failure_model(ref, field="failure_model")
 
 
-def reliability_report(catalog: Catalog, **inputs: Any) -> ReliabilityReport:
-    """Validate the inputs of `gigawatt reliability`, compute the closed forms and, with
-    `trials` > 0, the Monte Carlo (seeded by `seed`)."""
-    try:
-        req = ReliabilityRequest(**{k: v for k, v in inputs.items() if v is not None})
-    except ValidationError as e:
-        raise _flag_errors(e) from None
-    system = catalog.system(req.system, field="--system")
+def reliability_report(
+    catalog: Catalog, request: ReliabilityRequest | None = None, **inputs: Any
+) -> ReliabilityReport:
+    """The closed forms of a job and, with `trials` > 0, the Monte Carlo (seeded by `seed`);
+    the job is a `ReliabilityRequest` or its fields (None values take the defaults)."""
+    req = request or ReliabilityRequest(**{k: v for k, v in inputs.items() if v is not None})
+    system = catalog.system(req.system, field="system")
     model = resolve_failure_model(catalog, req.failure_model, system)
     availability = req.availability
     if availability is None:
@@ -351,7 +345,7 @@ def reliability_report(catalog: Catalog, **inputs: Any) -> ReliabilityReport:
         raise InputError(
             f"{req.trials} trials of this job simulate about {req.trials * per_trial:.3g} "
             f"interruptions; at most {MAX_STRETCHES:.0e} are allowed (up to {most} trials here)",
-            field="--trials",
+            field="trials",
         )
     mc = monte_carlo(result, req.trials, np.random.default_rng(req.seed))
     return ReliabilityReport(req, result, mc, None)

@@ -7,7 +7,8 @@ from typing import Any
 
 from gigawatt.capability.stage import CapabilityResult
 from gigawatt.catalog.schema import FrontierRun
-from gigawatt.report.base import Chart, ReportContext, Section, Series, Table, as_list, fmt
+from gigawatt.display import fmt_number
+from gigawatt.report.base import Chart, ReportContext, Section, Series, Table, as_list
 
 #: The compute axis is shown in units of 1e27 FLOP (GPT-4, ~2e25, is 0.02).
 FLOP_UNIT = 1e27
@@ -38,8 +39,8 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
             f"{r['duration_days']:g}",
             r["site"] or "",
             f"{r['accelerators']:,}",
-            fmt(r["mfu"], 2) if r["mfu"] is not None else "",
-            fmt(r["goodput"], 2) if r["goodput"] is not None else "",
+            fmt_number(r["mfu"], 2) if r["mfu"] is not None else "",
+            fmt_number(r["goodput"], 2) if r["goodput"] is not None else "",
             f"{r['training_flop']:.2e}",
             ", ".join(r["thresholds_crossed"]) or "none",
         )
@@ -78,7 +79,7 @@ def _crossings_table(crossings: list[dict[str, Any]]) -> Table:
 
 
 def capability_section(ctx: ReportContext) -> Section | None:
-    cap: CapabilityResult | None = ctx.results.stages.get("capability")  # type: ignore[assignment]
+    cap = ctx.results.capability
     if cap is None:
         return None
     months = [str(m) for m in cap.months]

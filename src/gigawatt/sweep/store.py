@@ -112,7 +112,7 @@ class SweepStore:
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         if read_only and not self.path.is_file():
-            raise InputError(f"{str(self.path)!r} does not exist", field="--store")
+            raise InputError(f"{str(self.path)!r} does not exist", field="store")
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = _connect(self.path, read_only)
@@ -132,7 +132,7 @@ class SweepStore:
         }
         if "store_info" not in tables:
             if tables or read_only:  # never add tables to someone else's database
-                raise InputError(f"{str(self.path)!r} is not a sweep store", field="--store")
+                raise InputError(f"{str(self.path)!r} is not a sweep store", field="store")
             self.con.execute("BEGIN TRANSACTION")  # a new store is created whole or not at all
             self.con.execute(_SCHEMA)
             self.con.execute("INSERT INTO store_info VALUES (?)", [SCHEMA_VERSION])
@@ -142,7 +142,7 @@ class SweepStore:
         if found != SCHEMA_VERSION:
             raise GigawattError(
                 f"store {str(self.path)!r} has schema version {found}; this gigawatt reads "
-                f"version {SCHEMA_VERSION}: use another --store"
+                f"version {SCHEMA_VERSION}: use another store"
             )
 
     def close(self) -> None:
@@ -350,13 +350,13 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
     except duckdb.IOException as e:
         if "lock" not in str(e).lower():
-            raise InputError(f"{str(path)!r} cannot be opened: {e}", field="--store") from None
+            raise InputError(f"{str(path)!r} cannot be opened: {e}", field="store") from None
         raise GigawattError(
             f"store {str(path)!r} is open in another process (a sweep running?); "
-            "wait for it or use another --store"
+            "wait for it or use another store"
         ) from None
     except duckdb.Error as e:
-        raise InputError(f"{str(path)!r} is not a DuckDB store: {e}", field="--store") from None
+        raise InputError(f"{str(path)!r} is not a DuckDB store: {e}", field="store") from None
 
 
 # Arrow tables, not pandas frames: DuckDB scans them without conversion (a write costs about
