@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import time
 
+from gigawatt.app import run as run_scenario
 from gigawatt.buildout import build_fleet
 from gigawatt.capability import run_capability
 from gigawatt.catalog import Catalog
 from gigawatt.perf.search import clear_cache
 from gigawatt.scenario import load_scenario
-from gigawatt.simulate import run_scenario
 
 SCENARIO = "nvidia-openai-10gw"
 
@@ -58,7 +58,7 @@ def test_gigawatt_run_default_scenario(benchmark):
     def cold():
         clear_cache()
         start = time.perf_counter()
-        results = run_scenario(SCENARIO, catalog)
+        results = run_scenario(SCENARIO, catalog=catalog)
         return results, time.perf_counter() - start
 
     results, _ = benchmark.pedantic(cold, rounds=3, iterations=1)

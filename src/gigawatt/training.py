@@ -42,8 +42,8 @@ from gigawatt.perf import SearchResult, search
 from gigawatt.perf.estimate import load_system
 from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_crossed
 from gigawatt.reliability import RecoveryPlan, ReliabilityResult, job_reliability
+from gigawatt.units import S_PER_H
 
-S_PER_H = 3600.0
 #: Failure model of a system whose record names none.
 DEFAULT_FAILURE_MODEL = "h100-class"
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
@@ -215,25 +215,26 @@ def plan_training(
     """
     cat = catalog or Catalog.load()
     if not tokens > 0:
-        raise InputError(f"{tokens!r} is not allowed: must be > 0", field="--tokens")
+        raise InputError(f"{tokens!r} is not allowed: must be > 0", field="tokens")
     if cost_usd_per_gpu_hour is not None and not cost_usd_per_gpu_hour >= 0:
         raise InputError(
             f"{cost_usd_per_gpu_hour!r} is not allowed: must be >= 0",
-            field="--cost-usd-per-gpu-hour",
+            field="cost_usd_per_gpu_hour",
         )
     if cost_basis is not None and cost_basis not in COST_BASES:
         raise InputError(
             f"{cost_basis!r} is not allowed; allowed: {', '.join(COST_BASES)}",
-            field="--cost-basis",
+            field="cost_basis",
         )
     if cost_basis is not None and cost_usd_per_gpu_hour is not None:
         raise InputError(
-            "a rental price is its own cost basis; give --cost-basis or "
-            "--cost-usd-per-gpu-hour, not both",
-            field="--cost-basis",
+            "a rental price is its own cost basis; give {cost_basis} or "
+            "{cost_usd_per_gpu_hour}, not both",
+            field="cost_basis",
+            refs=("cost_basis", "cost_usd_per_gpu_hour"),
         )
     requested = cost_basis or "ownership"
-    region_id = cat.region(region, field="--region").id if region else DEFAULT_REGION
+    region_id = cat.region(region, field="region").id if region else DEFAULT_REGION
     sys_rec = load_system(system, cat)
     found = search(model, sys_rec, gpus, fixed=fixed, precision=precision, catalog=cat)
     best = found.best
@@ -257,7 +258,7 @@ def plan_training(
 
     compute_s = tokens / best.tokens_per_s
     fm = cat.failure_model(sys_rec.failure_model or DEFAULT_FAILURE_MODEL)
-    plan = RecoveryPlan.of(cat, sys_rec, best.model, best.params_total, policy, field="--policy")
+    plan = RecoveryPlan.of(cat, sys_rec, best.model, best.params_total, policy, field="policy")
     rel = job_reliability(gpus, compute_s, fm, sys_rec, plan)
     gpu_hours = gpus * rel.wall_time_s / S_PER_H
     fp = job_footprint(cat, system=sys_rec.id, gpu_hours=gpu_hours, region=region_id)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from gigawatt.errors import InputError
-from gigawatt.perf.plan import make_plan, parse_plan, resolve, with_precision
+from gigawatt.perf.plan import make_plan, parse_plan, resolve, stage_layers, with_precision
 from gigawatt.perf.workload import Workload
 
 
@@ -82,14 +84,28 @@ def test_expert_parallel_rules(dsv3):
 
 def test_kv_heads_rule(catalog):
     llama = Workload.from_model(catalog.model("llama3-70b"))  # 64 heads, 8 KV heads
-    resolve(make_plan({"tp": 16}), llama, 64)  # 16 is a multiple of 8: KV heads replicated
-    mqa = Workload.from_model(catalog.model("palm-540b"))
-    resolve(make_plan({"tp": 12}), mqa, 6144)
+    assert (llama.q_heads, llama.kv_heads) == (64, 8)
+    # tp a multiple of the KV heads (each replicated) or a divisor (each split evenly): valid
+    assert int(resolve(make_plan({"tp": 16}), llama, 64).dp[0]) == 4
+    assert int(resolve(make_plan({"tp": 4}), llama, 64).dp[0]) == 16
+    # 48 query heads over 8 KV heads: tp = 12 divides the query heads, splits the KV heads
+    gqa48 = dataclasses.replace(llama, q_heads=48)
+    with pytest.raises(InputError, match="tp must divide the key/value heads") as err:
+        resolve(make_plan({"tp": 12}), gqa48, 96)
+    assert "tp must divide the attention heads" not in str(err.value)
+    mqa = Workload.from_model(catalog.model("palm-540b"))  # multi-query: one KV head
+    assert mqa.kv_heads == 1
+    assert int(resolve(make_plan({"tp": 12}), mqa, 6144).dp[0]) == 512
 
 
 def test_uneven_layers_allowed(catalog):
-    dsv3 = Workload.from_model(catalog.model("deepseek-v3"))  # 61 layers
-    resolve(make_plan({"pp": 16, "ep": 8}), dsv3, 2048)
+    dsv3 = Workload.from_model(catalog.model("deepseek-v3"))  # 61 layers, the first 3 dense
+    plan = resolve(make_plan({"pp": 16, "ep": 8}), dsv3, 2048)
+    assert int(plan.dp[0]) == 128
+    # 61 = 16 x 3 + 13: 13 stages hold 4 layers, 3 hold 3; the dense layers lead
+    layers = stage_layers(dsv3, plan)
+    assert (layers.first_dense[0], layers.first_moe[0]) == (3, 1)
+    assert (layers.last_dense[0], layers.last_moe[0]) == (0, 3)
 
 
 def test_precision_flag_and_plan_must_agree():

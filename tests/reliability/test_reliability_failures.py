@@ -21,7 +21,8 @@ from gigawatt.reliability import (
     load_failure_model,
     poisson_quantile,
 )
-from gigawatt.reliability.failures import RACK_CAUSE, S_PER_MONTH, poisson_pmf
+from gigawatt.reliability.failures import RACK_CAUSE, poisson_pmf
+from gigawatt.units import S_PER_MONTH
 
 CAT = Catalog.load()
 SYSTEMS = [s.id for s in CAT.all("systems")]

@@ -99,12 +99,23 @@ def test_mt_nlg_scaling_with_data_parallelism(rows, predicted):
         assert model == pytest.approx(published, rel=0.05), (a, b)
 
 
+#: Published runs the memory model over-counts, with how far over the usable memory it may be:
+#: NeMo 2024's Nemotron-4 340B at DP 2 (D1, D3), where the Korthikanti activation counts and
+#: fp32 gradients are conservative for that software (see README), and the same run at DP 32
+#: (D4), which the model puts 0.3 % over the usable memory.
+MEMORY_EXCEPTIONS = {"D1": 0.5, "D3": 0.5, "D4": 0.01}
+
+
 def test_published_runs_fit_in_memory(rows, predicted):
-    """Runs that were trained fit the model's memory estimate (NeMo 2024 benchmarks at
-    DP 2 (D1, D3) excepted: the Korthikanti activation counts and fp32 gradients are
-    conservative for that software, see README)."""
+    """Runs that were trained fit the model's memory estimate, but for the named exceptions,
+    each within its stated overshoot."""
+    assert set(MEMORY_EXCEPTIONS) <= set(predicted)
     for rid, result in predicted.items():
-        if rid[0] != "D":
+        usable_gib = result.memory_bytes["usable"] / 2**30
+        over = result.memory_gib_per_gpu / usable_gib - 1
+        if rid in MEMORY_EXCEPTIONS:
+            assert over <= MEMORY_EXCEPTIONS[rid], f"{rid}: {over:.1%} over"
+        else:
             assert result.fits, f"{rid}: {result.memory_gib_per_gpu:.1f} GiB"
 
 

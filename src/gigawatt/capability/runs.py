@@ -11,7 +11,6 @@ import numpy as np
 
 from gigawatt.buildout import Fleet
 from gigawatt.capability.curve import ALL_SITES, Curves, Group, Pick, RunCurve
-from gigawatt.capability.scaling import S_PER_DAY
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model
 from gigawatt.costs import CostParameters
@@ -19,8 +18,7 @@ from gigawatt.energy.footprint import job_footprint
 from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_crossed
 from gigawatt.scenario import FrontierRunSpec, Scenario
 from gigawatt.training import run_costs
-
-S_PER_H = 3600.0
+from gigawatt.units import S_PER_DAY, S_PER_H
 
 
 def month_date(month: str) -> dt.date:

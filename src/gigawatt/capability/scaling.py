@@ -12,8 +12,8 @@ from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import FrontierRun, Model, ReferenceWorkload
 from gigawatt.distributions import point
 from gigawatt.perf.plan import make_plan
+from gigawatt.units import S_PER_DAY
 
-S_PER_DAY = 86_400.0
 #: FLOPs per parameter per training token, C = 6 N D (Kaplan et al. 2020; Hoffmann et al. 2022).
 FLOP_PER_PARAM_TOKEN = 6.0
 #: The reference workload record used.

@@ -31,11 +31,12 @@ from gigawatt.capability.operating import (
     sensitivity,
 )
 from gigawatt.capability.runs import FrontierRunResult, evaluate_run, month_date
-from gigawatt.capability.scaling import S_PER_DAY, Settings
+from gigawatt.capability.scaling import Settings
 from gigawatt.catalog import Catalog
 from gigawatt.errors import InputError
 from gigawatt.policy import SiteCrossing, check_training_run, site_thresholds, thresholds_crossed
 from gigawatt.scenario import Scenario, month_index
+from gigawatt.units import S_PER_DAY
 
 #: The monthly largest-run series: (key, unit), as in the results table and each year's summary.
 LARGEST_KEYS: tuple[tuple[str, str], ...] = (
@@ -371,9 +372,7 @@ def searches(curves: Curves) -> dict[str, Any]:
     return out
 
 
-def run_capability(
-    scenario: Scenario, catalog: Catalog, fleet: Fleet, stages: dict[str, Any] | None = None
-) -> CapabilityResult:
+def run_capability(scenario: Scenario, catalog: Catalog, fleet: Fleet) -> CapabilityResult:
     """The `capability` stage: a resolved scenario's fleet -> the largest run by month, the
     scenario's frontier runs and the site-level thresholds each site crosses.
 

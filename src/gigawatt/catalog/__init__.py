@@ -247,7 +247,7 @@ def _load_cached(extra: tuple[str, ...]) -> Catalog:
     for d in extra:
         folder = Path(d)
         if not folder.is_dir():
-            raise InputError(f"not a folder: {d!r}", field="--catalog")
+            raise InputError(f"not a folder: {d!r}", field="catalog")
         for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
             kind = _kind_of_file(path)
             _add(records, aliases, kind, _parse_records(kind, _read_yaml(path), str(path)))

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from gigawatt.cli.common import (
-    JsonOpt,
-    _catalog,
-    app,
-    console,
-    emit_json,
-)
-from gigawatt.errors import InputError
-from gigawatt.perf import estimate as perf_estimate
-from gigawatt.perf import search as perf_search
-from gigawatt.perf.plan import parse_plan, with_precision
-from gigawatt.reliability import DEFAULT_SYSTEM, reliability_report
-from gigawatt.training import parse_count, plan_training
+from gigawatt import app as api
+from gigawatt.cli.common import JsonOpt, _catalog, app, console, emit_json
+from gigawatt.reliability.job import DEFAULT_SYSTEM, ReliabilityRequest
+from gigawatt.units import BYTES_PER_GIB, MILLION, S_PER_DAY
 
 # --- reliability ------------------------------------------------------------------------------
 
@@ -30,7 +20,7 @@ def _num(value: Any, fmt: str = ",.3g") -> str:
 
 
 def _days_of(seconds: float | None) -> float | None:
-    return None if seconds is None else seconds / 86400
+    return None if seconds is None else seconds / S_PER_DAY
 
 
 @app.command()
@@ -106,8 +96,7 @@ def reliability(
     as_json: JsonOpt = False,
 ) -> None:
     """Interruptions, checkpoint interval, goodput and spares of one training job."""
-    report = reliability_report(
-        _catalog(ctx),
+    request = ReliabilityRequest(
         gpus=gpus,
         days=days,
         system=system,
@@ -122,7 +111,7 @@ def reliability(
         fleet_age_months=fleet_age_months,
         availability=availability,
     )
-    data = report.to_json()
+    data = api.reliability(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return
@@ -192,7 +181,7 @@ def _perf_tables(data: dict[str, Any]) -> None:
         ("Model TFLOP/s per GPU", f"{data['tflops_per_gpu']:,.1f}"),
         (
             "Memory per GPU",
-            f"{data['memory_gib_per_gpu']:,.1f} GiB of {mem['usable'] / 2**30:,.1f} usable",
+            f"{data['memory_gib_per_gpu']:,.1f} GiB of {mem['usable'] / BYTES_PER_GIB:,.1f} usable",
         ),
         ("Fits", "yes" if data["fits"] else "NO"),
     ]
@@ -237,21 +226,16 @@ def perf(
     as_json: JsonOpt = False,
 ) -> None:
     """Predict a training plan's step time, memory and MFU, or search for the best plan."""
-    knobs = with_precision(parse_plan(plan), precision)
-    if search:
-        found = perf_search(
-            model, system, gpus, fixed=knobs, seq_len=seq_len, catalog=_catalog(ctx)
-        )
-        data = found.to_json()
-    else:
-        data = {
-            **perf_estimate(
-                model, system, gpus, knobs, seq_len=seq_len, catalog=_catalog(ctx)
-            ).to_json(),
-            "plans_evaluated": None,
-            "plans_fitting": None,
-            "top": None,
-        }
+    request = api.PerfRequest(
+        model=model,
+        system=system,
+        gpus=gpus,
+        plan=plan,
+        search=search,
+        seq_len=seq_len,
+        precision=precision,
+    )
+    data = api.perf(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return
@@ -280,17 +264,6 @@ def perf(
 
 
 # --- train --------------------------------------------------------------------------------------
-
-
-def _month_start(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text + "-01" if len(text) == 7 else text)
-    except ValueError:
-        raise InputError(
-            f"{text!r} is not allowed: expected YYYY-MM or YYYY-MM-DD", field="--start"
-        ) from None
 
 
 @app.command()
@@ -338,21 +311,20 @@ def train(
     as_json: JsonOpt = False,
 ) -> None:
     """Time, accelerator-hours, energy, cost and regulatory thresholds of one training run."""
-    result = plan_training(
-        model,
-        parse_count(tokens, field="--tokens"),
-        system,
-        gpus,
+    request = api.TrainRequest(
+        model=model,
+        tokens=tokens,
+        system=system,
+        gpus=gpus,
         precision=precision,
         region=region,
         cost_usd_per_gpu_hour=cost_usd_per_gpu_hour,
         cost_basis=cost_basis,
-        start=_month_start(start),
-        fixed=parse_plan(plan),
+        plan=plan,
+        start=start,
         policy=policy,
-        catalog=_catalog(ctx),
     )
-    data = result.to_json()
+    data = api.train(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return
@@ -366,14 +338,14 @@ def train(
     rows = [
         ("Tokens", f"{data['tokens']:.3g}"),
         ("Training compute (model FLOP)", f"{data['training_flop']:.3g}"),
-        ("Failure-free compute", f"{data['compute_time_s'] / 86400:,.1f} days"),
-        ("Expected wall time", f"{data['wall_time_s'] / 86400:,.1f} days"),
+        ("Failure-free compute", f"{data['compute_time_s'] / S_PER_DAY:,.1f} days"),
+        ("Expected wall time", f"{data['wall_time_s'] / S_PER_DAY:,.1f} days"),
         ("Goodput", f"{data['goodput']:.1%}"),
         ("Interruptions expected", f"{data['interruptions_expected']:,.0f}"),
         ("Accelerator-hours", f"{data['gpu_hours']:,.0f}"),
         ("Energy", f"{data['energy_mwh']:,.0f} MWh"),
         ("CO2e (location-based)", f"{data['co2e_t']:,.0f} t"),
-        ("Cost", f"USD {data['cost_usd'] / 1e6:,.1f} M"),
+        ("Cost", f"USD {data['cost_usd'] / MILLION:,.1f} M"),
     ]
     for name, value in rows:
         table.add_row(name, value)

@@ -38,9 +38,7 @@ from gigawatt.catalog.schema import System
 from gigawatt.energy.footprint import accelerator_power_w, host_power_w, idle_power_of
 from gigawatt.energy.params import energy_param
 from gigawatt.reliability import default_plan
-
-S_PER_H = 3600.0
-W_PER_MW = 1e6
+from gigawatt.units import S_PER_H, W_PER_MW
 
 
 @dataclass(frozen=True)

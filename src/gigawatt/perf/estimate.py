@@ -55,6 +55,7 @@ from gigawatt.perf.memory import Memory, memory_per_gpu, stage_params
 from gigawatt.perf.plan import Plan, PlanArrays, StageLayers, make_plan, micro_batches, resolve
 from gigawatt.perf.plan import stage_layers as _stage_layers
 from gigawatt.perf.workload import FLOPS_PER_MAC, Workload
+from gigawatt.units import BYTES_PER_GIB, FLOPS_PER_TFLOP
 from gigawatt.validation import format_validation_error
 from gigawatt.yamlio import read_data_file
 
@@ -69,8 +70,6 @@ BREAKDOWN_KEYS = (
     "bubble",
     "optimizer",
 )
-GIB = 2**30
-FLOPS_PER_TFLOP = 1e12
 
 #: Element-wise HBM traffic of a layer's forward pass, per token [bytes per element]:
 #: two norms (read 2, write 2 each) and two fused bias-dropout-residual adds (read two
@@ -390,7 +389,7 @@ def result_row(
         mfu_causal=float(ev.mfu_causal[i]),
         hfu=float(ev.hfu[i]),
         tflops_per_gpu=float(ev.tflops_per_gpu[i]),
-        memory_gib_per_gpu=float(mem.total[i] / GIB),
+        memory_gib_per_gpu=float(mem.total[i] / BYTES_PER_GIB),
         memory_bytes={
             "weights": float(mem.weights[i]),
             "grads": float(mem.grads[i]),
@@ -434,9 +433,9 @@ def load_model(model: Model | str, catalog: Catalog) -> Model:
         return model
     if _is_file(model):
         if not Path(model).is_file():
-            raise InputError(f"no such file: {model!r}", field="--model")
-        return _record_from_file(Path(model), Model, "--model")
-    return catalog.model(model, field="--model")
+            raise InputError(f"no such file: {model!r}", field="model")
+        return _record_from_file(Path(model), Model, "model")
+    return catalog.model(model, field="model")
 
 
 def load_system(system: System | str, catalog: Catalog) -> System:
@@ -445,9 +444,9 @@ def load_system(system: System | str, catalog: Catalog) -> System:
         return system
     if _is_file(system):
         if not Path(system).is_file():
-            raise InputError(f"no such file: {system!r}", field="--system")
-        return _record_from_file(Path(system), System, "--system")
-    return catalog.system(system, field="--system")
+            raise InputError(f"no such file: {system!r}", field="system")
+        return _record_from_file(Path(system), System, "system")
+    return catalog.system(system, field="system")
 
 
 def hardware_for(system: System, precision: str, catalog: Catalog) -> Hardware:

@@ -72,25 +72,25 @@ def parse_plan(text: str | None) -> dict[str, str]:
         key, sep, value = part.partition("=")
         key = key.strip().lower().replace("-", "_")
         if not sep or not value.strip():
-            raise InputError(f"{part!r} is not KEY=VALUE", field="--plan")
+            raise InputError(f"{part!r} is not KEY=VALUE", field="plan")
         if key not in PLAN_KEYS:
-            raise InputError(
-                f"unknown key {key!r}; allowed: {', '.join(PLAN_KEYS)}", field="--plan"
-            )
+            raise InputError(f"unknown key {key!r}; allowed: {', '.join(PLAN_KEYS)}", field="plan")
         if key in out:
-            raise InputError(f"{key!r} given twice", field="--plan")
+            raise InputError(f"{key!r} given twice", field="plan")
         out[key] = value.strip()
     return out
 
 
 def with_precision(values: Mapping[str, Any], precision: str | None) -> dict[str, Any]:
-    """`values` with `precision` added (`--precision`); a contradicting plan value is an error."""
+    """`values` with `precision` added; a contradicting plan value is an error."""
     out = dict(values)
     if precision is None:
         return out
     if str(out.get("precision", precision)).lower() != precision.lower():
         raise InputError(
-            f"--precision {precision} contradicts precision={out['precision']}", field="--plan"
+            f"{{precision}} {precision} contradicts precision={out['precision']}",
+            field="plan",
+            refs=("precision",),
         )
     out["precision"] = precision.lower()
     return out

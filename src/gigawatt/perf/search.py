@@ -32,7 +32,7 @@ from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model, System
 from gigawatt.errors import InputError
 from gigawatt.perf.estimate import (
-    GIB,
+    BYTES_PER_GIB,
     Evaluation,
     PerfResult,
     evaluate,
@@ -247,7 +247,7 @@ def search_plans(
             "step_time_s": float(ev["step_time_s"][i]),
             "tokens_per_s": float(ev["tokens_per_s"][i]),
             "mfu": float(ev["mfu"][i]),
-            "memory_gib_per_gpu": float(ev["memory"][i] / GIB),
+            "memory_gib_per_gpu": float(ev["memory"][i] / BYTES_PER_GIB),
         }
         for i in (order if fitting else [])
     )

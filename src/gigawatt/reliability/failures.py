@@ -27,12 +27,10 @@ from pydantic import ValidationError
 
 from gigawatt.catalog.schema import FailureModel, System
 from gigawatt.errors import InputError
+from gigawatt.units import S_PER_MONTH
 from gigawatt.validation import format_validation_error
 from gigawatt.yamlio import read_data_file
 
-S_PER_HOUR = 3600.0
-S_PER_DAY = 86_400.0
-S_PER_MONTH = 365.25 / 12 * S_PER_DAY
 RACK_CAUSE = "rack-scale-up-fabric"
 RACK_CATEGORY = "rack"
 HARDWARE_SCOPES = ("accelerator", "node", "rack")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import FailureModel, FaultTolerancePolicy, StorageTier, System
@@ -34,8 +34,6 @@ from gigawatt.reliability.checkpoint import (
     young_interval,
 )
 from gigawatt.reliability.failures import (
-    S_PER_DAY,
-    S_PER_HOUR,
     JobFootprint,
     burn_in_factor,
     compound_poisson_quantile,
@@ -59,7 +57,8 @@ from gigawatt.reliability.recovery import (
     resolve_policy,
     storage_tier_of,
 )
-from gigawatt.validation import as_flag, format_validation_error
+from gigawatt.units import S_PER_DAY, S_PER_H
+from gigawatt.validation import Request
 
 DEFAULT_SYSTEM = "dgx-h100"
 SPARES_AVAILABILITY_PARAMETER = "spares-availability-target"
@@ -319,7 +318,7 @@ class ReliabilityResult:
     @property
     def lost_gpu_hours(self) -> float:
         """Accelerator-hours beyond the failure-free compute (checkpoints, restarts, rework)."""
-        return self.accelerators * (self.wall_time_s - self.duration_s) / S_PER_HOUR
+        return self.accelerators * (self.wall_time_s - self.duration_s) / S_PER_H
 
     def timeline(self) -> Timeline:
         """The schedule the closed forms assume (the interval already divides the duration)."""
@@ -342,7 +341,7 @@ class ReliabilityResult:
                 "cause": cause,
                 "category": ints.category[cause],
                 "scope": ints.scope[cause],
-                "rate_per_h": float(rate[0]) * S_PER_HOUR,
+                "rate_per_h": float(rate[0]) * S_PER_H,
                 "expected": float(rate[0]) * self.wall_time_s,
                 "share": float(rate[0]) / total if total > 0 else 0.0,
             }
@@ -440,8 +439,8 @@ def monte_carlo(
 # --- the `gigawatt reliability` report -------------------------------------------------------
 
 
-class ReliabilityRequest(BaseModel):
-    """The inputs of `gigawatt reliability`, validated (units as the flags name them)."""
+class ReliabilityRequest(Request):
+    """The inputs of `gigawatt reliability`, validated (units in the names)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -498,14 +497,14 @@ class ReliabilityReport:
             "restart_load_s": float(rec.load_s[0]),
             "fleet_age_months": self.request.fleet_age_months,
             "burn_in_factor": r.burn_in_factor,
-            "failure_rate_per_h": r.failure_per_s * S_PER_HOUR,
-            "planned_rate_per_h": r.planned_per_s * S_PER_HOUR,
+            "failure_rate_per_h": r.failure_per_s * S_PER_H,
+            "planned_rate_per_h": r.planned_per_s * S_PER_H,
             "rates_per_h_by_cause": {
-                k: v * S_PER_HOUR for k, v in r.failure_per_s_by_cause.items()
+                k: v * S_PER_H for k, v in r.failure_per_s_by_cause.items()
             },
             "interruptions_by_cause": r.by_cause(),
-            "job_mtbf_h": r.job_mtbf_s / S_PER_HOUR,
-            "job_mtti_h": r.job_mtti_s / S_PER_HOUR,
+            "job_mtbf_h": r.job_mtbf_s / S_PER_H,
+            "job_mtti_h": r.job_mtti_s / S_PER_H,
             "young_interval_s": r.young_interval_s,
             "checkpoint_interval_s": r.daly_interval_s,
             "interval_used_s": r.interval_s,
@@ -543,11 +542,6 @@ class ReliabilityReport:
         return out
 
 
-def _flag_errors(err: ValidationError) -> InputError:
-    """Pydantic's messages with the CLI's flag names (`checkpoint_s` -> `--checkpoint-s`)."""
-    return InputError(format_validation_error(err, rename=as_flag))
-
-
 def resolve_failure_model(catalog: Catalog, ref: str | None, system: System) -> FailureModel:
     """A failure model: a YAML/TOML file if `ref` names one, else a catalog id, else the
     system's default."""
@@ -556,15 +550,15 @@ def resolve_failure_model(catalog: Catalog, ref: str | None, system: System) -> 
             raise InputError(
                 f"system {system.id!r} has no default failure model; pass one "
                 "(see `gigawatt catalog failures`)",
-                field="--failure-model",
+                field="failure_model",
             )
-        return catalog.failure_model(system.failure_model, field="--failure-model")
+        return catalog.failure_model(system.failure_model, field="failure_model")
     path = Path(ref)
     if path.suffix.lower() in {".yaml", ".yml", ".toml"} or path.is_file():
         if not path.is_file():
-            raise InputError(f"no such file: {ref!r}", field="--failure-model")
+            raise InputError(f"no such file: {ref!r}", field="failure_model")
         return load_failure_model(path)
-    return catalog.failure_model(ref, field="--failure-model")
+    return catalog.failure_model(ref, field="failure_model")
 
 
 def default_model_id(catalog: Catalog) -> str:
@@ -580,18 +574,17 @@ def default_plan(catalog: Catalog, system: System, model: str | None = None) -> 
     return RecoveryPlan.of(catalog, system, record.id, Workload.from_model(record).params_total)
 
 
-def reliability_report(catalog: Catalog, **inputs: Any) -> ReliabilityReport:
-    """Validate the inputs of `gigawatt reliability`, compute the closed forms and, with
-    `trials` > 0, the Monte Carlo (seeded by `seed`)."""
-    try:
-        req = ReliabilityRequest(**{k: v for k, v in inputs.items() if v is not None})
-    except ValidationError as e:
-        raise _flag_errors(e) from None
-    system = catalog.system(req.system, field="--system")
+def reliability_report(
+    catalog: Catalog, request: ReliabilityRequest | None = None, **inputs: Any
+) -> ReliabilityReport:
+    """The closed forms of a job and, with `trials` > 0, the Monte Carlo (seeded by `seed`);
+    the job is a `ReliabilityRequest` or its fields (None values take the defaults)."""
+    req = request or ReliabilityRequest(**{k: v for k, v in inputs.items() if v is not None})
+    system = catalog.system(req.system, field="system")
     failure_model = resolve_failure_model(catalog, req.failure_model, system)
-    model = catalog.model(req.model or default_model_id(catalog), field="--model")
+    model = catalog.model(req.model or default_model_id(catalog), field="model")
     params = Workload.from_model(model).params_total
-    plan = RecoveryPlan.of(catalog, system, model.id, params, req.policy, field="--policy")
+    plan = RecoveryPlan.of(catalog, system, model.id, params, req.policy, field="policy")
     availability = req.availability
     if availability is None:
         availability = float(point(catalog.parameter(SPARES_AVAILABILITY_PARAMETER).value))
@@ -621,7 +614,7 @@ def reliability_report(catalog: Catalog, **inputs: Any) -> ReliabilityReport:
         raise InputError(
             f"{req.trials} trials of this job simulate about {req.trials * per_trial:.3g} "
             f"interruptions; at most {MAX_STRETCHES:.0e} are allowed (up to {most} trials here)",
-            field="--trials",
+            field="trials",
         )
     mc = monte_carlo(result, req.trials, np.random.default_rng(req.seed))
     return ReliabilityReport(req, result, mc, None)

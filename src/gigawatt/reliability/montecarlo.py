@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gigawatt.errors import InputError
+from gigawatt.units import S_PER_H
 
 #: Columns per block of the block sums; the exact window spans two blocks.
 BLOCK = 64
@@ -163,7 +164,7 @@ class MonteCarloResult:
     @property
     def lost_gpu_hours(self) -> np.ndarray:
         """Accelerator-hours beyond the failure-free compute: checkpoints, restarts, rework [h]."""
-        return self.accelerators * (self.wall_time_s - self.duration_s) / 3600.0
+        return self.accelerators * (self.wall_time_s - self.duration_s) / S_PER_H
 
 
 def rng_draws(rng: np.random.Generator, rates_per_s: Sequence[float]) -> Draws:

@@ -33,14 +33,8 @@ import numpy as np
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import FailureModel, FaultTolerancePolicy, StorageTier, System
-from gigawatt.reliability.failures import (
-    HARDWARE_SCOPES,
-    RACK_CATEGORY,
-    RACK_CAUSE,
-    S_PER_DAY,
-    S_PER_HOUR,
-    S_PER_MONTH,
-)
+from gigawatt.reliability.failures import HARDWARE_SCOPES, RACK_CATEGORY, RACK_CAUSE
+from gigawatt.units import S_PER_DAY, S_PER_H, S_PER_MONTH
 
 #: The catalog alias of the policy and of the storage tier used when none is named.
 DEFAULT = "default"
@@ -188,7 +182,7 @@ def interruptions(
     scope: dict[str, str] = {}
     for c in model.causes:
         factor = burn_in if c.scope in HARDWARE_SCOPES else 1.0
-        rate = units[c.scope] * (c.rate_per_accelerator_hour / S_PER_HOUR * factor)
+        rate = units[c.scope] * (c.rate_per_accelerator_hour / S_PER_H * factor)
         by_cause[c.cause] = by_cause.get(c.cause, 0.0) + rate
         category[c.cause] = c.category or "other"
         scope[c.cause] = c.scope

@@ -11,7 +11,8 @@ import numpy as np
 
 from gigawatt.capability.stage import CapabilityResult
 from gigawatt.catalog.schema import FrontierRun
-from gigawatt.report.base import Chart, ReportContext, Section, Series, Table, as_list, fmt
+from gigawatt.display import fmt_number
+from gigawatt.report.base import Chart, ReportContext, Section, Series, Table, as_list
 
 #: The compute axis is shown in units of 1e27 FLOP (GPT-4, ~2e25, is 0.02).
 FLOP_UNIT = 1e27
@@ -42,8 +43,8 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
             f"{r['duration_days']:g}",
             r["site"] or "",
             f"{r['accelerators']:,}",
-            fmt(r["mfu"], 2) if r["mfu"] is not None else "",
-            fmt(r["goodput"], 2) if r["goodput"] is not None else "",
+            fmt_number(r["mfu"], 2) if r["mfu"] is not None else "",
+            fmt_number(r["goodput"], 2) if r["goodput"] is not None else "",
             f"{r['training_flop']:.2e}",
             ", ".join(r["thresholds_crossed"]) or "none",
         )
@@ -140,10 +141,10 @@ def _policies_table(curve: dict[str, Any]) -> Table:
             p["policy"] + (" (default)" if p["default"] else ""),
             p["checkpoint"],
             _size(p["operating_point"]["accelerators"]),
-            fmt(p["operating_point"]["goodput"], 2),
+            fmt_number(p["operating_point"]["goodput"], 2),
             f"{p['operating_point']['flop']:.2e}",
             _size(p["ceiling"]["accelerators"]),
-            fmt(p["ceiling"]["goodput"], 2),
+            fmt_number(p["ceiling"]["goodput"], 2),
             f"{p['ceiling']['flop']:.2e}",
         )
         for p in curve["policies"]
@@ -167,7 +168,7 @@ def _sensitivity_table(sens: dict[str, Any]) -> Table:
         (
             r["label"] if r["input"] == "baseline" else f"{r['label']} x {r['factor']:g}",
             _size(r["accelerators"]),
-            fmt(r["goodput"], 2),
+            fmt_number(r["goodput"], 2),
             f"{r['flop']:.2e}",
             _size(r["ceiling_accelerators"]),
             f"{r['ceiling_flop']:.2e}",
@@ -187,7 +188,7 @@ def _sensitivity_table(sens: dict[str, Any]) -> Table:
 
 
 def capability_section(ctx: ReportContext) -> Section | None:
-    cap: CapabilityResult | None = ctx.results.stages.get("capability")  # type: ignore[assignment]
+    cap = ctx.results.capability
     if cap is None:
         return None
     months = [str(m) for m in cap.months]
