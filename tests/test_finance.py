@@ -387,7 +387,7 @@ def _default_finance(catalog, delays=None):
         data["sites"][site]["phases"][ph]["delay_months"] = months
     scenario = parse_scenario(data, catalog).resolve()
     fleet = build_fleet(scenario, catalog)
-    return fleet, run_finance(scenario, catalog, fleet, {})
+    return fleet, run_finance(scenario, catalog, fleet)
 
 
 def test_default_scenario_buys_no_systems_before_the_first_racks_arrive(catalog):

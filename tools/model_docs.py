@@ -192,9 +192,10 @@ def monte_carlo_table(cat: Catalog) -> str:
 
 
 def _capability(cat: Catalog):
-    from gigawatt.simulate import run_scenario
+    from gigawatt.scenario import load_scenario
+    from gigawatt.simulate import simulate
 
-    return run_scenario(SCENARIO, cat).stages["capability"]
+    return simulate(load_scenario(SCENARIO, cat), cat).capability
 
 
 def largest_run(cat: Catalog) -> str:
