@@ -23,6 +23,7 @@ from gigawatt.catalog.schema import (
     Country,
     Deal,
     FailureModel,
+    Framework,
     Model,
     Parameter,
     Record,
@@ -176,6 +177,9 @@ class Catalog:
 
     def failure_model(self, id_: str, *, field: str | None = None) -> FailureModel:
         return self.get("failures", id_, field=field)  # type: ignore[return-value]
+
+    def framework(self, id_: str, *, field: str | None = None) -> Framework:
+        return self.get("frameworks", id_, field=field)  # type: ignore[return-value]
 
     def thresholds(self) -> list[Threshold]:
         return self.all("thresholds")  # type: ignore[return-value]
