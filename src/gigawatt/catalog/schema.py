@@ -528,6 +528,21 @@ class FrameworkKnobs(BaseModel):
     interleaving: bool = Field(description="interleaved pipeline schedule (vp > 1) available")
 
 
+class OptimizerBytes(BaseModel):
+    """Gradient and optimizer bytes per parameter with a 16-bit optimizer state."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    grad_bytes_per_param: Pos = Field(description="main-gradient buffer [bytes/parameter]")
+    optimizer_bytes_per_param: Pos = Field(description="optimizer state [bytes/parameter]")
+    grad_reduce_bytes_per_param: Pos = Field(
+        description="bytes per gradient element in the data-parallel reduction"
+    )
+    optimizer_step_extra_bytes_per_param: NonNeg = Field(
+        0.0, description="transient bytes per parameter during the optimizer step"
+    )
+
+
 class Framework(Record):
     """A training software stack as a profile: the knobs it offers and their defaults, and
     how it stores and moves model state (`gigawatt perf --framework ID`).
@@ -548,6 +563,17 @@ class Framework(Record):
     grad_reduce_bytes_per_param: Pos = Field(
         description="bytes per gradient element in the data-parallel reduction"
     )
+    optimizer_step_extra_bytes_per_param: NonNeg = Field(
+        0.0,
+        description="transient bytes per parameter made for the optimizer step (an fp32 copy "
+        "of 16-bit gradients), sharded like the optimizer state; not held during the "
+        "forward and backward passes",
+    )
+    bf16_optimizer: OptimizerBytes | None = Field(
+        None,
+        description="bytes with the optimizer state in bf16 (`plan optimizer_dtype=bf16`); "
+        "null: the framework keeps fp32 optimizer state only",
+    )
     fp8_param_gather: bool = Field(
         description="with fp8 the working weights are stored and gathered in fp8 (1 byte); "
         "else an fp8 copy is cast and kept beside the 16-bit weights"
@@ -556,6 +582,11 @@ class Framework(Record):
         None,
         description="parameters per gradient-reduction bucket: the last bucket's reduction "
         "cannot overlap the backward pass (null: one bucket per transformer layer, FSDP)",
+    )
+    tp_async_backward: bool = Field(
+        description="the backward's column-parallel collectives (input all-gather, input-"
+        "gradient reduce-scatter or all-reduce) overlap the GEMMs beside them even without "
+        "TP overlap (Megatron-LM's asynchronous tensor-parallel backward, 2022 on)"
     )
     pp_comm_overlap: bool = Field(
         description="pipeline sends/receives overlapped with compute in the interleaved schedule"

@@ -288,13 +288,30 @@ def _layer_cost(w: Workload, hw: Hardware, p: PlanArrays, moe: bool, tp_unit: np
     bwd = _BACKWARD_FACTOR * gemms + attn_bwd + elem_bwd
 
     # --- tensor parallelism ---------------------------------------------------------------
-    pairs = (qkv + fc1, proj + fc2) if w.parallel_block else (qkv, proj, fc1, fc2)
-    plain = len(pairs) * tp_unit
-    over_fwd = sum(_bounded(tp_unit, gi, sigma) for gi in pairs)
-    over_bwd = sum(_bounded(tp_unit, _BACKWARD_FACTOR * gi, sigma) for gi in pairs)
-    chunking = len(pairs) * (tp - 1) * t0  # each overlapped GEMM runs as tp chunks
-    tp_fwd = np.where(p.tp_overlap, over_fwd + chunking, plain)
-    tp_bwd = np.where(p.tp_overlap, over_bwd + 2 * chunking, plain)
+    # Forward: a gather before and a reduce-scatter after each block with sequence
+    # parallelism, an all-reduce (the same two units) after each without. Backward: the
+    # row-parallel layers' output-gradient gathers (sequence parallelism only) precede their
+    # dgrad GEMM; the column-parallel layers' input-gradient reduce-scatters (all-reduces)
+    # and, with sequence parallelism, their input re-gathers for the wgrad GEMM sit beside
+    # GEMMs (Korthikanti et al. 2022 section 4.2.2).
+    sp_on = p.sp & (p.tp > 1)
+    if w.parallel_block:
+        fwd_pairs = (qkv + fc1, proj + fc2)
+        row_gemms, col_gemms = (proj + fc2,), (qkv + fc1,)
+    else:
+        fwd_pairs = (qkv, proj, fc1, fc2)
+        row_gemms, col_gemms = (proj, fc2), (qkv, fc1)
+    plain_fwd = len(fwd_pairs) * tp_unit
+    row_bwd = np.where(sp_on, len(row_gemms) * tp_unit, 0.0)
+    col_units = np.where(sp_on, 2.0, 2.0) * tp_unit  # reduce-scatter + re-gather, or all-reduce
+    col_plain = len(col_gemms) * col_units
+    col_async = sum(_bounded(col_units, _BACKWARD_FACTOR * gi, sigma) for gi in col_gemms)
+    plain_bwd = row_bwd + (col_async if hw.tp_async_backward else col_plain)
+    over_fwd = sum(_bounded(tp_unit, gi, sigma) for gi in fwd_pairs)
+    over_bwd = sum(_bounded(tp_unit, _BACKWARD_FACTOR * gi, sigma) for gi in row_gemms) + col_async
+    chunking = len(fwd_pairs) * (tp - 1) * t0  # each overlapped GEMM runs as tp chunks
+    tp_fwd = np.where(p.tp_overlap, over_fwd + chunking, plain_fwd)
+    tp_bwd = np.where(p.tp_overlap, over_bwd + 2 * chunking, plain_bwd)
 
     # --- context parallelism (ring attention) ---------------------------------------------
     kv_bytes = tokens * kv * (d_qk + d_v) * ACTIVATION_BYTES
@@ -695,12 +712,13 @@ def result_row(
             "optimizer": float(mem.optimizer[i]),
             "activations": float(mem.activations[i]),
             "fragmentation": float(mem.fragmentation[i]),
+            "optimizer_step": float(mem.optimizer_step[i]),
             "host": float(mem.host[i]),
             "reserve": hw.reserve_bytes,
             "usable": hw.usable_hbm_bytes,
         },
         fits=bool(ev.fits[i]),
-        plan=p.row(i, hw.precision),
+        plan=p.row(i, hw.precision, hw.optimizer_dtype),
         breakdown_s={k: float(ev.breakdown_s[k][i]) for k in BREAKDOWN_KEYS},
         params_total=float(w.params_total),
         params_active=float(w.params_active),
@@ -754,7 +772,11 @@ def load_system(system: System | str, catalog: Catalog) -> System:
 
 
 def hardware_for(
-    system: System, precision: str, catalog: Catalog, framework: str | None = None
+    system: System,
+    precision: str,
+    catalog: Catalog,
+    framework: str | None = None,
+    optimizer_dtype: str = "fp32",
 ) -> tuple[Hardware, Software]:
     """The hardware rates and the framework's knob choices for `system` at `precision`;
     `framework` defaults to the one the accelerator's calibration was fitted with."""
@@ -767,7 +789,7 @@ def hardware_for(
         )
     cal = catalog.calibration(accelerator.id)
     fw = catalog.framework(framework or cal.framework, field="framework")
-    hw = Hardware.build(system, accelerator, cal, fw, precision)
+    hw = Hardware.build(system, accelerator, cal, fw, precision, optimizer_dtype)
     return hw, Software.build(fw, accelerator, system, precision)
 
 
@@ -794,7 +816,9 @@ def estimate(
     cat = catalog or Catalog.load()
     the_plan = make_plan(plan)
     w = Workload.from_model(load_model(model, cat), seq_len)
-    hw, sw = hardware_for(load_system(system, cat), the_plan.precision, cat, framework)
+    hw, sw = hardware_for(
+        load_system(system, cat), the_plan.precision, cat, framework, the_plan.optimizer_dtype
+    )
     arrays = resolve(the_plan, w, gpus, sw)
     return result_row(w, hw, arrays, evaluate(w, hw, arrays), 0, gpus)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gigawatt.catalog.schema import Accelerator, Calibration, Framework, System
+from gigawatt.errors import InputError
 from gigawatt.perf.comm import Network
 
 #: Bytes per element of each number format (the format's definition, not a default).
@@ -47,6 +48,7 @@ class Hardware:
     calibration_id: str
     framework_id: str
     precision: str
+    optimizer_dtype: str
     peak_flops_per_s: float
     gemm16_flops_per_s: float
     gemm_flops_per_s: float
@@ -62,9 +64,11 @@ class Hardware:
     grad_bytes_per_param: float
     grad_reduce_bytes_per_param: float
     optimizer_bytes_per_param: float
+    optimizer_step_extra_bytes_per_param: float
     gemm_input_bytes: float
     dp_bucket_params: float | None
     pp_comm_overlap: bool
+    tp_async_backward: bool
     host_link_bytes_per_s: float
     host_memory_bytes_per_s: float
     host_memory_bytes: float
@@ -78,6 +82,7 @@ class Hardware:
         cal: Calibration,
         framework: Framework,
         precision: str,
+        optimizer_dtype: str = "fp32",
     ) -> Hardware:
         peak16 = accelerator.peak("bf16")
         peak = accelerator.peak(precision)
@@ -91,12 +96,19 @@ class Hardware:
                 weights, gather = copies, FORMAT_BYTES[precision]
             else:
                 weights = weights + copies
+        state = framework.bf16_optimizer if optimizer_dtype == "bf16" else framework
+        if state is None:
+            raise InputError(
+                f"framework {framework.id} keeps fp32 optimizer state only; allowed: fp32",
+                field="plan.optimizer_dtype",
+            )
         return cls(
             system_id=system.id,
             accelerator_id=accelerator.id,
             calibration_id=cal.id,
             framework_id=framework.id,
             precision=precision,
+            optimizer_dtype=optimizer_dtype,
             peak_flops_per_s=peak,
             gemm16_flops_per_s=peak16 * cal.gemm_efficiency,
             gemm_flops_per_s=peak * cal.gemm_efficiency * factor,
@@ -109,12 +121,14 @@ class Hardware:
             fragmentation=framework.activation_fragmentation,
             weight_bytes_per_param=weights,
             gather_bytes_per_param=gather,
-            grad_bytes_per_param=framework.grad_bytes_per_param,
-            grad_reduce_bytes_per_param=framework.grad_reduce_bytes_per_param,
-            optimizer_bytes_per_param=framework.optimizer_bytes_per_param,
+            grad_bytes_per_param=state.grad_bytes_per_param,
+            grad_reduce_bytes_per_param=state.grad_reduce_bytes_per_param,
+            optimizer_bytes_per_param=state.optimizer_bytes_per_param,
+            optimizer_step_extra_bytes_per_param=state.optimizer_step_extra_bytes_per_param,
             gemm_input_bytes=FORMAT_BYTES[precision],
             dp_bucket_params=framework.dp_bucket_params,
             pp_comm_overlap=framework.pp_comm_overlap,
+            tp_async_backward=framework.tp_async_backward,
             host_link_bytes_per_s=system.host_link_bandwidth_bytes_per_s or 0.0,
             host_memory_bytes_per_s=system.host_memory_bandwidth_bytes_per_s or 0.0,
             host_memory_bytes=system.host_memory_bytes or 0.0,

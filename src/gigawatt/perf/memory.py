@@ -148,20 +148,30 @@ def in_flight(p: PlanArrays, stage: int | np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Memory:
-    """Bytes per accelerator on the most loaded stage; `host` is what offload keeps in host
-    memory per accelerator; `fits` whether it fits the usable HBM (and the host memory)."""
+    """Bytes per accelerator on the most loaded stage; `optimizer_step` is how far the
+    optimizer step's transient copy rises above the forward/backward peak (0 when it does
+    not); `host` is what offload keeps in host memory per accelerator; `fits` whether every
+    stage fits the usable HBM (and the host memory)."""
 
     weights: np.ndarray
     grads: np.ndarray
     optimizer: np.ndarray
     activations: np.ndarray
     fragmentation: np.ndarray
+    optimizer_step: np.ndarray
     host: np.ndarray
     fits: np.ndarray
 
     @property
     def total(self) -> np.ndarray:
-        return self.weights + self.grads + self.optimizer + self.activations + self.fragmentation
+        return (
+            self.weights
+            + self.grads
+            + self.optimizer
+            + self.activations
+            + self.fragmentation
+            + self.optimizer_step
+        )
 
 
 def memory_per_gpu(w: Workload, hw: Hardware, p: PlanArrays, layers: StageLayers) -> Memory:
@@ -223,13 +233,21 @@ def memory_per_gpu(w: Workload, hw: Hardware, p: PlanArrays, layers: StageLayers
         host = host_act + np.where(opt_offload, opt, 0.0)
         opt = np.where(opt_offload, 0.0, opt)
         frag = act * hw.fragmentation
-        total = weights + grads + opt + act + frag
+        # The optimizer step's transient copy (activations are freed by then).
+        step_extra = np.where(
+            opt_offload,
+            0.0,
+            hw.optimizer_step_extra_bytes_per_param
+            * sharded(params.dense[s], params.expert[s], 1),
+        )
+        transient = np.maximum(step_extra - act - frag, 0.0)
+        total = weights + grads + opt + act + frag + transient
         fits &= (total <= hw.usable_hbm_bytes) & (host <= hw.host_memory_bytes)
-        cand = (weights, grads, opt, act, frag, host, total)
+        cand = (weights, grads, opt, act, frag, transient, host, total)
         if best is None:
             best = cand
         else:
             heavier = total > best[-1]
             best = tuple(np.where(heavier, a, b) for a, b in zip(cand, best, strict=True))
-    weights, grads, opt, act, frag, host, total = best
-    return Memory(weights, grads, opt, act, frag, host, fits)
+    weights, grads, opt, act, frag, transient, host, total = best
+    return Memory(weights, grads, opt, act, frag, transient, host, fits)

@@ -87,6 +87,9 @@ class Plan(BaseModel):
     )
     recompute: Recompute | None = Field(None, description="activation recomputation")
     precision: Precision = Field("bf16", description="GEMM precision")
+    optimizer_dtype: Literal["fp32", "bf16"] = Field(
+        "fp32", description="optimizer state precision (bf16 where the framework offers it)"
+    )
     sp: bool | None = Field(None, description="sequence parallelism with tp > 1")
     flash_attention: bool | None = Field(None, description="fused attention kernel")
     tp_overlap: bool | None = Field(None, description="TP communication overlapped with GEMMs")
@@ -206,9 +209,10 @@ class PlanArrays:
             out[k] = np.broadcast_to(np.asarray(v, dtype=dtype), (n,))
         return PlanArrays(**out)
 
-    def row(self, i: int, precision: str) -> dict[str, Any]:
-        """Plan `i` as the JSON `plan` object: every knob."""
-        out: dict[str, Any] = {"precision": precision}
+    def row(self, i: int, precision: str, optimizer_dtype: str = "fp32") -> dict[str, Any]:
+        """Plan `i` as the JSON `plan` object: every knob (`precision` and `optimizer_dtype`
+        are the same for every plan of a search)."""
+        out: dict[str, Any] = {"precision": precision, "optimizer_dtype": optimizer_dtype}
         for f in fields(self):
             v = getattr(self, f.name)[i]
             if f.name in CODED:

@@ -495,7 +495,7 @@ def search_plans(
         ev = evaluate(w, hw, found.plans)
         top_rows = tuple(
             {
-                **found.plans.row(i, hw.precision),
+                **found.plans.row(i, hw.precision, hw.optimizer_dtype),
                 "step_time_s": float(ev.step_time_s[i]),
                 "tokens_per_s": float(ev.tokens_per_s[i]),
                 "mfu": float(ev.mfu[i]),
@@ -603,7 +603,9 @@ def search(
     plan = make_plan(fixed)  # validates the fixed values
     typed = plan.model_dump(include=set(fixed))
     w = Workload.from_model(load_model(model, cat), seq_len)
-    hw, sw = hardware_for(load_system(system, cat), plan.precision, cat, framework)
+    hw, sw = hardware_for(
+        load_system(system, cat), plan.precision, cat, framework, plan.optimizer_dtype
+    )
     result = search_plans(w, hw, sw, gpus, typed, top, allow_overflow)
     if not result.fits:
         near = nearest_feasible(w, hw, sw, gpus, typed)
