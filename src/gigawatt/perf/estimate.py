@@ -73,7 +73,16 @@ from gigawatt.perf.memory import (
     memory_per_gpu,
     stage_params,
 )
-from gigawatt.perf.plan import OFFLOADS, RECIPES, STAGES, Plan, PlanArrays, make_plan, micro_batches
+from gigawatt.perf.plan import (
+    OFFLOADS,
+    RECIPES,
+    Plan,
+    PlanArrays,
+    StageLayers,
+    make_plan,
+    micro_batches,
+    stages_needed,
+)
 from gigawatt.perf.plan import stage_layers as _stage_layers
 from gigawatt.perf.workload import FLASH_BACKWARD_PASSES, FLOPS_PER_MAC, Workload
 from gigawatt.validation import format_validation_error
@@ -118,6 +127,8 @@ _CAST_FWD_ALL = {"delayed": False, "current": True, "mxfp8": True, "nvfp4": True
 _CAST_BWD = {"delayed": 4.0, "current": 6.0, "mxfp8": 4.0, "nvfp4": 3.0}
 _CAST_TRANSPOSE = {"delayed": 2.0, "current": 2.0, "mxfp8": 0.0, "nvfp4": 0.0}
 _BACKWARD_FACTOR = 2.0
+#: Cast (and amax) kernels per layer of a low-precision recipe, forward.
+_CAST_KERNELS = 4.0
 _ACTIVATION_OFFLOAD = OFFLOADS.index("activations")
 _OPTIMIZER_OFFLOAD = OFFLOADS.index("optimizer")
 
@@ -130,28 +141,30 @@ def _bounded(comm_s: np.ndarray, window_s: np.ndarray, share: float) -> np.ndarr
 
 @dataclass(frozen=True)
 class _Layer:
-    """Seconds per layer and micro-batch on one accelerator."""
+    """Seconds per layer and micro-batch on one accelerator. The parts that depend on the
+    time-only knobs (TP/EP overlap, fp8 recipe) are kept per value: `cast` per recipe code,
+    TP exposure off/on, EP all-to-all per pass."""
 
     fwd: np.ndarray
     bwd: np.ndarray
-    attn_fwd: np.ndarray
-    recompute: np.ndarray
-    tp_fwd: np.ndarray
-    tp_bwd: np.ndarray
+    cast: dict[int, tuple[np.ndarray, np.ndarray]]
+    unfused_fwd: np.ndarray
+    tp_fwd: tuple[np.ndarray, np.ndarray]
+    tp_bwd: tuple[np.ndarray, np.ndarray]
     cp_fwd: np.ndarray
     cp_bwd: np.ndarray
-    ep: np.ndarray
+    a2a: np.ndarray
 
 
 class _Gemms:
     """GEMM time model at fixed tokens per micro-batch (see `hardware.py`)."""
 
-    def __init__(self, hw: Hardware, tokens: np.ndarray, low: np.ndarray) -> None:
-        self.hw, self.m, self.low = hw, tokens, low
-        self.rate = np.where(low, hw.gemm_flops_per_s, hw.gemm16_flops_per_s)
-        self.in_bytes = np.where(low, hw.gemm_input_bytes, ACTIVATION_BYTES)
+    def __init__(self, hw: Hardware, tokens: np.ndarray, low: bool) -> None:
+        self.hw, self.m = hw, tokens
+        self.rate = hw.gemm_flops_per_s if low else hw.gemm16_flops_per_s
+        self.in_bytes = hw.gemm_input_bytes if low else ACTIVATION_BYTES
 
-    def time(self, k: Any, n: Any, m: Any = None, weight_sets: float = 1.0) -> np.ndarray:
+    def time(self, k: Any, n: Any, m: Any = None, weight_sets: Any = 1.0) -> np.ndarray:
         """Forward time of a (m x k) @ (k x n) GEMM; `weight_sets` weight matrices read (a
         grouped expert GEMM reads every local expert's)."""
         m = self.m if m is None else m
@@ -163,7 +176,14 @@ class _Gemms:
         )
 
 
-def _layer_cost(w: Workload, hw: Hardware, p: PlanArrays, moe: bool, tp_unit: np.ndarray) -> _Layer:
+def _layer_cost(
+    w: Workload,
+    hw: Hardware,
+    p: PlanArrays,
+    moe: bool,
+    tp_unit: np.ndarray,
+    recipes: tuple[int, ...],
+) -> _Layer:
     net = hw.network
     t0 = hw.kernel_overhead_s
     bw = hw.memory_bytes_per_s
@@ -172,10 +192,7 @@ def _layer_cost(w: Workload, hw: Hardware, p: PlanArrays, moe: bool, tp_unit: np
     tp = p.tp.astype(np.float64)
     tsp = np.where(p.sp, tp, 1.0)
     flash = p.flash_attention
-    full = p.recompute == 2
-    selective = p.recompute == 1
-    recipe = p.fp8_recipe
-    low = recipe != 0
+    low = hw.precision in ("fp8", "fp4")
     g = _Gemms(hw, tokens, low)
     h = float(w.hidden)
     heads = w.q_heads / tp
@@ -229,30 +246,35 @@ def _layer_cost(w: Workload, hw: Hardware, p: PlanArrays, moe: bool, tp_unit: np
     # --- attention core -------------------------------------------------------------------
     attn_flops = tokens * w.attention_flops_per_token_layer / tp
     causal = w.causal_fraction()
+    unfused = ~flash
     flash_fwd = attn_flops * causal / hw.flash_flops_per_s + t0
     flash_bwd = FLASH_BACKWARD_PASSES * attn_flops * causal / hw.flash_flops_per_s + t0
-    scores = tokens * heads * w.seq_len
-    # QK^T reads Q and K and writes the scores; AV reads the probabilities and V, writes O.
-    bmm_bytes = (
-        heads
-        * ACTIVATION_BYTES
-        * (
-            tokens * d_qk
-            + w.seq_len * d_qk
-            + 2 * tokens * w.seq_len
-            + w.seq_len * d_v
-            + tokens * d_v
+    if np.any(unfused):
+        scores = tokens * heads * w.seq_len
+        # QK^T reads Q and K and writes the scores; AV reads the probabilities and V, writes O.
+        bmm_bytes = (
+            heads
+            * ACTIVATION_BYTES
+            * (
+                tokens * d_qk
+                + w.seq_len * d_qk
+                + 2 * tokens * w.seq_len
+                + w.seq_len * d_v
+                + tokens * d_v
+            )
         )
-    )
-    bmm = np.maximum(attn_flops / hw.gemm16_flops_per_s, bmm_bytes / bw) + 2 * t0
-    unfused_fwd = bmm + scores * (_SOFTMAX_FWD + drop * _DROPOUT_FWD) / bw + (1 + drop) * t0
-    unfused_bwd = (
-        _BACKWARD_FACTOR * bmm
-        + scores * (_SOFTMAX_BWD + drop * _DROPOUT_BWD) / bw
-        + (1 + drop) * t0
-    )
-    attn_fwd = np.where(flash, flash_fwd, unfused_fwd)
-    attn_bwd = np.where(flash, flash_bwd, unfused_bwd)
+        bmm = np.maximum(attn_flops / hw.gemm16_flops_per_s, bmm_bytes / bw) + 2 * t0
+        unfused_fwd = bmm + scores * (_SOFTMAX_FWD + drop * _DROPOUT_FWD) / bw + (1 + drop) * t0
+        unfused_bwd = (
+            _BACKWARD_FACTOR * bmm
+            + scores * (_SOFTMAX_BWD + drop * _DROPOUT_BWD) / bw
+            + (1 + drop) * t0
+        )
+        attn_fwd = np.where(flash, flash_fwd, unfused_fwd)
+        attn_bwd = np.where(flash, flash_bwd, unfused_bwd)
+    else:
+        unfused_fwd = np.zeros(len(p))
+        attn_fwd, attn_bwd = flash_fwd, flash_bwd
 
     # --- element-wise kernels -------------------------------------------------------------
     b_in = g.in_bytes
@@ -266,23 +288,21 @@ def _layer_cost(w: Workload, hw: Hardware, p: PlanArrays, moe: bool, tp_unit: np
     if moe and w.routed:
         per_token = per_token + _PERMUTE_BYTES * w.top_k * h / tp
         kernels += 2
-    cast_fwd = np.zeros(len(p))
-    cast_bwd = np.zeros(len(p))
-    for name in ("delayed", "current", "mxfp8", "nvfp4"):
-        is_recipe = recipe == RECIPES.index(name)
+    elem_fwd = tokens * per_token / bw + kernels * t0
+    elem_bwd = tokens * _BACKWARD_FACTOR * per_token / bw + 2 * kernels * t0
+    cast: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for code in recipes:
+        name = RECIPES[code]
+        if name == "none":
+            cast[code] = (np.zeros(len(p)), np.zeros(len(p)))
+            continue
         inputs = gemm_inputs if _CAST_FWD_ALL[name] else heads * d_v
-        cast_fwd = np.where(is_recipe, _CAST_FWD[name] * inputs, cast_fwd)
-        cast_bwd = np.where(
-            is_recipe,
-            _CAST_BWD[name] * gemm_outputs + _CAST_TRANSPOSE[name] * gemm_inputs,
-            cast_bwd,
+        fwd_bytes = _CAST_FWD[name] * inputs
+        bwd_bytes = _CAST_BWD[name] * gemm_outputs + _CAST_TRANSPOSE[name] * gemm_inputs
+        cast[code] = (
+            tokens * fwd_bytes / bw + _CAST_KERNELS * t0,
+            tokens * bwd_bytes / bw + 2 * _CAST_KERNELS * t0,
         )
-    cast_kernels = np.where(low, 4.0, 0.0)
-    elem_fwd = tokens * (per_token + cast_fwd) / bw + (kernels + cast_kernels) * t0
-    elem_bwd = (
-        tokens * (_BACKWARD_FACTOR * per_token + cast_bwd) / bw
-        + (2 * kernels + 2 * cast_kernels) * t0
-    )
 
     fwd = gemms + attn_fwd + elem_fwd
     bwd = _BACKWARD_FACTOR * gemms + attn_bwd + elem_bwd
@@ -303,43 +323,40 @@ def _layer_cost(w: Workload, hw: Hardware, p: PlanArrays, moe: bool, tp_unit: np
         row_gemms, col_gemms = (proj, fc2), (qkv, fc1)
     plain_fwd = len(fwd_pairs) * tp_unit
     row_bwd = np.where(sp_on, len(row_gemms) * tp_unit, 0.0)
-    col_units = np.where(sp_on, 2.0, 2.0) * tp_unit  # reduce-scatter + re-gather, or all-reduce
-    col_plain = len(col_gemms) * col_units
+    col_units = 2.0 * tp_unit  # reduce-scatter + re-gather, or an all-reduce
     col_async = sum(_bounded(col_units, _BACKWARD_FACTOR * gi, sigma) for gi in col_gemms)
-    plain_bwd = row_bwd + (col_async if hw.tp_async_backward else col_plain)
+    plain_bwd = row_bwd + (col_async if hw.tp_async_backward else len(col_gemms) * col_units)
     over_fwd = sum(_bounded(tp_unit, gi, sigma) for gi in fwd_pairs)
-    over_bwd = sum(_bounded(tp_unit, _BACKWARD_FACTOR * gi, sigma) for gi in row_gemms) + col_async
+    over_bwd = sum(_bounded(tp_unit, _BACKWARD_FACTOR * gi, sigma) for gi in row_gemms)
     chunking = len(fwd_pairs) * (tp - 1) * t0  # each overlapped GEMM runs as tp chunks
-    tp_fwd = np.where(p.tp_overlap, over_fwd + chunking, plain_fwd)
-    tp_bwd = np.where(p.tp_overlap, over_bwd + 2 * chunking, plain_bwd)
+    tp_fwd = (plain_fwd, over_fwd + chunking)
+    tp_bwd = (plain_bwd, over_bwd + col_async + 2 * chunking)
 
     # --- context parallelism (ring attention) ---------------------------------------------
-    kv_bytes = tokens * kv * (d_qk + d_v) * ACTIVATION_BYTES
-    ring = (p.cp - 1) * comm.p2p_s(net, kv_bytes, p.tp)
-    cp_fwd = np.where(p.cp > 1, _bounded(ring, attn_fwd, sigma), 0.0)
-    cp_bwd = np.where(p.cp > 1, _bounded(2 * ring, attn_bwd, sigma), 0.0)
+    if np.any(p.cp > 1):
+        kv_bytes = tokens * kv * (d_qk + d_v) * ACTIVATION_BYTES
+        ring = (p.cp - 1) * comm.p2p_s(net, kv_bytes, p.tp)
+        cp_fwd = np.where(p.cp > 1, _bounded(ring, attn_fwd, sigma), 0.0)
+        cp_bwd = np.where(p.cp > 1, _bounded(2 * ring, attn_bwd, sigma), 0.0)
+    else:
+        cp_fwd = cp_bwd = np.zeros(len(p))
 
-    # --- expert parallelism ---------------------------------------------------------------
-    if moe and w.routed:
+    # --- expert parallelism: dispatch + combine per pass ----------------------------------
+    if moe and w.routed and np.any(p.ep > 1):
         moved = tokens * w.top_k * h * ACTIVATION_BYTES / tp
         a2a = np.where(p.ep > 1, 2 * comm.all_to_all_s(net, moved, p.ep, p.tp), 0.0)
-        ep = np.where(p.ep_overlap, _bounded(2 * a2a, fwd + bwd, sigma), a2a * (2 + full))
     else:
-        ep = np.zeros(len(p))
-
-    recompute = np.where(
-        full, fwd + tp_fwd + cp_fwd, np.where(selective & ~flash, unfused_fwd, 0.0)
-    )
+        a2a = np.zeros(len(p))
     return _Layer(
         fwd=fwd,
         bwd=bwd,
-        attn_fwd=attn_fwd,
-        recompute=recompute,
+        cast=cast,
+        unfused_fwd=unfused_fwd,
         tp_fwd=tp_fwd,
         tp_bwd=tp_bwd,
         cp_fwd=cp_fwd,
         cp_bwd=cp_bwd,
-        ep=ep,
+        a2a=a2a,
     )
 
 
@@ -351,76 +368,97 @@ def _head_cost(
     gathered to every TP rank and the loss runs over the whole vocabulary there."""
     tokens = (p.mb * w.seq_len / p.cp).astype(np.float64)
     tp = p.tp.astype(np.float64)
-    g = _Gemms(hw, tokens, np.zeros(len(p), dtype=bool))
+    g = _Gemms(hw, tokens, False)
     gemm = g.time(w.hidden, w.vocab / tp)
     vocab = w.vocab / np.where(p.vocab_parallel, tp, 1.0)
     loss = tokens * _LOGIT_BYTES * vocab / hw.memory_bytes_per_s + 2 * hw.kernel_overhead_s
     fwd = gemm + loss
     bwd = _BACKWARD_FACTOR * gemm + loss
-    logits = tokens * w.vocab * ACTIVATION_BYTES
-    gather = np.where(
-        p.vocab_parallel | (p.tp == 1), 0.0, 2 * comm.all_gather_s(hw.network, logits, p.tp, 1)
-    )
+    gathered = ~p.vocab_parallel & (p.tp > 1)
+    if np.any(gathered):
+        logits = tokens * w.vocab * ACTIVATION_BYTES
+        gather = np.where(gathered, 2 * comm.all_gather_s(hw.network, logits, p.tp, 1), 0.0)
+    else:
+        gather = 0.0
     # Sequence parallelism gathers the final norm's output before the output layer.
     return fwd, bwd, np.where(p.sp & (p.tp > 1), 2 * tp_unit, 0.0) + gather
+
+
+@dataclass(frozen=True)
+class _DpStage:
+    """A stage's data-parallel collective costs [s], before overlap."""
+
+    grads: np.ndarray
+    gather: np.ndarray
+    last_grads: np.ndarray
+    first_gather: np.ndarray
+
+
+def _dp_costs(
+    hw: Hardware,
+    p: PlanArrays,
+    groups: tuple[comm.Group, comm.Group | None],
+    dense: np.ndarray,
+    expert: np.ndarray,
+    bucket: np.ndarray,
+) -> _DpStage:
+    dense_group, expert_group = groups
+
+    def reduce_scatter(per_param: float) -> np.ndarray:
+        # Without expert parallelism expert gradients share the dense buckets.
+        together = dense_group.reduce_scatter((dense + expert) * per_param)
+        if expert_group is None:
+            return together
+        apart = dense_group.reduce_scatter(dense * per_param) + expert_group.reduce_scatter(
+            expert * per_param
+        )
+        return np.where(p.ep == 1, together, apart)
+
+    return _DpStage(
+        grads=reduce_scatter(hw.grad_reduce_bytes_per_param),
+        gather=reduce_scatter(hw.gather_bytes_per_param),
+        last_grads=dense_group.reduce_scatter(bucket * hw.grad_reduce_bytes_per_param),
+        first_gather=dense_group.reduce_scatter(bucket * hw.gather_bytes_per_param),
+    )
 
 
 def _dp_exposed(
     hw: Hardware,
     p: PlanArrays,
-    dense: np.ndarray,
-    expert: np.ndarray,
-    bucket: np.ndarray,
+    c: _DpStage,
+    m: np.ndarray,
+    overlap: np.ndarray,
     fwd_mb: np.ndarray,
     bwd_mb: np.ndarray,
 ) -> np.ndarray:
-    """Exposed data-parallel communication per step for a stage's local parameters [s]."""
-    net = hw.network
-    replicas = p.dp * p.cp
-    expert_replicas = np.maximum(replicas // p.ep, 1)
-    expert_stride = p.tp * p.ep
+    """Exposed data-parallel communication per step for a stage's local parameters [s]:
+    ZeRO 0 an all-reduce, 1 a reduce-scatter and an all-gather per step, 2 the reduce-scatter
+    after every micro-batch, 3 gathers for every micro-batch's forward and backward and a
+    reduce-scatter after it; overlapped (bounded, never below one bucket) or not."""
     sigma = hw.overlap_sm_share
 
-    def reduce_scatter(params_dense, params_expert, per_param: float) -> np.ndarray:
-        # Without expert parallelism expert gradients share the dense buckets.
-        together = comm.reduce_scatter_s(
-            net, (params_dense + params_expert) * per_param, replicas, p.tp
+    def hidden(x: np.ndarray, window: np.ndarray, floor: np.ndarray) -> np.ndarray:
+        return np.maximum(_bounded(x, window, sigma), np.minimum(floor, x))
+
+    zero = p.zero
+    out = np.zeros(len(p))
+    if np.any(zero == 0):
+        ar = 2 * c.grads
+        out = np.where(zero == 0, np.where(overlap, hidden(ar, bwd_mb, 2 * c.last_grads), ar), out)
+    if np.any((zero == 1) | (zero == 2)):
+        grads_once = np.where(overlap, hidden(c.grads, bwd_mb, c.last_grads), c.grads)
+        gather_once = np.where(overlap, hidden(c.gather, fwd_mb, c.first_gather), c.gather)
+        out = np.where(zero == 1, grads_once + gather_once, out)
+        out = np.where(zero == 2, m * grads_once + gather_once, out)
+    if np.any(zero == 3):
+        z3 = m * np.where(
+            overlap,
+            hidden(c.gather, fwd_mb, c.first_gather)
+            + hidden(c.gather + c.grads, bwd_mb, c.last_grads),
+            2 * c.gather + c.grads,
         )
-        apart = comm.reduce_scatter_s(
-            net, params_dense * per_param, replicas, p.tp
-        ) + comm.reduce_scatter_s(net, params_expert * per_param, expert_replicas, expert_stride)
-        return np.where(p.ep == 1, together, apart)
-
-    grads = reduce_scatter(dense, expert, hw.grad_reduce_bytes_per_param)
-    gather = reduce_scatter(dense, expert, hw.gather_bytes_per_param)
-    last_grads = comm.reduce_scatter_s(net, bucket * hw.grad_reduce_bytes_per_param, replicas, p.tp)
-    first_gather = comm.reduce_scatter_s(net, bucket * hw.gather_bytes_per_param, replicas, p.tp)
-
-    def hidden(c: np.ndarray, window: np.ndarray, floor: np.ndarray) -> np.ndarray:
-        return np.maximum(_bounded(c, window, sigma), np.minimum(floor, c))
-
-    m = micro_batches(p).astype(np.float64)
-    ov = p.dp_overlap
-    all_reduce = 2 * grads
-    z0 = np.where(ov, hidden(all_reduce, bwd_mb, 2 * last_grads), all_reduce)
-    z1 = np.where(
-        ov,
-        hidden(grads, bwd_mb, last_grads) + hidden(gather, fwd_mb, first_gather),
-        grads + gather,
-    )
-    # ZeRO-2 keeps only a gradient shard, so it reduce-scatters after every micro-batch.
-    z2 = np.where(
-        ov,
-        m * hidden(grads, bwd_mb, last_grads) + hidden(gather, fwd_mb, first_gather),
-        m * grads + gather,
-    )
-    z3 = m * np.where(
-        ov,
-        hidden(gather, fwd_mb, first_gather) + hidden(gather + grads, bwd_mb, last_grads),
-        2 * gather + grads,
-    )
-    out = np.select([p.zero == 0, p.zero == 1, p.zero == 2], [z0, z1, z2], z3)
-    return np.where(replicas > 1, out, 0.0)
+        out = np.where(zero == 3, z3, out)
+    return np.where(p.dp * p.cp > 1, out, 0.0)
 
 
 @dataclass(frozen=True)
@@ -431,27 +469,48 @@ class Times:
     step_time_s: np.ndarray
 
 
-def step_times(w: Workload, hw: Hardware, p: PlanArrays, layers=None) -> Times:
-    """The time model alone (see module)."""
+@dataclass(frozen=True)
+class TimeParts:
+    """What the time model computes once per plan, before the time-only knobs (TP, DP and EP
+    overlap, fp8 recipe) are applied by `assemble`."""
+
+    p: PlanArrays
+    layers: StageLayers
+    dense: _Layer
+    moe: _Layer
+    head_fwd: np.ndarray
+    head_bwd: np.ndarray
+    head_tp: np.ndarray
+    emb_tp: np.ndarray
+    offload: tuple[np.ndarray, np.ndarray]
+    hop: np.ndarray
+    dp: dict[str, _DpStage]
+    optimizer: np.ndarray
+    m: np.ndarray
+
+
+def time_parts(
+    w: Workload, hw: Hardware, p: PlanArrays, layers=None, recipes: tuple[int, ...] | None = None
+) -> TimeParts:
+    """The knob-independent parts of the time model for every plan (see `assemble`);
+    `recipes` are the fp8 recipe codes `assemble` may be asked for (default: those in `p`)."""
     layers = _stage_layers(w, p) if layers is None else layers
+    recipes = tuple(int(r) for r in np.unique(p.fp8_recipe)) if recipes is None else recipes
     tokens = (p.mb * w.seq_len / p.cp).astype(np.float64)
     tp_unit = np.where(
         p.tp > 1, comm.all_gather_s(hw.network, tokens * w.hidden * ACTIVATION_BYTES, p.tp, 1), 0.0
     )
-    dense = _layer_cost(w, hw, p, False, tp_unit)
-    moe = _layer_cost(w, hw, p, True, tp_unit) if w.is_moe else dense
+    dense = _layer_cost(w, hw, p, False, tp_unit, recipes)
+    moe = _layer_cost(w, hw, p, True, tp_unit, recipes) if w.is_moe else dense
     head_fwd, head_bwd, head_tp = _head_cost(w, hw, p, tp_unit)
-    emb_tp = np.where(p.tp > 1, 2 * tp_unit, 0.0)  # vocabulary-parallel embedding's reduction
+    emb_tp = np.where(p.tp > 1, 2 * tp_unit, 0.0)  # the vocabulary-parallel embedding's reduction
 
     act_off = p.offload == _ACTIVATION_OFFLOAD
     if np.any(act_off):
-        dense_bytes = layer_activation_bytes_per_token(w, hw, p, False) * tokens
-        moe_bytes = (
-            layer_activation_bytes_per_token(w, hw, p, True) * tokens if w.is_moe else dense_bytes
-        )
         link = max(hw.host_link_bytes_per_s, 1.0)
 
-        def offload_cost(layer: _Layer, stored: np.ndarray) -> np.ndarray:
+        def offload_cost(layer: _Layer, per_token: np.ndarray) -> np.ndarray:
+            stored = per_token * tokens
             copy = stored / link
             hbm = 2 * stored / hw.memory_bytes_per_s
             return np.where(
@@ -460,68 +519,37 @@ def step_times(w: Workload, hw: Hardware, p: PlanArrays, layers=None) -> Times:
                 0.0,
             )
 
-        dense_off = offload_cost(dense, dense_bytes)
-        moe_off = offload_cost(moe, moe_bytes) if w.is_moe else dense_off
+        dense_off = offload_cost(dense, layer_activation_bytes_per_token(w, hw, p, False))
+        moe_off = (
+            offload_cost(moe, layer_activation_bytes_per_token(w, hw, p, True))
+            if w.is_moe
+            else dense_off
+        )
     else:
         dense_off = moe_off = np.zeros(len(p))
 
-    single = p.pp == 1
-    parts: dict[str, dict[str, np.ndarray]] = {}
-    for s in STAGES:
-        nd, nm = layers.dense[s], layers.moe[s]
-
-        def both(attr: str, nd=nd, nm=nm) -> np.ndarray:
-            return nd * getattr(dense, attr) + nm * getattr(moe, attr)
-
-        fwd, bwd = both("fwd"), both("bwd")
-        tpc = both("tp_fwd") * (1 + (p.recompute == 2)) + both("tp_bwd")
-        if s in ("first", "last"):
-            has_head = (s == "last") | single
-            has_emb = (s == "first") | single
-            fwd = fwd + np.where(has_head, head_fwd, 0.0)
-            bwd = bwd + np.where(has_head, head_bwd, 0.0)
-            tpc = tpc + np.where(has_head, head_tp, 0.0) + np.where(has_emb, emb_tp, 0.0)
-        parts[s] = {
-            "fwd": fwd,
-            "bwd": bwd,
-            "recompute": both("recompute"),
-            "tp": tpc,
-            "cp": both("cp_fwd") * (1 + (p.recompute == 2)) + both("cp_bwd"),
-            "ep": both("ep"),
-            "offload": nd * dense_off + nm * moe_off,
-        }
-    totals = {s: sum(parts[s].values()) for s in STAGES}
-    slowest = np.argmax(np.stack([totals[s] for s in STAGES]), axis=0)
-
-    def pick(key: str) -> np.ndarray:
-        return np.choose(slowest, [parts[s][key] for s in STAGES])
-
-    stage = {k: pick(k) for k in parts["first"]}
-    per_mb = np.choose(slowest, [totals[s] for s in STAGES])
-
-    m = micro_batches(p).astype(np.float64)
-    pp = p.pp.astype(np.float64)
     boundary = tokens * w.hidden * ACTIVATION_BYTES / p.tp
-    hop = comm.p2p_s(hw.network, boundary, p.tp * p.cp * p.dp)
-    chunk_fwd = stage["fwd"] / p.vp
-    overlapped = hw.pp_comm_overlap & (p.vp > 1)
-    per_hop = np.where(overlapped, _bounded(hop, chunk_fwd, hw.overlap_sm_share), hop)
-    pp_comm = np.where(p.pp > 1, 2 * p.vp * m * per_hop, 0.0)
+    hop = np.where(p.pp > 1, comm.p2p_s(hw.network, boundary, p.tp * p.cp * p.dp), 0.0)
 
     params = stage_params(w, p, layers)
-    fwd_mb, bwd_mb = stage["fwd"], stage["bwd"] + stage["recompute"]
     if hw.dp_bucket_params is None:  # one FSDP unit per layer
         bucket = params.layer_dense + params.layer_expert
     else:
         bucket = np.full(len(p), hw.dp_bucket_params)
-    dp_comm = np.zeros(len(p))
     replicas = (p.dp * p.cp).astype(np.float64)
+    groups = (
+        comm.Group.ring(hw.network, p.dp * p.cp, p.tp),
+        comm.Group.ring(hw.network, np.maximum((p.dp * p.cp) // p.ep, 1), p.tp * p.ep)
+        if w.is_moe
+        else None,
+    )
+    dp: dict[str, _DpStage] = {}
     local = np.zeros(len(p))
-    for s in STAGES:
+    shard = p.zero >= 1
+    for s in stages_needed(w, p):
         dense_s, expert_s = params.dense[s], params.expert[s]
         b = np.minimum(bucket, dense_s + expert_s)
-        dp_comm = np.maximum(dp_comm, _dp_exposed(hw, p, dense_s, expert_s, b, fwd_mb, bwd_mb))
-        shard = p.zero >= 1
+        dp[s] = _dp_costs(hw, p, groups, dense_s, expert_s, b)
         local = np.maximum(
             local,
             dense_s / np.where(shard, replicas, 1.0)
@@ -532,7 +560,124 @@ def step_times(w: Workload, hw: Hardware, p: PlanArrays, layers=None) -> Times:
         hw.host_link_bytes_per_s, 1.0
     ) + local * hw.optimizer_step_bytes_per_param / max(hw.host_memory_bytes_per_s, 1.0)
     optimizer = np.where(p.offload == _OPTIMIZER_OFFLOAD, on_host, on_device)
+    return TimeParts(
+        p=p,
+        layers=layers,
+        dense=dense,
+        moe=moe,
+        head_fwd=head_fwd,
+        head_bwd=head_bwd,
+        head_tp=head_tp,
+        emb_tp=emb_tp,
+        offload=(dense_off, moe_off),
+        hop=hop,
+        dp=dp,
+        optimizer=optimizer,
+        m=micro_batches(p).astype(np.float64),
+    )
 
+
+def _cast(layer: _Layer, recipe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The layer's cast-kernel times for each plan's recipe."""
+    codes = list(layer.cast)
+    if len(codes) == 1:
+        return layer.cast[codes[0]]
+    fwd = np.select([recipe == c for c in codes], [layer.cast[c][0] for c in codes], 0.0)
+    bwd = np.select([recipe == c for c in codes], [layer.cast[c][1] for c in codes], 0.0)
+    return fwd, bwd
+
+
+def assemble(
+    w: Workload,
+    hw: Hardware,
+    parts: TimeParts,
+    tp_overlap: np.ndarray,
+    dp_overlap: np.ndarray,
+    ep_overlap: np.ndarray,
+    fp8_recipe: np.ndarray,
+) -> Times:
+    """Step time and breakdown for given values of the time-only knobs (see module)."""
+    p, layers, m = parts.p, parts.layers, parts.m
+    sigma = hw.overlap_sm_share
+    full = p.recompute == 2
+    selective_unfused = (p.recompute == 1) & ~p.flash_attention
+    single = p.pp == 1
+
+    def per_layer(layer: _Layer) -> dict[str, np.ndarray]:
+        cf, cb = _cast(layer, fp8_recipe)
+        fwd = layer.fwd + cf
+        bwd = layer.bwd + cb
+        tp_f = np.where(tp_overlap, layer.tp_fwd[1], layer.tp_fwd[0])
+        tp_b = np.where(tp_overlap, layer.tp_bwd[1], layer.tp_bwd[0])
+        ep = np.where(
+            ep_overlap,
+            _bounded(2 * layer.a2a, layer.fwd + layer.bwd, sigma),
+            layer.a2a * (2 + full),
+        )
+        return {
+            "fwd": fwd,
+            "bwd": bwd,
+            "recompute": np.where(
+                full,
+                fwd + tp_f + layer.cp_fwd,
+                np.where(selective_unfused, layer.unfused_fwd, 0.0),
+            ),
+            "tp": tp_f * (1 + full) + tp_b,
+            "cp": layer.cp_fwd * (1 + full) + layer.cp_bwd,
+            "ep": ep,
+        }
+
+    dense = per_layer(parts.dense)
+    moe = per_layer(parts.moe) if w.is_moe else dense
+    dense["offload"], moe["offload"] = parts.offload
+    stages = stages_needed(w, p)
+    stage_parts: dict[str, dict[str, np.ndarray]] = {}
+    for s in stages:
+        if w.is_moe:
+            nd, nm = layers.dense[s], layers.moe[s]
+            out = {k: nd * dense[k] + nm * moe[k] for k in dense}
+        else:
+            n = layers.dense[s] + layers.moe[s]
+            out = {k: n * dense[k] for k in dense}
+        if s != "middle":
+            has_head = single if s == "first" else np.ones(len(p), dtype=bool)
+            has_emb = np.ones(len(p), dtype=bool) if s == "first" else single
+            out["fwd"] = out["fwd"] + np.where(has_head, parts.head_fwd, 0.0)
+            out["bwd"] = out["bwd"] + np.where(has_head, parts.head_bwd, 0.0)
+            out["tp"] = (
+                out["tp"]
+                + np.where(has_head, parts.head_tp, 0.0)
+                + np.where(has_emb, parts.emb_tp, 0.0)
+            )
+        stage_parts[s] = out
+    totals = {s: sum(stage_parts[s].values()) for s in stages}
+    if len(stages) == 2:
+        last = totals["last"] > totals["first"]
+        stage = {
+            k: np.where(last, stage_parts["last"][k], stage_parts["first"][k])
+            for k in stage_parts["first"]
+        }
+        per_mb = np.maximum(totals["first"], totals["last"])
+    else:
+        slowest = np.argmax(np.stack([totals[s] for s in stages]), axis=0)
+        stage = {
+            k: np.choose(slowest, [stage_parts[s][k] for s in stages]) for k in stage_parts["first"]
+        }
+        per_mb = np.choose(slowest, [totals[s] for s in stages])
+
+    chunk_fwd = stage["fwd"] / p.vp
+    if hw.pp_comm_overlap:
+        per_hop = np.where(p.vp > 1, _bounded(parts.hop, chunk_fwd, sigma), parts.hop)
+    else:
+        per_hop = parts.hop
+    pp_comm = 2 * p.vp * m * per_hop
+
+    fwd_mb, bwd_mb = stage["fwd"], stage["bwd"] + stage["recompute"]
+    dp_comm = np.zeros(len(p))
+    for s in stages:
+        dp_comm = np.maximum(
+            dp_comm, _dp_exposed(hw, p, parts.dp[s], m, dp_overlap, fwd_mb, bwd_mb)
+        )
     breakdown = {
         "compute": m * (stage["fwd"] + stage["bwd"]),
         "recompute": m * stage["recompute"],
@@ -541,12 +686,18 @@ def step_times(w: Workload, hw: Hardware, p: PlanArrays, layers=None) -> Times:
         "ep_comm": m * stage["ep"],
         "pp_comm": pp_comm,
         "dp_comm": dp_comm,
-        "bubble": (pp - 1) / p.vp * per_mb,
-        "optimizer": optimizer,
+        "bubble": (p.pp - 1) / p.vp * per_mb,
+        "optimizer": parts.optimizer,
         "offload": m * stage["offload"],
     }
     step = sum(breakdown[k] for k in BREAKDOWN_KEYS)
     return Times(breakdown, step)
+
+
+def step_times(w: Workload, hw: Hardware, p: PlanArrays, layers=None) -> Times:
+    """The time model for the plans' own knob values (see module)."""
+    parts = time_parts(w, hw, p, layers)
+    return assemble(w, hw, parts, p.tp_overlap, p.dp_overlap, p.ep_overlap, p.fp8_recipe)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from gigawatt.perf.hardware import ACTIVATION_BYTES, Hardware
-from gigawatt.perf.plan import OFFLOADS, STAGES, PlanArrays, StageLayers, micro_batches
+from gigawatt.perf.plan import (
+    OFFLOADS,
+    STAGES,
+    PlanArrays,
+    StageLayers,
+    micro_batches,
+    stages_needed,
+)
 from gigawatt.perf.workload import Workload
 
 #: Softmax output (2 bytes); with dropout its mask (1) and output (2), per attention score.
@@ -208,7 +215,7 @@ def memory_per_gpu(w: Workload, hw: Hardware, p: PlanArrays, layers: StageLayers
 
     best = None
     fits = np.ones(len(p), dtype=bool)
-    for s in STAGES:
+    for s in stages_needed(w, p):
         n_dense, n_moe = layers.dense[s], layers.moe[s]
         flight = in_flight(p, index[s])
         per_mb = np.where(
@@ -237,8 +244,7 @@ def memory_per_gpu(w: Workload, hw: Hardware, p: PlanArrays, layers: StageLayers
         step_extra = np.where(
             opt_offload,
             0.0,
-            hw.optimizer_step_extra_bytes_per_param
-            * sharded(params.dense[s], params.expert[s], 1),
+            hw.optimizer_step_extra_bytes_per_param * sharded(params.dense[s], params.expert[s], 1),
         )
         transient = np.maximum(step_extra - act - frag, 0.0)
         total = weights + grads + opt + act + frag + transient

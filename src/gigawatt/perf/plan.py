@@ -328,6 +328,16 @@ def check_rules(w: Workload, gpus: int, arrays: PlanArrays, precision: str) -> N
 STAGES = ("first", "middle", "last")
 
 
+def stages_needed(w: Workload, p: PlanArrays) -> tuple[str, ...]:
+    """The stages that can be the slowest or the fullest. Without pipeline balancing a middle
+    stage holds no more layers than the first, no embedding and fewer micro-batches in flight,
+    so it never exceeds the first; with an MoE model whose first layers are dense it can (its
+    layers are all MoE)."""
+    if np.any(p.pp_balance & (p.pp >= 3)) or 0 < w.dense_layers < w.layers:
+        return STAGES
+    return ("first", "last")
+
+
 @dataclass(frozen=True)
 class StageLayers:
     """Transformer layers on the first, a middle and the last pipeline stage, by type."""

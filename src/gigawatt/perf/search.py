@@ -51,18 +51,20 @@ from gigawatt.errors import InputError
 from gigawatt.perf.estimate import (
     GIB,
     PerfResult,
+    assemble,
     evaluate,
     hardware_for,
     load_model,
     load_system,
     result_row,
-    step_times,
+    time_parts,
 )
 from gigawatt.perf.framework import Software
 from gigawatt.perf.hardware import Hardware
 from gigawatt.perf.memory import memory_per_gpu
 from gigawatt.perf.plan import (
     CODED,
+    RECIPES,
     SWITCHES,
     PlanArrays,
     make_plan,
@@ -255,9 +257,13 @@ class _Space:
         cols = _product(cols, "mb", axis("mb", _divisors(max(gbs // dp, 1))))
         cols = _product(cols, "ep", axis("ep", _divisors(max(w.experts, 1))))
         cols = _keep(cols, (replicas % cols["ep"] == 0) & (gbs % (dp * cols["mb"]) == 0))
-        cols = _product(
-            cols, "zero", self.values("zero") if replicas > 1 else self.canonical("zero", 0)
-        )
+        zero = self.values("zero") if replicas > 1 else self.canonical("zero", 0)
+        if "zero" not in fixed and 1 in zero:
+            # ZeRO-1 needs no more memory or time than ZeRO-0 (the same gradient bytes
+            # reduce-scattered instead of all-reduced, gathers no larger, a sharded optimizer
+            # step), so ZeRO-0 cannot win (tests/perf/test_search.py checks it).
+            zero = zero[zero != 0]
+        cols = _product(cols, "zero", zero)
         flash = self.values("flash_attention")
         if cp > 1:
             flash = flash[flash]
@@ -299,7 +305,21 @@ class _Space:
         return p.replace(**out)
 
     def variants(self, knob: str) -> np.ndarray:
-        return self.values(knob)
+        """Values of a time-only knob worth trying: a value the model proves never faster
+        than another offered one is left out (unless pinned): DP and EP overlap off
+        (an overlapped collective's exposed time, max(c - w, 0) + s min(c, w), never exceeds
+        c), and current fp8 scaling beside delayed (the same GEMMs, more cast traffic).
+        tests/perf/test_search.py checks these on random plans."""
+        vals = self.values(knob)
+        if knob in self.fixed or len(vals) == 1:
+            return vals
+        if knob in ("dp_overlap", "ep_overlap") and True in vals:
+            return vals[vals]
+        if knob == "fp8_recipe":
+            delayed, current = RECIPES.index("delayed"), RECIPES.index("current")
+            if delayed in vals:
+                return vals[vals != current]
+        return vals
 
     def applies(self, knob: str, p: PlanArrays) -> np.ndarray:
         """Plans for which a time-only knob can change anything."""
@@ -382,22 +402,29 @@ def _ranked(tokens_per_s: np.ndarray, memory: np.ndarray, top: int) -> np.ndarra
 def _fastest_variant(
     space: _Space, w: Workload, hw: Hardware, p: PlanArrays
 ) -> tuple[PlanArrays, np.ndarray]:
-    """Each plan with its fastest combination of time-only knobs, and that step time."""
+    """Each plan with its fastest combination of time-only knobs, and that step time: the
+    knob-independent parts are computed once (`time_parts`), each combination assembled."""
     combos, _ = space.combinations(p)
-    layers = stage_layers(w, p)
+    parts = time_parts(w, hw, p, recipes=tuple(int(r) for r in space.variants("fp8_recipe")))
+    applies = {knob: space.applies(knob, p) for knob in TIME_KNOBS}
+    off = {
+        knob: space.canonical(knob, False if knob in SWITCHES else "none")[0] for knob in TIME_KNOBS
+    }
     best_step = np.full(len(p), np.inf)
     best = {k: getattr(p, k).copy() for k in TIME_KNOBS}
+    seen: set[tuple[Any, ...]] = set()
     for combo in combos:
-        settings = {}
-        for knob, value in combo.items():
-            off = space.canonical(knob, False if knob in SWITCHES else "none")[0]
-            settings[knob] = np.where(space.applies(knob, p), value, off)
-        trial = p.replace(**settings)
-        step = step_times(w, hw, trial, layers).step_time_s
+        settings = {k: np.where(applies[k], v, off[k]) for k, v in combo.items()}
+        # A combination that only differs where its knobs cannot matter is a repeat.
+        key = tuple((k, v if np.any(applies[k]) else None) for k, v in combo.items())
+        if key in seen:
+            continue
+        seen.add(key)
+        step = assemble(w, hw, parts, **settings).step_time_s
         better = step < best_step
         best_step = np.where(better, step, best_step)
         for knob in TIME_KNOBS:
-            best[knob] = np.where(better, getattr(trial, knob), best[knob])
+            best[knob] = np.where(better, settings[knob], best[knob])
     return p.replace(**best), best_step
 
 
@@ -407,6 +434,7 @@ class _Found:
     fitting: int
     plans: PlanArrays | None
     least: PlanArrays | None
+    best_tokens_per_s: float = 0.0
 
 
 def _search_split(space: _Space, w: Workload, hw: Hardware, top: int) -> _Found:
@@ -444,7 +472,45 @@ def _search_split(space: _Space, w: Workload, hw: Hardware, top: int) -> _Found:
         return _Found(evaluated, fitting, None, least[1] if least else None)
     plans, tps, memory = best.merged()
     order = _ranked(tps, memory, top)
-    return _Found(evaluated, fitting, plans.take(order), least[1] if least else None)
+    return _Found(
+        evaluated, fitting, plans.take(order), least[1] if least else None, float(tps[order[0]])
+    )
+
+
+#: Candidate job sizes tried when no split uses all N accelerators.
+_SIZE_CANDIDATES = 4
+
+
+def _smoothness(n: int) -> tuple[int, int]:
+    """Sort key: sizes with many small factors (more splits) first, then the larger."""
+    return (-len(_divisors(n)), -n)
+
+
+def _best_size(
+    w: Workload, hw: Hardware, sw: Software, gpus: int, fixed: Mapping[str, Any], top: int
+) -> tuple[_Found | None, int]:
+    """The search at `gpus`, or, when no split uses them all, at the best of the few sizes in
+    [0.99 N, N) with the most splits (the job leaves the rest idle)."""
+    space = _Space(w, sw, gpus, fixed)
+    if len(space.base()["tp"]):
+        found = _search_split(space, w, hw, top)
+        if found.evaluated:
+            return found, gpus
+    low = max(math.ceil(gpus * (1 - IDLE_TOLERANCE)), 1)
+    sizes = sorted(
+        (n for n in range(gpus - 1, low - 1, -1) if len(_Space(w, sw, n, fixed).base()["tp"])),
+        key=_smoothness,
+    )[:_SIZE_CANDIDATES]
+    best: tuple[_Found | None, int] = (None, gpus)
+    best_rate = -1.0
+    for n in sizes:
+        found = _search_split(_Space(w, sw, n, fixed), w, hw, top)
+        if not found.evaluated:
+            continue
+        rate = found.best_tokens_per_s
+        if best[0] is None or rate > best_rate:
+            best, best_rate = (found, n), rate
+    return best
 
 
 def search_plans(
@@ -470,15 +536,7 @@ def search_plans(
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    found = None
-    used = gpus
-    for used in range(gpus, max(math.ceil(gpus * (1 - IDLE_TOLERANCE)), 1) - 1, -1):
-        space = _Space(w, sw, used, fixed)
-        if not len(space.base()["tp"]):
-            continue
-        found = _search_split(space, w, hw, top)
-        if found.evaluated:
-            break
+    found, used = _best_size(w, hw, sw, gpus, fixed, top)
     if found is None or not found.evaluated:
         given = ", ".join(f"{k}={v}" for k, v in fixed.items()) or "none"
         raise InputError(
