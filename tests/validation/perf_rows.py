@@ -55,6 +55,11 @@ FRAMEWORK_OF_PREFIX = {
     "NA": "nemo-2024",
     "NB": "nemo-2025",
     "DX": "nemo-2024",
+    "MB": "nemo-2025",
+    "LC": "nemo-2024",
+    "MS": "megascale-2024",
+    "AM": "torchtitan-2025",
+    "TT": "torchtitan-2025",
 }
 FRAMEWORK_OF_ROW = {
     **{f"DX{i}": "jax-xla-fsdp" for i in range(21, 25)},
@@ -103,9 +108,48 @@ ASSUMED: dict[str, dict[str, Any]] = {
     "P1": {"mb": 4, "tp": 12, "zero": 3},
     # NeMo 24.07's Nemotron-4 340B recipe: as D1-D4 (the same 340B YAML of that period).
     "NA8": {"optimizer_dtype": "bf16", "tp_overlap": False},
-    # MaxText's remat policy keeps the attention projections and recomputes the MLP; the
-    # nearest mode here is full recompute.
-    **{f"DX{i}": {"recompute": "full"} for i in range(21, 25)},
+    # Megatron-Bridge's Llama 3 70B FSDP recipes on GB200/GB300 offload 20-40 of the 80
+    # layers' activations to host memory (perf_recipes/llama/gb200|gb300/llama3.py
+    # cpu_offloading_num_layers); the model offloads all but two.
+    **{rid: {"offload": "activations"} for rid in ("MB3", "MB10", "MB21", "MB24")},
+}
+#: Rows the model cannot represent, with the reason; they are listed, not compared.
+NOT_REPRESENTABLE = {
+    **{
+        f"TT{i}": "torchtitan's H100 96 GB HBM2e at 500 W: its peak is unpublished (the source "
+        "says so); no catalog accelerator"
+        for i in range(1, 18)
+    },
+    **{
+        f"DX{i}": "MaxText remat policy (attention projections kept, MLP recomputed): no such "
+        "recompute mode in the model"
+        for i in range(21, 25)
+    },
+    "AM5": "alternating sliding-window attention (128 tokens): not modelled",
+    **{
+        rid: "DeepSeek-V3 recipes recompute chosen modules (MLA up-projections, MoE "
+        "activations, MLPs: Megatron-Core recompute_modules), place layers by a custom pipeline "
+        "layout and train the MTP layer (Megatron-Bridge perf_recipes/deepseek): not modelled"
+        for rid in ("MB4", "MB5", "MB11", "MB12", "MB15", "MB28", "MB29", "MB30", "AM1", "AM2")
+    },
+    "AM4": "NeMo AutoModel shards expert weights and optimizer state with FSDP2 inside the "
+    "expert-parallel group; the model shards them over the expert data-parallel ranks only",
+    **{
+        rid: "expert tensor parallelism 1 with expert parallelism spanning the TP ranks "
+        "(Megatron-Core MoE parallel folding): the model keeps experts split like tp"
+        for rid in ("MB20", "MB31")
+    },
+    "MB6": "alternating sliding-window attention (128 tokens): not modelled",
+    "MB32": "alternating sliding-window attention (128 tokens): not modelled",
+    **{
+        f"MS{i}": "published as MFU only (Figure 9), no step time"
+        for i in range(9, 12)
+    },
+}
+#: Model facts of rows whose model is not in the catalog (from the row's source).
+MODEL_FACTS = {
+    # MegaScale's parallel transformer block (Jiang et al. 2024 section 3.1).
+    **{f"MS{i}": {"parallel_block": True} for i in range(1, 12)},
 }
 #: Published tokens/s where the CSV gives utilisation only (PaLM Table 3).
 TOKENS_PER_S = {"P1": 238.3e3}
@@ -184,6 +228,7 @@ def _model(r: dict[str, str], catalog: Catalog) -> Model:
             shared_experts=_int(r, "shared_experts"),
             dense_layers=shape["layers"] - moe_layers,
         )
+    shape.update(MODEL_FACTS.get(r["id"], {}))
     if catalog.has("models", mid):
         return catalog.model(mid).model_copy(update=shape)
     attention = r.get("attention") or ("gqa" if shape["kv_heads"] < shape["heads"] else "mha")
@@ -210,9 +255,10 @@ def _yes(value: str) -> bool | None:
 def _software(r: dict[str, str]) -> dict[str, Any]:
     """Knobs the v2 CSV states for the row."""
     out: dict[str, Any] = {}
+    tp = _int(r, "tp", 1)
     for knob in ("sp", "tp_overlap", "dp_overlap"):
         value = _yes(r.get(knob, ""))
-        if value is not None:
+        if value is not None and (tp > 1 or knob == "dp_overlap"):
             out[knob] = value
     flash = _yes(r.get("flash_attention", ""))
     if flash is not None:
@@ -258,15 +304,18 @@ def load_rows(catalog: Catalog) -> list[Row]:
             continue
         for r in _read(path):
             rid = r["id"]
+            if rid in NOT_REPRESENTABLE:
+                continue
             plan: dict[str, Any] = {
                 "tp": _int(r, "tp"),
                 "pp": _int(r, "pp"),
                 "dp": _int(r, "dp"),
                 "vp": _int(r, "virtual_stages", 1) or 1,
                 "gbs": _int(r, "global_batch_seqs"),
-                "recompute": r["recompute"],
                 "precision": r["precision"],
             }
+            if r["recompute"]:
+                plan["recompute"] = r["recompute"]
             if r.get("cp"):
                 plan["cp"] = _int(r, "cp", 1)
             if r.get("ep"):

@@ -76,6 +76,7 @@ from gigawatt.perf.memory import (
 from gigawatt.perf.plan import (
     OFFLOADS,
     RECIPES,
+    STAGES,
     Plan,
     PlanArrays,
     StageLayers,
@@ -482,7 +483,7 @@ class TimeParts:
     head_bwd: np.ndarray
     head_tp: np.ndarray
     emb_tp: np.ndarray
-    offload: tuple[np.ndarray, np.ndarray]
+    offload: dict[str, np.ndarray]
     hop: np.ndarray
     dp: dict[str, _DpStage]
     optimizer: np.ndarray
@@ -506,36 +507,33 @@ def time_parts(
     emb_tp = np.where(p.tp > 1, 2 * tp_unit, 0.0)  # the vocabulary-parallel embedding's reduction
 
     act_off = p.offload == _ACTIVATION_OFFLOAD
+    offload: dict[str, np.ndarray] = {}
     if np.any(act_off):
         link = max(hw.host_link_bytes_per_s, 1.0)
-
-        def offload_cost(layer: _Layer, per_token: np.ndarray) -> np.ndarray:
-            stored = per_token * tokens
-            copy = stored / link
-            hbm = 2 * stored / hw.memory_bytes_per_s
-            return np.where(
-                act_off,
-                np.maximum(copy - layer.fwd, 0.0) + np.maximum(copy - layer.bwd, 0.0) + hbm,
-                0.0,
-            )
-
-        dense_off = offload_cost(dense, layer_activation_bytes_per_token(w, hw, p, False))
-        moe_off = (
-            offload_cost(moe, layer_activation_bytes_per_token(w, hw, p, True))
-            if w.is_moe
-            else dense_off
+        offloaded = memory_per_gpu(w, hw, p, layers).offloaded_layers
+        heavier = moe if w.is_moe else dense
+        per_token = layer_activation_bytes_per_token(w, hw, p, w.is_moe)
+        stored = per_token * tokens
+        copy = stored / link
+        # Each offloaded layer's copy out (forward) and back (backward) hides behind that
+        # layer's compute, bounded; the copies' HBM traffic is charged.
+        per_layer = (
+            np.maximum(copy - heavier.fwd, 0.0)
+            + np.maximum(copy - heavier.bwd, 0.0)
+            + 2 * stored / hw.memory_bytes_per_s
         )
+        for s in STAGES:
+            offload[s] = np.where(act_off, offloaded.get(s, offloaded["first"]) * per_layer, 0.0)
     else:
-        dense_off = moe_off = np.zeros(len(p))
+        for s in STAGES:
+            offload[s] = np.zeros(len(p))
 
     boundary = tokens * w.hidden * ACTIVATION_BYTES / p.tp
     hop = np.where(p.pp > 1, comm.p2p_s(hw.network, boundary, p.tp * p.cp * p.dp), 0.0)
 
     params = stage_params(w, p, layers)
-    if hw.dp_bucket_params is None:  # one FSDP unit per layer
-        bucket = params.layer_dense + params.layer_expert
-    else:
-        bucket = np.full(len(p), hw.dp_bucket_params)
+    # One FSDP unit per layer when the framework has no fixed bucket.
+    bucket = params.layer if hw.dp_bucket_params is None else np.full(len(p), hw.dp_bucket_params)
     replicas = (p.dp * p.cp).astype(np.float64)
     groups = (
         comm.Group.ring(hw.network, p.dp * p.cp, p.tp),
@@ -569,7 +567,7 @@ def time_parts(
         head_bwd=head_bwd,
         head_tp=head_tp,
         emb_tp=emb_tp,
-        offload=(dense_off, moe_off),
+        offload=offload,
         hop=hop,
         dp=dp,
         optimizer=optimizer,
@@ -629,7 +627,6 @@ def assemble(
 
     dense = per_layer(parts.dense)
     moe = per_layer(parts.moe) if w.is_moe else dense
-    dense["offload"], moe["offload"] = parts.offload
     stages = stages_needed(w, p)
     stage_parts: dict[str, dict[str, np.ndarray]] = {}
     for s in stages:
@@ -639,6 +636,7 @@ def assemble(
         else:
             n = layers.dense[s] + layers.moe[s]
             out = {k: n * dense[k] for k in dense}
+        out["offload"] = parts.offload[s]
         if s != "middle":
             has_head = single if s == "first" else np.ones(len(p), dtype=bool)
             has_emb = np.ones(len(p), dtype=bool) if s == "first" else single

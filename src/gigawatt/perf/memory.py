@@ -40,7 +40,8 @@ of the first, a middle and the last stage.
 
 Activations are charged the framework's allocator fragmentation (GMLake, Guo et al. 2024);
 the runtime's reserve (CUDA context, NCCL buffers) is subtracted from HBM (`Hardware`).
-Activation offload moves every layer's stored activations but two to host memory.
+Activation offload moves as few whole layers' activations to host memory as make the stage fit
+(at least two layers stay).
 """
 
 from __future__ import annotations
@@ -79,12 +80,11 @@ _ACTIVATION_OFFLOAD = OFFLOADS.index("activations")
 @dataclass(frozen=True)
 class StageParams:
     """Parameters one accelerator holds per stage: tp-split (dense) and tp x ep-split
-    (routed experts), plus one layer's of each for transient buffers [parameters]."""
+    (routed experts), and the largest layer's (transient buffers, FSDP units) [parameters]."""
 
     dense: dict[str, np.ndarray]
     expert: dict[str, np.ndarray]
-    layer_dense: np.ndarray
-    layer_expert: np.ndarray
+    layer: np.ndarray
 
 
 def stage_params(w: Workload, p: PlanArrays, layers: StageLayers) -> StageParams:
@@ -105,13 +105,11 @@ def stage_params(w: Workload, p: PlanArrays, layers: StageLayers) -> StageParams
         for s in STAGES
     }
     expert = {s: layers.moe[s] * experts_local / tp for s in STAGES}
+    # One layer's local parameters, the largest layer type (transient buffers, FSDP units).
+    layer = np.full(len(p), float(w.dense_layer_params if w.dense_layers else 0.0))
     if w.is_moe:
-        layer_dense = np.full(len(p), float(max(w.dense_layer_params, moe_dense_part))) / tp
-        layer_expert = experts_local / tp
-    else:
-        layer_dense = np.full(len(p), float(w.dense_layer_params)) / tp
-        layer_expert = np.zeros(len(p))
-    return StageParams(dense, expert, layer_dense, np.broadcast_to(layer_expert, (len(p),)))
+        layer = np.maximum(layer, moe_dense_part + experts_local)
+    return StageParams(dense, expert, layer / tp)
 
 
 def layer_activation_bytes_per_token(
@@ -168,6 +166,10 @@ class Memory:
     optimizer_step: np.ndarray
     host: np.ndarray
     fits: np.ndarray
+    #: Bytes allocated per stage (everything but fragmentation), by stage name.
+    allocated_by_stage: dict[str, np.ndarray]
+    #: Layers whose activations are offloaded to host memory, by stage name.
+    offloaded_layers: dict[str, np.ndarray]
 
     @property
     def total(self) -> np.ndarray:
@@ -192,7 +194,7 @@ def memory_per_gpu(w: Workload, hw: Hardware, p: PlanArrays, layers: StageLayers
             shard, expert_replicas, 1.0
         )
 
-    layer_params = params.layer_dense + params.layer_expert
+    layer_params = params.layer
     transient_grads = np.where(p.zero >= 2, _TRANSIENT_LAYERS * layer_params, 0.0)
     transient_weights = np.where(p.zero >= 3, _TRANSIENT_LAYERS * layer_params, 0.0)
     opt_offload = p.offload == _OPTIMIZER_OFFLOAD
@@ -215,30 +217,43 @@ def memory_per_gpu(w: Workload, hw: Hardware, p: PlanArrays, layers: StageLayers
 
     best = None
     fits = np.ones(len(p), dtype=bool)
+    by_stage: dict[str, np.ndarray] = {}
+    offloaded: dict[str, np.ndarray] = {}
     for s in stages_needed(w, p):
         n_dense, n_moe = layers.dense[s], layers.moe[s]
         flight = in_flight(p, index[s])
         per_mb = np.where(
             full, (n_dense + n_moe) * checkpoint, n_dense * dense_act + n_moe * moe_act
         )
-        resident = np.where(full, checkpoint, working_set) * _RESIDENT_LAYERS
-        stored = np.where(act_offload, np.minimum(per_mb, resident), per_mb * flight)
-        stored = stored + np.where(full, working_set, 0.0)
+        stored = per_mb * flight + np.where(full, working_set, 0.0)
         extra = np.zeros(len(p))
         if s == "first":
             extra = embedding * flight + np.where(single, head, 0.0)
         elif s == "last":
             extra = head + np.where(single, embedding * flight, 0.0)
         act = (stored + extra) * tokens
-        host_act = np.where(act_offload, np.maximum(per_mb * flight - stored, 0.0) * tokens, 0.0)
         weights = hw.weight_bytes_per_param * sharded(params.dense[s], params.expert[s], 3)
         weights = weights + hw.gather_bytes_per_param * transient_weights
         grads = hw.grad_bytes_per_param * (
             sharded(params.dense[s], params.expert[s], 2) + transient_grads
         )
         opt = hw.optimizer_bytes_per_param * sharded(params.dense[s], params.expert[s], 1)
-        host = host_act + np.where(opt_offload, opt, 0.0)
+        host = np.where(opt_offload, opt, 0.0)
         opt = np.where(opt_offload, 0.0, opt)
+        state = weights + grads + opt
+        # Activation offload moves whole layers (all their in-flight micro-batches) to host
+        # memory, as few as make the stage fit (Megatron-Core cpu_offloading_num_layers),
+        # keeping at least two on the accelerator.
+        unit = np.where(full, checkpoint, working_set) * flight * tokens
+        n_layers = n_dense + n_moe
+        excess = (state + act * (1 + hw.fragmentation) - hw.usable_hbm_bytes) / (
+            1 + hw.fragmentation
+        )
+        n_off = np.clip(np.ceil(np.maximum(excess, 0.0) / unit), 0, n_layers - _RESIDENT_LAYERS)
+        n_off = np.where(act_offload, np.maximum(n_off, 0.0), 0.0)
+        act = act - n_off * unit
+        host = host + n_off * unit
+        offloaded[s] = n_off
         frag = act * hw.fragmentation
         # The optimizer step's transient copy (activations are freed by then).
         step_extra = np.where(
@@ -247,7 +262,8 @@ def memory_per_gpu(w: Workload, hw: Hardware, p: PlanArrays, layers: StageLayers
             hw.optimizer_step_extra_bytes_per_param * sharded(params.dense[s], params.expert[s], 1),
         )
         transient = np.maximum(step_extra - act - frag, 0.0)
-        total = weights + grads + opt + act + frag + transient
+        total = state + act + frag + transient
+        by_stage[s] = total - frag
         fits &= (total <= hw.usable_hbm_bytes) & (host <= hw.host_memory_bytes)
         cand = (weights, grads, opt, act, frag, transient, host, total)
         if best is None:
@@ -256,4 +272,4 @@ def memory_per_gpu(w: Workload, hw: Hardware, p: PlanArrays, layers: StageLayers
             heavier = total > best[-1]
             best = tuple(np.where(heavier, a, b) for a, b in zip(cand, best, strict=True))
     weights, grads, opt, act, frag, transient, host, total = best
-    return Memory(weights, grads, opt, act, frag, transient, host, fits)
+    return Memory(weights, grads, opt, act, frag, transient, host, fits, by_stage, offloaded)
