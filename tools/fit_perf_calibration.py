@@ -41,16 +41,23 @@ FACTORS = {
         "gemm_efficiency": (0.4, 0.9),
         "flash_attention_efficiency": (0.3, 0.8),
         "fp8_gemm_factor": (0.5, 1.0),
+        "fp4_gemm_factor": (0.3, 1.0),
     },
 }
+FACTORS["blackwell-ultra"] = FACTORS["blackwell"]
+#: Frameworks whose kernel efficiency (relative to the calibrations' frameworks) is fitted.
+FRAMEWORK_FACTORS = {"kernel_efficiency": (0.3, 1.5)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("calibration")
+    parser.add_argument("calibration", help="calibration id, or framework:ID")
     parser.add_argument("--rows", help="comma-separated row ids to fit on instead")
     args = parser.parse_args()
     cat = Catalog.load()
+    if args.calibration.startswith("framework:"):
+        fit_framework(cat, args.calibration.split(":", 1)[1], args.rows)
+        return
     base = next(c for c in cat.all("calibrations") if c.id == args.calibration)
     fit_ids = args.rows.split(",") if args.rows else list(base.fitted_on)
     rows = [r for r in load_rows(cat) if calibration_of(r, cat) == base.id]
@@ -82,6 +89,34 @@ def main() -> None:
             f"checks: {len(checks)}, median {statistics.median(checks) * 100:.1f} %, "
             f"max {max(checks) * 100:.1f} %"
         )
+
+
+def fit_framework(cat: Catalog, framework_id: str, rows_arg: str | None) -> None:
+    """Fit a framework's kernel_efficiency on its named rows (catalog copy with the factor)."""
+    from gigawatt.catalog import Catalog as _Catalog
+
+    base = cat.framework(framework_id)
+    fit_ids = rows_arg.split(",") if rows_arg else list(base.fitted_on)
+    rows = [r for r in load_rows(cat) if r.framework == framework_id]
+    fitted = [r for r in rows if r.id in fit_ids]
+
+    def catalog_with(x: float) -> _Catalog:
+        fw = base.model_copy(update={"kernel_efficiency": float(x)})
+        records = {k: dict(v) for k, v in cat.records.items()}
+        records["frameworks"][fw.id] = fw
+        return _Catalog(records=records, aliases=cat.aliases, origins=cat.origins)
+
+    def residuals(x):
+        c = catalog_with(x[0])
+        return [math.log(predict(r, c).step_time_s / r.published_step_s) for r in fitted]
+
+    lo, hi = FRAMEWORK_FACTORS["kernel_efficiency"]
+    res = least_squares(residuals, [1.0], bounds=([lo], [hi]), diff_step=1e-3)
+    c = catalog_with(res.x[0])
+    print(f"{framework_id}: kernel_efficiency={res.x[0]:.3f}")
+    for r in rows:
+        err = predict(r, c).step_time_s / r.published_step_s - 1
+        print(f"  {r.id:5s}{'*' if r.id in fit_ids else ' '} {r.model.id:16s} {err * 100:+6.1f} %")
 
 
 if __name__ == "__main__":

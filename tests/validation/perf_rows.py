@@ -58,7 +58,7 @@ FRAMEWORK_OF_PREFIX = {
     "MB": "nemo-2025",
     "LC": "nemo-2024",
     "MS": "megascale-2024",
-    "AM": "torchtitan-2025",
+    "AM": "nemo-automodel-2025",
     "TT": "torchtitan-2025",
 }
 FRAMEWORK_OF_ROW = {

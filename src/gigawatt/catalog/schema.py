@@ -595,6 +595,15 @@ class Framework(Record):
         description="allocator fragmentation: extra share of the activation memory the "
         "caching allocator holds but cannot reuse"
     )
+    kernel_efficiency: Annotated[float, Field(gt=0, le=1.5)] = Field(
+        1.0,
+        description="speed of the framework's compute kernels relative to the framework each "
+        "calibration was fitted with (multiplies the GEMM, attention and element-wise rates); "
+        "1 unless fitted on the rows in `fitted_on`",
+    )
+    fitted_on: tuple[str, ...] = Field(
+        (), description="validation row ids `kernel_efficiency` was fitted on"
+    )
 
 
 class PriceProcess(Record):

@@ -114,8 +114,12 @@ _ACT_READ_PLAIN, _ACT_READ_GATED = 2.0, 4.0
 #: Unfused attention per score: scale-mask-softmax forward (read 2, write 2), backward (read
 #: 4, write 2); dropout forward (read 2, write 2 and a 1-byte mask), backward (read 3, write 2).
 _SOFTMAX_FWD, _SOFTMAX_BWD, _DROPOUT_FWD, _DROPOUT_BWD = 4.0, 6.0, 5.0, 5.0
-#: MoE token permutation: dispatch and combine each read and write a 2-byte copy per element.
-_PERMUTE_BYTES = 8.0
+#: MoE token movement per routed element, forward: Megatron-Core's all-to-all dispatcher
+#: permutes the tokens by expert, sorts the received chunks by local expert, and undoes both
+#: after the experts, the last weighted by the router probabilities
+#: (megatron/core/transformer/moe/token_dispatcher.py MoEAlltoAllTokenDispatcher: permute,
+#: sort_chunks_by_idxs, their inverses, unpermute): four passes reading and writing 2 bytes.
+_PERMUTE_BYTES = 16.0
 #: Loss over fp32 logits: write them, read them back (forward); the backward likewise.
 _LOGIT_BYTES = 8.0
 #: Extra HBM traffic of a recipe's cast kernels [bytes per element]: forward per GEMM input

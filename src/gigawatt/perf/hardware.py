@@ -97,6 +97,7 @@ class Hardware:
             else:
                 weights = weights + copies
         state = framework.bf16_optimizer if optimizer_dtype == "bf16" else framework
+        kernels = framework.kernel_efficiency
         if state is None:
             raise InputError(
                 f"framework {framework.id} keeps fp32 optimizer state only; allowed: fp32",
@@ -110,10 +111,12 @@ class Hardware:
             precision=precision,
             optimizer_dtype=optimizer_dtype,
             peak_flops_per_s=peak,
-            gemm16_flops_per_s=peak16 * cal.gemm_efficiency,
-            gemm_flops_per_s=peak * cal.gemm_efficiency * factor,
-            flash_flops_per_s=peak16 * cal.flash_attention_efficiency,
-            memory_bytes_per_s=accelerator.hbm_bandwidth_bytes_per_s * cal.memory_bound_efficiency,
+            gemm16_flops_per_s=peak16 * cal.gemm_efficiency * kernels,
+            gemm_flops_per_s=peak * cal.gemm_efficiency * factor * kernels,
+            flash_flops_per_s=peak16 * cal.flash_attention_efficiency * kernels,
+            memory_bytes_per_s=accelerator.hbm_bandwidth_bytes_per_s
+            * cal.memory_bound_efficiency
+            * kernels,
             kernel_overhead_s=cal.kernel_overhead_s,
             overlap_sm_share=cal.overlap_sm_share,
             hbm_bytes=accelerator.hbm_bytes,
