@@ -141,10 +141,7 @@ NOT_REPRESENTABLE = {
     },
     "MB6": "alternating sliding-window attention (128 tokens): not modelled",
     "MB32": "alternating sliding-window attention (128 tokens): not modelled",
-    **{
-        f"MS{i}": "published as MFU only (Figure 9), no step time"
-        for i in range(9, 12)
-    },
+    **{f"MS{i}": "published as MFU only (Figure 9), no step time" for i in range(9, 12)},
 }
 #: Model facts of rows whose model is not in the catalog (from the row's source).
 MODEL_FACTS = {
@@ -327,7 +324,9 @@ def load_rows(catalog: Catalog) -> list[Row]:
             else:
                 plan.update(LEGACY_SOFTWARE[rid[0]])
             plan.update(ASSUMED.get(rid, {}))
-            system = SYSTEM_OF_ROW.get(rid) or r.get("system") or SYSTEM_OF_ACCELERATOR[r["accelerator"]]
+            system = (
+                SYSTEM_OF_ROW.get(rid) or r.get("system") or SYSTEM_OF_ACCELERATOR[r["accelerator"]]
+            )
             rows.append(
                 Row(
                     id=rid,
