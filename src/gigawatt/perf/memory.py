@@ -183,7 +183,11 @@ class Memory:
         )
 
 
-def memory_per_gpu(w: Workload, hw: Hardware, p: PlanArrays, layers: StageLayers) -> Memory:
+def memory_per_gpu(
+    w: Workload, hw: Hardware, p: PlanArrays, layers: StageLayers, details: bool = True
+) -> Memory:
+    """Memory of every plan (see module); with `details` False only `total` (via
+    `weights`), `fits` and `offloaded_layers` are filled (the search's screening pass)."""
     params = stage_params(w, p, layers)
     replicas = (p.dp * p.cp).astype(np.float64)
     expert_replicas = replicas / p.ep
@@ -265,11 +269,17 @@ def memory_per_gpu(w: Workload, hw: Hardware, p: PlanArrays, layers: StageLayers
         total = state + act + frag + transient
         by_stage[s] = total - frag
         fits &= (total <= hw.usable_hbm_bytes) & (host <= hw.host_memory_bytes)
+        if not details:
+            best = (total,) if best is None else (np.maximum(best[0], total),)
+            continue
         cand = (weights, grads, opt, act, frag, transient, host, total)
         if best is None:
             best = cand
         else:
             heavier = total > best[-1]
             best = tuple(np.where(heavier, a, b) for a, b in zip(cand, best, strict=True))
+    if not details:
+        zero = np.zeros(len(p))
+        return Memory(best[0], zero, zero, zero, zero, zero, zero, fits, by_stage, offloaded)
     weights, grads, opt, act, frag, transient, host, total = best
     return Memory(weights, grads, opt, act, frag, transient, host, fits, by_stage, offloaded)

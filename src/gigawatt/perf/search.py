@@ -396,6 +396,11 @@ class _Best:
 
 def _ranked(tokens_per_s: np.ndarray, memory: np.ndarray, top: int) -> np.ndarray:
     """Indices by tokens/s (descending), then memory (ascending), then position."""
+    if len(tokens_per_s) > 4 * top:
+        # Only plans at least as fast as the top-th can rank (ties kept).
+        cut = np.partition(tokens_per_s, len(tokens_per_s) - top)[len(tokens_per_s) - top]
+        keep = np.flatnonzero(tokens_per_s >= cut)
+        return keep[np.lexsort((memory[keep], -tokens_per_s[keep]))][:top]
     return np.lexsort((memory, -tokens_per_s))[:top]
 
 
@@ -445,7 +450,7 @@ def _search_split(space: _Space, w: Workload, hw: Hardware, top: int) -> _Found:
     for plans in space.batches():
         _, count = space.combinations(plans)
         layers = stage_layers(w, plans)
-        mem = memory_per_gpu(w, hw, plans, layers)
+        mem = memory_per_gpu(w, hw, plans, layers, details=False)
         evaluated += int(count.sum())
         ok = mem.fits
         i = int(np.argmin(mem.total))
@@ -456,7 +461,7 @@ def _search_split(space: _Space, w: Workload, hw: Hardware, top: int) -> _Found:
             rest = plans.take(~ok).replace(offload=code)
             if not len(rest):
                 break
-            m2 = memory_per_gpu(w, hw, rest, stage_layers(w, rest))
+            m2 = memory_per_gpu(w, hw, rest, stage_layers(w, rest), details=False)
             evaluated += int(space.combinations(rest)[1].sum())
             candidates.append(rest.take(m2.fits))
         fit = PlanArrays.concat(candidates)
@@ -465,7 +470,7 @@ def _search_split(space: _Space, w: Workload, hw: Hardware, top: int) -> _Found:
         fitting += int(space.combinations(fit)[1].sum())
         chosen, step = _fastest_variant(space, w, hw, fit)
         tokens_per_s = chosen.gbs * w.seq_len / step
-        memory = memory_per_gpu(w, hw, chosen, stage_layers(w, chosen)).total
+        memory = memory_per_gpu(w, hw, chosen, stage_layers(w, chosen), details=False).total
         order = _ranked(tokens_per_s, memory, top)
         best.add(chosen.take(order), tokens_per_s[order], memory[order])
     if not best.plans:
