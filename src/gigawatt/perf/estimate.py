@@ -132,6 +132,8 @@ _CAST_FWD_ALL = {"delayed": False, "current": True, "mxfp8": True, "nvfp4": True
 _CAST_BWD = {"delayed": 4.0, "current": 6.0, "mxfp8": 4.0, "nvfp4": 3.0}
 _CAST_TRANSPOSE = {"delayed": 2.0, "current": 2.0, "mxfp8": 0.0, "nvfp4": 0.0}
 _BACKWARD_FACTOR = 2.0
+#: Context-parallel output merge per ring step: fp32 partial output read twice, written once.
+_CP_MERGE_BYTES = 12.0
 #: Cast (and amax) kernels per layer of a low-precision recipe, forward.
 _CAST_KERNELS = 4.0
 _ACTIVATION_OFFLOAD = OFFLOADS.index("activations")
@@ -341,8 +343,12 @@ def _layer_cost(
     if np.any(p.cp > 1):
         kv_bytes = tokens * kv * (d_qk + d_v) * ACTIVATION_BYTES
         ring = (p.cp - 1) * comm.p2p_s(net, kv_bytes, p.tp)
-        cp_fwd = np.where(p.cp > 1, _bounded(ring, attn_fwd, sigma), 0.0)
-        cp_bwd = np.where(p.cp > 1, _bounded(2 * ring, attn_bwd, sigma), 0.0)
+        # Each further ring step is its own attention kernel whose partial output is merged
+        # into the running one (fp32 output and log-sum-exp read twice, written once:
+        # Transformer Engine's context-parallel attention); the backward likewise for dQ.
+        merge = (p.cp - 1) * (t0 + tokens * heads * d_v * _CP_MERGE_BYTES / bw)
+        cp_fwd = np.where(p.cp > 1, _bounded(ring, attn_fwd, sigma) + merge, 0.0)
+        cp_bwd = np.where(p.cp > 1, _bounded(2 * ring, attn_bwd, sigma) + merge, 0.0)
     else:
         cp_fwd = cp_bwd = np.zeros(len(p))
 
