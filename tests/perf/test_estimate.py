@@ -10,7 +10,7 @@ from perf_helpers import resolve_plan
 
 from gigawatt.catalog import Catalog
 from gigawatt.errors import InputError
-from gigawatt.perf import BREAKDOWN_KEYS, estimate
+from gigawatt.perf import BREAKDOWN_KEYS, estimate, search
 from gigawatt.perf.workload import Workload
 
 CAT = Catalog.load()
@@ -220,3 +220,46 @@ def test_more_gpus_never_slow_a_fixed_plans_compute(plan, factor):
 def test_scalar_path_uses_one_row_arrays():
     arrays = resolve_plan({"tp": 8}, GPT3, 1024)
     assert len(arrays) == 1 and arrays.tp.dtype == np.int64
+
+
+# --- physical invariants (issue 13: MFU and HFU above 1 at 131,072 tokens) -------------------
+
+
+def test_long_sequence_utilisation_stays_physical():
+    """GPT-3 175B at 131,072 tokens on 1,024 A100: the best plan's HFU (executed FLOPs) and
+    MFU (PaLM convention, attention counted in full) stay below 1 with the A100's own 2022
+    software and with a 2025 stack that has flash attention and context parallelism."""
+    for framework in (None, "nemo-2025"):
+        found = search(
+            "gpt3-175b", "dgx-a100", 1024, seq_len=131072, framework=framework, catalog=CAT
+        )
+        best = found.best
+        assert best is not None and best.fits
+        assert best.mfu_causal <= best.hfu <= 1
+        assert best.mfu < 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from([2048, 8192, 32768, 131072, 524288, 1048576]),
+    st.sampled_from([1, 2, 4, 8]),
+    st.sampled_from(["dgx-a100", "dgx-h100", "gb200-nvl72", "gb300-nvl72"]),
+    st.sampled_from(["none", "selective", "full"]),
+)
+def test_hfu_never_exceeds_one(seq_len, cp, system, recompute):
+    """Any sequence length, context parallelism and recompute mode: causal MFU <= HFU <= 1.
+    MFU in the PaLM convention counts the masked half of causal attention too; it stays below
+    1 up to 131,072 tokens (at a million tokens on A100, where attention is 96 % of the
+    FLOPs, it reaches 1.01: the convention's, not the hardware's)."""
+    r = estimate(
+        "llama3-8b",
+        system,
+        64 * cp,
+        {"tp": 8, "cp": cp, "recompute": recompute, "gbs": 64, "flash_attention": True},
+        seq_len=seq_len,
+        framework="nemo-2025",
+        catalog=CAT,
+    )
+    assert 0 < r.mfu_causal <= r.hfu <= 1
+    if seq_len <= 131072:
+        assert r.mfu < 1
