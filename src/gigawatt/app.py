@@ -375,21 +375,37 @@ class PerfRequest(Request):
     search: bool = Field(False, description="search every valid plan; report the best")
     seq_len: int | None = Field(None, ge=1, description="sequence length [tokens]")
     precision: str | None = Field(None, description="fp16, bf16 (default), fp8 or fp4")
+    framework: str | None = Field(
+        None, description="framework profile (default: the accelerator calibration's)"
+    )
+    allow_overflow: bool = Field(
+        False, description="with search: report the plan needing least memory when none fits"
+    )
 
     _parse_plan = field_validator("plan", mode="before")(_plan)
 
 
 @dataclass(frozen=True)
 class PerfReport:
-    """`gigawatt perf`: one plan's prediction, or the search's best plan and its ranking."""
+    """`gigawatt perf`: one plan's prediction, or the search's best plan (None when nothing
+    fits) and its ranking."""
 
-    best: PerfResult
+    best: PerfResult | None
     search: SearchResult | None
 
     def to_json(self) -> dict[str, Any]:
         if self.search is not None:
             return self.search.to_json()
-        return {**self.best.to_json(), "plans_evaluated": None, "plans_fitting": None, "top": None}
+        assert self.best is not None  # an estimate always has its plan
+        return {
+            **self.best.to_json(),
+            "gpus_used": self.best.gpus,
+            "gbs_default": None,
+            "plans_evaluated": None,
+            "plans_fitting": None,
+            "top": None,
+            "nearest_feasible": None,
+        }
 
 
 def perf(
@@ -405,10 +421,25 @@ def perf(
     knobs = with_precision(req.plan or {}, req.precision)
     if req.search:
         found = perf_search(
-            req.model, req.system, req.gpus, fixed=knobs, seq_len=req.seq_len, catalog=cat
+            req.model,
+            req.system,
+            req.gpus,
+            fixed=knobs,
+            seq_len=req.seq_len,
+            framework=req.framework,
+            catalog=cat,
+            allow_overflow=req.allow_overflow,
         )
         return PerfReport(found.best, found)
-    best = perf_estimate(req.model, req.system, req.gpus, knobs, seq_len=req.seq_len, catalog=cat)
+    best = perf_estimate(
+        req.model,
+        req.system,
+        req.gpus,
+        knobs,
+        seq_len=req.seq_len,
+        framework=req.framework,
+        catalog=cat,
+    )
     return PerfReport(best, None)
 
 
@@ -444,6 +475,9 @@ class TrainRequest(Request):
     plan: dict[str, Any] | None = Field(None, description="plan knobs to hold")
     start: dt.date | None = Field(None, description="start month: dates threshold crossings")
     policy: str | None = Field(None, description="fault-tolerance policy (default: the catalog's)")
+    framework: str | None = Field(
+        None, description="framework profile (default: the accelerator calibration's)"
+    )
 
     _parse_plan = field_validator("plan", mode="before")(_plan)
     _parse_tokens = field_validator("tokens", mode="before")(_tokens)
@@ -471,6 +505,7 @@ def train(
         start=req.start,
         fixed=req.plan,
         policy=req.policy,
+        framework=req.framework,
         catalog=catalog or Catalog.load(),
     )
 

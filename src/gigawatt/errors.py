@@ -33,10 +33,19 @@ class Problem:
         names = names or {}
         text = self.message
         for ref in self.refs:
-            text = text.replace("{" + ref + "}", names.get(ref, ref))
+            text = text.replace("{" + ref + "}", _shown(ref, names))
         if not self.field:
             return text
-        return f"{names.get(self.field, self.field)}: {text}"
+        return f"{_shown(self.field, names)}: {text}"
+
+
+def _shown(field: str, names: Mapping[str, str]) -> str:
+    """A field as `names` shows it; a path inside a mapped field keeps its tail (`plan.zero` ->
+    `--plan zero`)."""
+    if field in names:
+        return names[field]
+    head, dot, rest = field.partition(".")
+    return f"{names[head]} {rest}" if dot and head in names else field
 
 
 class InputError(GigawattError, ValueError):

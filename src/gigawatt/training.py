@@ -205,6 +205,7 @@ def plan_training(
     start: dt.date | None = None,
     fixed: dict[str, Any] | None = None,
     policy: str | None = None,
+    framework: str | None = None,
     catalog: Catalog | None = None,
 ) -> TrainingResult:
     """Plan and cost a run of `tokens` tokens of `model` on `gpus` accelerators of `system`,
@@ -236,10 +237,12 @@ def plan_training(
     requested = cost_basis or "ownership"
     region_id = cat.region(region, field="region").id if region else DEFAULT_REGION
     sys_rec = load_system(system, cat)
-    found = search(model, sys_rec, gpus, fixed=fixed, precision=precision, catalog=cat)
+    found = search(
+        model, sys_rec, gpus, fixed=fixed, precision=precision, framework=framework, catalog=cat
+    )
     best = found.best
-    training_flop = best.model_flops_per_token * tokens
-    if not found.fits:
+    training_flop = found.model_flops_per_token * tokens
+    if not found.fits or best is None:
         checks = check_training_run(cat, training_flop, start=start)
         return TrainingResult(
             tokens,
@@ -259,7 +262,8 @@ def plan_training(
     compute_s = tokens / best.tokens_per_s
     fm = cat.failure_model(sys_rec.failure_model or DEFAULT_FAILURE_MODEL)
     plan = RecoveryPlan.of(cat, sys_rec, best.model, best.params_total, policy, field="policy")
-    rel = job_reliability(gpus, compute_s, fm, sys_rec, plan)
+    rel = job_reliability(found.gpus_used, compute_s, fm, sys_rec, plan)
+    # Accelerators a job leaves idle (no split uses them) are still paid for.
     gpu_hours = gpus * rel.wall_time_s / S_PER_H
     fp = job_footprint(cat, system=sys_rec.id, gpu_hours=gpu_hours, region=region_id)
 

@@ -24,6 +24,7 @@ from gigawatt.catalog.schema import (
     Deal,
     FailureModel,
     FaultTolerancePolicy,
+    Framework,
     Model,
     Parameter,
     Record,
@@ -186,6 +187,9 @@ class Catalog:
 
     def storage_tier(self, id_: str, *, field: str | None = None) -> StorageTier:
         return self.get("storage-tiers", id_, field=field)  # type: ignore[return-value]
+
+    def framework(self, id_: str, *, field: str | None = None) -> Framework:
+        return self.get("frameworks", id_, field=field)  # type: ignore[return-value]
 
     def thresholds(self) -> list[Threshold]:
         return self.all("thresholds")  # type: ignore[return-value]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from gigawatt import app as api
@@ -156,19 +157,30 @@ def reliability(
 
 # --- perf -------------------------------------------------------------------------------------
 
-
 def _perf_tables(data: dict[str, Any]) -> None:
     plan = data["plan"]
     step = data["step_time_s"]
-    console.print(
-        f"[bold]{data['model']}[/bold] on {data['gpus']:,} x {data['accelerator']} "
-        f"({data['system']}), sequence {data['seq_len']:,}, calibration {data['calibration']}"
+    used = data.get("gpus_used") or data["gpus"]
+    idle = (
+        f" (using {used:,}; {data['gpus'] - used:,} idle: no split uses all)"
+        if used != data["gpus"]
+        else ""
     )
     console.print(
-        "plan: "
-        + ", ".join(f"{k}={v}" for k, v in plan.items() if k not in ("gbs",))
-        + f", gbs={plan['gbs']}"
+        f"[bold]{escape(data['model'])}[/bold] on {data['gpus']:,} x "
+        f"{escape(data['accelerator'])} ({escape(data['system'])}){idle}, sequence "
+        f"{data['seq_len']:,}, framework {escape(data['framework'])}, calibration "
+        f"{escape(data['calibration'])}",
+        highlight=False,
     )
+    console.print(
+        "plan: " + ", ".join(f"{k}={v}" for k, v in plan.items()), markup=False, highlight=False
+    )
+    if data.get("gbs_default") and plan["gbs"] != data["gbs_default"]:
+        console.print(
+            f"global batch {plan['gbs']:,} sequences (the model's {data['gbs_default']:,} does "
+            "not divide by this data-parallel size; nearest multiple within 5 %)"
+        )
     summary = Table(title_justify="left", show_header=False)
     summary.add_column("")
     summary.add_column("", justify="right")
@@ -197,6 +209,23 @@ def _perf_tables(data: dict[str, Any]) -> None:
     console.print(parts)
 
 
+def _nearest_table(data: dict[str, Any]) -> None:
+    console.print(
+        f"No plan fits in memory on {data['gpus']:,} accelerators ({data['plans_evaluated']:,} "
+        "assessed). Use --allow-overflow to see the plan needing least memory."
+    )
+    near = data.get("nearest_feasible") or []
+    if not near:
+        console.print("No nearby change makes a plan fit.")
+        return
+    table = Table(title="Nearest changes that fit (each found by a search)", title_justify="left")
+    for col in ("change", "step s", "GiB per GPU"):
+        table.add_column(col, justify="right" if col != "change" else "left")
+    for n in near:
+        table.add_row(n["change"], f"{n['step_time_s']:,.3f}", f"{n['memory_gib_per_gpu']:,.1f}")
+    console.print(table)
+
+
 @app.command()
 def perf(
     ctx: typer.Context,
@@ -211,7 +240,8 @@ def perf(
         typer.Option(
             "--plan",
             help="KEY=V,... of tp pp vp dp cp ep mb gbs zero recompute precision sp "
-            "flash_attention tp_overlap dp_overlap (with --search: the knobs to hold).",
+            "flash_attention tp_overlap dp_overlap ep_overlap pp_balance vocab_parallel "
+            "fp8_recipe offload optimizer_dtype (with --search: the knobs to hold).",
         ),
     ] = None,
     search: Annotated[
@@ -223,6 +253,21 @@ def perf(
     precision: Annotated[
         str | None, typer.Option("--precision", help="fp16, bf16 (default), fp8 or fp4.")
     ] = None,
+    framework: Annotated[
+        str | None,
+        typer.Option(
+            "--framework",
+            help="Framework profile (`gigawatt catalog frameworks`); default: the one the "
+            "accelerator's calibration was fitted with.",
+        ),
+    ] = None,
+    allow_overflow: Annotated[
+        bool,
+        typer.Option(
+            "--allow-overflow",
+            help="With --search: when nothing fits, report the plan needing least memory.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Predict a training plan's step time, memory and MFU, or search for the best plan."""
@@ -234,16 +279,22 @@ def perf(
         search=search,
         seq_len=seq_len,
         precision=precision,
+        framework=framework,
+        allow_overflow=allow_overflow,
     )
     data = api.perf(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return
+    if data["plan"] is None:
+        _nearest_table(data)
+        return
     _perf_tables(data)
     if search:
         console.print(
-            f"Searched {data['plans_evaluated']:,} valid plans; {data['plans_fitting']:,} fit "
-            "in memory." + ("" if data["fits"] else " None fits: the plan above needs least.")
+            f"Searched {data['plans_evaluated']:,} plans (plan x time-only knob values); "
+            f"{data['plans_fitting']:,} fit in memory."
+            + ("" if data["fits"] else " None fits: the plan above needs least memory.")
         )
         top = Table(title="Best plans by tokens/s", title_justify="left")
         for col in ("tp", "pp", "vp", "dp", "cp", "ep", "mb", "zero", "recompute"):
@@ -308,6 +359,10 @@ def train(
         str | None,
         typer.Option("--policy", help="Fault-tolerance policy; default: the catalog's default."),
     ] = None,
+    framework: Annotated[
+        str | None,
+        typer.Option("--framework", help="Framework profile (as in perf)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Time, accelerator-hours, energy, cost and regulatory thresholds of one training run."""
@@ -323,15 +378,17 @@ def train(
         plan=plan,
         start=start,
         policy=policy,
+        framework=framework,
     )
     data = api.train(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return
-    _perf_tables(data)
-    if data["wall_time_s"] is None:
-        console.print("No plan fits in memory: the run cannot be timed or costed.")
+    if data["plan"] is None:
+        _nearest_table(data)
+        console.print("The run cannot be timed or costed.")
         return
+    _perf_tables(data)
     table = Table(title="The run", title_justify="left", show_header=False)
     table.add_column("")
     table.add_column("", justify="right")
