@@ -108,8 +108,9 @@ def test_uneven_layers_allowed(catalog):
     assert int(plan.dp[0]) == 128
     # 61 = 16 x 3 + 13: 13 stages hold 4 layers, 3 hold 3; the dense layers lead
     layers = stage_layers(dsv3, plan)
-    assert (layers.first_dense[0], layers.first_moe[0]) == (3, 1)
-    assert (layers.last_dense[0], layers.last_moe[0]) == (0, 3)
+    assert not plan.pp_balance[0]
+    assert (layers.dense["first"][0], layers.moe["first"][0]) == (3, 1)
+    assert (layers.dense["last"][0], layers.moe["last"][0]) == (0, 3)
 
 
 def test_precision_flag_and_plan_must_agree():
