@@ -7,6 +7,7 @@ a sweep samples it with an explicit `numpy.random.Generator`.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Annotated
 
 import numpy as np
@@ -81,6 +82,14 @@ class Triangular(_Dist):
     def bounds(self) -> tuple[float, float]:
         return self.triangular.low, self.triangular.high
 
+    def quantile(self, q: float) -> float:
+        """Inverse CDF: x with P(X <= x) = q."""
+        p = self.triangular
+        split = (p.mode - p.low) / (p.high - p.low)
+        if q <= split:
+            return p.low + math.sqrt(q * (p.high - p.low) * (p.mode - p.low))
+        return p.high - math.sqrt((1 - q) * (p.high - p.low) * (p.high - p.mode))
+
 
 class Uniform(_Dist):
     uniform: UniformParams
@@ -93,6 +102,9 @@ class Uniform(_Dist):
 
     def bounds(self) -> tuple[float, float]:
         return self.uniform.low, self.uniform.high
+
+    def quantile(self, q: float) -> float:
+        return self.uniform.low + q * (self.uniform.high - self.uniform.low)
 
 
 class Normal(_Dist):
@@ -107,6 +119,11 @@ class Normal(_Dist):
     def bounds(self) -> tuple[float, float]:
         return -math.inf, math.inf
 
+    def quantile(self, q: float) -> float:
+        if self.normal.sd == 0:
+            return self.normal.mean
+        return NormalDist(self.normal.mean, self.normal.sd).inv_cdf(_open(q))
+
 
 class LogNormal(_Dist):
     lognormal: LogNormalParams
@@ -119,6 +136,12 @@ class LogNormal(_Dist):
 
     def bounds(self) -> tuple[float, float]:
         return 0.0, math.inf
+
+    def quantile(self, q: float) -> float:
+        p = self.lognormal
+        if p.sigma == 0:
+            return p.median
+        return p.median * math.exp(p.sigma * NormalDist().inv_cdf(_open(q)))
 
 
 class Choice(_Dist):
@@ -136,6 +159,18 @@ class Choice(_Dist):
 
     def bounds(self) -> tuple[float, float]:
         return min(self.choice.values), max(self.choice.values)
+
+    def quantile(self, q: float) -> float:
+        """The smallest value whose cumulative probability reaches q (values taken in order)."""
+        order = np.argsort(self.choice.values, kind="stable")
+        cumulative = np.cumsum(self._probabilities()[order])
+        i = int(np.searchsorted(cumulative, q - 1e-12, side="left"))
+        return float(np.asarray(self.choice.values)[order][min(i, len(order) - 1)])
+
+
+def _open(q: float) -> float:
+    """q kept inside (0, 1), where the normal's inverse CDF is finite."""
+    return min(max(q, 1e-12), 1 - 1e-12)
 
 
 Distribution = Triangular | Uniform | Normal | LogNormal | Choice
@@ -156,3 +191,10 @@ def sample(value: Uncertain, rng: np.random.Generator) -> float:
 def bounds(value: Uncertain) -> tuple[float, float]:
     """The support of a distribution (a plain number is its own bounds)."""
     return value.bounds() if isinstance(value, Distribution) else (float(value), float(value))
+
+
+def quantile(value: Uncertain, q: float) -> float:
+    """The q-quantile (0 <= q <= 1) of a distribution; a plain number is its every quantile."""
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"quantile level {q} is outside [0, 1]")
+    return value.quantile(q) if isinstance(value, Distribution) else float(value)

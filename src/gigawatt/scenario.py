@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -306,6 +307,18 @@ class Scenario(_Model):
         """Every distribution replaced by its point value (rng None) or by one draw."""
         return _resolve(self, rng)
 
+    def with_inputs(self, values: Mapping[str, float]) -> Scenario:
+        """Resolved with the uncertain inputs at `values` (path -> value, paths as
+        `uncertain_inputs()` names them; integer fields rounded) and the others at their point
+        values: one row of a sensitivity design."""
+        unknown = set(values) - set(self.uncertain_inputs())
+        if unknown:
+            raise InputError(
+                f"{', '.join(sorted(unknown))} are not uncertain inputs of this scenario",
+                field="inputs",
+            )
+        return _resolve_at(self, values, "")
+
     def is_resolved(self) -> bool:
         return not any(True for _ in _distributions(self))
 
@@ -358,6 +371,30 @@ def _resolve(model: Any, rng: np.random.Generator | None) -> Any:
     for name in type(model).model_fields:
         value = getattr(model, name)
         new = _resolve_value(value, rng, _is_integer_field(model, name))
+        if new is not value:
+            update[name] = new
+    return model.model_copy(update=update) if update else model
+
+
+def _at_value(value: Any, values: Mapping[str, float], path: str, integer: bool) -> Any:
+    if isinstance(value, Distribution):
+        x = values.get(path, point(value))
+        return round(x) if integer else x
+    if isinstance(value, BaseModel):
+        return _resolve_at(value, values, path + ".")
+    if isinstance(value, list):
+        return [_at_value(v, values, f"{path}[{i}]", integer) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {k: _at_value(v, values, f"{path}.{k}", integer) for k, v in value.items()}
+    return _draw(value, None, integer)
+
+
+def _resolve_at(model: Any, values: Mapping[str, float], prefix: str) -> Any:
+    """`_resolve` with the distributions at `values` by path (see `Scenario.with_inputs`)."""
+    update = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        new = _at_value(value, values, f"{prefix}{name}", _is_integer_field(model, name))
         if new is not value:
             update[name] = new
     return model.model_copy(update=update) if update else model

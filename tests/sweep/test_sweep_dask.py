@@ -91,10 +91,10 @@ def test_dask_task_failure_keeps_finished_samples(
     with exit 1's error; what finished before is stored, and a rerun completes the sweep."""
     real = executors.run_samples
 
-    def dies_on_5(scenario, catalog, seed, chunk):
+    def dies_on_5(scenario, catalog, seed, chunk, design=None):
         if 5 in chunk:
             raise MemoryError("worker out of memory")
-        return real(scenario, catalog, seed, chunk)
+        return real(scenario, catalog, seed, chunk, design)
 
     monkeypatch.setattr(executors, "run_samples", dies_on_5)
     sc = uncertain_scenario(toy_catalog)

@@ -48,7 +48,7 @@ def find_sweep(store: Path, scenario: Scenario, catalog: Catalog) -> SweepResult
 
 
 def _band_chart(sweep: SweepResult, key: str, title: str, axis: str, scale: float) -> Chart | None:
-    frame = sweep.bands[sweep.bands.key == key].sort_values("year")
+    frame = sweep.yearly_bands[sweep.yearly_bands.key == key].sort_values("year")
     if frame.empty or frame.p50.isna().all():
         return None
     years = [int(y) for y in frame.year]

@@ -20,7 +20,7 @@ from typing import Any
 from gigawatt.catalog import Catalog
 from gigawatt.errors import GigawattError, InputError
 from gigawatt.scenario import Scenario
-from gigawatt.sweep.samples import SampleRecord, run_samples
+from gigawatt.sweep.samples import Design, SampleRecord, run_samples
 
 #: Seconds to wait for a Dask scheduler to answer before giving up.
 CONNECT_TIMEOUT_S = 10
@@ -47,9 +47,15 @@ def cluster_chunk_size(samples: int, threads: int) -> int:
 # --- in this process, or a local process pool -------------------------------------------------
 
 
-def iter_local(scenario: Scenario, catalog: Catalog, seed: int, work: list[list[int]]) -> Batches:
+def iter_local(
+    scenario: Scenario,
+    catalog: Catalog,
+    seed: int,
+    work: list[list[int]],
+    design: Design | None = None,
+) -> Batches:
     for chunk in work:
-        yield run_samples(scenario, catalog, seed, chunk)
+        yield run_samples(scenario, catalog, seed, chunk, design)
 
 
 _WORKER_STATE: dict[str, Any] = {}
@@ -67,28 +73,35 @@ def _exit_with_parent(parent_pid: int) -> None:
     os._exit(1)
 
 
-def _init_worker(scenario: Scenario, catalog: Catalog, seed: int, parent_pid: int) -> None:
+def _init_worker(
+    scenario: Scenario, catalog: Catalog, seed: int, design: Design | None, parent_pid: int
+) -> None:
     # Ctrl-C reaches the whole process group: the parent stops the pool; workers stay quiet.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
-    _WORKER_STATE.update(scenario=scenario, catalog=catalog, seed=seed)
+    _WORKER_STATE.update(scenario=scenario, catalog=catalog, seed=seed, design=design)
 
 
 def _run_in_worker(chunk: list[int]) -> list[SampleRecord]:
     s = _WORKER_STATE
-    return run_samples(s["scenario"], s["catalog"], s["seed"], chunk)
+    return run_samples(s["scenario"], s["catalog"], s["seed"], chunk, s["design"])
 
 
 def iter_pool(
-    scenario: Scenario, catalog: Catalog, seed: int, work: list[list[int]], workers: int
+    scenario: Scenario,
+    catalog: Catalog,
+    seed: int,
+    work: list[list[int]],
+    workers: int,
+    design: Design | None = None,
 ) -> Batches:
-    """A pool of `workers` processes, each given the scenario and catalog once."""
+    """A pool of `workers` processes, each given the scenario, catalog and design once."""
     # spawn, not fork: forking a process that holds threads (DuckDB's, Rich's) is unsafe.
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(scenario, catalog, seed, os.getpid()),
+        initargs=(scenario, catalog, seed, design, os.getpid()),
     )
     try:
         pending: set[Future[list[SampleRecord]]] = {
@@ -123,6 +136,7 @@ def iter_dask(
     seed: int,
     samples: Sequence[int],
     chunk_size: int | None,
+    design: Design | None = None,
 ) -> Batches:
     """Chunks of samples as tasks on an existing Dask cluster, gathered as they complete."""
     distributed = _distributed()
@@ -140,9 +154,11 @@ def iter_dask(
         threads = sum(client.nthreads().values())
         size = chunk_size or cluster_chunk_size(len(samples), threads)
         # Sent once to every worker, not once per task.
-        scenario_f, catalog_f = client.scatter([scenario, catalog], broadcast=True, hash=False)
+        scenario_f, catalog_f, design_f = client.scatter(
+            [scenario, catalog, design], broadcast=True, hash=False
+        )
         pending = {
-            client.submit(run_samples, scenario_f, catalog_f, seed, chunk, pure=False)
+            client.submit(run_samples, scenario_f, catalog_f, seed, chunk, design_f, pure=False)
             for chunk in chunks(samples, size)
         }
         for future in distributed.as_completed(list(pending)):

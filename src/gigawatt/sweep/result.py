@@ -2,7 +2,8 @@
 
 A key `k` of `run --json`'s years becomes `k_p10`, `k_p50`, `k_p90`; a nested mapping keeps its
 shape (`peak_flops_per_s_p50: {"bf16": ..., "fp8": ...}`). The top level repeats the last year's
-bands: the headline outputs at the end of the scenario.
+bands. `headline` holds the whole-run figures (sweep/headline.py), dates as decimal years with
+their month alongside.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 import pandas as pd
 
 from gigawatt.scenario import month_from_index, month_index
+from gigawatt.sweep.headline import is_date_key, month_of
+from gigawatt.sweep.samples import HEADLINE_YEAR
 
 QUANTILES = ("p10", "p50", "p90")
 
@@ -57,7 +60,8 @@ class SweepResult:
     #: Scenario end month, "YYYY-MM": the last year is reported as of it.
     end: str
     uncertain_inputs: tuple[str, ...]
-    #: `year, key, n, p10, p50, p90`, one row per year and output key.
+    #: `year, key, n, p10, p50, p90`, one row per year and output key (headline outputs under
+    #: HEADLINE_YEAR).
     bands: pd.DataFrame
     #: `path, n, p10, p50, p90`, one row per uncertain input.
     input_bands: pd.DataFrame
@@ -66,9 +70,13 @@ class SweepResult:
         """The month a year is reported at: its December, or the scenario's last month."""
         return month_from_index(min(year * 12 + 11, month_index(self.end)))
 
+    @property
+    def yearly_bands(self) -> pd.DataFrame:
+        return self.bands[self.bands.year != HEADLINE_YEAR]
+
     def band(self, key: str, year: int | None = None) -> tuple[float | None, ...]:
         """(P10, P50, P90) of an output (nested keys as `outer.inner`); year None: the last."""
-        frame = self.bands[self.bands.key == key]
+        frame = self.yearly_bands[self.yearly_bands.key == key]
         if year is None and not frame.empty:
             year = int(frame.year.max())
         row = frame[frame.year == year]
@@ -79,11 +87,23 @@ class SweepResult:
     def years(self) -> list[dict[str, Any]]:
         """One dict per year: `year`, `month` and `KEY_p10/_p50/_p90` of every output."""
         rows: dict[int, dict[str, Any]] = {}
-        for rec in self.bands.itertuples(index=False):
+        for rec in self.yearly_bands.itertuples(index=False):
             year = int(rec.year)
             row = rows.setdefault(year, {"year": year, "month": self.month(year)})
             _put(row, str(rec.key), {q: _value(getattr(rec, q)) for q in QUANTILES})
         return [rows[y] for y in sorted(rows)]
+
+    def headline(self) -> dict[str, dict[str, Any]]:
+        """Each headline output's `n`, `p10`, `p50`, `p90` (dates also as `p10_month`, ...)."""
+        out: dict[str, dict[str, Any]] = {}
+        for rec in self.bands[self.bands.year == HEADLINE_YEAR].itertuples(index=False):
+            key = str(rec.key)
+            row: dict[str, Any] = {"n": int(rec.n)}
+            row.update({q: _value(getattr(rec, q)) for q in QUANTILES})
+            if is_date_key(key):
+                row.update({f"{q}_month": month_of(row[q] or math.nan) for q in QUANTILES})
+            out[key] = row
+        return out
 
     def inputs(self) -> list[dict[str, Any]]:
         """Each uncertain input's path and the P10/P50/P90 of its drawn values."""
@@ -111,5 +131,6 @@ class SweepResult:
             "store": str(self.store),
             **last,
             "inputs": self.inputs(),
+            "headline": self.headline(),
             "years": years,
         }

@@ -22,7 +22,7 @@ from gigawatt.errors import GigawattError, InputError
 from gigawatt.scenario import Scenario, load_scenario, scenario_path
 from gigawatt.sweep.executors import Batches, chunks, iter_dask, iter_local, iter_pool
 from gigawatt.sweep.result import SweepResult
-from gigawatt.sweep.samples import METHOD, SampleRecord
+from gigawatt.sweep.samples import METHOD, Design, SampleRecord
 from gigawatt.sweep.store import SweepInfo, SweepStore
 
 DEFAULT_STORE = Path("gigawatt-out") / "sweeps.duckdb"
@@ -99,6 +99,7 @@ def run_sweep(
     workers: int = 1,
     chunk_size: int | None = None,
     progress: Progress | None = None,
+    design: Design | None = None,
 ) -> SweepResult:
     """Run (or resume) samples 0..samples-1 of a scenario and summarise them.
 
@@ -107,6 +108,9 @@ def run_sweep(
     Dask cluster at `scheduler` (`tcp://HOST:PORT`), in tasks of `chunk_size` samples. Finished
     samples are committed together at least every FLUSH_S seconds and when the run stops (an
     interrupt included). `progress(done, samples)` is called as samples finish.
+
+    With a `design`, sample i takes the design's row i as its inputs instead of drawing them
+    (`samples` is then the design's size) and the sweep id names the design's method.
     """
     catalog = catalog or Catalog.load()
     sc, source = _scenario(scenario, catalog)
@@ -125,14 +129,19 @@ def run_sweep(
     if source is not None and store_path.resolve() == source.resolve():
         raise InputError(f"{str(store_path)!r} is the scenario file", field="store")
 
+    method = METHOD
+    if design is not None:
+        if samples != len(design) or list(design.paths) != sc.uncertain_inputs():
+            raise ValueError("a design must give every uncertain input of every sample")
+        method = design.method
     scenario_json, digest = canonical_json(sc), catalog_sha256(catalog)
-    sid = _sweep_id(scenario_json, seed, METHOD, digest)
+    sid = _sweep_id(scenario_json, seed, method, digest)
     info = SweepInfo(
         sweep_id=sid,
         scenario=sc.name,
         scenario_json=scenario_json,
         seed=seed,
-        method=METHOD,
+        method=method,
         catalog_sha256=digest,
         uncertain_inputs=tuple(sc.uncertain_inputs()),
         samples_requested=samples,
@@ -149,11 +158,12 @@ def run_sweep(
         if not todo:
             return _summary(store, info, samples, computed=0)
         if scheduler is not None:
-            batches = iter_dask(scheduler, sc, catalog, seed, todo, chunk_size)
+            batches = iter_dask(scheduler, sc, catalog, seed, todo, chunk_size, design)
         elif workers > 1:
-            batches = iter_pool(sc, catalog, seed, chunks(todo, chunk_size or POOL_CHUNK), workers)
+            work = chunks(todo, chunk_size or POOL_CHUNK)
+            batches = iter_pool(sc, catalog, seed, work, workers, design)
         else:
-            batches = iter_local(sc, catalog, seed, chunks(todo, chunk_size or 1))
+            batches = iter_local(sc, catalog, seed, chunks(todo, chunk_size or 1), design)
         computed = _store_as_they_finish(store, sid, batches, progress, done, samples)
         return _summary(store, info, samples, computed)
 

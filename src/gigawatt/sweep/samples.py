@@ -1,8 +1,13 @@
-"""One sample of a sweep: draw the uncertain inputs, simulate, flatten the yearly outputs.
+"""One sample of a sweep: draw the uncertain inputs, simulate, flatten the outputs.
 
-Sample i of a sweep with seed s uses `numpy.random.default_rng([s, i])` (DESIGN.md section 4):
-its draws depend on (s, i) alone, never on which process runs it, in which order or with which
-other samples, so any executor and any chunking give the same numbers.
+Sample i of a Monte Carlo sweep with seed s uses `numpy.random.default_rng([s, i])` (DESIGN.md
+section 4): its draws depend on (s, i) alone, never on which process runs it, in which order or
+with which other samples, so any executor and any chunking give the same numbers. A sensitivity
+analysis instead gives each sample's inputs as a row of a `Design` (its stages' own randomness,
+such as share-price paths, then takes its point value, so only the design's inputs vary).
+
+A sample's outputs are every numeric key of `run --json`'s years and, under year
+`HEADLINE_YEAR`, the whole-run headline figures (`headline.py`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pydantic import BaseModel
 from gigawatt.catalog import Catalog
 from gigawatt.scenario import Scenario
 from gigawatt.simulate import simulate
+from gigawatt.sweep.headline import headline_outputs
 
 #: How samples are drawn: independent Monte Carlo, sample i from default_rng([seed, i]).
 #: Part of the sweep id: a new sampling scheme (e.g. Latin hypercube) gets a new name.
@@ -29,6 +35,32 @@ METHOD = "monte-carlo"
 
 #: Year keys that index the row rather than measure anything.
 INDEX_KEYS = frozenset({"year"})
+
+#: The `year` under which a sample's whole-run headline outputs are stored.
+HEADLINE_YEAR = 0
+
+
+@dataclass(frozen=True)
+class Design:
+    """Given inputs: sample i sets the uncertain input `paths[j]` to `values[i, j]`.
+
+    `method` names the design in the sweep id (with its size and levels), so the same design
+    in the same store resumes and another never mixes with it.
+    """
+
+    method: str
+    paths: tuple[str, ...]
+    values: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.values.ndim != 2 or self.values.shape[1] != len(self.paths):
+            raise ValueError(f"design values {self.values.shape} do not match {len(self.paths)}")
+
+    def __len__(self) -> int:
+        return int(self.values.shape[0])
+
+    def row(self, sample: int) -> dict[str, float]:
+        return dict(zip(self.paths, self.values[sample].tolist(), strict=True))
 
 
 def sample_rng(seed: int, sample: int) -> np.random.Generator:
@@ -111,13 +143,32 @@ def value_at(model: Any, path: str) -> Any:
     return value
 
 
-def run_sample(scenario: Scenario, catalog: Catalog, seed: int, sample: int) -> SampleRecord:
+def headline_frame(headline: Mapping[str, float]) -> pd.DataFrame:
+    """Headline outputs as rows of the long output table, under HEADLINE_YEAR."""
+    return pd.DataFrame(
+        {
+            "year": np.full(len(headline), HEADLINE_YEAR, dtype=np.int32),
+            "key": pd.Series(list(headline), dtype=object),
+            "value": np.asarray([_number(v) for v in headline.values()], dtype=np.float64),
+        }
+    )
+
+
+def run_sample(
+    scenario: Scenario, catalog: Catalog, seed: int, sample: int, design: Design | None = None
+) -> SampleRecord:
     """Simulate sample `sample`; a failure is recorded (with its message), not raised."""
     started = time.perf_counter()
     try:
-        results = simulate(scenario, catalog, sample_rng(seed, sample))
+        if design is None:
+            results = simulate(scenario, catalog, sample_rng(seed, sample))
+        else:
+            results = simulate(scenario.with_inputs(design.row(sample)), catalog)
         inputs = {p: float(value_at(results.scenario, p)) for p in scenario.uncertain_inputs()}
-        outputs = flatten_years(results.years())
+        outputs = pd.concat(
+            [headline_frame(headline_outputs(results)), flatten_years(results.years())],
+            ignore_index=True,
+        )
         error = None
     except Exception as e:  # one odd draw must not end a long sweep: stored, reported, retried
         inputs, outputs = {}, flatten_years([])
@@ -126,7 +177,11 @@ def run_sample(scenario: Scenario, catalog: Catalog, seed: int, sample: int) -> 
 
 
 def run_samples(
-    scenario: Scenario, catalog: Catalog, seed: int, samples: Sequence[int]
+    scenario: Scenario,
+    catalog: Catalog,
+    seed: int,
+    samples: Sequence[int],
+    design: Design | None = None,
 ) -> list[SampleRecord]:
     """Several samples in a row: the unit of work an executor hands to a worker."""
-    return [run_sample(scenario, catalog, seed, i) for i in samples]
+    return [run_sample(scenario, catalog, seed, i, design) for i in samples]

@@ -1,0 +1,375 @@
+"""Which assumption moves the answer: one-at-a-time swings (a tornado) and variance-based Sobol
+indices over a scenario's uncertain inputs (issue 12).
+
+Both run through the sweep engine (`run_sweep` with a `Design`): the same executors (in this
+process, a local pool, a Dask cluster), the same resumable DuckDB store, the same headline
+outputs (`headline.py`). Only the scenario's declared uncertain inputs vary; randomness inside
+the stages (share-price paths) stays at its point value, so each output is a deterministic
+function of the inputs, as both methods assume.
+
+- Tornado: each input alone at its P10 and at its P90, the others at their point values
+  (2 D + 1 simulations). The swing |y(P90) - y(P10)| ranks the inputs for each output.
+- Sobol (Saltelli 2002, "Making best use of model evaluations to compute sensitivity indices",
+  Computer Physics Communications 145:280-297; estimators of Saltelli et al. 2010, Computer
+  Physics Communications 181:259-270, Table 2, as SALib implements them, Herman and Usher 2017,
+  JOSS 2(9):97): a scrambled Sobol' sequence of N (D + 2) points on the unit cube, mapped to each
+  input through its distribution's inverse CDF, gives the first-order index S1 (the share of the
+  output's variance explained by the input alone) and the total index ST (including all its
+  interactions), each with a bootstrap 95 % confidence interval.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from gigawatt.catalog import Catalog
+from gigawatt.distributions import point, quantile
+from gigawatt.errors import InputError
+from gigawatt.scenario import Scenario, load_scenario
+from gigawatt.sweep.headline import is_date_key, month_of
+from gigawatt.sweep.run import DEFAULT_STORE, Progress, run_sweep
+from gigawatt.sweep.samples import HEADLINE_YEAR, Design
+from gigawatt.sweep.store import SweepStore
+
+Method = Literal["tornado", "sobol", "both"]
+METHODS: tuple[str, ...] = ("tornado", "sobol", "both")
+
+#: The tornado's low and high levels: each input's P10 and P90.
+TORNADO_LEVELS = (0.1, 0.9)
+#: Base samples N of the Sobol design (N (D + 2) simulations); a power of two, as the Sobol'
+#: sequence needs for its balance properties.
+DEFAULT_SOBOL_BASE = 256
+MAX_SOBOL_BASE = 1 << 16
+#: Bootstrap resamples and level of the Sobol confidence intervals.
+SOBOL_RESAMPLES = 200
+CONF_LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class TornadoBar:
+    input: str
+    input_low: float
+    input_high: float
+    output_low: float
+    output_high: float
+
+    @property
+    def swing(self) -> float:
+        return abs(self.output_high - self.output_low)
+
+
+@dataclass(frozen=True)
+class SobolIndices:
+    """First-order and total indices of each input, with their confidence half-widths."""
+
+    first: dict[str, float]
+    first_conf: dict[str, float]
+    total: dict[str, float]
+    total_conf: dict[str, float]
+
+
+@dataclass(frozen=True)
+class OutputSensitivity:
+    key: str
+    base: float | None
+    #: Bars ranked by swing, largest first; empty when the tornado did not run.
+    tornado: list[TornadoBar] = field(default_factory=list)
+    sobol: SobolIndices | None = None
+    #: Why Sobol indices are missing for this output (e.g. the event does not happen in every
+    #: sample, or the output does not vary).
+    sobol_note: str | None = None
+
+    def ranking(self) -> list[str]:
+        """Inputs by importance: Sobol total index where computed, else the tornado swing."""
+        if self.sobol is not None:
+            return sorted(self.sobol.total, key=lambda k: -self.sobol.total[k])  # type: ignore[union-attr]
+        return [b.input for b in self.tornado]
+
+    def to_json(self) -> dict[str, Any]:
+        date = is_date_key(self.key)
+        out: dict[str, Any] = {
+            "key": self.key,
+            "is_date": date,
+            "base": _num(self.base),
+            "base_month": month_of(self.base) if date and self.base is not None else None,
+            "ranking": self.ranking(),
+            "tornado": [
+                {
+                    "input": b.input,
+                    "input_low": b.input_low,
+                    "input_high": b.input_high,
+                    "output_low": _num(b.output_low),
+                    "output_high": _num(b.output_high),
+                    "swing": _num(b.swing),
+                }
+                for b in self.tornado
+            ],
+            "sobol": None,
+            "sobol_note": self.sobol_note,
+        }
+        if self.sobol is not None:
+            s = self.sobol
+            out["sobol"] = {
+                name: {
+                    "first": _num(s.first[name]),
+                    "first_conf": _num(s.first_conf[name]),
+                    "total": _num(s.total[name]),
+                    "total_conf": _num(s.total_conf[name]),
+                }
+                for name in s.total
+            }
+        return out
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    scenario: str
+    method: str
+    inputs: list[dict[str, Any]]
+    outputs: list[OutputSensitivity]
+    sweep_ids: dict[str, str]
+    samples: dict[str, int]
+    store: Path
+    sobol_base: int | None
+
+    def output(self, key: str) -> OutputSensitivity:
+        for o in self.outputs:
+            if o.key == key:
+                return o
+        raise KeyError(key)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `gigawatt sensitivity --json` object."""
+        return {
+            "scenario": self.scenario,
+            "method": self.method,
+            "store": str(self.store),
+            "sweep_ids": dict(self.sweep_ids),
+            "samples": dict(self.samples),
+            "sobol_base_samples": self.sobol_base,
+            "tornado_levels": list(TORNADO_LEVELS),
+            "conf_level": CONF_LEVEL,
+            "inputs": self.inputs,
+            "outputs": [o.to_json() for o in self.outputs],
+        }
+
+
+def _num(v: float | None) -> float | None:
+    return None if v is None or not math.isfinite(v) else float(v)
+
+
+# --- designs ----------------------------------------------------------------------------------
+
+
+def tornado_design(scenario: Scenario) -> Design:
+    """Row 0: every input at its point value; rows 2j+1 and 2j+2: input j at P10, then P90."""
+    dists = scenario.distributions()
+    base = np.array([point(d) for _, d in dists], dtype=np.float64)
+    rows = [base]
+    for j, (_, d) in enumerate(dists):
+        for q in TORNADO_LEVELS:
+            row = base.copy()
+            row[j] = quantile(d, q)
+            rows.append(row)
+    low, high = TORNADO_LEVELS
+    return Design(
+        method=f"tornado-p{round(low * 100)}-p{round(high * 100)}",
+        paths=tuple(p for p, _ in dists),
+        values=np.vstack(rows),
+    )
+
+
+def _problem(paths: Sequence[str]) -> dict[str, Any]:
+    return {"num_vars": len(paths), "names": list(paths), "bounds": [[0.0, 1.0]] * len(paths)}
+
+
+def sobol_design(scenario: Scenario, base_samples: int, seed: int) -> Design:
+    """Saltelli's N (D + 2) points (first and total indices), through each inverse CDF."""
+    from SALib.sample import sobol as sobol_sample  # imported here: SALib loads scipy
+
+    dists = scenario.distributions()
+    paths = tuple(p for p, _ in dists)
+    unit = sobol_sample.sample(
+        _problem(paths), base_samples, calc_second_order=False, scramble=True, seed=seed
+    )
+    values = np.empty_like(unit)
+    for j, (_, d) in enumerate(dists):
+        values[:, j] = [quantile(d, float(q)) for q in unit[:, j]]
+    return Design(method=f"sobol-saltelli-n{base_samples}", paths=paths, values=values)
+
+
+# --- analysis ----------------------------------------------------------------------------------
+
+
+def _headline_matrix(store: SweepStore, sweep_id: str, samples: int) -> pd.DataFrame:
+    """samples x headline keys (NaN where an output is missing), in sample order."""
+    long = store.outputs(sweep_id, samples)
+    long = long[long.year == HEADLINE_YEAR]
+    wide = long.pivot(index="sample", columns="key", values="value")
+    order = list(dict.fromkeys(long.key))
+    return wide.reindex(index=range(samples), columns=order)
+
+
+def _tornado(paths: Sequence[str], design: Design, y: pd.Series) -> list[TornadoBar]:
+    bars = []
+    for j, path in enumerate(paths):
+        lo, hi = 2 * j + 1, 2 * j + 2
+        bars.append(
+            TornadoBar(
+                input=path,
+                input_low=float(design.values[lo, j]),
+                input_high=float(design.values[hi, j]),
+                output_low=float(y.iloc[lo]),
+                output_high=float(y.iloc[hi]),
+            )
+        )
+    return sorted(bars, key=lambda b: -(b.swing if math.isfinite(b.swing) else -1.0))
+
+
+def sobol_indices(
+    paths: Sequence[str], y: np.ndarray, seed: int
+) -> tuple[SobolIndices | None, str | None]:
+    """SALib's first and total indices of `y` (ordered as the Saltelli design), or why not."""
+    from SALib.analyze import sobol as sobol_analyze
+
+    if not np.isfinite(y).all():
+        missing = int((~np.isfinite(y)).sum())
+        return None, f"missing in {missing} of {y.size} samples (the event does not always happen)"
+    if np.ptp(y) <= 1e-12 * max(1.0, float(np.abs(y).max())):
+        return None, "does not vary with the inputs"
+    s = sobol_analyze.analyze(
+        _problem(paths),
+        y,
+        calc_second_order=False,
+        num_resamples=SOBOL_RESAMPLES,
+        conf_level=CONF_LEVEL,
+        seed=seed,
+    )
+
+    def by_name(key: str) -> dict[str, float]:
+        return {p: float(v) for p, v in zip(paths, np.asarray(s[key]), strict=True)}
+
+    return (
+        SobolIndices(
+            first=by_name("S1"),
+            first_conf=by_name("S1_conf"),
+            total=by_name("ST"),
+            total_conf=by_name("ST_conf"),
+        ),
+        None,
+    )
+
+
+def _check_base(n: int) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_SOBOL_BASE:
+        raise InputError(
+            f"{n!r} is not allowed: expected a power of two from 2 to {MAX_SOBOL_BASE:,}",
+            field="--samples",
+        )
+    if n & (n - 1):
+        below = 1 << (n.bit_length() - 1)
+        raise InputError(
+            f"{n} is not allowed: the Sobol' sequence needs a power of two (e.g. {below} or "
+            f"{below * 2})",
+            field="--samples",
+        )
+    return n
+
+
+def run_sensitivity(
+    scenario: str | Scenario,
+    method: Method = "both",
+    *,
+    base_samples: int = DEFAULT_SOBOL_BASE,
+    seed: int | None = None,
+    store_path: str | Path = DEFAULT_STORE,
+    scheduler: str | None = None,
+    catalog: Catalog | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> SensitivityResult:
+    """Tornado and/or Sobol indices of every headline output over the uncertain inputs.
+
+    Runs resume like sweeps (the designs are deterministic given the scenario, `seed` and
+    `base_samples`). `base_samples` is the Sobol N; the design has N (D + 2) samples.
+    """
+    if method not in METHODS:
+        raise InputError(
+            f"{method!r} is not allowed: expected one of {', '.join(METHODS)}", field="--method"
+        )
+    catalog = catalog or Catalog.load()
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, catalog)
+    paths = sc.uncertain_inputs()
+    if not paths:
+        raise InputError(
+            "the scenario has no uncertain inputs (no distributions): nothing to rank",
+            field="SCENARIO",
+        )
+    seed = sc.seed if seed is None else seed
+    common: dict[str, Any] = {
+        "store_path": store_path,
+        "scheduler": scheduler,
+        "catalog": catalog,
+        "workers": workers,
+        "progress": progress,
+    }
+    sweep_ids: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    wide: dict[str, pd.DataFrame] = {}
+    designs: dict[str, Design] = {}
+    if method in ("tornado", "both"):
+        designs["tornado"] = tornado_design(sc)
+    if method in ("sobol", "both"):
+        designs["sobol"] = sobol_design(sc, _check_base(base_samples), seed)
+    for name, design in designs.items():
+        result = run_sweep(sc, len(design), seed, design=design, **common)
+        sweep_ids[name], sizes[name] = result.sweep_id, len(design)
+        with SweepStore(result.store, read_only=True) as store:
+            wide[name] = _headline_matrix(store, result.sweep_id, len(design))
+
+    keys = list(
+        dict.fromkeys(k for frame in wide.values() for k in frame.columns if isinstance(k, str))
+    )
+    outputs = []
+    for key in keys:
+        base = None
+        bars: list[TornadoBar] = []
+        indices, note = None, None
+        if "tornado" in wide and key in wide["tornado"]:
+            y = wide["tornado"][key]
+            base = float(y.iloc[0])
+            bars = _tornado(paths, designs["tornado"], y)
+        if "sobol" in wide:
+            if key in wide["sobol"]:
+                indices, note = sobol_indices(paths, wide["sobol"][key].to_numpy(), seed)
+            else:
+                note = "not computed"
+        outputs.append(
+            OutputSensitivity(key=key, base=base, tornado=bars, sobol=indices, sobol_note=note)
+        )
+    inputs = [
+        {
+            "path": p,
+            "point": point(d),
+            "p10": quantile(d, TORNADO_LEVELS[0]),
+            "p90": quantile(d, TORNADO_LEVELS[1]),
+        }
+        for p, d in sc.distributions()
+    ]
+    return SensitivityResult(
+        scenario=sc.name,
+        method=method,
+        inputs=inputs,
+        outputs=outputs,
+        sweep_ids=sweep_ids,
+        samples=sizes,
+        store=Path(store_path),
+        sobol_base=base_samples if "sobol" in designs else None,
+    )
