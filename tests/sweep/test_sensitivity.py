@@ -152,7 +152,7 @@ def test_outputs_that_do_not_always_happen_get_a_note(toy_catalog, tmp_path):
 
 @pytest.mark.parametrize("n", [0, 3, 100, 1 << 20])
 def test_sobol_base_must_be_a_power_of_two(toy_catalog, tmp_path, n):
-    with pytest.raises(InputError, match="--samples"):
+    with pytest.raises(InputError, match="samples"):
         run_sensitivity(
             _additive(toy_catalog),
             "sobol",

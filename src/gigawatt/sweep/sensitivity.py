@@ -271,14 +271,14 @@ def _check_base(n: int) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_SOBOL_BASE:
         raise InputError(
             f"{n!r} is not allowed: expected a power of two from 2 to {MAX_SOBOL_BASE:,}",
-            field="--samples",
+            field="samples",
         )
     if n & (n - 1):
         below = 1 << (n.bit_length() - 1)
         raise InputError(
             f"{n} is not allowed: the Sobol' sequence needs a power of two (e.g. {below} or "
             f"{below * 2})",
-            field="--samples",
+            field="samples",
         )
     return n
 
@@ -302,7 +302,7 @@ def run_sensitivity(
     """
     if method not in METHODS:
         raise InputError(
-            f"{method!r} is not allowed: expected one of {', '.join(METHODS)}", field="--method"
+            f"{method!r} is not allowed: expected one of {', '.join(METHODS)}", field="method"
         )
     catalog = catalog or Catalog.load()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, catalog)
@@ -310,7 +310,7 @@ def run_sensitivity(
     if not paths:
         raise InputError(
             "the scenario has no uncertain inputs (no distributions): nothing to rank",
-            field="SCENARIO",
+            field="scenario",
         )
     seed = sc.seed if seed is None else seed
     common: dict[str, Any] = {
