@@ -17,8 +17,11 @@ The conventions, written for authors in docs/getting-started.md ("Examples are t
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +41,7 @@ class Block:
     attrs: dict[str, str]
     text: str
     skip: str | None  # the reason, when marked `docs-test: skip`
+    indent: str = ""  # the fence's indentation (a block inside a list item)
 
     @property
     def where(self) -> str:
@@ -81,6 +85,7 @@ def blocks(path: Path) -> list[Block]:
                 attrs=dict(_ATTR.findall(info)),
                 text="\n".join(body) + "\n",
                 skip=(skip["reason"] or "no reason given") if skip else None,
+                indent=indent,
             )
         )
         i = j + 1
@@ -89,9 +94,11 @@ def blocks(path: Path) -> list[Block]:
 
 @dataclass(frozen=True)
 class Command:
-    line: int
+    line: int  # 1-based line of the `$ ` in the file
     command: str
     expected: str
+    output_line: int  # 1-based line of the first output line (tools/update_examples.py)
+    output_lines: int
 
 
 def console_commands(block: Block) -> list[Command]:
@@ -116,8 +123,52 @@ def console_commands(block: Block) -> list[Command]:
         while i < len(lines) and not lines[i].startswith("$ "):
             expected.append(lines[i])
             i += 1
-        out.append(Command(block.line + 1 + start, command.strip(), "\n".join(expected)))
+        out.append(
+            Command(
+                block.line + 1 + start,
+                command.strip(),
+                "\n".join(expected),
+                block.line + 1 + i - len(expected),
+                len(expected),
+            )
+        )
     return out
+
+
+COMMAND_TIMEOUT_S = 300
+
+
+def command_env() -> dict[str, str]:
+    """A reader's terminal, made reproducible: 80 columns, no colour, this environment's
+    `gigawatt` first on PATH."""
+    env = {k: v for k, v in os.environ.items() if k != "GIGAWATT_DEBUG"}
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.update(COLUMNS="80", LINES="50", TERM="dumb", NO_COLOR="1", PYTHONIOENCODING="utf-8")
+    return env
+
+
+def run_command(command: str, cwd: Path) -> tuple[int, str]:
+    """Run one `$ ` command in a shell; its exit code and its output (stdout and stderr)."""
+    proc = subprocess.run(
+        command,
+        shell=True,
+        cwd=cwd,
+        env=command_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=COMMAND_TIMEOUT_S,
+    )
+    return proc.returncode, normalise(proc.stdout)
+
+
+def write_titled_file(block: Block, cwd: Path) -> None:
+    """A block with `title="PATH"` becomes the file PATH (relative, inside `cwd`)."""
+    target = (cwd / block.attrs["title"]).resolve()
+    if cwd.resolve() not in target.parents:
+        raise ValueError(f"{block.where}: title must be a relative path inside the page's folder")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(block.text, encoding="utf-8")
 
 
 def mentions_gigawatt_command(block: Block) -> bool:

@@ -11,9 +11,6 @@ from __future__ import annotations
 import difflib
 import doctest
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,18 +23,12 @@ from markdown_blocks import (
     mentions_gigawatt_command,
     normalise,
     pages,
+    run_command,
+    write_titled_file,
 )
 
 SHELLS = {"console", "sh", "shell", "bash"}
 FILES = {"yaml", "toml", "json", "csv", "text"}
-COMMAND_TIMEOUT_S = 300
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "GIGAWATT_DEBUG"}
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env.update(COLUMNS="80", LINES="50", TERM="dumb", NO_COLOR="1", PYTHONIOENCODING="utf-8")
-    return env
 
 
 def _diff(expected: str, got: str) -> str:
@@ -51,23 +42,16 @@ def _diff(expected: str, got: str) -> str:
 def _run_console(block: Block, cwd: Path) -> int:
     commands = console_commands(block)
     for c in commands:
-        proc = subprocess.run(
-            c.command,
-            shell=True,
-            cwd=cwd,
-            env=_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=COMMAND_TIMEOUT_S,
-        )
-        got = normalise(proc.stdout)
+        code, got = run_command(c.command, cwd)
         where = f"{block.path.relative_to(ROOT)}:{c.line}"
-        if proc.returncode != 0:
-            pytest.fail(f"{where}: `{c.command}` exited {proc.returncode}:\n{got}")
+        if code != 0:
+            pytest.fail(f"{where}: `{c.command}` exited {code}:\n{got}")
         expected = normalise(c.expected)
         if not ellipsis_match(expected, got):
-            pytest.fail(f"{where}: `{c.command}` printed something else:\n{_diff(expected, got)}")
+            pytest.fail(
+                f"{where}: `{c.command}` printed something else (rewrite the shown output with "
+                f"`python tools/update_examples.py`):\n{_diff(expected, got)}"
+            )
     return len(commands)
 
 
@@ -80,13 +64,6 @@ def _run_pycon(block: Block, globs: dict) -> None:
     globs.update(test.globs)
     if runner.failures:
         pytest.fail(f"{block.where}: the example's output differs\n{report.getvalue()}")
-
-
-def _write_file(block: Block, cwd: Path) -> None:
-    target = (cwd / block.attrs["title"]).resolve()
-    assert cwd.resolve() in target.parents, f"{block.where}: title must be a relative path"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(block.text, encoding="utf-8")
 
 
 def _runnable(path: Path) -> bool:
@@ -104,7 +81,7 @@ def test_page_examples(page, tmp_path, monkeypatch):
         if block.skip:
             continue
         if "title" in block.attrs and block.lang in FILES | {"python"}:
-            _write_file(block, tmp_path)
+            write_titled_file(block, tmp_path)
         elif block.lang in SHELLS:
             ran = _run_console(block, tmp_path)
             assert ran or not mentions_gigawatt_command(block), (
