@@ -3,8 +3,9 @@
 Each benchmark prints its figures (plans/s, trials/s, samples/s, wall times); this plugin
 collects those lines and pytest-benchmark's timings, shows them at the end of the run, and,
 with `--write-docs` (as `make bench` passes), writes them to the docs page with the machine
-and its load, so no speed figure in the docs is typed by hand. Only a run of every benchmark
-writes the page (a partial run would drop rows).
+and its load, so no speed figure in the docs is typed by hand. A benchmark that fails (a time
+limit missed) is listed with its failure. Only a complete run of every benchmark writes the
+page (a partial one would drop rows).
 """
 
 from __future__ import annotations
@@ -34,9 +35,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "call" and report.passed:
-        lines = [line.strip() for line in report.capstdout.splitlines() if line.strip()]
-        _FIGURES[report.nodeid.removeprefix("benchmarks/")] = lines
+    if report.when != "call":
+        return
+    lines = [line.strip() for line in report.capstdout.splitlines() if line.strip()]
+    if report.failed:  # e.g. a time limit missed on a loaded machine: say so, keep the figures
+        message = str(report.longrepr.reprcrash.message) if report.longrepr else "failed"
+        lines.append(f"FAILED: {message.splitlines()[0]}")
+    _FIGURES[report.nodeid.removeprefix("benchmarks/")] = lines
 
 
 def _mean_s(session: pytest.Session) -> dict[str, float]:
@@ -78,8 +83,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not session.config.getoption("--write-docs"):
         return
-    if exitstatus != 0 or session.config.option.keyword or session.config.option.markexpr:
-        return  # a failed or partial run: keep the page as it was
+    if exitstatus not in (0, 1) or session.config.option.keyword or session.config.option.markexpr:
+        return  # an interrupted or partial run: keep the page as it was
     DOCS_PAGE.parent.mkdir(parents=True, exist_ok=True)
     tmp = DOCS_PAGE.with_suffix(".tmp")
     tmp.write_text(_page(session), encoding="utf-8")
