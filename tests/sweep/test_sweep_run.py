@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -287,3 +288,72 @@ def test_store_is_not_the_scenario(toy_catalog, tmp_path):
     with pytest.raises(InputError, match="--store"):
         run_sweep(str(scenario_file), 2, 0, scenario_file, catalog=toy_catalog)
     assert scenario_file.read_text() == before
+
+
+def _children(pid: int) -> set[int]:
+    """Process ids whose parent is `pid` (Linux /proc)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_pool_workers_end_when_the_sweep_is_killed(tmp_path):
+    """kill -9 of `sweep --workers 2` leaves no worker behind (issue 13): each worker watches
+    its parent and exits when it is gone."""
+    scenario_file = tmp_path / "toy.yaml"
+    scenario_file.write_text(json.dumps(uncertain_data()))
+    gigawatt = Path(sys.executable).with_name("gigawatt")
+    child = subprocess.Popen(
+        [
+            str(gigawatt),
+            "--catalog",
+            str(TOY_CATALOG),
+            "sweep",
+            str(scenario_file),
+            "--samples",
+            "1000000",
+            "--workers",
+            "2",
+            "--store",
+            str(tmp_path / "s.duckdb"),
+            "--json",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        workers: set[int] = set()
+        while len(workers) < 2:
+            assert child.poll() is None and time.monotonic() < deadline, "no workers started"
+            workers = {p for p in _children(child.pid) if "spawn_main" in _cmdline(p)}
+            time.sleep(0.2)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [p for p in workers if _alive(p)]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""

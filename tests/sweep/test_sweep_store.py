@@ -195,3 +195,110 @@ def test_other_schema_version_refused(tmp_path):
     con.close()
     with pytest.raises(GigawattError, match="schema version 99"):
         SweepStore(path)
+
+
+def _store_with_samples(path):
+    with SweepStore(path) as store:
+        store.register(_info())
+        store.write(SID, [_record(i, {(2026, "k"): float(i)}) for i in range(200)])
+
+
+def _bytes(path):
+    return path.read_bytes()
+
+
+def test_an_empty_duckdb_database_or_file_is_not_adopted(tmp_path):
+    """A database that holds no tables is someone's, not a store to fill (issue 13)."""
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    zero = tmp_path / "zero.duckdb"
+    zero.write_bytes(b"")
+    for path in (empty, zero):
+        before = _bytes(path)
+        with pytest.raises(InputError, match="not a sweep store"):
+            SweepStore(path)
+        assert _bytes(path) == before
+
+
+def test_a_store_is_created_whole(tmp_path):
+    """A new store appears at its path complete (made beside it, then linked in): no partial
+    file, no temporary left behind."""
+    path = tmp_path / "new.duckdb"
+    SweepStore(path).close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.duckdb"]
+    with SweepStore(path, read_only=True) as store:
+        assert store.sweeps() == []
+
+
+@pytest.mark.parametrize("where", [i / 10 for i in range(1, 10)])
+def test_a_damaged_store_is_refused_and_left_untouched(tmp_path, where):
+    """Garbage written into the file: refused with the file left as it was, unless the garbage
+    fell on free space (DuckDB checksums every block it uses), when the store must still read
+    back every sample exactly."""
+    path = tmp_path / "s.duckdb"
+    _store_with_samples(path)
+    data = bytearray(_bytes(path))
+    at = int(len(data) * where)
+    data[at : at + 4096] = b"garbage!" * 512
+    path.write_bytes(bytes(data))
+    try:
+        with SweepStore(path) as store:
+            store.register(_info())
+            outputs = store.outputs(SID)
+    except InputError as e:
+        assert "damaged sweep store" in str(e) and "left untouched" in str(e)
+        assert _bytes(path) == bytes(data)
+        return
+    assert outputs["value"].tolist() == [float(i) for i in range(200)]
+
+
+def test_damage_anywhere_in_the_data_is_found(tmp_path):
+    """Most positions in a store full of samples hold data: most damage must be caught."""
+    path = tmp_path / "s.duckdb"
+    _store_with_samples(path)
+    good = _bytes(path)
+    caught = 0
+    for where in [i / 20 for i in range(1, 20)]:
+        data = bytearray(good)
+        at = int(len(data) * where)
+        data[at : at + 4096] = b"garbage!" * 512
+        path.write_bytes(bytes(data))
+        try:
+            SweepStore(path, read_only=True).close()
+        except InputError:
+            caught += 1
+    assert caught >= 8
+
+
+def test_a_truncated_store_is_refused(tmp_path):
+    path = tmp_path / "s.duckdb"
+    _store_with_samples(path)
+    data = _bytes(path)[: len(_bytes(path)) // 3]
+    path.write_bytes(data)
+    with pytest.raises(InputError, match="damaged sweep store"):
+        SweepStore(path)
+    assert _bytes(path) == data
+
+
+def test_a_store_missing_a_table_is_refused(tmp_path):
+    path = tmp_path / "s.duckdb"
+    _store_with_samples(path)
+    con = duckdb.connect(str(path))
+    con.execute("DROP TABLE outputs")
+    con.close()
+    before = _bytes(path)
+    for read_only in (False, True):
+        with pytest.raises(InputError, match="table 'outputs' is missing"):
+            SweepStore(path, read_only=read_only)
+    assert _bytes(path) == before
+
+
+def test_a_foreign_wal_beside_a_store_is_refused_and_kept(tmp_path):
+    """DuckDB would ignore an unreadable .wal and delete it at its next checkpoint."""
+    path = tmp_path / "s.duckdb"
+    _store_with_samples(path)
+    wal = tmp_path / "s.duckdb.wal"
+    wal.write_text("my notes\n")
+    with pytest.raises(InputError, match="not a DuckDB write-ahead log"):
+        SweepStore(path)
+    assert wal.read_text() == "my notes\n"

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from collections.abc import Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -52,9 +55,22 @@ def iter_local(scenario: Scenario, catalog: Catalog, seed: int, work: list[list[
 _WORKER_STATE: dict[str, Any] = {}
 
 
-def _init_worker(scenario: Scenario, catalog: Catalog, seed: int) -> None:
+#: Seconds between a pool worker's checks that the sweep that started it is still alive.
+PARENT_CHECK_S = 0.5
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """End this worker when its parent is gone (a kill -9 of the sweep would otherwise leave the
+    worker blocked on its task queue forever): a reparented process has another parent id."""
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)
+
+
+def _init_worker(scenario: Scenario, catalog: Catalog, seed: int, parent_pid: int) -> None:
     # Ctrl-C reaches the whole process group: the parent stops the pool; workers stay quiet.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
     _WORKER_STATE.update(scenario=scenario, catalog=catalog, seed=seed)
 
 
@@ -72,7 +88,7 @@ def iter_pool(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(scenario, catalog, seed),
+        initargs=(scenario, catalog, seed, os.getpid()),
     )
     try:
         pending: set[Future[list[SampleRecord]]] = {

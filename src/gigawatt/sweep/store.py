@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import math
-from collections.abc import Iterator, Sequence
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import numpy as np
@@ -75,6 +79,9 @@ CREATE TABLE IF NOT EXISTS outputs (
 );
 """
 
+T = TypeVar("T")
+_MEMORY = ":memory:"
+
 #: The bands: P10, P50 and P90.
 PERCENTILES = (10.0, 50.0, 90.0)
 
@@ -106,44 +113,70 @@ class SweepInfo:
     created: dt.datetime
 
 
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    """A store method whose DuckDB errors about a damaged file become one clear line."""
+
+    @functools.wraps(method)
+    def wrapper(self: SweepStore, *args: Any, **kwargs: Any) -> T:
+        with _damage_is_an_error(self.path):
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class SweepStore:
     """An open store; use as a context manager so the file is closed (and unlocked)."""
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
-        if read_only and not self.path.is_file():
-            raise InputError(f"{str(self.path)!r} does not exist", field="--store")
-        if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = _connect(self.path, read_only)
-        try:
-            self._prepare(read_only)
-        except BaseException:
-            self.close()
-            raise
-
-    def _prepare(self, read_only: bool) -> None:
-        """Create the tables in a new file; refuse any other database and other versions."""
-        tables = {
-            row[0]
-            for row in self.con.execute(
-                "SELECT table_name FROM information_schema.tables"
-            ).fetchall()
-        }
-        if "store_info" not in tables:
-            if tables or read_only:  # never add tables to someone else's database
-                raise InputError(f"{str(self.path)!r} is not a sweep store", field="--store")
-            self.con.execute("BEGIN TRANSACTION")  # a new store is created whole or not at all
+        if str(path) == _MEMORY:  # a throw-away store (tests)
+            self.con = _connect(self.path, read_only=False)
             self.con.execute(_SCHEMA)
             self.con.execute("INSERT INTO store_info VALUES (?)", [SCHEMA_VERSION])
-            self.con.execute("COMMIT")
+            return
+        if read_only and not self.path.is_file():
+            raise InputError(f"{str(self.path)!r} does not exist", field="--store")
+        if not read_only and not self.path.exists():
+            _create(self.path)
+        _check_wal(self.path)
+        if not self.path.is_file() or self.path.stat().st_size == 0:
+            raise InputError(f"{str(self.path)!r} is not a sweep store", field="--store")
+        # Checked read-only first, so nothing is written to a file that is not a whole store.
+        self.con = _connect(self.path, read_only=True)
+        try:
+            with _damage_is_an_error(self.path):
+                self._check()
+        finally:
+            self.close()
+        self.con = _connect(self.path, read_only)
+
+    def _check(self) -> None:
+        """Refuse any database that is not a whole sweep store of this version, before writing.
+
+        The tables and columns must be ours, and every column must read back: DuckDB checks
+        a block's checksum when it reads it, so a file damaged anywhere fails here, untouched.
+        """
+        found: dict[str, list[str]] = {}
+        for table, column in self.con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "ORDER BY table_name, ordinal_position"
+        ).fetchall():
+            found.setdefault(table, []).append(column)
+        if "store_info" not in found:
+            raise InputError(f"{str(self.path)!r} is not a sweep store", field="--store")
         row = self.con.execute("SELECT max(schema_version) FROM store_info").fetchone()
-        found = row[0] if row else None
-        if found != SCHEMA_VERSION:
+        version = row[0] if row else None
+        if version != SCHEMA_VERSION:
             raise GigawattError(
-                f"store {str(self.path)!r} has schema version {found}; this gigawatt reads "
+                f"store {str(self.path)!r} has schema version {version}; this gigawatt reads "
                 f"version {SCHEMA_VERSION}: use another --store"
             )
+        for table, columns in _TABLES.items():
+            if found.get(table) != columns:
+                state = "missing" if table not in found else "not as this gigawatt writes it"
+                raise _damaged(self.path, f"table {table!r} is {state}")
+            reads = ", ".join(f"min({c})" for c in columns)
+            self.con.execute(f"SELECT count(*), {reads} FROM {table}").fetchall()
 
     def close(self) -> None:
         self.con.close()
@@ -161,6 +194,7 @@ class SweepStore:
 
     # --- sweeps ---
 
+    @_guarded
     def register(self, info: SweepInfo) -> None:
         """Record a sweep (first run) or its latest number of samples requested (a rerun)."""
         self.con.execute(
@@ -182,6 +216,7 @@ class SweepStore:
             ],
         )
 
+    @_guarded
     def sweeps(self) -> list[SweepInfo]:
         """Every sweep in the store, oldest first."""
         rows = self.con.execute(
@@ -214,12 +249,14 @@ class SweepStore:
 
     # --- samples ---
 
+    @_guarded
     def status(self, sweep_id: str) -> dict[int, str]:
         rows = self.con.execute(
             "SELECT sample, status FROM samples WHERE sweep_id = ?", [sweep_id]
         ).fetchall()
         return {int(sample): str(status) for sample, status in rows}
 
+    @_guarded
     def write(self, sweep_id: str, records: Sequence[SampleRecord]) -> None:
         """Store finished samples, all or none (one transaction)."""
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -255,6 +292,7 @@ class SweepStore:
             for name in tables:
                 con.unregister(name)
 
+    @_guarded
     def counts(self, sweep_id: str, samples: int) -> tuple[int, int, str | None]:
         """(done, failed, first error) among samples 0..samples-1."""
         row = self.con.execute(
@@ -278,6 +316,7 @@ class SweepStore:
         """`path, n, p10, p50, p90` of the drawn inputs."""
         return self._bands("inputs", ["path"], sweep_id, samples)
 
+    @_guarded
     def _bands(self, table: str, group: list[str], sweep_id: str, samples: int) -> pd.DataFrame:
         cols = ", ".join(f"t.{c}" for c in group)
         # Quantiles in numpy, not DuckDB's quantile_cont: its interpolation can land an ulp
@@ -305,6 +344,7 @@ class SweepStore:
         """Every drawn input of the done samples: `sample, path, value`, sorted."""
         return self._long("inputs", ["path"], sweep_id, samples)
 
+    @_guarded
     def _long(
         self, table: str, columns: list[str], sweep_id: str, samples: int | None
     ) -> pd.DataFrame:
@@ -345,17 +385,123 @@ def _ctrl_c_is_keyboard_interrupt() -> Iterator[None]:
         raise
 
 
+#: Every table and its columns, in order, as _SCHEMA creates them.
+_TABLES: dict[str, list[str]] = {
+    "store_info": ["schema_version"],
+    "sweeps": [
+        "sweep_id",
+        "scenario",
+        "scenario_json",
+        "seed",
+        "method",
+        "catalog_sha256",
+        "uncertain_inputs",
+        "samples_requested",
+        "gigawatt_version",
+        "created",
+    ],
+    "samples": ["sweep_id", "sample", "status", "error", "duration_s", "finished"],
+    "inputs": ["sweep_id", "sample", "path", "value"],
+    "outputs": ["sweep_id", "sample", "year", "key", "value"],
+}
+
+
+def _create(path: Path) -> None:
+    """A new, empty store at `path`, made beside it and linked into place whole: a file at
+    `path` is then always either a complete store or not ours (never a half-made one), and two
+    sweeps creating the same store at once cannot both win."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        made = tmp / path.name
+        con = duckdb.connect(str(made), config=_CONFIG)
+        try:
+            con.execute(_SCHEMA)
+            con.execute("INSERT INTO store_info VALUES (?)", [SCHEMA_VERSION])
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        with contextlib.suppress(FileExistsError):  # another sweep made it first: use that one
+            os.link(made, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _wal_signature() -> bytes:
+    """The first bytes of a write-ahead log this DuckDB writes (before the database's id)."""
+    if not _WAL_SIGNATURE:
+        tmp = Path(tempfile.mkdtemp(prefix=".gigawatt-wal-"))
+        try:
+            con = duckdb.connect(str(tmp / "probe.duckdb"), config=_CONFIG)
+            try:
+                con.execute("PRAGMA disable_checkpoint_on_shutdown")
+                con.execute("CREATE TABLE probe (x INTEGER)")
+            finally:
+                con.close()
+            wal = tmp / "probe.duckdb.wal"
+            _WAL_SIGNATURE.append(wal.read_bytes()[:_WAL_SIGNATURE_BYTES] if wal.is_file() else b"")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return _WAL_SIGNATURE[0]
+
+
+_WAL_SIGNATURE: list[bytes] = []
+_WAL_SIGNATURE_BYTES = 8
+
+
+def _check_wal(path: Path) -> None:
+    """DuckDB replays a `.wal` beside the database and deletes it at the next checkpoint, even
+    one it cannot read: refuse a log that this DuckDB did not write (a kill -9 mid-write leaves
+    a real one, which is replayed as usual)."""
+    wal = path.with_name(path.name + ".wal")
+    if not wal.is_file():
+        return
+    signature = _wal_signature()
+    with wal.open("rb") as f:
+        head = f.read(len(signature))
+    if signature and head != signature:
+        raise InputError(
+            f"{str(wal)!r} beside the store is not a DuckDB write-ahead log; it was left "
+            "untouched: move it away or use another --store",
+            field="--store",
+        )
+
+
+@contextlib.contextmanager
+def _damage_is_an_error(path: Path) -> Iterator[None]:
+    """DuckDB's errors about the file itself (a bad checksum, a short read) as one clear line."""
+    try:
+        yield
+    except (duckdb.IOException, duckdb.InternalException, duckdb.SerializationException) as e:
+        raise _damaged(path, e) from None
+    except duckdb.Error as e:
+        if "corrupt" not in str(e).lower():
+            raise
+        raise _damaged(path, e) from None
+
+
+def _damaged(path: Path, e: Exception | str) -> InputError:
+    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return InputError(
+        f"{str(path)!r} is a damaged sweep store ({first}); it was left untouched: "
+        "use another store",
+        field="--store",
+    )
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
     except duckdb.IOException as e:
         if "lock" not in str(e).lower():
-            raise InputError(f"{str(path)!r} cannot be opened: {e}", field="--store") from None
+            raise _damaged(path, e) from None
         raise GigawattError(
             f"store {str(path)!r} is open in another process (a sweep running?); "
             "wait for it or use another --store"
         ) from None
     except duckdb.Error as e:
+        if "corrupt" in str(e).lower():
+            raise _damaged(path, e) from None
         raise InputError(f"{str(path)!r} is not a DuckDB store: {e}", field="--store") from None
 
 
