@@ -75,6 +75,8 @@ def _page(session: pytest.Session) -> str:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if not _FIGURES:
+        return
     terminalreporter.section("figures")
     for nodeid, lines in sorted(_FIGURES.items()):
         terminalreporter.write_line(f"{nodeid}: " + "; ".join(lines))
