@@ -35,6 +35,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:  # e.g. an optional tool missing (Calculon): say so on the page
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else "skipped"
+        _FIGURES[report.nodeid.removeprefix("benchmarks/")] = [f"skipped: {reason}"]
+        return
     if report.when != "call":
         return
     lines = [line.strip() for line in report.capstdout.splitlines() if line.strip()]

@@ -43,7 +43,9 @@ def test_finance_json_contract(capsys):
         assert t["deal"] == "nvidia-openai-loi-2025" and t["amount_usd"] == 10e9
     assert data["tranches"][0]["date"] == "2026-06"
     years = data["years"]
-    assert [y["year"] for y in years] == list(range(2024, 2033))
+    # Money from the letter's month (2025-09): nothing is spent before the programme starts.
+    assert [y["year"] for y in years] == list(range(2025, 2033))
+    assert data["programme_start"] == "2025-09" and data["capex_basis"] == "derived"
     for y in years:
         assert set(YEAR_KEYS) <= set(y)
     assert years[-1]["cumulative_invested_usd"] == 100e9
@@ -73,7 +75,7 @@ def test_run_gains_money_keys_and_table(capsys, tmp_path):
 
 def test_bad_costs_exit_2(capsys, tmp_path):
     data = scenario_data([phase("2026-07")])
-    data["costs"]["capex_share_systems"] = 0.9
+    data["costs"].update(capex_usd_per_gw=40e9, capex_share_systems=0.9)
     path = tmp_path / "bad.yaml"
     path.write_text(json.dumps(data))
     code, out, err = cli(capsys, "--catalog", str(TOY_CATALOG), "finance", str(path), "--json")

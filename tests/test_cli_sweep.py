@@ -34,7 +34,7 @@ def test_sweep_json_contract_and_resume(capsys, tmp_path):
     assert [y["year"] for y in data["years"]] == [y["year"] for y in run_years]
     assert data["facility_power_gw_p10"] <= data["facility_power_gw_p50"]
     assert data["facility_power_gw_p50"] <= data["facility_power_gw_p90"]
-    assert {i["path"] for i in data["inputs"]} >= {"sites[0].pue", "costs.capex-usd-per-gw"}
+    assert {i["path"] for i in data["inputs"]} >= {"sites[0].pue", "costs.system-price-scale"}
     # the same command again: nothing to compute, the same answer
     code, out2, _ = cli(capsys, *args)
     again = json.loads(out2)

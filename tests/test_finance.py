@@ -9,6 +9,7 @@ import pytest
 
 from finance_cases import by_month, deal, finance_of, phase, scenario_data, tranche
 from gigawatt import simulate as simulate_module
+from gigawatt.buildout import build_fleet
 from gigawatt.errors import GigawattError, InputError, UnknownIdError
 from gigawatt.finance import (
     YEAR_KEYS,
@@ -18,7 +19,7 @@ from gigawatt.finance import (
     smoothstep,
     straight_line_depreciation,
 )
-from gigawatt.scenario import parse_scenario
+from gigawatt.scenario import month_index, parse_scenario, read_scenario_data
 from gigawatt.simulate import simulate
 
 B = 1e9
@@ -84,15 +85,46 @@ def one_gw(toy_catalog):
     return finance_of(data, toy_catalog)
 
 
-def test_capex_split_and_phased_by_hand(one_gw):
+def test_capex_derived_and_phased_by_hand(one_gw):
     i = by_month(one_gw)
-    total = one_gw.capex_total_usd[0]
-    weights = [0.15625, 0.34375, 0.34375, 0.15625]
-    np.testing.assert_allclose(total[i["2026-03"] : i["2026-07"]], np.multiply(weights, 40 * B))
-    assert total.sum() == pytest.approx(40 * B)
-    for cls, share in (("systems", 0.60), ("facility", 0.25), ("power", 0.15)):
-        assert one_gw.capex_usd[cls].sum() == pytest.approx(share * 40 * B)
+    weights = np.array([0.15625, 0.34375, 0.34375, 0.15625])
+    building = one_gw.capex_usd["facility"][0] + one_gw.capex_usd["power"][0]
+    np.testing.assert_allclose(building[i["2026-03"] : i["2026-07"]], weights * 16 * B)
+    # Racks delivered 2 months before online, paid 2 months after delivery: all in 2026-07.
+    systems = one_gw.capex_usd["systems"][0]
+    assert systems[i["2026-07"]] == pytest.approx(24 * B)
+    assert systems.sum() == pytest.approx(24 * B)
+    assert one_gw.capex_total_usd[0].sum() == pytest.approx(40 * B)
     assert str(one_gw.months[0]) == "2026-01"  # construction starts after the scenario start
+    assert one_gw.summary()["capex_basis"] == "derived"
+    (row,) = one_gw.summary()["system_prices"]
+    assert row["usd_per_accelerator"] == 30_000 and row["usd_per_rack"] == 32 * 30_000
+
+
+def test_systems_follow_the_ramp_of_racks(toy_catalog):
+    fin = finance_of(scenario_data([phase("2026-07", ramp_months=4)]), toy_catalog)
+    i = by_month(fin)
+    # Linear ramp over 4 months: a quarter of the racks online (and paid) each month.
+    np.testing.assert_allclose(fin.capex_usd["systems"][0, i["2026-07"] : i["2026-11"]], 6 * B)
+    assert fin.capex_usd["systems"][0, : i["2026-07"]].sum() == 0
+
+
+def test_payment_terms_against_delivery_lead(toy_catalog):
+    # Delivered 3 months before online, paid 1 month later: 2 months before online.
+    costs = {"systems_delivery_lead_months": 3, "systems_payment_terms_months": 1}
+    data = scenario_data([phase("2026-07")])
+    data["costs"].update(costs)
+    fin = finance_of(data, toy_catalog)
+    assert fin.capex_usd["systems"][0, by_month(fin)["2026-05"]] == pytest.approx(24 * B)
+
+
+def test_analyst_capex_per_gw_override(toy_catalog):
+    data = scenario_data([phase("2026-07", construction_months=4)])
+    data["costs"] = {**data["costs"], "capex_usd_per_gw": 50e9}
+    fin = finance_of(data, toy_catalog)
+    assert fin.summary()["capex_basis"] == "capex-usd-per-gw"
+    for cls, share in (("systems", 0.60), ("facility", 0.25), ("power", 0.15)):
+        assert fin.capex_usd[cls].sum() == pytest.approx(share * 50 * B)
 
 
 def test_opex_by_hand(one_gw):
@@ -112,8 +144,8 @@ def test_opex_by_hand(one_gw):
 
 def test_depreciation_by_hand(one_gw):
     july = by_month(one_gw)["2026-07"]
-    # Systems USD 24B over 5 years, facility USD 10B and power USD 6B over 20 years.
-    expected = 24 * B / 60 + 10 * B / 240 + 6 * B / 240
+    # Systems USD 24B over 5 years, facility USD 8B and power USD 8B over 20 years.
+    expected = 24 * B / 60 + 8 * B / 240 + 8 * B / 240
     np.testing.assert_allclose(one_gw.depreciation_usd[0, july:], expected)
     assert one_gw.years()[0]["depreciation_usd"] == pytest.approx(6 * expected)
 
@@ -158,19 +190,31 @@ def test_delay_moves_the_systems_spend_not_the_building(toy_catalog):
     assert late.depreciation_usd[0, by_month(late)["2026-10"]] > 0
 
 
-def test_capex_before_the_scenario_start(toy_catalog):
-    fin = finance_of(scenario_data([phase("2026-03")]), toy_catalog)  # 24 months by default
-    assert str(fin.months[0]) == "2024-03"
-    assert fin.offset == 22
-    # 22 of the 24 construction months fall before 2026-01: F(22/24) of the capex.
-    before = fin.summary()["capex_before_start_usd"]
-    assert before == pytest.approx(smoothstep(22 / 24) * 40 * B)
-    assert [y["year"] for y in fin.years()] == [2024, 2025, 2026]
+def test_no_capex_before_the_programme_starts(toy_catalog):
+    # 24 months of construction would open in 2024-03; the programme starts with the scenario
+    # (2026-01, no deal), so the building is spent over 2026-01 and 2026-02.
+    fin = finance_of(scenario_data([phase("2026-03", construction_months=24)]), toy_catalog)
+    assert str(fin.months[0]) == "2026-01" and fin.offset == 0
+    assert fin.summary()["capex_before_start_usd"] == 0
+    assert fin.summary()["programme_start"] == "2026-01"
+    building = fin.capex_usd["facility"][0] + fin.capex_usd["power"][0]
+    np.testing.assert_allclose(building[:2], [0.5 * 16 * B, 0.5 * 16 * B])
+
+
+def test_an_earlier_scenario_start_counts_earlier_construction(toy_catalog):
+    fin = finance_of(
+        scenario_data([phase("2026-03", construction_months=24)], start="2024-01"), toy_catalog
+    )
+    i = by_month(fin)
+    facility = fin.capex_usd["facility"][0]
+    assert facility[: i["2024-03"]].sum() == 0 and facility[i["2024-03"]] > 0  # 24 months before
+    assert facility.sum() == pytest.approx(8 * B)
 
 
 def test_it_basis_capex_counts_facility_gw(toy_catalog):
     fin = finance_of(scenario_data([phase("2026-07")], power_basis="it"), toy_catalog)
-    assert fin.capex_total_usd.sum() == pytest.approx(1.25 * 40 * B)
+    # 1 GW of IT: 1e6 accelerators x USD 30k, facility 10 x 1e9, power 8 x 1.25e9.
+    assert fin.capex_total_usd.sum() == pytest.approx(30 * B + 10 * B + 10 * B)
 
 
 def test_month_hours():
@@ -288,8 +332,22 @@ def test_cap_cuts_the_tranche_that_crosses_it(toy_catalog):
 
 def test_capex_shares_must_sum_to_one(toy_catalog):
     data = scenario_data([phase("2026-07")])
-    data["costs"]["capex_share_systems"] = 0.9
+    data["costs"].update(capex_usd_per_gw=40e9, capex_share_systems=0.9)
     with pytest.raises(InputError, match=r"costs\.capex-share.*sum to 1\.3"):
+        finance_of(data, toy_catalog)
+
+
+def test_shares_without_an_all_in_capex_are_refused(toy_catalog):
+    data = scenario_data([phase("2026-07")])
+    data["costs"]["capex_share_power"] = 0.2
+    with pytest.raises(InputError, match=r"costs\.capex-share-power: the capex shares split"):
+        finance_of(data, toy_catalog)
+
+
+def test_negative_unit_cost_is_refused(toy_catalog):
+    data = scenario_data([phase("2026-07")])
+    data["costs"]["facility_usd_per_w"] = -1
+    with pytest.raises(InputError, match=r"costs\.facility-usd-per-w: -1 is not allowed"):
         finance_of(data, toy_catalog)
 
 
@@ -317,6 +375,47 @@ def test_money_before_the_scenario_start_is_on_the_axis(toy_catalog):
     data = scenario_data([phase("2026-03", construction_months=4)], deals=[d])
     fin = finance_of(data, toy_catalog)
     assert str(fin.months[0]) == "2025-06" and fin.tranches[0].month == "2025-06"
+    assert fin.summary()["programme_start"] == "2025-06"  # the deal's announcement
     first = fin.years()[0]
     assert first["year"] == 2025 and first["cumulative_invested_usd"] == 2e9
-    assert first["capex_usd"] == pytest.approx(smoothstep(2 / 4) * 40 * B)  # Nov-Dec 2025
+    assert first["capex_usd"] == pytest.approx(smoothstep(2 / 4) * 16 * B)  # Nov-Dec 2025
+
+
+# --- the default scenario: cash follows the hardware ----------------------------------------
+
+
+def _default_finance(catalog, delays=None):
+    """The default scenario's fleet and finance; `delays` sets (site, phase) delays [months]."""
+    data = read_scenario_data("nvidia-openai-10gw")
+    for (site, ph), months in (delays or {}).items():
+        data["sites"][site]["phases"][ph]["delay_months"] = months
+    scenario = parse_scenario(data, catalog).resolve()
+    fleet = build_fleet(scenario, catalog)
+    return fleet, run_finance(scenario, catalog, fleet, {})
+
+
+def test_default_scenario_buys_no_systems_before_the_first_racks_arrive(catalog):
+    fleet, fin = _default_finance(catalog)
+    lead = round(catalog.parameter("systems-delivery-lead-months").value)
+    arrive = min(month_index(m) for m in fleet.phases["online"]) - lead  # first deliveries
+    systems = fin.capex_usd["systems"].sum(axis=0)
+    assert systems[: arrive - fin.first_index].sum() == 0
+    assert systems.sum() > 0
+    by_year = {y["year"]: y["capex_systems_usd"] for y in fin.years()}
+    assert by_year[2025] == 0  # the letter is dated 22 Sep 2025, Rubin ships from H2 2026
+    assert fin.summary()["programme_start"] == "2025-09"
+    assert fin.capex_total_usd[:, : month_index("2025-09") - fin.first_index].sum() == 0
+
+
+def test_a_phase_a_year_late_moves_its_systems_capex_a_year(catalog):
+    _, base = _default_finance(catalog)
+    _, late = _default_finance(catalog, delays={(0, 1): 14})  # median delay 2 months + 12
+    assert base.first_index == late.first_index
+    np.testing.assert_allclose(
+        late.capex_usd["systems"][1, 12:], base.capex_usd["systems"][1, :-12]
+    )
+    assert late.capex_usd["systems"][1].sum() == pytest.approx(base.capex_usd["systems"][1].sum())
+    others = [i for i in range(len(base.phases)) if i != 1]
+    np.testing.assert_allclose(late.capex_usd["systems"][others], base.capex_usd["systems"][others])
+    for cls in ("facility", "power"):  # the building was finished on time
+        np.testing.assert_allclose(late.capex_usd[cls], base.capex_usd[cls])

@@ -1,4 +1,4 @@
-"""Regulatory thresholds against training runs (deals_and_policy.md section 3)."""
+"""Regulatory thresholds against training runs (the acts cited in the thresholds catalog)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def test_llama_405b_crosses_the_eu_threshold_only(catalog):
 
 
 def test_crossing_dates_for_a_gigawatt_run(catalog):
-    """deals_and_policy.md 3.9: ~4e20 FLOP/s sustained crosses 1e25 in ~7 h and 1e26 in ~3 days."""
+    """Arithmetic: ~4e20 FLOP/s sustained crosses 1e25 in ~7 h and 1e26 in ~3 days."""
     rate = 4e20
     duration = 90 * DAY_S
     start = dt.date(2027, 6, 1)
@@ -45,17 +45,55 @@ def test_crossing_dates_for_a_gigawatt_run(catalog):
     assert "us-eo-14110-model" not in crossed
 
 
-def test_new_york_needs_the_cost_test(catalog):
+def test_new_york_as_amended_has_no_cost_test(catalog):
+    # S8828 (2026) replaced the 2025 text with SB 53's definitions: 1e26 operations decides.
     checks = _by_id(check_training_run(catalog, 2e26, start=dt.date(2027, 2, 1)))
-    assert checks["ny-raise-frontier"].exceeded is None  # cost unknown: cannot decide
-    cheap = _by_id(check_training_run(catalog, 2e26, start=dt.date(2027, 2, 1), cost_usd=5e7))
-    assert cheap["ny-raise-frontier"].exceeded is False
-    dear = _by_id(check_training_run(catalog, 2e26, start=dt.date(2027, 2, 1), cost_usd=5e8))
-    assert dear["ny-raise-frontier"].exceeded is True
+    assert checks["ny-raise-frontier"].exceeded is True
+    assert checks["ny-raise-frontier"].in_force
+
+
+def test_the_2025_cost_test_needs_a_cost_at_market_prices(catalog):
+    record = next(t for t in catalog.thresholds() if t.id == "ny-raise-2025-as-passed")
+    assert record.cost_usd == 1e8 and record.cost_basis == "market"
+    checks = _by_id(check_training_run(catalog, 2e26, start=dt.date(2027, 2, 1)))
+    assert checks["ny-raise-2025-as-passed"].exceeded is None  # cost unknown: cannot decide
+    # The test reads the market figure, not the ownership one.
+    split = {"ownership": 5e7, "market": 5e8}
+    dear = _by_id(check_training_run(catalog, 2e26, start=dt.date(2027, 2, 1), cost_usd=split))
+    assert dear["ny-raise-2025-as-passed"].exceeded is True
+    assert "market prices USD 500,000,000" in dear["ny-raise-2025-as-passed"].note
+    split = {"ownership": 5e8, "market": 5e7}
+    cheap = _by_id(check_training_run(catalog, 2e26, start=dt.date(2027, 2, 1), cost_usd=split))
+    assert cheap["ny-raise-2025-as-passed"].exceeded is False
+
+
+def test_the_2025_text_was_never_in_force(catalog):
+    checks = _by_id(check_training_run(catalog, 2e26, start=dt.date(2026, 3, 19), cost_usd=5e8))
+    assert checks["ny-raise-2025-as-passed"].exceeded
+    assert not checks["ny-raise-2025-as-passed"].in_force
+    assert "ny-raise-2025-as-passed" not in thresholds_crossed(list(checks.values()))
+
+
+def test_cost_crossing_is_dated_by_the_cost_share(catalog):
+    # 2e26 FLOP over 10 days crosses 1e26 on day 5; USD 1B of market cost crosses USD 100M
+    # on day 1: the later of the two dates the 2025 text's frontier model.
+    start = dt.date(2027, 2, 1)
+    checks = _by_id(
+        check_training_run(
+            catalog, 2e26, start=start, duration_s=10 * DAY_S, cost_usd={"market": 1e9}
+        )
+    )
+    assert checks["ny-raise-2025-as-passed"].crossing_date == start + dt.timedelta(days=5)
+    checks = _by_id(
+        check_training_run(
+            catalog, 1e27, start=start, duration_s=10 * DAY_S, cost_usd={"market": 2.5e8}
+        )
+    )
+    assert checks["ny-raise-2025-as-passed"].crossing_date == start + dt.timedelta(days=4)
 
 
 def test_new_york_not_in_force_before_2027(catalog):
-    checks = _by_id(check_training_run(catalog, 2e26, start=dt.date(2026, 6, 1), cost_usd=5e8))
+    checks = _by_id(check_training_run(catalog, 2e26, start=dt.date(2026, 6, 1)))
     assert checks["ny-raise-frontier"].exceeded and not checks["ny-raise-frontier"].in_force
 
 

@@ -1,11 +1,20 @@
 """Money: capex, opex, depreciation, deals and cash flows (DESIGN.md section 6, "finance").
 
-Capex. A phase's capex is `capex-usd-per-gw` x the phase's facility GW (the catalog reads "GW" at
-the grid connection), split into systems, facility and power by the `capex-share-*` parameters,
-and spent over the phase's `construction_months` with the S-curve 3x^2 - 2x^3. A delay moves the
-systems spend, not the building: facility and power are spent before the *planned* online month
-(delays are mostly waits for grid power, deals_and_policy.md 4.6 and 5.3), systems before the
-*actual* online month (racks are bought for when they can be powered).
+Capex (docs/models/money.md). Each phase's capex is derived from cited unit costs
+(`gigawatt.costs`): systems = accelerators at full power x the system's all-in price per
+accelerator; facility = `facility-usd-per-w` x IT power; power = `power-usd-per-w` x facility
+power. A scenario may instead set `capex-usd-per-gw` (an analyst's all-in figure per GW at the
+grid connection), split by the `capex-share-*` parameters. Cash follows the hardware:
+- systems are paid as racks arrive: the slice of a phase's accelerators that comes online in
+  month m (the build-out ramp, from the *actual* online month) is delivered
+  `systems-delivery-lead-months` earlier and paid `systems-payment-terms-months` after delivery,
+  rounded to whole months; a delay moves the payments with the racks;
+- the facility is spent over the phase's `construction_months` and power assets over
+  `power-construction-months`, both ending at the *planned* online month (a delay is mostly a
+  wait for grid power: the building is done), each with the S-curve 3x^2 - 2x^3;
+- nothing is spent before the programme starts (the scenario's start or its earliest deal's
+  announcement, whichever is first): a window that would open earlier is compressed to start
+  then. Only dated tranches move money earlier.
 
 Opex. Energy: the energy stage's facility MWh when it ran, else facility power x hours x
 `facility-load-factor`, at the region's `power_price_usd_per_mwh`; plus operations,
@@ -15,12 +24,11 @@ by asset class over the catalog lives, from the month capacity comes online.
 Deals (`gigawatt.deals`) release tranches as the fleet deploys; the circular share compares an
 investor's money with the purchases of its hardware (systems capex of the phases whose accelerator
 it makes). Money is nominal USD. The finance month axis starts when money first moves (the
-earliest construction month or dated tranche), which may be before the scenario's start.
+earliest spend or dated tranche), which may be before the scenario's start.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -30,7 +38,14 @@ import pandas as pd
 
 from gigawatt.buildout import W_PER_GW, Fleet, long_table, ramp_share
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import Deal
+from gigawatt.catalog.schema import Deal, System
+from gigawatt.costs import (
+    ASSET_CLASSES,
+    CostParameters,
+    capex_per_accelerator,
+    checked,
+    system_price_usd,
+)
 from gigawatt.deals import (
     INVESTED,
     DealContext,
@@ -42,17 +57,15 @@ from gigawatt.deals import (
     share_prices,
     warrant_intrinsic_value,
 )
-from gigawatt.distributions import point
 from gigawatt.errors import GigawattError, InputError
 from gigawatt.scenario import Scenario, month_from_index, month_index
 
-ASSET_CLASSES = ("systems", "facility", "power")
 MONTHS_PER_YEAR = 12
 HOURS_PER_DAY = 24
 WH_PER_MWH = 1e6
 #: Limits that catch absurd cost input (a typo of three zeros), not bold assumptions.
 MAX_CAPEX_USD_PER_GW = 1e13
-MAX_LIFE_YEARS = 100.0
+MAX_MONTHS = 120
 #: Payees of capex and opex that are not a deal's parties (the cash-flow table).
 CONTRACTORS, UTILITIES, OPERATIONS = "contractors", "utilities", "operations"
 #: The keys the finance stage adds to each year of `gigawatt run --json` (always present).
@@ -161,54 +174,75 @@ def vendor_funded_share(credit_usd: np.ndarray, purchases_usd: np.ndarray) -> np
 class FinanceParameters:
     """The catalog numbers the model uses, after the scenario's `costs` overrides."""
 
-    capex_usd_per_gw: float
+    costs: CostParameters
+    capex_usd_per_gw: float | None  # the analyst override; None: capex derived bottom-up
     capex_share: dict[str, float]
     life_months: dict[str, int]
-    operations_share_per_year: float
     load_factor: float
     trading_days_per_year: float
     lease_months: int
+    power_construction_months: int
+    payment_shift_months: int  # systems paid this many months after they come online
+
+    @property
+    def operations_share_per_year(self) -> float:
+        return self.costs.operations_share_per_year
+
+    @property
+    def capex_basis(self) -> str:
+        return "derived" if self.capex_usd_per_gw is None else "capex-usd-per-gw"
 
     @classmethod
     def of(cls, scenario: Scenario, catalog: Catalog) -> FinanceParameters:
         """Point values (catalog distributions at their point; vary them via scenario costs)."""
 
         def get(pid: str, low: float, high: float, allowed: str, strict: bool = False) -> float:
-            value = point(scenario.cost(catalog, pid))
-            if not (math.isfinite(value) and (value > low if strict else value >= low)) or (
-                value > high
-            ):
-                raise InputError(
-                    f"{value:g} is not allowed; allowed: {allowed}", field=f"costs.{pid}"
-                )
-            return value
+            return checked(catalog, scenario, pid, low, high, allowed, strict=strict)
 
-        def months(pid: str) -> int:
-            allowed = f"> 0 and <= {MAX_LIFE_YEARS:g} years"
-            return max(1, round(MONTHS_PER_YEAR * get(pid, 0, MAX_LIFE_YEARS, allowed, True)))
+        def months(pid: str, low: float = 0) -> float:
+            return get(pid, low, MAX_MONTHS, f"{low:g} to {MAX_MONTHS} months")
 
-        shares = {c: get(f"capex-share-{c}", 0, 1, "a fraction 0-1") for c in ASSET_CLASSES}
-        if abs(sum(shares.values()) - 1) > 1e-6:
-            listed = ", ".join(f"{c} {v:g}" for c, v in shares.items())
+        costs = CostParameters.of(catalog, scenario)
+        override = None
+        shares = {c: 0.0 for c in ASSET_CLASSES}
+        share_ids = [f"capex-share-{c}" for c in ASSET_CLASSES]
+        stray = [pid for pid in share_ids if pid in scenario.costs]
+        if stray and "capex-usd-per-gw" not in scenario.costs:
             raise InputError(
-                f"the shares ({listed}) sum to {sum(shares.values()):g}; allowed: a sum of 1",
-                field="costs.capex-share-systems/facility/power",
+                "the capex shares split an all-in capex_usd_per_gw, which this scenario does not "
+                "set; allowed: set capex_usd_per_gw too, or drop the shares (capex is then "
+                "derived from system prices and unit costs)",
+                field=f"costs.{stray[0]}",
             )
-        return cls(
-            capex_usd_per_gw=get(
+        if "capex-usd-per-gw" in scenario.costs:
+            override = get(
                 "capex-usd-per-gw",
                 0,
                 MAX_CAPEX_USD_PER_GW,
                 f">= 0 and <= {MAX_CAPEX_USD_PER_GW:g} USD per GW",
-            ),
+            )
+            shares = {c: get(f"capex-share-{c}", 0, 1, "a fraction 0-1") for c in ASSET_CLASSES}
+            if abs(sum(shares.values()) - 1) > 1e-6:
+                listed = ", ".join(f"{c} {v:g}" for c, v in shares.items())
+                raise InputError(
+                    f"the shares ({listed}) sum to {sum(shares.values()):g}; allowed: a sum of 1",
+                    field="costs.capex-share-systems/facility/power",
+                )
+        lead = months("systems-delivery-lead-months")
+        terms = months("systems-payment-terms-months")
+        lease_allowed = "> 0 and <= 100 years"
+        return cls(
+            costs=costs,
+            capex_usd_per_gw=override,
             capex_share=shares,
-            life_months={c: months(f"depreciation-years-{c}") for c in ASSET_CLASSES},
-            operations_share_per_year=get(
-                "opex-operations-share-per-year", 0, 1, "a fraction of capex per year, 0-1"
-            ),
+            life_months={c: costs.life_months(c) for c in ASSET_CLASSES},
             load_factor=get("facility-load-factor", 0, 1, "a fraction 0-1"),
             trading_days_per_year=get("trading-days-per-year", 1, 366, "1 to 366 days"),
-            lease_months=months("gpu-lease-years"),
+            lease_months=max(
+                1, round(MONTHS_PER_YEAR * get("gpu-lease-years", 0, 100, lease_allowed, True))
+            ),
+            power_construction_months=round(months("power-construction-months")),
+            payment_shift_months=round(terms - lead),
         )
 
 
@@ -243,6 +277,8 @@ class Finance:
     vendor_funded: np.ndarray
     prices: dict[str, SharePricePath]
     flows: pd.DataFrame = field(repr=False)
+    programme_start: str = ""
+    system_prices: tuple[dict[str, Any], ...] = ()
 
     @property
     def month_labels(self) -> np.ndarray:
@@ -401,6 +437,9 @@ class Finance:
             "owner": self.owner,
             "price_path": "sampled" if any(p.sampled for p in self.prices.values()) else "median",
             "energy_source": self.energy_source,
+            "programme_start": self.programme_start,
+            "capex_basis": self.params.capex_basis,
+            "system_prices": list(self.system_prices),
             "capex_usd": float(self.capex_total_usd.sum()),
             "capex_before_start_usd": float(self.capex_total_usd[:, : self.offset].sum()),
             "opex_usd": float(self.opex_usd.sum()),
@@ -429,9 +468,7 @@ class Finance:
             "depreciation_usd": self.depreciation_usd,
         }
         frames.append(
-            long_table(
-                labels, self.phases["site"], [(n, "USD", a) for n, a in per_phase.items()]
-            )
+            long_table(labels, self.phases["site"], [(n, "USD", a) for n, a in per_phase.items()])
         )
         totals: list[tuple[str, str, np.ndarray]] = [
             ("invested_usd", "USD", self.invested_usd),
@@ -507,6 +544,67 @@ def _energy_mwh(
     )
 
 
+def phase_systems(scenario: Scenario) -> list[System]:
+    """Each phase's system (with the scenario's overrides), in the fleet's phase order."""
+    return [ph.system for site in scenario.sites for ph in site.phases]
+
+
+def programme_start(scenario: Scenario) -> int:
+    """Month index the programme starts: the scenario's start or its earliest deal's
+    announcement, whichever is first. No capex is spent before it."""
+    announced = [d.announced.year * MONTHS_PER_YEAR + d.announced.month - 1 for d in scenario.deals]
+    return min([month_index(scenario.start), *announced])
+
+
+def system_price_rows(systems: list[System], costs: CostParameters) -> list[dict[str, Any]]:
+    """The price each system was bought at, with its source (one row per system)."""
+    rows = {}
+    for sys_ in systems:
+        pr = sys_.price
+        rows[sys_.id] = {
+            "system": sys_.id,
+            "usd_per_accelerator": system_price_usd(sys_, costs),
+            "usd_per_rack": system_price_usd(sys_, costs) * sys_.accelerators_per_rack,
+            "quoted_usd": pr.usd_point,
+            "quoted_per": pr.per,
+            "network_share": pr.network_share,
+            "source": pr.source,
+            "as_of": pr.as_of.isoformat(),
+            "status": pr.status,
+        }
+    return list(rows.values())
+
+
+def _clip_window(end: np.ndarray, months: np.ndarray, begins: int) -> tuple[np.ndarray, np.ndarray]:
+    """A spend window of `months` ending before `end`, compressed to open no earlier than
+    `begins` (and spent at once in `begins` if it would close before it)."""
+    end = np.maximum(end, begins)
+    return end, np.clip(months, 0, end - begins)
+
+
+def _phase_capex(
+    ph: pd.DataFrame, systems: list[System], power_basis: str, params: FinanceParameters
+) -> dict[str, np.ndarray]:
+    """Capex of each phase by class [USD] (phases,), and the per-phase columns it rests on.
+
+    Derived: accelerators at full power x the all-in system price; facility per W of IT power;
+    power per W of facility power. With a `capex-usd-per-gw` override: that x facility GW, split
+    by the capex shares.
+    """
+    pue = ph["pue"].to_numpy()
+    it_w = ph["power_w"].to_numpy() / (pue if power_basis == "facility" else 1.0)
+    ph["it_gw"] = it_w / W_PER_GW
+    ph["facility_gw"] = it_w * pue / W_PER_GW
+    ph["accelerators_full"] = it_w / ph["it_power_w_per_accelerator"].to_numpy()
+    if params.capex_usd_per_gw is not None:
+        total = params.capex_usd_per_gw * ph["facility_gw"].to_numpy()
+        return {c: total * params.capex_share[c] for c in ASSET_CLASSES}
+    unit = [capex_per_accelerator(s, p, params.costs) for s, p in zip(systems, pue, strict=True)]
+    ph["system_usd_per_accelerator"] = [u.systems_usd for u in unit]
+    n = ph["accelerators_full"].to_numpy()
+    return {c: n * np.array([u.by_class()[c] for u in unit]) for c in ASSET_CLASSES}
+
+
 def run_finance(
     scenario: Scenario,
     catalog: Catalog,
@@ -523,35 +621,43 @@ def run_finance(
     params = FinanceParameters.of(scenario, catalog)
     ph = fleet.phases.copy()
     ph["vendor"] = [catalog.accelerator(a).vendor.lower() for a in ph["accelerator"]]
-    to_facility = ph["pue"].to_numpy() if fleet.power_basis == "it" else 1.0
-    ph["facility_gw"] = ph["power_w"].to_numpy() * to_facility / W_PER_GW
-    ph["capex_usd"] = params.capex_usd_per_gw * ph["facility_gw"]
+    totals = _phase_capex(ph, phase_systems(scenario), fleet.power_basis, params)
+    ph["capex_usd"] = sum(totals.values())
     planned = np.array([month_index(m) for m in ph["online_planned"]])
     actual = np.array([month_index(m) for m in ph["online"]])
-    n = ph["construction_months"].to_numpy()
 
     deals = tuple(scenario.deals)
     start, end = month_index(scenario.start), month_index(scenario.end)
-    first = min(start, *(planned - n), *(m for m in money_months(deals) if m <= end))
+    begins = programme_start(scenario)
+    facility_end, facility_n = _clip_window(planned, ph["construction_months"].to_numpy(), begins)
+    power_end, power_n = _clip_window(
+        planned, np.full(len(ph), params.power_construction_months), begins
+    )
+    first_paid = actual + params.payment_shift_months
+    first = min(
+        start,
+        *(facility_end - facility_n),
+        *(power_end - power_n),
+        *first_paid,
+        *(m for m in money_months(deals) if m <= end),
+    )
     month_idx = np.arange(first, end + 1)
     months = np.datetime64(month_from_index(first), "M") + np.arange(month_idx.size)
     offset = start - first
 
+    paid = ramp_share(
+        month_idx[None, :] - first_paid[:, None],
+        ph["ramp_months"].to_numpy()[:, None],
+        ph["s_curve"].to_numpy()[:, None],
+    )
     capex = {
-        c: construction_spend(
-            ph["capex_usd"].to_numpy() * params.capex_share[c],
-            actual if c == "systems" else planned,
-            n,
-            month_idx,
-        )
-        for c in ASSET_CLASSES
+        "systems": totals["systems"][:, None] * np.diff(paid, axis=1, prepend=0.0),
+        "facility": construction_spend(totals["facility"], facility_end, facility_n, month_idx),
+        "power": construction_spend(totals["power"], power_end, power_n, month_idx),
     }
     share = _online_share(fleet, month_idx, offset)
     depreciation = sum(
-        straight_line_depreciation(
-            ph["capex_usd"].to_numpy() * params.capex_share[c], share, params.life_months[c]
-        )
-        for c in ASSET_CLASSES
+        straight_line_depreciation(totals[c], share, params.life_months[c]) for c in ASSET_CLASSES
     )
     energy_window, energy_source = _energy_mwh(fleet, stages, params)
     energy = np.concatenate([np.zeros((len(ph), offset)), energy_window], axis=1)
@@ -593,6 +699,8 @@ def run_finance(
         vendor_funded=_programme_share(investors, month_idx.size, circular=False),
         prices=prices,
         flows=_cash_flows(ph, capex, opex_energy, opex_ops, tranches, owner, months, params),
+        programme_start=month_from_index(begins),
+        system_prices=tuple(system_price_rows(phase_systems(scenario), params.costs)),
     )
 
 

@@ -1,14 +1,18 @@
 """Regulatory thresholds: which a training run or a site crosses, when, and what follows.
 
-Thresholds are catalog records (`gigawatt catalog thresholds`; deals_and_policy.md section 3):
-EU AI Act Art 51(2) (> 1e25 FLOP, notify within two weeks of knowing, Art 52(1)), California
-SB 53 and New York RAISE (> 1e26 operations; RAISE also > USD 100M of compute cost), the revoked
-US EO 14110 and rescinded BIS 4E091 (as history), and site-load thresholds (US EO 14318 > 100 MW
-of new load; Texas SB 6 >= 75 MW).
+Thresholds are catalog records (`gigawatt catalog thresholds`): EU AI Act Art 51(2) (> 1e25
+FLOP, notify within two weeks of knowing, Art 52(1)), California SB 53 and New York RAISE as
+amended by S8828 (> 1e26 operations), and as history the revoked US EO 14110, the rescinded BIS
+4E091 and the RAISE Act as passed in 2025 (> 1e26 operations and > USD 100M of compute cost at
+market cloud prices, repealed before it took effect); and site-load thresholds (US EO 14318
+> 100 MW of new load; Texas SB 6 >= 75 MW).
 
-A run's compute is assumed to accrue linearly over its duration, so a run of F FLOP starting at
-t0 and lasting D crosses a threshold V < F at t0 + D V / F (a cost test likewise). A threshold
-applies when it is in force on that date: `effective <= date < revoked`.
+A cost test prices compute on the threshold's `cost_basis`: `market` (cloud rates per
+accelerator-hour, `gigawatt.costs.market_rate`, as the 2025 RAISE text and California's SB 1047
+counted it) or `ownership`. A run's compute and cost are assumed to accrue linearly over its
+duration, so a run of F FLOP starting at t0 and lasting D crosses a threshold V < F at
+t0 + D V / F (a cost test likewise). A threshold applies when it is in force on that date:
+`effective <= date < revoked`.
 
 At the programme level (`site_thresholds`), each site's monthly facility load is compared with
 the site-load thresholds that cover its region (`applies_to_countries`, `applies_to_regions`),
@@ -19,6 +23,7 @@ each is crossed, and whether the threshold was in force then.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,14 +79,16 @@ def check_training_run(
     *,
     start: dt.date | None = None,
     duration_s: float | None = None,
-    cost_usd: float | None = None,
+    cost_usd: float | Mapping[str, float] | None = None,
 ) -> list[ThresholdCheck]:
     """Every training-compute threshold against one run.
 
     `training_flop` is the run's cumulative compute (the regimes count fine-tuning and RL into
-    the same total; deals_and_policy.md 3.8). Without `start`, the run is checked as of today.
-    The EU notification deadline counts from the start: a planned run is known to cross before
-    it does (Recital 112), so the start is the latest the two weeks can begin.
+    the same total). `cost_usd` is the run's compute cost: one figure for every cost test, or
+    one per basis (`{"ownership": ..., "market": ...}`), each test taking its own. Without
+    `start`, the run is checked as of today. The EU notification deadline counts from the start:
+    a planned run is known to cross before it does (Recital 112), so the start is the latest the
+    two weeks can begin.
     """
     out = []
     today = start or dt.date.today()
@@ -92,13 +99,16 @@ def check_training_run(
         fraction = _crossing_fraction(training_flop, th.value) if exceeded else None
         notes = []
         if th.cost_usd is not None:
-            if cost_usd is None:
+            cost = cost_usd.get(th.cost_basis) if isinstance(cost_usd, Mapping) else cost_usd
+            if cost is None:
                 exceeded = None if exceeded else False
                 notes.append(f"also needs compute cost > USD {th.cost_usd:,.0f} (cost unknown)")
-            elif exceeded and cost_usd > th.cost_usd:
-                fraction = max(fraction or 0.0, _crossing_fraction(cost_usd, th.cost_usd))
             else:
-                exceeded = False
+                notes.append(f"compute cost at {th.cost_basis} prices USD {cost:,.0f}")
+                if exceeded and cost > th.cost_usd:
+                    fraction = max(fraction or 0.0, _crossing_fraction(cost, th.cost_usd))
+                else:
+                    exceeded = False
         if th.revenue_usd is not None:
             notes.append(f"applies to developers with revenue > USD {th.revenue_usd:,.0f}")
         crossing = None

@@ -8,11 +8,15 @@ Given a model, a token count and a cluster, this chains the job-level models:
    its default checkpoint and restart costs and Daly's interval; goodput = T_s / wall time;
 4. accelerator-hours = N x wall time (failures included, DESIGN.md section 7);
 5. `energy.footprint` for those accelerator-hours in the region;
-6. cost: a rental price per accelerator-hour when given, else ownership: the system's price
-   per accelerator over `depreciation-years-systems` (defaults.md: capex / (life x 8,760)) plus
-   the energy at the region's industrial price;
+6. cost (`gigawatt.costs`, docs/models/money.md) on a basis: `ownership` (default), the
+   system's capex per accelerator (its catalog price, the facility and power per W) over each
+   class's life, operations, and the run's energy at the region's price, the same figures the
+   finance model uses; `market`, the market rate per accelerator-hour at the run's start (it
+   includes energy); or a rental price the user gives;
 7. `policy.check_training_run`: the thresholds the run's compute (PaLM model-FLOP convention:
-   6 x active parameters + the attention term, per token) and cost cross, and when.
+   6 x active parameters + the attention term, per token) and cost cross, and when; a cost test
+   prices compute on its own basis (market for the laws that set one), whatever basis the run's
+   reported cost uses.
 """
 
 from __future__ import annotations
@@ -24,7 +28,13 @@ from typing import Any
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import System
-from gigawatt.distributions import point
+from gigawatt.costs import (
+    CostParameters,
+    HourlyCost,
+    MarketRate,
+    market_rate,
+    ownership_usd_per_accelerator_hour,
+)
 from gigawatt.energy.footprint import DEFAULT_REGION, FootprintResult, job_footprint
 from gigawatt.errors import InputError
 from gigawatt.perf import SearchResult, search
@@ -33,7 +43,6 @@ from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_cross
 from gigawatt.reliability import ReliabilityResult, job_reliability
 
 S_PER_H = 3600.0
-H_PER_YEAR = 8760.0
 #: Failure model of a system whose record names none.
 DEFAULT_FAILURE_MODEL = "h100-class"
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
@@ -52,40 +61,79 @@ def parse_count(text: str, *, field: str) -> float:
     return value
 
 
-def ownership_usd_per_accelerator_hour(catalog: Catalog, system: System) -> float:
-    """Capex per accelerator-hour: system price / (life x 8,760 h) [USD/h] (defaults.md)."""
-    life_years = float(point(catalog.parameter("depreciation-years-systems").value))
-    return system.price_usd_per_accelerator / (life_years * H_PER_YEAR)
+COST_BASES = ("ownership", "market")
 
 
-def run_cost_usd(
+@dataclass(frozen=True)
+class RunCosts:
+    """A run's cost on each basis [USD] and the rates behind them [USD per accelerator-hour]."""
+
+    gpu_hours: float
+    ownership: HourlyCost
+    market: MarketRate
+    rental_usd_per_gpu_hour: float | None = None
+
+    @property
+    def ownership_usd(self) -> float:
+        return self.gpu_hours * self.ownership.total
+
+    @property
+    def market_usd(self) -> float:
+        """At the user's rental price when given (their market), else the catalog's rate."""
+        rate = self.rental_usd_per_gpu_hour
+        return self.gpu_hours * (self.market.usd_per_hour if rate is None else rate)
+
+    def by_basis(self) -> dict[str, float]:
+        return {"ownership": self.ownership_usd, "market": self.market_usd}
+
+    def basis(self, requested: str) -> str:
+        return "rental" if self.rental_usd_per_gpu_hour is not None else requested
+
+    def usd(self, requested: str) -> float:
+        return self.ownership_usd if self.basis(requested) == "ownership" else self.market_usd
+
+    def usd_per_gpu_hour(self, requested: str) -> float:
+        return self.usd(requested) / self.gpu_hours if self.gpu_hours > 0 else 0.0
+
+    def detail(self, requested: str, system: System, region_id: str) -> str:
+        basis = self.basis(requested)
+        if basis == "rental":
+            return f"rental at USD {self.rental_usd_per_gpu_hour:g} per accelerator-hour"
+        if basis == "market":
+            return self.market.detail
+        h = self.ownership
+        return (
+            f"ownership: USD {h.total:.2f} per accelerator-hour = systems {h.systems:.2f} "
+            f"(USD {system.price_usd_per_accelerator:,.0f} per accelerator, "
+            f"{system.price.status}, {system.price.as_of:%Y-%m}) + facility {h.facility:.2f} "
+            f"+ power {h.power:.2f} over their lives + operations {h.operations:.2f} + energy "
+            f"{h.energy:.2f} ({region_id})"
+        )
+
+
+def run_costs(
     catalog: Catalog,
     system: System,
     gpu_hours: float,
     energy_mwh: float,
     region_id: str,
+    pue: float,
+    *,
+    start: dt.date | None = None,
     rental_usd_per_gpu_hour: float | None = None,
-) -> tuple[float, str]:
-    """A run's cost [USD] and its basis in words.
-
-    A rental price per accelerator-hour when given; else ownership: the system's price per
-    accelerator over `depreciation-years-systems` (defaults.md: capex / (life x 8,760)) plus the
-    run's energy at the region's industrial price.
-    """
-    if rental_usd_per_gpu_hour is not None:
-        return (
-            gpu_hours * rental_usd_per_gpu_hour,
-            f"rental at USD {rental_usd_per_gpu_hour:g} per accelerator-hour",
-        )
-    hourly = ownership_usd_per_accelerator_hour(catalog, system)
+    params: CostParameters | None = None,
+) -> RunCosts:
+    """A run's cost on every basis: ownership (capex over lives, operations, the run's energy
+    at the region's price) and market (the rate at `start`; the user's rental price if given)."""
+    params = params or CostParameters.of(catalog)
     price_mwh = catalog.region(region_id).power_price_usd_per_mwh
-    life_years = float(point(catalog.parameter("depreciation-years-systems").value))
-    basis = (
-        f"ownership: system price USD {system.price_usd_per_accelerator:,.0f} per "
-        f"accelerator over {life_years:g} years (USD {hourly:.2f}/h) plus energy at "
-        f"USD {price_mwh:g}/MWh ({region_id})"
+    energy_per_h = energy_mwh * price_mwh / gpu_hours if gpu_hours > 0 else 0.0
+    return RunCosts(
+        gpu_hours=gpu_hours,
+        ownership=ownership_usd_per_accelerator_hour(system, pue, params, energy_per_h),
+        market=market_rate(catalog, system, start),
+        rental_usd_per_gpu_hour=rental_usd_per_gpu_hour,
     )
-    return gpu_hours * hourly + energy_mwh * price_mwh, basis
 
 
 @dataclass(frozen=True)
@@ -103,6 +151,8 @@ class TrainingResult:
     cost_usd: float | None
     cost_basis: str
     checks: list[ThresholdCheck]
+    cost_detail: str | None = None
+    costs: RunCosts | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The `gigawatt train --json` object: perf's keys plus the run's."""
@@ -127,6 +177,14 @@ class TrainingResult:
             "grid_source": fp.grid_source if fp else None,
             "cost_usd": self.cost_usd,
             "cost_basis": self.cost_basis,
+            "cost_detail": self.cost_detail,
+            "cost_usd_per_gpu_hour": (
+                self.cost_usd / self.gpu_hours
+                if self.cost_usd is not None and self.gpu_hours
+                else None
+            ),
+            "cost_usd_ownership": self.costs.ownership_usd if self.costs else None,
+            "cost_usd_market": self.costs.market_usd if self.costs else None,
             "thresholds_crossed": thresholds_crossed(self.checks),
             "thresholds": [c.as_dict() for c in self.checks],
         }
@@ -141,11 +199,16 @@ def plan_training(
     precision: str | None = None,
     region: str | None = None,
     cost_usd_per_gpu_hour: float | None = None,
+    cost_basis: str | None = None,
     start: dt.date | None = None,
     fixed: dict[str, Any] | None = None,
     catalog: Catalog | None = None,
 ) -> TrainingResult:
-    """Plan and cost a run of `tokens` tokens of `model` on `gpus` accelerators of `system`."""
+    """Plan and cost a run of `tokens` tokens of `model` on `gpus` accelerators of `system`.
+
+    `cost_basis` is `ownership` (default) or `market`; a rental `cost_usd_per_gpu_hour` is a
+    basis of its own and cannot be combined with one.
+    """
     cat = catalog or Catalog.load()
     if not tokens > 0:
         raise InputError(f"{tokens!r} is not allowed: must be > 0", field="--tokens")
@@ -154,6 +217,18 @@ def plan_training(
             f"{cost_usd_per_gpu_hour!r} is not allowed: must be >= 0",
             field="--cost-usd-per-gpu-hour",
         )
+    if cost_basis is not None and cost_basis not in COST_BASES:
+        raise InputError(
+            f"{cost_basis!r} is not allowed; allowed: {', '.join(COST_BASES)}",
+            field="--cost-basis",
+        )
+    if cost_basis is not None and cost_usd_per_gpu_hour is not None:
+        raise InputError(
+            "a rental price is its own cost basis; give --cost-basis or "
+            "--cost-usd-per-gpu-hour, not both",
+            field="--cost-basis",
+        )
+    requested = cost_basis or "ownership"
     region_id = cat.region(region, field="--region").id if region else DEFAULT_REGION
     sys_rec = load_system(system, cat)
     found = search(model, sys_rec, gpus, fixed=fixed, precision=precision, catalog=cat)
@@ -162,7 +237,18 @@ def plan_training(
     if not found.fits:
         checks = check_training_run(cat, training_flop, start=start)
         return TrainingResult(
-            tokens, found, None, None, training_flop, None, None, None, None, "no plan fits", checks
+            tokens,
+            found,
+            None,
+            None,
+            training_flop,
+            None,
+            None,
+            None,
+            None,
+            "rental" if cost_usd_per_gpu_hour is not None else requested,
+            checks,
+            cost_detail="no plan fits",
         )
 
     compute_s = tokens / best.tokens_per_s
@@ -171,11 +257,18 @@ def plan_training(
     gpu_hours = gpus * rel.wall_time_s / S_PER_H
     fp = job_footprint(cat, system=sys_rec.id, gpu_hours=gpu_hours, region=region_id)
 
-    cost, basis = run_cost_usd(
-        cat, sys_rec, gpu_hours, fp.energy_mwh, region_id, cost_usd_per_gpu_hour
+    costs = run_costs(
+        cat,
+        sys_rec,
+        gpu_hours,
+        fp.energy_mwh,
+        region_id,
+        fp.pue,
+        start=start,
+        rental_usd_per_gpu_hour=cost_usd_per_gpu_hour,
     )
     checks = check_training_run(
-        cat, training_flop, start=start, duration_s=rel.wall_time_s, cost_usd=cost
+        cat, training_flop, start=start, duration_s=rel.wall_time_s, cost_usd=costs.by_basis()
     )
     return TrainingResult(
         tokens=tokens,
@@ -186,7 +279,9 @@ def plan_training(
         compute_time_s=compute_s,
         wall_time_s=rel.wall_time_s,
         gpu_hours=gpu_hours,
-        cost_usd=cost,
-        cost_basis=basis,
+        cost_usd=costs.usd(requested),
+        cost_basis=costs.basis(requested),
         checks=checks,
+        cost_detail=costs.detail(requested, sys_rec, region_id),
+        costs=costs,
     )

@@ -94,6 +94,65 @@ def test_capex_shares_sum_to_one(cat: Catalog) -> None:
     assert math.fsum(shares) == pytest.approx(1.0, abs=1e-9)
 
 
+# --- one price per system, and the capex it implies ----------------------------------------
+
+
+def test_every_system_price_is_cited_and_dated(cat: Catalog) -> None:
+    import datetime as dt
+
+    for sys_ in cat.all("systems"):
+        price = sys_.price  # type: ignore[attr-defined]
+        assert len(price.source) > 40, sys_.id
+        assert price.as_of <= dt.date(2026, 11, 29), sys_.id
+        # a record's status is never stronger than its price's
+        order = ("official", "reported", "analyst", "estimate")
+        assert order.index(sys_.status) >= order.index(price.status), sys_.id
+
+
+def test_rack_prices_match_the_quotes(cat: Catalog) -> None:
+    rubin = cat.system("vera-rubin-nvl72")  # Morgan Stanley, May 2026: USD 7,803,148 a rack
+    assert rubin.price.usd_point == 7_803_148 and rubin.price.per == "rack"
+    assert rubin.price_usd_per_accelerator == pytest.approx(7_803_148 * 1.10 / 72)
+    gb200 = cat.system("gb200-nvl72")  # Bernstein, Oct 2025: USD 3.4M incl. networking
+    assert gb200.price_usd_per_rack == pytest.approx(3.4e6)
+    helios = cat.system("helios-mi450")  # USD 90B for 6 GW at 2.6 kW per GPU, 72 a rack
+    assert helios.price.usd_point == pytest.approx(90e9 / 6 / (1e9 / 2600) * 72, rel=0.01)
+
+
+def test_derived_capex_per_gw_against_published_all_in_figures(cat: Catalog) -> None:
+    """Not fitted: bottom-up capex per GW at the grid (PUE 1.15) against the all-in figures.
+
+    GB200: Bernstein's about USD 35B per GW (Oct 2025), within 10 %. Vera Rubin: inside the
+    USD 35-60B range of the analysts' and Huang's 2025 figures, which predate Rubin's memory
+    costs. AMD: 6 GW for USD 90B of AMD sales (6 Oct 2025) leaves the systems at USD 15B per
+    GW of IT plus the network share.
+    """
+    from gigawatt.costs import CostParameters, capex_usd_per_gw
+
+    params = CostParameters.of(cat)
+    gb200 = capex_usd_per_gw(cat.system("gb200-nvl72"), 1.15, params, "facility")
+    assert gb200.total_usd == pytest.approx(35e9, rel=0.10)
+    rubin = capex_usd_per_gw(cat.system("vera-rubin-nvl72"), 1.15, params, "facility")
+    assert 35e9 <= rubin.total_usd <= 60e9
+    helios = capex_usd_per_gw(cat.system("helios-mi450"), 1.15, params, "it")
+    assert helios.systems_usd == pytest.approx(15e9 * 1.15, rel=0.01)
+
+
+def test_rental_records_name_an_accelerator_and_a_tier(cat: Catalog) -> None:
+    rentals = [r for r in cat.all("prices") if r.process == "rental"]  # type: ignore[attr-defined]
+    assert {cat.accelerator(r.accelerator).id for r in rentals} >= {  # type: ignore[attr-defined]
+        "a100-sxm-80gb", "h100-sxm", "h200-sxm", "b200"
+    }  # fmt: skip
+    for r in rentals:
+        assert r.pricing in ("index", "reserved", "on-demand"), r.id  # type: ignore[attr-defined]
+        assert 0.5 <= r.start_usd <= 20, r.id  # type: ignore[attr-defined]
+
+
+def test_no_duplicate_rental_parameters(cat: Catalog) -> None:
+    """Market rates live in the prices catalog only (one number per quantity)."""
+    assert not [r.id for r in cat.all("costs") if "rental" in r.id]
+
+
 def test_parameter_points_inside_their_ranges(cat: Catalog) -> None:
     for rec in cat.all("costs"):
         assert isinstance(rec, Parameter)

@@ -16,8 +16,8 @@ from gigawatt.catalog import DATA_DIR, Catalog
 from gigawatt.catalog.schema import Region, Threshold
 
 # Macknick et al. (2012) operational water consumption [gal/MWh], via CodeCarbon
-# water_consumption_per_source.json (energy.md 3.1); the geothermal factor applies to
-# other_renewable_exc_biofuel.
+# water_consumption_per_source.json (Macknick et al. 2012, doi 10.1088/1748-9326/7/4/045802);
+# the geothermal factor applies to other_renewable_exc_biofuel.
 WATER_GAL_PER_MWH = {
     "coal": 550,
     "gas": 210,
@@ -116,8 +116,10 @@ def test_compute_thresholds_and_their_in_force_flags(thresholds: dict[str, Thres
     assert (ca.metric, ca.value, ca.revenue_usd, ca.in_force) == ("training_flop", 1e26, 5e8, True)
     assert ca.effective == dt.date(2026, 1, 1)
 
-    ny = thresholds["ny-raise-frontier"]
-    assert (ny.value, ny.cost_usd, ny.revenue_usd) == (1e26, 1e8, 5e8)
+    ny = thresholds["ny-raise-frontier"]  # as replaced by S8828: SB 53's test, no cost test
+    assert (ny.value, ny.cost_usd, ny.revenue_usd) == (1e26, None, 5e8)
+    ny_2025 = thresholds["ny-raise-2025-as-passed"]  # history: the cost test at market prices
+    assert (ny_2025.value, ny_2025.cost_usd, ny_2025.cost_basis) == (1e26, 1e8, "market")
     # enacted, but in force only from its effective date
     assert ny.effective == dt.date(2027, 1, 1) and not ny.in_force and ny.revoked is None
 
@@ -132,6 +134,7 @@ def test_revoked_thresholds_are_not_in_force(thresholds: dict[str, Threshold]) -
     assert {t.id for t in revoked} >= {"us-eo-14110-model", "us-eo-14110-cluster", "us-bis-4e091"}
     for t in revoked:
         assert not t.in_force, t.id
-        assert t.revoked > t.effective, t.id
+        # equal dates: replaced before it took effect (never in force)
+        assert t.revoked >= t.effective, t.id
     assert thresholds["us-eo-14110-model"].revoked == dt.date(2025, 1, 20)
     assert thresholds["us-bis-4e091"].revoked == dt.date(2025, 5, 13)

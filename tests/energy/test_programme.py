@@ -56,7 +56,7 @@ def test_toy_month_by_hand(toy_catalog) -> None:
 
 
 def test_ten_gigawatts_all_year_is_87_6_twh(full_load_catalog) -> None:
-    """energy.md 3.5: 10 GW x 8,760 h = 87.6 TWh (at full load, 2026 has 365 days)."""
+    """Arithmetic: 10 GW x 8,760 h = 87.6 TWh (at full load, 2026 has 365 days)."""
     site = {
         "name": "big",
         "region": "us-ercot",
@@ -119,7 +119,7 @@ def test_run_years_carry_energy_keys(catalog) -> None:
     last = results.years()[-1]
     for key in ("energy_twh", "co2e_t", "co2e_market_t", "embodied_co2e_t", "water_m3"):
         assert last[key] > 0
-    # 10 GW of IT at PUE 1.15 and the default load: inside energy.md's realistic 61-79 TWh... or
-    # just above it, since the notes count 10 GW at the grid (87.6 TWh at full load).
+    # 10 GW of IT at PUE 1.15 and the default load: inside the 61-79 TWh of a 0.7-0.9 load
+    # factor... or just above it, as that range counts 10 GW at the grid (87.6 TWh at full load).
     assert 61 <= last["energy_twh"] <= 87.6 * 1.15
     assert last["co2e_market_t"] <= last["co2e_t"]

@@ -17,7 +17,8 @@ from gigawatt.energy.swings import (
     swing_inputs,
 )
 
-N = 24_000  # about Llama 3's cluster (energy.md 3.4: swings of "tens of megawatts")
+# About Llama 3's cluster (Dubey et al. 2024, arXiv 2407.21783, 3.3.4: "tens of megawatts").
+N = 24_000
 
 
 @pytest.fixture(scope="module")

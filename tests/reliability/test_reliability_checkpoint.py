@@ -62,7 +62,8 @@ def _exact_optimum(delta: float, mtbf: float) -> float:
 )
 def test_intervals_against_exact_optimum(ratio, young_pct, daly_pct):
     """Relative error of Young's and Daly's intervals vs the exact optimum of Daly's T_w, as
-    tabulated in reliability.md section 2.1 (Young +1.5/+4.9/+16.7/+43 %, Daly higher order
+    of Young 1974 (Comm. ACM 17(9), doi 10.1145/361147.361115) and Daly 2006 (FGCS 22(3), doi
+    10.1016/j.future.2004.11.016) (Young +1.5/+4.9/+16.7/+43 %, Daly higher order
     about 0/-0.001/-0.04/-0.55 % at delta/M = 0.001/0.01/0.1/0.5). Tolerance: 0.3 percentage
     points for Young (the table rounds to 0.1 pp, 43 % to 1 pp) and 0.02 pp for Daly."""
     exact = _exact_optimum(ratio, 1.0)
@@ -102,8 +103,8 @@ def test_wall_time_limits():
 def test_kokolis_rsc1_whole_cluster_scenario():
     """Kokolis et al. 2025: the whole of RSC-1 as one 16,000-GPU job (2,000 nodes at
     r_f = 6.50 per 1000 node-days, u0 = 5 min, non-blocking checkpoints) has E[ETTR] = 0.7 at
-    60-min checkpoints and 0.93 at 5-min checkpoints (reliability.md section 1.2). Tolerance:
-    half a unit of the printed digit."""
+    60-min checkpoints and 0.93 at 5-min checkpoints (Kokolis et al., HPCA 2025, arXiv
+    2410.21680). Tolerance: half a unit of the printed digit."""
     rate = 2000 * 6.50e-3 / 86400  # failures per second
     assert abs(kokolis_ettr(60 * MIN, 0.0, 5 * MIN, rate) - 0.7) <= 0.05
     assert abs(kokolis_ettr(5 * MIN, 0.0, 5 * MIN, rate) - 0.93) <= 0.005

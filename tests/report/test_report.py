@@ -244,9 +244,16 @@ def test_sources_list_the_records_the_run_used(default_run, default_report):
     for deal in results.scenario.deals:
         assert ("deals", deal.id) in used
     assert ("energy", "training-utilisation") in used
-    assert ("costs", "capex-share-systems") in used  # not overridden by the scenario
-    assert ("costs", "capex-usd-per-gw") in used  # the scenario sets it: the table says so
-    assert ("countries", "fin") in used  # Finland, the nearest country named
+    assert ("costs", "systems-payment-terms-months") in used  # not overridden by the scenario
+    assert ("costs", "facility-usd-per-w") in used  # the scenario sets it: the table says so
+    system = catalog_record(cat, "systems", phases["system"].iloc[0])
+    rows = {(row[0], row[1]): row for row in default_report.sections[-1].tables[0].rows}
+    assert system.price.source in rows[("systems", system.id)][6]  # the price's own citation
+    assert ("power-calibrations", "gpu") in used  # the calibrated training draw of Rubin
+    named = {y["country_equivalent"] for y in results.years()} - {None}
+    assert named and all(
+        ("countries", c.id) in used for c in cat.all("countries") if c.label in named
+    )  # the nearest countries the energy comparison names
     table = default_report.sections[-1].tables[0]
     assert len(table.rows) == len(used)
     listed = {(row[0], row[1]): row for row in table.rows}

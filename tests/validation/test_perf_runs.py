@@ -4,7 +4,7 @@ data/perf_runs_extra.csv; how each row maps to a plan is in perf_rows.py).
 Tolerances, and why:
 - 15 % on the step time of every row but T1-T3: the spread analytical models reach on such
   runs (Calculon: 3.65 % mean, 8.87 % max on four Selene runs with a hand-tuned system file;
-  vTrain 8-15 %, training_performance.md section 1), plus the uncertainty of the data (M-row
+  vTrain 8-15 %, Bang et al., MICRO '24), plus the uncertainty of the data (M-row
   micro-batches come from a transcription; N1's interleaving is assumed).
 - 30 % on T1-T3 (MT-NLG production): Megatron-LM's own benchmark of the identical shape on
   the same machine (M9: 530B, TP8 PP35, Selene) reached 163 TFLOP/s per GPU, the production

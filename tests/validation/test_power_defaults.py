@@ -1,7 +1,7 @@
-"""The power model's defaults against the measured figures in the research notes.
+"""The power model's defaults against published measured figures.
 
 Morrison et al. (ICLR 2025, arXiv 2503.05804) measured OLMo training power "fluctuating between
-15 % and 85 % of our hardware's maximum power draw" (energy.md 1.6, 3.4): a training job's average
+15 % and 85 % of our hardware's maximum power draw": a training job's average
 accelerator draw must lie inside that range. The default load (catalog `training-utilisation`)
 must put every accelerator of the catalog there.
 """
@@ -34,7 +34,7 @@ def test_sweep_range_stays_inside_for_the_a100(catalog) -> None:
 
 
 def test_starcoder_assumed_average_is_close(catalog) -> None:
-    """StarCoder (Li et al. 2023) assumed 280 W average on a 400 W A100 (energy.md row 16)."""
+    """StarCoder (Li et al. 2023) assumed 280 W average on a 400 W A100 (arXiv 2305.06161)."""
     acc = catalog.accelerator("a100")
     u = energy_param(catalog, "training-utilisation")
     assert accelerator_power_w(acc.tdp_w, acc.idle_power_w, u) == pytest.approx(280, rel=0.1)
@@ -48,5 +48,5 @@ def test_every_energy_default_cites_its_source(catalog) -> None:
 
 
 def test_default_pue_is_in_the_notes_range(catalog) -> None:
-    """energy.md 3.1: liquid-cooled AI campuses 1.05-1.15; Meta's Llama assumption 1.1."""
+    """Meta's Llama footprints assume PUE 1.1 (Touvron et al. 2023, arXiv 2302.13971, Table 15)."""
     assert 1.05 <= energy_param(catalog, "default-pue") <= 1.15

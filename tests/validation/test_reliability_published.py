@@ -4,7 +4,7 @@
 (shared/validation/reliability.csv): job MTTF versus job size from Kokolis et al. 2025 (its
 `kind` column says which figures were measured and which were projected from the node failure
 rate), OPT-175B's restart count and BLOOM's GPU failures per week. Llama 3's interruption counts
-come from reliability.md section 1.1 (Dubey et al. 2024, section 3.3.4 and Table 5).
+come from Dubey et al. 2024 (arXiv 2407.21783), section 3.3.4 and Table 5.
 """
 
 from __future__ import annotations

@@ -86,8 +86,10 @@ def _countries() -> list[Record]:
                 name=row["country_name"],
                 aliases=(row["country_name"].lower().replace(" ", "-"),),
                 source=(
-                    "Our World in Data energy data (CC BY 4.0), as compiled in CodeCarbon "
-                    "global_energy_mix.json (MIT), commit b05965e"
+                    "Our World in Data, energy data (CC BY 4.0), https://github.com/owid/"
+                    "energy-data, annual electricity generation as compiled by CodeCarbon "
+                    "(MIT), https://github.com/mlco2/codecarbon/blob/b05965e/codecarbon/data/"
+                    "private_infra/global_energy_mix.json"
                 ),
                 as_of=f"{row['year']}-12-31",
                 status="official",

@@ -4,18 +4,29 @@ Every record has `id` (lowercase kebab-case), `source`, `as_of` and `status`. Va
 with the unit in the field name (`tdp_w`, `hbm_bytes`, `peak_flops_per_s`); `*_share` fields are
 fractions 0-1. A field's `description` is the one place its meaning is written down: the CLI's
 `catalog` listing and the README's glossary read it from here.
+
+Provenance (docs/catalog-provenance.md): `field_status` gives the status of individual fields
+(`{restart_s: estimate}`); a record's `status` may not be stronger than any of them, so a record
+is as strong as its weakest number. `citation_problems` is the rule every source must pass: a
+public reference (URL, DOI, arXiv id or document id, with a publisher or title), never a file
+or note of this project.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+import re
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from gigawatt.distributions import Uncertain
+from gigawatt.distributions import Uncertain, point
 
 Status = Literal["official", "reported", "analyst", "estimate"]
+#: Strongest first: official (the maker or a primary document), reported (the press), analyst (an
+#: analyst's or this project's fit), estimate (an assumption).
+STATUS_ORDER: tuple[Status, ...] = ("official", "reported", "analyst", "estimate")
 Precision = Literal["fp16", "bf16", "fp8", "fp4"]
 PRECISIONS: tuple[Precision, ...] = ("fp16", "bf16", "fp8", "fp4")
 
@@ -30,6 +41,83 @@ NonNegInt = Annotated[int, Field(ge=0)]
 Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="a month, YYYY-MM")]
 
 
+def status_rank(status: str) -> int:
+    """0 for official ... 3 for estimate: a larger rank is a weaker status."""
+    return STATUS_ORDER.index(status)  # type: ignore[arg-type]
+
+
+def weakest_status(statuses: Iterable[str]) -> Status:
+    """The weakest of `statuses` (official if there are none)."""
+    return STATUS_ORDER[max((status_rank(s) for s in statuses), default=0)]
+
+
+#: Fields that describe the record rather than carry a figure: they have no status of their own.
+META_FIELDS = frozenset(
+    {"id", "name", "aliases", "source", "as_of", "status", "note", "prelaunch", "field_status"}
+)
+
+# --- the citation rule ------------------------------------------------------------------------
+
+_URL = re.compile(r"\bhttps?://[^\s,;)\]]+|\bwww\.[^\s,;)\]]+", re.IGNORECASE)
+#: A bare domain with a path, as sources often write them: "eia.gov/electricity/annual".
+_DOMAIN_PATH = re.compile(
+    r"\b(?:[a-z0-9-]+\.)+(?:com|org|gov|net|edu|io|ai|eu|int|de|fr|uk|jp|kr|tw|sg|in|ca|au|"
+    r"br|cl|no|se|fi|dk|ie|nl|es|it|pl|is|my|sa|ae|qa|cn|ch|be|at)/[^\s,;)\]]*",
+    re.IGNORECASE,
+)
+_IDENTIFIERS = {
+    "DOI": re.compile(r"\b10\.\d{4,9}/\S+"),
+    "arXiv id": re.compile(r"\barXiv[: ]?\s?\d{4}\.\d{4,5}", re.IGNORECASE),
+    # Document ids a reader can look up where they are registered: EU acts, US executive
+    # orders and Federal Register documents, bills and statutes, SEC filings, standards.
+    "document id": re.compile(
+        r"Regulation \(EU\) \d{4}/\d+|CELEX[: ]\w+|C\(\d{4}\) ?\d+|"
+        r"Executive Order \d{5}|\bEO \d{5}|\d{2,3} FR \d+|FR Doc\.? [\d-]+|"
+        r"\b[SA] ?\d{3,5}-?[A-Z]?\b.*(?:Senate|Assembly|Act)|\bSB ?\d+\b|\bS\.B\. ?\d+|"
+        r"\bForm (?:8-K|10-K|10-Q|S-1)\b|\bCIK \d+|\bISBN[- ]|\bISSN |\bIEC \d{4,5}|"
+        r"\bISO(?:/IEC)? \d{4,5}|\bNREL/TP-[\d-]+|\bLBNL-\d+|\bOSTI \d+",
+        re.IGNORECASE,
+    ),
+}
+#: Names of this project's own files and notes, which a reader of the catalog cannot follow.
+_INTERNAL = re.compile(
+    r"\b(?:energy|reliability|deals_and_policy|defaults|training_performance|anchor_codebases|"
+    r"DESIGN|STYLE|README)\.md\b|"
+    r"\b(?:perf_runs(?:_extra)?|footprints|reliability|training_totals)\.csv\b|"
+    r"\bshared/(?:reference|validation|data)\b|\.\./shared\b|\btests/|\btools/|"
+    r"\bresearch notes?\b|\bnotes? sections?\b|\bNotes: |\(this file\)|\bthis file\b",
+    re.IGNORECASE,
+)
+_MD_FILE = re.compile(r"\b[\w./-]+\.md\b", re.IGNORECASE)
+
+
+def citation_problems(source: str) -> list[str]:
+    """Why `source` is not a public citation (empty: it is one).
+
+    A citation names a public document a reader can follow: a URL, DOI, arXiv id or document id
+    (an EU act, an executive order, a bill, an SEC filing, a standard), with a publisher or title
+    beside it. It never names a file or research note of this project ("energy.md section 4",
+    "perf_runs.csv", "defaults.md"): those are not published. A Markdown file counts only as
+    part of a URL (a public repository's README, say).
+    """
+    problems: list[str] = []
+    without_urls = _URL.sub(" ", source)
+    without_urls = _DOMAIN_PATH.sub(" ", without_urls)
+    internal = sorted({m.group(0) for m in _INTERNAL.finditer(source)})
+    internal += sorted({m.group(0) for m in _MD_FILE.finditer(without_urls)} - set(internal))
+    if internal:
+        problems.append(f"names this project's own files or notes: {', '.join(internal)}")
+    has_id = bool(_URL.search(source) or _DOMAIN_PATH.search(source)) or any(
+        p.search(source) for p in _IDENTIFIERS.values()
+    )
+    if not has_id:
+        problems.append("has no URL, DOI, arXiv id or document id")
+    words = re.findall(r"[A-Za-z]{3,}", without_urls)
+    if len(words) < 3:
+        problems.append("has no publisher or title beside its identifier")
+    return problems
+
+
 class Record(BaseModel):
     """Fields every catalog record carries."""
 
@@ -38,9 +126,24 @@ class Record(BaseModel):
     id: Annotated[str, Field(pattern=ID_PATTERN, description="lowercase kebab-case identifier")]
     name: str | None = Field(None, description="display name")
     aliases: tuple[str, ...] = Field((), description="other ids that find this record")
-    source: Annotated[str, Field(min_length=3, description="citation or URL")]
+    source: Annotated[
+        str,
+        Field(
+            min_length=3,
+            description="public citation: publisher, title, date, table or page, and a URL, "
+            "DOI, arXiv id or document id",
+        ),
+    ]
     as_of: dt.date = Field(description="date the figures were true or published")
-    status: Status = Field(description="provenance: official, reported, analyst or estimate")
+    status: Status = Field(
+        description="provenance: official, reported, analyst or estimate; the weakest of the "
+        "record's fields"
+    )
+    field_status: dict[str, Status] = Field(
+        default_factory=dict,
+        description="status of individual fields where they differ, e.g. {restart_s: estimate}; "
+        "`status` may not be stronger than any of them",
+    )
     note: str | None = Field(None, description="caveats")
     prelaunch: bool = Field(False, description="hardware not yet shipping: figures announced")
 
@@ -48,6 +151,45 @@ class Record(BaseModel):
     @classmethod
     def _lower_aliases(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(a.lower() for a in v)
+
+    def field_statuses(self) -> Mapping[str, Status]:
+        """The status of each field that states one (`field_status`, and for deals the
+        `signing_status` of the signing month)."""
+        return self.field_status
+
+    def status_detail(self) -> str:
+        """`status`, then the fields that state their own, grouped by status: "estimate
+        (official: grid_gco2_per_kwh; estimate: wue_l_per_kwh)"."""
+        fields = self.field_statuses()
+        groups = [
+            f"{st}: {', '.join(k for k, v in fields.items() if v == st)}"
+            for st in STATUS_ORDER
+            if st in fields.values()
+        ]
+        return f"{self.status} ({'; '.join(groups)})" if groups else self.status
+
+    @model_validator(mode="after")
+    def _status_is_the_weakest(self) -> Any:
+        allowed = sorted(set(type(self).model_fields) - META_FIELDS)
+        unknown = sorted(set(self.field_status) - set(allowed))
+        if unknown:
+            raise ValueError(
+                f"field_status names {', '.join(unknown)}, not a field of this record; "
+                f"allowed: {', '.join(allowed)}"
+            )
+        weaker = {
+            k: s
+            for k, s in self.field_statuses().items()
+            if status_rank(s) > status_rank(self.status)
+        }
+        if weaker:
+            listed = ", ".join(f"{k} is {s}" for k, s in sorted(weaker.items()))
+            raise ValueError(
+                f"status {self.status!r} is stronger than its fields ({listed}): a record's "
+                f"status is the weakest of its fields, so it must be "
+                f"{weakest_status(weaker.values())!r} or weaker"
+            )
+        return self
 
     @property
     def label(self) -> str:
@@ -96,6 +238,36 @@ class Accelerator(Record):
         return float(getattr(self.peak_flops_per_s, self.supported_precision(precision)))
 
 
+class SystemPrice(BaseModel):
+    """A system's price as quoted (per rack, node or accelerator) with its own provenance.
+
+    `network_share` adds what the quote leaves out, the scale-out network and storage a
+    cluster of these systems needs, as a fraction of the quoted price.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    usd: Uncertain = Field(description="price of one `per` unit as quoted [USD]")
+    per: Literal["rack", "node", "accelerator"] = Field(description="the unit `usd` is for")
+    network_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.0, description="scale-out network and storage added, fraction of `usd`"
+    )
+    source: Annotated[str, Field(min_length=3, description="citation of the price")]
+    as_of: dt.date = Field(description="date of the price")
+    status: Status = Field(description="provenance of the price")
+    note: str | None = None
+
+    @field_validator("usd")
+    @classmethod
+    def _positive(cls, v: Uncertain) -> Uncertain:
+        if not point(v) > 0:
+            raise ValueError(f"must be > 0, got {point(v):g}")
+        return v
+
+    @property
+    def usd_point(self) -> float:
+        return float(point(self.usd))
+
+
 class System(Record):
     """What a site deploys: accelerators in nodes/racks with a scale-up and a scale-out network."""
 
@@ -121,13 +293,43 @@ class System(Record):
     failure_domain: PosInt = Field(
         description="accelerators lost together when one unit fails (a node, or an NVL72 rack)"
     )
-    price_usd_per_accelerator: Pos = Field(
-        description="system price per accelerator incl. host and network share [USD]"
-    )
+    price: SystemPrice = Field(description="what the system costs, with its own source")
     host_embodied_co2e_kg_per_node: NonNeg | None = Field(
         None, description="embodied carbon of a node without its accelerators [kg]"
     )
     failure_model: str | None = Field(None, description="default failure model id")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _simple_price(cls, data: Any) -> Any:
+        """`price_usd_per_accelerator: X` (all-in, the record's own source) as a price block."""
+        if isinstance(data, dict) and "price_usd_per_accelerator" in data:
+            data = dict(data)
+            usd = data.pop("price_usd_per_accelerator")
+            data["price"] = {
+                "usd": usd,
+                "per": "accelerator",
+                "source": data.get("source", "not given"),
+                "as_of": data.get("as_of"),
+                "status": data.get("status", "estimate"),
+            }
+        return data
+
+    def field_statuses(self) -> Mapping[str, Status]:
+        """`field_status`, and the price block's own status as the status of `price`."""
+        return {**self.field_status, "price": self.price.status}
+
+    @property
+    def price_usd_per_accelerator(self) -> float:
+        """All-in price per accelerator: the quoted unit price plus the network share [USD]."""
+        per = {"accelerator": 1, "node": self.accelerators_per_node}
+        count = per.get(self.price.per, self.accelerators_per_rack)
+        return self.price.usd_point * (1 + self.price.network_share) / count
+
+    @property
+    def price_usd_per_rack(self) -> float:
+        """All-in price of one rack's accelerators (with their network share) [USD]."""
+        return self.price_usd_per_accelerator * self.accelerators_per_rack
 
 
 class Model(Record):
@@ -231,7 +433,10 @@ class Threshold(Record):
     applies_to_regions: tuple[str, ...] = Field(
         (), description="catalog region ids whose sites it covers (empty: any in the countries)"
     )
-    cost_usd: Pos | None = Field(None, description="additional compute-cost test (NY RAISE)")
+    cost_usd: Pos | None = Field(None, description="additional compute-cost test [USD]")
+    cost_basis: Literal["market", "ownership"] = Field(
+        "market", description="how the cost test prices compute (market: cloud rates)"
+    )
     revenue_usd: Pos | None = Field(None, description="developer revenue test")
     counts: str = Field(description="what the compute count includes")
     notification_days: NonNegInt | None = Field(None, description="days to notify once known")
@@ -360,6 +565,17 @@ class Deal(Record):
     gw: Pos | None = Field(None, description="gigawatts the deal covers")
     tranches: list[Tranche] = Field(default_factory=list)
 
+    def field_statuses(self) -> Mapping[str, Status]:
+        out = dict(self.field_status)
+        if self.signing_status is not None:
+            given = out.setdefault("signing", self.signing_status)
+            if given != self.signing_status:
+                raise ValueError(
+                    f"field_status gives signing {given!r} but signing_status is "
+                    f"{self.signing_status!r}: give one"
+                )
+        return out
+
 
 class Parameter(Record):
     """One cited number (a cost, a share, a life) with an optional range for sweeps."""
@@ -464,11 +680,68 @@ class Calibration(Record):
     )
 
 
+class PowerCalibration(Record):
+    """Average IT draw per accelerator while training, as a fraction of a reference power.
+
+    P = draw_fraction x reference, the reference being the chip's TDP (`basis: tdp`) or the
+    system's all-in IT power at design load (`basis: it-power`, `it_power_w_per_accelerator`).
+    The draw is everything the accelerator's share of the IT load takes during a training run:
+    the device, its share of the host (CPUs, memory, fans, conversion), NICs and storage, as
+    Patterson et al. 2021 (arXiv 2104.10350, Tables 1 and 4) measured it. A fraction is fitted
+    (gigawatt.energy.calibration) on the measured runs named in `fitted_on` (ids of
+    tests/validation/data/measured_power.csv) and checked on those in `checked_on`; a record
+    with `transferred_from` was not fitted on its own generation but carries another's fraction.
+    """
+
+    generation: str = Field(description="hardware generation the measured runs ran on")
+    accelerators: tuple[str, ...] = Field(
+        (), description="catalog accelerator ids it applies to (empty: none in the catalog)"
+    )
+    basis: Literal["tdp", "it-power"] = Field(
+        description="reference power: the chip's TDP or the system's all-in IT power"
+    )
+    reference_power_w: Pos | None = Field(
+        None,
+        description="the reference power of the hardware the fitted runs ran on, when it is not "
+        "a catalog record [W]",
+    )
+    draw_fraction: Annotated[float, Field(gt=0, le=1.5)] = Field(
+        description="average training draw / reference power"
+    )
+    low: Annotated[float, Field(gt=0, le=1.5)] | None = Field(
+        None, description="lowest fraction among the generation's measured runs"
+    )
+    high: Annotated[float, Field(gt=0, le=1.5)] | None = Field(
+        None, description="highest fraction among the generation's measured runs"
+    )
+    fitted_on: tuple[str, ...] = Field((), description="measured-run ids the fraction is fitted on")
+    checked_on: tuple[str, ...] = Field(
+        (), description="measured-run ids of the same generation not used to fit (checks)"
+    )
+    transferred_from: str | None = Field(
+        None, description="the calibration whose fraction this record carries"
+    )
+
+    @model_validator(mode="after")
+    def _fitted_or_transferred(self) -> PowerCalibration:
+        if bool(self.fitted_on) == bool(self.transferred_from):
+            raise ValueError("a power calibration is either fitted_on runs or transferred_from one")
+        if set(self.fitted_on) & set(self.checked_on):
+            raise ValueError("a run cannot be both fitted on and checked")
+        if self.low is not None and self.high is not None and not self.low <= self.high:
+            raise ValueError(f"low ({self.low}) must not exceed high ({self.high})")
+        return self
+
+
 class PriceProcess(Record):
     """A share-price process (geometric Brownian motion) or a market price."""
 
     process: Literal["share-price", "rental"]
     ticker: str | None = None
+    accelerator: str | None = Field(None, description="accelerator id a rental price is for")
+    pricing: Literal["index", "reserved", "on-demand"] | None = Field(
+        None, description="what a rental price is: a published index, reserved or on-demand"
+    )
     start_usd: Pos = Field(description="price at `start_month`")
     start_month: Month
     drift_per_year: float = Field(0.0, description="annual drift mu of ln price")
@@ -493,4 +766,5 @@ KINDS: dict[str, type[Record]] = {
     "calibrations": Calibration,
     "capability": Parameter,
     "reference-workloads": ReferenceWorkload,
+    "power-calibrations": PowerCalibration,
 }

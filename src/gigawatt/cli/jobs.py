@@ -287,6 +287,14 @@ def train(
             help="Rental price per accelerator-hour; default: ownership cost plus energy.",
         ),
     ] = None,
+    cost_basis: Annotated[
+        str | None,
+        typer.Option(
+            "--cost-basis",
+            help="ownership (default: capex over its life, operations, energy) or market "
+            "(cloud rate per accelerator-hour at --start).",
+        ),
+    ] = None,
     plan: Annotated[
         str | None, typer.Option("--plan", help="KEY=V,... plan knobs to hold (as in perf).")
     ] = None,
@@ -305,6 +313,7 @@ def train(
         precision=precision,
         region=region,
         cost_usd_per_gpu_hour=cost_usd_per_gpu_hour,
+        cost_basis=cost_basis,
         start=_month_start(start),
         fixed=parse_plan(plan),
         catalog=_catalog(ctx),
@@ -335,6 +344,6 @@ def train(
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
-    console.print(f"Cost basis: {data['cost_basis']}. Grid: {data['grid_source']}.")
+    console.print(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
     crossed = data["thresholds_crossed"]
     console.print("Thresholds crossed (in force): " + (", ".join(crossed) if crossed else "none"))

@@ -156,7 +156,7 @@ def catalog_cmd(
     for col in ("id", "name", "status", "as of", "source"):
         table.add_column(col, overflow="fold")
     for rec in cat.all(kind):
-        table.add_row(rec.id, rec.name or "", rec.status, str(rec.as_of), rec.source)
+        table.add_row(rec.id, rec.name or "", rec.status_detail(), str(rec.as_of), rec.source)
     console.print(table)
 
 

@@ -1,9 +1,23 @@
 """Job-level energy, carbon and water footprint (`gigawatt footprint`).
 
-The layered model of energy.md section 5 (after Luccioni et al. 2022 and Morrison et al. 2025):
+A layered model after Luccioni et al. 2022 (BLOOM, arXiv 2211.02001) and Morrison et al. 2025
+(arXiv 2503.05804). The average IT draw per accelerator while training is calibrated on runs
+whose whole-system power was measured (Patterson et al. 2021, arXiv 2104.10350, Tables 1 and 4;
+`gigawatt.energy.calibration`, catalog `power-calibrations`):
+
+    P_IT   = f x P_ref                                   calibrated draw of a generation [W]
+             (P_ref: the chip's TDP or the system's all-in IT power at design load)
+    P_acc  = min(P_IT, P_idle + u0 (P_TDP - P_idle))      its accelerator part           [W]
+    P_host = P_IT - P_acc                                 host + network part            [W]
+
+For an accelerator no calibration covers, or when a load u is given (`--utilisation`), the
+draw is built bottom-up instead:
 
     P_acc  = P_idle + u (P_TDP - P_idle)                 accelerator draw at load u   [W]
     P_host = P_IT,all-in - P_TDP                          host + network share         [W]
+
+and in both cases:
+
     E_IT   = H (P_acc + P_host) / 1e6                     IT energy of H acc-hours     [MWh]
     E      = E_IT x PUE                                   facility energy              [MWh]
     CO2e   = E x CI / 1000,  CO2e_market = CO2e (1 - s)   location / market based      [t]
@@ -25,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Accelerator, Country, System
-from gigawatt.energy.params import energy_param
+from gigawatt.energy.params import energy_param, power_calibration_for
 from gigawatt.errors import InputError
 from gigawatt.validation import as_flag, format_validation_error
 
@@ -43,7 +57,7 @@ def accelerator_power_w(tdp_w: Any, idle_power_w: Any, utilisation: Any) -> Any:
     """Average accelerator draw at load u: P = P_idle + u (P_TDP - P_idle) [W].
 
     u is the share of time in the compute phase (near TDP); the rest is communication or
-    checkpointing near idle (Choukse et al. 2025, arXiv 2508.14318; energy.md 3.4).
+    checkpointing near idle (Choukse et al. 2025, arXiv 2508.14318).
     """
     return idle_power_w + utilisation * (tdp_w - idle_power_w)
 
@@ -55,6 +69,16 @@ def host_power_w(it_power_w_per_accelerator: Any, tdp_w: Any) -> Any:
     (hosts, NICs and switches draw much the same whatever the accelerators do).
     """
     return np.maximum(np.asarray(it_power_w_per_accelerator) - tdp_w, 0.0)
+
+
+def calibrated_draw_w(draw_fraction: Any, reference_w: Any) -> Any:
+    """Average IT draw per accelerator while training: P = f x P_ref [W].
+
+    f is fitted on measured runs of a generation (Patterson et al. 2021, arXiv 2104.10350,
+    Tables 1 and 4: "measured system average power per accelerator, including memory, network
+    interface, fans, host CPU"); P_ref is the chip's TDP or the system's all-in IT power.
+    """
+    return draw_fraction * reference_w
 
 
 def energy_mwh(power_w: Any, hours: Any) -> Any:
@@ -93,7 +117,7 @@ def embodied_co2e_t(
 
     H (C_acc + C_node / n) / (L x 8760 x f): each accelerator-hour carries its chip's and its
     share of the server's embodied carbon over a life of L years used a share f of the time
-    (Luccioni et al. 2022, BLOOM, section 4.1: 6 years at 85 %).
+    (Luccioni et al. 2022, BLOOM, arXiv 2211.02001, section 4.1: 6 years at 85 %).
     """
     per_accelerator_kg = accelerator_embodied_kg + host_embodied_kg_per_node / accelerators_per_node
     life_hours = life_years * HOURS_PER_YEAR * use_share
@@ -216,6 +240,74 @@ def per_accelerator_embodied_kg(acc: Accelerator, system: System) -> tuple[float
 
 
 @dataclass(frozen=True)
+class TrainingDraw:
+    """The average IT draw per accelerator of a training job and where it comes from."""
+
+    accelerator_w: float
+    host_w: float
+    source: str
+    calibration: str | None  # power-calibrations id, None when built bottom-up
+    utilisation: float | None  # the load u of the bottom-up model, None when calibrated
+
+    @property
+    def total_w(self) -> float:
+        return self.accelerator_w + self.host_w
+
+
+def training_draw(
+    catalog: Catalog,
+    system: System,
+    acc: Accelerator,
+    utilisation: float | None = None,
+    host_w: float | None = None,
+) -> TrainingDraw:
+    """Average IT draw per accelerator while training.
+
+    The generation's calibrated fraction of its reference power when a power calibration lists
+    the accelerator and neither a load nor a host draw is given; else the bottom-up model at
+    load u (default: the catalog's `training-utilisation`).
+    """
+    cal = power_calibration_for(catalog, acc.id)
+    u0 = energy_param(catalog, "training-utilisation")
+    device_u0 = float(accelerator_power_w(acc.tdp_w, idle_power_of(catalog, acc), u0))
+    if cal is not None and utilisation is None and host_w is None:
+        reference = acc.tdp_w if cal.basis == "tdp" else system.it_power_w_per_accelerator
+        total = float(calibrated_draw_w(cal.draw_fraction, reference))
+        device = min(total, device_u0)
+        ref_name = "TDP" if cal.basis == "tdp" else "all-in IT power"
+        how = (
+            f"transferred from {cal.transferred_from}"
+            if cal.transferred_from
+            else f"fitted on {len(cal.fitted_on)} measured runs"
+        )
+        return TrainingDraw(
+            accelerator_w=device,
+            host_w=total - device,
+            source=(
+                f"calibrated: {cal.draw_fraction:.3f} x {ref_name} ({reference:,.0f} W), "
+                f"power calibration {cal.id} ({how}; {cal.status})"
+            ),
+            calibration=cal.id,
+            utilisation=None,
+        )
+    u = utilisation if utilisation is not None else u0
+    device = float(accelerator_power_w(acc.tdp_w, idle_power_of(catalog, acc), u))
+    host = (
+        host_w
+        if host_w is not None
+        else float(host_power_w(system.it_power_w_per_accelerator, acc.tdp_w))
+    )
+    why = "" if cal is not None else " (no power calibration covers this accelerator)"
+    return TrainingDraw(
+        accelerator_w=device,
+        host_w=host,
+        source="model: idle + utilisation x (TDP - idle), plus the system's host share" + why,
+        calibration=None,
+        utilisation=u,
+    )
+
+
+@dataclass(frozen=True)
 class FootprintResult:
     """The footprint of one job; `to_dict()` is the `gigawatt footprint --json` object."""
 
@@ -223,6 +315,7 @@ class FootprintResult:
     accelerator: str
     gpu_hours: float
     power_source: str
+    power_calibration: str | None
     utilisation: float | None
     power_w_per_gpu: float
     host_power_w_per_gpu: float
@@ -262,19 +355,13 @@ def footprint(catalog: Catalog, request: FootprintRequest) -> FootprintResult:
         source, u = "given (--power-w-per-gpu)", None
         p_acc = request.power_w_per_gpu
         p_host = request.host_power_w_per_gpu or 0.0
+        calibration = None
     else:
-        source = "model: idle + utilisation x (TDP - idle), plus the system's host share"
-        u = (
-            request.utilisation
-            if request.utilisation is not None
-            else energy_param(catalog, "training-utilisation")
+        draw = training_draw(
+            catalog, system, acc, request.utilisation, request.host_power_w_per_gpu
         )
-        p_acc = float(accelerator_power_w(acc.tdp_w, idle_power_of(catalog, acc), u))
-        p_host = (
-            request.host_power_w_per_gpu
-            if request.host_power_w_per_gpu is not None
-            else float(host_power_w(system.it_power_w_per_accelerator, acc.tdp_w))
-        )
+        source, u, calibration = draw.source, draw.utilisation, draw.calibration
+        p_acc, p_host = draw.accelerator_w, draw.host_w
     pue = request.pue if request.pue is not None else energy_param(catalog, "default-pue")
     grid = resolve_grid(catalog, request)
     life = request.embodied_life_years or energy_param(catalog, "embodied-life-years")
@@ -298,6 +385,7 @@ def footprint(catalog: Catalog, request: FootprintRequest) -> FootprintResult:
         accelerator=acc.id,
         gpu_hours=hours,
         power_source=source,
+        power_calibration=calibration,
         utilisation=u,
         power_w_per_gpu=p_acc,
         host_power_w_per_gpu=p_host,

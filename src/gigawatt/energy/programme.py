@@ -1,7 +1,8 @@
 """Programme energy: the `energy` stage of `simulate` (monthly and yearly, per site).
 
-Each phase's average facility draw is its accelerators x (P_acc(u) + P_host) x PUE, with the
-job-level power model of `footprint.py` at the cited training load u. Monthly energy is that
+Each phase's average facility draw is its accelerators x P_IT x PUE, with the job-level
+training draw of `footprint.py`: the generation's calibrated draw where a power calibration
+covers the accelerator, else P_acc(u) + P_host at the cited training load u. Monthly energy is that
 draw x the month's hours; carbon, water and embodied carbon follow from the site's region and
 contracts. All quantities are (phases x months) NumPy arrays; sites and years are sums.
 """
@@ -19,14 +20,12 @@ from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Country
 from gigawatt.energy.footprint import (
     HOURS_PER_YEAR,
-    accelerator_power_w,
     closest_country,
     co2e_location_t,
     co2e_market_t,
     energy_mwh,
-    host_power_w,
-    idle_power_of,
     per_accelerator_embodied_kg,
+    training_draw,
     water_m3,
 )
 from gigawatt.energy.params import energy_param
@@ -45,7 +44,7 @@ def month_hours(months: np.ndarray) -> np.ndarray:
 class PhaseEnergyInputs:
     """Per-phase constants of the energy model, in `fleet.phases` order (arrays of phases)."""
 
-    it_power_w_per_accelerator: np.ndarray  # average draw at load u: P_acc(u) + P_host [W]
+    it_power_w_per_accelerator: np.ndarray  # average training draw, footprint.training_draw [W]
     grid_gco2_per_kwh: np.ndarray
     clean_supply_share: np.ndarray
     wue_l_per_kwh: np.ndarray
@@ -54,21 +53,26 @@ class PhaseEnergyInputs:
     pue: np.ndarray
 
 
-def phase_inputs(scenario: Scenario, catalog: Catalog, utilisation: float) -> PhaseEnergyInputs:
-    """Gather each phase's power model and site factors, in the order `build_fleet` uses."""
+def phase_inputs(
+    scenario: Scenario, catalog: Catalog, utilisation: float | None = None
+) -> PhaseEnergyInputs:
+    """Gather each phase's power model and site factors, in the order `build_fleet` uses.
+
+    `utilisation` None: each generation's calibrated draw (bottom-up at the catalog's load where
+    no calibration applies); a number: the bottom-up model at that load for every phase.
+    """
     rows: list[dict[str, float]] = []
     for site in scenario.sites:
         region = catalog.region(site.region)
         for ph in site.phases:
             system = ph.system
             acc = catalog.accelerator(system.accelerator)
-            p_acc = accelerator_power_w(acc.tdp_w, idle_power_of(catalog, acc), utilisation)
-            p_host = float(host_power_w(system.it_power_w_per_accelerator, acc.tdp_w))
+            draw = training_draw(catalog, system, acc, utilisation)
             acc_kg, host_kg = per_accelerator_embodied_kg(acc, system)
             ewif = region.water_intensity_l_per_kwh
             rows.append(
                 {
-                    "it_power_w_per_accelerator": p_acc + p_host,
+                    "it_power_w_per_accelerator": draw.total_w,
                     "grid_gco2_per_kwh": region.grid_gco2_per_kwh,
                     "clean_supply_share": float(site.clean_supply_share),
                     "wue_l_per_kwh": float(
@@ -204,7 +208,7 @@ def run_energy(
 ) -> EnergyResult:
     """The `energy` stage: a resolved scenario's fleet -> monthly energy, carbon and water."""
     u = energy_param(catalog, "training-utilisation")
-    inputs = phase_inputs(scenario, catalog, u)
+    inputs = phase_inputs(scenario, catalog)
     if len(inputs.pue) != len(fleet.phases):
         raise ValueError("energy stage: phases do not match the fleet's")
     countries = tuple(catalog.all("countries"))  # type: ignore[arg-type]

@@ -610,9 +610,11 @@ def energy_section(ctx: ReportContext) -> Section | None:
         id="energy",
         title="Energy, carbon and water",
         paragraphs=(
-            f"Each accelerator draws its idle power plus {energy.utilisation:.0%} of the way to "
-            "its TDP (the training load), plus its share of host and network, times the site's "
-            "PUE. Location-based carbon uses the region's annual grid intensity; market-based "
+            "Each accelerator draws its generation's average training power, calibrated on "
+            "training runs whose power was measured (docs/models/energy-calibration.md), or where "
+            f"no calibration applies its idle power plus {energy.utilisation:.0%} of the way to "
+            "its TDP plus its share of host and network; times the site's PUE. Location-based "
+            "carbon uses the region's annual grid intensity; market-based "
             "counts the site's contracted clean supply as zero; embodied carbon spreads the "
             "hardware's manufacturing emissions over its life.",
         ),

@@ -28,10 +28,23 @@ def used_records(ctx: ReportContext) -> list[tuple[str, Record]]:
 
 
 def _status(kind: str, rec: Record, ctx: ReportContext) -> str:
-    status = rec.status + (", pre-launch" if rec.prelaunch else "")
+    status = rec.status_detail() + (", pre-launch" if rec.prelaunch else "")
     if kind == "costs" and rec.id in ctx.results.scenario.costs:
         status += "; set by the scenario instead"
     return status
+
+
+def _note(rec: Record) -> str:
+    """The record's note; a system's price carries its own source, date and status."""
+    note = rec.note or ""
+    price = getattr(rec, "price", None)
+    if price is not None:
+        cited = (
+            f"Price USD {price.usd_point:,.0f} per {price.per} ({price.status}, "
+            f"{price.as_of.isoformat()}): {price.source}"
+        )
+        note = f"{note} {cited}".strip()
+    return note
 
 
 def sources_section(ctx: ReportContext) -> Section:
@@ -63,7 +76,7 @@ def sources_section(ctx: ReportContext) -> Section:
                 _status(kind, rec, ctx),
                 rec.as_of.isoformat(),
                 rec.source,
-                rec.note or "",
+                _note(rec),
             )
             for kind, rec in records
         ),

@@ -1,0 +1,284 @@
+"""One price per system, capex derived from it, and compute cost per accelerator-hour.
+
+Every money figure that depends on what hardware costs goes through here, so finance, `train`,
+the capability runs and the cost thresholds agree (docs/models/money.md):
+
+- **System price** [USD per accelerator]: the systems catalog's quote (per rack, node or
+  accelerator, with its own source and date) x (1 + `network_share`) / accelerators per unit,
+  x `system-price-scale` (1.0 unless a scenario varies it).
+- **Capex per accelerator**: the system price + `facility-usd-per-w` x IT power per accelerator
+  (Cushman & Wakefield's cost guide is per W of critical load) + `power-usd-per-w` x facility
+  power per accelerator (IT power x PUE). Per GW, the same sums over GW / power per accelerator.
+- **Ownership cost per accelerator-hour**: each capex class over its straight-line life (IAS 16,
+  zero residual value), operations (`opex-operations-share-per-year` x capex a year), and energy
+  at the region's price; 8,760 hours a year, no idle time (a run pays for the hours it holds).
+- **Market rate per accelerator-hour**: the prices catalog's rental records for the accelerator
+  (a published index, else a reserved rate, else an on-demand list price; the record nearest the
+  run's start); for an accelerator with no record, its system price x the median ratio of rate
+  to system price over the accelerators that have one (a rental yield). A market rate includes
+  energy, facility and the provider's margin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import PriceProcess, System
+from gigawatt.distributions import point
+from gigawatt.errors import InputError
+
+if TYPE_CHECKING:
+    from gigawatt.scenario import Scenario
+
+HOURS_PER_YEAR = 8760.0
+W_PER_GW = 1e9
+MONTHS_PER_YEAR = 12
+MAX_LIFE_YEARS = 100.0
+ASSET_CLASSES = ("systems", "facility", "power")
+#: Market tiers, most representative of "the market price of cloud compute" first.
+PRICING_ORDER = ("index", "reserved", "on-demand")
+#: Limits that catch absurd input (a typo of three zeros), not bold assumptions.
+MAX_USD_PER_W = 1e3
+
+
+def _param(catalog: Catalog, scenario: Scenario | None, pid: str) -> float:
+    value = scenario.cost(catalog, pid) if scenario is not None else catalog.parameter(pid).value
+    return float(point(value))
+
+
+def checked(
+    catalog: Catalog,
+    scenario: Scenario | None,
+    pid: str,
+    low: float,
+    high: float,
+    allowed: str,
+    *,
+    strict: bool = False,
+) -> float:
+    """A cost parameter's point value (scenario override, else catalog), range-checked."""
+    value = _param(catalog, scenario, pid)
+    ok = math.isfinite(value) and (value > low if strict else value >= low) and value <= high
+    if not ok:
+        raise InputError(f"{value:g} is not allowed; allowed: {allowed}", field=f"costs.{pid}")
+    return value
+
+
+@dataclass(frozen=True)
+class CostParameters:
+    """The catalog numbers costs use, after a scenario's `costs` overrides (point values)."""
+
+    facility_usd_per_w: float
+    power_usd_per_w: float
+    system_price_scale: float
+    life_years: dict[str, float]
+    operations_share_per_year: float
+
+    @classmethod
+    def of(cls, catalog: Catalog, scenario: Scenario | None = None) -> CostParameters:
+        def usd_per_w(pid: str) -> float:
+            return checked(catalog, scenario, pid, 0, MAX_USD_PER_W, f"0 to {MAX_USD_PER_W:g}")
+
+        def life(cls_: str) -> float:
+            pid = f"depreciation-years-{cls_}"
+            allowed = f"> 0 and <= {MAX_LIFE_YEARS:g} years"
+            return checked(catalog, scenario, pid, 0, MAX_LIFE_YEARS, allowed, strict=True)
+
+        return cls(
+            facility_usd_per_w=usd_per_w("facility-usd-per-w"),
+            power_usd_per_w=usd_per_w("power-usd-per-w"),
+            system_price_scale=checked(
+                catalog, scenario, "system-price-scale", 0, 10, "> 0 and <= 10", strict=True
+            ),
+            life_years={c: life(c) for c in ASSET_CLASSES},
+            operations_share_per_year=checked(
+                catalog,
+                scenario,
+                "opex-operations-share-per-year",
+                0,
+                1,
+                "a fraction of capex per year, 0-1",
+            ),
+        )
+
+    def life_months(self, asset_class: str) -> int:
+        return max(1, round(MONTHS_PER_YEAR * self.life_years[asset_class]))
+
+
+# --- one price per system and the capex it implies ------------------------------------------
+
+
+def system_price_usd(system: System, params: CostParameters) -> float:
+    """All-in price per accelerator [USD]: quote x (1 + network share) / units x scale."""
+    return system.price_usd_per_accelerator * params.system_price_scale
+
+
+@dataclass(frozen=True)
+class Capex:
+    """Capex per accelerator by class [USD]."""
+
+    systems_usd: float
+    facility_usd: float
+    power_usd: float
+
+    @property
+    def total_usd(self) -> float:
+        return self.systems_usd + self.facility_usd + self.power_usd
+
+    def by_class(self) -> dict[str, float]:
+        return {"systems": self.systems_usd, "facility": self.facility_usd, "power": self.power_usd}
+
+
+def capex_per_accelerator(system: System, pue: float, params: CostParameters) -> Capex:
+    """Systems, facility (per W of IT load) and power (per W of facility load) [USD]."""
+    it_w = system.it_power_w_per_accelerator
+    return Capex(
+        systems_usd=system_price_usd(system, params),
+        facility_usd=params.facility_usd_per_w * it_w,
+        power_usd=params.power_usd_per_w * it_w * pue,
+    )
+
+
+def capex_usd_per_gw(system: System, pue: float, params: CostParameters, basis: str) -> Capex:
+    """Capex of one GW on `basis` ("it": at the racks; "facility": at the grid) [USD]."""
+    it_w = W_PER_GW / pue if basis == "facility" else W_PER_GW
+    n = it_w / system.it_power_w_per_accelerator
+    one = capex_per_accelerator(system, pue, params)
+    return Capex(n * one.systems_usd, n * one.facility_usd, n * one.power_usd)
+
+
+# --- ownership cost per accelerator-hour -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HourlyCost:
+    """Ownership cost of one accelerator-hour by component [USD/h]."""
+
+    systems: float
+    facility: float
+    power: float
+    operations: float
+    energy: float
+
+    @property
+    def capital(self) -> float:
+        return self.systems + self.facility + self.power
+
+    @property
+    def total(self) -> float:
+        return self.capital + self.operations + self.energy
+
+
+def ownership_usd_per_accelerator_hour(
+    system: System, pue: float, params: CostParameters, energy_usd_per_h: float
+) -> HourlyCost:
+    """Capex by class over its life, operations on total capex, plus the energy given.
+
+    c = sum_k C_k / (L_k x 8,760) + s_ops x sum_k C_k / 8,760 + e, with C_k the capex per
+    accelerator of class k, L_k its life in years, s_ops the operations share a year, e the
+    energy cost per accelerator-hour. Equals the finance model's depreciation + operations per
+    accelerator-hour at full output within every class's life.
+    """
+    capex = capex_per_accelerator(system, pue, params).by_class()
+    per_class = {k: v / (params.life_years[k] * HOURS_PER_YEAR) for k, v in capex.items()}
+    ops = params.operations_share_per_year * sum(capex.values()) / HOURS_PER_YEAR
+    return HourlyCost(
+        systems=per_class["systems"],
+        facility=per_class["facility"],
+        power=per_class["power"],
+        operations=ops,
+        energy=energy_usd_per_h,
+    )
+
+
+# --- market rates ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarketRate:
+    """A market rate per accelerator-hour and where it comes from."""
+
+    usd_per_hour: float
+    records: tuple[str, ...]
+    derived: bool
+    detail: str
+
+    @property
+    def status(self) -> str:
+        return "estimate" if self.derived else "reported"
+
+
+def _month_index(month: str) -> int:
+    year, mon = month.split("-")
+    return int(year) * MONTHS_PER_YEAR + int(mon) - 1
+
+
+def _nearest(records: list[PriceProcess], when: dt.date | None) -> PriceProcess:
+    """The latest record at or before `when` (None: the latest of all), else the earliest."""
+    ordered = sorted(records, key=lambda r: _month_index(r.start_month))
+    if when is None:
+        return ordered[-1]
+    at = when.year * MONTHS_PER_YEAR + when.month - 1
+    before = [r for r in ordered if _month_index(r.start_month) <= at]
+    return before[-1] if before else ordered[0]
+
+
+def quoted_rates(catalog: Catalog, when: dt.date | None = None) -> dict[str, PriceProcess]:
+    """For each accelerator with rental records: the record the market basis uses."""
+    by_acc: dict[str, list[PriceProcess]] = {}
+    for rec in catalog.all("prices"):
+        proc: PriceProcess = rec  # type: ignore[assignment]
+        if proc.process == "rental" and proc.accelerator:
+            key = catalog.accelerator(proc.accelerator).id
+            by_acc.setdefault(key, []).append(proc)
+    out = {}
+    for acc, recs in by_acc.items():
+        tier = min(recs, key=lambda r: PRICING_ORDER.index(r.pricing or "on-demand")).pricing
+        out[acc] = _nearest([r for r in recs if r.pricing == tier], when)
+    return out
+
+
+def rental_yield(catalog: Catalog, when: dt.date | None = None) -> tuple[float, list[str]]:
+    """Median over quoted accelerators of rate / price of its default system [1/h]."""
+    ratios, ids = [], []
+    for acc_id, rec in sorted(quoted_rates(catalog, when).items()):
+        acc = catalog.accelerator(acc_id)
+        if not acc.default_system:
+            continue
+        system = catalog.system(acc.default_system)
+        ratios.append(rec.start_usd / system.price_usd_per_accelerator)
+        ids.append(rec.id)
+    if not ratios:
+        raise InputError(
+            "no rental record with an accelerator that has a default system: the market rate "
+            "of other accelerators cannot be derived",
+            field="prices",
+        )
+    return statistics.median(ratios), ids
+
+
+def market_rate(catalog: Catalog, system: System, when: dt.date | None = None) -> MarketRate:
+    """The market rate per accelerator-hour of `system`'s accelerator at `when` [USD/h]."""
+    acc = catalog.accelerator(system.accelerator)
+    quoted = quoted_rates(catalog, when)
+    if acc.id in quoted:
+        rec = quoted[acc.id]
+        detail = (
+            f"market: USD {rec.start_usd:.2f} per accelerator-hour ({rec.pricing}, "
+            f"{rec.label}, {rec.start_month})"
+        )
+        return MarketRate(rec.start_usd, (rec.id,), False, detail)
+    ratio, ids = rental_yield(catalog, when)
+    price = system.price_usd_per_accelerator
+    rate = ratio * price
+    detail = (
+        f"market: USD {rate:.2f} per accelerator-hour, derived: no quoted rate for {acc.id}, so "
+        f"its system price USD {price:,.0f} x the median rate-to-price ratio "
+        f"{ratio * HOURS_PER_YEAR:.3f} per year of {', '.join(ids)}"
+    )
+    return MarketRate(rate, tuple(ids), True, detail)
