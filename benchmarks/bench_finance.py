@@ -18,7 +18,7 @@ def _inputs(name: str):
 
 def test_finance_default_scenario(benchmark):
     scenario, catalog, fleet = _inputs("nvidia-openai-10gw")
-    fin = benchmark(run_finance, scenario, catalog, fleet, {})
+    fin = benchmark(run_finance, scenario, catalog, fleet)
     assert fin.cumulative_invested_usd[-1] == 100e9
     per_s = 1 / benchmark.stats["mean"]
     print(
@@ -32,7 +32,7 @@ def test_finance_sampled_share_prices(benchmark):
     rngs = iter(np.random.default_rng([7, i]) for i in range(10**6))
 
     def sampled():
-        return run_finance(scenario, catalog, fleet, {}, rng=next(rngs))
+        return run_finance(scenario, catalog, fleet, rng=next(rngs))
 
     fin = benchmark(sampled)
     assert fin.summary()["price_path"] == "sampled"
@@ -46,8 +46,8 @@ def test_finance_sampled_share_prices(benchmark):
 
 def test_finance_summary(benchmark):
     scenario, catalog, fleet = _inputs("nvidia-openai-10gw")
-    fin = run_finance(scenario, catalog, fleet, {})
-    summary = benchmark(lambda: run_finance(scenario, catalog, fleet, {}).summary())
+    fin = run_finance(scenario, catalog, fleet)
+    summary = benchmark(lambda: run_finance(scenario, catalog, fleet).summary())
     assert summary["tranches"]
     assert fin.table().shape[1] == 5
     print(f"\nfinance stage + JSON summary: {benchmark.stats['mean'] * 1e3:.1f} ms")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from gigawatt.catalog import Catalog
-from gigawatt.reliability import job_reliability, monte_carlo, simulate_trial_events
+from gigawatt.reliability import RecoveryPlan, job_reliability, monte_carlo, simulate_trial_events
 
 TRIALS = 10_000
 LOOP_TRIALS = 20
@@ -24,16 +24,17 @@ DAYS = 90
 
 def _job():
     cat = Catalog.load()
-    return job_reliability(
-        ACCELERATORS, DAYS * 86400.0, cat.failure_model("h100-class"), cat.system("dgx-h100")
-    )
+    system = cat.system("dgx-h100")
+    plan = RecoveryPlan.of(cat, system, "llama3-405b", 405e9, "sync")
+    fm = cat.failure_model("h100-class")
+    return job_reliability(ACCELERATORS, DAYS * 86400.0, fm, system, plan, 10.0, 600.0)
 
 
 def _events(rng: np.random.Generator, rate: float, planned_share: float) -> Iterator[tuple]:
     """Interruptions one at a time (drawn in batches, so the loop, not the RNG, is timed)."""
     while True:
         gaps = rng.exponential(1.0 / rate, 4096).tolist()
-        planned = (rng.random(4096) < planned_share).tolist()
+        planned = (rng.random(4096) < planned_share).astype(int).tolist()
         yield from zip(gaps, planned, strict=True)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gigawatt.app import run as run_scenario
 from gigawatt.catalog import Catalog
 from gigawatt.report import build_report
 from gigawatt.report.base import ReportContext
 from gigawatt.report.document import build_sections
 from gigawatt.report.png import export_pngs
 from gigawatt.scenario import load_scenario
-from gigawatt.simulate import run_scenario, simulate
+from gigawatt.simulate import simulate
 
 DEFAULT = "nvidia-openai-10gw"
 
@@ -52,6 +53,6 @@ def test_report_png(benchmark, tmp_path):
 
 def test_run_with_report(benchmark, tmp_path):
     out: Path = tmp_path / "out"
-    benchmark.pedantic(run_scenario, (DEFAULT,), {"out_dir": out}, rounds=3, iterations=1)
+    benchmark.pedantic(run_scenario, (DEFAULT,), {"out": out}, rounds=3, iterations=1)
     assert (out / "report.html").is_file()
     print(f"\ngigawatt run {DEFAULT} with its report: {benchmark.stats['mean']:.2f} s")

@@ -68,12 +68,10 @@ def tranche(trigger: dict[str, Any], amount_usd: float = 1e9, **instrument: Any)
     }
 
 
-def finance_of(
-    data: dict[str, Any], catalog: Catalog, stages: dict[str, Any] | None = None, rng=None
-) -> Finance:
+def finance_of(data: dict[str, Any], catalog: Catalog, rng=None) -> Finance:
     scenario = parse_scenario(data, catalog).resolve()
     fleet = build_fleet(scenario, catalog)
-    return run_finance(scenario, catalog, fleet, stages or {}, rng=rng)
+    return run_finance(scenario, catalog, fleet, rng=rng)
 
 
 def price_catalog(tmp_path: Path, **amd: Any) -> Catalog:

@@ -55,7 +55,7 @@ def test_footprint_json_reproduces_llama_65b(capsys) -> None:
     assert data["energy_mwh"] == pytest.approx(449, rel=0.01)
     assert data["co2e_t"] == pytest.approx(173, rel=0.01)
     assert data["grid_gco2_per_kwh_used"] == 385
-    assert data["grid_source"] == "user value (--grid-gco2-per-kwh)"
+    assert data["grid_source"] == "user value (grid_gco2_per_kwh)"
 
 
 def test_footprint_region_and_table(capsys) -> None:

@@ -80,6 +80,41 @@ def test_costs_override_defaults(capsys):
     assert data["interval_used_s"] == pytest.approx(900)
 
 
+def test_days_are_compute_days_and_wall_clock_days_are_reported(capsys):
+    code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["days"] == data["compute_days"] == 54
+    assert data["wall_time_days"] == pytest.approx(data["wall_time_s"] / 86400)
+    assert data["wall_time_days"] == pytest.approx(54 / data["goodput"])
+    code, out, _ = cli(capsys, "reliability", "--help")
+    assert "Failure-free compute time" in out and "wall_time_days" in out
+
+
+def test_policy_and_model_set_the_costs(capsys):
+    """The default policy (in-memory, hot spares) against Meta's Llama 3 practice, and a
+    smaller model's checkpoint: costs follow the policy, the model and the job's size."""
+    base = ("reliability", "--gpus", "16384", "--days", "54", "--system", "meta-h100-roce")
+    _, out, _ = cli(capsys, *base, "--json")
+    modern = json.loads(out)
+    _, out, _ = cli(capsys, *base, "--policy", "meta-llama3-2024", "--json")
+    meta = json.loads(out)
+    _, out, _ = cli(capsys, *base, "--policy", "meta-llama3-2024", "--model", "llama3-8b", "--json")
+    small = json.loads(out)
+    assert modern["policy"] == "in-memory-hot-spare" and modern["checkpoint_method"] == "memory"
+    assert meta["policy"] == "meta-llama3-2024" and meta["storage_tier"] == "meta-tectonic-2024"
+    assert modern["restart_s"] < meta["restart_s"] and modern["goodput"] > meta["goodput"]
+    assert meta["restart_s"] == pytest.approx(
+        meta["restart_fixed_s"] + meta["restart_init_s"] + meta["restart_load_s"]
+    )
+    assert small["checkpoint_bytes"] < meta["checkpoint_bytes"] / 40
+    assert small["checkpoint_s"] < meta["checkpoint_s"]
+    causes = {c["cause"]: c for c in meta["interruptions_by_cause"]}
+    assert causes["nic"]["category"] == "nic" and causes["hbm"]["scope"] == "accelerator"
+    assert sum(c["share"] for c in causes.values()) == pytest.approx(1.0)
+    assert sum(c["expected"] for c in causes.values()) == pytest.approx(meta["failures_expected"])
+
+
 def test_user_failure_model_file(capsys, tmp_path):
     path = tmp_path / "ours.yaml"
     path.write_text(
@@ -106,6 +141,8 @@ def test_user_failure_model_file(capsys, tmp_path):
         (("--gpus", "8", "--days", "1", "--system", "gb200-nvl27"), "did you mean 'gb200-nvl72'"),
         (("--gpus", "8", "--days", "1", "--failure-model", "h100-clas"), "did you mean"),
         (("--gpus", "8", "--days", "1", "--failure-model", "missing.yaml"), "no such file"),
+        (("--gpus", "8", "--days", "1", "--policy", "in-memory-hot-spar"), "did you mean"),
+        (("--gpus", "8", "--days", "1", "--model", "llama3-406b"), "--model"),
         (("--gpus", "8", "--days", "1", "--availability", "1"), "--availability"),
         (("--gpus", "1000000", "--days", "90", "--trials", "1000000"), "--trials"),
         (

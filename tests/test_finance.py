@@ -230,30 +230,26 @@ def test_uses_the_energy_stage_when_present(toy_catalog):
     scenario = parse_scenario(data, toy_catalog).resolve()
     fleet = simulate_module.build_fleet(scenario, toy_catalog)
     energy = SimpleNamespace(energy_mwh_by_phase=np.full(fleet.online_share.shape, 1000.0))
-    fin = run_finance(scenario, toy_catalog, fleet, {"energy": energy})
+    fin = run_finance(scenario, toy_catalog, fleet, energy)
     assert fin.energy_source == "energy stage"
     np.testing.assert_allclose(fin.opex_energy_usd[0, fin.offset :], 1000.0 * 66.0)
     bad = SimpleNamespace(energy_mwh_by_phase=np.ones((2, 3)))
     with pytest.raises(GigawattError, match="shape"):
-        run_finance(scenario, toy_catalog, fleet, {"energy": bad})
+        run_finance(scenario, toy_catalog, fleet, bad)
 
 
-@pytest.mark.parametrize("energy_first", [True, False])
-def test_stage_order_either_way(toy_catalog, monkeypatch, energy_first):
-    """After energy, finance uses it; registered before energy, it falls back to fleet power."""
-
-    def run_energy(scenario, catalog, fleet, stages):
-        return SimpleNamespace(
-            energy_mwh_by_phase=np.full(fleet.online_share.shape, 5.0),
-            table=lambda: None,
-            year_summary=lambda year, pos: {},
-        )
-
-    order = [("energy", run_energy), ("finance", run_finance)]
-    monkeypatch.setattr(simulate_module, "STAGES", order if energy_first else order[::-1])
+def test_simulate_hands_the_energy_stage_to_finance(toy_catalog):
+    """In a run, finance prices the energy stage's MWh; on its own it falls back to fleet power
+    x hours x the load factor, which is larger here (the load factor counts the whole draw)."""
     scenario = parse_scenario(scenario_data([phase("2026-07")]), toy_catalog)
-    fin = simulate(scenario, toy_catalog).stages["finance"]
-    assert (fin.energy_source == "energy stage") == energy_first
+    results = simulate(scenario, toy_catalog, until="finance")
+    assert results.finance is not None and results.energy is not None
+    assert results.finance.energy_source == "energy stage"
+    np.testing.assert_array_equal(
+        results.finance.energy_mwh[:, results.finance.offset :], results.energy.energy_mwh_by_phase
+    )
+    alone = run_finance(results.scenario, toy_catalog, results.fleet)
+    assert alone.energy_source.startswith("facility power x hours x load factor")
 
 
 # --- deals: parties, instruments, gates ---------------------------------------------------------
@@ -391,7 +387,7 @@ def _default_finance(catalog, delays=None):
         data["sites"][site]["phases"][ph]["delay_months"] = months
     scenario = parse_scenario(data, catalog).resolve()
     fleet = build_fleet(scenario, catalog)
-    return fleet, run_finance(scenario, catalog, fleet, {})
+    return fleet, run_finance(scenario, catalog, fleet)
 
 
 def test_default_scenario_buys_no_systems_before_the_first_racks_arrive(catalog):

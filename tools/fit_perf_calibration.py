@@ -1,85 +1,123 @@
-"""Fit a perf calibration once, on stated validation rows, by grid search (run by hand).
+"""Fit a perf calibration once, on the validation rows it names (run by hand).
 
-    .venv/bin/python tools/fit_perf_calibration.py ampere M1 M10 K1 K4
+    .venv/bin/python tools/fit_perf_calibration.py hopper
 
-Evaluates every combination of the grid below on the named rows of
-tests/validation/data/perf_runs.csv (and perf_runs_extra.csv), minimises the largest
-|log(predicted / published step time)| over them, and prints the best factors and every
-row's error (fitted rows marked *). The result is copied into
-src/gigawatt/catalog/calibrations.yaml by hand, with `fitted_on` and a note.
+Reads the calibration record (src/gigawatt/catalog/calibrations.yaml), fits the factors listed
+in FACTORS for it by least squares on log(predicted / published step time) over the rows named
+in its `fitted_on` (tests/validation/data/*.csv, mapped by tests/validation/perf_rows.py), and
+prints the fitted factors and every row's error for that calibration's accelerators (fitted
+rows marked *, the others are checks). The result is copied into calibrations.yaml by hand,
+with `fitted_on` and a note; `--rows ID,ID` tries another fit set without editing the catalog.
 """
 
 from __future__ import annotations
 
-import itertools
+import argparse
 import math
+import statistics
 import sys
 from pathlib import Path
+
+import numpy as np
+from scipy.optimize import least_squares
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "validation"))
 
-from perf_rows import load_rows  # noqa: E402
+from perf_rows import calibration_of, load_rows, predict  # noqa: E402
 
 from gigawatt.catalog import Catalog  # noqa: E402
-from gigawatt.perf.estimate import evaluate, load_system  # noqa: E402
-from gigawatt.perf.hardware import Hardware  # noqa: E402
-from gigawatt.perf.plan import make_plan, resolve  # noqa: E402
-from gigawatt.perf.workload import Workload  # noqa: E402
 
-#: The factors fitted per calibration and their candidate values; the others keep their
-#: catalog values (stated in calibrations.yaml).
-GRIDS = {
-    "ampere": {
-        "gemm_efficiency": [0.70, 0.72, 0.74, 0.76, 0.78, 0.80, 0.82, 0.84, 0.86, 0.88, 0.90],
-        "attention_efficiency": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
-        "memory_bound_efficiency": [0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
-    },
+#: Factors fitted per calibration, with bounds; the others keep their catalog values (their
+#: sources are in calibrations.yaml).
+FACTORS = {
+    "ampere": {"gemm_efficiency": (0.5, 0.95), "memory_bound_efficiency": (0.3, 0.95)},
     "hopper": {
-        "gemm_efficiency": [0.50, 0.52, 0.54, 0.56, 0.58, 0.60, 0.62, 0.64, 0.66, 0.68, 0.70],
-        "low_precision_gemm_factor": [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0],
+        "gemm_efficiency": (0.4, 0.9),
+        "flash_attention_efficiency": (0.3, 0.8),
+        "fp8_gemm_factor": (0.5, 1.0),
+    },
+    "blackwell": {
+        "gemm_efficiency": (0.4, 0.9),
+        "flash_attention_efficiency": (0.3, 0.8),
+        "fp8_gemm_factor": (0.5, 1.0),
+        "fp4_gemm_factor": (0.3, 1.0),
     },
 }
+FACTORS["blackwell-ultra"] = FACTORS["blackwell"]
+#: Frameworks whose kernel efficiency (relative to the calibrations' frameworks) is fitted.
+FRAMEWORK_FACTORS = {"kernel_efficiency": (0.3, 1.5)}
 
 
-def main(calibration_id: str, fit_ids: list[str]) -> None:
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("calibration", help="calibration id, or framework:ID")
+    parser.add_argument("--rows", help="comma-separated row ids to fit on instead")
+    args = parser.parse_args()
     cat = Catalog.load()
-    base = next(c for c in cat.all("calibrations") if c.id == calibration_id)
-    rows = load_rows(cat)
-    prepared = []
+    if args.calibration.startswith("framework:"):
+        fit_framework(cat, args.calibration.split(":", 1)[1], args.rows)
+        return
+    base = next(c for c in cat.all("calibrations") if c.id == args.calibration)
+    fit_ids = args.rows.split(",") if args.rows else list(base.fitted_on)
+    rows = [r for r in load_rows(cat) if calibration_of(r, cat) == base.id]
+    fitted = [r for r in rows if r.id in fit_ids]
+    names = list(FACTORS[base.id])
+    lo = np.array([FACTORS[base.id][n][0] for n in names])
+    hi = np.array([FACTORS[base.id][n][1] for n in names])
+
+    def cal(x):
+        return base.model_copy(update=dict(zip(names, map(float, x), strict=True)))
+
+    def residuals(x):
+        c = cal(x)
+        return [math.log(predict(r, cat, c).step_time_s / r.published_step_s) for r in fitted]
+
+    x0 = np.clip([getattr(base, n) for n in names], lo, hi)
+    res = least_squares(residuals, x0, bounds=(lo, hi), diff_step=1e-3)
+    c = cal(res.x)
+    print(f"{base.id}: " + ", ".join(f"{n}={v:.3f}" for n, v in zip(names, res.x, strict=True)))
+    checks = []
     for r in rows:
-        plan = make_plan(r.plan)
-        w = Workload.from_model(r.model)
-        system = load_system(r.system, cat)
-        acc = cat.accelerator(system.accelerator)
-        prepared.append((r, plan, w, system, acc, resolve(plan, w, r.gpus)))
+        err = predict(r, cat, c).step_time_s / r.published_step_s - 1
+        mark = "*" if r.id in fit_ids else " "
+        if r.id not in fit_ids:
+            checks.append(abs(err))
+        print(f"  {r.id:5s}{mark} {r.framework:16s} {r.model.id:16s} {err * 100:+6.1f} %")
+    if checks:
+        print(
+            f"checks: {len(checks)}, median {statistics.median(checks) * 100:.1f} %, "
+            f"max {max(checks) * 100:.1f} %"
+        )
 
-    def errors(cal):
-        out = {}
-        for r, plan, w, system, acc, arrays in prepared:
-            if cat.calibration(acc.id).id != calibration_id:
-                continue
-            hw = Hardware.build(system, acc, cal, plan.precision)
-            step = float(evaluate(w, hw, arrays).step_time_s[0])
-            out[r.id] = step / r.published_step_s - 1
-        return out
 
-    grid = GRIDS[calibration_id]
-    best = None
-    for values in itertools.product(*grid.values()):
-        cal = base.model_copy(update=dict(zip(grid, values, strict=True)))
-        errs = errors(cal)
-        score = max(abs(math.log1p(errs[i])) for i in fit_ids)
-        if best is None or score < best[0]:
-            best = (score, values, errs)
-    score, values, errs = best
-    print(f"{calibration_id}: " + ", ".join(f"{k}={v}" for k, v in zip(grid, values, strict=True)))
-    for rid, e in errs.items():
-        print(f"  {rid:4s}{'*' if rid in fit_ids else ' '} {e * 100:+6.1f} %")
-    held = sorted(abs(e) for rid, e in errs.items() if rid not in fit_ids)
-    if held:
-        print(f"held out: median {held[len(held) // 2] * 100:.1f} %, max {held[-1] * 100:.1f} %")
+def fit_framework(cat: Catalog, framework_id: str, rows_arg: str | None) -> None:
+    """Fit a framework's kernel_efficiency on its named rows (catalog copy with the factor)."""
+    from gigawatt.catalog import Catalog as _Catalog
+
+    base = cat.framework(framework_id)
+    fit_ids = rows_arg.split(",") if rows_arg else list(base.fitted_on)
+    rows = [r for r in load_rows(cat) if r.framework == framework_id]
+    fitted = [r for r in rows if r.id in fit_ids]
+
+    def catalog_with(x: float) -> _Catalog:
+        fw = base.model_copy(update={"kernel_efficiency": float(x)})
+        records = {k: dict(v) for k, v in cat.records.items()}
+        records["frameworks"][fw.id] = fw
+        return _Catalog(records=records, aliases=cat.aliases, origins=cat.origins)
+
+    def residuals(x):
+        c = catalog_with(x[0])
+        return [math.log(predict(r, c).step_time_s / r.published_step_s) for r in fitted]
+
+    lo, hi = FRAMEWORK_FACTORS["kernel_efficiency"]
+    res = least_squares(residuals, [1.0], bounds=([lo], [hi]), diff_step=1e-3)
+    c = catalog_with(res.x[0])
+    print(f"{framework_id}: kernel_efficiency={res.x[0]:.3f}")
+    for r in rows:
+        err = predict(r, c).step_time_s / r.published_step_s - 1
+        print(f"  {r.id:5s}{'*' if r.id in fit_ids else ' '} {r.model.id:16s} {err * 100:+6.1f} %")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:])
+    main()

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import inspect
 import re
-import statistics
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -248,52 +247,6 @@ def _pct(x: float) -> str:
     return f"{x:+.1%}"
 
 
-def validation_perf_runs() -> str:
-    """Step time of each published run (tests/validation/test_perf_runs.py)."""
-    _validation_modules()
-    import test_perf_runs as t
-    from perf_rows import FIT_ROWS, load_rows
-
-    from gigawatt.catalog import Catalog
-    from gigawatt.perf import estimate
-
-    catalog = Catalog.load()
-    fitted = {rid: cal for cal, ids in FIT_ROWS.items() for rid in ids}
-    rows, errors, held = [], {}, []
-    for r in load_rows(catalog):
-        predicted = estimate(r.model, r.system, r.gpus, r.plan, catalog=catalog).step_time_s
-        error = predicted / r.published_step_s - 1
-        errors[r.id] = error
-        deepspeed = r.id in t.DEEPSPEED_ENGINE_ROWS
-        tolerance = t.DEEPSPEED_TOLERANCE if deepspeed else t.TOLERANCE
-        role = f"fitted ({fitted[r.id]})" if r.id in fitted else "held out"
-        if r.id not in fitted and not deepspeed:
-            held.append(abs(error))
-        rows.append(
-            [
-                r.id,
-                r.raw["source"],
-                r.model.id,
-                f"{r.gpus:,}",
-                r.system,
-                f"{r.published_step_s:.3g}",
-                f"{predicted:.3g}",
-                _pct(error),
-                f"{tolerance:.0%}",
-                role,
-            ]
-        )
-    header = ["Row", "Source", "Model", "GPUs", "System", "Published s", "Model s", "Error"]
-    worst = max(held)
-    summary = (
-        f"Median absolute error {statistics.median(abs(e) for e in errors.values()):.1%} over "
-        f"{len(errors)} rows (tolerance {t.MEDIAN_TOLERANCE:.0%}); over the {len(held)} rows "
-        f"held out from every fit, outside the DeepSpeed-engine rows: median "
-        f"{statistics.median(held):.1%}, worst {worst:.1%}.\n\n"
-    )
-    return HEADER + summary + _table([*header, "Tolerance", "Role"], rows)
-
-
 def validation_footprints() -> str:
     """Published footprints from their own inputs (tests/validation/test_footprints.py)."""
     _validation_modules()
@@ -404,7 +357,6 @@ FILES: dict[str, Callable[[], str]] = {
     "_generated/catalog-fields.md": catalog_fields,
     "_generated/modules.md": modules,
     "_generated/scenario-fields.md": scenario_fields,
-    "_generated/validation-perf-runs.md": validation_perf_runs,
     "_generated/validation-footprints.md": validation_footprints,
     "_generated/validation-reliability.md": validation_reliability,
     "_generated/validation-training-totals.md": validation_training_totals,

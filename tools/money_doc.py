@@ -237,7 +237,7 @@ def market_rates(cat: Catalog) -> str:
 
 def default_capex(cat: Catalog) -> str:
     scenario = load_scenario(DEFAULT_SCENARIO, cat).resolve()
-    fin = run_finance(scenario, cat, build_fleet(scenario, cat), {})
+    fin = run_finance(scenario, cat, build_fleet(scenario, cat))
     rows = [
         (
             str(y["year"]),

@@ -19,8 +19,7 @@ import pandas as pd
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import PRECISIONS
 from gigawatt.scenario import Scenario, month_from_index, month_index
-
-W_PER_GW = 1e9
+from gigawatt.units import W_PER_GW
 
 
 def ramp_share(

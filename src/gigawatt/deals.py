@@ -28,8 +28,8 @@ from gigawatt.catalog.schema import Deal, PriceProcess, Tranche
 from gigawatt.distributions import point
 from gigawatt.errors import InputError
 from gigawatt.scenario import month_from_index, month_index
+from gigawatt.units import MONTHS_PER_YEAR
 
-MONTHS_PER_YEAR = 12
 #: Instruments whose money counts as invested (investor to investee).
 INVESTED = ("equity", "cash")
 #: Instruments paid by the buyer (investee) to the vendor.

@@ -1,21 +1,79 @@
-"""Error types: bad input (exit 2 at the CLI) is an `InputError`; other failures exit 1."""
+"""Error types: bad input (exit 2 at the CLI) is an `InputError`; other failures exit 1.
+
+An `InputError` names what was wrong by a field path in the caller's terms (`gpus`,
+`sites[0].pue`, `plan`), never by a command-line flag: only the CLI maps a field to the flag
+that sets it (`InputError.render(names)`), so a library caller reads `gpus: must be positive`
+and a CLI user `--gpus: must be positive`.
+"""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 
 class GigawattError(Exception):
     """A failure that is not the user's input (exit code 1 at the CLI)."""
 
 
-class InputError(GigawattError, ValueError):
-    """Malformed input: names the field, the value and what is allowed (exit code 2 at the CLI)."""
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: the field's path and what is wrong with it.
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        self.field = field
-        super().__init__(f"{field}: {message}" if field else message)
+    A message that names other fields writes each as `{field}` and lists it in `refs`, so the
+    CLI can show those as flags too.
+    """
+
+    field: str | None
+    message: str
+    refs: tuple[str, ...] = ()
+
+    def render(self, names: Mapping[str, str] | None = None) -> str:
+        names = names or {}
+        text = self.message
+        for ref in self.refs:
+            text = text.replace("{" + ref + "}", _shown(ref, names))
+        if not self.field:
+            return text
+        return f"{_shown(self.field, names)}: {text}"
+
+
+def _shown(field: str, names: Mapping[str, str]) -> str:
+    """A field as `names` shows it; a path inside a mapped field keeps its tail (`plan.zero` ->
+    `--plan zero`)."""
+    if field in names:
+        return names[field]
+    head, dot, rest = field.partition(".")
+    return f"{names[head]} {rest}" if dot and head in names else field
+
+
+class InputError(GigawattError, ValueError):
+    """Malformed input: names the field, the value and what is allowed (exit code 2 at the CLI).
+
+    One problem (`message`, `field`, `refs`) or several (`problems`, one line each).
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        field: str | None = None,
+        refs: Iterable[str] = (),
+        problems: Iterable[Problem] | None = None,
+    ) -> None:
+        found = tuple(problems) if problems is not None else ()
+        self.problems = found or (Problem(field, message, tuple(refs)),)
+        super().__init__(self.render())
+
+    @property
+    def field(self) -> str | None:
+        """The (first) problem's field path."""
+        return self.problems[0].field
+
+    def render(self, names: Mapping[str, str] | None = None) -> str:
+        """The message with each field shown as `names` maps it (unmapped fields as they are)."""
+        return "\n".join(p.render(names) for p in self.problems)
 
 
 class UnknownIdError(InputError):

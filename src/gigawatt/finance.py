@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gigawatt.buildout import W_PER_GW, Fleet, long_table, ramp_share
+from gigawatt.buildout import Fleet, long_table, ramp_share
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Deal, System
 from gigawatt.costs import (
@@ -57,12 +57,11 @@ from gigawatt.deals import (
     share_prices,
     warrant_intrinsic_value,
 )
+from gigawatt.energy.programme import EnergyResult
 from gigawatt.errors import GigawattError, InputError
 from gigawatt.scenario import Scenario, month_from_index, month_index
+from gigawatt.units import MONTHS_PER_YEAR, W_PER_GW, WH_PER_MWH, month_hours
 
-MONTHS_PER_YEAR = 12
-HOURS_PER_DAY = 24
-WH_PER_MWH = 1e6
 #: Limits that catch absurd cost input (a typo of three zeros), not bold assumptions.
 MAX_CAPEX_USD_PER_GW = 1e13
 MAX_MONTHS = 120
@@ -505,12 +504,6 @@ def _invests(deal: Deal) -> bool:
 # --- the stage --------------------------------------------------------------------------------
 
 
-def month_hours(months: np.ndarray) -> np.ndarray:
-    """Hours in each calendar month (months as datetime64[M])."""
-    days = (months + 1).astype("datetime64[D]") - months.astype("datetime64[D]")
-    return days.astype(float) * HOURS_PER_DAY
-
-
 def _online_share(fleet: Fleet, month_idx: np.ndarray, offset: int) -> np.ndarray:
     """Online share on the finance axis: the fleet's, preceded by the same ramp before start."""
     ph = fleet.phases
@@ -524,12 +517,11 @@ def _online_share(fleet: Fleet, month_idx: np.ndarray, offset: int) -> np.ndarra
 
 
 def _energy_mwh(
-    fleet: Fleet, stages: dict[str, Any], params: FinanceParameters
+    fleet: Fleet, energy_stage: EnergyResult | None, params: FinanceParameters
 ) -> tuple[np.ndarray, str]:
     """Facility energy by phase and scenario month [MWh]: the energy stage's when it ran."""
-    energy = getattr(stages.get("energy"), "energy_mwh_by_phase", None)
-    if energy is not None:
-        energy = np.asarray(energy, dtype=float)
+    if energy_stage is not None:
+        energy = np.asarray(energy_stage.energy_mwh_by_phase, dtype=float)
         if energy.shape != fleet.online_share.shape:
             raise GigawattError(
                 f"energy stage: energy_mwh_by_phase has shape {energy.shape}, "
@@ -609,14 +601,14 @@ def run_finance(
     scenario: Scenario,
     catalog: Catalog,
     fleet: Fleet,
-    stages: dict[str, Any],
+    energy: EnergyResult | None = None,
     *,
     rng: np.random.Generator | None = None,
 ) -> Finance:
     """The finance stage of a resolved scenario: costs, deals and cash flows.
 
-    Uses the energy stage's `energy_mwh_by_phase` when that stage ran first. With `rng`, share
-    prices follow a sampled path instead of the median one.
+    Prices the energy stage's `energy_mwh_by_phase` when given (else facility power x hours x
+    the load factor). With `rng`, share prices follow a sampled path instead of the median one.
     """
     params = FinanceParameters.of(scenario, catalog)
     ph = fleet.phases.copy()
@@ -659,8 +651,8 @@ def run_finance(
     depreciation = sum(
         straight_line_depreciation(totals[c], share, params.life_months[c]) for c in ASSET_CLASSES
     )
-    energy_window, energy_source = _energy_mwh(fleet, stages, params)
-    energy = np.concatenate([np.zeros((len(ph), offset)), energy_window], axis=1)
+    energy_window, energy_source = _energy_mwh(fleet, energy, params)
+    energy_mwh = np.concatenate([np.zeros((len(ph), offset)), energy_window], axis=1)
     price = np.array([catalog.region(r).power_price_usd_per_mwh for r in ph["region"]])
     opex_ops = params.operations_share_per_year / MONTHS_PER_YEAR * ph["capex_usd"].to_numpy()
     opex_ops = opex_ops[:, None] * share
@@ -675,7 +667,7 @@ def run_finance(
     owner = deals[0].investee if deals else "programme"
     series = _deal_series(tranches, month_idx, prices)
     investors = _investor_series(tranches, month_idx, ph, capex["systems"])
-    opex_energy = energy * price[:, None]
+    opex_energy = energy_mwh * price[:, None]
     return Finance(
         months=months,
         offset=offset,
@@ -684,7 +676,7 @@ def run_finance(
         owner=owner,
         capex_usd=capex,
         depreciation_usd=depreciation,
-        energy_mwh=energy,
+        energy_mwh=energy_mwh,
         opex_energy_usd=opex_energy,
         opex_operations_usd=opex_ops,
         energy_source=energy_source,

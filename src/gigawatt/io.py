@@ -57,5 +57,5 @@ def check_outputs(outputs: Iterable[Path], inputs: Iterable[Path]) -> None:
     for out in outputs:
         if out.resolve() in resolved_inputs:
             raise InputError(
-                f"{str(out)!r} is an input file; choose another output location", field="--out"
+                f"{str(out)!r} is an input file; choose another output location", field="out"
             )

@@ -37,6 +37,8 @@ SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
 #: Limits that catch absurd input (a typo of three zeros), not plausible-but-bold plans.
 MAX_PHASE_GW = 50.0
+#: The catalog parameter (kind `energy`) a site without a PUE takes.
+DEFAULT_PUE_PARAMETER = "default-pue"
 MAX_PUE = 3.0
 
 
@@ -192,7 +194,11 @@ class Phase(_Model):
 class Site(_Model):
     name: Annotated[str, Field(pattern=ID_PATTERN, description="kebab-case site name")]
     region: str = Field(description="catalog region id")
-    pue: uncertain(ge=1, le=MAX_PUE, description="power usage effectiveness") = 1.2
+    pue: uncertain(
+        ge=1,
+        le=MAX_PUE,
+        description="power usage effectiveness (default: the catalog's `default-pue`)",
+    )
     wue_l_per_kwh: uncertain(ge=0, le=20, description="site water use [L/kWh]") | None = None
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None
@@ -205,6 +211,16 @@ class Site(_Model):
     @classmethod
     def _region(cls, v: str, info: ValidationInfo) -> str:
         return _catalog(info).region(v).id
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_pue(cls, data: Any, info: ValidationInfo) -> Any:
+        """A site that names no PUE takes the catalog's `default-pue`: one cited default for
+        sites and for job footprints."""
+        if isinstance(data, dict) and "pue" not in data:
+            record = _catalog(info).get("energy", DEFAULT_PUE_PARAMETER)
+            return {**data, "pue": point(record.value)}  # type: ignore[attr-defined]
+        return data
 
 
 class FrontierRunSpec(_Model):
@@ -385,7 +401,7 @@ def scenario_path(ref: str) -> Path:
     if key in builtins:
         return builtins[key]
     raise UnknownIdError(
-        "scenarios", ref, builtins.keys(), field="SCENARIO", listing="gigawatt scenarios"
+        "scenarios", ref, builtins.keys(), field="scenario", listing="gigawatt scenarios"
     )
 
 

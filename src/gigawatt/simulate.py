@@ -1,52 +1,69 @@
 """`simulate(scenario) -> Results`: the whole programme, stage by stage (DESIGN.md section 2).
 
-The build-out gives the fleet; each later model (energy, finance, capability, ...) is a stage:
-a pure function of the resolved scenario, the catalog, the fleet and the stages before it,
-returning an object with `table()` (the long month/site/quantity/unit/value table) and
-`year_summary(year, position)` (keys it adds to each year of `gigawatt run --json`).
+    scenario --resolve--> Scenario (point values, or one draw with `rng`)
+             --build_fleet--> Fleet (monthly power, accelerators, FLOP/s per phase)
+             --run_energy--> EnergyResult (power at the wall, TWh, CO2e, water)
+             --run_finance--> Finance (capex, opex, tranches, warrants; reads energy's MWh)
+             --run_capability--> CapabilityResult (largest run by month, frontier runs)
+
+Each stage is a pure function of the resolved scenario, the catalog, the fleet and the results
+of the stages it reads, called in that order in `simulate` below; its result has `table()`
+(the long month/site/quantity/unit/value table) and `year_summary(year, position)` (the keys it
+adds to each year of the programme's yearly summary). Models never import this module.
+
+To add a stage: write `run_<stage>(scenario, catalog, fleet, <results it reads>) -> <Result>` in
+its model package, add a typed field to `Results` and its name to `STAGES`, and one line in
+`simulate` after the stages it reads.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from gigawatt.buildout import W_PER_GW, Fleet, build_fleet
-from gigawatt.capability import run_capability
+from gigawatt.buildout import Fleet, build_fleet
+from gigawatt.capability import CapabilityResult, run_capability
 from gigawatt.catalog import Catalog
-from gigawatt.energy.programme import run_energy
-from gigawatt.finance import run_finance
-from gigawatt.io import check_outputs, write_json, write_parquet
-from gigawatt.scenario import Scenario, load_scenario, month_index, scenario_path
+from gigawatt.energy.programme import EnergyResult, run_energy
+from gigawatt.finance import Finance, run_finance
+from gigawatt.scenario import Scenario, month_index
+from gigawatt.units import W_PER_GW
+
+#: The stages after the build-out, in data-flow order (the names `until` takes).
+STAGES = ("energy", "finance", "capability")
 
 
 class Stage(Protocol):
+    """What every stage's result offers `Results`."""
+
     def table(self) -> pd.DataFrame: ...
 
     def year_summary(self, year: int, position: int) -> dict[str, Any]: ...
 
 
-StageFn = Callable[..., Stage]
-
-#: The models after the build-out, in data-flow order (finance uses energy's consumption).
-#: A stage is called as fn(scenario, catalog, fleet, stages); one that samples also declares a
-#: keyword `rng`, which gets its own generator spawned from simulate's (None in a plain run).
-STAGES: list[tuple[str, StageFn]] = [("energy", run_energy)]
-
-
 @dataclass(frozen=True)
 class Results:
-    """Everything a run computed, for one resolved scenario."""
+    """Everything a run computed, for one resolved scenario; a stage that did not run is None."""
 
     scenario: Scenario
     fleet: Fleet
-    stages: dict[str, Stage] = field(default_factory=dict)
+    energy: EnergyResult | None = None
+    finance: Finance | None = None
+    capability: CapabilityResult | None = None
+
+    @property
+    def stages(self) -> dict[str, Stage]:
+        """The stages that ran, by name, in data-flow order (to iterate over; a reader of one
+        stage uses its typed field)."""
+        ran: dict[str, Stage | None] = {
+            "energy": self.energy,
+            "finance": self.finance,
+            "capability": self.capability,
+        }
+        return {name: result for name, result in ran.items() if result is not None}
 
     def year_positions(self) -> list[tuple[int, int]]:
         """(year, index of the month that year is reported at): December, or the last month."""
@@ -69,8 +86,13 @@ class Results:
         return rows
 
     def table(self) -> pd.DataFrame:
-        frames = [self.fleet.table(), *(s.table() for s in self.stages.values())]
+        """The long table: month, site (`total` for sums), quantity, unit, value."""
+        frames = [self.fleet.table(), *(stage.table() for stage in self.stages.values())]
         return pd.concat(frames, ignore_index=True)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `gigawatt run --json` object."""
+        return {"scenario": self.scenario.name, "years": self.years()}
 
 
 def fleet_year_summary(fleet: Fleet, year: int, pos: int) -> dict[str, Any]:
@@ -90,6 +112,10 @@ def fleet_year_summary(fleet: Fleet, year: int, pos: int) -> dict[str, Any]:
     }
 
 
+def _child(rng: np.random.Generator | None) -> np.random.Generator | None:
+    return None if rng is None else rng.spawn(1)[0]
+
+
 def simulate(
     scenario: Scenario,
     catalog: Catalog | None = None,
@@ -99,61 +125,24 @@ def simulate(
 ) -> Results:
     """Run the programme: the point-value scenario, or one sample of it when `rng` is given.
 
-    `until` names the last stage to run (stages run in data-flow order, so the ones after it
-    are not needed by it); None runs them all.
+    `until` names the last stage to run (the later ones are not needed by it); None runs all.
+    Randomness is explicit: the scenario's uncertain inputs are drawn from `rng`, and each stage
+    that samples gets its own child generator, spawned in a fixed order (a new sampling stage
+    spawns after the existing ones, so stored sweep samples stay reproducible bit for bit).
     """
+    if until is not None and until not in STAGES:
+        raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
+    wanted = STAGES[: STAGES.index(until) + 1] if until is not None else STAGES
     catalog = catalog or Catalog.load()
-    names = [name for name, _ in STAGES]
-    if until is not None and until not in names:
-        raise ValueError(f"unknown stage {until!r}; stages: {', '.join(names)}")
-    last = names.index(until) if until is not None else len(names) - 1
     resolved = scenario.resolve(rng)
+    finance_rng = _child(rng)  # share-price paths
+
     fleet = build_fleet(resolved, catalog)
-    stages: dict[str, Stage] = {}
-    for name, fn in STAGES[: last + 1]:
-        if "rng" in inspect.signature(fn).parameters:
-            stage_rng = None if rng is None else rng.spawn(1)[0]
-            stages[name] = fn(resolved, catalog, fleet, stages, rng=stage_rng)
-        else:
-            stages[name] = fn(resolved, catalog, fleet, stages)
-    return Results(scenario=resolved, fleet=fleet, stages=stages)
-
-
-def write_results(results: Results, out_dir: Path) -> list[Path]:
-    """Write `results.parquet` (long table) and `summary.json` (the yearly summary) atomically."""
-    table_path = out_dir / "results.parquet"
-    summary_path = out_dir / "summary.json"
-    write_parquet(table_path, results.table())
-    write_json(summary_path, {"scenario": results.scenario.name, "years": results.years()})
-    return [table_path, summary_path]
-
-
-def run_scenario(
-    ref: str,
-    catalog: Catalog | None = None,
-    *,
-    out_dir: Path | None = None,
-    until: str | None = None,
-) -> Results:
-    """Load a scenario (file or built-in name), simulate it (up to stage `until`), and write its
-    results and its HTML report to `out_dir`."""
-    # A recording view: the report lists the catalog records the run looked up.
-    catalog = (catalog or Catalog.load()).recording()
-    path = scenario_path(ref)
-    scenario = load_scenario(ref, catalog)
-    results = simulate(scenario, catalog, until=until)
-    if out_dir is not None:
-        outputs = [out_dir / "results.parquet", out_dir / "summary.json", out_dir / "report.html"]
-        check_outputs(outputs, [path])
-        write_results(results, out_dir)
-        # Imported here: the report needs plotly, slow to import for the commands without one.
-        from gigawatt.report import write_report
-
-        write_report(results, catalog, out_dir / "report.html", inputs=scenario)
-    return results
-
-
-# Finance reads the energy stage's results when present, so it registers last (after energy).
-STAGES.append(("finance", run_finance))
-# Capability reads only the fleet; it runs after energy and finance (DESIGN.md section 2).
-STAGES.append(("capability", run_capability))
+    energy = run_energy(resolved, catalog, fleet) if "energy" in wanted else None
+    finance = (
+        run_finance(resolved, catalog, fleet, energy, rng=finance_rng)
+        if "finance" in wanted
+        else None
+    )
+    capability = run_capability(resolved, catalog, fleet) if "capability" in wanted else None
+    return Results(resolved, fleet, energy=energy, finance=finance, capability=capability)

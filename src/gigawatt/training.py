@@ -4,8 +4,9 @@ Given a model, a token count and a cluster, this chains the job-level models:
 
 1. `perf.search`: the best parallelism plan that fits, its tokens/s and step time;
 2. failure-free compute time T_s = tokens / (tokens/s);
-3. `reliability.job_reliability`: Daly's expected wall time with the system's failure model,
-   its default checkpoint and restart costs and Daly's interval; goodput = T_s / wall time;
+3. `reliability.job_reliability`: Daly's expected wall time with the system's failure model
+   and the catalog's default fault-tolerance policy (its checkpoint and restart costs for this
+   model's checkpoint at this size) and Daly's interval; goodput = T_s / wall time;
 4. accelerator-hours = N x wall time (failures included, DESIGN.md section 7);
 5. `energy.footprint` for those accelerator-hours in the region;
 6. cost (`gigawatt.costs`, docs/models/money.md) on a basis: `ownership` (default), the
@@ -40,9 +41,9 @@ from gigawatt.errors import InputError
 from gigawatt.perf import SearchResult, search
 from gigawatt.perf.estimate import load_system
 from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_crossed
-from gigawatt.reliability import ReliabilityResult, job_reliability
+from gigawatt.reliability import RecoveryPlan, ReliabilityResult, job_reliability
+from gigawatt.units import S_PER_H
 
-S_PER_H = 3600.0
 #: Failure model of a system whose record names none.
 DEFAULT_FAILURE_MODEL = "h100-class"
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
@@ -168,6 +169,7 @@ class TrainingResult:
             "interruptions_expected": rel.failures_expected + rel.planned_expected if rel else None,
             "checkpoint_interval_s": rel.interval_s if rel else None,
             "failure_model": rel.failure_model if rel else None,
+            "fault_tolerance": rel.plan.policy.id if rel else None,
             "gpu_hours": self.gpu_hours,
             "energy_mwh": fp.energy_mwh if fp else None,
             "co2e_t": fp.co2e_t if fp else None,
@@ -202,39 +204,45 @@ def plan_training(
     cost_basis: str | None = None,
     start: dt.date | None = None,
     fixed: dict[str, Any] | None = None,
+    policy: str | None = None,
+    framework: str | None = None,
     catalog: Catalog | None = None,
 ) -> TrainingResult:
-    """Plan and cost a run of `tokens` tokens of `model` on `gpus` accelerators of `system`.
+    """Plan and cost a run of `tokens` tokens of `model` on `gpus` accelerators of `system`,
+    under the fault-tolerance `policy` (default: the catalog's default).
 
     `cost_basis` is `ownership` (default) or `market`; a rental `cost_usd_per_gpu_hour` is a
     basis of its own and cannot be combined with one.
     """
     cat = catalog or Catalog.load()
     if not tokens > 0:
-        raise InputError(f"{tokens!r} is not allowed: must be > 0", field="--tokens")
+        raise InputError(f"{tokens!r} is not allowed: must be > 0", field="tokens")
     if cost_usd_per_gpu_hour is not None and not cost_usd_per_gpu_hour >= 0:
         raise InputError(
             f"{cost_usd_per_gpu_hour!r} is not allowed: must be >= 0",
-            field="--cost-usd-per-gpu-hour",
+            field="cost_usd_per_gpu_hour",
         )
     if cost_basis is not None and cost_basis not in COST_BASES:
         raise InputError(
             f"{cost_basis!r} is not allowed; allowed: {', '.join(COST_BASES)}",
-            field="--cost-basis",
+            field="cost_basis",
         )
     if cost_basis is not None and cost_usd_per_gpu_hour is not None:
         raise InputError(
-            "a rental price is its own cost basis; give --cost-basis or "
-            "--cost-usd-per-gpu-hour, not both",
-            field="--cost-basis",
+            "a rental price is its own cost basis; give {cost_basis} or "
+            "{cost_usd_per_gpu_hour}, not both",
+            field="cost_basis",
+            refs=("cost_basis", "cost_usd_per_gpu_hour"),
         )
     requested = cost_basis or "ownership"
-    region_id = cat.region(region, field="--region").id if region else DEFAULT_REGION
+    region_id = cat.region(region, field="region").id if region else DEFAULT_REGION
     sys_rec = load_system(system, cat)
-    found = search(model, sys_rec, gpus, fixed=fixed, precision=precision, catalog=cat)
+    found = search(
+        model, sys_rec, gpus, fixed=fixed, precision=precision, framework=framework, catalog=cat
+    )
     best = found.best
-    training_flop = best.model_flops_per_token * tokens
-    if not found.fits:
+    training_flop = found.model_flops_per_token * tokens
+    if not found.fits or best is None:
         checks = check_training_run(cat, training_flop, start=start)
         return TrainingResult(
             tokens,
@@ -253,7 +261,9 @@ def plan_training(
 
     compute_s = tokens / best.tokens_per_s
     fm = cat.failure_model(sys_rec.failure_model or DEFAULT_FAILURE_MODEL)
-    rel = job_reliability(gpus, compute_s, fm, sys_rec)
+    plan = RecoveryPlan.of(cat, sys_rec, best.model, best.params_total, policy, field="policy")
+    rel = job_reliability(found.gpus_used, compute_s, fm, sys_rec, plan)
+    # Accelerators a job leaves idle (no split uses them) are still paid for.
     gpu_hours = gpus * rel.wall_time_s / S_PER_H
     fp = job_footprint(cat, system=sys_rec.id, gpu_hours=gpu_hours, region=region_id)
 

@@ -139,7 +139,7 @@ def test_unknown_scenario_is_exit_2(capsys):
     assert code == 2 and out == "" and "did you mean" in err
 
 
-def test_default_scenario(capsys):
+def test_default_scenario(capsys, catalog):
     code, out, err = cli(capsys, "capability", "--json")
     assert code == 0, err
     data = json.loads(out)
@@ -150,7 +150,49 @@ def test_default_scenario(capsys):
     assert 0 < y["largest_run_mfu"] < 1 and 0 < y["largest_run_goodput"] < 1
     # a 90-day run on hundreds of thousands of Rubin packages: 1e27-1e28 FLOP
     assert 1e27 < y["largest_run_flop"] < 1e28
-    assert y["largest_run_vs_reference"] == pytest.approx(y["largest_run_flop"] / 2.1e25)
+    # C = N x peak x MFU x goodput x T: the reported run from its reported parts, with the
+    # catalog's Vera Rubin dense BF16 peak and the 90-day duration
+    peak = catalog.accelerator("vera-rubin").peak_flops_per_s.bf16
+    by_parts = y["largest_run_accelerators"] * peak * y["largest_run_mfu"]
+    by_parts *= y["largest_run_goodput"] * 90 * 86_400
+    assert y["largest_run_flop"] == pytest.approx(by_parts, rel=1e-9)
+    # x ref: times GPT-4 (2.1e25 FLOP, Epoch AI's estimate); the fleet only grows, so the
+    # largest run never shrinks from one December to the next
+    assert data["reference"]["comparison_run"] == "gpt-4"
+    assert data["reference"]["comparison_flop"] == 2.1e25
+    assert 1e27 / 2.1e25 < y["largest_run_vs_reference"] < 1e28 / 2.1e25
+    refs = [years[k]["largest_run_vs_reference"] for k in sorted(years)]
+    assert refs == sorted(refs)
     names = [r["name"] for r in data["frontier_runs"]]
     assert names == ["largest-single-site-run", "first-multi-site-run"]
     assert data["reference"]["cross_site_from"] == "2029-06"
+    # issue 10: the largest run sits where a planner would launch it, under the modern policy
+    assert data["reference"]["fault_tolerance"] == "in-memory-hot-spare"
+    assert 0.9 <= y["largest_run_goodput"] < 0.95
+    assert y["largest_run_marginal_efficiency"] >= data["reference"]["marginal_threshold"]
+    assert y["largest_run_ceiling_flop"] > y["largest_run_flop"]
+    assert y["largest_run_ceiling_accelerators"] > y["largest_run_accelerators"]
+    assert y["largest_run_ceiling_goodput"] < y["largest_run_goodput"]
+    op = data["operating_point"]
+    assert op["accelerators"] == years[2032]["largest_run_accelerators"]
+    assert op["policy"] == "in-memory-hot-spare" and op["plan"]["gbs"] == op["gbs_seqs"]
+    assert 0 < op["checkpoint_s"] < 5 and 60 < op["restart_s"] < 600
+    # the curve: every catalog policy, each with its largest run among the sizes shown
+    curve = data["curve"]
+    assert [p["policy"] for p in curve["policies"]] == [
+        "sync-checkpoint-requeue",
+        "async-checkpoint-requeue",
+        "meta-llama3-2024",
+        "megascale-2024",
+        "in-memory-hot-spare",
+    ]
+    for p in curve["policies"]:
+        assert len(p["goodput"]) == len(curve["accelerators"])
+        assert p["operating_point"]["accelerators"] in curve["accelerators"]
+        assert p["operating_point"]["flop"] <= p["ceiling"]["flop"]
+    # the sensitivity table: a dearer restart or more rack failures never give a larger run
+    rows = data["operating_point_sensitivity"]["rows"]
+    for key in ("restart", "rack_failure_rate"):
+        sizes = [r["accelerators"] for r in sorted(rows, key=lambda r: r["factor"])
+                 if r["input"] in (key, "baseline")]  # fmt: skip
+        assert sizes == sorted(sizes, reverse=True) and sizes[0] > sizes[-1]

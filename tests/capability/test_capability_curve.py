@@ -75,9 +75,7 @@ def test_goodput_is_the_reliability_closed_form():
     c = curve(system="toy-node")
     p = c.best(np.array([50_000]))
     n = int(p.accelerators[0])
-    direct = job_reliability(
-        n, 90 * DAY_S, c.failure_model, c.system, restart_s=c.settings.restart_s
-    )
+    direct = job_reliability(n, 90 * DAY_S, c.failure_model, c.system, c.plan)
     assert p.goodput[0] == direct.goodput
     assert p.flops_per_s[0] == pytest.approx(n * 1e15 * 0.5 * direct.goodput, rel=1e-12)
 
@@ -87,9 +85,9 @@ def test_failures_cap_a_synchronous_job():
     the best job is far smaller than what is available, and computes more."""
     c = curve(system="toy-node")
     p = c.best(np.array([3_000_000]))
-    assert p.accelerators[0] < 1_500_000
+    assert p.accelerators[0] < 0.6 * 3_000_000
     whole = c.rate(np.array([job_sizes(3_000_000, 8)[-1]]))
-    assert p.flops_per_s[0] > 1.5 * whole.flops_per_s[0]
+    assert p.flops_per_s[0] > 1.25 * whole.flops_per_s[0]
 
 
 def test_cross_site_efficiency_by_hand():

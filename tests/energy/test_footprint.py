@@ -117,14 +117,14 @@ def test_ten_gw_year_is_like_a_mid_sized_country(catalog) -> None:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"gpu_hours": -5}, "--gpu-hours: -5 is not allowed"),
-        ({"pue": 0.9}, "--pue: 0.9 is not allowed"),
-        ({"utilisation": 1.5}, "--utilisation: 1.5 is not allowed"),
-        ({"region": "fr", "grid_gco2_per_kwh": 50}, "alternatives"),
-        ({"power_w_per_gpu": 400, "utilisation": 0.5}, "replaces the power model"),
+        ({"gpu_hours": -5}, "^gpu_hours: -5 is not allowed"),
+        ({"pue": 0.9}, "^pue: 0.9 is not allowed"),
+        ({"utilisation": 1.5}, "^utilisation: 1.5 is not allowed"),
+        ({"region": "fr", "grid_gco2_per_kwh": 50}, "^region and grid_gco2_per_kwh are altern"),
+        ({"power_w_per_gpu": 400, "utilisation": 0.5}, "^power_w_per_gpu replaces the power model"),
     ],
 )
-def test_bad_input_names_the_flag(catalog, fields, message) -> None:
+def test_bad_input_names_the_field(catalog, fields, message) -> None:
     kw = {"system": "h100", "gpu_hours": 10, **fields}
     with pytest.raises(InputError, match=message):
         job_footprint(catalog, **kw)
@@ -133,5 +133,5 @@ def test_bad_input_names_the_flag(catalog, fields, message) -> None:
 def test_unknown_ids_suggest(catalog) -> None:
     with pytest.raises(UnknownIdError, match="did you mean 'us-ercot'"):
         job_footprint(catalog, system="h100", gpu_hours=1, region="us-ercto")
-    with pytest.raises(UnknownIdError, match="--system"):
+    with pytest.raises(UnknownIdError, match=r"^system: unknown system"):
         job_footprint(catalog, system="h1000", gpu_hours=1)

@@ -9,13 +9,13 @@ from conftest import TOY_CATALOG, toy_scenario
 from gigawatt.buildout import build_fleet
 from gigawatt.catalog import Catalog
 from gigawatt.energy.programme import month_hours, run_energy
-from gigawatt.simulate import STAGES, simulate
+from gigawatt.simulate import simulate
 
 
 def _energy(catalog, scenario):
     resolved = scenario.resolve()
     fleet = build_fleet(resolved, catalog)
-    return fleet, run_energy(resolved, catalog, fleet, {})
+    return fleet, run_energy(resolved, catalog, fleet)
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +27,6 @@ def full_load_catalog(tmp_path_factory) -> Catalog:
         "  status: estimate\n  value: 1.0\n  unit: fraction\n"
     )
     return Catalog.load([TOY_CATALOG, folder])
-
-
-def test_energy_stage_is_registered() -> None:
-    assert ("energy", run_energy) in STAGES
 
 
 def test_month_hours() -> None:

@@ -107,6 +107,29 @@ def test_failures_drop_the_job_to_idle_and_follow_a_poisson_rate(catalog) -> Non
 
 
 def test_seed_reproducibility(catalog) -> None:
-    inputs = swing_inputs(catalog, catalog.system("gb200-nvl72"), 100_000, 1.2, seed=7)
-    assert analyse_swings(inputs) == analyse_swings(inputs)
-    assert facility_trace_w(inputs, np.zeros(3)).min() > 0  # cooling stays on
+    """The seed fixes the failure schedule: the same seed gives the same analysis, built from
+    fresh inputs; other seeds give other failure times."""
+    system = catalog.system("gb200-nvl72")
+    inputs = swing_inputs(catalog, system, 100_000, 1.2, seed=7)
+    assert analyse_swings(inputs) == analyse_swings(
+        swing_inputs(catalog, system, 100_000, 1.2, seed=7)
+    )
+    times = [
+        tuple(job_schedule(inputs, np.random.default_rng(seed)).failure_times_s)
+        for seed in range(5)
+    ]
+    assert all(times)  # 100,000 accelerators fail several times an hour
+    assert len(set(times)) == len(times)
+
+
+@pytest.mark.parametrize("pue", [1.0, 1.2, 1.5])
+def test_cooling_does_not_follow_the_swings(catalog, pue) -> None:
+    """Facility minus IT power (cooling) is the same at every instant, whatever the IT trace
+    does, and zero at PUE 1."""
+    inputs = swing_inputs(catalog, catalog.system("gb200-nvl72"), 100_000, pue, seed=7)
+    it_w = it_power_trace_w(inputs, job_schedule(inputs, np.random.default_rng(7)))
+    assert np.ptp(it_w) > 0
+    cooling_w = facility_trace_w(inputs, it_w) - it_w
+    assert np.ptp(cooling_w) <= 1e-9 * cooling_w.max(initial=1.0)
+    assert (cooling_w[0] == 0) == (pue == 1.0)
+    assert facility_trace_w(inputs, np.zeros(3)).min() >= 0

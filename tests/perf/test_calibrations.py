@@ -1,16 +1,19 @@
-"""The `calibrations` catalog kind: one default, known accelerators, real fitted rows."""
+"""The `calibrations` and `frameworks` catalog kinds: one default, known accelerators and
+frameworks, real fitted rows named in the sources."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
+from gigawatt.perf.plan import SOFTWARE_KNOBS
+
 VALIDATION = Path(__file__).parents[1] / "validation" / "data"
 
 
 def _row_ids() -> set[str]:
     ids = set()
-    for name in ("perf_runs.csv", "perf_runs_extra.csv"):
+    for name in ("perf_runs.csv", "perf_runs_extra.csv", "perf_runs_v2.csv"):
         with (VALIDATION / name).open(newline="", encoding="utf-8") as f:
             ids |= {r["id"] for r in csv.DictReader(f)}
     return ids
@@ -25,15 +28,35 @@ def test_one_default_and_no_accelerator_twice(catalog):
         catalog.accelerator(acc)
 
 
-def test_fitted_rows_exist_and_are_named_in_the_note(catalog):
+def test_fitted_rows_exist_and_are_named_in_the_source(catalog):
     rows = _row_ids()
+    records = [*catalog.all("calibrations"), *catalog.all("frameworks")]
+    for rec in records:
+        assert set(rec.fitted_on) <= rows, rec.id
+        for rid in rec.fitted_on:
+            assert rid in rec.source or rid in (rec.note or ""), f"{rec.id}: {rid} not cited"
+
+
+def test_calibrations_name_their_framework(catalog):
     for cal in catalog.all("calibrations"):
-        assert set(cal.fitted_on) <= rows, cal.id
-        for rid in cal.fitted_on:
-            assert rid in cal.source, f"{cal.id}: {rid} not cited in source"
+        fw = catalog.framework(cal.framework)
+        assert fw.id == cal.framework
+    assert catalog.calibration("a100-sxm-80gb").framework == "megatron-lm-2022"
 
 
 def test_every_accelerator_resolves_to_a_calibration(catalog):
     assert catalog.calibration("a100-sxm-80gb").id == "ampere"
     assert catalog.calibration("H100-SXM").id == "hopper"
+    assert catalog.calibration("gb200").id == "blackwell"
+    assert catalog.calibration("gb300").id == "blackwell-ultra"
     assert catalog.calibration("vera-rubin").id == "default"
+
+
+def test_framework_profiles_offer_a_default_for_every_knob(catalog):
+    for fw in catalog.all("frameworks"):
+        knobs = fw.knobs.model_dump()
+        for knob in SOFTWARE_KNOBS:
+            if knob == "fp8_recipe":
+                continue
+            assert knobs[knob], (fw.id, knob)
+        assert fw.weight_bytes_per_param >= 2 and fw.optimizer_bytes_per_param >= 8

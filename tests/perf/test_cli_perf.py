@@ -22,6 +22,10 @@ KEYS = {
     "plans_evaluated",
     "plans_fitting",
     "top",
+    "framework",
+    "gbs_used",
+    "gpus_used",
+    "nearest_feasible",
 }
 BREAKDOWN = {
     "compute",
@@ -33,8 +37,31 @@ BREAKDOWN = {
     "dp_comm",
     "bubble",
     "optimizer",
+    "offload",
 }
-PLAN = {"tp", "pp", "vp", "dp", "cp", "ep", "mb", "gbs", "zero", "recompute", "precision"}
+PLAN = {
+    "tp",
+    "pp",
+    "vp",
+    "dp",
+    "cp",
+    "ep",
+    "mb",
+    "gbs",
+    "zero",
+    "recompute",
+    "precision",
+    "sp",
+    "flash_attention",
+    "tp_overlap",
+    "dp_overlap",
+    "ep_overlap",
+    "pp_balance",
+    "vocab_parallel",
+    "fp8_recipe",
+    "offload",
+    "optimizer_dtype",
+}
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -70,6 +97,9 @@ def test_perf_json_contract(capsys):
     assert 0 < data["mfu"] < data["hfu"] < 1 and data["fits"] is True
     assert data["plans_evaluated"] is None and data["top"] is None
     assert data["tflops_per_gpu"] == pytest.approx(data["mfu"] * 312, rel=1e-9)
+    assert data["framework"] == "megatron-lm-2022"  # the A100 calibration's software
+    assert data["plan"]["flash_attention"] is False and data["gbs_used"] == 1536
+    assert data["nearest_feasible"] is None
 
 
 def test_perf_search_json(capsys):
@@ -99,6 +129,55 @@ def test_search_where_nothing_fits_exits_0(capsys):
     )
     assert code == 0, err
     assert data["fits"] is False and data["plans_fitting"] == 0 and data["top"] == []
+    # No "best" plan when nothing fits: the plan keys are null, the nearest change is given.
+    assert data["plan"] is None and data["step_time_s"] is None
+    near = data["nearest_feasible"]
+    assert near and near[-1]["change"].startswith("gpus=") and near[-1]["gpus"] > 8
+    code, data, err = _perf(
+        capsys,
+        "--model",
+        "megatron-1t",
+        "--system",
+        "dgx-a100",
+        "--gpus",
+        "8",
+        "--search",
+        "--allow-overflow",
+    )
+    assert code == 0 and data["fits"] is False and data["plan"]["tp"] >= 1
+
+
+def test_pinned_knobs_that_stop_a_fit_are_reported(capsys):
+    code, data, err = _perf(
+        capsys,
+        "--model",
+        "gpt3-175b",
+        "--system",
+        "dgx-a100",
+        "--gpus",
+        "64",
+        "--search",
+        "--plan",
+        "recompute=none,mb=8",
+    )
+    assert code == 0, err
+    assert data["fits"] is False
+    changes = {n["change"].split("=")[0] for n in data["nearest_feasible"]}
+    assert {"recompute", "mb"} & changes
+
+
+def test_adaptive_batch_and_idle_accelerators(capsys):
+    """5,128 = 8 x 641 A100 for GPT-3 (96 heads, 96 layers, sequence 2,048): no split uses
+    all of them; the search uses 5,120 or fewer within 1 % and a batch within 5 % of 1,536
+    that the data-parallel size divides."""
+    code, data, err = _perf(
+        capsys, "--model", "gpt3-175b", "--system", "dgx-a100", "--gpus", "5128", "--search"
+    )
+    assert code == 0, err
+    assert data["fits"] is True
+    assert 5077 <= data["gpus_used"] < 5128
+    assert abs(data["gbs_used"] / 1536 - 1) <= 0.05
+    assert data["gbs_used"] % data["plan"]["dp"] == 0
 
 
 @pytest.mark.parametrize(
@@ -110,6 +189,9 @@ def test_search_where_nothing_fits_exits_0(capsys):
         (["--plan", "bogus=1"], "unknown key 'bogus'"),
         (["--precision", "fp8"], "no fp8 tensor path"),
         (["--precision", "bf16", "--plan", "precision=fp16"], "contradicts"),
+        (["--plan", "flash_attention=true"], "--plan flash_attention: true is not offered"),
+        (["--framework", "megatron-9"], "--framework: unknown framework"),
+        (["--plan", "zero=3"], "--plan zero"),
     ],
 )
 def test_bad_input_exits_2_with_nothing_on_stdout(capsys, args, needle):
@@ -182,5 +264,5 @@ def test_perf_tables(capsys):
         "tp=1",
     )
     assert code == 0, err
-    for text in ("Step time", "MFU", "breakdown", "Best plans by tokens/s", "valid plans"):
+    for text in ("Step time", "MFU", "breakdown", "Best plans by tokens/s", "fit in memory"):
         assert text in out

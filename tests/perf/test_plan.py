@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
+from perf_helpers import resolve_plan
 
 from gigawatt.errors import InputError
-from gigawatt.perf.plan import make_plan, parse_plan, resolve, with_precision
+from gigawatt.perf.plan import make_plan, parse_plan, stage_layers, with_precision
 from gigawatt.perf.workload import Workload
 
 
@@ -20,13 +23,16 @@ def dsv3(catalog):
 
 
 def test_parse_and_defaults(gpt3):
-    plan = make_plan(parse_plan("tp=8, pp=8,recompute=full,sp=false"))
+    knobs = parse_plan("tp=8, pp=8,recompute=full,sp=false")
+    plan = make_plan(knobs)
     assert (plan.tp, plan.pp, plan.recompute, plan.sp) == (8, 8, "full", False)
-    assert (plan.vp, plan.cp, plan.ep, plan.mb, plan.zero) == (1, 1, 1, 1, 1)
-    assert plan.precision == "bf16" and plan.flash_attention
-    arrays = resolve(plan, gpt3, 1024)
+    assert (plan.vp, plan.cp, plan.ep, plan.mb) == (1, 1, 1, 1)
+    assert plan.zero is None and plan.flash_attention is None  # the framework's defaults
+    arrays = resolve_plan(knobs, gpt3, 1024)
     assert int(arrays.dp[0]) == 16  # dp omitted: N / (tp pp cp)
     assert int(arrays.gbs[0]) == gpt3.global_batch_seqs
+    row = arrays.row(0, "bf16")
+    assert row["zero"] == 1 and row["flash_attention"] and not row["tp_overlap"]  # sp off
 
 
 @pytest.mark.parametrize(
@@ -67,29 +73,44 @@ def test_bad_values_name_the_field():
 )
 def test_invalid_plans_name_the_rule(gpt3, knobs, gpus, rule):
     with pytest.raises(InputError, match=rule) as exc:
-        resolve(make_plan(knobs), gpt3, gpus)
+        resolve_plan(knobs, gpt3, gpus)
     assert "plan" in str(exc.value)
 
 
 def test_expert_parallel_rules(dsv3):
-    ok = resolve(make_plan({"pp": 16, "ep": 64}), dsv3, 2048)
+    ok = resolve_plan({"pp": 16, "ep": 64}, dsv3, 2048)
     assert int(ok.dp[0]) == 128
     with pytest.raises(InputError, match="ep must divide dp x cp"):
-        resolve(make_plan({"pp": 16, "ep": 256}), dsv3, 2048)
+        resolve_plan({"pp": 16, "ep": 256}, dsv3, 2048)
     with pytest.raises(InputError, match="ep must divide the expert count"):
-        resolve(make_plan({"pp": 16, "ep": 3}), dsv3, 96 * 16)
+        resolve_plan({"pp": 16, "ep": 3}, dsv3, 96 * 16)
 
 
 def test_kv_heads_rule(catalog):
     llama = Workload.from_model(catalog.model("llama3-70b"))  # 64 heads, 8 KV heads
-    resolve(make_plan({"tp": 16}), llama, 64)  # 16 is a multiple of 8: KV heads replicated
-    mqa = Workload.from_model(catalog.model("palm-540b"))
-    resolve(make_plan({"tp": 12}), mqa, 6144)
+    assert (llama.q_heads, llama.kv_heads) == (64, 8)
+    # tp a multiple of the KV heads (each replicated) or a divisor (each split evenly): valid
+    assert int(resolve_plan({"tp": 16}, llama, 64).dp[0]) == 4
+    assert int(resolve_plan({"tp": 4}, llama, 64).dp[0]) == 16
+    # 48 query heads over 8 KV heads: tp = 12 divides the query heads, splits the KV heads
+    gqa48 = dataclasses.replace(llama, q_heads=48)
+    with pytest.raises(InputError, match="tp must divide the key/value heads") as err:
+        resolve_plan({"tp": 12}, gqa48, 96)
+    assert "tp must divide the attention heads" not in str(err.value)
+    mqa = Workload.from_model(catalog.model("palm-540b"))  # multi-query: one KV head
+    assert mqa.kv_heads == 1
+    assert int(resolve_plan({"tp": 12}, mqa, 6144).dp[0]) == 512
 
 
 def test_uneven_layers_allowed(catalog):
-    dsv3 = Workload.from_model(catalog.model("deepseek-v3"))  # 61 layers
-    resolve(make_plan({"pp": 16, "ep": 8}), dsv3, 2048)
+    dsv3 = Workload.from_model(catalog.model("deepseek-v3"))  # 61 layers, the first 3 dense
+    plan = resolve_plan({"pp": 16, "ep": 8}, dsv3, 2048)
+    assert int(plan.dp[0]) == 128
+    # 61 = 16 x 3 + 13: 13 stages hold 4 layers, 3 hold 3; the dense layers lead
+    layers = stage_layers(dsv3, plan)
+    assert not plan.pp_balance[0]
+    assert (layers.dense["first"][0], layers.moe["first"][0]) == (3, 1)
+    assert (layers.dense["last"][0], layers.moe["last"][0]) == (0, 3)
 
 
 def test_precision_flag_and_plan_must_agree():
@@ -97,3 +118,72 @@ def test_precision_flag_and_plan_must_agree():
     assert with_precision({"precision": "fp8"}, None)["precision"] == "fp8"
     with pytest.raises(InputError, match="contradicts"):
         with_precision({"precision": "fp8"}, "bf16")
+
+
+# --- framework profiles ---------------------------------------------------------------------
+
+
+def test_knobs_default_to_the_framework_and_must_be_offered(gpt3):
+    legacy = resolve_plan({"tp": 8, "pp": 8}, gpt3, 1024, framework="megatron-lm-2021").row(
+        0, "bf16"
+    )
+    assert legacy["sp"] is False and legacy["flash_attention"] is False
+    assert legacy["zero"] == 0 and legacy["recompute"] == "full"
+    modern = resolve_plan({"tp": 8, "pp": 8}, gpt3, 1024, framework="nemo-2025").row(0, "bf16")
+    assert modern["sp"] and modern["flash_attention"] and modern["tp_overlap"]
+    assert modern["dp_overlap"] and modern["zero"] == 1
+    with pytest.raises(InputError, match=r"plan\.flash_attention: true is not offered"):
+        resolve_plan({"flash_attention": True}, gpt3, 1024, framework="megatron-lm-2022")
+    with pytest.raises(InputError, match=r"plan\.vp"):
+        resolve_plan({"pp": 8, "vp": 2}, gpt3, 1024, framework="deepspeed-2022")
+
+
+def test_defaults_apply_only_where_they_can_matter(gpt3):
+    row = resolve_plan({"tp": 1, "pp": 1}, gpt3, 512).row(0, "bf16")
+    assert not row["tp_overlap"] and not row["pp_balance"]
+    row = resolve_plan({"tp": 1, "pp": 1, "dp": 1, "gbs": 16}, gpt3, 1).row(0, "bf16")
+    assert not row["dp_overlap"]
+
+
+@pytest.mark.parametrize(
+    ("knobs", "rule"),
+    [
+        ({"tp": 8, "sp": False, "tp_overlap": True}, "tp_overlap needs tp > 1 and sequence"),
+        ({"tp": 1, "tp_overlap": True}, "tp_overlap needs"),
+        ({"pp": 1, "pp_balance": True}, "pp_balance needs pp > 1"),
+    ],
+)
+def test_knob_rules(gpt3, knobs, rule):
+    with pytest.raises(InputError, match=rule):
+        resolve_plan(knobs, gpt3, 1024)
+
+
+def test_pipeline_balance_counts_embedding_and_loss_as_layers(catalog):
+    """Megatron-Core account_for_embedding/loss_in_pipeline_split: Llama 3 405B (126 layers)
+    at pp 16 has 128 slots, 8 per stage; the first and last stages hold 7 layers (Dubey et
+    al. 2024 section 3.3.2: one layer fewer on the first and the last stage)."""
+    from gigawatt.perf.plan import stage_layers
+
+    w = Workload.from_model(catalog.model("llama3-405b"))
+    p = resolve_plan({"tp": 8, "pp": 16, "pp_balance": True}, w, 16384)
+    layers = stage_layers(w, p)
+    assert (layers.total("first")[0], layers.total("middle")[0], layers.total("last")[0]) == (
+        7,
+        8,
+        7,
+    )
+    plain = stage_layers(w, resolve_plan({"tp": 8, "pp": 16, "pp_balance": False}, w, 16384))
+    assert plain.total("first")[0] == 8 and plain.total("last")[0] == 7
+
+
+def test_fp8_recipes_follow_precision_and_hardware():
+    from perf_helpers import software
+
+    assert software("nemo-2025", "dgx-h100", "fp8").choices["fp8_recipe"] == ("delayed", "current")
+    assert "mxfp8" in software("nemo-2025", "gb200-nvl72", "fp8").choices["fp8_recipe"]
+    assert software("nemo-2025", "gb200-nvl72", "fp4").choices["fp8_recipe"] == ("nvfp4",)
+    assert software("nemo-2025", "dgx-h100", "bf16").choices["fp8_recipe"] == ("none",)
+    with pytest.raises(InputError, match="no fp4 recipe"):
+        software("nemo-2025", "dgx-h100", "fp4")
+    with pytest.raises(InputError, match="no fp8 recipe"):
+        software("megatron-lm-2022", "dgx-h100", "fp8")

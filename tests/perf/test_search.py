@@ -1,5 +1,6 @@
-"""The search: its candidates against a brute-force loop, its evaluator against the scalar
-path (exact match), ranking, pruning, caching."""
+"""The search: its candidates against a brute-force loop, its best plan against a brute-force
+evaluation of every knob value, its evaluator against the scalar path (exact match), the
+dominance it prunes with, ranking, adaptive batch, caching."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import itertools
 
 import numpy as np
 import pytest
+from perf_helpers import software
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model
 from gigawatt.errors import InputError
 from gigawatt.perf import BREAKDOWN_KEYS, estimate, evaluate, search
 from gigawatt.perf.estimate import hardware_for, load_system
+from gigawatt.perf.plan import CODED, SWITCHES, PlanArrays, valid_mask
 from gigawatt.perf.search import enumerate_plans
 from gigawatt.perf.workload import Workload
 
@@ -52,13 +55,23 @@ def _plain_valid(w: Workload, n, tp, pp, vp, dp, cp, ep, mb, gbs) -> bool:
     return max(w.experts, 1) % ep == 0 and (dp * cp) % ep == 0
 
 
+PINNED = {
+    "zero": 1,
+    "recompute": "selective",
+    "flash_attention": True,
+    "sp": True,
+    "pp_balance": False,
+    "vocab_parallel": True,
+    "offload": "none",
+}
+
+
 @pytest.mark.parametrize(
     "model", [_toy(), _toy(experts=4, top_k=2, moe_ffn_hidden=512, dense_layers=1)]
 )
 @pytest.mark.parametrize("gpus", [8, 12])
 def test_candidates_match_a_brute_force_loop(model, gpus):
     w = Workload.from_model(model)
-    fixed = {"zero": 1, "recompute": "selective"}
     expected = set()
     for tp, pp, cp, dp in itertools.product(range(1, gpus + 1), repeat=4):
         if tp * pp * cp * dp != gpus:
@@ -68,7 +81,7 @@ def test_candidates_match_a_brute_force_loop(model, gpus):
         ):
             if _plain_valid(w, gpus, tp, pp, vp, dp, cp, ep, mb, w.global_batch_seqs):
                 expected.add((tp, pp, vp, dp, cp, ep, mb))
-    plans = enumerate_plans(w, gpus, fixed)
+    plans = enumerate_plans(w, gpus, PINNED, software())
     found = set(
         zip(
             *(getattr(plans, k).tolist() for k in ("tp", "pp", "vp", "dp", "cp", "ep", "mb")),
@@ -80,13 +93,93 @@ def test_candidates_match_a_brute_force_loop(model, gpus):
     assert expected
 
 
+def _every_plan(w: Workload, gpus: int, sw) -> PlanArrays:
+    """Every structural split with every value of every software knob the framework offers
+    (dominated and redundant ones included), filtered by the rules: the brute force."""
+    cols: dict[str, list] = {f: [] for f in PlanArrays.__dataclass_fields__}
+    knobs = {k: sw.choices[k] for k in sw.choices}
+    names = list(knobs)
+    for tp, pp, cp in itertools.product((1, 2, 4, 8), (1, 2, 3), (1, 2)):
+        if gpus % (tp * pp * cp):
+            continue
+        dp = gpus // (tp * pp * cp)
+        gbs = w.global_batch_seqs
+        for vp, mb, values in itertools.product(
+            (1, 2, 3), (1, 2, 4), itertools.product(*knobs.values())
+        ):
+            for k, v in (("tp", tp), ("pp", pp), ("cp", cp), ("dp", dp), ("vp", vp)):
+                cols[k].append(v)
+            cols["mb"].append(mb)
+            cols["ep"].append(1)
+            cols["gbs"].append(gbs)
+            for name, value in zip(names, values, strict=True):
+                cols[name].append(CODED[name].index(value) if name in CODED else value)
+    plans = PlanArrays.from_columns(cols)
+    return plans.take(valid_mask(w, gpus, plans))
+
+
+@pytest.mark.parametrize(
+    ("framework", "system", "precision"),
+    [
+        ("nemo-2025", "dgx-h100", "bf16"),
+        ("nemo-2025", "gb200-nvl72", "fp8"),
+        ("megatron-core-2025", "dgx-a100", "bf16"),
+        ("megatron-lm-2021", "dgx-a100", "bf16"),
+    ],
+)
+def test_search_best_equals_brute_force_over_every_knob(framework, system, precision):
+    """The staged search (memory first, offload only where nothing else fits, time-only knobs
+    assembled per plan, dominated values left out) finds exactly the best tokens/s of a plain
+    evaluation of every combination."""
+    model = _toy(layers=12, hidden=2048, ffn_hidden=8192, heads=16, kv_heads=4, seq_len=2048)
+    w = Workload.from_model(model.model_copy(update={"global_batch_seqs": 48}))
+    gpus = 24
+    hw, sw = hardware_for(load_system(system, CAT), precision, CAT, framework)
+    brute = _every_plan(w, gpus, sw)
+    ev = evaluate(w, hw, brute)
+    assert ev.fits.any()
+    best = ev.tokens_per_s[ev.fits].max()
+    fixed = {"precision": precision, "vp": 1} if framework == "megatron-lm-2021" else {}
+    found = search(
+        model.model_copy(update={"global_batch_seqs": 48}),
+        system,
+        gpus,
+        fixed={"precision": precision},
+        framework=framework,
+        catalog=CAT,
+    )
+    assert found.best is not None
+    # The search also tries vp and mb values the brute force above does not; it can only
+    # be faster, and its plan must be one the evaluator agrees on.
+    assert found.best.tokens_per_s >= best * (1 - 1e-12)
+    restricted = search(
+        model.model_copy(update={"global_batch_seqs": 48}),
+        system,
+        gpus,
+        fixed={**fixed, "precision": precision},
+        framework=framework,
+        catalog=CAT,
+    )
+    same = [
+        i
+        for i in range(len(brute))
+        if ev.fits[i]
+        and brute.row(i, precision)["vp"] == restricted.best.plan["vp"]
+        and brute.row(i, precision)["mb"] == restricted.best.plan["mb"]
+        and brute.row(i, precision)["tp"] == restricted.best.plan["tp"]
+        and brute.row(i, precision)["pp"] == restricted.best.plan["pp"]
+        and brute.row(i, precision)["cp"] == restricted.best.plan["cp"]
+    ]
+    assert max(ev.tokens_per_s[same]) == pytest.approx(restricted.best.tokens_per_s, rel=1e-12)
+
+
 def test_vectorised_evaluation_matches_scalar_estimates_exactly():
     """A sample of 60 plans from a full enumeration, evaluated in one batch and one by one
-    through `estimate` (pydantic plan, rule check, one-row arrays): identical numbers."""
+    through `estimate` (pydantic plan, framework check, one-row arrays): identical numbers."""
     model = CAT.model("llama3-70b")
     w = Workload.from_model(model)
-    hw = hardware_for(load_system("dgx-h100", CAT), "bf16", CAT)
-    plans = enumerate_plans(w, 256, {})
+    hw, sw = hardware_for(load_system("dgx-h100", CAT), "bf16", CAT)
+    plans = enumerate_plans(w, 256, {}, sw)
     batch = evaluate(w, hw, plans)
     rng = np.random.default_rng(20261129)
     for i in rng.choice(len(plans), size=60, replace=False):
@@ -100,6 +193,41 @@ def test_vectorised_evaluation_matches_scalar_estimates_exactly():
             assert one.breakdown_s[key] == batch.breakdown_s[key][i]
 
 
+def test_pruned_values_never_win():
+    """What the search leaves out cannot be faster or smaller: ZeRO-0 against ZeRO-1, DP
+    and EP overlap off against on, current against delayed fp8 scaling, on every plan of a
+    full enumeration (MoE, fp8, H100)."""
+    model = _toy(
+        layers=8,
+        hidden=1024,
+        ffn_hidden=4096,
+        heads=16,
+        kv_heads=4,
+        seq_len=1024,
+        experts=8,
+        top_k=2,
+        moe_ffn_hidden=2048,
+        global_batch_seqs=64,
+    )
+    w = Workload.from_model(model)
+    hw, sw = hardware_for(load_system("dgx-h100", CAT), "fp8", CAT, "megatron-core-2025")
+    plans = enumerate_plans(w, 64, {}, sw)
+    plans = plans.take(np.arange(0, len(plans), max(len(plans) // 4000, 1)))
+    one = plans.replace(zero=1)
+    zero0 = plans.replace(zero=0)
+    ev1, ev0 = evaluate(w, hw, one), evaluate(w, hw, zero0)
+    assert np.all(ev1.step_time_s <= ev0.step_time_s * (1 + 1e-12))
+    assert np.all(ev1.memory.total <= ev0.memory.total * (1 + 1e-12))
+    for knob in ("dp_overlap", "ep_overlap"):
+        on, off = plans.replace(**{knob: True}), plans.replace(**{knob: False})
+        mask = valid_mask(w, 64, on)
+        ev_on, ev_off = evaluate(w, hw, on), evaluate(w, hw, off)
+        assert np.all(ev_on.step_time_s[mask] <= ev_off.step_time_s[mask] * (1 + 1e-12))
+    delayed = plans.replace(fp8_recipe=CODED["fp8_recipe"].index("delayed"))
+    current = plans.replace(fp8_recipe=CODED["fp8_recipe"].index("current"))
+    assert np.all(evaluate(w, hw, delayed).step_time_s <= evaluate(w, hw, current).step_time_s)
+
+
 def test_search_ranks_fitting_plans_by_throughput():
     result = search("gpt3-175b", "dgx-a100", 256, catalog=CAT)
     assert result.fits and result.best.fits
@@ -109,11 +237,8 @@ def test_search_ranks_fitting_plans_by_throughput():
     assert result.best.tokens_per_s == rates[0]
     again = estimate("gpt3-175b", "dgx-a100", 256, result.best.plan, catalog=CAT)
     assert again.step_time_s == result.best.step_time_s
-    # Brute force over the same candidates: nothing that fits is faster.
-    w = Workload.from_model(CAT.model("gpt3-175b"))
-    hw = hardware_for(load_system("dgx-a100", CAT), "bf16", CAT)
-    ev = evaluate(w, hw, enumerate_plans(w, 256, {}))
-    assert ev.tokens_per_s[ev.fits].max() == result.best.tokens_per_s
+    assert result.best.framework == "megatron-lm-2022"
+    assert not result.best.plan["flash_attention"]  # the A100 calibration's software
 
 
 def test_fixed_knobs_are_held():
@@ -122,8 +247,17 @@ def test_fixed_knobs_are_held():
     assert result.best.plan["tp"] == 8
 
 
+def test_software_knobs_are_searched():
+    """With a modern framework the search chooses overlap, flash attention and SP itself."""
+    result = search("gpt3-175b", "dgx-h100", 256, framework="nemo-2025", catalog=CAT)
+    plan = result.best.plan
+    assert plan["flash_attention"] and plan["dp_overlap"]
+    assert plan["tp"] == 1 or plan["sp"]
+    assert len({tuple(sorted(t.items())) for t in result.top}) == len(result.top) > 1
+
+
 def test_precision_flag_and_moe_search():
-    result = search("deepseek-v3", "hgx-h800", 2048, precision="fp8", catalog=CAT)
+    result = search("deepseek-v3", "hgx-h800", 2048, precision="fp8", fixed={"pp": 16}, catalog=CAT)
     assert result.best.plan["precision"] == "fp8"
     assert result.fits
     assert result.best.params_active < result.best.params_total / 10
@@ -131,20 +265,42 @@ def test_precision_flag_and_moe_search():
 
 def test_nothing_fits_is_a_result_not_an_error():
     result = search("megatron-1t", "dgx-a100", 8, catalog=CAT)
-    assert not result.fits and not result.best.fits
+    assert not result.fits and result.best is None
     assert result.plans_fitting == 0 and result.top == ()
     assert result.plans_evaluated > 0
-    assert result.to_json()["fits"] is False
+    data = result.to_json()
+    assert data["fits"] is False and data["plan"] is None
+    assert data["nearest_feasible"][-1]["gpus"] > 8
+    overflow = search("megatron-1t", "dgx-a100", 8, catalog=CAT, allow_overflow=True)
+    assert overflow.best is not None and not overflow.best.fits
 
 
 def test_no_valid_plan_is_an_input_error():
     with pytest.raises(InputError, match="no valid plan"):
-        search("gpt3-175b", "dgx-a100", 1024, fixed={"tp": 3}, catalog=CAT)
+        search("gpt3-175b", "dgx-a100", 1024, fixed={"tp": 5}, catalog=CAT)
+    # tp 3 has no split of 1,024 GPUs but one of 1,023 (tp 3, pp 31, dp 11): used, 1 idle.
+    found = search("gpt3-175b", "dgx-a100", 1024, fixed={"tp": 3}, catalog=CAT)
+    assert found.gpus_used < 1024 and found.best.plan["tp"] == 3
+
+
+def test_adaptive_batch_keeps_within_five_percent():
+    result = search("gpt3-175b", "dgx-a100", 1000, catalog=CAT)
+    gbs = result.best.plan["gbs"]
+    assert gbs != 1536 and abs(gbs / 1536 - 1) <= 0.05
+    assert gbs % result.best.plan["dp"] == 0
+    pinned = search("gpt3-175b", "dgx-a100", 1024, fixed={"gbs": 1536}, catalog=CAT)
+    assert pinned.best.plan["gbs"] == 1536
 
 
 def test_repeated_searches_come_from_the_cache():
-    a = search("llama3-8b", "gb200-nvl72", 576, catalog=CAT)
-    b = search("llama3-8b", "gb200-nvl72", 576, catalog=CAT)
+    a = search("llama3-8b", "gb200-nvl72", 576, fixed={"tp": 1}, catalog=CAT)
+    b = search("llama3-8b", "gb200-nvl72", 576, fixed={"tp": 1}, catalog=CAT)
     assert a is b
-    c = search("llama3-8b", "gb200-nvl72", 576, precision="fp8", catalog=CAT)
+    c = search("llama3-8b", "gb200-nvl72", 576, fixed={"tp": 1}, precision="fp8", catalog=CAT)
     assert c is not a
+
+
+def test_switches_are_booleans_in_the_plan():
+    result = search("llama3-8b", "dgx-h100", 64, fixed={"tp": 1, "pp": 1}, catalog=CAT)
+    for key in SWITCHES:
+        assert isinstance(result.best.plan[key], bool)

@@ -65,4 +65,7 @@ def test_recompute_flops(catalog):
     assert w.recompute_flops_per_token("selective", flash_attention=True) == 0
     assert w.recompute_flops_per_token("none", flash_attention=False) == 0
     full = w.recompute_flops_per_token("full", flash_attention=True)
-    assert full == pytest.approx(w.model_flops_per_token / 3 - 2 * w.vocab * w.hidden)
+    # Executed FLOPs: a causal flash kernel computes the lower triangle and the diagonal tiles.
+    linear = w.model_flops_per_token / 3 - 2 * w.vocab * w.hidden - attention
+    assert w.causal_fraction() == pytest.approx(0.5 + 128 / (2 * 2048))
+    assert full == pytest.approx(linear + attention * w.causal_fraction())

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from gigawatt.report.command import report_scenario
+from gigawatt.app import report as report_scenario
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: How Chromium runs on these machines (as root, no GPU, closed network): no sandbox, and none
@@ -54,7 +54,7 @@ def session(tmp_path_factory, catalog) -> Iterator[Session]:
     from playwright.sync_api import sync_playwright
 
     folder = tmp_path_factory.mktemp("browser")
-    files = report_scenario("nvidia-openai-10gw", catalog, out=folder / "report.html")
+    files = report_scenario("nvidia-openai-10gw", catalog=catalog, out=folder / "report.html")
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
             str(folder / "profile"),  # a fresh user-data-dir

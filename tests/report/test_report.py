@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from conftest import TOY_CATALOG, toy_scenario
+from gigawatt.app import report as report_scenario
 from gigawatt.catalog import Catalog
 from gigawatt.report import SECTIONS, Chart, Series, build_report
 from gigawatt.report.base import ReportContext
 from gigawatt.report.charts import chart_html, figure
-from gigawatt.report.command import report_scenario
 from gigawatt.report.document import build_sections
 from gigawatt.report.sources import used_records
 from gigawatt.scenario import load_scenario
@@ -192,12 +192,10 @@ def test_country_comparison_brackets_the_programme(default_run, default_report):
 
 def test_sections_follow_the_stages(default_run):
     results, cat, scenario = default_run
-    only_fleet = Results(scenario=results.scenario, fleet=results.fleet, stages={})
+    only_fleet = Results(scenario=results.scenario, fleet=results.fleet)
     ids = [s.id for s in build_sections(ReportContext(only_fleet, cat, scenario))]
     assert ids == ["scenario", "buildout", "sources"]
-    energy_only = Results(
-        scenario=results.scenario, fleet=results.fleet, stages={"energy": results.stages["energy"]}
-    )
+    energy_only = Results(scenario=results.scenario, fleet=results.fleet, energy=results.energy)
     ids = [s.id for s in build_sections(ReportContext(energy_only, cat, scenario))]
     assert ids == ["scenario", "buildout", "energy", "sources"]
 
@@ -340,7 +338,7 @@ def test_any_scenario_builds_consistent_sections(power_gw, online_month, ramp_mo
 
 
 def test_report_scenario_writes_one_file(tmp_path, catalog):
-    files = report_scenario("amd-openai-6gw", catalog, out=tmp_path / "amd.html")
+    files = report_scenario("amd-openai-6gw", catalog=catalog, out=tmp_path / "amd.html")
     assert files.report == tmp_path / "amd.html"
     assert files.png == []
     assert files.sections == ["scenario", "buildout", "money", "energy", "capability", "sources"]

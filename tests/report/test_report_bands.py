@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gigawatt.app import report as report_scenario
 from gigawatt.errors import InputError
-from gigawatt.report.command import report_scenario
 from gigawatt.sweep import run_sweep
 
 
@@ -21,7 +21,7 @@ def test_report_draws_the_sweeps_bands(store, tmp_path, catalog):
     from gigawatt.report.bands import find_sweep
     from gigawatt.scenario import load_scenario
 
-    files = report_scenario("amd-openai-6gw", catalog, out=tmp_path / "r.html", sweep=store)
+    files = report_scenario("amd-openai-6gw", catalog=catalog, out=tmp_path / "r.html", sweep=store)
     assert "bands" in files.sections
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert '<section id="bands"' in page and "bands-facility-power-gw" in page
@@ -45,5 +45,5 @@ def test_band_chart_values_are_the_stores(store, catalog):
 
 def test_a_store_without_this_scenario_is_an_input_error(store, tmp_path, catalog):
     with pytest.raises(InputError, match="holds no sweep of this scenario 'stargate-10gw'"):
-        report_scenario("stargate-10gw", catalog, out=tmp_path / "s.html", sweep=store)
+        report_scenario("stargate-10gw", catalog=catalog, out=tmp_path / "s.html", sweep=store)
     assert not (tmp_path / "s.html").exists()

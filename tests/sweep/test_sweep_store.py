@@ -169,7 +169,7 @@ def test_band_key_order_follows_the_first_sample(tmp_path):
 def test_not_a_store(tmp_path):
     text = tmp_path / "notes.duckdb"
     text.write_text("hello\n")
-    with pytest.raises(InputError, match="--store"):
+    with pytest.raises(InputError, match=r"^store: "):
         SweepStore(text)
     with pytest.raises(InputError, match="does not exist"):
         SweepStore(tmp_path / "missing.duckdb", read_only=True)

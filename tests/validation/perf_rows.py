@@ -1,34 +1,34 @@
-"""The published runs of data/perf_runs.csv as inputs to `gigawatt.perf.estimate`.
+"""Published training runs (data/perf_runs*.csv) as inputs to `gigawatt.perf.estimate`.
 
-Used by test_perf_runs.py and by tools/fit_perf_calibration.py (which fitted the `ampere`
-calibration on FIT_ROWS). Every row is compared on step time [s]:
+Used by test_perf_runs.py, by tools/fit_perf_calibration.py and by the generator of the
+validation table in docs/models/perf.md (tools/perf_validation_table.py). Every row is
+compared on step time [s] and named by its source, table, framework and settings (the CSVs'
+columns; data/README_perf_v2.md).
 
-- K, T, N rows publish the step time.
+Published step time:
+- K, T, N, D, NA, DX, NB rows: the step time as published or as the CSV derives it from the
+  published tokens/s (perf_runs_v2.csv `step_time_basis`).
 - M rows publish TFLOP/s per GPU counted with Megatron's formula, which includes the full
   recompute (Narayanan et al. 2021 eq. 3): F = 96 B s l h^2 (1 + s / 6h + V / 16 l h) per step,
   so the published step time is F / (TFLOP/s x N).
-- P1 publishes 238.3k tokens/s (Chowdhery et al. 2022 Table 3 and section 4; the CSV's
-  notes): step time = 2,048 sequences x 2,048 tokens / 238.3k.
+- P1 publishes 238.3k tokens/s (Chowdhery et al. 2022 Table 3 and section 4): step time =
+  2,048 sequences x 2,048 tokens / 238.3k.
 
-Software of each era, from the papers (not fitted): Megatron-LM 2021 (M rows) and MT-NLG
-(T rows, Megatron TP/PP under DeepSpeed ZeRO-1) had no sequence parallelism, no flash
-attention and a data-parallel all-reduce after the backward pass, not overlapped; Korthikanti
-et al. 2022 (K rows) add sequence parallelism (their Table 5 runs have no data parallelism
-but K5). NeMo/Megatron-Core 2024 (N1) runs flash attention, the distributed optimizer
-(ZeRO-1) with overlapped gradient reduce-scatter and parameter all-gather, and TP
-communication overlap; its interleaving is not published: NeMo's Nemotron-4 340B recipes
-use one layer per model chunk (VP 12 at PP 8, NVIDIA dgxc-benchmarking
-nemotron/README_340b.md), so vp = 96 / 12 / 12 = 8 here, an assumption.
+Framework of each row (frameworks.yaml): M megatron-lm-2021 (Narayanan et al. 2021); K
+megatron-lm-2022 (Korthikanti et al. 2022: sequence parallelism, no data parallelism but K5,
+no distributed optimizer); T deepspeed-2022 (MT-NLG: Megatron layers in DeepSpeed's pipeline
+engine, ZeRO-1); N1, D, NA and the NeMo 24.x DX rows nemo-2024; NeMo 25.x rows (DX25-DX36, NB)
+nemo-2025; P1 and the MaxText DX rows jax-xla-fsdp. Knobs a row does not state take its
+framework's defaults; the ones a row states (sp, tp_overlap, dp_overlap, ZeRO stage,
+recompute, fp8 recipe, flash attention) are pinned from the CSV.
 
-P1 (PaLM, TPU v4): the 12-way model parallelism is 2-D weight sharding over the torus and the
-weights are also sharded over the 256-way data axis (Chowdhery et al. 2022 section 4). Mapped
-as tp = 12 over the ICI domain with ZeRO-3 over dp = 512 (the same bytes move: activations
-over the model axis, weights gathered and gradients reduce-scattered over the data axis), one
-micro-batch of 4 sequences per replica, full recompute, no flash attention, no pipeline;
-the weight gathers and gradient reduce-scatters overlap compute (XLA issues them
-asynchronously, as every FSDP-style implementation prefetches weights).
-The parallel attention+MLP block halves the TP collectives. TPU v4 has no calibration of
-its own: it uses the `default` record.
+Assumptions where the source is silent (each marked in ASSUMED with the reason):
+- N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
+  per chunk, NVIDIA dgxc-benchmarking nemotron/README_340b.md), so vp = 96 / 12 / 12 = 8.
+- P1: the 12-way model parallelism is 2-D weight sharding over the TPU torus, mapped as
+  tp = 12 over the ICI domain with ZeRO-3 over dp = 512 (the same bytes move: activations over
+  the model axis, weights gathered and gradients reduce-scattered over the data axis), one
+  micro-batch of 4 sequences per replica, full recompute, no flash attention, no pipeline.
 """
 
 from __future__ import annotations
@@ -41,14 +41,31 @@ from typing import Any
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model
 
-DATA = Path(__file__).parent / "data" / "perf_runs.csv"
-#: NVIDIA's published NeMo benchmarks of Nemotron-4 340B on H100 (see that file's sources).
-EXTRA = Path(__file__).parent / "data" / "perf_runs_extra.csv"
+DATA_DIR = Path(__file__).parent / "data"
+FILES = ("perf_runs.csv", "perf_runs_extra.csv", "perf_runs_v2.csv")
 
-#: The rows each calibration was fitted on (tools/fit_perf_calibration.py); the others are
-#: held out.
-FIT_ROWS = {"ampere": ("M1", "M10", "K1", "K4"), "hopper": ("D1", "D3")}
-
+#: Framework profile of each row, by id prefix (longest prefix wins) or id.
+FRAMEWORK_OF_PREFIX = {
+    "M": "megatron-lm-2021",
+    "K": "megatron-lm-2022",
+    "T": "deepspeed-2022",
+    "N": "nemo-2024",
+    "D": "nemo-2024",
+    "P": "jax-xla-fsdp",
+    "NA": "nemo-2024",
+    "NB": "nemo-2025",
+    "DX": "nemo-2024",
+    "MB": "nemo-2025",
+    "LC": "nemo-2024",
+    "MS": "megascale-2024",
+    "AM": "nemo-automodel-2025",
+    "TT": "torchtitan-2025",
+}
+FRAMEWORK_OF_ROW = {
+    **{f"DX{i}": "jax-xla-fsdp" for i in range(21, 25)},
+    **{f"DX{i}": "nemo-2025" for i in range(25, 37)},
+}
+#: Catalog model of the rows of perf_runs.csv / perf_runs_extra.csv (v2 rows name theirs).
 MODEL_OF_ROW = {
     "M1": "megatron-1-7b",
     "M2": "megatron-3-6b",
@@ -75,26 +92,67 @@ MODEL_OF_ROW = {
     "D3": "nemotron-4-340b",
     "D4": "nemotron-4-340b",
 }
-SYSTEM_OF_ROW = {
+SYSTEM_OF_ACCELERATOR = {
     "A100-SXM-80GB": "dgx-a100",
     "TPU-v4": "tpu-v4-pod",
-    "N": "eos-h100",
-    "D": "dgx-h100",
+    "H100-SXM": "dgx-h100",
+    "B200": "dgx-b200",
+    "GB200": "gb200-nvl72",
+    "GB300": "gb300-nvl72",
 }
-
-_LEGACY = {"sp": False, "flash_attention": False, "tp_overlap": False, "dp_overlap": False}
-SOFTWARE: dict[str, dict[str, Any]] = {
-    "M": {**_LEGACY, "zero": 0},
-    "K": {**_LEGACY, "sp": True, "zero": 0},
-    "T": {**_LEGACY, "zero": 1},
-    "N": {"sp": True, "flash_attention": True, "tp_overlap": True, "dp_overlap": True, "zero": 1},
-    "P": {**_LEGACY, "sp": True, "zero": 3, "dp_overlap": True},
+#: Systems by row where the accelerator alone does not say (Nemotron-4 ran on Eos).
+SYSTEM_OF_ROW = {"N1": "eos-h100"}
+#: Knobs the sources leave blank, with the reason in the module docstring.
+ASSUMED: dict[str, dict[str, Any]] = {
+    "N1": {"vp": 8},
+    "P1": {"mb": 4, "tp": 12, "zero": 3},
+    # NeMo 24.07's Nemotron-4 340B recipe: as D1-D4 (the same 340B YAML of that period).
+    "NA8": {"optimizer_dtype": "bf16", "tp_overlap": False},
+    # Megatron-Bridge's Llama 3 70B FSDP recipes on GB200/GB300 offload 20-40 of the 80
+    # layers' activations to host memory (perf_recipes/llama/gb200|gb300/llama3.py
+    # cpu_offloading_num_layers); the model offloads all but two.
+    **{rid: {"offload": "activations"} for rid in ("MB3", "MB10", "MB21", "MB24")},
 }
-SOFTWARE["D"] = SOFTWARE["N"]
-#: Knobs the CSV leaves blank, with the reason in the module docstring.
-ASSUMED: dict[str, dict[str, Any]] = {"N1": {"vp": 8}, "P1": {"mb": 4}}
+#: Rows the model cannot represent, with the reason; they are listed, not compared.
+NOT_REPRESENTABLE = {
+    **{
+        f"TT{i}": "torchtitan's H100 96 GB HBM2e at 500 W: its peak is unpublished (the source "
+        "says so); no catalog accelerator"
+        for i in range(1, 18)
+    },
+    **{
+        f"DX{i}": "MaxText remat policy (attention projections kept, MLP recomputed): no such "
+        "recompute mode in the model"
+        for i in range(21, 25)
+    },
+    "AM5": "alternating sliding-window attention (128 tokens): not modelled",
+    **{
+        rid: "DeepSeek-V3 recipes recompute chosen modules (MLA up-projections, MoE "
+        "activations, MLPs: Megatron-Core recompute_modules), place layers by a custom pipeline "
+        "layout and train the MTP layer (Megatron-Bridge perf_recipes/deepseek): not modelled"
+        for rid in ("MB4", "MB5", "MB11", "MB12", "MB15", "MB28", "MB29", "MB30", "AM1", "AM2")
+    },
+    "AM4": "NeMo AutoModel shards expert weights and optimizer state with FSDP2 inside the "
+    "expert-parallel group; the model shards them over the expert data-parallel ranks only",
+    **{
+        rid: "expert tensor parallelism 1 with expert parallelism spanning the TP ranks "
+        "(Megatron-Core MoE parallel folding): the model keeps experts split like tp"
+        for rid in ("MB20", "MB31")
+    },
+    "MB6": "alternating sliding-window attention (128 tokens): not modelled",
+    "MB32": "alternating sliding-window attention (128 tokens): not modelled",
+    **{f"MS{i}": "published as MFU only (Figure 9), no step time" for i in range(9, 12)},
+}
+#: Model facts of rows whose model is not in the catalog (from the row's source).
+MODEL_FACTS = {
+    # MegaScale's parallel transformer block (Jiang et al. 2024 section 3.1).
+    **{f"MS{i}": {"parallel_block": True} for i in range(1, 12)},
+}
 #: Published tokens/s where the CSV gives utilisation only (PaLM Table 3).
 TOKENS_PER_S = {"P1": 238.3e3}
+#: Families trained with dropout (models.yaml `dropout`), for v2 rows not in the catalog.
+DROPOUT_FAMILIES = ("gpt3-", "megatron-", "mt-nlg-")
+_RECIPES = (("mxfp8", "mxfp8"), ("nvfp4", "nvfp4"), ("current", "current"), ("delayed", "delayed"))
 
 
 @dataclass(frozen=True)
@@ -103,9 +161,21 @@ class Row:
     model: Model
     system: str
     gpus: int
+    framework: str
     plan: dict[str, Any]
     published_step_s: float
     raw: dict[str, str]
+
+    @property
+    def source(self) -> str:
+        table = self.raw.get("source_table") or ""
+        return f"{self.raw['source']}{', ' + table if table else ''}"
+
+
+def framework_of(rid: str) -> str:
+    if rid in FRAMEWORK_OF_ROW:
+        return FRAMEWORK_OF_ROW[rid]
+    return FRAMEWORK_OF_PREFIX.get(rid[:2]) or FRAMEWORK_OF_PREFIX[rid[:1]]
 
 
 def _megatron_step_s(r: dict[str, str]) -> float:
@@ -124,21 +194,98 @@ def _published_step_s(r: dict[str, str]) -> float:
     return _megatron_step_s(r)
 
 
+def _int(r: dict[str, str], key: str, default: int = 0) -> int:
+    value = (r.get(key) or "").strip()
+    return int(float(value)) if value else default
+
+
 def _model(r: dict[str, str], catalog: Catalog) -> Model:
-    """The catalog model with the run's shape as the CSV gives it (e.g. padded vocabulary)."""
-    base = catalog.model(MODEL_OF_ROW[r["id"]])
-    shape = {
-        "layers": int(r["layers"]),
-        "hidden": int(r["hidden"]),
-        "heads": int(r["heads"]),
-        "kv_heads": int(r["kv_heads"]),
-        "head_dim": int(r["head_dim"]),
-        "ffn_hidden": int(r["ffn_hidden"]),
-        "seq_len": int(r["seq_len"]),
-        "vocab": int(r["vocab"]),
-        "global_batch_seqs": int(r["global_batch_seqs"]),
+    """The row's model shape as the CSV gives it, on the catalog record where there is one."""
+    mid = MODEL_OF_ROW.get(r["id"]) or r.get("model") or r["id"].lower()
+    shape: dict[str, Any] = {
+        "layers": _int(r, "layers"),
+        "hidden": _int(r, "hidden"),
+        "heads": _int(r, "heads"),
+        "kv_heads": _int(r, "kv_heads"),
+        "head_dim": _int(r, "head_dim"),
+        "ffn_hidden": _int(r, "ffn_hidden"),
+        "seq_len": _int(r, "seq_len"),
+        "vocab": _int(r, "vocab"),
+        "global_batch_seqs": _int(r, "global_batch_seqs"),
     }
-    return base.model_copy(update=shape)
+    if r.get("mlp"):
+        shape["mlp"] = r["mlp"]
+    experts = _int(r, "experts")
+    if experts:
+        moe_layers = _int(r, "moe_layers", shape["layers"])
+        shape.update(
+            experts=experts,
+            top_k=_int(r, "top_k"),
+            moe_ffn_hidden=_int(r, "moe_ffn_hidden") or shape["ffn_hidden"],
+            shared_experts=_int(r, "shared_experts"),
+            dense_layers=shape["layers"] - moe_layers,
+        )
+    shape.update(MODEL_FACTS.get(r["id"], {}))
+    if catalog.has("models", mid):
+        return catalog.model(mid).model_copy(update=shape)
+    attention = r.get("attention") or ("gqa" if shape["kv_heads"] < shape["heads"] else "mha")
+    return Model.model_validate(
+        {
+            "id": mid,
+            "source": r["source"],
+            "as_of": "2025-01-01",
+            "status": "reported",
+            "attention": attention,
+            "dropout": mid.startswith(DROPOUT_FAMILIES),
+            **shape,
+        }
+    )
+
+
+def _yes(value: str) -> bool | None:
+    v = (value or "").strip().lower()
+    if not v:
+        return None
+    return v.startswith("yes")
+
+
+def _software(r: dict[str, str]) -> dict[str, Any]:
+    """Knobs the v2 CSV states for the row."""
+    out: dict[str, Any] = {}
+    tp = _int(r, "tp", 1)
+    for knob in ("sp", "tp_overlap", "dp_overlap"):
+        value = _yes(r.get(knob, ""))
+        if value is not None and (tp > 1 or knob == "dp_overlap"):
+            out[knob] = value
+    flash = _yes(r.get("flash_attention", ""))
+    if flash is not None:
+        out["flash_attention"] = flash
+    if r.get("zero_stage"):
+        out["zero"] = int(r["zero_stage"])
+    recipe = (r.get("precision_recipe") or "").lower()
+    if r["precision"] in ("fp8", "fp4"):
+        for needle, name in _RECIPES:
+            if needle in recipe:
+                out["fp8_recipe"] = name
+                break
+        else:
+            out["fp8_recipe"] = "current" if "tensorwise" in recipe else "delayed"
+    if _yes(r.get("cpu_offload", "")):
+        out["offload"] = "activations"
+    return out
+
+
+#: Knobs of the rows of perf_runs.csv / perf_runs_extra.csv, from the papers (not fitted).
+LEGACY_SOFTWARE: dict[str, dict[str, Any]] = {
+    "M": {"zero": 0},
+    "K": {"sp": True, "zero": 0},
+    "T": {"zero": 1},
+    "N": {},
+    # NeMo 24.11 nemotron/nemotron4-340b-synth.yaml (dgxc-benchmarking v25.01): optimizer state
+    # and gradient reduction in bf16, no userbuffer TP overlap.
+    "D": {"optimizer_dtype": "bf16", "tp_overlap": False},
+    "P": {"flash_attention": False, "sp": True},
+}
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -148,29 +295,72 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 def load_rows(catalog: Catalog) -> list[Row]:
     rows = []
-    for r in [*_read(DATA), *_read(EXTRA)]:
-        plan: dict[str, Any] = {
-            "tp": int(r["tp"]),
-            "pp": int(r["pp"]),
-            "dp": int(r["dp"]),
-            "vp": int(r["virtual_stages"] or 1),
-            "gbs": int(r["global_batch_seqs"]),
-            "recompute": r["recompute"],
-            "precision": r["precision"],
-            **SOFTWARE[r["id"][0]],
-            **ASSUMED.get(r["id"], {}),
-        }
-        if r["microbatch"]:
-            plan["mb"] = int(r["microbatch"])
-        rows.append(
-            Row(
-                id=r["id"],
-                model=_model(r, catalog),
-                system=SYSTEM_OF_ROW.get(r["accelerator"]) or SYSTEM_OF_ROW[r["id"][0]],
-                gpus=int(r["gpus"]),
-                plan=plan,
-                published_step_s=_published_step_s(r),
-                raw=r,
+    for name in FILES:
+        path = DATA_DIR / name
+        if not path.is_file():
+            continue
+        for r in _read(path):
+            rid = r["id"]
+            if rid in NOT_REPRESENTABLE:
+                continue
+            plan: dict[str, Any] = {
+                "tp": _int(r, "tp"),
+                "pp": _int(r, "pp"),
+                "dp": _int(r, "dp"),
+                "vp": _int(r, "virtual_stages", 1) or 1,
+                "gbs": _int(r, "global_batch_seqs"),
+                "precision": r["precision"],
+            }
+            if r["recompute"]:
+                plan["recompute"] = r["recompute"]
+            if r.get("cp"):
+                plan["cp"] = _int(r, "cp", 1)
+            if r.get("ep"):
+                plan["ep"] = _int(r, "ep", 1)
+            if r["microbatch"]:
+                plan["mb"] = _int(r, "microbatch")
+            if name == "perf_runs_v2.csv":
+                plan.update(_software(r))
+            else:
+                plan.update(LEGACY_SOFTWARE[rid[0]])
+            plan.update(ASSUMED.get(rid, {}))
+            system = (
+                SYSTEM_OF_ROW.get(rid) or r.get("system") or SYSTEM_OF_ACCELERATOR[r["accelerator"]]
             )
-        )
+            rows.append(
+                Row(
+                    id=rid,
+                    model=_model(r, catalog),
+                    system=system,
+                    gpus=int(r["gpus"]),
+                    framework=framework_of(rid),
+                    plan=plan,
+                    published_step_s=_published_step_s(r),
+                    raw=r,
+                )
+            )
     return rows
+
+
+def predict(row: Row, catalog: Catalog, calibration: Any = None) -> Any:
+    """The model's prediction for a row (`calibration` overrides the catalog's record)."""
+    from gigawatt.perf.estimate import evaluate, hardware_for, load_system, result_row
+    from gigawatt.perf.framework import resolve
+    from gigawatt.perf.hardware import Hardware
+    from gigawatt.perf.plan import make_plan
+    from gigawatt.perf.workload import Workload
+
+    plan = make_plan(row.plan)
+    w = Workload.from_model(row.model)
+    system = load_system(row.system, catalog)
+    hw, sw = hardware_for(system, plan.precision, catalog, row.framework, plan.optimizer_dtype)
+    if calibration is not None:
+        acc = catalog.accelerator(system.accelerator)
+        fw = catalog.framework(row.framework)
+        hw = Hardware.build(system, acc, calibration, fw, plan.precision, plan.optimizer_dtype)
+    arrays = resolve(plan, w, row.gpus, sw)
+    return result_row(w, hw, arrays, evaluate(w, hw, arrays), 0, row.gpus)
+
+
+def calibration_of(row: Row, catalog: Catalog) -> str:
+    return catalog.calibration(catalog.system(row.system).accelerator).id

@@ -1,10 +1,14 @@
-"""Reliability against published failure figures.
+"""Reliability against published failure and goodput figures.
 
 `data/reliability.csv` is a verbatim copy of the project's validation table
 (shared/validation/reliability.csv): job MTTF versus job size from Kokolis et al. 2025 (its
 `kind` column says which figures were measured and which were projected from the node failure
-rate), OPT-175B's restart count and BLOOM's GPU failures per week. Llama 3's interruption counts
-come from Dubey et al. 2024 (arXiv 2407.21783), section 3.3.4 and Table 5.
+rate), OPT-175B's restart count and BLOOM's GPU failures per week. The other published figures
+are cited in each test: Llama 3 (Dubey et al. 2024, section 3.3.4 and Table 5), MegaScale
+(Jiang et al., NSDI '24), ByteRobust (Wan et al., SOSP '25), Gemini (Gemini Team 2023) and
+BLOOM's checkpointing (Bekman, stas00/ml-engineering). Each says which inputs are published and
+which are the catalog's estimates; none of these figures was used to fit a rate or a cost
+except where a test says so.
 """
 
 from __future__ import annotations
@@ -13,10 +17,18 @@ import csv
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gigawatt.catalog import Catalog
-from gigawatt.reliability import JobFootprint, burn_in_factor, job_rates, job_reliability
+from gigawatt.reliability import (
+    RecoveryPlan,
+    burn_in_factor,
+    interruptions,
+    job_curve,
+    job_reliability,
+    monte_carlo,
+)
 
 DATA = Path(__file__).parent / "data" / "reliability.csv"
 with DATA.open(newline="", encoding="utf-8") as f:
@@ -27,9 +39,12 @@ HOUR = 3600.0
 DAY = 86400.0
 
 
+def _failure_per_s(model_id: str, gpus: int, system=A100_NODE, burn_in: float = 1.0) -> float:
+    return float(interruptions(CAT.failure_model(model_id), system, gpus, burn_in).failure_per_s)
+
+
 def _mttf_h(model_id: str, gpus: int) -> float:
-    rates = job_rates(CAT.failure_model(model_id), JobFootprint.of(gpus, A100_NODE))
-    return 1.0 / rates.failure_per_s / HOUR
+    return 1.0 / _failure_per_s(model_id, gpus) / HOUR
 
 
 def _half_unit(value: str) -> float:
@@ -84,8 +99,7 @@ def test_opt_175b_restarts():
     every day" caps hardware restarts at about 120 in 60 days (each machine failure at most one
     restart); we allow 126 (+5 %) for the rate's own rounding."""
     row = ROWS["OPT"]
-    rates = job_rates(CAT.failure_model("opt-2021"), JobFootprint.of(int(row["gpus"]), A100_NODE))
-    expected = rates.failure_per_s * float(row["days"]) * DAY
+    expected = _failure_per_s("opt-2021", int(row["gpus"])) * float(row["days"]) * DAY
     assert float(row["value"]) <= expected <= 126
 
 
@@ -102,11 +116,10 @@ def test_bloom_gpu_failures_per_week_on_a_new_cluster():
         "gpu-die-nvlink", "hbm", "gpu-sram", "gsp-firmware",
         "silent-data-corruption", "thermal-interface-sensor",
     }  # fmt: skip
-    footprint = JobFootprint.of(gpus, A100_NODE)
 
     def per_week(burn_in: float) -> float:
-        rates = job_rates(fm, footprint, burn_in).failure_per_s_by_cause
-        return sum(v for k, v in rates.items() if k in gpu_causes) * 7 * DAY
+        by_cause = interruptions(fm, A100_NODE, gpus, burn_in).by_cause
+        return sum(float(v) for k, v in by_cause.items() if k in gpu_causes) * 7 * DAY
 
     assert per_week(1.0) < 1.0
     new = per_week(burn_in_factor(fm, 0.0, days * DAY))
@@ -114,19 +127,132 @@ def test_bloom_gpu_failures_per_week_on_a_new_cluster():
     assert new == pytest.approx(float(row["value"]), rel=0.25)  # 1.5 = the range's middle
 
 
+def plan(system: str, policy: str, model: str = "llama3-405b", params: float = 405e9):
+    return RecoveryPlan.of(CAT, CAT.system(system), model, params, policy)
+
+
 def test_llama3_interruptions_and_effective_training_time():
-    """Llama 3 405B, 54-day snapshot on 16,384 H100: 419 unexpected and 47 planned
-    interruptions; "higher than 90% effective training time". The h100-class rates are Table 5's
-    counts rounded to 2-3 digits (their sum is 0.6 % above 419): tolerance 2 %; planned 0.87 per
-    day x 54 = 47.0. Llama 3 publishes no checkpoint or restart costs; with the catalog's
-    estimates (10 s blocking checkpoints, 10 min restarts) goodput lands at 0.90, and we require
-    0.88-0.95 (the reported figure is a lower bound and the costs are estimates)."""
+    """Llama 3 405B (Dubey et al. 2024, arXiv:2407.21783, section 3.3.4 and Table 5): in a
+    54-day snapshot of pre-training on 16,384 H100, 419 unexpected and 47 planned
+    interruptions, and "higher than 90% effective training time"; every failure restarted the
+    whole job, automatically.
+
+    The 54 days are wall-clock time, so the failure-free compute they held is 54 days x
+    goodput (the model's D, `--days`, is compute time). Interruptions: the h100-class rates
+    are Table 5's counts rounded to 2-3 digits (0.5 % above 419), planned 0.87 per day x 54:
+    tolerance 10 % (the issue's), and we also require the rounding's 1 %. Goodput with the
+    policy Meta describes (meta-llama3-2024: checkpoints to Tectonic at its sustained 2 TB/s,
+    automated whole-job restarts; its restart time is an estimate, as the paper gives none):
+    above 0.90 and below 0.97 (no published run reaches more with whole-job restarts)."""
     fm = CAT.failure_model("h100-class")
     system = CAT.system("meta-h100-roce")
-    rates = job_rates(fm, JobFootprint.of(16_384, system))
+    pl = plan("meta-h100-roce", "meta-llama3-2024")
     window = 54 * DAY
-    assert rates.failure_per_s * window == pytest.approx(419, rel=0.02)
-    assert rates.planned_per_s * window == pytest.approx(47, abs=1)
-    result = job_reliability(16_384, window, fm, system)
-    assert 0.88 <= result.goodput <= 0.95
+    first = job_reliability(16_384, window, fm, system, pl)
+    result = job_reliability(16_384, window * first.goodput, fm, system, pl)
+    assert result.wall_time_s == pytest.approx(window, rel=0.01)
+    failures = result.failure_per_s * window
+    assert failures == pytest.approx(419, rel=0.10)
+    assert failures == pytest.approx(419, rel=0.01)
+    assert result.planned_per_s * window == pytest.approx(47, abs=1)
+    assert 0.90 < result.goodput < 0.97
     assert result.job_mtbf_s / HOUR == pytest.approx(54 * 24 / 419, rel=0.02)  # 3.09 h
+    # the Monte Carlo of the same job agrees (2 %)
+    mc = monte_carlo(result, 400, np.random.default_rng(3))
+    assert mc.goodput.mean() == pytest.approx(result.goodput, rel=0.02)
+    assert mc.failures.mean() == pytest.approx(419, rel=0.10)
+
+
+def test_llama3_bounds_the_restart_cost():
+    """What ">90%" allows: with Tectonic checkpoints and the rates of Table 5, goodput stays
+    above 0.90 for a fixed restart part up to about 13 min, inside Meta RSC's u0 of 5-20 min
+    (Kokolis et al. 2025), and the catalog's 300 s sits at its low end. Checked both ways so
+    that a change of rates or checkpoint model that moves the bound is seen."""
+    fm = CAT.failure_model("h100-class")
+    system = CAT.system("meta-h100-roce")
+    base = plan("meta-h100-roce", "meta-llama3-2024")
+
+    def goodput(restart_fixed_s: float) -> float:
+        pol = base.policy.model_copy(update={"restart_fixed_s": restart_fixed_s})
+        p = RecoveryPlan(pol, base.tier, base.checkpoint_bytes, base.model)
+        return job_reliability(16_384, 54 * DAY * 0.9, fm, system, p).goodput
+
+    assert goodput(5 * 60) > 0.93
+    assert goodput(12 * 60) > 0.90 > goodput(14 * 60)
+    assert goodput(20 * 60) < 0.88
+
+
+def test_megascale_restarts_and_effective_training_time():
+    """MegaScale (Jiang et al., NSDI '24, arXiv:2402.15627, section 4 and 6.3): a production
+    run on more than 10,000 GPUs over several weeks had more than 100 restarts and over 90 %
+    effective training time; detection plus diagnosis under 10 minutes, initialisation under
+    30 s at more than 10,000 GPUs, checkpoints to host memory in seconds (megascale-2024).
+    Inputs not published: the failure rates (we use Llama 3's H100 rates, MegaScale's GPUs
+    were of the same era) and the model (175B, the paper's largest). On 12,288 GPUs over 3
+    weeks (the low end of "several"): more than 100 failures, goodput above 0.90."""
+    fm = CAT.failure_model("h100-class")
+    system = CAT.system("dgx-h100")
+    pl = plan("dgx-h100", "megascale-2024", "gpt3-175b", 175e9)
+    r = job_reliability(12_288, 21 * DAY * 0.93, fm, system, pl)
+    assert r.failure_per_s * 21 * DAY > 100
+    assert r.goodput > 0.90
+
+
+def test_byterobust_ettr_on_9600_gpus():
+    """ByteRobust (Wan et al., SOSP '25, arXiv:2509.16293, abstract and section 7): 97 % ETTR
+    for a three-month job on 9,600 GPUs, with every-step in-memory checkpoints and warm
+    standbys (the in-memory-hot-spare policy). Not published: the job's failure rates and
+    model (we use Llama 3's H100 rates and the 405B reference). The model leaves out what
+    ByteRobust also counts (manual restarts for code and data changes, 17.3 % of its incidents;
+    hangs found by timeout; MFU declines), so 97 % is a lower bound for it: we require
+    0.97-0.99."""
+    fm = CAT.failure_model("h100-class")
+    system = CAT.system("dgx-h100")
+    r = job_reliability(9_600, 90 * DAY * 0.97, fm, system, plan("dgx-h100", "in-memory"))
+    assert 0.97 <= r.goodput <= 0.99
+
+
+def test_gemini_in_memory_copies_raise_goodput_from_85_to_97_percent():
+    """Gemini (Gemini Team, arXiv:2312.11805, section 3): "redundant in-memory copies of the
+    model state" instead of "periodic checkpointing of weights to persistent cluster storage"
+    raised the largest job's goodput from 85 % to 97 %. Not published: chip count, failure
+    rates, costs. So we check the size of the gain: on TPU v4 pods at H100-class rates, at the
+    job size where synchronous checkpoints to storage with requeues give 85 % (found by
+    interpolation in log size), the in-memory hot-spare policy gives 97 % +- 2 points."""
+    system = CAT.system("tpu-v4-pod")
+    fm = CAT.failure_model(system.failure_model)
+    sizes = np.unique(np.round(2.0 ** np.linspace(12, 17, 81) / 64) * 64)
+    params = 540e9  # PaLM-540B, Google's largest published dense model of that era
+
+    def curve(policy: str) -> np.ndarray:
+        return job_curve(sizes, 60 * DAY, fm, system, plan("tpu-v4-pod", policy, "x", params))
+
+    sync, memory = curve("sync-checkpoint-requeue").goodput, curve("in-memory").goodput
+    at = np.interp(0.85, sync[::-1], np.log(sizes)[::-1])  # sync goodput falls with size
+    assert memory[np.argmin(np.abs(np.log(sizes) - at))] == pytest.approx(0.97, abs=0.02)
+
+
+def test_bloom_checkpoint_cost_and_lost_work_per_crash():
+    """BLOOM-176B on 384 A100 (Bekman, stas00/ml-engineering "training/fault-tolerance"; Hugging
+    Face blog, Jul 2022): a checkpoint every 3 h (100 iterations); "on average we would lose
+    1.5h of training on hardware crash"; 720 checkpoints of 40 s took about 8 h, 0.37 % of
+    training. The 40 s is the jean-zay-gpfs-2022 tier's calibration (2.3 TB on 384 GPUs),
+    checked here as an identity, not a validation. What the model adds: the work a failure
+    loses at a 3-hour interval, from the Monte Carlo's accounting (wall time less compute,
+    checkpoints and restarts, per failure), against the published 1.5 h (tolerance 3 %: for
+    Poisson failures the exact mean is w/2 - lambda w^2/12, 0.3 % below w/2 here, and 3,000
+    trials hold about 33,000 failures, a sampling error near 0.5 %)."""
+    system = CAT.system("dgx-a100").model_copy(update={"storage_tier": "jean-zay-gpfs-2022"})
+    # BLOOM reports no planned stops; Llama 3's (0.87 a day) would save work between
+    # checkpoints and so shorten what a crash loses, which is not what BLOOM describes
+    fm = CAT.failure_model("h100-class").model_copy(update={"planned_per_job_day": 0.0})
+    # the published 2.3 TB checkpoint, as the parameters that make it at 14 bytes each
+    pl = RecoveryPlan.of(CAT, system, "bloom-176b", 2.3e12 / 14, "sync")
+    r = job_reliability(384, 60 * DAY, fm, system, pl, interval_s=3 * HOUR)
+    assert r.checkpoint_s == pytest.approx(40.0, rel=0.005)  # the tier's 3-digit rounding
+    assert r.checkpoint_s / r.interval_s == pytest.approx(0.0037, abs=0.0001)
+    mc = monte_carlo(r, 3000, np.random.default_rng(5))
+    checkpoints = r.duration_s / r.interval_s * r.checkpoint_s
+    lost = mc.wall_time_s - r.duration_s - checkpoints - mc.interruptions * r.restart_s
+    per_failure = lost.sum() / mc.failures.sum()
+    assert per_failure / HOUR == pytest.approx(1.5, rel=0.03)

@@ -1,5 +1,6 @@
-"""The best job of at most N accelerators: sustained FLOP/s against job size (`RunCurve`), and
-the groups of accelerators a run can use (a site's phases of one system, or all sites)."""
+"""Sustained FLOP/s against job size (`RunCurve`): the best job of at most N accelerators (the
+ceiling), the operating point a planner would launch (the rule of docs/models/capability.md),
+and the groups of accelerators a run can use (a site's phases of one system, or all sites)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from gigawatt.catalog.schema import Model, System
 from gigawatt.errors import InputError
 from gigawatt.perf import search
 from gigawatt.perf.workload import Workload
-from gigawatt.reliability import job_reliability
+from gigawatt.reliability import JobCurve, RecoveryPlan, job_curve
 from gigawatt.training import DEFAULT_FAILURE_MODEL
 
 #: Job sizes tried per doubling of the accelerator count (2.2 % apart): a resolution of the
@@ -33,16 +34,20 @@ GRADIENT_BYTES_PER_PARAM = 2.0
 ALL_SITES = "all"
 #: Curve key of the reference workload (which may have a fixed MFU).
 REFERENCE = "reference"
-PICK_FIELDS = ("accelerators", "flops_per_s", "mfu", "goodput", "efficiency")
+PICK_FIELDS = ("accelerators", "flops_per_s", "mfu", "goodput", "efficiency", "marginal_efficiency")
+#: Sensitivity knobs a curve may carry (1: the catalog's values): restart cost, every
+#: checkpoint bandwidth, the rack failure rate (`reliability.job_curve`).
+SCALES = ("restart_scale", "bandwidth_scale", "rack_rate_scale")
 
 
 def job_sizes(max_accelerators: int, quantum: int) -> np.ndarray:
     """Job sizes tried up to `max_accelerators`: SIZES_PER_DOUBLING per doubling (powers of two
     exactly), rounded down to whole failure domains of `quantum` accelerators once that large."""
-    top = math.floor(math.log2(max(max_accelerators, 1)) * SIZES_PER_DOUBLING + 1e-9)
+    # one grid whatever the maximum (the rounding down may bring a size just above it in)
+    top = math.floor(math.log2(max(max_accelerators, 1) + quantum) * SIZES_PER_DOUBLING + 1e-9)
     raw = np.floor(np.exp2(np.arange(top + 1) / SIZES_PER_DOUBLING) + 1e-9)
     sizes = np.where(raw >= quantum, np.floor(raw / quantum) * quantum, raw)
-    return np.unique(sizes).astype(np.int64)
+    return np.unique(sizes[sizes <= max(max_accelerators, 1)]).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class Pick:
     mfu: np.ndarray
     goodput: np.ndarray
     efficiency: np.ndarray
+    marginal_efficiency: np.ndarray
 
     @classmethod
     def zeros(cls, shape: tuple[int, ...]) -> Pick:
@@ -71,8 +77,8 @@ class Pick:
 
 
 class RunCurve:
-    """Sustained FLOP/s of the best job of at most N accelerators of one system, for one
-    workload, precision, duration and number of sites (a cross-site job spans them all)."""
+    """Sustained FLOP/s of jobs of one system against their size, for one workload, precision,
+    duration, number of sites (a cross-site job spans them all) and fault-tolerance policy."""
 
     def __init__(
         self,
@@ -83,9 +89,10 @@ class RunCurve:
         precision: str,
         duration_s: float,
         sites: int,
-        goodput_cache: dict[int, float],
         bucket_cache: dict[int, Bucket],
         fixed_mfu: float | None = None,
+        policy: str | None = None,
+        scales: dict[str, float] | None = None,
     ) -> None:
         acc = catalog.accelerator(system.accelerator)
         self.catalog, self.settings, self.model, self.system = catalog, settings, model, system
@@ -94,8 +101,17 @@ class RunCurve:
         self.duration_s, self.sites, self.fixed_mfu = duration_s, sites, fixed_mfu
         self.workload = Workload.from_model(model)
         self.failure_model = catalog.failure_model(system.failure_model or DEFAULT_FAILURE_MODEL)
-        self._goodput = goodput_cache  # shared by curves of the same system and duration
-        self.buckets = bucket_cache  # shared by curves that differ only in their sites
+        self.plan = RecoveryPlan.of(
+            catalog,
+            system,
+            model.id,
+            self.workload.params_total,
+            policy or settings.policy,
+            field=f"reference-workloads[{settings.reference.id}].fault_tolerance",
+        )
+        self.scales = dict(scales or {})
+        self.buckets = bucket_cache  # shared by curves that differ only in sites and policy
+        self._reliability: dict[bytes, JobCurve] = {}  # by the sizes evaluated
 
     # -- the parts of R ---------------------------------------------------------------------
 
@@ -146,18 +162,19 @@ class RunCurve:
         m_hi = np.array([table[int(b)] for b in hi])
         return np.where((m_lo > 0) & (m_hi > 0), m_lo + t * (m_hi - m_lo), m_lo)
 
+    def reliability(self, sizes: np.ndarray) -> JobCurve:
+        """The reliability closed forms of a job of each size running `duration_s`, under the
+        curve's policy: one vectorised evaluation for all sizes."""
+        key = np.asarray(sizes, dtype=np.int64).tobytes()
+        if key not in self._reliability:  # a grid is evaluated once per run, however often used
+            self._reliability[key] = job_curve(
+                sizes, self.duration_s, self.failure_model, self.system, self.plan, **self.scales
+            )
+        return self._reliability[key]
+
     def goodput(self, sizes: np.ndarray) -> np.ndarray:
-        """Daly goodput of a job of each size running `duration_s` (closed form, cached)."""
-        for n in {int(n) for n in sizes} - self._goodput.keys():
-            # one closed-form call per job size, tens of microseconds each
-            self._goodput[n] = job_reliability(
-                n,
-                self.duration_s,
-                self.failure_model,
-                self.system,
-                restart_s=self.settings.restart_s,
-            ).goodput
-        return np.array([self._goodput[int(n)] for n in sizes])
+        """Goodput of a job of each size running `duration_s` [fraction]."""
+        return self.reliability(sizes).goodput
 
     def efficiency(self, sizes: np.ndarray, mfu: np.ndarray) -> np.ndarray:
         """Cross-site efficiency: a step's compute time over it plus the gradient ring."""
@@ -173,13 +190,40 @@ class RunCurve:
         )
         return cross_site_efficiency(step_s, sync)
 
-    def rate(self, sizes: np.ndarray) -> Pick:
-        """Sustained FLOP/s and its factors for jobs of these sizes."""
-        mfu = self.mfu(sizes)
-        good = self.goodput(sizes)
-        eff = self.efficiency(sizes, mfu)
-        flops = sustained_flops_per_s(sizes, self.peak, mfu, good, eff)
-        return Pick(sizes.astype(float), flops, mfu, good, eff)
+    def rate(self, sizes: np.ndarray, index: np.ndarray | None = None) -> Pick:
+        """Sustained FLOP/s and its factors for jobs of `sizes[index]` (default: all). The
+        reliability is evaluated on all `sizes` (sorted, distinct), so that the marginal
+        efficiency has neighbours; the MFU (searches) only where asked."""
+        rel = self.reliability(sizes)
+        at = np.arange(len(sizes)) if index is None else np.asarray(index)
+        picked = sizes[at]
+        mfu = self.mfu(picked)
+        eff = self.efficiency(picked, mfu)
+        good = rel.goodput[at]
+        flops = sustained_flops_per_s(picked, self.peak, mfu, good, eff)
+        marginal = rel.marginal_efficiency[at]
+        return Pick(picked.astype(float), flops, mfu, good, eff, marginal)
+
+    # -- the operating point ----------------------------------------------------------------
+
+    def efficient_limit(self, max_accelerators: int) -> int:
+        """The largest size (on the grid up to `max_accelerators`) up to which every job's
+        marginal efficiency d ln(N x goodput) / d ln N stays at or above the catalog threshold
+        (`operating-point-marginal-efficiency`): beyond it the added accelerators add less
+        useful time than that share of the average one's."""
+        sizes = job_sizes(max_accelerators, self.system.failure_domain)
+        marginal = self.reliability(sizes).marginal_efficiency
+        below = np.flatnonzero(marginal < self.settings.marginal_threshold)
+        return int(sizes[-1] if not len(below) else sizes[max(below[0] - 1, 0)])
+
+    def operating(self, available: np.ndarray) -> Pick:
+        """The run a planner launches with N available: the best job of at most
+        min(N, `efficient_limit`) accelerators."""
+        n = np.asarray(available, dtype=np.int64)
+        if not (n >= 1).any():
+            return Pick.zeros(n.shape)
+        limit = self.efficient_limit(int(n.max()))
+        return self.best(np.minimum(n, limit))
 
     # -- the best job of at most N --------------------------------------------------------------
 
@@ -189,9 +233,10 @@ class RunCurve:
 
         Branch and bound over the doublings, since the searches are the cost: a size s can
         still win for some N >= s only if its upper bound s x peak x goodput(s) (MFU and
-        efficiency at most 1) beats the best rate found so far at or below that N. The
-        doubling holding the open size of highest bound is evaluated next (its two searches
-        serve all its sizes), until no size is open; the rest is vectorised over the months.
+        efficiency at most 1; the goodput of every size in one vectorised call) beats the best
+        rate found so far at or below that N. The doubling holding the open size of highest
+        bound is evaluated next (its two searches serve all its sizes), until no size is open;
+        the rest is vectorised over the months.
         """
         n = np.asarray(available, dtype=np.int64)
         out = Pick.zeros(n.shape)
@@ -203,17 +248,12 @@ class RunCurve:
         first = np.searchsorted(targets, sizes, side="left")  # the smallest N >= each size
         at = np.searchsorted(sizes, targets, side="right") - 1  # the largest size <= each N
         rate = np.full(len(sizes), np.nan)
-        bound = sizes * self.peak  # goodput 1 at first; tightened only where still open
-        tight = np.zeros(len(sizes), dtype=bool)
+        good = self.goodput(sizes)  # every size in one vectorised call
+        bound = sizes * self.peak * good  # MFU and efficiency at most 1
         while True:
             found = np.maximum.accumulate(np.nan_to_num(rate, nan=0.0))[at]
             floor = np.minimum.accumulate(found[::-1])[::-1][first]  # min over N >= size
             open_ = np.isnan(rate) & (bound > floor)
-            loose = open_ & ~tight
-            if loose.any():
-                bound[loose] = sizes[loose] * self.peak * self.goodput(sizes[loose])
-                tight |= loose
-                continue
             if not open_.any():
                 break
             pick = np.flatnonzero(open_)[np.argmax(bound[open_])]
@@ -222,14 +262,14 @@ class RunCurve:
         running = np.maximum.accumulate(rate)
         record = np.maximum.accumulate(np.where(rate >= running, np.arange(len(rate)), 0))
         has = n >= 1
-        chosen = self.rate(sizes[record[np.searchsorted(sizes, n[has], side="right") - 1]])
+        chosen = self.rate(sizes, record[np.searchsorted(sizes, n[has], side="right") - 1])
         for name in PICK_FIELDS:
             getattr(out, name)[has] = getattr(chosen, name)
         return out
 
     def _fill(self, rate: np.ndarray, sizes: np.ndarray, index: np.ndarray) -> None:
         if len(index):
-            rate[index] = self.rate(sizes[index]).flops_per_s
+            rate[index] = self.rate(sizes, index).flops_per_s
 
     def plan_at(self, accelerators: int) -> Bucket | None:
         """The search behind a job of this size (at the power of two at or below it)."""
@@ -274,24 +314,32 @@ def groups(fleet: Fleet, cross_site_from: int | None) -> list[Group]:
 
 
 class Curves:
-    """RunCurves by (workload, system, precision, duration, sites), sharing caches: goodput by
-    (system, duration), searches by everything but the sites."""
+    """RunCurves by (workload, system, precision, duration, sites, policy, sensitivity scales),
+    sharing the searches of curves that differ only in sites, policy and scales."""
 
     def __init__(self, catalog: Catalog, settings: Settings) -> None:
         self.catalog, self.settings = catalog, settings
         self.curves: dict[tuple[Any, ...], RunCurve] = {}
-        self._goodput: dict[tuple[str, float], dict[int, float]] = {}
         self._buckets: dict[tuple[Any, ...], dict[int, Bucket]] = {}
 
     def get(
-        self, model: Model | None, system: str, precision: str, duration_s: float, sites: int
+        self,
+        model: Model | None,
+        system: str,
+        precision: str,
+        duration_s: float,
+        sites: int,
+        policy: str | None = None,
+        **scales: float,
     ) -> RunCurve:
         """The curve of `model`, or of the reference workload (with its fixed MFU if it has
-        one) when `model` is None."""
+        one) when `model` is None; `policy` None is the reference workload's."""
         ref = self.settings
         sites = max(int(sites), 1)
         name = REFERENCE if model is None else model.id
-        key = (name, system, precision, duration_s, sites)
+        policy_id = self.catalog.fault_tolerance(policy or ref.policy).id
+        knobs = tuple(sorted((k, float(v)) for k, v in scales.items() if v != 1.0))
+        key = (name, system, precision, duration_s, sites, policy_id, knobs)
         if key not in self.curves:
             self.curves[key] = RunCurve(
                 self.catalog,
@@ -301,39 +349,44 @@ class Curves:
                 precision,
                 duration_s,
                 sites,
-                self._goodput.setdefault((system, duration_s), {}),
                 self._buckets.setdefault(key[:4], {}),
                 fixed_mfu=ref.reference.mfu if model is None else None,
+                policy=policy_id,
+                scales=dict(knobs),
             )
         return self.curves[key]
 
 
 @dataclass(frozen=True)
 class GroupPick:
-    """The best run of one group, month by month."""
+    """The run of one group, month by month: the operating point (`pick`, what a planner
+    launches) and the ceiling (the job of highest sustained rate)."""
 
     group: Group
     pick: Pick
+    ceiling: Pick
 
 
 def pick_group(
     curves: Curves, group: Group, model: Model | None, precision: str, duration_s: float
 ) -> GroupPick:
-    """The best job of each month in `group` (one curve per number of contributing sites);
-    `model` None is the reference workload."""
+    """The operating point and the ceiling of each month in `group` (one curve per number of
+    contributing sites); `model` None is the reference workload."""
     out = Pick.zeros(group.accelerators.shape)
+    top = Pick.zeros(group.accelerators.shape)
     for s in np.unique(group.sites[group.accelerators > 0]):
         months = (group.sites == s) & (group.accelerators > 0)
         curve = curves.get(model, group.system, precision, duration_s, int(s))
-        picked = curve.best(group.accelerators[months])
-        for name in PICK_FIELDS:
-            getattr(out, name)[months] = getattr(picked, name)
-    return GroupPick(group, out)
+        available = group.accelerators[months]
+        for target, picked in ((out, curve.operating(available)), (top, curve.best(available))):
+            for name in PICK_FIELDS:
+                getattr(target, name)[months] = getattr(picked, name)
+    return GroupPick(group, out, top)
 
 
-def best_of(picks: list[GroupPick]) -> tuple[np.ndarray, np.ndarray]:
-    """(index of the group with the highest rate, that rate) per month; -1 where none runs."""
-    rates = np.array([gp.pick.flops_per_s for gp in picks])
+def best_of(picks: list[Pick]) -> tuple[np.ndarray, np.ndarray]:
+    """(index of the pick with the highest rate, that rate) per month; -1 where none runs."""
+    rates = np.array([p.flops_per_s for p in picks])
     winner = np.argmax(rates, axis=0)
     top = rates[winner, np.arange(rates.shape[1])]
     return np.where(top > 0, winner, -1), top

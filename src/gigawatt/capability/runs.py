@@ -11,7 +11,6 @@ import numpy as np
 
 from gigawatt.buildout import Fleet
 from gigawatt.capability.curve import ALL_SITES, Curves, Group, Pick, RunCurve
-from gigawatt.capability.scaling import S_PER_DAY
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model
 from gigawatt.costs import CostParameters
@@ -19,8 +18,7 @@ from gigawatt.energy.footprint import job_footprint
 from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_crossed
 from gigawatt.scenario import FrontierRunSpec, Scenario
 from gigawatt.training import run_costs
-
-S_PER_H = 3600.0
+from gigawatt.units import S_PER_DAY, S_PER_H
 
 
 def month_date(month: str) -> dt.date:
@@ -103,6 +101,8 @@ class FrontierRunResult:
             "mfu": float(w.pick.mfu[0]) if w else None,
             "goodput": float(w.pick.goodput[0]) if w else None,
             "cross_site_efficiency": float(w.pick.efficiency[0]) if w else None,
+            "marginal_efficiency": float(w.pick.marginal_efficiency[0]) if w else None,
+            "fault_tolerance": w.curve.plan.policy.id if w else None,
             "flops_per_s": w.flops_per_s if w else 0.0,
             "training_flop": self.training_flop,
             "params": self.params,
@@ -165,15 +165,16 @@ def site_costs(
 def best_group(
     curves: Curves, candidates: list[Group], spec: FrontierRunSpec, model: Model | None, pos: int
 ) -> Where | None:
-    """The group giving the highest rate: a site's, or (when `cross_site`: "may use several
-    sites at once") also all sites' of a system."""
+    """The group giving the highest rate at its operating point (the largest run a planner
+    launches there): a site's, or (when `cross_site`: "may use several sites at once") also all
+    sites' of a system."""
     duration_s = float(spec.duration_days) * S_PER_DAY
     best: Where | None = None
     for g in candidates:
         if g.site == ALL_SITES and not spec.cross_site:
             continue
         curve = curves.get(model, g.system, spec.precision, duration_s, int(g.sites[pos]))
-        pick = curve.best(g.accelerators[pos : pos + 1])
+        pick = curve.operating(g.accelerators[pos : pos + 1])
         if pick.flops_per_s[0] > 0 and (best is None or pick.flops_per_s[0] > best.flops_per_s):
             best = Where(g, curve, pick, pos)
     return best
@@ -187,8 +188,8 @@ def evaluate_run(
     curves: Curves,
     candidates: list[Group],
 ) -> FrontierRunResult:
-    """A frontier run on the best group at its start month: the best job of at most the
-    accelerators online then, lasting `duration_days` of wall time."""
+    """A frontier run on the best group at its start month: the operating point among the
+    accelerators online then (`RunCurve.operating`), lasting `duration_days` of wall time."""
     settings = curves.settings
     named = catalog.model(spec.model) if spec.model else None
     model = named or settings.model

@@ -12,8 +12,8 @@ from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import FrontierRun, Model, ReferenceWorkload
 from gigawatt.distributions import point
 from gigawatt.perf.plan import make_plan
+from gigawatt.units import S_PER_DAY
 
-S_PER_DAY = 86_400.0
 #: FLOPs per parameter per training token, C = 6 N D (Kaplan et al. 2020; Hoffmann et al. 2022).
 FLOP_PER_PARAM_TOKEN = 6.0
 #: The reference workload record used.
@@ -102,7 +102,8 @@ class Settings:
     planning_mfu: float
     tokens_per_parameter: float
     loss_fit: tuple[float, ...]
-    restart_s: float
+    policy: str
+    marginal_threshold: float
     cross_site_bandwidth_bytes_per_s: float
     cross_site_latency_s: float
 
@@ -128,7 +129,10 @@ class Settings:
             planning_mfu=param("batch-planning-mfu"),
             tokens_per_parameter=param("chinchilla-tokens-per-parameter"),
             loss_fit=tuple(param(f"chinchilla-loss-{k}") for k in ("e", "a", "b", "alpha", "beta")),
-            restart_s=param("frontier-restart-s"),
+            policy=catalog.fault_tolerance(
+                ref.fault_tolerance, field=f"{where}.fault_tolerance"
+            ).id,
+            marginal_threshold=param("operating-point-marginal-efficiency"),
             cross_site_bandwidth_bytes_per_s=param("cross-site-bandwidth-bytes-per-s"),
             cross_site_latency_s=param("cross-site-latency-s"),
         )

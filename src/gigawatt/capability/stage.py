@@ -1,5 +1,9 @@
-"""The `capability` stage of `gigawatt run`: the largest run started in each month, the
-scenario's frontier runs, and the site-level thresholds each site crosses."""
+"""The `capability` stage of `gigawatt run`: the largest run started in each month (the
+operating point a planner would launch, and the ceiling that maximises compute), the scenario's
+frontier runs, and the site-level thresholds each site crosses. On request (`summary`): the
+curve of sustained FLOP/s, goodput and marginal efficiency against job size for every
+fault-tolerance policy, and how the largest run moves with restart cost, checkpoint bandwidth
+and the rack failure rate."""
 
 from __future__ import annotations
 
@@ -15,15 +19,24 @@ from gigawatt.capability.curve import (
     REFERENCE,
     Curves,
     GroupPick,
+    RunCurve,
     best_of,
     groups,
     pick_group,
 )
+from gigawatt.capability.operating import (
+    OperatingPoint,
+    operating_point,
+    policy_curves,
+    sensitivity,
+)
 from gigawatt.capability.runs import FrontierRunResult, evaluate_run, month_date
-from gigawatt.capability.scaling import S_PER_DAY, Settings
+from gigawatt.capability.scaling import Settings
 from gigawatt.catalog import Catalog
+from gigawatt.errors import InputError
 from gigawatt.policy import SiteCrossing, check_training_run, site_thresholds, thresholds_crossed
 from gigawatt.scenario import Scenario, month_index
+from gigawatt.units import S_PER_DAY
 
 #: The monthly largest-run series: (key, unit), as in the results table and each year's summary.
 LARGEST_KEYS: tuple[tuple[str, str], ...] = (
@@ -34,6 +47,14 @@ LARGEST_KEYS: tuple[tuple[str, str], ...] = (
     ("largest_run_mfu", "fraction"),
     ("largest_run_goodput", "fraction"),
     ("largest_run_cross_site_efficiency", "fraction"),
+    ("largest_run_marginal_efficiency", "fraction"),
+    ("largest_run_checkpoint_s", "s"),
+    ("largest_run_restart_s", "s"),
+    ("largest_run_checkpoint_interval_s", "s"),
+    ("largest_run_ceiling_accelerators", "count"),
+    ("largest_run_ceiling_flops_per_s", "FLOP/s"),
+    ("largest_run_ceiling_flop", "FLOP"),
+    ("largest_run_ceiling_goodput", "fraction"),
     ("chinchilla_params", "count"),
     ("chinchilla_tokens", "count"),
     ("chinchilla_loss", "nats/token"),
@@ -44,6 +65,11 @@ _RUN_ONLY = (
     "largest_run_mfu",
     "largest_run_goodput",
     "largest_run_cross_site_efficiency",
+    "largest_run_marginal_efficiency",
+    "largest_run_checkpoint_s",
+    "largest_run_restart_s",
+    "largest_run_checkpoint_interval_s",
+    "largest_run_ceiling_goodput",
     "chinchilla_params",
     "chinchilla_tokens",
     "chinchilla_loss",
@@ -71,6 +97,9 @@ class CapabilityResult:
     runs: list[FrontierRunResult]
     crossings: list[SiteCrossing]
     searches: dict[str, Any]
+    curves: Curves
+    picks: list[GroupPick]
+    winner: np.ndarray  # per month: index into picks of the largest run's group, -1 none
 
     def year_summary(self, year: int, position: int) -> dict[str, Any]:
         """The largest run started in the year's December (or the scenario's last month)."""
@@ -119,12 +148,79 @@ class CapabilityResult:
             "mfu_fixed": s.reference.mfu,
             "plan_knobs": dict(s.reference.plan),
             "duration_days": s.duration_s / S_PER_DAY,
-            "restart_s": s.restart_s,
+            "fault_tolerance": s.policy,
+            "marginal_threshold": s.marginal_threshold,
+            "restart_s": self._last("largest_run_restart_s"),
             "comparison_run": s.comparison.id,
             "comparison_flop": s.comparison.training_flop,
             "cross_site_from": self.cross_site_from,
             "searches": self.searches,
         }
+
+    def _last(self, key: str) -> float | None:
+        """The value of a largest-run series in the scenario's last month (None: no run)."""
+        return float(self.largest[key][-1]) if self.winner[-1] >= 0 else None
+
+    def _position(self, month: str | None) -> int:
+        if month is None:
+            return len(self.months) - 1
+        found = np.flatnonzero(self.months == month)
+        if not len(found):
+            raise InputError(
+                f"{month!r} is not a month of the scenario ({self.months[0]} to {self.months[-1]})",
+                field="month",
+            )
+        return int(found[0])
+
+    def _curve_of(self, gp: GroupPick, pos: int) -> RunCurve:
+        s = self.settings
+        sites = int(gp.group.sites[pos])
+        return self.curves.get(None, gp.group.system, s.reference.precision, s.duration_s, sites)
+
+    def operating_point(
+        self, month: str | None = None, site: str | None = None
+    ) -> OperatingPoint | None:
+        """The largest run started in `month` (default: the last): its size, perf plan,
+        fault-tolerance policy and costs. With `site`, that site's own largest run (over its
+        systems). None when nothing runs."""
+        pos = self._position(month)
+        if site is None:
+            index = int(self.winner[pos])
+        else:
+            own = [i for i, gp in enumerate(self.picks) if gp.group.site == site]
+            if not own:
+                sites = sorted({gp.group.site for gp in self.picks} - {ALL_SITES})
+                raise InputError(
+                    f"{site!r} is not a site of the scenario; sites: {', '.join(sites)}",
+                    field="site",
+                )
+            index = max(own, key=lambda i: self.picks[i].pick.flops_per_s[pos])
+        if index < 0:
+            return None
+        gp = self.picks[index]
+        return operating_point(
+            self._curve_of(gp, pos), gp.group, pos, str(self.months[pos]), gp.pick, pos
+        )
+
+    def curve(self, month: str | None = None) -> dict[str, Any] | None:
+        """Sustained FLOP/s, goodput and marginal efficiency against job size for every
+        fault-tolerance policy of the catalog, on the group of the largest run of `month`
+        (default: the last); None when nothing runs."""
+        pos = self._position(month)
+        if self.winner[pos] < 0:
+            return None
+        gp = self.picks[int(self.winner[pos])]
+        policies = [p.id for p in self.catalog.all("fault-tolerance")]
+        return policy_curves(self.curves, gp.group, pos, str(self.months[pos]), policies)
+
+    def sensitivity(self, month: str | None = None) -> dict[str, Any] | None:
+        """How the largest run of `month` (default: the last) moves with restart cost,
+        checkpoint bandwidth and the rack failure rate; None when nothing runs."""
+        pos = self._position(month)
+        if self.winner[pos] < 0:
+            return None
+        gp = self.picks[int(self.winner[pos])]
+        return sensitivity(self.curves, gp.group, pos, str(self.months[pos]))
 
     def summary(self, positions: list[tuple[int, int]]) -> dict[str, Any]:
         """The `gigawatt capability --json` object, less the scenario's name and title.
@@ -137,12 +233,16 @@ class CapabilityResult:
         ]
         runs = [r.as_dict() for r in self.runs]
         sites = [c.as_dict() for c in self.crossings]
+        op = self.operating_point()
         return {
             "reference": self.reference(),
             "years": years,
             "frontier_runs": runs,
             "site_thresholds": sites,
             "crossings": crossings(runs, sites),
+            "operating_point": None if op is None else op.as_dict(),
+            "curve": self.curve(),
+            "operating_point_sensitivity": self.sensitivity(),
         }
 
 
@@ -178,23 +278,26 @@ def crossings(runs: list[dict[str, Any]], sites: list[dict[str, Any]]) -> list[d
 def largest_runs(
     curves: Curves, fleet: Fleet, cross_site_from: int | None
 ) -> tuple[dict[str, np.ndarray], list[GroupPick], np.ndarray]:
-    """The largest run started in each month, over every group (the one with the highest
-    sustained rate); the picks of every group; the winning group's index (-1: none)."""
+    """The largest run started in each month over every group (the operating point of highest
+    sustained rate), with the ceiling (the job of highest rate over every group); the picks of
+    every group; the winning group's index (-1: none)."""
     s = curves.settings
     picks = [
         pick_group(curves, g, None, s.reference.precision, s.duration_s)
         for g in groups(fleet, cross_site_from)
     ]
-    winner, rate = best_of(picks)
+    winner, rate = best_of([gp.pick for gp in picks])
+    top_winner, top_rate = best_of([gp.ceiling for gp in picks])
     cols = np.arange(len(fleet.months))
     none = winner < 0
     w = np.maximum(winner, 0)
 
-    def take(values: list[np.ndarray]) -> np.ndarray:
-        return np.where(none, 0.0, np.array(values, dtype=float)[w, cols])
+    def take(values: list[np.ndarray], who: np.ndarray = w) -> np.ndarray:
+        return np.where(none, 0.0, np.array(values, dtype=float)[who, cols])
 
     flop = np.where(none, 0.0, rate * s.duration_s)
     chinchilla = {k: np.where(none, 0.0, v) for k, v in s.chinchilla(flop).items()}
+    costs = _costs(curves, picks, winner)
     largest = {
         "largest_run_accelerators": take([gp.pick.accelerators for gp in picks]),
         "largest_run_group_accelerators": take([gp.group.accelerators for gp in picks]),
@@ -203,10 +306,47 @@ def largest_runs(
         "largest_run_mfu": take([gp.pick.mfu for gp in picks]),
         "largest_run_goodput": take([gp.pick.goodput for gp in picks]),
         "largest_run_cross_site_efficiency": take([gp.pick.efficiency for gp in picks]),
+        "largest_run_marginal_efficiency": take([gp.pick.marginal_efficiency for gp in picks]),
+        **costs,
+        "largest_run_ceiling_accelerators": take(
+            [gp.ceiling.accelerators for gp in picks], np.maximum(top_winner, 0)
+        ),
+        "largest_run_ceiling_flops_per_s": np.where(none, 0.0, top_rate),
+        "largest_run_ceiling_flop": np.where(none, 0.0, top_rate * s.duration_s),
+        "largest_run_ceiling_goodput": take(
+            [gp.ceiling.goodput for gp in picks], np.maximum(top_winner, 0)
+        ),
         **chinchilla,
         "largest_run_vs_reference": flop / s.comparison.training_flop,
     }
     return largest, picks, winner
+
+
+def _costs(curves: Curves, picks: list[GroupPick], winner: np.ndarray) -> dict[str, np.ndarray]:
+    """The reliability costs of each month's largest run: blocking checkpoint, restart and
+    checkpoint interval [s] (one vectorised evaluation per curve that holds a largest run)."""
+    s = curves.settings
+    out = {k: np.zeros(len(winner)) for k in _COST_KEYS.values()}
+    for index in np.unique(winner[winner >= 0]):
+        gp = picks[int(index)]
+        months = np.flatnonzero(winner == index)
+        for sites in np.unique(gp.group.sites[months]):
+            at = months[gp.group.sites[months] == sites]
+            curve = curves.get(
+                None, gp.group.system, s.reference.precision, s.duration_s, int(sites)
+            )
+            rel = curve.reliability(gp.pick.accelerators[at])
+            for attr, key in _COST_KEYS.items():
+                out[key][at] = getattr(rel, attr)
+    return out
+
+
+#: JobCurve attribute -> the largest-run series it fills.
+_COST_KEYS = {
+    "checkpoint_s": "largest_run_checkpoint_s",
+    "restart_s": "largest_run_restart_s",
+    "interval_s": "largest_run_checkpoint_interval_s",
+}
 
 
 def site_rates(picks: list[GroupPick], months: int) -> dict[str, np.ndarray]:
@@ -223,7 +363,7 @@ def searches(curves: Curves) -> dict[str, Any]:
     """The perf searches behind the monthly largest runs:
     {system: {precision: {gpus: {gbs_seqs, mfu, plan}}}}."""
     out: dict[str, Any] = {}
-    for (name, system, _, duration_s, _), curve in curves.curves.items():
+    for (name, system, _, duration_s, *_), curve in curves.curves.items():
         if name != REFERENCE or duration_s != curves.settings.duration_s:
             continue
         table = out.setdefault(system, {}).setdefault(curve.precision, {})
@@ -232,9 +372,7 @@ def searches(curves: Curves) -> dict[str, Any]:
     return out
 
 
-def run_capability(
-    scenario: Scenario, catalog: Catalog, fleet: Fleet, stages: dict[str, Any] | None = None
-) -> CapabilityResult:
+def run_capability(scenario: Scenario, catalog: Catalog, fleet: Fleet) -> CapabilityResult:
     """The `capability` stage: a resolved scenario's fleet -> the largest run by month, the
     scenario's frontier runs and the site-level thresholds each site crosses.
 
@@ -253,6 +391,9 @@ def run_capability(
     site = np.array([None if x < 0 else picks[x].group.site for x in winner], dtype=object)
     system = np.array([None if x < 0 else picks[x].group.system for x in winner], dtype=object)
     return CapabilityResult(
+        curves=curves,
+        picks=picks,
+        winner=winner,
         catalog=catalog,
         settings=settings,
         months=fleet.month_labels,

@@ -23,10 +23,13 @@ from gigawatt.catalog.schema import (
     Country,
     Deal,
     FailureModel,
+    FaultTolerancePolicy,
+    Framework,
     Model,
     Parameter,
     Record,
     Region,
+    StorageTier,
     System,
     Threshold,
 )
@@ -179,6 +182,15 @@ class Catalog:
     def failure_model(self, id_: str, *, field: str | None = None) -> FailureModel:
         return self.get("failures", id_, field=field)  # type: ignore[return-value]
 
+    def fault_tolerance(self, id_: str, *, field: str | None = None) -> FaultTolerancePolicy:
+        return self.get("fault-tolerance", id_, field=field)  # type: ignore[return-value]
+
+    def storage_tier(self, id_: str, *, field: str | None = None) -> StorageTier:
+        return self.get("storage-tiers", id_, field=field)  # type: ignore[return-value]
+
+    def framework(self, id_: str, *, field: str | None = None) -> Framework:
+        return self.get("frameworks", id_, field=field)  # type: ignore[return-value]
+
     def thresholds(self) -> list[Threshold]:
         return self.all("thresholds")  # type: ignore[return-value]
 
@@ -239,7 +251,7 @@ def _load_cached(extra: tuple[str, ...]) -> Catalog:
     for d in extra:
         folder = Path(d)
         if not folder.is_dir():
-            raise InputError(f"not a folder: {d!r}", field="--catalog")
+            raise InputError(f"not a folder: {d!r}", field="catalog")
         for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
             kind = _kind_of_file(path)
             _add(records, aliases, kind, _parse_records(kind, _read_yaml(path), str(path)))

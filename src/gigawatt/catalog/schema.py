@@ -298,6 +298,20 @@ class System(Record):
         None, description="embodied carbon of a node without its accelerators [kg]"
     )
     failure_model: str | None = Field(None, description="default failure model id")
+    storage_tier: str | None = Field(
+        None, description="storage-tiers id checkpoints go to; default: the tier `default`"
+    )
+    host_link_bandwidth_bytes_per_s: Pos | None = Field(
+        None,
+        description="accelerator-to-host link per accelerator, one direction (PCIe, "
+        "NVLink-C2C) [bytes/s]; null: CPU offload is not modelled on this system",
+    )
+    host_memory_bandwidth_bytes_per_s: Pos | None = Field(
+        None, description="host DRAM bandwidth per accelerator (the CPUs' share) [bytes/s]"
+    )
+    host_memory_bytes: Pos | None = Field(
+        None, description="host DRAM per accelerator (the node's share) [bytes]"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -351,6 +365,9 @@ class Model(Record):
     global_batch_seqs: PosInt = Field(description="global batch [sequences]")
     tied_embeddings: bool = False
     parallel_block: bool = Field(False, description="attention and MLP in parallel (PaLM, GPT-J)")
+    dropout: bool = Field(
+        False, description="trained with dropout (GPT-3 era): dropout masks are stored"
+    )
     experts: NonNegInt = Field(0, description="routed experts per MoE layer (0 = dense)")
     top_k: NonNegInt = Field(0, description="routed experts per token")
     shared_experts: NonNegInt = 0
@@ -446,9 +463,17 @@ class Threshold(Record):
     in_force: bool
 
 
+#: What failed, for the report of interruptions by cause (Llama 3 Table 5's categories, with
+#: the NIC split from other host hardware and the NVL72 rack as its own domain).
+FailureCategory = Literal["gpu", "hbm", "nic", "host", "switch", "rack", "maintenance", "software"]
+
+
 class FailureCause(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     cause: str
+    category: FailureCategory | None = Field(
+        None, description="what failed: gpu, hbm, nic, host, switch, rack, maintenance, software"
+    )
     rate_per_accelerator_hour: NonNeg = Field(description="job-interrupting events [1/(acc h)]")
     scope: Literal["accelerator", "node", "rack", "job"] = Field(
         description="unit that fails: the job loses this unit when the event hits"
@@ -478,8 +503,6 @@ class FailureModel(Record):
     )
     burn_in_multiplier: Annotated[float, Field(ge=1)] = 1.0
     burn_in_months: NonNeg = 0.0
-    restart_s: Pos = Field(600.0, description="default restart cost [s]")
-    checkpoint_s: Pos = Field(10.0, description="default blocking checkpoint cost [s]")
 
     @model_validator(mode="after")
     def _rack_repair_given(self) -> FailureModel:
@@ -494,6 +517,52 @@ class FailureModel(Record):
     @property
     def rate_per_accelerator_hour(self) -> float:
         return sum(c.rate_per_accelerator_hour for c in self.causes)
+
+
+class StorageTier(Record):
+    """Where checkpoints are written: bandwidth per accelerator of the cluster it serves."""
+
+    write_bytes_per_s_per_accelerator: Pos = Field(
+        description="sustained write bandwidth per accelerator served [bytes/s]"
+    )
+    read_bytes_per_s_per_accelerator: Pos = Field(
+        description="sustained read bandwidth per accelerator served [bytes/s]"
+    )
+
+
+class FaultTolerancePolicy(Record):
+    """How a job checkpoints and recovers (gigawatt.reliability.recovery gives its costs).
+
+    Checkpoint `storage-sync` blocks for the write to the storage tier; `storage-async` blocks
+    for a device-to-host snapshot and persists in the background; `memory` snapshots to host
+    memory and replicates to a peer over the scale-out network (restores from there). A restart
+    costs `restart_fixed_s` + init(N) + checkpoint load, init(N) = init_s (N / init_accelerators)
+    ^ init_exponent.
+    """
+
+    checkpoint: Literal["storage-sync", "storage-async", "memory"] = Field(
+        description="storage-sync, storage-async or memory (in-memory with a peer copy)"
+    )
+    checkpoint_bytes_per_param: Pos = Field(
+        description="bytes a checkpoint holds per model parameter (weights + optimizer state)"
+    )
+    checkpoint_fixed_s: NonNeg = Field(description="fixed blocking cost of one checkpoint [s]")
+    snapshot_bandwidth_bytes_per_s: Pos | None = Field(
+        None, description="device-to-host snapshot bandwidth per accelerator [bytes/s]"
+    )
+    restart_fixed_s: NonNeg = Field(
+        description="restart cost that does not grow with the job: detection, replacement, "
+        "launch, warm-up [s]"
+    )
+    init_s: NonNeg = Field(description="process-group/communicator initialisation [s] at...")
+    init_accelerators: PosInt = Field(description="...this many accelerators")
+    init_exponent: NonNeg = Field(1.0, description="init grows as (N / init_accelerators)^this")
+
+    @model_validator(mode="after")
+    def _snapshot_bandwidth(self) -> FaultTolerancePolicy:
+        if self.checkpoint != "storage-sync" and self.snapshot_bandwidth_bytes_per_s is None:
+            raise ValueError(f"checkpoint {self.checkpoint!r} needs snapshot_bandwidth_bytes_per_s")
+        return self
 
 
 class Trigger(BaseModel):
@@ -631,32 +700,45 @@ class ReferenceWorkload(Record):
     comparison_run: str = Field(
         description="frontier-runs id results are compared with (`largest_run_vs_reference`)"
     )
+    fault_tolerance: str = Field(
+        "default", description="fault-tolerance policy id of the largest run"
+    )
 
 
 class Calibration(Record):
-    """Efficiency factors of the training performance model (gigawatt.perf), fitted once.
+    """Efficiency factors of the training performance model (gigawatt.perf) for one accelerator
+    generation, fitted once with one software stack (`framework`).
 
     A calibration applies to the accelerators it lists; the record with an empty list is the
-    default for every other accelerator. `fitted_on` names the validation rows (ids in
-    tests/validation/data/perf_runs.csv) a factor was fitted on; the rest are held out.
+    default for every other accelerator. `framework` names the framework profile the factors
+    were fitted with; it is the default `--framework` on these accelerators. `fitted_on` names
+    the validation rows (ids in tests/validation/data/) the factors were fitted on; every other
+    row checks them.
     """
 
     accelerators: tuple[str, ...] = Field(
         (), description="accelerator ids this applies to; empty = default for all others"
     )
+    framework: str = Field(
+        description="framework profile id the factors were fitted with (the default here)"
+    )
     gemm_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
-        description="fraction of dense peak reached by large matrix multiplications"
-    )
-    attention_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
-        description="fraction of 16-bit peak reached by the attention core (QK^T, AV, flash)"
-    )
-    low_precision_gemm_factor: Annotated[float, Field(gt=0, le=1)] = Field(
-        description="multiplies gemm_efficiency for fp8/fp4 GEMMs (scaling and cast overheads)"
+        description="fraction of dense peak reached by large 16-bit matrix multiplications"
     )
     kernel_overhead_s: NonNeg = Field(
         description="fixed time per kernel (launch and tail) [s]; makes small GEMMs less "
         "efficient: efficiency(x) = gemm_efficiency x / (x + x_half), "
         "x_half = gemm_efficiency x peak x kernel_overhead_s"
+    )
+    flash_attention_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="fraction of 16-bit peak a fused (flash) attention kernel reaches on the "
+        "FLOPs it executes (causal blocks skipped, backward recomputation included)"
+    )
+    fp8_gemm_factor: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="multiplies gemm_efficiency for fp8 GEMMs (fraction of the fp8 peak)"
+    )
+    fp4_gemm_factor: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="multiplies gemm_efficiency for fp4 GEMMs (fraction of the fp4 peak)"
     )
     memory_bound_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
         description="fraction of HBM bandwidth reached by element-wise ops and the optimizer"
@@ -667,16 +749,134 @@ class Calibration(Record):
     scale_out_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
         description="collective bus bandwidth / link bandwidth across the scale-out network"
     )
-    weight_bytes_per_param: Pos = Field(description="16-bit weights [bytes/parameter]")
-    grad_bytes_per_param: Pos = Field(description="gradient buffer [bytes/parameter]")
-    optimizer_bytes_per_param: Pos = Field(
-        description="optimizer state: fp32 master weights + Adam moments [bytes/parameter]"
+    overlap_sm_share: Annotated[float, Field(ge=0, lt=1)] = Field(
+        description="share of compute throughput a collective takes while it runs beside "
+        "compute (the SMs its kernels occupy): overlapped work is slowed by this share"
     )
-    memory_usable_share: Share = Field(
-        description="share of HBM a job can fill (the rest: runtime, NCCL buffers, fragments)"
+    memory_reserve_bytes: NonNeg = Field(
+        description="HBM a training process cannot use for tensors: CUDA context, NCCL and "
+        "communication buffers, library workspaces [bytes]"
     )
     fitted_on: tuple[str, ...] = Field(
         (), description="validation row ids the factors were fitted on (empty: not fitted)"
+    )
+
+
+KnobBool = Annotated[tuple[bool, ...], Field(min_length=1)]
+
+
+class FrameworkKnobs(BaseModel):
+    """The values a framework offers for each software knob of a plan; the FIRST value of each
+    list is the framework's default (what `gigawatt perf` uses when the plan omits the knob)
+    and the search tries every listed value unless the user pins the knob."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sp: KnobBool = Field(description="sequence parallelism with tp > 1")
+    flash_attention: KnobBool = Field(description="fused (flash) attention kernel")
+    tp_overlap: KnobBool = Field(description="TP collectives overlapped with GEMMs")
+    dp_overlap: KnobBool = Field(description="DP gradient/parameter collectives overlapped")
+    ep_overlap: KnobBool = Field(description="expert all-to-alls overlapped with compute")
+    pp_balance: KnobBool = Field(
+        description="embedding and loss each count as a layer in the pipeline split"
+    )
+    vocab_parallel: KnobBool = Field(
+        description="output layer and cross-entropy sharded over TP (logits never gathered)"
+    )
+    zero: Annotated[tuple[Annotated[int, Field(ge=0, le=3)], ...], Field(min_length=1)] = Field(
+        description="ZeRO stages: 0 none, 1 optimizer (distributed optimizer), 2 + gradients, "
+        "3 + weights (FSDP)"
+    )
+    recompute: Annotated[tuple[Literal["none", "selective", "full"], ...], Field(min_length=1)] = (
+        Field(description="activation recomputation modes")
+    )
+    offload: Annotated[
+        tuple[Literal["none", "optimizer", "activations"], ...], Field(min_length=1)
+    ] = Field(description="CPU offload of optimizer state or of activations")
+    fp8_recipe: (
+        Annotated[tuple[Literal["delayed", "current", "mxfp8"], ...], Field(min_length=1)] | None
+    ) = Field(None, description="fp8 scaling recipes (null: no fp8 training)")
+    fp4_recipe: Annotated[tuple[Literal["nvfp4"], ...], Field(min_length=1)] | None = Field(
+        None, description="fp4 recipes (null: no fp4 training)"
+    )
+    interleaving: bool = Field(description="interleaved pipeline schedule (vp > 1) available")
+
+
+class OptimizerBytes(BaseModel):
+    """Gradient and optimizer bytes per parameter with a 16-bit optimizer state."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    grad_bytes_per_param: Pos = Field(description="main-gradient buffer [bytes/parameter]")
+    optimizer_bytes_per_param: Pos = Field(description="optimizer state [bytes/parameter]")
+    grad_reduce_bytes_per_param: Pos = Field(
+        description="bytes per gradient element in the data-parallel reduction"
+    )
+    optimizer_step_extra_bytes_per_param: NonNeg = Field(
+        0.0, description="transient bytes per parameter during the optimizer step"
+    )
+
+
+class Framework(Record):
+    """A training software stack as a profile: the knobs it offers and their defaults, and
+    how it stores and moves model state (`gigawatt perf --framework ID`).
+
+    Bytes per parameter follow the framework's implementation: `weight_bytes_per_param` the
+    16-bit working weights, `grad_bytes_per_param` the main-gradient buffer, and
+    `optimizer_bytes_per_param` the optimizer state (fp32 master weights + Adam's two moments,
+    plus an fp32 gradient copy where the main gradients are 16-bit), as in Megatron-Core's
+    distributed-optimizer table (docs/user-guide/features/dist_optimizer.md).
+    """
+
+    knobs: FrameworkKnobs
+    weight_bytes_per_param: Pos = Field(description="16-bit working weights [bytes/parameter]")
+    grad_bytes_per_param: Pos = Field(description="main-gradient buffer [bytes/parameter]")
+    optimizer_bytes_per_param: Pos = Field(
+        description="optimizer state per parameter (master weights, moments, gradient copy)"
+    )
+    grad_reduce_bytes_per_param: Pos = Field(
+        description="bytes per gradient element in the data-parallel reduction"
+    )
+    optimizer_step_extra_bytes_per_param: NonNeg = Field(
+        0.0,
+        description="transient bytes per parameter made for the optimizer step (an fp32 copy "
+        "of 16-bit gradients), sharded like the optimizer state; not held during the "
+        "forward and backward passes",
+    )
+    bf16_optimizer: OptimizerBytes | None = Field(
+        None,
+        description="bytes with the optimizer state in bf16 (`plan optimizer_dtype=bf16`); "
+        "null: the framework keeps fp32 optimizer state only",
+    )
+    fp8_param_gather: bool = Field(
+        description="with fp8 the working weights are stored and gathered in fp8 (1 byte); "
+        "else an fp8 copy is cast and kept beside the 16-bit weights"
+    )
+    dp_bucket_params: Pos | None = Field(
+        None,
+        description="parameters per gradient-reduction bucket: the last bucket's reduction "
+        "cannot overlap the backward pass (null: one bucket per transformer layer, FSDP)",
+    )
+    tp_async_backward: bool = Field(
+        description="the backward's column-parallel collectives (input all-gather, input-"
+        "gradient reduce-scatter or all-reduce) overlap the GEMMs beside them even without "
+        "TP overlap (Megatron-LM's asynchronous tensor-parallel backward, 2022 on)"
+    )
+    pp_comm_overlap: bool = Field(
+        description="pipeline sends/receives overlapped with compute in the interleaved schedule"
+    )
+    activation_fragmentation: Annotated[float, Field(ge=0, lt=1)] = Field(
+        description="allocator fragmentation: extra share of the activation memory the "
+        "caching allocator holds but cannot reuse"
+    )
+    kernel_efficiency: Annotated[float, Field(gt=0, le=1.5)] = Field(
+        1.0,
+        description="speed of the framework's compute kernels relative to the framework each "
+        "calibration was fitted with (multiplies the GEMM, attention and element-wise rates); "
+        "1 unless fitted on the rows in `fitted_on`",
+    )
+    fitted_on: tuple[str, ...] = Field(
+        (), description="validation row ids `kernel_efficiency` was fitted on"
     )
 
 
@@ -758,12 +958,15 @@ KINDS: dict[str, type[Record]] = {
     "deals": Deal,
     "thresholds": Threshold,
     "failures": FailureModel,
+    "fault-tolerance": FaultTolerancePolicy,
+    "storage-tiers": StorageTier,
     "costs": Parameter,
     "energy": Parameter,
     "frontier-runs": FrontierRun,
     "supply-technologies": SupplyTechnology,
     "prices": PriceProcess,
     "calibrations": Calibration,
+    "frameworks": Framework,
     "capability": Parameter,
     "reference-workloads": ReferenceWorkload,
     "power-calibrations": PowerCalibration,

@@ -1,22 +1,70 @@
-"""Shared pieces of the command line: the Typer app, the console, JSON output, formatting."""
+"""Shared pieces of the command line: the Typer app, the console, JSON output, tables, flags.
+
+Only the CLI knows flags. The library names a bad input by its request field (`gpu_hours`);
+`FlagCommand` shows each field as the flag or argument that sets it (`--gpu-hours`), from the
+command's own Typer declaration, so the mapping cannot drift from the options.
+"""
 
 from __future__ import annotations
 
 import json
 import math
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperArgument, TyperCommand, TyperOption
 
 from gigawatt.catalog import Catalog
+from gigawatt.display import Column
+from gigawatt.errors import InputError
 
-DEFAULT_SCENARIO = "nvidia-openai-10gw"
+#: Options of `gigawatt` itself (before the command).
+GLOBAL_FLAGS: dict[str, str] = {"catalog": "--catalog"}
 
-app = typer.Typer(
+#: Request fields a command names differently from its own options (command -> field -> flag).
+FLAG_ALIASES: dict[str, dict[str, str]] = {
+    # the report reads a sweep store: the store's errors are about `--sweep`
+    "report": {"store": "--sweep"},
+    # `show` takes any scenario reference as NAME
+    "show": {"scenario": "NAME"},
+}
+
+
+def flag_names(command: TyperCommand) -> dict[str, str]:
+    """The command's field -> flag table: each option by its first flag (`--gpu-hours`), each
+    argument by its metavar (`SCENARIO`), the global options, the command's aliases."""
+    names = dict(GLOBAL_FLAGS)
+    for param in command.params:
+        if isinstance(param, TyperOption) and param.name and param.opts:
+            names[param.name] = param.opts[0]
+        elif isinstance(param, TyperArgument) and param.name:
+            names[param.name] = param.name.upper()
+    names.update(FLAG_ALIASES.get(command.name or "", {}))
+    return names
+
+
+class FlagCommand(TyperCommand):
+    """A command whose library errors name flags instead of request fields."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as e:
+            raise InputError(e.render(flag_names(self))) from None
+
+
+class _Typer(typer.Typer):
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("cls", FlagCommand)
+        return super().command(*args, **kwargs)
+
+
+app = _Typer(
     name="gigawatt",
     help="Plan, simulate and audit gigawatt-scale AI training infrastructure.",
     no_args_is_help=True,
@@ -57,30 +105,20 @@ def _catalog(ctx: typer.Context) -> Catalog:
     return Catalog.load(dirs)
 
 
-def _dig(row: dict[str, Any], key: str) -> Any:
-    """`a.b` looks up row["a"]["b"]; missing keys give None."""
-    value: Any = row
-    for part in key.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
-def _fixed(digits: int, scale: float = 1.0) -> Any:
-    return lambda v: "" if v is None else f"{v / scale:,.{digits}f}"
-
-
-def _sci(v: float | None) -> str:
-    return "" if v is None else f"{v:.2g}".replace("e+", "e")
-
-
-def _print_table(title: str, columns: list[tuple[str, str, Any]], rows: list[dict]) -> None:
+def print_table(
+    title: str,
+    columns: Sequence[Column],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    first_left: bool = True,
+) -> None:
+    """A Rich table of `rows` under `columns`; the first column left-aligned (a label)."""
     table = Table(title=title, title_justify="left")
-    for i, (header, _, _) in enumerate(columns):
-        table.add_column(header, justify="left" if i == 0 else "right", no_wrap=i == 0)
+    for i, col in enumerate(columns):
+        left = first_left and i == 0
+        table.add_column(col.heading(), justify="left" if left else "right", no_wrap=left)
     for row in rows:
-        table.add_row(*(fmt(_dig(row, key)) for _, key, fmt in columns))
+        table.add_row(*(c.cell(row) for c in columns))
     console.print(table)
 
 

@@ -9,18 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from gigawatt.cli.common import (
-    DEFAULT_SCENARIO,
-    JsonOpt,
-    ScenarioArg,
-    _catalog,
-    _fixed,
-    _print_table,
-    app,
-    console,
-    emit_json,
-)
-from gigawatt.cli.programme import SUMMARY_TABLES
+from gigawatt import app as api
+from gigawatt.app import DEFAULT_SCENARIO
+from gigawatt.cli.common import JsonOpt, ScenarioArg, _catalog, app, console, emit_json, print_table
+from gigawatt.cli.programme import summary_table
+from gigawatt.display import Column
+from gigawatt.energy.footprint import FootprintRequest
+from gigawatt.units import MILLION, T_PER_MT
 
 # --- footprint, energy ------------------------------------------------------------------------
 
@@ -76,10 +71,7 @@ def footprint_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Energy, carbon (location, market, embodied) and water of one training job."""
-    from gigawatt.energy.footprint import job_footprint
-
-    result = job_footprint(
-        _catalog(ctx),
+    request = FootprintRequest(
         system=system,
         gpu_hours=gpu_hours,
         region=region,
@@ -91,7 +83,7 @@ def footprint_cmd(
         clean_supply_share=clean_supply_share,
         wue_l_per_kwh=wue_l_per_kwh,
     )
-    data = result.to_dict()
+    data = api.footprint(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return
@@ -153,6 +145,28 @@ def footprint_cmd(
     console.print(table)
 
 
+SITE_COLUMNS = [
+    Column("site", "Site", style="text"),
+    Column("grid_gco2_per_kwh", "g/kWh"),
+    Column("clean_supply_share", "Clean", digits=2),
+    Column("peak_average_draw_gw", "Peak GW", digits=2),
+    Column("energy_twh", "TWh", digits=1),
+    Column("co2e_t", "Mt CO2e", scale=T_PER_MT, digits=2),
+    Column("co2e_market_t", "Mt market", scale=T_PER_MT, digits=2),
+]
+SWING_COLUMNS = [
+    Column("case", "Case", style="text"),
+    Column("mean_mw", "Mean MW"),
+    Column("peak_to_peak_mw", "p-p MW"),
+    Column("max_ramp_mw_per_s", "MW/s", format=lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.3g}"),
+    Column("band_rms_mw", "Band MW", format=lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.2g}"),
+    Column("extra_energy_mwh", "+MWh"),
+    Column("battery_power_mw", "Batt MW"),
+    Column("battery_energy_mwh", "Batt MWh", digits=1),
+    Column("meets_ramp_limit", "OK", format=lambda v: "yes" if v else "no"),
+]
+
+
 @app.command("energy")
 def energy_cmd(
     ctx: typer.Context,
@@ -191,58 +205,34 @@ def energy_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Yearly energy, carbon and water; a site's power swings and least-cost supply."""
-    from gigawatt.energy.report import SupplyOptions, energy_report
-
+    request = api.EnergyRequest(
+        scenario=scenario,
+        swings=swings,
+        supply=supply,
+        hours=hours,
+        co2_cap_t=co2_cap_t,
+        grid_import_mw=grid_import_mw,
+        ramp_limit_mw_per_s=ramp_limit_mw_per_s,
+        job_accelerators=job_accelerators,
+    )
     status = Console(stderr=True).status("Optimising supply (PyPSA + HiGHS) ...")
     with status if supply and not as_json else contextlib.nullcontext():
-        report = energy_report(
-            scenario,
-            _catalog(ctx),
-            swings_site=swings,
-            supply_site=supply,
-            supply=SupplyOptions(hours, co2_cap_t, grid_import_mw),
-            ramp_limit_mw_per_s=ramp_limit_mw_per_s,
-            job_accelerators=job_accelerators,
-        )
-    data = report.to_dict()
+        data = api.energy(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return
     console.print(f"[bold]{data['scenario']}[/bold]: {data['title']}")
-    title, columns = next(t for t in SUMMARY_TABLES if t[0].startswith("Energy"))
-    _print_table(title, columns, data["years"])
-    _print_table(
-        "Sites (whole horizon)",
-        [
-            ("Site", "site", str),
-            ("g/kWh", "grid_gco2_per_kwh", _fixed(0)),
-            ("Clean", "clean_supply_share", _fixed(2)),
-            ("Peak GW", "peak_average_draw_gw", _fixed(2)),
-            ("TWh", "energy_twh", _fixed(1)),
-            ("Mt CO2e", "co2e_t", _fixed(2, 1e6)),
-            ("Mt market", "co2e_market_t", _fixed(2, 1e6)),
-        ],
-        data["sites"],
-    )
+    print_table(*summary_table("Energy"), data["years"])
+    print_table("Sites (whole horizon)", SITE_COLUMNS, data["sites"])
     if data["swings"]:
         sw = data["swings"]
-        _print_table(
+        print_table(
             f"Power swings at {sw['site']}: one job of {sw['accelerators']:,} {sw['system']} "
             f"accelerators ({sw['month']}), {sw['duration_s']:g} s, {sw['failures']} failures, "
             f"computing {sw['compute_time_share']:.0%} of the time; grid ramp limit "
             f"{sw['ramp_limit_mw_per_s']:.3g} MW/s. Band MW: RMS of the swing in 0.1-20 Hz; "
             "+MWh: extra energy",
-            [
-                ("Case", "case", str),
-                ("Mean MW", "mean_mw", _fixed(0)),
-                ("p-p MW", "peak_to_peak_mw", _fixed(0)),
-                ("MW/s", "max_ramp_mw_per_s", lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.3g}"),
-                ("Band MW", "band_rms_mw", lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.2g}"),
-                ("+MWh", "extra_energy_mwh", _fixed(0)),
-                ("Batt MW", "battery_power_mw", _fixed(0)),
-                ("Batt MWh", "battery_energy_mwh", _fixed(1)),
-                ("OK", "meets_ramp_limit", lambda v: "yes" if v else "no"),
-            ],
+            SWING_COLUMNS,
             sw["cases"],
         )
     if data["supply"]:
@@ -273,7 +263,8 @@ def _print_supply(s: dict[str, Any]) -> None:
         )
     console.print(table)
     console.print(
-        f"Battery {s['battery_mwh']:,.0f} MWh; cost {s['cost_usd_per_year'] / 1e6:,.0f} M USD/yr "
+        f"Battery {s['battery_mwh']:,.0f} MWh; cost "
+        f"{s['cost_usd_per_year'] / MILLION:,.0f} M USD/yr "
         f"({s['cost_usd_per_mwh']:.1f} USD/MWh); CO2 {s['co2_t_per_year']:,.0f} t/yr "
         f"({s['co2_gco2_per_kwh']:.0f} g/kWh); solar CF {s['solar_capacity_factor']:.2f}, wind CF "
         f"{s['wind_capacity_factor']:.2f}; solved in {s['solve_time_s']:.1f} s."

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from gigawatt.cli.common import (
-    JsonOpt,
-    _catalog,
-    app,
-    console,
-    emit_json,
-)
-from gigawatt.errors import InputError
-from gigawatt.perf import estimate as perf_estimate
-from gigawatt.perf import search as perf_search
-from gigawatt.perf.plan import parse_plan, with_precision
-from gigawatt.reliability import DEFAULT_SYSTEM, reliability_report
-from gigawatt.training import parse_count, plan_training
+from gigawatt import app as api
+from gigawatt.cli.common import JsonOpt, _catalog, app, console, emit_json
+from gigawatt.reliability.job import DEFAULT_SYSTEM, ReliabilityRequest
+from gigawatt.units import BYTES_PER_GIB, MILLION, S_PER_DAY
 
 # --- reliability ------------------------------------------------------------------------------
 
@@ -30,14 +21,21 @@ def _num(value: Any, fmt: str = ",.3g") -> str:
 
 
 def _days_of(seconds: float | None) -> float | None:
-    return None if seconds is None else seconds / 86400
+    return None if seconds is None else seconds / S_PER_DAY
 
 
 @app.command()
 def reliability(
     ctx: typer.Context,
     gpus: Annotated[int, typer.Option("--gpus", help="Accelerators in the job.")],
-    days: Annotated[float, typer.Option("--days", help="Failure-free compute time [days].")],
+    days: Annotated[
+        float,
+        typer.Option(
+            "--days",
+            help="Failure-free compute time [days]: the work the job must do. Wall-clock time "
+            "is longer (checkpoints, restarts, rework): see wall_time_days.",
+        ),
+    ],
     system: Annotated[
         str, typer.Option("--system", help="System (failure domains, nodes, racks).")
     ] = DEFAULT_SYSTEM,
@@ -49,14 +47,32 @@ def reliability(
             "default: the system's.",
         ),
     ] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy",
+            help="Fault-tolerance policy (`gigawatt catalog fault-tolerance`); default: the "
+            "catalog's `default`.",
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="Model whose checkpoint the job saves (sizes checkpoint and restart costs); "
+            "default: the capability reference workload's.",
+        ),
+    ] = None,
     checkpoint_s: Annotated[
         float | None,
         typer.Option(
-            "--checkpoint-s", help="Blocking cost of one checkpoint [s] (not an interval)."
+            "--checkpoint-s",
+            help="Blocking cost of one checkpoint [s] (not an interval); default: the policy's.",
         ),
     ] = None,
     restart_s: Annotated[
-        float | None, typer.Option("--restart-s", help="Cost of one restart [s].")
+        float | None,
+        typer.Option("--restart-s", help="Cost of one restart [s]; default: the policy's."),
     ] = None,
     interval_s: Annotated[
         float | None,
@@ -81,12 +97,13 @@ def reliability(
     as_json: JsonOpt = False,
 ) -> None:
     """Interruptions, checkpoint interval, goodput and spares of one training job."""
-    report = reliability_report(
-        _catalog(ctx),
+    request = ReliabilityRequest(
         gpus=gpus,
         days=days,
         system=system,
         failure_model=failure_model,
+        policy=policy,
+        model=model,
         checkpoint_s=checkpoint_s,
         restart_s=restart_s,
         interval_s=interval_s,
@@ -95,13 +112,13 @@ def reliability(
         fleet_age_months=fleet_age_months,
         availability=availability,
     )
-    data = report.to_json()
+    data = api.reliability(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return
     table = Table(
         title=f"{data['gpus']:,} accelerators on {data['system']}, {data['days']:g} days of "
-        f"compute, failure model {data['failure_model']}",
+        f"failure-free compute, failure model {data['failure_model']}, policy {data['policy']}",
         title_justify="left",
     )
     for col in ("quantity", "closed form", "P10", "P50", "P90"):
@@ -112,7 +129,7 @@ def reliability(
         ("Young interval (s)", data["young_interval_s"], ",.0f", None),
         ("Daly interval (s)", data["checkpoint_interval_s"], ",.0f", None),
         ("interruptions", data["interruptions_expected"], ",.1f", "interruptions"),
-        ("wall time (days)", _days_of(data["wall_time_s"]), ",.2f", "wall_time_s"),
+        ("wall-clock days", data["wall_time_days"], ",.2f", "wall_time_s"),
         ("goodput", data["goodput"], ".3f", "goodput"),
         ("ETTR (Kokolis)", data["ettr"], ".3f", None),
         ("lost GPU-hours", data["lost_gpu_hours"], ",.0f", "lost_gpu_hours"),
@@ -126,9 +143,11 @@ def reliability(
     console.print(
         f"Spares: {_num(data['spares'], ',d')} failure domains of {data['failure_domain']} "
         f"({_num(data['spare_accelerators'], ',d')} accelerators) for "
-        f"{data['spares_availability']:.4g} availability; restart {data['restart_s']:g} s, "
-        f"checkpoint {data['checkpoint_s']:g} s; planned stops "
-        f"{data['planned_rate_per_h'] * 24:.2f}/day."
+        f"{data['spares_availability']:.4g} availability; restart {data['restart_s']:,.0f} s "
+        f"(fixed {data['restart_fixed_s']:,.0f}, init {data['restart_init_s']:,.0f}, load "
+        f"{data['restart_load_s']:,.1f}), checkpoint {data['checkpoint_s']:.3g} s "
+        f"({data['checkpoint_method']}, {data['checkpoint_bytes'] / 1e12:,.2f} TB of "
+        f"{data['model']}); planned stops {data['planned_rate_per_h'] * 24:.2f}/day."
     )
     if data["monte_carlo_note"]:
         console.print(data["monte_carlo_note"])
@@ -138,19 +157,30 @@ def reliability(
 
 # --- perf -------------------------------------------------------------------------------------
 
-
 def _perf_tables(data: dict[str, Any]) -> None:
     plan = data["plan"]
     step = data["step_time_s"]
-    console.print(
-        f"[bold]{data['model']}[/bold] on {data['gpus']:,} x {data['accelerator']} "
-        f"({data['system']}), sequence {data['seq_len']:,}, calibration {data['calibration']}"
+    used = data.get("gpus_used") or data["gpus"]
+    idle = (
+        f" (using {used:,}; {data['gpus'] - used:,} idle: no split uses all)"
+        if used != data["gpus"]
+        else ""
     )
     console.print(
-        "plan: "
-        + ", ".join(f"{k}={v}" for k, v in plan.items() if k not in ("gbs",))
-        + f", gbs={plan['gbs']}"
+        f"[bold]{escape(data['model'])}[/bold] on {data['gpus']:,} x "
+        f"{escape(data['accelerator'])} ({escape(data['system'])}){idle}, sequence "
+        f"{data['seq_len']:,}, framework {escape(data['framework'])}, calibration "
+        f"{escape(data['calibration'])}",
+        highlight=False,
     )
+    console.print(
+        "plan: " + ", ".join(f"{k}={v}" for k, v in plan.items()), markup=False, highlight=False
+    )
+    if data.get("gbs_default") and plan["gbs"] != data["gbs_default"]:
+        console.print(
+            f"global batch {plan['gbs']:,} sequences (the model's {data['gbs_default']:,} does "
+            "not divide by this data-parallel size; nearest multiple within 5 %)"
+        )
     summary = Table(title_justify="left", show_header=False)
     summary.add_column("")
     summary.add_column("", justify="right")
@@ -163,7 +193,7 @@ def _perf_tables(data: dict[str, Any]) -> None:
         ("Model TFLOP/s per GPU", f"{data['tflops_per_gpu']:,.1f}"),
         (
             "Memory per GPU",
-            f"{data['memory_gib_per_gpu']:,.1f} GiB of {mem['usable'] / 2**30:,.1f} usable",
+            f"{data['memory_gib_per_gpu']:,.1f} GiB of {mem['usable'] / BYTES_PER_GIB:,.1f} usable",
         ),
         ("Fits", "yes" if data["fits"] else "NO"),
     ]
@@ -177,6 +207,23 @@ def _perf_tables(data: dict[str, Any]) -> None:
     for key, value in data["breakdown_s"].items():
         parts.add_row(key, f"{value:,.3f}", f"{value / step:.1%}")
     console.print(parts)
+
+
+def _nearest_table(data: dict[str, Any]) -> None:
+    console.print(
+        f"No plan fits in memory on {data['gpus']:,} accelerators ({data['plans_evaluated']:,} "
+        "assessed). Use --allow-overflow to see the plan needing least memory."
+    )
+    near = data.get("nearest_feasible") or []
+    if not near:
+        console.print("No nearby change makes a plan fit.")
+        return
+    table = Table(title="Nearest changes that fit (each found by a search)", title_justify="left")
+    for col in ("change", "step s", "GiB per GPU"):
+        table.add_column(col, justify="right" if col != "change" else "left")
+    for n in near:
+        table.add_row(n["change"], f"{n['step_time_s']:,.3f}", f"{n['memory_gib_per_gpu']:,.1f}")
+    console.print(table)
 
 
 @app.command()
@@ -193,7 +240,8 @@ def perf(
         typer.Option(
             "--plan",
             help="KEY=V,... of tp pp vp dp cp ep mb gbs zero recompute precision sp "
-            "flash_attention tp_overlap dp_overlap (with --search: the knobs to hold).",
+            "flash_attention tp_overlap dp_overlap ep_overlap pp_balance vocab_parallel "
+            "fp8_recipe offload optimizer_dtype (with --search: the knobs to hold).",
         ),
     ] = None,
     search: Annotated[
@@ -205,32 +253,48 @@ def perf(
     precision: Annotated[
         str | None, typer.Option("--precision", help="fp16, bf16 (default), fp8 or fp4.")
     ] = None,
+    framework: Annotated[
+        str | None,
+        typer.Option(
+            "--framework",
+            help="Framework profile (`gigawatt catalog frameworks`); default: the one the "
+            "accelerator's calibration was fitted with.",
+        ),
+    ] = None,
+    allow_overflow: Annotated[
+        bool,
+        typer.Option(
+            "--allow-overflow",
+            help="With --search: when nothing fits, report the plan needing least memory.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Predict a training plan's step time, memory and MFU, or search for the best plan."""
-    knobs = with_precision(parse_plan(plan), precision)
-    if search:
-        found = perf_search(
-            model, system, gpus, fixed=knobs, seq_len=seq_len, catalog=_catalog(ctx)
-        )
-        data = found.to_json()
-    else:
-        data = {
-            **perf_estimate(
-                model, system, gpus, knobs, seq_len=seq_len, catalog=_catalog(ctx)
-            ).to_json(),
-            "plans_evaluated": None,
-            "plans_fitting": None,
-            "top": None,
-        }
+    request = api.PerfRequest(
+        model=model,
+        system=system,
+        gpus=gpus,
+        plan=plan,
+        search=search,
+        seq_len=seq_len,
+        precision=precision,
+        framework=framework,
+        allow_overflow=allow_overflow,
+    )
+    data = api.perf(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
+        return
+    if data["plan"] is None:
+        _nearest_table(data)
         return
     _perf_tables(data)
     if search:
         console.print(
-            f"Searched {data['plans_evaluated']:,} valid plans; {data['plans_fitting']:,} fit "
-            "in memory." + ("" if data["fits"] else " None fits: the plan above needs least.")
+            f"Searched {data['plans_evaluated']:,} plans (plan x time-only knob values); "
+            f"{data['plans_fitting']:,} fit in memory."
+            + ("" if data["fits"] else " None fits: the plan above needs least memory.")
         )
         top = Table(title="Best plans by tokens/s", title_justify="left")
         for col in ("tp", "pp", "vp", "dp", "cp", "ep", "mb", "zero", "recompute"):
@@ -251,17 +315,6 @@ def perf(
 
 
 # --- train --------------------------------------------------------------------------------------
-
-
-def _month_start(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text + "-01" if len(text) == 7 else text)
-    except ValueError:
-        raise InputError(
-            f"{text!r} is not allowed: expected YYYY-MM or YYYY-MM-DD", field="--start"
-        ) from None
 
 
 @app.command()
@@ -302,44 +355,54 @@ def train(
         str | None,
         typer.Option("--start", help="Start month YYYY-MM: dates threshold crossings."),
     ] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option("--policy", help="Fault-tolerance policy; default: the catalog's default."),
+    ] = None,
+    framework: Annotated[
+        str | None,
+        typer.Option("--framework", help="Framework profile (as in perf)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Time, accelerator-hours, energy, cost and regulatory thresholds of one training run."""
-    result = plan_training(
-        model,
-        parse_count(tokens, field="--tokens"),
-        system,
-        gpus,
+    request = api.TrainRequest(
+        model=model,
+        tokens=tokens,
+        system=system,
+        gpus=gpus,
         precision=precision,
         region=region,
         cost_usd_per_gpu_hour=cost_usd_per_gpu_hour,
         cost_basis=cost_basis,
-        start=_month_start(start),
-        fixed=parse_plan(plan),
-        catalog=_catalog(ctx),
+        plan=plan,
+        start=start,
+        policy=policy,
+        framework=framework,
     )
-    data = result.to_json()
+    data = api.train(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return
-    _perf_tables(data)
-    if data["wall_time_s"] is None:
-        console.print("No plan fits in memory: the run cannot be timed or costed.")
+    if data["plan"] is None:
+        _nearest_table(data)
+        console.print("The run cannot be timed or costed.")
         return
+    _perf_tables(data)
     table = Table(title="The run", title_justify="left", show_header=False)
     table.add_column("")
     table.add_column("", justify="right")
     rows = [
         ("Tokens", f"{data['tokens']:.3g}"),
         ("Training compute (model FLOP)", f"{data['training_flop']:.3g}"),
-        ("Failure-free compute", f"{data['compute_time_s'] / 86400:,.1f} days"),
-        ("Expected wall time", f"{data['wall_time_s'] / 86400:,.1f} days"),
+        ("Failure-free compute", f"{data['compute_time_s'] / S_PER_DAY:,.1f} days"),
+        ("Expected wall time", f"{data['wall_time_s'] / S_PER_DAY:,.1f} days"),
         ("Goodput", f"{data['goodput']:.1%}"),
         ("Interruptions expected", f"{data['interruptions_expected']:,.0f}"),
         ("Accelerator-hours", f"{data['gpu_hours']:,.0f}"),
         ("Energy", f"{data['energy_mwh']:,.0f} MWh"),
         ("CO2e (location-based)", f"{data['co2e_t']:,.0f} t"),
-        ("Cost", f"USD {data['cost_usd'] / 1e6:,.1f} M"),
+        ("Cost", f"USD {data['cost_usd'] / MILLION:,.1f} M"),
     ]
     for name, value in rows:
         table.add_row(name, value)

@@ -11,80 +11,85 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from gigawatt import app as api
+from gigawatt.app import DEFAULT_SCENARIO
 from gigawatt.catalog.schema import KINDS
 from gigawatt.cli.common import (
-    DEFAULT_SCENARIO,
     JsonOpt,
     ScenarioArg,
     _catalog,
-    _dig,
-    _fixed,
-    _print_table,
-    _sci,
     app,
     console,
     emit_json,
+    print_table,
 )
-from gigawatt.scenario import builtin_scenarios, scenario_path
-from gigawatt.simulate import run_scenario
-from gigawatt.sweep import DEFAULT_STORE, run_sweep
+from gigawatt.display import Column, dig, fmt_number
+from gigawatt.sweep import DEFAULT_STORE
+from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
 
 # --- run --------------------------------------------------------------------------------------
 
+_YEAR = Column("year", "Year", style="text")
+_TEXT = "text"
 
-#: The yearly tables `gigawatt run` prints: (title, [(header, key in a year, format)]).
-#: A model that adds keys to the years adds its table here.
-SUMMARY_TABLES: list[tuple[str, list[tuple[str, str, Any]]]] = [
+#: The yearly tables `gigawatt run` prints: (title, columns of a year). A model that adds keys
+#: to the years adds its table here.
+SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
     (
         "Build-out (as of December)",
         [
-            ("Year", "year", str),
-            ("Facility GW", "facility_power_gw", _fixed(2)),
-            ("IT GW", "it_power_gw", _fixed(2)),
-            ("Accelerators", "accelerators", _fixed(0)),
-            ("BF16 EFLOP/s", "peak_flops_per_s.bf16", _fixed(0, 1e18)),
-            ("FP8 EFLOP/s", "peak_flops_per_s.fp8", _fixed(0, 1e18)),
-            ("FP4 EFLOP/s", "peak_flops_per_s.fp4", _fixed(0, 1e18)),
+            _YEAR,
+            Column("facility_power_gw", "Facility", "GW", digits=2),
+            Column("it_power_gw", "IT", "GW", digits=2),
+            Column("accelerators", "Accelerators"),
+            Column("peak_flops_per_s.bf16", "BF16", "EFLOP/s", FLOPS_PER_EFLOP),
+            Column("peak_flops_per_s.fp8", "FP8", "EFLOP/s", FLOPS_PER_EFLOP),
+            Column("peak_flops_per_s.fp4", "FP4", "EFLOP/s", FLOPS_PER_EFLOP),
         ],
     ),
     (
         "Money (USD B; flows in the year, cumulative figures as of December)",
         [
-            ("Year", "year", str),
-            ("Capex", "capex_usd", _fixed(1, 1e9)),
-            ("Opex", "opex_usd", _fixed(1, 1e9)),
-            ("Depreciation", "depreciation_usd", _fixed(1, 1e9)),
-            ("Released", "tranches_released_usd", _fixed(1, 1e9)),
-            ("Invested (cum.)", "cumulative_invested_usd", _fixed(1, 1e9)),
-            ("Circular share", "circular_share", _fixed(2)),
+            _YEAR,
+            Column("capex_usd", "Capex", scale=BILLION, digits=1),
+            Column("opex_usd", "Opex", scale=BILLION, digits=1),
+            Column("depreciation_usd", "Depreciation", scale=BILLION, digits=1),
+            Column("tranches_released_usd", "Released", scale=BILLION, digits=1),
+            Column("cumulative_invested_usd", "Invested (cum.)", scale=BILLION, digits=1),
+            Column("circular_share", "Circular share", digits=2),
         ],
     ),
     (
         "Energy (calendar year; location-based and market-based CO2e)",
         [
-            ("Year", "year", str),
-            ("TWh", "energy_twh", _fixed(1)),
-            ("Mt CO2e", "co2e_t", _fixed(2, 1e6)),
-            ("Mt CO2e market", "co2e_market_t", _fixed(2, 1e6)),
-            ("Mt embodied", "embodied_co2e_t", _fixed(2, 1e6)),
-            ("Site water Mm3", "water_m3", _fixed(1, 1e6)),
-            ("Country-sized", "country_equivalent", lambda v: v or ""),
+            _YEAR,
+            Column("energy_twh", "TWh", digits=1),
+            Column("co2e_t", "Mt CO2e", scale=T_PER_MT, digits=2),
+            Column("co2e_market_t", "Mt CO2e market", scale=T_PER_MT, digits=2),
+            Column("embodied_co2e_t", "Mt embodied", scale=T_PER_MT, digits=2),
+            Column("water_m3", "Site water", "Mm3", MILLION, 1),
+            Column("country_equivalent", "Country-sized", style=_TEXT),
         ],
     ),
     (
         "Capability (the largest run started in December; more: `gigawatt capability`)",
         [
-            ("Year", "year", str),
-            ("Site", "largest_run_site", lambda v: v or ""),
-            ("Accel.", "largest_run_accelerators", _fixed(0)),
-            ("MFU", "largest_run_mfu", _fixed(2)),
-            ("Goodput", "largest_run_goodput", _fixed(2)),
-            ("FLOP", "largest_run_flop", _sci),
-            ("x ref", "largest_run_vs_reference", _fixed(0)),
-            ("Params T", "chinchilla_params", _fixed(1, 1e12)),
+            _YEAR,
+            Column("largest_run_site", "Site", style=_TEXT),
+            Column("largest_run_accelerators", "Accel."),
+            Column("largest_run_mfu", "MFU", digits=2),
+            Column("largest_run_goodput", "Goodput", digits=2),
+            Column("largest_run_flop", "FLOP", style="sci"),
+            Column("largest_run_vs_reference", "x ref"),
+            Column("chinchilla_params", "Params", "T", 1e12, 1),
         ],
     ),
 ]
+
+
+def summary_table(prefix: str) -> tuple[str, list[Column]]:
+    """The `run` table whose title starts with `prefix` (other commands reuse it)."""
+    return next(t for t in SUMMARY_TABLES if t[0].startswith(prefix))
 
 
 @app.command()
@@ -97,22 +102,17 @@ def run(
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate the whole programme; print a yearly summary and write the results."""
-    results = run_scenario(scenario, _catalog(ctx), out_dir=out)
-    years = results.years()
+    results = api.run(api.RunRequest(scenario=scenario, out=out), catalog=_catalog(ctx))
     if as_json:
-        emit_json({"scenario": results.scenario.name, "years": years})
+        emit_json(results.to_json())
         return
+    years = results.years()
     sc = results.scenario
     console.print(f"[bold]{sc.name}[/bold]: {sc.title}" if sc.title else f"[bold]{sc.name}[/bold]")
     for title, columns in SUMMARY_TABLES:
-        if not any(_dig(years[0], key) is not None for _, key, _ in columns[1:]):
+        if not any(dig(years[0], c.key) is not None for c in columns[1:]):
             continue  # that model did not run
-        table = Table(title=title, title_justify="left")
-        for header, _, _ in columns:
-            table.add_column(header, justify="right")
-        for y in years:
-            table.add_row(*(fmt(_dig(y, key)) for _, key, fmt in columns))
-        console.print(table)
+        print_table(title, columns, years, first_left=False)
     console.print(
         f"As of each December (or the last month). Phases add power at the "
         f"{'grid connection' if sc.power_basis == 'facility' else 'racks (IT)'}; peak FLOP/s are "
@@ -132,30 +132,23 @@ def catalog_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """List catalog records with their sources."""
-    cat = _catalog(ctx)
-    kinds = [kind] if kind else list(KINDS)
-    if kind and kind not in KINDS:
-        cat.all(kind)  # raises the did-you-mean error
+    listing = api.catalog(kind, catalog=_catalog(ctx))
     if as_json:
-        records = []
-        for k in kinds:
-            for rec in cat.all(k):
-                records.append({"id": rec.id, "kind": k, **rec.model_dump(mode="json")})
-        emit_json({"records": records})
+        emit_json(listing.to_json())
         return
     if not kind:
         table = Table(title="Catalog kinds", title_justify="left")
         table.add_column("Kind")
         table.add_column("Records", justify="right")
-        for k in kinds:
-            table.add_row(k, str(len(cat.all(k))))
+        for k in listing.kinds:
+            table.add_row(k, str(len(listing.records[k])))
         console.print(table)
         console.print("`gigawatt catalog KIND` lists a kind's records with their sources.")
         return
     table = Table(title=kind, title_justify="left", show_lines=False)
     for col in ("id", "name", "status", "as of", "source"):
         table.add_column(col, overflow="fold")
-    for rec in cat.all(kind):
+    for rec in listing.records[kind]:
         table.add_row(rec.id, rec.name or "", rec.status_detail(), str(rec.as_of), rec.source)
     console.print(table)
 
@@ -163,24 +156,15 @@ def catalog_cmd(
 @app.command()
 def scenarios(as_json: JsonOpt = False) -> None:
     """List the built-in scenarios."""
-    rows = []
-    for name, path in builtin_scenarios().items():
-        first = path.read_text(encoding="utf-8")
-        title = next(
-            (ln.split(":", 1)[1].strip() for ln in first.splitlines() if ln.startswith("title:")),
-            "",
-        )
-        rows.append(
-            {"name": name, "title": title.strip("\"'"), "default": name == DEFAULT_SCENARIO}
-        )
+    listing = api.scenarios()
     if as_json:
-        emit_json({"scenarios": rows})
+        emit_json(listing.to_json())
         return
     table = Table(title="Built-in scenarios", title_justify="left")
     table.add_column("name")
     table.add_column("title", overflow="fold")
-    for r in rows:
-        table.add_row(r["name"] + (" (default)" if r["default"] else ""), r["title"])
+    for s in listing.scenarios:
+        table.add_row(s.name + (" (default)" if s.default else ""), s.title)
     console.print(table)
     console.print("`gigawatt show NAME` prints one to copy and edit.")
 
@@ -191,11 +175,11 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Print a scenario file (to copy and edit)."""
-    path = scenario_path(name)
-    text = path.read_text(encoding="utf-8")
+    shown = api.show(name)
     if as_json:
-        emit_json({"name": path.stem, "path": str(path), "yaml": text})
+        emit_json(shown.to_json())
         return
+    text = shown.yaml
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
@@ -205,11 +189,41 @@ def show(
 def _bought(t: dict[str, Any]) -> str:
     """What a released tranche bought, for display."""
     if t["stake_share"] is not None:
-        return f"{t['stake_share']:.2%} at USD {t['valuation_usd'] / 1e9:,.0f}B"
+        return f"{t['stake_share']:.2%} at USD {t['valuation_usd'] / BILLION:,.0f}B"
     if t["shares"] is not None:
-        value = "" if t["value_usd"] is None else f", worth USD {t['value_usd'] / 1e9:,.2f}B"
-        return f"{t['shares'] / 1e6:,.2f}M shares{value}"
+        value = "" if t["value_usd"] is None else f", worth USD {t['value_usd'] / BILLION:,.2f}B"
+        return f"{t['shares'] / MILLION:,.2f}M shares{value}"
     return ""
+
+
+#: The yearly tables of `gigawatt finance`.
+FINANCE_TABLES: list[tuple[str, list[Column]]] = [
+    (
+        "Costs by year (USD B)",
+        [
+            _YEAR,
+            Column("capex_usd", "Capex", scale=BILLION, digits=1),
+            Column("capex_systems_usd", "Systems", scale=BILLION, digits=1),
+            Column("opex_usd", "Opex", scale=BILLION, digits=1),
+            Column("opex_energy_usd", "Energy", scale=BILLION, digits=1),
+            Column("depreciation_usd", "Depreciation", scale=BILLION, digits=1),
+            Column("cumulative_capex_usd", "Capex (cum.)", scale=BILLION),
+        ],
+    ),
+    (
+        "Deals by year (USD B; released in the year, the rest as of December)",
+        [
+            _YEAR,
+            Column("tranches_released_usd", "Released", scale=BILLION, digits=1),
+            Column("cumulative_invested_usd", "Invested", scale=BILLION, digits=1),
+            Column("invested_cap_usd", "Cap", scale=BILLION),
+            Column("circular_share", "Circular", digits=2),
+            Column("vendor_funded_share", "Vendor-funded", digits=2),
+            Column("warrant_shares_vested", "Warrants (M)", scale=MILLION, digits=1),
+            Column("warrant_value_usd", "Their value", scale=BILLION, digits=1),
+        ],
+    ),
+]
 
 
 @app.command()
@@ -219,8 +233,7 @@ def finance(
     as_json: JsonOpt = False,
 ) -> None:
     """Capex, opex, tranches released, stakes, warrants and the circular share, by year."""
-    results = run_scenario(scenario, _catalog(ctx), until="finance")
-    report = {"scenario": results.scenario.name, **results.stages["finance"].summary()}
+    report = api.finance(api.ScenarioRequest(scenario=scenario), catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(report)
         return
@@ -234,7 +247,7 @@ def finance(
         for t in report["tranches"]:
             if t["deal"] == deal["deal"]:
                 instrument = f"{t['instrument']}, {t['payer']} to {t['payee']}"
-                amount = f"{t['amount_usd'] / 1e9:,.2f}"
+                amount = fmt_number(t["amount_usd"], 2, BILLION)
                 table.add_row(t["date"], t["name"], instrument, amount, _bought(t))
         console.print(table)
     if report["tranches_pending"]:
@@ -242,52 +255,37 @@ def finance(
         for col in ("Tranche", "USD B", "Why"):
             table.add_column(col, overflow="fold")
         for t in report["tranches_pending"]:
-            table.add_row(t["name"], f"{t['amount_usd'] / 1e9:,.2f}", t["reason"])
+            table.add_row(t["name"], fmt_number(t["amount_usd"], 2, BILLION), t["reason"])
         console.print(table)
-    b = 1e9
-    for title, columns in (
-        (
-            "Costs by year (USD B)",
-            [
-                ("Year", "year", str),
-                ("Capex", "capex_usd", _fixed(1, b)),
-                ("Systems", "capex_systems_usd", _fixed(1, b)),
-                ("Opex", "opex_usd", _fixed(1, b)),
-                ("Energy", "opex_energy_usd", _fixed(1, b)),
-                ("Depreciation", "depreciation_usd", _fixed(1, b)),
-                ("Capex (cum.)", "cumulative_capex_usd", _fixed(0, b)),
-            ],
-        ),
-        (
-            "Deals by year (USD B; released in the year, the rest as of December)",
-            [
-                ("Year", "year", str),
-                ("Released", "tranches_released_usd", _fixed(1, b)),
-                ("Invested", "cumulative_invested_usd", _fixed(1, b)),
-                ("Cap", "invested_cap_usd", _fixed(0, b)),
-                ("Circular", "circular_share", _fixed(2)),
-                ("Vendor-funded", "vendor_funded_share", _fixed(2)),
-                ("Warrants (M)", "warrant_shares_vested", _fixed(1, 1e6)),
-                ("Their value", "warrant_value_usd", _fixed(1, b)),
-            ],
-        ),
-    ):
-        table = Table(title=title, title_justify="left")
-        for header, _, _ in columns:
-            table.add_column(header, justify="right")
-        for y in report["years"]:
-            table.add_row(*(fmt(y[key]) for _, key, fmt in columns))
-        console.print(table)
-    before = report["capex_before_start_usd"] / b
+    for title, columns in FINANCE_TABLES:
+        print_table(title, columns, report["years"], first_left=False)
+    before = report["capex_before_start_usd"] / BILLION
     console.print(
-        f"Capex USD {report['capex_usd'] / b:,.0f}B ({before:,.0f}B before the scenario starts); "
-        f"energy from {report['energy_source']}; share prices on their {report['price_path']} "
-        f"path. Circular: of the investors' cash, the share that returns as purchases of their "
-        f"hardware; vendor-funded: their cash and warrants over those purchases."
+        f"Capex USD {report['capex_usd'] / BILLION:,.0f}B ({before:,.0f}B before the scenario "
+        f"starts); energy from {report['energy_source']}; share prices on their "
+        f"{report['price_path']} path. Circular: of the investors' cash, the share that returns "
+        "as purchases of their hardware; vendor-funded: their cash and warrants over those "
+        "purchases."
     )
 
 
 # --- capability -------------------------------------------------------------------------------
+
+FRONTIER_RUN_COLUMNS = [
+    Column("name", "Run", style=_TEXT),
+    Column("start", "Start", style=_TEXT),
+    Column("site", "Site", style=_TEXT),
+    Column("accelerators", "Accel."),
+    Column("training_flop", "FLOP", style="sci"),
+    Column("cost_usd", "USD B", scale=BILLION, digits=2),
+]
+CROSSING_COLUMNS = [
+    Column("who", "Run or site", style=_TEXT),
+    Column("id", "Threshold", style=_TEXT),
+    Column("date", "Crossed", style=_TEXT),
+    Column("in_force", "", format=lambda v: "" if v else "*"),
+    Column("notification_deadline", "Notify by", style=_TEXT),
+]
 
 
 @app.command()
@@ -297,49 +295,40 @@ def capability(
     as_json: JsonOpt = False,
 ) -> None:
     """The largest training run by year, the scenario's frontier runs and the thresholds crossed."""
-    results = run_scenario(scenario, _catalog(ctx))
-    sc = results.scenario
-    report = {
-        "scenario": sc.name,
-        "title": sc.title,
-        **results.stages["capability"].summary(results.year_positions()),
-    }
+    result = api.capability(api.ScenarioRequest(scenario=scenario), catalog=_catalog(ctx))
+    report = result.to_json()
     if as_json:
         emit_json(report)
         return
+    sc = result.scenario
     ref = report["reference"]
     console.print(f"[bold]{sc.name}[/bold]: {sc.title}")
-    title, columns = next(t for t in SUMMARY_TABLES if t[0].startswith("Capability"))
-    _print_table(title, columns, report["years"])
-    runs = report["frontier_runs"]
-    _print_table(
+    print_table(*summary_table("Capability"), report["years"])
+    print_table(
         "Frontier runs (the scenario's, from their start month)",
-        [
-            ("Run", "name", str),
-            ("Start", "start", str),
-            ("Site", "site", lambda v: v or ""),
-            ("Accel.", "accelerators", _fixed(0)),
-            ("FLOP", "training_flop", _sci),
-            ("USD B", "cost_usd", _fixed(2, 1e9)),
-        ],
-        runs,
+        FRONTIER_RUN_COLUMNS,
+        report["frontier_runs"],
     )
-    _print_table(
+    print_table(
         "Thresholds crossed, in date order (* not in force then)",
-        [
-            ("Run or site", "who", str),
-            ("Threshold", "id", str),
-            ("Crossed", "date", str),
-            ("", "in_force", lambda v: "" if v else "*"),
-            ("Notify by", "notification_deadline", lambda v: v or ""),
-        ],
+        CROSSING_COLUMNS,
         report["crossings"],
     )
     mfu = "perf search" if ref["mfu_fixed"] is None else f"fixed {ref['mfu_fixed']:g}"
+    last = report["years"][-1]
+    if last["largest_run_ceiling_flop"] > 0:
+        console.print(
+            f"{last['month']}: the largest run ({last['largest_run_accelerators']:,} "
+            f"accelerators, goodput {last['largest_run_goodput']:.2f}) stops where the marginal "
+            f"accelerators add under {ref['marginal_threshold']:.0%} of the average's useful "
+            f"time; the ceiling, {last['largest_run_ceiling_accelerators']:,.0f} accelerators "
+            f"at goodput {last['largest_run_ceiling_goodput']:.2f}, computes "
+            f"{last['largest_run_ceiling_flop']:.2g} FLOP."
+        )
     console.print(
         f"Largest run: {ref['model']} in {ref['precision']}, MFU from {mfu}, "
-        f"{ref['duration_days']:g} days, restart {ref['restart_s']:g} s; x ref: times "
-        f"{ref['comparison_run']} ({ref['comparison_flop']:.2g} FLOP); cross-site from "
+        f"{ref['duration_days']:g} days, fault tolerance {ref['fault_tolerance']}; x ref: "
+        f"times {ref['comparison_run']} ({ref['comparison_flop']:.2g} FLOP); cross-site from "
         f"{ref['cross_site_from'] or 'never'}. Params/tokens: Chinchilla-optimal unless a run "
         "names its model."
     )
@@ -368,11 +357,10 @@ def report(
     as_json: JsonOpt = False,
 ) -> None:
     """Write a self-contained HTML report of a scenario (works offline); PNGs with --png."""
-    from gigawatt.report.command import report_scenario  # plotly: slow to import
-
-    files = report_scenario(scenario, _catalog(ctx), out=out, png_dir=png, sweep=sweep)
+    request = api.ReportRequest(scenario=scenario, out=out, sweep=sweep, png=png)
+    files = api.report(request, catalog=_catalog(ctx))
     if as_json:
-        emit_json(files.to_dict())
+        emit_json(files.to_json())
         return
     console.print(f"Report written to {files.report} (sections: {', '.join(files.sections)})")
     if files.png:
@@ -381,24 +369,24 @@ def report(
 
 # --- sweep ------------------------------------------------------------------------------------
 
-#: Headline outputs `gigawatt sweep` prints (header, year key, display scale, digits); any key a
+#: Headline outputs `gigawatt sweep` prints (a year's key, its P50 above its P10-P90); any key a
 #: model adds is in `--json` without being listed here.
-SWEEP_COLUMNS: list[tuple[str, str, float, int]] = [
-    ("Facility GW", "facility_power_gw", 1, 2),
-    ("Accelerators M", "accelerators", 1e6, 2),
-    ("TWh", "energy_twh", 1, 1),
-    ("Capex USD B (cum.)", "cumulative_capex_usd", 1e9, 0),
-    ("Invested USD B", "cumulative_invested_usd", 1e9, 0),
-    ("Run e27 FLOP", "largest_run_flop", 1e27, 1),
+SWEEP_COLUMNS: list[Column] = [
+    Column("facility_power_gw", "Facility GW", digits=2),
+    Column("accelerators", "Accelerators M", scale=MILLION, digits=2),
+    Column("energy_twh", "TWh", digits=1),
+    Column("cumulative_capex_usd", "Capex USD B (cum.)", scale=BILLION),
+    Column("cumulative_invested_usd", "Invested USD B", scale=BILLION),
+    Column("largest_run_flop", "Run e27 FLOP", scale=1e27, digits=1),
 ]
 
 
-def _band_cell(row: dict[str, Any], key: str, scale: float, digits: int) -> str:
-    p10, p50, p90 = (row.get(f"{key}_{q}") for q in ("p10", "p50", "p90"))
+def _band_cell(row: dict[str, Any], col: Column) -> str:
+    p10, p50, p90 = (row.get(f"{col.key}_{q}") for q in ("p10", "p50", "p90"))
     if p50 is None:
         return ""
-    fmt = _fixed(digits, scale)
-    return f"{fmt(p50)}\n[dim]{fmt(p10)}–{fmt(p90)}[/dim]"
+    fmt = [fmt_number(v, col.digits, col.scale) for v in (p50, p10, p90)]
+    return f"{fmt[0]}\n[dim]{fmt[1]}–{fmt[2]}[/dim]"
 
 
 @app.command()
@@ -422,6 +410,14 @@ def sweep(
     as_json: JsonOpt = False,
 ) -> None:
     """P10/P50/P90 of every yearly output over the scenario's uncertain inputs (resumable)."""
+    request = api.SweepRequest(
+        scenario=scenario,
+        samples=samples,
+        seed=seed,
+        scheduler=scheduler,
+        store=store,
+        workers=workers,
+    )
     err = Console(stderr=True, highlight=False)
     bar = Progress(
         TextColumn("sweep"),
@@ -434,14 +430,9 @@ def sweep(
     task = bar.add_task("sweep", total=None)
     try:
         with bar:
-            result = run_sweep(
-                scenario,
-                samples,
-                seed,
-                store,
-                scheduler,
-                _catalog(ctx),
-                workers=workers,
+            result = api.sweep(
+                request,
+                catalog=_catalog(ctx),
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except KeyboardInterrupt:
@@ -457,17 +448,17 @@ def sweep(
         emit_json(data)
         return
     years = data["years"]
-    columns = [c for c in SWEEP_COLUMNS if any(y.get(f"{c[1]}_p50") is not None for y in years)]
+    columns = [c for c in SWEEP_COLUMNS if any(y.get(f"{c.key}_p50") is not None for y in years)]
     table = Table(
         title=f"{result.scenario}: P50 and P10-P90 over {result.completed:,} samples "
         "(as of December)",
         title_justify="left",
     )
     table.add_column("Year", justify="right")
-    for header, *_ in columns:
-        table.add_column(header, justify="right")
+    for col in columns:
+        table.add_column(col.heading(), justify="right")
     for y in years:
-        table.add_row(str(y["year"]), *(_band_cell(y, key, sc, d) for _, key, sc, d in columns))
+        table.add_row(str(y["year"]), *(_band_cell(y, col) for col in columns))
     console.print(table)
     inputs = result.uncertain_inputs
     console.print(

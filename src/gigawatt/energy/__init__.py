@@ -5,5 +5,6 @@
 - `swings`: a synchronous job's sub-second power trace and its mitigation.
 - `profiles`, `supply`: hourly solar/wind profiles and the PyPSA least-cost supply model
   (optional extra `gigawatt[supply]`).
-- `report`: what `gigawatt energy` prints.
+- `sites`: a scenario's sites seen by the energy model (grid, contracts, totals, one site's
+  swings and supply); `gigawatt.app.energy` assembles `gigawatt energy` from them.
 """

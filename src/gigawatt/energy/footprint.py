@@ -35,17 +35,16 @@ from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Accelerator, Country, System
 from gigawatt.energy.params import energy_param, power_calibration_for
 from gigawatt.errors import InputError
-from gigawatt.validation import as_flag, format_validation_error
+from gigawatt.scenario import DEFAULT_PUE_PARAMETER
+from gigawatt.units import H_PER_YEAR, KG_PER_T, MWH_PER_TWH, W_PER_MW
+from gigawatt.validation import Request
 
-HOURS_PER_YEAR = 8760.0  # a 365-day year, as Luccioni et al.'s amortisation counts it
-W_PER_MW = 1e6
-KG_PER_T = 1e3
 #: Region used when neither a region nor an intensity is given (named in every result).
 DEFAULT_REGION = "us-average"
 
@@ -120,7 +119,7 @@ def embodied_co2e_t(
     (Luccioni et al. 2022, BLOOM, arXiv 2211.02001, section 4.1: 6 years at 85 %).
     """
     per_accelerator_kg = accelerator_embodied_kg + host_embodied_kg_per_node / accelerators_per_node
-    life_hours = life_years * HOURS_PER_YEAR * use_share
+    life_hours = life_years * H_PER_YEAR * use_share
     return accelerator_hours * per_accelerator_kg / life_hours / KG_PER_T
 
 
@@ -142,10 +141,8 @@ def closest_country(energy_twh: float, countries: list[Country]) -> dict[str, An
 # --- the `gigawatt footprint` request and result -----------------------------------------------
 
 
-class FootprintRequest(BaseModel):
-    """What a user asks about one training job (CLI flags of `gigawatt footprint`)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class FootprintRequest(Request):
+    """What a user asks about one training job (`gigawatt footprint`)."""
 
     system: str = Field(description="system id, or an accelerator id (its default system)")
     gpu_hours: Annotated[float, Field(gt=0, le=1e12, description="accelerator-hours [h]")]
@@ -167,23 +164,17 @@ class FootprintRequest(BaseModel):
     @model_validator(mode="after")
     def _exclusive(self) -> FootprintRequest:
         if self.region is not None and self.grid_gco2_per_kwh is not None:
-            raise ValueError(
-                "--region and --grid-gco2-per-kwh are alternatives: give one or neither "
-                f"(neither uses the {DEFAULT_REGION} region)"
+            raise InputError(
+                "{region} and {grid_gco2_per_kwh} are alternatives: give one or neither "
+                f"(neither uses the {DEFAULT_REGION} region)",
+                refs=("region", "grid_gco2_per_kwh"),
             )
         if self.power_w_per_gpu is not None and self.utilisation is not None:
-            raise ValueError(
-                "--power-w-per-gpu replaces the power model that --utilisation drives: give one"
+            raise InputError(
+                "{power_w_per_gpu} replaces the power model that {utilisation} drives: give one",
+                refs=("power_w_per_gpu", "utilisation"),
             )
         return self
-
-
-def parse_request(**fields: Any) -> FootprintRequest:
-    """A validated request; a bad value is an InputError naming the flag, value and limit."""
-    try:
-        return FootprintRequest(**fields)
-    except ValidationError as e:
-        raise InputError(format_validation_error(e, rename=as_flag)) from None
 
 
 @dataclass(frozen=True)
@@ -204,7 +195,7 @@ def resolve_grid(catalog: Catalog, request: FootprintRequest) -> Grid:
     if request.grid_gco2_per_kwh is not None:
         return Grid(
             gco2_per_kwh=request.grid_gco2_per_kwh,
-            source="user value (--grid-gco2-per-kwh)",
+            source="user value (grid_gco2_per_kwh)",
             year=None,
             region=None,
             water_intensity_l_per_kwh=None,
@@ -213,10 +204,10 @@ def resolve_grid(catalog: Catalog, request: FootprintRequest) -> Grid:
             else energy_param(catalog, "default-wue-l-per-kwh"),
         )
     region_id = request.region or DEFAULT_REGION
-    region = catalog.region(region_id, field="--region")
+    region = catalog.region(region_id, field="region")
     source = f"{region.id}: {region.grid_source}, {region.grid_year} annual average"
     if request.region is None:
-        source += " (default region; pass --region or --grid-gco2-per-kwh)"
+        source += " (default region; give a region or grid_gco2_per_kwh)"
     return Grid(
         gco2_per_kwh=region.grid_gco2_per_kwh,
         source=source,
@@ -309,7 +300,7 @@ def training_draw(
 
 @dataclass(frozen=True)
 class FootprintResult:
-    """The footprint of one job; `to_dict()` is the `gigawatt footprint --json` object."""
+    """The footprint of one job; `to_json()` is the `gigawatt footprint --json` object."""
 
     system: str
     accelerator: str
@@ -342,17 +333,17 @@ class FootprintResult:
     embodied_use_share: float
     country_equivalent: dict[str, Any] | None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def footprint(catalog: Catalog, request: FootprintRequest) -> FootprintResult:
     """Energy, carbon (location, market, embodied) and water of `request.gpu_hours`."""
-    system = catalog.system(request.system, field="--system")
+    system = catalog.system(request.system, field="system")
     acc = catalog.accelerator(system.accelerator)
     if request.power_w_per_gpu is not None:
         # A published footprint's own power figure: count only what it counted.
-        source, u = "given (--power-w-per-gpu)", None
+        source, u = "given (power_w_per_gpu)", None
         p_acc = request.power_w_per_gpu
         p_host = request.host_power_w_per_gpu or 0.0
         calibration = None
@@ -362,7 +353,7 @@ def footprint(catalog: Catalog, request: FootprintRequest) -> FootprintResult:
         )
         source, u, calibration = draw.source, draw.utilisation, draw.calibration
         p_acc, p_host = draw.accelerator_w, draw.host_w
-    pue = request.pue if request.pue is not None else energy_param(catalog, "default-pue")
+    pue = request.pue if request.pue is not None else energy_param(catalog, DEFAULT_PUE_PARAMETER)
     grid = resolve_grid(catalog, request)
     life = request.embodied_life_years or energy_param(catalog, "embodied-life-years")
     use = request.embodied_use_share or energy_param(catalog, "embodied-use-share")
@@ -410,10 +401,10 @@ def footprint(catalog: Catalog, request: FootprintRequest) -> FootprintResult:
         wue_l_per_kwh_used=grid.wue_l_per_kwh,
         embodied_life_years=life,
         embodied_use_share=use,
-        country_equivalent=closest_country(e_fac / 1e6, catalog.all("countries")),  # type: ignore[arg-type]
+        country_equivalent=closest_country(e_fac / MWH_PER_TWH, catalog.all("countries")),  # type: ignore[arg-type]
     )
 
 
 def job_footprint(catalog: Catalog, **fields: Any) -> FootprintResult:
-    """`gigawatt footprint`: validate the flags, then compute (the CLI's one library call)."""
-    return footprint(catalog, parse_request(**fields))
+    """The footprint of a job given as `FootprintRequest` fields (validated)."""
+    return footprint(catalog, FootprintRequest(**fields))

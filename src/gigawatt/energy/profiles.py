@@ -30,9 +30,9 @@ import pandas as pd
 
 from gigawatt.catalog import Catalog
 from gigawatt.energy.params import energy_param
+from gigawatt.units import H_PER_DAY
 
 STC_IRRADIANCE_W_PER_M2 = 1000.0  # standard test conditions: the W_p rating's irradiance
-HOURS_PER_DAY = 24
 
 
 @dataclass(frozen=True)
@@ -130,8 +130,8 @@ def solar_capacity_factor(
 ) -> np.ndarray:
     """Hourly AC output per W_ac: min(1, POA k_d / 1000 x ILR x PR) [0-1]."""
     poa = clear_sky_poa_w_per_m2(lat, lon, times, model.linke_turbidity)
-    days = -(-len(times) // HOURS_PER_DAY)
-    k = np.repeat(daily_clear_sky_index(days, model, rng), HOURS_PER_DAY)[: len(times)]
+    days = -(-len(times) // H_PER_DAY)
+    k = np.repeat(daily_clear_sky_index(days, model, rng), H_PER_DAY)[: len(times)]
     cf = poa * k / STC_IRRADIANCE_W_PER_M2 * model.inverter_loading_ratio * model.performance_ratio
     return np.clip(cf, 0.0, 1.0)
 

@@ -19,7 +19,6 @@ from gigawatt.buildout import Fleet, long_table
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Country
 from gigawatt.energy.footprint import (
-    HOURS_PER_YEAR,
     closest_country,
     co2e_location_t,
     co2e_market_t,
@@ -30,14 +29,7 @@ from gigawatt.energy.footprint import (
 )
 from gigawatt.energy.params import energy_param
 from gigawatt.scenario import Scenario
-
-MWH_PER_TWH = 1e6
-
-
-def month_hours(months: np.ndarray) -> np.ndarray:
-    """Hours in each month of a datetime64[M] array."""
-    days = (months + 1).astype("datetime64[D]") - months.astype("datetime64[D]")
-    return days.astype(float) * 24.0
+from gigawatt.units import H_PER_YEAR, KG_PER_T, MWH_PER_TWH, month_hours
 
 
 @dataclass(frozen=True)
@@ -185,8 +177,8 @@ def programme_energy(
         accelerators
         * col["embodied_kg_per_accelerator"]
         * hours
-        / (life_years * HOURS_PER_YEAR)
-        / 1e3
+        / (life_years * H_PER_YEAR)
+        / KG_PER_T
     )
     ewif = np.nan_to_num(col["water_intensity_l_per_kwh"], nan=0.0)
     return {
@@ -203,9 +195,7 @@ def programme_energy(
     }
 
 
-def run_energy(
-    scenario: Scenario, catalog: Catalog, fleet: Fleet, stages: dict[str, Any] | None = None
-) -> EnergyResult:
+def run_energy(scenario: Scenario, catalog: Catalog, fleet: Fleet) -> EnergyResult:
     """The `energy` stage: a resolved scenario's fleet -> monthly energy, carbon and water."""
     u = energy_param(catalog, "training-utilisation")
     inputs = phase_inputs(scenario, catalog)

@@ -39,10 +39,8 @@ from gigawatt.energy.profiles import (
     wind_capacity_factor,
 )
 from gigawatt.errors import GigawattError
+from gigawatt.units import H_PER_YEAR, KW_PER_MW, W_PER_MW
 
-HOURS_PER_YEAR = 8760.0
-W_PER_MW = 1e6
-KW_PER_MW = 1e3
 G_PER_T_PER_KWH = 1e3  # g/kWh -> t/MWh
 EXTRA = "pip install 'gigawatt[supply]'"
 TECHNOLOGIES = {
@@ -306,7 +304,7 @@ def build_network(pypsa: Any, inputs: SupplyInputs) -> tuple[Any, dict[str, floa
     wind_cf = wind_capacity_factor(inputs.hours, inputs.wind, rng)
     rate = inputs.discount_rate
     techs = inputs.technologies
-    n = new_network(pypsa, times, HOURS_PER_YEAR / inputs.hours)
+    n = new_network(pypsa, times, H_PER_YEAR / inputs.hours)
     add_carriers(n, inputs)
     add_campus(n, inputs.load_mw)
     add_renewable(n, "solar", techs["solar"], solar_cf, rate)
@@ -385,7 +383,7 @@ def summarise(
     }
     if state != "ok" or condition != "optimal":
         return SupplyResult(**base)
-    w = HOURS_PER_YEAR / inputs.hours
+    w = H_PER_YEAR / inputs.hours
     gens = n.generators
     dispatch = n.generators_t.p
     energy = {g: float(dispatch[g].sum() * w) for g in gens.index}
@@ -402,7 +400,7 @@ def summarise(
         * float(n.carriers.at[gens.at[g, "carrier"], "co2_emissions"])
         for g in gens.index
     )
-    load_mwh = inputs.load_mw * HOURS_PER_YEAR
+    load_mwh = inputs.load_mw * H_PER_YEAR
     cost = float(n.objective)
     battery_mw = float(n.storage_units.at["battery", "p_nom_opt"])
     return SupplyResult(

@@ -6,11 +6,11 @@ The parameterisation of energy.md 3.4 (after Choukse et al. 2025, arXiv 2508.143
 
 s(t) is 1 in each step's compute phase (the first u x T of a step of period T) and 0 in its
 communication phase, 0 during a blocking checkpoint (every `checkpoint_interval_s`, lasting the
-failure model's `checkpoint_s`) and 0 while the job restarts after a failure (Poisson arrivals at
-the job's failure rate, lasting `restart_s`). The time average of the compute phases alone is u,
-so without pauses the trace's mean is the footprint model's P_acc(u). Cooling follows slowly,
-so the facility adds a constant (PUE - 1) x mean IT power. Mitigations, each checked against a
-ramp-rate limit [MW/s]:
+default fault-tolerance policy's `checkpoint_s` at this job size) and 0 while the job restarts
+after a failure (Poisson arrivals at the job's failure rate, lasting the policy's `restart_s`).
+The time average of the compute phases alone is u, so without pauses the trace's mean is the
+footprint model's P_acc(u). Cooling follows slowly, so the facility adds a constant
+(PUE - 1) x mean IT power. Mitigations, each checked against a ramp-rate limit [MW/s]:
 
 - power floor: P_acc >= f P_TDP while the job runs (firmware power smoothing); it burns
   (f P_TDP - P_idle) in each low phase;
@@ -37,9 +37,8 @@ from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import System
 from gigawatt.energy.footprint import accelerator_power_w, host_power_w, idle_power_of
 from gigawatt.energy.params import energy_param
-
-S_PER_H = 3600.0
-W_PER_MW = 1e6
+from gigawatt.reliability import default_plan
+from gigawatt.units import S_PER_H, W_PER_MW
 
 
 @dataclass(frozen=True)
@@ -80,6 +79,7 @@ def swing_inputs(
     """Inputs from the catalog: the system's power, its failure model and the swing defaults."""
     acc = catalog.accelerator(system.accelerator)
     failure = catalog.failure_model(system.failure_model or "h100-class")
+    costs = default_plan(catalog, system).costs(system, [accelerators])
     u = energy_param(catalog, "training-utilisation")
     mean_it_w = accelerators * (
         accelerator_power_w(acc.tdp_w, idle_power_of(catalog, acc), u)
@@ -99,8 +99,8 @@ def swing_inputs(
         utilisation=u,
         step_period_s=energy_param(catalog, "swing-step-period-s"),
         checkpoint_interval_s=energy_param(catalog, "swing-checkpoint-interval-s"),
-        checkpoint_s=failure.checkpoint_s,
-        restart_s=failure.restart_s,
+        checkpoint_s=float(costs.checkpoint_s[0]),
+        restart_s=float(costs.restart_s[0]),
         failures_per_accelerator_hour=failure.rate_per_accelerator_hour,
         duration_s=duration_s,
         resolution_s=energy_param(catalog, "swing-trace-resolution-s"),

@@ -130,3 +130,28 @@ def p2p_s(net: Network, size_bytes: np.ndarray, stride: np.ndarray) -> np.ndarra
         size / net.up_bytes_per_s + net.up_latency_s,
         size / out_bw + net.out_latency_s,
     )
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group of n ranks `stride` apart, with the collective costs as linear functions of
+    the buffer size, precomputed once per plan array (the same formulas as the functions
+    above: `Group(net, n, stride).reduce_scatter(S) == reduce_scatter_s(net, S, n, stride)`)."""
+
+    per_byte: np.ndarray
+    latency: np.ndarray
+
+    @classmethod
+    def ring(cls, net: Network, n: np.ndarray, stride: np.ndarray) -> Group:
+        """Reduce-scatter / all-gather costs of the group."""
+        inside, outside = _split(net, n, stride)
+        per_byte = (inside - 1) / inside / net.up_bytes_per_s + (outside - 1) / outside / (
+            inside * _out_bandwidth(net, n, stride)
+        )
+        latency = net.up_latency_s * (inside - 1) + net.out_latency_s * ceil_log2(outside)
+        return cls(per_byte, latency)
+
+    def reduce_scatter(self, size_bytes: np.ndarray) -> np.ndarray:
+        return self.per_byte * size_bytes + self.latency
+
+    all_gather = reduce_scatter

@@ -2,36 +2,50 @@
 
 `evaluate(workload, hardware, plans)` computes every plan of a `PlanArrays` at once; a single
 plan (`estimate`) is the same code on one-row arrays, so the search and the scalar path cannot
-drift apart.
+drift apart. `step_times` is the time model alone (the search evaluates it only for plans that
+fit in memory, once per value of the knobs that change time but not memory).
 
 Time of one step on the slowest pipeline stage (Narayanan et al. 2021, arXiv 2104.04473,
 sections 2.2 and 3), with m = gbs / (dp mb) micro-batches:
 
-    step = m (compute + recompute + tp + cp + ep) + bubble + pp + dp + optimizer
-    bubble = (pp - 1) / vp x (time of one micro-batch on the stage)
+    step = m (compute + recompute + tp + cp + ep + offload) + bubble + pp + dp + optimizer
+    bubble = (pp - 1) / vp x (time of one micro-batch on the slowest stage)
 
 Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
 
-- compute: GEMMs T x 2 x (active weights) / tp at the GEMM rate, plus the attention core
-  T x 2 s a (d_qk + d_v) / tp at the attention rate (halved with flash attention: the causal
-  mask skips blocks), plus element-wise traffic at the HBM rate, plus a fixed overhead per
-  kernel; the backward pass costs twice the forward (input and weight gradients).
-- recompute: full repeats the forward; selective repeats the attention core and its softmax
-  (nothing with flash attention, whose backward already recomputes it).
-- tp: (1 with a parallel block, else 2) all-reduces (equivalently all-gather + reduce-scatter
-  with sequence parallelism) of T h 2 bytes per pass over tp ranks, hidden behind the layer's
-  GEMMs with `tp_overlap`.
-- cp: ring attention passes K and V (cp - 1) times, hidden behind the attention core when
-  shorter; the backward moves them and their gradients.
-- ep: dispatch and combine all-to-alls of T top_k h 2 / tp bytes over ep ranks per pass.
+- compute: every GEMM as a roofline, max(2 T K N / rate, bytes / HBM rate) + kernel overhead
+  (`hardware.py`), fp8/fp4 for the transformer layers' GEMMs under a low-precision recipe
+  (the output layer stays 16-bit); backward = dgrad + wgrad, twice the forward. The attention
+  core: with flash attention the FLOPs the kernel executes (causal share, backward 2.5
+  forwards, `workload.executed_flops_per_token`) at the flash rate; without it, the QK^T and
+  AV batched GEMMs over the whole score matrix plus softmax (and dropout) traffic.
+  Element-wise kernels (norms, residual adds, activation, fp8 casts of the recipe) at the HBM
+  rate.
+- recompute: full repeats the forward (and its TP/CP/EP communication); selective repeats the
+  attention core (nothing with flash attention, whose backward already recomputes it).
+- tp: per pass four collectives of T h 2 bytes over the tp ranks (all-gather before and
+  reduce-scatter after each block with sequence parallelism; an all-reduce, the same bytes,
+  without; two with a parallel block). With `tp_overlap` each hides behind the GEMM it feeds
+  (backward: its dgrad and wgrad), bounded: exposed = max(c - g, 0) + s min(c, g), s the
+  calibration's `overlap_sm_share` (the SMs the communication kernels take); the overlapped
+  GEMMs are split into tp chunks, each paying the kernel overhead.
+- cp: ring attention passes K and V (cp - 1) times beside the attention core, bounded the
+  same way; the backward moves them and their gradients.
+- ep: dispatch and combine all-to-alls of T top_k h 2 / tp bytes over ep ranks per pass; with
+  `ep_overlap` they hide behind the layer's forward and backward of another micro-batch
+  (Megatron-Core's 1F1B all-to-all overlap), bounded.
 - pp: each micro-batch crosses each of a stage's vp chunk boundaries forward and backward,
-  T h 2 / tp bytes (scatter/gather over the TP ranks).
+  T h 2 / tp bytes; overlapped with a chunk's compute when the framework overlaps sends in the
+  interleaved schedule.
 - dp: gradients reduced over the dp x cp replicas: an all-reduce per step (ZeRO 0); a
-  reduce-scatter and an all-gather of the updated weights per step (ZeRO 1), the
-  reduce-scatter after every micro-batch (ZeRO 2: only a gradient shard is kept); weights
-  gathered for each micro-batch's forward and backward and gradients reduce-scattered after
-  it (ZeRO 3). With `dp_overlap` each is hidden behind one micro-batch's backward (gathers:
-  its forward).
+  reduce-scatter and an all-gather of the updated weights (ZeRO 1), the reduce-scatter after
+  every micro-batch (ZeRO 2); weights gathered for each micro-batch's forward and backward
+  and gradients reduce-scattered after it (ZeRO 3). With `dp_overlap` each hides behind one
+  micro-batch's backward (gathers: its forward), bounded, and never below one bucket
+  (the last bucket of the backward, the first of the forward).
+- offload: activations copied to host memory during the forward and back during the backward
+  over the host link, hidden behind each layer's compute, bounded; the copies' HBM traffic is
+  charged. Optimizer offload runs Adam in host memory.
 - optimizer: one Adam pass over the local (ZeRO-sharded) parameters at the HBM rate.
 
 The breakdown's parts sum exactly to the step time.
@@ -48,13 +62,31 @@ from pydantic import BaseModel, ValidationError
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model, System
-from gigawatt.errors import InputError
+from gigawatt.errors import GigawattError, InputError
 from gigawatt.perf import comm
+from gigawatt.perf.framework import Software, resolve
 from gigawatt.perf.hardware import ACTIVATION_BYTES, Hardware
-from gigawatt.perf.memory import Memory, memory_per_gpu, stage_params
-from gigawatt.perf.plan import Plan, PlanArrays, StageLayers, make_plan, micro_batches, resolve
+from gigawatt.perf.memory import (
+    Memory,
+    in_flight,
+    layer_activation_bytes_per_token,
+    memory_per_gpu,
+    stage_params,
+)
+from gigawatt.perf.plan import (
+    OFFLOADS,
+    RECIPES,
+    STAGES,
+    Plan,
+    PlanArrays,
+    StageLayers,
+    make_plan,
+    micro_batches,
+    stages_needed,
+)
 from gigawatt.perf.plan import stage_layers as _stage_layers
-from gigawatt.perf.workload import FLOPS_PER_MAC, Workload
+from gigawatt.perf.workload import FLASH_BACKWARD_PASSES, FLOPS_PER_MAC, Workload
+from gigawatt.units import BYTES_PER_GIB, FLOPS_PER_TFLOP
 from gigawatt.validation import format_validation_error
 from gigawatt.yamlio import read_data_file
 
@@ -68,160 +100,611 @@ BREAKDOWN_KEYS = (
     "dp_comm",
     "bubble",
     "optimizer",
+    "offload",
 )
-GIB = 2**30
-FLOPS_PER_TFLOP = 1e12
 
-#: Element-wise HBM traffic of a layer's forward pass, per token [bytes per element]:
-#: two norms (read 2, write 2 each) and two fused bias-dropout-residual adds (read two
-#: inputs, write the sum and a 1-byte mask) per h element.
-_NORM_RESIDUAL_BYTES = 2 * 4 + 2 * 7
-#: Activation function per FFN element: read input(s), write output (gated reads two).
-_ACT_PLAIN_BYTES, _ACT_GATED_BYTES = 4, 6
-#: Unfused attention per score: scale-mask-softmax (read 2, write 2), dropout (read 2,
-#: write 2 and a 1-byte mask).
-_SCORE_BYTES = 9
-#: MoE token permutation: dispatch and combine each read and write a 2-byte copy per h element.
-_PERMUTE_BYTES = 8
-#: Loss over fp32 logits: write them, read them back.
-_LOGIT_BYTES = 8
-#: Backward costs twice the forward: gradients for inputs and for weights.
+#: Element-wise HBM traffic of a layer's forward pass [bytes per element]: each norm reads 2
+#: and writes the GEMM input (b_in); each residual add (fused with bias and dropout) reads two
+#: inputs and writes the sum (+ a 1-byte mask with dropout).
+_NORM_READ_BYTES = 2.0
+_RESIDUAL_BYTES = 6.0
+#: Activation function per FFN element: read input(s) (gated: two), write the GEMM input.
+_ACT_READ_PLAIN, _ACT_READ_GATED = 2.0, 4.0
+#: Unfused attention per score: scale-mask-softmax forward (read 2, write 2), backward (read
+#: 4, write 2); dropout forward (read 2, write 2 and a 1-byte mask), backward (read 3, write 2).
+_SOFTMAX_FWD, _SOFTMAX_BWD, _DROPOUT_FWD, _DROPOUT_BWD = 4.0, 6.0, 5.0, 5.0
+#: MoE token movement per routed element, forward: Megatron-Core's all-to-all dispatcher
+#: permutes the tokens by expert, sorts the received chunks by local expert, and undoes both
+#: after the experts, the last weighted by the router probabilities
+#: (megatron/core/transformer/moe/token_dispatcher.py MoEAlltoAllTokenDispatcher: permute,
+#: sort_chunks_by_idxs, their inverses, unpermute): four passes reading and writing 2 bytes.
+_PERMUTE_BYTES = 16.0
+#: Loss over fp32 logits: write them, read them back (forward); the backward likewise.
+_LOGIT_BYTES = 8.0
+#: Extra HBM traffic of a recipe's cast kernels [bytes per element]: forward per GEMM input
+#: not cast inside a norm or activation kernel (delayed: the attention output only; current
+#: scaling: an amax pass and a cast for every input; MXFP8/NVFP4: quantise to row- and
+#: column-wise copies), backward per output gradient (cast + transpose) and per stored input
+#: transposed for the weight gradient (Transformer Engine's per-tensor recipes on Hopper).
+_CAST_FWD = {"delayed": 3.0, "current": 5.0, "mxfp8": 4.0, "nvfp4": 3.0}
+_CAST_FWD_ALL = {"delayed": False, "current": True, "mxfp8": True, "nvfp4": True}
+_CAST_BWD = {"delayed": 4.0, "current": 6.0, "mxfp8": 4.0, "nvfp4": 3.0}
+_CAST_TRANSPOSE = {"delayed": 2.0, "current": 2.0, "mxfp8": 0.0, "nvfp4": 0.0}
 _BACKWARD_FACTOR = 2.0
+#: Context-parallel output merge per ring step: fp32 partial output read twice, written once.
+_CP_MERGE_BYTES = 12.0
+#: Cast (and amax) kernels per layer of a low-precision recipe, forward.
+_CAST_KERNELS = 4.0
+_ACTIVATION_OFFLOAD = OFFLOADS.index("activations")
+_OPTIMIZER_OFFLOAD = OFFLOADS.index("optimizer")
+
+
+def _bounded(comm_s: np.ndarray, window_s: np.ndarray, share: float) -> np.ndarray:
+    """Exposed time of a collective overlapped with `window_s` of compute: what the window
+    cannot hide, plus the compute slowed by the collective's share of the SMs."""
+    return np.maximum(comm_s - window_s, 0.0) + share * np.minimum(comm_s, window_s)
 
 
 @dataclass(frozen=True)
-class _LayerCost:
-    """Seconds per layer and micro-batch on one accelerator, by breakdown category."""
+class _Layer:
+    """Seconds per layer and micro-batch on one accelerator. The parts that depend on the
+    time-only knobs (TP/EP overlap, fp8 recipe) are kept per value: `cast` per recipe code,
+    TP exposure off/on, EP all-to-all per pass."""
 
     fwd: np.ndarray
     bwd: np.ndarray
-    recompute: np.ndarray
-    tp: np.ndarray
-    cp: np.ndarray
-    ep: np.ndarray
+    cast: dict[int, tuple[np.ndarray, np.ndarray]]
+    unfused_fwd: np.ndarray
+    tp_fwd: tuple[np.ndarray, np.ndarray]
+    tp_bwd: tuple[np.ndarray, np.ndarray]
+    cp_fwd: np.ndarray
+    cp_bwd: np.ndarray
+    a2a: np.ndarray
 
 
-def _layer_cost(w: Workload, hw: Hardware, p: PlanArrays, moe: bool) -> _LayerCost:
+class _Gemms:
+    """GEMM time model at fixed tokens per micro-batch (see `hardware.py`)."""
+
+    def __init__(self, hw: Hardware, tokens: np.ndarray, low: bool) -> None:
+        self.hw, self.m = hw, tokens
+        self.rate = hw.gemm_flops_per_s if low else hw.gemm16_flops_per_s
+        self.in_bytes = hw.gemm_input_bytes if low else ACTIVATION_BYTES
+
+    def time(self, k: Any, n: Any, m: Any = None, weight_sets: Any = 1.0) -> np.ndarray:
+        """Forward time of a (m x k) @ (k x n) GEMM; `weight_sets` weight matrices read (a
+        grouped expert GEMM reads every local expert's)."""
+        m = self.m if m is None else m
+        flops = FLOPS_PER_MAC * m * k * n
+        moved = (m * k + weight_sets * k * n) * self.in_bytes + m * n * ACTIVATION_BYTES
+        return (
+            np.maximum(flops / self.rate, moved / self.hw.memory_bytes_per_s)
+            + self.hw.kernel_overhead_s
+        )
+
+
+def _layer_cost(
+    w: Workload,
+    hw: Hardware,
+    p: PlanArrays,
+    moe: bool,
+    tp_unit: np.ndarray,
+    recipes: tuple[int, ...],
+) -> _Layer:
     net = hw.network
     t0 = hw.kernel_overhead_s
+    bw = hw.memory_bytes_per_s
+    sigma = hw.overlap_sm_share
     tokens = (p.mb * w.seq_len / p.cp).astype(np.float64)
     tp = p.tp.astype(np.float64)
     tsp = np.where(p.sp, tp, 1.0)
     flash = p.flash_attention
-    full = (p.recompute == 2).astype(np.float64)
-    selective = p.recompute == 1
+    low = hw.precision in ("fp8", "fp4")
+    g = _Gemms(hw, tokens, low)
+    h = float(w.hidden)
+    heads = w.q_heads / tp
+    kv = np.maximum(w.kv_heads / tp, 1.0)
+    d_qk, d_v = w.head_dim_qk, w.head_dim_v
+    drop = 1.0 if w.dropout else 0.0
 
+    # --- GEMMs: attention projections, then the MLP (dense) or the experts (MoE) ------------
+    if w.mla:  # low-rank query and key/value projections (DeepSeek-V2/V3)
+        nope = d_qk - w.qk_rope_dim
+        q_rank = w.q_lora_rank
+        query = (
+            g.time(h, q_rank / tp) + g.time(q_rank, w.q_heads * d_qk / tp)
+            if q_rank
+            else g.time(h, w.q_heads * d_qk / tp)
+        )
+        qkv = (
+            query
+            + g.time(h, (w.kv_lora_rank + w.qk_rope_dim) / tp)
+            + g.time(w.kv_lora_rank, w.q_heads * (nope + d_v) / tp)
+        )
+    else:
+        qkv = g.time(h, heads * d_qk + kv * (d_qk + d_v))
+    proj = g.time(heads * d_v, h)
+    gate = 2.0 if w.gated else 1.0
     if moe:
         copies = w.top_k + w.shared_experts
-        weights = w.attn_params + w.router_params + copies * w.expert_params
+        routed = tokens * w.top_k
+        local = max(w.experts, 1) / p.ep
+        fc1 = g.time(h, gate * w.moe_ffn_hidden / tp, m=routed, weight_sets=local)
+        fc2 = g.time(w.moe_ffn_hidden / tp, h, m=routed, weight_sets=local)
+        if w.shared_experts:
+            fc1 = fc1 + g.time(h, gate * w.shared_experts * w.moe_ffn_hidden / tp)
+            fc2 = fc2 + g.time(w.shared_experts * w.moe_ffn_hidden / tp, h)
+        router = (
+            (tokens * FLOPS_PER_MAC * h * w.experts / hw.gemm16_flops_per_s + t0)
+            if w.routed
+            else 0.0
+        )
         ffn_width = copies * w.moe_ffn_hidden
-        # router, grouped expert GEMMs, shared experts
-        gemms = int(w.routed) + 2 + 2 * (w.shared_experts > 0)
     else:
-        weights = w.attn_params + w.mlp_params
+        fc1 = g.time(h, gate * w.ffn_hidden / tp)
+        fc2 = g.time(w.ffn_hidden / tp, h)
+        router = 0.0
         ffn_width = w.ffn_hidden
-        gemms = 2
-    gemms += 5 if w.mla else 2  # attention projections (QKV fused, output; MLA: down/up)
-    linear = tokens * FLOPS_PER_MAC * weights / tp / hw.gemm_flops_per_s + gemms * t0
+    # Elements per token entering (and leaving) the layer's four GEMM groups.
+    gemm_inputs = h + heads * d_v + h + ffn_width / tp
+    gemm_outputs = heads * d_qk + kv * (d_qk + d_v) + h + gate * ffn_width / tp + h
+    gemms = qkv + proj + fc1 + fc2 + router
 
-    causal_skip = np.where(flash, 0.5, 1.0)
-    attention = (
-        tokens * w.attention_flops_per_token_layer * causal_skip / tp / hw.attention_flops_per_s
-        + np.where(flash, 1.0, 2.0) * t0
-    )
-    score_bytes = np.where(flash, 0.0, _SCORE_BYTES * w.q_heads * w.seq_len / tp)
-    act_bytes = _ACT_GATED_BYTES if w.gated else _ACT_PLAIN_BYTES
-    per_token = _NORM_RESIDUAL_BYTES * w.hidden / tsp + act_bytes * ffn_width / tp + score_bytes
-    kernels = 5 + np.where(flash, 0.0, 2.0)  # norms, adds, activation (+ softmax, dropout)
-    if moe and w.routed:
-        per_token = per_token + _PERMUTE_BYTES * w.top_k * w.hidden / tp
-        kernels = kernels + 2
-    elementwise = tokens * per_token / hw.memory_bytes_per_s + kernels * t0
-
-    fwd = linear + attention + elementwise
-    bwd = _BACKWARD_FACTOR * fwd
-    attention_redo = attention + tokens * score_bytes / hw.memory_bytes_per_s + 2 * t0
-    recompute = full * fwd + np.where(selective & ~flash, attention_redo, 0.0)
-
-    collectives = 1 if w.parallel_block else 2
-    tp_pass = collectives * comm.all_reduce_s(net, tokens * w.hidden * ACTIVATION_BYTES, p.tp, 1)
-    tp_fwd = np.where(p.tp_overlap, np.maximum(tp_pass - linear, 0.0), tp_pass)
-    tp_bwd = np.where(p.tp_overlap, np.maximum(tp_pass - _BACKWARD_FACTOR * linear, 0.0), tp_pass)
-
-    kv_heads = np.maximum(w.kv_heads / tp, 1.0)
-    kv_bytes = tokens * kv_heads * (w.head_dim_qk + w.head_dim_v) * ACTIVATION_BYTES
-    ring = (p.cp - 1) * comm.p2p_s(net, kv_bytes, p.tp)
-    cp_fwd = np.maximum(ring - attention, 0.0)
-    cp_bwd = np.maximum(2 * ring - _BACKWARD_FACTOR * attention, 0.0)
-
-    if moe:
-        routed = tokens * w.top_k * w.hidden * ACTIVATION_BYTES / tp
-        ep_pass = 2 * comm.all_to_all_s(net, routed, p.ep, p.tp)  # dispatch + combine
+    # --- attention core -------------------------------------------------------------------
+    attn_flops = tokens * w.attention_flops_per_token_layer / tp
+    causal = w.causal_fraction()
+    unfused = ~flash
+    flash_fwd = attn_flops * causal / hw.flash_flops_per_s + t0
+    flash_bwd = FLASH_BACKWARD_PASSES * attn_flops * causal / hw.flash_flops_per_s + t0
+    if np.any(unfused):
+        scores = tokens * heads * w.seq_len
+        # QK^T reads Q and K and writes the scores; AV reads the probabilities and V, writes O.
+        bmm_bytes = (
+            heads
+            * ACTIVATION_BYTES
+            * (
+                tokens * d_qk
+                + w.seq_len * d_qk
+                + 2 * tokens * w.seq_len
+                + w.seq_len * d_v
+                + tokens * d_v
+            )
+        )
+        bmm = np.maximum(attn_flops / hw.gemm16_flops_per_s, bmm_bytes / bw) + 2 * t0
+        unfused_fwd = bmm + scores * (_SOFTMAX_FWD + drop * _DROPOUT_FWD) / bw + (1 + drop) * t0
+        unfused_bwd = (
+            _BACKWARD_FACTOR * bmm
+            + scores * (_SOFTMAX_BWD + drop * _DROPOUT_BWD) / bw
+            + (1 + drop) * t0
+        )
+        attn_fwd = np.where(flash, flash_fwd, unfused_fwd)
+        attn_bwd = np.where(flash, flash_bwd, unfused_bwd)
     else:
-        ep_pass = np.zeros_like(tokens)
-    return _LayerCost(
+        unfused_fwd = np.zeros(len(p))
+        attn_fwd, attn_bwd = flash_fwd, flash_bwd
+
+    # --- element-wise kernels -------------------------------------------------------------
+    b_in = g.in_bytes
+    act_read = _ACT_READ_GATED if w.gated else _ACT_READ_PLAIN
+    per_token = (
+        2 * (_NORM_READ_BYTES + b_in) * h / tsp
+        + 2 * (_RESIDUAL_BYTES + drop) * h / tsp
+        + (act_read + b_in) * ffn_width / tp
+    )
+    kernels = 5.0
+    if moe and w.routed:
+        per_token = per_token + _PERMUTE_BYTES * w.top_k * h / tp
+        kernels += 2
+    elem_fwd = tokens * per_token / bw + kernels * t0
+    elem_bwd = tokens * _BACKWARD_FACTOR * per_token / bw + 2 * kernels * t0
+    cast: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for code in recipes:
+        name = RECIPES[code]
+        if name == "none":
+            cast[code] = (np.zeros(len(p)), np.zeros(len(p)))
+            continue
+        inputs = gemm_inputs if _CAST_FWD_ALL[name] else heads * d_v
+        fwd_bytes = _CAST_FWD[name] * inputs
+        bwd_bytes = _CAST_BWD[name] * gemm_outputs + _CAST_TRANSPOSE[name] * gemm_inputs
+        cast[code] = (
+            tokens * fwd_bytes / bw + _CAST_KERNELS * t0,
+            tokens * bwd_bytes / bw + 2 * _CAST_KERNELS * t0,
+        )
+
+    fwd = gemms + attn_fwd + elem_fwd
+    bwd = _BACKWARD_FACTOR * gemms + attn_bwd + elem_bwd
+
+    # --- tensor parallelism ---------------------------------------------------------------
+    # Forward: a gather before and a reduce-scatter after each block with sequence
+    # parallelism, an all-reduce (the same two units) after each without. Backward: the
+    # row-parallel layers' output-gradient gathers (sequence parallelism only) precede their
+    # dgrad GEMM; the column-parallel layers' input-gradient reduce-scatters (all-reduces)
+    # and, with sequence parallelism, their input re-gathers for the wgrad GEMM sit beside
+    # GEMMs (Korthikanti et al. 2022 section 4.2.2).
+    sp_on = p.sp & (p.tp > 1)
+    if w.parallel_block:
+        fwd_pairs = (qkv + fc1, proj + fc2)
+        row_gemms, col_gemms = (proj + fc2,), (qkv + fc1,)
+    else:
+        fwd_pairs = (qkv, proj, fc1, fc2)
+        row_gemms, col_gemms = (proj, fc2), (qkv, fc1)
+    plain_fwd = len(fwd_pairs) * tp_unit
+    row_bwd = np.where(sp_on, len(row_gemms) * tp_unit, 0.0)
+    col_units = 2.0 * tp_unit  # reduce-scatter + re-gather, or an all-reduce
+    col_async = sum(_bounded(col_units, _BACKWARD_FACTOR * gi, sigma) for gi in col_gemms)
+    plain_bwd = row_bwd + (col_async if hw.tp_async_backward else len(col_gemms) * col_units)
+    over_fwd = sum(_bounded(tp_unit, gi, sigma) for gi in fwd_pairs)
+    over_bwd = sum(_bounded(tp_unit, _BACKWARD_FACTOR * gi, sigma) for gi in row_gemms)
+    chunking = len(fwd_pairs) * (tp - 1) * t0  # each overlapped GEMM runs as tp chunks
+    tp_fwd = (plain_fwd, over_fwd + chunking)
+    tp_bwd = (plain_bwd, over_bwd + col_async + 2 * chunking)
+
+    # --- context parallelism (ring attention) ---------------------------------------------
+    if np.any(p.cp > 1):
+        kv_bytes = tokens * kv * (d_qk + d_v) * ACTIVATION_BYTES
+        ring = (p.cp - 1) * comm.p2p_s(net, kv_bytes, p.tp)
+        # Each further ring step is its own attention kernel whose partial output is merged
+        # into the running one (fp32 output and log-sum-exp read twice, written once:
+        # Transformer Engine's context-parallel attention); the backward likewise for dQ.
+        merge = (p.cp - 1) * (t0 + tokens * heads * d_v * _CP_MERGE_BYTES / bw)
+        cp_fwd = np.where(p.cp > 1, _bounded(ring, attn_fwd, sigma) + merge, 0.0)
+        cp_bwd = np.where(p.cp > 1, _bounded(2 * ring, attn_bwd, sigma) + merge, 0.0)
+    else:
+        cp_fwd = cp_bwd = np.zeros(len(p))
+
+    # --- expert parallelism: dispatch + combine per pass ----------------------------------
+    if moe and w.routed and np.any(p.ep > 1):
+        moved = tokens * w.top_k * h * ACTIVATION_BYTES / tp
+        a2a = np.where(p.ep > 1, 2 * comm.all_to_all_s(net, moved, p.ep, p.tp), 0.0)
+    else:
+        a2a = np.zeros(len(p))
+    return _Layer(
         fwd=fwd,
         bwd=bwd,
-        recompute=recompute,
-        tp=tp_fwd * (1 + full) + tp_bwd,
-        cp=cp_fwd * (1 + full) + cp_bwd,
-        ep=ep_pass * (2 + full),
+        cast=cast,
+        unfused_fwd=unfused_fwd,
+        tp_fwd=tp_fwd,
+        tp_bwd=tp_bwd,
+        cp_fwd=cp_fwd,
+        cp_bwd=cp_bwd,
+        a2a=a2a,
     )
 
 
-def _logits_cost(w: Workload, hw: Hardware, p: PlanArrays) -> tuple[np.ndarray, np.ndarray]:
-    """(forward, backward) seconds of the output layer and loss per micro-batch."""
+def _head_cost(
+    w: Workload, hw: Hardware, p: PlanArrays, tp_unit: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(forward, backward, TP communication) seconds of the output layer and loss per
+    micro-batch. The output layer stays 16-bit; without vocabulary parallelism the logits are
+    gathered to every TP rank and the loss runs over the whole vocabulary there."""
     tokens = (p.mb * w.seq_len / p.cp).astype(np.float64)
     tp = p.tp.astype(np.float64)
-    gemm = tokens * FLOPS_PER_MAC * w.hidden * w.vocab / tp / hw.gemm_flops_per_s
-    loss = tokens * _LOGIT_BYTES * w.vocab / tp / hw.memory_bytes_per_s
-    fwd = gemm + loss + 2 * hw.kernel_overhead_s
-    return fwd, _BACKWARD_FACTOR * fwd
+    g = _Gemms(hw, tokens, False)
+    gemm = g.time(w.hidden, w.vocab / tp)
+    vocab = w.vocab / np.where(p.vocab_parallel, tp, 1.0)
+    loss = tokens * _LOGIT_BYTES * vocab / hw.memory_bytes_per_s + 2 * hw.kernel_overhead_s
+    fwd = gemm + loss
+    bwd = _BACKWARD_FACTOR * gemm + loss
+    gathered = ~p.vocab_parallel & (p.tp > 1)
+    if np.any(gathered):
+        logits = tokens * w.vocab * ACTIVATION_BYTES
+        gather = np.where(gathered, 2 * comm.all_gather_s(hw.network, logits, p.tp, 1), 0.0)
+    else:
+        gather = 0.0
+    # Sequence parallelism gathers the final norm's output before the output layer.
+    return fwd, bwd, np.where(p.sp & (p.tp > 1), 2 * tp_unit, 0.0) + gather
+
+
+@dataclass(frozen=True)
+class _DpStage:
+    """A stage's data-parallel collective costs [s], before overlap."""
+
+    grads: np.ndarray
+    gather: np.ndarray
+    last_grads: np.ndarray
+    first_gather: np.ndarray
+
+
+def _dp_costs(
+    hw: Hardware,
+    p: PlanArrays,
+    groups: tuple[comm.Group, comm.Group | None],
+    dense: np.ndarray,
+    expert: np.ndarray,
+    bucket: np.ndarray,
+) -> _DpStage:
+    dense_group, expert_group = groups
+
+    def reduce_scatter(per_param: float) -> np.ndarray:
+        # Without expert parallelism expert gradients share the dense buckets.
+        together = dense_group.reduce_scatter((dense + expert) * per_param)
+        if expert_group is None:
+            return together
+        apart = dense_group.reduce_scatter(dense * per_param) + expert_group.reduce_scatter(
+            expert * per_param
+        )
+        return np.where(p.ep == 1, together, apart)
+
+    return _DpStage(
+        grads=reduce_scatter(hw.grad_reduce_bytes_per_param),
+        gather=reduce_scatter(hw.gather_bytes_per_param),
+        last_grads=dense_group.reduce_scatter(bucket * hw.grad_reduce_bytes_per_param),
+        first_gather=dense_group.reduce_scatter(bucket * hw.gather_bytes_per_param),
+    )
 
 
 def _dp_exposed(
     hw: Hardware,
     p: PlanArrays,
-    dense: np.ndarray,
-    expert: np.ndarray,
+    c: _DpStage,
+    m: np.ndarray,
+    overlap: np.ndarray,
     fwd_mb: np.ndarray,
     bwd_mb: np.ndarray,
 ) -> np.ndarray:
-    """Exposed data-parallel communication per step for a stage's local parameters [s]."""
-    net = hw.network
-    replicas = p.dp * p.cp
-    expert_replicas = np.maximum(replicas // p.ep, 1)
-    expert_stride = p.tp * p.ep
+    """Exposed data-parallel communication per step for a stage's local parameters [s]:
+    ZeRO 0 an all-reduce, 1 a reduce-scatter and an all-gather per step, 2 the reduce-scatter
+    after every micro-batch, 3 gathers for every micro-batch's forward and backward and a
+    reduce-scatter after it; overlapped (bounded, never below one bucket) or not."""
+    sigma = hw.overlap_sm_share
 
-    def reduce_scatter(per_param: float) -> np.ndarray:
-        # Without expert parallelism expert gradients share the dense buckets.
-        together = comm.reduce_scatter_s(net, (dense + expert) * per_param, replicas, p.tp)
-        apart = comm.reduce_scatter_s(
-            net, dense * per_param, replicas, p.tp
-        ) + comm.reduce_scatter_s(net, expert * per_param, expert_replicas, expert_stride)
-        return np.where(p.ep == 1, together, apart)
+    def hidden(x: np.ndarray, window: np.ndarray, floor: np.ndarray) -> np.ndarray:
+        return np.maximum(_bounded(x, window, sigma), np.minimum(floor, x))
 
-    grads = reduce_scatter(hw.grad_bytes_per_param)
-    gather = reduce_scatter(hw.gather_bytes_per_param)  # an all-gather costs a reduce-scatter
-    all_reduce = 2 * grads
-    m = micro_batches(p).astype(np.float64)
-    hidden = p.dp_overlap
-    z0 = np.where(hidden, np.maximum(all_reduce - bwd_mb, 0.0), all_reduce)
-    z1 = np.where(
-        hidden, np.maximum(grads - bwd_mb, 0.0) + np.maximum(gather - fwd_mb, 0.0), grads + gather
+    zero = p.zero
+    out = np.zeros(len(p))
+    if np.any(zero == 0):
+        ar = 2 * c.grads
+        out = np.where(zero == 0, np.where(overlap, hidden(ar, bwd_mb, 2 * c.last_grads), ar), out)
+    if np.any((zero == 1) | (zero == 2)):
+        grads_once = np.where(overlap, hidden(c.grads, bwd_mb, c.last_grads), c.grads)
+        gather_once = np.where(overlap, hidden(c.gather, fwd_mb, c.first_gather), c.gather)
+        out = np.where(zero == 1, grads_once + gather_once, out)
+        out = np.where(zero == 2, m * grads_once + gather_once, out)
+    if np.any(zero == 3):
+        z3 = m * np.where(
+            overlap,
+            hidden(c.gather, fwd_mb, c.first_gather)
+            + hidden(c.gather + c.grads, bwd_mb, c.last_grads),
+            2 * c.gather + c.grads,
+        )
+        out = np.where(zero == 3, z3, out)
+    return np.where(p.dp * p.cp > 1, out, 0.0)
+
+
+@dataclass(frozen=True)
+class Times:
+    """Every plan's step time and its breakdown (exposed parts that sum to the step)."""
+
+    breakdown_s: dict[str, np.ndarray]
+    step_time_s: np.ndarray
+
+
+@dataclass(frozen=True)
+class TimeParts:
+    """What the time model computes once per plan, before the time-only knobs (TP, DP and EP
+    overlap, fp8 recipe) are applied by `assemble`."""
+
+    p: PlanArrays
+    layers: StageLayers
+    dense: _Layer
+    moe: _Layer
+    head_fwd: np.ndarray
+    head_bwd: np.ndarray
+    head_tp: np.ndarray
+    emb_tp: np.ndarray
+    offload: dict[str, np.ndarray]
+    hop: np.ndarray
+    dp: dict[str, _DpStage]
+    optimizer: np.ndarray
+    m: np.ndarray
+
+
+def time_parts(
+    w: Workload, hw: Hardware, p: PlanArrays, layers=None, recipes: tuple[int, ...] | None = None
+) -> TimeParts:
+    """The knob-independent parts of the time model for every plan (see `assemble`);
+    `recipes` are the fp8 recipe codes `assemble` may be asked for (default: those in `p`)."""
+    layers = _stage_layers(w, p) if layers is None else layers
+    recipes = tuple(int(r) for r in np.unique(p.fp8_recipe)) if recipes is None else recipes
+    tokens = (p.mb * w.seq_len / p.cp).astype(np.float64)
+    tp_unit = np.where(
+        p.tp > 1, comm.all_gather_s(hw.network, tokens * w.hidden * ACTIVATION_BYTES, p.tp, 1), 0.0
     )
-    # ZeRO-2 keeps only a gradient shard, so it reduce-scatters after every micro-batch.
-    z2 = np.where(
-        hidden,
-        m * np.maximum(grads - bwd_mb, 0.0) + np.maximum(gather - fwd_mb, 0.0),
-        m * grads + gather,
+    dense = _layer_cost(w, hw, p, False, tp_unit, recipes)
+    moe = _layer_cost(w, hw, p, True, tp_unit, recipes) if w.is_moe else dense
+    head_fwd, head_bwd, head_tp = _head_cost(w, hw, p, tp_unit)
+    emb_tp = np.where(p.tp > 1, 2 * tp_unit, 0.0)  # the vocabulary-parallel embedding's reduction
+
+    act_off = p.offload == _ACTIVATION_OFFLOAD
+    offload: dict[str, np.ndarray] = {}
+    if np.any(act_off):
+        link = max(hw.host_link_bytes_per_s, 1.0)
+        offloaded = memory_per_gpu(w, hw, p, layers).offloaded_layers
+        heavier = moe if w.is_moe else dense
+        per_token = layer_activation_bytes_per_token(w, hw, p, w.is_moe)
+        stored = per_token * tokens
+        copy = stored / link
+        # Each offloaded layer's copy out (forward) and back (backward) hides behind that
+        # layer's compute, bounded; the copies' HBM traffic is charged.
+        per_layer = (
+            np.maximum(copy - heavier.fwd, 0.0)
+            + np.maximum(copy - heavier.bwd, 0.0)
+            + 2 * stored / hw.memory_bytes_per_s
+        )
+        for s in STAGES:
+            offload[s] = np.where(act_off, offloaded.get(s, offloaded["first"]) * per_layer, 0.0)
+    else:
+        for s in STAGES:
+            offload[s] = np.zeros(len(p))
+
+    boundary = tokens * w.hidden * ACTIVATION_BYTES / p.tp
+    hop = np.where(p.pp > 1, comm.p2p_s(hw.network, boundary, p.tp * p.cp * p.dp), 0.0)
+
+    params = stage_params(w, p, layers)
+    # One FSDP unit per layer when the framework has no fixed bucket.
+    bucket = params.layer if hw.dp_bucket_params is None else np.full(len(p), hw.dp_bucket_params)
+    replicas = (p.dp * p.cp).astype(np.float64)
+    groups = (
+        comm.Group.ring(hw.network, p.dp * p.cp, p.tp),
+        comm.Group.ring(hw.network, np.maximum((p.dp * p.cp) // p.ep, 1), p.tp * p.ep)
+        if w.is_moe
+        else None,
     )
-    z3 = m * np.where(
-        hidden,
-        np.maximum(gather - fwd_mb, 0.0) + np.maximum(gather + grads - bwd_mb, 0.0),
-        2 * gather + grads,
+    dp: dict[str, _DpStage] = {}
+    local = np.zeros(len(p))
+    shard = p.zero >= 1
+    for s in stages_needed(w, p):
+        dense_s, expert_s = params.dense[s], params.expert[s]
+        b = np.minimum(bucket, dense_s + expert_s)
+        dp[s] = _dp_costs(hw, p, groups, dense_s, expert_s, b)
+        local = np.maximum(
+            local,
+            dense_s / np.where(shard, replicas, 1.0)
+            + expert_s / np.where(shard, replicas / p.ep, 1.0),
+        )
+    on_device = local * hw.optimizer_step_bytes_per_param / hw.memory_bytes_per_s
+    on_host = local * (hw.grad_bytes_per_param + ACTIVATION_BYTES) / max(
+        hw.host_link_bytes_per_s, 1.0
+    ) + local * hw.optimizer_step_bytes_per_param / max(hw.host_memory_bytes_per_s, 1.0)
+    optimizer = np.where(p.offload == _OPTIMIZER_OFFLOAD, on_host, on_device)
+    return TimeParts(
+        p=p,
+        layers=layers,
+        dense=dense,
+        moe=moe,
+        head_fwd=head_fwd,
+        head_bwd=head_bwd,
+        head_tp=head_tp,
+        emb_tp=emb_tp,
+        offload=offload,
+        hop=hop,
+        dp=dp,
+        optimizer=optimizer,
+        m=micro_batches(p).astype(np.float64),
     )
-    return np.select([p.zero == 0, p.zero == 1, p.zero == 2], [z0, z1, z2], z3)
+
+
+def _cast(layer: _Layer, recipe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The layer's cast-kernel times for each plan's recipe."""
+    codes = list(layer.cast)
+    if len(codes) == 1:
+        return layer.cast[codes[0]]
+    fwd = np.select([recipe == c for c in codes], [layer.cast[c][0] for c in codes], 0.0)
+    bwd = np.select([recipe == c for c in codes], [layer.cast[c][1] for c in codes], 0.0)
+    return fwd, bwd
+
+
+def assemble(
+    w: Workload,
+    hw: Hardware,
+    parts: TimeParts,
+    tp_overlap: np.ndarray,
+    dp_overlap: np.ndarray,
+    ep_overlap: np.ndarray,
+    fp8_recipe: np.ndarray,
+) -> Times:
+    """Step time and breakdown for given values of the time-only knobs (see module)."""
+    p, layers, m = parts.p, parts.layers, parts.m
+    sigma = hw.overlap_sm_share
+    full = p.recompute == 2
+    selective_unfused = (p.recompute == 1) & ~p.flash_attention
+    single = p.pp == 1
+
+    def per_layer(layer: _Layer) -> dict[str, np.ndarray]:
+        cf, cb = _cast(layer, fp8_recipe)
+        fwd = layer.fwd + cf
+        bwd = layer.bwd + cb
+        tp_f = np.where(tp_overlap, layer.tp_fwd[1], layer.tp_fwd[0])
+        tp_b = np.where(tp_overlap, layer.tp_bwd[1], layer.tp_bwd[0])
+        ep = np.where(
+            ep_overlap,
+            _bounded(2 * layer.a2a, layer.fwd + layer.bwd, sigma),
+            layer.a2a * (2 + full),
+        )
+        return {
+            "fwd": fwd,
+            "bwd": bwd,
+            "recompute": np.where(
+                full,
+                fwd + tp_f + layer.cp_fwd,
+                np.where(selective_unfused, layer.unfused_fwd, 0.0),
+            ),
+            "tp": tp_f * (1 + full) + tp_b,
+            "cp": layer.cp_fwd * (1 + full) + layer.cp_bwd,
+            "ep": ep,
+        }
+
+    dense = per_layer(parts.dense)
+    moe = per_layer(parts.moe) if w.is_moe else dense
+    stages = stages_needed(w, p)
+    stage_parts: dict[str, dict[str, np.ndarray]] = {}
+    for s in stages:
+        if w.is_moe:
+            nd, nm = layers.dense[s], layers.moe[s]
+            out = {k: nd * dense[k] + nm * moe[k] for k in dense}
+        else:
+            n = layers.dense[s] + layers.moe[s]
+            out = {k: n * dense[k] for k in dense}
+        out["offload"] = parts.offload[s]
+        if s != "middle":
+            has_head = single if s == "first" else np.ones(len(p), dtype=bool)
+            has_emb = np.ones(len(p), dtype=bool) if s == "first" else single
+            out["fwd"] = out["fwd"] + np.where(has_head, parts.head_fwd, 0.0)
+            out["bwd"] = out["bwd"] + np.where(has_head, parts.head_bwd, 0.0)
+            out["tp"] = (
+                out["tp"]
+                + np.where(has_head, parts.head_tp, 0.0)
+                + np.where(has_emb, parts.emb_tp, 0.0)
+            )
+        stage_parts[s] = out
+    totals = {s: sum(stage_parts[s].values()) for s in stages}
+    if len(stages) == 2:
+        last = totals["last"] > totals["first"]
+        stage = {
+            k: np.where(last, stage_parts["last"][k], stage_parts["first"][k])
+            for k in stage_parts["first"]
+        }
+        per_mb = np.maximum(totals["first"], totals["last"])
+    else:
+        slowest = np.argmax(np.stack([totals[s] for s in stages]), axis=0)
+        stage = {
+            k: np.choose(slowest, [stage_parts[s][k] for s in stages]) for k in stage_parts["first"]
+        }
+        per_mb = np.choose(slowest, [totals[s] for s in stages])
+
+    chunk_fwd = stage["fwd"] / p.vp
+    if hw.pp_comm_overlap:
+        per_hop = np.where(p.vp > 1, _bounded(parts.hop, chunk_fwd, sigma), parts.hop)
+    else:
+        per_hop = parts.hop
+    pp_comm = 2 * p.vp * m * per_hop
+
+    fwd_mb, bwd_mb = stage["fwd"], stage["bwd"] + stage["recompute"]
+    dp_comm = np.zeros(len(p))
+    for s in stages:
+        dp_comm = np.maximum(
+            dp_comm, _dp_exposed(hw, p, parts.dp[s], m, dp_overlap, fwd_mb, bwd_mb)
+        )
+    breakdown = {
+        "compute": m * (stage["fwd"] + stage["bwd"]),
+        "recompute": m * stage["recompute"],
+        "tp_comm": m * stage["tp"],
+        "cp_comm": m * stage["cp"],
+        "ep_comm": m * stage["ep"],
+        "pp_comm": pp_comm,
+        "dp_comm": dp_comm,
+        "bubble": (p.pp - 1) / p.vp * per_mb,
+        "optimizer": parts.optimizer,
+        "offload": m * stage["offload"],
+    }
+    step = sum(breakdown[k] for k in BREAKDOWN_KEYS)
+    return Times(breakdown, step)
+
+
+def step_times(w: Workload, hw: Hardware, p: PlanArrays, layers=None) -> Times:
+    """The time model for the plans' own knob values (see module)."""
+    parts = time_parts(w, hw, p, layers)
+    return assemble(w, hw, parts, p.tp_overlap, p.dp_overlap, p.ep_overlap, p.fp8_recipe)
 
 
 @dataclass(frozen=True)
@@ -239,83 +722,54 @@ class Evaluation:
     fits: np.ndarray
 
 
-def evaluate(w: Workload, hw: Hardware, p: PlanArrays) -> Evaluation:
-    """Step time, breakdown, memory and utilisation of every plan in `p` (see module doc)."""
-    layers: StageLayers = _stage_layers(w, p)
-    dense = _layer_cost(w, hw, p, moe=False)
-    moe = _layer_cost(w, hw, p, moe=True) if w.is_moe else dense
-    logits_fwd, logits_bwd = _logits_cost(w, hw, p)
+def memory_of(w: Workload, hw: Hardware, p: PlanArrays, layers=None) -> Memory:
+    return memory_per_gpu(w, hw, p, _stage_layers(w, p) if layers is None else layers)
 
-    def per_stage(name: str, n_dense: np.ndarray, n_moe: np.ndarray) -> np.ndarray:
-        return n_dense * getattr(dense, name) + n_moe * getattr(moe, name)
 
-    cats = ("fwd", "bwd", "recompute", "tp", "cp", "ep")
-    first = {c: per_stage(c, layers.first_dense, layers.first_moe) for c in cats}
-    last = {c: per_stage(c, layers.last_dense, layers.last_moe) for c in cats}
-    last["fwd"] = last["fwd"] + logits_fwd
-    last["bwd"] = last["bwd"] + logits_bwd
-    last_is_slowest = sum(last.values()) >= sum(first.values())
-    stage = {c: np.where(last_is_slowest, last[c], first[c]) for c in cats}
-    per_mb = sum(stage.values())
-
-    m = micro_batches(p).astype(np.float64)
-    pp = p.pp.astype(np.float64)
-    tokens = (p.mb * w.seq_len / p.cp).astype(np.float64)
-    boundary = tokens * w.hidden * ACTIVATION_BYTES / p.tp
-    pp_comm = np.where(
-        p.pp > 1, 2 * p.vp * m * comm.p2p_s(hw.network, boundary, p.tp * p.cp * p.dp), 0.0
-    )
-
-    params = stage_params(w, p, layers)
-    fwd_mb, bwd_mb = stage["fwd"], stage["bwd"] + stage["recompute"]
-    dp_comm = np.maximum(
-        _dp_exposed(hw, p, params.first_dense, params.first_expert, fwd_mb, bwd_mb),
-        _dp_exposed(hw, p, params.last_dense, params.last_expert, fwd_mb, bwd_mb),
-    )
-    replicas = (p.dp * p.cp).astype(np.float64)
-    shard = p.zero >= 1
-    local = np.maximum(
-        params.first_dense / np.where(shard, replicas, 1.0)
-        + params.first_expert / np.where(shard, replicas / p.ep, 1.0),
-        params.last_dense / np.where(shard, replicas, 1.0)
-        + params.last_expert / np.where(shard, replicas / p.ep, 1.0),
-    )
-    optimizer = local * hw.optimizer_step_bytes_per_param / hw.memory_bytes_per_s
-
-    breakdown = {
-        "compute": m * (stage["fwd"] + stage["bwd"]),
-        "recompute": m * stage["recompute"],
-        "tp_comm": m * stage["tp"],
-        "cp_comm": m * stage["cp"],
-        "ep_comm": m * stage["ep"],
-        "pp_comm": pp_comm,
-        "dp_comm": dp_comm,
-        "bubble": (pp - 1) / p.vp * per_mb,
-        "optimizer": optimizer,
-    }
-    step = sum(breakdown[k] for k in BREAKDOWN_KEYS)
+def utilisation(
+    w: Workload, hw: Hardware, p: PlanArrays, step: np.ndarray
+) -> dict[str, np.ndarray]:
+    """tokens/s, MFU (PaLM convention: attention in full), MFU with the attention term halved,
+    HFU (FLOPs the kernels execute, recomputation included) and model TFLOP/s per GPU."""
     gpus = (p.tp * p.pp * p.cp * p.dp).astype(np.float64)
     tokens_per_s = p.gbs * w.seq_len / step
-    recompute_flops = np.select(
-        [p.recompute == 2, (p.recompute == 1) & ~p.flash_attention],
+    per_gpu = tokens_per_s / gpus
+    flash = p.flash_attention
+    executed = np.where(
+        flash, w.executed_flops_per_token(True), w.executed_flops_per_token(False)
+    ) + np.select(
+        [p.recompute == 2, (p.recompute == 1) & ~flash],
         [
-            w.recompute_flops_per_token("full", False),
+            np.where(
+                flash,
+                w.recompute_flops_per_token("full", True),
+                w.recompute_flops_per_token("full", False),
+            ),
             w.recompute_flops_per_token("selective", False),
         ],
         0.0,
     )
-    per_gpu = tokens_per_s / gpus
+    return {
+        "tokens_per_s": tokens_per_s,
+        "mfu": per_gpu * w.model_flops_per_token / hw.peak_flops_per_s,
+        "mfu_causal": per_gpu * w.model_flops_per_token_causal / hw.peak_flops_per_s,
+        "hfu": per_gpu * executed / hw.peak_flops_per_s,
+        "tflops_per_gpu": per_gpu * w.model_flops_per_token / FLOPS_PER_TFLOP,
+    }
+
+
+def evaluate(w: Workload, hw: Hardware, p: PlanArrays) -> Evaluation:
+    """Step time, breakdown, memory and utilisation of every plan in `p` (see module)."""
+    layers = _stage_layers(w, p)
+    times = step_times(w, hw, p, layers)
     memory = memory_per_gpu(w, hw, p, layers)
+    use = utilisation(w, hw, p, times.step_time_s)
     return Evaluation(
-        breakdown_s=breakdown,
-        step_time_s=step,
-        tokens_per_s=tokens_per_s,
-        mfu=per_gpu * w.model_flops_per_token / hw.peak_flops_per_s,
-        mfu_causal=per_gpu * w.model_flops_per_token_causal / hw.peak_flops_per_s,
-        hfu=per_gpu * (w.model_flops_per_token + recompute_flops) / hw.peak_flops_per_s,
-        tflops_per_gpu=per_gpu * w.model_flops_per_token / FLOPS_PER_TFLOP,
+        breakdown_s=times.breakdown_s,
+        step_time_s=times.step_time_s,
         memory=memory,
-        fits=memory.total <= hw.usable_hbm_bytes,
+        fits=memory.fits,
+        **use,
     )
 
 
@@ -330,6 +784,7 @@ class PerfResult:
     system: str
     accelerator: str
     calibration: str
+    framework: str
     gpus: int
     seq_len: int
     step_time_s: float
@@ -353,6 +808,7 @@ class PerfResult:
             "system": self.system,
             "accelerator": self.accelerator,
             "calibration": self.calibration,
+            "framework": self.framework,
             "gpus": self.gpus,
             "seq_len": self.seq_len,
             "step_time_s": self.step_time_s,
@@ -365,6 +821,7 @@ class PerfResult:
             "memory_bytes_per_gpu": dict(self.memory_bytes),
             "fits": self.fits,
             "plan": dict(self.plan),
+            "gbs_used": self.plan["gbs"],
             "breakdown_s": dict(self.breakdown_s),
             "params_total": self.params_total,
             "params_active": self.params_active,
@@ -372,16 +829,32 @@ class PerfResult:
         }
 
 
+def _check_invariants(res: PerfResult) -> None:
+    """Physical bounds every result must meet; a violation is a bug in the model."""
+    numbers = [res.step_time_s, res.tokens_per_s, res.mfu, res.hfu, res.memory_gib_per_gpu]
+    numbers += list(res.breakdown_s.values())
+    if not all(np.isfinite(numbers)):
+        raise GigawattError(f"perf invariant violated: non-finite result for plan {res.plan}")
+    if res.hfu > 1 + 1e-9 or res.mfu_causal > res.hfu * (1 + 1e-9) + 1e-12:
+        raise GigawattError(
+            f"perf invariant violated: HFU {res.hfu:.3f} (must be <= 1 and >= causal MFU "
+            f"{res.mfu_causal:.3f}) for plan {res.plan}"
+        )
+    if min(res.breakdown_s.values()) < 0:
+        raise GigawattError(f"perf invariant violated: negative time part for plan {res.plan}")
+
+
 def result_row(
     w: Workload, hw: Hardware, p: PlanArrays, ev: Evaluation, i: int, gpus: int
 ) -> PerfResult:
     """Plan `i` of an evaluation as a `PerfResult`."""
     mem = ev.memory
-    return PerfResult(
+    res = PerfResult(
         model=w.name,
         system=hw.system_id,
         accelerator=hw.accelerator_id,
         calibration=hw.calibration_id,
+        framework=hw.framework_id,
         gpus=gpus,
         seq_len=w.seq_len,
         step_time_s=float(ev.step_time_s[i]),
@@ -390,21 +863,27 @@ def result_row(
         mfu_causal=float(ev.mfu_causal[i]),
         hfu=float(ev.hfu[i]),
         tflops_per_gpu=float(ev.tflops_per_gpu[i]),
-        memory_gib_per_gpu=float(mem.total[i] / GIB),
+        memory_gib_per_gpu=float(mem.total[i] / BYTES_PER_GIB),
         memory_bytes={
             "weights": float(mem.weights[i]),
             "grads": float(mem.grads[i]),
             "optimizer": float(mem.optimizer[i]),
             "activations": float(mem.activations[i]),
+            "fragmentation": float(mem.fragmentation[i]),
+            "optimizer_step": float(mem.optimizer_step[i]),
+            "host": float(mem.host[i]),
+            "reserve": hw.reserve_bytes,
             "usable": hw.usable_hbm_bytes,
         },
         fits=bool(ev.fits[i]),
-        plan=p.row(i, hw.precision),
+        plan=p.row(i, hw.precision, hw.optimizer_dtype),
         breakdown_s={k: float(ev.breakdown_s[k][i]) for k in BREAKDOWN_KEYS},
         params_total=float(w.params_total),
         params_active=float(w.params_active),
         model_flops_per_token=float(w.model_flops_per_token),
     )
+    _check_invariants(res)
+    return res
 
 
 # --- inputs: ids, records or files ----------------------------------------------------------
@@ -434,9 +913,9 @@ def load_model(model: Model | str, catalog: Catalog) -> Model:
         return model
     if _is_file(model):
         if not Path(model).is_file():
-            raise InputError(f"no such file: {model!r}", field="--model")
-        return _record_from_file(Path(model), Model, "--model")
-    return catalog.model(model, field="--model")
+            raise InputError(f"no such file: {model!r}", field="model")
+        return _record_from_file(Path(model), Model, "model")
+    return catalog.model(model, field="model")
 
 
 def load_system(system: System | str, catalog: Catalog) -> System:
@@ -445,12 +924,20 @@ def load_system(system: System | str, catalog: Catalog) -> System:
         return system
     if _is_file(system):
         if not Path(system).is_file():
-            raise InputError(f"no such file: {system!r}", field="--system")
-        return _record_from_file(Path(system), System, "--system")
-    return catalog.system(system, field="--system")
+            raise InputError(f"no such file: {system!r}", field="system")
+        return _record_from_file(Path(system), System, "system")
+    return catalog.system(system, field="system")
 
 
-def hardware_for(system: System, precision: str, catalog: Catalog) -> Hardware:
+def hardware_for(
+    system: System,
+    precision: str,
+    catalog: Catalog,
+    framework: str | None = None,
+    optimizer_dtype: str = "fp32",
+) -> tuple[Hardware, Software]:
+    """The hardware rates and the framework's knob choices for `system` at `precision`;
+    `framework` defaults to the one the accelerator's calibration was fitted with."""
     accelerator = catalog.accelerator(system.accelerator, field="system.accelerator")
     if accelerator.peak_flops_per_s.get(precision) is None:
         supported = [k for k, v in accelerator.peak_flops_per_s.model_dump().items() if v]
@@ -458,7 +945,10 @@ def hardware_for(system: System, precision: str, catalog: Catalog) -> Hardware:
             f"{accelerator.id} has no {precision} tensor path; allowed: {', '.join(supported)}",
             field="precision",
         )
-    return Hardware.build(system, accelerator, catalog.calibration(accelerator.id), precision)
+    cal = catalog.calibration(accelerator.id)
+    fw = catalog.framework(framework or cal.framework, field="framework")
+    hw = Hardware.build(system, accelerator, cal, fw, precision, optimizer_dtype)
+    return hw, Software.build(fw, accelerator, system, precision)
 
 
 def estimate(
@@ -468,18 +958,39 @@ def estimate(
     plan: Plan | dict[str, Any] | None = None,
     *,
     seq_len: int | None = None,
+    framework: str | None = None,
     catalog: Catalog | None = None,
 ) -> PerfResult:
     """Predict one plan: step time with its breakdown, memory per accelerator, MFU/HFU.
 
     `model` and `system` are records, catalog ids or YAML files of one record (`system` may
-    be an accelerator id: its default system). `plan` holds the knobs of `Plan` (missing keys
-    default; dp = N / (tp pp cp)). An invalid plan raises `InputError` naming the rule; a
-    valid plan that does not fit in memory is a result with `fits = False`.
+    be an accelerator id: its default system). `plan` holds the knobs of `Plan` (missing
+    structural keys default as DESIGN.md section 7 says, software knobs to the framework's
+    defaults; dp = N / (tp pp cp)). `framework` is a framework profile id (default: the one
+    the accelerator's calibration was fitted with). An invalid plan raises `InputError`
+    naming the rule; a valid plan that does not fit in memory is a result with
+    `fits = False`.
     """
     cat = catalog or Catalog.load()
     the_plan = make_plan(plan)
     w = Workload.from_model(load_model(model, cat), seq_len)
-    hw = hardware_for(load_system(system, cat), the_plan.precision, cat)
-    arrays = resolve(the_plan, w, gpus)
+    hw, sw = hardware_for(
+        load_system(system, cat), the_plan.precision, cat, framework, the_plan.optimizer_dtype
+    )
+    arrays = resolve(the_plan, w, gpus, sw)
     return result_row(w, hw, arrays, evaluate(w, hw, arrays), 0, gpus)
+
+
+__all__ = [
+    "BREAKDOWN_KEYS",
+    "Evaluation",
+    "PerfResult",
+    "Times",
+    "estimate",
+    "evaluate",
+    "hardware_for",
+    "in_flight",
+    "memory_of",
+    "step_times",
+    "utilisation",
+]

@@ -1,29 +1,47 @@
-"""Memory per accelerator: weights, gradients, optimizer state and activations.
+"""Memory per accelerator: weights, gradients, optimizer state, activations, fragmentation.
 
-Model state (Rajbhandari et al. 2020, "ZeRO", arXiv 1910.02054, section 3.1 and Figure 1):
-per local parameter, weight, gradient and optimizer bytes from the calibration (16-bit
-weights, fp32 gradient accumulation, fp32 master weights + two Adam moments = 12 bytes).
-ZeRO shards over the dp x cp ranks that hold the same weights (experts: over dp x cp / ep):
-stage 1 the optimizer state, 2 also gradients, 3 (FSDP) also weights.
+Model state (Rajbhandari et al. 2020, "ZeRO", arXiv 1910.02054, section 3.1 and Figure 1;
+Megatron-Core's distributed-optimizer table, docs/user-guide/features/dist_optimizer.md): per
+local parameter the framework's weight, gradient and optimizer bytes (`frameworks.yaml`:
+bf16 weights with fp32 main gradients 2 + 4 + 12; bf16 or fp16 gradients 2 + 2 + 16, the
+optimizer keeping an fp32 gradient copy), plus with fp8/fp4 the quantised weight copies
+(`hardware.LOW_PRECISION_COPIES`). ZeRO shards over the dp x cp ranks that hold the same
+weights (experts: over dp x cp / ep): stage 1 the optimizer state (Megatron-Core's
+distributed optimizer: 6 + 12/d for bf16/fp32), 2 also the gradients, 3 (FSDP) also the
+weights. Stages 2 and 3 hold two layers' unsharded gradients while they are reduced, stage 3
+two layers' gathered weights (the current one and the prefetched one). Optimizer offload
+keeps the optimizer state in host memory.
 
 Activations (Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer
 Models", arXiv 2205.05198, section 4 and Table 2), per token of a layer [bytes], with t the
-tensor-parallel size and t_sp = t with sequence parallelism, else 1:
+tensor-parallel size, t_sp = t with sequence parallelism, else 1, and b_in the bytes of a
+stored GEMM input (2; 1 with fp8, whose recipes keep the quantised input for the backward):
 
-    10 h / t_sp                            two norm inputs, QKV and MLP inputs, dropout masks
-  + 2 (a d_qk + k d_qk + k d_v + a d_v) / t   Q, K, V, attention output
-  + 5 a s / t                              softmax output, its dropout mask and output
-                                           (dropped by selective recompute or flash attention)
-  + (4 or 6) f / t                         FFN activation input and second GEMM input (gated: 6)
+    (4 + 2 b_in) h / t_sp                  two norm inputs; QKV and MLP inputs (norm outputs)
+  + 2 h / t_sp                             two dropout masks (models trained with dropout only)
+  + 2 (a d_qk + k d_qk + k d_v + a d_v) / t   Q, K, V, attention output (+ its fp8 copy)
+  + (2 + 3 [dropout]) a s / t              softmax output, its dropout mask and output
+                                           (dropped by selective recompute or flash attention,
+                                           which keeps 4 bytes of statistics per query/head)
+  + (2 or 4) f / t + b_in f / t            FFN activation input (gated: gate and up), second
+                                           GEMM input
 
-which is Korthikanti's s b h (34 + 5 a s / h) / t for a GPT layer with sequence parallelism.
-An MoE layer stores the FFN part for each of its top-k + shared expert copies. Full
+which is Korthikanti's s b h (34 + 5 a s / h) / t for a GPT layer (dropout, 16-bit) with
+sequence parallelism and s b h (10 + 24 / t + 5 a s / (h t)) without it. An MoE layer stores
+the FFN part for each of its top-k + shared expert copies and the permuted token copies. Full
 recompute keeps only each layer's input (2 h / t_sp) plus one layer's working set.
 
-Pipeline schedule: the first stage holds min(pp, micro-batches) micro-batches in flight in
-1F1B, times (1 + (pp - 1) / (pp vp)) with interleaving (Narayanan et al. 2021, arXiv
-2104.04473, section 2.2; Korthikanti et al. 2022 section 4.2.3); the last stage holds one, plus
-the fp32 logits. The reported memory is the most loaded stage's.
+Pipeline schedule: stage j holds min(pp - j, m) micro-batches in flight in 1F1B; with
+interleaving ((pp - j - 1) 2 + (vp - 1) pp + 1) / vp micro-batches' worth of its layers (the
+warm-up of Megatron's interleaved schedule; for stage 0 this is Korthikanti's
+pp (1 + (pp - 1) / (pp vp)), section 4.2.3). The last stage holds the fp32 logits of one
+micro-batch (vocabulary-parallel: sharded over t). The reported memory is the most loaded
+of the first, a middle and the last stage.
+
+Activations are charged the framework's allocator fragmentation (GMLake, Guo et al. 2024);
+the runtime's reserve (CUDA context, NCCL buffers) is subtracted from HBM (`Hardware`).
+Activation offload moves as few whole layers' activations to host memory as make the stage fit
+(at least two layers stay).
 """
 
 from __future__ import annotations
@@ -33,32 +51,40 @@ from dataclasses import dataclass
 import numpy as np
 
 from gigawatt.perf.hardware import ACTIVATION_BYTES, Hardware
-from gigawatt.perf.plan import PlanArrays, StageLayers, micro_batches
+from gigawatt.perf.plan import (
+    OFFLOADS,
+    STAGES,
+    PlanArrays,
+    StageLayers,
+    micro_batches,
+    stages_needed,
+)
 from gigawatt.perf.workload import Workload
 
-#: Bytes per token per element of a layer's h-sized tensors kept for backward: two norm
-#: inputs, the QKV and MLP inputs (2 bytes each) and two 1-byte dropout masks.
-_H_TENSORS_BYTES = 4 * ACTIVATION_BYTES + 2
-#: Softmax output (2 bytes), dropout mask (1) and dropout output (2) per attention score.
-_SCORE_BYTES = 5
+#: Softmax output (2 bytes); with dropout its mask (1) and output (2), per attention score.
+_SOFTMAX_BYTES, _SCORE_DROPOUT_BYTES = 2.0, 3.0
 #: Log-sum-exp statistics a flash-attention kernel keeps per query and head (fp32).
-_FLASH_STATS_BYTES = 4
-#: fp32 logits for the loss.
-_LOGIT_BYTES = 4
-#: Embedding output and its dropout mask on the first stage; final norm and output-layer
-#: inputs on the last [bytes per h element].
-_EMBEDDING_BYTES = ACTIVATION_BYTES + 1
+_FLASH_STATS_BYTES = 4.0
+#: fp32 logits for the loss (softmax kept for its backward).
+_LOGIT_BYTES = 4.0
+#: Final norm input and output-layer input on the last stage [bytes per h element].
 _HEAD_BYTES = 2 * ACTIVATION_BYTES
+#: Layers whose unsharded gradients (ZeRO >= 2) or gathered weights (ZeRO-3) coexist.
+_TRANSIENT_LAYERS = 2
+#: Layers' activations an activation-offloading schedule keeps on the accelerator.
+_RESIDENT_LAYERS = 2
+_OPTIMIZER_OFFLOAD = OFFLOADS.index("optimizer")
+_ACTIVATION_OFFLOAD = OFFLOADS.index("activations")
 
 
 @dataclass(frozen=True)
 class StageParams:
-    """Parameters one accelerator holds on the first and the last stage [parameters]."""
+    """Parameters one accelerator holds per stage: tp-split (dense) and tp x ep-split
+    (routed experts), and the largest layer's (transient buffers, FSDP units) [parameters]."""
 
-    first_dense: np.ndarray
-    first_expert: np.ndarray
-    last_dense: np.ndarray
-    last_expert: np.ndarray
+    dense: dict[str, np.ndarray]
+    expert: dict[str, np.ndarray]
+    layer: np.ndarray
 
 
 def stage_params(w: Workload, p: PlanArrays, layers: StageLayers) -> StageParams:
@@ -66,115 +92,194 @@ def stage_params(w: Workload, p: PlanArrays, layers: StageLayers) -> StageParams
     tp = p.tp.astype(np.float64)
     moe_dense_part = w.attn_params + w.router_params + w.shared_experts * w.expert_params
     output = w.vocab * w.hidden
+    single = p.pp == 1
     # A single stage holds the input embedding and the output layer (one matrix if tied).
-    emb = np.where(p.pp == 1, w.embedding_params, output)
+    emb = {
+        "first": np.where(single, w.embedding_params, output),
+        "middle": np.where(single, w.embedding_params, 0.0),
+        "last": np.where(single, w.embedding_params, output),
+    }
     experts_local = w.experts / p.ep * w.expert_params if w.is_moe else 0.0
+    dense = {
+        s: (layers.dense[s] * w.dense_layer_params + layers.moe[s] * moe_dense_part + emb[s]) / tp
+        for s in STAGES
+    }
+    expert = {s: layers.moe[s] * experts_local / tp for s in STAGES}
+    # One layer's local parameters, the largest layer type (transient buffers, FSDP units).
+    layer = np.full(len(p), float(w.dense_layer_params if w.dense_layers else 0.0))
+    if w.is_moe:
+        layer = np.maximum(layer, moe_dense_part + experts_local)
+    return StageParams(dense, expert, layer / tp)
 
-    def dense(n_dense: np.ndarray, n_moe: np.ndarray) -> np.ndarray:
-        return (n_dense * w.dense_layer_params + n_moe * moe_dense_part + emb) / tp
 
-    return StageParams(
-        first_dense=dense(layers.first_dense, layers.first_moe),
-        first_expert=layers.first_moe * experts_local / tp,
-        last_dense=dense(layers.last_dense, layers.last_moe),
-        last_expert=layers.last_moe * experts_local / tp,
-    )
-
-
-def layer_activation_bytes_per_token(w: Workload, p: PlanArrays, moe: bool) -> np.ndarray:
+def layer_activation_bytes_per_token(
+    w: Workload, hw: Hardware, p: PlanArrays, moe: bool
+) -> np.ndarray:
     """Bytes one layer keeps per token for backward without full recompute (see module)."""
     tp = p.tp.astype(np.float64)
     tsp = np.where(p.sp, tp, 1.0)
     heads = w.q_heads / tp
     kv = np.maximum(w.kv_heads / tp, 1.0)
     b = ACTIVATION_BYTES
-    out = _H_TENSORS_BYTES * w.hidden / tsp
+    b_in = hw.gemm_input_bytes
+    drop = 1.0 if w.dropout else 0.0
+    out = (2 * b + 2 * b_in + 2 * drop) * w.hidden / tsp
     out = out + b * (heads * w.head_dim_qk + kv * w.head_dim_qk + kv * w.head_dim_v)
-    out = out + b * heads * w.head_dim_v
+    out = out + (b + (b_in if b_in < b else 0.0)) * heads * w.head_dim_v
     if w.mla:
         out = out + b * (w.q_lora_rank + w.kv_lora_rank) / tsp
     keep_scores = ~p.flash_attention & (p.recompute == 0)
-    out = out + np.where(keep_scores, _SCORE_BYTES * heads * w.seq_len, 0.0)
+    per_score = _SOFTMAX_BYTES + _SCORE_DROPOUT_BYTES * drop
+    out = out + np.where(keep_scores, per_score * heads * w.seq_len, 0.0)
     out = out + np.where(p.flash_attention, _FLASH_STATS_BYTES * heads, 0.0)
     # FFN: activation input (gated: gate and up outputs) and the second GEMM's input.
-    ffn = (3 if w.gated else 2) * b
+    ffn = (2 * b if w.gated else b) + b_in
     if moe:
         copies = w.top_k + w.shared_experts
         # Routed tokens are permuted copies of the MLP input, one per expert they visit.
-        permuted = b * w.hidden * copies / tp if w.routed else 0.0
+        permuted = b * w.hidden * w.top_k / tp if w.routed else 0.0
         return out + permuted + copies * ffn * w.moe_ffn_hidden / tp
     return out + ffn * w.ffn_hidden / tp
 
 
+def in_flight(p: PlanArrays, stage: int | np.ndarray) -> np.ndarray:
+    """Micro-batches' worth of a stage's activations held at its peak (see module)."""
+    pp = p.pp.astype(np.float64)
+    m = micro_batches(p).astype(np.float64)
+    j = np.minimum(np.asarray(stage, dtype=np.float64), pp - 1)
+    interleaved = ((pp - j - 1) * 2 + (p.vp - 1) * pp + 1) / p.vp
+    return np.minimum(np.where(p.vp > 1, interleaved, pp - j), m)
+
+
 @dataclass(frozen=True)
 class Memory:
-    """Bytes per accelerator on the most loaded stage."""
+    """Bytes per accelerator on the most loaded stage; `optimizer_step` is how far the
+    optimizer step's transient copy rises above the forward/backward peak (0 when it does
+    not); `host` is what offload keeps in host memory per accelerator; `fits` whether every
+    stage fits the usable HBM (and the host memory)."""
 
     weights: np.ndarray
     grads: np.ndarray
     optimizer: np.ndarray
     activations: np.ndarray
+    fragmentation: np.ndarray
+    optimizer_step: np.ndarray
+    host: np.ndarray
+    fits: np.ndarray
+    #: Bytes allocated per stage (everything but fragmentation), by stage name.
+    allocated_by_stage: dict[str, np.ndarray]
+    #: Layers whose activations are offloaded to host memory, by stage name.
+    offloaded_layers: dict[str, np.ndarray]
 
     @property
     def total(self) -> np.ndarray:
-        return self.weights + self.grads + self.optimizer + self.activations
+        return (
+            self.weights
+            + self.grads
+            + self.optimizer
+            + self.activations
+            + self.fragmentation
+            + self.optimizer_step
+        )
 
 
-def memory_per_gpu(w: Workload, hw: Hardware, p: PlanArrays, layers: StageLayers) -> Memory:
+def memory_per_gpu(
+    w: Workload, hw: Hardware, p: PlanArrays, layers: StageLayers, details: bool = True
+) -> Memory:
+    """Memory of every plan (see module); with `details` False only `total` (via
+    `weights`), `fits` and `offloaded_layers` are filled (the search's screening pass)."""
     params = stage_params(w, p, layers)
     replicas = (p.dp * p.cp).astype(np.float64)
     expert_replicas = replicas / p.ep
 
-    def state(dense: np.ndarray, expert: np.ndarray, per_param: float, from_stage: int):
+    def sharded(dense, expert, from_stage: int) -> np.ndarray:
         shard = p.zero >= from_stage
-        return per_param * (
-            dense / np.where(shard, replicas, 1.0) + expert / np.where(shard, expert_replicas, 1.0)
+        return dense / np.where(shard, replicas, 1.0) + expert / np.where(
+            shard, expert_replicas, 1.0
         )
 
-    def model_state(dense: np.ndarray, expert: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (
-            state(dense, expert, hw.weight_bytes_per_param, 3),
-            state(dense, expert, hw.grad_bytes_per_param, 2),
-            state(dense, expert, hw.optimizer_bytes_per_param, 1),
-        )
+    layer_params = params.layer
+    transient_grads = np.where(p.zero >= 2, _TRANSIENT_LAYERS * layer_params, 0.0)
+    transient_weights = np.where(p.zero >= 3, _TRANSIENT_LAYERS * layer_params, 0.0)
+    opt_offload = p.offload == _OPTIMIZER_OFFLOAD
+    act_offload = p.offload == _ACTIVATION_OFFLOAD
 
     tokens = (p.mb * w.seq_len / p.cp).astype(np.float64)
     tp = p.tp.astype(np.float64)
     tsp = np.where(p.sp, tp, 1.0)
-    dense_act = layer_activation_bytes_per_token(w, p, moe=False)
-    moe_act = layer_activation_bytes_per_token(w, p, moe=True) if w.is_moe else dense_act
+    dense_act = layer_activation_bytes_per_token(w, hw, p, moe=False)
+    moe_act = layer_activation_bytes_per_token(w, hw, p, moe=True) if w.is_moe else dense_act
+    working_set = np.maximum(dense_act, moe_act) if w.is_moe else dense_act
     full = p.recompute == 2
     checkpoint = ACTIVATION_BYTES * w.hidden / tsp  # a layer's input, kept by full recompute
-    working_set = np.maximum(dense_act, moe_act) if w.is_moe else dense_act
-
-    def stage_activations(n_dense: np.ndarray, n_moe: np.ndarray, in_flight: np.ndarray):
-        stored = np.where(
-            full,
-            (n_dense + n_moe) * checkpoint * in_flight + working_set,
-            (n_dense * dense_act + n_moe * moe_act) * in_flight,
-        )
-        return stored * tokens
-
-    m = micro_batches(p).astype(np.float64)
-    pp = p.pp.astype(np.float64)
-    interleave = np.where(p.vp > 1, 1 + (pp - 1) / (pp * p.vp), 1.0)
-    in_flight_first = np.minimum(pp, m) * interleave
-    embedding = _EMBEDDING_BYTES * w.hidden / tsp * tokens * in_flight_first
-    head = (_HEAD_BYTES * w.hidden / tsp + _LOGIT_BYTES * w.vocab / tp) * tokens
+    drop = 1.0 if w.dropout else 0.0
+    embedding = drop * w.hidden / tsp  # the embedding's dropout mask
+    logits = _LOGIT_BYTES * w.vocab / np.where(p.vocab_parallel, tp, 1.0)
+    head = _HEAD_BYTES * w.hidden / tsp + logits
     single = p.pp == 1
-    first_act = stage_activations(layers.first_dense, layers.first_moe, in_flight_first)
-    first_act = first_act + embedding + np.where(single, head, 0.0)
-    last_act = stage_activations(layers.last_dense, layers.last_moe, np.ones_like(m))
-    last_act = last_act + head + np.where(single, embedding, 0.0)
+    index = {"first": 0, "middle": 1, "last": p.pp - 1}
 
-    w1, g1, o1 = model_state(params.first_dense, params.first_expert)
-    w2, g2, o2 = model_state(params.last_dense, params.last_expert)
-    first_total = w1 + g1 + o1 + first_act
-    last_total = w2 + g2 + o2 + last_act
-    first_heavier = first_total >= last_total
-    return Memory(
-        weights=np.where(first_heavier, w1, w2),
-        grads=np.where(first_heavier, g1, g2),
-        optimizer=np.where(first_heavier, o1, o2),
-        activations=np.where(first_heavier, first_act, last_act),
-    )
+    best = None
+    fits = np.ones(len(p), dtype=bool)
+    by_stage: dict[str, np.ndarray] = {}
+    offloaded: dict[str, np.ndarray] = {}
+    for s in stages_needed(w, p):
+        n_dense, n_moe = layers.dense[s], layers.moe[s]
+        flight = in_flight(p, index[s])
+        per_mb = np.where(
+            full, (n_dense + n_moe) * checkpoint, n_dense * dense_act + n_moe * moe_act
+        )
+        stored = per_mb * flight + np.where(full, working_set, 0.0)
+        extra = np.zeros(len(p))
+        if s == "first":
+            extra = embedding * flight + np.where(single, head, 0.0)
+        elif s == "last":
+            extra = head + np.where(single, embedding * flight, 0.0)
+        act = (stored + extra) * tokens
+        weights = hw.weight_bytes_per_param * sharded(params.dense[s], params.expert[s], 3)
+        weights = weights + hw.gather_bytes_per_param * transient_weights
+        grads = hw.grad_bytes_per_param * (
+            sharded(params.dense[s], params.expert[s], 2) + transient_grads
+        )
+        opt = hw.optimizer_bytes_per_param * sharded(params.dense[s], params.expert[s], 1)
+        host = np.where(opt_offload, opt, 0.0)
+        opt = np.where(opt_offload, 0.0, opt)
+        state = weights + grads + opt
+        # Activation offload moves whole layers (all their in-flight micro-batches) to host
+        # memory, as few as make the stage fit (Megatron-Core cpu_offloading_num_layers),
+        # keeping at least two on the accelerator.
+        unit = np.where(full, checkpoint, working_set) * flight * tokens
+        n_layers = n_dense + n_moe
+        excess = (state + act * (1 + hw.fragmentation) - hw.usable_hbm_bytes) / (
+            1 + hw.fragmentation
+        )
+        n_off = np.clip(np.ceil(np.maximum(excess, 0.0) / unit), 0, n_layers - _RESIDENT_LAYERS)
+        n_off = np.where(act_offload, np.maximum(n_off, 0.0), 0.0)
+        act = act - n_off * unit
+        host = host + n_off * unit
+        offloaded[s] = n_off
+        frag = act * hw.fragmentation
+        # The optimizer step's transient copy (activations are freed by then).
+        step_extra = np.where(
+            opt_offload,
+            0.0,
+            hw.optimizer_step_extra_bytes_per_param * sharded(params.dense[s], params.expert[s], 1),
+        )
+        transient = np.maximum(step_extra - act - frag, 0.0)
+        total = state + act + frag + transient
+        by_stage[s] = total - frag
+        fits &= (total <= hw.usable_hbm_bytes) & (host <= hw.host_memory_bytes)
+        if not details:
+            best = (total,) if best is None else (np.maximum(best[0], total),)
+            continue
+        cand = (weights, grads, opt, act, frag, transient, host, total)
+        if best is None:
+            best = cand
+        else:
+            heavier = total > best[-1]
+            best = tuple(np.where(heavier, a, b) for a, b in zip(cand, best, strict=True))
+    if not details:
+        zero = np.zeros(len(p))
+        return Memory(best[0], zero, zero, zero, zero, zero, zero, fits, by_stage, offloaded)
+    weights, grads, opt, act, frag, transient, host, total = best
+    return Memory(weights, grads, opt, act, frag, transient, host, fits, by_stage, offloaded)

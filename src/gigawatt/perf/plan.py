@@ -6,8 +6,14 @@ parallel (expert parallelism is carved out of the cp x dp ranks), pipeline outer
 members sit `stride` ranks apart (tp: 1; cp, ep, dp: tp; pp: tp x cp x dp). That decides which
 network tier each collective crosses (see `comm.py`).
 
-The rules are written once, over arrays (`rule_masks`): the search filters its candidates with
-them, and a single user plan is checked with the same code, naming the first rule it breaks.
+Software knobs (sequence parallelism, flash attention, communication overlap, ZeRO stage,
+recomputation, fp8/fp4 recipe, CPU offload, pipeline balancing, vocabulary-parallel loss)
+default to the framework profile's first value (`gigawatt.perf.framework`); a knob the user
+sets must be one the framework offers.
+
+The structural rules are written once, over arrays (`rule_masks`): the search filters its
+candidates with them, and a single user plan is checked with the same code, naming the first
+rule it breaks.
 """
 
 from __future__ import annotations
@@ -25,17 +31,45 @@ from gigawatt.perf.workload import Workload
 from gigawatt.validation import format_validation_error
 
 Recompute = Literal["none", "selective", "full"]
-RECOMPUTE_MODES: tuple[Recompute, ...] = ("none", "selective", "full")
+RECOMPUTE_MODES: tuple[str, ...] = ("none", "selective", "full")
+#: fp8/fp4 scaling recipes: "none" for 16-bit GEMMs; delayed (per-tensor, amax history) and
+#: current (per-tensor, this step's amax) scaling, MXFP8 (32-element blocks, Blackwell) and
+#: NVFP4 (Transformer Engine recipe names).
+RECIPES: tuple[str, ...] = ("none", "delayed", "current", "mxfp8", "nvfp4")
+FP8_RECIPES = frozenset({"delayed", "current", "mxfp8"})
+BLOCK_SCALED = frozenset({"mxfp8", "nvfp4"})
+OFFLOADS: tuple[str, ...] = ("none", "optimizer", "activations")
 PosInt = Annotated[int, Field(gt=0)]
+SWITCHES: tuple[str, ...] = (
+    "sp",
+    "flash_attention",
+    "tp_overlap",
+    "dp_overlap",
+    "ep_overlap",
+    "pp_balance",
+    "vocab_parallel",
+)
+#: Categorical knobs stored as indices into these tuples in `PlanArrays`.
+CODED: dict[str, tuple[str, ...]] = {
+    "recompute": RECOMPUTE_MODES,
+    "fp8_recipe": RECIPES,
+    "offload": OFFLOADS,
+}
+#: Knobs a framework profile sets (its first value is the default).
+SOFTWARE_KNOBS: tuple[str, ...] = (*SWITCHES, "zero", "recompute", "fp8_recipe", "offload")
 
 
 class Plan(BaseModel):
-    """A parallelism plan as a user writes it (`--plan tp=8,pp=4,...`); omitted keys default.
+    """A parallelism plan as a user writes it (`--plan tp=8,pp=4,...`); omitted knobs default
+    (structural ones to DESIGN.md section 7's defaults, software ones to the framework's).
 
     Switches beyond DESIGN.md's keys: `sp` (sequence parallelism with TP, Korthikanti et al.
     2022), `flash_attention` (fused attention kernel: no s^2 activations, causal blocks
-    skipped), `tp_overlap` (TP collectives hidden behind GEMMs), `dp_overlap` (gradient
-    reduction and parameter gathers overlapped with backward/forward).
+    skipped), `tp_overlap`, `dp_overlap`, `ep_overlap` (collectives overlapped with compute,
+    bounded by it), `pp_balance` (embedding and loss each count as a layer in the pipeline
+    split), `vocab_parallel` (output layer and loss sharded over TP), `fp8_recipe`
+    (scaling recipe of fp8/fp4 GEMMs), `offload` (optimizer state or activations in host
+    memory).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -48,15 +82,29 @@ class Plan(BaseModel):
     ep: PosInt = Field(1, description="expert-parallel size")
     mb: PosInt = Field(1, description="micro-batch [sequences]")
     gbs: PosInt | None = Field(None, description="global batch [sequences] (omitted: model's)")
-    zero: Annotated[int, Field(ge=0, le=3)] = Field(
-        1, description="ZeRO stage over dp x cp: 1 optimizer, 2 + gradients, 3 (FSDP) + weights"
+    zero: Annotated[int, Field(ge=0, le=3)] | None = Field(
+        None, description="ZeRO stage over dp x cp: 1 optimizer, 2 + gradients, 3 (FSDP) + weights"
     )
-    recompute: Recompute = Field("selective", description="activation recomputation")
+    recompute: Recompute | None = Field(None, description="activation recomputation")
     precision: Precision = Field("bf16", description="GEMM precision")
-    sp: bool = Field(True, description="sequence parallelism with tp > 1")
-    flash_attention: bool = Field(True, description="fused attention kernel")
-    tp_overlap: bool = Field(False, description="TP communication overlapped with GEMMs")
-    dp_overlap: bool = Field(True, description="DP communication overlapped with compute")
+    optimizer_dtype: Literal["fp32", "bf16"] = Field(
+        "fp32", description="optimizer state precision (bf16 where the framework offers it)"
+    )
+    sp: bool | None = Field(None, description="sequence parallelism with tp > 1")
+    flash_attention: bool | None = Field(None, description="fused attention kernel")
+    tp_overlap: bool | None = Field(None, description="TP communication overlapped with GEMMs")
+    dp_overlap: bool | None = Field(None, description="DP communication overlapped")
+    ep_overlap: bool | None = Field(None, description="expert all-to-alls overlapped")
+    pp_balance: bool | None = Field(
+        None, description="embedding and loss counted as layers in the pipeline split"
+    )
+    vocab_parallel: bool | None = Field(None, description="output layer and loss sharded by tp")
+    fp8_recipe: Literal["none", "delayed", "current", "mxfp8", "nvfp4"] | None = Field(
+        None, description="fp8/fp4 scaling recipe (none for 16-bit)"
+    )
+    offload: Literal["none", "optimizer", "activations"] | None = Field(
+        None, description="CPU offload of optimizer state or activations"
+    )
 
 
 PLAN_KEYS: tuple[str, ...] = tuple(Plan.model_fields)
@@ -72,25 +120,25 @@ def parse_plan(text: str | None) -> dict[str, str]:
         key, sep, value = part.partition("=")
         key = key.strip().lower().replace("-", "_")
         if not sep or not value.strip():
-            raise InputError(f"{part!r} is not KEY=VALUE", field="--plan")
+            raise InputError(f"{part!r} is not KEY=VALUE", field="plan")
         if key not in PLAN_KEYS:
-            raise InputError(
-                f"unknown key {key!r}; allowed: {', '.join(PLAN_KEYS)}", field="--plan"
-            )
+            raise InputError(f"unknown key {key!r}; allowed: {', '.join(PLAN_KEYS)}", field="plan")
         if key in out:
-            raise InputError(f"{key!r} given twice", field="--plan")
+            raise InputError(f"{key!r} given twice", field="plan")
         out[key] = value.strip()
     return out
 
 
 def with_precision(values: Mapping[str, Any], precision: str | None) -> dict[str, Any]:
-    """`values` with `precision` added (`--precision`); a contradicting plan value is an error."""
+    """`values` with `precision` added; a contradicting plan value is an error."""
     out = dict(values)
     if precision is None:
         return out
     if str(out.get("precision", precision)).lower() != precision.lower():
         raise InputError(
-            f"--precision {precision} contradicts precision={out['precision']}", field="--plan"
+            f"{{precision}} {precision} contradicts plan precision={out['precision']}",
+            field="plan",
+            refs=("precision",),
         )
     out["precision"] = precision.lower()
     return out
@@ -111,7 +159,8 @@ def make_plan(values: Plan | Mapping[str, Any] | None) -> Plan:
 
 @dataclass(frozen=True)
 class PlanArrays:
-    """Many plans as one array per knob (int64; switches as bool; recompute as 0/1/2)."""
+    """Many plans as one array per knob (int64; switches as bool; categorical knobs as indices
+    into `CODED`)."""
 
     tp: np.ndarray
     pp: np.ndarray
@@ -123,10 +172,15 @@ class PlanArrays:
     gbs: np.ndarray
     zero: np.ndarray
     recompute: np.ndarray
+    fp8_recipe: np.ndarray
+    offload: np.ndarray
     sp: np.ndarray
     flash_attention: np.ndarray
     tp_overlap: np.ndarray
     dp_overlap: np.ndarray
+    ep_overlap: np.ndarray
+    pp_balance: np.ndarray
+    vocab_parallel: np.ndarray
 
     def __len__(self) -> int:
         return len(self.tp)
@@ -135,7 +189,7 @@ class PlanArrays:
     def from_columns(cls, columns: Mapping[str, Any]) -> PlanArrays:
         out = {}
         for f in fields(cls):
-            dtype = bool if f.name in _SWITCHES else np.int64
+            dtype = bool if f.name in SWITCHES else np.int64
             out[f.name] = np.atleast_1d(np.asarray(columns[f.name], dtype=dtype))
         return cls(**out)
 
@@ -148,22 +202,28 @@ class PlanArrays:
     def take(self, index: Any) -> PlanArrays:
         return PlanArrays(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
-    def row(self, i: int, precision: str) -> dict[str, Any]:
-        """Plan `i` as the JSON `plan` object: every knob."""
-        out: dict[str, Any] = {}
+    def replace(self, **columns: Any) -> PlanArrays:
+        """The same plans with some knobs set (scalars broadcast)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        n = len(self)
+        for k, v in columns.items():
+            dtype = bool if k in SWITCHES else np.int64
+            out[k] = np.broadcast_to(np.asarray(v, dtype=dtype), (n,))
+        return PlanArrays(**out)
+
+    def row(self, i: int, precision: str, optimizer_dtype: str = "fp32") -> dict[str, Any]:
+        """Plan `i` as the JSON `plan` object: every knob (`precision` and `optimizer_dtype`
+        are the same for every plan of a search)."""
+        out: dict[str, Any] = {"precision": precision, "optimizer_dtype": optimizer_dtype}
         for f in fields(self):
             v = getattr(self, f.name)[i]
-            if f.name == "recompute":
-                out[f.name] = RECOMPUTE_MODES[int(v)]
-            elif f.name in _SWITCHES:
+            if f.name in CODED:
+                out[f.name] = CODED[f.name][int(v)]
+            elif f.name in SWITCHES:
                 out[f.name] = bool(v)
             else:
                 out[f.name] = int(v)
-        out["precision"] = precision
         return {k: out[k] for k in PLAN_KEYS}
-
-
-_SWITCHES = frozenset({"sp", "flash_attention", "tp_overlap", "dp_overlap"})
 
 
 def micro_batches(p: PlanArrays) -> np.ndarray:
@@ -206,6 +266,17 @@ RULES: list[Rule] = [
         lambda w, n, p: np.maximum(w.experts, 1) % p.ep == 0,
     ),
     ("ep must divide dp x cp", lambda w, n, p: (p.dp * p.cp) % p.ep == 0),
+    (
+        "tp_overlap needs tp > 1 and sequence parallelism (sp)",
+        lambda w, n, p: ~p.tp_overlap | ((p.tp > 1) & p.sp),
+    ),
+    (
+        "ep_overlap needs ep > 1, no full recompute, and vp > 1 when pp > 1",
+        lambda w, n, p: (
+            ~p.ep_overlap | ((p.ep > 1) & (p.recompute != 2) & ((p.pp == 1) | (p.vp > 1)))
+        ),
+    ),
+    ("pp_balance needs pp > 1", lambda w, n, p: ~p.pp_balance | (p.pp > 1)),
 ]
 
 
@@ -220,31 +291,27 @@ def valid_mask(w: Workload, gpus: int, p: PlanArrays) -> np.ndarray:
     return ok
 
 
-def resolve(plan: Plan, w: Workload, gpus: int) -> PlanArrays:
-    """A user plan as one-row arrays, with dp and gbs filled in; an InputError if invalid."""
+def structural_dp(plan: Plan, gpus: int) -> int:
+    """dp of a plan: as given, or N / (tp pp cp)."""
     if gpus <= 0:
         raise InputError(f"must be a positive accelerator count, got {gpus}", field="gpus")
-    dp = plan.dp
-    if dp is None:
-        model_parallel = plan.tp * plan.pp * plan.cp
-        if gpus % model_parallel:
-            raise InputError(
-                f"tp x pp x cp = {model_parallel} must divide the accelerator count {gpus} "
-                "(dp = N / (tp pp cp))",
-                field="plan",
-            )
-        dp = gpus // model_parallel
-    arrays = PlanArrays.from_columns(
-        {
-            **plan.model_dump(exclude={"precision", "recompute"}),
-            "dp": dp,
-            "gbs": plan.gbs or w.global_batch_seqs,
-            "recompute": RECOMPUTE_MODES.index(plan.recompute),
-        }
-    )
+    if plan.dp is not None:
+        return plan.dp
+    model_parallel = plan.tp * plan.pp * plan.cp
+    if gpus % model_parallel:
+        raise InputError(
+            f"tp x pp x cp = {model_parallel} must divide the accelerator count {gpus} "
+            "(dp = N / (tp pp cp))",
+            field="plan",
+        )
+    return gpus // model_parallel
+
+
+def check_rules(w: Workload, gpus: int, arrays: PlanArrays, precision: str) -> None:
+    """An InputError naming every rule plan 0 of `arrays` breaks, with its values."""
     broken = [msg for msg, mask in rule_masks(w, gpus, arrays) if not mask[0]]
     if broken:
-        values = arrays.row(0, plan.precision)
+        values = arrays.row(0, precision)
         shown = ", ".join(
             f"{k}={values[k]}" for k in ("tp", "pp", "vp", "cp", "dp", "ep", "mb", "gbs")
         )
@@ -253,46 +320,68 @@ def resolve(plan: Plan, w: Workload, gpus: int) -> PlanArrays:
             f"seq_len={w.seq_len}, experts={w.experts}"
         )
         raise InputError(f"{'; '.join(broken)} (got {shown}; {context})", field="plan")
-    return arrays
 
 
 # --- layers per pipeline stage ----------------------------------------------------------------
 
+#: Pipeline stages the evaluator looks at: the first (embedding, most layers, most
+#: micro-batches in flight), one middle stage (with pp_balance it can hold the most layers)
+#: and the last (output layer and loss).
+STAGES = ("first", "middle", "last")
+
+
+def stages_needed(w: Workload, p: PlanArrays) -> tuple[str, ...]:
+    """The stages that can be the slowest or the fullest. Without pipeline balancing a middle
+    stage holds no more layers than the first, no embedding and fewer micro-batches in flight,
+    so it never exceeds the first; with an MoE model whose first layers are dense it can (its
+    layers are all MoE)."""
+    if np.any(p.pp_balance & (p.pp >= 3)) or 0 < w.dense_layers < w.layers:
+        return STAGES
+    return ("first", "last")
+
 
 @dataclass(frozen=True)
 class StageLayers:
-    """Layers on the first and the last pipeline stage, by type (dense / MoE) [layers].
+    """Transformer layers on the first, a middle and the last pipeline stage, by type."""
 
-    The L layers fill pp x vp model chunks as evenly as possible (r = L mod (pp vp) chunks get
-    one more); stage j holds chunks j, j + pp, ... so the first stage holds the most layers,
-    vp floor(L / (pp vp)) + ceil(r / pp), and the last the fewest, ... + floor(r / pp). The
-    leading dense layers of an MoE model sit on the first stages.
-    """
+    dense: dict[str, np.ndarray]
+    moe: dict[str, np.ndarray]
 
-    first_dense: np.ndarray
-    first_moe: np.ndarray
-    last_dense: np.ndarray
-    last_moe: np.ndarray
+    def total(self, stage: str) -> np.ndarray:
+        return self.dense[stage] + self.moe[stage]
 
-    @property
-    def first(self) -> np.ndarray:
-        return self.first_dense + self.first_moe
 
-    @property
-    def last(self) -> np.ndarray:
-        return self.last_dense + self.last_moe
+def _chunks_below(r: np.ndarray, stage: np.ndarray | int, pp: np.ndarray) -> np.ndarray:
+    """How many of stage `stage`'s model chunks (indices stage, stage + pp, ...) are < r."""
+    return np.maximum(-(-(r - stage) // pp), 0)
 
 
 def stage_layers(w: Workload, p: PlanArrays) -> StageLayers:
+    """Layers per stage. The L layers fill pp x vp model chunks as evenly as possible (the
+    r = L mod (pp vp) first chunks get one more); stage j holds chunks j, j + pp, ....
+
+    With `pp_balance` the embedding and the loss each take a layer's slot (Megatron-Core
+    account_for_embedding_in_pipeline_split / account_for_loss_in_pipeline_split): L + 2 slots
+    are split, and the first and the last stage hold one layer fewer than their slots. The
+    middle stage is stage 1 (the one with the most chunks below r after stage 0); with fewer
+    than three stages it repeats the first. The leading dense layers of an MoE model sit on the
+    first stages.
+    """
     chunks = p.pp * p.vp
-    q, r = np.divmod(w.layers, chunks)
-    first = p.vp * q + -(-r // p.pp)
-    last = p.vp * q + r // p.pp
+    extra = np.where(p.pp_balance, 2, 0)
+    q, r = np.divmod(w.layers + extra, chunks)
+    bal = p.pp_balance.astype(np.int64)
+    first = p.vp * q + _chunks_below(r, 0, p.pp) - bal
+    last = p.vp * q + _chunks_below(r, p.pp - 1, p.pp) - bal
+    middle = np.where(p.pp >= 3, p.vp * q + _chunks_below(r, 1, p.pp), first)
+    first = np.maximum(first, 0)
+    last = np.maximum(last, 0)
     first_dense = np.minimum(first, w.dense_layers)
+    middle_dense = np.where(p.pp >= 3, np.clip(w.dense_layers - first, 0, middle), first_dense)
     last_dense = np.clip(w.dense_layers - (w.layers - last), 0, last)
+    dense = {"first": first_dense, "middle": middle_dense, "last": last_dense}
+    total = {"first": first, "middle": middle, "last": last}
     return StageLayers(
-        first_dense=first_dense.astype(np.float64),
-        first_moe=(first - first_dense).astype(np.float64),
-        last_dense=last_dense.astype(np.float64),
-        last_moe=(last - last_dense).astype(np.float64),
+        dense={k: v.astype(np.float64) for k, v in dense.items()},
+        moe={k: (total[k] - dense[k]).astype(np.float64) for k in STAGES},
     )

@@ -3,23 +3,40 @@
 The candidate generator and the evaluator are separate (STYLE.md habit 6). Candidates are
 built axis by axis as NumPy columns (a Cartesian product filtered after each axis, so the
 arrays stay small): tp over the divisors of gcd(N, heads), cp over the divisors of
-gcd(N, seq_len), pp over the divisors of N up to the layer count, dp = N / (tp cp pp), vp up to
-layers / pp, micro-batches over the divisors of the global batch, ep over the divisors of the
-expert count, ZeRO 0-3 and the recompute modes (with flash attention, which already
-recomputes the attention core, "none" is the same plan as "selective" and is left out);
-`plan.RULES` then removes the invalid ones. Knobs the caller fixes (`--plan` with `--search`)
-become single values. The (tp, cp, pp, dp) splits are few; each is expanded in turn and the
-valid plans are evaluated by `estimate.evaluate` in batches of about 65,536 per NumPy call,
-keeping only each batch's best, so memory stays bounded for any space. Plans that do not fit
-in memory are pruned; the rest are ranked by tokens/s (ties: less memory, then enumeration
+gcd(N, seq_len), pp over the divisors of N up to the layer count, dp = N / (tp cp pp); the
+global batch is the model's unless pinned, else (adaptive batch) the multiple of dp nearest to
+it within +-5 %; then vp (up to layers / pp, when the framework interleaves), micro-batches
+over the divisors of gbs / dp, ep over the divisors of the expert count, and every software
+knob the framework offers (`framework.Software`) unless the caller pins it. A knob that
+cannot matter for a split takes one value (sequence parallelism and vocabulary-parallel loss
+with tp = 1, pipeline balancing with pp = 1, ZeRO with one replica; with flash attention
+"none" recompute is the same plan as "selective"). `plan.RULES` then removes invalid plans.
+
+Evaluation is staged so that the space is searched exactly but cheaply:
+1. memory of every plan (knobs that change memory are rows: flash attention, sp, ZeRO,
+   recompute, pipeline balancing, vocabulary parallelism);
+2. plans that do not fit try the framework's CPU offload (offload only adds time, so it can
+   only win where the plan does not fit without it);
+3. for plans that fit, the step time for every combination of the knobs that change time but
+   not memory (TP, DP and EP overlap, fp8 recipe) that applies to the plan; each plan keeps
+   its fastest combination.
+`plans_evaluated` counts every (plan, knob combination) so assessed. Batches of about 65,536
+plans are evaluated per NumPy call, keeping only each batch's best, so memory stays bounded
+for any space. Fitting plans are ranked by tokens/s (ties: less memory, then enumeration
 order).
 
-Results are cached in-process by (workload, hardware, N, fixed knobs, top), so repeated calls
-(the capability model searching month after month) cost a dictionary lookup.
+When no split uses all N accelerators (N = 5,128 = 8 x 641 for a 96-layer model), the search
+uses the largest N' >= 0.99 N that has one and says so (`gpus_used`). When nothing fits,
+there is no best plan (unless `allow_overflow`, which returns the plan needing least memory)
+and `nearest_feasible` lists the nearest changes that make a plan fit, each found by a search.
+
+Results are cached in-process by (workload, hardware, framework, N, fixed knobs, top), so
+repeated calls (the capability model searching month after month) cost a dictionary lookup.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -32,47 +49,111 @@ from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model, System
 from gigawatt.errors import InputError
 from gigawatt.perf.estimate import (
-    GIB,
-    Evaluation,
+    BYTES_PER_GIB,
     PerfResult,
+    assemble,
     evaluate,
     hardware_for,
     load_model,
     load_system,
     result_row,
+    time_parts,
 )
+from gigawatt.perf.framework import Software
 from gigawatt.perf.hardware import Hardware
-from gigawatt.perf.plan import RECOMPUTE_MODES, PlanArrays, make_plan, valid_mask, with_precision
+from gigawatt.perf.memory import memory_per_gpu
+from gigawatt.perf.plan import (
+    CODED,
+    RECIPES,
+    SWITCHES,
+    PlanArrays,
+    make_plan,
+    stage_layers,
+    valid_mask,
+    with_precision,
+)
 from gigawatt.perf.workload import Workload
 
 _CACHE: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
 _CACHE_SIZE = 128
 #: Plans evaluated per batch: large enough to amortise NumPy's per-call cost, small enough
-#: for the temporaries to stay in cache (a million-plan batch runs several times slower).
+#: for the temporaries to stay in cache.
 _CHUNK = 1 << 16
-_RANKING = ("step_time_s", "tokens_per_s", "mfu", "memory", "fits")
+#: Adaptive batch: global batches within this share of the model's are allowed.
+GBS_TOLERANCE = 0.05
+#: Accelerators a search may leave idle when no split uses all of them (share of N).
+IDLE_TOLERANCE = 0.01
+#: Knobs that change the step time but not the memory: searched per plan (stage 3).
+TIME_KNOBS = ("tp_overlap", "dp_overlap", "ep_overlap", "fp8_recipe")
+#: Multiples of N tried for the "more accelerators" nearest feasible change.
+_MORE_GPUS = (1.25, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
 
 
 @dataclass(frozen=True)
 class SearchResult:
-    """The best fitting plan (or, if none fits, the one needing least memory) and the top."""
+    """The best fitting plan (None if none fits, unless overflow was allowed) and the top."""
 
-    best: PerfResult
+    best: PerfResult | None
     plans_evaluated: int
     plans_fitting: int
     top: tuple[dict[str, Any], ...]
+    gpus: int
+    gpus_used: int
+    framework: str
+    gbs_default: int
+    model_flops_per_token: float
+    nearest_feasible: tuple[dict[str, Any], ...] = ()
 
     @property
     def fits(self) -> bool:
         return self.plans_fitting > 0
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            **self.best.to_json(),
-            "plans_evaluated": self.plans_evaluated,
-            "plans_fitting": self.plans_fitting,
-            "top": [dict(t) for t in self.top],
-        }
+        if self.best is not None:
+            out = self.best.to_json()
+        else:
+            out = {k: None for k in _RESULT_KEYS}
+            out["model_flops_per_token"] = self.model_flops_per_token
+        out.update(
+            {
+                "gpus": self.gpus,
+                "gpus_used": self.gpus_used,
+                "framework": self.framework,
+                "fits": self.fits,
+                "gbs_default": self.gbs_default,
+                "plans_evaluated": self.plans_evaluated,
+                "plans_fitting": self.plans_fitting,
+                "top": [dict(t) for t in self.top],
+                "nearest_feasible": [dict(n) for n in self.nearest_feasible] or None,
+            }
+        )
+        return out
+
+
+_RESULT_KEYS = (
+    "model",
+    "system",
+    "accelerator",
+    "calibration",
+    "framework",
+    "gpus",
+    "seq_len",
+    "step_time_s",
+    "mfu",
+    "mfu_causal",
+    "hfu",
+    "tokens_per_s",
+    "tflops_per_gpu",
+    "memory_gib_per_gpu",
+    "memory_bytes_per_gpu",
+    "fits",
+    "plan",
+    "gbs_used",
+    "breakdown_s",
+    "params_total",
+    "params_active",
+    "model_flops_per_token",
+)
 
 
 def clear_cache() -> None:
@@ -89,7 +170,7 @@ def _product(cols: dict[str, np.ndarray], name: str, values: np.ndarray) -> dict
     """Every row of `cols` combined with every value of a new axis."""
     rows = len(next(iter(cols.values())))
     out = {k: np.repeat(v, len(values)) for k, v in cols.items()}
-    out[name] = np.tile(np.asarray(values, dtype=np.int64), rows)
+    out[name] = np.tile(np.asarray(values), rows)
     return out
 
 
@@ -97,171 +178,464 @@ def _keep(cols: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray
     return {k: v[mask] for k, v in cols.items()}
 
 
-def _base_columns(w: Workload, gpus: int, fixed: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """The (tp, cp, pp, dp) splits of `gpus` whose dp divides the global batch (few rows)."""
-    defaults = make_plan({k: v for k, v in fixed.items() if k != "precision"})
-
-    def axis(name: str, values: np.ndarray) -> np.ndarray:
-        if name in fixed:
-            return np.array([int(getattr(defaults, name))], dtype=np.int64)
-        return values
-
-    cols: dict[str, np.ndarray] = {"tp": axis("tp", _divisors(math.gcd(gpus, w.q_heads)))}
-    cp_values = _divisors(math.gcd(gpus, w.seq_len)) if defaults.flash_attention else np.ones(1)
-    cols = _product(cols, "cp", axis("cp", cp_values.astype(np.int64)))
-    pp_values = _divisors(gpus)
-    cols = _product(cols, "pp", axis("pp", pp_values[pp_values <= w.layers]))
-    cols = _keep(cols, gpus % (cols["tp"] * cols["cp"] * cols["pp"]) == 0)
-    cols["dp"] = gpus // (cols["tp"] * cols["cp"] * cols["pp"])
-    gbs = int(defaults.gbs or w.global_batch_seqs)
-    cols = _keep(cols, (gbs % cols["dp"] == 0) & (cols["dp"] == (defaults.dp or cols["dp"])))
-    cols["gbs"] = np.full(len(cols["tp"]), gbs, dtype=np.int64)
-    return cols
+def _code(knob: str, value: Any) -> Any:
+    return CODED[knob].index(value) if knob in CODED else value
 
 
-def _expand(
-    w: Workload, gpus: int, fixed: Mapping[str, Any], cols: dict[str, np.ndarray]
-) -> PlanArrays:
-    """Every valid plan that extends the base rows `cols` with vp, mb, ep, ZeRO, recompute."""
-    defaults = make_plan({k: v for k, v in fixed.items() if k != "precision"})
-    gbs = int(defaults.gbs or w.global_batch_seqs)
+class _Space:
+    """The candidate plans of one search: the framework's choices with the pinned knobs."""
 
-    def axis(name: str, values: np.ndarray) -> np.ndarray:
-        if name in fixed:
-            return np.array([int(getattr(defaults, name))], dtype=np.int64)
-        return values
+    def __init__(self, w: Workload, sw: Software, gpus: int, fixed: Mapping[str, Any]) -> None:
+        self.w, self.sw, self.gpus, self.fixed = w, sw, gpus, dict(fixed)
+        for knob, value in fixed.items():
+            if knob in sw.choices:
+                sw.check(knob, value)
+        if fixed.get("vp", 1) > 1 and not sw.interleaving:
+            raise InputError(
+                f"vp={fixed['vp']}: framework {sw.framework.id} has no interleaved pipeline "
+                "schedule; allowed: 1",
+                field="plan.vp",
+            )
 
-    cols = _product(cols, "vp", axis("vp", np.arange(1, w.layers + 1, dtype=np.int64)))
-    cols = _keep(
-        cols, (cols["pp"] * cols["vp"] <= w.layers) & ((cols["vp"] == 1) | (cols["pp"] > 1))
-    )
-    cols = _product(cols, "mb", axis("mb", _divisors(gbs)))
-    cols = _keep(cols, gbs % (cols["dp"] * cols["mb"]) == 0)
-    cols = _product(cols, "ep", axis("ep", _divisors(max(w.experts, 1))))
-    cols = _keep(cols, (cols["dp"] * cols["cp"]) % cols["ep"] == 0)
-    cols = _product(cols, "zero", axis("zero", np.arange(4, dtype=np.int64)))
-    recompute = np.arange(len(RECOMPUTE_MODES), dtype=np.int64)
-    if defaults.flash_attention:  # flash attention: selective recompute is no recompute
-        recompute = recompute[recompute != RECOMPUTE_MODES.index("none")]
-    if "recompute" in fixed:
-        recompute = np.array([RECOMPUTE_MODES.index(defaults.recompute)], dtype=np.int64)
-    cols = _product(cols, "recompute", recompute)
-    rows = len(cols["tp"])
-    for switch in ("sp", "flash_attention", "tp_overlap", "dp_overlap"):
-        cols[switch] = np.full(rows, bool(getattr(defaults, switch)))
-    plans = PlanArrays.from_columns(cols)
-    return plans.take(valid_mask(w, gpus, plans))
+    def values(self, knob: str) -> np.ndarray:
+        """Codes of the values the search tries for a software knob."""
+        if knob in self.fixed:
+            vals: tuple[Any, ...] = (self.fixed[knob],)
+        else:
+            vals = self.sw.choices[knob]
+        dtype = bool if knob in SWITCHES else np.int64
+        return np.array([_code(knob, v) for v in vals], dtype=dtype)
 
+    def canonical(self, knob: str, off: Any) -> np.ndarray:
+        """The single value a knob takes where it cannot matter."""
+        if knob in self.fixed:
+            return self.values(knob)
+        choices = self.sw.choices[knob]
+        value = off if off in choices else choices[0]
+        return np.array([_code(knob, value)], dtype=bool if knob in SWITCHES else np.int64)
 
-def plan_batches(
-    w: Workload, gpus: int, fixed: Mapping[str, Any], size: int | None = None
-) -> Iterator[PlanArrays]:
-    """All valid plans, in batches of about `size`: one base split at a time is expanded, so
-    memory stays bounded however large the space (a loop per split, never per plan)."""
-    size = size or _CHUNK
-    base = _base_columns(w, gpus, fixed)
-    pending: list[PlanArrays] = []
-    held = 0
-    for i in range(len(base["tp"])):
-        plans = _expand(w, gpus, fixed, {k: v[i : i + 1] for k, v in base.items()})
-        pending.append(plans)
-        held += len(plans)
-        if held >= size:
+    def base(self) -> dict[str, np.ndarray]:
+        """The (tp, cp, pp, dp, gbs) splits of `gpus` (few rows)."""
+        w, gpus, fixed = self.w, self.gpus, self.fixed
+
+        def axis(name: str, values: np.ndarray) -> np.ndarray:
+            return np.array([int(fixed[name])], dtype=np.int64) if name in fixed else values
+
+        cols: dict[str, np.ndarray] = {"tp": axis("tp", _divisors(math.gcd(gpus, w.q_heads)))}
+        flash_possible = bool(np.any(self.values("flash_attention")))
+        cp_values = _divisors(math.gcd(gpus, w.seq_len)) if flash_possible else np.ones(1, np.int64)
+        cols = _product(cols, "cp", axis("cp", cp_values))
+        pp_values = _divisors(gpus)
+        cols = _product(cols, "pp", axis("pp", pp_values[pp_values <= w.layers]))
+        cols = _keep(cols, gpus % (cols["tp"] * cols["cp"] * cols["pp"]) == 0)
+        cols["dp"] = gpus // (cols["tp"] * cols["cp"] * cols["pp"])
+        if "dp" in fixed:
+            cols = _keep(cols, cols["dp"] == int(fixed["dp"]))
+        if "gbs" in fixed:
+            gbs = np.full(len(cols["dp"]), int(fixed["gbs"]), dtype=np.int64)
+        else:
+            target = w.global_batch_seqs
+            gbs = np.maximum(np.round(target / cols["dp"]), 1).astype(np.int64) * cols["dp"]
+            gbs = np.where(target % cols["dp"] == 0, target, gbs)
+            near = np.abs(gbs / target - 1) <= GBS_TOLERANCE + 1e-12
+            cols = _keep(cols, near)
+            gbs = gbs[near]
+        cols["gbs"] = gbs
+        return _keep(cols, cols["gbs"] % cols["dp"] == 0)
+
+    def expand(self, cols: dict[str, np.ndarray]) -> PlanArrays:
+        """Every valid plan extending one base split (one row of `base()`)."""
+        w, fixed, sw = self.w, self.fixed, self.sw
+        tp, pp, cp, dp, gbs = (int(cols[k][0]) for k in ("tp", "pp", "cp", "dp", "gbs"))
+        replicas = dp * cp
+
+        def axis(name: str, values: np.ndarray) -> np.ndarray:
+            return np.array([int(fixed[name])], dtype=np.int64) if name in fixed else values
+
+        vp_max = w.layers // pp if (pp > 1 and sw.interleaving) else 1
+        cols = _product(cols, "vp", axis("vp", np.arange(1, vp_max + 1, dtype=np.int64)))
+        cols = _product(cols, "mb", axis("mb", _divisors(max(gbs // dp, 1))))
+        cols = _product(cols, "ep", axis("ep", _divisors(max(w.experts, 1))))
+        cols = _keep(cols, (replicas % cols["ep"] == 0) & (gbs % (dp * cols["mb"]) == 0))
+        zero = self.values("zero") if replicas > 1 else self.canonical("zero", 0)
+        if "zero" not in fixed and 1 in zero:
+            # ZeRO-1 needs no more memory or time than ZeRO-0 (the same gradient bytes
+            # reduce-scattered instead of all-reduced, gathers no larger, a sharded optimizer
+            # step), so ZeRO-0 cannot win (tests/perf/test_search.py checks it).
+            zero = zero[zero != 0]
+        cols = _product(cols, "zero", zero)
+        flash = self.values("flash_attention")
+        if cp > 1:
+            flash = flash[flash]
+        cols = _product(cols, "flash_attention", flash)
+        recompute = self.values("recompute")
+        cols = _product(cols, "recompute", recompute)
+        if "recompute" not in fixed and 1 in recompute:
+            # With flash attention selective recompute (the attention core) is no recompute.
+            cols = _keep(cols, ~(cols["flash_attention"] & (cols["recompute"] == 0)))
+        cols = _product(cols, "sp", self.values("sp") if tp > 1 else self.canonical("sp", False))
+        cols = _product(
+            cols,
+            "pp_balance",
+            self.values("pp_balance") if pp > 1 else self.canonical("pp_balance", False),
+        )
+        cols = _product(
+            cols,
+            "vocab_parallel",
+            self.values("vocab_parallel") if tp > 1 else self.canonical("vocab_parallel", True),
+        )
+        rows = len(cols["tp"])
+        cols["offload"] = np.full(rows, self.canonical("offload", "none")[0], dtype=np.int64)
+        for knob in TIME_KNOBS:
+            cols[knob] = np.full(
+                rows, self.canonical(knob, False if knob in SWITCHES else "none")[0]
+            )
+        plans = PlanArrays.from_columns(cols)
+        plans = self.time_knob_defaults(plans)
+        return plans.take(valid_mask(w, self.gpus, plans))
+
+    def time_knob_defaults(self, p: PlanArrays) -> PlanArrays:
+        """Each time-only knob at its first value where it applies, its off value elsewhere."""
+        out = {}
+        for knob in TIME_KNOBS:
+            vals = self.variants(knob)
+            applies = self.applies(knob, p)
+            off = self.canonical(knob, False if knob in SWITCHES else "none")[0]
+            out[knob] = np.where(applies, vals[0], off)
+        return p.replace(**out)
+
+    def variants(self, knob: str) -> np.ndarray:
+        """Values of a time-only knob worth trying: a value the model proves never faster
+        than another offered one is left out (unless pinned): DP and EP overlap off
+        (an overlapped collective's exposed time, max(c - w, 0) + s min(c, w), never exceeds
+        c), and current fp8 scaling beside delayed (the same GEMMs, more cast traffic).
+        tests/perf/test_search.py checks these on random plans."""
+        vals = self.values(knob)
+        if knob in self.fixed or len(vals) == 1:
+            return vals
+        if knob in ("dp_overlap", "ep_overlap") and True in vals:
+            return vals[vals]
+        if knob == "fp8_recipe":
+            delayed, current = RECIPES.index("delayed"), RECIPES.index("current")
+            if delayed in vals:
+                return vals[vals != current]
+        return vals
+
+    def applies(self, knob: str, p: PlanArrays) -> np.ndarray:
+        """Plans for which a time-only knob can change anything."""
+        if knob == "tp_overlap":
+            return (p.tp > 1) & p.sp
+        if knob == "dp_overlap":
+            return p.dp * p.cp > 1
+        if knob == "ep_overlap":
+            return (p.ep > 1) & (p.recompute != 2) & ((p.pp == 1) | (p.vp > 1))
+        return np.ones(len(p), dtype=bool)
+
+    def combinations(self, p: PlanArrays) -> tuple[list[dict[str, Any]], np.ndarray]:
+        """The combinations of time-only knob values to try, and how many of them apply to
+        each plan (a combination that sets a knob where it cannot matter is skipped there)."""
+        axes = [(knob, self.variants(knob)) for knob in TIME_KNOBS]
+        combos = [
+            dict(zip((k for k, _ in axes), vals, strict=True))
+            for vals in itertools.product(*(v for _, v in axes))
+        ]
+        count = np.ones(len(p), dtype=np.int64)
+        for knob, vals in axes:
+            count *= np.where(self.applies(knob, p), len(vals), 1)
+        return combos, count
+
+    def batches(self, size: int = _CHUNK) -> Iterator[PlanArrays]:
+        """All valid plans in batches of about `size`: one base split at a time is expanded,
+        so memory stays bounded however large the space."""
+        base = self.base()
+        pending: list[PlanArrays] = []
+        held = 0
+        for i in range(len(base["tp"])):
+            plans = self.expand({k: v[i : i + 1] for k, v in base.items()})
+            if not len(plans):
+                continue
+            pending.append(plans)
+            held += len(plans)
+            if held >= size:
+                yield PlanArrays.concat(pending)
+                pending, held = [], 0
+        if held:
             yield PlanArrays.concat(pending)
-            pending, held = [], 0
-    if held:
-        yield PlanArrays.concat(pending)
 
 
-def enumerate_plans(w: Workload, gpus: int, fixed: Mapping[str, Any]) -> PlanArrays:
-    """All valid plans for `gpus` accelerators, with the `fixed` knobs held (see module)."""
-    batches = list(plan_batches(w, gpus, fixed))
+def enumerate_plans(w: Workload, gpus: int, fixed: Mapping[str, Any], sw: Software) -> PlanArrays:
+    """All valid plans for `gpus` accelerators, with the `fixed` knobs held (time-only knobs at
+    their first value; see module)."""
+    space = _Space(w, sw, gpus, fixed)
+    batches = list(space.batches())
     if batches:
         return PlanArrays.concat(batches)
-    return _expand(w, gpus, fixed, _base_columns(w, gpus, fixed))  # empty
+    return PlanArrays.from_columns({f: np.zeros(0) for f in PlanArrays.__dataclass_fields__})
 
 
 @dataclass
 class _Best:
     """The running top plans of a streamed search."""
 
-    top: int
     plans: list[PlanArrays] = field(default_factory=list)
-    columns: dict[str, list[np.ndarray]] = field(default_factory=lambda: {k: [] for k in _RANKING})
+    tokens_per_s: list[np.ndarray] = field(default_factory=list)
+    memory: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, plans: PlanArrays, ev: Evaluation, index: np.ndarray) -> None:
-        self.plans.append(plans.take(index))
-        self.columns["step_time_s"].append(ev.step_time_s[index])
-        self.columns["tokens_per_s"].append(ev.tokens_per_s[index])
-        self.columns["mfu"].append(ev.mfu[index])
-        self.columns["memory"].append(ev.memory.total[index])
-        self.columns["fits"].append(ev.fits[index])
+    def add(self, plans: PlanArrays, tokens_per_s: np.ndarray, memory: np.ndarray) -> None:
+        self.plans.append(plans)
+        self.tokens_per_s.append(tokens_per_s)
+        self.memory.append(memory)
 
-    def merged(self) -> tuple[PlanArrays, dict[str, np.ndarray]]:
-        return PlanArrays.concat(self.plans), {
-            k: np.concatenate(v) for k, v in self.columns.items()
-        }
+    def merged(self) -> tuple[PlanArrays, np.ndarray, np.ndarray]:
+        return (
+            PlanArrays.concat(self.plans),
+            np.concatenate(self.tokens_per_s),
+            np.concatenate(self.memory),
+        )
 
 
-def _ranked(tokens_per_s: np.ndarray, memory: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """`index` ordered by tokens/s (descending), then memory (ascending), then position."""
-    return index[np.lexsort((memory[index], -tokens_per_s[index]))]
+def _ranked(tokens_per_s: np.ndarray, memory: np.ndarray, top: int) -> np.ndarray:
+    """Indices by tokens/s (descending), then memory (ascending), then position."""
+    if len(tokens_per_s) > 4 * top:
+        # Only plans at least as fast as the top-th can rank (ties kept).
+        cut = np.partition(tokens_per_s, len(tokens_per_s) - top)[len(tokens_per_s) - top]
+        keep = np.flatnonzero(tokens_per_s >= cut)
+        return keep[np.lexsort((memory[keep], -tokens_per_s[keep]))][:top]
+    return np.lexsort((memory, -tokens_per_s))[:top]
+
+
+def _fastest_variant(
+    space: _Space, w: Workload, hw: Hardware, p: PlanArrays
+) -> tuple[PlanArrays, np.ndarray]:
+    """Each plan with its fastest combination of time-only knobs, and that step time: the
+    knob-independent parts are computed once (`time_parts`), each combination assembled."""
+    combos, _ = space.combinations(p)
+    parts = time_parts(w, hw, p, recipes=tuple(int(r) for r in space.variants("fp8_recipe")))
+    applies = {knob: space.applies(knob, p) for knob in TIME_KNOBS}
+    off = {
+        knob: space.canonical(knob, False if knob in SWITCHES else "none")[0] for knob in TIME_KNOBS
+    }
+    best_step = np.full(len(p), np.inf)
+    best = {k: getattr(p, k).copy() for k in TIME_KNOBS}
+    seen: set[tuple[Any, ...]] = set()
+    for combo in combos:
+        settings = {k: np.where(applies[k], v, off[k]) for k, v in combo.items()}
+        # A combination that only differs where its knobs cannot matter is a repeat.
+        key = tuple((k, v if np.any(applies[k]) else None) for k, v in combo.items())
+        if key in seen:
+            continue
+        seen.add(key)
+        step = assemble(w, hw, parts, **settings).step_time_s
+        better = step < best_step
+        best_step = np.where(better, step, best_step)
+        for knob in TIME_KNOBS:
+            best[knob] = np.where(better, settings[knob], best[knob])
+    return p.replace(**best), best_step
+
+
+@dataclass(frozen=True)
+class _Found:
+    evaluated: int
+    fitting: int
+    plans: PlanArrays | None
+    least: PlanArrays | None
+    best_tokens_per_s: float = 0.0
+
+
+def _search_split(space: _Space, w: Workload, hw: Hardware, top: int) -> _Found:
+    evaluated = fitting = 0
+    best = _Best()
+    least: tuple[float, PlanArrays] | None = None
+    offloads = [v for v in space.values("offload") if v != 0]
+    for plans in space.batches():
+        _, count = space.combinations(plans)
+        layers = stage_layers(w, plans)
+        mem = memory_per_gpu(w, hw, plans, layers, details=False)
+        evaluated += int(count.sum())
+        ok = mem.fits
+        i = int(np.argmin(mem.total))
+        if least is None or mem.total[i] < least[0]:
+            least = (float(mem.total[i]), plans.take([i]))
+        candidates = [plans.take(ok)]
+        for code in offloads:
+            rest = plans.take(~ok).replace(offload=code)
+            if not len(rest):
+                break
+            m2 = memory_per_gpu(w, hw, rest, stage_layers(w, rest), details=False)
+            evaluated += int(space.combinations(rest)[1].sum())
+            candidates.append(rest.take(m2.fits))
+        fit = PlanArrays.concat(candidates)
+        if not len(fit):
+            continue
+        fitting += int(space.combinations(fit)[1].sum())
+        chosen, step = _fastest_variant(space, w, hw, fit)
+        tokens_per_s = chosen.gbs * w.seq_len / step
+        memory = memory_per_gpu(w, hw, chosen, stage_layers(w, chosen), details=False).total
+        order = _ranked(tokens_per_s, memory, top)
+        best.add(chosen.take(order), tokens_per_s[order], memory[order])
+    if not best.plans:
+        return _Found(evaluated, fitting, None, least[1] if least else None)
+    plans, tps, memory = best.merged()
+    order = _ranked(tps, memory, top)
+    return _Found(
+        evaluated, fitting, plans.take(order), least[1] if least else None, float(tps[order[0]])
+    )
+
+
+#: Candidate job sizes tried when no split uses all N accelerators.
+_SIZE_CANDIDATES = 4
+
+
+def _smoothness(n: int) -> tuple[int, int]:
+    """Sort key: sizes with many small factors (more splits) first, then the larger."""
+    return (-len(_divisors(n)), -n)
+
+
+def _best_size(
+    w: Workload, hw: Hardware, sw: Software, gpus: int, fixed: Mapping[str, Any], top: int
+) -> tuple[_Found | None, int]:
+    """The search at `gpus`, or, when no split uses them all, at the best of the few sizes in
+    [0.99 N, N) with the most splits (the job leaves the rest idle)."""
+    space = _Space(w, sw, gpus, fixed)
+    if len(space.base()["tp"]):
+        found = _search_split(space, w, hw, top)
+        if found.evaluated:
+            return found, gpus
+    low = max(math.ceil(gpus * (1 - IDLE_TOLERANCE)), 1)
+    sizes = sorted(
+        (n for n in range(gpus - 1, low - 1, -1) if len(_Space(w, sw, n, fixed).base()["tp"])),
+        key=_smoothness,
+    )[:_SIZE_CANDIDATES]
+    best: tuple[_Found | None, int] = (None, gpus)
+    best_rate = -1.0
+    for n in sizes:
+        found = _search_split(_Space(w, sw, n, fixed), w, hw, top)
+        if not found.evaluated:
+            continue
+        rate = found.best_tokens_per_s
+        if best[0] is None or rate > best_rate:
+            best, best_rate = (found, n), rate
+    return best
 
 
 def search_plans(
-    w: Workload, hw: Hardware, gpus: int, fixed: Mapping[str, Any] | None = None, top: int = 10
+    w: Workload,
+    hw: Hardware,
+    sw: Software,
+    gpus: int,
+    fixed: Mapping[str, Any] | None = None,
+    top: int = 10,
+    allow_overflow: bool = False,
 ) -> SearchResult:
-    """Search with a resolved workload and hardware (cached; see module)."""
+    """Search with a resolved workload, hardware and framework (cached; see module)."""
     fixed = dict(fixed or {})
-    key = (w, hw, gpus, tuple(sorted((k, str(v)) for k, v in fixed.items())), top)
+    key = (
+        w,
+        hw,
+        sw.framework.id,
+        gpus,
+        tuple(sorted((k, str(v)) for k, v in fixed.items())),
+        top,
+        allow_overflow,
+    )
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    evaluated = fitting = 0
-    best = _Best(top)
-    for plans in plan_batches(w, gpus, fixed):
-        ev = evaluate(w, hw, plans)
-        evaluated += len(plans)
-        fits = np.flatnonzero(ev.fits)
-        fitting += len(fits)
-        if len(fits):
-            best.add(plans, ev, _ranked(ev.tokens_per_s, ev.memory.total, fits)[:top])
-        elif not fitting:  # nothing fits so far: remember the plan needing least memory
-            best.add(plans, ev, np.argsort(ev.memory.total, kind="stable")[:1])
-    if not evaluated:
+    found, used = _best_size(w, hw, sw, gpus, fixed, top)
+    if found is None or not found.evaluated:
         given = ", ".join(f"{k}={v}" for k, v in fixed.items()) or "none"
         raise InputError(
-            f"no valid plan for {gpus} accelerators (fixed knobs: {given}; heads "
-            f"{w.q_heads}, layers {w.layers}, global batch {fixed.get('gbs', w.global_batch_seqs)}"
-            "): every split breaks a rule of `gigawatt perf --plan`",
+            f"no valid plan for {gpus} accelerators or down to "
+            f"{max(math.ceil(gpus * (1 - IDLE_TOLERANCE)), 1)} (fixed knobs: {given}; heads "
+            f"{w.q_heads}, layers {w.layers}, global batch "
+            f"{fixed.get('gbs', w.global_batch_seqs)} +-{GBS_TOLERANCE:.0%}): every split "
+            "breaks a rule of the plan",
             field="gpus",
         )
-    plans, ev = best.merged()
-    if fitting:
-        order = _ranked(ev["tokens_per_s"], ev["memory"], np.flatnonzero(ev["fits"]))[:top]
-    else:
-        order = np.argsort(ev["memory"], kind="stable")[:1]
-    top_rows = tuple(
-        {
-            **plans.row(int(i), hw.precision),
-            "step_time_s": float(ev["step_time_s"][i]),
-            "tokens_per_s": float(ev["tokens_per_s"][i]),
-            "mfu": float(ev["mfu"][i]),
-            "memory_gib_per_gpu": float(ev["memory"][i] / GIB),
-        }
-        for i in (order if fitting else [])
-    )
-    chosen = plans.take(order[:1])
+    top_rows: tuple[dict[str, Any], ...] = ()
+    best = None
+    if found.plans is not None:
+        ev = evaluate(w, hw, found.plans)
+        top_rows = tuple(
+            {
+                **found.plans.row(i, hw.precision, hw.optimizer_dtype),
+                "step_time_s": float(ev.step_time_s[i]),
+                "tokens_per_s": float(ev.tokens_per_s[i]),
+                "mfu": float(ev.mfu[i]),
+                "memory_gib_per_gpu": float(ev.memory.total[i] / BYTES_PER_GIB),
+            }
+            for i in range(len(found.plans))
+        )
+        best = result_row(w, hw, found.plans, ev, 0, used)
+    elif allow_overflow and found.least is not None:
+        best = result_row(w, hw, found.least, evaluate(w, hw, found.least), 0, used)
     result = SearchResult(
-        best=result_row(w, hw, chosen, evaluate(w, hw, chosen), 0, gpus),
-        plans_evaluated=evaluated,
-        plans_fitting=fitting,
+        best=best,
+        plans_evaluated=found.evaluated,
+        plans_fitting=found.fitting,
         top=top_rows,
+        gpus=gpus,
+        gpus_used=used,
+        framework=sw.framework.id,
+        gbs_default=w.global_batch_seqs,
+        model_flops_per_token=float(w.model_flops_per_token),
     )
     _CACHE[key] = result
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return result
+
+
+def _typed_fixed(fixed: Mapping[str, Any]) -> dict[str, Any]:
+    plan = make_plan({k: v for k, v in fixed.items()})
+    return plan.model_dump(include=set(fixed))
+
+
+def nearest_feasible(
+    w: Workload,
+    hw: Hardware,
+    sw: Software,
+    gpus: int,
+    fixed: Mapping[str, Any],
+) -> tuple[dict[str, Any], ...]:
+    """The nearest changes that make a plan fit, each found by a search: releasing one pinned
+    knob at a time (e.g. recompute, micro-batch, ZeRO stage), and the fewest more accelerators
+    (the first of N x 1.25, 1.5, 2, ... 64 with a fitting plan)."""
+    out: list[dict[str, Any]] = []
+    for knob in [k for k in fixed if k != "precision"]:
+        rest = {k: v for k, v in fixed.items() if k != knob}
+        try:
+            res = search_plans(w, hw, sw, gpus, rest, top=1)
+        except InputError:
+            continue
+        if res.best is not None:
+            out.append(
+                {
+                    "change": f"{knob}={res.best.plan[knob]}",
+                    "gpus": res.gpus_used,
+                    "plan": res.best.plan,
+                    "step_time_s": res.best.step_time_s,
+                    "memory_gib_per_gpu": res.best.memory_gib_per_gpu,
+                }
+            )
+    for factor in _MORE_GPUS:
+        n = math.ceil(gpus * factor)
+        try:
+            res = search_plans(w, hw, sw, n, fixed, top=1)
+        except InputError:
+            continue
+        if res.best is not None:
+            out.append(
+                {
+                    "change": f"gpus={res.gpus_used}",
+                    "gpus": res.gpus_used,
+                    "plan": res.best.plan,
+                    "step_time_s": res.best.step_time_s,
+                    "memory_gib_per_gpu": res.best.memory_gib_per_gpu,
+                }
+            )
+            break
+    return tuple(out)
 
 
 def search(
@@ -272,14 +646,18 @@ def search(
     fixed: Mapping[str, Any] | None = None,
     seq_len: int | None = None,
     precision: str | None = None,
+    framework: str | None = None,
     catalog: Catalog | None = None,
     top: int = 10,
+    allow_overflow: bool = False,
 ) -> SearchResult:
     """The best plan for `model` on `gpus` accelerators of `system`, by tokens/s.
 
     `fixed` holds plan knobs to keep (any `Plan` key, values as in `--plan`); everything else
-    is searched. `best.fits` is False when no plan fits in memory (`best` is then the plan
-    needing the least memory and `top` is empty).
+    is searched, software knobs over the values `framework` offers (default: the framework the
+    accelerator's calibration was fitted with). When no plan fits, `best` is None (the plan
+    needing least memory with `allow_overflow`), `top` is empty and `nearest_feasible` lists
+    the changes that make one fit.
     """
     if gpus <= 0:
         raise InputError(f"must be a positive accelerator count, got {gpus}", field="gpus")
@@ -288,5 +666,11 @@ def search(
     plan = make_plan(fixed)  # validates the fixed values
     typed = plan.model_dump(include=set(fixed))
     w = Workload.from_model(load_model(model, cat), seq_len)
-    hw = hardware_for(load_system(system, cat), plan.precision, cat)
-    return search_plans(w, hw, gpus, typed, top)
+    hw, sw = hardware_for(
+        load_system(system, cat), plan.precision, cat, framework, plan.optimizer_dtype
+    )
+    result = search_plans(w, hw, sw, gpus, typed, top, allow_overflow)
+    if not result.fits:
+        near = nearest_feasible(w, hw, sw, gpus, typed)
+        result = SearchResult(**{**result.__dict__, "nearest_feasible": near})
+    return result

@@ -27,6 +27,12 @@ _PLAIN_MATRICES = 2
 FLOPS_PER_MAC = 2
 #: Passes over every weight per token in training: forward, backward for inputs, for weights.
 TRAINING_PASSES = 3
+#: Query and key tile of flash-attention kernels for 128-wide heads (FlashAttention-2, Dao
+#: 2023, section 3.3: 128 x 128 blocks on A100/H100).
+FLASH_BLOCK = 128
+#: Flash-attention backward FLOPs per forward FLOP (FlashAttention-2 section 4.1: the
+#: backward counts 2.5 times the forward's FLOPs).
+FLASH_BACKWARD_PASSES = 2.5
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class Workload:
     gated: bool
     parallel_block: bool
     tied_embeddings: bool
+    dropout: bool
     experts: int
     top_k: int
     shared_experts: int
@@ -61,6 +68,7 @@ class Workload:
     mla: bool
     q_lora_rank: int
     kv_lora_rank: int
+    qk_rope_dim: int
     attn_params: int
     mlp_params: int
     expert_params: int
@@ -105,6 +113,7 @@ class Workload:
             gated=mats == _GATED_MATRICES,
             parallel_block=model.parallel_block,
             tied_embeddings=model.tied_embeddings,
+            dropout=model.dropout,
             experts=model.experts,
             top_k=model.top_k,
             shared_experts=model.shared_experts,
@@ -112,6 +121,7 @@ class Workload:
             mla=mla,
             q_lora_rank=q_rank,
             kv_lora_rank=kv_rank,
+            qk_rope_dim=(model.qk_rope_head_dim or 0) if mla else 0,
             attn_params=attn,
             mlp_params=mats * h * model.ffn_hidden,
             expert_params=mats * h * moe_f,
@@ -206,20 +216,47 @@ class Workload:
             + self.layers * self.attention_flops_per_token_layer / 2
         )
 
+    @property
+    def layer_linear_flops_per_token(self) -> float:
+        """Forward GEMM FLOPs of all transformer layers per token (no output layer) [FLOP]."""
+        return FLOPS_PER_MAC * (
+            self.dense_layers * self.dense_layer_params
+            + self.moe_layers * self.moe_layer_active_params
+        )
+
+    def causal_fraction(self, block: int = FLASH_BLOCK) -> float:
+        """Share of the score blocks a causal flash kernel computes: the lower triangle plus
+        the diagonal blocks, 1/2 + B / (2 s) with B x B tiles (Dao 2023, "FlashAttention-2",
+        arXiv 2307.08691, section 3.1.1: skipping the blocks above the diagonal gives the
+        1.7-1.8x causal speed-up the paper measures)."""
+        return min(1.0, 0.5 + block / (2.0 * self.seq_len))
+
     def recompute_flops_per_token(self, recompute: str, flash_attention: bool) -> float:
-        """Extra forward FLOPs per token that activation recomputation repeats [FLOP].
+        """Extra forward FLOPs per token that activation recomputation executes [FLOP].
 
         Full recompute repeats every layer's forward pass (not the output layer); selective
         recompute repeats the attention core (Korthikanti et al. 2022 section 4.2), which a
         flash-attention kernel already recomputes inside its backward pass, so it adds none.
+        Attention is counted as executed: causal blocks skipped with flash attention, the
+        whole score matrix without it.
         """
-        layer_linear = (
-            self.dense_layers * self.dense_layer_params
-            + self.moe_layers * self.moe_layer_active_params
-        )
         attention = self.layers * self.attention_flops_per_token_layer
+        if flash_attention:
+            attention *= self.causal_fraction()
         if recompute == "full":
-            return FLOPS_PER_MAC * layer_linear + attention
+            return self.layer_linear_flops_per_token + attention
         if recompute == "selective" and not flash_attention:
             return attention
         return 0.0
+
+    def executed_flops_per_token(self, flash_attention: bool) -> float:
+        """Training FLOPs per token the kernels execute, before recomputation [FLOP]: 6 N for
+        the GEMMs; the attention core in full without flash (3 passes), and with flash the
+        causal share of the forward plus a backward of 2.5 forwards (FlashAttention-2 section
+        3.2: five matrix multiplies against the forward's two, S = QK^T recomputed)."""
+        attention = self.layers * self.attention_flops_per_token_layer
+        if flash_attention:
+            attention *= self.causal_fraction() * (1 + FLASH_BACKWARD_PASSES)
+        else:
+            attention *= TRAINING_PASSES
+        return TRAINING_PASSES * FLOPS_PER_MAC * self.params_active + attention

@@ -1,21 +1,28 @@
-"""Reliability at scale: failures, checkpointing, goodput and Monte Carlo (DESIGN.md section 6).
+"""Reliability at scale: failures, fault-tolerance policies, checkpointing, goodput and Monte
+Carlo (DESIGN.md section 6; docs/models/reliability.md).
 
-- `failures`: a catalog failure model -> a job's Poisson failure processes by cause (scopes
-  accelerator/node/rack/job, rack-scale processes, burn-in), spares as a Poisson quantile.
-- `checkpoint`: Young's and Daly's intervals, Daly's expected wall time (with planned stops),
-  ETTR after Kokolis et al. 2025.
+- `failures`: a job's footprint (nodes, racks, failure domains), burn-in, spares as a Poisson
+  quantile, user failure models.
+- `recovery`: a fault-tolerance policy's costs for jobs of N accelerators (checkpoint blocking
+  time, lag to durable, restart growing with N) and the job's interruptions by cause and by
+  class (failures, planned stops).
+- `checkpoint`: Young's and Daly's intervals, Daly's expected wall time and its extension to
+  interruption classes and asynchronous checkpoints, ETTR after Kokolis et al. 2025.
 - `montecarlo`: job timelines vectorised over trials and events, and the same model as a plain
   event-by-event loop.
-- `job`: `job_reliability` (closed forms for one job), `monte_carlo`, and the CLI report.
+- `job`: `job_curve` (closed forms for every job size at once), `job_reliability` (one job),
+  `monte_carlo`, and the CLI report.
 
-Other models use `job_reliability(accelerators, duration_s, failure_model, system,
-checkpoint_s, restart_s) -> ReliabilityResult` (goodput, wall time, ...) and
-`monte_carlo(result, trials, rng) -> MonteCarloResult`.
+Other models use `RecoveryPlan.of(catalog, system, model, params, policy)`, then
+`job_curve(sizes, duration_s, failure_model, system, plan) -> JobCurve` (goodput for all sizes
+in one call) or `job_reliability(accelerators, duration_s, failure_model, system, plan) ->
+ReliabilityResult`, and `monte_carlo(result, trials, rng) -> MonteCarloResult`.
 """
 
 from gigawatt.reliability.checkpoint import (
     daly_interval,
     daly_wall_time,
+    expected_wall_time,
     kokolis_ettr,
     recovery_pressure,
     wall_time,
@@ -23,17 +30,19 @@ from gigawatt.reliability.checkpoint import (
 )
 from gigawatt.reliability.failures import (
     JobFootprint,
-    JobRates,
     burn_in_factor,
     compound_poisson_quantile,
-    job_rates,
     load_failure_model,
     poisson_quantile,
 )
 from gigawatt.reliability.job import (
     DEFAULT_SYSTEM,
+    JobCurve,
+    RecoveryPlan,
     ReliabilityReport,
     ReliabilityResult,
+    default_plan,
+    job_curve,
     job_reliability,
     monte_carlo,
     reliability_report,
@@ -44,12 +53,21 @@ from gigawatt.reliability.montecarlo import (
     simulate_job,
     simulate_trial_events,
 )
+from gigawatt.reliability.recovery import (
+    Interruptions,
+    Recovery,
+    interruptions,
+    recovery_costs,
+)
 
 __all__ = [
     "DEFAULT_SYSTEM",
+    "Interruptions",
+    "JobCurve",
     "JobFootprint",
-    "JobRates",
     "MonteCarloResult",
+    "Recovery",
+    "RecoveryPlan",
     "ReliabilityReport",
     "ReliabilityResult",
     "Timeline",
@@ -57,12 +75,16 @@ __all__ = [
     "compound_poisson_quantile",
     "daly_interval",
     "daly_wall_time",
-    "job_rates",
+    "default_plan",
+    "expected_wall_time",
+    "interruptions",
+    "job_curve",
     "job_reliability",
     "kokolis_ettr",
     "load_failure_model",
     "monte_carlo",
     "poisson_quantile",
+    "recovery_costs",
     "recovery_pressure",
     "reliability_report",
     "simulate_job",

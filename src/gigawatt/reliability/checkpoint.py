@@ -8,6 +8,8 @@ plain ratios and accept NumPy arrays (they broadcast).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -64,38 +66,78 @@ def wall_time(
     planned_per_s: ArrayLike,
 ) -> np.ndarray:
     """Expected wall time [s] with failures (lose work since the last checkpoint) and planned
-    interruptions (lose no work) as two Poisson processes; reduces to Daly's T_w without planned.
-
-    A renewal-reward extension of Daly 2006 (derived here): every interruption, of either kind
-    and also one that strikes during a restart, is followed by a restart R. Events arrive at
-    Lambda = lambda_f + lambda_p. Of a stretch between events, L = X - R ~ Exp(Lambda) given
-    X > R (probability e^{-Lambda R}); it completes floor(L / w) segments of w = tau + delta,
-    E = 1 / (e^{Lambda w} - 1), and a planned stop also keeps the compute of the unfinished
-    segment, E[min(L mod w, tau)] = ((1 - e^{-Lambda tau}) / Lambda - tau e^{-Lambda w}) /
-    (1 - e^{-Lambda w}). Wall time per compute time is E[X] / E[progress], so
-    T_w = T_s e^{Lambda R} / (Lambda [tau / (e^{Lambda w} - 1) + (lambda_p / Lambda) E[min]]).
-    With lambda_p = 0 this is exactly Daly's T_w; with lambda_p > 0 it ignores end effects of
-    order one stretch. Rates in [1/s]; interval_s = 0 means continuous checkpointing.
-    """
-    t_s, tau, delta, r, lam_f, lam_p = np.broadcast_arrays(
-        *(
-            np.asarray(v, float)
-            for v in (duration_s, interval_s, checkpoint_s, restart_s, failure_per_s, planned_per_s)
-        )
+    interruptions (lose no work), both followed by the same restart: `expected_wall_time` with
+    two classes. Reduces to Daly's T_w without planned stops."""
+    return expected_wall_time(
+        duration_s,
+        interval_s,
+        checkpoint_s,
+        (failure_per_s, planned_per_s),
+        (restart_s, restart_s),
+        (True, False),
     )
-    lam = lam_f + lam_p
+
+
+def expected_wall_time(
+    duration_s: ArrayLike,
+    interval_s: ArrayLike,
+    checkpoint_s: ArrayLike,
+    rates_per_s: Sequence[ArrayLike],
+    restarts_s: Sequence[ArrayLike],
+    loses_work: Sequence[bool],
+    persist_s: ArrayLike = 0.0,
+) -> np.ndarray:
+    """Expected wall time [s] of T_s of compute under interruption classes k: Poisson arrivals at
+    lambda_k [1/s], each followed by a restart R_k [s]; a class that loses work falls back to the
+    last durable checkpoint, durable P [s] after it is taken (0 when checkpoints block until
+    written); the others (planned stops) lose nothing.
+
+    A renewal-reward extension of Daly 2006 (derived here; docs/models/reliability.md, section
+    2). Events arrive at Lambda = sum lambda_k; a stretch between events begins with the restart
+    R_c of the class c of the event that began it and lasts X ~ Exp(Lambda); the class e of the
+    event that ends it is independent of X. Given X > R_c (probability e^{-Lambda R_c}) its
+    useful time L = X - R_c is again Exp(Lambda). Segments are w = tau + delta long. A stretch
+    ending in a work-losing event keeps the segments durable by then, floor((L - P) / w)^+, of
+    mean e^{-Lambda P} / (e^{Lambda w} - 1); one ending in another event also keeps the compute of
+    the unfinished segment, E[min(L mod w, tau)] = ((1 - e^{-Lambda tau}) / Lambda - tau
+    e^{-Lambda w}) / (1 - e^{-Lambda w}). With S = sum_c (lambda_c / Lambda) e^{-Lambda R_c} and F
+    the share of work-losing events,
+
+        E[progress] = S [F e^{-Lambda P} tau / (e^{Lambda w} - 1)
+                         + (1 - F) (tau / (e^{Lambda w} - 1) + E[min])]
+        T_w = T_s E[X] / E[progress] = T_s / (Lambda E[progress]).
+
+    One work-losing class and P = 0 give Daly's T_w = T_s e^{Lambda R} (e^{Lambda w} - 1) /
+    (Lambda tau) exactly; otherwise end effects of order one stretch are ignored. interval_s = 0
+    is continuous checkpointing (progress L, less P for a work-losing event). Broadcasts.
+    """
+    rates = [np.asarray(r, float) for r in rates_per_s]
+    t_s, tau, delta, p, *rest = np.broadcast_arrays(
+        *(np.asarray(v, float) for v in (duration_s, interval_s, checkpoint_s, persist_s)),
+        *rates,
+        *(np.asarray(r, float) for r in restarts_s),
+    )
+    k = len(rates)
+    lam_k, r_k = rest[:k], rest[k:]
+    lam = sum(lam_k, np.zeros_like(t_s))
+    lost = sum(
+        (lk for lk, loses in zip(lam_k, loses_work, strict=True) if loses), np.zeros_like(t_s)
+    )
     w = tau + delta
     segmented = tau > 0
     safe_tau = np.where(segmented, tau, 1.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        start = sum((lk * np.exp(-lam * rk) for lk, rk in zip(lam_k, r_k, strict=True)), 0.0)
+        share = start / lam  # S
+        f = lost / lam
         full = np.where(segmented, tau / np.expm1(lam * w), 1.0 / lam)
         keep = np.where(
             segmented,
             (-np.expm1(-lam * tau) / lam - tau * np.exp(-lam * w)) / -np.expm1(-lam * w),
             0.0,
         )
-        progress = full + np.where(lam > 0, lam_p / lam, 0.0) * keep
-        t_w = t_s * np.exp(lam * r) / (lam * progress)
+        progress = share * (f * np.exp(-lam * p) * full + (1.0 - f) * (full + keep))
+        t_w = t_s / (lam * progress)
     # no interruptions: T_s plus one checkpoint per segment (Daly's T_w as M -> infinity)
     no_fail = t_s + np.where(segmented, t_s / safe_tau * delta, 0.0)
     # T_w >= T_s exactly; the max only removes rounding at tiny intervals and rates

@@ -1,13 +1,13 @@
-"""A job's failure processes: catalog rates per accelerator-hour -> job events per second.
+"""A job's footprint, burn-in, spares and user failure models.
 
 A failure model (catalog kind `failures`) gives job-interrupting events per accelerator-hour by
 cause, each with a scope: `accelerator` and `job` events scale with the job's accelerators,
 `node` and `rack` events with the whole nodes and racks the job occupies (a 4-accelerator job
 on 8-accelerator nodes still owns one node). A rack-scale process (`rack_failures_per_rack_month`,
 e.g. an NVL72 scale-up fabric) adds whole-rack events. Every cause is a Poisson process; their
-sum is the job's failure process (superposition). Planned maintenance is a separate process
-per job-day that loses no work. A new fleet runs at `burn_in_multiplier` x the hardware rates for
-its first `burn_in_months`.
+sum is the job's failure process (superposition); `recovery.interruptions` computes the rates.
+Planned maintenance is a separate process per job-day that loses no work. A new fleet runs at
+`burn_in_multiplier` x the hardware rates for its first `burn_in_months`.
 
 Spares follow from the same rates: a hardware event takes a failure domain (the system's
 `failure_domain`: a node, or an NVL72 rack) out for a lognormal repair time; the number of units
@@ -27,13 +27,12 @@ from pydantic import ValidationError
 
 from gigawatt.catalog.schema import FailureModel, System
 from gigawatt.errors import InputError
+from gigawatt.units import S_PER_MONTH
 from gigawatt.validation import format_validation_error
 from gigawatt.yamlio import read_data_file
 
-S_PER_HOUR = 3600.0
-S_PER_DAY = 86_400.0
-S_PER_MONTH = 365.25 / 12 * S_PER_DAY
 RACK_CAUSE = "rack-scale-up-fabric"
+RACK_CATEGORY = "rack"
 HARDWARE_SCOPES = ("accelerator", "node", "rack")
 
 
@@ -71,23 +70,6 @@ class JobFootprint:
         return self.accelerators  # accelerator and job scope
 
 
-@dataclass(frozen=True)
-class JobRates:
-    """A job's interrupting processes: failures by cause and planned maintenance [1/s]."""
-
-    failure_per_s_by_cause: dict[str, float]
-    planned_per_s: float
-    burn_in_factor: float
-
-    @property
-    def failure_per_s(self) -> float:
-        return math.fsum(self.failure_per_s_by_cause.values())
-
-    @property
-    def interruption_per_s(self) -> float:
-        return self.failure_per_s + self.planned_per_s
-
-
 def burn_in_factor(model: FailureModel, fleet_age_months: float | None, duration_s: float) -> float:
     """Mean hardware-rate multiplier over a job that starts at `fleet_age_months` [ratio].
 
@@ -103,43 +85,20 @@ def burn_in_factor(model: FailureModel, fleet_age_months: float | None, duration
     return 1.0 + (model.burn_in_multiplier - 1.0) * overlap_s / duration_s
 
 
-def job_rates(model: FailureModel, footprint: JobFootprint, burn_in: float = 1.0) -> JobRates:
-    """Job-interrupting events per second by cause (hardware scopes scaled by `burn_in`).
-
-    rate_c [1/s] = lambda_c [1/(acc h)] x units(scope_c) [acc] / 3600 [s/h]; the rack process is
-    rack_failures_per_rack_month x racks / (seconds per month); planned maintenance is
-    planned_per_job_day / 86400, independent of size.
-    """
-    by_cause: dict[str, float] = {}
-    for c in model.causes:
-        factor = burn_in if c.scope in HARDWARE_SCOPES else 1.0
-        rate = c.rate_per_accelerator_hour * footprint.units(c.scope) / S_PER_HOUR * factor
-        by_cause[c.cause] = by_cause.get(c.cause, 0.0) + rate
-    if model.rack_failures_per_rack_month > 0:
-        by_cause[RACK_CAUSE] = (
-            model.rack_failures_per_rack_month * footprint.racks / S_PER_MONTH * burn_in
-        )
-    return JobRates(
-        failure_per_s_by_cause=by_cause,
-        planned_per_s=model.planned_per_job_day / S_PER_DAY,
-        burn_in_factor=burn_in,
-    )
-
-
 def lognormal_mean(median: float, sigma: float) -> float:
     """Mean of a lognormal with this median and sigma of ln x: median e^{sigma^2 / 2}."""
     return median * math.exp(sigma * sigma / 2.0)
 
 
 def units_down_mean(
-    model: FailureModel, footprint: JobFootprint, rates: JobRates
+    model: FailureModel, footprint: JobFootprint, rates: dict[str, float]
 ) -> dict[int, float]:
     """Mean failure-domain units under repair at once, by units lost per event [units].
 
-    Little's law per cause: events/s x hardware share x mean repair time. Accelerator- and
-    node-scope events take out one failure domain; rack-scope events a whole rack, i.e.
-    accelerators_per_rack / failure_domain domains (at least one). Transient events (reset,
-    reboot) are back within the restart and need no spare. Keys: domains lost per event.
+    Little's law per cause: events/s (`rates`, by cause) x hardware share x mean repair time.
+    Accelerator- and node-scope events take out one failure domain; rack-scope events a whole
+    rack, i.e. accelerators_per_rack / failure_domain domains (at least one). Transient events
+    (reset, reboot) are back within the restart and need no spare. Keys: domains lost per event.
     """
     per_rack = max(1, round(footprint.accelerators_per_rack / footprint.failure_domain))
     out: dict[int, float] = {}
@@ -148,10 +107,10 @@ def units_down_mean(
             continue
         k = per_rack if c.scope == "rack" else 1
         mean_s = lognormal_mean(c.repair_median_s, c.repair_sigma)
-        out[k] = out.get(k, 0.0) + rates.failure_per_s_by_cause[c.cause] * c.hardware_share * mean_s
-    if RACK_CAUSE in rates.failure_per_s_by_cause:
+        out[k] = out.get(k, 0.0) + rates[c.cause] * c.hardware_share * mean_s
+    if RACK_CAUSE in rates:
         mean_s = lognormal_mean(model.rack_repair_median_s or 0.0, model.rack_repair_sigma or 0.0)
-        out[per_rack] = out.get(per_rack, 0.0) + rates.failure_per_s_by_cause[RACK_CAUSE] * mean_s
+        out[per_rack] = out.get(per_rack, 0.0) + rates[RACK_CAUSE] * mean_s
     return out
 
 

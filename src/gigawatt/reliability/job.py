@@ -1,40 +1,42 @@
-"""One job's reliability: closed forms (`job_reliability`) and the `gigawatt reliability` report.
+"""One job's reliability: closed forms over job sizes (`job_curve`) and for one job
+(`job_reliability`), and the `gigawatt reliability` report.
 
-`job_reliability` is the library entry other models use (capability, train): given accelerators,
-failure-free compute time, a failure model and a system, it returns the job's failure rates,
-MTBF, Young's and Daly's intervals, Daly's expected wall time, goodput, ETTR and (on request)
-spares. `reliability_report` adds catalog lookup, input validation and the Monte Carlo, and
-renders the JSON of `gigawatt reliability` (DESIGN.md section 7).
+`job_curve` is the vectorised entry the capability model uses: given job sizes, failure-free
+compute time, a failure model, a system and a recovery plan (fault-tolerance policy, storage
+tier, checkpoint size), it returns each size's interruption rates by class, checkpoint and
+restart costs, Young's and Daly's intervals, expected wall time and goodput in one NumPy
+evaluation. `job_reliability` is the same at one size plus spares and ETTR (train, the CLI).
+`reliability_report` adds catalog lookup, input validation and the Monte Carlo, and renders the
+JSON of `gigawatt reliability` (DESIGN.md section 7).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import FailureModel, System
+from gigawatt.catalog.schema import FailureModel, FaultTolerancePolicy, StorageTier, System
 from gigawatt.distributions import point
 from gigawatt.errors import InputError
+from gigawatt.perf.workload import Workload
 from gigawatt.reliability.checkpoint import (
     daly_interval,
+    expected_wall_time,
     kokolis_ettr,
     recovery_pressure,
-    wall_time,
     young_interval,
 )
 from gigawatt.reliability.failures import (
-    S_PER_DAY,
-    S_PER_HOUR,
     JobFootprint,
     burn_in_factor,
     compound_poisson_quantile,
-    job_rates,
     load_failure_model,
     units_down_mean,
 )
@@ -45,7 +47,18 @@ from gigawatt.reliability.montecarlo import (
     expected_stretches,
     simulate_job,
 )
-from gigawatt.validation import as_flag, format_validation_error
+from gigawatt.reliability.recovery import (
+    LOSES_WORK,
+    Interruptions,
+    Recovery,
+    checkpoint_bytes,
+    interruptions,
+    recovery_costs,
+    resolve_policy,
+    storage_tier_of,
+)
+from gigawatt.units import S_PER_DAY, S_PER_H
+from gigawatt.validation import Request
 
 DEFAULT_SYSTEM = "dgx-h100"
 SPARES_AVAILABILITY_PARAMETER = "spares-availability-target"
@@ -58,6 +71,144 @@ PERCENTILES = (10, 50, 90)
 
 
 @dataclass(frozen=True)
+class RecoveryPlan:
+    """A fault-tolerance policy, the storage tier it writes to, and the checkpoint it writes."""
+
+    policy: FaultTolerancePolicy
+    tier: StorageTier
+    checkpoint_bytes: float
+    model: str  # whose state is checkpointed (an id, for reports)
+
+    @classmethod
+    def of(
+        cls,
+        catalog: Catalog,
+        system: System,
+        model: str,
+        params: float,
+        policy: str | None = None,
+        *,
+        field: str = "policy",
+    ) -> RecoveryPlan:
+        """`policy` (None: the catalog's default) on the system's storage tier, checkpointing a
+        model of `params` parameters."""
+        pol = resolve_policy(catalog, policy, field=field)
+        return cls(pol, storage_tier_of(catalog, system), checkpoint_bytes(pol, params), model)
+
+    def costs(self, system: System, accelerators: Any, **scales: float) -> Recovery:
+        return recovery_costs(
+            self.policy, self.tier, system, self.checkpoint_bytes, accelerators, **scales
+        )
+
+
+@dataclass(frozen=True)
+class JobCurve:
+    """Closed-form reliability of jobs of sizes `accelerators` under one plan (arrays) [s, 1/s].
+
+    Interruption classes (`recovery.CLASSES`): failures lose the work since the last durable
+    checkpoint and restart in `restart_s`; planned stops restart without loss.
+    """
+
+    accelerators: np.ndarray
+    duration_s: float
+    recovery: Recovery
+    interruptions: Interruptions
+    failure_per_s: np.ndarray
+    planned_per_s: np.ndarray
+    checkpoint_s: np.ndarray
+    restart_s: np.ndarray
+    young_interval_s: np.ndarray
+    daly_interval_s: np.ndarray
+    interval_s: np.ndarray
+    wall_time_s: np.ndarray
+
+    @cached_property
+    def goodput(self) -> np.ndarray:
+        """Failure-free compute time / expected wall time [fraction]."""
+        return self.duration_s / self.wall_time_s
+
+    @cached_property
+    def marginal_efficiency(self) -> np.ndarray:
+        """d ln(N x goodput) / d ln N along the sizes (sorted, distinct) [ratio]: what the
+        marginal accelerator adds to useful time relative to the average one. Centred
+        differences in ln N (one-sided at the ends); 1 for a single size."""
+        n = self.accelerators
+        if n.size < 2:
+            return np.ones_like(n)
+        return np.gradient(np.log(n * self.goodput), np.log(n))
+
+
+def job_curve(
+    accelerators: Any,
+    duration_s: float,
+    failure_model: FailureModel,
+    system: System,
+    plan: RecoveryPlan,
+    *,
+    checkpoint_s: float | None = None,
+    restart_s: float | None = None,
+    interval_s: float | None = None,
+    burn_in: float = 1.0,
+    restart_scale: float = 1.0,
+    bandwidth_scale: float = 1.0,
+    rack_rate_scale: float = 1.0,
+) -> JobCurve:
+    """Closed-form reliability of jobs of every size in `accelerators` needing `duration_s` of
+    compute, in one vectorised evaluation (docs/models/reliability.md sections 2-4).
+
+    checkpoint_s / restart_s [s] replace the plan's blocking and restart costs when given;
+    interval_s [s] the checkpoint interval (default Daly's optimum for the failure MTBF, at
+    least the lag to durable, rounded down to divide the duration). The *_scale arguments are
+    the capability model's sensitivity knobs (1: the catalog's values).
+    """
+    n = np.asarray(accelerators, dtype=float)
+    rec = plan.costs(system, n, restart_scale=restart_scale, bandwidth_scale=bandwidth_scale)
+    ints = interruptions(failure_model, system, n, burn_in, rack_rate_scale=rack_rate_scale)
+    lam_f, lam_p = ints.failure_per_s, ints.planned_per_s
+    delta = rec.checkpoint_s if checkpoint_s is None else np.full_like(n, checkpoint_s)
+    restart = rec.restart_s if restart_s is None else np.full_like(n, restart_s)
+    with np.errstate(divide="ignore"):
+        mtbf = np.where(lam_f > 0, 1.0 / np.where(lam_f > 0, lam_f, 1.0), np.inf)
+    daly = np.where(lam_f > 0, daly_interval(delta, np.minimum(mtbf, 1e300)), np.inf)
+    young = np.where(lam_f > 0, young_interval(delta, np.minimum(mtbf, 1e300)), np.inf)
+    chosen = np.maximum(daly, rec.persist_s) if interval_s is None else np.full_like(n, interval_s)
+    tau = np.minimum(chosen, duration_s)
+    # equal segments: shorten the interval to divide the duration, unless that would put it
+    # below the lag to durable (then lengthen it instead)
+    with np.errstate(divide="ignore"):
+        k = np.maximum(1.0, np.ceil(duration_s / np.where(tau > 0, tau, 1.0)))
+        k = np.where(
+            duration_s / k < rec.persist_s,
+            np.maximum(1.0, np.floor(duration_s / np.where(rec.persist_s > 0, rec.persist_s, 1.0))),
+            k,
+        )
+    tau = np.where(tau > 0, duration_s / k, 0.0)
+    wall = expected_wall_time(
+        duration_s,
+        tau,
+        delta,
+        (lam_f, lam_p),
+        (restart, restart),
+        LOSES_WORK,
+        rec.persist_s,
+    )
+    return JobCurve(
+        accelerators=n,
+        duration_s=float(duration_s),
+        recovery=rec,
+        interruptions=ints,
+        failure_per_s=lam_f,
+        planned_per_s=lam_p,
+        checkpoint_s=delta,
+        restart_s=restart,
+        young_interval_s=young,
+        daly_interval_s=daly,
+        interval_s=tau,
+        wall_time_s=wall,
+    )
+
+
+@dataclass(frozen=True)
 class ReliabilityResult:
     """Closed-form reliability of one job (SI units; rates per second)."""
 
@@ -65,29 +216,90 @@ class ReliabilityResult:
     duration_s: float
     system: str
     failure_model: str
+    plan: RecoveryPlan
     footprint: JobFootprint
-    checkpoint_s: float
-    restart_s: float
-    failure_per_s_by_cause: dict[str, float]
-    failure_per_s: float
-    planned_per_s: float
+    curve: JobCurve  # of this one size
     burn_in_factor: float
-    job_mtbf_s: float
-    job_mtti_s: float
-    young_interval_s: float
-    daly_interval_s: float
-    interval_s: float
-    wall_time_s: float
-    goodput: float
-    ettr: float
-    recovery_pressure: float
     spares: int | None
     spares_availability: float | None
     units_down_mean: float
 
+    def _one(self, values: np.ndarray) -> float:
+        return float(values[0])
+
+    @property
+    def checkpoint_s(self) -> float:
+        return self._one(self.curve.checkpoint_s)
+
+    @property
+    def restart_s(self) -> float:
+        return self._one(self.curve.restart_s)
+
+    @property
+    def persist_s(self) -> float:
+        return self._one(self.curve.recovery.persist_s)
+
+    @property
+    def failure_per_s_by_cause(self) -> dict[str, float]:
+        return {k: float(v[0]) for k, v in self.curve.interruptions.by_cause.items()}
+
+    @property
+    def failure_per_s(self) -> float:
+        return self._one(self.curve.failure_per_s)
+
+    @property
+    def planned_per_s(self) -> float:
+        return self._one(self.curve.planned_per_s)
+
     @property
     def interruption_per_s(self) -> float:
         return self.failure_per_s + self.planned_per_s
+
+    @property
+    def job_mtbf_s(self) -> float:
+        return 1.0 / self.failure_per_s if self.failure_per_s > 0 else math.inf
+
+    @property
+    def job_mtti_s(self) -> float:
+        rate = self.interruption_per_s
+        return 1.0 / rate if rate > 0 else math.inf
+
+    @property
+    def young_interval_s(self) -> float:
+        return self._one(self.curve.young_interval_s)
+
+    @property
+    def daly_interval_s(self) -> float:
+        return self._one(self.curve.daly_interval_s)
+
+    @property
+    def interval_s(self) -> float:
+        return self._one(self.curve.interval_s)
+
+    @property
+    def wall_time_s(self) -> float:
+        return self._one(self.curve.wall_time_s)
+
+    @property
+    def goodput(self) -> float:
+        return self.duration_s / self.wall_time_s
+
+    @property
+    def ettr(self) -> float:
+        """Kokolis et al. 2025's E[ETTR] (a small-loss approximation; checkpoint.kokolis_ettr)."""
+        return float(
+            kokolis_ettr(
+                self.interval_s,
+                self.checkpoint_s,
+                self.restart_s,
+                self.failure_per_s,
+                self.planned_per_s,
+            )
+        )
+
+    @property
+    def recovery_pressure(self) -> float:
+        return float(recovery_pressure(self.interval_s, self.restart_s, self.failure_per_s))
 
     @property
     def failures_expected(self) -> float:
@@ -100,15 +312,41 @@ class ReliabilityResult:
 
     @property
     def interruptions_expected(self) -> float:
+        """Failures and planned stops."""
         return self.failures_expected + self.planned_expected
 
     @property
     def lost_gpu_hours(self) -> float:
         """Accelerator-hours beyond the failure-free compute (checkpoints, restarts, rework)."""
-        return self.accelerators * (self.wall_time_s - self.duration_s) / S_PER_HOUR
+        return self.accelerators * (self.wall_time_s - self.duration_s) / S_PER_H
 
     def timeline(self) -> Timeline:
-        return Timeline.make(self.duration_s, self.interval_s, self.checkpoint_s, self.restart_s)
+        """The schedule the closed forms assume (the interval already divides the duration)."""
+        return Timeline(
+            self.duration_s,
+            self.interval_s,
+            self.checkpoint_s,
+            (self.restart_s, self.restart_s),
+            self.persist_s,
+        )
+
+    def by_cause(self) -> list[dict[str, Any]]:
+        """Interruptions by cause: category, scope, rate, expected count over the expected wall
+        time and share of all failures. Each restarts the whole job under every catalog
+        policy."""
+        ints = self.curve.interruptions
+        total = sum(float(v[0]) for v in ints.by_cause.values())
+        return [
+            {
+                "cause": cause,
+                "category": ints.category[cause],
+                "scope": ints.scope[cause],
+                "rate_per_h": float(rate[0]) * S_PER_H,
+                "expected": float(rate[0]) * self.wall_time_s,
+                "share": float(rate[0]) / total if total > 0 else 0.0,
+            }
+            for cause, rate in ints.by_cause.items()
+        ]
 
 
 def _check(name: str, value: float, low: float, high: float, *, low_open: bool = False) -> None:
@@ -125,6 +363,7 @@ def job_reliability(
     duration_s: float,
     failure_model: FailureModel,
     system: System,
+    plan: RecoveryPlan,
     checkpoint_s: float | None = None,
     restart_s: float | None = None,
     *,
@@ -132,33 +371,39 @@ def job_reliability(
     fleet_age_months: float | None = None,
     spares_availability: float | None = None,
 ) -> ReliabilityResult:
-    """Closed-form reliability of a job of `accelerators` needing `duration_s` of compute.
+    """Closed-form reliability of a job of `accelerators` needing `duration_s` of compute under
+    `plan` (`job_curve` at one size).
 
     checkpoint_s [s]: blocking cost of one checkpoint; restart_s [s]: cost of a restart (both
-    default to the failure model's). interval_s [s]: compute between checkpoints (default
-    Daly's optimum, rounded down to divide the duration). fleet_age_months: age of the fleet
-    at the job's start (None = mature, no burn-in). spares_availability: if given, the spare
-    failure domains for that probability of running at full size.
+    default to the plan's costs at this size). interval_s [s]: compute between checkpoints
+    (default Daly's optimum, rounded down to divide the duration). fleet_age_months: age of the
+    fleet at the job's start (None = mature, no burn-in). spares_availability: if given, the
+    spare failure domains for that probability of running at full size.
     """
     _check("accelerators", accelerators, 1, MAX_ACCELERATORS)
     _check("duration_s", duration_s, 0, MAX_DAYS * S_PER_DAY, low_open=True)
-    delta = failure_model.checkpoint_s if checkpoint_s is None else float(checkpoint_s)
-    restart = failure_model.restart_s if restart_s is None else float(restart_s)
-    _check("checkpoint_s", delta, 0, MAX_CHECKPOINT_S)
-    _check("restart_s", restart, 0, MAX_RESTART_S)
-
-    footprint = JobFootprint.of(accelerators, system)
+    if checkpoint_s is not None:
+        _check("checkpoint_s", checkpoint_s, 0, MAX_CHECKPOINT_S)
+    if restart_s is not None:
+        _check("restart_s", restart_s, 0, MAX_RESTART_S)
+    if interval_s is not None:
+        _check("interval_s", interval_s, 0, MAX_DAYS * S_PER_DAY)
     burn_in = burn_in_factor(failure_model, fleet_age_months, duration_s)
-    rates = job_rates(failure_model, footprint, burn_in)
-    lam_f, lam_p = rates.failure_per_s, rates.planned_per_s
-    mtbf_s = 1.0 / lam_f if lam_f > 0 else math.inf
-    daly_s = float(daly_interval(delta, mtbf_s)) if lam_f > 0 else math.inf
-    chosen = daly_s if interval_s is None else float(interval_s)
-    tl = Timeline.make(duration_s, min(chosen, duration_s), delta, restart)
-    wall_s = float(wall_time(duration_s, tl.interval_s, delta, restart, lam_f, lam_p))
-
-    spares = None
+    curve = job_curve(
+        np.array([int(accelerators)]),
+        duration_s,
+        failure_model,
+        system,
+        plan,
+        checkpoint_s=checkpoint_s,
+        restart_s=restart_s,
+        interval_s=interval_s,
+        burn_in=burn_in,
+    )
+    footprint = JobFootprint.of(accelerators, system)
+    rates = {k: float(v[0]) for k, v in curve.interruptions.by_cause.items()}
     down = units_down_mean(failure_model, footprint, rates)
+    spares = None
     if spares_availability is not None:
         _check("spares_availability", spares_availability, 0, 1, low_open=True)
         spares = compound_poisson_quantile(down, spares_availability)
@@ -167,22 +412,10 @@ def job_reliability(
         duration_s=float(duration_s),
         system=system.id,
         failure_model=failure_model.id,
+        plan=plan,
         footprint=footprint,
-        checkpoint_s=delta,
-        restart_s=restart,
-        failure_per_s_by_cause=rates.failure_per_s_by_cause,
-        failure_per_s=lam_f,
-        planned_per_s=lam_p,
+        curve=curve,
         burn_in_factor=burn_in,
-        job_mtbf_s=mtbf_s,
-        job_mtti_s=1.0 / (lam_f + lam_p) if lam_f + lam_p > 0 else math.inf,
-        young_interval_s=float(young_interval(delta, mtbf_s)) if lam_f > 0 else math.inf,
-        daly_interval_s=daly_s,
-        interval_s=tl.interval_s,
-        wall_time_s=wall_s,
-        goodput=duration_s / wall_s,
-        ettr=float(kokolis_ettr(tl.interval_s, delta, restart, lam_f, lam_p)),
-        recovery_pressure=float(recovery_pressure(tl.interval_s, restart, lam_f)),
         spares=spares,
         spares_availability=spares_availability,
         units_down_mean=sum(k * v for k, v in down.items()),
@@ -196,8 +429,7 @@ def monte_carlo(
     return simulate_job(
         result.accelerators,
         result.timeline(),
-        result.failure_per_s,
-        result.planned_per_s,
+        (result.failure_per_s, result.planned_per_s),
         result.wall_time_s,
         trials,
         rng,
@@ -207,8 +439,8 @@ def monte_carlo(
 # --- the `gigawatt reliability` report -------------------------------------------------------
 
 
-class ReliabilityRequest(BaseModel):
-    """The inputs of `gigawatt reliability`, validated (units as the flags name them)."""
+class ReliabilityRequest(Request):
+    """The inputs of `gigawatt reliability`, validated (units in the names)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -216,6 +448,8 @@ class ReliabilityRequest(BaseModel):
     days: Annotated[float, Field(gt=0, le=MAX_DAYS)]
     system: str = DEFAULT_SYSTEM
     failure_model: str | None = None
+    policy: str | None = None
+    model: str | None = None
     checkpoint_s: Annotated[float, Field(ge=0, le=MAX_CHECKPOINT_S)] | None = None
     restart_s: Annotated[float, Field(ge=0, le=MAX_RESTART_S)] | None = None
     interval_s: Annotated[float, Field(gt=0, le=MAX_DAYS * S_PER_DAY)] | None = None
@@ -235,31 +469,47 @@ class ReliabilityReport:
     note: str | None
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON contract of DESIGN.md section 7 plus extra keys (units in the names)."""
+        """The JSON contract of DESIGN.md section 7 plus extra keys (units in the names).
+
+        `days` (and `compute_days`) is the failure-free compute time asked for; the job takes
+        `wall_time_s` (`wall_time_days`) with its checkpoints, restarts and rework."""
         r = self.result
+        rec = r.curve.recovery
         out: dict[str, Any] = {
             "gpus": r.accelerators,
             "days": r.duration_s / S_PER_DAY,
+            "compute_days": r.duration_s / S_PER_DAY,
             "system": r.system,
             "failure_model": r.failure_model,
+            "policy": r.plan.policy.id,
+            "checkpoint_method": r.plan.policy.checkpoint,
+            "storage_tier": r.plan.tier.id,
+            "model": r.plan.model,
+            "checkpoint_bytes": r.plan.checkpoint_bytes,
             "failure_domain": r.footprint.failure_domain,
             "nodes": r.footprint.nodes,
             "racks": r.footprint.racks,
             "checkpoint_s": r.checkpoint_s,
+            "persist_s": r.persist_s,
             "restart_s": r.restart_s,
+            "restart_fixed_s": float(rec.restart_fixed_s[0]),
+            "restart_init_s": float(rec.init_s[0]),
+            "restart_load_s": float(rec.load_s[0]),
             "fleet_age_months": self.request.fleet_age_months,
             "burn_in_factor": r.burn_in_factor,
-            "failure_rate_per_h": r.failure_per_s * S_PER_HOUR,
-            "planned_rate_per_h": r.planned_per_s * S_PER_HOUR,
+            "failure_rate_per_h": r.failure_per_s * S_PER_H,
+            "planned_rate_per_h": r.planned_per_s * S_PER_H,
             "rates_per_h_by_cause": {
-                k: v * S_PER_HOUR for k, v in r.failure_per_s_by_cause.items()
+                k: v * S_PER_H for k, v in r.failure_per_s_by_cause.items()
             },
-            "job_mtbf_h": r.job_mtbf_s / S_PER_HOUR,
-            "job_mtti_h": r.job_mtti_s / S_PER_HOUR,
+            "interruptions_by_cause": r.by_cause(),
+            "job_mtbf_h": r.job_mtbf_s / S_PER_H,
+            "job_mtti_h": r.job_mtti_s / S_PER_H,
             "young_interval_s": r.young_interval_s,
             "checkpoint_interval_s": r.daly_interval_s,
             "interval_used_s": r.interval_s,
             "wall_time_s": r.wall_time_s,
+            "wall_time_days": r.wall_time_s / S_PER_DAY,
             "goodput": r.goodput,
             "ettr": r.ettr,
             "recovery_pressure": r.recovery_pressure,
@@ -278,7 +528,7 @@ class ReliabilityReport:
         }
         mc = self.monte_carlo
         series = {
-            "interruptions": None if mc is None else mc.interruptions,
+            "interruptions": None if mc is None else mc.failures + mc.planned,
             "wall_time_s": None if mc is None else mc.wall_time_s,
             "goodput": None if mc is None else mc.goodput,
             "lost_gpu_hours": None if mc is None else mc.lost_gpu_hours,
@@ -292,11 +542,6 @@ class ReliabilityReport:
         return out
 
 
-def _flag_errors(err: ValidationError) -> InputError:
-    """Pydantic's messages with the CLI's flag names (`checkpoint_s` -> `--checkpoint-s`)."""
-    return InputError(format_validation_error(err, rename=as_flag))
-
-
 def resolve_failure_model(catalog: Catalog, ref: str | None, system: System) -> FailureModel:
     """A failure model: a YAML/TOML file if `ref` names one, else a catalog id, else the
     system's default."""
@@ -305,34 +550,50 @@ def resolve_failure_model(catalog: Catalog, ref: str | None, system: System) -> 
             raise InputError(
                 f"system {system.id!r} has no default failure model; pass one "
                 "(see `gigawatt catalog failures`)",
-                field="--failure-model",
+                field="failure_model",
             )
-        return catalog.failure_model(system.failure_model, field="--failure-model")
+        return catalog.failure_model(system.failure_model, field="failure_model")
     path = Path(ref)
     if path.suffix.lower() in {".yaml", ".yml", ".toml"} or path.is_file():
         if not path.is_file():
-            raise InputError(f"no such file: {ref!r}", field="--failure-model")
+            raise InputError(f"no such file: {ref!r}", field="failure_model")
         return load_failure_model(path)
-    return catalog.failure_model(ref, field="--failure-model")
+    return catalog.failure_model(ref, field="failure_model")
 
 
-def reliability_report(catalog: Catalog, **inputs: Any) -> ReliabilityReport:
-    """Validate the inputs of `gigawatt reliability`, compute the closed forms and, with
-    `trials` > 0, the Monte Carlo (seeded by `seed`)."""
-    try:
-        req = ReliabilityRequest(**{k: v for k, v in inputs.items() if v is not None})
-    except ValidationError as e:
-        raise _flag_errors(e) from None
-    system = catalog.system(req.system, field="--system")
-    model = resolve_failure_model(catalog, req.failure_model, system)
+def default_model_id(catalog: Catalog) -> str:
+    """The model whose checkpoint a job saves when none is named: the capability model's
+    reference workload (catalog `reference-workloads`, record `default`)."""
+    return catalog.get("reference-workloads", "default").model  # type: ignore[attr-defined]
+
+
+def default_plan(catalog: Catalog, system: System, model: str | None = None) -> RecoveryPlan:
+    """The catalog's default policy on the system's storage tier, checkpointing `model`
+    (default: the capability model's reference workload)."""
+    record = catalog.model(model or default_model_id(catalog), field="model")
+    return RecoveryPlan.of(catalog, system, record.id, Workload.from_model(record).params_total)
+
+
+def reliability_report(
+    catalog: Catalog, request: ReliabilityRequest | None = None, **inputs: Any
+) -> ReliabilityReport:
+    """The closed forms of a job and, with `trials` > 0, the Monte Carlo (seeded by `seed`);
+    the job is a `ReliabilityRequest` or its fields (None values take the defaults)."""
+    req = request or ReliabilityRequest(**{k: v for k, v in inputs.items() if v is not None})
+    system = catalog.system(req.system, field="system")
+    failure_model = resolve_failure_model(catalog, req.failure_model, system)
+    model = catalog.model(req.model or default_model_id(catalog), field="model")
+    params = Workload.from_model(model).params_total
+    plan = RecoveryPlan.of(catalog, system, model.id, params, req.policy, field="policy")
     availability = req.availability
     if availability is None:
         availability = float(point(catalog.parameter(SPARES_AVAILABILITY_PARAMETER).value))
     result = job_reliability(
         req.gpus,
         req.days * S_PER_DAY,
-        model,
+        failure_model,
         system,
+        plan,
         req.checkpoint_s,
         req.restart_s,
         interval_s=req.interval_s,
@@ -353,7 +614,7 @@ def reliability_report(catalog: Catalog, **inputs: Any) -> ReliabilityReport:
         raise InputError(
             f"{req.trials} trials of this job simulate about {req.trials * per_trial:.3g} "
             f"interruptions; at most {MAX_STRETCHES:.0e} are allowed (up to {most} trials here)",
-            field="--trials",
+            field="trials",
         )
     mc = monte_carlo(result, req.trials, np.random.default_rng(req.seed))
     return ReliabilityReport(req, result, mc, None)

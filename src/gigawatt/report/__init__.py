@@ -3,7 +3,7 @@
 `build_report(results, catalog)` renders the sections of `SECTIONS` (one builder per section,
 each skipped when its stage did not run) into a single HTML file with plotly.js inlined, so it
 opens offline; `write_report` writes it atomically; `gigawatt.report.png.export_pngs` draws the
-same charts with matplotlib. `gigawatt.report.command.report_scenario` is `gigawatt report`.
+same charts with matplotlib. `gigawatt.app.report` is `gigawatt report`.
 """
 
 from gigawatt.report.base import Chart, ReportContext, Section, Series, Table

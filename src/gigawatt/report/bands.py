@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from gigawatt.catalog import Catalog
+from gigawatt.display import fmt_number
 from gigawatt.errors import InputError
-from gigawatt.report.base import Chart, ReportContext, Section, Series, Table, fmt
+from gigawatt.report.base import Chart, ReportContext, Section, Series, Table
 from gigawatt.scenario import Scenario
 from gigawatt.sweep import SweepResult, list_sweeps, load_sweep
 from gigawatt.sweep.run import canonical_json, catalog_sha256
@@ -31,7 +32,7 @@ BANDS: tuple[tuple[str, str, str, float], ...] = (
 def find_sweep(store: Path, scenario: Scenario, catalog: Catalog) -> SweepResult:
     """The latest sweep of exactly this scenario and catalog in `store`."""
     if not store.is_file():
-        raise InputError(f"{str(store)!r} is not a file; allowed: a sweep store", field="--sweep")
+        raise InputError(f"{str(store)!r} is not a file; allowed: a sweep store", field="sweep")
     want = (canonical_json(scenario), catalog_sha256(catalog))
     infos = list_sweeps(store)
     matches = [i for i in infos if (i.scenario_json, i.catalog_sha256) == want]
@@ -41,7 +42,7 @@ def find_sweep(store: Path, scenario: Scenario, catalog: Catalog) -> SweepResult
             f"{str(store)!r} holds no sweep of this scenario {scenario.name!r} with this "
             f"catalog (sweeps of: {have}); run `gigawatt sweep {scenario.name} --store "
             f"{store}` first",
-            field="--sweep",
+            field="sweep",
         )
     return load_sweep(store, max(matches, key=lambda i: i.created).sweep_id)
 
@@ -60,7 +61,8 @@ def _band_chart(sweep: SweepResult, key: str, title: str, axis: str, scale: floa
 
 def _inputs_table(sweep: SweepResult) -> Table:
     rows: list[tuple[str, ...]] = [
-        (i["path"], fmt(i["p10"], 3), fmt(i["p50"], 3), fmt(i["p90"], 3)) for i in sweep.inputs()
+        (i["path"], fmt_number(i["p10"], 3), fmt_number(i["p50"], 3), fmt_number(i["p90"], 3))
+        for i in sweep.inputs()
     ]
     return Table(
         "Uncertain inputs as drawn",

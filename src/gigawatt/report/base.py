@@ -6,22 +6,20 @@ same data draws as a Plotly chart in the HTML and as a matplotlib PNG (`--png`).
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from gigawatt.catalog import Catalog
+from gigawatt.display import Column
 from gigawatt.scenario import Scenario
-
-if TYPE_CHECKING:  # simulate imports the report to write report.html
-    from gigawatt.simulate import Results
+from gigawatt.simulate import Results
 
 SeriesKind = Literal["line", "step", "area", "bar", "markers"]
-XType = Literal["month", "year", "category"]
+XType = Literal["month", "year", "category", "log"]  # log: numeric x on a log axis
 #: An axis title names its unit in brackets at the end: "Power [GW]".
 UNIT_IN_TITLE = re.compile(r"\[[^\]]+\]$")
 
@@ -105,27 +103,22 @@ class ReportContext:
 SectionFn = Callable[[ReportContext], Section | None]
 
 
-# --- display formatting (the edge: SI values in, display strings out) -------------------------
-
-
-def fmt(value: float | None, digits: int = 1, scale: float = 1.0) -> str:
-    """A number for a table cell with thousands separators; empty when missing."""
-    if value is None or not math.isfinite(value):
-        return ""
-    return f"{value / scale:,.{digits}f}"
-
-
-def fmt_value(value: float) -> str:
-    """An input value as written: whole numbers with separators, others to 4 digits."""
-    if abs(value) >= 1e4:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
-
-
-def fmt_share(value: float | None) -> str:
-    return "" if value is None or not math.isfinite(value) else f"{value:.0%}"
+# --- display (the edge: SI values in, display units out; formatters in gigawatt.display) -------
 
 
 def as_list(values: np.ndarray, scale: float = 1.0) -> list[float]:
     """A NumPy array in display units as plain floats (JSON-safe for the chart payload)."""
     return [float(v) for v in np.asarray(values, dtype=float) / scale]
+
+
+def column_table(
+    title: str, columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], note: str = ""
+) -> Table:
+    """A table of rows (JSON-keyed dicts) under `columns`, units in brackets in the headers."""
+    return Table(
+        title,
+        tuple(c.heading(brackets=True) for c in columns),
+        tuple(tuple(c.cell(row) for c in columns) for row in rows),
+        tuple(c.numeric for c in columns),
+        note,
+    )

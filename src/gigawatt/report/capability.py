@@ -1,13 +1,18 @@
-"""The report's capability section: the largest run the fleet allows, month by month, against
-published runs, and the scenario's frontier runs with the thresholds they cross."""
+"""The report's capability section: the largest run the fleet allows, month by month (the
+operating point a planner launches and the ceiling that maximises compute), against published
+runs; the curve behind it for every fault-tolerance policy and how it moves with the
+reliability inputs; the scenario's frontier runs with the thresholds they cross."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from gigawatt.capability.stage import CapabilityResult
 from gigawatt.catalog.schema import FrontierRun
-from gigawatt.report.base import Chart, ReportContext, Section, Series, Table, as_list, fmt
+from gigawatt.display import fmt_number
+from gigawatt.report.base import Chart, ReportContext, Section, Series, Table, as_list
 
 #: The compute axis is shown in units of 1e27 FLOP (GPT-4, ~2e25, is 0.02).
 FLOP_UNIT = 1e27
@@ -38,8 +43,8 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
             f"{r['duration_days']:g}",
             r["site"] or "",
             f"{r['accelerators']:,}",
-            fmt(r["mfu"], 2) if r["mfu"] is not None else "",
-            fmt(r["goodput"], 2) if r["goodput"] is not None else "",
+            fmt_number(r["mfu"], 2) if r["mfu"] is not None else "",
+            fmt_number(r["goodput"], 2) if r["goodput"] is not None else "",
             f"{r['training_flop']:.2e}",
             ", ".join(r["thresholds_crossed"]) or "none",
         )
@@ -77,8 +82,113 @@ def _crossings_table(crossings: list[dict[str, Any]]) -> Table:
     )
 
 
+def _size(n: float) -> str:
+    return f"{int(n):,}"
+
+
+def _curve_charts(curve: dict[str, Any]) -> tuple[Chart, Chart]:
+    """Sustained rate and goodput against job size (a log axis), one line per policy, with each
+    policy's operating point (diamond) on the rate chart."""
+    labels = [int(n) for n in curve["accelerators"]]
+    rate_series: list[Series] = []
+    good_series: list[Series] = []
+    for p in curve["policies"]:
+        name = p["policy"] + (" (default)" if p["default"] else "")
+        rate_series.append(Series(name, labels, as_list(np.array(p["flops_per_s"]), EFLOPS)))
+        good_series.append(Series(name, labels, [float(g) for g in p["goodput"]]))
+    ops = [p["operating_point"] for p in curve["policies"]]
+    rate_series.append(
+        Series(
+            "Largest run of each policy (operating point)",
+            [o["accelerators"] for o in ops],
+            [o["flops_per_s"] / EFLOPS for o in ops],
+            kind="markers",
+            hover=[
+                f"{p['policy']}: {o['accelerators']:,} accelerators, goodput {o['goodput']:.2f}"
+                for p, o in zip(curve["policies"], ops, strict=True)
+            ],
+        )
+    )
+    where = f"{curve['site']}, {curve['system']}, {curve['month']}"
+    rate = Chart(
+        "capability-curve-rate",
+        f"Sustained rate of one job against its size ({where})",
+        "Job size [accelerators]",
+        "Sustained rate [EFLOP/s]",
+        tuple(rate_series),
+        x_type="log",
+        note="Peak x MFU (perf search) x goodput (reliability model) x cross-site efficiency, "
+        f"for a {curve['duration_days']:g}-day run of the reference workload; one line per "
+        "fault-tolerance policy (catalog fault-tolerance). Diamonds: each policy's largest "
+        "run under the operating-point rule.",
+    )
+    good = Chart(
+        "capability-curve-goodput",
+        f"Goodput of one job against its size ({where})",
+        "Job size [accelerators]",
+        "Goodput [fraction]",
+        tuple(good_series),
+        x_type="log",
+        note="Failure-free compute time over expected wall time (Daly's model extended to "
+        "planned stops and asynchronous checkpoints; docs/models/reliability.md).",
+    )
+    return rate, good
+
+
+def _policies_table(curve: dict[str, Any]) -> Table:
+    rows = tuple(
+        (
+            p["policy"] + (" (default)" if p["default"] else ""),
+            p["checkpoint"],
+            _size(p["operating_point"]["accelerators"]),
+            fmt_number(p["operating_point"]["goodput"], 2),
+            f"{p['operating_point']['flop']:.2e}",
+            _size(p["ceiling"]["accelerators"]),
+            fmt_number(p["ceiling"]["goodput"], 2),
+            f"{p['ceiling']['flop']:.2e}",
+        )
+        for p in curve["policies"]
+    )
+    return Table(
+        f"Largest run and ceiling by fault-tolerance policy ({curve['site']}, "
+        f"{curve['month']}, {_size(curve['group_accelerators'])} accelerators available)",
+        ("Policy", "Checkpoint", "Largest run", "Goodput", "Compute [FLOP]", "Ceiling",
+         "Goodput", "Compute [FLOP]"),
+        rows,
+        numeric=(False, False, True, True, True, True, True, True),
+        note=f"Largest run: the best job up to the size where the marginal accelerators add "
+        f"less than {curve['marginal_threshold']:.0%} of the average accelerator's useful time "
+        "(catalog operating-point-marginal-efficiency). Ceiling: the job of highest sustained "
+        "rate, whatever its goodput.",
+    )  # fmt: skip
+
+
+def _sensitivity_table(sens: dict[str, Any]) -> Table:
+    rows = tuple(
+        (
+            r["label"] if r["input"] == "baseline" else f"{r['label']} x {r['factor']:g}",
+            _size(r["accelerators"]),
+            fmt_number(r["goodput"], 2),
+            f"{r['flop']:.2e}",
+            _size(r["ceiling_accelerators"]),
+            f"{r['ceiling_flop']:.2e}",
+        )
+        for r in sens["rows"]
+    )
+    return Table(
+        f"How the largest run moves with the reliability inputs ({sens['site']}, "
+        f"{sens['month']}, policy {sens['policy']})",
+        ("Input", "Largest run", "Goodput", "Compute [FLOP]", "Ceiling", "Ceiling [FLOP]"),
+        rows,
+        numeric=(False, True, True, True, True, True),
+        note="Each input scaled with the others at their catalog values: the restart cost "
+        "(its fixed part and the initialisation that grows with the job), every checkpoint "
+        "bandwidth (storage, snapshot, peer copy) and the NVL72-class whole-rack failure rate.",
+    )
+
+
 def capability_section(ctx: ReportContext) -> Section | None:
-    cap: CapabilityResult | None = ctx.results.stages.get("capability")  # type: ignore[assignment]
+    cap = ctx.results.capability
     if cap is None:
         return None
     months = [str(m) for m in cap.months]
@@ -91,10 +201,16 @@ def capability_section(ctx: ReportContext) -> Section | None:
         "Training compute [1e27 FLOP]",
         (
             Series("Largest run", months, as_list(cap.largest["largest_run_flop"], FLOP_UNIT)),
+            Series(
+                "Ceiling (most compute, any goodput)",
+                months,
+                as_list(cap.largest["largest_run_ceiling_flop"], FLOP_UNIT),
+            ),
             *_reference_series(cap, months),
         ),
-        note=f"Reference workload {ref['workload']} ({ref['model']}, {ref['precision']}); "
-        "dashed: published or estimated runs (catalog frontier-runs).",
+        note=f"Reference workload {ref['workload']} ({ref['model']}, {ref['precision']}), "
+        f"fault-tolerance policy {ref['fault_tolerance']}; dashed: published or estimated runs "
+        "(catalog frontier-runs).",
     )
     rate = Chart(
         "capability-rate",
@@ -107,15 +223,29 @@ def capability_section(ctx: ReportContext) -> Section | None:
     tables = [_crossings_table(summary["crossings"])]
     if summary["frontier_runs"]:
         tables.insert(0, _runs_table(summary["frontier_runs"]))
+    charts: list[Chart] = [flop, rate]
+    curve, sens = summary["curve"], summary["operating_point_sensitivity"]
+    if curve is not None:
+        charts.extend(_curve_charts(curve))
+        tables.insert(0, _policies_table(curve))
+    if sens is not None:
+        tables.insert(1, _sensitivity_table(sens))
+    threshold = ref["marginal_threshold"]
     return Section(
         "capability",
         "Capability and regulatory thresholds",
         paragraphs=(
             "The largest single training job the fleet allows each month: the accelerators of "
             "the largest group, the performance model's MFU for the reference workload at that "
-            "scale and the reliability model's goodput for a job of that size. Beyond a few "
-            "hundred thousand accelerators, failures and restarts cap a synchronous job.",
+            "scale and the reliability model's goodput for a job of that size under the "
+            f"fault-tolerance policy {ref['fault_tolerance']}.",
+            "Failures grow with a synchronous job's size and each one stops all of it, so "
+            "beyond some size the added accelerators mostly wait. The largest run is the size "
+            "a planner would launch: the best job up to the size where the marginal "
+            f"accelerators add less than {threshold:.0%} of the average one's useful time. The "
+            "ceiling is the job that maximises compute whatever its goodput; the restart cost "
+            "moves both most.",
         ),
-        charts=(flop, rate),
+        charts=tuple(charts),
         tables=tuple(tables),
     )

@@ -76,6 +76,8 @@ def figure(chart: Chart) -> go.Figure:
     )
     if chart.x_type == "year":
         fig.update_xaxes(type="category")
+    elif chart.x_type == "log":
+        fig.update_xaxes(type="log")
     return fig
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -30,9 +30,7 @@ from gigawatt.report.sections import (
 )
 from gigawatt.report.sources import sources_section
 from gigawatt.scenario import Scenario
-
-if TYPE_CHECKING:
-    from gigawatt.simulate import Results
+from gigawatt.simulate import Results
 
 SECTIONS: list[tuple[str, SectionFn]] = [
     ("scenario", scenario_section),

@@ -26,6 +26,8 @@ def _positions(chart: Chart, s: Series) -> Any:
     """x positions: dates on a month axis, category indices otherwise."""
     if chart.x_type == "month":
         return np.array(list(s.x), dtype="datetime64[M]").astype("datetime64[D]")
+    if chart.x_type == "log":
+        return np.asarray(list(s.x), dtype=float)
     labels = _categories(chart)
     return np.array([labels.index(str(v)) for v in s.x], dtype=float)
 
@@ -79,7 +81,9 @@ def _draw(ax: Any, chart: Chart) -> None:
         else:
             drawstyle = "steps-post" if s.kind == "step" else "default"
             ax.plot(x, y, "--" if s.dash else "-", color=color, drawstyle=drawstyle, label=s.name)
-    if chart.x_type != "month":
+    if chart.x_type == "log":
+        ax.set_xscale("log")
+    elif chart.x_type != "month":
         labels = _categories(chart)
         crowded = sum(len(label) for label in labels) > LABEL_CHARS
         ax.set_xticks(

@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gigawatt.buildout import W_PER_GW
 from gigawatt.catalog.schema import Country
 from gigawatt.deals import TrancheOutcome
+from gigawatt.display import Column, fmt_number, fmt_value
 from gigawatt.distributions import point
-from gigawatt.energy.programme import MWH_PER_TWH, EnergyResult
-from gigawatt.energy.report import site_summaries
+from gigawatt.energy.programme import EnergyResult
+from gigawatt.energy.sites import site_summaries
 from gigawatt.finance import Finance
 from gigawatt.report.base import (
     Chart,
@@ -27,17 +27,56 @@ from gigawatt.report.base import (
     Series,
     Table,
     as_list,
-    fmt,
-    fmt_share,
-    fmt_value,
+    column_table,
 )
+from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, MWH_PER_TWH, T_PER_MT, W_PER_GW
 
-USD_B = 1e9
-T_PER_MT = 1e6
-M3_PER_MILLION = 1e6
-EFLOPS = 1e18
-MILLION = 1e6
 PRECISIONS_SHOWN = ("bf16", "fp8", "fp4")
+_YEAR = Column("year", "Year", style="text")
+
+#: The report's tables of yearly (or per-site) rows: the JSON keys, scaled to display units.
+BUILDOUT_COLUMNS = [
+    _YEAR,
+    Column("month", "Month", style="text"),
+    Column("facility_power_gw", "Facility", "GW", digits=2),
+    Column("it_power_gw", "IT", "GW", digits=2),
+    Column("accelerators", "Accelerators", "million", MILLION, 2),
+    *(
+        Column(f"peak_flops_per_s.{p}", p.upper(), "EFLOP/s", FLOPS_PER_EFLOP)
+        for p in PRECISIONS_SHOWN
+    ),
+]
+MONEY_COLUMNS = [
+    _YEAR,
+    Column("capex_usd", "Capex", "USD B", BILLION, 1),
+    Column("opex_usd", "Opex", "USD B", BILLION, 1),
+    Column("depreciation_usd", "Depreciation", "USD B", BILLION, 1),
+    Column("tranches_released_usd", "Released", "USD B", BILLION, 1),
+    Column("cumulative_invested_usd", "Invested, cumulative", "USD B", BILLION, 1),
+    Column("circular_share", "Circular share", style="share"),
+    Column("vendor_funded_share", "Vendor-funded share", style="share"),
+]
+ENERGY_COLUMNS = [
+    _YEAR,
+    Column("energy_twh", "Energy", "TWh", digits=1),
+    Column("co2e_t", "CO2e location", "Mt", T_PER_MT, 2),
+    Column("co2e_market_t", "CO2e market", "Mt", T_PER_MT, 2),
+    Column("embodied_co2e_t", "Embodied", "Mt", T_PER_MT, 2),
+    Column("water_m3", "Site water", "million m³", MILLION, 1),
+    Column("water_generation_m3", "Generation water", "million m³", MILLION, 1),
+    Column("country_equivalent", "Nearest country by generation", style="text"),
+]
+SITE_COLUMNS = [
+    Column("site", "Site", style="text"),
+    Column("region", "Region", style="text"),
+    Column("grid_gco2_per_kwh", "Grid", "gCO2e/kWh"),
+    Column("grid_source", "Grid source", style="text"),
+    Column("clean_supply_share", "Clean supply share", style="share"),
+    Column("pue", "PUE", digits=2),
+    Column("wue_l_per_kwh", "WUE", "L/kWh", digits=2),
+    Column("energy_twh", "Energy", "TWh", digits=1),
+    Column("co2e_t", "CO2e location", "Mt", T_PER_MT, 2),
+]
 #: Countries shown either side of the programme in the comparison chart.
 COUNTRIES_EACH_SIDE = 3
 
@@ -74,7 +113,7 @@ def scenario_section(ctx: ReportContext) -> Section:
             f"{r.pue:.2f}",
             str(r.phase),
             str(r.system),
-            fmt(r.power_w / W_PER_GW, 2),
+            fmt_number(r.power_w / W_PER_GW, 2),
             str(r.online_planned),
             str(r.delay_months),
             str(r.online),
@@ -130,7 +169,7 @@ def scenario_section(ctx: ReportContext) -> Section:
                         d.investor,
                         d.investee,
                         d.vendor or "",
-                        fmt(d.cap_usd, 0, USD_B),
+                        fmt_number(d.cap_usd, 0, BILLION),
                         str(len(d.tranches)),
                     )
                     for d in sc.deals
@@ -220,34 +259,18 @@ def buildout_section(ctx: ReportContext) -> Section:
             "Month",
             "Peak compute [EFLOP/s]",
             tuple(
-                Series(p.upper(), months, as_list(fleet.total(fleet.peak_flops_per_s[p]), EFLOPS))
+                Series(
+                    p.upper(),
+                    months,
+                    as_list(fleet.total(fleet.peak_flops_per_s[p]), FLOPS_PER_EFLOP),
+                )
                 for p in PRECISIONS_SHOWN
             ),
         )
     )
     years = ctx.results.years()
-    table = Table(
-        "Build-out by year (as of December, or the last month)",
-        (
-            "Year",
-            "Month",
-            "Facility [GW]",
-            "IT [GW]",
-            "Accelerators [million]",
-            *(f"{p.upper()} [EFLOP/s]" for p in PRECISIONS_SHOWN),
-        ),
-        tuple(
-            (
-                str(y["year"]),
-                y["month"],
-                fmt(y["facility_power_gw"], 2),
-                fmt(y["it_power_gw"], 2),
-                fmt(y["accelerators"], 2, MILLION),
-                *(fmt(y["peak_flops_per_s"][p], 0, EFLOPS) for p in PRECISIONS_SHOWN),
-            )
-            for y in years
-        ),
-        (False, False, True, True, True, True, True, True),
+    table = column_table(
+        "Build-out by year (as of December, or the last month)", BUILDOUT_COLUMNS, years
     )
     last = years[-1]
     return Section(
@@ -269,9 +292,9 @@ def buildout_section(ctx: ReportContext) -> Section:
 
 def _bought(t: TrancheOutcome) -> str:
     if t.stake_share is not None and t.valuation_usd:
-        return f"{t.stake_share:.2%} at a USD {t.valuation_usd / USD_B:,.0f}B valuation"
+        return f"{t.stake_share:.2%} at a USD {t.valuation_usd / BILLION:,.0f}B valuation"
     if t.shares is not None:
-        value = "" if t.value_usd is None else f", worth USD {t.value_usd / USD_B:,.2f}B"
+        value = "" if t.value_usd is None else f", worth USD {t.value_usd / BILLION:,.2f}B"
         return f"{t.shares / MILLION:,.2f}M shares{value}"
     return ""
 
@@ -286,14 +309,14 @@ def _tranche_value_usd(t: TrancheOutcome) -> float:
 def _tranche_label(t: TrancheOutcome) -> str:
     if t.instrument == "warrant" and t.shares is not None:
         return f"{t.shares / MILLION:,.0f}M sh"
-    return f"+{t.released_usd / USD_B:,.0f}B"
+    return f"+{t.released_usd / BILLION:,.0f}B"
 
 
 def _tranche_hover(t: TrancheOutcome) -> str:
     bought = _bought(t)
     return (
         f"{t.name} ({t.month})<br>{t.instrument}, {t.payer} to {t.payee}: "
-        f"USD {_tranche_value_usd(t) / USD_B:,.2f}B<br>trigger: {t.trigger}"
+        f"USD {_tranche_value_usd(t) / BILLION:,.2f}B<br>trigger: {t.trigger}"
         + (f"<br>bought: {bought}" if bought else "")
     )
 
@@ -304,10 +327,10 @@ def _tranche_chart(fin: Finance) -> Chart:
     months = list(fin.month_labels)
     index = {m: i for i, m in enumerate(months)}
     cumulative = fin.cumulative_invested_usd
-    series = [Series("Invested (cumulative)", months, as_list(cumulative, USD_B), "step")]
+    series = [Series("Invested (cumulative)", months, as_list(cumulative, BILLION), "step")]
     cap = fin.invested_cap_usd
     if cap is not None:
-        series.append(Series("Cap", months, [cap / USD_B] * len(months), "line", dash=True))
+        series.append(Series("Cap", months, [cap / BILLION] * len(months), "line", dash=True))
     released = fin.released()
     for deal in dict.fromkeys(t.deal for t in released):
         for invested in (True, False):
@@ -322,7 +345,7 @@ def _tranche_chart(fin: Finance) -> Chart:
                 Series(
                     f"{deal}: {'invested' if invested else 'other'} tranches",
                     [t.month for t in mine],
-                    [v / USD_B for v in y],
+                    [v / BILLION for v in y],
                     "markers",
                     text=[_tranche_label(t) for t in mine],
                     hover=[_tranche_hover(t) for t in mine],
@@ -340,7 +363,7 @@ def _tranche_chart(fin: Finance) -> Chart:
 
 
 def money_section(ctx: ReportContext) -> Section | None:
-    fin: Finance | None = ctx.results.stages.get("finance")  # type: ignore[assignment]
+    fin = ctx.results.finance
     if fin is None:
         return None
     years = fin.years()
@@ -357,7 +380,9 @@ def money_section(ctx: ReportContext) -> Section | None:
         "Capex and opex by year",
         "Year",
         "Spend [USD billion]",
-        tuple(Series(name, labels, [y[key] / USD_B for y in years], "bar") for name, key in parts),
+        tuple(
+            Series(name, labels, [y[key] / BILLION for y in years], "bar") for name, key in parts
+        ),
         x_type="year",
         stacked=True,
     )
@@ -380,7 +405,7 @@ def money_section(ctx: ReportContext) -> Section | None:
                     t.deal,
                     t.name,
                     f"{t.instrument}, {t.payer} to {t.payee}",
-                    fmt(t.released_usd, 2, USD_B),
+                    fmt_number(t.released_usd, 2, BILLION),
                     t.trigger,
                     _bought(t),
                 )
@@ -395,49 +420,33 @@ def money_section(ctx: ReportContext) -> Section | None:
                 "Tranches not released",
                 ("Deal", "Tranche", "Amount [USD B]", "Trigger", "Why not"),
                 tuple(
-                    (t.deal, t.name, fmt(t.amount_usd, 2, USD_B), t.trigger, t.reason or "")
+                    (
+                        t.deal,
+                        t.name,
+                        fmt_number(t.amount_usd, 2, BILLION),
+                        t.trigger,
+                        t.reason or "",
+                    )
                     for t in fin.pending()
                 ),
                 (False, False, True, False, False),
             )
         )
     tables.append(
-        Table(
+        column_table(
             "Money by year (flows in the year; cumulative figures as of December)",
-            (
-                "Year",
-                "Capex [USD B]",
-                "Opex [USD B]",
-                "Depreciation [USD B]",
-                "Released [USD B]",
-                "Invested, cumulative [USD B]",
-                "Circular share",
-                "Vendor-funded share",
-            ),
-            tuple(
-                (
-                    str(y["year"]),
-                    fmt(y["capex_usd"], 1, USD_B),
-                    fmt(y["opex_usd"], 1, USD_B),
-                    fmt(y["depreciation_usd"], 1, USD_B),
-                    fmt(y["tranches_released_usd"], 1, USD_B),
-                    fmt(y["cumulative_invested_usd"], 1, USD_B),
-                    fmt_share(y["circular_share"]),
-                    fmt_share(y["vendor_funded_share"]),
-                )
-                for y in years
-            ),
-            (False, True, True, True, True, True, True, True),
+            MONEY_COLUMNS,
+            years,
         )
     )
     cap = summary["invested_cap_usd"]
-    of_cap = "" if cap is None else f" of a USD {cap / USD_B:,.0f}B cap"
+    of_cap = "" if cap is None else f" of a USD {cap / BILLION:,.0f}B cap"
     paragraphs = (
         f"Money moves from {summary['start']} (construction starts before the first phase is "
-        f"online) to {summary['end']}. Capex USD {summary['capex_usd'] / USD_B:,.0f}B "
-        f"({summary['capex_before_start_usd'] / USD_B:,.0f}B before the scenario starts), opex "
-        f"USD {summary['opex_usd'] / USD_B:,.0f}B (energy from the {summary['energy_source']}). "
-        f"Invested: USD {summary['cumulative_invested_usd'] / USD_B:,.0f}B{of_cap}.",
+        f"online) to {summary['end']}. Capex USD {summary['capex_usd'] / BILLION:,.0f}B "
+        f"({summary['capex_before_start_usd'] / BILLION:,.0f}B before the scenario starts), opex "
+        f"USD {summary['opex_usd'] / BILLION:,.0f}B (energy from the {summary['energy_source']}). "
+        f"Invested: USD {summary['cumulative_invested_usd'] / BILLION:,.0f}B{of_cap}.",
         "Circular share: of the investors' cash, the share that returns to them as purchases of "
         "their hardware. Vendor-funded share: their cash and warrants' value over those purchases.",
     )
@@ -491,7 +500,7 @@ def _country_chart(energy: EnergyResult, years: list[dict[str, Any]]) -> Chart |
 
 
 def energy_section(ctx: ReportContext) -> Section | None:
-    energy: EnergyResult | None = ctx.results.stages.get("energy")  # type: ignore[assignment]
+    energy = ctx.results.energy
     if energy is None:
         return None
     years = ctx.results.years()
@@ -533,7 +542,7 @@ def energy_section(ctx: ReportContext) -> Section | None:
             "Year",
             "Water [million m³]",
             tuple(
-                Series(name, labels, [y[key] / M3_PER_MILLION for y in years], "bar")
+                Series(name, labels, [y[key] / MILLION for y in years], "bar")
                 for name, key in (
                     ("Site water", "water_m3"),
                     ("Generation water", "water_generation_m3"),
@@ -549,61 +558,9 @@ def energy_section(ctx: ReportContext) -> Section | None:
         charts.append(countries)
     sites = site_summaries(ctx.results.scenario, ctx.catalog, energy.fleet, energy)
     tables = (
-        Table(
-            "Energy by calendar year",
-            (
-                "Year",
-                "Energy [TWh]",
-                "CO2e location [Mt]",
-                "CO2e market [Mt]",
-                "Embodied [Mt]",
-                "Site water [million m³]",
-                "Generation water [million m³]",
-                "Nearest country by generation",
-            ),
-            tuple(
-                (
-                    str(y["year"]),
-                    fmt(y["energy_twh"], 1),
-                    fmt(y["co2e_t"], 2, T_PER_MT),
-                    fmt(y["co2e_market_t"], 2, T_PER_MT),
-                    fmt(y["embodied_co2e_t"], 2, T_PER_MT),
-                    fmt(y["water_m3"], 1, M3_PER_MILLION),
-                    fmt(y["water_generation_m3"], 1, M3_PER_MILLION),
-                    y["country_equivalent"] or "",
-                )
-                for y in years
-            ),
-            (False, True, True, True, True, True, True, False),
-        ),
-        Table(
-            "Sites: grid and contracts (totals over the simulated months)",
-            (
-                "Site",
-                "Region",
-                "Grid [gCO2e/kWh]",
-                "Grid source",
-                "Clean supply share",
-                "PUE",
-                "WUE [L/kWh]",
-                "Energy [TWh]",
-                "CO2e location [Mt]",
-            ),
-            tuple(
-                (
-                    s["site"],
-                    s["region"],
-                    fmt(s["grid_gco2_per_kwh"], 0),
-                    s["grid_source"],
-                    fmt_share(s["clean_supply_share"]),
-                    f"{s['pue']:.2f}",
-                    f"{s['wue_l_per_kwh']:.2f}",
-                    fmt(s["energy_twh"], 1),
-                    fmt(s["co2e_t"], 2, T_PER_MT),
-                )
-                for s in sites
-            ),
-            (False, False, True, False, True, True, True, True, True),
+        column_table("Energy by calendar year", ENERGY_COLUMNS, years),
+        column_table(
+            "Sites: grid and contracts (totals over the simulated months)", SITE_COLUMNS, sites
         ),
     )
     return Section(

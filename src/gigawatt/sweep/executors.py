@@ -110,7 +110,8 @@ def _distributed() -> Any:
         import distributed
     except ImportError:
         raise GigawattError(
-            "--scheduler needs Dask: pip install 'gigawatt[sweep]' (here and on every worker)"
+            "sweeping on a Dask scheduler needs Dask: pip install 'gigawatt[sweep]' (here and on "
+            "every worker)"
         ) from None
     return distributed
 
@@ -130,7 +131,7 @@ def iter_dask(
     except (ValueError, TypeError) as e:
         raise InputError(
             f"{scheduler!r} is not a scheduler address ({e}); expected tcp://HOST:PORT",
-            field="--scheduler",
+            field="scheduler",
         ) from None
     except OSError as e:
         raise GigawattError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None

@@ -110,19 +110,20 @@ def run_sweep(
     """
     catalog = catalog or Catalog.load()
     sc, source = _scenario(scenario, catalog)
-    samples = _check_int(samples, "--samples", 1, MAX_SAMPLES)
-    seed = _check_int(sc.seed if seed is None else seed, "--seed", 0, MAX_SEED)
-    workers = _check_int(workers, "--workers", 1, 1024)
+    samples = _check_int(samples, "samples", 1, MAX_SAMPLES)
+    seed = _check_int(sc.seed if seed is None else seed, "seed", 0, MAX_SEED)
+    workers = _check_int(workers, "workers", 1, 1024)
     if chunk_size is not None:
         chunk_size = _check_int(chunk_size, "chunk_size", 1, MAX_SAMPLES)
     if scheduler is not None and workers != 1:
         raise InputError(
-            "--workers is for local sweeps; with --scheduler the cluster's workers run them",
-            field="--workers",
+            "{workers} is for local sweeps; with {scheduler} the cluster's workers run them",
+            field="workers",
+            refs=("workers", "scheduler"),
         )
     store_path = Path(store_path)
     if source is not None and store_path.resolve() == source.resolve():
-        raise InputError(f"{str(store_path)!r} is the scenario file", field="--store")
+        raise InputError(f"{str(store_path)!r} is the scenario file", field="store")
 
     scenario_json, digest = canonical_json(sc), catalog_sha256(catalog)
     sid = _sweep_id(scenario_json, seed, METHOD, digest)

@@ -135,12 +135,12 @@ class SweepStore:
             self.con.execute("INSERT INTO store_info VALUES (?)", [SCHEMA_VERSION])
             return
         if read_only and not self.path.is_file():
-            raise InputError(f"{str(self.path)!r} does not exist", field="--store")
+            raise InputError(f"{str(self.path)!r} does not exist", field="store")
         if not read_only and not self.path.exists():
             _create(self.path)
         _check_wal(self.path)
         if not self.path.is_file() or self.path.stat().st_size == 0:
-            raise InputError(f"{str(self.path)!r} is not a sweep store", field="--store")
+            raise InputError(f"{str(self.path)!r} is not a sweep store", field="store")
         # Checked read-only first, so nothing is written to a file that is not a whole store.
         self.con = _connect(self.path, read_only=True)
         try:
@@ -163,13 +163,13 @@ class SweepStore:
         ).fetchall():
             found.setdefault(table, []).append(column)
         if "store_info" not in found:
-            raise InputError(f"{str(self.path)!r} is not a sweep store", field="--store")
+            raise InputError(f"{str(self.path)!r} is not a sweep store", field="store")
         row = self.con.execute("SELECT max(schema_version) FROM store_info").fetchone()
         version = row[0] if row else None
         if version != SCHEMA_VERSION:
             raise GigawattError(
                 f"store {str(self.path)!r} has schema version {version}; this gigawatt reads "
-                f"version {SCHEMA_VERSION}: use another --store"
+                f"version {SCHEMA_VERSION}: use another store"
             )
         for table, columns in _TABLES.items():
             if found.get(table) != columns:
@@ -462,8 +462,8 @@ def _check_wal(path: Path) -> None:
     if signature and head != signature:
         raise InputError(
             f"{str(wal)!r} beside the store is not a DuckDB write-ahead log; it was left "
-            "untouched: move it away or use another --store",
-            field="--store",
+            "untouched: move it away or use another store",
+            field="store",
         )
 
 
@@ -485,7 +485,7 @@ def _damaged(path: Path, e: Exception | str) -> InputError:
     return InputError(
         f"{str(path)!r} is a damaged sweep store ({first}); it was left untouched: "
         "use another store",
-        field="--store",
+        field="store",
     )
 
 
@@ -497,12 +497,12 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             raise _damaged(path, e) from None
         raise GigawattError(
             f"store {str(path)!r} is open in another process (a sweep running?); "
-            "wait for it or use another --store"
+            "wait for it or use another store"
         ) from None
     except duckdb.Error as e:
         if "corrupt" in str(e).lower():
             raise _damaged(path, e) from None
-        raise InputError(f"{str(path)!r} is not a DuckDB store: {e}", field="--store") from None
+        raise InputError(f"{str(path)!r} is not a DuckDB store: {e}", field="store") from None
 
 
 # Arrow tables, not pandas frames: DuckDB scans them without conversion (a write costs about

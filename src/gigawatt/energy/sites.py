@@ -1,25 +1,24 @@
-"""`gigawatt energy [SCENARIO] [--swings SITE] [--supply SITE]`: one library call.
+"""A scenario's sites seen from the energy model: grid, contracts and totals per site, one site's
+power swings and its least-cost on-site supply (the site views of `gigawatt energy`).
 
-The programme's yearly energy, carbon and water (the `energy` stage), each site's grid and
-contracts, and on request a site's power swings and its least-cost on-site supply.
+Each function reads the resolved scenario and the `energy` stage's result; the application layer
+(`gigawatt.app.energy`) picks the sites and assembles the command's result.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from gigawatt.buildout import W_PER_GW, Fleet, build_fleet
+from gigawatt.buildout import Fleet
 from gigawatt.catalog import Catalog
-from gigawatt.energy.programme import MWH_PER_TWH, EnergyResult, run_energy
+from gigawatt.energy.programme import EnergyResult
 from gigawatt.energy.swings import analyse_swings, swing_inputs
 from gigawatt.errors import UnknownIdError
-from gigawatt.scenario import Scenario, Site, load_scenario
-from gigawatt.simulate import Results
-
-W_PER_MW = 1e6
+from gigawatt.scenario import Scenario, Site
+from gigawatt.units import MWH_PER_TWH, W_PER_GW, W_PER_MW
 
 
 @dataclass(frozen=True)
@@ -29,25 +28,13 @@ class SupplyOptions:
     grid_import_mw: float | None = None
 
 
-@dataclass(frozen=True)
-class EnergyReport:
-    scenario: str
-    title: str
-    years: list[dict[str, Any]]
-    sites: list[dict[str, Any]]
-    swings: dict[str, Any] | None
-    supply: dict[str, Any] | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _site(scenario: Scenario, name: str, flag: str) -> Site:
+def find_site(scenario: Scenario, name: str, field: str) -> Site:
+    """The scenario's site called `name`; an unknown name is an error on `field`."""
     for site in scenario.sites:
         if site.name == name.lower():
             return site
     raise UnknownIdError(
-        "sites", name, [s.name for s in scenario.sites], field=flag, listing="gigawatt energy"
+        "sites", name, [s.name for s in scenario.sites], field=field, listing="gigawatt energy"
     )
 
 
@@ -153,37 +140,3 @@ def site_supply(
         seed=scenario.seed,
     )
     return least_cost_supply(inputs).to_dict()
-
-
-def energy_report(
-    ref: str,
-    catalog: Catalog | None = None,
-    *,
-    swings_site: str | None = None,
-    supply_site: str | None = None,
-    supply: SupplyOptions | None = None,
-    ramp_limit_mw_per_s: float | None = None,
-    job_accelerators: int | None = None,
-) -> EnergyReport:
-    """The programme's energy picture; swings and supply for one site each when asked."""
-    catalog = catalog or Catalog.load()
-    scenario = load_scenario(ref, catalog).resolve()
-    swing_site = _site(scenario, swings_site, "--swings") if swings_site else None
-    supply_target = _site(scenario, supply_site, "--supply") if supply_site else None
-    fleet = build_fleet(scenario, catalog)
-    energy = run_energy(scenario, catalog, fleet, {})
-    results = Results(scenario=scenario, fleet=fleet, stages={"energy": energy})
-    return EnergyReport(
-        scenario=scenario.name,
-        title=scenario.title,
-        years=results.years(),
-        sites=site_summaries(scenario, catalog, fleet, energy),
-        swings=None
-        if swing_site is None
-        else site_swings(
-            scenario, catalog, energy, swing_site, ramp_limit_mw_per_s, job_accelerators
-        ),
-        supply=None
-        if supply_target is None
-        else site_supply(scenario, catalog, energy, supply_target, supply or SupplyOptions()),
-    )

@@ -1,0 +1,615 @@
+"""The application layer: one function per command (DESIGN.md sections 3 and 7).
+
+Each function takes a typed request (a frozen pydantic model: a bad value is an `InputError`
+naming the request's field) or, for notebooks, the same fields as keywords, and returns a typed
+result whose `to_json()` is the command's `--json` object:
+
+    run, finance, capability, energy, report    a scenario -> `simulate` -> its results
+    perf, train, reliability, footprint          one training job, without a scenario
+    sweep                                        Monte Carlo over a scenario's inputs
+    catalog, scenarios, show                     what the tool ships with
+
+The CLI (`gigawatt.cli`) parses flags into a request, calls one function here and renders the
+result; it alone maps a request's fields to flags. The HTML report is written from the
+`Results` a function here simulated, never by simulating again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import Field, field_validator
+
+from gigawatt.capability import CapabilityResult
+from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import KINDS, Record
+from gigawatt.energy.footprint import FootprintRequest, FootprintResult
+from gigawatt.energy.footprint import footprint as footprint_of
+from gigawatt.energy.sites import (
+    SupplyOptions,
+    find_site,
+    site_summaries,
+    site_supply,
+    site_swings,
+)
+from gigawatt.errors import InputError
+from gigawatt.finance import Finance
+from gigawatt.io import check_outputs, write_json, write_parquet
+from gigawatt.perf import PerfResult, SearchResult
+from gigawatt.perf import estimate as perf_estimate
+from gigawatt.perf import search as perf_search
+from gigawatt.perf.plan import parse_plan, with_precision
+from gigawatt.reliability.job import ReliabilityReport, ReliabilityRequest, reliability_report
+from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
+from gigawatt.simulate import Results, simulate
+from gigawatt.sweep import DEFAULT_STORE, SweepResult, run_sweep
+from gigawatt.training import TrainingResult, parse_count, plan_training
+from gigawatt.validation import Request
+
+#: The scenario a command uses when none is named.
+DEFAULT_SCENARIO = "nvidia-openai-10gw"
+#: Where `report` writes when no file is named.
+DEFAULT_REPORT_FOLDER = Path("gigawatt-out")
+HTML_SUFFIXES = (".html", ".htm")
+
+R = TypeVar("R", bound=Request)
+
+
+def _request(cls: type[R], request: R | None, fields: dict[str, Any]) -> R:
+    """The request given, or one built (and validated) from keyword fields."""
+    if request is None:
+        return cls(**fields)
+    if fields:
+        raise TypeError(f"give a {cls.__name__} or its fields as keywords, not both")
+    return request
+
+
+def _scenario_request(cls: type[R], request: R | str | None, fields: dict[str, Any]) -> R:
+    """As `_request`; a plain string is the scenario (a file or a built-in name)."""
+    if isinstance(request, str):
+        return cls(scenario=request, **fields)
+    return _request(cls, request, fields)
+
+
+# --- run --------------------------------------------------------------------------------------
+
+
+class RunRequest(Request):
+    scenario: str = Field(DEFAULT_SCENARIO, description="scenario file or built-in name")
+    out: Path | None = Field(
+        None, description="folder for results.parquet, summary.json and report.html"
+    )
+
+
+def run(
+    request: RunRequest | str | None = None, /, *, catalog: Catalog | None = None, **fields: Any
+) -> Results:
+    """Simulate a scenario; with `out`, write its long table, its yearly summary and its HTML
+    report there (`gigawatt run`). `Results.to_json()` is the `--json` object."""
+    req = _scenario_request(RunRequest, request, fields)
+    # A recording view: the report lists the catalog records the run looked up.
+    cat = (catalog or Catalog.load()).recording()
+    scenario = load_scenario(req.scenario, cat)
+    results = simulate(scenario, cat)
+    if req.out is not None:
+        write_run(results, cat, req.out, inputs=scenario, source=scenario_path(req.scenario))
+    return results
+
+
+def write_run(
+    results: Results, catalog: Catalog, out_dir: Path, *, inputs: Scenario, source: Path
+) -> list[Path]:
+    """Write `results.parquet` (long table), `summary.json` (the yearly summary) and
+    `report.html` into `out_dir`, atomically, never over the scenario file `source`."""
+    table_path = out_dir / "results.parquet"
+    summary_path = out_dir / "summary.json"
+    report_path = out_dir / "report.html"
+    check_outputs([table_path, summary_path, report_path], [source])
+    write_parquet(table_path, results.table())
+    write_json(summary_path, results.to_json())
+    # Imported here: the report needs plotly, slow to import for the commands without one.
+    from gigawatt.report import write_report
+
+    write_report(results, catalog, report_path, inputs=inputs)
+    return [table_path, summary_path, report_path]
+
+
+# --- finance, capability ----------------------------------------------------------------------
+
+
+class ScenarioRequest(Request):
+    scenario: str = Field(DEFAULT_SCENARIO, description="scenario file or built-in name")
+
+
+@dataclass(frozen=True)
+class FinanceReport:
+    """`gigawatt finance`: the finance stage of a scenario."""
+
+    scenario: Scenario
+    finance: Finance
+
+    def to_json(self) -> dict[str, Any]:
+        return {"scenario": self.scenario.name, **self.finance.summary()}
+
+
+def finance(
+    request: ScenarioRequest | str | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    **fields: Any,
+) -> FinanceReport:
+    """Capex, opex, tranches, stakes, warrants and the circular share (`gigawatt finance`)."""
+    req = _scenario_request(ScenarioRequest, request, fields)
+    cat = catalog or Catalog.load()
+    results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
+    assert results.finance is not None  # simulate ran the stages up to `until`
+    return FinanceReport(results.scenario, results.finance)
+
+
+@dataclass(frozen=True)
+class CapabilityReport:
+    """`gigawatt capability`: the largest run by year, frontier runs, thresholds crossed."""
+
+    scenario: Scenario
+    capability: CapabilityResult
+    year_positions: list[tuple[int, int]]
+
+    def to_json(self) -> dict[str, Any]:
+        sc = self.scenario
+        return {
+            "scenario": sc.name,
+            "title": sc.title,
+            **self.capability.summary(self.year_positions),
+        }
+
+
+def capability(
+    request: ScenarioRequest | str | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    **fields: Any,
+) -> CapabilityReport:
+    """What the fleet can train, year by year (`gigawatt capability`)."""
+    req = _scenario_request(ScenarioRequest, request, fields)
+    cat = catalog or Catalog.load()
+    results = simulate(load_scenario(req.scenario, cat), cat, until="capability")
+    assert results.capability is not None  # simulate ran the stages up to `until`
+    return CapabilityReport(results.scenario, results.capability, results.year_positions())
+
+
+# --- energy -----------------------------------------------------------------------------------
+
+
+class EnergyRequest(Request):
+    scenario: str = Field(DEFAULT_SCENARIO, description="scenario file or built-in name")
+    swings: str | None = Field(None, description="site whose training power swings to show")
+    supply: str | None = Field(None, description="site whose least-cost supply to optimise")
+    hours: int = Field(8760, ge=1, le=8760, description="supply horizon from 1 January [h]")
+    co2_cap_t: float | None = Field(None, ge=0, description="supply: annual CO2 cap [t]")
+    grid_import_mw: float | None = Field(None, ge=0, description="supply: grid import [MW]")
+    ramp_limit_mw_per_s: float | None = Field(
+        None, ge=0, description="swings: grid ramp-rate limit [MW/s]"
+    )
+    job_accelerators: int | None = Field(
+        None, ge=1, le=100_000_000, description="swings: accelerators in the synchronous job"
+    )
+
+
+@dataclass(frozen=True)
+class EnergyReport:
+    """`gigawatt energy`: yearly energy, carbon and water; per-site views on request."""
+
+    scenario: str
+    title: str
+    years: list[dict[str, Any]]
+    sites: list[dict[str, Any]]
+    swings: dict[str, Any] | None
+    supply: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def energy(
+    request: EnergyRequest | str | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    **fields: Any,
+) -> EnergyReport:
+    """The programme's energy picture; a site's swings and least-cost supply when asked."""
+    req = _scenario_request(EnergyRequest, request, fields)
+    cat = catalog or Catalog.load()
+    scenario = load_scenario(req.scenario, cat)
+    for name, field in ((req.swings, "swings"), (req.supply, "supply")):
+        if name:
+            find_site(scenario, name, field)  # an unknown site fails before simulating
+    results = simulate(scenario, cat, until="energy")
+    sc, result = results.scenario, results.energy
+    assert result is not None  # simulate ran the stages up to `until`
+    swings = None
+    if req.swings:
+        site = find_site(sc, req.swings, "swings")
+        swings = site_swings(sc, cat, result, site, req.ramp_limit_mw_per_s, req.job_accelerators)
+    supply = None
+    if req.supply:
+        options = SupplyOptions(req.hours, req.co2_cap_t, req.grid_import_mw)
+        supply = site_supply(sc, cat, result, find_site(sc, req.supply, "supply"), options)
+    return EnergyReport(
+        scenario=sc.name,
+        title=sc.title,
+        years=results.years(),
+        sites=site_summaries(sc, cat, results.fleet, result),
+        swings=swings,
+        supply=supply,
+    )
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+class ReportRequest(Request):
+    scenario: str = Field(DEFAULT_SCENARIO, description="scenario file or built-in name")
+    out: Path | None = Field(None, description="HTML file to write")
+    sweep: Path | None = Field(None, description="sweep store: adds P10/P50/P90 bands")
+    png: Path | None = Field(None, description="folder to write each chart to as a PNG")
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What `gigawatt report` wrote: the `--json` object."""
+
+    report: Path
+    sections: list[str]
+    png: list[Path]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "report": str(self.report),
+            "sections": self.sections,
+            "png": [str(p) for p in self.png],
+        }
+
+
+def default_report_path(scenario_name: str) -> Path:
+    return DEFAULT_REPORT_FOLDER / f"report-{scenario_name}.html"
+
+
+def _check_report_paths(out: Path | None, png_dir: Path | None) -> None:
+    if out is not None:
+        if out.is_dir():
+            raise InputError(
+                f"{str(out)!r} is a folder; allowed: a file name ending in .html", field="out"
+            )
+        if out.suffix.lower() not in HTML_SUFFIXES:
+            raise InputError(
+                f"{str(out)!r} does not end in .html; allowed: a file name ending in .html",
+                field="out",
+            )
+    if png_dir is not None and png_dir.exists() and not png_dir.is_dir():
+        raise InputError(f"{str(png_dir)!r} is a file; allowed: a folder", field="png")
+
+
+def report(
+    request: ReportRequest | str | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    **fields: Any,
+) -> ReportFiles:
+    """Simulate a scenario and write its self-contained HTML report (`gigawatt report`); with
+    `png`, each chart as a PNG; with `sweep` (a sweep store), the latest sweep of this scenario
+    in it adds P10/P50/P90 bands."""
+    # Imported here: the report needs plotly, slow to import for the commands without one.
+    from gigawatt.report import write_report
+    from gigawatt.report.bands import find_sweep
+    from gigawatt.report.png import export_pngs
+
+    req = _scenario_request(ReportRequest, request, fields)
+    _check_report_paths(req.out, req.png)
+    cat = (catalog or Catalog.load()).recording()
+    scenario = load_scenario(req.scenario, cat)
+    bands = None if req.sweep is None else find_sweep(req.sweep, scenario, cat)
+    path = req.out if req.out is not None else default_report_path(scenario.name)
+    check_outputs([path], [scenario_path(req.scenario)])
+    results = simulate(scenario, cat)
+    written = write_report(results, cat, path, inputs=scenario, sweep=bands)
+    pngs = [] if req.png is None else export_pngs(written.charts, req.png)
+    return ReportFiles(report=path, sections=written.section_ids, png=pngs)
+
+
+# --- sweep ------------------------------------------------------------------------------------
+
+
+class SweepRequest(Request):
+    scenario: str = Field(description="scenario file or built-in name")
+    samples: int = Field(description="Monte Carlo samples (0..N-1)")
+    seed: int | None = Field(None, description="seed; default: the scenario's `seed`")
+    scheduler: str | None = Field(None, description="Dask scheduler, tcp://HOST:PORT")
+    store: Path = Field(DEFAULT_STORE, description="DuckDB file the samples are stored in")
+    workers: int = Field(1, description="local processes (without a scheduler)")
+
+
+def sweep(
+    request: SweepRequest | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    **fields: Any,
+) -> SweepResult:
+    """Run (or resume) a sweep and summarise it as P10/P50/P90 bands (`gigawatt sweep`);
+    `progress(done, samples)` is called as samples finish."""
+    req = _request(SweepRequest, request, fields)
+    return run_sweep(
+        req.scenario,
+        req.samples,
+        req.seed,
+        req.store,
+        req.scheduler,
+        catalog or Catalog.load(),
+        workers=req.workers,
+        progress=progress,
+    )
+
+
+# --- perf, train ------------------------------------------------------------------------------
+
+
+def _plan(value: Any) -> Any:
+    """A plan as `KEY=V,...` text (the CLI's form) or a mapping of knobs."""
+    return parse_plan(value) if isinstance(value, str) else value
+
+
+class PerfRequest(Request):
+    model: str = Field(description="model id, or a YAML file of one record")
+    system: str = Field(description="system or accelerator id, or a YAML file of one record")
+    gpus: int = Field(ge=1, description="accelerators in the job")
+    plan: dict[str, Any] | None = Field(None, description="plan knobs (with search: held)")
+    search: bool = Field(False, description="search every valid plan; report the best")
+    seq_len: int | None = Field(None, ge=1, description="sequence length [tokens]")
+    precision: str | None = Field(None, description="fp16, bf16 (default), fp8 or fp4")
+    framework: str | None = Field(
+        None, description="framework profile (default: the accelerator calibration's)"
+    )
+    allow_overflow: bool = Field(
+        False, description="with search: report the plan needing least memory when none fits"
+    )
+
+    _parse_plan = field_validator("plan", mode="before")(_plan)
+
+
+@dataclass(frozen=True)
+class PerfReport:
+    """`gigawatt perf`: one plan's prediction, or the search's best plan (None when nothing
+    fits) and its ranking."""
+
+    best: PerfResult | None
+    search: SearchResult | None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.search is not None:
+            return self.search.to_json()
+        assert self.best is not None  # an estimate always has its plan
+        return {
+            **self.best.to_json(),
+            "gpus_used": self.best.gpus,
+            "gbs_default": None,
+            "plans_evaluated": None,
+            "plans_fitting": None,
+            "top": None,
+            "nearest_feasible": None,
+        }
+
+
+def perf(
+    request: PerfRequest | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    **fields: Any,
+) -> PerfReport:
+    """Predict a plan's step time, memory and MFU, or search for the best plan (`gigawatt perf`)."""
+    req = _request(PerfRequest, request, fields)
+    cat = catalog or Catalog.load()
+    knobs = with_precision(req.plan or {}, req.precision)
+    if req.search:
+        found = perf_search(
+            req.model,
+            req.system,
+            req.gpus,
+            fixed=knobs,
+            seq_len=req.seq_len,
+            framework=req.framework,
+            catalog=cat,
+            allow_overflow=req.allow_overflow,
+        )
+        return PerfReport(found.best, found)
+    best = perf_estimate(
+        req.model,
+        req.system,
+        req.gpus,
+        knobs,
+        seq_len=req.seq_len,
+        framework=req.framework,
+        catalog=cat,
+    )
+    return PerfReport(best, None)
+
+
+def _month_start(value: Any) -> Any:
+    """`YYYY-MM` (the month's first day) or `YYYY-MM-DD` text as a date."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return dt.date.fromisoformat(value + "-01" if len(value) == 7 else value)
+    except ValueError:
+        raise InputError(
+            f"{value!r} is not allowed: expected YYYY-MM or YYYY-MM-DD", field="start"
+        ) from None
+
+
+def _tokens(value: Any) -> Any:
+    return parse_count(value, field="tokens") if isinstance(value, str) else value
+
+
+class TrainRequest(Request):
+    model: str = Field(description="model id, or a YAML file of one record")
+    tokens: float = Field(description="training tokens (15.6e12, or text like 15.6T)")
+    system: str = Field(description="system or accelerator id, or a YAML file of one record")
+    gpus: int = Field(ge=1, description="accelerators in the job")
+    precision: str | None = Field(None, description="fp16, bf16 (default), fp8 or fp4")
+    region: str | None = Field(None, description="grid region (default us-average)")
+    cost_usd_per_gpu_hour: float | None = Field(
+        None, description="rental price per accelerator-hour; default ownership plus energy"
+    )
+    cost_basis: str | None = Field(
+        None, description="ownership (default) or market; a rental price is its own basis"
+    )
+    plan: dict[str, Any] | None = Field(None, description="plan knobs to hold")
+    start: dt.date | None = Field(None, description="start month: dates threshold crossings")
+    policy: str | None = Field(None, description="fault-tolerance policy (default: the catalog's)")
+    framework: str | None = Field(
+        None, description="framework profile (default: the accelerator calibration's)"
+    )
+
+    _parse_plan = field_validator("plan", mode="before")(_plan)
+    _parse_tokens = field_validator("tokens", mode="before")(_tokens)
+    _parse_start = field_validator("start", mode="before")(_month_start)
+
+
+def train(
+    request: TrainRequest | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    **fields: Any,
+) -> TrainingResult:
+    """Time, accelerator-hours, energy, cost and thresholds of one run (`gigawatt train`)."""
+    req = _request(TrainRequest, request, fields)
+    return plan_training(
+        req.model,
+        req.tokens,
+        req.system,
+        req.gpus,
+        precision=req.precision,
+        region=req.region,
+        cost_usd_per_gpu_hour=req.cost_usd_per_gpu_hour,
+        cost_basis=req.cost_basis,
+        start=req.start,
+        fixed=req.plan,
+        policy=req.policy,
+        framework=req.framework,
+        catalog=catalog or Catalog.load(),
+    )
+
+
+# --- reliability, footprint -------------------------------------------------------------------
+
+
+def reliability(
+    request: ReliabilityRequest | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    **fields: Any,
+) -> ReliabilityReport:
+    """Interruptions, checkpoint interval, goodput and spares of one job (`gigawatt
+    reliability`); with `trials`, the Monte Carlo too."""
+    req = _request(ReliabilityRequest, request, fields)
+    return reliability_report(catalog or Catalog.load(), req)
+
+
+def footprint(
+    request: FootprintRequest | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    **fields: Any,
+) -> FootprintResult:
+    """Energy, carbon (location, market, embodied) and water of one job (`gigawatt footprint`)."""
+    req = _request(FootprintRequest, request, fields)
+    return footprint_of(catalog or Catalog.load(), req)
+
+
+# --- catalog, scenarios, show -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogListing:
+    """`gigawatt catalog [KIND]`: the records of each kind asked for."""
+
+    kinds: list[str]
+    records: dict[str, list[Record]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "records": [
+                {"id": rec.id, "kind": kind, **rec.model_dump(mode="json")}
+                for kind in self.kinds
+                for rec in self.records[kind]
+            ]
+        }
+
+
+def catalog(kind: str | None = None, *, catalog: Catalog | None = None) -> CatalogListing:
+    """The catalog's records with their sources, of one kind or of all."""
+    cat = catalog or Catalog.load()
+    kinds = [kind] if kind else list(KINDS)
+    return CatalogListing(kinds, {k: list(cat.all(k)) for k in kinds})
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    name: str
+    title: str
+    default: bool
+
+
+@dataclass(frozen=True)
+class ScenarioList:
+    """`gigawatt scenarios`: the built-in scenarios."""
+
+    scenarios: list[ScenarioInfo]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"scenarios": [asdict(s) for s in self.scenarios]}
+
+
+def _title(text: str) -> str:
+    line = next((ln for ln in text.splitlines() if ln.startswith("title:")), "title:")
+    return line.split(":", 1)[1].strip().strip("\"'")
+
+
+def scenarios() -> ScenarioList:
+    """The built-in scenarios, with their titles; one is the default."""
+    return ScenarioList(
+        [
+            ScenarioInfo(name, _title(path.read_text(encoding="utf-8")), name == DEFAULT_SCENARIO)
+            for name, path in builtin_scenarios().items()
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class ScenarioText:
+    """`gigawatt show NAME`: a scenario file's text, to copy and edit."""
+
+    name: str
+    path: Path
+    yaml: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "path": str(self.path), "yaml": self.yaml}
+
+
+def show(name: str) -> ScenarioText:
+    """A built-in scenario (or a scenario file) as written."""
+    path = scenario_path(name)
+    return ScenarioText(path.stem, path, path.read_text(encoding="utf-8"))

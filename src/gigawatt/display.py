@@ -1,0 +1,95 @@
+"""Numbers for people: the one number formatter and the column spec of every table.
+
+The CLI's tables and the HTML report's tables are lists of `Column`s (key, header, unit, scale,
+digits): values arrive in SI units under their JSON keys and are scaled here, at the edge. The
+CLI shows a column's unit after its header (`Facility GW`), the report in brackets
+(`Facility [GW]`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+
+def fmt_number(value: float | None, digits: int = 1, scale: float = 1.0) -> str:
+    """`value / scale` with thousands separators and `digits` decimals; empty when missing."""
+    if value is None or not math.isfinite(value):
+        return ""
+    return f"{value / scale:,.{digits}f}"
+
+
+def fmt_sci(value: float | None, digits: int = 2) -> str:
+    """A count of wide range in short scientific form: `3.8e25`; empty when missing."""
+    if value is None or not math.isfinite(value):
+        return ""
+    return f"{value:.{digits}g}".replace("e+", "e")
+
+
+def fmt_share(value: float | None) -> str:
+    """A fraction as a whole percentage: `0.42` -> `42%`; empty when missing."""
+    return "" if value is None or not math.isfinite(value) else f"{value:.0%}"
+
+
+def fmt_value(value: float) -> str:
+    """An input value as written: whole numbers with separators, others to 4 digits."""
+    if abs(value) >= 1e4:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def dig(row: Mapping[str, Any], key: str) -> Any:
+    """`a.b` looks up row["a"]["b"]; a missing key gives None."""
+    value: Any = row
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+Style = Literal["number", "sci", "share", "text"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: the row's `key` (`a.b` for nested), its `header`, the display
+    `unit` (empty when the header or the title says it), `scale` (display value = value / scale)
+    and `digits`. `style` picks the formatter; `format` replaces it for an odd column."""
+
+    key: str
+    header: str
+    unit: str = ""
+    scale: float = 1.0
+    digits: int = 0
+    style: Style = "number"
+    format: Callable[[Any], str] | None = None
+
+    def cell(self, row: Mapping[str, Any]) -> str:
+        value = dig(row, self.key)
+        if self.format is not None:
+            return self.format(value)
+        if self.style == "text":
+            return "" if value is None else str(value)
+        if self.style == "sci":
+            return fmt_sci(value if value is None else value / self.scale)
+        if self.style == "share":
+            return fmt_share(value)
+        return fmt_number(value, self.digits, self.scale)
+
+    def heading(self, *, brackets: bool = False) -> str:
+        """`Facility GW` (the CLI) or, with `brackets`, `Facility [GW]` (the report)."""
+        if not self.unit:
+            return self.header
+        return f"{self.header} [{self.unit}]" if brackets else f"{self.header} {self.unit}"
+
+    @property
+    def numeric(self) -> bool:
+        return self.style != "text"
+
+
+def cells(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+    """The display strings of `rows`, one list per row."""
+    return [[c.cell(row) for c in columns] for row in rows]

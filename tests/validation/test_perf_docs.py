@@ -1,0 +1,29 @@
+"""docs/models/perf.md's validation table is what the code computes now (regenerate with
+`python tools/perf_validation_table.py`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import perf_validation_table as gen  # noqa: E402
+
+
+def test_committed_validation_table_is_current():
+    current = gen.DOC.read_text(encoding="utf-8")
+    assert gen.render(current, gen.table()) == current, (
+        "docs/models/perf.md is stale: run `python tools/perf_validation_table.py`"
+    )
+
+
+def test_table_lists_every_row_and_the_unrepresentable_ones():
+    text = gen.table()
+    results = gen.results()
+    for r in results:
+        assert f"| {r.row.id} |" in text
+    for rid in gen.NOT_REPRESENTABLE:
+        assert f"| {rid} |" in text
+    assert sum(r.fitted for r in results) >= 10

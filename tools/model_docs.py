@@ -1,0 +1,298 @@
+"""The tables of numbers in docs/models/reliability.md and docs/models/capability.md, generated
+from the code and the catalog (never typed by hand).
+
+    python tools/model_docs.py          # rewrite the tables between the markers
+    python tools/model_docs.py --check  # exit 1 if a table is out of date
+
+A table sits between `<!-- BEGIN generated: NAME -->` and `<!-- END generated: NAME -->`;
+tests/test_model_docs.py checks every table against this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from gigawatt.catalog import Catalog
+from gigawatt.perf.workload import Workload
+from gigawatt.reliability import (
+    RecoveryPlan,
+    interruptions,
+    job_curve,
+    job_reliability,
+    monte_carlo,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "models"
+DAY, HOUR = 86_400.0, 3_600.0
+SCENARIO = "nvidia-openai-10gw"
+MC_TRIALS = 600
+MC_SEED = 17
+MARKER = re.compile(
+    r"(<!-- BEGIN generated: (?P<name>[\w-]+) -->\n)(?P<body>.*?)"
+    r"(<!-- END generated: (?P=name) -->)",
+    re.S,
+)
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _plan(cat: Catalog, system: str, policy: str, model: str = "llama3-405b") -> RecoveryPlan:
+    params = Workload.from_model(cat.model(model)).params_total
+    return RecoveryPlan.of(cat, cat.system(system), model, params, policy)
+
+
+# --- reliability.md ------------------------------------------------------------------------------
+
+
+def policies(cat: Catalog) -> str:
+    """Each catalog policy and what it costs a 405B job on 16,384 H100 and 131,072 Rubin."""
+    rows = []
+    for pol in cat.all("fault-tolerance"):
+        p = pol  # a FaultTolerancePolicy
+        costs = []
+        for system, n in (("meta-h100-roce", 16_384), ("vera-rubin-nvl72", 131_072)):
+            plan = _plan(cat, system, p.id)
+            r = plan.costs(cat.system(system), [n])
+            costs.append(f"{float(r.checkpoint_s[0]):.2f} / {float(r.restart_s[0]):,.0f}")
+        rows.append(
+            (
+                f"`{p.id}`" + (" (default)" if "default" in p.aliases else ""),
+                p.checkpoint,  # type: ignore[attr-defined]
+                f"{p.restart_fixed_s:,.0f}",  # type: ignore[attr-defined]
+                f"{p.init_s:g} s at {p.init_accelerators:,}",  # type: ignore[attr-defined]
+                *costs,
+                p.status,
+            )
+        )
+    return _table(
+        (
+            "Policy",
+            "Checkpoint",
+            "R0 [s]",
+            "Initialisation",
+            "delta / R, 16,384 H100 [s]",
+            "delta / R, 131,072 Rubin [s]",
+            "Status",
+        ),
+        rows,
+    )
+
+
+def causes(cat: Catalog) -> str:
+    """Interruptions of a 400,000-package Vera Rubin NVL72 job by category (mature fleet)."""
+    system = cat.system("vera-rubin-nvl72")
+    ints = interruptions(cat.failure_model(system.failure_model), system, 400_000)
+    per_day: dict[str, float] = {}
+    for cause, rate in ints.by_cause.items():
+        per_day[ints.category[cause]] = per_day.get(ints.category[cause], 0.0) + float(rate) * DAY
+    total = sum(per_day.values())
+    rows = [
+        (cat_, f"{v:,.0f}", f"{v / total:.1%}")
+        for cat_, v in sorted(per_day.items(), key=lambda kv: -kv[1])
+    ]
+    rows.append(("all failures", f"{total:,.0f}", "100.0%"))
+    rows.append(("planned stops", f"{float(ints.planned_per_s) * DAY:.2f}", ""))
+    return _table(("Category", "Per day", "Share of failures"), rows)
+
+
+def _llama3(cat: Catalog) -> tuple[float, float, float]:
+    system = cat.system("meta-h100-roce")
+    fm = cat.failure_model("h100-class")
+    plan = _plan(cat, "meta-h100-roce", "meta-llama3-2024")
+    first = job_reliability(16_384, 54 * DAY, fm, system, plan)
+    r = job_reliability(16_384, 54 * DAY * first.goodput, fm, system, plan)
+    return r.failure_per_s * 54 * DAY, r.planned_per_s * 54 * DAY, r.goodput
+
+
+def published(cat: Catalog) -> str:
+    """The model against each published figure (tests/validation/test_reliability_published.py
+    holds the same checks, with their tolerances)."""
+    failures, planned, goodput = _llama3(cat)
+    h100 = cat.failure_model("h100-class")
+    dgx = cat.system("dgx-h100")
+    mega = job_reliability(
+        12_288, 21 * DAY * 0.93, h100, dgx, _plan(cat, "dgx-h100", "megascale-2024", "gpt3-175b")
+    )
+    byte = job_reliability(9_600, 90 * DAY * 0.97, h100, dgx, _plan(cat, "dgx-h100", "default"))
+    tpu = cat.system("tpu-v4-pod")
+    sizes = np.unique(np.round(2.0 ** np.linspace(12, 17, 81) / 64) * 64)
+    params = 540e9
+
+    def tpu_curve(policy: str) -> np.ndarray:
+        plan = RecoveryPlan.of(cat, tpu, "x", params, policy)
+        fm = cat.failure_model(tpu.failure_model)
+        return job_curve(sizes, 60 * DAY, fm, tpu, plan).goodput
+
+    sync, memory = tpu_curve("sync-checkpoint-requeue"), tpu_curve("in-memory-hot-spare")
+    at = np.interp(0.85, sync[::-1], np.log(sizes)[::-1])
+    gemini = float(memory[np.argmin(np.abs(np.log(sizes) - at))])
+    restarts = mega.failure_per_s * 21 * DAY
+    rows = [
+        ("Llama 3: unexpected interruptions, 54 days, 16,384 H100", "419", f"{failures:.1f}"),
+        ("Llama 3: planned interruptions", "47", f"{planned:.1f}"),
+        ("Llama 3: effective training time (meta-llama3-2024)", "> 0.90", f"{goodput:.3f}"),
+        ("MegaScale: restarts, 3 weeks on 12,288 GPUs", "> 100", f"{restarts:.0f}"),
+        ("MegaScale: effective training time (megascale-2024)", "> 0.90", f"{mega.goodput:.3f}"),
+        ("ByteRobust: ETTR, 3 months on 9,600 GPUs (in-memory)", "0.97", f"{byte.goodput:.3f}"),
+        ("Gemini: goodput where storage checkpoints give 0.85", "0.97", f"{gemini:.3f}"),
+    ]  # fmt: skip
+    return _table(("Published figure", "Published", "Model"), rows)
+
+
+def monte_carlo_table(cat: Catalog) -> str:
+    """Monte Carlo mean wall time against the closed form, every policy, two jobs."""
+    rows = []
+    jobs = (("meta-h100-roce", 16_384, 54.0), ("vera-rubin-nvl72", 65_520, 30.0))
+    for pol in cat.all("fault-tolerance"):
+        for system, n, days in jobs:
+            sys_ = cat.system(system)
+            fm = cat.failure_model(sys_.failure_model)
+            r = job_reliability(n, days * DAY, fm, sys_, _plan(cat, system, pol.id))
+            mc = monte_carlo(r, MC_TRIALS, np.random.default_rng(MC_SEED))
+            mean = float(mc.wall_time_s.mean())
+            sem = float(mc.wall_time_s.std(ddof=1)) / math.sqrt(MC_TRIALS)
+            rows.append(
+                (
+                    f"`{pol.id}`",
+                    f"{n:,} {system}, {days:g} d",
+                    f"{r.goodput:.4f}",
+                    f"{r.wall_time_s / DAY:.3f}",
+                    f"{mean / DAY:.3f}",
+                    f"{100 * (mean / r.wall_time_s - 1):+.2f} %",
+                    f"{abs(mean - r.wall_time_s) / sem:.1f}",
+                )
+            )  # fmt: skip
+    return _table(
+        (
+            "Policy",
+            "Job",
+            "Goodput",
+            "Closed form [days]",
+            f"Monte Carlo mean, {MC_TRIALS} trials [days]",
+            "Error",
+            "Standard errors",
+        ),
+        rows,
+    )
+
+
+# --- capability.md -------------------------------------------------------------------------------
+
+
+def _capability(cat: Catalog):
+    from gigawatt.scenario import load_scenario
+    from gigawatt.simulate import simulate
+
+    return simulate(load_scenario(SCENARIO, cat), cat).capability
+
+
+def largest_run(cat: Catalog) -> str:
+    """The default scenario's largest run and ceiling in its last month, every policy."""
+    curve = _capability(cat).curve()
+    rows = []
+    for p in curve["policies"]:
+        op, top = p["operating_point"], p["ceiling"]
+        rows.append(
+            (
+                f"`{p['policy']}`" + (" (default)" if p["default"] else ""),
+                f"{op['accelerators']:,}",
+                f"{op['goodput']:.3f}",
+                f"{op['mfu']:.3f}",
+                f"{op['flop']:.2e}",
+                f"{top['accelerators']:,}",
+                f"{top['goodput']:.3f}",
+                f"{top['flop']:.2e}",
+            )
+        )
+    head = (
+        "Policy",
+        "Largest run",
+        "Goodput",
+        "MFU",
+        "Compute [FLOP]",
+        "Ceiling",
+        "Goodput",
+        "Compute [FLOP]",
+    )
+    where = (
+        f"{SCENARIO}, {curve['month']}, {curve['site']} ({curve['group_accelerators']:,} "
+        f"{curve['system']} packages), {curve['duration_days']:g}-day runs:\n\n"
+    )
+    return where + _table(head, rows)
+
+
+def sensitivity(cat: Catalog) -> str:
+    """How the default scenario's largest run moves with restart cost, checkpoint bandwidth and
+    the rack failure rate."""
+    sens = _capability(cat).sensitivity()
+    rows = [
+        (
+            r["label"] if r["input"] == "baseline" else f"{r['label']} x {r['factor']:g}",
+            f"{r['accelerators']:,}",
+            f"{r['goodput']:.3f}",
+            f"{r['flop']:.2e}",
+            f"{r['ceiling_accelerators']:,}",
+            f"{r['ceiling_goodput']:.3f}",
+            f"{r['ceiling_flop']:.2e}",
+        )
+        for r in sens["rows"]
+    ]
+    head = ("Input", "Largest run", "Goodput", "Compute [FLOP]", "Ceiling", "Goodput", "Compute")
+    return f"Policy `{sens['policy']}`, {sens['site']}, {sens['month']}:\n\n" + _table(head, rows)
+
+
+TABLES: dict[str, dict[str, Callable[[Catalog], str]]] = {
+    "reliability.md": {
+        "policies": policies,
+        "causes": causes,
+        "published": published,
+        "monte-carlo": monte_carlo_table,
+    },
+    "capability.md": {"largest-run": largest_run, "sensitivity": sensitivity},
+}
+
+
+def render(path: Path, tables: dict[str, Callable[[Catalog], str]], cat: Catalog) -> str:
+    """The file's text with every generated table replaced by its current value."""
+    text = path.read_text(encoding="utf-8")
+    found = {m.group("name") for m in MARKER.finditer(text)}
+    missing = set(tables) - found
+    if missing:
+        raise SystemExit(f"{path.name}: no markers for {sorted(missing)}")
+    values = {name: fn(cat) for name, fn in tables.items()}
+    return MARKER.sub(lambda m: m.group(1) + values[m.group("name")] + m.group(4), text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if a table is out of date")
+    args = parser.parse_args(argv)
+    cat = Catalog.load()
+    stale = []
+    for name, tables in TABLES.items():
+        path = DOCS / name
+        new = render(path, tables, cat)
+        if new != path.read_text(encoding="utf-8"):
+            stale.append(name)
+            if not args.check:
+                path.write_text(new, encoding="utf-8")
+    if args.check and stale:
+        print(f"out of date: {', '.join(stale)} (run python tools/model_docs.py)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
