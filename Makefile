@@ -10,14 +10,14 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 CHROMIUM := /usr/bin/chromium
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
-.PHONY: run test bench lint install clean
+.PHONY: run test bench docs lint install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test,supply,sweep]"
+	$(BIN)/python -m pip install --quiet -e ".[test,supply,sweep,docs]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,11 +35,16 @@ test: install $(CHROMIUM)
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/python -m pytest -q
 
+# Writes each benchmark's figures into docs/_generated/benchmarks.md (benchmarks/conftest.py).
 bench: install
-	$(BIN)/python -m pytest benchmarks -s -q --benchmark-enable
+	$(BIN)/python -m pytest benchmarks -q --benchmark-enable --write-docs
+
+# The documentation site, as the tests build it (offline, warnings are errors), into ./site/.
+docs: install
+	$(BIN)/mkdocs build --strict --site-dir site
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks tools
 
 clean:
-	rm -rf $(VENV) gigawatt-out
+	rm -rf $(VENV) gigawatt-out site

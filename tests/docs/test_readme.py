@@ -1,0 +1,37 @@
+"""The README is the front door: short, the two commands, every command, links that resolve.
+Its examples run in test_examples.py."""
+
+from __future__ import annotations
+
+import re
+
+import typer.main
+from markdown_blocks import ROOT
+
+from gigawatt.cli import app
+
+README = ROOT / "README.md"
+TEXT = README.read_text(encoding="utf-8")
+MAX_BYTES = 10_240  # DESIGN.md section 3: a front door, <= 10 KB
+
+
+def test_readme_is_short():
+    assert len(TEXT.encode("utf-8")) <= MAX_BYTES
+
+
+def test_the_two_commands():
+    block = re.search(r"## Two commands\n.*?```sh\n(.*?)```", TEXT, flags=re.S)
+    assert block, "the README shows the two commands"
+    commands = [line.split("#")[0].strip() for line in block[1].splitlines()]
+    assert commands == ["make run", "make test"]
+
+
+def test_every_command_is_listed_with_its_reference():
+    group = typer.main.get_command(app)
+    for name in group.commands:
+        assert f"(docs/cli.md#gigawatt-{name})" in TEXT, f"README: no row for `gigawatt {name}`"
+
+
+def test_relative_links_resolve():
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", TEXT):
+        assert (ROOT / target).exists(), f"README links to {target}, which does not exist"
