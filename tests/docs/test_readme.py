@@ -35,3 +35,11 @@ def test_every_command_is_listed_with_its_reference():
 def test_relative_links_resolve():
     for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", TEXT):
         assert (ROOT / target).exists(), f"README links to {target}, which does not exist"
+
+
+def test_money_section_states_the_price_basis():
+    """Issue 11: the README's money section states the price basis and its sources."""
+    section = re.search(r"## Money: the price basis\n(.*?)\n## ", TEXT, flags=re.S)
+    assert section, "the README has a money section"
+    assert "(docs/models/money.md#the-price-basis)" in section[1]
+    assert "gigawatt catalog systems" in section[1]
