@@ -328,11 +328,16 @@ class SweepStore:
     def _grouped_values(
         self, table: str, cols: str, sweep_id: str, samples: int
     ) -> dict[str, np.ndarray]:
+        # A group's place is where it first appears in the lowest-numbered sample that lists it
+        # (sample, then position within the sample), never the storage order: workers finish
+        # samples in any order, and a local and a distributed sweep must give the same frame.
         return self.con.execute(
-            f"SELECT {cols}, t.value, min(t.rowid) OVER (PARTITION BY {cols}) AS first "
-            f"FROM {table} AS t JOIN samples AS s USING (sweep_id, sample) "
-            "WHERE t.sweep_id = ? AND t.sample < ? AND s.status = 'done' "
-            "ORDER BY first, t.sample",
+            f"SELECT {cols}, t.value, min(t.sample * 4294967296 + t.pos) "
+            f"OVER (PARTITION BY {cols}) AS first FROM ("
+            "SELECT *, row_number() OVER (PARTITION BY sample ORDER BY rowid) AS pos "
+            f"FROM {table} WHERE sweep_id = ? AND sample < ?) AS t "
+            "JOIN samples AS s ON s.sweep_id = t.sweep_id AND s.sample = t.sample "
+            "WHERE s.status = 'done' ORDER BY first, t.sample",
             [sweep_id, samples],
         ).fetchnumpy()
 
