@@ -32,6 +32,7 @@ from gigawatt.energy.footprint import footprint as footprint_of
 from gigawatt.energy.sites import (
     SupplyOptions,
     find_site,
+    site_peak_month,
     site_summaries,
     site_supply,
     site_swings,
@@ -199,6 +200,7 @@ class EnergyRequest(Request):
     job_accelerators: int | None = Field(
         None, ge=1, le=100_000_000, description="swings: accelerators in the synchronous job"
     )
+    policy: str | None = Field(None, description="swings: fault-tolerance policy id")
 
 
 @dataclass(frozen=True)
@@ -226,17 +228,40 @@ def energy(
     """The programme's energy picture; a site's swings and least-cost supply when asked."""
     req = _scenario_request(EnergyRequest, request, fields)
     cat = catalog or Catalog.load()
+    for value, field in ((req.job_accelerators, "job_accelerators"), (req.policy, "policy")):
+        if value is not None and not req.swings:
+            raise InputError(
+                f"{value!r} applies to the swings analysis only; add {{swings}} SITE",
+                field=field,
+                refs=("swings",),
+            )
+    policies = sorted(p.id for p in cat.all("fault-tolerance"))
+    if req.policy is not None and req.policy.lower() not in policies:
+        raise InputError(
+            f"unknown fault-tolerance policy {req.policy!r}; valid: {', '.join(policies)}",
+            field="policy",
+        )
     scenario = load_scenario(req.scenario, cat)
     for name, field in ((req.swings, "swings"), (req.supply, "supply")):
         if name:
             find_site(scenario, name, field)  # an unknown site fails before simulating
-    results = simulate(scenario, cat, until="energy")
+    # The swings trace the capability model's operating point, so they need that stage too.
+    results = simulate(scenario, cat, until="capability" if req.swings else "energy")
     sc, result = results.scenario, results.energy
     assert result is not None  # simulate ran the stages up to `until`
     swings = None
     if req.swings:
         site = find_site(sc, req.swings, "swings")
-        swings = site_swings(sc, cat, result, site, req.ramp_limit_mw_per_s, req.job_accelerators)
+        assert results.capability is not None
+        job = results.capability.swing_job(
+            site_peak_month(result, site),
+            site.name,
+            None if req.policy is None else req.policy.lower(),
+            req.job_accelerators,
+        )
+        swings = site_swings(
+            sc, cat, result, site, req.ramp_limit_mw_per_s, job, req.job_accelerators
+        )
     supply = None
     if req.supply:
         options = SupplyOptions(req.hours, req.co2_cap_t, req.grid_import_mw)

@@ -199,7 +199,16 @@ def energy_cmd(
             "--job-accelerators",
             min=1,
             max=100_000_000,
-            help="Swings: accelerators in the synchronous job (default: the site's largest group).",
+            help="Swings: accelerators in the synchronous job (default: the capability model's "
+            "operating point at the site and month).",
+        ),
+    ] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy",
+            help="Swings: fault-tolerance policy id (`gigawatt catalog fault-tolerance`; default: "
+            "the capability model's).",
         ),
     ] = None,
     as_json: JsonOpt = False,
@@ -214,6 +223,7 @@ def energy_cmd(
         grid_import_mw=grid_import_mw,
         ramp_limit_mw_per_s=ramp_limit_mw_per_s,
         job_accelerators=job_accelerators,
+        policy=policy,
     )
     status = Console(stderr=True).status("Optimising supply (PyPSA + HiGHS) ...")
     with status if supply and not as_json else contextlib.nullcontext():
@@ -228,8 +238,10 @@ def energy_cmd(
         sw = data["swings"]
         print_table(
             f"Power swings at {sw['site']}: one job of {sw['accelerators']:,} {sw['system']} "
-            f"accelerators ({sw['month']}), {sw['duration_s']:g} s, {sw['failures']} failures, "
-            f"computing {sw['compute_time_share']:.0%} of the time; grid ramp limit "
+            f"accelerators ({sw['month']}; {_job_note(sw)}), window {sw['duration_s']:,.0f} s "
+            f"({sw['interruptions_expected']:.1f} interruptions expected, {sw['failures']} "
+            f"drawn), step {sw['step_period_s']:.2g} s busy {sw['utilisation']:.0%}, computing "
+            f"{sw['compute_time_share']:.0%} of the time; grid ramp limit "
             f"{sw['ramp_limit_mw_per_s']:.3g} MW/s. Band MW: RMS of the swing in 0.1-20 Hz; "
             "+MWh: extra energy",
             SWING_COLUMNS,
@@ -237,6 +249,22 @@ def energy_cmd(
         )
     if data["supply"]:
         _print_supply(data["supply"])
+
+
+def _job_note(sw: dict[str, Any]) -> str:
+    """Where the traced job comes from: the operating point, an override, or the defaults."""
+    if sw["job_source"] == "catalog-defaults":
+        return "catalog swing defaults"
+    what = (
+        "the capability operating point"
+        if sw["job_source"] == "operating-point"
+        else (
+            f"override; operating point {sw['operating_point_accelerators']:,}"
+            if sw["operating_point_accelerators"]
+            else "override"
+        )
+    )
+    return f"{what}, policy {sw['policy']}, goodput {sw['goodput']:.0%}"
 
 
 def _print_supply(s: dict[str, Any]) -> None:
