@@ -159,8 +159,9 @@ SWING_COLUMNS = [
     Column("mean_mw", "Mean MW"),
     Column("peak_to_peak_mw", "p-p MW"),
     Column("max_ramp_mw_per_s", "MW/s", format=lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.3g}"),
-    Column("band_rms_mw", "Band MW", format=lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.2g}"),
+    Column("band_rms_mw", "Band MW", format=lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.1g}"),
     Column("extra_energy_mwh", "+MWh"),
+    Column("extra_energy_share", "+E%", scale=0.01, digits=1),
     Column("battery_power_mw", "Batt MW"),
     Column("battery_energy_mwh", "Batt MWh", digits=1),
     Column("meets_ramp_limit", "OK", format=lambda v: "yes" if v else "no"),
@@ -243,7 +244,7 @@ def energy_cmd(
             f"drawn), step {sw['step_period_s']:.2g} s busy {sw['utilisation']:.0%}, computing "
             f"{sw['compute_time_share']:.0%} of the time; grid ramp limit "
             f"{sw['ramp_limit_mw_per_s']:.3g} MW/s. Band MW: RMS of the swing in 0.1-20 Hz; "
-            "+MWh: extra energy",
+            "+MWh, +E%: extra energy",
             SWING_COLUMNS,
             sw["cases"],
         )

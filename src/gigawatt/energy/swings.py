@@ -250,10 +250,15 @@ def facility_trace_w(inputs: SwingInputs, it_w: np.ndarray) -> np.ndarray:
 # --- mitigations ----------------------------------------------------------------------------------
 
 
+def rack_time_constant_s(inputs: SwingInputs) -> float:
+    """tau = E / (P_TDP - P_idle) [s]: how long the rack store can carry one accelerator's
+    whole swing (65 J over a GB300's swing is a few tens of ms)."""
+    return inputs.rack_storage_j_per_accelerator / max(inputs.tdp_w - inputs.idle_w, 1e-9)
+
+
 def rack_storage_w(inputs: SwingInputs, it_w: np.ndarray) -> np.ndarray:
     """First-order low-pass of the IT draw by rack energy storage, tau = E / (P_TDP - P_idle)."""
-    swing_w = max(inputs.tdp_w - inputs.idle_w, 1e-9)
-    tau_s = inputs.rack_storage_j_per_accelerator / swing_w
+    tau_s = rack_time_constant_s(inputs)
     if tau_s <= 0:
         return it_w
     alpha = 1.0 - np.exp(-inputs.resolution_s / tau_s)
@@ -308,6 +313,8 @@ class CaseMetrics:
     band_energy_share: float
     band_rms_mw: float
     extra_energy_mwh: float
+    extra_energy_share: float
+    peak_reduction_share: float
     battery_power_mw: float
     battery_energy_mwh: float
     meets_ramp_limit: bool
@@ -344,6 +351,8 @@ def _metrics(
         band_energy_share=share,
         band_rms_mw=rms_w / W_PER_MW,
         extra_energy_mwh=float((load_w - baseline_w).sum() * dt) / (W_PER_MW * S_PER_H),
+        extra_energy_share=float((load_w - baseline_w).sum() / baseline_w.sum()),
+        peak_reduction_share=1.0 - float(grid_w.max() / baseline_w.max()),
         battery_power_mw=b_power,
         battery_energy_mwh=b_energy,
         meets_ramp_limit=ramp <= inputs.ramp_limit_w_per_s + tolerance,
@@ -369,6 +378,7 @@ class SwingResult:
     ramp_limit_mw_per_s: float
     power_floor_share: float
     rack_storage_j_per_accelerator: float
+    rack_storage_time_constant_s: float
     cases: list[CaseMetrics]
 
     def to_dict(self) -> dict[str, Any]:
@@ -411,5 +421,6 @@ def analyse_swings(inputs: SwingInputs) -> SwingResult:
         ramp_limit_mw_per_s=inputs.ramp_limit_w_per_s / W_PER_MW,
         power_floor_share=inputs.power_floor_share,
         rack_storage_j_per_accelerator=inputs.rack_storage_j_per_accelerator,
+        rack_storage_time_constant_s=rack_time_constant_s(inputs),
         cases=cases,
     )
