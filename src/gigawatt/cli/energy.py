@@ -159,7 +159,7 @@ SWING_COLUMNS = [
     Column("mean_mw", "Mean MW"),
     Column("peak_to_peak_mw", "p-p MW"),
     Column("max_ramp_mw_per_s", "MW/s", format=lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.3g}"),
-    Column("band_rms_mw", "Band MW", format=lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.1g}"),
+    Column("band_rms_mw", "Band MW", format=lambda v: f"{v:,.0f}" if v >= 1 else f"{v:.1g}"),
     Column("extra_energy_mwh", "+MWh"),
     Column("extra_energy_share", "+E%", scale=0.01, digits=1),
     Column("battery_power_mw", "Batt MW"),
