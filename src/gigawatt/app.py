@@ -37,7 +37,7 @@ from gigawatt.energy.sites import (
     site_supply,
     site_swings,
 )
-from gigawatt.errors import InputError
+from gigawatt.errors import InputError, UnknownIdError
 from gigawatt.finance import Finance
 from gigawatt.io import check_outputs, write_json, write_parquet
 from gigawatt.perf import PerfResult, SearchResult
@@ -235,12 +235,15 @@ def energy(
                 field=field,
                 refs=("swings",),
             )
-    policies = sorted(p.id for p in cat.all("fault-tolerance"))
-    if req.policy is not None and req.policy.lower() not in policies:
-        raise InputError(
-            f"unknown fault-tolerance policy {req.policy!r}; valid: {', '.join(policies)}",
-            field="policy",
-        )
+    policy = None
+    if req.policy is not None:
+        try:
+            policy = cat.fault_tolerance(req.policy).id
+        except UnknownIdError:
+            valid = ", ".join(sorted(p.id for p in cat.all("fault-tolerance")))
+            raise InputError(
+                f"unknown fault-tolerance policy {req.policy!r}; valid: {valid}", field="policy"
+            ) from None
     scenario = load_scenario(req.scenario, cat)
     for name, field in ((req.swings, "swings"), (req.supply, "supply")):
         if name:
@@ -256,7 +259,7 @@ def energy(
         job = results.capability.swing_job(
             site_peak_month(result, site),
             site.name,
-            None if req.policy is None else req.policy.lower(),
+            policy,
             req.job_accelerators,
         )
         swings = site_swings(

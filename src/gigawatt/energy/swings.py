@@ -1,28 +1,35 @@
-"""Power swings of a synchronous training job at the grid connection, and their mitigation.
+"""Power swings of a synchronous training job at the grid connection, and their mitigation
+(docs/models/swings.md).
 
 The parameterisation of energy.md 3.4 (after Choukse et al. 2025, arXiv 2508.14318):
 
     P_IT(t) = N [P_idle + (P_TDP - P_idle) s(t) + P_host]                                [W]
 
-s(t) is 1 in each step's compute phase (the first u x T of a step of period T) and 0 in its
-communication phase, 0 during a blocking checkpoint (every `checkpoint_interval_s`, lasting the
-default fault-tolerance policy's `checkpoint_s` at this job size) and 0 while the job restarts
-after a failure (Poisson arrivals at the job's failure rate, lasting the policy's `restart_s`).
-The time average of the compute phases alone is u, so without pauses the trace's mean is the
-footprint model's P_acc(u). Cooling follows slowly, so the facility adds a constant
-(PUE - 1) x mean IT power. Mitigations, each checked against a ramp-rate limit [MW/s]:
+s(t) is 1 in each step's busy phase (the first u x T of a step of period T) and 0 in its
+exposed communication and pipeline bubbles, 0 during a blocking checkpoint (`checkpoint_s`
+every `checkpoint_interval_s`) and 0 while the job restarts after an interruption (Poisson
+arrivals at the job's rate, lasting `restart_s`). The job (`SwingJob`: size, step period and
+busy share from the perf breakdown, the fault-tolerance policy's costs at that size) comes as
+plain data from a layer above, the capability model's operating point; without one the
+catalog's swing defaults and the default policy apply. The trace spans `trace_window_s`, long
+enough for several interruptions. One step swings by N (P_TDP - P_idle) in one sample, so its
+ramp is that over the resolution. Cooling follows slowly, so the facility adds a constant
+(PUE - 1) x mean IT power. A job whose restart outlasts its mean time between interruptions
+cannot train (`no_progress_reason`). Mitigations, each checked against a ramp-rate limit
+[MW/s]:
 
-- power floor: P_acc >= f P_TDP while the job runs (firmware power smoothing); it burns
-  (f P_TDP - P_idle) in each low phase;
-- rack storage: E joules per accelerator as a first-order low-pass, tau = E / (P_TDP - P_idle);
+- power floor (GPU firmware, or burn kernels in software): P_acc >= f P_TDP while the job runs;
+  it burns (f P_TDP - P_idle) in each low phase;
+- rack storage (GB300 NVL72 power smoothing, NVIDIA Jul 2025): E joules per accelerator as a
+  first-order low-pass, tau = E / (P_TDP - P_idle);
 - site battery: the grid draws a moving average of the load over W = swing / limit seconds (its
   slope is then at most swing / W = limit); the battery supplies the difference;
 - all three together.
 
 Metrics per case: peak, minimum and peak-to-peak power [MW], the largest ramp between samples
 [MW/s], the share of the fluctuation's spectral energy in the grid's critical band (0.1-20 Hz)
-and its RMS there [MW], the extra energy against no mitigation [MWh], and the battery's power
-[MW] and energy [MWh].
+and its RMS there [MW], the extra energy against no mitigation [MWh] and its share, the cut of
+the grid's peak, and the battery's power [MW] and energy [MWh].
 """
 
 from __future__ import annotations
