@@ -68,7 +68,9 @@ def test_energy_stage_default_scenario(benchmark) -> None:
 
 
 def test_swing_trace_one_hour(benchmark) -> None:
-    inputs = swing_inputs(CATALOG, CATALOG.system("gb300-nvl72"), 100_000, 1.15, seed=1)
+    inputs = swing_inputs(
+        CATALOG, CATALOG.system("gb300-nvl72"), 100_000, 1.15, duration_s=3600.0, seed=1
+    )
     result = benchmark(analyse_swings, inputs)
     samples = int(np.ceil(inputs.duration_s / inputs.resolution_s))
     mean = benchmark.stats.stats.mean

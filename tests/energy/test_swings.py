@@ -6,6 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gigawatt.energy.footprint import accelerator_power_w
 from gigawatt.energy.params import energy_param
@@ -210,3 +212,23 @@ def test_power_floor_energy_share_closed_form(steady) -> None:
     extra = (1 - u) * (f * steady.tdp_w - steady.idle_w)
     assert floor.extra_energy_share == pytest.approx(extra / (mean_it * steady.pue), rel=1e-3)
     assert floor.peak_reduction_share == pytest.approx(0.0, abs=1e-12)  # it lifts the troughs
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    restart_s=st.floats(1.0, 300.0),
+    extra_s=st.floats(0.0, 300.0),
+    seed=st.integers(0, 1000),
+)
+def test_longer_restarts_never_compute_more(catalog, restart_s, extra_s, seed) -> None:
+    """Same failures (same seed), longer restarts: never more time computing, and never more
+    than the step's busy share."""
+    base = swing_inputs(
+        catalog, catalog.system("gb200-nvl72"), 50_000, 1.2, duration_s=600.0, seed=seed
+    )
+    short = replace(base, restart_s=restart_s)
+    long = replace(base, restart_s=restart_s + extra_s)
+    a = analyse_swings(short).compute_time_share
+    b = analyse_swings(long).compute_time_share
+    assert b <= a + 1e-12
+    assert a <= base.utilisation + base.resolution_s / base.step_period_s
