@@ -157,7 +157,6 @@ def reliability(
 
 # --- perf -------------------------------------------------------------------------------------
 
-
 def _perf_tables(data: dict[str, Any]) -> None:
     plan = data["plan"]
     step = data["step_time_s"]
