@@ -15,7 +15,10 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
 
 - compute: every GEMM as a roofline, max(2 T K N / rate, bytes / HBM rate) + kernel overhead
   (`hardware.py`), fp8/fp4 for the transformer layers' GEMMs under a low-precision recipe
-  (the output layer stays 16-bit); backward = dgrad + wgrad, twice the forward. The attention
+  (the output layer stays 16-bit); backward = dgrad + wgrad, twice the forward. Each of an
+  MoE layer's E / ep local experts is its own GEMM over the T top_k ep / E tokens routed to it
+  (balanced routing), so it runs at the small-GEMM efficiency (Megatron-Core's grouped GEMM
+  and Transformer Engine's GroupedLinear issue one GEMM per local expert). The attention
   core: with flash attention the FLOPs the kernel executes (causal share, backward 2.5
   forwards, `workload.executed_flops_per_token`) at the flash rate; without it, the QK^T and
   AV batched GEMMs over the whole score matrix plus softmax (and dropout) traffic.
@@ -170,12 +173,11 @@ class _Gemms:
         self.rate = hw.gemm_flops_per_s if low else hw.gemm16_flops_per_s
         self.in_bytes = hw.gemm_input_bytes if low else ACTIVATION_BYTES
 
-    def time(self, k: Any, n: Any, m: Any = None, weight_sets: Any = 1.0) -> np.ndarray:
-        """Forward time of a (m x k) @ (k x n) GEMM; `weight_sets` weight matrices read (a
-        grouped expert GEMM reads every local expert's)."""
+    def time(self, k: Any, n: Any, m: Any = None) -> np.ndarray:
+        """Forward time of a (m x k) @ (k x n) GEMM."""
         m = self.m if m is None else m
         flops = FLOPS_PER_MAC * m * k * n
-        moved = (m * k + weight_sets * k * n) * self.in_bytes + m * n * ACTIVATION_BYTES
+        moved = (m * k + k * n) * self.in_bytes + m * n * ACTIVATION_BYTES
         return (
             np.maximum(flops / self.rate, moved / self.hw.memory_bytes_per_s)
             + self.hw.kernel_overhead_s
@@ -226,10 +228,12 @@ def _layer_cost(
     gate = 2.0 if w.gated else 1.0
     if moe:
         copies = w.top_k + w.shared_experts
-        routed = tokens * w.top_k
+        # Each local expert is its own GEMM over the tokens routed to it (balanced routing:
+        # T top_k / local of them), so its efficiency is that of the small GEMM.
         local = max(w.experts, 1) / p.ep
-        fc1 = g.time(h, gate * w.moe_ffn_hidden / tp, m=routed, weight_sets=local)
-        fc2 = g.time(w.moe_ffn_hidden / tp, h, m=routed, weight_sets=local)
+        per_expert = tokens * w.top_k / local
+        fc1 = local * g.time(h, gate * w.moe_ffn_hidden / tp, m=per_expert)
+        fc2 = local * g.time(w.moe_ffn_hidden / tp, h, m=per_expert)
         if w.shared_experts:
             fc1 = fc1 + g.time(h, gate * w.shared_experts * w.moe_ffn_hidden / tp)
             fc2 = fc2 + g.time(w.shared_experts * w.moe_ffn_hidden / tp, h)
