@@ -363,8 +363,6 @@ def _dense_on_stage(
     stage, stage + pp, ...; chunk c holds slots [c q + min(c, r), + q + (c < r)) and the layers
     fill slots bal .. bal + L - 1 (slot 0 is the embedding's with pp_balance)."""
     out = np.zeros(len(p), dtype=np.int64)
-    if not w.dense_layers:
-        return out
     end = bal + w.dense_layers
     # Every chunk holds at least one slot, so the dense slots lie in chunks 0 .. end - 1.
     for k in range(w.dense_layers + 2):
@@ -396,9 +394,15 @@ def stage_layers(w: Workload, p: PlanArrays) -> StageLayers:
     middle = np.where(p.pp >= 3, p.vp * q + _chunks_below(r, 1, p.pp), first)
     first = np.maximum(first, 0)
     last = np.maximum(last, 0)
-    first_dense = _dense_on_stage(w, p, 0, q, r, bal)
-    middle_dense = np.where(p.pp >= 3, _dense_on_stage(w, p, 1, q, r, bal), first_dense)
-    last_dense = _dense_on_stage(w, p, p.pp - 1, q, r, bal)
+    if 0 < w.dense_layers < w.layers:
+        first_dense = _dense_on_stage(w, p, 0, q, r, bal)
+        middle_dense = np.where(p.pp >= 3, _dense_on_stage(w, p, 1, q, r, bal), first_dense)
+        last_dense = _dense_on_stage(w, p, p.pp - 1, q, r, bal)
+    else:  # all layers of one kind
+        every = w.dense_layers == w.layers
+        first_dense, middle_dense, last_dense = (
+            x if every else np.zeros_like(x) for x in (first, middle, last)
+        )
     dense = {"first": first_dense, "middle": middle_dense, "last": last_dense}
     total = {"first": first, "middle": middle, "last": last}
     return StageLayers(
