@@ -264,9 +264,12 @@ def _layer_cost(
     else:
         router = 0.0
         ffn_width = w.ffn_hidden
-    # Elements per token entering (and leaving) the layer's four GEMM groups.
-    gemm_inputs = h + heads * d_v + h + ffn_width / tp
-    gemm_outputs = heads * d_qk + kv * (d_qk + d_v) + h + gate * ffn_width / tp + h
+    # Elements per token entering (and leaving) the layer's four GEMM groups. Routed experts
+    # take the dispatched copies of the token (top_k of them, quantised by the expert GEMMs
+    # after dispatch), shared experts the token itself.
+    mlp_copies = w.top_k + (1 if w.shared_experts else 0) if moe and w.routed else 1
+    gemm_inputs = h + heads * d_v + mlp_copies * h + ffn_width / tp
+    gemm_outputs = heads * d_qk + kv * (d_qk + d_v) + h + gate * ffn_width / tp + mlp_copies * h
     gemms = qkv + proj + fc1 + fc2 + router
 
     # --- attention core -------------------------------------------------------------------
