@@ -740,6 +740,12 @@ class Calibration(Record):
     fp4_gemm_factor: Annotated[float, Field(gt=0, le=1)] = Field(
         description="multiplies gemm_efficiency for fp4 GEMMs (fraction of the fp4 peak)"
     )
+    mxfp8_gemm_factor: Annotated[float, Field(gt=0, le=1.5)] = Field(
+        1.0,
+        description="multiplies the fp8 GEMM rate under the MXFP8 recipe (block-scaled GEMMs "
+        "against per-tensor scaled fp8), from a published MXFP8 / per-tensor FP8 step-time "
+        "ratio of the same plan",
+    )
     memory_bound_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
         description="fraction of HBM bandwidth reached by element-wise ops and the optimizer"
     )
