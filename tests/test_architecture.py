@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "gigawatt"
 #: simulate, sweep, report, app or cli.
 LAYERS: list[set[str]] = [
     {"units", "errors"},
-    {"yamlio", "io", "validation", "distributions", "display"},
+    {"yamlio", "io", "validation", "distributions", "display", "cache"},
     {"catalog"},
     {"scenario"},
     {"buildout", "costs"},
