@@ -110,3 +110,32 @@ def test_no_valid_plan_is_cached_as_such(cache_dir: Path, monkeypatch, catalog) 
         search("gpt3-175b", "dgx-a100", 64, catalog=catalog, fixed={"tp": 7})
     assert str(again.value) == str(first.value)
     clear_cache()
+
+
+def _cli(args: list[str], capsys) -> tuple[int, str, str]:
+    from gigawatt.cli import main
+
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+def test_cli_info_and_clear(cache_dir: Path, capsys) -> None:
+    import json
+
+    cache.put(CACHE_NAMESPACE, "k1", 1)
+    cache.put(CACHE_NAMESPACE, "k2", 2)
+    code, out, _ = _cli(["cache", "info", "--json"], capsys)
+    info = json.loads(out)
+    assert code == 0
+    assert info["path"] == str(cache_dir / cache.FILE_NAME)
+    assert (info["entries"], info["namespaces"], info["removed"]) == (2, {CACHE_NAMESPACE: 2}, None)
+    code, out, _ = _cli(["cache"], capsys)  # info is the default action
+    assert code == 0 and "2 entries" in out and str(cache_dir) in out.replace("\n", "")
+    code, out, _ = _cli(["cache", "clear", "--json"], capsys)
+    cleared = json.loads(out)
+    assert (cleared["action"], cleared["removed"], cleared["entries"]) == ("clear", 2, 0)
+    code, out, err = _cli(["cache", "purge"], capsys)
+    assert code == 2 and not out and "purge" in err

@@ -8,6 +8,7 @@ result whose `to_json()` is the command's `--json` object:
     perf, train, reliability, footprint          one training job, without a scenario
     sweep                                        Monte Carlo over a scenario's inputs
     catalog, scenarios, show                     what the tool ships with
+    cache_info, cache_clear                      the persistent search cache
 
 The CLI (`gigawatt.cli`) parses flags into a request, calls one function here and renders the
 result; it alone maps a request's fields to flags. The HTML report is written from the
@@ -24,6 +25,7 @@ from typing import Any, TypeVar
 
 from pydantic import Field, field_validator
 
+from gigawatt import cache as disk_cache
 from gigawatt.capability import CapabilityResult
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import KINDS, Record
@@ -613,3 +615,44 @@ def show(name: str) -> ScenarioText:
     """A built-in scenario (or a scenario file) as written."""
     path = scenario_path(name)
     return ScenarioText(path.stem, path, path.read_text(encoding="utf-8"))
+
+
+# --- cache ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CacheReport:
+    """`gigawatt cache info|clear`: the persistent search cache's file, entries (by namespace)
+    and size on disk, after the action; `removed` counts the entries a clear removed."""
+
+    action: str
+    path: Path
+    entries: int
+    size_bytes: int
+    namespaces: dict[str, int]
+    removed: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "path": str(self.path),
+            "entries": self.entries,
+            "size_bytes": self.size_bytes,
+            "namespaces": dict(self.namespaces),
+            "removed": self.removed,
+        }
+
+
+def _cache_report(action: str, removed: int | None) -> CacheReport:
+    now = disk_cache.info()
+    return CacheReport(action, now.path, now.entries, now.size_bytes, now.namespaces, removed)
+
+
+def cache_info() -> CacheReport:
+    """Where the persistent search cache is, how many entries it holds, its size on disk."""
+    return _cache_report("info", None)
+
+
+def cache_clear() -> CacheReport:
+    """Remove every entry of the persistent search cache (searches run again when next asked)."""
+    return _cache_report("clear", disk_cache.clear().entries)
