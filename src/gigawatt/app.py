@@ -21,39 +21,32 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import Field, field_validator
 
 from gigawatt import cache as disk_cache
-from gigawatt.capability import CapabilityResult
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import KINDS, Record
-from gigawatt.energy.footprint import FootprintRequest, FootprintResult
-from gigawatt.energy.footprint import footprint as footprint_of
-from gigawatt.energy.sites import (
-    SupplyOptions,
-    find_site,
-    site_summaries,
-    site_supply,
-    site_swings,
-)
+from gigawatt.defaults import DEFAULT_SCENARIO, DEFAULT_STORE
 from gigawatt.errors import InputError
-from gigawatt.finance import Finance
 from gigawatt.io import check_outputs, write_json, write_parquet
-from gigawatt.perf import PerfResult, SearchResult
-from gigawatt.perf import estimate as perf_estimate
-from gigawatt.perf import search as perf_search
-from gigawatt.perf.plan import parse_plan, with_precision
-from gigawatt.reliability.job import ReliabilityReport, ReliabilityRequest, reliability_report
 from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
-from gigawatt.simulate import Results, simulate
-from gigawatt.sweep import DEFAULT_STORE, SweepResult, run_sweep
-from gigawatt.training import TrainingResult, parse_count, plan_training
 from gigawatt.validation import Request
 
-#: The scenario a command uses when none is named.
-DEFAULT_SCENARIO = "nvidia-openai-10gw"
+# The models, pandas and the sweep store are imported by the functions that use them: the
+# command line imports this module for every command, and `gigawatt catalog` or `scenarios`
+# need none of them.
+if TYPE_CHECKING:
+    from gigawatt.capability import CapabilityResult
+    from gigawatt.energy.footprint import FootprintRequest, FootprintResult
+    from gigawatt.finance import Finance
+    from gigawatt.perf import PerfResult, SearchResult
+    from gigawatt.reliability.job import ReliabilityReport, ReliabilityRequest
+    from gigawatt.simulate import Results
+    from gigawatt.sweep import SweepResult
+    from gigawatt.training import TrainingResult
+
 #: Where `report` writes when no file is named.
 DEFAULT_REPORT_FOLDER = Path("gigawatt-out")
 HTML_SUFFIXES = (".html", ".htm")
@@ -92,6 +85,8 @@ def run(
 ) -> Results:
     """Simulate a scenario; with `out`, write its long table, its yearly summary and its HTML
     report there (`gigawatt run`). `Results.to_json()` is the `--json` object."""
+    from gigawatt.simulate import simulate
+
     req = _scenario_request(RunRequest, request, fields)
     # A recording view: the report lists the catalog records the run looked up.
     cat = (catalog or Catalog.load()).recording()
@@ -146,6 +141,8 @@ def finance(
     **fields: Any,
 ) -> FinanceReport:
     """Capex, opex, tranches, stakes, warrants and the circular share (`gigawatt finance`)."""
+    from gigawatt.simulate import simulate
+
     req = _scenario_request(ScenarioRequest, request, fields)
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
@@ -178,6 +175,8 @@ def capability(
     **fields: Any,
 ) -> CapabilityReport:
     """What the fleet can train, year by year (`gigawatt capability`)."""
+    from gigawatt.simulate import simulate
+
     req = _scenario_request(ScenarioRequest, request, fields)
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="capability")
@@ -226,6 +225,15 @@ def energy(
     **fields: Any,
 ) -> EnergyReport:
     """The programme's energy picture; a site's swings and least-cost supply when asked."""
+    from gigawatt.energy.sites import (
+        SupplyOptions,
+        find_site,
+        site_summaries,
+        site_supply,
+        site_swings,
+    )
+    from gigawatt.simulate import simulate
+
     req = _scenario_request(EnergyRequest, request, fields)
     cat = catalog or Catalog.load()
     scenario = load_scenario(req.scenario, cat)
@@ -312,6 +320,7 @@ def report(
     from gigawatt.report import write_report
     from gigawatt.report.bands import find_sweep
     from gigawatt.report.png import export_pngs
+    from gigawatt.simulate import simulate
 
     req = _scenario_request(ReportRequest, request, fields)
     _check_report_paths(req.out, req.png)
@@ -348,6 +357,8 @@ def sweep(
 ) -> SweepResult:
     """Run (or resume) a sweep and summarise it as P10/P50/P90 bands (`gigawatt sweep`);
     `progress(done, samples)` is called as samples finish."""
+    from gigawatt.sweep import run_sweep
+
     req = _request(SweepRequest, request, fields)
     return run_sweep(
         req.scenario,
@@ -366,6 +377,8 @@ def sweep(
 
 def _plan(value: Any) -> Any:
     """A plan as `KEY=V,...` text (the CLI's form) or a mapping of knobs."""
+    from gigawatt.perf.plan import parse_plan
+
     return parse_plan(value) if isinstance(value, str) else value
 
 
@@ -418,6 +431,10 @@ def perf(
     **fields: Any,
 ) -> PerfReport:
     """Predict a plan's step time, memory and MFU, or search for the best plan (`gigawatt perf`)."""
+    from gigawatt.perf import estimate as perf_estimate
+    from gigawatt.perf import search as perf_search
+    from gigawatt.perf.plan import with_precision
+
     req = _request(PerfRequest, request, fields)
     cat = catalog or Catalog.load()
     knobs = with_precision(req.plan or {}, req.precision)
@@ -458,6 +475,8 @@ def _month_start(value: Any) -> Any:
 
 
 def _tokens(value: Any) -> Any:
+    from gigawatt.training import parse_count
+
     return parse_count(value, field="tokens") if isinstance(value, str) else value
 
 
@@ -494,6 +513,8 @@ def train(
     **fields: Any,
 ) -> TrainingResult:
     """Time, accelerator-hours, energy, cost and thresholds of one run (`gigawatt train`)."""
+    from gigawatt.training import plan_training
+
     req = _request(TrainRequest, request, fields)
     return plan_training(
         req.model,
@@ -524,6 +545,8 @@ def reliability(
 ) -> ReliabilityReport:
     """Interruptions, checkpoint interval, goodput and spares of one job (`gigawatt
     reliability`); with `trials`, the Monte Carlo too."""
+    from gigawatt.reliability.job import ReliabilityRequest, reliability_report
+
     req = _request(ReliabilityRequest, request, fields)
     return reliability_report(catalog or Catalog.load(), req)
 
@@ -536,6 +559,9 @@ def footprint(
     **fields: Any,
 ) -> FootprintResult:
     """Energy, carbon (location, market, embodied) and water of one job (`gigawatt footprint`)."""
+    from gigawatt.energy.footprint import FootprintRequest
+    from gigawatt.energy.footprint import footprint as footprint_of
+
     req = _request(FootprintRequest, request, fields)
     return footprint_of(catalog or Catalog.load(), req)
 

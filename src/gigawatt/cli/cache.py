@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from gigawatt import app as api
 from gigawatt.cli import energy, jobs, programme  # noqa: F401  (listed before `cache` in --help)
-from gigawatt.cli.common import JsonOpt, app, console, emit_json
+from gigawatt.cli.common import JsonOpt, api, app, console, emit_json
 from gigawatt.units import MILLION
 
 
@@ -21,7 +20,8 @@ class CacheAction(StrEnum):
 @app.command()
 def cache(
     action: Annotated[
-        CacheAction, typer.Argument(
+        CacheAction,
+        typer.Argument(
             metavar="ACTION", help="info: where it is and what it holds; clear: empty it."
         ),
     ] = CacheAction.info,
