@@ -105,9 +105,25 @@ class Fleet:
         return out[["month", "site", "quantity", "unit", "value"]]
 
 
+def _site_rows(sites: pd.Series) -> tuple[list[str], np.ndarray]:
+    """(sites in order of first appearance, each phase's position in that list)."""
+    names, first, inverse = np.unique(
+        np.asarray(sites, dtype=object), return_index=True, return_inverse=True
+    )
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return [str(x) for x in names[order]], rank[inverse.reshape(-1)]
+
+
 def _by_site(values: np.ndarray, months: np.ndarray, sites: pd.Series) -> pd.DataFrame:
-    frame = pd.DataFrame(values.T, index=months, columns=sites)
-    return frame.T.groupby(level=0, sort=False).sum().T
+    """(phases x months) values summed by site: months x sites (first appearance order)."""
+    names, row = _site_rows(sites)
+    per_site = np.zeros((len(names), values.shape[1]), dtype=np.result_type(values, np.int64))
+    np.add.at(per_site, row, values)
+    return pd.DataFrame(
+        per_site.T, index=pd.Index(months), columns=pd.Index(names, name=sites.name)
+    )
 
 
 def long_table(
@@ -121,15 +137,9 @@ def long_table(
     Rows run by quantity, then site (in order of first appearance, `total` last), then month.
     The sums are NumPy's over the phases in order, the frame is built once at the end.
     """
-    names, first, inverse = np.unique(
-        np.asarray(sites, dtype=object), return_index=True, return_inverse=True
-    )
-    order = np.argsort(first, kind="stable")  # sites in order of first appearance
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    site_of_phase = rank[inverse.reshape(-1)]
-    n_sites, n_months = len(order), len(months)
-    site_labels = [*(str(x) for x in names[order]), "total"]
+    names, site_of_phase = _site_rows(sites)
+    n_sites, n_months = len(names), len(months)
+    site_labels = [*names, "total"]
     values = []
     for _, _, arr in quantities:
         per_site = np.zeros((n_sites + 1, n_months))
