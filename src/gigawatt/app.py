@@ -8,6 +8,7 @@ result whose `to_json()` is the command's `--json` object:
     perf, train, reliability, footprint          one training job, without a scenario
     sweep                                        Monte Carlo over a scenario's inputs
     catalog, scenarios, show                     what the tool ships with
+    cache_info, cache_clear                      the persistent search cache
 
 The CLI (`gigawatt.cli`) parses flags into a request, calls one function here and renders the
 result; it alone maps a request's fields to flags. The HTML report is written from the
@@ -20,39 +21,32 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import Field, field_validator
 
-from gigawatt.capability import CapabilityResult
+from gigawatt import cache as disk_cache
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import KINDS, Record
-from gigawatt.energy.footprint import FootprintRequest, FootprintResult
-from gigawatt.energy.footprint import footprint as footprint_of
-from gigawatt.energy.sites import (
-    SupplyOptions,
-    find_site,
-    site_peak_month,
-    site_summaries,
-    site_supply,
-    site_swings,
-)
+from gigawatt.defaults import DEFAULT_SCENARIO, DEFAULT_STORE
 from gigawatt.errors import InputError, UnknownIdError
-from gigawatt.finance import Finance
 from gigawatt.io import check_outputs, write_json, write_parquet
-from gigawatt.perf import PerfResult, SearchResult
-from gigawatt.perf import estimate as perf_estimate
-from gigawatt.perf import search as perf_search
-from gigawatt.perf.plan import parse_plan, with_precision
-from gigawatt.reliability.job import ReliabilityReport, ReliabilityRequest, reliability_report
 from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
-from gigawatt.simulate import Results, simulate
-from gigawatt.sweep import DEFAULT_STORE, SweepResult, run_sweep
-from gigawatt.training import TrainingResult, parse_count, plan_training
 from gigawatt.validation import Request
 
-#: The scenario a command uses when none is named.
-DEFAULT_SCENARIO = "nvidia-openai-10gw"
+# The models, pandas and the sweep store are imported by the functions that use them: the
+# command line imports this module for every command, and `gigawatt catalog` or `scenarios`
+# need none of them.
+if TYPE_CHECKING:
+    from gigawatt.capability import CapabilityResult
+    from gigawatt.energy.footprint import FootprintRequest, FootprintResult
+    from gigawatt.finance import Finance
+    from gigawatt.perf import PerfResult, SearchResult
+    from gigawatt.reliability.job import ReliabilityReport, ReliabilityRequest
+    from gigawatt.simulate import Results
+    from gigawatt.sweep import SweepResult
+    from gigawatt.training import TrainingResult
+
 #: Where `report` writes when no file is named.
 DEFAULT_REPORT_FOLDER = Path("gigawatt-out")
 HTML_SUFFIXES = (".html", ".htm")
@@ -91,6 +85,8 @@ def run(
 ) -> Results:
     """Simulate a scenario; with `out`, write its long table, its yearly summary and its HTML
     report there (`gigawatt run`). `Results.to_json()` is the `--json` object."""
+    from gigawatt.simulate import simulate
+
     req = _scenario_request(RunRequest, request, fields)
     # A recording view: the report lists the catalog records the run looked up.
     cat = (catalog or Catalog.load()).recording()
@@ -145,6 +141,8 @@ def finance(
     **fields: Any,
 ) -> FinanceReport:
     """Capex, opex, tranches, stakes, warrants and the circular share (`gigawatt finance`)."""
+    from gigawatt.simulate import simulate
+
     req = _scenario_request(ScenarioRequest, request, fields)
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
@@ -177,6 +175,8 @@ def capability(
     **fields: Any,
 ) -> CapabilityReport:
     """What the fleet can train, year by year (`gigawatt capability`)."""
+    from gigawatt.simulate import simulate
+
     req = _scenario_request(ScenarioRequest, request, fields)
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="capability")
@@ -226,6 +226,16 @@ def energy(
     **fields: Any,
 ) -> EnergyReport:
     """The programme's energy picture; a site's swings and least-cost supply when asked."""
+    from gigawatt.energy.sites import (
+        SupplyOptions,
+        find_site,
+        site_peak_month,
+        site_summaries,
+        site_supply,
+        site_swings,
+    )
+    from gigawatt.simulate import simulate
+
     req = _scenario_request(EnergyRequest, request, fields)
     cat = catalog or Catalog.load()
     for value, field in ((req.job_accelerators, "job_accelerators"), (req.policy, "policy")):
@@ -338,6 +348,7 @@ def report(
     from gigawatt.report import write_report
     from gigawatt.report.bands import find_sweep
     from gigawatt.report.png import export_pngs
+    from gigawatt.simulate import simulate
 
     req = _scenario_request(ReportRequest, request, fields)
     _check_report_paths(req.out, req.png)
@@ -374,6 +385,8 @@ def sweep(
 ) -> SweepResult:
     """Run (or resume) a sweep and summarise it as P10/P50/P90 bands (`gigawatt sweep`);
     `progress(done, samples)` is called as samples finish."""
+    from gigawatt.sweep import run_sweep
+
     req = _request(SweepRequest, request, fields)
     return run_sweep(
         req.scenario,
@@ -392,6 +405,8 @@ def sweep(
 
 def _plan(value: Any) -> Any:
     """A plan as `KEY=V,...` text (the CLI's form) or a mapping of knobs."""
+    from gigawatt.perf.plan import parse_plan
+
     return parse_plan(value) if isinstance(value, str) else value
 
 
@@ -444,6 +459,10 @@ def perf(
     **fields: Any,
 ) -> PerfReport:
     """Predict a plan's step time, memory and MFU, or search for the best plan (`gigawatt perf`)."""
+    from gigawatt.perf import estimate as perf_estimate
+    from gigawatt.perf import search as perf_search
+    from gigawatt.perf.plan import with_precision
+
     req = _request(PerfRequest, request, fields)
     cat = catalog or Catalog.load()
     knobs = with_precision(req.plan or {}, req.precision)
@@ -484,6 +503,8 @@ def _month_start(value: Any) -> Any:
 
 
 def _tokens(value: Any) -> Any:
+    from gigawatt.training import parse_count
+
     return parse_count(value, field="tokens") if isinstance(value, str) else value
 
 
@@ -520,6 +541,8 @@ def train(
     **fields: Any,
 ) -> TrainingResult:
     """Time, accelerator-hours, energy, cost and thresholds of one run (`gigawatt train`)."""
+    from gigawatt.training import plan_training
+
     req = _request(TrainRequest, request, fields)
     return plan_training(
         req.model,
@@ -550,6 +573,8 @@ def reliability(
 ) -> ReliabilityReport:
     """Interruptions, checkpoint interval, goodput and spares of one job (`gigawatt
     reliability`); with `trials`, the Monte Carlo too."""
+    from gigawatt.reliability.job import ReliabilityRequest, reliability_report
+
     req = _request(ReliabilityRequest, request, fields)
     return reliability_report(catalog or Catalog.load(), req)
 
@@ -562,6 +587,9 @@ def footprint(
     **fields: Any,
 ) -> FootprintResult:
     """Energy, carbon (location, market, embodied) and water of one job (`gigawatt footprint`)."""
+    from gigawatt.energy.footprint import FootprintRequest
+    from gigawatt.energy.footprint import footprint as footprint_of
+
     req = _request(FootprintRequest, request, fields)
     return footprint_of(catalog or Catalog.load(), req)
 
@@ -641,3 +669,44 @@ def show(name: str) -> ScenarioText:
     """A built-in scenario (or a scenario file) as written."""
     path = scenario_path(name)
     return ScenarioText(path.stem, path, path.read_text(encoding="utf-8"))
+
+
+# --- cache ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CacheReport:
+    """`gigawatt cache info|clear`: the persistent search cache's file, entries (by namespace)
+    and size on disk, after the action; `removed` counts the entries a clear removed."""
+
+    action: str
+    path: Path
+    entries: int
+    size_bytes: int
+    namespaces: dict[str, int]
+    removed: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "path": str(self.path),
+            "entries": self.entries,
+            "size_bytes": self.size_bytes,
+            "namespaces": dict(self.namespaces),
+            "removed": self.removed,
+        }
+
+
+def _cache_report(action: str, removed: int | None) -> CacheReport:
+    now = disk_cache.info()
+    return CacheReport(action, now.path, now.entries, now.size_bytes, now.namespaces, removed)
+
+
+def cache_info() -> CacheReport:
+    """Where the persistent search cache is, how many entries it holds, its size on disk."""
+    return _cache_report("info", None)
+
+
+def cache_clear() -> CacheReport:
+    """Remove every entry of the persistent search cache (searches run again when next asked)."""
+    return _cache_report("clear", disk_cache.clear().entries)

@@ -8,11 +8,12 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from gigawatt.errors import InputError
+
+if TYPE_CHECKING:  # a frame is written by its own method: pandas is not imported here
+    import pandas as pd
 
 
 def _umask() -> int:

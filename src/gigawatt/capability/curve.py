@@ -5,7 +5,9 @@ and the groups of accelerators a run can use (a site's phases of one system, or 
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -40,14 +42,18 @@ PICK_FIELDS = ("accelerators", "flops_per_s", "mfu", "goodput", "efficiency", "m
 SCALES = ("restart_scale", "bandwidth_scale", "rack_rate_scale")
 
 
+@lru_cache(maxsize=4096)
 def job_sizes(max_accelerators: int, quantum: int) -> np.ndarray:
     """Job sizes tried up to `max_accelerators`: SIZES_PER_DOUBLING per doubling (powers of two
-    exactly), rounded down to whole failure domains of `quantum` accelerators once that large."""
+    exactly), rounded down to whole failure domains of `quantum` accelerators once that large.
+    Cached (every month of every sample asks again): the array is read-only."""
     # one grid whatever the maximum (the rounding down may bring a size just above it in)
     top = math.floor(math.log2(max(max_accelerators, 1) + quantum) * SIZES_PER_DOUBLING + 1e-9)
     raw = np.floor(np.exp2(np.arange(top + 1) / SIZES_PER_DOUBLING) + 1e-9)
     sizes = np.where(raw >= quantum, np.floor(raw / quantum) * quantum, raw)
-    return np.unique(sizes[sizes <= max(max_accelerators, 1)]).astype(np.int64)
+    out = np.unique(sizes[sizes <= max(max_accelerators, 1)]).astype(np.int64)
+    out.flags.writeable = False
+    return out
 
 
 @dataclass(frozen=True)
@@ -313,14 +319,32 @@ def groups(fleet: Fleet, cross_site_from: int | None) -> list[Group]:
     return out
 
 
+#: The searches behind the curves, by catalog (the settings are the catalog's): the samples of a
+#: sweep, which share a catalog, look each size up once per process. (id, weak reference):
+#: a catalog is not hashable, and a dropped one must not keep its entry alive or be mistaken.
+_BUCKETS: dict[int, tuple[weakref.ref[Catalog], dict[tuple[Any, ...], dict[int, Bucket]]]] = {}
+
+
+def _buckets_of(catalog: Catalog) -> dict[tuple[Any, ...], dict[int, Bucket]]:
+    held = _BUCKETS.get(id(catalog))
+    if held is not None and held[0]() is catalog:
+        return held[1]
+    for key in [k for k, (ref, _) in _BUCKETS.items() if ref() is None]:
+        del _BUCKETS[key]
+    buckets: dict[tuple[Any, ...], dict[int, Bucket]] = {}
+    _BUCKETS[id(catalog)] = (weakref.ref(catalog), buckets)
+    return buckets
+
+
 class Curves:
     """RunCurves by (workload, system, precision, duration, sites, policy, sensitivity scales),
-    sharing the searches of curves that differ only in sites, policy and scales."""
+    sharing the searches of curves that differ only in sites, policy and scales (and, through
+    `_BUCKETS`, with every other run on the same catalog in this process)."""
 
     def __init__(self, catalog: Catalog, settings: Settings) -> None:
         self.catalog, self.settings = catalog, settings
         self.curves: dict[tuple[Any, ...], RunCurve] = {}
-        self._buckets: dict[tuple[Any, ...], dict[int, Bucket]] = {}
+        self._buckets = _buckets_of(catalog)
 
     def get(
         self,

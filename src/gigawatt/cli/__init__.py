@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import sys
 
-from gigawatt.app import DEFAULT_SCENARIO
-from gigawatt.cli import energy, jobs, programme  # noqa: F401  (each registers its commands)
+from gigawatt.cli import cache, energy, jobs, programme  # noqa: F401  (each registers commands)
 from gigawatt.cli.common import app, emit_json
+from gigawatt.defaults import DEFAULT_SCENARIO
 from gigawatt.errors import GigawattError, InputError
 
 __all__ = ["DEFAULT_SCENARIO", "app", "emit_json", "main"]

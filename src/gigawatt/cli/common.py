@@ -7,21 +7,25 @@ command's own Typer declaration, so the mapping cannot drift from the options.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from typer.core import TyperArgument, TyperCommand, TyperOption
 
-from gigawatt.catalog import Catalog
 from gigawatt.display import Column
 from gigawatt.errors import InputError
+
+if TYPE_CHECKING:
+    from gigawatt import app as api
+    from gigawatt.catalog import Catalog
 
 #: Options of `gigawatt` itself (before the command).
 GLOBAL_FLAGS: dict[str, str] = {"catalog": "--catalog"}
@@ -100,7 +104,24 @@ def emit_json(obj: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(_clean(obj), default=str) + "\n")
 
 
+class _Deferred:
+    """A module imported when first used: the commands call `api.X`, and only the command
+    that runs pays for importing the application (pandas, the models); `--help` does not."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+if not TYPE_CHECKING:
+    api = _Deferred("gigawatt.app")
+
+
 def _catalog(ctx: typer.Context) -> Catalog:
+    from gigawatt.catalog import Catalog  # deferred, see `_Deferred`
+
     dirs = (ctx.obj or {}).get("catalog_dirs", ())
     return Catalog.load(dirs)
 

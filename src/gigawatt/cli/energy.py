@@ -9,12 +9,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from gigawatt import app as api
-from gigawatt.app import DEFAULT_SCENARIO
-from gigawatt.cli.common import JsonOpt, ScenarioArg, _catalog, app, console, emit_json, print_table
+from gigawatt.cli.common import (
+    JsonOpt,
+    ScenarioArg,
+    _catalog,
+    api,
+    app,
+    console,
+    emit_json,
+    print_table,
+)
 from gigawatt.cli.programme import summary_table
+from gigawatt.defaults import DEFAULT_SCENARIO
 from gigawatt.display import Column
-from gigawatt.energy.footprint import FootprintRequest
 from gigawatt.units import MILLION, T_PER_MT
 
 # --- footprint, energy ------------------------------------------------------------------------
@@ -71,6 +78,8 @@ def footprint_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Energy, carbon (location, market, embodied) and water of one training job."""
+    from gigawatt.energy.footprint import FootprintRequest  # deferred: `--help` stays fast
+
     request = FootprintRequest(
         system=system,
         gpu_hours=gpu_hours,

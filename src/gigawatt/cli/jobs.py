@@ -8,9 +8,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from gigawatt import app as api
-from gigawatt.cli.common import JsonOpt, _catalog, app, console, emit_json
-from gigawatt.reliability.job import DEFAULT_SYSTEM, ReliabilityRequest
+from gigawatt.cli.common import JsonOpt, _catalog, api, app, console, emit_json
+from gigawatt.defaults import DEFAULT_SYSTEM
 from gigawatt.units import BYTES_PER_GIB, MILLION, S_PER_DAY
 
 # --- reliability ------------------------------------------------------------------------------
@@ -97,6 +96,8 @@ def reliability(
     as_json: JsonOpt = False,
 ) -> None:
     """Interruptions, checkpoint interval, goodput and spares of one training job."""
+    from gigawatt.reliability.job import ReliabilityRequest  # deferred: `--help` stays fast
+
     request = ReliabilityRequest(
         gpus=gpus,
         days=days,

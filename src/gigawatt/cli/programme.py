@@ -11,20 +11,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from gigawatt import app as api
-from gigawatt.app import DEFAULT_SCENARIO
-from gigawatt.catalog.schema import KINDS
 from gigawatt.cli.common import (
     JsonOpt,
     ScenarioArg,
     _catalog,
+    api,
     app,
     console,
     emit_json,
     print_table,
 )
+from gigawatt.defaults import CATALOG_KINDS, DEFAULT_SCENARIO, DEFAULT_STORE
 from gigawatt.display import Column, dig, fmt_number
-from gigawatt.sweep import DEFAULT_STORE
 from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
 
 # --- run --------------------------------------------------------------------------------------
@@ -127,7 +125,7 @@ def run(
 def catalog_cmd(
     ctx: typer.Context,
     kind: Annotated[
-        str | None, typer.Argument(help=f"One of: {', '.join(KINDS)}. Omit for all kinds.")
+        str | None, typer.Argument(help=f"One of: {', '.join(CATALOG_KINDS)}. Omit for all kinds.")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -23,6 +23,7 @@ from pydantic import ConfigDict, Field
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import FailureModel, FaultTolerancePolicy, StorageTier, System
+from gigawatt.defaults import DEFAULT_SYSTEM
 from gigawatt.distributions import point
 from gigawatt.errors import InputError
 from gigawatt.perf.workload import Workload
@@ -60,7 +61,6 @@ from gigawatt.reliability.recovery import (
 from gigawatt.units import S_PER_DAY, S_PER_H
 from gigawatt.validation import Request
 
-DEFAULT_SYSTEM = "dgx-h100"
 SPARES_AVAILABILITY_PARAMETER = "spares-availability-target"
 MAX_ACCELERATORS = 100_000_000
 MAX_DAYS = 3650.0
