@@ -41,6 +41,10 @@ def _trace(s: Series, i: int, chart: Chart) -> Any:
     if s.hover is not None:
         common["hovertext"] = list(s.hover)
         common["hoverinfo"] = "text"
+    if s.kind == "bar" and chart.horizontal:
+        return go.Bar(
+            name=s.name, x=list(s.y), y=list(s.x), orientation="h", marker_color=color, opacity=0.8
+        )
     if s.kind == "bar":
         return go.Bar(**common, marker_color=color)
     line = {"color": color, "dash": "dash" if s.dash else "solid"}
@@ -74,6 +78,16 @@ def figure(chart: Chart) -> go.Figure:
         xaxis_title=chart.x_title,
         yaxis_title=chart.y_title,
     )
+    if chart.horizontal:  # the value axis runs along x, the categories up y
+        fig.update_layout(
+            xaxis_title=chart.y_title,
+            yaxis_title=chart.x_title,
+            barmode="overlay",
+            hovermode="y unified",
+            margin={"l": 220, "r": 20, "t": 50, "b": 60},
+        )
+        fig.update_yaxes(type="category", automargin=True)
+        return fig
     if chart.x_type == "year":
         fig.update_xaxes(type="category")
     elif chart.x_type == "log":
