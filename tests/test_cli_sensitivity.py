@@ -123,3 +123,17 @@ def test_progress_bar_on_a_pseudo_terminal(tmp_path, toy_file):
     assert b"sensitivity" in b"".join(chunks)
     piped = subprocess.run(command, capture_output=True, env=env, timeout=300, check=False)
     assert piped.returncode == 0 and piped.stderr == b""
+
+
+def test_sweep_progress_bar_only_on_a_terminal(capsys, tmp_path, toy_file, monkeypatch):
+    def sweep(store: str, *more: str) -> tuple[int, str, str]:
+        args = ["--catalog", str(TOY_CATALOG), "sweep", str(toy_file), "--samples", "3"]
+        return cli(capsys, *args, "--store", str(tmp_path / store), *more)
+
+    code, _, err = sweep("a.duckdb")
+    assert code == 0 and err == ""
+    monkeypatch.setattr(progress_module, "stderr_is_terminal", lambda: True)
+    code, _, err = sweep("b.duckdb", "--json")
+    assert code == 0 and err == ""
+    code, _, err = sweep("c.duckdb")
+    assert code == 0 and "sweep" in err and "3/3" in err

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from gigawatt import app as api
@@ -23,6 +22,7 @@ from gigawatt.cli.common import (
     emit_json,
     print_table,
 )
+from gigawatt.cli.progress import progress_bar
 from gigawatt.display import Column, dig, fmt_number
 from gigawatt.sweep import DEFAULT_STORE
 from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
@@ -419,22 +419,9 @@ def sweep(
         workers=workers,
     )
     err = Console(stderr=True, highlight=False)
-    bar = Progress(
-        TextColumn("sweep"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    )
-    task = bar.add_task("sweep", total=None)
     try:
-        with bar:
-            result = api.sweep(
-                request,
-                catalog=_catalog(ctx),
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+        with progress_bar("sweep", quiet=as_json) as progress:
+            result = api.sweep(request, catalog=_catalog(ctx), progress=progress)
     except KeyboardInterrupt:
         err.print(f"interrupted: finished samples are in {store}; rerun the same command to resume")
         raise SystemExit(130) from None
