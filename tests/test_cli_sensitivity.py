@@ -65,6 +65,7 @@ def test_sensitivity_tables_fit_80_columns(capsys, tmp_path, toy_file, monkeypat
     assert "Facility power at the end [GW]: 3.50 at point values" in out
     assert "S1" in out and "ST" in out and "1 more inputs" in out
     assert "Month GW 1 is deployed" in out
+    assert "Accelerators at the end [million]" in out  # a unit in brackets is not markup
     assert "…" not in out
     assert max(len(line) for line in out.splitlines()) <= 80
 

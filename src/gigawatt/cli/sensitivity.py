@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from gigawatt import app as api
@@ -43,15 +44,21 @@ def _title(out: OutputSensitivity) -> str:
     col = headline_column(out.key)
     unit = f" [{col.unit}]" if col.unit else ""
     base = col.cell({out.key: out.base}) if out.base is not None else ""
-    return f"[bold]{col.header}{unit}[/bold]" + (f": {base} at point values" if base else "")
+    title = escape(f"{col.header}{unit}")
+    return f"[bold]{title}[/bold]" + (f": {base} at point values" if base else "")
 
 
 def _movers(out: OutputSensitivity) -> list[str]:
-    """The inputs that move the output, ranked: all of them when Sobol indices exist, else
-    those whose tornado swing is not zero."""
-    if out.sobol is not None:
-        return out.ranking()
-    return [b.input for b in out.tornado if math.isfinite(b.swing) and b.swing > 0]
+    """The inputs that move the output, ranked: those with a tornado swing or a total Sobol
+    index (or its interval) other than zero."""
+    swing = {b.input: b.swing for b in out.tornado if math.isfinite(b.swing)}
+    s = out.sobol
+    return [
+        name
+        for name in out.ranking()
+        if swing.get(name, 0.0) > 0
+        or (s is not None and (s.total[name] != 0 or s.total_conf[name] != 0))
+    ]
 
 
 def _output_table(out: OutputSensitivity, names: list[str]) -> Table:
@@ -88,7 +95,7 @@ def _output_table(out: OutputSensitivity, names: list[str]) -> Table:
                 )
             )
         cells = [f"{a}\n{b}" for a, b in values] if stacked else [v for p in values for v in p]
-        table.add_row(name, *cells)
+        table.add_row(escape(name), *cells)
     return table
 
 
@@ -102,7 +109,7 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
     for name in (f"P{low}", "Point", f"P{high}"):
         inputs.add_column(name, justify="right", no_wrap=True)
     for i in result.inputs:
-        inputs.add_row(i["path"], _short(i["p10"]), _short(i["point"]), _short(i["p90"]))
+        inputs.add_row(escape(i["path"]), _short(i["p10"]), _short(i["point"]), _short(i["p90"]))
     out.print(inputs)
     still = []
     for o in result.outputs:
@@ -118,10 +125,10 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
         if o.sobol is None and o.sobol_note and result.sobol_base is not None:
             notes.append(f"no Sobol indices: {o.sobol_note}")
         if notes:
-            out.print("; ".join(notes))
+            out.print(escape("; ".join(notes)))
         out.print()
     if still:
-        out.print(f"No input moves: {', '.join(still)}.")
+        out.print(escape(f"No input moves: {', '.join(still)}."))
     conf = round(result.to_json()["conf_level"] * 100)
     out.print(
         f"Ranked by the total Sobol index ST where computed, else by the swing between the "

@@ -254,7 +254,8 @@ def sobol_indices(
         calc_second_order=False,
         num_resamples=SOBOL_RESAMPLES,
         conf_level=CONF_LEVEL,
-        seed=seed,
+        # SALib seeds its bootstrap only `if seed:`; 0 would leave the intervals unseeded
+        seed=seed + 1,
     )
 
     def by_name(key: str) -> dict[str, float]:
