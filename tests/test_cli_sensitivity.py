@@ -138,3 +138,14 @@ def test_sweep_progress_bar_only_on_a_terminal(capsys, tmp_path, toy_file, monke
     assert code == 0 and err == ""
     code, _, err = sweep("c.duckdb")
     assert code == 0 and "sweep" in err and "3/3" in err
+
+
+def test_plan_search_spinner_only_on_a_terminal(capsys, monkeypatch):
+    args = ["perf", "--model", "llama3-8b", "--system", "dgx-h100", "--gpus", "64", "--search"]
+    code, _, err = cli(capsys, *args)
+    assert code == 0 and err == ""
+    monkeypatch.setattr(progress_module, "stderr_is_terminal", lambda: True)
+    code, _, err = cli(capsys, *args, "--json")
+    assert code == 0 and err == ""
+    code, _, err = cli(capsys, *args)
+    assert code == 0 and "searching plans" in err

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from gigawatt import app as api
 from gigawatt.cli.common import JsonOpt, _catalog, app, console, emit_json
+from gigawatt.cli.progress import working
 from gigawatt.reliability.job import DEFAULT_SYSTEM, ReliabilityRequest
 from gigawatt.units import BYTES_PER_GIB, MILLION, S_PER_DAY
 
@@ -282,7 +283,8 @@ def perf(
         framework=framework,
         allow_overflow=allow_overflow,
     )
-    data = api.perf(request, catalog=_catalog(ctx)).to_json()
+    with working("searching plans" if search else "estimating", quiet=as_json):
+        data = api.perf(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return
@@ -380,7 +382,8 @@ def train(
         policy=policy,
         framework=framework,
     )
-    data = api.train(request, catalog=_catalog(ctx)).to_json()
+    with working("searching plans", quiet=as_json):
+        data = api.train(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return

@@ -1,4 +1,5 @@
-"""A progress bar on stderr for long work (sweeps, sensitivity runs): samples done, rate, ETA.
+"""A progress bar on stderr for long work (sweeps, sensitivity runs): samples done, rate, ETA;
+a spinner for work whose length is not known (plan searches, a whole run and its report).
 
 Shown only when stderr is a terminal and the command was not asked for `--json`: a pipe, a
 log file or a script reading JSON gets nothing on stderr but warnings and errors.
@@ -67,3 +68,15 @@ def progress_bar(label: str, *, quiet: bool = False) -> Iterator[Callback | None
 
     with bar:
         yield update
+
+
+@contextmanager
+def working(label: str, *, quiet: bool = False) -> Iterator[None]:
+    """A spinner with `label` and the time elapsed on stderr while the block runs (plan
+    searches have no count to show); nothing under `quiet` or when stderr is not a terminal."""
+    if quiet or not stderr_is_terminal():
+        yield
+        return
+    console = Console(stderr=True, highlight=False, force_terminal=True)
+    with console.status(label):
+        yield
