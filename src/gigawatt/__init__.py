@@ -6,6 +6,7 @@ as their JSON.
     import gigawatt
     results = gigawatt.run("nvidia-openai-10gw")     # Results: .years(), .table(), .to_json()
     gigawatt.perf(model="llama3-70b", system="dgx-h100", gpus=1024).to_json()
+    gigawatt.sensitivity("nvidia-openai-10gw", method="tornado").to_json()
 
 Each takes its request (`gigawatt.app.PerfRequest`, ...) or the request's fields as keywords; a
 bad value raises `InputError` naming the field. `gigawatt.app` has every command's function.
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gigawatt.app import footprint, perf, reliability, run, train
+    from gigawatt.app import footprint, perf, reliability, run, sensitivity, train
     from gigawatt.catalog import Catalog
     from gigawatt.errors import InputError
     from gigawatt.scenario import load_scenario
@@ -35,6 +36,7 @@ _LAZY = {
     "perf": "gigawatt.app",
     "reliability": "gigawatt.app",
     "run": "gigawatt.app",
+    "sensitivity": "gigawatt.app",
     "train": "gigawatt.app",
 }
 
@@ -103,6 +105,7 @@ __all__ = [
     "perf",
     "reliability",
     "run",
+    "sensitivity",
     "simulate",
     "sweep",
     "train",

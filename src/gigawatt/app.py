@@ -7,6 +7,7 @@ result whose `to_json()` is the command's `--json` object:
     run, finance, capability, energy, report    a scenario -> `simulate` -> its results
     perf, train, reliability, footprint          one training job, without a scenario
     sweep                                        Monte Carlo over a scenario's inputs
+    sensitivity                                  which uncertain input moves each headline
     catalog, scenarios, show                     what the tool ships with
     cache_info, cache_clear                      the persistent search cache
 
@@ -28,7 +29,7 @@ from pydantic import Field, field_validator
 from gigawatt import cache as disk_cache
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import KINDS, Record
-from gigawatt.defaults import DEFAULT_SCENARIO, DEFAULT_STORE
+from gigawatt.defaults import DEFAULT_SCENARIO, DEFAULT_SOBOL_BASE, DEFAULT_STORE
 from gigawatt.errors import InputError, UnknownIdError
 from gigawatt.io import check_outputs, write_json, write_parquet
 from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from gigawatt.reliability.job import ReliabilityReport, ReliabilityRequest
     from gigawatt.simulate import Results
     from gigawatt.sweep import SweepResult
+    from gigawatt.sweep.sensitivity import SensitivityResult
     from gigawatt.training import TrainingResult
 
 #: Where `report` writes when no file is named.
@@ -111,8 +113,24 @@ def write_run(
     # Imported here: the report needs plotly, slow to import for the commands without one.
     from gigawatt.report import write_report
 
-    write_report(results, catalog, report_path, inputs=inputs)
+    write_report(
+        results,
+        catalog,
+        report_path,
+        inputs=inputs,
+        tornado=report_tornado(inputs, catalog, results),
+    )
     return [table_path, summary_path, report_path]
+
+
+def report_tornado(scenario: Scenario, catalog: Catalog, results: Results) -> Any:
+    """The report's tornado of the headline outputs (2 runs per uncertain input besides
+    `results`, the point-value run), or None when the scenario has no uncertain inputs."""
+    from gigawatt.sweep.sensitivity import tornado
+
+    if not scenario.uncertain_inputs():
+        return None
+    return tornado(scenario, catalog, base_results=results)
 
 
 # --- finance, capability ----------------------------------------------------------------------
@@ -358,7 +376,14 @@ def report(
     path = req.out if req.out is not None else default_report_path(scenario.name)
     check_outputs([path], [scenario_path(req.scenario)])
     results = simulate(scenario, cat)
-    written = write_report(results, cat, path, inputs=scenario, sweep=bands)
+    written = write_report(
+        results,
+        cat,
+        path,
+        inputs=scenario,
+        sweep=bands,
+        tornado=report_tornado(scenario, cat, results),
+    )
     pngs = [] if req.png is None else export_pngs(written.charts, req.png)
     return ReportFiles(report=path, sections=written.section_ids, png=pngs)
 
@@ -395,6 +420,46 @@ def sweep(
         req.store,
         req.scheduler,
         catalog or Catalog.load(),
+        workers=req.workers,
+        progress=progress,
+    )
+
+
+class SensitivityRequest(Request):
+    scenario: str = Field(description="scenario file or built-in name")
+    method: str = Field("both", description="tornado, sobol or both")
+    samples: int = Field(
+        DEFAULT_SOBOL_BASE, description="Sobol base samples N (a power of two; N (D + 2) runs)"
+    )
+    seed: int | None = Field(None, description="seed; default: the scenario's `seed`")
+    scheduler: str | None = Field(None, description="Dask scheduler, tcp://HOST:PORT")
+    store: Path = Field(DEFAULT_STORE, description="DuckDB file the samples are stored in")
+    workers: int = Field(1, description="local processes (without a scheduler)")
+
+
+def sensitivity(
+    request: SensitivityRequest | str | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    **fields: Any,
+) -> SensitivityResult:
+    """Which uncertain input moves each headline output (`gigawatt sensitivity`): a tornado
+    (each input at its P10 and P90, the others at their point values) and Sobol first-order
+    and total indices, run through the sweep engine and store (resumable);
+    `progress(done, samples)` is called as samples finish."""
+    from gigawatt.sweep.sensitivity import run_sensitivity
+
+    req = _scenario_request(SensitivityRequest, request, fields)
+    return run_sensitivity(
+        req.scenario,
+        req.method,  # type: ignore[arg-type]  # checked by run_sensitivity
+        base_samples=req.samples,
+        seed=req.seed,
+        store_path=req.store,
+        scheduler=req.scheduler,
+        catalog=catalog or Catalog.load(),
         workers=req.workers,
         progress=progress,
     )

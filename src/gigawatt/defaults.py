@@ -17,6 +17,9 @@ DEFAULT_SCENARIO = "nvidia-openai-10gw"
 DEFAULT_SYSTEM = "dgx-h100"
 #: Where `gigawatt sweep` stores its samples when no store is named.
 DEFAULT_STORE = Path("gigawatt-out") / "sweeps.duckdb"
+#: Base samples N of the Sobol design of `gigawatt sensitivity` (N (D + 2) simulations); a power
+#: of two, as the Sobol' sequence needs for its balance properties.
+DEFAULT_SOBOL_BASE = 256
 #: The catalog's kinds of record, as `gigawatt catalog KIND` takes them.
 CATALOG_KINDS = (
     "accelerators",

@@ -13,7 +13,8 @@ from gigawatt.report.base import Chart, Series
 from gigawatt.report.png import render_png
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-SECTIONS = ["scenario", "buildout", "money", "energy", "capability", "sources"]
+#: A scenario with uncertain inputs gets the sensitivity (tornado) section.
+SECTIONS = ["scenario", "buildout", "money", "energy", "capability", "sensitivity", "sources"]
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:

@@ -341,8 +341,18 @@ def test_report_scenario_writes_one_file(tmp_path, catalog):
     files = report_scenario("amd-openai-6gw", catalog=catalog, out=tmp_path / "amd.html")
     assert files.report == tmp_path / "amd.html"
     assert files.png == []
-    assert files.sections == ["scenario", "buildout", "money", "energy", "capability", "sources"]
+    assert files.sections == [
+        "scenario",
+        "buildout",
+        "money",
+        "energy",
+        "capability",
+        "sensitivity",
+        "sources",
+    ]
     assert [p.name for p in tmp_path.iterdir()] == ["amd.html"]  # no temporary left behind
+    page = files.report.read_text(encoding="utf-8")
+    assert 'id="tornado-capex-usd-total"' in page and "largest movers" in page
 
 
 def test_capability_chart_is_the_largest_run(default_run, default_report):

@@ -10,7 +10,13 @@ from __future__ import annotations
 import os
 import sys
 
-from gigawatt.cli import cache, energy, jobs, programme  # noqa: F401  (each registers commands)
+from gigawatt.cli import (  # noqa: F401  (each registers its commands)
+    cache,
+    energy,
+    jobs,
+    programme,
+    sensitivity,
+)
 from gigawatt.cli.common import app, emit_json
 from gigawatt.defaults import DEFAULT_SCENARIO
 from gigawatt.errors import GigawattError, InputError

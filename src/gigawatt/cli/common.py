@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from typer.core import TyperArgument, TyperCommand, TyperOption
 
+from gigawatt.cli.tables import Spec, print_fitted
 from gigawatt.display import Column
 from gigawatt.errors import InputError
 
@@ -133,14 +133,18 @@ def print_table(
     *,
     first_left: bool = True,
 ) -> None:
-    """A Rich table of `rows` under `columns`; the first column left-aligned (a label)."""
-    table = Table(title=title, title_justify="left")
-    for i, col in enumerate(columns):
-        left = first_left and i == 0
-        table.add_column(col.heading(), justify="left" if left else "right", no_wrap=left)
-    for row in rows:
-        table.add_row(*(c.cell(row) for c in columns))
-    console.print(table)
+    """A Rich table of `rows` under `columns`, the first column left-aligned (a label), fitted
+    to the terminal: split in parts that repeat the first column rather than cut a value."""
+    specs = [
+        Spec(
+            col.heading(),
+            tuple(col.cell(row) for row in rows),
+            text=not col.numeric and i > 0,
+            justify="left" if first_left and i == 0 else "right",
+        )
+        for i, col in enumerate(columns)
+    ]
+    print_fitted(console, title, specs)
 
 
 @app.callback()

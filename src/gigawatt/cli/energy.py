@@ -156,9 +156,10 @@ def footprint_cmd(
 
 SITE_COLUMNS = [
     Column("site", "Site", style="text"),
-    Column("grid_gco2_per_kwh", "g/kWh"),
-    Column("clean_supply_share", "Clean", digits=2),
-    Column("peak_average_draw_gw", "Peak GW", digits=2),
+    Column("grid_gco2_per_kwh", "Grid g/kWh"),
+    Column("clean_supply_share", "Clean share", digits=2),
+    # the highest month's average draw at the grid connection, not the facility's rating
+    Column("peak_average_draw_gw", "Peak monthly draw", "GW", digits=2),
     Column("energy_twh", "TWh", digits=1),
     Column("co2e_t", "Mt CO2e", scale=T_PER_MT, digits=2),
     Column("co2e_market_t", "Mt market", scale=T_PER_MT, digits=2),

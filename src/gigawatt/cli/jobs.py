@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from gigawatt.cli.common import JsonOpt, _catalog, api, app, console, emit_json
+from gigawatt.cli.progress import working
 from gigawatt.defaults import DEFAULT_SYSTEM
 from gigawatt.units import BYTES_PER_GIB, MILLION, S_PER_DAY
 
@@ -283,7 +284,8 @@ def perf(
         framework=framework,
         allow_overflow=allow_overflow,
     )
-    data = api.perf(request, catalog=_catalog(ctx)).to_json()
+    with working("searching plans" if search else "estimating", quiet=as_json):
+        data = api.perf(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return
@@ -381,7 +383,8 @@ def train(
         policy=policy,
         framework=framework,
     )
-    data = api.train(request, catalog=_catalog(ctx)).to_json()
+    with working("searching plans", quiet=as_json):
+        data = api.train(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from gigawatt.cli.common import (
@@ -21,6 +21,8 @@ from gigawatt.cli.common import (
     emit_json,
     print_table,
 )
+from gigawatt.cli.progress import progress_bar, working
+from gigawatt.cli.tables import Spec, print_fitted
 from gigawatt.defaults import CATALOG_KINDS, DEFAULT_SCENARIO, DEFAULT_STORE
 from gigawatt.display import Column, dig, fmt_number
 from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
@@ -100,7 +102,8 @@ def run(
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate the whole programme; print a yearly summary and write the results."""
-    results = api.run(api.RunRequest(scenario=scenario, out=out), catalog=_catalog(ctx))
+    with working("simulating", quiet=as_json):
+        results = api.run(api.RunRequest(scenario=scenario, out=out), catalog=_catalog(ctx))
     if as_json:
         emit_json(results.to_json())
         return
@@ -143,12 +146,35 @@ def catalog_cmd(
         console.print(table)
         console.print("`gigawatt catalog KIND` lists a kind's records with their sources.")
         return
-    table = Table(title=kind, title_justify="left", show_lines=False)
-    for col in ("id", "name", "status", "as of", "source"):
-        table.add_column(col, overflow="fold")
-    for rec in listing.records[kind]:
-        table.add_row(rec.id, rec.name or "", rec.status_detail(), str(rec.as_of), rec.source)
-    console.print(table)
+    records = listing.records[kind]
+    console.print(f"[bold]{kind}[/bold] ({len(records)} records)")
+    for rec in records:
+        console.print(_record_text(rec, console.width), soft_wrap=True, markup=False)
+
+
+def _record_text(rec: Any, width: int) -> str:
+    """A record as a few lines: its id and name, then status, as-of date and source wrapped
+    between words (a URL longer than the line stays whole, on a line of its own)."""
+
+    def wrapped(label: str, text: str) -> str:
+        return textwrap.fill(
+            text,
+            width,
+            initial_indent=f"  {label}: ",
+            subsequent_indent="    ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+
+    head = textwrap.fill(
+        f"{rec.id}: {rec.name}" if rec.name else rec.id,
+        width,
+        subsequent_indent="    ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    detail = f"{rec.status_detail()}, as of {rec.as_of}"
+    return "\n".join((head, wrapped("status", detail), wrapped("source", rec.source)))
 
 
 @app.command()
@@ -237,24 +263,29 @@ def finance(
         return
     console.print(f"[bold]{report['scenario']}[/bold]: money from {report['start']}")
     for deal in report["deals"]:
-        table = Table(
-            title=f"{deal['deal']} ({deal['stage']}): tranches released", title_justify="left"
-        )
-        for col in ("Date", "Tranche", "Instrument", "USD B", "Bought"):
-            table.add_column(col, justify="right" if col == "USD B" else "left", overflow="fold")
-        for t in report["tranches"]:
-            if t["deal"] == deal["deal"]:
-                instrument = f"{t['instrument']}, {t['payer']} to {t['payee']}"
-                amount = fmt_number(t["amount_usd"], 2, BILLION)
-                table.add_row(t["date"], t["name"], instrument, amount, _bought(t))
-        console.print(table)
-    if report["tranches_pending"]:
-        table = Table(title="Not released", title_justify="left")
-        for col in ("Tranche", "USD B", "Why"):
-            table.add_column(col, overflow="fold")
-        for t in report["tranches_pending"]:
-            table.add_row(t["name"], fmt_number(t["amount_usd"], 2, BILLION), t["reason"])
-        console.print(table)
+        ts = [t for t in report["tranches"] if t["deal"] == deal["deal"]]
+        specs = [
+            Spec("Date", tuple(t["date"] for t in ts), justify="left"),
+            Spec("Tranche", tuple(t["name"] for t in ts), text=True, justify="left"),
+            Spec(
+                "Instrument",
+                tuple(f"{t['instrument']}, {t['payer']} to {t['payee']}" for t in ts),
+                text=True,
+                justify="left",
+            ),
+            Spec("USD B", tuple(fmt_number(t["amount_usd"], 2, BILLION) for t in ts)),
+            Spec("Bought", tuple(_bought(t) for t in ts), text=True, justify="left"),
+        ]
+        title = f"{deal['deal']} ({deal['stage']}): tranches released"
+        print_fitted(console, title, specs)
+    pending = report["tranches_pending"]
+    if pending:
+        specs = [
+            Spec("Tranche", tuple(t["name"] for t in pending), text=True, justify="left"),
+            Spec("USD B", tuple(fmt_number(t["amount_usd"], 2, BILLION) for t in pending)),
+            Spec("Why", tuple(t["reason"] for t in pending), text=True, justify="left"),
+        ]
+        print_fitted(console, "Not released", specs)
     for title, columns in FINANCE_TABLES:
         print_table(title, columns, report["years"], first_left=False)
     before = report["capex_before_start_usd"] / BILLION
@@ -417,22 +448,9 @@ def sweep(
         workers=workers,
     )
     err = Console(stderr=True, highlight=False)
-    bar = Progress(
-        TextColumn("sweep"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    )
-    task = bar.add_task("sweep", total=None)
     try:
-        with bar:
-            result = api.sweep(
-                request,
-                catalog=_catalog(ctx),
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+        with progress_bar("sweep", quiet=as_json) as progress:
+            result = api.sweep(request, catalog=_catalog(ctx), progress=progress)
     except KeyboardInterrupt:
         err.print(f"interrupted: finished samples are in {store}; rerun the same command to resume")
         raise SystemExit(130) from None
@@ -447,17 +465,12 @@ def sweep(
         return
     years = data["years"]
     columns = [c for c in SWEEP_COLUMNS if any(y.get(f"{c.key}_p50") is not None for y in years)]
-    table = Table(
-        title=f"{result.scenario}: P50 and P10-P90 over {result.completed:,} samples "
-        "(as of December)",
-        title_justify="left",
-    )
-    table.add_column("Year", justify="right")
-    for col in columns:
-        table.add_column(col.heading(), justify="right")
-    for y in years:
-        table.add_row(str(y["year"]), *(_band_cell(y, col) for col in columns))
-    console.print(table)
+    specs = [
+        Spec("Year", tuple(str(y["year"]) for y in years)),
+        *(Spec(col.heading(), tuple(_band_cell(y, col) for y in years)) for col in columns),
+    ]
+    title = f"{result.scenario}: P50 and P10-P90 over {result.completed:,} samples (as of December)"
+    print_fitted(console, title, specs)
     inputs = result.uncertain_inputs
     console.print(
         f"Sweep {result.sweep_id[:12]} (seed {result.seed}): {result.computed:,} samples computed "

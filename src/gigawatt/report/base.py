@@ -44,7 +44,9 @@ class Series:
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart: `id` names its HTML element and PNG file; `stacked` stacks its bars and areas."""
+    """A chart: `id` names its HTML element and PNG file; `stacked` stacks its bars and areas;
+    `horizontal` draws bars along the x axis (a tornado): the series' x are then the
+    categories on the vertical axis and `y_title` still names the value axis."""
 
     id: str
     title: str
@@ -54,6 +56,7 @@ class Chart:
     x_type: XType = "month"
     stacked: bool = False
     note: str = ""
+    horizontal: bool = False
 
     def __post_init__(self) -> None:
         if not UNIT_IN_TITLE.search(self.y_title):
@@ -97,6 +100,8 @@ class ReportContext:
     catalog: Catalog
     inputs: Scenario | None = None
     sweep: Any = None
+    #: The tornado of the headline outputs (`OutputSensitivity` each), when the app ran one.
+    tornado: Any = None
 
 
 #: A section builder: one function per section, None when its stage did not run.

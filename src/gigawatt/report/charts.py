@@ -42,6 +42,16 @@ def _trace(s: Series, i: int, chart: Chart) -> dict[str, Any]:
     if s.hover is not None:
         common["hovertext"] = list(s.hover)
         common["hoverinfo"] = "text"
+    if s.kind == "bar" and chart.horizontal:
+        return {
+            "type": "bar",
+            "name": s.name,
+            "x": list(s.y),
+            "y": list(s.x),
+            "orientation": "h",
+            "marker": {"color": color},
+            "opacity": 0.8,
+        }
     if s.kind == "bar":
         return {"type": "bar", **common, "marker": {"color": color}}
     line = {"color": color, "dash": "dash" if s.dash else "solid"}
@@ -90,6 +100,14 @@ def figure_json(chart: Chart) -> dict[str, Any]:
         "xaxis": xaxis,
         "yaxis": {"title": {"text": chart.y_title}},
     }
+    if chart.horizontal:  # the value axis runs along x, the categories up y
+        layout |= {
+            "xaxis": {"title": {"text": chart.y_title}},
+            "yaxis": {"title": {"text": chart.x_title}, "type": "category", "automargin": True},
+            "barmode": "overlay",
+            "hovermode": "y unified",
+            "margin": {"l": 220, "r": 20, "t": 50, "b": 60},
+        }
     return {"data": [_trace(s, i, chart) for i, s in enumerate(chart.series)], "layout": layout}
 
 

@@ -28,6 +28,7 @@ from gigawatt.report.sections import (
     money_section,
     scenario_section,
 )
+from gigawatt.report.sensitivity import sensitivity_section
 from gigawatt.report.sources import sources_section
 from gigawatt.scenario import Scenario
 from gigawatt.simulate import Results
@@ -38,6 +39,7 @@ SECTIONS: list[tuple[str, SectionFn]] = [
     ("money", money_section),
     ("energy", energy_section),
     ("capability", capability_section),
+    ("sensitivity", sensitivity_section),
     ("bands", bands_section),
     ("sources", sources_section),
 ]
@@ -82,11 +84,14 @@ def build_report(
     *,
     inputs: Scenario | None = None,
     sweep: Any = None,
+    tornado: Any = None,
 ) -> Report:
     """The report of one run. `catalog` should be the `Catalog.recording()` view the scenario was
     loaded and simulated with (its lookups become the table of sources); `inputs` the scenario
     before resolution (its distributions are listed as assumptions)."""
-    ctx = ReportContext(results=results, catalog=catalog, inputs=inputs, sweep=sweep)
+    ctx = ReportContext(
+        results=results, catalog=catalog, inputs=inputs, sweep=sweep, tornado=tornado
+    )
     sections = build_sections(ctx)
     sc = results.scenario
     title = sc.title or sc.name
@@ -112,8 +117,9 @@ def write_report(
     *,
     inputs: Scenario | None = None,
     sweep: Any = None,
+    tornado: Any = None,
 ) -> Report:
     """Build the report and write it to `path` atomically."""
-    report = build_report(results, catalog, inputs=inputs, sweep=sweep)
+    report = build_report(results, catalog, inputs=inputs, sweep=sweep, tornado=tornado)
     write_text(path, report.html)
     return report

@@ -57,7 +57,9 @@ def _draw(ax: Any, chart: Chart) -> None:
         color = PALETTE[i % len(PALETTE)]
         x = _positions(chart, s)
         y = np.asarray(s.y, dtype=float)
-        if s.kind == "bar" and chart.stacked:
+        if s.kind == "bar" and chart.horizontal:
+            ax.barh(x, y, height=0.6, color=color, alpha=0.8, label=s.name)
+        elif s.kind == "bar" and chart.stacked:
             base = _stack(bottoms["bar"], x, y)
             ax.bar(x, y, width=width, bottom=base, color=color, label=s.name)
         elif s.kind == "bar":
@@ -81,7 +83,11 @@ def _draw(ax: Any, chart: Chart) -> None:
         else:
             drawstyle = "steps-post" if s.kind == "step" else "default"
             ax.plot(x, y, "--" if s.dash else "-", color=color, drawstyle=drawstyle, label=s.name)
-    if chart.x_type == "log":
+    if chart.horizontal:
+        labels = _categories(chart)
+        ax.set_yticks(range(len(labels)), labels, fontsize=7)
+        ax.axvline(0.0, color="black", linewidth=0.8)
+    elif chart.x_type == "log":
         ax.set_xscale("log")
     elif chart.x_type != "month":
         labels = _categories(chart)
@@ -104,9 +110,10 @@ def render_png(chart: Chart) -> bytes:
     ax = fig.add_subplot()
     _draw(ax, chart)
     ax.set_title(chart.title, loc="left", fontsize=11)
-    ax.set_xlabel(chart.x_title)
-    ax.set_ylabel(chart.y_title)
-    ax.grid(True, axis="y", alpha=0.3)
+    value_axis = "x" if chart.horizontal else "y"
+    ax.set_xlabel(chart.y_title if chart.horizontal else chart.x_title)
+    ax.set_ylabel(chart.x_title if chart.horizontal else chart.y_title)
+    ax.grid(True, axis=value_axis, alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", frameon=False)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")

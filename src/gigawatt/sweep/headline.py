@@ -21,11 +21,13 @@ Keys (stable; added to, never renamed):
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from gigawatt.buildout import W_PER_GW
+from gigawatt.display import Column
 from gigawatt.scenario import month_index
 
 #: Headline keys that are dates (decimal years), shown as YYYY-MM.
@@ -34,12 +36,60 @@ DATE_PREFIXES = ("gw_deployed_date[", "tranche_date[", "threshold_date[")
 TWH_PER_MWH = 1e-6
 
 
+#: How each fixed headline key reads for people: title, unit, display scale, digits, style.
+_DISPLAY: dict[str, tuple[str, str, float, int, str]] = {
+    "facility_power_gw_end": ("Facility power at the end", "GW", 1.0, 2, "number"),
+    "it_power_gw_end": ("IT power at the end", "GW", 1.0, 2, "number"),
+    "accelerators_end": ("Accelerators at the end", "million", 1e6, 2, "number"),
+    "capex_usd_total": ("Capex, whole run", "USD B", 1e9, 0, "number"),
+    "tranches_released_usd_total": ("Money released by the deals", "USD B", 1e9, 0, "number"),
+    "energy_twh_total": ("Energy over the scenario", "TWh", 1.0, 0, "number"),
+    "co2e_t_total": ("Location-based CO2e over the scenario", "Mt", 1e6, 1, "number"),
+    "largest_run_flop_end": ("Largest run's compute at the end", "FLOP", 1.0, 0, "sci"),
+}
+
+
+def _inner(key: str) -> str:
+    return key[key.index("[") + 1 : -1]
+
+
+def headline_column(key: str) -> Column:
+    """How a headline value is shown: a title with its unit, and its cell format (dates as
+    YYYY-MM, "never" when the event does not happen)."""
+    if is_date_key(key):
+        inner = _inner(key)
+        if key.startswith("gw_deployed_date["):
+            title = f"Month GW {inner} is deployed"
+        elif key.startswith("tranche_date["):
+            title = f"Month tranche {inner} is released"
+        else:
+            title = f"Month the largest run crosses {inner}"
+        return Column(key, title, format=lambda v: "never" if v is None else month_of(v) or "never")
+    if key in _DISPLAY:
+        title, unit, scale, digits, style = _DISPLAY[key]
+        return Column(key, title, unit, scale, digits, style)  # type: ignore[arg-type]
+    return Column(key, key, digits=3)
+
+
+def headline_order(keys: Iterable[str]) -> list[str]:
+    """Keys in reading order: the fixed figures as listed above, then the month of each GW (by
+    K), each tranche (as released) and each threshold; unknown keys last, as given."""
+    keys = list(keys)
+    fixed = [k for k in _DISPLAY if k in keys]
+    gw = sorted(
+        (k for k in keys if k.startswith("gw_deployed_date[")), key=lambda k: float(_inner(k))
+    )
+    rest = [k for k in keys if k not in fixed and k not in gw]
+    dated = [k for p in DATE_PREFIXES[1:] for k in rest if k.startswith(p)]
+    return fixed + gw + dated + [k for k in rest if k not in dated]
+
+
 def is_date_key(key: str) -> bool:
     return key.startswith(DATE_PREFIXES)
 
 
 def decimal_year(month: str | None) -> float:
-    """"2027-07" -> 2027.5; None -> NaN."""
+    """ "2027-07" -> 2027.5; None -> NaN."""
     if month is None:
         return math.nan
     i = month_index(str(month))

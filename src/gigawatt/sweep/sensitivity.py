@@ -29,11 +29,16 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from gigawatt.buildout import Fleet, build_fleet
 from gigawatt.catalog import Catalog
+from gigawatt.defaults import DEFAULT_SOBOL_BASE
 from gigawatt.distributions import point, quantile
+from gigawatt.energy.programme import run_energy
 from gigawatt.errors import InputError
+from gigawatt.finance import run_finance
 from gigawatt.scenario import Scenario, load_scenario
-from gigawatt.sweep.headline import is_date_key, month_of
+from gigawatt.simulate import Results, simulate
+from gigawatt.sweep.headline import headline_order, headline_outputs, is_date_key, month_of
 from gigawatt.sweep.run import DEFAULT_STORE, Progress, run_sweep
 from gigawatt.sweep.samples import HEADLINE_YEAR, Design
 from gigawatt.sweep.store import SweepStore
@@ -43,9 +48,6 @@ METHODS: tuple[str, ...] = ("tornado", "sobol", "both")
 
 #: The tornado's low and high levels: each input's P10 and P90.
 TORNADO_LEVELS = (0.1, 0.9)
-#: Base samples N of the Sobol design (N (D + 2) simulations); a power of two, as the Sobol'
-#: sequence needs for its balance properties.
-DEFAULT_SOBOL_BASE = 256
 MAX_SOBOL_BASE = 1 << 16
 #: Bootstrap resamples and level of the Sobol confidence intervals.
 SOBOL_RESAMPLES = 200
@@ -250,7 +252,8 @@ def sobol_indices(
         calc_second_order=False,
         num_resamples=SOBOL_RESAMPLES,
         conf_level=CONF_LEVEL,
-        seed=seed,
+        # SALib seeds its bootstrap only `if seed:`; 0 would leave the intervals unseeded
+        seed=seed + 1,
     )
 
     def by_name(key: str) -> dict[str, float]:
@@ -265,6 +268,52 @@ def sobol_indices(
         ),
         None,
     )
+
+
+def tornado(
+    scenario: Scenario,
+    catalog: Catalog,
+    base_results: Any = None,
+    keys: Sequence[str] | None = None,
+) -> list[OutputSensitivity]:
+    """The tornado of each headline output, computed here without a store (the report's):
+    2 D simulations, plus the point-value run unless `base_results` (its `simulate` result) is
+    given. `keys` limits the outputs returned (the runs are the same)."""
+    design = tornado_design(scenario)
+    paths = list(design.paths)
+    base = base_results if base_results is not None else simulate(scenario, catalog)
+    rows = [headline_outputs(base)]
+    for i in range(1, len(design)):
+        rows.append(
+            headline_outputs(_simulate_like(scenario.with_inputs(design.row(i)), catalog, base))
+        )
+    wide = pd.DataFrame(rows)
+    wanted = [k for k in (keys if keys is not None else headline_order(wide.columns)) if k in wide]
+    return [
+        OutputSensitivity(
+            key=k, base=float(wide[k].iloc[0]), tornado=_tornado(paths, design, wide[k])
+        )
+        for k in wanted
+    ]
+
+
+def _same_fleet(a: Fleet, b: Fleet) -> bool:
+    return all(
+        np.array_equal(getattr(a, f), getattr(b, f))
+        for f in ("months", "it_power_w", "facility_power_w", "accelerators")
+    )
+
+
+def _simulate_like(resolved: Scenario, catalog: Catalog, base: Results) -> Results:
+    """`simulate(resolved)` for a tornado row, reusing the point-value run's capability stage
+    when the row's fleet is the same (an input of the money, such as a cost or a valuation):
+    that stage, the slowest, reads only the fleet, the frontier runs and the catalog."""
+    fleet = build_fleet(resolved, catalog)
+    if base.capability is None or not _same_fleet(fleet, base.fleet):
+        return simulate(resolved, catalog)
+    energy = run_energy(resolved, catalog, fleet)
+    finance = run_finance(resolved, catalog, fleet, energy, rng=None)
+    return Results(resolved, fleet, energy=energy, finance=finance, capability=base.capability)
 
 
 def _check_base(n: int) -> int:
@@ -328,13 +377,19 @@ def run_sensitivity(
         designs["tornado"] = tornado_design(sc)
     if method in ("sobol", "both"):
         designs["sobol"] = sobol_design(sc, _check_base(base_samples), seed)
+    total = sum(len(d) for d in designs.values())
+    offset = 0
     for name, design in designs.items():
+        if progress is not None:
+            # one bar over both designs: samples done so far of all of them
+            common["progress"] = lambda done, _n, start=offset: progress(start + done, total)
         result = run_sweep(sc, len(design), seed, design=design, **common)
+        offset += len(design)
         sweep_ids[name], sizes[name] = result.sweep_id, len(design)
         with SweepStore(result.store, read_only=True) as store:
             wide[name] = _headline_matrix(store, result.sweep_id, len(design))
 
-    keys = list(
+    keys = headline_order(
         dict.fromkeys(k for frame in wide.values() for k in frame.columns if isinstance(k, str))
     )
     outputs = []

@@ -1,0 +1,194 @@
+"""`gigawatt sensitivity`: which uncertain input moves each headline output."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from gigawatt.cli.common import JsonOpt, ScenarioArg, _catalog, api, app, console, emit_json
+from gigawatt.cli.progress import progress_bar
+from gigawatt.defaults import DEFAULT_SOBOL_BASE, DEFAULT_STORE
+
+if TYPE_CHECKING:
+    from gigawatt.sweep.sensitivity import OutputSensitivity, SensitivityResult
+
+#: Inputs shown per output unless `--top` says otherwise (`--json` has them all).
+DEFAULT_TOP = 5
+
+
+def _index(value: float | None, conf: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return ""
+    half = "" if conf is None or not math.isfinite(conf) else f"±{conf:.2f}"
+    return f"{value:.2f}{half}"
+
+
+def _short(value: float) -> str:
+    """An input value in at most 8 characters: 4 significant digits (`8.4e11`, `1.15`)."""
+    return f"{value:.4g}".replace("e+", "e")
+
+
+def _title(out: OutputSensitivity) -> str:
+    from gigawatt.sweep.headline import headline_column
+
+    col = headline_column(out.key)
+    unit = f" [{col.unit}]" if col.unit else ""
+    base = col.cell({out.key: out.base}) if out.base is not None else ""
+    title = escape(f"{col.header}{unit}")
+    return f"[bold]{title}[/bold]" + (f": {base} at point values" if base else "")
+
+
+def _movers(out: OutputSensitivity) -> list[str]:
+    """The inputs that move the output, ranked: those with a tornado swing or a total Sobol
+    index (or its interval) other than zero."""
+    swing = {b.input: b.swing for b in out.tornado if math.isfinite(b.swing)}
+    s = out.sobol
+    return [
+        name
+        for name in out.ranking()
+        if swing.get(name, 0.0) > 0
+        or (s is not None and (s.total[name] != 0 or s.total_conf[name] != 0))
+    ]
+
+
+def _output_table(out: OutputSensitivity, names: list[str]) -> Table:
+    """One output's inputs, ranked: the output with the input at its P10 and at its P90, the
+    first-order and the total index. With both methods, each pair is a two-line cell, so that
+    the longest input path still fits 80 columns."""
+    from gigawatt.sweep.headline import headline_column
+    from gigawatt.sweep.sensitivity import TORNADO_LEVELS
+
+    col = headline_column(out.key)
+    low, high = (round(q * 100) for q in TORNADO_LEVELS)
+    tornado = {b.input: b for b in out.tornado}
+    pairs: list[tuple[str, str]] = []
+    if tornado:
+        pairs.append((f"at P{low}", f"at P{high}"))
+    if out.sobol is not None:
+        pairs.append(("S1", "ST"))
+    stacked = len(pairs) > 1
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("Input", no_wrap=True)
+    headers = [f"{a}\n{b}" for a, b in pairs] if stacked else [h for p in pairs for h in p]
+    for header in headers:
+        table.add_column(header, justify="right", no_wrap=True)
+    for name in names:
+        values: list[tuple[str, str]] = []
+        if tornado:
+            bar = tornado[name]
+            values.append(
+                (col.cell({out.key: bar.output_low}), col.cell({out.key: bar.output_high}))
+            )
+        if out.sobol is not None:
+            s = out.sobol
+            values.append(
+                (
+                    _index(s.first[name], s.first_conf[name]),
+                    _index(s.total[name], s.total_conf[name]),
+                )
+            )
+        cells = [f"{a}\n{b}" for a, b in values] if stacked else [v for p in values for v in p]
+        table.add_row(escape(name), *cells)
+    return table
+
+
+def render(result: SensitivityResult, top: int, out: Console = console) -> None:
+    """The human-readable report: the inputs, then each output's ranking."""
+    from gigawatt.sweep.headline import headline_column
+    from gigawatt.sweep.sensitivity import TORNADO_LEVELS
+
+    low, high = (round(q * 100) for q in TORNADO_LEVELS)
+    runs = " and ".join(f"{n:,} {name} runs" for name, n in result.samples.items())
+    out.print(f"[bold]{result.scenario}[/bold]: which uncertain input moves each output ({runs})")
+    inputs = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    inputs.add_column("Uncertain input", no_wrap=True)
+    for name in (f"P{low}", "Point", f"P{high}"):
+        inputs.add_column(name, justify="right", no_wrap=True)
+    for i in result.inputs:
+        inputs.add_row(escape(i["path"]), _short(i["p10"]), _short(i["point"]), _short(i["p90"]))
+    out.print(inputs)
+    still = []
+    for o in result.outputs:
+        movers = _movers(o)
+        if not movers:
+            still.append(headline_column(o.key).header)
+            continue
+        out.print(_title(o))
+        out.print(_output_table(o, movers[:top]))
+        notes = []
+        if len(movers) > top:
+            notes.append(f"{len(movers) - top} more inputs")
+        if o.sobol is None and o.sobol_note and result.sobol_base is not None:
+            notes.append(f"no Sobol indices: {o.sobol_note}")
+        if notes:
+            out.print(escape("; ".join(notes)))
+        out.print()
+    if still:
+        out.print(escape(f"No input moves: {', '.join(still)}."))
+    conf = round(result.to_json()["conf_level"] * 100)
+    out.print(
+        f"Ranked by the total Sobol index ST where computed, else by the swing between the "
+        f"output with the input at its P{low} and at its P{high}, the others at their point "
+        "values. S1: the share of the output's variance the input explains alone; ST: with "
+        f"its interactions; ± a {conf}% confidence interval. --json has every input and output."
+    )
+
+
+@app.command()
+def sensitivity(
+    ctx: typer.Context,
+    scenario: ScenarioArg,
+    method: Annotated[str, typer.Option("--method", help="tornado, sobol or both.")] = "both",
+    samples: Annotated[
+        int,
+        typer.Option(
+            "--samples",
+            help="Sobol base samples N, a power of two: N (inputs + 2) runs.",
+        ),
+    ] = DEFAULT_SOBOL_BASE,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed; default: the scenario's `seed`.")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler, tcp://HOST:PORT (default: run here)."),
+    ] = None,
+    store: Annotated[
+        Path, typer.Option("--store", help="DuckDB file the runs are stored in.")
+    ] = DEFAULT_STORE,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Local processes (without --scheduler).")
+    ] = 1,
+    top: Annotated[
+        int, typer.Option("--top", min=1, help="Inputs shown per output (--json: all).")
+    ] = DEFAULT_TOP,
+    as_json: JsonOpt = False,
+) -> None:
+    """Which uncertain input moves each headline output: tornado and Sobol indices (resumable)."""
+    request = api.SensitivityRequest(
+        scenario=scenario,
+        method=method,
+        samples=samples,
+        seed=seed,
+        scheduler=scheduler,
+        store=store,
+        workers=workers,
+    )
+    err = Console(stderr=True, highlight=False)
+    try:
+        with progress_bar("sensitivity", quiet=as_json) as progress:
+            result = api.sensitivity(request, catalog=_catalog(ctx), progress=progress)
+    except KeyboardInterrupt:
+        err.print(f"interrupted: finished runs are in {store}; rerun the same command to resume")
+        raise SystemExit(130) from None
+    if as_json:
+        emit_json(result.to_json())
+        return
+    render(result, top)

@@ -1,0 +1,82 @@
+"""The report's sensitivity section: a tornado of the headline outputs, ranked, drawn as
+horizontal bars in Plotly and in the PNGs."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from conftest import toy_scenario_data
+from gigawatt.report import build_report
+from gigawatt.report.charts import figure
+from gigawatt.report.png import render_png
+from gigawatt.scenario import parse_scenario
+from gigawatt.simulate import simulate
+from gigawatt.sweep.headline import headline_outputs
+from gigawatt.sweep.sensitivity import tornado, tornado_design
+
+
+def _uniform(low: float, high: float) -> dict:
+    return {"uniform": {"low": low, "high": high}}
+
+
+@pytest.fixture(scope="module")
+def toy(toy_catalog):
+    """Two phases of uncertain size and an uncertain capex per GW."""
+    data = toy_scenario_data()
+    data["sites"][0]["phases"] = [
+        {"online": "2026-03", "power_gw": _uniform(0.5, 1.5), "system": "toy-node"},
+        {"online": "2026-04", "power_gw": _uniform(1.0, 4.0), "system": "toy-node"},
+    ]
+    data["costs"] = {"system-price-scale": _uniform(0.8, 1.2)}
+    cat = toy_catalog.recording()
+    sc = parse_scenario(data, cat)
+    return sc, cat, simulate(sc, cat)
+
+
+def test_tornado_reuses_nothing_it_should_not(toy):
+    """The shortcut (a money input reuses the point-value run's capability) gives what full
+    simulations give."""
+    sc, cat, base = toy
+    outputs = {o.key: o for o in tornado(sc, cat, base_results=base)}
+    design = tornado_design(sc)
+    for j, path in enumerate(design.paths):
+        for row, attr in ((2 * j + 1, "output_low"), (2 * j + 2, "output_high")):
+            full = headline_outputs(simulate(sc.with_inputs(design.row(row)), cat))
+            for key, out in outputs.items():
+                bar = next(b for b in out.tornado if b.input == path)
+                assert getattr(bar, attr) == pytest.approx(full.get(key, math.nan), nan_ok=True), (
+                    key,
+                    path,
+                )
+
+
+def test_section_ranks_and_draws_the_tornado(toy):
+    sc, cat, base = toy
+    outputs = tornado(sc, cat, base_results=base)
+    report = build_report(base, cat, inputs=sc, tornado=outputs)
+    assert "sensitivity" in report.section_ids
+    section = next(s for s in report.sections if s.id == "sensitivity")
+    power = next(c for c in section.charts if c.id == "tornado-facility-power-gw-end")
+    assert power.horizontal
+    # the largest swing on top: plotly draws the last category at the top
+    assert power.series[0].x[-1] == "sites[0].phases[1].power_gw"
+    assert power.series[0].y[-1] == pytest.approx(-1.2)  # P10 of U(1, 4) is 1.3 vs 2.5
+    assert power.series[1].y[-1] == pytest.approx(1.2)
+    fig = figure(power)
+    assert fig.data[0].orientation == "h" and fig.layout.xaxis.title.text == "Change [GW]"
+    assert render_png(power).startswith(b"\x89PNG")
+    capex = next(c for c in section.charts if c.id == "tornado-capex-usd-total")
+    assert "costs.system-price-scale" in capex.series[0].x
+    table = section.tables[0]
+    row = next(r for r in table.rows if r[0].startswith("Facility power at the end"))
+    assert row[1] == "3.50" and row[2].startswith("sites[0].phases[1].power_gw: 2.30 to 4.70")
+    assert f'id="{power.id}"' in report.html
+
+
+def test_no_uncertain_inputs_no_section(toy_catalog):
+    cat = toy_catalog.recording()
+    sc = parse_scenario(toy_scenario_data(), cat)
+    report = build_report(simulate(sc, cat), cat, inputs=sc, tornado=None)
+    assert "sensitivity" not in report.section_ids

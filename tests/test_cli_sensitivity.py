@@ -1,0 +1,151 @@
+"""`gigawatt sensitivity`: the JSON object, the tables at 80 columns, bad input, the progress
+bar (only on a terminal, never under --json)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import TOY_CATALOG, toy_scenario_data
+from gigawatt.cli import progress as progress_module
+from test_cli import cli
+
+
+def _uniform(low: float, high: float) -> dict:
+    return {"uniform": {"low": low, "high": high}}
+
+
+@pytest.fixture
+def toy_file(tmp_path):
+    """Two phases of uncertain size: the end-of-run facility power is their sum."""
+    data = toy_scenario_data()
+    data["sites"][0]["phases"] = [
+        {"online": "2026-03", "power_gw": _uniform(0.5, 1.5), "system": "toy-node"},
+        {"online": "2026-04", "power_gw": _uniform(1.0, 4.0), "system": "toy-node"},
+    ]
+    path = tmp_path / "toy.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def _args(toy_file, tmp_path, *more: str) -> list[str]:
+    store = str(tmp_path / "s.duckdb")
+    return ["--catalog", str(TOY_CATALOG), "sensitivity", str(toy_file), "--store", store, *more]
+
+
+def test_sensitivity_json(capsys, tmp_path, toy_file):
+    code, out, err = cli(capsys, *_args(toy_file, tmp_path, "--samples", "16", "--json"))
+    assert code == 0, err
+    assert err == ""  # no progress bar under --json
+    data = json.loads(out)
+    assert data["method"] == "both" and data["sobol_base_samples"] == 16
+    p1, p2 = (i["path"] for i in data["inputs"])
+    assert data["samples"] == {"tornado": 2 * 2 + 1, "sobol": 16 * (2 + 2)}
+    power = next(o for o in data["outputs"] if o["key"] == "facility_power_gw_end")
+    assert power["base"] == pytest.approx(3.5)
+    assert power["ranking"] == [p2, p1]
+    assert [b["input"] for b in power["tornado"]] == [p2, p1]
+    assert set(power["sobol"]) == {p1, p2}
+    assert set(power["sobol"][p2]) == {"first", "first_conf", "total", "total_conf"}
+    date = next(o for o in data["outputs"] if o["key"] == "gw_deployed_date[1]")
+    assert date["is_date"] and date["base_month"] == "2026-03"
+
+
+def test_sensitivity_tables_fit_80_columns(capsys, tmp_path, toy_file, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = cli(capsys, *_args(toy_file, tmp_path, "--samples", "16", "--top", "1"))
+    assert code == 0, err
+    assert "Facility power at the end [GW]: 3.50 at point values" in out
+    assert "S1" in out and "ST" in out and "1 more inputs" in out
+    assert "Month GW 1 is deployed" in out
+    assert "Accelerators at the end [million]" in out  # a unit in brackets is not markup
+    assert "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+@pytest.mark.parametrize(
+    ("more", "flag"),
+    [
+        (["--method", "morris"], "--method"),
+        (["--samples", "100"], "--samples"),
+        (["--workers", "0"], "--workers"),
+    ],
+)
+def test_sensitivity_bad_input_exit_2(capsys, tmp_path, toy_file, more, flag):
+    code, out, err = cli(capsys, *_args(toy_file, tmp_path, *more))
+    assert code == 2 and out == ""
+    assert flag in err and "Traceback" not in err
+
+
+def test_progress_bar_only_on_a_terminal(capsys, tmp_path, toy_file, monkeypatch):
+    args = _args(toy_file, tmp_path, "--method", "tornado")
+    # not a terminal (pytest captures stderr): nothing on stderr
+    code, _, err = cli(capsys, *args)
+    assert code == 0 and err == ""
+    monkeypatch.setattr(progress_module, "stderr_is_terminal", lambda: True)
+    # a terminal, but --json: still nothing
+    code, _, err = cli(capsys, *args, "--json")
+    assert code == 0 and err == ""
+    # a terminal: the bar, with the samples done of the total
+    code, _, err = cli(capsys, *_args(toy_file, tmp_path / "new", "--method", "tornado"))
+    assert code == 0 and "sensitivity" in err and "5/5" in err
+
+
+def test_progress_bar_on_a_pseudo_terminal(tmp_path, toy_file):
+    """The real check: stderr on a pseudo-terminal shows the bar; piped, it does not."""
+    command = [
+        str(Path(sys.executable).parent / "gigawatt"),
+        *_args(toy_file, tmp_path, "--method", "tornado"),
+    ]
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
+    leader, follower = pty.openpty()
+    proc = subprocess.run(
+        command, stdout=subprocess.PIPE, stderr=follower, env=env, timeout=300, check=False
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the follower closed: everything was read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert proc.returncode == 0
+    assert b"sensitivity" in b"".join(chunks)
+    piped = subprocess.run(command, capture_output=True, env=env, timeout=300, check=False)
+    assert piped.returncode == 0 and piped.stderr == b""
+
+
+def test_sweep_progress_bar_only_on_a_terminal(capsys, tmp_path, toy_file, monkeypatch):
+    def sweep(store: str, *more: str) -> tuple[int, str, str]:
+        args = ["--catalog", str(TOY_CATALOG), "sweep", str(toy_file), "--samples", "3"]
+        return cli(capsys, *args, "--store", str(tmp_path / store), *more)
+
+    code, _, err = sweep("a.duckdb")
+    assert code == 0 and err == ""
+    monkeypatch.setattr(progress_module, "stderr_is_terminal", lambda: True)
+    code, _, err = sweep("b.duckdb", "--json")
+    assert code == 0 and err == ""
+    code, _, err = sweep("c.duckdb")
+    assert code == 0 and "sweep" in err and "3/3" in err
+
+
+def test_plan_search_spinner_only_on_a_terminal(capsys, monkeypatch):
+    args = ["perf", "--model", "llama3-8b", "--system", "dgx-h100", "--gpus", "64", "--search"]
+    code, _, err = cli(capsys, *args)
+    assert code == 0 and err == ""
+    monkeypatch.setattr(progress_module, "stderr_is_terminal", lambda: True)
+    code, _, err = cli(capsys, *args, "--json")
+    assert code == 0 and err == ""
+    code, _, err = cli(capsys, *args)
+    assert code == 0 and "searching plans" in err
