@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,7 +39,7 @@ from gigawatt.energy.sites import (
 )
 from gigawatt.errors import InputError
 from gigawatt.finance import Finance
-from gigawatt.io import check_outputs, write_json, write_parquet
+from gigawatt.io import check_outputs, output_set, write_json, write_parquet
 from gigawatt.perf import PerfResult, SearchResult
 from gigawatt.perf import estimate as perf_estimate
 from gigawatt.perf import search as perf_search
@@ -46,7 +47,7 @@ from gigawatt.perf.plan import parse_plan, with_precision
 from gigawatt.reliability.job import ReliabilityReport, ReliabilityRequest, reliability_report
 from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
 from gigawatt.simulate import Results, simulate
-from gigawatt.sweep import DEFAULT_STORE, SweepResult, run_sweep
+from gigawatt.sweep import DEFAULT_STORE, SweepResult, catalog_sha256, run_sweep
 from gigawatt.training import TrainingResult, parse_count, plan_training
 from gigawatt.validation import Request
 
@@ -100,22 +101,35 @@ def run(
     return results
 
 
+def gigawatt_version() -> str:
+    """The installed package's version (`unknown` when run from a source tree)."""
+    try:
+        return version("gigawatt")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def write_run(
     results: Results, catalog: Catalog, out_dir: Path, *, inputs: Scenario, source: Path
 ) -> list[Path]:
-    """Write `results.parquet` (long table), `summary.json` (the yearly summary) and
-    `report.html` into `out_dir`, atomically, never over the scenario file `source`."""
-    table_path = out_dir / "results.parquet"
-    summary_path = out_dir / "summary.json"
-    report_path = out_dir / "report.html"
-    check_outputs([table_path, summary_path, report_path], [source])
-    write_parquet(table_path, results.table())
-    write_json(summary_path, results.to_json())
+    """Write `results.parquet` (long table), `summary.json` (the yearly summary),
+    `report.html` and `manifest.json` into `out_dir` as one set: all of them replace the
+    previous set at once (`gigawatt.io.output_set`), never over the scenario file `source`."""
+    names = ["results.parquet", "summary.json", "report.html"]
+    check_outputs([out_dir, *(out_dir / n for n in names)], [source])
     # Imported here: the report needs plotly, slow to import for the commands without one.
     from gigawatt.report import write_report
 
-    write_report(results, catalog, report_path, inputs=inputs)
-    return [table_path, summary_path, report_path]
+    about = {
+        "scenario": results.scenario.name,
+        "catalog_sha256": catalog_sha256(catalog),
+        "gigawatt_version": gigawatt_version(),
+    }
+    with output_set(out_dir, names, about) as tmp:
+        write_parquet(tmp / names[0], results.table())
+        write_json(tmp / names[1], results.to_json())
+        write_report(results, catalog, tmp / names[2], inputs=inputs)
+    return [out_dir / n for n in names]
 
 
 # --- finance, capability ----------------------------------------------------------------------
