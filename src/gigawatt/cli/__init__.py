@@ -13,6 +13,7 @@ import sys
 from gigawatt.app import DEFAULT_SCENARIO
 from gigawatt.cli import energy, jobs, programme  # noqa: F401  (each registers its commands)
 from gigawatt.cli.common import app, emit_json
+from gigawatt.display import plain_text
 from gigawatt.errors import GigawattError, InputError
 
 __all__ = ["DEFAULT_SCENARIO", "app", "emit_json", "main"]
@@ -21,7 +22,7 @@ __all__ = ["DEFAULT_SCENARIO", "app", "emit_json", "main"]
 
 
 def _fail(message: str, code: int) -> None:
-    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.write(f"error: {plain_text(message)}\n")
     raise SystemExit(code)
 
 

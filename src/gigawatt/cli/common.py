@@ -17,10 +17,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperArgument, TyperCommand, TyperOption
 
 from gigawatt.catalog import Catalog
-from gigawatt.display import Column
+from gigawatt.display import Column, plain_text
 from gigawatt.errors import InputError
 
 #: Options of `gigawatt` itself (before the command).
@@ -72,7 +73,33 @@ app = _Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-console = Console(highlight=False, soft_wrap=False)
+
+
+class SafeConsole(Console):
+    """A console that prints text as written: it reads no Rich markup or emoji codes, and shows
+    control characters escaped (`gigawatt.display.plain_text`), so a title like `Plan [/oops]`,
+    a unit `[usd/gw]` or an ANSI escape in a catalog source prints as the user wrote it.
+    Styling is explicit, with `rich.text.Text` (`bold_name`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        kwargs.update(markup=False, emoji=False)
+        return super().render_str(plain_text(text), **kwargs)
+
+
+def bold_name(name: str, rest: str | None = None) -> Text:
+    """`NAME: rest` with the name in bold, both as plain text."""
+    text = Text(plain_text(name), style="bold")
+    if rest:
+        text.append(": " + plain_text(rest))
+    return text
+
+
+console = SafeConsole(soft_wrap=False)
+#: Notes, warnings and progress on stderr.
+err_console = SafeConsole(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ScenarioArg = Annotated[

@@ -6,12 +6,21 @@ import contextlib
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from gigawatt import app as api
 from gigawatt.app import DEFAULT_SCENARIO
-from gigawatt.cli.common import JsonOpt, ScenarioArg, _catalog, app, console, emit_json, print_table
+from gigawatt.cli.common import (
+    JsonOpt,
+    ScenarioArg,
+    _catalog,
+    app,
+    bold_name,
+    console,
+    emit_json,
+    err_console,
+    print_table,
+)
 from gigawatt.cli.programme import summary_table
 from gigawatt.display import Column
 from gigawatt.energy.footprint import FootprintRequest
@@ -215,13 +224,13 @@ def energy_cmd(
         ramp_limit_mw_per_s=ramp_limit_mw_per_s,
         job_accelerators=job_accelerators,
     )
-    status = Console(stderr=True).status("Optimising supply (PyPSA + HiGHS) ...")
+    status = err_console.status("Optimising supply (PyPSA + HiGHS) ...")
     with status if supply and not as_json else contextlib.nullcontext():
         data = api.energy(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return
-    console.print(f"[bold]{data['scenario']}[/bold]: {data['title']}")
+    console.print(bold_name(data["scenario"], data["title"]))
     print_table(*summary_table("Energy"), data["years"])
     print_table("Sites (whole horizon)", SITE_COLUMNS, data["sites"])
     if data["swings"]:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from gigawatt import app as api
 from gigawatt.app import DEFAULT_SCENARIO
@@ -19,8 +19,10 @@ from gigawatt.cli.common import (
     ScenarioArg,
     _catalog,
     app,
+    bold_name,
     console,
     emit_json,
+    err_console,
     print_table,
 )
 from gigawatt.display import Column, dig, fmt_number
@@ -108,7 +110,7 @@ def run(
         return
     years = results.years()
     sc = results.scenario
-    console.print(f"[bold]{sc.name}[/bold]: {sc.title}" if sc.title else f"[bold]{sc.name}[/bold]")
+    console.print(bold_name(sc.name, sc.title))
     for title, columns in SUMMARY_TABLES:
         if not any(dig(years[0], c.key) is not None for c in columns[1:]):
             continue  # that model did not run
@@ -237,7 +239,7 @@ def finance(
     if as_json:
         emit_json(report)
         return
-    console.print(f"[bold]{report['scenario']}[/bold]: money from {report['start']}")
+    console.print(bold_name(report["scenario"], f"money from {report['start']}"))
     for deal in report["deals"]:
         table = Table(
             title=f"{deal['deal']} ({deal['stage']}): tranches released", title_justify="left"
@@ -302,7 +304,7 @@ def capability(
         return
     sc = result.scenario
     ref = report["reference"]
-    console.print(f"[bold]{sc.name}[/bold]: {sc.title}")
+    console.print(bold_name(sc.name, sc.title))
     print_table(*summary_table("Capability"), report["years"])
     print_table(
         "Frontier runs (the scenario's, from their start month)",
@@ -381,12 +383,12 @@ SWEEP_COLUMNS: list[Column] = [
 ]
 
 
-def _band_cell(row: dict[str, Any], col: Column) -> str:
+def _band_cell(row: dict[str, Any], col: Column) -> Text:
     p10, p50, p90 = (row.get(f"{col.key}_{q}") for q in ("p10", "p50", "p90"))
     if p50 is None:
-        return ""
+        return Text("")
     fmt = [fmt_number(v, col.digits, col.scale) for v in (p50, p10, p90)]
-    return f"{fmt[0]}\n[dim]{fmt[1]}–{fmt[2]}[/dim]"
+    return Text.assemble(f"{fmt[0]}\n", (f"{fmt[1]}–{fmt[2]}", "dim"))
 
 
 @app.command()
@@ -418,7 +420,7 @@ def sweep(
         store=store,
         workers=workers,
     )
-    err = Console(stderr=True, highlight=False)
+    err = err_console
     bar = Progress(
         TextColumn("sweep"),
         BarColumn(),
