@@ -428,6 +428,7 @@ def sweep(
         TimeRemainingColumn(),
         console=err,
         transient=True,
+        disable=not err.is_terminal,  # a bar in a log or a pipe is noise (one line per problem)
     )
     task = bar.add_task("sweep", total=None)
     try:
