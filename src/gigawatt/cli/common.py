@@ -7,8 +7,10 @@ command's own Typer declaration, so the mapping cannot drift from the options.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -49,6 +51,20 @@ def flag_names(command: TyperCommand) -> dict[str, str]:
     return names
 
 
+#: The exit code of a command whose reader went away (128 + SIGPIPE), as a shell reports it.
+BROKEN_PIPE = 141
+
+
+def pipe_closed() -> None:
+    """The reader went away (`gigawatt catalog countries | head -1`): stop quietly, exit 141.
+
+    What is still buffered goes to /dev/null, so Python's flush at exit has nothing to fail on."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(BROKEN_PIPE)
+
+
 class FlagCommand(TyperCommand):
     """A command whose library errors name flags instead of request fields."""
 
@@ -57,6 +73,8 @@ class FlagCommand(TyperCommand):
             return super().invoke(ctx)
         except InputError as e:
             raise InputError(e.render(flag_names(self))) from None
+        except BrokenPipeError:  # before Typer, which would exit 1
+            pipe_closed()
 
 
 class _Typer(typer.Typer):
@@ -83,6 +101,10 @@ class SafeConsole(Console):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        pipe_closed()  # as every other write to a closed pipe (Rich would exit 1)
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
         kwargs.update(markup=False, emoji=False)
