@@ -50,6 +50,7 @@ from gigawatt.simulate import Results, simulate
 from gigawatt.sweep import DEFAULT_STORE, SweepResult, catalog_sha256, run_sweep
 from gigawatt.training import TrainingResult, parse_count, plan_training
 from gigawatt.validation import Request
+from gigawatt.yamlio import read_data_file
 
 #: The scenario a command uses when none is named.
 DEFAULT_SCENARIO = "nvidia-openai-10gw"
@@ -626,4 +627,5 @@ class ScenarioText:
 def show(name: str) -> ScenarioText:
     """A built-in scenario (or a scenario file) as written."""
     path = scenario_path(name)
+    read_data_file(path)  # a scenario's file: text, and YAML or TOML (else one line, exit 2)
     return ScenarioText(path.stem, path, path.read_text(encoding="utf-8"))

@@ -87,3 +87,30 @@ def test_usage_errors_are_one_line(capsys, args, flag):
 def test_no_command_shows_the_help(capsys):
     code, _, err = cli(capsys)
     assert code == 2 and "Usage: gigawatt" in err
+
+
+def test_show_of_a_binary_file_is_one_line(capsys):
+    code, out, err = cli(capsys, "show", sys.executable)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "not a text file" in err
+
+
+def test_an_unknown_catalog_kind_lists_the_kinds(capsys):
+    code, out, err = cli(capsys, "catalog", "nonsense")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "allowed: accelerators, systems," in err and "catalog kinds" not in err
+
+
+def test_a_folder_named_like_a_built_in_scenario(capsys, tmp_path, monkeypatch):
+    """The default scenario still works; stderr says which was used, in one line."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "nvidia-openai-10gw").mkdir()
+    code, out, err = cli(capsys, "finance", "--json")
+    assert code == 0 and '"scenario": "nvidia-openai-10gw"' in out
+    assert err == (
+        "note: using the built-in scenario 'nvidia-openai-10gw'; 'nvidia-openai-10gw' here is "
+        "a folder, not a scenario file\n"
+    )
+    (tmp_path / "other").mkdir()
+    code, out, err = cli(capsys, "finance", "other")
+    assert code == 2 and err.count("\n") == 1 and "is not a file" in err

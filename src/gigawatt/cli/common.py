@@ -25,6 +25,7 @@ from typer.core import TyperArgument, TyperCommand, TyperOption
 from gigawatt.catalog import Catalog
 from gigawatt.display import Column, plain_text
 from gigawatt.errors import InputError
+from gigawatt.scenario import shadowed_builtin
 
 #: Options of `gigawatt` itself (before the command).
 GLOBAL_FLAGS: dict[str, str] = {"catalog": "--catalog"}
@@ -65,10 +66,21 @@ def pipe_closed() -> None:
     raise SystemExit(BROKEN_PIPE)
 
 
+def _note_shadowed(ref: Any) -> None:
+    """One line on stderr when a folder has a built-in scenario's name: the built-in is used."""
+    if isinstance(ref, str) and (builtin := shadowed_builtin(ref)) is not None:
+        sys.stderr.write(
+            f"note: using the built-in scenario {builtin.stem!r}; {plain_text(ref)!r} here is a "
+            "folder, not a scenario file\n"
+        )
+
+
 class FlagCommand(TyperCommand):
     """A command whose library errors name flags instead of request fields."""
 
     def invoke(self, ctx: Any) -> Any:
+        for param in ("scenario", "name"):
+            _note_shadowed(ctx.params.get(param))
         try:
             return super().invoke(ctx)
         except InputError as e:
