@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,9 +32,10 @@ from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import KINDS, Record
 from gigawatt.defaults import DEFAULT_SCENARIO, DEFAULT_SOBOL_BASE, DEFAULT_STORE
 from gigawatt.errors import InputError, UnknownIdError
-from gigawatt.io import check_outputs, write_json, write_parquet
+from gigawatt.io import check_outputs, output_set, write_json, write_parquet
 from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
 from gigawatt.validation import Request
+from gigawatt.yamlio import read_data_file
 
 # The models, pandas and the sweep store are imported by the functions that use them: the
 # command line imports this module for every command, and `gigawatt catalog` or `scenarios`
@@ -99,28 +101,37 @@ def run(
     return results
 
 
+def gigawatt_version() -> str:
+    """The installed package's version (`unknown` when run from a source tree)."""
+    try:
+        return version("gigawatt")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def write_run(
     results: Results, catalog: Catalog, out_dir: Path, *, inputs: Scenario, source: Path
 ) -> list[Path]:
-    """Write `results.parquet` (long table), `summary.json` (the yearly summary) and
-    `report.html` into `out_dir`, atomically, never over the scenario file `source`."""
-    table_path = out_dir / "results.parquet"
-    summary_path = out_dir / "summary.json"
-    report_path = out_dir / "report.html"
-    check_outputs([table_path, summary_path, report_path], [source])
-    write_parquet(table_path, results.table())
-    write_json(summary_path, results.to_json())
+    """Write `results.parquet` (long table), `summary.json` (the yearly summary),
+    `report.html` and `manifest.json` into `out_dir` as one set: all of them replace the
+    previous set at once (`gigawatt.io.output_set`), never over the scenario file `source`."""
+    names = ["results.parquet", "summary.json", "report.html"]
+    check_outputs([out_dir, *(out_dir / n for n in names)], [source])
     # Imported here: the report needs plotly, slow to import for the commands without one.
     from gigawatt.report import write_report
+    from gigawatt.sweep import catalog_sha256
 
-    write_report(
-        results,
-        catalog,
-        report_path,
-        inputs=inputs,
-        tornado=report_tornado(inputs, catalog, results),
-    )
-    return [table_path, summary_path, report_path]
+    about = {
+        "scenario": results.scenario.name,
+        "catalog_sha256": catalog_sha256(catalog),
+        "gigawatt_version": gigawatt_version(),
+    }
+    tornado = report_tornado(inputs, catalog, results)
+    with output_set(out_dir, names, about) as tmp:
+        write_parquet(tmp / names[0], results.table())
+        write_json(tmp / names[1], results.to_json())
+        write_report(results, catalog, tmp / names[2], inputs=inputs, tornado=tornado)
+    return [out_dir / n for n in names]
 
 
 def report_tornado(scenario: Scenario, catalog: Catalog, results: Results) -> Any:
@@ -733,6 +744,7 @@ class ScenarioText:
 def show(name: str) -> ScenarioText:
     """A built-in scenario (or a scenario file) as written."""
     path = scenario_path(name)
+    read_data_file(path)  # a scenario's file: text, and YAML or TOML (else one line, exit 2)
     return ScenarioText(path.stem, path, path.read_text(encoding="utf-8"))
 
 

@@ -427,19 +427,29 @@ def builtin_scenarios() -> dict[str, Path]:
 
 
 def scenario_path(ref: str) -> Path:
-    """A file path when such a file exists, else a built-in scenario name."""
+    """A file path when such a file exists, else a built-in scenario name (even where a folder
+    has that name: `shadowed_builtin` tells the CLI to say so)."""
     path = Path(ref)
     if path.is_file():
         return path
-    if path.exists():
-        raise InputError("is not a file", field=f"scenario {ref!r}")
     builtins = builtin_scenarios()
     key = ref.lower().removesuffix(".yaml")
-    if key in builtins:
+    if key in builtins:  # a folder of that name (an output folder, say) is not a scenario
         return builtins[key]
+    if path.exists():
+        raise InputError("is not a file", field=f"scenario {ref!r}")
     raise UnknownIdError(
         "scenarios", ref, builtins.keys(), field="scenario", listing="gigawatt scenarios"
     )
+
+
+def shadowed_builtin(ref: str) -> Path | None:
+    """The built-in scenario `ref` names when a folder of the same name is in the way, else
+    None: `scenario_path` uses the built-in, and the user should hear which was used."""
+    path = Path(ref)
+    if path.is_file() or not path.exists():
+        return None
+    return builtin_scenarios().get(ref.lower().removesuffix(".yaml"))
 
 
 def parse_scenario(data: Any, catalog: Catalog, *, origin: str = "scenario") -> Scenario:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gigawatt.cli import main
+from gigawatt.io import sha256_file
 from gigawatt.report.base import Chart, Series
 from gigawatt.report.png import render_png
 
@@ -64,10 +65,19 @@ def test_run_writes_the_report(capsys, tmp_path):
     for sid in SECTIONS:
         assert f'<section id="{sid}"' in page
     assert sorted(p.name for p in out_dir.iterdir()) == [
+        "manifest.json",
         "report.html",
         "results.parquet",
         "summary.json",
     ]
+    # the set's manifest (issue 13): what wrote it and each file's sha256
+    manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["scenario"] == "stargate-10gw"
+    assert len(manifest["catalog_sha256"]) == 64 and manifest["gigawatt_version"]
+    names = [f["name"] for f in manifest["files"]]
+    assert names == ["results.parquet", "summary.json", "report.html"]
+    for f in manifest["files"]:
+        assert sha256_file(out_dir / f["name"]) == f["sha256"]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ case-insensitive and accept aliases; an unknown id is an error that names the cl
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -223,7 +224,11 @@ class Catalog:
 
     def _check_kind(self, kind: str) -> None:
         if kind not in KINDS:
-            raise UnknownIdError("kinds", kind, KINDS.keys(), field="kind")
+            close = difflib.get_close_matches(kind.lower(), KINDS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise InputError(
+                f"unknown kind {kind!r}; {hint}allowed: {', '.join(KINDS)}", field="kind"
+            )
 
 
 def _add(

@@ -6,7 +6,6 @@ import contextlib
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from gigawatt.cli.common import (
@@ -15,8 +14,10 @@ from gigawatt.cli.common import (
     _catalog,
     api,
     app,
+    bold_name,
     console,
     emit_json,
+    err_console,
     print_table,
 )
 from gigawatt.cli.programme import summary_table
@@ -236,13 +237,13 @@ def energy_cmd(
         job_accelerators=job_accelerators,
         policy=policy,
     )
-    status = Console(stderr=True).status("Optimising supply (PyPSA + HiGHS) ...")
+    status = err_console.status("Optimising supply (PyPSA + HiGHS) ...")
     with status if supply and not as_json else contextlib.nullcontext():
         data = api.energy(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return
-    console.print(f"[bold]{data['scenario']}[/bold]: {data['title']}")
+    console.print(bold_name(data["scenario"], data["title"]))
     print_table(*summary_table("Energy"), data["years"])
     print_table("Sites (whole horizon)", SITE_COLUMNS, data["sites"])
     if data["swings"]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from gigawatt.cli.common import JsonOpt, _catalog, api, app, console, emit_json
+from gigawatt.cli.common import JsonOpt, _catalog, api, app, bold_name, console, emit_json
 from gigawatt.cli.progress import working
 from gigawatt.defaults import DEFAULT_SYSTEM
 from gigawatt.units import BYTES_PER_GIB, MILLION, S_PER_DAY
@@ -169,15 +168,14 @@ def _perf_tables(data: dict[str, Any]) -> None:
         else ""
     )
     console.print(
-        f"[bold]{escape(data['model'])}[/bold] on {data['gpus']:,} x "
-        f"{escape(data['accelerator'])} ({escape(data['system'])}){idle}, sequence "
-        f"{data['seq_len']:,}, framework {escape(data['framework'])}, calibration "
-        f"{escape(data['calibration'])}",
-        highlight=False,
+        bold_name(
+            data["model"],
+            f"on {data['gpus']:,} x {data['accelerator']} ({data['system']}){idle}, sequence "
+            f"{data['seq_len']:,}, framework {data['framework']}, calibration "
+            f"{data['calibration']}",
+        )
     )
-    console.print(
-        "plan: " + ", ".join(f"{k}={v}" for k, v in plan.items()), markup=False, highlight=False
-    )
+    console.print("plan: " + ", ".join(f"{k}={v}" for k, v in plan.items()))
     if data.get("gbs_default") and plan["gbs"] != data["gbs_default"]:
         console.print(
             f"global batch {plan['gbs']:,} sequences (the model's {data['gbs_default']:,} does "

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from gigawatt.cli.common import (
     JsonOpt,
@@ -17,6 +18,7 @@ from gigawatt.cli.common import (
     _catalog,
     api,
     app,
+    bold_name,
     console,
     emit_json,
     print_table,
@@ -109,7 +111,7 @@ def run(
         return
     years = results.years()
     sc = results.scenario
-    console.print(f"[bold]{sc.name}[/bold]: {sc.title}" if sc.title else f"[bold]{sc.name}[/bold]")
+    console.print(bold_name(sc.name, sc.title))
     for title, columns in SUMMARY_TABLES:
         if not any(dig(years[0], c.key) is not None for c in columns[1:]):
             continue  # that model did not run
@@ -147,7 +149,7 @@ def catalog_cmd(
         console.print("`gigawatt catalog KIND` lists a kind's records with their sources.")
         return
     records = listing.records[kind]
-    console.print(f"[bold]{kind}[/bold] ({len(records)} records)")
+    console.print(bold_name(kind, f"{len(records)} records"))
     for rec in records:
         console.print(_record_text(rec, console.width), soft_wrap=True, markup=False)
 
@@ -261,7 +263,7 @@ def finance(
     if as_json:
         emit_json(report)
         return
-    console.print(f"[bold]{report['scenario']}[/bold]: money from {report['start']}")
+    console.print(bold_name(report["scenario"], f"money from {report['start']}"))
     for deal in report["deals"]:
         ts = [t for t in report["tranches"] if t["deal"] == deal["deal"]]
         specs = [
@@ -331,7 +333,7 @@ def capability(
         return
     sc = result.scenario
     ref = report["reference"]
-    console.print(f"[bold]{sc.name}[/bold]: {sc.title}")
+    console.print(bold_name(sc.name, sc.title))
     print_table(*summary_table("Capability"), report["years"])
     print_table(
         "Frontier runs (the scenario's, from their start month)",
@@ -410,12 +412,12 @@ SWEEP_COLUMNS: list[Column] = [
 ]
 
 
-def _band_cell(row: dict[str, Any], col: Column) -> str:
+def _band_cell(row: dict[str, Any], col: Column) -> Text:
     p10, p50, p90 = (row.get(f"{col.key}_{q}") for q in ("p10", "p50", "p90"))
     if p50 is None:
-        return ""
+        return Text("")
     fmt = [fmt_number(v, col.digits, col.scale) for v in (p50, p10, p90)]
-    return f"{fmt[0]}\n[dim]{fmt[1]}–{fmt[2]}[/dim]"
+    return Text.assemble(f"{fmt[0]}\n", (f"{fmt[1]}–{fmt[2]}", "dim"))
 
 
 @app.command()

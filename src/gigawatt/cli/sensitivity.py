@@ -9,10 +9,19 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from gigawatt.cli.common import JsonOpt, ScenarioArg, _catalog, api, app, console, emit_json
+from gigawatt.cli.common import (
+    JsonOpt,
+    ScenarioArg,
+    _catalog,
+    api,
+    app,
+    bold_name,
+    console,
+    emit_json,
+)
 from gigawatt.cli.progress import progress_bar
 from gigawatt.defaults import DEFAULT_SOBOL_BASE, DEFAULT_STORE
 
@@ -35,14 +44,13 @@ def _short(value: float) -> str:
     return f"{value:.4g}".replace("e+", "e")
 
 
-def _title(out: OutputSensitivity) -> str:
+def _title(out: OutputSensitivity) -> Text:
     from gigawatt.sweep.headline import headline_column
 
     col = headline_column(out.key)
     unit = f" [{col.unit}]" if col.unit else ""
     base = col.cell({out.key: out.base}) if out.base is not None else ""
-    title = escape(f"{col.header}{unit}")
-    return f"[bold]{title}[/bold]" + (f": {base} at point values" if base else "")
+    return bold_name(f"{col.header}{unit}", f"{base} at point values" if base else None)
 
 
 def _movers(out: OutputSensitivity) -> list[str]:
@@ -95,7 +103,7 @@ def _output_table(out: OutputSensitivity, names: list[str]) -> Table:
                 )
             )
         cells = [f"{a}\n{b}" for a, b in values] if stacked else [v for p in values for v in p]
-        table.add_row(escape(name), *cells)
+        table.add_row((name), *cells)
     return table
 
 
@@ -106,13 +114,13 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
 
     low, high = (round(q * 100) for q in TORNADO_LEVELS)
     runs = " and ".join(f"{n:,} {name} runs" for name, n in result.samples.items())
-    out.print(f"[bold]{result.scenario}[/bold]: which uncertain input moves each output ({runs})")
+    out.print(bold_name(result.scenario, f"which uncertain input moves each output ({runs})"))
     inputs = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     inputs.add_column("Uncertain input", no_wrap=True)
     for name in (f"P{low}", "Point", f"P{high}"):
         inputs.add_column(name, justify="right", no_wrap=True)
     for i in result.inputs:
-        inputs.add_row(escape(i["path"]), _short(i["p10"]), _short(i["point"]), _short(i["p90"]))
+        inputs.add_row((i["path"]), _short(i["p10"]), _short(i["point"]), _short(i["p90"]))
     out.print(inputs)
     still = []
     for o in result.outputs:
@@ -128,10 +136,10 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
         if o.sobol is None and o.sobol_note and result.sobol_base is not None:
             notes.append(f"no Sobol indices: {o.sobol_note}")
         if notes:
-            out.print(escape("; ".join(notes)))
+            out.print("; ".join(notes))
         out.print()
     if still:
-        out.print(escape(f"No input moves: {', '.join(still)}."))
+        out.print(f"No input moves: {', '.join(still)}.")
     conf = round(result.to_json()["conf_level"] * 100)
     out.print(
         f"Ranked by the total Sobol index ST where computed, else by the swing between the "
