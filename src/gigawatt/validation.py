@@ -6,10 +6,20 @@ frozen pydantic model whose bad values raise an `InputError` naming each field.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import replace
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+)
 
 from gigawatt.errors import InputError, Problem
 
@@ -20,6 +30,114 @@ _UNCERTAIN_HELP = (
     "{uniform: {low, high}}, {normal: {mean, sd}}, {lognormal: {median, sigma}} or "
     "{choice: {values, weights}}"
 )
+
+
+# --- bounded numbers: the physical limits of every input --------------------------------------
+
+#: The window of calendar dates any input may name (a typo of a century, not a bold plan).
+FIRST_YEAR = 1990
+LAST_YEAR = 2100
+#: The largest magnitude a number without a narrower physical bound may take: far above any
+#: real quantity in SI (1e30 FLOP, W or USD), far below float overflow in products of a few.
+MAX_MAGNITUDE = 1e30
+#: The largest count without a narrower bound (accelerators, tokens per batch, ...).
+MAX_COUNT = 10**12
+
+#: A finite number; `true`/`false` are not numbers (strict: a bool is refused, an int accepted).
+Real = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+
+
+def _whole_number(v: Any) -> Any:
+    if isinstance(v, bool):
+        raise ValueError("must be a whole number, not true/false")
+    if isinstance(v, float):
+        if not math.isfinite(v) or not v.is_integer():
+            raise ValueError("must be a whole number")
+        if abs(v) > MAX_COUNT:
+            raise ValueError(f"must be at most {MAX_COUNT:g}")
+        return int(v)
+    return v
+
+
+def allowed_text(
+    *,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+) -> str:
+    """`> 0 and <= 50`: what a bounded field allows, in words the error and the docs share."""
+    parts = [
+        f"{op} {b:g}" for op, b in ((">", gt), (">=", ge), ("<", lt), ("<=", le)) if b is not None
+    ]
+    return " and ".join(parts) or "a finite number"
+
+
+def _described(description: str, unit: str, allowed: str) -> str:
+    head = f"{description} [{unit}]" if unit and description else description or f"[{unit}]"
+    return f"{head}; allowed: {allowed}" if head else f"allowed: {allowed}"
+
+
+def quantity(
+    unit: str = "",
+    *,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = MAX_MAGNITUDE,
+    description: str = "",
+) -> Any:
+    """A finite number in `unit` within physical bounds; the unit and bounds go into the field's
+    description (and so into the docs). Default upper bound: `MAX_MAGNITUDE`."""
+    if ge is None and gt is None:
+        ge = -MAX_MAGNITUDE
+    allowed = allowed_text(gt=gt, ge=ge, lt=lt, le=le)
+    return Annotated[
+        float,
+        Strict(),
+        Field(
+            gt=gt,
+            ge=ge,
+            lt=lt,
+            le=le,
+            allow_inf_nan=False,
+            description=_described(description, unit, allowed),
+        ),
+    ]
+
+
+def count(
+    unit: str = "",
+    *,
+    ge: int = 0,
+    le: int = MAX_COUNT,
+    description: str = "",
+) -> Any:
+    """A whole number in [ge, le] (a whole float such as `1e3` is read as an int; `2.5`,
+    `true` and non-finite values are refused)."""
+    allowed = f"a whole number from {ge:,} to {le:,}"
+    return Annotated[
+        int,
+        Field(ge=ge, le=le, description=_described(description, unit, allowed)),
+        BeforeValidator(_whole_number),
+    ]
+
+
+def _date_window(v: dt.date) -> dt.date:
+    if not FIRST_YEAR <= v.year <= LAST_YEAR:
+        raise ValueError(f"must be a date from {FIRST_YEAR} to {LAST_YEAR}")
+    return v
+
+
+#: A calendar date within FIRST_YEAR..LAST_YEAR.
+Date = Annotated[dt.date, AfterValidator(_date_window)]
+
+
+def check_month(v: str) -> str:
+    """A YYYY-MM month within FIRST_YEAR..LAST_YEAR (its pattern is checked by the field)."""
+    if not FIRST_YEAR <= int(v[:4]) <= LAST_YEAR:
+        raise ValueError(f"must be a month from {FIRST_YEAR}-01 to {LAST_YEAR}-12")
+    return v
 
 
 def _join(parts: list[Any], prefix: str = "") -> str:
@@ -39,10 +157,24 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_COMPARISONS = (
+    ("greater than or equal to", ">="),
+    ("less than or equal to", "<="),
+    ("greater than", ">"),
+    ("less than", "<"),
+)
+
+
 def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
     """One problem as `path: value is not allowed: reason`."""
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
+    if isinstance(value, bool) and etype in {"float_type", "int_type"}:
+        msg = "expected a number, not true/false"
+    elif etype == "finite_number":
+        msg = "must be a finite number"
+    for words, op in _COMPARISONS:
+        msg = msg.replace(f"Input should be {words}", f"must be {op}")
     if not path:
         return Problem(None, msg)
     if etype == "missing":
@@ -77,7 +209,17 @@ def validation_problems(err: ValidationError, *, prefix: str = "") -> list[Probl
         base = _join(loc[:member], prefix)
         rest = loc[member + 1 :]
         label = str(loc[member]).lower()
-        if rest and str(rest[0]) == label and e["type"] != "extra_forbidden":
+        value = e.get("input")
+        plain = label == "float" and not isinstance(value, dict)
+        if plain and (e["type"] != "float_type" or isinstance(value, bool)):
+            specific_at.add(base)  # a number that is not allowed: say why, not what else is
+            problems.append(_problem(base, e["type"], e["msg"], value))
+        elif (
+            rest
+            and str(rest[0]) == label
+            and e["type"] != "extra_forbidden"
+            and not (e["type"] == "missing" and len(rest) == 1)  # a member the user did not name
+        ):
             specific_at.add(base)
             path = _join(loc[:member] + rest, prefix)
             problems.append(_problem(path, e["type"], e["msg"], e.get("input")))

@@ -39,7 +39,7 @@ def is_date_key(key: str) -> bool:
 
 
 def decimal_year(month: str | None) -> float:
-    """"2027-07" -> 2027.5; None -> NaN."""
+    """ "2027-07" -> 2027.5; None -> NaN."""
     if month is None:
         return math.nan
     i = month_index(str(month))
