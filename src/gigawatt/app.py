@@ -22,11 +22,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from gigawatt.capability import CapabilityResult
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import KINDS, Record
+from gigawatt.catalog.schema import KINDS, MAX_SEQ_LEN, Record
 from gigawatt.energy.footprint import FootprintRequest, FootprintResult
 from gigawatt.energy.footprint import footprint as footprint_of
 from gigawatt.energy.sites import (
@@ -48,7 +48,7 @@ from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenar
 from gigawatt.simulate import Results, simulate
 from gigawatt.sweep import DEFAULT_STORE, SweepResult, run_sweep
 from gigawatt.training import TrainingResult, parse_count, plan_training
-from gigawatt.validation import Request
+from gigawatt.validation import MAX_ACCELERATORS, MAX_TOKENS, Request
 
 #: The scenario a command uses when none is named.
 DEFAULT_SCENARIO = "nvidia-openai-10gw"
@@ -191,14 +191,25 @@ class EnergyRequest(Request):
     swings: str | None = Field(None, description="site whose training power swings to show")
     supply: str | None = Field(None, description="site whose least-cost supply to optimise")
     hours: int = Field(8760, ge=1, le=8760, description="supply horizon from 1 January [h]")
-    co2_cap_t: float | None = Field(None, ge=0, description="supply: annual CO2 cap [t]")
-    grid_import_mw: float | None = Field(None, ge=0, description="supply: grid import [MW]")
+    co2_cap_t: float | None = Field(None, ge=0, le=1e10, description="supply: annual CO2 cap [t]")
+    grid_import_mw: float | None = Field(None, ge=0, le=1e6, description="supply: grid import [MW]")
     ramp_limit_mw_per_s: float | None = Field(
-        None, ge=0, description="swings: grid ramp-rate limit [MW/s]"
+        None, ge=0, le=1e6, description="swings: grid ramp-rate limit [MW/s]"
     )
     job_accelerators: int | None = Field(
-        None, ge=1, le=100_000_000, description="swings: accelerators in the synchronous job"
+        None, ge=1, le=MAX_ACCELERATORS, description="swings: accelerators in the synchronous job"
     )
+
+    @model_validator(mode="after")
+    def _swings_options(self) -> EnergyRequest:
+        for name in ("job_accelerators", "ramp_limit_mw_per_s"):
+            if getattr(self, name) is not None and not self.swings:
+                raise InputError(
+                    "applies to a site's power swings: give {swings} SITE too",
+                    field=name,
+                    refs=("swings",),
+                )
+        return self
 
 
 @dataclass(frozen=True)
@@ -329,11 +340,13 @@ def report(
 
 class SweepRequest(Request):
     scenario: str = Field(description="scenario file or built-in name")
-    samples: int = Field(description="Monte Carlo samples (0..N-1)")
-    seed: int | None = Field(None, description="seed; default: the scenario's `seed`")
+    samples: int = Field(ge=1, le=10_000_000, description="Monte Carlo samples (0..N-1)")
+    seed: int | None = Field(
+        None, ge=0, le=2**63 - 1, description="seed; default: the scenario's `seed`"
+    )
     scheduler: str | None = Field(None, description="Dask scheduler, tcp://HOST:PORT")
     store: Path = Field(DEFAULT_STORE, description="DuckDB file the samples are stored in")
-    workers: int = Field(1, description="local processes (without a scheduler)")
+    workers: int = Field(1, ge=1, le=1024, description="local processes (without a scheduler)")
 
 
 def sweep(
@@ -370,10 +383,10 @@ def _plan(value: Any) -> Any:
 class PerfRequest(Request):
     model: str = Field(description="model id, or a YAML file of one record")
     system: str = Field(description="system or accelerator id, or a YAML file of one record")
-    gpus: int = Field(ge=1, description="accelerators in the job")
+    gpus: int = Field(ge=1, le=MAX_ACCELERATORS, description="accelerators in the job")
     plan: dict[str, Any] | None = Field(None, description="plan knobs (with search: held)")
     search: bool = Field(False, description="search every valid plan; report the best")
-    seq_len: int | None = Field(None, ge=1, description="sequence length [tokens]")
+    seq_len: int | None = Field(None, ge=1, le=MAX_SEQ_LEN, description="sequence length [tokens]")
     precision: str | None = Field(None, description="fp16, bf16 (default), fp8 or fp4")
     framework: str | None = Field(
         None, description="framework profile (default: the accelerator calibration's)"
@@ -431,15 +444,26 @@ def perf(
             allow_overflow=req.allow_overflow,
         )
         return PerfReport(found.best, found)
-    best = perf_estimate(
-        req.model,
-        req.system,
-        req.gpus,
-        knobs,
-        seq_len=req.seq_len,
-        framework=req.framework,
-        catalog=cat,
-    )
+    try:
+        best = perf_estimate(
+            req.model,
+            req.system,
+            req.gpus,
+            knobs,
+            seq_len=req.seq_len,
+            framework=req.framework,
+            catalog=cat,
+        )
+    except InputError as e:
+        if req.plan or e.field != "plan":
+            raise
+        # the user gave no plan: the default plan (dp = N) broke a rule because of the count
+        raise InputError(
+            f"{req.gpus} is not allowed with the default plan (tp=pp=cp=1, dp=N): "
+            f"{e.problems[0].message}; give a plan with {{plan}} or search with {{search}}",
+            field="gpus",
+            refs=("plan", "search"),
+        ) from None
     return PerfReport(best, None)
 
 
@@ -461,13 +485,18 @@ def _tokens(value: Any) -> Any:
 
 class TrainRequest(Request):
     model: str = Field(description="model id, or a YAML file of one record")
-    tokens: float = Field(description="training tokens (15.6e12, or text like 15.6T)")
+    tokens: float = Field(
+        gt=0, le=MAX_TOKENS, description="training tokens (15.6e12, or text like 15.6T)"
+    )
     system: str = Field(description="system or accelerator id, or a YAML file of one record")
-    gpus: int = Field(ge=1, description="accelerators in the job")
+    gpus: int = Field(ge=1, le=MAX_ACCELERATORS, description="accelerators in the job")
     precision: str | None = Field(None, description="fp16, bf16 (default), fp8 or fp4")
     region: str | None = Field(None, description="grid region (default us-average)")
     cost_usd_per_gpu_hour: float | None = Field(
-        None, description="rental price per accelerator-hour; default ownership plus energy"
+        None,
+        gt=0,
+        le=1000,
+        description="rental price per accelerator-hour; default ownership plus energy",
     )
     cost_basis: str | None = Field(
         None, description="ownership (default) or market; a rental price is its own basis"

@@ -48,6 +48,8 @@ MAX_PHASE_GW = 50.0
 #: The catalog parameter (kind `energy`) a site without a PUE takes.
 DEFAULT_PUE_PARAMETER = "default-pue"
 MAX_PUE = 3.0
+#: The deepest chain of `extends` a scenario may have (each level is one file read).
+MAX_EXTENDS_DEPTH = 32
 
 
 # --- months ---------------------------------------------------------------------------------
@@ -474,7 +476,19 @@ def read_scenario_data(ref: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
     `extends` names another scenario (file or built-in) whose data this one overrides key by
     key, the way `use:` overrides a catalog record: mappings merge, lists replace.
     """
-    path = scenario_path(ref)
+    if len(_seen) > MAX_EXTENDS_DEPTH:
+        raise InputError(
+            f"a chain of more than {MAX_EXTENDS_DEPTH} scenarios extending each other is not "
+            "allowed",
+            field="extends",
+        )
+    if _seen:  # a base named by `extends`, not by the user's argument
+        try:
+            path = scenario_path(ref)
+        except InputError as e:
+            raise InputError(e.problems[0].message, field="extends") from None
+    else:
+        path = scenario_path(ref)
     data = read_data_file(path)
     if not isinstance(data, dict):
         raise InputError("expected a mapping of scenario fields at the top level", field=str(path))

@@ -43,6 +43,11 @@ MAX_MAGNITUDE = 1e30
 #: The largest count without a narrower bound (accelerators, tokens per batch, ...).
 MAX_COUNT = 10**12
 
+#: Accelerators in one job or request: a hundred times the largest cluster announced.
+MAX_ACCELERATORS = 100_000_000
+#: Training tokens of one run: ten thousand times the largest published run's.
+MAX_TOKENS = 1e18
+
 #: A finite number; `true`/`false` are not numbers (strict: a bool is refused, an int accepted).
 Real = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 
@@ -244,7 +249,7 @@ def input_error(err: ValidationError, *, prefix: str = "") -> InputError:
 class Request(BaseModel):
     """A typed, frozen request; a bad value raises an `InputError` naming its field."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def __init__(self, /, **data: Any) -> None:
         try:
