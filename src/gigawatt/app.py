@@ -17,6 +17,7 @@ result; it alone maps a request's fields to flags. The HTML report is written fr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -48,7 +49,7 @@ from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenar
 from gigawatt.simulate import Results, simulate
 from gigawatt.sweep import DEFAULT_STORE, SweepResult, run_sweep
 from gigawatt.training import TrainingResult, parse_count, plan_training
-from gigawatt.validation import MAX_ACCELERATORS, MAX_TOKENS, Request
+from gigawatt.validation import MAX_ACCELERATORS, MAX_TOKENS, Request, check_result
 
 #: The scenario a command uses when none is named.
 DEFAULT_SCENARIO = "nvidia-openai-10gw"
@@ -57,6 +58,20 @@ DEFAULT_REPORT_FOLDER = Path("gigawatt-out")
 HTML_SUFFIXES = (".html", ".htm")
 
 R = TypeVar("R", bound=Request)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _checked(fn: F) -> F:
+    """The command's result, checked against the physical invariants at the boundary
+    (`gigawatt.validation.check_result`): a violation is a bug report (exit 1), never output."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return check_result(fn(*args, **kwargs), fn.__name__)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _request(cls: type[R], request: R | None, fields: dict[str, Any]) -> R:
@@ -85,6 +100,7 @@ class RunRequest(Request):
     )
 
 
+@_checked
 def run(
     request: RunRequest | str | None = None, /, *, catalog: Catalog | None = None, **fields: Any
 ) -> Results:
@@ -136,6 +152,7 @@ class FinanceReport:
         return {"scenario": self.scenario.name, **self.finance.summary()}
 
 
+@_checked
 def finance(
     request: ScenarioRequest | str | None = None,
     /,
@@ -168,6 +185,7 @@ class CapabilityReport:
         }
 
 
+@_checked
 def capability(
     request: ScenarioRequest | str | None = None,
     /,
@@ -227,6 +245,7 @@ class EnergyReport:
         return asdict(self)
 
 
+@_checked
 def energy(
     request: EnergyRequest | str | None = None,
     /,
@@ -349,6 +368,7 @@ class SweepRequest(Request):
     workers: int = Field(1, ge=1, le=1024, description="local processes (without a scheduler)")
 
 
+@_checked
 def sweep(
     request: SweepRequest | None = None,
     /,
@@ -421,6 +441,7 @@ class PerfReport:
         }
 
 
+@_checked
 def perf(
     request: PerfRequest | None = None,
     /,
@@ -513,6 +534,7 @@ class TrainRequest(Request):
     _parse_start = field_validator("start", mode="before")(_month_start)
 
 
+@_checked
 def train(
     request: TrainRequest | None = None,
     /,
@@ -542,6 +564,7 @@ def train(
 # --- reliability, footprint -------------------------------------------------------------------
 
 
+@_checked
 def reliability(
     request: ReliabilityRequest | None = None,
     /,
@@ -555,6 +578,7 @@ def reliability(
     return reliability_report(catalog or Catalog.load(), req)
 
 
+@_checked
 def footprint(
     request: FootprintRequest | None = None,
     /,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -21,7 +22,7 @@ from pydantic import (
     ValidationError,
 )
 
-from gigawatt.errors import InputError, Problem
+from gigawatt.errors import InputError, InvariantError, Problem
 
 #: Labels pydantic adds to a location for each member of an `Uncertain` union.
 _UNCERTAIN_MEMBERS = {"float", "Triangular", "Uniform", "Normal", "LogNormal", "Choice"}
@@ -256,3 +257,62 @@ class Request(BaseModel):
             super().__init__(**data)
         except ValidationError as e:
             raise input_error(e) from None
+
+
+# --- invariants at the result boundary ----------------------------------------------------------
+
+#: Keys of a result that are fractions of a whole: 0 <= x <= 1 (None or NaN: not defined).
+#: `mfu` itself (the PaLM convention) counts the masked half of causal attention, so it may
+#: reach 2 x the causal MFU; `mfu_causal` and `hfu` are executed FLOPs over peak.
+_UNIT_KEYS = re.compile(
+    r"^(?:.*_)?(?:mfu_causal|hfu|goodput|share|availability|utilisation)$|^mfu$|_mfu$"
+)
+#: Ratios named `*_share` that are not fractions of one whole (vendor credit over purchases).
+_NOT_FRACTIONS = frozenset({"vendor_funded_share"})
+#: Keys that count things: never negative.
+_COUNT_KEYS = re.compile(
+    r"^(?:gpus|gpus_used|accelerators|samples|plans_evaluated|plans_fitting|interruptions)$"
+    r"|_(?:count|accelerators|gpus)$|^accelerators_"
+)
+
+
+def result_problems(obj: Any, path: str = "") -> list[str]:
+    """The invariants a result (its JSON form) breaks: MFU, HFU, goodput and shares in [0, 1]
+    (the PaLM-convention MFU in [0, 2]); counts non-negative; no infinite number anywhere."""
+    out: list[str] = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out += result_problems(v, f"{path}.{k}" if path else str(k))
+        return out
+    if isinstance(obj, list | tuple):
+        for i, v in enumerate(obj):
+            out += result_problems(v, f"{path}[{i}]")
+        return out
+    if isinstance(obj, bool) or not isinstance(obj, int | float):
+        if hasattr(obj, "item") and not isinstance(obj, str):  # a numpy scalar
+            return result_problems(obj.item(), path)
+        return out
+    x = float(obj)
+    key = path.rsplit(".", 1)[-1].split("[", 1)[0]
+    if math.isinf(x):
+        out.append(f"{path} = {x}: every number a model returns is finite")
+    elif key in {"mfu"} or key.endswith("_mfu"):
+        if not 0 <= x <= 2:
+            out.append(f"{path} = {x:g}: MFU (PaLM convention) must be within [0, 2]")
+    elif _UNIT_KEYS.match(key) and key not in _NOT_FRACTIONS:
+        if not math.isnan(x) and not -1e-9 <= x <= 1 + 1e-9:
+            out.append(f"{path} = {x:g}: a fraction (MFU, HFU, goodput, share) is within [0, 1]")
+    elif _COUNT_KEYS.search(key) and not math.isnan(x) and x < 0:
+        out.append(f"{path} = {x:g}: a count is never negative")
+    return out
+
+
+def check_result(result: Any, what: str) -> Any:
+    """`result` unchanged when its JSON form keeps every invariant, else an `InvariantError`
+    naming each broken one (a bug report: exit 1)."""
+    problems = result_problems(result.to_json() if hasattr(result, "to_json") else result)
+    if problems:
+        raise InvariantError(
+            f"{what}: invariant broken (a bug, please report it): " + "; ".join(problems[:5])
+        )
+    return result
