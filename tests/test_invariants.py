@@ -22,13 +22,13 @@ def test_result_problems_name_each_invariant():
     bad = {
         "best": {"mfu_causal": 1.08, "hfu": 1.08, "mfu": 2.5},
         "years": [{"goodput": -0.1, "clean_supply_share": 0.5, "gpus": -3}],
-        "energy_mwh": math.inf,
+        "hours": {"goodput": math.inf},
     }
     problems = result_problems(bad)
     assert len(problems) == 6
     assert problems[0].startswith("best.mfu_causal = 1.08: a fraction")
     assert any(p.startswith("years[0].gpus = -3: a count") for p in problems)
-    assert any(p.startswith("energy_mwh = inf") for p in problems)
+    assert any(p.startswith("hours.goodput = inf") for p in problems)
 
 
 def test_undefined_and_ratio_keys_pass():
