@@ -79,9 +79,13 @@ def allowed_text(
     return " and ".join(parts) or "a finite number"
 
 
-def _described(description: str, unit: str, allowed: str) -> str:
-    head = f"{description} [{unit}]" if unit and description else description or f"[{unit}]"
-    return f"{head}; allowed: {allowed}" if head else f"allowed: {allowed}"
+def _described(description: str, unit: str, allowed: str) -> str | None:
+    """`what [unit]`; the bounds themselves reach the docs through the JSON schema (the
+    field's type column), so they are not repeated here. A field's own description, where it
+    gives one, replaces this."""
+    if not description:
+        return f"[{unit}]" if unit else None
+    return f"{description} [{unit}]" if unit else description
 
 
 def quantity(
