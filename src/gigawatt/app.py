@@ -19,22 +19,23 @@ result; it alone maps a request's fields to flags. The HTML report is written fr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from gigawatt import cache as disk_cache
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import KINDS, Record
+from gigawatt.catalog.schema import KINDS, MAX_SEQ_LEN, Record
 from gigawatt.defaults import DEFAULT_SCENARIO, DEFAULT_SOBOL_BASE, DEFAULT_STORE
 from gigawatt.errors import InputError, UnknownIdError
 from gigawatt.io import check_outputs, output_set, write_json, write_parquet
 from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
-from gigawatt.validation import Request
+from gigawatt.validation import MAX_ACCELERATORS, MAX_TOKENS, Request, check_result
 from gigawatt.yamlio import read_data_file
 
 # The models, pandas and the sweep store are imported by the functions that use them: the
@@ -56,6 +57,20 @@ DEFAULT_REPORT_FOLDER = Path("gigawatt-out")
 HTML_SUFFIXES = (".html", ".htm")
 
 R = TypeVar("R", bound=Request)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _checked(fn: F) -> F:
+    """The command's result, checked against the physical invariants at the boundary
+    (`gigawatt.validation.check_result`): a violation is a bug report (exit 1), never output."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return check_result(fn(*args, **kwargs), fn.__name__)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _request(cls: type[R], request: R | None, fields: dict[str, Any]) -> R:
@@ -84,6 +99,7 @@ class RunRequest(Request):
     )
 
 
+@_checked
 def run(
     request: RunRequest | str | None = None, /, *, catalog: Catalog | None = None, **fields: Any
 ) -> Results:
@@ -162,6 +178,7 @@ class FinanceReport:
         return {"scenario": self.scenario.name, **self.finance.summary()}
 
 
+@_checked
 def finance(
     request: ScenarioRequest | str | None = None,
     /,
@@ -196,6 +213,7 @@ class CapabilityReport:
         }
 
 
+@_checked
 def capability(
     request: ScenarioRequest | str | None = None,
     /,
@@ -221,15 +239,26 @@ class EnergyRequest(Request):
     swings: str | None = Field(None, description="site whose training power swings to show")
     supply: str | None = Field(None, description="site whose least-cost supply to optimise")
     hours: int = Field(8760, ge=1, le=8760, description="supply horizon from 1 January [h]")
-    co2_cap_t: float | None = Field(None, ge=0, description="supply: annual CO2 cap [t]")
-    grid_import_mw: float | None = Field(None, ge=0, description="supply: grid import [MW]")
+    co2_cap_t: float | None = Field(None, ge=0, le=1e10, description="supply: annual CO2 cap [t]")
+    grid_import_mw: float | None = Field(None, ge=0, le=1e6, description="supply: grid import [MW]")
     ramp_limit_mw_per_s: float | None = Field(
-        None, ge=0, description="swings: grid ramp-rate limit [MW/s]"
+        None, ge=0, le=1e6, description="swings: grid ramp-rate limit [MW/s]"
     )
     job_accelerators: int | None = Field(
-        None, ge=1, le=100_000_000, description="swings: accelerators in the synchronous job"
+        None, ge=1, le=MAX_ACCELERATORS, description="swings: accelerators in the synchronous job"
     )
     policy: str | None = Field(None, description="swings: fault-tolerance policy id")
+
+    @model_validator(mode="after")
+    def _swings_options(self) -> EnergyRequest:
+        for name in ("job_accelerators", "ramp_limit_mw_per_s", "policy"):
+            if getattr(self, name) is not None and not self.swings:
+                raise InputError(
+                    "applies to a site's power swings: give {swings} SITE too",
+                    field=name,
+                    refs=("swings",),
+                )
+        return self
 
 
 @dataclass(frozen=True)
@@ -247,6 +276,7 @@ class EnergyReport:
         return asdict(self)
 
 
+@_checked
 def energy(
     request: EnergyRequest | str | None = None,
     /,
@@ -267,13 +297,6 @@ def energy(
 
     req = _scenario_request(EnergyRequest, request, fields)
     cat = catalog or Catalog.load()
-    for value, field in ((req.job_accelerators, "job_accelerators"), (req.policy, "policy")):
-        if value is not None and not req.swings:
-            raise InputError(
-                f"{value!r} applies to the swings analysis only; add {{swings}} SITE",
-                field=field,
-                refs=("swings",),
-            )
     policy = None
     if req.policy is not None:
         try:
@@ -404,13 +427,16 @@ def report(
 
 class SweepRequest(Request):
     scenario: str = Field(description="scenario file or built-in name")
-    samples: int = Field(description="Monte Carlo samples (0..N-1)")
-    seed: int | None = Field(None, description="seed; default: the scenario's `seed`")
+    samples: int = Field(ge=1, le=10_000_000, description="Monte Carlo samples (0..N-1)")
+    seed: int | None = Field(
+        None, ge=0, le=2**63 - 1, description="seed; default: the scenario's `seed`"
+    )
     scheduler: str | None = Field(None, description="Dask scheduler, tcp://HOST:PORT")
     store: Path = Field(DEFAULT_STORE, description="DuckDB file the samples are stored in")
-    workers: int = Field(1, description="local processes (without a scheduler)")
+    workers: int = Field(1, ge=1, le=1024, description="local processes (without a scheduler)")
 
 
+@_checked
 def sweep(
     request: SweepRequest | None = None,
     /,
@@ -489,10 +515,10 @@ def _plan(value: Any) -> Any:
 class PerfRequest(Request):
     model: str = Field(description="model id, or a YAML file of one record")
     system: str = Field(description="system or accelerator id, or a YAML file of one record")
-    gpus: int = Field(ge=1, description="accelerators in the job")
+    gpus: int = Field(ge=1, le=MAX_ACCELERATORS, description="accelerators in the job")
     plan: dict[str, Any] | None = Field(None, description="plan knobs (with search: held)")
     search: bool = Field(False, description="search every valid plan; report the best")
-    seq_len: int | None = Field(None, ge=1, description="sequence length [tokens]")
+    seq_len: int | None = Field(None, ge=1, le=MAX_SEQ_LEN, description="sequence length [tokens]")
     precision: str | None = Field(None, description="fp16, bf16 (default), fp8 or fp4")
     framework: str | None = Field(
         None, description="framework profile (default: the accelerator calibration's)"
@@ -527,6 +553,7 @@ class PerfReport:
         }
 
 
+@_checked
 def perf(
     request: PerfRequest | None = None,
     /,
@@ -554,15 +581,26 @@ def perf(
             allow_overflow=req.allow_overflow,
         )
         return PerfReport(found.best, found)
-    best = perf_estimate(
-        req.model,
-        req.system,
-        req.gpus,
-        knobs,
-        seq_len=req.seq_len,
-        framework=req.framework,
-        catalog=cat,
-    )
+    try:
+        best = perf_estimate(
+            req.model,
+            req.system,
+            req.gpus,
+            knobs,
+            seq_len=req.seq_len,
+            framework=req.framework,
+            catalog=cat,
+        )
+    except InputError as e:
+        if req.plan or e.field != "plan":
+            raise
+        # the user gave no plan: the default plan (dp = N) broke a rule because of the count
+        raise InputError(
+            f"{req.gpus} is not allowed with the default plan (tp=pp=cp=1, dp=N): "
+            f"{e.problems[0].message}; give a plan with {{plan}} or search with {{search}}",
+            field="gpus",
+            refs=("plan", "search"),
+        ) from None
     return PerfReport(best, None)
 
 
@@ -586,13 +624,18 @@ def _tokens(value: Any) -> Any:
 
 class TrainRequest(Request):
     model: str = Field(description="model id, or a YAML file of one record")
-    tokens: float = Field(description="training tokens (15.6e12, or text like 15.6T)")
+    tokens: float = Field(
+        gt=0, le=MAX_TOKENS, description="training tokens (15.6e12, or text like 15.6T)"
+    )
     system: str = Field(description="system or accelerator id, or a YAML file of one record")
-    gpus: int = Field(ge=1, description="accelerators in the job")
+    gpus: int = Field(ge=1, le=MAX_ACCELERATORS, description="accelerators in the job")
     precision: str | None = Field(None, description="fp16, bf16 (default), fp8 or fp4")
     region: str | None = Field(None, description="grid region (default us-average)")
     cost_usd_per_gpu_hour: float | None = Field(
-        None, description="rental price per accelerator-hour; default ownership plus energy"
+        None,
+        gt=0,
+        le=1000,
+        description="rental price per accelerator-hour; default ownership plus energy",
     )
     cost_basis: str | None = Field(
         None, description="ownership (default) or market; a rental price is its own basis"
@@ -609,6 +652,7 @@ class TrainRequest(Request):
     _parse_start = field_validator("start", mode="before")(_month_start)
 
 
+@_checked
 def train(
     request: TrainRequest | None = None,
     /,
@@ -640,6 +684,7 @@ def train(
 # --- reliability, footprint -------------------------------------------------------------------
 
 
+@_checked
 def reliability(
     request: ReliabilityRequest | None = None,
     /,
@@ -655,6 +700,7 @@ def reliability(
     return reliability_report(catalog or Catalog.load(), req)
 
 
+@_checked
 def footprint(
     request: FootprintRequest | None = None,
     /,

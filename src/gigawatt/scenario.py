@@ -9,7 +9,6 @@ plain run and `Scenario.resolve(rng)` one sample of a sweep. Catalog references 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -28,10 +28,17 @@ from pydantic import (
 )
 
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import ID_PATTERN, Deal, Precision, System
-from gigawatt.distributions import Distribution, Uncertain, bounds, point, sample
-from gigawatt.errors import InputError, UnknownIdError
-from gigawatt.validation import format_validation_error
+from gigawatt.catalog.schema import ID_PATTERN, Deal, Precision, System, unit_problem
+from gigawatt.distributions import Distribution, Uncertain, point, sample, support_problem
+from gigawatt.errors import InputError, Problem, UnknownIdError
+from gigawatt.validation import (
+    allowed_text,
+    check_month,
+    count,
+    format_validation_error,
+    quantity,
+    validation_problems,
+)
 from gigawatt.yamlio import read_data_file
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -41,6 +48,8 @@ MAX_PHASE_GW = 50.0
 #: The catalog parameter (kind `energy`) a site without a PUE takes.
 DEFAULT_PUE_PARAMETER = "default-pue"
 MAX_PUE = 3.0
+#: The deepest chain of `extends` a scenario may have (each level is one file read).
+MAX_EXTENDS_DEPTH = 32
 
 
 # --- months ---------------------------------------------------------------------------------
@@ -55,7 +64,8 @@ def _month_str(v: Any) -> Any:
 MonthStr = Annotated[
     str,
     BeforeValidator(_month_str),
-    Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month, YYYY-MM"),
+    Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month, YYYY-MM, 1990-01 to 2100-12"),
+    AfterValidator(check_month),
 ]
 
 
@@ -81,21 +91,11 @@ class _Integer:
     """Marks an uncertain field as a whole number: resolved values are rounded."""
 
 
-def _limit_check(
-    ge: float | None, gt: float | None, le: float | None, allowed: str
-) -> AfterValidator:
+def _limit_check(ge: float | None, gt: float | None, le: float | None) -> AfterValidator:
     def check(v: Any) -> Any:
-        lo, hi = bounds(v)
-        if math.isinf(hi):  # a long upper tail (lognormal): limit its point value instead
-            hi = point(v)
-        if (
-            (ge is not None and lo < ge)
-            or (gt is not None and lo <= gt)
-            or (le is not None and hi > le)
-        ):
-            if isinstance(v, Distribution):
-                raise ValueError(f"the distribution's range ({lo:g} to {hi:g}) must be {allowed}")
-            raise ValueError(f"must be {allowed}")
+        problem = support_problem(v, ge=ge, gt=gt, le=le)
+        if problem:
+            raise ValueError(problem)
         return v
 
     return AfterValidator(check)
@@ -116,15 +116,11 @@ def uncertain(
     description: str = "",
 ) -> Any:
     """An `Uncertain` type whose whole support must satisfy the limits."""
-    parts = []
-    if gt is not None:
-        parts.append(f"> {gt:g}")
-    if ge is not None:
-        parts.append(f">= {ge:g}")
-    if le is not None:
-        parts.append(f"<= {le:g}")
-    allowed = " and ".join(parts) or "a number"
-    extra: list[Any] = [_limit_check(ge, gt, le, allowed), Field(description=description)]
+    allowed = allowed_text(gt=gt, ge=ge, le=le)
+    extra: list[Any] = [
+        _limit_check(ge, gt, le),
+        Field(description=f"{description}; allowed: {allowed}" if description else allowed),
+    ]
     if integer:
         extra = [AfterValidator(_whole), *extra, _Integer()]
     return Annotated[Uncertain, *extra]
@@ -162,11 +158,28 @@ def _use(kind: str, value: Any, catalog: Catalog) -> dict[str, Any]:
     raise ValueError(f"expected a {kind} id or a mapping, got {value!r}")
 
 
+def _parameter_problems(value: Any, unit: str, path: str) -> tuple[Any, list[Problem]]:
+    """A `costs` override as a number or distribution inside its unit's range, or the
+    problems with it."""
+    try:
+        parsed = _UNCERTAIN.validate_python(value)
+    except ValidationError as e:
+        return value, validation_problems(e, prefix=path)
+    problem = unit_problem(parsed, unit)
+    if problem:
+        shown = "this distribution" if isinstance(parsed, Distribution) else repr(parsed)
+        return value, [Problem(path, f"{shown} is not allowed: {problem} (unit {unit})")]
+    return parsed, []
+
+
+_UNCERTAIN: TypeAdapter[Uncertain] = TypeAdapter(Uncertain)
+
+
 # --- the schema -----------------------------------------------------------------------------
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Phase(_Model):
@@ -201,8 +214,8 @@ class Site(_Model):
         description="power usage effectiveness (default: the catalog's `default-pue`)",
     )
     wue_l_per_kwh: uncertain(ge=0, le=20, description="site water use [L/kWh]") | None = None
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    lat: quantity("degrees", ge=-90, le=90) | None = None
+    lon: quantity("degrees", ge=-180, le=180) | None = None
     clean_supply_share: uncertain(
         ge=0, le=1, description="contracted carbon-free supply share (market-based carbon)"
     ) = 0.0
@@ -252,7 +265,9 @@ class Scenario(_Model):
         default_factory=dict, description="overrides of `costs` catalog parameters by id"
     )
     frontier_runs: list[FrontierRunSpec] = Field(default_factory=list)
-    seed: int = Field(0, description="seed for sampled quantities (share prices, sweeps)")
+    seed: count(ge=0, le=2**63 - 1) = Field(
+        0, description="seed for sampled quantities (share prices, sweeps)"
+    )
 
     @field_validator("deals", mode="before")
     @classmethod
@@ -268,6 +283,7 @@ class Scenario(_Model):
             return v
         cat = _catalog(info)
         out = {}
+        problems: list[Problem] = []
         for key, value in v.items():
             pid = str(key).replace("_", "-").lower()
             if not cat.has("costs", pid):
@@ -275,7 +291,10 @@ class Scenario(_Model):
             param = cat.parameter(pid)
             if isinstance(value, dict) and "value" in value:
                 value = value["value"]
-            out[param.id] = value
+            out[param.id], found = _parameter_problems(value, param.unit, f"costs.{key}")
+            problems += found
+        if problems:
+            raise InputError(problems=problems)
         return out
 
     @model_validator(mode="after")
@@ -467,7 +486,19 @@ def read_scenario_data(ref: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
     `extends` names another scenario (file or built-in) whose data this one overrides key by
     key, the way `use:` overrides a catalog record: mappings merge, lists replace.
     """
-    path = scenario_path(ref)
+    if len(_seen) > MAX_EXTENDS_DEPTH:
+        raise InputError(
+            f"a chain of more than {MAX_EXTENDS_DEPTH} scenarios extending each other is not "
+            "allowed",
+            field="extends",
+        )
+    if _seen:  # a base named by `extends`, not by the user's argument
+        try:
+            path = scenario_path(ref)
+        except InputError as e:
+            raise InputError(e.problems[0].message, field="extends") from None
+    else:
+        path = scenario_path(ref)
     data = read_data_file(path)
     if not isinstance(data, dict):
         raise InputError("expected a mapping of scenario fields at the top level", field=str(path))

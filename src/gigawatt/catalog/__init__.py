@@ -66,7 +66,17 @@ def _parse_records(kind: str, raw: Any, origin: str) -> list[Record]:
         raise InputError("expected a list of records", field=origin)
     cls = KINDS[kind]
     out = []
+    first: dict[str, int] = {}
     for i, item in enumerate(raw):
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            key = item["id"].strip().lower()
+            if key in first:
+                raise InputError(
+                    f"duplicate id {item['id']!r} (records {first[key]} and {i}, counting "
+                    "from 0): one file gives each id once",
+                    field=origin,
+                )
+            first[key] = i
         where = f"{origin}[{i}]"
         if isinstance(item, dict) and "id" in item:
             where = f"{origin}[{item['id']}]"

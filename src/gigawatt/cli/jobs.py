@@ -158,6 +158,7 @@ def reliability(
 
 # --- perf -------------------------------------------------------------------------------------
 
+
 def _perf_tables(data: dict[str, Any]) -> None:
     plan = data["plan"]
     step = data["step_time_s"]

@@ -499,9 +499,7 @@ class ReliabilityReport:
             "burn_in_factor": r.burn_in_factor,
             "failure_rate_per_h": r.failure_per_s * S_PER_H,
             "planned_rate_per_h": r.planned_per_s * S_PER_H,
-            "rates_per_h_by_cause": {
-                k: v * S_PER_H for k, v in r.failure_per_s_by_cause.items()
-            },
+            "rates_per_h_by_cause": {k: v * S_PER_H for k, v in r.failure_per_s_by_cause.items()},
             "interruptions_by_cause": r.by_cause(),
             "job_mtbf_h": r.job_mtbf_s / S_PER_H,
             "job_mtti_h": r.job_mtti_s / S_PER_H,
