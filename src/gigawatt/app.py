@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pandas as pd
 from pydantic import Field, field_validator
 
 from gigawatt.capability import CapabilityResult
@@ -39,6 +40,7 @@ from gigawatt.energy.sites import (
 from gigawatt.errors import InputError
 from gigawatt.finance import Finance
 from gigawatt.io import check_outputs, write_json, write_parquet
+from gigawatt.markets.command import MarketReport, MarketRequest, market_report
 from gigawatt.perf import PerfResult, SearchResult
 from gigawatt.perf import estimate as perf_estimate
 from gigawatt.perf import search as perf_search
@@ -181,6 +183,28 @@ def capability(
     results = simulate(load_scenario(req.scenario, cat), cat, until="capability")
     assert results.capability is not None  # simulate ran the stages up to `until`
     return CapabilityReport(results.scenario, results.capability, results.year_positions())
+
+
+# --- market -----------------------------------------------------------------------------------
+
+
+def market(
+    request: MarketRequest | str | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    **fields: Any,
+) -> MarketReport:
+    """Announcement events with the moves the press reported; with prices, the event study of
+    each (`gigawatt market`). `prices` may be a pandas DataFrame in any accepted layout."""
+    frame = fields.pop("prices") if isinstance(fields.get("prices"), pd.DataFrame) else None
+    req = _scenario_request(MarketRequest, request, fields)
+    cat = catalog or Catalog.load()
+    name = deal_ids = None
+    if req.scenario is not None:
+        scenario = load_scenario(req.scenario, cat)
+        name, deal_ids = scenario.name, [d.id for d in scenario.deals]
+    return market_report(req, cat, scenario=name, deal_ids=deal_ids, frame=frame)
 
 
 # --- energy -----------------------------------------------------------------------------------
