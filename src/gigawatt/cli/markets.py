@@ -110,11 +110,11 @@ def market(
 
 
 def _print_events(report: dict[str, Any]) -> None:
-    where = f"scenario {report['scenario']}" if report["scenario"] else "the catalog"
+    where = report["scenario"] or "the catalog"
     if not report["events"]:
         console.print(f"No announcement events for {where}.")
         return
-    table = Table(title=f"Announcement events of {where}: moves as reported", title_justify="left")
+    table = Table(title=f"Reported share moves: {where}", title_justify="left")
     # Event ids end with day 0 (`amd-openai-2025-10-06`).
     for col in ("Event", "Ticker", "Move %", "Status", "Source"):
         table.add_column(
