@@ -90,7 +90,7 @@ def test_plotly_is_inlined_once_and_draws_every_chart(default_report):
 
 def test_each_section_is_on_the_page(default_report):
     ids = default_report.section_ids
-    assert ids == ["scenario", "buildout", "money", "energy", "capability", "sources"]
+    assert ids == ["scenario", "buildout", "money", "market", "energy", "capability", "sources"]
     for sid in ids:
         assert f'<section id="{sid}"' in default_report.html
         assert f'href="#{sid}"' in default_report.html  # in the navigation
@@ -341,7 +341,15 @@ def test_report_scenario_writes_one_file(tmp_path, catalog):
     files = report_scenario("amd-openai-6gw", catalog=catalog, out=tmp_path / "amd.html")
     assert files.report == tmp_path / "amd.html"
     assert files.png == []
-    assert files.sections == ["scenario", "buildout", "money", "energy", "capability", "sources"]
+    assert files.sections == [
+        "scenario",
+        "buildout",
+        "money",
+        "market",
+        "energy",
+        "capability",
+        "sources",
+    ]
     assert [p.name for p in tmp_path.iterdir()] == ["amd.html"]  # no temporary left behind
 
 

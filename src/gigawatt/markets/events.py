@@ -18,9 +18,17 @@ def all_events(catalog: Catalog) -> list[MarketEvent]:
 
 
 def events_for_deals(catalog: Catalog, deal_ids: Iterable[str]) -> list[MarketEvent]:
-    """The catalog events that concern any of `deal_ids` (a scenario's deals), by event day."""
+    """The catalog events that concern any of `deal_ids` (a scenario's deals), by event day.
+
+    Each is looked up by id, so a recording catalog notes the events a report relied on."""
     wanted = {d.lower() for d in deal_ids}
-    return [e for e in all_events(catalog) if wanted & {d.lower() for d in e.deals}]
+    found = [
+        rec.id
+        for rec in catalog.records.get(KIND, {}).values()
+        if wanted & {d.lower() for d in rec.deals}  # type: ignore[attr-defined]
+    ]
+    events: list[MarketEvent] = [catalog.get(KIND, i) for i in found]  # type: ignore[misc]
+    return sorted(events, key=lambda e: (e.event_day, e.id))
 
 
 def move_json(move: MarketMove) -> dict[str, Any]:
