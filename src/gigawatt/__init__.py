@@ -6,6 +6,7 @@ as their JSON.
     import gigawatt
     results = gigawatt.run("nvidia-openai-10gw")     # Results: .years(), .table(), .to_json()
     gigawatt.perf(model="llama3-70b", system="dgx-h100", gpus=1024).to_json()
+    gigawatt.market(event="amd-openai-2025-10-06", prices=frame).to_json()  # an event study
 
 Each takes its request (`gigawatt.app.PerfRequest`, ...) or the request's fields as keywords; a
 bad value raises `InputError` naming the field. `gigawatt.app` has every command's function.
@@ -18,7 +19,7 @@ from typing import Any
 
 from gigawatt import simulate as _simulate_module
 from gigawatt import sweep as _sweep_package
-from gigawatt.app import footprint, perf, reliability, run, train
+from gigawatt.app import footprint, market, perf, reliability, run, train
 from gigawatt.app import sweep as _sweep
 from gigawatt.catalog import Catalog
 from gigawatt.errors import InputError
@@ -53,6 +54,7 @@ __all__ = [
     "Results",
     "footprint",
     "load_scenario",
+    "market",
     "perf",
     "reliability",
     "run",
