@@ -104,8 +104,16 @@ def test_layouts_give_the_same_study(tmp_path, wide):
         name = f"{ticker.strip('^')}.csv"
         files.append(f"{ticker}={_write(tmp_path, yahoo, name)}")
     from_yahoo = _study(files)
-    from_index = _study(wide.set_index(pd.DatetimeIndex(wide["Date"])).drop(columns="Date"))
-    for other in (from_long, from_yahoo, from_index):
+    indexed = wide.set_index(pd.DatetimeIndex(wide["Date"])).drop(columns="Date")
+    from_index = _study(indexed)
+    # yfinance: a DataFrame with (field, ticker) columns, and the CSV it writes from one
+    multi = pd.concat({"Close": indexed * 1.01, "Adj Close": indexed}, axis=1)
+    from_multi = _study(multi)
+    csv = tmp_path / "yfinance.csv"
+    multi.rename_axis(columns=["Price", "Ticker"], index="Date").to_csv(csv)
+    assert csv.read_text().splitlines()[1].startswith("Ticker,")
+    from_yf_csv = _study([str(csv)])
+    for other in (from_long, from_yahoo, from_index, from_multi, from_yf_csv):
         assert other.fit.beta == pytest.approx(base.fit.beta, rel=1e-9)
         assert other.car(0, 0).car == pytest.approx(base.car(0, 0).car, rel=1e-9)
 

@@ -6,7 +6,9 @@ Layouts read (column names are matched ignoring case, spaces and underscores):
 - long: `date,ticker,adj_close` (`symbol` for `ticker`; `adj close`, `adjusted close`, `close` or
   `price` for the price);
 - one ticker per file, as Yahoo Finance exports it: `Date,Open,High,Low,Close,Adj Close,Volume`
-  (`Adj Close` used, else `Close`); the ticker is given as `TICKER=FILE`, else the file's stem.
+  (`Adj Close` used, else `Close`); the ticker is given as `TICKER=FILE`, else the file's stem;
+- several tickers as the yfinance package writes them (`Price,Close,Close,...` then
+  `Ticker,NVDA,^GSPC,...` then `Date,,`), or its DataFrame with (field, ticker) columns.
 
 Rules (each broken one is an `InputError` naming the file, ticker and day):
 
@@ -102,11 +104,56 @@ def _parse_prices(values: pd.Series, where: str, ticker: str, dates: pd.Series) 
     return out.to_numpy(dtype=float)
 
 
+def _field_ticker_frame(frame: pd.DataFrame, fields: list[str], tickers: list[str]) -> pd.DataFrame:
+    """A wide frame (date column + one column per ticker) from columns labelled by (price field,
+    ticker), as yfinance returns several tickers: adjusted closes if given, else closes."""
+    keys = [_key(f) for f in fields]
+    for want in ("adjclose", "close"):
+        cols = [i for i, k in enumerate(keys) if k == want]
+        if cols:
+            break
+    else:
+        raise InputError(
+            "columns by (price, ticker) without a Close or Adj Close field", field=FIELD
+        )
+    wide = frame.iloc[:, cols].copy()
+    wide.columns = [tickers[i] for i in cols]
+    return wide
+
+
+def _unstack_layouts(frame: pd.DataFrame) -> pd.DataFrame:
+    """yfinance's layouts as a plain wide frame; other frames as they are."""
+    if isinstance(frame.columns, pd.MultiIndex) and frame.columns.nlevels == 2:
+        fields = [str(a) for a, _ in frame.columns]
+        tickers = [str(b) for _, b in frame.columns]
+        if not any(_key(f) in ("adjclose", "close") for f in fields):
+            fields, tickers = tickers, fields  # (ticker, field) order
+        wide = _field_ticker_frame(frame, fields, tickers)
+        wide.index = frame.index
+        return wide
+    first = frame.columns[0] if len(frame.columns) else None
+    if (
+        first is not None
+        and _key(first) == "price"
+        and len(frame) >= 2
+        and _key(frame.iloc[0, 0]) == "ticker"
+    ):
+        # the CSV yfinance writes: a header row of fields, a row of tickers, a row "Date"
+        fields = [re.sub(r"\.\d+$", "", str(c)) for c in frame.columns[1:]]
+        tickers = [str(t).strip() for t in frame.iloc[0, 1:]]
+        skip = 2 if _key(frame.iloc[1, 0]) in _DATE_COLUMNS else 1
+        body = frame.iloc[skip:].reset_index(drop=True)
+        wide = _field_ticker_frame(body.iloc[:, 1:], fields, tickers)
+        wide.insert(0, "Date", body.iloc[:, 0])
+        return wide
+    return frame
+
+
 def _series_from_frame(
     frame: pd.DataFrame, where: str, ticker_hint: str | None
 ) -> dict[str, pd.Series]:
     """Each ticker's prices indexed by date, from one frame in any accepted layout."""
-    frame = frame.copy()
+    frame = _unstack_layouts(frame.copy())
     if isinstance(frame.index, pd.DatetimeIndex) and not any(
         _key(c) in _DATE_COLUMNS for c in frame.columns
     ):
