@@ -210,3 +210,21 @@ def test_unknown_event_names_the_closest(capsys):
     code, out, err = cli(capsys, "market", "--event", "amd-openai-2025-10-07")
     assert code == 2 and out == ""
     assert "--event" in err and "amd-openai-2025-10-06" in err
+
+
+def test_dates_with_times_offsets_or_us_order_give_the_same_days():
+    from gigawatt.markets.prices import prices_from_frame
+
+    days = ["2025-09-19", "2025-09-22", "2025-11-03"]
+    forms = [
+        days,
+        ["2025-09-19 00:00:00-04:00", "2025-09-22 00:00:00-04:00", "2025-11-03 00:00:00-05:00"],
+        ["09/19/2025", "09/22/2025", "11/03/2025"],
+    ]
+    for form in forms:
+        table = prices_from_frame(pd.DataFrame({"Date": form, "NVDA": ["$1,001.5", "2", "3"]}))
+        assert [str(d) for d in table.dates] == days
+        assert table.prices["NVDA"][0] == 1001.5
+    tz = pd.DatetimeIndex(days).tz_localize("America/New_York")
+    table = prices_from_frame(pd.DataFrame({"NVDA": [1.0, 2.0, 3.0]}, index=tz))
+    assert [str(d) for d in table.dates] == days

@@ -72,6 +72,9 @@ class PriceTable:
 
 def _parse_dates(values: pd.Series, where: str) -> pd.Series:
     text = values.astype(str).str.strip()
+    # A daily close's date is its first ten characters; times and UTC offsets (yfinance writes
+    # "2025-09-22 00:00:00-04:00") would only shift it.
+    text = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T].*$", r"\1", regex=True)
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
     if parsed.isna().any():
         us = pd.to_datetime(text, format="%m/%d/%Y", errors="coerce")
@@ -154,6 +157,8 @@ def _series_from_frame(
 ) -> dict[str, pd.Series]:
     """Each ticker's prices indexed by date, from one frame in any accepted layout."""
     frame = _unstack_layouts(frame.copy())
+    if isinstance(frame.index, pd.DatetimeIndex) and frame.index.tz is not None:
+        frame.index = frame.index.tz_localize(None)  # the exchange's local dates
     if isinstance(frame.index, pd.DatetimeIndex) and not any(
         _key(c) in _DATE_COLUMNS for c in frame.columns
     ):
