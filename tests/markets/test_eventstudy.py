@@ -129,3 +129,35 @@ def test_bad_windows_name_the_field(estimation, windows, field):
         event_study(stock, market, event, estimation=estimation, windows=windows)
     assert exc.value.field == field
     assert "\n" not in str(exc.value)
+
+
+def test_three_day_case_through_a_price_table():
+    """The same hand-solved case from prices (P_t = P_t-1 (1 + R_t)), day 0 on a date."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from gigawatt.app import market
+
+    stock, market_r = _three_day_case()
+    days = pd.bdate_range("2025-09-16", periods=5)  # Tue 16 .. Mon 22 Sep 2025
+    frame = pd.DataFrame(
+        {
+            "^GSPC": 100 * np.cumprod(np.append(1.0, 1 + market_r)),
+            "NVDA": 50 * np.cumprod(np.append(1.0, 1 + stock)),
+        },
+        index=days,
+    )
+    rep = market(
+        event_date=dt.date(2025, 9, 22),
+        tickers=("NVDA",),
+        prices=frame,
+        estimation_window="-3,-1",
+        windows=["0"],
+    )
+    study = rep.events[0].study
+    assert study.event_day_used == dt.date(2025, 9, 22)
+    res = study.tickers[0].study
+    assert res.fit.beta == pytest.approx(2.0, rel=1e-9)
+    assert res.car(0, 0).car == pytest.approx(0.05, rel=1e-9)
+    assert res.car(0, 0).t_stat == pytest.approx(0.05 / np.sqrt(2e-5), rel=1e-9)
