@@ -228,3 +228,16 @@ def test_dates_with_times_offsets_or_us_order_give_the_same_days():
     tz = pd.DatetimeIndex(days).tz_localize("America/New_York")
     table = prices_from_frame(pd.DataFrame({"NVDA": [1.0, 2.0, 3.0]}, index=tz))
     assert [str(d) for d in table.dates] == days
+
+
+def test_prices_without_an_event_ask_for_one(capsys, tmp_path, wide):
+    code, out, err = cli(capsys, "market", "--prices", _write(tmp_path, wide))
+    assert code == 2 and out == ""
+    assert err.startswith("error: --event: prices given but no event to study"), err
+
+
+def test_a_scenario_with_events_outside_the_prices_names_the_event(capsys, tmp_path, wide):
+    code, out, err = cli(capsys, "market", "nvidia-openai-10gw", "--prices", _write(tmp_path, wide))
+    assert code == 2 and out == ""
+    assert "nvidia-openai-stalled-2026-01-30" in err and "pick one event" in err
+    assert len(err.strip().splitlines()) == 1

@@ -163,6 +163,12 @@ def market_report(
         table = read_prices(req.prices)
     if table is None:
         return MarketReport(scenario, tuple(selected))
+    if req.scenario is None and req.event is None and req.event_date is None:
+        raise InputError(
+            "prices given but no event to study; allowed: an event id (listed by "
+            "`gigawatt market`), a scenario, or an event date with its tickers",
+            field="event",
+        )
     if not selected:
         raise InputError(
             f"no announcement events for scenario {scenario!r} to study; allowed: an event "
