@@ -7,6 +7,7 @@ as their JSON.
     results = gigawatt.run("nvidia-openai-10gw")     # Results: .years(), .table(), .to_json()
     gigawatt.perf(model="llama3-70b", system="dgx-h100", gpus=1024).to_json()
     gigawatt.sensitivity("nvidia-openai-10gw", method="tornado").to_json()
+    gigawatt.market(event="amd-openai-2025-10-06", prices=frame).to_json()  # an event study
 
 Each takes its request (`gigawatt.app.PerfRequest`, ...) or the request's fields as keywords; a
 bad value raises `InputError` naming the field. `gigawatt.app` has every command's function.
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gigawatt.app import footprint, perf, reliability, run, sensitivity, train
+    from gigawatt.app import footprint, market, perf, reliability, run, sensitivity, train
     from gigawatt.catalog import Catalog
     from gigawatt.errors import InputError
     from gigawatt.scenario import load_scenario
@@ -33,6 +34,7 @@ _LAZY = {
     "Results": "gigawatt.simulate",
     "footprint": "gigawatt.app",
     "load_scenario": "gigawatt.scenario",
+    "market": "gigawatt.app",
     "perf": "gigawatt.app",
     "reliability": "gigawatt.app",
     "run": "gigawatt.app",
@@ -102,6 +104,7 @@ __all__ = [
     "Results",
     "footprint",
     "load_scenario",
+    "market",
     "perf",
     "reliability",
     "run",

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from gigawatt.capability import CapabilityResult
     from gigawatt.energy.footprint import FootprintRequest, FootprintResult
     from gigawatt.finance import Finance
+    from gigawatt.markets.command import MarketReport, MarketRequest
     from gigawatt.perf import PerfResult, SearchResult
     from gigawatt.reliability.job import ReliabilityReport, ReliabilityRequest
     from gigawatt.simulate import Results
@@ -229,6 +230,32 @@ def capability(
     results = simulate(load_scenario(req.scenario, cat), cat, until="capability")
     assert results.capability is not None  # simulate ran the stages up to `until`
     return CapabilityReport(results.scenario, results.capability, results.year_positions())
+
+
+# --- market -----------------------------------------------------------------------------------
+
+
+def market(
+    request: MarketRequest | str | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    **fields: Any,
+) -> MarketReport:
+    """Announcement events with the moves the press reported; with prices, the event study of
+    each (`gigawatt market`). `prices` may be a pandas DataFrame in any accepted layout."""
+    import pandas as pd
+
+    from gigawatt.markets.command import MarketRequest, market_report
+
+    frame = fields.pop("prices") if isinstance(fields.get("prices"), pd.DataFrame) else None
+    req = _scenario_request(MarketRequest, request, fields)
+    cat = catalog or Catalog.load()
+    name = deal_ids = None
+    if req.scenario is not None:
+        scenario = load_scenario(req.scenario, cat)
+        name, deal_ids = scenario.name, [d.id for d in scenario.deals]
+    return market_report(req, cat, scenario=name, deal_ids=deal_ids, frame=frame)
 
 
 # --- energy -----------------------------------------------------------------------------------

@@ -15,7 +15,16 @@ from gigawatt.report.png import render_png
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: A scenario with uncertain inputs gets the sensitivity (tornado) section.
-SECTIONS = ["scenario", "buildout", "money", "energy", "capability", "sensitivity", "sources"]
+SECTIONS = [
+    "scenario",
+    "buildout",
+    "money",
+    "market",
+    "energy",
+    "capability",
+    "sensitivity",
+    "sources",
+]
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:

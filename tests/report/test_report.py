@@ -90,7 +90,7 @@ def test_plotly_is_inlined_once_and_draws_every_chart(default_report):
 
 def test_each_section_is_on_the_page(default_report):
     ids = default_report.section_ids
-    assert ids == ["scenario", "buildout", "money", "energy", "capability", "sources"]
+    assert ids == ["scenario", "buildout", "money", "market", "energy", "capability", "sources"]
     for sid in ids:
         assert f'<section id="{sid}"' in default_report.html
         assert f'href="#{sid}"' in default_report.html  # in the navigation
@@ -345,6 +345,7 @@ def test_report_scenario_writes_one_file(tmp_path, catalog):
         "scenario",
         "buildout",
         "money",
+        "market",
         "energy",
         "capability",
         "sensitivity",

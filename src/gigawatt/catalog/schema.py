@@ -1125,6 +1125,83 @@ class PriceProcess(Record):
     unit: str = "usd_per_share"
 
 
+class MarketMove(BaseModel):
+    """A share-price move on one trading day as the press reported it, with its own citation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ticker: str = Field(description="exchange ticker as price files name it, e.g. NVDA, ^GSPC")
+    company: str = Field(description="company or index name")
+    day: Date = Field(description="trading day of the move")
+    change_fraction: Annotated[Real, Field(ge=-1, le=10)] | None = Field(
+        None,
+        description="close-to-close change on `day` as reported, a fraction (0.04 = +4 %); "
+        "null: no public figure was found (the note says so)",
+    )
+    basis: Literal["close", "intraday-high", "intraday"] = Field(
+        "close",
+        description="close: close-to-close; intraday-high: the day's peak; intraday: "
+        "at the time of the report",
+    )
+    source: Annotated[str, Field(min_length=3, description="public citation of the figure")]
+    as_of: Date = Field(description="date the figure was published")
+    status: Status = Field(description="provenance of the figure")
+    note: str | None = None
+
+
+class EventStudyMethod(Record):
+    """The defaults of the announcement event study (gigawatt.markets, MacKinlay 1997).
+
+    Days are trading days relative to the event day 0; windows include both ends.
+    """
+
+    estimation_window: tuple[int, int] = Field(
+        description="first and last day of the estimation window, e.g. [-250, -11]"
+    )
+    windows: tuple[tuple[int, int], ...] = Field(
+        min_length=1, description="cumulative abnormal return windows, e.g. [[0, 0], [-1, 1]]"
+    )
+    model: Literal["market", "constant-mean"] = Field(
+        description="normal-return model: market (OLS on the index) or constant-mean"
+    )
+    returns: Literal["simple", "log"] = Field(description="daily return definition")
+    index: str = Field(description="default index ticker")
+    max_gap_days: PosInt = Field(
+        description="most calendar days between consecutive trading days before a price file "
+        "is said to have a gap (a closure longer than this is a missing stretch)"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EventStudyMethod:
+        lo, hi = self.estimation_window
+        if not lo < hi:
+            raise ValueError(f"estimation_window {self.estimation_window} must be [first, last]")
+        for a, b in self.windows:
+            if a > b:
+                raise ValueError(f"window {[a, b]} must be [first, last]")
+        return self
+
+
+class MarketEvent(Record):
+    """A dated announcement of a deal, the tickers whose reaction is studied and the moves
+    the press reported (`gigawatt market`)."""
+
+    announced: Date = Field(description="date of the announcement (US Eastern)")
+    event_day: Date = Field(
+        description="trading day 0: the first session that could react (the next session for "
+        "news after the close or on a non-trading day)"
+    )
+    deals: tuple[str, ...] = Field((), description="deals catalog ids the event concerns")
+    tickers: tuple[str, ...] = Field(min_length=1, description="tickers whose returns to study")
+    index: str | None = Field(None, description="index ticker (default: the method's)")
+    moves: tuple[MarketMove, ...] = Field((), description="day moves as reported, cited")
+
+    def field_statuses(self) -> Mapping[str, Status]:
+        out = dict(self.field_status)
+        if self.moves:
+            out.setdefault("moves", weakest_status(m.status for m in self.moves))
+        return out
+
+
 KINDS: dict[str, type[Record]] = {
     "accelerators": Accelerator,
     "systems": System,
@@ -1146,4 +1223,6 @@ KINDS: dict[str, type[Record]] = {
     "capability": Parameter,
     "reference-workloads": ReferenceWorkload,
     "power-calibrations": PowerCalibration,
+    "market-events": MarketEvent,
+    "event-study": EventStudyMethod,
 }

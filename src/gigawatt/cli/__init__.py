@@ -19,6 +19,7 @@ from gigawatt.cli import (  # noqa: F401  (each registers its commands)
     cache,
     energy,
     jobs,
+    markets,
     programme,
     sensitivity,
 )
