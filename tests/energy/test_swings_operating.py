@@ -52,7 +52,7 @@ def test_default_job_is_the_operating_point_and_trains(default, capability, cata
     reference workload's: in-memory checkpoints, hot spares) and computes most of the time."""
     sw = default
     op = capability.operating_point(sw["month"], SITE)
-    assert sw["job_source"] == "operating-point"
+    assert sw["job_source"] == "operating-point" and sw["step_source"] == "perf-breakdown"
     assert sw["accelerators"] == op.accelerators == sw["operating_point_accelerators"]
     assert sw["policy"] == op.policy == capability.settings.policy == "in-memory-hot-spare"
     assert sw["plan"] == op.plan and sw["goodput"] == pytest.approx(op.goodput)
@@ -155,6 +155,7 @@ def test_overrides(capsys, default) -> None:
     assert code == 0, err
     sw = json.loads(out)["swings"]
     assert sw["accelerators"] == 50_000 and sw["job_source"] == "override"
+    assert sw["step_source"] == "perf-breakdown"
     assert sw["operating_point_accelerators"] == default["accelerators"]
     code, out, err = cli(
         capsys, "energy", "--swings", SITE, "--policy", "sync-checkpoint-requeue", "--json"

@@ -131,9 +131,12 @@ def swing_job(
     The step's pattern is the perf model's breakdown of the plan behind this size (the search
     at the power of two at or below it): busy share (BUSY_PARTS over the step time), the
     step time scaled to this size at equal work per step, t = t_plan (N_plan MFU_plan) /
-    (N MFU). A curve without searches (fixed MFU) uses the catalog's swing defaults."""
+    (N MFU). Without a fitting plan (a fixed MFU, or too few accelerators for the model) the
+    catalog's swing defaults hold, and `step_source` says so."""
     bucket = curve.plan_at(op.accelerators)
-    if bucket is None or bucket.plan is None or op.mfu <= 0:
+    step_source = "perf-breakdown"
+    if bucket is None or bucket.plan is None or op.mfu <= 0:  # no plan fits: no breakdown
+        step_source = "catalog-defaults"
         step_s = energy_param(curve.catalog, "swing-step-period-s")
         busy_share = energy_param(curve.catalog, "training-utilisation")
     else:
@@ -155,6 +158,7 @@ def swing_job(
         plan=op.plan,
         group_accelerators=op.group_accelerators,
         operating_accelerators=operating_accelerators,
+        step_source=step_source,
     )
 
 

@@ -252,7 +252,8 @@ def energy_cmd(
             f"Power swings at {sw['site']}: one job of {sw['accelerators']:,} {sw['system']} "
             f"accelerators ({sw['month']}; {_job_note(sw)}), window {sw['duration_s']:,.0f} s "
             f"({sw['interruptions_expected']:.1f} interruptions expected, {sw['failures']} "
-            f"drawn), step {sw['step_period_s']:.2g} s busy {sw['utilisation']:.0%}, computing "
+            f"drawn), step {sw['step_period_s']:.2g} s busy {sw['utilisation']:.0%}"
+            f"{'' if sw['step_source'] == 'perf-breakdown' else ' (catalog defaults)'}, computing "
             f"{sw['compute_time_share']:.0%} of the time; grid ramp limit "
             f"{sw['ramp_limit_mw_per_s']:.3g} MW/s. Band MW: RMS of the swing in 0.1-20 Hz; "
             "+MWh, +E%: extra energy",

@@ -132,6 +132,7 @@ def site_swings(
         if job is None
         else {
             "job_source": job.source,
+            "step_source": job.step_source,
             "policy": job.policy,
             "plan": job.plan,
             "goodput": job.goodput,
@@ -147,6 +148,7 @@ def site_swings(
         "system": system_id,
         "month": month_label,
         "job_source": "catalog-defaults",
+        "step_source": "catalog-defaults",
         "policy": None,
         "plan": None,
         "goodput": None,

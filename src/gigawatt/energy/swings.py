@@ -73,6 +73,7 @@ class SwingJob:
     plan: dict[str, Any] | None = None
     group_accelerators: int | None = None
     operating_accelerators: int | None = None
+    step_source: str = "catalog-defaults"  # or "perf-breakdown"
 
 
 @dataclass(frozen=True)
