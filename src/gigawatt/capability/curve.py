@@ -348,6 +348,11 @@ class _Shared:
 _SHARED: dict[int, tuple[weakref.ref[Catalog], _Shared]] = {}
 
 
+def clear_cache() -> None:
+    """Forget the curves and searches kept per catalog (benchmarks time cold runs)."""
+    _SHARED.clear()
+
+
 def _shared_of(catalog: Catalog) -> _Shared:
     held = _SHARED.get(id(catalog))
     if held is not None and held[0]() is catalog:
