@@ -5,6 +5,7 @@ naming the request's field) or, for notebooks, the same fields as keywords, and 
 result whose `to_json()` is the command's `--json` object:
 
     run, finance, capability, energy, report    a scenario -> `simulate` -> its results
+    compare                                      several scenarios -> their runs side by side
     perf, train, reliability, footprint          one training job, without a scenario
     sweep                                        Monte Carlo over a scenario's inputs
     catalog, scenarios, show                     what the tool ships with
@@ -27,6 +28,7 @@ from pydantic import Field, field_validator
 from gigawatt.capability import CapabilityResult
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import KINDS, Record
+from gigawatt.compare import MIN_SCENARIOS, Comparison, compare_results
 from gigawatt.energy.footprint import FootprintRequest, FootprintResult
 from gigawatt.energy.footprint import footprint as footprint_of
 from gigawatt.energy.sites import (
@@ -39,6 +41,7 @@ from gigawatt.energy.sites import (
 from gigawatt.errors import InputError
 from gigawatt.finance import Finance
 from gigawatt.io import check_outputs, write_json, write_parquet
+from gigawatt.ownership import Ownership, run_ownership
 from gigawatt.perf import PerfResult, SearchResult
 from gigawatt.perf import estimate as perf_estimate
 from gigawatt.perf import search as perf_search
@@ -131,9 +134,14 @@ class FinanceReport:
 
     scenario: Scenario
     finance: Finance
+    ownership: Ownership
 
     def to_json(self) -> dict[str, Any]:
-        return {"scenario": self.scenario.name, **self.finance.summary()}
+        return {
+            "scenario": self.scenario.name,
+            **self.finance.summary(),
+            "ownership": self.ownership.summary(),
+        }
 
 
 def finance(
@@ -143,12 +151,14 @@ def finance(
     catalog: Catalog | None = None,
     **fields: Any,
 ) -> FinanceReport:
-    """Capex, opex, tranches, stakes, warrants and the circular share (`gigawatt finance`)."""
+    """Capex, opex, tranches, stakes (diluted by later rounds), warrants, cash flows between the
+    parties, the share of the world's AI compute and its concentration (`gigawatt finance`)."""
     req = _scenario_request(ScenarioRequest, request, fields)
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
     assert results.finance is not None  # simulate ran the stages up to `until`
-    return FinanceReport(results.scenario, results.finance)
+    owned = run_ownership(results.scenario, cat, results.fleet, results.finance)
+    return FinanceReport(results.scenario, results.finance, owned)
 
 
 @dataclass(frozen=True)
@@ -259,6 +269,10 @@ class ReportRequest(Request):
     out: Path | None = Field(None, description="HTML file to write")
     sweep: Path | None = Field(None, description="sweep store: adds P10/P50/P90 bands")
     png: Path | None = Field(None, description="folder to write each chart to as a PNG")
+    compare: list[str] = Field(
+        default_factory=list,
+        description="other scenarios: one side-by-side report of the scenario and these",
+    )
 
 
 @dataclass(frozen=True)
@@ -313,6 +327,8 @@ def report(
 
     req = _scenario_request(ReportRequest, request, fields)
     _check_report_paths(req.out, req.png)
+    if req.compare:
+        return _comparison_report(req, catalog)
     cat = (catalog or Catalog.load()).recording()
     scenario = load_scenario(req.scenario, cat)
     bands = None if req.sweep is None else find_sweep(req.sweep, scenario, cat)
@@ -320,6 +336,71 @@ def report(
     check_outputs([path], [scenario_path(req.scenario)])
     results = simulate(scenario, cat)
     written = write_report(results, cat, path, inputs=scenario, sweep=bands)
+    pngs = [] if req.png is None else export_pngs(written.charts, req.png)
+    return ReportFiles(report=path, sections=written.section_ids, png=pngs)
+
+
+# --- compare ----------------------------------------------------------------------------------
+
+
+class CompareRequest(Request):
+    scenarios: list[str] = Field(
+        min_length=MIN_SCENARIOS, description="scenario files or built-in names (two or more)"
+    )
+    out: Path | None = Field(None, description="HTML file to write the side-by-side report to")
+
+
+def compare(
+    request: CompareRequest | list[str] | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    **fields: Any,
+) -> Comparison:
+    """Simulate several scenarios and line up their headline yearly outputs, the inputs that
+    differ listed first (`gigawatt compare`); with `out`, write one HTML report with overlaid
+    charts."""
+    if isinstance(request, list):
+        request = CompareRequest(scenarios=request, **fields)
+        fields = {}
+    req = _request(CompareRequest, request, fields)
+    _check_report_paths(req.out, None)
+    cat = (catalog or Catalog.load()).recording()
+    inputs = [load_scenario(ref, cat) for ref in req.scenarios]
+    if req.out is not None:
+        check_outputs([req.out], [scenario_path(ref) for ref in req.scenarios])
+    results = [simulate(sc, cat) for sc in inputs]
+    comparison = compare_results([sc.name for sc in inputs], inputs, results)
+    if req.out is not None:
+        from gigawatt.report.compare import write_comparison_report
+
+        write_comparison_report(comparison, cat, req.out)
+    return comparison
+
+
+def _comparison_report(req: ReportRequest, catalog: Catalog | None) -> ReportFiles:
+    """`report SCENARIO --compare OTHER ...`: one side-by-side report of all of them."""
+    from gigawatt.report.compare import write_comparison_report
+    from gigawatt.report.png import export_pngs
+
+    if req.sweep is not None:
+        raise InputError(
+            "sweep bands are for one scenario's report; allowed: {sweep} or {compare}, not both",
+            field="sweep",
+            refs=("sweep", "compare"),
+        )
+    refs = [req.scenario, *req.compare]
+    cat = (catalog or Catalog.load()).recording()
+    inputs = [load_scenario(ref, cat) for ref in refs]
+    names = [sc.name for sc in inputs]
+    path = (
+        req.out
+        if req.out is not None
+        else DEFAULT_REPORT_FOLDER / f"compare-{'-'.join(names)}.html"
+    )
+    check_outputs([path], [scenario_path(ref) for ref in refs])
+    comparison = compare_results(names, inputs, [simulate(sc, cat) for sc in inputs])
+    written = write_comparison_report(comparison, cat, path)
     pngs = [] if req.png is None else export_pngs(written.charts, req.png)
     return ReportFiles(report=path, sections=written.section_ids, png=pngs)
 

@@ -111,7 +111,7 @@ def test_no_console_errors_and_nothing_fetched(session):
 
 def test_every_section_is_visible(session):
     page = session.page
-    for sid in ("scenario", "buildout", "money", "energy", "capability", "sources"):
+    for sid in ("scenario", "buildout", "money", "ownership", "energy", "capability", "sources"):
         assert page.locator(f"section#{sid}").is_visible()
         assert page.locator(f"section#{sid} h2").inner_text()
 

@@ -13,7 +13,7 @@ from gigawatt.report.base import Chart, Series
 from gigawatt.report.png import render_png
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-SECTIONS = ["scenario", "buildout", "money", "energy", "capability", "sources"]
+SECTIONS = ["scenario", "buildout", "money", "ownership", "energy", "capability", "sources"]
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:

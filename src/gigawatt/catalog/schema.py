@@ -947,6 +947,9 @@ class PriceProcess(Record):
     drift_per_year: float = Field(0.0, description="annual drift mu of ln price")
     volatility_per_year: NonNeg = Field(0.0, description="annual volatility sigma")
     unit: str = "usd_per_share"
+    shares_outstanding: Pos | None = Field(
+        None, description="the company's common shares outstanding (warrants as a stake) [shares]"
+    )
 
 
 KINDS: dict[str, type[Record]] = {

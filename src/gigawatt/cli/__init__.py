@@ -11,7 +11,7 @@ import os
 import sys
 
 from gigawatt.app import DEFAULT_SCENARIO
-from gigawatt.cli import energy, jobs, programme  # noqa: F401  (each registers its commands)
+from gigawatt.cli import compare, energy, jobs, programme  # noqa: F401  (each registers its commands)
 from gigawatt.cli.common import app, emit_json
 from gigawatt.errors import GigawattError, InputError
 

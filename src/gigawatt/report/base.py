@@ -43,8 +43,21 @@ class Series:
 
 
 @dataclass(frozen=True)
+class Flow:
+    """One link of a Sankey diagram: `value` from node `source` to node `target`, in the unit of
+    the chart's y title; `kind` says what moves (cash, or shares at their value)."""
+
+    source: str
+    target: str
+    value: float
+    kind: str = "cash"
+
+
+@dataclass(frozen=True)
 class Chart:
-    """A chart: `id` names its HTML element and PNG file; `stacked` stacks its bars and areas."""
+    """A chart: `id` names its HTML element and PNG file; `stacked` stacks its bars and areas.
+    A chart with `flows` draws as a Sankey diagram in the HTML; its `series` (the same flows as
+    bars) are what the PNG draws."""
 
     id: str
     title: str
@@ -54,6 +67,7 @@ class Chart:
     x_type: XType = "month"
     stacked: bool = False
     note: str = ""
+    flows: tuple[Flow, ...] = ()
 
     def __post_init__(self) -> None:
         if not UNIT_IN_TITLE.search(self.y_title):
