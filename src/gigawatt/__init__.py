@@ -6,6 +6,7 @@ as their JSON.
     import gigawatt
     results = gigawatt.run("nvidia-openai-10gw")     # Results: .years(), .table(), .to_json()
     gigawatt.perf(model="llama3-70b", system="dgx-h100", gpus=1024).to_json()
+    gigawatt.compare(["nvidia-openai-10gw", "amd-openai-6gw"]).to_json()  # side by side
 
 Each takes its request (`gigawatt.app.PerfRequest`, ...) or the request's fields as keywords; a
 bad value raises `InputError` naming the field. `gigawatt.app` has every command's function.
@@ -18,7 +19,7 @@ from typing import Any
 
 from gigawatt import simulate as _simulate_module
 from gigawatt import sweep as _sweep_package
-from gigawatt.app import footprint, perf, reliability, run, train
+from gigawatt.app import compare, footprint, perf, reliability, run, train
 from gigawatt.app import sweep as _sweep
 from gigawatt.catalog import Catalog
 from gigawatt.errors import InputError
@@ -51,6 +52,7 @@ __all__ = [
     "Catalog",
     "InputError",
     "Results",
+    "compare",
     "footprint",
     "load_scenario",
     "perf",
