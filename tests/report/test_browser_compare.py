@@ -91,3 +91,12 @@ def test_screenshot(session):
     path = session.folder / "compare.png"
     session.page.screenshot(path=str(path), full_page=True)
     assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_years_run_in_order_on_every_chart(session):
+    ticks = session.page.evaluate(
+        "() => [...document.querySelectorAll('.plotly-graph-div')].map(d => "
+        "[...d.querySelectorAll('.xtick text')].map(t => t.textContent))"
+    )
+    for labels in ticks:
+        assert labels == sorted(labels) and labels[0] == "2025", labels

@@ -122,12 +122,13 @@ def outputs_section(comparison: Comparison) -> Section:
     for chart_id, title, key, y_title, scale in COMPARE_CHARTS:
         series = []
         for label in comparison.labels:
-            rows = [(y["year"], y["scenarios"][label]) for y in years if y["scenarios"][label]]
-            values = [dig(v, key) for _, v in rows]
+            # every year on every series (NaN where a scenario does not cover it), so the
+            # category axis runs in year order whichever scenario starts first
+            values = [dig(y["scenarios"][label] or {}, key) for y in years]
             series.append(
                 Series(
                     label,
-                    [str(year) for year, _ in rows],
+                    [str(y["year"]) for y in years],
                     [float("nan") if v is None else v / scale for v in values],
                 )
             )
