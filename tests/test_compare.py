@@ -98,3 +98,12 @@ def test_compare_bad_input(capsys, args, needle):
     assert code == 2
     assert stdout == ""
     assert needle in err and "Traceback" not in err
+
+
+def test_long_names_become_lettered_columns():
+    from gigawatt.cli.compare import _headers
+
+    short = ["nvidia-openai-10gw", "amd-openai-6gw", "stargate-10gw"]
+    assert _headers(short) == short
+    long = [f"a-rather-long-scenario-name-{i}" for i in range(4)]
+    assert _headers(long) == ["A", "B", "C", "D"]
