@@ -37,7 +37,7 @@ import numpy as np
 
 from gigawatt.buildout import Fleet
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import PriceProcess
+from gigawatt.catalog.schema import STATUS_ORDER, PriceProcess
 from gigawatt.distributions import point
 from gigawatt.errors import InputError
 from gigawatt.finance import Finance
@@ -244,8 +244,9 @@ def _events(scenario: Scenario, finance: Finance) -> list[StakeEvent]:
             grouped[key] = StakeEvent(company, month, post, {}, source, status)
         else:
             prev = grouped[key]
-            grouped[key] = StakeEvent(
-                company, month, post, prev.bought_usd, f"{prev.source}; {source}", prev.status
+            weakest = max(prev.status, status, key=STATUS_ORDER.index)  # a round is as sure
+            grouped[key] = StakeEvent(  # as its least sure part
+                company, month, post, prev.bought_usd, f"{prev.source}; {source}", weakest
             )
         bought = grouped[key].bought_usd
         bought[holder] = bought.get(holder, 0.0) + amount
