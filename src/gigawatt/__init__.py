@@ -8,6 +8,7 @@ as their JSON.
     gigawatt.perf(model="llama3-70b", system="dgx-h100", gpus=1024).to_json()
     gigawatt.sensitivity("nvidia-openai-10gw", method="tornado").to_json()
     gigawatt.market(event="amd-openai-2025-10-06", prices=frame).to_json()  # an event study
+    gigawatt.compare(["nvidia-openai-10gw", "amd-openai-6gw"]).to_json()  # side by side
 
 Each takes its request (`gigawatt.app.PerfRequest`, ...) or the request's fields as keywords; a
 bad value raises `InputError` naming the field. `gigawatt.app` has every command's function.
@@ -20,7 +21,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gigawatt.app import footprint, market, perf, reliability, run, sensitivity, train
+    from gigawatt.app import (
+        compare,
+        footprint,
+        market,
+        perf,
+        reliability,
+        run,
+        sensitivity,
+        train,
+    )
     from gigawatt.catalog import Catalog
     from gigawatt.errors import InputError
     from gigawatt.scenario import load_scenario
@@ -32,6 +42,7 @@ _LAZY = {
     "Catalog": "gigawatt.catalog",
     "InputError": "gigawatt.errors",
     "Results": "gigawatt.simulate",
+    "compare": "gigawatt.app",
     "footprint": "gigawatt.app",
     "load_scenario": "gigawatt.scenario",
     "market": "gigawatt.app",
@@ -102,6 +113,7 @@ __all__ = [
     "Catalog",
     "InputError",
     "Results",
+    "compare",
     "footprint",
     "load_scenario",
     "market",

@@ -5,6 +5,7 @@ naming the request's field) or, for notebooks, the same fields as keywords, and 
 result whose `to_json()` is the command's `--json` object:
 
     run, finance, capability, energy, report    a scenario -> `simulate` -> its results
+    compare                                      several scenarios -> their runs side by side
     perf, train, reliability, footprint          one training job, without a scenario
     sweep                                        Monte Carlo over a scenario's inputs
     sensitivity                                  which uncertain input moves each headline
@@ -31,7 +32,12 @@ from pydantic import Field, field_validator, model_validator
 from gigawatt import cache as disk_cache
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import KINDS, MAX_SEQ_LEN, Record
-from gigawatt.defaults import DEFAULT_SCENARIO, DEFAULT_SOBOL_BASE, DEFAULT_STORE
+from gigawatt.defaults import (
+    DEFAULT_SCENARIO,
+    DEFAULT_SOBOL_BASE,
+    DEFAULT_STORE,
+    MIN_COMPARED_SCENARIOS,
+)
 from gigawatt.errors import InputError, UnknownIdError
 from gigawatt.io import check_outputs, output_set, write_json, write_parquet
 from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
@@ -43,9 +49,11 @@ from gigawatt.yamlio import read_data_file
 # need none of them.
 if TYPE_CHECKING:
     from gigawatt.capability import CapabilityResult
+    from gigawatt.compare import Comparison
     from gigawatt.energy.footprint import FootprintRequest, FootprintResult
     from gigawatt.finance import Finance
     from gigawatt.markets.command import MarketReport, MarketRequest
+    from gigawatt.ownership import Ownership
     from gigawatt.perf import PerfResult, SearchResult
     from gigawatt.reliability.job import ReliabilityReport, ReliabilityRequest
     from gigawatt.simulate import Results
@@ -174,9 +182,14 @@ class FinanceReport:
 
     scenario: Scenario
     finance: Finance
+    ownership: Ownership
 
     def to_json(self) -> dict[str, Any]:
-        return {"scenario": self.scenario.name, **self.finance.summary()}
+        return {
+            "scenario": self.scenario.name,
+            **self.finance.summary(),
+            "ownership": self.ownership.summary(),
+        }
 
 
 @_checked
@@ -187,14 +200,17 @@ def finance(
     catalog: Catalog | None = None,
     **fields: Any,
 ) -> FinanceReport:
-    """Capex, opex, tranches, stakes, warrants and the circular share (`gigawatt finance`)."""
+    """Capex, opex, tranches, stakes (diluted by later rounds), warrants, cash flows between the
+    parties, the share of the world's AI compute and its concentration (`gigawatt finance`)."""
+    from gigawatt.ownership import run_ownership
     from gigawatt.simulate import simulate
 
     req = _scenario_request(ScenarioRequest, request, fields)
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
     assert results.finance is not None  # simulate ran the stages up to `until`
-    return FinanceReport(results.scenario, results.finance)
+    owned = run_ownership(results.scenario, cat, results.fleet, results.finance)
+    return FinanceReport(results.scenario, results.finance, owned)
 
 
 @dataclass(frozen=True)
@@ -376,6 +392,10 @@ class ReportRequest(Request):
     out: Path | None = Field(None, description="HTML file to write")
     sweep: Path | None = Field(None, description="sweep store: adds P10/P50/P90 bands")
     png: Path | None = Field(None, description="folder to write each chart to as a PNG")
+    compare: list[str] = Field(
+        default_factory=list,
+        description="other scenarios: one side-by-side report of the scenario and these",
+    )
 
 
 @dataclass(frozen=True)
@@ -431,6 +451,8 @@ def report(
 
     req = _scenario_request(ReportRequest, request, fields)
     _check_report_paths(req.out, req.png)
+    if req.compare:
+        return _comparison_report(req, catalog)
     cat = (catalog or Catalog.load()).recording()
     scenario = load_scenario(req.scenario, cat)
     bands = None if req.sweep is None else find_sweep(req.sweep, scenario, cat)
@@ -445,6 +467,77 @@ def report(
         sweep=bands,
         tornado=report_tornado(scenario, cat, results),
     )
+    pngs = [] if req.png is None else export_pngs(written.charts, req.png)
+    return ReportFiles(report=path, sections=written.section_ids, png=pngs)
+
+
+# --- compare ----------------------------------------------------------------------------------
+
+
+class CompareRequest(Request):
+    scenarios: list[str] = Field(
+        min_length=MIN_COMPARED_SCENARIOS,
+        description="scenario files or built-in names (two or more)",
+    )
+    out: Path | None = Field(None, description="HTML file to write the side-by-side report to")
+
+
+def compare(
+    request: CompareRequest | list[str] | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    **fields: Any,
+) -> Comparison:
+    """Simulate several scenarios and line up their headline yearly outputs, the inputs that
+    differ listed first (`gigawatt compare`); with `out`, write one HTML report with overlaid
+    charts."""
+    from gigawatt.compare import compare_results
+    from gigawatt.simulate import simulate
+
+    if isinstance(request, list):
+        request = CompareRequest(scenarios=request, **fields)
+        fields = {}
+    req = _request(CompareRequest, request, fields)
+    _check_report_paths(req.out, None)
+    cat = (catalog or Catalog.load()).recording()
+    inputs = [load_scenario(ref, cat) for ref in req.scenarios]
+    if req.out is not None:
+        check_outputs([req.out], [scenario_path(ref) for ref in req.scenarios])
+    results = [simulate(sc, cat) for sc in inputs]
+    comparison = compare_results([sc.name for sc in inputs], inputs, results)
+    if req.out is not None:
+        from gigawatt.report.compare import write_comparison_report
+
+        write_comparison_report(comparison, cat, req.out)
+    return comparison
+
+
+def _comparison_report(req: ReportRequest, catalog: Catalog | None) -> ReportFiles:
+    """`report SCENARIO --compare OTHER ...`: one side-by-side report of all of them."""
+    from gigawatt.compare import compare_results
+    from gigawatt.report.compare import write_comparison_report
+    from gigawatt.report.png import export_pngs
+    from gigawatt.simulate import simulate
+
+    if req.sweep is not None:
+        raise InputError(
+            "sweep bands are for one scenario's report; allowed: {sweep} or {compare}, not both",
+            field="sweep",
+            refs=("sweep", "compare"),
+        )
+    refs = [req.scenario, *req.compare]
+    cat = (catalog or Catalog.load()).recording()
+    inputs = [load_scenario(ref, cat) for ref in refs]
+    names = [sc.name for sc in inputs]
+    path = (
+        req.out
+        if req.out is not None
+        else DEFAULT_REPORT_FOLDER / f"compare-{'-'.join(names)}.html"
+    )
+    check_outputs([path], [scenario_path(ref) for ref in refs])
+    comparison = compare_results(names, inputs, [simulate(sc, cat) for sc in inputs])
+    written = write_comparison_report(comparison, cat, path)
     pngs = [] if req.png is None else export_pngs(written.charts, req.png)
     return ReportFiles(report=path, sections=written.section_ids, png=pngs)
 

@@ -20,6 +20,8 @@ DEFAULT_STORE = Path("gigawatt-out") / "sweeps.duckdb"
 #: Base samples N of the Sobol design of `gigawatt sensitivity` (N (D + 2) simulations); a power
 #: of two, as the Sobol' sequence needs for its balance properties.
 DEFAULT_SOBOL_BASE = 256
+#: The fewest scenarios `gigawatt compare` puts side by side.
+MIN_COMPARED_SCENARIOS = 2
 #: The catalog's kinds of record, as `gigawatt catalog KIND` takes them.
 CATALOG_KINDS = (
     "accelerators",

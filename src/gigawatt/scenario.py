@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import ID_PATTERN, Deal, Precision, System, unit_problem
+from gigawatt.catalog.schema import ID_PATTERN, Deal, Precision, Status, System, unit_problem
 from gigawatt.distributions import Distribution, Uncertain, point, sample, support_problem
 from gigawatt.errors import InputError, Problem, UnknownIdError
 from gigawatt.validation import (
@@ -219,6 +219,9 @@ class Site(_Model):
     clean_supply_share: uncertain(
         ge=0, le=1, description="contracted carbon-free supply share (market-based carbon)"
     ) = 0.0
+    owner: Annotated[str, Field(pattern=ID_PATTERN)] | None = Field(
+        None, description="who owns the site's compute (default: the programme's owner)"
+    )
     phases: Annotated[list[Phase], Field(min_length=1)]
 
     @field_validator("region")
@@ -251,6 +254,51 @@ class FrontierRunSpec(_Model):
         return None if v is None else _catalog(info).model(v).id
 
 
+class FundingRound(_Model):
+    """A financing round of a company that a deal holds shares in: new shares worth
+    `amount_usd` at `post_money_usd` dilute every earlier holder (gigawatt.ownership)."""
+
+    company: Annotated[str, Field(pattern=ID_PATTERN, description="the company raising")]
+    month: MonthStr
+    amount_usd: uncertain(ge=0, le=1e13, description="new money raised [USD]")
+    post_money_usd: uncertain(gt=0, le=1e15, description="post-money valuation [USD]")
+    investor: Annotated[str, Field(pattern=ID_PATTERN)] = Field(
+        "others", description="who buys the new shares"
+    )
+    source: Annotated[str, Field(min_length=3, description="citation, or why it is assumed")]
+    status: Status = "estimate"
+
+    @model_validator(mode="after")
+    def _within_valuation(self) -> FundingRound:
+        if point(self.amount_usd) > point(self.post_money_usd):
+            raise ValueError(
+                f"amount_usd ({point(self.amount_usd):g}) exceeds post_money_usd "
+                f"({point(self.post_money_usd):g}); allowed: at most the post-money valuation"
+            )
+        return self
+
+
+class WorldCompute(_Model):
+    """The world's installed AI compute the programme is set against: the catalog's dated
+    estimate (`world-ai-compute-h100e`, `world-ai-compute-growth-per-year`) unless set here."""
+
+    installed_h100e: uncertain(gt=0, le=1e12, description="installed H100-equivalents") | None = (
+        None
+    )
+    as_of: MonthStr | None = Field(None, description="month `installed_h100e` refers to")
+    growth_per_year: uncertain(gt=0, le=100, description="growth factor per year [x]") | None = None
+    source: str | None = Field(None, description="citation of the values set here")
+
+
+class OwnershipInputs(_Model):
+    """Inputs of the ownership and concentration view (gigawatt.ownership)."""
+
+    rounds: list[FundingRound] = Field(
+        default_factory=list, description="later financing rounds that dilute deal stakes"
+    )
+    world_compute: WorldCompute = Field(default_factory=WorldCompute)
+
+
 class Scenario(_Model):
     name: Annotated[str, Field(pattern=ID_PATTERN)]
     title: str = ""
@@ -265,6 +313,9 @@ class Scenario(_Model):
         default_factory=dict, description="overrides of `costs` catalog parameters by id"
     )
     frontier_runs: list[FrontierRunSpec] = Field(default_factory=list)
+    ownership: OwnershipInputs = Field(
+        default_factory=OwnershipInputs, description="funding rounds, world compute"
+    )
     seed: count(ge=0, le=2**63 - 1) = Field(
         0, description="seed for sampled quantities (share prices, sweeps)"
     )

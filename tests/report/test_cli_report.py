@@ -20,6 +20,7 @@ SECTIONS = [
     "buildout",
     "money",
     "market",
+    "ownership",
     "energy",
     "capability",
     "sensitivity",
@@ -153,3 +154,28 @@ def test_png_draws_every_series_kind(tmp_path):
     for chart in charts:
         content = render_png(chart)
         assert content.startswith(PNG_SIGNATURE) and len(content) > 5_000
+
+
+def test_report_compare_writes_one_side_by_side_page(capsys, tmp_path):
+    out = tmp_path / "side.html"
+    png = tmp_path / "png"
+    code, stdout, err = cli(
+        capsys, "report", "amd-openai-6gw", "--compare", "nvidia-openai-2026-actual",
+        "--out", str(out), "--png", str(png), "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(stdout)
+    assert data["sections"] == ["inputs", "outputs", "sources"]
+    page = out.read_text(encoding="utf-8")
+    assert "amd-openai-6gw vs nvidia-openai-2026-actual" in page
+    assert len(data["png"]) == 9 and all(Path(p).is_file() for p in data["png"])
+
+
+def test_report_compare_refuses_sweep_bands(capsys, tmp_path):
+    code, stdout, err = cli(
+        capsys, "report", "amd-openai-6gw", "--compare", "stargate-10gw",
+        "--sweep", str(tmp_path / "s.duckdb"), "--out", str(tmp_path / "x.html"),
+    )  # fmt: skip
+    assert code == 2 and stdout == ""
+    assert "--sweep" in err and "--compare" in err
+    assert not (tmp_path / "x.html").exists()

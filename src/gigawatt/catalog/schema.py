@@ -1123,6 +1123,9 @@ class PriceProcess(Record):
         0.0, description="annual volatility sigma"
     )
     unit: str = "usd_per_share"
+    shares_outstanding: Pos | None = Field(
+        None, description="the company's common shares outstanding (warrants as a stake) [shares]"
+    )
 
 
 class MarketMove(BaseModel):

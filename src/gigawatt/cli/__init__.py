@@ -17,6 +17,7 @@ from typer._click import exceptions as click
 
 from gigawatt.cli import (  # noqa: F401  (each registers its commands)
     cache,
+    compare,
     energy,
     jobs,
     markets,

@@ -252,6 +252,62 @@ FINANCE_TABLES: list[tuple[str, list[Column]]] = [
 ]
 
 
+#: The ownership tables of `gigawatt finance`.
+STAKE_COLUMNS = [
+    Column("holder", "Holder", style=_TEXT),
+    Column("company", "Company", style=_TEXT),
+    Column("stake_share", "Stake, diluted", digits=2, format=lambda v: f"{v:.2%}"),
+    Column("undiluted_stake_share", "Undiluted", format=lambda v: f"{v:.2%}"),
+]
+WARRANT_COLUMNS = [
+    Column("deal", "Deal", style=_TEXT),
+    Column("company", "Shares of", style=_TEXT),
+    Column("shares_vested", "Vested", "M", MILLION, 1),
+    Column("shares_max", "Of up to", "M", MILLION, 1),
+    Column("shares_outstanding", "Outstanding", "M", MILLION),
+    Column("stake_share_vested", "Stake", style="share"),
+    Column("stake_share_max", "At most", style="share"),
+]
+FLOW_COLUMNS = [
+    Column("payer", "From", style=_TEXT),
+    Column("payee", "To", style=_TEXT),
+    Column("amount_usd", "USD B", scale=BILLION, digits=1),
+    Column("kind", "Kind", style=_TEXT),
+]
+WORLD_COLUMNS = [
+    _YEAR,
+    Column("programme_flops_per_s", "Programme", "EFLOP/s", FLOPS_PER_EFLOP),
+    Column("world_flops_per_s", "World", "EFLOP/s", FLOPS_PER_EFLOP),
+    Column("world_share", "Share", format=lambda v: f"{v:.1%}"),
+    Column("hhi", "HHI"),
+    Column("world_hhi_lower_bound", "World HHI >=", digits=1),
+]
+
+
+def _print_ownership(own: dict[str, Any]) -> None:
+    if own["stakes"]:
+        print_table("Stakes (diluted by later rounds and tranches)", STAKE_COLUMNS, own["stakes"])
+    if own["warrants"]:
+        print_table(
+            "Warrants as shares of the company (once exercised)", WARRANT_COLUMNS, own["warrants"]
+        )
+    print_table("Flows between parties over the run", FLOW_COLUMNS, own["flows"])
+    world = own["world_compute"]
+    print_table(
+        "Share of the world's installed AI compute (dense BF16, as of December)",
+        WORLD_COLUMNS,
+        own["years"],
+        first_left=False,
+    )
+    console.print(
+        f"World: {world['installed_h100e'] / MILLION:,.1f}M H100-equivalents in "
+        f"{world['as_of']}, x{world['growth_per_year']:g} a year ({world['installed_from']}, "
+        f"{world['growth_from']}; status {world['status']}). HHI of compute by owner "
+        f"({', '.join(own['owners'])}) where there are several; the world's HHI is at least "
+        "the programme owners' squared shares of the world."
+    )
+
+
 @app.command()
 def finance(
     ctx: typer.Context,
@@ -290,6 +346,7 @@ def finance(
         print_fitted(console, "Not released", specs)
     for title, columns in FINANCE_TABLES:
         print_table(title, columns, report["years"], first_left=False)
+    _print_ownership(report["ownership"])
     before = report["capex_before_start_usd"] / BILLION
     console.print(
         f"Capex USD {report['capex_usd'] / BILLION:,.0f}B ({before:,.0f}B before the scenario "
@@ -385,10 +442,21 @@ def report(
     png: Annotated[
         Path | None, typer.Option("--png", help="Folder to write each chart to as a PNG.")
     ] = None,
+    compare: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--compare",
+            help="Another scenario to put side by side with SCENARIO in one report "
+            "(repeatable) [default path: gigawatt-out/compare-A-B.html].",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write a self-contained HTML report of a scenario (works offline); PNGs with --png."""
-    request = api.ReportRequest(scenario=scenario, out=out, sweep=sweep, png=png)
+    """Write a self-contained HTML report of a scenario (works offline); PNGs with --png;
+    with --compare, one side-by-side report of several scenarios."""
+    request = api.ReportRequest(
+        scenario=scenario, out=out, sweep=sweep, png=png, compare=compare or []
+    )
     files = api.report(request, catalog=_catalog(ctx))
     if as_json:
         emit_json(files.to_json())

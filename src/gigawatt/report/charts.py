@@ -25,6 +25,8 @@ PALETTE = (
     "#17becf",
 )
 HEIGHT_PX = 420
+#: Sankey links: cash in translucent blue, anything else (shares at their value) in red.
+CASH_LINK, OTHER_LINK = "rgba(31,119,180,0.35)", "rgba(214,39,40,0.45)"
 #: Plotly's own options: no logo link, and the camera button saves a PNG in the browser.
 CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -81,7 +83,10 @@ def _template() -> dict[str, Any]:
 
 def figure_json(chart: Chart) -> dict[str, Any]:
     """The chart as Plotly's figure JSON ({"data", "layout"}), built without Plotly's per-
-    attribute validation (the slow part of a report); `figure` validates the same JSON."""
+    attribute validation (the slow part of a report); `figure` validates the same JSON.
+    A chart with flows is its (validated) Sankey diagram's JSON."""
+    if chart.flows:
+        return sankey(chart).to_plotly_json()
     xaxis: dict[str, Any] = {"title": {"text": chart.x_title}}
     if chart.x_type == "year":
         xaxis["type"] = "category"
@@ -111,9 +116,41 @@ def figure_json(chart: Chart) -> dict[str, Any]:
     return {"data": [_trace(s, i, chart) for i, s in enumerate(chart.series)], "layout": layout}
 
 
+def sankey(chart: Chart) -> go.Figure:
+    """A Sankey diagram of the chart's flows: a node per name, link colour by kind."""
+    nodes = list(dict.fromkeys(n for f in chart.flows for n in (f.source, f.target)))
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={
+                "label": nodes,
+                "pad": 18,
+                "thickness": 16,
+                "color": [PALETTE[i % len(PALETTE)] for i in range(len(nodes))],
+            },
+            link={
+                "source": [nodes.index(f.source) for f in chart.flows],
+                "target": [nodes.index(f.target) for f in chart.flows],
+                "value": [f.value for f in chart.flows],
+                "label": [f.kind for f in chart.flows],
+                "color": [CASH_LINK if f.kind == "cash" else OTHER_LINK for f in chart.flows],
+            },
+            valuesuffix=f" {chart.y_title[chart.y_title.rfind('[') + 1 : -1]}",
+        )
+    )
+    fig.update_layout(
+        title={"text": chart.title, "x": 0.01},
+        template="plotly_white",
+        height=HEIGHT_PX,
+        margin={"l": 20, "r": 20, "t": 50, "b": 20},
+    )
+    return fig
+
+
 def figure(chart: Chart) -> go.Figure:
-    """The chart as a (validated) Plotly figure, for notebooks and checks."""
-    return go.Figure(figure_json(chart))
+    """The chart as a (validated) Plotly figure, for notebooks and checks; a chart with flows
+    is a Sankey diagram."""
+    return sankey(chart) if chart.flows else go.Figure(figure_json(chart))
 
 
 def chart_html(chart: Chart) -> str:
