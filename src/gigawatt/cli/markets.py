@@ -98,7 +98,9 @@ def market(
         "model": model,
         "returns": returns,
     }
-    report = api.market(api.MarketRequest(**fields), catalog=_catalog(ctx)).to_json()
+    from gigawatt.markets.command import MarketRequest  # deferred: `--help` stays fast
+
+    report = api.market(MarketRequest(**fields), catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(report)
         return
