@@ -157,3 +157,29 @@ def test_duplicate_catalog_ids(capsys, tmp_path: Path):
     code, _, err = cli(capsys, "--catalog", str(tmp_path), "catalog", "accelerators")
     assert code == 2
     assert "accelerators.yaml: duplicate id 'My-Chip'" in err
+
+
+def test_plan_space_guard_names_the_limit(monkeypatch):
+    import importlib
+
+    from gigawatt.perf import search
+
+    module = importlib.import_module("gigawatt.perf.search")
+    monkeypatch.setattr(module, "MAX_PLANS", 1000)
+    module.clear_cache()
+    with pytest.raises(InputError) as exc:
+        search("gpt3-175b", "dgx-a100", 1024)
+    assert exc.value.field == "gpus"
+    assert "the limit is 1,000" in str(exc.value)
+    module.clear_cache()
+
+
+def test_huge_job_search_is_bounded(capsys):
+    """100 million accelerators: the idle-size scan looks at the nearest sizes only, so the
+    search ends (it used to try a million sizes)."""
+    code, _, err = cli(
+        capsys, "perf", "--model", "gpt3-175b", "--system", "dgx-h100", "--gpus", "100000000",
+        "--search", "--json",
+    )  # fmt: skip
+    assert code in (0, 2), err
+    assert "internal error" not in err
