@@ -183,3 +183,14 @@ def test_huge_job_search_is_bounded(capsys):
     )  # fmt: skip
     assert code in (0, 2), err
     assert "internal error" not in err
+
+
+def test_site_values_in_a_run_footprint_are_named_as_scenario_fields():
+    """The capability model builds a footprint request from a site's PUE and clean share; an
+    error there names `sites[i].pue`, not the footprint command's `--pue`."""
+    from gigawatt.capability.runs import _as_site_fields
+    from gigawatt.errors import Problem
+
+    err = InputError(problems=[Problem("pue", "0.5 is not allowed: must be >= 1")])
+    renamed = _as_site_fields(err, 2)
+    assert renamed.render({"pue": "--pue"}) == "sites[2].pue: 0.5 is not allowed: must be >= 1"
