@@ -156,7 +156,7 @@ def test_duplicate_catalog_ids(capsys, tmp_path: Path):
     (tmp_path / "accelerators.yaml").write_text(rec + rec.replace("my-chip", "My-Chip"))
     code, _, err = cli(capsys, "--catalog", str(tmp_path), "catalog", "accelerators")
     assert code == 2
-    assert "accelerators.yaml: duplicate id 'My-Chip'" in err
+    assert "accelerators.yaml: duplicate id 'My-Chip' (lines 1, 10)" in err
 
 
 def test_plan_space_guard_names_the_limit(monkeypatch):
