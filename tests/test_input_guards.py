@@ -156,4 +156,41 @@ def test_duplicate_catalog_ids(capsys, tmp_path: Path):
     (tmp_path / "accelerators.yaml").write_text(rec + rec.replace("my-chip", "My-Chip"))
     code, _, err = cli(capsys, "--catalog", str(tmp_path), "catalog", "accelerators")
     assert code == 2
-    assert "accelerators.yaml: duplicate id 'My-Chip'" in err
+    assert "accelerators.yaml: duplicate id 'My-Chip' (lines 1, 10)" in err
+
+
+def test_plan_space_guard_names_the_limit(monkeypatch):
+    import importlib
+
+    from gigawatt.perf import search
+
+    module = importlib.import_module("gigawatt.perf.search")
+    monkeypatch.setattr(module, "MAX_PLANS", 1000)
+    module.clear_cache()
+    with pytest.raises(InputError) as exc:
+        search("gpt3-175b", "dgx-a100", 1024)
+    assert exc.value.field == "gpus"
+    assert "the limit is 1,000" in str(exc.value)
+    module.clear_cache()
+
+
+def test_huge_job_search_is_bounded(capsys):
+    """100 million accelerators: the idle-size scan looks at the nearest sizes only, so the
+    search ends (it used to try a million sizes)."""
+    code, _, err = cli(
+        capsys, "perf", "--model", "gpt3-175b", "--system", "dgx-h100", "--gpus", "100000000",
+        "--search", "--json",
+    )  # fmt: skip
+    assert code in (0, 2), err
+    assert "internal error" not in err
+
+
+def test_site_values_in_a_run_footprint_are_named_as_scenario_fields():
+    """The capability model builds a footprint request from a site's PUE and clean share; an
+    error there names `sites[i].pue`, not the footprint command's `--pue`."""
+    from gigawatt.capability.runs import _as_site_fields
+    from gigawatt.errors import Problem
+
+    err = InputError(problems=[Problem("pue", "0.5 is not allowed: must be >= 1")])
+    renamed = _as_site_fields(err, 2)
+    assert renamed.render({"pue": "--pue"}) == "sites[2].pue: 0.5 is not allowed: must be >= 1"

@@ -167,7 +167,7 @@ def _parameter_problems(value: Any, unit: str, path: str) -> tuple[Any, list[Pro
         return value, validation_problems(e, prefix=path)
     problem = unit_problem(parsed, unit)
     if problem:
-        shown = "this distribution" if isinstance(parsed, Distribution) else repr(parsed)
+        shown = "this distribution" if isinstance(parsed, Distribution) else f"{parsed:g}"
         return value, [Problem(path, f"{shown} is not allowed: {problem} (unit {unit})")]
     return parsed, []
 

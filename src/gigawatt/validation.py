@@ -79,7 +79,7 @@ def allowed_text(
     return " and ".join(parts) or "a finite number"
 
 
-def _described(description: str, unit: str, allowed: str) -> str | None:
+def _described(description: str, unit: str) -> str | None:
     """`what [unit]`; the bounds themselves reach the docs through the JSON schema (the
     field's type column), so they are not repeated here. A field's own description, where it
     gives one, replaces this."""
@@ -97,11 +97,11 @@ def quantity(
     le: float | None = MAX_MAGNITUDE,
     description: str = "",
 ) -> Any:
-    """A finite number in `unit` within physical bounds; the unit and bounds go into the field's
-    description (and so into the docs). Default upper bound: `MAX_MAGNITUDE`."""
+    """A finite number in `unit` within physical bounds, never true/false. The bounds reach the
+    docs through the JSON schema (the field tables' type column), the unit through the
+    description. Default upper bound: `MAX_MAGNITUDE`."""
     if ge is None and gt is None:
         ge = -MAX_MAGNITUDE
-    allowed = allowed_text(gt=gt, ge=ge, lt=lt, le=le)
     return Annotated[
         float,
         Strict(),
@@ -111,7 +111,7 @@ def quantity(
             lt=lt,
             le=le,
             allow_inf_nan=False,
-            description=_described(description, unit, allowed),
+            description=_described(description, unit),
         ),
     ]
 
@@ -125,10 +125,9 @@ def count(
 ) -> Any:
     """A whole number in [ge, le] (a whole float such as `1e3` is read as an int; `2.5`,
     `true` and non-finite values are refused)."""
-    allowed = f"a whole number from {ge:,} to {le:,}"
     return Annotated[
         int,
-        Field(ge=ge, le=le, description=_described(description, unit, allowed)),
+        Field(ge=ge, le=le, description=_described(description, unit)),
         BeforeValidator(_whole_number),
     ]
 

@@ -72,6 +72,9 @@ FlopsPerS = quantity("FLOP/s", gt=0, le=1e18)
 Bytes = quantity("bytes", gt=0, le=1e15)
 BytesPerS = quantity("bytes/s", gt=0, le=1e15)
 LatencyS = quantity("s", gt=0, le=10)
+#: A checkpoint snapshot's bandwidth may model an effectively free checkpoint (a what-if), so
+#: its limit is looser than any link's, still far from overflow.
+SnapshotBytesPerS = quantity("bytes/s", gt=0, le=1e18)
 DurationS = quantity("s", gt=0, le=1e9)
 PackageUsd = quantity("USD", gt=0, le=1e8)
 Usd = quantity("USD", ge=0, le=1e14)
@@ -634,7 +637,7 @@ class FaultTolerancePolicy(Record):
     checkpoint_fixed_s: quantity("s", ge=0, le=1e6) = Field(
         description="fixed blocking cost of one checkpoint [s]"
     )
-    snapshot_bandwidth_bytes_per_s: BytesPerS | None = Field(
+    snapshot_bandwidth_bytes_per_s: SnapshotBytesPerS | None = Field(
         None, description="device-to-host snapshot bandwidth per accelerator [bytes/s]"
     )
     restart_fixed_s: quantity("s", ge=0, le=1e6) = Field(

@@ -379,6 +379,37 @@ class _Space:
             count *= np.where(self.applies(knob, p), len(vals), 1)
         return combos, count
 
+    def size_bound(self) -> int:
+        """An upper bound of the plans `batches` yields (before the validity rules), counted
+        from the base splits without enumerating them."""
+        base = self.base()
+        knobs = 1
+        for knob in ("zero", "flash_attention", "recompute", "sp", "pp_balance", "vocab_parallel"):
+            knobs *= len(self.values(knob))
+        experts = 1 if "ep" in self.fixed else len(_divisors(max(self.w.experts, 1)))
+        total = 0
+        for pp, dp, gbs in zip(base["pp"], base["dp"], base["gbs"], strict=True):
+            vp = (
+                1
+                if "vp" in self.fixed or pp == 1 or not self.sw.interleaving
+                else self.w.layers // pp
+            )
+            mb = 1 if "mb" in self.fixed else len(_divisors(max(int(gbs // dp), 1)))
+            total += int(vp) * mb * experts * knobs
+        return total
+
+    def check_size(self) -> None:
+        """An `InputError` naming the limit when the space is larger than MAX_PLANS."""
+        bound = self.size_bound()
+        if bound > MAX_PLANS:
+            raise InputError(
+                f"{self.gpus:,} accelerators with this model give up to {bound:,} plans to "
+                f"search; the limit is {MAX_PLANS:,}: pin knobs with {{plan}} (e.g. tp, pp, "
+                "vp, mb) to narrow the search",
+                field="gpus",
+                refs=("plan",),
+            )
+
     def batches(self, size: int = _CHUNK) -> Iterator[PlanArrays]:
         """All valid plans in batches of about `size`: one base split at a time is expanded,
         so memory stays bounded however large the space."""
@@ -519,6 +550,13 @@ def _search_split(space: _Space, w: Workload, hw: Hardware, top: int) -> _Found:
 
 #: Candidate job sizes tried when no split uses all N accelerators.
 _SIZE_CANDIDATES = 4
+#: Job sizes below N looked at for splits (the nearest ones, within IDLE_TOLERANCE).
+_MAX_SIZES_SCANNED = 1024
+#: The most plans one search may enumerate, as `_Space.size_bound` counts them (about 3 times
+#: the plans the validity rules leave): the guard that refuses, before any work, a space that
+#: would take hours. DeepSeek-V3 on 16,384 GB200 bounds at 96 million (28 million evaluated,
+#: minutes); pin knobs with `plan` to narrow a larger one.
+MAX_PLANS = 200_000_000
 
 
 def _smoothness(n: int) -> tuple[int, int]:
@@ -532,11 +570,13 @@ def _best_size(
     """The search at `gpus`, or, when no split uses them all, at the best of the few sizes in
     [0.99 N, N) with the most splits (the job leaves the rest idle)."""
     space = _Space(w, sw, gpus, fixed)
+    space.check_size()
     if len(space.base()["tp"]):
         found = _search_split(space, w, hw, top)
         if found.evaluated:
             return found, gpus
-    low = max(math.ceil(gpus * (1 - IDLE_TOLERANCE)), 1)
+    # the nearest sizes only: at 100 million accelerators 1 % is a million sizes to try
+    low = max(math.ceil(gpus * (1 - IDLE_TOLERANCE)), 1, gpus - _MAX_SIZES_SCANNED)
     sizes = sorted(
         (n for n in range(gpus - 1, low - 1, -1) if len(_Space(w, sw, n, fixed).base()["tp"])),
         key=_smoothness,
@@ -544,7 +584,9 @@ def _best_size(
     best: tuple[_Found | None, int] = (None, gpus)
     best_rate = -1.0
     for n in sizes:
-        found = _search_split(_Space(w, sw, n, fixed), w, hw, top)
+        candidate = _Space(w, sw, n, fixed)
+        candidate.check_size()
+        found = _search_split(candidate, w, hw, top)
         if not found.evaluated:
             continue
         rate = found.best_tokens_per_s
