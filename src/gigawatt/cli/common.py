@@ -133,7 +133,7 @@ def bold_name(name: str, rest: str | None = None) -> Text:
 
 console = SafeConsole(soft_wrap=False)
 #: Notes, warnings and progress on stderr.
-err_console = SafeConsole(stderr=True)
+err_console = SafeConsole(stderr=True, soft_wrap=True)  # a message is one line
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ScenarioArg = Annotated[
