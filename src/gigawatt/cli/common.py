@@ -123,11 +123,11 @@ class SafeConsole(Console):
         return super().render_str(plain_text(text), **kwargs)
 
 
-def bold_name(name: str, rest: str | None = None) -> Text:
+def bold_name(name: str, rest: str | None = None, sep: str = ": ") -> Text:
     """`NAME: rest` with the name in bold, both as plain text."""
     text = Text(plain_text(name), style="bold")
     if rest:
-        text.append(": " + plain_text(rest))
+        text.append(sep + plain_text(rest))
     return text
 
 

@@ -171,6 +171,7 @@ def _perf_tables(data: dict[str, Any]) -> None:
             f"on {data['gpus']:,} x {data['accelerator']} ({data['system']}){idle}, sequence "
             f"{data['seq_len']:,}, framework {data['framework']}, calibration "
             f"{data['calibration']}",
+            sep=" ",
         )
     )
     console.print("plan: " + ", ".join(f"{k}={v}" for k, v in plan.items()))
