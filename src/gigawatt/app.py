@@ -110,6 +110,15 @@ def gigawatt_version() -> str:
         return "unknown"
 
 
+def _about(results: Results, catalog: Catalog) -> dict[str, Any]:
+    """What an output set's manifest says wrote it."""
+    return {
+        "scenario": results.scenario.name,
+        "catalog_sha256": catalog_sha256(catalog),
+        "gigawatt_version": gigawatt_version(),
+    }
+
+
 def write_run(
     results: Results, catalog: Catalog, out_dir: Path, *, inputs: Scenario, source: Path
 ) -> list[Path]:
@@ -121,12 +130,7 @@ def write_run(
     # Imported here: the report needs plotly, slow to import for the commands without one.
     from gigawatt.report import write_report
 
-    about = {
-        "scenario": results.scenario.name,
-        "catalog_sha256": catalog_sha256(catalog),
-        "gigawatt_version": gigawatt_version(),
-    }
-    with output_set(out_dir, names, about) as tmp:
+    with output_set(out_dir, names, _about(results, catalog)) as tmp:
         write_parquet(tmp / names[0], results.table())
         write_json(tmp / names[1], results.to_json())
         write_report(results, catalog, tmp / names[2], inputs=inputs)
@@ -335,7 +339,7 @@ def report(
     check_outputs([path], [scenario_path(req.scenario)])
     results = simulate(scenario, cat)
     written = write_report(results, cat, path, inputs=scenario, sweep=bands)
-    pngs = [] if req.png is None else export_pngs(written.charts, req.png)
+    pngs = [] if req.png is None else export_pngs(written.charts, req.png, _about(results, cat))
     return ReportFiles(report=path, sections=written.section_ids, png=pngs)
 
 
