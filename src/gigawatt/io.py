@@ -7,8 +7,8 @@ set into a fresh folder beside `DIR`, adds `manifest.json` (what wrote it, each 
 and exchanges the two folders in one `renameat2(RENAME_EXCHANGE)` (Linux; elsewhere two
 renames, repaired by the next run), under a lock file, so two runs into one folder cannot mix.
 Nothing that gigawatt did not write is overwritten or deleted: other files in `DIR` (a sweep
-store, a report) are carried into the new folder as hard links, and a folder holding one of the
-set's names without our manifest is refused.
+store, a report) are carried into the new folder as hard links, and a folder without our
+manifest is only adopted when it is empty or holds nothing but what gigawatt writes there.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import fnmatch
 import glob
 import hashlib
 import json
@@ -178,20 +179,30 @@ def _recover(target: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
+#: What other gigawatt commands write into an output folder by default (a sweep store and its
+#: log, `report`'s pages): a folder without a manifest holding only these is still adopted.
+GIGAWATT_FILES = ("*.duckdb", "*.duckdb.wal", "report-*.html")
+
+
 def _check_owned(target: Path, names: Iterable[str], field: str) -> None:
+    """Refuse to replace a folder that is not ours: one without our manifest holding anything
+    but what gigawatt writes there (the set's own names included: they would be overwritten)."""
     if not target.exists():
         return
     if not target.is_dir():
         raise InputError(f"{str(target)!r} is a file; allowed: a folder", field=field)
     if read_manifest(target) is not None:
         return
-    ours = [n for n in (*names, MANIFEST) if (target / n).exists()]
-    if ours:
-        raise InputError(
-            f"{str(target)!r} holds {ours[0]} that gigawatt did not write (no gigawatt "
-            f"{MANIFEST}); choose another folder, or move those files away",
-            field=field,
-        )
+    ours = {*names, MANIFEST}
+    for entry in sorted(target.iterdir()):
+        if entry.name in ours or not (
+            entry.is_file() and any(fnmatch.fnmatch(entry.name, p) for p in GIGAWATT_FILES)
+        ):
+            raise InputError(
+                f"{str(target)!r} holds {entry.name} that gigawatt did not write (no gigawatt "
+                f"{MANIFEST}); choose another folder, or move it away",
+                field=field,
+            )
 
 
 def _carry_over(old: Path, new: Path, skip: set[str]) -> None:

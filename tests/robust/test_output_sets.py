@@ -71,7 +71,19 @@ def test_a_failed_write_leaves_the_previous_set(tmp_path):
     assert sorted(os.listdir(tmp_path)) == [".out.lock", "out"]
 
 
-@pytest.mark.parametrize("name", ["b.txt", MANIFEST])
+def test_a_folder_of_gigawatt_files_without_a_manifest_is_adopted(tmp_path):
+    """`gigawatt sweep` and `gigawatt report` write into `gigawatt-out` by default too."""
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "sweeps.duckdb").write_bytes(b"a store")
+    (target / "report-x.html").write_text("a report", encoding="utf-8")
+    write_set(target, "one")
+    assert assert_complete(target) == "one"
+    assert (target / "sweeps.duckdb").read_bytes() == b"a store"
+    assert (target / "report-x.html").read_text(encoding="utf-8") == "a report"
+
+
+@pytest.mark.parametrize("name", ["b.txt", MANIFEST, "notes.txt"])
 def test_a_folder_we_did_not_write_is_refused_and_untouched(tmp_path, name):
     target = tmp_path / "out"
     target.mkdir()
