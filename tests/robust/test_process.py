@@ -52,23 +52,15 @@ def test_a_closed_pipe_ends_quietly(args):
     assert err == b""
 
 
-@pytest.mark.parametrize("args", [["scenarios", "--json"], ["catalog", "deals"]])
-def test_a_closed_stdout_is_not_an_internal_error(args):
+def test_a_closed_stdout_is_not_an_internal_error():
+    """`gigawatt scenarios --json >&-`: nothing to print to, nothing wrong."""
+    close_stdout = 'exec "$0" "$@" >&-'
     proc = subprocess.run(
-        [GIGAWATT, *args],
-        stdout=None,
+        ["sh", "-c", close_stdout, GIGAWATT, "scenarios", "--json"],
         stderr=subprocess.PIPE,
         check=False,
-        close_fds=True,
-        preexec_fn=lambda: _close_stdout(),
     )
     assert proc.returncode == 0 and proc.stderr == b""
-
-
-def _close_stdout() -> None:
-    import os
-
-    os.close(1)
 
 
 @pytest.mark.parametrize(
