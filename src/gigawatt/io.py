@@ -59,18 +59,22 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _clean_stale_files(path: Path) -> None:
-    """Remove temporaries `.NAME.PID.*.tmp` of `path` left by processes that no longer run."""
-    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+def clean_stale_temporaries(path: Path) -> None:
+    """Remove temporaries `.NAME.PID.*` of `path` (files or folders) left by processes that no
+    longer run (a kill -9 leaves them); those of a running process are its own."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*"):
         pid = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
         if pid.isdigit() and not _pid_alive(int(pid)):
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+            if tmp.is_dir() and not tmp.is_symlink():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    _clean_stale_files(path)
+    clean_stale_temporaries(path)
     prefix = f".{path.name}.{os.getpid()}."
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     os.close(fd)

@@ -134,8 +134,20 @@ def test_a_set_left_aside_by_a_killed_swap_is_put_back(tmp_path):
 def test_stale_single_file_temporaries_are_cleaned(tmp_path):
     stale = tmp_path / ".report.html.99999999.abc.tmp"
     stale.write_text("half", encoding="utf-8")
+    mine = tmp_path / f".report.html.{os.getpid()}.abc.tmp"  # a live process's: kept
+    mine.write_text("being written", encoding="utf-8")
     write_text(tmp_path / "report.html", "whole")
-    assert sorted(os.listdir(tmp_path)) == ["report.html"]
+    assert sorted(os.listdir(tmp_path)) == [mine.name, "report.html"]
+
+
+def test_a_store_creation_killed_midway_is_cleaned(tmp_path):
+    from gigawatt.sweep import SweepStore
+
+    stale = tmp_path / ".s.duckdb.99999999.xyz"
+    stale.mkdir()
+    (stale / "s.duckdb").write_bytes(b"half")
+    SweepStore(tmp_path / "s.duckdb").close()
+    assert sorted(os.listdir(tmp_path)) == ["s.duckdb"]
 
 
 #: Forks writers that replace the set in a loop, so each kill costs no interpreter start-up.
