@@ -39,7 +39,7 @@ from gigawatt.energy.sites import (
 )
 from gigawatt.errors import InputError
 from gigawatt.finance import Finance
-from gigawatt.io import check_outputs, output_set, write_json, write_parquet
+from gigawatt.io import check_output_set, check_outputs, output_set, write_json, write_parquet
 from gigawatt.perf import PerfResult, SearchResult
 from gigawatt.perf import estimate as perf_estimate
 from gigawatt.perf import search as perf_search
@@ -96,6 +96,8 @@ def run(
     # A recording view: the report lists the catalog records the run looked up.
     cat = (catalog or Catalog.load()).recording()
     scenario = load_scenario(req.scenario, cat)
+    if req.out is not None:  # refused before the simulation, not after it
+        check_output_set(req.out, RUN_FILES)
     results = simulate(scenario, cat)
     if req.out is not None:
         write_run(results, cat, req.out, inputs=scenario, source=scenario_path(req.scenario))
@@ -108,6 +110,10 @@ def gigawatt_version() -> str:
         return version("gigawatt")
     except PackageNotFoundError:
         return "unknown"
+
+
+#: The files of `gigawatt run --out DIR` (with `manifest.json`).
+RUN_FILES = ("results.parquet", "summary.json", "report.html")
 
 
 def _about(results: Results, catalog: Catalog) -> dict[str, Any]:
@@ -125,7 +131,7 @@ def write_run(
     """Write `results.parquet` (long table), `summary.json` (the yearly summary),
     `report.html` and `manifest.json` into `out_dir` as one set: all of them replace the
     previous set at once (`gigawatt.io.output_set`), never over the scenario file `source`."""
-    names = ["results.parquet", "summary.json", "report.html"]
+    names = list(RUN_FILES)
     check_outputs([out_dir, *(out_dir / n for n in names)], [source])
     # Imported here: the report needs plotly, slow to import for the commands without one.
     from gigawatt.report import write_report

@@ -224,6 +224,21 @@ def _carry_over(old: Path, new: Path, skip: set[str]) -> None:
             os.link(entry, dest)
 
 
+def _set_target(target: Path) -> Path:
+    target = Path(os.path.abspath(target))
+    return target.resolve() if target.is_symlink() else target
+
+
+def check_output_set(target: Path, names: Iterable[str], *, field: str = "out") -> None:
+    """`output_set`'s refusals, before the work that makes the files: a folder that is not
+    ours, or one another process is writing. Changes nothing (`output_set` checks again)."""
+    target = _set_target(target)
+    _check_owned(target, names, field)
+    lock_path = target.parent / f".{target.name}.lock"
+    if lock_path.exists():
+        os.close(_lock(lock_path, target, field))
+
+
 @contextlib.contextmanager
 def output_set(
     target: Path, names: Iterable[str], about: Mapping[str, Any], *, field: str = "out"
@@ -235,9 +250,7 @@ def output_set(
     the temporary folder, which the next `output_set` of the same target removes.
     """
     names = list(names)
-    target = Path(os.path.abspath(target))
-    if target.is_symlink():
-        target = target.resolve()
+    target = _set_target(target)
     parent = target.parent
     if parent.exists() and not parent.is_dir():
         raise InputError(f"{str(parent)!r} is a file; allowed: a folder", field=field)

@@ -203,3 +203,34 @@ def test_kill_at_any_moment_leaves_one_complete_set(tmp_path):
     assert len(tags) > 1  # the kills landed after some sets were swapped in
     write_set(target, "last:")  # and the next run cleans what the kills left
     assert sorted(os.listdir(tmp_path)) == [".out.lock", "out"]
+
+
+def _run(capsys, out: Path) -> tuple[int, str, str]:
+    from gigawatt.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--out", str(out), "--json"])
+    got, err = capsys.readouterr()
+    return exc.value.code, got, err
+
+
+def test_run_into_a_folder_being_written_is_refused_at_once(capsys, tmp_path):
+    import fcntl
+
+    out = tmp_path / "o"
+    with open(tmp_path / ".o.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another run writing `o`
+        code, got, err = _run(capsys, out)
+    assert code == 2 and got == "" and err.count("\n") == 1
+    assert err.startswith("error: --out: ") and "another gigawatt process" in err
+    assert not out.exists()
+
+
+def test_run_into_a_users_folder_is_refused_and_untouched(capsys, tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "summary.json").write_text("mine", encoding="utf-8")
+    code, got, err = _run(capsys, out)
+    assert code == 2 and got == "" and err.count("\n") == 1 and "did not write" in err
+    assert os.listdir(out) == ["summary.json"]
+    assert sorted(os.listdir(tmp_path)) == ["o"]
