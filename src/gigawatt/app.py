@@ -97,6 +97,8 @@ def run(
     cat = (catalog or Catalog.load()).recording()
     scenario = load_scenario(req.scenario, cat)
     if req.out is not None:  # refused before the simulation, not after it
+        outputs = [req.out, *(req.out / name for name in RUN_FILES)]
+        check_outputs(outputs, [scenario_path(req.scenario)])
         check_output_set(req.out, RUN_FILES)
     results = simulate(scenario, cat)
     if req.out is not None:
