@@ -39,7 +39,7 @@ from gigawatt.defaults import (
     MIN_COMPARED_SCENARIOS,
 )
 from gigawatt.errors import InputError, UnknownIdError
-from gigawatt.io import check_outputs, output_set, write_json, write_parquet
+from gigawatt.io import check_output_set, check_outputs, output_set, write_json, write_parquet
 from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
 from gigawatt.validation import MAX_ACCELERATORS, MAX_TOKENS, Request, check_result
 from gigawatt.yamlio import read_data_file
@@ -120,6 +120,10 @@ def run(
     # A recording view: the report lists the catalog records the run looked up.
     cat = (catalog or Catalog.load()).recording()
     scenario = load_scenario(req.scenario, cat)
+    if req.out is not None:  # refused before the simulation, not after it
+        outputs = [req.out, *(req.out / name for name in RUN_FILES)]
+        check_outputs(outputs, [scenario_path(req.scenario)])
+        check_output_set(req.out, RUN_FILES)
     results = simulate(scenario, cat)
     if req.out is not None:
         write_run(results, cat, req.out, inputs=scenario, source=scenario_path(req.scenario))
@@ -134,25 +138,34 @@ def gigawatt_version() -> str:
         return "unknown"
 
 
+#: The files of `gigawatt run --out DIR` (with `manifest.json`).
+RUN_FILES = ("results.parquet", "summary.json", "report.html")
+
+
+def _about(results: Results, catalog: Catalog) -> dict[str, Any]:
+    """What an output set's manifest says wrote it."""
+    from gigawatt.sweep import catalog_sha256
+
+    return {
+        "scenario": results.scenario.name,
+        "catalog_sha256": catalog_sha256(catalog),
+        "gigawatt_version": gigawatt_version(),
+    }
+
+
 def write_run(
     results: Results, catalog: Catalog, out_dir: Path, *, inputs: Scenario, source: Path
 ) -> list[Path]:
     """Write `results.parquet` (long table), `summary.json` (the yearly summary),
     `report.html` and `manifest.json` into `out_dir` as one set: all of them replace the
     previous set at once (`gigawatt.io.output_set`), never over the scenario file `source`."""
-    names = ["results.parquet", "summary.json", "report.html"]
+    names = list(RUN_FILES)
     check_outputs([out_dir, *(out_dir / n for n in names)], [source])
     # Imported here: the report needs plotly, slow to import for the commands without one.
     from gigawatt.report import write_report
-    from gigawatt.sweep import catalog_sha256
 
-    about = {
-        "scenario": results.scenario.name,
-        "catalog_sha256": catalog_sha256(catalog),
-        "gigawatt_version": gigawatt_version(),
-    }
     tornado = report_tornado(inputs, catalog, results)
-    with output_set(out_dir, names, about) as tmp:
+    with output_set(out_dir, names, _about(results, catalog)) as tmp:
         write_parquet(tmp / names[0], results.table())
         write_json(tmp / names[1], results.to_json())
         write_report(results, catalog, tmp / names[2], inputs=inputs, tornado=tornado)
@@ -467,7 +480,7 @@ def report(
         sweep=bands,
         tornado=report_tornado(scenario, cat, results),
     )
-    pngs = [] if req.png is None else export_pngs(written.charts, req.png)
+    pngs = [] if req.png is None else export_pngs(written.charts, req.png, _about(results, cat))
     return ReportFiles(report=path, sections=written.section_ids, png=pngs)
 
 

@@ -7,8 +7,8 @@ set into a fresh folder beside `DIR`, adds `manifest.json` (what wrote it, each 
 and exchanges the two folders in one `renameat2(RENAME_EXCHANGE)` (Linux; elsewhere two
 renames, repaired by the next run), under a lock file, so two runs into one folder cannot mix.
 Nothing that gigawatt did not write is overwritten or deleted: other files in `DIR` (a sweep
-store, a report) are carried into the new folder as hard links, and a folder holding one of the
-set's names without our manifest is refused.
+store, a report) are carried into the new folder as hard links, and a folder without our
+manifest is only adopted when it is empty or holds nothing but what gigawatt writes there.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import fnmatch
 import glob
 import hashlib
 import json
@@ -59,18 +60,22 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _clean_stale_files(path: Path) -> None:
-    """Remove temporaries `.NAME.PID.*.tmp` of `path` left by processes that no longer run."""
-    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+def clean_stale_temporaries(path: Path) -> None:
+    """Remove temporaries `.NAME.PID.*` of `path` (files or folders) left by processes that no
+    longer run (a kill -9 leaves them); those of a running process are its own."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*"):
         pid = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
         if pid.isdigit() and not _pid_alive(int(pid)):
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+            if tmp.is_dir() and not tmp.is_symlink():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    _clean_stale_files(path)
+    clean_stale_temporaries(path)
     prefix = f".{path.name}.{os.getpid()}."
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -179,20 +184,30 @@ def _recover(target: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
+#: What other gigawatt commands write into an output folder by default (a sweep store and its
+#: log, `report`'s pages): a folder without a manifest holding only these is still adopted.
+GIGAWATT_FILES = ("*.duckdb", "*.duckdb.wal", "report-*.html")
+
+
 def _check_owned(target: Path, names: Iterable[str], field: str) -> None:
+    """Refuse to replace a folder that is not ours: one without our manifest holding anything
+    but what gigawatt writes there (the set's own names included: they would be overwritten)."""
     if not target.exists():
         return
     if not target.is_dir():
         raise InputError(f"{str(target)!r} is a file; allowed: a folder", field=field)
     if read_manifest(target) is not None:
         return
-    ours = [n for n in (*names, MANIFEST) if (target / n).exists()]
-    if ours:
-        raise InputError(
-            f"{str(target)!r} holds {ours[0]} that gigawatt did not write (no gigawatt "
-            f"{MANIFEST}); choose another folder, or move those files away",
-            field=field,
-        )
+    ours = {*names, MANIFEST}
+    for entry in sorted(target.iterdir()):
+        if entry.name in ours or not (
+            entry.is_file() and any(fnmatch.fnmatch(entry.name, p) for p in GIGAWATT_FILES)
+        ):
+            raise InputError(
+                f"{str(target)!r} holds {entry.name} that gigawatt did not write (no gigawatt "
+                f"{MANIFEST}); choose another folder, or move it away",
+                field=field,
+            )
 
 
 def _carry_over(old: Path, new: Path, skip: set[str]) -> None:
@@ -210,6 +225,21 @@ def _carry_over(old: Path, new: Path, skip: set[str]) -> None:
             os.link(entry, dest)
 
 
+def _set_target(target: Path) -> Path:
+    target = Path(os.path.abspath(target))
+    return target.resolve() if target.is_symlink() else target
+
+
+def check_output_set(target: Path, names: Iterable[str], *, field: str = "out") -> None:
+    """`output_set`'s refusals, before the work that makes the files: a folder that is not
+    ours, or one another process is writing. Changes nothing (`output_set` checks again)."""
+    target = _set_target(target)
+    _check_owned(target, names, field)
+    lock_path = target.parent / f".{target.name}.lock"
+    if lock_path.exists():
+        os.close(_lock(lock_path, target, field))
+
+
 @contextlib.contextmanager
 def output_set(
     target: Path, names: Iterable[str], about: Mapping[str, Any], *, field: str = "out"
@@ -221,9 +251,7 @@ def output_set(
     the temporary folder, which the next `output_set` of the same target removes.
     """
     names = list(names)
-    target = Path(os.path.abspath(target))
-    if target.is_symlink():
-        target = target.resolve()
+    target = _set_target(target)
     parent = target.parent
     if parent.exists() and not parent.is_dir():
         raise InputError(f"{str(parent)!r} is a file; allowed: a folder", field=field)

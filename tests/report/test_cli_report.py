@@ -51,7 +51,12 @@ def test_report_json_contract_and_pngs(capsys, tmp_path):
         assert path.startswith(str(png)) and path.endswith(".png")
         content = Path(path).read_bytes()
         assert content.startswith(PNG_SIGNATURE) and len(content) > 10_000
-    assert sorted(p.name for p in png.iterdir()) == sorted(p.split("/")[-1] for p in data["png"])
+    names = sorted(p.split("/")[-1] for p in data["png"])
+    assert sorted(p.name for p in png.iterdir()) == sorted([*names, "manifest.json"])
+    # the charts are one output set (issue 13): the manifest lists each with its sha256
+    manifest = json.loads((png / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["scenario"] == "amd-openai-6gw"
+    assert sorted(f["name"] for f in manifest["files"]) == names
     page = out.read_text(encoding="utf-8")
     for chart_file in data["png"]:
         chart_id = chart_file.split("/")[-1].removesuffix(".png")

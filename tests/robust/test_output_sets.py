@@ -71,7 +71,19 @@ def test_a_failed_write_leaves_the_previous_set(tmp_path):
     assert sorted(os.listdir(tmp_path)) == [".out.lock", "out"]
 
 
-@pytest.mark.parametrize("name", ["b.txt", MANIFEST])
+def test_a_folder_of_gigawatt_files_without_a_manifest_is_adopted(tmp_path):
+    """`gigawatt sweep` and `gigawatt report` write into `gigawatt-out` by default too."""
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "sweeps.duckdb").write_bytes(b"a store")
+    (target / "report-x.html").write_text("a report", encoding="utf-8")
+    write_set(target, "one")
+    assert assert_complete(target) == "one"
+    assert (target / "sweeps.duckdb").read_bytes() == b"a store"
+    assert (target / "report-x.html").read_text(encoding="utf-8") == "a report"
+
+
+@pytest.mark.parametrize("name", ["b.txt", MANIFEST, "notes.txt"])
 def test_a_folder_we_did_not_write_is_refused_and_untouched(tmp_path, name):
     target = tmp_path / "out"
     target.mkdir()
@@ -122,8 +134,20 @@ def test_a_set_left_aside_by_a_killed_swap_is_put_back(tmp_path):
 def test_stale_single_file_temporaries_are_cleaned(tmp_path):
     stale = tmp_path / ".report.html.99999999.abc.tmp"
     stale.write_text("half", encoding="utf-8")
+    mine = tmp_path / f".report.html.{os.getpid()}.abc.tmp"  # a live process's: kept
+    mine.write_text("being written", encoding="utf-8")
     write_text(tmp_path / "report.html", "whole")
-    assert sorted(os.listdir(tmp_path)) == ["report.html"]
+    assert sorted(os.listdir(tmp_path)) == [mine.name, "report.html"]
+
+
+def test_a_store_creation_killed_midway_is_cleaned(tmp_path):
+    from gigawatt.sweep import SweepStore
+
+    stale = tmp_path / ".s.duckdb.99999999.xyz"
+    stale.mkdir()
+    (stale / "s.duckdb").write_bytes(b"half")
+    SweepStore(tmp_path / "s.duckdb").close()
+    assert sorted(os.listdir(tmp_path)) == ["s.duckdb"]
 
 
 #: Forks writers that replace the set in a loop, so each kill costs no interpreter start-up.
@@ -179,3 +203,34 @@ def test_kill_at_any_moment_leaves_one_complete_set(tmp_path):
     assert len(tags) > 1  # the kills landed after some sets were swapped in
     write_set(target, "last:")  # and the next run cleans what the kills left
     assert sorted(os.listdir(tmp_path)) == [".out.lock", "out"]
+
+
+def _run(capsys, out: Path) -> tuple[int, str, str]:
+    from gigawatt.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--out", str(out), "--json"])
+    got, err = capsys.readouterr()
+    return exc.value.code, got, err
+
+
+def test_run_into_a_folder_being_written_is_refused_at_once(capsys, tmp_path):
+    import fcntl
+
+    out = tmp_path / "o"
+    with open(tmp_path / ".o.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another run writing `o`
+        code, got, err = _run(capsys, out)
+    assert code == 2 and got == "" and err.count("\n") == 1
+    assert err.startswith("error: --out: ") and "another gigawatt process" in err
+    assert not out.exists()
+
+
+def test_run_into_a_users_folder_is_refused_and_untouched(capsys, tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "summary.json").write_text("mine", encoding="utf-8")
+    code, got, err = _run(capsys, out)
+    assert code == 2 and got == "" and err.count("\n") == 1 and "did not write" in err
+    assert os.listdir(out) == ["summary.json"]
+    assert sorted(os.listdir(tmp_path)) == ["o"]

@@ -138,7 +138,7 @@ def bold_name(name: str, rest: str | None = None, sep: str = ": ") -> Text:
 
 console = SafeConsole(soft_wrap=False)
 #: Notes, warnings and progress on stderr.
-err_console = SafeConsole(stderr=True)
+err_console = SafeConsole(stderr=True, soft_wrap=True)  # a message is one line
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ScenarioArg = Annotated[

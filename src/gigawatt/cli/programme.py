@@ -99,7 +99,12 @@ def run(
     ctx: typer.Context,
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for results.parquet, summary.json, report.html.")
+        Path,
+        typer.Option(
+            "--out",
+            help="Folder for results.parquet, summary.json, report.html and manifest.json "
+            "(replaced as one set).",
+        ),
     ] = Path("gigawatt-out"),
     as_json: JsonOpt = False,
 ) -> None:
