@@ -61,7 +61,7 @@ def test_year_long_campus_supply(benchmark, co2_cap_t) -> None:
 def test_energy_stage_default_scenario(benchmark) -> None:
     scenario = load_scenario("nvidia-openai-10gw", CATALOG).resolve()
     fleet = build_fleet(scenario, CATALOG)
-    result = benchmark(run_energy, scenario, CATALOG, fleet, {})
+    result = benchmark(run_energy, scenario, CATALOG, fleet)
     cells = result.energy_mwh_by_phase.size
     mean = benchmark.stats.stats.mean
     print(f"\nenergy stage: {cells} phase-months in {mean * 1e3:.2f} ms ({cells / mean:,.0f}/s)")
