@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -106,19 +107,22 @@ def test_progress_bar_on_a_pseudo_terminal(tmp_path, toy_file):
     ]
     env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
     leader, follower = pty.openpty()
-    proc = subprocess.run(
-        command, stdout=subprocess.PIPE, stderr=follower, env=env, timeout=300, check=False
-    )
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=follower, env=env)
     os.close(follower)
     chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the follower closed: everything was read
+    while True:  # read as it writes: a full terminal buffer would block the command
+        ready, _, _ = select.select([leader], [], [], 1.0)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the command closed its end: everything was read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        elif proc.poll() is not None:
             break
-        if not chunk:
-            break
-        chunks.append(chunk)
+    proc.wait(timeout=300)
     os.close(leader)
     assert proc.returncode == 0
     assert b"sensitivity" in b"".join(chunks)
