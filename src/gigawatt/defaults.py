@@ -44,4 +44,6 @@ CATALOG_KINDS = (
     "capability",
     "reference-workloads",
     "power-calibrations",
+    "market-events",
+    "event-study",
 )
