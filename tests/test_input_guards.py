@@ -159,13 +159,14 @@ def test_duplicate_catalog_ids(capsys, tmp_path: Path):
     assert "accelerators.yaml: duplicate id 'My-Chip' (lines 1, 10)" in err
 
 
-def test_plan_space_guard_names_the_limit(monkeypatch):
+def test_plan_space_guard_names_the_limit(monkeypatch, tmp_path):
     import importlib
 
     from gigawatt.perf import search
 
     module = importlib.import_module("gigawatt.perf.search")
     monkeypatch.setattr(module, "MAX_PLANS", 1000)
+    monkeypatch.setenv("GIGAWATT_CACHE_DIR", str(tmp_path))  # a stored result needs no search
     module.clear_cache()
     with pytest.raises(InputError) as exc:
         search("gpt3-175b", "dgx-a100", 1024)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -21,6 +20,7 @@ from gigawatt.cli.common import (
     bold_name,
     console,
     emit_json,
+    err_console,
     print_table,
 )
 from gigawatt.cli.progress import progress_bar, working
@@ -522,7 +522,7 @@ def sweep(
         store=store,
         workers=workers,
     )
-    err = Console(stderr=True, highlight=False)
+    err = err_console
     try:
         with progress_bar("sweep", quiet=as_json) as progress:
             result = api.sweep(request, catalog=_catalog(ctx), progress=progress)

@@ -21,6 +21,7 @@ from gigawatt.cli.common import (
     bold_name,
     console,
     emit_json,
+    err_console,
 )
 from gigawatt.cli.progress import progress_bar
 from gigawatt.defaults import DEFAULT_SOBOL_BASE, DEFAULT_STORE
@@ -189,7 +190,7 @@ def sensitivity(
         store=store,
         workers=workers,
     )
-    err = Console(stderr=True, highlight=False)
+    err = err_console
     try:
         with progress_bar("sensitivity", quiet=as_json) as progress:
             result = api.sensitivity(request, catalog=_catalog(ctx), progress=progress)
