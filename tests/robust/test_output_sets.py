@@ -234,3 +234,37 @@ def test_run_into_a_users_folder_is_refused_and_untouched(capsys, tmp_path):
     assert code == 2 and got == "" and err.count("\n") == 1 and "did not write" in err
     assert os.listdir(out) == ["summary.json"]
     assert sorted(os.listdir(tmp_path)) == ["o"]
+
+
+def _assert_whole_run_set(out: Path) -> None:
+    manifest = read_manifest(out)
+    assert manifest is not None, sorted(os.listdir(out))
+    names = sorted(entry["name"] for entry in manifest["files"])
+    assert names == ["report.html", "results.parquet", "summary.json"]
+    for entry in manifest["files"]:
+        assert sha256_file(out / entry["name"]) == entry["sha256"], entry["name"]
+
+
+def test_kill_9_of_the_real_run_leaves_one_complete_set(tmp_path):
+    """The whole `gigawatt run --out` killed with SIGKILL at moments spread over a run (most
+    late, where it writes): the folder always holds one complete set, and the next run cleans
+    whatever the kills left beside it."""
+    exe = Path(sys.executable).with_name("gigawatt")
+    out = tmp_path / "o"
+    cmd = [str(exe), "run", "--out", str(out), "--json"]
+    env = {**os.environ, "COLUMNS": "80"}
+    subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=600)  # warms the cache
+    start = time.monotonic()
+    subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=600)
+    took_s = time.monotonic() - start  # a warm run, as the killed ones are
+    _assert_whole_run_set(out)
+    rng = random.Random(7)
+    for _ in range(6):
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 1.0) * took_s)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        _assert_whole_run_set(out)
+    subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=600)
+    _assert_whole_run_set(out)
+    assert sorted(os.listdir(tmp_path)) == [".o.lock", "o"]
