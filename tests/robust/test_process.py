@@ -68,7 +68,7 @@ def test_a_closed_stdout_is_not_an_internal_error():
     [
         (["perf", "--gpus", "x"], "--gpus"),
         (["perf", "--no-such-flag"], "--no-such-flag"),
-        (["sweep"], "scenario"),
+        (["sweep"], "SCENARIO"),  # as the usage line names it
         (["no-such-command"], "no-such-command"),
     ],
 )

@@ -142,7 +142,8 @@ err_console = SafeConsole(stderr=True, soft_wrap=True)  # a message is one line
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ScenarioArg = Annotated[
-    str, typer.Argument(help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
+    str, typer.Argument(
+        metavar="SCENARIO", help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
 ]
 
 

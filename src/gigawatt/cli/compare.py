@@ -57,7 +57,9 @@ def compare(
     ctx: typer.Context,
     scenarios: Annotated[
         list[str],
-        typer.Argument(help="Two or more scenario files or built-in names (`gigawatt scenarios`)."),
+        typer.Argument(
+            metavar="SCENARIOS",
+            help="Two or more scenario files or built-in names (`gigawatt scenarios`)."),
     ],
     out: Annotated[
         Path | None,

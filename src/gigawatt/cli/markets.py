@@ -30,6 +30,7 @@ def market(
     scenario: Annotated[
         str | None,
         typer.Argument(
+            metavar="SCENARIO",
             help="Scenario whose deals' announcement events to show (a file or a built-in "
             "name); none: every event in the catalog."
         ),

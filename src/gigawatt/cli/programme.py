@@ -135,7 +135,10 @@ def run(
 def catalog_cmd(
     ctx: typer.Context,
     kind: Annotated[
-        str | None, typer.Argument(help=f"One of: {', '.join(CATALOG_KINDS)}. Omit for all kinds.")
+        str | None,
+        typer.Argument(
+            metavar="KIND", help=f"One of: {', '.join(CATALOG_KINDS)}. Omit for all kinds."
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -202,7 +205,9 @@ def scenarios(as_json: JsonOpt = False) -> None:
 
 @app.command()
 def show(
-    name: Annotated[str, typer.Argument(help="Built-in scenario name or a scenario file.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Built-in scenario name or a scenario file.")
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Print a scenario file (to copy and edit)."""
