@@ -238,15 +238,19 @@ def test_fine_grained_moe_misses_are_not_a_per_token_moe_cost():
     slower than modelled. The published rows on the same models rule out a missing per-token
     MoE cost: AM4 (same model, same H100, BF16, full recompute) trains 2.3x more tokens per GPU
     than MB19 and the model is already too slow on it; adding the per-token time that would
-    close MB19 pushes AM4 past +150 %. MB13 (same model as MB16, BF16, GB200) is within 8 %.
+    close MB19 pushes AM4 past +150 %. AM4 forces a balanced gate; expert load imbalance is
+    ruled out by the same framework's rows with the same router and models on other systems:
+    MB7 (MB19's model, GB300) within 10 % and MB13 (MB16's model, GB200) within 8 %.
     The figures are the ones docs/models/perf.md states (rounded as there)."""
     rows = {r.id: r for r in load_rows(CAT, include=frozenset({"AM4"}))}
     am4, mb19, mb13, mb16 = (rows[rid] for rid in ("AM4", "MB19", "MB13", "MB16"))
     assert am4.model.id == mb19.model.id and mb13.model.id == mb16.model.id
     assert am4.system == mb19.system == "dgx-h100"
-    pred = {rid: predict(rows[rid], CAT).step_time_s for rid in ("AM4", "MB19", "MB13")}
+    assert rows["MB7"].model.id == mb19.model.id
+    pred = {rid: predict(rows[rid], CAT).step_time_s for rid in ("AM4", "MB19", "MB13", "MB7")}
     err = {rid: pred[rid] / rows[rid].published_step_s - 1 for rid in pred}
-    assert err["AM4"] > 0.3 and err["MB19"] < -0.5 and abs(err["MB13"]) < 0.08
+    assert err["AM4"] > 0.3 and err["MB19"] < -0.5
+    assert abs(err["MB13"]) < 0.08 and abs(err["MB7"]) < 0.10
     tokens_per_gpu = float(mb19.raw["global_batch_seqs"]) * float(mb19.raw["seq_len"]) / mb19.gpus
     missing_s_per_token = (mb19.published_step_s - pred["MB19"]) / tokens_per_gpu
     am4_tokens = float(am4.raw["global_batch_seqs"]) * float(am4.raw["seq_len"]) / am4.gpus
