@@ -6,7 +6,7 @@ Tolerances, and why (stated as measured, tight enough to fail on a regression):
   kernel efficiency in theirs) and are not counted as checks.
 - Checks, all generations: median |error| <= 6.5 % and 95 % of the rows within 25 %. Issue 9's
   targets (median <= 4 %, none over 12 %) are NOT met: docs/models/perf.md says where the
-  model misses (small-expert MoE, long-context attention of NeMo 24.03, Blackwell across
+  model misses (two fine-grained MoE plans, long-context attention of NeMo 24.03, Blackwell across
   NeMo releases) and the largest errors are listed there.
 - Per calibration the check medians are held to what they reach now plus about one point:
   ampere (Megatron-LM 2021-22, MegaScale) <= 6 %, hopper <= 7 %, blackwell <= 10 %.
@@ -16,6 +16,7 @@ Tolerances, and why (stated as measured, tight enough to fail on a regression):
 from __future__ import annotations
 
 import statistics
+from pathlib import Path
 
 import pytest
 from perf_rows import load_rows, predict
@@ -224,3 +225,51 @@ def test_palm_and_nemotron_mfu_convention(rows):
         tokens_per_s = float(r.raw["global_batch_seqs"]) * w.seq_len / r.published_step_s
         mfu = w.model_flops_per_token * tokens_per_s / (r.gpus * peak)
         assert mfu == pytest.approx(float(r.raw["mfu"]), rel=0.02), rid
+
+
+def _tokens_per_s_per_gpu(r) -> float:
+    return (
+        float(r.raw["global_batch_seqs"]) * float(r.raw["seq_len"]) / (r.published_step_s * r.gpus)
+    )
+
+
+def test_fine_grained_moe_misses_are_not_a_per_token_moe_cost():
+    """MB19 (Qwen3 30B-A3B, 16 H100, FP8) and MB16 (Qwen3 235B-A22B, 64 B200, MXFP8) are far
+    slower than modelled. The published rows on the same models rule out a missing per-token
+    MoE cost: AM4 (same model, same H100, BF16, full recompute) trains 2.3x more tokens per GPU
+    than MB19 and the model is already too slow on it; adding the per-token time that would
+    close MB19 pushes AM4 past +150 %. AM4 forces a balanced gate; expert load imbalance is
+    ruled out by the same framework's rows with the same router and models on other systems:
+    MB7 (MB19's model, GB300) within 10 % and MB13 (MB16's model, GB200) within 8 %.
+    The figures are the ones docs/models/perf.md states (rounded as there)."""
+    rows = {r.id: r for r in load_rows(CAT, include=frozenset({"AM4"}))}
+    am4, mb19, mb13, mb16 = (rows[rid] for rid in ("AM4", "MB19", "MB13", "MB16"))
+    assert am4.model.id == mb19.model.id and mb13.model.id == mb16.model.id
+    assert am4.system == mb19.system == "dgx-h100"
+    assert rows["MB7"].model.id == mb19.model.id
+    pred = {rid: predict(rows[rid], CAT).step_time_s for rid in ("AM4", "MB19", "MB13", "MB7")}
+    err = {rid: pred[rid] / rows[rid].published_step_s - 1 for rid in pred}
+    assert err["AM4"] > 0.3 and err["MB19"] < -0.5
+    assert abs(err["MB13"]) < 0.08 and abs(err["MB7"]) < 0.10
+    tokens_per_gpu = float(mb19.raw["global_batch_seqs"]) * float(mb19.raw["seq_len"]) / mb19.gpus
+    missing_s_per_token = (mb19.published_step_s - pred["MB19"]) / tokens_per_gpu
+    am4_tokens = float(am4.raw["global_batch_seqs"]) * float(am4.raw["seq_len"]) / am4.gpus
+    added_s = missing_s_per_token * am4_tokens
+    assert (pred["AM4"] + added_s) / am4.published_step_s - 1 > 1.5
+    doc = " ".join(
+        (Path(__file__).resolve().parents[2] / "docs" / "models" / "perf.md")
+        .read_text(encoding="utf-8")
+        .split()
+    )
+    stated = (
+        f"trains {_tokens_per_s_per_gpu(am4):,.0f} tokens/s per GPU",
+        f"{round(_tokens_per_s_per_gpu(mb19), -1):,.0f}, "
+        f"{_tokens_per_s_per_gpu(am4) / _tokens_per_s_per_gpu(mb19):.1f}x fewer",
+        f"{round(_tokens_per_s_per_gpu(mb16), -1):,.0f} tokens/s per GPU against MB13's "
+        f"{round(_tokens_per_s_per_gpu(mb13), -1):,.0f}",
+        f"the model is {err['AM4']:.0%} too slow on AM4".replace("%", " %"),
+        f"{mb19.published_step_s - pred['MB19']:.1f} s over {tokens_per_gpu:,.0f} tokens per GPU",
+        f"would add about {added_s:.0f} s to AM4",
+    )
+    for phrase in stated:
+        assert phrase in doc, phrase
