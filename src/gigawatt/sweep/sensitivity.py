@@ -33,7 +33,7 @@ from gigawatt.buildout import Fleet, build_fleet
 from gigawatt.catalog import Catalog
 from gigawatt.distributions import point, quantile
 from gigawatt.energy.programme import run_energy
-from gigawatt.errors import InputError
+from gigawatt.errors import GigawattError, InputError
 from gigawatt.finance import run_finance
 from gigawatt.scenario import Scenario, load_scenario
 from gigawatt.simulate import Results, simulate
@@ -286,9 +286,12 @@ def tornado(
     base = base_results if base_results is not None else simulate(scenario, catalog)
     rows = [headline_outputs(base)]
     for i in range(1, len(design)):
-        rows.append(
-            headline_outputs(_simulate_like(scenario.with_inputs(design.row(i)), catalog, base))
-        )
+        try:
+            results = _simulate_like(scenario.with_inputs(design.row(i)), catalog, base)
+            rows.append(headline_outputs(results))
+        except GigawattError:  # an input at its P10 or P90 the model rejects: a missing bar,
+            rows.append({})  # as a failed sweep sample, never a failed report
+
     wide = pd.DataFrame(rows)
     wanted = [k for k in (keys if keys is not None else headline_order(wide.columns)) if k in wide]
     return [
