@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +24,8 @@ from gigawatt.sweep.sensitivity import (
     OutputSensitivity,
     SensitivityResult,
 )
+
+THRESHOLD = "threshold_date["
 
 #: Inputs shown per output unless `--top` says otherwise (`--json` has them all).
 DEFAULT_TOP = 5
@@ -99,6 +102,37 @@ def _output_table(out: OutputSensitivity, names: list[str]) -> Table:
     return table
 
 
+def _text(out: Console, table: Table) -> str:
+    """A table as the text `out` would print (so that equal tables can be told apart)."""
+    buffer = Console(width=out.width, file=io.StringIO(), highlight=False, color_system=None)
+    buffer.print(table)
+    return buffer.file.getvalue()  # type: ignore[attr-defined]
+
+
+def _merge_thresholds(blocks: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """Consecutive threshold outputs with the same base and table (the same run crosses them in
+    the same month) under one title naming each threshold."""
+    groups: list[tuple[list[str], str, str]] = []  # (keys, title, body)
+    for key, title, body in blocks:
+        prev = groups[-1] if groups else None
+        if (
+            prev is not None
+            and key.startswith(THRESHOLD)
+            and prev[0][-1].startswith(THRESHOLD)
+            and (prev[1].partition(": ")[2], prev[2]) == (title.partition(": ")[2], body)
+        ):
+            prev[0].append(key)
+        else:
+            groups.append(([key], title, body))
+    merged = []
+    for keys, title, body in groups:
+        if len(keys) > 1:
+            ids = escape(", ".join(k[len(THRESHOLD) : -1] for k in keys))
+            title = f"[bold]Month the largest run crosses {ids}[/bold]: {title.partition(': ')[2]}"
+        merged.append((title, body))
+    return merged
+
+
 def render(result: SensitivityResult, top: int, out: Console = console) -> None:
     """The human-readable report: the inputs, then each output's ranking."""
     low, high = (round(q * 100) for q in TORNADO_LEVELS)
@@ -112,20 +146,22 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
         inputs.add_row(escape(i["path"]), _short(i["p10"]), _short(i["point"]), _short(i["p90"]))
     out.print(inputs)
     still = []
+    blocks: list[tuple[str, str, str]] = []  # (key, title, table and notes as text)
     for o in result.outputs:
         movers = _movers(o)
         if not movers:
             still.append(headline_column(o.key).header)
             continue
-        out.print(_title(o))
-        out.print(_output_table(o, movers[:top]))
         notes = []
         if len(movers) > top:
             notes.append(f"{len(movers) - top} more inputs")
         if o.sobol is None and o.sobol_note and result.sobol_base is not None:
             notes.append(f"no Sobol indices: {o.sobol_note}")
-        if notes:
-            out.print(escape("; ".join(notes)))
+        body = _text(out, _output_table(o, movers[:top]))
+        blocks.append((o.key, _title(o), body + (escape("; ".join(notes)) + "\n" if notes else "")))
+    for title, body in _merge_thresholds(blocks):
+        out.print(title)
+        out.print(body, end="", markup=False, highlight=False)
         out.print()
     if still:
         out.print(escape(f"No input moves: {', '.join(still)}."))
