@@ -90,6 +90,9 @@ class RunRequest(Request):
     out: Path | None = Field(
         None, description="folder for results.parquet, summary.json and report.html"
     )
+    sensitivity: bool = Field(
+        True, description="the report's tornado: 2 more runs per uncertain input"
+    )
 
 
 def run(
@@ -103,12 +106,25 @@ def run(
     scenario = load_scenario(req.scenario, cat)
     results = simulate(scenario, cat)
     if req.out is not None:
-        write_run(results, cat, req.out, inputs=scenario, source=scenario_path(req.scenario))
+        write_run(
+            results,
+            cat,
+            req.out,
+            inputs=scenario,
+            source=scenario_path(req.scenario),
+            sensitivity=req.sensitivity,
+        )
     return results
 
 
 def write_run(
-    results: Results, catalog: Catalog, out_dir: Path, *, inputs: Scenario, source: Path
+    results: Results,
+    catalog: Catalog,
+    out_dir: Path,
+    *,
+    inputs: Scenario,
+    source: Path,
+    sensitivity: bool = True,
 ) -> list[Path]:
     """Write `results.parquet` (long table), `summary.json` (the yearly summary) and
     `report.html` into `out_dir`, atomically, never over the scenario file `source`."""
@@ -121,13 +137,8 @@ def write_run(
     # Imported here: the report needs plotly, slow to import for the commands without one.
     from gigawatt.report import write_report
 
-    write_report(
-        results,
-        catalog,
-        report_path,
-        inputs=inputs,
-        tornado=report_tornado(inputs, catalog, results),
-    )
+    tornado = report_tornado(inputs, catalog, results) if sensitivity else None
+    write_report(results, catalog, report_path, inputs=inputs, tornado=tornado)
     return [table_path, summary_path, report_path]
 
 
@@ -280,6 +291,9 @@ class ReportRequest(Request):
     out: Path | None = Field(None, description="HTML file to write")
     sweep: Path | None = Field(None, description="sweep store: adds P10/P50/P90 bands")
     png: Path | None = Field(None, description="folder to write each chart to as a PNG")
+    sensitivity: bool = Field(
+        True, description="the tornado section: 2 more runs per uncertain input"
+    )
 
 
 @dataclass(frozen=True)
@@ -346,7 +360,7 @@ def report(
         path,
         inputs=scenario,
         sweep=bands,
-        tornado=report_tornado(scenario, cat, results),
+        tornado=report_tornado(scenario, cat, results) if req.sensitivity else None,
     )
     pngs = [] if req.png is None else export_pngs(written.charts, req.png)
     return ReportFiles(report=path, sections=written.section_ids, png=pngs)

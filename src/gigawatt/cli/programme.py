@@ -36,6 +36,14 @@ _TEXT = "text"
 
 #: The yearly tables `gigawatt run` prints: (title, columns of a year). A model that adds keys
 #: to the years adds its table here.
+SensitivityOpt = Annotated[
+    bool,
+    typer.Option(
+        "--sensitivity/--no-sensitivity",
+        help="Add the report's tornado (2 more runs per uncertain input).",
+    ),
+]
+
 SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
     (
         "Build-out (as of December)",
@@ -101,11 +109,13 @@ def run(
     out: Annotated[
         Path, typer.Option("--out", help="Folder for results.parquet, summary.json, report.html.")
     ] = Path("gigawatt-out"),
+    sensitivity: SensitivityOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate the whole programme; print a yearly summary and write the results."""
+    request = api.RunRequest(scenario=scenario, out=out, sensitivity=sensitivity)
     with working("simulating", quiet=as_json):
-        results = api.run(api.RunRequest(scenario=scenario, out=out), catalog=_catalog(ctx))
+        results = api.run(request, catalog=_catalog(ctx))
     if as_json:
         emit_json(results.to_json())
         return
@@ -385,10 +395,13 @@ def report(
     png: Annotated[
         Path | None, typer.Option("--png", help="Folder to write each chart to as a PNG.")
     ] = None,
+    sensitivity: SensitivityOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Write a self-contained HTML report of a scenario (works offline); PNGs with --png."""
-    request = api.ReportRequest(scenario=scenario, out=out, sweep=sweep, png=png)
+    request = api.ReportRequest(
+        scenario=scenario, out=out, sweep=sweep, png=png, sensitivity=sensitivity
+    )
     files = api.report(request, catalog=_catalog(ctx))
     if as_json:
         emit_json(files.to_json())
