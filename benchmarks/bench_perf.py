@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import forget_searches
 from gigawatt.catalog import Catalog
 from gigawatt.perf import search as perf_search
 from gigawatt.perf.estimate import hardware_for, load_model, load_system
-from gigawatt.perf.search import clear_cache, search_plans
+from gigawatt.perf.search import search_plans
 from gigawatt.perf.workload import Workload
 
 CALCULON_PLANS_PER_S = 73.5
@@ -37,7 +38,7 @@ def test_full_search_speed(benchmark, model, system, gpus):
     hw, sw = hardware_for(load_system(system, cat), "bf16", cat)
 
     def cold_search():
-        clear_cache()
+        forget_searches()
         return search_plans(w, hw, sw, gpus)
 
     result = benchmark.pedantic(cold_search, rounds=1, iterations=1, warmup_rounds=0)

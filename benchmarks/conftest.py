@@ -10,9 +10,12 @@ page (a partial one would drop rows).
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
 import platform
+import shutil
+import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
@@ -20,6 +23,22 @@ import pytest
 
 DOCS_PAGE = Path(__file__).parents[1] / "docs" / "_generated" / "benchmarks.md"
 _FIGURES: dict[str, list[str]] = {}
+
+# The persistent search cache of this run lives in a folder of its own (never the user's), so
+# that "cold" means cold; `forget_searches` empties it and the in-process caches.
+os.environ["GIGAWATT_CACHE_DIR"] = tempfile.mkdtemp(prefix="gigawatt-bench-cache-")
+atexit.register(shutil.rmtree, os.environ["GIGAWATT_CACHE_DIR"], ignore_errors=True)
+
+
+def forget_searches() -> None:
+    """A cold start: no search result in this process or on disk (as a first run pays)."""
+    from gigawatt import cache
+    from gigawatt.capability.curve import clear_cache as clear_curves
+    from gigawatt.perf.search import clear_cache as clear_searches
+
+    clear_searches()
+    clear_curves()
+    cache.clear()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +13,11 @@ from gigawatt.catalog import Catalog
 from gigawatt.scenario import Scenario, parse_scenario
 
 DATA = Path(__file__).parent / "data"
+
+# The persistent search cache (gigawatt.cache) goes to a folder of this test session, never the
+# user's home; set at import so that every CLI subprocess a test starts inherits it.
+os.environ["GIGAWATT_CACHE_DIR"] = tempfile.mkdtemp(prefix="gigawatt-test-cache-")
+atexit.register(shutil.rmtree, os.environ["GIGAWATT_CACHE_DIR"], ignore_errors=True)
 TOY_CATALOG = DATA / "toy-catalog"
 
 

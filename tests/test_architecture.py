@@ -18,8 +18,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "gigawatt"
 #: Bottom to top; a module may import its own layer and the layers below. Models never import
 #: simulate, sweep, report, app or cli.
 LAYERS: list[set[str]] = [
-    {"units", "errors"},
-    {"yamlio", "io", "validation", "distributions", "display"},
+    {"units", "errors", "defaults"},
+    {"yamlio", "io", "validation", "distributions", "display", "cache"},
     {"catalog"},
     {"scenario"},
     {"buildout", "costs"},
@@ -27,11 +27,11 @@ LAYERS: list[set[str]] = [
     {"energy"},
     {"training"},
     {"deals"},
-    {"finance"},
+    {"finance", "ownership"},
     {"capability"},
     {"markets"},
     {"simulate"},
-    {"sweep"},
+    {"sweep", "compare"},
     {"report"},
     {"app"},
     {"cli"},

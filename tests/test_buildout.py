@@ -5,12 +5,13 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import toy_scenario_data
-from gigawatt.buildout import build_fleet, ramp_share
+from gigawatt.buildout import build_fleet, long_table, ramp_share
 from gigawatt.scenario import parse_scenario
 
 
@@ -129,3 +130,27 @@ def test_default_scenario_meets_the_announced_scale(catalog):
     assert 3.5e6 <= fleet.accelerators[:, -1].sum() <= 5e6
     first = fleet.phases.iloc[0]
     assert "2026-07" <= first["online"] <= "2026-12"  # first GW in H2 2026
+
+
+def _long_table_reference(months, sites, quantities):
+    """The long table as pandas built it before it was vectorised (issue 12): groupby, melt."""
+    frames = []
+    for name, unit, arr in quantities:
+        frame = pd.DataFrame(arr.T, index=months, columns=sites)
+        by_site = frame.T.groupby(level=0, sort=False).sum().T
+        by_site["total"] = arr.sum(axis=0)
+        long = by_site.reset_index(names="month").melt(
+            id_vars="month", var_name="site", value_name="value"
+        )
+        frames.append(long.assign(quantity=name, unit=unit))
+    return pd.concat(frames, ignore_index=True)[["month", "site", "quantity", "unit", "value"]]
+
+
+def test_long_table_equals_the_pandas_reference():
+    rng = np.random.default_rng(7)
+    months = np.array(["2026-01", "2026-02", "2026-03", "2026-04"], dtype=object)
+    sites = pd.Series(["b", "a", "b", "c", "a", "b"])  # first appearance: b, a, c
+    quantities = [("p", "W", rng.random((6, 4)) * 1e9), ("n", "count", rng.random((6, 4)))]
+    got = long_table(months, sites, quantities)
+    pd.testing.assert_frame_equal(got, _long_table_reference(months, sites, quantities))
+    assert list(got["site"].unique()) == ["b", "a", "c", "total"]

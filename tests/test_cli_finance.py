@@ -81,3 +81,13 @@ def test_bad_costs_exit_2(capsys, tmp_path):
     code, out, err = cli(capsys, "--catalog", str(TOY_CATALOG), "finance", str(path), "--json")
     assert code == 2 and out == ""
     assert "costs.capex-share-systems/facility/power" in err and "Traceback" not in err
+
+
+def test_finance_prints_ownership_tables(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["finance", "amd-openai-6gw"])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0
+    assert "Warrants as shares of the company" in out and "1,630" in out
+    assert "Flows between parties over the run" in out
+    assert "Share of the world's installed AI compute" in out

@@ -42,10 +42,10 @@ def test_every_request_field_a_command_sets_has_its_flag(name):
 def test_library_errors_name_fields_and_the_cli_flags():
     with pytest.raises(InputError) as err:
         api.perf(model="llama3-8b", system="dgx-h100", gpus=0)
-    assert str(err.value) == "gpus: 0 is not allowed: input should be greater than or equal to 1"
+    assert str(err.value) == "gpus: 0 is not allowed: must be >= 1"
     assert err.value.field == "gpus"
     shown = err.value.render(flag_names(COMMANDS["perf"]))
-    assert shown == "--gpus: 0 is not allowed: input should be greater than or equal to 1"
+    assert shown == "--gpus: 0 is not allowed: must be >= 1"
 
 
 def test_a_message_naming_other_fields_names_their_flags():

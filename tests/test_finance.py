@@ -343,14 +343,14 @@ def test_shares_without_an_all_in_capex_are_refused(toy_catalog):
 def test_negative_unit_cost_is_refused(toy_catalog):
     data = scenario_data([phase("2026-07")])
     data["costs"]["facility_usd_per_w"] = -1
-    with pytest.raises(InputError, match=r"costs\.facility-usd-per-w: -1 is not allowed"):
+    with pytest.raises(InputError, match=r"costs\.facility_usd_per_w: -1 is not allowed"):
         finance_of(data, toy_catalog)
 
 
 def test_negative_capex_is_refused(toy_catalog):
     data = scenario_data([phase("2026-07")])
     data["costs"]["capex_usd_per_gw"] = -1e9
-    with pytest.raises(InputError, match=r"costs\.capex-usd-per-gw: -1e\+09 is not allowed"):
+    with pytest.raises(InputError, match=r"costs\.capex_usd_per_gw: -1e\+09 is not allowed"):
         finance_of(data, toy_catalog)
 
 

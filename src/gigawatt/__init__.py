@@ -7,24 +7,51 @@ as their JSON.
     results = gigawatt.run("nvidia-openai-10gw")     # Results: .years(), .table(), .to_json()
     gigawatt.perf(model="llama3-70b", system="dgx-h100", gpus=1024).to_json()
     gigawatt.sensitivity("nvidia-openai-10gw", method="tornado").to_json()
+    gigawatt.market(event="amd-openai-2025-10-06", prices=frame).to_json()  # an event study
+    gigawatt.compare(["nvidia-openai-10gw", "amd-openai-6gw"]).to_json()  # side by side
 
 Each takes its request (`gigawatt.app.PerfRequest`, ...) or the request's fields as keywords; a
 bad value raises `InputError` naming the field. `gigawatt.app` has every command's function.
 """
 
+import importlib
 import sys
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gigawatt import simulate as _simulate_module
-from gigawatt import sweep as _sweep_package
-from gigawatt.app import footprint, perf, reliability, run, sensitivity, train
-from gigawatt.app import sweep as _sweep
-from gigawatt.catalog import Catalog
-from gigawatt.errors import InputError
-from gigawatt.scenario import load_scenario
-from gigawatt.simulate import Results
+if TYPE_CHECKING:
+    from gigawatt.app import (
+        compare,
+        footprint,
+        market,
+        perf,
+        reliability,
+        run,
+        sensitivity,
+        train,
+    )
+    from gigawatt.catalog import Catalog
+    from gigawatt.errors import InputError
+    from gigawatt.scenario import load_scenario
+    from gigawatt.simulate import Results
+
+#: The API's names and the modules that define them, imported on first use: the command line
+#: imports this package first, and `gigawatt --help` must not pay for pandas and the models.
+_LAZY = {
+    "Catalog": "gigawatt.catalog",
+    "InputError": "gigawatt.errors",
+    "Results": "gigawatt.simulate",
+    "compare": "gigawatt.app",
+    "footprint": "gigawatt.app",
+    "load_scenario": "gigawatt.scenario",
+    "market": "gigawatt.app",
+    "perf": "gigawatt.app",
+    "reliability": "gigawatt.app",
+    "run": "gigawatt.app",
+    "sensitivity": "gigawatt.app",
+    "train": "gigawatt.app",
+}
 
 
 class _CommandModule(types.ModuleType):
@@ -38,22 +65,58 @@ class _CommandModule(types.ModuleType):
         return self.__command__(*args, **kwargs)
 
 
-def _make_callable(module: types.ModuleType, command: Callable[..., Any]) -> None:
-    module.__class__ = _CommandModule
-    module.__command__ = command  # type: ignore[attr-defined]
+def _sweep_command(*args: Any, **kwargs: Any) -> Any:
+    return importlib.import_module("gigawatt.app").sweep(*args, **kwargs)
 
 
-_make_callable(_simulate_module, _simulate_module.simulate)
-_make_callable(_sweep_package, _sweep)
-simulate = sys.modules["gigawatt.simulate"]
-sweep = sys.modules["gigawatt.sweep"]
+def _simulate_command(*args: Any, **kwargs: Any) -> Any:
+    return sys.modules["gigawatt.simulate"].__dict__["simulate"](*args, **kwargs)
+
+
+_COMMANDS: dict[str, Callable[..., Any]] = {
+    "simulate": _simulate_command,
+    "sweep": _sweep_command,
+}
+
+
+class _Package(types.ModuleType):
+    """This package: however `gigawatt.sweep` or `gigawatt.simulate` is first imported (by
+    `gigawatt.sweep(...)` here, or `import gigawatt.sweep.store` anywhere), the import system
+    sets it as an attribute of the package, and that is when it becomes callable."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _COMMANDS and isinstance(value, types.ModuleType):
+            if not isinstance(value, _CommandModule):
+                value.__class__ = _CommandModule
+            value.__command__ = _COMMANDS[name]  # type: ignore[attr-defined]
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name: str) -> Any:
+    if name in _COMMANDS:
+        return importlib.import_module(f"gigawatt.{name}")  # the import sets the attribute
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gigawatt' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "Catalog",
     "InputError",
     "Results",
+    "compare",
     "footprint",
     "load_scenario",
+    "market",
     "perf",
     "reliability",
     "run",

@@ -5,10 +5,12 @@ naming the request's field) or, for notebooks, the same fields as keywords, and 
 result whose `to_json()` is the command's `--json` object:
 
     run, finance, capability, energy, report    a scenario -> `simulate` -> its results
+    compare                                      several scenarios -> their runs side by side
     perf, train, reliability, footprint          one training job, without a scenario
     sweep                                        Monte Carlo over a scenario's inputs
     sensitivity                                  which uncertain input moves each headline
     catalog, scenarios, show                     what the tool ships with
+    cache_info, cache_clear                      the persistent search cache
 
 The CLI (`gigawatt.cli`) parses flags into a request, calls one function here and renders the
 result; it alone maps a request's fields to flags. The HTML report is written from the
@@ -18,52 +20,66 @@ result; it alone maps a request's fields to flags. The HTML report is written fr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from gigawatt.capability import CapabilityResult
+from gigawatt import cache as disk_cache
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import KINDS, Record
-from gigawatt.energy.footprint import FootprintRequest, FootprintResult
-from gigawatt.energy.footprint import footprint as footprint_of
-from gigawatt.energy.sites import (
-    SupplyOptions,
-    find_site,
-    site_summaries,
-    site_supply,
-    site_swings,
-)
-from gigawatt.errors import InputError
-from gigawatt.finance import Finance
-from gigawatt.io import check_outputs, write_json, write_parquet
-from gigawatt.perf import PerfResult, SearchResult
-from gigawatt.perf import estimate as perf_estimate
-from gigawatt.perf import search as perf_search
-from gigawatt.perf.plan import parse_plan, with_precision
-from gigawatt.reliability.job import ReliabilityReport, ReliabilityRequest, reliability_report
-from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
-from gigawatt.simulate import Results, simulate
-from gigawatt.sweep import DEFAULT_STORE, SweepResult, run_sweep
-from gigawatt.sweep.sensitivity import (
+from gigawatt.catalog.schema import KINDS, MAX_SEQ_LEN, Record
+from gigawatt.defaults import (
+    DEFAULT_SCENARIO,
     DEFAULT_SOBOL_BASE,
-    SensitivityResult,
-    run_sensitivity,
-    tornado,
+    DEFAULT_STORE,
+    MIN_COMPARED_SCENARIOS,
 )
-from gigawatt.training import TrainingResult, parse_count, plan_training
-from gigawatt.validation import Request
+from gigawatt.errors import InputError, UnknownIdError
+from gigawatt.io import check_output_set, check_outputs, output_set, write_json, write_parquet
+from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
+from gigawatt.validation import MAX_ACCELERATORS, MAX_TOKENS, Request, check_result
+from gigawatt.yamlio import read_data_file
 
-#: The scenario a command uses when none is named.
-DEFAULT_SCENARIO = "nvidia-openai-10gw"
+# The models, pandas and the sweep store are imported by the functions that use them: the
+# command line imports this module for every command, and `gigawatt catalog` or `scenarios`
+# need none of them.
+if TYPE_CHECKING:
+    from gigawatt.capability import CapabilityResult
+    from gigawatt.compare import Comparison
+    from gigawatt.energy.footprint import FootprintRequest, FootprintResult
+    from gigawatt.finance import Finance
+    from gigawatt.markets.command import MarketReport, MarketRequest
+    from gigawatt.ownership import Ownership
+    from gigawatt.perf import PerfResult, SearchResult
+    from gigawatt.reliability.job import ReliabilityReport, ReliabilityRequest
+    from gigawatt.simulate import Results
+    from gigawatt.sweep import SweepResult
+    from gigawatt.sweep.sensitivity import SensitivityResult
+    from gigawatt.training import TrainingResult
+
 #: Where `report` writes when no file is named.
 DEFAULT_REPORT_FOLDER = Path("gigawatt-out")
 HTML_SUFFIXES = (".html", ".htm")
 
 R = TypeVar("R", bound=Request)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _checked(fn: F) -> F:
+    """The command's result, checked against the physical invariants at the boundary
+    (`gigawatt.validation.check_result`): a violation is a bug report (exit 1), never output."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return check_result(fn(*args, **kwargs), fn.__name__)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _request(cls: type[R], request: R | None, fields: dict[str, Any]) -> R:
@@ -95,15 +111,22 @@ class RunRequest(Request):
     )
 
 
+@_checked
 def run(
     request: RunRequest | str | None = None, /, *, catalog: Catalog | None = None, **fields: Any
 ) -> Results:
     """Simulate a scenario; with `out`, write its long table, its yearly summary and its HTML
     report there (`gigawatt run`). `Results.to_json()` is the `--json` object."""
+    from gigawatt.simulate import simulate
+
     req = _scenario_request(RunRequest, request, fields)
     # A recording view: the report lists the catalog records the run looked up.
     cat = (catalog or Catalog.load()).recording()
     scenario = load_scenario(req.scenario, cat)
+    if req.out is not None:  # refused before the simulation, not after it
+        outputs = [req.out, *(req.out / name for name in RUN_FILES)]
+        check_outputs(outputs, [scenario_path(req.scenario)])
+        check_output_set(req.out, RUN_FILES)
     results = simulate(scenario, cat)
     if req.out is not None:
         write_run(
@@ -117,6 +140,29 @@ def run(
     return results
 
 
+def gigawatt_version() -> str:
+    """The installed package's version (`unknown` when run from a source tree)."""
+    try:
+        return version("gigawatt")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+#: The files of `gigawatt run --out DIR` (with `manifest.json`).
+RUN_FILES = ("results.parquet", "summary.json", "report.html")
+
+
+def _about(results: Results, catalog: Catalog) -> dict[str, Any]:
+    """What an output set's manifest says wrote it."""
+    from gigawatt.sweep import catalog_sha256
+
+    return {
+        "scenario": results.scenario.name,
+        "catalog_sha256": catalog_sha256(catalog),
+        "gigawatt_version": gigawatt_version(),
+    }
+
+
 def write_run(
     results: Results,
     catalog: Catalog,
@@ -126,25 +172,27 @@ def write_run(
     source: Path,
     sensitivity: bool = True,
 ) -> list[Path]:
-    """Write `results.parquet` (long table), `summary.json` (the yearly summary) and
-    `report.html` into `out_dir`, atomically, never over the scenario file `source`."""
-    table_path = out_dir / "results.parquet"
-    summary_path = out_dir / "summary.json"
-    report_path = out_dir / "report.html"
-    check_outputs([table_path, summary_path, report_path], [source])
-    write_parquet(table_path, results.table())
-    write_json(summary_path, results.to_json())
+    """Write `results.parquet` (long table), `summary.json` (the yearly summary),
+    `report.html` and `manifest.json` into `out_dir` as one set: all of them replace the
+    previous set at once (`gigawatt.io.output_set`), never over the scenario file `source`."""
+    names = list(RUN_FILES)
+    check_outputs([out_dir, *(out_dir / n for n in names)], [source])
     # Imported here: the report needs plotly, slow to import for the commands without one.
     from gigawatt.report import write_report
 
     tornado = report_tornado(inputs, catalog, results) if sensitivity else None
-    write_report(results, catalog, report_path, inputs=inputs, tornado=tornado)
-    return [table_path, summary_path, report_path]
+    with output_set(out_dir, names, _about(results, catalog)) as tmp:
+        write_parquet(tmp / names[0], results.table())
+        write_json(tmp / names[1], results.to_json())
+        write_report(results, catalog, tmp / names[2], inputs=inputs, tornado=tornado)
+    return [out_dir / n for n in names]
 
 
 def report_tornado(scenario: Scenario, catalog: Catalog, results: Results) -> Any:
     """The report's tornado of the headline outputs (2 runs per uncertain input besides
     `results`, the point-value run), or None when the scenario has no uncertain inputs."""
+    from gigawatt.sweep.sensitivity import tornado
+
     if not scenario.uncertain_inputs():
         return None
     return tornado(scenario, catalog, base_results=results)
@@ -163,11 +211,17 @@ class FinanceReport:
 
     scenario: Scenario
     finance: Finance
+    ownership: Ownership
 
     def to_json(self) -> dict[str, Any]:
-        return {"scenario": self.scenario.name, **self.finance.summary()}
+        return {
+            "scenario": self.scenario.name,
+            **self.finance.summary(),
+            "ownership": self.ownership.summary(),
+        }
 
 
+@_checked
 def finance(
     request: ScenarioRequest | str | None = None,
     /,
@@ -175,12 +229,17 @@ def finance(
     catalog: Catalog | None = None,
     **fields: Any,
 ) -> FinanceReport:
-    """Capex, opex, tranches, stakes, warrants and the circular share (`gigawatt finance`)."""
+    """Capex, opex, tranches, stakes (diluted by later rounds), warrants, cash flows between the
+    parties, the share of the world's AI compute and its concentration (`gigawatt finance`)."""
+    from gigawatt.ownership import run_ownership
+    from gigawatt.simulate import simulate
+
     req = _scenario_request(ScenarioRequest, request, fields)
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
     assert results.finance is not None  # simulate ran the stages up to `until`
-    return FinanceReport(results.scenario, results.finance)
+    owned = run_ownership(results.scenario, cat, results.fleet, results.finance)
+    return FinanceReport(results.scenario, results.finance, owned)
 
 
 @dataclass(frozen=True)
@@ -200,6 +259,7 @@ class CapabilityReport:
         }
 
 
+@_checked
 def capability(
     request: ScenarioRequest | str | None = None,
     /,
@@ -208,11 +268,39 @@ def capability(
     **fields: Any,
 ) -> CapabilityReport:
     """What the fleet can train, year by year (`gigawatt capability`)."""
+    from gigawatt.simulate import simulate
+
     req = _scenario_request(ScenarioRequest, request, fields)
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="capability")
     assert results.capability is not None  # simulate ran the stages up to `until`
     return CapabilityReport(results.scenario, results.capability, results.year_positions())
+
+
+# --- market -----------------------------------------------------------------------------------
+
+
+def market(
+    request: MarketRequest | str | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    **fields: Any,
+) -> MarketReport:
+    """Announcement events with the moves the press reported; with prices, the event study of
+    each (`gigawatt market`). `prices` may be a pandas DataFrame in any accepted layout."""
+    import pandas as pd
+
+    from gigawatt.markets.command import MarketRequest, market_report
+
+    frame = fields.pop("prices") if isinstance(fields.get("prices"), pd.DataFrame) else None
+    req = _scenario_request(MarketRequest, request, fields)
+    cat = catalog or Catalog.load()
+    name = deal_ids = None
+    if req.scenario is not None:
+        scenario = load_scenario(req.scenario, cat)
+        name, deal_ids = scenario.name, [d.id for d in scenario.deals]
+    return market_report(req, cat, scenario=name, deal_ids=deal_ids, frame=frame)
 
 
 # --- energy -----------------------------------------------------------------------------------
@@ -223,14 +311,26 @@ class EnergyRequest(Request):
     swings: str | None = Field(None, description="site whose training power swings to show")
     supply: str | None = Field(None, description="site whose least-cost supply to optimise")
     hours: int = Field(8760, ge=1, le=8760, description="supply horizon from 1 January [h]")
-    co2_cap_t: float | None = Field(None, ge=0, description="supply: annual CO2 cap [t]")
-    grid_import_mw: float | None = Field(None, ge=0, description="supply: grid import [MW]")
+    co2_cap_t: float | None = Field(None, ge=0, le=1e10, description="supply: annual CO2 cap [t]")
+    grid_import_mw: float | None = Field(None, ge=0, le=1e6, description="supply: grid import [MW]")
     ramp_limit_mw_per_s: float | None = Field(
-        None, ge=0, description="swings: grid ramp-rate limit [MW/s]"
+        None, ge=0, le=1e6, description="swings: grid ramp-rate limit [MW/s]"
     )
     job_accelerators: int | None = Field(
-        None, ge=1, le=100_000_000, description="swings: accelerators in the synchronous job"
+        None, ge=1, le=MAX_ACCELERATORS, description="swings: accelerators in the synchronous job"
     )
+    policy: str | None = Field(None, description="swings: fault-tolerance policy id")
+
+    @model_validator(mode="after")
+    def _swings_options(self) -> EnergyRequest:
+        for name in ("job_accelerators", "ramp_limit_mw_per_s", "policy"):
+            if getattr(self, name) is not None and not self.swings:
+                raise InputError(
+                    "applies to a site's power swings: give {swings} SITE too",
+                    field=name,
+                    refs=("swings",),
+                )
+        return self
 
 
 @dataclass(frozen=True)
@@ -248,6 +348,7 @@ class EnergyReport:
         return asdict(self)
 
 
+@_checked
 def energy(
     request: EnergyRequest | str | None = None,
     /,
@@ -256,19 +357,48 @@ def energy(
     **fields: Any,
 ) -> EnergyReport:
     """The programme's energy picture; a site's swings and least-cost supply when asked."""
+    from gigawatt.energy.sites import (
+        SupplyOptions,
+        find_site,
+        site_peak_month,
+        site_summaries,
+        site_supply,
+        site_swings,
+    )
+    from gigawatt.simulate import simulate
+
     req = _scenario_request(EnergyRequest, request, fields)
     cat = catalog or Catalog.load()
+    policy = None
+    if req.policy is not None:
+        try:
+            policy = cat.fault_tolerance(req.policy).id
+        except UnknownIdError:
+            valid = ", ".join(sorted(p.id for p in cat.all("fault-tolerance")))
+            raise InputError(
+                f"unknown fault-tolerance policy {req.policy!r}; valid: {valid}", field="policy"
+            ) from None
     scenario = load_scenario(req.scenario, cat)
     for name, field in ((req.swings, "swings"), (req.supply, "supply")):
         if name:
             find_site(scenario, name, field)  # an unknown site fails before simulating
-    results = simulate(scenario, cat, until="energy")
+    # The swings trace the capability model's operating point, so they need that stage too.
+    results = simulate(scenario, cat, until="capability" if req.swings else "energy")
     sc, result = results.scenario, results.energy
     assert result is not None  # simulate ran the stages up to `until`
     swings = None
     if req.swings:
         site = find_site(sc, req.swings, "swings")
-        swings = site_swings(sc, cat, result, site, req.ramp_limit_mw_per_s, req.job_accelerators)
+        assert results.capability is not None
+        job = results.capability.swing_job(
+            site_peak_month(result, site),
+            site.name,
+            policy,
+            req.job_accelerators,
+        )
+        swings = site_swings(
+            sc, cat, result, site, req.ramp_limit_mw_per_s, job, req.job_accelerators
+        )
     supply = None
     if req.supply:
         options = SupplyOptions(req.hours, req.co2_cap_t, req.grid_import_mw)
@@ -291,6 +421,10 @@ class ReportRequest(Request):
     out: Path | None = Field(None, description="HTML file to write")
     sweep: Path | None = Field(None, description="sweep store: adds P10/P50/P90 bands")
     png: Path | None = Field(None, description="folder to write each chart to as a PNG")
+    compare: list[str] = Field(
+        default_factory=list,
+        description="other scenarios: one side-by-side report of the scenario and these",
+    )
     sensitivity: bool = Field(
         True, description="the tornado section: 2 more runs per uncertain input"
     )
@@ -345,9 +479,12 @@ def report(
     from gigawatt.report import write_report
     from gigawatt.report.bands import find_sweep
     from gigawatt.report.png import export_pngs
+    from gigawatt.simulate import simulate
 
     req = _scenario_request(ReportRequest, request, fields)
     _check_report_paths(req.out, req.png)
+    if req.compare:
+        return _comparison_report(req, catalog)
     cat = (catalog or Catalog.load()).recording()
     scenario = load_scenario(req.scenario, cat)
     bands = None if req.sweep is None else find_sweep(req.sweep, scenario, cat)
@@ -362,6 +499,77 @@ def report(
         sweep=bands,
         tornado=report_tornado(scenario, cat, results) if req.sensitivity else None,
     )
+    pngs = [] if req.png is None else export_pngs(written.charts, req.png, _about(results, cat))
+    return ReportFiles(report=path, sections=written.section_ids, png=pngs)
+
+
+# --- compare ----------------------------------------------------------------------------------
+
+
+class CompareRequest(Request):
+    scenarios: list[str] = Field(
+        min_length=MIN_COMPARED_SCENARIOS,
+        description="scenario files or built-in names (two or more)",
+    )
+    out: Path | None = Field(None, description="HTML file to write the side-by-side report to")
+
+
+def compare(
+    request: CompareRequest | list[str] | None = None,
+    /,
+    *,
+    catalog: Catalog | None = None,
+    **fields: Any,
+) -> Comparison:
+    """Simulate several scenarios and line up their headline yearly outputs, the inputs that
+    differ listed first (`gigawatt compare`); with `out`, write one HTML report with overlaid
+    charts."""
+    from gigawatt.compare import compare_results
+    from gigawatt.simulate import simulate
+
+    if isinstance(request, list):
+        request = CompareRequest(scenarios=request, **fields)
+        fields = {}
+    req = _request(CompareRequest, request, fields)
+    _check_report_paths(req.out, None)
+    cat = (catalog or Catalog.load()).recording()
+    inputs = [load_scenario(ref, cat) for ref in req.scenarios]
+    if req.out is not None:
+        check_outputs([req.out], [scenario_path(ref) for ref in req.scenarios])
+    results = [simulate(sc, cat) for sc in inputs]
+    comparison = compare_results([sc.name for sc in inputs], inputs, results)
+    if req.out is not None:
+        from gigawatt.report.compare import write_comparison_report
+
+        write_comparison_report(comparison, cat, req.out)
+    return comparison
+
+
+def _comparison_report(req: ReportRequest, catalog: Catalog | None) -> ReportFiles:
+    """`report SCENARIO --compare OTHER ...`: one side-by-side report of all of them."""
+    from gigawatt.compare import compare_results
+    from gigawatt.report.compare import write_comparison_report
+    from gigawatt.report.png import export_pngs
+    from gigawatt.simulate import simulate
+
+    if req.sweep is not None:
+        raise InputError(
+            "sweep bands are for one scenario's report; allowed: {sweep} or {compare}, not both",
+            field="sweep",
+            refs=("sweep", "compare"),
+        )
+    refs = [req.scenario, *req.compare]
+    cat = (catalog or Catalog.load()).recording()
+    inputs = [load_scenario(ref, cat) for ref in refs]
+    names = [sc.name for sc in inputs]
+    path = (
+        req.out
+        if req.out is not None
+        else DEFAULT_REPORT_FOLDER / f"compare-{'-'.join(names)}.html"
+    )
+    check_outputs([path], [scenario_path(ref) for ref in refs])
+    comparison = compare_results(names, inputs, [simulate(sc, cat) for sc in inputs])
+    written = write_comparison_report(comparison, cat, path)
     pngs = [] if req.png is None else export_pngs(written.charts, req.png)
     return ReportFiles(report=path, sections=written.section_ids, png=pngs)
 
@@ -371,13 +579,16 @@ def report(
 
 class SweepRequest(Request):
     scenario: str = Field(description="scenario file or built-in name")
-    samples: int = Field(description="Monte Carlo samples (0..N-1)")
-    seed: int | None = Field(None, description="seed; default: the scenario's `seed`")
+    samples: int = Field(ge=1, le=10_000_000, description="Monte Carlo samples (0..N-1)")
+    seed: int | None = Field(
+        None, ge=0, le=2**63 - 1, description="seed; default: the scenario's `seed`"
+    )
     scheduler: str | None = Field(None, description="Dask scheduler, tcp://HOST:PORT")
     store: Path = Field(DEFAULT_STORE, description="DuckDB file the samples are stored in")
-    workers: int = Field(1, description="local processes (without a scheduler)")
+    workers: int = Field(1, ge=1, le=1024, description="local processes (without a scheduler)")
 
 
+@_checked
 def sweep(
     request: SweepRequest | None = None,
     /,
@@ -388,6 +599,8 @@ def sweep(
 ) -> SweepResult:
     """Run (or resume) a sweep and summarise it as P10/P50/P90 bands (`gigawatt sweep`);
     `progress(done, samples)` is called as samples finish."""
+    from gigawatt.sweep import run_sweep
+
     req = _request(SweepRequest, request, fields)
     return run_sweep(
         req.scenario,
@@ -425,6 +638,8 @@ def sensitivity(
     (each input at its P10 and P90, the others at their point values) and Sobol first-order
     and total indices, run through the sweep engine and store (resumable);
     `progress(done, samples)` is called as samples finish."""
+    from gigawatt.sweep.sensitivity import run_sensitivity
+
     req = _scenario_request(SensitivityRequest, request, fields)
     return run_sensitivity(
         req.scenario,
@@ -444,16 +659,18 @@ def sensitivity(
 
 def _plan(value: Any) -> Any:
     """A plan as `KEY=V,...` text (the CLI's form) or a mapping of knobs."""
+    from gigawatt.perf.plan import parse_plan
+
     return parse_plan(value) if isinstance(value, str) else value
 
 
 class PerfRequest(Request):
     model: str = Field(description="model id, or a YAML file of one record")
     system: str = Field(description="system or accelerator id, or a YAML file of one record")
-    gpus: int = Field(ge=1, description="accelerators in the job")
+    gpus: int = Field(ge=1, le=MAX_ACCELERATORS, description="accelerators in the job")
     plan: dict[str, Any] | None = Field(None, description="plan knobs (with search: held)")
     search: bool = Field(False, description="search every valid plan; report the best")
-    seq_len: int | None = Field(None, ge=1, description="sequence length [tokens]")
+    seq_len: int | None = Field(None, ge=1, le=MAX_SEQ_LEN, description="sequence length [tokens]")
     precision: str | None = Field(None, description="fp16, bf16 (default), fp8 or fp4")
     framework: str | None = Field(
         None, description="framework profile (default: the accelerator calibration's)"
@@ -488,6 +705,7 @@ class PerfReport:
         }
 
 
+@_checked
 def perf(
     request: PerfRequest | None = None,
     /,
@@ -496,6 +714,10 @@ def perf(
     **fields: Any,
 ) -> PerfReport:
     """Predict a plan's step time, memory and MFU, or search for the best plan (`gigawatt perf`)."""
+    from gigawatt.perf import estimate as perf_estimate
+    from gigawatt.perf import search as perf_search
+    from gigawatt.perf.plan import with_precision
+
     req = _request(PerfRequest, request, fields)
     cat = catalog or Catalog.load()
     knobs = with_precision(req.plan or {}, req.precision)
@@ -511,15 +733,26 @@ def perf(
             allow_overflow=req.allow_overflow,
         )
         return PerfReport(found.best, found)
-    best = perf_estimate(
-        req.model,
-        req.system,
-        req.gpus,
-        knobs,
-        seq_len=req.seq_len,
-        framework=req.framework,
-        catalog=cat,
-    )
+    try:
+        best = perf_estimate(
+            req.model,
+            req.system,
+            req.gpus,
+            knobs,
+            seq_len=req.seq_len,
+            framework=req.framework,
+            catalog=cat,
+        )
+    except InputError as e:
+        if req.plan or e.field != "plan":
+            raise
+        # the user gave no plan: the default plan (dp = N) broke a rule because of the count
+        raise InputError(
+            f"{req.gpus} is not allowed with the default plan (tp=pp=cp=1, dp=N): "
+            f"{e.problems[0].message}; give a plan with {{plan}} or search with {{search}}",
+            field="gpus",
+            refs=("plan", "search"),
+        ) from None
     return PerfReport(best, None)
 
 
@@ -536,18 +769,25 @@ def _month_start(value: Any) -> Any:
 
 
 def _tokens(value: Any) -> Any:
+    from gigawatt.training import parse_count
+
     return parse_count(value, field="tokens") if isinstance(value, str) else value
 
 
 class TrainRequest(Request):
     model: str = Field(description="model id, or a YAML file of one record")
-    tokens: float = Field(description="training tokens (15.6e12, or text like 15.6T)")
+    tokens: float = Field(
+        gt=0, le=MAX_TOKENS, description="training tokens (15.6e12, or text like 15.6T)"
+    )
     system: str = Field(description="system or accelerator id, or a YAML file of one record")
-    gpus: int = Field(ge=1, description="accelerators in the job")
+    gpus: int = Field(ge=1, le=MAX_ACCELERATORS, description="accelerators in the job")
     precision: str | None = Field(None, description="fp16, bf16 (default), fp8 or fp4")
     region: str | None = Field(None, description="grid region (default us-average)")
     cost_usd_per_gpu_hour: float | None = Field(
-        None, description="rental price per accelerator-hour; default ownership plus energy"
+        None,
+        gt=0,
+        le=1000,
+        description="rental price per accelerator-hour; default ownership plus energy",
     )
     cost_basis: str | None = Field(
         None, description="ownership (default) or market; a rental price is its own basis"
@@ -564,6 +804,7 @@ class TrainRequest(Request):
     _parse_start = field_validator("start", mode="before")(_month_start)
 
 
+@_checked
 def train(
     request: TrainRequest | None = None,
     /,
@@ -572,6 +813,8 @@ def train(
     **fields: Any,
 ) -> TrainingResult:
     """Time, accelerator-hours, energy, cost and thresholds of one run (`gigawatt train`)."""
+    from gigawatt.training import plan_training
+
     req = _request(TrainRequest, request, fields)
     return plan_training(
         req.model,
@@ -593,6 +836,7 @@ def train(
 # --- reliability, footprint -------------------------------------------------------------------
 
 
+@_checked
 def reliability(
     request: ReliabilityRequest | None = None,
     /,
@@ -602,10 +846,13 @@ def reliability(
 ) -> ReliabilityReport:
     """Interruptions, checkpoint interval, goodput and spares of one job (`gigawatt
     reliability`); with `trials`, the Monte Carlo too."""
+    from gigawatt.reliability.job import ReliabilityRequest, reliability_report
+
     req = _request(ReliabilityRequest, request, fields)
     return reliability_report(catalog or Catalog.load(), req)
 
 
+@_checked
 def footprint(
     request: FootprintRequest | None = None,
     /,
@@ -614,6 +861,9 @@ def footprint(
     **fields: Any,
 ) -> FootprintResult:
     """Energy, carbon (location, market, embodied) and water of one job (`gigawatt footprint`)."""
+    from gigawatt.energy.footprint import FootprintRequest
+    from gigawatt.energy.footprint import footprint as footprint_of
+
     req = _request(FootprintRequest, request, fields)
     return footprint_of(catalog or Catalog.load(), req)
 
@@ -692,4 +942,46 @@ class ScenarioText:
 def show(name: str) -> ScenarioText:
     """A built-in scenario (or a scenario file) as written."""
     path = scenario_path(name)
+    read_data_file(path)  # a scenario's file: text, and YAML or TOML (else one line, exit 2)
     return ScenarioText(path.stem, path, path.read_text(encoding="utf-8"))
+
+
+# --- cache ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CacheReport:
+    """`gigawatt cache info|clear`: the persistent search cache's file, entries (by namespace)
+    and size on disk, after the action; `removed` counts the entries a clear removed."""
+
+    action: str
+    path: Path
+    entries: int
+    size_bytes: int
+    namespaces: dict[str, int]
+    removed: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "path": str(self.path),
+            "entries": self.entries,
+            "size_bytes": self.size_bytes,
+            "namespaces": dict(self.namespaces),
+            "removed": self.removed,
+        }
+
+
+def _cache_report(action: str, removed: int | None) -> CacheReport:
+    now = disk_cache.info()
+    return CacheReport(action, now.path, now.entries, now.size_bytes, now.namespaces, removed)
+
+
+def cache_info() -> CacheReport:
+    """Where the persistent search cache is, how many entries it holds, its size on disk."""
+    return _cache_report("info", None)
+
+
+def cache_clear() -> CacheReport:
+    """Remove every entry of the persistent search cache (searches run again when next asked)."""
+    return _cache_report("clear", disk_cache.clear().entries)

@@ -105,9 +105,25 @@ class Fleet:
         return out[["month", "site", "quantity", "unit", "value"]]
 
 
+def _site_rows(sites: pd.Series) -> tuple[list[str], np.ndarray]:
+    """(sites in order of first appearance, each phase's position in that list)."""
+    names, first, inverse = np.unique(
+        np.asarray(sites, dtype=object), return_index=True, return_inverse=True
+    )
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return [str(x) for x in names[order]], rank[inverse.reshape(-1)]
+
+
 def _by_site(values: np.ndarray, months: np.ndarray, sites: pd.Series) -> pd.DataFrame:
-    frame = pd.DataFrame(values.T, index=months, columns=sites)
-    return frame.T.groupby(level=0, sort=False).sum().T
+    """(phases x months) values summed by site: months x sites (first appearance order)."""
+    names, row = _site_rows(sites)
+    per_site = np.zeros((len(names), values.shape[1]), dtype=np.result_type(values, np.int64))
+    np.add.at(per_site, row, values)
+    return pd.DataFrame(
+        per_site.T, index=pd.Index(months), columns=pd.Index(names, name=sites.name)
+    )
 
 
 def long_table(
@@ -118,17 +134,29 @@ def long_table(
     """(phases x months) arrays as the long results table: one row per month, site and quantity.
 
     `sites` names each phase's site; the rows of site `total` hold the sums over all phases.
+    Rows run by quantity, then site (in order of first appearance, `total` last), then month.
+    The sums are NumPy's over the phases in order, the frame is built once at the end.
     """
-    frames = []
-    for name, unit, arr in quantities:
-        by_site = _by_site(arr, months, sites)
-        by_site["total"] = arr.sum(axis=0)
-        long = by_site.reset_index(names="month").melt(
-            id_vars="month", var_name="site", value_name="value"
-        )
-        frames.append(long.assign(quantity=name, unit=unit))
-    out = pd.concat(frames, ignore_index=True)
-    return out[["month", "site", "quantity", "unit", "value"]]
+    names, site_of_phase = _site_rows(sites)
+    n_sites, n_months = len(names), len(months)
+    site_labels = [*names, "total"]
+    values = []
+    for _, _, arr in quantities:
+        per_site = np.zeros((n_sites + 1, n_months))
+        np.add.at(per_site, site_of_phase, np.asarray(arr, dtype=float))
+        per_site[-1] = np.asarray(arr, dtype=float).sum(axis=0)
+        values.append(per_site.reshape(-1))
+    rows = (n_sites + 1) * n_months
+    labels = np.repeat(np.array(site_labels, dtype=object), n_months)
+    return pd.DataFrame(
+        {
+            "month": np.tile(np.asarray(months), (n_sites + 1) * len(quantities)),
+            "site": np.tile(labels, len(quantities)),
+            "quantity": np.repeat(np.array([q[0] for q in quantities], dtype=object), rows),
+            "unit": np.repeat(np.array([q[1] for q in quantities], dtype=object), rows),
+            "value": np.concatenate(values) if values else np.zeros(0),
+        }
+    )
 
 
 def build_fleet(scenario: Scenario, catalog: Catalog) -> Fleet:

@@ -9,9 +9,20 @@ CLI shows a column's unit after its header (`Facility GW`), the report in bracke
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+
+#: Control characters (C0 but tab and newline, DEL, C1): a terminal would act on them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain_text(text: str) -> str:
+    """User text safe for a terminal: each control character (an ANSI escape's ESC, a bell, a
+    carriage return) shown as its escape (`\\x1b`), so a title cannot move the cursor, change
+    colours or rewrite the screen. Markup is handled by the console, which reads none."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def fmt_number(value: float | None, digits: int = 1, scale: float = 1.0) -> str:

@@ -13,15 +13,21 @@ from typing import Annotated
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from gigawatt.validation import Real
+
+#: The largest sigma of ln(x) a lognormal may have: at 3 the 99th percentile is already
+#: 1,000 times the median; beyond it samples overflow rather than describe an uncertainty.
+MAX_LOG_SIGMA = 3.0
+
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class TriangularParams(_Dist):
-    low: float
-    mode: float
-    high: float
+    low: Real
+    mode: Real
+    high: Real
 
     @model_validator(mode="after")
     def _ordered(self) -> TriangularParams:
@@ -35,8 +41,8 @@ class TriangularParams(_Dist):
 
 
 class UniformParams(_Dist):
-    low: float
-    high: float
+    low: Real
+    high: Real
 
     @model_validator(mode="after")
     def _ordered(self) -> UniformParams:
@@ -46,18 +52,36 @@ class UniformParams(_Dist):
 
 
 class NormalParams(_Dist):
-    mean: float
-    sd: Annotated[float, Field(ge=0)]
+    """A normal, truncated to [low, high] when either is given: a field with bounds (a
+    positive quantity) takes a normal only truncated inside them."""
+
+    mean: Real
+    sd: Annotated[Real, Field(ge=0)]
+    low: Real | None = Field(None, description="truncate below this value")
+    high: Real | None = Field(None, description="truncate above this value")
+
+    @model_validator(mode="after")
+    def _window(self) -> NormalParams:
+        lo = -math.inf if self.low is None else self.low
+        hi = math.inf if self.high is None else self.high
+        if not lo < hi:
+            raise ValueError(f"needs low < high, got low={self.low}, high={self.high}")
+        if not lo <= self.mean <= hi:
+            raise ValueError(f"mean ({self.mean:g}) must lie between low and high")
+        return self
 
 
 class LogNormalParams(_Dist):
-    median: Annotated[float, Field(gt=0)]
-    sigma: Annotated[float, Field(ge=0, description="standard deviation of ln(x)")]
+    median: Annotated[Real, Field(gt=0)]
+    sigma: Annotated[
+        Real,
+        Field(ge=0, le=MAX_LOG_SIGMA, description="standard deviation of ln(x)"),
+    ]
 
 
 class ChoiceParams(_Dist):
-    values: Annotated[list[float], Field(min_length=1)]
-    weights: list[float] | None = None
+    values: Annotated[list[Real], Field(min_length=1, max_length=10_000)]
+    weights: list[Real] | None = None
 
     @model_validator(mode="after")
     def _weights(self) -> ChoiceParams:
@@ -114,15 +138,28 @@ class Normal(_Dist):
         return self.normal.mean
 
     def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.normal(self.normal.mean, self.normal.sd))
+        p = self.normal
+        if p.low is None and p.high is None:
+            return float(rng.normal(p.mean, p.sd))
+        return self.quantile(float(rng.uniform()))  # inverse CDF inside the truncation
 
     def bounds(self) -> tuple[float, float]:
-        return -math.inf, math.inf
+        p = self.normal
+        return (
+            -math.inf if p.low is None else p.low,
+            math.inf if p.high is None else p.high,
+        )
 
     def quantile(self, q: float) -> float:
-        if self.normal.sd == 0:
-            return self.normal.mean
-        return NormalDist(self.normal.mean, self.normal.sd).inv_cdf(_open(q))
+        p = self.normal
+        if p.sd == 0:
+            return p.mean
+        dist = NormalDist(p.mean, p.sd)
+        lo, hi = self.bounds()
+        f_lo = 0.0 if math.isinf(lo) else dist.cdf(lo)
+        f_hi = 1.0 if math.isinf(hi) else dist.cdf(hi)
+        x = dist.inv_cdf(_open(f_lo + q * (f_hi - f_lo)))
+        return min(max(x, lo), hi)
 
 
 class LogNormal(_Dist):
@@ -175,7 +212,7 @@ def _open(q: float) -> float:
 
 Distribution = Triangular | Uniform | Normal | LogNormal | Choice
 #: A numeric input that may be uncertain.
-Uncertain = float | Distribution
+Uncertain = Real | Distribution
 
 
 def point(value: Uncertain) -> float:
@@ -198,3 +235,38 @@ def quantile(value: Uncertain, q: float) -> float:
     if not 0.0 <= q <= 1.0:
         raise ValueError(f"quantile level {q} is outside [0, 1]")
     return value.quantile(q) if isinstance(value, Distribution) else float(value)
+
+
+def support_problem(
+    value: Uncertain,
+    *,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+) -> str | None:
+    """Why `value`'s support is not inside the field's bounds (None: it is).
+
+    A distribution must lie inside the bounds over its whole support: a normal on a positive
+    quantity is refused unless truncated (`low`/`high`); a lognormal's unbounded upper tail is
+    checked at its median (its sigma is bounded by `MAX_LOG_SIGMA`).
+    """
+    lo, hi = bounds(value)
+    if isinstance(value, LogNormal):
+        hi = point(value)
+    allowed = " and ".join(
+        f"{op} {b:g}" for op, b in ((">", gt), (">=", ge), ("<=", le)) if b is not None
+    )
+    if (
+        (ge is not None and lo < ge)
+        or (gt is not None and lo <= gt)
+        or (le is not None and hi > le)
+    ):
+        if isinstance(value, Normal):
+            return (
+                f"a normal spans {lo:g} to {hi:g} but the field must be {allowed}: truncate it "
+                "inside that range with low/high ({normal: {mean, sd, low, high}})"
+            )
+        if isinstance(value, Distribution):
+            return f"the distribution's range ({lo:g} to {hi:g}) must be {allowed}"
+        return f"must be {allowed}"
+    return None

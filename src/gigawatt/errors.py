@@ -99,3 +99,8 @@ class UnknownIdError(InputError):
         self.value = value
         self.suggestions = close
         super().__init__(msg, field=field)
+
+
+class InvariantError(GigawattError):
+    """A result that breaks a physical invariant (an MFU above 1, a negative count, an infinite
+    number): a bug in a model, not the user's input (exit code 1, with the invariant named)."""

@@ -296,16 +296,32 @@ class Finance:
         return self.opex_energy_usd + self.opex_operations_usd
 
     @cached_property
+    def _party_net(self) -> tuple[list[str], np.ndarray]:
+        """(parties in name order, net cash received by each, months x parties [USD]): each
+        flow added to its payee and taken from its payer, in the flows' order."""
+        flows = self.flows
+        payee = flows["payee"].to_numpy(dtype=object)
+        payer = flows["payer"].to_numpy(dtype=object)
+        parties, who = np.unique(np.concatenate([payee, payer]), return_inverse=True)
+        labels = np.asarray(self.month_labels, dtype=object)
+        where = np.argsort(labels, kind="stable")
+        months = flows["month"].to_numpy(dtype=object)
+        pos = where[np.searchsorted(labels, months, sorter=where)]
+        amount = flows["amount_usd"].to_numpy(dtype=float)
+        net = np.zeros((len(labels), len(parties)))
+        rows = np.concatenate([pos, pos])
+        np.add.at(net, (rows, who.reshape(-1)), np.concatenate([amount, -amount]))
+        return [str(p) for p in parties], net
+
+    @property
     def party_net_usd(self) -> pd.DataFrame:
         """Net cash received (paid, if negative) by each party, by month (months x parties)."""
-        signed = pd.concat(
-            [
-                self.flows.assign(party=self.flows.payee, net=self.flows.amount_usd),
-                self.flows.assign(party=self.flows.payer, net=-self.flows.amount_usd),
-            ]
+        parties, net = self._party_net
+        return pd.DataFrame(
+            net,
+            index=pd.Index(self.month_labels, name="month"),
+            columns=pd.Index(parties, name="party"),
         )
-        table = signed.pivot_table(index="month", columns="party", values="net", aggfunc="sum")
-        return table.reindex(self.month_labels, fill_value=0.0).fillna(0.0)
 
     @property
     def cumulative_invested_usd(self) -> np.ndarray:
@@ -350,9 +366,9 @@ class Finance:
             "warrant_value_usd": float(self.warrant_value_usd[pos]),
             "circular_share": _finite(self.circular[pos]),
             "vendor_funded_share": _finite(self.vendor_funded[pos]),
-            "net_cash_by_party_usd": {
-                p: float(v) for p, v in self.party_net_usd.iloc[span].sum().items()
-            },
+            "net_cash_by_party_usd": dict(
+                zip(self._party_net[0], self._party_net[1][span].sum(axis=0).tolist(), strict=True)
+            ),
         }
 
     def year_summary(self, year: int, position: int) -> dict[str, Any]:
@@ -795,16 +811,13 @@ def _cash_flows(
             amounts[i] = t.released_usd
         flows.append((t.instrument, t.payer, t.payee, amounts))
     labels = months.astype(str)
-    frames = [
-        pd.DataFrame(
-            {
-                "month": labels[a != 0],
-                "category": c,
-                "payer": p,
-                "payee": q,
-                "amount_usd": a[a != 0],
-            }
-        )
-        for c, p, q, a in flows
-    ]
-    return pd.concat(frames, ignore_index=True)
+    nonzero = [a != 0 for _, _, _, a in flows]
+    counts = [int(m.sum()) for m in nonzero]
+    column = {  # one frame at the end, not one per flow
+        "month": np.concatenate([labels[m] for m in nonzero]),
+        "category": np.repeat(np.array([f[0] for f in flows], dtype=object), counts),
+        "payer": np.repeat(np.array([f[1] for f in flows], dtype=object), counts),
+        "payee": np.repeat(np.array([f[2] for f in flows], dtype=object), counts),
+        "amount_usd": np.concatenate([f[3][m] for f, m in zip(flows, nonzero, strict=True)]),
+    }
+    return pd.DataFrame(column)

@@ -1,18 +1,47 @@
-"""Atomic output: write to a temporary file beside the target, then rename over it."""
+"""Atomic output: one file through a temporary file renamed over it; a set of files through a
+temporary folder swapped in whole.
+
+A set of files (`gigawatt run --out DIR`) must never be left mixed: a kill, a full disk or a
+second run leaves either the previous complete set or the new one. `output_set` writes the new
+set into a fresh folder beside `DIR`, adds `manifest.json` (what wrote it, each file's sha256)
+and exchanges the two folders in one `renameat2(RENAME_EXCHANGE)` (Linux; elsewhere two
+renames, repaired by the next run), under a lock file, so two runs into one folder cannot mix.
+Nothing that gigawatt did not write is overwritten or deleted: other files in `DIR` (a sweep
+store, a report) are carried into the new folder as hard links, and a folder without our
+manifest is only adopted when it is empty or holds nothing but what gigawatt writes there.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import fnmatch
+import glob
+import hashlib
 import json
 import os
+import secrets
+import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from gigawatt.errors import GigawattError, InputError
 
-from gigawatt.errors import InputError
+try:  # POSIX advisory locks; released by the kernel when the holder dies (kill -9 included)
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
+
+#: The file naming an output set's contents; its presence marks a folder as gigawatt's.
+MANIFEST = "manifest.json"
+#: `manifest.json`'s `format`, so a foreign file of the same name is not mistaken for ours.
+MANIFEST_FORMAT = "gigawatt-output-set"
+
+if TYPE_CHECKING:  # a frame is written by its own method: pandas is not imported here
+    import pandas as pd
 
 
 def _umask() -> int:
@@ -21,9 +50,34 @@ def _umask() -> int:
     return mask
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_temporaries(path: Path) -> None:
+    """Remove temporaries `.NAME.PID.*` of `path` (files or folders) left by processes that no
+    longer run (a kill -9 leaves them); those of a running process are its own."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        pid = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            if tmp.is_dir() and not tmp.is_symlink():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+
+
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    clean_stale_temporaries(path)
+    prefix = f".{path.name}.{os.getpid()}."
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     os.close(fd)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the user's usual mode
     try:
@@ -59,3 +113,183 @@ def check_outputs(outputs: Iterable[Path], inputs: Iterable[Path]) -> None:
             raise InputError(
                 f"{str(out)!r} is an input file; choose another output location", field="out"
             )
+
+
+# --- output sets ------------------------------------------------------------------------------
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2); False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError, TypeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p] * 2 + [ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: this file system cannot exchange
+        return False
+    raise OSError(errno, os.strerror(errno), str(a))
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The folder's gigawatt manifest, or None when it has none (or one that is not ours)."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        return None
+    return data
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _lock(path: Path, target: Path, field: str) -> int:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+    if fcntl is None:  # pragma: no cover - not POSIX
+        return fd
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise InputError(
+            f"{str(target)!r} is being written by another gigawatt process; wait for it to "
+            "finish or choose another folder",
+            field=field,
+        ) from None
+    return fd
+
+
+def _recover(target: Path) -> None:
+    """Under the lock: put back a previous set a killed swap left aside; drop temporaries."""
+    prefix = f".{target.name}."
+    leftovers = sorted(p for p in target.parent.glob(glob.escape(prefix) + "*-*") if p.is_dir())
+    for p in leftovers:
+        kind = p.name[len(prefix) :].split("-", 1)[0]
+        if kind == "old" and not target.exists() and read_manifest(p) is not None:
+            os.rename(p, target)  # killed between the two renames of the fallback swap
+        elif kind in ("old", "tmp"):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+#: What other gigawatt commands write into an output folder by default (a sweep store and its
+#: log, `report`'s pages): a folder without a manifest holding only these is still adopted.
+GIGAWATT_FILES = ("*.duckdb", "*.duckdb.wal", "report-*.html")
+
+
+def _check_owned(target: Path, names: Iterable[str], field: str) -> None:
+    """Refuse to replace a folder that is not ours: one without our manifest holding anything
+    but what gigawatt writes there (the set's own names included: they would be overwritten)."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise InputError(f"{str(target)!r} is a file; allowed: a folder", field=field)
+    if read_manifest(target) is not None:
+        return
+    ours = {*names, MANIFEST}
+    for entry in sorted(target.iterdir()):
+        if entry.name in ours or not (
+            entry.is_file() and any(fnmatch.fnmatch(entry.name, p) for p in GIGAWATT_FILES)
+        ):
+            raise InputError(
+                f"{str(target)!r} holds {entry.name} that gigawatt did not write (no gigawatt "
+                f"{MANIFEST}); choose another folder, or move it away",
+                field=field,
+            )
+
+
+def _carry_over(old: Path, new: Path, skip: set[str]) -> None:
+    """Hard-link what else is in `old` (not the set's files) into `new`: nothing of the user's
+    is lost when the folders are swapped."""
+    for entry in old.iterdir():
+        if entry.name in skip:
+            continue
+        dest = new / entry.name
+        if entry.is_symlink():
+            os.symlink(os.readlink(entry), dest)
+        elif entry.is_dir():
+            shutil.copytree(entry, dest, symlinks=True, copy_function=os.link)
+        else:
+            os.link(entry, dest)
+
+
+def _set_target(target: Path) -> Path:
+    target = Path(os.path.abspath(target))
+    return target.resolve() if target.is_symlink() else target
+
+
+def check_output_set(target: Path, names: Iterable[str], *, field: str = "out") -> None:
+    """`output_set`'s refusals, before the work that makes the files: a folder that is not
+    ours, or one another process is writing. Changes nothing (`output_set` checks again)."""
+    target = _set_target(target)
+    _check_owned(target, names, field)
+    lock_path = target.parent / f".{target.name}.lock"
+    if lock_path.exists():
+        os.close(_lock(lock_path, target, field))
+
+
+@contextlib.contextmanager
+def output_set(
+    target: Path, names: Iterable[str], about: Mapping[str, Any], *, field: str = "out"
+) -> Iterator[Path]:
+    """A fresh folder to write the files `names` into; on leaving the block without an error,
+    a manifest (`about` plus each file's sha256) is added and the folder replaces `target` whole.
+
+    On an error nothing changes at `target` and the temporary folder is removed; a kill leaves
+    the temporary folder, which the next `output_set` of the same target removes.
+    """
+    names = list(names)
+    target = _set_target(target)
+    parent = target.parent
+    if parent.exists() and not parent.is_dir():
+        raise InputError(f"{str(parent)!r} is a file; allowed: a folder", field=field)
+    parent.mkdir(parents=True, exist_ok=True)
+    lock = _lock(parent / f".{target.name}.lock", target, field)
+    try:
+        _recover(target)
+        _check_owned(target, names, field)
+        tmp = parent / f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+        tmp.mkdir(mode=0o777 & ~_umask())
+        try:
+            yield tmp
+            missing = [n for n in names if not (tmp / n).is_file()]
+            if missing:
+                raise GigawattError(f"output set incomplete: {', '.join(missing)} not written")
+            files = [
+                {"name": n, "bytes": (tmp / n).stat().st_size, "sha256": sha256_file(tmp / n)}
+                for n in names
+            ]
+            manifest = {"format": MANIFEST_FORMAT, **about, "files": files}
+            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            if target.exists():
+                _carry_over(target, tmp, {*names, MANIFEST})
+            _swap(tmp, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)  # the new set's folder, or the old set
+    finally:
+        os.close(lock)  # releases the lock
+
+
+def _swap(tmp: Path, target: Path) -> None:
+    """Put `tmp` at `target`; the previous `target` ends at `tmp` (to be removed)."""
+    if not target.exists():
+        os.rename(tmp, target)
+        return
+    if _exchange(tmp, target):
+        return
+    old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+    os.rename(target, old)
+    os.rename(tmp, target)  # a kill before this line: the next run puts `old` back
+    os.rename(old, tmp)

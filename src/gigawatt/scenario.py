@@ -9,7 +9,6 @@ plain run and `Scenario.resolve(rng)` one sample of a sweep. Catalog references 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -28,10 +28,17 @@ from pydantic import (
 )
 
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import ID_PATTERN, Deal, Precision, System
-from gigawatt.distributions import Distribution, Uncertain, bounds, point, sample
-from gigawatt.errors import InputError, UnknownIdError
-from gigawatt.validation import format_validation_error
+from gigawatt.catalog.schema import ID_PATTERN, Deal, Precision, Status, System, unit_problem
+from gigawatt.distributions import Distribution, Uncertain, point, sample, support_problem
+from gigawatt.errors import InputError, Problem, UnknownIdError
+from gigawatt.validation import (
+    allowed_text,
+    check_month,
+    count,
+    format_validation_error,
+    quantity,
+    validation_problems,
+)
 from gigawatt.yamlio import read_data_file
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -41,6 +48,8 @@ MAX_PHASE_GW = 50.0
 #: The catalog parameter (kind `energy`) a site without a PUE takes.
 DEFAULT_PUE_PARAMETER = "default-pue"
 MAX_PUE = 3.0
+#: The deepest chain of `extends` a scenario may have (each level is one file read).
+MAX_EXTENDS_DEPTH = 32
 
 
 # --- months ---------------------------------------------------------------------------------
@@ -55,7 +64,8 @@ def _month_str(v: Any) -> Any:
 MonthStr = Annotated[
     str,
     BeforeValidator(_month_str),
-    Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month, YYYY-MM"),
+    Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month, YYYY-MM, 1990-01 to 2100-12"),
+    AfterValidator(check_month),
 ]
 
 
@@ -81,21 +91,11 @@ class _Integer:
     """Marks an uncertain field as a whole number: resolved values are rounded."""
 
 
-def _limit_check(
-    ge: float | None, gt: float | None, le: float | None, allowed: str
-) -> AfterValidator:
+def _limit_check(ge: float | None, gt: float | None, le: float | None) -> AfterValidator:
     def check(v: Any) -> Any:
-        lo, hi = bounds(v)
-        if math.isinf(hi):  # a long upper tail (lognormal): limit its point value instead
-            hi = point(v)
-        if (
-            (ge is not None and lo < ge)
-            or (gt is not None and lo <= gt)
-            or (le is not None and hi > le)
-        ):
-            if isinstance(v, Distribution):
-                raise ValueError(f"the distribution's range ({lo:g} to {hi:g}) must be {allowed}")
-            raise ValueError(f"must be {allowed}")
+        problem = support_problem(v, ge=ge, gt=gt, le=le)
+        if problem:
+            raise ValueError(problem)
         return v
 
     return AfterValidator(check)
@@ -116,15 +116,11 @@ def uncertain(
     description: str = "",
 ) -> Any:
     """An `Uncertain` type whose whole support must satisfy the limits."""
-    parts = []
-    if gt is not None:
-        parts.append(f"> {gt:g}")
-    if ge is not None:
-        parts.append(f">= {ge:g}")
-    if le is not None:
-        parts.append(f"<= {le:g}")
-    allowed = " and ".join(parts) or "a number"
-    extra: list[Any] = [_limit_check(ge, gt, le, allowed), Field(description=description)]
+    allowed = allowed_text(gt=gt, ge=ge, le=le)
+    extra: list[Any] = [
+        _limit_check(ge, gt, le),
+        Field(description=f"{description}; allowed: {allowed}" if description else allowed),
+    ]
     if integer:
         extra = [AfterValidator(_whole), *extra, _Integer()]
     return Annotated[Uncertain, *extra]
@@ -162,11 +158,28 @@ def _use(kind: str, value: Any, catalog: Catalog) -> dict[str, Any]:
     raise ValueError(f"expected a {kind} id or a mapping, got {value!r}")
 
 
+def _parameter_problems(value: Any, unit: str, path: str) -> tuple[Any, list[Problem]]:
+    """A `costs` override as a number or distribution inside its unit's range, or the
+    problems with it."""
+    try:
+        parsed = _UNCERTAIN.validate_python(value)
+    except ValidationError as e:
+        return value, validation_problems(e, prefix=path)
+    problem = unit_problem(parsed, unit)
+    if problem:
+        shown = "this distribution" if isinstance(parsed, Distribution) else f"{parsed:g}"
+        return value, [Problem(path, f"{shown} is not allowed: {problem} (unit {unit})")]
+    return parsed, []
+
+
+_UNCERTAIN: TypeAdapter[Uncertain] = TypeAdapter(Uncertain)
+
+
 # --- the schema -----------------------------------------------------------------------------
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Phase(_Model):
@@ -201,11 +214,14 @@ class Site(_Model):
         description="power usage effectiveness (default: the catalog's `default-pue`)",
     )
     wue_l_per_kwh: uncertain(ge=0, le=20, description="site water use [L/kWh]") | None = None
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    lat: quantity("degrees", ge=-90, le=90) | None = None
+    lon: quantity("degrees", ge=-180, le=180) | None = None
     clean_supply_share: uncertain(
         ge=0, le=1, description="contracted carbon-free supply share (market-based carbon)"
     ) = 0.0
+    owner: Annotated[str, Field(pattern=ID_PATTERN)] | None = Field(
+        None, description="who owns the site's compute (default: the programme's owner)"
+    )
     phases: Annotated[list[Phase], Field(min_length=1)]
 
     @field_validator("region")
@@ -238,6 +254,51 @@ class FrontierRunSpec(_Model):
         return None if v is None else _catalog(info).model(v).id
 
 
+class FundingRound(_Model):
+    """A financing round of a company that a deal holds shares in: new shares worth
+    `amount_usd` at `post_money_usd` dilute every earlier holder (gigawatt.ownership)."""
+
+    company: Annotated[str, Field(pattern=ID_PATTERN, description="the company raising")]
+    month: MonthStr
+    amount_usd: uncertain(ge=0, le=1e13, description="new money raised [USD]")
+    post_money_usd: uncertain(gt=0, le=1e15, description="post-money valuation [USD]")
+    investor: Annotated[str, Field(pattern=ID_PATTERN)] = Field(
+        "others", description="who buys the new shares"
+    )
+    source: Annotated[str, Field(min_length=3, description="citation, or why it is assumed")]
+    status: Status = "estimate"
+
+    @model_validator(mode="after")
+    def _within_valuation(self) -> FundingRound:
+        if point(self.amount_usd) > point(self.post_money_usd):
+            raise ValueError(
+                f"amount_usd ({point(self.amount_usd):g}) exceeds post_money_usd "
+                f"({point(self.post_money_usd):g}); allowed: at most the post-money valuation"
+            )
+        return self
+
+
+class WorldCompute(_Model):
+    """The world's installed AI compute the programme is set against: the catalog's dated
+    estimate (`world-ai-compute-h100e`, `world-ai-compute-growth-per-year`) unless set here."""
+
+    installed_h100e: uncertain(gt=0, le=1e12, description="installed H100-equivalents") | None = (
+        None
+    )
+    as_of: MonthStr | None = Field(None, description="month `installed_h100e` refers to")
+    growth_per_year: uncertain(gt=0, le=100, description="growth factor per year [x]") | None = None
+    source: str | None = Field(None, description="citation of the values set here")
+
+
+class OwnershipInputs(_Model):
+    """Inputs of the ownership and concentration view (gigawatt.ownership)."""
+
+    rounds: list[FundingRound] = Field(
+        default_factory=list, description="later financing rounds that dilute deal stakes"
+    )
+    world_compute: WorldCompute = Field(default_factory=WorldCompute)
+
+
 class Scenario(_Model):
     name: Annotated[str, Field(pattern=ID_PATTERN)]
     title: str = ""
@@ -252,7 +313,12 @@ class Scenario(_Model):
         default_factory=dict, description="overrides of `costs` catalog parameters by id"
     )
     frontier_runs: list[FrontierRunSpec] = Field(default_factory=list)
-    seed: int = Field(0, description="seed for sampled quantities (share prices, sweeps)")
+    ownership: OwnershipInputs = Field(
+        default_factory=OwnershipInputs, description="funding rounds, world compute"
+    )
+    seed: count(ge=0, le=2**63 - 1) = Field(
+        0, description="seed for sampled quantities (share prices, sweeps)"
+    )
 
     @field_validator("deals", mode="before")
     @classmethod
@@ -268,6 +334,7 @@ class Scenario(_Model):
             return v
         cat = _catalog(info)
         out = {}
+        problems: list[Problem] = []
         for key, value in v.items():
             pid = str(key).replace("_", "-").lower()
             if not cat.has("costs", pid):
@@ -275,7 +342,10 @@ class Scenario(_Model):
             param = cat.parameter(pid)
             if isinstance(value, dict) and "value" in value:
                 value = value["value"]
-            out[param.id] = value
+            out[param.id], found = _parameter_problems(value, param.unit, f"costs.{key}")
+            problems += found
+        if problems:
+            raise InputError(problems=problems)
         return out
 
     @model_validator(mode="after")
@@ -427,19 +497,29 @@ def builtin_scenarios() -> dict[str, Path]:
 
 
 def scenario_path(ref: str) -> Path:
-    """A file path when such a file exists, else a built-in scenario name."""
+    """A file path when such a file exists, else a built-in scenario name (even where a folder
+    has that name: `shadowed_builtin` tells the CLI to say so)."""
     path = Path(ref)
     if path.is_file():
         return path
-    if path.exists():
-        raise InputError("is not a file", field=f"scenario {ref!r}")
     builtins = builtin_scenarios()
     key = ref.lower().removesuffix(".yaml")
-    if key in builtins:
+    if key in builtins:  # a folder of that name (an output folder, say) is not a scenario
         return builtins[key]
+    if path.exists():
+        raise InputError("is not a file", field=f"scenario {ref!r}")
     raise UnknownIdError(
         "scenarios", ref, builtins.keys(), field="scenario", listing="gigawatt scenarios"
     )
+
+
+def shadowed_builtin(ref: str) -> Path | None:
+    """The built-in scenario `ref` names when a folder of the same name is in the way, else
+    None: `scenario_path` uses the built-in, and the user should hear which was used."""
+    path = Path(ref)
+    if path.is_file() or not path.exists():
+        return None
+    return builtin_scenarios().get(ref.lower().removesuffix(".yaml"))
 
 
 def parse_scenario(data: Any, catalog: Catalog, *, origin: str = "scenario") -> Scenario:
@@ -457,7 +537,19 @@ def read_scenario_data(ref: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
     `extends` names another scenario (file or built-in) whose data this one overrides key by
     key, the way `use:` overrides a catalog record: mappings merge, lists replace.
     """
-    path = scenario_path(ref)
+    if len(_seen) > MAX_EXTENDS_DEPTH:
+        raise InputError(
+            f"a chain of more than {MAX_EXTENDS_DEPTH} scenarios extending each other is not "
+            "allowed",
+            field="extends",
+        )
+    if _seen:  # a base named by `extends`, not by the user's argument
+        try:
+            path = scenario_path(ref)
+        except InputError as e:
+            raise InputError(e.problems[0].message, field="extends") from None
+    else:
+        path = scenario_path(ref)
     data = read_data_file(path)
     if not isinstance(data, dict):
         raise InputError("expected a mapping of scenario fields at the top level", field=str(path))

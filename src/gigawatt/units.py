@@ -6,7 +6,10 @@ hours. Calendar lengths are conventions, named for the convention they use.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy is not imported for constants (`gigawatt --help` stays fast)
+    import numpy as np
 
 # power
 W_PER_MW = 1e6

@@ -6,12 +6,23 @@ frozen pydantic model whose bad values raise an `InputError` naming each field.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import re
 from dataclasses import replace
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+)
 
-from gigawatt.errors import InputError, Problem
+from gigawatt.errors import InputError, InvariantError, Problem
 
 #: Labels pydantic adds to a location for each member of an `Uncertain` union.
 _UNCERTAIN_MEMBERS = {"float", "Triangular", "Uniform", "Normal", "LogNormal", "Choice"}
@@ -20,6 +31,122 @@ _UNCERTAIN_HELP = (
     "{uniform: {low, high}}, {normal: {mean, sd}}, {lognormal: {median, sigma}} or "
     "{choice: {values, weights}}"
 )
+
+
+# --- bounded numbers: the physical limits of every input --------------------------------------
+
+#: The window of calendar dates any input may name (a typo of a century, not a bold plan).
+FIRST_YEAR = 1990
+LAST_YEAR = 2100
+#: The largest magnitude a number without a narrower physical bound may take: far above any
+#: real quantity in SI (1e30 FLOP, W or USD), far below float overflow in products of a few.
+MAX_MAGNITUDE = 1e30
+#: The largest count without a narrower bound (accelerators, tokens per batch, ...).
+MAX_COUNT = 10**12
+
+#: Accelerators in one job or request: a hundred times the largest cluster announced.
+MAX_ACCELERATORS = 100_000_000
+#: Training tokens of one run: ten thousand times the largest published run's.
+MAX_TOKENS = 1e18
+
+#: A finite number; `true`/`false` are not numbers (strict: a bool is refused, an int accepted).
+Real = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+
+
+def _whole_number(v: Any) -> Any:
+    if isinstance(v, bool):
+        raise ValueError("must be a whole number, not true/false")
+    if isinstance(v, float):
+        if not math.isfinite(v) or not v.is_integer():
+            raise ValueError("must be a whole number")
+        if abs(v) > MAX_COUNT:
+            raise ValueError(f"must be at most {MAX_COUNT:g}")
+        return int(v)
+    return v
+
+
+def allowed_text(
+    *,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+) -> str:
+    """`> 0 and <= 50`: what a bounded field allows, in words the error and the docs share."""
+    parts = [
+        f"{op} {b:g}" for op, b in ((">", gt), (">=", ge), ("<", lt), ("<=", le)) if b is not None
+    ]
+    return " and ".join(parts) or "a finite number"
+
+
+def _described(description: str, unit: str) -> str | None:
+    """`what [unit]`; the bounds themselves reach the docs through the JSON schema (the
+    field's type column), so they are not repeated here. A field's own description, where it
+    gives one, replaces this."""
+    if not description:
+        return f"[{unit}]" if unit else None
+    return f"{description} [{unit}]" if unit else description
+
+
+def quantity(
+    unit: str = "",
+    *,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = MAX_MAGNITUDE,
+    description: str = "",
+) -> Any:
+    """A finite number in `unit` within physical bounds, never true/false. The bounds reach the
+    docs through the JSON schema (the field tables' type column), the unit through the
+    description. Default upper bound: `MAX_MAGNITUDE`."""
+    if ge is None and gt is None:
+        ge = -MAX_MAGNITUDE
+    return Annotated[
+        float,
+        Strict(),
+        Field(
+            gt=gt,
+            ge=ge,
+            lt=lt,
+            le=le,
+            allow_inf_nan=False,
+            description=_described(description, unit),
+        ),
+    ]
+
+
+def count(
+    unit: str = "",
+    *,
+    ge: int = 0,
+    le: int = MAX_COUNT,
+    description: str = "",
+) -> Any:
+    """A whole number in [ge, le] (a whole float such as `1e3` is read as an int; `2.5`,
+    `true` and non-finite values are refused)."""
+    return Annotated[
+        int,
+        Field(ge=ge, le=le, description=_described(description, unit)),
+        BeforeValidator(_whole_number),
+    ]
+
+
+def _date_window(v: dt.date) -> dt.date:
+    if not FIRST_YEAR <= v.year <= LAST_YEAR:
+        raise ValueError(f"must be a date from {FIRST_YEAR} to {LAST_YEAR}")
+    return v
+
+
+#: A calendar date within FIRST_YEAR..LAST_YEAR.
+Date = Annotated[dt.date, AfterValidator(_date_window)]
+
+
+def check_month(v: str) -> str:
+    """A YYYY-MM month within FIRST_YEAR..LAST_YEAR (its pattern is checked by the field)."""
+    if not FIRST_YEAR <= int(v[:4]) <= LAST_YEAR:
+        raise ValueError(f"must be a month from {FIRST_YEAR}-01 to {LAST_YEAR}-12")
+    return v
 
 
 def _join(parts: list[Any], prefix: str = "") -> str:
@@ -39,10 +166,24 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_COMPARISONS = (
+    ("greater than or equal to", ">="),
+    ("less than or equal to", "<="),
+    ("greater than", ">"),
+    ("less than", "<"),
+)
+
+
 def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
     """One problem as `path: value is not allowed: reason`."""
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
+    if isinstance(value, bool) and etype in {"float_type", "int_type"}:
+        msg = "expected a number, not true/false"
+    elif etype == "finite_number":
+        msg = "must be a finite number"
+    for words, op in _COMPARISONS:
+        msg = msg.replace(f"Input should be {words}", f"must be {op}")
     if not path:
         return Problem(None, msg)
     if etype == "missing":
@@ -77,7 +218,17 @@ def validation_problems(err: ValidationError, *, prefix: str = "") -> list[Probl
         base = _join(loc[:member], prefix)
         rest = loc[member + 1 :]
         label = str(loc[member]).lower()
-        if rest and str(rest[0]) == label and e["type"] != "extra_forbidden":
+        value = e.get("input")
+        plain = label == "float" and not isinstance(value, dict)
+        if plain and (e["type"] != "float_type" or isinstance(value, bool)):
+            specific_at.add(base)  # a number that is not allowed: say why, not what else is
+            problems.append(_problem(base, e["type"], e["msg"], value))
+        elif (
+            rest
+            and str(rest[0]) == label
+            and e["type"] != "extra_forbidden"
+            and not (e["type"] == "missing" and len(rest) == 1)  # a member the user did not name
+        ):
             specific_at.add(base)
             path = _join(loc[:member] + rest, prefix)
             problems.append(_problem(path, e["type"], e["msg"], e.get("input")))
@@ -102,10 +253,71 @@ def input_error(err: ValidationError, *, prefix: str = "") -> InputError:
 class Request(BaseModel):
     """A typed, frozen request; a bad value raises an `InputError` naming its field."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def __init__(self, /, **data: Any) -> None:
         try:
             super().__init__(**data)
         except ValidationError as e:
             raise input_error(e) from None
+
+
+# --- invariants at the result boundary ----------------------------------------------------------
+
+#: Keys of a result that are fractions of a whole: 0 <= x <= 1 (None or NaN: not defined).
+#: `mfu` itself (the PaLM convention) counts the masked half of causal attention, so it may
+#: reach 2 x the causal MFU; `mfu_causal` and `hfu` are executed FLOPs over peak.
+_UNIT_KEYS = re.compile(
+    r"^(?:.*_)?(?:mfu_causal|hfu|goodput|share|availability|utilisation)$|^mfu$|_mfu$"
+)
+#: Ratios named `*_share` that are not fractions of one whole (vendor credit over purchases).
+_NOT_FRACTIONS = frozenset({"vendor_funded_share"})
+#: Keys that count things: never negative.
+_COUNT_KEYS = re.compile(
+    r"^(?:gpus|gpus_used|accelerators|samples|plans_evaluated|plans_fitting|interruptions)$"
+    r"|_(?:count|accelerators|gpus)$|^accelerators_"
+)
+
+
+def result_problems(obj: Any, path: str = "") -> list[str]:
+    """The invariants a result (its JSON form) breaks: MFU, HFU, goodput and shares in [0, 1]
+    (the PaLM-convention MFU in [0, 2]), never infinite; counts non-negative.
+
+    NaN (undefined: no purchases, no job) and +inf in times and counts (a job that never
+    finishes) are results the models define and JSON shows as null; the inputs that could make
+    them by accident (non-finite, absurd numbers) are refused by the schemas."""
+    out: list[str] = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out += result_problems(v, f"{path}.{k}" if path else str(k))
+        return out
+    if isinstance(obj, list | tuple):
+        for i, v in enumerate(obj):
+            out += result_problems(v, f"{path}[{i}]")
+        return out
+    if isinstance(obj, bool) or not isinstance(obj, int | float):
+        if hasattr(obj, "item") and not isinstance(obj, str):  # a numpy scalar
+            return result_problems(obj.item(), path)
+        return out
+    x = float(obj)
+    key = path.rsplit(".", 1)[-1].split("[", 1)[0]
+    if key in {"mfu"} or key.endswith("_mfu"):
+        if not 0 <= x <= 2:
+            out.append(f"{path} = {x:g}: MFU (PaLM convention) must be within [0, 2]")
+    elif _UNIT_KEYS.match(key) and key not in _NOT_FRACTIONS:
+        if not math.isnan(x) and not -1e-9 <= x <= 1 + 1e-9:
+            out.append(f"{path} = {x:g}: a fraction (MFU, HFU, goodput, share) is within [0, 1]")
+    elif _COUNT_KEYS.search(key) and not math.isnan(x) and x < 0:
+        out.append(f"{path} = {x:g}: a count is never negative")
+    return out
+
+
+def check_result(result: Any, what: str) -> Any:
+    """`result` unchanged when its JSON form keeps every invariant, else an `InvariantError`
+    naming each broken one (a bug report: exit 1)."""
+    problems = result_problems(result.to_json() if hasattr(result, "to_json") else result)
+    if problems:
+        raise InvariantError(
+            f"{what}: invariant broken (a bug, please report it): " + "; ".join(problems[:5])
+        )
+    return result

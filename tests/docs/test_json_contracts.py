@@ -20,6 +20,7 @@ from markdown_blocks import DOCS, key_tables
 from gigawatt.cli import main
 
 PAGE = DOCS / "json.md"
+TEST_DATA = DOCS.parent / "tests" / "data"
 TABLES = key_tables(PAGE)
 _OUTPUT: dict[tuple[str, ...], Any] = {}
 
@@ -37,8 +38,9 @@ GROUPS = _grouped()
 def _output(args: tuple[str, ...], tmp_path_factory, capsys) -> Any:
     if args not in _OUTPUT:
         folder = tmp_path_factory.mktemp("json")
-        # outputs (--out, --store) go to a fresh folder
-        argv = [str(folder / a) if i and args[i - 1] in ("--out", "--store") else a
+        # outputs (--out, --store) go to a fresh folder; --prices files are test data
+        argv = [str(folder / a) if i and args[i - 1] in ("--out", "--store")
+                else str(TEST_DATA / a) if i and args[i - 1] == "--prices" else a
                 for i, a in enumerate(args)]  # fmt: skip
         capsys.readouterr()
         with pytest.raises(SystemExit) as exc:

@@ -49,7 +49,25 @@ def test_every_accelerator_resolves_to_a_calibration(catalog):
     assert catalog.calibration("H100-SXM").id == "hopper"
     assert catalog.calibration("gb200").id == "blackwell"
     assert catalog.calibration("gb300").id == "blackwell-ultra"
-    assert catalog.calibration("vera-rubin").id == "default"
+    assert catalog.calibration("vera-rubin").id == "rubin"
+    assert catalog.calibration("mi300x").id == "default"
+
+
+def test_rubin_reuses_blackwell_as_an_estimate(catalog):
+    """No Rubin run is published: its record repeats Blackwell's fitted factors, fits on no
+    row, and says it is an estimate."""
+    rubin, blackwell = catalog.calibration("vera-rubin"), catalog.calibration("b200")
+    assert rubin.status == "estimate" and not rubin.fitted_on
+    assert "blackwell" in rubin.note.lower()
+    for field in (
+        "gemm_efficiency",
+        "flash_attention_efficiency",
+        "fp8_gemm_factor",
+        "fp4_gemm_factor",
+        "memory_bound_efficiency",
+        "kernel_overhead_s",
+    ):
+        assert getattr(rubin, field) == getattr(blackwell, field), field
 
 
 def test_framework_profiles_offer_a_default_for_every_knob(catalog):

@@ -126,6 +126,24 @@ def test_moe_with_one_expert_equals_dense():
         assert b.memory_gib_per_gpu == pytest.approx(a.memory_gib_per_gpu, rel=1e-12)
 
 
+def test_each_local_expert_is_its_own_small_gemm():
+    """Each local expert runs its own GEMM over the T top_k / local tokens routed to it: at
+    ep 4 a rank holds two of 8 experts, at ep 8 one, with the same routed FLOPs per rank; the
+    compute differs by exactly one kernel overhead per extra expert GEMM (FC1 and FC2, forward
+    and a dgrad and wgrad backward) per MoE layer and micro-batch (large GEMMs: the roofline
+    terms are the same)."""
+    dense = CAT.model("llama3-8b")
+    moe = dense.model_copy(
+        update={"experts": 8, "top_k": 2, "moe_ffn_hidden": dense.ffn_hidden, "dense_layers": 0}
+    )
+    plan = {"tp": 1, "pp": 1, "mb": 1, "gbs": 64, "recompute": "none"}
+    one = estimate(moe, "dgx-h100", 8, {**plan, "ep": 8})
+    two = estimate(moe, "dgx-h100", 8, {**plan, "ep": 4})
+    t0 = CAT.calibration("h100-sxm").kernel_overhead_s
+    extra = 2 * 3 * t0 * moe.layers * (64 // 8)
+    assert two.breakdown_s["compute"] - one.breakdown_s["compute"] == pytest.approx(extra)
+
+
 def test_expert_parallelism_costs_all_to_all():
     plan = {"pp": 16, "ep": 64}
     r = estimate("deepseek-v3", "hgx-h800", 2048, plan)

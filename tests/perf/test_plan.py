@@ -187,3 +187,35 @@ def test_fp8_recipes_follow_precision_and_hardware():
         software("nemo-2025", "dgx-h100", "fp4")
     with pytest.raises(InputError, match="no fp8 recipe"):
         software("megatron-lm-2022", "dgx-h100", "fp8")
+
+
+def _stage_layers_by_hand(layers: int, dense: int, pp: int, vp: int, balance: bool):
+    """(dense, MoE) layers on stages 0, 1 and pp - 1, placing slot by slot: L (+ embedding
+    and loss) slots over pp x vp chunks, the first L mod (pp vp) one larger, chunk c on
+    stage c mod pp."""
+    seq = ["emb"] * balance + list(range(layers)) + ["loss"] * balance
+    q, r = divmod(len(seq), pp * vp)
+    held = {s: [0, 0] for s in range(pp)}
+    start = 0
+    for c in range(pp * vp):
+        n = q + (c < r)
+        for item in seq[start : start + n]:
+            if isinstance(item, int):
+                held[c % pp][item >= dense] += 1
+        start += n
+    return [tuple(held[s]) for s in (0, 1 if pp >= 3 else 0, pp - 1)]
+
+
+@pytest.mark.parametrize("balance", [False, True])
+@pytest.mark.parametrize(("pp", "vp"), [(2, 1), (4, 1), (4, 3), (8, 2), (8, 3), (16, 1)])
+def test_interleaving_spreads_the_leading_dense_layers(catalog, pp, vp, balance):
+    """With interleaving the dense layers of an MoE model fill the first chunks, which sit on
+    the first stages one chunk each (DeepSeek-V3: 3 dense layers; at pp 8, vp 3 each chunk
+    holds 2-3 layers, so stage 1 holds a dense layer too)."""
+    from gigawatt.perf.plan import stage_layers
+
+    dsv3 = Workload.from_model(catalog.model("deepseek-v3"))
+    plan = resolve_plan({"pp": pp, "vp": vp, "pp_balance": balance, "ep": 8}, dsv3, 64 * pp)
+    layers = stage_layers(dsv3, plan)
+    got = [(int(layers.dense[s][0]), int(layers.moe[s][0])) for s in ("first", "middle", "last")]
+    assert got == _stage_layers_by_hand(61, 3, pp, vp, balance)

@@ -84,7 +84,7 @@ def test_every_chart_rendered_as_svg(session):
     drawn = session.page.evaluate(
         "() => [...document.querySelectorAll('.plotly-graph-div')].map(d => "
         "[d.id, d.querySelectorAll('svg.main-svg').length, "
-        "d.querySelectorAll('g.trace').length])"
+        "d.querySelectorAll('g.trace, g.sankey').length])"
     )
     assert len(drawn) >= 9
     for chart_id, svgs, traces in drawn:
@@ -111,7 +111,16 @@ def test_no_console_errors_and_nothing_fetched(session):
 
 def test_every_section_is_visible(session):
     page = session.page
-    for sid in ("scenario", "buildout", "money", "energy", "capability", "sources"):
+    for sid in (
+        "scenario",
+        "buildout",
+        "money",
+        "market",
+        "ownership",
+        "energy",
+        "capability",
+        "sources",
+    ):
         assert page.locator(f"section#{sid}").is_visible()
         assert page.locator(f"section#{sid} h2").inner_text()
 
@@ -135,3 +144,11 @@ def test_screenshot(session):
     session.page.screenshot(path=str(path), full_page=True)
     content = path.read_bytes()
     assert content.startswith(b"\x89PNG") and len(content) > 100_000
+
+
+def test_the_flows_draw_as_a_sankey(session):
+    """investor -> company -> vendor: the NVIDIA investment, OpenAI's payees, NVIDIA as vendor."""
+    page = session.page
+    nodes = page.locator("#ownership-flows g.sankey-node").all_text_contents()
+    assert {"nvidia (investor)", "openai", "nvidia"} <= {n.strip() for n in nodes}
+    assert page.locator("#ownership-flows path.sankey-link").count() >= 4

@@ -9,12 +9,23 @@ from pathlib import Path
 import pytest
 
 from gigawatt.cli import main
+from gigawatt.io import sha256_file
 from gigawatt.report.base import Chart, Series
 from gigawatt.report.png import render_png
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: A scenario with uncertain inputs gets the sensitivity (tornado) section.
-SECTIONS = ["scenario", "buildout", "money", "energy", "capability", "sensitivity", "sources"]
+SECTIONS = [
+    "scenario",
+    "buildout",
+    "money",
+    "market",
+    "ownership",
+    "energy",
+    "capability",
+    "sensitivity",
+    "sources",
+]
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -40,7 +51,12 @@ def test_report_json_contract_and_pngs(capsys, tmp_path):
         assert path.startswith(str(png)) and path.endswith(".png")
         content = Path(path).read_bytes()
         assert content.startswith(PNG_SIGNATURE) and len(content) > 10_000
-    assert sorted(p.name for p in png.iterdir()) == sorted(p.split("/")[-1] for p in data["png"])
+    names = sorted(p.split("/")[-1] for p in data["png"])
+    assert sorted(p.name for p in png.iterdir()) == sorted([*names, "manifest.json"])
+    # the charts are one output set (issue 13): the manifest lists each with its sha256
+    manifest = json.loads((png / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["scenario"] == "amd-openai-6gw"
+    assert sorted(f["name"] for f in manifest["files"]) == names
     page = out.read_text(encoding="utf-8")
     for chart_file in data["png"]:
         chart_id = chart_file.split("/")[-1].removesuffix(".png")
@@ -64,10 +80,19 @@ def test_run_writes_the_report(capsys, tmp_path):
     for sid in SECTIONS:
         assert f'<section id="{sid}"' in page
     assert sorted(p.name for p in out_dir.iterdir()) == [
+        "manifest.json",
         "report.html",
         "results.parquet",
         "summary.json",
     ]
+    # the set's manifest (issue 13): what wrote it and each file's sha256
+    manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["scenario"] == "stargate-10gw"
+    assert len(manifest["catalog_sha256"]) == 64 and manifest["gigawatt_version"]
+    names = [f["name"] for f in manifest["files"]]
+    assert names == ["results.parquet", "summary.json", "report.html"]
+    for f in manifest["files"]:
+        assert sha256_file(out_dir / f["name"]) == f["sha256"]
 
 
 @pytest.mark.parametrize(
@@ -134,3 +159,28 @@ def test_png_draws_every_series_kind(tmp_path):
     for chart in charts:
         content = render_png(chart)
         assert content.startswith(PNG_SIGNATURE) and len(content) > 5_000
+
+
+def test_report_compare_writes_one_side_by_side_page(capsys, tmp_path):
+    out = tmp_path / "side.html"
+    png = tmp_path / "png"
+    code, stdout, err = cli(
+        capsys, "report", "amd-openai-6gw", "--compare", "nvidia-openai-2026-actual",
+        "--out", str(out), "--png", str(png), "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(stdout)
+    assert data["sections"] == ["inputs", "outputs", "sources"]
+    page = out.read_text(encoding="utf-8")
+    assert "amd-openai-6gw vs nvidia-openai-2026-actual" in page
+    assert len(data["png"]) == 9 and all(Path(p).is_file() for p in data["png"])
+
+
+def test_report_compare_refuses_sweep_bands(capsys, tmp_path):
+    code, stdout, err = cli(
+        capsys, "report", "amd-openai-6gw", "--compare", "stargate-10gw",
+        "--sweep", str(tmp_path / "s.duckdb"), "--out", str(tmp_path / "x.html"),
+    )  # fmt: skip
+    assert code == 2 and stdout == ""
+    assert "--sweep" in err and "--compare" in err
+    assert not (tmp_path / "x.html").exists()

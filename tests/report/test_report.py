@@ -83,6 +83,9 @@ def test_plotly_is_inlined_once_and_draws_every_chart(default_report):
     assert page.count("Plotly.newPlot(") == len(charts)
     for chart in charts:
         assert chart_html(chart) in page
+        if chart.flows:  # a Sankey diagram: one trace, no axes
+            assert [t.type for t in figure(chart).data] == ["sankey"]
+            continue
         layout = figure(chart).layout
         assert (layout.xaxis.title.text, layout.yaxis.title.text) == (chart.x_title, chart.y_title)
         assert len(figure(chart).data) == len(chart.series)
@@ -90,7 +93,16 @@ def test_plotly_is_inlined_once_and_draws_every_chart(default_report):
 
 def test_each_section_is_on_the_page(default_report):
     ids = default_report.section_ids
-    assert ids == ["scenario", "buildout", "money", "energy", "capability", "sources"]
+    assert ids == [
+        "scenario",
+        "buildout",
+        "money",
+        "market",
+        "ownership",
+        "energy",
+        "capability",
+        "sources",
+    ]
     for sid in ids:
         assert f'<section id="{sid}"' in default_report.html
         assert f'href="#{sid}"' in default_report.html  # in the navigation
@@ -319,6 +331,7 @@ def test_any_scenario_builds_consistent_sections(power_gw, online_month, ramp_mo
         "scenario",
         "buildout",
         "money",
+        "ownership",
         "energy",
         "capability",
         "sources",
@@ -345,6 +358,8 @@ def test_report_scenario_writes_one_file(tmp_path, catalog):
         "scenario",
         "buildout",
         "money",
+        "market",
+        "ownership",
         "energy",
         "capability",
         "sensitivity",

@@ -5,7 +5,9 @@ and the groups of accelerators a run can use (a site's phases of one system, or 
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -38,16 +40,22 @@ PICK_FIELDS = ("accelerators", "flops_per_s", "mfu", "goodput", "efficiency", "m
 #: Sensitivity knobs a curve may carry (1: the catalog's values): restart cost, every
 #: checkpoint bandwidth, the rack failure rate (`reliability.job_curve`).
 SCALES = ("restart_scale", "bandwidth_scale", "rack_rate_scale")
+#: Size grids whose reliability a curve keeps (a memory bound for long sweeps, not a model input).
+RELIABILITY_GRIDS = 256
 
 
+@lru_cache(maxsize=4096)
 def job_sizes(max_accelerators: int, quantum: int) -> np.ndarray:
     """Job sizes tried up to `max_accelerators`: SIZES_PER_DOUBLING per doubling (powers of two
-    exactly), rounded down to whole failure domains of `quantum` accelerators once that large."""
+    exactly), rounded down to whole failure domains of `quantum` accelerators once that large.
+    Cached (every month of every sample asks again): the array is read-only."""
     # one grid whatever the maximum (the rounding down may bring a size just above it in)
     top = math.floor(math.log2(max(max_accelerators, 1) + quantum) * SIZES_PER_DOUBLING + 1e-9)
     raw = np.floor(np.exp2(np.arange(top + 1) / SIZES_PER_DOUBLING) + 1e-9)
     sizes = np.where(raw >= quantum, np.floor(raw / quantum) * quantum, raw)
-    return np.unique(sizes[sizes <= max(max_accelerators, 1)]).astype(np.int64)
+    out = np.unique(sizes[sizes <= max(max_accelerators, 1)]).astype(np.int64)
+    out.flags.writeable = False
+    return out
 
 
 @dataclass(frozen=True)
@@ -157,16 +165,19 @@ class RunCurve:
         lo = np.exp2(np.floor(log + 1e-12)).astype(np.int64)
         t = log - np.log2(lo)
         hi = np.where(t > 1e-12, lo * 2, lo)
-        table = {int(b): self.bucket(int(b)).mfu for b in np.unique(np.concatenate([lo, hi]))}
-        m_lo = np.array([table[int(b)] for b in lo])
-        m_hi = np.array([table[int(b)] for b in hi])
+        keys = np.unique(np.concatenate([lo, hi]))
+        table = np.array([self.bucket(int(b)).mfu for b in keys])
+        m_lo = table[np.searchsorted(keys, lo)]
+        m_hi = table[np.searchsorted(keys, hi)]
         return np.where((m_lo > 0) & (m_hi > 0), m_lo + t * (m_hi - m_lo), m_lo)
 
     def reliability(self, sizes: np.ndarray) -> JobCurve:
         """The reliability closed forms of a job of each size running `duration_s`, under the
         curve's policy: one vectorised evaluation for all sizes."""
         key = np.asarray(sizes, dtype=np.int64).tobytes()
-        if key not in self._reliability:  # a grid is evaluated once per run, however often used
+        if key not in self._reliability:  # a grid is evaluated once, however often used
+            if len(self._reliability) >= RELIABILITY_GRIDS:  # a sweep meets many: keep recent
+                del self._reliability[next(iter(self._reliability))]
             self._reliability[key] = job_curve(
                 sizes, self.duration_s, self.failure_model, self.system, self.plan, **self.scales
             )
@@ -248,6 +259,8 @@ class RunCurve:
         first = np.searchsorted(targets, sizes, side="left")  # the smallest N >= each size
         at = np.searchsorted(sizes, targets, side="right") - 1  # the largest size <= each N
         rate = np.full(len(sizes), np.nan)
+        if self._searched(int(sizes[-1])):  # nothing left to save: every size in one call
+            rate = self.rate(sizes).flops_per_s
         good = self.goodput(sizes)  # every size in one vectorised call
         bound = sizes * self.peak * good  # MFU and efficiency at most 1
         while True:
@@ -266,6 +279,13 @@ class RunCurve:
         for name in PICK_FIELDS:
             getattr(out, name)[has] = getattr(chosen, name)
         return out
+
+    def _searched(self, largest: int) -> bool:
+        """Whether the MFU of every size up to `largest` is known without a new search."""
+        if self.fixed_mfu is not None:
+            return True
+        top = 2 ** math.ceil(math.log2(max(largest, 1)) - 1e-12)
+        return all(2**k in self.buckets for k in range(top.bit_length()))
 
     def _fill(self, rate: np.ndarray, sizes: np.ndarray, index: np.ndarray) -> None:
         if len(index):
@@ -313,14 +333,47 @@ def groups(fleet: Fleet, cross_site_from: int | None) -> list[Group]:
     return out
 
 
+@dataclass
+class _Shared:
+    """A catalog's curves and the searches behind them (each a function of the catalog and
+    its key alone), kept for every run on that catalog in this process."""
+
+    curves: dict[tuple[Any, ...], RunCurve]
+    buckets: dict[tuple[Any, ...], dict[int, Bucket]]
+
+
+#: By catalog: the samples of a sweep, which share one, build each curve and look each size up
+#: once per process. (id, weak reference): a catalog is not hashable, and a dropped one must
+#: neither keep its entry alive nor be mistaken for a new one at the same address.
+_SHARED: dict[int, tuple[weakref.ref[Catalog], _Shared]] = {}
+
+
+def clear_cache() -> None:
+    """Forget the curves and searches kept per catalog (benchmarks time cold runs)."""
+    _SHARED.clear()
+
+
+def _shared_of(catalog: Catalog) -> _Shared:
+    held = _SHARED.get(id(catalog))
+    if held is not None and held[0]() is catalog:
+        return held[1]
+    for key in [k for k, (ref, _) in _SHARED.items() if ref() is None]:
+        del _SHARED[key]
+    shared = _Shared({}, {})
+    _SHARED[id(catalog)] = (weakref.ref(catalog), shared)
+    return shared
+
+
 class Curves:
     """RunCurves by (workload, system, precision, duration, sites, policy, sensitivity scales),
-    sharing the searches of curves that differ only in sites, policy and scales."""
+    sharing the searches of curves that differ only in sites, policy and scales (and, through
+    `_SHARED`, with every other run on the same catalog in this process)."""
 
     def __init__(self, catalog: Catalog, settings: Settings) -> None:
         self.catalog, self.settings = catalog, settings
-        self.curves: dict[tuple[Any, ...], RunCurve] = {}
-        self._buckets: dict[tuple[Any, ...], dict[int, Bucket]] = {}
+        shared = _shared_of(catalog)
+        self.curves = shared.curves
+        self._buckets = shared.buckets
 
     def get(
         self,

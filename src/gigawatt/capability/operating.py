@@ -18,6 +18,13 @@ import numpy as np
 
 from gigawatt.capability.curve import Curves, Group, Pick, RunCurve, job_sizes
 from gigawatt.capability.scaling import S_PER_DAY
+from gigawatt.energy.params import energy_param
+from gigawatt.energy.swings import SwingJob
+from gigawatt.perf import estimate
+
+#: Perf breakdown parts during which the accelerators are busy (near TDP); the rest of the step
+#: (exposed TP/CP/EP/PP/DP communication, pipeline bubble, offload) runs near idle.
+BUSY_PARTS = ("compute", "recompute", "optimizer")
 
 #: The curve reported spans this many doublings below the group's size (4 points per doubling).
 CURVE_DOUBLINGS = 10
@@ -70,6 +77,13 @@ def operating_point(
     n = int(pick.accelerators[i])
     if n < 1 or pick.flops_per_s[i] <= 0:
         return None
+    return _point_of(curve, group, pos, month, pick, i)
+
+
+def _point_of(
+    curve: RunCurve, group: Group, pos: int, month: str, pick: Pick, i: int
+) -> OperatingPoint:
+    n = int(pick.accelerators[i])
     rel = curve.reliability(np.array([n]))
     bucket = curve.plan_at(n)
     return OperatingPoint(
@@ -94,6 +108,57 @@ def operating_point(
         checkpoint_interval_s=float(rel.interval_s[0]),
         failure_per_s=float(rel.failure_per_s[0]),
         planned_per_s=float(rel.planned_per_s[0]),
+    )
+
+
+def job_of_size(
+    curve: RunCurve, group: Group, pos: int, month: str, accelerators: int
+) -> OperatingPoint:
+    """A job of exactly `accelerators` on the curve (its plan, MFU, goodput and the policy's
+    costs at that size), whether or not it is the operating point; it may compute nothing."""
+    sizes = np.unique(
+        np.concatenate([job_sizes(accelerators, curve.system.failure_domain), [accelerators]])
+    )
+    at = np.array([int(np.searchsorted(sizes, accelerators))])
+    return _point_of(curve, group, pos, month, curve.rate(sizes, at), 0)
+
+
+def swing_job(
+    curve: RunCurve, op: OperatingPoint, source: str, operating_accelerators: int | None
+) -> SwingJob:
+    """The job `energy --swings` traces, as plain data for the energy layer.
+
+    The step's pattern is the perf model's breakdown of the plan behind this size (the search
+    at the power of two at or below it): busy share (BUSY_PARTS over the step time), the
+    step time scaled to this size at equal work per step, t = t_plan (N_plan MFU_plan) /
+    (N MFU). Without a fitting plan (a fixed MFU, or too few accelerators for the model) the
+    catalog's swing defaults hold, and `step_source` says so."""
+    bucket = curve.plan_at(op.accelerators)
+    step_source = "perf-breakdown"
+    if bucket is None or bucket.plan is None or op.mfu <= 0:  # no plan fits: no breakdown
+        step_source = "catalog-defaults"
+        step_s = energy_param(curve.catalog, "swing-step-period-s")
+        busy_share = energy_param(curve.catalog, "training-utilisation")
+    else:
+        perf = estimate(curve.model, curve.system, bucket.gpus, bucket.plan, catalog=curve.catalog)
+        busy_share = sum(perf.breakdown_s[k] for k in BUSY_PARTS) / perf.step_time_s
+        step_s = perf.step_time_s * (bucket.gpus * perf.mfu) / (op.accelerators * op.mfu)
+    return SwingJob(
+        accelerators=op.accelerators,
+        source=source,
+        policy=op.policy,
+        step_period_s=float(step_s),
+        step_compute_share=float(busy_share),
+        checkpoint_s=op.checkpoint_s,
+        checkpoint_interval_s=op.checkpoint_interval_s,
+        restart_s=op.restart_s,
+        interruptions_per_s=op.failure_per_s + op.planned_per_s,
+        goodput=op.goodput,
+        mfu=op.mfu,
+        plan=op.plan,
+        group_accelerators=op.group_accelerators,
+        operating_accelerators=operating_accelerators,
+        step_source=step_source,
     )
 
 

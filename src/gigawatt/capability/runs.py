@@ -4,7 +4,7 @@ regulatory thresholds it crosses (with crossing dates and notification deadlines
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,7 @@ from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model
 from gigawatt.costs import CostParameters
 from gigawatt.energy.footprint import job_footprint
+from gigawatt.errors import InputError
 from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_crossed
 from gigawatt.scenario import FrontierRunSpec, Scenario
 from gigawatt.training import run_costs
@@ -144,14 +145,17 @@ def site_costs(
             continue
         hours = gpu_hours * float(acc[pos]) / total
         site = sites[name]
-        fp = job_footprint(
-            catalog,
-            system=system.id,
-            gpu_hours=hours,
-            region=site.region,
-            pue=float(site.pue),
-            clean_supply_share=float(site.clean_supply_share),
-        )
+        try:
+            fp = job_footprint(
+                catalog,
+                system=system.id,
+                gpu_hours=hours,
+                region=site.region,
+                pue=float(site.pue),
+                clean_supply_share=float(site.clean_supply_share),
+            )
+        except InputError as e:  # the site's values: name them as the scenario file does
+            raise _as_site_fields(e, scenario.sites.index(site)) from None
         run = run_costs(
             catalog, system, hours, fp.energy_mwh, site.region, fp.pue, start=when, params=params
         )
@@ -254,4 +258,16 @@ def evaluate_run(
         vs_reference=vs_ref,
         checks=checks,
         note="",
+    )
+
+
+def _as_site_fields(err: InputError, index: int) -> InputError:
+    """A footprint request's error on `pue` or `clean_supply_share` named as the scenario's
+    `sites[i].pue` (not as the `footprint` command's flags)."""
+    site_fields = {"pue", "clean_supply_share", "region"}
+    return InputError(
+        problems=[
+            replace(p, field=f"sites[{index}].{p.field}") if p.field in site_fields else p
+            for p in err.problems
+        ]
     )

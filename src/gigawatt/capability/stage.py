@@ -26,13 +26,16 @@ from gigawatt.capability.curve import (
 )
 from gigawatt.capability.operating import (
     OperatingPoint,
+    job_of_size,
     operating_point,
     policy_curves,
     sensitivity,
+    swing_job,
 )
 from gigawatt.capability.runs import FrontierRunResult, evaluate_run, month_date
 from gigawatt.capability.scaling import Settings
 from gigawatt.catalog import Catalog
+from gigawatt.energy.swings import SwingJob
 from gigawatt.errors import InputError
 from gigawatt.policy import SiteCrossing, check_training_run, site_thresholds, thresholds_crossed
 from gigawatt.scenario import Scenario, month_index
@@ -201,6 +204,37 @@ class CapabilityResult:
         return operating_point(
             self._curve_of(gp, pos), gp.group, pos, str(self.months[pos]), gp.pick, pos
         )
+
+    def swing_job(
+        self,
+        month: str,
+        site: str,
+        policy: str | None = None,
+        accelerators: int | None = None,
+    ) -> SwingJob | None:
+        """The job `energy --swings` traces at `site` in `month`: the operating point of the
+        site's group of highest rate under `policy` (default: the reference workload's), or,
+        with `accelerators`, a job of that size with that policy's plan and costs. None when
+        nothing runs there."""
+        pos = self._position(month)
+        own = [i for i, gp in enumerate(self.picks) if gp.group.site == site]
+        if not own:
+            return None
+        gp = self.picks[max(own, key=lambda i: self.picks[i].pick.flops_per_s[pos])]
+        if gp.group.accelerators[pos] < 1:
+            return None
+        s = self.settings
+        sites = int(gp.group.sites[pos])
+        curve = self.curves.get(
+            None, gp.group.system, s.reference.precision, s.duration_s, sites, policy
+        )
+        label = str(self.months[pos])
+        available = np.array([int(gp.group.accelerators[pos])])
+        op = operating_point(curve, gp.group, pos, label, curve.operating(available), 0)
+        if accelerators is None:
+            return None if op is None else swing_job(curve, op, "operating-point", None)
+        job = job_of_size(curve, gp.group, pos, label, accelerators)
+        return swing_job(curve, job, "override", None if op is None else op.accelerators)
 
     def curve(self, month: str | None = None) -> dict[str, Any] | None:
         """Sustained FLOP/s, goodput and marginal efficiency against job size for every

@@ -7,7 +7,9 @@ case-insensitive and accept aliases; an unknown id is an error that names the cl
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -56,7 +58,14 @@ def _read_yaml(path: Path) -> Any:
     return read_data_file(path)
 
 
-def _parse_records(kind: str, raw: Any, origin: str) -> list[Record]:
+def _id_lines(path: Path, key: str) -> list[int]:
+    """Line numbers (from 1) where `id: KEY` is written in a catalog file."""
+    pattern = re.compile(rf"^\s*-?\s*id:\s*[\"']?{re.escape(key)}[\"']?\s*(?:#.*)?$", re.I)
+    text = path.read_text(encoding="utf-8")
+    return [n for n, line in enumerate(text.splitlines(), 1) if pattern.match(line)]
+
+
+def _parse_records(kind: str, raw: Any, origin: str, path: Path | None = None) -> list[Record]:
     if raw is None:
         return []
     if isinstance(raw, dict) and "records" in raw:
@@ -65,7 +74,22 @@ def _parse_records(kind: str, raw: Any, origin: str) -> list[Record]:
         raise InputError("expected a list of records", field=origin)
     cls = KINDS[kind]
     out = []
+    first: dict[str, int] = {}
     for i, item in enumerate(raw):
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            key = item["id"].strip().lower()
+            if key in first:
+                lines = _id_lines(path, key) if path else []
+                where = (
+                    f"lines {', '.join(map(str, lines))}"
+                    if len(lines) > 1
+                    else f"records {first[key]} and {i}, counting from 0"
+                )
+                raise InputError(
+                    f"duplicate id {item['id']!r} ({where}): one file gives each id once",
+                    field=origin,
+                )
+            first[key] = i
         where = f"{origin}[{i}]"
         if isinstance(item, dict) and "id" in item:
             where = f"{origin}[{item['id']}]"
@@ -223,7 +247,11 @@ class Catalog:
 
     def _check_kind(self, kind: str) -> None:
         if kind not in KINDS:
-            raise UnknownIdError("kinds", kind, KINDS.keys(), field="kind")
+            close = difflib.get_close_matches(kind.lower(), KINDS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise InputError(
+                f"unknown kind {kind!r}; {hint}allowed: {', '.join(KINDS)}", field="kind"
+            )
 
 
 def _add(
@@ -247,12 +275,12 @@ def _load_cached(extra: tuple[str, ...]) -> Catalog:
     _add(records, aliases, "countries", _countries())
     for path in sorted(PACKAGE_DIR.glob("*.yaml")):
         kind = _kind_of_file(path)
-        _add(records, aliases, kind, _parse_records(kind, _read_yaml(path), path.name))
+        _add(records, aliases, kind, _parse_records(kind, _read_yaml(path), path.name, path))
     for d in extra:
         folder = Path(d)
         if not folder.is_dir():
             raise InputError(f"not a folder: {d!r}", field="catalog")
         for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
             kind = _kind_of_file(path)
-            _add(records, aliases, kind, _parse_records(kind, _read_yaml(path), str(path)))
+            _add(records, aliases, kind, _parse_records(kind, _read_yaml(path), str(path), path))
     return Catalog(records=records, aliases=aliases, origins=extra)

@@ -14,14 +14,29 @@ or note of this project.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
-from gigawatt.distributions import Uncertain, point
+from gigawatt.distributions import Uncertain, point, support_problem
+from gigawatt.validation import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    Date,
+    Real,
+    check_month,
+    count,
+    quantity,
+)
 
 Status = Literal["official", "reported", "analyst", "estimate"]
 #: Strongest first: official (the maker or a primary document), reported (the press), analyst (an
@@ -33,12 +48,46 @@ PRECISIONS: tuple[Precision, ...] = ("fp16", "bf16", "fp8", "fp4")
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
-Pos = Annotated[float, Field(gt=0)]
-NonNeg = Annotated[float, Field(ge=0)]
-Share = Annotated[float, Field(ge=0, le=1)]
-PosInt = Annotated[int, Field(gt=0)]
-NonNegInt = Annotated[int, Field(ge=0)]
-Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="a month, YYYY-MM")]
+# Bounded numbers (gigawatt.validation): finite, never true/false, within physical limits. The
+# generic ones stop absurd magnitudes; fields with a narrower physical range say so below.
+Pos = quantity(gt=0)
+NonNeg = quantity(ge=0)
+Share = quantity("fraction", ge=0, le=1)
+PosInt = count(ge=1)
+NonNegInt = count(ge=0)
+Month = Annotated[
+    str,
+    Field(pattern=MONTH_PATTERN, description="a month, YYYY-MM"),
+    AfterValidator(check_month),
+]
+Year = count("year", ge=FIRST_YEAR, le=LAST_YEAR)
+
+# Per-accelerator hardware figures: generous around every shipped part (a few hundred W, tens
+# of PFLOP/s, hundreds of GB and TB/s), so a typo of three zeros is refused.
+AcceleratorWatts = quantity("W", ge=1, le=1e5)
+#: All-in IT power per accelerator: below 10 W no accelerator runs, and a tiny figure turns a
+#: gigawatt into 1e17 accelerators.
+ItWatts = quantity("W", ge=10, le=1e5)
+FlopsPerS = quantity("FLOP/s", gt=0, le=1e18)
+Bytes = quantity("bytes", gt=0, le=1e15)
+BytesPerS = quantity("bytes/s", gt=0, le=1e15)
+LatencyS = quantity("s", gt=0, le=10)
+#: A checkpoint snapshot's bandwidth may model an effectively free checkpoint (a what-if), so
+#: its limit is looser than any link's, still far from overflow.
+SnapshotBytesPerS = quantity("bytes/s", gt=0, le=1e18)
+DurationS = quantity("s", gt=0, le=1e9)
+PackageUsd = quantity("USD", gt=0, le=1e8)
+Usd = quantity("USD", ge=0, le=1e14)
+#: Events per accelerator-hour: one an hour on every accelerator is already no job at all.
+RatePerAccH = quantity("1/(accelerator h)", ge=0, le=1)
+LogSigma = quantity("ln units", ge=0, le=3)
+# Model shape limits: ten times the largest published model in each dimension; a model of
+# `layers: 1e9` is refused here, before any plan search allocates for it.
+MAX_LAYERS = 2_000
+MAX_HIDDEN = 1_000_000
+MAX_SEQ_LEN = 100_000_000
+MAX_VOCAB = 100_000_000
+MAX_EXPERTS = 100_000
 
 
 def status_rank(status: str) -> int:
@@ -121,7 +170,7 @@ def citation_problems(source: str) -> list[str]:
 class Record(BaseModel):
     """Fields every catalog record carries."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     id: Annotated[str, Field(pattern=ID_PATTERN, description="lowercase kebab-case identifier")]
     name: str | None = Field(None, description="display name")
@@ -134,7 +183,7 @@ class Record(BaseModel):
             "DOI, arXiv id or document id",
         ),
     ]
-    as_of: dt.date = Field(description="date the figures were true or published")
+    as_of: Date = Field(description="date the figures were true or published")
     status: Status = Field(
         description="provenance: official, reported, analyst or estimate; the weakest of the "
         "record's fields"
@@ -199,11 +248,11 @@ class Record(BaseModel):
 class PeakFlops(BaseModel):
     """Dense (no 2:4 sparsity) peak tensor FLOP/s per precision; null where unsupported."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    fp16: Pos | None = None
-    bf16: Pos | None = None
-    fp8: Pos | None = None
-    fp4: Pos | None = None
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    fp16: FlopsPerS | None = None
+    bf16: FlopsPerS | None = None
+    fp8: FlopsPerS | None = None
+    fp4: FlopsPerS | None = None
 
     def get(self, precision: str) -> float | None:
         return getattr(self, precision)
@@ -214,12 +263,16 @@ class Accelerator(Record):
 
     vendor: str
     peak_flops_per_s: PeakFlops = Field(description="dense peak per precision [FLOP/s]")
-    hbm_bytes: Pos = Field(description="usable HBM capacity [bytes]")
-    hbm_bandwidth_bytes_per_s: Pos = Field(description="HBM bandwidth [bytes/s]")
-    tdp_w: Pos = Field(description="board power limit (TDP/TGP) [W]")
-    idle_power_w: Pos | None = Field(None, description="power when idle but powered [W]")
-    price_usd: Pos | None = Field(None, description="estimated price of one package [USD]")
-    embodied_co2e_kg: Pos | None = Field(None, description="embodied carbon of one package [kg]")
+    hbm_bytes: Bytes = Field(description="usable HBM capacity [bytes]")
+    hbm_bandwidth_bytes_per_s: BytesPerS = Field(description="HBM bandwidth [bytes/s]")
+    tdp_w: AcceleratorWatts = Field(description="board power limit (TDP/TGP) [W]")
+    idle_power_w: AcceleratorWatts | None = Field(
+        None, description="power when idle but powered [W]"
+    )
+    price_usd: PackageUsd | None = Field(None, description="estimated price of one package [USD]")
+    embodied_co2e_kg: quantity("kg", gt=0, le=1e5) | None = Field(
+        None, description="embodied carbon of one package [kg]"
+    )
     launch: Month | None = Field(None, description="first volume shipments")
     default_system: str | None = Field(
         None, description="system id that `--system <accelerator>` means"
@@ -245,22 +298,23 @@ class SystemPrice(BaseModel):
     cluster of these systems needs, as a fraction of the quoted price.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     usd: Uncertain = Field(description="price of one `per` unit as quoted [USD]")
     per: Literal["rack", "node", "accelerator"] = Field(description="the unit `usd` is for")
-    network_share: Annotated[float, Field(ge=0, le=1)] = Field(
+    network_share: Share = Field(
         0.0, description="scale-out network and storage added, fraction of `usd`"
     )
     source: Annotated[str, Field(min_length=3, description="citation of the price")]
-    as_of: dt.date = Field(description="date of the price")
+    as_of: Date = Field(description="date of the price")
     status: Status = Field(description="provenance of the price")
     note: str | None = None
 
     @field_validator("usd")
     @classmethod
     def _positive(cls, v: Uncertain) -> Uncertain:
-        if not point(v) > 0:
-            raise ValueError(f"must be > 0, got {point(v):g}")
+        problem = support_problem(v, gt=0, le=1e10)
+        if problem:
+            raise ValueError(problem)
         return v
 
     @property
@@ -272,25 +326,31 @@ class System(Record):
     """What a site deploys: accelerators in nodes/racks with a scale-up and a scale-out network."""
 
     accelerator: str = Field(description="accelerator id")
-    accelerators_per_node: PosInt = Field(description="accelerators per server/tray")
-    accelerators_per_rack: PosInt = Field(description="accelerators per rack")
-    scale_up_domain: PosInt = Field(description="accelerators in one NVLink/ICI/IF domain")
-    scale_up_bandwidth_bytes_per_s: Pos = Field(
+    accelerators_per_node: count(ge=1, le=10_000) = Field(
+        description="accelerators per server/tray"
+    )
+    accelerators_per_rack: count(ge=1, le=100_000) = Field(description="accelerators per rack")
+    scale_up_domain: count(ge=1, le=1_000_000) = Field(
+        description="accelerators in one NVLink/ICI/IF domain"
+    )
+    scale_up_bandwidth_bytes_per_s: BytesPerS = Field(
         description="scale-up bandwidth per accelerator, one direction [bytes/s]"
     )
-    scale_up_latency_s: Pos = Field(description="per-hop latency in the scale-up domain [s]")
-    scale_out_bandwidth_bytes_per_s: Pos = Field(
+    scale_up_latency_s: LatencyS = Field(description="per-hop latency in the scale-up domain [s]")
+    scale_out_bandwidth_bytes_per_s: BytesPerS = Field(
         description="scale-out (IB/Ethernet) bandwidth per accelerator, one direction [bytes/s]"
     )
-    scale_out_latency_s: Pos = Field(description="per-message latency across scale-out [s]")
-    pod_size: PosInt = Field(description="accelerators below full-bisection scale-out (a pod)")
-    oversubscription: Annotated[float, Field(ge=1)] = Field(
+    scale_out_latency_s: LatencyS = Field(description="per-message latency across scale-out [s]")
+    pod_size: count(ge=1, le=100_000_000) = Field(
+        description="accelerators below full-bisection scale-out (a pod)"
+    )
+    oversubscription: quantity("ratio", ge=1, le=1000) = Field(
         description="scale-out oversubscription above a pod (7 means 1:7)"
     )
-    it_power_w_per_accelerator: Pos = Field(
+    it_power_w_per_accelerator: ItWatts = Field(
         description="all-in IT power per accelerator: chip + host + network share [W]"
     )
-    failure_domain: PosInt = Field(
+    failure_domain: count(ge=1, le=1_000_000) = Field(
         description="accelerators lost together when one unit fails (a node, or an NVL72 rack)"
     )
     price: SystemPrice = Field(description="what the system costs, with its own source")
@@ -301,15 +361,15 @@ class System(Record):
     storage_tier: str | None = Field(
         None, description="storage-tiers id checkpoints go to; default: the tier `default`"
     )
-    host_link_bandwidth_bytes_per_s: Pos | None = Field(
+    host_link_bandwidth_bytes_per_s: BytesPerS | None = Field(
         None,
         description="accelerator-to-host link per accelerator, one direction (PCIe, "
         "NVLink-C2C) [bytes/s]; null: CPU offload is not modelled on this system",
     )
-    host_memory_bandwidth_bytes_per_s: Pos | None = Field(
+    host_memory_bandwidth_bytes_per_s: BytesPerS | None = Field(
         None, description="host DRAM bandwidth per accelerator (the CPUs' share) [bytes/s]"
     )
-    host_memory_bytes: Pos | None = Field(
+    host_memory_bytes: Bytes | None = Field(
         None, description="host DRAM per accelerator (the node's share) [bytes]"
     )
 
@@ -350,33 +410,51 @@ class Model(Record):
     """A decoder-only transformer shape (dense or mixture-of-experts)."""
 
     family: str | None = None
-    layers: PosInt
-    hidden: PosInt
-    ffn_hidden: PosInt = Field(description="FFN width of dense layers")
-    heads: PosInt
-    kv_heads: PosInt | None = Field(None, description="key/value heads (GQA/MQA); null = heads")
-    head_dim: PosInt | None = Field(None, description="per-head dimension; null = hidden/heads")
+    layers: count(ge=1, le=MAX_LAYERS)
+    hidden: count(ge=1, le=MAX_HIDDEN)
+    ffn_hidden: count(ge=1, le=8 * MAX_HIDDEN) = Field(description="FFN width of dense layers")
+    heads: count(ge=1, le=MAX_HIDDEN)
+    kv_heads: count(ge=1, le=MAX_HIDDEN) | None = Field(
+        None, description="key/value heads (GQA/MQA); null = heads"
+    )
+    head_dim: count(ge=1, le=MAX_HIDDEN) | None = Field(
+        None, description="per-head dimension; null = hidden/heads"
+    )
     mlp: Literal["gelu", "relu", "squared-relu", "swiglu", "geglu"] = Field(
         description="FFN activation; swiglu/geglu are gated (three matrices)"
     )
     attention: Literal["mha", "gqa", "mqa", "mla"] = "mha"
-    vocab: PosInt
-    seq_len: PosInt = Field(description="training sequence length [tokens]")
-    global_batch_seqs: PosInt = Field(description="global batch [sequences]")
+    vocab: count(ge=1, le=MAX_VOCAB)
+    seq_len: count(ge=1, le=MAX_SEQ_LEN) = Field(description="training sequence length [tokens]")
+    global_batch_seqs: count(ge=1, le=MAX_SEQ_LEN) = Field(description="global batch [sequences]")
     tied_embeddings: bool = False
     parallel_block: bool = Field(False, description="attention and MLP in parallel (PaLM, GPT-J)")
     dropout: bool = Field(
         False, description="trained with dropout (GPT-3 era): dropout masks are stored"
     )
-    experts: NonNegInt = Field(0, description="routed experts per MoE layer (0 = dense)")
-    top_k: NonNegInt = Field(0, description="routed experts per token")
-    shared_experts: NonNegInt = 0
-    moe_ffn_hidden: PosInt | None = Field(None, description="FFN width of one expert")
-    dense_layers: NonNegInt = Field(0, description="leading dense layers before MoE layers")
-    q_lora_rank: PosInt | None = Field(None, description="MLA query compression rank")
-    kv_lora_rank: PosInt | None = Field(None, description="MLA key/value compression rank")
-    qk_rope_head_dim: PosInt | None = Field(None, description="MLA decoupled RoPE dimension")
-    v_head_dim: PosInt | None = Field(None, description="MLA value head dimension")
+    experts: count(ge=0, le=MAX_EXPERTS) = Field(
+        0, description="routed experts per MoE layer (0 = dense)"
+    )
+    top_k: count(ge=0, le=MAX_EXPERTS) = Field(0, description="routed experts per token")
+    shared_experts: count(ge=0, le=MAX_EXPERTS) = 0
+    moe_ffn_hidden: count(ge=1, le=8 * MAX_HIDDEN) | None = Field(
+        None, description="FFN width of one expert"
+    )
+    dense_layers: count(ge=0, le=MAX_LAYERS) = Field(
+        0, description="leading dense layers before MoE layers"
+    )
+    q_lora_rank: count(ge=1, le=MAX_HIDDEN) | None = Field(
+        None, description="MLA query compression rank"
+    )
+    kv_lora_rank: count(ge=1, le=MAX_HIDDEN) | None = Field(
+        None, description="MLA key/value compression rank"
+    )
+    qk_rope_head_dim: count(ge=1, le=MAX_HIDDEN) | None = Field(
+        None, description="MLA decoupled RoPE dimension"
+    )
+    v_head_dim: count(ge=1, le=MAX_HIDDEN) | None = Field(
+        None, description="MLA value head dimension"
+    )
     params_published: Pos | None = Field(None, description="total parameters as published")
     active_params_published: Pos | None = Field(None, description="active parameters per token")
     training_tokens: Pos | None = Field(None, description="tokens of the published run")
@@ -404,27 +482,35 @@ class Region(Record):
 
     country: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3")]
     grid_zone: str | None = Field(None, description="Electricity Maps zone key")
-    grid_gco2_per_kwh: NonNeg = Field(description="annual average grid intensity [gCO2e/kWh]")
-    grid_year: int = Field(description="year of the intensity figure")
+    grid_gco2_per_kwh: quantity("gCO2e/kWh", ge=0, le=2000) = Field(
+        description="annual average grid intensity [gCO2e/kWh]"
+    )
+    grid_year: Year = Field(description="year of the intensity figure")
     grid_source: str = Field(description="dataset the intensity comes from")
     carbon_free_share: Share | None = Field(None, description="grid carbon-free share 0-1")
-    power_price_usd_per_mwh: Pos = Field(description="industrial electricity price [USD/MWh]")
+    power_price_usd_per_mwh: quantity("USD/MWh", gt=0, le=10_000) = Field(
+        description="industrial electricity price [USD/MWh]"
+    )
     power_price_source: str
-    wue_l_per_kwh: NonNeg = Field(description="typical site water use per IT kWh [L/kWh]")
-    water_intensity_l_per_kwh: NonNeg | None = Field(
+    wue_l_per_kwh: quantity("L/kWh", ge=0, le=20) = Field(
+        description="typical site water use per IT kWh [L/kWh]"
+    )
+    water_intensity_l_per_kwh: quantity("L/kWh", ge=0, le=1000) | None = Field(
         None, description="water consumed by generation per kWh (off-site) [L/kWh]"
     )
-    lat: Annotated[float, Field(ge=-90, le=90)]
-    lon: Annotated[float, Field(ge=-180, le=180)]
+    lat: quantity("degrees", ge=-90, le=90)
+    lon: quantity("degrees", ge=-180, le=180)
 
 
 class Country(Record):
     """A country's annual electricity generation (the consumption proxy for comparisons)."""
 
     iso3: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    electricity_twh: NonNeg = Field(description="annual electricity generation [TWh]")
-    year: int
-    grid_gco2_per_kwh: NonNeg | None = None
+    electricity_twh: quantity("TWh", ge=0, le=100_000) = Field(
+        description="annual electricity generation [TWh]"
+    )
+    year: Year
+    grid_gco2_per_kwh: quantity("gCO2e/kWh", ge=0, le=2000) | None = None
 
 
 class Threshold(Record):
@@ -458,8 +544,8 @@ class Threshold(Record):
     counts: str = Field(description="what the compute count includes")
     notification_days: NonNegInt | None = Field(None, description="days to notify once known")
     notification_trigger: str | None = None
-    effective: dt.date
-    revoked: dt.date | None = None
+    effective: Date
+    revoked: Date | None = None
     in_force: bool
 
 
@@ -469,22 +555,24 @@ FailureCategory = Literal["gpu", "hbm", "nic", "host", "switch", "rack", "mainte
 
 
 class FailureCause(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     cause: str
     category: FailureCategory | None = Field(
         None, description="what failed: gpu, hbm, nic, host, switch, rack, maintenance, software"
     )
-    rate_per_accelerator_hour: NonNeg = Field(description="job-interrupting events [1/(acc h)]")
+    rate_per_accelerator_hour: RatePerAccH = Field(
+        description="job-interrupting events [1/(acc h)]"
+    )
     scope: Literal["accelerator", "node", "rack", "job"] = Field(
         description="unit that fails: the job loses this unit when the event hits"
     )
-    low: NonNeg | None = Field(None, description="low end of the published range")
-    high: NonNeg | None = Field(None, description="high end of the published range")
+    low: RatePerAccH | None = Field(None, description="low end of the published range")
+    high: RatePerAccH | None = Field(None, description="high end of the published range")
     hardware_share: Share = Field(
         0.5, description="share of events that need a hardware swap (the rest are transient)"
     )
-    repair_median_s: Pos = Field(3600.0, description="median repair time of the unit [s]")
-    repair_sigma: NonNeg = Field(1.0, description="sigma of ln(repair time)")
+    repair_median_s: DurationS = Field(3600.0, description="median repair time of the unit [s]")
+    repair_sigma: LogSigma = Field(1.0, description="sigma of ln(repair time)")
 
 
 class FailureModel(Record):
@@ -495,14 +583,14 @@ class FailureModel(Record):
     rack_failures_per_rack_month: NonNeg = Field(
         0.0, description="whole-rack (scale-up fabric) failures per rack-month"
     )
-    rack_repair_median_s: Pos | None = Field(
+    rack_repair_median_s: DurationS | None = Field(
         None, description="median repair time of a whole-rack failure [s] (lognormal)"
     )
-    rack_repair_sigma: NonNeg | None = Field(
+    rack_repair_sigma: LogSigma | None = Field(
         None, description="sigma of ln(whole-rack repair time)"
     )
-    burn_in_multiplier: Annotated[float, Field(ge=1)] = 1.0
-    burn_in_months: NonNeg = 0.0
+    burn_in_multiplier: quantity("ratio", ge=1, le=100) = 1.0
+    burn_in_months: quantity("months", ge=0, le=120) = 0.0
 
     @model_validator(mode="after")
     def _rack_repair_given(self) -> FailureModel:
@@ -522,10 +610,10 @@ class FailureModel(Record):
 class StorageTier(Record):
     """Where checkpoints are written: bandwidth per accelerator of the cluster it serves."""
 
-    write_bytes_per_s_per_accelerator: Pos = Field(
+    write_bytes_per_s_per_accelerator: BytesPerS = Field(
         description="sustained write bandwidth per accelerator served [bytes/s]"
     )
-    read_bytes_per_s_per_accelerator: Pos = Field(
+    read_bytes_per_s_per_accelerator: BytesPerS = Field(
         description="sustained read bandwidth per accelerator served [bytes/s]"
     )
 
@@ -543,20 +631,26 @@ class FaultTolerancePolicy(Record):
     checkpoint: Literal["storage-sync", "storage-async", "memory"] = Field(
         description="storage-sync, storage-async or memory (in-memory with a peer copy)"
     )
-    checkpoint_bytes_per_param: Pos = Field(
+    checkpoint_bytes_per_param: quantity("bytes/parameter", gt=0, le=1000) = Field(
         description="bytes a checkpoint holds per model parameter (weights + optimizer state)"
     )
-    checkpoint_fixed_s: NonNeg = Field(description="fixed blocking cost of one checkpoint [s]")
-    snapshot_bandwidth_bytes_per_s: Pos | None = Field(
+    checkpoint_fixed_s: quantity("s", ge=0, le=1e6) = Field(
+        description="fixed blocking cost of one checkpoint [s]"
+    )
+    snapshot_bandwidth_bytes_per_s: SnapshotBytesPerS | None = Field(
         None, description="device-to-host snapshot bandwidth per accelerator [bytes/s]"
     )
-    restart_fixed_s: NonNeg = Field(
+    restart_fixed_s: quantity("s", ge=0, le=1e6) = Field(
         description="restart cost that does not grow with the job: detection, replacement, "
         "launch, warm-up [s]"
     )
-    init_s: NonNeg = Field(description="process-group/communicator initialisation [s] at...")
-    init_accelerators: PosInt = Field(description="...this many accelerators")
-    init_exponent: NonNeg = Field(1.0, description="init grows as (N / init_accelerators)^this")
+    init_s: quantity("s", ge=0, le=1e6) = Field(
+        description="process-group/communicator initialisation [s] at..."
+    )
+    init_accelerators: count(ge=1, le=100_000_000) = Field(description="...this many accelerators")
+    init_exponent: quantity(ge=0, le=4) = Field(
+        1.0, description="init grows as (N / init_accelerators)^this"
+    )
 
     @model_validator(mode="after")
     def _snapshot_bandwidth(self) -> FaultTolerancePolicy:
@@ -568,12 +662,18 @@ class FaultTolerancePolicy(Record):
 class Trigger(BaseModel):
     """When a tranche is released. Several conditions on one trigger must all hold."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     date: Month | None = Field(None, description="on or after this month")
     definitive_agreement: bool = Field(False, description="when the definitive agreement is signed")
-    gw_deployed: Pos | None = Field(None, description="cumulative GW deployed at or above")
-    share_price_usd: Pos | None = Field(None, description="share price at or above")
-    share_price_days: PosInt | None = Field(None, description="...for this many trading days")
+    gw_deployed: quantity("GW", gt=0, le=10_000) | None = Field(
+        None, description="cumulative GW deployed at or above"
+    )
+    share_price_usd: quantity("USD", gt=0, le=1e7) | None = Field(
+        None, description="share price at or above"
+    )
+    share_price_days: count(ge=1, le=10_000) | None = Field(
+        None, description="...for this many trading days"
+    )
     share: str | None = Field(None, description="price process id (prices catalog)")
 
     @model_validator(mode="after")
@@ -586,13 +686,17 @@ class Trigger(BaseModel):
 class Instrument(BaseModel):
     """What the money buys."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     type: Literal["equity", "warrant", "purchase-commitment", "lease", "cash"]
     valuation_usd: Uncertain | None = Field(None, description="post-money valuation (equity)")
     voting: bool | None = None
     shares: Pos | None = Field(None, description="shares (warrants)")
-    strike_usd: NonNeg | None = Field(None, description="exercise price per share (warrants)")
-    term_years: Pos | None = Field(None, description="lease or commitment term")
+    strike_usd: quantity("USD", ge=0, le=1e7) | None = Field(
+        None, description="exercise price per share (warrants)"
+    )
+    term_years: quantity("years", gt=0, le=100) | None = Field(
+        None, description="lease or commitment term"
+    )
     share: str | None = Field(
         None,
         description="price process id of the shares (prices catalog) that value a warrant; "
@@ -601,9 +705,9 @@ class Instrument(BaseModel):
 
 
 class Tranche(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     name: str
-    amount_usd: NonNeg = Field(0.0, description="cash released [USD]")
+    amount_usd: Usd = Field(0.0, description="cash released [USD]")
     trigger: Trigger
     instrument: Instrument
     payer: str | None = Field(
@@ -625,13 +729,17 @@ class Deal(Record):
     investee: str
     vendor: str | None = Field(None, description="whose hardware the programme buys")
     stage: Literal["letter-of-intent", "term-sheet", "definitive", "superseded"]
-    announced: dt.date
+    announced: Date
     signing: Month | None = Field(None, description="month the definitive agreement is signed")
     signing_status: Status | None = Field(None, description="provenance of the signing month")
     end: Month | None = Field(None, description="nothing is released after this month")
     superseded_by: str | None = None
-    cap_usd: Pos | None = Field(None, description="most the deal can release [USD]")
-    gw: Pos | None = Field(None, description="gigawatts the deal covers")
+    cap_usd: quantity("USD", gt=0, le=1e14) | None = Field(
+        None, description="most the deal can release [USD]"
+    )
+    gw: quantity("GW", gt=0, le=10_000) | None = Field(
+        None, description="gigawatts the deal covers"
+    )
     tranches: list[Tranche] = Field(default_factory=list)
 
     def field_statuses(self) -> Mapping[str, Status]:
@@ -646,13 +754,55 @@ class Deal(Record):
         return out
 
 
+#: The physical range of a parameter's value by its unit (ge, gt, le); a unit not listed takes
+#: any finite value. A scenario's `costs` override is held to the same range.
+UNIT_BOUNDS: dict[str, dict[str, float]] = {
+    "fraction": {"ge": 0, "le": 1},
+    "fraction_per_year": {"ge": 0, "le": 1},
+    "fraction_per_s": {"ge": 0, "le": 1},
+    "ratio": {"gt": 0, "le": 1000},
+    "usd_per_w": {"ge": 0, "le": 1000},
+    "usd_per_gw": {"ge": 0, "le": 1e13},
+    "usd_per_accelerator_hour": {"ge": 0, "le": 1000},
+    "usd_per_share": {"gt": 0, "le": 1e7},
+    "usd_per_mw_day": {"ge": 0, "le": 1e7},
+    "years": {"gt": 0, "le": 200},
+    "months": {"ge": 0, "le": 1200},
+    "days": {"ge": 0, "le": 36_500},
+    "days_per_year": {"ge": 0, "le": 366},
+    "s": {"ge": 0, "le": 1e9},
+    "hz": {"gt": 0, "le": 1e6},
+    "m_per_s": {"ge": 0, "le": 100},
+    "l_per_kwh": {"ge": 0, "le": 20},
+    "bytes_per_s": {"gt": 0, "le": 1e15},
+    "j_per_accelerator": {"ge": 0, "le": 1e12},
+    "tokens": {"gt": 0, "le": 1e18},
+    "tokens_per_parameter": {"gt": 0, "le": 1e6},
+    "nats_per_token": {"ge": 0, "le": 1e4},
+}
+
+
+def unit_problem(value: Uncertain, unit: str) -> str | None:
+    """Why `value` is outside the physical range of `unit` (None: it is inside)."""
+    return support_problem(value, **UNIT_BOUNDS.get(unit, {}))
+
+
 class Parameter(Record):
-    """One cited number (a cost, a share, a life) with an optional range for sweeps."""
+    """One cited number (a cost, a share, a life) with an optional range for sweeps. Its
+    value must lie in the range its unit allows (`UNIT_BOUNDS`: a fraction in 0-1, a price
+    non-negative and finite)."""
 
     value: Uncertain
     unit: str = Field(description="unit of value, e.g. usd_per_w, years, fraction, months")
-    low: float | None = None
-    high: float | None = None
+    low: quantity() | None = None
+    high: quantity() | None = None
+
+    @model_validator(mode="after")
+    def _in_unit_range(self) -> Parameter:
+        problem = unit_problem(self.value, self.unit)
+        if problem:
+            raise ValueError(f"value: {problem} (unit {self.unit})")
+        return self
 
 
 class SupplyTechnology(Record):
@@ -666,8 +816,27 @@ class SupplyTechnology(Record):
     fuel_usd_per_mwh_th: NonNeg | None = Field(None, description="fuel price per MWh thermal")
     efficiency: Share | None = Field(None, description="electric efficiency or round-trip")
     co2_t_per_mwh_th: NonNeg | None = None
-    life_years: Pos
-    max_hours: Pos | None = Field(None, description="battery energy/power ratio [h]")
+    life_years: quantity("years", gt=0, le=200)
+    max_hours: quantity("h", gt=0, le=10_000) | None = Field(
+        None, description="battery energy/power ratio [h]"
+    )
+
+    @model_validator(mode="after")
+    def _costs_in_range(self) -> SupplyTechnology:
+        for name, le in _SUPPLY_COST_LIMITS.items():
+            value = getattr(self, name)
+            problem = None if value is None else support_problem(value, ge=0, le=le)
+            if problem:
+                raise ValueError(f"{name}: {problem}")
+        return self
+
+
+#: Upper limits of the uncertain supply costs: tens of times the dearest published figure.
+_SUPPLY_COST_LIMITS = {
+    "capex_usd_per_w": 1000.0,
+    "capex_usd_per_wh": 100.0,
+    "fixed_om_usd_per_kw_year": 10_000.0,
+}
 
 
 class FrontierRun(Record):
@@ -694,7 +863,7 @@ class ReferenceWorkload(Record):
     plan: dict[str, int | str | bool] = Field(
         default_factory=dict, description="plan knobs held in the search (as `--plan`)"
     )
-    mfu: Annotated[float, Field(gt=0, le=1)] | None = Field(
+    mfu: Annotated[Real, Field(gt=0, le=1)] | None = Field(
         None, description="a fixed MFU instead of the perf search (0-1)"
     )
     comparison_run: str = Field(
@@ -722,7 +891,7 @@ class Calibration(Record):
     framework: str = Field(
         description="framework profile id the factors were fitted with (the default here)"
     )
-    gemm_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
+    gemm_efficiency: Annotated[Real, Field(gt=0, le=1)] = Field(
         description="fraction of dense peak reached by large 16-bit matrix multiplications"
     )
     kernel_overhead_s: NonNeg = Field(
@@ -730,26 +899,32 @@ class Calibration(Record):
         "efficient: efficiency(x) = gemm_efficiency x / (x + x_half), "
         "x_half = gemm_efficiency x peak x kernel_overhead_s"
     )
-    flash_attention_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
+    flash_attention_efficiency: Annotated[Real, Field(gt=0, le=1)] = Field(
         description="fraction of 16-bit peak a fused (flash) attention kernel reaches on the "
         "FLOPs it executes (causal blocks skipped, backward recomputation included)"
     )
-    fp8_gemm_factor: Annotated[float, Field(gt=0, le=1)] = Field(
+    fp8_gemm_factor: Annotated[Real, Field(gt=0, le=1)] = Field(
         description="multiplies gemm_efficiency for fp8 GEMMs (fraction of the fp8 peak)"
     )
-    fp4_gemm_factor: Annotated[float, Field(gt=0, le=1)] = Field(
+    fp4_gemm_factor: Annotated[Real, Field(gt=0, le=1)] = Field(
         description="multiplies gemm_efficiency for fp4 GEMMs (fraction of the fp4 peak)"
     )
-    memory_bound_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
+    mxfp8_gemm_factor: Annotated[Real, Field(gt=0, le=1.5)] = Field(
+        1.0,
+        description="multiplies the fp8 GEMM rate under the MXFP8 recipe (block-scaled GEMMs "
+        "against per-tensor scaled fp8), from a published MXFP8 / per-tensor FP8 step-time "
+        "ratio of the same plan",
+    )
+    memory_bound_efficiency: Annotated[Real, Field(gt=0, le=1)] = Field(
         description="fraction of HBM bandwidth reached by element-wise ops and the optimizer"
     )
-    scale_up_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
+    scale_up_efficiency: Annotated[Real, Field(gt=0, le=1)] = Field(
         description="collective bus bandwidth / link bandwidth inside the scale-up domain"
     )
-    scale_out_efficiency: Annotated[float, Field(gt=0, le=1)] = Field(
+    scale_out_efficiency: Annotated[Real, Field(gt=0, le=1)] = Field(
         description="collective bus bandwidth / link bandwidth across the scale-out network"
     )
-    overlap_sm_share: Annotated[float, Field(ge=0, lt=1)] = Field(
+    overlap_sm_share: Annotated[Real, Field(ge=0, lt=1)] = Field(
         description="share of compute throughput a collective takes while it runs beside "
         "compute (the SMs its kernels occupy): overlapped work is slowed by this share"
     )
@@ -770,7 +945,7 @@ class FrameworkKnobs(BaseModel):
     list is the framework's default (what `gigawatt perf` uses when the plan omits the knob)
     and the search tries every listed value unless the user pins the knob."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     sp: KnobBool = Field(description="sequence parallelism with tp > 1")
     flash_attention: KnobBool = Field(description="fused (flash) attention kernel")
@@ -805,7 +980,7 @@ class FrameworkKnobs(BaseModel):
 class OptimizerBytes(BaseModel):
     """Gradient and optimizer bytes per parameter with a 16-bit optimizer state."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     grad_bytes_per_param: Pos = Field(description="main-gradient buffer [bytes/parameter]")
     optimizer_bytes_per_param: Pos = Field(description="optimizer state [bytes/parameter]")
@@ -865,11 +1040,11 @@ class Framework(Record):
     pp_comm_overlap: bool = Field(
         description="pipeline sends/receives overlapped with compute in the interleaved schedule"
     )
-    activation_fragmentation: Annotated[float, Field(ge=0, lt=1)] = Field(
+    activation_fragmentation: Annotated[Real, Field(ge=0, lt=1)] = Field(
         description="allocator fragmentation: extra share of the activation memory the "
         "caching allocator holds but cannot reuse"
     )
-    kernel_efficiency: Annotated[float, Field(gt=0, le=1.5)] = Field(
+    kernel_efficiency: Annotated[Real, Field(gt=0, le=1.5)] = Field(
         1.0,
         description="speed of the framework's compute kernels relative to the framework each "
         "calibration was fitted with (multiplies the GEMM, attention and element-wise rates); "
@@ -905,13 +1080,13 @@ class PowerCalibration(Record):
         description="the reference power of the hardware the fitted runs ran on, when it is not "
         "a catalog record [W]",
     )
-    draw_fraction: Annotated[float, Field(gt=0, le=1.5)] = Field(
+    draw_fraction: Annotated[Real, Field(gt=0, le=1.5)] = Field(
         description="average training draw / reference power"
     )
-    low: Annotated[float, Field(gt=0, le=1.5)] | None = Field(
+    low: Annotated[Real, Field(gt=0, le=1.5)] | None = Field(
         None, description="lowest fraction among the generation's measured runs"
     )
-    high: Annotated[float, Field(gt=0, le=1.5)] | None = Field(
+    high: Annotated[Real, Field(gt=0, le=1.5)] | None = Field(
         None, description="highest fraction among the generation's measured runs"
     )
     fitted_on: tuple[str, ...] = Field((), description="measured-run ids the fraction is fitted on")
@@ -944,9 +1119,93 @@ class PriceProcess(Record):
     )
     start_usd: Pos = Field(description="price at `start_month`")
     start_month: Month
-    drift_per_year: float = Field(0.0, description="annual drift mu of ln price")
-    volatility_per_year: NonNeg = Field(0.0, description="annual volatility sigma")
+    drift_per_year: quantity("1/year", ge=-10, le=10) = Field(
+        0.0, description="annual drift mu of ln price"
+    )
+    volatility_per_year: quantity("1/year", ge=0, le=10) = Field(
+        0.0, description="annual volatility sigma"
+    )
     unit: str = "usd_per_share"
+    shares_outstanding: Pos | None = Field(
+        None, description="the company's common shares outstanding (warrants as a stake) [shares]"
+    )
+
+
+class MarketMove(BaseModel):
+    """A share-price move on one trading day as the press reported it, with its own citation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ticker: str = Field(description="exchange ticker as price files name it, e.g. NVDA, ^GSPC")
+    company: str = Field(description="company or index name")
+    day: Date = Field(description="trading day of the move")
+    change_fraction: Annotated[Real, Field(ge=-1, le=10)] | None = Field(
+        None,
+        description="close-to-close change on `day` as reported, a fraction (0.04 = +4 %); "
+        "null: no public figure was found (the note says so)",
+    )
+    basis: Literal["close", "intraday-high", "intraday"] = Field(
+        "close",
+        description="close: close-to-close; intraday-high: the day's peak; intraday: "
+        "at the time of the report",
+    )
+    source: Annotated[str, Field(min_length=3, description="public citation of the figure")]
+    as_of: Date = Field(description="date the figure was published")
+    status: Status = Field(description="provenance of the figure")
+    note: str | None = None
+
+
+class EventStudyMethod(Record):
+    """The defaults of the announcement event study (gigawatt.markets, MacKinlay 1997).
+
+    Days are trading days relative to the event day 0; windows include both ends.
+    """
+
+    estimation_window: tuple[int, int] = Field(
+        description="first and last day of the estimation window, e.g. [-250, -11]"
+    )
+    windows: tuple[tuple[int, int], ...] = Field(
+        min_length=1, description="cumulative abnormal return windows, e.g. [[0, 0], [-1, 1]]"
+    )
+    model: Literal["market", "constant-mean"] = Field(
+        description="normal-return model: market (OLS on the index) or constant-mean"
+    )
+    returns: Literal["simple", "log"] = Field(description="daily return definition")
+    index: str = Field(description="default index ticker")
+    max_gap_days: PosInt = Field(
+        description="most calendar days between consecutive trading days before a price file "
+        "is said to have a gap (a closure longer than this is a missing stretch)"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EventStudyMethod:
+        lo, hi = self.estimation_window
+        if not lo < hi:
+            raise ValueError(f"estimation_window {self.estimation_window} must be [first, last]")
+        for a, b in self.windows:
+            if a > b:
+                raise ValueError(f"window {[a, b]} must be [first, last]")
+        return self
+
+
+class MarketEvent(Record):
+    """A dated announcement of a deal, the tickers whose reaction is studied and the moves
+    the press reported (`gigawatt market`)."""
+
+    announced: Date = Field(description="date of the announcement (US Eastern)")
+    event_day: Date = Field(
+        description="trading day 0: the first session that could react (the next session for "
+        "news after the close or on a non-trading day)"
+    )
+    deals: tuple[str, ...] = Field((), description="deals catalog ids the event concerns")
+    tickers: tuple[str, ...] = Field(min_length=1, description="tickers whose returns to study")
+    index: str | None = Field(None, description="index ticker (default: the method's)")
+    moves: tuple[MarketMove, ...] = Field((), description="day moves as reported, cited")
+
+    def field_statuses(self) -> Mapping[str, Status]:
+        out = dict(self.field_status)
+        if self.moves:
+            out.setdefault("moves", weakest_status(m.status for m in self.moves))
+        return out
 
 
 KINDS: dict[str, type[Record]] = {
@@ -970,4 +1229,6 @@ KINDS: dict[str, type[Record]] = {
     "capability": Parameter,
     "reference-workloads": ReferenceWorkload,
     "power-calibrations": PowerCalibration,
+    "market-events": MarketEvent,
+    "event-study": EventStudyMethod,
 }

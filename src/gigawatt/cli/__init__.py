@@ -10,29 +10,78 @@ from __future__ import annotations
 import os
 import sys
 
-from gigawatt.app import DEFAULT_SCENARIO
-from gigawatt.cli import energy, jobs, programme, sensitivity  # noqa: F401  (each registers its commands)
-from gigawatt.cli.common import app, emit_json
+import typer
+
+# Typer ships its own copy of Click; its exceptions are these (not the `click` package's).
+from typer._click import exceptions as click
+
+from gigawatt.cli import (  # noqa: F401  (each registers its commands)
+    cache,
+    compare,
+    energy,
+    jobs,
+    markets,
+    programme,
+    sensitivity,
+)
+from gigawatt.cli.common import app, emit_json, pipe_closed
+from gigawatt.defaults import DEFAULT_SCENARIO
+from gigawatt.display import plain_text
 from gigawatt.errors import GigawattError, InputError
 
 __all__ = ["DEFAULT_SCENARIO", "app", "emit_json", "main"]
+
+#: The exit code of a command ended by Ctrl-C (128 + SIGINT), as a shell reports it.
+INTERRUPTED = 130
 
 # --- entry point ------------------------------------------------------------------------------
 
 
 def _fail(message: str, code: int) -> None:
-    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.write(f"error: {plain_text(message)}\n")
     raise SystemExit(code)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: maps errors to exit codes without tracebacks.
+def _usage_error(e: click.UsageError) -> None:
+    """Click's usage block and blank lines as one line, with where to look."""
+    message = " ".join(e.format_message().split())
+    path = e.ctx.command_path if e.ctx is not None else "gigawatt"
+    _fail(f"{message} (see `{path} --help`)", e.exit_code)
 
-    Typer handles usage errors itself (exit 2); the library's exceptions arrive here.
+
+def _closed_streams() -> None:
+    """Run with stdout or stderr closed (`gigawatt ... >&-`): write to /dev/null instead of
+    failing on a missing stream."""
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (until exit)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (until exit)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: maps errors to exit codes without tracebacks; every
+    problem is one line on stderr.
+
+    Ctrl-C ends with `interrupted` and exit code 130 (`gigawatt_entry` does the same while
+    this module is still importing); a closed pipe on stdout ends quietly.
     """
     debug = bool(os.environ.get("GIGAWATT_DEBUG"))
+    _closed_streams()
     try:
-        app(args=argv, prog_name="gigawatt")
+        code = app(args=argv, prog_name="gigawatt", standalone_mode=False)
+    except click.NoArgsIsHelpError as e:
+        e.show()
+        raise SystemExit(e.exit_code) from None
+    except click.UsageError as e:
+        _usage_error(e)
+    except click.ClickException as e:
+        _fail(e.format_message(), e.exit_code)
+    except typer.Abort:
+        _fail("aborted", 1)
+    except KeyboardInterrupt:
+        _interrupted()
+    except BrokenPipeError:
+        pipe_closed()
     except InputError as e:
         if debug:
             raise
@@ -45,3 +94,15 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         _fail(f"internal error ({type(e).__name__}): {e}; rerun with GIGAWATT_DEBUG=1", 1)
+    try:
+        sys.stdout.flush()  # here, not at exit, where a closed pipe would print a traceback
+    except BrokenPipeError:
+        pipe_closed()
+    if code == INTERRUPTED:  # Typer turns Ctrl-C inside a command into exit code 130
+        _interrupted()
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def _interrupted() -> None:
+    sys.stderr.write("interrupted\n")
+    raise SystemExit(INTERRUPTED)

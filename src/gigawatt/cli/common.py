@@ -7,21 +7,28 @@ command's own Typer declaration, so the mapping cannot drift from the options.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
 import math
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from typer.core import TyperArgument, TyperCommand, TyperOption
 
-from gigawatt.catalog import Catalog
 from gigawatt.cli.tables import Spec, print_fitted
-from gigawatt.display import Column
+from gigawatt.display import Column, plain_text
 from gigawatt.errors import InputError
+
+if TYPE_CHECKING:
+    from gigawatt import app as api
+    from gigawatt.catalog import Catalog
 
 #: Options of `gigawatt` itself (before the command).
 GLOBAL_FLAGS: dict[str, str] = {"catalog": "--catalog"}
@@ -48,14 +55,43 @@ def flag_names(command: TyperCommand) -> dict[str, str]:
     return names
 
 
+#: The exit code of a command whose reader went away (128 + SIGPIPE), as a shell reports it.
+BROKEN_PIPE = 141
+
+
+def pipe_closed() -> None:
+    """The reader went away (`gigawatt catalog countries | head -1`): stop quietly, exit 141.
+
+    What is still buffered goes to /dev/null, so Python's flush at exit has nothing to fail on."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(BROKEN_PIPE)
+
+
+def _note_shadowed(ref: Any) -> None:
+    """One line on stderr when a folder has a built-in scenario's name: the built-in is used."""
+    from gigawatt.scenario import shadowed_builtin  # deferred: `--help` stays fast
+
+    if isinstance(ref, str) and (builtin := shadowed_builtin(ref)) is not None:
+        sys.stderr.write(
+            f"note: using the built-in scenario {builtin.stem!r}; {plain_text(ref)!r} here is a "
+            "folder, not a scenario file\n"
+        )
+
+
 class FlagCommand(TyperCommand):
     """A command whose library errors name flags instead of request fields."""
 
     def invoke(self, ctx: Any) -> Any:
+        for param in ("scenario", "name"):
+            _note_shadowed(ctx.params.get(param))
         try:
             return super().invoke(ctx)
         except InputError as e:
             raise InputError(e.render(flag_names(self))) from None
+        except BrokenPipeError:  # before Typer, which would exit 1
+            pipe_closed()
 
 
 class _Typer(typer.Typer):
@@ -72,7 +108,37 @@ app = _Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-console = Console(highlight=False, soft_wrap=False)
+
+
+class SafeConsole(Console):
+    """A console that prints text as written: it reads no Rich markup or emoji codes, and shows
+    control characters escaped (`gigawatt.display.plain_text`), so a title like `Plan [/oops]`,
+    a unit `[usd/gw]` or an ANSI escape in a catalog source prints as the user wrote it.
+    Styling is explicit, with `rich.text.Text` (`bold_name`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        pipe_closed()  # as every other write to a closed pipe (Rich would exit 1)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        kwargs.update(markup=False, emoji=False)
+        return super().render_str(plain_text(text), **kwargs)
+
+
+def bold_name(name: str, rest: str | None = None, sep: str = ": ") -> Text:
+    """`NAME: rest` (or `NAME rest` with `sep=" "`) with the name in bold, as plain text."""
+    text = Text(plain_text(name), style="bold")
+    if rest:
+        text.append(sep + plain_text(rest))
+    return text
+
+
+console = SafeConsole(soft_wrap=False)
+#: Notes, warnings and progress on stderr.
+err_console = SafeConsole(stderr=True, soft_wrap=True)  # a message is one line
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ScenarioArg = Annotated[
@@ -100,7 +166,24 @@ def emit_json(obj: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(_clean(obj), default=str) + "\n")
 
 
+class _Deferred:
+    """A module imported when first used: the commands call `api.X`, and only the command
+    that runs pays for importing the application (pandas, the models); `--help` does not."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+if not TYPE_CHECKING:
+    api = _Deferred("gigawatt.app")
+
+
 def _catalog(ctx: typer.Context) -> Catalog:
+    from gigawatt.catalog import Catalog  # deferred, see `_Deferred`
+
     dirs = (ctx.obj or {}).get("catalog_dirs", ())
     return Catalog.load(dirs)
 

@@ -6,15 +6,23 @@ import contextlib
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from gigawatt import app as api
-from gigawatt.app import DEFAULT_SCENARIO
-from gigawatt.cli.common import JsonOpt, ScenarioArg, _catalog, app, console, emit_json, print_table
+from gigawatt.cli.common import (
+    JsonOpt,
+    ScenarioArg,
+    _catalog,
+    api,
+    app,
+    bold_name,
+    console,
+    emit_json,
+    err_console,
+    print_table,
+)
 from gigawatt.cli.programme import summary_table
+from gigawatt.defaults import DEFAULT_SCENARIO
 from gigawatt.display import Column
-from gigawatt.energy.footprint import FootprintRequest
 from gigawatt.units import MILLION, T_PER_MT
 
 # --- footprint, energy ------------------------------------------------------------------------
@@ -71,6 +79,8 @@ def footprint_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Energy, carbon (location, market, embodied) and water of one training job."""
+    from gigawatt.energy.footprint import FootprintRequest  # deferred: `--help` stays fast
+
     request = FootprintRequest(
         system=system,
         gpu_hours=gpu_hours,
@@ -160,8 +170,9 @@ SWING_COLUMNS = [
     Column("mean_mw", "Mean MW"),
     Column("peak_to_peak_mw", "p-p MW"),
     Column("max_ramp_mw_per_s", "MW/s", format=lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.3g}"),
-    Column("band_rms_mw", "Band MW", format=lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.2g}"),
+    Column("band_rms_mw", "Band MW", format=lambda v: f"{v:,.0f}" if v >= 1 else f"{v:.1g}"),
     Column("extra_energy_mwh", "+MWh"),
+    Column("extra_energy_share", "+E%", scale=0.01, digits=1),
     Column("battery_power_mw", "Batt MW"),
     Column("battery_energy_mwh", "Batt MWh", digits=1),
     Column("meets_ramp_limit", "OK", format=lambda v: "yes" if v else "no"),
@@ -200,7 +211,16 @@ def energy_cmd(
             "--job-accelerators",
             min=1,
             max=100_000_000,
-            help="Swings: accelerators in the synchronous job (default: the site's largest group).",
+            help="Swings: accelerators in the synchronous job (default: the capability model's "
+            "operating point at the site and month).",
+        ),
+    ] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy",
+            help="Swings: fault-tolerance policy id (`gigawatt catalog fault-tolerance`; default: "
+            "the capability model's).",
         ),
     ] = None,
     as_json: JsonOpt = False,
@@ -215,29 +235,49 @@ def energy_cmd(
         grid_import_mw=grid_import_mw,
         ramp_limit_mw_per_s=ramp_limit_mw_per_s,
         job_accelerators=job_accelerators,
+        policy=policy,
     )
-    status = Console(stderr=True).status("Optimising supply (PyPSA + HiGHS) ...")
+    status = err_console.status("Optimising supply (PyPSA + HiGHS) ...")
     with status if supply and not as_json else contextlib.nullcontext():
         data = api.energy(request, catalog=_catalog(ctx)).to_json()
     if as_json:
         emit_json(data)
         return
-    console.print(f"[bold]{data['scenario']}[/bold]: {data['title']}")
+    console.print(bold_name(data["scenario"], data["title"]))
     print_table(*summary_table("Energy"), data["years"])
     print_table("Sites (whole horizon)", SITE_COLUMNS, data["sites"])
     if data["swings"]:
         sw = data["swings"]
         print_table(
             f"Power swings at {sw['site']}: one job of {sw['accelerators']:,} {sw['system']} "
-            f"accelerators ({sw['month']}), {sw['duration_s']:g} s, {sw['failures']} failures, "
-            f"computing {sw['compute_time_share']:.0%} of the time; grid ramp limit "
+            f"accelerators ({sw['month']}; {_job_note(sw)}), window {sw['duration_s']:,.0f} s "
+            f"({sw['interruptions_expected']:.1f} interruptions expected, {sw['failures']} "
+            f"drawn), step {sw['step_period_s']:.2g} s busy {sw['utilisation']:.0%}"
+            f"{'' if sw['step_source'] == 'perf-breakdown' else ' (catalog defaults)'}, computing "
+            f"{sw['compute_time_share']:.0%} of the time; grid ramp limit "
             f"{sw['ramp_limit_mw_per_s']:.3g} MW/s. Band MW: RMS of the swing in 0.1-20 Hz; "
-            "+MWh: extra energy",
+            "+MWh, +E%: extra energy",
             SWING_COLUMNS,
             sw["cases"],
         )
     if data["supply"]:
         _print_supply(data["supply"])
+
+
+def _job_note(sw: dict[str, Any]) -> str:
+    """Where the traced job comes from: the operating point, an override, or the defaults."""
+    if sw["job_source"] == "catalog-defaults":
+        return "catalog swing defaults"
+    what = (
+        "the capability operating point"
+        if sw["job_source"] == "operating-point"
+        else (
+            f"override; operating point {sw['operating_point_accelerators']:,}"
+            if sw["operating_point_accelerators"]
+            else "override"
+        )
+    )
+    return f"{what}, policy {sw['policy']}, goodput {sw['goodput']:.0%}"
 
 
 def _print_supply(s: dict[str, Any]) -> None:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from gigawatt import app as api
-from gigawatt.cli.common import JsonOpt, _catalog, app, console, emit_json
+from gigawatt.cli.common import JsonOpt, _catalog, api, app, bold_name, console, emit_json
 from gigawatt.cli.progress import working
-from gigawatt.reliability.job import DEFAULT_SYSTEM, ReliabilityRequest
+from gigawatt.defaults import DEFAULT_SYSTEM
 from gigawatt.units import BYTES_PER_GIB, MILLION, S_PER_DAY
 
 # --- reliability ------------------------------------------------------------------------------
@@ -98,6 +96,8 @@ def reliability(
     as_json: JsonOpt = False,
 ) -> None:
     """Interruptions, checkpoint interval, goodput and spares of one training job."""
+    from gigawatt.reliability.job import ReliabilityRequest  # deferred: `--help` stays fast
+
     request = ReliabilityRequest(
         gpus=gpus,
         days=days,
@@ -158,6 +158,7 @@ def reliability(
 
 # --- perf -------------------------------------------------------------------------------------
 
+
 def _perf_tables(data: dict[str, Any]) -> None:
     plan = data["plan"]
     step = data["step_time_s"]
@@ -168,15 +169,15 @@ def _perf_tables(data: dict[str, Any]) -> None:
         else ""
     )
     console.print(
-        f"[bold]{escape(data['model'])}[/bold] on {data['gpus']:,} x "
-        f"{escape(data['accelerator'])} ({escape(data['system'])}){idle}, sequence "
-        f"{data['seq_len']:,}, framework {escape(data['framework'])}, calibration "
-        f"{escape(data['calibration'])}",
-        highlight=False,
+        bold_name(
+            data["model"],
+            f"on {data['gpus']:,} x {data['accelerator']} ({data['system']}){idle}, sequence "
+            f"{data['seq_len']:,}, framework {data['framework']}, calibration "
+            f"{data['calibration']}",
+            sep=" ",
+        )
     )
-    console.print(
-        "plan: " + ", ".join(f"{k}={v}" for k, v in plan.items()), markup=False, highlight=False
-    )
+    console.print("plan: " + ", ".join(f"{k}={v}" for k, v in plan.items()))
     if data.get("gbs_default") and plan["gbs"] != data["gbs_default"]:
         console.print(
             f"global batch {plan['gbs']:,} sequences (the model's {data['gbs_default']:,} does "

@@ -8,25 +8,25 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from gigawatt import app as api
-from gigawatt.app import DEFAULT_SCENARIO
-from gigawatt.catalog.schema import KINDS
 from gigawatt.cli.common import (
     JsonOpt,
     ScenarioArg,
     _catalog,
+    api,
     app,
+    bold_name,
     console,
     emit_json,
+    err_console,
     print_table,
 )
 from gigawatt.cli.progress import progress_bar, working
 from gigawatt.cli.tables import Spec, print_fitted
+from gigawatt.defaults import CATALOG_KINDS, DEFAULT_SCENARIO, DEFAULT_STORE
 from gigawatt.display import Column, dig, fmt_number
-from gigawatt.sweep import DEFAULT_STORE
 from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
 
 # --- run --------------------------------------------------------------------------------------
@@ -107,7 +107,12 @@ def run(
     ctx: typer.Context,
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for results.parquet, summary.json, report.html.")
+        Path,
+        typer.Option(
+            "--out",
+            help="Folder for results.parquet, summary.json, report.html and manifest.json "
+            "(replaced as one set).",
+        ),
     ] = Path("gigawatt-out"),
     sensitivity: SensitivityOpt = True,
     as_json: JsonOpt = False,
@@ -121,7 +126,7 @@ def run(
         return
     years = results.years()
     sc = results.scenario
-    console.print(f"[bold]{sc.name}[/bold]: {sc.title}" if sc.title else f"[bold]{sc.name}[/bold]")
+    console.print(bold_name(sc.name, sc.title))
     for title, columns in SUMMARY_TABLES:
         if not any(dig(years[0], c.key) is not None for c in columns[1:]):
             continue  # that model did not run
@@ -140,7 +145,7 @@ def run(
 def catalog_cmd(
     ctx: typer.Context,
     kind: Annotated[
-        str | None, typer.Argument(help=f"One of: {', '.join(KINDS)}. Omit for all kinds.")
+        str | None, typer.Argument(help=f"One of: {', '.join(CATALOG_KINDS)}. Omit for all kinds.")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -159,7 +164,7 @@ def catalog_cmd(
         console.print("`gigawatt catalog KIND` lists a kind's records with their sources.")
         return
     records = listing.records[kind]
-    console.print(f"[bold]{kind}[/bold] ({len(records)} records)")
+    console.print(bold_name(kind, f"{len(records)} records"))
     for rec in records:
         console.print(_record_text(rec, console.width), soft_wrap=True, markup=False)
 
@@ -262,6 +267,62 @@ FINANCE_TABLES: list[tuple[str, list[Column]]] = [
 ]
 
 
+#: The ownership tables of `gigawatt finance`.
+STAKE_COLUMNS = [
+    Column("holder", "Holder", style=_TEXT),
+    Column("company", "Company", style=_TEXT),
+    Column("stake_share", "Stake, diluted", digits=2, format=lambda v: f"{v:.2%}"),
+    Column("undiluted_stake_share", "Undiluted", format=lambda v: f"{v:.2%}"),
+]
+WARRANT_COLUMNS = [
+    Column("deal", "Deal", style=_TEXT),
+    Column("company", "Shares of", style=_TEXT),
+    Column("shares_vested", "Vested", "M", MILLION, 1),
+    Column("shares_max", "Of up to", "M", MILLION, 1),
+    Column("shares_outstanding", "Outstanding", "M", MILLION),
+    Column("stake_share_vested", "Stake", style="share"),
+    Column("stake_share_max", "At most", style="share"),
+]
+FLOW_COLUMNS = [
+    Column("payer", "From", style=_TEXT),
+    Column("payee", "To", style=_TEXT),
+    Column("amount_usd", "USD B", scale=BILLION, digits=1),
+    Column("kind", "Kind", style=_TEXT),
+]
+WORLD_COLUMNS = [
+    _YEAR,
+    Column("programme_flops_per_s", "Programme", "EFLOP/s", FLOPS_PER_EFLOP),
+    Column("world_flops_per_s", "World", "EFLOP/s", FLOPS_PER_EFLOP),
+    Column("world_share", "Share", format=lambda v: f"{v:.1%}"),
+    Column("hhi", "HHI"),
+    Column("world_hhi_lower_bound", "World HHI >=", digits=1),
+]
+
+
+def _print_ownership(own: dict[str, Any]) -> None:
+    if own["stakes"]:
+        print_table("Stakes (diluted by later rounds and tranches)", STAKE_COLUMNS, own["stakes"])
+    if own["warrants"]:
+        print_table(
+            "Warrants as shares of the company (once exercised)", WARRANT_COLUMNS, own["warrants"]
+        )
+    print_table("Flows between parties over the run", FLOW_COLUMNS, own["flows"])
+    world = own["world_compute"]
+    print_table(
+        "Share of the world's installed AI compute (dense BF16, as of December)",
+        WORLD_COLUMNS,
+        own["years"],
+        first_left=False,
+    )
+    console.print(
+        f"World: {world['installed_h100e'] / MILLION:,.1f}M H100-equivalents in "
+        f"{world['as_of']}, x{world['growth_per_year']:g} a year ({world['installed_from']}, "
+        f"{world['growth_from']}; status {world['status']}). HHI of compute by owner "
+        f"({', '.join(own['owners'])}) where there are several; the world's HHI is at least "
+        "the programme owners' squared shares of the world."
+    )
+
+
 @app.command()
 def finance(
     ctx: typer.Context,
@@ -273,7 +334,7 @@ def finance(
     if as_json:
         emit_json(report)
         return
-    console.print(f"[bold]{report['scenario']}[/bold]: money from {report['start']}")
+    console.print(bold_name(report["scenario"], f"money from {report['start']}"))
     for deal in report["deals"]:
         ts = [t for t in report["tranches"] if t["deal"] == deal["deal"]]
         specs = [
@@ -300,6 +361,7 @@ def finance(
         print_fitted(console, "Not released", specs)
     for title, columns in FINANCE_TABLES:
         print_table(title, columns, report["years"], first_left=False)
+    _print_ownership(report["ownership"])
     before = report["capex_before_start_usd"] / BILLION
     console.print(
         f"Capex USD {report['capex_usd'] / BILLION:,.0f}B ({before:,.0f}B before the scenario "
@@ -343,7 +405,7 @@ def capability(
         return
     sc = result.scenario
     ref = report["reference"]
-    console.print(f"[bold]{sc.name}[/bold]: {sc.title}")
+    console.print(bold_name(sc.name, sc.title))
     print_table(*summary_table("Capability"), report["years"])
     print_table(
         "Frontier runs (the scenario's, from their start month)",
@@ -395,12 +457,26 @@ def report(
     png: Annotated[
         Path | None, typer.Option("--png", help="Folder to write each chart to as a PNG.")
     ] = None,
+    compare: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--compare",
+            help="Another scenario to put side by side with SCENARIO in one report "
+            "(repeatable) [default path: gigawatt-out/compare-A-B.html].",
+        ),
+    ] = None,
     sensitivity: SensitivityOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write a self-contained HTML report of a scenario (works offline); PNGs with --png."""
+    """Write a self-contained HTML report of a scenario (works offline); PNGs with --png;
+    with --compare, one side-by-side report of several scenarios."""
     request = api.ReportRequest(
-        scenario=scenario, out=out, sweep=sweep, png=png, sensitivity=sensitivity
+        scenario=scenario,
+        out=out,
+        sweep=sweep,
+        png=png,
+        compare=compare or [],
+        sensitivity=sensitivity,
     )
     files = api.report(request, catalog=_catalog(ctx))
     if as_json:
@@ -425,12 +501,12 @@ SWEEP_COLUMNS: list[Column] = [
 ]
 
 
-def _band_cell(row: dict[str, Any], col: Column) -> str:
+def _band_cell(row: dict[str, Any], col: Column) -> Text:
     p10, p50, p90 = (row.get(f"{col.key}_{q}") for q in ("p10", "p50", "p90"))
     if p50 is None:
-        return ""
+        return Text("")
     fmt = [fmt_number(v, col.digits, col.scale) for v in (p50, p10, p90)]
-    return f"{fmt[0]}\n[dim]{fmt[1]}–{fmt[2]}[/dim]"
+    return Text.assemble(f"{fmt[0]}\n", (f"{fmt[1]}–{fmt[2]}", "dim"))
 
 
 @app.command()
@@ -462,7 +538,7 @@ def sweep(
         store=store,
         workers=workers,
     )
-    err = Console(stderr=True, highlight=False)
+    err = err_console
     try:
         with progress_bar("sweep", quiet=as_json) as progress:
             result = api.sweep(request, catalog=_catalog(ctx), progress=progress)

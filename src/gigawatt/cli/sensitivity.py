@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from gigawatt import app as api
-from gigawatt.cli.common import JsonOpt, ScenarioArg, _catalog, app, console, emit_json
-from gigawatt.cli.progress import progress_bar
-from gigawatt.sweep import DEFAULT_STORE
-from gigawatt.sweep.headline import headline_column
-from gigawatt.sweep.sensitivity import (
-    DEFAULT_SOBOL_BASE,
-    TORNADO_LEVELS,
-    OutputSensitivity,
-    SensitivityResult,
+from gigawatt.cli.common import (
+    JsonOpt,
+    ScenarioArg,
+    _catalog,
+    api,
+    app,
+    bold_name,
+    console,
+    emit_json,
+    err_console,
 )
+from gigawatt.cli.progress import progress_bar
+from gigawatt.defaults import DEFAULT_SOBOL_BASE, DEFAULT_STORE
 
-THRESHOLD = "threshold_date["
+if TYPE_CHECKING:
+    from gigawatt.sweep.sensitivity import OutputSensitivity, SensitivityResult
 
 #: Inputs shown per output unless `--top` says otherwise (`--json` has them all).
 DEFAULT_TOP = 5
@@ -43,12 +45,13 @@ def _short(value: float) -> str:
     return f"{value:.4g}".replace("e+", "e")
 
 
-def _title(out: OutputSensitivity) -> str:
+def _title(out: OutputSensitivity) -> Text:
+    from gigawatt.sweep.headline import headline_column
+
     col = headline_column(out.key)
     unit = f" [{col.unit}]" if col.unit else ""
     base = col.cell({out.key: out.base}) if out.base is not None else ""
-    title = escape(f"{col.header}{unit}")
-    return f"[bold]{title}[/bold]" + (f": {base} at point values" if base else "")
+    return bold_name(f"{col.header}{unit}", f"{base} at point values" if base else None)
 
 
 def _movers(out: OutputSensitivity) -> list[str]:
@@ -68,6 +71,9 @@ def _output_table(out: OutputSensitivity, names: list[str]) -> Table:
     """One output's inputs, ranked: the output with the input at its P10 and at its P90, the
     first-order and the total index. With both methods, each pair is a two-line cell, so that
     the longest input path still fits 80 columns."""
+    from gigawatt.sweep.headline import headline_column
+    from gigawatt.sweep.sensitivity import TORNADO_LEVELS
+
     col = headline_column(out.key)
     low, high = (round(q * 100) for q in TORNADO_LEVELS)
     tornado = {b.input: b for b in out.tornado}
@@ -98,73 +104,43 @@ def _output_table(out: OutputSensitivity, names: list[str]) -> Table:
                 )
             )
         cells = [f"{a}\n{b}" for a, b in values] if stacked else [v for p in values for v in p]
-        table.add_row(escape(name), *cells)
+        table.add_row((name), *cells)
     return table
-
-
-def _text(out: Console, table: Table) -> str:
-    """A table as the text `out` would print (so that equal tables can be told apart)."""
-    buffer = Console(width=out.width, file=io.StringIO(), highlight=False, color_system=None)
-    buffer.print(table)
-    return buffer.file.getvalue()  # type: ignore[attr-defined]
-
-
-def _merge_thresholds(blocks: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
-    """Consecutive threshold outputs with the same base and table (the same run crosses them in
-    the same month) under one title naming each threshold."""
-    groups: list[tuple[list[str], str, str]] = []  # (keys, title, body)
-    for key, title, body in blocks:
-        prev = groups[-1] if groups else None
-        if (
-            prev is not None
-            and key.startswith(THRESHOLD)
-            and prev[0][-1].startswith(THRESHOLD)
-            and (prev[1].partition(": ")[2], prev[2]) == (title.partition(": ")[2], body)
-        ):
-            prev[0].append(key)
-        else:
-            groups.append(([key], title, body))
-    merged = []
-    for keys, title, body in groups:
-        if len(keys) > 1:
-            ids = escape(", ".join(k[len(THRESHOLD) : -1] for k in keys))
-            title = f"[bold]Month the largest run crosses {ids}[/bold]: {title.partition(': ')[2]}"
-        merged.append((title, body))
-    return merged
 
 
 def render(result: SensitivityResult, top: int, out: Console = console) -> None:
     """The human-readable report: the inputs, then each output's ranking."""
+    from gigawatt.sweep.headline import headline_column
+    from gigawatt.sweep.sensitivity import TORNADO_LEVELS
+
     low, high = (round(q * 100) for q in TORNADO_LEVELS)
     runs = " and ".join(f"{n:,} {name} runs" for name, n in result.samples.items())
-    out.print(f"[bold]{result.scenario}[/bold]: which uncertain input moves each output ({runs})")
+    out.print(bold_name(result.scenario, f"which uncertain input moves each output ({runs})"))
     inputs = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     inputs.add_column("Uncertain input", no_wrap=True)
     for name in (f"P{low}", "Point", f"P{high}"):
         inputs.add_column(name, justify="right", no_wrap=True)
     for i in result.inputs:
-        inputs.add_row(escape(i["path"]), _short(i["p10"]), _short(i["point"]), _short(i["p90"]))
+        inputs.add_row((i["path"]), _short(i["p10"]), _short(i["point"]), _short(i["p90"]))
     out.print(inputs)
     still = []
-    blocks: list[tuple[str, str, str]] = []  # (key, title, table and notes as text)
     for o in result.outputs:
         movers = _movers(o)
         if not movers:
             still.append(headline_column(o.key).header)
             continue
+        out.print(_title(o))
+        out.print(_output_table(o, movers[:top]))
         notes = []
         if len(movers) > top:
             notes.append(f"{len(movers) - top} more inputs")
         if o.sobol is None and o.sobol_note and result.sobol_base is not None:
             notes.append(f"no Sobol indices: {o.sobol_note}")
-        body = _text(out, _output_table(o, movers[:top]))
-        blocks.append((o.key, _title(o), body + (escape("; ".join(notes)) + "\n" if notes else "")))
-    for title, body in _merge_thresholds(blocks):
-        out.print(title)
-        out.print(body, end="", markup=False, highlight=False)
+        if notes:
+            out.print("; ".join(notes))
         out.print()
     if still:
-        out.print(escape(f"No input moves: {', '.join(still)}."))
+        out.print(f"No input moves: {', '.join(still)}.")
     conf = round(result.to_json()["conf_level"] * 100)
     out.print(
         f"Ranked by the total Sobol index ST where computed, else by the swing between the "
@@ -214,7 +190,7 @@ def sensitivity(
         store=store,
         workers=workers,
     )
-    err = Console(stderr=True, highlight=False)
+    err = err_console
     try:
         with progress_bar("sensitivity", quiet=as_json) as progress:
             result = api.sensitivity(request, catalog=_catalog(ctx), progress=progress)

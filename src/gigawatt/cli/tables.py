@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 #: Width a bordered table adds per column (a border and a space each side) and once.
 PER_COLUMN = 3
@@ -23,7 +22,7 @@ EDGE = 1
 
 
 def _lines(cell: str) -> list[str]:
-    return Text.from_markup(cell).plain.split("\n")
+    return cell.split("\n")  # the consoles read no markup: a cell shows as written
 
 
 def _longest_word(texts: Sequence[str]) -> int:
@@ -32,7 +31,7 @@ def _longest_word(texts: Sequence[str]) -> int:
 
 @dataclass(frozen=True)
 class Spec:
-    """One column: its header, its cells (Rich markup allowed, "\\n" for a second line), whether
+    """One column: its header, its cells (plain text, "\\n" for a second line), whether
     it is text (wraps between words) or a value (never wraps), its alignment."""
 
     header: str

@@ -15,8 +15,8 @@ import numpy as np
 from gigawatt.buildout import Fleet
 from gigawatt.catalog import Catalog
 from gigawatt.energy.programme import EnergyResult
-from gigawatt.energy.swings import analyse_swings, swing_inputs
-from gigawatt.errors import UnknownIdError
+from gigawatt.energy.swings import SwingJob, analyse_swings, no_progress_reason, swing_inputs
+from gigawatt.errors import InputError, UnknownIdError
 from gigawatt.scenario import Scenario, Site
 from gigawatt.units import MWH_PER_TWH, W_PER_GW, W_PER_MW
 
@@ -74,19 +74,32 @@ def site_summaries(
     return out
 
 
+def site_peak_month(energy: EnergyResult, site: Site) -> str:
+    """The month the site has most accelerators (the month its swings are traced)."""
+    fleet = energy.fleet
+    rows = energy.site_rows(site.name)
+    return str(fleet.month_labels[int(fleet.accelerators[rows].sum(axis=0).argmax())])
+
+
 def site_swings(
     scenario: Scenario,
     catalog: Catalog,
     energy: EnergyResult,
     site: Site,
     ramp_limit_mw_per_s: float | None,
+    job: SwingJob | None = None,
     job_accelerators: int | None = None,
 ) -> dict[str, Any]:
-    """Swings of one synchronous job on the site's largest system group at its peak month
-    (all of that group unless `job_accelerators` says how many)."""
+    """Swings of one synchronous job on the site's largest system group at its peak month:
+    `job` as a layer above decided it (the capability model's operating point), else all of
+    that group (or `job_accelerators` of it) with the catalog's swing defaults.
+
+    A job that cannot make progress (restarts outlast the time between failures) is refused:
+    an `InputError` naming the reason and the size that trains."""
     fleet = energy.fleet
     rows = energy.site_rows(site.name)
-    month = int(fleet.accelerators[rows].sum(axis=0).argmax())
+    month_label = site_peak_month(energy, site)
+    month = int(np.flatnonzero(fleet.month_labels == month_label)[0])
     first = int(np.flatnonzero(rows)[0])  # a site's phases are consecutive rows
     counts: dict[str, int] = {}
     systems = {}
@@ -101,13 +114,48 @@ def site_swings(
         systems[system_id],
         job_accelerators or max(counts[system_id], 1),
         float(site.pue),
+        job=job,
         ramp_limit_mw_per_s=ramp_limit_mw_per_s,
         seed=scenario.seed,
+    )
+    reason = no_progress_reason(inputs)
+    if reason:
+        hint = (
+            f"; the operating point trains with {job.operating_accelerators:,} (omit the flag)"
+            if job is not None and job.operating_accelerators
+            else ""
+        )
+        field = "job_accelerators" if job is None or job.source == "override" else "policy"
+        raise InputError(f"cannot trace a job that does not train: {reason}{hint}", field=field)
+    described = (
+        {}
+        if job is None
+        else {
+            "job_source": job.source,
+            "step_source": job.step_source,
+            "policy": job.policy,
+            "plan": job.plan,
+            "goodput": job.goodput,
+            "mfu": job.mfu,
+            "group_accelerators": job.group_accelerators,
+            "operating_point_accelerators": (
+                job.accelerators if job.source == "operating-point" else job.operating_accelerators
+            ),
+        }
     )
     return {
         "site": site.name,
         "system": system_id,
-        "month": str(fleet.month_labels[month]),
+        "month": month_label,
+        "job_source": "catalog-defaults",
+        "step_source": "catalog-defaults",
+        "policy": None,
+        "plan": None,
+        "goodput": None,
+        "mfu": None,
+        "group_accelerators": counts[system_id],
+        "operating_point_accelerators": None,
+        **described,
         **analyse_swings(inputs).to_dict(),
     }
 

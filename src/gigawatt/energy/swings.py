@@ -1,28 +1,35 @@
-"""Power swings of a synchronous training job at the grid connection, and their mitigation.
+"""Power swings of a synchronous training job at the grid connection, and their mitigation
+(docs/models/swings.md).
 
 The parameterisation of energy.md 3.4 (after Choukse et al. 2025, arXiv 2508.14318):
 
     P_IT(t) = N [P_idle + (P_TDP - P_idle) s(t) + P_host]                                [W]
 
-s(t) is 1 in each step's compute phase (the first u x T of a step of period T) and 0 in its
-communication phase, 0 during a blocking checkpoint (every `checkpoint_interval_s`, lasting the
-default fault-tolerance policy's `checkpoint_s` at this job size) and 0 while the job restarts
-after a failure (Poisson arrivals at the job's failure rate, lasting the policy's `restart_s`).
-The time average of the compute phases alone is u, so without pauses the trace's mean is the
-footprint model's P_acc(u). Cooling follows slowly, so the facility adds a constant
-(PUE - 1) x mean IT power. Mitigations, each checked against a ramp-rate limit [MW/s]:
+s(t) is 1 in each step's busy phase (the first u x T of a step of period T) and 0 in its
+exposed communication and pipeline bubbles, 0 during a blocking checkpoint (`checkpoint_s`
+every `checkpoint_interval_s`) and 0 while the job restarts after an interruption (Poisson
+arrivals at the job's rate, lasting `restart_s`). The job (`SwingJob`: size, step period and
+busy share from the perf breakdown, the fault-tolerance policy's costs at that size) comes as
+plain data from a layer above, the capability model's operating point; without one the
+catalog's swing defaults and the default policy apply. The trace spans `trace_window_s`, long
+enough for several interruptions. One step swings by N (P_TDP - P_idle) in one sample, so its
+ramp is that over the resolution. Cooling follows slowly, so the facility adds a constant
+(PUE - 1) x mean IT power. A job whose restart outlasts its mean time between interruptions
+cannot train (`no_progress_reason`). Mitigations, each checked against a ramp-rate limit
+[MW/s]:
 
-- power floor: P_acc >= f P_TDP while the job runs (firmware power smoothing); it burns
-  (f P_TDP - P_idle) in each low phase;
-- rack storage: E joules per accelerator as a first-order low-pass, tau = E / (P_TDP - P_idle);
+- power floor (GPU firmware, or burn kernels in software): P_acc >= f P_TDP while the job runs;
+  it burns (f P_TDP - P_idle) in each low phase;
+- rack storage (GB300 NVL72 power smoothing, NVIDIA Jul 2025): E joules per accelerator as a
+  first-order low-pass, tau = E / (P_TDP - P_idle);
 - site battery: the grid draws a moving average of the load over W = swing / limit seconds (its
   slope is then at most swing / W = limit); the battery supplies the difference;
 - all three together.
 
 Metrics per case: peak, minimum and peak-to-peak power [MW], the largest ramp between samples
 [MW/s], the share of the fluctuation's spectral energy in the grid's critical band (0.1-20 Hz)
-and its RMS there [MW], the extra energy against no mitigation [MWh], and the battery's power
-[MW] and energy [MWh].
+and its RMS there [MW], the extra energy against no mitigation [MWh] and its share, the cut of
+the grid's peak, and the battery's power [MW] and energy [MWh].
 """
 
 from __future__ import annotations
@@ -39,6 +46,34 @@ from gigawatt.energy.footprint import accelerator_power_w, host_power_w, idle_po
 from gigawatt.energy.params import energy_param
 from gigawatt.reliability import default_plan
 from gigawatt.units import S_PER_H, W_PER_MW
+
+
+@dataclass(frozen=True)
+class SwingJob:
+    """The job whose power is traced, as a layer above decides it (plain data): the capability
+    model's operating point at the site and month, or the user's overrides of it.
+
+    `step_compute_share` is the busy share of one training step (compute, recompute and the
+    optimizer over the step time of the perf model's breakdown; the rest is exposed
+    communication and pipeline bubbles), `interruptions_per_s` the job's failures and planned
+    stops, and the checkpoint and restart costs those of its fault-tolerance policy at its size.
+    """
+
+    accelerators: int
+    source: str
+    policy: str
+    step_period_s: float
+    step_compute_share: float
+    checkpoint_s: float
+    checkpoint_interval_s: float
+    restart_s: float
+    interruptions_per_s: float
+    goodput: float | None = None
+    mfu: float | None = None
+    plan: dict[str, Any] | None = None
+    group_accelerators: int | None = None
+    operating_accelerators: int | None = None
+    step_source: str = "catalog-defaults"  # or "perf-breakdown"
 
 
 @dataclass(frozen=True)
@@ -65,6 +100,40 @@ class SwingInputs:
     band_high_hz: float
     seed: int = 0
 
+    @property
+    def interruptions_per_s(self) -> float:
+        return self.failures_per_accelerator_hour * self.accelerators / S_PER_H
+
+    @property
+    def mtbf_s(self) -> float:
+        """The job's mean time between interruptions [s] (inf without any)."""
+        rate = self.interruptions_per_s
+        return float("inf") if rate <= 0 else 1.0 / rate
+
+
+def trace_window_s(catalog: Catalog, interruptions_per_s: float) -> float:
+    """The trace's length: long enough for `swing-window-interruptions` expected failures,
+    within [`swing-window-min-s`, `swing-window-max-s`] (the cap bounds the samples)."""
+    low = energy_param(catalog, "swing-window-min-s")
+    high = energy_param(catalog, "swing-window-max-s")
+    if interruptions_per_s <= 0:
+        return low
+    wanted = energy_param(catalog, "swing-window-interruptions") / interruptions_per_s
+    return float(np.clip(wanted, low, high))
+
+
+def no_progress_reason(inputs: SwingInputs) -> str | None:
+    """Why the job cannot train (None if it can): a restart that lasts at least the mean time
+    between interruptions leaves goodput near zero (Daly 2006: the expected wall time grows
+    as exp(R / M) and the job spends its time restarting)."""
+    if inputs.restart_s >= inputs.mtbf_s:
+        return (
+            f"each restart ({inputs.restart_s:,.0f} s) lasts at least the mean time between "
+            f"interruptions of {inputs.accelerators:,} accelerators ({inputs.mtbf_s:,.0f} s), "
+            "so the job spends its time restarting (goodput near zero)"
+        )
+    return None
+
 
 def swing_inputs(
     catalog: Catalog,
@@ -72,19 +141,31 @@ def swing_inputs(
     accelerators: int,
     pue: float,
     *,
-    duration_s: float = 3600.0,
+    job: SwingJob | None = None,
+    duration_s: float | None = None,
     ramp_limit_mw_per_s: float | None = None,
     seed: int = 0,
 ) -> SwingInputs:
-    """Inputs from the catalog: the system's power, its failure model and the swing defaults."""
+    """Inputs from the catalog: the system's power, and the job's schedule from `job` (the
+    operating point a layer above computed) or, without it, from the catalog's swing defaults,
+    the system's failure model and the default fault-tolerance policy at `accelerators`.
+    `duration_s` None: `trace_window_s`."""
     acc = catalog.accelerator(system.accelerator)
-    failure = catalog.failure_model(system.failure_model or "h100-class")
-    costs = default_plan(catalog, system).costs(system, [accelerators])
-    u = energy_param(catalog, "training-utilisation")
-    mean_it_w = accelerators * (
-        accelerator_power_w(acc.tdp_w, idle_power_of(catalog, acc), u)
-        + host_power_w(system.it_power_w_per_accelerator, acc.tdp_w)
-    )
+    if job is None:
+        failure = catalog.failure_model(system.failure_model or "h100-class")
+        costs = default_plan(catalog, system).costs(system, [accelerators])
+        rate_per_s = failure.rate_per_accelerator_hour * accelerators / S_PER_H
+        u = energy_param(catalog, "training-utilisation")
+        step_s = energy_param(catalog, "swing-step-period-s")
+        interval_s = energy_param(catalog, "swing-checkpoint-interval-s")
+        checkpoint_s, restart_s = float(costs.checkpoint_s[0]), float(costs.restart_s[0])
+    else:
+        accelerators, rate_per_s = job.accelerators, job.interruptions_per_s
+        u, step_s, interval_s = job.step_compute_share, job.step_period_s, job.checkpoint_interval_s
+        checkpoint_s, restart_s = job.checkpoint_s, job.restart_s
+    idle_w = idle_power_of(catalog, acc)
+    host_w = float(host_power_w(system.it_power_w_per_accelerator, acc.tdp_w))
+    mean_it_w = accelerators * (accelerator_power_w(acc.tdp_w, idle_w, u) + host_w)
     if ramp_limit_mw_per_s is None:
         # The cited limit is a share of the site's power per second.
         limit_w = energy_param(catalog, "grid-ramp-limit-share-per-s") * float(mean_it_w) * pue
@@ -93,16 +174,16 @@ def swing_inputs(
     return SwingInputs(
         accelerators=accelerators,
         tdp_w=acc.tdp_w,
-        idle_w=idle_power_of(catalog, acc),
-        host_w=float(host_power_w(system.it_power_w_per_accelerator, acc.tdp_w)),
+        idle_w=idle_w,
+        host_w=host_w,
         pue=pue,
         utilisation=u,
-        step_period_s=energy_param(catalog, "swing-step-period-s"),
-        checkpoint_interval_s=energy_param(catalog, "swing-checkpoint-interval-s"),
-        checkpoint_s=float(costs.checkpoint_s[0]),
-        restart_s=float(costs.restart_s[0]),
-        failures_per_accelerator_hour=failure.rate_per_accelerator_hour,
-        duration_s=duration_s,
+        step_period_s=step_s,
+        checkpoint_interval_s=interval_s,
+        checkpoint_s=checkpoint_s,
+        restart_s=restart_s,
+        failures_per_accelerator_hour=rate_per_s * S_PER_H / accelerators,
+        duration_s=trace_window_s(catalog, rate_per_s) if duration_s is None else duration_s,
         resolution_s=energy_param(catalog, "swing-trace-resolution-s"),
         power_floor_share=energy_param(catalog, "swing-power-floor-share"),
         rack_storage_j_per_accelerator=energy_param(
@@ -177,10 +258,15 @@ def facility_trace_w(inputs: SwingInputs, it_w: np.ndarray) -> np.ndarray:
 # --- mitigations ----------------------------------------------------------------------------------
 
 
+def rack_time_constant_s(inputs: SwingInputs) -> float:
+    """tau = E / (P_TDP - P_idle) [s]: how long the rack store can carry one accelerator's
+    whole swing (65 J over a GB300's swing is a few tens of ms)."""
+    return inputs.rack_storage_j_per_accelerator / max(inputs.tdp_w - inputs.idle_w, 1e-9)
+
+
 def rack_storage_w(inputs: SwingInputs, it_w: np.ndarray) -> np.ndarray:
     """First-order low-pass of the IT draw by rack energy storage, tau = E / (P_TDP - P_idle)."""
-    swing_w = max(inputs.tdp_w - inputs.idle_w, 1e-9)
-    tau_s = inputs.rack_storage_j_per_accelerator / swing_w
+    tau_s = rack_time_constant_s(inputs)
     if tau_s <= 0:
         return it_w
     alpha = 1.0 - np.exp(-inputs.resolution_s / tau_s)
@@ -235,6 +321,8 @@ class CaseMetrics:
     band_energy_share: float
     band_rms_mw: float
     extra_energy_mwh: float
+    extra_energy_share: float
+    peak_reduction_share: float
     battery_power_mw: float
     battery_energy_mwh: float
     meets_ramp_limit: bool
@@ -271,6 +359,8 @@ def _metrics(
         band_energy_share=share,
         band_rms_mw=rms_w / W_PER_MW,
         extra_energy_mwh=float((load_w - baseline_w).sum() * dt) / (W_PER_MW * S_PER_H),
+        extra_energy_share=float((load_w - baseline_w).sum() / baseline_w.sum()),
+        peak_reduction_share=1.0 - float(grid_w.max() / baseline_w.max()),
         battery_power_mw=b_power,
         battery_energy_mwh=b_energy,
         meets_ramp_limit=ramp <= inputs.ramp_limit_w_per_s + tolerance,
@@ -288,9 +378,15 @@ class SwingResult:
     utilisation: float
     failures: int
     compute_time_share: float
+    job_mtbf_s: float | None
+    interruptions_expected: float
+    checkpoint_interval_s: float
+    checkpoint_s: float
+    restart_s: float
     ramp_limit_mw_per_s: float
     power_floor_share: float
     rack_storage_j_per_accelerator: float
+    rack_storage_time_constant_s: float
     cases: list[CaseMetrics]
 
     def to_dict(self) -> dict[str, Any]:
@@ -325,8 +421,14 @@ def analyse_swings(inputs: SwingInputs) -> SwingResult:
         utilisation=inputs.utilisation,
         failures=len(schedule.failure_times_s),
         compute_time_share=float(schedule.compute.mean()),
+        job_mtbf_s=None if np.isinf(inputs.mtbf_s) else inputs.mtbf_s,
+        interruptions_expected=inputs.interruptions_per_s * inputs.duration_s,
+        checkpoint_interval_s=inputs.checkpoint_interval_s,
+        checkpoint_s=inputs.checkpoint_s,
+        restart_s=inputs.restart_s,
         ramp_limit_mw_per_s=inputs.ramp_limit_w_per_s / W_PER_MW,
         power_floor_share=inputs.power_floor_share,
         rack_storage_j_per_accelerator=inputs.rack_storage_j_per_accelerator,
+        rack_storage_time_constant_s=rack_time_constant_s(inputs),
         cases=cases,
     )

@@ -15,7 +15,10 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
 
 - compute: every GEMM as a roofline, max(2 T K N / rate, bytes / HBM rate) + kernel overhead
   (`hardware.py`), fp8/fp4 for the transformer layers' GEMMs under a low-precision recipe
-  (the output layer stays 16-bit); backward = dgrad + wgrad, twice the forward. The attention
+  (the output layer stays 16-bit); backward = dgrad + wgrad, twice the forward. Each of an
+  MoE layer's E / ep local experts is its own GEMM over the T top_k ep / E tokens routed to it
+  (balanced routing), so it runs at the small-GEMM efficiency (Megatron-Core's grouped GEMM
+  and Transformer Engine's GroupedLinear issue one GEMM per local expert). The attention
   core: with flash attention the FLOPs the kernel executes (causal share, backward 2.5
   forwards, `workload.executed_flops_per_token`) at the flash rate; without it, the QK^T and
   AV batched GEMMs over the whole score matrix plus softmax (and dropout) traffic.
@@ -165,21 +168,62 @@ class _Layer:
 class _Gemms:
     """GEMM time model at fixed tokens per micro-batch (see `hardware.py`)."""
 
-    def __init__(self, hw: Hardware, tokens: np.ndarray, low: bool) -> None:
+    def __init__(
+        self, hw: Hardware, tokens: np.ndarray, low: bool, rate_factor: float = 1.0
+    ) -> None:
         self.hw, self.m = hw, tokens
-        self.rate = hw.gemm_flops_per_s if low else hw.gemm16_flops_per_s
+        self.rate = (hw.gemm_flops_per_s if low else hw.gemm16_flops_per_s) * rate_factor
         self.in_bytes = hw.gemm_input_bytes if low else ACTIVATION_BYTES
 
-    def time(self, k: Any, n: Any, m: Any = None, weight_sets: Any = 1.0) -> np.ndarray:
-        """Forward time of a (m x k) @ (k x n) GEMM; `weight_sets` weight matrices read (a
-        grouped expert GEMM reads every local expert's)."""
+    def time(self, k: Any, n: Any, m: Any = None) -> np.ndarray:
+        """Forward time of a (m x k) @ (k x n) GEMM."""
         m = self.m if m is None else m
         flops = FLOPS_PER_MAC * m * k * n
-        moved = (m * k + weight_sets * k * n) * self.in_bytes + m * n * ACTIVATION_BYTES
+        moved = (m * k + k * n) * self.in_bytes + m * n * ACTIVATION_BYTES
         return (
             np.maximum(flops / self.rate, moved / self.hw.memory_bytes_per_s)
             + self.hw.kernel_overhead_s
         )
+
+
+def _gemm_times(
+    w: Workload, g: _Gemms, p: PlanArrays, moe: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Forward time of a layer's GEMM groups (QKV, output projection, FC1, FC2) [s]."""
+    tp = p.tp.astype(np.float64)
+    h = float(w.hidden)
+    heads = w.q_heads / tp
+    kv = np.maximum(w.kv_heads / tp, 1.0)
+    d_qk, d_v = w.head_dim_qk, w.head_dim_v
+    if w.mla:  # low-rank query and key/value projections (DeepSeek-V2/V3)
+        nope = d_qk - w.qk_rope_dim
+        q_rank = w.q_lora_rank
+        query = (
+            g.time(h, q_rank / tp) + g.time(q_rank, w.q_heads * d_qk / tp)
+            if q_rank
+            else g.time(h, w.q_heads * d_qk / tp)
+        )
+        qkv = (
+            query
+            + g.time(h, (w.kv_lora_rank + w.qk_rope_dim) / tp)
+            + g.time(w.kv_lora_rank, w.q_heads * (nope + d_v) / tp)
+        )
+    else:
+        qkv = g.time(h, heads * d_qk + kv * (d_qk + d_v))
+    proj = g.time(heads * d_v, h)
+    gate = 2.0 if w.gated else 1.0
+    if not moe:
+        return qkv, proj, g.time(h, gate * w.ffn_hidden / tp), g.time(w.ffn_hidden / tp, h)
+    # Each local expert is its own GEMM over the tokens routed to it (balanced routing:
+    # T top_k / local of them), so its efficiency is that of the small GEMM.
+    local = max(w.experts, 1) / p.ep
+    per_expert = g.m * w.top_k / local
+    fc1 = local * g.time(h, gate * w.moe_ffn_hidden / tp, m=per_expert)
+    fc2 = local * g.time(w.moe_ffn_hidden / tp, h, m=per_expert)
+    if w.shared_experts:
+        fc1 = fc1 + g.time(h, gate * w.shared_experts * w.moe_ffn_hidden / tp)
+        fc2 = fc2 + g.time(w.shared_experts * w.moe_ffn_hidden / tp, h)
+    return qkv, proj, fc1, fc2
 
 
 def _layer_cost(
@@ -207,32 +251,10 @@ def _layer_cost(
     drop = 1.0 if w.dropout else 0.0
 
     # --- GEMMs: attention projections, then the MLP (dense) or the experts (MoE) ------------
-    if w.mla:  # low-rank query and key/value projections (DeepSeek-V2/V3)
-        nope = d_qk - w.qk_rope_dim
-        q_rank = w.q_lora_rank
-        query = (
-            g.time(h, q_rank / tp) + g.time(q_rank, w.q_heads * d_qk / tp)
-            if q_rank
-            else g.time(h, w.q_heads * d_qk / tp)
-        )
-        qkv = (
-            query
-            + g.time(h, (w.kv_lora_rank + w.qk_rope_dim) / tp)
-            + g.time(w.kv_lora_rank, w.q_heads * (nope + d_v) / tp)
-        )
-    else:
-        qkv = g.time(h, heads * d_qk + kv * (d_qk + d_v))
-    proj = g.time(heads * d_v, h)
+    qkv, proj, fc1, fc2 = _gemm_times(w, g, p, moe)
     gate = 2.0 if w.gated else 1.0
     if moe:
         copies = w.top_k + w.shared_experts
-        routed = tokens * w.top_k
-        local = max(w.experts, 1) / p.ep
-        fc1 = g.time(h, gate * w.moe_ffn_hidden / tp, m=routed, weight_sets=local)
-        fc2 = g.time(w.moe_ffn_hidden / tp, h, m=routed, weight_sets=local)
-        if w.shared_experts:
-            fc1 = fc1 + g.time(h, gate * w.shared_experts * w.moe_ffn_hidden / tp)
-            fc2 = fc2 + g.time(w.shared_experts * w.moe_ffn_hidden / tp, h)
         router = (
             (tokens * FLOPS_PER_MAC * h * w.experts / hw.gemm16_flops_per_s + t0)
             if w.routed
@@ -240,13 +262,14 @@ def _layer_cost(
         )
         ffn_width = copies * w.moe_ffn_hidden
     else:
-        fc1 = g.time(h, gate * w.ffn_hidden / tp)
-        fc2 = g.time(w.ffn_hidden / tp, h)
         router = 0.0
         ffn_width = w.ffn_hidden
-    # Elements per token entering (and leaving) the layer's four GEMM groups.
-    gemm_inputs = h + heads * d_v + h + ffn_width / tp
-    gemm_outputs = heads * d_qk + kv * (d_qk + d_v) + h + gate * ffn_width / tp + h
+    # Elements per token entering (and leaving) the layer's four GEMM groups. Routed experts
+    # take the dispatched copies of the token (top_k of them, quantised by the expert GEMMs
+    # after dispatch), shared experts the token itself.
+    mlp_copies = w.top_k + (1 if w.shared_experts else 0) if moe and w.routed else 1
+    gemm_inputs = h + heads * d_v + mlp_copies * h + ffn_width / tp
+    gemm_outputs = heads * d_qk + kv * (d_qk + d_v) + h + gate * ffn_width / tp + mlp_copies * h
     gemms = qkv + proj + fc1 + fc2 + router
 
     # --- attention core -------------------------------------------------------------------
@@ -305,10 +328,14 @@ def _layer_cost(
         inputs = gemm_inputs if _CAST_FWD_ALL[name] else heads * d_v
         fwd_bytes = _CAST_FWD[name] * inputs
         bwd_bytes = _CAST_BWD[name] * gemm_outputs + _CAST_TRANSPOSE[name] * gemm_inputs
-        cast[code] = (
-            tokens * fwd_bytes / bw + _CAST_KERNELS * t0,
-            tokens * bwd_bytes / bw + 2 * _CAST_KERNELS * t0,
-        )
+        fwd_s = tokens * fwd_bytes / bw + _CAST_KERNELS * t0
+        bwd_s = tokens * bwd_bytes / bw + 2 * _CAST_KERNELS * t0
+        if name == "mxfp8" and hw.mxfp8_gemm_factor != 1.0:
+            # Block-scaled GEMMs run at mxfp8_gemm_factor of the per-tensor fp8 rate.
+            slow = _Gemms(hw, tokens, low, hw.mxfp8_gemm_factor)
+            extra = sum(_gemm_times(w, slow, p, moe)) - (qkv + proj + fc1 + fc2)
+            fwd_s, bwd_s = fwd_s + extra, bwd_s + _BACKWARD_FACTOR * extra
+        cast[code] = (fwd_s, bwd_s)
 
     fwd = gemms + attn_fwd + elem_fwd
     bwd = _BACKWARD_FACTOR * gemms + attn_bwd + elem_bwd

@@ -5,7 +5,8 @@ formulas read as work / rate + overheads:
 
 - GEMMs: a roofline, max(FLOPs / `gemm_flops_per_s`, bytes / `memory_bytes_per_s`) plus
   `kernel_overhead_s` per kernel. The 16-bit rate is peak(bf16) x gemm_efficiency; fp8 and
-  fp4 GEMMs run at peak(fp8/fp4) x gemm_efficiency x fp8/fp4_gemm_factor. Per GEMM of x FLOPs
+  fp4 GEMMs run at peak(fp8/fp4) x gemm_efficiency x fp8/fp4_gemm_factor, and under the MXFP8
+  recipe at mxfp8_gemm_factor of that fp8 rate. Per GEMM of x FLOPs
   the fixed overhead gives a size-dependent efficiency e(x) = e x / (x + x_half),
   x_half = rate x kernel_overhead_s (the Calculon-style curve, Isaev et al. 2023, SC'23, as
   one smooth function); thin GEMMs become bandwidth-bound through the roofline.
@@ -55,6 +56,7 @@ class Hardware:
     flash_flops_per_s: float
     memory_bytes_per_s: float
     kernel_overhead_s: float
+    mxfp8_gemm_factor: float
     overlap_sm_share: float
     hbm_bytes: float
     reserve_bytes: float
@@ -118,6 +120,7 @@ class Hardware:
             * cal.memory_bound_efficiency
             * kernels,
             kernel_overhead_s=cal.kernel_overhead_s,
+            mxfp8_gemm_factor=cal.mxfp8_gemm_factor,
             overlap_sm_share=cal.overlap_sm_share,
             hbm_bytes=accelerator.hbm_bytes,
             reserve_bytes=cal.memory_reserve_bytes,

@@ -356,6 +356,24 @@ def _chunks_below(r: np.ndarray, stage: np.ndarray | int, pp: np.ndarray) -> np.
     return np.maximum(-(-(r - stage) // pp), 0)
 
 
+def _dense_on_stage(
+    w: Workload, p: PlanArrays, stage: np.ndarray | int, q: np.ndarray, r: np.ndarray, bal
+) -> np.ndarray:
+    """The leading dense layers of an MoE model that sit on stage `stage`: its chunks are
+    stage, stage + pp, ...; chunk c holds slots [c q + min(c, r), + q + (c < r)) and the layers
+    fill slots bal .. bal + L - 1 (slot 0 is the embedding's with pp_balance)."""
+    out = np.zeros(len(p), dtype=np.int64)
+    end = bal + w.dense_layers
+    # Every chunk holds at least one slot, so the dense slots lie in chunks 0 .. end - 1.
+    for k in range(w.dense_layers + 2):
+        c = stage + k * p.pp
+        start = c * q + np.minimum(c, r)
+        stop = start + q + (c < r)
+        held = np.clip(np.minimum(stop, end) - np.maximum(start, bal), 0, None)
+        out = out + np.where(k < p.vp, held, 0)
+    return out
+
+
 def stage_layers(w: Workload, p: PlanArrays) -> StageLayers:
     """Layers per stage. The L layers fill pp x vp model chunks as evenly as possible (the
     r = L mod (pp vp) first chunks get one more); stage j holds chunks j, j + pp, ....
@@ -364,8 +382,8 @@ def stage_layers(w: Workload, p: PlanArrays) -> StageLayers:
     account_for_embedding_in_pipeline_split / account_for_loss_in_pipeline_split): L + 2 slots
     are split, and the first and the last stage hold one layer fewer than their slots. The
     middle stage is stage 1 (the one with the most chunks below r after stage 0); with fewer
-    than three stages it repeats the first. The leading dense layers of an MoE model sit on the
-    first stages.
+    than three stages it repeats the first. The leading dense layers of an MoE model sit in
+    the first chunks, which interleaving spreads over the first stages.
     """
     chunks = p.pp * p.vp
     extra = np.where(p.pp_balance, 2, 0)
@@ -376,9 +394,15 @@ def stage_layers(w: Workload, p: PlanArrays) -> StageLayers:
     middle = np.where(p.pp >= 3, p.vp * q + _chunks_below(r, 1, p.pp), first)
     first = np.maximum(first, 0)
     last = np.maximum(last, 0)
-    first_dense = np.minimum(first, w.dense_layers)
-    middle_dense = np.where(p.pp >= 3, np.clip(w.dense_layers - first, 0, middle), first_dense)
-    last_dense = np.clip(w.dense_layers - (w.layers - last), 0, last)
+    if 0 < w.dense_layers < w.layers:
+        first_dense = _dense_on_stage(w, p, 0, q, r, bal)
+        middle_dense = np.where(p.pp >= 3, _dense_on_stage(w, p, 1, q, r, bal), first_dense)
+        last_dense = _dense_on_stage(w, p, p.pp - 1, q, r, bal)
+    else:  # all layers of one kind
+        every = w.dense_layers == w.layers
+        first_dense, middle_dense, last_dense = (
+            x if every else np.zeros_like(x) for x in (first, middle, last)
+        )
     dense = {"first": first_dense, "middle": middle_dense, "last": last_dense}
     total = {"first": first, "middle": middle, "last": last}
     return StageLayers(

@@ -31,23 +31,32 @@ there is no best plan (unless `allow_overflow`, which returns the plan needing l
 and `nearest_feasible` lists the nearest changes that make a plan fit, each found by a search.
 
 Results are cached in-process by (workload, hardware, framework, N, fixed knobs, top), so
-repeated calls (the capability model searching month after month) cost a dictionary lookup.
+repeated calls (the capability model searching month after month) cost a dictionary lookup,
+and on disk (`gigawatt.cache`, shared by every command and sweep worker) under a sha256 of the
+same inputs written out in full (every field of the model, system, accelerator, calibration
+and framework records the search reads), the package version and a digest of the perf code:
+a change to any of them is a new key, so a stale result is never read.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from gigawatt import cache as disk_cache
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model, System
-from gigawatt.errors import InputError
+from gigawatt.errors import InputError, Problem
 from gigawatt.perf.estimate import (
     BYTES_PER_GIB,
     PerfResult,
@@ -157,8 +166,34 @@ _RESULT_KEYS = (
 
 
 def clear_cache() -> None:
-    """Forget cached searches (benchmarks time cold searches)."""
+    """Forget cached searches in this process (benchmarks time cold searches; the disk cache
+    is `gigawatt.cache`, cleared with `gigawatt cache clear`)."""
     _CACHE.clear()
+
+
+#: The disk cache's namespace for search results.
+CACHE_NAMESPACE = "perf-search"
+
+
+@cache
+def code_digest() -> str:
+    """sha256 of the package version and the perf package's source: a search cached by
+    another version of the code is never read back."""
+    try:
+        ver = version("gigawatt")
+    except PackageNotFoundError:
+        ver = "unknown"
+    h = hashlib.sha256(ver.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _disk_key(key: tuple[Any, ...], sw: Software) -> str:
+    """The search's inputs in full (dataclass and record reprs: every field, floats exactly)."""
+    text = repr((key, sw, code_digest()))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _divisors(n: int) -> np.ndarray:
@@ -344,6 +379,37 @@ class _Space:
             count *= np.where(self.applies(knob, p), len(vals), 1)
         return combos, count
 
+    def size_bound(self) -> int:
+        """An upper bound of the plans `batches` yields (before the validity rules), counted
+        from the base splits without enumerating them."""
+        base = self.base()
+        knobs = 1
+        for knob in ("zero", "flash_attention", "recompute", "sp", "pp_balance", "vocab_parallel"):
+            knobs *= len(self.values(knob))
+        experts = 1 if "ep" in self.fixed else len(_divisors(max(self.w.experts, 1)))
+        total = 0
+        for pp, dp, gbs in zip(base["pp"], base["dp"], base["gbs"], strict=True):
+            vp = (
+                1
+                if "vp" in self.fixed or pp == 1 or not self.sw.interleaving
+                else self.w.layers // pp
+            )
+            mb = 1 if "mb" in self.fixed else len(_divisors(max(int(gbs // dp), 1)))
+            total += int(vp) * mb * experts * knobs
+        return total
+
+    def check_size(self) -> None:
+        """An `InputError` naming the limit when the space is larger than MAX_PLANS."""
+        bound = self.size_bound()
+        if bound > MAX_PLANS:
+            raise InputError(
+                f"{self.gpus:,} accelerators with this model give up to {bound:,} plans to "
+                f"search; the limit is {MAX_PLANS:,}: pin knobs with {{plan}} (e.g. tp, pp, "
+                "vp, mb) to narrow the search",
+                field="gpus",
+                refs=("plan",),
+            )
+
     def batches(self, size: int = _CHUNK) -> Iterator[PlanArrays]:
         """All valid plans in batches of about `size`: one base split at a time is expanded,
         so memory stays bounded however large the space."""
@@ -484,6 +550,13 @@ def _search_split(space: _Space, w: Workload, hw: Hardware, top: int) -> _Found:
 
 #: Candidate job sizes tried when no split uses all N accelerators.
 _SIZE_CANDIDATES = 4
+#: Job sizes below N looked at for splits (the nearest ones, within IDLE_TOLERANCE).
+_MAX_SIZES_SCANNED = 1024
+#: The most plans one search may enumerate, as `_Space.size_bound` counts them (about 3 times
+#: the plans the validity rules leave): the guard that refuses, before any work, a space that
+#: would take hours. DeepSeek-V3 on 16,384 GB200 bounds at 96 million (28 million evaluated,
+#: minutes); pin knobs with `plan` to narrow a larger one.
+MAX_PLANS = 200_000_000
 
 
 def _smoothness(n: int) -> tuple[int, int]:
@@ -497,11 +570,13 @@ def _best_size(
     """The search at `gpus`, or, when no split uses them all, at the best of the few sizes in
     [0.99 N, N) with the most splits (the job leaves the rest idle)."""
     space = _Space(w, sw, gpus, fixed)
+    space.check_size()
     if len(space.base()["tp"]):
         found = _search_split(space, w, hw, top)
         if found.evaluated:
             return found, gpus
-    low = max(math.ceil(gpus * (1 - IDLE_TOLERANCE)), 1)
+    # the nearest sizes only: at 100 million accelerators 1 % is a million sizes to try
+    low = max(math.ceil(gpus * (1 - IDLE_TOLERANCE)), 1, gpus - _MAX_SIZES_SCANNED)
     sizes = sorted(
         (n for n in range(gpus - 1, low - 1, -1) if len(_Space(w, sw, n, fixed).base()["tp"])),
         key=_smoothness,
@@ -509,7 +584,9 @@ def _best_size(
     best: tuple[_Found | None, int] = (None, gpus)
     best_rate = -1.0
     for n in sizes:
-        found = _search_split(_Space(w, sw, n, fixed), w, hw, top)
+        candidate = _Space(w, sw, n, fixed)
+        candidate.check_size()
+        found = _search_split(candidate, w, hw, top)
         if not found.evaluated:
             continue
         rate = found.best_tokens_per_s
@@ -541,6 +618,45 @@ def search_plans(
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
+    disk_key = _disk_key(key, sw)
+    stored = disk_cache.get(CACHE_NAMESPACE, disk_key)
+    if isinstance(stored, _NoValidPlan):  # found before: no split is valid (as fast to say)
+        raise InputError(problems=stored.problems)
+    if isinstance(stored, SearchResult):
+        _remember(key, stored)
+        return stored
+    try:
+        result = _search_plans(w, hw, sw, gpus, fixed, top, allow_overflow)
+    except InputError as e:
+        disk_cache.put(CACHE_NAMESPACE, disk_key, _NoValidPlan(e.problems))
+        raise
+    disk_cache.put(CACHE_NAMESPACE, disk_key, result)
+    _remember(key, result)
+    return result
+
+
+@dataclass(frozen=True)
+class _NoValidPlan:
+    """A cached search that found no valid split (the capability curve asks for such sizes)."""
+
+    problems: tuple[Problem, ...]
+
+
+def _remember(key: tuple[Any, ...], result: SearchResult) -> None:
+    _CACHE[key] = result
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+
+
+def _search_plans(
+    w: Workload,
+    hw: Hardware,
+    sw: Software,
+    gpus: int,
+    fixed: dict[str, Any],
+    top: int,
+    allow_overflow: bool,
+) -> SearchResult:
     found, used = _best_size(w, hw, sw, gpus, fixed, top)
     if found is None or not found.evaluated:
         given = ", ".join(f"{k}={v}" for k, v in fixed.items()) or "none"
@@ -569,7 +685,7 @@ def search_plans(
         best = result_row(w, hw, found.plans, ev, 0, used)
     elif allow_overflow and found.least is not None:
         best = result_row(w, hw, found.least, evaluate(w, hw, found.least), 0, used)
-    result = SearchResult(
+    return SearchResult(
         best=best,
         plans_evaluated=found.evaluated,
         plans_fitting=found.fitting,
@@ -580,10 +696,6 @@ def search_plans(
         gbs_default=w.global_batch_seqs,
         model_flops_per_token=float(w.model_flops_per_token),
     )
-    _CACHE[key] = result
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return result
 
 
 def _typed_fixed(fixed: Mapping[str, Any]) -> dict[str, Any]:

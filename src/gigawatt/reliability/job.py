@@ -23,6 +23,7 @@ from pydantic import ConfigDict, Field
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import FailureModel, FaultTolerancePolicy, StorageTier, System
+from gigawatt.defaults import DEFAULT_SYSTEM
 from gigawatt.distributions import point
 from gigawatt.errors import InputError
 from gigawatt.perf.workload import Workload
@@ -60,7 +61,6 @@ from gigawatt.reliability.recovery import (
 from gigawatt.units import S_PER_DAY, S_PER_H
 from gigawatt.validation import Request
 
-DEFAULT_SYSTEM = "dgx-h100"
 SPARES_AVAILABILITY_PARAMETER = "spares-availability-target"
 MAX_ACCELERATORS = 100_000_000
 MAX_DAYS = 3650.0
@@ -499,9 +499,7 @@ class ReliabilityReport:
             "burn_in_factor": r.burn_in_factor,
             "failure_rate_per_h": r.failure_per_s * S_PER_H,
             "planned_rate_per_h": r.planned_per_s * S_PER_H,
-            "rates_per_h_by_cause": {
-                k: v * S_PER_H for k, v in r.failure_per_s_by_cause.items()
-            },
+            "rates_per_h_by_cause": {k: v * S_PER_H for k, v in r.failure_per_s_by_cause.items()},
             "interruptions_by_cause": r.by_cause(),
             "job_mtbf_h": r.job_mtbf_s / S_PER_H,
             "job_mtti_h": r.job_mtti_s / S_PER_H,

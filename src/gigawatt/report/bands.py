@@ -7,15 +7,16 @@ scenario JSON and catalog digest equal this run's, so bands never come from anot
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gigawatt.catalog import Catalog
 from gigawatt.display import fmt_number
 from gigawatt.errors import InputError
 from gigawatt.report.base import Chart, ReportContext, Section, Series, Table
 from gigawatt.scenario import Scenario
-from gigawatt.sweep import SweepResult, list_sweeps, load_sweep
-from gigawatt.sweep.run import canonical_json, catalog_sha256
+
+if TYPE_CHECKING:  # the sweep store (DuckDB) is imported only when a report shows a sweep
+    from gigawatt.sweep import SweepResult
 
 #: Outputs drawn as bands: (year key, chart title, axis title, display scale).
 BANDS: tuple[tuple[str, str, str, float], ...] = (
@@ -31,6 +32,8 @@ BANDS: tuple[tuple[str, str, str, float], ...] = (
 
 def find_sweep(store: Path, scenario: Scenario, catalog: Catalog) -> SweepResult:
     """The latest sweep of exactly this scenario and catalog in `store`."""
+    from gigawatt.sweep import canonical_json, catalog_sha256, list_sweeps, load_sweep
+
     if not store.is_file():
         raise InputError(f"{str(store)!r} is not a file; allowed: a sweep store", field="sweep")
     want = (canonical_json(scenario), catalog_sha256(catalog))
@@ -74,6 +77,10 @@ def _inputs_table(sweep: SweepResult) -> Table:
 
 def bands_section(ctx: ReportContext) -> Section | None:
     sweep: Any = ctx.sweep
+    if sweep is None:
+        return None
+    from gigawatt.sweep import SweepResult
+
     if not isinstance(sweep, SweepResult):
         return None
     charts = [c for args in BANDS if (c := _band_chart(sweep, *args)) is not None]

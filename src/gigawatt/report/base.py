@@ -43,10 +43,23 @@ class Series:
 
 
 @dataclass(frozen=True)
+class Flow:
+    """One link of a Sankey diagram: `value` from node `source` to node `target`, in the unit of
+    the chart's y title; `kind` says what moves (cash, or shares at their value)."""
+
+    source: str
+    target: str
+    value: float
+    kind: str = "cash"
+
+
+@dataclass(frozen=True)
 class Chart:
     """A chart: `id` names its HTML element and PNG file; `stacked` stacks its bars and areas;
     `horizontal` draws bars along the x axis (a tornado): the series' x are then the
-    categories on the vertical axis and `y_title` still names the value axis."""
+    categories on the vertical axis and `y_title` still names the value axis. A chart with
+    `flows` draws as a Sankey diagram in the HTML; its `series` (the same flows as bars) are
+    what the PNG draws."""
 
     id: str
     title: str
@@ -57,6 +70,7 @@ class Chart:
     stacked: bool = False
     note: str = ""
     horizontal: bool = False
+    flows: tuple[Flow, ...] = ()
 
     def __post_init__(self) -> None:
         if not UNIT_IN_TITLE.search(self.y_title):

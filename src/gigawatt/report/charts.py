@@ -25,6 +25,8 @@ PALETTE = (
     "#17becf",
 )
 HEIGHT_PX = 420
+#: Sankey links: cash in translucent blue, anything else (shares at their value) in red.
+CASH_LINK, OTHER_LINK = "rgba(31,119,180,0.35)", "rgba(214,39,40,0.45)"
 #: Plotly's own options: no logo link, and the camera button saves a PNG in the browser.
 CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -35,73 +37,130 @@ def plotly_js() -> str:
     return plotly.offline.get_plotlyjs()
 
 
-def _trace(s: Series, i: int, chart: Chart) -> Any:
+def _trace(s: Series, i: int, chart: Chart) -> dict[str, Any]:
+    """A trace as Plotly's JSON: `type` and its attributes."""
     color = PALETTE[i % len(PALETTE)]
     common: dict[str, Any] = {"name": s.name, "x": list(s.x), "y": list(s.y)}
     if s.hover is not None:
         common["hovertext"] = list(s.hover)
         common["hoverinfo"] = "text"
     if s.kind == "bar" and chart.horizontal:
-        return go.Bar(
-            name=s.name, x=list(s.y), y=list(s.x), orientation="h", marker_color=color, opacity=0.8
-        )
+        return {
+            "type": "bar",
+            "name": s.name,
+            "x": list(s.y),
+            "y": list(s.x),
+            "orientation": "h",
+            "marker": {"color": color},
+            "opacity": 0.8,
+        }
     if s.kind == "bar":
-        return go.Bar(**common, marker_color=color)
+        return {"type": "bar", **common, "marker": {"color": color}}
     line = {"color": color, "dash": "dash" if s.dash else "solid"}
     if s.kind == "markers":
-        return go.Scatter(
+        markers: dict[str, Any] = {
+            "type": "scatter",
             **common,
-            mode="markers+text" if s.text is not None else "markers",
-            text=None if s.text is None else list(s.text),
-            textposition="top left",
-            marker={"color": color, "size": 11, "symbol": "diamond"},
-        )
+            "mode": "markers+text" if s.text is not None else "markers",
+            "textposition": "top left",
+            "marker": {"color": color, "size": 11, "symbol": "diamond"},
+        }
+        if s.text is not None:
+            markers["text"] = list(s.text)
+        return markers
     if s.kind == "area":
         stack = {"stackgroup": "one"} if chart.stacked else {"fill": "tozeroy"}
-        return go.Scatter(**common, mode="lines", line=line, **stack)
+        return {"type": "scatter", **common, "mode": "lines", "line": line, **stack}
     shape = "hv" if s.kind == "step" else "linear"
-    return go.Scatter(**common, mode="lines", line={**line, "shape": shape})
+    return {"type": "scatter", **common, "mode": "lines", "line": {**line, "shape": shape}}
 
 
-def figure(chart: Chart) -> go.Figure:
-    fig = go.Figure([_trace(s, i, chart) for i, s in enumerate(chart.series)])
+@cache
+def _template() -> dict[str, Any]:
+    """The `plotly_white` template as JSON, expanded once (Plotly would copy it per chart)."""
+    return pio.templates["plotly_white"].to_plotly_json()
+
+
+def figure_json(chart: Chart) -> dict[str, Any]:
+    """The chart as Plotly's figure JSON ({"data", "layout"}), built without Plotly's per-
+    attribute validation (the slow part of a report); `figure` validates the same JSON.
+    A chart with flows is its (validated) Sankey diagram's JSON."""
+    if chart.flows:
+        return sankey(chart).to_plotly_json()
+    xaxis: dict[str, Any] = {"title": {"text": chart.x_title}}
+    if chart.x_type == "year":
+        xaxis["type"] = "category"
+    elif chart.x_type == "log":
+        xaxis["type"] = "log"
+    layout = {
+        "title": {"text": chart.title, "x": 0.01},
+        "template": _template(),
+        "height": HEIGHT_PX,
+        "margin": {"l": 70, "r": 20, "t": 50, "b": 60},
+        "barmode": "stack" if chart.stacked else "group",
+        "hovermode": "x unified",
+        "hoverlabel": {"namelength": -1},  # whole series names
+        "legend": {"orientation": "h", "y": -0.2, "traceorder": "normal"},
+        "showlegend": True,
+        "xaxis": xaxis,
+        "yaxis": {"title": {"text": chart.y_title}},
+    }
+    if chart.horizontal:  # the value axis runs along x, the categories up y
+        layout |= {
+            "xaxis": {"title": {"text": chart.y_title}},
+            "yaxis": {"title": {"text": chart.x_title}, "type": "category", "automargin": True},
+            "barmode": "overlay",
+            "hovermode": "y unified",
+            "margin": {"l": 220, "r": 20, "t": 50, "b": 60},
+        }
+    return {"data": [_trace(s, i, chart) for i, s in enumerate(chart.series)], "layout": layout}
+
+
+def sankey(chart: Chart) -> go.Figure:
+    """A Sankey diagram of the chart's flows: a node per name, link colour by kind."""
+    nodes = list(dict.fromkeys(n for f in chart.flows for n in (f.source, f.target)))
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={
+                "label": nodes,
+                "pad": 18,
+                "thickness": 16,
+                "color": [PALETTE[i % len(PALETTE)] for i in range(len(nodes))],
+            },
+            link={
+                "source": [nodes.index(f.source) for f in chart.flows],
+                "target": [nodes.index(f.target) for f in chart.flows],
+                "value": [f.value for f in chart.flows],
+                "label": [f.kind for f in chart.flows],
+                "color": [CASH_LINK if f.kind == "cash" else OTHER_LINK for f in chart.flows],
+            },
+            valuesuffix=f" {chart.y_title[chart.y_title.rfind('[') + 1 : -1]}",
+        )
+    )
     fig.update_layout(
         title={"text": chart.title, "x": 0.01},
         template="plotly_white",
         height=HEIGHT_PX,
-        margin={"l": 70, "r": 20, "t": 50, "b": 60},
-        barmode="stack" if chart.stacked else "group",
-        hovermode="x unified",
-        hoverlabel={"namelength": -1},  # whole series names
-        legend={"orientation": "h", "y": -0.2, "traceorder": "normal"},
-        showlegend=True,
-        xaxis_title=chart.x_title,
-        yaxis_title=chart.y_title,
+        margin={"l": 20, "r": 20, "t": 50, "b": 20},
     )
-    if chart.horizontal:  # the value axis runs along x, the categories up y
-        fig.update_layout(
-            xaxis_title=chart.y_title,
-            yaxis_title=chart.x_title,
-            barmode="overlay",
-            hovermode="y unified",
-            margin={"l": 220, "r": 20, "t": 50, "b": 60},
-        )
-        fig.update_yaxes(type="category", automargin=True)
-        return fig
-    if chart.x_type == "year":
-        fig.update_xaxes(type="category")
-    elif chart.x_type == "log":
-        fig.update_xaxes(type="log")
     return fig
+
+
+def figure(chart: Chart) -> go.Figure:
+    """The chart as a (validated) Plotly figure, for notebooks and checks; a chart with flows
+    is a Sankey diagram."""
+    return sankey(chart) if chart.flows else go.Figure(figure_json(chart))
 
 
 def chart_html(chart: Chart) -> str:
     """The chart's <div> and the script that draws it (plotly.js itself is inlined once)."""
     return pio.to_html(
-        figure(chart),
+        figure_json(chart),
         include_plotlyjs=False,
         full_html=False,
         div_id=chart.id,
         config=CONFIG,
         default_height=f"{HEIGHT_PX}px",
+        validate=False,
     )

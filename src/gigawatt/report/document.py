@@ -22,6 +22,8 @@ from gigawatt.report.bands import bands_section
 from gigawatt.report.base import Chart, ReportContext, Section, SectionFn
 from gigawatt.report.capability import capability_section
 from gigawatt.report.charts import chart_html, plotly_js
+from gigawatt.report.markets import market_section
+from gigawatt.report.ownership import ownership_section
 from gigawatt.report.sections import (
     buildout_section,
     energy_section,
@@ -37,6 +39,8 @@ SECTIONS: list[tuple[str, SectionFn]] = [
     ("scenario", scenario_section),
     ("buildout", buildout_section),
     ("money", money_section),
+    ("market", market_section),
+    ("ownership", ownership_section),
     ("energy", energy_section),
     ("capability", capability_section),
     ("sensitivity", sensitivity_section),

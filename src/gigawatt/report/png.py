@@ -7,12 +7,13 @@ downloads at run time. matplotlib's object API (Figure + Agg canvas) keeps no gl
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gigawatt.io import write_bytes
+from gigawatt.io import output_set, write_bytes
 from gigawatt.report.base import Chart, Series
 from gigawatt.report.charts import PALETTE
 
@@ -120,11 +121,14 @@ def render_png(chart: Chart) -> bytes:
     return buffer.getvalue()
 
 
-def export_pngs(charts: list[Chart], folder: Path) -> list[Path]:
-    """Write `<chart id>.png` for each chart into `folder` (atomically); the paths written."""
-    paths = []
-    for chart in charts:
-        path = folder / f"{chart.id}.png"
-        write_bytes(path, render_png(chart))
-        paths.append(path)
-    return paths
+def export_pngs(
+    charts: list[Chart], folder: Path, about: Mapping[str, Any] | None = None
+) -> list[Path]:
+    """Write `<chart id>.png` for each chart into `folder`, with `manifest.json` (`about` and
+    each file's sha256), replacing the previous set of charts whole (`gigawatt.io.output_set`);
+    the paths written."""
+    names = [f"{chart.id}.png" for chart in charts]
+    with output_set(folder, names, dict(about or {}), field="png") as tmp:
+        for chart, name in zip(charts, names, strict=True):
+            write_bytes(tmp / name, render_png(chart))
+    return [folder / name for name in names]

@@ -7,13 +7,14 @@ them at once. Which executor ran a sample never changes its numbers (see `sample
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
 import signal
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
@@ -78,6 +79,8 @@ def _init_worker(
 ) -> None:
     # Ctrl-C reaches the whole process group: the parent stops the pool; workers stay quiet.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # started with SIGINT held: a held one is dropped
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
     _WORKER_STATE.update(scenario=scenario, catalog=catalog, seed=seed, design=design)
 
@@ -85,6 +88,23 @@ def _init_worker(
 def _run_in_worker(chunk: list[int]) -> list[SampleRecord]:
     s = _WORKER_STATE
     return run_samples(s["scenario"], s["catalog"], s["seed"], chunk, s["design"])
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Processes started in this block hold Ctrl-C from their first instruction: SIGINT is
+    blocked here, a mask survives fork and exec, and each worker ignores SIGINT before it
+    unblocks it (`_init_worker`). Without it a Ctrl-C while a worker imports gigawatt (a second
+    or more) prints the worker's traceback. The parent's own Ctrl-C is only held, not lost: it
+    arrives when the block ends."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def iter_pool(
@@ -104,9 +124,10 @@ def iter_pool(
         initargs=(scenario, catalog, seed, design, os.getpid()),
     )
     try:
-        pending: set[Future[list[SampleRecord]]] = {
-            pool.submit(_run_in_worker, chunk) for chunk in work
-        }
+        with _workers_ignore_ctrl_c():  # submitting starts the processes
+            pending: set[Future[list[SampleRecord]]] = {
+                pool.submit(_run_in_worker, chunk) for chunk in work
+            }
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:

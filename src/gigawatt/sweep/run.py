@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from gigawatt.catalog import Catalog
+from gigawatt.defaults import DEFAULT_STORE
 from gigawatt.errors import GigawattError, InputError
 from gigawatt.scenario import Scenario, load_scenario, scenario_path
 from gigawatt.sweep.executors import Batches, chunks, iter_dask, iter_local, iter_pool
 from gigawatt.sweep.result import SweepResult
 from gigawatt.sweep.samples import METHOD, Design, SampleRecord
 from gigawatt.sweep.store import SweepInfo, SweepStore
-
-DEFAULT_STORE = Path("gigawatt-out") / "sweeps.duckdb"
 
 #: Limits that catch a typo, not a big sweep (the store's sample column is a 32-bit integer).
 MAX_SAMPLES = 10_000_000

@@ -31,6 +31,7 @@ import pandas as pd
 
 from gigawatt.buildout import Fleet, build_fleet
 from gigawatt.catalog import Catalog
+from gigawatt.defaults import DEFAULT_SOBOL_BASE
 from gigawatt.distributions import point, quantile
 from gigawatt.energy.programme import run_energy
 from gigawatt.errors import GigawattError, InputError
@@ -47,9 +48,6 @@ METHODS: tuple[str, ...] = ("tornado", "sobol", "both")
 
 #: The tornado's low and high levels: each input's P10 and P90.
 TORNADO_LEVELS = (0.1, 0.9)
-#: Base samples N of the Sobol design (N (D + 2) simulations); a power of two, as the Sobol'
-#: sequence needs for its balance properties.
-DEFAULT_SOBOL_BASE = 256
 MAX_SOBOL_BASE = 1 << 16
 #: Bootstrap resamples and level of the Sobol confidence intervals.
 SOBOL_RESAMPLES = 200

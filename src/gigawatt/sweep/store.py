@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 
 from gigawatt.errors import GigawattError, InputError, UnknownIdError
+from gigawatt.io import clean_stale_temporaries
 from gigawatt.sweep.samples import SampleRecord
 
 #: Bumped when the tables change; a store of another version is refused, not misread.
@@ -416,7 +417,8 @@ def _create(path: Path) -> None:
     `path` is then always either a complete store or not ours (never a half-made one), and two
     sweeps creating the same store at once cannot both win."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    clean_stale_temporaries(path)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.{os.getpid()}.", dir=path.parent))
     try:
         made = tmp / path.name
         con = duckdb.connect(str(made), config=_CONFIG)

@@ -1,0 +1,200 @@
+"""`gigawatt market`: the typed request and result (the app layer calls `market_report`).
+
+Without prices it lists the announcement events (of a scenario's deals, one event, or the whole
+catalog) with the moves the press reported; with prices it adds each event's study: abnormal
+returns, CARs and t-statistics of each ticker against the index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from pydantic import Field, field_validator, model_validator
+
+from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import EventStudyMethod, MarketEvent
+from gigawatt.errors import InputError
+from gigawatt.markets.events import KIND, all_events, event_json, events_for_deals
+from gigawatt.markets.eventstudy import Model
+from gigawatt.markets.prices import PriceTable, prices_from_frame, read_prices
+from gigawatt.markets.study import MarketStudy, Returns, StudySettings, study_event
+from gigawatt.validation import Request
+
+METHOD_ID = "default"
+
+
+def _pair(value: Any) -> Any:
+    """`"-1,1"` or `"-1:1"` or `"0"` as a (first, last) pair; other values as they are."""
+    if isinstance(value, str):
+        parts = value.replace(":", ",").split(",")
+        try:
+            nums = [int(p.strip().lstrip("+")) for p in parts]
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a window; allowed: FIRST,LAST in trading days, e.g. -1,1"
+            ) from None
+        if len(nums) == 1:
+            nums = nums * 2
+        if len(nums) != 2:
+            raise ValueError(f"{value!r} is not a window; allowed: FIRST,LAST, e.g. -1,1")
+        return tuple(nums)
+    return value
+
+
+class MarketRequest(Request):
+    scenario: str | None = Field(
+        None, description="scenario whose deals' events to list (none: the whole catalog)"
+    )
+    event: str | None = Field(None, description="one market-events id")
+    event_date: dt.date | None = Field(
+        None, description="an event not in the catalog: its day 0 (with `tickers`)"
+    )
+    tickers: tuple[str, ...] = Field((), description="tickers to study (default: the event's)")
+    prices: tuple[str, ...] = Field(
+        (), description="price CSV files; TICKER=FILE for a one-ticker (Yahoo-style) file"
+    )
+    index: str | None = Field(None, description="index ticker (default: the method's, ^GSPC)")
+    estimation_window: tuple[int, int] | None = Field(
+        None, description="estimation window, first and last trading day (default -250,-11)"
+    )
+    windows: tuple[tuple[int, int], ...] | None = Field(
+        None, description="CAR windows, each first and last trading day (default 0 -1,1 -5,5)"
+    )
+    model: Model | None = Field(None, description="market or constant-mean (default market)")
+    returns: Returns | None = Field(None, description="simple or log (default simple)")
+
+    @field_validator("estimation_window", mode="before")
+    @classmethod
+    def _estimation(cls, v: Any) -> Any:
+        return _pair(v)
+
+    @field_validator("windows", mode="before")
+    @classmethod
+    def _windows(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.split(";")
+        return None if v is None else [_pair(w) for w in v]
+
+    @model_validator(mode="after")
+    def _custom_needs_tickers(self) -> MarketRequest:
+        if self.event_date is not None and self.event is not None:
+            raise ValueError("give an event id or an event date, not both")
+        if self.event_date is not None and not self.tickers:
+            raise ValueError("an event date needs the tickers to study")
+        return self
+
+
+@dataclass(frozen=True)
+class EventReport:
+    """One event: the catalog record (None for a user's dated event) and its study."""
+
+    event: MarketEvent | None
+    event_day: dt.date
+    tickers: tuple[str, ...]
+    study: MarketStudy | None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.event is not None:
+            head = event_json(self.event)
+        else:
+            head = {
+                "id": None,
+                "name": None,
+                "announced": None,
+                "event_day": self.event_day.isoformat(),
+                "deals": [],
+                "tickers": list(self.tickers),
+                "index": None,
+                "status": None,
+                "source": None,
+                "note": None,
+                "moves": [],
+            }
+        head["tickers"] = list(self.tickers)
+        return {**head, "study": None if self.study is None else self.study.to_json()}
+
+
+@dataclass(frozen=True)
+class MarketReport:
+    """`gigawatt market`: the events listed and, with prices, their studies."""
+
+    scenario: str | None
+    events: tuple[EventReport, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"scenario": self.scenario, "events": [e.to_json() for e in self.events]}
+
+
+def _select(req: MarketRequest, catalog: Catalog, deal_ids: list[str] | None) -> list[EventReport]:
+    if req.event_date is not None:
+        return [EventReport(None, req.event_date, req.tickers, None)]
+    if req.event is not None:
+        events = [catalog.get(KIND, req.event, field="event")]
+    elif deal_ids is not None:
+        events = events_for_deals(catalog, deal_ids)
+    else:
+        events = all_events(catalog)
+    return [
+        EventReport(e, e.event_day, req.tickers or e.tickers, None)  # type: ignore[attr-defined, arg-type]
+        for e in events
+    ]
+
+
+def market_report(
+    req: MarketRequest,
+    catalog: Catalog,
+    *,
+    scenario: str | None = None,
+    deal_ids: list[str] | None = None,
+    frame: pd.DataFrame | None = None,
+) -> MarketReport:
+    """The events `req` selects (`deal_ids`: a scenario's deals) and, with prices (files in the
+    request or `frame`), the study of each."""
+    selected = _select(req, catalog, deal_ids)
+    table: PriceTable | None = None
+    if frame is not None and req.prices:
+        raise InputError("give price files or a DataFrame, not both", field="prices")
+    if frame is not None:
+        table = prices_from_frame(frame)
+    elif req.prices:
+        table = read_prices(req.prices)
+    if table is None:
+        return MarketReport(scenario, tuple(selected))
+    if req.scenario is None and req.event is None and req.event_date is None:
+        raise InputError(
+            "prices given but no event to study; allowed: an event id (listed by "
+            "`gigawatt market`), a scenario, or an event date with its tickers",
+            field="event",
+        )
+    if not selected:
+        raise InputError(
+            f"no announcement events for scenario {scenario!r} to study; allowed: an event "
+            "id or an event date",
+            field="event",
+        )
+    method: EventStudyMethod = catalog.get("event-study", METHOD_ID)  # type: ignore[assignment]
+    out = []
+    for rep in selected:
+        settings = StudySettings.of(
+            method,
+            rep.event,
+            index=req.index,
+            estimation_window=req.estimation_window,
+            windows=req.windows,
+            model=req.model,
+            returns=req.returns,
+        )
+        try:
+            study = study_event(table, rep.event_day, rep.tickers, settings)
+        except InputError as e:
+            if len(selected) == 1:
+                raise
+            which = rep.event.id if rep.event else str(rep.event_day)
+            raise InputError(
+                f"event {which}: {e.render()}; pick one event with its id", field="event"
+            ) from None
+        out.append(EventReport(rep.event, rep.event_day, rep.tickers, study))
+    return MarketReport(scenario, tuple(out))

@@ -1,0 +1,182 @@
+"""Power swings of the job that trains (issue 16): the default job is the capability model's
+operating point at the site and month; the step pattern comes from the perf breakdown; a job
+that cannot make progress is refused; `--policy` and `--job-accelerators` override."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from gigawatt import app
+from gigawatt.capability.operating import BUSY_PARTS
+from gigawatt.cli import main
+from gigawatt.energy.params import energy_param
+from gigawatt.energy.swings import (
+    SwingJob,
+    analyse_swings,
+    it_power_trace_w,
+    job_schedule,
+    no_progress_reason,
+    swing_inputs,
+)
+from gigawatt.perf import estimate
+from gigawatt.scenario import load_scenario
+from gigawatt.simulate import simulate
+
+SITE = "tx-abilene"  # the default scenario's first site
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+@pytest.fixture(scope="module")
+def default(catalog) -> dict:
+    return app.energy(swings=SITE, catalog=catalog).to_json()["swings"]
+
+
+@pytest.fixture(scope="module")
+def capability(catalog):
+    results = simulate(load_scenario(app.DEFAULT_SCENARIO, catalog), catalog, until="capability")
+    return results.capability
+
+
+def test_default_job_is_the_operating_point_and_trains(default, capability, catalog) -> None:
+    """The default analysis traces the site's operating point under the modern policy (the
+    reference workload's: in-memory checkpoints, hot spares) and computes most of the time."""
+    sw = default
+    op = capability.operating_point(sw["month"], SITE)
+    assert sw["job_source"] == "operating-point" and sw["step_source"] == "perf-breakdown"
+    assert sw["accelerators"] == op.accelerators == sw["operating_point_accelerators"]
+    assert sw["policy"] == op.policy == capability.settings.policy == "in-memory-hot-spare"
+    assert sw["plan"] == op.plan and sw["goodput"] == pytest.approx(op.goodput)
+    assert sw["accelerators"] < sw["group_accelerators"]  # not the whole site
+    assert sw["compute_time_share"] > 0.5
+    # The window holds several interruptions (or is the longest allowed).
+    target = energy_param(catalog, "swing-window-interruptions")
+    longest = energy_param(catalog, "swing-window-max-s")
+    assert sw["interruptions_expected"] >= target * (1 - 1e-9) or sw["duration_s"] == longest
+    assert sw["interruptions_expected"] == pytest.approx(sw["duration_s"] / sw["job_mtbf_s"])
+    assert sw["restart_s"] < sw["job_mtbf_s"]
+    # Computing share: the step's busy share less the pauses (checkpoints, restarts).
+    paused = (
+        sw["checkpoint_s"] / sw["checkpoint_interval_s"]
+        + sw["failures"] * sw["restart_s"] / sw["duration_s"]
+    )
+    assert sw["compute_time_share"] == pytest.approx(sw["utilisation"] * (1 - paused), abs=0.03)
+
+
+def test_step_pattern_is_the_perf_breakdown(capability, default) -> None:
+    """Busy share = (compute + recompute + optimizer) / step time of the plan's perf estimate;
+    the step time scales to the job's size at equal work per step."""
+    job = capability.swing_job(default["month"], SITE)
+    curve_bucket_gpus = default["plan"]["tp"] * default["plan"]["pp"] * default["plan"]["dp"]
+    perf = estimate(
+        capability.settings.model,
+        "vera-rubin-nvl72",
+        curve_bucket_gpus,
+        default["plan"],
+        catalog=capability.catalog,
+    )
+    busy = sum(perf.breakdown_s[k] for k in BUSY_PARTS) / perf.step_time_s
+    assert job.step_compute_share == pytest.approx(busy)
+    assert 0.5 < busy < 1
+    expected_step = perf.step_time_s * curve_bucket_gpus * perf.mfu / (job.accelerators * job.mfu)
+    assert job.step_period_s == pytest.approx(expected_step)
+    # Choukse et al. 2025 (arXiv 2508.14318): swing energy at 0.2-3 Hz, one cycle per step.
+    assert 0.2 <= 1 / job.step_period_s <= 3
+
+
+def test_single_step_closed_form(catalog, capability, default) -> None:
+    """One synchronous step of the operating point, no pauses: the swing is
+    N (P_busy - P_idle) and the ramp N (P_busy - P_idle) / ramp time (one sample)."""
+    job = capability.swing_job(default["month"], SITE)
+    quiet = replace(job, interruptions_per_s=0.0, checkpoint_interval_s=1e9)
+    system = catalog.system("vera-rubin-nvl72")
+    inputs = swing_inputs(
+        catalog, system, job.accelerators, 1.0, job=quiet, duration_s=job.step_period_s
+    )
+    it = it_power_trace_w(inputs, job_schedule(inputs, np.random.default_rng(0)))
+    swing_w = job.accelerators * (inputs.tdp_w - inputs.idle_w)
+    assert np.ptp(it) == pytest.approx(swing_w)
+    none = analyse_swings(inputs).cases[0]
+    assert none.case == "none"
+    assert none.peak_to_peak_mw == pytest.approx(swing_w / 1e6)
+    assert none.max_ramp_mw_per_s == pytest.approx(swing_w / inputs.resolution_s / 1e6)
+    # The busy samples of the step are its busy share (to one sample).
+    busy = (it > it.min() + swing_w / 2).mean()
+    assert busy == pytest.approx(
+        job.step_compute_share, abs=inputs.resolution_s / job.step_period_s
+    )
+
+
+def test_no_progress_reason_is_restart_against_mtbf(catalog) -> None:
+    job = SwingJob(
+        accelerators=1000,
+        source="override",
+        policy="p",
+        step_period_s=1.0,
+        step_compute_share=0.9,
+        checkpoint_s=1.0,
+        checkpoint_interval_s=60.0,
+        restart_s=100.0,
+        interruptions_per_s=0.01,  # MTBF 100 s
+    )
+    system = catalog.system("vera-rubin-nvl72")
+    at_limit = swing_inputs(catalog, system, 1000, 1.2, job=job, duration_s=60)
+    assert "goodput near zero" in no_progress_reason(at_limit)
+    below = swing_inputs(catalog, system, 1000, 1.2, job=replace(job, restart_s=99.0))
+    assert no_progress_reason(below) is None
+
+
+def test_whole_site_job_is_refused(capsys, default) -> None:
+    """The issue's case: all 714,284 accelerators of the site in one job restart longer than
+    they run between failures; the refusal names the reason and the size that trains."""
+    for extra in ((), ("--json",)):
+        code, out, err = cli(
+            capsys, "energy", "--swings", SITE, "--job-accelerators", "714284", *extra
+        )
+        assert code == 2 and out == ""
+        assert len(err.strip().splitlines()) == 1
+        assert "--job-accelerators" in err and "goodput near zero" in err
+        assert f"{default['accelerators']:,}" in err
+
+
+def test_overrides(capsys, default) -> None:
+    code, out, err = cli(
+        capsys, "energy", "--swings", SITE, "--job-accelerators", "50000", "--json"
+    )
+    assert code == 0, err
+    sw = json.loads(out)["swings"]
+    assert sw["accelerators"] == 50_000 and sw["job_source"] == "override"
+    assert sw["step_source"] == "perf-breakdown"
+    assert sw["operating_point_accelerators"] == default["accelerators"]
+    code, out, err = cli(
+        capsys, "energy", "--swings", SITE, "--policy", "sync-checkpoint-requeue", "--json"
+    )
+    assert code == 0, err
+    sw = json.loads(out)["swings"]
+    assert sw["policy"] == "sync-checkpoint-requeue" and sw["job_source"] == "operating-point"
+    # Storage checkpoints cost more than in-memory ones: the operating point is smaller.
+    assert sw["accelerators"] < default["accelerators"]
+    assert sw["checkpoint_s"] > default["checkpoint_s"]
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("--swings", SITE, "--policy", "bogus"), ("--policy", "in-memory-hot-spare", "valid")),
+        (("--policy", "in-memory-hot-spare"), ("--policy", "--swings")),
+        (("--job-accelerators", "1000"), ("--job-accelerators", "--swings")),
+    ],
+)
+def test_bad_flags_exit_2(capsys, args, words) -> None:
+    code, out, err = cli(capsys, "energy", *args, "--json")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert all(w in err for w in words), err

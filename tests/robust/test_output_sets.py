@@ -1,0 +1,270 @@
+"""Output sets (issue 13): `run --out` replaces its files as one set, under a lock, never over
+what gigawatt did not write; a kill at any moment leaves the previous set or the new one."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from gigawatt.errors import GigawattError, InputError
+from gigawatt.io import MANIFEST, output_set, read_manifest, sha256_file, write_text
+
+NAMES = ["a.txt", "b.txt", "c.txt"]
+
+
+def write_set(target: Path, tag: str) -> None:
+    with output_set(target, NAMES, {"tag": tag}) as tmp:
+        for name in NAMES:
+            (tmp / name).write_text(tag * 1000, encoding="utf-8")
+
+
+def assert_complete(target: Path) -> str:
+    """The folder holds one whole set: every file matches the manifest, all from one write."""
+    manifest = read_manifest(target)
+    assert manifest is not None, sorted(os.listdir(target))
+    for entry in manifest["files"]:
+        assert sha256_file(target / entry["name"]) == entry["sha256"], entry["name"]
+    tags = {(target / n).read_text(encoding="utf-8")[: len(manifest["tag"])] for n in NAMES}
+    assert tags == {manifest["tag"]}
+    return manifest["tag"]
+
+
+def test_a_set_replaces_the_previous_one_whole(tmp_path):
+    target = tmp_path / "out"
+    write_set(target, "one")
+    write_set(target, "two")
+    assert assert_complete(target) == "two"
+    assert sorted(os.listdir(target)) == [*NAMES, MANIFEST]
+    # nothing left beside it but the lock file
+    assert sorted(os.listdir(tmp_path)) == [".out.lock", "out"]
+
+
+def test_other_files_in_the_folder_are_kept(tmp_path):
+    target = tmp_path / "out"
+    write_set(target, "one")
+    (target / "sweeps.duckdb").write_bytes(b"a store")
+    (target / "png").mkdir()
+    (target / "png" / "chart.png").write_bytes(b"png")
+    write_set(target, "two")
+    assert (target / "sweeps.duckdb").read_bytes() == b"a store"
+    assert (target / "png" / "chart.png").read_bytes() == b"png"
+
+
+def test_a_failed_write_leaves_the_previous_set(tmp_path):
+    target = tmp_path / "out"
+    write_set(target, "one")
+    with pytest.raises(RuntimeError), output_set(target, NAMES, {"tag": "two"}) as tmp:
+        (tmp / "a.txt").write_text("two", encoding="utf-8")
+        raise RuntimeError("disk full")
+    assert assert_complete(target) == "one"
+    with pytest.raises(GigawattError, match="incomplete"), output_set(target, NAMES, {}) as tmp:
+        (tmp / "a.txt").write_text("two", encoding="utf-8")
+    assert assert_complete(target) == "one"
+    assert sorted(os.listdir(tmp_path)) == [".out.lock", "out"]
+
+
+def test_a_folder_of_gigawatt_files_without_a_manifest_is_adopted(tmp_path):
+    """`gigawatt sweep` and `gigawatt report` write into `gigawatt-out` by default too."""
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "sweeps.duckdb").write_bytes(b"a store")
+    (target / "report-x.html").write_text("a report", encoding="utf-8")
+    write_set(target, "one")
+    assert assert_complete(target) == "one"
+    assert (target / "sweeps.duckdb").read_bytes() == b"a store"
+    assert (target / "report-x.html").read_text(encoding="utf-8") == "a report"
+
+
+@pytest.mark.parametrize("name", ["b.txt", MANIFEST, "notes.txt"])
+def test_a_folder_we_did_not_write_is_refused_and_untouched(tmp_path, name):
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / name).write_text("the user's", encoding="utf-8")
+    with pytest.raises(InputError, match="did not write") as exc:
+        write_set(target, "one")
+    assert exc.value.field == "out" and "\n" not in str(exc.value)
+    assert os.listdir(target) == [name]
+    assert (target / name).read_text(encoding="utf-8") == "the user's"
+
+
+def test_a_file_in_place_of_the_folder_is_refused(tmp_path):
+    (tmp_path / "out").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="is a file"):
+        write_set(tmp_path / "out", "one")
+
+
+def test_a_second_writer_is_refused(tmp_path):
+    target = tmp_path / "out"
+    with output_set(target, NAMES, {"tag": "one"}) as tmp:
+        with pytest.raises(InputError, match="another gigawatt process"):
+            write_set(target, "two")
+        for name in NAMES:
+            (tmp / name).write_text("one", encoding="utf-8")
+    assert assert_complete(target) == "one"
+
+
+def test_leftovers_of_killed_runs_are_cleaned(tmp_path):
+    target = tmp_path / "out"
+    write_set(target, "one")
+    (tmp_path / ".out.tmp-99999999-dead").mkdir()
+    (tmp_path / ".out.tmp-99999999-dead" / "a.txt").write_text("half", encoding="utf-8")
+    write_set(target, "two")
+    assert sorted(os.listdir(tmp_path)) == [".out.lock", "out"]
+
+
+def test_a_set_left_aside_by_a_killed_swap_is_put_back(tmp_path):
+    """Where folders cannot be exchanged in one step, a kill between the two renames leaves
+    the previous set aside; the next writer puts it back before anything else."""
+    target = tmp_path / "out"
+    write_set(target, "one")
+    target.rename(tmp_path / ".out.old-99999999-dead")
+    with pytest.raises(RuntimeError), output_set(target, NAMES, {}):
+        raise RuntimeError("stop before the swap")
+    assert assert_complete(target) == "one"
+
+
+def test_stale_single_file_temporaries_are_cleaned(tmp_path):
+    stale = tmp_path / ".report.html.99999999.abc.tmp"
+    stale.write_text("half", encoding="utf-8")
+    mine = tmp_path / f".report.html.{os.getpid()}.abc.tmp"  # a live process's: kept
+    mine.write_text("being written", encoding="utf-8")
+    write_text(tmp_path / "report.html", "whole")
+    assert sorted(os.listdir(tmp_path)) == [mine.name, "report.html"]
+
+
+def test_a_store_creation_killed_midway_is_cleaned(tmp_path):
+    from gigawatt.sweep import SweepStore
+
+    stale = tmp_path / ".s.duckdb.99999999.xyz"
+    stale.mkdir()
+    (stale / "s.duckdb").write_bytes(b"half")
+    SweepStore(tmp_path / "s.duckdb").close()
+    assert sorted(os.listdir(tmp_path)) == ["s.duckdb"]
+
+
+#: Forks writers that replace the set in a loop, so each kill costs no interpreter start-up.
+ZYGOTE = textwrap.dedent(
+    """
+    import os, sys
+    from pathlib import Path
+    from gigawatt.io import output_set, write_bytes
+    target = Path(sys.argv[1])
+    names = ["a.txt", "b.txt", "c.txt"]
+    for line in sys.stdin:
+        pid = os.fork()
+        if pid == 0:
+            i = 0
+            while True:
+                i += 1
+                tag = f"{os.getpid()}-{i}:"
+                with output_set(target, names, {"tag": tag}) as tmp:
+                    for name in names:
+                        write_bytes(tmp / name, (tag * 20000).encode())
+        print(pid, flush=True)
+        os.waitpid(pid, 0)
+        print("reaped", flush=True)
+    """
+)
+
+
+def test_kill_at_any_moment_leaves_one_complete_set(tmp_path):
+    target = tmp_path / "out"
+    write_set(target, "first:")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ZYGOTE, str(target)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    rng = random.Random(13)
+    tags = set()
+    try:
+        for _ in range(15):
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+            pid = int(proc.stdout.readline())
+            time.sleep(rng.uniform(0.0, 0.3))
+            os.kill(pid, signal.SIGKILL)
+            assert proc.stdout.readline().strip() == "reaped"
+            tags.add(assert_complete(target))
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+    assert len(tags) > 1  # the kills landed after some sets were swapped in
+    write_set(target, "last:")  # and the next run cleans what the kills left
+    assert sorted(os.listdir(tmp_path)) == [".out.lock", "out"]
+
+
+def _run(capsys, out: Path) -> tuple[int, str, str]:
+    from gigawatt.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--out", str(out), "--json"])
+    got, err = capsys.readouterr()
+    return exc.value.code, got, err
+
+
+def test_run_into_a_folder_being_written_is_refused_at_once(capsys, tmp_path):
+    import fcntl
+
+    out = tmp_path / "o"
+    with open(tmp_path / ".o.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another run writing `o`
+        code, got, err = _run(capsys, out)
+    assert code == 2 and got == "" and err.count("\n") == 1
+    assert err.startswith("error: --out: ") and "another gigawatt process" in err
+    assert not out.exists()
+
+
+def test_run_into_a_users_folder_is_refused_and_untouched(capsys, tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "summary.json").write_text("mine", encoding="utf-8")
+    code, got, err = _run(capsys, out)
+    assert code == 2 and got == "" and err.count("\n") == 1 and "did not write" in err
+    assert os.listdir(out) == ["summary.json"]
+    assert sorted(os.listdir(tmp_path)) == ["o"]
+
+
+def _assert_whole_run_set(out: Path) -> None:
+    manifest = read_manifest(out)
+    assert manifest is not None, sorted(os.listdir(out))
+    names = sorted(entry["name"] for entry in manifest["files"])
+    assert names == ["report.html", "results.parquet", "summary.json"]
+    for entry in manifest["files"]:
+        assert sha256_file(out / entry["name"]) == entry["sha256"], entry["name"]
+
+
+def test_kill_9_of_the_real_run_leaves_one_complete_set(tmp_path):
+    """The whole `gigawatt run --out` killed with SIGKILL at moments spread over a run (most
+    late, where it writes): the folder always holds one complete set, and the next run cleans
+    whatever the kills left beside it."""
+    exe = Path(sys.executable).with_name("gigawatt")
+    out = tmp_path / "o"
+    cmd = [str(exe), "run", "--out", str(out), "--json"]
+    env = {**os.environ, "COLUMNS": "80"}
+    subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=600)  # warms the cache
+    start = time.monotonic()
+    subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=600)
+    took_s = time.monotonic() - start  # a warm run, as the killed ones are
+    _assert_whole_run_set(out)
+    rng = random.Random(7)
+    for _ in range(6):
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 1.0) * took_s)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        _assert_whole_run_set(out)
+    subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=600)
+    _assert_whole_run_set(out)
+    assert sorted(os.listdir(tmp_path)) == [".o.lock", "o"]

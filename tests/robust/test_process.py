@@ -1,0 +1,149 @@
+"""The process as a whole (issue 13): Ctrl-C at any moment ends with one line and exit code
+130, a closed pipe or a closed stdout ends quietly, usage errors are one line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import TOY_CATALOG, toy_scenario_data
+from gigawatt.cli import main
+
+GIGAWATT = str(Path(sys.executable).with_name("gigawatt"))
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+@pytest.mark.parametrize("delay_s", [0.15, 0.6, 2.0])
+def test_ctrl_c_at_any_moment_is_one_line_and_130(tmp_path, delay_s):
+    """From the imports (the first second) to the simulation."""
+    proc = subprocess.Popen(
+        [GIGAWATT, "run", "--out", str(tmp_path / "o")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(delay_s)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (130, "interrupted\n")
+
+
+@pytest.mark.parametrize("args", [["catalog", "countries"], ["scenarios", "--json"]])
+def test_a_closed_pipe_ends_quietly(args):
+    proc = subprocess.Popen([GIGAWATT, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `| head -1` exiting before gigawatt writes
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 141
+    assert err == b""
+
+
+def test_a_closed_stdout_is_not_an_internal_error():
+    """`gigawatt scenarios --json >&-`: nothing to print to, nothing wrong."""
+    close_stdout = 'exec "$0" "$@" >&-'
+    proc = subprocess.run(
+        ["sh", "-c", close_stdout, GIGAWATT, "scenarios", "--json"],
+        stderr=subprocess.PIPE,
+        check=False,
+    )
+    assert proc.returncode == 0 and proc.stderr == b""
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["perf", "--gpus", "x"], "--gpus"),
+        (["perf", "--no-such-flag"], "--no-such-flag"),
+        (["sweep"], "scenario"),
+        (["no-such-command"], "no-such-command"),
+    ],
+)
+def test_usage_errors_are_one_line(capsys, args, flag):
+    code, out, err = cli(capsys, *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("error: ") and flag in err
+    assert "Usage:" not in err
+
+
+def test_no_command_shows_the_help(capsys):
+    code, _, err = cli(capsys)
+    assert code == 2 and "Usage: gigawatt" in err
+
+
+def test_show_of_a_binary_file_is_one_line(capsys):
+    code, out, err = cli(capsys, "show", sys.executable)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "not a text file" in err
+
+
+def test_an_unknown_catalog_kind_lists_the_kinds(capsys):
+    code, out, err = cli(capsys, "catalog", "nonsense")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "allowed: accelerators, systems," in err and "catalog kinds" not in err
+
+
+def test_a_folder_named_like_a_built_in_scenario(capsys, tmp_path, monkeypatch):
+    """The default scenario still works; stderr says which was used, in one line."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "nvidia-openai-10gw").mkdir()
+    code, out, err = cli(capsys, "finance", "--json")
+    assert code == 0 and '"scenario": "nvidia-openai-10gw"' in out
+    assert err == (
+        "note: using the built-in scenario 'nvidia-openai-10gw'; 'nvidia-openai-10gw' here is "
+        "a folder, not a scenario file\n"
+    )
+    (tmp_path / "other").mkdir()
+    code, out, err = cli(capsys, "finance", "other")
+    assert code == 2 and err.count("\n") == 1 and "is not a file" in err
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_ctrl_c_while_sweep_workers_start_is_one_line(tmp_path):
+    """Ctrl-C reaches the whole process group, workers included, while they still import
+    gigawatt: no worker prints a traceback; the sweep says where its samples are."""
+    data = toy_scenario_data()
+    data["sites"][0]["pue"] = {"uniform": {"low": 1.1, "high": 1.3}}
+    scenario = tmp_path / "toy.yaml"
+    scenario.write_text(yaml.safe_dump(data), encoding="utf-8")
+    args = ["--catalog", str(TOY_CATALOG), "sweep", str(scenario), "--samples", "100000"]
+    store = str(tmp_path / "s.duckdb")
+    proc = subprocess.Popen(
+        [GIGAWATT, *args, "--workers", "2", "--store", store],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal would make
+    )
+    deadline = time.monotonic() + 60
+    while not _children(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.5)  # the workers are importing gigawatt
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.count("\n") == 1 and err.startswith("interrupted: finished samples are in")
