@@ -106,6 +106,9 @@ class RunRequest(Request):
     out: Path | None = Field(
         None, description="folder for results.parquet, summary.json and report.html"
     )
+    sensitivity: bool = Field(
+        True, description="the report's tornado: 2 more runs per uncertain input"
+    )
 
 
 @_checked
@@ -126,7 +129,14 @@ def run(
         check_output_set(req.out, RUN_FILES)
     results = simulate(scenario, cat)
     if req.out is not None:
-        write_run(results, cat, req.out, inputs=scenario, source=scenario_path(req.scenario))
+        write_run(
+            results,
+            cat,
+            req.out,
+            inputs=scenario,
+            source=scenario_path(req.scenario),
+            sensitivity=req.sensitivity,
+        )
     return results
 
 
@@ -154,7 +164,13 @@ def _about(results: Results, catalog: Catalog) -> dict[str, Any]:
 
 
 def write_run(
-    results: Results, catalog: Catalog, out_dir: Path, *, inputs: Scenario, source: Path
+    results: Results,
+    catalog: Catalog,
+    out_dir: Path,
+    *,
+    inputs: Scenario,
+    source: Path,
+    sensitivity: bool = True,
 ) -> list[Path]:
     """Write `results.parquet` (long table), `summary.json` (the yearly summary),
     `report.html` and `manifest.json` into `out_dir` as one set: all of them replace the
@@ -164,7 +180,7 @@ def write_run(
     # Imported here: the report needs plotly, slow to import for the commands without one.
     from gigawatt.report import write_report
 
-    tornado = report_tornado(inputs, catalog, results)
+    tornado = report_tornado(inputs, catalog, results) if sensitivity else None
     with output_set(out_dir, names, _about(results, catalog)) as tmp:
         write_parquet(tmp / names[0], results.table())
         write_json(tmp / names[1], results.to_json())
@@ -409,6 +425,9 @@ class ReportRequest(Request):
         default_factory=list,
         description="other scenarios: one side-by-side report of the scenario and these",
     )
+    sensitivity: bool = Field(
+        True, description="the tornado section: 2 more runs per uncertain input"
+    )
 
 
 @dataclass(frozen=True)
@@ -478,7 +497,7 @@ def report(
         path,
         inputs=scenario,
         sweep=bands,
-        tornado=report_tornado(scenario, cat, results),
+        tornado=report_tornado(scenario, cat, results) if req.sensitivity else None,
     )
     pngs = [] if req.png is None else export_pngs(written.charts, req.png, _about(results, cat))
     return ReportFiles(report=path, sections=written.section_ids, png=pngs)

@@ -3,6 +3,7 @@ horizontal bars in Plotly and in the PNGs."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -15,6 +16,7 @@ from gigawatt.scenario import parse_scenario
 from gigawatt.simulate import simulate
 from gigawatt.sweep.headline import headline_outputs
 from gigawatt.sweep.sensitivity import tornado, tornado_design
+from test_cli import cli
 
 
 def _uniform(low: float, high: float) -> dict:
@@ -80,3 +82,11 @@ def test_no_uncertain_inputs_no_section(toy_catalog):
     sc = parse_scenario(toy_scenario_data(), cat)
     report = build_report(simulate(sc, cat), cat, inputs=sc, tornado=None)
     assert "sensitivity" not in report.section_ids
+
+
+def test_no_sensitivity_leaves_the_tornado_out(capsys, tmp_path):
+    out = tmp_path / "r.html"
+    args = ["report", "amd-openai-6gw", "--out", str(out), "--no-sensitivity", "--json"]
+    code, stdout, err = cli(capsys, *args)
+    assert code == 0, err
+    assert "sensitivity" not in json.loads(stdout)["sections"]

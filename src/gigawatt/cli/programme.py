@@ -36,6 +36,14 @@ _TEXT = "text"
 
 #: The yearly tables `gigawatt run` prints: (title, columns of a year). A model that adds keys
 #: to the years adds its table here.
+SensitivityOpt = Annotated[
+    bool,
+    typer.Option(
+        "--sensitivity/--no-sensitivity",
+        help="Add the report's tornado (2 more runs per uncertain input).",
+    ),
+]
+
 SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
     (
         "Build-out (as of December)",
@@ -106,11 +114,13 @@ def run(
             "(replaced as one set).",
         ),
     ] = Path("gigawatt-out"),
+    sensitivity: SensitivityOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate the whole programme; print a yearly summary and write the results."""
+    request = api.RunRequest(scenario=scenario, out=out, sensitivity=sensitivity)
     with working("simulating", quiet=as_json):
-        results = api.run(api.RunRequest(scenario=scenario, out=out), catalog=_catalog(ctx))
+        results = api.run(request, catalog=_catalog(ctx))
     if as_json:
         emit_json(results.to_json())
         return
@@ -460,12 +470,18 @@ def report(
             "(repeatable) [default path: gigawatt-out/compare-A-B.html].",
         ),
     ] = None,
+    sensitivity: SensitivityOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Write a self-contained HTML report of a scenario (works offline); PNGs with --png;
     with --compare, one side-by-side report of several scenarios."""
     request = api.ReportRequest(
-        scenario=scenario, out=out, sweep=sweep, png=png, compare=compare or []
+        scenario=scenario,
+        out=out,
+        sweep=sweep,
+        png=png,
+        compare=compare or [],
+        sensitivity=sensitivity,
     )
     files = api.report(request, catalog=_catalog(ctx))
     if as_json:

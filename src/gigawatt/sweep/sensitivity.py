@@ -34,7 +34,7 @@ from gigawatt.catalog import Catalog
 from gigawatt.defaults import DEFAULT_SOBOL_BASE
 from gigawatt.distributions import point, quantile
 from gigawatt.energy.programme import run_energy
-from gigawatt.errors import InputError
+from gigawatt.errors import GigawattError, InputError
 from gigawatt.finance import run_finance
 from gigawatt.scenario import Scenario, load_scenario
 from gigawatt.simulate import Results, simulate
@@ -284,9 +284,12 @@ def tornado(
     base = base_results if base_results is not None else simulate(scenario, catalog)
     rows = [headline_outputs(base)]
     for i in range(1, len(design)):
-        rows.append(
-            headline_outputs(_simulate_like(scenario.with_inputs(design.row(i)), catalog, base))
-        )
+        try:
+            results = _simulate_like(scenario.with_inputs(design.row(i)), catalog, base)
+            rows.append(headline_outputs(results))
+        except GigawattError:  # an input at its P10 or P90 the model rejects: a missing bar,
+            rows.append({})  # as a failed sweep sample, never a failed report
+
     wide = pd.DataFrame(rows)
     wanted = [k for k in (keys if keys is not None else headline_order(wide.columns)) if k in wide]
     return [
@@ -297,19 +300,18 @@ def tornado(
     ]
 
 
-def _same_fleet(a: Fleet, b: Fleet) -> bool:
-    return all(
-        np.array_equal(getattr(a, f), getattr(b, f))
-        for f in ("months", "it_power_w", "facility_power_w", "accelerators")
-    )
+def _same_accelerators(a: Fleet, b: Fleet) -> bool:
+    return np.array_equal(a.months, b.months) and np.array_equal(a.accelerators, b.accelerators)
 
 
 def _simulate_like(resolved: Scenario, catalog: Catalog, base: Results) -> Results:
-    """`simulate(resolved)` for a tornado row, reusing the point-value run's capability stage
-    when the row's fleet is the same (an input of the money, such as a cost or a valuation):
-    that stage, the slowest, reads only the fleet, the frontier runs and the catalog."""
+    """`simulate(resolved)` for a tornado row, for its headline outputs only: the point-value
+    run's capability stage (the slowest) is reused when the row has the same accelerators each
+    month (a cost, a valuation, a PUE on the IT basis), since the largest run and the compute
+    thresholds it crosses read only those, the frontier runs and the catalog. (The reused
+    stage's site-load crossings may then be stale; the headline outputs do not read them.)"""
     fleet = build_fleet(resolved, catalog)
-    if base.capability is None or not _same_fleet(fleet, base.fleet):
+    if base.capability is None or not _same_accelerators(fleet, base.fleet):
         return simulate(resolved, catalog)
     energy = run_energy(resolved, catalog, fleet)
     finance = run_finance(resolved, catalog, fleet, energy, rng=None)
