@@ -186,7 +186,7 @@ def _recover(target: Path) -> None:
 
 #: What other gigawatt commands write into an output folder by default (a sweep store and its
 #: log, `report`'s pages): a folder without a manifest holding only these is still adopted.
-GIGAWATT_FILES = ("*.duckdb", "*.duckdb.wal", "report-*.html")
+GIGAWATT_FILES = ("*.duckdb", "*.duckdb.wal", "report-*.html", "compare-*.html")
 
 
 def _check_owned(target: Path, names: Iterable[str], field: str) -> None:

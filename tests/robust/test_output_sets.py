@@ -72,15 +72,18 @@ def test_a_failed_write_leaves_the_previous_set(tmp_path):
 
 
 def test_a_folder_of_gigawatt_files_without_a_manifest_is_adopted(tmp_path):
-    """`gigawatt sweep` and `gigawatt report` write into `gigawatt-out` by default too."""
+    """`gigawatt sweep`, `report` and `report --compare` write into `gigawatt-out` by default
+    too."""
     target = tmp_path / "out"
     target.mkdir()
     (target / "sweeps.duckdb").write_bytes(b"a store")
     (target / "report-x.html").write_text("a report", encoding="utf-8")
+    (target / "compare-x-y.html").write_text("side by side", encoding="utf-8")
     write_set(target, "one")
     assert assert_complete(target) == "one"
     assert (target / "sweeps.duckdb").read_bytes() == b"a store"
     assert (target / "report-x.html").read_text(encoding="utf-8") == "a report"
+    assert (target / "compare-x-y.html").read_text(encoding="utf-8") == "side by side"
 
 
 @pytest.mark.parametrize("name", ["b.txt", MANIFEST, "notes.txt"])

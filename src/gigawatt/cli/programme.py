@@ -82,7 +82,9 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         ],
     ),
     (
-        "Capability (the largest run started in December; more: `gigawatt capability`)",
+        "Capability (the largest run started in December: the job size past which more "
+        "accelerators add little useful time under the default fault-tolerance policy, not the "
+        "whole fleet; x ref: times the catalog's reference run; more: `gigawatt capability`)",
         [
             _YEAR,
             Column("largest_run_site", "Site", style=_TEXT),
