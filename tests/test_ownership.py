@@ -3,6 +3,8 @@ world-compute path, and the Sankey flows against the finance totals."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -210,10 +212,14 @@ def test_world_share_uses_the_cited_estimate(default, catalog):
     assert world["installed_from"] == "world-ai-compute-h100e"
     assert world["installed_h100e"] == catalog.get("capability", "world-ai-compute-h100e").value
     assert "Epoch AI" in world["source"]
+    assert world["extrapolated_until"] == "2028-01"  # 2026-01 + the catalog's 2-year horizon
     for y in own["years"]:
-        assert y["world_share"] == pytest.approx(
-            y["programme_flops_per_s"] / y["world_flops_per_s"]
-        )
+        if y["month"] <= world["extrapolated_until"]:
+            assert y["world_share"] == pytest.approx(
+                y["programme_flops_per_s"] / y["world_flops_per_s"]
+            )
+        else:  # a trend fitted on three years is not extrapolated further
+            assert math.isnan(y["world_flops_per_s"]) and math.isnan(y["world_share"])
         assert y["hhi"] is None  # one owner: OpenAI
     jan = 15e6 * catalog.accelerator("h100-sxm").peak_flops_per_s.bf16
     dec_2026 = next(y for y in own["years"] if y["year"] == 2026)

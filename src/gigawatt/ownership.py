@@ -47,6 +47,7 @@ from gigawatt.units import MONTHS_PER_YEAR
 #: Catalog records of the world's installed AI compute (kind `capability`).
 WORLD_H100E = "world-ai-compute-h100e"
 WORLD_GROWTH = "world-ai-compute-growth-per-year"
+WORLD_HORIZON = "world-ai-compute-trend-horizon-years"
 #: The accelerator an H100-equivalent is converted at (its dense BF16 peak).
 H100 = "h100-sxm"
 HHI_MAX = 10_000.0
@@ -168,7 +169,7 @@ class Ownership:
                     "warrant_stake_share": {d: float(s[j]) for d, s in self.warrant_stakes.items()},
                     "programme_flops_per_s": total,
                     "world_flops_per_s": float(self.world_flops_per_s[i]),
-                    "world_share": total / float(self.world_flops_per_s[i]),
+                    "world_share": total / float(self.world_flops_per_s[i]),  # NaN: past horizon
                     "compute_by_owner_flops_per_s": owners,
                     "hhi": float(hhi(np.array(list(owners.values()))))
                     if (self.several_owners and total > 0)
@@ -383,7 +384,20 @@ def _world(
     )
     ref = wc.as_of or f"{base.as_of.year:04d}-{base.as_of.month:02d}"
     per_h100 = catalog.accelerator(H100).peak_flops_per_s.bf16
-    world = compound_growth(h100e * per_h100, growth, month_idx - month_index(ref))
+    horizon_rec = catalog.get("capability", WORLD_HORIZON)
+    horizon = float(
+        point(wc.horizon_years)
+        if wc.horizon_years is not None
+        else point(horizon_rec.value)  # type: ignore[attr-defined]
+    )
+    since = month_idx - month_index(ref)
+    # Past the horizon the trend is not extrapolated: no world total, no share (NaN -> null).
+    world = np.where(
+        since <= horizon * MONTHS_PER_YEAR,
+        compound_growth(h100e * per_h100, growth, since),
+        np.nan,
+    )
+    last_month = month_index(ref) + int(horizon * MONTHS_PER_YEAR)
     info = {
         "installed_h100e": h100e,
         "as_of": ref,
@@ -392,6 +406,8 @@ def _world(
         "precision": "bf16",
         "installed_from": "scenario" if wc.installed_h100e is not None else WORLD_H100E,
         "growth_from": "scenario" if wc.growth_per_year is not None else WORLD_GROWTH,
+        "extrapolated_until": month_from_index(last_month),
+        "horizon_from": "scenario" if wc.horizon_years is not None else WORLD_HORIZON,
         "source": wc.source if wc.source else f"{base.source} {growth_rec.source}",
         "status": growth_rec.status if wc.source is None else "estimate",
     }

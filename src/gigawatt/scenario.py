@@ -287,6 +287,9 @@ class WorldCompute(_Model):
     )
     as_of: MonthStr | None = Field(None, description="month `installed_h100e` refers to")
     growth_per_year: uncertain(gt=0, le=100, description="growth factor per year [x]") | None = None
+    horizon_years: uncertain(
+        gt=0, le=50, description="years after `as_of` the growth path is extrapolated [years]"
+    ) | None = None
     source: str | None = Field(None, description="citation of the values set here")
 
 

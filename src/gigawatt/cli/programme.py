@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import textwrap
 from pathlib import Path
@@ -300,7 +301,11 @@ WORLD_COLUMNS = [
     _YEAR,
     Column("programme_flops_per_s", "Programme", "EFLOP/s", FLOPS_PER_EFLOP),
     Column("world_flops_per_s", "World", "EFLOP/s", FLOPS_PER_EFLOP),
-    Column("world_share", "Share", format=lambda v: f"{v:.1%}"),
+    Column(
+        "world_share",
+        "Share",
+        format=lambda v: "" if v is None or not math.isfinite(v) else f"{v:.1%}",
+    ),
     Column("hhi", "HHI"),
     Column("world_hhi_lower_bound", "World HHI >=", digits=1),
 ]
@@ -323,8 +328,10 @@ def _print_ownership(own: dict[str, Any]) -> None:
     )
     console.print(
         f"World: {world['installed_h100e'] / MILLION:,.1f}M H100-equivalents in "
-        f"{world['as_of']}, x{world['growth_per_year']:g} a year ({world['installed_from']}, "
-        f"{world['growth_from']}; status {world['status']}). HHI of compute by owner "
+        f"{world['as_of']}, x{world['growth_per_year']:g} a year until "
+        f"{world['extrapolated_until']} and not extrapolated after ({world['installed_from']}, "
+        f"{world['growth_from']}, {world['horizon_from']}; status {world['status']}). "
+        "HHI of compute by owner "
         f"({', '.join(own['owners'])}) where there are several; the world's HHI is at least "
         "the programme owners' squared shares of the world."
     )

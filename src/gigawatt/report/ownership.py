@@ -4,6 +4,8 @@ installed AI compute and the concentration of its compute by owner (`gigawatt.ow
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from gigawatt.display import fmt_number
@@ -91,7 +93,8 @@ def _world_charts(own: Ownership) -> list[Chart]:
             "Share [%]",
             (Series("programme / world (dense BF16)", months, as_list(own.world_share * PERCENT)),),
             note=f"World: {own.world['installed_h100e'] / MILLION:,.1f} million H100-equivalents "
-            f"in {own.world['as_of']}, growing x{own.world['growth_per_year']:g} a year.",
+            f"in {own.world['as_of']}, growing x{own.world['growth_per_year']:g} a year until "
+            f"{own.world['extrapolated_until']}; not extrapolated after (no share shown).",
         )
     ]
     if own.several_owners:
@@ -229,6 +232,13 @@ def _tables(own: Ownership) -> list[Table]:
                 ),
                 ("Growth", f"x{w['growth_per_year']:g} a year", w["growth_from"], "", ""),
                 (
+                    "Extrapolated until",
+                    w["extrapolated_until"],
+                    w["horizon_from"],
+                    "",
+                    "estimate",
+                ),
+                (
                     "H100-equivalent",
                     f"{w['flops_per_s_per_h100e'] / 1e12:,.1f} TFLOP/s dense BF16",
                     "h100-sxm",
@@ -251,13 +261,18 @@ def ownership_section(ctx: ReportContext) -> Section | None:
     charts = [c for c in (_stake_chart(own, months),) if c is not None]
     charts.append(flow_chart(own, investors))
     charts += _world_charts(own)
+    known = [y for y in own.years() if math.isfinite(y["world_share"])]
+    paragraphs = []
+    if known:
+        last = known[-1]
+        paragraphs.append(
+            f"In {last['month']} the programme holds {last['world_share']:.1%} of the world's "
+            f"installed AI compute (dense BF16: "
+            f"{last['programme_flops_per_s'] / FLOPS_PER_EFLOP:,.0f} of "
+            f"{last['world_flops_per_s'] / FLOPS_PER_EFLOP:,.0f} EFLOP/s); the world's growth "
+            f"trend is not extrapolated past {own.world['extrapolated_until']}."
+        )
     last = own.years()[-1]
-    share = last["world_share"]
-    paragraphs = [
-        f"In {last['month']} the programme holds {share:.1%} of the world's installed AI "
-        f"compute (dense BF16: {last['programme_flops_per_s'] / FLOPS_PER_EFLOP:,.0f} of "
-        f"{last['world_flops_per_s'] / FLOPS_PER_EFLOP:,.0f} EFLOP/s).",
-    ]
     if own.several_owners and last["hhi"] is not None:
         paragraphs.append(
             f"Its compute is owned by {len(own.owners)} parties ({', '.join(own.owners)}); "
