@@ -141,6 +141,13 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
         out.print()
     if still:
         out.print(f"No input moves: {', '.join(still)}.")
+    if _indices_out_of_range(result):
+        out.print(
+            f"Note: some Sobol indices fall outside [0, 1] (or S1 above ST) by more than "
+            f"their sampling error allows at N = {result.sobol_base}: the estimates are noise "
+            "at this N; rerun with a larger --samples (the default is "
+            f"{DEFAULT_SOBOL_BASE})."
+        )
     conf = round(result.to_json()["conf_level"] * 100)
     out.print(
         f"Ranked by the total Sobol index ST where computed, else by the swing between the "
@@ -148,6 +155,23 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
         "values. S1: the share of the output's variance the input explains alone; ST: with "
         f"its interactions; ± a {conf}% confidence interval. --json has every input and output."
     )
+
+
+def _indices_out_of_range(result: SensitivityResult) -> bool:
+    """Whether an index lies outside [0, 1], or S1 above ST, beyond its confidence interval:
+    Saltelli's and Jansen's estimators are unbiased but noisy at small N (Saltelli 2010)."""
+    for o in result.outputs:
+        s = o.sobol
+        if s is None:
+            continue
+        for name, st in s.total.items():
+            s1 = s.first.get(name, math.nan)
+            c1, ct = s.first_conf.get(name, 0.0), s.total_conf.get(name, 0.0)
+            if not (math.isfinite(s1) and math.isfinite(st)):
+                continue
+            if s1 - c1 > 1 or st - ct > 1 or s1 + c1 < 0 or st + ct < 0 or s1 - c1 > st + ct:
+                return True
+    return False
 
 
 @app.command()
