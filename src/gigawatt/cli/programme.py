@@ -260,7 +260,9 @@ FINANCE_TABLES: list[tuple[str, list[Column]]] = [
         ],
     ),
     (
-        "Deals by year (USD B; released in the year, the rest as of December)",
+        "Deals by year (USD B unless a share or a count; released in the year, the rest as "
+        "of December; circular and vendor-funded are shares of the investors' cash and of "
+        "their hardware purchases)",
         [
             _YEAR,
             Column("tranches_released_usd", "Released", scale=BILLION, digits=1),
@@ -268,8 +270,8 @@ FINANCE_TABLES: list[tuple[str, list[Column]]] = [
             Column("invested_cap_usd", "Cap", scale=BILLION),
             Column("circular_share", "Circular", digits=2),
             Column("vendor_funded_share", "Vendor-funded", digits=2),
-            Column("warrant_shares_vested", "Warrants (M)", scale=MILLION, digits=1),
-            Column("warrant_value_usd", "Their value", scale=BILLION, digits=1),
+            Column("warrant_shares_vested", "Warrants vested M", scale=MILLION, digits=1),
+            Column("warrant_value_usd", "Warrant value", scale=BILLION, digits=1),
         ],
     ),
 ]

@@ -124,4 +124,9 @@ def print_fitted(
     console: Console, title: str | None, specs: Sequence[Spec], *, keys: int = 1, **kw: object
 ) -> None:
     for table in fitted_tables(title, specs, width=console.width, keys=keys, **kw):
+        caption = table.title
+        if isinstance(caption, str) and len(caption) > console.measure(table).maximum:
+            # A narrow part keeps its caption on full lines, not squeezed into its own width.
+            table.title = None
+            console.print(caption, style="italic", soft_wrap=False)
         console.print(table)
