@@ -159,7 +159,13 @@ def reliability(
 # --- perf -------------------------------------------------------------------------------------
 
 
-def _perf_tables(data: dict[str, Any]) -> None:
+def _calibration_status(ctx: typer.Context, calibration_id: str) -> str:
+    """The calibration record's status, shown beside its id: `estimate` means no published run
+    of that accelerator generation was fitted (e.g. `default` for an unmeasured accelerator)."""
+    return str(_catalog(ctx).get("calibrations", calibration_id).status)
+
+
+def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
     plan = data["plan"]
     step = data["step_time_s"]
     used = data.get("gpus_used") or data["gpus"]
@@ -173,7 +179,7 @@ def _perf_tables(data: dict[str, Any]) -> None:
             data["model"],
             f"on {data['gpus']:,} x {data['accelerator']} ({data['system']}){idle}, sequence "
             f"{data['seq_len']:,}, framework {data['framework']}, calibration "
-            f"{data['calibration']}",
+            f"{data['calibration']} (status {calibration_status})",
             sep=" ",
         )
     )
@@ -292,7 +298,7 @@ def perf(
     if data["plan"] is None:
         _nearest_table(data)
         return
-    _perf_tables(data)
+    _perf_tables(data, _calibration_status(ctx, data["calibration"]))
     if search:
         console.print(
             f"Searched {data['plans_evaluated']:,} plans (plan x time-only knob values); "
@@ -392,7 +398,7 @@ def train(
         _nearest_table(data)
         console.print("The run cannot be timed or costed.")
         return
-    _perf_tables(data)
+    _perf_tables(data, _calibration_status(ctx, data["calibration"]))
     table = Table(title="The run", title_justify="left", show_header=False)
     table.add_column("")
     table.add_column("", justify="right")
