@@ -24,7 +24,7 @@ from gigawatt.cli.common import (
     err_console,
     print_table,
 )
-from gigawatt.cli.progress import progress_bar, working
+from gigawatt.cli.progress import resumable, working
 from gigawatt.cli.tables import Spec, print_fitted
 from gigawatt.defaults import CATALOG_KINDS, DEFAULT_SCENARIO, DEFAULT_STORE
 from gigawatt.display import Column, dig, fmt_number
@@ -555,12 +555,13 @@ def sweep(
         workers=workers,
     )
     err = err_console
-    try:
-        with progress_bar("sweep", quiet=as_json) as progress:
-            result = api.sweep(request, catalog=_catalog(ctx), progress=progress)
-    except KeyboardInterrupt:
-        err.print(f"interrupted: finished samples are in {store}; rerun the same command to resume")
-        raise SystemExit(130) from None
+    result = resumable(
+        "sweep",
+        store,
+        "samples",
+        lambda progress: api.sweep(request, catalog=_catalog(ctx), progress=progress),
+        quiet=as_json,
+    )
     data = result.to_json()
     if result.failed:
         err.print(

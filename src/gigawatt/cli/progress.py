@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
 
 from rich.console import Console
 from rich.progress import (
@@ -80,3 +82,23 @@ def working(label: str, *, quiet: bool = False) -> Iterator[None]:
     console = Console(stderr=True, highlight=False, force_terminal=True)
     with console.status(label):
         yield
+
+
+T = TypeVar("T")
+
+
+def resumable(
+    label: str, store: Path, what: str, run: Callable[[Callback | None], T], *, quiet: bool
+) -> T:
+    """`run(progress)` under a progress bar; Ctrl-C ends with one line saying where the finished
+    `what` (samples, runs) are kept and exit 130 (the store resumes on the same command)."""
+    from gigawatt.cli.common import err_console
+
+    try:
+        with progress_bar(label, quiet=quiet) as progress:
+            return run(progress)
+    except KeyboardInterrupt:
+        err_console.print(
+            f"interrupted: finished {what} are in {store}; rerun the same command to resume"
+        )
+        raise SystemExit(130) from None

@@ -21,9 +21,8 @@ from gigawatt.cli.common import (
     bold_name,
     console,
     emit_json,
-    err_console,
 )
-from gigawatt.cli.progress import progress_bar
+from gigawatt.cli.progress import resumable
 from gigawatt.defaults import DEFAULT_SOBOL_BASE, DEFAULT_STORE
 
 if TYPE_CHECKING:
@@ -214,13 +213,13 @@ def sensitivity(
         store=store,
         workers=workers,
     )
-    err = err_console
-    try:
-        with progress_bar("sensitivity", quiet=as_json) as progress:
-            result = api.sensitivity(request, catalog=_catalog(ctx), progress=progress)
-    except KeyboardInterrupt:
-        err.print(f"interrupted: finished runs are in {store}; rerun the same command to resume")
-        raise SystemExit(130) from None
+    result = resumable(
+        "sensitivity",
+        store,
+        "runs",
+        lambda progress: api.sensitivity(request, catalog=_catalog(ctx), progress=progress),
+        quiet=as_json,
+    )
     if as_json:
         emit_json(result.to_json())
         return
