@@ -145,6 +145,17 @@ ScenarioArg = Annotated[
     str, typer.Argument(
         metavar="SCENARIO", help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
 ]
+# The options of the commands that run a scenario many times through the sweep engine.
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", help="Seed; default: the scenario's `seed`.")
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Dask scheduler, tcp://HOST:PORT (default: run here)."),
+]
+WorkersOpt = Annotated[
+    int, typer.Option("--workers", help="Local processes (without --scheduler).")
+]
 
 
 # --- shared helpers ---------------------------------------------------------------------------

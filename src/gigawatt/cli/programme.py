@@ -15,6 +15,9 @@ from rich.text import Text
 from gigawatt.cli.common import (
     JsonOpt,
     ScenarioArg,
+    SchedulerOpt,
+    SeedOpt,
+    WorkersOpt,
     _catalog,
     api,
     app,
@@ -530,19 +533,12 @@ def sweep(
     ctx: typer.Context,
     scenario: ScenarioArg,
     samples: Annotated[int, typer.Option("--samples", help="Monte Carlo samples (0..N-1).")],
-    seed: Annotated[
-        int | None, typer.Option("--seed", help="Seed; default: the scenario's `seed`.")
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Dask scheduler, tcp://HOST:PORT (default: run here)."),
-    ] = None,
+    seed: SeedOpt = None,
+    scheduler: SchedulerOpt = None,
     store: Annotated[
         Path, typer.Option("--store", help="DuckDB file the samples are stored in.")
     ] = DEFAULT_STORE,
-    workers: Annotated[
-        int, typer.Option("--workers", help="Local processes (without --scheduler).")
-    ] = 1,
+    workers: WorkersOpt = 1,
     as_json: JsonOpt = False,
 ) -> None:
     """P10/P50/P90 of every yearly output over the scenario's uncertain inputs (resumable)."""
@@ -554,7 +550,6 @@ def sweep(
         store=store,
         workers=workers,
     )
-    err = err_console
     result = resumable(
         "sweep",
         store,
@@ -564,7 +559,7 @@ def sweep(
     )
     data = result.to_json()
     if result.failed:
-        err.print(
+        err_console.print(
             f"warning: {result.failed} of {result.samples} samples failed (left out of the bands; "
             f"retried on a rerun); the first: {result.first_error}"
         )

@@ -25,6 +25,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from gigawatt.cli.common import err_console
+
 #: `callback(done, total)`, as the sweep engine calls it.
 Callback = Callable[[int, int], None]
 
@@ -92,8 +94,6 @@ def resumable(
 ) -> T:
     """`run(progress)` under a progress bar; Ctrl-C ends with one line saying where the finished
     `what` (samples, runs) are kept and exit 130 (the store resumes on the same command)."""
-    from gigawatt.cli.common import err_console
-
     try:
         with progress_bar(label, quiet=quiet) as progress:
             return run(progress)

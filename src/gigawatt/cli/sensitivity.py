@@ -15,6 +15,9 @@ from rich.text import Text
 from gigawatt.cli.common import (
     JsonOpt,
     ScenarioArg,
+    SchedulerOpt,
+    SeedOpt,
+    WorkersOpt,
     _catalog,
     api,
     app,
@@ -185,19 +188,12 @@ def sensitivity(
             help="Sobol base samples N, a power of two: N (inputs + 2) runs.",
         ),
     ] = DEFAULT_SOBOL_BASE,
-    seed: Annotated[
-        int | None, typer.Option("--seed", help="Seed; default: the scenario's `seed`.")
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Dask scheduler, tcp://HOST:PORT (default: run here)."),
-    ] = None,
+    seed: SeedOpt = None,
+    scheduler: SchedulerOpt = None,
     store: Annotated[
         Path, typer.Option("--store", help="DuckDB file the runs are stored in.")
     ] = DEFAULT_STORE,
-    workers: Annotated[
-        int, typer.Option("--workers", help="Local processes (without --scheduler).")
-    ] = 1,
+    workers: WorkersOpt = 1,
     top: Annotated[
         int, typer.Option("--top", min=1, help="Inputs shown per output (--json: all).")
     ] = DEFAULT_TOP,

@@ -8,19 +8,15 @@ Built from a `Comparison` of runs already simulated, never by simulating again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
-
-from markupsafe import Markup
 
 from gigawatt.catalog import Catalog
 from gigawatt.compare import Comparison
 from gigawatt.display import dig, fmt_value
 from gigawatt.io import write_text
 from gigawatt.report.base import Chart, ReportContext, Section, Series, Table
-from gigawatt.report.charts import chart_html, plotly_js
-from gigawatt.report.document import Report, _environment
+from gigawatt.report.document import Report, render_report
 from gigawatt.report.sources import sources_section
 from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
 
@@ -174,20 +170,7 @@ def build_comparison_report(comparison: Comparison, catalog: Catalog) -> Report:
         start=min(r.scenario.start for r in runs),
         end=max(r.scenario.end for r in runs),
     )
-    title = "Side by side: " + ", ".join(comparison.labels)
-    html = (
-        _environment()
-        .get_template("report.html.j2")
-        .render(
-            title=title,
-            scenario=heading,
-            sections=sections,
-            chart_html={c.id: Markup(chart_html(c)) for s in sections for c in s.charts},
-            plotly_js=Markup(plotly_js()),
-            version=version("gigawatt"),
-        )
-    )
-    return Report(title=title, sections=sections, html=html)
+    return render_report("Side by side: " + ", ".join(comparison.labels), heading, sections)
 
 
 def write_comparison_report(comparison: Comparison, catalog: Catalog, path: Path) -> Report:

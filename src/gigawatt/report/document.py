@@ -98,13 +98,18 @@ def build_report(
     )
     sections = build_sections(ctx)
     sc = results.scenario
-    title = sc.title or sc.name
+    return render_report(sc.title or sc.name, sc, sections)
+
+
+def render_report(title: str, scenario: Any, sections: tuple[Section, ...]) -> Report:
+    """The self-contained page of `sections` (plotly.js inlined once), headed by `scenario`'s
+    name and dates: one scenario's report, or a side-by-side one."""
     html = (
         _environment()
         .get_template("report.html.j2")
         .render(
             title=title,
-            scenario=sc,
+            scenario=scenario,
             sections=sections,
             chart_html={c.id: Markup(chart_html(c)) for s in sections for c in s.charts},
             plotly_js=Markup(plotly_js()),
