@@ -195,3 +195,11 @@ def test_site_values_in_a_run_footprint_are_named_as_scenario_fields():
     err = InputError(problems=[Problem("pue", "0.5 is not allowed: must be >= 1")])
     renamed = _as_site_fields(err, 2)
     assert renamed.render({"pue": "--pue"}) == "sites[2].pue: 0.5 is not allowed: must be >= 1"
+
+
+def test_library_requests_refuse_booleans_as_numbers():
+    from gigawatt import app
+
+    with pytest.raises(InputError) as exc:
+        app.perf(model="gpt3-175b", system="dgx-a100", gpus=True)
+    assert str(exc.value) == "gpus: True is not allowed: expected a number, not true/false"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import typing
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -256,10 +257,26 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def __init__(self, /, **data: Any) -> None:
+        problems = [
+            Problem(name, f"{value!r} is not allowed: expected a number, not true/false")
+            for name, value in data.items()
+            if isinstance(value, bool)
+            and name in type(self).model_fields
+            and not _takes_bool(type(self).model_fields[name].annotation)
+        ]
+        if problems:
+            raise InputError(problems=problems)
         try:
             super().__init__(**data)
         except ValidationError as e:
             raise input_error(e) from None
+
+
+def _takes_bool(annotation: Any) -> bool:
+    """Whether a field's type admits a bool (`bool`, `bool | None`, `Any`)."""
+    if annotation is bool or annotation is Any:
+        return True
+    return any(_takes_bool(a) for a in typing.get_args(annotation))
 
 
 # --- invariants at the result boundary ----------------------------------------------------------
