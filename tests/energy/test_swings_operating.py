@@ -130,9 +130,33 @@ def test_no_progress_reason_is_restart_against_mtbf(catalog) -> None:
     )
     system = catalog.system("vera-rubin-nvl72")
     at_limit = swing_inputs(catalog, system, 1000, 1.2, job=job, duration_s=60)
-    assert "goodput near zero" in no_progress_reason(at_limit)
+    # R = M: a restart completes with probability 1/e, so 1 - 1/e = 63 % of the time restarts.
+    assert "spends 63% of its time restarting" in no_progress_reason(at_limit)
     below = swing_inputs(catalog, system, 1000, 1.2, job=replace(job, restart_s=99.0))
     assert no_progress_reason(below) is None
+
+
+def test_refusal_states_the_restarting_share_the_trace_shows(catalog) -> None:
+    """The share of time the refusal says a job restarts, 1 - e^{-R/M}, is what its trace
+    would show: a sample runs only when no interruption fell in the R seconds before it."""
+    job = SwingJob(
+        accelerators=1000,
+        source="override",
+        policy="p",
+        step_period_s=1.0,
+        step_compute_share=0.9,
+        checkpoint_s=0.0,
+        checkpoint_interval_s=1e9,
+        restart_s=150.0,
+        interruptions_per_s=0.01,  # MTBF 100 s, R / M = 1.5: 78 % restarting
+    )
+    system = catalog.system("vera-rubin-nvl72")
+    inputs = replace(
+        swing_inputs(catalog, system, 1000, 1.2, job=job, duration_s=400_000), resolution_s=1.0
+    )
+    assert "spends 78% of its time restarting" in no_progress_reason(inputs)
+    running = job_schedule(inputs, np.random.default_rng(1)).running.mean()
+    assert 1 - running == pytest.approx(1 - np.exp(-1.5), abs=0.02)
 
 
 def test_whole_site_job_is_refused(capsys, default) -> None:
@@ -144,7 +168,9 @@ def test_whole_site_job_is_refused(capsys, default) -> None:
         )
         assert code == 2 and out == ""
         assert len(err.strip().splitlines()) == 1
-        assert "--job-accelerators" in err and "goodput near zero" in err
+        assert "--job-accelerators" in err and "restarts more than it trains" in err
+        # R = 299 s against M = 159 s: e^{-R/M} = 15 % running; the capability model's goodput.
+        assert "85% of its time restarting" in err and "(goodput 14%)" in err
         assert f"{default['accelerators']:,}" in err
 
 

@@ -94,8 +94,9 @@ def site_swings(
     `job` as a layer above decided it (the capability model's operating point), else all of
     that group (or `job_accelerators` of it) with the catalog's swing defaults.
 
-    A job that cannot make progress (restarts outlast the time between failures) is refused:
-    an `InputError` naming the reason and the size that trains."""
+    A job that restarts more than it trains (each restart outlasts the time between
+    interruptions) is refused: an `InputError` naming the reason, the job's goodput and the
+    size that trains."""
     fleet = energy.fleet
     rows = energy.site_rows(site.name)
     month_label = site_peak_month(energy, site)
@@ -126,7 +127,13 @@ def site_swings(
             else ""
         )
         field = "job_accelerators" if job is None or job.source == "override" else "policy"
-        raise InputError(f"cannot trace a job that does not train: {reason}{hint}", field=field)
+        goodput = (
+            f" (goodput {job.goodput:.0%})" if job is not None and job.goodput is not None else ""
+        )
+        raise InputError(
+            f"will not trace a job that restarts more than it trains: {reason}{goodput}{hint}",
+            field=field,
+        )
     described = (
         {}
         if job is None

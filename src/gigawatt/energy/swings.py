@@ -15,8 +15,8 @@ catalog's swing defaults and the default policy apply. The trace spans `trace_wi
 enough for several interruptions. One step swings by N (P_TDP - P_idle) in one sample, so its
 ramp is that over the resolution. Cooling follows slowly, so the facility adds a constant
 (PUE - 1) x mean IT power. A job whose restart outlasts its mean time between interruptions
-cannot train (`no_progress_reason`). Mitigations, each checked against a ramp-rate limit
-[MW/s]:
+restarts more than it trains and is not traced (`no_progress_reason`). Mitigations, each
+checked against a ramp-rate limit [MW/s]:
 
 - power floor (GPU firmware, or burn kernels in software): P_acc >= f P_TDP while the job runs;
   it burns (f P_TDP - P_idle) in each low phase;
@@ -123,14 +123,18 @@ def trace_window_s(catalog: Catalog, interruptions_per_s: float) -> float:
 
 
 def no_progress_reason(inputs: SwingInputs) -> str | None:
-    """Why the job cannot train (None if it can): a restart that lasts at least the mean time
-    between interruptions leaves goodput near zero (Daly 2006: the expected wall time grows
-    as exp(R / M) and the job spends its time restarting)."""
+    """Why the job is not traced (None if it is): a restart that lasts at least the mean time
+    between interruptions M. A restart completes only when no interruption falls within it
+    (probability e^{-R/M} for Poisson arrivals), so the job runs e^{-R/M} <= 1/e of the time
+    and restarts the rest (Daly 2006: the expected wall time grows as e^{R/M}); its trace
+    describes restarts, not training."""
     if inputs.restart_s >= inputs.mtbf_s:
+        restarting = 1.0 - float(np.exp(-inputs.restart_s / inputs.mtbf_s))
         return (
             f"each restart ({inputs.restart_s:,.0f} s) lasts at least the mean time between "
             f"interruptions of {inputs.accelerators:,} accelerators ({inputs.mtbf_s:,.0f} s), "
-            "so the job spends its time restarting (goodput near zero)"
+            f"so the next interruption cuts most restarts short and the job spends "
+            f"{restarting:.0%} of its time restarting"
         )
     return None
 
