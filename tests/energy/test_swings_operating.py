@@ -206,3 +206,24 @@ def test_bad_flags_exit_2(capsys, args, words) -> None:
     code, out, err = cli(capsys, "energy", *args, "--json")
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert all(w in err for w in words), err
+
+
+def test_caption_states_size_plan_and_policy(capsys, default) -> None:
+    """The default analysis says which job it traces: size, month, source, policy, the plan's
+    parallel layout (in `--plan` syntax) and goodput."""
+    code, out, err = cli(capsys, "energy", "--swings", SITE)
+    assert code in (0, None), err
+    text = " ".join(out.split())
+    plan = default["plan"]
+    layout = ",".join(
+        [f"{k}={plan[k]}" for k in ("tp", "pp", "cp", "ep") if plan[k] != 1] + [f"dp={plan['dp']}"]
+    )
+    for words in (
+        f"one job of {default['accelerators']:,}",
+        default["month"],
+        "the capability operating point",
+        f"policy {default['policy']}",
+        f"plan {layout}",
+        f"goodput {default['goodput']:.0%}",
+    ):
+        assert words in text, words

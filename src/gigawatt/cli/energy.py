@@ -277,7 +277,16 @@ def _job_note(sw: dict[str, Any]) -> str:
             else "override"
         )
     )
-    return f"{what}, policy {sw['policy']}, goodput {sw['goodput']:.0%}"
+    return f"{what}, policy {sw['policy']}{_plan_note(sw['plan'])}, goodput {sw['goodput']:.0%}"
+
+
+def _plan_note(plan: dict[str, Any] | None) -> str:
+    """The job's parallel layout in `--plan` syntax (tp, pp, cp, ep when not 1, and dp)."""
+    if not plan:
+        return ""
+    parts = [f"{k}={plan[k]}" for k in ("tp", "pp", "cp", "ep") if plan.get(k, 1) != 1]
+    parts.append(f"dp={plan.get('dp', 1)}")
+    return ", plan " + ",".join(parts)
 
 
 def _print_supply(s: dict[str, Any]) -> None:
