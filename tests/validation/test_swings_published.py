@@ -116,7 +116,8 @@ def test_swing_is_tens_of_megawatts_at_a_hundred_thousand_gpus(catalog) -> None:
     inputs = swing_inputs(catalog, system, 100_000, 1.0, duration_s=10.0)
     quiet = replace(inputs, failures_per_accelerator_hour=0.0, checkpoint_interval_s=1e9)
     none = analyse_swings(quiet).cases[0]
-    assert none.peak_to_peak_mw == pytest.approx(100_000 * (700 - 90) / 1e6)
+    assert (inputs.tdp_w, inputs.idle_w) == (700, 90)  # the catalog's H100 SXM
+    assert none.peak_to_peak_mw == pytest.approx(100_000 * (inputs.tdp_w - inputs.idle_w) / 1e6)
     assert 10 <= none.peak_to_peak_mw < 100
 
 
