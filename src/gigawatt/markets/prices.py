@@ -442,9 +442,10 @@ def _check_calendar(
             f"{table.origin[idx]}: the index {idx} has no price on {day} ({day:%A}), an NYSE "
             f"trading day ({missing.size} such day(s) between {_day(used[0])} and "
             f"{_day(used[-1])}); allowed: a price on every NYSE trading day (weekends, NYSE "
-            "holidays and closures excepted), or --calendar index to take the index's own "
+            "holidays and closures excepted), or {calendar} index to take the index's own "
             "dates as the trading calendar",
             field=FIELD,
+            refs=("calendar",),
         )
 
 

@@ -132,7 +132,7 @@ def check_png_export(folder: Path) -> None:
     except ImportError as e:
         raise GigawattError(
             f"PNG export needs matplotlib, which cannot be imported here ({e}); nothing was "
-            "written. Install it (it is a dependency of gigawatt) or drop --png"
+            "written. Install it (it is a dependency of gigawatt) or ask for no PNGs"
         ) from None
     check_output_set(folder, [], field="png")
 
