@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -256,14 +256,34 @@ class CapabilityReport:
     scenario: Scenario
     capability: CapabilityResult
     year_positions: list[tuple[int, int]]
+    catalog: Catalog | None = None  # for the caveats
 
     def to_json(self) -> dict[str, Any]:
         sc = self.scenario
-        return {
-            "scenario": sc.name,
-            "title": sc.title,
-            **self.capability.summary(self.year_positions),
-        }
+        summary = self.capability.summary(self.year_positions)
+        systems = [y.get("largest_run_system") for y in summary["years"]]
+        systems += [r.get("system") for r in summary["frontier_runs"]]
+        caveats = perf_caveats(self.catalog, systems) if self.catalog is not None else ()
+        return {"scenario": sc.name, "title": sc.title, **summary, "caveats": list(caveats)}
+
+
+def perf_caveats(catalog: Catalog, systems: Iterable[str]) -> tuple[str, ...]:
+    """One caveat per system whose achieved FLOP/s rest on no measurement of its own: a perf
+    calibration with status `estimate` (no published run fitted), or pre-launch hardware (its
+    peaks are announced, not measured)."""
+    out = []
+    for sid in dict.fromkeys(s for s in systems if s):
+        system = catalog.system(sid)
+        acc = catalog.accelerator(system.accelerator)
+        cal = catalog.calibration(acc.id)
+        if cal.status != "estimate" and not acc.prelaunch:
+            continue
+        why = [f"its MFU uses perf calibration '{cal.id}' (status {cal.status}"]
+        why[0] += ", fitted on no published run of it)" if not cal.fitted_on else ")"
+        if acc.prelaunch:
+            why.append(f"{acc.id} is pre-launch, so its peaks are announced figures ({acc.status})")
+        out.append(f"{sid}: {'; '.join(why)}. Its run sizes are estimates, not measurements.")
+    return tuple(out)
 
 
 @_checked
@@ -281,7 +301,7 @@ def capability(
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="capability")
     assert results.capability is not None  # simulate ran the stages up to `until`
-    return CapabilityReport(results.scenario, results.capability, results.year_positions())
+    return CapabilityReport(results.scenario, results.capability, results.year_positions(), cat)
 
 
 # --- market -----------------------------------------------------------------------------------
