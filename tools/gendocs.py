@@ -80,6 +80,83 @@ Conventions shared by every command:
 )
 
 
+def cli_conventions() -> str:
+    """Exit codes, output sets, manifest.json and the output lock, from the constants in code."""
+    from gigawatt.cli import INTERRUPTED
+    from gigawatt.cli.common import BROKEN_PIPE
+    from gigawatt.io import GIGAWATT_FILES, MANIFEST, MANIFEST_FORMAT
+
+    codes = _table(
+        ["Exit code", "Meaning"],
+        [
+            ["`0`", "success (a search where no plan fits is a result, exit 0, `fits: false`)"],
+            [
+                "`1`",
+                "a failure that is not the input's fault: a file system error, a missing "
+                "dependency (PNG export without matplotlib), an internal error; one line on "
+                "stderr",
+            ],
+            [
+                "`2`",
+                "bad input: one line per problem on stderr naming the field (or flag), the value "
+                "and what is allowed; nothing on stdout and nothing written",
+            ],
+            [
+                f"`{INTERRUPTED}`",
+                "interrupted by Ctrl-C (128 + SIGINT): `interrupted` on stderr; a sweep keeps "
+                "the samples it finished and resumes from them",
+            ],
+            [
+                f"`{BROKEN_PIPE}`",
+                "the reader of stdout went away (128 + SIGPIPE, `gigawatt catalog | head -1`): "
+                "the command stops quietly",
+            ],
+        ],
+    )
+    manifest = _table(
+        ["Key", "Meaning"],
+        [
+            ["`format`", f"always `{MANIFEST_FORMAT}`: marks the folder as gigawatt's"],
+            [
+                "`scenario`",
+                "the scenario's name (a side-by-side report: the names joined by ` vs `)",
+            ],
+            [
+                "`catalog_sha256`",
+                "sha256 of every record of the catalog used (shipped and "
+                "`--catalog`), the digest a sweep's id uses",
+            ],
+            ["`gigawatt_version`", "the package version that wrote the set"],
+            ["`files`", "each file of the set: `name`, `bytes`, `sha256`"],
+        ],
+    )
+    patterns = ", ".join(f"`{p}`" for p in GIGAWATT_FILES)
+    return f"""## Exit codes
+
+{codes}
+## Output sets, `{MANIFEST}` and the output lock
+
+A command that writes several files into one folder (`gigawatt run --out DIR`; `gigawatt
+report --png DIR`) writes them as one **output set**: into a fresh hidden folder beside `DIR`,
+then swapped with `DIR` in one step, so a kill, a full disk or a second run leaves either the
+previous complete set or the new one, never a mix. The set carries `{MANIFEST}`:
+
+{manifest}
+Nothing gigawatt did not write is overwritten or deleted: other files already in `DIR` are
+carried into the new set, and a folder without a gigawatt `{MANIFEST}` is used only when it is
+empty or holds nothing but what gigawatt writes there ({patterns}); otherwise the command
+refuses with exit code 2 before writing anything. **The output lock**: while a set is written,
+the process holds an exclusive lock on `.DIR.lock` beside `DIR` (a POSIX advisory lock, released
+by the kernel when the process ends, even on kill -9); a second command writing the same folder
+stops at once with exit code 2 ("being written by another gigawatt process"). Temporary folders
+left by a killed process are removed by the next command that writes the same folder.
+`gigawatt report` checks all of this, and that PNG export can run, before it simulates or writes
+anything; it then draws the PNGs in memory, writes the HTML page atomically, and writes the PNG
+set.
+
+"""
+
+
 def cli_reference() -> str:
     import click
     import typer.main
@@ -88,7 +165,7 @@ def cli_reference() -> str:
 
     group = typer.main.get_command(app)
     root = click.Context(group, info_name="gigawatt")
-    out = [CLI_INTRO]
+    out = [CLI_INTRO, cli_conventions()]
     out.append("## `gigawatt`\n\n")
     out.append(f"{inspect.cleandoc(group.help or '')}\n\n")
     out.append(f"```text\n{group.get_usage(root)}\n```\n\n")

@@ -257,6 +257,37 @@ def default_capex(cat: Catalog) -> str:
     return _table(("Year", "Systems", "Facility", "Power", "Capex"), rows) + note
 
 
+def valuations(cat: Catalog) -> str:
+    """The catalog's equity tranches: when they are released (where the record fixes it), the
+    valuation they buy at and its spread; the dated ones are the public valuations."""
+    rows = []
+    for rid in cat.records.get("deals", {}):
+        d = cat.get("deals", rid)
+        for t in d.tranches:
+            v = t.instrument.valuation_usd
+            if t.instrument.type != "equity" or v is None:
+                continue
+            if t.trigger.date:
+                when = f"{t.trigger.date} (dated: a public valuation)"
+            elif t.trigger.definitive_agreement:
+                when = f"{d.signing} (signing, {d.signing_status})"
+            else:
+                when = f"on {t.trigger.gw_deployed:g} GW deployed"
+            spread = getattr(v, "lognormal", None)
+            rows.append(
+                (
+                    f"`{d.id}`",
+                    t.name,
+                    when,
+                    _usd(point(v)),
+                    f"lognormal, sigma {spread.sigma:g}" if spread else "fixed",
+                    d.investee,
+                )
+            )
+    header = ("Deal", "Tranche", "Month", "Valuation (USD)", "Spread", "Investee")
+    return _table(header, rows)
+
+
 def cost_tests(cat: Catalog) -> str:
     rows = [
         (
@@ -282,6 +313,7 @@ BLOCKS: dict[str, Callable[[Catalog], str]] = {
     "hourly-costs": hourly_costs,
     "market-rates": market_rates,
     "default-capex": default_capex,
+    "valuations": valuations,
 }
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -39,7 +39,14 @@ from gigawatt.defaults import (
     MIN_COMPARED_SCENARIOS,
 )
 from gigawatt.errors import InputError, UnknownIdError
-from gigawatt.io import check_output_set, check_outputs, output_set, write_json, write_parquet
+from gigawatt.io import (
+    check_output_set,
+    check_outputs,
+    output_set,
+    write_json,
+    write_parquet,
+    write_text,
+)
 from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
 from gigawatt.validation import MAX_ACCELERATORS, MAX_TOKENS, Request, check_result
 from gigawatt.yamlio import read_data_file
@@ -249,14 +256,34 @@ class CapabilityReport:
     scenario: Scenario
     capability: CapabilityResult
     year_positions: list[tuple[int, int]]
+    catalog: Catalog | None = None  # for the caveats
 
     def to_json(self) -> dict[str, Any]:
         sc = self.scenario
-        return {
-            "scenario": sc.name,
-            "title": sc.title,
-            **self.capability.summary(self.year_positions),
-        }
+        summary = self.capability.summary(self.year_positions)
+        systems = [y.get("largest_run_system") for y in summary["years"]]
+        systems += [r.get("system") for r in summary["frontier_runs"]]
+        caveats = perf_caveats(self.catalog, systems) if self.catalog is not None else ()
+        return {"scenario": sc.name, "title": sc.title, **summary, "caveats": list(caveats)}
+
+
+def perf_caveats(catalog: Catalog, systems: Iterable[str]) -> tuple[str, ...]:
+    """One caveat per system whose achieved FLOP/s rest on no measurement of its own: a perf
+    calibration with status `estimate` (no published run fitted), or pre-launch hardware (its
+    peaks are announced, not measured)."""
+    out = []
+    for sid in dict.fromkeys(s for s in systems if s):
+        system = catalog.system(sid)
+        acc = catalog.accelerator(system.accelerator)
+        cal = catalog.calibration(acc.id)
+        if cal.status != "estimate" and not acc.prelaunch:
+            continue
+        why = [f"its MFU uses perf calibration '{cal.id}' (status {cal.status}"]
+        why[0] += ", fitted on no published run of it)" if not cal.fitted_on else ")"
+        if acc.prelaunch:
+            why.append(f"{acc.id} is pre-launch, so its peaks are announced figures ({acc.status})")
+        out.append(f"{sid}: {'; '.join(why)}. Its run sizes are estimates, not measurements.")
+    return tuple(out)
 
 
 @_checked
@@ -274,7 +301,7 @@ def capability(
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="capability")
     assert results.capability is not None  # simulate ran the stages up to `until`
-    return CapabilityReport(results.scenario, results.capability, results.year_positions())
+    return CapabilityReport(results.scenario, results.capability, results.year_positions(), cat)
 
 
 # --- market -----------------------------------------------------------------------------------
@@ -476,9 +503,8 @@ def report(
     `png`, each chart as a PNG; with `sweep` (a sweep store), the latest sweep of this scenario
     in it adds P10/P50/P90 bands."""
     # Imported here: the report needs plotly, slow to import for the commands without one.
-    from gigawatt.report import write_report
+    from gigawatt.report import build_report
     from gigawatt.report.bands import find_sweep
-    from gigawatt.report.png import export_pngs
     from gigawatt.simulate import simulate
 
     req = _scenario_request(ReportRequest, request, fields)
@@ -490,17 +516,37 @@ def report(
     bands = None if req.sweep is None else find_sweep(req.sweep, scenario, cat)
     path = req.out if req.out is not None else default_report_path(scenario.name)
     check_outputs([path], [scenario_path(req.scenario)])
+    _check_png_export(req.png)
     results = simulate(scenario, cat)
-    written = write_report(
+    built = build_report(
         results,
         cat,
-        path,
         inputs=scenario,
         sweep=bands,
         tornado=report_tornado(scenario, cat, results) if req.sensitivity else None,
     )
-    pngs = [] if req.png is None else export_pngs(written.charts, req.png, _about(results, cat))
-    return ReportFiles(report=path, sections=written.section_ids, png=pngs)
+    pngs = _write_report_files(path, built, req.png, _about(results, cat))
+    return ReportFiles(report=path, sections=built.section_ids, png=pngs)
+
+
+def _check_png_export(folder: Path | None) -> None:
+    """`--png`'s preconditions, before anything is simulated or written."""
+    if folder is not None:
+        from gigawatt.report.png import check_png_export
+
+        check_png_export(folder)
+
+
+def _write_report_files(
+    path: Path, built: Any, png: Path | None, about: dict[str, Any] | None = None
+) -> list[Path]:
+    """Draw the PNGs in memory first (a drawing error writes nothing), then write the HTML and
+    the PNG set, each atomically (`gigawatt.io`)."""
+    from gigawatt.report.png import render_pngs, write_pngs
+
+    images = None if png is None else render_pngs(built.charts)
+    write_text(path, built.html)
+    return [] if png is None or images is None else write_pngs(images, png, about)
 
 
 # --- compare ----------------------------------------------------------------------------------
@@ -548,9 +594,9 @@ def compare(
 def _comparison_report(req: ReportRequest, catalog: Catalog | None) -> ReportFiles:
     """`report SCENARIO --compare OTHER ...`: one side-by-side report of all of them."""
     from gigawatt.compare import compare_results
-    from gigawatt.report.compare import write_comparison_report
-    from gigawatt.report.png import export_pngs
+    from gigawatt.report.compare import build_comparison_report
     from gigawatt.simulate import simulate
+    from gigawatt.sweep import catalog_sha256
 
     if req.sweep is not None:
         raise InputError(
@@ -568,10 +614,16 @@ def _comparison_report(req: ReportRequest, catalog: Catalog | None) -> ReportFil
         else DEFAULT_REPORT_FOLDER / f"compare-{'-'.join(names)}.html"
     )
     check_outputs([path], [scenario_path(ref) for ref in refs])
+    _check_png_export(req.png)
     comparison = compare_results(names, inputs, [simulate(sc, cat) for sc in inputs])
-    written = write_comparison_report(comparison, cat, path)
-    pngs = [] if req.png is None else export_pngs(written.charts, req.png)
-    return ReportFiles(report=path, sections=written.section_ids, png=pngs)
+    built = build_comparison_report(comparison, cat)
+    about = {
+        "scenario": " vs ".join(names),
+        "catalog_sha256": catalog_sha256(cat),
+        "gigawatt_version": gigawatt_version(),
+    }
+    pngs = _write_report_files(path, built, req.png, about)
+    return ReportFiles(report=path, sections=built.section_ids, png=pngs)
 
 
 # --- sweep ------------------------------------------------------------------------------------

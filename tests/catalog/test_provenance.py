@@ -154,7 +154,8 @@ def test_status_detail_lists_fields_by_status(catalog) -> None:
         "estimate (official: planned_per_job_day; estimate: causes, burn_in_multiplier, "
         "burn_in_months)"
     )
-    assert catalog.model("gpt3-175b").status_detail() == "official"
+    assert catalog.model("gpt3-175b").status_detail() == "estimate (estimate: global_batch_seqs)"
+    assert catalog.model("llama3-405b").status_detail() == "official"
 
 
 @given(st.lists(st.sampled_from(STATUS_ORDER), min_size=1))

@@ -50,7 +50,9 @@ def test_every_accelerator_resolves_to_a_calibration(catalog):
     assert catalog.calibration("gb200").id == "blackwell"
     assert catalog.calibration("gb300").id == "blackwell-ultra"
     assert catalog.calibration("vera-rubin").id == "rubin"
-    assert catalog.calibration("mi300x").id == "default"
+    assert catalog.calibration("mi300x").id == "cdna"
+    assert catalog.calibration("mi455x").id == "cdna"
+    assert catalog.calibration("tpu-v4").id == "default"
 
 
 def test_rubin_reuses_blackwell_as_an_estimate(catalog):

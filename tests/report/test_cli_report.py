@@ -28,6 +28,14 @@ SECTIONS = [
 ]
 
 
+def _documented_manifest_keys() -> set[str]:
+    """The keys of the manifest.json table in docs/cli.md."""
+    text = (Path(__file__).parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = text.split("## Output sets")[1].split("\n\n")
+    table = next(block for block in section if block.startswith("| Key |"))
+    return {line.split("`")[1] for line in table.splitlines()[2:]}
+
+
 def cli(capsys, *args: str) -> tuple[int, str, str]:
     with pytest.raises(SystemExit) as exc:
         main(list(args))
@@ -57,6 +65,8 @@ def test_report_json_contract_and_pngs(capsys, tmp_path):
     manifest = json.loads((png / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["scenario"] == "amd-openai-6gw"
     assert sorted(f["name"] for f in manifest["files"]) == names
+    assert set(manifest) == _documented_manifest_keys()  # docs/cli.md, generated
+    assert {k for f in manifest["files"] for k in f} == {"name", "bytes", "sha256"}
     page = out.read_text(encoding="utf-8")
     for chart_file in data["png"]:
         chart_id = chart_file.split("/")[-1].removesuffix(".png")
@@ -174,6 +184,9 @@ def test_report_compare_writes_one_side_by_side_page(capsys, tmp_path):
     page = out.read_text(encoding="utf-8")
     assert "amd-openai-6gw vs nvidia-openai-2026-actual" in page
     assert len(data["png"]) == 9 and all(Path(p).is_file() for p in data["png"])
+    manifest = json.loads((png / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest) == _documented_manifest_keys()
+    assert manifest["scenario"] == "amd-openai-6gw vs nvidia-openai-2026-actual"
 
 
 def test_report_compare_refuses_sweep_bands(capsys, tmp_path):
@@ -184,3 +197,35 @@ def test_report_compare_refuses_sweep_bands(capsys, tmp_path):
     assert code == 2 and stdout == ""
     assert "--sweep" in err and "--compare" in err
     assert not (tmp_path / "x.html").exists()
+
+
+def test_png_folder_of_the_users_refused_before_anything_is_written(capsys, tmp_path):
+    """PNG export's preconditions are checked first: a --png folder holding a file gigawatt did
+    not write is refused (exit 2) and no HTML is left behind; the user's file is untouched."""
+    png = tmp_path / "charts"
+    png.mkdir()
+    (png / "notes.txt").write_text("mine")
+    out = tmp_path / "r.html"
+    code, stdout, err = cli(
+        capsys, "report", "amd-openai-6gw", "--out", str(out), "--png", str(png), "--json"
+    )
+    assert code == 2 and stdout == ""
+    assert "--png" in err and "notes.txt" in err and "Traceback" not in err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["charts"]
+    assert [p.name for p in png.iterdir()] == ["notes.txt"]
+    assert (png / "notes.txt").read_text() == "mine"
+
+
+def test_png_without_matplotlib_writes_nothing(capsys, tmp_path, monkeypatch):
+    """When PNG export cannot run, the command fails (exit 1) before writing the HTML."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # import fails
+    out = tmp_path / "r.html"
+    code, stdout, err = cli(
+        capsys, "report", "amd-openai-6gw", "--out", str(out), "--png", str(tmp_path / "p")
+    )
+    assert code == 1 and stdout == ""
+    assert "matplotlib" in err and "nothing was written" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

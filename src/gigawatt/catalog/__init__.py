@@ -119,7 +119,9 @@ def _countries() -> list[Record]:
                     "private_infra/global_energy_mix.json"
                 ),
                 as_of=f"{row['year']}-12-31",
-                status="official",
+                # a compilation (OWID from Ember and the Energy Institute), not the national
+                # statistics themselves: reported, never official
+                status="reported",
                 iso3=iso3.upper(),
                 electricity_twh=row["total_TWh"],
                 year=row["year"],

@@ -1175,6 +1175,14 @@ class EventStudyMethod(Record):
         description="most calendar days between consecutive trading days before a price file "
         "is said to have a gap (a closure longer than this is a missing stretch)"
     )
+    calendar: Literal["nyse", "index"] = Field(
+        "nyse",
+        description="trading calendar a price file is checked against: nyse (weekdays less NYSE "
+        "holidays and `closures`; a missing one is an error) or index (the index's own dates)",
+    )
+    closures: tuple[Date, ...] = Field(
+        (), description="unscheduled full-day NYSE closures (days of mourning, emergencies)"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> EventStudyMethod:

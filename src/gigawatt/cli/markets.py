@@ -32,7 +32,7 @@ def market(
         typer.Argument(
             metavar="SCENARIO",
             help="Scenario whose deals' announcement events to show (a file or a built-in "
-            "name); none: every event in the catalog."
+            "name); none: every event in the catalog.",
         ),
     ] = None,
     prices: Annotated[
@@ -83,6 +83,14 @@ def market(
     returns: Annotated[
         str | None, typer.Option("--returns", help="Daily returns: simple (default) or log.")
     ] = None,
+    calendar: Annotated[
+        str | None,
+        typer.Option(
+            "--calendar",
+            help="Trading calendar: nyse (default; an NYSE trading day missing from the index's "
+            "prices is an error) or index (the index's own dates, for a non-US index).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Announcement events with the share moves the press reported; with --prices, abnormal
@@ -98,6 +106,7 @@ def market(
         "windows": windows or None,
         "model": model,
         "returns": returns,
+        "calendar": calendar,
     }
     from gigawatt.markets.command import MarketRequest  # deferred: `--help` stays fast
 

@@ -142,6 +142,9 @@ def run(
         f"{'grid connection' if sc.power_basis == 'facility' else 'racks (IT)'}; peak FLOP/s are "
         f"dense. Results written to {out}/"
     )
+    systems = [y.get("largest_run_system") for y in years]
+    for caveat in api.perf_caveats(_catalog(ctx), systems):
+        console.print(Text("Caveat: ", style="bold yellow") + Text(caveat))
 
 
 # --- catalog, scenarios, show -----------------------------------------------------------------
@@ -454,6 +457,8 @@ def capability(
         f"{ref['cross_site_from'] or 'never'}. Params/tokens: Chinchilla-optimal unless a run "
         "names its model."
     )
+    for caveat in report["caveats"]:
+        console.print(Text("Caveat: ", style="bold yellow") + Text(caveat))
 
 
 # --- report -------------------------------------------------------------------------------------

@@ -20,7 +20,13 @@ from gigawatt.errors import InputError
 from gigawatt.markets.events import KIND, all_events, event_json, events_for_deals
 from gigawatt.markets.eventstudy import Model
 from gigawatt.markets.prices import PriceTable, prices_from_frame, read_prices
-from gigawatt.markets.study import MarketStudy, Returns, StudySettings, study_event
+from gigawatt.markets.study import (
+    Calendar,
+    MarketStudy,
+    Returns,
+    StudySettings,
+    study_event,
+)
 from gigawatt.validation import Request
 
 METHOD_ID = "default"
@@ -65,6 +71,11 @@ class MarketRequest(Request):
     )
     model: Model | None = Field(None, description="market or constant-mean (default market)")
     returns: Returns | None = Field(None, description="simple or log (default simple)")
+    calendar: Calendar | None = Field(
+        None,
+        description="trading calendar the index's prices are checked against: nyse (default; a "
+        "missing NYSE trading day is an error) or index (the index's own dates)",
+    )
 
     @field_validator("estimation_window", mode="before")
     @classmethod
@@ -186,6 +197,7 @@ def market_report(
             windows=req.windows,
             model=req.model,
             returns=req.returns,
+            calendar=req.calendar,
         )
         try:
             study = study_event(table, rep.event_day, rep.tickers, settings)

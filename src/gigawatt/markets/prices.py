@@ -15,6 +15,9 @@ Rules (each broken one is an `InputError` naming the file, ticker and day):
 - the index's trading days are the calendar; inside the span a study uses, every ticker has a
   price on each of them and on no other day (a gap or an extra day is an error, never filled);
 - consecutive trading days at most `max_gap_days` calendar days apart (else a missing stretch);
+- with the NYSE calendar (the default, gigawatt.markets.calendar), every NYSE trading day in that
+  span has an index price: a missing day is an error naming the file and the day, never taken
+  for a holiday (`calendar: index` trusts the index's own dates, for another exchange);
 - prices are positive numbers; dates parse (ISO `2025-09-22`, or US `09/22/2025`);
 - the event day, if not a trading day of the index (a weekend, a holiday), moves to the NEXT
   trading day, the first session that could react; the result says which day was used.
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -335,11 +338,15 @@ def align(
     *,
     log_returns: bool = False,
     max_gap_days: int = 7,
+    trading_days: Callable[[dt.date, dt.date], np.ndarray] | None = None,
 ) -> Aligned:
     """Check the prices the study needs and return aligned daily returns.
 
     The returns cover trading days `estimation[0]` to `last_day` relative to day 0 (the end of
     the last CAR window). Returns are simple (P_t / P_t-1 - 1) or log (ln P_t / P_t-1).
+    `trading_days(first, last)` gives the exchange's trading days (`datetime64[D]`): a day
+    among them with no index price is a missing day, an error; None takes the index's own
+    dates as the calendar.
     """
     found = ", ".join(table.tickers())
     idx = table.find(index)
@@ -407,6 +414,8 @@ def align(
                 field=FIELD,
             )
         returns[t] = _returns(p[on_cal], log_returns)
+    if trading_days is not None:
+        _check_calendar(table, idx, used, trading_days)
     index_returns = _returns(table.prices[idx][on_cal], log_returns)
     return Aligned(
         dates=used[1:],
@@ -415,6 +424,29 @@ def align(
         event_pos=-first,
         event_day_used=_day(cal[pos]),
     )
+
+
+def _check_calendar(
+    table: PriceTable,
+    idx: str,
+    used: np.ndarray,
+    trading_days: Callable[[dt.date, dt.date], np.ndarray],
+) -> None:
+    """A trading day of the exchange inside the span used with no index price is an error
+    naming the file and the day (never read as a holiday)."""
+    expected = trading_days(_day(used[0]), _day(used[-1]))
+    missing = expected[~np.isin(expected, used)]
+    if missing.size:
+        day = _day(missing[0])
+        raise InputError(
+            f"{table.origin[idx]}: the index {idx} has no price on {day} ({day:%A}), an NYSE "
+            f"trading day ({missing.size} such day(s) between {_day(used[0])} and "
+            f"{_day(used[-1])}); allowed: a price on every NYSE trading day (weekends, NYSE "
+            "holidays and closures excepted), or {calendar} index to take the index's own "
+            "dates as the trading calendar",
+            field=FIELD,
+            refs=("calendar",),
+        )
 
 
 def _returns(prices: np.ndarray, log: bool) -> np.ndarray:

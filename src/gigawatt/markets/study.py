@@ -10,13 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from gigawatt.catalog.schema import EventStudyMethod, MarketEvent
+from gigawatt.markets.calendar import nyse_trading_days
 from gigawatt.markets.eventstudy import EventStudy, Model, check_windows, event_study
 from gigawatt.markets.prices import PriceTable, align
 
 Returns = Literal["simple", "log"]
+Calendar = Literal["nyse", "index"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,8 @@ class StudySettings:
     model: Model
     returns: Returns
     max_gap_days: int
+    calendar: Calendar = "nyse"
+    closures: tuple[dt.date, ...] = ()
 
     @classmethod
     def of(
@@ -41,6 +46,7 @@ class StudySettings:
         windows: Sequence[tuple[int, int]] | None = None,
         model: Model | None = None,
         returns: Returns | None = None,
+        calendar: Calendar | None = None,
     ) -> StudySettings:
         settings = cls(
             index=index or (event.index if event and event.index else None) or method.index,
@@ -49,6 +55,8 @@ class StudySettings:
             model=model or method.model,
             returns=returns or method.returns,
             max_gap_days=method.max_gap_days,
+            calendar=calendar or method.calendar,
+            closures=tuple(method.closures),
         )
         check_windows(settings.estimation_window, settings.windows)
         return settings
@@ -94,6 +102,7 @@ class MarketStudy:
             "index": s.index,
             "model": s.model,
             "returns": s.returns,
+            "calendar": s.calendar,
             "estimation_window": list(s.estimation_window),
             "windows": [list(w) for w in s.windows],
             "tickers": [t.to_json() for t in self.tickers],
@@ -118,6 +127,11 @@ def study_event(
         last_day,
         log_returns=settings.returns == "log",
         max_gap_days=settings.max_gap_days,
+        trading_days=(
+            partial(nyse_trading_days, closures=settings.closures)
+            if settings.calendar == "nyse"
+            else None
+        ),
     )
     studies = []
     for name, r in aligned.returns.items():

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from gigawatt.io import output_set, write_bytes
+from gigawatt.errors import GigawattError
+from gigawatt.io import check_output_set, output_set, write_bytes
 from gigawatt.report.base import Chart, Series
 from gigawatt.report.charts import PALETTE
 
@@ -121,14 +122,40 @@ def render_png(chart: Chart) -> bytes:
     return buffer.getvalue()
 
 
+def check_png_export(folder: Path) -> None:
+    """Everything PNG export needs, checked before anything is written (`gigawatt report`
+    calls this before the HTML): matplotlib importable, and `folder` one gigawatt may replace
+    (not a file, no files of the user's, no other process writing it)."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
+        from matplotlib.figure import Figure  # noqa: F401
+    except ImportError as e:
+        raise GigawattError(
+            f"PNG export needs matplotlib, which cannot be imported here ({e}); nothing was "
+            "written. Install it (it is a dependency of gigawatt) or ask for no PNGs"
+        ) from None
+    check_output_set(folder, [], field="png")
+
+
+def render_pngs(charts: list[Chart]) -> dict[str, bytes]:
+    """Each chart drawn as PNG bytes, by file name `<chart id>.png` (nothing written)."""
+    return {f"{chart.id}.png": render_png(chart) for chart in charts}
+
+
+def write_pngs(
+    images: Mapping[str, bytes], folder: Path, about: Mapping[str, Any] | None = None
+) -> list[Path]:
+    """Write the rendered `images` into `folder`, with `manifest.json` (`about` and each file's
+    sha256), replacing the previous set of charts whole (`gigawatt.io.output_set`); the paths
+    written."""
+    with output_set(folder, list(images), dict(about or {}), field="png") as tmp:
+        for name, data in images.items():
+            write_bytes(tmp / name, data)
+    return [folder / name for name in images]
+
+
 def export_pngs(
     charts: list[Chart], folder: Path, about: Mapping[str, Any] | None = None
 ) -> list[Path]:
-    """Write `<chart id>.png` for each chart into `folder`, with `manifest.json` (`about` and
-    each file's sha256), replacing the previous set of charts whole (`gigawatt.io.output_set`);
-    the paths written."""
-    names = [f"{chart.id}.png" for chart in charts]
-    with output_set(folder, names, dict(about or {}), field="png") as tmp:
-        for chart, name in zip(charts, names, strict=True):
-            write_bytes(tmp / name, render_png(chart))
-    return [folder / name for name in names]
+    """Draw each chart and write `<chart id>.png` into `folder` (`render_pngs`, `write_pngs`)."""
+    return write_pngs(render_pngs(charts), folder, about)

@@ -1,0 +1,89 @@
+"""`official` means a primary source (a company filing or release, a statute, a paper) states
+that exact figure (docs/catalog-provenance.md). What can be checked mechanically is checked here,
+on every record of the shipped catalog:
+
+- an official record's note and source use none of the words that mark a figure as derived,
+  assumed or second-hand ("usual reading", "assumed", "closest", "unverified", ...);
+- a range (`low`, `high`) is a choice unless a source publishes it: an official parameter with a
+  range says, field by field, that its ends are official too;
+- pre-launch hardware (figures announced, not shipped) is never official;
+- a compilation (the country table, from Our World in Data) is never official.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gigawatt.catalog import Catalog
+
+#: Wording that says a figure is not stated as such by a primary source.
+HEDGES = re.compile(
+    r"usual reading|assum|closest|unverified|per most sources|hindsight|derived|"
+    r"not published|approximat|weak sourc|our estimate|an estimate",
+    re.I,
+)
+
+
+def _official(catalog: Catalog):
+    for kind, records in catalog.records.items():
+        for rid, rec in records.items():
+            if rec.id == rid and rec.status == "official":
+                yield kind, rec
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalog:
+    return Catalog.load()
+
+
+def test_official_records_use_no_hedging_words(cat):
+    bad = [
+        f"{kind}/{rec.id}: {sorted({m.lower() for m in HEDGES.findall(text)})}"
+        for kind, rec in _official(cat)
+        if HEDGES.search(text := f"{rec.note or ''} {rec.source}")
+    ]
+    assert bad == []
+
+
+def test_an_official_range_is_stated_field_by_field(cat):
+    bad = [
+        f"{kind}/{rec.id}"
+        for kind, rec in _official(cat)
+        for end in ("low", "high")
+        if getattr(rec, end, None) is not None and rec.field_status.get(end) != "official"
+    ]
+    assert bad == []
+
+
+def test_prelaunch_hardware_is_never_official(cat):
+    for kind in ("accelerators", "systems"):
+        for rec in cat.records[kind].values():
+            if rec.prelaunch:
+                assert rec.status != "official", rec.id
+                assert "official" not in {
+                    s for f, s in rec.field_status.items() if f.startswith("peak")
+                }, rec.id
+
+
+def test_the_compiled_country_table_is_not_official(cat):
+    statuses = {rec.status for rec in cat.records["countries"].values()}
+    assert statuses == {"reported"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "rid", "weaker_field"),
+    [
+        ("frontier-runs", "gpt-3", "accelerator"),  # the closest catalogued part
+        ("models", "gpt3-175b", "global_batch_seqs"),  # a reading of "3.2M tokens"
+        ("capability", "chinchilla-tokens-per-parameter", "value"),  # rounded from Table 3
+        ("costs", "pjm-capacity-usd-per-mw-day", "low"),  # a range of other years' prices
+        ("thresholds", "ca-sb53-frontier", "effective"),  # from secondary summaries
+        ("deals", "nvidia-openai-equity-2026", "tranches"),  # a sum; terms reported
+    ],
+)
+def test_audited_records_say_which_field_is_weaker(cat, kind, rid, weaker_field):
+    rec = cat.get(kind, rid)
+    assert rec.status != "official"
+    assert rec.field_status[weaker_field] != "official"
