@@ -159,12 +159,18 @@ SITE_COLUMNS = [
     Column("site", "Site", style="text"),
     Column("grid_gco2_per_kwh", "Grid g/kWh"),
     Column("clean_supply_share", "Clean share", digits=2),
-    # the highest month's average draw at the grid connection, not the facility's rating
-    Column("peak_average_draw_gw", "Peak monthly draw", "GW", digits=2),
+    # the facility's rating (all accelerators at design load, x PUE: what the grid connection
+    # must carry) beside the highest month's average draw, so neither is read as the other
+    Column("peak_facility_power_gw", "Rated", "GW", digits=2),
+    Column("peak_average_draw_gw", "Draw", "GW", digits=2),
     Column("energy_twh", "TWh", digits=1),
     Column("co2e_t", "Mt CO2e", scale=T_PER_MT, digits=2),
     Column("co2e_market_t", "Mt market", scale=T_PER_MT, digits=2),
 ]
+SITES_TITLE = (
+    "Sites (whole horizon; Rated: facility power at design load; Draw: average facility draw "
+    "in the highest month; TWh at the facility; grid intensity gCO2e/kWh, life-cycle)"
+)
 SWING_COLUMNS = [
     Column("case", "Case", style="text"),
     Column("mean_mw", "Mean MW"),
@@ -245,7 +251,7 @@ def energy_cmd(
         return
     console.print(bold_name(data["scenario"], data["title"]))
     print_table(*summary_table("Energy"), data["years"])
-    print_table("Sites (whole horizon)", SITE_COLUMNS, data["sites"])
+    print_table(SITES_TITLE, SITE_COLUMNS, data["sites"])
     if data["swings"]:
         sw = data["swings"]
         print_table(
