@@ -47,3 +47,16 @@ def test_footprint_names_the_basis_it_used(catalog):
     fp = job_footprint(catalog, system="dgx-h100", gpu_hours=1e6, region="us-ercot")
     assert "life-cycle" in fp.grid_source
     assert fp.grid_gco2_per_kwh_used == 363
+
+
+def test_on_site_gas_is_counted_on_the_grid_s_life_cycle_basis(catalog):
+    # IPCC AR5 WG III Annex III, Table A.III.2, gas combined cycle: life-cycle 410 / 490 / 650
+    # gCO2eq/kWh (min / median / max), direct 370 (median). Ours: EPA's direct factor x 490/370
+    # at the catalog's own efficiency (0.525 against IPCC's implied about 0.49), so within 10 %
+    # of the median and inside the range; the direct figure alone (344) would be below the range.
+    gas = next(t for t in catalog.all("supply-technologies") if t.carrier == "gas")
+    g_per_kwh = gas.co2_t_per_mwh_th / gas.efficiency * 1000
+    assert 410 <= g_per_kwh <= 650
+    assert g_per_kwh == pytest.approx(490, rel=0.10)
+    # the comparison the supply model makes: on-site gas against the ERCOT grid, same basis
+    assert g_per_kwh > catalog.region("us-ercot").grid_gco2_per_kwh

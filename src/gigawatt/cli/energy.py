@@ -312,7 +312,8 @@ def _print_supply(s: dict[str, Any]) -> None:
     console.print(
         f"Battery {s['battery_mwh']:,.0f} MWh; cost "
         f"{s['cost_usd_per_year'] / MILLION:,.0f} M USD/yr "
-        f"({s['cost_usd_per_mwh']:.1f} USD/MWh); CO2 {s['co2_t_per_year']:,.0f} t/yr "
+        f"({s['cost_usd_per_mwh']:.1f} USD/MWh; no gas O&M or delivery); "
+        f"CO2e {s['co2_t_per_year']:,.0f} t/yr, life-cycle "
         f"({s['co2_gco2_per_kwh']:.0f} g/kWh); solar CF {s['solar_capacity_factor']:.2f}, wind CF "
         f"{s['wind_capacity_factor']:.2f}; solved in {s['solve_time_s']:.1f} s."
     )
