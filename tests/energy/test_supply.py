@@ -101,13 +101,17 @@ def test_two_generators_merit_order(inputs) -> None:
 
 
 def test_co2_cap_by_hand(inputs) -> None:
-    """Cap 40 t per hour-of-year: 0.5 g + e (100 - g) <= 40 with e the gas CO2 per MWh_el, so
-    the cheap, dirty grid runs g = (40 - 100 e) / (0.5 - e) and gas the rest."""
+    """Cap C t per hour-of-year, midway between all-gas and all-grid emissions: 0.5 g + e (100 -
+    g) <= C with e the gas CO2 per MWh_el (life-cycle, about 0.46), so the cheap, dirtier grid
+    runs g = (C - 100 e) / (0.5 - e) and gas the rest."""
     gas = inputs.technologies["gas"]
     e = gas.co2_t_per_mwh_th / gas.efficiency
-    g = (40 - 100 * e) / (0.5 - e)
+    assert e < 0.5
+    cap = 100 * (e + 0.5) / 2
+    g = (cap - 100 * e) / (0.5 - e)
+    assert g == pytest.approx(50.0)
     for coupled in (False, True):  # simplex, and interior point without crossover
-        n = _one_hour(inputs, grid_mw=100, cap_t=40 * HOURS_PER_YEAR, coupled=coupled)
+        n = _one_hour(inputs, grid_mw=100, cap_t=cap * HOURS_PER_YEAR, coupled=coupled)
         assert n.generators_t.p["grid"].iloc[0] == pytest.approx(g, rel=1e-6)
         assert n.generators.at["gas", "p_nom_opt"] == pytest.approx(100 - g, rel=1e-6)
 

@@ -159,12 +159,18 @@ SITE_COLUMNS = [
     Column("site", "Site", style="text"),
     Column("grid_gco2_per_kwh", "Grid g/kWh"),
     Column("clean_supply_share", "Clean share", digits=2),
-    # the highest month's average draw at the grid connection, not the facility's rating
-    Column("peak_average_draw_gw", "Peak monthly draw", "GW", digits=2),
+    # the facility's rating (all accelerators at design load, x PUE: what the grid connection
+    # must carry) beside the highest month's average draw, so neither is read as the other
+    Column("peak_facility_power_gw", "Rated", "GW", digits=2),
+    Column("peak_average_draw_gw", "Draw", "GW", digits=2),
     Column("energy_twh", "TWh", digits=1),
     Column("co2e_t", "Mt CO2e", scale=T_PER_MT, digits=2),
     Column("co2e_market_t", "Mt market", scale=T_PER_MT, digits=2),
 ]
+SITES_TITLE = (
+    "Sites (whole horizon; Rated: facility power at design load; Draw: average facility draw "
+    "in the highest month; TWh at the facility; grid intensity gCO2e/kWh, life-cycle)"
+)
 SWING_COLUMNS = [
     Column("case", "Case", style="text"),
     Column("mean_mw", "Mean MW"),
@@ -245,7 +251,7 @@ def energy_cmd(
         return
     console.print(bold_name(data["scenario"], data["title"]))
     print_table(*summary_table("Energy"), data["years"])
-    print_table("Sites (whole horizon)", SITE_COLUMNS, data["sites"])
+    print_table(SITES_TITLE, SITE_COLUMNS, data["sites"])
     if data["swings"]:
         sw = data["swings"]
         print_table(
@@ -315,7 +321,8 @@ def _print_supply(s: dict[str, Any]) -> None:
     console.print(
         f"Battery {s['battery_mwh']:,.0f} MWh; cost "
         f"{s['cost_usd_per_year'] / MILLION:,.0f} M USD/yr "
-        f"({s['cost_usd_per_mwh']:.1f} USD/MWh); CO2 {s['co2_t_per_year']:,.0f} t/yr "
+        f"({s['cost_usd_per_mwh']:.1f} USD/MWh; no gas O&M or delivery); "
+        f"CO2e {s['co2_t_per_year']:,.0f} t/yr, life-cycle "
         f"({s['co2_gco2_per_kwh']:.0f} g/kWh); solar CF {s['solar_capacity_factor']:.2f}, wind CF "
         f"{s['wind_capacity_factor']:.2f}; solved in {s['solve_time_s']:.1f} s."
     )

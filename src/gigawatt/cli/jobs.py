@@ -150,6 +150,12 @@ def reliability(
         f"({data['checkpoint_method']}, {data['checkpoint_bytes'] / 1e12:,.2f} TB of "
         f"{data['model']}); planned stops {data['planned_rate_per_h'] * 24:.2f}/day."
     )
+    if not data["ettr_valid"]:
+        console.print(
+            f"ETTR (Kokolis) is a small-loss approximation: at a recovery pressure of "
+            f"{data['recovery_pressure']:.2f} it falls short of Daly's exact goodput by "
+            f"{1 - data['ettr'] / data['goodput']:.0%}; use goodput."
+        )
     if data["monte_carlo_note"]:
         console.print(data["monte_carlo_note"])
     elif data["trials"]:

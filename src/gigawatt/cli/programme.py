@@ -50,7 +50,7 @@ SensitivityOpt = Annotated[
 
 SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
     (
-        "Build-out (as of December)",
+        "Build-out (as of December; power rated at design load)",
         [
             _YEAR,
             Column("facility_power_gw", "Facility", "GW", digits=2),
@@ -74,15 +74,17 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         ],
     ),
     (
-        "Energy (calendar year; location-based and market-based CO2e)",
+        "Energy (calendar year; facility energy = IT x PUE; CO2e location- and market-based at "
+        "life-cycle grid intensity; embodied: manufacturing CO2e spread over the hardware's life; "
+        "country: nearest annual electricity generation)",
         [
             _YEAR,
-            Column("energy_twh", "TWh", digits=1),
+            Column("energy_twh", "Facility", "TWh", digits=1),
             Column("co2e_t", "Mt CO2e", scale=T_PER_MT, digits=2),
             Column("co2e_market_t", "Mt CO2e market", scale=T_PER_MT, digits=2),
             Column("embodied_co2e_t", "Mt embodied", scale=T_PER_MT, digits=2),
             Column("water_m3", "Site water", "Mm3", MILLION, 1),
-            Column("country_equivalent", "Country-sized", style=_TEXT),
+            Column("country_equivalent", "Like country", style=_TEXT),
         ],
     ),
     (
@@ -518,7 +520,7 @@ def report(
 SWEEP_COLUMNS: list[Column] = [
     Column("facility_power_gw", "Facility GW", digits=2),
     Column("accelerators", "Accelerators M", scale=MILLION, digits=2),
-    Column("energy_twh", "TWh", digits=1),
+    Column("energy_twh", "Facility", "TWh", digits=1),
     Column("cumulative_capex_usd", "Capex USD B (cum.)", scale=BILLION),
     Column("cumulative_invested_usd", "Invested USD B", scale=BILLION),
     Column("largest_run_flop", "Run e27 FLOP", scale=1e27, digits=1),

@@ -62,6 +62,7 @@ from gigawatt.units import S_PER_DAY, S_PER_H
 from gigawatt.validation import Request
 
 SPARES_AVAILABILITY_PARAMETER = "spares-availability-target"
+ETTR_PRESSURE_LIMIT_PARAMETER = "ettr-recovery-pressure-limit"
 MAX_ACCELERATORS = 100_000_000
 MAX_DAYS = 3650.0
 MAX_CHECKPOINT_S = S_PER_DAY
@@ -467,6 +468,9 @@ class ReliabilityReport:
     result: ReliabilityResult
     monte_carlo: MonteCarloResult | None
     note: str | None
+    #: recovery pressure above which Kokolis' ETTR departs from Daly's goodput by more than a
+    #: few per cent (catalog `ettr-recovery-pressure-limit`)
+    ettr_pressure_limit: float = math.inf
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract of DESIGN.md section 7 plus extra keys (units in the names).
@@ -511,6 +515,7 @@ class ReliabilityReport:
             "goodput": r.goodput,
             "ettr": r.ettr,
             "recovery_pressure": r.recovery_pressure,
+            "ettr_valid": bool(r.recovery_pressure <= self.ettr_pressure_limit),
             "interruptions_expected": r.interruptions_expected,
             "failures_expected": r.failures_expected,
             "planned_expected": r.planned_expected,
@@ -586,6 +591,7 @@ def reliability_report(
     availability = req.availability
     if availability is None:
         availability = float(point(catalog.parameter(SPARES_AVAILABILITY_PARAMETER).value))
+    limit = float(point(catalog.parameter(ETTR_PRESSURE_LIMIT_PARAMETER).value))
     result = job_reliability(
         req.gpus,
         req.days * S_PER_DAY,
@@ -599,14 +605,14 @@ def reliability_report(
         spares_availability=availability,
     )
     if req.trials == 0:
-        return ReliabilityReport(req, result, None, None)
+        return ReliabilityReport(req, result, None, None, limit)
     per_trial = expected_stretches(result.wall_time_s, result.interruption_per_s)
     if not per_trial <= MAX_STRETCHES:
         note = (
             f"Monte Carlo skipped: a trial would simulate about {per_trial:.3g} interruptions "
             f"(more than {MAX_STRETCHES:.0e}); the job practically never finishes"
         )
-        return ReliabilityReport(req, result, None, note)
+        return ReliabilityReport(req, result, None, note, limit)
     if req.trials * per_trial > MAX_STRETCHES:
         most = int(MAX_STRETCHES // per_trial)
         raise InputError(
@@ -615,4 +621,4 @@ def reliability_report(
             field="trials",
         )
     mc = monte_carlo(result, req.trials, np.random.default_rng(req.seed))
-    return ReliabilityReport(req, result, mc, None)
+    return ReliabilityReport(req, result, mc, None, limit)
