@@ -212,6 +212,8 @@ def _product(cols: dict[str, np.ndarray], name: str, values: np.ndarray) -> dict
 
 
 def _keep(cols: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    if mask.all():
+        return cols
     return {k: v[mask] for k, v in cols.items()}
 
 
@@ -337,12 +339,16 @@ class _Space:
             per = np.maximum(cols["gbs"] // cols["dp"], 1)
             values, cls = np.unique(per, return_inverse=True)
             cols = _ragged(cols, "mb", cls, [_divisors(int(v)) for v in values])
-        cols = _product(cols, "ep", axis("ep", _divisors(max(w.experts, 1))))
-        cols = _keep(
-            cols,
-            (cols["dp"] * cols["cp"] % cols["ep"] == 0)
-            & (cols["gbs"] % (cols["dp"] * cols["mb"]) == 0),
+        # Two of `plan.RULES` decided by the split, vp and mb alone, applied before the
+        # knob axes multiply the rows (valid_mask applies every rule at the end).
+        vp, pp, mb, dp, gbs = (cols[k] for k in ("vp", "pp", "mb", "dp", "gbs"))
+        per_mb = dp * mb
+        keep = (gbs % per_mb == 0) & (
+            (vp == 1) | ((pp > 1) & ((gbs // np.maximum(per_mb, 1)) % pp == 0))
         )
+        cols = _keep(cols, keep)
+        cols = _product(cols, "ep", axis("ep", _divisors(max(w.experts, 1))))
+        cols = _keep(cols, cols["dp"] * cols["cp"] % cols["ep"] == 0)
         zero = self.values("zero")
         if "zero" not in fixed and 1 in zero:
             # ZeRO-1 needs no more memory or time than ZeRO-0 (the same gradient bytes
