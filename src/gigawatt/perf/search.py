@@ -20,10 +20,12 @@ Evaluation is staged so that the space is searched exactly but cheaply:
 3. for plans that fit, the step time for every combination of the knobs that change time but
    not memory (TP, DP and EP overlap, fp8 recipe) that applies to the plan; each plan keeps
    its fastest combination.
-`plans_evaluated` counts every (plan, knob combination) so assessed. Batches of about 65,536
-plans are evaluated per NumPy call, keeping only each batch's best, so memory stays bounded
-for any space. Fitting plans are ranked by tokens/s (ties: less memory, then enumeration
-order).
+`plans_evaluated` counts what was computed: one per plan screened out by memory (its memory
+does not depend on the time-only knobs), one per (plan, time-only knob combination) whose step
+time was assembled; `plans_fitting` the latter. All base splits are expanded at once (each
+axis's values depend only on the split: `_ragged`), in batches of about 65,536 plans per NumPy
+call, keeping only each batch's best, so memory stays bounded for any space. Fitting plans
+are ranked by tokens/s (ties: less memory, then enumeration order).
 
 When no split uses all N accelerators (N = 5,128 = 8 x 641 for a 96-layer model), the search
 uses the largest N' >= 0.99 N that has one and says so (`gpus_used`). When nothing fits,
