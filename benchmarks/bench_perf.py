@@ -1,16 +1,28 @@
 """Speed of the parallelism search (DESIGN.md section 9; issue 9: >= 500,000 plans/s on one
-core): (plan, time-only knob combination) pairs assessed per second.
+core): plans evaluated per second of CPU time on one core.
 
-Cold, full searches (cache cleared) with every software knob the framework offers searched:
-GPT-3 175B on 1,024 A100 (dgx-a100, megatron-lm-2022: few knobs) and on 1,024 H100 (dgx-h100,
-nemo-2025: flash attention, SP, TP/DP overlap, ZeRO 0-3, recompute, pipeline balancing,
-offload), a 1T-parameter dense model and DeepSeek-V3 on 1,048,576 Vera Rubin packages
-(vera-rubin-nvl72). For scale: Calculon evaluates about 73.5 plans/s per core (Isaev et al.
-2023's tool, measured on the same kind of machine). Only meaningful when nothing else runs on
-the machine: report figures measured under load as such.
+Cold, full searches (every cache cleared before each round) with every software knob the
+framework offers searched: GPT-3 175B on 1,024 A100 (dgx-a100, megatron-lm-2022: few knobs)
+and on 1,024 H100 (dgx-h100, nemo-2025: flash attention, SP, TP/DP overlap, ZeRO 0-3,
+recompute, pipeline balancing, offload), a 1T-parameter dense model and DeepSeek-V3 on
+1,048,576 Vera Rubin packages (vera-rubin-nvl72). For scale: Calculon evaluates about 73.5
+plans/s per core (Isaev et al. 2023's tool, measured on the same kind of machine).
+
+Measured honestly on a shared machine: the process is pinned to one core while it searches,
+the rate is plans over CPU time (`time.process_time`, every thread of the process; other
+work on the machine does not count), the median of the rounds (the first pays the process's
+one-off costs); wall time is printed beside it. `plans_evaluated` counts what the search
+computed: a plan screened out by memory once, a fitting plan once per combination of
+time-only knobs whose step time was assembled (`search._search_split`).
 """
 
 from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -23,37 +35,61 @@ from gigawatt.perf.workload import Workload
 
 CALCULON_PLANS_PER_S = 73.5
 GOAL_PLANS_PER_S = 500_000
+#: (model, system, accelerators, cold rounds): a long search once (its one-off costs are
+#: negligible), a short one several times.
 CASES = [
-    ("gpt3-175b", "dgx-a100", 1024),
-    ("gpt3-175b", "dgx-h100", 1024),
-    ("megatron-1t", "vera-rubin-nvl72", 1_048_576),
-    ("deepseek-v3", "vera-rubin-nvl72", 1_048_576),
+    ("gpt3-175b", "dgx-a100", 1024, 5),
+    ("gpt3-175b", "dgx-h100", 1024, 3),
+    ("megatron-1t", "vera-rubin-nvl72", 1_048_576, 3),
+    ("deepseek-v3", "vera-rubin-nvl72", 1_048_576, 1),
 ]
 
 
-@pytest.mark.parametrize(("model", "system", "gpus"), CASES)
-def test_full_search_speed(benchmark, model, system, gpus):
+@contextmanager
+def one_core() -> Iterator[None]:
+    """The process runs on a single core (where the platform allows pinning)."""
+    if not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(allowed)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, allowed)
+
+
+@pytest.mark.parametrize(("model", "system", "gpus", "rounds"), CASES)
+def test_full_search_speed(benchmark, model, system, gpus, rounds):
     cat = Catalog.load()
     w = Workload.from_model(load_model(model, cat))
     hw, sw = hardware_for(load_system(system, cat), "bf16", cat)
+    cpu_s: list[float] = []
+    wall_s: list[float] = []
 
     def cold_search():
         forget_searches()
-        return search_plans(w, hw, sw, gpus)
+        cpu, wall = time.process_time(), time.perf_counter()
+        result = search_plans(w, hw, sw, gpus)
+        cpu_s.append(time.process_time() - cpu)
+        wall_s.append(time.perf_counter() - wall)
+        return result
 
-    result = benchmark.pedantic(cold_search, rounds=1, iterations=1, warmup_rounds=0)
-    seconds = benchmark.stats.stats.min if benchmark.stats else 0.0
-    rate = result.plans_evaluated / seconds if seconds else float("nan")
+    with one_core():
+        result = benchmark.pedantic(cold_search, rounds=rounds, iterations=1, warmup_rounds=0)
+    cpu = statistics.median(cpu_s)
+    rate = result.plans_evaluated / cpu
     best = result.best
     print(
         f"\n{model} on {gpus:,} x {system} ({sw.framework.id}): {result.plans_evaluated:,} "
-        f"plans ({result.plans_fitting:,} fit) in {seconds:.2f} s = {rate:,.0f} plans/s "
+        f"plans ({result.plans_fitting:,} fit) in {cpu:.3f} s CPU on one core (median of "
+        f"{rounds}; wall {statistics.median(wall_s):.3f} s) = {rate:,.0f} plans/s "
         f"({rate / CALCULON_PLANS_PER_S:,.0f}x Calculon); best tp={best.plan['tp']} "
         f"pp={best.plan['pp']} vp={best.plan['vp']} cp={best.plan['cp']} "
         f"ep={best.plan['ep']} dp={best.plan['dp']} mb={best.plan['mb']}: "
         f"{best.step_time_s:.3g} s/step, MFU {best.mfu:.1%}"
     )
-    assert result.plans_evaluated > 0
+    assert rate >= GOAL_PLANS_PER_S, f"{rate:,.0f} plans/s of CPU time < {GOAL_PLANS_PER_S:,}"
 
 
 def test_cached_search_speed(benchmark):

@@ -180,6 +180,49 @@ def test_adaptive_batch_and_idle_accelerators(capsys):
     assert data["gbs_used"] % data["plan"]["dp"] == 0
 
 
+def test_adaptive_batch_is_stated_in_the_text_output(capsys):
+    """Issue 9: the search says which global batch it used when it is not the model's."""
+    code, out, err = cli(
+        capsys,
+        "perf",
+        "--model",
+        "gpt3-175b",
+        "--system",
+        "dgx-a100",
+        "--gpus",
+        "1000",
+        "--search",
+    )
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "the model's 1,536 does not divide by this data-parallel size" in flat
+    code, data, err = _perf(
+        capsys, "--model", "gpt3-175b", "--system", "dgx-a100", "--gpus", "1000", "--search"
+    )
+    assert data["gbs_default"] == 1536 and data["gbs_used"] != 1536
+    assert f"global batch {data['gbs_used']:,} sequences" in flat
+
+
+def test_framework_profile_decides_the_searched_knobs(capsys):
+    """`--framework` picks the profile whose knob values the search may use: Megatron-LM
+    2021 (Narayanan et al. 2021) has no sequence parallelism, no selective recompute, no
+    distributed optimizer and no fused attention, so its best plan has none of them; the
+    profile is named in the JSON and the text output."""
+    args = ("--model", "gpt3-175b", "--system", "dgx-a100", "--gpus", "1024", "--search")
+    code, data, err = _perf(capsys, *args, "--framework", "megatron-lm-2021")
+    assert code == 0, err
+    assert data["framework"] == "megatron-lm-2021"
+    plan = data["plan"]
+    assert plan["sp"] is False and plan["flash_attention"] is False and plan["zero"] == 0
+    assert plan["recompute"] in ("full", "none")
+    assert all(t["recompute"] in ("full", "none") and t["zero"] == 0 for t in data["top"])
+    code, data_2022, err = _perf(capsys, *args, "--framework", "megatron-lm-2022")
+    assert code == 0 and data_2022["framework"] == "megatron-lm-2022"
+    assert data_2022["plan"] != plan
+    code, out, err = cli(capsys, "perf", *args, "--framework", "megatron-lm-2021")
+    assert "framework megatron-lm-2021" in " ".join(out.split())
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [

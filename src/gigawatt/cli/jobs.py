@@ -307,8 +307,8 @@ def perf(
     _perf_tables(data, _calibration_status(ctx, data["calibration"]))
     if search:
         console.print(
-            f"Searched {data['plans_evaluated']:,} plans (plan x time-only knob values); "
-            f"{data['plans_fitting']:,} fit in memory."
+            f"Evaluated {data['plans_evaluated']:,} plans; {data['plans_fitting']:,} fit in "
+            "memory (a fitting plan counted once per time-only knob combination)."
             + ("" if data["fits"] else " None fits: the plan above needs least memory.")
         )
         top = Table(title="Best plans by tokens/s", title_justify="left")

@@ -527,10 +527,17 @@ class TimeParts:
 
 
 def time_parts(
-    w: Workload, hw: Hardware, p: PlanArrays, layers=None, recipes: tuple[int, ...] | None = None
+    w: Workload,
+    hw: Hardware,
+    p: PlanArrays,
+    layers=None,
+    recipes: tuple[int, ...] | None = None,
+    offloaded: dict[str, np.ndarray] | None = None,
 ) -> TimeParts:
     """The knob-independent parts of the time model for every plan (see `assemble`);
-    `recipes` are the fp8 recipe codes `assemble` may be asked for (default: those in `p`)."""
+    `recipes` are the fp8 recipe codes `assemble` may be asked for (default: those in `p`);
+    `offloaded` the layers whose activations each stage offloads, when the caller has them
+    (`Memory.offloaded_layers` of these plans; default: computed)."""
     layers = _stage_layers(w, p) if layers is None else layers
     recipes = tuple(int(r) for r in np.unique(p.fp8_recipe)) if recipes is None else recipes
     tokens = (p.mb * w.seq_len / p.cp).astype(np.float64)
@@ -546,7 +553,8 @@ def time_parts(
     offload: dict[str, np.ndarray] = {}
     if np.any(act_off):
         link = max(hw.host_link_bytes_per_s, 1.0)
-        offloaded = memory_per_gpu(w, hw, p, layers).offloaded_layers
+        if offloaded is None:
+            offloaded = memory_per_gpu(w, hw, p, layers).offloaded_layers
         heavier = moe if w.is_moe else dense
         per_token = layer_activation_bytes_per_token(w, hw, p, w.is_moe)
         stored = per_token * tokens

@@ -20,10 +20,12 @@ Evaluation is staged so that the space is searched exactly but cheaply:
 3. for plans that fit, the step time for every combination of the knobs that change time but
    not memory (TP, DP and EP overlap, fp8 recipe) that applies to the plan; each plan keeps
    its fastest combination.
-`plans_evaluated` counts every (plan, knob combination) so assessed. Batches of about 65,536
-plans are evaluated per NumPy call, keeping only each batch's best, so memory stays bounded
-for any space. Fitting plans are ranked by tokens/s (ties: less memory, then enumeration
-order).
+`plans_evaluated` counts what was computed: one per plan screened out by memory (its memory
+does not depend on the time-only knobs), one per (plan, time-only knob combination) whose step
+time was assembled; `plans_fitting` the latter. All base splits are expanded at once (each
+axis's values depend only on the split: `_ragged`), in batches of about 65,536 plans per NumPy
+call, keeping only each batch's best, so memory stays bounded for any space. Fitting plans
+are ranked by tokens/s (ties: less memory, then enumeration order).
 
 When no split uses all N accelerators (N = 5,128 = 8 x 641 for a 96-layer model), the search
 uses the largest N' >= 0.99 N that has one and says so (`gpus_used`). When nothing fits,
@@ -74,8 +76,10 @@ from gigawatt.perf.memory import memory_per_gpu
 from gigawatt.perf.plan import (
     CODED,
     RECIPES,
+    STAGES,
     SWITCHES,
     PlanArrays,
+    StageLayers,
     make_plan,
     stage_layers,
     valid_mask,
@@ -210,7 +214,42 @@ def _product(cols: dict[str, np.ndarray], name: str, values: np.ndarray) -> dict
 
 
 def _keep(cols: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    if mask.all():
+        return cols
     return {k: v[mask] for k, v in cols.items()}
+
+
+def _ragged(
+    cols: dict[str, np.ndarray], name: str, cls: np.ndarray, options: list[np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Every row of `cols` combined with each value of its class's list (row i takes
+    `options[cls[i]]`), rows in order and each row's values in their order: `_product` with
+    values that depend on the row."""
+    lengths = np.array([len(o) for o in options], dtype=np.int64)
+    counts = lengths[cls]
+    out = {k: np.repeat(v, counts) for k, v in cols.items()}
+    table = np.zeros((len(options), max(int(lengths.max()), 1)), dtype=options[0].dtype)
+    for i, o in enumerate(options):
+        table[i, : len(o)] = o
+    starts = np.cumsum(counts) - counts
+    position = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
+    out[name] = table[np.repeat(cls, counts), position]
+    return out
+
+
+def _by_class(
+    cols: dict[str, np.ndarray],
+    name: str,
+    second: np.ndarray,
+    first_values: np.ndarray,
+    second_values: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """`_ragged` with two classes: rows where `second` holds take `second_values`."""
+    if not np.any(second):
+        return _product(cols, name, first_values)
+    if np.all(second):
+        return _product(cols, name, second_values)
+    return _ragged(cols, name, second.astype(np.int64), [first_values, second_values])
 
 
 def _code(knob: str, value: Any) -> Any:
@@ -279,45 +318,67 @@ class _Space:
         return _keep(cols, cols["gbs"] % cols["dp"] == 0)
 
     def expand(self, cols: dict[str, np.ndarray]) -> PlanArrays:
-        """Every valid plan extending one base split (one row of `base()`)."""
-        w, fixed, sw = self.w, self.fixed, self.sw
-        tp, pp, cp, dp, gbs = (int(cols[k][0]) for k in ("tp", "pp", "cp", "dp", "gbs"))
-        replicas = dp * cp
+        """Every valid plan extending the given base splits (rows of `base()`), in the order
+        of a nested loop: split, vp, mb, ep, zero, flash attention, recompute, sp, pipeline
+        balancing, vocabulary parallelism. Each axis's values depend on the split only (its
+        tp, pp, cp, dp x cp and gbs / dp), so every split is expanded at once: a row takes
+        its class's list of values (`_ragged`)."""
+        w, fixed = self.w, self.fixed
 
         def axis(name: str, values: np.ndarray) -> np.ndarray:
             return np.array([int(fixed[name])], dtype=np.int64) if name in fixed else values
 
-        vp_max = w.layers // pp if (pp > 1 and sw.interleaving) else 1
-        cols = _product(cols, "vp", axis("vp", np.arange(1, vp_max + 1, dtype=np.int64)))
-        cols = _product(cols, "mb", axis("mb", _divisors(max(gbs // dp, 1))))
+        pp = cols["pp"]
+        if "vp" in fixed:
+            cols = _product(cols, "vp", axis("vp", pp[:0]))
+        else:
+            vp_max = np.where((pp > 1) & self.sw.interleaving, w.layers // pp, 1)
+            top, cls = np.unique(vp_max, return_inverse=True)
+            cols = _ragged(cols, "vp", cls, [np.arange(1, v + 1, dtype=np.int64) for v in top])
+        if "mb" in fixed:
+            cols = _product(cols, "mb", axis("mb", pp[:0]))
+        else:
+            per = np.maximum(cols["gbs"] // cols["dp"], 1)
+            values, cls = np.unique(per, return_inverse=True)
+            cols = _ragged(cols, "mb", cls, [_divisors(int(v)) for v in values])
+        # Two of `plan.RULES` decided by the split, vp and mb alone, applied before the
+        # knob axes multiply the rows (valid_mask applies every rule at the end).
+        vp, pp, mb, dp, gbs = (cols[k] for k in ("vp", "pp", "mb", "dp", "gbs"))
+        per_mb = dp * mb
+        keep = (gbs % per_mb == 0) & (
+            (vp == 1) | ((pp > 1) & ((gbs // np.maximum(per_mb, 1)) % pp == 0))
+        )
+        cols = _keep(cols, keep)
         cols = _product(cols, "ep", axis("ep", _divisors(max(w.experts, 1))))
-        cols = _keep(cols, (replicas % cols["ep"] == 0) & (gbs % (dp * cols["mb"]) == 0))
-        zero = self.values("zero") if replicas > 1 else self.canonical("zero", 0)
+        cols = _keep(cols, cols["dp"] * cols["cp"] % cols["ep"] == 0)
+        zero = self.values("zero")
         if "zero" not in fixed and 1 in zero:
             # ZeRO-1 needs no more memory or time than ZeRO-0 (the same gradient bytes
             # reduce-scattered instead of all-reduced, gathers no larger, a sharded optimizer
             # step), so ZeRO-0 cannot win (tests/perf/test_search.py checks it).
             zero = zero[zero != 0]
-        cols = _product(cols, "zero", zero)
+        cols = _by_class(cols, "zero", cols["dp"] * cols["cp"] > 1, self.canonical("zero", 0), zero)
         flash = self.values("flash_attention")
-        if cp > 1:
-            flash = flash[flash]
-        cols = _product(cols, "flash_attention", flash)
+        cols = _by_class(cols, "flash_attention", cols["cp"] > 1, flash, flash[flash])
         recompute = self.values("recompute")
         cols = _product(cols, "recompute", recompute)
         if "recompute" not in fixed and 1 in recompute:
             # With flash attention selective recompute (the attention core) is no recompute.
             cols = _keep(cols, ~(cols["flash_attention"] & (cols["recompute"] == 0)))
-        cols = _product(cols, "sp", self.values("sp") if tp > 1 else self.canonical("sp", False))
-        cols = _product(
+        cols = _by_class(cols, "sp", cols["tp"] > 1, self.canonical("sp", False), self.values("sp"))
+        cols = _by_class(
             cols,
             "pp_balance",
-            self.values("pp_balance") if pp > 1 else self.canonical("pp_balance", False),
+            cols["pp"] > 1,
+            self.canonical("pp_balance", False),
+            self.values("pp_balance"),
         )
-        cols = _product(
+        cols = _by_class(
             cols,
             "vocab_parallel",
-            self.values("vocab_parallel") if tp > 1 else self.canonical("vocab_parallel", True),
+            cols["tp"] > 1,
+            self.canonical("vocab_parallel", True),
+            self.values("vocab_parallel"),
         )
         rows = len(cols["tp"])
         cols["offload"] = np.full(rows, self.canonical("offload", "none")[0], dtype=np.int64)
@@ -379,24 +440,29 @@ class _Space:
             count *= np.where(self.applies(knob, p), len(vals), 1)
         return combos, count
 
-    def size_bound(self) -> int:
-        """An upper bound of the plans `batches` yields (before the validity rules), counted
-        from the base splits without enumerating them."""
-        base = self.base()
+    def row_bounds(self, base: dict[str, np.ndarray]) -> np.ndarray:
+        """An upper bound of the plans each base split expands to (before the validity
+        rules), counted without enumerating them."""
         knobs = 1
         for knob in ("zero", "flash_attention", "recompute", "sp", "pp_balance", "vocab_parallel"):
             knobs *= len(self.values(knob))
         experts = 1 if "ep" in self.fixed else len(_divisors(max(self.w.experts, 1)))
-        total = 0
-        for pp, dp, gbs in zip(base["pp"], base["dp"], base["gbs"], strict=True):
-            vp = (
-                1
-                if "vp" in self.fixed or pp == 1 or not self.sw.interleaving
-                else self.w.layers // pp
-            )
-            mb = 1 if "mb" in self.fixed else len(_divisors(max(int(gbs // dp), 1)))
-            total += int(vp) * mb * experts * knobs
-        return total
+        pp = base["pp"]
+        if "vp" in self.fixed or not self.sw.interleaving:
+            vp = np.ones(len(pp), dtype=np.int64)
+        else:
+            vp = np.where(pp == 1, 1, self.w.layers // np.maximum(pp, 1))
+        if "mb" in self.fixed:
+            mb = np.ones(len(pp), dtype=np.int64)
+        else:
+            per = np.maximum(base["gbs"] // np.maximum(base["dp"], 1), 1)
+            values, cls = np.unique(per, return_inverse=True)
+            mb = np.array([len(_divisors(int(v))) for v in values], dtype=np.int64)[cls]
+        return vp * mb * (experts * knobs)
+
+    def size_bound(self) -> int:
+        """An upper bound of the plans `batches` yields (before the validity rules)."""
+        return int(self.row_bounds(self.base()).sum())
 
     def check_size(self) -> None:
         """An `InputError` naming the limit when the space is larger than MAX_PLANS."""
@@ -411,17 +477,22 @@ class _Space:
             )
 
     def batches(self, size: int = _CHUNK) -> Iterator[PlanArrays]:
-        """All valid plans in batches of about `size`: one base split at a time is expanded,
-        so memory stays bounded however large the space."""
+        """All valid plans in batches of about `size`: consecutive base splits are expanded
+        together until their bound (`row_bounds`) reaches `size`, and batches are cut once
+        they hold `size` plans, so memory stays bounded however large the space."""
         base = self.base()
+        bounds = self.row_bounds(base)
         pending: list[PlanArrays] = []
-        held = 0
-        for i in range(len(base["tp"])):
-            plans = self.expand({k: v[i : i + 1] for k, v in base.items()})
-            if not len(plans):
+        start = held = bound = 0
+        for i, b in enumerate(bounds.tolist()):
+            bound += b
+            if bound < size and i < len(bounds) - 1:
                 continue
-            pending.append(plans)
-            held += len(plans)
+            plans = self.expand({k: v[start : i + 1] for k, v in base.items()})
+            start, bound = i + 1, 0
+            if len(plans):
+                pending.append(plans)
+                held += len(plans)
             if held >= size:
                 yield PlanArrays.concat(pending)
                 pending, held = [], 0
@@ -471,12 +542,24 @@ def _ranked(tokens_per_s: np.ndarray, memory: np.ndarray, top: int) -> np.ndarra
 
 
 def _fastest_variant(
-    space: _Space, w: Workload, hw: Hardware, p: PlanArrays
+    space: _Space,
+    w: Workload,
+    hw: Hardware,
+    p: PlanArrays,
+    layers: StageLayers,
+    offloaded: dict[str, np.ndarray],
 ) -> tuple[PlanArrays, np.ndarray]:
     """Each plan with its fastest combination of time-only knobs, and that step time: the
     knob-independent parts are computed once (`time_parts`), each combination assembled."""
     combos, _ = space.combinations(p)
-    parts = time_parts(w, hw, p, recipes=tuple(int(r) for r in space.variants("fp8_recipe")))
+    parts = time_parts(
+        w,
+        hw,
+        p,
+        layers,
+        recipes=tuple(int(r) for r in space.variants("fp8_recipe")),
+        offloaded=offloaded,
+    )
     applies = {knob: space.applies(knob, p) for knob in TIME_KNOBS}
     off = {
         knob: space.canonical(knob, False if knob in SWITCHES else "none")[0] for knob in TIME_KNOBS
@@ -508,35 +591,69 @@ class _Found:
     best_tokens_per_s: float = 0.0
 
 
+def _take_layers(layers: StageLayers, index: Any) -> StageLayers:
+    return StageLayers(
+        dense={k: v[index] for k, v in layers.dense.items()},
+        moe={k: v[index] for k, v in layers.moe.items()},
+    )
+
+
+def _concat_layers(parts: list[StageLayers]) -> StageLayers:
+    return StageLayers(
+        dense={s: np.concatenate([p.dense[s] for p in parts]) for s in STAGES},
+        moe={s: np.concatenate([p.moe[s] for p in parts]) for s in STAGES},
+    )
+
+
 def _search_split(space: _Space, w: Workload, hw: Hardware, top: int) -> _Found:
+    """Stages 1 to 3 of the module docstring over every batch. A plan's memory does not
+    depend on the time-only knobs, so each plan's memory is computed once (screening, or
+    screening with an offload mode) and carried to the ranking; its step time is computed
+    for each applicable combination of time-only knobs where it fits.
+
+    `evaluated` counts what was computed: one per plan screened out by memory, one per
+    (plan, time-only knob combination) whose step time was assembled."""
     evaluated = fitting = 0
     best = _Best()
     least: tuple[float, PlanArrays] | None = None
     offloads = [v for v in space.values("offload") if v != 0]
     for plans in space.batches():
-        _, count = space.combinations(plans)
         layers = stage_layers(w, plans)
         mem = memory_per_gpu(w, hw, plans, layers, details=False)
-        evaluated += int(count.sum())
         ok = mem.fits
-        i = int(np.argmin(mem.total))
-        if least is None or mem.total[i] < least[0]:
-            least = (float(mem.total[i]), plans.take([i]))
-        candidates = [plans.take(ok)]
-        for code in offloads:
-            rest = plans.take(~ok).replace(offload=code)
-            if not len(rest):
-                break
-            m2 = memory_per_gpu(w, hw, rest, stage_layers(w, rest), details=False)
-            evaluated += int(space.combinations(rest)[1].sum())
-            candidates.append(rest.take(m2.fits))
-        fit = PlanArrays.concat(candidates)
+        total = mem.total
+        evaluated += int((~ok).sum())
+        i = int(np.argmin(total))
+        if least is None or total[i] < least[0]:
+            least = (float(total[i]), plans.take([i]))
+        zeros = np.zeros(int(ok.sum()))
+        fit_plans, fit_layers, fit_memory = (
+            [plans.take(ok)],
+            [_take_layers(layers, ok)],
+            [total[ok]],
+        )
+        fit_offloaded = [dict.fromkeys(STAGES, zeros)]
+        if offloads and not ok.all():
+            rest, rest_layers = plans.take(~ok), _take_layers(layers, ~ok)
+            for code in offloads:
+                moved = rest.replace(offload=code)
+                m2 = memory_per_gpu(w, hw, moved, rest_layers, details=False)
+                evaluated += int((~m2.fits).sum())
+                fit_plans.append(moved.take(m2.fits))
+                fit_layers.append(_take_layers(rest_layers, m2.fits))
+                fit_memory.append(m2.total[m2.fits])
+                off = m2.offloaded_layers
+                fit_offloaded.append({s: off.get(s, off["first"])[m2.fits] for s in STAGES})
+        fit = PlanArrays.concat(fit_plans)
         if not len(fit):
             continue
-        fitting += int(space.combinations(fit)[1].sum())
-        chosen, step = _fastest_variant(space, w, hw, fit)
+        count = int(space.combinations(fit)[1].sum())
+        evaluated += count
+        fitting += count
+        offloaded = {s: np.concatenate([o[s] for o in fit_offloaded]) for s in STAGES}
+        chosen, step = _fastest_variant(space, w, hw, fit, _concat_layers(fit_layers), offloaded)
         tokens_per_s = chosen.gbs * w.seq_len / step
-        memory = memory_per_gpu(w, hw, chosen, stage_layers(w, chosen), details=False).total
+        memory = np.concatenate(fit_memory)
         order = _ranked(tokens_per_s, memory, top)
         best.add(chosen.take(order), tokens_per_s[order], memory[order])
     if not best.plans:
