@@ -171,17 +171,17 @@ class _Gemms:
     def __init__(
         self, hw: Hardware, tokens: np.ndarray, low: bool, rate_factor: float = 1.0
     ) -> None:
-        self.hw, self.m = hw, tokens
+        self.hw, self.m, self.low = hw, tokens, low
         self.rate = (hw.gemm_flops_per_s if low else hw.gemm16_flops_per_s) * rate_factor
         self.in_bytes = hw.gemm_input_bytes if low else ACTIVATION_BYTES
 
-    def time(self, k: Any, n: Any, m: Any = None) -> np.ndarray:
-        """Forward time of a (m x k) @ (k x n) GEMM."""
+    def time(self, k: Any, n: Any, m: Any = None, factor: float = 1.0) -> np.ndarray:
+        """Forward time of a (m x k) @ (k x n) GEMM (`factor` multiplies the rate)."""
         m = self.m if m is None else m
         flops = FLOPS_PER_MAC * m * k * n
         moved = (m * k + k * n) * self.in_bytes + m * n * ACTIVATION_BYTES
         return (
-            np.maximum(flops / self.rate, moved / self.hw.memory_bytes_per_s)
+            np.maximum(flops / (self.rate * factor), moved / self.hw.memory_bytes_per_s)
             + self.hw.kernel_overhead_s
         )
 
@@ -218,8 +218,9 @@ def _gemm_times(
     # T top_k / local of them), so its efficiency is that of the small GEMM.
     local = max(w.experts, 1) / p.ep
     per_expert = g.m * w.top_k / local
-    fc1 = local * g.time(h, gate * w.moe_ffn_hidden / tp, m=per_expert)
-    fc2 = local * g.time(w.moe_ffn_hidden / tp, h, m=per_expert)
+    f = g.hw.expert_low_precision_factor if g.low else 1.0
+    fc1 = local * g.time(h, gate * w.moe_ffn_hidden / tp, m=per_expert, factor=f)
+    fc2 = local * g.time(w.moe_ffn_hidden / tp, h, m=per_expert, factor=f)
     if w.shared_experts:
         fc1 = fc1 + g.time(h, gate * w.shared_experts * w.moe_ffn_hidden / tp)
         fc2 = fc2 + g.time(w.shared_experts * w.moe_ffn_hidden / tp, h)
