@@ -1,6 +1,7 @@
 """Fit a perf calibration once, on the validation rows it names (run by hand).
 
     .venv/bin/python tools/fit_perf_calibration.py hopper
+    .venv/bin/python tools/fit_perf_calibration.py expert:hopper --rows DX17,DX19
 
 Reads the calibration record (src/gigawatt/catalog/calibrations.yaml), fits the factors listed
 in FACTORS for it by least squares on log(predicted / published step time) over the rows named
@@ -8,6 +9,8 @@ in its `fitted_on` (tests/validation/data/*.csv, mapped by tests/validation/perf
 prints the fitted factors and every row's error for that calibration's accelerators (fitted
 rows marked *, the others are checks). The result is copied into calibrations.yaml by hand,
 with `fitted_on` and a note; `--rows ID,ID` tries another fit set without editing the catalog.
+`expert:CAL --rows BF16,FP8` gives the expert_low_precision_factor that reproduces the
+published step-time ratio of a BF16 and an FP8 row of the same MoE plan.
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ def main() -> None:
     cat = Catalog.load()
     if args.calibration.startswith("framework:"):
         fit_framework(cat, args.calibration.split(":", 1)[1], args.rows)
+        return
+    if args.calibration.startswith("expert:"):
+        fit_expert_factor(cat, args.calibration.split(":", 1)[1], args.rows or "")
         return
     base = next(c for c in cat.all("calibrations") if c.id == args.calibration)
     fit_ids = args.rows.split(",") if args.rows else list(base.fitted_on)
@@ -117,6 +123,33 @@ def fit_framework(cat: Catalog, framework_id: str, rows_arg: str | None) -> None
     for r in rows:
         err = predict(r, c).step_time_s / r.published_step_s - 1
         print(f"  {r.id:5s}{'*' if r.id in fit_ids else ' '} {r.model.id:16s} {err * 100:+6.1f} %")
+
+
+def fit_expert_factor(cat: Catalog, calibration_id: str, pair: str) -> None:
+    """The expert_low_precision_factor that reproduces the published step-time ratio of a
+    BF16 row and an FP8 row of the same MoE plan (`--rows BF16_ID,FP8_ID`), by bisection."""
+    rows = {r.id: r for r in load_rows(cat)}
+    bf16, fp8 = (rows[rid] for rid in pair.split(","))
+    base = next(c for c in cat.all("calibrations") if c.id == calibration_id)
+    target = fp8.published_step_s / bf16.published_step_s
+
+    def ratio(f: float) -> float:
+        c = base.model_copy(update={"expert_low_precision_factor": f})
+        return predict(fp8, cat, c).step_time_s / predict(bf16, cat, c).step_time_s
+
+    lo, hi = 0.3, 1.5  # the ratio falls as the factor rises
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if ratio(mid) > target else (lo, mid)
+    print(
+        f"{calibration_id}: expert_low_precision_factor={mid:.3f} "
+        f"(published FP8/BF16 {target:.4f}, model {ratio(mid):.4f})"
+    )
+    for r in rows.values():
+        if r.model.experts and calibration_of(r, cat) == calibration_id:
+            c = base.model_copy(update={"expert_low_precision_factor": mid})
+            err = predict(r, cat, c).step_time_s / r.published_step_s - 1
+            print(f"  {r.id:5s} {r.model.id:16s} {err * 100:+6.1f} %")
 
 
 if __name__ == "__main__":

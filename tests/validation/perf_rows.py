@@ -138,7 +138,7 @@ NOT_REPRESENTABLE = {
     **{
         rid: "expert tensor parallelism 1 with expert parallelism spanning the TP ranks "
         "(Megatron-Core MoE parallel folding): the model keeps experts split like tp"
-        for rid in ("MB20", "MB31")
+        for rid in ("MB20", "MB31", "DX35", "DX36")
     },
     "MB6": "alternating sliding-window attention (128 tokens): not modelled",
     "MB32": "alternating sliding-window attention (128 tokens): not modelled",

@@ -915,6 +915,12 @@ class Calibration(Record):
         "against per-tensor scaled fp8), from a published MXFP8 / per-tensor FP8 step-time "
         "ratio of the same plan",
     )
+    expert_low_precision_factor: Annotated[Real, Field(gt=0, le=1.5)] = Field(
+        1.0,
+        description="multiplies the fp8/fp4 GEMM rate for routed-expert GEMMs (per-expert "
+        "quantisation and grouped GEMMs against a dense layer's GEMMs), from a published "
+        "FP8 / BF16 step-time ratio of the same MoE plan",
+    )
     memory_bound_efficiency: Annotated[Real, Field(gt=0, le=1)] = Field(
         description="fraction of HBM bandwidth reached by element-wise ops and the optimizer"
     )

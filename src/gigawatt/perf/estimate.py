@@ -171,17 +171,17 @@ class _Gemms:
     def __init__(
         self, hw: Hardware, tokens: np.ndarray, low: bool, rate_factor: float = 1.0
     ) -> None:
-        self.hw, self.m = hw, tokens
+        self.hw, self.m, self.low = hw, tokens, low
         self.rate = (hw.gemm_flops_per_s if low else hw.gemm16_flops_per_s) * rate_factor
         self.in_bytes = hw.gemm_input_bytes if low else ACTIVATION_BYTES
 
-    def time(self, k: Any, n: Any, m: Any = None) -> np.ndarray:
-        """Forward time of a (m x k) @ (k x n) GEMM."""
+    def time(self, k: Any, n: Any, m: Any = None, factor: float = 1.0) -> np.ndarray:
+        """Forward time of a (m x k) @ (k x n) GEMM (`factor` multiplies the rate)."""
         m = self.m if m is None else m
         flops = FLOPS_PER_MAC * m * k * n
         moved = (m * k + k * n) * self.in_bytes + m * n * ACTIVATION_BYTES
         return (
-            np.maximum(flops / self.rate, moved / self.hw.memory_bytes_per_s)
+            np.maximum(flops / (self.rate * factor), moved / self.hw.memory_bytes_per_s)
             + self.hw.kernel_overhead_s
         )
 
@@ -218,8 +218,9 @@ def _gemm_times(
     # T top_k / local of them), so its efficiency is that of the small GEMM.
     local = max(w.experts, 1) / p.ep
     per_expert = g.m * w.top_k / local
-    fc1 = local * g.time(h, gate * w.moe_ffn_hidden / tp, m=per_expert)
-    fc2 = local * g.time(w.moe_ffn_hidden / tp, h, m=per_expert)
+    f = g.hw.expert_low_precision_factor if g.low else 1.0
+    fc1 = local * g.time(h, gate * w.moe_ffn_hidden / tp, m=per_expert, factor=f)
+    fc2 = local * g.time(w.moe_ffn_hidden / tp, h, m=per_expert, factor=f)
     if w.shared_experts:
         fc1 = fc1 + g.time(h, gate * w.shared_experts * w.moe_ffn_hidden / tp)
         fc2 = fc2 + g.time(w.shared_experts * w.moe_ffn_hidden / tp, h)
@@ -347,20 +348,29 @@ def _layer_cost(
     # dgrad GEMM; the column-parallel layers' input-gradient reduce-scatters (all-reduces)
     # and, with sequence parallelism, their input re-gathers for the wgrad GEMM sit beside
     # GEMMs (Korthikanti et al. 2022 section 4.2.2).
+    # A routed MoE layer's experts (split like tp) take the top_k dispatched copies of each
+    # token: Megatron-Core's all-to-all dispatcher all-gathers the tokens each TP rank
+    # received over the TP group before the experts and reduce-scatters their output after
+    # them (megatron/core/transformer/moe/token_dispatcher.py, MoEAlltoAllTokenDispatcher:
+    # gather_from_sequence_parallel_region / reduce_scatter_to_sequence_parallel_region with
+    # the TP group's split sizes), so the MLP's collective carries top_k (+1 with a shared
+    # expert) tokens' worth where a dense MLP's carries one.
+    mlp_unit = tp_unit * (mlp_copies if moe and w.routed else 1)
     sp_on = p.sp & (p.tp > 1)
     if w.parallel_block:
-        fwd_pairs = (qkv + fc1, proj + fc2)
-        row_gemms, col_gemms = (proj + fc2,), (qkv + fc1,)
+        fwd_pairs = ((qkv + fc1, tp_unit), (proj + fc2, tp_unit))
+        row_gemms, col_gemms = ((proj + fc2, tp_unit),), ((qkv + fc1, tp_unit),)
     else:
-        fwd_pairs = (qkv, proj, fc1, fc2)
-        row_gemms, col_gemms = (proj, fc2), (qkv, fc1)
-    plain_fwd = len(fwd_pairs) * tp_unit
-    row_bwd = np.where(sp_on, len(row_gemms) * tp_unit, 0.0)
-    col_units = 2.0 * tp_unit  # reduce-scatter + re-gather, or an all-reduce
-    col_async = sum(_bounded(col_units, _BACKWARD_FACTOR * gi, sigma) for gi in col_gemms)
-    plain_bwd = row_bwd + (col_async if hw.tp_async_backward else len(col_gemms) * col_units)
-    over_fwd = sum(_bounded(tp_unit, gi, sigma) for gi in fwd_pairs)
-    over_bwd = sum(_bounded(tp_unit, _BACKWARD_FACTOR * gi, sigma) for gi in row_gemms)
+        fwd_pairs = ((qkv, tp_unit), (proj, tp_unit), (fc1, mlp_unit), (fc2, mlp_unit))
+        row_gemms, col_gemms = ((proj, tp_unit), (fc2, mlp_unit)), ((qkv, tp_unit), (fc1, mlp_unit))
+    plain_fwd = sum(u for _, u in fwd_pairs)
+    row_bwd = np.where(sp_on, sum(u for _, u in row_gemms), 0.0)
+    # reduce-scatter + re-gather, or an all-reduce, beside each column-parallel GEMM
+    col_async = sum(_bounded(2.0 * u, _BACKWARD_FACTOR * gi, sigma) for gi, u in col_gemms)
+    col_sync = sum(2.0 * u for _, u in col_gemms)
+    plain_bwd = row_bwd + (col_async if hw.tp_async_backward else col_sync)
+    over_fwd = sum(_bounded(u, gi, sigma) for gi, u in fwd_pairs)
+    over_bwd = sum(_bounded(u, _BACKWARD_FACTOR * gi, sigma) for gi, u in row_gemms)
     chunking = len(fwd_pairs) * (tp - 1) * t0  # each overlapped GEMM runs as tp chunks
     tp_fwd = (plain_fwd, over_fwd + chunking)
     tp_bwd = (plain_bwd, over_bwd + col_async + 2 * chunking)

@@ -57,6 +57,7 @@ class Hardware:
     memory_bytes_per_s: float
     kernel_overhead_s: float
     mxfp8_gemm_factor: float
+    expert_low_precision_factor: float
     overlap_sm_share: float
     hbm_bytes: float
     reserve_bytes: float
@@ -121,6 +122,7 @@ class Hardware:
             * kernels,
             kernel_overhead_s=cal.kernel_overhead_s,
             mxfp8_gemm_factor=cal.mxfp8_gemm_factor,
+            expert_low_precision_factor=cal.expert_low_precision_factor if low else 1.0,
             overlap_sm_share=cal.overlap_sm_share,
             hbm_bytes=accelerator.hbm_bytes,
             reserve_bytes=cal.memory_reserve_bytes,
