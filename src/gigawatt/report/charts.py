@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.offline
 
+from gigawatt import cache as disk_cache
 from gigawatt.report.base import Chart, Series
 
 #: One palette for the HTML and the PNGs (matplotlib's tab10), so a series keeps its colour.
@@ -75,18 +80,84 @@ def _trace(s: Series, i: int, chart: Chart) -> dict[str, Any]:
     return {"type": "scatter", **common, "mode": "lines", "line": {**line, "shape": shape}}
 
 
+TEMPLATE = "plotly_white"
+#: The persistent cache's namespace for Plotly's validated template (`gigawatt cache info`).
+TEMPLATE_NAMESPACE = "plotly-template"
+
+
 @cache
 def _template() -> dict[str, Any]:
-    """The `plotly_white` template as JSON, expanded once (Plotly would copy it per chart)."""
-    return pio.templates["plotly_white"].to_plotly_json()
+    """The `plotly_white` template as JSON, read once from the file Plotly builds it from
+    (building Plotly's validated template object imports a few hundred modules); the same
+    JSON as `pio.templates[TEMPLATE].to_plotly_json()`, which tests/report check."""
+    path = Path(plotly.__file__).parent / "package_data" / "templates" / f"{TEMPLATE}.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {"data": raw["data"], "layout": raw["layout"]}
+
+
+@cache
+def _layout_template() -> dict[str, Any]:
+    """The template as Plotly writes it into a validated figure's layout (the same values as
+    `_template`, its keys in Plotly's property order), which is what a `sankey` figure holds.
+    Built once per Plotly version and kept in the persistent cache (`gigawatt.cache`):
+    building it imports and validates a few hundred Plotly classes."""
+    key = f"{plotly.__version__}:{TEMPLATE}"
+    found = disk_cache.get(TEMPLATE_NAMESPACE, key)
+    if isinstance(found, dict):
+        return found
+    built = go.Layout(template=TEMPLATE).to_plotly_json()["template"]
+    disk_cache.put(TEMPLATE_NAMESPACE, key, built)
+    return built
+
+
+def _scalar(value: Any) -> Any:
+    """A NumPy scalar as the Python number Plotly's validators make of it."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _sankey_json(chart: Chart) -> dict[str, Any]:
+    """`sankey(chart).to_plotly_json()` built directly, in the same key order (Plotly's
+    validation of a template-laden layout is most of a report's chart time)."""
+    flows = chart.flows
+    nodes = list(dict.fromkeys(n for f in flows for n in (f.source, f.target)))
+    trace = {
+        "arrangement": "snap",
+        "link": {
+            "color": [CASH_LINK if f.kind == "cash" else OTHER_LINK for f in flows],
+            "label": [f.kind for f in flows],
+            "source": [nodes.index(f.source) for f in flows],
+            "target": [nodes.index(f.target) for f in flows],
+            "value": [_scalar(f.value) for f in flows],
+        },
+        "node": {
+            "color": [PALETTE[i % len(PALETTE)] for i in range(len(nodes))],
+            "label": nodes,
+            "pad": 18,
+            "thickness": 16,
+        },
+        "valuesuffix": _value_suffix(chart),
+        "type": "sankey",
+    }
+    layout = {
+        "template": _layout_template(),
+        "title": {"text": chart.title, "x": 0.01},
+        "margin": {"l": 20, "r": 20, "t": 50, "b": 20},
+        "height": HEIGHT_PX,
+    }
+    return {"data": [trace], "layout": layout}
+
+
+def _value_suffix(chart: Chart) -> str:
+    """The unit of the chart's y title (`Money [USD B]` -> ` USD B`), for hover labels."""
+    return f" {chart.y_title[chart.y_title.rfind('[') + 1 : -1]}"
 
 
 def figure_json(chart: Chart) -> dict[str, Any]:
     """The chart as Plotly's figure JSON ({"data", "layout"}), built without Plotly's per-
     attribute validation (the slow part of a report); `figure` validates the same JSON.
-    A chart with flows is its (validated) Sankey diagram's JSON."""
+    A chart with flows is its Sankey diagram's JSON (`sankey` validates the same)."""
     if chart.flows:
-        return sankey(chart).to_plotly_json()
+        return _sankey_json(chart)
     xaxis: dict[str, Any] = {"title": {"text": chart.x_title}}
     if chart.x_type == "year":
         xaxis["type"] = "category"
@@ -135,12 +206,12 @@ def sankey(chart: Chart) -> go.Figure:
                 "label": [f.kind for f in chart.flows],
                 "color": [CASH_LINK if f.kind == "cash" else OTHER_LINK for f in chart.flows],
             },
-            valuesuffix=f" {chart.y_title[chart.y_title.rfind('[') + 1 : -1]}",
+            valuesuffix=_value_suffix(chart),
         )
     )
     fig.update_layout(
         title={"text": chart.title, "x": 0.01},
-        template="plotly_white",
+        template=TEMPLATE,
         height=HEIGHT_PX,
         margin={"l": 20, "r": 20, "t": 50, "b": 20},
     )
