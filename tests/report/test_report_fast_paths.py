@@ -14,7 +14,14 @@ import pytest
 
 from gigawatt import cache as disk_cache
 from gigawatt.report.base import Chart, Flow, Series
-from gigawatt.report.charts import TEMPLATE, TEMPLATE_NAMESPACE, _template, figure_json, sankey
+from gigawatt.report.charts import (
+    TEMPLATE,
+    TEMPLATE_NAMESPACE,
+    _template,
+    chart_html,
+    figure_json,
+    sankey,
+)
 from gigawatt.report.document import _environment
 
 FLOWS = (
@@ -78,18 +85,64 @@ def test_urlize_word_by_word_is_jinjas(text):
     assert ours == plain
 
 
-def test_the_default_report_is_the_same_page_with_jinjas_urlize(catalog, monkeypatch):
+def test_the_default_report_is_the_same_page_with_jinjas_urlize(default_run, monkeypatch):
     """Every text of the default scenario's report (its sources table above all) links the
     same with the word-by-word filter as with Jinja's own."""
     from jinja2.filters import do_urlize
 
     from gigawatt.report import build_report, document
+
+    results, cat, scenario = default_run
+    ours = build_report(results, cat, inputs=scenario).html
+    monkeypatch.setattr(document, "_urlize", do_urlize)
+    assert build_report(results, cat, inputs=scenario).html == ours
+
+
+ODD = Chart(
+    id="odd-values",
+    title="Odd </script> values & <tags>",
+    x_title="month",
+    y_title="Power [GW]",
+    series=(
+        Series("nan and inf", ("2026-01", "2026-02", "2026-03"), (float("nan"), float("inf"), 1)),
+        Series("numpy", ("a", "b"), (np.float64(0.1), np.float64(-2.5e-300))),
+        Series("a/b <c>", ("x",), (-float("inf"),), hover=("NaN text, Infinity text",)),
+    ),
+)
+#: NumPy integers are not plain JSON: Plotly's own encoder writes this one.
+NUMPY_INTS = Chart(
+    id="numpy-ints",
+    title="Counts",
+    x_title="year",
+    y_title="Count [accelerators]",
+    series=(Series("n", (np.int64(2026), np.int64(2027)), (np.int64(3), 4)),),
+    x_type="year",
+)
+
+
+def test_chart_html_is_plotlys_html(default_run, tmp_path, monkeypatch):
+    """Each chart of the default report, a Sankey, one of odd values (NaN, infinities, NumPy
+    floats, markup in strings) and one of NumPy integers give Plotly's own HTML, with the
+    pieces Plotly writes built afresh and read back from the persistent cache."""
+    monkeypatch.setenv(disk_cache.ENV_VAR, str(tmp_path))
+    from gigawatt.report import build_report, charts
+
+    results, cat, scenario = default_run
+    page_charts = build_report(results, cat, inputs=scenario).charts
+    for _ in range(2):
+        charts._html_pieces.cache_clear()
+        for chart in [*page_charts, _flows_chart(), ODD, NUMPY_INTS]:
+            assert chart_html(chart) == charts._plotly_html(figure_json(chart), chart.id)
+    assert charts._html_pieces()  # the pieces were found, so the fast path ran
+    assert charts._plain_json(figure_json(ODD)["data"]) is not None
+    assert charts._plain_json(figure_json(NUMPY_INTS)["data"]) is None
+
+
+@pytest.fixture(scope="module")
+def default_run(catalog):
     from gigawatt.scenario import load_scenario
     from gigawatt.simulate import simulate
 
     cat = catalog.recording()
     scenario = load_scenario("nvidia-openai-10gw", cat)
-    results = simulate(scenario, cat)
-    ours = build_report(results, cat, inputs=scenario).html
-    monkeypatch.setattr(document, "_urlize", do_urlize)
-    assert build_report(results, cat, inputs=scenario).html == ours
+    return simulate(scenario, cat), cat, scenario

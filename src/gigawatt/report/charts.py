@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -81,8 +83,13 @@ def _trace(s: Series, i: int, chart: Chart) -> dict[str, Any]:
 
 
 TEMPLATE = "plotly_white"
-#: The persistent cache's namespace for Plotly's validated template (`gigawatt cache info`).
+#: The persistent cache's namespace for what Plotly makes the same each time: its validated
+#: template, its HTML around a chart (`gigawatt cache info`).
 TEMPLATE_NAMESPACE = "plotly-template"
+#: Stand-ins for a chart's id, data and layout in the HTML Plotly writes around a chart.
+_SLOT_ID = "gigawattslotid"
+_SLOT_DATA = [{"type": "gigawattslotdata"}]
+_SLOT_LAYOUT = {"height": HEIGHT_PX, "gigawattslotlayout": 0}
 
 
 @cache
@@ -224,14 +231,75 @@ def figure(chart: Chart) -> go.Figure:
     return sankey(chart) if chart.flows else go.Figure(figure_json(chart))
 
 
-def chart_html(chart: Chart) -> str:
-    """The chart's <div> and the script that draws it (plotly.js itself is inlined once)."""
+def _plotly_html(fig: dict[str, Any], div_id: str) -> str:
+    """Plotly's own HTML of a figure's JSON: its <div> and the script that draws it."""
     return pio.to_html(
-        figure_json(chart),
+        fig,
         include_plotlyjs=False,
         full_html=False,
-        div_id=chart.id,
+        div_id=div_id,
         config=CONFIG,
         default_height=f"{HEIGHT_PX}px",
         validate=False,
     )
+
+
+def _json_slots() -> tuple[str, str]:
+    """The stand-ins for the data and the layout as they appear in Plotly's HTML."""
+    return (_plain_json(_SLOT_DATA) or "", _plain_json(_SLOT_LAYOUT) or "")
+
+
+@cache
+def _html_pieces() -> list[str]:
+    """Plotly's HTML around a chart, cut at the chart's id (odd pieces `_SLOT_ID`), data and
+    layout: written by Plotly once per Plotly version, then kept in the persistent cache
+    (its JSON encoder imports validators and dataframe libraries, a tenth of a second)."""
+    key = f"{plotly.__version__}:html:{json.dumps(CONFIG)}"
+    found = disk_cache.get(TEMPLATE_NAMESPACE, key)
+    if isinstance(found, list) and all(isinstance(p, str) for p in found):
+        return found
+    data, layout = _json_slots()
+    html = _plotly_html({"data": _SLOT_DATA, "layout": _SLOT_LAYOUT}, _SLOT_ID)
+    pattern = "|".join(re.escape(slot) for slot in (_SLOT_ID, data, layout))
+    pieces = re.split(f"({pattern})", html)
+    if pieces[1::2].count(data) != 1 or pieces[1::2].count(layout) != 1:
+        return []  # not the HTML expected: each chart goes through Plotly
+    disk_cache.put(TEMPLATE_NAMESPACE, key, pieces)
+    return pieces
+
+
+def _plain_json(value: Any) -> str | None:
+    """`plotly.io.json.to_json_plotly(value)` for plain JSON data (dicts, lists, strings,
+    numbers) under Plotly's built-in `json` engine: compact, NaN and infinities as null (the
+    text read back and written again, as Plotly's encoder does), and `<`, `>`, `/` escaped so
+    no string closes the <script>. None for anything else (NumPy integers, dates), which
+    Plotly's own encoder then writes."""
+    try:
+        text = json.dumps(value, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+    if "NaN" in text or "Infinity" in text:
+        text = json.dumps(json.loads(text, parse_constant=lambda _: None), separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("/", "\\u002f")
+
+
+def chart_html(chart: Chart) -> str:
+    """The chart's <div> and the script that draws it (plotly.js itself is inlined once): the
+    HTML Plotly writes, put together from its pieces (`_html_pieces`) when the figure is plain
+    JSON at the usual height and Plotly would use its built-in encoder; else Plotly's own."""
+    fig = figure_json(chart)
+    layout = fig["layout"]
+    data_json, layout_json = _plain_json(fig["data"]), _plain_json(layout)
+    plain = (
+        data_json is not None
+        and layout_json is not None
+        and layout.get("height") == HEIGHT_PX
+        and importlib.util.find_spec("orjson") is None  # else Plotly's "auto" engine is orjson
+    )
+    if not plain:
+        return _plotly_html(fig, chart.id)
+    pieces = _html_pieces()
+    if not pieces:
+        return _plotly_html(fig, chart.id)
+    slots = {_SLOT_ID: chart.id, **dict(zip(_json_slots(), (data_json, layout_json), strict=True))}
+    return "".join(slots[p] if i % 2 else p for i, p in enumerate(pieces))
