@@ -218,9 +218,14 @@ def report_tornado(scenario: Scenario, catalog: Catalog, results: Results) -> An
     the persistent cache (`gigawatt.cache`) under a key of all of them, with the catalog
     records its runs looked up: read back, it is the same bars and the same table of sources.
     """
+    from gigawatt.sweep.sensitivity import tornado
+
     if not scenario.uncertain_inputs():
         return None
-    key = _tornado_key(scenario, catalog)
+    try:
+        key = _tornado_key(scenario, catalog)
+    except (TypeError, ValueError):  # a scenario without a JSON form: computed, not cached
+        return tornado(scenario, catalog, base_results=results)
     found = disk_cache.get(TORNADO_NAMESPACE, key)
     if isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], dict):
         bars, looked_up = found
@@ -228,8 +233,6 @@ def report_tornado(scenario: Scenario, catalog: Catalog, results: Results) -> An
             for kind, ids in looked_up.items():
                 catalog.used.setdefault(kind, set()).update(ids)
         return bars
-    from gigawatt.sweep.sensitivity import tornado
-
     before = {kind: set(ids) for kind, ids in (catalog.used or {}).items()}
     bars = tornado(scenario, catalog, base_results=results)
     looked_up = {
