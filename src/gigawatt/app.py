@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import platform
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -161,13 +163,29 @@ RUN_FILES = ("results.parquet", "summary.json", "report.html")
 
 def _about(results: Results, catalog: Catalog) -> dict[str, Any]:
     """What an output set's manifest says wrote it."""
-    from gigawatt.sweep import catalog_sha256
-
     return {
         "scenario": results.scenario.name,
-        "catalog_sha256": catalog_sha256(catalog),
+        "catalog_sha256": _catalog_sha256(catalog),
         "gigawatt_version": gigawatt_version(),
     }
+
+
+#: Catalog digests already computed in this process, by the id of the records they hash (the
+#: records are held, so the id is not reused while the entry lives).
+_CATALOG_DIGESTS: dict[int, tuple[Any, str]] = {}
+
+
+def _catalog_sha256(catalog: Catalog) -> str:
+    """`gigawatt.sweep.catalog_sha256`, computed once per catalog (and its recording views,
+    which share its records) in a process."""
+    from gigawatt.sweep import catalog_sha256
+
+    held = _CATALOG_DIGESTS.get(id(catalog.records))
+    if held is not None and held[0] is catalog.records:
+        return held[1]
+    digest = catalog_sha256(catalog)
+    _CATALOG_DIGESTS[id(catalog.records)] = (catalog.records, digest)
+    return digest
 
 
 def write_run(
@@ -195,14 +213,61 @@ def write_run(
     return [out_dir / n for n in names]
 
 
+#: The persistent cache's namespace for the report's tornadoes (`gigawatt cache info`).
+TORNADO_NAMESPACE = "tornado"
+
+
 def report_tornado(scenario: Scenario, catalog: Catalog, results: Results) -> Any:
     """The report's tornado of the headline outputs (2 runs per uncertain input besides
-    `results`, the point-value run), or None when the scenario has no uncertain inputs."""
+    `results`, the point-value run), or None when the scenario has no uncertain inputs.
+
+    A tornado is a pure function of the scenario, the catalog and the code, so it is kept in
+    the persistent cache (`gigawatt.cache`) under a key of all of them, with the catalog
+    records its runs looked up: read back, it is the same bars and the same table of sources.
+    """
     from gigawatt.sweep.sensitivity import tornado
 
     if not scenario.uncertain_inputs():
         return None
-    return tornado(scenario, catalog, base_results=results)
+    try:
+        key = _tornado_key(scenario, catalog)
+    except (TypeError, ValueError):  # a scenario without a JSON form: computed, not cached
+        return tornado(scenario, catalog, base_results=results)
+    found = disk_cache.get(TORNADO_NAMESPACE, key)
+    if isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], dict):
+        bars, looked_up = found
+        if catalog.used is not None:
+            for kind, ids in looked_up.items():
+                catalog.used.setdefault(kind, set()).update(ids)
+        return bars
+    before = {kind: set(ids) for kind, ids in (catalog.used or {}).items()}
+    bars = tornado(scenario, catalog, base_results=results)
+    looked_up = {
+        kind: ids - before.get(kind, set())
+        for kind, ids in (catalog.used or {}).items()
+        if ids - before.get(kind, set())
+    }
+    disk_cache.put(TORNADO_NAMESPACE, key, (bars, looked_up))
+    return bars
+
+
+def _tornado_key(scenario: Scenario, catalog: Catalog) -> str:
+    """sha256 of what a tornado depends on: the scenario as validated, the catalog's records,
+    the package's source and version, and the versions of Python and the numeric libraries."""
+    import numpy as np
+    import pandas as pd
+
+    parts = (
+        "gigawatt-tornado-1",
+        scenario.model_dump_json(),
+        _catalog_sha256(catalog),
+        disk_cache.source_digest(),
+        gigawatt_version(),
+        platform.python_version(),
+        np.__version__,
+        pd.__version__,
+    )
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 # --- finance, capability ----------------------------------------------------------------------

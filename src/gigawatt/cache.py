@@ -18,6 +18,8 @@ count, the pinned knobs, the package version and the digest of the perf code).
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import os
 import pickle
 import sqlite3
@@ -45,6 +47,20 @@ CREATE TABLE IF NOT EXISTS entries (
 
 _lock = threading.Lock()
 _conn: tuple[int, Path, sqlite3.Connection] | None = None  # (pid, path, connection)
+
+
+@functools.cache
+def source_digest() -> str:
+    """sha256 of this package's Python source (every module, by relative path): part of the
+    key of a cached result that depends on more than one module (a parsed catalog, the
+    report's tornado), so that an entry written by other code is never read back."""
+    package = Path(__file__).parent
+    h = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def cache_dir() -> Path:

@@ -8,7 +8,9 @@ case-insensitive and accept aliases; an unknown id is an error that names the cl
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
+import platform
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -16,8 +18,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pydantic
 from pydantic import ValidationError
 
+from gigawatt import cache as disk_cache
 from gigawatt.catalog.schema import (
     KINDS,
     Accelerator,
@@ -41,6 +45,9 @@ from gigawatt.yamlio import read_data_file
 
 PACKAGE_DIR = Path(__file__).parent
 DATA_DIR = PACKAGE_DIR / "data"
+COUNTRIES_FILE = DATA_DIR / "global_energy_mix.json"
+#: The persistent cache's namespace for parsed catalogs (`gigawatt cache info`).
+CACHE_NAMESPACE = "catalog"
 R = TypeVar("R", bound=Record)
 
 
@@ -102,7 +109,7 @@ def _parse_records(kind: str, raw: Any, origin: str, path: Path | None = None) -
 
 def _countries() -> list[Record]:
     """Countries from the shipped OWID/Ember table (via CodeCarbon), see data/README.md."""
-    raw = json.loads((DATA_DIR / "global_energy_mix.json").read_text(encoding="utf-8"))
+    raw = json.loads(COUNTRIES_FILE.read_text(encoding="utf-8"))
     out: list[Record] = []
     for iso3, row in sorted(raw.items()):
         if len(iso3) != 3 or not iso3.isalpha():
@@ -270,8 +277,64 @@ def _add(
             amap[a] = rec.id
 
 
+def _yaml_files(folder: Path) -> list[Path]:
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+
+
 @cache
 def _load_cached(extra: tuple[str, ...]) -> Catalog:
+    """The catalog of the shipped files and the folders `extra`: parsed and validated once,
+    then read back from the persistent cache (`gigawatt.cache`) while the files, the package's
+    code and version, and the Python and pydantic versions are the same."""
+    key = _cache_key(extra)
+    if key is not None:
+        found = disk_cache.get(CACHE_NAMESPACE, key)
+        if isinstance(found, tuple) and len(found) == 2:
+            return Catalog(records=found[0], aliases=found[1], origins=extra)
+    catalog = _parse_catalog(extra)
+    if key is not None:
+        disk_cache.put(CACHE_NAMESPACE, key, (catalog.records, catalog.aliases))
+    return catalog
+
+
+def _cache_key(extra: tuple[str, ...]) -> str | None:
+    """sha256 of everything a parsed catalog depends on: each file read (its path and bytes),
+    the package's source and version, Python's and pydantic's versions. None when a file
+    cannot be read (the parse then says what is wrong)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        gigawatt_version = version("gigawatt")
+    except PackageNotFoundError:
+        gigawatt_version = "unknown"
+    h = hashlib.sha256()
+    for part in (
+        "gigawatt-catalog-1",
+        gigawatt_version,
+        disk_cache.source_digest(),
+        platform.python_version(),
+        pydantic.VERSION,
+        *extra,
+    ):
+        h.update(part.encode())
+        h.update(b"\0")
+    files = [COUNTRIES_FILE, *sorted(PACKAGE_DIR.glob("*.yaml"))]
+    for d in extra:
+        folder = Path(d)
+        if not folder.is_dir():
+            return None
+        files += _yaml_files(folder)
+    try:
+        for path in files:
+            data = path.read_bytes()
+            h.update(f"{path}\0{len(data)}\0".encode())
+            h.update(data)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _parse_catalog(extra: tuple[str, ...]) -> Catalog:
     records: dict[str, dict[str, Record]] = {}
     aliases: dict[str, dict[str, str]] = {}
     _add(records, aliases, "countries", _countries())
@@ -282,7 +345,7 @@ def _load_cached(extra: tuple[str, ...]) -> Catalog:
         folder = Path(d)
         if not folder.is_dir():
             raise InputError(f"not a folder: {d!r}", field="catalog")
-        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+        for path in _yaml_files(folder):
             kind = _kind_of_file(path)
             _add(records, aliases, kind, _parse_records(kind, _read_yaml(path), str(path), path))
     return Catalog(records=records, aliases=aliases, origins=extra)

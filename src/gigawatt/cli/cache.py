@@ -27,10 +27,11 @@ def cache(
     ] = CacheAction.info,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show or clear the persistent cache of perf searches (run, capability, train, sweeps).
+    """Show or clear the persistent cache: perf searches (run, capability, train, sweeps), the
+    parsed catalog and the report's pieces that are the same from run to run.
 
-    It lives in the user's cache folder (`GIGAWATT_CACHE_DIR` overrides); a search's key holds
-    everything its result depends on, so entries never go stale, and clearing only costs time.
+    It lives in the user's cache folder (`GIGAWATT_CACHE_DIR` overrides); an entry's key holds
+    everything its value depends on, so entries never go stale, and clearing only costs time.
     """
     report = api.cache_clear() if action is CacheAction.clear else api.cache_info()
     if as_json:

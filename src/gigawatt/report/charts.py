@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.offline
 
+from gigawatt import cache as disk_cache
 from gigawatt.report.base import Chart, Series
 
 #: One palette for the HTML and the PNGs (matplotlib's tab10), so a series keeps its colour.
@@ -75,18 +82,89 @@ def _trace(s: Series, i: int, chart: Chart) -> dict[str, Any]:
     return {"type": "scatter", **common, "mode": "lines", "line": {**line, "shape": shape}}
 
 
+TEMPLATE = "plotly_white"
+#: The persistent cache's namespace for what Plotly makes the same each time: its validated
+#: template, its HTML around a chart (`gigawatt cache info`).
+TEMPLATE_NAMESPACE = "plotly-template"
+#: Stand-ins for a chart's id, data and layout in the HTML Plotly writes around a chart.
+_SLOT_ID = "gigawattslotid"
+_SLOT_DATA = [{"type": "gigawattslotdata"}]
+_SLOT_LAYOUT = {"height": HEIGHT_PX, "gigawattslotlayout": 0}
+
+
 @cache
 def _template() -> dict[str, Any]:
-    """The `plotly_white` template as JSON, expanded once (Plotly would copy it per chart)."""
-    return pio.templates["plotly_white"].to_plotly_json()
+    """The `plotly_white` template as JSON, read once from the file Plotly builds it from
+    (building Plotly's validated template object imports a few hundred modules); the same
+    JSON as `pio.templates[TEMPLATE].to_plotly_json()`, which tests/report check."""
+    path = Path(plotly.__file__).parent / "package_data" / "templates" / f"{TEMPLATE}.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {"data": raw["data"], "layout": raw["layout"]}
+
+
+@cache
+def _layout_template() -> dict[str, Any]:
+    """The template as Plotly writes it into a validated figure's layout (the same values as
+    `_template`, its keys in Plotly's property order), which is what a `sankey` figure holds.
+    Built once per Plotly version and kept in the persistent cache (`gigawatt.cache`):
+    building it imports and validates a few hundred Plotly classes."""
+    key = f"{plotly.__version__}:{TEMPLATE}"
+    found = disk_cache.get(TEMPLATE_NAMESPACE, key)
+    if isinstance(found, dict):
+        return found
+    built = go.Layout(template=TEMPLATE).to_plotly_json()["template"]
+    disk_cache.put(TEMPLATE_NAMESPACE, key, built)
+    return built
+
+
+def _scalar(value: Any) -> Any:
+    """A NumPy scalar as the Python number Plotly's validators make of it."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _sankey_json(chart: Chart) -> dict[str, Any]:
+    """`sankey(chart).to_plotly_json()` built directly, in the same key order (Plotly's
+    validation of a template-laden layout is most of a report's chart time)."""
+    flows = chart.flows
+    nodes = list(dict.fromkeys(n for f in flows for n in (f.source, f.target)))
+    trace = {
+        "arrangement": "snap",
+        "link": {
+            "color": [CASH_LINK if f.kind == "cash" else OTHER_LINK for f in flows],
+            "label": [f.kind for f in flows],
+            "source": [nodes.index(f.source) for f in flows],
+            "target": [nodes.index(f.target) for f in flows],
+            "value": [_scalar(f.value) for f in flows],
+        },
+        "node": {
+            "color": [PALETTE[i % len(PALETTE)] for i in range(len(nodes))],
+            "label": nodes,
+            "pad": 18,
+            "thickness": 16,
+        },
+        "valuesuffix": _value_suffix(chart),
+        "type": "sankey",
+    }
+    layout = {
+        "template": _layout_template(),
+        "title": {"text": chart.title, "x": 0.01},
+        "margin": {"l": 20, "r": 20, "t": 50, "b": 20},
+        "height": HEIGHT_PX,
+    }
+    return {"data": [trace], "layout": layout}
+
+
+def _value_suffix(chart: Chart) -> str:
+    """The unit of the chart's y title (`Money [USD B]` -> ` USD B`), for hover labels."""
+    return f" {chart.y_title[chart.y_title.rfind('[') + 1 : -1]}"
 
 
 def figure_json(chart: Chart) -> dict[str, Any]:
     """The chart as Plotly's figure JSON ({"data", "layout"}), built without Plotly's per-
     attribute validation (the slow part of a report); `figure` validates the same JSON.
-    A chart with flows is its (validated) Sankey diagram's JSON."""
+    A chart with flows is its Sankey diagram's JSON (`sankey` validates the same)."""
     if chart.flows:
-        return sankey(chart).to_plotly_json()
+        return _sankey_json(chart)
     xaxis: dict[str, Any] = {"title": {"text": chart.x_title}}
     if chart.x_type == "year":
         xaxis["type"] = "category"
@@ -135,12 +213,12 @@ def sankey(chart: Chart) -> go.Figure:
                 "label": [f.kind for f in chart.flows],
                 "color": [CASH_LINK if f.kind == "cash" else OTHER_LINK for f in chart.flows],
             },
-            valuesuffix=f" {chart.y_title[chart.y_title.rfind('[') + 1 : -1]}",
+            valuesuffix=_value_suffix(chart),
         )
     )
     fig.update_layout(
         title={"text": chart.title, "x": 0.01},
-        template="plotly_white",
+        template=TEMPLATE,
         height=HEIGHT_PX,
         margin={"l": 20, "r": 20, "t": 50, "b": 20},
     )
@@ -153,14 +231,75 @@ def figure(chart: Chart) -> go.Figure:
     return sankey(chart) if chart.flows else go.Figure(figure_json(chart))
 
 
-def chart_html(chart: Chart) -> str:
-    """The chart's <div> and the script that draws it (plotly.js itself is inlined once)."""
+def _plotly_html(fig: dict[str, Any], div_id: str) -> str:
+    """Plotly's own HTML of a figure's JSON: its <div> and the script that draws it."""
     return pio.to_html(
-        figure_json(chart),
+        fig,
         include_plotlyjs=False,
         full_html=False,
-        div_id=chart.id,
+        div_id=div_id,
         config=CONFIG,
         default_height=f"{HEIGHT_PX}px",
         validate=False,
     )
+
+
+def _json_slots() -> tuple[str, str]:
+    """The stand-ins for the data and the layout as they appear in Plotly's HTML."""
+    return (_plain_json(_SLOT_DATA) or "", _plain_json(_SLOT_LAYOUT) or "")
+
+
+@cache
+def _html_pieces() -> list[str]:
+    """Plotly's HTML around a chart, cut at the chart's id (odd pieces `_SLOT_ID`), data and
+    layout: written by Plotly once per Plotly version, then kept in the persistent cache
+    (its JSON encoder imports validators and dataframe libraries, a tenth of a second)."""
+    key = f"{plotly.__version__}:html:{json.dumps(CONFIG)}"
+    found = disk_cache.get(TEMPLATE_NAMESPACE, key)
+    if isinstance(found, list) and all(isinstance(p, str) for p in found):
+        return found
+    data, layout = _json_slots()
+    html = _plotly_html({"data": _SLOT_DATA, "layout": _SLOT_LAYOUT}, _SLOT_ID)
+    pattern = "|".join(re.escape(slot) for slot in (_SLOT_ID, data, layout))
+    pieces = re.split(f"({pattern})", html)
+    if pieces[1::2].count(data) != 1 or pieces[1::2].count(layout) != 1:
+        return []  # not the HTML expected: each chart goes through Plotly
+    disk_cache.put(TEMPLATE_NAMESPACE, key, pieces)
+    return pieces
+
+
+def _plain_json(value: Any) -> str | None:
+    """`plotly.io.json.to_json_plotly(value)` for plain JSON data (dicts, lists, strings,
+    numbers) under Plotly's built-in `json` engine: compact, NaN and infinities as null (the
+    text read back and written again, as Plotly's encoder does), and `<`, `>`, `/` escaped so
+    no string closes the <script>. None for anything else (NumPy integers, dates), which
+    Plotly's own encoder then writes."""
+    try:
+        text = json.dumps(value, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+    if "NaN" in text or "Infinity" in text:
+        text = json.dumps(json.loads(text, parse_constant=lambda _: None), separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("/", "\\u002f")
+
+
+def chart_html(chart: Chart) -> str:
+    """The chart's <div> and the script that draws it (plotly.js itself is inlined once): the
+    HTML Plotly writes, put together from its pieces (`_html_pieces`) when the figure is plain
+    JSON at the usual height and Plotly would use its built-in encoder; else Plotly's own."""
+    fig = figure_json(chart)
+    layout = fig["layout"]
+    data_json, layout_json = _plain_json(fig["data"]), _plain_json(layout)
+    plain = (
+        data_json is not None
+        and layout_json is not None
+        and layout.get("height") == HEIGHT_PX
+        and importlib.util.find_spec("orjson") is None  # else Plotly's "auto" engine is orjson
+    )
+    if not plain:
+        return _plotly_html(fig, chart.id)
+    pieces = _html_pieces()
+    if not pieces:
+        return _plotly_html(fig, chart.id)
+    slots = {_SLOT_ID: chart.id, **dict(zip(_json_slots(), (data_json, layout_json), strict=True))}
+    return "".join(slots[p] if i % 2 else p for i, p in enumerate(pieces))

@@ -8,13 +8,15 @@ gives the same bytes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from jinja2.filters import do_urlize
+from markupsafe import Markup, escape
 
 from gigawatt.catalog import Catalog
 from gigawatt.io import write_text
@@ -66,14 +68,46 @@ class Report:
         return [c for s in self.sections for c in s.charts]
 
 
+#: A word Jinja's `urlize` could turn into a link has one of these (a dot in a domain, the
+#: colon of a scheme, the at sign of an address); any other word it gives back escaped.
+_MAYBE_LINK = re.compile(r"[.:@]")
+_WORDS = re.compile(r"(\s+)")
+
+
+@jinja2.pass_eval_context
+def _urlize(
+    eval_ctx: jinja2.nodes.EvalContext,
+    value: str,
+    trim_url_limit: int | None = None,
+    nofollow: bool = False,
+    target: str | None = None,
+    rel: str | None = None,
+    extra_schemes: Any = None,
+) -> str:
+    """Jinja's `urlize` filter, word by word as it works, sending it only the words that could
+    be links (the sources table has some twenty thousand words, a few hundred of them links):
+    the same markup, a tenth of the regular-expression work. tests/report check the two agree.
+    """
+    if extra_schemes is not None or eval_ctx.environment.policies["urlize.extra_schemes"]:
+        return do_urlize(eval_ctx, value, trim_url_limit, nofollow, target, rel, extra_schemes)
+    words = _WORDS.split(str(escape(value)))
+    for i, word in enumerate(words):
+        if _MAYBE_LINK.search(word):
+            words[i] = str(do_urlize(eval_ctx, Markup(word), trim_url_limit, nofollow, target, rel))
+    out = "".join(words)
+    return Markup(out) if eval_ctx.autoescape else out
+
+
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["urlize"] = _urlize
+    return env
 
 
 def build_sections(ctx: ReportContext) -> tuple[Section, ...]:

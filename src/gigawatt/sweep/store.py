@@ -25,9 +25,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -35,6 +34,9 @@ import pyarrow as pa
 from gigawatt.errors import GigawattError, InputError, UnknownIdError
 from gigawatt.io import clean_stale_temporaries
 from gigawatt.sweep.samples import SampleRecord
+
+if TYPE_CHECKING:  # DuckDB is imported when a store is opened (a run's report needs none)
+    import duckdb
 
 #: Bumped when the tables change; a store of another version is refused, not misread.
 SCHEMA_VERSION = 1
@@ -418,6 +420,8 @@ def _create(path: Path) -> None:
     sweeps creating the same store at once cannot both win."""
     path.parent.mkdir(parents=True, exist_ok=True)
     clean_stale_temporaries(path)
+    import duckdb
+
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.{os.getpid()}.", dir=path.parent))
     try:
         made = tmp / path.name
@@ -436,6 +440,8 @@ def _create(path: Path) -> None:
 
 def _wal_signature() -> bytes:
     """The first bytes of a write-ahead log this DuckDB writes (before the database's id)."""
+    import duckdb
+
     if not _WAL_SIGNATURE:
         tmp = Path(tempfile.mkdtemp(prefix=".gigawatt-wal-"))
         try:
@@ -477,6 +483,8 @@ def _check_wal(path: Path) -> None:
 @contextlib.contextmanager
 def _damage_is_an_error(path: Path) -> Iterator[None]:
     """DuckDB's errors about the file itself (a bad checksum, a short read) as one clear line."""
+    import duckdb
+
     try:
         yield
     except (duckdb.IOException, duckdb.InternalException, duckdb.SerializationException) as e:
@@ -497,6 +505,8 @@ def _damaged(path: Path, e: Exception | str) -> InputError:
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
     try:
         return duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
     except duckdb.IOException as e:
