@@ -414,8 +414,12 @@ class Scenario(_Model):
         return month_range(self.start, self.end)
 
 
-def _is_integer_field(model: BaseModel, name: str) -> bool:
+def is_integer_field(model: BaseModel, name: str) -> bool:
+    """Whether a field of a scenario model holds whole numbers (a draw there is rounded)."""
     return any(isinstance(m, _Integer) for m in type(model).model_fields[name].metadata)
+
+
+_is_integer_field = is_integer_field
 
 
 def _draw(value: Any, rng: np.random.Generator | None, integer: bool) -> Any:

@@ -129,14 +129,27 @@ def simulate(
     Randomness is explicit: the scenario's uncertain inputs are drawn from `rng`, and each stage
     that samples gets its own child generator, spawned in a fixed order (a new sampling stage
     spawns after the existing ones, so stored sweep samples stay reproducible bit for bit).
+    A child's stream depends on the generator's seed alone, not on the draws made before.
     """
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
-    wanted = STAGES[: STAGES.index(until) + 1] if until is not None else STAGES
     catalog = catalog or Catalog.load()
     resolved = scenario.resolve(rng)
-    finance_rng = _child(rng)  # share-price paths
+    return run_stages(resolved, catalog, _child(rng), until=until)
 
+
+def run_stages(
+    resolved: Scenario,
+    catalog: Catalog,
+    finance_rng: np.random.Generator | None = None,
+    *,
+    until: str | None = None,
+) -> Results:
+    """`simulate` of a scenario already resolved (a sweep draws its inputs itself), with the
+    finance stage's generator (`_child` of the sample's, or None for point values)."""
+    if until is not None and until not in STAGES:
+        raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
+    wanted = STAGES[: STAGES.index(until) + 1] if until is not None else STAGES
     fleet = build_fleet(resolved, catalog)
     energy = run_energy(resolved, catalog, fleet) if "energy" in wanted else None
     finance = (
