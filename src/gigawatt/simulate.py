@@ -78,8 +78,10 @@ class Results:
     def years(self) -> list[dict[str, Any]]:
         """One dict per calendar year, as of its December (the `years` of `run --json`)."""
         rows = []
+        by_type = accelerator_rows(self.fleet)
+        labels = self.fleet.month_labels
         for year, pos in self.year_positions():
-            row = fleet_year_summary(self.fleet, year, pos)
+            row = fleet_year_summary(self.fleet, year, pos, by_type, labels)
             for stage in self.stages.values():
                 row.update(stage.year_summary(year, pos))
             rows.append(row)
@@ -95,17 +97,31 @@ class Results:
         return {"scenario": self.scenario.name, "years": self.years()}
 
 
-def fleet_year_summary(fleet: Fleet, year: int, pos: int) -> dict[str, Any]:
-    acc_by_type: dict[str, int] = {}
-    for acc, rows in fleet.phases.groupby("accelerator", sort=False).groups.items():
-        acc_by_type[str(acc)] = int(fleet.accelerators[np.asarray(rows), pos].sum())
+def accelerator_rows(fleet: Fleet) -> dict[str, np.ndarray]:
+    """Each accelerator type's phase rows, in order of first appearance."""
+    types = fleet.phases["accelerator"].to_numpy(dtype=object)
+    return {str(t): np.flatnonzero(types == t) for t in dict.fromkeys(types)}
+
+
+def fleet_year_summary(
+    fleet: Fleet,
+    year: int,
+    pos: int,
+    by_type: dict[str, np.ndarray] | None = None,
+    labels: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """The fleet's keys of a year's summary, at month index `pos` (`by_type` and `labels`, the
+    accelerator rows and month labels, when a caller has them for every year)."""
+    by_type = accelerator_rows(fleet) if by_type is None else by_type
+    labels = fleet.month_labels if labels is None else labels
+    acc = fleet.accelerators[:, pos]
     return {
         "year": year,
-        "month": str(fleet.month_labels[pos]),
+        "month": str(labels[pos]),
         "facility_power_gw": float(fleet.facility_power_w[:, pos].sum() / W_PER_GW),
         "it_power_gw": float(fleet.it_power_w[:, pos].sum() / W_PER_GW),
-        "accelerators": int(fleet.accelerators[:, pos].sum()),
-        "accelerators_by_type": acc_by_type,
+        "accelerators": int(acc.sum()),
+        "accelerators_by_type": {t: int(acc[rows].sum()) for t, rows in by_type.items()},
         "peak_flops_per_s": {
             p: float(fleet.peak_flops_per_s[p][:, pos].sum()) for p in ("bf16", "fp8", "fp4")
         },

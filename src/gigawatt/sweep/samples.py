@@ -105,8 +105,11 @@ def _numeric_items(row: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[s
             yield name, value
 
 
-def flatten_years(years: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Every numeric key of every year (nested mappings as `outer.inner`) as a long table.
+def flatten_years(
+    years: Sequence[Mapping[str, Any]], headline: Mapping[str, float] | None = None
+) -> pd.DataFrame:
+    """Every numeric key of every year (nested mappings as `outer.inner`) as a long table,
+    after the `headline` outputs (under HEADLINE_YEAR) when given.
 
     Whatever a stage adds to `Results.years()` is picked up: numbers (and nulls), and mappings of
     them; strings, lists and booleans are not summarised.
@@ -114,19 +117,30 @@ def flatten_years(years: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     year_col: list[int] = []
     keys: list[str] = []
     values: list[float] = []
+    if headline:
+        year_col += [HEADLINE_YEAR] * len(headline)
+        keys += list(headline)
+        values += [_number_or_nan(v) for v in headline.values()]
     for row in years:
+        year = int(row["year"])
         for key, value in _numeric_items(row):
-            year_col.append(int(row["year"]))
+            year_col.append(year)
             keys.append(key)
-            number = _number(value)
-            values.append(math.nan if number is None else number)
+            values.append(_number_or_nan(value))
+    key_col = np.empty(len(keys), dtype=object)
+    key_col[:] = keys
     return pd.DataFrame(
         {
             "year": np.asarray(year_col, dtype=np.int32),
-            "key": pd.Series(keys, dtype=object),
+            "key": pd.Series(key_col, dtype=object, copy=False),
             "value": np.asarray(values, dtype=np.float64),
         }
     )
+
+
+def _number_or_nan(value: Any) -> float:
+    number = _number(value)
+    return math.nan if number is None else number
 
 
 _PATH_PART = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
@@ -266,10 +280,7 @@ def run_sample(
             values = template.design_values(design.row(sample))
             results = run_stages(template.at(values), catalog)
         inputs = {p: float(v) for p, v in zip(template.paths, values, strict=True)}
-        outputs = pd.concat(
-            [headline_frame(headline_outputs(results)), flatten_years(results.years())],
-            ignore_index=True,
-        )
+        outputs = flatten_years(results.years(), headline_outputs(results))
         error = None
     except Exception as e:  # one odd draw must not end a long sweep: stored, reported, retried
         inputs, outputs = {}, flatten_years([])
