@@ -12,6 +12,7 @@ accelerator of the phase's system), the system record saying what "all-in" inclu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -51,14 +52,26 @@ class Fleet:
     accelerators: np.ndarray
     peak_flops_per_s: dict[str, np.ndarray]
 
-    @property
+    @cached_property
     def month_labels(self) -> np.ndarray:
-        """Months as "YYYY-MM" strings."""
+        """Months as "YYYY-MM" strings (computed once: do not modify)."""
         return self.months.astype(str)
 
     @property
     def sites(self) -> list[str]:
-        return list(dict.fromkeys(self.phases["site"]))
+        return list(self._site_rows[0])
+
+    @cached_property
+    def _site_rows(self) -> tuple[list[str], np.ndarray]:
+        return _site_rows(self.phases["site"])
+
+    def site_sums(self, values: np.ndarray) -> dict[str, np.ndarray]:
+        """Sum over each site's phases: {site: (months,)}, sites in order of first appearance
+        (`by_site` without the frame)."""
+        names, row = self._site_rows
+        per_site = np.zeros((len(names), values.shape[1]), dtype=np.result_type(values, np.int64))
+        np.add.at(per_site, row, values)
+        return dict(zip(names, per_site, strict=True))
 
     def total(self, values: np.ndarray) -> np.ndarray:
         """Sum over phases: a (months,) array."""

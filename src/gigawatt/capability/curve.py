@@ -353,7 +353,10 @@ def groups(fleet: Fleet, cross_site_from: int | None) -> list[Group]:
     `cross_site_from` on, one cross-site group per system (its accelerators at every site)."""
     out: list[Group] = []
     per_system: dict[str, dict[str, np.ndarray]] = {}
-    keyed = fleet.phases.groupby(["site", "system"], sort=False).groups
+    keyed: dict[tuple[str, str], list[int]] = {}  # in order of first appearance
+    pairs = zip(fleet.phases["site"].tolist(), fleet.phases["system"].tolist(), strict=True)
+    for i, pair in enumerate(pairs):
+        keyed.setdefault(pair, []).append(i)
     for (site, system), rows in keyed.items():
         acc = fleet.accelerators[np.asarray(rows)].sum(axis=0)
         per_system.setdefault(str(system), {})[str(site)] = acc
