@@ -525,7 +525,7 @@ def _online_share(
 ) -> np.ndarray:
     """Online share on the finance axis: the fleet's, preceded by the same ramp before start
     (`ph`: the fleet's phase columns as arrays, when the caller has them)."""
-    ph = _columns(fleet.phases) if ph is None else ph
+    ph = fleet.columns if ph is None else ph
     online = np.array([month_index(m) for m in ph["online"]])
     before = ramp_share(
         month_idx[None, :offset] - online[:, None],
@@ -593,11 +593,6 @@ def _clip_window(end: np.ndarray, months: np.ndarray, begins: int) -> tuple[np.n
     return end, np.clip(months, 0, end - begins)
 
 
-def _columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """A frame's columns as NumPy arrays (a column read from a frame costs tens of us)."""
-    return {str(c): frame[c].to_numpy() for c in frame.columns}
-
-
 def _phase_capex(
     ph: dict[str, np.ndarray], systems: list[System], power_basis: str, params: FinanceParameters
 ) -> dict[str, np.ndarray]:
@@ -635,7 +630,7 @@ def run_finance(
     the load factor). With `rng`, share prices follow a sampled path instead of the median one.
     """
     params = FinanceParameters.of(scenario, catalog)
-    fleet_columns = _columns(fleet.phases)
+    fleet_columns = fleet.columns
     ph = dict(fleet_columns)  # the fleet's columns and this stage's, as arrays; a frame at the end
     vendors = [catalog.accelerator(a).vendor.lower() for a in ph["accelerator"]]
     ph["vendor"] = np.array(vendors, dtype=object)

@@ -205,8 +205,8 @@ def site_series(fleet: Fleet, metric: str) -> dict[str, np.ndarray]:
 
 def site_thresholds(catalog: Catalog, fleet: Fleet) -> list[SiteCrossing]:
     """Every (site, site-level threshold covering it): the first month the site crosses it."""
-    phases = fleet.phases
-    regions = dict(zip(phases["site"].tolist(), phases["region"].tolist(), strict=True))
+    columns = fleet.columns
+    regions = dict(zip(columns["site"].tolist(), columns["region"].tolist(), strict=True))
     series = {m: site_series(fleet, m) for m in SITE_METRICS}
     out = []
     for th in catalog.thresholds():

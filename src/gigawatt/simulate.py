@@ -99,7 +99,7 @@ class Results:
 
 def accelerator_rows(fleet: Fleet) -> dict[str, np.ndarray]:
     """Each accelerator type's phase rows, in order of first appearance."""
-    types = fleet.phases["accelerator"].to_numpy(dtype=object)
+    types = fleet.columns["accelerator"]
     return {str(t): np.flatnonzero(types == t) for t in dict.fromkeys(types)}
 
 

@@ -354,7 +354,7 @@ def groups(fleet: Fleet, cross_site_from: int | None) -> list[Group]:
     out: list[Group] = []
     per_system: dict[str, dict[str, np.ndarray]] = {}
     keyed: dict[tuple[str, str], list[int]] = {}  # in order of first appearance
-    pairs = zip(fleet.phases["site"].tolist(), fleet.phases["system"].tolist(), strict=True)
+    pairs = zip(fleet.columns["site"].tolist(), fleet.columns["system"].tolist(), strict=True)
     for i, pair in enumerate(pairs):
         keyed.setdefault(pair, []).append(i)
     for (site, system), rows in keyed.items():
