@@ -520,14 +520,17 @@ def _invests(deal: Deal) -> bool:
 # --- the stage --------------------------------------------------------------------------------
 
 
-def _online_share(fleet: Fleet, month_idx: np.ndarray, offset: int) -> np.ndarray:
-    """Online share on the finance axis: the fleet's, preceded by the same ramp before start."""
-    ph = fleet.phases
+def _online_share(
+    fleet: Fleet, month_idx: np.ndarray, offset: int, ph: dict[str, np.ndarray] | None = None
+) -> np.ndarray:
+    """Online share on the finance axis: the fleet's, preceded by the same ramp before start
+    (`ph`: the fleet's phase columns as arrays, when the caller has them)."""
+    ph = fleet.columns if ph is None else ph
     online = np.array([month_index(m) for m in ph["online"]])
     before = ramp_share(
         month_idx[None, :offset] - online[:, None],
-        ph["ramp_months"].to_numpy()[:, None],
-        ph["s_curve"].to_numpy()[:, None],
+        ph["ramp_months"][:, None],
+        ph["s_curve"][:, None],
     )
     return np.concatenate([before, fleet.online_share], axis=1)
 
@@ -591,7 +594,7 @@ def _clip_window(end: np.ndarray, months: np.ndarray, begins: int) -> tuple[np.n
 
 
 def _phase_capex(
-    ph: pd.DataFrame, systems: list[System], power_basis: str, params: FinanceParameters
+    ph: dict[str, np.ndarray], systems: list[System], power_basis: str, params: FinanceParameters
 ) -> dict[str, np.ndarray]:
     """Capex of each phase by class [USD] (phases,), and the per-phase columns it rests on.
 
@@ -599,17 +602,17 @@ def _phase_capex(
     power per W of facility power. With a `capex-usd-per-gw` override: that x facility GW, split
     by the capex shares.
     """
-    pue = ph["pue"].to_numpy()
-    it_w = ph["power_w"].to_numpy() / (pue if power_basis == "facility" else 1.0)
+    pue = ph["pue"]
+    it_w = ph["power_w"] / (pue if power_basis == "facility" else 1.0)
     ph["it_gw"] = it_w / W_PER_GW
     ph["facility_gw"] = it_w * pue / W_PER_GW
-    ph["accelerators_full"] = it_w / ph["it_power_w_per_accelerator"].to_numpy()
+    ph["accelerators_full"] = it_w / ph["it_power_w_per_accelerator"]
     if params.capex_usd_per_gw is not None:
-        total = params.capex_usd_per_gw * ph["facility_gw"].to_numpy()
+        total = params.capex_usd_per_gw * ph["facility_gw"]
         return {c: total * params.capex_share[c] for c in ASSET_CLASSES}
     unit = [capex_per_accelerator(s, p, params.costs) for s, p in zip(systems, pue, strict=True)]
-    ph["system_usd_per_accelerator"] = [u.systems_usd for u in unit]
-    n = ph["accelerators_full"].to_numpy()
+    ph["system_usd_per_accelerator"] = np.array([u.systems_usd for u in unit])
+    n = ph["accelerators_full"]
     return {c: n * np.array([u.by_class()[c] for u in unit]) for c in ASSET_CLASSES}
 
 
@@ -627,8 +630,10 @@ def run_finance(
     the load factor). With `rng`, share prices follow a sampled path instead of the median one.
     """
     params = FinanceParameters.of(scenario, catalog)
-    ph = fleet.phases.copy()
-    ph["vendor"] = [catalog.accelerator(a).vendor.lower() for a in ph["accelerator"]]
+    fleet_columns = fleet.columns
+    ph = dict(fleet_columns)  # the fleet's columns and this stage's, as arrays; a frame at the end
+    vendors = [catalog.accelerator(a).vendor.lower() for a in ph["accelerator"]]
+    ph["vendor"] = np.array(vendors, dtype=object)
     totals = _phase_capex(ph, phase_systems(scenario), fleet.power_basis, params)
     ph["capex_usd"] = sum(totals.values())
     planned = np.array([month_index(m) for m in ph["online_planned"]])
@@ -637,9 +642,10 @@ def run_finance(
     deals = tuple(scenario.deals)
     start, end = month_index(scenario.start), month_index(scenario.end)
     begins = programme_start(scenario)
-    facility_end, facility_n = _clip_window(planned, ph["construction_months"].to_numpy(), begins)
+    phases = len(planned)
+    facility_end, facility_n = _clip_window(planned, ph["construction_months"], begins)
     power_end, power_n = _clip_window(
-        planned, np.full(len(ph), params.power_construction_months), begins
+        planned, np.full(phases, params.power_construction_months), begins
     )
     first_paid = actual + params.payment_shift_months
     first = min(
@@ -655,26 +661,26 @@ def run_finance(
 
     paid = ramp_share(
         month_idx[None, :] - first_paid[:, None],
-        ph["ramp_months"].to_numpy()[:, None],
-        ph["s_curve"].to_numpy()[:, None],
+        ph["ramp_months"][:, None],
+        ph["s_curve"][:, None],
     )
     capex = {
         "systems": totals["systems"][:, None] * np.diff(paid, axis=1, prepend=0.0),
         "facility": construction_spend(totals["facility"], facility_end, facility_n, month_idx),
         "power": construction_spend(totals["power"], power_end, power_n, month_idx),
     }
-    share = _online_share(fleet, month_idx, offset)
+    share = _online_share(fleet, month_idx, offset, fleet_columns)
     depreciation = sum(
         straight_line_depreciation(totals[c], share, params.life_months[c]) for c in ASSET_CLASSES
     )
     energy_window, energy_source = _energy_mwh(fleet, energy, params)
-    energy_mwh = np.concatenate([np.zeros((len(ph), offset)), energy_window], axis=1)
+    energy_mwh = np.concatenate([np.zeros((phases, offset)), energy_window], axis=1)
     price = np.array([catalog.region(r).power_price_usd_per_mwh for r in ph["region"]])
-    opex_ops = params.operations_share_per_year / MONTHS_PER_YEAR * ph["capex_usd"].to_numpy()
+    opex_ops = params.operations_share_per_year / MONTHS_PER_YEAR * ph["capex_usd"]
     opex_ops = opex_ops[:, None] * share
 
     # before the scenario starts, GW deployed follows the same ramps as the fleet
-    deployed_before = ph["power_w"].to_numpy() @ share[:, :offset] / W_PER_GW
+    deployed_before = ph["power_w"] @ share[:, :offset] / W_PER_GW
     deployed = np.concatenate([deployed_before, fleet.deployed_gw()])
     prices = share_prices(deals, catalog, end, params.trading_days_per_year, rng)
     ctx = DealContext(month_idx, deployed, prices, scenario.end)
@@ -682,12 +688,14 @@ def run_finance(
 
     owner = deals[0].investee if deals else "programme"
     series = _deal_series(tranches, month_idx, prices)
-    investors = _investor_series(tranches, month_idx, ph, capex["systems"])
+    investors = _investor_series(tranches, month_idx, ph["vendor"], capex["systems"])
     opex_energy = energy_mwh * price[:, None]
+    added = {k: v for k, v in ph.items() if k not in fleet_columns}
+    frame = pd.concat([fleet.phases, pd.DataFrame(added, index=fleet.phases.index)], axis=1)
     return Finance(
         months=months,
         offset=offset,
-        phases=ph,
+        phases=frame,
         params=params,
         owner=owner,
         capex_usd=capex,
@@ -706,7 +714,9 @@ def run_finance(
         circular=_programme_share(investors, month_idx.size, circular=True),
         vendor_funded=_programme_share(investors, month_idx.size, circular=False),
         prices=prices,
-        flows=_cash_flows(ph, capex, opex_energy, opex_ops, tranches, owner, months, params),
+        flows=_cash_flows(
+            ph["vendor"], capex, opex_energy, opex_ops, tranches, owner, months, params
+        ),
         programme_start=month_from_index(begins),
         system_prices=tuple(system_price_rows(phase_systems(scenario), params.costs)),
     )
@@ -737,7 +747,7 @@ def _deal_series(
 def _investor_series(
     tranches: tuple[TrancheOutcome, ...],
     month_idx: np.ndarray,
-    phases: pd.DataFrame,
+    vendors: np.ndarray,
     systems_capex: np.ndarray,
 ) -> dict[str, dict[str, np.ndarray]]:
     """Per investor, cumulative: cash invested, credit (cash + warrants' value at vesting) and
@@ -753,7 +763,7 @@ def _investor_series(
             s["credit"][i] += t.released_usd if t.invested else (t.value_usd or 0.0)
     for name, s in out.items():
         s["invested"], s["credit"] = np.cumsum(s["invested"]), np.cumsum(s["credit"])
-        mine = (phases["vendor"] == name.lower()).to_numpy()
+        mine = vendors == name.lower()
         s["purchases"] = np.cumsum(systems_capex[mine].sum(axis=0))
     return out
 
@@ -775,7 +785,7 @@ def _programme_share(
 
 
 def _cash_flows(
-    ph: pd.DataFrame,
+    vendors: np.ndarray,
     capex: dict[str, np.ndarray],
     opex_energy: np.ndarray,
     opex_ops: np.ndarray,
@@ -791,8 +801,8 @@ def _cash_flows(
     the vendor); warrants move shares, not cash; a lease is paid evenly over its term.
     """
     flows: list[tuple[str, str, str, np.ndarray]] = []
-    for vendor, rows in ph.groupby("vendor", sort=False).groups.items():
-        systems = capex["systems"][np.asarray(rows)].sum(axis=0)
+    for vendor in dict.fromkeys(vendors.tolist()):  # in order of first appearance
+        systems = capex["systems"][np.flatnonzero(vendors == vendor)].sum(axis=0)
         flows.append(("capex-systems", owner, str(vendor), systems))
     flows.append(("capex-facility", owner, CONTRACTORS, capex["facility"].sum(axis=0)))
     flows.append(("capex-power", owner, CONTRACTORS, capex["power"].sum(axis=0)))

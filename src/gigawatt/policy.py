@@ -200,13 +200,13 @@ def site_series(fleet: Fleet, metric: str) -> dict[str, np.ndarray]:
     next wider precision), since EO 14110 counted "integer or floating-point operations".
     """
     values = fleet.facility_power_w if metric == "site_load_w" else fleet.peak_flops_per_s["fp4"]
-    frame = fleet.by_site(values)
-    return {str(site): frame[site].to_numpy() for site in frame.columns}
+    return fleet.site_sums(values)
 
 
 def site_thresholds(catalog: Catalog, fleet: Fleet) -> list[SiteCrossing]:
     """Every (site, site-level threshold covering it): the first month the site crosses it."""
-    regions = dict(zip(fleet.phases["site"], fleet.phases["region"], strict=True))
+    columns = fleet.columns
+    regions = dict(zip(columns["site"].tolist(), columns["region"].tolist(), strict=True))
     series = {m: site_series(fleet, m) for m in SITE_METRICS}
     out = []
     for th in catalog.thresholds():

@@ -287,9 +287,12 @@ class WorldCompute(_Model):
     )
     as_of: MonthStr | None = Field(None, description="month `installed_h100e` refers to")
     growth_per_year: uncertain(gt=0, le=100, description="growth factor per year [x]") | None = None
-    horizon_years: uncertain(
-        gt=0, le=50, description="years after `as_of` the growth path is extrapolated [years]"
-    ) | None = None
+    horizon_years: (
+        uncertain(
+            gt=0, le=50, description="years after `as_of` the growth path is extrapolated [years]"
+        )
+        | None
+    ) = None
     source: str | None = Field(None, description="citation of the values set here")
 
 
@@ -393,7 +396,7 @@ class Scenario(_Model):
         return _resolve_at(self, values, "")
 
     def is_resolved(self) -> bool:
-        return not any(True for _ in _distributions(self))
+        return not _holds_distribution(self)
 
     def uncertain_inputs(self) -> list[str]:
         """Paths of the inputs that are distributions (what a sweep varies)."""
@@ -414,8 +417,12 @@ class Scenario(_Model):
         return month_range(self.start, self.end)
 
 
-def _is_integer_field(model: BaseModel, name: str) -> bool:
+def is_integer_field(model: BaseModel, name: str) -> bool:
+    """Whether a field of a scenario model holds whole numbers (a draw there is rounded)."""
     return any(isinstance(m, _Integer) for m in type(model).model_fields[name].metadata)
+
+
+_is_integer_field = is_integer_field
 
 
 def _draw(value: Any, rng: np.random.Generator | None, integer: bool) -> Any:
@@ -471,6 +478,24 @@ def _resolve_at(model: Any, values: Mapping[str, float], prefix: str) -> Any:
         if new is not value:
             update[name] = new
     return model.model_copy(update=update) if update else model
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _holds_distribution(value: Any) -> bool:
+    """Whether any distribution is inside `value` (`_walk` without the paths, for speed)."""
+    if isinstance(value, _PLAIN):
+        return False
+    if isinstance(value, Distribution):
+        return True
+    if isinstance(value, BaseModel):
+        return any(_holds_distribution(getattr(value, name)) for name in type(value).model_fields)
+    if isinstance(value, list):
+        return any(_holds_distribution(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_distribution(v) for v in value.values())
+    return False
 
 
 def _distributions(model: Any, prefix: str = ""):

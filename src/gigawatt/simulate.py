@@ -78,8 +78,10 @@ class Results:
     def years(self) -> list[dict[str, Any]]:
         """One dict per calendar year, as of its December (the `years` of `run --json`)."""
         rows = []
+        by_type = accelerator_rows(self.fleet)
+        labels = self.fleet.month_labels
         for year, pos in self.year_positions():
-            row = fleet_year_summary(self.fleet, year, pos)
+            row = fleet_year_summary(self.fleet, year, pos, by_type, labels)
             for stage in self.stages.values():
                 row.update(stage.year_summary(year, pos))
             rows.append(row)
@@ -95,17 +97,31 @@ class Results:
         return {"scenario": self.scenario.name, "years": self.years()}
 
 
-def fleet_year_summary(fleet: Fleet, year: int, pos: int) -> dict[str, Any]:
-    acc_by_type: dict[str, int] = {}
-    for acc, rows in fleet.phases.groupby("accelerator", sort=False).groups.items():
-        acc_by_type[str(acc)] = int(fleet.accelerators[np.asarray(rows), pos].sum())
+def accelerator_rows(fleet: Fleet) -> dict[str, np.ndarray]:
+    """Each accelerator type's phase rows, in order of first appearance."""
+    types = fleet.columns["accelerator"]
+    return {str(t): np.flatnonzero(types == t) for t in dict.fromkeys(types)}
+
+
+def fleet_year_summary(
+    fleet: Fleet,
+    year: int,
+    pos: int,
+    by_type: dict[str, np.ndarray] | None = None,
+    labels: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """The fleet's keys of a year's summary, at month index `pos` (`by_type` and `labels`, the
+    accelerator rows and month labels, when a caller has them for every year)."""
+    by_type = accelerator_rows(fleet) if by_type is None else by_type
+    labels = fleet.month_labels if labels is None else labels
+    acc = fleet.accelerators[:, pos]
     return {
         "year": year,
-        "month": str(fleet.month_labels[pos]),
+        "month": str(labels[pos]),
         "facility_power_gw": float(fleet.facility_power_w[:, pos].sum() / W_PER_GW),
         "it_power_gw": float(fleet.it_power_w[:, pos].sum() / W_PER_GW),
-        "accelerators": int(fleet.accelerators[:, pos].sum()),
-        "accelerators_by_type": acc_by_type,
+        "accelerators": int(acc.sum()),
+        "accelerators_by_type": {t: int(acc[rows].sum()) for t, rows in by_type.items()},
         "peak_flops_per_s": {
             p: float(fleet.peak_flops_per_s[p][:, pos].sum()) for p in ("bf16", "fp8", "fp4")
         },
@@ -129,14 +145,27 @@ def simulate(
     Randomness is explicit: the scenario's uncertain inputs are drawn from `rng`, and each stage
     that samples gets its own child generator, spawned in a fixed order (a new sampling stage
     spawns after the existing ones, so stored sweep samples stay reproducible bit for bit).
+    A child's stream depends on the generator's seed alone, not on the draws made before.
     """
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
-    wanted = STAGES[: STAGES.index(until) + 1] if until is not None else STAGES
     catalog = catalog or Catalog.load()
     resolved = scenario.resolve(rng)
-    finance_rng = _child(rng)  # share-price paths
+    return run_stages(resolved, catalog, _child(rng), until=until)
 
+
+def run_stages(
+    resolved: Scenario,
+    catalog: Catalog,
+    finance_rng: np.random.Generator | None = None,
+    *,
+    until: str | None = None,
+) -> Results:
+    """`simulate` of a scenario already resolved (a sweep draws its inputs itself), with the
+    finance stage's generator (`_child` of the sample's, or None for point values)."""
+    if until is not None and until not in STAGES:
+        raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
+    wanted = STAGES[: STAGES.index(until) + 1] if until is not None else STAGES
     fleet = build_fleet(resolved, catalog)
     energy = run_energy(resolved, catalog, fleet) if "energy" in wanted else None
     finance = (

@@ -113,14 +113,14 @@ def test_flatten_covers_every_numeric_key_of_a_run(toy_catalog):
 
 def test_a_failing_sample_is_recorded_not_raised(toy_catalog, monkeypatch):
     sc = uncertain_scenario(toy_catalog)
-    real = samples_mod.simulate
+    real = samples_mod.run_stages
 
-    def flaky(scenario, catalog, rng):
+    def flaky(scenario, catalog, rng):  # rng: the stages' child of the sample's generator
         if rng.bit_generator.seed_seq.entropy == [0, 1]:
             raise ValueError("odd draw")
         return real(scenario, catalog, rng)
 
-    monkeypatch.setattr(samples_mod, "simulate", flaky)
+    monkeypatch.setattr(samples_mod, "run_stages", flaky)
     ok, bad = run_samples(sc, toy_catalog, 0, [0, 1])
     assert ok.ok and not bad.ok
     assert bad.error == "ValueError: odd draw"
@@ -133,3 +133,21 @@ def test_work_pickles_for_other_processes(toy_catalog):
     sc2, cat2 = pickle.loads(pickle.dumps((sc, toy_catalog)))
     assert sc2 == sc
     _same(run_sample(sc, toy_catalog, 5, 2), run_sample(sc2, cat2, 5, 2))
+
+
+@pytest.mark.parametrize("name", ["toy", "nvidia-openai-10gw"])
+def test_template_equals_resolve(toy_catalog, name):
+    """A sample's inputs put into the point-value scenario (`SampleTemplate`) give exactly the
+    scenario `Scenario.resolve` draws with the same generator, and the same generator state
+    after, so the stages' child generators are the same too."""
+    sc = uncertain_scenario(toy_catalog) if name == "toy" else load_scenario(name, toy_catalog)
+    template = samples_mod.template_of(sc)
+    assert template.paths == tuple(sc.uncertain_inputs()) and len(template.paths) >= 3
+    for i in range(5):
+        a, b = sample_rng(4, i), sample_rng(4, i)
+        fast, slow = template.at(template.values(a)), sc.resolve(b)
+        assert fast == slow
+        assert fast.model_dump(mode="json") == slow.model_dump(mode="json")
+        assert a.random() == b.random()
+    row = dict(zip(template.paths, template.values(sample_rng(4, 9)), strict=True))
+    assert template.at(template.design_values(row)) == sc.with_inputs(row)

@@ -42,6 +42,9 @@ PICK_FIELDS = ("accelerators", "flops_per_s", "mfu", "goodput", "efficiency", "m
 SCALES = ("restart_scale", "bandwidth_scale", "rack_rate_scale")
 #: Size grids whose reliability a curve keeps (a memory bound for long sweeps, not a model input).
 RELIABILITY_GRIDS = 256
+#: Best jobs a curve remembers (by the N asked and the largest N asked with it) before it
+#: forgets them all: a memory bound for long sweeps, not a model input.
+BEST_MEMO = 65_536
 
 
 @lru_cache(maxsize=4096)
@@ -120,6 +123,9 @@ class RunCurve:
         self.scales = dict(scales or {})
         self.buckets = bucket_cache  # shared by curves that differ only in sites and policy
         self._reliability: dict[bytes, JobCurve] = {}  # by the sizes evaluated
+        # `best` of N asked with largest N M, by (M, N): a sweep's fleets take few values
+        self._best: dict[tuple[int, int], tuple[float, ...]] = {}
+        self._limit: dict[int, int] = {}  # efficient_limit by its argument
 
     # -- the parts of R ---------------------------------------------------------------------
 
@@ -222,10 +228,16 @@ class RunCurve:
         marginal efficiency d ln(N x goodput) / d ln N stays at or above the catalog threshold
         (`operating-point-marginal-efficiency`): beyond it the added accelerators add less
         useful time than that share of the average one's."""
+        if max_accelerators in self._limit:
+            return self._limit[max_accelerators]
         sizes = job_sizes(max_accelerators, self.system.failure_domain)
         marginal = self.reliability(sizes).marginal_efficiency
         below = np.flatnonzero(marginal < self.settings.marginal_threshold)
-        return int(sizes[-1] if not len(below) else sizes[max(below[0] - 1, 0)])
+        limit = int(sizes[-1] if not len(below) else sizes[max(below[0] - 1, 0)])
+        if len(self._limit) >= BEST_MEMO:
+            self._limit.clear()
+        self._limit[max_accelerators] = limit
+        return limit
 
     def operating(self, available: np.ndarray) -> Pick:
         """The run a planner launches with N available: the best job of at most
@@ -248,12 +260,36 @@ class RunCurve:
         rate found so far at or below that N. The doubling holding the open size of highest
         bound is evaluated next (its two searches serve all its sizes), until no size is open;
         the rest is vectorised over the months.
+
+        The answer for each N is a function of N and of the largest N asked with it (which sets
+        the size grid, hence the marginal efficiency at its end), remembered by both: the months
+        of a sweep's samples take few distinct values, so most calls only look answers up.
         """
         n = np.asarray(available, dtype=np.int64)
-        out = Pick.zeros(n.shape)
         targets = np.unique(n[n >= 1])
         if not len(targets):
-            return out
+            return Pick.zeros(n.shape)
+        top = int(targets[-1])
+        memo = self._best
+        keys = [(top, int(t)) for t in targets.tolist()]
+        if not all(k in memo for k in keys):
+            if len(memo) >= BEST_MEMO:
+                memo.clear()
+            found = self._best_of(targets)
+            for i, k in enumerate(keys):
+                memo[k] = tuple(float(getattr(found, name)[i]) for name in PICK_FIELDS)
+        table = np.array([memo[k] for k in keys])  # (targets, fields)
+        has = n >= 1
+        rows = table[np.searchsorted(targets, n[has])]
+        out = Pick.zeros(n.shape)
+        for j, name in enumerate(PICK_FIELDS):
+            getattr(out, name)[has] = rows[:, j]
+        return out
+
+    def _best_of(self, targets: np.ndarray) -> Pick:
+        """`best` of distinct, sorted, positive sizes (the branch and bound)."""
+        n = targets
+        out = Pick.zeros(n.shape)
         sizes = job_sizes(int(targets.max()), self.system.failure_domain)
         doubling = np.floor(np.log2(sizes) + 1e-12)
         first = np.searchsorted(targets, sizes, side="left")  # the smallest N >= each size
@@ -317,7 +353,10 @@ def groups(fleet: Fleet, cross_site_from: int | None) -> list[Group]:
     `cross_site_from` on, one cross-site group per system (its accelerators at every site)."""
     out: list[Group] = []
     per_system: dict[str, dict[str, np.ndarray]] = {}
-    keyed = fleet.phases.groupby(["site", "system"], sort=False).groups
+    keyed: dict[tuple[str, str], list[int]] = {}  # in order of first appearance
+    pairs = zip(fleet.columns["site"].tolist(), fleet.columns["system"].tolist(), strict=True)
+    for i, pair in enumerate(pairs):
+        keyed.setdefault(pair, []).append(i)
     for (site, system), rows in keyed.items():
         acc = fleet.accelerators[np.asarray(rows)].sum(axis=0)
         per_system.setdefault(str(system), {})[str(site)] = acc

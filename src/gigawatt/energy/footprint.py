@@ -123,12 +123,29 @@ def embodied_co2e_t(
     return accelerator_hours * per_accelerator_kg / life_hours / KG_PER_T
 
 
+#: Countries' generation arrays by the countries asked (a few lists, one per catalog).
+_GENERATION: dict[tuple[int, ...], tuple[list[Country], list[Country], np.ndarray]] = {}
+
+
 def closest_country(energy_twh: float, countries: list[Country]) -> dict[str, Any] | None:
     """The country whose annual electricity generation is nearest in ratio (log distance)."""
-    usable = [c for c in countries if c.electricity_twh > 0]
+    key = tuple(id(c) for c in countries)
+    held = _GENERATION.get(key)
+    if held is None:
+        usable = [c for c in countries if c.electricity_twh > 0]
+        if len(_GENERATION) >= 16:
+            _GENERATION.clear()
+        twh = np.array([c.electricity_twh for c in usable])
+        held = _GENERATION[key] = (list(countries), usable, twh)  # held: their ids stay theirs
+    _, usable, twh = held
     if energy_twh <= 0 or not usable:
         return None
-    best = min(usable, key=lambda c: abs(math.log(energy_twh / c.electricity_twh)))
+    # NumPy over all countries, then the first exact minimum among the nearly tied (as min())
+    distance = np.abs(np.log(energy_twh / twh))
+    near = np.flatnonzero(distance <= distance.min() * (1 + 1e-9) + 1e-12)
+    best = min(
+        (usable[i] for i in near), key=lambda c: abs(math.log(energy_twh / c.electricity_twh))
+    )
     return {
         "id": best.id,
         "name": best.label,

@@ -9,7 +9,7 @@ contracts. All quantities are (phases x months) NumPy arrays; sites and years ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -77,8 +77,13 @@ def phase_inputs(
                     "pue": float(site.pue),
                 }
             )
-    frame = pd.DataFrame(rows)
-    return PhaseEnergyInputs(**{k: frame[k].to_numpy(dtype=float) for k in frame.columns})
+    names = list(rows[0]) if rows else [f.name for f in fields(PhaseEnergyInputs)]
+    return PhaseEnergyInputs(
+        **{
+            k: np.array([np.nan if r[k] is None else r[k] for r in rows], dtype=float)
+            for k in names
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ class EnergyResult:
 
     def site_rows(self, site: str) -> np.ndarray:
         """Boolean mask of a site's phases."""
-        return (self.fleet.phases["site"] == site).to_numpy()
+        return self.fleet.columns["site"] == site
 
     def site_draw_w(self, site: str) -> np.ndarray:
         """A site's average facility draw by month [W]."""

@@ -131,7 +131,7 @@ def headline_outputs(results: Any) -> dict[str, float]:
         out["largest_run_flop_end"] = float(capability.largest["largest_run_flop"][-1])
 
     deployed = fleet.deployed_gw()
-    planned = math.floor(float(fleet.phases["power_w"].sum()) / W_PER_GW + 1e-9)
+    planned = math.floor(float(fleet.columns["power_w"].sum()) / W_PER_GW + 1e-9)
     for k in range(1, planned + 1):
         out[f"gw_deployed_date[{k}]"] = _first_month(deployed, k, fleet.month_labels)
     if finance is not None:

@@ -35,7 +35,7 @@ MAX_SEED = 2**63 - 1
 FLUSH_S = 0.5
 
 #: Samples per task in a local process pool: amortises the round trip, keeps the bar moving.
-POOL_CHUNK = 4
+POOL_CHUNK = 16
 
 Progress = Callable[[int, int], None]
 

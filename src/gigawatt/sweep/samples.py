@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import time
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
@@ -25,8 +26,9 @@ import pandas as pd
 from pydantic import BaseModel
 
 from gigawatt.catalog import Catalog
-from gigawatt.scenario import Scenario
-from gigawatt.simulate import simulate
+from gigawatt.distributions import Distribution
+from gigawatt.scenario import Scenario, is_integer_field
+from gigawatt.simulate import run_stages
 from gigawatt.sweep.headline import headline_outputs
 
 #: How samples are drawn: independent Monte Carlo, sample i from default_rng([seed, i]).
@@ -103,8 +105,11 @@ def _numeric_items(row: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[s
             yield name, value
 
 
-def flatten_years(years: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Every numeric key of every year (nested mappings as `outer.inner`) as a long table.
+def flatten_years(
+    years: Sequence[Mapping[str, Any]], headline: Mapping[str, float] | None = None
+) -> pd.DataFrame:
+    """Every numeric key of every year (nested mappings as `outer.inner`) as a long table,
+    after the `headline` outputs (under HEADLINE_YEAR) when given.
 
     Whatever a stage adds to `Results.years()` is picked up: numbers (and nulls), and mappings of
     them; strings, lists and booleans are not summarised.
@@ -112,19 +117,30 @@ def flatten_years(years: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     year_col: list[int] = []
     keys: list[str] = []
     values: list[float] = []
+    if headline:
+        year_col += [HEADLINE_YEAR] * len(headline)
+        keys += list(headline)
+        values += [_number_or_nan(v) for v in headline.values()]
     for row in years:
+        year = int(row["year"])
         for key, value in _numeric_items(row):
-            year_col.append(int(row["year"]))
+            year_col.append(year)
             keys.append(key)
-            number = _number(value)
-            values.append(math.nan if number is None else number)
+            values.append(_number_or_nan(value))
+    key_col = np.empty(len(keys), dtype=object)
+    key_col[:] = keys
     return pd.DataFrame(
         {
             "year": np.asarray(year_col, dtype=np.int32),
-            "key": pd.Series(keys, dtype=object),
+            "key": pd.Series(key_col, dtype=object, copy=False),
             "value": np.asarray(values, dtype=np.float64),
         }
     )
+
+
+def _number_or_nan(value: Any) -> float:
+    number = _number(value)
+    return math.nan if number is None else number
 
 
 _PATH_PART = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
@@ -141,6 +157,100 @@ def value_at(model: Any, path: str) -> Any:
         else:
             value = value[name]
     return value
+
+
+# --- drawing a sample's inputs without walking the whole scenario ------------------------------
+
+Step = int | str
+
+
+def _uncertain(value: Any, steps: tuple[Step, ...], integer: bool) -> Iterator[Any]:
+    """(steps, distribution, integer) of every distribution under `value`, in the order
+    `Scenario.resolve` draws them (fields in order, list items, dict entries)."""
+    if isinstance(value, Distribution):
+        yield steps, value, integer
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _uncertain(
+                getattr(value, name), (*steps, name), is_integer_field(value, name)
+            )
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _uncertain(v, (*steps, i), integer)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _uncertain(v, (*steps, k), integer)
+
+
+def _put_at(value: Any, tree: dict[Step, Any]) -> Any:
+    """`value` with the leaves of `tree` (steps -> new value) put in, copying only the models,
+    lists and dicts on their way."""
+    if isinstance(value, BaseModel):
+        update = {k: _put_at(getattr(value, str(k)), sub) for k, sub in tree.items()}
+        return value.model_copy(update=update)
+    if isinstance(value, list | dict):
+        out = list(value) if isinstance(value, list) else dict(value)
+        for k, sub in tree.items():
+            out[k] = _put_at(value[k], sub)  # type: ignore[index]
+        return out
+    return tree  # a leaf: the new value itself
+
+
+class SampleTemplate:
+    """A scenario's uncertain inputs and its point-value resolution, found once: a sample
+    draws its inputs in `Scenario.resolve`'s order and puts them into copies of only the parts
+    of the resolved scenario that hold them. Equal to `scenario.resolve(rng)` (a test checks),
+    at a small part of its cost (it walks the whole scenario)."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        found = list(_uncertain(scenario, (), False))
+        self.paths = tuple(scenario.uncertain_inputs())
+        self.steps = tuple(steps for steps, _, _ in found)
+        self.distributions = tuple(dist for _, dist, _ in found)
+        self.integer = tuple(integer for _, _, integer in found)
+        if len(self.steps) != len(self.paths):  # pragma: no cover - the two walks agree
+            raise AssertionError("the scenario's uncertain inputs were not all found")
+        self.base = scenario.resolve(None)
+
+    def values(self, rng: np.random.Generator) -> list[float]:
+        """One draw of every uncertain input (integer fields rounded), in path order."""
+        out = []
+        for dist, integer in zip(self.distributions, self.integer, strict=True):
+            x = dist.sample(rng)
+            out.append(round(x) if integer else x)
+        return out
+
+    def at(self, values: Sequence[Any]) -> Scenario:
+        """The resolved scenario with the uncertain inputs at `values` (in path order)."""
+        tree: dict[Step, Any] = {}
+        for steps, value in zip(self.steps, values, strict=True):
+            node = tree
+            for step in steps[:-1]:
+                node = node.setdefault(step, {})
+            node[steps[-1]] = value
+        return _put_at(self.base, tree)
+
+    def design_values(self, row: Mapping[str, float]) -> list[Any]:
+        """A design row's values in path order, integer fields rounded (as `with_inputs`)."""
+        return [
+            round(row[p]) if integer else row[p]
+            for p, integer in zip(self.paths, self.integer, strict=True)
+        ]
+
+
+#: By scenario (a sweep's samples share one): (weak reference, template).
+_TEMPLATES: dict[int, tuple[weakref.ref[Scenario], SampleTemplate]] = {}
+
+
+def template_of(scenario: Scenario) -> SampleTemplate:
+    held = _TEMPLATES.get(id(scenario))
+    if held is not None and held[0]() is scenario:
+        return held[1]
+    for key in [k for k, (ref, _) in _TEMPLATES.items() if ref() is None]:
+        del _TEMPLATES[key]
+    template = SampleTemplate(scenario)
+    _TEMPLATES[id(scenario)] = (weakref.ref(scenario), template)
+    return template
 
 
 def headline_frame(headline: Mapping[str, float]) -> pd.DataFrame:
@@ -160,15 +270,17 @@ def run_sample(
     """Simulate sample `sample`; a failure is recorded (with its message), not raised."""
     started = time.perf_counter()
     try:
+        template = template_of(scenario)
         if design is None:
-            results = simulate(scenario, catalog, sample_rng(seed, sample))
+            rng = sample_rng(seed, sample)
+            values = template.values(rng)
+            # `simulate`'s order: the inputs' draws, then the stages' children of the generator
+            results = run_stages(template.at(values), catalog, rng.spawn(1)[0])
         else:
-            results = simulate(scenario.with_inputs(design.row(sample)), catalog)
-        inputs = {p: float(value_at(results.scenario, p)) for p in scenario.uncertain_inputs()}
-        outputs = pd.concat(
-            [headline_frame(headline_outputs(results)), flatten_years(results.years())],
-            ignore_index=True,
-        )
+            values = template.design_values(design.row(sample))
+            results = run_stages(template.at(values), catalog)
+        inputs = {p: float(v) for p, v in zip(template.paths, values, strict=True)}
+        outputs = flatten_years(results.years(), headline_outputs(results))
         error = None
     except Exception as e:  # one odd draw must not end a long sweep: stored, reported, retried
         inputs, outputs = {}, flatten_years([])
