@@ -228,8 +228,11 @@ class Catalog:
         return self.all("thresholds")  # type: ignore[return-value]
 
     def calibration(self, accelerator_id: str) -> Calibration:
-        """The perf calibration that lists `accelerator_id`, else the default (empty list)."""
-        key = accelerator_id.lower()
+        """The perf calibration that lists `accelerator_id` (or the accelerator an alias names),
+        else the default (empty list)."""
+        key = accelerator_id.strip().lower()
+        if key not in self.records.get("accelerators", {}) and self.has("accelerators", key):
+            key = self.aliases["accelerators"][key]  # `mi450` is the mi455x record
         default = None
         for rec in self.records.get("calibrations", {}).values():
             cal: Calibration = rec  # type: ignore[assignment]
