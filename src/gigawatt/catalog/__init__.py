@@ -295,7 +295,7 @@ def _load_cached(extra: tuple[str, ...]) -> Catalog:
         if isinstance(found, tuple) and len(found) == 2:
             return Catalog(records=found[0], aliases=found[1], origins=extra)
     catalog = _parse_catalog(extra)
-    if key is not None:
+    if key is not None and _cache_key(extra) == key:  # (not if a file changed while parsed)
         disk_cache.put(CACHE_NAMESPACE, key, (catalog.records, catalog.aliases))
     return catalog
 
