@@ -65,7 +65,7 @@ class Fleet:
 
     @cached_property
     def _site_rows(self) -> tuple[list[str], np.ndarray]:
-        return _site_rows(self.phases["site"])
+        return _site_rows(self.columns["site"])
 
     @cached_property
     def columns(self) -> dict[str, np.ndarray]:
@@ -133,7 +133,7 @@ class Fleet:
         return out[["month", "site", "quantity", "unit", "value"]]
 
 
-def _site_rows(sites: pd.Series) -> tuple[list[str], np.ndarray]:
+def _site_rows(sites: pd.Series | np.ndarray) -> tuple[list[str], np.ndarray]:
     """(sites in order of first appearance, each phase's position in that list)."""
     names, first, inverse = np.unique(
         np.asarray(sites, dtype=object), return_index=True, return_inverse=True
