@@ -72,7 +72,9 @@ def _published_mfu(rows: dict, rid: str) -> float:
 @pytest.fixture(scope="module")
 def best_published() -> dict[str, float]:
     rows = {r.id: r for r in load_rows(CAT)}
-    return {gen: max(_published_mfu(rows, rid) for rid in ids) for gen, ids in REFERENCE_ROWS.items()}
+    return {
+        gen: max(_published_mfu(rows, rid) for rid in ids) for gen, ids in REFERENCE_ROWS.items()
+    }
 
 
 def _mfu(accelerator: str, gpus: int) -> float:
