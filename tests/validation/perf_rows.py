@@ -135,11 +135,6 @@ NOT_REPRESENTABLE = {
     },
     "AM4": "NeMo AutoModel shards expert weights and optimizer state with FSDP2 inside the "
     "expert-parallel group; the model shards them over the expert data-parallel ranks only",
-    **{
-        rid: "expert tensor parallelism 1 with expert parallelism spanning the TP ranks "
-        "(Megatron-Core MoE parallel folding): the model keeps experts split like tp"
-        for rid in ("MB20", "MB31", "DX35", "DX36")
-    },
     "MB6": "alternating sliding-window attention (128 tokens): not modelled",
     "MB32": "alternating sliding-window attention (128 tokens): not modelled",
     **{f"MS{i}": "published as MFU only (Figure 9), no step time" for i in range(9, 12)},
@@ -320,6 +315,8 @@ def load_rows(catalog: Catalog, include: frozenset[str] = frozenset()) -> list[R
                 plan["cp"] = _int(r, "cp", 1)
             if r.get("ep"):
                 plan["ep"] = _int(r, "ep", 1)
+            if r.get("etp"):
+                plan["etp"] = _int(r, "etp")
             if r["microbatch"]:
                 plan["mb"] = _int(r, "microbatch")
             if name == "perf_runs_v2.csv":
