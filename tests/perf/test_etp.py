@@ -144,6 +144,13 @@ def test_cli_parses_etp_and_rejects_a_bad_one(capsys, tmp_path):
     out, err = capsys.readouterr()
     assert bad.value.code == 2 and out == "" and "etp x ep must divide" in err
     assert "Traceback" not in err
+    # the text output's plan line shows etp where it differs from tp (its default)
+    text = [a for a in base if a != "--json"]
+    for plan, shown in (("tp=4,ep=8,etp=1", True), ("tp=4,ep=8", False)):
+        with pytest.raises(SystemExit) as done:
+            main([*text, "--plan", plan])
+        out, _ = capsys.readouterr()
+        assert done.value.code == 0 and ("etp=1" in out) == shown and ("etp=4" not in out)
 
 
 def test_vectorised_evaluation_matches_scalar_estimates_with_folding():

@@ -189,7 +189,9 @@ def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
             sep=" ",
         )
     )
-    console.print("plan: " + ", ".join(f"{k}={v}" for k, v in plan.items()))
+    # etp is shown where it differs from tp (its default): MoE parallel folding
+    shown = {k: v for k, v in plan.items() if k != "etp" or v != plan.get("tp")}
+    console.print("plan: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
     if data.get("gbs_default") and plan["gbs"] != data["gbs_default"]:
         console.print(
             f"global batch {plan['gbs']:,} sequences (the model's {data['gbs_default']:,} does "
