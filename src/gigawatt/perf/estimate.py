@@ -436,7 +436,7 @@ def _layer_cost(
 
 
 #: The plan columns `_layer_cost` reads: plans that agree on them have the same layer cost.
-_LAYER_COLUMNS = ("tp", "cp", "mb", "sp", "flash_attention", "ep")
+_LAYER_COLUMNS = ("tp", "cp", "mb", "sp", "flash_attention", "ep", "etp")
 
 
 class _Reads:
