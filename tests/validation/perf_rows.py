@@ -23,6 +23,17 @@ jax-xla-fsdp. Knobs a row does not state take its
 framework's defaults; the ones a row states (sp, tp_overlap, dp_overlap, ZeRO stage,
 recompute, fp8 recipe, flash attention) are pinned from the CSV.
 
+Expert tensor parallelism (the CSV's `etp`, plan key `etp`; blank = tp): DX35 and DX36 run
+Grok-1 on H100 with ETP 1 beside TP 4 (NVIDIA dgxc-benchmarking grok1/README.md, commit
+60d6fd33, H100 table column ETP; grok1/launch.sh sets ET=1 for h100 and passes it as `-et`,
+the expert_tensor_parallel_size option of NeMo's scripts/performance argument parser). MB20
+and MB31 run Qwen3 235B-A22B on 256 H100 with ep 32 beside tp 2 and pp 8: Megatron-Core needs
+the world size to divide by etp x ep x pp (megatron/core/parallel_state.py), so etp = 1 is the
+only value the published layout allows, and Megatron-Bridge's H100 recipe for it sets
+expert_tensor_parallel_size = 1 (src/megatron/bridge/recipes/qwen/h100/qwen3_moe.py,
+qwen3_235b_a22b_pretrain_256gpu_h100_bf16_config, commit 067f987d, on which
+perf_recipes/qwen/h100/qwen3_moe.py builds its FP8 preset).
+
 Assumptions where the source is silent (each marked in ASSUMED with the reason):
 - N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
   per chunk, NVIDIA dgxc-benchmarking nemotron/README_340b.md), so vp = 96 / 12 / 12 = 8.
