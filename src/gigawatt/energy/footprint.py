@@ -328,12 +328,12 @@ class TrainingWaveform:
     idle_w: float
     busy_w: float
     host_w: float
-    compute_share: float  # the expected share of time at busy_w the levels were set for
+    compute_share: float  # the share of a step at busy_w the levels were set for
     draw: TrainingDraw
 
     @property
     def mean_w(self) -> float:
-        """Expected mean IT draw per accelerator: P_idle + s (P_busy - P_idle) + P_host [W]."""
+        """Mean IT draw per accelerator over a step: P_idle + s (P_busy - P_idle) + P_host [W]."""
         return float(
             accelerator_power_w(self.busy_w, self.idle_w, self.compute_share) + self.host_w
         )
@@ -349,9 +349,10 @@ def training_waveform(
     al. 2021, arXiv 2104.10350, Tables 1 and 4, which includes the runs' communication,
     checkpoints and restarts), and the square wave of duty s between P_busy and P_idle is the
     shape Choukse et al. 2025 (arXiv 2508.14318, section III) measure: a compute phase near
-    the chip's working power, a communication phase near idle. s is the trace's expected share
-    of time computing (busy share of a step, less checkpoints and restarts). At the capped
-    level (P_busy = P_TDP) the mean falls short of the draw, and `mean_w` says by how much.
+    the chip's working power, a communication phase near idle. s is the busy share of a
+    training step (the perf model's breakdown), so a step averages the draw; checkpoints and
+    restarts, idle in the trace, are not in s. At the capped level (P_busy = P_TDP) the mean
+    falls short of the draw, and `mean_w` says by how much.
     """
     draw = training_draw(catalog, system, acc)
     idle = idle_power_of(catalog, acc)

@@ -5,11 +5,13 @@ The parameterisation of energy.md 3.4 (after Choukse et al. 2025, arXiv 2508.143
 
     P_IT(t) = N [P_idle + (P_busy - P_idle) s(t) + P_host]                               [W]
 
-P_busy, P_idle and P_host come from `footprint.training_waveform`: P_host and the trace's
-expected mean are the energy stage's calibrated training draw per accelerator, and P_busy
-(at most P_TDP) is the compute-phase level that gives that mean at the trace's expected
-compute share, so both stages count one per-accelerator power model. s(t) is 1 in each
-step's busy phase (the first u x T of a step of period T) and 0 in its exposed communication and pipeline bubbles, 0 during a blocking checkpoint (`checkpoint_s`
+P_busy, P_idle and P_host come from `footprint.training_waveform`, so both stages count one
+per-accelerator power model: P_host and the mean over a training step are the energy stage's
+calibrated training draw, and P_busy (at most P_TDP) is the compute-phase level that gives that
+mean at the step's busy share u. Checkpoints and restarts idle the accelerators, so the trace's
+mean is below the draw by N (P_busy - P_idle)(u - s_bar), s_bar its share of time computing.
+s(t) is 1 in each step's busy phase (the first u x T of a step of period T) and 0 in its
+exposed communication and pipeline bubbles, 0 during a blocking checkpoint (`checkpoint_s`
 every `checkpoint_interval_s`) and 0 while the job restarts after an interruption (Poisson
 arrivals at the job's rate, lasting `restart_s`). The job (`SwingJob`: size, step period and
 busy share from the perf breakdown, the fault-tolerance policy's costs at that size) comes as
@@ -17,9 +19,9 @@ plain data from a layer above, the capability model's operating point; without o
 catalog's swing defaults and the default policy apply. The trace spans `trace_window_s`, long
 enough for several interruptions. One step swings by N (P_busy - P_idle) in one sample, so its
 ramp is that over the resolution. Cooling follows slowly, so the facility adds a constant
-(PUE - 1) x the expected mean IT power. A job whose restart outlasts its mean time between interruptions
-restarts more than it trains and is not traced (`no_progress_reason`). Mitigations, each
-checked against a ramp-rate limit [MW/s]:
+(PUE - 1) x the expected mean IT power. A job whose restart outlasts its mean time between
+interruptions restarts more than it trains and is not traced (`no_progress_reason`).
+Mitigations, each checked against a ramp-rate limit [MW/s]:
 
 - power floor (GPU firmware, or burn kernels in software): P_acc >= f P_busy while the job
   runs; it burns (f P_busy - P_idle) in each low phase;
@@ -119,7 +121,7 @@ class SwingInputs:
 
     @property
     def expected_compute_share(self) -> float:
-        """The share of the trace's time expected in compute phases (`expected_compute_share`)."""
+        """The trace's expected share of time computing (`expected_compute_share`)."""
         return expected_compute_share(
             self.utilisation,
             self.checkpoint_s,
@@ -205,8 +207,7 @@ def swing_inputs(
         accelerators, rate_per_s = job.accelerators, job.interruptions_per_s
         u, step_s, interval_s = job.step_compute_share, job.step_period_s, job.checkpoint_interval_s
         checkpoint_s, restart_s = job.checkpoint_s, job.restart_s
-    share = expected_compute_share(u, checkpoint_s, interval_s, rate_per_s, restart_s)
-    levels = training_waveform(catalog, system, acc, share)
+    levels = training_waveform(catalog, system, acc, u)
     mean_it_w = accelerators * levels.mean_w
     if ramp_limit_mw_per_s is None:
         # The cited limit is a share of the site's power per second.
@@ -265,8 +266,7 @@ def _power_source(levels: TrainingWaveform) -> str:
     return (
         f"training draw {levels.draw.total_w:,.0f} W per accelerator ({levels.draw.source}); "
         f"compute phase {levels.busy_w:,.0f} W, low phase {levels.idle_w:,.0f} W, "
-        f"host {levels.host_w:,.0f} W at {levels.compute_share:.1%} expected compute share"
-        + note
+        f"host {levels.host_w:,.0f} W at {levels.compute_share:.1%} expected compute share" + note
     )
 
 
