@@ -174,7 +174,7 @@ def test_floor_leaves_a_dynamic_range_the_model_understates(catalog, default, jo
     """Sec. IV-B: a 90 % floor under an EDP of at least 1.1 x TDP leaves "at least 20% of the
     TDP as the dynamic range", so a utility's 10 % range on a 100 MW job "cannot be met with
     GPU power smoothing today". The model has no EDP peaks above the compute-phase draw P_busy
-    and floors at 0.9 P_busy: its floored step swings by (1 - 0.9) P_busy per accelerator, 7 %
+    and floors at 0.9 P_busy: its floored step swings by (1 - 0.9) P_busy per accelerator, 8 %
     of the default job's mean power, which would meet the 10 % example; adding the paper's
     0.1 x overshoot gives 15 %, which does not."""
     f = energy_param(catalog, "swing-power-floor-share")
