@@ -436,6 +436,9 @@ def capability(
         FRONTIER_RUN_COLUMNS,
         report["frontier_runs"],
     )
+    for run in report["frontier_runs"]:
+        if run["note"]:
+            console.print(Text(f"{run['name']}: ", style="bold") + Text(run["note"]))
     print_table(
         "Thresholds crossed, in date order (* not in force then)",
         CROSSING_COLUMNS,
