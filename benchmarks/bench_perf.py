@@ -59,7 +59,9 @@ def one_core() -> Iterator[None]:
         os.sched_setaffinity(0, allowed)
 
 
-@pytest.mark.parametrize(("model", "system", "gpus", "rounds"), CASES)
+@pytest.mark.parametrize(
+    ("model", "system", "gpus", "rounds"), CASES, ids=[f"{m}-{s}-{n}" for m, s, n, _ in CASES]
+)
 def test_full_search_speed(benchmark, model, system, gpus, rounds):
     cat = Catalog.load()
     w = Workload.from_model(load_model(model, cat))

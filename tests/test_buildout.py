@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,8 @@ from hypothesis import strategies as st
 
 from conftest import toy_scenario_data
 from gigawatt.buildout import build_fleet, long_table, ramp_share
-from gigawatt.scenario import parse_scenario
+from gigawatt.catalog import Catalog
+from gigawatt.scenario import builtin_scenarios, load_scenario, parse_scenario
 
 
 def _fleet(catalog, data):
@@ -154,3 +156,14 @@ def test_long_table_equals_the_pandas_reference():
     got = long_table(months, sites, quantities)
     pd.testing.assert_frame_equal(got, _long_table_reference(months, sites, quantities))
     assert list(got["site"].unique()) == ["b", "a", "c", "total"]
+
+
+@pytest.mark.parametrize("name", sorted(builtin_scenarios()))
+def test_fleet_columns_are_the_frames(name):
+    """`Fleet.columns` (handed over by build_fleet) equals reading each column of `phases`."""
+    catalog = Catalog.load()
+    fleet = build_fleet(load_scenario(name, catalog).resolve(None), catalog)
+    read = dataclasses.replace(fleet, known_columns=None).columns
+    assert list(fleet.columns) == list(read) == list(fleet.phases.columns)
+    for key, values in fleet.columns.items():
+        assert values.dtype == read[key].dtype and values.tolist() == read[key].tolist(), key

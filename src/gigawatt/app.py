@@ -555,6 +555,12 @@ def _check_report_paths(out: Path | None, png_dir: Path | None) -> None:
             )
     if png_dir is not None and png_dir.exists() and not png_dir.is_dir():
         raise InputError(f"{str(png_dir)!r} is a file; allowed: a folder", field="png")
+    if out is not None and png_dir is not None and png_dir.resolve() in out.resolve().parents:
+        raise InputError(
+            f"{str(out)!r} is inside the PNG folder {str(png_dir)!r}, which is replaced as one "
+            "set; allowed: an HTML file outside it",
+            field="out",
+        )
 
 
 def report(

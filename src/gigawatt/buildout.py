@@ -11,7 +11,7 @@ accelerator of the phase's system), the system record saying what "all-in" inclu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -51,6 +51,8 @@ class Fleet:
     facility_power_w: np.ndarray
     accelerators: np.ndarray
     peak_flops_per_s: dict[str, np.ndarray]
+    #: `phases`' columns as arrays when the builder has them (else read from the frame once).
+    known_columns: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def month_labels(self) -> np.ndarray:
@@ -63,12 +65,14 @@ class Fleet:
 
     @cached_property
     def _site_rows(self) -> tuple[list[str], np.ndarray]:
-        return _site_rows(self.phases["site"])
+        return _site_rows(self.columns["site"])
 
     @cached_property
     def columns(self) -> dict[str, np.ndarray]:
         """`phases`' columns as read-only NumPy arrays (strings as objects), read once: a
         column read from the frame costs tens of microseconds, and a sample reads many."""
+        if self.known_columns is not None:
+            return self.known_columns
         out = {}
         for name in self.phases.columns:
             values = self.phases[name].to_numpy()
@@ -129,7 +133,7 @@ class Fleet:
         return out[["month", "site", "quantity", "unit", "value"]]
 
 
-def _site_rows(sites: pd.Series) -> tuple[list[str], np.ndarray]:
+def _site_rows(sites: pd.Series | np.ndarray) -> tuple[list[str], np.ndarray]:
     """(sites in order of first appearance, each phase's position in that list)."""
     names, first, inverse = np.unique(
         np.asarray(sites, dtype=object), return_index=True, return_inverse=True
@@ -240,7 +244,15 @@ def build_fleet(scenario: Scenario, catalog: Catalog) -> Fleet:
     accelerators = np.floor(it / col("it_power_w_per_accelerator"))
     accelerators = accelerators.astype(np.int64)
     peaks = {p: accelerators * col(f"_peak_{p}") for p in PRECISIONS}
-    phases = pd.DataFrame({k: v for k, v in columns.items() if not k.startswith("_")})
+    public = {k: v for k, v in columns.items() if not k.startswith("_")}
+    phases = pd.DataFrame(public)
+    arrays = {}
+    for name, values in public.items():  # as the frame's to_numpy() gives them
+        array = np.asarray(values)
+        if array.dtype.kind == "U":
+            array = np.array(values, dtype=object)
+        array.flags.writeable = False
+        arrays[name] = array
     return Fleet(
         months=months,
         phases=phases,
@@ -250,4 +262,5 @@ def build_fleet(scenario: Scenario, catalog: Catalog) -> Fleet:
         facility_power_w=facility,
         accelerators=accelerators,
         peak_flops_per_s=peaks,
+        known_columns=arrays,
     )

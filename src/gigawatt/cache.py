@@ -1,5 +1,7 @@
-"""A persistent cache of results that are costly to compute and pure in their inputs (perf
-searches), shared by every command and every sweep worker of the same user.
+"""A persistent cache of results that are costly to compute and pure in their inputs, shared by
+every command and every sweep worker of the same user: perf searches (`perf-search`), the
+parsed catalog (`catalog`), the report's tornado (`tornado`) and what Plotly writes the same
+each time (`plotly-template`), each in its namespace.
 
 One SQLite file, `cache.sqlite3`, in the user's cache directory (platformdirs:
 `~/.cache/gigawatt` on Linux), or in `GIGAWATT_CACHE_DIR` when that is set (the tests point it
@@ -12,7 +14,9 @@ database is moved aside and a new one started.
 Entries are pickles written by this package into the user's own directory (as Python's own
 bytecode cache is); the key is a sha256 of everything the result depends on, which the caller
 states (perf.search: the resolved workload, hardware and framework records, the accelerator
-count, the pinned knobs, the package version and the digest of the perf code).
+count, the pinned knobs, the package version and the digest of the perf code; the catalog: its
+files' bytes, the package's source and version; a tornado: the scenario, the catalog's digest,
+the package's source and version).
 """
 
 from __future__ import annotations

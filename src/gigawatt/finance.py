@@ -258,7 +258,8 @@ class Finance:
 
     months: np.ndarray
     offset: int
-    phases: pd.DataFrame
+    #: The fleet's phases and this stage's per-phase columns (`phases` joins them on demand).
+    phase_parts: tuple[pd.DataFrame, dict[str, np.ndarray]]
     params: FinanceParameters
     owner: str
     capex_usd: dict[str, np.ndarray]
@@ -280,9 +281,22 @@ class Finance:
     circular: np.ndarray
     vendor_funded: np.ndarray
     prices: dict[str, SharePricePath]
-    flows: pd.DataFrame = field(repr=False)
+    #: The columns of `flows` (a frame is built only when asked for).
+    flow_columns: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
     programme_start: str = ""
     system_prices: tuple[dict[str, Any], ...] = ()
+
+    @cached_property
+    def phases(self) -> pd.DataFrame:
+        """One row per phase: the fleet's columns, then vendor, GW, accelerators at full power,
+        system price and capex."""
+        fleet_phases, added = self.phase_parts
+        return pd.concat([fleet_phases, pd.DataFrame(added, index=fleet_phases.index)], axis=1)
+
+    @cached_property
+    def flows(self) -> pd.DataFrame:
+        """Monthly cash between parties: (month, category, payer, payee, amount_usd)."""
+        return pd.DataFrame(self.flow_columns)
 
     @property
     def month_labels(self) -> np.ndarray:
@@ -304,15 +318,15 @@ class Finance:
     def _party_net(self) -> tuple[list[str], np.ndarray]:
         """(parties in name order, net cash received by each, months x parties [USD]): each
         flow added to its payee and taken from its payer, in the flows' order."""
-        flows = self.flows
-        payee = flows["payee"].to_numpy(dtype=object)
-        payer = flows["payer"].to_numpy(dtype=object)
+        flows = self.flow_columns
+        payee = np.asarray(flows["payee"], dtype=object)
+        payer = np.asarray(flows["payer"], dtype=object)
         parties, who = np.unique(np.concatenate([payee, payer]), return_inverse=True)
         labels = np.asarray(self.month_labels, dtype=object)
         where = np.argsort(labels, kind="stable")
-        months = flows["month"].to_numpy(dtype=object)
+        months = np.asarray(flows["month"], dtype=object)
         pos = where[np.searchsorted(labels, months, sorter=where)]
-        amount = flows["amount_usd"].to_numpy(dtype=float)
+        amount = np.asarray(flows["amount_usd"], dtype=float)
         net = np.zeros((len(labels), len(parties)))
         rows = np.concatenate([pos, pos])
         np.add.at(net, (rows, who.reshape(-1)), np.concatenate([amount, -amount]))
@@ -699,11 +713,10 @@ def run_finance(
     investors = _investor_series(tranches, month_idx, ph["vendor"], capex["systems"])
     opex_energy = energy_mwh * price[:, None]
     added = {k: v for k, v in ph.items() if k not in fleet_columns}
-    frame = pd.concat([fleet.phases, pd.DataFrame(added, index=fleet.phases.index)], axis=1)
     return Finance(
         months=months,
         offset=offset,
-        phases=frame,
+        phase_parts=(fleet.phases, added),
         params=params,
         owner=owner,
         capex_usd=capex,
@@ -723,7 +736,7 @@ def run_finance(
         circular=_programme_share(investors, month_idx.size, circular=True),
         vendor_funded=_programme_share(investors, month_idx.size, circular=False),
         prices=prices,
-        flows=_cash_flows(
+        flow_columns=_cash_flows(
             ph["vendor"], capex, opex_energy, opex_ops, tranches, owner, months, params
         ),
         programme_start=month_from_index(begins),
@@ -805,8 +818,9 @@ def _cash_flows(
     owner: str,
     months: np.ndarray,
     params: FinanceParameters,
-) -> pd.DataFrame:
-    """Monthly cash between parties: (month, category, payer, payee, amount_usd), nonzero rows.
+) -> dict[str, np.ndarray]:
+    """Monthly cash between parties: (month, category, payer, payee, amount_usd), nonzero rows
+    (the columns of `Finance.flows`).
 
     The owner (the first deal's investee) pays capex and opex; systems capex goes to the
     accelerator's vendor. A purchase commitment adds nothing (the systems capex already pays
@@ -842,4 +856,4 @@ def _cash_flows(
         "payee": np.repeat(np.array([f[2] for f in flows], dtype=object), counts),
         "amount_usd": np.concatenate([f[3][m] for f, m in zip(flows, nonzero, strict=True)]),
     }
-    return pd.DataFrame(column)
+    return column

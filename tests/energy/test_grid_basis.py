@@ -9,9 +9,11 @@ difference reads as an error of the model.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from gigawatt.catalog import Catalog
+from gigawatt.catalog import DATA_DIR, Catalog
 from gigawatt.energy.footprint import job_footprint
 
 # EIA, FAQ "How much carbon dioxide is produced per kilowatthour of U.S. electricity generation?"
@@ -60,3 +62,15 @@ def test_on_site_gas_is_counted_on_the_grid_s_life_cycle_basis(catalog):
     assert g_per_kwh == pytest.approx(490, rel=0.10)
     # the comparison the supply model makes: on-site gas against the ERCOT grid, same basis
     assert g_per_kwh > catalog.region("us-ercot").grid_gco2_per_kwh
+
+
+def test_carbon_free_grids_show_life_cycle_not_direct_intensities():
+    # Norway and Sweden run on 99-100 % carbon-free electricity (Electricity Maps 2025, the same
+    # file). Direct (combustion) factors would put them below 1 % x about 1,000 g/kWh = 10 g/kWh;
+    # the shipped 30 and 21 g/kWh are what life-cycle factors give for hydro, nuclear and wind
+    # (IPCC AR5 WG III Annex III, Table A.III.2 medians: hydro 24, nuclear 12, wind 11 g/kWh).
+    data = json.loads((DATA_DIR / "electricitymaps_yearly_2025.json").read_text(encoding="utf-8"))
+    for zone in ("NO", "SE"):
+        row = data[zone]
+        assert row["carbonFreeEnergy"]["value"] >= 99
+        assert 11 <= row["carbonIntensity"]["value"] <= 40, zone

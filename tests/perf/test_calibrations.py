@@ -52,6 +52,7 @@ def test_every_accelerator_resolves_to_a_calibration(catalog):
     assert catalog.calibration("vera-rubin").id == "rubin"
     assert catalog.calibration("mi300x").id == "cdna"
     assert catalog.calibration("mi455x").id == "cdna"
+    assert catalog.calibration("MI450").id == "cdna"  # an alias of mi455x
     assert catalog.calibration("tpu-v4").id == "default"
 
 

@@ -147,6 +147,22 @@ def test_search_where_nothing_fits_exits_0(capsys):
     assert code == 0 and data["fits"] is False and data["plan"]["tp"] >= 1
 
 
+def test_search_where_nothing_fits_says_so_in_text(capsys):
+    """Issue 9: without --json the answer is a sentence and the nearest changes, exit 0, no
+    plan table; with --allow-overflow the plan needing least memory, said to not fit."""
+    args = ("perf", "--model", "megatron-1t", "--system", "dgx-a100", "--gpus", "8", "--search")
+    code, out, err = cli(capsys, *args)
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "No plan fits in memory on 8 accelerators" in flat
+    assert "Nearest changes that fit" in flat and "gpus=" in flat
+    assert "plan: " not in out
+    code, out, err = cli(capsys, *args, "--allow-overflow")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "plan: tp=" in flat and "None fits: the plan above needs least memory." in flat
+
+
 def test_pinned_knobs_that_stop_a_fit_are_reported(capsys):
     code, data, err = _perf(
         capsys,

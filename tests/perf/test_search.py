@@ -5,6 +5,7 @@ dominance it prunes with, ranking, adaptive batch, caching."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import itertools
 
 import numpy as np
@@ -191,6 +192,54 @@ def test_vectorised_evaluation_matches_scalar_estimates_exactly():
         assert (one.mfu, one.hfu, one.fits) == (batch.mfu[i], batch.hfu[i], batch.fits[i])
         for key in BREAKDOWN_KEYS:
             assert one.breakdown_s[key] == batch.breakdown_s[key][i]
+
+
+def _layer_arrays(layer) -> list[np.ndarray]:
+    out = []
+    for name in layer.__dataclass_fields__:
+        value = getattr(layer, name)
+        if isinstance(value, dict):
+            value = [x for pair in value.values() for x in pair]
+        out.extend(value if isinstance(value, (tuple, list)) else [value])
+    return out
+
+
+def test_layer_cost_is_shared_by_plans_of_the_same_layer_shape():
+    """The evaluator computes a layer's cost once per distinct value of the columns it reads
+    (`estimate._LAYER_COLUMNS`) and spreads it: identical to computing it for every plan
+    (MoE and dense layers, fp8 recipes, every plan of a full enumeration), and the layer cost
+    reads no other column (else the evaluator silently computes every plan: add the column
+    to `_LAYER_COLUMNS`)."""
+    est = importlib.import_module("gigawatt.perf.estimate")  # the module, not the function
+    model = _toy(
+        layers=8,
+        hidden=1024,
+        ffn_hidden=4096,
+        heads=16,
+        kv_heads=4,
+        seq_len=1024,
+        experts=8,
+        top_k=2,
+        moe_ffn_hidden=2048,
+        dense_layers=1,
+        global_batch_seqs=64,
+    )
+    w = Workload.from_model(model)
+    hw, sw = hardware_for(load_system("dgx-h100", CAT), "fp8", CAT, "megatron-core-2025")
+    plans = enumerate_plans(w, 64, {}, sw)
+    recipes = tuple(CODED["fp8_recipe"].index(r) for r in ("delayed", "current"))
+    by_shape = 1e-5 * plans.tp * plans.mb / plans.cp  # as time_parts' TP unit: by layer shape
+    uneven = np.linspace(1e-4, 2e-4, len(plans))  # not: every plan computed
+    shapes = np.unique(np.stack([getattr(plans, c) for c in est._LAYER_COLUMNS]), axis=1)
+    assert shapes.shape[1] * 10 < len(plans)  # the shared path is the one taken
+    for moe in (False, True):
+        for tp_unit in (by_shape, uneven):
+            reads = est._Reads(plans)
+            whole = est._layer_cost(w, hw, reads, moe, tp_unit, recipes)  # type: ignore[arg-type]
+            assert reads.read <= set(est._LAYER_COLUMNS)
+            shared = est._distinct_layer_cost(w, hw, plans, moe, tp_unit, recipes)
+            for x, y in zip(_layer_arrays(whole), _layer_arrays(shared), strict=True):
+                assert np.array_equal(np.broadcast_to(x, len(plans)), y)
 
 
 def test_pruned_values_never_win():

@@ -112,6 +112,7 @@ def test_run_writes_the_report(capsys, tmp_path):
         (["--out", "report.txt"], "--out"),
         (["--out", "."], "--out"),
         (["--png", "a-file.txt"], "--png"),
+        (["--png", "charts", "--out", "charts/r.html"], "--out"),
         (["no-such-scenario"], "SCENARIO"),
     ],
 )

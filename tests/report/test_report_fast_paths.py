@@ -63,6 +63,13 @@ def test_a_sankey_is_plotlys_json_byte_for_byte(flows, tmp_path, monkeypatch):
         assert json.dumps(figure_json(chart)) == expected
     assert disk_cache.info().namespaces == {TEMPLATE_NAMESPACE: 1}
     assert [t.type for t in go.Figure(figure_json(chart)).data] == ["sankey"]
+    import plotly  # another Plotly: its own entry, not the other version's
+
+    monkeypatch.setattr(plotly, "__version__", "0.0.0-another")
+    charts._layout_template.cache_clear()
+    assert json.dumps(figure_json(chart)) == expected
+    assert disk_cache.info().namespaces == {TEMPLATE_NAMESPACE: 2}
+    charts._layout_template.cache_clear()
 
 
 TEXTS = [

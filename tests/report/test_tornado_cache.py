@@ -1,6 +1,6 @@
 """The report's tornado in the persistent cache (gigawatt.app.report_tornado): read back equal to
-a computed one with the same catalog lookups noted (a second run writes the same files), and
-computed again for another scenario, catalog or code."""
+a computed one with the same catalog lookups noted (runs at once, then again, write the same
+files), and computed again for another scenario, catalog or code."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from conftest import TOY_CATALOG, toy_scenario_data
 from gigawatt import app, cache
+from gigawatt.catalog import CACHE_NAMESPACE as CATALOG_NAMESPACE
+from gigawatt.report.charts import TEMPLATE_NAMESPACE
 from gigawatt.scenario import parse_scenario
 from gigawatt.simulate import simulate
 from gigawatt.sweep import sensitivity
@@ -71,27 +74,48 @@ def test_read_back_equal_and_lookups_noted(cache_dir, toy_catalog, monkeypatch):
     assert cat2.used == cat.used
 
 
-def test_a_second_run_writes_the_same_files(tmp_path, monkeypatch):
-    """`gigawatt run` twice in new processes with one cache: the second reads the tornado
-    back, and every file it writes is the same, byte for byte (the sources table included)."""
+def _gigawatt(*args: str, env: dict[str, str]) -> subprocess.Popen:
+    command = [sys.executable, "-c", "from gigawatt_entry import main; main()", *args]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _finish(process: subprocess.Popen) -> str:
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
+def test_runs_at_once_then_again_write_the_same_files(tmp_path):
+    """Two `gigawatt run` at once into one empty cache, then a third reading it back: one
+    entry per cached thing (catalog, tornado, Plotly's pieces), every file the same byte for
+    byte (the sources table included); `gigawatt cache info` lists them, `clear` empties it."""
     env = {**os.environ, cache.ENV_VAR: str(tmp_path / "cache")}
     scenario = tmp_path / "toy.yaml"
     data = toy_scenario_data()
     data["sites"][0]["phases"][0]["power_gw"] = _uniform(0.5, 1.5)
     scenario.write_text(json.dumps(data), encoding="utf-8")
-    outs = [tmp_path / "first", tmp_path / "second"]
-    for out in outs:
-        subprocess.run(
-            [sys.executable, "-c", "from gigawatt_entry import main; main()", "--catalog",
-             str(TOY_CATALOG), "run", str(scenario), "--out", str(out)],
-            env=env, check=True, capture_output=True,
-        )  # fmt: skip
-    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
-    assert cache.info().namespaces[app.TORNADO_NAMESPACE] == 1
+    outs = [tmp_path / "first", tmp_path / "second", tmp_path / "third"]
+
+    def run(out: Path) -> subprocess.Popen:
+        return _gigawatt(
+            "--catalog", str(TOY_CATALOG), "run", str(scenario), "--out", str(out), env=env
+        )
+
+    for process in [run(outs[0]), run(outs[1])]:  # at once: concurrent writers
+        _finish(process)
+    _finish(run(outs[2]))
     names = sorted(p.name for p in outs[0].iterdir())
-    assert "report.html" in names and names == sorted(p.name for p in outs[1].iterdir())
-    for name in names:
-        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    assert "report.html" in names
+    for out in outs[1:]:
+        assert sorted(p.name for p in out.iterdir()) == names
+        for name in names:
+            assert (out / name).read_bytes() == (outs[0] / name).read_bytes(), (out, name)
+    info = json.loads(_finish(_gigawatt("cache", "info", "--json", env=env)))
+    assert info["namespaces"][app.TORNADO_NAMESPACE] == 1
+    assert info["namespaces"][CATALOG_NAMESPACE] == 1
+    assert info["namespaces"][TEMPLATE_NAMESPACE] >= 1
+    cleared = json.loads(_finish(_gigawatt("cache", "clear", "--json", env=env)))
+    assert (cleared["removed"], cleared["entries"]) == (info["entries"], 0)
 
 
 def test_another_scenario_or_code_computes_again(cache_dir, toy_catalog, monkeypatch):

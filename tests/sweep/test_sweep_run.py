@@ -235,19 +235,19 @@ def test_monte_carlo_bands_against_closed_form(toy_catalog, tmp_path):
 def test_failed_samples_are_kept_out_and_retried(toy_catalog, tmp_path, monkeypatch):
     sc = uncertain_scenario(toy_catalog)
     path = tmp_path / "s.duckdb"
-    real = samples_mod.simulate
+    real = samples_mod.run_stages
 
-    def odd_fail(scenario, catalog, rng):
+    def odd_fail(scenario, catalog, rng):  # rng: the stages' child of the sample's generator
         if rng.bit_generator.seed_seq.entropy[1] % 2:
             raise ValueError("odd sample")
         return real(scenario, catalog, rng)
 
-    monkeypatch.setattr(samples_mod, "simulate", odd_fail)
+    monkeypatch.setattr(samples_mod, "run_stages", odd_fail)
     r = run_sweep(sc, 6, 0, path, catalog=toy_catalog)
     assert (r.computed, r.completed, r.failed) == (3, 3, 3)
     assert r.first_error == "ValueError: odd sample"
     assert (r.yearly_bands.n[r.yearly_bands.p50.notna()] == 3).all()
-    monkeypatch.setattr(samples_mod, "simulate", lambda *a: (_ for _ in ()).throw(OSError("x")))
+    monkeypatch.setattr(samples_mod, "run_stages", lambda *a: (_ for _ in ()).throw(OSError("x")))
     with pytest.raises(GigawattError, match="all 6 samples failed"):
         run_sweep(sc, 6, 1, tmp_path / "t.duckdb", catalog=toy_catalog)
     monkeypatch.undo()

@@ -266,21 +266,22 @@ class RunCurve:
         of a sweep's samples take few distinct values, so most calls only look answers up.
         """
         n = np.asarray(available, dtype=np.int64)
-        targets = np.unique(n[n >= 1])
-        if not len(targets):
+        has = n >= 1
+        if not has.any():
             return Pick.zeros(n.shape)
+        targets, which = np.unique(n[has], return_inverse=True)
         top = int(targets[-1])
         memo = self._best
-        keys = [(top, int(t)) for t in targets.tolist()]
-        if not all(k in memo for k in keys):
+        try:
+            table = [memo[top, t] for t in targets.tolist()]
+        except KeyError:
             if len(memo) >= BEST_MEMO:
                 memo.clear()
             found = self._best_of(targets)
-            for i, k in enumerate(keys):
-                memo[k] = tuple(float(getattr(found, name)[i]) for name in PICK_FIELDS)
-        table = np.array([memo[k] for k in keys])  # (targets, fields)
-        has = n >= 1
-        rows = table[np.searchsorted(targets, n[has])]
+            for i, t in enumerate(targets.tolist()):
+                memo[top, t] = tuple(float(getattr(found, name)[i]) for name in PICK_FIELDS)
+            table = [memo[top, t] for t in targets.tolist()]
+        rows = np.array(table)[which.reshape(-1)]  # (months asked, fields)
         out = Pick.zeros(n.shape)
         for j, name in enumerate(PICK_FIELDS):
             getattr(out, name)[has] = rows[:, j]

@@ -228,8 +228,11 @@ class Catalog:
         return self.all("thresholds")  # type: ignore[return-value]
 
     def calibration(self, accelerator_id: str) -> Calibration:
-        """The perf calibration that lists `accelerator_id`, else the default (empty list)."""
-        key = accelerator_id.lower()
+        """The perf calibration that lists `accelerator_id` (or the accelerator an alias names),
+        else the default (empty list)."""
+        key = accelerator_id.strip().lower()
+        if key not in self.records.get("accelerators", {}) and self.has("accelerators", key):
+            key = self.aliases["accelerators"][key]  # `mi450` is the mi455x record
         default = None
         for rec in self.records.get("calibrations", {}).values():
             cal: Calibration = rec  # type: ignore[assignment]
@@ -292,7 +295,7 @@ def _load_cached(extra: tuple[str, ...]) -> Catalog:
         if isinstance(found, tuple) and len(found) == 2:
             return Catalog(records=found[0], aliases=found[1], origins=extra)
     catalog = _parse_catalog(extra)
-    if key is not None:
+    if key is not None and _cache_key(extra) == key:  # (not if a file changed while parsed)
         disk_cache.put(CACHE_NAMESPACE, key, (catalog.records, catalog.aliases))
     return catalog
 

@@ -201,7 +201,12 @@ def energy_cmd(
         int, typer.Option("--hours", min=1, max=8760, help="Supply horizon [h] from 1 January.")
     ] = 8760,
     co2_cap_t: Annotated[
-        float | None, typer.Option("--co2-cap-t", min=0, help="Supply: annual CO2 cap [t].")
+        float | None,
+        typer.Option(
+            "--co2-cap-t",
+            min=0,
+            help="Supply: annual CO2e cap [t], life-cycle like the grid intensities.",
+        ),
     ] = None,
     grid_import_mw: Annotated[
         float | None,

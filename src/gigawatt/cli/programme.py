@@ -144,8 +144,9 @@ def run(
         print_table(title, columns, years, first_left=False)
     console.print(
         f"As of each December (or the last month). Phases add power at the "
-        f"{'grid connection' if sc.power_basis == 'facility' else 'racks (IT)'}; peak FLOP/s are "
-        f"dense. Results written to {out}/"
+        f"{'grid connection' if sc.power_basis == 'facility' else 'racks (IT)'}; accelerators are "
+        f"packages (a Blackwell or Rubin package holds two GPU dies); peak FLOP/s are dense. "
+        f"Results written to {out}/"
     )
     systems = [y.get("largest_run_system") for y in years]
     for caveat in api.perf_caveats(_catalog(ctx), systems):

@@ -407,6 +407,75 @@ def _layer_cost(
     )
 
 
+#: The plan columns `_layer_cost` reads: plans that agree on them have the same layer cost.
+_LAYER_COLUMNS = ("tp", "cp", "mb", "sp", "flash_attention", "ep")
+
+
+class _Reads:
+    """Plans that record which columns are read (`_distinct_layer_cost`'s guard)."""
+
+    def __init__(self, p: PlanArrays) -> None:
+        self._p, self.read = p, set()
+
+    def __getattr__(self, name: str) -> Any:
+        self.read.add(name)
+        return getattr(self._p, name)
+
+    def __len__(self) -> int:
+        return len(self._p)
+
+
+def _distinct_layer_cost(
+    w: Workload,
+    hw: Hardware,
+    p: PlanArrays,
+    moe: bool,
+    tp_unit: np.ndarray,
+    recipes: tuple[int, ...],
+) -> _Layer:
+    """`_layer_cost` computed once per distinct value of `_LAYER_COLUMNS` and spread to every
+    plan: the same element-wise arithmetic (a search's plans share few layer shapes). Should
+    `_layer_cost` read another column, or `tp_unit` differ between plans of one layer shape,
+    every plan is computed instead."""
+    n = len(p)
+    codes = np.zeros(n, dtype=np.int64)
+    radix = 1
+    for name in _LAYER_COLUMNS:
+        column = getattr(p, name).astype(np.int64)  # small non-negative integers or switches
+        seen = np.zeros(int(column.max(initial=0)) + 1, dtype=np.int64)
+        seen[column] = 1
+        codes = codes * int(seen.sum()) + (np.cumsum(seen) - 1)[column]
+        radix *= int(seen.sum())
+    if n == 0 or radix >= 2**62:  # (the codes would overflow: met by no search)
+        return _layer_cost(w, hw, p, moe, tp_unit, recipes)
+    if radix <= 4 * n:  # a table, no sort
+        seen = np.zeros(radix, dtype=np.int64)
+        seen[codes] = 1
+        row = np.zeros(radix, dtype=np.int64)
+        row[codes] = np.arange(n)  # one plan of each distinct value (any one will do)
+        first = row[seen.astype(bool)]
+        spread = (np.cumsum(seen) - 1)[codes]
+    else:
+        _, first, spread = np.unique(codes, return_index=True, return_inverse=True)
+    if len(first) * 2 > n or not np.array_equal(tp_unit[first][spread], tp_unit):
+        return _layer_cost(w, hw, p, moe, tp_unit, recipes)
+    reads = _Reads(p.take(first))
+    layer = _layer_cost(w, hw, reads, moe, tp_unit[first], recipes)  # type: ignore[arg-type]
+    if not reads.read <= set(_LAYER_COLUMNS):
+        return _layer_cost(w, hw, p, moe, tp_unit, recipes)
+
+    def full(x: Any) -> Any:
+        if isinstance(x, np.ndarray):
+            return x[spread] if x.shape == (len(first),) else x
+        if isinstance(x, tuple):
+            return tuple(full(v) for v in x)
+        if isinstance(x, dict):
+            return {k: full(v) for k, v in x.items()}
+        return x
+
+    return _Layer(**{f: full(getattr(layer, f)) for f in _Layer.__dataclass_fields__})
+
+
 def _head_cost(
     w: Workload, hw: Hardware, p: PlanArrays, tp_unit: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -554,8 +623,8 @@ def time_parts(
     tp_unit = np.where(
         p.tp > 1, comm.all_gather_s(hw.network, tokens * w.hidden * ACTIVATION_BYTES, p.tp, 1), 0.0
     )
-    dense = _layer_cost(w, hw, p, False, tp_unit, recipes)
-    moe = _layer_cost(w, hw, p, True, tp_unit, recipes) if w.is_moe else dense
+    dense = _distinct_layer_cost(w, hw, p, False, tp_unit, recipes)
+    moe = _distinct_layer_cost(w, hw, p, True, tp_unit, recipes) if w.is_moe else dense
     head_fwd, head_bwd, head_tp = _head_cost(w, hw, p, tp_unit)
     emb_tp = np.where(p.tp > 1, 2 * tp_unit, 0.0)  # the vocabulary-parallel embedding's reduction
 

@@ -122,11 +122,9 @@ def flatten_years(
         keys += list(headline)
         values += [_number_or_nan(v) for v in headline.values()]
     for row in years:
-        year = int(row["year"])
-        for key, value in _numeric_items(row):
-            year_col.append(year)
-            keys.append(key)
-            values.append(_number_or_nan(value))
+        start = len(keys)
+        _flatten_into(row, "", keys, values)
+        year_col += [int(row["year"])] * (len(keys) - start)
     key_col = np.empty(len(keys), dtype=object)
     key_col[:] = keys
     return pd.DataFrame(
@@ -136,6 +134,30 @@ def flatten_years(
             "value": np.asarray(values, dtype=np.float64),
         }
     )
+
+
+def _flatten_into(
+    row: Mapping[str, Any], prefix: str, keys: list[str], values: list[float]
+) -> None:
+    """`_numeric_items` of a row appended to `keys` and `values` (NaN for null and non-finite),
+    with a fast path for plain floats and ints (most values)."""
+    nan, isfinite = math.nan, math.isfinite
+    for key, value in row.items():
+        if not prefix and key in INDEX_KEYS:
+            continue
+        kind = type(value)
+        if kind is float or kind is int:
+            keys.append(f"{prefix}{key}")
+            v = float(value)
+            values.append(v if isfinite(v) else nan)
+        elif value is None:
+            keys.append(f"{prefix}{key}")
+            values.append(nan)
+        elif isinstance(value, Mapping):
+            _flatten_into(value, f"{prefix}{key}.", keys, values)
+        elif isinstance(value, Real) and not isinstance(value, bool):
+            keys.append(f"{prefix}{key}")
+            values.append(_number_or_nan(value))
 
 
 def _number_or_nan(value: Any) -> float:
