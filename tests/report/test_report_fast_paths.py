@@ -153,3 +153,26 @@ def default_run(catalog):
     cat = catalog.recording()
     scenario = load_scenario("nvidia-openai-10gw", cat)
     return simulate(scenario, cat), cat, scenario
+
+
+def test_plotlys_html_pieces_are_kept_per_chart_height(tmp_path, monkeypatch):
+    """The pieces hold the chart height (the <div>'s style, the layout stand-in): pieces
+    written at one height are not read back at another (they were, keyed by Plotly's version
+    and the config alone: a KeyError, or the old height)."""
+    monkeypatch.setenv(disk_cache.ENV_VAR, str(tmp_path))
+    from gigawatt.report import charts
+
+    chart = _flows_chart()
+    charts._html_pieces.cache_clear()
+    assert chart_html(chart) == charts._plotly_html(figure_json(chart), chart.id)
+    height = charts.HEIGHT_PX + 80
+    monkeypatch.setattr(charts, "HEIGHT_PX", height)
+    monkeypatch.setattr(charts, "_SLOT_LAYOUT", {**charts._SLOT_LAYOUT, "height": height})
+    charts._html_pieces.cache_clear()
+    try:
+        html = chart_html(chart)
+        assert html == charts._plotly_html(figure_json(chart), chart.id)
+        assert f"height:{height}px" in html
+        assert disk_cache.info().namespaces[TEMPLATE_NAMESPACE] >= 2
+    finally:
+        charts._html_pieces.cache_clear()

@@ -254,11 +254,12 @@ def _html_pieces() -> list[str]:
     """Plotly's HTML around a chart, cut at the chart's id (odd pieces `_SLOT_ID`), data and
     layout: written by Plotly once per Plotly version, then kept in the persistent cache
     (its JSON encoder imports validators and dataframe libraries, a tenth of a second)."""
-    key = f"{plotly.__version__}:html:{json.dumps(CONFIG)}"
+    data, layout = _json_slots()
+    # the height and the stand-ins are in the HTML too: a change to either is another entry
+    key = f"{plotly.__version__}:html:{json.dumps(CONFIG)}:{HEIGHT_PX}:{_SLOT_ID}:{data}:{layout}"
     found = disk_cache.get(TEMPLATE_NAMESPACE, key)
     if isinstance(found, list) and all(isinstance(p, str) for p in found):
         return found
-    data, layout = _json_slots()
     html = _plotly_html({"data": _SLOT_DATA, "layout": _SLOT_LAYOUT}, _SLOT_ID)
     pattern = "|".join(re.escape(slot) for slot in (_SLOT_ID, data, layout))
     pieces = re.split(f"({pattern})", html)
