@@ -55,3 +55,14 @@ def test_command_flags_ettr_outside_its_range():
         runner.invoke(app, ["reliability", "--gpus", "16384", "--days", "54", "--json"]).stdout
     )
     assert small["ettr_valid"] is True
+
+
+def test_command_flags_ettr_when_the_job_never_finishes():
+    """Goodput 0 (a restart far longer than the job's MTBF) with ETTR flagged: the text output
+    says so, exit 0 (it divided by the zero goodput: an internal error)."""
+    args = ["reliability", "--gpus", "100000000", "--days", "30", "--restart-s", "360000"]
+    data = json.loads(CliRunner().invoke(app, [*args, "--trials", "0", "--json"]).stdout)
+    assert data["goodput"] == 0.0 and data["ettr_valid"] is False
+    text = CliRunner().invoke(app, [*args, "--trials", "0"], env={"COLUMNS": "200"})
+    assert text.exit_code == 0, text.output
+    assert "use goodput" in text.stdout

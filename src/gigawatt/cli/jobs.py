@@ -151,10 +151,14 @@ def reliability(
         f"{data['model']}); planned stops {data['planned_rate_per_h'] * 24:.2f}/day."
     )
     if not data["ettr_valid"]:
+        gap = (  # a job that never finishes has goodput 0: no ratio to state
+            f"falls short of Daly's exact goodput by {1 - data['ettr'] / data['goodput']:.0%}"
+            if data["goodput"] > 0
+            else "departs from Daly's exact goodput (0: the job never finishes)"
+        )
         console.print(
             f"ETTR (Kokolis) is a small-loss approximation: at a recovery pressure of "
-            f"{data['recovery_pressure']:.2f} it falls short of Daly's exact goodput by "
-            f"{1 - data['ettr'] / data['goodput']:.0%}; use goodput."
+            f"{data['recovery_pressure']:.2f} it {gap}; use goodput."
         )
     if data["monte_carlo_note"]:
         console.print(data["monte_carlo_note"])
