@@ -247,7 +247,8 @@ def report_tornado(scenario: Scenario, catalog: Catalog, results: Results) -> An
         for kind, ids in (catalog.used or {}).items()
         if ids - before.get(kind, set())
     }
-    disk_cache.put(TORNADO_NAMESPACE, key, (bars, looked_up))
+    if catalog.used is not None:  # else the lookups are unknown: an entry would list none
+        disk_cache.put(TORNADO_NAMESPACE, key, (bars, looked_up))
     return bars
 
 

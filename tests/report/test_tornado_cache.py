@@ -138,3 +138,17 @@ def test_another_catalog_computes_again(cache_dir, catalog, toy_catalog, monkeyp
     monkeypatch.setattr(app, "_catalog_sha256", lambda c: "another catalog")
     app.report_tornado(*_toy(toy_catalog))
     assert len(calls) == 2
+
+
+def test_a_catalog_not_recording_stores_nothing(cache_dir, toy_catalog, monkeypatch):
+    """A tornado computed with a catalog that records no lookups (`write_run` called with
+    `Catalog.load()`) is not stored: its entry would list no lookups, and a report reading it
+    back would miss the tornado's records in its table of sources."""
+    calls = _counted(monkeypatch)
+    sc, _, base = _toy(toy_catalog)
+    assert toy_catalog.used is None
+    app.report_tornado(sc, toy_catalog, base)
+    assert cache.info().namespaces.get(app.TORNADO_NAMESPACE, 0) == 0
+    sc2, cat2, base2 = _toy(toy_catalog)  # a recording view: computed, its lookups stored
+    app.report_tornado(sc2, cat2, base2)
+    assert len(calls) == 2 and cache.info().namespaces[app.TORNADO_NAMESPACE] == 1
