@@ -160,3 +160,20 @@ def test_run_prints_the_energy_table(capsys, tmp_path) -> None:
     code, out, err = cli(capsys, "run", "--out", str(tmp_path / "o"))
     assert code == 0, err
     assert "Energy (calendar year" in out and "Mt CO2e" in out
+
+
+def test_swing_caption_says_when_a_step_falls_short_of_the_draw() -> None:
+    """At a low busy share the compute phase is capped at TDP and a step averages less than
+    the energy stage's draw: the caption says so (it claimed the step averaged the draw)."""
+    from gigawatt.cli.energy import _power_note
+
+    levels = {
+        "busy_power_w_per_accelerator": 700.0,
+        "idle_power_w_per_accelerator": 90.0,
+        "host_power_w_per_accelerator": 250.0,
+        "training_draw_w_per_accelerator": 991.0,
+    }
+    capped = _power_note({**levels, "utilisation": 0.5})  # 90 + 0.5 x 610 + 250 = 645 W
+    assert "a step averages 645 W, below the energy stage's 991 W" in capped
+    exact = _power_note({**levels, "utilisation": (991.0 - 340.0) / 610.0})
+    assert "a step averages the energy stage's 991 W;" in exact

@@ -280,11 +280,18 @@ def _power_note(sw: dict[str, Any]) -> str:
     draw = sw.get("training_draw_w_per_accelerator")
     if draw is None:
         return ""
+    busy, idle = sw["busy_power_w_per_accelerator"], sw["idle_power_w_per_accelerator"]
+    host = sw["host_power_w_per_accelerator"]
+    step_w = idle + sw["utilisation"] * (busy - idle) + host
+    averages = (  # below the draw when the compute phase is capped at TDP
+        f"a step averages the energy stage's {draw:,.0f} W"
+        if step_w >= draw * (1 - 1e-9)
+        else f"a step averages {step_w:,.0f} W, below the energy stage's {draw:,.0f} W "
+        "(compute phase capped at TDP)"
+    )
     return (
-        f" per accelerator {sw['busy_power_w_per_accelerator']:,.0f} W computing, "
-        f"{sw['idle_power_w_per_accelerator']:,.0f} W idle, "
-        f"{sw['host_power_w_per_accelerator']:,.0f} W host: a step averages the energy "
-        f"stage's {draw:,.0f} W;"
+        f" per accelerator {busy:,.0f} W computing, {idle:,.0f} W idle, {host:,.0f} W host: "
+        f"{averages};"
     )
 
 
