@@ -401,7 +401,15 @@ class Scenario(_Model):
 
     def uncertain_inputs(self) -> list[str]:
         """Paths of the inputs that are distributions (what a sweep varies)."""
-        return [path for path, _ in _distributions(self)]
+        # A scenario is frozen, so its paths are walked once (a tornado asks for each row).
+        held = _PATHS_HELD.get(id(self))
+        if held is not None and held[0] is self:
+            return list(held[1])
+        paths = tuple(path for path, _ in _distributions(self))
+        if len(_PATHS_HELD) >= PATHS_MEMO:
+            del _PATHS_HELD[next(iter(_PATHS_HELD))]
+        _PATHS_HELD[id(self)] = (self, paths)
+        return list(paths)
 
     def distributions(self) -> list[tuple[str, Distribution]]:
         """(path, distribution) of each uncertain input, in `uncertain_inputs` order."""
@@ -416,6 +424,12 @@ class Scenario(_Model):
     @property
     def months(self) -> np.ndarray:
         return month_range(self.start, self.end)
+
+
+#: `Scenario.uncertain_inputs` of the last few scenarios asked, by id (the scenario is held, so
+#: its id is not reused while the entry lives).
+_PATHS_HELD: dict[int, tuple[Scenario, tuple[str, ...]]] = {}
+PATHS_MEMO = 16
 
 
 def is_integer_field(model: BaseModel, name: str) -> bool:
