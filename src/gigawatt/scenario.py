@@ -407,7 +407,7 @@ class Scenario(_Model):
             return list(held[1])
         paths = tuple(path for path, _ in _distributions(self))
         if len(_PATHS_HELD) >= PATHS_MEMO:
-            del _PATHS_HELD[next(iter(_PATHS_HELD))]
+            _PATHS_HELD.clear()  # (atomic, unlike evicting one: sweeps may run in threads)
         _PATHS_HELD[id(self)] = (self, paths)
         return list(paths)
 
