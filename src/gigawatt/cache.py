@@ -85,16 +85,22 @@ def _open(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(_SCHEMA)
+        _prepare(conn)
     except sqlite3.DatabaseError:  # not a database (or a damaged one): start afresh beside it
         conn.close()
         with contextlib.suppress(OSError):
             os.replace(path, path.with_name(f"{path.name}.corrupt-{os.getpid()}"))
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(_SCHEMA)
+        _prepare(conn)
     return conn
+
+
+def _prepare(conn: sqlite3.Connection) -> None:
+    """WAL mode; commits not flushed to disk one by one (`synchronous=NORMAL`: a power cut may
+    lose the last entries, never damage the file; a lost entry is computed again)."""
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(_SCHEMA)
 
 
 def _connection() -> sqlite3.Connection | None:
