@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 
 import pytest
@@ -117,6 +119,29 @@ def test_energy_supply_short_horizon_json(capsys) -> None:
     assert supply["termination_condition"] == "optimal"
     assert supply["co2_t_per_year"] <= 2e6 * (1 + 1e-6)
     assert supply["load_mw"] > 1000
+
+
+ENTRY = "from gigawatt_entry import main; main()"  # the `gigawatt` script, in a fresh process
+
+
+def test_energy_supply_text_mode_prints_no_solver_banner(tmp_path) -> None:
+    """HiGHS prints its banner when a process builds its first solver object, before options
+    can silence it; in a fresh process (as a user runs it) neither stdout nor stderr carries
+    it, and stdout starts with gigawatt's own output."""
+    pytest.importorskip("pypsa")
+    run = subprocess.run(
+        [sys.executable, "-c", ENTRY, "energy", "--supply", "tx-abilene", "--hours", "24"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+        env={**os.environ, "GIGAWATT_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Running HiGHS" not in run.stdout and "Copyright" not in run.stdout
+    assert "Running HiGHS" not in run.stderr
+    assert run.stdout.startswith("nvidia-openai-10gw")
+    assert "Least-cost supply for tx-abilene" in run.stdout
 
 
 def test_energy_unknown_site_exit_2(capsys) -> None:

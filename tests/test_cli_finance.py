@@ -59,6 +59,32 @@ def test_finance_tables(capsys):
     assert "Not released" in out and "Costs by year" in out and "Deals by year" in out
 
 
+def test_purchase_commitments_are_labelled_as_purchases_not_investment(capsys, tmp_path):
+    """AMD-OpenAI: the USD 15B released in 2027 is OpenAI's binding purchase of the first GW
+    (a purchase commitment paid to AMD, catalog deal amd-openai-2025), not investment: the
+    years say so in their own key and the tables in a column and the caption."""
+    code, out, err = cli(capsys, "finance", "amd-openai-6gw", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    years = {y["year"]: y for y in data["years"]}
+    assert years[2027]["tranches_released_usd"] == pytest.approx(15e9)
+    assert years[2027]["tranches_released_purchases_usd"] == pytest.approx(15e9)
+    assert years[2027]["cumulative_invested_usd"] == 0.0
+    assert data["tranches_released_purchases_usd"] == pytest.approx(15e9)
+    bought = [t for t in data["tranches"] if t["instrument"] == "purchase-commitment"]
+    assert sum(t["amount_usd"] for t in bought) == data["tranches_released_purchases_usd"]
+    # NVIDIA-OpenAI's letter releases equity only: nothing of it is a purchase.
+    code, out, err = cli(capsys, "finance", "--json")
+    assert json.loads(out)["tranches_released_purchases_usd"] == 0.0
+    run = ("run", "amd-openai-6gw", "--no-sensitivity", "--out", str(tmp_path / "o"))
+    for args in (("finance", "amd-openai-6gw"), run):
+        code, out, err = cli(capsys, *args)
+        assert code == 0, err
+        flat = " ".join(out.split())
+        assert "Purchases" in out and "purchase commitments or leases paid to the vendor" in flat
+        assert "not investment" in flat
+
+
 def test_run_gains_money_keys_and_table(capsys, tmp_path):
     code, out, err = cli(capsys, "run", "--json", "--out", str(tmp_path / "o"))
     assert code == 0, err

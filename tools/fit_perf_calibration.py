@@ -47,7 +47,13 @@ FACTORS = {
         "fp4_gemm_factor": (0.3, 1.0),
     },
 }
-FACTORS["blackwell-ultra"] = FACTORS["blackwell"]
+#: Blackwell Ultra has Blackwell's tensor cores and dense BF16/FP8 peaks: its GEMM and flash
+#: efficiencies are Blackwell's times one rate ratio (`ratio:blackwell-ultra`, fitted on
+#: same-plan GB300/GB200 pairs); only the FP4 factor (a new, 1.5x peak) is fitted on its rows.
+FACTORS["blackwell-ultra"] = {"fp4_gemm_factor": (0.3, 1.0)}
+#: Same-plan, same-release GB300 / GB200 row pairs of Megatron-Bridge's performance summary
+#: (`ratio:blackwell-ultra`): they isolate the hardware from the software release.
+RATIO_PAIRS = {"blackwell-ultra": ("blackwell", "MB1/MB9,MB3/MB10,MB21/MB24")}
 #: Frameworks whose kernel efficiency (relative to the calibrations' frameworks) is fitted.
 FRAMEWORK_FACTORS = {"kernel_efficiency": (0.3, 1.5)}
 
@@ -60,6 +66,9 @@ def main() -> None:
     cat = Catalog.load()
     if args.calibration.startswith("framework:"):
         fit_framework(cat, args.calibration.split(":", 1)[1], args.rows)
+        return
+    if args.calibration.startswith("ratio:"):
+        fit_rate_ratio(cat, args.calibration.split(":", 1)[1], args.rows)
         return
     if args.calibration.startswith("expert:"):
         fit_expert_factor(cat, args.calibration.split(":", 1)[1], args.rows or "")
@@ -123,6 +132,48 @@ def fit_framework(cat: Catalog, framework_id: str, rows_arg: str | None) -> None
     for r in rows:
         err = predict(r, c).step_time_s / r.published_step_s - 1
         print(f"  {r.id:5s}{'*' if r.id in fit_ids else ' '} {r.model.id:16s} {err * 100:+6.1f} %")
+
+
+def fit_rate_ratio(cat: Catalog, calibration_id: str, pairs_arg: str | None) -> None:
+    """The ratio k of a calibration's GEMM and flash efficiencies to its base calibration's
+    (fp8 factor as the base's) that reproduces the published step-time ratios of same-plan row
+    pairs `NEW/BASE,...` (least squares on log ratio); bounded by 1 and the largest ratio."""
+    base_id, default_pairs = RATIO_PAIRS[calibration_id]
+    rows = {r.id: r for r in load_rows(cat)}
+    cals = {c.id: c for c in cat.all("calibrations")}
+    base, new = cals[base_id], cals[calibration_id]
+    pairs = [p.split("/") for p in (pairs_arg or default_pairs).split(",")]
+
+    def cal(k: float):
+        return new.model_copy(
+            update={
+                "gemm_efficiency": base.gemm_efficiency * k,
+                "flash_attention_efficiency": base.flash_attention_efficiency * k,
+                "fp8_gemm_factor": base.fp8_gemm_factor,
+            }
+        )
+
+    base_step = {b: predict(rows[b], cat, base).step_time_s for _, b in pairs}
+    published = {a: rows[b].published_step_s / rows[a].published_step_s for a, b in pairs}
+
+    def residuals(x):
+        c = cal(x[0])
+        return [
+            math.log(base_step[b] / predict(rows[a], cat, c).step_time_s / published[a])
+            for a, b in pairs
+        ]
+
+    hi = max(published.values())
+    res = least_squares(residuals, [1.0], bounds=([1.0], [hi]), diff_step=1e-3)
+    k = float(res.x[0])
+    c = cal(k)
+    print(
+        f"{calibration_id}: k={k:.3f} (bounds 1 to {hi:.3f}), gemm_efficiency="
+        f"{c.gemm_efficiency:.3f}, flash_attention_efficiency={c.flash_attention_efficiency:.3f}"
+    )
+    for a, b in pairs:
+        model = base_step[b] / predict(rows[a], cat, c).step_time_s
+        print(f"  {a}/{b}: published {published[a]:.3f}, model {model:.3f}")
 
 
 def fit_expert_factor(cat: Catalog, calibration_id: str, pair: str) -> None:

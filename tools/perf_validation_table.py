@@ -83,6 +83,8 @@ def _settings(row: Row) -> str:
     for key in ("vp", "cp", "ep"):
         if p.get(key, 1) and p.get(key, 1) > 1:
             parts.append(f"{key}{p[key]}")
+    if p.get("etp", p["tp"]) != p["tp"]:  # expert tensor parallelism other than tp (folding)
+        parts.append(f"etp{p['etp']}")
     parts.append(f"dp{p['dp']}")
     if "mb" in p:
         parts.append(f"mb{p['mb']}")

@@ -47,6 +47,7 @@ from gigawatt.costs import (
     system_price_usd,
 )
 from gigawatt.deals import (
+    BUYER_PAYS,
     INVESTED,
     DealContext,
     SharePricePath,
@@ -79,6 +80,7 @@ YEAR_KEYS = (
     "opex_operations_usd",
     "depreciation_usd",
     "tranches_released_usd",
+    "tranches_released_purchases_usd",
     "cumulative_invested_usd",
     "invested_cap_usd",
     "warrant_shares_vested",
@@ -270,6 +272,9 @@ class Finance:
     tranches: tuple[TrancheOutcome, ...]
     invested_usd: np.ndarray
     released_usd: np.ndarray
+    # Of `released_usd`: the buyer's purchase commitments and leases paid to the vendor
+    # (deals.BUYER_PAYS), money for hardware rather than investment.
+    released_purchases_usd: np.ndarray
     warrant_shares: np.ndarray
     warrant_value_usd: np.ndarray
     investors: dict[str, dict[str, np.ndarray]]
@@ -374,6 +379,7 @@ class Finance:
             "opex_operations_usd": float(self.opex_operations_usd[:, span].sum()),
             "depreciation_usd": float(self.depreciation_usd[:, span].sum()),
             "tranches_released_usd": float(self.released_usd[span].sum()),
+            "tranches_released_purchases_usd": float(self.released_purchases_usd[span].sum()),
             "cumulative_invested_usd": float(self.cumulative_invested_usd[pos]),
             "invested_cap_usd": self.invested_cap_usd,
             "warrant_shares_vested": float(self.warrant_shares[pos]),
@@ -474,6 +480,7 @@ class Finance:
             "opex_usd": float(self.opex_usd.sum()),
             "depreciation_usd": float(self.depreciation_usd.sum()),
             "tranches_released_usd": float(self.released_usd.sum()),
+            "tranches_released_purchases_usd": float(self.released_purchases_usd.sum()),
             "cumulative_invested_usd": end["cumulative_invested_usd"],
             "invested_cap_usd": end["invested_cap_usd"],
             "circular_share": end["circular_share"],
@@ -503,6 +510,7 @@ class Finance:
             ("invested_usd", "USD", self.invested_usd),
             ("cumulative_invested_usd", "USD", self.cumulative_invested_usd),
             ("tranches_released_usd", "USD", self.released_usd),
+            ("tranches_released_purchases_usd", "USD", self.released_purchases_usd),
             ("warrant_shares_vested", "shares", self.warrant_shares),
             ("warrant_value_usd", "USD", self.warrant_value_usd),
             ("circular_share", "fraction", self.circular),
@@ -721,6 +729,7 @@ def run_finance(
         tranches=tranches,
         invested_usd=series["invested"],
         released_usd=series["released"],
+        released_purchases_usd=series["purchases"],
         warrant_shares=series["warrant_shares"],
         warrant_value_usd=series["warrant_value"],
         investors=investors,
@@ -738,8 +747,10 @@ def run_finance(
 def _deal_series(
     tranches: tuple[TrancheOutcome, ...], month_idx: np.ndarray, prices: dict[str, SharePricePath]
 ) -> dict[str, np.ndarray]:
-    """Monthly money released and invested; cumulative vested warrant shares and their value."""
-    out = {k: np.zeros(month_idx.size) for k in ("invested", "released", "warrant_shares")}
+    """Monthly money released, invested and paid for hardware (purchase commitments, leases);
+    cumulative vested warrant shares and their value."""
+    names = ("invested", "released", "purchases", "warrant_shares")
+    out = {k: np.zeros(month_idx.size) for k in names}
     out["warrant_value"] = np.zeros(month_idx.size)
     for t in tranches:
         if not t.released:
@@ -747,6 +758,7 @@ def _deal_series(
         i = month_index(t.month) - int(month_idx[0])
         out["released"][i] += t.released_usd
         out["invested"][i] += t.released_usd if t.invested else 0.0
+        out["purchases"][i] += t.released_usd if t.instrument in BUYER_PAYS else 0.0
         if t.instrument == "warrant" and t.shares:
             vested = np.arange(month_idx.size) >= i
             out["warrant_shares"] += np.where(vested, t.shares, 0.0)

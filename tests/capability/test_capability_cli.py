@@ -166,6 +166,13 @@ def test_default_scenario(capsys, catalog):
     names = [r["name"] for r in data["frontier_runs"]]
     assert names == ["largest-single-site-run", "first-multi-site-run"]
     assert data["reference"]["cross_site_from"] == "2029-06"
+    # audit: the cross_site run trains at one site, and says why (its operating point, set by
+    # goodput, fits in one site; spreading it only adds the wide-area synchronisation)
+    multi = data["frontier_runs"][1]
+    assert multi["cross_site"] and multi["sites"] == [multi["site"]]
+    assert multi["accelerators"] < multi["accelerators_available"]
+    assert multi["note"].startswith("cross_site allows several sites, but the run trains at")
+    assert f"{multi['accelerators']:,} accelerators" in multi["note"]
     # issue 10: the largest run sits where a planner would launch it, under the modern policy
     assert data["reference"]["fault_tolerance"] == "in-memory-hot-spare"
     assert 0.9 <= y["largest_run_goodput"] < 0.95

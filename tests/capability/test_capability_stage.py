@@ -103,6 +103,7 @@ def test_cross_site_from_the_first_cross_site_run(tmp_path):
     r = cap.runs[0].as_dict()
     assert r["site"] == "all" and r["sites"] == ["east", "west"]
     assert r["accelerators"] == 2**19 and r["cross_site_efficiency"] == pytest.approx(eff)
+    assert r["note"] == ""  # it does use several sites
 
 
 def test_a_small_model_stays_on_one_site():
@@ -110,7 +111,15 @@ def test_a_small_model_stays_on_one_site():
     more than a second site gives: the run stays on one site."""
     cap = run(fixed_catalog(), sites=TWO_SITES, frontier_runs=MULTI)
     assert cap.largest_site[5] in {"east", "west"}
-    assert cap.runs[0].as_dict()["accelerators"] == 2**18
+    r = cap.runs[0].as_dict()
+    assert r["accelerators"] == 2**18
+    # The run says why a cross_site run trains at one site, and what both sites would give.
+    assert r["note"].startswith(
+        f"cross_site allows several sites, but the run trains at {r['site']}"
+    )
+    assert "over the 2 sites" in r["note"] and f"{2**19:,} accelerators" in r["note"]
+    efficiency = float(r["note"].split("cross-site efficiency ")[1].split(",")[0])
+    assert 0 < efficiency < 1
 
 
 def test_frontier_run_by_hand():

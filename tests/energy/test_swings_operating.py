@@ -14,6 +14,7 @@ from gigawatt import app
 from gigawatt.capability.operating import BUSY_PARTS
 from gigawatt.cli import main
 from gigawatt.energy.params import energy_param
+from gigawatt.energy.programme import phase_inputs
 from gigawatt.energy.swings import (
     SwingJob,
     analyse_swings,
@@ -103,7 +104,7 @@ def test_single_step_closed_form(catalog, capability, default) -> None:
         catalog, system, job.accelerators, 1.0, job=quiet, duration_s=job.step_period_s
     )
     it = it_power_trace_w(inputs, job_schedule(inputs, np.random.default_rng(0)))
-    swing_w = job.accelerators * (inputs.tdp_w - inputs.idle_w)
+    swing_w = job.accelerators * (inputs.busy_level_w - inputs.idle_w)
     assert np.ptp(it) == pytest.approx(swing_w)
     none = analyse_swings(inputs).cases[0]
     assert none.case == "none"
@@ -227,3 +228,43 @@ def test_caption_states_size_plan_and_policy(capsys, default) -> None:
         f"goodput {default['goodput']:.0%}",
     ):
         assert words in text, words
+
+
+def test_trace_mean_is_the_energy_stages_draw_less_pauses(catalog, capability, default) -> None:
+    """One per-accelerator power model for both stages (footprint.training_waveform): the
+    energy stage counts the calibrated training draw P (0.708 x 2,800 W = 1,983 W per Vera Rubin
+    package, catalog power-calibrations `gpu`); the swing trace's busy level is set so that a
+    training step averages P, and checkpoints and restarts idle the accelerators. So the trace's
+    mean IT power per accelerator is P - (P_busy - P_idle)(u - s), s the trace's share of time
+    computing (to the trace's sampling), and within 10 % of P for the default job (its restarts
+    take about 8 % of the time at the expected interruption rate, its checkpoints 1.3 %)."""
+    scenario = load_scenario(app.DEFAULT_SCENARIO, catalog).resolve()  # at the medians
+    energy = phase_inputs(scenario, catalog)
+    systems = [ph.system.id for site in scenario.sites for ph in site.phases]
+    rubin_draw_w = float(energy.it_power_w_per_accelerator[systems.index("vera-rubin-nvl72")])
+    assert default["training_draw_w_per_accelerator"] == pytest.approx(rubin_draw_w, rel=1e-12)
+    assert rubin_draw_w == pytest.approx(0.7081 * 2_800, rel=1e-9)
+
+    job = capability.swing_job(default["month"], SITE)
+    inputs = swing_inputs(
+        catalog, catalog.system("vera-rubin-nvl72"), job.accelerators, 1.0, job=job
+    )
+    result = analyse_swings(inputs)  # PUE 1: the facility trace is the IT trace
+    it_w = result.cases[0].mean_mw * 1e6 / job.accelerators
+    busy, idle = result.busy_power_w_per_accelerator, result.idle_power_w_per_accelerator
+    assert idle < busy <= catalog.accelerator("vera-rubin").tdp_w
+    lost_w = (busy - idle) * (job.step_compute_share - result.compute_time_share)
+    assert it_w == pytest.approx(rubin_draw_w - lost_w, rel=1e-3)
+    assert 0.90 * rubin_draw_w <= it_w <= rubin_draw_w
+    # Without pauses a step averages the energy stage's draw.
+    quiet = replace(job, interruptions_per_s=0.0, checkpoint_interval_s=1e9)
+    inputs = swing_inputs(
+        catalog,
+        catalog.system("vera-rubin-nvl72"),
+        job.accelerators,
+        1.0,
+        job=quiet,
+        duration_s=60 * job.step_period_s,
+    )
+    it = it_power_trace_w(inputs, job_schedule(inputs, np.random.default_rng(0)))
+    assert it.mean() / job.accelerators == pytest.approx(rubin_draw_w, rel=0.005)

@@ -46,6 +46,7 @@ PLAN = {
     "dp",
     "cp",
     "ep",
+    "etp",
     "mb",
     "gbs",
     "zero",

@@ -80,7 +80,7 @@ def test_invalid_plans_name_the_rule(gpt3, knobs, gpus, rule):
 def test_expert_parallel_rules(dsv3):
     ok = resolve_plan({"pp": 16, "ep": 64}, dsv3, 2048)
     assert int(ok.dp[0]) == 128
-    with pytest.raises(InputError, match="ep must divide dp x cp"):
+    with pytest.raises(InputError, match="etp x ep must divide tp x cp x dp"):
         resolve_plan({"pp": 16, "ep": 256}, dsv3, 2048)
     with pytest.raises(InputError, match="ep must divide the expert count"):
         resolve_plan({"pp": 16, "ep": 3}, dsv3, 96 * 16)

@@ -112,6 +112,7 @@ def _every_plan(w: Workload, gpus: int, sw) -> PlanArrays:
                 cols[k].append(v)
             cols["mb"].append(mb)
             cols["ep"].append(1)
+            cols["etp"].append(tp)
             cols["gbs"].append(gbs)
             for name, value in zip(names, values, strict=True):
                 cols[name].append(CODED[name].index(value) if name in CODED else value)

@@ -23,6 +23,17 @@ jax-xla-fsdp. Knobs a row does not state take its
 framework's defaults; the ones a row states (sp, tp_overlap, dp_overlap, ZeRO stage,
 recompute, fp8 recipe, flash attention) are pinned from the CSV.
 
+Expert tensor parallelism (the CSV's `etp`, plan key `etp`; blank = tp): DX35 and DX36 run
+Grok-1 on H100 with ETP 1 beside TP 4 (NVIDIA dgxc-benchmarking grok1/README.md, commit
+60d6fd33, H100 table column ETP; grok1/launch.sh sets ET=1 for h100 and passes it as `-et`,
+the expert_tensor_parallel_size option of NeMo's scripts/performance argument parser). MB20
+and MB31 run Qwen3 235B-A22B on 256 H100 with ep 32 beside tp 2 and pp 8: Megatron-Core needs
+the world size to divide by etp x ep x pp (megatron/core/parallel_state.py), so etp = 1 is the
+only value the published layout allows, and Megatron-Bridge's H100 recipe for it sets
+expert_tensor_parallel_size = 1 (src/megatron/bridge/recipes/qwen/h100/qwen3_moe.py,
+qwen3_235b_a22b_pretrain_256gpu_h100_bf16_config, commit 067f987d, on which
+perf_recipes/qwen/h100/qwen3_moe.py builds its FP8 preset).
+
 Assumptions where the source is silent (each marked in ASSUMED with the reason):
 - N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
   per chunk, NVIDIA dgxc-benchmarking nemotron/README_340b.md), so vp = 96 / 12 / 12 = 8.
@@ -135,11 +146,6 @@ NOT_REPRESENTABLE = {
     },
     "AM4": "NeMo AutoModel shards expert weights and optimizer state with FSDP2 inside the "
     "expert-parallel group; the model shards them over the expert data-parallel ranks only",
-    **{
-        rid: "expert tensor parallelism 1 with expert parallelism spanning the TP ranks "
-        "(Megatron-Core MoE parallel folding): the model keeps experts split like tp"
-        for rid in ("MB20", "MB31", "DX35", "DX36")
-    },
     "MB6": "alternating sliding-window attention (128 tokens): not modelled",
     "MB32": "alternating sliding-window attention (128 tokens): not modelled",
     **{f"MS{i}": "published as MFU only (Figure 9), no step time" for i in range(9, 12)},
@@ -320,6 +326,8 @@ def load_rows(catalog: Catalog, include: frozenset[str] = frozenset()) -> list[R
                 plan["cp"] = _int(r, "cp", 1)
             if r.get("ep"):
                 plan["ep"] = _int(r, "ep", 1)
+            if r.get("etp"):
+                plan["etp"] = _int(r, "etp")
             if r["microbatch"]:
                 plan["mb"] = _int(r, "microbatch")
             if name == "perf_runs_v2.csv":

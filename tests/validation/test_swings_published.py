@@ -100,7 +100,7 @@ def _model_on_fig1(catalog, fig1, offset: float, floor_share: float, running: np
     `running`. Returns (unfloored, floored) power as shares of TDP."""
     t, s = fig1
     base = swing_inputs(catalog, catalog.system("gb200-nvl72"), 1, 1.0, duration_s=t[-1])
-    inputs = replace(base, tdp_w=1.0, idle_w=offset, host_w=0.0, resolution_s=DT_S)
+    inputs = replace(base, tdp_w=1.0, busy_w=None, idle_w=offset, host_w=0.0, resolution_s=DT_S)
     schedule = Schedule(t, s, running, np.array([]))
     return it_power_trace_w(inputs, schedule), it_power_trace_w(inputs, schedule, floor_share)
 
@@ -173,19 +173,20 @@ def test_floor_default_is_the_gb200_maximum(catalog) -> None:
 def test_floor_leaves_a_dynamic_range_the_model_understates(catalog, default, job) -> None:
     """Sec. IV-B: a 90 % floor under an EDP of at least 1.1 x TDP leaves "at least 20% of the
     TDP as the dynamic range", so a utility's 10 % range on a 100 MW job "cannot be met with
-    GPU power smoothing today". The model has no EDP peaks above TDP: its floored step swings
-    by (1 - 0.9) TDP per accelerator, 7 % of the default job's mean power, which would meet
-    the 10 % example; adding the paper's 0.1 x TDP overshoot gives 15 %, which does not."""
+    GPU power smoothing today". The model has no EDP peaks above the compute-phase draw P_busy
+    and floors at 0.9 P_busy: its floored step swings by (1 - 0.9) P_busy per accelerator, 8 %
+    of the default job's mean power, which would meet the 10 % example; adding the paper's
+    0.1 x overshoot gives 15 %, which does not."""
     f = energy_param(catalog, "swing-power-floor-share")
     quiet = replace(job, interruptions_per_s=0.0, checkpoint_interval_s=1e9)
     system = catalog.system("vera-rubin-nvl72")
     inputs = swing_inputs(catalog, system, job.accelerators, 1.0, job=quiet, duration_s=30.0)
     floored = it_power_trace_w(inputs, job_schedule(inputs, np.random.default_rng(0)), f)
     model_range_w = float(np.ptp(floored))
-    assert model_range_w == pytest.approx(job.accelerators * (1 - f) * inputs.tdp_w)
+    assert model_range_w == pytest.approx(job.accelerators * (1 - f) * inputs.busy_level_w)
     mean_w = _cases(default)["power-floor"]["mean_mw"] * 1e6
     assert model_range_w / mean_w < 0.10
-    assert job.accelerators * (GB200_MIN_EDP - f) * inputs.tdp_w / mean_w > 0.10
+    assert job.accelerators * (GB200_MIN_EDP - f) * inputs.busy_level_w / mean_w > 0.10
 
 
 def test_floor_mechanism_against_figure_6(catalog, fig1) -> None:

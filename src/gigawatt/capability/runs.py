@@ -257,7 +257,41 @@ def evaluate_run(
         costs=costs,
         vs_reference=vs_ref,
         checks=checks,
-        note="",
+        note=_one_site_note(curves, candidates, spec, named, where),
+    )
+
+
+def _one_site_note(
+    curves: Curves,
+    candidates: list[Group],
+    spec: FrontierRunSpec,
+    model: Model | None,
+    where: Where,
+) -> str:
+    """Why a `cross_site` run trains at one site (empty otherwise): `cross_site` allows several
+    sites, and the run takes the group of highest rate at its operating point. The job size
+    stops where more accelerators add little useful time (goodput, not site capacity), so when
+    one site holds that size, spreading it adds the cross-site synchronisation (catalog
+    `cross-site-bandwidth-bytes-per-s`, `cross-site-latency-s`) for no more accelerators."""
+    if not spec.cross_site or where.group.site == ALL_SITES:
+        return ""
+    pooled = [g for g in candidates if g.site == ALL_SITES and g.system == where.group.system]
+    multi = best_group(curves, pooled, spec, model, where.pos)
+    head = (
+        f"cross_site allows several sites, but the run trains at {where.group.site} alone: its "
+        f"operating point, {where.accelerators:,} accelerators (past which more add little "
+        f"useful time under {where.curve.plan.policy.id}), fits in the site's "
+        f"{int(where.group.accelerators[where.pos]):,}"
+    )
+    if multi is None:
+        return head + "; no cross-site group is online at the start"
+    sites = int(multi.group.sites[where.pos])
+    return (
+        f"{head}; over the {sites} sites with {multi.group.system} "
+        f"({int(multi.group.accelerators[where.pos]):,} "
+        f"accelerators) the operating point is {multi.accelerators:,} at cross-site "
+        f"efficiency {float(multi.pick.efficiency[0]):.3f}, {multi.flops_per_s:.3g} FLOP/s "
+        f"against {where.flops_per_s:.3g} at one site"
     )
 
 

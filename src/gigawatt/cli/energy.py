@@ -265,7 +265,7 @@ def energy_cmd(
             f"({sw['interruptions_expected']:.1f} interruptions expected, {sw['failures']} "
             f"drawn), step {sw['step_period_s']:.2g} s busy {sw['utilisation']:.0%}"
             f"{'' if sw['step_source'] == 'perf-breakdown' else ' (catalog defaults)'}, computing "
-            f"{sw['compute_time_share']:.0%} of the time; grid ramp limit "
+            f"{sw['compute_time_share']:.0%} of the time;{_power_note(sw)} grid ramp limit "
             f"{sw['ramp_limit_mw_per_s']:.3g} MW/s. Band MW: RMS of the swing in 0.1-20 Hz; "
             "+MWh, +E%: extra energy",
             SWING_COLUMNS,
@@ -273,6 +273,19 @@ def energy_cmd(
         )
     if data["supply"]:
         _print_supply(data["supply"])
+
+
+def _power_note(sw: dict[str, Any]) -> str:
+    """Per accelerator: the two levels and the energy stage's draw a step averages to."""
+    draw = sw.get("training_draw_w_per_accelerator")
+    if draw is None:
+        return ""
+    return (
+        f" per accelerator {sw['busy_power_w_per_accelerator']:,.0f} W computing, "
+        f"{sw['idle_power_w_per_accelerator']:,.0f} W idle, "
+        f"{sw['host_power_w_per_accelerator']:,.0f} W host: a step averages the energy "
+        f"stage's {draw:,.0f} W;"
+    )
 
 
 def _job_note(sw: dict[str, Any]) -> str:

@@ -189,7 +189,9 @@ def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
             sep=" ",
         )
     )
-    console.print("plan: " + ", ".join(f"{k}={v}" for k, v in plan.items()))
+    # etp is shown where it differs from tp (its default): MoE parallel folding
+    shown = {k: v for k, v in plan.items() if k != "etp" or v != plan.get("tp")}
+    console.print("plan: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
     if data.get("gbs_default") and plan["gbs"] != data["gbs_default"]:
         console.print(
             f"global batch {plan['gbs']:,} sequences (the model's {data['gbs_default']:,} does "
@@ -253,7 +255,7 @@ def perf(
         str | None,
         typer.Option(
             "--plan",
-            help="KEY=V,... of tp pp vp dp cp ep mb gbs zero recompute precision sp "
+            help="KEY=V,... of tp pp vp dp cp ep etp mb gbs zero recompute precision sp "
             "flash_attention tp_overlap dp_overlap ep_overlap pp_balance vocab_parallel "
             "fp8_recipe offload optimizer_dtype (with --search: the knobs to hold).",
         ),

@@ -62,15 +62,18 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         ],
     ),
     (
-        "Money (USD B; flows in the year, cumulative figures as of December)",
+        "Money (USD B; flows in the year, cumulative figures as of December; Released: deal "
+        "tranches of every kind; Purchases: the part that is the buyer's purchase commitments "
+        "or leases paid to the vendor, for hardware, not investment)",
         [
             _YEAR,
             Column("capex_usd", "Capex", scale=BILLION, digits=1),
             Column("opex_usd", "Opex", scale=BILLION, digits=1),
-            Column("depreciation_usd", "Depreciation", scale=BILLION, digits=1),
+            Column("depreciation_usd", "Deprec.", scale=BILLION, digits=1),
             Column("tranches_released_usd", "Released", scale=BILLION, digits=1),
+            Column("tranches_released_purchases_usd", "Purchases", scale=BILLION, digits=1),
             Column("cumulative_invested_usd", "Invested (cum.)", scale=BILLION, digits=1),
-            Column("circular_share", "Circular share", digits=2),
+            Column("circular_share", "Circular", digits=2),
         ],
     ),
     (
@@ -270,11 +273,13 @@ FINANCE_TABLES: list[tuple[str, list[Column]]] = [
     ),
     (
         "Deals by year (USD B unless a share or a count; released in the year, the rest as "
-        "of December; circular and vendor-funded are shares of the investors' cash and of "
-        "their hardware purchases)",
+        "of December; Released: tranches of every kind, of which Purchases: the buyer's "
+        "purchase commitments or leases paid to the vendor, not investment; circular and "
+        "vendor-funded are shares of the investors' cash and of their hardware purchases)",
         [
             _YEAR,
             Column("tranches_released_usd", "Released", scale=BILLION, digits=1),
+            Column("tranches_released_purchases_usd", "Purchases", scale=BILLION, digits=1),
             Column("cumulative_invested_usd", "Invested", scale=BILLION, digits=1),
             Column("invested_cap_usd", "Cap", scale=BILLION),
             Column("circular_share", "Circular", digits=2),
@@ -437,6 +442,9 @@ def capability(
         FRONTIER_RUN_COLUMNS,
         report["frontier_runs"],
     )
+    for run in report["frontier_runs"]:
+        if run["note"]:
+            console.print(Text(f"{run['name']}: ", style="bold") + Text(run["note"]))
     print_table(
         "Thresholds crossed, in date order (* not in force then)",
         CROSSING_COLUMNS,

@@ -316,6 +316,54 @@ def training_draw(
 
 
 @dataclass(frozen=True)
+class TrainingWaveform:
+    """One accelerator's draw in a synchronous job as two levels around the training draw.
+
+    The energy stage counts `draw.total_w` per accelerator; the swing trace alternates the
+    accelerator between `busy_w` (a step's compute phase) and `idle_w` (its communication,
+    checkpoints and restarts) over a constant `host_w`, and `busy_w` is set so that the
+    trace's expected mean is that same draw (`training_waveform`).
+    """
+
+    idle_w: float
+    busy_w: float
+    host_w: float
+    compute_share: float  # the share of a step at busy_w the levels were set for
+    draw: TrainingDraw
+
+    @property
+    def mean_w(self) -> float:
+        """Mean IT draw per accelerator over a step: P_idle + s (P_busy - P_idle) + P_host [W]."""
+        return float(
+            accelerator_power_w(self.busy_w, self.idle_w, self.compute_share) + self.host_w
+        )
+
+
+def training_waveform(
+    catalog: Catalog, system: System, acc: Accelerator, compute_share: float
+) -> TrainingWaveform:
+    """The two-level draw whose mean at the expected compute share s is the training draw.
+
+    P_busy = P_idle + (P_acc - P_idle) / s, within [P_idle, P_TDP]: P_acc and P_host are
+    `training_draw`'s split (the calibrated whole-run average of measured runs, Patterson et
+    al. 2021, arXiv 2104.10350, Tables 1 and 4, which includes the runs' communication,
+    checkpoints and restarts), and the square wave of duty s between P_busy and P_idle is the
+    shape Choukse et al. 2025 (arXiv 2508.14318, section III) measure: a compute phase near
+    the chip's working power, a communication phase near idle. s is the busy share of a
+    training step (the perf model's breakdown), so a step averages the draw; checkpoints and
+    restarts, idle in the trace, are not in s. At the capped level (P_busy = P_TDP) the mean
+    falls short of the draw, and `mean_w` says by how much.
+    """
+    draw = training_draw(catalog, system, acc)
+    idle = idle_power_of(catalog, acc)
+    share = min(max(compute_share, 1e-9), 1.0)
+    busy = float(np.clip(idle + (draw.accelerator_w - idle) / share, idle, acc.tdp_w))
+    return TrainingWaveform(
+        idle_w=idle, busy_w=busy, host_w=draw.host_w, compute_share=share, draw=draw
+    )
+
+
+@dataclass(frozen=True)
 class FootprintResult:
     """The footprint of one job; `to_json()` is the `gigawatt footprint --json` object."""
 

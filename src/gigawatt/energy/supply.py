@@ -16,6 +16,7 @@ linopy, HiGHS and pvlib are the optional `supply` extra: `pip install 'gigawatt[
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import sys
@@ -321,10 +322,38 @@ def build_network(pypsa: Any, inputs: SupplyInputs) -> tuple[Any, dict[str, floa
 # --- solving --------------------------------------------------------------------------------------
 
 
+@functools.cache
+def swallow_highs_banner() -> None:
+    """HiGHS prints its banner ("Running HiGHS ... Copyright ...") on file descriptor 1 when a
+    process builds its first `Highs` object, before any option (`output_flag`,
+    `log_to_console`) can silence it; later objects print nothing. Build that first one with
+    descriptors 1 and 2 on the null device, once per process."""
+    try:
+        import highspy
+    except ImportError:  # linopy reports the missing solver itself
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        highspy.Highs()
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, null):
+            os.close(fd)
+
+
 @contextlib.contextmanager
 def quiet_solver() -> Iterator[None]:
-    """HiGHS prints a banner on file descriptor 1: send it to stderr so `--json` stays clean;
-    keep PyPSA's and linopy's info logs out of the terminal."""
+    """Nothing from the solver on the terminal: HiGHS's banner swallowed, its log off
+    (`solver_options`), anything else it prints on file descriptor 1 sent to stderr so stdout
+    holds only gigawatt's output (and `--json` stays one object); PyPSA's and linopy's info
+    logs kept out."""
+    swallow_highs_banner()
     loggers = [logging.getLogger(name) for name in ("pypsa", "linopy")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
@@ -345,7 +374,7 @@ def quiet_solver() -> Iterator[None]:
 def solver_options(threads: int, coupled: bool) -> dict[str, Any]:
     """HiGHS options. A CO2 cap couples every hour; there interior point without crossover is
     about twice as fast as simplex for the same optimum (energy.md 4.3, confirmed here)."""
-    options: dict[str, Any] = {"threads": threads, "output_flag": False}
+    options: dict[str, Any] = {"threads": threads, "output_flag": False, "log_to_console": False}
     if coupled:
         options |= {"solver": "ipm", "run_crossover": "off"}
     return options

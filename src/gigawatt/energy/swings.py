@@ -3,8 +3,13 @@
 
 The parameterisation of energy.md 3.4 (after Choukse et al. 2025, arXiv 2508.14318):
 
-    P_IT(t) = N [P_idle + (P_TDP - P_idle) s(t) + P_host]                                [W]
+    P_IT(t) = N [P_idle + (P_busy - P_idle) s(t) + P_host]                               [W]
 
+P_busy, P_idle and P_host come from `footprint.training_waveform`, so both stages count one
+per-accelerator power model: P_host and the mean over a training step are the energy stage's
+calibrated training draw, and P_busy (at most P_TDP) is the compute-phase level that gives that
+mean at the step's busy share u. Checkpoints and restarts idle the accelerators, so the trace's
+mean is below the draw by N (P_busy - P_idle)(u - s_bar), s_bar its share of time computing.
 s(t) is 1 in each step's busy phase (the first u x T of a step of period T) and 0 in its
 exposed communication and pipeline bubbles, 0 during a blocking checkpoint (`checkpoint_s`
 every `checkpoint_interval_s`) and 0 while the job restarts after an interruption (Poisson
@@ -12,16 +17,16 @@ arrivals at the job's rate, lasting `restart_s`). The job (`SwingJob`: size, ste
 busy share from the perf breakdown, the fault-tolerance policy's costs at that size) comes as
 plain data from a layer above, the capability model's operating point; without one the
 catalog's swing defaults and the default policy apply. The trace spans `trace_window_s`, long
-enough for several interruptions. One step swings by N (P_TDP - P_idle) in one sample, so its
+enough for several interruptions. One step swings by N (P_busy - P_idle) in one sample, so its
 ramp is that over the resolution. Cooling follows slowly, so the facility adds a constant
-(PUE - 1) x mean IT power. A job whose restart outlasts its mean time between interruptions
-restarts more than it trains and is not traced (`no_progress_reason`). Mitigations, each
-checked against a ramp-rate limit [MW/s]:
+(PUE - 1) x the expected mean IT power. A job whose restart outlasts its mean time between
+interruptions restarts more than it trains and is not traced (`no_progress_reason`).
+Mitigations, each checked against a ramp-rate limit [MW/s]:
 
-- power floor (GPU firmware, or burn kernels in software): P_acc >= f P_TDP while the job runs;
-  it burns (f P_TDP - P_idle) in each low phase;
+- power floor (GPU firmware, or burn kernels in software): P_acc >= f P_busy while the job
+  runs; it burns (f P_busy - P_idle) in each low phase;
 - rack storage (GB300 NVL72 power smoothing, NVIDIA Jul 2025): E joules per accelerator as a
-  first-order low-pass, tau = E / (P_TDP - P_idle);
+  first-order low-pass, tau = E / (P_busy - P_idle);
 - site battery: the grid draws a moving average of the load over W = swing / limit seconds (its
   slope is then at most swing / W = limit); the battery supplies the difference;
 - all three together.
@@ -42,7 +47,11 @@ import pandas as pd
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import System
-from gigawatt.energy.footprint import accelerator_power_w, host_power_w, idle_power_of
+from gigawatt.energy.footprint import (
+    TrainingWaveform,
+    accelerator_power_w,
+    training_waveform,
+)
 from gigawatt.energy.params import energy_param
 from gigawatt.reliability import default_plan
 from gigawatt.units import S_PER_H, W_PER_MW
@@ -99,6 +108,37 @@ class SwingInputs:
     band_low_hz: float
     band_high_hz: float
     seed: int = 0
+    # The compute-phase draw [W]; None: the chip's TDP (inputs built by hand).
+    busy_w: float | None = None
+    # The energy stage's training draw per accelerator and its source, when from the catalog.
+    training_draw_w: float | None = None
+    power_source: str = "given"
+
+    @property
+    def busy_level_w(self) -> float:
+        """P_busy, the accelerator's draw in a step's compute phase [W]."""
+        return self.tdp_w if self.busy_w is None else self.busy_w
+
+    @property
+    def expected_compute_share(self) -> float:
+        """The trace's expected share of time computing (`expected_compute_share`)."""
+        return expected_compute_share(
+            self.utilisation,
+            self.checkpoint_s,
+            self.checkpoint_interval_s,
+            self.interruptions_per_s,
+            self.restart_s,
+        )
+
+    @property
+    def mean_it_w_per_accelerator(self) -> float:
+        """The trace's expected mean IT draw per accelerator [W]: P_idle + s (P_busy - P_idle)
+        + P_host at the expected compute share s; the energy stage's training draw when the
+        inputs come from the catalog and P_busy is not capped at TDP."""
+        return float(
+            accelerator_power_w(self.busy_level_w, self.idle_w, self.expected_compute_share)
+            + self.host_w
+        )
 
     @property
     def interruptions_per_s(self) -> float:
@@ -167,9 +207,8 @@ def swing_inputs(
         accelerators, rate_per_s = job.accelerators, job.interruptions_per_s
         u, step_s, interval_s = job.step_compute_share, job.step_period_s, job.checkpoint_interval_s
         checkpoint_s, restart_s = job.checkpoint_s, job.restart_s
-    idle_w = idle_power_of(catalog, acc)
-    host_w = float(host_power_w(system.it_power_w_per_accelerator, acc.tdp_w))
-    mean_it_w = accelerators * (accelerator_power_w(acc.tdp_w, idle_w, u) + host_w)
+    levels = training_waveform(catalog, system, acc, u)
+    mean_it_w = accelerators * levels.mean_w
     if ramp_limit_mw_per_s is None:
         # The cited limit is a share of the site's power per second.
         limit_w = energy_param(catalog, "grid-ramp-limit-share-per-s") * float(mean_it_w) * pue
@@ -178,8 +217,8 @@ def swing_inputs(
     return SwingInputs(
         accelerators=accelerators,
         tdp_w=acc.tdp_w,
-        idle_w=idle_w,
-        host_w=host_w,
+        idle_w=levels.idle_w,
+        host_w=levels.host_w,
         pue=pue,
         utilisation=u,
         step_period_s=step_s,
@@ -197,6 +236,37 @@ def swing_inputs(
         band_low_hz=energy_param(catalog, "grid-band-low-hz"),
         band_high_hz=energy_param(catalog, "grid-band-high-hz"),
         seed=seed,
+        busy_w=levels.busy_w,
+        training_draw_w=levels.draw.total_w,
+        power_source=_power_source(levels),
+    )
+
+
+def expected_compute_share(
+    busy_share: float,
+    checkpoint_s: float,
+    checkpoint_interval_s: float,
+    interruptions_per_s: float,
+    restart_s: float,
+) -> float:
+    """The trace's expected share of time computing: u (1 - c / tau) e^{-lambda R}.
+
+    u is the step's busy share; a blocking checkpoint of c every tau pauses c / tau of the
+    time; a sample is restarting when an interruption fell within the last R seconds, which
+    for Poisson arrivals at rate lambda has probability 1 - e^{-lambda R}.
+    """
+    pause = min(checkpoint_s / checkpoint_interval_s, 1.0) if checkpoint_interval_s > 0 else 0.0
+    running = float(np.exp(-max(interruptions_per_s, 0.0) * restart_s))
+    return busy_share * (1.0 - pause) * running
+
+
+def _power_source(levels: TrainingWaveform) -> str:
+    capped = levels.mean_w < levels.draw.total_w * (1.0 - 1e-9)
+    note = " (capped at TDP: the mean falls short of the draw)" if capped else ""
+    return (
+        f"training draw {levels.draw.total_w:,.0f} W per accelerator ({levels.draw.source}); "
+        f"compute phase {levels.busy_w:,.0f} W, low phase {levels.idle_w:,.0f} W, "
+        f"host {levels.host_w:,.0f} W at {levels.compute_share:.1%} expected compute share" + note
     )
 
 
@@ -242,20 +312,22 @@ def job_schedule(inputs: SwingInputs, rng: np.random.Generator) -> Schedule:
 def it_power_trace_w(
     inputs: SwingInputs, schedule: Schedule, floor_share: float = 0.0
 ) -> np.ndarray:
-    """P_IT(t) = N [max(P_idle + (P_TDP - P_idle) s, f P_TDP) + P_host] [W].
+    """P_IT(t) = N [max(P_idle + (P_busy - P_idle) s, f P_busy) + P_host] [W].
 
-    The floor holds only while the job runs: after a failure the GPUs fall to idle.
+    The floor holds only while the job runs: after a failure the GPUs fall to idle. It is a
+    share of the job's compute-phase draw (a floor above it would raise the compute phase too);
+    the GB200 firmware's ceiling of 90 % of TDP (Choukse et al. 2025, IV-B) bounds f.
     """
-    per_acc = accelerator_power_w(inputs.tdp_w, inputs.idle_w, schedule.compute)
-    floor_w = np.where(schedule.running, floor_share * inputs.tdp_w, 0.0)
+    busy_w = inputs.busy_level_w
+    per_acc = accelerator_power_w(busy_w, inputs.idle_w, schedule.compute)
+    floor_w = np.where(schedule.running, floor_share * busy_w, 0.0)
     return inputs.accelerators * (np.maximum(per_acc, floor_w) + inputs.host_w)
 
 
 def facility_trace_w(inputs: SwingInputs, it_w: np.ndarray) -> np.ndarray:
-    """Grid-side power: IT power plus cooling at (PUE - 1) x the job's mean IT power [W]."""
-    mean_it = inputs.accelerators * (
-        accelerator_power_w(inputs.tdp_w, inputs.idle_w, inputs.utilisation) + inputs.host_w
-    )
+    """Grid-side power: IT power plus cooling at (PUE - 1) x the job's expected mean IT power
+    (the energy stage's training draw when the inputs come from the catalog) [W]."""
+    mean_it = inputs.accelerators * inputs.mean_it_w_per_accelerator
     return it_w + (inputs.pue - 1.0) * mean_it
 
 
@@ -263,13 +335,13 @@ def facility_trace_w(inputs: SwingInputs, it_w: np.ndarray) -> np.ndarray:
 
 
 def rack_time_constant_s(inputs: SwingInputs) -> float:
-    """tau = E / (P_TDP - P_idle) [s]: how long the rack store can carry one accelerator's
+    """tau = E / (P_busy - P_idle) [s]: how long the rack store can carry one accelerator's
     whole swing (65 J over a GB300's swing is a few tens of ms)."""
-    return inputs.rack_storage_j_per_accelerator / max(inputs.tdp_w - inputs.idle_w, 1e-9)
+    return inputs.rack_storage_j_per_accelerator / max(inputs.busy_level_w - inputs.idle_w, 1e-9)
 
 
 def rack_storage_w(inputs: SwingInputs, it_w: np.ndarray) -> np.ndarray:
-    """First-order low-pass of the IT draw by rack energy storage, tau = E / (P_TDP - P_idle)."""
+    """First-order low-pass of the IT draw by rack energy storage, tau = E / (P_busy - P_idle)."""
     tau_s = rack_time_constant_s(inputs)
     if tau_s <= 0:
         return it_w
@@ -392,6 +464,11 @@ class SwingResult:
     rack_storage_j_per_accelerator: float
     rack_storage_time_constant_s: float
     cases: list[CaseMetrics]
+    busy_power_w_per_accelerator: float = 0.0
+    idle_power_w_per_accelerator: float = 0.0
+    host_power_w_per_accelerator: float = 0.0
+    training_draw_w_per_accelerator: float | None = None
+    power_source: str = "given"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -435,4 +512,9 @@ def analyse_swings(inputs: SwingInputs) -> SwingResult:
         rack_storage_j_per_accelerator=inputs.rack_storage_j_per_accelerator,
         rack_storage_time_constant_s=rack_time_constant_s(inputs),
         cases=cases,
+        busy_power_w_per_accelerator=inputs.busy_level_w,
+        idle_power_w_per_accelerator=inputs.idle_w,
+        host_power_w_per_accelerator=inputs.host_w,
+        training_draw_w_per_accelerator=inputs.training_draw_w,
+        power_source=inputs.power_source,
     )

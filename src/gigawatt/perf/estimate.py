@@ -16,8 +16,9 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
 - compute: every GEMM as a roofline, max(2 T K N / rate, bytes / HBM rate) + kernel overhead
   (`hardware.py`), fp8/fp4 for the transformer layers' GEMMs under a low-precision recipe
   (the output layer stays 16-bit); backward = dgrad + wgrad, twice the forward. Each of an
-  MoE layer's E / ep local experts is its own GEMM over the T top_k ep / E tokens routed to it
-  (balanced routing), so it runs at the small-GEMM efficiency (Megatron-Core's grouped GEMM
+  MoE layer's E / ep local experts is its own GEMM, split by etp, over the
+  T top_k ep etp / (E tp) tokens routed to it (balanced routing; T top_k ep / E when etp = tp),
+  so it runs at the small-GEMM efficiency (Megatron-Core's grouped GEMM
   and Transformer Engine's GroupedLinear issue one GEMM per local expert). The attention
   core: with flash attention the FLOPs the kernel executes (causal share, backward 2.5
   forwards, `workload.executed_flops_per_token`) at the flash rate; without it, the QK^T and
@@ -34,13 +35,16 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   GEMMs are split into tp chunks, each paying the kernel overhead.
 - cp: ring attention passes K and V (cp - 1) times beside the attention core, bounded the
   same way; the backward moves them and their gradients.
-- ep: dispatch and combine all-to-alls of T top_k h 2 / tp bytes over ep ranks per pass; with
+- ep: dispatch and combine all-to-alls of T top_k h 2 / tp bytes over ep ranks etp apart per
+  pass (MoE parallel folding, `plan.py`); the routed experts' TP collectives run over the etp
+  ranks, the shared experts' over tp; with
   `ep_overlap` they hide behind the layer's forward and backward of another micro-batch
   (Megatron-Core's 1F1B all-to-all overlap), bounded.
 - pp: each micro-batch crosses each of a stage's vp chunk boundaries forward and backward,
   T h 2 / tp bytes; overlapped with a chunk's compute when the framework overlaps sends in the
   interleaved schedule.
-- dp: gradients reduced over the dp x cp replicas: an all-reduce per step (ZeRO 0); a
+- dp: gradients reduced over the dp x cp replicas (routed experts' over the
+  edp = tp cp dp / (etp ep) expert replicas): an all-reduce per step (ZeRO 0); a
   reduce-scatter and an all-gather of the updated weights (ZeRO 1), the reduce-scatter after
   every micro-batch (ZeRO 2); weights gathered for each micro-batch's forward and backward
   and gradients reduce-scattered after it (ZeRO 3). With `dp_overlap` each hides behind one
@@ -71,6 +75,7 @@ from gigawatt.perf.framework import Software, resolve
 from gigawatt.perf.hardware import ACTIVATION_BYTES, Hardware
 from gigawatt.perf.memory import (
     Memory,
+    expert_data_parallel,
     in_flight,
     layer_activation_bytes_per_token,
     memory_per_gpu,
@@ -215,12 +220,14 @@ def _gemm_times(
     if not moe:
         return qkv, proj, g.time(h, gate * w.ffn_hidden / tp), g.time(w.ffn_hidden / tp, h)
     # Each local expert is its own GEMM over the tokens routed to it (balanced routing:
-    # T top_k / local of them), so its efficiency is that of the small GEMM.
+    # T top_k / local of them per tp rank; the etp ranks of an expert gather theirs, etp / tp
+    # of a TP group's), so its efficiency is that of the small GEMM; its width is split by etp.
+    etp = p.etp.astype(np.float64)
     local = max(w.experts, 1) / p.ep
-    per_expert = g.m * w.top_k / local
+    per_expert = g.m * w.top_k / local * (etp / tp)
     f = g.hw.expert_low_precision_factor if g.low else 1.0
-    fc1 = local * g.time(h, gate * w.moe_ffn_hidden / tp, m=per_expert, factor=f)
-    fc2 = local * g.time(w.moe_ffn_hidden / tp, h, m=per_expert, factor=f)
+    fc1 = local * g.time(h, gate * w.moe_ffn_hidden / etp, m=per_expert, factor=f)
+    fc2 = local * g.time(w.moe_ffn_hidden / etp, h, m=per_expert, factor=f)
     if w.shared_experts:
         fc1 = fc1 + g.time(h, gate * w.shared_experts * w.moe_ffn_hidden / tp)
         fc2 = fc2 + g.time(w.shared_experts * w.moe_ffn_hidden / tp, h)
@@ -269,8 +276,10 @@ def _layer_cost(
     # take the dispatched copies of the token (top_k of them, quantised by the expert GEMMs
     # after dispatch), shared experts the token itself.
     mlp_copies = w.top_k + (1 if w.shared_experts else 0) if moe and w.routed else 1
-    gemm_inputs = h + heads * d_v + mlp_copies * h + ffn_width / tp
-    gemm_outputs = heads * d_qk + kv * (d_qk + d_v) + h + gate * ffn_width / tp + mlp_copies * h
+    # An expert TP group of etp ranks gathers etp / tp of a TP group's routed tokens.
+    gathered = w.top_k * (p.etp / tp) + (1 if w.shared_experts else 0) if moe and w.routed else 1
+    gemm_inputs = h + heads * d_v + gathered * h + ffn_width / tp
+    gemm_outputs = heads * d_qk + kv * (d_qk + d_v) + h + gate * ffn_width / tp + gathered * h
     gemms = qkv + proj + fc1 + fc2 + router
 
     # --- attention core -------------------------------------------------------------------
@@ -354,8 +363,24 @@ def _layer_cost(
     # them (megatron/core/transformer/moe/token_dispatcher.py, MoEAlltoAllTokenDispatcher:
     # gather_from_sequence_parallel_region / reduce_scatter_to_sequence_parallel_region with
     # the TP group's split sizes), so the MLP's collective carries top_k (+1 with a shared
-    # expert) tokens' worth where a dense MLP's carries one.
-    mlp_unit = tp_unit * (mlp_copies if moe and w.routed else 1)
+    # expert) tokens' worth where a dense MLP's carries one. That group is the expert TP group
+    # (MoETokenDispatcher.tp_group = get_expert_tensor_parallel_group(), Megatron-Core
+    # core_v0.12.0): with etp != tp the routed tokens' gather spans etp ranks and carries
+    # etp / tp of a TP group's tokens; the shared expert's stays on the tp group
+    # (moe/shared_experts.py: gather_from_sequence_parallel_region on the TP group).
+    if moe and w.routed:
+        mlp_unit = tp_unit * mlp_copies
+        if np.any(p.etp != p.tp):
+            token_bytes = tokens * h * ACTIVATION_BYTES
+            expert_unit = np.where(
+                p.etp > 1,
+                comm.all_gather_s(net, token_bytes * (p.etp / tp), p.etp, 1),
+                0.0,
+            )
+            shared = 1.0 if w.shared_experts else 0.0
+            mlp_unit = np.where(p.etp == p.tp, mlp_unit, tp_unit * shared + expert_unit * w.top_k)
+    else:
+        mlp_unit = tp_unit
     sp_on = p.sp & (p.tp > 1)
     if w.parallel_block:
         fwd_pairs = ((qkv + fc1, tp_unit), (proj + fc2, tp_unit))
@@ -372,6 +397,9 @@ def _layer_cost(
     over_fwd = sum(_bounded(u, gi, sigma) for gi, u in fwd_pairs)
     over_bwd = sum(_bounded(u, _BACKWARD_FACTOR * gi, sigma) for gi, u in row_gemms)
     chunking = len(fwd_pairs) * (tp - 1) * t0  # each overlapped GEMM runs as tp chunks
+    if moe and w.routed and not w.parallel_block and np.any(p.etp != p.tp):
+        # the expert GEMMs' collectives run over etp ranks: etp chunks
+        chunking = np.where(p.etp == p.tp, chunking, 2 * (tp - 1 + p.etp - 1) * t0)
     tp_fwd = (plain_fwd, over_fwd + chunking)
     tp_bwd = (plain_bwd, over_bwd + col_async + 2 * chunking)
 
@@ -391,7 +419,7 @@ def _layer_cost(
     # --- expert parallelism: dispatch + combine per pass ----------------------------------
     if moe and w.routed and np.any(p.ep > 1):
         moved = tokens * w.top_k * h * ACTIVATION_BYTES / tp
-        a2a = np.where(p.ep > 1, 2 * comm.all_to_all_s(net, moved, p.ep, p.tp), 0.0)
+        a2a = np.where(p.ep > 1, 2 * comm.all_to_all_s(net, moved, p.ep, p.etp), 0.0)
     else:
         a2a = np.zeros(len(p))
     return _Layer(
@@ -408,7 +436,7 @@ def _layer_cost(
 
 
 #: The plan columns `_layer_cost` reads: plans that agree on them have the same layer cost.
-_LAYER_COLUMNS = ("tp", "cp", "mb", "sp", "flash_attention", "ep")
+_LAYER_COLUMNS = ("tp", "cp", "mb", "sp", "flash_attention", "ep", "etp")
 
 
 class _Reads:
@@ -528,7 +556,7 @@ def _dp_costs(
         apart = dense_group.reduce_scatter(dense * per_param) + expert_group.reduce_scatter(
             expert * per_param
         )
-        return np.where(p.ep == 1, together, apart)
+        return np.where((p.ep == 1) & (p.etp == p.tp), together, apart)
 
     return _DpStage(
         grads=reduce_scatter(hw.grad_reduce_bytes_per_param),
@@ -658,9 +686,13 @@ def time_parts(
     # One FSDP unit per layer when the framework has no fixed bucket.
     bucket = params.layer if hw.dp_bucket_params is None else np.full(len(p), hw.dp_bucket_params)
     replicas = (p.dp * p.cp).astype(np.float64)
+    expert_replicas = expert_data_parallel(p)
     groups = (
         comm.Group.ring(hw.network, p.dp * p.cp, p.tp),
-        comm.Group.ring(hw.network, np.maximum((p.dp * p.cp) // p.ep, 1), p.tp * p.ep)
+        # the expert data-parallel group: edp ranks etp x ep apart (MoE parallel folding)
+        comm.Group.ring(
+            hw.network, np.maximum((p.tp * p.cp * p.dp) // (p.etp * p.ep), 1), p.etp * p.ep
+        )
         if w.is_moe
         else None,
     )
@@ -674,7 +706,7 @@ def time_parts(
         local = np.maximum(
             local,
             dense_s / np.where(shard, replicas, 1.0)
-            + expert_s / np.where(shard, replicas / p.ep, 1.0),
+            + expert_s / np.where(shard, expert_replicas, 1.0),
         )
     on_device = local * hw.optimizer_step_bytes_per_param / hw.memory_bytes_per_s
     on_host = local * (hw.grad_bytes_per_param + ACTIVATION_BYTES) / max(

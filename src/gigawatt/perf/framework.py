@@ -157,6 +157,7 @@ def resolve(plan: Plan, w: Workload, gpus: int, sw: Software) -> PlanArrays:
     values["offload"] = default("offload", True, "none")
     columns: dict[str, Any] = {
         **plan.model_dump(include={"tp", "pp", "vp", "cp", "ep", "mb"}),
+        "etp": plan.tp if plan.etp is None else plan.etp,
         "dp": dp,
         "gbs": plan.gbs or w.global_batch_seqs,
         **{k: v for k, v in values.items() if k not in CODED},

@@ -5,12 +5,13 @@ Megatron-Core's distributed-optimizer table, docs/user-guide/features/dist_optim
 local parameter the framework's weight, gradient and optimizer bytes (`frameworks.yaml`:
 bf16 weights with fp32 main gradients 2 + 4 + 12; bf16 or fp16 gradients 2 + 2 + 16, the
 optimizer keeping an fp32 gradient copy), plus with fp8/fp4 the quantised weight copies
-(`hardware.LOW_PRECISION_COPIES`). ZeRO shards over the dp x cp ranks that hold the same
-weights (experts: over dp x cp / ep): stage 1 the optimizer state (Megatron-Core's
-distributed optimizer: 6 + 12/d for bf16/fp32), 2 also the gradients, 3 (FSDP) also the
-weights. Stages 2 and 3 hold two layers' unsharded gradients while they are reduced, stage 3
-two layers' gathered weights (the current one and the prefetched one). Optimizer offload
-keeps the optimizer state in host memory.
+(`hardware.LOW_PRECISION_COPIES`). Routed expert weights are split by etp x ep (MoE parallel
+folding, `plan.py`). ZeRO shards over the dp x cp ranks that hold the same weights (routed
+experts: over the edp = tp cp dp / (etp ep) expert data-parallel ranks): stage 1 the
+optimizer state (Megatron-Core's distributed optimizer: 6 + 12/d for bf16/fp32), 2 also
+the gradients, 3 (FSDP) also the weights. Stages 2 and 3 hold two layers' unsharded
+gradients while they are reduced, stage 3 two layers' gathered weights (the current one and
+the prefetched one). Optimizer offload keeps the optimizer state in host memory.
 
 Activations (Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer
 Models", arXiv 2205.05198, section 4 and Table 2), per token of a layer [bytes], with t the
@@ -88,8 +89,11 @@ class StageParams:
 
 
 def stage_params(w: Workload, p: PlanArrays, layers: StageLayers) -> StageParams:
-    """Local parameters: dense weights split by tp, expert weights by tp x ep."""
+    """Local parameters: dense weights split by tp, routed expert weights by etp x ep (MoE
+    parallel folding; shared experts are split like the dense layers, by tp). Expert counts
+    are scaled by tp / etp, exactly 1 when etp = tp."""
     tp = p.tp.astype(np.float64)
+    fold = tp / p.etp
     moe_dense_part = w.attn_params + w.router_params + w.shared_experts * w.expert_params
     output = w.vocab * w.hidden
     single = p.pp == 1
@@ -104,12 +108,19 @@ def stage_params(w: Workload, p: PlanArrays, layers: StageLayers) -> StageParams
         s: (layers.dense[s] * w.dense_layer_params + layers.moe[s] * moe_dense_part + emb[s]) / tp
         for s in STAGES
     }
-    expert = {s: layers.moe[s] * experts_local / tp for s in STAGES}
+    expert = {s: layers.moe[s] * (experts_local * fold) / tp for s in STAGES}
     # One layer's local parameters, the largest layer type (transient buffers, FSDP units).
     layer = np.full(len(p), float(w.dense_layer_params if w.dense_layers else 0.0))
     if w.is_moe:
-        layer = np.maximum(layer, moe_dense_part + experts_local)
+        layer = np.maximum(layer, moe_dense_part + experts_local * fold)
     return StageParams(dense, expert, layer / tp)
+
+
+def expert_data_parallel(p: PlanArrays) -> np.ndarray:
+    """Ranks holding the same expert weights: edp = tp cp dp / (etp ep) (Megatron-Core
+    parallel_state: expert_data_parallel_size = world / (etp ep pp)); written as
+    dp cp (tp / etp) / ep, which is dp cp / ep exactly when etp = tp."""
+    return (p.dp * p.cp).astype(np.float64) * (p.tp / p.etp) / p.ep
 
 
 def layer_activation_bytes_per_token(
@@ -190,7 +201,7 @@ def memory_per_gpu(
     `weights`), `fits` and `offloaded_layers` are filled (the search's screening pass)."""
     params = stage_params(w, p, layers)
     replicas = (p.dp * p.cp).astype(np.float64)
-    expert_replicas = replicas / p.ep
+    expert_replicas = expert_data_parallel(p)
 
     def sharded(dense, expert, from_stage: int) -> np.ndarray:
         shard = p.zero >= from_stage

@@ -2,9 +2,18 @@
 
 A plan splits N accelerators as tp x cp x dp x pp (DESIGN.md section 7). Ranks are laid out
 as Megatron-Core does by default, tensor-parallel innermost, then context-parallel, then data-
-parallel (expert parallelism is carved out of the cp x dp ranks), pipeline outermost: a group's
-members sit `stride` ranks apart (tp: 1; cp, ep, dp: tp; pp: tp x cp x dp). That decides which
-network tier each collective crosses (see `comm.py`).
+parallel, pipeline outermost: a group's members sit `stride` ranks apart (tp: 1; cp, dp: tp;
+pp: tp x cp x dp). That decides which network tier each collective crosses (see `comm.py`).
+
+Expert layers are split on their own grid ("MoE parallel folding": Liu et al. 2025, arXiv
+2504.14960; Megatron-Core megatron/core/transformer/moe/README.md, "MoE Parallel Folding"):
+the tp x cp x dp ranks of a pipeline stage are regrouped as etp x ep x edp, expert tensor
+parallelism innermost (stride 1), expert parallelism next (stride etp), expert data
+parallelism outermost (stride etp x ep), with edp = tp cp dp / (etp ep)
+(megatron/core/parallel_state.py, initialize_model_parallel: the expert RankGenerator with
+tp = expert_tensor_parallel_size, ep, dp = expert_data_parallel_size, cp = 1, order
+tp-ep-dp-pp). etp defaults to tp (Megatron-Core's default for --expert-tensor-parallel-size),
+where the expert-parallel group is carved out of the cp x dp ranks at stride tp.
 
 Software knobs (sequence parallelism, flash attention, communication overlap, ZeRO stage,
 recomputation, fp8/fp4 recipe, CPU offload, pipeline balancing, vocabulary-parallel loss)
@@ -80,6 +89,9 @@ class Plan(BaseModel):
     dp: PosInt | None = Field(None, description="data-parallel size (omitted: N / (tp pp cp))")
     cp: PosInt = Field(1, description="context-parallel size")
     ep: PosInt = Field(1, description="expert-parallel size")
+    etp: PosInt | None = Field(
+        None, description="expert tensor-parallel size (omitted: tp; MoE parallel folding)"
+    )
     mb: PosInt = Field(1, description="micro-batch [sequences]")
     gbs: PosInt | None = Field(None, description="global batch [sequences] (omitted: model's)")
     zero: Annotated[int, Field(ge=0, le=3)] | None = Field(
@@ -168,6 +180,7 @@ class PlanArrays:
     dp: np.ndarray
     cp: np.ndarray
     ep: np.ndarray
+    etp: np.ndarray
     mb: np.ndarray
     gbs: np.ndarray
     zero: np.ndarray
@@ -265,7 +278,25 @@ RULES: list[Rule] = [
         "ep must divide the expert count (a dense model needs ep = 1)",
         lambda w, n, p: np.maximum(w.experts, 1) % p.ep == 0,
     ),
-    ("ep must divide dp x cp", lambda w, n, p: (p.dp * p.cp) % p.ep == 0),
+    # Megatron-Core parallel_state.initialize_model_parallel: the world size must be divisible
+    # by expert_tensor_parallel_size x expert_model_parallel_size x pipeline size (here: per
+    # stage, etp x ep must divide tp x cp x dp); with etp = tp this is "ep divides cp x dp".
+    (
+        "etp x ep must divide tp x cp x dp (the expert grid etp x ep x edp regroups a "
+        "pipeline stage's ranks)",
+        lambda w, n, p: (p.tp * p.cp * p.dp) % (p.etp * p.ep) == 0,
+    ),
+    (
+        "a dense model needs etp = tp (etp splits expert layers only)",
+        lambda w, n, p: (w.experts > 0) | (p.etp == p.tp),
+    ),
+    # Megatron-Core ModelParallelConfig.__post_init__: expert parallelism with tp > 1 needs
+    # sequence parallelism; the all-to-all dispatcher regroups the sequence shards of the
+    # attention's TP ranks, so an expert TP size other than tp needs them too.
+    (
+        "etp != tp needs sequence parallelism (sp) when tp > 1",
+        lambda w, n, p: (p.etp == p.tp) | (p.tp == 1) | p.sp,
+    ),
     (
         "tp_overlap needs tp > 1 and sequence parallelism (sp)",
         lambda w, n, p: ~p.tp_overlap | ((p.tp > 1) & p.sp),
@@ -313,7 +344,7 @@ def check_rules(w: Workload, gpus: int, arrays: PlanArrays, precision: str) -> N
     if broken:
         values = arrays.row(0, precision)
         shown = ", ".join(
-            f"{k}={values[k]}" for k in ("tp", "pp", "vp", "cp", "dp", "ep", "mb", "gbs")
+            f"{k}={values[k]}" for k in ("tp", "pp", "vp", "cp", "dp", "ep", "etp", "mb", "gbs")
         )
         context = (
             f"N={gpus}, heads={w.q_heads}, kv_heads={w.kv_heads}, layers={w.layers}, "

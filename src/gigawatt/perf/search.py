@@ -351,7 +351,9 @@ class _Space:
         )
         cols = _keep(cols, keep)
         cols = _product(cols, "ep", axis("ep", _divisors(max(w.experts, 1))))
-        cols = _keep(cols, cols["dp"] * cols["cp"] % cols["ep"] == 0)
+        # Expert tensor parallelism follows tp unless pinned (MoE parallel folding, plan.py).
+        cols["etp"] = np.full_like(cols["tp"], int(fixed["etp"])) if "etp" in fixed else cols["tp"]
+        cols = _keep(cols, cols["tp"] * cols["dp"] * cols["cp"] % (cols["etp"] * cols["ep"]) == 0)
         zero = self.values("zero")
         if "zero" not in fixed and 1 in zero:
             # ZeRO-1 needs no more memory or time than ZeRO-0 (the same gradient bytes
