@@ -212,3 +212,16 @@ def test_superseded_letter_in_the_actual_scenario(catalog):
     loi, equity = sc.deals
     assert loi.stage == "superseded" and loi.signing is None and loi.end == "2026-02"
     assert equity.id == "nvidia-openai-equity-2026"
+
+
+def test_uncertain_inputs_are_walked_once_and_handed_out_as_copies(toy_catalog):
+    """`uncertain_inputs` is remembered per (frozen) scenario: each call still gets its own list,
+    and a resolved copy, a new object, reports none."""
+    data = toy_scenario_data()
+    data["sites"][0]["pue"] = {"triangular": {"low": 1.1, "mode": 1.2, "high": 1.4}}
+    sc = parse_scenario(data, toy_catalog)
+    first = sc.uncertain_inputs()
+    first.append("changed by the caller")
+    assert sc.uncertain_inputs() == ["sites[0].pue"]
+    assert sc.resolve().uncertain_inputs() == []
+    assert sc.with_inputs({"sites[0].pue": 1.3}).sites[0].pue == 1.3

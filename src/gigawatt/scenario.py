@@ -9,6 +9,7 @@ plain run and `Scenario.resolve(rng)` one sample of a sweep. Catalog references 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -400,7 +401,15 @@ class Scenario(_Model):
 
     def uncertain_inputs(self) -> list[str]:
         """Paths of the inputs that are distributions (what a sweep varies)."""
-        return [path for path, _ in _distributions(self)]
+        # A scenario is frozen, so its paths are walked once (a tornado asks for each row).
+        held = _PATHS_HELD.get(id(self))
+        if held is not None and held[0] is self:
+            return list(held[1])
+        paths = tuple(path for path, _ in _distributions(self))
+        if len(_PATHS_HELD) >= PATHS_MEMO:
+            _PATHS_HELD.clear()  # (atomic, unlike evicting one: sweeps may run in threads)
+        _PATHS_HELD[id(self)] = (self, paths)
+        return list(paths)
 
     def distributions(self) -> list[tuple[str, Distribution]]:
         """(path, distribution) of each uncertain input, in `uncertain_inputs` order."""
@@ -417,12 +426,30 @@ class Scenario(_Model):
         return month_range(self.start, self.end)
 
 
+#: `Scenario.uncertain_inputs` of the last few scenarios asked, by id (the scenario is held, so
+#: its id is not reused while the entry lives).
+_PATHS_HELD: dict[int, tuple[Scenario, tuple[str, ...]]] = {}
+PATHS_MEMO = 16
+
+
 def is_integer_field(model: BaseModel, name: str) -> bool:
     """Whether a field of a scenario model holds whole numbers (a draw there is rounded)."""
-    return any(isinstance(m, _Integer) for m in type(model).model_fields[name].metadata)
+    return _integer_names(type(model))[name]
 
 
-_is_integer_field = is_integer_field
+@functools.cache
+def _fields(cls: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """(name, holds whole numbers) of each field of a scenario model class, in order: read
+    once per class (a tornado or a sweep resolves the scenario's tree once per run)."""
+    return tuple(
+        (name, any(isinstance(m, _Integer) for m in info.metadata))
+        for name, info in cls.model_fields.items()
+    )
+
+
+@functools.cache
+def _integer_names(cls: type[BaseModel]) -> dict[str, bool]:
+    return dict(_fields(cls))
 
 
 def _draw(value: Any, rng: np.random.Generator | None, integer: bool) -> Any:
@@ -448,9 +475,9 @@ def _resolve_value(value: Any, rng: np.random.Generator | None, integer: bool) -
 
 def _resolve(model: Any, rng: np.random.Generator | None) -> Any:
     update = {}
-    for name in type(model).model_fields:
+    for name, integer in _fields(type(model)):
         value = getattr(model, name)
-        new = _resolve_value(value, rng, _is_integer_field(model, name))
+        new = _resolve_value(value, rng, integer)
         if new is not value:
             update[name] = new
     return model.model_copy(update=update) if update else model
@@ -472,9 +499,9 @@ def _at_value(value: Any, values: Mapping[str, float], path: str, integer: bool)
 def _resolve_at(model: Any, values: Mapping[str, float], prefix: str) -> Any:
     """`_resolve` with the distributions at `values` by path (see `Scenario.with_inputs`)."""
     update = {}
-    for name in type(model).model_fields:
+    for name, integer in _fields(type(model)):
         value = getattr(model, name)
-        new = _at_value(value, values, f"{prefix}{name}", _is_integer_field(model, name))
+        new = _at_value(value, values, f"{prefix}{name}", integer)
         if new is not value:
             update[name] = new
     return model.model_copy(update=update) if update else model
@@ -490,7 +517,7 @@ def _holds_distribution(value: Any) -> bool:
     if isinstance(value, Distribution):
         return True
     if isinstance(value, BaseModel):
-        return any(_holds_distribution(getattr(value, name)) for name in type(value).model_fields)
+        return any(_holds_distribution(getattr(value, name)) for name, _ in _fields(type(value)))
     if isinstance(value, list):
         return any(_holds_distribution(v) for v in value)
     if isinstance(value, dict):
@@ -500,7 +527,7 @@ def _holds_distribution(value: Any) -> bool:
 
 def _distributions(model: Any, prefix: str = ""):
     """(path, distribution) for every uncertain input, in a fixed order."""
-    for name in type(model).model_fields:
+    for name, _ in _fields(type(model)):
         yield from _walk(getattr(model, name), f"{prefix}{name}")
 
 

@@ -160,13 +160,16 @@ def run_stages(
     finance_rng: np.random.Generator | None = None,
     *,
     until: str | None = None,
+    fleet: Fleet | None = None,
 ) -> Results:
     """`simulate` of a scenario already resolved (a sweep draws its inputs itself), with the
-    finance stage's generator (`_child` of the sample's, or None for point values)."""
+    finance stage's generator (`_child` of the sample's, or None for point values). `fleet`,
+    when the caller has built it already, is `build_fleet(resolved, catalog)`."""
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     wanted = STAGES[: STAGES.index(until) + 1] if until is not None else STAGES
-    fleet = build_fleet(resolved, catalog)
+    if fleet is None:
+        fleet = build_fleet(resolved, catalog)
     energy = run_energy(resolved, catalog, fleet) if "energy" in wanted else None
     finance = (
         run_finance(resolved, catalog, fleet, energy, rng=finance_rng)

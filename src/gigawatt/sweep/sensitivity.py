@@ -37,7 +37,7 @@ from gigawatt.energy.programme import run_energy
 from gigawatt.errors import GigawattError, InputError
 from gigawatt.finance import run_finance
 from gigawatt.scenario import Scenario, load_scenario
-from gigawatt.simulate import Results, simulate
+from gigawatt.simulate import Results, run_stages, simulate
 from gigawatt.sweep.headline import headline_order, headline_outputs, is_date_key, month_of
 from gigawatt.sweep.run import DEFAULT_STORE, Progress, run_sweep
 from gigawatt.sweep.samples import HEADLINE_YEAR, Design
@@ -309,10 +309,11 @@ def _simulate_like(resolved: Scenario, catalog: Catalog, base: Results) -> Resul
     run's capability stage (the slowest) is reused when the row has the same accelerators each
     month (a cost, a valuation, a PUE on the IT basis), since the largest run and the compute
     thresholds it crosses read only those, the frontier runs and the catalog. (The reused
-    stage's site-load crossings may then be stale; the headline outputs do not read them.)"""
+    stage's site-load crossings may then be stale; the headline outputs do not read them.)
+    Otherwise every stage runs on the fleet built here (`resolved` is resolved already)."""
     fleet = build_fleet(resolved, catalog)
     if base.capability is None or not _same_accelerators(fleet, base.fleet):
-        return simulate(resolved, catalog)
+        return run_stages(resolved, catalog, fleet=fleet)
     energy = run_energy(resolved, catalog, fleet)
     finance = run_finance(resolved, catalog, fleet, energy, rng=None)
     return Results(resolved, fleet, energy=energy, finance=finance, capability=base.capability)
