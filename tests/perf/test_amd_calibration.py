@@ -49,3 +49,19 @@ def test_estimated_or_prelaunch_systems_carry_a_caveat(catalog):
     assert len(caveats) == 1  # Hopper is fitted and shipping: no caveat; one per system
     assert caveats[0].startswith("helios-mi450:")
     assert "'cdna' (status estimate" in caveats[0] and "pre-launch" in caveats[0]
+
+
+def test_cdna_takes_every_one_of_blackwells_efficiency_factors(catalog):
+    """The cdna record says it is Blackwell's factors; the routed-expert fp8/fp4 factor added
+    beside it had been left out (the schema's 1.0: AMD's MoE experts ran fp8 at the dense rate,
+    NVIDIA's at 0.849 of it)."""
+    cdna, blackwell = catalog.get("calibrations", "cdna"), catalog.get("calibrations", "blackwell")
+    for name in (
+        "gemm_efficiency",
+        "flash_attention_efficiency",
+        "fp8_gemm_factor",
+        "fp4_gemm_factor",
+        "mxfp8_gemm_factor",
+        "expert_low_precision_factor",
+    ):
+        assert getattr(cdna, name) == getattr(blackwell, name), name
