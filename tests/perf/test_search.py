@@ -354,3 +354,27 @@ def test_switches_are_booleans_in_the_plan():
     result = search("llama3-8b", "dgx-h100", 64, fixed={"tp": 1, "pp": 1}, catalog=CAT)
     for key in SWITCHES:
         assert isinstance(result.best.plan[key], bool)
+
+
+def test_search_cache_key_covers_units_and_the_catalog_schema(monkeypatch):
+    """A cached search is stale when units or the schema's defaults change, not only perf/."""
+    import importlib
+    from pathlib import Path
+
+    search_mod = importlib.import_module("gigawatt.perf.search")
+
+    search_mod.code_digest.cache_clear()
+    before = search_mod.code_digest()
+    real = Path.read_bytes
+    for name in ("units.py", "schema.py"):
+
+        def edited(self, name=name):
+            data = real(self)
+            return data + b"# edited" if self.name == name else data
+
+        monkeypatch.setattr(Path, "read_bytes", edited)
+        search_mod.code_digest.cache_clear()
+        assert search_mod.code_digest() != before, name
+        monkeypatch.setattr(Path, "read_bytes", real)
+    search_mod.code_digest.cache_clear()
+    assert search_mod.code_digest() == before

@@ -182,15 +182,19 @@ CACHE_NAMESPACE = "perf-search"
 
 @cache
 def code_digest() -> str:
-    """sha256 of the package version and the perf package's source: a search cached by
+    """sha256 of the package version and the source a search's result depends on (the perf
+    package, units and the catalog's schema, whose defaults fill records): a search cached by
     another version of the code is never read back."""
     try:
         ver = version("gigawatt")
     except PackageNotFoundError:
         ver = "unknown"
     h = hashlib.sha256(ver.encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode())
+    package = Path(__file__).parent.parent
+    sources = sorted(Path(__file__).parent.glob("*.py"))
+    sources += [package / "units.py", package / "catalog" / "schema.py"]
+    for path in sources:
+        h.update(path.relative_to(package).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 
