@@ -112,6 +112,12 @@ def test_catalog_unknown_kind(capsys):
     assert code == 2 and out == "" and "did you mean 'accelerators'" in err
 
 
+def test_catalog_scenario_kind_points_to_scenarios(capsys):
+    """`gigawatt catalog scenario` is a natural guess; scenarios are listed elsewhere."""
+    code, out, err = cli(capsys, "catalog", "scenarios", "--json")
+    assert code == 2 and out == "" and "`gigawatt scenarios` lists them" in err
+
+
 def test_scenarios_and_show(capsys):
     code, out, _ = cli(capsys, "scenarios", "--json")
     names = [s["name"] for s in json.loads(out)["scenarios"]]

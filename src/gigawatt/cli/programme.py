@@ -64,7 +64,8 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
     (
         "Money (USD B; flows in the year, cumulative figures as of December; Released: deal "
         "tranches of every kind; Purchases: the part that is the buyer's purchase commitments "
-        "or leases paid to the vendor, for hardware, not investment)",
+        "or leases paid to the vendor, for hardware, not investment; Circular: a share, not USD: "
+        "of the investors' cash, the part that returns as purchases of their hardware)",
         [
             _YEAR,
             Column("capex_usd", "Capex", scale=BILLION, digits=1),
@@ -268,7 +269,7 @@ FINANCE_TABLES: list[tuple[str, list[Column]]] = [
             Column("opex_usd", "Opex", scale=BILLION, digits=1),
             Column("opex_energy_usd", "Energy", scale=BILLION, digits=1),
             Column("depreciation_usd", "Depreciation", scale=BILLION, digits=1),
-            Column("cumulative_capex_usd", "Capex (cum.)", scale=BILLION),
+            Column("cumulative_capex_usd", "Capex (cum.)", scale=BILLION, digits=1),
         ],
     ),
     (
@@ -394,7 +395,7 @@ def finance(
     _print_ownership(report["ownership"])
     before = report["capex_before_start_usd"] / BILLION
     console.print(
-        f"Capex USD {report['capex_usd'] / BILLION:,.0f}B ({before:,.0f}B before the scenario "
+        f"Capex USD {report['capex_usd'] / BILLION:,.1f}B ({before:,.1f}B before the scenario "
         f"starts); energy from {report['energy_source']}; share prices on their "
         f"{report['price_path']} path. Circular: of the investors' cash, the share that returns "
         "as purchases of their hardware; vendor-funded: their cash and warrants over those "
@@ -443,8 +444,11 @@ def capability(
         report["frontier_runs"],
     )
     for run in report["frontier_runs"]:
-        if run["note"]:
-            console.print(Text(f"{run['name']}: ", style="bold") + Text(run["note"]))
+        # The table's FLOP and cost are over the run's own duration and precision, which can
+        # differ from the yearly table's reference run: say so beside it.
+        basis = f"{run['precision']}, {run['duration_days']:g} days"
+        note = f"{basis}; {run['note']}" if run["note"] else basis
+        console.print(Text(f"{run['name']}: ", style="bold") + Text(note))
     print_table(
         "Thresholds crossed, in date order (* not in force then)",
         CROSSING_COLUMNS,
