@@ -153,3 +153,20 @@ def test_outputs_get_the_usual_file_mode(capsys, tmp_path):
     assert code == 0, err
     for name in ("results.parquet", "summary.json", "report.html"):
         assert (tmp_path / "o" / name).stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("energy", "--hours", "0"), "Invalid value for '--hours': must be >= 1 "),
+        (("energy", "--hours", "9999"), "Invalid value for '--hours': must be <= 8760 "),
+        (("cache", "bogus"), "Invalid value for 'ACTION': 'bogus' is not one of"),
+        (("compare", "nvidia-openai-10gw"), "SCENARIOS: expected at least 2, got 1"),
+    ],
+)
+def test_usage_errors_say_it_plainly_not_in_pydantic_words(capsys, args, message):
+    """Option checks done by pydantic read like every other error (`must be >= 1`), not
+    `Input should be greater than or equal to 1` or `Value error, ...`."""
+    code, out, err = cli(capsys, *args)
+    assert code == 2 and out == "" and message in err, err
+    assert "Input should" not in err and "Value error" not in err and "validation" not in err
