@@ -170,3 +170,13 @@ def test_usage_errors_say_it_plainly_not_in_pydantic_words(capsys, args, message
     code, out, err = cli(capsys, *args)
     assert code == 2 and out == "" and message in err, err
     assert "Input should" not in err and "Value error" not in err and "validation" not in err
+
+
+def test_missing_scenario_file_is_named_as_a_file(capsys, tmp_path):
+    """A path that is not there reads as a missing file, not as an unknown built-in name."""
+    missing = str(tmp_path / "my-scenario.yaml")
+    code, out, err = cli(capsys, "run", missing, "--out", str(tmp_path / "o"))
+    assert code == 2 and out == ""
+    assert f"no such file {missing!r}" in err and "unknown scenario" not in err
+    code, _, err = cli(capsys, "capability", "nvidia-openai-10gx.yaml")  # a misspelt built-in
+    assert code == 2 and "did you mean 'nvidia-openai-10gw'" in err
