@@ -180,3 +180,17 @@ def test_missing_scenario_file_is_named_as_a_file(capsys, tmp_path):
     assert f"no such file {missing!r}" in err and "unknown scenario" not in err
     code, _, err = cli(capsys, "capability", "nvidia-openai-10gx.yaml")  # a misspelt built-in
     assert code == 2 and "did you mean 'nvidia-openai-10gw'" in err
+
+
+def test_help_shows_plain_metavars_not_python_types(capsys):
+    """A repeatable option reads `--catalog <path>`, not the annotation `<list[Path]>`."""
+    code, out, _ = cli(capsys, "--help")
+    assert code == 0 and "--catalog <path>" in out
+    commands = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line.strip()]
+    assert "market" in commands and "report" in commands
+    for command in commands:
+        code, out, _ = cli(capsys, command, "--help")
+        assert code == 0
+        for line in out.splitlines():
+            if line.lstrip().startswith("--"):
+                assert "<list[" not in line, (command, line)

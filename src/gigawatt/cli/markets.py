@@ -39,6 +39,7 @@ def market(
         list[str] | None,
         typer.Option(
             "--prices",
+            metavar="<str>",
             help="CSV of daily adjusted closes: wide (Date,NVDA,^GSPC), long "
             "(date,ticker,adj_close) or one ticker per file as TICKER=FILE (Yahoo-style "
             "Date,Open,High,Low,Close,Adj Close,Volume). Repeatable.",
@@ -60,12 +61,15 @@ def market(
     ] = None,
     tickers: Annotated[
         list[str] | None,
-        typer.Option("--ticker", help="Ticker to study (default: the event's). Repeatable."),
+        typer.Option(
+            "--ticker", metavar="<str>", help="Ticker to study (default: the event's). Repeatable."
+        ),
     ] = None,
     windows: Annotated[
         list[str] | None,
         typer.Option(
             "--window",
+            metavar="<str>",
             help="CAR window FIRST,LAST in trading days around day 0, e.g. -1,1. Repeatable; "
             "default 0, -1,1 and -5,5.",
         ),

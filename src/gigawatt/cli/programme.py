@@ -500,6 +500,7 @@ def report(
         list[str] | None,
         typer.Option(
             "--compare",
+            metavar="<str>",
             help="Another scenario to put side by side with SCENARIO in one report "
             "(repeatable) [default path: gigawatt-out/compare-A-B.html].",
         ),
