@@ -194,3 +194,20 @@ def test_help_shows_plain_metavars_not_python_types(capsys):
         for line in out.splitlines():
             if line.lstrip().startswith("--"):
                 assert "<list[" not in line, (command, line)
+
+
+def test_catalog_systems_lists_each_price(capsys):
+    """The README says `gigawatt catalog systems` lists the prices: each system's quote, its
+    unit and provenance, matching the record (--json)."""
+    code, out, err = cli(capsys, "catalog", "systems", "--json")
+    assert code == 0, err
+    records = json.loads(out)["records"]
+    code, out, err = cli(capsys, "catalog", "systems")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    for r in records:
+        price = r["price"]
+        usd = price["usd"] if isinstance(price["usd"], int | float) else None
+        shown = f"price: USD {usd:,.0f} per {price['per']}" if usd else f"per {price['per']}"
+        assert shown in flat, (r["id"], shown)
+    assert out.count("  price: USD") == len(records)

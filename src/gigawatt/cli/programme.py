@@ -210,7 +210,20 @@ def _record_text(rec: Any, width: int) -> str:
         break_on_hyphens=False,
     )
     detail = f"{rec.status_detail()}, as of {rec.as_of}"
-    return "\n".join((head, wrapped("status", detail), wrapped("source", rec.source)))
+    lines = [head, wrapped("status", detail), wrapped("source", rec.source)]
+    price = getattr(rec, "price", None)
+    if price is not None and hasattr(price, "per"):  # a system's one price (docs/models/money.md)
+        from gigawatt.distributions import point  # deferred: `--help` stays fast
+
+        network = f" + {price.network_share:.0%} network share" if price.network_share else ""
+        lines.append(
+            wrapped(
+                "price",
+                f"USD {point(price.usd):,.0f} per {price.per}{network} ({price.status}, "
+                f"{price.as_of}; --json has its source)",
+            )
+        )
+    return "\n".join(lines)
 
 
 @app.command()
