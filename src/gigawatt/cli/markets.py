@@ -19,9 +19,13 @@ def _pct(value: float | None, digits: int = 2) -> str:
 
 
 def _short_source(text: str) -> str:
-    """The publisher: a source's text up to its first comma or bracket."""
+    """The publisher: a source's text up to its first comma or bracket, cut between words
+    (`The Associated Press...`, not `The Associated Press closin...`)."""
     head = text.replace("(", ",").split(",")[0].strip()
-    return head if len(head) <= 30 else head[:27] + "..."
+    if len(head) <= 30:
+        return head
+    cut = head[:27].rsplit(" ", 1)[0] if " " in head[:27] else head[:27]
+    return cut.rstrip() + "..."
 
 
 @app.command()
