@@ -211,7 +211,7 @@ def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
     rows = [
         ("Step time", f"{step:,.3f} s"),
         ("Tokens/s", f"{data['tokens_per_s']:,.0f}"),
-        ("MFU (causal)", f"{data['mfu']:.1%} ({data['mfu_causal']:.1%})"),
+        ("MFU", f"{data['mfu']:.1%} (causal {data['mfu_causal']:.1%})"),
         ("HFU", f"{data['hfu']:.1%}"),
         ("Model TFLOP/s per GPU", f"{data['tflops_per_gpu']:,.1f}"),
         (
