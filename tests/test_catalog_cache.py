@@ -140,3 +140,45 @@ def test_cache_info_lists_and_clear_empties_it(cache_dir: Path, capsys) -> None:
         main(["cache", "clear", "--json"])
     assert json.loads(capsys.readouterr().out)["removed"] == 1
     assert cache.info().entries == 0
+
+
+def test_another_yaml_parser_is_parsed_again(cache_dir: Path, monkeypatch) -> None:
+    """PyYAML's version (and libyaml's, when it parses) is in the key: another parser may read
+    the same files differently."""
+    import yaml
+
+    _load()
+    parses = _parses(monkeypatch)
+    _load()
+    assert parses == []
+    monkeypatch.setattr(yaml, "__version__", "0.0-other")
+    _load()
+    assert len(parses) == 1
+    assert cache.info().namespaces == {CACHE_NAMESPACE: 2}
+
+
+def test_the_manifest_digest_memo_is_bounded_and_still_memoises(monkeypatch) -> None:
+    """`gigawatt.app` keeps the catalog digests of the last few catalogs only (it held every
+    catalog's records alive before); a catalog, and a recording view sharing its records, is
+    still hashed once while it is kept."""
+    from gigawatt import app, sweep
+
+    monkeypatch.setattr(app, "_CATALOG_DIGESTS", type(app._CATALOG_DIGESTS)())
+    hashed: list[int] = []
+
+    def digest(catalog: Catalog) -> str:
+        hashed.append(id(catalog.records))
+        return f"digest-{len(hashed)}"
+
+    monkeypatch.setattr(sweep, "catalog_sha256", digest)
+    base = Catalog.load()
+    first = app._catalog_sha256(base)
+    assert app._catalog_sha256(base) == first
+    assert app._catalog_sha256(base.recording()) == first
+    assert len(hashed) == 1
+    others = [Catalog(records=dict(base.records)) for _ in range(3 * app._CATALOG_DIGESTS_KEPT)]
+    for other in others:
+        app._catalog_sha256(other)
+    assert len(app._CATALOG_DIGESTS) <= app._CATALOG_DIGESTS_KEPT
+    assert app._catalog_sha256(others[-1]) == f"digest-{len(hashed)}"  # the latest is kept
+    assert len(hashed) == 1 + len(others)

@@ -23,6 +23,8 @@ import datetime as dt
 import functools
 import hashlib
 import platform
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -171,20 +173,31 @@ def _about(results: Results, catalog: Catalog) -> dict[str, Any]:
 
 
 #: Catalog digests already computed in this process, by the id of the records they hash (the
-#: records are held, so the id is not reused while the entry lives).
-_CATALOG_DIGESTS: dict[int, tuple[Any, str]] = {}
+#: records are held, so the id is not reused while the entry lives), most recently used last;
+#: at most `_CATALOG_DIGESTS_KEPT` of them, so a process that loads many catalogs (a test
+#: suite, a long-lived service) does not keep every one alive.
+_CATALOG_DIGESTS: OrderedDict[int, tuple[Any, str]] = OrderedDict()
+_CATALOG_DIGESTS_KEPT = 8
+_CATALOG_DIGESTS_LOCK = threading.Lock()
 
 
 def _catalog_sha256(catalog: Catalog) -> str:
     """`gigawatt.sweep.catalog_sha256`, computed once per catalog (and its recording views,
-    which share its records) in a process."""
+    which share its records) in a process while it is among the last few used."""
     from gigawatt.sweep import catalog_sha256
 
-    held = _CATALOG_DIGESTS.get(id(catalog.records))
-    if held is not None and held[0] is catalog.records:
-        return held[1]
+    key = id(catalog.records)
+    with _CATALOG_DIGESTS_LOCK:
+        held = _CATALOG_DIGESTS.get(key)
+        if held is not None and held[0] is catalog.records:
+            _CATALOG_DIGESTS.move_to_end(key)
+            return held[1]
     digest = catalog_sha256(catalog)
-    _CATALOG_DIGESTS[id(catalog.records)] = (catalog.records, digest)
+    with _CATALOG_DIGESTS_LOCK:
+        _CATALOG_DIGESTS[key] = (catalog.records, digest)
+        _CATALOG_DIGESTS.move_to_end(key)
+        while len(_CATALOG_DIGESTS) > _CATALOG_DIGESTS_KEPT:
+            _CATALOG_DIGESTS.popitem(last=False)
     return digest
 
 

@@ -43,6 +43,16 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
         return super().construct_mapping(node, deep=deep)
 
 
+def parser_version() -> str:
+    """What parses a YAML file here: PyYAML's version and, when its C loader is used, libyaml's
+    (a different parser can read the same text differently; caches of parsed files key on it)."""
+    if _Loader.__mro__[1].__name__ == "CSafeLoader":
+        import yaml._yaml as libyaml  # type: ignore[import-not-found]
+
+        return f"PyYAML {yaml.__version__}, libyaml {libyaml.get_version_string()}"
+    return f"PyYAML {yaml.__version__}, pure Python"
+
+
 _FLOAT = re.compile(
     r"""^(?:[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)
     |[-+]?(?:[0-9][0-9_]*)?\.[0-9_]+(?:[eE][-+]?[0-9]+)?

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 
@@ -209,3 +210,52 @@ def test_ar1_is_stationary_with_the_given_persistence() -> None:
     z = ar1(200_000, 0.9, np.random.default_rng(2))
     assert z.std() == pytest.approx(1.0, abs=0.03)
     assert np.corrcoef(z[:-1], z[1:])[0, 1] == pytest.approx(0.9, abs=0.01)
+
+
+def _fd1() -> tuple[int, int]:
+    st = os.fstat(1)
+    return st.st_dev, st.st_ino
+
+
+def test_overlapping_quiet_solves_put_stdout_back(monkeypatch) -> None:
+    """Two solves that overlap (threads: A begins, B begins, A ends, B ends) leave descriptor 1
+    where it was; each saving and restoring it on its own left it on stderr after B ended."""
+    from gigawatt.energy import supply
+
+    monkeypatch.setattr(supply, "swallow_highs_banner", lambda: None)
+    before = _fd1()
+    a, b = supply.quiet_solver(), supply.quiet_solver()
+    a.__enter__()
+    b.__enter__()
+    assert _fd1() == (os.fstat(2).st_dev, os.fstat(2).st_ino)  # the solver's prints: stderr
+    a.__exit__(None, None, None)
+    b.__exit__(None, None, None)
+    assert _fd1() == before
+
+
+def test_the_banner_object_is_built_once_however_many_threads_ask(monkeypatch) -> None:
+    """The banner-swallowing first `Highs` object is built once per process, under a lock:
+    threads asking at once do not each redirect (and restore) descriptors 1 and 2."""
+    import threading
+    import time
+    import types
+
+    from gigawatt.energy import supply
+
+    built: list[int] = []
+
+    class SlowHighs:
+        def __init__(self) -> None:
+            built.append(1)
+            time.sleep(0.05)
+
+    monkeypatch.setitem(sys.modules, "highspy", types.SimpleNamespace(Highs=SlowHighs))
+    monkeypatch.setattr(supply, "_banner_swallowed", False)
+    before = _fd1()
+    threads = [threading.Thread(target=supply.swallow_highs_banner) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert built == [1]
+    assert _fd1() == before

@@ -6,17 +6,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from price_cases import EVENT_DAY, synthetic_prices
 
+from gigawatt import catalog as catalog_module
 from gigawatt.catalog import Catalog
 from gigawatt.cli import main
-from gigawatt.markets.calendar import easter, nyse_holidays, nyse_trading_days
+from gigawatt.markets import calendar
+from gigawatt.markets.calendar import easter, nyse_trading_days
 
 EVENT = "nvidia-openai-2025-09-22"
 D = dt.date
+METHOD = Catalog.load().get("event-study", "default")
+YEARS = {"mlk_day_from": METHOD.mlk_day_from, "juneteenth_from": METHOD.juneteenth_from}
+
+
+def nyse_holidays(year: int) -> set[dt.date]:
+    """The calendar's holidays with the catalog's first holiday years."""
+    return calendar.nyse_holidays(year, **YEARS)
 
 
 def test_2026_holidays_match_the_nyse_list():
@@ -38,8 +48,26 @@ def test_new_year_on_a_saturday_closes_nothing_and_juneteenth_starts_in_2022():
 @pytest.mark.parametrize(("year", "days"), [(2023, 250), (2024, 252), (2025, 250)])
 def test_trading_days_per_year(year, days):
     """NYSE sessions per year (2025 counts the closure of 9 Jan 2025 for President Carter)."""
-    closures = Catalog.load().get("event-study", "default").closures
-    assert nyse_trading_days(D(year, 1, 1), D(year, 12, 31), closures).size == days
+    days_open = nyse_trading_days(D(year, 1, 1), D(year, 12, 31), METHOD.closures, **YEARS)
+    assert days_open.size == days
+
+
+def test_the_first_holiday_years_come_from_the_catalog(tmp_path):
+    """MLK Day closes the NYSE from 1998 (not on 20 Jan 1997), Juneteenth from 2022, as the
+    `event-study` record states; a catalog folder that says otherwise moves them."""
+    assert (METHOD.mlk_day_from, METHOD.juneteenth_from) == (1998, 2022)
+    assert D(1997, 1, 20) not in nyse_holidays(1997)
+    assert D(1998, 1, 19) in nyse_holidays(1998)
+    text = (Path(catalog_module.PACKAGE_DIR) / "event-study.yaml").read_text(encoding="utf-8")
+    (tmp_path / "event-study.yaml").write_text(
+        text.replace("mlk_day_from: 1998", "mlk_day_from: 1999"), encoding="utf-8"
+    )
+    moved = Catalog.load([tmp_path]).get("event-study", "default")
+    assert moved.mlk_day_from == 1999
+    holidays = calendar.nyse_holidays(
+        1998, mlk_day_from=moved.mlk_day_from, juneteenth_from=moved.juneteenth_from
+    )
+    assert D(1998, 1, 19) not in holidays
 
 
 def test_easter_dates():

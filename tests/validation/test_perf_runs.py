@@ -114,7 +114,8 @@ def test_mt_nlg_scaling_with_data_parallelism(rows, predicted):
 def test_selective_against_full_recompute(rows):
     """Korthikanti et al. 2022 Table 5: full recompute costs 29-32 % more step time than
     selective at the same plan (K1-K4: 1.42 / 1.10, 18.13 / 13.75, 49.05 / 37.83,
-    94.42 / 71.49 s). The model's ratio is within 5 % of each."""
+    94.42 / 71.49 s). The model's ratio is within 2.5 % of each (measured: -1.5, -1.1, +0.1,
+    -1.6 %; before the replayed forward's TP collectives were counted once, +4.6 to +0.3 %)."""
     full_published = {"K1": 1.42, "K2": 18.13, "K3": 49.05, "K4": 94.42}
     for rid, full_s in full_published.items():
         r = rows[rid]
@@ -128,7 +129,7 @@ def test_selective_against_full_recompute(rows):
             catalog=CAT,
         )
         published = full_s / r.published_step_s
-        assert full.step_time_s / sel.step_time_s == pytest.approx(published, rel=0.05), rid
+        assert full.step_time_s / sel.step_time_s == pytest.approx(published, rel=0.025), rid
 
 
 #: Korthikanti et al. 2022 (arXiv 2205.05198) Table 4: forward plus backward time of one
@@ -136,11 +137,13 @@ def test_selective_against_full_recompute(rows):
 #: recomputation (the baseline) and with each.
 _TABLE_4_MS = {"baseline": 19.6, "sp": 19.0, "full": 27.2, "selective": 20.9, "sp+selective": 20.3}
 #: Allowed gap between the model's change of the per-layer time and the published one
-#: [percentage points]. Measured when written: selective +7.2 (published +6.6), sequence
-#: parallelism -7.0 (-3.1), both +0.2 (+3.6), full recompute +48.7 (+38.8: the model's
-#: per-layer full recompute costs about 10 points more than Megatron's, while the end-to-end
-#: Table 5 ratios above agree within 5 %).
-_TABLE_4_TOL_PP = {"sp": 5.0, "full": 12.0, "selective": 3.0, "sp+selective": 5.0}
+#: [percentage points]: the measured gap plus 1 point, rounded up to 0.5. Measured: selective
+#: +7.1 (published +6.6), full recompute +40.0 (+38.8: the replayed forward with its TP
+#: collectives, Table 4's backward growing by about one forward, 7.6 of 7.7 ms), sequence
+#: parallelism -6.8 (-3.1) and both +0.3 (+3.6). The model's sequence parallelism saves more
+#: than Megatron's: its forward 9.5 % (published 0.5 of 7.7 ms, 6.5 %), its backward 5.4 %
+#: (published 0.1 of 11.9 ms) after the row-parallel layers' exposed gradient gathers.
+_TABLE_4_TOL_PP = {"sp": 5.0, "full": 2.5, "selective": 1.5, "sp+selective": 4.5}
 
 
 def test_korthikanti_table_4_per_layer_ablation(rows):

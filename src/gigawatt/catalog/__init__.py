@@ -41,7 +41,7 @@ from gigawatt.catalog.schema import (
 )
 from gigawatt.errors import InputError, UnknownIdError
 from gigawatt.validation import format_validation_error
-from gigawatt.yamlio import read_data_file
+from gigawatt.yamlio import parser_version, read_data_file
 
 PACKAGE_DIR = Path(__file__).parent
 DATA_DIR = PACKAGE_DIR / "data"
@@ -304,8 +304,9 @@ def _load_cached(extra: tuple[str, ...]) -> Catalog:
 
 def _cache_key(extra: tuple[str, ...]) -> str | None:
     """sha256 of everything a parsed catalog depends on: each file read (its path and bytes),
-    the package's source and version, Python's and pydantic's versions. None when a file
-    cannot be read (the parse then says what is wrong)."""
+    the package's source and version, Python's and pydantic's versions, and the YAML parser's
+    (`gigawatt.yamlio.parser_version`: PyYAML's version, and libyaml's when it parses). None
+    when a file cannot be read (the parse then says what is wrong)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -319,6 +320,7 @@ def _cache_key(extra: tuple[str, ...]) -> str | None:
         disk_cache.source_digest(),
         platform.python_version(),
         pydantic.VERSION,
+        parser_version(),
         *extra,
     ):
         h.update(part.encode())

@@ -1189,6 +1189,10 @@ class EventStudyMethod(Record):
     closures: tuple[Date, ...] = Field(
         (), description="unscheduled full-day NYSE closures (days of mourning, emergencies)"
     )
+    mlk_day_from: PosInt = Field(
+        description="first year the NYSE closed for Martin Luther King Jr. Day"
+    )
+    juneteenth_from: PosInt = Field(description="first year the NYSE closed for Juneteenth")
 
     @model_validator(mode="after")
     def _ordered(self) -> EventStudyMethod:

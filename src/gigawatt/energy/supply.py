@@ -16,10 +16,10 @@ linopy, HiGHS and pvlib are the optional `supply` extra: `pip install 'gigawatt[
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -322,29 +322,46 @@ def build_network(pypsa: Any, inputs: SupplyInputs) -> tuple[Any, dict[str, floa
 # --- solving --------------------------------------------------------------------------------------
 
 
-@functools.cache
+#: Guards the process-wide state below: file descriptors 1 and 2 and the pypsa/linopy logger
+#: levels are shared by every thread, so they are changed only under it.
+_SOLVER_OUTPUT_LOCK = threading.Lock()
+_banner_swallowed = False
+#: Solves running inside `quiet_solver`, and what descriptor 1 and the loggers were before the
+#: first of them began (restored when the last ends).
+_quiet_depth = 0
+_quiet_saved: tuple[int, list[int]] | None = None
+_QUIET_LOGGERS = ("pypsa", "linopy")
+
+
 def swallow_highs_banner() -> None:
     """HiGHS prints its banner ("Running HiGHS ... Copyright ...") on file descriptor 1 when a
     process builds its first `Highs` object, before any option (`output_flag`,
     `log_to_console`) can silence it; later objects print nothing. Build that first one with
-    descriptors 1 and 2 on the null device, once per process."""
-    try:
-        import highspy
-    except ImportError:  # linopy reports the missing solver itself
-        return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 1)
-        os.dup2(null, 2)
-        highspy.Highs()
-    finally:
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in (*saved, null):
-            os.close(fd)
+    descriptors 1 and 2 on the null device, once per process, under a lock (two threads
+    building it at once would each save and restore the other's redirection)."""
+    global _banner_swallowed
+    with _SOLVER_OUTPUT_LOCK:
+        if _banner_swallowed:
+            return
+        try:
+            import highspy
+        except ImportError:  # linopy reports the missing solver itself
+            _banner_swallowed = True
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = os.dup(1), os.dup(2)
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            highspy.Highs()
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in (*saved, null):
+                os.close(fd)
+        _banner_swallowed = True
 
 
 @contextlib.contextmanager
@@ -352,23 +369,34 @@ def quiet_solver() -> Iterator[None]:
     """Nothing from the solver on the terminal: HiGHS's banner swallowed, its log off
     (`solver_options`), anything else it prints on file descriptor 1 sent to stderr so stdout
     holds only gigawatt's output (and `--json` stays one object); PyPSA's and linopy's info
-    logs kept out."""
+    logs kept out. Descriptor 1 and the logger levels belong to the whole process: they are
+    changed when the first of overlapping solves (threads) begins and put back when the last
+    one ends, under a lock, so overlapping solves never leave stdout on stderr."""
+    global _quiet_depth, _quiet_saved
     swallow_highs_banner()
-    loggers = [logging.getLogger(name) for name in ("pypsa", "linopy")]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.ERROR)
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
+    with _SOLVER_OUTPUT_LOCK:
+        if _quiet_depth == 0:
+            loggers = [logging.getLogger(name) for name in _QUIET_LOGGERS]
+            levels = [lg.level for lg in loggers]
+            for lg in loggers:
+                lg.setLevel(logging.ERROR)
+            sys.stdout.flush()
+            _quiet_saved = (os.dup(1), levels)
+            os.dup2(2, 1)
+        _quiet_depth += 1
     try:
         yield
     finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-        for lg, level in zip(loggers, levels, strict=True):
-            lg.setLevel(level)
+        with _SOLVER_OUTPUT_LOCK:
+            _quiet_depth -= 1
+            if _quiet_depth == 0 and _quiet_saved is not None:
+                saved, levels = _quiet_saved
+                _quiet_saved = None
+                sys.stdout.flush()
+                os.dup2(saved, 1)
+                os.close(saved)
+                for name, level in zip(_QUIET_LOGGERS, levels, strict=True):
+                    logging.getLogger(name).setLevel(level)
 
 
 def solver_options(threads: int, coupled: bool) -> dict[str, Any]:

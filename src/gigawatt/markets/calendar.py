@@ -2,13 +2,15 @@
 
 The regular holidays follow NYSE Rule 7.2 ("Holidays") as listed on the exchange's "Holidays
 and Trading Hours" page (https://www.nyse.com/markets/hours-calendars): New Year's Day,
-Martin Luther King Jr. Day (third Monday of January, from 1998), Washington's Birthday (third
-Monday of February), Good Friday, Memorial Day (last Monday of May), Juneteenth (19 June, from
-2022), Independence Day, Labor Day (first Monday of September), Thanksgiving (fourth Thursday of
-November) and Christmas. A holiday on a Saturday closes the Friday before and one on a Sunday
-the Monday after, except New Year's Day on a Saturday, which closes nothing (the Friday is the
-last trading day of the year). Unscheduled closures (national days of mourning, 9/11, Hurricane
-Sandy) are dated data, in the catalog (`event-study` record `default`, `closures`).
+Martin Luther King Jr. Day (third Monday of January), Washington's Birthday (third Monday of
+February), Good Friday, Memorial Day (last Monday of May), Juneteenth (19 June), Independence
+Day, Labor Day (first Monday of September), Thanksgiving (fourth Thursday of November) and
+Christmas. A holiday on a Saturday closes the Friday before and one on a Sunday the Monday
+after, except New Year's Day on a Saturday, which closes nothing (the Friday is the last
+trading day of the year). Unscheduled closures (national days of mourning, 9/11, Hurricane
+Sandy) are dated data, in the catalog (`event-study` record `default`, `closures`), and so are
+the first years the exchange closed for the two newer holidays (`mlk_day_from`,
+`juneteenth_from`, with their source).
 
 A user's price file is checked against this calendar (gigawatt.markets.prices.align): a weekday
 that is neither a holiday nor a closure and has no index price is a missing day, an error,
@@ -23,8 +25,6 @@ from collections.abc import Iterable
 import numpy as np
 
 _MONDAY, _THURSDAY, _FRIDAY, _SATURDAY, _SUNDAY = 0, 3, 4, 5, 6
-MLK_DAY_FROM = 1998  # NYSE first closed for Martin Luther King Jr. Day in 1998
-JUNETEENTH_FROM = 2022  # NYSE first closed for Juneteenth in 2022
 
 
 def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
@@ -61,8 +61,10 @@ def _observed(day: dt.date) -> dt.date:
     return day
 
 
-def nyse_holidays(year: int) -> set[dt.date]:
-    """The NYSE's regular full-day holidays of `year` (weekdays on which it is closed)."""
+def nyse_holidays(year: int, *, mlk_day_from: int, juneteenth_from: int) -> set[dt.date]:
+    """The NYSE's regular full-day holidays of `year` (weekdays on which it is closed);
+    Martin Luther King Jr. Day from `mlk_day_from`, Juneteenth from `juneteenth_from` (the
+    catalog's `event-study` record)."""
     days = {
         _nth_weekday(year, 2, _MONDAY, 3),  # Washington's Birthday
         easter(year) - dt.timedelta(days=2),  # Good Friday
@@ -75,22 +77,28 @@ def nyse_holidays(year: int) -> set[dt.date]:
     new_year = dt.date(year, 1, 1)
     if new_year.weekday() != _SATURDAY:
         days.add(_observed(new_year))
-    if year >= MLK_DAY_FROM:
+    if year >= mlk_day_from:
         days.add(_nth_weekday(year, 1, _MONDAY, 3))
-    if year >= JUNETEENTH_FROM:
+    if year >= juneteenth_from:
         days.add(_observed(dt.date(year, 6, 19)))
     return days
 
 
 def nyse_trading_days(
-    first: dt.date, last: dt.date, closures: Iterable[dt.date] = ()
+    first: dt.date,
+    last: dt.date,
+    closures: Iterable[dt.date] = (),
+    *,
+    mlk_day_from: int,
+    juneteenth_from: int,
 ) -> np.ndarray:
     """The NYSE's trading days from `first` to `last` (both included), as `datetime64[D]`:
-    weekdays that are neither a regular holiday nor one of the unscheduled `closures`."""
+    weekdays that are neither a regular holiday (`nyse_holidays`) nor one of the unscheduled
+    `closures`."""
     days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1)
     weekday = (days.astype("int64") + 3) % 7  # 1970-01-01 was a Thursday (weekday 3)
     shut = set(closures)
     for year in range(first.year, last.year + 1):
-        shut |= nyse_holidays(year)
+        shut |= nyse_holidays(year, mlk_day_from=mlk_day_from, juneteenth_from=juneteenth_from)
     closed = np.isin(days, np.array(sorted(shut), dtype="datetime64[D]"))
     return days[(weekday < _SATURDAY) & ~closed]

@@ -32,6 +32,8 @@ class StudySettings:
     model: Model
     returns: Returns
     max_gap_days: int
+    mlk_day_from: int
+    juneteenth_from: int
     calendar: Calendar = "nyse"
     closures: tuple[dt.date, ...] = ()
 
@@ -55,6 +57,8 @@ class StudySettings:
             model=model or method.model,
             returns=returns or method.returns,
             max_gap_days=method.max_gap_days,
+            mlk_day_from=method.mlk_day_from,
+            juneteenth_from=method.juneteenth_from,
             calendar=calendar or method.calendar,
             closures=tuple(method.closures),
         )
@@ -128,7 +132,12 @@ def study_event(
         log_returns=settings.returns == "log",
         max_gap_days=settings.max_gap_days,
         trading_days=(
-            partial(nyse_trading_days, closures=settings.closures)
+            partial(
+                nyse_trading_days,
+                closures=settings.closures,
+                mlk_day_from=settings.mlk_day_from,
+                juneteenth_from=settings.juneteenth_from,
+            )
             if settings.calendar == "nyse"
             else None
         ),

@@ -25,8 +25,10 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   AV batched GEMMs over the whole score matrix plus softmax (and dropout) traffic.
   Element-wise kernels (norms, residual adds, activation, fp8 casts of the recipe) at the HBM
   rate.
-- recompute: full repeats the forward (and its TP/CP/EP communication); selective repeats the
-  attention core (nothing with flash attention, whose backward already recomputes it).
+- recompute: full repeats the forward's compute, and its TP/CP/EP collectives run again (counted
+  once, in the tp/cp/ep parts: Korthikanti et al. 2022 Table 4, the backward grows by about one
+  forward); selective repeats the attention core (nothing with flash attention, whose
+  backward already recomputes it).
 - tp: per pass four collectives of T h 2 bytes over the tp ranks (all-gather before and
   reduce-scatter after each block with sequence parallelism; an all-reduce, the same bytes,
   without; two with a parallel block). With `tp_overlap` each hides behind the GEMM it feeds
@@ -770,10 +772,10 @@ def assemble(
         return {
             "fwd": fwd,
             "bwd": bwd,
+            # The replayed forward's compute; its TP/CP/EP collectives are replayed too and
+            # counted once, in their own columns ((1 + full) and (2 + full) passes).
             "recompute": np.where(
-                full,
-                fwd + tp_f + layer.cp_fwd,
-                np.where(selective_unfused, layer.unfused_fwd, 0.0),
+                full, fwd, np.where(selective_unfused, layer.unfused_fwd, 0.0)
             ),
             "tp": tp_f * (1 + full) + tp_b,
             "cp": layer.cp_fwd * (1 + full) + layer.cp_bwd,
