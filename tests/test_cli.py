@@ -112,6 +112,12 @@ def test_catalog_unknown_kind(capsys):
     assert code == 2 and out == "" and "did you mean 'accelerators'" in err
 
 
+def test_catalog_scenario_kind_points_to_scenarios(capsys):
+    """`gigawatt catalog scenario` is a natural guess; scenarios are listed elsewhere."""
+    code, out, err = cli(capsys, "catalog", "scenarios", "--json")
+    assert code == 2 and out == "" and "`gigawatt scenarios` lists them" in err
+
+
 def test_scenarios_and_show(capsys):
     code, out, _ = cli(capsys, "scenarios", "--json")
     names = [s["name"] for s in json.loads(out)["scenarios"]]
@@ -147,3 +153,61 @@ def test_outputs_get_the_usual_file_mode(capsys, tmp_path):
     assert code == 0, err
     for name in ("results.parquet", "summary.json", "report.html"):
         assert (tmp_path / "o" / name).stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("energy", "--hours", "0"), "Invalid value for '--hours': must be >= 1 "),
+        (("energy", "--hours", "9999"), "Invalid value for '--hours': must be <= 8760 "),
+        (("cache", "bogus"), "Invalid value for 'ACTION': 'bogus' is not one of"),
+        (("compare", "nvidia-openai-10gw"), "SCENARIOS: expected at least 2, got 1"),
+    ],
+)
+def test_usage_errors_say_it_plainly_not_in_pydantic_words(capsys, args, message):
+    """Option checks done by pydantic read like every other error (`must be >= 1`), not
+    `Input should be greater than or equal to 1` or `Value error, ...`."""
+    code, out, err = cli(capsys, *args)
+    assert code == 2 and out == "" and message in err, err
+    assert "Input should" not in err and "Value error" not in err and "validation" not in err
+
+
+def test_missing_scenario_file_is_named_as_a_file(capsys, tmp_path):
+    """A path that is not there reads as a missing file, not as an unknown built-in name."""
+    missing = str(tmp_path / "my-scenario.yaml")
+    code, out, err = cli(capsys, "run", missing, "--out", str(tmp_path / "o"))
+    assert code == 2 and out == ""
+    assert f"no such file {missing!r}" in err and "unknown scenario" not in err
+    code, _, err = cli(capsys, "capability", "nvidia-openai-10gx.yaml")  # a misspelt built-in
+    assert code == 2 and "did you mean 'nvidia-openai-10gw'" in err
+
+
+def test_help_shows_plain_metavars_not_python_types(capsys):
+    """A repeatable option reads `--catalog <path>`, not the annotation `<list[Path]>`."""
+    code, out, _ = cli(capsys, "--help")
+    assert code == 0 and "--catalog <path>" in out
+    commands = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line.strip()]
+    assert "market" in commands and "report" in commands
+    for command in commands:
+        code, out, _ = cli(capsys, command, "--help")
+        assert code == 0
+        for line in out.splitlines():
+            if line.lstrip().startswith("--"):
+                assert "<list[" not in line, (command, line)
+
+
+def test_catalog_systems_lists_each_price(capsys):
+    """The README says `gigawatt catalog systems` lists the prices: each system's quote, its
+    unit and provenance, matching the record (--json)."""
+    code, out, err = cli(capsys, "catalog", "systems", "--json")
+    assert code == 0, err
+    records = json.loads(out)["records"]
+    code, out, err = cli(capsys, "catalog", "systems")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    for r in records:
+        price = r["price"]
+        usd = price["usd"] if isinstance(price["usd"], int | float) else None
+        shown = f"price: USD {usd:,.0f} per {price['per']}" if usd else f"per {price['per']}"
+        assert shown in flat, (r["id"], shown)
+    assert out.count("  price: USD") == len(records)

@@ -177,3 +177,12 @@ def test_swing_caption_says_when_a_step_falls_short_of_the_draw() -> None:
     assert "a step averages 645 W, below the energy stage's 991 W" in capped
     exact = _power_note({**levels, "utilisation": (991.0 - 340.0) / 610.0})
     assert "a step averages the energy stage's 991 W;" in exact
+
+
+def test_embodied_column_names_its_unit_as_co2e(capsys) -> None:
+    """Every carbon column reads `Mt CO2e ...` (`Mt embodied` left the gas out)."""
+    code, out, err = cli(capsys, "energy")
+    assert code == 0, err
+    header = [line for line in out.splitlines() if line.startswith("┃")]
+    assert sum(line.count("Mt CO2e") for line in header) >= 3
+    assert "Mt embodied" not in out

@@ -59,6 +59,22 @@ def test_finance_tables(capsys):
     assert "Not released" in out and "Costs by year" in out and "Deals by year" in out
 
 
+def test_finance_cumulative_capex_agrees_with_the_yearly_capex(capsys):
+    """The first year's cumulative capex equals that year's capex to the shown digit: both to
+    0.1 B (the default scenario's 2025 row printed 4.5 beside a cumulative 4)."""
+    code, out, err = cli(capsys, "finance", "stargate-10gw", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    first = data["years"][0]
+    code, out, err = cli(capsys, "finance", "stargate-10gw")
+    assert code == 0, err
+    capex = f"{first['capex_usd'] / 1e9:,.1f}"
+    row = next(line for line in out.splitlines() if line.startswith(f"│ {first['year']} "))
+    cells = [c.strip() for c in row.split("│")[1:-1]]
+    assert cells[1] == capex and cells[-1] == capex, row
+    assert f"Capex USD {data['capex_usd'] / 1e9:,.1f}B" in " ".join(out.split())
+
+
 def test_purchase_commitments_are_labelled_as_purchases_not_investment(capsys, tmp_path):
     """AMD-OpenAI: the USD 15B released in 2027 is OpenAI's binding purchase of the first GW
     (a purchase commitment paid to AMD, catalog deal amd-openai-2025), not investment: the
@@ -97,6 +113,8 @@ def test_run_gains_money_keys_and_table(capsys, tmp_path):
     assert "cumulative_invested_usd" in set(table.quantity)
     code, out, err = cli(capsys, "run", "--out", str(tmp_path / "o2"))
     assert code == 0 and "Money (USD B" in out and "Circular" in out
+    # Circular sits in a USD B table but is a share: the caption says so
+    assert "Circular: a share, not USD" in " ".join(out.split())
 
 
 def test_bad_costs_exit_2(capsys, tmp_path):

@@ -181,3 +181,14 @@ def test_table(capsys):
     assert code == 0, err
     for text in ("goodput", "Daly interval (s)", "P50", "Spares", "100,000 accelerators"):
         assert text in out
+
+
+def test_table_shows_bands_only_with_trials(capsys):
+    """Without Monte Carlo trials the P10/P50/P90 columns would be empty: they are left out;
+    lost time is in accelerator-hours, the word every other command uses."""
+    code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54")
+    assert code == 0, err
+    assert "P50" not in out and "lost accelerator-hours" in out and "GPU-hours" not in out
+    code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54", "--trials", "50")
+    assert code == 0, err
+    assert "P10" in out and "P50" in out and "P90" in out

@@ -61,6 +61,10 @@ def test_capability_prints_every_threshold_id_whole(capsys):
     assert ids
     for threshold in ids:
         assert threshold in out, threshold
+    # a frontier run's FLOP is over its own precision and days, not the yearly table's
+    flat = " ".join(out.split())
+    for run in json.loads(data)["frontier_runs"]:
+        assert f"{run['name']}: {run['precision']}, {run['duration_days']:g} days" in flat
 
 
 def test_energy_prints_country_names_between_words(capsys):

@@ -225,3 +225,20 @@ def test_uncertain_inputs_are_walked_once_and_handed_out_as_copies(toy_catalog):
     assert sc.uncertain_inputs() == ["sites[0].pue"]
     assert sc.resolve().uncertain_inputs() == []
     assert sc.with_inputs({"sites[0].pue": 1.3}).sites[0].pue == 1.3
+
+
+def test_builtin_scenarios_cite_no_private_notes():
+    """`gigawatt show` prints a scenario's comments to the user: they cite public sources, not
+    this project's research notes (`deals_and_policy.md 1.4`, `energy.md 3.1`), which a reader
+    cannot open."""
+    import re
+
+    from gigawatt.scenario import builtin_scenarios
+
+    notes = re.compile(
+        r"\b(?:energy|reliability|deals_and_policy|defaults|training_performance|"
+        r"anchor_codebases)\.md\b|\bshared/(?:reference|validation)\b|\bresearch notes?\b"
+    )
+    for name, path in builtin_scenarios().items():
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            assert not notes.search(line), f"{name}:{n}: {line.strip()}"

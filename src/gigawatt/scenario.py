@@ -9,6 +9,7 @@ plain run and `Scenario.resolve(rng)` one sample of a sweep. Catalog references 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 from collections.abc import Mapping
 from pathlib import Path
@@ -563,6 +564,13 @@ def scenario_path(ref: str) -> Path:
         return builtins[key]
     if path.exists():
         raise InputError("is not a file", field=f"scenario {ref!r}")
+    looks_like_file = path.suffix.lower() in {".yaml", ".yml", ".toml"} or len(path.parts) > 1
+    if looks_like_file and not difflib.get_close_matches(key, builtins, n=1):
+        # a file name, not a misspelt built-in one: say the file is missing
+        raise InputError(
+            f"no such file {ref!r} (a scenario file, or a built-in name: `gigawatt scenarios`)",
+            field="scenario",
+        )
     raise UnknownIdError(
         "scenarios", ref, builtins.keys(), field="scenario", listing="gigawatt scenarios"
     )

@@ -175,10 +175,22 @@ _COMPARISONS = (
 )
 
 
+_LIST_TOO_SHORT = re.compile(r"List should have at least (\d+) items? after validation, not (\d+)")
+
+
+def plain_message(msg: str) -> str:
+    """Pydantic's wording said plainly: `Input should be greater than or equal to 1` ->
+    `must be >= 1`; `Value error, X` -> `X`; a too-short list -> `expected at least N, got M`."""
+    msg = msg.removeprefix("Value error, ")
+    for words, op in _COMPARISONS:
+        msg = msg.replace(f"Input should be {words}", f"must be {op}")
+    msg = _LIST_TOO_SHORT.sub(r"expected at least \1, got \2", msg)
+    return msg.replace("Input should be", "expected")
+
+
 def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
     """One problem as `path: value is not allowed: reason`."""
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
+    msg = _LIST_TOO_SHORT.sub(r"expected at least \1, got \2", msg.removeprefix("Value error, "))
     if isinstance(value, bool) and etype in {"float_type", "int_type"}:
         msg = "expected a number, not true/false"
     elif etype == "finite_number":

@@ -241,3 +241,13 @@ def test_a_scenario_with_events_outside_the_prices_names_the_event(capsys, tmp_p
     assert code == 2 and out == ""
     assert "nvidia-openai-stalled-2026-01-30" in err and "pick one event" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_publisher_is_cut_between_words():
+    """A long publisher is shortened at a word boundary, never mid-word."""
+    from gigawatt.cli.markets import _short_source
+
+    text = "The Associated Press closing market report, 6 Oct 2025"
+    assert _short_source(text) == "The Associated Press..."
+    assert _short_source("Livemint, a title") == "Livemint"
+    assert len(_short_source("x" * 40)) == 30

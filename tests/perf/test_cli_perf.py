@@ -326,3 +326,17 @@ def test_perf_tables(capsys):
     assert code == 0, err
     for text in ("Step time", "MFU", "breakdown", "Best plans by tokens/s", "fit in memory"):
         assert text in out
+
+
+def test_text_names_which_mfu_is_causal(capsys):
+    """`MFU (causal) 52.0% (50.0%)` read as if 52.0% were the causal figure: the causal one is
+    now named beside its own number, and both agree with --json."""
+    args = ("perf", "--model", "gpt3-175b", "--system", "dgx-a100", "--gpus", "1024")
+    args += ("--plan", "tp=8,pp=8")
+    code, out, err = cli(capsys, *args, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    code, out, err = cli(capsys, *args)
+    assert code == 0, err
+    assert f"{data['mfu']:.1%} (causal {data['mfu_causal']:.1%})" in out
+    assert "MFU (causal)" not in out

@@ -261,6 +261,8 @@ class Catalog:
         if kind not in KINDS:
             close = difflib.get_close_matches(kind.lower(), KINDS, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
+            if kind.lower() in ("scenario", "scenarios"):
+                hint = "scenarios are not a catalog kind: `gigawatt scenarios` lists them; "
             raise InputError(
                 f"unknown kind {kind!r}; {hint}allowed: {', '.join(KINDS)}", field="kind"
             )

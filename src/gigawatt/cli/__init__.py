@@ -44,9 +44,18 @@ def _fail(message: str, code: int) -> None:
 
 def _usage_error(e: click.UsageError) -> None:
     """Click's usage block and blank lines as one line, with where to look."""
-    message = " ".join(e.format_message().split())
+    message = _plain_pydantic(" ".join(e.format_message().split()))
     path = e.ctx.command_path if e.ctx is not None else "gigawatt"
     _fail(f"{message} (see `{path} --help`)", e.exit_code)
+
+
+def _plain_pydantic(message: str) -> str:
+    """Pydantic's wording in a bad option's message (`Input should be greater than or equal
+    to 1`, `Value error, ...`) said as the rest of the CLI says it (`must be >= 1`)."""
+    from gigawatt.validation import plain_message
+
+    head, sep, body = message.partition(": ")
+    return f"{head}{sep}{plain_message(body)}" if sep else plain_message(message)
 
 
 def _closed_streams() -> None:

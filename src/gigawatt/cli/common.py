@@ -228,6 +228,7 @@ def _global(
         list[Path] | None,
         typer.Option(
             "--catalog",
+            metavar="<path>",
             help="Folder of extra catalog YAML files (override shipped records by id). Repeatable.",
         ),
     ] = None,

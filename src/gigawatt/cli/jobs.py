@@ -122,7 +122,9 @@ def reliability(
         f"failure-free compute, failure model {data['failure_model']}, policy {data['policy']}",
         title_justify="left",
     )
-    for col in ("quantity", "closed form", "P10", "P50", "P90"):
+    # P10/P50/P90 come from the Monte Carlo: without trials they would be empty columns
+    bands = ("P10", "P50", "P90") if data["trials"] else ()
+    for col in ("quantity", "closed form", *bands):
         table.add_column(col, justify="left" if col == "quantity" else "right")
     rows: list[tuple[str, Any, str, Any]] = [
         ("failures per hour", data["failure_rate_per_h"], ".3g", None),
@@ -133,13 +135,14 @@ def reliability(
         ("wall-clock days", data["wall_time_days"], ",.2f", "wall_time_s"),
         ("goodput", data["goodput"], ".3f", "goodput"),
         ("ETTR (Kokolis)", data["ettr"], ".3f", None),
-        ("lost GPU-hours", data["lost_gpu_hours"], ",.0f", "lost_gpu_hours"),
+        ("lost accelerator-hours", data["lost_gpu_hours"], ",.0f", "lost_gpu_hours"),
     ]
     for label, value, fmt, series in rows:
         qs = [data.get(f"{series}_p{p}") if series else None for p in (10, 50, 90)]
         if series == "wall_time_s":
             qs = [_days_of(q) for q in qs]
-        table.add_row(label, _num(value, fmt), *(("" if q is None else _num(q, fmt)) for q in qs))
+        shown = [("" if q is None else _num(q, fmt)) for q in qs]
+        table.add_row(label, _num(value, fmt), *shown[: len(bands)])
     console.print(table)
     console.print(
         f"Spares: {_num(data['spares'], ',d')} failure domains of {data['failure_domain']} "
@@ -208,7 +211,7 @@ def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
     rows = [
         ("Step time", f"{step:,.3f} s"),
         ("Tokens/s", f"{data['tokens_per_s']:,.0f}"),
-        ("MFU (causal)", f"{data['mfu']:.1%} ({data['mfu_causal']:.1%})"),
+        ("MFU", f"{data['mfu']:.1%} (causal {data['mfu_causal']:.1%})"),
         ("HFU", f"{data['hfu']:.1%}"),
         ("Model TFLOP/s per GPU", f"{data['tflops_per_gpu']:,.1f}"),
         (

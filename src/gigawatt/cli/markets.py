@@ -19,9 +19,13 @@ def _pct(value: float | None, digits: int = 2) -> str:
 
 
 def _short_source(text: str) -> str:
-    """The publisher: a source's text up to its first comma or bracket."""
+    """The publisher: a source's text up to its first comma or bracket, cut between words
+    (`The Associated Press...`, not `The Associated Press closin...`)."""
     head = text.replace("(", ",").split(",")[0].strip()
-    return head if len(head) <= 30 else head[:27] + "..."
+    if len(head) <= 30:
+        return head
+    cut = head[:27].rsplit(" ", 1)[0] if " " in head[:27] else head[:27]
+    return cut.rstrip() + "..."
 
 
 @app.command()
@@ -39,6 +43,7 @@ def market(
         list[str] | None,
         typer.Option(
             "--prices",
+            metavar="<str>",
             help="CSV of daily adjusted closes: wide (Date,NVDA,^GSPC), long "
             "(date,ticker,adj_close) or one ticker per file as TICKER=FILE (Yahoo-style "
             "Date,Open,High,Low,Close,Adj Close,Volume). Repeatable.",
@@ -60,12 +65,15 @@ def market(
     ] = None,
     tickers: Annotated[
         list[str] | None,
-        typer.Option("--ticker", help="Ticker to study (default: the event's). Repeatable."),
+        typer.Option(
+            "--ticker", metavar="<str>", help="Ticker to study (default: the event's). Repeatable."
+        ),
     ] = None,
     windows: Annotated[
         list[str] | None,
         typer.Option(
             "--window",
+            metavar="<str>",
             help="CAR window FIRST,LAST in trading days around day 0, e.g. -1,1. Repeatable; "
             "default 0, -1,1 and -5,5.",
         ),

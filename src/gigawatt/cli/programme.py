@@ -64,7 +64,8 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
     (
         "Money (USD B; flows in the year, cumulative figures as of December; Released: deal "
         "tranches of every kind; Purchases: the part that is the buyer's purchase commitments "
-        "or leases paid to the vendor, for hardware, not investment)",
+        "or leases paid to the vendor, for hardware, not investment; Circular: a share, not USD: "
+        "of the investors' cash, the part that returns as purchases of their hardware)",
         [
             _YEAR,
             Column("capex_usd", "Capex", scale=BILLION, digits=1),
@@ -85,7 +86,7 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
             Column("energy_twh", "Facility", "TWh", digits=1),
             Column("co2e_t", "Mt CO2e", scale=T_PER_MT, digits=2),
             Column("co2e_market_t", "Mt CO2e market", scale=T_PER_MT, digits=2),
-            Column("embodied_co2e_t", "Mt embodied", scale=T_PER_MT, digits=2),
+            Column("embodied_co2e_t", "Mt CO2e embodied", scale=T_PER_MT, digits=2),
             Column("water_m3", "Site water", "Mm3", MILLION, 1),
             Column("country_equivalent", "Like country", style=_TEXT),
         ],
@@ -209,7 +210,20 @@ def _record_text(rec: Any, width: int) -> str:
         break_on_hyphens=False,
     )
     detail = f"{rec.status_detail()}, as of {rec.as_of}"
-    return "\n".join((head, wrapped("status", detail), wrapped("source", rec.source)))
+    lines = [head, wrapped("status", detail), wrapped("source", rec.source)]
+    price = getattr(rec, "price", None)
+    if price is not None and hasattr(price, "per"):  # a system's one price (docs/models/money.md)
+        from gigawatt.distributions import point  # deferred: `--help` stays fast
+
+        network = f" + {price.network_share:.0%} network share" if price.network_share else ""
+        lines.append(
+            wrapped(
+                "price",
+                f"USD {point(price.usd):,.0f} per {price.per}{network} ({price.status}, "
+                f"{price.as_of}; --json has its source)",
+            )
+        )
+    return "\n".join(lines)
 
 
 @app.command()
@@ -268,7 +282,7 @@ FINANCE_TABLES: list[tuple[str, list[Column]]] = [
             Column("opex_usd", "Opex", scale=BILLION, digits=1),
             Column("opex_energy_usd", "Energy", scale=BILLION, digits=1),
             Column("depreciation_usd", "Depreciation", scale=BILLION, digits=1),
-            Column("cumulative_capex_usd", "Capex (cum.)", scale=BILLION),
+            Column("cumulative_capex_usd", "Capex (cum.)", scale=BILLION, digits=1),
         ],
     ),
     (
@@ -394,7 +408,7 @@ def finance(
     _print_ownership(report["ownership"])
     before = report["capex_before_start_usd"] / BILLION
     console.print(
-        f"Capex USD {report['capex_usd'] / BILLION:,.0f}B ({before:,.0f}B before the scenario "
+        f"Capex USD {report['capex_usd'] / BILLION:,.1f}B ({before:,.1f}B before the scenario "
         f"starts); energy from {report['energy_source']}; share prices on their "
         f"{report['price_path']} path. Circular: of the investors' cash, the share that returns "
         "as purchases of their hardware; vendor-funded: their cash and warrants over those "
@@ -443,8 +457,11 @@ def capability(
         report["frontier_runs"],
     )
     for run in report["frontier_runs"]:
-        if run["note"]:
-            console.print(Text(f"{run['name']}: ", style="bold") + Text(run["note"]))
+        # The table's FLOP and cost are over the run's own duration and precision, which can
+        # differ from the yearly table's reference run: say so beside it.
+        basis = f"{run['precision']}, {run['duration_days']:g} days"
+        note = f"{basis}; {run['note']}" if run["note"] else basis
+        console.print(Text(f"{run['name']}: ", style="bold") + Text(note))
     print_table(
         "Thresholds crossed, in date order (* not in force then)",
         CROSSING_COLUMNS,
@@ -496,6 +513,7 @@ def report(
         list[str] | None,
         typer.Option(
             "--compare",
+            metavar="<str>",
             help="Another scenario to put side by side with SCENARIO in one report "
             "(repeatable) [default path: gigawatt-out/compare-A-B.html].",
         ),
