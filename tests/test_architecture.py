@@ -163,3 +163,23 @@ def test_only_the_cli_names_flags(name):
         if FLAG.search(BACKTICKED.sub("", text))
     ]
     assert flags == []
+
+
+#: The research notes behind the project are not published: code cites the public sources
+#: they name (the guide's rule for every source), never the notes themselves.
+_NOTES = re.compile(
+    r"\b(?:deals_and_policy|defaults|training_performance|anchor_codebases)\.md\b|"
+    r"\bshared/reference\b"
+)
+
+
+def test_code_cites_public_sources_not_the_research_notes():
+    src = Path(__file__).resolve().parents[1] / "src" / "gigawatt"
+    cited = [
+        f"{path.relative_to(src)}:{n}"
+        for path in sorted(src.rglob("*.py"))
+        if path != src / "catalog" / "schema.py"  # states the same rule for catalog sources
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if _NOTES.search(line)
+    ]
+    assert not cited, cited

@@ -149,7 +149,8 @@ def circular_share(invested_usd: np.ndarray, purchases_usd: np.ndarray) -> np.nd
     """Of the investor's money, the share that returns as purchases of its hardware, min(I, P)/I.
 
     I = cash invested, P = purchases of the investor's systems, both cumulative to date [USD];
-    NaN where nothing is invested (deals_and_policy.md 1.13, "circular financing").
+    NaN where nothing is invested (the "circular financing" critique: Bernstein, S. Rasgon,
+    note of 22 Sep 2025, via Bloomberg; FTC staff 6(b) report on AI partnerships, 17 Jan 2025).
     """
     invested = np.asarray(invested_usd, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -159,9 +160,9 @@ def circular_share(invested_usd: np.ndarray, purchases_usd: np.ndarray) -> np.nd
 def vendor_funded_share(credit_usd: np.ndarray, purchases_usd: np.ndarray) -> np.ndarray:
     """Vendor equity or credit over the purchases that flow back to the vendor, C/P.
 
-    deals_and_policy.md 1.13: a USD 10B tranche per USD 35B of NVIDIA content per GW is about
-    29 %. C = cash invested + warrants' value at vesting, P = purchases, cumulative [USD]; NaN
-    where nothing was bought.
+    NewStreet Research (via Bloomberg, Sep 2025): each USD 10B NVIDIA invests returns as about
+    USD 35B of purchases, about 29 %. C = cash invested + warrants' value at vesting,
+    P = purchases, cumulative [USD]; NaN where nothing was bought.
     """
     purchases = np.asarray(purchases_usd, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -6,7 +6,9 @@ A run of N accelerators of one system sustains
     R = N x peak(precision) x MFU x goodput x cross-site efficiency        [FLOP/s]
 
 (the "hardware-based" estimate the EU Guidelines accept: accelerators x peak x utilisation x
-time; deals_and_policy.md 3.8-3.9), and a run of wall time T computes C = R T [FLOP].
+time; European Commission, Guidelines on the scope of obligations for providers of
+general-purpose AI models, C(2025) 7719, training-compute annex), and a run of wall time T
+computes C = R T [FLOP].
 
 - MFU is the perf search's best plan (`gigawatt.perf.search`) for the reference workload
   (catalog `reference-workloads`: a dense 405B model) at the power-of-two job sizes either side,

@@ -26,7 +26,8 @@ def sustained_flops_per_s(
     """R = N x peak x MFU x goodput x cross-site efficiency [FLOP/s].
 
     The hardware-based estimate of training compute (accelerators x peak x utilisation; EU
-    Commission GPAI Guidelines, deals_and_policy.md 3.1 and 3.9), with utilisation split into
+    Commission GPAI Guidelines C(2025) 7719, training-compute annex; Regulation (EU) 2024/1689
+    Art. 51(2)), with utilisation split into
     the step's MFU and the share of wall time spent on useful steps (goodput, Daly 2006).
     """
     return accelerators * peak_flops_per_s * mfu * goodput * efficiency
@@ -36,7 +37,7 @@ def chinchilla_optimal(compute_flop: Any, tokens_per_parameter: float) -> tuple[
     """Compute-optimal parameters N and tokens D for a budget C [FLOP] ([parameters], [tokens]).
 
     Hoffmann et al. 2022 ("Chinchilla", arXiv 2203.15556): C = 6 N D and D = r N with r about
-    20 tokens per parameter (Table 3), so N = sqrt(C / 6r) and D = r N; defaults.md.
+    20 tokens per parameter (Table 3), so N = sqrt(C / 6r) and D = r N.
     """
     c = np.asarray(compute_flop, float)
     params = np.sqrt(c / (FLOP_PER_PARAM_TOKEN * tokens_per_parameter))
