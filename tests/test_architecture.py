@@ -169,6 +169,7 @@ def test_only_the_cli_names_flags(name):
 #: they name (the guide's rule for every source), never the notes themselves.
 _NOTES = re.compile(
     r"\b(?:deals_and_policy|defaults|training_performance|anchor_codebases)\.md\b|"
+    r"(?<!models/)\b(?:energy|reliability)\.md (?:\d|section)|"
     r"\bshared/reference\b"
 )
 

@@ -1,9 +1,9 @@
 """Least-cost on-site supply of a campus with PyPSA and HiGHS (`gigawatt energy --supply SITE`).
 
 One bus, a load, and candidate technologies sized by a linear programme over hourly snapshots
-(energy.md section 4): extendable solar and wind (hourly capacity factors from `profiles.py`),
-gas combined cycle, a 4-hour battery, capped grid import at the region's price and carbon
-intensity, and an optional annual CO2 cap. It minimises the annual system cost
+(PyPSA: Brown et al. 2018, J. Open Res. Softw. 6(1):4): extendable solar and wind (hourly
+capacity factors from `profiles.py`), gas combined cycle, a 4-hour battery, capped grid
+import at the region's price and carbon intensity, and an optional annual CO2 cap. It minimises the annual system cost
 
     sum_g c_g P_g + sum_h w sum_g m_g p_(g,h)     [USD/yr]
 
@@ -401,7 +401,7 @@ def quiet_solver() -> Iterator[None]:
 
 def solver_options(threads: int, coupled: bool) -> dict[str, Any]:
     """HiGHS options. A CO2 cap couples every hour; there interior point without crossover is
-    about twice as fast as simplex for the same optimum (energy.md 4.3, confirmed here)."""
+    about twice as fast as simplex for the same optimum (measured by benchmarks/bench_energy.py)."""
     options: dict[str, Any] = {"threads": threads, "output_flag": False, "log_to_console": False}
     if coupled:
         options |= {"solver": "ipm", "run_crossover": "off"}

@@ -1,7 +1,7 @@
 """Power swings of a synchronous training job at the grid connection, and their mitigation
 (docs/models/swings.md).
 
-The parameterisation of energy.md 3.4 (after Choukse et al. 2025, arXiv 2508.14318):
+The parameterisation after Choukse et al. 2025 (arXiv 2508.14318, Sec. II-C and Fig. 3):
 
     P_IT(t) = N [P_idle + (P_busy - P_idle) s(t) + P_host]                               [W]
 

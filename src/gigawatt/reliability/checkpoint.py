@@ -175,7 +175,7 @@ def recovery_pressure(
     """Share of time lost to restarts and rework to first order, r (u0 + dt/2) [fraction].
 
     Where it is small (below about 0.25) the ETTR estimate agrees with an event simulation to a
-    few per cent; beyond it the additive approximation drifts (reliability.md section 2.1).
+    few per cent; beyond it the additive approximation drifts (docs/models/reliability.md).
     """
     dt = np.asarray(interval_s, float)
     return np.asarray(failure_per_s, float) * (np.asarray(restart_s, float) + dt / 2.0)

@@ -74,8 +74,8 @@ def burn_in_factor(model: FailureModel, fleet_age_months: float | None, duration
     """Mean hardware-rate multiplier over a job that starts at `fleet_age_months` [ratio].
 
     The fleet runs at `burn_in_multiplier` x its rates until it is `burn_in_months` old (a step,
-    reliability.md section 4.1: x2-3 decaying over about 1-3 months), averaged over the job's
-    failure-free duration. None means a mature fleet (factor 1).
+    the catalog's failure-model record gives the multiplier, duration and their status),
+    averaged over the job's failure-free duration. None means a mature fleet (factor 1).
     """
     if fleet_age_months is None or model.burn_in_multiplier == 1.0 or duration_s <= 0:
         return 1.0
