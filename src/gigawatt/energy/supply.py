@@ -3,7 +3,8 @@
 One bus, a load, and candidate technologies sized by a linear programme over hourly snapshots
 (PyPSA: Brown et al. 2018, J. Open Res. Softw. 6(1):4): extendable solar and wind (hourly
 capacity factors from `profiles.py`), gas combined cycle, a 4-hour battery, capped grid
-import at the region's price and carbon intensity, and an optional annual CO2 cap. It minimises the annual system cost
+import at the region's price and carbon intensity, and an optional annual CO2 cap. It
+minimises the annual system cost
 
     sum_g c_g P_g + sum_h w sum_g m_g p_(g,h)     [USD/yr]
 
