@@ -38,12 +38,13 @@ Expert all-to-all overlap (no CSV column; set in STATED): MB20 and MB31 run with
 The 25.11 release's performance scripts (Megatron-Bridge v0.2.1, commit 1c43b392) set
 moe_a2a_overlap=True for this layout (scripts/performance/configs/qwen3/workload_base_configs.py
 lines 135-144, QWEN3_235B_A22B_H100_FP8_CS_BASE_CONFIG: 256 GPUs, tp 2, pp 8, vp 4, ep 32, gbs
-2048), which qwen3_235b_a22b_h100_config applies (configs/qwen3/qwen3_llm_pretrain.py line 160,
-set_workload_base_configs; utils/helpers.py lines 76-77 and 183-187: overlap_moe_expert_parallel_comm
-= True, delay_wgrad_compute = True). The 26.04.01 release's (v0.4.2, commit c8101293) sets it
-for QWEN3_235B_A22B_PRETRAIN_CONFIG_H100_FP8_CS_V1 (configs/qwen/qwen3_workload_base_configs.py
-lines 175-184), which the V2 layout of MB31 extends with gbs 8192 (lines 275-278);
-utils/overrides.py lines 155-159 and 221 apply it the same way.
+2048), which qwen3_235b_a22b_h100_config applies (configs/qwen3/qwen3_llm_pretrain.py line
+160, set_workload_base_configs; utils/helpers.py lines 76-77 and 183-187:
+overlap_moe_expert_parallel_comm = True, delay_wgrad_compute = True). The 26.04.01 release's
+(v0.4.2, commit c8101293) sets it for QWEN3_235B_A22B_PRETRAIN_CONFIG_H100_FP8_CS_V1
+(configs/qwen/qwen3_workload_base_configs.py lines 175-184), which the V2 layout of MB31
+extends with gbs 8192 (lines 275-278); utils/overrides.py lines 155-159 and 221 apply it the
+same way.
 
 Assumptions where the source is silent (each marked in ASSUMED with the reason):
 - N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
