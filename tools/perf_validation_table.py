@@ -94,7 +94,7 @@ def _settings(row: Row) -> str:
         parts.append(f"rc:{p['recompute']}")
     if "zero" in p:
         parts.append(f"zero{p['zero']}")
-    flags = [k for k in ("tp_overlap",) if p.get(k)]
+    flags = [k for k in ("tp_overlap", "ep_overlap") if p.get(k)]
     if p.get("offload") and p["offload"] != "none":
         flags.append(f"offload:{p['offload']}")
     if p.get("optimizer_dtype") == "bf16":

@@ -34,6 +34,18 @@ expert_tensor_parallel_size = 1 (src/megatron/bridge/recipes/qwen/h100/qwen3_moe
 qwen3_235b_a22b_pretrain_256gpu_h100_bf16_config, commit 067f987d, on which
 perf_recipes/qwen/h100/qwen3_moe.py builds its FP8 preset).
 
+Expert all-to-all overlap (no CSV column; set in STATED): MB20 and MB31 run with `ep_overlap`.
+The 25.11 release's performance scripts (Megatron-Bridge v0.2.1, commit 1c43b392) set
+moe_a2a_overlap=True for this layout (scripts/performance/configs/qwen3/workload_base_configs.py
+lines 135-144, QWEN3_235B_A22B_H100_FP8_CS_BASE_CONFIG: 256 GPUs, tp 2, pp 8, vp 4, ep 32, gbs
+2048), which qwen3_235b_a22b_h100_config applies (configs/qwen3/qwen3_llm_pretrain.py line
+160, set_workload_base_configs; utils/helpers.py lines 76-77 and 183-187:
+overlap_moe_expert_parallel_comm = True, delay_wgrad_compute = True). The 26.04.01 release's
+(v0.4.2, commit c8101293) sets it for QWEN3_235B_A22B_PRETRAIN_CONFIG_H100_FP8_CS_V1
+(configs/qwen/qwen3_workload_base_configs.py lines 175-184), which the V2 layout of MB31
+extends with gbs 8192 (lines 275-278); utils/overrides.py lines 155-159 and 221 apply it the
+same way.
+
 Assumptions where the source is silent (each marked in ASSUMED with the reason):
 - N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
   per chunk, NVIDIA dgxc-benchmarking nemotron/README_340b.md), so vp = 96 / 12 / 12 = 8.
@@ -124,6 +136,12 @@ ASSUMED: dict[str, dict[str, Any]] = {
     # layers' activations to host memory (perf_recipes/llama/gb200|gb300/llama3.py
     # cpu_offloading_num_layers); the model offloads all but two.
     **{rid: {"offload": "activations"} for rid in ("MB3", "MB10", "MB21", "MB24")},
+}
+#: Knobs the CSV has no column for, as the row's release recipe states them (module docstring).
+STATED: dict[str, dict[str, Any]] = {
+    # Megatron-Bridge's Qwen3 235B-A22B H100 FP8-CS layout sets moe_a2a_overlap=True
+    # (overlap_moe_expert_parallel_comm and delay_wgrad_compute) at v0.2.1 and v0.4.2.
+    **{rid: {"ep_overlap": True} for rid in ("MB20", "MB31")},
 }
 #: Rows the model cannot represent, with the reason; they are listed, not compared.
 NOT_REPRESENTABLE = {
@@ -334,6 +352,7 @@ def load_rows(catalog: Catalog, include: frozenset[str] = frozenset()) -> list[R
                 plan.update(_software(r))
             else:
                 plan.update(LEGACY_SOFTWARE[rid[0]])
+            plan.update(STATED.get(rid, {}))
             plan.update(ASSUMED.get(rid, {}))
             system = (
                 SYSTEM_OF_ROW.get(rid) or r.get("system") or SYSTEM_OF_ACCELERATOR[r["accelerator"]]
