@@ -76,6 +76,14 @@ def _mean_s(session: pytest.Session) -> dict[str, float]:
     return out
 
 
+def _load_note(load: float) -> str:
+    """What the load average says about the figures (it was printed as 'above' whatever it was)."""
+    cores = os.cpu_count() or 1
+    if load > cores:
+        return "above the core count: other work was running, times are longer than when idle"
+    return f"below the {cores} cores: the machine was otherwise quiet"
+
+
 def _page(session: pytest.Session) -> str:
     load = session.config._bench_load  # type: ignore[attr-defined]
     means = _mean_s(session)
@@ -89,8 +97,7 @@ def _page(session: pytest.Session) -> str:
         "<!-- Written by `make bench` (benchmarks/conftest.py): do not edit by hand. -->\n\n"
         f"Measured on {dt.date.today().isoformat()} with gigawatt {version('gigawatt')}, "
         f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores; "
-        f"load average {load[0]:.1f} when the run started (above the core count, other work "
-        "was running and the times are longer than on an idle machine).\n\n"
+        f"load average {load[0]:.1f} when the run started ({_load_note(load[0])}).\n\n"
         "| Benchmark | What it measured | Mean time per round |\n|---|---|---|\n"
         + "\n".join(rows)
         + "\n"
