@@ -107,3 +107,23 @@ def test_long_names_become_lettered_columns():
     assert _headers(short) == short
     long = [f"a-rather-long-scenario-name-{i}" for i in range(4)]
     assert _headers(long) == ["A", "B", "C", "D"]
+
+
+def test_three_programmes_at_80_columns_cut_no_id(capsys):
+    """Issue 12: tables fit 80 columns without cutting a value (a deal or threshold id)."""
+    code, stdout, err = cli(
+        capsys, "compare", "nvidia-openai-10gw", "amd-openai-6gw", "stargate-10gw"
+    )
+    assert code == 0, err
+    assert max(len(line) for line in stdout.splitlines()) <= WIDTH
+    for whole in ("nvidia-openai-loi-2025", "eu-ai-act-systemic-risk", "eu-ai-act-gpai-indicative"):
+        assert whole in stdout, whole
+    assert "A = nvidia-openai-10gw" in stdout  # lettered columns, named once above
+
+
+def test_lettered_columns_when_a_threshold_id_would_not_fit():
+    from gigawatt.cli.compare import _headers
+
+    names = ["nvidia-openai-10gw", "amd-openai-6gw", "stargate-10gw"]
+    assert _headers(names, ("ca-sb53-frontier",)) == names
+    assert _headers(names, ("eu-ai-act-gpai-indicative",)) == ["A", "B", "C"]

@@ -36,12 +36,59 @@ WIDTH = 80
 VALUE_WIDTH = 10
 
 
-def _headers(labels: list[str]) -> list[str]:
-    """The scenario names as column headers, or A, B, C... when the names would not fit."""
-    width = 8 + sum(max(len(label), VALUE_WIDTH) + 3 for label in labels)
-    if width <= WIDTH:
+def _table_width(columns: list[list[str]]) -> int:
+    """Characters a Rich table with these cells (header first) takes: cells, padding, borders."""
+    return sum(max(map(len, cells)) for cells in columns) + 3 * len(columns) + 1
+
+
+def _headers(labels: list[str], row_labels: tuple[str, ...] = ()) -> list[str]:
+    """The scenario names as column headers, or A, B, C... when the names would not fit beside
+    the widest row label (a threshold id, say) and a value."""
+    first = ["Threshold", *row_labels] if row_labels else ["x" * 8]
+    if _table_width([first, *([label, "x" * VALUE_WIDTH] for label in labels)]) <= WIDTH:
         return labels
     return [chr(ord("A") + i) if i < 26 else str(i + 1) for i in range(len(labels))]
+
+
+def _inputs_table(differ: list[dict[str, Any]], labels: list[str], headers: list[str]) -> Table:
+    """The inputs that differ: a scenario per column while every value fits whole in 80
+    columns, else one line per scenario under each input (an id is never cut)."""
+    rows: list[tuple[str, list[str]]] = []  # (input, values); values empty for a group line
+    group = ""
+    for row in differ[:INPUT_ROWS_SHOWN]:
+        # a path's parent (`sites[0].phases[1]`) once, then its leaves indented: narrower
+        parent, _, leaf = row["input"].removesuffix(".id").rpartition(".")
+        if parent != group and parent:
+            rows.append((parent, []))
+        group = parent
+        rows.append((f"  {leaf}" if parent else leaf, [_value(row["values"][x]) for x in labels]))
+    title = f"Inputs that differ ({len(differ)}; resolved point values)"
+    names = ["Input", *(name for name, _ in rows)]
+    wide = [names] + [
+        [header, *(values[i] for _, values in rows if values)] for i, header in enumerate(headers)
+    ]
+    if _table_width(wide) <= WIDTH:
+        table = Table(title=title, title_justify="left")
+        table.add_column("Input", overflow="fold")
+        for header in headers:
+            table.add_column(header, overflow="fold")
+        for name, values in rows:
+            if values:
+                table.add_row(name, *values)
+            else:
+                table.add_row(Text(plain_text(name), style="bold"), *("" for _ in labels))
+        return table
+    table = Table(title=title, title_justify="left")
+    table.add_column("Input", overflow="fold")
+    table.add_column("Scenario", overflow="fold")
+    table.add_column("Value", overflow="fold")
+    for name, values in rows:
+        if not values:
+            table.add_row(Text(plain_text(name), style="bold"), "", "")
+            continue
+        for i, (header, value) in enumerate(zip(headers, values, strict=True)):
+            table.add_row(name if i == 0 else "", header, value, end_section=i == len(values) - 1)
+    return table
 
 
 def _value(value: Any) -> str:
@@ -74,27 +121,13 @@ def compare(
         emit_json(data)
         return
     labels = result.labels
-    headers = _headers(labels)
+    crossed = data["thresholds_first_crossed"]
+    headers = _headers(labels, tuple(crossed))
     for header, row in zip(headers, data["scenarios"], strict=True):
         name = row["name"] if header == row["name"] else f"{header} = {row['name']}"
         console.print(bold_name(name, f"{row['title']} ({row['start']} to {row['end']})"))
     differ = data["inputs_differ"]
-    table = Table(
-        title=f"Inputs that differ ({len(differ)}; resolved point values)", title_justify="left"
-    )
-    table.add_column("Input", overflow="fold")
-    for header in headers:
-        table.add_column(header, overflow="fold")
-    group = ""
-    for row in differ[:INPUT_ROWS_SHOWN]:
-        # a path's parent (`sites[0].phases[1]`) once, then its leaves indented: narrower
-        parent, _, leaf = row["input"].removesuffix(".id").rpartition(".")
-        if parent != group and parent:
-            table.add_row(Text(plain_text(parent), style="bold"), *("" for _ in labels))
-        group = parent
-        name = f"  {leaf}" if parent else leaf
-        table.add_row(name, *(_value(row["values"][label]) for label in labels))
-    console.print(table)
+    console.print(_inputs_table(differ, labels, headers))
     if len(differ) > INPUT_ROWS_SHOWN:
         console.print(f"... and {len(differ) - INPUT_ROWS_SHOWN} more: --json lists them all.")
     years = data["years"]
@@ -107,7 +140,6 @@ def compare(
             cells = [col.cell(y["scenarios"][label] or {}) for label in labels]
             table.add_row(str(y["year"]), *cells)
         console.print(table)
-    crossed = data["thresholds_first_crossed"]
     if crossed:
         table = Table(
             title="First year the December run crosses each threshold", title_justify="left"
