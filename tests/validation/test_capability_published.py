@@ -6,8 +6,7 @@
    cluster threshold ~10x. Tolerance 5 %: the illustration rounds each figure to one significant
    figure ("about", "~"), and the model runs whole NVL72 racks on job sizes 2.2 % apart, so
    its job is up to 2.3 % smaller than 400,000.
-The whole-run GPU-hours of Llama 3.1 405B and the Llama 3 paper's Table 4 MFU rows are held out
-for independent checking (DEVELOPERS.md): no test here uses them.
+No test here uses a figure the project's guide reserves for independent checking.
 """
 
 from __future__ import annotations
