@@ -14,7 +14,7 @@ from gigawatt.perf import comm
 from gigawatt.perf.estimate import estimate, evaluate, hardware_for, load_system, result_row
 from gigawatt.perf.hardware import ACTIVATION_BYTES
 from gigawatt.perf.memory import layer_activation_bytes_per_token
-from gigawatt.perf.plan import PlanArrays, make_plan, module_names, parse_plan
+from gigawatt.perf.plan import PlanArrays, make_plan, module_mask, module_names, parse_plan
 from gigawatt.perf.search import search
 from gigawatt.perf.workload import Workload
 
@@ -182,3 +182,24 @@ def test_search_holds_pinned_modules():
         t["recompute"] == "selective" and tuple(t["recompute_modules"]) == ("core_attn", "mlp")
         for t in result.top
     )
+
+
+def test_search_tries_the_framework_module_sets():
+    """The search tries each module set a profile offers for selective plans: on Llama 2 70B
+    over 64 H100 with MaxText's layout (FSDP, 2 sequences per GPU) it picks the remat policy
+    NVIDIA's recipe runs (dgxc-benchmarking v25.01 maxtext/configure.sh: the attention
+    projections saved, the MLP's gate/up projections and the attention replayed), which fits
+    where no recompute does not and is faster than full recompute."""
+    llama2 = CAT.model("llama3-70b").model_copy(update={"vocab": 32000, "seq_len": 4096})
+    result = search(
+        llama2,
+        "dgx-h100",
+        64,
+        framework="jax-xla-fsdp",
+        fixed={"tp": 1, "pp": 1, "mb": 2, "gbs": 128},
+        catalog=CAT,
+    )
+    assert result.best.plan["recompute"] == "selective"
+    assert tuple(result.best.plan["recompute_modules"]) == ("layernorm", "context", "mlpwi")
+    sw = hardware_for(load_system("dgx-h100", CAT), "bf16", CAT, "nemo-2025")[1]
+    assert sw.module_sets == (module_mask(("core_attn",)), module_mask(("core_attn", "mlp")))

@@ -59,6 +59,7 @@ def _plain_valid(w: Workload, n, tp, pp, vp, dp, cp, ep, mb, gbs) -> bool:
 PINNED = {
     "zero": 1,
     "recompute": "selective",
+    "recompute_modules": ("core_attn",),
     "flash_attention": True,
     "sp": True,
     "pp_balance": False,
@@ -116,8 +117,16 @@ def _every_plan(w: Workload, gpus: int, sw) -> PlanArrays:
             cols["gbs"].append(gbs)
             for name, value in zip(names, values, strict=True):
                 cols[name].append(CODED[name].index(value) if name in CODED else value)
+    # selective plans take each module set the framework offers
     selective = CODED["recompute"].index("selective")
-    cols["recompute_modules"] = [int(r == selective) for r in cols["recompute"]]  # core_attn
+    del cols["recompute_modules"]
+    rows = [dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True)]
+    rows = [
+        {**row, "recompute_modules": mask if row["recompute"] == selective else 0}
+        for row in rows
+        for mask in (sw.module_sets if row["recompute"] == selective else (0,))
+    ]
+    cols = {f: [row[f] for row in rows] for f in PlanArrays.__dataclass_fields__}
     plans = PlanArrays.from_columns(cols)
     return plans.take(valid_mask(w, gpus, plans))
 

@@ -971,6 +971,13 @@ class FrameworkKnobs(BaseModel):
     recompute: Annotated[tuple[Literal["none", "selective", "full"], ...], Field(min_length=1)] = (
         Field(description="activation recomputation modes")
     )
+    recompute_modules: Annotated[tuple[str, ...], Field(min_length=1)] | None = Field(
+        None,
+        description="module sets selective recomputation replays, each Megatron-Core "
+        "recompute_modules names joined by '+' or a MaxText remat policy (perf/plan.py "
+        "RECOMPUTE_MODULES); the first is the default of recompute=selective and the search "
+        "tries each (null: core_attn only)",
+    )
     offload: Annotated[
         tuple[Literal["none", "optimizer", "activations"], ...], Field(min_length=1)
     ] = Field(description="CPU offload of optimizer state or of activations")

@@ -21,12 +21,14 @@ from gigawatt.perf.plan import (
     BLOCK_SCALED,
     CODED,
     FP8_RECIPES,
+    MODULE_BIT,
     RECOMPUTE_MODES,
     SOFTWARE_KNOBS,
     Plan,
     PlanArrays,
     check_rules,
     module_mask,
+    module_names,
     structural_dp,
 )
 from gigawatt.perf.workload import Workload
@@ -45,6 +47,9 @@ class Software:
     framework: Framework
     precision: str
     choices: dict[str, tuple[Any, ...]]
+    #: `PlanArrays.recompute_modules` masks of the module sets the framework offers for
+    #: selective recomputation (the first is the default; the search tries each).
+    module_sets: tuple[int, ...] = (MODULE_BIT["core_attn"],)
 
     @classmethod
     def build(
@@ -91,7 +96,17 @@ class Software:
             and system.host_memory_bandwidth_bytes_per_s is not None
         )
         choices["offload"] = tuple(o for o in k.offload if o == "none" or host) or ("none",)
-        return cls(framework=framework, precision=precision, choices=choices)
+        sets = (MODULE_BIT["core_attn"],)
+        if k.recompute_modules:
+            try:
+                sets = tuple(
+                    dict.fromkeys(module_mask(module_names(x)) for x in k.recompute_modules)
+                )
+            except ValueError as e:
+                raise InputError(
+                    str(e), field=f"framework {framework.id} recompute_modules"
+                ) from None
+        return cls(framework=framework, precision=precision, choices=choices, module_sets=sets)
 
     @property
     def interleaving(self) -> bool:
@@ -169,7 +184,11 @@ def resolve(plan: Plan, w: Workload, gpus: int, sw: Software) -> PlanArrays:
         "etp": plan.tp if plan.etp is None else plan.etp,
         "dp": dp,
         "gbs": plan.gbs or w.global_batch_seqs,
-        "recompute_modules": module_mask(modules) if values["recompute"] == "selective" else 0,
+        "recompute_modules": (
+            (sw.module_sets[0] if modules is None else module_mask(modules))
+            if values["recompute"] == "selective"
+            else 0
+        ),
         **{k: v for k, v in values.items() if k not in CODED},
         **{k: CODED[k].index(values[k]) for k in CODED},
     }

@@ -76,6 +76,7 @@ from gigawatt.perf.hardware import Hardware
 from gigawatt.perf.memory import memory_per_gpu
 from gigawatt.perf.plan import (
     CODED,
+    MODULE_BIT,
     RECIPES,
     STAGES,
     SWITCHES,
@@ -288,6 +289,12 @@ class _Space:
         dtype = bool if knob in SWITCHES else np.int64
         return np.array([_code(knob, v) for v in vals], dtype=dtype)
 
+    def module_sets(self) -> np.ndarray:
+        """Masks of the module sets selective plans try: the pinned one or the framework's."""
+        if self.fixed.get("recompute_modules") is not None:
+            return np.array([module_mask(self.fixed["recompute_modules"])], dtype=np.int64)
+        return np.array(self.sw.module_sets, dtype=np.int64)
+
     def canonical(self, knob: str, off: Any) -> np.ndarray:
         """The single value a knob takes where it cannot matter."""
         if knob in self.fixed:
@@ -372,14 +379,15 @@ class _Space:
         cols = _by_class(cols, "flash_attention", cols["cp"] > 1, flash, flash[flash])
         recompute = self.values("recompute")
         cols = _product(cols, "recompute", recompute)
-        if "recompute" not in fixed and 1 in recompute:
-            # With flash attention selective recompute (the attention core) is no recompute.
+        # Selective plans take each module set the framework offers (or the pinned one).
+        sets = self.module_sets()
+        cols = _by_class(
+            cols, "recompute_modules", cols["recompute"] == 1, np.zeros(1, np.int64), sets
+        )
+        if "recompute" not in fixed and 1 in recompute and MODULE_BIT["core_attn"] in sets:
+            # With flash attention selective recompute of the attention core alone is no
+            # recompute.
             cols = _keep(cols, ~(cols["flash_attention"] & (cols["recompute"] == 0)))
-        # Recomputed modules are pinned, not searched (docs/models/perf.md): the pinned list
-        # or the default one (core_attn), read only by selective plans.
-        cols["recompute_modules"] = np.where(
-            cols["recompute"] == 1, module_mask(self.fixed.get("recompute_modules")), 0
-        ).astype(np.int64)
         cols = _by_class(cols, "sp", cols["tp"] > 1, self.canonical("sp", False), self.values("sp"))
         cols = _by_class(
             cols,
@@ -461,6 +469,7 @@ class _Space:
         knobs = 1
         for knob in ("zero", "flash_attention", "recompute", "sp", "pp_balance", "vocab_parallel"):
             knobs *= len(self.values(knob))
+        knobs *= len(self.module_sets())  # (an upper bound: only selective plans take them)
         experts = 1 if "ep" in self.fixed else len(_divisors(max(self.w.experts, 1)))
         pp = base["pp"]
         if "vp" in self.fixed or not self.sw.interleaving:
