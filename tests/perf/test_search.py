@@ -378,3 +378,24 @@ def test_search_cache_key_covers_units_and_the_catalog_schema(monkeypatch):
         monkeypatch.setattr(Path, "read_bytes", real)
     search_mod.code_digest.cache_clear()
     assert search_mod.code_digest() == before
+
+
+def test_two_profiles_with_one_framework_id_do_not_share_a_cached_search():
+    """A user's catalog may override a built-in framework id: the in-process cache keys on the
+    whole profile, not the id."""
+    from gigawatt.perf.framework import Software
+    from gigawatt.perf.search import search_plans
+
+    system = load_system("dgx-h100", CAT)
+    w = Workload.from_model(CAT.model("llama3-8b"))
+    hw, sw = hardware_for(system, "bf16", CAT, "nemo-2025")
+    fw = sw.framework
+    no_flash = fw.model_copy(
+        update={"knobs": fw.knobs.model_copy(update={"flash_attention": [False]})}
+    )
+    acc = CAT.accelerator(system.accelerator)
+    sw_no_flash = Software.build(no_flash, acc, system, "bf16")
+    assert sw_no_flash.framework.id == sw.framework.id and sw_no_flash.digest != sw.digest
+    a = search_plans(w, hw, sw, 64, {"tp": 1, "pp": 1})
+    b = search_plans(w, hw, sw_no_flash, 64, {"tp": 1, "pp": 1})
+    assert a.best.plan["flash_attention"] and not b.best.plan["flash_attention"]
