@@ -195,4 +195,3 @@ def test_cli_perf_with_a_user_model_with_a_window(capsys, tmp_path):
     code, out, err = _perf(capsys, "--model", str(bad), *args)
     assert code == 2 and out == "" and "Traceback" not in err
     assert "sliding_window_layers" in err and "9" in err
-
