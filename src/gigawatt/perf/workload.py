@@ -19,7 +19,7 @@ becomes min(s, w) in the full-attention term and the causal term counts the band
 diagonal, s u - u^2 / 2 score entries for u = min(s, w) (u = s gives the s^2 / 2 of full causal
 attention). The attention terms are averaged over the layers (`attention_keys_full`,
 `attention_keys_causal`); a window of at least the sequence is full attention exactly. The
-attention sinks of gpt-oss (one learned logit per head added to the softmax denominator) add a
+attention sinks of gpt-oss (one learned logit per head added to the softmax denominator) add one
 element per query and head against the w x (d_qk + d_v) multiply-adds: not counted.
 """
 
