@@ -175,10 +175,12 @@ def test_search_best_equals_brute_force_over_every_knob(framework, system, preci
     assert max(ev.tokens_per_s[same]) == pytest.approx(restricted.best.tokens_per_s, rel=1e-12)
 
 
-def test_vectorised_evaluation_matches_scalar_estimates_exactly():
+@pytest.mark.parametrize("model_id", ["llama3-70b", "gpt-oss-120b"])
+def test_vectorised_evaluation_matches_scalar_estimates_exactly(model_id):
     """A sample of 60 plans from a full enumeration, evaluated in one batch and one by one
-    through `estimate` (pydantic plan, framework check, one-row arrays): identical numbers."""
-    model = CAT.model("llama3-70b")
+    through `estimate` (pydantic plan, framework check, one-row arrays): identical numbers.
+    gpt-oss-120b: mixture of experts with alternating sliding-window attention."""
+    model = CAT.model(model_id)
     w = Workload.from_model(model)
     hw, sw = hardware_for(load_system("dgx-h100", CAT), "bf16", CAT)
     plans = enumerate_plans(w, 256, {}, sw)
