@@ -154,7 +154,6 @@ NOT_REPRESENTABLE = {
         "says so); no catalog accelerator"
         for i in range(1, 18)
     },
-    "AM5": "alternating sliding-window attention (128 tokens): not modelled",
     **{
         rid: "DeepSeek-V3 recipes recompute chosen modules (MLA up-projections, MoE "
         "activations, MLPs: Megatron-Core recompute_modules), place layers by a custom pipeline "
@@ -163,8 +162,6 @@ NOT_REPRESENTABLE = {
     },
     "AM4": "NeMo AutoModel shards expert weights and optimizer state with FSDP2 inside the "
     "expert-parallel group; the model shards them over the expert data-parallel ranks only",
-    "MB6": "alternating sliding-window attention (128 tokens): not modelled",
-    "MB32": "alternating sliding-window attention (128 tokens): not modelled",
     **{f"MS{i}": "published as MFU only (Figure 9), no step time" for i in range(9, 12)},
 }
 #: Model facts of rows whose model is not in the catalog (from the row's source).

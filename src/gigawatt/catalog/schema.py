@@ -455,6 +455,16 @@ class Model(Record):
     v_head_dim: count(ge=1, le=MAX_HIDDEN) | None = Field(
         None, description="MLA value head dimension"
     )
+    sliding_window_tokens: count(ge=1, le=MAX_SEQ_LEN) | None = Field(
+        None,
+        description="keys a query attends to in a sliding-window (local, banded) attention "
+        "layer, itself included [tokens]; null = no sliding-window layers",
+    )
+    sliding_window_layers: count(ge=0, le=MAX_LAYERS) | Literal["every-other"] = Field(
+        0,
+        description="how many layers use the sliding window: a count, or every-other (layers "
+        "0, 2, 4, ...: ceil(layers / 2), as gpt-oss); the others attend to the whole sequence",
+    )
     params_published: Pos | None = Field(None, description="total parameters as published")
     active_params_published: Pos | None = Field(None, description="active parameters per token")
     training_tokens: Pos | None = Field(None, description="tokens of the published run")
@@ -470,11 +480,33 @@ class Model(Record):
             raise ValueError("top_k/shared_experts need experts > 0")
         if self.kv_heads is not None and self.heads % self.kv_heads:
             raise ValueError(f"kv_heads ({self.kv_heads}) must divide heads ({self.heads})")
+        windowed = self.windowed_layers
+        if windowed > self.layers:
+            raise ValueError(
+                f"sliding_window_layers must be at most layers ({self.layers}), got {windowed}"
+            )
+        if windowed and self.sliding_window_tokens is None:
+            raise ValueError(
+                f"sliding_window_layers ({self.sliding_window_layers!r}) needs "
+                "sliding_window_tokens (a window of at least 1 token)"
+            )
+        if self.sliding_window_tokens is not None and not windowed:
+            raise ValueError(
+                f"sliding_window_tokens ({self.sliding_window_tokens}) needs "
+                "sliding_window_layers: a count of 1..layers or every-other"
+            )
         return self
 
     @property
     def is_moe(self) -> bool:
         return self.experts > 0
+
+    @property
+    def windowed_layers(self) -> int:
+        """Layers that attend through the sliding window (`sliding_window_layers`)."""
+        if self.sliding_window_layers == "every-other":
+            return (self.layers + 1) // 2
+        return int(self.sliding_window_layers)
 
 
 class Region(Record):

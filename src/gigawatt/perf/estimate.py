@@ -20,9 +20,10 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   T top_k ep etp / (E tp) tokens routed to it (balanced routing; T top_k ep / E when etp = tp),
   so it runs at the small-GEMM efficiency (Megatron-Core's grouped GEMM
   and Transformer Engine's GroupedLinear issue one GEMM per local expert). The attention
-  core: with flash attention the FLOPs the kernel executes (causal share, backward 2.5
-  forwards, `workload.executed_flops_per_token`) at the flash rate; without it, the QK^T and
-  AV batched GEMMs over the whole score matrix plus softmax (and dropout) traffic.
+  core: with flash attention the FLOPs the kernel executes (causal share, the band of a
+  sliding window, backward 2.5 forwards, `workload.executed_flops_per_token`) at the flash
+  rate; without it, the QK^T and AV batched GEMMs over the whole score matrix plus softmax (and
+  dropout) traffic (a sliding window is a mask there: the whole matrix is still computed).
   Element-wise kernels (norms, residual adds, activation, fp8 casts of the recipe) at the HBM
   rate.
 - recompute: full repeats the forward's compute, and its TP/CP/EP collectives run again (counted
@@ -295,7 +296,7 @@ def _layer_cost(
 
     # --- attention core -------------------------------------------------------------------
     attn_flops = tokens * w.attention_flops_per_token_layer / tp
-    causal = w.causal_fraction()
+    causal = w.flash_fraction()
     unfused = ~flash
     flash_fwd = attn_flops * causal / hw.flash_flops_per_s + t0
     flash_bwd = FLASH_BACKWARD_PASSES * attn_flops * causal / hw.flash_flops_per_s + t0
