@@ -318,10 +318,11 @@ class Workload:
         """Extra forward FLOPs per token that selective recomputation of one module executes
         over all layers (`plan.RECOMPUTE_MODULES`) [FLOP]: core_attn the attention core as
         `recompute_flops_per_token("selective")` does; context the attention forward (flash:
-        the causal share); the projections and MLP parts their GEMMs (mlp: a dense layer's
-        whole MLP; mlpwi its gate/up projections; moe an MoE layer's active experts and
-        router; shared_experts the shared experts; mla_up_proj the query and key/value
-        up-projections). Norms and activations are element-wise (no FLOPs counted)."""
+        the blocks the kernel computes, `flash_fraction`); the projections and MLP parts their
+        GEMMs (mlp: a dense layer's whole MLP; mlpwi its gate/up projections; moe an MoE
+        layer's active experts and router; shared_experts the shared experts; mla_up_proj the
+        query and key/value up-projections). Norms and activations are element-wise (no FLOPs
+        counted)."""
         mac = FLOPS_PER_MAC
         attention = self.layers * self.attention_flops_per_token_layer
         h, f = self.hidden, self.ffn_hidden
@@ -331,7 +332,7 @@ class Workload:
         if module == "core_attn":
             return self.recompute_flops_per_token("selective", flash_attention)
         if module == "context":
-            return attention * (self.causal_fraction() if flash_attention else 1.0)
+            return attention * (self.flash_fraction() if flash_attention else 1.0)
         if module == "mlp":
             return mac * self.dense_layers * self.mlp_params
         if module == "mlpwi":
