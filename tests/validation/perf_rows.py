@@ -18,7 +18,8 @@ Framework of each row (frameworks.yaml): M megatron-lm-2021 (Narayanan et al. 20
 megatron-lm-2022 (Korthikanti et al. 2022: sequence parallelism, no data parallelism but K5,
 no distributed optimizer); T deepspeed-2022 (MT-NLG: Megatron layers in DeepSpeed's pipeline
 engine, ZeRO-1); N1, D, NA and the NeMo 24.x DX rows nemo-2024; LC (NeMo 24.03.01)
-nemo-2024-03; NeMo 25.x rows (DX25-DX36, NB) nemo-2025; P1 and the MaxText DX rows
+nemo-2024-03; NeMo 2 rows of NeMo 25.02-25.07 (DX25-DX36, NB) nemo-2025; the Megatron-Bridge
+rows of the NeMo 25.11 and 26.04 containers (MB) megatron-bridge-2025; P1 and the MaxText DX rows
 jax-xla-fsdp. Knobs a row does not state take its
 framework's defaults; the ones a row states (sp, tp_overlap, dp_overlap, ZeRO stage,
 recompute, fp8 recipe, flash attention) are pinned from the CSV.
@@ -79,7 +80,7 @@ FRAMEWORK_OF_PREFIX = {
     "NA": "nemo-2024",
     "NB": "nemo-2025",
     "DX": "nemo-2024",
-    "MB": "nemo-2025",
+    "MB": "megatron-bridge-2025",
     "LC": "nemo-2024-03",
     "MS": "megascale-2024",
     "AM": "nemo-automodel-2025",

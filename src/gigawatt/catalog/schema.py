@@ -1095,9 +1095,21 @@ class Framework(Record):
         "calibration was fitted with (multiplies the GEMM, attention and element-wise rates); "
         "1 unless fitted on the rows in `fitted_on`",
     )
+    kernel_efficiency_by_calibration: dict[str, Annotated[Real, Field(gt=0, le=1.5)]] = Field(
+        default_factory=dict,
+        description="`kernel_efficiency` relative to the named calibrations (calibration id -> "
+        "factor), where the release's kernels gained differently on different accelerator "
+        "generations; calibrations not named use `kernel_efficiency`",
+    )
     fitted_on: tuple[str, ...] = Field(
         (), description="validation row ids `kernel_efficiency` was fitted on"
     )
+
+    def kernel_efficiency_on(self, calibration_id: str) -> float:
+        """The kernel efficiency relative to calibration `calibration_id`."""
+        return float(
+            self.kernel_efficiency_by_calibration.get(calibration_id, self.kernel_efficiency)
+        )
 
 
 class PowerCalibration(Record):

@@ -42,7 +42,12 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   pass (MoE parallel folding, `plan.py`); the routed experts' TP collectives run over the etp
   ranks, the shared experts' over tp; with
   `ep_overlap` they hide behind the layer's forward and backward of another micro-batch
-  (Megatron-Core's 1F1B all-to-all overlap), bounded.
+  (Megatron-Core's 1F1B all-to-all overlap), bounded, in the steady state only: the warm-up
+  forwards and cool-down backwards run alone (Megatron-LM megatron/core/pipeline_parallel/
+  schedules.py get_pp_rank_microbatches, commit d98e8a6: rank r of the interleaved schedule
+  runs 2 (pp - r - 1) + (vp - 1) pp + 1 chunk forwards before its first combined step, vp pp
+  on average over the ranks; without pipelining the first forward and last backward,
+  combined_1f1b.py), so min(pp, m) micro-batches' all-to-alls stay exposed.
 - pp: each micro-batch crosses each of a stage's vp chunk boundaries forward and backward,
   T h 2 / tp bytes; overlapped with a chunk's compute when the framework overlaps sends in the
   interleaved schedule.
@@ -864,11 +869,10 @@ def assemble(
         bwd = layer.bwd + cb
         tp_f = np.where(tp_overlap, layer.tp_fwd[1], layer.tp_fwd[0])
         tp_b = np.where(tp_overlap, layer.tp_bwd[1], layer.tp_bwd[0])
-        ep = np.where(
-            ep_overlap,
-            _bounded(2 * layer.a2a, layer.fwd + layer.bwd, sigma),
-            layer.a2a * (2 + full),
-        )
+        plain = layer.a2a * (2 + full)
+        ep = np.where(ep_overlap, _bounded(2 * layer.a2a, layer.fwd + layer.bwd, sigma), plain)
+        # Extra exposure of a micro-batch whose passes run alone (warm-up/cool-down).
+        ep_alone = np.where(ep_overlap, plain - ep, 0.0)
         # The replayed forward's compute; its TP/CP/EP collectives are replayed too and
         # counted once, in their own columns ((1 + full) and (2 + full) passes).
         recompute = np.where(full, fwd, 0.0)
@@ -877,18 +881,27 @@ def assemble(
         for name, on in modules:
             recompute = recompute + np.where(on, layer.replay[name], 0.0)
             if name in layer.replay_tp:
-                plain, over = layer.replay_tp[name]
-                tp = tp + np.where(on, np.where(tp_overlap, over, plain), 0.0)
+                replay_plain, replay_over = layer.replay_tp[name]
+                tp = tp + np.where(on, np.where(tp_overlap, replay_over, replay_plain), 0.0)
             if name == "context":  # the ring attention's passes are replayed with it
                 cp = cp + np.where(on, layer.cp_fwd, 0.0)
             elif name == "moe":  # the dispatch and combine all-to-alls too
                 ep = ep + np.where(on, layer.a2a, 0.0)
-        return {"fwd": fwd, "bwd": bwd, "recompute": recompute, "tp": tp, "cp": cp, "ep": ep}
+        return {
+            "fwd": fwd,
+            "bwd": bwd,
+            "recompute": recompute,
+            "tp": tp,
+            "cp": cp,
+            "ep": ep,
+            "ep_alone": ep_alone,
+        }
 
     dense = per_layer(parts.dense)
     moe = per_layer(parts.moe) if w.is_moe else dense
     stages = stages_needed(w, p)
     stage_parts: dict[str, dict[str, np.ndarray]] = {}
+    ep_alone: dict[str, np.ndarray] = {}
     for s in stages:
         if w.is_moe:
             nd, nm = layers.dense[s], layers.moe[s]
@@ -897,6 +910,7 @@ def assemble(
             n = layers.dense[s] + layers.moe[s]
             out = {k: n * dense[k] for k in dense}
         out["offload"] = parts.offload[s]
+        ep_alone[s] = out.pop("ep_alone")
         if s != "middle":
             has_head = single if s == "first" else np.ones(len(p), dtype=bool)
             has_emb = np.ones(len(p), dtype=bool) if s == "first" else single
@@ -916,12 +930,14 @@ def assemble(
             for k in stage_parts["first"]
         }
         per_mb = np.maximum(totals["first"], totals["last"])
+        alone = np.where(last, ep_alone["last"], ep_alone["first"])
     else:
         slowest = np.argmax(np.stack([totals[s] for s in stages]), axis=0)
         stage = {
             k: np.choose(slowest, [stage_parts[s][k] for s in stages]) for k in stage_parts["first"]
         }
         per_mb = np.choose(slowest, [totals[s] for s in stages])
+        alone = np.choose(slowest, [ep_alone[s] for s in stages])
 
     chunk_fwd = stage["fwd"] / p.vp
     if hw.pp_comm_overlap:
@@ -941,7 +957,7 @@ def assemble(
         "recompute": m * stage["recompute"],
         "tp_comm": m * stage["tp"],
         "cp_comm": m * stage["cp"],
-        "ep_comm": m * stage["ep"],
+        "ep_comm": m * stage["ep"] + np.minimum(p.pp, m) * alone,
         "pp_comm": pp_comm,
         "dp_comm": dp_comm,
         "bubble": (p.pp - 1) / p.vp * per_mb,
