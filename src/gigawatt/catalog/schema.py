@@ -455,6 +455,11 @@ class Model(Record):
     v_head_dim: count(ge=1, le=MAX_HIDDEN) | None = Field(
         None, description="MLA value head dimension"
     )
+    mtp_layers: count(ge=0, le=MAX_LAYERS) = Field(
+        0,
+        description="multi-token-prediction depth trained beside the main model (DeepSeek-V3 "
+        "section 2.2): one extra transformer block, projection and shared output head each",
+    )
     params_published: Pos | None = Field(None, description="total parameters as published")
     active_params_published: Pos | None = Field(None, description="active parameters per token")
     training_tokens: Pos | None = Field(None, description="tokens of the published run")

@@ -56,6 +56,12 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   over the host link, hidden behind each layer's compute, bounded; the copies' HBM traffic is
   charged. Optimizer offload runs Adam in host memory.
 - optimizer: one Adam pass over the local (ZeRO-sharded) parameters at the HBM rate.
+- multi-token prediction (DeepSeek-V3 report section 2.2; Megatron-Core places the MTP
+  layers on the last pipeline stage, megatron/core/models/gpt/gpt_model.py `mtp_process`):
+  per module one more transformer block of the MoE (or dense) kind, timed as a layer with
+  all its parts, the projection M_k (a 2h -> h GEMM), two norms, the shared output head and
+  loss once more, and the embedding's TP reduction; on the last stage, whose time can then
+  set the step (the slowest stage rule).
 
 The breakdown's parts sum exactly to the step time.
 """
@@ -506,6 +512,36 @@ def _distinct_layer_cost(
     return _Layer(**{f: full(getattr(layer, f)) for f in _Layer.__dataclass_fields__})
 
 
+def _mtp_cost(
+    w: Workload,
+    hw: Hardware,
+    p: PlanArrays,
+    tp_unit: np.ndarray,
+    head: tuple[np.ndarray, np.ndarray, np.ndarray],
+    emb_tp: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(forward, backward, TP communication) seconds of one MTP module per micro-batch, its
+    transformer block apart: the projection of the normalised [hidden; embedding] (2h -> h,
+    column-parallel, 16-bit), the two norms and the concatenation (element-wise), the shared
+    output head and loss (`_head_cost`), and the embedding lookup's TP reduction."""
+    tokens = (p.mb * w.seq_len / p.cp).astype(np.float64)
+    tp = p.tp.astype(np.float64)
+    tsp = np.where(p.sp, tp, 1.0)
+    h = float(w.hidden)
+    g = _Gemms(hw, tokens, False)
+    proj = g.time(2 * h, h / tp)
+    # two norms (read 2, write 2 bytes per element each) and the concatenation (read and
+    # write 2h elements)
+    elem = tokens * (2 * 2 * ACTIVATION_BYTES + 2 * 2 * ACTIVATION_BYTES) * h / tsp
+    elem_s = elem / hw.memory_bytes_per_s + 3 * hw.kernel_overhead_s
+    head_fwd, head_bwd, head_tp = head
+    fwd = proj + elem_s + head_fwd
+    bwd = _BACKWARD_FACTOR * (proj + elem_s) + head_bwd
+    # the projection's 2h-wide input gathered forward and its gradient reduced backward
+    comm_s = np.where(p.tp > 1, 2 * 2 * tp_unit, 0.0) + head_tp + emb_tp
+    return fwd, bwd, comm_s
+
+
 def _head_cost(
     w: Workload, hw: Hardware, p: PlanArrays, tp_unit: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -628,6 +664,7 @@ class TimeParts:
     head_bwd: np.ndarray
     head_tp: np.ndarray
     emb_tp: np.ndarray
+    mtp: tuple[np.ndarray, np.ndarray, np.ndarray]
     offload: dict[str, np.ndarray]
     hop: np.ndarray
     dp: dict[str, _DpStage]
@@ -657,6 +694,10 @@ def time_parts(
     moe = _distinct_layer_cost(w, hw, p, True, tp_unit, recipes) if w.is_moe else dense
     head_fwd, head_bwd, head_tp = _head_cost(w, hw, p, tp_unit)
     emb_tp = np.where(p.tp > 1, 2 * tp_unit, 0.0)  # the vocabulary-parallel embedding's reduction
+    if w.mtp_layers:
+        mtp = _mtp_cost(w, hw, p, tp_unit, (head_fwd, head_bwd, head_tp), emb_tp)
+    else:
+        mtp = (np.zeros(len(p)),) * 3
 
     act_off = p.offload == _ACTIVATION_OFFLOAD
     offload: dict[str, np.ndarray] = {}
@@ -724,6 +765,7 @@ def time_parts(
         head_bwd=head_bwd,
         head_tp=head_tp,
         emb_tp=emb_tp,
+        mtp=mtp,
         offload=offload,
         hop=hop,
         dp=dp,
@@ -804,6 +846,15 @@ def assemble(
                 + np.where(has_head, parts.head_tp, 0.0)
                 + np.where(has_emb, parts.emb_tp, 0.0)
             )
+            if w.mtp_layers:  # the MTP modules sit with the output head (last stage)
+                block = moe if w.is_moe else dense
+                n_mtp = np.where(has_head, float(w.mtp_layers), 0.0)
+                for k in block:
+                    out[k] = out[k] + n_mtp * block[k]
+                mtp_fwd, mtp_bwd, mtp_tp = parts.mtp
+                out["fwd"] = out["fwd"] + n_mtp * mtp_fwd
+                out["bwd"] = out["bwd"] + n_mtp * mtp_bwd
+                out["tp"] = out["tp"] + n_mtp * mtp_tp
         stage_parts[s] = out
     totals = {s: sum(stage_parts[s].values()) for s in stages}
     if len(stages) == 2:

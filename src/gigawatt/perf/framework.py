@@ -156,7 +156,7 @@ def resolve(plan: Plan, w: Workload, gpus: int, sw: Software) -> PlanArrays:
     values["fp8_recipe"] = default("fp8_recipe", True, "none")
     values["offload"] = default("offload", True, "none")
     columns: dict[str, Any] = {
-        **plan.model_dump(include={"tp", "pp", "vp", "cp", "ep", "mb"}),
+        **plan.model_dump(include={"tp", "pp", "vp", "cp", "ep", "mb", "pp_first", "pp_last"}),
         "etp": plan.tp if plan.etp is None else plan.etp,
         "dp": dp,
         "gbs": plan.gbs or w.global_batch_seqs,

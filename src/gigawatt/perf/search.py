@@ -388,6 +388,9 @@ class _Space:
             self.values("vocab_parallel"),
         )
         rows = len(cols["tp"])
+        # Uneven first/last stages only where pinned (the split rules then filter the plans).
+        for knob in ("pp_first", "pp_last"):
+            cols[knob] = np.full(rows, int(fixed.get(knob, 0)), dtype=np.int64)
         cols["offload"] = np.full(rows, self.canonical("offload", "none")[0], dtype=np.int64)
         for knob in TIME_KNOBS:
             cols[knob] = np.full(
