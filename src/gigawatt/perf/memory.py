@@ -250,9 +250,7 @@ def memory_per_gpu(
     # under full recompute), their projection's input (2h) and another head's logits.
     mtp = float(w.mtp_layers)
     block_act = moe_act if w.is_moe else dense_act
-    mtp_act = mtp * np.where(
-        full, checkpoint, block_act + 2 * ACTIVATION_BYTES * w.hidden / tsp
-    )
+    mtp_act = mtp * np.where(full, checkpoint, block_act + 2 * ACTIVATION_BYTES * w.hidden / tsp)
     mtp_head = mtp * head
 
     best = None

@@ -331,11 +331,13 @@ RULES: list[Rule] = [
     (
         "pp_first + pp_last must equal the layers with pp = 2 and leave at least one layer "
         "per middle model chunk (pp - 2) x vp with pp > 2",
-        lambda w, n, p: (p.pp_first == 0)
-        | np.where(
-            p.pp == 2,
-            p.pp_first + p.pp_last == w.layers,
-            w.layers - p.pp_first - p.pp_last >= (p.pp - 2) * p.vp,
+        lambda w, n, p: (
+            (p.pp_first == 0)
+            | np.where(
+                p.pp == 2,
+                p.pp_first + p.pp_last == w.layers,
+                w.layers - p.pp_first - p.pp_last >= (p.pp - 2) * p.vp,
+            )
         ),
     ),
 ]
