@@ -91,7 +91,8 @@ def _settings(row: Row) -> str:
     parts.append(f"gbs{p['gbs']}")
     parts.append(p["precision"] + (f"/{p['fp8_recipe']}" if p.get("fp8_recipe") else ""))
     if "recompute" in p:
-        parts.append(f"rc:{p['recompute']}")
+        modules = p.get("recompute_modules")
+        parts.append(f"rc:{p['recompute']}" + (f"({modules})" if modules else ""))
     if "zero" in p:
         parts.append(f"zero{p['zero']}")
     flags = [k for k in ("tp_overlap", "ep_overlap") if p.get(k)]

@@ -118,6 +118,8 @@ def _every_plan(w: Workload, gpus: int, sw) -> PlanArrays:
             cols["pp_last"].append(0)
             for name, value in zip(names, values, strict=True):
                 cols[name].append(CODED[name].index(value) if name in CODED else value)
+    selective = CODED["recompute"].index("selective")
+    cols["recompute_modules"] = [int(r == selective) for r in cols["recompute"]]  # core_attn
     plans = PlanArrays.from_columns(cols)
     return plans.take(valid_mask(w, gpus, plans))
 
@@ -201,8 +203,8 @@ def _layer_arrays(layer) -> list[np.ndarray]:
     out = []
     for name in layer.__dataclass_fields__:
         value = getattr(layer, name)
-        if isinstance(value, dict):
-            value = [x for pair in value.values() for x in pair]
+        if isinstance(value, dict):  # per recipe or module: arrays or pairs of arrays
+            value = [x for v in value.values() for x in (v if isinstance(v, tuple) else (v,))]
         out.extend(value if isinstance(value, (tuple, list)) else [value])
     return out
 

@@ -90,6 +90,7 @@ from gigawatt.perf.memory import (
     stage_params,
 )
 from gigawatt.perf.plan import (
+    MODULE_BIT,
     OFFLOADS,
     RECIPES,
     STAGES,
@@ -176,6 +177,10 @@ class _Layer:
     cp_fwd: np.ndarray
     cp_bwd: np.ndarray
     a2a: np.ndarray
+    #: Forward compute a selective recompute module replays, and its TP collectives
+    #: (plain, overlapped), by module name (`plan.RECOMPUTE_MODULES`).
+    replay: dict[str, Any]
+    replay_tp: dict[str, tuple[Any, Any]]
 
 
 class _Gemms:
@@ -430,6 +435,82 @@ def _layer_cost(
         a2a = np.where(p.ep > 1, 2 * comm.all_to_all_s(net, moved, p.ep, p.etp), 0.0)
     else:
         a2a = np.zeros(len(p))
+    # --- selective recomputation: what each module replays in the backward ---------------
+    # (Megatron-Core recompute_modules, MaxText remat policies: plan.RECOMPUTE_MODULES)
+    zero = np.zeros(len(p))
+    norms = tokens * 2 * (_NORM_READ_BYTES + b_in) * h / tsp / bw + 2 * t0
+
+    def act(width: Any) -> np.ndarray:
+        return tokens * (act_read + b_in) * width / tp / bw + t0
+
+    def tp_pair(*pairs: tuple[Any, Any]) -> tuple[Any, Any]:
+        """(plain, overlapped) forward collectives beside the replayed GEMMs."""
+        plain = sum(u for _, u in pairs)
+        over = sum(_bounded(u, gi, sigma) for gi, u in pairs) + len(pairs) * (tp - 1) * t0
+        return np.where(p.tp > 1, plain, 0.0), np.where(p.tp > 1, over, 0.0)
+
+    none = (zero, zero)
+    replay: dict[str, Any] = {
+        "core_attn": np.where(flash, 0.0, unfused_fwd),  # a flash backward recomputes it
+        "layernorm": norms,
+        "context": attn_fwd,
+        "qkv_proj": qkv,
+        "out_proj": proj,
+    }
+    replay_tp: dict[str, tuple[Any, Any]] = {
+        "core_attn": none,
+        "layernorm": none,
+        "context": none,
+        "qkv_proj": tp_pair((qkv, tp_unit)),
+        "out_proj": tp_pair((proj, tp_unit)),
+    }
+    if moe:
+        permute = tokens * _PERMUTE_BYTES * w.top_k * h / tp / bw + 2 * t0 if w.routed else 0.0
+        replay.update(
+            mlp=zero,
+            mlpwi=zero,
+            mlp_act=zero,
+            moe=fc1 + fc2 + router + act(ffn_width) + permute,
+            moe_act=act(w.top_k * w.moe_ffn_hidden) if w.routed else zero,
+        )
+        replay_tp.update(
+            mlp=none, mlpwi=none, mlp_act=none, moe=tp_pair((fc1, mlp_unit), (fc2, mlp_unit))
+        )
+        replay_tp["moe_act"] = none
+        if w.shared_experts:
+            width = w.shared_experts * w.moe_ffn_hidden
+            shared_fc1 = g.time(h, gate * width / tp)
+            shared_fc2 = g.time(width / tp, h)
+            replay["shared_experts"] = shared_fc1 + shared_fc2 + act(width)
+            replay_tp["shared_experts"] = tp_pair((shared_fc1, tp_unit), (shared_fc2, tp_unit))
+        else:
+            replay["shared_experts"], replay_tp["shared_experts"] = zero, none
+    else:
+        replay.update(
+            mlp=fc1 + fc2 + act(ffn_width),
+            mlpwi=fc1 + act(ffn_width),
+            mlp_act=act(ffn_width),
+            moe=zero,
+            moe_act=zero,
+            shared_experts=zero,
+        )
+        replay_tp.update(
+            mlp=tp_pair((fc1, mlp_unit), (fc2, mlp_unit)),
+            mlpwi=tp_pair((fc1, mlp_unit)),
+            mlp_act=none,
+            moe=none,
+            moe_act=none,
+            shared_experts=none,
+        )
+    if w.mla:
+        nope = d_qk - w.qk_rope_dim
+        q_up = g.time(w.q_lora_rank, w.q_heads * d_qk / tp) if w.q_lora_rank else zero
+        replay["mla_up_proj"] = q_up + g.time(w.kv_lora_rank, w.q_heads * (nope + d_v) / tp)
+    else:
+        replay["mla_up_proj"] = zero
+    replay_tp["mla_up_proj"] = none
+    replay = {k: zero + v for k, v in replay.items()}  # every entry one value per plan
+    replay_tp = {k: (zero + a, zero + b) for k, (a, b) in replay_tp.items()}
     return _Layer(
         fwd=fwd,
         bwd=bwd,
@@ -440,6 +521,8 @@ def _layer_cost(
         cp_fwd=cp_fwd,
         cp_bwd=cp_bwd,
         a2a=a2a,
+        replay=replay,
+        replay_tp=replay_tp,
     )
 
 
@@ -797,7 +880,14 @@ def assemble(
     p, layers, m = parts.p, parts.layers, parts.m
     sigma = hw.overlap_sm_share
     full = p.recompute == 2
-    selective_unfused = (p.recompute == 1) & ~p.flash_attention
+    selective = p.recompute == 1
+    # the selective modules any plan replays (few; each is a where over the plans)
+    present = int(np.bitwise_or.reduce(p.recompute_modules[selective], initial=0))
+    modules = [
+        (name, selective & ((p.recompute_modules & bit) != 0))
+        for name, bit in MODULE_BIT.items()
+        if present & bit
+    ]
     single = p.pp == 1
 
     def per_layer(layer: _Layer) -> dict[str, np.ndarray]:
@@ -811,18 +901,20 @@ def assemble(
             _bounded(2 * layer.a2a, layer.fwd + layer.bwd, sigma),
             layer.a2a * (2 + full),
         )
-        return {
-            "fwd": fwd,
-            "bwd": bwd,
-            # The replayed forward's compute; its TP/CP/EP collectives are replayed too and
-            # counted once, in their own columns ((1 + full) and (2 + full) passes).
-            "recompute": np.where(
-                full, fwd, np.where(selective_unfused, layer.unfused_fwd, 0.0)
-            ),
-            "tp": tp_f * (1 + full) + tp_b,
-            "cp": layer.cp_fwd * (1 + full) + layer.cp_bwd,
-            "ep": ep,
-        }
+        # The replayed forward's compute; its TP/CP/EP collectives are replayed too and
+        # counted once, in their own columns ((1 + full) and (2 + full) passes).
+        recompute = np.where(full, fwd, 0.0)
+        tp = tp_f * (1 + full) + tp_b
+        cp = layer.cp_fwd * (1 + full) + layer.cp_bwd
+        for name, on in modules:
+            recompute = recompute + np.where(on, layer.replay[name], 0.0)
+            plain, over = layer.replay_tp[name]
+            tp = tp + np.where(on, np.where(tp_overlap, over, plain), 0.0)
+            if name == "context":  # the ring attention's passes are replayed with it
+                cp = cp + np.where(on, layer.cp_fwd, 0.0)
+            elif name == "moe":  # the dispatch and combine all-to-alls too
+                ep = ep + np.where(on, layer.a2a, 0.0)
+        return {"fwd": fwd, "bwd": bwd, "recompute": recompute, "tp": tp, "cp": cp, "ep": ep}
 
     dense = per_layer(parts.dense)
     moe = per_layer(parts.moe) if w.is_moe else dense
@@ -936,18 +1028,24 @@ def utilisation(
     flash = p.flash_attention
     executed = np.where(
         flash, w.executed_flops_per_token(True), w.executed_flops_per_token(False)
-    ) + np.select(
-        [p.recompute == 2, (p.recompute == 1) & ~flash],
-        [
-            np.where(
-                flash,
-                w.recompute_flops_per_token("full", True),
-                w.recompute_flops_per_token("full", False),
-            ),
-            w.recompute_flops_per_token("selective", False),
-        ],
+    ) + np.where(
+        p.recompute == 2,
+        np.where(
+            flash,
+            w.recompute_flops_per_token("full", True),
+            w.recompute_flops_per_token("full", False),
+        ),
         0.0,
     )
+    selective = p.recompute == 1
+    present = int(np.bitwise_or.reduce(p.recompute_modules[selective], initial=0))
+    for name, bit in MODULE_BIT.items():
+        if present & bit:
+            on = selective & ((p.recompute_modules & bit) != 0)
+            extra = np.where(
+                flash, w.module_flops_per_token(name, True), w.module_flops_per_token(name, False)
+            )
+            executed = executed + np.where(on, extra, 0.0)
     return {
         "tokens_per_s": tokens_per_s,
         "mfu": per_gpu * w.model_flops_per_token / hw.peak_flops_per_s,

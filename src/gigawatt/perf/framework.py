@@ -26,6 +26,7 @@ from gigawatt.perf.plan import (
     Plan,
     PlanArrays,
     check_rules,
+    module_mask,
     structural_dp,
 )
 from gigawatt.perf.workload import Workload
@@ -148,6 +149,14 @@ def resolve(plan: Plan, w: Workload, gpus: int, sw: Software) -> PlanArrays:
     values["vocab_parallel"] = default("vocab_parallel", True, True)
     values["zero"] = default("zero", True, 0)
     values["recompute"] = default("recompute", True, "none")
+    modules = plan.recompute_modules
+    if modules and "mla_up_proj" in modules and not w.mla:
+        # Megatron-Core TransformerConfig.__post_init__ raises the same
+        raise InputError(
+            f"mla_up_proj needs multi-latent attention; model {w.name} has none "
+            f"(got recompute_modules={','.join(modules)})",
+            field="plan.recompute_modules",
+        )
     values["ep_overlap"] = default(
         "ep_overlap",
         plan.ep > 1 and values["recompute"] != "full" and (plan.pp == 1 or plan.vp > 1),
@@ -160,6 +169,7 @@ def resolve(plan: Plan, w: Workload, gpus: int, sw: Software) -> PlanArrays:
         "etp": plan.tp if plan.etp is None else plan.etp,
         "dp": dp,
         "gbs": plan.gbs or w.global_batch_seqs,
+        "recompute_modules": module_mask(modules) if values["recompute"] == "selective" else 0,
         **{k: v for k, v in values.items() if k not in CODED},
         **{k: CODED[k].index(values[k]) for k in CODED},
     }

@@ -59,6 +59,7 @@ import numpy as np
 
 from gigawatt.perf.hardware import ACTIVATION_BYTES, Hardware
 from gigawatt.perf.plan import (
+    MODULE_BIT,
     OFFLOADS,
     STAGES,
     PlanArrays,
@@ -140,10 +141,17 @@ def expert_data_parallel(p: PlanArrays) -> np.ndarray:
     return (p.dp * p.cp).astype(np.float64) * (p.tp / p.etp) / p.ep
 
 
+def _dropped(p: PlanArrays, *names: str) -> np.ndarray:
+    """Plans whose selective recomputation replays any of the named modules."""
+    bits = sum(MODULE_BIT[n] for n in names)
+    return (p.recompute == 1) & ((p.recompute_modules & bits) != 0)
+
+
 def layer_activation_bytes_per_token(
     w: Workload, hw: Hardware, p: PlanArrays, moe: bool
 ) -> np.ndarray:
-    """Bytes one layer keeps per token for backward without full recompute (see module)."""
+    """Bytes one layer keeps per token for backward without full recompute (see module);
+    selective recomputation drops what its modules replay (`plan.RECOMPUTE_MODULES`)."""
     tp = p.tp.astype(np.float64)
     tsp = np.where(p.sp, tp, 1.0)
     heads = w.q_heads / tp
@@ -151,23 +159,43 @@ def layer_activation_bytes_per_token(
     b = ACTIVATION_BYTES
     b_in = hw.gemm_input_bytes
     drop = 1.0 if w.dropout else 0.0
-    out = (2 * b + 2 * b_in + 2 * drop) * w.hidden / tsp
-    out = out + b * (heads * w.head_dim_qk + kv * w.head_dim_qk + kv * w.head_dim_v)
-    out = out + (b + (b_in if b_in < b else 0.0)) * heads * w.head_dim_v
+    # the two norm inputs (the layer's input and the residual after attention) and masks
+    out = (2 * b + 2 * drop) * w.hidden / tsp
+    # the residual after attention: MaxText keeps the output projection's output in its
+    # place (`out_proj`) and rebuilds the sum; without it, the projection is replayed
+    out = out - np.where(_dropped(p, "out_proj"), b * w.hidden / tsp, 0.0)
+    # the two norm outputs (QKV and MLP inputs)
+    out = out + np.where(_dropped(p, "layernorm"), 0.0, 2 * b_in * w.hidden / tsp)
+    qkv = b * (heads * w.head_dim_qk + kv * w.head_dim_qk + kv * w.head_dim_v)
+    # MLA's up-projected query, key and value are rebuilt from the latents (mla_up_proj)
+    out = out + np.where(_dropped(p, "qkv_proj", "mla_up_proj"), 0.0, qkv)
+    context = (b + (b_in if b_in < b else 0.0)) * heads * w.head_dim_v
     if w.mla:
         out = out + b * (w.q_lora_rank + w.kv_lora_rank) / tsp
-    keep_scores = ~p.flash_attention & (p.recompute == 0)
+    keep_scores = ~p.flash_attention & (
+        (p.recompute == 0) | ((p.recompute == 1) & ~_dropped(p, "core_attn", "context"))
+    )
     per_score = _SOFTMAX_BYTES + _SCORE_DROPOUT_BYTES * drop
     out = out + np.where(keep_scores, per_score * heads * w.seq_len, 0.0)
-    out = out + np.where(p.flash_attention, _FLASH_STATS_BYTES * heads, 0.0)
+    # the attention output (and a flash kernel's statistics) unless the attention is replayed
+    attention_out = context + np.where(p.flash_attention, _FLASH_STATS_BYTES * heads, 0.0)
+    out = out + np.where(_dropped(p, "context"), 0.0, attention_out)
     # FFN: activation input (gated: gate and up outputs) and the second GEMM's input.
-    ffn = (2 * b if w.gated else b) + b_in
+    fc1_out = 2 * b if w.gated else b
     if moe:
-        copies = w.top_k + w.shared_experts
+        whole = _dropped(p, "moe")
+        routed = w.top_k * w.moe_ffn_hidden / tp
+        shared = w.shared_experts * w.moe_ffn_hidden / tp
         # Routed tokens are permuted copies of the MLP input, one per expert they visit.
         permuted = b * w.hidden * w.top_k / tp if w.routed else 0.0
-        return out + permuted + copies * ffn * w.moe_ffn_hidden / tp
-    return out + ffn * w.ffn_hidden / tp
+        act_out = np.where(_dropped(p, "moe_act"), 0.0, b_in)
+        experts = permuted + routed * (fc1_out + act_out)
+        shared_part = np.where(_dropped(p, "shared_experts"), 0.0, shared * (fc1_out + b_in))
+        return out + np.where(whole, 0.0, experts + shared_part)
+    ffn = w.ffn_hidden / tp
+    fc1_part = np.where(_dropped(p, "mlp", "mlpwi"), 0.0, fc1_out * ffn)
+    act_part = np.where(_dropped(p, "mlp", "mlpwi", "mlp_act"), 0.0, b_in * ffn)
+    return out + fc1_part + act_part
 
 
 def in_flight(p: PlanArrays, stage: int | np.ndarray) -> np.ndarray:

@@ -27,12 +27,13 @@ rule it breaks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gigawatt.catalog.schema import Precision
 from gigawatt.errors import InputError
@@ -41,6 +42,88 @@ from gigawatt.validation import format_validation_error
 
 Recompute = Literal["none", "selective", "full"]
 RECOMPUTE_MODES: tuple[str, ...] = ("none", "selective", "full")
+#: Modules selective recomputation can replay (`Plan.recompute_modules`), as bits of the
+#: `PlanArrays.recompute_modules` mask. The first seven are Megatron-Core's
+#: (megatron/core/transformer/transformer_config.py `recompute_modules`, commit d98e8a64):
+#: core_attn (attention core), layernorm (the two norms' outputs), mlp (a dense layer's whole
+#: MLP), moe_act (the routed experts' activation), mla_up_proj (MLA up-projections and RoPE),
+#: moe (the whole MoE block), shared_experts. The rest are MaxText tensors a remat policy
+#: leaves out of `save_only_these_names` (AI-Hypercomputer/maxtext MaxText/layers/models.py,
+#: commit 8e55ab1a): context (attention output: the attention forward is replayed), mlpwi
+#: (the MLP's gate/up projection outputs: those GEMMs and the activation are replayed, not the
+#: down projection), mlp_act (the activation output, which no MaxText policy saves),
+#: qkv_proj (query/key/value projection outputs), out_proj (the attention output projection).
+#: `memory.py` and `estimate.py` give each one's memory and replayed work.
+RECOMPUTE_MODULES: tuple[str, ...] = (
+    "core_attn",
+    "layernorm",
+    "mlp",
+    "moe_act",
+    "mla_up_proj",
+    "moe",
+    "shared_experts",
+    "context",
+    "mlpwi",
+    "mlp_act",
+    "qkv_proj",
+    "out_proj",
+)
+MODULE_BIT: dict[str, int] = {name: 1 << i for i, name in enumerate(RECOMPUTE_MODULES)}
+#: Megatron-Core's default module list for selective recomputation.
+DEFAULT_RECOMPUTE_MODULES: tuple[str, ...] = ("core_attn",)
+#: MaxText remat policies (MaxText/layers/models.py at commit 8e55ab1a; configs/base.yml
+#: lists them) as the modules they recompute: every policy saves the layer input; a
+#: names policy saves only the named dot outputs, so the norms' outputs and the activation
+#: output (never named) are recomputed, and so is each unnamed tensor the backward needs.
+#: `minimal` saves every dot without batch dimensions (the weight GEMMs' outputs), not the
+#: attention core's. The offloading policies and `full` (plan recompute=full) are not here.
+REMAT_POLICIES: dict[str, tuple[str, ...]] = {
+    "minimal": ("layernorm", "context", "mlp_act"),
+    "minimal_flash": ("layernorm", "mlp_act"),
+    "save_dot_with_context_except_mlp": ("layernorm", "mlpwi"),
+    "save_dot_except_mlpwi": ("layernorm", "context", "mlpwi"),
+    "save_dot_except_mlp": ("layernorm", "context", "mlpwi"),
+    "save_qkv_proj": ("layernorm", "context", "mlpwi", "out_proj"),
+    "save_out_proj": ("layernorm", "context", "mlpwi", "qkv_proj"),
+}
+
+
+def module_names(value: Any) -> tuple[str, ...]:
+    """Module names of a `recompute_modules` value (a list, or names joined by commas or
+    "+"), MaxText policy names expanded, in `RECOMPUTE_MODULES` order; a ValueError naming
+    the unknown ones and what is allowed."""
+    if isinstance(value, str):
+        parts = [x for x in re.split(r"[,+\s]+", value) if x]
+    else:
+        parts = [str(x) for x in value]
+    wanted: set[str] = set()
+    unknown = []
+    for part in parts:
+        name = part.strip().lower()
+        if name in MODULE_BIT:
+            wanted.add(name)
+        elif name in REMAT_POLICIES:
+            wanted.update(REMAT_POLICIES[name])
+        elif name != "none":
+            unknown.append(part)
+    if unknown:
+        raise ValueError(
+            f"unknown recompute module(s) {', '.join(unknown)}; allowed: "
+            f"{', '.join(RECOMPUTE_MODULES)} or a MaxText remat policy "
+            f"({', '.join(REMAT_POLICIES)})"
+        )
+    return tuple(n for n in RECOMPUTE_MODULES if n in wanted)
+
+
+def module_mask(names: tuple[str, ...] | None) -> int:
+    """The `PlanArrays.recompute_modules` bits of module names (None: the default list)."""
+    return sum(MODULE_BIT[n] for n in (DEFAULT_RECOMPUTE_MODULES if names is None else names))
+
+
+def mask_names(mask: int) -> list[str]:
+    return [n for n in RECOMPUTE_MODULES if mask & MODULE_BIT[n]]
+
+
 #: fp8/fp4 scaling recipes: "none" for 16-bit GEMMs; delayed (per-tensor, amax history) and
 #: current (per-tensor, this step's amax) scaling, MXFP8 (32-element blocks, Blackwell) and
 #: NVFP4 (Transformer Engine recipe names).
@@ -101,6 +184,11 @@ class Plan(BaseModel):
         None, description="ZeRO stage over dp x cp: 1 optimizer, 2 + gradients, 3 (FSDP) + weights"
     )
     recompute: Recompute | None = Field(None, description="activation recomputation")
+    recompute_modules: tuple[str, ...] | None = Field(
+        None,
+        description="modules selective recomputation replays (Megatron-Core recompute_modules "
+        "or a MaxText remat policy; omitted: core_attn); implies recompute=selective",
+    )
     precision: Precision = Field("bf16", description="GEMM precision")
     optimizer_dtype: Literal["fp32", "bf16"] = Field(
         "fp32", description="optimizer state precision (bf16 where the framework offers it)"
@@ -127,6 +215,30 @@ class Plan(BaseModel):
         None, description="CPU offload of optimizer state or activations"
     )
 
+    @field_validator("recompute_modules", mode="before")
+    @classmethod
+    def _modules(cls, value: Any) -> Any:
+        return None if value is None else module_names(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _selective(cls, data: Any) -> Any:
+        """recompute_modules implies selective recomputation (Megatron-Core reads the list
+        only with recompute_granularity=selective)."""
+        if not isinstance(data, Mapping) or data.get("recompute_modules") is None:
+            return data
+        mode = data.get("recompute")
+        if not module_names(data["recompute_modules"]) and mode in ("none", "full"):
+            return {**data, "recompute_modules": None}  # (a JSON plan's empty list)
+        if mode is None:
+            return {**data, "recompute": "selective"}
+        if str(mode).lower() != "selective":
+            raise ValueError(
+                f"recompute_modules needs recompute=selective, got recompute={mode}; "
+                "allowed: selective (or leave recompute out)"
+            )
+        return data
+
 
 PLAN_KEYS: tuple[str, ...] = tuple(Plan.model_fields)
 
@@ -134,9 +246,14 @@ PLAN_KEYS: tuple[str, ...] = tuple(Plan.model_fields)
 def parse_plan(text: str | None) -> dict[str, str]:
     """`"tp=8,pp=4,recompute=full"` -> {"tp": "8", ...}; pydantic converts the values."""
     out: dict[str, str] = {}
+    last = None
     for part in (text or "").split(","):
         part = part.strip()
         if not part:
+            continue
+        if "=" not in part and last == "recompute_modules":
+            # recompute_modules=core_attn,mlp: the list goes on until the next KEY=VALUE
+            out[last] += f",{part}"
             continue
         key, sep, value = part.partition("=")
         key = key.strip().lower().replace("-", "_")
@@ -147,6 +264,7 @@ def parse_plan(text: str | None) -> dict[str, str]:
         if key in out:
             raise InputError(f"{key!r} given twice", field="plan")
         out[key] = value.strip()
+        last = key
     return out
 
 
@@ -194,6 +312,7 @@ class PlanArrays:
     gbs: np.ndarray
     zero: np.ndarray
     recompute: np.ndarray
+    recompute_modules: np.ndarray
     fp8_recipe: np.ndarray
     offload: np.ndarray
     sp: np.ndarray
@@ -243,6 +362,9 @@ class PlanArrays:
             v = getattr(self, f.name)[i]
             if f.name in CODED:
                 out[f.name] = CODED[f.name][int(v)]
+            elif f.name == "recompute_modules":
+                selective = out.get("recompute") == "selective"
+                out[f.name] = tuple(mask_names(int(v))) if selective else ()
             elif f.name in SWITCHES:
                 out[f.name] = bool(v)
             else:

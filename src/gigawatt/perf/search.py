@@ -82,6 +82,7 @@ from gigawatt.perf.plan import (
     PlanArrays,
     StageLayers,
     make_plan,
+    module_mask,
     stage_layers,
     valid_mask,
     with_precision,
@@ -266,6 +267,8 @@ class _Space:
 
     def __init__(self, w: Workload, sw: Software, gpus: int, fixed: Mapping[str, Any]) -> None:
         self.w, self.sw, self.gpus, self.fixed = w, sw, gpus, dict(fixed)
+        if self.fixed.get("recompute_modules") is not None:
+            self.fixed.setdefault("recompute", "selective")
         for knob, value in fixed.items():
             if knob in sw.choices:
                 sw.check(knob, value)
@@ -372,6 +375,11 @@ class _Space:
         if "recompute" not in fixed and 1 in recompute:
             # With flash attention selective recompute (the attention core) is no recompute.
             cols = _keep(cols, ~(cols["flash_attention"] & (cols["recompute"] == 0)))
+        # Recomputed modules are pinned, not searched (docs/models/perf.md): the pinned list
+        # or the default one (core_attn), read only by selective plans.
+        cols["recompute_modules"] = np.where(
+            cols["recompute"] == 1, module_mask(self.fixed.get("recompute_modules")), 0
+        ).astype(np.int64)
         cols = _by_class(cols, "sp", cols["tp"] > 1, self.canonical("sp", False), self.values("sp"))
         cols = _by_class(
             cols,

@@ -273,6 +273,48 @@ class Workload:
             return attention
         return 0.0
 
+    def module_flops_per_token(self, module: str, flash_attention: bool) -> float:
+        """Extra forward FLOPs per token that selective recomputation of one module executes
+        over all layers (`plan.RECOMPUTE_MODULES`) [FLOP]: core_attn the attention core as
+        `recompute_flops_per_token("selective")` does; context the attention forward (flash:
+        the causal share); the projections and MLP parts their GEMMs (mlp: a dense layer's
+        whole MLP; mlpwi its gate/up projections; moe an MoE layer's active experts and
+        router; shared_experts the shared experts; mla_up_proj the query and key/value
+        up-projections). Norms and activations are element-wise (no FLOPs counted)."""
+        mac = FLOPS_PER_MAC
+        attention = self.layers * self.attention_flops_per_token_layer
+        h, f = self.hidden, self.ffn_hidden
+        gate_up = (2 if self.gated else 1) * h * f
+        a, kv = self.q_heads, self.kv_heads
+        d_qk, d_v = self.head_dim_qk, self.head_dim_v
+        if module == "core_attn":
+            return self.recompute_flops_per_token("selective", flash_attention)
+        if module == "context":
+            return attention * (self.causal_fraction() if flash_attention else 1.0)
+        if module == "mlp":
+            return mac * self.dense_layers * self.mlp_params
+        if module == "mlpwi":
+            return mac * self.dense_layers * gate_up
+        if module == "qkv_proj":
+            if self.mla:
+                return mac * self.layers * (self.attn_params - a * d_v * h)
+            return mac * self.layers * h * (a * d_qk + kv * (d_qk + d_v))
+        if module == "out_proj":
+            return mac * self.layers * a * d_v * h
+        if module == "moe":
+            return (
+                mac
+                * self.moe_layers
+                * ((self.top_k + self.shared_experts) * self.expert_params + self.router_params)
+            )
+        if module == "shared_experts":
+            return mac * self.moe_layers * self.shared_experts * self.expert_params
+        if module == "mla_up_proj" and self.mla:
+            nope = d_qk - self.qk_rope_dim
+            q_up = self.q_lora_rank * a * d_qk if self.q_lora_rank else 0
+            return mac * self.layers * (q_up + self.kv_lora_rank * a * (nope + d_v))
+        return 0.0
+
     def executed_flops_per_token(self, flash_attention: bool) -> float:
         """Training FLOPs per token the kernels execute, before recomputation [FLOP]: 6 N for
         the GEMMs; the attention core in full without flash (3 passes), and with flash the
