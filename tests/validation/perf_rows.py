@@ -63,9 +63,12 @@ expert all-to-all overlap from the release's scripts (Megatron-Bridge; 25.11 = v
   (mtp_layers 0 for those).
 - Expert all-to-all overlap: MB30's preset sets moe_a2a_overlap=True (lines 203-214); the
   others False (v0.2.1 workload_base_configs.py lines 45-71; v0.4.2 lines 41-119).
-- Recompute: every preset recomputes chosen modules (recompute_granularity "selective" with
-  recompute_modules: MB11, MB15, MB28 ["mla_up_proj"], MB29 ["mlp"], MB30 ["mla_up_proj",
-  "mlp"]); that knob is not modelled here, so these rows stay in NOT_REPRESENTABLE until it is.
+- Recompute: set_deepseek_v3_common_configs sets recompute_granularity "selective" (v0.2.1
+  scripts/performance/configs/deepseek/deepseek_llm_pretrain.py line 37, v0.4.2 line 39) and
+  the presets recompute_modules: MB11 ["mla_up_proj"] (v0.2.1 workload_base_configs.py line
+  54), MB15 ["mla_up_proj"] (line 69), MB28 ["mla_up_proj"] (v0.4.2
+  deepseek_workload_base_configs.py line 53), MB29 ["mlp"] (line 81), MB30 ["mla_up_proj",
+  "mlp"] (line 213).
 
 Assumptions where the source is silent (each marked in ASSUMED with the reason):
 - N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
@@ -158,14 +161,21 @@ ASSUMED: dict[str, dict[str, Any]] = {
     # cpu_offloading_num_layers); the model offloads all but two.
     **{rid: {"offload": "activations"} for rid in ("MB3", "MB10", "MB21", "MB24")},
 }
+
+
+def _SELECTIVE(*modules: str) -> dict[str, Any]:
+    """Megatron-Core selective recomputation of the named recompute_modules."""
+    return {"recompute": "selective", "recompute_modules": "+".join(modules)}
+
+
 #: Knobs the CSV has no column for, as the row's release recipe states them (module docstring).
 STATED: dict[str, dict[str, Any]] = {
     # DeepSeek-V3 layer placement (first / last stage layers) and a2a overlap (see module).
-    "MB11": {"pp_first": 16, "pp_last": 13, "ep_overlap": False},
-    "MB15": {"pp_first": 4, "pp_last": 1, "ep_overlap": False},
-    "MB28": {"pp_first": 32, "pp_last": 29, "ep_overlap": False},
-    "MB29": {"pp_first": 16, "pp_last": 13, "ep_overlap": False},
-    "MB30": {"pp_first": 8, "pp_last": 5, "ep_overlap": True},
+    "MB11": {"pp_first": 16, "pp_last": 13, "ep_overlap": False, **_SELECTIVE("mla_up_proj")},
+    "MB15": {"pp_first": 4, "pp_last": 1, "ep_overlap": False, **_SELECTIVE("mla_up_proj")},
+    "MB28": {"pp_first": 32, "pp_last": 29, "ep_overlap": False, **_SELECTIVE("mla_up_proj")},
+    "MB29": {"pp_first": 16, "pp_last": 13, "ep_overlap": False, **_SELECTIVE("mlp")},
+    "MB30": {"pp_first": 8, "pp_last": 5, "ep_overlap": True, **_SELECTIVE("mla_up_proj", "mlp")},
     # Megatron-Bridge's Qwen3 235B-A22B H100 FP8-CS layout sets moe_a2a_overlap=True
     # (overlap_moe_expert_parallel_comm and delay_wgrad_compute) at v0.2.1 and v0.4.2.
     **{rid: {"ep_overlap": True} for rid in ("MB20", "MB31")},
@@ -189,19 +199,6 @@ NOT_REPRESENTABLE = {
         "(4, 4); the GB300 / GB200 presets are pp 4 x vp 4, ep 64, gbs 2048): the layer "
         "placement and the recompute modules of the table's run are not stated"
         for rid in ("MB4", "MB5", "MB12")
-    },
-    **{
-        rid: "DeepSeek-V3 presets recompute chosen modules (recompute_modules: "
-        + modules
-        + "; Megatron-Bridge scripts/performance/configs/deepseek): not modelled (layout and "
-        "MTP are)"
-        for rid, modules in (
-            ("MB11", "mla_up_proj"),
-            ("MB15", "mla_up_proj"),
-            ("MB28", "mla_up_proj"),
-            ("MB29", "mlp"),
-            ("MB30", "mla_up_proj, mlp"),
-        )
     },
     **{
         rid: "NeMo AutoModel shards expert weights and optimizer state with FSDP2 inside the "
