@@ -263,8 +263,9 @@ def perf(
         typer.Option(
             "--plan",
             help="KEY=V,... of tp pp vp dp cp ep etp mb gbs zero recompute precision sp "
-            "flash_attention tp_overlap dp_overlap ep_overlap pp_balance vocab_parallel "
-            "fp8_recipe offload optimizer_dtype (with --search: the knobs to hold).",
+            "flash_attention tp_overlap dp_overlap ep_overlap pp_balance pp_first pp_last "
+            "vocab_parallel fp8_recipe offload optimizer_dtype (with --search: the knobs to "
+            "hold).",
         ),
     ] = None,
     search: Annotated[
