@@ -228,7 +228,11 @@ class Plan(BaseModel):
         if not isinstance(data, Mapping) or data.get("recompute_modules") is None:
             return data
         mode = data.get("recompute")
-        if not module_names(data["recompute_modules"]) and mode in ("none", "full"):
+        try:
+            names = module_names(data["recompute_modules"])
+        except ValueError:
+            return data  # the field's own validator names the unknown modules
+        if not names and mode in ("none", "full"):
             return {**data, "recompute_modules": None}  # (a JSON plan's empty list)
         if mode is None:
             return {**data, "recompute": "selective"}
