@@ -198,6 +198,14 @@ def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
     )
     # etp is shown where it differs from tp (its default): MoE parallel folding
     shown = {k: v for k, v in plan.items() if k != "etp" or v != plan.get("tp")}
+    # recomputed modules where selective recompute has them, in --plan syntax (a+b)
+    shown = {
+        k: "+".join(v) if k == "recompute_modules" else v
+        for k, v in shown.items()
+        if k != "recompute_modules" or v
+    }
+    # uneven first/last pipeline stages where set (0: the even split)
+    shown = {k: v for k, v in shown.items() if k not in ("pp_first", "pp_last") or v}
     console.print("plan: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
     if data.get("gbs_default") and plan["gbs"] != data["gbs_default"]:
         console.print(

@@ -93,6 +93,7 @@ from gigawatt.perf.plan import (
     MODULE_BIT,
     OFFLOADS,
     RECIPES,
+    RECOMPUTE_MODULES,
     STAGES,
     Plan,
     PlanArrays,
@@ -154,6 +155,8 @@ _CP_MERGE_BYTES = 12.0
 _CAST_KERNELS = 4.0
 _ACTIVATION_OFFLOAD = OFFLOADS.index("activations")
 _OPTIMIZER_OFFLOAD = OFFLOADS.index("optimizer")
+#: Recompute modules whose replay repeats TP collectives (the GEMMs they replay have them).
+_TP_MODULES = frozenset({"mlp", "moe", "shared_experts", "mlpwi", "qkv_proj", "out_proj"})
 
 
 def _bounded(comm_s: np.ndarray, window_s: np.ndarray, share: float) -> np.ndarray:
@@ -254,6 +257,7 @@ def _layer_cost(
     moe: bool,
     tp_unit: np.ndarray,
     recipes: tuple[int, ...],
+    modules: tuple[str, ...] = RECOMPUTE_MODULES,
 ) -> _Layer:
     net = hw.network
     t0 = hw.kernel_overhead_s
@@ -509,8 +513,10 @@ def _layer_cost(
     else:
         replay["mla_up_proj"] = zero
     replay_tp["mla_up_proj"] = none
-    replay = {k: zero + v for k, v in replay.items()}  # every entry one value per plan
-    replay_tp = {k: (zero + a, zero + b) for k, (a, b) in replay_tp.items()}
+    # only the modules asked for (every entry one value per plan); collectives where any
+    replay = {k: zero + replay[k] for k in modules}
+    replay_tp = {k: (zero + replay_tp[k][0], zero + replay_tp[k][1]) for k in modules}
+    replay_tp = {k: v for k, v in replay_tp.items() if k in _TP_MODULES}
     return _Layer(
         fwd=fwd,
         bwd=bwd,
@@ -551,6 +557,7 @@ def _distinct_layer_cost(
     moe: bool,
     tp_unit: np.ndarray,
     recipes: tuple[int, ...],
+    modules: tuple[str, ...] = RECOMPUTE_MODULES,
 ) -> _Layer:
     """`_layer_cost` computed once per distinct value of `_LAYER_COLUMNS` and spread to every
     plan: the same element-wise arithmetic (a search's plans share few layer shapes). Should
@@ -566,7 +573,7 @@ def _distinct_layer_cost(
         codes = codes * int(seen.sum()) + (np.cumsum(seen) - 1)[column]
         radix *= int(seen.sum())
     if n == 0 or radix >= 2**62:  # (the codes would overflow: met by no search)
-        return _layer_cost(w, hw, p, moe, tp_unit, recipes)
+        return _layer_cost(w, hw, p, moe, tp_unit, recipes, modules)
     if radix <= 4 * n:  # a table, no sort
         seen = np.zeros(radix, dtype=np.int64)
         seen[codes] = 1
@@ -577,11 +584,11 @@ def _distinct_layer_cost(
     else:
         _, first, spread = np.unique(codes, return_index=True, return_inverse=True)
     if len(first) * 2 > n or not np.array_equal(tp_unit[first][spread], tp_unit):
-        return _layer_cost(w, hw, p, moe, tp_unit, recipes)
+        return _layer_cost(w, hw, p, moe, tp_unit, recipes, modules)
     reads = _Reads(p.take(first))
-    layer = _layer_cost(w, hw, reads, moe, tp_unit[first], recipes)  # type: ignore[arg-type]
+    layer = _layer_cost(w, hw, reads, moe, tp_unit[first], recipes, modules)  # type: ignore[arg-type]
     if not reads.read <= set(_LAYER_COLUMNS):
-        return _layer_cost(w, hw, p, moe, tp_unit, recipes)
+        return _layer_cost(w, hw, p, moe, tp_unit, recipes, modules)
 
     def full(x: Any) -> Any:
         if isinstance(x, np.ndarray):
@@ -773,8 +780,10 @@ def time_parts(
     tp_unit = np.where(
         p.tp > 1, comm.all_gather_s(hw.network, tokens * w.hidden * ACTIVATION_BYTES, p.tp, 1), 0.0
     )
-    dense = _distinct_layer_cost(w, hw, p, False, tp_unit, recipes)
-    moe = _distinct_layer_cost(w, hw, p, True, tp_unit, recipes) if w.is_moe else dense
+    present = int(np.bitwise_or.reduce(p.recompute_modules[p.recompute == 1], initial=0))
+    modules = tuple(name for name, bit in MODULE_BIT.items() if present & bit)
+    dense = _distinct_layer_cost(w, hw, p, False, tp_unit, recipes, modules)
+    moe = _distinct_layer_cost(w, hw, p, True, tp_unit, recipes, modules) if w.is_moe else dense
     head_fwd, head_bwd, head_tp = _head_cost(w, hw, p, tp_unit)
     emb_tp = np.where(p.tp > 1, 2 * tp_unit, 0.0)  # the vocabulary-parallel embedding's reduction
     if w.mtp_layers:
@@ -908,8 +917,9 @@ def assemble(
         cp = layer.cp_fwd * (1 + full) + layer.cp_bwd
         for name, on in modules:
             recompute = recompute + np.where(on, layer.replay[name], 0.0)
-            plain, over = layer.replay_tp[name]
-            tp = tp + np.where(on, np.where(tp_overlap, over, plain), 0.0)
+            if name in layer.replay_tp:
+                plain, over = layer.replay_tp[name]
+                tp = tp + np.where(on, np.where(tp_overlap, over, plain), 0.0)
             if name == "context":  # the ring attention's passes are replayed with it
                 cp = cp + np.where(on, layer.cp_fwd, 0.0)
             elif name == "moe":  # the dispatch and combine all-to-alls too

@@ -54,6 +54,7 @@ Activation offload moves as few whole layers' activations to host memory as make
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -141,12 +142,6 @@ def expert_data_parallel(p: PlanArrays) -> np.ndarray:
     return (p.dp * p.cp).astype(np.float64) * (p.tp / p.etp) / p.ep
 
 
-def _dropped(p: PlanArrays, *names: str) -> np.ndarray:
-    """Plans whose selective recomputation replays any of the named modules."""
-    bits = sum(MODULE_BIT[n] for n in names)
-    return (p.recompute == 1) & ((p.recompute_modules & bits) != 0)
-
-
 def layer_activation_bytes_per_token(
     w: Workload, hw: Hardware, p: PlanArrays, moe: bool
 ) -> np.ndarray:
@@ -159,42 +154,48 @@ def layer_activation_bytes_per_token(
     b = ACTIVATION_BYTES
     b_in = hw.gemm_input_bytes
     drop = 1.0 if w.dropout else 0.0
-    # the two norm inputs (the layer's input and the residual after attention) and masks
-    out = (2 * b + 2 * drop) * w.hidden / tsp
-    # the residual after attention: MaxText keeps the output projection's output in its
-    # place (`out_proj`) and rebuilds the sum; without it, the projection is replayed
-    out = out - np.where(_dropped(p, "out_proj"), b * w.hidden / tsp, 0.0)
+    selective = p.recompute == 1
+    present = int(np.bitwise_or.reduce(p.recompute_modules[selective], initial=0))
+
+    def kept(names: tuple[str, ...], term: Any) -> Any:
+        """`term` where no selective module among `names` drops it (see plan.py)."""
+        bits = sum(MODULE_BIT[n] for n in names)
+        if not present & bits:
+            return term
+        return np.where(selective & ((p.recompute_modules & bits) != 0), 0.0, term)
+
+    # the two norm inputs (the layer's input and the residual after attention) and masks;
+    # MaxText keeps the output projection's output in place of the residual and rebuilds
+    # the sum (`out_proj` recomputed: the projection is replayed instead)
+    out = (b + 2 * drop) * w.hidden / tsp + kept(("out_proj",), b * w.hidden / tsp)
     # the two norm outputs (QKV and MLP inputs)
-    out = out + np.where(_dropped(p, "layernorm"), 0.0, 2 * b_in * w.hidden / tsp)
+    out = out + kept(("layernorm",), 2 * b_in * w.hidden / tsp)
+    # query, key and value (MLA: rebuilt from the latents by mla_up_proj)
     qkv = b * (heads * w.head_dim_qk + kv * w.head_dim_qk + kv * w.head_dim_v)
-    # MLA's up-projected query, key and value are rebuilt from the latents (mla_up_proj)
-    out = out + np.where(_dropped(p, "qkv_proj", "mla_up_proj"), 0.0, qkv)
-    context = (b + (b_in if b_in < b else 0.0)) * heads * w.head_dim_v
+    out = out + kept(("qkv_proj", "mla_up_proj"), qkv)
     if w.mla:
         out = out + b * (w.q_lora_rank + w.kv_lora_rank) / tsp
-    keep_scores = ~p.flash_attention & (
-        (p.recompute == 0) | ((p.recompute == 1) & ~_dropped(p, "core_attn", "context"))
-    )
+    # softmax (and dropout) per score without flash, unless the attention core is replayed
     per_score = _SOFTMAX_BYTES + _SCORE_DROPOUT_BYTES * drop
-    out = out + np.where(keep_scores, per_score * heads * w.seq_len, 0.0)
+    scores = np.where(~p.flash_attention & (p.recompute != 2), per_score * heads * w.seq_len, 0.0)
+    out = out + kept(("core_attn", "context"), scores)
     # the attention output (and a flash kernel's statistics) unless the attention is replayed
+    context = (b + (b_in if b_in < b else 0.0)) * heads * w.head_dim_v
     attention_out = context + np.where(p.flash_attention, _FLASH_STATS_BYTES * heads, 0.0)
-    out = out + np.where(_dropped(p, "context"), 0.0, attention_out)
+    out = out + kept(("context",), attention_out)
     # FFN: activation input (gated: gate and up outputs) and the second GEMM's input.
     fc1_out = 2 * b if w.gated else b
     if moe:
-        whole = _dropped(p, "moe")
         routed = w.top_k * w.moe_ffn_hidden / tp
         shared = w.shared_experts * w.moe_ffn_hidden / tp
         # Routed tokens are permuted copies of the MLP input, one per expert they visit.
         permuted = b * w.hidden * w.top_k / tp if w.routed else 0.0
-        act_out = np.where(_dropped(p, "moe_act"), 0.0, b_in)
-        experts = permuted + routed * (fc1_out + act_out)
-        shared_part = np.where(_dropped(p, "shared_experts"), 0.0, shared * (fc1_out + b_in))
-        return out + np.where(whole, 0.0, experts + shared_part)
+        experts = permuted + routed * (fc1_out + kept(("moe_act",), b_in))
+        shared_part = kept(("shared_experts",), shared * (fc1_out + b_in))
+        return out + kept(("moe",), experts + shared_part)
     ffn = w.ffn_hidden / tp
-    fc1_part = np.where(_dropped(p, "mlp", "mlpwi"), 0.0, fc1_out * ffn)
-    act_part = np.where(_dropped(p, "mlp", "mlpwi", "mlp_act"), 0.0, b_in * ffn)
+    fc1_part = kept(("mlp", "mlpwi"), fc1_out * ffn)
+    act_part = kept(("mlp", "mlpwi", "mlp_act"), b_in * ffn)
     return out + fc1_part + act_part
 
 
