@@ -70,6 +70,26 @@ expert all-to-all overlap from the release's scripts (Megatron-Bridge; 25.11 = v
   deepseek_workload_base_configs.py line 53), MB29 ["mlp"] (line 81), MB30 ["mla_up_proj",
   "mlp"] (line 213).
 
+MoE token dispatcher (plan key `moe_dispatcher`, set in STATED from the release's presets;
+rows not listed take the framework's default, alltoall). Megatron-Bridge's
+apply_flex_dispatcher_backend (src/megatron/bridge/training/flex_dispatcher_backend.py, v0.2.1
+and v0.4.2) sets moe_token_dispatcher_type "flex" with the preset's moe_flex_dispatcher_backend
+where the GPU supports it (HybridEP on GB200/GB300, DeepEP on Hopper and B200/B300); a preset
+without a backend leaves the provider's "alltoall" (src/megatron/bridge/models/deepseek/
+deepseek_provider.py line 76 at v0.2.1).
+- DeepSeek-V3: MB11 hybridep (v0.2.1 scripts/performance/configs/deepseek/
+  workload_base_configs.py line 52, DEEPSEEK_V3_GB200_BASE_CONFIG); MB15 alltoall (the B200
+  preset, lines 62-70, sets no backend); MB28 and MB29 hybridep (v0.4.2
+  deepseek_workload_base_configs.py lines 50 and 79, the GB300 and GB200 V1 presets the V2
+  ones extend); MB30 deepep (line 205, DEEPSEEK_V3_PRETRAIN_CONFIG_B200_FP8_MX_V2).
+- Qwen3 on GB300/GB200 (25.11): every Qwen3 preset of v0.2.1 for those GPUs sets hybridep
+  (scripts/performance/configs/qwen3/workload_base_configs.py lines 49, 62, 77, 89, 154-197):
+  MB7 (Qwen3 30B-A3B GB300, line 164), MB8 (235B GB300, line 49; the preset's 64-GPU layout
+  differs from the table's), MB13 (235B GB200, line 77; likewise). The H100 and B200 presets
+  set none (MB16, MB19, MB20); 26.04.01's Qwen3 235B H100 script sets
+  moe_token_dispatcher_type "alltoall" (v0.4.2 scripts/performance/configs/qwen/
+  qwen3_llm_pretrain.py line 169: MB31).
+
 Assumptions where the source is silent (each marked in ASSUMED with the reason):
 - N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
   per chunk, NVIDIA dgxc-benchmarking nemotron/README_340b.md), so vp = 96 / 12 / 12 = 8.
@@ -171,11 +191,43 @@ def _SELECTIVE(*modules: str) -> dict[str, Any]:
 #: Knobs the CSV has no column for, as the row's release recipe states them (module docstring).
 STATED: dict[str, dict[str, Any]] = {
     # DeepSeek-V3 layer placement (first / last stage layers) and a2a overlap (see module).
-    "MB11": {"pp_first": 16, "pp_last": 13, "ep_overlap": False, **_SELECTIVE("mla_up_proj")},
-    "MB15": {"pp_first": 4, "pp_last": 1, "ep_overlap": False, **_SELECTIVE("mla_up_proj")},
-    "MB28": {"pp_first": 32, "pp_last": 29, "ep_overlap": False, **_SELECTIVE("mla_up_proj")},
-    "MB29": {"pp_first": 16, "pp_last": 13, "ep_overlap": False, **_SELECTIVE("mlp")},
-    "MB30": {"pp_first": 8, "pp_last": 5, "ep_overlap": True, **_SELECTIVE("mla_up_proj", "mlp")},
+    # MoE dispatcher as the release's preset sets it (see module).
+    "MB11": {
+        "pp_first": 16,
+        "pp_last": 13,
+        "ep_overlap": False,
+        "moe_dispatcher": "hybridep",
+        **_SELECTIVE("mla_up_proj"),
+    },
+    "MB15": {
+        "pp_first": 4,
+        "pp_last": 1,
+        "ep_overlap": False,
+        "moe_dispatcher": "alltoall",
+        **_SELECTIVE("mla_up_proj"),
+    },
+    "MB28": {
+        "pp_first": 32,
+        "pp_last": 29,
+        "ep_overlap": False,
+        "moe_dispatcher": "hybridep",
+        **_SELECTIVE("mla_up_proj"),
+    },
+    "MB29": {
+        "pp_first": 16,
+        "pp_last": 13,
+        "ep_overlap": False,
+        "moe_dispatcher": "hybridep",
+        **_SELECTIVE("mlp"),
+    },
+    "MB30": {
+        "pp_first": 8,
+        "pp_last": 5,
+        "ep_overlap": True,
+        "moe_dispatcher": "deepep",
+        **_SELECTIVE("mla_up_proj", "mlp"),
+    },
+    **{rid: {"moe_dispatcher": "hybridep"} for rid in ("MB7", "MB8", "MB13")},
     # Megatron-Bridge's Qwen3 235B-A22B H100 FP8-CS layout sets moe_a2a_overlap=True
     # (overlap_moe_expert_parallel_comm and delay_wgrad_compute) at v0.2.1 and v0.4.2.
     **{rid: {"ep_overlap": True} for rid in ("MB20", "MB31")},

@@ -460,6 +460,16 @@ class Model(Record):
         description="multi-token-prediction depth trained beside the main model (DeepSeek-V3 "
         "section 2.2): one extra transformer block, projection and shared output head each",
     )
+    router_groups: count(ge=1, le=MAX_EXPERTS) | None = Field(
+        None,
+        description="group-limited routing: experts split into this many equal groups "
+        "(Megatron-Core moe_router_num_groups, Hugging Face n_group); null: no groups",
+    )
+    router_group_topk: count(ge=1, le=MAX_EXPERTS) | None = Field(
+        None,
+        description="groups a token's experts may come from (moe_router_group_topk, "
+        "topk_group; DeepSeek-V3: each token sent to at most this many nodes)",
+    )
     params_published: Pos | None = Field(None, description="total parameters as published")
     active_params_published: Pos | None = Field(None, description="active parameters per token")
     training_tokens: Pos | None = Field(None, description="tokens of the published run")
@@ -473,6 +483,18 @@ class Model(Record):
                 raise ValueError("dense_layers exceeds layers")
         elif self.top_k or self.shared_experts:
             raise ValueError("top_k/shared_experts need experts > 0")
+        if (self.router_groups is None) != (self.router_group_topk is None):
+            raise ValueError("router_groups and router_group_topk are set together")
+        if self.router_groups is not None:
+            if not self.experts or self.experts % self.router_groups:
+                raise ValueError(
+                    f"router_groups ({self.router_groups}) must divide experts ({self.experts})"
+                )
+            if self.router_group_topk > self.router_groups:  # type: ignore[operator]
+                raise ValueError(
+                    f"router_group_topk ({self.router_group_topk}) exceeds router_groups "
+                    f"({self.router_groups})"
+                )
         if self.kv_heads is not None and self.heads % self.kv_heads:
             raise ValueError(f"kv_heads ({self.kv_heads}) must divide heads ({self.heads})")
         return self
@@ -986,6 +1008,13 @@ class FrameworkKnobs(BaseModel):
         None, description="fp4 recipes (null: no fp4 training)"
     )
     interleaving: bool = Field(description="interleaved pipeline schedule (vp > 1) available")
+    moe_dispatcher: Annotated[
+        tuple[Literal["alltoall", "deepep", "hybridep"], ...], Field(min_length=1)
+    ] = Field(
+        ("alltoall",),
+        description="MoE token dispatchers: alltoall (every routed copy), deepep / hybridep "
+        "(Megatron-Core flex dispatcher backends: a token sent once per destination node)",
+    )
 
 
 class OptimizerBytes(BaseModel):

@@ -41,7 +41,12 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   pass (MoE parallel folding, `plan.py`); the routed experts' TP collectives run over the etp
   ranks, the shared experts' over tp; with
   `ep_overlap` they hide behind the layer's forward and backward of another micro-batch
-  (Megatron-Core's 1F1B all-to-all overlap), bounded.
+  (Megatron-Core's 1F1B all-to-all overlap), bounded. With the flex dispatcher
+  (`moe_dispatcher` deepep / hybridep) a token crosses the scale-out network once per
+  distinct destination domain and is forwarded over the scale-up links to its experts' ranks
+  (DeepSeek-V3 report, arXiv 2412.19437 section 3.2.2; `comm.dedup_dispatch_s`): T h 2 / tp
+  bytes times the expected distinct other domains, at most the node limit of group-limited
+  routing (section 2.1.2), instead of T top_k h 2 / tp times the share on other domains.
 - pp: each micro-batch crosses each of a stage's vp chunk boundaries forward and backward,
   T h 2 / tp bytes; overlapped with a chunk's compute when the framework overlaps sends in the
   interleaved schedule.
@@ -180,6 +185,8 @@ class _Layer:
     cp_fwd: np.ndarray
     cp_bwd: np.ndarray
     a2a: np.ndarray
+    #: The same with the node-deduplicated flex dispatcher (`moe_dispatcher` deepep/hybridep).
+    a2a_dedup: np.ndarray
     #: Forward compute a selective recompute module replays, and its TP collectives
     #: (plain, overlapped), by module name (`plan.RECOMPUTE_MODULES`).
     replay: dict[str, Any]
@@ -437,8 +444,12 @@ def _layer_cost(
     if moe and w.routed and np.any(p.ep > 1):
         moved = tokens * w.top_k * h * ACTIVATION_BYTES / tp
         a2a = np.where(p.ep > 1, 2 * comm.all_to_all_s(net, moved, p.ep, p.etp), 0.0)
+        dedup = comm.dedup_dispatch_s(
+            net, moved / w.top_k, w.experts, w.top_k, p.ep, p.etp, _domain_cap(w, net, p)
+        )
+        a2a_dedup = np.where(p.ep > 1, 2 * dedup, 0.0)
     else:
-        a2a = np.zeros(len(p))
+        a2a = a2a_dedup = np.zeros(len(p))
     # --- selective recomputation: what each module replays in the backward ---------------
     # (Megatron-Core recompute_modules, MaxText remat policies: plan.RECOMPUTE_MODULES)
     zero = np.zeros(len(p))
@@ -527,9 +538,22 @@ def _layer_cost(
         cp_fwd=cp_fwd,
         cp_bwd=cp_bwd,
         a2a=a2a,
+        a2a_dedup=a2a_dedup,
         replay=replay,
         replay_tp=replay_tp,
     )
+
+
+def _domain_cap(w: Workload, net: comm.Network, p: PlanArrays) -> np.ndarray | float:
+    """Most scale-up domains a token's experts can span under group-limited routing: the
+    router_group_topk chosen groups of router_groups contiguous expert blocks
+    (Megatron-Core moe_router_num_groups / moe_router_group_topk), each group within one
+    of the expert-parallel group's domains when the groups split them evenly, else spanning
+    domains / groups of them; no limit without groups."""
+    if not w.router_groups:
+        return np.inf
+    outside = comm.domains_spanned(net, p.ep, p.etp)
+    return w.router_group_topk * np.maximum(outside / w.router_groups, 1.0)
 
 
 #: The plan columns `_layer_cost` reads: plans that agree on them have the same layer cost.
@@ -884,6 +908,7 @@ def assemble(
     dp_overlap: np.ndarray,
     ep_overlap: np.ndarray,
     fp8_recipe: np.ndarray,
+    moe_dispatcher: np.ndarray | None = None,
 ) -> Times:
     """Step time and breakdown for given values of the time-only knobs (see module)."""
     p, layers, m = parts.p, parts.layers, parts.m
@@ -898,17 +923,19 @@ def assemble(
         if present & bit
     ]
     single = p.pp == 1
+    dedup = None if moe_dispatcher is None else moe_dispatcher != 0
 
     def per_layer(layer: _Layer) -> dict[str, np.ndarray]:
         cf, cb = _cast(layer, fp8_recipe)
+        a2a = layer.a2a if dedup is None else np.where(dedup, layer.a2a_dedup, layer.a2a)
         fwd = layer.fwd + cf
         bwd = layer.bwd + cb
         tp_f = np.where(tp_overlap, layer.tp_fwd[1], layer.tp_fwd[0])
         tp_b = np.where(tp_overlap, layer.tp_bwd[1], layer.tp_bwd[0])
         ep = np.where(
             ep_overlap,
-            _bounded(2 * layer.a2a, layer.fwd + layer.bwd, sigma),
-            layer.a2a * (2 + full),
+            _bounded(2 * a2a, layer.fwd + layer.bwd, sigma),
+            a2a * (2 + full),
         )
         # The replayed forward's compute; its TP/CP/EP collectives are replayed too and
         # counted once, in their own columns ((1 + full) and (2 + full) passes).
@@ -923,7 +950,7 @@ def assemble(
             if name == "context":  # the ring attention's passes are replayed with it
                 cp = cp + np.where(on, layer.cp_fwd, 0.0)
             elif name == "moe":  # the dispatch and combine all-to-alls too
-                ep = ep + np.where(on, layer.a2a, 0.0)
+                ep = ep + np.where(on, a2a, 0.0)
         return {"fwd": fwd, "bwd": bwd, "recompute": recompute, "tp": tp, "cp": cp, "ep": ep}
 
     dense = per_layer(parts.dense)
@@ -1005,7 +1032,9 @@ def assemble(
 def step_times(w: Workload, hw: Hardware, p: PlanArrays, layers=None) -> Times:
     """The time model for the plans' own knob values (see module)."""
     parts = time_parts(w, hw, p, layers)
-    return assemble(w, hw, parts, p.tp_overlap, p.dp_overlap, p.ep_overlap, p.fp8_recipe)
+    return assemble(
+        w, hw, parts, p.tp_overlap, p.dp_overlap, p.ep_overlap, p.fp8_recipe, p.moe_dispatcher
+    )
 
 
 @dataclass(frozen=True)

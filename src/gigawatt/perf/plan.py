@@ -131,6 +131,13 @@ RECIPES: tuple[str, ...] = ("none", "delayed", "current", "mxfp8", "nvfp4")
 FP8_RECIPES = frozenset({"delayed", "current", "mxfp8"})
 BLOCK_SCALED = frozenset({"mxfp8", "nvfp4"})
 OFFLOADS: tuple[str, ...] = ("none", "optimizer", "activations")
+#: MoE token dispatchers: Megatron-Core's all-to-all dispatcher (moe_token_dispatcher_type
+#: alltoall: every routed copy of a token sent to its expert's rank), and the flex dispatcher
+#: (moe_token_dispatcher_type flex) with its DeepEP or HybridEP backend
+#: (moe_flex_dispatcher_backend), which send a token once per destination node and rank
+#: (megatron/core/transformer/moe/token_dispatcher.py MoEFlexTokenDispatcher, commit
+#: d98e8a64; `comm.dedup_dispatch_s`).
+DISPATCHERS: tuple[str, ...] = ("alltoall", "deepep", "hybridep")
 PosInt = Annotated[int, Field(gt=0)]
 SWITCHES: tuple[str, ...] = (
     "sp",
@@ -146,9 +153,17 @@ CODED: dict[str, tuple[str, ...]] = {
     "recompute": RECOMPUTE_MODES,
     "fp8_recipe": RECIPES,
     "offload": OFFLOADS,
+    "moe_dispatcher": DISPATCHERS,
 }
 #: Knobs a framework profile sets (its first value is the default).
-SOFTWARE_KNOBS: tuple[str, ...] = (*SWITCHES, "zero", "recompute", "fp8_recipe", "offload")
+SOFTWARE_KNOBS: tuple[str, ...] = (
+    *SWITCHES,
+    "zero",
+    "recompute",
+    "fp8_recipe",
+    "offload",
+    "moe_dispatcher",
+)
 
 
 class Plan(BaseModel):
@@ -164,7 +179,8 @@ class Plan(BaseModel):
     num_layers_in_last_pipeline_stage, or the stage totals of a pipeline_model_parallel_layout),
     `vocab_parallel` (output layer and loss sharded over TP), `fp8_recipe`
     (scaling recipe of fp8/fp4 GEMMs), `offload` (optimizer state or activations in host
-    memory).
+    memory), `moe_dispatcher` (MoE token dispatch: alltoall, or node-deduplicated deepep /
+    hybridep).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -213,6 +229,11 @@ class Plan(BaseModel):
     )
     offload: Literal["none", "optimizer", "activations"] | None = Field(
         None, description="CPU offload of optimizer state or activations"
+    )
+    moe_dispatcher: Literal["alltoall", "deepep", "hybridep"] | None = Field(
+        None,
+        description="MoE token dispatcher: alltoall (every routed copy sent), or the flex "
+        "dispatcher's deepep / hybridep (a token sent once per destination node and rank)",
     )
 
     @field_validator("recompute_modules", mode="before")
@@ -319,6 +340,7 @@ class PlanArrays:
     recompute_modules: np.ndarray
     fp8_recipe: np.ndarray
     offload: np.ndarray
+    moe_dispatcher: np.ndarray
     sp: np.ndarray
     flash_attention: np.ndarray
     tp_overlap: np.ndarray

@@ -81,6 +81,11 @@ class Workload:
     expert_params: int
     router_params: int
     mtp_layers: int = 0
+    #: Group-limited routing (Megatron-Core moe_router_num_groups / moe_router_group_topk;
+    #: DeepSeek-V3 n_group / topk_group): experts in `router_groups` equal groups, a token's
+    #: experts from at most `router_group_topk` of them (0: no limit).
+    router_groups: int = 0
+    router_group_topk: int = 0
 
     @classmethod
     def from_model(cls, model: Model, seq_len: int | None = None) -> Workload:
@@ -136,6 +141,8 @@ class Workload:
             # One expert needs no router: every token goes to it.
             router_params=h * model.experts if model.experts > 1 else 0,
             mtp_layers=model.mtp_layers,
+            router_groups=model.router_groups or 0,
+            router_group_topk=model.router_group_topk or 0,
         )
 
     # --- shape ------------------------------------------------------------------------------
