@@ -272,8 +272,9 @@ def perf(
             "--plan",
             help="KEY=V,... of tp pp vp dp cp ep etp mb gbs zero recompute recompute_modules "
             "precision sp flash_attention tp_overlap dp_overlap ep_overlap pp_balance pp_first "
-            "pp_last vocab_parallel fp8_recipe offload optimizer_dtype (with --search: the knobs "
-            "to hold; recompute_modules=core_attn,mlp lists modules up to the next KEY=V).",
+            "pp_last vocab_parallel fp8_recipe offload optimizer_dtype moe_dispatcher (with "
+            "--search: the knobs to hold; recompute_modules=core_attn,mlp lists modules up to "
+            "the next KEY=V).",
         ),
     ] = None,
     search: Annotated[
