@@ -82,13 +82,13 @@ deepseek_provider.py line 76 at v0.2.1).
   preset, lines 62-70, sets no backend); MB28 and MB29 hybridep (v0.4.2
   deepseek_workload_base_configs.py lines 50 and 79, the GB300 and GB200 V1 presets the V2
   ones extend); MB30 deepep (line 205, DEEPSEEK_V3_PRETRAIN_CONFIG_B200_FP8_MX_V2).
-- Qwen3 on GB300/GB200 (25.11): every Qwen3 preset of v0.2.1 for those GPUs sets hybridep
-  (scripts/performance/configs/qwen3/workload_base_configs.py lines 49, 62, 77, 89, 154-197):
-  MB7 (Qwen3 30B-A3B GB300, line 164), MB8 (235B GB300, line 49; the preset's 64-GPU layout
-  differs from the table's), MB13 (235B GB200, line 77; likewise). The H100 and B200 presets
-  set none (MB16, MB19, MB20); 26.04.01's Qwen3 235B H100 script sets
-  moe_token_dispatcher_type "alltoall" (v0.4.2 scripts/performance/configs/qwen/
-  qwen3_llm_pretrain.py line 169: MB31).
+- Qwen3: 26.04.01's Qwen3 235B H100 script sets moe_token_dispatcher_type "alltoall" (v0.4.2
+  scripts/performance/configs/qwen/qwen3_llm_pretrain.py line 169: MB31, the framework's
+  default). The 25.11 rows keep the default too: every Qwen3 GB300/GB200 preset of v0.2.1
+  sets hybridep (scripts/performance/configs/qwen3/workload_base_configs.py lines 49, 62, 77,
+  89, 154-197), but none of those presets has the table's layout (MB7: micro-batch 8 against
+  4; MB8, MB13: 64 GPUs against 256), and, as for their recompute and CUDA graphs
+  (docs/models/perf.md), the data does not take settings from presets of another layout.
 
 Assumptions where the source is silent (each marked in ASSUMED with the reason):
 - N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
@@ -227,7 +227,6 @@ STATED: dict[str, dict[str, Any]] = {
         "moe_dispatcher": "deepep",
         **_SELECTIVE("mla_up_proj", "mlp"),
     },
-    **{rid: {"moe_dispatcher": "hybridep"} for rid in ("MB7", "MB8", "MB13")},
     # Megatron-Bridge's Qwen3 235B-A22B H100 FP8-CS layout sets moe_a2a_overlap=True
     # (overlap_moe_expert_parallel_comm and delay_wgrad_compute) at v0.2.1 and v0.4.2.
     **{rid: {"ep_overlap": True} for rid in ("MB20", "MB31")},
