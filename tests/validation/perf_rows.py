@@ -79,7 +79,7 @@ without a backend leaves the provider's "alltoall" (src/megatron/bridge/models/d
 deepseek_provider.py line 76 at v0.2.1).
 - DeepSeek-V3: MB11 hybridep (v0.2.1 scripts/performance/configs/deepseek/
   workload_base_configs.py line 52, DEEPSEEK_V3_GB200_BASE_CONFIG); MB15 alltoall (the B200
-  preset, lines 62-70, sets no backend); MB28 and MB29 hybridep (v0.4.2
+  preset, lines 63-71, sets no backend); MB28 and MB29 hybridep (v0.4.2
   deepseek_workload_base_configs.py lines 50 and 79, the GB300 and GB200 V1 presets the V2
   ones extend); MB30 deepep (line 205, DEEPSEEK_V3_PRETRAIN_CONFIG_B200_FP8_MX_V2).
 - Qwen3: 26.04.01's Qwen3 235B H100 script sets moe_token_dispatcher_type "alltoall" (v0.4.2
