@@ -14,17 +14,18 @@ wall times are longer than on an idle machine while CPU times are not.
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import resource
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
+
+# The loopback cluster's start/stop code is shared with the CLI-cluster test.
+sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "sweep"))
+from dask_loopback import dask_command, loopback_cluster
 
 from gigawatt.catalog import Catalog
 from gigawatt.scenario import load_scenario
@@ -192,56 +193,15 @@ def test_big_sweep_two_workers(benchmark, inputs, folder):
 # --- a Dask cluster as a user starts one --------------------------------------------------
 
 
-def _dask() -> str:
-    pytest.importorskip("distributed")
-    found = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
-    if found is None:
-        pytest.skip("the `dask` command is not installed (pip install 'gigawatt[sweep]')")
-    return found
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope="module")
 def dask_cluster(folder):
     """`dask scheduler` and `dask worker --nworkers 2 --nthreads 1` on 127.0.0.1: (address,
     the worker command's process)."""
-    dask = _dask()
-    info, log = folder / "scheduler.json", (folder / "dask.log").open("wb")
-    common = {"stdout": log, "stderr": subprocess.STDOUT, "env": os.environ.copy()}
-    scheduler = subprocess.Popen(
-        [dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-         "--scheduler-file", str(info)],
-        **common,
-    )  # fmt: skip
-    worker = None
-    try:
-        deadline = time.monotonic() + DASK_START_S
-        while not info.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        address = json.loads(info.read_text())["address"]
-        worker = subprocess.Popen(
-            [dask, "worker", address, "--host", "127.0.0.1", "--nworkers", "2",
-             "--nthreads", "1", "--no-dashboard"],
-            **common,
-        )  # fmt: skip
-        import distributed
-
-        with distributed.Client(address, timeout="60s") as client:
-            client.wait_for_workers(2, timeout=DASK_START_S)
-        yield address, worker
-    finally:
-        if worker is not None:
-            _stop(worker)
-        _stop(scheduler)
-        log.close()
+    pytest.importorskip("distributed")
+    if dask_command() is None:
+        pytest.skip("the `dask` command is not installed (pip install 'gigawatt[sweep]')")
+    with loopback_cluster(folder, ["--nworkers", "2", "--nthreads", "1"], 2, DASK_START_S) as c:
+        yield c
 
 
 def test_sweep_dask_cli_cluster(benchmark, inputs, folder, dask_cluster):

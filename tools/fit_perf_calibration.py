@@ -11,6 +11,9 @@ rows marked *, the others are checks). The result is copied into calibrations.ya
 with `fitted_on` and a note; `--rows ID,ID` tries another fit set without editing the catalog.
 `expert:CAL --rows BF16,FP8` gives the expert_low_precision_factor that reproduces the
 published step-time ratio of a BF16 and an FP8 row of the same MoE plan.
+`framework:ID` fits a framework's kernel_efficiency on its `fitted_on` rows;
+`framework:ID --calibration CAL` its kernel_efficiency_by_calibration[CAL] on those of its
+rows that CAL predicts (e.g. `framework:megatron-bridge-2025 --calibration hopper`).
 """
 
 from __future__ import annotations
@@ -62,10 +65,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("calibration", help="calibration id, or framework:ID")
     parser.add_argument("--rows", help="comma-separated row ids to fit on instead")
+    parser.add_argument(
+        "--calibration", dest="on", help="framework:ID only: fit the factor relative to this one"
+    )
     args = parser.parse_args()
     cat = Catalog.load()
     if args.calibration.startswith("framework:"):
-        fit_framework(cat, args.calibration.split(":", 1)[1], args.rows)
+        fit_framework(cat, args.calibration.split(":", 1)[1], args.rows, args.on)
         return
     if args.calibration.startswith("ratio:"):
         fit_rate_ratio(cat, args.calibration.split(":", 1)[1], args.rows)
@@ -106,17 +112,27 @@ def main() -> None:
         )
 
 
-def fit_framework(cat: Catalog, framework_id: str, rows_arg: str | None) -> None:
-    """Fit a framework's kernel_efficiency on its named rows (catalog copy with the factor)."""
+def fit_framework(
+    cat: Catalog, framework_id: str, rows_arg: str | None, calibration_id: str | None = None
+) -> None:
+    """Fit a framework's kernel_efficiency on its named rows (catalog copy with the factor), or
+    with `calibration_id` its factor relative to that calibration, on the rows it predicts."""
     from gigawatt.catalog import Catalog as _Catalog
 
     base = cat.framework(framework_id)
     fit_ids = rows_arg.split(",") if rows_arg else list(base.fitted_on)
     rows = [r for r in load_rows(cat) if r.framework == framework_id]
+    if calibration_id:
+        rows = [r for r in rows if calibration_of(r, cat) == calibration_id]
     fitted = [r for r in rows if r.id in fit_ids]
 
     def catalog_with(x: float) -> _Catalog:
-        fw = base.model_copy(update={"kernel_efficiency": float(x)})
+        if calibration_id:
+            per_cal = {**base.kernel_efficiency_by_calibration, calibration_id: float(x)}
+            update: dict = {"kernel_efficiency_by_calibration": per_cal}
+        else:
+            update = {"kernel_efficiency": float(x)}
+        fw = base.model_copy(update=update)
         records = {k: dict(v) for k, v in cat.records.items()}
         records["frameworks"][fw.id] = fw
         return _Catalog(records=records, aliases=cat.aliases, origins=cat.origins)
@@ -128,7 +144,8 @@ def fit_framework(cat: Catalog, framework_id: str, rows_arg: str | None) -> None
     lo, hi = FRAMEWORK_FACTORS["kernel_efficiency"]
     res = least_squares(residuals, [1.0], bounds=([lo], [hi]), diff_step=1e-3)
     c = catalog_with(res.x[0])
-    print(f"{framework_id}: kernel_efficiency={res.x[0]:.3f}")
+    on = f" relative to {calibration_id}" if calibration_id else ""
+    print(f"{framework_id}: kernel_efficiency={res.x[0]:.3f}{on}")
     for r in rows:
         err = predict(r, c).step_time_s / r.published_step_s - 1
         print(f"  {r.id:5s}{'*' if r.id in fit_ids else ' '} {r.model.id:16s} {err * 100:+6.1f} %")

@@ -198,3 +198,28 @@ def test_grok1_h100_folding_against_published_runs():
     plain = predict(replace(rows["DX35"], plan={**rows["DX35"].plan, "etp": 4}), CAT)
     assert folded.fits and plain.fits
     assert published <= folded.step_time_s / plain.step_time_s < 1.0
+
+
+def test_ep_overlap_hides_only_the_steady_state():
+    """Megatron-Core's combined 1F1B overlap pairs a forward with another micro-batch's
+    backward only in the steady state (Megatron-LM schedules.py get_pp_rank_microbatches,
+    commit d98e8a6): about pp micro-batches' worth of warm-up forwards and cool-down backwards
+    per rank run their all-to-alls alone. With no more micro-batches than that, nothing is
+    hidden; beyond it each further micro-batch adds the overlapped (smaller) exposure."""
+    base = {"tp": 1, "pp": 4, "vp": 2, "ep": 8, "mb": 1, "zero": 1}
+    gpus = 32  # dp 8
+
+    def ep_s(gbs: int, overlap: bool) -> float:
+        model = MOE.model_copy(update={"global_batch_seqs": gbs})
+        r = estimate(model, "dgx-h100", gpus, {**base, "ep_overlap": overlap}, catalog=CAT)
+        return r.breakdown_s["ep_comm"]
+
+    m_pp = 8 * base["pp"]  # gbs giving m = pp micro-batches per replica
+    assert ep_s(m_pp, True) == pytest.approx(ep_s(m_pp, False), rel=1e-12)
+    plain_per_mb = ep_s(m_pp, False) / base["pp"]
+    hidden_per_mb = (ep_s(2 * m_pp, True) - ep_s(m_pp, True)) / base["pp"]
+    assert 0 < hidden_per_mb < plain_per_mb
+    # m = 4 pp: pp micro-batches alone, 3 pp overlapped.
+    assert ep_s(4 * m_pp, True) == pytest.approx(
+        base["pp"] * plain_per_mb + 3 * base["pp"] * hidden_per_mb, rel=1e-9
+    )

@@ -179,10 +179,12 @@ def test_search_best_equals_brute_force_over_every_knob(framework, system, preci
     assert max(ev.tokens_per_s[same]) == pytest.approx(restricted.best.tokens_per_s, rel=1e-12)
 
 
-def test_vectorised_evaluation_matches_scalar_estimates_exactly():
+@pytest.mark.parametrize("model_id", ["llama3-70b", "gpt-oss-120b"])
+def test_vectorised_evaluation_matches_scalar_estimates_exactly(model_id):
     """A sample of 60 plans from a full enumeration, evaluated in one batch and one by one
-    through `estimate` (pydantic plan, framework check, one-row arrays): identical numbers."""
-    model = CAT.model("llama3-70b")
+    through `estimate` (pydantic plan, framework check, one-row arrays): identical numbers.
+    gpt-oss-120b: mixture of experts with alternating sliding-window attention."""
+    model = CAT.model(model_id)
     w = Workload.from_model(model)
     hw, sw = hardware_for(load_system("dgx-h100", CAT), "bf16", CAT)
     plans = enumerate_plans(w, 256, {}, sw)
@@ -382,3 +384,24 @@ def test_search_cache_key_covers_units_and_the_catalog_schema(monkeypatch):
         monkeypatch.setattr(Path, "read_bytes", real)
     search_mod.code_digest.cache_clear()
     assert search_mod.code_digest() == before
+
+
+def test_two_profiles_with_one_framework_id_do_not_share_a_cached_search():
+    """A user's catalog may override a built-in framework id: the in-process cache keys on the
+    whole profile, not the id."""
+    from gigawatt.perf.framework import Software
+    from gigawatt.perf.search import search_plans
+
+    system = load_system("dgx-h100", CAT)
+    w = Workload.from_model(CAT.model("llama3-8b"))
+    hw, sw = hardware_for(system, "bf16", CAT, "nemo-2025")
+    fw = sw.framework
+    no_flash = fw.model_copy(
+        update={"knobs": fw.knobs.model_copy(update={"flash_attention": [False]})}
+    )
+    acc = CAT.accelerator(system.accelerator)
+    sw_no_flash = Software.build(no_flash, acc, system, "bf16")
+    assert sw_no_flash.framework.id == sw.framework.id and sw_no_flash.digest != sw.digest
+    a = search_plans(w, hw, sw, 64, {"tp": 1, "pp": 1})
+    b = search_plans(w, hw, sw_no_flash, 64, {"tp": 1, "pp": 1})
+    assert a.best.plan["flash_attention"] and not b.best.plan["flash_attention"]

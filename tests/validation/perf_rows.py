@@ -18,7 +18,8 @@ Framework of each row (frameworks.yaml): M megatron-lm-2021 (Narayanan et al. 20
 megatron-lm-2022 (Korthikanti et al. 2022: sequence parallelism, no data parallelism but K5,
 no distributed optimizer); T deepspeed-2022 (MT-NLG: Megatron layers in DeepSpeed's pipeline
 engine, ZeRO-1); N1, D, NA and the NeMo 24.x DX rows nemo-2024; LC (NeMo 24.03.01)
-nemo-2024-03; NeMo 25.x rows (DX25-DX36, NB) nemo-2025; P1 and the MaxText DX rows
+nemo-2024-03; NeMo 2 rows of NeMo 25.02-25.07 (DX25-DX36, NB) nemo-2025; the Megatron-Bridge
+rows of the NeMo 25.11 and 26.04 containers (MB) megatron-bridge-2025; P1 and the MaxText DX rows
 jax-xla-fsdp. Knobs a row does not state take its
 framework's defaults; the ones a row states (sp, tp_overlap, dp_overlap, ZeRO stage,
 recompute, fp8 recipe, flash attention) are pinned from the CSV.
@@ -123,7 +124,7 @@ FRAMEWORK_OF_PREFIX = {
     "NA": "nemo-2024",
     "NB": "nemo-2025",
     "DX": "nemo-2024",
-    "MB": "nemo-2025",
+    "MB": "megatron-bridge-2025",
     "LC": "nemo-2024-03",
     "MS": "megascale-2024",
     "AM": "nemo-automodel-2025",
@@ -242,7 +243,6 @@ NOT_REPRESENTABLE = {
         "says so); no catalog accelerator"
         for i in range(1, 18)
     },
-    "AM5": "alternating sliding-window attention (128 tokens): not modelled",
     **{
         rid: "DeepSeek-V3 at pp 2 x vp 4 (MB4, MB5) or pp 8 x vp 4 (MB12): 61 layers do not split "
         "evenly over the model chunks and the 25.11 scripts (Megatron-Bridge v0.2.1) have no "
@@ -262,8 +262,6 @@ NOT_REPRESENTABLE = {
     },
     "AM4": "NeMo AutoModel shards expert weights and optimizer state with FSDP2 inside the "
     "expert-parallel group; the model shards them over the expert data-parallel ranks only",
-    "MB6": "alternating sliding-window attention (128 tokens): not modelled",
-    "MB32": "alternating sliding-window attention (128 tokens): not modelled",
     **{f"MS{i}": "published as MFU only (Figure 9), no step time" for i in range(9, 12)},
 }
 #: Model facts of rows whose model is not in the catalog (from the row's source).

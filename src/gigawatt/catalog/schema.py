@@ -470,6 +470,16 @@ class Model(Record):
         description="groups a token's experts may come from (moe_router_group_topk, "
         "topk_group; DeepSeek-V3: each token sent to at most this many nodes)",
     )
+    sliding_window_tokens: count(ge=1, le=MAX_SEQ_LEN) | None = Field(
+        None,
+        description="keys a query attends to in a sliding-window (local, banded) attention "
+        "layer, itself included [tokens]; null = no sliding-window layers",
+    )
+    sliding_window_layers: count(ge=0, le=MAX_LAYERS) | Literal["every-other"] = Field(
+        0,
+        description="how many layers use the sliding window: a count, or every-other (layers "
+        "0, 2, 4, ...: ceil(layers / 2), as gpt-oss); the others attend to the whole sequence",
+    )
     params_published: Pos | None = Field(None, description="total parameters as published")
     active_params_published: Pos | None = Field(None, description="active parameters per token")
     training_tokens: Pos | None = Field(None, description="tokens of the published run")
@@ -497,11 +507,33 @@ class Model(Record):
                 )
         if self.kv_heads is not None and self.heads % self.kv_heads:
             raise ValueError(f"kv_heads ({self.kv_heads}) must divide heads ({self.heads})")
+        windowed = self.windowed_layers
+        if windowed > self.layers:
+            raise ValueError(
+                f"sliding_window_layers must be at most layers ({self.layers}), got {windowed}"
+            )
+        if windowed and self.sliding_window_tokens is None:
+            raise ValueError(
+                f"sliding_window_layers ({self.sliding_window_layers!r}) needs "
+                "sliding_window_tokens (a window of at least 1 token)"
+            )
+        if self.sliding_window_tokens is not None and not windowed:
+            raise ValueError(
+                f"sliding_window_tokens ({self.sliding_window_tokens}) needs "
+                "sliding_window_layers: a count of 1..layers or every-other"
+            )
         return self
 
     @property
     def is_moe(self) -> bool:
         return self.experts > 0
+
+    @property
+    def windowed_layers(self) -> int:
+        """Layers that attend through the sliding window (`sliding_window_layers`)."""
+        if self.sliding_window_layers == "every-other":
+            return (self.layers + 1) // 2
+        return int(self.sliding_window_layers)
 
 
 class Region(Record):
@@ -1090,9 +1122,21 @@ class Framework(Record):
         "calibration was fitted with (multiplies the GEMM, attention and element-wise rates); "
         "1 unless fitted on the rows in `fitted_on`",
     )
+    kernel_efficiency_by_calibration: dict[str, Annotated[Real, Field(gt=0, le=1.5)]] = Field(
+        default_factory=dict,
+        description="`kernel_efficiency` relative to the named calibrations (calibration id -> "
+        "factor), where the release's kernels gained differently on different accelerator "
+        "generations; calibrations not named use `kernel_efficiency`",
+    )
     fitted_on: tuple[str, ...] = Field(
         (), description="validation row ids `kernel_efficiency` was fitted on"
     )
+
+    def kernel_efficiency_on(self, calibration_id: str) -> float:
+        """The kernel efficiency relative to calibration `calibration_id`."""
+        return float(
+            self.kernel_efficiency_by_calibration.get(calibration_id, self.kernel_efficiency)
+        )
 
 
 class PowerCalibration(Record):

@@ -298,7 +298,7 @@ FINANCE_TABLES: list[tuple[str, list[Column]]] = [
             Column("invested_cap_usd", "Cap", scale=BILLION),
             Column("circular_share", "Circular", digits=2),
             Column("vendor_funded_share", "Vendor-funded", digits=2),
-            Column("warrant_shares_vested", "Warrants vested M", scale=MILLION, digits=1),
+            Column("warrant_shares_vested", "Warrants vested", "M shares", MILLION, 1),
             Column("warrant_value_usd", "Warrant value", scale=BILLION, digits=1),
         ],
     ),
@@ -336,8 +336,8 @@ WORLD_COLUMNS = [
         "Share",
         format=lambda v: "" if v is None or not math.isfinite(v) else f"{v:.1%}",
     ),
-    Column("hhi", "HHI"),
-    Column("world_hhi_lower_bound", "World HHI >=", digits=1),
+    Column("hhi", "HHI", "0-10,000"),
+    Column("world_hhi_lower_bound", "World HHI >=", "0-10,000", digits=1),
 ]
 
 

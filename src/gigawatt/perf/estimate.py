@@ -20,9 +20,10 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   T top_k ep etp / (E tp) tokens routed to it (balanced routing; T top_k ep / E when etp = tp),
   so it runs at the small-GEMM efficiency (Megatron-Core's grouped GEMM
   and Transformer Engine's GroupedLinear issue one GEMM per local expert). The attention
-  core: with flash attention the FLOPs the kernel executes (causal share, backward 2.5
-  forwards, `workload.executed_flops_per_token`) at the flash rate; without it, the QK^T and
-  AV batched GEMMs over the whole score matrix plus softmax (and dropout) traffic.
+  core: with flash attention the FLOPs the kernel executes (causal share, the band of a
+  sliding window, backward 2.5 forwards, `workload.executed_flops_per_token`) at the flash
+  rate; without it, the QK^T and AV batched GEMMs over the whole score matrix plus softmax (and
+  dropout) traffic (a sliding window is a mask there: the whole matrix is still computed).
   Element-wise kernels (norms, residual adds, activation, fp8 casts of the recipe) at the HBM
   rate.
 - recompute: full repeats the forward's compute, and its TP/CP/EP collectives run again (counted
@@ -41,7 +42,13 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   pass (MoE parallel folding, `plan.py`); the routed experts' TP collectives run over the etp
   ranks, the shared experts' over tp; with
   `ep_overlap` they hide behind the layer's forward and backward of another micro-batch
-  (Megatron-Core's 1F1B all-to-all overlap), bounded. With the flex dispatcher
+  (Megatron-Core's 1F1B all-to-all overlap), bounded, in the steady state only: the warm-up
+  forwards and cool-down backwards run alone (Megatron-LM megatron/core/pipeline_parallel/
+  schedules.py get_pp_rank_microbatches, commit d98e8a6: rank r of the interleaved schedule
+  runs 2 (pp - r - 1) + (vp - 1) pp + 1 chunk forwards before its first combined step, vp pp
+  on average over the ranks; without pipelining the first forward and last backward,
+  combined_1f1b.py), so min(pp, m) micro-batches' all-to-alls stay exposed.
+  With the flex dispatcher
   (`moe_dispatcher` deepep / hybridep) a token crosses the scale-out network once per
   distinct destination domain and is forwarded over the scale-up links to its experts' ranks
   (DeepSeek-V3 report, arXiv 2412.19437 section 3.2.2; `comm.dedup_dispatch_s`): T h 2 / tp
@@ -308,7 +315,7 @@ def _layer_cost(
 
     # --- attention core -------------------------------------------------------------------
     attn_flops = tokens * w.attention_flops_per_token_layer / tp
-    causal = w.causal_fraction()
+    causal = w.flash_fraction()
     unfused = ~flash
     flash_fwd = attn_flops * causal / hw.flash_flops_per_s + t0
     flash_bwd = FLASH_BACKWARD_PASSES * attn_flops * causal / hw.flash_flops_per_s + t0
@@ -932,11 +939,10 @@ def assemble(
         bwd = layer.bwd + cb
         tp_f = np.where(tp_overlap, layer.tp_fwd[1], layer.tp_fwd[0])
         tp_b = np.where(tp_overlap, layer.tp_bwd[1], layer.tp_bwd[0])
-        ep = np.where(
-            ep_overlap,
-            _bounded(2 * a2a, layer.fwd + layer.bwd, sigma),
-            a2a * (2 + full),
-        )
+        plain = a2a * (2 + full)
+        ep = np.where(ep_overlap, _bounded(2 * a2a, layer.fwd + layer.bwd, sigma), plain)
+        # Extra exposure of a micro-batch whose passes run alone (warm-up/cool-down).
+        ep_alone = np.where(ep_overlap, plain - ep, 0.0)
         # The replayed forward's compute; its TP/CP/EP collectives are replayed too and
         # counted once, in their own columns ((1 + full) and (2 + full) passes).
         recompute = np.where(full, fwd, 0.0)
@@ -945,18 +951,27 @@ def assemble(
         for name, on in modules:
             recompute = recompute + np.where(on, layer.replay[name], 0.0)
             if name in layer.replay_tp:
-                plain, over = layer.replay_tp[name]
-                tp = tp + np.where(on, np.where(tp_overlap, over, plain), 0.0)
+                plain_tp, over = layer.replay_tp[name]
+                tp = tp + np.where(on, np.where(tp_overlap, over, plain_tp), 0.0)
             if name == "context":  # the ring attention's passes are replayed with it
                 cp = cp + np.where(on, layer.cp_fwd, 0.0)
             elif name == "moe":  # the dispatch and combine all-to-alls too
                 ep = ep + np.where(on, a2a, 0.0)
-        return {"fwd": fwd, "bwd": bwd, "recompute": recompute, "tp": tp, "cp": cp, "ep": ep}
+        return {
+            "fwd": fwd,
+            "bwd": bwd,
+            "recompute": recompute,
+            "tp": tp,
+            "cp": cp,
+            "ep": ep,
+            "ep_alone": ep_alone,
+        }
 
     dense = per_layer(parts.dense)
     moe = per_layer(parts.moe) if w.is_moe else dense
     stages = stages_needed(w, p)
     stage_parts: dict[str, dict[str, np.ndarray]] = {}
+    ep_alone: dict[str, np.ndarray] = {}
     for s in stages:
         if w.is_moe:
             nd, nm = layers.dense[s], layers.moe[s]
@@ -984,6 +999,7 @@ def assemble(
                 out["fwd"] = out["fwd"] + n_mtp * mtp_fwd
                 out["bwd"] = out["bwd"] + n_mtp * mtp_bwd
                 out["tp"] = out["tp"] + n_mtp * mtp_tp
+        ep_alone[s] = out.pop("ep_alone")
         stage_parts[s] = out
     totals = {s: sum(stage_parts[s].values()) for s in stages}
     if len(stages) == 2:
@@ -993,12 +1009,14 @@ def assemble(
             for k in stage_parts["first"]
         }
         per_mb = np.maximum(totals["first"], totals["last"])
+        alone = np.where(last, ep_alone["last"], ep_alone["first"])
     else:
         slowest = np.argmax(np.stack([totals[s] for s in stages]), axis=0)
         stage = {
             k: np.choose(slowest, [stage_parts[s][k] for s in stages]) for k in stage_parts["first"]
         }
         per_mb = np.choose(slowest, [totals[s] for s in stages])
+        alone = np.choose(slowest, [ep_alone[s] for s in stages])
 
     chunk_fwd = stage["fwd"] / p.vp
     if hw.pp_comm_overlap:
@@ -1018,7 +1036,7 @@ def assemble(
         "recompute": m * stage["recompute"],
         "tp_comm": m * stage["tp"],
         "cp_comm": m * stage["cp"],
-        "ep_comm": m * stage["ep"],
+        "ep_comm": m * stage["ep"] + np.minimum(p.pp, m) * alone,
         "pp_comm": pp_comm,
         "dp_comm": dp_comm,
         "bubble": (p.pp - 1) / p.vp * per_mb,

@@ -12,7 +12,9 @@ only with pp > 1, ...), knobs the user set must be offered, and the structural r
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from gigawatt.catalog.schema import Accelerator, Framework, System
@@ -45,6 +47,15 @@ class Software:
     framework: Framework
     precision: str
     choices: dict[str, tuple[Any, ...]]
+
+    @cached_property
+    def digest(self) -> str:
+        """sha256 of the whole profile (every field of the framework record, the precision and
+        the choices): the in-process search cache keys on it, so two catalogs that override the
+        same framework id never share a result. Computed once per object (the repr is ~50 us)."""
+        return hashlib.sha256(
+            repr((self.framework, self.precision, self.choices)).encode()
+        ).hexdigest()
 
     @classmethod
     def build(

@@ -100,7 +100,7 @@ class Hardware:
             else:
                 weights = weights + copies
         state = framework.bf16_optimizer if optimizer_dtype == "bf16" else framework
-        kernels = framework.kernel_efficiency
+        kernels = framework.kernel_efficiency_on(cal.id)
         if state is None:
             raise InputError(
                 f"framework {framework.id} keeps fp32 optimizer state only; allowed: fp32",

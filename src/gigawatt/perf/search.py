@@ -32,12 +32,12 @@ uses the largest N' >= 0.99 N that has one and says so (`gpus_used`). When nothi
 there is no best plan (unless `allow_overflow`, which returns the plan needing least memory)
 and `nearest_feasible` lists the nearest changes that make a plan fit, each found by a search.
 
-Results are cached in-process by (workload, hardware, framework, N, fixed knobs, top), so
-repeated calls (the capability model searching month after month) cost a dictionary lookup,
-and on disk (`gigawatt.cache`, shared by every command and sweep worker) under a sha256 of the
-same inputs written out in full (every field of the model, system, accelerator, calibration
-and framework records the search reads), the package version and a digest of the perf code:
-a change to any of them is a new key, so a stale result is never read.
+Results are cached in-process by (workload, hardware, the framework profile's digest, N, fixed
+knobs, top), so repeated calls (the capability model searching month after month) cost a
+dictionary lookup, and on disk (`gigawatt.cache`, shared by every command and sweep worker)
+under a sha256 of the same inputs written out in full (every field of the model, system,
+accelerator, calibration and framework records the search reads), the package version and a
+digest of the perf code: a change to any of them is a new key, so a stale result is never read.
 """
 
 from __future__ import annotations
@@ -788,7 +788,7 @@ def search_plans(
     key = (
         w,
         hw,
-        sw.framework.id,
+        sw.digest,
         gpus,
         tuple(sorted((k, str(v)) for k, v in fixed.items())),
         top,

@@ -18,6 +18,16 @@ state and the next token's embedding, projects their concatenation (2h -> h, the
 runs one transformer block and the shared output head and loss. The model's FLOPs and
 parameter counts (N, 6N, MFU) exclude it, as the published 671B / 37B do; the work it adds
 is executed (`mtp_flops_per_token`, HFU) and timed on the last pipeline stage.
+
+Sliding-window attention (Beltagy et al. 2020, "Longformer", arXiv 2004.05150, section 3.1;
+gpt-oss: OpenAI 2025, "gpt-oss-120b & gpt-oss-20b Model Card", arXiv 2508.10925, section 2.1,
+every other layer a 128-token band): a windowed layer's query attends to at most w keys, so s
+becomes min(s, w) in the full-attention term and the causal term counts the band under the
+diagonal, s u - u^2 / 2 score entries for u = min(s, w) (u = s gives the s^2 / 2 of full causal
+attention). The attention terms are averaged over the layers (`attention_keys_full`,
+`attention_keys_causal`); a window of at least the sequence is full attention exactly. The
+attention sinks of gpt-oss (one learned logit per head added to the softmax denominator) add one
+element per query and head against the w x (d_qk + d_v) multiply-adds: not counted.
 """
 
 from __future__ import annotations
@@ -86,6 +96,8 @@ class Workload:
     #: experts from at most `router_group_topk` of them (0: no limit).
     router_groups: int = 0
     router_group_topk: int = 0
+    window: int = 0
+    windowed_layers: int = 0
 
     @classmethod
     def from_model(cls, model: Model, seq_len: int | None = None) -> Workload:
@@ -143,6 +155,8 @@ class Workload:
             mtp_layers=model.mtp_layers,
             router_groups=model.router_groups or 0,
             router_group_topk=model.router_group_topk or 0,
+            # A window of at least the sequence is full attention: not a windowed layer.
+            **_window(model, s),
         )
 
     # --- shape ------------------------------------------------------------------------------
@@ -229,23 +243,58 @@ class Workload:
 
     @property
     def attention_flops_per_token_layer(self) -> float:
-        """Forward QK^T and AV of one layer, attention in full (no causal skip) [FLOP]."""
+        """Forward QK^T and AV of one full-attention layer, in full (no causal skip) [FLOP]."""
         return FLOPS_PER_MAC * self.seq_len * self.q_heads * (self.head_dim_qk + self.head_dim_v)
+
+    @property
+    def attention_keys_full(self) -> float:
+        """Keys per query, averaged over the layers, attention in full: s, or min(s, w) in a
+        windowed layer [tokens]."""
+        if not self.windowed_layers:
+            return float(self.seq_len)
+        full = self.layers - self.windowed_layers
+        return (full * self.seq_len + self.windowed_layers * self.window) / self.layers
+
+    @property
+    def attention_keys_causal(self) -> float:
+        """Keys per query under the causal mask, averaged over the layers: s / 2, or the band
+        w - w^2 / (2 s) in a windowed layer (w < s) [tokens]."""
+        if not self.windowed_layers:
+            return self.seq_len / 2
+        full = self.layers - self.windowed_layers
+        band = self.window - self.window**2 / (2.0 * self.seq_len)
+        return (full * self.seq_len / 2 + self.windowed_layers * band) / self.layers
 
     @property
     def model_flops_per_token(self) -> float:
         """Training FLOPs per token, PaLM convention: 6 N + attention in full [FLOP]."""
+        if not self.windowed_layers:
+            return TRAINING_PASSES * (
+                FLOPS_PER_MAC * self.params_active
+                + self.layers * self.attention_flops_per_token_layer
+            )
         return TRAINING_PASSES * (
-            FLOPS_PER_MAC * self.params_active + self.layers * self.attention_flops_per_token_layer
+            FLOPS_PER_MAC * self.params_active
+            + self.layers * self._attention_flops_per_key * self.attention_keys_full
         )
 
     @property
     def model_flops_per_token_causal(self) -> float:
         """As `model_flops_per_token` with the attention term halved (causal mask) [FLOP]."""
+        if not self.windowed_layers:
+            return TRAINING_PASSES * (
+                FLOPS_PER_MAC * self.params_active
+                + self.layers * self.attention_flops_per_token_layer / 2
+            )
         return TRAINING_PASSES * (
             FLOPS_PER_MAC * self.params_active
-            + self.layers * self.attention_flops_per_token_layer / 2
+            + self.layers * self._attention_flops_per_key * self.attention_keys_causal
         )
+
+    @property
+    def _attention_flops_per_key(self) -> float:
+        """Forward QK^T and AV FLOPs of one query against one key, all heads [FLOP]."""
+        return FLOPS_PER_MAC * self.q_heads * (self.head_dim_qk + self.head_dim_v)
 
     @property
     def layer_linear_flops_per_token(self) -> float:
@@ -262,6 +311,22 @@ class Workload:
         1.7-1.8x causal speed-up the paper measures)."""
         return min(1.0, 0.5 + block / (2.0 * self.seq_len))
 
+    def flash_fraction(self, block: int = FLASH_BLOCK) -> float:
+        """Share of the s x s score blocks a flash kernel computes, averaged over the layers:
+        `causal_fraction` in a full-attention layer; in a windowed layer (window w < s) each
+        block row of B queries computes the blocks that meet its band, k = min(n, w / B + 1)
+        of the n = s / B, fewer in the first rows: (k (k + 1) / 2 + (n - k) k) / n^2, which is
+        the causal share at k = n (FlashAttention-2 and cuDNN skip the blocks outside the
+        window as they skip those above the diagonal: Dao 2023, section 3.1.1)."""
+        causal = self.causal_fraction(block)
+        if not self.windowed_layers:
+            return causal
+        n = self.seq_len / block
+        k = min(n, self.window / block + 1.0)
+        band = min(1.0, (k * (k + 1.0) / 2.0 + (n - k) * k) / n**2)
+        full = self.layers - self.windowed_layers
+        return (full * causal + self.windowed_layers * band) / self.layers
+
     def recompute_flops_per_token(self, recompute: str, flash_attention: bool) -> float:
         """Extra forward FLOPs per token that activation recomputation executes [FLOP].
 
@@ -273,7 +338,7 @@ class Workload:
         """
         attention = self.layers * self.attention_flops_per_token_layer
         if flash_attention:
-            attention *= self.causal_fraction()
+            attention *= self.flash_fraction()
         if recompute == "full":
             return self.layer_linear_flops_per_token + attention
         if recompute == "selective" and not flash_attention:
@@ -329,7 +394,7 @@ class Workload:
         3.2: five matrix multiplies against the forward's two, S = QK^T recomputed)."""
         attention = self.layers * self.attention_flops_per_token_layer
         if flash_attention:
-            attention *= self.causal_fraction() * (1 + FLASH_BACKWARD_PASSES)
+            attention *= self.flash_fraction() * (1 + FLASH_BACKWARD_PASSES)
         else:
             attention *= TRAINING_PASSES
         return (
@@ -352,3 +417,13 @@ class Workload:
         return self.mtp_layers * (
             TRAINING_PASSES * FLOPS_PER_MAC * self.mtp_active_params + attention
         )
+
+
+def _window(model: Model, seq_len: int) -> dict[str, int]:
+    """The model's sliding window at `seq_len`: none when no layer has one or when the window
+    covers the whole sequence (then it is full attention)."""
+    w = model.sliding_window_tokens
+    layers = model.windowed_layers
+    if not layers or w is None or w >= seq_len:
+        return {"window": 0, "windowed_layers": 0}
+    return {"window": int(w), "windowed_layers": layers}
