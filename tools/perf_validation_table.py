@@ -100,6 +100,8 @@ def _settings(row: Row) -> str:
         flags.append(f"offload:{p['offload']}")
     if p.get("optimizer_dtype") == "bf16":
         flags.append("bf16 optimizer")
+    if p.get("moe_dispatcher") not in (None, "alltoall"):
+        flags.append(p["moe_dispatcher"])
     return " ".join(parts + flags)
 
 

@@ -62,6 +62,7 @@ PLAN = {
     "fp8_recipe",
     "offload",
     "optimizer_dtype",
+    "moe_dispatcher",
 }
 
 

@@ -115,6 +115,8 @@ def _every_plan(w: Workload, gpus: int, sw) -> PlanArrays:
             cols["ep"].append(1)
             cols["etp"].append(tp)
             cols["gbs"].append(gbs)
+            cols["pp_first"].append(0)  # uneven stages only where pinned
+            cols["pp_last"].append(0)
             for name, value in zip(names, values, strict=True):
                 cols[name].append(CODED[name].index(value) if name in CODED else value)
     # selective plans take each module set the framework offers

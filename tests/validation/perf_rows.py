@@ -47,6 +47,50 @@ overlap_moe_expert_parallel_comm = True, delay_wgrad_compute = True). The 26.04.
 extends with gbs 8192 (lines 275-278); utils/overrides.py lines 155-159 and 221 apply it the
 same way.
 
+DeepSeek-V3 (MB11, MB15, MB28, MB29, MB30): layer placement, multi-token prediction and
+expert all-to-all overlap from the release's scripts (Megatron-Bridge; 25.11 = v0.2.1, commit
+1c43b392; 26.04.01 = v0.4.2, commit c8101293), set in STATED and MODEL_FACTS:
+- The recipe places layers by a pipeline_model_parallel_layout keyed by (pp, vp)
+  (src/megatron/bridge/recipes/deepseek/deepseek_v3.py, v0.2.1 lines 233-250, v0.4.2 lines
+  29-49; Megatron-Core assigns model chunk c to stage c mod pp,
+  megatron/core/transformer/pipeline_parallel_layer_layout.py): (16, 1) is
+  [E t*4] [t*4]*14 [t mtp L] -> first stage 4 layers, last 1 (MB15); (4, 4) is the same 16
+  chunks -> first 16, last 13 (MB11, MB29). The 26.04.01 GB300 and B200 MXFP8 presets set
+  pp_layout "Et*4|(t*4|)*14tmL" (scripts/performance/configs/deepseek/
+  deepseek_workload_base_configs.py lines 41-54 and 203-214): with pp 2 x vp 8 the first
+  stage holds 32 layers and the last 29 (MB28), with pp 8 x vp 2 8 and 5 (MB30).
+- MTP: the recipe trains one MTP layer (mtp_num_layers = 1; v0.2.1 line 174, v0.4.2 line
+  84); the 25.11 table names MB15 "DeepSeekV3 (w/ MTP)" and MB4, MB5, MB11, MB12 "w/o MTP"
+  (mtp_layers 0 for those).
+- Expert all-to-all overlap: MB30's preset sets moe_a2a_overlap=True (lines 203-214); the
+  others False (v0.2.1 workload_base_configs.py lines 45-71; v0.4.2 lines 41-119).
+- Recompute: set_deepseek_v3_common_configs sets recompute_granularity "selective" (v0.2.1
+  scripts/performance/configs/deepseek/deepseek_llm_pretrain.py line 37, v0.4.2 line 39) and
+  the presets recompute_modules: MB11 ["mla_up_proj"] (v0.2.1 workload_base_configs.py line
+  54), MB15 ["mla_up_proj"] (line 69), MB28 ["mla_up_proj"] (v0.4.2
+  deepseek_workload_base_configs.py line 53), MB29 ["mlp"] (line 81), MB30 ["mla_up_proj",
+  "mlp"] (line 213).
+
+MoE token dispatcher (plan key `moe_dispatcher`, set in STATED from the release's presets;
+rows not listed take the framework's default, alltoall). Megatron-Bridge's
+apply_flex_dispatcher_backend (src/megatron/bridge/training/flex_dispatcher_backend.py, v0.2.1
+and v0.4.2) sets moe_token_dispatcher_type "flex" with the preset's moe_flex_dispatcher_backend
+where the GPU supports it (HybridEP on GB200/GB300, DeepEP on Hopper and B200/B300); a preset
+without a backend leaves the provider's "alltoall" (src/megatron/bridge/models/deepseek/
+deepseek_provider.py line 76 at v0.2.1).
+- DeepSeek-V3: MB11 hybridep (v0.2.1 scripts/performance/configs/deepseek/
+  workload_base_configs.py line 52, DEEPSEEK_V3_GB200_BASE_CONFIG); MB15 alltoall (the B200
+  preset, lines 63-71, sets no backend); MB28 and MB29 hybridep (v0.4.2
+  deepseek_workload_base_configs.py lines 50 and 79, the GB300 and GB200 V1 presets the V2
+  ones extend); MB30 deepep (line 205, DEEPSEEK_V3_PRETRAIN_CONFIG_B200_FP8_MX_V2).
+- Qwen3: 26.04.01's Qwen3 235B H100 script sets moe_token_dispatcher_type "alltoall" (v0.4.2
+  scripts/performance/configs/qwen/qwen3_llm_pretrain.py line 169: MB31, the framework's
+  default). The 25.11 rows keep the default too: every Qwen3 GB300/GB200 preset of v0.2.1
+  sets hybridep (scripts/performance/configs/qwen3/workload_base_configs.py lines 49, 62, 77,
+  89, 154-197), but none of those presets has the table's layout (MB7: micro-batch 8 against
+  4; MB8, MB13: 64 GPUs against 256), and, as for their recompute and CUDA graphs
+  (docs/models/perf.md), the data does not take settings from presets of another layout.
+
 Assumptions where the source is silent (each marked in ASSUMED with the reason):
 - N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
   per chunk, NVIDIA dgxc-benchmarking nemotron/README_340b.md), so vp = 96 / 12 / 12 = 8.
@@ -138,8 +182,52 @@ ASSUMED: dict[str, dict[str, Any]] = {
     # cpu_offloading_num_layers); the model offloads all but two.
     **{rid: {"offload": "activations"} for rid in ("MB3", "MB10", "MB21", "MB24")},
 }
+
+
+def _SELECTIVE(*modules: str) -> dict[str, Any]:
+    """Megatron-Core selective recomputation of the named recompute_modules."""
+    return {"recompute": "selective", "recompute_modules": "+".join(modules)}
+
+
 #: Knobs the CSV has no column for, as the row's release recipe states them (module docstring).
 STATED: dict[str, dict[str, Any]] = {
+    # DeepSeek-V3 layer placement (first / last stage layers) and a2a overlap (see module).
+    # MoE dispatcher as the release's preset sets it (see module).
+    "MB11": {
+        "pp_first": 16,
+        "pp_last": 13,
+        "ep_overlap": False,
+        "moe_dispatcher": "hybridep",
+        **_SELECTIVE("mla_up_proj"),
+    },
+    "MB15": {
+        "pp_first": 4,
+        "pp_last": 1,
+        "ep_overlap": False,
+        "moe_dispatcher": "alltoall",
+        **_SELECTIVE("mla_up_proj"),
+    },
+    "MB28": {
+        "pp_first": 32,
+        "pp_last": 29,
+        "ep_overlap": False,
+        "moe_dispatcher": "hybridep",
+        **_SELECTIVE("mla_up_proj"),
+    },
+    "MB29": {
+        "pp_first": 16,
+        "pp_last": 13,
+        "ep_overlap": False,
+        "moe_dispatcher": "hybridep",
+        **_SELECTIVE("mlp"),
+    },
+    "MB30": {
+        "pp_first": 8,
+        "pp_last": 5,
+        "ep_overlap": True,
+        "moe_dispatcher": "deepep",
+        **_SELECTIVE("mla_up_proj", "mlp"),
+    },
     # Megatron-Bridge's Qwen3 235B-A22B H100 FP8-CS layout sets moe_a2a_overlap=True
     # (overlap_moe_expert_parallel_comm and delay_wgrad_compute) at v0.2.1 and v0.4.2.
     **{rid: {"ep_overlap": True} for rid in ("MB20", "MB31")},
@@ -156,10 +244,21 @@ NOT_REPRESENTABLE = {
         for i in range(1, 18)
     },
     **{
-        rid: "DeepSeek-V3 recipes recompute chosen modules (MLA up-projections, MoE "
-        "activations, MLPs: Megatron-Core recompute_modules), place layers by a custom pipeline "
-        "layout and train the MTP layer (Megatron-Bridge perf_recipes/deepseek): not modelled"
-        for rid in ("MB4", "MB5", "MB11", "MB12", "MB15", "MB28", "MB29", "MB30", "AM1", "AM2")
+        rid: "DeepSeek-V3 at pp 2 x vp 4 (MB4, MB5) or pp 8 x vp 4 (MB12): 61 layers do not split "
+        "evenly over the model chunks and the 25.11 scripts (Megatron-Bridge v0.2.1) have no "
+        "layout for it (the recipe's layout map covers (4, 1), (8, 1), (4, 2), (16, 1), (8, 2), "
+        "(4, 4); the GB300 / GB200 presets are pp 4 x vp 4, ep 64, gbs 2048): the layer "
+        "placement and the recompute modules of the table's run are not stated"
+        for rid in ("MB4", "MB5", "MB12")
+    },
+    **{
+        rid: "NeMo AutoModel shards expert weights and optimizer state with FSDP2 inside the "
+        "expert-parallel group; the model shards them over the expert data-parallel ranks only "
+        "(edp = dp / ep = "
+        + edp
+        + "). Layer split (AutoModel pipelining/functional.py: the first L mod stages get one "
+        "more) and no MTP (Hugging Face model) are modelled"
+        for rid, edp in (("AM1", "4"), ("AM2", "1"))
     },
     "AM4": "NeMo AutoModel shards expert weights and optimizer state with FSDP2 inside the "
     "expert-parallel group; the model shards them over the expert data-parallel ranks only",
@@ -169,6 +268,9 @@ NOT_REPRESENTABLE = {
 MODEL_FACTS = {
     # MegaScale's parallel transformer block (Jiang et al. 2024 section 3.1).
     **{f"MS{i}": {"parallel_block": True} for i in range(1, 12)},
+    # DeepSeek-V3 rows the 25.11 table names "w/o MTP"; AutoModel trains the Hugging Face
+    # model, which has no MTP module. The others train one MTP layer (catalog record).
+    **{rid: {"mtp_layers": 0} for rid in ("MB4", "MB5", "MB11", "MB12", "AM1", "AM2")},
 }
 #: Published tokens/s where the CSV gives utilisation only (PaLM Table 3).
 TOKENS_PER_S = {"P1": 238.3e3}

@@ -455,6 +455,21 @@ class Model(Record):
     v_head_dim: count(ge=1, le=MAX_HIDDEN) | None = Field(
         None, description="MLA value head dimension"
     )
+    mtp_layers: count(ge=0, le=MAX_LAYERS) = Field(
+        0,
+        description="multi-token-prediction depth trained beside the main model (DeepSeek-V3 "
+        "section 2.2): one extra transformer block, projection and shared output head each",
+    )
+    router_groups: count(ge=1, le=MAX_EXPERTS) | None = Field(
+        None,
+        description="group-limited routing: experts split into this many equal groups "
+        "(Megatron-Core moe_router_num_groups, Hugging Face n_group); null: no groups",
+    )
+    router_group_topk: count(ge=1, le=MAX_EXPERTS) | None = Field(
+        None,
+        description="groups a token's experts may come from (moe_router_group_topk, "
+        "topk_group; DeepSeek-V3: each token sent to at most this many nodes)",
+    )
     sliding_window_tokens: count(ge=1, le=MAX_SEQ_LEN) | None = Field(
         None,
         description="keys a query attends to in a sliding-window (local, banded) attention "
@@ -478,6 +493,18 @@ class Model(Record):
                 raise ValueError("dense_layers exceeds layers")
         elif self.top_k or self.shared_experts:
             raise ValueError("top_k/shared_experts need experts > 0")
+        if (self.router_groups is None) != (self.router_group_topk is None):
+            raise ValueError("router_groups and router_group_topk are set together")
+        if self.router_groups is not None:
+            if not self.experts or self.experts % self.router_groups:
+                raise ValueError(
+                    f"router_groups ({self.router_groups}) must divide experts ({self.experts})"
+                )
+            if self.router_group_topk > self.router_groups:  # type: ignore[operator]
+                raise ValueError(
+                    f"router_group_topk ({self.router_group_topk}) exceeds router_groups "
+                    f"({self.router_groups})"
+                )
         if self.kv_heads is not None and self.heads % self.kv_heads:
             raise ValueError(f"kv_heads ({self.kv_heads}) must divide heads ({self.heads})")
         windowed = self.windowed_layers
@@ -1020,6 +1047,13 @@ class FrameworkKnobs(BaseModel):
         None, description="fp4 recipes (null: no fp4 training)"
     )
     interleaving: bool = Field(description="interleaved pipeline schedule (vp > 1) available")
+    moe_dispatcher: Annotated[
+        tuple[Literal["alltoall", "deepep", "hybridep"], ...], Field(min_length=1)
+    ] = Field(
+        ("alltoall",),
+        description="MoE token dispatchers: alltoall (every routed copy), deepep / hybridep "
+        "(Megatron-Core flex dispatcher backends: a token sent once per destination node)",
+    )
 
 
 class OptimizerBytes(BaseModel):

@@ -204,6 +204,8 @@ def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
         for k, v in shown.items()
         if k != "recompute_modules" or v
     }
+    # uneven first/last pipeline stages where set (0: the even split)
+    shown = {k: v for k, v in shown.items() if k not in ("pp_first", "pp_last") or v}
     console.print("plan: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
     if data.get("gbs_default") and plan["gbs"] != data["gbs_default"]:
         console.print(
@@ -269,9 +271,10 @@ def perf(
         typer.Option(
             "--plan",
             help="KEY=V,... of tp pp vp dp cp ep etp mb gbs zero recompute recompute_modules "
-            "precision sp flash_attention tp_overlap dp_overlap ep_overlap pp_balance "
-            "vocab_parallel fp8_recipe offload optimizer_dtype (with --search: the knobs to "
-            "hold; recompute_modules=core_attn,mlp lists modules up to the next KEY=V).",
+            "precision sp flash_attention tp_overlap dp_overlap ep_overlap pp_balance pp_first "
+            "pp_last vocab_parallel fp8_recipe offload optimizer_dtype moe_dispatcher (with "
+            "--search: the knobs to hold; recompute_modules=core_attn,mlp lists modules up to "
+            "the next KEY=V).",
         ),
     ] = None,
     search: Annotated[

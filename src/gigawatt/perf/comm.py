@@ -16,6 +16,12 @@ of S bytes [s]:
 - all-reduce = reduce-scatter + all-gather,
 - all-to-all: max((inside-1)/n x S / B_up, (n-inside)/n x S / B_out) + latency,
 - point-to-point: S / B of the tier between the two ranks + latency,
+- node-deduplicated expert dispatch (DeepEP / HybridEP, `dedup_dispatch_s`): each token
+  crosses the scale-out network once per distinct destination domain and is forwarded over
+  the scale-up links to the ranks there: max(R (inside-1)/inside x S_tok / B_up,
+  D (outside-1)/outside x S_tok / B_out) + latency, with S_tok the bytes of the tokens (one
+  copy each), D and R the expected distinct destination domains and ranks of a token's k
+  experts (`distinct_holders`),
 
 with B_up, B_out the link bandwidths times the calibrated bus-bandwidth efficiencies. The
 latency term is alpha_up x (inside-1) + alpha_out x ceil(log2(outside)): rings inside a domain,
@@ -74,6 +80,11 @@ def _split(net: Network, n: np.ndarray, stride: np.ndarray) -> tuple[np.ndarray,
     return inside, outside
 
 
+def domains_spanned(net: Network, n: np.ndarray, stride: np.ndarray) -> np.ndarray:
+    """Scale-up domains a group of n ranks `stride` apart spans."""
+    return _split(net, n, stride)[1]
+
+
 def _out_bandwidth(net: Network, n: np.ndarray, stride: np.ndarray) -> np.ndarray:
     """Scale-out bandwidth per rank, oversubscribed when the group spans more than a pod."""
     span = np.asarray(n) * np.asarray(stride)
@@ -113,6 +124,49 @@ def all_to_all_s(
     size = np.asarray(size_bytes, dtype=np.float64)
     up = (inside - 1) / n * size / net.up_bytes_per_s
     out = (n - inside) / n * size / _out_bandwidth(net, n, stride)
+    latency = np.where(n > 1, net.up_latency_s + net.out_latency_s * (outside > 1), 0.0)
+    return np.maximum(up, out) + latency
+
+
+def distinct_holders(experts: int, k: int, holders: np.ndarray) -> np.ndarray:
+    """Expected number of distinct holders (ranks or domains, each holding experts / holders
+    of the experts) among a token's k distinct experts drawn uniformly (balanced routing):
+    holders x (1 - C(E - E/holders, k) / C(E, k)), the hypergeometric probability that a
+    holder gets none of them. k = 1 gives 1; one holder gives 1."""
+    holders = np.asarray(holders, dtype=np.float64)
+    per = experts / holders
+    untouched = np.ones_like(holders)
+    for i in range(k):
+        untouched = untouched * np.maximum(experts - per - i, 0.0) / (experts - i)
+    return holders * (1.0 - untouched)
+
+
+def dedup_dispatch_s(
+    net: Network,
+    token_bytes: np.ndarray,
+    experts: int,
+    k: int,
+    n: np.ndarray,
+    stride: np.ndarray,
+    domain_cap: np.ndarray | float = np.inf,
+) -> np.ndarray:
+    """Dispatch (or combine) of `token_bytes` of tokens per rank whose k routed copies go to
+    experts spread over n ranks `stride` apart, deduplicated per destination domain and rank
+    (DeepSeek-V3 report, arXiv 2412.19437 section 3.2.2: a token crosses InfiniBand once per
+    destination node, then NVLink to the experts' GPUs there; DeepEP's normal kernels and
+    Megatron-Core's flex dispatcher, megatron/core/transformer/moe/token_dispatcher.py
+    MoEFlexTokenDispatcher). The scale-out leg carries D (outside - 1) / outside copies, D the
+    expected distinct destination domains (at most `domain_cap`: node-limited routing); the
+    scale-up leg R (inside - 1) / inside, R the expected distinct destination ranks (the
+    copies of the token's own domain and those forwarded from the landing rank). With k = 1
+    the scale-out bytes are the all-to-all's [s]."""
+    inside, outside = _split(net, n, stride)
+    size = np.asarray(token_bytes, dtype=np.float64)
+    domains = np.minimum(distinct_holders(experts, k, outside), domain_cap)
+    ranks = distinct_holders(experts, k, np.asarray(n, dtype=np.float64))
+    up = ranks * (inside - 1) / inside * size / net.up_bytes_per_s
+    out = domains * (outside - 1) / outside * size / _out_bandwidth(net, n, stride)
+    n = np.asarray(n, dtype=np.float64)
     latency = np.where(n > 1, net.up_latency_s + net.out_latency_s * (outside > 1), 0.0)
     return np.maximum(up, out) + latency
 

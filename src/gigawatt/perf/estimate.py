@@ -48,6 +48,12 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   runs 2 (pp - r - 1) + (vp - 1) pp + 1 chunk forwards before its first combined step, vp pp
   on average over the ranks; without pipelining the first forward and last backward,
   combined_1f1b.py), so min(pp, m) micro-batches' all-to-alls stay exposed.
+  With the flex dispatcher
+  (`moe_dispatcher` deepep / hybridep) a token crosses the scale-out network once per
+  distinct destination domain and is forwarded over the scale-up links to its experts' ranks
+  (DeepSeek-V3 report, arXiv 2412.19437 section 3.2.2; `comm.dedup_dispatch_s`): T h 2 / tp
+  bytes times the expected distinct other domains, at most the node limit of group-limited
+  routing (section 2.1.2), instead of T top_k h 2 / tp times the share on other domains.
 - pp: each micro-batch crosses each of a stage's vp chunk boundaries forward and backward,
   T h 2 / tp bytes; overlapped with a chunk's compute when the framework overlaps sends in the
   interleaved schedule.
@@ -62,6 +68,12 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   over the host link, hidden behind each layer's compute, bounded; the copies' HBM traffic is
   charged. Optimizer offload runs Adam in host memory.
 - optimizer: one Adam pass over the local (ZeRO-sharded) parameters at the HBM rate.
+- multi-token prediction (DeepSeek-V3 report section 2.2; Megatron-Core places the MTP
+  layers on the last pipeline stage, megatron/core/models/gpt/gpt_model.py `mtp_process`):
+  per module one more transformer block of the MoE (or dense) kind, timed as a layer with
+  all its parts, the projection M_k (a 2h -> h GEMM), two norms, the shared output head and
+  loss once more, and the embedding's TP reduction; on the last stage, whose time can then
+  set the step (the slowest stage rule).
 
 The breakdown's parts sum exactly to the step time.
 """
@@ -180,6 +192,8 @@ class _Layer:
     cp_fwd: np.ndarray
     cp_bwd: np.ndarray
     a2a: np.ndarray
+    #: The same with the node-deduplicated flex dispatcher (`moe_dispatcher` deepep/hybridep).
+    a2a_dedup: np.ndarray
     #: Forward compute a selective recompute module replays, and its TP collectives
     #: (plain, overlapped), by module name (`plan.RECOMPUTE_MODULES`).
     replay: dict[str, Any]
@@ -437,8 +451,12 @@ def _layer_cost(
     if moe and w.routed and np.any(p.ep > 1):
         moved = tokens * w.top_k * h * ACTIVATION_BYTES / tp
         a2a = np.where(p.ep > 1, 2 * comm.all_to_all_s(net, moved, p.ep, p.etp), 0.0)
+        dedup = comm.dedup_dispatch_s(
+            net, moved / w.top_k, w.experts, w.top_k, p.ep, p.etp, _domain_cap(w, net, p)
+        )
+        a2a_dedup = np.where(p.ep > 1, 2 * dedup, 0.0)
     else:
-        a2a = np.zeros(len(p))
+        a2a = a2a_dedup = np.zeros(len(p))
     # --- selective recomputation: what each module replays in the backward ---------------
     # (Megatron-Core recompute_modules, MaxText remat policies: plan.RECOMPUTE_MODULES)
     zero = np.zeros(len(p))
@@ -527,9 +545,22 @@ def _layer_cost(
         cp_fwd=cp_fwd,
         cp_bwd=cp_bwd,
         a2a=a2a,
+        a2a_dedup=a2a_dedup,
         replay=replay,
         replay_tp=replay_tp,
     )
+
+
+def _domain_cap(w: Workload, net: comm.Network, p: PlanArrays) -> np.ndarray | float:
+    """Most scale-up domains a token's experts can span under group-limited routing: the
+    router_group_topk chosen groups of router_groups contiguous expert blocks
+    (Megatron-Core moe_router_num_groups / moe_router_group_topk), each group within one
+    of the expert-parallel group's domains when the groups split them evenly, else spanning
+    domains / groups of them; no limit without groups."""
+    if not w.router_groups:
+        return np.inf
+    outside = comm.domains_spanned(net, p.ep, p.etp)
+    return w.router_group_topk * np.maximum(outside / w.router_groups, 1.0)
 
 
 #: The plan columns `_layer_cost` reads: plans that agree on them have the same layer cost.
@@ -600,6 +631,36 @@ def _distinct_layer_cost(
         return x
 
     return _Layer(**{f: full(getattr(layer, f)) for f in _Layer.__dataclass_fields__})
+
+
+def _mtp_cost(
+    w: Workload,
+    hw: Hardware,
+    p: PlanArrays,
+    tp_unit: np.ndarray,
+    head: tuple[np.ndarray, np.ndarray, np.ndarray],
+    emb_tp: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(forward, backward, TP communication) seconds of one MTP module per micro-batch, its
+    transformer block apart: the projection of the normalised [hidden; embedding] (2h -> h,
+    column-parallel, 16-bit), the two norms and the concatenation (element-wise), the shared
+    output head and loss (`_head_cost`), and the embedding lookup's TP reduction."""
+    tokens = (p.mb * w.seq_len / p.cp).astype(np.float64)
+    tp = p.tp.astype(np.float64)
+    tsp = np.where(p.sp, tp, 1.0)
+    h = float(w.hidden)
+    g = _Gemms(hw, tokens, False)
+    proj = g.time(2 * h, h / tp)
+    # two norms (read 2, write 2 bytes per element each) and the concatenation (read and
+    # write 2h elements)
+    elem = tokens * (2 * 2 * ACTIVATION_BYTES + 2 * 2 * ACTIVATION_BYTES) * h / tsp
+    elem_s = elem / hw.memory_bytes_per_s + 3 * hw.kernel_overhead_s
+    head_fwd, head_bwd, head_tp = head
+    fwd = proj + elem_s + head_fwd
+    bwd = _BACKWARD_FACTOR * (proj + elem_s) + head_bwd
+    # the projection's 2h-wide input gathered forward and its gradient reduced backward
+    comm_s = np.where(p.tp > 1, 2 * 2 * tp_unit, 0.0) + head_tp + emb_tp
+    return fwd, bwd, comm_s
 
 
 def _head_cost(
@@ -724,6 +785,7 @@ class TimeParts:
     head_bwd: np.ndarray
     head_tp: np.ndarray
     emb_tp: np.ndarray
+    mtp: tuple[np.ndarray, np.ndarray, np.ndarray]
     offload: dict[str, np.ndarray]
     hop: np.ndarray
     dp: dict[str, _DpStage]
@@ -755,6 +817,10 @@ def time_parts(
     moe = _distinct_layer_cost(w, hw, p, True, tp_unit, recipes, modules) if w.is_moe else dense
     head_fwd, head_bwd, head_tp = _head_cost(w, hw, p, tp_unit)
     emb_tp = np.where(p.tp > 1, 2 * tp_unit, 0.0)  # the vocabulary-parallel embedding's reduction
+    if w.mtp_layers:
+        mtp = _mtp_cost(w, hw, p, tp_unit, (head_fwd, head_bwd, head_tp), emb_tp)
+    else:
+        mtp = (np.zeros(len(p)),) * 3
 
     act_off = p.offload == _ACTIVATION_OFFLOAD
     offload: dict[str, np.ndarray] = {}
@@ -822,6 +888,7 @@ def time_parts(
         head_bwd=head_bwd,
         head_tp=head_tp,
         emb_tp=emb_tp,
+        mtp=mtp,
         offload=offload,
         hop=hop,
         dp=dp,
@@ -848,6 +915,7 @@ def assemble(
     dp_overlap: np.ndarray,
     ep_overlap: np.ndarray,
     fp8_recipe: np.ndarray,
+    moe_dispatcher: np.ndarray | None = None,
 ) -> Times:
     """Step time and breakdown for given values of the time-only knobs (see module)."""
     p, layers, m = parts.p, parts.layers, parts.m
@@ -862,15 +930,17 @@ def assemble(
         if present & bit
     ]
     single = p.pp == 1
+    dedup = None if moe_dispatcher is None else moe_dispatcher != 0
 
     def per_layer(layer: _Layer) -> dict[str, np.ndarray]:
         cf, cb = _cast(layer, fp8_recipe)
+        a2a = layer.a2a if dedup is None else np.where(dedup, layer.a2a_dedup, layer.a2a)
         fwd = layer.fwd + cf
         bwd = layer.bwd + cb
         tp_f = np.where(tp_overlap, layer.tp_fwd[1], layer.tp_fwd[0])
         tp_b = np.where(tp_overlap, layer.tp_bwd[1], layer.tp_bwd[0])
-        plain = layer.a2a * (2 + full)
-        ep = np.where(ep_overlap, _bounded(2 * layer.a2a, layer.fwd + layer.bwd, sigma), plain)
+        plain = a2a * (2 + full)
+        ep = np.where(ep_overlap, _bounded(2 * a2a, layer.fwd + layer.bwd, sigma), plain)
         # Extra exposure of a micro-batch whose passes run alone (warm-up/cool-down).
         ep_alone = np.where(ep_overlap, plain - ep, 0.0)
         # The replayed forward's compute; its TP/CP/EP collectives are replayed too and
@@ -881,12 +951,12 @@ def assemble(
         for name, on in modules:
             recompute = recompute + np.where(on, layer.replay[name], 0.0)
             if name in layer.replay_tp:
-                replay_plain, replay_over = layer.replay_tp[name]
-                tp = tp + np.where(on, np.where(tp_overlap, replay_over, replay_plain), 0.0)
+                plain_tp, over = layer.replay_tp[name]
+                tp = tp + np.where(on, np.where(tp_overlap, over, plain_tp), 0.0)
             if name == "context":  # the ring attention's passes are replayed with it
                 cp = cp + np.where(on, layer.cp_fwd, 0.0)
             elif name == "moe":  # the dispatch and combine all-to-alls too
-                ep = ep + np.where(on, layer.a2a, 0.0)
+                ep = ep + np.where(on, a2a, 0.0)
         return {
             "fwd": fwd,
             "bwd": bwd,
@@ -910,7 +980,6 @@ def assemble(
             n = layers.dense[s] + layers.moe[s]
             out = {k: n * dense[k] for k in dense}
         out["offload"] = parts.offload[s]
-        ep_alone[s] = out.pop("ep_alone")
         if s != "middle":
             has_head = single if s == "first" else np.ones(len(p), dtype=bool)
             has_emb = np.ones(len(p), dtype=bool) if s == "first" else single
@@ -921,6 +990,16 @@ def assemble(
                 + np.where(has_head, parts.head_tp, 0.0)
                 + np.where(has_emb, parts.emb_tp, 0.0)
             )
+            if w.mtp_layers:  # the MTP modules sit with the output head (last stage)
+                block = moe if w.is_moe else dense
+                n_mtp = np.where(has_head, float(w.mtp_layers), 0.0)
+                for k in block:
+                    out[k] = out[k] + n_mtp * block[k]
+                mtp_fwd, mtp_bwd, mtp_tp = parts.mtp
+                out["fwd"] = out["fwd"] + n_mtp * mtp_fwd
+                out["bwd"] = out["bwd"] + n_mtp * mtp_bwd
+                out["tp"] = out["tp"] + n_mtp * mtp_tp
+        ep_alone[s] = out.pop("ep_alone")
         stage_parts[s] = out
     totals = {s: sum(stage_parts[s].values()) for s in stages}
     if len(stages) == 2:
@@ -971,7 +1050,9 @@ def assemble(
 def step_times(w: Workload, hw: Hardware, p: PlanArrays, layers=None) -> Times:
     """The time model for the plans' own knob values (see module)."""
     parts = time_parts(w, hw, p, layers)
-    return assemble(w, hw, parts, p.tp_overlap, p.dp_overlap, p.ep_overlap, p.fp8_recipe)
+    return assemble(
+        w, hw, parts, p.tp_overlap, p.dp_overlap, p.ep_overlap, p.fp8_recipe, p.moe_dispatcher
+    )
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ class Software:
                 "vocab_parallel",
                 "zero",
                 "recompute",
+                "moe_dispatcher",
             )
         }
         block_scaled = accelerator.peak_flops_per_s.fp4 is not None
@@ -190,8 +191,9 @@ def resolve(plan: Plan, w: Workload, gpus: int, sw: Software) -> PlanArrays:
     )
     values["fp8_recipe"] = default("fp8_recipe", True, "none")
     values["offload"] = default("offload", True, "none")
+    values["moe_dispatcher"] = default("moe_dispatcher", True, "alltoall")
     columns: dict[str, Any] = {
-        **plan.model_dump(include={"tp", "pp", "vp", "cp", "ep", "mb"}),
+        **plan.model_dump(include={"tp", "pp", "vp", "cp", "ep", "mb", "pp_first", "pp_last"}),
         "etp": plan.tp if plan.etp is None else plan.etp,
         "dp": dp,
         "gbs": plan.gbs or w.global_batch_seqs,

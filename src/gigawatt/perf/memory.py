@@ -39,6 +39,12 @@ pp (1 + (pp - 1) / (pp vp)), section 4.2.3). The last stage holds the fp32 logit
 micro-batch (vocabulary-parallel: sharded over t). The reported memory is the most loaded
 of the first, a middle and the last stage.
 
+Multi-token prediction (DeepSeek-V3 report section 2.2) on the last stage: each module's block
+(its MoE or dense layer's weights), projection (2h x h) and, with pp > 1, a copy of the input
+embedding (Megatron-Core builds the embedding on every stage that runs an MTP layer:
+megatron/core/models/gpt/gpt_model.py, `if self.pre_process or self.mtp_process`); its
+block's activations for the micro-batches in flight and one more set of logits.
+
 Activations are charged the framework's allocator fragmentation (GMLake, Guo et al. 2024);
 the runtime's reserve (CUDA context, NCCL buffers) is subtracted from HBM (`Hardware`).
 Activation offload moves as few whole layers' activations to host memory as make the stage fit
@@ -111,6 +117,17 @@ def stage_params(w: Workload, p: PlanArrays, layers: StageLayers) -> StageParams
         for s in STAGES
     }
     expert = {s: layers.moe[s] * (experts_local * fold) / tp for s in STAGES}
+    if w.mtp_layers:
+        # The MTP modules sit on the last stage (the only one when pp = 1), with a copy of
+        # the input embedding unless that stage holds it already or it is the output layer.
+        block_dense = moe_dense_part if w.is_moe else w.dense_layer_params
+        own = w.mtp_layers * (block_dense + 2 * w.hidden * w.hidden)
+        emb_copy = np.where(single | w.tied_embeddings, 0.0, float(w.vocab * w.hidden))
+        own_expert = w.mtp_layers * experts_local * fold
+        for s in ("first", "last"):
+            on = np.ones(len(p), dtype=bool) if s == "last" else single
+            dense[s] = dense[s] + np.where(on, own + emb_copy, 0.0) / tp
+            expert[s] = expert[s] + np.where(on, own_expert, 0.0) / tp
     # One layer's local parameters, the largest layer type (transient buffers, FSDP units).
     layer = np.full(len(p), float(w.dense_layer_params if w.dense_layers else 0.0))
     if w.is_moe:
@@ -258,6 +275,12 @@ def memory_per_gpu(
     head = _HEAD_BYTES * w.hidden / tsp + logits
     single = p.pp == 1
     index = {"first": 0, "middle": 1, "last": p.pp - 1}
+    # MTP modules: their block's activations per micro-batch in flight (its input alone
+    # under full recompute), their projection's input (2h) and another head's logits.
+    mtp = float(w.mtp_layers)
+    block_act = moe_act if w.is_moe else dense_act
+    mtp_act = mtp * np.where(full, checkpoint, block_act + 2 * ACTIVATION_BYTES * w.hidden / tsp)
+    mtp_head = mtp * head
 
     best = None
     fits = np.ones(len(p), dtype=bool)
@@ -272,9 +295,9 @@ def memory_per_gpu(
         stored = per_mb * flight + np.where(full, working_set, 0.0)
         extra = np.zeros(len(p))
         if s == "first":
-            extra = embedding * flight + np.where(single, head, 0.0)
+            extra = embedding * flight + np.where(single, head + mtp_act * flight + mtp_head, 0.0)
         elif s == "last":
-            extra = head + np.where(single, embedding * flight, 0.0)
+            extra = head + mtp_act * flight + mtp_head + np.where(single, embedding * flight, 0.0)
         act = (stored + extra) * tokens
         weights = hw.weight_bytes_per_param * sharded(params.dense[s], params.expert[s], 3)
         weights = weights + hw.gather_bytes_per_param * transient_weights

@@ -131,6 +131,13 @@ RECIPES: tuple[str, ...] = ("none", "delayed", "current", "mxfp8", "nvfp4")
 FP8_RECIPES = frozenset({"delayed", "current", "mxfp8"})
 BLOCK_SCALED = frozenset({"mxfp8", "nvfp4"})
 OFFLOADS: tuple[str, ...] = ("none", "optimizer", "activations")
+#: MoE token dispatchers: Megatron-Core's all-to-all dispatcher (moe_token_dispatcher_type
+#: alltoall: every routed copy of a token sent to its expert's rank), and the flex dispatcher
+#: (moe_token_dispatcher_type flex) with its DeepEP or HybridEP backend
+#: (moe_flex_dispatcher_backend), which send a token once per destination node and rank
+#: (megatron/core/transformer/moe/token_dispatcher.py MoEFlexTokenDispatcher, commit
+#: d98e8a64; `comm.dedup_dispatch_s`).
+DISPATCHERS: tuple[str, ...] = ("alltoall", "deepep", "hybridep")
 PosInt = Annotated[int, Field(gt=0)]
 SWITCHES: tuple[str, ...] = (
     "sp",
@@ -146,9 +153,17 @@ CODED: dict[str, tuple[str, ...]] = {
     "recompute": RECOMPUTE_MODES,
     "fp8_recipe": RECIPES,
     "offload": OFFLOADS,
+    "moe_dispatcher": DISPATCHERS,
 }
 #: Knobs a framework profile sets (its first value is the default).
-SOFTWARE_KNOBS: tuple[str, ...] = (*SWITCHES, "zero", "recompute", "fp8_recipe", "offload")
+SOFTWARE_KNOBS: tuple[str, ...] = (
+    *SWITCHES,
+    "zero",
+    "recompute",
+    "fp8_recipe",
+    "offload",
+    "moe_dispatcher",
+)
 
 
 class Plan(BaseModel):
@@ -159,9 +174,13 @@ class Plan(BaseModel):
     2022), `flash_attention` (fused attention kernel: no s^2 activations, causal blocks
     skipped), `tp_overlap`, `dp_overlap`, `ep_overlap` (collectives overlapped with compute,
     bounded by it), `pp_balance` (embedding and loss each count as a layer in the pipeline
-    split), `vocab_parallel` (output layer and loss sharded over TP), `fp8_recipe`
+    split), `pp_first` / `pp_last` (layers on the first and the last pipeline stage, the rest
+    spread evenly over the middle stages: Megatron-Core num_layers_in_first_pipeline_stage /
+    num_layers_in_last_pipeline_stage, or the stage totals of a pipeline_model_parallel_layout),
+    `vocab_parallel` (output layer and loss sharded over TP), `fp8_recipe`
     (scaling recipe of fp8/fp4 GEMMs), `offload` (optimizer state or activations in host
-    memory).
+    memory), `moe_dispatcher` (MoE token dispatch: alltoall, or node-deduplicated deepep /
+    hybridep).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -198,12 +217,23 @@ class Plan(BaseModel):
     pp_balance: bool | None = Field(
         None, description="embedding and loss counted as layers in the pipeline split"
     )
+    pp_first: Annotated[int, Field(ge=0)] = Field(
+        0, description="transformer layers on the first pipeline stage (0 = even split)"
+    )
+    pp_last: Annotated[int, Field(ge=0)] = Field(
+        0, description="transformer layers on the last pipeline stage (0 = even split)"
+    )
     vocab_parallel: bool | None = Field(None, description="output layer and loss sharded by tp")
     fp8_recipe: Literal["none", "delayed", "current", "mxfp8", "nvfp4"] | None = Field(
         None, description="fp8/fp4 scaling recipe (none for 16-bit)"
     )
     offload: Literal["none", "optimizer", "activations"] | None = Field(
         None, description="CPU offload of optimizer state or activations"
+    )
+    moe_dispatcher: Literal["alltoall", "deepep", "hybridep"] | None = Field(
+        None,
+        description="MoE token dispatcher: alltoall (every routed copy sent), or the flex "
+        "dispatcher's deepep / hybridep (a token sent once per destination node and rank)",
     )
 
     @field_validator("recompute_modules", mode="before")
@@ -310,6 +340,7 @@ class PlanArrays:
     recompute_modules: np.ndarray
     fp8_recipe: np.ndarray
     offload: np.ndarray
+    moe_dispatcher: np.ndarray
     sp: np.ndarray
     flash_attention: np.ndarray
     tp_overlap: np.ndarray
@@ -317,6 +348,8 @@ class PlanArrays:
     ep_overlap: np.ndarray
     pp_balance: np.ndarray
     vocab_parallel: np.ndarray
+    pp_first: np.ndarray
+    pp_last: np.ndarray
 
     def __len__(self) -> int:
         return len(self.tp)
@@ -434,6 +467,27 @@ RULES: list[Rule] = [
         ),
     ),
     ("pp_balance needs pp > 1", lambda w, n, p: ~p.pp_balance | (p.pp > 1)),
+    (
+        "pp_first and pp_last are set together, with pp > 1 and without pp_balance",
+        lambda w, n, p: (
+            ((p.pp_first > 0) == (p.pp_last > 0))
+            & ((p.pp_first == 0) | ((p.pp > 1) & ~p.pp_balance))
+        ),
+    ),
+    # Megatron-Core TransformerConfig: with two stages first + last must be the layer count;
+    # the middle stages' model chunks each need a layer.
+    (
+        "pp_first + pp_last must equal the layers with pp = 2 and leave at least one layer "
+        "per middle model chunk (pp - 2) x vp with pp > 2",
+        lambda w, n, p: (
+            (p.pp_first == 0)
+            | np.where(
+                p.pp == 2,
+                p.pp_first + p.pp_last == w.layers,
+                w.layers - p.pp_first - p.pp_last >= (p.pp - 2) * p.vp,
+            )
+        ),
+    ),
 ]
 
 
@@ -470,7 +524,8 @@ def check_rules(w: Workload, gpus: int, arrays: PlanArrays, precision: str) -> N
     if broken:
         values = arrays.row(0, precision)
         shown = ", ".join(
-            f"{k}={values[k]}" for k in ("tp", "pp", "vp", "cp", "dp", "ep", "etp", "mb", "gbs")
+            f"{k}={values[k]}"
+            for k in ("tp", "pp", "vp", "cp", "dp", "ep", "etp", "mb", "gbs", "pp_first", "pp_last")
         )
         context = (
             f"N={gpus}, heads={w.q_heads}, kv_heads={w.kv_heads}, layers={w.layers}, "
@@ -491,8 +546,9 @@ def stages_needed(w: Workload, p: PlanArrays) -> tuple[str, ...]:
     """The stages that can be the slowest or the fullest. Without pipeline balancing a middle
     stage holds no more layers than the first, no embedding and fewer micro-batches in flight,
     so it never exceeds the first; with an MoE model whose first layers are dense it can (its
-    layers are all MoE)."""
-    if np.any(p.pp_balance & (p.pp >= 3)) or 0 < w.dense_layers < w.layers:
+    layers are all MoE), and so can it when pp_first / pp_last set the first stage's layers."""
+    uneven = np.any((p.pp_balance | (p.pp_first > 0)) & (p.pp >= 3))
+    if uneven or 0 < w.dense_layers < w.layers:
         return STAGES
     return ("first", "last")
 
@@ -541,6 +597,11 @@ def stage_layers(w: Workload, p: PlanArrays) -> StageLayers:
     middle stage is stage 1 (the one with the most chunks below r after stage 0); with fewer
     than three stages it repeats the first. The leading dense layers of an MoE model sit in
     the first chunks, which interleaving spreads over the first stages.
+
+    With `pp_first` / `pp_last` the first and the last stage hold that many layers and the
+    pp - 2 middle stages share the rest, the fullest ceil((L - first - last) / (pp - 2)); the
+    leading dense layers fill the first stage, then the middle ones (the DeepSeek-V3 layouts
+    of Megatron-Bridge put them in the first model chunk).
     """
     chunks = p.pp * p.vp
     extra = np.where(p.pp_balance, 2, 0)
@@ -560,6 +621,22 @@ def stage_layers(w: Workload, p: PlanArrays) -> StageLayers:
         first_dense, middle_dense, last_dense = (
             x if every else np.zeros_like(x) for x in (first, middle, last)
         )
+    custom = p.pp_first > 0
+    if np.any(custom):
+        inner = np.maximum(w.layers - p.pp_first - p.pp_last, 0)
+        c_mid = np.where(p.pp >= 3, -(-inner // np.maximum(p.pp - 2, 1)), p.pp_first)
+        d = w.dense_layers if 0 < w.dense_layers < w.layers else 0
+        c_first_dense = np.minimum(d, p.pp_first)
+        c_mid_dense = np.where(p.pp >= 3, np.clip(d - p.pp_first, 0, c_mid), c_first_dense)
+        c_last_dense = np.clip(d - (w.layers - p.pp_last), 0, p.pp_last)
+        if w.dense_layers == w.layers:
+            c_first_dense, c_mid_dense, c_last_dense = p.pp_first, c_mid, p.pp_last
+        first = np.where(custom, p.pp_first, first)
+        middle = np.where(custom, c_mid, middle)
+        last = np.where(custom, p.pp_last, last)
+        first_dense = np.where(custom, c_first_dense, first_dense)
+        middle_dense = np.where(custom, c_mid_dense, middle_dense)
+        last_dense = np.where(custom, c_last_dense, last_dense)
     dense = {"first": first_dense, "middle": middle_dense, "last": last_dense}
     total = {"first": first, "middle": middle, "last": last}
     return StageLayers(

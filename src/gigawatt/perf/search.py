@@ -100,7 +100,7 @@ GBS_TOLERANCE = 0.05
 #: Accelerators a search may leave idle when no split uses all of them (share of N).
 IDLE_TOLERANCE = 0.01
 #: Knobs that change the step time but not the memory: searched per plan (stage 3).
-TIME_KNOBS = ("tp_overlap", "dp_overlap", "ep_overlap", "fp8_recipe")
+TIME_KNOBS = ("tp_overlap", "dp_overlap", "ep_overlap", "fp8_recipe", "moe_dispatcher")
 #: Multiples of N tried for the "more accelerators" nearest feasible change.
 _MORE_GPUS = (1.25, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
 
@@ -404,6 +404,9 @@ class _Space:
             self.values("vocab_parallel"),
         )
         rows = len(cols["tp"])
+        # Uneven first/last stages only where pinned (the split rules then filter the plans).
+        for knob in ("pp_first", "pp_last"):
+            cols[knob] = np.full(rows, int(fixed.get(knob, 0)), dtype=np.int64)
         cols["offload"] = np.full(rows, self.canonical("offload", "none")[0], dtype=np.int64)
         for knob in TIME_KNOBS:
             cols[knob] = np.full(
@@ -427,13 +430,18 @@ class _Space:
         """Values of a time-only knob worth trying: a value the model proves never faster
         than another offered one is left out (unless pinned): DP and EP overlap off
         (an overlapped collective's exposed time, max(c - w, 0) + s min(c, w), never exceeds
-        c), and current fp8 scaling beside delayed (the same GEMMs, more cast traffic).
+        c), current fp8 scaling beside delayed (the same GEMMs, more cast traffic), and
+        the second of deepep / hybridep (the same bytes in the model).
         tests/perf/test_search.py checks these on random plans."""
         vals = self.values(knob)
         if knob in self.fixed or len(vals) == 1:
             return vals
         if knob in ("dp_overlap", "ep_overlap") and True in vals:
             return vals[vals]
+        if knob == "moe_dispatcher":
+            # deepep and hybridep move the same bytes in the model: the first offered one
+            dedup = vals[vals != 0]
+            return vals[(vals == 0) | (vals == dedup[0])] if len(dedup) else vals
         if knob == "fp8_recipe":
             delayed, current = RECIPES.index("delayed"), RECIPES.index("current")
             if delayed in vals:
@@ -448,6 +456,8 @@ class _Space:
             return p.dp * p.cp > 1
         if knob == "ep_overlap":
             return (p.ep > 1) & (p.recompute != 2) & ((p.pp == 1) | (p.vp > 1))
+        if knob == "moe_dispatcher":
+            return (p.ep > 1) & (self.w.experts > 1)
         return np.ones(len(p), dtype=bool)
 
     def combinations(self, p: PlanArrays) -> tuple[list[dict[str, Any]], np.ndarray]:

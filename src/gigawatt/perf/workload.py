@@ -12,6 +12,13 @@ dimensions. With d_qk = d_v = Q this is PaLM's 6N + 12 L H Q T, attention counte
 causal variant halves the attention term. For a GPT shape it equals the 72 B s l h^2
 (1 + s/6h + V/12lh) / (B s) of Korthikanti et al. 2022 (arXiv 2205.05198) section 5.
 
+Multi-token prediction (DeepSeek-AI 2024, "DeepSeek-V3 Technical Report", arXiv 2412.19437,
+section 2.2 and Figure 3): each of `mtp_layers` modules normalises the previous depth's hidden
+state and the next token's embedding, projects their concatenation (2h -> h, the matrix M_k),
+runs one transformer block and the shared output head and loss. The model's FLOPs and
+parameter counts (N, 6N, MFU) exclude it, as the published 671B / 37B do; the work it adds
+is executed (`mtp_flops_per_token`, HFU) and timed on the last pipeline stage.
+
 Sliding-window attention (Beltagy et al. 2020, "Longformer", arXiv 2004.05150, section 3.1;
 gpt-oss: OpenAI 2025, "gpt-oss-120b & gpt-oss-20b Model Card", arXiv 2508.10925, section 2.1,
 every other layer a 128-token band): a windowed layer's query attends to at most w keys, so s
@@ -83,6 +90,12 @@ class Workload:
     mlp_params: int
     expert_params: int
     router_params: int
+    mtp_layers: int = 0
+    #: Group-limited routing (Megatron-Core moe_router_num_groups / moe_router_group_topk;
+    #: DeepSeek-V3 n_group / topk_group): experts in `router_groups` equal groups, a token's
+    #: experts from at most `router_group_topk` of them (0: no limit).
+    router_groups: int = 0
+    router_group_topk: int = 0
     window: int = 0
     windowed_layers: int = 0
 
@@ -139,6 +152,9 @@ class Workload:
             expert_params=mats * h * moe_f,
             # One expert needs no router: every token goes to it.
             router_params=h * model.experts if model.experts > 1 else 0,
+            mtp_layers=model.mtp_layers,
+            router_groups=model.router_groups or 0,
+            router_group_topk=model.router_group_topk or 0,
             # A window of at least the sequence is full attention: not a windowed layer.
             **_window(model, s),
         )
@@ -181,6 +197,21 @@ class Workload:
             + (self.top_k + self.shared_experts) * self.expert_params
             + self.router_params
         )
+
+    @property
+    def mtp_block_params(self) -> int:
+        """One MTP module's own weights: its transformer block (an MoE layer for an MoE model,
+        as DeepSeek-V3's) and the projection M_k (2h x h) [parameters]; the embedding and
+        output head are shared with the main model."""
+        block = self.moe_layer_params if self.is_moe else self.dense_layer_params
+        return block + 2 * self.hidden * self.hidden
+
+    @property
+    def mtp_active_params(self) -> int:
+        """Weights one token multiplies in one MTP module: the block's active weights, the
+        projection and the shared output head [parameters]."""
+        block = self.moe_layer_active_params if self.is_moe else self.dense_layer_params
+        return block + 2 * self.hidden * self.hidden + self.vocab * self.hidden
 
     @property
     def embedding_params(self) -> int:
@@ -367,7 +398,26 @@ class Workload:
             attention *= self.flash_fraction() * (1 + FLASH_BACKWARD_PASSES)
         else:
             attention *= TRAINING_PASSES
-        return TRAINING_PASSES * FLOPS_PER_MAC * self.params_active + attention
+        return (
+            TRAINING_PASSES * FLOPS_PER_MAC * self.params_active
+            + attention
+            + self.mtp_flops_per_token(flash_attention)
+        )
+
+    def mtp_flops_per_token(self, flash_attention: bool) -> float:
+        """Training FLOPs per token the MTP modules execute [FLOP]: 6 x their active weights
+        (block, projection, output head) and one layer's attention core each, counted as
+        `executed_flops_per_token` counts the main layers'."""
+        if not self.mtp_layers:
+            return 0.0
+        attention = self.attention_flops_per_token_layer
+        if flash_attention:
+            attention *= self.causal_fraction() * (1 + FLASH_BACKWARD_PASSES)
+        else:
+            attention *= TRAINING_PASSES
+        return self.mtp_layers * (
+            TRAINING_PASSES * FLOPS_PER_MAC * self.mtp_active_params + attention
+        )
 
 
 def _window(model: Model, seq_len: int) -> dict[str, int]:
