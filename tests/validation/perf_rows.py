@@ -21,10 +21,10 @@ engine, ZeRO-1); N1, D, NA and the NeMo 24.x DX rows nemo-2024; LC (NeMo 24.03.0
 nemo-2024-03; NeMo 2 rows of NeMo 25.02-25.07 (DX25-DX36, NB) nemo-2025; the Megatron-Bridge
 rows of the NeMo 25.09, 25.11 and 26.04 containers (MB) megatron-bridge-2025 (25.09 is the
 first container whose performance recipes are Megatron-Bridge's scripts/performance, and its
-Llama 3 70B FP8 H100 plan ran within 1 % of 25.11's: 1,619 against 1,602 tokens/s/GPU); P1 and the MaxText DX rows
-jax-xla-fsdp. Knobs a row does not state take its
-framework's defaults; the ones a row states (sp, tp_overlap, dp_overlap, ZeRO stage,
-recompute, fp8 recipe, flash attention) are pinned from the CSV.
+Llama 3 70B FP8 H100 plan ran within 1 % of 25.11's: 1,619 against 1,602 tokens/s/GPU); P1
+and the MaxText DX rows jax-xla-fsdp. Knobs a row does not state take its framework's defaults;
+the ones a row states (sp, tp_overlap, dp_overlap, ZeRO stage, recompute, fp8 recipe, flash
+attention) are pinned from the CSV.
 
 Expert tensor parallelism (the CSV's `etp`, plan key `etp`; blank = tp): DX35 and DX36 run
 Grok-1 on H100 with ETP 1 beside TP 4 (NVIDIA dgxc-benchmarking grok1/README.md, commit
