@@ -19,10 +19,12 @@ megatron-lm-2022 (Korthikanti et al. 2022: sequence parallelism, no data paralle
 no distributed optimizer); T deepspeed-2022 (MT-NLG: Megatron layers in DeepSpeed's pipeline
 engine, ZeRO-1); N1, D, NA and the NeMo 24.x DX rows nemo-2024; LC (NeMo 24.03.01)
 nemo-2024-03; NeMo 2 rows of NeMo 25.02-25.07 (DX25-DX36, NB) nemo-2025; the Megatron-Bridge
-rows of the NeMo 25.11 and 26.04 containers (MB) megatron-bridge-2025; P1 and the MaxText DX rows
-jax-xla-fsdp. Knobs a row does not state take its
-framework's defaults; the ones a row states (sp, tp_overlap, dp_overlap, ZeRO stage,
-recompute, fp8 recipe, flash attention) are pinned from the CSV.
+rows of the NeMo 25.09, 25.11 and 26.04 containers (MB) megatron-bridge-2025 (25.09 is the
+first container whose performance recipes are Megatron-Bridge's scripts/performance, and its
+Llama 3 70B FP8 H100 plan ran within 1 % of 25.11's: 1,619 against 1,602 tokens/s/GPU); P1
+and the MaxText DX rows jax-xla-fsdp. Knobs a row does not state take its framework's defaults;
+the ones a row states (sp, tp_overlap, dp_overlap, ZeRO stage, recompute, fp8 recipe, flash
+attention) are pinned from the CSV.
 
 Expert tensor parallelism (the CSV's `etp`, plan key `etp`; blank = tp): DX35 and DX36 run
 Grok-1 on H100 with ETP 1 beside TP 4 (NVIDIA dgxc-benchmarking grok1/README.md, commit
@@ -90,6 +92,16 @@ deepseek_provider.py line 76 at v0.2.1).
   89, 154-197), but none of those presets has the table's layout (MB7: micro-batch 8 against
   4; MB8, MB13: 64 GPUs against 256), and, as for their recompute and CUDA graphs
   (docs/models/perf.md), the data does not take settings from presets of another layout.
+
+Token dropping (the NeMo 25.09 Qwen3 rows MB39-MB42, MB47-MB49, MB53, MB54): Megatron-Bridge's
+run_script.py (commit fa0315ae, lines 101-114) applies apply_moe_token_drop with its defaults,
+moe_expert_capacity_factor 1.0 and moe_pad_expert_input_to_capacity True
+(src/megatron/bridge/training/utils/moe_token_drop.py lines 18-21), with the alltoall
+dispatcher. Megatron-Core then gives every expert exactly its capacity, ceil(tokens x top_k /
+experts x 1.0) (megatron/core/transformer/moe/moe_utils.py get_capacity), dropping tokens over it
+and padding those under it: the expert GEMMs and the all-to-all carry the balanced load, which is
+what the model assumes for every MoE row, so no knob is needed (a capacity factor c would scale
+both by c).
 
 Assumptions where the source is silent (each marked in ASSUMED with the reason):
 - N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
@@ -259,6 +271,13 @@ NOT_REPRESENTABLE = {
         + "). Layer split (AutoModel pipelining/functional.py: the first L mod stages get one "
         "more) and no MTP (Hugging Face model) are modelled"
         for rid, edp in (("AM1", "4"), ("AM2", "1"))
+    },
+    **{
+        rid: "DeepSeek-V3 in the NeMo 25.09 container: Megatron-Bridge's run_script.py (commit "
+        "fa0315ae, lines 60-100) places layers by the custom pipeline layout 'Et|(tt|)*30mL', "
+        "trains the MTP layer and, on GB200 and H100, recomputes chosen modules (mla_up_proj, "
+        "mlp, moe_act): not modelled"
+        for rid in ("MB37", "MB38", "MB45", "MB46", "MB52")
     },
     "AM4": "NeMo AutoModel shards expert weights and optimizer state with FSDP2 inside the "
     "expert-parallel group; the model shards them over the expert data-parallel ranks only",
