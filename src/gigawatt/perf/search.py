@@ -15,8 +15,11 @@ with tp = 1, pipeline balancing with pp = 1, ZeRO with one replica; with flash a
 Evaluation is staged so that the space is searched exactly but cheaply:
 1. memory of every plan (knobs that change memory are rows: flash attention, sp, ZeRO,
    recompute, pipeline balancing, vocabulary parallelism);
-2. plans that do not fit try the framework's CPU offload (offload only adds time, so it can
-   only win where the plan does not fit without it);
+2. selective plans that do not fit try the framework's larger recompute module sets (a
+   superset of the first set replays more and saves more memory, so it can only win where the
+   plan does not fit with the first), then plans that still do not fit try the framework's
+   CPU offload (offload only adds time, so it can only win where the plan does not fit
+   without it);
 3. for plans that fit, the step time for every combination of the knobs that change time but
    not memory (TP, DP and EP overlap, fp8 recipe) that applies to the plan; each plan keeps
    its fastest combination.
@@ -90,6 +93,7 @@ from gigawatt.perf.plan import (
 )
 from gigawatt.perf.workload import Workload
 
+_SELECTIVE = CODED["recompute"].index("selective")
 _CACHE: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
 _CACHE_SIZE = 128
 #: Plans evaluated per batch: large enough to amortise NumPy's per-call cost, small enough
@@ -295,6 +299,21 @@ class _Space:
             return np.array([module_mask(self.fixed["recompute_modules"])], dtype=np.int64)
         return np.array(self.sw.module_sets, dtype=np.int64)
 
+    def deferred_module_sets(self) -> np.ndarray:
+        """The module sets that strictly contain the first one: more is replayed, so a plan
+        with one never needs more memory nor less time than with the first set (the added
+        replay adds compute and hides at most as much communication). The search tries them,
+        as it tries offload, only for the plans that do not fit with the first set."""
+        sets = self.module_sets()
+        first = sets[0]
+        return sets[1:][(sets[1:] & first) == first]
+
+    def upfront_module_sets(self) -> np.ndarray:
+        """The module sets every selective plan is enumerated with (the others are deferred)."""
+        sets = self.module_sets()
+        deferred = self.deferred_module_sets()
+        return sets[~np.isin(sets, deferred)]
+
     def canonical(self, knob: str, off: Any) -> np.ndarray:
         """The single value a knob takes where it cannot matter."""
         if knob in self.fixed:
@@ -379,8 +398,9 @@ class _Space:
         cols = _by_class(cols, "flash_attention", cols["cp"] > 1, flash, flash[flash])
         recompute = self.values("recompute")
         cols = _product(cols, "recompute", recompute)
-        # Selective plans take each module set the framework offers (or the pinned one).
-        sets = self.module_sets()
+        # Selective plans take each module set the framework offers (or the pinned one); the
+        # supersets of the first set are tried later, for plans that do not fit without them.
+        sets = self.upfront_module_sets()
         cols = _by_class(
             cols, "recompute_modules", cols["recompute"] == 1, np.zeros(1, np.int64), sets
         )
@@ -688,6 +708,7 @@ def _search_split(space: _Space, w: Workload, hw: Hardware, top: int) -> _Found:
     best = _Best()
     least: tuple[float, PlanArrays] | None = None
     offloads = [v for v in space.values("offload") if v != 0]
+    deferred = space.deferred_module_sets()
     for plans in space.batches():
         layers = stage_layers(w, plans)
         mem = memory_per_gpu(w, hw, plans, layers, details=False)
@@ -704,8 +725,27 @@ def _search_split(space: _Space, w: Workload, hw: Hardware, top: int) -> _Found:
             [total[ok]],
         )
         fit_offloaded = [dict.fromkeys(STAGES, zeros)]
-        if offloads and not ok.all():
+        if (offloads or len(deferred)) and not ok.all():
             rest, rest_layers = plans.take(~ok), _take_layers(layers, ~ok)
+            selective = rest.recompute == _SELECTIVE
+            if len(deferred) and selective.any():
+                sel, sel_layers = rest.take(selective), _take_layers(rest_layers, selective)
+                more, more_layers = [rest], [rest_layers]
+                for mask in deferred:
+                    heavier = sel.replace(recompute_modules=mask)
+                    m1 = memory_per_gpu(w, hw, heavier, sel_layers, details=False)
+                    evaluated += int((~m1.fits).sum())
+                    i = int(np.argmin(m1.total))
+                    if m1.total[i] < least[0]:  # type: ignore[index]
+                        least = (float(m1.total[i]), heavier.take([i]))
+                    fit_plans.append(heavier.take(m1.fits))
+                    fit_layers.append(_take_layers(sel_layers, m1.fits))
+                    fit_memory.append(m1.total[m1.fits])
+                    fit_offloaded.append(dict.fromkeys(STAGES, np.zeros(int(m1.fits.sum()))))
+                    more.append(heavier.take(~m1.fits))
+                    more_layers.append(_take_layers(sel_layers, ~m1.fits))
+                # what still does not fit tries offload
+                rest, rest_layers = PlanArrays.concat(more), _concat_layers(more_layers)
             for code in offloads:
                 moved = rest.replace(offload=code)
                 m2 = memory_per_gpu(w, hw, moved, rest_layers, details=False)
