@@ -240,6 +240,32 @@ STATED: dict[str, dict[str, Any]] = {
         "moe_dispatcher": "deepep",
         **_SELECTIVE("mla_up_proj", "mlp"),
     },
+    # NeMo 25.09 DeepSeek-V3 (the r0.1.0 scripts, v0.1.0rc4; see module): token drop with the
+    # alltoall dispatcher on GB200 / B200, DeepEP with a2a overlap on H100.
+    "MB37": {
+        "pp_first": 16,
+        "pp_last": 13,
+        "ep_overlap": False,
+        "moe_dispatcher": "alltoall",
+        **_SELECTIVE("mla_up_proj"),
+    },
+    **{
+        rid: {
+            "pp_first": 4,
+            "pp_last": 1,
+            "ep_overlap": False,
+            "moe_dispatcher": "alltoall",
+            **_SELECTIVE("mla_up_proj"),
+        }
+        for rid in ("MB45", "MB46")
+    },
+    "MB52": {
+        "pp_first": 7,
+        "pp_last": 6,
+        "ep_overlap": True,
+        "moe_dispatcher": "deepep",
+        **_SELECTIVE("mla_up_proj", "mlp"),
+    },
     # Megatron-Bridge's Qwen3 235B-A22B H100 FP8-CS layout sets moe_a2a_overlap=True
     # (overlap_moe_expert_parallel_comm and delay_wgrad_compute) at v0.2.1 and v0.4.2.
     **{rid: {"ep_overlap": True} for rid in ("MB20", "MB31")},
@@ -272,13 +298,12 @@ NOT_REPRESENTABLE = {
         "more) and no MTP (Hugging Face model) are modelled"
         for rid, edp in (("AM1", "4"), ("AM2", "1"))
     },
-    **{
-        rid: "DeepSeek-V3 in the NeMo 25.09 container: Megatron-Bridge's run_script.py (commit "
-        "fa0315ae, lines 60-100) places layers by the custom pipeline layout 'Et|(tt|)*30mL', "
-        "trains the MTP layer and, on GB200 and H100, recomputes chosen modules (mla_up_proj, "
-        "mlp, moe_act): not modelled"
-        for rid in ("MB37", "MB38", "MB45", "MB46", "MB52")
-    },
+    "MB38": "DeepSeek-V3 MXFP8 on 256 GB200 in the NeMo 25.09 table: its parenthesised layout "
+    "(pp 8, vp 2, GA 64) with the row's EP 64 is impossible (Megatron-Core needs the world size "
+    "to divide by etp x ep x pp = 512, megatron/core/parallel_state.py), and the release's "
+    "scripts set pp 4 x vp 4 for every GB200 precision (Megatron-Bridge v0.1.0rc4, commit "
+    "6725f704, scripts/performance/configs/deepseek/deepseek_v3_llm_pretrain.yaml lines "
+    "95-112): the run's expert layout is not stated",
     "AM4": "NeMo AutoModel shards expert weights and optimizer state with FSDP2 inside the "
     "expert-parallel group; the model shards them over the expert data-parallel ranks only",
     **{f"MS{i}": "published as MFU only (Figure 9), no step time" for i in range(9, 12)},
