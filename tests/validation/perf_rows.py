@@ -73,6 +73,35 @@ expert all-to-all overlap from the release's scripts (Megatron-Bridge; 25.11 = v
   deepseek_workload_base_configs.py line 53), MB29 ["mlp"] (line 81), MB30 ["mla_up_proj",
   "mlp"] (line 213).
 
+DeepSeek-V3 in the NeMo 25.09 container (MB37, MB45, MB46, MB52; MB38 is not representable):
+the scripts of the container's Megatron-Bridge r0.1.0 branch (cherry-pick a2884419 "Cherry pick
+perf 2509", 2025-10-15; tag v0.1.0rc4, commit 6725f704), which set the table's layouts. At
+fa0315ae (main, the table's commit) run_script.py lines 69-78 and the preset YAML (line 23) set
+the 32-chunk layout "Et|(tt|)*30mL" for every GPU with GB200 pp 4 x vp 8 and B200 tp 2 x pp
+16: Megatron-Core requires vp = chunks / pp (core_v0.14.0 transformer_config.py lines
+985-997), 8 at pp 4 and 2 at pp 16 against the table's 4 and 1. At v0.1.0rc4:
+- Layout: run_script.py lines 64-66 set (pp, vp) gb200 (4, 4), b200 (16, 1), h100 (8, 4) and
+  the layout "Et|(tt|)*30mL" on H100 only; otherwise the recipe's map (src/megatron/bridge/
+  recipes/deepseek/deepseek_v3.py lines 117-144; (16, 1) line 128 and (4, 4) line 130, both
+  [E t*4] [t*4]*14 [t mtp L]). With chunk c on stage c mod pp: MB37 16 / 13 (as MB11), MB45
+  and MB46 4 / 1 (as MB15); MB52's 32 chunks [E t] [t t]*30 [mtp L] at pp 8 x vp 4 put
+  chunks 0, 8, 16, 24 (7 layers) on the first stage and 7, 15, 23, 31 (6 and the MTP layer)
+  on the last. The presets match (configs/deepseek/deepseek_v3_llm_pretrain.yaml lines
+  59-76, 77-94, 95-112).
+- MTP: one layer (pretrain_config mtp_num_layers = 1, line 174; the layouts end in mtp, line
+  116); the catalog record's default.
+- Recompute: selective (YAML line 22) with run_script.py lines 90-98: h100 mla_up_proj and
+  mlp, b200 mla_up_proj, gb200 with token drop mla_up_proj.
+- Dispatch: B200 and GB200 drop tokens (lines 57-61, 79-80: apply_moe_token_drop, capacity
+  factor 1.0 padded, alltoall only, moe_token_drop.py lines 18-42); H100 runs DeepEP (lines
+  56, 77-78 and deepseek_v3.py lines 146-149: flex dispatcher, moe_enable_deepep) with
+  force-balanced routing. Expert all-to-all overlap on H100 only (lines 82-89).
+- MB52 also has no TP comm overlap (deepseek_v3.py lines 314-317 build
+  CommOverlapConfig(tp_comm_overlap=False) and COMM_OVERLAP_CONFIG_MAP has no DeepSeek entry,
+  run_script.py lines 120-125) and no overlapped gradient reduce on H100 (lines 101-102);
+  perf_runs_v2.csv states both.
+- MB38's parenthesised layout (pp 8, vp 2, GA 64) with EP 64 needs etp x ep x pp = 512 GPUs.
+
 MoE token dispatcher (plan key `moe_dispatcher`, set in STATED from the release's presets;
 rows not listed take the framework's default, alltoall). Megatron-Bridge's
 apply_flex_dispatcher_backend (src/megatron/bridge/training/flex_dispatcher_backend.py, v0.2.1
