@@ -206,6 +206,8 @@ def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
     }
     # uneven first/last pipeline stages where set (0: the even split)
     shown = {k: v for k, v in shown.items() if k not in ("pp_first", "pp_last") or v}
+    # the MoE dispatcher where it is not the all-to-all default (deepep / hybridep)
+    shown = {k: v for k, v in shown.items() if k != "moe_dispatcher" or v != "alltoall"}
     console.print("plan: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
     if data.get("gbs_default") and plan["gbs"] != data["gbs_default"]:
         console.print(
