@@ -73,6 +73,35 @@ expert all-to-all overlap from the release's scripts (Megatron-Bridge; 25.11 = v
   deepseek_workload_base_configs.py line 53), MB29 ["mlp"] (line 81), MB30 ["mla_up_proj",
   "mlp"] (line 213).
 
+DeepSeek-V3 in the NeMo 25.09 container (MB37, MB45, MB46, MB52; MB38 is not representable):
+the scripts of the container's Megatron-Bridge r0.1.0 branch (cherry-pick a2884419 "Cherry pick
+perf 2509", 2025-10-15; tag v0.1.0rc4, commit 6725f704), which set the table's layouts. At
+fa0315ae (main, the table's commit) run_script.py lines 69-78 and the preset YAML (line 23) set
+the 32-chunk layout "Et|(tt|)*30mL" for every GPU with GB200 pp 4 x vp 8 and B200 tp 2 x pp
+16: Megatron-Core requires vp = chunks / pp (core_v0.14.0 transformer_config.py lines
+985-997), 8 at pp 4 and 2 at pp 16 against the table's 4 and 1. At v0.1.0rc4:
+- Layout: run_script.py lines 64-66 set (pp, vp) gb200 (4, 4), b200 (16, 1), h100 (8, 4) and
+  the layout "Et|(tt|)*30mL" on H100 only; otherwise the recipe's map (src/megatron/bridge/
+  recipes/deepseek/deepseek_v3.py lines 117-144; (16, 1) line 128 and (4, 4) line 130, both
+  [E t*4] [t*4]*14 [t mtp L]). With chunk c on stage c mod pp: MB37 16 / 13 (as MB11), MB45
+  and MB46 4 / 1 (as MB15); MB52's 32 chunks [E t] [t t]*30 [mtp L] at pp 8 x vp 4 put
+  chunks 0, 8, 16, 24 (7 layers) on the first stage and 7, 15, 23, 31 (6 and the MTP layer)
+  on the last. The presets match (configs/deepseek/deepseek_v3_llm_pretrain.yaml lines
+  59-76, 77-94, 95-112).
+- MTP: one layer (pretrain_config mtp_num_layers = 1, line 174; the layouts end in mtp, line
+  116); the catalog record's default.
+- Recompute: selective (YAML line 22) with run_script.py lines 90-98: h100 mla_up_proj and
+  mlp, b200 mla_up_proj, gb200 with token drop mla_up_proj.
+- Dispatch: B200 and GB200 drop tokens (lines 57-61, 79-80: apply_moe_token_drop, capacity
+  factor 1.0 padded, alltoall only, moe_token_drop.py lines 18-42); H100 runs DeepEP (lines
+  56, 77-78 and deepseek_v3.py lines 146-149: flex dispatcher, moe_enable_deepep) with
+  force-balanced routing. Expert all-to-all overlap on H100 only (lines 82-89).
+- MB52 also has no TP comm overlap (deepseek_v3.py lines 314-317 build
+  CommOverlapConfig(tp_comm_overlap=False) and COMM_OVERLAP_CONFIG_MAP has no DeepSeek entry,
+  run_script.py lines 120-125) and no overlapped gradient reduce on H100 (lines 101-102);
+  perf_runs_v2.csv states both.
+- MB38's parenthesised layout (pp 8, vp 2, GA 64) with EP 64 needs etp x ep x pp = 512 GPUs.
+
 MoE token dispatcher (plan key `moe_dispatcher`, set in STATED from the release's presets;
 rows not listed take the framework's default, alltoall). Megatron-Bridge's
 apply_flex_dispatcher_backend (src/megatron/bridge/training/flex_dispatcher_backend.py, v0.2.1
@@ -240,6 +269,32 @@ STATED: dict[str, dict[str, Any]] = {
         "moe_dispatcher": "deepep",
         **_SELECTIVE("mla_up_proj", "mlp"),
     },
+    # NeMo 25.09 DeepSeek-V3 (the r0.1.0 scripts, v0.1.0rc4; see module): token drop with the
+    # alltoall dispatcher on GB200 / B200, DeepEP with a2a overlap on H100.
+    "MB37": {
+        "pp_first": 16,
+        "pp_last": 13,
+        "ep_overlap": False,
+        "moe_dispatcher": "alltoall",
+        **_SELECTIVE("mla_up_proj"),
+    },
+    **{
+        rid: {
+            "pp_first": 4,
+            "pp_last": 1,
+            "ep_overlap": False,
+            "moe_dispatcher": "alltoall",
+            **_SELECTIVE("mla_up_proj"),
+        }
+        for rid in ("MB45", "MB46")
+    },
+    "MB52": {
+        "pp_first": 7,
+        "pp_last": 6,
+        "ep_overlap": True,
+        "moe_dispatcher": "deepep",
+        **_SELECTIVE("mla_up_proj", "mlp"),
+    },
     # Megatron-Bridge's Qwen3 235B-A22B H100 FP8-CS layout sets moe_a2a_overlap=True
     # (overlap_moe_expert_parallel_comm and delay_wgrad_compute) at v0.2.1 and v0.4.2.
     **{rid: {"ep_overlap": True} for rid in ("MB20", "MB31")},
@@ -272,13 +327,12 @@ NOT_REPRESENTABLE = {
         "more) and no MTP (Hugging Face model) are modelled"
         for rid, edp in (("AM1", "4"), ("AM2", "1"))
     },
-    **{
-        rid: "DeepSeek-V3 in the NeMo 25.09 container: Megatron-Bridge's run_script.py (commit "
-        "fa0315ae, lines 60-100) places layers by the custom pipeline layout 'Et|(tt|)*30mL', "
-        "trains the MTP layer and, on GB200 and H100, recomputes chosen modules (mla_up_proj, "
-        "mlp, moe_act): not modelled"
-        for rid in ("MB37", "MB38", "MB45", "MB46", "MB52")
-    },
+    "MB38": "DeepSeek-V3 MXFP8 on 256 GB200 in the NeMo 25.09 table: its parenthesised layout "
+    "(pp 8, vp 2, GA 64) with the row's EP 64 is impossible (Megatron-Core needs the world size "
+    "to divide by etp x ep x pp = 512, megatron/core/parallel_state.py), and the release's "
+    "scripts set pp 4 x vp 4 for every GB200 precision (Megatron-Bridge v0.1.0rc4, commit "
+    "6725f704, scripts/performance/configs/deepseek/deepseek_v3_llm_pretrain.yaml lines "
+    "95-112): the run's expert layout is not stated",
     "AM4": "NeMo AutoModel shards expert weights and optimizer state with FSDP2 inside the "
     "expert-parallel group; the model shards them over the expert data-parallel ranks only",
     **{f"MS{i}": "published as MFU only (Figure 9), no step time" for i in range(9, 12)},

@@ -9,7 +9,9 @@ Tolerances, and why (stated as measured, tight enough to fail on a regression):
   model misses (two fine-grained MoE plans, long-context attention of NeMo 24.03, Blackwell across
   NeMo releases) and the largest errors are listed there.
 - Per calibration the check medians are held to what they reach now plus about one point:
-  ampere (Megatron-LM 2021-22, MegaScale) <= 6 %, hopper <= 7 %, blackwell <= 10 %.
+  ampere (Megatron-LM 2021-22, MegaScale) <= 6 %, hopper <= 7 %, blackwell <= 11 % (10 %
+  until the NeMo 25.09 DeepSeek-V3 rows MB37, MB45, MB46 became checks: -7 to -17 %, which
+  moved its median from 9.7 to 10.3 %).
 - Every published run fits in the memory model with its published plan and software.
 """
 
@@ -30,7 +32,7 @@ CHECK_MEDIAN = 0.065
 #: 0.25 until the MaxText rows DX21-DX24 became checks (recompute_modules): their +12.5 to
 #: +25.5 % (docs/models/perf.md, Validation) put DX23 at the 95th percentile.
 CHECK_P95 = 0.26
-CALIBRATION_MEDIAN = {"ampere": 0.06, "hopper": 0.07, "blackwell": 0.10}
+CALIBRATION_MEDIAN = {"ampere": 0.06, "hopper": 0.07, "blackwell": 0.11}
 
 
 @pytest.fixture(scope="module")
