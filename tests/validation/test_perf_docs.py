@@ -27,3 +27,15 @@ def test_table_lists_every_row_and_the_unrepresentable_ones():
     for rid in gen.NOT_REPRESENTABLE:
         assert f"| {rid} |" in text
     assert sum(r.fitted for r in results) >= 10
+
+
+def test_over_target_list_names_every_check_over_12_percent():
+    """The generated 'Checks over 12 %' list is the current model's, row for row."""
+    results = gen.results()
+    over = {r.row.id for r in results if not r.fitted and abs(r.error) > gen.TARGET_MAX}
+    listed = {r.row.id for group in gen.over_target(results).values() for r in group}
+    assert listed == over
+    text = gen.table()
+    for group in gen.over_target(results).values():
+        for r in group:
+            assert f"{r.row.id} ({r.row.raw['accelerator']}) {gen._pct(r.error)}" in text
