@@ -33,6 +33,9 @@ from gigawatt.catalog import Catalog  # noqa: E402
 DOC = ROOT / "docs" / "models" / "perf.md"
 CALCULON = ROOT / "docs" / "validation" / "calculon.md"
 BEGIN = "<!-- BEGIN GENERATED: tools/perf_validation_table.py -->"
+#: The short summary at the top of the Validation section (its figures; the prose around it
+#: is written by hand and quotes none).
+SUMMARY_BEGIN = "<!-- BEGIN GENERATED: tools/perf_validation_table.py summary -->"
 END = "<!-- END GENERATED -->"
 #: The issue's targets for the rows that check the model (not fitted).
 TARGET_MEDIAN, TARGET_MAX = 0.04, 0.12
@@ -133,6 +136,58 @@ def kind(row: Row) -> str:
     return f"{size}, {dispatcher} dispatcher"
 
 
+def model_class(row: Row) -> str:
+    """dense, coarse MoE or fine-grained MoE (by FINE_GRAINED_EXPERTS)."""
+    experts = row.model.experts
+    if not experts:
+        return "dense"
+    return "fine-grained MoE" if experts >= FINE_GRAINED_EXPERTS else "coarse MoE"
+
+
+def summary(catalog: Catalog | None = None) -> str:
+    """The figures of the Validation section's summary: the checks by class of model."""
+    checks = [r for r in results(catalog) if not r.fitted]
+    n, med, _, within = _stats(r.error for r in checks)
+    lines = [
+        SUMMARY_BEGIN,
+        "",
+        f"- All checks: {within} of {n} within {TARGET_MAX:.0%}, median |error| {med * 100:.1f}% "
+        "(too fast: the published run was slower than modelled).",
+    ]
+    alltoall = [
+        r
+        for r in checks
+        if model_class(r.row) == "fine-grained MoE"
+        and (r.row.plan.get("moe_dispatcher") or "alltoall") == "alltoall"
+    ]
+    for cls in ("dense", "coarse MoE", "fine-grained MoE"):
+        group = [r for r in checks if model_class(r.row) == cls]
+        cn, cmed, _, cwithin = _stats(r.error for r in group)
+        if not cn:
+            continue
+        fast = sum(r.error < -TARGET_MAX for r in group)
+        slow = sum(r.error > TARGET_MAX for r in group)
+        label = {
+            "dense": "dense models",
+            "coarse MoE": f"coarse MoE (fewer than {FINE_GRAINED_EXPERTS} routed experts)",
+            "fine-grained MoE": f"fine-grained MoE ({FINE_GRAINED_EXPERTS} or more)",
+        }[cls]
+        lines.append(
+            f"- {label}: {cwithin} of {cn} within {TARGET_MAX:.0%}, median |error| "
+            f"{cmed * 100:.1f}%; over {TARGET_MAX:.0%}: {fast} too fast, {slow} too slow."
+        )
+    an, amed, _, awithin = _stats(r.error for r in alltoall)
+    if an:
+        lines.append(
+            f"  - of them on the plain all-to-all dispatcher: {awithin} of {an} within "
+            f"{TARGET_MAX:.0%}, median |error| {amed * 100:.1f}%; over {TARGET_MAX:.0%}: "
+            f"{sum(r.error < -TARGET_MAX for r in alltoall)} too fast, "
+            f"{sum(r.error > TARGET_MAX for r in alltoall)} too slow."
+        )
+    lines += ["", END]
+    return "\n".join(lines)
+
+
 def over_target(rs: list[Result]) -> dict[tuple[str, str], list[Result]]:
     """Checks over the 12 % target grouped by (direction, kind), largest |error| first."""
     groups: dict[tuple[str, str], list[Result]] = {}
@@ -223,10 +278,18 @@ def table(catalog: Catalog | None = None) -> str:
     return "\n".join(lines)
 
 
-def render(text: str, generated: str) -> str:
-    """`text` with the generated section replaced."""
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    return text[:start] + generated + text[end:]
+def _replace(text: str, begin: str, block: str) -> str:
+    start = text.index(begin)
+    end = text.index(END, start) + len(END)
+    return text[:start] + block + text[end:]
+
+
+def render(text: str, generated: str, summary_block: str | None = None) -> str:
+    """`text` with the generated sections replaced (the summary's computed if not given)."""
+    text = _replace(text, BEGIN, generated)
+    if SUMMARY_BEGIN in text:
+        text = _replace(text, SUMMARY_BEGIN, summary_block or summary())
+    return text
 
 
 def main() -> None:

@@ -39,3 +39,14 @@ def test_over_target_list_names_every_check_over_12_percent():
     for group in gen.over_target(results).values():
         for r in group:
             assert f"{r.row.id} ({r.row.raw['accelerator']}) {gen._pct(r.error)}" in text
+
+
+def test_validation_summary_is_generated():
+    """The summary at the top of the Validation section carries generated figures only."""
+    text = gen.DOC.read_text(encoding="utf-8")
+    assert gen.SUMMARY_BEGIN in text
+    block = gen.summary()
+    assert block in text
+    checks = [r for r in gen.results() if not r.fitted]
+    within = sum(abs(r.error) <= gen.TARGET_MAX for r in checks)
+    assert f"All checks: {within} of {len(checks)} within 12%" in block
