@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -50,3 +51,48 @@ def test_validation_summary_is_generated():
     checks = [r for r in gen.results() if not r.fitted]
     within = sum(abs(r.error) <= gen.TARGET_MAX for r in checks)
     assert f"All checks: {within} of {len(checks)} within 12%" in block
+
+
+#: Words that label a figure as history or as an ablation rather than the current model's.
+_HISTORY = re.compile(
+    r"\bwas\b|\bwere\b|\bbefore\b|\bwithout\b|->|\binstead\b|ablation|measured|\bwould\b"
+    r"|not adopted|at the time|\bgave\b|\bbrought\b|\bmoved?\b|\bmoves\b|sensitivity"
+    r"|\bto [+-]\d",
+    re.IGNORECASE,
+)
+#: "<row id> <signed %>" or "<row id> (<signed %>": a claim about one row's current error.
+_CLAIM = re.compile(r"\b([A-Z]{1,2}\d{1,2}) \(?([+-]\d+(?:\.\d+)?) ?%")
+
+
+def _hand_written(text: str) -> str:
+    for begin in (gen.BEGIN, gen.SUMMARY_BEGIN):
+        if begin in text:
+            start = text.index(begin)
+            end = text.index(gen.END, start) + len(gen.END)
+            text = text[:start] + text[end:]
+    return text
+
+
+def test_hand_written_row_errors_are_current():
+    """Every unlabelled "<row> <signed %>" in the hand-written prose matches the current table.
+
+    A figure measured on an earlier model or in an ablation must say so in its sentence
+    (was, before, measured, without, instead, ...): otherwise update it to the generated
+    table's value, to the precision it is quoted at.
+    """
+    errors = {r.row.id: r.error * 100 for r in gen.results()}
+    readme = ROOT / "tests" / "validation" / "data" / "README_perf_v2.md"
+    stale = []
+    for path in (gen.DOC, readme):
+        flat = re.sub(r"\s*\n\s*", " ", _hand_written(path.read_text(encoding="utf-8")))
+        for sentence in re.split(r"(?<=[.])\s+(?=[A-Z*(])", flat):
+            if _HISTORY.search(sentence):
+                continue
+            for m in _CLAIM.finditer(sentence):
+                rid, quoted = m.group(1), m.group(2)
+                if rid not in errors:
+                    continue
+                decimals = len(quoted.split(".")[1]) if "." in quoted else 0
+                if abs(float(quoted) - errors[rid]) > 0.5 * 10**-decimals + 1e-9:
+                    stale.append(f"{path.name}: {rid} {quoted} % (now {errors[rid]:+.1f} %)")
+    assert not stale, "stale or unlabelled row errors: " + "; ".join(stale)
