@@ -6,8 +6,8 @@ Tolerances, and why (stated as measured, tight enough to fail on a regression):
   kernel efficiency in theirs) and are not counted as checks.
 - Checks, all generations: median |error| <= 6.5 % and 95 % of the rows within 25 %. Issue 9's
   targets (median <= 4 %, none over 12 %) are NOT met: docs/models/perf.md says where the
-  model misses (two fine-grained MoE plans, long-context attention of NeMo 24.03, Blackwell across
-  NeMo releases) and the largest errors are listed there.
+  model misses (fine-grained MoE on Megatron-Core's all-to-all dispatcher, too fast; GB300 and
+  Blackwell across NeMo releases; MaxText on H100, too slow) and lists every check over 12 %.
 - Per calibration the check medians are held to what they reach now plus about one point:
   ampere (Megatron-LM 2021-22, MegaScale) <= 6 %, hopper <= 7 %, blackwell <= 11 % (10 %
   until the NeMo 25.09 DeepSeek-V3 rows MB37, MB45, MB46 became checks: -7 to -17 %, which
