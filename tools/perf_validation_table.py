@@ -151,8 +151,8 @@ def summary(catalog: Catalog | None = None) -> str:
     lines = [
         SUMMARY_BEGIN,
         "",
-        f"- All checks: {within} of {n} within {TARGET_MAX:.0%}, median |error| {med * 100:.1f}% "
-        "(too fast: the published run was slower than modelled).",
+        f"- All checks: {within} of {n} within {TARGET_MAX:.0%}, median |error| {med * 100:.1f}%. "
+        "Below, 'too fast' means the modelled step is shorter than the published one.",
     ]
     alltoall = [
         r
