@@ -292,8 +292,8 @@ def accuracy_yaml(catalog: Catalog | None = None) -> str:
         "#",
         "# How far the performance model (gigawatt.perf) was from published runs, per class of",
         "# estimate: the calibration applied and the kind of model (dense; moe-coarse: fewer than",
-        f"# {KINDS[2][1]} routed experts; moe-fine: {KINDS[2][1]} or more). Only the rows that check",
-        "# the model count, never the fitted ones (named in calibrations' and frameworks'",
+        f"# {KINDS[2][1]} routed experts; moe-fine: {KINDS[2][1]} or more). Only the rows that",
+        "# check the model count, never the fitted ones (named in calibrations' and frameworks'",
         "# `fitted_on`). error = predicted / published step time - 1: negative when the model was",
         "# faster (optimistic). A published step time s_pub relates to a prediction s by",
         "# s_pub = s / (1 + error), so the 80 % band of an estimate s is s / (1 + error_p90) ..",
@@ -362,9 +362,7 @@ def accuracy_section(catalog: Catalog | None = None) -> str:
 
 
 def render_doc(text: str, catalog: Catalog | None = None) -> str:
-    return render(
-        render(text, table(catalog)), accuracy_section(catalog), ACC_BEGIN, ACC_END
-    )
+    return render(render(text, table(catalog)), accuracy_section(catalog), ACC_BEGIN, ACC_END)
 
 
 def main() -> None:
