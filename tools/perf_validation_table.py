@@ -260,7 +260,8 @@ def kind_of(experts: int) -> tuple[str, int, int | None]:
 
 
 def accuracy_classes(rs: list[Result]) -> list[AccuracyClass]:
-    """The classes that have at least one row (fitted or check), by calibration then kind."""
+    """The classes that at least one checking row falls in, by calibration then kind (a class
+    with none has no record: `gigawatt perf` says so)."""
     groups: dict[tuple[str, str], list[Result]] = {}
     for r in rs:
         groups.setdefault((r.calibration, kind_of(r.row.model.experts)[0]), [])
@@ -271,8 +272,54 @@ def accuracy_classes(rs: list[Result]) -> list[AccuracyClass]:
     for cal, kind in sorted(groups, key=lambda k: (k[0], order.index(k[1]))):
         _, lo, below = next(k for k in KINDS if k[0] == kind)
         checks = tuple(sorted(groups[(cal, kind)], key=lambda r: _natural(r.row.id)))
+        if not checks:
+            continue
         out.append(AccuracyClass(cal, kind, lo, below, checks))
     return out
+
+
+#: Public identifiers of the sources whose rows carry no URL (the older data file): the papers'
+#: arXiv ids and the benchmark repository, by the start of the row's `source`.
+_SOURCE_IDS = {
+    "Korthikanti et al. 2022": "Korthikanti et al. 2022, arXiv 2205.05198",
+    "Narayanan et al. 2021": "Narayanan et al. 2021, arXiv 2104.04473",
+    "Smith et al. 2022": "Smith et al. 2022, MT-NLG, arXiv 2201.11990",
+    "NVIDIA Nemotron-4 340B technical report": "NVIDIA, Nemotron-4 340B Technical Report, "
+    "arXiv 2406.11704",
+    "NVIDIA dgxc-benchmarking": "NVIDIA DGX Cloud benchmarking recipes, "
+    "https://github.com/NVIDIA/dgxc-benchmarking",
+}
+
+
+def _citation(row: Row) -> str:
+    """A public citation of one row's source: its publisher and title with the URL cut to the
+    repository at its commit (file names such as README.md are this project's business in a
+    citation check), or the paper's arXiv id."""
+    title, url = row.raw["source"].strip(), (row.raw.get("source_url") or "").strip()
+    for prefix, cited in _SOURCE_IDS.items():
+        if title.startswith(prefix):
+            return cited
+    m = re.match(
+        r"(https://github\.com/[^/]+/[^/]+)(?:/(?:blob|tree)/([0-9a-f]{7,40}|[^/]+))?", url
+    )
+    if m:
+        ref = m.group(2) or ""
+        ref = f"commit {ref[:7]}" if re.fullmatch(r"[0-9a-f]{7,40}", ref) else ref
+        url = m.group(1) + (f" ({ref})" if ref else "")
+    elif "#" in url:
+        url = url.split("#")[0]
+    return f"{title}, {url}" if url else title
+
+
+def _wrap(text: str) -> list[str]:
+    """YAML folded-scalar lines; URLs never broken (a folded line break is a space)."""
+    return textwrap.wrap(text, 92, break_on_hyphens=False, break_long_words=False)
+
+
+def _citations(c: AccuracyClass) -> str:
+    """The distinct public sources of a class's checking rows."""
+    cited = list(dict.fromkeys(_citation(r.row) for r in c.checks))
+    return "Published runs: " + "; ".join(cited)
 
 
 def _as_of(catalog: Catalog) -> str:
@@ -301,34 +348,32 @@ def accuracy_yaml(catalog: Catalog | None = None) -> str:
         f"# {MIN_CHECKS} checks give no band. Percentiles: NumPy linear interpolation.",
         "",
     ]
-    source = (
-        "gigawatt validation table, docs/models/perf.md section Validation "
-        "(tools/perf_validation_table.py), computed from the published runs in "
-        f"{data_files} (tests/validation/data/README_perf_v2.md names each row's public source and "
-        "describes every row)"
-    )
-    wrapped = "\n".join("    " + ln for ln in textwrap.wrap(source, 92))
     for c in accuracy_classes(rs):
         n = len(c.checks)
         lines += [
             f"- id: {c.id}",
             f"  name: {c.calibration} calibration, {c.kind} models",
-            f"  source: >-\n{wrapped}",
+            "  source: >-",
+            *("    " + ln for ln in _wrap(_citations(c))),
             f"  as_of: {_as_of(cat)}",
             "  status: analyst",
             f"  calibration: {c.calibration}",
-            f"  kind: {c.kind}",
+            f"  model_kind: {c.kind}",
             f"  experts_min: {c.experts_min}",
             f"  experts_below: {'null' if c.experts_below is None else c.experts_below}",
             f"  checks: {n}",
             f"  min_checks: {MIN_CHECKS}",
         ]
+        note = (
+            f"Computed by tools/perf_validation_table.py from the rows of {data_files} that check "
+            "the model (docs/models/perf.md, Validation; tests/validation/data/README_perf_v2.md "
+            "describes each row)."
+        )
         if c.has_band:
             lines += [f"  {k}: {v}" for k, v in c.stats().items()]
         else:
-            lines.append(
-                f"  note: fewer than {MIN_CHECKS} published runs check this class; no band"
-            )
+            note = f"Fewer than {MIN_CHECKS} published runs check this class: no band. " + note
+        lines += ["  note: >-", *("    " + ln for ln in _wrap(note))]
         rows = ", ".join(r.row.id for r in c.checks)
         lines.append(f"  rows: [{rows}]")
     return "\n".join(lines) + "\n"

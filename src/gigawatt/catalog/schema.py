@@ -1245,6 +1245,10 @@ class MarketMove(BaseModel):
     note: str | None = None
 
 
+#: predicted / published - 1: above -1 (a positive prediction), at most 10 (11 times too slow).
+SignedError = Annotated[Real, Field(gt=-1, le=10)]
+
+
 class PerfAccuracy(Record):
     """How far the training performance model (gigawatt.perf) was from published runs of one
     class: one calibration and one kind of model (dense, or mixture-of-experts with few or many
@@ -1254,7 +1258,7 @@ class PerfAccuracy(Record):
     """
 
     calibration: str = Field(description="calibration id (calibrations.yaml) of the class")
-    kind: Literal["dense", "moe-coarse", "moe-fine"] = Field(
+    model_kind: Literal["dense", "moe-coarse", "moe-fine"] = Field(
         description="dense; moe-coarse: fewer than `experts_below` routed experts; moe-fine: "
         "at least `experts_min`"
     )
@@ -1264,12 +1268,14 @@ class PerfAccuracy(Record):
     )
     checks: NonNegInt = Field(description="published runs of the class that check the model")
     min_checks: PosInt = Field(description="fewest checks for which a band is given")
-    median_error: Real | None = Field(
+    median_error: SignedError | None = Field(
         None, description="median signed error (bias); null with fewer than `min_checks`"
     )
-    median_abs_error: NonNeg | None = Field(None, description="median |error|")
-    error_p10: Real | None = Field(None, description="10th percentile of the signed error")
-    error_p90: Real | None = Field(None, description="90th percentile of the signed error")
+    median_abs_error: Annotated[Real, Field(ge=0, le=10)] | None = Field(
+        None, description="median |error|"
+    )
+    error_p10: SignedError | None = Field(None, description="10th percentile of the signed error")
+    error_p90: SignedError | None = Field(None, description="90th percentile of the signed error")
     rows: tuple[str, ...] = Field((), description="ids of the checking rows (tests/validation)")
 
     def covers(self, calibration: str, experts: int) -> bool:

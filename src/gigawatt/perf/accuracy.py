@@ -74,7 +74,7 @@ def _kind(records: list[PerfAccuracy], experts: int) -> str:
     """The kind whose expert range holds `experts` (from any calibration's record)."""
     for r in records:
         if experts >= r.experts_min and (r.experts_below is None or experts < r.experts_below):
-            return r.kind
+            return r.model_kind
     return "dense" if experts == 0 else "moe"
 
 
@@ -82,5 +82,5 @@ def validation(model: Model, calibration: str, step_time_s: float, catalog: Cata
     """The validation class of an estimate of `model` under `calibration`, and its band."""
     records = [r for r in catalog.all(KIND) if isinstance(r, PerfAccuracy)]
     found = next((r for r in records if r.covers(calibration, model.experts)), None)
-    kind = found.kind if found is not None else _kind(records, model.experts)
+    kind = found.model_kind if found is not None else _kind(records, model.experts)
     return Validation(calibration, kind, step_time_s, found)
