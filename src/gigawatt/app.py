@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from gigawatt.markets.command import MarketReport, MarketRequest
     from gigawatt.ownership import Ownership
     from gigawatt.perf import PerfResult, SearchResult
+    from gigawatt.perf.accuracy import Validation
     from gigawatt.reliability.job import ReliabilityReport, ReliabilityRequest
     from gigawatt.simulate import Results
     from gigawatt.sweep import SweepResult
@@ -826,10 +827,13 @@ class PerfReport:
 
     best: PerfResult | None
     search: SearchResult | None
+    #: The estimate's validation class and error band (None when no plan was found).
+    validation: Validation | None = None
 
     def to_json(self) -> dict[str, Any]:
+        extra = {"validation": self.validation.to_json() if self.validation else None}
         if self.search is not None:
-            return self.search.to_json()
+            return {**self.search.to_json(), **extra}
         assert self.best is not None  # an estimate always has its plan
         return {
             **self.best.to_json(),
@@ -839,7 +843,19 @@ class PerfReport:
             "plans_fitting": None,
             "top": None,
             "nearest_feasible": None,
+            **extra,
         }
+
+
+def _validation(model: str, best: PerfResult | None, catalog: Catalog) -> Validation | None:
+    """The validation class and band of the estimate `best` (docs/models/perf.md, "How far to
+    trust a step time")."""
+    from gigawatt.perf.accuracy import validation
+    from gigawatt.perf.estimate import load_model
+
+    if best is None:
+        return None
+    return validation(load_model(model, catalog), best.calibration, best.step_time_s, catalog)
 
 
 @_checked
@@ -869,7 +885,7 @@ def perf(
             catalog=cat,
             allow_overflow=req.allow_overflow,
         )
-        return PerfReport(found.best, found)
+        return PerfReport(found.best, found, _validation(req.model, found.best, cat))
     try:
         best = perf_estimate(
             req.model,
@@ -890,7 +906,7 @@ def perf(
             field="gpus",
             refs=("plan", "search"),
         ) from None
-    return PerfReport(best, None)
+    return PerfReport(best, None, _validation(req.model, best, cat))
 
 
 def _month_start(value: Any) -> Any:

@@ -46,4 +46,5 @@ CATALOG_KINDS = (
     "power-calibrations",
     "market-events",
     "event-study",
+    "perf-accuracy",
 )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import statistics
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import perf_validation_table as gen  # noqa: E402
 
 def test_committed_validation_table_is_current():
     current = gen.DOC.read_text(encoding="utf-8")
-    assert gen.render(current, gen.table()) == current, (
+    assert gen.render_doc(current) == current, (
         "docs/models/perf.md is stale: run `python tools/perf_validation_table.py`"
     )
 
@@ -65,10 +66,14 @@ _CLAIM = re.compile(r"\b([A-Z]{1,2}\d{1,2}) \(?([+-]\d+(?:\.\d+)?) ?%")
 
 
 def _hand_written(text: str) -> str:
-    for begin in (gen.BEGIN, gen.SUMMARY_BEGIN):
+    for begin, end_marker in (
+        (gen.BEGIN, gen.END),
+        (gen.SUMMARY_BEGIN, gen.END),
+        (gen.ACC_BEGIN, gen.ACC_END),
+    ):
         if begin in text:
             start = text.index(begin)
-            end = text.index(gen.END, start) + len(gen.END)
+            end = text.index(end_marker, start) + len(end_marker)
             text = text[:start] + text[end:]
     return text
 
@@ -96,3 +101,40 @@ def test_hand_written_row_errors_are_current():
                 if abs(float(quoted) - errors[rid]) > 0.5 * 10**-decimals + 1e-9:
                     stale.append(f"{path.name}: {rid} {quoted} % (now {errors[rid]:+.1f} %)")
     assert not stale, "stale or unlabelled row errors: " + "; ".join(stale)
+
+
+def test_committed_accuracy_file_is_current():
+    """src/gigawatt/catalog/perf_accuracy.yaml is what the validation rows give now."""
+    assert gen.accuracy_yaml() == gen.ACCURACY.read_text(encoding="utf-8"), (
+        "src/gigawatt/catalog/perf_accuracy.yaml is stale: run "
+        "`python tools/perf_validation_table.py`"
+    )
+
+
+def test_accuracy_classes_come_from_check_rows_only():
+    """Every check row is in exactly one class, no fitted row is in any, and each class's
+    statistics are those of its rows' signed errors."""
+    from gigawatt.catalog import Catalog
+
+    cat = Catalog.load()
+    results = {r.row.id: r for r in gen.results(cat)}
+    records = cat.all("perf-accuracy")
+    listed = [rid for rec in records for rid in rec.rows]
+    assert sorted(listed) == sorted(rid for rid, r in results.items() if not r.fitted)
+    for rec in records:
+        assert rec.checks == len(rec.rows) and rec.status == "analyst"
+        for rid in rec.rows:
+            r = results[rid]
+            assert r.calibration == rec.calibration
+            assert rec.covers(rec.calibration, r.row.model.experts)
+        if rec.checks < gen.MIN_CHECKS:
+            assert (
+                rec.error_p10 is None
+                and not rec.has_band
+                and "fewer than" in (rec.note or "").lower()
+            )
+            continue
+        errors = sorted(results[rid].error for rid in rec.rows)
+        assert rec.error_p10 <= rec.median_error <= rec.error_p90
+        assert errors[0] <= rec.error_p10 and rec.error_p90 <= errors[-1]
+        assert rec.median_abs_error == round(statistics.median(abs(e) for e in errors), 4)

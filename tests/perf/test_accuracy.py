@@ -1,0 +1,178 @@
+"""How far to trust a step time (gigawatt.perf.accuracy; docs/models/perf.md): the band's sign
+convention, the class lookup, and `gigawatt perf`'s validation line and JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pytest
+
+from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import PerfAccuracy
+from gigawatt.cli import main
+from gigawatt.cli.jobs import validation_text
+from gigawatt.perf.accuracy import step_time_band, validation
+
+VALIDATION_KEYS = {
+    "class",
+    "calibration",
+    "kind",
+    "checks",
+    "min_checks",
+    "median_error",
+    "median_abs_error",
+    "error_p10",
+    "error_p90",
+    "step_time_band_s",
+    "rows",
+}
+
+
+def test_band_sign_convention_on_synthetic_runs():
+    """A model that is 20 % too fast (error -0.2) on one run and 10 % too slow (+0.1) on another:
+    a 10 s estimate stands for published runs of 10 / 0.8 = 12.5 s and 10 / 1.1 = 9.09 s."""
+    predicted_s = 10.0
+    published_s = np.array([12.5, 10.0, 10 / 1.1])
+    errors = predicted_s / published_s - 1  # the validation table's convention
+    assert errors == pytest.approx([-0.2, 0.0, 0.1])
+    lo, hi = step_time_band(predicted_s, errors.min(), errors.max())
+    assert (lo, hi) == pytest.approx((published_s.min(), published_s.max()))
+    # an optimistic class (every error negative) puts the whole band above the estimate
+    lo, hi = step_time_band(predicted_s, -0.3, -0.1)
+    assert predicted_s < lo < hi and hi == pytest.approx(predicted_s / 0.7)
+
+
+def _record(cal: str, kind: str, lo: int, below: int | None, checks: int, **stats) -> PerfAccuracy:
+    return PerfAccuracy(
+        id=f"{cal}-{kind}",
+        source="synthetic test record",
+        as_of=dt.date(2026, 12, 6),
+        status="analyst",
+        calibration=cal,
+        model_kind=kind,  # type: ignore[arg-type]
+        experts_min=lo,
+        experts_below=below,
+        checks=checks,
+        min_checks=3,
+        rows=tuple(f"X{i}" for i in range(checks)),
+        **stats,
+    )
+
+
+class _Cat:
+    def __init__(self, records: list[PerfAccuracy]) -> None:
+        self.records = records
+
+    def all(self, kind: str) -> list[PerfAccuracy]:
+        assert kind == "perf-accuracy"
+        return self.records
+
+
+def test_class_lookup_band_and_too_few_checks():
+    cat = Catalog.load()
+    dense, fine = cat.get("models", "llama3-70b"), cat.get("models", "deepseek-v3")
+    records = [
+        _record(
+            "hopper",
+            "dense",
+            0,
+            2,
+            5,
+            median_error=-0.01,
+            median_abs_error=0.03,
+            error_p10=-0.05,
+            error_p90=0.04,
+        ),
+        _record("hopper", "moe-fine", 64, None, 2),
+    ]
+    v = validation(dense, "hopper", 2.0, _Cat(records))  # type: ignore[arg-type]
+    assert v.kind == "dense" and v.checks == 5 and v.has_band
+    assert v.band_s == pytest.approx((2.0 / 1.04, 2.0 / 0.95))
+    text = validation_text(v.to_json())
+    assert "Validated on 5 published runs of this class (hopper, dense)" in text
+    assert "-5.0% (model faster) and +4.0% (model slower)" in text
+    assert "1.923-2.105 s" in text
+    # two checks: a class, no band
+    v = validation(fine, "hopper", 2.0, _Cat(records))  # type: ignore[arg-type]
+    data = v.to_json()
+    assert v.kind == "moe-fine" and not v.has_band and data["checks"] == 2
+    assert data["step_time_band_s"] is None and data["error_p10"] is None
+    assert "Too few validation runs of this class (hopper, moe-fine)" in validation_text(data)
+    # no record for the calibration: the kind still comes from the records' expert ranges
+    v = validation(fine, "rubin", 2.0, _Cat(records))  # type: ignore[arg-type]
+    assert v.kind == "moe-fine" and v.checks == 0 and v.to_json()["min_checks"] is None
+    assert validation_text(v.to_json()) == (
+        "No validation runs of this class (rubin, moe-fine): an estimate."
+    )
+
+
+def _perf_json(capsys, *args: str) -> dict:
+    with pytest.raises(SystemExit) as exc:
+        main(["perf", *args, "--json"])
+    out, err = capsys.readouterr()
+    assert exc.value.code == 0, err
+    return json.loads(out)
+
+
+def test_perf_json_validation_of_the_shipped_classes(capsys):
+    cat = Catalog.load()
+    data = _perf_json(
+        capsys, "--model", "llama3-70b", "--system", "dgx-h100", "--gpus", "1024", "--search"
+    )
+    v = data["validation"]
+    assert set(v) == VALIDATION_KEYS and v["class"] == "hopper-dense"
+    rec = cat.get("perf-accuracy", "hopper-dense")
+    assert v["checks"] == rec.checks >= 3 and v["error_p10"] == rec.error_p10
+    lo, hi = v["step_time_band_s"]
+    step = data["step_time_s"]
+    assert lo == pytest.approx(step / (1 + rec.error_p90)) and hi == pytest.approx(
+        step / (1 + rec.error_p10)
+    )
+    # fine-grained MoE on Blackwell: the model is optimistic there (median error < 0), so the
+    # band reaches further above the estimate than below it
+    data = _perf_json(
+        capsys,
+        "--model",
+        "deepseek-v3",
+        "--system",
+        "gb200-nvl72",
+        "--gpus",
+        "1024",
+        "--plan",
+        "tp=1,pp=2,vp=16,ep=64,mb=1,recompute=selective",
+    )
+    v = data["validation"]
+    assert v["class"] == "blackwell-moe-fine" and v["median_error"] < 0
+    lo, hi = v["step_time_band_s"]
+    assert hi - data["step_time_s"] > data["step_time_s"] - lo > 0
+
+
+def test_perf_prints_the_validation_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(
+            [
+                "perf",
+                "--model",
+                "llama3-70b",
+                "--system",
+                "gb300-nvl72",
+                "--gpus",
+                "1024",
+                "--search",
+            ]
+        )
+    out, _ = capsys.readouterr()
+    assert exc.value.code == 0
+    text = " ".join(out.split())
+    assert "validation runs of this class (blackwell-ultra, dense)" in text
+    assert "an estimate." in text
+    with pytest.raises(SystemExit):
+        main(
+            ["perf", "--model", "llama3-70b", "--system", "dgx-h100", "--gpus", "1024", "--search"]
+        )
+    out, _ = capsys.readouterr()
+    text = " ".join(out.split())
+    assert "Validated on" in text and "published runs of this class (hopper, dense)" in text
+    assert "step time band" in text
