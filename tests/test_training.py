@@ -42,6 +42,12 @@ def test_chain_is_consistent(catalog):
     assert d["wall_time_s"] > d["compute_time_s"]
     assert d["goodput"] == pytest.approx(d["compute_time_s"] / d["wall_time_s"])
     assert d["gpu_hours"] == pytest.approx(2048 * d["wall_time_s"] / 3600)
+    # the step time's validated band carries to the compute time exactly (steps x step time)
+    band = d["validation"]["step_time_band_s"]
+    lo, hi = d["compute_time_band_s"]
+    assert lo == pytest.approx(d["compute_time_s"] * band[0] / d["step_time_s"])
+    assert hi == pytest.approx(d["compute_time_s"] * band[1] / d["step_time_s"])
+    assert lo < hi and d["validation"]["class"] == "hopper-dense"
     rental = plan_training(
         "llama3-70b", 2e12, "dgx-h100", 2048, cost_usd_per_gpu_hour=2.5, catalog=catalog
     )

@@ -39,7 +39,8 @@ from gigawatt.costs import (
 from gigawatt.energy.footprint import DEFAULT_REGION, FootprintResult, job_footprint
 from gigawatt.errors import InputError
 from gigawatt.perf import SearchResult, search
-from gigawatt.perf.estimate import load_system
+from gigawatt.perf.accuracy import Validation, validation
+from gigawatt.perf.estimate import load_model, load_system
 from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_crossed
 from gigawatt.reliability import RecoveryPlan, ReliabilityResult, job_reliability
 from gigawatt.units import S_PER_H
@@ -154,6 +155,19 @@ class TrainingResult:
     checks: list[ThresholdCheck]
     cost_detail: str | None = None
     costs: RunCosts | None = None
+    #: The step time's validation class and band (docs/models/perf.md, "How far to trust a
+    #: step time"); None when no plan fits.
+    validation: Validation | None = None
+
+    @property
+    def compute_time_band_s(self) -> tuple[float, float] | None:
+        """Failure-free compute time at the two ends of the step time's validated band: it is
+        steps x step time, so it scales with the step time exactly."""
+        band = self.validation.band_s if self.validation is not None else None
+        if band is None or self.compute_time_s is None:
+            return None
+        step_s = self.validation.step_time_s  # type: ignore[union-attr]
+        return self.compute_time_s * band[0] / step_s, self.compute_time_s * band[1] / step_s
 
     def to_json(self) -> dict[str, Any]:
         """The `gigawatt train --json` object: perf's keys plus the run's."""
@@ -189,6 +203,8 @@ class TrainingResult:
             "cost_usd_market": self.costs.market_usd if self.costs else None,
             "thresholds_crossed": thresholds_crossed(self.checks),
             "thresholds": [c.as_dict() for c in self.checks],
+            "validation": self.validation.to_json() if self.validation else None,
+            "compute_time_band_s": list(band) if (band := self.compute_time_band_s) else None,
         }
 
 
@@ -294,4 +310,5 @@ def plan_training(
         checks=checks,
         cost_detail=costs.detail(requested, sys_rec, region_id),
         costs=costs,
+        validation=validation(load_model(model, cat), best.calibration, best.step_time_s, cat),
     )

@@ -470,6 +470,11 @@ def train(
         ("CO2e (location-based)", f"{data['co2e_t']:,.0f} t"),
         ("Cost", f"USD {data['cost_usd'] / MILLION:,.1f} M"),
     ]
+    band = data.get("compute_time_band_s")
+    if band:  # the step time's validated 80 % band, carried to the compute time
+        rows.insert(
+            3, ("  validated band", f"{band[0] / S_PER_DAY:,.1f}-{band[1] / S_PER_DAY:,.1f} days")
+        )
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
