@@ -223,18 +223,22 @@ def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
             sep=" ",
         )
     )
-    # etp is shown where it differs from tp (its default): MoE parallel folding
-    shown = {k: v for k, v in plan.items() if k != "etp" or v != plan.get("tp")}
-    # recomputed modules where selective recompute has them, in --plan syntax (a+b)
+    # Keys shown only where they differ from what the plan implies without them: etp from tp
+    # (MoE parallel folding), recompute_modules where selective recompute has them (in --plan
+    # syntax, a+b), uneven first/last pipeline stages (0: the even split), and the MoE
+    # dispatcher other than the all-to-all default (deepep / hybridep).
+    implied = {
+        "etp": plan.get("tp"),
+        "recompute_modules": None,
+        "pp_first": None,
+        "pp_last": None,
+        "moe_dispatcher": "alltoall",
+    }
     shown = {
         k: "+".join(v) if k == "recompute_modules" else v
-        for k, v in shown.items()
-        if k != "recompute_modules" or v
+        for k, v in plan.items()
+        if k not in implied or (v or None) != implied[k]  # empty / 0 count as unset
     }
-    # uneven first/last pipeline stages where set (0: the even split)
-    shown = {k: v for k, v in shown.items() if k not in ("pp_first", "pp_last") or v}
-    # the MoE dispatcher where it is not the all-to-all default (deepep / hybridep)
-    shown = {k: v for k, v in shown.items() if k != "moe_dispatcher" or v != "alltoall"}
     console.print("plan: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
     if data.get("gbs_default") and plan["gbs"] != data["gbs_default"]:
         console.print(
