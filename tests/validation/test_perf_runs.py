@@ -29,9 +29,9 @@ from gigawatt.perf.workload import Workload
 
 CAT = Catalog.load()
 CHECK_MEDIAN = 0.065
-#: 0.25 until the MaxText rows DX21-DX24 became checks (recompute_modules): their +12.5 to
-#: +25.5 % (docs/models/perf.md, Validation) put DX23 at the 95th percentile.
-CHECK_P95 = 0.26
+#: Back to 0.25 (it was 0.26 while the MaxText rows DX21-DX24 were +12.5 to +25.5 %, before
+#: their bf16 FSDP collectives and the jax-xla-fsdp kernel factor: docs/models/perf.md).
+CHECK_P95 = 0.25
 CALIBRATION_MEDIAN = {"ampere": 0.06, "hopper": 0.07, "blackwell": 0.11}
 
 
@@ -408,3 +408,21 @@ def test_megatron_bridge_gain_is_per_generation(rows, predicted):
     same = {k: v for k, v in rows["NB10"].plan.items() if k != "recompute"}  # MB9: not stated
     assert same == rows["MB9"].plan
     assert rows["MB9"].published_step_s >= rows["NB10"].published_step_s
+
+
+def test_maxtext_fsdp_moves_bf16_and_its_factor_is_checked(rows, predicted):
+    """MaxText casts each sharded fp32 weight to bf16 before its matmul (MaxText/layers/
+    linears.py line 157, commit 8e55ab1a) and its sharding guide gives the FSDP all-gather and
+    the gradient reduction in bf16, so the jax-xla-fsdp profile moves 2 bytes per parameter in
+    both while it keeps 4-byte weights and gradients. Its kernel efficiency relative to hopper
+    is fitted on DX21 alone; DX22-DX24 check it within 8 % (they were +12.5 to +25.5 % with
+    4-byte collectives and no factor)."""
+    fw = CAT.framework("jax-xla-fsdp")
+    assert fw.fitted_on == ("DX21",)
+    assert fw.gather_bytes_per_param == fw.grad_reduce_bytes_per_param == 2
+    assert fw.weight_bytes_per_param == fw.grad_bytes_per_param == 4
+    assert 1.0 < fw.kernel_efficiency_on("hopper") < 1.2
+    assert fw.kernel_efficiency_on("default") == 1
+    for rid in ("DX22", "DX23", "DX24"):
+        assert rows[rid].framework == fw.id
+        assert abs(predicted[rid].step_time_s / rows[rid].published_step_s - 1) < 0.08, rid

@@ -1102,6 +1102,12 @@ class Framework(Record):
         description="bytes with the optimizer state in bf16 (`plan optimizer_dtype=bf16`); "
         "null: the framework keeps fp32 optimizer state only",
     )
+    gather_bytes_per_param: Pos | None = Field(
+        None,
+        description="bytes per weight element in a ZeRO-3 / FSDP weight all-gather when the "
+        "framework casts the sharded weights before gathering them (null: the working "
+        "weights' bytes)",
+    )
     fp8_param_gather: bool = Field(
         description="with fp8 the working weights are stored and gathered in fp8 (1 byte); "
         "else an fp8 copy is cast and kept beside the 16-bit weights"

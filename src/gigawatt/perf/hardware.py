@@ -92,7 +92,7 @@ class Hardware:
         factor = {"fp8": cal.fp8_gemm_factor, "fp4": cal.fp4_gemm_factor}.get(precision, 1.0)
         low = precision in LOW_PRECISION
         weights = framework.weight_bytes_per_param
-        gather = weights
+        gather = framework.gather_bytes_per_param or weights
         if low:
             copies = LOW_PRECISION_COPIES * FORMAT_BYTES[precision]
             if framework.fp8_param_gather:
