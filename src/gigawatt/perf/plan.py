@@ -405,6 +405,14 @@ def micro_batches(p: PlanArrays) -> np.ndarray:
 
 # --- validity rules -------------------------------------------------------------------------
 
+
+def activation_offload_allowed(p: PlanArrays) -> np.ndarray:
+    """Plans whose offload knob is not `activations`, or that may offload activations:
+    pp = 1 and no recomputation (the rule in `RULES`)."""
+    return (p.offload != OFFLOADS.index("activations")) | (
+        (p.pp == 1) & (p.recompute == RECOMPUTE_MODES.index("none"))
+    )
+
 Rule = tuple[str, Callable[[Workload, int, PlanArrays], np.ndarray]]
 
 #: (message, predicate that holds for valid plans). Messages name the rule; `resolve`
@@ -465,6 +473,20 @@ RULES: list[Rule] = [
         lambda w, n, p: (
             ~p.ep_overlap | ((p.ep > 1) & (p.recompute != 2) & ((p.pp == 1) | (p.vp > 1)))
         ),
+    ),
+    # Megatron-Core's layer-level CPU activation offloading (cpu_offloading with
+    # cpu_offloading_num_layers: every profile that offers offload=activations runs it)
+    # refuses pipeline parallelism and activation recomputation
+    # (megatron/core/transformer/transformer_config.py __post_init__, from its first commit
+    # c59ac8b4 of 2023-12-14 to d98e8a64: "Currently there is no support for Pipeline
+    # parallelism with CPU offloading", "CPU offloading does not work when activation
+    # recomputation is enabled"; Megatron-Bridge docs/training/cpu-offloading.md, commit
+    # 067f987d). Its module-level successor (fine_grained_activation_offloading, 2026) is not
+    # modelled.
+    (
+        "offload=activations needs pp = 1 and recompute=none (Megatron-Core CPU activation "
+        "offloading)",
+        lambda w, n, p: activation_offload_allowed(p),
     ),
     ("pp_balance needs pp > 1", lambda w, n, p: ~p.pp_balance | (p.pp > 1)),
     (
