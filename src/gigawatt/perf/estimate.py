@@ -825,22 +825,29 @@ def time_parts(
     act_off = p.offload == _ACTIVATION_OFFLOAD
     offload: dict[str, np.ndarray] = {}
     if np.any(act_off):
-        link = max(hw.host_link_bytes_per_s, 1.0)
+        # the copies cross the accelerator's host link into its share of host DRAM
+        link = max(min(hw.host_link_bytes_per_s, hw.host_memory_bytes_per_s), 1.0)
         if offloaded is None:
             offloaded = memory_per_gpu(w, hw, p, layers).offloaded_layers
         heavier = moe if w.is_moe else dense
         per_token = layer_activation_bytes_per_token(w, hw, p, w.is_moe)
         stored = per_token * tokens
         copy = stored / link
-        # Each offloaded layer's copy out (forward) and back (backward) hides behind that
-        # layer's compute, bounded; the copies' HBM traffic is charged.
-        per_layer = (
-            np.maximum(copy - heavier.fwd, 0.0)
-            + np.maximum(copy - heavier.bwd, 0.0)
-            + 2 * stored / hw.memory_bytes_per_s
-        )
         for s in STAGES:
-            offload[s] = np.where(act_off, offloaded.get(s, offloaded["first"]) * per_layer, 0.0)
+            n_off = offloaded.get(s, offloaded["first"])
+            # Transformer Engine's default schedule (cpu_offload.py DefaultOffloadSynchronizer):
+            # K = n_off of N layers offloaded, one copy stream; layer i's copy out must end
+            # before layer N - K + i's forward, its copy back starts at the backward of layer
+            # N - K - 1 + i. With copies of c each, the stream falls behind the compute by
+            # at most K c - (N - 2) t (t a layer's forward, or backward), so that much is
+            # exposed per pass; the copies' HBM traffic is charged.
+            window = np.maximum(layers.dense[s] + layers.moe[s] - 2, 0.0)
+            exposed = (
+                np.maximum(n_off * copy - window * heavier.fwd, 0.0)
+                + np.maximum(n_off * copy - window * heavier.bwd, 0.0)
+                + n_off * 2 * stored / hw.memory_bytes_per_s
+            )
+            offload[s] = np.where(act_off, exposed, 0.0)
     else:
         for s in STAGES:
             offload[s] = np.zeros(len(p))

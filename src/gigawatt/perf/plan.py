@@ -406,12 +406,15 @@ def micro_batches(p: PlanArrays) -> np.ndarray:
 # --- validity rules -------------------------------------------------------------------------
 
 
-def activation_offload_allowed(p: PlanArrays) -> np.ndarray:
-    """Plans whose offload knob is not `activations`, or that may offload activations:
-    pp = 1 and no recomputation (the rule in `RULES`)."""
-    return (p.offload != OFFLOADS.index("activations")) | (
+def offload_allowed(p: PlanArrays) -> np.ndarray:
+    """Plans whose CPU offload the framework runs (the two offload rules of `RULES`):
+    activations only with pp = 1 and no recomputation, the optimizer only with a sharded
+    (distributed) optimizer, zero >= 1."""
+    activations = (p.offload != OFFLOADS.index("activations")) | (
         (p.pp == 1) & (p.recompute == RECOMPUTE_MODES.index("none"))
     )
+    return activations & ((p.offload != OFFLOADS.index("optimizer")) | (p.zero >= 1))
+
 
 Rule = tuple[str, Callable[[Workload, int, PlanArrays], np.ndarray]]
 
@@ -482,11 +485,14 @@ RULES: list[Rule] = [
     # parallelism with CPU offloading", "CPU offloading does not work when activation
     # recomputation is enabled"; Megatron-Bridge docs/training/cpu-offloading.md, commit
     # 067f987d). Its module-level successor (fine_grained_activation_offloading, 2026) is not
-    # modelled.
+    # modelled. Optimizer offload (optimizer_cpu_offload, HybridDeviceOptimizer) needs the
+    # precision-aware optimizer (megatron/training/arguments.py), which needs the distributed
+    # optimizer (megatron/core/optimizer/__init__.py: "only supported with distributed
+    # optimizer"), commit d98e8a64.
     (
-        "offload=activations needs pp = 1 and recompute=none (Megatron-Core CPU activation "
-        "offloading)",
-        lambda w, n, p: activation_offload_allowed(p),
+        "offload=activations needs pp = 1 and recompute=none, offload=optimizer needs "
+        "zero >= 1 (Megatron-Core CPU offloading)",
+        lambda w, n, p: offload_allowed(p),
     ),
     ("pp_balance needs pp > 1", lambda w, n, p: ~p.pp_balance | (p.pp > 1)),
     (

@@ -19,8 +19,8 @@ Evaluation is staged so that the space is searched exactly but cheaply:
    superset of the first set replays more and saves more memory, so it can only win where the
    plan does not fit with the first), then plans that still do not fit try the framework's
    CPU offload (offload only adds time, so it can only win where the plan does not fit
-   without it; activation offload only where the framework runs it, pp = 1 without
-   recomputation: the offload rule of `plan.RULES`);
+   without it; only where the framework runs it: activations with pp = 1 and no
+   recomputation, the optimizer with zero >= 1, the offload rule of `plan.RULES`);
 3. for plans that fit, the step time for every combination of the knobs that change time but
    not memory (TP, DP and EP overlap, fp8 recipe) that applies to the plan; each plan keeps
    its fastest combination.
@@ -86,9 +86,9 @@ from gigawatt.perf.plan import (
     SWITCHES,
     PlanArrays,
     StageLayers,
-    activation_offload_allowed,
     make_plan,
     module_mask,
+    offload_allowed,
     stage_layers,
     valid_mask,
     with_precision,
@@ -751,7 +751,7 @@ def _search_split(space: _Space, w: Workload, hw: Hardware, top: int) -> _Found:
             for code in offloads:
                 moved = rest.replace(offload=code)
                 # only the plans the framework can offload (the offload rule of plan.RULES)
-                allowed = activation_offload_allowed(moved)
+                allowed = offload_allowed(moved)
                 moved_layers = rest_layers
                 if not allowed.all():
                     moved, moved_layers = moved.take(allowed), _take_layers(rest_layers, allowed)
