@@ -14,10 +14,17 @@ overlap the forward and backward completely).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from perf_helpers import CAT, resolve_plan
 
 from gigawatt.errors import InputError
 from gigawatt.perf import estimate, search
+from gigawatt.perf.estimate import hardware_for, load_system, time_parts
+from gigawatt.perf.memory import layer_activation_bytes_per_token, memory_per_gpu
+from gigawatt.perf.plan import stage_layers
+from gigawatt.perf.workload import Workload
 
 #: A Llama 3 70B plan of the kind Megatron-Bridge's GB200 FSDP recipes offload (pp = 1,
 #: Megatron-FSDP, no recompute: perf_recipes/llama/gb200/llama3.py, 20-40 of 80 layers).
@@ -84,3 +91,57 @@ def test_activation_offload_over_pcie_is_exposed_beyond_the_window():
     micro_batches = knobs["gbs"] / 64
     host_link = 64e9
     assert h100.breakdown_s["offload"] < micro_batches * 2 * h100.memory_bytes["host"] / host_link
+
+
+def _simulate_te_schedule(n: int, k: int, c: float, f: float, b: float) -> tuple[float, float]:
+    """Forward and backward time lost to the copies under Transformer Engine's default offload
+    schedule (cpu_offload.py DefaultOffloadSynchronizer, commit d0067d0d), event by event: the
+    first k of n layers offloaded on one copy stream; layer i's copy out is queued when layer
+    i + 1 starts and must end before layer n - k + i starts; its copy back is queued at the
+    backward of layer n - 1 - k + i and must end before layer i's backward."""
+    t = stream = 0.0
+    fwd_end: dict[int, float] = {}
+    out_end: dict[int, float] = {}
+    for j in range(n):
+        if 0 <= j - 1 < k:
+            stream = max(stream, fwd_end[j - 1]) + c
+            out_end[j - 1] = stream
+        if j - (n - k) in out_end:
+            t = max(t, out_end[j - (n - k)])
+        t += f
+        fwd_end[j] = t
+    forward = t
+    t = stream = 0.0
+    back_end: dict[int, float] = {}
+    for layer in range(n - 1, -1, -1):
+        i = layer - (n - 1 - k)
+        if 0 <= i < k:
+            stream = max(stream, t) + c
+            back_end[i] = stream
+        if layer < k:
+            t = max(t, back_end[layer])
+        t += b
+    return forward - n * f, t - n * b
+
+
+@pytest.mark.parametrize("host_link", [64e9, 16e9])
+def test_exposed_offload_matches_the_schedule_event_by_event(host_link):
+    """The evaluator's offload time against an event-by-event run of Transformer Engine's
+    schedule with the evaluator's own layer times, copy time and offloaded layers (DGX H100's
+    PCIe Gen5 link: the forward stalls; a 16e9 B/s link: both passes stall)."""
+    w = Workload.from_model(CAT.model("llama3-70b"))
+    hw, _ = hardware_for(load_system("dgx-h100", CAT), "bf16", CAT, "megatron-bridge-2025")
+    hw = replace(hw, host_link_bytes_per_s=host_link)
+    p = resolve_plan({**FSDP_70B, "offload": "activations"}, w, 64, "megatron-bridge-2025")
+    layers = stage_layers(w, p)
+    k = float(memory_per_gpu(w, hw, p, layers).offloaded_layers["first"][0])
+    parts = time_parts(w, hw, p, layers)
+    stored = float(layer_activation_bytes_per_token(w, hw, p, False)[0]) * w.seq_len
+    n = int(layers.dense["first"][0] + layers.moe["first"][0])
+    f, b = float(parts.dense.fwd[0]), float(parts.dense.bwd[0])
+    fwd_lost, bwd_lost = _simulate_te_schedule(n, int(k), stored / host_link, f, b)
+    assert k >= 20 and fwd_lost > 0
+    if host_link < 64e9:
+        assert bwd_lost > 0
+    hbm = k * 2 * stored / hw.memory_bytes_per_s
+    assert float(parts.offload["first"][0]) == pytest.approx(fwd_lost + bwd_lost + hbm, rel=1e-9)
