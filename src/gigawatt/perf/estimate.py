@@ -64,9 +64,14 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   and gradients reduce-scattered after it (ZeRO 3). With `dp_overlap` each hides behind one
   micro-batch's backward (gathers: its forward), bounded, and never below one bucket
   (the last bucket of the backward, the first of the forward).
-- offload: activations copied to host memory during the forward and back during the backward
-  over the host link, hidden behind each layer's compute, bounded; the copies' HBM traffic is
-  charged. Optimizer offload runs Adam in host memory.
+- offload: activations of K of the stage's N layers copied to host memory during the forward
+  and back during the backward on one stream, at the smaller of the host link and the
+  accelerator's share of host DRAM bandwidth, as Transformer Engine schedules them
+  (cpu_offload.py DefaultOffloadSynchronizer, commit d0067d0d): K c - (N - 2) t exposed per
+  pass when positive (c a layer's copy, t its forward or backward; tests/perf/test_offload.py
+  checks it event by event); the copies' HBM traffic is charged. Megatron-Core runs it only
+  with pp = 1 and no recomputation (`plan.RULES`). Optimizer offload runs Adam in host
+  memory.
 - optimizer: one Adam pass over the local (ZeRO-sharded) parameters at the HBM rate.
 - multi-token prediction (DeepSeek-V3 report section 2.2; Megatron-Core places the MTP
   layers on the last pipeline stage, megatron/core/models/gpt/gpt_model.py `mtp_process`):
