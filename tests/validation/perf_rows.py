@@ -220,8 +220,13 @@ ASSUMED: dict[str, dict[str, Any]] = {
     "NA8": {"optimizer_dtype": "bf16", "tp_overlap": False},
     # Megatron-Bridge's Llama 3 70B FSDP recipes on GB200/GB300 offload 20-40 of the 80
     # layers' activations to host memory (perf_recipes/llama/gb200|gb300/llama3.py
-    # cpu_offloading_num_layers); the model offloads all but two.
-    **{rid: {"offload": "activations"} for rid in ("MB3", "MB10", "MB21", "MB24")},
+    # cpu_offloading_num_layers); the model offloads as few as make the plan fit. Megatron-Core
+    # runs CPU activation offloading only without recomputation (transformer_config.py
+    # __post_init__ raises otherwise), so these runs had none.
+    **{
+        rid: {"offload": "activations", "recompute": "none"}
+        for rid in ("MB3", "MB10", "MB21", "MB24")
+    },
 }
 
 

@@ -64,9 +64,14 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   and gradients reduce-scattered after it (ZeRO 3). With `dp_overlap` each hides behind one
   micro-batch's backward (gathers: its forward), bounded, and never below one bucket
   (the last bucket of the backward, the first of the forward).
-- offload: activations copied to host memory during the forward and back during the backward
-  over the host link, hidden behind each layer's compute, bounded; the copies' HBM traffic is
-  charged. Optimizer offload runs Adam in host memory.
+- offload: activations of K of the stage's N layers copied to host memory during the forward
+  and back during the backward on one stream, at the smaller of the host link and the
+  accelerator's share of host DRAM bandwidth, as Transformer Engine schedules them
+  (cpu_offload.py DefaultOffloadSynchronizer, commit d0067d0d): K c - (N - 2) t exposed per
+  pass when positive (c a layer's copy, t its forward or backward; tests/perf/test_offload.py
+  checks it event by event); the copies' HBM traffic is charged. Megatron-Core runs it only
+  with pp = 1 and no recomputation (`plan.RULES`). Optimizer offload runs Adam in host
+  memory.
 - optimizer: one Adam pass over the local (ZeRO-sharded) parameters at the HBM rate.
 - multi-token prediction (DeepSeek-V3 report section 2.2; Megatron-Core places the MTP
   layers on the last pipeline stage, megatron/core/models/gpt/gpt_model.py `mtp_process`):
@@ -825,22 +830,29 @@ def time_parts(
     act_off = p.offload == _ACTIVATION_OFFLOAD
     offload: dict[str, np.ndarray] = {}
     if np.any(act_off):
-        link = max(hw.host_link_bytes_per_s, 1.0)
+        # the copies cross the accelerator's host link into its share of host DRAM
+        link = max(min(hw.host_link_bytes_per_s, hw.host_memory_bytes_per_s), 1.0)
         if offloaded is None:
             offloaded = memory_per_gpu(w, hw, p, layers).offloaded_layers
         heavier = moe if w.is_moe else dense
         per_token = layer_activation_bytes_per_token(w, hw, p, w.is_moe)
         stored = per_token * tokens
         copy = stored / link
-        # Each offloaded layer's copy out (forward) and back (backward) hides behind that
-        # layer's compute, bounded; the copies' HBM traffic is charged.
-        per_layer = (
-            np.maximum(copy - heavier.fwd, 0.0)
-            + np.maximum(copy - heavier.bwd, 0.0)
-            + 2 * stored / hw.memory_bytes_per_s
-        )
         for s in STAGES:
-            offload[s] = np.where(act_off, offloaded.get(s, offloaded["first"]) * per_layer, 0.0)
+            n_off = offloaded.get(s, offloaded["first"])
+            # Transformer Engine's default schedule (cpu_offload.py DefaultOffloadSynchronizer):
+            # K = n_off of N layers offloaded, one copy stream; layer i's copy out must end
+            # before layer N - K + i's forward, its copy back starts at the backward of layer
+            # N - K - 1 + i. With copies of c each, the stream falls behind the compute by
+            # at most K c - (N - 2) t (t a layer's forward, or backward), so that much is
+            # exposed per pass; the copies' HBM traffic is charged.
+            window = np.maximum(layers.dense[s] + layers.moe[s] - 2, 0.0)
+            exposed = (
+                np.maximum(n_off * copy - window * heavier.fwd, 0.0)
+                + np.maximum(n_off * copy - window * heavier.bwd, 0.0)
+                + n_off * 2 * stored / hw.memory_bytes_per_s
+            )
+            offload[s] = np.where(act_off, exposed, 0.0)
     else:
         for s in STAGES:
             offload[s] = np.zeros(len(p))

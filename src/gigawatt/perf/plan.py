@@ -405,6 +405,17 @@ def micro_batches(p: PlanArrays) -> np.ndarray:
 
 # --- validity rules -------------------------------------------------------------------------
 
+
+def offload_allowed(p: PlanArrays) -> np.ndarray:
+    """Plans whose CPU offload the framework runs (the two offload rules of `RULES`):
+    activations only with pp = 1 and no recomputation, the optimizer only with a sharded
+    (distributed) optimizer, zero >= 1."""
+    activations = (p.offload != OFFLOADS.index("activations")) | (
+        (p.pp == 1) & (p.recompute == RECOMPUTE_MODES.index("none"))
+    )
+    return activations & ((p.offload != OFFLOADS.index("optimizer")) | (p.zero >= 1))
+
+
 Rule = tuple[str, Callable[[Workload, int, PlanArrays], np.ndarray]]
 
 #: (message, predicate that holds for valid plans). Messages name the rule; `resolve`
@@ -465,6 +476,23 @@ RULES: list[Rule] = [
         lambda w, n, p: (
             ~p.ep_overlap | ((p.ep > 1) & (p.recompute != 2) & ((p.pp == 1) | (p.vp > 1)))
         ),
+    ),
+    # Megatron-Core's layer-level CPU activation offloading (cpu_offloading with
+    # cpu_offloading_num_layers: every profile that offers offload=activations runs it)
+    # refuses pipeline parallelism and activation recomputation
+    # (megatron/core/transformer/transformer_config.py __post_init__, from its first commit
+    # c59ac8b4 of 2023-12-14 to d98e8a64: "Currently there is no support for Pipeline
+    # parallelism with CPU offloading", "CPU offloading does not work when activation
+    # recomputation is enabled"; Megatron-Bridge docs/training/cpu-offloading.md, commit
+    # 067f987d). Its module-level successor (fine_grained_activation_offloading, 2026) is not
+    # modelled. Optimizer offload (optimizer_cpu_offload, HybridDeviceOptimizer) needs the
+    # precision-aware optimizer (megatron/training/arguments.py), which needs the distributed
+    # optimizer (megatron/core/optimizer/__init__.py: "only supported with distributed
+    # optimizer"), commit d98e8a64.
+    (
+        "offload=activations needs pp = 1 and recompute=none, offload=optimizer needs "
+        "zero >= 1 (Megatron-Core CPU offloading)",
+        lambda w, n, p: offload_allowed(p),
     ),
     ("pp_balance needs pp > 1", lambda w, n, p: ~p.pp_balance | (p.pp > 1)),
     (

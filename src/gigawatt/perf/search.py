@@ -19,7 +19,8 @@ Evaluation is staged so that the space is searched exactly but cheaply:
    superset of the first set replays more and saves more memory, so it can only win where the
    plan does not fit with the first), then plans that still do not fit try the framework's
    CPU offload (offload only adds time, so it can only win where the plan does not fit
-   without it);
+   without it; only where the framework runs it: activations with pp = 1 and no
+   recomputation, the optimizer with zero >= 1, the offload rule of `plan.RULES`);
 3. for plans that fit, the step time for every combination of the knobs that change time but
    not memory (TP, DP and EP overlap, fp8 recipe) that applies to the plan; each plan keeps
    its fastest combination.
@@ -87,6 +88,7 @@ from gigawatt.perf.plan import (
     StageLayers,
     make_plan,
     module_mask,
+    offload_allowed,
     stage_layers,
     valid_mask,
     with_precision,
@@ -748,10 +750,17 @@ def _search_split(space: _Space, w: Workload, hw: Hardware, top: int) -> _Found:
                 rest, rest_layers = PlanArrays.concat(more), _concat_layers(more_layers)
             for code in offloads:
                 moved = rest.replace(offload=code)
-                m2 = memory_per_gpu(w, hw, moved, rest_layers, details=False)
+                # only the plans the framework can offload (the offload rule of plan.RULES)
+                allowed = offload_allowed(moved)
+                moved_layers = rest_layers
+                if not allowed.all():
+                    moved, moved_layers = moved.take(allowed), _take_layers(rest_layers, allowed)
+                if not len(moved):
+                    continue
+                m2 = memory_per_gpu(w, hw, moved, moved_layers, details=False)
                 evaluated += int((~m2.fits).sum())
                 fit_plans.append(moved.take(m2.fits))
-                fit_layers.append(_take_layers(rest_layers, m2.fits))
+                fit_layers.append(_take_layers(moved_layers, m2.fits))
                 fit_memory.append(m2.total[m2.fits])
                 off = m2.offloaded_layers
                 fit_offloaded.append({s: off.get(s, off["first"])[m2.fits] for s in STAGES})
