@@ -33,10 +33,11 @@ from gigawatt.capability.operating import (
     swing_job,
 )
 from gigawatt.capability.runs import FrontierRunResult, evaluate_run, month_date
-from gigawatt.capability.scaling import Settings
+from gigawatt.capability.scaling import Settings, compute_band
 from gigawatt.catalog import Catalog
 from gigawatt.energy.swings import SwingJob
 from gigawatt.errors import InputError
+from gigawatt.perf.accuracy import Validation
 from gigawatt.policy import SiteCrossing, check_training_run, site_thresholds, thresholds_crossed
 from gigawatt.scenario import Scenario, month_index
 from gigawatt.units import S_PER_DAY
@@ -119,6 +120,8 @@ class CapabilityResult:
             crossed = thresholds_crossed(checks)
         else:
             row.update(dict.fromkeys(_RUN_ONLY))
+        check = self.validation_at(position)
+        band = self.flop_band(position)
         return {
             **row,
             "largest_run_site": self.largest_site[position],
@@ -126,7 +129,35 @@ class CapabilityResult:
             "largest_run_precision": self.settings.reference.precision,
             "largest_run_duration_days": self.settings.duration_s / S_PER_DAY,
             "largest_run_thresholds_crossed": crossed,
+            # added after the keys above, which stay as they were (DESIGN.md section 7)
+            "largest_run_validation_class": check.name if check is not None else None,
+            "largest_run_flop_band": list(band) if band is not None else None,
         }
+
+    def validation_at(self, position: int) -> Validation | None:
+        """The validation class of the perf estimate behind the largest run started at month
+        index `position`: the search at the power of two at or below its size, whose class
+        (calibration x dense / MoE) its MFU shares. None when nothing runs or the reference
+        workload's MFU is fixed."""
+        index = int(self.winner[position])
+        if index < 0:
+            return None
+        curve = self._curve_of(self.picks[index], position)
+        bucket = curve.plan_at(int(self.largest["largest_run_accelerators"][position]))
+        return bucket.validation if bucket is not None else None
+
+    def flop_band(self, position: int) -> tuple[float, float] | None:
+        """(low, high) compute of the largest run started at month index `position` when its
+        step takes the validated band of its class (`perf.accuracy`), the job held
+        (`scaling.compute_band`) [FLOP]; None without a band (fewer than its `min_checks`
+        published runs check the class, or no run)."""
+        check = self.validation_at(position)
+        factors = check.factors if check is not None else None
+        if factors is None:
+            return None
+        flop = float(self.largest["largest_run_flop"][position])
+        efficiency = float(self.largest["largest_run_cross_site_efficiency"][position])
+        return compute_band(flop, efficiency, factors)
 
     def table(self) -> pd.DataFrame:
         """Long rows: the largest run (site `total`), each site's own best run
