@@ -102,9 +102,7 @@ def _kind(records: list[PerfAccuracy], experts: int) -> str:
     return "dense" if experts == 0 else "moe"
 
 
-def validation(
-    experts: int, calibration: str, step_time_s: float, catalog: Catalog
-) -> Validation:
+def validation(experts: int, calibration: str, step_time_s: float, catalog: Catalog) -> Validation:
     """The validation class of an estimate of a model with `experts` routed experts per MoE
     layer (0: dense) under `calibration`, and its band."""
     records = [r for r in catalog.all(KIND) if isinstance(r, PerfAccuracy)]
