@@ -178,14 +178,14 @@ def run(
         if not any(dig(years[0], c.key) is not None for c in columns[1:]):
             continue  # that model did not run
         print_table(title, columns, years, first_left=False)
+    if (band := largest_run_band_text(years)) is not None:  # under the capability table
+        console.print(band)
     console.print(
         f"As of each December (or the last month). Phases add power at the "
         f"{'grid connection' if sc.power_basis == 'facility' else 'racks (IT)'}; accelerators are "
         f"packages (a Blackwell or Rubin package holds two GPU dies); peak FLOP/s are dense. "
         f"Results written to {out}/"
     )
-    if (band := largest_run_band_text(years)) is not None:
-        console.print(band)
     systems = [y.get("largest_run_system") for y in years]
     for caveat in api.perf_caveats(_catalog(ctx), systems):
         console.print(Text("Caveat: ", style="bold yellow") + Text(caveat))
