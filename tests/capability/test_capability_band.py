@@ -167,12 +167,18 @@ def test_perf_and_train_read_the_model_once(monkeypatch):
 
     monkeypatch.setattr(Catalog, "model", counting)
     cat = Catalog.load()
-    found = app.perf(model="deepseek-v3", system="dgx-h100", gpus=1024, search=True, catalog=cat)
-    assert reads == ["deepseek-v3"] and found.best is not None
-    assert found.best.experts == 256 and found.validation.kind == "moe-fine"
+    found = app.perf(model="llama3-70b", system="dgx-h100", gpus=1024, search=True, catalog=cat)
+    assert reads == ["llama3-70b"] and found.validation.name == "hopper-dense"
     reads.clear()
-    app.perf(model="llama3-70b", system="dgx-h100", gpus=1024, plan="tp=8,pp=4", catalog=cat)
-    assert reads == ["llama3-70b"]
+    moe = app.perf(
+        model="deepseek-v3",
+        system="gb200-nvl72",
+        gpus=1024,
+        plan="tp=1,pp=2,vp=16,ep=64,mb=1,recompute=selective",
+        catalog=cat,
+    )
+    assert reads == ["deepseek-v3"]
+    assert moe.best.experts == 256 and moe.validation.name == "blackwell-moe-fine"
     reads.clear()
     trained = app.train(model="llama3-70b", tokens=1e12, system="dgx-h100", gpus=1024, catalog=cat)
     assert reads == ["llama3-70b"] and trained.validation.name == "hopper-dense"
