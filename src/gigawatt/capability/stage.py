@@ -7,7 +7,7 @@ and the rack failure rate."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -104,6 +104,11 @@ class CapabilityResult:
     curves: Curves
     picks: list[GroupPick]
     winner: np.ndarray  # per month: index into picks of the largest run's group, -1 none
+    #: The curve of each (group, contributing sites) asked for by `validation_at`: each year
+    #: of every sweep sample asks, so the lookup is kept out of `Curves.get`.
+    _curve_memo: dict[tuple[int, int], RunCurve] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def year_summary(self, year: int, position: int) -> dict[str, Any]:
         """The largest run started in the year's December (or the scenario's last month)."""
@@ -121,7 +126,7 @@ class CapabilityResult:
         else:
             row.update(dict.fromkeys(_RUN_ONLY))
         check = self.validation_at(position)
-        band = self.flop_band(position)
+        band = self._flop_band(check, position)
         return {
             **row,
             "largest_run_site": self.largest_site[position],
@@ -142,8 +147,13 @@ class CapabilityResult:
         index = int(self.winner[position])
         if index < 0:
             return None
-        curve = self._curve_of(self.picks[index], position)
-        bucket = curve.plan_at(int(self.largest["largest_run_accelerators"][position]))
+        gp = self.picks[index]
+        key = (index, int(gp.group.sites[position]))
+        if key not in self._curve_memo:
+            self._curve_memo[key] = self._curve_of(gp, position)
+        bucket = self._curve_memo[key].plan_at(
+            int(self.largest["largest_run_accelerators"][position])
+        )
         return bucket.validation if bucket is not None else None
 
     def flop_band(self, position: int) -> tuple[float, float] | None:
@@ -151,7 +161,9 @@ class CapabilityResult:
         step takes the validated band of its class (`perf.accuracy`), the job held
         (`scaling.compute_band`) [FLOP]; None without a band (fewer than its `min_checks`
         published runs check the class, or no run)."""
-        check = self.validation_at(position)
+        return self._flop_band(self.validation_at(position), position)
+
+    def _flop_band(self, check: Validation | None, position: int) -> tuple[float, float] | None:
         factors = check.factors if check is not None else None
         if factors is None:
             return None
