@@ -57,20 +57,19 @@ class Validation:
     def has_band(self) -> bool:
         return self.record is not None and self.record.has_band
 
+    def time_band(self, time_s: float) -> tuple[float, float] | None:
+        """(low, high) of a time proportional to the step time (the step time itself, a run's
+        failure-free compute time); None without a band."""
+        r = self.record
+        if r is None or not r.has_band or r.error_p10 is None or r.error_p90 is None:
+            return None
+        return step_time_band(time_s, r.error_p10, r.error_p90)
+
     @property
     def factors(self) -> tuple[float, float] | None:
         """(low, high) multipliers of the step time, and of any time proportional to it, that
         the class's 10th/90th percentile errors imply; None without a band."""
-        r = self.record
-        if r is None or not r.has_band or r.error_p10 is None or r.error_p90 is None:
-            return None
-        return step_time_band(1.0, r.error_p10, r.error_p90)
-
-    def time_band(self, time_s: float) -> tuple[float, float] | None:
-        """(low, high) of a time proportional to the step time (the step time itself, a run's
-        failure-free compute time); None without a band."""
-        f = self.factors
-        return None if f is None else (time_s * f[0], time_s * f[1])
+        return self.time_band(1.0)
 
     @property
     def band_s(self) -> tuple[float, float] | None:
