@@ -847,15 +847,12 @@ class PerfReport:
         }
 
 
-def _validation(model: str, best: PerfResult | None, catalog: Catalog) -> Validation | None:
+def _validation(best: PerfResult | None, catalog: Catalog) -> Validation | None:
     """The validation class and band of the estimate `best` (docs/models/perf.md, "How far to
     trust a step time")."""
-    from gigawatt.perf.accuracy import validation
-    from gigawatt.perf.estimate import load_model
+    from gigawatt.perf.accuracy import validation_of
 
-    if best is None:
-        return None
-    return validation(load_model(model, catalog), best.calibration, best.step_time_s, catalog)
+    return None if best is None else validation_of(best, catalog)
 
 
 @_checked
@@ -885,7 +882,7 @@ def perf(
             catalog=cat,
             allow_overflow=req.allow_overflow,
         )
-        return PerfReport(found.best, found, _validation(req.model, found.best, cat))
+        return PerfReport(found.best, found, _validation(found.best, cat))
     try:
         best = perf_estimate(
             req.model,
@@ -906,7 +903,7 @@ def perf(
             field="gpus",
             refs=("plan", "search"),
         ) from None
-    return PerfReport(best, None, _validation(req.model, best, cat))
+    return PerfReport(best, None, _validation(best, cat))
 
 
 def _month_start(value: Any) -> Any:

@@ -39,8 +39,8 @@ from gigawatt.costs import (
 from gigawatt.energy.footprint import DEFAULT_REGION, FootprintResult, job_footprint
 from gigawatt.errors import InputError
 from gigawatt.perf import SearchResult, search
-from gigawatt.perf.accuracy import Validation, validation
-from gigawatt.perf.estimate import load_model, load_system
+from gigawatt.perf.accuracy import Validation, validation_of
+from gigawatt.perf.estimate import load_system
 from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_crossed
 from gigawatt.reliability import RecoveryPlan, ReliabilityResult, job_reliability
 from gigawatt.units import S_PER_H
@@ -163,11 +163,9 @@ class TrainingResult:
     def compute_time_band_s(self) -> tuple[float, float] | None:
         """Failure-free compute time at the two ends of the step time's validated band: it is
         steps x step time, so it scales with the step time exactly."""
-        band = self.validation.band_s if self.validation is not None else None
-        if band is None or self.compute_time_s is None:
+        if self.validation is None or self.compute_time_s is None:
             return None
-        step_s = self.validation.step_time_s  # type: ignore[union-attr]
-        return self.compute_time_s * band[0] / step_s, self.compute_time_s * band[1] / step_s
+        return self.validation.time_band(self.compute_time_s)
 
     def to_json(self) -> dict[str, Any]:
         """The `gigawatt train --json` object: perf's keys plus the run's."""
@@ -310,5 +308,5 @@ def plan_training(
         checks=checks,
         cost_detail=costs.detail(requested, sys_rec, region_id),
         costs=costs,
-        validation=validation(load_model(model, cat), best.calibration, best.step_time_s, cat),
+        validation=validation_of(best, cat),
     )

@@ -87,7 +87,7 @@ def test_class_lookup_band_and_too_few_checks():
         ),
         _record("hopper", "moe-fine", 64, None, 2),
     ]
-    v = validation(dense, "hopper", 2.0, _Cat(records))  # type: ignore[arg-type]
+    v = validation(dense.experts, "hopper", 2.0, _Cat(records))  # type: ignore[arg-type]
     assert v.kind == "dense" and v.checks == 5 and v.has_band
     assert v.band_s == pytest.approx((2.0 / 1.04, 2.0 / 0.95))
     text = validation_text(v.to_json())
@@ -95,13 +95,13 @@ def test_class_lookup_band_and_too_few_checks():
     assert "-5.0% (model faster) and +4.0% (model slower)" in text
     assert "1.923-2.105 s" in text
     # two checks: a class, no band
-    v = validation(fine, "hopper", 2.0, _Cat(records))  # type: ignore[arg-type]
+    v = validation(fine.experts, "hopper", 2.0, _Cat(records))  # type: ignore[arg-type]
     data = v.to_json()
     assert v.kind == "moe-fine" and not v.has_band and data["checks"] == 2
     assert data["step_time_band_s"] is None and data["error_p10"] is None
     assert "Too few validation runs of this class (hopper, moe-fine)" in validation_text(data)
     # no record for the calibration: the kind still comes from the records' expert ranges
-    v = validation(fine, "rubin", 2.0, _Cat(records))  # type: ignore[arg-type]
+    v = validation(fine.experts, "rubin", 2.0, _Cat(records))  # type: ignore[arg-type]
     assert v.kind == "moe-fine" and v.checks == 0 and v.to_json()["min_checks"] is None
     assert validation_text(v.to_json()) == (
         "No validation runs of this class (rubin, moe-fine): an estimate."

@@ -24,6 +24,7 @@ from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model, System
 from gigawatt.errors import InputError
 from gigawatt.perf import search
+from gigawatt.perf.accuracy import Validation, validation_of
 from gigawatt.perf.workload import Workload
 from gigawatt.reliability import JobCurve, RecoveryPlan, job_curve
 from gigawatt.training import DEFAULT_FAILURE_MODEL
@@ -63,12 +64,14 @@ def job_sizes(max_accelerators: int, quantum: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Bucket:
-    """The perf search at one power-of-two job size (MFU 0 when no plan fits or is valid)."""
+    """The perf search at one power-of-two job size (MFU 0 when no plan fits or is valid), with
+    the validation class and band of its best plan's step time (None without a plan)."""
 
     gpus: int
     gbs_seqs: int
     mfu: float
     plan: dict[str, Any] | None
+    validation: Validation | None = None
 
 
 @dataclass(frozen=True)
@@ -157,8 +160,14 @@ class RunCurve:
         except InputError:  # no valid plan at this size (the knobs were checked up front)
             out = Bucket(gpus, int(fixed["gbs"]), 0.0, None)
         else:
-            mfu, plan = (found.best.mfu, found.best.plan) if found.fits else (0.0, None)
-            out = Bucket(gpus, int(fixed["gbs"]), mfu, plan)
+            best = found.best if found.fits else None
+            out = Bucket(
+                gpus,
+                int(fixed["gbs"]),
+                best.mfu if best else 0.0,
+                best.plan if best else None,
+                validation_of(best, self.catalog) if best else None,
+            )
         self.buckets[gpus] = out
         return out
 

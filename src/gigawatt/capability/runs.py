@@ -11,6 +11,7 @@ import numpy as np
 
 from gigawatt.buildout import Fleet
 from gigawatt.capability.curve import ALL_SITES, Curves, Group, Pick, RunCurve
+from gigawatt.capability.scaling import compute_band
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model
 from gigawatt.costs import CostParameters
@@ -85,6 +86,13 @@ class FrontierRunResult:
         s, w, c = self.spec, self.where, self.costs
         bucket = w.curve.plan_at(w.accelerators) if w else None
         duration_s = float(s.duration_days) * S_PER_DAY
+        check = bucket.validation if bucket is not None else None
+        factors = check.factors if check is not None else None
+        band = (
+            compute_band(self.training_flop, float(w.pick.efficiency[0]), factors)
+            if w and factors
+            else None
+        )
         return {
             "name": s.name,
             "model": self.model,
@@ -124,6 +132,11 @@ class FrontierRunResult:
             "thresholds_crossed": thresholds_crossed(self.checks),
             "thresholds": [t.as_dict() for t in self.checks],
             "note": self.note,
+            # added after the keys above, which stay as they were (DESIGN.md section 7): the
+            # class of the perf estimate behind the run (its plan at `plan_gpus`) and the
+            # compute at the ends of that class's validated step-time band
+            "validation": check.to_json() if check is not None else None,
+            "training_flop_band": list(band) if band is not None else None,
         }
 
 

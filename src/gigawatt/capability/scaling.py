@@ -85,6 +85,21 @@ def cross_site_efficiency(step_time_s: Any, sync_s: Any) -> Any:
     return np.where(np.isfinite(step) & (step > 0), safe / (safe + sync_s), 0.0)
 
 
+def compute_band(
+    flop: float, efficiency: float, factors: tuple[float, float]
+) -> tuple[float, float]:
+    """(low, high) compute of a run of fixed wall time whose step computes `factors` (low,
+    high) times as long as estimated (the perf model's validated band, `perf.accuracy`), the
+    job held (its size, goodput and cross-site sync) [FLOP].
+
+    The sustained rate is proportional to 1 / (T_step + T_sync); with the cross-site
+    efficiency e = T_step / (T_step + T_sync), a step k times as long gives the rate
+    R / (1 - e + k e) (R / k at one site, e = 1). The longer step is the lower compute."""
+    k_low, k_high = factors
+    e = efficiency
+    return flop / (1 - e + k_high * e), flop / (1 - e + k_low * e)
+
+
 def capability_param(catalog: Catalog, parameter_id: str) -> float:
     """The point value of a `capability` catalog parameter (a plain run's value)."""
     return float(point(catalog.get("capability", parameter_id).value))  # type: ignore[attr-defined]

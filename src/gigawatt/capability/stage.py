@@ -7,7 +7,7 @@ and the rack failure rate."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,10 +33,11 @@ from gigawatt.capability.operating import (
     swing_job,
 )
 from gigawatt.capability.runs import FrontierRunResult, evaluate_run, month_date
-from gigawatt.capability.scaling import Settings
+from gigawatt.capability.scaling import Settings, compute_band
 from gigawatt.catalog import Catalog
 from gigawatt.energy.swings import SwingJob
 from gigawatt.errors import InputError
+from gigawatt.perf.accuracy import Validation
 from gigawatt.policy import SiteCrossing, check_training_run, site_thresholds, thresholds_crossed
 from gigawatt.scenario import Scenario, month_index
 from gigawatt.units import S_PER_DAY
@@ -103,6 +104,11 @@ class CapabilityResult:
     curves: Curves
     picks: list[GroupPick]
     winner: np.ndarray  # per month: index into picks of the largest run's group, -1 none
+    #: The curve of each (group, contributing sites) asked for by `validation_at`: each year
+    #: of every sweep sample asks, so the lookup is kept out of `Curves.get`.
+    _curve_memo: dict[tuple[int, int], RunCurve] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def year_summary(self, year: int, position: int) -> dict[str, Any]:
         """The largest run started in the year's December (or the scenario's last month)."""
@@ -119,6 +125,8 @@ class CapabilityResult:
             crossed = thresholds_crossed(checks)
         else:
             row.update(dict.fromkeys(_RUN_ONLY))
+        check = self.validation_at(position)
+        band = self._flop_band(check, position)
         return {
             **row,
             "largest_run_site": self.largest_site[position],
@@ -126,7 +134,42 @@ class CapabilityResult:
             "largest_run_precision": self.settings.reference.precision,
             "largest_run_duration_days": self.settings.duration_s / S_PER_DAY,
             "largest_run_thresholds_crossed": crossed,
+            # added after the keys above, which stay as they were (DESIGN.md section 7)
+            "largest_run_validation_class": check.name if check is not None else None,
+            "largest_run_flop_band": list(band) if band is not None else None,
         }
+
+    def validation_at(self, position: int) -> Validation | None:
+        """The validation class of the perf estimate behind the largest run started at month
+        index `position`: the search at the power of two at or below its size, whose class
+        (calibration x dense / MoE) its MFU shares. None when nothing runs or the reference
+        workload's MFU is fixed."""
+        index = int(self.winner[position])
+        if index < 0:
+            return None
+        gp = self.picks[index]
+        key = (index, int(gp.group.sites[position]))
+        if key not in self._curve_memo:
+            self._curve_memo[key] = self._curve_of(gp, position)
+        bucket = self._curve_memo[key].plan_at(
+            int(self.largest["largest_run_accelerators"][position])
+        )
+        return bucket.validation if bucket is not None else None
+
+    def flop_band(self, position: int) -> tuple[float, float] | None:
+        """(low, high) compute of the largest run started at month index `position` when its
+        step takes the validated band of its class (`perf.accuracy`), the job held
+        (`scaling.compute_band`) [FLOP]; None without a band (fewer than its `min_checks`
+        published runs check the class, or no run)."""
+        return self._flop_band(self.validation_at(position), position)
+
+    def _flop_band(self, check: Validation | None, position: int) -> tuple[float, float] | None:
+        factors = check.factors if check is not None else None
+        if factors is None:
+            return None
+        flop = float(self.largest["largest_run_flop"][position])
+        efficiency = float(self.largest["largest_run_cross_site_efficiency"][position])
+        return compute_band(flop, efficiency, factors)
 
     def table(self) -> pd.DataFrame:
         """Long rows: the largest run (site `total`), each site's own best run

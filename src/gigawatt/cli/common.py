@@ -142,8 +142,10 @@ err_console = SafeConsole(stderr=True, soft_wrap=True)  # a message is one line
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ScenarioArg = Annotated[
-    str, typer.Argument(
-        metavar="SCENARIO", help="Scenario file, or a built-in name (see `gigawatt scenarios`).")
+    str,
+    typer.Argument(
+        metavar="SCENARIO", help="Scenario file, or a built-in name (see `gigawatt scenarios`)."
+    ),
 ]
 # The options of the commands that run a scenario many times through the sweep engine.
 SeedOpt = Annotated[
@@ -234,3 +236,33 @@ def _global(
     ] = None,
 ) -> None:
     ctx.obj = {"catalog_dirs": tuple(str(p) for p in (catalog or []))}
+
+
+# --- how far to trust an estimate -------------------------------------------------------------
+
+
+def _signed_pct(error: float) -> str:
+    side = "model faster" if error < 0 else "model slower"
+    return f"{error * 100:+.1f}% ({side})"
+
+
+def validation_text(v: dict[str, Any], band: str | None = None) -> str:
+    """How an estimate's class fared against published runs (a `validation` object of `perf`,
+    `train` or `capability --json`; docs/models/perf.md, "How far to trust a step time"),
+    ending with `band`, the quantity the band carries to (default: the step time's)."""
+    cls = f"({v['calibration']}, {v['kind']})"
+    if v["step_time_band_s"] is None:
+        if not v["checks"]:
+            return f"No validation runs of this class {cls}: an estimate."
+        runs = f"{v['checks']} published run{'s' if v['checks'] != 1 else ''}"
+        return (
+            f"Too few validation runs of this class {cls}: {runs} checked, a band needs "
+            f"{v['min_checks']}; an estimate."
+        )
+    lo, hi = v["step_time_band_s"]
+    return (
+        f"Validated on {v['checks']} published runs of this class {cls}: median |error| "
+        f"{v['median_abs_error'] * 100:.1f}%, 80% of errors between "
+        f"{_signed_pct(v['error_p10'])} and {_signed_pct(v['error_p90'])}; "
+        f"{band or f'step time band {lo:,.3f}-{hi:,.3f} s'}."
+    )

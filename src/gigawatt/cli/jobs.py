@@ -7,7 +7,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from gigawatt.cli.common import JsonOpt, _catalog, api, app, bold_name, console, emit_json
+from gigawatt.cli.common import (
+    JsonOpt,
+    _catalog,
+    api,
+    app,
+    bold_name,
+    console,
+    emit_json,
+    validation_text,
+)
 from gigawatt.cli.progress import working
 from gigawatt.defaults import DEFAULT_SYSTEM
 from gigawatt.units import BYTES_PER_GIB, MILLION, S_PER_DAY
@@ -176,33 +185,6 @@ def _calibration_status(ctx: typer.Context, calibration_id: str) -> str:
     """The calibration record's status, shown beside its id: `estimate` means no published run
     of that accelerator generation was fitted (e.g. `default` for an unmeasured accelerator)."""
     return str(_catalog(ctx).get("calibrations", calibration_id).status)
-
-
-def _signed_pct(error: float) -> str:
-    side = "model faster" if error < 0 else "model slower"
-    return f"{error * 100:+.1f}% ({side})"
-
-
-def validation_text(v: dict[str, Any]) -> str:
-    """The line under the step time: how the estimate's class fared against published runs
-    (`validation` of `gigawatt perf --json`; docs/models/perf.md, "How far to trust a step
-    time")."""
-    cls = f"({v['calibration']}, {v['kind']})"
-    if v["step_time_band_s"] is None:
-        if not v["checks"]:
-            return f"No validation runs of this class {cls}: an estimate."
-        runs = f"{v['checks']} published run{'s' if v['checks'] != 1 else ''}"
-        return (
-            f"Too few validation runs of this class {cls}: {runs} checked, a band needs "
-            f"{v['min_checks']}; an estimate."
-        )
-    lo, hi = v["step_time_band_s"]
-    return (
-        f"Validated on {v['checks']} published runs of this class {cls}: median |error| "
-        f"{v['median_abs_error'] * 100:.1f}%, 80% of errors between "
-        f"{_signed_pct(v['error_p10'])} and {_signed_pct(v['error_p90'])}; "
-        f"step time band {lo:,.3f}-{hi:,.3f} s."
-    )
 
 
 def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:

@@ -26,11 +26,12 @@ from gigawatt.cli.common import (
     emit_json,
     err_console,
     print_table,
+    validation_text,
 )
 from gigawatt.cli.progress import resumable, working
 from gigawatt.cli.tables import Spec, print_fitted
 from gigawatt.defaults import CATALOG_KINDS, DEFAULT_SCENARIO, DEFAULT_STORE
-from gigawatt.display import Column, dig, fmt_number
+from gigawatt.display import Column, dig, fmt_number, fmt_sci
 from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
 
 # --- run --------------------------------------------------------------------------------------
@@ -109,6 +110,40 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
 ]
 
 
+def _band_of(year: dict[str, Any]) -> tuple[Any, ...]:
+    return year["largest_run_validation_class"], tuple(year["largest_run_flop_band"] or ())
+
+
+def largest_run_band_text(years: list[dict[str, Any]]) -> str | None:
+    """How far to trust the largest runs' compute: the years (consecutive ones grouped where
+    equal) with the 80 % band of their step time's validation class (`largest_run_flop_band`),
+    or "an estimate" where the class has too few published runs (docs/models/capability.md)."""
+    groups: list[list[dict[str, Any]]] = []
+    for y in years:
+        if not y.get("largest_run_validation_class"):
+            continue
+        last = groups[-1][-1] if groups else None
+        if last is not None and _band_of(last) == _band_of(y) and last["year"] + 1 == y["year"]:
+            groups[-1].append(y)
+        else:
+            groups.append([y])
+    if not groups:
+        return None
+    parts = []
+    for group in groups:
+        first, last = group[0]["year"], group[-1]["year"]
+        span = str(first) if first == last else f"{first}-{last}"
+        cls, band = _band_of(group[0])
+        if band:
+            parts.append(f"{span} {fmt_sci(band[0])}-{fmt_sci(band[1])} FLOP ({cls})")
+        else:
+            parts.append(f"{span} an estimate ({cls}: too few validation runs for a band)")
+    return (
+        "Largest run's compute, 80% band from its step time's errors on published runs of "
+        f"its class (perf validation): {'; '.join(parts)}."
+    )
+
+
 def summary_table(prefix: str) -> tuple[str, list[Column]]:
     """The `run` table whose title starts with `prefix` (other commands reuse it)."""
     return next(t for t in SUMMARY_TABLES if t[0].startswith(prefix))
@@ -143,6 +178,8 @@ def run(
         if not any(dig(years[0], c.key) is not None for c in columns[1:]):
             continue  # that model did not run
         print_table(title, columns, years, first_left=False)
+    if (band := largest_run_band_text(years)) is not None:  # under the capability table
+        console.print(band)
     console.print(
         f"As of each December (or the last month). Phases add power at the "
         f"{'grid connection' if sc.power_basis == 'facility' else 'racks (IT)'}; accelerators are "
@@ -451,6 +488,8 @@ def capability(
     ref = report["reference"]
     console.print(bold_name(sc.name, sc.title))
     print_table(*summary_table("Capability"), report["years"])
+    if (band := largest_run_band_text(report["years"])) is not None:
+        console.print(band)
     print_table(
         "Frontier runs (the scenario's, from their start month)",
         FRONTIER_RUN_COLUMNS,
@@ -461,6 +500,10 @@ def capability(
         # differ from the yearly table's reference run: say so beside it.
         basis = f"{run['precision']}, {run['duration_days']:g} days"
         note = f"{basis}; {run['note']}" if run["note"] else basis
+        if run["validation"]:  # how far to trust its compute (the plan's validation class)
+            band = run["training_flop_band"]
+            flop = f"compute band {fmt_sci(band[0])}-{fmt_sci(band[1])} FLOP" if band else None
+            note = f"{note}. {validation_text(run['validation'], flop)}"
         console.print(Text(f"{run['name']}: ", style="bold") + Text(note))
     print_table(
         "Thresholds crossed, in date order (* not in force then)",

@@ -9,15 +9,22 @@ A published step time s_pub relates to a prediction s by s_pub = s / (1 + e). Th
 and 90th percentiles p10 <= p90 therefore bound the step time that 80 % of the checked runs
 would have measured: s / (1 + p90) <= s_pub <= s / (1 + p10). A class the model is optimistic
 about (negative errors: the model faster than the runs) puts the band above the estimate.
+
+Every quantity proportional to the step time (a run's compute time: steps x step time) takes
+the same factors 1 / (1 + p90) .. 1 / (1 + p10) (`Validation.factors`); a rate inversely
+proportional to it (FLOP/s, hence the compute of a run of fixed duration) their reciprocals.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import Model, PerfAccuracy
+from gigawatt.catalog.schema import PerfAccuracy
+
+if TYPE_CHECKING:
+    from gigawatt.perf.estimate import PerfResult
 
 KIND = "perf-accuracy"
 
@@ -38,6 +45,11 @@ class Validation:
     record: PerfAccuracy | None
 
     @property
+    def name(self) -> str:
+        """The class id, `calibration-kind` (the catalog record's id when there is one)."""
+        return f"{self.calibration}-{self.kind}"
+
+    @property
     def checks(self) -> int:
         return self.record.checks if self.record is not None else 0
 
@@ -45,18 +57,29 @@ class Validation:
     def has_band(self) -> bool:
         return self.record is not None and self.record.has_band
 
-    @property
-    def band_s(self) -> tuple[float, float] | None:
+    def time_band(self, time_s: float) -> tuple[float, float] | None:
+        """(low, high) of a time proportional to the step time (the step time itself, a run's
+        failure-free compute time); None without a band."""
         r = self.record
         if r is None or not r.has_band or r.error_p10 is None or r.error_p90 is None:
             return None
-        return step_time_band(self.step_time_s, r.error_p10, r.error_p90)
+        return step_time_band(time_s, r.error_p10, r.error_p90)
+
+    @property
+    def factors(self) -> tuple[float, float] | None:
+        """(low, high) multipliers of the step time, and of any time proportional to it, that
+        the class's 10th/90th percentile errors imply; None without a band."""
+        return self.time_band(1.0)
+
+    @property
+    def band_s(self) -> tuple[float, float] | None:
+        return self.time_band(self.step_time_s)
 
     def to_json(self) -> dict[str, Any]:
         r = self.record if self.has_band else None
         band = self.band_s
         return {
-            "class": f"{self.calibration}-{self.kind}",
+            "class": self.name,
             "calibration": self.calibration,
             "kind": self.kind,
             "checks": self.checks,
@@ -78,9 +101,16 @@ def _kind(records: list[PerfAccuracy], experts: int) -> str:
     return "dense" if experts == 0 else "moe"
 
 
-def validation(model: Model, calibration: str, step_time_s: float, catalog: Catalog) -> Validation:
-    """The validation class of an estimate of `model` under `calibration`, and its band."""
+def validation(experts: int, calibration: str, step_time_s: float, catalog: Catalog) -> Validation:
+    """The validation class of an estimate of a model with `experts` routed experts per MoE
+    layer (0: dense) under `calibration`, and its band."""
     records = [r for r in catalog.all(KIND) if isinstance(r, PerfAccuracy)]
-    found = next((r for r in records if r.covers(calibration, model.experts)), None)
-    kind = found.model_kind if found is not None else _kind(records, model.experts)
+    found = next((r for r in records if r.covers(calibration, experts)), None)
+    kind = found.model_kind if found is not None else _kind(records, experts)
     return Validation(calibration, kind, step_time_s, found)
+
+
+def validation_of(result: PerfResult, catalog: Catalog) -> Validation:
+    """The validation class and band of one perf estimate (its calibration, its model's routed
+    experts and its step time all travel with the result)."""
+    return validation(result.experts, result.calibration, result.step_time_s, catalog)

@@ -1167,6 +1167,9 @@ class PerfResult:
     params_total: float
     params_active: float
     model_flops_per_token: float
+    #: Routed experts per MoE layer of the model (0: dense): with `calibration`, the
+    #: estimate's validation class (`perf.accuracy`), so no caller reads the model again.
+    experts: int
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -1247,6 +1250,7 @@ def result_row(
         params_total=float(w.params_total),
         params_active=float(w.params_active),
         model_flops_per_token=float(w.model_flops_per_token),
+        experts=w.experts,
     )
     _check_invariants(res)
     return res

@@ -46,6 +46,7 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
             fmt_number(r["mfu"], 2) if r["mfu"] is not None else "",
             fmt_number(r["goodput"], 2) if r["goodput"] is not None else "",
             f"{r['training_flop']:.2e}",
+            _band_cell(r["training_flop_band"], r["validation"]),
             ", ".join(r["thresholds_crossed"]) or "none",
         )
         for r in runs
@@ -53,13 +54,63 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
     return Table(
         "The scenario's frontier runs",
         ("Run", "Start", "Days", "Site", "Accelerators", "MFU", "Goodput", "Compute [FLOP]",
-         "Thresholds crossed (in force)"),
+         "80% band [FLOP]", "Thresholds crossed (in force)"),
         rows,
-        numeric=(False, False, True, False, True, True, True, True, False),
+        numeric=(False, False, True, False, True, True, True, True, False, False),
         note="Accelerators: the largest homogeneous group at the start month (all sites when the "
         "run allows cross-site training). MFU from the performance search of the reference "
-        "workload at that scale; goodput from the reliability model.",
+        "workload at that scale; goodput from the reliability model. 80% band: the compute if "
+        "the step took the 10th to 90th percentile of the perf model's errors on the published "
+        "runs of its class (calibration x dense / MoE, docs/models/perf.md); an estimate where "
+        "too few runs check the class.",
     )  # fmt: skip
+
+
+def _band_cell(band: list[float] | None, check: dict[str, Any] | None) -> str:
+    """A compute band as `low-high`, or why there is none."""
+    if band:
+        return f"{band[0]:.2e}-{band[1]:.2e}"
+    return f"an estimate ({check['class']})" if check else ""
+
+
+def _band_series(cap: CapabilityResult, months: list[str]) -> tuple[Series, ...]:
+    """The largest run's compute at the two ends of its validated band (dashed), over the
+    months that have one."""
+    bands = [cap.flop_band(i) for i in range(len(months))]
+    have = [i for i, b in enumerate(bands) if b is not None]
+    return tuple(
+        Series(
+            f"Largest run, validated 80% band ({end})",
+            [months[i] for i in have],
+            [bands[i][j] / FLOP_UNIT for i in have],  # type: ignore[index]
+            dash=True,
+        )
+        for j, end in enumerate(("low", "high"))
+        if have
+    )
+
+
+def _band_note(cap: CapabilityResult, months: list[str], drawn: bool) -> str:
+    """What the chart says of the validated band: what the dashed band is, and the classes of
+    largest runs with too few published runs for one."""
+    unbanded: dict[str, None] = {}
+    for i in range(len(months)):
+        check = cap.validation_at(i)
+        if check is not None and check.factors is None:
+            unbanded[check.name] = None
+    out = ""
+    if drawn:
+        out += (
+            " Dashed band: the largest run's compute if its step took the 10th to 90th "
+            "percentile of the perf model's errors on published runs of its class "
+            "(docs/models/perf.md)."
+        )
+    if unbanded:
+        out += (
+            f" No band for class {', '.join(unbanded)}: too few published runs check it, so "
+            "its compute is an estimate."
+        )
+    return out
 
 
 def _crossings_table(crossings: list[dict[str, Any]]) -> Table:
@@ -194,6 +245,7 @@ def capability_section(ctx: ReportContext) -> Section | None:
     months = [str(m) for m in cap.months]
     ref = cap.reference()
     days = ref["duration_days"]
+    band = _band_series(cap, months)
     flop = Chart(
         "capability-largest-run",
         f"Compute of the largest {days:g}-day run started each month",
@@ -206,11 +258,12 @@ def capability_section(ctx: ReportContext) -> Section | None:
                 months,
                 as_list(cap.largest["largest_run_ceiling_flop"], FLOP_UNIT),
             ),
+            *band,
             *_reference_series(cap, months),
         ),
         note=f"Reference workload {ref['workload']} ({ref['model']}, {ref['precision']}), "
         f"fault-tolerance policy {ref['fault_tolerance']}; dashed: published or estimated runs "
-        "(catalog frontier-runs).",
+        f"(catalog frontier-runs).{_band_note(cap, months, bool(band))}",
     )
     rate = Chart(
         "capability-rate",
@@ -245,6 +298,11 @@ def capability_section(ctx: ReportContext) -> Section | None:
             f"accelerators add less than {threshold:.0%} of the average one's useful time. The "
             "ceiling is the job that maximises compute whatever its goodput; the restart cost "
             "moves both most.",
+            "How far to trust the compute: the MFU comes from the performance model, whose "
+            "step times were checked against published runs of the same class (calibration x "
+            "dense / mixture-of-experts); the 80% band is the compute at the 10th and 90th "
+            "percentile of those errors, the job held. A class with too few checks has no "
+            "band: its compute is an estimate.",
         ),
         charts=tuple(charts),
         tables=tuple(tables),
