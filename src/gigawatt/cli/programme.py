@@ -109,6 +109,30 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
 ]
 
 
+def _summary_bases(years: list[dict[str, Any]]) -> list[str]:
+    """What the summary's sums and the capability FLOP rest on, which its titles cannot say:
+    capex spent before the first year shown (the money axis starts at the earliest spend), and
+    the run length, precision and tokens-per-parameter basis of the Capability table."""
+    first, last = years[0], years[-1]
+    lines = []
+    before = (first.get("cumulative_capex_usd") or 0.0) - (first.get("capex_usd") or 0.0)
+    if before > 0.005 * BILLION:
+        lines.append(
+            f"Capex before {first['year']} (not in the Money table): USD "
+            f"{before / BILLION:,.1f}B; cumulative capex to {last['month']}: USD "
+            f"{last['cumulative_capex_usd'] / BILLION:,.1f}B."
+        )
+    days, precision = last.get("largest_run_duration_days"), last.get("largest_run_precision")
+    if days and precision and last.get("chinchilla_params") and last.get("chinchilla_tokens"):
+        per_param = last["chinchilla_tokens"] / last["chinchilla_params"]
+        lines.append(
+            f"Capability FLOP: a {days:g}-day run in {precision} (accelerators x dense peak x "
+            f"MFU x goodput x duration); Params: the compute-optimal size for that FLOP "
+            f"({per_param:.0f} tokens per parameter)."
+        )
+    return lines
+
+
 def summary_table(prefix: str) -> tuple[str, list[Column]]:
     """The `run` table whose title starts with `prefix` (other commands reuse it)."""
     return next(t for t in SUMMARY_TABLES if t[0].startswith(prefix))
@@ -149,6 +173,8 @@ def run(
         f"packages (a Blackwell or Rubin package holds two GPU dies); peak FLOP/s are dense. "
         f"Results written to {out}/"
     )
+    for line in _summary_bases(years):
+        console.print(line)
     systems = [y.get("largest_run_system") for y in years]
     for caveat in api.perf_caveats(_catalog(ctx), systems):
         console.print(Text("Caveat: ", style="bold yellow") + Text(caveat))
