@@ -4,7 +4,7 @@ Thresholds are catalog records (`gigawatt catalog thresholds`): EU AI Act Art 51
 FLOP, notify within two weeks of knowing, Art 52(1)), California SB 53 and New York RAISE as
 amended by S8828 (> 1e26 operations), and as history the revoked US EO 14110, the rescinded BIS
 4E091 and the RAISE Act as passed in 2025 (> 1e26 operations and > USD 100M of compute cost at
-market cloud prices, repealed before it took effect); and site-load thresholds (US EO 14318
+market cloud prices, replaced by its chapter amendment); and site-load thresholds (US EO 14318
 > 100 MW of new load; Texas SB 6 > 75 MW at one site).
 
 A cost test prices compute on the threshold's `cost_basis`: `market` (cloud rates per

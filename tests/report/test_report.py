@@ -177,6 +177,15 @@ def test_spend_bars_are_the_finance_years(default_run, default_report):
     np.testing.assert_allclose(totals, expected, rtol=1e-9)
 
 
+def test_capex_before_the_start_reads_as_the_table_shows_it(default_run, default_report):
+    """The money paragraph's capex before the scenario starts must agree with the 2025 row of
+    the table below it (USD 4.5B, once printed '4B')."""
+    fin = default_run[0].stages["finance"]
+    early = sum(y["capex_usd"] for y in fin.years() if y["year"] < 2026)
+    money = next(s for s in default_report.sections if s.id == "money")
+    assert f"({early / 1e9:,.1f}B before the scenario starts)" in money.paragraphs[0]
+
+
 def test_energy_bars_are_the_calendar_years(default_run, default_report):
     years = default_run[0].years()
     twh = _chart(default_report, "energy-twh")

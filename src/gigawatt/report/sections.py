@@ -445,7 +445,7 @@ def money_section(ctx: ReportContext) -> Section | None:
     paragraphs = (
         f"Money moves from {summary['start']} (construction starts before the first phase is "
         f"online) to {summary['end']}. Capex USD {summary['capex_usd'] / BILLION:,.0f}B "
-        f"({summary['capex_before_start_usd'] / BILLION:,.0f}B before the scenario starts), opex "
+        f"({summary['capex_before_start_usd'] / BILLION:,.1f}B before the scenario starts), opex "
         f"USD {summary['opex_usd'] / BILLION:,.0f}B (energy from the {summary['energy_source']}). "
         f"Invested: USD {summary['cumulative_invested_usd'] / BILLION:,.0f}B{of_cap}.",
         "Circular share: of the investors' cash, the share that returns to them as purchases of "
