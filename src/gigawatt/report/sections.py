@@ -500,6 +500,27 @@ def _country_chart(energy: EnergyResult, years: list[dict[str, Any]]) -> Chart |
     )
 
 
+def _transferred_power_note(ctx: ReportContext) -> str:
+    """A sentence naming the scenario's accelerators whose power calibration was measured on
+    another generation (no run of their own was measured): their draw is an estimate."""
+    from gigawatt.energy.params import power_calibration_for
+
+    accelerators = {
+        ph.system.accelerator for site in ctx.results.scenario.sites for ph in site.phases
+    }
+    carried: dict[str, str] = {}
+    for acc in sorted(accelerators):
+        cal = power_calibration_for(ctx.catalog, acc)
+        if cal is not None and cal.transferred_from:
+            ref = "TDP" if cal.basis == "tdp" else "all-in IT power"
+            carried[acc] = (
+                f"{acc}: no training run of it has a measured draw; it carries the "
+                f"{cal.draw_fraction:.3f} share of {ref} measured for {cal.transferred_from} "
+                f"({cal.status})."
+            )
+    return "".join(" " + text for text in carried.values())
+
+
 def energy_section(ctx: ReportContext) -> Section | None:
     energy = ctx.results.energy
     if energy is None:
@@ -574,7 +595,7 @@ def energy_section(ctx: ReportContext) -> Section | None:
             "its TDP plus its share of host and network; times the site's PUE. Location-based "
             "carbon uses the region's annual grid intensity; market-based "
             "counts the site's contracted clean supply as zero; embodied carbon spreads the "
-            "hardware's manufacturing emissions over its life.",
+            "hardware's manufacturing emissions over its life." + _transferred_power_note(ctx),
         ),
         charts=tuple(charts),
         tables=tables,
