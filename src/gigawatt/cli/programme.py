@@ -315,7 +315,8 @@ FINANCE_TABLES: list[tuple[str, list[Column]]] = [
         "Deals by year (USD B unless a share or a count; released in the year, the rest as "
         "of December; Released: tranches of every kind, of which Purchases: the buyer's "
         "purchase commitments or leases paid to the vendor, not investment; circular and "
-        "vendor-funded are shares of the investors' cash and of their hardware purchases)",
+        "vendor-funded are shares of the investors' cash and of their hardware purchases; "
+        "vendor-funded is above 1 while the investment runs ahead of the purchases)",
         [
             _YEAR,
             Column("tranches_released_usd", "Released", scale=BILLION, digits=1),

@@ -449,7 +449,8 @@ def money_section(ctx: ReportContext) -> Section | None:
         f"USD {summary['opex_usd'] / BILLION:,.0f}B (energy from the {summary['energy_source']}). "
         f"Invested: USD {summary['cumulative_invested_usd'] / BILLION:,.0f}B{of_cap}.",
         "Circular share: of the investors' cash, the share that returns to them as purchases of "
-        "their hardware. Vendor-funded share: their cash and warrants' value over those purchases.",
+        "their hardware. Vendor-funded share: their cash and warrants' value over those "
+        "purchases (above 100 % while the investment runs ahead of the purchases).",
     )
     return Section(
         id="money",
