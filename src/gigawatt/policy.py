@@ -110,7 +110,10 @@ def check_training_run(
                 else:
                     exceeded = False
         if th.revenue_usd is not None:
-            notes.append(f"applies to developers with revenue > USD {th.revenue_usd:,.0f}")
+            # Not a condition of the threshold: SB 53 binds every developer of a model above it
+            # (a transparency report); the revenue test marks the "large frontier developer",
+            # whose duties the record's notification_trigger lists.
+            notes.append(f"large frontier developer test: revenue > USD {th.revenue_usd:,.0f}")
         crossing = None
         if exceeded and start is not None and duration_s is not None and fraction is not None:
             crossing = start + dt.timedelta(seconds=duration_s * fraction)
