@@ -92,9 +92,9 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         ],
     ),
     (
-        "Capability (the largest run started in December: the job size past which more "
-        "accelerators add little useful time under the default fault-tolerance policy, not the "
-        "whole fleet; x ref: times the catalog's reference run; more: `gigawatt capability`)",
+        "Capability (the largest run started in December: the job size a planner would launch "
+        "under the default fault-tolerance policy, not the whole fleet (see below); x ref: times "
+        "the catalog's reference run; more: `gigawatt capability`)",
         [
             _YEAR,
             Column("largest_run_site", "Site", style=_TEXT),
@@ -121,6 +121,17 @@ def _summary_bases(years: list[dict[str, Any]]) -> list[str]:
             f"Capex before {first['year']} (not in the Money table): USD "
             f"{before / BILLION:,.1f}B; cumulative capex to {last['month']}: USD "
             f"{last['cumulative_capex_usd'] / BILLION:,.1f}B."
+        )
+    marginal = last.get("largest_run_marginal_efficiency")
+    ceiling = last.get("largest_run_ceiling_accelerators")
+    if marginal and ceiling and last.get("largest_run_flop"):
+        lines.append(
+            f"Accel.: the size past which an added accelerator yields less useful time than the "
+            f"catalog's operating-point share of the average one's (at this size: "
+            f"{marginal:.2f}); in "
+            f"{last['month']} the job of highest rate, {ceiling:,.0f} accelerators at goodput "
+            f"{last['largest_run_ceiling_goodput']:.2f}, would train "
+            f"{last['largest_run_ceiling_flop'] / last['largest_run_flop']:.1f} x the FLOP."
         )
     days, precision = last.get("largest_run_duration_days"), last.get("largest_run_precision")
     if days and precision and last.get("chinchilla_params") and last.get("chinchilla_tokens"):
