@@ -489,6 +489,8 @@ def capability(
     ref = report["reference"]
     console.print(bold_name(sc.name, sc.title))
     print_table(*summary_table("Capability"), report["years"])
+    for line in _summary_bases(report["years"]):
+        console.print(line)
     print_table(
         "Frontier runs (the scenario's, from their start month)",
         FRONTIER_RUN_COLUMNS,
