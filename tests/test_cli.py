@@ -52,6 +52,43 @@ def test_run_writes_results(capsys, tmp_path):
     assert not [p for p in out_dir.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_run_summary_states_what_its_tables_leave_out():
+    """The Money table starts in the first scenario year, so capex spent earlier (from the
+    deal's announcement) must be stated for its columns to add up to the cumulative capex; the
+    Capability FLOP needs its run length and precision to be read at all."""
+    from gigawatt.cli.programme import _summary_bases
+
+    years = [
+        {"year": 2026, "month": "2026-12", "capex_usd": 36.7e9, "cumulative_capex_usd": 41.2e9},
+        {
+            "year": 2027,
+            "month": "2027-12",
+            "capex_usd": 10e9,
+            "cumulative_capex_usd": 51.2e9,
+            "largest_run_duration_days": 90.0,
+            "largest_run_precision": "bf16",
+            "chinchilla_params": 3.65e12,
+            "chinchilla_tokens": 73.0e12,
+            "largest_run_flop": 1.6e27,
+            "largest_run_marginal_efficiency": 0.903,
+            "largest_run_ceiling_accelerators": 332640.0,
+            "largest_run_ceiling_goodput": 0.52,
+            "largest_run_ceiling_flop": 4.52e27,
+        },
+    ]
+    lines = _summary_bases(years)
+    assert lines[0] == (
+        "Capex before 2026 (not in the Money table): USD 4.5B; cumulative capex to 2027-12: "
+        "USD 51.2B."
+    )
+    # The largest run is not where more accelerators add "little": the ceiling trains 2.8x more.
+    assert "(at this size: 0.90)" in lines[1]
+    assert "332,640 accelerators at goodput 0.52, would train 2.8 x the FLOP" in lines[1]
+    assert "a 90-day run in bf16" in lines[2] and "(20 tokens per parameter)" in lines[2]
+    years[0]["cumulative_capex_usd"] = years[0]["capex_usd"]  # nothing spent before: no line
+    assert len(_summary_bases(years)) == 2
+
+
 def test_bad_scenario_exit_2_nothing_written(capsys, tmp_path):
     bad = tmp_path / "bad.yaml"
     data = toy_scenario_data()

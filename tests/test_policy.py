@@ -104,3 +104,13 @@ def test_new_york_not_in_force_before_2027(catalog):
 def test_in_force_window(catalog, day, expected):
     eo = next(t for t in catalog.thresholds() if t.id == "us-eo-14110-model")
     assert in_force_on(eo, day) is expected
+
+
+def test_the_revenue_test_is_labelled_not_made_a_condition(catalog):
+    """SB 53 obliges every developer of a model above 1e26 operations (a transparency report);
+    USD 500 M of revenue only makes a "large frontier developer". The note must not say the law
+    applies only above that revenue."""
+    checks = _by_id(check_training_run(catalog, 2e26, start=dt.date(2026, 3, 1)))
+    note = checks["ca-sb53-frontier"].note
+    assert "large frontier developer test: revenue > USD 500,000,000" in note
+    assert "applies to developers" not in note

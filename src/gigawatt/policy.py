@@ -4,8 +4,8 @@ Thresholds are catalog records (`gigawatt catalog thresholds`): EU AI Act Art 51
 FLOP, notify within two weeks of knowing, Art 52(1)), California SB 53 and New York RAISE as
 amended by S8828 (> 1e26 operations), and as history the revoked US EO 14110, the rescinded BIS
 4E091 and the RAISE Act as passed in 2025 (> 1e26 operations and > USD 100M of compute cost at
-market cloud prices, repealed before it took effect); and site-load thresholds (US EO 14318
-> 100 MW of new load; Texas SB 6 >= 75 MW).
+market cloud prices, replaced by its chapter amendment); and site-load thresholds (US EO 14318
+> 100 MW of new load; Texas SB 6 > 75 MW at one site).
 
 A cost test prices compute on the threshold's `cost_basis`: `market` (cloud rates per
 accelerator-hour, `gigawatt.costs.market_rate`, as the 2025 RAISE text and California's SB 1047
@@ -110,7 +110,10 @@ def check_training_run(
                 else:
                     exceeded = False
         if th.revenue_usd is not None:
-            notes.append(f"applies to developers with revenue > USD {th.revenue_usd:,.0f}")
+            # Not a condition of the threshold: SB 53 binds every developer of a model above it
+            # (a transparency report); the revenue test marks the "large frontier developer",
+            # whose duties the record's notification_trigger lists.
+            notes.append(f"large frontier developer test: revenue > USD {th.revenue_usd:,.0f}")
         crossing = None
         if exceeded and start is not None and duration_s is not None and fraction is not None:
             crossing = start + dt.timedelta(seconds=duration_s * fraction)

@@ -106,6 +106,9 @@ def test_capability_tables(capsys, tmp_path):
     code, out, err = cli(capsys, *toy_args(tmp_path, frontier_runs=runs))
     assert code == 0, err
     assert "Capability" in out and "Frontier runs" in out and "Thresholds crossed" in out
+    # The title's "(see below)": the operating-point rule and the run's basis follow the table.
+    assert "Accel.: the size past which an added accelerator" in out
+    assert "Capability FLOP: a 90-day run" in out
 
 
 def test_run_json_has_the_capability_keys(capsys, tmp_path):

@@ -32,8 +32,10 @@ def test_territory(tid, region, expected):
     assert covers(_threshold(tid), CAT.region(region)) is expected
 
 
-def test_texas_counts_75_mw_itself_the_federal_order_needs_more_than_100():
-    assert _threshold("tx-sb6-large-load").comparison == ">="
+def test_texas_and_the_federal_order_both_need_more_than_their_value():
+    """SB 6's Utilities Code section 37.0561(c): the standards apply where a site's load "would
+    exceed" the 75 MW threshold; EO 14318 sec. 2(a): "greater than 100 MW" of new load."""
+    assert _threshold("tx-sb6-large-load").comparison == ">"
     assert _threshold("us-eo-14318-data-center").comparison == ">"
     load = np.array([50e6, 75e6, 100e6, 120e6])
     assert first_crossing(load, 75e6, ">=") == 1

@@ -135,3 +135,13 @@ def test_unknown_ids_suggest(catalog) -> None:
         job_footprint(catalog, system="h100", gpu_hours=1, region="us-ercto")
     with pytest.raises(UnknownIdError, match=r"^system: unknown system"):
         job_footprint(catalog, system="h1000", gpu_hours=1)
+
+
+def test_calibrated_power_note_names_the_figure_the_fraction_gives(catalog) -> None:
+    """The calibration fixes the whole IT draw (0.708 x 1,400 W = 991 W for an H100), not the
+    accelerator's 517 W shown beside the note: the note must state the total it multiplies out
+    to, and that total must be the accelerator's part plus the host's."""
+    r = job_footprint(catalog, system="h100", gpu_hours=10)
+    total = r.power_w_per_gpu + r.host_power_w_per_gpu
+    assert f"calibrated IT draw of {total:,.0f} W" in r.power_source
+    assert "host + network" in r.power_source

@@ -177,6 +177,26 @@ def test_spend_bars_are_the_finance_years(default_run, default_report):
     np.testing.assert_allclose(totals, expected, rtol=1e-9)
 
 
+def test_capex_before_the_start_reads_as_the_table_shows_it(default_run, default_report):
+    """The money paragraph's capex before the scenario starts must agree with the 2025 row of
+    the table below it (USD 4.5B, once printed '4B')."""
+    fin = default_run[0].stages["finance"]
+    early = sum(y["capex_usd"] for y in fin.years() if y["year"] < 2026)
+    money = next(s for s in default_report.sections if s.id == "money")
+    assert f"({early / 1e9:,.1f}B before the scenario starts)" in money.paragraphs[0]
+
+
+def test_energy_text_says_rubin_power_is_carried_over_from_p100(default_run, default_report):
+    """No Vera Rubin training run has a measured draw: the energy paragraph must not leave it at
+    "calibrated on training runs whose power was measured" but say whose share it carries."""
+    energy = next(s for s in default_report.sections if s.id == "energy")
+    cal = default_run[1].get("power-calibrations", "gpu")
+    assert (
+        f"vera-rubin: no training run of it has a measured draw; it carries the "
+        f"{cal.draw_fraction:.3f} share of all-in IT power measured for {cal.transferred_from}"
+    ) in energy.paragraphs[0]
+
+
 def test_energy_bars_are_the_calendar_years(default_run, default_report):
     years = default_run[0].years()
     twh = _chart(default_report, "energy-twh")

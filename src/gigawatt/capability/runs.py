@@ -283,7 +283,8 @@ def _one_site_note(
 ) -> str:
     """Why a `cross_site` run trains at one site (empty otherwise): `cross_site` allows several
     sites, and the run takes the group of highest rate at its operating point. The job size
-    stops where more accelerators add little useful time (goodput, not site capacity), so when
+    stops where added accelerators yield less than the catalog's share of the average one's useful
+    time (goodput, not site capacity), so when
     one site holds that size, spreading it adds the cross-site synchronisation (catalog
     `cross-site-bandwidth-bytes-per-s`, `cross-site-latency-s`) for no more accelerators."""
     if not spec.cross_site or where.group.site == ALL_SITES:
@@ -292,8 +293,9 @@ def _one_site_note(
     multi = best_group(curves, pooled, spec, model, where.pos)
     head = (
         f"cross_site allows several sites, but the run trains at {where.group.site} alone: its "
-        f"operating point, {where.accelerators:,} accelerators (past which more add little "
-        f"useful time under {where.curve.plan.policy.id}), fits in the site's "
+        f"operating point, {where.accelerators:,} accelerators (past which an added one yields "
+        f"under {where.curve.settings.marginal_threshold:.0%} of the average one's useful time "
+        f"under {where.curve.plan.policy.id}), fits in the site's "
         f"{int(where.group.accelerators[where.pos]):,}"
     )
     if multi is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from typing import Annotated, Any
 
 import typer
@@ -308,16 +309,21 @@ def _job_note(sw: dict[str, Any]) -> str:
             else "override"
         )
     )
-    return f"{what}, policy {sw['policy']}{_plan_note(sw['plan'])}, goodput {sw['goodput']:.0%}"
+    plan = _plan_note(sw["plan"], sw.get("accelerators"))
+    return f"{what}, policy {sw['policy']}{plan}, goodput {sw['goodput']:.0%}"
 
 
-def _plan_note(plan: dict[str, Any] | None) -> str:
-    """The job's parallel layout in `--plan` syntax (tp, pp, cp, ep when not 1, and dp)."""
+def _plan_note(plan: dict[str, Any] | None, accelerators: int | None = None) -> str:
+    """The job's parallel layout in `--plan` syntax (tp, pp, cp, ep when not 1, and dp), and
+    the size it was searched at when that is not the job's (the perf search runs at the power
+    of two at or below the job, docs/json.md)."""
     if not plan:
         return ""
     parts = [f"{k}={plan[k]}" for k in ("tp", "pp", "cp", "ep") if plan.get(k, 1) != 1]
     parts.append(f"dp={plan.get('dp', 1)}")
-    return ", plan " + ",".join(parts)
+    size = math.prod(int(plan.get(k, 1)) for k in ("tp", "pp", "cp", "dp"))
+    searched = f" (searched at {size:,})" if accelerators and size != accelerators else ""
+    return ", plan " + ",".join(parts) + searched
 
 
 def _print_supply(s: dict[str, Any]) -> None:

@@ -93,9 +93,9 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         ],
     ),
     (
-        "Capability (the largest run started in December: the job size past which more "
-        "accelerators add little useful time under the default fault-tolerance policy, not the "
-        "whole fleet; x ref: times the catalog's reference run; more: `gigawatt capability`)",
+        "Capability (the largest run started in December: the job size a planner would launch "
+        "under the default fault-tolerance policy, not the whole fleet (see below); x ref: times "
+        "the catalog's reference run; more: `gigawatt capability`)",
         [
             _YEAR,
             Column("largest_run_site", "Site", style=_TEXT),
@@ -144,6 +144,41 @@ def largest_run_band_text(years: list[dict[str, Any]]) -> str | None:
     )
 
 
+def _summary_bases(years: list[dict[str, Any]]) -> list[str]:
+    """What the summary's sums and the capability FLOP rest on, which its titles cannot say:
+    capex spent before the first year shown (the money axis starts at the earliest spend), and
+    the run length, precision and tokens-per-parameter basis of the Capability table."""
+    first, last = years[0], years[-1]
+    lines = []
+    before = (first.get("cumulative_capex_usd") or 0.0) - (first.get("capex_usd") or 0.0)
+    if before > 0.005 * BILLION:
+        lines.append(
+            f"Capex before {first['year']} (not in the Money table): USD "
+            f"{before / BILLION:,.1f}B; cumulative capex to {last['month']}: USD "
+            f"{last['cumulative_capex_usd'] / BILLION:,.1f}B."
+        )
+    marginal = last.get("largest_run_marginal_efficiency")
+    ceiling = last.get("largest_run_ceiling_accelerators")
+    if marginal and ceiling and last.get("largest_run_flop"):
+        lines.append(
+            f"Accel.: the size past which an added accelerator yields less useful time than the "
+            f"catalog's operating-point share of the average one's (at this size: "
+            f"{marginal:.2f}); in "
+            f"{last['month']} the job of highest rate, {ceiling:,.0f} accelerators at goodput "
+            f"{last['largest_run_ceiling_goodput']:.2f}, would train "
+            f"{last['largest_run_ceiling_flop'] / last['largest_run_flop']:.1f} x the FLOP."
+        )
+    days, precision = last.get("largest_run_duration_days"), last.get("largest_run_precision")
+    if days and precision and last.get("chinchilla_params") and last.get("chinchilla_tokens"):
+        per_param = last["chinchilla_tokens"] / last["chinchilla_params"]
+        lines.append(
+            f"Capability FLOP: a {days:g}-day run in {precision} (accelerators x dense peak x "
+            f"MFU x goodput x duration); Params: the compute-optimal size for that FLOP "
+            f"({per_param:.0f} tokens per parameter)."
+        )
+    return lines
+
+
 def summary_table(prefix: str) -> tuple[str, list[Column]]:
     """The `run` table whose title starts with `prefix` (other commands reuse it)."""
     return next(t for t in SUMMARY_TABLES if t[0].startswith(prefix))
@@ -186,6 +221,8 @@ def run(
         f"packages (a Blackwell or Rubin package holds two GPU dies); peak FLOP/s are dense. "
         f"Results written to {out}/"
     )
+    for line in _summary_bases(years):
+        console.print(line)
     systems = [y.get("largest_run_system") for y in years]
     for caveat in api.perf_caveats(_catalog(ctx), systems):
         console.print(Text("Caveat: ", style="bold yellow") + Text(caveat))
@@ -326,7 +363,8 @@ FINANCE_TABLES: list[tuple[str, list[Column]]] = [
         "Deals by year (USD B unless a share or a count; released in the year, the rest as "
         "of December; Released: tranches of every kind, of which Purchases: the buyer's "
         "purchase commitments or leases paid to the vendor, not investment; circular and "
-        "vendor-funded are shares of the investors' cash and of their hardware purchases)",
+        "vendor-funded are shares of the investors' cash and of their hardware purchases; "
+        "vendor-funded is above 1 while the investment runs ahead of the purchases)",
         [
             _YEAR,
             Column("tranches_released_usd", "Released", scale=BILLION, digits=1),
@@ -490,6 +528,8 @@ def capability(
     print_table(*summary_table("Capability"), report["years"])
     if (band := largest_run_band_text(report["years"])) is not None:
         console.print(band)
+    for line in _summary_bases(report["years"]):
+        console.print(line)
     print_table(
         "Frontier runs (the scenario's, from their start month)",
         FRONTIER_RUN_COLUMNS,

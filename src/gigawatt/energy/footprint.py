@@ -291,9 +291,12 @@ def training_draw(
         return TrainingDraw(
             accelerator_w=device,
             host_w=total - device,
+            # The calibration fixes the total IT draw; the accelerator's part is the bottom-up
+            # model at the catalog's load, so say which figure the fraction multiplies.
             source=(
-                f"calibrated: {cal.draw_fraction:.3f} x {ref_name} ({reference:,.0f} W), "
-                f"power calibration {cal.id} ({how}; {cal.status})"
+                f"of a calibrated IT draw of {total:,.0f} W = {cal.draw_fraction:.3f} x "
+                f"{ref_name} ({reference:,.0f} W), power calibration {cal.id} ({how}; "
+                f"{cal.status}); the accelerator's part at load {u0:g}, the rest host + network"
             ),
             calibration=cal.id,
             utilisation=None,

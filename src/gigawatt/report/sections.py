@@ -445,11 +445,12 @@ def money_section(ctx: ReportContext) -> Section | None:
     paragraphs = (
         f"Money moves from {summary['start']} (construction starts before the first phase is "
         f"online) to {summary['end']}. Capex USD {summary['capex_usd'] / BILLION:,.0f}B "
-        f"({summary['capex_before_start_usd'] / BILLION:,.0f}B before the scenario starts), opex "
+        f"({summary['capex_before_start_usd'] / BILLION:,.1f}B before the scenario starts), opex "
         f"USD {summary['opex_usd'] / BILLION:,.0f}B (energy from the {summary['energy_source']}). "
         f"Invested: USD {summary['cumulative_invested_usd'] / BILLION:,.0f}B{of_cap}.",
         "Circular share: of the investors' cash, the share that returns to them as purchases of "
-        "their hardware. Vendor-funded share: their cash and warrants' value over those purchases.",
+        "their hardware. Vendor-funded share: their cash and warrants' value over those "
+        "purchases (above 100 % while the investment runs ahead of the purchases).",
     )
     return Section(
         id="money",
@@ -498,6 +499,27 @@ def _country_chart(energy: EnergyResult, years: list[dict[str, Any]]) -> Chart |
         stacked=True,  # one bar per category: stacking only keeps bars centred
         note="Countries: Our World in Data electricity generation (via CodeCarbon).",
     )
+
+
+def _transferred_power_note(ctx: ReportContext) -> str:
+    """A sentence naming the scenario's accelerators whose power calibration was measured on
+    another generation (no run of their own was measured): their draw is an estimate."""
+    from gigawatt.energy.params import power_calibration_for
+
+    accelerators = {
+        ph.system.accelerator for site in ctx.results.scenario.sites for ph in site.phases
+    }
+    carried: dict[str, str] = {}
+    for acc in sorted(accelerators):
+        cal = power_calibration_for(ctx.catalog, acc)
+        if cal is not None and cal.transferred_from:
+            ref = "TDP" if cal.basis == "tdp" else "all-in IT power"
+            carried[acc] = (
+                f"{acc}: no training run of it has a measured draw; it carries the "
+                f"{cal.draw_fraction:.3f} share of {ref} measured for {cal.transferred_from} "
+                f"({cal.status})."
+            )
+    return "".join(" " + text for text in carried.values())
 
 
 def energy_section(ctx: ReportContext) -> Section | None:
@@ -574,7 +596,7 @@ def energy_section(ctx: ReportContext) -> Section | None:
             "its TDP plus its share of host and network; times the site's PUE. Location-based "
             "carbon uses the region's annual grid intensity; market-based "
             "counts the site's contracted clean supply as zero; embodied carbon spreads the "
-            "hardware's manufacturing emissions over its life.",
+            "hardware's manufacturing emissions over its life." + _transferred_power_note(ctx),
         ),
         charts=tuple(charts),
         tables=tables,
