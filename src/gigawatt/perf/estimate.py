@@ -952,11 +952,11 @@ def assemble(
     def per_layer(layer: _Layer) -> dict[str, np.ndarray]:
         cf, cb = _cast(layer, fp8_recipe)
         a2a = layer.a2a if dedup is None else np.where(dedup, layer.a2a_dedup, layer.a2a)
-        # the all-to-all dispatcher's chunk sorts (the flex dispatcher runs none)
-        sort_f, sort_b = layer.sort if dedup is None else (
-            np.where(dedup, 0.0, layer.sort[0]),
-            np.where(dedup, 0.0, layer.sort[1]),
-        )
+        if dedup is None:
+            sort_f, sort_b = layer.sort
+        else:  # the all-to-all dispatcher's chunk sorts: the flex dispatcher runs none
+            sort_f = np.where(dedup, 0.0, layer.sort[0])
+            sort_b = np.where(dedup, 0.0, layer.sort[1])
         fwd = layer.fwd + cf + sort_f
         bwd = layer.bwd + cb + sort_b
         tp_f = np.where(tp_overlap, layer.tp_fwd[1], layer.tp_fwd[0])
