@@ -205,6 +205,9 @@ class _Layer:
     #: (forward, backward) of the all-to-all dispatcher's chunk sort and its inverse, which the
     #: flex dispatcher does not run (`_SORT_BYTES`); not in `fwd` / `bwd`.
     sort: tuple[np.ndarray, np.ndarray]
+    #: (forward, backward) of the MLP block's share of `fwd` / `bwd` (its GEMMs, activation and
+    #: token permutation), for the phases of the expert-parallel overlap (`assemble`).
+    mlp: tuple[np.ndarray, np.ndarray]
     #: Forward compute a selective recompute module replays, and its TP collectives
     #: (plain, overlapped), by module name (`plan.RECOMPUTE_MODULES`).
     replay: dict[str, Any]
@@ -395,6 +398,11 @@ def _layer_cost(
 
     fwd = gemms + attn_fwd + elem_fwd
     bwd = _BACKWARD_FACTOR * gemms + attn_bwd + elem_bwd
+    mlp_elem = (act_read + b_in) * ffn_width / tp
+    if moe and w.routed:
+        mlp_elem = mlp_elem + _PERMUTE_BYTES * w.top_k * h / tp
+    mlp_elem_s = tokens * mlp_elem / bw
+    mlp = (fc1 + fc2 + mlp_elem_s, _BACKWARD_FACTOR * (fc1 + fc2 + mlp_elem_s))
 
     # --- tensor parallelism ---------------------------------------------------------------
     # Forward: a gather before and a reduce-scatter after each block with sequence
@@ -563,6 +571,7 @@ def _layer_cost(
         a2a=a2a,
         a2a_dedup=a2a_dedup,
         sort=sort,
+        mlp=mlp,
         replay=replay,
         replay_tp=replay_tp,
     )
@@ -962,8 +971,22 @@ def assemble(
         tp_f = np.where(tp_overlap, layer.tp_fwd[1], layer.tp_fwd[0])
         tp_b = np.where(tp_overlap, layer.tp_bwd[1], layer.tp_bwd[0])
         plain = a2a * (2 + full)
-        window = layer.fwd + layer.bwd + sort_f + sort_b
-        ep = np.where(ep_overlap, _bounded(2 * a2a, window, sigma), plain)
+        # Megatron-Core's 1F1B all-to-all overlap pairs one layer's forward with another
+        # micro-batch's backward in three phases (megatron/core/models/common/
+        # model_chunk_schedule_plan.py, TransformerLayerSchedulePlan.run, core_v0.14.0): the
+        # backward combine beside the forward attention, the forward and backward dispatches
+        # beside the MLP's backward and forward, the forward combine beside the backward
+        # attention; each phase is bounded on its own (the cast kernels stay outside the
+        # windows, as before the phases).
+        mf = layer.mlp[0] + sort_f
+        mb = layer.mlp[1] + sort_b
+        one = a2a / 2  # one dispatch (or combine)
+        phases = (
+            _bounded(one, layer.fwd + sort_f - mf, sigma)
+            + _bounded(2 * one, mf + mb, sigma)
+            + _bounded(one, layer.bwd + sort_b - mb, sigma)
+        )
+        ep = np.where(ep_overlap, phases, plain)
         # Extra exposure of a micro-batch whose passes run alone (warm-up/cool-down).
         ep_alone = np.where(ep_overlap, plain - ep, 0.0)
         # The replayed forward's compute; its TP/CP/EP collectives are replayed too and
