@@ -42,7 +42,9 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   pass (MoE parallel folding, `plan.py`); the routed experts' TP collectives run over the etp
   ranks, the shared experts' over tp; with
   `ep_overlap` they hide behind the layer's forward and backward of another micro-batch
-  (Megatron-Core's 1F1B all-to-all overlap), bounded, in the steady state only: the warm-up
+  (Megatron-Core's 1F1B all-to-all overlap), bounded in its three phases (the backward combine
+  beside the forward attention, both dispatches beside the MLP, the forward combine beside the
+  backward attention), in the steady state only: the warm-up
   forwards and cool-down backwards run alone (Megatron-LM megatron/core/pipeline_parallel/
   schedules.py get_pp_rank_microbatches, commit d98e8a6: rank r of the interleaved schedule
   runs 2 (pp - r - 1) + (vp - 1) pp + 1 chunk forwards before its first combined step, vp pp
@@ -53,7 +55,8 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   distinct destination domain and is forwarded over the scale-up links to its experts' ranks
   (DeepSeek-V3 report, arXiv 2412.19437 section 3.2.2; `comm.dedup_dispatch_s`): T h 2 / tp
   bytes times the expected distinct other domains, at most the node limit of group-limited
-  routing (section 2.1.2), instead of T top_k h 2 / tp times the share on other domains.
+  routing (section 2.1.2), instead of T top_k h 2 / tp times the share on other domains, and
+  the tokens are permuted once each way, without the all-to-all dispatcher's chunk sorts.
 - pp: each micro-batch crosses each of a stage's vp chunk boundaries forward and backward,
   T h 2 / tp bytes; overlapped with a chunk's compute when the framework overlaps sends in the
   interleaved schedule.
