@@ -122,6 +122,14 @@ deepseek_provider.py line 76 at v0.2.1).
   4; MB8, MB13: 64 GPUs against 256), and, as for their recompute and CUDA graphs
   (docs/models/perf.md), the data does not take settings from presets of another layout.
 
+- gpt-oss-120b on NeMo AutoModel (AM5): hybridep. Its benchmark configuration at the summary's
+  commit sets the backend's dispatcher to HybridEP (NVIDIA-NeMo/Automodel commit e4581201,
+  examples/llm_benchmark/gpt_oss/gptoss_120b_te_deepep.yaml: `dispatcher: hybridep`,
+  `dispatcher_num_sms: 64`), and the first version of that file, of the table's date, to DeepEP
+  (commit 79d0ccfd, 2025-10-02, examples/benchmark/configs/gptoss_120b_te_deepep.yaml:
+  `enable_deepep: true`): node-deduplicated dispatch either way, whose bytes the model gives
+  both backends alike.
+
 Token dropping (the NeMo 25.09 Qwen3 rows MB39-MB42, MB47-MB49, MB53, MB54): Megatron-Bridge's
 run_script.py (commit fa0315ae, lines 101-114) applies apply_moe_token_drop with its defaults,
 moe_expert_capacity_factor 1.0 and moe_pad_expert_input_to_capacity True
@@ -300,6 +308,9 @@ STATED: dict[str, dict[str, Any]] = {
         "moe_dispatcher": "deepep",
         **_SELECTIVE("mla_up_proj", "mlp"),
     },
+    # NeMo AutoModel's gpt-oss-120b benchmark dispatches with HybridEP (DeepEP in the
+    # configuration of the table's date; see module).
+    "AM5": {"moe_dispatcher": "hybridep"},
     # Megatron-Bridge's Qwen3 235B-A22B H100 FP8-CS layout sets moe_a2a_overlap=True
     # (overlap_moe_expert_parallel_comm and delay_wgrad_compute) at v0.2.1 and v0.4.2.
     **{rid: {"ep_overlap": True} for rid in ("MB20", "MB31")},

@@ -42,7 +42,9 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   pass (MoE parallel folding, `plan.py`); the routed experts' TP collectives run over the etp
   ranks, the shared experts' over tp; with
   `ep_overlap` they hide behind the layer's forward and backward of another micro-batch
-  (Megatron-Core's 1F1B all-to-all overlap), bounded, in the steady state only: the warm-up
+  (Megatron-Core's 1F1B all-to-all overlap), bounded in its three phases (the backward combine
+  beside the forward attention, both dispatches beside the MLP, the forward combine beside the
+  backward attention), in the steady state only: the warm-up
   forwards and cool-down backwards run alone (Megatron-LM megatron/core/pipeline_parallel/
   schedules.py get_pp_rank_microbatches, commit d98e8a6: rank r of the interleaved schedule
   runs 2 (pp - r - 1) + (vp - 1) pp + 1 chunk forwards before its first combined step, vp pp
@@ -53,7 +55,8 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   distinct destination domain and is forwarded over the scale-up links to its experts' ranks
   (DeepSeek-V3 report, arXiv 2412.19437 section 3.2.2; `comm.dedup_dispatch_s`): T h 2 / tp
   bytes times the expected distinct other domains, at most the node limit of group-limited
-  routing (section 2.1.2), instead of T top_k h 2 / tp times the share on other domains.
+  routing (section 2.1.2), instead of T top_k h 2 / tp times the share on other domains, and
+  the tokens are permuted once each way, without the all-to-all dispatcher's chunk sorts.
 - pp: each micro-batch crosses each of a stage's vp chunk boundaries forward and backward,
   T h 2 / tp bytes; overlapped with a chunk's compute when the framework overlaps sends in the
   interleaved schedule.
@@ -148,12 +151,20 @@ _ACT_READ_PLAIN, _ACT_READ_GATED = 2.0, 4.0
 #: Unfused attention per score: scale-mask-softmax forward (read 2, write 2), backward (read
 #: 4, write 2); dropout forward (read 2, write 2 and a 1-byte mask), backward (read 3, write 2).
 _SOFTMAX_FWD, _SOFTMAX_BWD, _DROPOUT_FWD, _DROPOUT_BWD = 4.0, 6.0, 5.0, 5.0
-#: MoE token movement per routed element, forward: Megatron-Core's all-to-all dispatcher
-#: permutes the tokens by expert, sorts the received chunks by local expert, and undoes both
-#: after the experts, the last weighted by the router probabilities
-#: (megatron/core/transformer/moe/token_dispatcher.py MoEAlltoAllTokenDispatcher: permute,
-#: sort_chunks_by_idxs, their inverses, unpermute): four passes reading and writing 2 bytes.
-_PERMUTE_BYTES = 16.0
+#: MoE token movement per routed element, forward: every dispatcher permutes the tokens into
+#: expert order before the experts and undoes it after them, weighted by the router
+#: probabilities (megatron/core/transformer/moe/moe_utils.py permute / unpermute): two passes
+#: reading and writing 2 bytes.
+_PERMUTE_BYTES = 8.0
+#: The all-to-all dispatcher also sorts the received chunks by local expert and undoes that
+#: after the experts (MoEAlltoAllTokenDispatcher: sort_chunks_by_idxs and its inverse): two
+#: more passes. The flex dispatcher (DeepEP, HybridEP) does not: DeepEP's dispatch returns the
+#: received tokens with their routing map and one permute puts them in local-expert order
+#: (_DeepepManager.get_permuted_hidden_states_by_experts), HybridEP permutes inside its
+#: dispatch and unpermutes inside its combine (_HybridEPManager: dispatch_with_permute,
+#: combine_with_unpermute; megatron/core/transformer/moe/token_dispatcher.py and fused_a2a.py,
+#: Megatron-LM commit 2edffadb, the 26.04.01 container's).
+_SORT_BYTES = 8.0
 #: Loss over fp32 logits: write them, read them back (forward); the backward likewise.
 _LOGIT_BYTES = 8.0
 #: Extra HBM traffic of a recipe's cast kernels [bytes per element]: forward per GEMM input
@@ -199,6 +210,12 @@ class _Layer:
     a2a: np.ndarray
     #: The same with the node-deduplicated flex dispatcher (`moe_dispatcher` deepep/hybridep).
     a2a_dedup: np.ndarray
+    #: (forward, backward) of the all-to-all dispatcher's chunk sort and its inverse, which the
+    #: flex dispatcher does not run (`_SORT_BYTES`); not in `fwd` / `bwd`.
+    sort: tuple[np.ndarray, np.ndarray]
+    #: (forward, backward) of the MLP block's share of `fwd` / `bwd` (its GEMMs, activation and
+    #: token permutation), for the phases of the expert-parallel overlap (`assemble`).
+    mlp: tuple[np.ndarray, np.ndarray]
     #: Forward compute a selective recompute module replays, and its TP collectives
     #: (plain, overlapped), by module name (`plan.RECOMPUTE_MODULES`).
     replay: dict[str, Any]
@@ -362,7 +379,11 @@ def _layer_cost(
     kernels = 5.0
     if moe and w.routed:
         per_token = per_token + _PERMUTE_BYTES * w.top_k * h / tp
-        kernels += 2
+        kernels += 1
+        sort_fwd = tokens * _SORT_BYTES * w.top_k * h / tp / bw + t0
+        sort = (sort_fwd, _BACKWARD_FACTOR * sort_fwd)
+    else:
+        sort = (np.zeros(len(p)), np.zeros(len(p)))
     elem_fwd = tokens * per_token / bw + kernels * t0
     elem_bwd = tokens * _BACKWARD_FACTOR * per_token / bw + 2 * kernels * t0
     cast: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -385,6 +406,11 @@ def _layer_cost(
 
     fwd = gemms + attn_fwd + elem_fwd
     bwd = _BACKWARD_FACTOR * gemms + attn_bwd + elem_bwd
+    mlp_elem = (act_read + b_in) * ffn_width / tp
+    if moe and w.routed:
+        mlp_elem = mlp_elem + _PERMUTE_BYTES * w.top_k * h / tp
+    mlp_elem_s = tokens * mlp_elem / bw
+    mlp = (fc1 + fc2 + mlp_elem_s, _BACKWARD_FACTOR * (fc1 + fc2 + mlp_elem_s))
 
     # --- tensor parallelism ---------------------------------------------------------------
     # Forward: a gather before and a reduce-scatter after each block with sequence
@@ -492,6 +518,7 @@ def _layer_cost(
         "out_proj": tp_pair((proj, tp_unit)),
     }
     if moe:
+        # (the all-to-all dispatcher's sort passes are added with the dispatcher, `assemble`)
         permute = tokens * _PERMUTE_BYTES * w.top_k * h / tp / bw + 2 * t0 if w.routed else 0.0
         replay.update(
             mlp=zero,
@@ -551,6 +578,8 @@ def _layer_cost(
         cp_bwd=cp_bwd,
         a2a=a2a,
         a2a_dedup=a2a_dedup,
+        sort=sort,
+        mlp=mlp,
         replay=replay,
         replay_tp=replay_tp,
     )
@@ -947,12 +976,32 @@ def assemble(
     def per_layer(layer: _Layer) -> dict[str, np.ndarray]:
         cf, cb = _cast(layer, fp8_recipe)
         a2a = layer.a2a if dedup is None else np.where(dedup, layer.a2a_dedup, layer.a2a)
-        fwd = layer.fwd + cf
-        bwd = layer.bwd + cb
+        if dedup is None:
+            sort_f, sort_b = layer.sort
+        else:  # the all-to-all dispatcher's chunk sorts: the flex dispatcher runs none
+            sort_f = np.where(dedup, 0.0, layer.sort[0])
+            sort_b = np.where(dedup, 0.0, layer.sort[1])
+        fwd = layer.fwd + cf + sort_f
+        bwd = layer.bwd + cb + sort_b
         tp_f = np.where(tp_overlap, layer.tp_fwd[1], layer.tp_fwd[0])
         tp_b = np.where(tp_overlap, layer.tp_bwd[1], layer.tp_bwd[0])
         plain = a2a * (2 + full)
-        ep = np.where(ep_overlap, _bounded(2 * a2a, layer.fwd + layer.bwd, sigma), plain)
+        # Megatron-Core's 1F1B all-to-all overlap pairs one layer's forward with another
+        # micro-batch's backward in three phases (megatron/core/models/common/
+        # model_chunk_schedule_plan.py, TransformerLayerSchedulePlan.run, core_v0.14.0): the
+        # backward combine beside the forward attention, the forward and backward dispatches
+        # beside the MLP's backward and forward, the forward combine beside the backward
+        # attention; each phase is bounded on its own (the cast kernels stay outside the
+        # windows, as before the phases).
+        mf = layer.mlp[0] + sort_f
+        mb = layer.mlp[1] + sort_b
+        one = a2a / 2  # one dispatch (or combine)
+        phases = (
+            _bounded(one, layer.fwd + sort_f - mf, sigma)
+            + _bounded(2 * one, mf + mb, sigma)
+            + _bounded(one, layer.bwd + sort_b - mb, sigma)
+        )
+        ep = np.where(ep_overlap, phases, plain)
         # Extra exposure of a micro-batch whose passes run alone (warm-up/cool-down).
         ep_alone = np.where(ep_overlap, plain - ep, 0.0)
         # The replayed forward's compute; its TP/CP/EP collectives are replayed too and
@@ -967,8 +1016,9 @@ def assemble(
                 tp = tp + np.where(on, np.where(tp_overlap, over, plain_tp), 0.0)
             if name == "context":  # the ring attention's passes are replayed with it
                 cp = cp + np.where(on, layer.cp_fwd, 0.0)
-            elif name == "moe":  # the dispatch and combine all-to-alls too
+            elif name == "moe":  # the dispatch and combine all-to-alls too, and the sorts
                 ep = ep + np.where(on, a2a, 0.0)
+                recompute = recompute + np.where(on, sort_f, 0.0)
         return {
             "fwd": fwd,
             "bwd": bwd,
