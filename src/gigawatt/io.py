@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import fnmatch
+import functools
 import glob
 import hashlib
 import json
@@ -24,6 +24,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -121,14 +122,25 @@ _RENAME_EXCHANGE = 2  # linux/fs.h
 _AT_FDCWD = -100
 
 
+@functools.cache
+def _renameat2() -> Any:
+    """libc's renameat2, or None where there is none. Looked up in the symbols the process has
+    loaded already, never with `ctypes.util.find_library`, which runs `ldconfig -p` as a child
+    process: started under the output lock, a child holds a copy of the lock until it execs, so
+    a writer killed at that moment left its lock held after it died."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError, TypeError):
+        return None
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p] * 2 + [ctypes.c_uint]
+    return renameat2
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths in one step (Linux renameat2); False where the system cannot."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError, TypeError):
+    renameat2 = _renameat2()
+    if renameat2 is None:
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p] * 2 + [ctypes.c_uint]
     if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
         return True
     errno = ctypes.get_errno()
@@ -156,19 +168,52 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: How long a writer waits for a lock whose recorded holder has died [s]. The kernel releases
+#: a dead process's lock at once, unless a process it was starting (between fork and exec)
+#: still holds a copy of the lock's descriptor; that copy goes within moments.
+DEAD_HOLDER_WAIT_S = 5.0
+#: How often the lock is tried again meanwhile [s].
+_LOCK_RETRY_S = 0.01
+
+
+def _holder_pid(fd: int) -> int | None:
+    """The pid the lock's holder wrote into the lock file, if any."""
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
 def _lock(path: Path, target: Path, field: str) -> int:
+    """Take the output lock (`flock`, released by the kernel when its holder dies, kill -9
+    included) and write our pid into the lock file. A lock held although the pid written there
+    no longer runs is waited for (`DEAD_HOLDER_WAIT_S`), never taken from its holder; any other
+    held lock is refused at once."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
     if fcntl is None:  # pragma: no cover - not POSIX
         return fd
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise InputError(
-            f"{str(target)!r} is being written by another gigawatt process; wait for it to "
-            "finish or choose another folder",
-            field=field,
-        ) from None
+    deadline: float | None = None
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            holder = _holder_pid(fd)
+            now = time.monotonic()
+            if holder is not None and holder != os.getpid() and not _pid_alive(holder):
+                deadline = now + DEAD_HOLDER_WAIT_S if deadline is None else deadline
+                if now < deadline:
+                    time.sleep(_LOCK_RETRY_S)
+                    continue
+            os.close(fd)
+            raise InputError(
+                f"{str(target)!r} is being written by another gigawatt process; wait for it "
+                "to finish or choose another folder",
+                field=field,
+            ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
     return fd
 
 

@@ -154,9 +154,12 @@ def test_a_store_creation_killed_midway_is_cleaned(tmp_path):
 
 
 #: Forks writers that replace the set in a loop, so each kill costs no interpreter start-up.
+#: For each delay read, it forks a writer, kills it with SIGKILL after the delay, reaps it and
+#: reports how it ended: the zygote is its only parent, so the pid it kills is always the
+#: writer's, and a writer that stopped by itself (refused, failed) is told apart from a kill.
 ZYGOTE = textwrap.dedent(
     """
-    import os, sys
+    import os, signal, sys, time, traceback
     from pathlib import Path
     from gigawatt.io import output_set, write_bytes
     target = Path(sys.argv[1])
@@ -164,18 +167,38 @@ ZYGOTE = textwrap.dedent(
     for line in sys.stdin:
         pid = os.fork()
         if pid == 0:
-            i = 0
-            while True:
-                i += 1
-                tag = f"{os.getpid()}-{i}:"
-                with output_set(target, names, {"tag": tag}) as tmp:
-                    for name in names:
-                        write_bytes(tmp / name, (tag * 20000).encode())
-        print(pid, flush=True)
-        os.waitpid(pid, 0)
-        print("reaped", flush=True)
+            try:
+                i = 0
+                while True:
+                    i += 1
+                    tag = f"{os.getpid()}-{i}:"
+                    with output_set(target, names, {"tag": tag}) as tmp:
+                        for name in names:
+                            write_bytes(tmp / name, (tag * 20000).encode())
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(1)
+        time.sleep(float(line))
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(status):
+            print("killed", os.WTERMSIG(status), flush=True)
+        else:
+            print("exited", os.WEXITSTATUS(status), flush=True)
     """
 )
+
+
+def assert_lock_free(lock_path: Path) -> None:
+    """Nothing holds the output lock: a killed writer's lock went with it (the kernel releases
+    a `flock` when the last descriptor of it closes; a child process the writer had started
+    would keep it held)."""
+    import fcntl
+
+    with open(lock_path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if still held
+        fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def test_kill_at_any_moment_leaves_one_complete_set(tmp_path):
@@ -196,20 +219,99 @@ def test_kill_at_any_moment_leaves_one_complete_set(tmp_path):
         for kill in range(60):
             if kill >= 15 and len(tags) > 1:
                 break
-            proc.stdin.write("go\n")
+            proc.stdin.write(f"{rng.uniform(0.0, 0.3)}\n")  # the kill's moment
             proc.stdin.flush()
-            pid = int(proc.stdout.readline())
-            time.sleep(rng.uniform(0.0, 0.3))
-            os.kill(pid, signal.SIGKILL)
-            assert proc.stdout.readline().strip() == "reaped"
+            # reaped, and killed while writing (not refused or failed before the kill)
+            assert proc.stdout.readline().strip() == f"killed {int(signal.SIGKILL)}"
+            assert_lock_free(tmp_path / ".out.lock")
             tags.add(assert_complete(target))
     finally:
         proc.stdin.close()
-        proc.wait(timeout=30)
+        proc.wait(timeout=60)
         proc.stdout.close()
     assert len(tags) > 1  # the kills landed after some sets were swapped in
     write_set(target, "last:")  # and the next run cleans what the kills left
     assert sorted(os.listdir(tmp_path)) == [".out.lock", "out"]
+
+
+def test_swapping_a_set_starts_no_process(tmp_path, monkeypatch):
+    """A process started under the lock holds a copy of it until it execs: killed then, a
+    writer would leave its lock held after its death. (`ctypes.util.find_library` ran
+    `ldconfig -p` at every swap, and a kill under load left the lock held.)"""
+    write_set(tmp_path / "out", "one:")
+
+    started = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        started.append(args[1:2] or args)  # recorded: the code under test may catch the error
+        raise AssertionError("a process was started under the output lock")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+    monkeypatch.setattr(os, "fork", refuse)
+    monkeypatch.setattr(os, "posix_spawn", refuse)
+    write_set(tmp_path / "out", "two:")
+    assert started == []
+    assert assert_complete(tmp_path / "out") == "two:"
+
+
+def _hold_lock(lock_path: Path, holder: str):
+    """Hold the output lock from another open file (as another process would), with `holder`
+    written in it as the holder's pid."""
+    import fcntl
+
+    held = open(lock_path, "w")  # noqa: SIM115 - closed by the caller
+    held.write(holder)
+    held.flush()
+    fcntl.flock(held, fcntl.LOCK_EX)
+    return held
+
+
+def test_a_lock_whose_holder_died_is_waited_for_not_refused(tmp_path, monkeypatch):
+    """The holder written in the lock file no longer runs but the lock is still held (a
+    process it was starting still has it, for a moment): the writer waits for the kernel to
+    release it, then writes. The release comes at the writer's first wait, not after a time."""
+    import gigawatt.io as gio
+
+    held = _hold_lock(tmp_path / ".out.lock", "99999999")
+    waits = []
+
+    def release(seconds: float) -> None:
+        waits.append(seconds)
+        held.close()  # the last copy of the dead holder's lock goes
+
+    monkeypatch.setattr(gio.time, "sleep", release)
+    write_set(tmp_path / "out", "one:")
+    assert len(waits) == 1 and assert_complete(tmp_path / "out") == "one:"
+    assert (tmp_path / ".out.lock").read_text(encoding="utf-8") == f"{os.getpid()}\n"
+
+
+def test_a_lock_whose_holder_died_but_stays_held_is_refused_in_the_end(tmp_path, monkeypatch):
+    import gigawatt.io as gio
+
+    clock = [0.0]
+
+    def advance(seconds: float) -> None:
+        clock[0] += seconds
+
+    monkeypatch.setattr(gio.time, "sleep", advance)
+    monkeypatch.setattr(gio.time, "monotonic", lambda: clock[0])
+    held = _hold_lock(tmp_path / ".out.lock", "99999999")
+    with held, pytest.raises(InputError, match="another gigawatt process"):
+        write_set(tmp_path / "out", "one:")
+    assert gio.DEAD_HOLDER_WAIT_S <= clock[0] < gio.DEAD_HOLDER_WAIT_S + 1.0
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_lock_whose_holder_runs_is_refused_at_once(tmp_path, monkeypatch):
+    import gigawatt.io as gio
+
+    def no_wait(seconds: float) -> None:
+        raise AssertionError("waited for a lock whose holder runs")
+
+    monkeypatch.setattr(gio.time, "sleep", no_wait)
+    held = _hold_lock(tmp_path / ".out.lock", str(os.getppid()))
+    with held, pytest.raises(InputError, match="another gigawatt process"):
+        write_set(tmp_path / "out", "one:")
 
 
 def _run(capsys, out: Path) -> tuple[int, str, str]:
