@@ -354,24 +354,44 @@ def _assert_whole_run_set(out: Path) -> None:
         assert sha256_file(out / entry["name"]) == entry["sha256"], entry["name"]
 
 
+def _children_cpu_s() -> float:
+    """The CPU time [s] (user + system) of this process's children that have ended."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_s(pid: int) -> float:
+    """The CPU time the process has used [s] (user + system, /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_kill_9_of_the_real_run_leaves_one_complete_set(tmp_path):
     """The whole `gigawatt run --out` killed with SIGKILL at moments spread over a run (most
     late, where it writes): the folder always holds one complete set, and the next run cleans
-    whatever the kills left beside it."""
+    whatever the kills left beside it. A moment is the CPU time the run has used, so the kills
+    land where they are meant to on a loaded machine as on an idle one."""
     exe = Path(sys.executable).with_name("gigawatt")
     out = tmp_path / "o"
     cmd = [str(exe), "run", "--out", str(out), "--json"]
     env = {**os.environ, "COLUMNS": "80"}
     subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=600)  # warms the cache
-    start = time.monotonic()
+    before_s = _children_cpu_s()
     subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=600)
-    took_s = time.monotonic() - start  # a warm run, as the killed ones are
+    took_s = _children_cpu_s() - before_s  # a warm run's CPU time, as the killed ones are
     _assert_whole_run_set(out)
     rng = random.Random(7)
     for _ in range(6):
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.5, 1.0) * took_s)
-        proc.send_signal(signal.SIGKILL)
+        kill_at_s = rng.uniform(0.5, 1.0) * took_s
+        deadline = time.monotonic() + 600
+        while proc.poll() is None and _cpu_s(proc.pid) < kill_at_s:
+            assert time.monotonic() < deadline, f"the run used less than {kill_at_s} s of CPU"
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)  # nothing if the run has ended
         proc.wait(timeout=60)
         _assert_whole_run_set(out)
     subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=600)
