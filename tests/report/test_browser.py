@@ -133,7 +133,7 @@ def test_hovering_a_tranche_shows_its_trigger(session):
     label = page.locator("#money-tranches .hoverlayer")
     page.wait_for_function(
         "() => document.querySelector('#money-tranches .hoverlayer').textContent.length > 0",
-        timeout=5_000,
+        timeout=30_000,  # a wait for the hover, not a speed limit: a loaded machine is slow
     )
     text = label.text_content()
     assert "trigger" in text and "Invested (cumulative)" in text
