@@ -194,5 +194,6 @@ def test_swing_plan_note_says_the_accelerators_the_plan_uses():
     from gigawatt.cli.energy import _plan_note
 
     plan = {"tp": 4, "pp": 4, "cp": 1, "ep": 1, "dp": 2048}
-    assert _plan_note(plan, 32800) == ", plan tp=4,pp=4,dp=2048 (on 32,768 of 32,800, the rest idle)"
+    note = ", plan tp=4,pp=4,dp=2048 (on 32,768 of 32,800, the rest idle)"
+    assert _plan_note(plan, 32800) == note
     assert _plan_note(plan, 32768) == ", plan tp=4,pp=4,dp=2048"

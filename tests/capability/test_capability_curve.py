@@ -106,11 +106,12 @@ def test_cross_site_efficiency_by_hand():
 
 
 def test_search_mfu_is_the_best_plan_at_or_below_the_job_the_rest_idle():
-    """A job of 1,448 may run a plan on 1,024, 1,152, 1,280 or 1,408 accelerators (eight plan
-    sizes per doubling); its MFU is the best one's rate over all 1,448 accelerators."""
+    """A job of 1,448 may run a plan on 1,024 or 1,280 accelerators (of the doubling's 1,024,
+    1,280, 1,536 and 1,792); its MFU is the better one's rate over all 1,448 accelerators."""
     c = curve(search=True)
-    assert c.plan_sizes(1448).tolist() == [1024, 1152, 1280, 1408]
-    work = {m: m * c.bucket(m).mfu for m in (1024, 1152, 1280, 1408)}
+    assert c.plan_sizes(1448).tolist() == [1024, 1280]
+    assert c.plan_sizes(1024, whole=True).tolist() == [1024, 1280, 1536, 1792]
+    work = {m: m * c.bucket(m).mfu for m in (1024, 1280)}
     assert min(work.values()) > 0
     at = c.mfu(np.array([1024, 1448, 2048]))
     assert at[0] == c.bucket(1024).mfu and at[2] == c.bucket(2048).mfu

@@ -128,11 +128,12 @@ def swing_job(
 ) -> SwingJob:
     """The job `energy --swings` traces, as plain data for the energy layer.
 
-    The step's pattern is the perf model's breakdown of the plan behind this size (the search
-    `RunCurve.job_bucket`: on the job or fewer of its accelerators): busy share (BUSY_PARTS over the step time),
-    the step time scaled to this size at equal work per step, t = t_plan (N_plan MFU_plan) /
-    (N MFU) (t_plan itself when the MFU is the plan's, idle accelerators counted). Without a fitting plan (a fixed MFU, or too few accelerators for the model) the
-    catalog's swing defaults hold, and `step_source` says so."""
+    The step's pattern is the perf model's breakdown of the plan behind this size
+    (`RunCurve.job_bucket`: a plan on the job or on fewer of its accelerators, the rest idle):
+    busy share (BUSY_PARTS over the step time), the step time scaled to this size at equal
+    work per step, t = t_plan (N_plan MFU_plan) / (N MFU) (t_plan itself, since the MFU is the
+    plan's over all N). Without a fitting plan (a fixed MFU, or too few accelerators for the
+    model) the catalog's swing defaults hold, and `step_source` says so."""
     bucket = curve.plan_at(op.accelerators)
     step_source = "perf-breakdown"
     if bucket is None or bucket.plan is None or op.mfu <= 0:  # no plan fits: no breakdown
