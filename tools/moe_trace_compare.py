@@ -11,8 +11,10 @@ project: fetch it from that repository), the tool sums its kernels per class on 
 stream and per layer (forward + backward), and prints the model's figures for the same layer:
 DeepSeek-V3 on the `hgx-h800` system at FP8 (per-tensor current scaling, the model's nearest
 recipe to DeepSeek's 1 x 128 / 128 x 128 block scales), one 4,096-token micro-batch, EP 64, the
-flex dispatcher (no chunk sort, as DeepEP). Without a path it prints the model's side only.
-The comparison it supports is in docs/models/perf.md ("Published breakdowns").
+flex dispatcher (no chunk sort, as DeepEP). Without a path it prints the model's side only. A
+second table puts the model beside published Megatron-Core runs of the same models outside
+NVIDIA's tables (`INDEPENDENT`). The comparison it supports is in docs/models/perf.md
+("Published breakdowns").
 """
 
 from __future__ import annotations
@@ -116,6 +118,128 @@ def model_classes() -> dict[str, float]:
     }
 
 
+#: Published Megatron-Core runs of the validation rows' models outside NVIDIA's tables (not rows:
+#: precision and several knobs unstated): (label, model of row, GPUs, plan, seq, published s,
+#: MoE layers on the slowest stage). Pai-Megatron-Patch issue 643 (github.com/alibaba/
+#: Pai-Megatron-Patch/issues/643, 2025-08-08): Qwen3-30B-A3B on 16 H800, capacity factor 1.0,
+#: no CUDA graphs, no recompute. XTuner's Megatron guide (github.com/InternLM/xtuner
+#: docs/en/benchmark/megatron_moe_benchmark.md, commit 4b10fa3e): Qwen3-235B-A22B on 256 H800,
+#: forced balance, selective recompute of moe_act and layernorm.
+INDEPENDENT = (
+    (
+        "Qwen3-30B-A3B tp1 pp2 ep8 gbs128 (Pai 643)",
+        "MB53",
+        16,
+        {"tp": 1, "pp": 2, "ep": 8, "mb": 1, "gbs": 128, "recompute": "none"},
+        8192,
+        10.361,
+        24,
+    ),
+    (
+        "Qwen3-30B-A3B tp1 pp4 ep4 gbs256 (Pai 643)",
+        "MB53",
+        16,
+        {"tp": 1, "pp": 4, "ep": 4, "mb": 1, "gbs": 256, "recompute": "none"},
+        8192,
+        20.992,
+        12,
+    ),
+    (
+        "Qwen3-235B tp2 ep8 pp8 (XTuner)",
+        "MB16",
+        256,
+        {
+            "tp": 2,
+            "etp": 1,
+            "ep": 8,
+            "pp": 8,
+            "mb": 1,
+            "gbs": 2048,
+            "sp": True,
+            "recompute_modules": "moe_act,layernorm",
+        },
+        4096,
+        27.555,
+        12,
+    ),
+    (
+        "Qwen3-235B tp2 ep32 pp8 vp4 all-to-all (XTuner)",
+        "MB16",
+        256,
+        {
+            "tp": 2,
+            "etp": 1,
+            "ep": 32,
+            "pp": 8,
+            "vp": 4,
+            "mb": 1,
+            "gbs": 2048,
+            "sp": True,
+            "recompute_modules": "moe_act,layernorm",
+        },
+        4096,
+        35.392,
+        12,
+    ),
+    (
+        "Qwen3-235B tp2 ep32 pp8 vp4 DeepEP (XTuner)",
+        "MB16",
+        256,
+        {
+            "tp": 2,
+            "etp": 1,
+            "ep": 32,
+            "pp": 8,
+            "vp": 4,
+            "mb": 1,
+            "gbs": 2048,
+            "sp": True,
+            "recompute_modules": "moe_act,layernorm",
+            "moe_dispatcher": "deepep",
+        },
+        4096,
+        25.73,
+        12,
+    ),
+)
+
+
+def independent_table() -> str:
+    """The model (`megatron-bridge-2025`, `hgx-h800`, BF16) on the INDEPENDENT runs."""
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "tests" / "validation"))
+    from perf_rows import load_rows
+
+    from gigawatt.catalog import Catalog
+    from gigawatt.perf.estimate import estimate
+
+    cat = Catalog.load()
+    models = {r.id: r.model for r in load_rows(cat)}
+    lines = [
+        "| run | published s | model s | error | missing ms per MoE layer pass |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, row, gpus, plan, seq, published, layers in INDEPENDENT:
+        full = {"precision": "bf16", "dp_overlap": True, **plan}
+        res = estimate(
+            models[row],
+            "hgx-h800",
+            gpus,
+            full,
+            seq_len=seq,
+            framework="megatron-bridge-2025",
+            catalog=cat,
+        )
+        dp = gpus // (plan["tp"] * plan["pp"])
+        passes = layers * plan["gbs"] / (plan["mb"] * dp)
+        lines.append(
+            f"| {label} | {published:.3f} | {res.step_time_s:.2f} "
+            f"| {100 * (res.step_time_s / published - 1):+.1f} % "
+            f"| {1e3 * (published - res.step_time_s) / passes:.1f} |"
+        )
+    return "\n".join(lines)
+
+
 def table(path: Path | None) -> str:
     model = model_classes()
     trace = trace_classes(path) if path else {}
@@ -129,3 +253,5 @@ def table(path: Path | None) -> str:
 
 if __name__ == "__main__":
     print(table(Path(sys.argv[1]) if len(sys.argv) > 1 else None))
+    print()
+    print(independent_table())
