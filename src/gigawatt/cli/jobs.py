@@ -278,7 +278,7 @@ def _fixed_plan_changes(data: dict[str, Any]) -> None:
     """A fixed plan that does not fit: the nearest single-knob changes that make it fit."""
     near = data.get("nearest_feasible") or []
     if not near:
-        console.print("The plan does not fit in memory and no single change of one knob makes it fit.")
+        console.print("The plan does not fit in memory; no change of one knob makes it fit.")
         return
     table = Table(
         title="The plan does not fit. Nearest changes that fit (one knob each, fastest first)",

@@ -44,12 +44,14 @@ from gigawatt.perf.workload import Workload
 
 
 def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
+    """The divisors of n, ascending (trial division to sqrt(n): fast for any job size)."""
+    low = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return sorted({*low, *(n // d for d in low)})
 
 
 def _candidates(
     w: Workload, sw: Software, gpus: int, given: Mapping[str, Any], now: Mapping[str, Any]
-) -> Iterator[tuple[str, list[tuple[str, dict[str, Any], int]]]]:
+) -> Iterator[list[tuple[str, dict[str, Any], int]]]:
     """Per knob, the changed plans in order of distance from the plan: (change, plan, N).
 
     `given` is the user's plan (the knobs as written), `now` its resolved form."""
@@ -62,27 +64,25 @@ def _candidates(
     if "selective" in sw.choices["recompute"]:
         for mask in sw.module_sets:
             names = mask_names(mask)
-            if rank > order.index("selective") or (rank == order.index("selective") and (
-                set(names) <= have
-            )):
+            if rank > order.index("selective") or (
+                now["recompute"] == "selective" and have >= set(names)
+            ):
                 continue
             plan = {**base, "recompute": "selective", "recompute_modules": ",".join(names)}
             steps.append((f"recompute_modules={'+'.join(names)}", plan, gpus))
     if "full" in sw.choices["recompute"] and now["recompute"] != "full":
         plan = {k: v for k, v in base.items() if k != "recompute_modules"}
         steps.append(("recompute=full", {**plan, "recompute": "full"}, gpus))
-    yield "recompute", steps
-    yield "mb", [
-        (f"mb={m}", {**base, "mb": m}, gpus) for m in range(now["mb"] - 1, 0, -1)
-    ]
-    yield "zero", [
+    yield steps
+    yield [(f"mb={m}", {**base, "mb": m}, gpus) for m in range(now["mb"] - 1, 0, -1)]
+    yield [
         (f"zero={z}", {**base, "zero": z}, gpus)
         for z in sorted(sw.choices["zero"])
         if z > now["zero"]
     ]
     if now["tp"] > 1 and not now["sp"] and True in sw.choices["sp"]:
-        yield "sp", [("sp=true", {**base, "sp": True}, gpus)]
-    yield "offload", [
+        yield [("sp=true", {**base, "sp": True}, gpus)]
+    yield [
         (f"offload={o}", {**base, "offload": o}, gpus)
         for o in sw.choices["offload"]
         if o not in ("none", now["offload"])
@@ -95,15 +95,11 @@ def _candidates(
         if knob == "ep":
             values = [v for v in _divisors(gpus) if now["ep"] < v <= max(w.experts, 1)]
         extra: dict[str, Any] = {"pp_first": 0, "pp_last": 0} if knob == "pp" else {}
-        yield knob, [(f"{knob}={v}", {**free, **extra, knob: v}, gpus) for v in values]
+        yield [(f"{knob}={v}", {**free, **extra, knob: v}, gpus) for v in values]
     if sw.interleaving and now["pp"] > 1:
         chunks = w.layers // now["pp"]
-        yield "vp", [
-            (f"vp={v}", {**base, "vp": v}, gpus) for v in _divisors(chunks) if v > now["vp"]
-        ]
-    yield "gpus", [
-        (f"gpus={math.ceil(gpus * f)}", free, math.ceil(gpus * f)) for f in _MORE_GPUS
-    ]
+        yield [(f"vp={v}", {**base, "vp": v}, gpus) for v in _divisors(chunks) if v > now["vp"]]
+    yield [(f"gpus={math.ceil(gpus * f)}", free, math.ceil(gpus * f)) for f in _MORE_GPUS]
 
 
 def nearest_fitting_changes(
@@ -118,7 +114,7 @@ def nearest_fitting_changes(
     that make it fit, the nearest value per knob, fastest first; each entry as
     `search.nearest_feasible`'s: change, gpus, plan, step_time_s, memory_gib_per_gpu."""
     out: list[dict[str, Any]] = []
-    for _knob, steps in _candidates(w, sw, gpus, given, now):
+    for steps in _candidates(w, sw, gpus, given, now):
         for change, values, n in steps:
             try:
                 arrays = resolve(make_plan(values), w, n, sw)
