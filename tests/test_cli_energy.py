@@ -188,12 +188,12 @@ def test_embodied_column_names_its_unit_as_co2e(capsys) -> None:
     assert "Mt embodied" not in out
 
 
-def test_swing_plan_note_says_the_size_it_was_searched_at():
-    """The traced job has 64,080 accelerators but its plan multiplies to 32,768 (the perf search
-    runs at the power of two at or below the job): the note must say so, not leave a plan that
-    does not add up to the job."""
+def test_swing_plan_note_says_the_accelerators_the_plan_uses():
+    """A plan that multiplies to fewer accelerators than the traced job (no split uses them
+    all; the rest idle) must say so, not leave a plan that does not add up to the job."""
     from gigawatt.cli.energy import _plan_note
 
     plan = {"tp": 4, "pp": 4, "cp": 1, "ep": 1, "dp": 2048}
-    assert _plan_note(plan, 64080) == ", plan tp=4,pp=4,dp=2048 (searched at 32,768)"
+    note = ", plan tp=4,pp=4,dp=2048 (on 32,768 of 32,800, the rest idle)"
+    assert _plan_note(plan, 32800) == note
     assert _plan_note(plan, 32768) == ", plan tp=4,pp=4,dp=2048"

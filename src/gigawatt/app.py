@@ -829,6 +829,9 @@ class PerfReport:
     search: SearchResult | None
     #: The estimate's validation class and error band (None when no plan was found).
     validation: Validation | None = None
+    #: A fixed plan that does not fit: the nearest single-knob changes that make it fit,
+    #: fastest first (`perf.fithint`); empty when it fits.
+    nearest_feasible: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         extra = {"validation": self.validation.to_json() if self.validation else None}
@@ -842,7 +845,7 @@ class PerfReport:
             "plans_evaluated": None,
             "plans_fitting": None,
             "top": None,
-            "nearest_feasible": None,
+            "nearest_feasible": [dict(n) for n in self.nearest_feasible] or None,
             **extra,
         }
 
@@ -903,7 +906,20 @@ def perf(
             field="gpus",
             refs=("plan", "search"),
         ) from None
-    return PerfReport(best, None, _validation(best, cat))
+    near: tuple[dict[str, Any], ...] = ()
+    if not best.fits:
+        from gigawatt.perf.fithint import fixed_plan_changes
+
+        near = fixed_plan_changes(
+            req.model,
+            req.system,
+            req.gpus,
+            knobs,
+            seq_len=req.seq_len,
+            framework=req.framework,
+            catalog=cat,
+        )
+    return PerfReport(best, None, _validation(best, cat), near)
 
 
 def _month_start(value: Any) -> Any:

@@ -3,6 +3,7 @@ and Hypothesis properties (more accelerators or a longer run never compute less)
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
 import numpy as np
@@ -104,16 +105,31 @@ def test_cross_site_efficiency_by_hand():
     assert p.flops_per_s[0] == pytest.approx(n * 1e15 * 0.5 * step / (step + sync), rel=1e-9)
 
 
-def test_search_mfu_interpolates_between_powers_of_two():
+def test_search_mfu_is_the_best_plan_at_or_below_the_job_the_rest_idle():
+    """A job of 1,448 may run a plan on 1,024 or 1,280 accelerators (of the doubling's 1,024,
+    1,280, 1,536 and 1,792); its MFU is the better one's rate over all 1,448 accelerators."""
     c = curve(search=True)
-    lo, hi = c.bucket(1024).mfu, c.bucket(2048).mfu
-    assert lo > 0 and hi > 0
+    assert c.plan_sizes(1448).tolist() == [1024, 1280]
+    assert c.plan_sizes(1024, whole=True).tolist() == [1024, 1280, 1536, 1792]
+    work = {m: m * c.bucket(m).mfu for m in (1024, 1280)}
+    assert min(work.values()) > 0
     at = c.mfu(np.array([1024, 1448, 2048]))
-    assert at[0] == lo and at[2] == hi
-    t = np.log2(1448) - 10
-    assert at[1] == pytest.approx(lo + t * (hi - lo))
+    assert at[0] == c.bucket(1024).mfu and at[2] == c.bucket(2048).mfu
+    assert at[1] == pytest.approx(max(work.values()) / 1448, rel=1e-12)
+
+
+def test_a_job_runs_the_plan_behind_its_mfu():
+    """The plan behind a job of 1,448 multiplies to its `plan_gpus` (at most 1,448), and its
+    MFU, over all 1,448 accelerators, is the curve's."""
+    c = curve(search=True)
     plan = c.plan_at(1448)
-    assert plan is not None and plan.gpus == 1024 and plan.plan["gbs"] == plan.gbs_seqs
+    assert plan is not None and plan.gpus == 1448 and plan.plan is not None
+    used = math.prod(int(plan.plan[k]) for k in ("tp", "pp", "cp", "dp"))
+    assert used == plan.plan_gpus and used <= 1448
+    assert plan.plan["gbs"] == plan.gbs_seqs
+    assert c.mfu(np.array([1448]))[0] == pytest.approx(plan.mfu, rel=1e-12)
+    picked = c.best(np.array([1448]))
+    assert picked.mfu[0] == c.mfu(picked.accelerators.astype(np.int64))[0]
 
 
 def test_search_batch_is_the_law_rounded_down_to_a_power_of_two():

@@ -5,6 +5,7 @@ that cannot make progress is refused; `--policy` and `--job-accelerators` overri
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -77,7 +78,8 @@ def test_step_pattern_is_the_perf_breakdown(capability, default) -> None:
     """Busy share = (compute + recompute + optimizer) / step time of the plan's perf estimate;
     the step time scales to the job's size at equal work per step."""
     job = capability.swing_job(default["month"], SITE)
-    curve_bucket_gpus = default["plan"]["tp"] * default["plan"]["pp"] * default["plan"]["dp"]
+    curve_bucket_gpus = math.prod(default["plan"][k] for k in ("tp", "pp", "cp", "dp"))
+    assert curve_bucket_gpus <= job.accelerators  # the rest of the job idle
     perf = estimate(
         capability.settings.model,
         "vera-rubin-nvl72",

@@ -123,14 +123,14 @@ def test_swing_is_tens_of_megawatts_at_a_hundred_thousand_gpus(catalog) -> None:
 
 def test_default_job_swings_by_tens_to_hundreds_of_megawatts(default) -> None:
     """Sec. I: "At scale, these swings can amount to tens or hundreds of megawatts". The
-    default job (64,080 Vera Rubin) swings 129 MW."""
+    default job (57,528 Vera Rubin) swings 104 MW."""
     assert 10 <= _cases(default)["none"]["peak_to_peak_mw"] < 1000
 
 
 def test_step_frequency_in_the_published_band(default) -> None:
     """Sec. III-A.2 and Fig. 3: the swing's FFT energy is concentrated between 0.2 and 3 Hz;
     Sec. II-C: swings "from once per second or less, to once every tens of seconds". The
-    default job's step (1.5 s, one swing each) lies in that band."""
+    default job's step (2.2 s, one swing each) lies in that band."""
     low, high = SWING_BAND_HZ
     assert low <= 1 / default["step_period_s"] <= high
 
@@ -147,10 +147,10 @@ def test_band_metric_on_figure_1_matches_figure_3(fig1) -> None:
 
 def test_twenty_percent_band_cap_example(default) -> None:
     """Sec. III-A.2's example spec: the spectral magnitude in 0.1-20 Hz capped at 20 % of the
-    total. The unmitigated default job breaks it (55 %); the power floor (2 %) and the site
-    battery (0 %) meet it; rack storage alone does not (47 %): Sec. IV-C, "Higher frequencies
+    total. The unmitigated default job breaks it (87 %); the power floor (6 %) and the site
+    battery (0 %) meet it; rack storage alone does not (86 %): Sec. IV-C, "Higher frequencies
     are easier to filter out, compared to the lower frequencies", and the capacitors' tens of
-    milliseconds do not reach a 1.5 s step."""
+    milliseconds do not reach a 2.2 s step."""
     cases = _cases(default)
     assert cases["none"]["band_energy_share"] > BAND_CAP_SHARE
     assert cases["power-floor"]["band_energy_share"] < BAND_CAP_SHARE

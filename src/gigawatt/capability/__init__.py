@@ -11,10 +11,12 @@ general-purpose AI models, C(2025) 7719, training-compute annex), and a run of w
 computes C = R T [FLOP].
 
 - MFU is the perf search's best plan (`gigawatt.perf.search`) for the reference workload
-  (catalog `reference-workloads`: a dense 405B model) at the power-of-two job sizes either side,
-  interpolated in log2(N). The global batch is DeepSeek LLM's compute-optimal batch
-  B = k C^e tokens for that size's compute, so a million-accelerator job is not held to a 2024
-  batch that leaves a few tokens per accelerator. Searches are cached, so a whole programme
+  (catalog `reference-workloads`: a dense 405B model) on at most the job's N accelerators, over
+  all N: the search runs at four plan sizes per doubling, 2^d x (1, 5/4, 3/2, 7/4), and a job
+  runs the best of those at or below it in its doubling, the rest idle. The global batch is
+  DeepSeek LLM's compute-optimal batch B = k C^e tokens for that size's compute (rounded down
+  to a power of two of sequences), so a million-accelerator job is not held to a 2024 batch
+  that leaves a few tokens per accelerator. Searches are cached, so a whole programme
   costs a few dozen of them.
 - Goodput is Daly's closed form for a job of N accelerators (`reliability.job_reliability`) with
   the system's failure model and a frontier-scale restart cost (`frontier-restart-s`). Failures

@@ -32,6 +32,13 @@ from gigawatt.training import DEFAULT_FAILURE_MODEL
 #: Job sizes tried per doubling of the accelerator count (2.2 % apart): a resolution of the
 #: search over job sizes, not a model input.
 SIZES_PER_DOUBLING = 32
+#: Plan sizes searched per doubling [2^d, 2^(d+1)): 2^d x (1, 5/4, 3/2, 7/4). With the global
+#: batch a power of two of sequences, data parallelism is a power of two and a plan's size is
+#: 2^j x the odd part of tp x pp x cp, so these are the sizes k 2^j (k odd, at most 7) of the
+#: doubling. A job between two of them runs the best plan at or below it, the rest idle. A
+#: resolution of the search, not a model input: 8 per doubling (k up to 15) changed the
+#: default scenario's largest-run compute by 0.1 % and cost 0.75 s more CPU on a cold run.
+PLAN_SIZES_PER_DOUBLING = 4
 #: Bytes per gradient element all-reduced across sites (16-bit, as Megatron reduces them).
 GRADIENT_BYTES_PER_PARAM = 2.0
 ALL_SITES = "all"
@@ -64,14 +71,18 @@ def job_sizes(max_accelerators: int, quantum: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Bucket:
-    """The perf search at one power-of-two job size (MFU 0 when no plan fits or is valid), with
-    the validation class and band of its best plan's step time (None without a plan)."""
+    """The perf search at one job size (MFU 0 when no plan fits or is valid), with the
+    validation class and band of its best plan's step time (None without a plan).
+
+    `mfu` is over all `gpus` of the job: a plan on fewer (`plan_gpus`, when no split uses them
+    all) leaves the rest idle, and its MFU is scaled by plan_gpus / gpus."""
 
     gpus: int
     gbs_seqs: int
     mfu: float
     plan: dict[str, Any] | None
     validation: Validation | None = None
+    plan_gpus: int | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +140,7 @@ class RunCurve:
         # `best` of N asked with largest N M, by (M, N): a sweep's fleets take few values
         self._best: dict[tuple[int, int], tuple[float, ...]] = {}
         self._limit: dict[int, int] = {}  # efficient_limit by its argument
+        self._work: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # `_doubling` by its base
 
     # -- the parts of R ---------------------------------------------------------------------
 
@@ -139,10 +151,11 @@ class RunCurve:
         return optimal_batch_tokens(compute, s.batch_coefficient, s.batch_exponent)
 
     def bucket(self, gpus: int) -> Bucket:
-        """The perf search at `gpus` (a power of two) with the batch law's batch, rounded down
-        to a power of two of sequences (a batch past the compute-optimal one buys speed with
-        tokens), unless the reference workload's plan holds `gbs`. Cached here and in
-        `perf.search`."""
+        """The perf search at `gpus` with the batch law's batch, rounded down to a power of two
+        of sequences (a batch past the compute-optimal one buys speed with tokens), unless the
+        reference workload's plan holds `gbs`. When no split uses all `gpus`, the search takes
+        the best of a few sizes within 1 % below (`perf.search`) and the rest stay idle: the
+        MFU is over all `gpus`. Cached here and in `perf.search`."""
         if gpus in self.buckets:
             return self.buckets[gpus]
         seqs = float(self.batch_tokens(np.array([gpus]))[0]) / self.workload.seq_len
@@ -161,30 +174,69 @@ class RunCurve:
             out = Bucket(gpus, int(fixed["gbs"]), 0.0, None)
         else:
             best = found.best if found.fits else None
+            used = int(found.gpus_used)
             out = Bucket(
                 gpus,
-                int(fixed["gbs"]),
-                best.mfu if best else 0.0,
+                int(best.plan["gbs"]) if best else int(fixed["gbs"]),
+                best.mfu * used / gpus if best else 0.0,
                 best.plan if best else None,
                 validation_of(best, self.catalog) if best else None,
+                used if best else None,
             )
         self.buckets[gpus] = out
         return out
 
+    @staticmethod
+    def plan_sizes(accelerators: int, whole: bool = False) -> np.ndarray:
+        """The plan sizes a job of this many accelerators may use: those of its doubling
+        [2^d, 2^(d+1)) at or below it (`whole`: all of them), PLAN_SIZES_PER_DOUBLING evenly
+        spaced from 2^d."""
+        base = 2 ** math.floor(math.log2(accelerators) + 1e-12)
+        top = 2 * base if whole else accelerators + 1
+        return np.arange(base, top, max(base // PLAN_SIZES_PER_DOUBLING, 1), dtype=np.int64)
+
     def mfu(self, sizes: np.ndarray) -> np.ndarray:
-        """MFU at each job size: the searches at the powers of two either side, interpolated in
-        log2(size); the lower one alone where either has no fitting plan."""
+        """MFU of a job of each size over all its accelerators: the best, in rate, of the
+        searches at the plan sizes at or below it in its doubling (`plan_sizes`), the rest
+        of the job idle: max over m of m x MFU(m) / size."""
         if self.fixed_mfu is not None:
             return np.full(len(sizes), self.fixed_mfu)
-        log = np.log2(sizes.astype(float))
-        lo = np.exp2(np.floor(log + 1e-12)).astype(np.int64)
-        t = log - np.log2(lo)
-        hi = np.where(t > 1e-12, lo * 2, lo)
-        keys = np.unique(np.concatenate([lo, hi]))
-        table = np.array([self.bucket(int(b)).mfu for b in keys])
-        m_lo = table[np.searchsorted(keys, lo)]
-        m_hi = table[np.searchsorted(keys, hi)]
-        return np.where((m_lo > 0) & (m_hi > 0), m_lo + t * (m_hi - m_lo), m_lo)
+        n = np.asarray(sizes, dtype=np.int64)
+        out = np.zeros(len(n))
+        base = np.exp2(np.floor(np.log2(np.maximum(n, 1)) + 1e-12)).astype(np.int64)
+        for b in np.unique(base).tolist():
+            here = base == b
+            plans, work = self._doubling(b)
+            out[here] = work[np.searchsorted(plans, n[here], side="right") - 1] / n[here]
+        return out
+
+    def _doubling(self, base: int) -> tuple[np.ndarray, np.ndarray]:
+        """The plan sizes of the doubling from `base` and the best m x MFU(m) at or below each
+        (searched once per curve)."""
+        if base not in self._work:
+            plans = self.plan_sizes(base, whole=True)
+            work = [m * self.bucket(int(m)).mfu for m in plans.tolist()]
+            self._work[base] = (plans, np.maximum.accumulate(work))
+        return self._work[base]
+
+    def job_bucket(self, accelerators: int) -> Bucket | None:
+        """The search behind a job of this size (the plan size `mfu` takes), with its MFU over
+        all the job's accelerators. None with a fixed MFU or no accelerators."""
+        if self.fixed_mfu is not None or accelerators < 1:
+            return None
+        plans = self.plan_sizes(accelerators)
+        work = [m * self.bucket(int(m)).mfu for m in plans.tolist()]
+        best = self.bucket(int(plans[int(np.argmax(work))]))
+        if best.gpus == accelerators:
+            return best
+        return Bucket(
+            accelerators,
+            best.gbs_seqs,
+            best.mfu * best.gpus / accelerators,
+            best.plan,
+            best.validation,
+            best.plan_gpus,
+        )
 
     def reliability(self, sizes: np.ndarray) -> JobCurve:
         """The reliability closed forms of a job of each size running `duration_s`, under the
@@ -267,8 +319,8 @@ class RunCurve:
         still win for some N >= s only if its upper bound s x peak x goodput(s) (MFU and
         efficiency at most 1; the goodput of every size in one vectorised call) beats the best
         rate found so far at or below that N. The doubling holding the open size of highest
-        bound is evaluated next (its two searches serve all its sizes), until no size is open;
-        the rest is vectorised over the months.
+        bound is evaluated next (its PLAN_SIZES_PER_DOUBLING searches serve all its sizes),
+        until no size is open; the rest is vectorised over the months.
 
         The answer for each N is a function of N and of the largest N asked with it (which sets
         the size grid, hence the marginal efficiency at its end), remembered by both: the months
@@ -330,18 +382,19 @@ class RunCurve:
         """Whether the MFU of every size up to `largest` is known without a new search."""
         if self.fixed_mfu is not None:
             return True
-        top = 2 ** math.ceil(math.log2(max(largest, 1)) - 1e-12)
-        return all(2**k in self.buckets for k in range(top.bit_length()))
+        top = math.floor(math.log2(max(largest, 1)) + 1e-12)
+        return all(
+            2**k in self._work or all(int(m) in self.buckets for m in self.plan_sizes(2**k, True))
+            for k in range(top + 1)
+        )
 
     def _fill(self, rate: np.ndarray, sizes: np.ndarray, index: np.ndarray) -> None:
         if len(index):
             rate[index] = self.rate(sizes, index).flops_per_s
 
     def plan_at(self, accelerators: int) -> Bucket | None:
-        """The search behind a job of this size (at the power of two at or below it)."""
-        if self.fixed_mfu is not None or accelerators < 1:
-            return None
-        return self.bucket(2 ** math.floor(math.log2(accelerators) + 1e-12))
+        """The search behind a job of this size (`job_bucket`: at its own size)."""
+        return self.job_bucket(accelerators)
 
 
 # --- groups of accelerators that can train together -------------------------------------------

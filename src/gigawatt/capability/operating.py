@@ -96,7 +96,7 @@ def _point_of(
         policy=curve.plan.policy.id,
         precision=curve.precision,
         plan=bucket.plan if bucket else None,
-        plan_gpus=bucket.gpus if bucket and bucket.plan else None,
+        plan_gpus=bucket.plan_gpus if bucket and bucket.plan else None,
         gbs_seqs=bucket.gbs_seqs if bucket and bucket.plan else None,
         mfu=float(pick.mfu[i]),
         goodput=float(pick.goodput[i]),
@@ -128,11 +128,12 @@ def swing_job(
 ) -> SwingJob:
     """The job `energy --swings` traces, as plain data for the energy layer.
 
-    The step's pattern is the perf model's breakdown of the plan behind this size (the search
-    at the power of two at or below it): busy share (BUSY_PARTS over the step time), the
-    step time scaled to this size at equal work per step, t = t_plan (N_plan MFU_plan) /
-    (N MFU). Without a fitting plan (a fixed MFU, or too few accelerators for the model) the
-    catalog's swing defaults hold, and `step_source` says so."""
+    The step's pattern is the perf model's breakdown of the plan behind this size
+    (`RunCurve.job_bucket`: a plan on the job or on fewer of its accelerators, the rest idle):
+    busy share (BUSY_PARTS over the step time), the step time scaled to this size at equal
+    work per step, t = t_plan (N_plan MFU_plan) / (N MFU) (t_plan itself, since the MFU is the
+    plan's over all N). Without a fitting plan (a fixed MFU, or too few accelerators for the
+    model) the catalog's swing defaults hold, and `step_source` says so."""
     bucket = curve.plan_at(op.accelerators)
     step_source = "perf-breakdown"
     if bucket is None or bucket.plan is None or op.mfu <= 0:  # no plan fits: no breakdown
@@ -140,9 +141,10 @@ def swing_job(
         step_s = energy_param(curve.catalog, "swing-step-period-s")
         busy_share = energy_param(curve.catalog, "training-utilisation")
     else:
-        perf = estimate(curve.model, curve.system, bucket.gpus, bucket.plan, catalog=curve.catalog)
+        used = bucket.plan_gpus or bucket.gpus
+        perf = estimate(curve.model, curve.system, used, bucket.plan, catalog=curve.catalog)
         busy_share = sum(perf.breakdown_s[k] for k in BUSY_PARTS) / perf.step_time_s
-        step_s = perf.step_time_s * (bucket.gpus * perf.mfu) / (op.accelerators * op.mfu)
+        step_s = perf.step_time_s * (used * perf.mfu) / (op.accelerators * op.mfu)
     return SwingJob(
         accelerators=op.accelerators,
         source=source,

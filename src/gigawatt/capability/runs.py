@@ -119,7 +119,7 @@ class FrontierRunResult:
             "tokens_basis": self.tokens_basis,
             **self.chinchilla,
             "plan": bucket.plan if bucket else None,
-            "plan_gpus": bucket.gpus if bucket and bucket.plan else None,
+            "plan_gpus": bucket.plan_gpus if bucket and bucket.plan else None,
             "gbs_seqs": bucket.gbs_seqs if bucket and bucket.plan else None,
             "gpu_hours": w.accelerators * duration_s / S_PER_H if w else 0.0,
             "energy_mwh": c.energy_mwh if c else None,

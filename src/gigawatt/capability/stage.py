@@ -141,7 +141,7 @@ class CapabilityResult:
 
     def validation_at(self, position: int) -> Validation | None:
         """The validation class of the perf estimate behind the largest run started at month
-        index `position`: the search at the power of two at or below its size, whose class
+        index `position`: the search behind its MFU (`RunCurve.job_bucket`), whose class
         (calibration x dense / MoE) its MFU shares. None when nothing runs or the reference
         workload's MFU is fixed."""
         index = int(self.winner[position])

@@ -315,15 +315,20 @@ def _job_note(sw: dict[str, Any]) -> str:
 
 def _plan_note(plan: dict[str, Any] | None, accelerators: int | None = None) -> str:
     """The job's parallel layout in `--plan` syntax (tp, pp, cp, ep when not 1, and dp), and
-    the size it was searched at when that is not the job's (the perf search runs at the power
-    of two at or below the job, docs/json.md)."""
+    the accelerators it uses when fewer than the job's (the perf search runs at the job's size;
+    when no split uses all of it, the plan takes fewer and the rest stay idle, their time
+    counted in the MFU; docs/models/capability.md)."""
     if not plan:
         return ""
     parts = [f"{k}={plan[k]}" for k in ("tp", "pp", "cp", "ep") if plan.get(k, 1) != 1]
     parts.append(f"dp={plan.get('dp', 1)}")
     size = math.prod(int(plan.get(k, 1)) for k in ("tp", "pp", "cp", "dp"))
-    searched = f" (searched at {size:,})" if accelerators and size != accelerators else ""
-    return ", plan " + ",".join(parts) + searched
+    idle = (
+        f" (on {size:,} of {accelerators:,}, the rest idle)"
+        if accelerators and size != accelerators
+        else ""
+    )
+    return ", plan " + ",".join(parts) + idle
 
 
 def _print_supply(s: dict[str, Any]) -> None:

@@ -274,6 +274,29 @@ def _nearest_table(data: dict[str, Any]) -> None:
     console.print(table)
 
 
+def _fixed_plan_changes(data: dict[str, Any]) -> None:
+    """A fixed plan that does not fit: the nearest single-knob changes that make it fit."""
+    near = data.get("nearest_feasible") or []
+    if not near:
+        console.print("The plan does not fit in memory; no change of one knob makes it fit.")
+        return
+    table = Table(
+        title="The plan does not fit. Nearest changes that fit (one knob each, fastest first)",
+        title_justify="left",
+    )
+    for col in ("change", "was", "step s", "GiB per GPU"):
+        table.add_column(col, justify="left" if col in ("change", "was") else "right")
+    for n in near:
+        knob = n["change"].split("=")[0]
+        was = data["gpus"] if knob == "gpus" else data["plan"].get(knob)
+        if isinstance(was, (list, tuple)):
+            was = "+".join(was) or "-"
+        table.add_row(
+            n["change"], str(was), f"{n['step_time_s']:,.3f}", f"{n['memory_gib_per_gpu']:,.1f}"
+        )
+    console.print(table)
+
+
 @app.command()
 def perf(
     ctx: typer.Context,
@@ -341,6 +364,8 @@ def perf(
         _nearest_table(data)
         return
     _perf_tables(data, _calibration_status(ctx, data["calibration"]))
+    if not search and not data["fits"]:
+        _fixed_plan_changes(data)
     if search:
         console.print(
             f"Evaluated {data['plans_evaluated']:,} plans; {data['plans_fitting']:,} fit in "

@@ -1,0 +1,257 @@
+"""A published fine-grained MoE training trace beside the model's layer (issue 9; by hand).
+
+    .venv/bin/python tools/moe_trace_compare.py [path/to/train.json]
+
+DeepSeek's profile-data repository (github.com/deepseek-ai/profile-data, train.json, commit
+4496024) publishes a PyTorch-profiler trace of DeepSeek-V3 training on H800: one forward and
+one backward DualPipe chunk of 4 MoE layers each, EP 64, TP 1, one 4,096-token sequence per
+micro-batch (the flash-attention grid: 32 query blocks of 128 x 128 heads), routing forced
+balanced, pipeline communication left out (its README). Given the trace (not part of this
+project: fetch it from that repository), the tool sums its kernels per class on the compute
+stream and per layer (forward + backward), and prints the model's figures for the same layer:
+DeepSeek-V3 on the `hgx-h800` system at FP8 (per-tensor current scaling, the model's nearest
+recipe to DeepSeek's 1 x 128 / 128 x 128 block scales), one 4,096-token micro-batch, EP 64, the
+flex dispatcher (no chunk sort, as DeepEP). Without a path it prints the model's side only. A
+second table puts the model beside published Megatron-Core runs of the same models outside
+NVIDIA's tables (`INDEPENDENT`). The comparison it supports is in docs/models/perf.md
+("Published breakdowns").
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+#: Layers in the trace: one forward and one backward chunk of 4 MoE layers (profile-data README).
+TRACE_LAYERS = 4
+
+
+def trace_classes(path: Path) -> dict[str, float]:
+    """Milliseconds per layer (forward + backward) by kernel class on the compute stream."""
+    events = json.loads(path.read_text())["traceEvents"]
+    kernels = [e for e in events if e.get("cat") == "kernel"]
+    streams: dict[int, float] = defaultdict(float)
+    for e in kernels:
+        streams[e["tid"]] += e["dur"]
+    compute = max(streams, key=lambda t: sum(1 for e in kernels if e["tid"] == t))
+
+    def kind(name: str) -> str:
+        if "dpsk::ep" in name:
+            return "expert-parallel dispatch/combine (own SMs)"
+        if "gemm" in name.lower():
+            return "GEMMs"
+        if "flash" in name.lower():
+            return "attention core"
+        return "element-wise (casts, norms, activation, routing, permutation)"
+
+    out: dict[str, float] = defaultdict(float)
+    for e in kernels:
+        if e["tid"] == compute:
+            out[kind(e["name"])] += e["dur"] / 1e3 / TRACE_LAYERS
+        elif "gemm" in e["name"].lower():
+            out["GEMMs on a second stream (beside the compute stream)"] += (
+                e["dur"] / 1e3 / TRACE_LAYERS
+            )
+        else:
+            out["dispatch/combine stream (beside the compute stream)"] += (
+                e["dur"] / 1e3 / TRACE_LAYERS
+            )
+    start = min(e["ts"] for e in kernels)
+    end = max(e["ts"] + e["dur"] for e in kernels)
+    out["span of the trace"] = (end - start) / 1e3 / TRACE_LAYERS
+    out["compute stream busy"] = streams[compute] / 1e3 / TRACE_LAYERS
+    return dict(out)
+
+
+def model_classes() -> dict[str, float]:
+    """The model's milliseconds per layer (forward + backward) for the trace's layer."""
+    import numpy as np
+
+    from gigawatt.catalog import Catalog
+    from gigawatt.perf.estimate import hardware_for, load_model, load_system
+    from gigawatt.perf.framework import resolve
+    from gigawatt.perf.plan import RECIPES, make_plan
+    from gigawatt.perf.workload import FLASH_BACKWARD_PASSES, Workload
+
+    est = importlib.import_module("gigawatt.perf.estimate")  # the module's private helpers
+    cat = Catalog.load()
+    plan = make_plan(
+        {
+            "tp": 1,
+            "pp": 16,
+            "ep": 64,
+            "mb": 1,
+            "gbs": 4096,
+            "precision": "fp8",
+            "fp8_recipe": "current",
+            "recompute": "none",
+        }
+    )
+    w = Workload.from_model(load_model("deepseek-v3", cat))
+    hw, sw = hardware_for(load_system("hgx-h800", cat), "fp8", cat, None, plan.optimizer_dtype)
+    p = resolve(plan, w, 2048, sw)
+    code = RECIPES.index("current")
+    layer = est._layer_cost(w, hw, p, True, np.zeros(len(p)), (code,))
+    g = est._Gemms(hw, (p.mb * w.seq_len / p.cp).astype(float), True)
+    gemms = 3.0 * float(sum(est._gemm_times(w, g, p, True))[0])
+    tokens = float(p.mb[0] * w.seq_len)
+    attn = (
+        (1.0 + FLASH_BACKWARD_PASSES)
+        * tokens
+        * w.attention_flops_per_token_layer
+        * w.flash_fraction()
+        / hw.flash_flops_per_s
+    )
+    cast_f, cast_b = layer.cast[code]
+    total = float((layer.fwd + layer.bwd + cast_f + cast_b)[0])
+    return {
+        "GEMMs": 1e3 * gemms,
+        "attention core": 1e3 * attn,
+        "element-wise (casts, norms, activation, routing, permutation)": 1e3
+        * (total - gemms - attn),
+        "compute stream busy": 1e3 * total,
+        "all-to-all dispatcher's chunk sort (not run by DeepEP; not in the total)": 1e3
+        * float((layer.sort[0] + layer.sort[1])[0]),
+    }
+
+
+#: Published Megatron-Core runs of the validation rows' models outside NVIDIA's tables (not rows:
+#: precision and several knobs unstated): (label, model of row, GPUs, plan, seq, published s,
+#: MoE layers on the slowest stage). Pai-Megatron-Patch issue 643 (github.com/alibaba/
+#: Pai-Megatron-Patch/issues/643, 2025-08-08): Qwen3-30B-A3B on 16 H800, capacity factor 1.0,
+#: no CUDA graphs, no recompute. XTuner's Megatron guide (github.com/InternLM/xtuner
+#: docs/en/benchmark/megatron_moe_benchmark.md, commit 4b10fa3e): Qwen3-235B-A22B on 256 H800,
+#: forced balance, selective recompute of moe_act and layernorm.
+INDEPENDENT = (
+    (
+        "Qwen3-30B-A3B tp1 pp2 ep8 gbs128 (Pai 643)",
+        "MB53",
+        16,
+        {"tp": 1, "pp": 2, "ep": 8, "mb": 1, "gbs": 128, "recompute": "none"},
+        8192,
+        10.361,
+        24,
+    ),
+    (
+        "Qwen3-30B-A3B tp1 pp4 ep4 gbs256 (Pai 643)",
+        "MB53",
+        16,
+        {"tp": 1, "pp": 4, "ep": 4, "mb": 1, "gbs": 256, "recompute": "none"},
+        8192,
+        20.992,
+        12,
+    ),
+    (
+        "Qwen3-235B tp2 ep8 pp8 (XTuner)",
+        "MB16",
+        256,
+        {
+            "tp": 2,
+            "etp": 1,
+            "ep": 8,
+            "pp": 8,
+            "mb": 1,
+            "gbs": 2048,
+            "sp": True,
+            "recompute_modules": "moe_act,layernorm",
+        },
+        4096,
+        27.555,
+        12,
+    ),
+    (
+        "Qwen3-235B tp2 ep32 pp8 vp4 all-to-all (XTuner)",
+        "MB16",
+        256,
+        {
+            "tp": 2,
+            "etp": 1,
+            "ep": 32,
+            "pp": 8,
+            "vp": 4,
+            "mb": 1,
+            "gbs": 2048,
+            "sp": True,
+            "recompute_modules": "moe_act,layernorm",
+        },
+        4096,
+        35.392,
+        12,
+    ),
+    (
+        "Qwen3-235B tp2 ep32 pp8 vp4 DeepEP (XTuner)",
+        "MB16",
+        256,
+        {
+            "tp": 2,
+            "etp": 1,
+            "ep": 32,
+            "pp": 8,
+            "vp": 4,
+            "mb": 1,
+            "gbs": 2048,
+            "sp": True,
+            "recompute_modules": "moe_act,layernorm",
+            "moe_dispatcher": "deepep",
+        },
+        4096,
+        25.73,
+        12,
+    ),
+)
+
+
+def independent_table() -> str:
+    """The model (`megatron-bridge-2025`, `hgx-h800`, BF16) on the INDEPENDENT runs."""
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "tests" / "validation"))
+    from perf_rows import load_rows
+
+    from gigawatt.catalog import Catalog
+    from gigawatt.perf.estimate import estimate
+
+    cat = Catalog.load()
+    models = {r.id: r.model for r in load_rows(cat)}
+    lines = [
+        "| run | published s | model s | error | missing ms per MoE layer pass |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, row, gpus, plan, seq, published, layers in INDEPENDENT:
+        full = {"precision": "bf16", "dp_overlap": True, **plan}
+        res = estimate(
+            models[row],
+            "hgx-h800",
+            gpus,
+            full,
+            seq_len=seq,
+            framework="megatron-bridge-2025",
+            catalog=cat,
+        )
+        dp = gpus // (plan["tp"] * plan["pp"])
+        passes = layers * plan["gbs"] / (plan["mb"] * dp)
+        lines.append(
+            f"| {label} | {published:.3f} | {res.step_time_s:.2f} "
+            f"| {100 * (res.step_time_s / published - 1):+.1f} % "
+            f"| {1e3 * (published - res.step_time_s) / passes:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def table(path: Path | None) -> str:
+    model = model_classes()
+    trace = trace_classes(path) if path else {}
+    lines = ["| per MoE layer, forward + backward | trace ms | model ms |", "|---|---:|---:|"]
+    for key in dict.fromkeys([*trace, *model]):
+        t = f"{trace[key]:.2f}" if key in trace else ""
+        m = f"{model[key]:.2f}" if key in model else ""
+        lines.append(f"| {key} | {t} | {m} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table(Path(sys.argv[1]) if len(sys.argv) > 1 else None))
+    print()
+    print(independent_table())
