@@ -259,8 +259,8 @@ class Finance:
 
     months: np.ndarray
     offset: int
-    #: The fleet's phases and this stage's per-phase columns (`phases` joins them on demand).
-    phase_parts: tuple[pd.DataFrame, dict[str, np.ndarray]]
+    #: The fleet (its phases) and this stage's per-phase columns (`phases` joins them on demand).
+    phase_parts: tuple[Fleet, dict[str, np.ndarray]]
     params: FinanceParameters
     owner: str
     capex_usd: dict[str, np.ndarray]
@@ -291,7 +291,8 @@ class Finance:
     def phases(self) -> pd.DataFrame:
         """One row per phase: the fleet's columns, then vendor, GW, accelerators at full power,
         system price and capex."""
-        fleet_phases, added = self.phase_parts
+        fleet, added = self.phase_parts
+        fleet_phases = fleet.phases
         return pd.concat([fleet_phases, pd.DataFrame(added, index=fleet_phases.index)], axis=1)
 
     @cached_property
@@ -717,7 +718,7 @@ def run_finance(
     return Finance(
         months=months,
         offset=offset,
-        phase_parts=(fleet.phases, added),
+        phase_parts=(fleet, added),
         params=params,
         owner=owner,
         capex_usd=capex,

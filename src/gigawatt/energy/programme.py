@@ -204,7 +204,7 @@ def run_energy(scenario: Scenario, catalog: Catalog, fleet: Fleet) -> EnergyResu
     """The `energy` stage: a resolved scenario's fleet -> monthly energy, carbon and water."""
     u = energy_param(catalog, "training-utilisation")
     inputs = phase_inputs(scenario, catalog)
-    if len(inputs.pue) != len(fleet.phases):
+    if len(inputs.pue) != fleet.n_phases:
         raise ValueError("energy stage: phases do not match the fleet's")
     countries = tuple(catalog.all("countries"))  # type: ignore[arg-type]
     arrays = programme_energy(fleet, inputs, energy_param(catalog, "embodied-life-years"))
