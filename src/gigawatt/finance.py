@@ -368,22 +368,35 @@ class Finance:
 
     # --- yearly figures ---
 
+    @cached_property
+    def _year_inputs(self) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, float | None]:
+        """What every year's `_at` reads, computed once: (first_index, capex_total_usd,
+        opex_usd, cumulative_invested_usd, invested_cap_usd)."""
+        return (
+            self.first_index,
+            self.capex_total_usd,
+            self.opex_usd,
+            self.cumulative_invested_usd,
+            self.invested_cap_usd,
+        )
+
     def _at(self, year: int, pos: int) -> dict[str, Any]:
         """Flows in `year` up to axis month `pos`, and stocks at `pos`."""
-        span = slice(max(year * MONTHS_PER_YEAR - self.first_index, 0), pos + 1)
+        first_index, capex_total, opex, cumulative_invested, invested_cap = self._year_inputs
+        span = slice(max(year * MONTHS_PER_YEAR - first_index, 0), pos + 1)
         capex = {c: float(self.capex_usd[c][:, span].sum()) for c in ASSET_CLASSES}
         return {
             "capex_usd": sum(capex.values()),
             **{f"capex_{c}_usd": v for c, v in capex.items()},
-            "cumulative_capex_usd": float(self.capex_total_usd[:, : pos + 1].sum()),
-            "opex_usd": float(self.opex_usd[:, span].sum()),
+            "cumulative_capex_usd": float(capex_total[:, : pos + 1].sum()),
+            "opex_usd": float(opex[:, span].sum()),
             "opex_energy_usd": float(self.opex_energy_usd[:, span].sum()),
             "opex_operations_usd": float(self.opex_operations_usd[:, span].sum()),
             "depreciation_usd": float(self.depreciation_usd[:, span].sum()),
             "tranches_released_usd": float(self.released_usd[span].sum()),
             "tranches_released_purchases_usd": float(self.released_purchases_usd[span].sum()),
-            "cumulative_invested_usd": float(self.cumulative_invested_usd[pos]),
-            "invested_cap_usd": self.invested_cap_usd,
+            "cumulative_invested_usd": float(cumulative_invested[pos]),
+            "invested_cap_usd": invested_cap,
             "warrant_shares_vested": float(self.warrant_shares[pos]),
             "warrant_value_usd": float(self.warrant_value_usd[pos]),
             "circular_share": _finite(self.circular[pos]),

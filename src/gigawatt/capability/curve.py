@@ -269,19 +269,20 @@ class RunCurve:
         has = n >= 1
         if not has.any():
             return Pick.zeros(n.shape)
-        targets, which = np.unique(n[has], return_inverse=True)
-        top = int(targets[-1])
+        asked = n[has].tolist()
+        top = max(asked)
         memo = self._best
-        try:
-            table = [memo[top, t] for t in targets.tolist()]
+        try:  # each month's answer looked up (no sort of the months on a hit)
+            table = [memo[top, t] for t in asked]
         except KeyError:
             if len(memo) >= BEST_MEMO:
                 memo.clear()
+            targets = np.unique(n[has])
             found = self._best_of(targets)
             for i, t in enumerate(targets.tolist()):
                 memo[top, t] = tuple(float(getattr(found, name)[i]) for name in PICK_FIELDS)
-            table = [memo[top, t] for t in targets.tolist()]
-        rows = np.array(table)[which.reshape(-1)]  # (months asked, fields)
+            table = [memo[top, t] for t in asked]
+        rows = np.array(table)  # (months asked, fields)
         out = Pick.zeros(n.shape)
         for j, name in enumerate(PICK_FIELDS):
             getattr(out, name)[has] = rows[:, j]

@@ -10,6 +10,7 @@ contracts. All quantities are (phases x months) NumPy arrays; sites and years ar
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -123,7 +124,12 @@ class EnergyResult:
         return long_table(self.fleet.month_labels, self.fleet.phases["site"], self._quantities())
 
     def year_mask(self, year: int) -> np.ndarray:
-        return self.fleet.months.astype("datetime64[Y]").astype(int) + 1970 == year
+        return self._calendar_years == year
+
+    @cached_property
+    def _calendar_years(self) -> np.ndarray:
+        """Each month's calendar year (read once; every year's summary asks)."""
+        return self.fleet.months.astype("datetime64[Y]").astype(int) + 1970
 
     def site_rows(self, site: str) -> np.ndarray:
         """Boolean mask of a site's phases."""
