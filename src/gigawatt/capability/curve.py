@@ -84,7 +84,8 @@ class Pick:
 
     @classmethod
     def zeros(cls, shape: tuple[int, ...]) -> Pick:
-        return cls(*(np.zeros(shape) for _ in PICK_FIELDS))
+        """All fields 0: the rows of one (fields, *shape) block (one allocation)."""
+        return cls(*np.zeros((len(PICK_FIELDS), *shape)))
 
 
 class RunCurve:
@@ -282,11 +283,9 @@ class RunCurve:
             for i, t in enumerate(targets.tolist()):
                 memo[top, t] = tuple(float(getattr(found, name)[i]) for name in PICK_FIELDS)
             table = [memo[top, t] for t in asked]
-        rows = np.array(table)  # (months asked, fields)
-        out = Pick.zeros(n.shape)
-        for j, name in enumerate(PICK_FIELDS):
-            getattr(out, name)[has] = rows[:, j]
-        return out
+        block = np.zeros((len(PICK_FIELDS), *n.shape))
+        block[:, has] = np.array(table).T  # (fields, months asked)
+        return Pick(*block)
 
     def _best_of(self, targets: np.ndarray) -> Pick:
         """`best` of distinct, sorted, positive sizes (the branch and bound)."""
