@@ -85,7 +85,12 @@ class Pick:
     @classmethod
     def zeros(cls, shape: tuple[int, ...]) -> Pick:
         """All fields 0: the rows of one (fields, *shape) block (one allocation)."""
-        return cls(*np.zeros((len(PICK_FIELDS), *shape)))
+        return cls.of_block(np.zeros((len(PICK_FIELDS), *shape)))
+
+    @classmethod
+    def of_block(cls, block: np.ndarray) -> Pick:
+        """The fields as views of the rows of a (fields, *shape) array (arrays, even 0-d)."""
+        return cls(*(block[i, ...] for i in range(len(PICK_FIELDS))))
 
 
 class RunCurve:
@@ -285,7 +290,7 @@ class RunCurve:
             table = [memo[top, t] for t in asked]
         block = np.zeros((len(PICK_FIELDS), *n.shape))
         block[:, has] = np.array(table).T  # (fields, months asked)
-        return Pick(*block)
+        return Pick.of_block(block)
 
     def _best_of(self, targets: np.ndarray) -> Pick:
         """`best` of distinct, sorted, positive sizes (the branch and bound)."""
