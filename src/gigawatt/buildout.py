@@ -40,11 +40,14 @@ class Fleet:
     """The programme's capacity by phase and month.
 
     `phases` has one row per phase (site, system, accelerator, region, pue, online month after
-    delay, ...). Every array is (phases x months); `months` is numpy datetime64[M].
+    delay, ...), built from `phase_values` when first read (a sweep's samples read the
+    `columns` arrays and never the frame). Every array is (phases x months); `months` is numpy
+    datetime64[M].
     """
 
     months: np.ndarray
-    phases: pd.DataFrame
+    #: The phase table's columns as the builder made them: name -> one value per phase.
+    phase_values: dict[str, list] = field(repr=False, compare=False)
     power_basis: str
     online_share: np.ndarray
     it_power_w: np.ndarray
@@ -53,6 +56,15 @@ class Fleet:
     peak_flops_per_s: dict[str, np.ndarray]
     #: `phases`' columns as arrays when the builder has them (else read from the frame once).
     known_columns: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def phases(self) -> pd.DataFrame:
+        """One row per phase (a frame built once, when first read: do not modify)."""
+        return pd.DataFrame(self.phase_values)
+
+    @property
+    def n_phases(self) -> int:
+        return len(self.accelerators)
 
     @cached_property
     def month_labels(self) -> np.ndarray:
@@ -245,7 +257,6 @@ def build_fleet(scenario: Scenario, catalog: Catalog) -> Fleet:
     accelerators = accelerators.astype(np.int64)
     peaks = {p: accelerators * col(f"_peak_{p}") for p in PRECISIONS}
     public = {k: v for k, v in columns.items() if not k.startswith("_")}
-    phases = pd.DataFrame(public)
     arrays = {}
     for name, values in public.items():  # as the frame's to_numpy() gives them
         array = np.asarray(values)
@@ -255,7 +266,7 @@ def build_fleet(scenario: Scenario, catalog: Catalog) -> Fleet:
         arrays[name] = array
     return Fleet(
         months=months,
-        phases=phases,
+        phase_values=public,
         power_basis=scenario.power_basis,
         online_share=share,
         it_power_w=it,

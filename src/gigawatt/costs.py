@@ -24,8 +24,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
+import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import PriceProcess, System
@@ -262,8 +263,36 @@ def rental_yield(catalog: Catalog, when: dt.date | None = None) -> tuple[float, 
     return statistics.median(ratios), ids
 
 
+#: `market_rate` answers by catalog, (weak reference, {(accelerator, system price, month):
+#: rate}): a sweep's samples ask the same few, each of which reads every price record.
+_MARKET_RATES: dict[int, tuple[weakref.ref[Catalog], dict[tuple[Any, ...], MarketRate]]] = {}
+#: Answers kept per catalog before they are all forgotten (a memory bound, not a model input).
+MARKET_RATE_MEMO = 4096
+
+
 def market_rate(catalog: Catalog, system: System, when: dt.date | None = None) -> MarketRate:
-    """The market rate per accelerator-hour of `system`'s accelerator at `when` [USD/h]."""
+    """The market rate per accelerator-hour of `system`'s accelerator at `when` [USD/h]: a
+    function of the catalog, the accelerator, the system's price and the month of `when`,
+    remembered per catalog (not for a recording view, which notes each record read)."""
+    if catalog.used is not None:
+        return _market_rate(catalog, system, when)
+    held = _MARKET_RATES.get(id(catalog))
+    if held is None or held[0]() is not catalog:
+        for k in [k for k, (ref, _) in _MARKET_RATES.items() if ref() is None]:
+            del _MARKET_RATES[k]
+        held = _MARKET_RATES[id(catalog)] = (weakref.ref(catalog), {})
+    memo = held[1]
+    month = None if when is None else (when.year, when.month)
+    key = (system.accelerator, system.price_usd_per_accelerator, month)
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= MARKET_RATE_MEMO:
+            memo.clear()
+        found = memo[key] = _market_rate(catalog, system, when)
+    return found
+
+
+def _market_rate(catalog: Catalog, system: System, when: dt.date | None) -> MarketRate:
     acc = catalog.accelerator(system.accelerator)
     quoted = quoted_rates(catalog, when)
     if acc.id in quoted:

@@ -259,8 +259,8 @@ class Finance:
 
     months: np.ndarray
     offset: int
-    #: The fleet's phases and this stage's per-phase columns (`phases` joins them on demand).
-    phase_parts: tuple[pd.DataFrame, dict[str, np.ndarray]]
+    #: The fleet (its phases) and this stage's per-phase columns (`phases` joins them on demand).
+    phase_parts: tuple[Fleet, dict[str, np.ndarray]]
     params: FinanceParameters
     owner: str
     capex_usd: dict[str, np.ndarray]
@@ -291,7 +291,8 @@ class Finance:
     def phases(self) -> pd.DataFrame:
         """One row per phase: the fleet's columns, then vendor, GW, accelerators at full power,
         system price and capex."""
-        fleet_phases, added = self.phase_parts
+        fleet, added = self.phase_parts
+        fleet_phases = fleet.phases
         return pd.concat([fleet_phases, pd.DataFrame(added, index=fleet_phases.index)], axis=1)
 
     @cached_property
@@ -367,22 +368,35 @@ class Finance:
 
     # --- yearly figures ---
 
+    @cached_property
+    def _year_inputs(self) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, float | None]:
+        """What every year's `_at` reads, computed once: (first_index, capex_total_usd,
+        opex_usd, cumulative_invested_usd, invested_cap_usd)."""
+        return (
+            self.first_index,
+            self.capex_total_usd,
+            self.opex_usd,
+            self.cumulative_invested_usd,
+            self.invested_cap_usd,
+        )
+
     def _at(self, year: int, pos: int) -> dict[str, Any]:
         """Flows in `year` up to axis month `pos`, and stocks at `pos`."""
-        span = slice(max(year * MONTHS_PER_YEAR - self.first_index, 0), pos + 1)
+        first_index, capex_total, opex, cumulative_invested, invested_cap = self._year_inputs
+        span = slice(max(year * MONTHS_PER_YEAR - first_index, 0), pos + 1)
         capex = {c: float(self.capex_usd[c][:, span].sum()) for c in ASSET_CLASSES}
         return {
             "capex_usd": sum(capex.values()),
             **{f"capex_{c}_usd": v for c, v in capex.items()},
-            "cumulative_capex_usd": float(self.capex_total_usd[:, : pos + 1].sum()),
-            "opex_usd": float(self.opex_usd[:, span].sum()),
+            "cumulative_capex_usd": float(capex_total[:, : pos + 1].sum()),
+            "opex_usd": float(opex[:, span].sum()),
             "opex_energy_usd": float(self.opex_energy_usd[:, span].sum()),
             "opex_operations_usd": float(self.opex_operations_usd[:, span].sum()),
             "depreciation_usd": float(self.depreciation_usd[:, span].sum()),
             "tranches_released_usd": float(self.released_usd[span].sum()),
             "tranches_released_purchases_usd": float(self.released_purchases_usd[span].sum()),
-            "cumulative_invested_usd": float(self.cumulative_invested_usd[pos]),
-            "invested_cap_usd": self.invested_cap_usd,
+            "cumulative_invested_usd": float(cumulative_invested[pos]),
+            "invested_cap_usd": invested_cap,
             "warrant_shares_vested": float(self.warrant_shares[pos]),
             "warrant_value_usd": float(self.warrant_value_usd[pos]),
             "circular_share": _finite(self.circular[pos]),
@@ -717,7 +731,7 @@ def run_finance(
     return Finance(
         months=months,
         offset=offset,
-        phase_parts=(fleet.phases, added),
+        phase_parts=(fleet, added),
         params=params,
         owner=owner,
         capex_usd=capex,

@@ -13,7 +13,7 @@ import difflib
 import functools
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import numpy as np
 from pydantic import (
@@ -512,18 +512,50 @@ _PLAIN = (str, int, float, bool, type(None))
 
 
 def _holds_distribution(value: Any) -> bool:
-    """Whether any distribution is inside `value` (`_walk` without the paths, for speed)."""
+    """Whether any distribution is inside `value` (`_walk` without the paths, for speed; a
+    model's fields whose type admits no distribution, such as catalog records', are skipped)."""
     if isinstance(value, _PLAIN):
         return False
     if isinstance(value, Distribution):
         return True
     if isinstance(value, BaseModel):
-        return any(_holds_distribution(getattr(value, name)) for name, _ in _fields(type(value)))
+        return any(
+            _holds_distribution(getattr(value, name)) for name in _distribution_fields(type(value))
+        )
     if isinstance(value, list):
         return any(_holds_distribution(v) for v in value)
     if isinstance(value, dict):
         return any(_holds_distribution(v) for v in value.values())
     return False
+
+
+#: Types whose values are never distributions nor hold one.
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None), dt.date})
+
+
+@functools.cache
+def _distribution_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a model class whose declared type admits a distribution somewhere inside
+    (a validated field holds a value of its type), in order; read once per class."""
+    return tuple(
+        name for name, info in cls.model_fields.items() if _admits_distribution(info.annotation)
+    )
+
+
+def _admits_distribution(tp: Any) -> bool:
+    """Whether a value of type `tp` may be or hold a distribution (True when unsure)."""
+    if tp in _PLAIN_TYPES:
+        return False
+    origin = get_origin(tp)
+    if origin is Literal:
+        return False
+    if origin is Annotated:
+        return _admits_distribution(get_args(tp)[0])
+    if origin is not None:  # unions, list[...], dict[...], tuple[...]
+        return any(_admits_distribution(a) for a in get_args(tp) if a is not Ellipsis)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return issubclass(tp, Distribution) or bool(_distribution_fields(tp))
+    return True  # Any, numbers.Real, anything else: walked
 
 
 def _distributions(model: Any, prefix: str = ""):

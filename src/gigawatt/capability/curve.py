@@ -98,7 +98,13 @@ class Pick:
 
     @classmethod
     def zeros(cls, shape: tuple[int, ...]) -> Pick:
-        return cls(*(np.zeros(shape) for _ in PICK_FIELDS))
+        """All fields 0: the rows of one (fields, *shape) block (one allocation)."""
+        return cls.of_block(np.zeros((len(PICK_FIELDS), *shape)))
+
+    @classmethod
+    def of_block(cls, block: np.ndarray) -> Pick:
+        """The fields as views of the rows of a (fields, *shape) array (arrays, even 0-d)."""
+        return cls(*(block[i, ...] for i in range(len(PICK_FIELDS))))
 
 
 class RunCurve:
@@ -330,23 +336,22 @@ class RunCurve:
         has = n >= 1
         if not has.any():
             return Pick.zeros(n.shape)
-        targets, which = np.unique(n[has], return_inverse=True)
-        top = int(targets[-1])
+        asked = n[has].tolist()
+        top = max(asked)
         memo = self._best
-        try:
-            table = [memo[top, t] for t in targets.tolist()]
+        try:  # each month's answer looked up (no sort of the months on a hit)
+            table = [memo[top, t] for t in asked]
         except KeyError:
             if len(memo) >= BEST_MEMO:
                 memo.clear()
+            targets = np.unique(n[has])
             found = self._best_of(targets)
             for i, t in enumerate(targets.tolist()):
                 memo[top, t] = tuple(float(getattr(found, name)[i]) for name in PICK_FIELDS)
-            table = [memo[top, t] for t in targets.tolist()]
-        rows = np.array(table)[which.reshape(-1)]  # (months asked, fields)
-        out = Pick.zeros(n.shape)
-        for j, name in enumerate(PICK_FIELDS):
-            getattr(out, name)[has] = rows[:, j]
-        return out
+            table = [memo[top, t] for t in asked]
+        block = np.zeros((len(PICK_FIELDS), *n.shape))
+        block[:, has] = np.array(table).T  # (fields, months asked)
+        return Pick.of_block(block)
 
     def _best_of(self, targets: np.ndarray) -> Pick:
         """`best` of distinct, sorted, positive sizes (the branch and bound)."""

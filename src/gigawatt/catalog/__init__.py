@@ -138,6 +138,10 @@ def _countries() -> list[Record]:
     return out
 
 
+#: An empty table (`Catalog.get` of a kind without records).
+_NO_RECORDS: dict[str, Record] = {}
+
+
 @dataclass(frozen=True)
 class Catalog:
     """All records by kind, then by lowercase id (aliases resolve to the same record)."""
@@ -177,6 +181,10 @@ class Catalog:
 
     def get(self, kind: str, id_: str, *, field: str | None = None) -> Record:
         """The record of `kind` with id or alias `id_` (case-insensitive)."""
+        found = self.records.get(kind, _NO_RECORDS).get(id_) if type(id_) is str else None
+        if found is not None:  # an exact id (ids are stored lowercase): what most callers give
+            self._note(kind, id_)
+            return found
         self._check_kind(kind)
         key = str(id_).strip().lower()
         table = self.records.get(kind, {})

@@ -129,7 +129,7 @@ _GENERATION: dict[tuple[int, ...], tuple[list[Country], list[Country], np.ndarra
 
 def closest_country(energy_twh: float, countries: list[Country]) -> dict[str, Any] | None:
     """The country whose annual electricity generation is nearest in ratio (log distance)."""
-    key = tuple(id(c) for c in countries)
+    key = tuple(map(id, countries))
     held = _GENERATION.get(key)
     if held is None:
         usable = [c for c in countries if c.electricity_twh > 0]

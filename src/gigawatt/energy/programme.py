@@ -10,6 +10,7 @@ contracts. All quantities are (phases x months) NumPy arrays; sites and years ar
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -123,7 +124,12 @@ class EnergyResult:
         return long_table(self.fleet.month_labels, self.fleet.phases["site"], self._quantities())
 
     def year_mask(self, year: int) -> np.ndarray:
-        return self.fleet.months.astype("datetime64[Y]").astype(int) + 1970 == year
+        return self._calendar_years == year
+
+    @cached_property
+    def _calendar_years(self) -> np.ndarray:
+        """Each month's calendar year (read once; every year's summary asks)."""
+        return self.fleet.months.astype("datetime64[Y]").astype(int) + 1970
 
     def site_rows(self, site: str) -> np.ndarray:
         """Boolean mask of a site's phases."""
@@ -204,7 +210,7 @@ def run_energy(scenario: Scenario, catalog: Catalog, fleet: Fleet) -> EnergyResu
     """The `energy` stage: a resolved scenario's fleet -> monthly energy, carbon and water."""
     u = energy_param(catalog, "training-utilisation")
     inputs = phase_inputs(scenario, catalog)
-    if len(inputs.pue) != len(fleet.phases):
+    if len(inputs.pue) != fleet.n_phases:
         raise ValueError("energy stage: phases do not match the fleet's")
     countries = tuple(catalog.all("countries"))  # type: ignore[arg-type]
     arrays = programme_energy(fleet, inputs, energy_param(catalog, "embodied-life-years"))
