@@ -886,16 +886,11 @@ def perf(
             allow_overflow=req.allow_overflow,
         )
         return PerfReport(found.best, found, _validation(found.best, cat))
+    # the fixed plan, and (if it does not fit) its one-knob neighbours, under the same inputs
+    plan_args = (req.model, req.system, req.gpus, knobs)
+    plan_opts = {"seq_len": req.seq_len, "framework": req.framework, "catalog": cat}
     try:
-        best = perf_estimate(
-            req.model,
-            req.system,
-            req.gpus,
-            knobs,
-            seq_len=req.seq_len,
-            framework=req.framework,
-            catalog=cat,
-        )
+        best = perf_estimate(*plan_args, **plan_opts)
     except InputError as e:
         if req.plan or e.field != "plan":
             raise
@@ -910,15 +905,7 @@ def perf(
     if not best.fits:
         from gigawatt.perf.fithint import fixed_plan_changes
 
-        near = fixed_plan_changes(
-            req.model,
-            req.system,
-            req.gpus,
-            knobs,
-            seq_len=req.seq_len,
-            framework=req.framework,
-            catalog=cat,
-        )
+        near = fixed_plan_changes(*plan_args, **plan_opts)
     return PerfReport(best, None, _validation(best, cat), near)
 
 

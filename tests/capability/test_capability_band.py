@@ -18,21 +18,8 @@ from gigawatt.capability.stage import LARGEST_KEYS
 from gigawatt.catalog import Catalog
 from gigawatt.cli import main
 from gigawatt.display import fmt_sci
+from gigawatt.perf.accuracy import validation
 
-#: The validation object's keys (as `gigawatt perf --json`'s `validation`).
-VALIDATION_KEYS = {
-    "class",
-    "calibration",
-    "kind",
-    "checks",
-    "min_checks",
-    "median_error",
-    "median_abs_error",
-    "error_p10",
-    "error_p90",
-    "step_time_band_s",
-    "rows",
-}
 #: Each year's keys of `gigawatt run --json` before the band, in their order (the fleet's, the
 #: energy model's, the finance model's, the capability model's): added to, never reordered.
 CAPABILITY_YEAR_KEYS = [
@@ -97,7 +84,9 @@ def test_capability_json_band_of_each_year_and_run(stargate):
         assert y["largest_run_flop_band"] is None and y["largest_run_flop"] > 0
     (run,) = stargate["frontier_runs"]
     v = run["validation"]
-    assert set(v) == VALIDATION_KEYS and v["class"] == "blackwell-dense"
+    # the same object as `gigawatt perf --json`'s (its keys pinned in tests/perf/test_accuracy.py)
+    perf_keys = validation(0, "blackwell", 1.0, cat).to_json()
+    assert set(v) == set(perf_keys) and v["class"] == "blackwell-dense"
     assert v["checks"] == rec.checks and v["error_p10"] == rec.error_p10
     lo, hi = run["training_flop_band"]
     assert lo == pytest.approx(run["training_flop"] * (1 + rec.error_p10), rel=1e-12)
