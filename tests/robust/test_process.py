@@ -165,3 +165,83 @@ def test_ctrl_c_while_sweep_workers_start_is_one_line(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert err.count("\n") == 1 and err.startswith("interrupted: finished samples are in")
+
+
+def _cpu_ns(pid: int) -> int | None:
+    """The CPU time the process has run [ns] (/proc/PID/schedstat: nanoseconds, where
+    /proc/PID/stat counts 10 ms ticks, too coarse for the first milliseconds)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _python_start_cpu_ns() -> int:
+    """The CPU an interpreter of this environment uses before the first statement of a script
+    (interpreter start, `site` and its `.pth` files), the most of three starts. Before that the
+    process is Python's own: a Ctrl-C there is the kernel's default (no message) or Python's
+    report of its failed start, whatever the script is."""
+    probe = "print(open('/proc/self/schedstat').read().split()[0])"
+    return max(
+        int(
+            subprocess.run(
+                [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(3)
+    )
+
+
+@pytest.mark.skipif(not Path("/proc/self/schedstat").exists(), reason="reads /proc (Linux)")
+def test_ctrl_c_in_the_first_milliseconds_is_one_line_and_130():
+    """From the first statement of the console script to the command (`scenarios --json` uses
+    some 0.2 s of CPU): SIGINT after 0 to 120 ms of CPU past Python's own start (measured, with a
+    half margin for a slower start). Before the fix the entry point imported `signal` (and
+    `enum`, some 5 ms) before taking SIGINT over: Python's traceback, exit -2, or the interrupt
+    lost in an import lock's callback and exit 0."""
+    start_ns = int(_python_start_cpu_ns() * 1.5)
+    outcomes = []
+    for delay_ms in [0, 0.5, 1, 2, 3, 4, 6, 8, 12, 20, 40, 80, 120]:
+        proc = subprocess.Popen(
+            [GIGAWATT, "scenarios", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        target_ns = start_ns + delay_ms * 1e6
+        while proc.poll() is None and (_cpu_ns(proc.pid) or 0) < target_ns:
+            pass  # a busy wait: a sleep's granularity is coarser than the steps here
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        outcomes.append((delay_ms, proc.returncode, err, out[:20]))
+    bad = [o for o in outcomes if o[1:] != (130, "interrupted\n", "")]
+    assert not bad, bad
+
+
+def test_a_ctrl_c_python_drops_still_ends_the_command(monkeypatch, capsys):
+    """A KeyboardInterrupt raised inside a `__del__` or a weakref callback is one Python prints
+    as 'Exception ignored ... Traceback' and drops: the command went on and exited 0. Now
+    nothing is printed but `interrupted`, and the exit code is 130."""
+    import gigawatt.cli
+    import gigawatt_entry
+
+    class Dropped:
+        def __del__(self) -> None:
+            signal.raise_signal(signal.SIGINT)
+            sum(range(1000))  # the handler runs here, inside __del__
+
+    def command() -> None:
+        Dropped()
+        raise SystemExit(0)
+
+    monkeypatch.setattr(gigawatt.cli, "main", command)
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
+    monkeypatch.setattr(gigawatt_entry, "_interrupt_seen", False)
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.raises(SystemExit) as exc:
+            gigawatt_entry.main()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert exc.value.code == 130
+    assert capsys.readouterr() == ("", "interrupted\n")
