@@ -386,9 +386,7 @@ def _world(
     per_h100 = catalog.accelerator(H100).peak_flops_per_s.bf16
     horizon_rec = catalog.get("capability", WORLD_HORIZON)
     horizon = float(
-        point(wc.horizon_years)
-        if wc.horizon_years is not None
-        else point(horizon_rec.value)  # type: ignore[attr-defined]
+        point(wc.horizon_years) if wc.horizon_years is not None else point(horizon_rec.value)  # type: ignore[attr-defined]
     )
     since = month_idx - month_index(ref)
     # Past the horizon the trend is not extrapolated: no world total, no share (NaN -> null).

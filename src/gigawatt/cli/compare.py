@@ -106,7 +106,8 @@ def compare(
         list[str],
         typer.Argument(
             metavar="SCENARIOS",
-            help="Two or more scenario files or built-in names (`gigawatt scenarios`)."),
+            help="Two or more scenario files or built-in names (`gigawatt scenarios`).",
+        ),
     ],
     out: Annotated[
         Path | None,
