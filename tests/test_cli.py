@@ -195,8 +195,8 @@ def test_outputs_get_the_usual_file_mode(capsys, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("energy", "--hours", "0"), "Invalid value for '--hours': must be >= 1 "),
-        (("energy", "--hours", "9999"), "Invalid value for '--hours': must be <= 8760 "),
+        (("energy", "--hours", "0"), "--hours: 0 is not allowed: must be >= 1 "),
+        (("energy", "--hours", "9999"), "--hours: 9999 is not allowed: must be <= 8760 "),
         (("cache", "bogus"), "Invalid value for 'ACTION': 'bogus' is not one of"),
         (("compare", "nvidia-openai-10gw"), "SCENARIOS: expected at least 2, got 1"),
     ],

@@ -75,7 +75,7 @@ def test_footprint_region_and_table(capsys) -> None:
         (["--gpu-hours", "10", "--region", "fr", "--grid-gco2-per-kwh", "50"], "alternatives"),
         (["--gpu-hours", "10", "--region", "mars"], "unknown region 'mars'"),
         (["--gpu-hours", "10", "--clean-supply-share", "2"], "--clean-supply-share"),
-        (["--gpu-hours", "ten"], "Invalid value"),
+        (["--gpu-hours", "ten"], "--gpu-hours: 'ten' is not allowed"),
     ],
 )
 def test_footprint_bad_input_exit_2(capsys, args, message) -> None:

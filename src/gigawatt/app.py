@@ -46,13 +46,14 @@ from gigawatt.errors import InputError, UnknownIdError
 from gigawatt.io import (
     check_output_set,
     check_outputs,
+    check_report_file,
     output_set,
     write_json,
     write_parquet,
     write_text,
 )
 from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
-from gigawatt.validation import MAX_ACCELERATORS, MAX_TOKENS, Request, check_result
+from gigawatt.validation import MAX_ACCELERATORS, MAX_TOKENS, Date, Request, check_result
 from gigawatt.yamlio import read_data_file
 
 # The models, pandas and the sweep store are imported by the functions that use them: the
@@ -437,6 +438,14 @@ class EnergyRequest(Request):
                     field=name,
                     refs=("swings",),
                 )
+        for name in ("hours", "co2_cap_t", "grid_import_mw"):
+            given = name in self.model_fields_set and getattr(self, name) is not None
+            if given and not self.supply:
+                raise InputError(
+                    "applies to a site's least-cost supply: give {supply} SITE too",
+                    field=name,
+                    refs=("supply",),
+                )
         return self
 
 
@@ -602,6 +611,7 @@ def report(
     bands = None if req.sweep is None else find_sweep(req.sweep, scenario, cat)
     path = req.out if req.out is not None else default_report_path(scenario.name)
     check_outputs([path], [scenario_path(req.scenario)])
+    check_report_file(path)
     _check_png_export(req.png)
     results = simulate(scenario, cat)
     built = build_report(
@@ -668,6 +678,7 @@ def compare(
     inputs = [load_scenario(ref, cat) for ref in req.scenarios]
     if req.out is not None:
         check_outputs([req.out], [scenario_path(ref) for ref in req.scenarios])
+        check_report_file(req.out)
     results = [simulate(sc, cat) for sc in inputs]
     comparison = compare_results([sc.name for sc in inputs], inputs, results)
     if req.out is not None:
@@ -700,6 +711,7 @@ def _comparison_report(req: ReportRequest, catalog: Catalog | None) -> ReportFil
         else DEFAULT_REPORT_FOLDER / f"compare-{'-'.join(names)}.html"
     )
     check_outputs([path], [scenario_path(ref) for ref in refs])
+    check_report_file(path)
     _check_png_export(req.png)
     comparison = compare_results(names, inputs, [simulate(sc, cat) for sc in inputs])
     built = build_comparison_report(comparison, cat)
@@ -818,6 +830,17 @@ class PerfRequest(Request):
     )
 
     _parse_plan = field_validator("plan", mode="before")(_plan)
+
+    @model_validator(mode="after")
+    def _overflow_needs_search(self) -> PerfRequest:
+        if self.allow_overflow and not self.search:
+            raise InputError(
+                "applies to a search: give {search} too (a fixed plan is reported whether it "
+                "fits or not)",
+                field="allow_overflow",
+                refs=("search",),
+            )
+        return self
 
 
 @dataclass(frozen=True)
@@ -946,7 +969,7 @@ class TrainRequest(Request):
         None, description="ownership (default) or market; a rental price is its own basis"
     )
     plan: dict[str, Any] | None = Field(None, description="plan knobs to hold")
-    start: dt.date | None = Field(None, description="start month: dates threshold crossings")
+    start: Date | None = Field(None, description="start month: dates threshold crossings")
     policy: str | None = Field(None, description="fault-tolerance policy (default: the catalog's)")
     framework: str | None = Field(
         None, description="framework profile (default: the accelerator calibration's)"

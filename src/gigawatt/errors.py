@@ -93,8 +93,7 @@ class UnknownIdError(InputError):
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         singular = kind[:-1] if kind.endswith("s") else kind
         msg = f"unknown {singular} {value!r}{hint}"
-        if not close:
-            msg += f" (see `{listing or f'gigawatt catalog {kind}'}`)"
+        msg += f" (see `{listing or f'gigawatt catalog {kind}'}`)"
         self.kind = kind
         self.value = value
         self.suggestions = close

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import fnmatch
 import functools
 import glob
@@ -74,11 +75,77 @@ def clean_stale_temporaries(path: Path) -> None:
                     tmp.unlink()
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale_temporaries(path)
-    prefix = f".{path.name}.{os.getpid()}."
-    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
+#: The errors that say a location cannot take a file (a full disk or a failing device are not
+#: the user's input: they stay errors of exit code 1).
+_LOCATION_ERRNOS = frozenset(
+    {errno.ENOENT, errno.ENOTDIR, errno.EEXIST, errno.EACCES, errno.EPERM, errno.EROFS}
+)
+
+
+def _unwritable(path: Path, field: str, reason: str) -> InputError:
+    return InputError(
+        f"{str(path)!r} cannot be written ({reason}); allowed: a path in a folder you can write to",
+        field=field,
+    )
+
+
+@contextlib.contextmanager
+def creating(path: Path, *, field: str = "out") -> Iterator[None]:
+    """Around making `path`'s folder, temporary file or lock: a location that cannot take a
+    file (missing under a read-only or virtual file system, no permission) is the user's
+    input, said with its flag; other errors pass as they are."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno not in _LOCATION_ERRNOS:
+            raise
+        raise _unwritable(path, field, e.strerror or type(e).__name__) from None
+
+
+def check_writable(path: Path, *, field: str = "out") -> None:
+    """Before any work: the folder `path` goes in (made when missing) can be written in, so a
+    run is not computed to fail at its end. The nearest folder on the way that exists must be a
+    folder this process may write to."""
+    folder = Path(os.path.abspath(path)).parent
+    while not os.path.lexists(folder) and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise InputError(f"{str(folder)!r} is a file; allowed: a folder", field=field)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _unwritable(path, field, f"no permission to write in {str(folder)!r}")
+
+
+#: What marks an HTML file as a gigawatt report (the report template's generator tag): a
+#: report is replaced by the next one; any other file at that path is the user's, never
+#: overwritten.
+HTML_GENERATOR = b'<meta name="generator" content="gigawatt'
+
+
+def check_report_file(path: Path, *, field: str = "out") -> None:
+    """Before any work: `path` can be written (`check_writable`) and, when it exists, is a
+    report gigawatt wrote."""
+    check_writable(path, field=field)
+    if not path.is_file():
+        return
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError as e:
+        raise _unwritable(path, field, e.strerror or type(e).__name__) from None
+    if HTML_GENERATOR not in head:
+        raise InputError(
+            f"{str(path)!r} exists and gigawatt did not write it; allowed: a new file, or a "
+            "report gigawatt wrote (replaced)",
+            field=field,
+        )
+
+
+def _atomic(path: Path, write: Callable[[Path], None], field: str = "out") -> None:
+    with creating(path, field=field):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_temporaries(path)
+        prefix = f".{path.name}.{os.getpid()}."
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     os.close(fd)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the user's usual mode
     try:
@@ -90,8 +157,8 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def write_text(path: Path, text: str) -> None:
-    _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+def write_text(path: Path, text: str, *, field: str = "out") -> None:
+    _atomic(path, lambda p: p.write_text(text, encoding="utf-8"), field)
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -279,6 +346,7 @@ def check_output_set(target: Path, names: Iterable[str], *, field: str = "out") 
     """`output_set`'s refusals, before the work that makes the files: a folder that is not
     ours, or one another process is writing. Changes nothing (`output_set` checks again)."""
     target = _set_target(target)
+    check_writable(target, field=field)
     _check_owned(target, names, field)
     lock_path = target.parent / f".{target.name}.lock"
     if lock_path.exists():
@@ -300,8 +368,9 @@ def output_set(
     parent = target.parent
     if parent.exists() and not parent.is_dir():
         raise InputError(f"{str(parent)!r} is a file; allowed: a folder", field=field)
-    parent.mkdir(parents=True, exist_ok=True)
-    lock = _lock(parent / f".{target.name}.lock", target, field)
+    with creating(target, field=field):
+        parent.mkdir(parents=True, exist_ok=True)
+        lock = _lock(parent / f".{target.name}.lock", target, field)
     try:
         _recover(target)
         _check_owned(target, names, field)

@@ -163,7 +163,7 @@ def _join(parts: list[Any], prefix: str = "") -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    text = value.isoformat() if isinstance(value, dt.date) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -203,9 +203,22 @@ def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
         return Problem(path, "required field is missing")
     if etype == "extra_forbidden":
         return Problem(path, "unknown field")
-    if not isinstance(value, dict | list) and _short(value) not in msg:
+    if not isinstance(value, dict | list) and not names_value(msg, _short(value)):
         return Problem(path, f"{_short(value)} is not allowed: {msg[0].lower() + msg[1:]}")
     return Problem(path, msg)
+
+
+def names_value(msg: str, value: str) -> bool:
+    """Whether `msg` already says the value: as a word of its own, not as a bound (`0` in
+    `must be > 0 and <= 50` is the limit, not the power_gw the user gave)."""
+    for m in re.finditer(re.escape(value), msg):
+        before, after = msg[: m.start()].rstrip(), msg[m.end() : m.end() + 1]
+        if before.endswith(("<", ">", "=", "most", "least", "from", "to", "and")):
+            continue
+        if (before[-1:].isalnum() and before == msg[: m.start()]) or after.isalnum():
+            continue  # part of a longer word or number
+        return True
+    return False
 
 
 def validation_problems(err: ValidationError, *, prefix: str = "") -> list[Problem]:

@@ -7,6 +7,7 @@ GIGAWATT_DEBUG=1 to see one).
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -42,11 +43,42 @@ def _fail(message: str, code: int) -> None:
     raise SystemExit(code)
 
 
-def _usage_error(e: click.UsageError) -> None:
+def _usage_error(e: click.UsageError, argv: list[str]) -> None:
     """Click's usage block and blank lines as one line, with where to look."""
-    message = _plain_pydantic(" ".join(e.format_message().split()))
+    message = _bad_value(e, argv) or _plain_pydantic(" ".join(e.format_message().split()))
     path = e.ctx.command_path if e.ctx is not None else "gigawatt"
     _fail(f"{message} (see `{path} --help`)", e.exit_code)
+
+
+def _bad_value(e: click.UsageError, argv: list[str]) -> str | None:
+    """An option's refused value said as the rest of the CLI says it, with the value the user
+    wrote (`--gpus: 0 is not allowed: must be >= 1`), where Typer's message leaves it out
+    (`Invalid value for '--gpus': Input should be greater than or equal to 1`)."""
+    param = getattr(e, "param", None)
+    opts = [*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ())]
+    if not isinstance(e, click.BadParameter) or not opts or not opts[0].startswith("-"):
+        return None
+    given = None
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg in opts and i + 1 < len(argv):
+            given = argv[i + 1]
+        elif "=" in arg and arg.split("=", 1)[0] in opts:
+            given = arg.split("=", 1)[1]
+    from gigawatt.validation import names_value
+
+    reason = _plain_pydantic(" ".join(str(e.message).split()))
+    if given is None or names_value(reason, given) or names_value(reason, repr(given)):
+        return None
+    try:
+        number = float(given)
+    except ValueError:
+        number = None
+    shown = given if number is not None else repr(given)
+    if number is not None and not math.isfinite(number):
+        reason = "must be a finite number"
+    return f"{opts[0]}: {shown} is not allowed: {reason[:1].lower()}{reason[1:]}"
 
 
 def _plain_pydantic(message: str) -> str:
@@ -76,13 +108,14 @@ def main(argv: list[str] | None = None) -> None:
     """
     debug = bool(os.environ.get("GIGAWATT_DEBUG"))
     _closed_streams()
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
         code = app(args=argv, prog_name="gigawatt", standalone_mode=False)
     except click.NoArgsIsHelpError as e:
         e.show()
         raise SystemExit(e.exit_code) from None
     except click.UsageError as e:
-        _usage_error(e)
+        _usage_error(e, args)
     except click.ClickException as e:
         _fail(e.format_message(), e.exit_code)
     except typer.Abort:

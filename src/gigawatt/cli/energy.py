@@ -199,8 +199,14 @@ def energy_cmd(
         typer.Option("--swings", help="Site whose training power swings and mitigations to show."),
     ] = None,
     hours: Annotated[
-        int, typer.Option("--hours", min=1, max=8760, help="Supply horizon [h] from 1 January.")
-    ] = 8760,
+        int | None,
+        typer.Option(
+            "--hours",
+            min=1,
+            max=8760,
+            help="Supply horizon [h] from 1 January (default 8760: the year).",
+        ),
+    ] = None,
     co2_cap_t: Annotated[
         float | None,
         typer.Option(
@@ -242,7 +248,7 @@ def energy_cmd(
         scenario=scenario,
         swings=swings,
         supply=supply,
-        hours=hours,
+        **({} if hours is None else {"hours": hours}),
         co2_cap_t=co2_cap_t,
         grid_import_mw=grid_import_mw,
         ramp_limit_mw_per_s=ramp_limit_mw_per_s,

@@ -50,6 +50,10 @@ def _pair(value: Any) -> Any:
     return value
 
 
+#: What only an event study (with prices) uses.
+_STUDY_FIELDS = ("index", "estimation_window", "windows", "model", "returns", "calendar")
+
+
 class MarketRequest(Request):
     scenario: str | None = Field(
         None, description="scenario whose deals' events to list (none: the whole catalog)"
@@ -173,6 +177,14 @@ def market_report(
     elif req.prices:
         table = read_prices(req.prices)
     if table is None:
+        for name in _STUDY_FIELDS:
+            if getattr(req, name) is not None:
+                raise InputError(
+                    "applies to an event study: give {prices} FILE too (without prices the "
+                    "events are listed with the moves the press reported)",
+                    field=name,
+                    refs=("prices",),
+                )
         return MarketReport(scenario, tuple(selected))
     if req.scenario is None and req.event is None and req.event_date is None:
         raise InputError(

@@ -1315,8 +1315,17 @@ def _record_from_file(path: Path, cls: type[BaseModel], field: str) -> Any:
         raw = raw["records"]
     if isinstance(raw, list):
         if len(raw) != 1:
-            raise InputError(f"expected a single record, found {len(raw)}", field=str(path))
+            raise InputError(
+                f"{str(path)!r} holds {len(raw)} records; allowed: a single record", field=field
+            )
         raw = raw[0]
+    if not isinstance(raw, dict):
+        raise InputError(
+            f"{str(path)!r} holds no record ({type(raw).__name__ if raw is not None else 'empty'});"
+            f" allowed: a mapping of the record's fields, as `gigawatt catalog {field}s --json`"
+            " prints them",
+            field=field,
+        )
     try:
         return cls.model_validate(raw)
     except ValidationError as e:

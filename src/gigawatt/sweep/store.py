@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 
 from gigawatt.errors import GigawattError, InputError, UnknownIdError
-from gigawatt.io import clean_stale_temporaries
+from gigawatt.io import check_writable, clean_stale_temporaries, creating
 from gigawatt.sweep.samples import SampleRecord
 
 if TYPE_CHECKING:  # DuckDB is imported when a store is opened (a run's report needs none)
@@ -140,7 +140,9 @@ class SweepStore:
         if read_only and not self.path.is_file():
             raise InputError(f"{str(self.path)!r} does not exist", field="store")
         if not read_only and not self.path.exists():
-            _create(self.path)
+            check_writable(self.path, field="store")
+            with creating(self.path, field="store"):
+                _create(self.path)
         _check_wal(self.path)
         if not self.path.is_file() or self.path.stat().st_size == 0:
             raise InputError(f"{str(self.path)!r} is not a sweep store", field="store")
