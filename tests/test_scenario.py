@@ -70,7 +70,9 @@ def test_bad_distribution_parameters(toy_catalog):
 
 def test_not_a_number_or_distribution(toy_catalog):
     msg = _error(toy_catalog, _phase_data(power_gw="lots"))
-    assert msg.startswith("sites[0].phases[0].power_gw: expected a number or one distribution")
+    assert msg.startswith(
+        "sites[0].phases[0].power_gw: 'lots' is not allowed: expected a number or one distribution"
+    )
 
 
 def test_online_after_end(toy_catalog):

@@ -178,10 +178,28 @@ _COMPARISONS = (
 _LIST_TOO_SHORT = re.compile(r"List should have at least (\d+) items? after validation, not (\d+)")
 
 
+#: The text patterns of ids and months (catalog.schema's ID_PATTERN and MONTH_PATTERN, the
+#: ISO country codes) in words: a user is told what to write, not shown a regular expression.
+PATTERN_WORDS = {
+    r"^[a-z0-9]+(-[a-z0-9]+)*$": (
+        "expected lowercase letters and digits, words joined by single hyphens (like site-a)"
+    ),
+    r"^\d{4}-(0[1-9]|1[0-2])$": "expected a month YYYY-MM (like 2026-07)",
+    r"^[A-Z]{3}$": "expected three capital letters, an ISO 3166-1 alpha-3 code (like USA)",
+}
+_PATTERN_MISMATCH = re.compile(r"[Ss]tring should match pattern '(.*)'")
+
+
+def _plain_pattern(msg: str) -> str:
+    found = _PATTERN_MISMATCH.search(msg)
+    words = PATTERN_WORDS.get(found.group(1)) if found else None
+    return msg if found is None or words is None else msg.replace(found.group(0), words)
+
+
 def plain_message(msg: str) -> str:
     """Pydantic's wording said plainly: `Input should be greater than or equal to 1` ->
     `must be >= 1`; `Value error, X` -> `X`; a too-short list -> `expected at least N, got M`."""
-    msg = msg.removeprefix("Value error, ")
+    msg = _plain_pattern(msg.removeprefix("Value error, "))
     for words, op in _COMPARISONS:
         msg = msg.replace(f"Input should be {words}", f"must be {op}")
     msg = _LIST_TOO_SHORT.sub(r"expected at least \1, got \2", msg)
@@ -197,13 +215,16 @@ def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
         msg = "must be a finite number"
     for words, op in _COMPARISONS:
         msg = msg.replace(f"Input should be {words}", f"must be {op}")
+    msg = _plain_pattern(msg).replace("Input should be", "expected")
     if not path:
         return Problem(None, msg)
     if etype == "missing":
         return Problem(path, "required field is missing")
     if etype == "extra_forbidden":
         return Problem(path, "unknown field")
-    if not isinstance(value, dict | list) and not names_value(msg, _short(value)):
+    # a mapping or list is shown when it is the wrong type; otherwise the message says it
+    shown = not isinstance(value, dict | list) or etype.endswith("_type")
+    if shown and not names_value(msg, _short(value)):
         return Problem(path, f"{_short(value)} is not allowed: {msg[0].lower() + msg[1:]}")
     return Problem(path, msg)
 
@@ -228,7 +249,7 @@ def validation_problems(err: ValidationError, *, prefix: str = "") -> list[Probl
     the user named are kept; a value that is neither gets one problem listing what is allowed.
     """
     problems: list[Problem] = []
-    generic: list[str] = []
+    generic: dict[str, Any] = {}  # each field's value, when no member's error is specific
     specific_at: set[str] = set()
     for e in err.errors(include_url=False):
         loc = list(e["loc"])
@@ -259,11 +280,18 @@ def validation_problems(err: ValidationError, *, prefix: str = "") -> list[Probl
             path = _join(loc[:member] + rest, prefix)
             problems.append(_problem(path, e["type"], e["msg"], e.get("input")))
         else:
-            generic.append(base)
-    for base in dict.fromkeys(generic):
+            generic.setdefault(base, value)
+    for base, value in generic.items():
         if base not in specific_at:
-            problems.append(Problem(base, _UNCERTAIN_HELP))
+            problems.append(Problem(base, f"{_given(value)} is not allowed: {_UNCERTAIN_HELP}"))
     return list(dict.fromkeys(problems))
+
+
+def _given(value: Any) -> str:
+    """What the user wrote, short: a value, or a mapping by its keys."""
+    if isinstance(value, dict):
+        return f"a mapping of {', '.join(map(str, value)) or 'nothing'}"
+    return _short(value)
 
 
 def format_validation_error(err: ValidationError, *, prefix: str = "") -> str:

@@ -360,7 +360,14 @@ def _parse_catalog(extra: tuple[str, ...]) -> Catalog:
         folder = Path(d)
         if not folder.is_dir():
             raise InputError(f"not a folder: {d!r}", field="catalog")
-        for path in _yaml_files(folder):
+        files = _yaml_files(folder)
+        if not files:
+            raise InputError(
+                f"{str(d)!r} holds no catalog file; allowed: a folder of KIND.yaml files, "
+                "KIND one of `gigawatt catalog`'s kinds",
+                field="catalog",
+            )
+        for path in files:
             kind = _kind_of_file(path)
             _add(records, aliases, kind, _parse_records(kind, _read_yaml(path), str(path), path))
     return Catalog(records=records, aliases=aliases, origins=extra)
