@@ -1,0 +1,393 @@
+"""A demanding new user's bad input, end to end through the command line (in-process, through
+`gigawatt.cli.main` so that the exit codes and messages are those a shell sees): every case is
+exit code 2, nothing on stdout, one message on stderr naming the field or flag, the value and
+what is allowed, never a traceback; nothing the user wrote is overwritten. One parametrised test
+per class of failure."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gigawatt.cli import main
+
+SCENARIO = """\
+name: t
+start: 2026-01
+end: 2027-12
+sites:
+  - name: s1
+    region: us-ercot
+    phases:
+      - {online: 2026-06, power_gw: POWER, system: dgx-b200}
+"""
+PERF = ["perf", "--model", "llama3-70b", "--system", "dgx-h100", "--gpus"]
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def refused(capsys, *args: str) -> str:
+    """The message of a refused command, after the checks every refusal must pass."""
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, ""), (code, out, err)
+    assert err.startswith("error: ") and "Traceback" not in err and "internal error" not in err
+    return err
+
+
+def scenario(tmp_path: Path, power: str = "1.0", file: str = "s.yaml", **top: object) -> str:
+    data = yaml.safe_load(SCENARIO.replace("POWER", power))
+    data.update(top)
+    path = tmp_path / file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+# --- scenario files that cannot be read --------------------------------------------------------
+
+UNREADABLE = {
+    "yaml syntax": ("s.yaml", "name: t\nstart: [2026\n", "not valid YAML (line 3"),
+    "a tab": ("s.yaml", "name: t\n\tstart: 2026-01\n", "not valid YAML (line 2"),
+    "toml syntax": ("s.toml", 'name = "t"\nstart = \n', "not valid TOML"),
+    "empty": ("s.yaml", "", "expected a mapping of scenario fields"),
+    "only a comment": ("s.yaml", "# nothing\n", "expected a mapping of scenario fields"),
+    "a list": ("s.yaml", "- a\n- b\n", "expected a mapping of scenario fields"),
+    "a scalar": ("s.yaml", "just text\n", "expected a mapping of scenario fields"),
+    "empty toml": ("s.toml", "", "name: required field is missing"),
+    "binary": ("s.yaml", b"\xff\xfe\x00bin", "not a text file (UTF-8 expected)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNREADABLE))
+def test_a_scenario_file_that_cannot_be_read(capsys, tmp_path, case):
+    name, content, says = UNREADABLE[case]
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    err = refused(capsys, "finance", str(path))
+    assert says in err
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda p: (p / "d.yaml").mkdir(), "is not a file"),
+        (lambda p: None, "no such file"),
+    ],
+    ids=["a folder", "missing"],
+)
+def test_a_scenario_path_that_is_no_file(capsys, tmp_path, make, says):
+    make(tmp_path)
+    err = refused(capsys, "finance", str(tmp_path / "d.yaml"))
+    assert says in err and "d.yaml" in err
+
+
+# --- scenario values: wrong type, not finite, out of range, unknown keys and ids -----------------
+
+VALUES = {
+    "zero": ("0", "power_gw: 0 is not allowed: must be > 0 and <= 50"),
+    "negative": ("-1", "power_gw: -1 is not allowed: must be > 0"),
+    "nan": (".nan", "power_gw: nan is not allowed: must be a finite number"),
+    "inf": (".inf", "power_gw: inf is not allowed: must be a finite number"),
+    "huge": ("1e30", "power_gw: 1e+30 is not allowed: must be > 0 and <= 50"),
+    "text": ('"lots"', "power_gw: 'lots' is not allowed: expected a number or one distribution"),
+    "boolean": ("true", "power_gw: True is not allowed: expected a number, not true/false"),
+    "list": ("[1, 2]", "power_gw: [1, 2] is not allowed: expected a number or one distribution"),
+    "unknown distribution": (
+        "{gamma: {k: 1}}",
+        "power_gw: a mapping of gamma is not allowed: expected a number or one distribution",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(VALUES))
+def test_a_bad_number_in_a_scenario(capsys, tmp_path, case):
+    power, says = VALUES[case]
+    err = refused(capsys, "finance", scenario(tmp_path, power))
+    assert f"sites[0].phases[0].{says}" in err
+
+
+@pytest.mark.parametrize(
+    ("top", "says"),
+    [
+        ({"name": ["x"]}, "name: ['x'] is not allowed: expected a valid string"),
+        ({"name": "My Plan"}, "name: 'My Plan' is not allowed: expected lowercase letters"),
+        ({"start": "2026-13"}, "start: '2026-13' is not allowed: expected a month YYYY-MM"),
+        ({"end": "2200-01"}, "end: '2200-01' is not allowed: must be a month from 1990-01"),
+        ({"seed": -5}, "seed: -5 is not allowed: must be >= 0"),
+        ({"seed": 1.5}, "seed: 1.5 is not allowed: must be a whole number"),
+        ({"colour": "red"}, "colour: unknown field"),
+        ({"start": "2028-01"}, "start (2028-01) is after end (2027-12)"),
+    ],
+    ids=["type", "pattern", "month", "horizon", "negative", "fraction", "unknown key", "order"],
+)
+def test_a_bad_top_level_field(capsys, tmp_path, top, says):
+    assert says in refused(capsys, "finance", scenario(tmp_path, **top))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("dgx-b200", "dgx-b20", "system: unknown system 'dgx-b20'; did you mean 'dgx-b200'"),
+        ("us-ercot", "us-ercott", "region: unknown region 'us-ercott'; did you mean 'us-ercot'"),
+        ("us-ercot", "mars", "region: unknown region 'mars'"),
+    ],
+)
+def test_an_unknown_id_in_a_scenario_points_to_the_catalog(capsys, tmp_path, old, new, says):
+    path = Path(scenario(tmp_path))
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    err = refused(capsys, "finance", str(path))
+    kind = "systems" if old.startswith("dgx") else "regions"
+    assert says in err and f"(see `gigawatt catalog {kind}`)" in err
+
+
+# --- command-line values -----------------------------------------------------------------------
+
+FLAGS = [
+    ([*PERF, "0"], "--gpus: 0 is not allowed: must be >= 1"),
+    ([*PERF, "-5"], "--gpus: -5 is not allowed: must be >= 1"),
+    ([*PERF, "1e30"], "--gpus: 1e30 is not allowed: expected a valid integer"),
+    ([*PERF, "1" + "0" * 30], "--gpus: 1" + "0" * 30 + " is not allowed: must be <= 100000000"),
+    ([*PERF, "many"], "--gpus: 'many' is not allowed: expected a valid integer"),
+    ([*PERF, "8", "--seq-len", "0"], "--seq-len: 0 is not allowed: must be >= 1"),
+    ([*PERF, "8", "--precision", "fp7"], "precision: 'fp7' is not allowed: expected 'fp16'"),
+    (["reliability", "--gpus", "8", "--days", "nan"], "--days: nan is not allowed: must be a fin"),
+    (["reliability", "--gpus", "8", "--days", "-1"], "--days: -1.0 is not allowed: must be > 0"),
+    (["footprint", "--system", "h100", "--gpu-hours", "inf"], "--gpu-hours: inf is not allowed"),
+    (["footprint", "--system", "h100", "--gpu-hours", "1", "--pue", "0.9"], "--pue: 0.9 is not"),
+    (["energy", "--hours", "0"], "--hours: 0 is not allowed: must be >= 1"),
+    (["energy", "--grid-import-mw", "nan"], "--grid-import-mw: nan is not allowed: must be a fin"),
+    (["energy", "--co2-cap-t", "-1"], "--co2-cap-t: -1 is not allowed: must be >= 0"),
+    (["sensitivity", "--top", "0"], "--top: 0 is not allowed: must be >= 1"),
+    (["sweep", "nvidia-openai-10gw", "--samples", "abc"], "--samples: 'abc' is not allowed"),
+    (
+        [
+            "train",
+            "--model",
+            "llama3-8b",
+            "--tokens",
+            "1T",
+            "--system",
+            "dgx-h100",
+            "--gpus",
+            "8",
+            "--start",
+            "1900-01",
+        ],
+        "--start: 1900-01-01 is not allowed: must be a date from 1990 to 2100",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "says"), FLAGS, ids=[" ".join(a[-2:]) for a, _ in FLAGS])
+def test_a_bad_flag_value_is_named_with_its_value(capsys, args, says):
+    err = refused(capsys, *args)
+    assert says in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--system", "dgx-h101"], "--system: unknown system 'dgx-h101'; did you mean 'dgx-h100'"),
+        (["--model", "nope"], "--model: unknown model 'nope'"),
+        (["--framework", "nope"], "--framework: unknown framework 'nope'"),
+    ],
+)
+def test_an_unknown_id_flag_points_to_the_catalog(capsys, args, says):
+    base = {"--model": "llama3-70b", "--system": "dgx-h100", "--framework": None}
+    base.update(dict(zip(args[::2], args[1::2], strict=True)))
+    argv = ["perf", "--gpus", "8"] + [x for k, v in base.items() if v for x in (k, v)]
+    err = refused(capsys, *argv)
+    kind = {"--system": "systems", "--model": "models", "--framework": "frameworks"}[args[0]]
+    assert says in err and f"`gigawatt catalog {kind}`" in err
+
+
+# --- plans that cannot exist -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("gpus", "plan", "says"),
+    [
+        ("1024", "tp=128,gbs=1024", "tp must divide the attention heads"),
+        ("1024", "pp=128", "pp x vp must not exceed the layers"),
+        ("1024", "tp=8,gbs=1001", "dp x mb must divide the global batch gbs"),
+        ("1024", "tp=3", "tp x pp x cp = 3 must divide the accelerator count 1024"),
+        ("1024", "tp=8,ep=2", "ep must divide the expert count"),
+        ("8", "tp=0", "plan.tp: '0' is not allowed: must be > 0"),
+        ("8", "tp=8.5", "plan.tp: '8.5' is not allowed"),
+        ("8", "zero=4", "plan.zero: '4' is not allowed: must be <= 3"),
+        ("8", "foo=1", "unknown key 'foo'; allowed: tp, pp,"),
+        ("8", "tp=8,tp=4", "'tp' given twice"),
+        ("8", "tp", "'tp' is not KEY=VALUE"),
+    ],
+)
+def test_an_impossible_plan(capsys, gpus, plan, says):
+    err = refused(capsys, *PERF, gpus, "--plan", plan)
+    assert says in err and ("--plan" in err or "plan." in err)
+
+
+# --- flags that would be ignored, or contradict each other -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        ([*PERF, "8", "--plan", "tp=8", "--allow-overflow"], "--allow-overflow: applies to a sea"),
+        (["energy", "--hours", "24"], "--hours: applies to a site's least-cost supply: give --su"),
+        (["energy", "--co2-cap-t", "5"], "--co2-cap-t: applies to a site's least-cost supply"),
+        (["energy", "--job-accelerators", "8"], "--job-accelerators: applies to a site's power"),
+        (["market", "--window", "-1,1"], "--window: applies to an event study: give --prices"),
+        (["market", "--model", "constant-mean"], "--model: applies to an event study"),
+        (
+            [
+                "footprint",
+                "--system",
+                "h100",
+                "--gpu-hours",
+                "1",
+                "--region",
+                "fr",
+                "--grid-gco2-per-kwh",
+                "50",
+            ],
+            "--region and --grid-gco2-per-kwh are alternatives",
+        ),
+        (
+            [
+                "sweep",
+                "nvidia-openai-10gw",
+                "--samples",
+                "2",
+                "--workers",
+                "2",
+                "--scheduler",
+                "tcp://127.0.0.1:1",
+            ],
+            "--workers is for local sweeps",
+        ),
+    ],
+    ids=["overflow", "hours", "co2", "job", "window", "model", "region", "workers"],
+)
+def test_flags_that_would_be_ignored_are_refused(capsys, args, says):
+    assert says in refused(capsys, *args)
+
+
+# --- outputs: never over the user's files, a clear refusal where nothing can be written ---------
+
+
+def test_a_report_never_replaces_a_file_gigawatt_did_not_write(capsys, tmp_path):
+    mine = tmp_path / "mine.html"
+    mine.write_text("<p>my notes</p>\n", encoding="utf-8")
+    src = scenario(tmp_path)
+    for args in (
+        ["report", src, "--out", str(mine)],
+        ["compare", src, "nvidia-openai-10gw", "--out", str(mine)],
+        ["report", src, "--compare", "nvidia-openai-10gw", "--out", str(mine)],
+    ):
+        err = refused(capsys, *args)
+        assert f"--out: {str(mine)!r} exists and gigawatt did not write it; allowed:" in err
+    assert mine.read_text(encoding="utf-8") == "<p>my notes</p>\n"
+    ours = tmp_path / "ours.html"
+    for _ in range(2):  # a report gigawatt wrote is replaced by the next one
+        code, _, err = cli(capsys, "report", src, "--out", str(ours), "--no-sensitivity")
+        assert code == 0, err
+
+
+def _unwritable(tmp_path: Path) -> list[Path]:
+    """Folders no file can be made in: a path under /proc (no new entries there, even for
+    root) and, when not root, a folder without write permission."""
+    places = [Path("/proc/gigawatt-test")] if Path("/proc/self").exists() else []
+    if os.geteuid() != 0:
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o555)
+        places.append(locked / "sub")
+    return places
+
+
+@pytest.mark.parametrize(
+    ("flag", "args", "name"),
+    [
+        ("--out", ["run", "SCENARIO", "--no-sensitivity"], "o"),
+        ("--out", ["report", "SCENARIO", "--no-sensitivity"], "r.html"),
+        ("--out", ["compare", "SCENARIO", "SCENARIO"], "c.html"),
+        ("--png", ["report", "SCENARIO", "--no-sensitivity", "--out", "TMP/r.html"], "png"),
+        ("--store", ["sweep", "SCENARIO", "--samples", "2"], "s.duckdb"),
+    ],
+)
+def test_an_output_location_that_cannot_be_written(capsys, tmp_path, flag, args, name):
+    places = _unwritable(tmp_path)
+    if not places:
+        pytest.skip("no unwritable place on this system")
+    src = scenario(tmp_path)
+    argv = [a.replace("SCENARIO", src).replace("TMP", str(tmp_path)) for a in args]
+    for place in places:
+        err = refused(capsys, *argv, flag, str(place / name))
+        assert f"error: {flag}: {str(place / name)!r} cannot be written (" in err
+        assert "allowed: a path in a folder you can write to" in err and ".tmp" not in err
+
+
+@pytest.mark.parametrize(
+    ("flag", "args"),
+    [
+        ("--out", ["run", "SCENARIO", "--no-sensitivity"]),
+        ("--out", ["report", "SCENARIO", "--no-sensitivity"]),
+        ("--store", ["sweep", "SCENARIO", "--samples", "2"]),
+    ],
+)
+def test_an_output_under_a_file(capsys, tmp_path, flag, args):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n", encoding="utf-8")
+    src = scenario(tmp_path)
+    err = refused(capsys, *[a.replace("SCENARIO", src) for a in args], flag, f"{notes}/x.html")
+    assert f"{str(notes)!r} is a file; allowed: a folder" in err
+    assert notes.read_text(encoding="utf-8") == "mine\n"
+
+
+def test_unicode_paths_work(capsys, tmp_path):
+    src = scenario(tmp_path / "dossier é", file="scé nario ☃.yaml")
+    out = tmp_path / "sortie ☃"
+    code, stdout, err = cli(capsys, "run", src, "--out", str(out), "--no-sensitivity", "--json")
+    assert code == 0, err
+    assert json.loads(stdout)["scenario"] == "t"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "manifest.json",
+        "report.html",
+        "results.parquet",
+        "summary.json",
+    ]
+
+
+# --- model, system and catalog files ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "flag", "says"),
+    [
+        ("", "--model", "holds no record (empty); allowed: a mapping of the record's fields"),
+        ("just text\n", "--system", "holds no record (str); allowed: a mapping"),
+        ("- {a: 1}\n- {b: 2}\n", "--model", "holds 2 records; allowed: a single record"),
+    ],
+)
+def test_a_record_file_that_holds_no_record(capsys, tmp_path, content, flag, says):
+    path = tmp_path / "r.yaml"
+    path.write_text(content, encoding="utf-8")
+    args = {"--model": "llama3-8b", "--system": "dgx-h100", flag: str(path)}
+    err = refused(capsys, "perf", "--gpus", "8", *[x for kv in args.items() for x in kv])
+    assert f"{flag}: {str(path)!r} {says}" in err
+
+
+def test_an_empty_catalog_folder(capsys, tmp_path):
+    err = refused(capsys, "--catalog", str(tmp_path), "catalog", "accelerators")
+    assert f"--catalog: {str(tmp_path)!r} holds no catalog file; allowed:" in err
