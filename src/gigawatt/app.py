@@ -727,6 +727,13 @@ def _comparison_report(req: ReportRequest, catalog: Catalog | None) -> ReportFil
 # --- sweep ------------------------------------------------------------------------------------
 
 
+def _store_file(value: Path) -> Path:
+    """A sweep store is a file: a path with a name (not `''`, `.` or `/`)."""
+    if not value.name or value.name == "..":
+        raise ValueError("a folder, not a file; allowed: a file name like sweeps.duckdb")
+    return value
+
+
 class SweepRequest(Request):
     scenario: str = Field(description="scenario file or built-in name")
     samples: int = Field(ge=1, le=10_000_000, description="Monte Carlo samples (0..N-1)")
@@ -736,6 +743,8 @@ class SweepRequest(Request):
     scheduler: str | None = Field(None, description="Dask scheduler, tcp://HOST:PORT")
     store: Path = Field(DEFAULT_STORE, description="DuckDB file the samples are stored in")
     workers: int = Field(1, ge=1, le=1024, description="local processes (without a scheduler)")
+
+    _check_store = field_validator("store")(_store_file)
 
 
 @_checked
@@ -774,6 +783,8 @@ class SensitivityRequest(Request):
     scheduler: str | None = Field(None, description="Dask scheduler, tcp://HOST:PORT")
     store: Path = Field(DEFAULT_STORE, description="DuckDB file the samples are stored in")
     workers: int = Field(1, description="local processes (without a scheduler)")
+
+    _check_store = field_validator("store")(_store_file)
 
 
 def sensitivity(

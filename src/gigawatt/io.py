@@ -110,7 +110,8 @@ def check_writable(path: Path, *, field: str = "out") -> None:
     while not os.path.lexists(folder) and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir():
-        raise InputError(f"{str(folder)!r} is a file; allowed: a folder", field=field)
+        what = "a symbolic link to nowhere" if folder.is_symlink() else "a file"
+        raise InputError(f"{str(folder)!r} is {what}; allowed: a folder", field=field)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise _unwritable(path, field, f"no permission to write in {str(folder)!r}")
 
@@ -173,11 +174,22 @@ def write_parquet(path: Path, frame: pd.DataFrame) -> None:
     _atomic(path, lambda p: frame.to_parquet(p, index=False))
 
 
-def check_outputs(outputs: Iterable[Path], inputs: Iterable[Path]) -> None:
+def _resolve(path: Path, field: str) -> Path:
+    try:
+        return path.resolve()
+    except RuntimeError:  # pathlib's "Symlink loop from ..." (Python 3.11, 3.12)
+        raise InputError(
+            f"{str(path)!r} is not allowed: it runs into a loop of symbolic links; allowed: a "
+            "path that leads somewhere",
+            field=field,
+        ) from None
+
+
+def check_outputs(outputs: Iterable[Path], inputs: Iterable[Path], *, field: str = "out") -> None:
     """Refuse to write over a file the user gave as input."""
     resolved_inputs = {p.resolve() for p in inputs if p.exists()}
     for out in outputs:
-        if out.resolve() in resolved_inputs:
+        if _resolve(out, field) in resolved_inputs:
             raise InputError(
                 f"{str(out)!r} is an input file; choose another output location", field="out"
             )
@@ -339,7 +351,7 @@ def _carry_over(old: Path, new: Path, skip: set[str]) -> None:
 
 def _set_target(target: Path) -> Path:
     target = Path(os.path.abspath(target))
-    return target.resolve() if target.is_symlink() else target
+    return _resolve(target, "out") if target.is_symlink() else target
 
 
 def check_output_set(target: Path, names: Iterable[str], *, field: str = "out") -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import reprlib
 import typing
 from dataclasses import replace
+from pathlib import PurePath
 from typing import Annotated, Any
 
 from pydantic import (
@@ -162,8 +164,18 @@ def _join(parts: list[Any], prefix: str = "") -> str:
     return out
 
 
+#: A value as a message shows it: bounded however large it is (a YAML file's aliases can make
+#: a list of a billion items that a plain repr would spell out in full).
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict = 3, 10, 10, 6
+_REPR.maxstring = _REPR.maxother = 60
+
+
 def _short(value: Any) -> str:
-    text = value.isoformat() if isinstance(value, dt.date) else repr(value)
+    if isinstance(value, dt.date):
+        text = value.isoformat()
+    else:
+        text = _REPR.repr(str(value) if isinstance(value, PurePath) else value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -391,3 +391,67 @@ def test_a_record_file_that_holds_no_record(capsys, tmp_path, content, flag, say
 def test_an_empty_catalog_folder(capsys, tmp_path):
     err = refused(capsys, "--catalog", str(tmp_path), "catalog", "accelerators")
     assert f"--catalog: {str(tmp_path)!r} holds no catalog file; allowed:" in err
+
+
+# --- paths no file system takes ------------------------------------------------------------------
+
+LONG = "x" * 300  # a name over the 255 bytes of ext4, XFS, Btrfs, APFS, NTFS
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["finance", f"{LONG}.yaml"], "SCENARIO"),
+        (["show", f"{LONG}.yaml"], "NAME"),
+        ([*PERF, "8", "--model", f"{LONG}.yaml"], "--model"),
+        (["run", "SCENARIO", "--out", LONG], "--out"),
+        (["report", "SCENARIO", "--out", f"{LONG}.html"], "--out"),
+        (["report", "SCENARIO", "--png", LONG], "--png"),
+        (["sweep", "SCENARIO", "--samples", "2", "--store", f"{LONG}.duckdb"], "--store"),
+        (["market", "--prices", f"{LONG}.csv"], "--prices"),
+        (["--catalog", LONG, "catalog"], "--catalog"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else " ".join(a[:12] for a in v[:2]),
+)
+def test_a_name_too_long_for_the_file_system(capsys, tmp_path, monkeypatch, args, field):
+    monkeypatch.chdir(tmp_path)
+    src = scenario(tmp_path)
+    err = refused(capsys, *[a.replace("SCENARIO", src) for a in args])
+    assert err.startswith(f"error: {field}: '") and "xxxx" in err and "is not allowed: " in err
+    assert "allowed: names of at most 255 bytes between slashes" in err
+
+
+@pytest.mark.parametrize(
+    ("flag", "args", "name"),
+    [
+        ("--out", ["run", "SCENARIO", "--no-sensitivity"], "x"),
+        ("--out", ["report", "SCENARIO", "--no-sensitivity"], "x.html"),
+        ("--store", ["sweep", "SCENARIO", "--samples", "2"], "x.duckdb"),
+    ],
+)
+def test_a_loop_of_symbolic_links(capsys, tmp_path, flag, args, name):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    src = scenario(tmp_path)
+    err = refused(
+        capsys, *[a.replace("SCENARIO", src) for a in args], flag, str(tmp_path / "a" / name)
+    )
+    assert f"error: {flag}: " in err and "loop of symbolic links" in err
+
+
+@pytest.mark.parametrize("store", ["", ".", "/", ".."])
+def test_a_store_that_names_no_file(capsys, tmp_path, store):
+    err = refused(capsys, "sweep", scenario(tmp_path), "--samples", "2", "--store", store)
+    assert "is not allowed: a folder, not a file; allowed: a file name like sweeps.duckdb" in err
+
+
+def test_a_yaml_alias_bomb_is_refused_quickly_in_one_bounded_message(capsys, tmp_path):
+    """Nine levels of ten aliases: a billion strings if spelled out (what a plain repr of the
+    refused value did: minutes and gigabytes)."""
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join([*lines, "name: *a8"]) + "\n", encoding="utf-8")
+    err = refused(capsys, "finance", str(path))
+    assert "name: [[[[...]" in err and "is not allowed: expected a valid string" in err
+    assert len(err) < 2000

@@ -7,6 +7,7 @@ GIGAWATT_DEBUG=1 to see one).
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import sys
@@ -128,13 +129,22 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         _fail(str(e), 2)
-    except (GigawattError, OSError) as e:
+    except OSError as e:
+        if debug:
+            raise
+        if e.errno in _PATH_ERRNOS and e.filename is not None:
+            _fail(_bad_path(e, args), 2)  # a path the user wrote that no system could open
+        _fail(str(e), 1)
+    except GigawattError as e:
         if debug:
             raise
         _fail(str(e), 1)
     except Exception as e:  # a bug: still no traceback unless asked for
         if debug:
             raise
+        loop = str(e).removeprefix(_PATHLIB_LOOP) if isinstance(e, RuntimeError) else None
+        if loop is not None and str(e).startswith(_PATHLIB_LOOP):
+            _fail(_bad_path(OSError(errno.ELOOP, os.strerror(errno.ELOOP), loop[1:-1]), args), 2)
         _fail(f"internal error ({type(e).__name__}): {e}; rerun with GIGAWATT_DEBUG=1", 1)
     try:
         sys.stdout.flush()  # here, not at exit, where a closed pipe would print a traceback
@@ -143,6 +153,52 @@ def main(argv: list[str] | None = None) -> None:
     if code == INTERRUPTED:  # Typer turns Ctrl-C inside a command into exit code 130
         _interrupted()
     raise SystemExit(code if isinstance(code, int) else 0)
+
+
+#: Errors that say a path as written cannot be a path (a name too long for the file system, a
+#: loop of symbolic links): the user's input wherever the path is first used.
+_PATH_ERRNOS = frozenset({errno.ENAMETOOLONG, errno.ELOOP})
+
+
+def _bad_path(e: OSError, argv: list[str]) -> str:
+    """`--store: 'xxxx...' is not allowed: File name too long; allowed: ...`, the flag found
+    as the argument the path came from."""
+    path = os.fsdecode(e.filename)
+    flag = None
+    for i, arg in enumerate(argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--") and "=" in arg else arg
+        if value and (path == value or path.endswith(os.sep + value.lstrip("./"))):
+            before = argv[i - 1] if i > 0 and "=" not in arg else arg.split("=", 1)[0]
+            flag = before if before.startswith("-") else _argument_name(argv)
+            path = value  # as the user wrote it
+    shown = path if len(path) <= 60 else path[:57] + "..."
+    allowed = (
+        f"names of at most {_NAME_MAX} bytes between slashes"
+        if e.errno == errno.ENAMETOOLONG
+        else "a path without a loop of symbolic links"
+    )
+    return f"{flag or 'path'}: {shown!r} is not allowed: {e.strerror}; allowed: {allowed}"
+
+
+def _argument_name(argv: list[str]) -> str:
+    """The name of the command's positional argument (`SCENARIO`), as its usage line says."""
+    from typer.main import get_command
+
+    group = get_command(app)
+    words = [a for a in argv if not a.startswith("-")]
+    command = getattr(group, "commands", {}).get(words[0]) if words else None
+    for param in getattr(command, "params", ()):
+        if param.param_type_name == "argument":
+            return str(param.metavar or param.name or "path").upper()
+    return "path"
+
+
+#: How pathlib's `resolve()` reports a loop of symbolic links (Python 3.11, 3.12): a
+#: RuntimeError, not an OSError.
+_PATHLIB_LOOP = "Symlink loop from "
+
+#: The longest file name most file systems take [bytes] (ext4, XFS, Btrfs, APFS, NTFS).
+_NAME_MAX = 255
 
 
 def _interrupted() -> None:
