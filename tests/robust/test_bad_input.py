@@ -248,6 +248,7 @@ def test_an_impossible_plan(capsys, gpus, plan, says):
         (["energy", "--co2-cap-t", "5"], "--co2-cap-t: applies to a site's least-cost supply"),
         (["energy", "--job-accelerators", "8"], "--job-accelerators: applies to a site's power"),
         (["market", "--window", "-1,1"], "--window: applies to an event study: give --prices"),
+        (["reliability", "--gpus", "8", "--days", "1", "--seed", "3"], "--seed: applies to the"),
         (["market", "--model", "constant-mean"], "--model: applies to an event study"),
         (
             [
@@ -277,7 +278,7 @@ def test_an_impossible_plan(capsys, gpus, plan, says):
             "--workers is for local sweeps",
         ),
     ],
-    ids=["overflow", "hours", "co2", "job", "window", "model", "region", "workers"],
+    ids=["overflow", "hours", "co2", "job", "window", "seed", "model", "region", "workers"],
 )
 def test_flags_that_would_be_ignored_are_refused(capsys, args, says):
     assert says in refused(capsys, *args)

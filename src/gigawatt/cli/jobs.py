@@ -91,7 +91,9 @@ def reliability(
     trials: Annotated[
         int, typer.Option("--trials", help="Monte Carlo trials (0: closed forms only).")
     ] = 0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo.")] = 0,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of the Monte Carlo (default 0).")
+    ] = None,
     fleet_age_months: Annotated[
         float | None,
         typer.Option(
@@ -118,7 +120,7 @@ def reliability(
         restart_s=restart_s,
         interval_s=interval_s,
         trials=trials,
-        seed=seed,
+        **({} if seed is None else {"seed": seed}),
         fleet_age_months=fleet_age_months,
         availability=availability,
     )

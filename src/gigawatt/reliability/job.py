@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import FailureModel, FaultTolerancePolicy, StorageTier, System
@@ -458,6 +458,17 @@ class ReliabilityRequest(Request):
     seed: Annotated[int, Field(ge=0)] = 0
     fleet_age_months: Annotated[float, Field(ge=0, le=1200)] | None = None
     availability: Annotated[float, Field(gt=0, lt=1)] | None = None
+
+    @model_validator(mode="after")
+    def _seed_needs_trials(self) -> ReliabilityRequest:
+        if "seed" in self.model_fields_set and self.trials == 0:
+            raise InputError(
+                "applies to the Monte Carlo: give {trials} K too (without trials only the "
+                "closed forms are computed)",
+                field="seed",
+                refs=("trials",),
+            )
+        return self
 
 
 @dataclass(frozen=True)
