@@ -186,6 +186,14 @@ def test_capex_before_the_start_reads_as_the_table_shows_it(default_run, default
     assert f"({early / 1e9:,.1f}B before the scenario starts)" in money.paragraphs[0]
 
 
+def test_money_text_says_the_dollars_are_not_escalated(default_report):
+    """Capex of 2030 is priced at the May 2026 rack quote: the report must not let the yearly
+    dollars read as a nominal forecast (or as discounted)."""
+    money = next(s for s in default_report.sections if s.id == "money")
+    text = " ".join(money.paragraphs)
+    assert "not escalated for inflation" in text and "undiscounted" in text
+
+
 def test_energy_text_says_rubin_power_is_carried_over_from_p100(default_run, default_report):
     """No Vera Rubin training run has a measured draw: the energy paragraph must not leave it at
     "calibrated on training runs whose power was measured" but say whose share it carries."""

@@ -451,6 +451,9 @@ def money_section(ctx: ReportContext) -> Section | None:
         "Circular share: of the investors' cash, the share that returns to them as purchases of "
         "their hardware. Vendor-funded share: their cash and warrants' value over those "
         "purchases (above 100 % while the investment runs ahead of the purchases).",
+        "Dollars: costs at each catalog record's quoted price, held flat for every later year "
+        "(not escalated for inflation, no price trend), and undiscounted; deal amounts as "
+        "announced.",
     )
     return Section(
         id="money",
