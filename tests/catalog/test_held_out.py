@@ -4,7 +4,8 @@ docs/validation.md ("Held-out sources") lists them: they are kept for independen
 what the tool predicts, so they are never fitted, tested or shipped. This test looks for the
 stated whole-run figures as their publishers printed them (Llama 3.1 405B's 30.84M H100
 GPU-hours, DeepSeek-V3's 2.788M H800 GPU-hours and its 180K GPU-hours per trillion tokens,
-Patterson et al. 2021 Table 4's GPT-3 1,287 MWh and 552 tCO2e) in the catalog, the
+Patterson et al. 2021 Table 4's GPT-3 row: 1,287 MWh, 552 tCO2e, 10,000 V100 and the GPU-hours
+they imply) in the catalog, the
 validation data and the docs. The patterns are written so that they cannot match themselves
 in this file's text when read as data elsewhere.
 """
@@ -33,6 +34,9 @@ HELD_OUT = {
     "DeepSeek-V3 GPU-hours per trillion tokens": r"180\s*K\s+(H800\s+)?GPU[ -]hours",
     "Patterson 2021 GPT-3 energy": r"1[,.]?287\s*MWh",
     "Patterson 2021 GPT-3 emissions": r"\b552(\.\d)?\s*(t|tonnes?)\s*(of\s*)?CO2",
+    # its processor count and days, and the GPU-hours they multiply to
+    "Patterson 2021 GPT-3 processors": r"\b10[,.]?000\s*V100",
+    "Patterson 2021 GPT-3 GPU-hours": r"\b3[,.]?552[,.]?000\b|3\.552\s*M\b",
 }
 
 
@@ -56,6 +60,8 @@ def test_patterns_catch_the_printed_forms() -> None:
         "DeepSeek-V3 GPU-hours per trillion tokens": "180K H800 GPU hours per trillion",
         "Patterson 2021 GPT-3 energy": "1,287 MWh",
         "Patterson 2021 GPT-3 emissions": "552 tCO2e",
+        "Patterson 2021 GPT-3 processors": "assumed 10,000 V100s",
+        "Patterson 2021 GPT-3 GPU-hours": "V100-SXM2,,3552000,14.8",
     }
     for what, sample in samples.items():
         assert re.search(HELD_OUT[what], sample, re.IGNORECASE), what
