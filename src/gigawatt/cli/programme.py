@@ -82,8 +82,9 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
     ),
     (
         "Energy (calendar year; facility energy = IT x PUE; CO2e location- and market-based at "
-        "life-cycle grid intensity; embodied: manufacturing CO2e spread over the hardware's life; "
-        "country: nearest annual electricity generation)",
+        "each region's latest annual life-cycle grid intensity, held flat for later years; "
+        "embodied: manufacturing CO2e spread over the hardware's life; country: nearest annual "
+        "electricity generation)",
         [
             _YEAR,
             Column("energy_twh", "Facility", "TWh", digits=1),
