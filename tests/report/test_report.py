@@ -194,6 +194,12 @@ def test_money_text_says_the_dollars_are_not_escalated(default_report):
     assert "not escalated for inflation" in text and "undiscounted" in text
 
 
+def test_energy_text_says_the_grid_intensity_is_held_flat(default_report):
+    """2032's CO2e uses a 2025 grid intensity: the report must say so."""
+    energy = next(s for s in default_report.sections if s.id == "energy")
+    assert "held flat for later years" in " ".join(energy.paragraphs)
+
+
 def test_energy_text_says_rubin_power_is_carried_over_from_p100(default_run, default_report):
     """No Vera Rubin training run has a measured draw: the energy paragraph must not leave it at
     "calibrated on training runs whose power was measured" but say whose share it carries."""

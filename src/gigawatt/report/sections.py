@@ -597,7 +597,8 @@ def energy_section(ctx: ReportContext) -> Section | None:
             "training runs whose power was measured (docs/models/energy-calibration.md), or where "
             f"no calibration applies its idle power plus {energy.utilisation:.0%} of the way to "
             "its TDP plus its share of host and network; times the site's PUE. Location-based "
-            "carbon uses the region's annual grid intensity; market-based "
+            "carbon uses the region's latest annual life-cycle grid intensity, held flat for "
+            "later years (no decarbonisation of the grid is assumed); market-based "
             "counts the site's contracted clean supply as zero; embodied carbon spreads the "
             "hardware's manufacturing emissions over its life." + _transferred_power_note(ctx),
         ),
