@@ -218,7 +218,8 @@ def summary(catalog: Catalog | None = None) -> str:
         )
         lines.append(
             f"- Rows with the same inputs whose published steps differ too much for any model "
-            f"to put them all within {TARGET_MAX:.0%}: {pairs} (listed after the checks over 12 % below)."
+            f"to put them all within {TARGET_MAX:.0%}: {pairs} (listed after the checks over "
+            "12 % below)."
         )
     lines += ["", END]
     return "\n".join(lines)
