@@ -119,16 +119,30 @@ def model_classes() -> dict[str, float]:
 
 
 #: Published Megatron-Core runs of the validation rows' models outside NVIDIA's tables (not rows:
-#: precision and several knobs unstated): (label, model of row, GPUs, plan, seq, published s,
-#: MoE layers on the slowest stage). Pai-Megatron-Patch issue 643 (github.com/alibaba/
-#: Pai-Megatron-Patch/issues/643, 2025-08-08): Qwen3-30B-A3B on 16 H800, capacity factor 1.0,
-#: no CUDA graphs, no recompute. XTuner's Megatron guide (github.com/InternLM/xtuner
-#: docs/en/benchmark/megatron_moe_benchmark.md, commit 4b10fa3e): Qwen3-235B-A22B on 256 H800,
-#: forced balance, selective recompute of moe_act and layernorm.
+#: precision and several knobs unstated): (label, model of row, system, GPUs, plan, seq,
+#: published s, MoE layers on the slowest stage). BF16 unless the plan says otherwise.
+#: Pai-Megatron-Patch issue 643 (github.com/alibaba/Pai-Megatron-Patch/issues/643, 2025-08-08):
+#: Qwen3-30B-A3B on 16 H800, capacity factor 1.0, no CUDA graphs, no recompute. XTuner's
+#: Megatron guide (github.com/InternLM/xtuner docs/en/benchmark/megatron_moe_benchmark.md,
+#: commit 4b10fa3e): Qwen3-235B-A22B on 256 H800, forced balance, selective recompute of
+#: moe_act and layernorm. Megatron-MoE-ModelZoo (github.com/yanring/Megatron-MoE-ModelZoo,
+#: best_practice/qwen3/readme.md, "Performance Results, H100", commit e865051, file of
+#: 2026-05-13; Megatron-Core main 1e057005 or moe_dev f3e6c5): Qwen3-235B-A22B on 256 H100
+#: (InfiniBand 8 x 50 GB/s), BF16, seq 4,096, ETP 1, recompute "norm, act" (layernorm and
+#: moe_act), routing not stated (its H100 script, run_h100_235b.sh, forces balance).
+#: Megatron-Bridge commit a6e92de5 (pull request 1760, 2026-01-09, "Improving Qwen3-235B-A22B
+#: B200 performance", scripts/performance/configs/qwen/qwen3_workload_base_configs.py): the
+#: maintainers' step times for the plan of the 25.11 row MB16 (64 B200, TP 1, PP 8, EP 8, GBS
+#: 1,024, MBS 1, dropless with forced balance) after turning moe_a2a_overlap off "due to CPU
+#: overhead" ("performance regression from 25.09"): MXFP8 without VP 20.1 -> 16.9 s, BF16 with
+#: VP 4 17.2 -> 16.0 s.
+_XTUNER = {"tp": 2, "etp": 1, "mb": 1, "gbs": 2048, "sp": True}
+_ZOO = {**_XTUNER, "recompute_modules": "moe_act,layernorm"}
 INDEPENDENT = (
     (
         "Qwen3-30B-A3B tp1 pp2 ep8 gbs128 (Pai 643)",
         "MB53",
+        "hgx-h800",
         16,
         {"tp": 1, "pp": 2, "ep": 8, "mb": 1, "gbs": 128, "recompute": "none"},
         8192,
@@ -138,6 +152,7 @@ INDEPENDENT = (
     (
         "Qwen3-30B-A3B tp1 pp4 ep4 gbs256 (Pai 643)",
         "MB53",
+        "hgx-h800",
         16,
         {"tp": 1, "pp": 4, "ep": 4, "mb": 1, "gbs": 256, "recompute": "none"},
         8192,
@@ -147,17 +162,9 @@ INDEPENDENT = (
     (
         "Qwen3-235B tp2 ep8 pp8 (XTuner)",
         "MB16",
+        "hgx-h800",
         256,
-        {
-            "tp": 2,
-            "etp": 1,
-            "ep": 8,
-            "pp": 8,
-            "mb": 1,
-            "gbs": 2048,
-            "sp": True,
-            "recompute_modules": "moe_act,layernorm",
-        },
+        {**_ZOO, "ep": 8, "pp": 8},
         4096,
         27.555,
         12,
@@ -165,18 +172,9 @@ INDEPENDENT = (
     (
         "Qwen3-235B tp2 ep32 pp8 vp4 all-to-all (XTuner)",
         "MB16",
+        "hgx-h800",
         256,
-        {
-            "tp": 2,
-            "etp": 1,
-            "ep": 32,
-            "pp": 8,
-            "vp": 4,
-            "mb": 1,
-            "gbs": 2048,
-            "sp": True,
-            "recompute_modules": "moe_act,layernorm",
-        },
+        {**_ZOO, "ep": 32, "pp": 8, "vp": 4},
         4096,
         35.392,
         12,
@@ -184,28 +182,77 @@ INDEPENDENT = (
     (
         "Qwen3-235B tp2 ep32 pp8 vp4 DeepEP (XTuner)",
         "MB16",
+        "hgx-h800",
         256,
-        {
-            "tp": 2,
-            "etp": 1,
-            "ep": 32,
-            "pp": 8,
-            "vp": 4,
-            "mb": 1,
-            "gbs": 2048,
-            "sp": True,
-            "recompute_modules": "moe_act,layernorm",
-            "moe_dispatcher": "deepep",
-        },
+        {**_ZOO, "ep": 32, "pp": 8, "vp": 4, "moe_dispatcher": "deepep"},
         4096,
         25.73,
+        12,
+    ),
+    (
+        "Qwen3-235B tp2 ep8 pp32 vp3 all-to-all (ModelZoo H100; modelled at vp 1)",
+        "MB16",
+        "dgx-h100",
+        256,
+        {**_ZOO, "ep": 8, "pp": 32},
+        4096,
+        24.2,
+        3,
+    ),
+    (
+        "Qwen3-235B tp2 ep32 pp8 vp4 DeepEP (ModelZoo H100)",
+        "MB16",
+        "dgx-h100",
+        256,
+        {**_ZOO, "ep": 32, "pp": 8, "vp": 4, "moe_dispatcher": "deepep"},
+        4096,
+        19.7,
+        12,
+    ),
+    (
+        "Qwen3-235B tp4 ep8 pp8 vp4 DeepEP, no recompute (ModelZoo H100)",
+        "MB16",
+        "dgx-h100",
+        256,
+        {**_XTUNER, "tp": 4, "ep": 8, "pp": 8, "vp": 4, "moe_dispatcher": "deepep"},
+        4096,
+        29.0,
+        12,
+    ),
+    (
+        "Qwen3-235B MXFP8 pp8 ep8, MB16's plan without VP (Megatron-Bridge a6e92de5)",
+        "MB16",
+        "dgx-b200",
+        64,
+        {
+            "tp": 1,
+            "pp": 8,
+            "ep": 8,
+            "mb": 1,
+            "gbs": 1024,
+            "recompute": "none",
+            "precision": "fp8",
+            "fp8_recipe": "mxfp8",
+        },
+        4096,
+        16.9,
+        12,
+    ),
+    (
+        "Qwen3-235B BF16 pp8 vp4 ep8 (Megatron-Bridge a6e92de5)",
+        "MB16",
+        "dgx-b200",
+        64,
+        {"tp": 1, "pp": 8, "vp": 4, "ep": 8, "mb": 1, "gbs": 1024, "recompute": "none"},
+        4096,
+        16.0,
         12,
     ),
 )
 
 
 def independent_table() -> str:
-    """The model (`megatron-bridge-2025`, `hgx-h800`, BF16) on the INDEPENDENT runs."""
+    """The model (`megatron-bridge-2025`) on the INDEPENDENT runs."""
     root = Path(__file__).resolve().parents[1]
     sys.path.insert(0, str(root / "tests" / "validation"))
     from perf_rows import load_rows
@@ -219,11 +266,11 @@ def independent_table() -> str:
         "| run | published s | model s | error | missing ms per MoE layer pass |",
         "|---|---:|---:|---:|---:|",
     ]
-    for label, row, gpus, plan, seq, published, layers in INDEPENDENT:
+    for label, row, system, gpus, plan, seq, published, layers in INDEPENDENT:
         full = {"precision": "bf16", "dp_overlap": True, **plan}
         res = estimate(
             models[row],
-            "hgx-h800",
+            system,
             gpus,
             full,
             seq_len=seq,
