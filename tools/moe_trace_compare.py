@@ -287,6 +287,86 @@ def independent_table() -> str:
     return "\n".join(lines)
 
 
+#: torchao's published MXFP8 grouped-GEMM kernel breakdown on one B200 at DeepSeek-V3 shapes
+#: (github.com/pytorch/ao torchao/prototype/moe_training/README.md, commit 0b1bb117, "MXFP8
+#: Kernel Breakdown by Pass": torchao 0.15.0+gitd1305bc78, 131,072 tokens, K 7,168, N 2,048,
+#: 8 groups): microseconds per kernel class.
+TORCHAO_MXFP8_US = {
+    "forward GEMM (2D-3D)": 1838.1,
+    "dgrad GEMM (2D-3D)": 1838.1,
+    "wgrad GEMM (2D-2D)": 2412.4,
+    # forward: A dim0 580.6, B 76.8, scale swizzles 198.7 + 11.4; dgrad: grad_out dim0 166.0,
+    # B 76.8, swizzles 192.5 + 11.0; wgrad: grad_out dim1 191.7, A dim1 670.7, swizzles 17.4 + 31.6
+    "quantisation and scale layout kernels": 580.6
+    + 76.8
+    + 198.7
+    + 11.4
+    + 166.0
+    + 76.8
+    + 192.5
+    + 11.0
+    + 191.7
+    + 670.7
+    + 17.4
+    + 31.6,
+}
+#: NCCL all-to-all on 4 H100 of one node, 524,288,000 bytes per rank, out-of-place: 1,174.14 us
+#: (nccl-tests 2.17.8, NCCL 2.30.4; github.com/NVIDIA/nccl issue 2169, turn 2).
+NCCL_A2A_H100 = (4, 524_288_000, 1174.14e-6)
+#: Causal forward attention on H100 at 4k tokens, cuDNN and FlashAttention-3, head dim 64 and
+#: 128 [TFLOP/s] (Shah et al. 2024, "FlashAttention-3", arXiv 2407.08608, Figure 5, values
+#: printed on the bars).
+FA3_CAUSAL_4K = {"cuDNN": (363.0, 518.0), "FlashAttention-3": (420.0, 579.0)}
+
+
+def kernel_table() -> str:
+    """Published kernel and collective timings beside the model's figure for the same work."""
+    import numpy as np
+
+    from gigawatt.catalog import Catalog
+    from gigawatt.perf import comm
+    from gigawatt.perf.estimate import hardware_for, load_system
+
+    est = importlib.import_module("gigawatt.perf.estimate")  # the module's private helpers
+    cat = Catalog.load()
+    lines = ["| work | published | model | model / published |", "|---|---:|---:|---:|"]
+    hw, _ = hardware_for(load_system("dgx-b200", cat), "fp8", cat, None, "fp32")
+    tokens, k, n, groups = 131_072, 7168, 2048, 8
+    g = est._Gemms(hw, np.array([tokens / groups]), True, hw.mxfp8_gemm_factor)
+    gemm = groups * float(g.time(k, n, factor=hw.expert_low_precision_factor)[0])
+    bw = hw.memory_bytes_per_s
+    # the model's MXFP8 casts: 4 bytes per GEMM input element forward (row- and column-wise
+    # copies), 4 per output-gradient element backward (estimate._CAST_FWD / _CAST_BWD)
+    cast = (est._CAST_FWD["mxfp8"] * tokens * k + est._CAST_BWD["mxfp8"] * tokens * n) / bw
+    model = {
+        "forward GEMM (2D-3D)": gemm,
+        "dgrad GEMM (2D-3D)": gemm,
+        "wgrad GEMM (2D-2D)": gemm,
+        "quantisation and scale layout kernels": cast,
+    }
+    for key, us in TORCHAO_MXFP8_US.items():
+        m = 1e6 * model[key]
+        lines.append(
+            f"| B200 MXFP8 grouped GEMM, DSV3 shapes: {key} | {us:.0f} us | {m:.0f} us "
+            f"| {m / us:.2f} |"
+        )
+    pub, mod = sum(TORCHAO_MXFP8_US.values()), 1e6 * sum(model.values())
+    lines.append(f"| the same, all kernels | {pub:.0f} us | {mod:.0f} us | {mod / pub:.2f} |")
+    hw_h, _ = hardware_for(load_system("dgx-h100", cat), "bf16", cat, None, "fp32")
+    ranks, size, published = NCCL_A2A_H100
+    a2a = float(comm.all_to_all_s(hw_h.network, np.array([size]), np.array([ranks]), 1)[0])
+    lines.append(
+        f"| NCCL all-to-all, {ranks} H100, {size / 1e6:.0f} MB per rank "
+        f"| {published * 1e6:.0f} us | {a2a * 1e6:.0f} us | {a2a / published:.2f} |"
+    )
+    for name, (d64, d128) in FA3_CAUSAL_4K.items():
+        lines.append(
+            f"| {name} causal attention, 4k, H100: head dim 64 rate / head dim 128 "
+            f"| {d64 / d128:.2f} | 1.00 | {d128 / d64:.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def table(path: Path | None) -> str:
     model = model_classes()
     trace = trace_classes(path) if path else {}
@@ -302,3 +382,5 @@ if __name__ == "__main__":
     print(table(Path(sys.argv[1]) if len(sys.argv) > 1 else None))
     print()
     print(independent_table())
+    print()
+    print(kernel_table())
