@@ -13,8 +13,11 @@ DeepSeek-V3 on the `hgx-h800` system at FP8 (per-tensor current scaling, the mod
 recipe to DeepSeek's 1 x 128 / 128 x 128 block scales), one 4,096-token micro-batch, EP 64, the
 flex dispatcher (no chunk sort, as DeepEP). Without a path it prints the model's side only. A
 second table puts the model beside published Megatron-Core runs of the same models outside
-NVIDIA's tables (`INDEPENDENT`). The comparison it supports is in docs/models/perf.md
-("Published breakdowns").
+NVIDIA's tables (`INDEPENDENT`), a third published kernel and collective timings beside the
+model's figure for the same work (`kernel_table`), and last the validation summary with the
+head-dim-64 attention slowed to FlashAttention-3's published ratio (`head_dim_sensitivity`, a
+sensitivity, not the model). The comparisons they support are in docs/models/perf.md
+("Published breakdowns", "More published figures").
 """
 
 from __future__ import annotations
@@ -367,6 +370,40 @@ def kernel_table() -> str:
     return "\n".join(lines)
 
 
+def head_dim_sensitivity(
+    rate: float = FA3_CAUSAL_4K["cuDNN"][0] / FA3_CAUSAL_4K["cuDNN"][1],
+) -> str:
+    """The validation summary and the head-dim-64 rows with their flash rate times `rate`
+    (a sensitivity, not the model: docs/models/perf.md, "More published figures")."""
+    import dataclasses
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "tools"))
+    sys.path.insert(0, str(root / "tests" / "validation"))
+    import perf_validation_table as pvt
+
+    from gigawatt.catalog import Catalog
+
+    est = importlib.import_module("gigawatt.perf.estimate")
+    original = est._layer_cost
+
+    def slower(w, hw, p, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if w.head_dim_qk <= 64:
+            hw = dataclasses.replace(hw, flash_flops_per_s=hw.flash_flops_per_s * rate)
+        return original(w, hw, p, *args, **kwargs)
+
+    cat = Catalog.load()
+    est._layer_cost = slower
+    try:
+        summary = pvt.summary(cat)
+        rows = [r for r in pvt.results(cat) if r.row.model.head_dim == 64]
+    finally:
+        est._layer_cost = original
+    lines = [summary, "", f"head dim 64 at {rate:.2f} of the flash rate:"]
+    lines += [f"- {r.row.id}: {100 * r.error:+.1f} %" for r in rows]
+    return "\n".join(lines)
+
+
 def table(path: Path | None) -> str:
     model = model_classes()
     trace = trace_classes(path) if path else {}
@@ -384,3 +421,5 @@ if __name__ == "__main__":
     print(independent_table())
     print()
     print(kernel_table())
+    print()
+    print(head_dim_sensitivity())
