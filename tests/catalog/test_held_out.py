@@ -24,6 +24,9 @@ SEARCHED = [
     *sorted(p for p in (ROOT / "tests" / "validation" / "data").rglob("*") if p.is_file()),
     *sorted((ROOT / "docs").rglob("*.md")),
     ROOT / "README.md",
+    *sorted((ROOT / "src").rglob("*.py")),
+    *sorted((ROOT / "tools").glob("*.py")),
+    *sorted(p for p in (ROOT / "tests").rglob("*.py") if p != Path(__file__)),
 ]
 
 #: Each held-out figure, in the forms it is printed in (M, K, full digits, scientific).
