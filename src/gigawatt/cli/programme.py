@@ -51,7 +51,8 @@ SensitivityOpt = Annotated[
 
 SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
     (
-        "Build-out (as of December; power rated at design load)",
+        "Build-out (as of December; power rated at design load; facility = IT x the site's "
+        "annual-average PUE, so the grid connection's peak on the hottest hours is higher)",
         [
             _YEAR,
             Column("facility_power_gw", "Facility", "GW", digits=2),
