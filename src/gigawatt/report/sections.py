@@ -278,10 +278,12 @@ def buildout_section(ctx: ReportContext) -> Section:
         id="buildout",
         title="Build-out",
         paragraphs=(
-            f"By {last['month']}: {last['facility_power_gw']:,.2f} GW at the grid connection, "
-            f"{last['it_power_gw']:,.2f} GW at the racks, {last['accelerators'] / MILLION:,.2f} "
-            f"million accelerators. Accelerators = IT power / the system's all-in IT power per "
-            f"accelerator; peak FLOP/s are dense (no sparsity).",
+            f"By {last['month']}: {last['facility_power_gw']:,.2f} GW at the facility (IT x "
+            f"the sites' annual-average PUE; the grid connection's peak on the hottest hours is "
+            f"higher), {last['it_power_gw']:,.2f} GW at the racks, "
+            f"{last['accelerators'] / MILLION:,.2f} million accelerators. Accelerators = IT "
+            f"power / the system's all-in IT power per accelerator; peak FLOP/s are dense (no "
+            f"sparsity).",
         ),
         charts=tuple(charts),
         tables=(table,),
