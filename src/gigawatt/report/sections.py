@@ -519,6 +519,13 @@ def _transferred_power_note(ctx: ReportContext) -> str:
         cal = power_calibration_for(ctx.catalog, acc)
         if cal is not None and cal.transferred_from:
             ref = "TDP" if cal.basis == "tdp" else "all-in IT power"
+            source = ctx.catalog.get("power-calibrations", cal.transferred_from)
+            if acc in getattr(source, "measured_on", ()):
+                carried[acc] = (
+                    f"{acc}: its {cal.draw_fraction:.3f} share of {ref} was measured on it for "
+                    f"{cal.transferred_from} (one single-node pretraining benchmark; {cal.status})."
+                )
+                continue
             carried[acc] = (
                 f"{acc}: no training run of it has a measured draw; it carries the "
                 f"{cal.draw_fraction:.3f} share of {ref} measured for {cal.transferred_from} "
