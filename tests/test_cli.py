@@ -43,6 +43,14 @@ def test_run_writes_results(capsys, tmp_path):
     code, out, err = cli(capsys, "run", "--out", str(out_dir))
     assert code == 0, err
     assert "nvidia-openai-10gw" in out and "2032" in out
+    flat = " ".join(out.split())
+    # `x ref` names the run it divides by, with its FLOP and provenance (GPT-4's 2.1e25 is
+    # Epoch AI's estimate, not an OpenAI figure)
+    assert "x ref: times GPT-4 (gpt-4, 2.1e+25 FLOP, status estimate;" in flat
+    # the money has no inflation escalation: the caption must not let it read as nominal
+    assert "costs at the catalog's quoted prices, not escalated for inflation" in flat
+    # facility GW = IT x an annual-average PUE: not the grid connection's peak
+    assert "facility = IT x the site's annual-average PUE" in flat
     table = pd.read_parquet(out_dir / "results.parquet")
     assert list(table.columns) == ["month", "site", "quantity", "unit", "value"]
     total = table[(table.site == "total") & (table.quantity == "it_power_w")]

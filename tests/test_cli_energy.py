@@ -160,6 +160,10 @@ def test_run_prints_the_energy_table(capsys, tmp_path) -> None:
     code, out, err = cli(capsys, "run", "--out", str(tmp_path / "o"))
     assert code == 0, err
     assert "Energy (calendar year" in out and "Mt CO2e" in out
+    # the 2030s' CO2e uses today's grid: the caption must say the intensity is held flat
+    assert "latest annual life-cycle grid intensity, held flat for later years" in " ".join(
+        out.split()
+    )
 
 
 def test_swing_caption_says_when_a_step_falls_short_of_the_draw() -> None:

@@ -160,6 +160,14 @@ def test_market_basis_uses_a_quoted_rate(catalog):
     assert "index" in r.cost_detail
 
 
+def test_ownership_basis_says_it_carries_no_cost_of_capital(catalog):
+    """The ownership rate is straight-line depreciation plus operations and energy: no
+    interest on the capital, so it sits below what a financed owner pays; the detail says so."""
+    r = plan_training("llama3-8b", 1e11, "dgx-h100", 64, catalog=catalog)
+    assert r.cost_basis == "ownership"
+    assert "straight-line over their lives (no cost of capital)" in r.cost_detail
+
+
 def test_train_cli_cost_basis(capsys):
     args = ["train", "--model", "llama3-8b", "--tokens", "1e11", "--system", "h100", "--gpus",
             "64", "--cost-basis", "market", "--json"]  # fmt: skip

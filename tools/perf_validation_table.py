@@ -40,6 +40,7 @@ from perf_rows import (  # noqa: E402
     Row,
     calibration_of,
     load_rows,
+    model_inputs,
     predict,
 )
 
@@ -208,6 +209,18 @@ def summary(catalog: Catalog | None = None) -> str:
             f"{sum(r.error < -TARGET_MAX for r in alltoall)} too fast, "
             f"{sum(r.error > TARGET_MAX for r in alltoall)} too slow."
         )
+    rs = results(catalog)
+    beyond = [g for g in same_inputs(rs, catalog) if floor_error(g) > TARGET_MAX]
+    if beyond:
+        pairs = ", ".join(
+            " / ".join(r.row.id for r in g) + f" (at best {floor_error(g) * 100:.1f}%)"
+            for g in beyond
+        )
+        lines.append(
+            f"- Rows with the same inputs whose published steps differ too much for any model "
+            f"to put them all within {TARGET_MAX:.0%}: {pairs} (listed after the checks over "
+            "12 % below)."
+        )
     lines += ["", END]
     return "\n".join(lines)
 
@@ -221,6 +234,32 @@ def over_target(rs: list[Result]) -> dict[tuple[str, str], list[Result]]:
         direction = "model too fast" if r.error < 0 else "model too slow"
         groups.setdefault((direction, kind(r.row)), []).append(r)
     return dict(sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]))))
+
+
+def same_inputs(rs: list[Result], catalog: Catalog | None = None) -> list[list[Result]]:
+    """Groups of rows that the model receives identical inputs for (perf_rows.model_inputs),
+    widest spread of published steps first. Any model gives such rows one step time m; the
+    smallest worst |error| it can reach is (t_max - t_min) / (t_max + t_min), at
+    m = 2 t_min t_max / (t_min + t_max)."""
+    cat = catalog or Catalog.load()
+    groups: dict[tuple, list[Result]] = {}
+    for r in rs:
+        groups.setdefault(model_inputs(r.row, cat), []).append(r)
+    out = [g for g in groups.values() if len(g) > 1]
+    for g in out:  # equal inputs must give one prediction, or the key misses an input
+        assert len({r.predicted_s for r in g}) == 1, [r.row.id for r in g]
+    return sorted(out, key=lambda g: -floor_error(g))
+
+
+def _ratio(group: list[Result]) -> float:
+    times = [r.row.published_step_s for r in group]
+    return max(times) / min(times)
+
+
+def floor_error(group: list[Result]) -> float:
+    """The smallest worst-case |error| any single step time reaches on `group`."""
+    times = [r.row.published_step_s for r in group]
+    return (max(times) - min(times)) / (max(times) + min(times))
 
 
 def table(catalog: Catalog | None = None) -> str:
@@ -262,6 +301,31 @@ def table(catalog: Catalog | None = None) -> str:
             f"{r.row.id} ({r.row.raw['accelerator']}) {_pct(r.error)}" for r in group
         )
         lines.append(f"- {direction}, {what}: {len(group)}: {listed}")
+    twins = same_inputs(rs, catalog)
+    if twins:
+        beyond = [g for g in twins if floor_error(g) > TARGET_MAX]
+        listed = "; ".join(
+            " / ".join(
+                f"{r.row.id}{' (fitted)' if r.fitted else ''} {r.row.published_step_s:.3g} s"
+                for r in g
+            )
+            + f": {_ratio(g):.2f}x, at best {floor_error(g) * 100:.1f}%"
+            for g in twins
+        )
+        lines += [
+            "",
+            f"Rows the model receives the same inputs for ({len(twins)} groups: the same workload, "
+            "system, framework and plan once the framework's defaults are filled), so that any "
+            "model of the plan gives them one step time; their published steps, the ratio and "
+            f"the smallest worst |error| one time can reach: {listed}. "
+            + (
+                f"{len(beyond)} of these groups cannot all be within {TARGET_MAX:.0%} for any "
+                "model: what separates their runs (release, token dropping, software the "
+                "source does not state) is not in the published plan."
+                if beyond
+                else f"Every group can be within {TARGET_MAX:.0%}."
+            ),
+        ]
     both = [
         (abs(r.error), abs(float(calc[r.row.id].rstrip("%")) / 100))
         for r in rs

@@ -23,8 +23,10 @@ by asset class over the catalog lives, from the month capacity comes online.
 
 Deals (`gigawatt.deals`) release tranches as the fleet deploys; the circular share compares an
 investor's money with the purchases of its hardware (systems capex of the phases whose accelerator
-it makes). Money is nominal USD. The finance month axis starts when money first moves (the
-earliest spend or dated tranche), which may be before the scenario's start.
+it makes). Money is USD, undiscounted: deal amounts as announced (nominal); costs at each
+catalog record's quoted price, held flat (not escalated for inflation). The finance month axis
+starts when money first moves (the earliest spend or dated tranche), which may be before the
+scenario's start.
 """
 
 from __future__ import annotations

@@ -108,7 +108,8 @@ class RunCosts:
             f"ownership: USD {h.total:.2f} per accelerator-hour = systems {h.systems:.2f} "
             f"(USD {system.price_usd_per_accelerator:,.0f} per accelerator, "
             f"{system.price.status}, {system.price.as_of:%Y-%m}) + facility {h.facility:.2f} "
-            f"+ power {h.power:.2f} over their lives + operations {h.operations:.2f} + energy "
+            f"+ power {h.power:.2f} straight-line over their lives (no cost of capital) + "
+            f"operations {h.operations:.2f} + energy "
             f"{h.energy:.2f} ({region_id})"
         )
 

@@ -90,6 +90,19 @@ def test_deals_with_reported_or_assumed_tranches_are_not_official(catalog) -> No
             assert deal.field_status.get("tranches") == "official", deal.id
 
 
+def test_thresholds_read_through_summaries_are_not_official(catalog) -> None:
+    """A threshold record that takes some terms from law-firm or press summaries ("as
+    summarised by") is at best reported: official is for what the primary text states (the
+    record's field_status may still mark its value official). Texas SB 6's large-load record
+    was official while its study fee, backup disclosure and curtailment terms came from
+    JD Supra, Pillsbury and Butler Snow summaries."""
+    for rec in catalog.all("thresholds"):
+        if "summarised by" in rec.source or "summarized by" in rec.source:
+            assert rec.status != "official", rec.id
+    sb6 = catalog.get("thresholds", "tx-sb6-large-load")
+    assert sb6.status == "reported" and sb6.field_status["value"] == "official"
+
+
 def test_regions_with_placeholder_water_figures_are_not_official(catalog) -> None:
     for rec in catalog.all("regions"):
         assert isinstance(rec, Region)

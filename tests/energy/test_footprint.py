@@ -138,7 +138,7 @@ def test_unknown_ids_suggest(catalog) -> None:
 
 
 def test_calibrated_power_note_names_the_figure_the_fraction_gives(catalog) -> None:
-    """The calibration fixes the whole IT draw (0.708 x 1,400 W = 991 W for an H100), not the
+    """The calibration fixes the whole IT draw (0.682 x 1,400 W = 955 W for an H100), not the
     accelerator's 517 W shown beside the note: the note must state the total it multiplies out
     to, and that total must be the accelerator's part plus the host's."""
     r = job_footprint(catalog, system="h100", gpu_hours=10)

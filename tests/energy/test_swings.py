@@ -236,9 +236,9 @@ def test_longer_restarts_never_compute_more(catalog, restart_s, extra_s, seed) -
 
 def test_busy_level_from_the_training_draw(catalog, steady) -> None:
     """footprint.training_waveform: at the catalog's load u0 = 0.7 the calibrated accelerator
-    part of an H100 (0.708 x 1,400 W = 991 W in all; min(991, 90 + 0.7 x 610) = 517 W for
+    part of an H100 (0.682 x 1,400 W = 955 W in all; min(955, 90 + 0.7 x 610) = 517 W for
     the chip) puts the compute phase at TDP, and one step averages the energy stage's draw."""
     assert steady.busy_level_w == pytest.approx(steady.tdp_w)
-    assert steady.training_draw_w == pytest.approx(0.7081 * 1_400)
+    assert steady.training_draw_w == pytest.approx(0.68216 * 1_400)
     per_acc = accelerator_power_w(steady.busy_level_w, steady.idle_w, steady.utilisation)
     assert per_acc + steady.host_w == pytest.approx(steady.training_draw_w)

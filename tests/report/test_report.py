@@ -186,7 +186,21 @@ def test_capex_before_the_start_reads_as_the_table_shows_it(default_run, default
     assert f"({early / 1e9:,.1f}B before the scenario starts)" in money.paragraphs[0]
 
 
-def test_energy_text_says_rubin_power_is_carried_over_from_p100(default_run, default_report):
+def test_money_text_says_the_dollars_are_not_escalated(default_report):
+    """Capex of 2030 is priced at the May 2026 rack quote: the report must not let the yearly
+    dollars read as a nominal forecast (or as discounted)."""
+    money = next(s for s in default_report.sections if s.id == "money")
+    text = " ".join(money.paragraphs)
+    assert "not escalated for inflation" in text and "undiscounted" in text
+
+
+def test_energy_text_says_the_grid_intensity_is_held_flat(default_report):
+    """2032's CO2e uses a 2025 grid intensity: the report must say so."""
+    energy = next(s for s in default_report.sections if s.id == "energy")
+    assert "held flat for later years" in " ".join(energy.paragraphs)
+
+
+def test_energy_text_says_rubin_power_is_carried_over_from_b200(default_run, default_report):
     """No Vera Rubin training run has a measured draw: the energy paragraph must not leave it at
     "calibrated on training runs whose power was measured" but say whose share it carries."""
     energy = next(s for s in default_report.sections if s.id == "energy")
@@ -404,3 +418,24 @@ def test_capability_chart_is_the_largest_run(default_run, default_report):
         t for s in default_report.sections for t in s.tables if t.title.startswith("Thresholds")
     )
     assert any("eu-ai-act-systemic-risk" in row for row in crossings.rows)
+
+
+def test_energy_text_says_b200_power_was_measured_on_it(catalog):
+    """The B200 carries the share measured on a B200 node (MLPerf Training v5.0): the report must
+    not say that no run of it was measured, while the H100 still carries it from another
+    generation."""
+    from types import SimpleNamespace
+
+    from gigawatt.report.sections import _transferred_power_note
+
+    def phase(system):
+        return SimpleNamespace(system=catalog.system(system))
+
+    sites = [SimpleNamespace(phases=[phase("dgx-h100"), phase("dgx-b200")])]
+    ctx = SimpleNamespace(
+        catalog=catalog, results=SimpleNamespace(scenario=SimpleNamespace(sites=sites))
+    )
+    text = _transferred_power_note(ctx)
+    assert "b200: its 0.682 share of all-in IT power was measured on it for" in text
+    assert "h100-sxm: no training run of it has a measured draw" in text
+    assert "b200: no training run" not in text

@@ -580,5 +580,37 @@ def predict(row: Row, catalog: Catalog, calibration: Any = None) -> Any:
     return result_row(w, hw, arrays, evaluate(w, hw, arrays), 0, row.gpus)
 
 
+def model_inputs(row: Row, catalog: Catalog) -> tuple[Any, ...]:
+    """Everything the model reads for a row, hashable: its workload shape, system, framework
+    and the plan with the framework's defaults filled. Two rows with equal inputs get the same
+    predicted step whatever the model's terms, so their published times bound its accuracy."""
+    from dataclasses import fields
+
+    from gigawatt.perf.estimate import hardware_for, load_system
+    from gigawatt.perf.framework import resolve
+    from gigawatt.perf.plan import CODED, MODULE_BIT, make_plan
+    from gigawatt.perf.workload import Workload
+
+    plan = make_plan(row.plan)
+    w = Workload.from_model(row.model)
+    system = load_system(row.system, catalog)
+    _, sw = hardware_for(system, plan.precision, catalog, row.framework, plan.optimizer_dtype)
+    arrays = resolve(plan, w, row.gpus, sw)
+    planned = {f.name: getattr(arrays, f.name).tolist() for f in fields(arrays)}
+    # With flash attention, selective recompute of the attention core alone recomputes
+    # nothing (the flash backward recomputes it anyway): the same plan as none, as the
+    # search treats it (perf/search.py).
+    selective = CODED["recompute"].index("selective")
+    if (
+        planned["flash_attention"] == [True]
+        and planned["recompute"] == [selective]
+        and planned["recompute_modules"] == [MODULE_BIT["core_attn"]]
+    ):
+        planned["recompute"] = [CODED["recompute"].index("none")]
+        planned["recompute_modules"] = [0]
+    inputs = tuple((k, repr(v)) for k, v in planned.items())
+    return (repr(w), row.system, row.framework, row.gpus, plan.precision, inputs)
+
+
 def calibration_of(row: Row, catalog: Catalog) -> str:
     return catalog.calibration(catalog.system(row.system).accelerator).id

@@ -8,6 +8,8 @@ import statistics
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
@@ -41,6 +43,25 @@ def test_over_target_list_names_every_check_over_12_percent():
     for group in gen.over_target(results).values():
         for r in group:
             assert f"{r.row.id} ({r.row.raw['accelerator']}) {gen._pct(r.error)}" in text
+
+
+def test_same_input_rows_bound_any_model():
+    """Rows the model cannot tell apart get one prediction; the floor is the minimax error."""
+    results = gen.results()
+    groups = gen.same_inputs(results)
+    ids = [{r.row.id for r in g} for g in groups]
+    assert {"MB19", "MB53"} in ids  # same plan, 25.11 dropless vs 25.09 padded
+    assert not any({"MB6", "MB32"} <= g for g in ids)  # gpt-oss on other layouts and systems
+    for g in groups:
+        assert len({r.predicted_s for r in g}) == 1
+        a, b = (min(r.row.published_step_s for r in g), max(r.row.published_step_s for r in g))
+        best = 2 * a * b / (a + b)
+        floor = gen.floor_error(g)
+        assert abs(best / a - 1) == pytest.approx(floor)
+        assert abs(best / b - 1) == pytest.approx(floor)
+        # any other single time does worse on one of the two
+        for m in (best * 0.99, best * 1.01):
+            assert max(abs(m / a - 1), abs(m / b - 1)) > floor
 
 
 def test_validation_summary_is_generated():

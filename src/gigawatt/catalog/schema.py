@@ -1193,6 +1193,11 @@ class PowerCalibration(Record):
     transferred_from: str | None = Field(
         None, description="the calibration whose fraction this record carries"
     )
+    measured_on: tuple[str, ...] = Field(
+        (),
+        description="catalog accelerator ids the fitted runs ran on (a record carrying this "
+        "fraction to them carries it within their own generation)",
+    )
 
     @model_validator(mode="after")
     def _fitted_or_transferred(self) -> PowerCalibration:

@@ -170,7 +170,8 @@ SITE_COLUMNS = [
 ]
 SITES_TITLE = (
     "Sites (whole horizon; Rated: facility power at design load; Draw: average facility draw "
-    "in the highest month; TWh at the facility; grid intensity gCO2e/kWh, life-cycle)"
+    "in the highest month; TWh at the facility; grid intensity gCO2e/kWh, life-cycle, the "
+    "region's latest annual average, held flat)"
 )
 SWING_COLUMNS = [
     Column("case", "Case", style="text"),

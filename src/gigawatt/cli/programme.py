@@ -51,7 +51,8 @@ SensitivityOpt = Annotated[
 
 SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
     (
-        "Build-out (as of December; power rated at design load)",
+        "Build-out (as of December; power rated at design load; facility = IT x the site's "
+        "annual-average PUE, so the grid connection's peak on the hottest hours is higher)",
         [
             _YEAR,
             Column("facility_power_gw", "Facility", "GW", digits=2),
@@ -63,7 +64,9 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         ],
     ),
     (
-        "Money (USD B; flows in the year, cumulative figures as of December; Released: deal "
+        "Money (USD B; costs at the catalog's quoted prices, not escalated for inflation and "
+        "not discounted; deal amounts as announced; flows in the year, cumulative figures as of "
+        "December; Released: deal "
         "tranches of every kind; Purchases: the part that is the buyer's purchase commitments "
         "or leases paid to the vendor, for hardware, not investment; Circular: a share, not USD: "
         "of the investors' cash, the part that returns as purchases of their hardware)",
@@ -80,8 +83,9 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
     ),
     (
         "Energy (calendar year; facility energy = IT x PUE; CO2e location- and market-based at "
-        "life-cycle grid intensity; embodied: manufacturing CO2e spread over the hardware's life; "
-        "country: nearest annual electricity generation)",
+        "each region's latest annual life-cycle grid intensity, held flat for later years; "
+        "embodied: manufacturing CO2e spread over the hardware's life; country: nearest annual "
+        "electricity generation)",
         [
             _YEAR,
             Column("energy_twh", "Facility", "TWh", digits=1),
@@ -179,6 +183,18 @@ def _summary_bases(years: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _reference_run_text(catalog: Any) -> str:
+    """Which run the Capability table's `x ref` divides by, with its FLOP and provenance."""
+    from gigawatt.capability.scaling import REFERENCE_ID
+
+    ref = catalog.get("reference-workloads", REFERENCE_ID)
+    run = catalog.get("frontier-runs", ref.comparison_run)
+    return (
+        f"x ref: times {run.name} ({run.id}, {run.training_flop:.2g} FLOP, status "
+        f"{run.status}; `gigawatt catalog frontier-runs` gives its source)."
+    )
+
+
 def summary_table(prefix: str) -> tuple[str, list[Column]]:
     """The `run` table whose title starts with `prefix` (other commands reuse it)."""
     return next(t for t in SUMMARY_TABLES if t[0].startswith(prefix))
@@ -223,6 +239,8 @@ def run(
     )
     for line in _summary_bases(years):
         console.print(line)
+    if any(y.get("largest_run_vs_reference") for y in years):
+        console.print(_reference_run_text(_catalog(ctx)))
     systems = [y.get("largest_run_system") for y in years]
     for caveat in api.perf_caveats(_catalog(ctx), systems):
         console.print(Text("Caveat: ", style="bold yellow") + Text(caveat))
@@ -348,7 +366,8 @@ def _bought(t: dict[str, Any]) -> str:
 #: The yearly tables of `gigawatt finance`.
 FINANCE_TABLES: list[tuple[str, list[Column]]] = [
     (
-        "Costs by year (USD B)",
+        "Costs by year (USD B at the catalog's quoted prices: not escalated for inflation, "
+        "not discounted)",
         [
             _YEAR,
             Column("capex_usd", "Capex", scale=BILLION, digits=1),

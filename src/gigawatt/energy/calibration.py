@@ -166,3 +166,73 @@ def calibration_table(
             f"({fit.low / fit.draw_fraction - 1:+.1%} to {fit.high / fit.draw_fraction - 1:+.1%}) |"
         )
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PowerCheck:
+    """Measured node power of several repeats of one benchmark on one system (MLPerf Training).
+
+    Not a fitting input: the draw per GPU of the lowest and highest of the repeats, compared with
+    a calibrated fraction of the same reference power. `role` says how it is used: "repeat"
+    (the other runs of the fitted submission), "check" (a test that can fail) or "reported"
+    (outside what the fraction claims: shown with its error, not asserted against it).
+    """
+
+    id: str
+    round: str
+    submitter: str
+    accelerator: str
+    nodes: int
+    benchmark: str
+    cooling: str
+    runs: int
+    min_w_per_gpu: float
+    max_w_per_gpu: float
+    reference_w: float
+    role: str
+
+    def errors(self, draw_fraction: float) -> tuple[float, float]:
+        """Relative error of f x reference against the highest and the lowest measured draw."""
+        predicted = draw_fraction * self.reference_w
+        return predicted / self.max_w_per_gpu - 1.0, predicted / self.min_w_per_gpu - 1.0
+
+
+def read_power_checks(path: Path) -> list[PowerCheck]:
+    """The check rows of tests/validation/data/modern_power_checks.csv."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [
+            PowerCheck(
+                id=row["id"],
+                round=row["round"],
+                submitter=row["submitter"],
+                accelerator=row["accelerator"],
+                nodes=int(row["nodes"]),
+                benchmark=row["benchmark"],
+                cooling=row["cooling"],
+                runs=int(row["runs"]),
+                min_w_per_gpu=float(row["min_w_per_gpu"]),
+                max_w_per_gpu=float(row["max_w_per_gpu"]),
+                reference_w=float(row["reference_w"]),
+                role=row["role"],
+            )
+            for row in csv.DictReader(fh)
+        ]
+
+
+def checks_table(checks: Sequence[PowerCheck], draw_fraction: float, calibration: str) -> str:
+    """The Markdown table of the modern checks against one fraction (generated; a test compares)."""
+    lines = [
+        f"| Check (against `{calibration}`, f = {draw_fraction:.4f}) | Accelerator | Nodes "
+        "| Benchmark | Cooling | Runs | Measured W per GPU | f = W / ref. | Predicted W | Error "
+        "| Role |",
+        "|---|---|---:|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for c in checks:
+        lo, hi = c.errors(draw_fraction)
+        lines.append(
+            f"| {c.id} ({c.submitter}, {c.round}) | {c.accelerator} | {c.nodes} | {c.benchmark} "
+            f"| {c.cooling} | {c.runs} | {c.min_w_per_gpu:,.1f}-{c.max_w_per_gpu:,.1f} "
+            f"| {c.min_w_per_gpu / c.reference_w:.3f}-{c.max_w_per_gpu / c.reference_w:.3f} "
+            f"| {draw_fraction * c.reference_w:,.1f} | {lo:+.1%} to {hi:+.1%} | {c.role} |"
+        )
+    return "\n".join(lines)

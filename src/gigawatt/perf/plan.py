@@ -431,8 +431,11 @@ RULES: list[Rule] = [
         lambda w, n, p: (w.kv_heads % p.tp == 0) | (p.tp % w.kv_heads == 0),
     ),
     (
-        "pp x vp must not exceed the layers (each model chunk needs a layer)",
-        lambda w, n, p: p.pp * p.vp <= w.layers,
+        "pp x vp must not exceed the layers, plus 2 with pp_balance (each model chunk needs a "
+        "layer's slot; with pp_balance the embedding and the loss take one each, as in "
+        "Megatron-Core's pipeline_model_parallel_layout, where a chunk may hold the embedding "
+        "or the loss alone)",
+        lambda w, n, p: p.pp * p.vp <= w.layers + 2 * p.pp_balance,
     ),
     ("dp x mb must divide the global batch gbs", lambda w, n, p: p.gbs % (p.dp * p.mb) == 0),
     (

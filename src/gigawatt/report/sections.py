@@ -278,10 +278,12 @@ def buildout_section(ctx: ReportContext) -> Section:
         id="buildout",
         title="Build-out",
         paragraphs=(
-            f"By {last['month']}: {last['facility_power_gw']:,.2f} GW at the grid connection, "
-            f"{last['it_power_gw']:,.2f} GW at the racks, {last['accelerators'] / MILLION:,.2f} "
-            f"million accelerators. Accelerators = IT power / the system's all-in IT power per "
-            f"accelerator; peak FLOP/s are dense (no sparsity).",
+            f"By {last['month']}: {last['facility_power_gw']:,.2f} GW at the facility (IT x "
+            f"the sites' annual-average PUE; the grid connection's peak on the hottest hours is "
+            f"higher), {last['it_power_gw']:,.2f} GW at the racks, "
+            f"{last['accelerators'] / MILLION:,.2f} million accelerators. Accelerators = IT "
+            f"power / the system's all-in IT power per accelerator; peak FLOP/s are dense (no "
+            f"sparsity).",
         ),
         charts=tuple(charts),
         tables=(table,),
@@ -451,6 +453,9 @@ def money_section(ctx: ReportContext) -> Section | None:
         "Circular share: of the investors' cash, the share that returns to them as purchases of "
         "their hardware. Vendor-funded share: their cash and warrants' value over those "
         "purchases (above 100 % while the investment runs ahead of the purchases).",
+        "Dollars: costs at each catalog record's quoted price, held flat for every later year "
+        "(not escalated for inflation, no price trend), and undiscounted; deal amounts as "
+        "announced.",
     )
     return Section(
         id="money",
@@ -514,6 +519,13 @@ def _transferred_power_note(ctx: ReportContext) -> str:
         cal = power_calibration_for(ctx.catalog, acc)
         if cal is not None and cal.transferred_from:
             ref = "TDP" if cal.basis == "tdp" else "all-in IT power"
+            source = ctx.catalog.get("power-calibrations", cal.transferred_from)
+            if acc in getattr(source, "measured_on", ()):
+                carried[acc] = (
+                    f"{acc}: its {cal.draw_fraction:.3f} share of {ref} was measured on it for "
+                    f"{cal.transferred_from} (one single-node pretraining benchmark; {cal.status})."
+                )
+                continue
             carried[acc] = (
                 f"{acc}: no training run of it has a measured draw; it carries the "
                 f"{cal.draw_fraction:.3f} share of {ref} measured for {cal.transferred_from} "
@@ -594,7 +606,8 @@ def energy_section(ctx: ReportContext) -> Section | None:
             "training runs whose power was measured (docs/models/energy-calibration.md), or where "
             f"no calibration applies its idle power plus {energy.utilisation:.0%} of the way to "
             "its TDP plus its share of host and network; times the site's PUE. Location-based "
-            "carbon uses the region's annual grid intensity; market-based "
+            "carbon uses the region's latest annual life-cycle grid intensity, held flat for "
+            "later years (no decarbonisation of the grid is assumed); market-based "
             "counts the site's contracted clean supply as zero; embodied carbon spreads the "
             "hardware's manufacturing emissions over its life." + _transferred_power_note(ctx),
         ),
