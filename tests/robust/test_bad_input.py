@@ -456,3 +456,36 @@ def test_a_yaml_alias_bomb_is_refused_quickly_in_one_bounded_message(capsys, tmp
     err = refused(capsys, "finance", str(path))
     assert "name: [[[[...]" in err and "is not allowed: expected a valid string" in err
     assert len(err) < 2000
+
+
+# --- price files ----------------------------------------------------------------------------
+
+PRICES = Path(__file__).parents[1] / "data" / "prices-synthetic.csv"
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (lambda rows: rows[:1], "p.csv: no rows of prices; allowed: a header line, then one row"),
+        (
+            lambda rows: [r.replace("2025-09-23,6145.1674,158.1235", "2025-09-23,6145.1674,inf")
+                          for r in rows],
+            "p.csv: NVDA on 2025-09-23: 'inf' is not a price; allowed: a positive number",
+        ),
+        (
+            lambda rows: [r.replace("2025-09-23,6145.1674,158.1235", "2025-09-23,6145.1674,-5")
+                          for r in rows],
+            "p.csv: NVDA has a non-positive price -5 on 2025-09-23; allowed: prices > 0",
+        ),
+        (lambda rows: [*rows, rows[-1]], "p.csv: ^GSPC has two prices on 2025-10-06"),
+    ],
+    ids=["header only", "inf", "negative", "a day twice"],
+)  # fmt: skip
+def test_a_bad_price_file(capsys, tmp_path, edit, says):
+    """Before, a header-only file was an internal IndexError and an `inf` price gave a NaN
+    abnormal return with exit 0."""
+    rows = PRICES.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "p.csv"
+    path.write_text("\n".join(edit(rows)) + "\n", encoding="utf-8")
+    err = refused(capsys, "market", "--prices", str(path), "--event", "nvidia-openai-2025-09-22")
+    assert f"error: --prices: {says}" in err

@@ -95,13 +95,15 @@ def _parse_dates(values: pd.Series, where: str) -> pd.Series:
 
 def _parse_prices(values: pd.Series, where: str, ticker: str, dates: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(values):
-        return values.to_numpy(dtype=float)
-    text = values.astype(str).str.strip().str.replace(r"[$,]", "", regex=True)
-    missing = values.isna() | text.str.lower().isin({"", "null", "nan", "na", "n/a", "-"})
-    out = pd.to_numeric(text.where(~missing), errors="coerce")
-    bad = out.isna() & ~missing
+        bad = np.isinf(values.to_numpy(dtype=float))  # `inf` in a numeric column
+        out = values
+    else:
+        text = values.astype(str).str.strip().str.replace(r"[$,]", "", regex=True)
+        missing = values.isna() | text.str.lower().isin({"", "null", "nan", "na", "n/a", "-"})
+        out = pd.to_numeric(text.where(~missing), errors="coerce")
+        bad = ((out.isna() & ~missing) | np.isinf(out)).to_numpy()
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
+        row = int(np.flatnonzero(bad)[0])
         raise InputError(
             f"{where}: {ticker} on {dates.iloc[row].date()}: {values.iloc[row]!r} is not a price; "
             "allowed: a positive number",
@@ -269,6 +271,12 @@ def read_prices(specs: Iterable[str | Path]) -> PriceTable:
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
             msg = str(e).splitlines()[0] if str(e) else type(e).__name__
             raise InputError(f"{path.name}: not a CSV file ({msg})", field=FIELD) from None
+        if frame.empty:
+            raise InputError(
+                f"{path.name}: no rows of prices; allowed: a header line, then one row per "
+                "trading day",
+                field=FIELD,
+            )
         parts.append((path.name, _series_from_frame(frame, path.name, ticker)))
     return _merge(parts)
 
@@ -305,6 +313,10 @@ def _check_positive(table: PriceTable, ticker: str) -> None:
 
 def _event_position(days: np.ndarray, event_day: dt.date, index: str) -> int:
     target = np.datetime64(event_day, "D")
+    if days.size == 0:
+        raise InputError(
+            f"the index {index} has no prices; allowed: a price per trading day", field=FIELD
+        )
     if target > days[-1] or target < days[0]:
         raise InputError(
             f"event day {event_day} is outside the index {index}'s prices "
