@@ -6,6 +6,7 @@ per class of failure."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -489,3 +490,61 @@ def test_a_bad_price_file(capsys, tmp_path, edit, says):
     path.write_text("\n".join(edit(rows)) + "\n", encoding="utf-8")
     err = refused(capsys, "market", "--prices", str(path), "--event", "nvidia-openai-2025-09-22")
     assert f"error: --prices: {says}" in err
+
+
+# --- a --scheduler that is no Dask scheduler ----------------------------------------------
+
+
+@pytest.fixture
+def not_dask(monkeypatch):
+    """A local TCP server that takes connections and then says `reply` (None: nothing)."""
+    import socket
+    import threading
+
+    from gigawatt.sweep import executors
+
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT_S", 0.5)
+    servers = []
+
+    def start(reply: bytes | None) -> str:
+        server = socket.create_server(("127.0.0.1", 0))
+        servers.append(server)
+
+        def serve() -> None:
+            with contextlib.suppress(OSError):
+                conn, _ = server.accept()
+                with conn:
+                    if reply is not None:
+                        conn.sendall(reply)
+                        conn.shutdown(socket.SHUT_WR)
+                    conn.recv(1 << 16)  # until the client gives up
+
+        threading.Thread(target=serve, daemon=True).start()
+        return f"tcp://127.0.0.1:{server.getsockname()[1]}"
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    ("reply", "code", "says"),
+    [
+        (None, 1, "takes connections but says nothing (a scheduler's dashboard, port 8787"),
+        (b"HTTP/1.1 400 Bad Request\r\n\r\n", 2, "is not a Dask scheduler (it answered 'HTTP/1.1"),
+        (b"", 2, "is not a Dask scheduler (it answered 'nothing'"),
+    ],
+    ids=["silent", "http", "closes"],
+)
+def test_a_scheduler_address_that_is_no_scheduler(capsys, tmp_path, not_dask, reply, code, says):
+    """Before: a silent port hung the sweep for good (distributed waits for the handshake with
+    no time limit); a web server's answer was an internal MemoryError (exabytes)."""
+    address = not_dask(reply)
+    src = scenario(tmp_path, "{uniform: {low: 0.5, high: 1.5}}")
+    got, out, err = cli(
+        capsys, "sweep", src, "--samples", "2", "--store", str(tmp_path / "s.duckdb"),
+        "--scheduler", address,
+    )  # fmt: skip
+    assert (got, out) == (code, "") and says in err and "Traceback" not in err
+    if code == 2:
+        assert err.startswith(f"error: --scheduler: '{address}' is not a Dask scheduler")

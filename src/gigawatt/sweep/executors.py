@@ -12,6 +12,8 @@ import math
 import multiprocessing
 import os
 import signal
+import socket
+import sys
 import threading
 import time
 from collections.abc import Generator, Iterator, Sequence
@@ -150,6 +152,59 @@ def _distributed() -> Any:
     return distributed
 
 
+#: The most a scheduler's first message (its handshake: versions, compression) can take
+#: [bytes]; it is a few hundred.
+MAX_HANDSHAKE_BYTES = 1 << 24
+
+
+def _check_speaks_dask(scheduler: str, distributed: Any) -> None:
+    """Refuse an address that takes connections but is no Dask scheduler, before the client
+    connects: a scheduler sends its handshake as soon as a connection opens, and distributed's
+    `connect` (distributed 2026.8, comm/core.py) then waits for it with no time limit, so a port
+    that says nothing (the scheduler's dashboard, port 8787 by default; a web server) hung the
+    sweep, and one that says something else had distributed allocate exabytes for its length
+    (an internal MemoryError). Addresses this cannot read (tls://, inproc://) are left to the
+    client, and so are connections that fail: the client reports them as before."""
+    try:
+        scheme, loc = distributed.comm.parse_address(scheduler)
+        host, port = distributed.comm.addressing.parse_host_port(loc)
+    except (ValueError, TypeError):
+        return
+    if scheme != "tcp":
+        return
+    try:
+        sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S)
+    except OSError:
+        return
+    try:
+        head = b""
+        with sock:
+            while len(head) < 8:
+                chunk = sock.recv(8 - len(head))
+                if not chunk:
+                    break
+                head += chunk
+    except TimeoutError:
+        raise GigawattError(
+            f"no Dask scheduler answered at {scheduler} within {CONNECT_TIMEOUT_S} s: the port "
+            "takes connections but says nothing (a scheduler's dashboard, port 8787 by default, "
+            "is not its address; a scheduler listens on port 8786 by default)"
+        ) from None
+    except OSError as e:  # reset or closed without a word
+        head = f"nothing, then {e.strerror or type(e).__name__}".encode()
+    if len(head) < 8 or int.from_bytes(head[:8], sys.byteorder) > MAX_HANDSHAKE_BYTES:
+        said = head.decode("ascii", "replace") if head else "nothing"
+        raise _not_dask(scheduler, said)
+
+
+def _not_dask(scheduler: str, said: str) -> InputError:
+    return InputError(
+        f"{scheduler!r} is not a Dask scheduler (it answered {said!r}, not a handshake); "
+        "allowed: the tcp://HOST:PORT of a scheduler (port 8786 by default)",
+        field="scheduler",
+    )
+
+
 def iter_dask(
     scheduler: str,
     scenario: Scenario,
@@ -161,6 +216,7 @@ def iter_dask(
 ) -> Batches:
     """Chunks of samples as tasks on an existing Dask cluster, gathered as they complete."""
     distributed = _distributed()
+    _check_speaks_dask(scheduler, distributed)
     try:
         client = distributed.Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
     except (ValueError, TypeError) as e:
@@ -170,6 +226,8 @@ def iter_dask(
         ) from None
     except OSError as e:
         raise GigawattError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+    except MemoryError:  # a frame length read from bytes that are not Dask's
+        raise _not_dask(scheduler, "bytes of another protocol") from None
     pending: set[Any] = set()
     try:
         threads = sum(client.nthreads().values())
