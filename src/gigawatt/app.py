@@ -779,7 +779,9 @@ class SensitivityRequest(Request):
     samples: int = Field(
         DEFAULT_SOBOL_BASE, description="Sobol base samples N (a power of two; N (D + 2) runs)"
     )
-    seed: int | None = Field(None, description="seed; default: the scenario's `seed`")
+    seed: int | None = Field(
+        None, ge=0, le=2**63 - 1, description="seed; default: the scenario's `seed`"
+    )
     scheduler: str | None = Field(None, description="Dask scheduler, tcp://HOST:PORT")
     store: Path = Field(DEFAULT_STORE, description="DuckDB file the samples are stored in")
     workers: int = Field(1, description="local processes (without a scheduler)")

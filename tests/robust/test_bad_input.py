@@ -173,6 +173,14 @@ FLAGS = [
     (["sensitivity", "--top", "0"], "--top: 0 is not allowed: must be >= 1"),
     (["sweep", "nvidia-openai-10gw", "--samples", "abc"], "--samples: 'abc' is not allowed"),
     (
+        ["sensitivity", "nvidia-openai-10gw", "--seed", "-1"],
+        "--seed: -1 is not allowed: must be >= 0",
+    ),
+    (
+        ["sensitivity", "nvidia-openai-10gw", "--seed", "1" + "0" * 20],
+        "--seed: 1" + "0" * 20 + " is not allowed: must",
+    ),
+    (
         [
             "train",
             "--model",
