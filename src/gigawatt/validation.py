@@ -322,13 +322,22 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def __init__(self, /, **data: Any) -> None:
+        fields = type(self).model_fields
         problems = [
             Problem(name, f"{value!r} is not allowed: expected a number, not true/false")
             for name, value in data.items()
             if isinstance(value, bool)
-            and name in type(self).model_fields
-            and not _takes_bool(type(self).model_fields[name].annotation)
+            and name in fields
+            and not _takes_bool(fields[name].annotation)
         ]
+        # `--region ""` is a mistake (an unset shell variable), not a request for the default
+        problems += [
+            Problem(name, f"{value!r} is not allowed: expected a value" + (
+                "" if fields[name].is_required() else f" (leave {{{name}}} out for the default)"
+            ), refs=(name,))
+            for name, value in data.items()
+            if isinstance(value, str) and not value.strip() and name in fields
+        ]  # fmt: skip
         if problems:
             raise InputError(problems=problems)
         try:

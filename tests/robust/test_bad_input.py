@@ -556,3 +556,24 @@ def test_a_scheduler_address_that_is_no_scheduler(capsys, tmp_path, not_dask, re
     assert (got, out) == (code, "") and says in err and "Traceback" not in err
     if code == 2:
         assert err.startswith(f"error: --scheduler: '{address}' is not a Dask scheduler")
+
+
+# --- an empty value (an unset shell variable) is not the default --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        ([*PERF, "8", "--plan", "tp=8", "--framework", ""], "--framework: '' is not allowed: ex"),
+        ([*PERF, "8", "--plan", " "], "--plan: ' ' is not allowed: expected a value (leave --pl"),
+        (["perf", "--model", "", "--system", "h100", "--gpus", "8"], "--model: '' is not allo"),
+        (["footprint", "--system", "h100", "--gpu-hours", "1", "--region", ""], "--region: ''"),
+        (["reliability", "--gpus", "8", "--days", "1", "--policy", ""], "--policy: '' is not"),
+        (["finance", ""], "SCENARIO: '' is not allowed: expected a value (leave SCENARIO out"),
+    ],
+    ids=["framework", "plan", "model", "region", "policy", "scenario"],
+)
+def test_an_empty_value_is_not_the_default(capsys, args, says):
+    """Before, `--region ""` (say `--region "$REGION"` with REGION unset) silently used the
+    default region, `--framework ""` the default framework, `--plan ""` the default plan."""
+    assert says in refused(capsys, *args)
