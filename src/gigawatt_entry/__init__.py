@@ -12,8 +12,8 @@ while `site` runs (`.pth` files, a few milliseconds of CPU) Python reports it it
 a package runs there.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: it is an import of the `__future__` module
+# (a file to find and run), in which a Ctrl-C would still be Python's traceback.
 import _signal  # built in: nothing to load before Ctrl-C is handled
 import os  # already loaded by `site`; `posix` on a `python -S` start
 
