@@ -10,8 +10,8 @@ tensor-parallel rank (the GEMMs' N and K) and the modelled step's compute, commu
 bubble shares. It then gives the median signed error and the spread of the checks grouped by
 each feature, and the published against modelled step-time ratio of row pairs that differ in one
 feature (same plan: system, recipe or release), which isolates that feature from the rest of the
-model. `--ablate` re-runs the checks with each alternative docs/models/perf.md
-(Validation, "Blackwell residuals by feature") reports as measured and not adopted: a cost of
+model. `--ablate` re-runs the checks with each alternative docs/models/perf-evidence.md
+("Blackwell residuals by feature") reports as measured and not adopted: a cost of
 delayed scaling as a slower fp8 GEMM rate, the B200 at 1.06x its rated peaks (the published
 same-release B200 / GB200 ratio) and the B200 at 7.7 TB/s.
 """
@@ -161,8 +161,8 @@ def print_rows(rs: list[Res]) -> None:
 
 
 def print_groups(rs: list[Res]) -> None:
-    """Checks grouped by feature; fine-grained MoE rows (a class of their own, perf.md
-    Validation) only in the `kind` grouping."""
+    """Checks grouped by feature; fine-grained MoE rows (a class of their own,
+    perf-evidence.md) only in the `kind` grouping."""
     checks = [r for r in rs if not r.fitted]
     for name, key in FEATURES.items():
         groups: dict[str, list[float]] = defaultdict(list)

@@ -10,9 +10,9 @@ and recipe), the model's step time against the published one, the modelled route
 time per step (forward + backward, every MoE layer of the slowest stage's share), the
 expert-parallel all-to-all share, the rate the model gives one expert GEMM (TFLOP/s and share of
 the dense peak) and the published-minus-modelled time per MoE layer pass (one micro-batch
-through one layer, forward and backward). The analysis it supports is in docs/models/perf.md,
-"Validation". It reads the model's private GEMM helper so the figures are those of
-`estimate`, not a re-derivation.
+through one layer, forward and backward). The analysis it supports is in
+docs/models/perf-evidence.md, "Fine-grained MoE rows". It reads the model's private GEMM
+helper so the figures are those of `estimate`, not a re-derivation.
 """
 
 from __future__ import annotations

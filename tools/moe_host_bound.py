@@ -28,7 +28,7 @@ scope "full") launch one graph per layer and pay nothing, unless --ignore-cuda-g
 The GPU time of a pass is the model's compute and exposed communication of the slowest stage
 divided by its layer passes (every layer counted alike: an approximation stated in the output).
 Prints the fitted per-operation cost, before/after statistics (all checks, per calibration, by
-kind) and the fine-grained and must-stay rows. Not adopted: docs/models/perf.md, Validation,
+kind) and the fine-grained and must-stay rows. Not adopted: docs/models/perf-evidence.md,
 "A host-bound MoE layer pass, tried and not adopted".
 """
 
@@ -104,7 +104,7 @@ def layer_pass(r: Result, catalog: Catalog) -> tuple[float, float, float] | None
 
 def dropless(r: Result) -> bool:
     """The Megatron-Bridge 25.11 and 26.04 rows run dropless (the 25.09 Qwen3 and DeepSeek-V3
-    rows drop and pad to capacity: docs/models/perf.md, Validation); only dropless layers
+    rows drop and pad to capacity: docs/models/perf-evidence.md); only dropless layers
     synchronise the host on the token counts every pass (token_dispatcher.py, preprocess)."""
     release = r.row.raw.get("framework_version", "")
     return release.startswith(("NeMo 25.11", "NeMo 26.04"))

@@ -16,8 +16,8 @@ second table puts the model beside published Megatron-Core runs of the same mode
 NVIDIA's tables (`INDEPENDENT`), a third published kernel and collective timings beside the
 model's figure for the same work (`kernel_table`), and last the validation summary with the
 head-dim-64 attention slowed to FlashAttention-3's published ratio (`head_dim_sensitivity`, a
-sensitivity, not the model). The comparisons they support are in docs/models/perf.md
-("Published breakdowns", "More published figures").
+sensitivity, not the model). The comparisons they support are in
+docs/models/perf-evidence.md ("Published breakdowns", "More published figures").
 """
 
 from __future__ import annotations
@@ -374,7 +374,7 @@ def head_dim_sensitivity(
     rate: float = FA3_CAUSAL_4K["cuDNN"][0] / FA3_CAUSAL_4K["cuDNN"][1],
 ) -> str:
     """The validation summary and the head-dim-64 rows with their flash rate times `rate`
-    (a sensitivity, not the model: docs/models/perf.md, "More published figures")."""
+    (a sensitivity, not the model: docs/models/perf-evidence.md, "More published figures")."""
     import dataclasses
 
     root = Path(__file__).resolve().parents[1]

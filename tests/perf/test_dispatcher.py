@@ -132,7 +132,8 @@ def test_deepep_cuts_cross_node_dispatch_and_is_searched():
 
 def test_deepseek_v3_rows_before_and_after():
     """MB30 (26.04.01, B200, DeepEP per its preset): the all-to-all model's +112 % comes down
-    to +15 % (docs/models/perf.md); with the alltoall dispatcher it stays above +100 %."""
+    to +15 % (docs/models/perf-evidence.md, DeepSeek-V3); with the alltoall dispatcher it stays
+    above +100 %."""
     sys.path.insert(0, str(Path(__file__).parents[1] / "validation"))
     from perf_rows import load_rows, predict
 

@@ -120,7 +120,7 @@ deepseek_provider.py line 76 at v0.2.1).
   sets hybridep (scripts/performance/configs/qwen3/workload_base_configs.py lines 49, 62, 77,
   89, 154-197), but none of those presets has the table's layout (MB7: micro-batch 8 against
   4; MB8, MB13: 64 GPUs against 256), and, as for their recompute and CUDA graphs
-  (docs/models/perf.md), the data does not take settings from presets of another layout.
+  (docs/models/perf-evidence.md), the data does not take settings from presets of another layout.
 
 - gpt-oss-120b on NeMo AutoModel (AM5): hybridep. Its benchmark configuration at the summary's
   commit sets the backend's dispatcher to HybridEP (NVIDIA-NeMo/Automodel commit e4581201,

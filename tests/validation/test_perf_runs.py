@@ -30,7 +30,7 @@ from gigawatt.perf.workload import Workload
 CAT = Catalog.load()
 CHECK_MEDIAN = 0.065
 #: Back to 0.25 (it was 0.26 while the MaxText rows DX21-DX24 were +12.5 to +25.5 %, before
-#: their bf16 FSDP collectives and the jax-xla-fsdp kernel factor: docs/models/perf.md).
+#: their bf16 FSDP collectives and the jax-xla-fsdp kernel factor: docs/models/perf-evidence.md).
 CHECK_P95 = 0.25
 CALIBRATION_MEDIAN = {"ampere": 0.06, "hopper": 0.07, "blackwell": 0.11}
 
@@ -357,7 +357,7 @@ def test_fine_grained_moe_misses_are_not_a_per_token_moe_cost():
     close MB19 pushes AM4 past +150 %. AM4 forces a balanced gate; expert load imbalance is
     ruled out by the same framework's rows with the same router and models on other systems:
     MB7 (MB19's model, GB300) within 10 % and MB13 (MB16's model, GB200) within 8 %.
-    The figures are the ones docs/models/perf.md states (rounded as there)."""
+    The figures are the ones docs/models/perf-evidence.md states (rounded as there)."""
     rows = {r.id: r for r in load_rows(CAT, include=frozenset({"AM4"}))}
     am4, mb19, mb13, mb16 = (rows[rid] for rid in ("AM4", "MB19", "MB13", "MB16"))
     assert am4.model.id == mb19.model.id and mb13.model.id == mb16.model.id
@@ -373,7 +373,7 @@ def test_fine_grained_moe_misses_are_not_a_per_token_moe_cost():
     added_s = missing_s_per_token * am4_tokens
     assert (pred["AM4"] + added_s) / am4.published_step_s - 1 > 1.5
     doc = " ".join(
-        (Path(__file__).resolve().parents[2] / "docs" / "models" / "perf.md")
+        (Path(__file__).resolve().parents[2] / "docs" / "models" / "perf-evidence.md")
         .read_text(encoding="utf-8")
         .split()
     )

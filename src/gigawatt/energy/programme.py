@@ -158,6 +158,7 @@ class EnergyResult:
             "water_generation_m3": t["water_generation_m3"],
             "country_equivalent": None if country is None else country["name"],
             "country_equivalent_twh": None if country is None else country["electricity_twh"],
+            "country_equivalent_year": None if country is None else country["year"],
         }
 
     def site_totals(self) -> list[dict[str, Any]]:

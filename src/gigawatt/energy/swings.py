@@ -469,6 +469,8 @@ class SwingResult:
     host_power_w_per_accelerator: float = 0.0
     training_draw_w_per_accelerator: float | None = None
     power_source: str = "given"
+    #: The site's PUE: cooling is held at (PUE - 1) x the mean IT draw in every trace.
+    pue: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -517,4 +519,5 @@ def analyse_swings(inputs: SwingInputs) -> SwingResult:
         host_power_w_per_accelerator=inputs.host_w,
         training_draw_w_per_accelerator=inputs.training_draw_w,
         power_source=inputs.power_source,
+        pue=inputs.pue,
     )
