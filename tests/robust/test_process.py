@@ -205,7 +205,8 @@ def _in_python_start(code: int, err: str) -> bool:
     which no package can change."""
     if code == -signal.SIGINT and err == "":
         return True
-    return "Traceback" in err and not _OUR_FRAME.search(err)
+    pythons = "Traceback" in err or err.rstrip().endswith("KeyboardInterrupt")
+    return pythons and not _OUR_FRAME.search(err)
 
 
 @pytest.mark.skipif(not Path("/proc/self/schedstat").exists(), reason="reads /proc (Linux)")
@@ -265,6 +266,8 @@ def test_python_start_is_told_apart_from_gigawatt():
     assert _in_python_start(1, f"Fatal Python error: init_import_site\n{site}\nKeyboardInt")
     main = f'Traceback (most recent call last):\n  File "{GIGAWATT}", line 0, in <module>'
     assert _in_python_start(-2, main)
+    assert _in_python_start(1, "KeyboardInterrupt\n")  # reading the script: no frame yet
+    assert not _in_python_start(130, "interrupted\n")
 
 
 def test_a_ctrl_c_python_drops_still_ends_the_command(monkeypatch, capsys):
