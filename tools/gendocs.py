@@ -74,7 +74,10 @@ Conventions shared by every command:
 - `SCENARIO` is a file path when such a file exists, else a built-in name
   ([scenarios](scenarios.md)).
 - Outputs are written to a temporary file and renamed, never half-written, and never over an
-  input.
+  input; an existing HTML file at `--out` is replaced only when gigawatt wrote it (a report).
+- A flag that only applies with another one (`--allow-overflow` without `--search`, `--hours`
+  without `--supply`, `--seed` without `--trials`) and an empty value (`--region ""`) are bad
+  input, not silently ignored or taken for the default.
 
 """
 )
@@ -99,12 +102,16 @@ def cli_conventions() -> str:
             [
                 "`2`",
                 "bad input: one line per problem on stderr naming the field (or flag), the value "
-                "and what is allowed; nothing on stdout and nothing written",
+                "and what is allowed; nothing on stdout and nothing written. An output location "
+                "that cannot be written (`--out`, `--png`, `--store`: no permission, under a file, "
+                "a name over 255 bytes) is bad input too, refused before any work",
             ],
             [
                 f"`{INTERRUPTED}`",
-                "interrupted by Ctrl-C (128 + SIGINT): `interrupted` on stderr; a sweep keeps "
-                "the samples it finished and resumes from them",
+                "interrupted by Ctrl-C (128 + SIGINT): `interrupted` on stderr, from the first "
+                "statement of the `gigawatt` command on; a sweep keeps the samples it finished "
+                "and resumes from them. In the few milliseconds Python takes to start, before any "
+                "of gigawatt runs, Python itself reports a Ctrl-C",
             ],
             [
                 f"`{BROKEN_PIPE}`",
