@@ -18,7 +18,11 @@ WIDTH = 80
 
 @pytest.fixture(autouse=True)
 def terminal_80(monkeypatch):
-    monkeypatch.setattr(console, "width", WIDTH)
+    # Rich's `width` property reads the terminal (or $COLUMNS) unless `_width` is set, and its
+    # setter sets `_width`; patching `width` would "restore" the width read during the test as a
+    # fixed `_width`, so every later test would print at 80 columns whatever $COLUMNS says.
+    # Patching `_width` itself restores it to what it was (None: read the terminal).
+    monkeypatch.setattr(console, "_width", WIDTH)
 
 
 def _check(out: str) -> None:
