@@ -171,7 +171,8 @@ def model_class(row: Row) -> str:
 
 def summary(catalog: Catalog | None = None) -> str:
     """The figures of the Validation section's summary: the checks by class of model."""
-    checks = [r for r in results(catalog) if not r.fitted]
+    rs = results(catalog)
+    checks = [r for r in rs if not r.fitted]
     n, med, _, within = _stats(r.error for r in checks)
     lines = [
         SUMMARY_BEGIN,
@@ -209,7 +210,6 @@ def summary(catalog: Catalog | None = None) -> str:
             f"{sum(r.error < -TARGET_MAX for r in alltoall)} too fast, "
             f"{sum(r.error > TARGET_MAX for r in alltoall)} too slow."
         )
-    rs = results(catalog)
     beyond = [g for g in same_inputs(rs, catalog) if floor_error(g) > TARGET_MAX]
     if beyond:
         pairs = ", ".join(

@@ -5,9 +5,10 @@ publish, per training run, the "measured system average power per accelerator, i
 memory, network interface, fans, host CPU" with the chip count, training days, datacenter PUE
 and energy (Table 1: Transformer (Big) and Evolved Transformer (Medium) on P100 and TPU v2;
 Table 4: Evolved Transformer NAS on TPU v2, T5, Meena, GShard-600B and Switch Transformer on
-TPU v3), so that E = chips x days x 24 h x P x PUE. Those are the only published training runs
-whose whole-system draw was measured and which are not held out for independent checking
-(Patterson's GPT-3 row and PaLM's energy are). Footprints that multiply hours by TDP (BLOOM,
+TPU v3), so that E = chips x days x 24 h x P x PUE. For modern GPUs, MLCommons MLPerf Training
+publishes node power logs: one v5.0 BERT run on an 8x B200 node is fitted, other MLPerf power
+results are checks (`PowerCheck`). Patterson's GPT-3 row and PaLM's energy are held out for
+independent checking and are not used. Footprints that multiply hours by TDP (BLOOM,
 OPT as re-estimated by LLaMA, LLaMA, Llama 2) measure nothing about draw; they stay arithmetic
 checks of the footprint bookkeeping (tests/validation/test_footprints.py).
 
@@ -23,11 +24,14 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TypeVar, get_type_hints
 
 HOURS_PER_DAY = 24.0
 WH_PER_MWH = 1e6
+
+_Row = TypeVar("_Row")
 
 
 @dataclass(frozen=True)
@@ -60,22 +64,7 @@ class MeasuredRun:
 
 def read_measured_runs(path: Path) -> list[MeasuredRun]:
     """The measured runs of a CSV with the columns of MeasuredRun (tests/validation/data)."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        return [
-            MeasuredRun(
-                id=row["id"],
-                calibration=row["calibration"],
-                model=row["model"],
-                source=row["source"],
-                chips=int(row["chips"]),
-                days=float(row["days"]),
-                measured_w=float(row["measured_w"]),
-                reference_w=float(row["reference_w"]),
-                pue=float(row["pue"]),
-                energy_mwh=float(row["energy_mwh"]),
-            )
-            for row in csv.DictReader(fh)
-        ]
+    return _read_csv(path, MeasuredRun)
 
 
 @dataclass(frozen=True)
@@ -199,22 +188,16 @@ class PowerCheck:
 
 def read_power_checks(path: Path) -> list[PowerCheck]:
     """The check rows of tests/validation/data/modern_power_checks.csv."""
+    return _read_csv(path, PowerCheck)
+
+
+def _read_csv(path: Path, cls: type[_Row]) -> list[_Row]:
+    """One `cls` per CSV row: each field from its column, as the field's type (str, int or
+    float); other columns (notes, sources) are not read."""
+    types = get_type_hints(cls)
     with path.open(encoding="utf-8", newline="") as fh:
         return [
-            PowerCheck(
-                id=row["id"],
-                round=row["round"],
-                submitter=row["submitter"],
-                accelerator=row["accelerator"],
-                nodes=int(row["nodes"]),
-                benchmark=row["benchmark"],
-                cooling=row["cooling"],
-                runs=int(row["runs"]),
-                min_w_per_gpu=float(row["min_w_per_gpu"]),
-                max_w_per_gpu=float(row["max_w_per_gpu"]),
-                reference_w=float(row["reference_w"]),
-                role=row["role"],
-            )
+            cls(**{f.name: types[f.name](row[f.name]) for f in fields(cls)})  # type: ignore[call-arg]
             for row in csv.DictReader(fh)
         ]
 
