@@ -68,3 +68,56 @@ def test_patterns_catch_the_printed_forms() -> None:
     }
     for what, sample in samples.items():
         assert re.search(HELD_OUT[what], sample, re.IGNORECASE), what
+
+
+def _validation_rows() -> list[dict[str, str]]:
+    import csv
+
+    rows = []
+    for path in sorted((ROOT / "tests" / "validation" / "data").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows += [{k: v or "" for k, v in row.items() if k} for row in csv.DictReader(fh)]
+    return rows
+
+
+def _is_held_out_perf_row(row: dict[str, str]) -> str | None:
+    """Which held-out source a validation row is from, if any (docs/validation.md)."""
+    text = " ".join(row.values()).lower()
+    source = " ".join((row.get("source", ""), row.get("source_table", ""))).lower()
+    if "dgx cloud" in source and re.search(r"405\s*b", text):
+        return "DGX Cloud recipes for Llama 3.1 405B"
+    # MegaScale's own rows name their framework "MegaScale (... built on Megatron-LM ...)"
+    baseline = row.get("framework", "").lower().startswith("megatron") or re.search(
+        r"megatron-lm rows|baseline", source
+    )
+    if "megascale" in source and "table 2" in source and baseline:
+        return "MegaScale Table 2 Megatron-LM baseline"
+    if re.search(r"2407\.21783|llama 3 herd", source) and "table 4" in source:
+        return "Llama 3 paper Table 4"
+    return None
+
+
+def test_no_validation_row_is_from_a_held_out_source() -> None:
+    """The held-out perf sources (the Llama 3 paper's Table 4 MFU rows, MegaScale's Megatron-LM
+    baseline rows, DGX Cloud's Llama 3.1 405B recipes) are not validation rows."""
+    rows = _validation_rows()
+    assert len(rows) > 150  # the data was read
+    hits = [(row.get("id"), why) for row in rows if (why := _is_held_out_perf_row(row))]
+    assert not hits, hits
+
+
+def test_held_out_row_detector_catches_each_source() -> None:
+    """Guard against a detector that matches nothing: one made-up row per held-out source."""
+    made_up = [
+        {"source": "NVIDIA DGX Cloud benchmarking recipes", "model": "llama3.1-405b"},
+        {"source": "MegaScale", "source_table": "Table 2", "framework": "Megatron-LM"},
+        {"source": "Dubey et al. 2024, arXiv 2407.21783", "source_table": "Table 4"},
+    ]
+    assert all(_is_held_out_perf_row(row) for row in made_up)
+    # the MegaScale rows of MegaScale's own system stay validation rows
+    own = {
+        "source": "Jiang et al., MegaScale",
+        "source_table": "Table 2 (strong scaling, 175B), MegaScale rows",
+        "framework": "MegaScale (ByteDance; built on Megatron-LM commit 285068c8)",
+    }
+    assert _is_held_out_perf_row(own) is None
