@@ -191,7 +191,7 @@ def check_outputs(outputs: Iterable[Path], inputs: Iterable[Path], *, field: str
     for out in outputs:
         if _resolve(out, field) in resolved_inputs:
             raise InputError(
-                f"{str(out)!r} is an input file; choose another output location", field="out"
+                f"{str(out)!r} is an input file; choose another output location", field=field
             )
 
 

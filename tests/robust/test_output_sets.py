@@ -397,3 +397,14 @@ def test_kill_9_of_the_real_run_leaves_one_complete_set(tmp_path):
     subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=600)
     _assert_whole_run_set(out)
     assert sorted(os.listdir(tmp_path)) == [".o.lock", "o"]
+
+
+def test_an_output_over_an_input_names_the_callers_flag(tmp_path):
+    """`check_outputs(..., field=...)` names that field, not always `out`."""
+    from gigawatt.io import check_outputs
+
+    src = tmp_path / "in.yaml"
+    src.write_text("x: 1\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        check_outputs([src], [src], field="store")
+    assert exc.value.field == "store" and "is an input file" in str(exc.value)
