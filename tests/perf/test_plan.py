@@ -219,3 +219,18 @@ def test_interleaving_spreads_the_leading_dense_layers(catalog, pp, vp, balance)
     layers = stage_layers(dsv3, plan)
     got = [(int(layers.dense[s][0]), int(layers.moe[s][0])) for s in ("first", "middle", "last")]
     assert got == _stage_layers_by_hand(61, 3, pp, vp, balance)
+
+
+def test_pp_x_vp_may_reach_the_layers_plus_two_with_pp_balance(catalog):
+    """With pp_balance the embedding and the loss each take a chunk's slot, so L + 2 chunks
+    are valid (Megatron-Core's pipeline_model_parallel_layout); without it, L; one more: no."""
+    w = Workload.from_model(catalog.model("llama3-8b"))
+    assert w.layers == 32
+    ok = resolve_plan({"pp": 2, "vp": 17, "pp_balance": True}, w, 64)  # 34 = 32 + 2 chunks
+    layers = stage_layers(w, ok)
+    # 34 slots over 34 chunks: 17 per stage, each end stage giving one to the embedding or loss
+    assert (int(layers.total("first")[0]), int(layers.total("last")[0])) == (16, 16)
+    with pytest.raises(InputError, match="pp x vp must not exceed the layers"):
+        resolve_plan({"pp": 2, "vp": 17, "pp_balance": False}, w, 64)
+    with pytest.raises(InputError, match="pp x vp must not exceed the layers"):
+        resolve_plan({"pp": 2, "vp": 18, "pp_balance": True}, w, 64)
