@@ -61,11 +61,16 @@ def reduce(git_dir: str, results_dir: str, gpus_per_node: int = 8) -> list[dict]
             ]
             if readings:
                 node_w.append(sum(readings) / len(readings))
+            else:
+                print(f"{run}: {log} has no reading in the run; left out", file=sys.stderr)
         total = sum(node_w)
         out.append(
             {
                 "run": run,
                 "nodes": len(node_w),
+                # a node log with no reading inside the run is left out of the average, not
+                # counted as 0 W: compare with `nodes` (the GPUs divided by are nodes x GPUs)
+                "node_logs": len(logs),
                 "minutes": round((stop - start) / 60_000, 4),
                 "w_per_node": round(total / len(node_w), 1),
                 "w_per_gpu": round(total / (len(node_w) * gpus_per_node), 2),
