@@ -449,7 +449,7 @@ def test_a_loop_of_symbolic_links(capsys, tmp_path, flag, args, name):
     assert f"error: {flag}: " in err and "loop of symbolic links" in err
 
 
-@pytest.mark.parametrize("store", ["", ".", "/", ".."])
+@pytest.mark.parametrize("store", [".", "/", ".."])  # "": test_an_empty_value_is_not_the_default
 def test_a_store_that_names_no_file(capsys, tmp_path, store):
     err = refused(capsys, "sweep", scenario(tmp_path), "--samples", "2", "--store", store)
     assert "is not allowed: a folder, not a file; allowed: a file name like sweeps.duckdb" in err
@@ -576,10 +576,14 @@ def test_a_scheduler_address_that_is_no_scheduler(
         (["footprint", "--system", "h100", "--gpu-hours", "1", "--region", ""], "--region: ''"),
         (["reliability", "--gpus", "8", "--days", "1", "--policy", ""], "--policy: '' is not"),
         (["finance", ""], "SCENARIO: '' is not allowed: expected a value (leave SCENARIO out"),
+        (["run", "--out", ""], "--out: '' is not allowed: expected a path (leave --out out"),
+        (["report", "--png="], "--png: '' is not allowed: expected a path"),
+        (["sweep", "x.yaml", "--samples", "1", "--store", " "], "--store: ' ' is not allowed"),
     ],
-    ids=["framework", "plan", "model", "region", "policy", "scenario"],
+    ids=["framework", "plan", "model", "region", "policy", "scenario", "out", "png", "store"],
 )
 def test_an_empty_value_is_not_the_default(capsys, args, says):
     """Before, `--region ""` (say `--region "$REGION"` with REGION unset) silently used the
-    default region, `--framework ""` the default framework, `--plan ""` the default plan."""
+    default region, `--framework ""` the default framework, `--plan ""` the default plan, and
+    `run --out ""` wrote into the current folder (an empty path reads as `.`)."""
     assert says in refused(capsys, *args)

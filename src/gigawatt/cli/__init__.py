@@ -110,6 +110,13 @@ def main(argv: list[str] | None = None) -> None:
     debug = bool(os.environ.get("GIGAWATT_DEBUG"))
     _closed_streams()
     args = list(sys.argv[1:] if argv is None else argv)
+    empty = _empty_path_flag(args)
+    if empty is not None:
+        flag, given = empty
+        _fail(
+            f"{flag}: {given!r} is not allowed: expected a path (leave {flag} out for the default)",
+            2,
+        )
     try:
         code = app(args=argv, prog_name="gigawatt", standalone_mode=False)
     except click.NoArgsIsHelpError as e:
@@ -153,6 +160,26 @@ def main(argv: list[str] | None = None) -> None:
     if code == INTERRUPTED:  # Typer turns Ctrl-C inside a command into exit code 130
         _interrupted()
     raise SystemExit(code if isinstance(code, int) else 0)
+
+
+#: The flags that take a path: an empty one would be read as `.` (the current folder), so
+#: `--out "$DIR"` with DIR unset would write there; the other empty values are refused by
+#: `Request` with the same words.
+_PATH_FLAGS = frozenset({"--out", "--png", "--store", "--sweep"})
+
+
+def _empty_path_flag(argv: list[str]) -> tuple[str, str] | None:
+    """The first path flag given an empty value (`--out ""` or `--out=`) and that value."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        flag, eq, value = arg.partition("=")
+        if flag not in _PATH_FLAGS:
+            continue
+        given = value if eq else (argv[i + 1] if i + 1 < len(argv) else None)
+        if given is not None and not given.strip():
+            return flag, given
+    return None
 
 
 #: Errors that say a path as written cannot be a path (a name too long for the file system, a
