@@ -57,7 +57,11 @@ def test_finance_tables(capsys):
     assert code == 0, err
     assert "amd-openai-2025 (definitive): tranches released" in out
     assert "Not released" in out and "Costs by year" in out and "Deals by year" in out
-    assert "Costs by year (USD B at the catalog's quoted prices: not escalated for inflation, not discounted)" in " ".join(out.split())  # noqa: E501
+    caption = (
+        "Costs by year (USD B at the catalog's quoted prices: not escalated for inflation, "
+        "not discounted)"
+    )
+    assert caption in " ".join(out.split())
 
 
 def test_finance_cumulative_capex_agrees_with_the_yearly_capex(capsys):
