@@ -1,9 +1,11 @@
 """Reliability against published failure and goodput figures.
 
-`data/reliability.csv` is a verbatim copy of the project's validation table
-(shared/validation/reliability.csv): job MTTF versus job size from Kokolis et al. 2025 (its
-`kind` column says which figures were measured and which were projected from the node failure
-rate), OPT-175B's restart count and BLOOM's GPU failures per week. The other published figures
+`data/reliability.csv` holds the project's validation table (shared/validation/reliability.csv,
+its first six rows, verbatim): job MTTF versus job size from Kokolis et al. 2025 (its `kind`
+column says which figures were measured and which were projected from the node failure rate),
+OPT-175B's restart count and BLOOM's GPU failures per week; then two independent checks added
+here, each row naming its source: GPU failures on a 504-GPU B200 cluster (arXiv:2605.09370)
+and NCSA Delta's A100/H100 memory-error ratio (arXiv:2503.11901). The other published figures
 are cited in each test: Llama 3 (Dubey et al. 2024, section 3.3.4 and Table 5), MegaScale
 (Jiang et al., NSDI '24), ByteRobust (Wan et al., SOSP '25), Gemini (Gemini Team 2023) and
 BLOOM's checkpointing (Bekman, stas00/ml-engineering). Each says which inputs are published and
@@ -256,3 +258,67 @@ def test_bloom_checkpoint_cost_and_lost_work_per_crash():
     lost = mc.wall_time_s - r.duration_s - checkpoints - mc.interruptions * r.restart_s
     per_failure = lost.sum() / mc.failures.sum()
     assert per_failure / HOUR == pytest.approx(1.5, rel=0.03)
+
+
+# Garwood's exact 95 % interval for a Poisson count of 10: chi2(0.025, 20) / 2 and
+# chi2(0.975, 22) / 2 (scipy.stats.chi2.ppf gives 4.7954 and 18.3904)
+POISSON_10_95 = (4.7954, 18.3904)
+GPU_CATEGORIES = ("gpu", "hbm")
+
+
+def b200_gpu_failures(failure_model: str | None = None, burn_in: float = 1.0) -> float:
+    """Expected GPU failures (categories gpu and hbm) on 504 B200 over 55 days."""
+    row = ROWS["B200-504"]
+    system = CAT.system("dgx-b200")
+    fm = CAT.failure_model(failure_model or system.failure_model)
+    gpus, days = int(row["gpus"]), float(row["days"])
+    category = {c.cause: c.category for c in fm.causes}
+    by_cause = interruptions(fm, system, gpus, burn_in).by_cause
+    per_s = sum(float(v) for k, v in by_cause.items() if category.get(k) in GPU_CATEGORIES)
+    return per_s * days * DAY
+
+
+def test_b200_gpu_failures_on_504_gpus():
+    """Lablup Inc. et al., "From Detection to Recovery: Operational Analysis on LLM Pre-training
+    with 504 GPUs", arXiv:2605.09370 (May 2026), abstract: 10 XID-identified GPU failures in 55
+    days of monitoring data on a 63-node B200 HGX cluster (504 GPUs). No rate was fitted to it
+    (the gb200-class note cites it only as a consistency point).
+
+    Model, same inputs: the catalog's dgx-b200 system (failure model h100-class), its
+    GPU-category and HBM causes (die/NVLink, HBM, SRAM, GSP, SDC, thermal) on 504 GPUs for 55
+    days, a mature fleet (the report does not give the fleet's age): 8.45. Tolerance: the
+    exact 95 % Poisson interval of the published count, 4.80-18.39. gb200-class (HBM scaled to
+    192 GB) gives 11.6, also inside; burn-in x2 would give 16.9 and 23.2 (the latter outside)."""
+    assert int(ROWS["B200-504"]["value"]) == 10
+    low, high = POISSON_10_95
+    assert low <= b200_gpu_failures() <= high
+    assert low <= b200_gpu_failures("gb200-class") <= high
+
+
+def delta_memory_ratio() -> float:
+    """The model's per-GPU memory-failure (HBM) rate of H100 over A100: the failure models the
+    catalog gives dgx-h100 and dgx-a100."""
+
+    def hbm(system_id: str) -> float:
+        fm = CAT.failure_model(CAT.system(system_id).failure_model)
+        return sum(c.rate_per_accelerator_hour for c in fm.causes if c.category == "hbm")
+
+    return hbm("dgx-h100") / hbm("dgx-a100")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="model miss, kept as a check (not refitted): A100 systems use the h100-class HBM rate, "
+    "so the model's H100/A100 memory-failure ratio is 1.0 against Delta's 3.2",
+)
+def test_delta_h100_memory_errors_against_a100():
+    """Cui et al., "Characterizing GPU Resilience and Impact on AI/HPC Systems" (published at
+    SC '25 as "Story of Two GPUs"), arXiv:2503.11901 v3 (Jun 2025), abstract: on NCSA Delta
+    (1,056 A100 and H100, 2.5 years, 11.7M GPU-hours) H100 has "3.2x lower per-GPU MTBE for
+    memory errors" than A100, and GPU errors frequently end user jobs. Model, same inputs: the
+    ratio of the HBM rates of the failure models the catalog gives dgx-h100 and dgx-a100.
+    Tolerance +-25 % (a ratio of two counted rates printed to two digits). The model gives 1.0
+    (both use h100-class): a miss, reported in docs/models/reliability.md, not refitted. This
+    test is marked xfail(strict): once the model gives A100 its own memory rate and passes, the
+    mark must go."""
+    assert delta_memory_ratio() == pytest.approx(float(ROWS["DELTA-MEM"]["value"]), rel=0.25)
