@@ -116,6 +116,27 @@ def _llama3(cat: Catalog) -> tuple[float, float, float]:
     return r.failure_per_s * 54 * DAY, r.planned_per_s * 54 * DAY, r.goodput
 
 
+def _b200_gpu_failures(cat: Catalog) -> float:
+    """GPU-category and HBM failures expected on 504 B200 (dgx-b200) over 55 days, as
+    test_b200_gpu_failures_on_504_gpus computes them."""
+    system = cat.system("dgx-b200")
+    fm = cat.failure_model(system.failure_model)
+    category = {c.cause: c.category for c in fm.causes}
+    by_cause = interruptions(fm, system, 504, 1.0).by_cause
+    per_s = sum(float(v) for k, v in by_cause.items() if category.get(k) in ("gpu", "hbm"))
+    return per_s * 55 * DAY
+
+
+def _delta_memory_ratio(cat: Catalog) -> float:
+    """The model's H100 over A100 per-GPU HBM failure rate (dgx-h100 and dgx-a100 models)."""
+
+    def hbm(system_id: str) -> float:
+        fm = cat.failure_model(cat.system(system_id).failure_model)
+        return sum(c.rate_per_accelerator_hour for c in fm.causes if c.category == "hbm")
+
+    return hbm("dgx-h100") / hbm("dgx-a100")
+
+
 def published(cat: Catalog) -> str:
     """The model against each published figure (tests/validation/test_reliability_published.py
     holds the same checks, with their tolerances)."""
@@ -139,6 +160,7 @@ def published(cat: Catalog) -> str:
     at = np.interp(0.85, sync[::-1], np.log(sizes)[::-1])
     gemini = float(memory[np.argmin(np.abs(np.log(sizes) - at))])
     restarts = mega.failure_per_s * 21 * DAY
+    b200, delta = _b200_gpu_failures(cat), _delta_memory_ratio(cat)
     # Role: the Llama 3 counts are what the h100-class rates are derived from (a fit, not a
     # check); the others are checks of the rates and policies against figures not fitted on.
     fit = "fit: the h100-class rates are these counts"
@@ -150,6 +172,10 @@ def published(cat: Catalog) -> str:
         ("MegaScale: effective training time (megascale-2024)", "> 0.90", f"{mega.goodput:.3f}"),
         ("ByteRobust: ETTR, 3 months on 9,600 GPUs (in-memory)", "0.97", f"{byte.goodput:.3f}"),
         ("Gemini: goodput where storage checkpoints give 0.85", "0.97", f"{gemini:.3f}"),
+        ("B200 HGX: XID GPU failures, 55 days, 504 GPUs (dgx-b200)", "10", f"{b200:.1f}",
+         f"check: {'pass' if 4.7954 <= b200 <= 18.3904 else 'MISS'} (Poisson 95 %: 4.8-18.4)"),
+        ("Delta: per-GPU memory MTBE, A100 over H100", "3.2", f"{delta:.2f}",
+         f"check: {'pass' if abs(delta / 3.2 - 1) <= 0.25 else 'MISS'} (+-25 %; see below)"),
     ]  # fmt: skip
     rows = [r if len(r) == 4 else (*r, "check") for r in rows]
     return _table(("Published figure", "Published", "Model", "Role"), rows)
