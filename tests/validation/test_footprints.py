@@ -296,3 +296,33 @@ def test_the_docs_table_is_the_generated_one(catalog) -> None:
     )
     committed = text.split(begin, 1)[1].split(end, 1)[0].strip()
     assert committed == table.strip(), "run tools/fit_power_calibration.py --write-docs"
+
+
+def test_energy_calibration_page_quotes_the_computed_2032_energy(tmp_path) -> None:
+    """docs/models/energy-calibration.md's 2032 facility energy of the default scenario, with
+    the `gpu` fraction as shipped and at its stated low and high (a --catalog override)."""
+    import yaml
+
+    from gigawatt.catalog import Catalog
+    from gigawatt.scenario import load_scenario
+    from gigawatt.simulate import simulate
+
+    shipped = Catalog.load()
+    gpu = shipped.get("power-calibrations", "gpu")
+
+    def twh_2032(catalog: Catalog) -> float:
+        scenario = load_scenario("nvidia-openai-10gw", catalog)
+        years = simulate(scenario, catalog, until="energy").years()
+        return next(y["energy_twh"] for y in years if y["year"] == 2032)
+
+    page = (Path(__file__).parents[2] / "docs/models/energy-calibration.md").read_text()
+    page = " ".join(page.split())
+    figures = [f"{twh_2032(shipped):.1f} TWh"]
+    for value in (gpu.low, gpu.high):
+        folder = tmp_path / str(value)
+        folder.mkdir()
+        record = {**gpu.model_dump(mode="json", exclude_none=True), "draw_fraction": value}
+        (folder / "power-calibrations.yaml").write_text(yaml.safe_dump([record]))
+        figures.append(f"{twh_2032(Catalog.load([folder])):.1f}")
+    assert f"went from 71.5 to {figures[0]}" in page
+    assert f"would be {figures[1]} and {figures[2]} TWh" in page
