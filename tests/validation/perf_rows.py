@@ -356,7 +356,7 @@ NOT_REPRESENTABLE = {
 #: Model facts of rows whose model is not in the catalog (from the row's source).
 MODEL_FACTS = {
     # MegaScale's parallel transformer block (Jiang et al. 2024 section 3.1).
-    **{f"MS{i}": {"parallel_block": True} for i in range(1, 12)},
+    **{f"MS{i}": {"parallel_block": True} for i in range(9, 12)},
     # DeepSeek-V3 rows the 25.11 table names "w/o MTP"; AutoModel trains the Hugging Face
     # model, which has no MTP module. The others train one MTP layer (catalog record).
     **{rid: {"mtp_layers": 0} for rid in ("MB4", "MB5", "MB11", "MB12", "AM1", "AM2")},
