@@ -560,11 +560,11 @@ def load_rows(catalog: Catalog, include: frozenset[str] = frozenset()) -> list[R
     return rows
 
 
-def predict(row: Row, catalog: Catalog, calibration: Any = None) -> Any:
-    """The model's prediction for a row (`calibration` overrides the catalog's record)."""
-    from gigawatt.perf.estimate import evaluate, hardware_for, load_system, result_row
+def _resolved(row: Row, catalog: Catalog) -> tuple[Any, Any, Any, Any, Any, Any]:
+    """A row's plan, workload, system, hardware, software and plan arrays, as the model reads
+    them (the framework's defaults filled)."""
+    from gigawatt.perf.estimate import hardware_for, load_system
     from gigawatt.perf.framework import resolve
-    from gigawatt.perf.hardware import Hardware
     from gigawatt.perf.plan import make_plan
     from gigawatt.perf.workload import Workload
 
@@ -572,11 +572,19 @@ def predict(row: Row, catalog: Catalog, calibration: Any = None) -> Any:
     w = Workload.from_model(row.model)
     system = load_system(row.system, catalog)
     hw, sw = hardware_for(system, plan.precision, catalog, row.framework, plan.optimizer_dtype)
+    return plan, w, system, hw, sw, resolve(plan, w, row.gpus, sw)
+
+
+def predict(row: Row, catalog: Catalog, calibration: Any = None) -> Any:
+    """The model's prediction for a row (`calibration` overrides the catalog's record)."""
+    from gigawatt.perf.estimate import evaluate, result_row
+    from gigawatt.perf.hardware import Hardware
+
+    plan, w, system, hw, _, arrays = _resolved(row, catalog)
     if calibration is not None:
         acc = catalog.accelerator(system.accelerator)
         fw = catalog.framework(row.framework)
         hw = Hardware.build(system, acc, calibration, fw, plan.precision, plan.optimizer_dtype)
-    arrays = resolve(plan, w, row.gpus, sw)
     return result_row(w, hw, arrays, evaluate(w, hw, arrays), 0, row.gpus)
 
 
@@ -586,16 +594,9 @@ def model_inputs(row: Row, catalog: Catalog) -> tuple[Any, ...]:
     predicted step whatever the model's terms, so their published times bound its accuracy."""
     from dataclasses import fields
 
-    from gigawatt.perf.estimate import hardware_for, load_system
-    from gigawatt.perf.framework import resolve
-    from gigawatt.perf.plan import CODED, MODULE_BIT, make_plan
-    from gigawatt.perf.workload import Workload
+    from gigawatt.perf.plan import CODED, MODULE_BIT
 
-    plan = make_plan(row.plan)
-    w = Workload.from_model(row.model)
-    system = load_system(row.system, catalog)
-    _, sw = hardware_for(system, plan.precision, catalog, row.framework, plan.optimizer_dtype)
-    arrays = resolve(plan, w, row.gpus, sw)
+    plan, w, _, _, _, arrays = _resolved(row, catalog)
     planned = {f.name: getattr(arrays, f.name).tolist() for f in fields(arrays)}
     # With flash attention, selective recompute of the attention core alone recomputes
     # nothing (the flash backward recomputes it anyway): the same plan as none, as the
