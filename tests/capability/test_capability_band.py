@@ -30,7 +30,12 @@ CAPABILITY_YEAR_KEYS = [
     "largest_run_duration_days",
     "largest_run_thresholds_crossed",
 ]
-NEW_YEAR_KEYS = ["largest_run_validation_class", "largest_run_flop_band"]
+NEW_YEAR_KEYS = [
+    "largest_run_validation_class",
+    "largest_run_flop_band",
+    "largest_run_model",
+    "largest_run_mfu_source",
+]
 
 
 def cli(capsys, *args: str) -> str:
@@ -171,3 +176,19 @@ def test_perf_and_train_read_the_model_once(monkeypatch):
     reads.clear()
     trained = app.train(model="llama3-70b", tokens=1e12, system="dgx-h100", gpus=1024, catalog=cat)
     assert reads == ["llama3-70b"] and trained.validation.name == "hopper-dense"
+
+
+def test_largest_run_names_the_model_behind_its_mfu(capsys, stargate):
+    """The largest run's MFU is the perf search's for the reference workload's model, not for
+    the compute-optimal model of `chinchilla_params`: `run --json` names it and where the MFU
+    comes from, and the summary says so beside the Capability table."""
+    cat = Catalog.load()
+    reference = cat.get("reference-workloads", "default")
+    years = stargate["years"]
+    assert all(y["largest_run_flop"] > 0 for y in years)
+    for y in years:
+        assert y["largest_run_model"] == reference.model == stargate["reference"]["model"]
+        assert y["largest_run_mfu_source"] == "perf search" == stargate["reference"]["mfu_source"]
+        assert y["chinchilla_params"] > 0  # a different model: its size is not the reference's
+    out = " ".join(cli(capsys, "capability", "stargate-10gw").split())
+    assert f"MFU: the perf search figure for {reference.model} at that job size" in out

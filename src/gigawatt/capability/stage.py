@@ -137,7 +137,17 @@ class CapabilityResult:
             # added after the keys above, which stay as they were (DESIGN.md section 7)
             "largest_run_validation_class": check.name if check is not None else None,
             "largest_run_flop_band": list(band) if band is not None else None,
+            # The MFU is the perf search's for the reference workload's model at this job
+            # size (a fixed figure when the workload sets one), not for the compute-optimal
+            # model of `chinchilla_params`.
+            "largest_run_model": self.settings.model.id if flop > 0 else None,
+            "largest_run_mfu_source": self._mfu_source() if flop > 0 else None,
         }
+
+    def _mfu_source(self) -> str:
+        """Where the largest run's MFU comes from: the perf search, or the reference
+        workload's fixed figure."""
+        return "perf search" if self.settings.reference.mfu is None else "fixed"
 
     def validation_at(self, position: int) -> Validation | None:
         """The validation class of the perf estimate behind the largest run started at month
@@ -190,7 +200,7 @@ class CapabilityResult:
             "workload": s.reference.id,
             "model": s.model.id,
             "precision": s.reference.precision,
-            "mfu_source": "perf search" if s.reference.mfu is None else "fixed",
+            "mfu_source": self._mfu_source(),
             "mfu_fixed": s.reference.mfu,
             "plan_knobs": dict(s.reference.plan),
             "duration_days": s.duration_s / S_PER_DAY,

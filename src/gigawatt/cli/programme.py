@@ -176,9 +176,16 @@ def _summary_bases(years: list[dict[str, Any]]) -> list[str]:
     days, precision = last.get("largest_run_duration_days"), last.get("largest_run_precision")
     if days and precision and last.get("chinchilla_params") and last.get("chinchilla_tokens"):
         per_param = last["chinchilla_tokens"] / last["chinchilla_params"]
+        model, source = last.get("largest_run_model"), last.get("largest_run_mfu_source")
+        mfu = (
+            f"MFU: the {source} figure for {model} at that job size (the reference model), not "
+            f"for the Params model; "
+            if model and source
+            else ""
+        )
         lines.append(
             f"Capability FLOP: a {days:g}-day run in {precision} (accelerators x dense peak x "
-            f"MFU x goodput x duration); Params: the compute-optimal size for that FLOP "
+            f"MFU x goodput x duration); {mfu}Params: the compute-optimal size for that FLOP "
             f"({per_param:.0f} tokens per parameter)."
         )
     return lines
