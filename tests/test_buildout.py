@@ -167,3 +167,34 @@ def test_fleet_columns_are_the_frames(name):
     assert list(fleet.columns) == list(read) == list(fleet.phases.columns)
     for key, values in fleet.columns.items():
         assert values.dtype == read[key].dtype and values.tolist() == read[key].tolist(), key
+
+
+def _phase_at(catalog, system_id, online, delay=0):
+    data = toy_scenario_data(start="2024-01", end="2028-12")
+    data["sites"][0]["phases"] = [
+        {"online": online, "power_gw": 0.1, "system": system_id, "delay_months": delay}
+    ]
+    return _fleet(catalog, data)
+
+
+def test_phase_online_before_its_accelerator_ships_is_a_caveat():
+    """A phase that comes online (after its delay) before its accelerator's first volume
+    shipments (catalog `launch`) gets a caveat naming the phase, its month and the launch; at
+    or after the launch month, none; a delay that moves it past the launch clears it."""
+    from gigawatt.buildout import launch_caveats
+    from gigawatt.scenario import month_from_index, month_index
+
+    cat = Catalog.load()
+    system = cat.system("vera-rubin-nvl72")
+    launch = cat.accelerator(system.accelerator).launch
+    early = month_from_index(month_index(launch) - 3)
+    (caveat,) = launch_caveats(_phase_at(cat, system.id, early), cat)
+    assert f"online {early}, before {system.accelerator}'s first volume shipments ({launch}" in (
+        caveat
+    )
+    assert launch_caveats(_phase_at(cat, system.id, launch), cat) == ()
+    assert launch_caveats(_phase_at(cat, system.id, early, delay=3), cat) == ()
+    # the built-in scenarios bring no phase online before its hardware ships
+    for name in builtin_scenarios():
+        sc = load_scenario(name, cat).resolve()
+        assert launch_caveats(build_fleet(sc, cat), cat) == (), name

@@ -40,3 +40,27 @@ def test_a_sample_is_a_function_of_its_generator(catalog):
     assert a.years() != c.years()
     energy_only = simulate(sc, catalog, np.random.default_rng([7, 3]), until="energy")
     assert energy_only.scenario == a.scenario
+
+
+def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog):
+    """`run --json`'s `caveats`: a phase online before its accelerator's `launch` month is
+    named there (the summary prints the same list); the default scenario has none of those, only
+    the capability stage's perf caveats for the systems of its largest runs."""
+    from conftest import toy_scenario_data
+    from gigawatt.app import perf_caveats
+    from gigawatt.scenario import month_from_index, month_index, parse_scenario
+
+    system = catalog.system("vera-rubin-nvl72")
+    launch = catalog.accelerator(system.accelerator).launch
+    early = month_from_index(month_index(launch) - 2)
+    data = toy_scenario_data(start="2026-01", end="2027-06")
+    data["sites"][0]["phases"] = [{"online": early, "power_gw": 0.05, "system": system.id}]
+    results = simulate(parse_scenario(data, catalog), catalog, until="finance")
+    out = results.to_json()
+    (caveat,) = out["caveats"]  # no capability stage: no perf caveats
+    assert f"online {early}, before {system.accelerator}'s first volume shipments" in caveat
+    default = simulate(load_scenario("nvidia-openai-10gw", catalog), catalog)
+    years = default.years()
+    systems = [y["largest_run_system"] for y in years]
+    assert default.caveats(years) == list(perf_caveats(catalog, systems))
+    assert default.to_json()["caveats"] == default.caveats(years)

@@ -348,23 +348,12 @@ class CapabilityReport:
         return {"scenario": sc.name, "title": sc.title, **summary, "caveats": list(caveats)}
 
 
-def perf_caveats(catalog: Catalog, systems: Iterable[str]) -> tuple[str, ...]:
-    """One caveat per system whose achieved FLOP/s rest on no measurement of its own: a perf
-    calibration with status `estimate` (no published run fitted), or pre-launch hardware (its
-    peaks are announced, not measured)."""
-    out = []
-    for sid in dict.fromkeys(s for s in systems if s):
-        system = catalog.system(sid)
-        acc = catalog.accelerator(system.accelerator)
-        cal = catalog.calibration(acc.id)
-        if cal.status != "estimate" and not acc.prelaunch:
-            continue
-        why = [f"its MFU uses perf calibration '{cal.id}' (status {cal.status}"]
-        why[0] += ", fitted on no published run of it)" if not cal.fitted_on else ")"
-        if acc.prelaunch:
-            why.append(f"{acc.id} is pre-launch, so its peaks are announced figures ({acc.status})")
-        out.append(f"{sid}: {'; '.join(why)}. Its run sizes are estimates, not measurements.")
-    return tuple(out)
+def perf_caveats(catalog: Catalog, systems: Iterable[str | None]) -> tuple[str, ...]:
+    """`gigawatt.capability.caveats.perf_caveats` (imported when called: the command line
+    imports this module for every command)."""
+    from gigawatt.capability.caveats import perf_caveats as caveats
+
+    return caveats(catalog, systems)
 
 
 @_checked

@@ -275,3 +275,24 @@ def build_fleet(scenario: Scenario, catalog: Catalog) -> Fleet:
         peak_flops_per_s=peaks,
         known_columns=arrays,
     )
+
+
+def launch_caveats(fleet: Fleet, catalog: Catalog) -> tuple[str, ...]:
+    """One caveat per phase that comes online (after its delay) before its accelerator's first
+    volume shipments (the accelerator record's `launch` month): such capacity cannot be
+    installed then, so the months before launch overstate the fleet. Phases of hardware
+    without a `launch` month are not checked."""
+    out = []
+    columns = fleet.columns
+    for phase, site, acc_id, online in zip(
+        columns["phase"], columns["site"], columns["accelerator"], columns["online"], strict=True
+    ):
+        launch = catalog.accelerator(str(acc_id)).launch
+        if launch is None or month_index(str(online)) >= month_index(launch):
+            continue
+        out.append(
+            f"{site} phase {phase}: online {online}, before {acc_id}'s first volume shipments "
+            f"({launch}, catalog accelerators `launch`): its capacity before then cannot be "
+            f"installed, so those months overstate the fleet."
+        )
+    return tuple(out)

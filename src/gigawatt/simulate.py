@@ -18,14 +18,15 @@ its model package, add a typed field to `Results` and its name to `STAGES`, and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from gigawatt.buildout import Fleet, build_fleet
+from gigawatt.buildout import Fleet, build_fleet, launch_caveats
 from gigawatt.capability import CapabilityResult, run_capability
+from gigawatt.capability.caveats import perf_caveats
 from gigawatt.catalog import Catalog
 from gigawatt.energy.programme import EnergyResult, run_energy
 from gigawatt.finance import Finance, run_finance
@@ -53,6 +54,8 @@ class Results:
     energy: EnergyResult | None = None
     finance: Finance | None = None
     capability: CapabilityResult | None = None
+    #: The catalog the stages read, for the caveats (None: no caveats are computed).
+    catalog: Catalog | None = field(default=None, repr=False, compare=False)
 
     @property
     def stages(self) -> dict[str, Stage]:
@@ -92,9 +95,24 @@ class Results:
         frames = [self.fleet.table(), *(stage.table() for stage in self.stages.values())]
         return pd.concat(frames, ignore_index=True)
 
+    def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
+        """What the figures cannot show: phases online before their hardware ships
+        (`buildout.launch_caveats`), then each system of a December's largest run whose
+        achieved FLOP/s rest on no measurement of its own (`capability.caveats.perf_caveats`);
+        `years` is `years()` when the caller has it."""
+        if self.catalog is None:
+            return []
+        out = list(launch_caveats(self.fleet, self.catalog))
+        if self.capability is not None:
+            years = self.years() if years is None else years
+            systems = [y.get("largest_run_system") for y in years]
+            out.extend(perf_caveats(self.catalog, systems))
+        return out
+
     def to_json(self) -> dict[str, Any]:
         """The `gigawatt run --json` object."""
-        return {"scenario": self.scenario.name, "years": self.years()}
+        years = self.years()
+        return {"scenario": self.scenario.name, "years": years, "caveats": self.caveats(years)}
 
 
 def accelerator_rows(fleet: Fleet) -> dict[str, np.ndarray]:
@@ -177,4 +195,6 @@ def run_stages(
         else None
     )
     capability = run_capability(resolved, catalog, fleet) if "capability" in wanted else None
-    return Results(resolved, fleet, energy=energy, finance=finance, capability=capability)
+    return Results(
+        resolved, fleet, energy=energy, finance=finance, capability=capability, catalog=catalog
+    )

@@ -249,8 +249,7 @@ def run(
         console.print(line)
     if any(y.get("largest_run_vs_reference") for y in years):
         console.print(_reference_run_text(_catalog(ctx)))
-    systems = [y.get("largest_run_system") for y in years]
-    for caveat in api.perf_caveats(_catalog(ctx), systems):
+    for caveat in results.caveats(years):
         console.print(Text("Caveat: ", style="bold yellow") + Text(caveat))
 
 
