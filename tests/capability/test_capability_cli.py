@@ -206,3 +206,23 @@ def test_default_scenario(capsys, catalog):
         sizes = [r["accelerators"] for r in sorted(rows, key=lambda r: r["factor"])
                  if r["input"] in (key, "baseline")]  # fmt: skip
         assert sizes == sorted(sizes, reverse=True) and sizes[0] > sizes[-1]
+
+
+def test_frontier_run_costs_state_their_basis(capsys):
+    """The frontier runs' USD is the owner's cost, not a price: the table says `Own`, the
+    caption gives the first run's ownership rate (`cost_detail`) and each run's line its cost at
+    market rental (`cost_usd_market`), the basis compute-cost tests use."""
+
+    with pytest.raises(SystemExit):
+        main(["capability", "--json"])
+    runs = json.loads(capsys.readouterr().out)["frontier_runs"]
+    assert runs and all(r["cost_basis"] == "ownership" for r in runs)
+    with pytest.raises(SystemExit):
+        main(["capability"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Own USD B" in out
+    assert f"(first run: {' '.join(runs[0]['cost_detail'].split())})" in out
+    for r in runs:
+        assert r["cost_usd_market"] > 0 and r["cost_usd"] > 0
+        assert f"{r['name']}: {r['precision']}, {r['duration_days']:g} days, USD " in out
+        assert f"{r['cost_usd_market'] / 1e9:,.2f}B at market rental" in out

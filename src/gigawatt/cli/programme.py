@@ -525,7 +525,7 @@ FRONTIER_RUN_COLUMNS = [
     Column("site", "Site", style=_TEXT),
     Column("accelerators", "Accel."),
     Column("training_flop", "FLOP", style="sci"),
-    Column("cost_usd", "USD B", scale=BILLION, digits=2),
+    Column("cost_usd", "Own USD B", scale=BILLION, digits=2),
 ]
 CROSSING_COLUMNS = [
     Column("who", "Run or site", style=_TEXT),
@@ -534,6 +534,19 @@ CROSSING_COLUMNS = [
     Column("in_force", "", format=lambda v: "" if v else "*"),
     Column("notification_deadline", "Notify by", style=_TEXT),
 ]
+
+
+def _frontier_cost_text(runs: list[dict[str, Any]]) -> str:
+    """What the frontier runs' two costs are: the owner's cost of the accelerator-hours (the
+    first run's rate, as `cost_detail` gives it) and what renting them would cost."""
+    detail = next(r["cost_detail"] for r in runs if r["cost_detail"])
+    return (
+        f"Own USD B: the owner's cost of the run's accelerator-hours, not a price paid "
+        f"(first run: {detail}); at market rental: the same hours at the catalog's market "
+        "rental rate for the accelerator at the start month (the basis of compute-cost tests, "
+        "such as New York RAISE's as passed in 2025, repealed before effect). Neither includes "
+        "research, staff, data or earlier runs."
+    )
 
 
 @app.command()
@@ -561,10 +574,14 @@ def capability(
         FRONTIER_RUN_COLUMNS,
         report["frontier_runs"],
     )
+    if any(run["cost_usd"] is not None for run in report["frontier_runs"]):
+        console.print(_frontier_cost_text(report["frontier_runs"]))
     for run in report["frontier_runs"]:
         # The table's FLOP and cost are over the run's own duration and precision, which can
         # differ from the yearly table's reference run: say so beside it.
         basis = f"{run['precision']}, {run['duration_days']:g} days"
+        if run["cost_usd_market"] is not None:
+            basis += f", USD {run['cost_usd_market'] / BILLION:,.2f}B at market rental"
         note = f"{basis}; {run['note']}" if run["note"] else basis
         if run["validation"]:  # how far to trust its compute (the plan's validation class)
             band = run["training_flop_band"]
