@@ -83,8 +83,13 @@ class Results:
         rows = []
         by_type = accelerator_rows(self.fleet)
         labels = self.fleet.month_labels
+        dies = (
+            {t: self.catalog.accelerator(t).compute_dies for t in by_type}
+            if self.catalog is not None
+            else None
+        )
         for year, pos in self.year_positions():
-            row = fleet_year_summary(self.fleet, year, pos, by_type, labels)
+            row = fleet_year_summary(self.fleet, year, pos, by_type, labels, dies)
             for stage in self.stages.values():
                 row.update(stage.year_summary(year, pos))
             rows.append(row)
@@ -127,22 +132,29 @@ def fleet_year_summary(
     pos: int,
     by_type: dict[str, np.ndarray] | None = None,
     labels: np.ndarray | None = None,
+    dies: dict[str, int | None] | None = None,
 ) -> dict[str, Any]:
     """The fleet's keys of a year's summary, at month index `pos` (`by_type` and `labels`, the
-    accelerator rows and month labels, when a caller has them for every year)."""
+    accelerator rows and month labels, when a caller has them for every year). `dies` is each
+    accelerator type's `compute_dies`: `compute_dies` counts the fleet's reticle-sized compute
+    dies (the unit NVIDIA calls a GPU from Rubin on), null unless every type states it."""
     by_type = accelerator_rows(fleet) if by_type is None else by_type
     labels = fleet.month_labels if labels is None else labels
     acc = fleet.accelerators[:, pos]
+    counts = {t: int(acc[rows].sum()) for t, rows in by_type.items()}
+    known = dies is not None and all(dies.get(t) is not None for t in counts)
     return {
         "year": year,
         "month": str(labels[pos]),
         "facility_power_gw": float(fleet.facility_power_w[:, pos].sum() / W_PER_GW),
         "it_power_gw": float(fleet.it_power_w[:, pos].sum() / W_PER_GW),
         "accelerators": int(acc.sum()),
-        "accelerators_by_type": {t: int(acc[rows].sum()) for t, rows in by_type.items()},
+        "accelerators_by_type": counts,
         "peak_flops_per_s": {
             p: float(fleet.peak_flops_per_s[p][:, pos].sum()) for p in ("bf16", "fp8", "fp4")
         },
+        # added after the keys above (DESIGN.md section 7)
+        "compute_dies": sum(n * dies[t] for t, n in counts.items()) if known else None,  # type: ignore[index,operator]
     }
 
 

@@ -191,6 +191,24 @@ def _summary_bases(years: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _packages_text(years: list[dict[str, Any]], catalog: Any) -> str:
+    """What an accelerator count counts: packages, with the reticle-sized compute dies of each
+    multi-die type (catalog `compute_dies`) and the fleet's dies in the last year, the unit
+    NVIDIA calls a GPU from Rubin on ("NVL144", "NVL576")."""
+    last = years[-1]
+    types = [t for t, n in last["accelerators_by_type"].items() if n > 0]
+    multi = {t: d for t in types if (d := catalog.accelerator(t).compute_dies) and d > 1}
+    if not multi:
+        return "accelerators are packages"
+    each = ", ".join(f"{t} {d}" for t, d in multi.items())
+    total = last.get("compute_dies")
+    count = f"; {total:,} dies in {last['month']}" if total else ""
+    return (
+        f"accelerators are packages (reticle-sized compute dies per package: {each}{count}; "
+        "NVIDIA counts each die as a GPU from Rubin on)"
+    )
+
+
 def _reference_run_text(catalog: Any) -> str:
     """Which run the Capability table's `x ref` divides by, with its FLOP and provenance."""
     from gigawatt.capability.scaling import REFERENCE_ID
@@ -241,8 +259,8 @@ def run(
         console.print(band)
     console.print(
         f"As of each December (or the last month). Phases add power at the "
-        f"{'grid connection' if sc.power_basis == 'facility' else 'racks (IT)'}; accelerators are "
-        f"packages (a Blackwell or Rubin package holds two GPU dies); peak FLOP/s are dense. "
+        f"{'grid connection' if sc.power_basis == 'facility' else 'racks (IT)'}; "
+        f"{_packages_text(years, _catalog(ctx))}; peak FLOP/s are dense. "
         f"Results written to {out}/"
     )
     for line in _summary_bases(years):
