@@ -374,22 +374,59 @@ def perf(
             "memory (a fitting plan counted once per time-only knob combination)."
             + ("" if data["fits"] else " None fits: the plan above needs least memory.")
         )
-        top = Table(title="Best plans by tokens/s", title_justify="left")
-        for col in ("tp", "pp", "vp", "dp", "cp", "ep", "mb", "zero", "recompute"):
-            top.add_column(col, justify="right")
-        top.add_column("step s", justify="right")
-        top.add_column("MFU", justify="right")
-        top.add_column("GiB", justify="right")
-        for row in data["top"]:
-            top.add_row(
-                *(str(row[c]) for c in ("tp", "pp", "vp", "dp", "cp", "ep", "mb", "zero")),
-                row["recompute"],
-                f"{row['step_time_s']:,.3f}",
-                f"{row['mfu']:.1%}",
-                f"{row['memory_gib_per_gpu']:,.1f}",
-            )
-        if data["top"]:
-            console.print(top)
+        _top_table(data["top"])
+
+
+#: The plan knobs the table of best plans always shows.
+TOP_KNOBS = ("tp", "pp", "vp", "dp", "cp", "ep", "mb", "zero", "recompute")
+#: A `top` row's figures (the rest of its keys are plan knobs).
+TOP_FIGURES = ("step_time_s", "tokens_per_s", "mfu", "memory_gib_per_gpu")
+
+
+def distinct_top(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """The best plans as a reader can tell them apart: rows with the same shown knobs, step time
+    and memory are one row (the first: they differ only in knobs that changed nothing here, as
+    `pp_balance` can), and any other knob that still differs between the rows is a column.
+    Returns (rows, the knobs merged away, the extra knob columns)."""
+    kept: dict[tuple[Any, ...], dict[str, Any]] = {}
+    merged: set[str] = set()
+    for row in rows:
+        key = (*(row[k] for k in TOP_KNOBS), row["step_time_s"], row["memory_gib_per_gpu"])
+        first = kept.setdefault(key, row)
+        merged.update(k for k in row if k not in TOP_FIGURES and row[k] != first[k])
+    distinct = list(kept.values())
+    hidden = (
+        [k for k in distinct[0] if k not in TOP_KNOBS and k not in TOP_FIGURES] if distinct else []
+    )
+    extra = [k for k in hidden if any(r[k] != distinct[0][k] for r in distinct)]
+    return distinct, sorted(merged), extra
+
+
+def _top_table(rows: list[dict[str, Any]]) -> None:
+    """`perf --search`'s best plans by tokens/s, without rows a reader cannot tell apart."""
+    if not rows:
+        return
+    distinct, merged, extra = distinct_top(rows)
+    top = Table(title="Best plans by tokens/s", title_justify="left")
+    for col in (*TOP_KNOBS, *extra):
+        top.add_column(col, justify="right")
+    top.add_column("step s", justify="right")
+    top.add_column("MFU", justify="right")
+    top.add_column("GiB", justify="right")
+    for row in distinct:
+        top.add_row(
+            *(str(row[c]) for c in (*TOP_KNOBS, *extra)),
+            f"{row['step_time_s']:,.3f}",
+            f"{row['mfu']:.1%}",
+            f"{row['memory_gib_per_gpu']:,.1f}",
+        )
+    console.print(top)
+    if merged:
+        console.print(
+            f"{len(rows) - len(distinct)} of the {len(rows)} best plans are not shown: each "
+            f"differs from a row above only in {', '.join(merged)}, with the same step time and "
+            "memory (--json lists every plan)."
+        )
 
 
 # --- train --------------------------------------------------------------------------------------
