@@ -529,5 +529,49 @@ def train(
         table.add_row(name, value)
     console.print(table)
     console.print(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
-    crossed = data["thresholds_crossed"]
-    console.print("Thresholds crossed (in force): " + (", ".join(crossed) if crossed else "none"))
+    for line in threshold_lines(data["thresholds"], dated=start is not None):
+        console.print(line)
+
+
+def threshold_lines(checks: list[dict[str, Any]], *, dated: bool) -> list[str]:
+    """The training-compute thresholds a run exceeds, split by whether each is law when it is
+    crossed (`dated`: the run has a start; else the law of the day the check ran), so that a
+    rule not yet in force, revoked or never in force does not read as a duty."""
+    exceeded = [c for c in checks if c["exceeded"]]
+    now = [c for c in exceeded if c["in_force"]]
+    when = "when crossed" if dated else "today (--start dates a planned run)"
+    lines = [
+        f"Thresholds exceeded and in force {when}: "
+        + (", ".join(c["id"] for c in now) if now else "none")
+        + "."
+    ]
+    deadlines = [c for c in now if c["notification_deadline"]]
+    if now:
+        due = "; ".join(
+            f"{c['id']} notification due {c['notification_deadline']}" for c in deadlines
+        )
+        lines.append(
+            "Exceeding a threshold in force makes the model one its rule covers; what the rule "
+            "requires, of whom and when is its own (`gigawatt catalog thresholds`)"
+            + (f": {due}." if due else ".")
+        )
+    later = [c for c in exceeded if not c["in_force"]]
+    if later:
+        lines.append(
+            "Exceeded, but not law "
+            + ("when crossed" if dated else "today")
+            + " (no duty from them): "
+            + ", ".join(f"{c['id']} ({_status(c)})" for c in later)
+            + "."
+        )
+    return lines
+
+
+def _status(check: dict[str, Any]) -> str:
+    """`ThresholdCheck.status` from a check's JSON."""
+    effective, revoked, on = check["effective"], check["revoked"], check["checked_on"]
+    if effective and revoked and revoked <= effective:
+        return "never in force"
+    if revoked and on and on >= revoked:
+        return f"revoked {revoked}"
+    return f"in force from {effective}" if effective else "not in force"
