@@ -45,9 +45,9 @@ def test_a_sample_is_a_function_of_its_generator(catalog):
 def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog):
     """`run --json`'s `caveats`: a phase online before its accelerator's `launch` month is
     named there (the summary prints the same list); the default scenario has none of those, only
-    the capability stage's perf caveats for the systems of its largest runs."""
+    the capability stage's perf and peak caveats for the systems of its largest runs."""
     from conftest import toy_scenario_data
-    from gigawatt.app import perf_caveats
+    from gigawatt.app import peak_caveats, perf_caveats
     from gigawatt.scenario import month_from_index, month_index, parse_scenario
 
     system = catalog.system("vera-rubin-nvl72")
@@ -62,5 +62,7 @@ def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog)
     default = simulate(load_scenario("nvidia-openai-10gw", catalog), catalog)
     years = default.years()
     systems = [y["largest_run_system"] for y in years]
-    assert default.caveats(years) == list(perf_caveats(catalog, systems))
+    runs = [(y["largest_run_system"], y["largest_run_precision"]) for y in years]
+    expected = perf_caveats(catalog, systems) + peak_caveats(catalog, runs)
+    assert default.caveats(years) == list(expected)
     assert default.to_json()["caveats"] == default.caveats(years)

@@ -344,7 +344,16 @@ class CapabilityReport:
         summary = self.capability.summary(self.year_positions)
         systems = [y.get("largest_run_system") for y in summary["years"]]
         systems += [r.get("system") for r in summary["frontier_runs"]]
-        caveats = perf_caveats(self.catalog, systems) if self.catalog is not None else ()
+        caveats: tuple[str, ...] = ()
+        if self.catalog is not None:
+            runs = [
+                (y.get("largest_run_system"), y.get("largest_run_precision"))
+                for y in summary["years"]
+            ]
+            runs += [
+                (r.get("system"), r.get("precision_requested")) for r in summary["frontier_runs"]
+            ]
+            caveats = perf_caveats(self.catalog, systems) + peak_caveats(self.catalog, runs)
         return {"scenario": sc.name, "title": sc.title, **summary, "caveats": list(caveats)}
 
 
@@ -354,6 +363,15 @@ def perf_caveats(catalog: Catalog, systems: Iterable[str | None]) -> tuple[str, 
     from gigawatt.capability.caveats import perf_caveats as caveats
 
     return caveats(catalog, systems)
+
+
+def peak_caveats(
+    catalog: Catalog, runs: Iterable[tuple[str | None, str | None]]
+) -> tuple[str, ...]:
+    """`gigawatt.capability.caveats.peak_caveats` (imported when called, as `perf_caveats`)."""
+    from gigawatt.capability.caveats import peak_caveats as caveats
+
+    return caveats(catalog, runs)
 
 
 @_checked

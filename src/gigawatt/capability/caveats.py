@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gigawatt.catalog import Catalog
+from gigawatt.units import FLOPS_PER_PFLOP
 
 
 def perf_caveats(catalog: Catalog, systems: Iterable[str | None]) -> tuple[str, ...]:
@@ -22,6 +23,34 @@ def perf_caveats(catalog: Catalog, systems: Iterable[str | None]) -> tuple[str, 
         why = [f"its MFU uses perf calibration '{cal.id}' (status {cal.status}"]
         why[0] += ", fitted on no published run of it)" if not cal.fitted_on else ")"
         if acc.prelaunch:
-            why.append(f"{acc.id} is pre-launch, so its peaks are announced figures ({acc.status})")
+            why.append(
+                f"{acc.id} is pre-launch, so its peaks are announced, not measured ({acc.status})"
+            )
         out.append(f"{sid}: {'; '.join(why)}. Its run sizes are estimates, not measurements.")
+    return tuple(out)
+
+
+def peak_caveats(
+    catalog: Catalog, runs: Iterable[tuple[str | None, str | None]]
+) -> tuple[str, ...]:
+    """One caveat per (system, requested precision) whose peak FLOP/s is not the published
+    figure at that precision: the accelerator has no tensor path at it (the run is counted at
+    the next wider precision's peak), or its peak at the precision used is an estimate derived
+    from another precision's figure (the accelerator's `peak_estimates`)."""
+    out = []
+    for sid, requested in dict.fromkeys((s, p) for s, p in runs if s and p):
+        acc = catalog.accelerator(catalog.system(sid).accelerator)
+        used = acc.supported_precision(requested)
+        peak = f"{acc.peak(used) / FLOPS_PER_PFLOP:g} PFLOP/s"
+        if used != requested:
+            out.append(
+                f"{sid}: {acc.id} has no {requested} tensor path, so a {requested} run is "
+                f"counted at its {used} peak ({peak})."
+            )
+        how = acc.peak_estimates.get(used)  # type: ignore[call-overload]
+        if how:
+            out.append(
+                f"{sid}: {acc.id}'s {used} peak ({peak}) is not a published figure: {how}; an "
+                f"estimate, and every {used} figure of the run rests on it."
+            )
     return tuple(out)

@@ -131,7 +131,7 @@ class CapabilityResult:
             **row,
             "largest_run_site": self.largest_site[position],
             "largest_run_system": self.largest_system[position],
-            "largest_run_precision": self.settings.reference.precision,
+            "largest_run_precision": self._precision_at(position),
             "largest_run_duration_days": self.settings.duration_s / S_PER_DAY,
             "largest_run_thresholds_crossed": crossed,
             # added after the keys above, which stay as they were (DESIGN.md section 7)
@@ -143,6 +143,16 @@ class CapabilityResult:
             "largest_run_model": self.settings.model.id if flop > 0 else None,
             "largest_run_mfu_source": self._mfu_source() if flop > 0 else None,
         }
+
+    def _precision_at(self, position: int) -> str:
+        """The precision the largest run at month index `position` is counted at: the
+        reference workload's, or the next wider one its accelerator has a tensor path for."""
+        requested = self.settings.reference.precision
+        system = self.largest_system[position]
+        if not system:
+            return requested
+        acc = self.catalog.accelerator(self.catalog.system(system).accelerator)
+        return acc.supported_precision(requested)
 
     def _mfu_source(self) -> str:
         """Where the largest run's MFU comes from: the perf search, or the reference

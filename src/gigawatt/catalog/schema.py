@@ -275,6 +275,11 @@ class Accelerator(Record):
         None, description="embodied carbon of one package [kg]"
     )
     launch: Month | None = Field(None, description="first volume shipments")
+    peak_estimates: dict[Precision, str] = Field(
+        default_factory=dict,
+        description="precisions whose peak the vendor has not published, each with how it "
+        "was estimated (a run at that precision gets a caveat)",
+    )
     compute_dies: int | None = Field(
         None,
         ge=1,

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from gigawatt.cli.common import (
     JsonOpt,
@@ -189,7 +190,14 @@ def _calibration_status(ctx: typer.Context, calibration_id: str) -> str:
     return str(_catalog(ctx).get("calibrations", calibration_id).status)
 
 
-def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
+def _peak_notes(ctx: typer.Context, data: dict[str, Any]) -> tuple[str, ...]:
+    """Caveats on the peak the MFU and step time rest on (`app.peak_caveats`)."""
+    return api.peak_caveats(_catalog(ctx), [(data["system"], data["plan"]["precision"])])
+
+
+def _perf_tables(
+    data: dict[str, Any], calibration_status: str, peak_notes: tuple[str, ...] = ()
+) -> None:
     plan = data["plan"]
     step = data["step_time_s"]
     used = data.get("gpus_used") or data["gpus"]
@@ -248,6 +256,9 @@ def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
     for name, value in rows:
         summary.add_row(name, value)
     console.print(summary)
+    console.print(utilisation_text(data))
+    for note in peak_notes:
+        console.print(Text("Caveat: ", style="bold yellow") + Text(note))
     if data.get("validation"):
         console.print(validation_text(data["validation"]))
     parts = Table(title="Step time breakdown (exposed)", title_justify="left")
@@ -257,6 +268,27 @@ def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
     for key, value in data["breakdown_s"].items():
         parts.add_row(key, f"{value:,.3f}", f"{value / step:.1%}")
     console.print(parts)
+
+
+def utilisation_text(data: dict[str, Any]) -> str:
+    """What MFU and HFU count (DESIGN.md section 7; docs/models/perf.md, "Utilisation"), with
+    this plan's recomputation, so that neither is read as the other."""
+    plan = data["plan"]
+    recompute = plan["recompute"]
+    redone = {
+        "none": "no recomputation",
+        "selective": "selective recomputation ("
+        + ("+".join(plan.get("recompute_modules") or ()) or "attention")
+        + ")",
+        "full": "full recomputation (a second forward pass)",
+    }.get(recompute, f"recompute={recompute}")
+    return (
+        f"MFU: model FLOPs (6 x active parameters + attention counted in full, PaLM's "
+        f"convention; causal: attention halved) per second over the dense {plan['precision']} "
+        f"peak; recomputed FLOPs never count. HFU: the FLOPs the kernels execute (attention's "
+        f"computed causal half, any flash-attention backward recompute, and here {redone}) "
+        "over the same peak."
+    )
 
 
 def _nearest_table(data: dict[str, Any]) -> None:
@@ -365,7 +397,7 @@ def perf(
     if data["plan"] is None:
         _nearest_table(data)
         return
-    _perf_tables(data, _calibration_status(ctx, data["calibration"]))
+    _perf_tables(data, _calibration_status(ctx, data["calibration"]), _peak_notes(ctx, data))
     if not search and not data["fits"]:
         _fixed_plan_changes(data)
     if search:
@@ -504,7 +536,7 @@ def train(
         _nearest_table(data)
         console.print("The run cannot be timed or costed.")
         return
-    _perf_tables(data, _calibration_status(ctx, data["calibration"]))
+    _perf_tables(data, _calibration_status(ctx, data["calibration"]), _peak_notes(ctx, data))
     table = Table(title="The run", title_justify="left", show_header=False)
     table.add_column("")
     table.add_column("", justify="right")

@@ -179,7 +179,8 @@ def _summary_bases(years: list[dict[str, Any]]) -> list[str]:
         model, source = last.get("largest_run_model"), last.get("largest_run_mfu_source")
         mfu = (
             f"MFU: the {source} figure for {model} at that job size (the reference model), not "
-            f"for the Params model; "
+            f"for the Params model, in model FLOPs (PaLM's convention: recomputation not "
+            f"counted; HFU in `gigawatt perf`); "
             if model and source
             else ""
         )

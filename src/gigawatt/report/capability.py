@@ -58,11 +58,12 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
         rows,
         numeric=(False, False, True, False, True, True, True, True, False, False),
         note="Accelerators: the largest homogeneous group at the start month (all sites when the "
-        "run allows cross-site training). MFU from the performance search of the reference "
-        "workload at that scale; goodput from the reliability model. 80% band: the compute if "
-        "the step took the 10th to 90th percentile of the perf model's errors on the published "
-        "runs of its class (calibration x dense / MoE, docs/models/perf.md); an estimate where "
-        "too few runs check the class.",
+        "run allows cross-site training). MFU from the performance search of the run's model "
+        "(the reference workload's unless the run names one) at that scale, in model FLOPs "
+        "over the dense peak (PaLM's convention: recomputed FLOPs not counted); goodput from "
+        "the reliability model. 80% band: the compute if the step took the 10th to 90th "
+        "percentile of the perf model's errors on the published runs of its class (calibration "
+        "x dense / MoE, docs/models/perf.md); an estimate where too few runs check the class.",
     )  # fmt: skip
 
 
@@ -290,7 +291,8 @@ def capability_section(ctx: ReportContext) -> Section | None:
         paragraphs=(
             "The largest single training job the fleet allows each month: the accelerators of "
             "the largest group, the performance model's MFU for the reference workload at that "
-            "scale and the reliability model's goodput for a job of that size under the "
+            "scale (model FLOPs, PaLM's convention, so recomputation adds time but no FLOP) "
+            "and the reliability model's goodput for a job of that size under the "
             f"fault-tolerance policy {ref['fault_tolerance']}.",
             "Failures grow with a synchronous job's size and each one stops all of it, so "
             "beyond some size the added accelerators mostly wait. The largest run is the size "
