@@ -119,7 +119,7 @@ def _band_of(year: dict[str, Any]) -> tuple[Any, ...]:
     return year["largest_run_validation_class"], tuple(year["largest_run_flop_band"] or ())
 
 
-def largest_run_band_text(years: list[dict[str, Any]]) -> str | None:
+def largest_run_band_text(years: list[dict[str, Any]], catalog: Any = None) -> str | None:
     """How far to trust the largest runs' compute: the years (consecutive ones grouped where
     equal) with the 80 % band of their step time's validation class (`largest_run_flop_band`),
     or "an estimate" where the class has too few published runs (docs/models/capability.md)."""
@@ -143,9 +143,37 @@ def largest_run_band_text(years: list[dict[str, Any]]) -> str | None:
             parts.append(f"{span} {fmt_sci(band[0])}-{fmt_sci(band[1])} FLOP ({cls})")
         else:
             parts.append(f"{span} an estimate ({cls}: too few validation runs for a band)")
-    return (
+    text = (
         "Largest run's compute, 80% band from its step time's errors on published runs of "
         f"its class (perf validation): {'; '.join(parts)}."
+    )
+    banded = [y["largest_run_system"] for y in years if y.get("largest_run_flop_band")]
+    if banded and catalog is not None:
+        text += " " + _band_held_text(banded, catalog)
+    return text
+
+
+def _band_held_text(systems: list[str], catalog: Any) -> str:
+    """What a compute band holds fixed: the job's size and goodput, whose failure rates are
+    the systems' failure models (an estimate where the record says so), so the band's high end
+    is not an upper bound."""
+    from gigawatt.training import DEFAULT_FAILURE_MODEL
+
+    models = {}
+    for sid in dict.fromkeys(systems):
+        fm = catalog.failure_model(catalog.system(sid).failure_model or DEFAULT_FAILURE_MODEL)
+        models[fm.id] = fm.status
+    named = ", ".join(f"{m} (status {st})" for m, st in models.items())
+    weak = any(st == "estimate" for st in models.values())
+    return (
+        "The band covers the step time only: the job's size and goodput are held, and the "
+        f"goodput's failure rates come from {named}"
+        + (
+            ": both ends rest on that estimate, and the high (optimistic) end is not an upper "
+            "bound."
+            if weak
+            else "."
+        )
     )
 
 
@@ -256,7 +284,7 @@ def run(
         if not any(dig(years[0], c.key) is not None for c in columns[1:]):
             continue  # that model did not run
         print_table(title, columns, years, first_left=False)
-    if (band := largest_run_band_text(years)) is not None:  # under the capability table
+    if (band := largest_run_band_text(years, _catalog(ctx))) is not None:  # under its table
         console.print(band)
     console.print(
         f"As of each December (or the last month). Phases add power at the "
@@ -584,7 +612,7 @@ def capability(
     ref = report["reference"]
     console.print(bold_name(sc.name, sc.title))
     print_table(*summary_table("Capability"), report["years"])
-    if (band := largest_run_band_text(report["years"])) is not None:
+    if (band := largest_run_band_text(report["years"], _catalog(ctx))) is not None:
         console.print(band)
     for line in _summary_bases(report["years"]):
         console.print(line)
@@ -607,6 +635,9 @@ def capability(
             flop = f"compute band {fmt_sci(band[0])}-{fmt_sci(band[1])} FLOP" if band else None
             note = f"{note}. {validation_text(run['validation'], flop)}"
         console.print(Text(f"{run['name']}: ", style="bold") + Text(note))
+    banded = [r["system"] for r in report["frontier_runs"] if r["training_flop_band"]]
+    if banded:
+        console.print(_band_held_text(banded, _catalog(ctx)).replace("The band", "A run's band"))
     print_table(
         "Thresholds crossed, in date order (* not in force then)",
         CROSSING_COLUMNS,

@@ -91,6 +91,18 @@ def _band_series(cap: CapabilityResult, months: list[str]) -> tuple[Series, ...]
     )
 
 
+def _estimated_failures(cap: CapabilityResult) -> bool:
+    """True when a system of the largest runs takes its failure rates from a failure model of
+    status `estimate`."""
+    from gigawatt.training import DEFAULT_FAILURE_MODEL
+
+    for sid in {str(s) for s in cap.largest_system if s}:
+        model = cap.catalog.system(sid).failure_model or DEFAULT_FAILURE_MODEL
+        if cap.catalog.failure_model(model).status == "estimate":
+            return True
+    return False
+
+
 def _band_note(cap: CapabilityResult, months: list[str], drawn: bool) -> str:
     """What the chart says of the validated band: what the dashed band is, and the classes of
     largest runs with too few published runs for one."""
@@ -104,7 +116,14 @@ def _band_note(cap: CapabilityResult, months: list[str], drawn: bool) -> str:
         out += (
             " Dashed band: the largest run's compute if its step took the 10th to 90th "
             "percentile of the perf model's errors on published runs of its class "
-            "(docs/models/perf.md)."
+            "(docs/models/perf.md). It covers the step time only: the job's size and goodput "
+            "are held"
+            + (
+                ", and the goodput's failure rates are an estimate, so its upper (optimistic) "
+                "end is not an upper bound."
+                if _estimated_failures(cap)
+                else "."
+            )
         )
     if unbanded:
         out += (
