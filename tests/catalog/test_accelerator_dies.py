@@ -47,3 +47,22 @@ def test_run_counts_dies_beside_packages(capsys, tmp_path):
     out = " ".join(capsys.readouterr().out.split())
     assert f"{years[-1]['compute_dies']:,} dies in {years[-1]['month']}" in out
     assert "vera-rubin 2" in out and "two GPU dies" not in out
+
+
+def test_catalog_listing_shows_dies_and_estimated_peaks(capsys):
+    """`gigawatt catalog accelerators` states each multi-die package's dies and each peak the
+    vendor has not published, with how it was estimated, beside the record's status."""
+    from gigawatt.cli import main
+
+    cat = Catalog.load()
+    try:
+        main(["catalog", "accelerators"])
+    except SystemExit as e:
+        assert e.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for acc in cat.all("accelerators"):
+        if acc.compute_dies and acc.compute_dies > 1:
+            assert f"package: {acc.compute_dies} reticle-sized compute dies" in out, acc.id
+        for precision, how in acc.peak_estimates.items():
+            assert f"{precision} peak: an estimate, {' '.join(how.split())}" in out, acc.id
+    assert "package: 1 reticle" not in out

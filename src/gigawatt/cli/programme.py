@@ -357,6 +357,11 @@ def _record_text(rec: Any, width: int) -> str:
     )
     detail = f"{rec.status_detail()}, as of {rec.as_of}"
     lines = [head, wrapped("status", detail), wrapped("source", rec.source)]
+    dies = getattr(rec, "compute_dies", None)
+    if dies is not None and dies > 1:  # an accelerator counted in packages (DESIGN.md 4)
+        lines.append(wrapped("package", f"{dies} reticle-sized compute dies"))
+    for precision, how in (getattr(rec, "peak_estimates", None) or {}).items():
+        lines.append(wrapped(f"{precision} peak", f"an estimate, {how}"))
     price = getattr(rec, "price", None)
     if price is not None and hasattr(price, "per"):  # a system's one price (docs/models/money.md)
         from gigawatt.distributions import point  # deferred: `--help` stays fast
