@@ -609,7 +609,9 @@ def energy_section(ctx: ReportContext) -> Section | None:
             "carbon uses the region's latest annual life-cycle grid intensity, held flat for "
             "later years (no decarbonisation of the grid is assumed); market-based "
             "counts the site's contracted clean supply as zero; embodied carbon spreads the "
-            "hardware's manufacturing emissions over its life." + _transferred_power_note(ctx),
+            "hardware's manufacturing emissions evenly over its life, each month's deployments "
+            "from the month they arrive, and stops at the life's end (no refresh is "
+            "modelled)." + _transferred_power_note(ctx),
         ),
         charts=tuple(charts),
         tables=tables,
