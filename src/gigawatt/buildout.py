@@ -35,6 +35,22 @@ def ramp_share(
     return np.where(s_curve, x * x * (3 - 2 * x), x)
 
 
+def straight_line(in_service: np.ndarray, life_months: int) -> np.ndarray:
+    """Per-month write-off of a stock placed in service over time: (s(t) - s(t - L)) / L.
+
+    Each slice placed in service in month k is written off evenly over the L months from k and
+    no more after (straight-line, zero residual: IAS 16 paragraphs 55 and 62). `in_service`
+    (phases x months) is the cumulative stock in service (a share 0-1, or a count), never
+    decreasing, 0 before its first month; L [months] >= 1. Finance depreciates capex with it;
+    energy amortises embodied carbon with it, so neither accrues past the hardware's life.
+    """
+    s = np.asarray(in_service, dtype=float)
+    lagged = np.zeros_like(s)
+    if life_months < s.shape[1]:
+        lagged[:, life_months:] = s[:, :-life_months]
+    return (s - lagged) / life_months
+
+
 @dataclass(frozen=True)
 class Fleet:
     """The programme's capacity by phase and month.

@@ -68,8 +68,9 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         "not discounted; deal amounts as announced; flows in the year, cumulative figures as of "
         "December; Released: deal "
         "tranches of every kind; Purchases: the part that is the buyer's purchase commitments "
-        "or leases paid to the vendor, for hardware, not investment; Circular: a share, not USD: "
-        "of the investors' cash, the part that returns as purchases of their hardware)",
+        "or leases paid to the vendor, for hardware, not investment; Circular: a share, not USD, "
+        "cumulative: sum of min(cash invested, purchases of the investor's own hardware) over "
+        "the cash invested; warrants, facility, power and energy not counted)",
         [
             _YEAR,
             Column("capex_usd", "Capex", scale=BILLION, digits=1),
@@ -440,9 +441,9 @@ FINANCE_TABLES: list[tuple[str, list[Column]]] = [
     (
         "Deals by year (USD B unless a share or a count; released in the year, the rest as "
         "of December; Released: tranches of every kind, of which Purchases: the buyer's "
-        "purchase commitments or leases paid to the vendor, not investment; circular and "
-        "vendor-funded are shares of the investors' cash and of their hardware purchases; "
-        "vendor-funded is above 1 while the investment runs ahead of the purchases)",
+        "purchase commitments or leases paid to the vendor, not investment; Circular: sum of "
+        "min(I, P) / sum of I; Vendor-funded: sum of C / sum of P, above 1 while the "
+        "investment runs ahead of the purchases; all cumulative)",
         [
             _YEAR,
             Column("tranches_released_usd", "Released", scale=BILLION, digits=1),
@@ -563,9 +564,12 @@ def finance(
     console.print(
         f"Capex USD {report['capex_usd'] / BILLION:,.1f}B ({before:,.1f}B before the scenario "
         f"starts); energy from {report['energy_source']}; share prices on their "
-        f"{report['price_path']} path. Circular: of the investors' cash, the share that returns "
-        "as purchases of their hardware; vendor-funded: their cash and warrants over those "
-        "purchases."
+        f"{report['price_path']} path. Per investor, cumulative: I = cash invested (equity "
+        "and cash tranches); C = I + vested warrants' intrinsic value at vesting; P = systems "
+        "capex paid for its own hardware. Circular = sum of min(I, P) / sum of I: whether "
+        "purchases have caught up with the cash, not that the cash paid for them; "
+        "vendor-funded = sum of C / sum of P, over investors whose hardware is bought. "
+        "Facility, power, energy and other vendors' hardware are not counted."
     )
 
 
