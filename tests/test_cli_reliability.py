@@ -192,3 +192,45 @@ def test_table_shows_bands_only_with_trials(capsys):
     code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54", "--trials", "50")
     assert code == 0, err
     assert "P10" in out and "P50" in out and "P90" in out
+
+
+def test_provenance_and_node_keys(capsys, tmp_path):
+    """Additive keys: the node size the footprint uses, and the catalog status of the failure
+    model and of the policy (what is measured and what is estimated), from the records used."""
+    from gigawatt.catalog import Catalog
+
+    cat = Catalog.load()
+    code, out, err = cli(
+        capsys, "reliability", "--gpus", "7200", "--days", "10", "--system", "gb200-nvl72",
+        "--policy", "megascale-2024", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    system = cat.system("gb200-nvl72")
+    assert data["accelerators_per_node"] == system.accelerators_per_node
+    assert data["nodes"] == -(-7200 // system.accelerators_per_node)
+    assert data["failure_model_status"] == cat.failure_model("gb200-class").status
+    assert data["policy_status"] == cat.fault_tolerance("megascale-2024").status
+    # a user's failure model carries its own status
+    path = tmp_path / "ours.yaml"
+    path.write_text(
+        "id: ours\nsource: our logs\nas_of: 2026-01-01\nstatus: reported\n"
+        "causes:\n  - {cause: all, rate_per_accelerator_hour: 1.0e-5, scope: accelerator}\n"
+    )
+    code, out, err = cli(
+        capsys, "reliability", "--gpus", "1000", "--days", "1", "--failure-model", str(path),
+        "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["failure_model_status"] == "reported"
+
+
+def test_table_shows_the_interval_used(capsys):
+    """The interval the closed forms use (Daly's, shortened to divide the compute time, or the
+    user's) is a row of the summary, beside Young's and Daly's."""
+    code, out, err = cli(
+        capsys, "reliability", "--gpus", "1024", "--days", "1", "--interval-s", "900"
+    )
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if "interval used (s)" in line)
+    assert "900" in row

@@ -204,6 +204,9 @@ class TrainingResult:
             "thresholds": [c.as_dict() for c in self.checks],
             "validation": self.validation.to_json() if self.validation else None,
             "compute_time_band_s": list(band) if (band := self.compute_time_band_s) else None,
+            # added after the keys above: the provenance of the reliability inputs
+            "failure_model_status": rel.failure_model_status if rel else None,
+            "policy_status": rel.plan.policy.status if rel else None,
         }
 
 

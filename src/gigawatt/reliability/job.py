@@ -224,6 +224,9 @@ class ReliabilityResult:
     spares: int | None
     spares_availability: float | None
     units_down_mean: float
+    #: the failure model record's provenance (catalog `status`: official, reported, analyst,
+    #: estimate; a user file's own status)
+    failure_model_status: str = "estimate"
 
     def _one(self, values: np.ndarray) -> float:
         return float(values[0])
@@ -420,6 +423,7 @@ def job_reliability(
         spares=spares,
         spares_availability=spares_availability,
         units_down_mean=sum(k * v for k, v in down.items()),
+        failure_model_status=failure_model.status,
     )
 
 
@@ -502,6 +506,7 @@ class ReliabilityReport:
             "model": r.plan.model,
             "checkpoint_bytes": r.plan.checkpoint_bytes,
             "failure_domain": r.footprint.failure_domain,
+            "accelerators_per_node": r.footprint.accelerators_per_node,
             "nodes": r.footprint.nodes,
             "racks": r.footprint.racks,
             "checkpoint_s": r.checkpoint_s,
@@ -553,6 +558,10 @@ class ReliabilityReport:
                 out[f"{name}_p{p}"] = q
             out[f"{name}_mean"] = None if values is None else float(np.mean(values))
         out["monte_carlo_note"] = self.note
+        # added after the keys above (DESIGN.md section 7: add, never rename): how far the
+        # inputs are measured (catalog `status` of the failure model and of the policy)
+        out["failure_model_status"] = r.failure_model_status
+        out["policy_status"] = r.plan.policy.status
         return out
 
 
