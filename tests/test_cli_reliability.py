@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from gigawatt.cli import main
@@ -234,3 +235,28 @@ def test_table_shows_the_interval_used(capsys):
     assert code == 0, err
     row = next(line for line in out.splitlines() if "interval used (s)" in line)
     assert "900" in row
+
+
+def test_table_says_what_the_band_is_and_what_goodput_leaves_out(capsys):
+    """The P10/P50/P90 columns are percentiles over this job's simulated timelines (trials and
+    seed named), not the uncertainty of its inputs; goodput names the losses it leaves out.
+    The JSON's bands are those percentiles of the same trials."""
+    args = ("reliability", "--gpus", "16384", "--days", "54", "--trials", "60", "--seed", "3")
+    code, out, err = cli(capsys, *args)
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "percentiles over 60 simulated timelines of this job" in text and "seed 3" in text
+    assert "not the uncertainty of the rates or costs" in text
+    assert "data-loading stalls, stragglers" in text
+    code, out, err = cli(capsys, *args, "--json")
+    data = json.loads(out)
+    from gigawatt.catalog import Catalog
+    from gigawatt.reliability.job import reliability_report
+
+    report = reliability_report(Catalog.load(), gpus=16384, days=54, trials=60, seed=3)
+    assert report.monte_carlo is not None
+    assert data["goodput_p10"] == pytest.approx(
+        float(np.percentile(report.monte_carlo.goodput, 10))
+    )
+    code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54")
+    assert "data-loading stalls" in " ".join(out.split())  # closed forms alone too

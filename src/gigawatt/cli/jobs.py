@@ -178,7 +178,16 @@ def reliability(
     if data["monte_carlo_note"]:
         console.print(data["monte_carlo_note"])
     elif data["trials"]:
-        console.print(f"Monte Carlo: {data['trials']:,} trials, seed {data['seed']}.")
+        console.print(
+            f"P10/P50/P90: percentiles over {data['trials']:,} simulated timelines of this job "
+            f"(Monte Carlo, seed {data['seed']}): the spread from when failures strike at "
+            "these rates, not the uncertainty of the rates or costs themselves."
+        )
+    console.print(
+        "Goodput counts checkpoints, restarts and redone work only: not data-loading stalls, "
+        "stragglers, uncaught hangs, loss-spike rollbacks or manual restarts "
+        "(docs/models/reliability.md)."
+    )
 
 
 # --- perf -------------------------------------------------------------------------------------
