@@ -344,8 +344,51 @@ class CapabilityReport:
         summary = self.capability.summary(self.year_positions)
         systems = [y.get("largest_run_system") for y in summary["years"]]
         systems += [r.get("system") for r in summary["frontier_runs"]]
-        caveats = perf_caveats(self.catalog, systems) if self.catalog is not None else ()
+        caveats: tuple[str, ...] = ()
+        if self.catalog is not None:
+            policy = self.capability.settings.policy
+            caveats = capability_caveats(self.catalog, systems, policy)
         return {"scenario": sc.name, "title": sc.title, **summary, "caveats": list(caveats)}
+
+
+def capability_caveats(
+    catalog: Catalog, systems: Iterable[str | None], policy: str | None
+) -> tuple[str, ...]:
+    """What the largest runs on `systems` rest on that is not measured: the perf side
+    (`perf_caveats`) and the reliability side (`reliability_caveats`)."""
+    found = [s for s in systems if s]
+    return perf_caveats(catalog, found) + reliability_caveats(catalog, found, policy)
+
+
+def reliability_caveats(
+    catalog: Catalog, systems: Iterable[str], policy: str | None
+) -> tuple[str, ...]:
+    """One caveat per system whose failure model has catalog status `estimate` (its rates
+    were not measured on that system, or are the project's derivation), and one for the
+    fault-tolerance policy when its costs are estimates: goodput rests on both, and the
+    largest run's size is set by goodput (docs/models/capability.md, "Operating point")."""
+    from gigawatt.reliability.recovery import resolve_policy
+    from gigawatt.training import DEFAULT_FAILURE_MODEL
+
+    out = []
+    for sid in dict.fromkeys(systems):
+        system = catalog.system(sid)
+        fm = catalog.failure_model(system.failure_model or DEFAULT_FAILURE_MODEL)
+        if fm.status != "estimate":
+            continue
+        out.append(
+            f"{sid}: its failure rates (failure model '{fm.id}', status {fm.status}) are "
+            "estimates, not rates measured on this system; goodput, and the largest run's "
+            "size that goodput sets, move with them (`gigawatt catalog failures`)."
+        )
+    pol = resolve_policy(catalog, policy, field="policy")
+    if pol.status == "estimate":
+        out.append(
+            f"Fault-tolerance policy '{pol.id}' (status {pol.status}): its checkpoint and "
+            "restart costs are estimates built from published systems, not measured at this "
+            "scale."
+        )
+    return tuple(out)
 
 
 def perf_caveats(catalog: Catalog, systems: Iterable[str]) -> tuple[str, ...]:

@@ -234,3 +234,31 @@ def test_default_largest_run_is_one_an_operator_would_launch(capsys, catalog):
     ).to_json()
     assert last["largest_run_checkpoint_interval_s"] == pytest.approx(same["interval_used_s"])
     assert last["largest_run_goodput"] == pytest.approx(same["goodput"], rel=1e-9)
+
+
+def test_caveat_when_the_failure_rates_are_estimates(capsys, catalog, tmp_path):
+    """The largest run's goodput (and so its size) rests on the failure model of its system
+    and on the fault-tolerance policy: when either is an estimate in the catalog, capability
+    and run say so; a failure model given as measured (status reported) drops its caveat."""
+    import yaml
+
+    from gigawatt.app import reliability_caveats
+    from gigawatt.catalog import Catalog
+
+    code, out, err = cli(capsys, "capability", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    system = data["years"][-1]["largest_run_system"]
+    fm = catalog.failure_model(catalog.system(system).failure_model)
+    assert fm.status == "estimate"
+    assert any(f"failure model '{fm.id}'" in c and system in c for c in data["caveats"])
+    policy = data["reference"]["fault_tolerance"]
+    assert any(f"policy '{policy}'" in c for c in data["caveats"])
+    # the same record, said to be measured, in a user catalog folder
+    record = fm.model_dump(mode="json", exclude_none=True)
+    record.update(status="reported", field_status={})
+    folder = tmp_path / "cat"
+    folder.mkdir()
+    (folder / "failures.yaml").write_text(yaml.safe_dump([record]))
+    measured = Catalog.load([folder])
+    assert not any("failure rates" in c for c in reliability_caveats(measured, [system], policy))

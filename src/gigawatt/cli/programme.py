@@ -243,7 +243,8 @@ def run(
     if any(y.get("largest_run_vs_reference") for y in years):
         console.print(_reference_run_text(_catalog(ctx)))
     systems = [y.get("largest_run_system") for y in years]
-    for caveat in api.perf_caveats(_catalog(ctx), systems):
+    policy = results.capability.settings.policy if results.capability is not None else None
+    for caveat in api.capability_caveats(_catalog(ctx), systems, policy):
         console.print(Text("Caveat: ", style="bold yellow") + Text(caveat))
 
 
