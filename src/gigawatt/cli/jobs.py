@@ -505,3 +505,11 @@ def train(
     console.print(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
     crossed = data["thresholds_crossed"]
     console.print("Thresholds crossed (in force): " + (", ".join(crossed) if crossed else "none"))
+    limit, used = data["job_size_limit_accelerators"], data["gpus_used"]
+    if limit is not None and limit < used:
+        console.print(
+            f"Past the job-size limit: beyond {limit:,} accelerators each added one yields "
+            f"under {data['marginal_threshold']:.0%} of the average one's useful time at this "
+            f"failure rate and policy (the rule `gigawatt capability` sizes the largest run "
+            f"by); this job uses {used:,}."
+        )
