@@ -260,3 +260,37 @@ def test_table_says_what_the_band_is_and_what_goodput_leaves_out(capsys):
     )
     code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54")
     assert "data-loading stalls" in " ".join(out.split())  # closed forms alone too
+
+
+def test_nvl72_rack_spares_against_the_sla_bound(capsys):
+    """NVL72-class racks (failure domain = rack): the model's rack availability and the spare
+    racks a rack-uptime SLA bounds, the Poisson quantile of racks x (1 - SLA) at the spares'
+    availability target; the figures docs/models/reliability.md quotes (100,008 Vera Rubin
+    packages, 90 days: 97.0 %, 63 spares against at most 27). Null where the domain is not a
+    rack."""
+    from gigawatt.catalog import Catalog
+    from gigawatt.reliability import poisson_quantile
+
+    cat = Catalog.load()
+    code, out, err = cli(
+        capsys, "reliability", "--gpus", "100008", "--days", "90",
+        "--system", "vera-rubin-nvl72", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    d = json.loads(out)
+    sla = float(cat.parameter("rack-uptime-sla").value)
+    assert d["rack_uptime_sla"] == sla and d["racks"] == 1389
+    assert d["rack_availability"] == pytest.approx(1 - d["units_down_mean"] / d["racks"])
+    bound = poisson_quantile(d["racks"] * (1 - sla), d["spares_availability"])
+    assert d["spares_sla_bound"] == bound
+    # the docs' figures
+    assert round(100 * d["rack_availability"], 1) == 97.0
+    assert (d["spares"], d["spares_sla_bound"]) == (63, 27)
+    code, out, err = cli(
+        capsys, "reliability", "--gpus", "100008", "--days", "90", "--system", "vera-rubin-nvl72"
+    )
+    assert "above that bound" in " ".join(out.split())
+    code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54", "--json")
+    d = json.loads(out)
+    assert d["rack_availability"] is None and d["spares_sla_bound"] is None
+    assert d["rack_uptime_sla"] is None

@@ -165,6 +165,20 @@ def reliability(
         f"({data['checkpoint_method']}, {data['checkpoint_bytes'] / 1e12:,.2f} TB of "
         f"{data['model']}); planned stops {data['planned_rate_per_h'] * 24:.2f}/day."
     )
+    if data["spares_sla_bound"] is not None:
+        verdict = (
+            "above that bound: the model takes a whole rack out for every tray-level hardware "
+            "event, so its count is an upper estimate"
+            if data["spares"] is not None and data["spares"] > data["spares_sla_bound"]
+            else "within it"
+        )
+        console.print(
+            f"Rack spares: a {data['rack_uptime_sla']:.0%} rack-uptime SLA (catalog "
+            f"rack-uptime-sla) needs at most {data['spares_sla_bound']:,} spare racks of "
+            f"{data['racks']:,} for this availability; the model's racks are up "
+            f"{data['rack_availability']:.1%} of the time and its {data['spares']:,} spares are "
+            f"{verdict}."
+        )
     if not data["ettr_valid"]:
         gap = (  # a job that never finishes has goodput 0: no ratio to state
             f"falls short of Daly's exact goodput by {1 - data['ettr'] / data['goodput']:.0%}"
