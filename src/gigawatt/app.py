@@ -364,9 +364,10 @@ def reliability_caveats(
     catalog: Catalog, systems: Iterable[str], policy: str | None
 ) -> tuple[str, ...]:
     """One caveat per system whose failure model has catalog status `estimate` (its rates
-    were not measured on that system, or are the project's derivation), and one for the
-    fault-tolerance policy when its costs are estimates: goodput rests on both, and the
-    largest run's size is set by goodput (docs/models/capability.md, "Operating point")."""
+    are the project's derivation from published counts, or extrapolated to that system), and
+    one for the fault-tolerance policy when its costs are estimates: goodput rests on both,
+    and the largest run's size is set by goodput (docs/models/capability.md, "Operating
+    point")."""
     from gigawatt.reliability.recovery import resolve_policy
     from gigawatt.training import DEFAULT_FAILURE_MODEL
 
@@ -377,9 +378,10 @@ def reliability_caveats(
         if fm.status != "estimate":
             continue
         out.append(
-            f"{sid}: its failure rates (failure model '{fm.id}', status {fm.status}) are "
-            "estimates, not rates measured on this system; goodput, and the largest run's "
-            "size that goodput sets, move with them (`gigawatt catalog failures`)."
+            f"{sid}: its failure rates are an estimate (failure model '{fm.id}', status "
+            f"{fm.status}: derived from published counts or extrapolated to this system, as "
+            "its note says); goodput, and the largest run's size that goodput sets, move "
+            "with them (`gigawatt catalog failures`)."
         )
     pol = resolve_policy(catalog, policy, field="policy")
     if pol.status == "estimate":
