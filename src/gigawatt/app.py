@@ -353,8 +353,30 @@ class CapabilityReport:
             runs += [
                 (r.get("system"), r.get("precision_requested")) for r in summary["frontier_runs"]
             ]
-            caveats = perf_caveats(self.catalog, systems) + peak_caveats(self.catalog, runs)
+            policy = self.capability.settings.policy
+            caveats = capability_caveats(self.catalog, systems, policy) + peak_caveats(
+                self.catalog, runs
+            )
         return {"scenario": sc.name, "title": sc.title, **summary, "caveats": list(caveats)}
+
+
+def capability_caveats(
+    catalog: Catalog, systems: Iterable[str | None], policy: str | None
+) -> tuple[str, ...]:
+    """What the largest runs on `systems` rest on that is not measured: the perf side
+    (`perf_caveats`) and the reliability side (`reliability_caveats`)."""
+    found = [s for s in systems if s]
+    return perf_caveats(catalog, found) + reliability_caveats(catalog, found, policy)
+
+
+def reliability_caveats(
+    catalog: Catalog, systems: Iterable[str | None], policy: str | None
+) -> tuple[str, ...]:
+    """`gigawatt.capability.caveats.reliability_caveats` (imported when called, as
+    `perf_caveats`)."""
+    from gigawatt.capability.caveats import reliability_caveats as caveats
+
+    return caveats(catalog, systems, policy)
 
 
 def perf_caveats(catalog: Catalog, systems: Iterable[str | None]) -> tuple[str, ...]:

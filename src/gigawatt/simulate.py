@@ -26,7 +26,7 @@ import pandas as pd
 
 from gigawatt.buildout import Fleet, build_fleet, launch_caveats
 from gigawatt.capability import CapabilityResult, run_capability
-from gigawatt.capability.caveats import peak_caveats, perf_caveats
+from gigawatt.capability.caveats import peak_caveats, perf_caveats, reliability_caveats
 from gigawatt.catalog import Catalog
 from gigawatt.energy.programme import EnergyResult, run_energy
 from gigawatt.finance import Finance, run_finance
@@ -104,6 +104,7 @@ class Results:
         """What the figures cannot show: phases online before their hardware ships
         (`buildout.launch_caveats`), then each system of a December's largest run whose
         achieved FLOP/s rest on no measurement of its own (`capability.caveats.perf_caveats`)
+        or whose failure rates or fault-tolerance policy are estimates (`reliability_caveats`)
         or whose peak at the run's precision is not a published figure (`peak_caveats`);
         `years` is `years()` when the caller has it."""
         if self.catalog is None:
@@ -113,6 +114,8 @@ class Results:
             years = self.years() if years is None else years
             systems = [y.get("largest_run_system") for y in years]
             out.extend(perf_caveats(self.catalog, systems))
+            policy = self.capability.settings.policy
+            out.extend(reliability_caveats(self.catalog, systems, policy))
             runs = [(y.get("largest_run_system"), y.get("largest_run_precision")) for y in years]
             out.extend(peak_caveats(self.catalog, runs))
         return out

@@ -54,3 +54,36 @@ def peak_caveats(
                 f"estimate, and every {used} figure of the run rests on it."
             )
     return tuple(out)
+
+
+def reliability_caveats(
+    catalog: Catalog, systems: Iterable[str | None], policy: str | None
+) -> tuple[str, ...]:
+    """One caveat per system whose failure model has catalog status `estimate` (its rates
+    are the project's derivation from published counts, or extrapolated to that system), and
+    one for the fault-tolerance policy when its costs are estimates: goodput rests on both,
+    and the largest run's size is set by goodput (docs/models/capability.md, "Operating
+    point")."""
+    from gigawatt.reliability.recovery import resolve_policy
+    from gigawatt.training import DEFAULT_FAILURE_MODEL
+
+    out = []
+    for sid in dict.fromkeys(s for s in systems if s):
+        system = catalog.system(sid)
+        fm = catalog.failure_model(system.failure_model or DEFAULT_FAILURE_MODEL)
+        if fm.status != "estimate":
+            continue
+        out.append(
+            f"{sid}: its failure rates are an estimate (failure model '{fm.id}', status "
+            f"{fm.status}: derived from published counts or extrapolated to this system, as "
+            "its note says); goodput, and the largest run's size that goodput sets, move "
+            "with them (`gigawatt catalog failures`)."
+        )
+    pol = resolve_policy(catalog, policy, field="policy")
+    if pol.status == "estimate":
+        out.append(
+            f"Fault-tolerance policy '{pol.id}' (status {pol.status}): its checkpoint and "
+            "restart costs are estimates built from published systems, not measured at this "
+            "scale."
+        )
+    return tuple(out)

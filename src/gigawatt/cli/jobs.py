@@ -143,6 +143,7 @@ def reliability(
         ("job MTBF (h)", data["job_mtbf_h"], ".3g", None),
         ("Young interval (s)", data["young_interval_s"], ",.0f", None),
         ("Daly interval (s)", data["checkpoint_interval_s"], ",.0f", None),
+        ("interval used (s)", data["interval_used_s"], ",.0f", None),
         ("interruptions", data["interruptions_expected"], ",.1f", "interruptions"),
         ("wall-clock days", data["wall_time_days"], ",.2f", "wall_time_s"),
         ("goodput", data["goodput"], ".3f", "goodput"),
@@ -165,6 +166,20 @@ def reliability(
         f"({data['checkpoint_method']}, {data['checkpoint_bytes'] / 1e12:,.2f} TB of "
         f"{data['model']}); planned stops {data['planned_rate_per_h'] * 24:.2f}/day."
     )
+    if data["spares_sla_bound"] is not None:
+        verdict = (
+            "above that bound: the model takes a whole rack out for every tray-level hardware "
+            "event, so its count is an upper estimate"
+            if data["spares"] is not None and data["spares"] > data["spares_sla_bound"]
+            else "within it"
+        )
+        console.print(
+            f"Rack spares: a {data['rack_uptime_sla']:.0%} rack-uptime SLA (catalog "
+            f"rack-uptime-sla) needs at most {data['spares_sla_bound']:,} spare racks of "
+            f"{data['racks']:,} for this availability; the model's racks are up "
+            f"{data['rack_availability']:.1%} of the time and its {data['spares']:,} spares are "
+            f"{verdict}."
+        )
     if not data["ettr_valid"]:
         gap = (  # a job that never finishes has goodput 0: no ratio to state
             f"falls short of Daly's exact goodput by {1 - data['ettr'] / data['goodput']:.0%}"
@@ -178,7 +193,16 @@ def reliability(
     if data["monte_carlo_note"]:
         console.print(data["monte_carlo_note"])
     elif data["trials"]:
-        console.print(f"Monte Carlo: {data['trials']:,} trials, seed {data['seed']}.")
+        console.print(
+            f"P10/P50/P90: percentiles over {data['trials']:,} simulated timelines of this job "
+            f"(Monte Carlo, seed {data['seed']}): the spread from when failures strike at "
+            "these rates, not the uncertainty of the rates or costs themselves."
+        )
+    console.print(
+        "Goodput counts checkpoints, restarts and redone work only: not data-loading stalls, "
+        "stragglers, uncaught hangs, loss-spike rollbacks or manual restarts "
+        "(docs/models/reliability.md)."
+    )
 
 
 # --- perf -------------------------------------------------------------------------------------
@@ -547,6 +571,7 @@ def train(
         ("Expected wall time", f"{data['wall_time_s'] / S_PER_DAY:,.1f} days"),
         ("Goodput", f"{data['goodput']:.1%}"),
         ("Interruptions expected", f"{data['interruptions_expected']:,.0f}"),
+        ("Checkpoint interval", f"{data['checkpoint_interval_s']:,.0f} s"),
         ("Accelerator-hours", f"{data['gpu_hours']:,.0f}"),
         ("Energy", f"{data['energy_mwh']:,.0f} MWh"),
         ("CO2e (location-based)", f"{data['co2e_t']:,.0f} t"),
@@ -563,6 +588,14 @@ def train(
     console.print(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
     for line in threshold_lines(data["thresholds"], dated=start is not None):
         console.print(line)
+    limit, used = data["job_size_limit_accelerators"], data["gpus_used"]
+    if limit is not None and limit < used:
+        console.print(
+            f"Past the job-size limit: beyond {limit:,} accelerators each added one yields "
+            f"under {data['marginal_threshold']:.0%} of the average one's useful time at this "
+            f"failure rate and policy (the rule `gigawatt capability` sizes the largest run "
+            f"by); this job uses {used:,}."
+        )
 
 
 def threshold_lines(checks: list[dict[str, Any]], *, dated: bool) -> list[str]:

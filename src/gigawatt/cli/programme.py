@@ -657,7 +657,9 @@ def capability(
     if last["largest_run_ceiling_flop"] > 0:
         console.print(
             f"{last['month']}: the largest run ({last['largest_run_accelerators']:,} "
-            f"accelerators, goodput {last['largest_run_goodput']:.2f}) stops where the marginal "
+            f"accelerators, goodput {last['largest_run_goodput']:.2f}, a checkpoint every "
+            f"{last['largest_run_checkpoint_interval_s']:,.0f} s of compute, Daly's optimum) "
+            f"stops where the marginal "
             f"accelerators add under {ref['marginal_threshold']:.0%} of the average's useful "
             f"time; the ceiling, {last['largest_run_ceiling_accelerators']:,.0f} accelerators "
             f"at goodput {last['largest_run_ceiling_goodput']:.2f}, computes "
