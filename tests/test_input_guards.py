@@ -50,7 +50,7 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
                 "--tokens",
                 "1e308",
             ],
-            "error: --tokens: 1e+308 is not allowed: must be <= 1000000000000000000",
+            "error: --tokens: 1e308 is not allowed: must be <= 1000000000000000000",
         ),
         (
             [
@@ -78,6 +78,42 @@ def test_flag_guards(capsys, args, expected):
     code, out, err = cli(capsys, *args)
     assert code == 2 and out == ""
     assert err.splitlines() == [expected]
+
+
+TRAIN = ["train", "--model", "gpt3-175b", "--system", "dgx-a100", "--gpus", "1024"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([*TRAIN, "--tokens", "1e999"], "--tokens: 1e999 is not allowed: must be a finite number"),
+        ([*TRAIN, "--tokens=1e40"], "--tokens: 1e40 is not allowed: must be <= "),
+        ([*TRAIN, "--tokens", "0.0e0"], "--tokens: 0.0e0 is not allowed: must be > 0"),
+        (
+            [*TRAIN, "--tokens", "1e12", "--cost-usd-per-gpu-hour", "1E999"],
+            "--cost-usd-per-gpu-hour: 1E999 is not allowed: must be a finite number",
+        ),
+        (
+            ["footprint", "--system", "h100", "--gpu-hours", "1e6", "--pue", "2e999"],
+            "--pue: 2e999 is not allowed: must be a finite number",
+        ),
+        (["reliability", "--gpus", "8", "--days", "1e999"], "--days: 1e999 is not allowed: "),
+    ],
+)
+def test_refused_value_shown_as_typed(capsys, args, expected):
+    """A refusal repeats what the user wrote (`1e999`), not what it parsed to (`inf`)."""
+    code, out, err = cli(capsys, *args)
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {expected}"), err
+    assert "inf" not in err
+
+
+def test_parse_count_names_the_text_when_it_overflows():
+    from gigawatt.training import parse_count
+
+    with pytest.raises(InputError) as exc:
+        parse_count("1e999", field="tokens")
+    assert str(exc.value) == "tokens: '1e999' is not allowed: must be a finite number"
 
 
 def test_default_plan_error_blames_gpus_not_plan(capsys):

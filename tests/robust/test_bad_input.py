@@ -164,7 +164,7 @@ FLAGS = [
     ([*PERF, "8", "--seq-len", "0"], "--seq-len: 0 is not allowed: must be >= 1"),
     ([*PERF, "8", "--precision", "fp7"], "precision: 'fp7' is not allowed: expected 'fp16'"),
     (["reliability", "--gpus", "8", "--days", "nan"], "--days: nan is not allowed: must be a fin"),
-    (["reliability", "--gpus", "8", "--days", "-1"], "--days: -1.0 is not allowed: must be > 0"),
+    (["reliability", "--gpus", "8", "--days", "-1"], "--days: -1 is not allowed: must be > 0"),
     (["footprint", "--system", "h100", "--gpu-hours", "inf"], "--gpu-hours: inf is not allowed"),
     (["footprint", "--system", "h100", "--gpu-hours", "1", "--pue", "0.9"], "--pue: 0.9 is not"),
     (["energy", "--hours", "0"], "--hours: 0 is not allowed: must be >= 1"),
