@@ -7,21 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import USER_SCENARIO_YAML
 from gigawatt.cli import main
 from gigawatt.errors import InputError
 from gigawatt.scenario import read_scenario_data
 from gigawatt.yamlio import loads_yaml
-
-BASE = """\
-name: t
-start: 2026-01
-end: 2027-12
-sites:
-  - name: s1
-    region: us-ercot
-    phases:
-      - {online: 2026-06, power_gw: 1.0, system: dgx-b200}
-"""
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -147,14 +137,14 @@ def test_model_file_sizes_refused_before_search(capsys, tmp_path, field, value, 
 
 def test_horizon_refused(capsys, tmp_path):
     path = tmp_path / "far.yaml"
-    path.write_text(BASE.replace("end: 2027-12", "end: 9999-12"))
+    path.write_text(USER_SCENARIO_YAML.replace("end: 2027-12", "end: 9999-12"))
     code, _, err = cli(capsys, "energy", str(path))
     assert code == 2
     assert err == "error: end: '9999-12' is not allowed: must be a month from 1990-01 to 2100-12\n"
 
 
 def test_extends_chain_depth(capsys, tmp_path):
-    (tmp_path / "c1499.yaml").write_text(BASE)
+    (tmp_path / "c1499.yaml").write_text(USER_SCENARIO_YAML)
     for i in range(1499):
         (tmp_path / f"c{i}.yaml").write_text(f"extends: c{i + 1}.yaml\n")
     code, _, err = cli(capsys, "energy", str(tmp_path / "c0.yaml"))

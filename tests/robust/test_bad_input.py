@@ -14,18 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import USER_SCENARIO_YAML
 from gigawatt.cli import main
 
-SCENARIO = """\
-name: t
-start: 2026-01
-end: 2027-12
-sites:
-  - name: s1
-    region: us-ercot
-    phases:
-      - {online: 2026-06, power_gw: POWER, system: dgx-b200}
-"""
 PERF = ["perf", "--model", "llama3-70b", "--system", "dgx-h100", "--gpus"]
 
 
@@ -45,7 +36,7 @@ def refused(capsys, *args: str) -> str:
 
 
 def scenario(tmp_path: Path, power: str = "1.0", file: str = "s.yaml", **top: object) -> str:
-    data = yaml.safe_load(SCENARIO.replace("POWER", power))
+    data = yaml.safe_load(USER_SCENARIO_YAML.replace("power_gw: 1.0", f"power_gw: {power}"))
     data.update(top)
     path = tmp_path / file
     path.parent.mkdir(parents=True, exist_ok=True)
