@@ -623,7 +623,7 @@ def parse_scenario(data: Any, catalog: Catalog, *, origin: str = "scenario") -> 
     try:
         return Scenario.model_validate(data, context={"catalog": catalog})
     except ValidationError as e:
-        raise InputError(format_validation_error(e, prefix="")) from None
+        raise InputError(format_validation_error(e, prefix="", model=Scenario)) from None
 
 
 def read_scenario_data(ref: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:

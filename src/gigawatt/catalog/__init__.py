@@ -103,7 +103,7 @@ def _parse_records(kind: str, raw: Any, origin: str, path: Path | None = None) -
         try:
             out.append(cls.model_validate(item))
         except ValidationError as e:
-            raise InputError(format_validation_error(e, prefix=where)) from None
+            raise InputError(format_validation_error(e, prefix=where, model=cls)) from None
     return out
 
 

@@ -1329,7 +1329,7 @@ def _record_from_file(path: Path, cls: type[BaseModel], field: str) -> Any:
     try:
         return cls.model_validate(raw)
     except ValidationError as e:
-        raise InputError(format_validation_error(e, prefix=f"{field} {path}")) from None
+        raise InputError(format_validation_error(e, prefix=f"{field} {path}", model=cls)) from None
 
 
 def _is_file(value: str) -> bool:

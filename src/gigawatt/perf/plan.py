@@ -27,6 +27,7 @@ rule it breaks.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -38,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gigawatt.catalog.schema import Precision
 from gigawatt.errors import InputError
 from gigawatt.perf.workload import Workload
-from gigawatt.validation import format_validation_error
+from gigawatt.validation import input_error
 
 Recompute = Literal["none", "selective", "full"]
 RECOMPUTE_MODES: tuple[str, ...] = ("none", "selective", "full")
@@ -285,7 +286,11 @@ def parse_plan(text: str | None) -> dict[str, str]:
         if not sep or not value.strip():
             raise InputError(f"{part!r} is not KEY=VALUE", field="plan")
         if key not in PLAN_KEYS:
-            raise InputError(f"unknown key {key!r}; allowed: {', '.join(PLAN_KEYS)}", field="plan")
+            close = difflib.get_close_matches(key, PLAN_KEYS, n=3, cutoff=0.6)
+            hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+            raise InputError(
+                f"unknown key {key!r}{hint}; allowed: {', '.join(PLAN_KEYS)}", field="plan"
+            )
         if key in out:
             raise InputError(f"{key!r} given twice", field="plan")
         out[key] = value.strip()
@@ -315,7 +320,7 @@ def make_plan(values: Plan | Mapping[str, Any] | None) -> Plan:
     try:
         return Plan.model_validate(dict(values or {}))
     except ValidationError as e:
-        raise InputError(format_validation_error(e, prefix="plan")) from None
+        raise input_error(e, prefix="plan", model=Plan) from None
 
 
 # --- plans as arrays ------------------------------------------------------------------------
