@@ -19,6 +19,7 @@ from gigawatt.cli.common import (
 )
 from gigawatt.cli.progress import working
 from gigawatt.defaults import DEFAULT_SYSTEM
+from gigawatt.display import counted
 from gigawatt.units import BYTES_PER_GIB, MILLION, S_PER_DAY
 
 # --- reliability ------------------------------------------------------------------------------
@@ -26,6 +27,10 @@ from gigawatt.units import BYTES_PER_GIB, MILLION, S_PER_DAY
 
 def _num(value: Any, fmt: str = ",.3g") -> str:
     return "n/a" if value is None else f"{value:{fmt}}"
+
+
+def _counted_or_na(value: int | None, noun: str) -> str:
+    return f"n/a {noun}s" if value is None else counted(value, noun)
 
 
 def _days_of(seconds: float | None) -> float | None:
@@ -129,7 +134,8 @@ def reliability(
         emit_json(data)
         return
     table = Table(
-        title=f"{data['gpus']:,} accelerators on {data['system']}, {data['days']:g} days of "
+        title=f"{counted(data['gpus'], 'accelerator')} on {data['system']}, "
+        f"{counted(data['days'], 'day', fmt='g')} of "
         f"failure-free compute, failure model {data['failure_model']}, policy {data['policy']}",
         title_justify="left",
     )
@@ -156,8 +162,9 @@ def reliability(
         table.add_row(label, _num(value, fmt), *shown[: len(bands)])
     console.print(table)
     console.print(
-        f"Spares: {_num(data['spares'], ',d')} failure domains of {data['failure_domain']} "
-        f"({_num(data['spare_accelerators'], ',d')} accelerators) for "
+        f"Spares: {_counted_or_na(data['spares'], 'failure domain')} of "
+        f"{data['failure_domain']} ({_counted_or_na(data['spare_accelerators'], 'accelerator')}) "
+        "for "
         f"{data['spares_availability']:.4g} availability; restart {data['restart_s']:,.0f} s "
         f"(fixed {data['restart_fixed_s']:,.0f}, init {data['restart_init_s']:,.0f}, load "
         f"{data['restart_load_s']:,.1f}), checkpoint {data['checkpoint_s']:.3g} s "
@@ -177,7 +184,7 @@ def reliability(
     if data["monte_carlo_note"]:
         console.print(data["monte_carlo_note"])
     elif data["trials"]:
-        console.print(f"Monte Carlo: {data['trials']:,} trials, seed {data['seed']}.")
+        console.print(f"Monte Carlo: {counted(data['trials'], 'trial')}, seed {data['seed']}.")
 
 
 # --- perf -------------------------------------------------------------------------------------
@@ -259,10 +266,19 @@ def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
     console.print(parts)
 
 
-def _nearest_table(data: dict[str, Any]) -> None:
+#: Where each command that searches plans sends a user for the plan needing least memory
+#: (only `perf` has --allow-overflow).
+_OVERFLOW_HINT = {
+    "perf": "Use --allow-overflow to see the plan needing least memory.",
+    "train": "`gigawatt perf --search --allow-overflow` with the same --model, --system and "
+    "--gpus shows the plan needing least memory.",
+}
+
+
+def _nearest_table(data: dict[str, Any], command: str) -> None:
     console.print(
-        f"No plan fits in memory on {data['gpus']:,} accelerators ({data['plans_evaluated']:,} "
-        "assessed). Use --allow-overflow to see the plan needing least memory."
+        f"No plan fits in memory on {counted(data['gpus'], 'accelerator')} "
+        f"({data['plans_evaluated']:,} assessed). {_OVERFLOW_HINT[command]}"
     )
     near = data.get("nearest_feasible") or []
     if not near:
@@ -363,14 +379,15 @@ def perf(
         emit_json(data)
         return
     if data["plan"] is None:
-        _nearest_table(data)
+        _nearest_table(data, "perf")
         return
     _perf_tables(data, _calibration_status(ctx, data["calibration"]))
     if not search and not data["fits"]:
         _fixed_plan_changes(data)
     if search:
         console.print(
-            f"Evaluated {data['plans_evaluated']:,} plans; {data['plans_fitting']:,} fit in "
+            f"Evaluated {counted(data['plans_evaluated'], 'plan')}; "
+            f"{data['plans_fitting']:,} {'fits' if data['plans_fitting'] == 1 else 'fit'} in "
             "memory (a fitting plan counted once per time-only knob combination)."
             + ("" if data["fits"] else " None fits: the plan above needs least memory.")
         )
@@ -464,7 +481,7 @@ def train(
         emit_json(data)
         return
     if data["plan"] is None:
-        _nearest_table(data)
+        _nearest_table(data, "train")
         console.print("The run cannot be timed or costed.")
         return
     _perf_tables(data, _calibration_status(ctx, data["calibration"]))

@@ -31,7 +31,7 @@ from gigawatt.cli.common import (
 from gigawatt.cli.progress import resumable, working
 from gigawatt.cli.tables import Spec, print_fitted
 from gigawatt.defaults import CATALOG_KINDS, DEFAULT_SCENARIO, DEFAULT_STORE
-from gigawatt.display import Column, dig, fmt_number, fmt_sci
+from gigawatt.display import Column, counted, dig, fmt_number, fmt_sci
 from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
 
 # --- run --------------------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def catalog_cmd(
         console.print("`gigawatt catalog KIND` lists a kind's records with their sources.")
         return
     records = listing.records[kind]
-    console.print(bold_name(kind, f"{len(records)} records"))
+    console.print(bold_name(kind, counted(len(records), "record")))
     for rec in records:
         console.print(_record_text(rec, console.width), soft_wrap=True, markup=False)
 
@@ -558,7 +558,7 @@ def capability(
     for run in report["frontier_runs"]:
         # The table's FLOP and cost are over the run's own duration and precision, which can
         # differ from the yearly table's reference run: say so beside it.
-        basis = f"{run['precision']}, {run['duration_days']:g} days"
+        basis = f"{run['precision']}, {counted(run['duration_days'], 'day', fmt='g')}"
         note = f"{basis}; {run['note']}" if run["note"] else basis
         if run["validation"]:  # how far to trust its compute (the plan's validation class)
             band = run["training_flop_band"]
@@ -697,7 +697,8 @@ def sweep(
     data = result.to_json()
     if result.failed:
         err_console.print(
-            f"warning: {result.failed} of {result.samples} samples failed (left out of the bands; "
+            f"warning: {result.failed} of {counted(result.samples, 'sample')} failed (left out "
+            "of the bands; "
             f"retried on a rerun); the first: {result.first_error}"
         )
     if as_json:
@@ -709,13 +710,15 @@ def sweep(
         Spec("Year", tuple(str(y["year"]) for y in years)),
         *(Spec(col.heading(), tuple(_band_cell(y, col) for y in years)) for col in columns),
     ]
-    title = f"{result.scenario}: P50 and P10-P90 over {result.completed:,} samples (as of December)"
+    over = counted(result.completed, "sample")
+    title = f"{result.scenario}: P50 and P10-P90 over {over} (as of December)"
     print_fitted(console, title, specs)
     inputs = result.uncertain_inputs
     console.print(
-        f"Sweep {result.sweep_id[:12]} (seed {result.seed}): {result.computed:,} samples computed "
-        f"now, {result.completed:,} of {result.samples:,} stored in {result.store}. "
-        f"{len(inputs)} uncertain inputs"
+        f"Sweep {result.sweep_id[:12]} (seed {result.seed}): "
+        f"{counted(result.computed, 'sample')} computed now, {result.completed:,} of "
+        f"{result.samples:,} stored in {result.store}. "
+        f"{counted(len(inputs), 'uncertain input')}"
         + (f" ({', '.join(inputs[:3])}{', ...' if len(inputs) > 3 else ''})" if inputs else "")
         + "; --json gives every output and input."
     )

@@ -63,6 +63,7 @@ import numpy as np
 from gigawatt import cache as disk_cache
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model, System
+from gigawatt.display import counted
 from gigawatt.errors import InputError, Problem
 from gigawatt.perf.estimate import (
     BYTES_PER_GIB,
@@ -898,7 +899,7 @@ def _search_plans(
     if found is None or not found.evaluated:
         given = ", ".join(f"{k}={v}" for k, v in fixed.items()) or "none"
         raise InputError(
-            f"no valid plan for {gpus} accelerators or down to "
+            f"no valid plan for {counted(gpus, 'accelerator')} or down to "
             f"{max(math.ceil(gpus * (1 - IDLE_TOLERANCE)), 1)} (fixed knobs: {given}; heads "
             f"{w.q_heads}, layers {w.layers}, global batch "
             f"{fixed.get('gbs', w.global_batch_seqs)} +-{GBS_TOLERANCE:.0%}): every split "

@@ -1,0 +1,55 @@
+"""Printed text a newcomer reads: counts agree with their nouns (`1 accelerator`, not
+`1 accelerators`), and a hint names a flag of the command it is printed by."""
+
+from __future__ import annotations
+
+import pytest
+
+from gigawatt.cli import main
+from gigawatt.display import counted
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+@pytest.mark.parametrize(
+    ("n", "noun", "fmt", "shown"),
+    [
+        (1, "accelerator", ",", "1 accelerator"),
+        (0, "accelerator", ",", "0 accelerators"),
+        (2048, "accelerator", ",", "2,048 accelerators"),
+        (1.0, "day", "g", "1 day"),
+        (1.5, "day", "g", "1.5 days"),
+    ],
+)
+def test_counted(n, noun, fmt, shown):
+    assert counted(n, noun, fmt=fmt) == shown
+
+
+def test_one_accelerator_one_day_one_trial(capsys):
+    code, out, _ = cli(capsys, "reliability", "--gpus", "1", "--days", "1", "--trials", "1")
+    text = " ".join(out.split())
+    assert code == 0
+    assert text.startswith("1 accelerator on dgx-h100, 1 day of failure-free compute")
+    assert "Monte Carlo: 1 trial, seed 0." in text
+    assert "1 accelerators" not in text and "1 days" not in text
+
+
+def test_a_kind_of_one_record(capsys):
+    code, out, _ = cli(capsys, "catalog", "event-study")
+    assert code == 0 and out.splitlines()[0] == "event-study: 1 record"
+
+
+def test_train_that_fits_nowhere_points_to_perf_for_allow_overflow(capsys):
+    """`train` has no --allow-overflow: its hint names the perf command that has it."""
+    args = ["--model", "llama3-8b", "--system", "h100", "--gpus", "1", "--tokens", "1e9"]
+    code, out, _ = cli(capsys, "train", *args)
+    text = " ".join(out.split())
+    assert code == 0
+    assert text.startswith("No plan fits in memory on 1 accelerator (")
+    assert "`gigawatt perf --search --allow-overflow` with the same --model, --system" in text
+    assert "Use --allow-overflow" not in text
