@@ -53,3 +53,34 @@ def test_train_that_fits_nowhere_points_to_perf_for_allow_overflow(capsys):
     assert text.startswith("No plan fits in memory on 1 accelerator (")
     assert "`gigawatt perf --search --allow-overflow` with the same --model, --system" in text
     assert "Use --allow-overflow" not in text
+
+
+JOB_COMMANDS = ("perf", "train", "reliability", "footprint")
+
+
+@pytest.mark.parametrize("flag", ["--gpus", "--precision", "--framework", "--region", "--policy"])
+def test_a_flag_of_the_job_commands_is_described_alike(flag):
+    """The job commands share their flags' meaning, so a flag reads the same in each --help
+    (and in the generated CLI reference), not `(as in perf)` in one of them."""
+    import typer.main
+
+    from gigawatt.cli import app
+
+    group = typer.main.get_command(app)
+    helps = {
+        name: param.help
+        for name in JOB_COMMANDS
+        for param in group.commands[name].params
+        if flag in getattr(param, "opts", ())
+    }
+    assert len(helps) >= 2 and len(set(helps.values())) == 1, helps
+    assert "as in perf" not in next(iter(helps.values()))
+
+
+def test_train_plan_help_names_the_perf_keys():
+    import typer.main
+
+    from gigawatt.cli import app
+
+    (plan,) = [p for p in typer.main.get_command(app).commands["train"].params if p.name == "plan"]
+    assert "`gigawatt perf --plan`" in plan.help and "searched" in plan.help

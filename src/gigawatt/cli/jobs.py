@@ -40,7 +40,7 @@ def _days_of(seconds: float | None) -> float | None:
 @app.command()
 def reliability(
     ctx: typer.Context,
-    gpus: Annotated[int, typer.Option("--gpus", help="Accelerators in the job.")],
+    gpus: Annotated[int, typer.Option("--gpus", min=1, help="Accelerators in the job.")],
     days: Annotated[
         float,
         typer.Option(
@@ -50,7 +50,12 @@ def reliability(
         ),
     ],
     system: Annotated[
-        str, typer.Option("--system", help="System (failure domains, nodes, racks).")
+        str,
+        typer.Option(
+            "--system",
+            help="System id, or an accelerator id (its default system): failure domains, "
+            "nodes, racks.",
+        ),
     ] = DEFAULT_SYSTEM,
     failure_model: Annotated[
         str | None,
@@ -426,7 +431,10 @@ def train(
         str | None, typer.Option("--precision", help="fp16, bf16 (default), fp8 or fp4.")
     ] = None,
     region: Annotated[
-        str | None, typer.Option("--region", help="Grid region (default us-average).")
+        str | None,
+        typer.Option(
+            "--region", help="Grid region (`gigawatt catalog regions`); default us-average."
+        ),
     ] = None,
     cost_usd_per_gpu_hour: Annotated[
         float | None,
@@ -444,7 +452,12 @@ def train(
         ),
     ] = None,
     plan: Annotated[
-        str | None, typer.Option("--plan", help="KEY=V,... plan knobs to hold (as in perf).")
+        str | None,
+        typer.Option(
+            "--plan",
+            help="KEY=V,... the plan knobs to hold (the keys of `gigawatt perf --plan`); the "
+            "others are searched.",
+        ),
     ] = None,
     start: Annotated[
         str | None,
@@ -452,11 +465,19 @@ def train(
     ] = None,
     policy: Annotated[
         str | None,
-        typer.Option("--policy", help="Fault-tolerance policy; default: the catalog's default."),
+        typer.Option(
+            "--policy",
+            help="Fault-tolerance policy (`gigawatt catalog fault-tolerance`); default: the "
+            "catalog's `default`.",
+        ),
     ] = None,
     framework: Annotated[
         str | None,
-        typer.Option("--framework", help="Framework profile (as in perf)."),
+        typer.Option(
+            "--framework",
+            help="Framework profile (`gigawatt catalog frameworks`); default: the one the "
+            "accelerator's calibration was fitted with.",
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
