@@ -1326,6 +1326,14 @@ def _record_from_file(path: Path, cls: type[BaseModel], field: str) -> Any:
             " prints them",
             field=field,
         )
+    # `gigawatt catalog KIND --json` adds each record's kind: the right one is no field
+    kind = raw.get("kind", f"{field}s")
+    if kind != f"{field}s":
+        raise InputError(
+            f"{str(path)!r} holds a record of kind {kind!r}; allowed: a {field}s record",
+            field=field,
+        )
+    raw = {k: v for k, v in raw.items() if k != "kind"}
     try:
         return cls.model_validate(raw)
     except ValidationError as e:

@@ -1,0 +1,72 @@
+"""What a newcomer runs into when following the docs with their own files: a record file where
+only ids are read, a record copied from `gigawatt catalog KIND --json`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from gigawatt.cli import main
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def _record_file(capsys, tmp_path, kind: str, id_: str, name: str) -> str:
+    """One record as `gigawatt catalog KIND --json` prints it (with its `kind`), renamed."""
+    code, out, _ = cli(capsys, "catalog", kind, "--json")
+    assert code == 0
+    record = next(r for r in json.loads(out)["records"] if r["id"] == id_)
+    record["id"] = name
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(record), encoding="utf-8")
+    return str(path)
+
+
+def test_a_record_copied_from_catalog_json_is_read(capsys, tmp_path):
+    model = _record_file(capsys, tmp_path, "models", "llama3-8b", "my-model")
+    system = _record_file(capsys, tmp_path, "systems", "dgx-h100", "my-system")
+    code, out, err = cli(capsys, "perf", "--model", model, "--system", system, "--gpus", "8")
+    assert code == 0, err
+    assert "(my-system)" in out.splitlines()[0]
+
+
+def test_a_record_of_another_kind_is_named(capsys, tmp_path):
+    system = _record_file(capsys, tmp_path, "systems", "dgx-h100", "my-system")
+    code, out, err = cli(capsys, "perf", "--model", system, "--system", "h100", "--gpus", "8")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: --model: {system!r} holds a record of kind 'systems'; allowed: a models record\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "flag", "kind"),
+    [
+        (["footprint", "--gpu-hours", "1000", "--system", "mine.yaml"], "--system", "systems"),
+        (
+            ["reliability", "--gpus", "8", "--days", "1", "--system", "mine.yml"],
+            "--system",
+            "systems",
+        ),
+        (
+            ["footprint", "--gpu-hours", "1000", "--system", "h100", "--region", "grid.json"],
+            "--region",
+            "regions",
+        ),
+    ],
+)
+def test_a_file_where_only_ids_are_read(capsys, args, flag, kind):
+    """Not `unknown system 'mine.yaml'`: the user is told ids are expected, and where their own
+    record goes."""
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {flag}: '{args[-1]}' is not allowed: expected a ")
+    assert "not a file" in err and "gigawatt --catalog DIR" in err
+    assert f"`gigawatt catalog {kind}`" in err
