@@ -125,6 +125,25 @@ def mask_names(mask: int) -> list[str]:
     return [n for n in RECOMPUTE_MODULES if mask & MODULE_BIT[n]]
 
 
+def no_recompute_twin(flash_attention: np.ndarray, recompute: np.ndarray) -> np.ndarray:
+    """Plans with flash attention and recompute=none: each the same plan as its twin with
+    selective recompute of the attention core alone, which recomputes nothing (a flash
+    backward recomputes the core anyway: `estimate.py` prices that recompute at 0, and the
+    kernel keeps no s^2 scores to drop). The selective twin, the frameworks' default
+    (`DEFAULT_RECOMPUTE_MODULES`), is the canonical one: the search keeps it."""
+    return flash_attention & (recompute == RECOMPUTE_MODES.index("none"))
+
+
+def canonical_recompute(p: PlanArrays) -> PlanArrays:
+    """`p` with each `no_recompute_twin` written as its canonical twin (selective recompute of
+    the attention core alone), so that two ways of writing one plan compare equal."""
+    twin = no_recompute_twin(p.flash_attention, p.recompute)
+    return p.replace(
+        recompute=np.where(twin, RECOMPUTE_MODES.index("selective"), p.recompute),
+        recompute_modules=np.where(twin, MODULE_BIT["core_attn"], p.recompute_modules),
+    )
+
+
 #: fp8/fp4 scaling recipes: "none" for 16-bit GEMMs; delayed (per-tensor, amax history) and
 #: current (per-tensor, this step's amax) scaling, MXFP8 (32-element blocks, Blackwell) and
 #: NVFP4 (Transformer Engine recipe names).

@@ -89,6 +89,7 @@ from gigawatt.perf.plan import (
     StageLayers,
     make_plan,
     module_mask,
+    no_recompute_twin,
     offload_allowed,
     stage_layers,
     valid_mask,
@@ -407,10 +408,10 @@ class _Space:
         cols = _by_class(
             cols, "recompute_modules", cols["recompute"] == 1, np.zeros(1, np.int64), sets
         )
-        if "recompute" not in fixed and 1 in recompute and MODULE_BIT["core_attn"] in sets:
-            # With flash attention selective recompute of the attention core alone is no
-            # recompute.
-            cols = _keep(cols, ~(cols["flash_attention"] & (cols["recompute"] == 0)))
+        if "recompute" not in fixed and _SELECTIVE in recompute and MODULE_BIT["core_attn"] in sets:
+            # With flash attention recompute=none is selective recompute of the attention core
+            # alone, which the selective plans hold: one of the twins is enough.
+            cols = _keep(cols, ~no_recompute_twin(cols["flash_attention"], cols["recompute"]))
         cols = _by_class(cols, "sp", cols["tp"] > 1, self.canonical("sp", False), self.values("sp"))
         cols = _by_class(
             cols,
