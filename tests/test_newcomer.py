@@ -4,6 +4,7 @@ only ids are read, a record copied from `gigawatt catalog KIND --json`."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -70,3 +71,21 @@ def test_a_file_where_only_ids_are_read(capsys, args, flag, kind):
     assert err.startswith(f"error: {flag}: '{args[-1]}' is not allowed: expected a ")
     assert "not a file" in err and "gigawatt --catalog DIR" in err
     assert f"`gigawatt catalog {kind}`" in err
+
+
+def test_a_site_without_pue_takes_the_catalog_default(user_scenario_file):
+    """docs/scenarios.md: `pue` is optional; a site without one takes `default-pue`, and the
+    generated field table shows that record's value as the default."""
+
+    from gigawatt.catalog import Catalog
+    from gigawatt.distributions import point
+    from gigawatt.scenario import load_scenario
+
+    catalog = Catalog.load()
+    assert "pue" not in user_scenario_file.read_text(encoding="utf-8")
+    site = load_scenario(str(user_scenario_file), catalog).sites[0]
+    default = point(catalog.get("energy", "default-pue").value)
+    assert site.pue == default
+    fields = Path(__file__).parents[1] / "docs" / "_generated" / "scenario-fields.md"
+    table = fields.read_text(encoding="utf-8")
+    assert f"| `pue` | number or distribution | catalog `default-pue` ({default:g}) |" in table
