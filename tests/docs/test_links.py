@@ -85,3 +85,35 @@ def test_relative_links_resolve(page):
         elif anchor and dest.suffix == ".md" and anchor not in anchors(dest):
             broken.append(f"{target}: no heading #{anchor} in {dest.relative_to(ROOT)}")
     assert not broken, f"{page.relative_to(ROOT)}: " + "; ".join(broken)
+
+
+def _nav_pages(nav: object) -> list[str]:
+    """The page files of mkdocs.yml's `nav`, in order."""
+    if isinstance(nav, str):
+        return [nav]
+    if isinstance(nav, dict):
+        return [p for v in nav.values() for p in _nav_pages(v)]
+    if isinstance(nav, list):
+        return [p for item in nav for p in _nav_pages(item)]
+    return []
+
+
+def test_index_lists_every_page_as_the_site_navigation_does():
+    """docs/index.md's "Every page" lists each page once, in the order of mkdocs.yml's nav, and
+    the nav holds every page of docs/ (the generated snippets aside)."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):  # mkdocs.yml's `!relative` tag names a folder
+        pass
+
+    _Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_Loader)
+    nav = _nav_pages(config["nav"])
+    files = sorted(
+        str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md") if "_generated" not in p.parts
+    )
+    assert sorted(nav) == files, "mkdocs.yml's nav and the pages of docs/ differ"
+    text = (DOCS / "index.md").read_text(encoding="utf-8")
+    section = text.split("\n## Every page\n", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"\]\(([^)#]+)\)", section)
+    assert listed == nav
