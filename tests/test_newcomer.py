@@ -89,3 +89,15 @@ def test_a_site_without_pue_takes_the_catalog_default(user_scenario_file):
     fields = Path(__file__).parents[1] / "docs" / "_generated" / "scenario-fields.md"
     table = fields.read_text(encoding="utf-8")
     assert f"| `pue` | number or distribution | catalog `default-pue` ({default:g}) |" in table
+
+
+@pytest.mark.parametrize("given", ["notes.txt", "./notes.txt"])
+def test_a_refused_output_path_is_shown_as_typed(capsys, tmp_path, monkeypatch, given):
+    """`--out notes.txt` is refused as 'notes.txt', not as /the/absolute/path/notes.txt; the
+    user's file is left as it was."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
+    code, out, err = cli(capsys, "run", "--out", given, "--no-sensitivity")
+    assert (code, out) == (2, "")
+    assert err == f"error: --out: {given!r} is a file; allowed: a folder\n"
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine\n"

@@ -108,16 +108,31 @@ def _number_text(text: str) -> bool:
     return True
 
 
+def _as_typed_path(message: str, given: str) -> str:
+    """`message` with a leading quoted path that is `given` made absolute shown as `given`."""
+    if not message.startswith("'"):
+        return message
+    end = message.find("' ", 1)
+    shown = message[1:end] if end > 0 else ""
+    if shown and shown != given and shown == os.path.abspath(given):
+        return f"{given!r}{message[end + 1 :]}"
+    return message
+
+
 def as_typed(error: InputError, typed: Mapping[str, str]) -> InputError:
-    """`error` with each refused number shown as the user typed it: `--tokens 1e999` is
-    refused as `1e999`, not as the `inf` it parses to (nor `1e+40` for `1e40`)."""
+    """`error` with each refused value shown as the user typed it: `--tokens 1e999` is
+    refused as `1e999`, not as the `inf` it parses to (nor `1e+40` for `1e40`), and
+    `--out notes.txt` as `'notes.txt'`, not as its absolute path."""
     problems = []
     for p in error.problems:
         given = typed.get(p.field or "")
+        if given is None:
+            problems.append(p)
+            continue
         shown, sep, rest = p.message.partition(" is not allowed")
-        if given is not None and sep and shown != given and _number_text(shown):
+        if sep and shown != given and _number_text(shown):
             p = replace(p, message=f"{given}{sep}{rest}")
-        problems.append(p)
+        problems.append(replace(p, message=_as_typed_path(p.message, given)))
     return InputError(problems=problems)
 
 
