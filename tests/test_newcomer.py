@@ -101,3 +101,27 @@ def test_a_refused_output_path_is_shown_as_typed(capsys, tmp_path, monkeypatch, 
     assert (code, out) == (2, "")
     assert err == f"error: --out: {given!r} is a file; allowed: a folder\n"
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_python_dash_m_gigawatt_is_the_command_line():
+    """`python -m gigawatt` (a notebook's kernel, a venv not on the PATH) runs the same command
+    line: one JSON object on stdout; bad input exit 2 with one line on stderr."""
+    import subprocess
+    import sys
+
+    ok = subprocess.run(
+        [sys.executable, "-m", "gigawatt", "scenarios", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "nvidia-openai-10gw" in json.dumps(json.loads(ok.stdout))
+    bad = subprocess.run(
+        [sys.executable, "-m", "gigawatt", "perf", "--gpus", "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert bad.stderr.startswith("error: ") and len(bad.stderr.splitlines()) == 1
