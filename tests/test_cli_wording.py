@@ -84,3 +84,21 @@ def test_train_plan_help_names_the_perf_keys():
 
     (plan,) = [p for p in typer.main.get_command(app).commands["train"].params if p.name == "plan"]
     assert "`gigawatt perf --plan`" in plan.help and "searched" in plan.help
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["perf"], "--model, --system and --gpus: required, not given"),
+        (["perf", "--model=llama3-8b"], "--system and --gpus: required, not given"),
+        (["train", "--model", "llama3-8b", "--gpus", "8"], "--tokens and --system: required,"),
+        (["reliability", "--days", "3"], "--gpus: required, not given"),
+        (["sweep"], "SCENARIO: required, not given"),
+    ],
+)
+def test_every_missing_option_is_named_at_once(capsys, args, expected):
+    """Not one `Missing option` per try: every required option left out, in one line."""
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {expected}") and len(err.splitlines()) == 1
+    assert f"(see `gigawatt {args[0]} --help`)" in err
