@@ -125,3 +125,27 @@ def test_python_dash_m_gigawatt_is_the_command_line():
     )
     assert (bad.returncode, bad.stdout) == (2, "")
     assert bad.stderr.startswith("error: ") and len(bad.stderr.splitlines()) == 1
+
+
+def test_catalog_kind_id_shows_one_record_to_copy(capsys, tmp_path):
+    """`gigawatt catalog systems dgx-h100` prints the record in full as YAML; saved under a new
+    id it is a record file that perf reads; --json gives the one record."""
+    code, out, err = cli(capsys, "catalog", "systems", "HGX-H100")  # an alias, any case
+    assert code == 0, err
+    record = yaml.safe_load(out)
+    assert record["id"] == "dgx-h100" and record["source"] and record["status"]
+    record["id"] = "my-h100"
+    path = tmp_path / "my-h100.yaml"
+    path.write_text(yaml.safe_dump(record), encoding="utf-8")
+    code, out, err = cli(
+        capsys, "perf", "--model", "llama3-8b", "--system", str(path), "--gpus", "8"
+    )
+    assert code == 0, err
+    code, out, _ = cli(capsys, "catalog", "systems", "dgx-h100", "--json")
+    assert code == 0 and [r["id"] for r in json.loads(out)["records"]] == ["dgx-h100"]
+
+
+def test_catalog_unknown_id_is_named_as_the_argument(capsys):
+    code, out, err = cli(capsys, "catalog", "systems", "dgx-h10")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ID: unknown system 'dgx-h10'; did you mean 'dgx-h100'")

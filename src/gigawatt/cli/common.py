@@ -40,6 +40,8 @@ FLAG_ALIASES: dict[str, dict[str, str]] = {
     "report": {"store": "--sweep"},
     # `show` takes any scenario reference as NAME
     "show": {"scenario": "NAME"},
+    # `catalog KIND ID`: the record's id (the library's field `id`)
+    "catalog": {"id": "ID"},
 }
 
 

@@ -31,7 +31,7 @@ from gigawatt.cli.common import (
 from gigawatt.cli.progress import resumable, working
 from gigawatt.cli.tables import Spec, print_fitted
 from gigawatt.defaults import CATALOG_KINDS, DEFAULT_SCENARIO, DEFAULT_STORE
-from gigawatt.display import Column, counted, dig, fmt_number, fmt_sci
+from gigawatt.display import Column, counted, dig, fmt_number, fmt_sci, plain_text
 from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
 
 # --- run --------------------------------------------------------------------------------------
@@ -259,12 +259,22 @@ def catalog_cmd(
             metavar="KIND", help=f"One of: {', '.join(CATALOG_KINDS)}. Omit for all kinds."
         ),
     ] = None,
+    record_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="ID",
+            help="One record of KIND (an id or alias): every field, as YAML to copy and edit.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """List catalog records with their sources."""
-    listing = api.catalog(kind, catalog=_catalog(ctx))
+    """List catalog records with their sources; with an ID, show one record in full."""
+    listing = api.catalog(kind, record_id, catalog=_catalog(ctx))
     if as_json:
         emit_json(listing.to_json())
+        return
+    if record_id is not None:
+        _record_yaml(listing.records[listing.kinds[0]][0])
         return
     if not kind:
         table = Table(title="Catalog kinds", title_justify="left")
@@ -273,12 +283,25 @@ def catalog_cmd(
         for k in listing.kinds:
             table.add_row(k, str(len(listing.records[k])))
         console.print(table)
-        console.print("`gigawatt catalog KIND` lists a kind's records with their sources.")
+        console.print(
+            "`gigawatt catalog KIND` lists a kind's records with their sources; "
+            "`gigawatt catalog KIND ID` shows one in full."
+        )
         return
     records = listing.records[kind]
     console.print(bold_name(kind, counted(len(records), "record")))
     for rec in records:
         console.print(_record_text(rec, console.width), soft_wrap=True, markup=False)
+
+
+def _record_yaml(rec: Any) -> None:
+    """One record in full, as YAML: a file of it is what `perf --model/--system FILE` reads,
+    and what a `--catalog` folder holds (in a list, under a new id)."""
+    import yaml  # deferred: `--help` stays fast
+
+    data = rec.model_dump(mode="json")
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88)
+    sys.stdout.write(plain_text(text))
 
 
 def _record_text(rec: Any, width: int) -> str:
