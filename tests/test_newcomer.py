@@ -149,3 +149,16 @@ def test_catalog_unknown_id_is_named_as_the_argument(capsys):
     code, out, err = cli(capsys, "catalog", "systems", "dgx-h10")
     assert (code, out) == (2, "")
     assert err.startswith("error: ID: unknown system 'dgx-h10'; did you mean 'dgx-h100'")
+
+
+@pytest.mark.parametrize("command", [["sweep", "nvidia-openai-10gw", "--samples", "1"]])
+def test_a_file_of_the_users_as_store_is_not_called_damaged(capsys, tmp_path, command):
+    """--store notes.html (not a DuckDB file) is 'not a sweep store', not a 'damaged' one, and
+    is left as it was."""
+    notes = tmp_path / "notes.html"
+    notes.write_text("<p>mine</p>\n" * 100, encoding="utf-8")
+    code, out, err = cli(capsys, *command, "--store", str(notes))
+    assert (code, out) == (2, "")
+    assert f"{str(notes)!r} is not a sweep store (not a DuckDB database file)" in err
+    assert "damaged" not in err
+    assert notes.read_text(encoding="utf-8") == "<p>mine</p>\n" * 100
