@@ -32,6 +32,28 @@ def toy_catalog() -> Catalog:
     return Catalog.load([TOY_CATALOG])
 
 
+#: A small scenario file as a user writes one (a site, a phase, a shipped system), for tests that
+#: feed the CLI a file; tests change it with `str.replace` (`"power_gw: 1.0"`, `"end: 2027-12"`).
+USER_SCENARIO_YAML = """\
+name: t
+start: 2026-01
+end: 2027-12
+sites:
+  - name: s1
+    region: us-ercot
+    phases:
+      - {online: 2026-06, power_gw: 1.0, system: dgx-b200}
+"""
+
+
+@pytest.fixture
+def user_scenario_file(tmp_path: Path) -> Path:
+    """USER_SCENARIO_YAML written to `s.yaml` in the test's folder."""
+    path = tmp_path / "s.yaml"
+    path.write_text(USER_SCENARIO_YAML, encoding="utf-8")
+    return path
+
+
 def toy_scenario_data(**overrides: Any) -> dict[str, Any]:
     """A one-site, one-phase scenario on the toy system; overrides replace top-level keys."""
     data: dict[str, Any] = {

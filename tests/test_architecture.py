@@ -36,6 +36,7 @@ LAYERS: list[set[str]] = [
     {"app"},
     {"cli"},
     {"gigawatt"},  # the package's own __init__: the Python API
+    {"__main__"},  # `python -m gigawatt`: the console script's entry (gigawatt_entry)
 ]
 LAYER = {unit: i for i, units in enumerate(LAYERS) for unit in units}
 

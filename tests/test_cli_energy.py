@@ -149,6 +149,21 @@ def test_energy_unknown_site_exit_2(capsys) -> None:
     assert code == 2 and out == "" and "did you mean 'tx-abilene'" in err
 
 
+@pytest.mark.parametrize("flag", ["--swings", "--supply"])
+def test_energy_unknown_site_lists_the_scenarios_sites(capsys, flag) -> None:
+    """A name with no close match still tells the user what to write: the scenario's sites."""
+    from gigawatt.catalog import Catalog
+    from gigawatt.scenario import load_scenario
+
+    sites = sorted(s.name for s in load_scenario("nvidia-openai-10gw", Catalog.load()).sites)
+    code, out, err = cli(capsys, "energy", flag, "nope")
+    assert code == 2 and out == ""
+    assert err == (
+        f"error: {flag}: unknown site 'nope'; allowed: the sites of scenario "
+        f"nvidia-openai-10gw: {', '.join(sites)}\n"
+    )
+
+
 def test_energy_supply_without_pypsa_exit_1(capsys, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "pypsa", None)
     code, out, err = cli(capsys, "energy", "--supply", "tx-abilene", "--json")

@@ -7,21 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import USER_SCENARIO_YAML
 from gigawatt.cli import main
 from gigawatt.errors import InputError
 from gigawatt.scenario import read_scenario_data
 from gigawatt.yamlio import loads_yaml
-
-BASE = """\
-name: t
-start: 2026-01
-end: 2027-12
-sites:
-  - name: s1
-    region: us-ercot
-    phases:
-      - {online: 2026-06, power_gw: 1.0, system: dgx-b200}
-"""
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -50,7 +40,7 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
                 "--tokens",
                 "1e308",
             ],
-            "error: --tokens: 1e+308 is not allowed: must be <= 1000000000000000000",
+            "error: --tokens: 1e308 is not allowed: must be <= 1000000000000000000",
         ),
         (
             [
@@ -78,6 +68,42 @@ def test_flag_guards(capsys, args, expected):
     code, out, err = cli(capsys, *args)
     assert code == 2 and out == ""
     assert err.splitlines() == [expected]
+
+
+TRAIN = ["train", "--model", "gpt3-175b", "--system", "dgx-a100", "--gpus", "1024"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([*TRAIN, "--tokens", "1e999"], "--tokens: 1e999 is not allowed: must be a finite number"),
+        ([*TRAIN, "--tokens=1e40"], "--tokens: 1e40 is not allowed: must be <= "),
+        ([*TRAIN, "--tokens", "0.0e0"], "--tokens: 0.0e0 is not allowed: must be > 0"),
+        (
+            [*TRAIN, "--tokens", "1e12", "--cost-usd-per-gpu-hour", "1E999"],
+            "--cost-usd-per-gpu-hour: 1E999 is not allowed: must be a finite number",
+        ),
+        (
+            ["footprint", "--system", "h100", "--gpu-hours", "1e6", "--pue", "2e999"],
+            "--pue: 2e999 is not allowed: must be a finite number",
+        ),
+        (["reliability", "--gpus", "8", "--days", "1e999"], "--days: 1e999 is not allowed: "),
+    ],
+)
+def test_refused_value_shown_as_typed(capsys, args, expected):
+    """A refusal repeats what the user wrote (`1e999`), not what it parsed to (`inf`)."""
+    code, out, err = cli(capsys, *args)
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {expected}"), err
+    assert "inf" not in err
+
+
+def test_parse_count_names_the_text_when_it_overflows():
+    from gigawatt.training import parse_count
+
+    with pytest.raises(InputError) as exc:
+        parse_count("1e999", field="tokens")
+    assert str(exc.value) == "tokens: '1e999' is not allowed: must be a finite number"
 
 
 def test_default_plan_error_blames_gpus_not_plan(capsys):
@@ -111,14 +137,14 @@ def test_model_file_sizes_refused_before_search(capsys, tmp_path, field, value, 
 
 def test_horizon_refused(capsys, tmp_path):
     path = tmp_path / "far.yaml"
-    path.write_text(BASE.replace("end: 2027-12", "end: 9999-12"))
+    path.write_text(USER_SCENARIO_YAML.replace("end: 2027-12", "end: 9999-12"))
     code, _, err = cli(capsys, "energy", str(path))
     assert code == 2
     assert err == "error: end: '9999-12' is not allowed: must be a month from 1990-01 to 2100-12\n"
 
 
 def test_extends_chain_depth(capsys, tmp_path):
-    (tmp_path / "c1499.yaml").write_text(BASE)
+    (tmp_path / "c1499.yaml").write_text(USER_SCENARIO_YAML)
     for i in range(1499):
         (tmp_path / f"c{i}.yaml").write_text(f"extends: c{i + 1}.yaml\n")
     code, _, err = cli(capsys, "energy", str(tmp_path / "c0.yaml"))

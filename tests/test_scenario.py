@@ -92,7 +92,38 @@ def test_bad_month_format(toy_catalog):
 
 def test_unknown_field(toy_catalog):
     msg = _error(toy_catalog, _phase_data(powr_gw=1))
-    assert "sites[0].phases[0].powr_gw: unknown field" in msg
+    assert "sites[0].phases[0].powr_gw: unknown field; did you mean 'power_gw'?" in msg
+
+
+@pytest.mark.parametrize(
+    ("typo", "says"),
+    [
+        ("end: 2027-12", "ned: unknown field; did you mean 'end'?"),
+        ("    region:", "sites[0].regoin: unknown field; did you mean 'region'?"),
+        ("power_gw", "sites[0].phases[0].power_g: unknown field; did you mean 'power_gw'?"),
+    ],
+)
+def test_a_misspelt_key_gets_the_name_meant(capsys, user_scenario_file, typo, says):
+    """A typo in a user's file names the field meant at that place of the file."""
+    from gigawatt.cli import main
+
+    misspelt = {"end: 2027-12": "ned: 2027-12", "    region:": "    regoin:", "power_gw": "power_g"}
+    text = user_scenario_file.read_text(encoding="utf-8")
+    user_scenario_file.write_text(text.replace(typo, misspelt[typo]), encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["finance", str(user_scenario_file)])
+    assert exc.value.code == 2
+    assert says in capsys.readouterr().err
+
+
+def test_allowed_fields_follow_the_location():
+    from gigawatt.scenario import Phase, Scenario, Site
+    from gigawatt.validation import allowed_fields
+
+    assert allowed_fields(Scenario, []) == sorted(Scenario.model_fields)
+    assert allowed_fields(Scenario, ["sites", 0]) == sorted(Site.model_fields)
+    assert allowed_fields(Scenario, ["sites", 2, "phases", 0]) == sorted(Phase.model_fields)
+    assert allowed_fields(Scenario, ["no-such-field"]) == []
 
 
 def test_fractional_months_rejected(toy_catalog):

@@ -239,7 +239,12 @@ def _fields_table(schema: dict[str, Any], skip: set[str] | None) -> str:
     for name, prop in schema.get("properties", {}).items():
         if skip and name in skip:
             continue
-        if name in required:
+        if "default_record" in prop:  # filled from a catalog record when left out
+            kind, rid = prop["default_record"]
+            default = f"catalog `{rid}` ({_record_value(kind, rid)})"
+        elif "default_text" in prop:  # filled from another record (the site's region)
+            default = prop["default_text"]
+        elif name in required:
             default = "required"
         elif "default" in prop:
             default = "null" if prop["default"] is None else f"`{prop['default']!r}`"
@@ -247,6 +252,14 @@ def _fields_table(schema: dict[str, Any], skip: set[str] | None) -> str:
             default = ""
         rows.append([f"`{name}`", _type(prop), default, prop.get("description", "")])
     return _table(["Field", "Type", "Default", "Meaning"], rows)
+
+
+def _record_value(kind: str, rid: str) -> str:
+    """A catalog parameter's point value, as a field's default shows it."""
+    from gigawatt.catalog import Catalog
+    from gigawatt.distributions import point
+
+    return f"{point(Catalog.load().get(kind, rid).value):g}"  # type: ignore[attr-defined]
 
 
 def _type(prop: dict[str, Any]) -> str:

@@ -1106,9 +1106,16 @@ class CatalogListing:
         }
 
 
-def catalog(kind: str | None = None, *, catalog: Catalog | None = None) -> CatalogListing:
-    """The catalog's records with their sources, of one kind or of all."""
+def catalog(
+    kind: str | None = None, id: str | None = None, *, catalog: Catalog | None = None
+) -> CatalogListing:
+    """The catalog's records with their sources, of one kind or of all; with `id`, the one
+    record of `kind` with that id or alias."""
     cat = catalog or Catalog.load()
+    if id is not None:
+        if not kind:
+            raise InputError("an id needs its KIND before it", field="id")
+        return CatalogListing([kind], {kind: [cat.get(kind, id, field="id")]})
     kinds = [kind] if kind else list(KINDS)
     return CatalogListing(kinds, {k: list(cat.all(k)) for k in kinds})
 

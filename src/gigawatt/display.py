@@ -51,6 +51,13 @@ def fmt_value(value: float) -> str:
     return f"{value:.4g}"
 
 
+def counted(n: float, noun: str, plural: str | None = None, fmt: str = ",") -> str:
+    """A count with its noun in the right number: `1 accelerator`, `2,048 accelerators`,
+    `1 day`, `1.5 days` (`plural` for nouns not made plural by an `s`: `1 GPU-hour`)."""
+    word = noun if n == 1 else plural or f"{noun}s"
+    return f"{n:{fmt}} {word}"
+
+
 def dig(row: Mapping[str, Any], key: str) -> Any:
     """`a.b` looks up row["a"]["b"]; a missing key gives None."""
     value: Any = row

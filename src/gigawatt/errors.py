@@ -87,13 +87,22 @@ class UnknownIdError(InputError):
         *,
         field: str | None = None,
         listing: str | None = None,
+        owner: str | None = None,
     ) -> None:
+        """`listing` is the command that lists the known ids; with `owner` (a few ids of one
+        thing, like a scenario's sites) the message lists them itself: `allowed: the sites of
+        scenario x: a, b`."""
         known = sorted(known)
         close = difflib.get_close_matches(value.lower(), known, n=3, cutoff=0.6)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         singular = kind[:-1] if kind.endswith("s") else kind
-        msg = f"unknown {singular} {value!r}{hint}"
-        msg += f" (see `{listing or f'gigawatt catalog {kind}'}`)"
+        if owner is not None:
+            hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+            msg = f"unknown {singular} {value!r}{hint}; allowed: the {kind} of {owner}: "
+            msg += ", ".join(known)
+        else:
+            msg = f"unknown {singular} {value!r}{hint}"
+            msg += f" (see `{listing or f'gigawatt catalog {kind}'}`)"
         self.kind = kind
         self.value = value
         self.suggestions = close

@@ -214,10 +214,22 @@ class Site(_Model):
         ge=1,
         le=MAX_PUE,
         description="power usage effectiveness (default: the catalog's `default-pue`)",
+    ) = Field(json_schema_extra={"default_record": ["energy", DEFAULT_PUE_PARAMETER]})
+    wue_l_per_kwh: uncertain(ge=0, le=20, description="site water use [L/kWh]") | None = Field(
+        None,
+        description="water used on site [L/kWh]; allowed: >= 0 and <= 20",
+        json_schema_extra={"default_text": "the region's"},
     )
-    wue_l_per_kwh: uncertain(ge=0, le=20, description="site water use [L/kWh]") | None = None
-    lat: quantity("degrees", ge=-90, le=90) | None = None
-    lon: quantity("degrees", ge=-180, le=180) | None = None
+    lat: quantity("degrees", ge=-90, le=90) | None = Field(
+        None,
+        description="latitude [degrees]: the supply model's solar and wind profiles",
+        json_schema_extra={"default_text": "the region's"},
+    )
+    lon: quantity("degrees", ge=-180, le=180) | None = Field(
+        None,
+        description="longitude [degrees]: the supply model's solar and wind profiles",
+        json_schema_extra={"default_text": "the region's"},
+    )
     clean_supply_share: uncertain(
         ge=0, le=1, description="contracted carbon-free supply share (market-based carbon)"
     ) = 0.0
@@ -623,7 +635,7 @@ def parse_scenario(data: Any, catalog: Catalog, *, origin: str = "scenario") -> 
     try:
         return Scenario.model_validate(data, context={"catalog": catalog})
     except ValidationError as e:
-        raise InputError(format_validation_error(e, prefix="")) from None
+        raise InputError(format_validation_error(e, prefix="", model=Scenario)) from None
 
 
 def read_scenario_data(ref: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:

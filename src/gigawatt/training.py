@@ -23,6 +23,7 @@ Given a model, a token count and a cluster, this chains the job-level models:
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,8 @@ def parse_count(text: str, *, field: str) -> float:
             f"{text!r} is not allowed: expected a number like 15.6e12 or 15.6T", field=field
         )
     value = float(m.group(1)) * _SUFFIX[m.group(2).lower()]
+    if not math.isfinite(value):  # `1e999` overflows to inf: say what the user wrote
+        raise InputError(f"{text!r} is not allowed: must be a finite number", field=field)
     if value <= 0:
         raise InputError(f"{text!r} is not allowed: must be > 0", field=field)
     return value

@@ -7,9 +7,11 @@ frozen pydantic model whose bad values raise an `InputError` naming each field.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 import reprlib
+import types
 import typing
 from dataclasses import replace
 from pathlib import PurePath
@@ -218,6 +220,70 @@ def plain_message(msg: str) -> str:
     return msg.replace("Input should be", "expected")
 
 
+# --- unknown fields: the names that were meant -------------------------------------------------
+
+
+def _members(tp: Any) -> list[Any]:
+    """The types a field's annotation admits: `Annotated` unwrapped, unions split."""
+    if typing.get_origin(tp) is Annotated:
+        return _members(typing.get_args(tp)[0])
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return [m for arg in typing.get_args(tp) for m in _members(arg)]
+    return [tp]
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _names(model: type[BaseModel]) -> set[str]:
+    return {f.alias or name for name, f in model.model_fields.items()}
+
+
+def _step(types_: list[Any], part: Any) -> list[Any]:
+    """The types at `part` of a location (a field, a list index, a mapping key, or a label
+    pydantic adds for a union member, which narrows the types without moving)."""
+    out: list[Any] = []
+    for tp in types_:
+        origin, args = typing.get_origin(tp), typing.get_args(tp)
+        if _is_model(tp) and isinstance(part, str):
+            fields = {f.alias or n: f for n, f in tp.model_fields.items()}
+            if part in fields:
+                out += _members(fields[part].annotation)
+            elif part == tp.__name__:
+                out.append(tp)
+        elif origin in (list, tuple, set, frozenset) and isinstance(part, int) and args:
+            out += _members(args[0])
+        elif origin is dict and len(args) == 2:
+            out += _members(args[1])
+    if not out and isinstance(part, str) and ("[" in part or part in {"int", "str", "bool"}):
+        return types_  # a label of pydantic's own (`function-after[...]`)
+    return out
+
+
+def allowed_fields(model: Any, loc: list[Any]) -> list[str]:
+    """The field names a mapping at `loc` (a pydantic location) of `model` may hold, sorted;
+    empty when the location does not lead to a model."""
+    types_ = _members(model)
+    for part in loc:
+        types_ = _step(types_, part)
+    return sorted({n for tp in types_ if _is_model(tp) for n in _names(tp)})
+
+
+#: The most field names an unknown-field message lists when none is close to the one given.
+MAX_LISTED_FIELDS = 20
+
+
+def unknown_field(key: Any, allowed: list[str]) -> str:
+    """`unknown field` with the names meant: `did you mean 'start'?`, or the allowed ones."""
+    close = difflib.get_close_matches(str(key).lower(), allowed, n=3, cutoff=0.6)
+    if close:
+        return f"unknown field; did you mean {' or '.join(repr(c) for c in close)}?"
+    if allowed and len(allowed) <= MAX_LISTED_FIELDS:
+        return f"unknown field; allowed: {', '.join(allowed)}"
+    return "unknown field"
+
+
 def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
     """One problem as `path: value is not allowed: reason`."""
     msg = _LIST_TOO_SHORT.sub(r"expected at least \1, got \2", msg.removeprefix("Value error, "))
@@ -254,8 +320,13 @@ def names_value(msg: str, value: str) -> bool:
     return False
 
 
-def validation_problems(err: ValidationError, *, prefix: str = "") -> list[Problem]:
+def validation_problems(
+    err: ValidationError, *, prefix: str = "", model: Any = None
+) -> list[Problem]:
     """One problem per distinct error, e.g. (`sites[0].pue`, `0.9 is not allowed: must be >= 1`).
+
+    With `model` (the type validated), an unknown field names the fields meant at its place
+    (`strat: unknown field; did you mean 'start'?`).
 
     For an uncertain number (a number or a distribution), only the errors of the distribution
     the user named are kept; a value that is neither gets one problem listing what is allowed.
@@ -272,7 +343,11 @@ def validation_problems(err: ValidationError, *, prefix: str = "") -> list[Probl
             continue
         member = next((i for i, p in enumerate(loc) if str(p) in _UNCERTAIN_MEMBERS), None)
         if member is None:
-            problems.append(_problem(_join(loc, prefix), e["type"], e["msg"], e.get("input")))
+            problem = _problem(_join(loc, prefix), e["type"], e["msg"], e.get("input"))
+            if e["type"] == "extra_forbidden" and model is not None and loc:
+                allowed = allowed_fields(model, loc[:-1])
+                problem = replace(problem, message=unknown_field(loc[-1], allowed))
+            problems.append(problem)
             continue
         base = _join(loc[:member], prefix)
         rest = loc[member + 1 :]
@@ -306,14 +381,15 @@ def _given(value: Any) -> str:
     return _short(value)
 
 
-def format_validation_error(err: ValidationError, *, prefix: str = "") -> str:
+def format_validation_error(err: ValidationError, *, prefix: str = "", model: Any = None) -> str:
     """One line per distinct problem, e.g. `sites[0].pue: 0.9 is not allowed: must be >= 1`."""
-    return InputError(problems=validation_problems(err, prefix=prefix)).render()
+    return InputError(problems=validation_problems(err, prefix=prefix, model=model)).render()
 
 
-def input_error(err: ValidationError, *, prefix: str = "") -> InputError:
-    """A pydantic error as an `InputError` with one problem per field."""
-    return InputError(problems=validation_problems(err, prefix=prefix))
+def input_error(err: ValidationError, *, prefix: str = "", model: Any = None) -> InputError:
+    """A pydantic error as an `InputError` with one problem per field (`model`: the type
+    validated, whose field names an unknown field's message suggests)."""
+    return InputError(problems=validation_problems(err, prefix=prefix, model=model))
 
 
 class Request(BaseModel):
@@ -343,7 +419,7 @@ class Request(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as e:
-            raise input_error(e) from None
+            raise input_error(e, model=type(self)) from None
 
 
 def _takes_bool(annotation: Any) -> bool:

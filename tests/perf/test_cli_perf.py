@@ -246,7 +246,7 @@ def test_framework_profile_decides_the_searched_knobs(capsys):
     [
         (["--plan", "tp=64"], "tp must divide the attention heads"),
         (["--plan", "tp=8,pp=8,dp=3"], "must equal the accelerator count"),
-        (["--plan", "recompute=sometimes"], "plan.recompute"),
+        (["--plan", "recompute=sometimes"], "--plan recompute:"),
         (["--plan", "bogus=1"], "unknown key 'bogus'"),
         (["--precision", "fp8"], "no fp8 tensor path"),
         (["--precision", "bf16", "--plan", "precision=fp16"], "contradicts"),

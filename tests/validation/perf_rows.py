@@ -594,21 +594,13 @@ def model_inputs(row: Row, catalog: Catalog) -> tuple[Any, ...]:
     predicted step whatever the model's terms, so their published times bound its accuracy."""
     from dataclasses import fields
 
-    from gigawatt.perf.plan import CODED, MODULE_BIT
+    from gigawatt.perf.plan import canonical_recompute
 
     plan, w, _, _, _, arrays = _resolved(row, catalog)
+    # recompute=none under flash attention is selective recompute of the attention core
+    # alone, written one way as the search writes it (plan.no_recompute_twin)
+    arrays = canonical_recompute(arrays)
     planned = {f.name: getattr(arrays, f.name).tolist() for f in fields(arrays)}
-    # With flash attention, selective recompute of the attention core alone recomputes
-    # nothing (the flash backward recomputes it anyway): the same plan as none, as the
-    # search treats it (perf/search.py).
-    selective = CODED["recompute"].index("selective")
-    if (
-        planned["flash_attention"] == [True]
-        and planned["recompute"] == [selective]
-        and planned["recompute_modules"] == [MODULE_BIT["core_attn"]]
-    ):
-        planned["recompute"] = [CODED["recompute"].index("none")]
-        planned["recompute_modules"] = [0]
     inputs = tuple((k, repr(v)) for k, v in planned.items())
     return (repr(w), row.system, row.framework, row.gpus, plan.precision, inputs)
 

@@ -103,7 +103,7 @@ def _parse_records(kind: str, raw: Any, origin: str, path: Path | None = None) -
         try:
             out.append(cls.model_validate(item))
         except ValidationError as e:
-            raise InputError(format_validation_error(e, prefix=where)) from None
+            raise InputError(format_validation_error(e, prefix=where, model=cls)) from None
     return out
 
 
@@ -140,6 +140,10 @@ def _countries() -> list[Record]:
 
 #: An empty table (`Catalog.get` of a kind without records).
 _NO_RECORDS: dict[str, Record] = {}
+
+
+#: Names that look like a record file, not an id: a command that takes only ids says so.
+RECORD_FILE_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,13 @@ class Catalog:
         if key in table:
             self._note(kind, key)
             return table[key]
+        if key.endswith(RECORD_FILE_SUFFIXES):
+            raise InputError(
+                f"{str(id_)!r} is not allowed: expected a {kind.removesuffix('s')} id, not a "
+                f"file; a record of your own goes in a folder given as `gigawatt --catalog DIR` "
+                f"(`gigawatt catalog {kind}` lists the ids)",
+                field=field,
+            )
         raise UnknownIdError(kind, str(id_), table.keys(), field=field)
 
     def has(self, kind: str, id_: str) -> bool:

@@ -46,9 +46,38 @@ def _fail(message: str, code: int) -> None:
 
 def _usage_error(e: click.UsageError, argv: list[str]) -> None:
     """Click's usage block and blank lines as one line, with where to look."""
-    message = _bad_value(e, argv) or _plain_pydantic(" ".join(e.format_message().split()))
+    message = (
+        _missing(e, argv)
+        or _bad_value(e, argv)
+        or _plain_pydantic(" ".join(e.format_message().split()))
+    )
     path = e.ctx.command_path if e.ctx is not None else "gigawatt"
     _fail(f"{message} (see `{path} --help`)", e.exit_code)
+
+
+def _missing(e: click.UsageError, argv: list[str]) -> str | None:
+    """Every required option left out, at once (Click names the first only): `--model,
+    --system and --gpus: required, not given`."""
+    param = getattr(e, "param", None)
+    if not isinstance(e, click.MissingParameter) or param is None or e.ctx is None:
+        return None
+    given = {a.split("=", 1)[0] for a in argv}
+    missing = [
+        p
+        for p in e.ctx.command.params
+        if p.required and p.param_type_name == "option" and not given & set(p.opts)
+    ]
+    if param not in missing:  # an argument (SCENARIO): Click's own is the one to report
+        missing = [param]
+    names = [p.opts[0] if p.param_type_name == "option" else _argument_label(p) for p in missing]
+    listed = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
+    return f"{listed}: required, not given"
+
+
+def _argument_label(param: object) -> str:
+    """A positional argument as the usage line names it (`SCENARIO`)."""
+    metavar = getattr(param, "metavar", None) or getattr(param, "name", None) or "argument"
+    return str(metavar).split()[0].upper()
 
 
 def _bad_value(e: click.UsageError, argv: list[str]) -> str | None:

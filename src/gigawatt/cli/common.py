@@ -14,6 +14,7 @@ import math
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -39,6 +40,8 @@ FLAG_ALIASES: dict[str, dict[str, str]] = {
     "report": {"store": "--sweep"},
     # `show` takes any scenario reference as NAME
     "show": {"scenario": "NAME"},
+    # `catalog KIND ID`: the record's id (the library's field `id`)
+    "catalog": {"id": "ID"},
 }
 
 
@@ -80,8 +83,68 @@ def _note_shadowed(ref: Any) -> None:
         )
 
 
+def typed_values(command: TyperCommand, args: Sequence[str]) -> dict[str, str]:
+    """The text the user typed for each of the command's value options, by field name (the
+    last one given): `--days 1e999` -> {"days": "1e999"}."""
+    by_flag = {
+        opt: param.name
+        for param in command.params
+        if isinstance(param, TyperOption) and param.name and not param.is_flag
+        for opt in param.opts
+    }
+    typed: dict[str, str] = {}
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        flag, eq, value = arg.partition("=")
+        if flag in by_flag and (eq or i + 1 < len(args)):
+            typed[by_flag[flag]] = value if eq else args[i + 1]
+    return typed
+
+
+def _number_text(text: str) -> bool:
+    try:
+        float(text.strip("'\""))
+    except ValueError:
+        return False
+    return True
+
+
+def _as_typed_path(message: str, given: str) -> str:
+    """`message` with a leading quoted path that is `given` made absolute shown as `given`."""
+    if not message.startswith("'"):
+        return message
+    end = message.find("' ", 1)
+    shown = message[1:end] if end > 0 else ""
+    if shown and shown != given and shown == os.path.abspath(given):
+        return f"{given!r}{message[end + 1 :]}"
+    return message
+
+
+def as_typed(error: InputError, typed: Mapping[str, str]) -> InputError:
+    """`error` with each refused value shown as the user typed it: `--tokens 1e999` is
+    refused as `1e999`, not as the `inf` it parses to (nor `1e+40` for `1e40`), and
+    `--out notes.txt` as `'notes.txt'`, not as its absolute path."""
+    problems = []
+    for p in error.problems:
+        given = typed.get(p.field or "")
+        if given is None:
+            problems.append(p)
+            continue
+        shown, sep, rest = p.message.partition(" is not allowed")
+        if sep and shown != given and _number_text(shown):
+            p = replace(p, message=f"{given}{sep}{rest}")
+        problems.append(replace(p, message=_as_typed_path(p.message, given)))
+    return InputError(problems=problems)
+
+
 class FlagCommand(TyperCommand):
-    """A command whose library errors name flags instead of request fields."""
+    """A command whose library errors name flags instead of request fields, and show a refused
+    value as the user typed it."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta["gigawatt.args"] = list(args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
         for param in ("scenario", "name"):
@@ -89,7 +152,8 @@ class FlagCommand(TyperCommand):
         try:
             return super().invoke(ctx)
         except InputError as e:
-            raise InputError(e.render(flag_names(self))) from None
+            typed = typed_values(self, ctx.meta.get("gigawatt.args", ()))
+            raise InputError(as_typed(e, typed).render(flag_names(self))) from None
         except BrokenPipeError:  # before Typer, which would exit 1
             pipe_closed()
 

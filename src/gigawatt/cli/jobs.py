@@ -20,6 +20,7 @@ from gigawatt.cli.common import (
 )
 from gigawatt.cli.progress import working
 from gigawatt.defaults import DEFAULT_SYSTEM
+from gigawatt.display import counted
 from gigawatt.units import BYTES_PER_GIB, MILLION, S_PER_DAY
 
 # --- reliability ------------------------------------------------------------------------------
@@ -29,6 +30,10 @@ def _num(value: Any, fmt: str = ",.3g") -> str:
     return "n/a" if value is None else f"{value:{fmt}}"
 
 
+def _counted_or_na(value: int | None, noun: str) -> str:
+    return f"n/a {noun}s" if value is None else counted(value, noun)
+
+
 def _days_of(seconds: float | None) -> float | None:
     return None if seconds is None else seconds / S_PER_DAY
 
@@ -36,7 +41,7 @@ def _days_of(seconds: float | None) -> float | None:
 @app.command()
 def reliability(
     ctx: typer.Context,
-    gpus: Annotated[int, typer.Option("--gpus", help="Accelerators in the job.")],
+    gpus: Annotated[int, typer.Option("--gpus", min=1, help="Accelerators in the job.")],
     days: Annotated[
         float,
         typer.Option(
@@ -46,7 +51,12 @@ def reliability(
         ),
     ],
     system: Annotated[
-        str, typer.Option("--system", help="System (failure domains, nodes, racks).")
+        str,
+        typer.Option(
+            "--system",
+            help="System id, or an accelerator id (its default system): failure domains, "
+            "nodes, racks.",
+        ),
     ] = DEFAULT_SYSTEM,
     failure_model: Annotated[
         str | None,
@@ -130,7 +140,8 @@ def reliability(
         emit_json(data)
         return
     table = Table(
-        title=f"{data['gpus']:,} accelerators on {data['system']}, {data['days']:g} days of "
+        title=f"{counted(data['gpus'], 'accelerator')} on {data['system']}, "
+        f"{counted(data['days'], 'day', fmt='g')} of "
         f"failure-free compute, failure model {data['failure_model']}, policy {data['policy']}",
         title_justify="left",
     )
@@ -158,8 +169,9 @@ def reliability(
         table.add_row(label, _num(value, fmt), *shown[: len(bands)])
     console.print(table)
     console.print(
-        f"Spares: {_num(data['spares'], ',d')} failure domains of {data['failure_domain']} "
-        f"({_num(data['spare_accelerators'], ',d')} accelerators) for "
+        f"Spares: {_counted_or_na(data['spares'], 'failure domain')} of "
+        f"{data['failure_domain']} ({_counted_or_na(data['spare_accelerators'], 'accelerator')}) "
+        "for "
         f"{data['spares_availability']:.4g} availability; restart {data['restart_s']:,.0f} s "
         f"(fixed {data['restart_fixed_s']:,.0f}, init {data['restart_init_s']:,.0f}, load "
         f"{data['restart_load_s']:,.1f}), checkpoint {data['checkpoint_s']:.3g} s "
@@ -194,7 +206,8 @@ def reliability(
         console.print(data["monte_carlo_note"])
     elif data["trials"]:
         console.print(
-            f"P10/P50/P90: percentiles over {data['trials']:,} simulated timelines of this job "
+            f"P10/P50/P90: percentiles over {counted(data['trials'], 'simulated timeline')} "
+            "of this job "
             f"(Monte Carlo, seed {data['seed']}): the spread from when failures strike at "
             "these rates, not the uncertainty of the rates or costs themselves."
         )
@@ -315,10 +328,19 @@ def utilisation_text(data: dict[str, Any]) -> str:
     )
 
 
-def _nearest_table(data: dict[str, Any]) -> None:
+#: Where each command that searches plans sends a user for the plan needing least memory
+#: (only `perf` has --allow-overflow).
+_OVERFLOW_HINT = {
+    "perf": "Use --allow-overflow to see the plan needing least memory.",
+    "train": "`gigawatt perf --search --allow-overflow` with the same --model, --system and "
+    "--gpus shows the plan needing least memory.",
+}
+
+
+def _nearest_table(data: dict[str, Any], command: str) -> None:
     console.print(
-        f"No plan fits in memory on {data['gpus']:,} accelerators ({data['plans_evaluated']:,} "
-        "assessed). Use --allow-overflow to see the plan needing least memory."
+        f"No plan fits in memory on {counted(data['gpus'], 'accelerator')} "
+        f"({data['plans_evaluated']:,} assessed). {_OVERFLOW_HINT[command]}"
     )
     near = data.get("nearest_feasible") or []
     if not near:
@@ -419,14 +441,15 @@ def perf(
         emit_json(data)
         return
     if data["plan"] is None:
-        _nearest_table(data)
+        _nearest_table(data, "perf")
         return
     _perf_tables(data, _calibration_status(ctx, data["calibration"]), _peak_notes(ctx, data))
     if not search and not data["fits"]:
         _fixed_plan_changes(data)
     if search:
         console.print(
-            f"Evaluated {data['plans_evaluated']:,} plans; {data['plans_fitting']:,} fit in "
+            f"Evaluated {counted(data['plans_evaluated'], 'plan')}; "
+            f"{data['plans_fitting']:,} {'fits' if data['plans_fitting'] == 1 else 'fit'} in "
             "memory (a fitting plan counted once per time-only knob combination)."
             + ("" if data["fits"] else " None fits: the plan above needs least memory.")
         )
@@ -502,7 +525,10 @@ def train(
         str | None, typer.Option("--precision", help="fp16, bf16 (default), fp8 or fp4.")
     ] = None,
     region: Annotated[
-        str | None, typer.Option("--region", help="Grid region (default us-average).")
+        str | None,
+        typer.Option(
+            "--region", help="Grid region (`gigawatt catalog regions`); default us-average."
+        ),
     ] = None,
     cost_usd_per_gpu_hour: Annotated[
         float | None,
@@ -520,7 +546,12 @@ def train(
         ),
     ] = None,
     plan: Annotated[
-        str | None, typer.Option("--plan", help="KEY=V,... plan knobs to hold (as in perf).")
+        str | None,
+        typer.Option(
+            "--plan",
+            help="KEY=V,... the plan knobs to hold (the keys of `gigawatt perf --plan`); the "
+            "others are searched.",
+        ),
     ] = None,
     start: Annotated[
         str | None,
@@ -528,11 +559,19 @@ def train(
     ] = None,
     policy: Annotated[
         str | None,
-        typer.Option("--policy", help="Fault-tolerance policy; default: the catalog's default."),
+        typer.Option(
+            "--policy",
+            help="Fault-tolerance policy (`gigawatt catalog fault-tolerance`); default: the "
+            "catalog's `default`.",
+        ),
     ] = None,
     framework: Annotated[
         str | None,
-        typer.Option("--framework", help="Framework profile (as in perf)."),
+        typer.Option(
+            "--framework",
+            help="Framework profile (`gigawatt catalog frameworks`); default: the one the "
+            "accelerator's calibration was fitted with.",
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -557,7 +596,7 @@ def train(
         emit_json(data)
         return
     if data["plan"] is None:
-        _nearest_table(data)
+        _nearest_table(data, "train")
         console.print("The run cannot be timed or costed.")
         return
     _perf_tables(data, _calibration_status(ctx, data["calibration"]), _peak_notes(ctx, data))

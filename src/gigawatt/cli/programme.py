@@ -31,7 +31,7 @@ from gigawatt.cli.common import (
 from gigawatt.cli.progress import resumable, working
 from gigawatt.cli.tables import Spec, print_fitted
 from gigawatt.defaults import CATALOG_KINDS, DEFAULT_SCENARIO, DEFAULT_STORE
-from gigawatt.display import Column, dig, fmt_number, fmt_sci
+from gigawatt.display import Column, counted, dig, fmt_number, fmt_sci, plain_text
 from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
 
 # --- run --------------------------------------------------------------------------------------
@@ -313,12 +313,22 @@ def catalog_cmd(
             metavar="KIND", help=f"One of: {', '.join(CATALOG_KINDS)}. Omit for all kinds."
         ),
     ] = None,
+    record_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="ID",
+            help="One record of KIND (an id or alias): every field, as YAML to copy and edit.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """List catalog records with their sources."""
-    listing = api.catalog(kind, catalog=_catalog(ctx))
+    """List catalog records with their sources; with an ID, show one record in full."""
+    listing = api.catalog(kind, record_id, catalog=_catalog(ctx))
     if as_json:
         emit_json(listing.to_json())
+        return
+    if record_id is not None:
+        _record_yaml(listing.records[listing.kinds[0]][0])
         return
     if not kind:
         table = Table(title="Catalog kinds", title_justify="left")
@@ -327,12 +337,25 @@ def catalog_cmd(
         for k in listing.kinds:
             table.add_row(k, str(len(listing.records[k])))
         console.print(table)
-        console.print("`gigawatt catalog KIND` lists a kind's records with their sources.")
+        console.print(
+            "`gigawatt catalog KIND` lists a kind's records with their sources; "
+            "`gigawatt catalog KIND ID` shows one in full."
+        )
         return
     records = listing.records[kind]
-    console.print(bold_name(kind, f"{len(records)} records"))
+    console.print(bold_name(kind, counted(len(records), "record")))
     for rec in records:
         console.print(_record_text(rec, console.width), soft_wrap=True, markup=False)
+
+
+def _record_yaml(rec: Any) -> None:
+    """One record in full, as YAML: a file of it is what `perf --model/--system FILE` reads,
+    and what a `--catalog` folder holds (in a list, under a new id)."""
+    import yaml  # deferred: `--help` stays fast
+
+    data = rec.model_dump(mode="json")
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88)
+    sys.stdout.write(plain_text(text))
 
 
 def _record_text(rec: Any, width: int) -> str:
@@ -635,7 +658,7 @@ def capability(
     for run in report["frontier_runs"]:
         # The table's FLOP and cost are over the run's own duration and precision, which can
         # differ from the yearly table's reference run: say so beside it.
-        basis = f"{run['precision']}, {run['duration_days']:g} days"
+        basis = f"{run['precision']}, {counted(run['duration_days'], 'day', fmt='g')}"
         if run["cost_usd_market"] is not None:
             basis += f", USD {run['cost_usd_market'] / BILLION:,.2f}B at market rental"
         note = f"{basis}; {run['note']}" if run["note"] else basis
@@ -781,7 +804,8 @@ def sweep(
     data = result.to_json()
     if result.failed:
         err_console.print(
-            f"warning: {result.failed} of {result.samples} samples failed (left out of the bands; "
+            f"warning: {result.failed} of {counted(result.samples, 'sample')} failed (left out "
+            "of the bands; "
             f"retried on a rerun); the first: {result.first_error}"
         )
     if as_json:
@@ -793,13 +817,15 @@ def sweep(
         Spec("Year", tuple(str(y["year"]) for y in years)),
         *(Spec(col.heading(), tuple(_band_cell(y, col) for y in years)) for col in columns),
     ]
-    title = f"{result.scenario}: P50 and P10-P90 over {result.completed:,} samples (as of December)"
+    over = counted(result.completed, "sample")
+    title = f"{result.scenario}: P50 and P10-P90 over {over} (as of December)"
     print_fitted(console, title, specs)
     inputs = result.uncertain_inputs
     console.print(
-        f"Sweep {result.sweep_id[:12]} (seed {result.seed}): {result.computed:,} samples computed "
-        f"now, {result.completed:,} of {result.samples:,} stored in {result.store}. "
-        f"{len(inputs)} uncertain inputs"
+        f"Sweep {result.sweep_id[:12]} (seed {result.seed}): "
+        f"{counted(result.computed, 'sample')} computed now, {result.completed:,} of "
+        f"{result.samples:,} stored in {result.store}. "
+        f"{counted(len(inputs), 'uncertain input')}"
         + (f" ({', '.join(inputs[:3])}{', ...' if len(inputs) > 3 else ''})" if inputs else "")
         + "; --json gives every output and input."
     )

@@ -27,6 +27,7 @@ from gigawatt.cli.common import (
 )
 from gigawatt.cli.progress import resumable
 from gigawatt.defaults import DEFAULT_SOBOL_BASE, DEFAULT_STORE
+from gigawatt.display import counted
 
 if TYPE_CHECKING:
     from gigawatt.sweep.sensitivity import OutputSensitivity, SensitivityResult
@@ -116,7 +117,7 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
     from gigawatt.sweep.sensitivity import TORNADO_LEVELS
 
     low, high = (round(q * 100) for q in TORNADO_LEVELS)
-    runs = " and ".join(f"{n:,} {name} runs" for name, n in result.samples.items())
+    runs = " and ".join(counted(n, f"{name} run") for name, n in result.samples.items())
     out.print(bold_name(result.scenario, f"which uncertain input moves each output ({runs})"))
     inputs = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     inputs.add_column("Uncertain input", no_wrap=True)

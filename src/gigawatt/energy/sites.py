@@ -34,7 +34,11 @@ def find_site(scenario: Scenario, name: str, field: str) -> Site:
         if site.name == name.lower():
             return site
     raise UnknownIdError(
-        "sites", name, [s.name for s in scenario.sites], field=field, listing="gigawatt energy"
+        "sites",
+        name,
+        [s.name for s in scenario.sites],
+        field=field,
+        owner=f"scenario {scenario.name}",
     )
 
 

@@ -1326,10 +1326,18 @@ def _record_from_file(path: Path, cls: type[BaseModel], field: str) -> Any:
             " prints them",
             field=field,
         )
+    # `gigawatt catalog KIND --json` adds each record's kind: the right one is no field
+    kind = raw.get("kind", f"{field}s")
+    if kind != f"{field}s":
+        raise InputError(
+            f"{str(path)!r} holds a record of kind {kind!r}; allowed: a {field}s record",
+            field=field,
+        )
+    raw = {k: v for k, v in raw.items() if k != "kind"}
     try:
         return cls.model_validate(raw)
     except ValidationError as e:
-        raise InputError(format_validation_error(e, prefix=f"{field} {path}")) from None
+        raise InputError(format_validation_error(e, prefix=f"{field} {path}", model=cls)) from None
 
 
 def _is_file(value: str) -> bool:

@@ -27,6 +27,7 @@ rule it breaks.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -38,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gigawatt.catalog.schema import Precision
 from gigawatt.errors import InputError
 from gigawatt.perf.workload import Workload
-from gigawatt.validation import format_validation_error
+from gigawatt.validation import input_error
 
 Recompute = Literal["none", "selective", "full"]
 RECOMPUTE_MODES: tuple[str, ...] = ("none", "selective", "full")
@@ -122,6 +123,25 @@ def module_mask(names: tuple[str, ...] | None) -> int:
 
 def mask_names(mask: int) -> list[str]:
     return [n for n in RECOMPUTE_MODULES if mask & MODULE_BIT[n]]
+
+
+def no_recompute_twin(flash_attention: np.ndarray, recompute: np.ndarray) -> np.ndarray:
+    """Plans with flash attention and recompute=none: each the same plan as its twin with
+    selective recompute of the attention core alone, which recomputes nothing (a flash
+    backward recomputes the core anyway: `estimate.py` prices that recompute at 0, and the
+    kernel keeps no s^2 scores to drop). The selective twin, the frameworks' default
+    (`DEFAULT_RECOMPUTE_MODULES`), is the canonical one: the search keeps it."""
+    return flash_attention & (recompute == RECOMPUTE_MODES.index("none"))
+
+
+def canonical_recompute(p: PlanArrays) -> PlanArrays:
+    """`p` with each `no_recompute_twin` written as its canonical twin (selective recompute of
+    the attention core alone), so that two ways of writing one plan compare equal."""
+    twin = no_recompute_twin(p.flash_attention, p.recompute)
+    return p.replace(
+        recompute=np.where(twin, RECOMPUTE_MODES.index("selective"), p.recompute),
+        recompute_modules=np.where(twin, MODULE_BIT["core_attn"], p.recompute_modules),
+    )
 
 
 #: fp8/fp4 scaling recipes: "none" for 16-bit GEMMs; delayed (per-tensor, amax history) and
@@ -285,7 +305,11 @@ def parse_plan(text: str | None) -> dict[str, str]:
         if not sep or not value.strip():
             raise InputError(f"{part!r} is not KEY=VALUE", field="plan")
         if key not in PLAN_KEYS:
-            raise InputError(f"unknown key {key!r}; allowed: {', '.join(PLAN_KEYS)}", field="plan")
+            close = difflib.get_close_matches(key, PLAN_KEYS, n=3, cutoff=0.6)
+            hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+            raise InputError(
+                f"unknown key {key!r}{hint}; allowed: {', '.join(PLAN_KEYS)}", field="plan"
+            )
         if key in out:
             raise InputError(f"{key!r} given twice", field="plan")
         out[key] = value.strip()
@@ -315,7 +339,7 @@ def make_plan(values: Plan | Mapping[str, Any] | None) -> Plan:
     try:
         return Plan.model_validate(dict(values or {}))
     except ValidationError as e:
-        raise InputError(format_validation_error(e, prefix="plan")) from None
+        raise input_error(e, prefix="plan", model=Plan) from None
 
 
 # --- plans as arrays ------------------------------------------------------------------------

@@ -63,6 +63,7 @@ import numpy as np
 from gigawatt import cache as disk_cache
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model, System
+from gigawatt.display import counted
 from gigawatt.errors import InputError, Problem
 from gigawatt.perf.estimate import (
     BYTES_PER_GIB,
@@ -88,6 +89,7 @@ from gigawatt.perf.plan import (
     StageLayers,
     make_plan,
     module_mask,
+    no_recompute_twin,
     offload_allowed,
     stage_layers,
     valid_mask,
@@ -406,10 +408,10 @@ class _Space:
         cols = _by_class(
             cols, "recompute_modules", cols["recompute"] == 1, np.zeros(1, np.int64), sets
         )
-        if "recompute" not in fixed and 1 in recompute and MODULE_BIT["core_attn"] in sets:
-            # With flash attention selective recompute of the attention core alone is no
-            # recompute.
-            cols = _keep(cols, ~(cols["flash_attention"] & (cols["recompute"] == 0)))
+        if "recompute" not in fixed and _SELECTIVE in recompute and MODULE_BIT["core_attn"] in sets:
+            # With flash attention recompute=none is selective recompute of the attention core
+            # alone, which the selective plans hold: one of the twins is enough.
+            cols = _keep(cols, ~no_recompute_twin(cols["flash_attention"], cols["recompute"]))
         cols = _by_class(cols, "sp", cols["tp"] > 1, self.canonical("sp", False), self.values("sp"))
         cols = _by_class(
             cols,
@@ -898,7 +900,7 @@ def _search_plans(
     if found is None or not found.evaluated:
         given = ", ".join(f"{k}={v}" for k, v in fixed.items()) or "none"
         raise InputError(
-            f"no valid plan for {gpus} accelerators or down to "
+            f"no valid plan for {counted(gpus, 'accelerator')} or down to "
             f"{max(math.ceil(gpus * (1 - IDLE_TOLERANCE)), 1)} (fixed knobs: {given}; heads "
             f"{w.q_heads}, layers {w.layers}, global batch "
             f"{fixed.get('gbs', w.global_batch_seqs)} +-{GBS_TOLERANCE:.0%}): every split "

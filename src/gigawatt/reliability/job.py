@@ -24,6 +24,7 @@ from pydantic import ConfigDict, Field, model_validator
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import FailureModel, FaultTolerancePolicy, StorageTier, System
 from gigawatt.defaults import DEFAULT_SYSTEM
+from gigawatt.display import counted
 from gigawatt.distributions import point
 from gigawatt.errors import InputError
 from gigawatt.perf.workload import Workload
@@ -659,7 +660,8 @@ def reliability_report(
     if req.trials * per_trial > MAX_STRETCHES:
         most = int(MAX_STRETCHES // per_trial)
         raise InputError(
-            f"{req.trials} trials of this job simulate about {req.trials * per_trial:.3g} "
+            f"{counted(req.trials, 'trial')} of this job simulate about "
+            f"{req.trials * per_trial:.3g} "
             f"interruptions; at most {MAX_STRETCHES:.0e} are allowed (up to {most} trials here)",
             field="trials",
         )

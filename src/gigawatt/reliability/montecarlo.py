@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gigawatt.display import counted
 from gigawatt.errors import InputError
 from gigawatt.units import S_PER_H
 
@@ -401,7 +402,8 @@ def simulate_job(
     mean = expected_stretches(expected_wall_s, rate)
     if not trials * mean <= MAX_STRETCHES:
         raise InputError(
-            f"{trials} trials would simulate about {trials * mean:.3g} interruptions; at most "
+            f"{counted(trials, 'trial')} would simulate about {trials * mean:.3g} interruptions; "
+            "at most "
             f"{MAX_STRETCHES:.0e} are allowed",
             field="trials",
         )

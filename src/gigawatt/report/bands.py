@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gigawatt.catalog import Catalog
-from gigawatt.display import fmt_number
+from gigawatt.display import counted, fmt_number
 from gigawatt.errors import InputError
 from gigawatt.report.base import Chart, ReportContext, Section, Series, Table
 from gigawatt.scenario import Scenario
@@ -89,7 +89,8 @@ def bands_section(ctx: ReportContext) -> Section | None:
         "Uncertainty: P10, P50 and P90 over a sweep",
         paragraphs=(
             f"Sweep {sweep.sweep_id[:12]} (seed {sweep.seed}, {sweep.method}): "
-            f"{sweep.completed:,} of {sweep.samples:,} samples, each a draw of every uncertain "
+            f"{sweep.completed:,} of {counted(sweep.samples, 'sample')}, each a draw of every "
+            "uncertain "
             "input (sample i uses numpy.random.default_rng([seed, i])). Values as of each "
             "December; flows are the calendar year's.",
         ),

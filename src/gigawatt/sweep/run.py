@@ -200,7 +200,8 @@ def _store_as_they_finish(
 def _summary(store: SweepStore, info: SweepInfo, samples: int, computed: int) -> SweepResult:
     completed, failed, first_error = store.counts(info.sweep_id, samples)
     if completed == 0 and failed:
-        raise GigawattError(f"all {failed} samples failed; the first error: {first_error}")
+        which = "the sample" if failed == 1 else f"all {failed} samples"
+        raise GigawattError(f"{which} failed; the first error: {first_error}")
     return SweepResult(
         sweep_id=info.sweep_id,
         scenario=info.scenario,

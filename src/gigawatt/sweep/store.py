@@ -497,7 +497,28 @@ def _damage_is_an_error(path: Path) -> Iterator[None]:
         raise _damaged(path, e) from None
 
 
+#: DuckDB's file format: an 8-byte checksum, then these magic bytes (duckdb/storage
+#: /storage_info.hpp, MainHeader::MAGIC_BYTES).
+_DUCKDB_MAGIC = (8, b"DUCK")
+
+
+def _is_duckdb_file(path: Path) -> bool:
+    at, magic = _DUCKDB_MAGIC
+    try:
+        with path.open("rb") as f:
+            f.seek(at)
+            return f.read(len(magic)) == magic
+    except OSError:
+        return True  # unreadable: say what DuckDB said
+
+
 def _damaged(path: Path, e: Exception | str) -> InputError:
+    if not _is_duckdb_file(path):  # a file of the user's, not a store that went bad
+        return InputError(
+            f"{str(path)!r} is not a sweep store (not a DuckDB database file); it was left "
+            "untouched: use another store",
+            field="store",
+        )
     first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     return InputError(
         f"{str(path)!r} is a damaged sweep store ({first}); it was left untouched: "

@@ -1,0 +1,104 @@
+"""Printed text a newcomer reads: counts agree with their nouns (`1 accelerator`, not
+`1 accelerators`), and a hint names a flag of the command it is printed by."""
+
+from __future__ import annotations
+
+import pytest
+
+from gigawatt.cli import main
+from gigawatt.display import counted
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+@pytest.mark.parametrize(
+    ("n", "noun", "fmt", "shown"),
+    [
+        (1, "accelerator", ",", "1 accelerator"),
+        (0, "accelerator", ",", "0 accelerators"),
+        (2048, "accelerator", ",", "2,048 accelerators"),
+        (1.0, "day", "g", "1 day"),
+        (1.5, "day", "g", "1.5 days"),
+    ],
+)
+def test_counted(n, noun, fmt, shown):
+    assert counted(n, noun, fmt=fmt) == shown
+
+
+def test_one_accelerator_one_day_one_trial(capsys):
+    code, out, _ = cli(capsys, "reliability", "--gpus", "1", "--days", "1", "--trials", "1")
+    text = " ".join(out.split())
+    assert code == 0
+    assert text.startswith("1 accelerator on dgx-h100, 1 day of failure-free compute")
+    assert "percentiles over 1 simulated timeline of this job (Monte Carlo, seed 0)" in text
+    assert "1 accelerators" not in text and "1 days" not in text
+
+
+def test_a_kind_of_one_record(capsys):
+    code, out, _ = cli(capsys, "catalog", "event-study")
+    assert code == 0 and out.splitlines()[0] == "event-study: 1 record"
+
+
+def test_train_that_fits_nowhere_points_to_perf_for_allow_overflow(capsys):
+    """`train` has no --allow-overflow: its hint names the perf command that has it."""
+    args = ["--model", "llama3-8b", "--system", "h100", "--gpus", "1", "--tokens", "1e9"]
+    code, out, _ = cli(capsys, "train", *args)
+    text = " ".join(out.split())
+    assert code == 0
+    assert text.startswith("No plan fits in memory on 1 accelerator (")
+    assert "`gigawatt perf --search --allow-overflow` with the same --model, --system" in text
+    assert "Use --allow-overflow" not in text
+
+
+JOB_COMMANDS = ("perf", "train", "reliability", "footprint")
+
+
+@pytest.mark.parametrize("flag", ["--gpus", "--precision", "--framework", "--region", "--policy"])
+def test_a_flag_of_the_job_commands_is_described_alike(flag):
+    """The job commands share their flags' meaning, so a flag reads the same in each --help
+    (and in the generated CLI reference), not `(as in perf)` in one of them."""
+    import typer.main
+
+    from gigawatt.cli import app
+
+    group = typer.main.get_command(app)
+    helps = {
+        name: param.help
+        for name in JOB_COMMANDS
+        for param in group.commands[name].params
+        if flag in getattr(param, "opts", ())
+    }
+    assert len(helps) >= 2 and len(set(helps.values())) == 1, helps
+    assert "as in perf" not in next(iter(helps.values()))
+
+
+def test_train_plan_help_names_the_perf_keys():
+    import typer.main
+
+    from gigawatt.cli import app
+
+    (plan,) = [p for p in typer.main.get_command(app).commands["train"].params if p.name == "plan"]
+    assert "`gigawatt perf --plan`" in plan.help and "searched" in plan.help
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["perf"], "--model, --system and --gpus: required, not given"),
+        (["perf", "--model=llama3-8b"], "--system and --gpus: required, not given"),
+        (["train", "--model", "llama3-8b", "--gpus", "8"], "--tokens and --system: required,"),
+        (["reliability", "--days", "3"], "--gpus: required, not given"),
+        (["sweep"], "SCENARIO: required, not given"),
+    ],
+)
+def test_every_missing_option_is_named_at_once(capsys, args, expected):
+    """Not one `Missing option` per try: every required option left out, in one line."""
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {expected}") and len(err.splitlines()) == 1
+    assert f"(see `gigawatt {args[0]} --help`)" in err

@@ -1,0 +1,164 @@
+"""What a newcomer runs into when following the docs with their own files: a record file where
+only ids are read, a record copied from `gigawatt catalog KIND --json`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gigawatt.cli import main
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def _record_file(capsys, tmp_path, kind: str, id_: str, name: str) -> str:
+    """One record as `gigawatt catalog KIND --json` prints it (with its `kind`), renamed."""
+    code, out, _ = cli(capsys, "catalog", kind, "--json")
+    assert code == 0
+    record = next(r for r in json.loads(out)["records"] if r["id"] == id_)
+    record["id"] = name
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(record), encoding="utf-8")
+    return str(path)
+
+
+def test_a_record_copied_from_catalog_json_is_read(capsys, tmp_path):
+    model = _record_file(capsys, tmp_path, "models", "llama3-8b", "my-model")
+    system = _record_file(capsys, tmp_path, "systems", "dgx-h100", "my-system")
+    code, out, err = cli(capsys, "perf", "--model", model, "--system", system, "--gpus", "8")
+    assert code == 0, err
+    assert "(my-system)" in out.splitlines()[0]
+
+
+def test_a_record_of_another_kind_is_named(capsys, tmp_path):
+    system = _record_file(capsys, tmp_path, "systems", "dgx-h100", "my-system")
+    code, out, err = cli(capsys, "perf", "--model", system, "--system", "h100", "--gpus", "8")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: --model: {system!r} holds a record of kind 'systems'; allowed: a models record\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "flag", "kind"),
+    [
+        (["footprint", "--gpu-hours", "1000", "--system", "mine.yaml"], "--system", "systems"),
+        (
+            ["reliability", "--gpus", "8", "--days", "1", "--system", "mine.yml"],
+            "--system",
+            "systems",
+        ),
+        (
+            ["footprint", "--gpu-hours", "1000", "--system", "h100", "--region", "grid.json"],
+            "--region",
+            "regions",
+        ),
+    ],
+)
+def test_a_file_where_only_ids_are_read(capsys, args, flag, kind):
+    """Not `unknown system 'mine.yaml'`: the user is told ids are expected, and where their own
+    record goes."""
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {flag}: '{args[-1]}' is not allowed: expected a ")
+    assert "not a file" in err and "gigawatt --catalog DIR" in err
+    assert f"`gigawatt catalog {kind}`" in err
+
+
+def test_a_site_without_pue_takes_the_catalog_default(user_scenario_file):
+    """docs/scenarios.md: `pue` is optional; a site without one takes `default-pue`, and the
+    generated field table shows that record's value as the default."""
+
+    from gigawatt.catalog import Catalog
+    from gigawatt.distributions import point
+    from gigawatt.scenario import load_scenario
+
+    catalog = Catalog.load()
+    assert "pue" not in user_scenario_file.read_text(encoding="utf-8")
+    site = load_scenario(str(user_scenario_file), catalog).sites[0]
+    default = point(catalog.get("energy", "default-pue").value)
+    assert site.pue == default
+    fields = Path(__file__).parents[1] / "docs" / "_generated" / "scenario-fields.md"
+    table = fields.read_text(encoding="utf-8")
+    assert f"| `pue` | number or distribution | catalog `default-pue` ({default:g}) |" in table
+
+
+@pytest.mark.parametrize("given", ["notes.txt", "./notes.txt"])
+def test_a_refused_output_path_is_shown_as_typed(capsys, tmp_path, monkeypatch, given):
+    """`--out notes.txt` is refused as 'notes.txt', not as /the/absolute/path/notes.txt; the
+    user's file is left as it was."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
+    code, out, err = cli(capsys, "run", "--out", given, "--no-sensitivity")
+    assert (code, out) == (2, "")
+    assert err == f"error: --out: {given!r} is a file; allowed: a folder\n"
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_python_dash_m_gigawatt_is_the_command_line():
+    """`python -m gigawatt` (a notebook's kernel, a venv not on the PATH) runs the same command
+    line: one JSON object on stdout; bad input exit 2 with one line on stderr."""
+    import subprocess
+    import sys
+
+    ok = subprocess.run(
+        [sys.executable, "-m", "gigawatt", "scenarios", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "nvidia-openai-10gw" in json.dumps(json.loads(ok.stdout))
+    bad = subprocess.run(
+        [sys.executable, "-m", "gigawatt", "perf", "--gpus", "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert bad.stderr.startswith("error: ") and len(bad.stderr.splitlines()) == 1
+
+
+def test_catalog_kind_id_shows_one_record_to_copy(capsys, tmp_path):
+    """`gigawatt catalog systems dgx-h100` prints the record in full as YAML; saved under a new
+    id it is a record file that perf reads; --json gives the one record."""
+    code, out, err = cli(capsys, "catalog", "systems", "HGX-H100")  # an alias, any case
+    assert code == 0, err
+    record = yaml.safe_load(out)
+    assert record["id"] == "dgx-h100" and record["source"] and record["status"]
+    record["id"] = "my-h100"
+    path = tmp_path / "my-h100.yaml"
+    path.write_text(yaml.safe_dump(record), encoding="utf-8")
+    code, out, err = cli(
+        capsys, "perf", "--model", "llama3-8b", "--system", str(path), "--gpus", "8"
+    )
+    assert code == 0, err
+    code, out, _ = cli(capsys, "catalog", "systems", "dgx-h100", "--json")
+    assert code == 0 and [r["id"] for r in json.loads(out)["records"]] == ["dgx-h100"]
+
+
+def test_catalog_unknown_id_is_named_as_the_argument(capsys):
+    code, out, err = cli(capsys, "catalog", "systems", "dgx-h10")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ID: unknown system 'dgx-h10'; did you mean 'dgx-h100'")
+
+
+@pytest.mark.parametrize("command", [["sweep", "nvidia-openai-10gw", "--samples", "1"]])
+def test_a_file_of_the_users_as_store_is_not_called_damaged(capsys, tmp_path, command):
+    """--store notes.html (not a DuckDB file) is 'not a sweep store', not a 'damaged' one, and
+    is left as it was."""
+    notes = tmp_path / "notes.html"
+    notes.write_text("<p>mine</p>\n" * 100, encoding="utf-8")
+    code, out, err = cli(capsys, *command, "--store", str(notes))
+    assert (code, out) == (2, "")
+    assert f"{str(notes)!r} is not a sweep store (not a DuckDB database file)" in err
+    assert "damaged" not in err
+    assert notes.read_text(encoding="utf-8") == "<p>mine</p>\n" * 100
