@@ -140,6 +140,23 @@ and padding those under it: the expert GEMMs and the all-to-all carry the balanc
 what the model assumes for every MoE row, so no knob is needed (a capacity factor c would scale
 both by c).
 
+Rows added in December 2026 from the NeMo 26.04.01 tables (MB55-MB63; Megatron-Bridge v0.4.2,
+commit c8101293; each row's `notes` cites preset file and lines): the release's preset of the
+table's layout states what the CSV has no column for, set in STATED:
+- GPT-OSS 120B (MB55 GB200, MB56 B200): selective recompute of layernorm and moe_act
+  (scripts/performance/configs/gpt_oss/gpt_oss_workload_base_configs.py lines 54-59, 71-76,
+  applied as recompute_granularity "selective" by utils/overrides.py lines 148-150); MB55's
+  preset sets moe_a2a_overlap (line 105; overrides.py lines 155-160); no dispatcher backend, so
+  alltoall (overrides.py lines 230-233).
+- Qwen3 30B-A3B (MB57-MB60) and 235B-A22B on GB300 / GB200 (MB61, MB62): the presets name
+  HybridEP (scripts/performance/configs/qwen/qwen3_workload_base_configs.py lines 67-77,
+  96-105, 330-431); 235B on B200 (MB63) has none and its script sets alltoall
+  (configs/qwen/qwen3_llm_pretrain.py line 143). No a2a overlap in any of them.
+- Qwen3 235B-A22B (MB61-MB63): the recipe counts the embedding and the loss in the pipeline
+  split (src/megatron/bridge/recipes/qwen/qwen3_moe.py lines 166-167,
+  account_for_embedding_in_pipeline_split / account_for_loss_in_pipeline_split): pp_balance,
+  96 slots, which pp 4 x vp 12, pp 8 x vp 3 and pp 8 split evenly.
+
 Assumptions where the source is silent (each marked in ASSUMED with the reason):
 - N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
   per chunk, NVIDIA dgxc-benchmarking nemotron/README_340b.md), so vp = 96 / 12 / 12 = 8.
@@ -314,6 +331,26 @@ STATED: dict[str, dict[str, Any]] = {
     # Megatron-Bridge's Qwen3 235B-A22B H100 FP8-CS layout sets moe_a2a_overlap=True
     # (overlap_moe_expert_parallel_comm and delay_wgrad_compute) at v0.2.1 and v0.4.2.
     **{rid: {"ep_overlap": True} for rid in ("MB20", "MB31")},
+    # NeMo 26.04.01 rows added in December 2026 (Megatron-Bridge v0.4.2 presets; see module).
+    "MB55": {
+        "ep_overlap": True,
+        "moe_dispatcher": "alltoall",
+        **_SELECTIVE("layernorm", "moe_act"),
+    },
+    "MB56": {
+        "ep_overlap": False,
+        "moe_dispatcher": "alltoall",
+        **_SELECTIVE("layernorm", "moe_act"),
+    },
+    **{
+        rid: {"ep_overlap": False, "moe_dispatcher": "hybridep"}
+        for rid in ("MB57", "MB58", "MB59", "MB60")
+    },
+    **{
+        rid: {"ep_overlap": False, "moe_dispatcher": "hybridep", "pp_balance": True}
+        for rid in ("MB61", "MB62")
+    },
+    "MB63": {"ep_overlap": False, "moe_dispatcher": "alltoall", "pp_balance": True},
     # MaxText's custom remat policy of dgxc-benchmarking v25.01 maxtext/configure.sh: the
     # q/k/v/qkv/out projections (bf16: and mlpwo) saved, the rest of base.yml's tensors
     # (context, mlpwi) rematerialised; the modules it recomputes are save_dot_except_mlp's.
