@@ -156,6 +156,14 @@ table's layout states what the CSV has no column for, set in STATED:
   split (src/megatron/bridge/recipes/qwen/qwen3_moe.py lines 166-167,
   account_for_embedding_in_pipeline_split / account_for_loss_in_pipeline_split): pp_balance,
   96 slots, which pp 4 x vp 12, pp 8 x vp 3 and pp 8 split evenly.
+- MB64, MB65 (NeMo 26.02.01, Megatron-Bridge v0.3.1, commit 9c9dd848): Qwen3 235B-A22B MXFP8 on
+  256 GB300 at pp 4 and 256 GB200 at pp 8 without interleaving, HybridEP, pp_balance (the same
+  recipe lines); the interleaved runs of 26.04.01 (MB61, MB62) are the same plans with vp 12 / 3.
+- MB66 (NeMo 26.04, v0.4.0, commit 0fbfe7d3): DeepSeek-V3 MXFP8 on 256 B200 at pp 16, ep 8, gbs
+  4096: the B200 preset (scripts/performance/configs/deepseek/deepseek_workload_base_configs.py
+  lines 110-122, 195-198) sets mla_up_proj recompute and HybridEP, no a2a overlap, and no
+  pp_layout, so the recipe's (16, 1) layout applies (src/megatron/bridge/recipes/deepseek/
+  deepseek_v3.py line 42: first stage 4 layers, last 1 and the MTP layer), as MB15's at gbs 2048.
 
 Assumptions where the source is silent (each marked in ASSUMED with the reason):
 - N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
@@ -351,6 +359,19 @@ STATED: dict[str, dict[str, Any]] = {
         for rid in ("MB61", "MB62")
     },
     "MB63": {"ep_overlap": False, "moe_dispatcher": "alltoall", "pp_balance": True},
+    # NeMo 26.02.01 Qwen3 235B without interleaving (Megatron-Bridge v0.3.1) and NeMo 26.04
+    # DeepSeek-V3 on B200 at pp 16 (v0.4.0; layout (16, 1) as MB15; see module).
+    **{
+        rid: {"ep_overlap": False, "moe_dispatcher": "hybridep", "pp_balance": True}
+        for rid in ("MB64", "MB65")
+    },
+    "MB66": {
+        "pp_first": 4,
+        "pp_last": 1,
+        "ep_overlap": False,
+        "moe_dispatcher": "hybridep",
+        **_SELECTIVE("mla_up_proj"),
+    },
     # MaxText's custom remat policy of dgxc-benchmarking v25.01 maxtext/configure.sh: the
     # q/k/v/qkv/out projections (bf16: and mlpwo) saved, the rest of base.yml's tensors
     # (context, mlpwi) rematerialised; the modules it recomputes are save_dot_except_mlp's.
