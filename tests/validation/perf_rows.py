@@ -165,6 +165,10 @@ table's layout states what the CSV has no column for, set in STATED:
   pp_layout, so the recipe's (16, 1) layout applies (src/megatron/bridge/recipes/deepseek/
   deepseek_v3.py line 42: first stage 4 layers, last 1 and the MTP layer), as MB15's at gbs 2048.
 
+- MB67-MB72 (NeMo 26.08, listed in NOT_REPRESENTABLE, not compared): their settings in STATED
+  are those of the 26.04.01 twin (MB57, MB61, MB62, MB29, MB28; MB71 as MB55 with v0.6.0's a2a
+  overlap), so a comparison that includes them runs the same plan as the twin.
+
 Assumptions where the source is silent (each marked in ASSUMED with the reason):
 - N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
   per chunk, NVIDIA dgxc-benchmarking nemotron/README_340b.md), so vp = 96 / 12 / 12 = 8.
@@ -365,6 +369,27 @@ STATED: dict[str, dict[str, Any]] = {
         rid: {"ep_overlap": False, "moe_dispatcher": "hybridep", "pp_balance": True}
         for rid in ("MB64", "MB65")
     },
+    # NeMo 26.08 rows (not compared: NOT_REPRESENTABLE) with their 26.04.01 twins' settings.
+    **{rid: {"ep_overlap": False, "moe_dispatcher": "hybridep"} for rid in ("MB67",)},
+    **{
+        rid: {"ep_overlap": False, "moe_dispatcher": "hybridep", "pp_balance": True}
+        for rid in ("MB68", "MB69")
+    },
+    "MB70": {
+        "pp_first": 16,
+        "pp_last": 13,
+        "ep_overlap": True,
+        "moe_dispatcher": "hybridep",
+        **_SELECTIVE("mla_up_proj"),
+    },
+    "MB71": {"ep_overlap": True, "moe_dispatcher": "hybridep"},
+    "MB72": {
+        "pp_first": 32,
+        "pp_last": 29,
+        "ep_overlap": True,
+        "moe_dispatcher": "hybridep",
+        **_SELECTIVE("mla_up_proj"),
+    },
     "MB66": {
         "pp_first": 4,
         "pp_last": 1,
@@ -407,6 +432,32 @@ NOT_REPRESENTABLE = {
     "scripts set pp 4 x vp 4 for every GB200 precision (Megatron-Bridge v0.1.0rc4, commit "
     "6725f704, scripts/performance/configs/deepseek/deepseek_v3_llm_pretrain.yaml lines "
     "95-112): the run's expert layout is not stated",
+    **{
+        rid: "NeMo 26.08 (Megatron-Bridge v0.6.0 perf_recipes): the whole step replayed as one "
+        "full-iteration CUDA graph (cuda_graph_impl full_iteration, in these presets since 26.06); "
+        "no framework profile describes this release (megatron-bridge-2025 spans NeMo "
+        "25.09-26.04.01): " + why
+        for rid, why in (
+            ("MB67", "the same plan ran 40 % faster than in 26.04.01 (MB57)"),
+            ("MB68", "the same plan ran 27 % faster than in 26.04.01 (MB61)"),
+            ("MB69", "the same plan ran 28 % faster than in 26.04.01 (MB62)"),
+            (
+                "MB70",
+                "the same layout ran 15 % faster than in 26.04.01 (MB29, which recomputed mlp); "
+                "it also pages MoE activations (moe_paged_stash) and caps tokens per expert rank",
+            ),
+            (
+                "MB71",
+                "26.04.01 has no MXFP8 run of this model to compare with; it also runs the "
+                "attention core in FP8 (fp8_dot_product_attention), which the model does not",
+            ),
+            (
+                "MB72",
+                "26.04.01 ran this layout at MBS 2 (MB28), 26 % slower; it also runs the "
+                "attention core in FP8 (fp8_dot_product_attention), which the model does not",
+            ),
+        )
+    },
     "AM4": "NeMo AutoModel shards expert weights and optimizer state with FSDP2 inside the "
     "expert-parallel group; the model shards them over the expert data-parallel ranks only",
     **{f"MS{i}": "published as MFU only (Figure 9), no step time" for i in range(9, 12)},
