@@ -169,6 +169,19 @@ table's layout states what the CSV has no column for, set in STATED:
   are those of the 26.04.01 twin (MB57, MB61, MB62, MB29, MB28; MB71 as MB55 with v0.6.0's a2a
   overlap), so a comparison that includes them runs the same plan as the twin.
 
+Megatron-MoE-ModelZoo (MZ1-MZ5, framework megatron-core-2025: plain Megatron-LM with the
+repository's command lines): Qwen3 235B-A22B BF16 on 256 H100, the published step times of
+examples/qwen3/readme.md at commit 8017e112 (2025-05-27). The same commit's
+examples/qwen3/run_235b.sh gives each solution's command and model_configs/benchmarking/
+Qwen3-235B-A22B.yaml the common settings (distributed optimizer with overlapped gradient reduce
+and parameter gather, account-for-embedding/loss-in-pipeline-split, sequence parallelism, flash
+attention, flex dispatcher with DeepEP); runtime.conf counts 96 layers, so no uneven-stage flags.
+Set in STATED: MZ1, MZ2 selective recompute of layernorm and moe_act, DeepEP, pp_balance, MZ2
+with the 1F1B expert all-to-all overlap (--combined-1f1b --combined-1f1b-recipe ep_a2a); MZ3
+Megatron-FSDP (CSV zero 3) with full recompute, DeepEP; MZ4 the table's A2A dispatcher (the
+config of the commit says DeepEP: marked uncertain), pp_balance, selective layernorm and
+moe_act; MZ5 DeepEP, pp_balance, no recompute. Every command forces routing balance.
+
 Assumptions where the source is silent (each marked in ASSUMED with the reason):
 - N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
   per chunk, NVIDIA dgxc-benchmarking nemotron/README_340b.md), so vp = 96 / 12 / 12 = 8.
@@ -207,6 +220,7 @@ FRAMEWORK_OF_PREFIX = {
     "MS": "megascale-2024",
     "AM": "nemo-automodel-2025",
     "TT": "torchtitan-2025",
+    "MZ": "megatron-core-2025",
 }
 FRAMEWORK_OF_ROW = {
     **{f"DX{i}": "jax-xla-fsdp" for i in range(21, 25)},
@@ -397,6 +411,25 @@ STATED: dict[str, dict[str, Any]] = {
         "moe_dispatcher": "hybridep",
         **_SELECTIVE("mla_up_proj"),
     },
+    # Megatron-MoE-ModelZoo Qwen3 235B on 256 H100 (commit 8017e11 run_235b.sh and model config;
+    # see module): pp_balance from account-for-embedding/loss, the table's dispatcher.
+    **{
+        rid: {
+            "moe_dispatcher": "deepep",
+            "ep_overlap": rid == "MZ2",
+            "pp_balance": True,
+            **_SELECTIVE("layernorm", "moe_act"),
+        }
+        for rid in ("MZ1", "MZ2")
+    },
+    "MZ3": {"moe_dispatcher": "deepep", "ep_overlap": False},
+    "MZ4": {
+        "moe_dispatcher": "alltoall",
+        "ep_overlap": False,
+        "pp_balance": True,
+        **_SELECTIVE("layernorm", "moe_act"),
+    },
+    "MZ5": {"moe_dispatcher": "deepep", "ep_overlap": False, "pp_balance": True},
     # MaxText's custom remat policy of dgxc-benchmarking v25.01 maxtext/configure.sh: the
     # q/k/v/qkv/out projections (bf16: and mlpwo) saved, the rest of base.yml's tensors
     # (context, mlpwi) rematerialised; the modules it recomputes are save_dot_except_mlp's.
