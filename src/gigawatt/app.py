@@ -348,6 +348,7 @@ class CapabilityReport:
         if self.catalog is not None:
             policy = self.capability.settings.policy
             caveats = capability_caveats(self.catalog, systems, policy)
+            caveats += tuple(self.capability.burn_in_caveats(self.year_positions))
         return {"scenario": sc.name, "title": sc.title, **summary, "caveats": list(caveats)}
 
 

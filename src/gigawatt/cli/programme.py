@@ -243,8 +243,12 @@ def run(
     if any(y.get("largest_run_vs_reference") for y in years):
         console.print(_reference_run_text(_catalog(ctx)))
     systems = [y.get("largest_run_system") for y in years]
-    policy = results.capability.settings.policy if results.capability is not None else None
-    for caveat in api.capability_caveats(_catalog(ctx), systems, policy):
+    cap = results.capability
+    policy = cap.settings.policy if cap is not None else None
+    caveats = list(api.capability_caveats(_catalog(ctx), systems, policy))
+    if cap is not None:
+        caveats += cap.burn_in_caveats(results.year_positions())
+    for caveat in caveats:
         console.print(Text("Caveat: ", style="bold yellow") + Text(caveat))
 
 
