@@ -357,6 +357,7 @@ class CapabilityReport:
             caveats = capability_caveats(self.catalog, systems, policy) + peak_caveats(
                 self.catalog, runs
             )
+            caveats += tuple(self.capability.burn_in_caveats(self.year_positions))
         return {"scenario": sc.name, "title": sc.title, **summary, "caveats": list(caveats)}
 
 

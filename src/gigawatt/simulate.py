@@ -105,7 +105,8 @@ class Results:
         (`buildout.launch_caveats`), then each system of a December's largest run whose
         achieved FLOP/s rest on no measurement of its own (`capability.caveats.perf_caveats`)
         or whose failure rates or fault-tolerance policy are estimates (`reliability_caveats`)
-        or whose peak at the run's precision is not a published figure (`peak_caveats`);
+        or whose peak at the run's precision is not a published figure (`peak_caveats`), and
+        the years whose largest run starts in its hardware's burn-in (`burn_in_caveats`);
         `years` is `years()` when the caller has it."""
         if self.catalog is None:
             return []
@@ -118,6 +119,7 @@ class Results:
             out.extend(reliability_caveats(self.catalog, systems, policy))
             runs = [(y.get("largest_run_system"), y.get("largest_run_precision")) for y in years]
             out.extend(peak_caveats(self.catalog, runs))
+            out.extend(self.capability.burn_in_caveats(self.year_positions()))
         return out
 
     def to_json(self) -> dict[str, Any]:

@@ -282,3 +282,19 @@ def test_caveat_when_the_failure_rates_are_estimates(capsys, catalog, tmp_path):
     (folder / "failures.yaml").write_text(yaml.safe_dump([record]))
     measured = Catalog.load([folder])
     assert not any("failure rates" in c for c in reliability_caveats(measured, [system], policy))
+
+
+def test_caveat_when_the_largest_run_starts_in_burn_in(capsys, catalog):
+    """The curves assume a mature fleet. A year whose largest run starts while even the
+    oldest accelerators of its group are inside the failure model's burn-in says so (the
+    default's 2026-12 run starts the month Abilene's first Vera Rubin racks come online); a
+    year past it does not."""
+    code, out, err = cli(capsys, "capability", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    system = data["years"][0]["largest_run_system"]
+    fm = catalog.failure_model(catalog.system(system).failure_model)
+    assert fm.burn_in_multiplier > 1 and fm.burn_in_months > 0
+    burn = [c for c in data["caveats"] if "burn-in" in c]
+    assert [c.split(":")[0] for c in burn] == ["2026-12"]
+    assert f"failure model '{fm.id}'" in burn[0] and "--fleet-age-months 0" in burn[0]

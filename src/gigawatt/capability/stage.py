@@ -319,6 +319,33 @@ class CapabilityResult:
         gp = self.picks[int(self.winner[pos])]
         return sensitivity(self.curves, gp.group, pos, str(self.months[pos]))
 
+    def burn_in_caveats(self, positions: list[tuple[int, int]]) -> list[str]:
+        """One caveat per year whose largest run starts while even the oldest accelerators of
+        its group are inside their failure model's burn-in (catalog `burn_in_months`, hardware
+        rates x `burn_in_multiplier`): the curves assume a mature fleet, so that run's goodput
+        and size are optimistic. `positions` as in `summary`."""
+        out = []
+        for _, pos in positions:
+            index = int(self.winner[pos])
+            if index < 0:
+                continue
+            group = self.picks[index].group
+            online = np.flatnonzero(group.accelerators > 0)
+            age = pos - int(online[0])
+            curve = self._curve_of(self.picks[index], pos)
+            fm = curve.failure_model
+            if fm.burn_in_multiplier <= 1 or age >= fm.burn_in_months:
+                continue
+            when = "in the month" if age == 0 else f"{age} months after"
+            out.append(
+                f"{self.months[pos]}: the largest run starts {when} the first {group.system} "
+                f"of {group.site} came online, inside the burn-in of failure model '{fm.id}' "
+                f"({fm.burn_in_months:g} months at x{fm.burn_in_multiplier:g} hardware failure "
+                "rates); its goodput and size assume a mature fleet, so they are optimistic "
+                f"(`gigawatt reliability --fleet-age-months {age}` shows the effect on one job)."
+            )
+        return out
+
     def summary(self, positions: list[tuple[int, int]]) -> dict[str, Any]:
         """The `gigawatt capability --json` object, less the scenario's name and title.
 
