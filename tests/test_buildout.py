@@ -198,3 +198,21 @@ def test_phase_online_before_its_accelerator_ships_is_a_caveat():
     for name in builtin_scenarios():
         sc = load_scenario(name, cat).resolve()
         assert launch_caveats(build_fleet(sc, cat), cat) == (), name
+
+
+def test_build_out_peaks_that_are_not_published_figures_are_caveats():
+    """The build-out's BF16/FP8/FP4 columns count each accelerator at its published peak, or
+    say otherwise: a precision it lacks (counted at the next wider one) or a peak the vendor
+    has not published (its `peak_estimates`)."""
+    from gigawatt.buildout import peak_column_caveats
+
+    cat = Catalog.load()
+    h100 = cat.accelerator("h100-sxm")
+    assert h100.peak_flops_per_s.fp4 is None and not h100.peak_estimates
+    (note,) = peak_column_caveats(_phase_at(cat, "dgx-h100", "2024-01"), cat)
+    assert note.startswith("Build-out: h100-sxm's fp4 is counted at its fp8 peak")
+    rubin = cat.accelerator("vera-rubin")
+    (note,) = peak_column_caveats(_phase_at(cat, "vera-rubin-nvl72", rubin.launch), cat)
+    for precision, how in rubin.peak_estimates.items():
+        assert (f"{precision} peak is an estimate, {how}" in note) == (precision != "fp16")
+    assert peak_column_caveats(_phase_at(cat, "gb200-nvl72", "2025-06"), cat) == ()

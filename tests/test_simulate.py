@@ -48,6 +48,7 @@ def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog)
     the capability stage's perf and peak caveats for the systems of its largest runs."""
     from conftest import toy_scenario_data
     from gigawatt.app import peak_caveats, perf_caveats
+    from gigawatt.buildout import peak_column_caveats
     from gigawatt.scenario import month_from_index, month_index, parse_scenario
 
     system = catalog.system("vera-rubin-nvl72")
@@ -57,12 +58,16 @@ def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog)
     data["sites"][0]["phases"] = [{"online": early, "power_gw": 0.05, "system": system.id}]
     results = simulate(parse_scenario(data, catalog), catalog, until="finance")
     out = results.to_json()
-    (caveat,) = out["caveats"]  # no capability stage: no perf caveats
+    # the launch caveat first, then the fleet's peaks; no capability stage: no perf caveats
+    caveat, *rest = out["caveats"]
+    assert rest == list(peak_column_caveats(results.fleet, catalog))
     assert f"online {early}, before {system.accelerator}'s first volume shipments" in caveat
     default = simulate(load_scenario("nvidia-openai-10gw", catalog), catalog)
     years = default.years()
     systems = [y["largest_run_system"] for y in years]
-    runs = [(y["largest_run_system"], y["largest_run_precision"]) for y in years]
-    expected = perf_caveats(catalog, systems) + peak_caveats(catalog, runs)
+    # the largest runs are in bf16, a build-out column: the fleet's peak caveat covers them
+    assert {y["largest_run_precision"] for y in years} == {"bf16"}
+    expected = peak_column_caveats(default.fleet, catalog) + perf_caveats(catalog, systems)
     assert default.caveats(years) == list(expected)
+    assert peak_caveats(catalog, [(s, "bf16") for s in systems])  # which would say the same
     assert default.to_json()["caveats"] == default.caveats(years)

@@ -312,3 +312,26 @@ def launch_caveats(fleet: Fleet, catalog: Catalog) -> tuple[str, ...]:
             f"installed, so those months overstate the fleet."
         )
     return tuple(out)
+
+
+def peak_column_caveats(fleet: Fleet, catalog: Catalog) -> tuple[str, ...]:
+    """One caveat per accelerator type of the fleet whose peak in a column of the build-out
+    (BF16, FP8, FP4) is not its published figure at that precision: a precision it has no
+    tensor path for (counted at the next wider one), or a peak the vendor has not published
+    (the accelerator's `peak_estimates`). Every figure at such a precision rests on it."""
+    out = []
+    for acc_id in dict.fromkeys(str(a) for a in fleet.columns["accelerator"]):
+        acc = catalog.accelerator(acc_id)
+        parts = []
+        for precision in ("bf16", "fp8", "fp4"):
+            used = acc.supported_precision(precision)
+            if used != precision:
+                parts.append(f"{precision} is counted at its {used} peak (no {precision} path)")
+            elif (how := acc.peak_estimates.get(precision)) is not None:  # type: ignore[call-overload]
+                parts.append(f"{precision} peak is an estimate, {how}")
+        if parts:
+            out.append(
+                f"Build-out: {acc_id}'s {'; '.join(parts)}. Every figure at that precision (its "
+                "peak column, runs in it) rests on this."
+            )
+    return tuple(out)

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from gigawatt.buildout import Fleet, build_fleet, launch_caveats
+from gigawatt.buildout import Fleet, build_fleet, launch_caveats, peak_column_caveats
 from gigawatt.capability import CapabilityResult, run_capability
 from gigawatt.capability.caveats import peak_caveats, perf_caveats, reliability_caveats
 from gigawatt.catalog import Catalog
@@ -102,22 +102,30 @@ class Results:
 
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
         """What the figures cannot show: phases online before their hardware ships
-        (`buildout.launch_caveats`), then each system of a December's largest run whose
-        achieved FLOP/s rest on no measurement of its own (`capability.caveats.perf_caveats`)
-        or whose failure rates or fault-tolerance policy are estimates (`reliability_caveats`)
-        or whose peak at the run's precision is not a published figure (`peak_caveats`), and
-        the years whose largest run starts in its hardware's burn-in (`burn_in_caveats`);
-        `years` is `years()` when the caller has it."""
+        (`buildout.launch_caveats`), the fleet's peaks that are not published figures
+        (`buildout.peak_column_caveats`, which cover the largest runs at those precisions),
+        then each system of a December's largest run whose achieved FLOP/s rest on no
+        measurement of its own (`capability.caveats.perf_caveats`), whose failure rates or
+        fault-tolerance policy are estimates (`reliability_caveats`) or, at another precision,
+        whose peak is not a published one (`peak_caveats`), and the years whose largest run
+        starts in its hardware's burn-in (`burn_in_caveats`); `years` is `years()` when the
+        caller has it."""
         if self.catalog is None:
             return []
         out = list(launch_caveats(self.fleet, self.catalog))
+        out.extend(peak_column_caveats(self.fleet, self.catalog))
         if self.capability is not None:
             years = self.years() if years is None else years
             systems = [y.get("largest_run_system") for y in years]
             out.extend(perf_caveats(self.catalog, systems))
             policy = self.capability.settings.policy
             out.extend(reliability_caveats(self.catalog, systems, policy))
-            runs = [(y.get("largest_run_system"), y.get("largest_run_precision")) for y in years]
+            # a run at a build-out precision on the fleet's hardware: said above already
+            runs = [
+                (y.get("largest_run_system"), y.get("largest_run_precision"))
+                for y in years
+                if y.get("largest_run_precision") not in ("bf16", "fp8", "fp4")
+            ]
             out.extend(peak_caveats(self.catalog, runs))
             out.extend(self.capability.burn_in_caveats(self.year_positions()))
         return out
