@@ -252,6 +252,7 @@ def test_an_impossible_plan(capsys, gpus, plan, says):
         (["market", "--window", "-1,1"], "--window: applies to an event study: give --prices"),
         (["reliability", "--gpus", "8", "--days", "1", "--seed", "3"], "--seed: applies to the"),
         (["market", "--model", "constant-mean"], "--model: applies to an event study"),
+        (["market", "--ticker", "NVDA"], "--ticker: applies to an event study: give --prices"),
         (
             [
                 "footprint",
@@ -280,7 +281,10 @@ def test_an_impossible_plan(capsys, gpus, plan, says):
             "--workers is for local sweeps",
         ),
     ],
-    ids=["overflow", "hours", "co2", "job", "window", "seed", "model", "region", "workers"],
+    ids=[
+        *("overflow", "hours", "co2", "job", "window", "seed", "model", "ticker"),
+        *("region", "workers"),
+    ],
 )
 def test_flags_that_would_be_ignored_are_refused(capsys, args, says):
     assert says in refused(capsys, *args)

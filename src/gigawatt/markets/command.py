@@ -177,8 +177,10 @@ def market_report(
     elif req.prices:
         table = read_prices(req.prices)
     if table is None:
-        for name in _STUDY_FIELDS:
-            if getattr(req, name) is not None:
+        # tickers name what to study; with an event date they also name the listed event's
+        studied = [*_STUDY_FIELDS, *(("tickers",) if req.event_date is None else ())]
+        for name in studied:
+            if getattr(req, name) not in (None, ()):
                 raise InputError(
                     "applies to an event study: give {prices} FILE too (without prices the "
                     "events are listed with the moves the press reported)",
