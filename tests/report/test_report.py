@@ -194,6 +194,24 @@ def test_money_text_says_the_dollars_are_not_escalated(default_report):
     assert "not escalated for inflation" in text and "undiscounted" in text
 
 
+def test_buildout_text_counts_dies_and_carries_the_caveats(default_run, default_report):
+    """The build-out says its accelerators are packages and how many dies they hold, and the
+    report carries every caveat `run` prints (`Results.caveats`), where a reader meets them."""
+    results = default_run[0]
+    years = results.years()
+    caveats = results.caveats(years)
+    assert caveats  # the default fleet is pre-launch Rubin, with an estimated BF16 peak
+    buildout = next(s for s in default_report.sections if s.id == "buildout")
+    assert [p for p in buildout.paragraphs if p.startswith("Caveat: ")] == [
+        f"Caveat: {c}" for c in caveats
+    ]
+    dies = years[-1]["compute_dies"]
+    assert (
+        f"they hold {dies / 1e6:,.2f} million reticle-sized compute dies"
+        in (buildout.paragraphs[0])
+    )
+
+
 def test_energy_text_says_the_grid_intensity_is_held_flat(default_report):
     """2032's CO2e uses a 2025 grid intensity: the report must say so."""
     energy = next(s for s in default_report.sections if s.id == "energy")
