@@ -226,3 +226,22 @@ def test_frontier_run_costs_state_their_basis(capsys):
         assert r["cost_usd_market"] > 0 and r["cost_usd"] > 0
         assert f"{r['name']}: {r['precision']}, {r['duration_days']:g} days, USD " in out
         assert f"{r['cost_usd_market'] / 1e9:,.2f}B at market rental" in out
+
+
+def test_site_crossings_say_what_they_bring(capsys):
+    """A site crossing a site-level threshold is not by itself a duty (EO 14318's is a
+    permitting benefit): `capability` prints each crossed threshold in force once, with what it
+    brings (its catalog notification_trigger), and none that is not in force."""
+    with pytest.raises(SystemExit):
+        main(["capability", "--json"])
+    sites = json.loads(capsys.readouterr().out)["site_thresholds"]
+    with pytest.raises(SystemExit):
+        main(["capability"])
+    out = " ".join(capsys.readouterr().out.split())
+    crossed = {t["id"]: t for t in sites if t["month"] and t["in_force"]}
+    assert crossed
+    for tid, t in crossed.items():
+        assert out.count(f"{tid} (site, in force): {' '.join(t['note'].split())}") == 1
+    for t in sites:
+        if t["month"] and not t["in_force"]:
+            assert f"{t['id']} (site, in force)" not in out

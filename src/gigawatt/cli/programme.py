@@ -601,6 +601,17 @@ def _frontier_cost_text(runs: list[dict[str, Any]]) -> str:
     )
 
 
+def _site_crossing_texts(site_thresholds: list[dict[str, Any]]) -> list[str]:
+    """What crossing each site-level threshold in force brings (its catalog
+    `notification_trigger`), once per threshold: a crossing is not by itself a duty (EO 14318's
+    is a permitting benefit)."""
+    seen: dict[str, str] = {}
+    for t in site_thresholds:
+        if t["month"] is not None and t["in_force"] and t["note"]:
+            seen.setdefault(t["id"], " ".join(t["note"].split()))
+    return [f"{tid} (site, in force): {note}" for tid, note in seen.items()]
+
+
 @app.command()
 def capability(
     ctx: typer.Context,
@@ -648,6 +659,8 @@ def capability(
         CROSSING_COLUMNS,
         report["crossings"],
     )
+    for line in _site_crossing_texts(report["site_thresholds"]):
+        console.print(line)
     mfu = "perf search" if ref["mfu_fixed"] is None else f"fixed {ref['mfu_fixed']:g}"
     last = report["years"][-1]
     if last["largest_run_ceiling_flop"] > 0:
