@@ -139,7 +139,8 @@ def test_thresholds_exceeded_but_not_law_are_listed_apart(catalog):
         assert (c.effective, c.revoked) == (record.effective, record.revoked)
         assert c.checked_on == (c.crossing_date or start)
     assert by_id["ny-raise-frontier"].exceeded and not by_id["ny-raise-frontier"].in_force
-    lines = threshold_lines([c.as_dict() for c in checks], dated=True)
+    triggers = {t.id: t.notification_trigger for t in catalog.thresholds()}
+    lines = threshold_lines([c.as_dict() for c in checks], dated=True, triggers=triggers)
     text = " ".join(lines)
     now, later = lines[0], lines[-1]
     assert now.startswith("Thresholds exceeded and in force when crossed: ")
@@ -152,3 +153,8 @@ def test_thresholds_exceeded_but_not_law_are_listed_apart(catalog):
     assert (
         f"eu-ai-act-systemic-risk notification due {eu.notification_deadline.isoformat()}" in text
     )
+    # the deadline comes with what triggers it and whom it binds (the provider placing the model
+    # on the EU market), as the catalog states it
+    trigger = " ".join(records["eu-ai-act-systemic-risk"].notification_trigger.split())
+    assert f"eu-ai-act-systemic-risk notification: {trigger}" in lines
+    assert "places it on the EU market" in trigger

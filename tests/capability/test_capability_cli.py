@@ -245,3 +245,22 @@ def test_site_crossings_say_what_they_bring(capsys):
     for t in sites:
         if t["month"] and not t["in_force"]:
             assert f"{t['id']} (site, in force)" not in out
+
+
+def test_notification_deadlines_say_what_triggers_them(capsys):
+    """`Notify by` comes with the threshold's notification trigger (the catalog's), once per
+    threshold that gives a deadline."""
+    from gigawatt.catalog import Catalog
+
+    with pytest.raises(SystemExit):
+        main(["capability", "--json"])
+    crossings = json.loads(capsys.readouterr().out)["crossings"]
+    with pytest.raises(SystemExit):
+        main(["capability"])
+    out = " ".join(capsys.readouterr().out.split())
+    ids = {c["id"] for c in crossings if c["notification_deadline"]}
+    assert ids
+    for tid in ids:
+        t = Catalog.load().get("thresholds", tid)
+        head = f"Notify by ({tid}, {t.notification_days} days from the run's start): "
+        assert out.count(head + " ".join(t.notification_trigger.split())) == 1

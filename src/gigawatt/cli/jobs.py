@@ -561,14 +561,19 @@ def train(
         table.add_row(name, value)
     console.print(table)
     console.print(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
-    for line in threshold_lines(data["thresholds"], dated=start is not None):
+    triggers = {t.id: t.notification_trigger for t in _catalog(ctx).thresholds()}
+    for line in threshold_lines(data["thresholds"], dated=start is not None, triggers=triggers):
         console.print(line)
 
 
-def threshold_lines(checks: list[dict[str, Any]], *, dated: bool) -> list[str]:
+def threshold_lines(
+    checks: list[dict[str, Any]], *, dated: bool, triggers: dict[str, str | None] | None = None
+) -> list[str]:
     """The training-compute thresholds a run exceeds, split by whether each is law when it is
     crossed (`dated`: the run has a start; else the law of the day the check ran), so that a
-    rule not yet in force, revoked or never in force does not read as a duty."""
+    rule not yet in force, revoked or never in force does not read as a duty; a notification
+    deadline comes with what triggers it and whom it binds (`triggers`: the catalog's
+    `notification_trigger` by threshold id)."""
     exceeded = [c for c in checks if c["exceeded"]]
     now = [c for c in exceeded if c["in_force"]]
     when = "when crossed" if dated else "today (--start dates a planned run)"
@@ -587,6 +592,9 @@ def threshold_lines(checks: list[dict[str, Any]], *, dated: bool) -> list[str]:
             "requires, of whom and when is its own (`gigawatt catalog thresholds`)"
             + (f": {due}." if due else ".")
         )
+        for c in deadlines:
+            if (why := (triggers or {}).get(c["id"])) is not None:
+                lines.append(f"{c['id']} notification: {' '.join(why.split())}")
     later = [c for c in exceeded if not c["in_force"]]
     if later:
         lines.append(

@@ -661,6 +661,13 @@ def capability(
     )
     for line in _site_crossing_texts(report["site_thresholds"]):
         console.print(line)
+    notified = {c["id"] for c in report["crossings"] if c["notification_deadline"]}
+    for t in _catalog(ctx).thresholds():
+        if t.id in notified and t.notification_trigger:
+            console.print(
+                f"Notify by ({t.id}, {t.notification_days} days from the run's start): "
+                f"{' '.join(t.notification_trigger.split())}"
+            )
     mfu = "perf search" if ref["mfu_fixed"] is None else f"fixed {ref['mfu_fixed']:g}"
     last = report["years"][-1]
     if last["largest_run_ceiling_flop"] > 0:
