@@ -457,3 +457,17 @@ def test_energy_text_says_b200_power_was_measured_on_it(catalog):
     assert "b200: its 0.682 share of all-in IT power was measured on it for" in text
     assert "h100-sxm: no training run of it has a measured draw" in text
     assert "b200: no training run" not in text
+
+
+def test_crossings_say_what_each_brings(default_run, default_report):
+    """The report's crossings table gives each crossing in force its threshold's catalog
+    notification_trigger, and one not in force 'nothing'."""
+    results, cat, _ = default_run
+    crossings = results.capability.summary(results.year_positions())["crossings"]
+    cap = next(s for s in default_report.sections if s.id == "capability")
+    table = next(t for t in cap.tables if t.title == "Thresholds crossed, in date order")
+    assert table.columns[-1] == "What it brings" and len(table.rows) == len(crossings)
+    for row, c in zip(table.rows, crossings, strict=True):
+        trigger = cat.get("thresholds", c["id"]).notification_trigger or ""
+        assert row[-1] == (" ".join(trigger.split()) if c["in_force"] else "nothing")
+    assert any(row[-1] == "nothing" for row in table.rows)  # EO 14110's revoked cluster rule

@@ -133,7 +133,9 @@ def _band_note(cap: CapabilityResult, months: list[str], drawn: bool) -> str:
     return out
 
 
-def _crossings_table(crossings: list[dict[str, Any]]) -> Table:
+def _crossings_table(crossings: list[dict[str, Any]], triggers: dict[str, str | None]) -> Table:
+    """The crossings, each with what it brings: the threshold's catalog `notification_trigger`
+    while it is in force, nothing when it is not."""
     rows = tuple(
         (
             c["date"],
@@ -141,15 +143,19 @@ def _crossings_table(crossings: list[dict[str, Any]]) -> Table:
             c["id"],
             "yes" if c["in_force"] else "no",
             c["notification_deadline"] or "",
+            " ".join((triggers.get(c["id"]) or "").split()) if c["in_force"] else "nothing",
         )
         for c in crossings
     )
     return Table(
         "Thresholds crossed, in date order",
-        ("Date", "Run or site", "Threshold", "In force then", "Notify by"),
+        ("Date", "Run or site", "Threshold", "In force then", "Notify by", "What it brings"),
         rows,
         note="A run crosses when its cumulative compute (accruing linearly) passes the "
-        "threshold; a site when its facility load first exceeds a site-load threshold.",
+        "threshold; a site when its facility load first exceeds a site-load threshold. A "
+        "crossing is the rule's test, not by itself a duty: what it brings is the catalog's "
+        "`notification_trigger` (some are benefits), and a threshold not in force then brings "
+        "nothing.",
     )
 
 
@@ -293,7 +299,8 @@ def capability_section(ctx: ReportContext) -> Section | None:
         (Series("Largest run", months, as_list(cap.largest["largest_run_flops_per_s"], EFLOPS)),),
     )
     summary = cap.summary(ctx.results.year_positions())
-    tables = [_crossings_table(summary["crossings"])]
+    triggers = {t.id: t.notification_trigger for t in cap.catalog.thresholds()}
+    tables = [_crossings_table(summary["crossings"], triggers)]
     if summary["frontier_runs"]:
         tables.insert(0, _runs_table(summary["frontier_runs"]))
     charts: list[Chart] = [flop, rate]
