@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -158,3 +159,32 @@ def test_thresholds_exceeded_but_not_law_are_listed_apart(catalog):
     trigger = " ".join(records["eu-ai-act-systemic-risk"].notification_trigger.split())
     assert f"eu-ai-act-systemic-risk notification: {trigger}" in lines
     assert "places it on the EU market" in trigger
+
+
+def test_train_flags_a_threshold_only_the_hardware_count_crosses(capsys):
+    """Under full recomputation the executed FLOPs exceed the model FLOPs by HFU / MFU: a run
+    whose model-FLOP count sits just under a compute-only threshold in force, and whose
+    hardware count is over it, is flagged; a run well under it is not."""
+    from gigawatt.cli import main
+
+    def train(tokens: str) -> tuple[dict, str]:
+        args = ["train", "--model", "llama3-405b", "--tokens", tokens, "--system", "gb200-nvl72",
+                "--gpus", "16384", "--plan", "recompute=full", "--start", "2026-06"]  # fmt: skip
+        with pytest.raises(SystemExit):
+            main([*args, "--json"])
+        data = json.loads(capsys.readouterr().out)
+        with pytest.raises(SystemExit):
+            main(args)
+        return data, " ".join(capsys.readouterr().out.split())
+
+    data, out = train("10T")  # well under 1e26 on either count
+    assert "Counted from the hardware" not in out
+    ratio = data["hfu"] / data["mfu"]
+    assert ratio > 1  # full recomputation executes more than the model counts
+    ca = next(c for c in data["thresholds"] if c["id"] == "ca-sb53-frontier")
+    # tokens that put the model count just under the threshold, the hardware count over it
+    tokens = ca["value"] / (data["training_flop"] / data["tokens"]) / ratio**0.5
+    data, out = train(f"{tokens:.6e}")
+    hardware = data["training_flop"] * data["hfu"] / data["mfu"]
+    assert data["training_flop"] < ca["value"] < hardware and ca["in_force"]
+    assert f"the run computes {hardware:.3g} FLOP, over ca-sb53-frontier" in out

@@ -561,8 +561,13 @@ def train(
         table.add_row(name, value)
     console.print(table)
     console.print(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
-    triggers = {t.id: t.notification_trigger for t in _catalog(ctx).thresholds()}
+    records = _catalog(ctx).thresholds()
+    triggers = {t.id: t.notification_trigger for t in records}
     for line in threshold_lines(data["thresholds"], dated=start is not None, triggers=triggers):
+        console.print(line)
+    if (
+        line := hardware_count_line(data, {t.id for t in records if t.cost_usd is None})
+    ) is not None:
         console.print(line)
 
 
@@ -605,6 +610,33 @@ def threshold_lines(
             + "."
         )
     return lines
+
+
+def hardware_count_line(data: dict[str, Any], compute_only: set[str]) -> str | None:
+    """The compute thresholds in force that the run's model-FLOP count stays under but a
+    hardware count exceeds (accelerators x peak x HFU x time = training FLOP x HFU / MFU: the
+    recomputed and executed FLOPs included), which a regulator may also accept; None when
+    there are none. `compute_only`: the ids of thresholds without a cost test."""
+    if not data["mfu"] or not data["hfu"]:
+        return None
+    hardware = data["training_flop"] * data["hfu"] / data["mfu"]
+    near = [
+        c["id"]
+        for c in data["thresholds"]
+        if c["metric"] == "training_flop"
+        and c["id"] in compute_only
+        and c["in_force"]
+        and not c["exceeded"]
+        and c["value"] < hardware
+    ]
+    if not near:
+        return None
+    return (
+        f"Counted from the hardware (accelerators x peak x HFU x time: the executed operations, "
+        f"recomputation included, as the EU Guidelines' hardware-based method estimates them), "
+        f"the run computes {hardware:.3g} FLOP, over {', '.join(near)}; the model-FLOP count "
+        "above is under it, so which count the rule takes decides the crossing."
+    )
 
 
 def _status(check: dict[str, Any]) -> str:
