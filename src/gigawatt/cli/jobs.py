@@ -246,9 +246,9 @@ def _perf_tables(
         ("Tokens/s", f"{data['tokens_per_s']:,.0f}"),
         ("MFU", f"{data['mfu']:.1%} (causal {data['mfu_causal']:.1%})"),
         ("HFU", f"{data['hfu']:.1%}"),
-        ("Model TFLOP/s per GPU", f"{data['tflops_per_gpu']:,.1f}"),
+        ("Model TFLOP/s per accelerator", f"{data['tflops_per_gpu']:,.1f}"),
         (
-            "Memory per GPU",
+            "Memory per accelerator",
             f"{data['memory_gib_per_gpu']:,.1f} GiB of {mem['usable'] / BYTES_PER_GIB:,.1f} usable",
         ),
         ("Fits", "yes" if data["fits"] else "NO"),
