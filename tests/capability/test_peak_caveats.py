@@ -67,3 +67,26 @@ def test_perf_says_what_mfu_and_hfu_count_and_flags_the_peak(capsys, cat):
     assert acc.peak_estimates["bf16"] in out
     out = _out(capsys, "perf", "--model", "llama3-8b", "--system", "dgx-h100", "--gpus", "64")
     assert "here selective recomputation (" in out and "Caveat:" not in out
+
+
+def test_largest_run_precision_is_the_one_it_is_counted_at(cat):
+    """A V100 fleet has no BF16 tensor path: the reference workload's BF16 run is counted at
+    its FP16 peak, and `largest_run_precision` says fp16, with the build-out's caveat naming
+    the fallback."""
+    from conftest import toy_scenario_data
+    from gigawatt.scenario import parse_scenario
+    from gigawatt.simulate import simulate
+
+    acc = cat.accelerator("v100-sxm2-32gb")
+    assert acc.peak_flops_per_s.bf16 is None
+    data = toy_scenario_data(start="2019-01", end="2019-12", power_basis="it")
+    data["sites"][0]["phases"] = [
+        {"online": "2019-03", "power_gw": 0.05, "system": "dgx-v100", "ramp_months": 3}
+    ]
+    results = simulate(parse_scenario(data, cat), cat)
+    years = results.years()
+    reference = cat.get("reference-workloads", "default").precision
+    used = acc.supported_precision(reference)
+    assert used != reference
+    assert all(y["largest_run_precision"] == used for y in years if y["largest_run_flop"] > 0)
+    assert any(f"{reference} is counted at its {used} peak" in c for c in results.caveats(years))
