@@ -338,6 +338,9 @@ class CapabilityReport:
     capability: CapabilityResult
     year_positions: list[tuple[int, int]]
     catalog: Catalog | None = None  # for the caveats
+    #: Phases online before their hardware ships (`buildout.launch_caveats`): the runs of
+    #: those months are sized on capacity that cannot be installed yet.
+    launch_caveats: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         sc = self.scenario
@@ -353,7 +356,11 @@ class CapabilityReport:
             runs += [
                 (r.get("system"), r.get("precision_requested")) for r in summary["frontier_runs"]
             ]
-            caveats = perf_caveats(self.catalog, systems) + peak_caveats(self.catalog, runs)
+            caveats = (
+                self.launch_caveats
+                + perf_caveats(self.catalog, systems)
+                + peak_caveats(self.catalog, runs)
+            )
         return {"scenario": sc.name, "title": sc.title, **summary, "caveats": list(caveats)}
 
 
@@ -389,7 +396,15 @@ def capability(
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="capability")
     assert results.capability is not None  # simulate ran the stages up to `until`
-    return CapabilityReport(results.scenario, results.capability, results.year_positions(), cat)
+    from gigawatt.buildout import launch_caveats
+
+    return CapabilityReport(
+        results.scenario,
+        results.capability,
+        results.year_positions(),
+        cat,
+        launch_caveats(results.fleet, cat),
+    )
 
 
 # --- market -----------------------------------------------------------------------------------
