@@ -415,11 +415,21 @@ TOP_KNOBS = ("tp", "pp", "vp", "dp", "cp", "ep", "mb", "zero", "recompute")
 TOP_FIGURES = ("step_time_s", "tokens_per_s", "mfu", "memory_gib_per_gpu")
 
 
+def _shown_cells(row: dict[str, Any]) -> tuple[Any, ...]:
+    """What the table of best plans shows of a row without extra columns."""
+    return (
+        *(row[k] for k in TOP_KNOBS),
+        f"{row['step_time_s']:,.3f}",
+        f"{row['mfu']:.1%}",
+        f"{row['memory_gib_per_gpu']:,.1f}",
+    )
+
+
 def distinct_top(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     """The best plans as a reader can tell them apart: rows with the same shown knobs, step time
     and memory are one row (the first: they differ only in knobs that changed nothing here, as
-    `pp_balance` can), and any other knob that still differs between the rows is a column.
-    Returns (rows, the knobs merged away, the extra knob columns)."""
+    `pp_balance` can), and a knob that tells apart rows that would still print alike is a
+    column. Returns (rows, the knobs merged away, the extra knob columns)."""
     kept: dict[tuple[Any, ...], dict[str, Any]] = {}
     merged: set[str] = set()
     for row in rows:
@@ -427,10 +437,15 @@ def distinct_top(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
         first = kept.setdefault(key, row)
         merged.update(k for k in row if k not in TOP_FIGURES and row[k] != first[k])
     distinct = list(kept.values())
-    hidden = (
-        [k for k in distinct[0] if k not in TOP_KNOBS and k not in TOP_FIGURES] if distinct else []
-    )
-    extra = [k for k in hidden if any(r[k] != distinct[0][k] for r in distinct)]
+    alike: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in distinct:
+        alike.setdefault(_shown_cells(row), []).append(row)
+    hidden = [k for k in (distinct[0] if distinct else {}) if k not in (*TOP_KNOBS, *TOP_FIGURES)]
+    extra = [
+        k
+        for k in hidden
+        if any(len({repr(r[k]) for r in group}) > 1 for group in alike.values() if len(group) > 1)
+    ]
     return distinct, sorted(merged), extra
 
 
