@@ -143,11 +143,15 @@ def test_thresholds_exceeded_but_not_law_are_listed_apart(catalog):
     triggers = {t.id: t.notification_trigger for t in catalog.thresholds()}
     lines = threshold_lines([c.as_dict() for c in checks], dated=True, triggers=triggers)
     text = " ".join(lines)
-    now, later = lines[0], lines[-1]
+    now, pending, later = lines[0], lines[-2], lines[-1]
     assert now.startswith("Thresholds exceeded and in force when crossed: ")
     assert "ny-raise-frontier" not in now and "us-eo-14110-model" not in now
+    # not yet in force: no duty from the crossing, but the rule may cover the released model
+    assert pending.startswith("Exceeded, not yet in force when crossed: ")
+    assert f"ny-raise-frontier (in force from {ny.effective.isoformat()})" in pending
+    assert "may still cover it" in pending
     assert later.startswith("Exceeded, but not law when crossed (no duty from them): ")
-    assert f"ny-raise-frontier (in force from {ny.effective.isoformat()})" in later
+    assert "ny-raise-frontier" not in later
     assert f"us-eo-14110-model (revoked {eo.revoked.isoformat()})" in later
     assert never.revoked <= never.effective and "ny-raise-2025-as-passed (never in force)" in later
     eu = by_id["eu-ai-act-systemic-risk"]

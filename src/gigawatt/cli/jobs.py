@@ -615,13 +615,21 @@ def threshold_lines(
         for c in deadlines:
             if (why := (triggers or {}).get(c["id"])) is not None:
                 lines.append(f"{c['id']} notification: {' '.join(why.split())}")
+    when = "when crossed" if dated else "today"
     later = [c for c in exceeded if not c["in_force"]]
-    if later:
+    pending = [c for c in later if _status(c).startswith("in force from")]
+    if pending:
         lines.append(
-            "Exceeded, but not law "
-            + ("when crossed" if dated else "today")
-            + " (no duty from them): "
-            + ", ".join(f"{c['id']} ({_status(c)})" for c in later)
+            f"Exceeded, not yet in force {when}: "
+            + ", ".join(f"{c['id']} ({_status(c)})" for c in pending)
+            + ": no duty from the crossing itself, but a rule in force when the model is "
+            "released or deployed may still cover it."
+        )
+    gone = [c for c in later if c not in pending]
+    if gone:
+        lines.append(
+            f"Exceeded, but not law {when} (no duty from them): "
+            + ", ".join(f"{c['id']} ({_status(c)})" for c in gone)
             + "."
         )
     return lines
