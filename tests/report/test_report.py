@@ -468,6 +468,22 @@ def test_crossings_say_what_each_brings(default_run, default_report):
     table = next(t for t in cap.tables if t.title == "Thresholds crossed, in date order")
     assert table.columns[-1] == "What it brings" and len(table.rows) == len(crossings)
     for row, c in zip(table.rows, crossings, strict=True):
-        trigger = cat.get("thresholds", c["id"]).notification_trigger or ""
-        assert row[-1] == (" ".join(trigger.split()) if c["in_force"] else "nothing")
+        record = cat.get("thresholds", c["id"])
+        if c["in_force"]:
+            assert row[-1] == " ".join((record.notification_trigger or "").split())
+        elif record.revoked is not None and c["date"] >= record.revoked.isoformat()[:7]:
+            assert row[-1] == "nothing"
     assert any(row[-1] == "nothing" for row in table.rows)  # EO 14110's revoked cluster rule
+
+
+def test_a_crossing_before_a_rule_takes_effect_is_not_nothing(catalog):
+    """Before its effective date a rule brings nothing from the crossing, but may still cover
+    a model released later: the table says 'nothing yet' with the date, not 'nothing'."""
+    from gigawatt.report.capability import _brings
+
+    ny = catalog.get("thresholds", "ny-raise-frontier")
+    eo = catalog.get("thresholds", "us-eo-14110-model")
+    early = {"date": "2026-06-01", "in_force": False}
+    assert _brings(early, ny) == f"nothing yet (in force from {ny.effective.isoformat()})"
+    late = {"date": "2026-06-01", "in_force": False}
+    assert _brings(late, eo) == "nothing"  # revoked 2025
