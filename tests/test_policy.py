@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -139,16 +140,55 @@ def test_thresholds_exceeded_but_not_law_are_listed_apart(catalog):
         assert (c.effective, c.revoked) == (record.effective, record.revoked)
         assert c.checked_on == (c.crossing_date or start)
     assert by_id["ny-raise-frontier"].exceeded and not by_id["ny-raise-frontier"].in_force
-    lines = threshold_lines([c.as_dict() for c in checks], dated=True)
+    triggers = {t.id: t.notification_trigger for t in catalog.thresholds()}
+    lines = threshold_lines([c.as_dict() for c in checks], dated=True, triggers=triggers)
     text = " ".join(lines)
-    now, later = lines[0], lines[-1]
+    now, pending, later = lines[0], lines[-2], lines[-1]
     assert now.startswith("Thresholds exceeded and in force when crossed: ")
     assert "ny-raise-frontier" not in now and "us-eo-14110-model" not in now
+    # not yet in force: no duty from the crossing, but the rule may cover the released model
+    assert pending.startswith("Exceeded, not yet in force when crossed: ")
+    assert f"ny-raise-frontier (in force from {ny.effective.isoformat()})" in pending
+    assert "may still cover it" in pending
     assert later.startswith("Exceeded, but not law when crossed (no duty from them): ")
-    assert f"ny-raise-frontier (in force from {ny.effective.isoformat()})" in later
+    assert "ny-raise-frontier" not in later
     assert f"us-eo-14110-model (revoked {eo.revoked.isoformat()})" in later
     assert never.revoked <= never.effective and "ny-raise-2025-as-passed (never in force)" in later
     eu = by_id["eu-ai-act-systemic-risk"]
     assert (
         f"eu-ai-act-systemic-risk notification due {eu.notification_deadline.isoformat()}" in text
     )
+    # the deadline comes with what triggers it and whom it binds (the provider placing the model
+    # on the EU market), as the catalog states it
+    trigger = " ".join(records["eu-ai-act-systemic-risk"].notification_trigger.split())
+    assert f"eu-ai-act-systemic-risk notification: {trigger}" in lines
+    assert "places it on the EU market" in trigger
+
+
+def test_train_flags_a_threshold_only_the_hardware_count_crosses(capsys):
+    """Under full recomputation the executed FLOPs exceed the model FLOPs by HFU / MFU: a run
+    whose model-FLOP count sits just under a compute-only threshold in force, and whose
+    hardware count is over it, is flagged; a run well under it is not."""
+    from gigawatt.cli import main
+
+    def train(tokens: str) -> tuple[dict, str]:
+        args = ["train", "--model", "llama3-405b", "--tokens", tokens, "--system", "gb200-nvl72",
+                "--gpus", "16384", "--plan", "recompute=full", "--start", "2026-06"]  # fmt: skip
+        with pytest.raises(SystemExit):
+            main([*args, "--json"])
+        data = json.loads(capsys.readouterr().out)
+        with pytest.raises(SystemExit):
+            main(args)
+        return data, " ".join(capsys.readouterr().out.split())
+
+    data, out = train("10T")  # well under 1e26 on either count
+    assert "Counted from the hardware" not in out
+    ratio = data["hfu"] / data["mfu"]
+    assert ratio > 1  # full recomputation executes more than the model counts
+    ca = next(c for c in data["thresholds"] if c["id"] == "ca-sb53-frontier")
+    # tokens that put the model count just under the threshold, the hardware count over it
+    tokens = ca["value"] / (data["training_flop"] / data["tokens"]) / ratio**0.5
+    data, out = train(f"{tokens:.6e}")
+    hardware = data["training_flop"] * data["hfu"] / data["mfu"]
+    assert data["training_flop"] < ca["value"] < hardware and ca["in_force"]
+    assert f"the run computes {hardware:.3g} FLOP, over ca-sb53-frontier" in out

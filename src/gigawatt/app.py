@@ -338,6 +338,9 @@ class CapabilityReport:
     capability: CapabilityResult
     year_positions: list[tuple[int, int]]
     catalog: Catalog | None = None  # for the caveats
+    #: Phases online before their hardware ships (`buildout.launch_caveats`): the runs of
+    #: those months are sized on capacity that cannot be installed yet.
+    launch_caveats: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         sc = self.scenario
@@ -354,10 +357,12 @@ class CapabilityReport:
                 (r.get("system"), r.get("precision_requested")) for r in summary["frontier_runs"]
             ]
             policy = self.capability.settings.policy
-            caveats = capability_caveats(self.catalog, systems, policy) + peak_caveats(
-                self.catalog, runs
+            caveats = (
+                self.launch_caveats
+                + capability_caveats(self.catalog, systems, policy)
+                + peak_caveats(self.catalog, runs)
+                + tuple(self.capability.burn_in_caveats(self.year_positions))
             )
-            caveats += tuple(self.capability.burn_in_caveats(self.year_positions))
         return {"scenario": sc.name, "title": sc.title, **summary, "caveats": list(caveats)}
 
 
@@ -412,7 +417,15 @@ def capability(
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="capability")
     assert results.capability is not None  # simulate ran the stages up to `until`
-    return CapabilityReport(results.scenario, results.capability, results.year_positions(), cat)
+    from gigawatt.buildout import launch_caveats
+
+    return CapabilityReport(
+        results.scenario,
+        results.capability,
+        results.year_positions(),
+        cat,
+        launch_caveats(results.fleet, cat),
+    )
 
 
 # --- market -----------------------------------------------------------------------------------

@@ -298,3 +298,41 @@ def test_caveat_when_the_largest_run_starts_in_burn_in(capsys, catalog):
     burn = [c for c in data["caveats"] if "burn-in" in c]
     assert [c.split(":")[0] for c in burn] == ["2026-12"]
     assert f"failure model '{fm.id}'" in burn[0] and "--fleet-age-months 0" in burn[0]
+
+
+def test_site_crossings_say_what_they_bring(capsys):
+    """A site crossing a site-level threshold is not by itself a duty (EO 14318's is a
+    permitting benefit): `capability` prints each crossed threshold in force once, with what it
+    brings (its catalog notification_trigger), and none that is not in force."""
+    with pytest.raises(SystemExit):
+        main(["capability", "--json"])
+    sites = json.loads(capsys.readouterr().out)["site_thresholds"]
+    with pytest.raises(SystemExit):
+        main(["capability"])
+    out = " ".join(capsys.readouterr().out.split())
+    crossed = {t["id"]: t for t in sites if t["month"] and t["in_force"]}
+    assert crossed
+    for tid, t in crossed.items():
+        assert out.count(f"{tid} (site, in force): {' '.join(t['note'].split())}") == 1
+    for t in sites:
+        if t["month"] and not t["in_force"]:
+            assert f"{t['id']} (site, in force)" not in out
+
+
+def test_notification_deadlines_say_what_triggers_them(capsys):
+    """`Notify by` comes with the threshold's notification trigger (the catalog's), once per
+    threshold that gives a deadline."""
+    from gigawatt.catalog import Catalog
+
+    with pytest.raises(SystemExit):
+        main(["capability", "--json"])
+    crossings = json.loads(capsys.readouterr().out)["crossings"]
+    with pytest.raises(SystemExit):
+        main(["capability"])
+    out = " ".join(capsys.readouterr().out.split())
+    ids = {c["id"] for c in crossings if c["notification_deadline"]}
+    assert ids
+    for tid in ids:
+        t = Catalog.load().get("thresholds", tid)
+        head = f"Notify by ({tid}, {t.notification_days} days from the run's start): "
+        assert out.count(head + " ".join(t.notification_trigger.split())) == 1

@@ -4,6 +4,8 @@ MFU and HFU say what they count."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from gigawatt.capability.caveats import peak_caveats
@@ -67,3 +69,47 @@ def test_perf_says_what_mfu_and_hfu_count_and_flags_the_peak(capsys, cat):
     assert acc.peak_estimates["bf16"] in out
     out = _out(capsys, "perf", "--model", "llama3-8b", "--system", "dgx-h100", "--gpus", "64")
     assert "here selective recomputation (" in out and "Caveat:" not in out
+
+
+def test_largest_run_precision_is_the_one_it_is_counted_at(cat):
+    """A V100 fleet has no BF16 tensor path: the reference workload's BF16 run is counted at
+    its FP16 peak, and `largest_run_precision` says fp16, with the build-out's caveat naming
+    the fallback."""
+    from conftest import toy_scenario_data
+    from gigawatt.scenario import parse_scenario
+    from gigawatt.simulate import simulate
+
+    acc = cat.accelerator("v100-sxm2-32gb")
+    assert acc.peak_flops_per_s.bf16 is None
+    data = toy_scenario_data(start="2019-01", end="2019-12", power_basis="it")
+    data["sites"][0]["phases"] = [
+        {"online": "2019-03", "power_gw": 0.05, "system": "dgx-v100", "ramp_months": 3}
+    ]
+    results = simulate(parse_scenario(data, cat), cat)
+    years = results.years()
+    reference = cat.get("reference-workloads", "default").precision
+    used = acc.supported_precision(reference)
+    assert used != reference
+    assert all(y["largest_run_precision"] == used for y in years if y["largest_run_flop"] > 0)
+    assert any(f"{reference} is counted at its {used} peak" in c for c in results.caveats(years))
+
+
+def test_capability_json_names_a_phase_online_before_its_hardware_ships(cat, tmp_path):
+    """`capability --json`'s caveats start with the launch caveats `run` gives (the largest
+    runs of those months are sized on capacity that cannot be installed yet)."""
+    from conftest import toy_scenario_data
+    from gigawatt import app
+    from gigawatt.buildout import build_fleet, launch_caveats
+    from gigawatt.scenario import month_from_index, month_index, parse_scenario
+
+    system = cat.system("vera-rubin-nvl72")
+    launch = cat.accelerator(system.accelerator).launch
+    early = month_from_index(month_index(launch) - 2)
+    data = toy_scenario_data(start="2026-01", end="2027-06", power_basis="it")
+    data["sites"][0]["phases"] = [{"online": early, "power_gw": 0.05, "system": system.id}]
+    path = tmp_path / "early.yaml"
+    path.write_text(json.dumps(data))  # JSON is YAML
+    expected = launch_caveats(build_fleet(parse_scenario(data, cat).resolve(), cat), cat)
+    assert expected
+    caveats = app.capability(str(path), catalog=cat).to_json()["caveats"]
+    assert caveats[: len(expected)] == list(expected)

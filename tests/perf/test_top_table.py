@@ -19,7 +19,12 @@ def top() -> list[dict]:
 
 
 def _shown(row: dict, extra: list[str]) -> tuple:
-    return (*(row[k] for k in (*TOP_KNOBS, *extra)), round(row["step_time_s"], 3))
+    return (
+        *(row[k] for k in (*TOP_KNOBS, *extra)),
+        f"{row['step_time_s']:,.3f}",
+        f"{row['mfu']:.1%}",
+        f"{row['memory_gib_per_gpu']:,.1f}",
+    )
 
 
 def test_rows_that_differ_only_in_a_knob_without_effect_are_merged(top):
@@ -41,13 +46,17 @@ def test_rows_that_differ_only_in_a_knob_without_effect_are_merged(top):
         assert any(all(r[k] == k_row[k] for k in r if k not in merged) for k_row in rows), r
 
 
-def test_a_hidden_knob_that_changes_the_result_becomes_a_column(top):
-    """Two plans alike in the shown knobs but with different figures stay two rows, and the
-    knob that tells them apart is added as a column."""
+def test_a_hidden_knob_that_tells_apart_rows_printed_alike_becomes_a_column(top):
+    """Two plans alike in the shown knobs, with figures that differ below the printed digits,
+    stay two rows and the knob that tells them apart becomes a column; rows the printed step
+    time already tells apart need no column."""
     a = dict(top[0])
-    b = {**a, "pp_balance": not a["pp_balance"], "step_time_s": a["step_time_s"] * 1.01}
+    b = {**a, "pp_balance": not a["pp_balance"], "step_time_s": a["step_time_s"] * (1 + 1e-9)}
     rows, merged, extra = distinct_top([a, b])
     assert rows == [a, b] and merged == [] and extra == ["pp_balance"]
+    c = {**a, "pp_balance": not a["pp_balance"], "step_time_s": a["step_time_s"] * 1.01}
+    rows, merged, extra = distinct_top([a, c])
+    assert rows == [a, c] and merged == [] and extra == []
 
 
 def test_perf_search_prints_the_merged_table(capsys, top):

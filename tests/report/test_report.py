@@ -194,6 +194,24 @@ def test_money_text_says_the_dollars_are_not_escalated(default_report):
     assert "not escalated for inflation" in text and "undiscounted" in text
 
 
+def test_buildout_text_counts_dies_and_carries_the_caveats(default_run, default_report):
+    """The build-out says its accelerators are packages and how many dies they hold, and the
+    report carries every caveat `run` prints (`Results.caveats`), where a reader meets them."""
+    results = default_run[0]
+    years = results.years()
+    caveats = results.caveats(years)
+    assert caveats  # the default fleet is pre-launch Rubin, with an estimated BF16 peak
+    buildout = next(s for s in default_report.sections if s.id == "buildout")
+    assert [p for p in buildout.paragraphs if p.startswith("Caveat: ")] == [
+        f"Caveat: {c}" for c in caveats
+    ]
+    dies = years[-1]["compute_dies"]
+    assert (
+        f"they hold {dies / 1e6:,.2f} million reticle-sized compute dies"
+        in (buildout.paragraphs[0])
+    )
+
+
 def test_energy_text_says_the_grid_intensity_is_held_flat(default_report):
     """2032's CO2e uses a 2025 grid intensity: the report must say so."""
     energy = next(s for s in default_report.sections if s.id == "energy")
@@ -439,3 +457,33 @@ def test_energy_text_says_b200_power_was_measured_on_it(catalog):
     assert "b200: its 0.682 share of all-in IT power was measured on it for" in text
     assert "h100-sxm: no training run of it has a measured draw" in text
     assert "b200: no training run" not in text
+
+
+def test_crossings_say_what_each_brings(default_run, default_report):
+    """The report's crossings table gives each crossing in force its threshold's catalog
+    notification_trigger, and one not in force 'nothing'."""
+    results, cat, _ = default_run
+    crossings = results.capability.summary(results.year_positions())["crossings"]
+    cap = next(s for s in default_report.sections if s.id == "capability")
+    table = next(t for t in cap.tables if t.title == "Thresholds crossed, in date order")
+    assert table.columns[-1] == "What it brings" and len(table.rows) == len(crossings)
+    for row, c in zip(table.rows, crossings, strict=True):
+        record = cat.get("thresholds", c["id"])
+        if c["in_force"]:
+            assert row[-1] == " ".join((record.notification_trigger or "").split())
+        elif record.revoked is not None and c["date"] >= record.revoked.isoformat()[:7]:
+            assert row[-1] == "nothing"
+    assert any(row[-1] == "nothing" for row in table.rows)  # EO 14110's revoked cluster rule
+
+
+def test_a_crossing_before_a_rule_takes_effect_is_not_nothing(catalog):
+    """Before its effective date a rule brings nothing from the crossing, but may still cover
+    a model released later: the table says 'nothing yet' with the date, not 'nothing'."""
+    from gigawatt.report.capability import _brings
+
+    ny = catalog.get("thresholds", "ny-raise-frontier")
+    eo = catalog.get("thresholds", "us-eo-14110-model")
+    early = {"date": "2026-06-01", "in_force": False}
+    assert _brings(early, ny) == f"nothing yet (in force from {ny.effective.isoformat()})"
+    late = {"date": "2026-06-01", "in_force": False}
+    assert _brings(late, eo) == "nothing"  # revoked 2025

@@ -294,9 +294,9 @@ def _perf_tables(
         ("Tokens/s", f"{data['tokens_per_s']:,.0f}"),
         ("MFU", f"{data['mfu']:.1%} (causal {data['mfu_causal']:.1%})"),
         ("HFU", f"{data['hfu']:.1%}"),
-        ("Model TFLOP/s per GPU", f"{data['tflops_per_gpu']:,.1f}"),
+        ("Model TFLOP/s per accelerator", f"{data['tflops_per_gpu']:,.1f}"),
         (
-            "Memory per GPU",
+            "Memory per accelerator",
             f"{data['memory_gib_per_gpu']:,.1f} GiB of {mem['usable'] / BYTES_PER_GIB:,.1f} usable",
         ),
         ("Fits", "yes" if data["fits"] else "NO"),
@@ -473,12 +473,21 @@ TOP_KNOBS = ("tp", "pp", "vp", "dp", "cp", "ep", "mb", "zero", "recompute")
 TOP_FIGURES = ("step_time_s", "tokens_per_s", "mfu", "memory_gib_per_gpu")
 
 
+def _shown_cells(row: dict[str, Any]) -> tuple[Any, ...]:
+    """What the table of best plans shows of a row without extra columns."""
+    return (
+        *(row[k] for k in TOP_KNOBS),
+        f"{row['step_time_s']:,.3f}",
+        f"{row['mfu']:.1%}",
+        f"{row['memory_gib_per_gpu']:,.1f}",
+    )
+
+
 def distinct_top(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     """The best plans as a reader can tell them apart: rows with the same shown knobs, step time
     and memory are one row (the first: they differ only in knobs that changed nothing here, as
-    `pp_balance` can), and a knob not shown that differs between rows alike in every shown
-    knob (so that they would read as one plan with two results) is a column.
-    Returns (rows, the knobs merged away, the extra knob columns)."""
+    `pp_balance` can), and a knob that tells apart rows that would still print alike is a
+    column. Returns (rows, the knobs merged away, the extra knob columns)."""
     kept: dict[tuple[Any, ...], dict[str, Any]] = {}
     merged: set[str] = set()
     for row in rows:
@@ -488,12 +497,12 @@ def distinct_top(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
     distinct = list(kept.values())
     alike: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for row in distinct:
-        alike.setdefault(tuple(row[k] for k in TOP_KNOBS), []).append(row)
-    hidden = (
-        [k for k in distinct[0] if k not in TOP_KNOBS and k not in TOP_FIGURES] if distinct else []
-    )
+        alike.setdefault(_shown_cells(row), []).append(row)
+    hidden = [k for k in (distinct[0] if distinct else {}) if k not in (*TOP_KNOBS, *TOP_FIGURES)]
     extra = [
-        k for k in hidden if any(r[k] != group[0][k] for group in alike.values() for r in group)
+        k
+        for k in hidden
+        if any(len({repr(r[k]) for r in group}) > 1 for group in alike.values() if len(group) > 1)
     ]
     return distinct, sorted(merged), extra
 
@@ -642,7 +651,13 @@ def train(
         table.add_row(name, value)
     console.print(table)
     console.print(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
-    for line in threshold_lines(data["thresholds"], dated=start is not None):
+    records = _catalog(ctx).thresholds()
+    triggers = {t.id: t.notification_trigger for t in records}
+    for line in threshold_lines(data["thresholds"], dated=start is not None, triggers=triggers):
+        console.print(line)
+    if (
+        line := hardware_count_line(data, {t.id for t in records if t.cost_usd is None})
+    ) is not None:
         console.print(line)
     limit, used = data["job_size_limit_accelerators"], data["gpus_used"]
     if limit is not None and limit < used:
@@ -654,10 +669,14 @@ def train(
         )
 
 
-def threshold_lines(checks: list[dict[str, Any]], *, dated: bool) -> list[str]:
+def threshold_lines(
+    checks: list[dict[str, Any]], *, dated: bool, triggers: dict[str, str | None] | None = None
+) -> list[str]:
     """The training-compute thresholds a run exceeds, split by whether each is law when it is
     crossed (`dated`: the run has a start; else the law of the day the check ran), so that a
-    rule not yet in force, revoked or never in force does not read as a duty."""
+    rule not yet in force, revoked or never in force does not read as a duty; a notification
+    deadline comes with what triggers it and whom it binds (`triggers`: the catalog's
+    `notification_trigger` by threshold id)."""
     exceeded = [c for c in checks if c["exceeded"]]
     now = [c for c in exceeded if c["in_force"]]
     when = "when crossed" if dated else "today (--start dates a planned run)"
@@ -676,16 +695,54 @@ def threshold_lines(checks: list[dict[str, Any]], *, dated: bool) -> list[str]:
             "requires, of whom and when is its own (`gigawatt catalog thresholds`)"
             + (f": {due}." if due else ".")
         )
+        for c in deadlines:
+            if (why := (triggers or {}).get(c["id"])) is not None:
+                lines.append(f"{c['id']} notification: {' '.join(why.split())}")
+    when = "when crossed" if dated else "today"
     later = [c for c in exceeded if not c["in_force"]]
-    if later:
+    pending = [c for c in later if _status(c).startswith("in force from")]
+    if pending:
         lines.append(
-            "Exceeded, but not law "
-            + ("when crossed" if dated else "today")
-            + " (no duty from them): "
-            + ", ".join(f"{c['id']} ({_status(c)})" for c in later)
+            f"Exceeded, not yet in force {when}: "
+            + ", ".join(f"{c['id']} ({_status(c)})" for c in pending)
+            + ": no duty from the crossing itself, but a rule in force when the model is "
+            "released or deployed may still cover it."
+        )
+    gone = [c for c in later if c not in pending]
+    if gone:
+        lines.append(
+            f"Exceeded, but not law {when} (no duty from them): "
+            + ", ".join(f"{c['id']} ({_status(c)})" for c in gone)
             + "."
         )
     return lines
+
+
+def hardware_count_line(data: dict[str, Any], compute_only: set[str]) -> str | None:
+    """The compute thresholds in force that the run's model-FLOP count stays under but a
+    hardware count exceeds (accelerators x peak x HFU x time = training FLOP x HFU / MFU: the
+    recomputed and executed FLOPs included), which a regulator may also accept; None when
+    there are none. `compute_only`: the ids of thresholds without a cost test."""
+    if not data["mfu"] or not data["hfu"]:
+        return None
+    hardware = data["training_flop"] * data["hfu"] / data["mfu"]
+    near = [
+        c["id"]
+        for c in data["thresholds"]
+        if c["metric"] == "training_flop"
+        and c["id"] in compute_only
+        and c["in_force"]
+        and not c["exceeded"]
+        and c["value"] < hardware
+    ]
+    if not near:
+        return None
+    return (
+        f"Counted from the hardware (accelerators x peak x HFU x time: the executed operations, "
+        f"recomputation included, as the EU Guidelines' hardware-based method estimates them), "
+        f"the run computes {hardware:.3g} FLOP, over {', '.join(near)}; the model-FLOP count "
+        "above is under it, so which count the rule takes decides the crossing."
+    )
 
 
 def _status(check: dict[str, Any]) -> str:

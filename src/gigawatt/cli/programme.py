@@ -628,6 +628,17 @@ def _frontier_cost_text(runs: list[dict[str, Any]]) -> str:
     )
 
 
+def _site_crossing_texts(site_thresholds: list[dict[str, Any]]) -> list[str]:
+    """What crossing each site-level threshold in force brings (its catalog
+    `notification_trigger`), once per threshold: a crossing is not by itself a duty (EO 14318's
+    is a permitting benefit)."""
+    seen: dict[str, str] = {}
+    for t in site_thresholds:
+        if t["month"] is not None and t["in_force"] and t["note"]:
+            seen.setdefault(t["id"], " ".join(t["note"].split()))
+    return [f"{tid} (site, in force): {note}" for tid, note in seen.items()]
+
+
 @app.command()
 def capability(
     ctx: typer.Context,
@@ -675,6 +686,15 @@ def capability(
         CROSSING_COLUMNS,
         report["crossings"],
     )
+    for line in _site_crossing_texts(report["site_thresholds"]):
+        console.print(line)
+    notified = {c["id"] for c in report["crossings"] if c["notification_deadline"]}
+    for t in _catalog(ctx).thresholds():
+        if t.id in notified and t.notification_trigger:
+            console.print(
+                f"Notify by ({t.id}, {t.notification_days} days from the run's start): "
+                f"{' '.join(t.notification_trigger.split())}"
+            )
     mfu = "perf search" if ref["mfu_fixed"] is None else f"fixed {ref['mfu_fixed']:g}"
     last = report["years"][-1]
     if last["largest_run_ceiling_flop"] > 0:

@@ -133,7 +133,20 @@ def _band_note(cap: CapabilityResult, months: list[str], drawn: bool) -> str:
     return out
 
 
-def _crossings_table(crossings: list[dict[str, Any]]) -> Table:
+def _brings(crossing: dict[str, Any], record: Any) -> str:
+    """What a crossing brings: the threshold's `notification_trigger` while in force; before
+    its effective date, nothing from the crossing (the rule may still cover a model released
+    later); once revoked, or never in force, nothing."""
+    if crossing["in_force"]:
+        return " ".join((record.notification_trigger or "").split())
+    never = record.revoked is not None and record.revoked <= record.effective
+    if not never and crossing["date"] < record.effective.isoformat()[: len(crossing["date"])]:
+        return f"nothing yet (in force from {record.effective.isoformat()})"
+    return "nothing"
+
+
+def _crossings_table(crossings: list[dict[str, Any]], records: dict[str, Any]) -> Table:
+    """The crossings, each with what it brings (`_brings`)."""
     rows = tuple(
         (
             c["date"],
@@ -141,15 +154,20 @@ def _crossings_table(crossings: list[dict[str, Any]]) -> Table:
             c["id"],
             "yes" if c["in_force"] else "no",
             c["notification_deadline"] or "",
+            _brings(c, records[c["id"]]),
         )
         for c in crossings
     )
     return Table(
         "Thresholds crossed, in date order",
-        ("Date", "Run or site", "Threshold", "In force then", "Notify by"),
+        ("Date", "Run or site", "Threshold", "In force then", "Notify by", "What it brings"),
         rows,
         note="A run crosses when its cumulative compute (accruing linearly) passes the "
-        "threshold; a site when its facility load first exceeds a site-load threshold.",
+        "threshold; a site when its facility load first exceeds a site-load threshold. A "
+        "crossing is the rule's test, not by itself a duty: what it brings is the catalog's "
+        "`notification_trigger` (some are benefits); a threshold not yet in force brings "
+        "nothing from the crossing (it may cover a model released later), a revoked one "
+        "nothing.",
     )
 
 
@@ -293,7 +311,8 @@ def capability_section(ctx: ReportContext) -> Section | None:
         (Series("Largest run", months, as_list(cap.largest["largest_run_flops_per_s"], EFLOPS)),),
     )
     summary = cap.summary(ctx.results.year_positions())
-    tables = [_crossings_table(summary["crossings"])]
+    records = {t.id: t for t in cap.catalog.thresholds()}
+    tables = [_crossings_table(summary["crossings"], records)]
     if summary["frontier_runs"]:
         tables.insert(0, _runs_table(summary["frontier_runs"]))
     charts: list[Chart] = [flop, rate]

@@ -274,6 +274,13 @@ def buildout_section(ctx: ReportContext) -> Section:
         "Build-out by year (as of December, or the last month)", BUILDOUT_COLUMNS, years
     )
     last = years[-1]
+    dies = last.get("compute_dies")
+    packages = (
+        f" Accelerators are packages: they hold {dies / MILLION:,.2f} million reticle-sized "
+        f"compute dies, the unit NVIDIA calls a GPU from Rubin on."
+        if dies and dies != last["accelerators"]
+        else " Accelerators are packages."
+    )
     return Section(
         id="buildout",
         title="Build-out",
@@ -283,7 +290,9 @@ def buildout_section(ctx: ReportContext) -> Section:
             f"higher), {last['it_power_gw']:,.2f} GW at the racks, "
             f"{last['accelerators'] / MILLION:,.2f} million accelerators. Accelerators = IT "
             f"power / the system's all-in IT power per accelerator; peak FLOP/s are dense (no "
-            f"sparsity).",
+            f"sparsity).{packages}",
+            # what the figures cannot show (`run --json` caveats), where a reader meets them
+            *(f"Caveat: {c}" for c in ctx.results.caveats(years)),
         ),
         charts=tuple(charts),
         tables=(table,),
