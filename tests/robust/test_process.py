@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -211,6 +212,18 @@ def _in_python_start(code: int, err: str) -> bool:
     return pythons and not _OUR_FRAME.search(err)
 
 
+def _nothing_or_whole(out: str) -> bool:
+    """stdout of an interrupted `scenarios --json`: empty, or the whole document when the
+    Ctrl-C came after it was written (while the process exits), never a cut-off one."""
+    if out == "":
+        return True
+    try:
+        json.loads(out)
+    except ValueError:
+        return False
+    return True
+
+
 @pytest.mark.skipif(not Path("/proc/self/schedstat").exists(), reason="reads /proc (Linux)")
 def test_ctrl_c_in_the_first_milliseconds_is_one_line_and_130(tmp_path):
     """SIGINT at CPU times from 6 ms before to 120 ms after the moment `gigawatt_entry` is
@@ -221,6 +234,8 @@ def test_ctrl_c_in_the_first_milliseconds_is_one_line_and_130(tmp_path):
     The earliest moments may fall in Python's own start on a given run (`_in_python_start`):
     such a run is tried again (up to four times) and is never a failure by itself; any other
     outcome than `interrupted` and exit 130 is, and from the import on every delay must end so.
+    A Ctrl-C that lands after the JSON was written (the process is exiting; on a loaded machine
+    CPU time and output need not line up) leaves that whole document on stdout, never a part.
     """
     env = {**os.environ, "GIGAWATT_CACHE_DIR": str(tmp_path / "cache")}  # a cold, slower run
     loaded_ns = _entry_loaded_cpu_ns(tmp_path)
@@ -245,7 +260,7 @@ def test_ctrl_c_in_the_first_milliseconds_is_one_line_and_130(tmp_path):
         if ended_first:
             continue
         tested += 1
-        clean = (proc.returncode, err, out) == (130, "interrupted\n", "")
+        clean = (proc.returncode, err) == (130, "interrupted\n") and _nothing_or_whole(out)
         if not clean and (delay_ms >= 0 or not _in_python_start(proc.returncode, err)):
             bad.append((delay_ms, proc.returncode, err, out[:20]))
     assert not bad, bad
