@@ -85,8 +85,8 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
     (
         "Energy (calendar year; facility energy = IT x PUE; CO2e location- and market-based at "
         "each region's latest annual life-cycle grid intensity, held flat for later years; "
-        "embodied: manufacturing CO2e spread over the hardware's life; country: nearest annual "
-        "electricity generation in the country's latest year in the data, "
+        "embodied: manufacturing CO2e spread over the hardware's life, none after it; country: "
+        "nearest annual electricity generation in the country's latest year in the data, "
         "`country_equivalent_year` in --json)",
         [
             _YEAR,
