@@ -289,6 +289,4 @@ def test_without_an_operating_point_the_site_traces_the_default_job(catalog) -> 
     assert sw["policy"] == default_plan(catalog, system).policy.id
     job = default_swing_job(catalog, system, n)
     assert sw["restart_s"] == job.restart_s and sw["checkpoint_s"] == job.checkpoint_s
-    assert sw["interruptions_expected"] == pytest.approx(
-        job.interruptions_per_s * sw["duration_s"]
-    )
+    assert sw["interruptions_expected"] == pytest.approx(job.interruptions_per_s * sw["duration_s"])
