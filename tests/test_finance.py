@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -430,3 +431,16 @@ def test_running_costs_count_a_ramp_month_pro_rata(toy_catalog):
     assert ops[at["2026-06"]] == pytest.approx(per_month * 7 / 8)
     assert ops[at["2026-07"]] == pytest.approx(per_month)
     assert ops[: at["2026-03"]].sum() == 0
+
+
+def test_a_lease_is_paid_on_top_of_the_systems_capex(toy_catalog):
+    """money.md, "What is not modelled": a lease tranche does not replace the purchases of the
+    racks it might cover; the vendor receives both (so a lease of the phases' own hardware
+    would count it twice, as the page warns)."""
+    d = deal([tranche({"date": "2026-02"}, 12e9, type="lease", term_years=1)], end=None)
+    data = scenario_data([phase("2026-07")], deals=[d], end="2027-12")
+    fin = finance_of(data, toy_catalog)
+    to_vendor = fin.flows[fin.flows.payee == "test"].amount_usd.sum()
+    assert to_vendor == pytest.approx(fin.capex_usd["systems"].sum() + 12e9)
+    page = (Path(__file__).parents[1] / "docs" / "models" / "money.md").read_text()
+    assert "a lease of the phases' own hardware is counted twice" in " ".join(page.split())
