@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import toy_scenario_data
-from gigawatt.buildout import build_fleet, long_table, ramp_share
+from gigawatt.buildout import build_fleet, long_table, month_average_share, ramp_share
 from gigawatt.catalog import Catalog
 from gigawatt.scenario import builtin_scenarios, load_scenario, parse_scenario
 
@@ -216,3 +216,48 @@ def test_build_out_peaks_that_are_not_published_figures_are_caveats():
     for precision, how in rubin.peak_estimates.items():
         assert (f"{precision} peak is an estimate, {how}" in note) == (precision != "fp16")
     assert peak_column_caveats(_phase_at(cat, "gb200-nvl72", "2025-06"), cat) == ()
+
+
+@pytest.mark.parametrize("s_curve", [False, True])
+@pytest.mark.parametrize("ramp", [1, 2, 4, 6, 9])
+def test_a_ramp_deploys_pro_rata_within_each_month(ramp, s_curve):
+    """Month k of a ramp over r months averages the ramp's curve over x in [k/r, (k+1)/r]:
+    the month's deployment counts for the part of the month it is in service, not all of it
+    (the closing share, `ramp_share`) and not none. Checked against a fine sampling of the
+    curve through each month, for linear and S-curve ramps."""
+    k = np.arange(-2, ramp + 3)
+    got = month_average_share(k, ramp, s_curve)
+    t = (np.arange(10_000) + 0.5) / 10_000  # points through each month
+    x = np.clip((k[:, None] + t[None, :]) / ramp, 0, 1)
+    curve = x * x * (3 - 2 * x) if s_curve else x
+    expected = np.where(k[:, None] >= 0, curve, 0.0).mean(axis=1)
+    assert got == pytest.approx(expected, abs=1e-8)
+    closing = ramp_share(k, ramp, s_curve)
+    ramping = (k >= 0) & (k < ramp)
+    assert (got[ramping] < closing[ramping]).all()  # not the month's closing share
+    assert (got[~ramping] == closing[~ramping]).all()  # before and after the ramp: the same
+    # Over the whole ramp a linear one holds full power for half its months.
+    if not s_curve:
+        assert got[ramping].sum() == pytest.approx(ramp / 2)
+
+
+def test_no_ramp_is_online_all_of_its_first_month():
+    assert month_average_share(np.array([-1, 0, 1]), 0, False).tolist() == [0.0, 1.0, 1.0]
+
+
+def test_fleet_month_averages(toy_catalog):
+    """1 GW at the grid, PUE 1.25, ramping linearly over 4 months from 2026-03: in March 1/4
+    is in service at the month's end (200,000 accelerators) and 1/8 on average over it
+    (100,000); in June, the ramp's last month, all 800,000 at its end and 7/8 on average; from
+    July all of them both ways."""
+    data = toy_scenario_data()
+    data["sites"][0]["phases"][0]["ramp_months"] = 4
+    fleet = _fleet(toy_catalog, data)
+    march, june, july = 2, 5, 6
+    assert fleet.accelerators[0, march] == 200_000
+    assert fleet.average_accelerators[0, march] == 100_000
+    assert fleet.average_facility_power_w[0, march] == pytest.approx(1e9 / 8)
+    assert fleet.accelerators[0, june] == 800_000
+    assert fleet.average_accelerators[0, june] == 700_000
+    assert fleet.average_accelerators[0, july] == fleet.accelerators[0, july] == 800_000
+    assert fleet.average_accelerators[0, :march].sum() == 0

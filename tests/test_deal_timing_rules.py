@@ -141,3 +141,30 @@ def test_no_payment_before_delivery_for_any_lead_and_terms(catalog, lead, terms)
     for i, online in enumerate(fin.phases["online"]):
         first_paid = month_index(labels[np.nonzero(fin.capex_usd["systems"][i] > 0)[0][0]])
         assert first_paid >= month_index(str(online)) - round(lead)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_no_purchase_or_lease_tranche_before_the_vendors_racks_ship(catalog, name):
+    """A purchase commitment or a lease pays for hardware: in every built-in scenario it is
+    released no earlier than the month the vendor's first racks ship (the first phase of that
+    vendor's accelerators online, less the delivery lead), and the systems it buys are paid
+    only as they ship (the test above)."""
+    scenario = load_scenario(name, catalog).resolve()
+    fin = run_finance(scenario, catalog, build_fleet(scenario, catalog))
+    lead = round(point(catalog.get("costs", "systems-delivery-lead-months").value))
+    vendors = [catalog.accelerator(a).vendor.lower() for a in fin.phases["accelerator"]]
+    ships: dict[str, int] = {}
+    for vendor, online in zip(vendors, fin.phases["online"], strict=True):
+        month = month_index(str(online)) - lead
+        ships[vendor] = min(ships.get(vendor, month), month)
+    checked = 0
+    for t in fin.tranches:
+        if t.instrument not in ("purchase-commitment", "lease") or not t.released:
+            continue
+        checked += 1
+        assert t.payee.lower() in ships, f"{name}: {t.name} buys from {t.payee}, not a vendor"
+        assert month_index(t.month) >= ships[t.payee.lower()], (
+            f"{name}: {t.name} released {t.month}, before {t.payee}'s first racks ship"
+        )
+    if name == "amd-openai-6gw":  # its binding purchase of the first GW
+        assert checked == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -415,3 +416,31 @@ def test_a_phase_a_year_late_moves_its_systems_capex_a_year(catalog):
     np.testing.assert_allclose(late.capex_usd["systems"][others], base.capex_usd["systems"][others])
     for cls in ("facility", "power"):  # the building was finished on time
         np.testing.assert_allclose(late.capex_usd[cls], base.capex_usd[cls])
+
+
+def test_running_costs_count_a_ramp_month_pro_rata(toy_catalog):
+    """Operations accrue with the capacity in service on average over each month: a phase
+    ramping over 4 months from 2026-03 runs 1/8 of its capex's operations share in March (1/4
+    is in service only at the month's end), 7/8 in June, all of it from July. Capex USD 40B
+    (24 + 8 + 8), 3 % a year."""
+    fin = finance_of(scenario_data([phase("2026-03", ramp_months=4)]), toy_catalog)
+    at = by_month(fin)
+    per_month = 0.03 / 12 * 40 * B
+    ops = fin.opex_operations_usd[0]
+    assert ops[at["2026-03"]] == pytest.approx(per_month / 8)
+    assert ops[at["2026-06"]] == pytest.approx(per_month * 7 / 8)
+    assert ops[at["2026-07"]] == pytest.approx(per_month)
+    assert ops[: at["2026-03"]].sum() == 0
+
+
+def test_a_lease_is_paid_on_top_of_the_systems_capex(toy_catalog):
+    """money.md, "What is not modelled": a lease tranche does not replace the purchases of the
+    racks it might cover; the vendor receives both (so a lease of the phases' own hardware
+    would count it twice, as the page warns)."""
+    d = deal([tranche({"date": "2026-02"}, 12e9, type="lease", term_years=1)], end=None)
+    data = scenario_data([phase("2026-07")], deals=[d], end="2027-12")
+    fin = finance_of(data, toy_catalog)
+    to_vendor = fin.flows[fin.flows.payee == "test"].amount_usd.sum()
+    assert to_vendor == pytest.approx(fin.capex_usd["systems"].sum() + 12e9)
+    page = (Path(__file__).parents[1] / "docs" / "models" / "money.md").read_text()
+    assert "a lease of the phases' own hardware is counted twice" in " ".join(page.split())

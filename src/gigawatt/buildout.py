@@ -6,7 +6,10 @@ coming online (k = 0, 1, ...) the online share is x = min((k + 1) / ramp_months,
 3x^2 - 2x^3 for an S-curve (the smoothstep polynomial), and 1 at once when ramp_months = 0.
 Facility power = IT power x PUE. Accelerators = floor(IT power / all-in IT power per
 accelerator of the phase's system), the system record saying what "all-in" includes
-(chip, host and network share). Everything is computed as (phases x months) arrays.
+(chip, host and network share). Everything is computed as (phases x months) arrays. These are
+the month's closing figures (what is in service at its end); a ramp deploys evenly within each
+month, so what a month consumes (energy, running costs) counts the month's average instead
+(`Fleet.average_online_share`, `average_accelerators`, `average_facility_power_w`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,34 @@ def ramp_share(
         x = np.where(r > 0, np.clip((k + 1) / np.where(r > 0, r, 1), 0, 1), 1.0)
     x = np.where(k < 0, 0.0, x)
     return np.where(s_curve, x * x * (3 - 2 * x), x)
+
+
+def month_average_share(
+    months_since_online: np.ndarray, ramp_months: np.ndarray, s_curve: np.ndarray
+) -> np.ndarray:
+    """The online share averaged over each month (0-1), arrays broadcast (phases x months).
+
+    `ramp_share` is the share reached by the end of month k; a ramp deploys evenly through each
+    of its months, so month k of a ramp over r months holds the average of the ramp's curve
+    over x in [k / r, (k + 1) / r]: (a + b) / 2 for a linear ramp, and for the S-curve
+    (G(b) - G(a)) / (b - a) with G(x) = x^3 - x^4 / 2 the integral of 3x^2 - 2x^3. A phase
+    with ramp_months = 0 is all online from the start of its online month (share 1).
+    """
+    k = np.asarray(months_since_online, dtype=float)
+    r = np.asarray(ramp_months, dtype=float)
+    safe_r = np.where(r > 0, r, 1.0)
+    a = np.clip(k / safe_r, 0.0, 1.0)
+    b = np.clip((k + 1) / safe_r, 0.0, 1.0)
+    linear = (a + b) / 2
+    width = b - a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        curve = np.where(
+            width > 0,
+            (b**3 - b**4 / 2 - a**3 + a**4 / 2) / np.where(width > 0, width, 1.0),
+            b * b * (3 - 2 * b),
+        )
+    ramped = np.where(s_curve, curve, linear)
+    return np.where(k < 0, 0.0, np.where(r > 0, ramped, 1.0))
 
 
 def straight_line(in_service: np.ndarray, life_months: int) -> np.ndarray:
@@ -123,6 +154,39 @@ class Fleet:
     def by_site(self, values: np.ndarray) -> pd.DataFrame:
         """Sum over each site's phases: a (months x sites) frame."""
         return _by_site(values, self.month_labels, self.phases["site"])
+
+    @cached_property
+    def average_online_share(self) -> np.ndarray:
+        """The online share averaged over each month (`month_average_share`): what a month's
+        energy and running costs count, where `online_share` (reached by the month's end) is
+        what is in service at the month's close."""
+        cols = self.columns
+        first = month_index(str(self.months[0]))
+        online = np.array([month_index(str(m)) for m in cols["online"]])
+        since = first + np.arange(len(self.months))[None, :] - online[:, None]
+        return month_average_share(
+            since, np.asarray(cols["ramp_months"])[:, None], np.asarray(cols["s_curve"])[:, None]
+        )
+
+    @cached_property
+    def average_accelerators(self) -> np.ndarray:
+        """Accelerators in service averaged over each month (floored like `accelerators`, so
+        equal to it once a phase is fully online) [count, float]."""
+        cols = self.columns
+        it_full_w = np.asarray(cols["power_w"], dtype=float)
+        if self.power_basis == "facility":
+            it_full_w = it_full_w / np.asarray(cols["pue"], dtype=float)
+        per_acc = np.asarray(cols["it_power_w_per_accelerator"], dtype=float)
+        return np.floor(it_full_w[:, None] * self.average_online_share / per_acc[:, None])
+
+    @cached_property
+    def average_facility_power_w(self) -> np.ndarray:
+        """Facility power averaged over each month [W] (phases x months)."""
+        cols = self.columns
+        full_w = np.asarray(cols["power_w"], dtype=float)
+        if self.power_basis == "it":
+            full_w = full_w * np.asarray(cols["pue"], dtype=float)
+        return full_w[:, None] * self.average_online_share
 
     def deployed_gw(self) -> np.ndarray:
         """Cumulative GW deployed on the scenario's power basis, by month (deal triggers)."""

@@ -18,8 +18,9 @@ grid connection), split by the `capex-share-*` parameters. Cash follows the hard
 
 Opex. Energy: the energy stage's facility MWh when it ran, else facility power x hours x
 `facility-load-factor`, at the region's `power_price_usd_per_mwh`; plus operations,
-`opex-operations-share-per-year` x capex as capacity comes online. Depreciation is straight line
-by asset class over the catalog lives, from the month capacity comes online.
+`opex-operations-share-per-year` x capex as capacity comes online (both count the capacity in
+service on average over each month: a ramp deploys evenly within its months). Depreciation is
+straight line by asset class over the catalog lives, from the month capacity comes online.
 
 Deals (`gigawatt.deals`) release tranches as the fleet deploys; the circular share compares an
 investor's money with the purchases of its hardware (systems capex of the phases whose accelerator
@@ -38,7 +39,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gigawatt.buildout import Fleet, long_table, ramp_share, straight_line
+from gigawatt.buildout import (
+    Fleet,
+    long_table,
+    month_average_share,
+    ramp_share,
+    straight_line,
+)
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Deal, System
 from gigawatt.costs import (
@@ -556,18 +563,25 @@ def _invests(deal: Deal) -> bool:
 
 
 def _online_share(
-    fleet: Fleet, month_idx: np.ndarray, offset: int, ph: dict[str, np.ndarray] | None = None
+    fleet: Fleet,
+    month_idx: np.ndarray,
+    offset: int,
+    ph: dict[str, np.ndarray] | None = None,
+    *,
+    average: bool = False,
 ) -> np.ndarray:
     """Online share on the finance axis: the fleet's, preceded by the same ramp before start
-    (`ph`: the fleet's phase columns as arrays, when the caller has them)."""
+    (`ph`: the fleet's phase columns as arrays, when the caller has them). `average`: the
+    share averaged over each month (what running costs count), else reached by its end."""
     ph = fleet.columns if ph is None else ph
     online = np.array([month_index(m) for m in ph["online"]])
-    before = ramp_share(
+    before = (month_average_share if average else ramp_share)(
         month_idx[None, :offset] - online[:, None],
         ph["ramp_months"][:, None],
         ph["s_curve"][:, None],
     )
-    return np.concatenate([before, fleet.online_share], axis=1)
+    after = fleet.average_online_share if average else fleet.online_share
+    return np.concatenate([before, after], axis=1)
 
 
 def _energy_mwh(
@@ -584,7 +598,7 @@ def _energy_mwh(
         return energy, "energy stage"
     return (
         energy_mwh_from_power(
-            fleet.facility_power_w, month_hours(fleet.months), params.load_factor
+            fleet.average_facility_power_w, month_hours(fleet.months), params.load_factor
         ),
         f"facility power x hours x load factor {params.load_factor:g}",
     )
@@ -712,7 +726,10 @@ def run_finance(
     energy_mwh = np.concatenate([np.zeros((phases, offset)), energy_window], axis=1)
     price = np.array([catalog.region(r).power_price_usd_per_mwh for r in ph["region"]])
     opex_ops = params.operations_share_per_year / MONTHS_PER_YEAR * ph["capex_usd"]
-    opex_ops = opex_ops[:, None] * share
+    # running costs accrue with the capacity in service on average over each month
+    opex_ops = opex_ops[:, None] * _online_share(
+        fleet, month_idx, offset, fleet_columns, average=True
+    )
 
     # before the scenario starts, GW deployed follows the same ramps as the fleet
     deployed_before = ph["power_w"] @ share[:, :offset] / W_PER_GW

@@ -87,3 +87,20 @@ def test_audited_records_say_which_field_is_weaker(cat, kind, rid, weaker_field)
     rec = cat.get(kind, rid)
     assert rec.status != "official"
     assert rec.field_status[weaker_field] != "official"
+
+
+@pytest.mark.parametrize("kind", ["costs", "energy"])
+def test_a_range_on_a_cited_money_or_energy_figure_states_its_own_status(cat, kind):
+    """A record's status is the weakest of its fields, and a range (`low`, `high`) is this
+    project's choice unless a source publishes it: a costs or energy parameter whose status is
+    stronger than `estimate` says, field by field, where its ends come from (a project-chosen
+    range makes the record an `estimate`, its value keeping its own status)."""
+    bad = [
+        rec.id
+        for rid, rec in cat.records[kind].items()
+        if rec.id == rid
+        and rec.status != "estimate"
+        and (getattr(rec, "low", None) is not None or getattr(rec, "high", None) is not None)
+        and not {"low", "high"} <= set(rec.field_status)
+    ]
+    assert bad == []

@@ -65,7 +65,8 @@ def test_energy_page_carbon_water_and_embodied_defaults(catalog) -> None:
     assert f"about {_pct(us.grid_gco2_per_kwh / eia - 1)} more" in page
     wue = energy_param(catalog, "default-wue-l-per-kwh")
     assert f"(LBNL US average {wue:g} L/kWh unless the site says otherwise)" in page
-    # "unless the site says otherwise": every region carries that figure, none its own.
+    # "unless the site says otherwise" (and the run/energy caption: "the US fleet average for
+    # every region"): every region carries that figure, none its own.
     assert {r.wue_l_per_kwh for r in catalog.all("regions")} == {wue}
     life = energy_param(catalog, "embodied-life-years")
     use = energy_param(catalog, "embodied-use-share")
@@ -153,3 +154,26 @@ def test_swings_page_default_job(catalog, swings) -> None:
         f"For {swings['accelerators']:,} Vera Rubin packages this is "
         f"{none['peak_to_peak_mw']:.0f} MW and {none['max_ramp_mw_per_s']:,.0f} MW/s" in page
     )
+
+
+def test_swings_page_mitigations_of_the_default_job(swings) -> None:
+    """Section 4's and section 5's figures for the default job's mitigations."""
+    page = _page("swings.md")
+    cases = {c["case"]: c for c in swings["cases"]}
+    none, floor, rack = cases["none"], cases["power-floor"], cases["rack-storage"]
+    assert (
+        f"(the ramp falls from {none['max_ramp_mw_per_s']:,.0f} to "
+        f"{rack['max_ramp_mw_per_s']:,.0f} MW/s for the default job)" in page
+    )
+    assert (
+        f"the floor reduces the band RMS most ({none['band_rms_mw']:.0f} to "
+        f"{floor['band_rms_mw']:.0f} MW) for {_pct(floor['extra_energy_share'])} more energy"
+        in page
+    )
+    assert (
+        f"default job: none {_pct(none['band_energy_share'])}, floor "
+        f"{_pct(floor['band_energy_share'])}, battery "
+        f"{_pct(cases['site-battery']['band_energy_share'])}, rack storage "
+        f"{_pct(rack['band_energy_share'])}" in page
+    )
+    assert f"floor +{_pct(floor['extra_energy_share'])}" in page

@@ -153,3 +153,21 @@ def test_embodied_carbon_stops_after_the_hardware_life(tmp_path) -> None:
     assert (emb[fleet.month_position("2028-06") :] == 0).all()  # every slice has ended
     assert (e.energy_mwh_by_phase[0, fleet.month_position("2028-06") :] > 0).all()
     assert e.year_totals(2031)["embodied_co2e_t"] == 0
+
+
+def test_a_ramp_month_draws_its_average_fleet(toy_catalog) -> None:
+    """A phase ramping over 4 months deploys evenly through each: its first month draws for
+    1/8 of the phase on average (100,000 toy chips), not the 1/4 in service at the month's end
+    (200,000). March, 744 h, at the 790 W per chip x PUE 1.25 of the hand-checked month."""
+    phase = {"online": "2026-03", "power_gw": 1.0, "system": "toy-node", "ramp_months": 4}
+    site = {"name": "a", "region": "us-ercot", "pue": 1.25, "phases": [phase]}
+    fleet, e = _energy(toy_catalog, toy_scenario(toy_catalog, sites=[site]))
+    march = fleet.month_position("2026-03")
+    assert fleet.accelerators[0, march] == 200_000
+    assert e.facility_power_w_by_phase[0, march] == pytest.approx(100_000 * 790 * 1.25)
+    assert e.energy_mwh_by_phase[0, march] == pytest.approx(100_000 * 790 * 1.25 * 744 / 1e6)
+    # Over the ramp (Mar-Jun) the phase draws 2 months' worth of full power, not 2.5.
+    full_month_mwh = 800_000 * 790 * 1.25 / 1e6
+    months = slice(march, march + 4)
+    ramp = e.energy_mwh_by_phase[0, months] / month_hours(fleet.months)[months]
+    assert ramp.sum() == pytest.approx(2 * full_month_mwh)

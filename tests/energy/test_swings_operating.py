@@ -270,3 +270,23 @@ def test_trace_mean_is_the_energy_stages_draw_less_pauses(catalog, capability, d
     )
     it = it_power_trace_w(inputs, job_schedule(inputs, np.random.default_rng(0)))
     assert it.mean() / job.accelerators == pytest.approx(rubin_draw_w, rel=0.005)
+
+
+def test_without_an_operating_point_the_site_traces_the_default_job(catalog) -> None:
+    """With no operating point (`job` None) the site's group is traced as `default_swing_job`
+    builds it, and the output names the default policy whose checkpoint and restart costs the
+    trace uses (not null); the sizes are the group's."""
+    from gigawatt.energy.sites import find_site, site_swings
+    from gigawatt.energy.swings import default_swing_job
+    from gigawatt.reliability import default_plan
+
+    results = simulate(load_scenario(app.DEFAULT_SCENARIO, catalog), catalog, until="energy")
+    site = find_site(results.scenario, SITE, "swings")
+    n = 20_000
+    sw = site_swings(results.scenario, catalog, results.energy, site, None, None, n)
+    system = catalog.system(sw["system"])
+    assert sw["job_source"] == "catalog-defaults" and sw["accelerators"] == n
+    assert sw["policy"] == default_plan(catalog, system).policy.id
+    job = default_swing_job(catalog, system, n)
+    assert sw["restart_s"] == job.restart_s and sw["checkpoint_s"] == job.checkpoint_s
+    assert sw["interruptions_expected"] == pytest.approx(job.interruptions_per_s * sw["duration_s"])

@@ -22,9 +22,15 @@ COMPARE_COLUMNS: list[Column] = [
     Column("accelerators", "Accelerators", "million", MILLION, 2),
     Column("peak_flops_per_s.fp8", "Peak dense FP8", "EFLOP/s", FLOPS_PER_EFLOP),
     Column("capex_usd", "Capex in the year", "USD B", BILLION, 1),
-    Column("tranches_released_usd", "Money released in the year", "USD B", BILLION, 1),
+    Column(
+        "tranches_released_usd",
+        "Deal money released in the year (investment and purchase commitments)",
+        "USD B",
+        BILLION,
+        1,
+    ),
     Column("cumulative_invested_usd", "Invested, cumulative", "USD B", BILLION, 1),
-    Column("energy_twh", "Energy", "TWh", digits=1),
+    Column("energy_twh", "Facility energy", "TWh", digits=1),
     Column("co2e_t", "CO2e, location-based", "Mt", T_PER_MT, 2),
     Column("largest_run_flop", "Largest run started in December", "FLOP", style="sci"),
 ]

@@ -85,8 +85,10 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
     (
         "Energy (calendar year; facility energy = IT x PUE; CO2e location- and market-based at "
         "each region's latest annual life-cycle grid intensity, held flat for later years; "
-        "embodied: manufacturing CO2e spread over the hardware's life; country: nearest annual "
-        "electricity generation in the country's latest year in the data, "
+        "embodied: manufacturing CO2e spread over the hardware's life, none after it; site "
+        "water: IT energy x the region's WUE, the US fleet average for every region (a "
+        "closed-loop liquid-cooled campus uses less) unless a site sets one; country: nearest "
+        "annual electricity generation in the country's latest year in the data, "
         "`country_equivalent_year` in --json)",
         [
             _YEAR,

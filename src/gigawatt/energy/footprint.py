@@ -93,8 +93,11 @@ def co2e_location_t(energy_mwh: Any, grid_gco2_per_kwh: Any) -> Any:
 def co2e_market_t(energy_mwh: Any, grid_gco2_per_kwh: Any, clean_supply_share: Any) -> Any:
     """Market-based emissions: contracted carbon-free supply counts zero [t CO2e].
 
-    The uncontracted share is counted at the grid average (no residual-mix data is shipped, so
-    this is the upper end of the GHG Protocol's market-based figure).
+    The uncontracted share is counted at the grid average: no residual-mix data is shipped.
+    The residual mix (the grid less the clean energy others have claimed) is dirtier than the
+    average wherever such claims exist, so this understates the GHG Protocol's market-based
+    figure (GHG Protocol Scope 2 Guidance, 2015: the market-based method takes the residual
+    mix for uncontracted use, the grid average only where none is published): a lower bound.
     """
     return co2e_location_t(energy_mwh, grid_gco2_per_kwh) * (1.0 - clean_supply_share)
 

@@ -1,12 +1,13 @@
 """Programme energy: the `energy` stage of `simulate` (monthly and yearly, per site).
 
-Each phase's average facility draw is its accelerators x P_IT x PUE, with the job-level
-training draw of `footprint.py`: the generation's calibrated draw where a power calibration
-covers the accelerator, else P_acc(u) + P_host at the cited training load u. Monthly energy is that
-draw x the month's hours; carbon and water follow from the site's region and contracts. Embodied
-carbon is amortised straight-line: accelerators deployed in a month carry kg / L per month for
-the L months of their life (`embodied-life-years`) and nothing after. All quantities are
-(phases x months) NumPy arrays; sites and years are sums.
+Each phase's average facility draw is its accelerators in service on average over the month
+(`Fleet.average_accelerators`: a ramp deploys evenly within each month) x P_IT x PUE, with the
+job-level training draw of `footprint.py`: the generation's calibrated draw where a power
+calibration covers the accelerator, else P_acc(u) + P_host at the cited training load u.
+Monthly energy is that draw x the month's hours; carbon and water follow from the site's region
+and contracts. Embodied carbon is amortised straight-line: accelerators deployed in a month
+carry kg / L per month for the L months of their life (`embodied-life-years`) and nothing
+after. All quantities are (phases x months) NumPy arrays; sites and years are sums.
 """
 
 from __future__ import annotations
@@ -181,8 +182,9 @@ def programme_energy(
     """The (phases x months) energy, carbon and water arrays of a fleet (vectorised)."""
     col = {k: v[:, None] for k, v in vars(inputs).items()}
     hours = month_hours(fleet.months)[None, :]
-    accelerators = fleet.accelerators.astype(float)
-    it_w = accelerators * col["it_power_w_per_accelerator"]
+    # A month's draw counts the accelerators in service on average over it (a ramp deploys
+    # evenly within each month), not the month's closing count for the whole month.
+    it_w = fleet.average_accelerators * col["it_power_w_per_accelerator"]
     facility_w = it_w * col["pue"]
     e_it = energy_mwh(it_w, hours)
     e = energy_mwh(facility_w, hours)
@@ -191,7 +193,9 @@ def programme_energy(
     # depreciation), so a phase's total is its accelerators x kg, however long the horizon.
     life_months = max(1, round(life_years * MONTHS_PER_YEAR))
     embodied = (
-        straight_line(accelerators, life_months) * col["embodied_kg_per_accelerator"] / KG_PER_T
+        straight_line(fleet.accelerators, life_months)
+        * col["embodied_kg_per_accelerator"]
+        / KG_PER_T
     )
     ewif = np.nan_to_num(col["water_intensity_l_per_kwh"], nan=0.0)
     return {

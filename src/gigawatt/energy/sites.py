@@ -15,7 +15,13 @@ import numpy as np
 from gigawatt.buildout import Fleet
 from gigawatt.catalog import Catalog
 from gigawatt.energy.programme import EnergyResult
-from gigawatt.energy.swings import SwingJob, analyse_swings, no_progress_reason, swing_inputs
+from gigawatt.energy.swings import (
+    SwingJob,
+    analyse_swings,
+    default_swing_job,
+    no_progress_reason,
+    swing_inputs,
+)
 from gigawatt.errors import InputError, UnknownIdError
 from gigawatt.scenario import Scenario, Site
 from gigawatt.units import MWH_PER_TWH, W_PER_GW, W_PER_MW
@@ -114,12 +120,15 @@ def site_swings(
         )
         systems[ph.system.id] = ph.system
     system_id = max(counts, key=lambda k: counts[k])
+    traced = job or default_swing_job(
+        catalog, systems[system_id], job_accelerators or max(counts[system_id], 1)
+    )
     inputs = swing_inputs(
         catalog,
         systems[system_id],
-        job_accelerators or max(counts[system_id], 1),
+        traced.accelerators,
         float(site.pue),
-        job=job,
+        job=traced,
         ramp_limit_mw_per_s=ramp_limit_mw_per_s,
         seed=scenario.seed,
     )
@@ -139,7 +148,7 @@ def site_swings(
             field=field,
         )
     described = (
-        {}
+        {"policy": traced.policy}  # the default policy, whose costs the trace uses
         if job is None
         else {
             "job_source": job.source,

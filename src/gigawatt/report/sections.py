@@ -621,7 +621,11 @@ def energy_section(ctx: ReportContext) -> Section | None:
             "its TDP plus its share of host and network; times the site's PUE. Location-based "
             "carbon uses the region's latest annual life-cycle grid intensity, held flat for "
             "later years (no decarbonisation of the grid is assumed); market-based "
-            "counts the site's contracted clean supply as zero; embodied carbon spreads the "
+            "counts the site's contracted clean supply as zero and the rest at the grid "
+            "average (no residual mix: a lower bound); a ramping phase draws for the "
+            "accelerators in service on average over each month; site water is IT energy x "
+            "the region's WUE (the US fleet average unless a site sets one; a closed-loop "
+            "liquid-cooled campus uses less); embodied carbon spreads the "
             "hardware's manufacturing emissions evenly over its life, each month's deployments "
             "from the month they arrive, and stops at the life's end (no refresh is "
             "modelled)." + _transferred_power_note(ctx),
