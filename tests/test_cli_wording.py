@@ -102,3 +102,22 @@ def test_every_missing_option_is_named_at_once(capsys, args, expected):
     assert (code, out) == (2, "")
     assert err.startswith(f"error: {expected}") and len(err.splitlines()) == 1
     assert f"(see `gigawatt {args[0]} --help`)" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["perf", "--model", "llama3-8b", "--system", "h100", "--gpus", "1,024"],
+            "--gpus: '1,024' is not allowed: expected a whole number like 1024 (digits only",
+        ),
+        (
+            ["footprint", "--system", "h100", "--gpu-hours", "1M"],
+            "--gpu-hours: '1M' is not allowed: expected a number like 1000000 or 1e6 (no sep",
+        ),
+    ],
+)
+def test_a_number_written_another_way_says_how_to_write_it(capsys, args, expected):
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {expected}") and "unable to parse" not in err

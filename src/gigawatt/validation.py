@@ -210,10 +210,27 @@ def _plain_pattern(msg: str) -> str:
     return msg if found is None or words is None else msg.replace(found.group(0), words)
 
 
+#: Pydantic's words for a text that is no number, said with what to write instead.
+_NOT_A_NUMBER = {
+    "Input should be a valid integer, unable to parse string as an integer": (
+        "expected a whole number like 1024 (digits only: no separators, no suffix)"
+    ),
+    "Input should be a valid number, unable to parse string as a number": (
+        "expected a number like 1000000 or 1e6 (no separators, no suffix)"
+    ),
+}
+
+
+def _plain_number(msg: str) -> str:
+    for words, plain in _NOT_A_NUMBER.items():
+        msg = msg.replace(words, plain)
+    return msg
+
+
 def plain_message(msg: str) -> str:
     """Pydantic's wording said plainly: `Input should be greater than or equal to 1` ->
     `must be >= 1`; `Value error, X` -> `X`; a too-short list -> `expected at least N, got M`."""
-    msg = _plain_pattern(msg.removeprefix("Value error, "))
+    msg = _plain_number(_plain_pattern(msg.removeprefix("Value error, ")))
     for words, op in _COMPARISONS:
         msg = msg.replace(f"Input should be {words}", f"must be {op}")
     msg = _LIST_TOO_SHORT.sub(r"expected at least \1, got \2", msg)
@@ -287,6 +304,7 @@ def unknown_field(key: Any, allowed: list[str]) -> str:
 def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
     """One problem as `path: value is not allowed: reason`."""
     msg = _LIST_TOO_SHORT.sub(r"expected at least \1, got \2", msg.removeprefix("Value error, "))
+    msg = _plain_number(msg)
     if isinstance(value, bool) and etype in {"float_type", "int_type"}:
         msg = "expected a number, not true/false"
     elif etype == "finite_number":
