@@ -154,7 +154,7 @@ FLAGS = [
     ([*PERF, "1" + "0" * 30], "--gpus: 1" + "0" * 30 + " is not allowed: must be <= 100000000"),
     ([*PERF, "many"], "--gpus: 'many' is not allowed: expected a whole number like"),
     ([*PERF, "8", "--seq-len", "0"], "--seq-len: 0 is not allowed: must be >= 1"),
-    ([*PERF, "8", "--precision", "fp7"], "precision: 'fp7' is not allowed: expected 'fp16'"),
+    ([*PERF, "8", "--precision", "fp7"], "--precision: 'fp7' is not allowed: expected 'fp16'"),
     (["reliability", "--gpus", "8", "--days", "nan"], "--days: nan is not allowed: must be a fin"),
     (["reliability", "--gpus", "8", "--days", "-1"], "--days: -1 is not allowed: must be > 0"),
     (["footprint", "--system", "h100", "--gpu-hours", "inf"], "--gpu-hours: inf is not allowed"),
