@@ -162,3 +162,32 @@ def test_a_file_of_the_users_as_store_is_not_called_damaged(capsys, tmp_path, co
     assert f"{str(notes)!r} is not a sweep store (not a DuckDB database file)" in err
     assert "damaged" not in err
     assert notes.read_text(encoding="utf-8") == "<p>mine</p>\n" * 100
+
+
+def test_a_variant_is_not_labelled_as_the_scenario_it_extends(tmp_path):
+    """`extends: nvidia-openai-10gw` + `power_basis: facility` in my_variant.yaml is named
+    my-variant and titled as the base changed in that file, not as the announced programme."""
+    from gigawatt.catalog import Catalog
+    from gigawatt.scenario import load_scenario
+
+    catalog = Catalog.load()
+    base = load_scenario("nvidia-openai-10gw", catalog)
+    path = tmp_path / "my_variant.yaml"
+    path.write_text("extends: nvidia-openai-10gw\npower_basis: facility\n", encoding="utf-8")
+    variant = load_scenario(str(path), catalog)
+    assert variant.name == "my-variant"
+    assert variant.title == f"{base.title} (changed in my_variant.yaml: power_basis)"
+    named = tmp_path / "named.yaml"
+    named.write_text("extends: nvidia-openai-10gw\nname: mine\ntitle: Mine\n", encoding="utf-8")
+    assert (load_scenario(str(named), catalog).name, load_scenario(str(named), catalog).title) == (
+        "mine",
+        "Mine",
+    )
+
+
+def test_a_variant_whose_file_name_is_no_name_must_name_itself(capsys, tmp_path):
+    path = tmp_path / "variant (copy).yaml"
+    path.write_text("extends: nvidia-openai-10gw\npower_basis: facility\n", encoding="utf-8")
+    code, out, err = cli(capsys, "finance", str(path))
+    assert (code, out) == (2, "")
+    assert err.startswith("error: name: a scenario that extends 'nvidia-openai-10gw' gives its")
