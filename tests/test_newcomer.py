@@ -191,3 +191,23 @@ def test_a_variant_whose_file_name_is_no_name_must_name_itself(capsys, tmp_path)
     code, out, err = cli(capsys, "finance", str(path))
     assert (code, out) == (2, "")
     assert err.startswith("error: name: a scenario that extends 'nvidia-openai-10gw' gives its")
+
+
+def test_an_edited_copy_that_keeps_the_builtin_name_gets_a_note(capsys, tmp_path):
+    """`gigawatt show NAME > mine.yaml`, edited but not renamed: its results would be labelled
+    as the built-in's, so a note on stderr says so; an unedited copy gets none."""
+    code, text, _ = cli(capsys, "show", "nvidia-openai-10gw")
+    assert code == 0
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(text, encoding="utf-8")
+    code, out, err = cli(capsys, "finance", str(copy), "--json")
+    assert code == 0 and err == ""
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(text.replace("power_gw: 1.0", "power_gw: 2.0"), encoding="utf-8")
+    code, out, err = cli(capsys, "finance", str(edited), "--json")
+    assert code == 0 and json.loads(out)["scenario"] == "nvidia-openai-10gw"
+    assert err == (
+        f"note: {str(edited)!r} differs from the built-in scenario 'nvidia-openai-10gw' but has "
+        "its name, so its results are labelled as that scenario's: give it a `name` (and "
+        "`title`) of its own\n"
+    )

@@ -621,6 +621,26 @@ def scenario_path(ref: str) -> Path:
     )
 
 
+def borrowed_builtin_name(ref: str) -> str | None:
+    """The built-in name a scenario file carries while saying something else (a copy of
+    `gigawatt show NAME` edited but not renamed), else None: its results would be labelled as
+    the built-in scenario's, so the CLI says so."""
+    path = Path(ref)
+    if not path.is_file():
+        return None
+    builtin = builtin_scenarios()
+    try:
+        data = read_data_file(path)
+        name = data.get("name") if isinstance(data, dict) else None
+        if not isinstance(name, str) or name not in builtin:
+            return None
+        if path.resolve() == builtin[name].resolve():
+            return None
+        return None if data == read_data_file(builtin[name]) else name
+    except (InputError, OSError):
+        return None  # the command itself reports an unreadable file
+
+
 def shadowed_builtin(ref: str) -> Path | None:
     """The built-in scenario `ref` names when a folder of the same name is in the way, else
     None: `scenario_path` uses the built-in, and the user should hear which was used."""

@@ -138,6 +138,18 @@ def as_typed(error: InputError, typed: Mapping[str, str]) -> InputError:
     return InputError(problems=problems)
 
 
+def _note_borrowed_name(ref: Any) -> None:
+    """One line on stderr when an edited copy of a built-in scenario still has its name."""
+    from gigawatt.scenario import borrowed_builtin_name  # deferred: `--help` stays fast
+
+    if isinstance(ref, str) and (name := borrowed_builtin_name(ref)) is not None:
+        sys.stderr.write(
+            f"note: {plain_text(ref)!r} differs from the built-in scenario {name!r} but has its "
+            "name, so its results are labelled as that scenario's: give it a `name` (and "
+            "`title`) of its own\n"
+        )
+
+
 class FlagCommand(TyperCommand):
     """A command whose library errors name flags instead of request fields, and show a refused
     value as the user typed it."""
@@ -149,6 +161,7 @@ class FlagCommand(TyperCommand):
     def invoke(self, ctx: Any) -> Any:
         for param in ("scenario", "name"):
             _note_shadowed(ctx.params.get(param))
+            _note_borrowed_name(ctx.params.get(param))
         try:
             return super().invoke(ctx)
         except InputError as e:
