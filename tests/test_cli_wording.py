@@ -121,3 +121,25 @@ def test_a_number_written_another_way_says_how_to_write_it(capsys, args, expecte
     code, out, err = cli(capsys, *args)
     assert (code, out) == (2, "")
     assert err.startswith(f"error: {expected}") and "unable to parse" not in err
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 11, 12, 100])
+def test_few_samples_is_where_p10_comes_from_the_two_lowest_draws(n):
+    """The note's claim, checked against numpy's percentile (the bands' definition)."""
+    import numpy as np
+
+    from gigawatt.sweep.result import few_samples
+
+    draws = np.sort(np.random.default_rng(n).normal(size=n))
+    p10, p90 = np.percentile(draws, [10, 90])
+    inside = n == 1 or (p10 < draws[1] and p90 > draws[-2])
+    assert few_samples(n) == inside
+
+
+def test_a_sweep_of_few_samples_says_so(capsys, tmp_path):
+    store = str(tmp_path / "s.duckdb")
+    code, out, err = cli(capsys, "sweep", "nvidia-openai-10gw", "--samples", "2", "--store", store)
+    assert code == 0, err
+    assert "With 2 samples each P10 and P90 lies between the two lowest or the two highest" in (
+        " ".join(out.split())
+    )

@@ -23,7 +23,7 @@ from gigawatt.cli.common import (
 )
 from gigawatt.cli.programme import summary_table
 from gigawatt.defaults import DEFAULT_SCENARIO
-from gigawatt.display import Column, counted
+from gigawatt.display import Column
 from gigawatt.units import MILLION, T_PER_MT
 
 # --- footprint, energy ------------------------------------------------------------------------
@@ -271,7 +271,7 @@ def energy_cmd(
             f"Power swings at {sw['site']}: one job of {sw['accelerators']:,} {sw['system']} "
             f"accelerators ({sw['month']}; {_job_note(sw)}), window {sw['duration_s']:,.0f} s "
             f"({sw['interruptions_expected']:.1f} interruptions expected, "
-            f"{counted(sw['failures'], 'failure')} drawn), step {sw['step_period_s']:.2g} s "
+            f"{sw['failures']} drawn), step {sw['step_period_s']:.2g} s "
             f"busy {sw['utilisation']:.0%}"
             f"{'' if sw['step_source'] == 'perf-breakdown' else ' (catalog defaults)'}, computing "
             f"{sw['compute_time_share']:.0%} of the time;{_power_note(sw)} grid ramp limit "
