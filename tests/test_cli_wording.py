@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from gigawatt.cli import main
@@ -143,3 +145,17 @@ def test_a_sweep_of_few_samples_says_so(capsys, tmp_path):
     assert "With 2 samples each P10 and P90 lies between the two lowest or the two highest" in (
         " ".join(out.split())
     )
+
+
+def test_a_source_url_in_train_text_is_never_cut(capsys):
+    """The grid's source URL is longer than the terminal: it stays whole on its own line, so it
+    can be copied, instead of being folded at the 80th column."""
+    args = ["--model", "llama3-8b", "--system", "h100", "--gpus", "8", "--tokens", "1e11"]
+    code, out, err = cli(capsys, "train", *args)
+    assert code == 0, err
+    code, js, _ = cli(capsys, "train", *args, "--json")
+    urls = [w.rstrip(".,;)") for w in json.loads(js)["grid_source"].split() if "://" in w]
+    assert urls and max(map(len, urls)) > 80
+    lines = [line.rstrip().rstrip(",.;") for line in out.splitlines()]
+    for url in urls:
+        assert url in lines, url

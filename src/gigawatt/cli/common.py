@@ -205,6 +205,15 @@ class SafeConsole(Console):
         return super().render_str(plain_text(text), **kwargs)
 
 
+def print_prose(text: str) -> None:
+    """A paragraph wrapped at the terminal's width between words, never inside one: a URL
+    longer than the line stays whole on a line of its own, so it can be copied."""
+    import textwrap
+
+    wrapped = textwrap.fill(text, console.width, break_long_words=False, break_on_hyphens=False)
+    console.print(wrapped, soft_wrap=True)
+
+
 def bold_name(name: str, rest: str | None = None, sep: str = ": ") -> Text:
     """`NAME: rest` (or `NAME rest` with `sep=" "`) with the name in bold, as plain text."""
     text = Text(plain_text(name), style="bold")

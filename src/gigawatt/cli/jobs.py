@@ -15,6 +15,7 @@ from gigawatt.cli.common import (
     bold_name,
     console,
     emit_json,
+    print_prose,
     validation_text,
 )
 from gigawatt.cli.progress import working
@@ -529,6 +530,6 @@ def train(
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
-    console.print(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
+    print_prose(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
     crossed = data["thresholds_crossed"]
     console.print("Thresholds crossed (in force): " + (", ".join(crossed) if crossed else "none"))
