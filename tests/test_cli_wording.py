@@ -147,13 +147,19 @@ def test_a_sweep_of_few_samples_says_so(capsys, tmp_path):
     )
 
 
-def test_a_source_url_in_train_text_is_never_cut(capsys):
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["train", "--model", "llama3-8b", "--system", "h100", "--gpus", "8", "--tokens", "1e11"],
+        ["footprint", "--system", "h100", "--gpu-hours", "1e6"],
+    ],
+)
+def test_a_source_url_is_never_cut(capsys, args):
     """The grid's source URL is longer than the terminal: it stays whole on its own line, so it
-    can be copied, instead of being folded at the 80th column."""
-    args = ["--model", "llama3-8b", "--system", "h100", "--gpus", "8", "--tokens", "1e11"]
-    code, out, err = cli(capsys, "train", *args)
+    can be copied, instead of being folded at the 80th column (in a paragraph or a table)."""
+    code, out, err = cli(capsys, *args)
     assert code == 0, err
-    code, js, _ = cli(capsys, "train", *args, "--json")
+    code, js, _ = cli(capsys, *args, "--json")
     urls = [w.rstrip(".,;)") for w in json.loads(js)["grid_source"].split() if "://" in w]
     assert urls and max(map(len, urls)) > 80
     lines = [line.rstrip().rstrip(",.;") for line in out.splitlines()]
