@@ -211,3 +211,35 @@ def test_an_edited_copy_that_keeps_the_builtin_name_gets_a_note(capsys, tmp_path
         "its name, so its results are labelled as that scenario's: give it a `name` (and "
         "`title`) of its own\n"
     )
+
+
+def test_a_record_from_catalog_kind_id_goes_in_a_catalog_folder(capsys, tmp_path):
+    """The YAML `gigawatt catalog systems dgx-h100` prints, saved as systems.yaml in a folder
+    under a new id (and without the original's aliases), is a record of `--catalog DIR`."""
+    code, out, _ = cli(capsys, "catalog", "systems", "dgx-h100")
+    assert code == 0
+    record = yaml.safe_load(out)
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    record.update(id="my-h100", aliases=[])
+    (folder / "systems.yaml").write_text(yaml.safe_dump(record), encoding="utf-8")
+    code, out, err = cli(capsys, "--catalog", str(folder), "catalog", "systems", "my-h100")
+    assert code == 0, err
+    assert yaml.safe_load(out)["id"] == "my-h100"
+
+
+def test_a_copied_record_may_not_take_its_originals_aliases(capsys, tmp_path):
+    """Kept, `hgx-h100` would silently name the copy instead of the shipped dgx-h100."""
+    code, out, _ = cli(capsys, "catalog", "systems", "dgx-h100")
+    record = yaml.safe_load(out)
+    assert "hgx-h100" in record["aliases"]
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    record["id"] = "my-h100"
+    (folder / "systems.yaml").write_text(yaml.safe_dump(record), encoding="utf-8")
+    code, out, err = cli(capsys, "--catalog", str(folder), "catalog", "systems", "hgx-h100")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {folder / 'systems.yaml'}: alias 'hgx-h100' of 'my-h100' already names systems "
+        "'dgx-h100'; give the record aliases of its own (or none)\n"
+    )
