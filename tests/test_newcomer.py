@@ -243,3 +243,24 @@ def test_a_copied_record_may_not_take_its_originals_aliases(capsys, tmp_path):
         f"error: {folder / 'systems.yaml'}: alias 'hgx-h100' of 'my-h100' already names systems "
         "'dgx-h100'; give the record aliases of its own (or none)\n"
     )
+
+
+def test_the_python_api_commands_stay_callable():
+    """`gigawatt.perf`, `gigawatt.reliability` and `gigawatt.compare` share their names with
+    modules: once those modules are imported (by any call) the name must still run the command,
+    not be 'module object is not callable' on the second call of a notebook."""
+    import importlib
+
+    import gigawatt
+
+    for module in ("gigawatt.perf.search", "gigawatt.reliability.job", "gigawatt.compare"):
+        importlib.import_module(module)
+    for _ in range(2):
+        perf = gigawatt.perf(model="llama3-8b", system="h100", gpus=8).to_json()
+        rel = gigawatt.reliability(gpus=8, days=1).to_json()
+        both = gigawatt.compare(["nvidia-openai-10gw", "amd-openai-6gw"]).to_json()
+        assert 0 < perf["mfu"] < 1 and rel["goodput"] > 0 and both
+    from gigawatt import perf as perf_command
+
+    assert perf_command(model="llama3-8b", system="h100", gpus=8).to_json() == perf
+    assert callable(gigawatt.perf.search)  # the package's own names are still there
