@@ -264,3 +264,26 @@ def test_the_python_api_commands_stay_callable():
 
     assert perf_command(model="llama3-8b", system="h100", gpus=8).to_json() == perf
     assert callable(gigawatt.perf.search)  # the package's own names are still there
+
+
+@pytest.mark.parametrize(
+    ("sites", "says"),
+    [
+        (
+            "sites:\n  name: s1\n  region: us-ercot\n",
+            "sites: {'name': 's1', 'region': 'us-ercot'} is not allowed: expected a list (in "
+            "YAML, each item on a line of its own starting with `- `)",
+        ),
+        (
+            "sites:\n  - s1\n",
+            "sites[0]: 's1' is not allowed: expected a mapping of fields (in YAML, `field: value` "
+            "lines)",
+        ),
+    ],
+)
+def test_a_wrong_yaml_shape_says_how_to_write_it(capsys, tmp_path, sites, says):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: t\nstart: 2026-01\nend: 2027-12\n{sites}", encoding="utf-8")
+    code, out, err = cli(capsys, "finance", str(path))
+    assert (code, out) == (2, "")
+    assert err == f"error: {says}\n"

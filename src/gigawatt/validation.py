@@ -221,9 +221,24 @@ _NOT_A_NUMBER = {
 }
 
 
+#: Pydantic's words for a wrong shape, said in the file's terms (YAML, which most users write).
+_WRONG_SHAPE = (
+    (
+        re.compile(r"Input should be a valid list\b"),
+        "expected a list (in YAML, each item on a line of its own starting with `- `)",
+    ),
+    (
+        re.compile(r"Input should be a valid dictionary( or instance of \w+)?"),
+        "expected a mapping of fields (in YAML, `field: value` lines)",
+    ),
+)
+
+
 def _plain_number(msg: str) -> str:
     for words, plain in _NOT_A_NUMBER.items():
         msg = msg.replace(words, plain)
+    for pattern, shape in _WRONG_SHAPE:
+        msg = pattern.sub(shape, msg)
     return msg
 
 
