@@ -165,3 +165,23 @@ def test_a_source_url_is_never_cut(capsys, args):
     lines = [line.rstrip().rstrip(",.;") for line in out.splitlines()]
     for url in urls:
         assert url in lines, url
+
+
+@pytest.mark.parametrize(
+    ("kind", "noun"),
+    [
+        ("systems", "system"),
+        ("countries", "country"),
+        ("supply-technologies", "supply technology"),
+        ("fault-tolerance", "fault-tolerance policy"),
+        ("energy", "energy parameter"),
+    ],
+)
+def test_an_unknown_id_names_its_kind_in_words(kind, noun):
+    """`unknown country 'xx'`, not `unknown countrie 'xx'`."""
+    from gigawatt.catalog import Catalog
+    from gigawatt.errors import UnknownIdError
+
+    with pytest.raises(UnknownIdError) as exc:
+        Catalog.load().get(kind, "zzz-nope")
+    assert str(exc.value).startswith(f"unknown {noun} 'zzz-nope'")

@@ -76,6 +76,24 @@ class InputError(GigawattError, ValueError):
         return "\n".join(p.render(names) for p in self.problems)
 
 
+#: A record of each kind whose name is not its plural less an `s`: `unknown country 'xx'`,
+#: `unknown fault-tolerance policy 'x'`, `unknown energy parameter 'x'`.
+_SINGULAR = {
+    "countries": "country",
+    "supply-technologies": "supply technology",
+    "fault-tolerance": "fault-tolerance policy",
+    "energy": "energy parameter",
+    "capability": "capability parameter",
+    "event-study": "event-study setting",
+    "perf-accuracy": "perf-accuracy record",
+}
+
+
+def record_noun(kind: str) -> str:
+    """What one record of a catalog kind is called: `systems` -> `system`."""
+    return _SINGULAR.get(kind) or (kind[:-1] if kind.endswith("s") else kind)
+
+
 class UnknownIdError(InputError):
     """A catalog id that does not exist, with the closest matches."""
 
@@ -95,7 +113,7 @@ class UnknownIdError(InputError):
         known = sorted(known)
         close = difflib.get_close_matches(value.lower(), known, n=3, cutoff=0.6)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        singular = kind[:-1] if kind.endswith("s") else kind
+        singular = record_noun(kind)
         if owner is not None:
             hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
             msg = f"unknown {singular} {value!r}{hint}; allowed: the {kind} of {owner}: "

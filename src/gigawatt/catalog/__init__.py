@@ -39,7 +39,7 @@ from gigawatt.catalog.schema import (
     System,
     Threshold,
 )
-from gigawatt.errors import InputError, UnknownIdError
+from gigawatt.errors import InputError, UnknownIdError, record_noun
 from gigawatt.validation import format_validation_error
 from gigawatt.yamlio import parser_version, read_data_file
 
@@ -204,7 +204,7 @@ class Catalog:
             return table[key]
         if key.endswith(RECORD_FILE_SUFFIXES):
             raise InputError(
-                f"{str(id_)!r} is not allowed: expected a {kind.removesuffix('s')} id, not a "
+                f"{str(id_)!r} is not allowed: expected a {record_noun(kind)} id, not a "
                 f"file; a record of your own goes in a folder given as `gigawatt --catalog DIR` "
                 f"(`gigawatt catalog {kind}` lists the ids)",
                 field=field,
