@@ -185,3 +185,63 @@ def test_an_unknown_id_names_its_kind_in_words(kind, noun):
     with pytest.raises(UnknownIdError) as exc:
         Catalog.load().get(kind, "zzz-nope")
     assert str(exc.value).startswith(f"unknown {noun} 'zzz-nope'")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            [
+                "perf",
+                "--model",
+                "llama3-8b",
+                "--system",
+                "h100",
+                "--gpus",
+                "8",
+                "--plan",
+                "recompute=selectiv",
+            ],
+            "--plan recompute: 'selectiv' is not allowed: expected 'none', 'selective' or "
+            "'full' (did you mean 'selective'?)",
+        ),
+        (
+            [
+                "train",
+                "--model",
+                "llama3-8b",
+                "--system",
+                "h100",
+                "--gpus",
+                "8",
+                "--tokens",
+                "1e10",
+                "--cost-basis",
+                "markt",
+            ],
+            "--cost-basis: 'markt' is not allowed; allowed: ownership, market (did you mean "
+            "'market'?)",
+        ),
+        (
+            ["sensitivity", "nvidia-openai-10gw", "--method", "tornad"],
+            "--method: 'tornad' is not allowed: expected one of tornado, sobol, both (did you "
+            "mean 'tornado'?)",
+        ),
+    ],
+)
+def test_a_near_miss_of_a_choice_gets_the_choice_meant(capsys, args, expected):
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err == f"error: {expected}\n"
+
+
+def test_a_scenario_choice_in_the_wrong_case_gets_the_right_one(capsys, user_scenario_file):
+    text = user_scenario_file.read_text(encoding="utf-8").replace(
+        "end: 2027-12", "end: 2027-12\npower_basis: IT"
+    )
+    user_scenario_file.write_text(text, encoding="utf-8")
+    code, out, err = cli(capsys, "finance", str(user_scenario_file))
+    assert (code, out) == (2, "")
+    assert (
+        "power_basis: 'IT' is not allowed: expected 'facility' or 'it' (did you mean 'it'?)" in err
+    )

@@ -89,6 +89,15 @@ _SINGULAR = {
 }
 
 
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """` (did you mean 's-curve'?)` for a near miss of one of `choices` (the same word in
+    another case, or difflib's closest), else empty."""
+    choices = list(choices)
+    same_case = [c for c in choices if c.lower() == value.strip().lower()]
+    close = same_case or difflib.get_close_matches(value.lower(), choices, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def record_noun(kind: str) -> str:
     """What one record of a catalog kind is called: `systems` -> `system`."""
     return _SINGULAR.get(kind) or (kind[:-1] if kind.endswith("s") else kind)

@@ -27,7 +27,7 @@ from pydantic import (
     ValidationError,
 )
 
-from gigawatt.errors import InputError, InvariantError, Problem
+from gigawatt.errors import InputError, InvariantError, Problem, did_you_mean
 
 #: Labels pydantic adds to a location for each member of an `Uncertain` union.
 _UNCERTAIN_MEMBERS = {"float", "Triangular", "Uniform", "Normal", "LogNormal", "Choice"}
@@ -327,6 +327,8 @@ def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
     for words, op in _COMPARISONS:
         msg = msg.replace(f"Input should be {words}", f"must be {op}")
     msg = _plain_pattern(msg).replace("Input should be", "expected")
+    if etype == "literal_error" and isinstance(value, str):
+        msg += did_you_mean(value, re.findall(r"'([^']*)'", msg))
     if not path:
         return Problem(None, msg)
     if etype == "missing":
