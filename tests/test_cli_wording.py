@@ -245,3 +245,18 @@ def test_a_scenario_choice_in_the_wrong_case_gets_the_right_one(capsys, user_sce
     assert (
         "power_basis: 'IT' is not allowed: expected 'facility' or 'it' (did you mean 'it'?)" in err
     )
+
+
+def test_gigawatt_help_lists_every_command_whole(capsys):
+    """`gigawatt --help` at 80 columns: one whole line per command, none cut with '...'."""
+    import typer.main
+
+    from gigawatt.cli import app
+    from gigawatt.cli.common import SHORT_HELP
+
+    assert set(SHORT_HELP) == set(typer.main.get_command(app).commands)
+    code, out, _ = cli(capsys, "--help")
+    assert code == 0
+    commands = out.split("Commands:\n", 1)[1].splitlines()
+    assert len([line for line in commands if line.strip()]) == len(SHORT_HELP)
+    assert not any(line.rstrip().endswith("...") for line in commands)

@@ -24,6 +24,7 @@ from rich.text import Text
 from typer.core import TyperArgument, TyperCommand, TyperOption
 
 from gigawatt.cli.tables import Spec, print_fitted
+from gigawatt.defaults import DEFAULT_SCENARIO
 from gigawatt.display import Column, plain_text
 from gigawatt.errors import InputError
 
@@ -171,15 +172,47 @@ class FlagCommand(TyperCommand):
             pipe_closed()
 
 
+#: Each command's line in `gigawatt --help`: whole at 80 columns (Click would cut the
+#: docstring's first sentence there, with "...").
+SHORT_HELP: dict[str, str] = {
+    "run": "The whole programme: yearly summary, results, report.",
+    "catalog": "The cited catalog: kinds, records, one record in full.",
+    "scenarios": "List the built-in scenarios.",
+    "show": "Print a scenario file (to copy and edit).",
+    "finance": "Tranches, capex, opex, stakes, warrants, by year.",
+    "capability": "The largest run by year; frontier runs; thresholds.",
+    "report": "Write a scenario's self-contained HTML report.",
+    "sweep": "P10/P50/P90 of every yearly output (resumable).",
+    "footprint": "Energy, carbon and water of one training job.",
+    "energy": "Yearly energy, carbon, water; site swings and supply.",
+    "reliability": "Interruptions, checkpoints, goodput, spares of a job.",
+    "perf": "A plan's step time, memory and MFU; the best plan.",
+    "train": "One training run: time, cost, energy, thresholds.",
+    "cache": "Show or clear the persistent cache.",
+    "compare": "Scenarios side by side: inputs, then outputs.",
+    "market": "Deal announcements: share moves; event studies.",
+    "sensitivity": "Which uncertain input moves each headline output.",
+}
+
+
 class _Typer(typer.Typer):
-    def command(self, *args: Any, **kwargs: Any) -> Any:
+    def command(self, name: str | None = None, **kwargs: Any) -> Any:
         kwargs.setdefault("cls", FlagCommand)
-        return super().command(*args, **kwargs)
+        register = super().command
+
+        def decorator(f: Any) -> Any:
+            key = name or f.__name__.replace("_", "-")
+            kwargs.setdefault("short_help", SHORT_HELP.get(key))
+            return register(name, **kwargs)(f)
+
+        return decorator
 
 
 app = _Typer(
     name="gigawatt",
-    help="Plan, simulate and audit gigawatt-scale AI training infrastructure.",
+    help="Plan, simulate and audit gigawatt-scale AI training infrastructure.\n\n"
+    f"Start with `gigawatt run` (the default scenario, {DEFAULT_SCENARIO}) or `gigawatt "
+    "scenarios`; `gigawatt COMMAND --help` gives a command's options.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
