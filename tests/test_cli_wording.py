@@ -260,3 +260,13 @@ def test_gigawatt_help_lists_every_command_whole(capsys):
     commands = out.split("Commands:\n", 1)[1].splitlines()
     assert len([line for line in commands if line.strip()]) == len(SHORT_HELP)
     assert not any(line.rstrip().endswith("...") for line in commands)
+
+
+def test_an_option_given_twice_is_refused(capsys):
+    """A pasted command line with `--gpus 8 ... --gpus 16`: Click would keep the last."""
+    args = ["perf", "--model", "llama3-8b", "--system", "h100", "--gpus", "8", "--gpus=16"]
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err == "error: --gpus: given twice ('8' and '16'); give it once\n"
+    code, _, err = cli(capsys, *args[:-1], "--gpus", "8")  # the same value twice is harmless
+    assert code == 0, err

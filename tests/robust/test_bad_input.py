@@ -410,7 +410,7 @@ LONG = "x" * 300  # a name over the 255 bytes of ext4, XFS, Btrfs, APFS, NTFS
     [
         (["finance", f"{LONG}.yaml"], "SCENARIO"),
         (["show", f"{LONG}.yaml"], "NAME"),
-        ([*PERF, "8", "--model", f"{LONG}.yaml"], "--model"),
+        (["perf", "--system", "dgx-h100", "--gpus", "8", "--model", f"{LONG}.yaml"], "--model"),
         (["run", "SCENARIO", "--out", LONG], "--out"),
         (["report", "SCENARIO", "--out", f"{LONG}.html"], "--out"),
         (["report", "SCENARIO", "--png", LONG], "--png"),

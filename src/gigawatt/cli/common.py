@@ -103,6 +103,30 @@ def typed_values(command: TyperCommand, args: Sequence[str]) -> dict[str, str]:
     return typed
 
 
+def _refuse_repeats(command: TyperCommand, args: Sequence[str]) -> None:
+    """An option given twice with different values (`--gpus 8 ... --gpus 16`, a pasted
+    command line) is bad input: Click would silently keep the last."""
+    by_flag = {
+        opt: param
+        for param in command.params
+        if isinstance(param, TyperOption) and not param.is_flag and not param.multiple
+        for opt in param.opts
+    }
+    given: dict[str, list[str]] = {}
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        flag, eq, value = arg.partition("=")
+        if flag in by_flag and (eq or i + 1 < len(args)):
+            param = by_flag[flag]
+            given.setdefault(param.opts[0], []).append(value if eq else args[i + 1])
+    for flag, values in given.items():
+        if len(set(values)) > 1:
+            shown = " and ".join(repr(v) for v in values)
+            times = "twice" if len(values) == 2 else f"{len(values)} times"
+            raise InputError(f"given {times} ({shown}); give it once", field=flag)
+
+
 def _number_text(text: str) -> bool:
     try:
         float(text.strip("'\""))
@@ -157,6 +181,7 @@ class FlagCommand(TyperCommand):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta["gigawatt.args"] = list(args)
+        _refuse_repeats(self, args)
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
