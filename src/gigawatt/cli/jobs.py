@@ -19,6 +19,7 @@ from gigawatt.cli.common import (
     validation_text,
 )
 from gigawatt.cli.progress import working
+from gigawatt.cli.tables import Spec, print_fitted
 from gigawatt.defaults import DEFAULT_SYSTEM
 from gigawatt.display import counted
 from gigawatt.units import BYTES_PER_GIB, MILLION, S_PER_DAY
@@ -397,22 +398,51 @@ def perf(
             "memory (a fitting plan counted once per time-only knob combination)."
             + ("" if data["fits"] else " None fits: the plan above needs least memory.")
         )
-        top = Table(title="Best plans by tokens/s", title_justify="left")
-        for col in ("tp", "pp", "vp", "dp", "cp", "ep", "mb", "zero", "recompute"):
-            top.add_column(col, justify="right")
-        top.add_column("step s", justify="right")
-        top.add_column("MFU", justify="right")
-        top.add_column("GiB", justify="right")
-        for row in data["top"]:
-            top.add_row(
-                *(str(row[c]) for c in ("tp", "pp", "vp", "dp", "cp", "ep", "mb", "zero")),
-                row["recompute"],
-                f"{row['step_time_s']:,.3f}",
-                f"{row['mfu']:.1%}",
-                f"{row['memory_gib_per_gpu']:,.1f}",
-            )
-        if data["top"]:
-            console.print(top)
+        rows = data["top"]
+        # a knob every plan shares is said once, so the table fits a terminal with a # column
+        same = [c for c in _TOP_KNOBS if len(rows) > 1 and len({str(r[c]) for r in rows}) == 1]
+        specs = [
+            Spec("#", tuple(str(i) for i in range(1, len(rows) + 1))),
+            *(Spec(c, tuple(str(r[c]) for r in rows)) for c in _TOP_KNOBS if c not in same),
+            Spec("step s", tuple(f"{r['step_time_s']:,.3f}" for r in rows)),
+            Spec("MFU", tuple(f"{r['mfu']:.1%}" for r in rows)),
+            Spec("GiB", tuple(f"{r['memory_gib_per_gpu']:,.1f}" for r in rows)),
+        ]
+        if rows:
+            shared = f" (every one: {', '.join(f'{c}={rows[0][c]}' for c in same)})" if same else ""
+            print_fitted(console, f"Best plans by tokens/s{shared}", specs)
+            others = [
+                f"#{i} {changed}"
+                for i, row in enumerate(data["top"][1:], 2)
+                if (changed := _other_knobs(row, data["top"][0]))
+            ]
+            if others:
+                print_prose(
+                    "Knobs not in the table where a plan differs from #1: "
+                    + "; ".join(others)
+                    + "."
+                )
+
+
+#: The plan knobs the table of best plans has a column for; the others are named where a
+#: plan differs from the first (else two plans could look alike: the same split, another
+#: pp_balance or sp).
+_TOP_KNOBS = ("tp", "pp", "vp", "dp", "cp", "ep", "mb", "zero", "recompute")
+_METRICS = frozenset({"step_time_s", "tokens_per_s", "mfu", "memory_gib_per_gpu"})
+
+
+def _other_knobs(row: dict[str, Any], first: dict[str, Any]) -> str:
+    """`pp_balance=False, sp=False`: the knobs outside the table in which `row` differs from
+    `first` (etp where it merely follows tp, as it does unless pinned, is left out)."""
+    changed = [
+        f"{k}={'+'.join(v) if isinstance(v, list | tuple) else v}"
+        for k, v in row.items()
+        if k not in _TOP_KNOBS
+        and k not in _METRICS
+        and v != first.get(k)
+        and not (k == "etp" and v == row["tp"] and first.get("etp") == first["tp"])
+    ]
+    return ", ".join(changed)
 
 
 # --- train --------------------------------------------------------------------------------------
