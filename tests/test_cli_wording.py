@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from gigawatt.cli import main
@@ -102,3 +104,186 @@ def test_every_missing_option_is_named_at_once(capsys, args, expected):
     assert (code, out) == (2, "")
     assert err.startswith(f"error: {expected}") and len(err.splitlines()) == 1
     assert f"(see `gigawatt {args[0]} --help`)" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["perf", "--model", "llama3-8b", "--system", "h100", "--gpus", "1,024"],
+            "--gpus: '1,024' is not allowed: expected a whole number like 1024 (digits only",
+        ),
+        (
+            ["footprint", "--system", "h100", "--gpu-hours", "1M"],
+            "--gpu-hours: '1M' is not allowed: expected a number like 1000000 or 1e6 (no sep",
+        ),
+    ],
+)
+def test_a_number_written_another_way_says_how_to_write_it(capsys, args, expected):
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {expected}") and "unable to parse" not in err
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 11, 12, 100])
+def test_few_samples_is_where_p10_comes_from_the_two_lowest_draws(n):
+    """The note's claim, checked against numpy's percentile (the bands' definition)."""
+    import numpy as np
+
+    from gigawatt.sweep.result import few_samples
+
+    draws = np.sort(np.random.default_rng(n).normal(size=n))
+    p10, p90 = np.percentile(draws, [10, 90])
+    inside = n == 1 or (p10 < draws[1] and p90 > draws[-2])
+    assert few_samples(n) == inside
+
+
+def test_a_sweep_of_few_samples_says_so(capsys, tmp_path):
+    store = str(tmp_path / "s.duckdb")
+    code, out, err = cli(capsys, "sweep", "nvidia-openai-10gw", "--samples", "2", "--store", store)
+    assert code == 0, err
+    assert "With 2 samples each P10 and P90 lies between the two lowest or the two highest" in (
+        " ".join(out.split())
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["train", "--model", "llama3-8b", "--system", "h100", "--gpus", "8", "--tokens", "1e11"],
+        ["footprint", "--system", "h100", "--gpu-hours", "1e6"],
+    ],
+)
+def test_a_source_url_is_never_cut(capsys, args):
+    """The grid's source URL is longer than the terminal: it stays whole on its own line, so it
+    can be copied, instead of being folded at the 80th column (in a paragraph or a table)."""
+    code, out, err = cli(capsys, *args)
+    assert code == 0, err
+    code, js, _ = cli(capsys, *args, "--json")
+    urls = [w.rstrip(".,;)") for w in json.loads(js)["grid_source"].split() if "://" in w]
+    assert urls and max(map(len, urls)) > 80
+    lines = [line.rstrip().rstrip(",.;") for line in out.splitlines()]
+    for url in urls:
+        assert url in lines, url
+
+
+@pytest.mark.parametrize(
+    ("kind", "noun"),
+    [
+        ("systems", "system"),
+        ("countries", "country"),
+        ("supply-technologies", "supply technology"),
+        ("fault-tolerance", "fault-tolerance policy"),
+        ("energy", "energy parameter"),
+    ],
+)
+def test_an_unknown_id_names_its_kind_in_words(kind, noun):
+    """`unknown country 'xx'`, not `unknown countrie 'xx'`."""
+    from gigawatt.catalog import Catalog
+    from gigawatt.errors import UnknownIdError
+
+    with pytest.raises(UnknownIdError) as exc:
+        Catalog.load().get(kind, "zzz-nope")
+    assert str(exc.value).startswith(f"unknown {noun} 'zzz-nope'")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            [
+                "perf",
+                "--model",
+                "llama3-8b",
+                "--system",
+                "h100",
+                "--gpus",
+                "8",
+                "--plan",
+                "recompute=selectiv",
+            ],
+            "--plan recompute: 'selectiv' is not allowed: expected 'none', 'selective' or "
+            "'full' (did you mean 'selective'?)",
+        ),
+        (
+            [
+                "train",
+                "--model",
+                "llama3-8b",
+                "--system",
+                "h100",
+                "--gpus",
+                "8",
+                "--tokens",
+                "1e10",
+                "--cost-basis",
+                "markt",
+            ],
+            "--cost-basis: 'markt' is not allowed; allowed: ownership, market (did you mean "
+            "'market'?)",
+        ),
+        (
+            ["sensitivity", "nvidia-openai-10gw", "--method", "tornad"],
+            "--method: 'tornad' is not allowed: expected one of tornado, sobol, both (did you "
+            "mean 'tornado'?)",
+        ),
+    ],
+)
+def test_a_near_miss_of_a_choice_gets_the_choice_meant(capsys, args, expected):
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err == f"error: {expected}\n"
+
+
+def test_a_scenario_choice_in_the_wrong_case_gets_the_right_one(capsys, user_scenario_file):
+    text = user_scenario_file.read_text(encoding="utf-8").replace(
+        "end: 2027-12", "end: 2027-12\npower_basis: IT"
+    )
+    user_scenario_file.write_text(text, encoding="utf-8")
+    code, out, err = cli(capsys, "finance", str(user_scenario_file))
+    assert (code, out) == (2, "")
+    assert (
+        "power_basis: 'IT' is not allowed: expected 'facility' or 'it' (did you mean 'it'?)" in err
+    )
+
+
+def test_gigawatt_help_lists_every_command_whole(capsys):
+    """`gigawatt --help` at 80 columns: one whole line per command, none cut with '...'."""
+    import typer.main
+
+    from gigawatt.cli import app
+    from gigawatt.cli.common import SHORT_HELP
+
+    assert set(SHORT_HELP) == set(typer.main.get_command(app).commands)
+    code, out, _ = cli(capsys, "--help")
+    assert code == 0
+    commands = out.split("Commands:\n", 1)[1].splitlines()
+    assert len([line for line in commands if line.strip()]) == len(SHORT_HELP)
+    assert not any(line.rstrip().endswith("...") for line in commands)
+
+
+def test_an_option_given_twice_is_refused(capsys):
+    """A pasted command line with `--gpus 8 ... --gpus 16`: Click would keep the last."""
+    args = ["perf", "--model", "llama3-8b", "--system", "h100", "--gpus", "8", "--gpus=16"]
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err == "error: --gpus: given twice ('8' and '16'); give it once\n"
+    code, _, err = cli(capsys, *args[:-1], "--gpus", "8")  # the same value twice is harmless
+    assert code == 0, err
+
+
+def test_best_plans_that_look_alike_say_how_they_differ(capsys):
+    """Two plans with the same split differ in a knob the table has no column for: a line
+    under the table names it; knobs every plan shares are said once, in the title."""
+    args = ["perf", "--model", "llama3-8b", "--system", "h100", "--gpus", "64", "--search"]
+    code, out, err = cli(capsys, *args)
+    assert code == 0, err
+    code, js, _ = cli(capsys, *args, "--json")
+    top = json.loads(js)["top"]
+    text = " ".join(out.split())
+    assert "Best plans by tokens/s (every one: pp=1, vp=1, ep=1, recompute=selective)" in text
+    differs = [i for i, r in enumerate(top[1:], 2) if r["sp"] != top[0]["sp"]]
+    assert differs and "Knobs not in the table where a plan differs from #1:" in text
+    for i in differs:
+        assert f"#{i} sp={top[i - 1]['sp']}" in text
+    assert max(len(line) for line in out.splitlines()) <= 80

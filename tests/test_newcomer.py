@@ -162,3 +162,128 @@ def test_a_file_of_the_users_as_store_is_not_called_damaged(capsys, tmp_path, co
     assert f"{str(notes)!r} is not a sweep store (not a DuckDB database file)" in err
     assert "damaged" not in err
     assert notes.read_text(encoding="utf-8") == "<p>mine</p>\n" * 100
+
+
+def test_a_variant_is_not_labelled_as_the_scenario_it_extends(tmp_path):
+    """`extends: nvidia-openai-10gw` + `power_basis: facility` in my_variant.yaml is named
+    my-variant and titled as the base changed in that file, not as the announced programme."""
+    from gigawatt.catalog import Catalog
+    from gigawatt.scenario import load_scenario
+
+    catalog = Catalog.load()
+    base = load_scenario("nvidia-openai-10gw", catalog)
+    path = tmp_path / "my_variant.yaml"
+    path.write_text("extends: nvidia-openai-10gw\npower_basis: facility\n", encoding="utf-8")
+    variant = load_scenario(str(path), catalog)
+    assert variant.name == "my-variant"
+    assert variant.title == f"{base.title} (changed in my_variant.yaml: power_basis)"
+    named = tmp_path / "named.yaml"
+    named.write_text("extends: nvidia-openai-10gw\nname: mine\ntitle: Mine\n", encoding="utf-8")
+    assert (load_scenario(str(named), catalog).name, load_scenario(str(named), catalog).title) == (
+        "mine",
+        "Mine",
+    )
+
+
+def test_a_variant_whose_file_name_is_no_name_must_name_itself(capsys, tmp_path):
+    path = tmp_path / "variant (copy).yaml"
+    path.write_text("extends: nvidia-openai-10gw\npower_basis: facility\n", encoding="utf-8")
+    code, out, err = cli(capsys, "finance", str(path))
+    assert (code, out) == (2, "")
+    assert err.startswith("error: name: a scenario that extends 'nvidia-openai-10gw' gives its")
+
+
+def test_an_edited_copy_that_keeps_the_builtin_name_gets_a_note(capsys, tmp_path):
+    """`gigawatt show NAME > mine.yaml`, edited but not renamed: its results would be labelled
+    as the built-in's, so a note on stderr says so; an unedited copy gets none."""
+    code, text, _ = cli(capsys, "show", "nvidia-openai-10gw")
+    assert code == 0
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(text, encoding="utf-8")
+    code, out, err = cli(capsys, "finance", str(copy), "--json")
+    assert code == 0 and err == ""
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(text.replace("power_gw: 1.0", "power_gw: 2.0"), encoding="utf-8")
+    code, out, err = cli(capsys, "finance", str(edited), "--json")
+    assert code == 0 and json.loads(out)["scenario"] == "nvidia-openai-10gw"
+    assert err == (
+        f"note: {str(edited)!r} differs from the built-in scenario 'nvidia-openai-10gw' but has "
+        "its name, so its results are labelled as that scenario's: give it a `name` (and "
+        "`title`) of its own\n"
+    )
+
+
+def test_a_record_from_catalog_kind_id_goes_in_a_catalog_folder(capsys, tmp_path):
+    """The YAML `gigawatt catalog systems dgx-h100` prints, saved as systems.yaml in a folder
+    under a new id (and without the original's aliases), is a record of `--catalog DIR`."""
+    code, out, _ = cli(capsys, "catalog", "systems", "dgx-h100")
+    assert code == 0
+    record = yaml.safe_load(out)
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    record.update(id="my-h100", aliases=[])
+    (folder / "systems.yaml").write_text(yaml.safe_dump(record), encoding="utf-8")
+    code, out, err = cli(capsys, "--catalog", str(folder), "catalog", "systems", "my-h100")
+    assert code == 0, err
+    assert yaml.safe_load(out)["id"] == "my-h100"
+
+
+def test_a_copied_record_may_not_take_its_originals_aliases(capsys, tmp_path):
+    """Kept, `hgx-h100` would silently name the copy instead of the shipped dgx-h100."""
+    code, out, _ = cli(capsys, "catalog", "systems", "dgx-h100")
+    record = yaml.safe_load(out)
+    assert "hgx-h100" in record["aliases"]
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    record["id"] = "my-h100"
+    (folder / "systems.yaml").write_text(yaml.safe_dump(record), encoding="utf-8")
+    code, out, err = cli(capsys, "--catalog", str(folder), "catalog", "systems", "hgx-h100")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {folder / 'systems.yaml'}: alias 'hgx-h100' of 'my-h100' already names systems "
+        "'dgx-h100'; give the record aliases of its own (or none)\n"
+    )
+
+
+def test_the_python_api_commands_stay_callable():
+    """`gigawatt.perf`, `gigawatt.reliability` and `gigawatt.compare` share their names with
+    modules: once those modules are imported (by any call) the name must still run the command,
+    not be 'module object is not callable' on the second call of a notebook."""
+    import importlib
+
+    import gigawatt
+
+    for module in ("gigawatt.perf.search", "gigawatt.reliability.job", "gigawatt.compare"):
+        importlib.import_module(module)
+    for _ in range(2):
+        perf = gigawatt.perf(model="llama3-8b", system="h100", gpus=8).to_json()
+        rel = gigawatt.reliability(gpus=8, days=1).to_json()
+        both = gigawatt.compare(["nvidia-openai-10gw", "amd-openai-6gw"]).to_json()
+        assert 0 < perf["mfu"] < 1 and rel["goodput"] > 0 and both
+    from gigawatt import perf as perf_command
+
+    assert perf_command(model="llama3-8b", system="h100", gpus=8).to_json() == perf
+    assert callable(gigawatt.perf.search)  # the package's own names are still there
+
+
+@pytest.mark.parametrize(
+    ("sites", "says"),
+    [
+        (
+            "sites:\n  name: s1\n  region: us-ercot\n",
+            "sites: {'name': 's1', 'region': 'us-ercot'} is not allowed: expected a list (in "
+            "YAML, each item on a line of its own starting with `- `)",
+        ),
+        (
+            "sites:\n  - s1\n",
+            "sites[0]: 's1' is not allowed: expected a mapping of fields (in YAML, `field: value` "
+            "lines)",
+        ),
+    ],
+)
+def test_a_wrong_yaml_shape_says_how_to_write_it(capsys, tmp_path, sites, says):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: t\nstart: 2026-01\nend: 2027-12\n{sites}", encoding="utf-8")
+    code, out, err = cli(capsys, "finance", str(path))
+    assert (code, out) == (2, "")
+    assert err == f"error: {says}\n"

@@ -78,6 +78,8 @@ Conventions shared by every command:
 - A flag that only applies with another one (`--allow-overflow` without `--search`, `--hours`
   without `--supply`, `--seed` without `--trials`) and an empty value (`--region ""`) are bad
   input, not silently ignored or taken for the default.
+- In a usage line, `{SCENARIO}` is an argument you must give, `[SCENARIO]` one you may leave
+  out (its default is in the table under it), and `...` means one or more.
 
 """
 )

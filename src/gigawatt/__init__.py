@@ -42,12 +42,9 @@ _LAZY = {
     "Catalog": "gigawatt.catalog",
     "InputError": "gigawatt.errors",
     "Results": "gigawatt.simulate",
-    "compare": "gigawatt.app",
     "footprint": "gigawatt.app",
     "load_scenario": "gigawatt.scenario",
     "market": "gigawatt.app",
-    "perf": "gigawatt.app",
-    "reliability": "gigawatt.app",
     "run": "gigawatt.app",
     "sensitivity": "gigawatt.app",
     "train": "gigawatt.app",
@@ -65,17 +62,29 @@ class _CommandModule(types.ModuleType):
         return self.__command__(*args, **kwargs)
 
 
-def _sweep_command(*args: Any, **kwargs: Any) -> Any:
-    return importlib.import_module("gigawatt.app").sweep(*args, **kwargs)
+def _app_command(name: str) -> Callable[..., Any]:
+    """`gigawatt.app.NAME`, looked up when called."""
+
+    def command(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module("gigawatt.app"), name)(*args, **kwargs)
+
+    command.__name__ = name
+    return command
 
 
 def _simulate_command(*args: Any, **kwargs: Any) -> Any:
     return sys.modules["gigawatt.simulate"].__dict__["simulate"](*args, **kwargs)
 
 
+#: The commands whose names are also modules of this package (`gigawatt.perf` the package,
+#: `gigawatt.compare` the module): importing any of their modules, as a call of another command
+#: does, sets the module as the package's attribute, so the module itself must be the command.
 _COMMANDS: dict[str, Callable[..., Any]] = {
     "simulate": _simulate_command,
-    "sweep": _sweep_command,
+    "sweep": _app_command("sweep"),
+    "perf": _app_command("perf"),
+    "reliability": _app_command("reliability"),
+    "compare": _app_command("compare"),
 }
 
 

@@ -76,6 +76,33 @@ class InputError(GigawattError, ValueError):
         return "\n".join(p.render(names) for p in self.problems)
 
 
+#: A record of each kind whose name is not its plural less an `s`: `unknown country 'xx'`,
+#: `unknown fault-tolerance policy 'x'`, `unknown energy parameter 'x'`.
+_SINGULAR = {
+    "countries": "country",
+    "supply-technologies": "supply technology",
+    "fault-tolerance": "fault-tolerance policy",
+    "energy": "energy parameter",
+    "capability": "capability parameter",
+    "event-study": "event-study setting",
+    "perf-accuracy": "perf-accuracy record",
+}
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """` (did you mean 's-curve'?)` for a near miss of one of `choices` (the same word in
+    another case, or difflib's closest), else empty."""
+    choices = list(choices)
+    same_case = [c for c in choices if c.lower() == value.strip().lower()]
+    close = same_case or difflib.get_close_matches(value.lower(), choices, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def record_noun(kind: str) -> str:
+    """What one record of a catalog kind is called: `systems` -> `system`."""
+    return _SINGULAR.get(kind) or (kind[:-1] if kind.endswith("s") else kind)
+
+
 class UnknownIdError(InputError):
     """A catalog id that does not exist, with the closest matches."""
 
@@ -95,7 +122,7 @@ class UnknownIdError(InputError):
         known = sorted(known)
         close = difflib.get_close_matches(value.lower(), known, n=3, cutoff=0.6)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        singular = kind[:-1] if kind.endswith("s") else kind
+        singular = record_noun(kind)
         if owner is not None:
             hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
             msg = f"unknown {singular} {value!r}{hint}; allowed: the {kind} of {owner}: "

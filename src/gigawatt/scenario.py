@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -620,6 +621,26 @@ def scenario_path(ref: str) -> Path:
     )
 
 
+def borrowed_builtin_name(ref: str) -> str | None:
+    """The built-in name a scenario file carries while saying something else (a copy of
+    `gigawatt show NAME` edited but not renamed), else None: its results would be labelled as
+    the built-in scenario's, so the CLI says so."""
+    path = Path(ref)
+    if not path.is_file():
+        return None
+    builtin = builtin_scenarios()
+    try:
+        data = read_data_file(path)
+        name = data.get("name") if isinstance(data, dict) else None
+        if not isinstance(name, str) or name not in builtin:
+            return None
+        if path.resolve() == builtin[name].resolve():
+            return None
+        return None if data == read_data_file(builtin[name]) else name
+    except (InputError, OSError):
+        return None  # the command itself reports an unreadable file
+
+
 def shadowed_builtin(ref: str) -> Path | None:
     """The built-in scenario `ref` names when a folder of the same name is in the way, else
     None: `scenario_path` uses the built-in, and the user should hear which was used."""
@@ -674,7 +695,34 @@ def read_scenario_data(ref: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
         candidate = path.parent / base_ref  # relative to the file that extends it
         if candidate.is_file():
             base_ref = str(candidate)
-    return _merge(read_scenario_data(base_ref, (*_seen, key)), data)
+    base = read_scenario_data(base_ref, (*_seen, key))
+    return _merge(base, {**_own_labels(data, base, path), **data})
+
+
+#: Top-level keys that label a scenario rather than change what it models.
+_LABELS = frozenset({"name", "title", "description", "sources"})
+
+
+def _own_labels(data: dict[str, Any], base: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The name and title of a scenario that extends `base` without giving its own: it is not
+    `base` any more, so its results are not labelled as `base`'s. The name is the file's
+    (`my-variant.yaml` -> my-variant); the title is the base's with what the file changes."""
+    out: dict[str, Any] = {}
+    if "name" not in data:
+        stem = path.stem.lower().replace("_", "-").replace(" ", "-")
+        if re.fullmatch(ID_PATTERN, stem) is None:
+            raise InputError(
+                f"a scenario that extends {base.get('name')!r} gives its own name (the file's, "
+                f"{path.stem!r}, is not one: lowercase letters and digits, words joined by "
+                "hyphens)",
+                field="name",
+            )
+        out["name"] = stem
+    if "title" not in data:
+        changed = sorted(k for k in data if k not in _LABELS)
+        what = f": {', '.join(changed)}" if changed else ""
+        out["title"] = f"{base.get('title') or base.get('name')} (changed in {path.name}{what})"
+    return out
 
 
 def load_scenario(ref: str, catalog: Catalog | None = None) -> Scenario:

@@ -38,7 +38,7 @@ from gigawatt.costs import (
     ownership_usd_per_accelerator_hour,
 )
 from gigawatt.energy.footprint import DEFAULT_REGION, FootprintResult, job_footprint
-from gigawatt.errors import InputError
+from gigawatt.errors import InputError, did_you_mean
 from gigawatt.perf import SearchResult, search
 from gigawatt.perf.accuracy import Validation, validation_of
 from gigawatt.perf.estimate import load_system
@@ -258,7 +258,8 @@ def plan_training(
         )
     if cost_basis is not None and cost_basis not in COST_BASES:
         raise InputError(
-            f"{cost_basis!r} is not allowed; allowed: {', '.join(COST_BASES)}",
+            f"{cost_basis!r} is not allowed; allowed: {', '.join(COST_BASES)}"
+            + did_you_mean(cost_basis, COST_BASES),
             field="cost_basis",
         )
     if cost_basis is not None and cost_usd_per_gpu_hour is not None:

@@ -27,7 +27,7 @@ from pydantic import (
     ValidationError,
 )
 
-from gigawatt.errors import InputError, InvariantError, Problem
+from gigawatt.errors import InputError, InvariantError, Problem, did_you_mean
 
 #: Labels pydantic adds to a location for each member of an `Uncertain` union.
 _UNCERTAIN_MEMBERS = {"float", "Triangular", "Uniform", "Normal", "LogNormal", "Choice"}
@@ -210,10 +210,42 @@ def _plain_pattern(msg: str) -> str:
     return msg if found is None or words is None else msg.replace(found.group(0), words)
 
 
+#: Pydantic's words for a text that is no number, said with what to write instead.
+_NOT_A_NUMBER = {
+    "Input should be a valid integer, unable to parse string as an integer": (
+        "expected a whole number like 1024 (digits only: no separators, no suffix)"
+    ),
+    "Input should be a valid number, unable to parse string as a number": (
+        "expected a number like 1000000 or 1e6 (no separators, no suffix)"
+    ),
+}
+
+
+#: Pydantic's words for a wrong shape, said in the file's terms (YAML, which most users write).
+_WRONG_SHAPE = (
+    (
+        re.compile(r"Input should be a valid list\b"),
+        "expected a list (in YAML, each item on a line of its own starting with `- `)",
+    ),
+    (
+        re.compile(r"Input should be a valid dictionary( or instance of \w+)?"),
+        "expected a mapping of fields (in YAML, `field: value` lines)",
+    ),
+)
+
+
+def _plain_number(msg: str) -> str:
+    for words, plain in _NOT_A_NUMBER.items():
+        msg = msg.replace(words, plain)
+    for pattern, shape in _WRONG_SHAPE:
+        msg = pattern.sub(shape, msg)
+    return msg
+
+
 def plain_message(msg: str) -> str:
     """Pydantic's wording said plainly: `Input should be greater than or equal to 1` ->
     `must be >= 1`; `Value error, X` -> `X`; a too-short list -> `expected at least N, got M`."""
-    msg = _plain_pattern(msg.removeprefix("Value error, "))
+    msg = _plain_number(_plain_pattern(msg.removeprefix("Value error, ")))
     for words, op in _COMPARISONS:
         msg = msg.replace(f"Input should be {words}", f"must be {op}")
     msg = _LIST_TOO_SHORT.sub(r"expected at least \1, got \2", msg)
@@ -287,6 +319,7 @@ def unknown_field(key: Any, allowed: list[str]) -> str:
 def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
     """One problem as `path: value is not allowed: reason`."""
     msg = _LIST_TOO_SHORT.sub(r"expected at least \1, got \2", msg.removeprefix("Value error, "))
+    msg = _plain_number(msg)
     if isinstance(value, bool) and etype in {"float_type", "int_type"}:
         msg = "expected a number, not true/false"
     elif etype == "finite_number":
@@ -294,6 +327,8 @@ def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
     for words, op in _COMPARISONS:
         msg = msg.replace(f"Input should be {words}", f"must be {op}")
     msg = _plain_pattern(msg).replace("Input should be", "expected")
+    if etype == "literal_error" and isinstance(value, str):
+        msg += did_you_mean(value, re.findall(r"'([^']*)'", msg))
     if not path:
         return Problem(None, msg)
     if etype == "missing":

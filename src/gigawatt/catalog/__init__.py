@@ -39,7 +39,7 @@ from gigawatt.catalog.schema import (
     System,
     Threshold,
 )
-from gigawatt.errors import InputError, UnknownIdError
+from gigawatt.errors import InputError, UnknownIdError, record_noun
 from gigawatt.validation import format_validation_error
 from gigawatt.yamlio import parser_version, read_data_file
 
@@ -77,8 +77,13 @@ def _parse_records(kind: str, raw: Any, origin: str, path: Path | None = None) -
         return []
     if isinstance(raw, dict) and "records" in raw:
         raw = raw["records"]
+    if isinstance(raw, dict) and "id" in raw:
+        raw = [raw]  # one record, as `gigawatt catalog KIND ID` prints it
     if not isinstance(raw, list):
-        raise InputError("expected a list of records", field=origin)
+        raise InputError(
+            "expected a list of records (each `- id: ...`), or one record's fields",
+            field=origin,
+        )
     cls = KINDS[kind]
     out = []
     first: dict[str, int] = {}
@@ -199,7 +204,7 @@ class Catalog:
             return table[key]
         if key.endswith(RECORD_FILE_SUFFIXES):
             raise InputError(
-                f"{str(id_)!r} is not allowed: expected a {kind.removesuffix('s')} id, not a "
+                f"{str(id_)!r} is not allowed: expected a {record_noun(kind)} id, not a "
                 f"file; a record of your own goes in a folder given as `gigawatt --catalog DIR` "
                 f"(`gigawatt catalog {kind}` lists the ids)",
                 field=field,
@@ -292,12 +297,22 @@ def _add(
     aliases: dict[str, dict[str, str]],
     kind: str,
     new: list[Record],
+    origin: str | None = None,
 ) -> None:
     table = records.setdefault(kind, {})
     amap = aliases.setdefault(kind, {})
     for rec in new:
         table[rec.id] = rec
         for a in rec.aliases:
+            # a copied record keeps its original's aliases: they would silently send the
+            # original's name to the copy (an alias equal to an id never resolves at all)
+            other = a if a in table and a != rec.id else amap.get(a)
+            if other is not None and other != rec.id:
+                raise InputError(
+                    f"alias {a!r} of {rec.id!r} already names {kind} {other!r}; give the "
+                    "record aliases of its own (or none)",
+                    field=origin or kind,
+                )
             amap[a] = rec.id
 
 
@@ -366,7 +381,13 @@ def _parse_catalog(extra: tuple[str, ...]) -> Catalog:
     _add(records, aliases, "countries", _countries())
     for path in sorted(PACKAGE_DIR.glob("*.yaml")):
         kind = _kind_of_file(path)
-        _add(records, aliases, kind, _parse_records(kind, _read_yaml(path), path.name, path))
+        _add(
+            records,
+            aliases,
+            kind,
+            _parse_records(kind, _read_yaml(path), path.name, path),
+            path.name,
+        )
     for d in extra:
         folder = Path(d)
         if not folder.is_dir():
@@ -380,5 +401,6 @@ def _parse_catalog(extra: tuple[str, ...]) -> Catalog:
             )
         for path in files:
             kind = _kind_of_file(path)
-            _add(records, aliases, kind, _parse_records(kind, _read_yaml(path), str(path), path))
+            parsed = _parse_records(kind, _read_yaml(path), str(path), path)
+            _add(records, aliases, kind, parsed, str(path))
     return Catalog(records=records, aliases=aliases, origins=extra)

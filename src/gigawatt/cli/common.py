@@ -24,6 +24,7 @@ from rich.text import Text
 from typer.core import TyperArgument, TyperCommand, TyperOption
 
 from gigawatt.cli.tables import Spec, print_fitted
+from gigawatt.defaults import DEFAULT_SCENARIO
 from gigawatt.display import Column, plain_text
 from gigawatt.errors import InputError
 
@@ -102,6 +103,30 @@ def typed_values(command: TyperCommand, args: Sequence[str]) -> dict[str, str]:
     return typed
 
 
+def _refuse_repeats(command: TyperCommand, args: Sequence[str]) -> None:
+    """An option given twice with different values (`--gpus 8 ... --gpus 16`, a pasted
+    command line) is bad input: Click would silently keep the last."""
+    by_flag = {
+        opt: param
+        for param in command.params
+        if isinstance(param, TyperOption) and not param.is_flag and not param.multiple
+        for opt in param.opts
+    }
+    given: dict[str, list[str]] = {}
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        flag, eq, value = arg.partition("=")
+        if flag in by_flag and (eq or i + 1 < len(args)):
+            param = by_flag[flag]
+            given.setdefault(param.opts[0], []).append(value if eq else args[i + 1])
+    for flag, values in given.items():
+        if len(set(values)) > 1:
+            shown = " and ".join(repr(v) for v in values)
+            times = "twice" if len(values) == 2 else f"{len(values)} times"
+            raise InputError(f"given {times} ({shown}); give it once", field=flag)
+
+
 def _number_text(text: str) -> bool:
     try:
         float(text.strip("'\""))
@@ -138,17 +163,31 @@ def as_typed(error: InputError, typed: Mapping[str, str]) -> InputError:
     return InputError(problems=problems)
 
 
+def _note_borrowed_name(ref: Any) -> None:
+    """One line on stderr when an edited copy of a built-in scenario still has its name."""
+    from gigawatt.scenario import borrowed_builtin_name  # deferred: `--help` stays fast
+
+    if isinstance(ref, str) and (name := borrowed_builtin_name(ref)) is not None:
+        sys.stderr.write(
+            f"note: {plain_text(ref)!r} differs from the built-in scenario {name!r} but has its "
+            "name, so its results are labelled as that scenario's: give it a `name` (and "
+            "`title`) of its own\n"
+        )
+
+
 class FlagCommand(TyperCommand):
     """A command whose library errors name flags instead of request fields, and show a refused
     value as the user typed it."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta["gigawatt.args"] = list(args)
+        _refuse_repeats(self, args)
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
         for param in ("scenario", "name"):
             _note_shadowed(ctx.params.get(param))
+            _note_borrowed_name(ctx.params.get(param))
         try:
             return super().invoke(ctx)
         except InputError as e:
@@ -158,15 +197,47 @@ class FlagCommand(TyperCommand):
             pipe_closed()
 
 
+#: Each command's line in `gigawatt --help`: whole at 80 columns (Click would cut the
+#: docstring's first sentence there, with "...").
+SHORT_HELP: dict[str, str] = {
+    "run": "The whole programme: yearly summary, results, report.",
+    "catalog": "The cited catalog: kinds, records, one record in full.",
+    "scenarios": "List the built-in scenarios.",
+    "show": "Print a scenario file (to copy and edit).",
+    "finance": "Tranches, capex, opex, stakes, warrants, by year.",
+    "capability": "The largest run by year; frontier runs; thresholds.",
+    "report": "Write a scenario's self-contained HTML report.",
+    "sweep": "P10/P50/P90 of every yearly output (resumable).",
+    "footprint": "Energy, carbon and water of one training job.",
+    "energy": "Yearly energy, carbon, water; site swings and supply.",
+    "reliability": "Interruptions, checkpoints, goodput, spares of a job.",
+    "perf": "A plan's step time, memory and MFU; the best plan.",
+    "train": "One training run: time, cost, energy, thresholds.",
+    "cache": "Show or clear the persistent cache.",
+    "compare": "Scenarios side by side: inputs, then outputs.",
+    "market": "Deal announcements: share moves; event studies.",
+    "sensitivity": "Which uncertain input moves each headline output.",
+}
+
+
 class _Typer(typer.Typer):
-    def command(self, *args: Any, **kwargs: Any) -> Any:
+    def command(self, name: str | None = None, **kwargs: Any) -> Any:
         kwargs.setdefault("cls", FlagCommand)
-        return super().command(*args, **kwargs)
+        register = super().command
+
+        def decorator(f: Any) -> Any:
+            key = name or f.__name__.replace("_", "-")
+            kwargs.setdefault("short_help", SHORT_HELP.get(key))
+            return register(name, **kwargs)(f)
+
+        return decorator
 
 
 app = _Typer(
     name="gigawatt",
-    help="Plan, simulate and audit gigawatt-scale AI training infrastructure.",
+    help="Plan, simulate and audit gigawatt-scale AI training infrastructure.\n\n"
+    f"Start with `gigawatt run` (the default scenario, {DEFAULT_SCENARIO}) or `gigawatt "
+    "scenarios`; `gigawatt COMMAND --help` gives a command's options.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -190,6 +261,15 @@ class SafeConsole(Console):
     def render_str(self, text: str, **kwargs: Any) -> Text:
         kwargs.update(markup=False, emoji=False)
         return super().render_str(plain_text(text), **kwargs)
+
+
+def print_prose(text: str) -> None:
+    """A paragraph wrapped at the terminal's width between words, never inside one: a URL
+    longer than the line stays whole on a line of its own, so it can be copied."""
+    import textwrap
+
+    wrapped = textwrap.fill(text, console.width, break_long_words=False, break_on_hyphens=False)
+    console.print(wrapped, soft_wrap=True)
 
 
 def bold_name(name: str, rest: str | None = None, sep: str = ": ") -> Text:

@@ -19,14 +19,18 @@ from gigawatt.cli.common import (
     console,
     emit_json,
     err_console,
+    print_prose,
     print_table,
 )
 from gigawatt.cli.programme import summary_table
 from gigawatt.defaults import DEFAULT_SCENARIO
-from gigawatt.display import Column, counted
+from gigawatt.display import Column
 from gigawatt.units import MILLION, T_PER_MT
 
 # --- footprint, energy ------------------------------------------------------------------------
+
+#: The longest note a footprint row holds; a longer citation is printed under the table.
+MAX_NOTE_CHARS = 60
 
 
 @app.command("footprint")
@@ -106,6 +110,9 @@ def footprint_cmd(
     table.add_column("Value", justify="right")
     table.add_column("Note", overflow="fold")
     u = data["utilisation"]
+    # a citation with a URL goes under the table, whole: a table cell would fold the URL
+    long_source = len(data["grid_source"]) > MAX_NOTE_CHARS
+    grid_note = "source under the table" if long_source else data["grid_source"]
     rows = [
         (
             "Accelerator power",
@@ -140,7 +147,7 @@ def footprint_cmd(
             "" if data["water_generation_m3"] is None else f"{data['water_generation_m3']:,.0f} m3",
             "off-site, grid mix",
         ),
-        ("Grid intensity used", f"{data['grid_gco2_per_kwh_used']:g} g/kWh", data["grid_source"]),
+        ("Grid intensity used", f"{data['grid_gco2_per_kwh_used']:g} g/kWh", grid_note),
     ]
     c = data["country_equivalent"]
     if c:
@@ -154,6 +161,8 @@ def footprint_cmd(
     for row in rows:
         table.add_row(*row)
     console.print(table)
+    if long_source:
+        print_prose(f"Grid intensity source: {data['grid_source']}.")
 
 
 SITE_COLUMNS = [
@@ -271,7 +280,7 @@ def energy_cmd(
             f"Power swings at {sw['site']}: one job of {sw['accelerators']:,} {sw['system']} "
             f"accelerators ({sw['month']}; {_job_note(sw)}), window {sw['duration_s']:,.0f} s "
             f"({sw['interruptions_expected']:.1f} interruptions expected, "
-            f"{counted(sw['failures'], 'failure')} drawn), step {sw['step_period_s']:.2g} s "
+            f"{sw['failures']} drawn), step {sw['step_period_s']:.2g} s "
             f"busy {sw['utilisation']:.0%}"
             f"{'' if sw['step_source'] == 'perf-breakdown' else ' (catalog defaults)'}, computing "
             f"{sw['compute_time_share']:.0%} of the time;{_power_note(sw)} grid ramp limit "

@@ -16,9 +16,11 @@ from gigawatt.cli.common import (
     bold_name,
     console,
     emit_json,
+    print_prose,
     validation_text,
 )
 from gigawatt.cli.progress import working
+from gigawatt.cli.tables import Spec, print_fitted
 from gigawatt.defaults import DEFAULT_SYSTEM
 from gigawatt.display import counted
 from gigawatt.units import BYTES_PER_GIB, MILLION, S_PER_DAY
@@ -507,31 +509,54 @@ def distinct_top(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
     return distinct, sorted(merged), extra
 
 
-def _top_table(rows: list[dict[str, Any]]) -> None:
-    """`perf --search`'s best plans by tokens/s, without rows a reader cannot tell apart."""
+def _top_table(plans: list[dict[str, Any]]) -> None:
+    """`perf --search`'s best plans by tokens/s: rows a reader could not tell apart are one
+    (`distinct_top`), a knob every row shares is said once in the title so that the table fits
+    a terminal, and a knob without a column in which a row differs from #1 is named under it."""
+    rows, merged, extra = distinct_top(plans)
     if not rows:
         return
-    distinct, merged, extra = distinct_top(rows)
-    top = Table(title="Best plans by tokens/s", title_justify="left")
-    for col in (*TOP_KNOBS, *extra):
-        top.add_column(col, justify="right")
-    top.add_column("step s", justify="right")
-    top.add_column("MFU", justify="right")
-    top.add_column("GiB", justify="right")
-    for row in distinct:
-        top.add_row(
-            *(str(row[c]) for c in (*TOP_KNOBS, *extra)),
-            f"{row['step_time_s']:,.3f}",
-            f"{row['mfu']:.1%}",
-            f"{row['memory_gib_per_gpu']:,.1f}",
+    columns = (*TOP_KNOBS, *extra)
+    same = [c for c in columns if len(rows) > 1 and len({str(r[c]) for r in rows}) == 1]
+    specs = [
+        Spec("#", tuple(str(i) for i in range(1, len(rows) + 1))),
+        *(Spec(c, tuple(str(r[c]) for r in rows)) for c in columns if c not in same),
+        Spec("step s", tuple(f"{r['step_time_s']:,.3f}" for r in rows)),
+        Spec("MFU", tuple(f"{r['mfu']:.1%}" for r in rows)),
+        Spec("GiB", tuple(f"{r['memory_gib_per_gpu']:,.1f}" for r in rows)),
+    ]
+    shared = f" (every one: {', '.join(f'{c}={rows[0][c]}' for c in same)})" if same else ""
+    print_fitted(console, f"Best plans by tokens/s{shared}", specs)
+    others = [
+        f"#{i} {changed}"
+        for i, row in enumerate(rows[1:], 2)
+        if (changed := _other_knobs(row, rows[0], columns))
+    ]
+    if others:
+        print_prose(
+            "Knobs not in the table where a plan differs from #1: " + "; ".join(others) + "."
         )
-    console.print(top)
     if merged:
-        console.print(
-            f"{len(rows) - len(distinct)} of the {len(rows)} best plans are not shown: each "
+        print_prose(
+            f"{len(plans) - len(rows)} of the {len(plans)} best plans are not shown: each "
             f"differs from a row above only in {', '.join(merged)}, with the same step time and "
             "memory (--json lists every plan)."
         )
+
+
+def _other_knobs(row: dict[str, Any], first: dict[str, Any], columns: tuple[str, ...]) -> str:
+    """`pp_balance=False, sp=False`: the knobs outside the table's `columns` in which `row`
+    differs from `first` (etp where it merely follows tp, as it does unless pinned, is left
+    out)."""
+    changed = [
+        f"{k}={'+'.join(v) if isinstance(v, list | tuple) else v}"
+        for k, v in row.items()
+        if k not in columns
+        and k not in TOP_FIGURES
+        and v != first.get(k)
+        and not (k == "etp" and v == row["tp"] and first.get("etp") == first["tp"])
+    ]
+    return ", ".join(changed)
 
 
 # --- train --------------------------------------------------------------------------------------
@@ -650,7 +675,7 @@ def train(
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
-    console.print(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
+    print_prose(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
     records = _catalog(ctx).thresholds()
     triggers = {t.id: t.notification_trigger for t in records}
     for line in threshold_lines(data["thresholds"], dated=start is not None, triggers=triggers):

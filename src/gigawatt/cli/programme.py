@@ -842,6 +842,14 @@ def sweep(
     over = counted(result.completed, "sample")
     title = f"{result.scenario}: P50 and P10-P90 over {over} (as of December)"
     print_fitted(console, title, specs)
+    from gigawatt.sweep.result import few_samples  # deferred: `--help` stays fast
+
+    if few_samples(result.completed):
+        console.print(
+            f"With {over} each P10 and P90 lies between the two lowest or the two highest "
+            "draws: read the bands as the spread of a few draws, not as percentiles; run more "
+            "--samples."
+        )
     inputs = result.uncertain_inputs
     console.print(
         f"Sweep {result.sweep_id[:12]} (seed {result.seed}): "

@@ -31,7 +31,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -322,6 +322,13 @@ def with_precision(values: Mapping[str, Any], precision: str | None) -> dict[str
     out = dict(values)
     if precision is None:
         return out
+    allowed = get_args(Precision)
+    if precision.lower() not in allowed:  # the caller's own field, not the plan's
+        raise InputError(
+            f"{precision!r} is not allowed: expected "
+            f"{', '.join(map(repr, allowed[:-1]))} or {allowed[-1]!r}",
+            field="precision",
+        )
     if str(out.get("precision", precision)).lower() != precision.lower():
         raise InputError(
             f"{{precision}} {precision} contradicts plan precision={out['precision']}",

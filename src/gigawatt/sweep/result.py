@@ -20,6 +20,16 @@ from gigawatt.sweep.headline import is_date_key, month_of
 from gigawatt.sweep.samples import HEADLINE_YEAR
 
 QUANTILES = ("p10", "p50", "p90")
+#: The outer quantile level [%]: P10 and P90.
+OUTER_LEVEL_PCT = 10
+
+
+def few_samples(samples: int) -> bool:
+    """Whether each P10 and P90 of `samples` draws lies between the two lowest or the two
+    highest of them: h = (n - 1) q / 100 < 1 for q = 10 (Hyndman and Fan 1996, definition 7,
+    docs/models/sweeps.md), that is n <= 10. Such bands are the spread of a few draws, not
+    percentiles of the inputs' uncertainty."""
+    return 0 < samples <= math.ceil(100 / OUTER_LEVEL_PCT)
 
 
 def _value(v: Any) -> float | None:

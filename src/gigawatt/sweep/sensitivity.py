@@ -34,7 +34,7 @@ from gigawatt.catalog import Catalog
 from gigawatt.defaults import DEFAULT_SOBOL_BASE
 from gigawatt.distributions import point, quantile
 from gigawatt.energy.programme import run_energy
-from gigawatt.errors import GigawattError, InputError
+from gigawatt.errors import GigawattError, InputError, did_you_mean
 from gigawatt.finance import run_finance
 from gigawatt.scenario import Scenario, load_scenario
 from gigawatt.simulate import Results, run_stages, simulate
@@ -354,7 +354,9 @@ def run_sensitivity(
     """
     if method not in METHODS:
         raise InputError(
-            f"{method!r} is not allowed: expected one of {', '.join(METHODS)}", field="method"
+            f"{method!r} is not allowed: expected one of {', '.join(METHODS)}"
+            + did_you_mean(method, METHODS),
+            field="method",
         )
     catalog = catalog or Catalog.load()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, catalog)
