@@ -172,9 +172,12 @@ table's layout states what the CSV has no column for, set in STATED:
   pp_layout, so the recipe's (16, 1) layout applies (src/megatron/bridge/recipes/deepseek/
   deepseek_v3.py line 42: first stage 4 layers, last 1 and the MTP layer), as MB15's at gbs 2048.
 
-- MB67-MB72 (NeMo 26.08, listed in NOT_REPRESENTABLE, not compared): their settings in STATED
-  are those of the 26.04.01 twin (MB57, MB61, MB62, MB29, MB28; MB71 as MB55 with v0.6.0's a2a
-  overlap), so a comparison that includes them runs the same plan as the twin.
+- MB67-MB72 (NeMo 26.08, listed in NOT_REPRESENTABLE, not compared): STATED gives the Qwen3
+  rows their 26.04.01 twins' settings (MB57, MB61, MB62) and the DeepSeek-V3 and GPT-OSS rows
+  those of the v0.6.0 perf_recipes (src/megatron/bridge/perf_recipes/deepseek/common.py lines
+  49-77 and gpt_oss/common.py lines 23-49: HybridEP, expert all-to-all overlap; MB70
+  recompute_modules mla_up_proj, deepseek/gb200/deepseek_v3.py line 149; MB72 none,
+  deepseek/gb300/deepseek_v3.py line 148; layouts as MB29 and MB28).
 
 Megatron-MoE-ModelZoo (MZ1-MZ5, framework megatron-core-2025: plain Megatron-LM with the
 repository's command lines): Qwen3 235B-A22B BF16 on 256 H100, the published step times of
@@ -421,7 +424,7 @@ STATED: dict[str, dict[str, Any]] = {
         "pp_last": 29,
         "ep_overlap": True,
         "moe_dispatcher": "hybridep",
-        **_SELECTIVE("mla_up_proj"),
+        "recompute": "none",
     },
     "MB66": {
         "pp_first": 4,
