@@ -156,6 +156,13 @@ table's layout states what the CSV has no column for, set in STATED:
   split (src/megatron/bridge/recipes/qwen/qwen3_moe.py lines 166-167,
   account_for_embedding_in_pipeline_split / account_for_loss_in_pipeline_split): pp_balance,
   96 slots, which pp 4 x vp 12, pp 8 x vp 3 and pp 8 split evenly.
+- The earlier Qwen3 235B-A22B rows with pp > 1 (MB8, MB13, MB16, MB20, MB31, MB48, MB49, MB54)
+  take the same pp_balance: the recipe of each release sets both flags (v0.1.0rc4
+  src/megatron/bridge/recipes/qwen/qwen3_235b_a22b.py lines 70-71; fa0315ae and v0.2.1
+  src/megatron/bridge/recipes/qwen/qwen3_moe.py lines 117-118 and 160-161, which the
+  performance scripts call without overriding them: fa0315ae scripts/performance/run_script.py
+  lines 108-113, v0.2.1 scripts/performance/configs/qwen3/qwen3_llm_pretrain.py lines 81-86 and
+  153-158), and without them 94 layers do not split over the published pp x vp chunks.
 - MB64, MB65 (NeMo 26.02.01, Megatron-Bridge v0.3.1, commit 9c9dd848): Qwen3 235B-A22B MXFP8 on
   256 GB300 at pp 4 and 256 GB200 at pp 8 without interleaving, HybridEP, pp_balance (the same
   recipe lines); the interleaved runs of 26.04.01 (MB61, MB62) are the same plans with vp 12 / 3.
@@ -165,9 +172,12 @@ table's layout states what the CSV has no column for, set in STATED:
   pp_layout, so the recipe's (16, 1) layout applies (src/megatron/bridge/recipes/deepseek/
   deepseek_v3.py line 42: first stage 4 layers, last 1 and the MTP layer), as MB15's at gbs 2048.
 
-- MB67-MB72 (NeMo 26.08, listed in NOT_REPRESENTABLE, not compared): their settings in STATED
-  are those of the 26.04.01 twin (MB57, MB61, MB62, MB29, MB28; MB71 as MB55 with v0.6.0's a2a
-  overlap), so a comparison that includes them runs the same plan as the twin.
+- MB67-MB72 (NeMo 26.08, listed in NOT_REPRESENTABLE, not compared): STATED gives the Qwen3
+  rows their 26.04.01 twins' settings (MB57, MB61, MB62) and the DeepSeek-V3 and GPT-OSS rows
+  those of the v0.6.0 perf_recipes (src/megatron/bridge/perf_recipes/deepseek/common.py lines
+  49-77 and gpt_oss/common.py lines 23-49: HybridEP, expert all-to-all overlap; MB70
+  recompute_modules mla_up_proj, deepseek/gb200/deepseek_v3.py line 149; MB72 none,
+  deepseek/gb300/deepseek_v3.py line 148; layouts as MB29 and MB28).
 
 Megatron-MoE-ModelZoo (MZ1-MZ5, framework megatron-core-2025: plain Megatron-LM with the
 repository's command lines): Qwen3 235B-A22B BF16 on 256 H100, the published step times of
@@ -365,7 +375,10 @@ STATED: dict[str, dict[str, Any]] = {
     "AM5": {"moe_dispatcher": "hybridep"},
     # Megatron-Bridge's Qwen3 235B-A22B H100 FP8-CS layout sets moe_a2a_overlap=True
     # (overlap_moe_expert_parallel_comm and delay_wgrad_compute) at v0.2.1 and v0.4.2.
-    **{rid: {"ep_overlap": True} for rid in ("MB20", "MB31")},
+    **{rid: {"ep_overlap": True, "pp_balance": True} for rid in ("MB20", "MB31")},
+    # Qwen3 235B-A22B with pp > 1: every release's recipe counts the embedding and the loss in
+    # the pipeline split (see module), 96 slots that the published (pp, vp) split evenly.
+    **{rid: {"pp_balance": True} for rid in ("MB8", "MB13", "MB16", "MB48", "MB49", "MB54")},
     # NeMo 26.04.01 rows added in December 2026 (Megatron-Bridge v0.4.2 presets; see module).
     "MB55": {
         "ep_overlap": True,
@@ -411,7 +424,7 @@ STATED: dict[str, dict[str, Any]] = {
         "pp_last": 29,
         "ep_overlap": True,
         "moe_dispatcher": "hybridep",
-        **_SELECTIVE("mla_up_proj"),
+        "recompute": "none",
     },
     "MB66": {
         "pp_first": 4,
