@@ -281,3 +281,28 @@ def test_hfu_never_exceeds_one(seq_len, cp, system, recompute):
     assert 0 < r.mfu_causal <= r.hfu <= 1
     if seq_len <= 131072:
         assert r.mfu < 1
+
+
+def test_megatron_zeroes_its_gradient_buffer_once_per_step():
+    """Megatron's train step zeroes the main-gradient buffer of every local parameter before
+    each step (DistributedDataParallel.zero_grad_buffer -> grad_data.zero_()): one write of
+    its bytes at the HBM rate, in the optimizer part; under ZeRO-3 only the shard is held;
+    torchtitan frees its gradients instead (zero_grad(set_to_none=True)) and pays none."""
+    from dataclasses import replace
+
+    from gigawatt.perf.estimate import hardware_for, time_parts
+
+    w = Workload.from_model(CAT.model("llama3-8b"))
+    hw, _ = hardware_for(CAT.system("dgx-h100"), "bf16", CAT, "nemo-2025")
+    assert hw.zeroes_grad_buffer and hw.grad_bytes_per_param == 2
+    # Llama 3 8B by hand: q and o (h x h), k and v (h x 1024), gate, up and down (h x f),
+    # untied embedding and output layer (the norms' 266k weights are 0.003 % of it).
+    h, f, kv, layers, vocab = 4096, 14336, 1024, 32, 128256
+    params = layers * (2 * h * h + 2 * h * kv + 3 * h * f) + 2 * vocab * h
+    for zero, held in ((1, params), (3, params / 8)):
+        p = resolve_plan({"tp": 1, "pp": 1, "zero": zero}, w, 8)
+        on = time_parts(w, hw, p).optimizer[0]
+        off = time_parts(w, replace(hw, zeroes_grad_buffer=False), p).optimizer[0]
+        assert on - off == pytest.approx(held * 2 / hw.memory_bytes_per_s, rel=1e-3)
+    titan, _ = hardware_for(CAT.system("dgx-h100"), "bf16", CAT, "torchtitan-2025")
+    assert not titan.zeroes_grad_buffer

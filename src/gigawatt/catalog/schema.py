@@ -1130,6 +1130,13 @@ class Framework(Record):
         description="parameters per gradient-reduction bucket: the last bucket's reduction "
         "cannot overlap the backward pass (null: one bucket per transformer layer, FSDP)",
     )
+    zeroes_grad_buffer: bool = Field(
+        False,
+        description="the training loop zeroes the contiguous main-gradient buffer of every "
+        "local parameter once per step (Megatron-LM / Megatron-Core DDP `zero_grad_buffer`), "
+        "a memory-bound write the optimizer part charges; false where gradients are freed "
+        "(`zero_grad(set_to_none=True)`) or never held (JAX)",
+    )
     tp_async_backward: bool = Field(
         description="the backward's column-parallel collectives (input all-gather, input-"
         "gradient reduce-scatter or all-reduce) overlap the GEMMs beside them even without "

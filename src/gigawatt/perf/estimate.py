@@ -75,7 +75,10 @@ Per layer and micro-batch of T = mb s / cp tokens on one accelerator:
   checks it event by event); the copies' HBM traffic is charged. Megatron-Core runs it only
   with pp = 1 and no recomputation (`plan.RULES`). Optimizer offload runs Adam in host
   memory.
-- optimizer: one Adam pass over the local (ZeRO-sharded) parameters at the HBM rate.
+- optimizer: one Adam pass over the local (ZeRO-sharded) parameters at the HBM rate; where
+  the framework zeroes its contiguous main-gradient buffer every step (Megatron's
+  `zero_grad_buffer`, `Framework.zeroes_grad_buffer`), one write of that buffer (every local
+  parameter's gradient bytes; the shard under ZeRO-2/3) at the same rate.
 - multi-token prediction (DeepSeek-V3 report section 2.2; Megatron-Core places the MTP
   layers on the last pipeline stage, megatron/core/models/gpt/gpt_model.py `mtp_process`):
   per module one more transformer block of the MoE (or dense) kind, timed as a layer with
@@ -905,17 +908,24 @@ def time_parts(
     )
     dp: dict[str, _DpStage] = {}
     local = np.zeros(len(p))
+    buffered = np.zeros(len(p))
     shard = p.zero >= 1
     for s in stages_needed(w, p):
         dense_s, expert_s = params.dense[s], params.expert[s]
         b = np.minimum(bucket, dense_s + expert_s)
         dp[s] = _dp_costs(hw, p, groups, dense_s, expert_s, b)
-        local = np.maximum(
-            local,
-            dense_s / np.where(shard, replicas, 1.0)
-            + expert_s / np.where(shard, expert_replicas, 1.0),
+        sharded = dense_s / np.where(shard, replicas, 1.0) + expert_s / np.where(
+            shard, expert_replicas, 1.0
         )
+        local = np.maximum(local, sharded)
+        # The main-gradient buffer holds every local parameter unless ZeRO-2/3 shards it.
+        buffered = np.maximum(buffered, np.where(p.zero >= 2, sharded, dense_s + expert_s))
     on_device = local * hw.optimizer_step_bytes_per_param / hw.memory_bytes_per_s
+    if hw.zeroes_grad_buffer:
+        # Megatron's train step zeroes the whole main-gradient buffer before each step
+        # (DistributedDataParallel.zero_grad_buffer -> grad_data.zero_(), megatron/core/
+        # distributed/param_and_grad_buffer.py at core_v0.14.0): one write of its bytes.
+        on_device = on_device + buffered * hw.grad_bytes_per_param / hw.memory_bytes_per_s
     on_host = local * (hw.grad_bytes_per_param + ACTIVATION_BYTES) / max(
         hw.host_link_bytes_per_s, 1.0
     ) + local * hw.optimizer_step_bytes_per_param / max(hw.host_memory_bytes_per_s, 1.0)

@@ -70,6 +70,7 @@ class Hardware:
     optimizer_step_extra_bytes_per_param: float
     gemm_input_bytes: float
     dp_bucket_params: float | None
+    zeroes_grad_buffer: bool
     pp_comm_overlap: bool
     tp_async_backward: bool
     host_link_bytes_per_s: float
@@ -135,6 +136,7 @@ class Hardware:
             optimizer_step_extra_bytes_per_param=state.optimizer_step_extra_bytes_per_param,
             gemm_input_bytes=FORMAT_BYTES[precision],
             dp_bucket_params=framework.dp_bucket_params,
+            zeroes_grad_buffer=framework.zeroes_grad_buffer,
             pp_comm_overlap=framework.pp_comm_overlap,
             tp_async_backward=framework.tp_async_backward,
             host_link_bytes_per_s=system.host_link_bandwidth_bytes_per_s or 0.0,
