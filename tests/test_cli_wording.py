@@ -287,3 +287,14 @@ def test_best_plans_that_look_alike_say_how_they_differ(capsys):
     for i in differs:
         assert f"#{i} sp={top[i - 1]['sp']}" in text
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "shown"),
+    [(-1e-9, 0, "0"), (-0.04, 1, "0.0"), (-0.6, 0, "-1"), (-1234.4, 0, "-1,234"), (0.0, 1, "0.0")],
+)
+def test_a_number_that_rounds_to_zero_has_no_sign(value, digits, shown):
+    """A solver's -1e-9 MWh of grid energy is shown as 0, not -0."""
+    from gigawatt.display import fmt_number
+
+    assert fmt_number(value, digits) == shown
