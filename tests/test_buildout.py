@@ -167,3 +167,52 @@ def test_fleet_columns_are_the_frames(name):
     assert list(fleet.columns) == list(read) == list(fleet.phases.columns)
     for key, values in fleet.columns.items():
         assert values.dtype == read[key].dtype and values.tolist() == read[key].tolist(), key
+
+
+def _phase_at(catalog, system_id, online, delay=0):
+    data = toy_scenario_data(start="2024-01", end="2028-12")
+    data["sites"][0]["phases"] = [
+        {"online": online, "power_gw": 0.1, "system": system_id, "delay_months": delay}
+    ]
+    return _fleet(catalog, data)
+
+
+def test_phase_online_before_its_accelerator_ships_is_a_caveat():
+    """A phase that comes online (after its delay) before its accelerator's first volume
+    shipments (catalog `launch`) gets a caveat naming the phase, its month and the launch; at
+    or after the launch month, none; a delay that moves it past the launch clears it."""
+    from gigawatt.buildout import launch_caveats
+    from gigawatt.scenario import month_from_index, month_index
+
+    cat = Catalog.load()
+    system = cat.system("vera-rubin-nvl72")
+    launch = cat.accelerator(system.accelerator).launch
+    early = month_from_index(month_index(launch) - 3)
+    (caveat,) = launch_caveats(_phase_at(cat, system.id, early), cat)
+    assert f"online {early}, before {system.accelerator}'s first volume shipments ({launch}" in (
+        caveat
+    )
+    assert launch_caveats(_phase_at(cat, system.id, launch), cat) == ()
+    assert launch_caveats(_phase_at(cat, system.id, early, delay=3), cat) == ()
+    # the built-in scenarios bring no phase online before its hardware ships
+    for name in builtin_scenarios():
+        sc = load_scenario(name, cat).resolve()
+        assert launch_caveats(build_fleet(sc, cat), cat) == (), name
+
+
+def test_build_out_peaks_that_are_not_published_figures_are_caveats():
+    """The build-out's BF16/FP8/FP4 columns count each accelerator at its published peak, or
+    say otherwise: a precision it lacks (counted at the next wider one) or a peak the vendor
+    has not published (its `peak_estimates`)."""
+    from gigawatt.buildout import peak_column_caveats
+
+    cat = Catalog.load()
+    h100 = cat.accelerator("h100-sxm")
+    assert h100.peak_flops_per_s.fp4 is None and not h100.peak_estimates
+    (note,) = peak_column_caveats(_phase_at(cat, "dgx-h100", "2024-01"), cat)
+    assert note.startswith("Build-out: h100-sxm's fp4 is counted at its fp8 peak")
+    rubin = cat.accelerator("vera-rubin")
+    (note,) = peak_column_caveats(_phase_at(cat, "vera-rubin-nvl72", rubin.launch), cat)
+    for precision, how in rubin.peak_estimates.items():
+        assert (f"{precision} peak is an estimate, {how}" in note) == (precision != "fp16")
+    assert peak_column_caveats(_phase_at(cat, "gb200-nvl72", "2025-06"), cat) == ()

@@ -140,3 +140,34 @@ def test_finance_prints_ownership_tables(capsys):
     assert "Warrants as shares of the company" in out and "1,630" in out
     assert "Flows between parties over the run" in out
     assert "Share of the world's installed AI compute" in out
+
+
+def test_circular_shares_are_defined_where_they_are_printed(capsys):
+    """`circular_share` and `vendor_funded_share` print with their numerator and denominator,
+    and the JSON's per-investor I, C, P give the programme's shares by those definitions: the
+    AMD warrants count in C but not in I (no cash), so the circular share is null there."""
+    from pathlib import Path
+
+    page = (Path(__file__).parents[1] / "docs" / "models" / "money.md").read_text()
+    assert "**`circular_share`** = sum over investors of min(I, P) / sum of I" in page
+    assert "**`vendor_funded_share`** = sum of C / sum of P" in page
+    code, out, err = cli(capsys, "finance")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "Circular = sum of min(I, P) / sum of I" in flat
+    assert "vendor-funded = sum of C / sum of P" in flat
+    for name, circular in (("nvidia-openai-2026-actual", True), ("amd-openai-6gw", False)):
+        code, out, err = cli(capsys, "finance", name, "--json")
+        assert code == 0, err
+        data = json.loads(out)
+        inv = data["investors"]
+        invested = sum(i["invested_usd"] for i in inv)
+        vendors = [i for i in inv if i["purchases_usd"] > 0]
+        c = sum(i["credit_usd"] for i in vendors) / sum(i["purchases_usd"] for i in vendors)
+        assert data["vendor_funded_share"] == pytest.approx(c)
+        if circular:
+            back = sum(min(i["invested_usd"], i["purchases_usd"]) for i in inv)
+            assert data["circular_share"] == pytest.approx(back / invested)
+        else:
+            assert invested == 0 and data["circular_share"] is None
+            assert sum(i["credit_usd"] for i in inv) > 0

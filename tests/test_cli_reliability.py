@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from gigawatt.cli import main
@@ -192,3 +193,104 @@ def test_table_shows_bands_only_with_trials(capsys):
     code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54", "--trials", "50")
     assert code == 0, err
     assert "P10" in out and "P50" in out and "P90" in out
+
+
+def test_provenance_and_node_keys(capsys, tmp_path):
+    """Additive keys: the node size the footprint uses, and the catalog status of the failure
+    model and of the policy (what is measured and what is estimated), from the records used."""
+    from gigawatt.catalog import Catalog
+
+    cat = Catalog.load()
+    code, out, err = cli(
+        capsys, "reliability", "--gpus", "7200", "--days", "10", "--system", "gb200-nvl72",
+        "--policy", "megascale-2024", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    system = cat.system("gb200-nvl72")
+    assert data["accelerators_per_node"] == system.accelerators_per_node
+    assert data["nodes"] == -(-7200 // system.accelerators_per_node)
+    assert data["failure_model_status"] == cat.failure_model("gb200-class").status
+    assert data["policy_status"] == cat.fault_tolerance("megascale-2024").status
+    # a user's failure model carries its own status
+    path = tmp_path / "ours.yaml"
+    path.write_text(
+        "id: ours\nsource: our logs\nas_of: 2026-01-01\nstatus: reported\n"
+        "causes:\n  - {cause: all, rate_per_accelerator_hour: 1.0e-5, scope: accelerator}\n"
+    )
+    code, out, err = cli(
+        capsys, "reliability", "--gpus", "1000", "--days", "1", "--failure-model", str(path),
+        "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["failure_model_status"] == "reported"
+
+
+def test_table_shows_the_interval_used(capsys):
+    """The interval the closed forms use (Daly's, shortened to divide the compute time, or the
+    user's) is a row of the summary, beside Young's and Daly's."""
+    code, out, err = cli(
+        capsys, "reliability", "--gpus", "1024", "--days", "1", "--interval-s", "900"
+    )
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if "interval used (s)" in line)
+    assert "900" in row
+
+
+def test_table_says_what_the_band_is_and_what_goodput_leaves_out(capsys):
+    """The P10/P50/P90 columns are percentiles over this job's simulated timelines (trials and
+    seed named), not the uncertainty of its inputs; goodput names the losses it leaves out.
+    The JSON's bands are those percentiles of the same trials."""
+    args = ("reliability", "--gpus", "16384", "--days", "54", "--trials", "60", "--seed", "3")
+    code, out, err = cli(capsys, *args)
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "percentiles over 60 simulated timelines of this job" in text and "seed 3" in text
+    assert "not the uncertainty of the rates or costs" in text
+    assert "data-loading stalls, stragglers" in text
+    code, out, err = cli(capsys, *args, "--json")
+    data = json.loads(out)
+    from gigawatt.catalog import Catalog
+    from gigawatt.reliability.job import reliability_report
+
+    report = reliability_report(Catalog.load(), gpus=16384, days=54, trials=60, seed=3)
+    assert report.monte_carlo is not None
+    assert data["goodput_p10"] == pytest.approx(
+        float(np.percentile(report.monte_carlo.goodput, 10))
+    )
+    code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54")
+    assert "data-loading stalls" in " ".join(out.split())  # closed forms alone too
+
+
+def test_nvl72_rack_spares_against_the_sla_bound(capsys):
+    """NVL72-class racks (failure domain = rack): the model's rack availability and the spare
+    racks a rack-uptime SLA bounds, the Poisson quantile of racks x (1 - SLA) at the spares'
+    availability target; the figures docs/models/reliability.md quotes (100,008 Vera Rubin
+    packages, 90 days: 97.0 %, 63 spares against at most 27). Null where the domain is not a
+    rack."""
+    from gigawatt.catalog import Catalog
+    from gigawatt.reliability import poisson_quantile
+
+    cat = Catalog.load()
+    code, out, err = cli(
+        capsys, "reliability", "--gpus", "100008", "--days", "90",
+        "--system", "vera-rubin-nvl72", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    d = json.loads(out)
+    sla = float(cat.parameter("rack-uptime-sla").value)
+    assert d["rack_uptime_sla"] == sla and d["racks"] == 1389
+    assert d["rack_availability"] == pytest.approx(1 - d["units_down_mean"] / d["racks"])
+    bound = poisson_quantile(d["racks"] * (1 - sla), d["spares_availability"])
+    assert d["spares_sla_bound"] == bound
+    # the docs' figures
+    assert round(100 * d["rack_availability"], 1) == 97.0
+    assert (d["spares"], d["spares_sla_bound"]) == (63, 27)
+    code, out, err = cli(
+        capsys, "reliability", "--gpus", "100008", "--days", "90", "--system", "vera-rubin-nvl72"
+    )
+    assert "above that bound" in " ".join(out.split())
+    code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54", "--json")
+    d = json.loads(out)
+    assert d["rack_availability"] is None and d["spares_sla_bound"] is None
+    assert d["rack_uptime_sla"] is None

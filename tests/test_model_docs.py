@@ -40,4 +40,8 @@ def test_published_reliability_figures_say_which_are_fits():
     table = DOCS.published(Catalog.load())
     rows = {line.split(" | ")[0].lstrip("| "): line for line in table.splitlines()[2:]}
     assert "fit" in rows["Llama 3: unexpected interruptions, 54 days, 16,384 H100"]
-    assert rows["MegaScale: restarts, 3 weeks on 12,288 GPUs"].rstrip(" |").endswith("check")
+    assert (
+        rows["MegaScale: restarts, 3 weeks on 12,288 A100 (dgx-a100)"]
+        .rstrip(" |")
+        .endswith("check")
+    )

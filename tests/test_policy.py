@@ -114,3 +114,41 @@ def test_the_revenue_test_is_labelled_not_made_a_condition(catalog):
     note = checks["ca-sb53-frontier"].note
     assert "large frontier developer test: revenue > USD 500,000,000" in note
     assert "applies to developers" not in note
+
+
+def test_thresholds_exceeded_but_not_law_are_listed_apart(catalog):
+    """A run that exceeds rules not yet in force, revoked or never in force: the checks carry
+    the day judged and the rule's dates, and `train`'s summary lists those rules apart, each
+    with why, so none reads as a duty."""
+    from gigawatt.cli.jobs import threshold_lines
+    from gigawatt.scenario import month_from_index, month_index
+
+    records = {t.id: t for t in catalog.thresholds()}
+    ny = records["ny-raise-frontier"]
+    eo = records["us-eo-14110-model"]
+    never = records["ny-raise-2025-as-passed"]
+    start = dt.date.fromisoformat(
+        month_from_index(month_index(ny.effective.isoformat()[:7]) - 6) + "-01"
+    )
+    checks = check_training_run(
+        catalog, 2e26, start=start, duration_s=30 * DAY_S, cost_usd={"market": 1e9}
+    )
+    by_id = _by_id(checks)
+    for c in checks:
+        record = records[c.id]
+        assert (c.effective, c.revoked) == (record.effective, record.revoked)
+        assert c.checked_on == (c.crossing_date or start)
+    assert by_id["ny-raise-frontier"].exceeded and not by_id["ny-raise-frontier"].in_force
+    lines = threshold_lines([c.as_dict() for c in checks], dated=True)
+    text = " ".join(lines)
+    now, later = lines[0], lines[-1]
+    assert now.startswith("Thresholds exceeded and in force when crossed: ")
+    assert "ny-raise-frontier" not in now and "us-eo-14110-model" not in now
+    assert later.startswith("Exceeded, but not law when crossed (no duty from them): ")
+    assert f"ny-raise-frontier (in force from {ny.effective.isoformat()})" in later
+    assert f"us-eo-14110-model (revoked {eo.revoked.isoformat()})" in later
+    assert never.revoked <= never.effective and "ny-raise-2025-as-passed (never in force)" in later
+    eu = by_id["eu-ai-act-systemic-risk"]
+    assert (
+        f"eu-ai-act-systemic-risk notification due {eu.notification_deadline.isoformat()}" in text
+    )

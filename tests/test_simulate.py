@@ -40,3 +40,40 @@ def test_a_sample_is_a_function_of_its_generator(catalog):
     assert a.years() != c.years()
     energy_only = simulate(sc, catalog, np.random.default_rng([7, 3]), until="energy")
     assert energy_only.scenario == a.scenario
+
+
+def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog):
+    """`run --json`'s `caveats`: a phase online before its accelerator's `launch` month is
+    named there (the summary prints the same list); the default scenario has none of those, only
+    the capability stage's perf, reliability, peak and burn-in caveats for its largest runs."""
+    from conftest import toy_scenario_data
+    from gigawatt.app import peak_caveats, perf_caveats, reliability_caveats
+    from gigawatt.buildout import peak_column_caveats
+    from gigawatt.scenario import month_from_index, month_index, parse_scenario
+
+    system = catalog.system("vera-rubin-nvl72")
+    launch = catalog.accelerator(system.accelerator).launch
+    early = month_from_index(month_index(launch) - 2)
+    data = toy_scenario_data(start="2026-01", end="2027-06")
+    data["sites"][0]["phases"] = [{"online": early, "power_gw": 0.05, "system": system.id}]
+    results = simulate(parse_scenario(data, catalog), catalog, until="finance")
+    out = results.to_json()
+    # the launch caveat first, then the fleet's peaks; no capability stage: no perf caveats
+    caveat, *rest = out["caveats"]
+    assert rest == list(peak_column_caveats(results.fleet, catalog))
+    assert f"online {early}, before {system.accelerator}'s first volume shipments" in caveat
+    default = simulate(load_scenario("nvidia-openai-10gw", catalog), catalog)
+    years = default.years()
+    systems = [y["largest_run_system"] for y in years]
+    # the largest runs are in bf16, a build-out column: the fleet's peak caveat covers them
+    assert {y["largest_run_precision"] for y in years} == {"bf16"}
+    policy = default.capability.settings.policy
+    expected = (
+        peak_column_caveats(default.fleet, catalog)
+        + perf_caveats(catalog, systems)
+        + reliability_caveats(catalog, systems, policy)
+        + tuple(default.capability.burn_in_caveats(default.year_positions()))
+    )
+    assert default.caveats(years) == list(expected)
+    assert peak_caveats(catalog, [(s, "bf16") for s in systems])  # which would say the same
+    assert default.to_json()["caveats"] == default.caveats(years)

@@ -42,6 +42,10 @@ def test_chain_is_consistent(catalog):
     assert d["wall_time_s"] > d["compute_time_s"]
     assert d["goodput"] == pytest.approx(d["compute_time_s"] / d["wall_time_s"])
     assert d["gpu_hours"] == pytest.approx(2048 * d["wall_time_s"] / 3600)
+    # the reliability inputs' provenance: the records used, with their catalog status
+    assert d["failure_model_status"] == catalog.failure_model(d["failure_model"]).status
+    assert d["policy_status"] == catalog.fault_tolerance(d["fault_tolerance"]).status
+    assert d["checkpoint_interval_s"] == pytest.approx(r.reliability.interval_s)
     # the step time's validated band carries to the compute time exactly (steps x step time)
     band = d["validation"]["step_time_band_s"]
     lo, hi = d["compute_time_band_s"]

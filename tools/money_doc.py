@@ -27,7 +27,7 @@ from gigawatt.costs import (
 )
 from gigawatt.distributions import point
 from gigawatt.finance import run_finance
-from gigawatt.scenario import load_scenario
+from gigawatt.scenario import builtin_scenarios, load_scenario
 
 PAGE = Path(__file__).parents[1] / "docs" / "models" / "money.md"
 DEFAULT_SCENARIO = "nvidia-openai-10gw"
@@ -288,6 +288,32 @@ def valuations(cat: Catalog) -> str:
     return _table(header, rows)
 
 
+def _share(x: float | None) -> str:
+    return "null" if x is None else f"{x:.2f}"
+
+
+def circularity(cat: Catalog) -> str:
+    """Each built-in scenario's investors at the end: I, C, P and the two shares."""
+    rows = []
+    for name in sorted(builtin_scenarios()):
+        scenario = load_scenario(name, cat).resolve()
+        fin = run_finance(scenario, cat, build_fleet(scenario, cat))
+        for inv in fin.investor_totals():
+            rows.append(
+                (
+                    f"`{name}`",
+                    inv["investor"],
+                    f"{inv['invested_usd'] / 1e9:,.1f}",
+                    f"{inv['credit_usd'] / 1e9:,.1f}",
+                    f"{inv['purchases_usd'] / 1e9:,.1f}",
+                    _share(inv["circular_share"]),
+                    _share(inv["vendor_funded_share"]),
+                )
+            )
+    header = ("Scenario", "Investor", "I", "C", "P", "circular_share", "vendor_funded_share")
+    return _table(header, rows) + "\n\nUSD billion, cumulative to each scenario's end."
+
+
 def cost_tests(cat: Catalog) -> str:
     rows = [
         (
@@ -314,6 +340,7 @@ BLOCKS: dict[str, Callable[[Catalog], str]] = {
     "market-rates": market_rates,
     "default-capex": default_capex,
     "valuations": valuations,
+    "circularity": circularity,
 }
 
 

@@ -344,27 +344,57 @@ class CapabilityReport:
         summary = self.capability.summary(self.year_positions)
         systems = [y.get("largest_run_system") for y in summary["years"]]
         systems += [r.get("system") for r in summary["frontier_runs"]]
-        caveats = perf_caveats(self.catalog, systems) if self.catalog is not None else ()
+        caveats: tuple[str, ...] = ()
+        if self.catalog is not None:
+            runs = [
+                (y.get("largest_run_system"), y.get("largest_run_precision"))
+                for y in summary["years"]
+            ]
+            runs += [
+                (r.get("system"), r.get("precision_requested")) for r in summary["frontier_runs"]
+            ]
+            policy = self.capability.settings.policy
+            caveats = capability_caveats(self.catalog, systems, policy) + peak_caveats(
+                self.catalog, runs
+            )
+            caveats += tuple(self.capability.burn_in_caveats(self.year_positions))
         return {"scenario": sc.name, "title": sc.title, **summary, "caveats": list(caveats)}
 
 
-def perf_caveats(catalog: Catalog, systems: Iterable[str]) -> tuple[str, ...]:
-    """One caveat per system whose achieved FLOP/s rest on no measurement of its own: a perf
-    calibration with status `estimate` (no published run fitted), or pre-launch hardware (its
-    peaks are announced, not measured)."""
-    out = []
-    for sid in dict.fromkeys(s for s in systems if s):
-        system = catalog.system(sid)
-        acc = catalog.accelerator(system.accelerator)
-        cal = catalog.calibration(acc.id)
-        if cal.status != "estimate" and not acc.prelaunch:
-            continue
-        why = [f"its MFU uses perf calibration '{cal.id}' (status {cal.status}"]
-        why[0] += ", fitted on no published run of it)" if not cal.fitted_on else ")"
-        if acc.prelaunch:
-            why.append(f"{acc.id} is pre-launch, so its peaks are announced figures ({acc.status})")
-        out.append(f"{sid}: {'; '.join(why)}. Its run sizes are estimates, not measurements.")
-    return tuple(out)
+def capability_caveats(
+    catalog: Catalog, systems: Iterable[str | None], policy: str | None
+) -> tuple[str, ...]:
+    """What the largest runs on `systems` rest on that is not measured: the perf side
+    (`perf_caveats`) and the reliability side (`reliability_caveats`)."""
+    found = [s for s in systems if s]
+    return perf_caveats(catalog, found) + reliability_caveats(catalog, found, policy)
+
+
+def reliability_caveats(
+    catalog: Catalog, systems: Iterable[str | None], policy: str | None
+) -> tuple[str, ...]:
+    """`gigawatt.capability.caveats.reliability_caveats` (imported when called, as
+    `perf_caveats`)."""
+    from gigawatt.capability.caveats import reliability_caveats as caveats
+
+    return caveats(catalog, systems, policy)
+
+
+def perf_caveats(catalog: Catalog, systems: Iterable[str | None]) -> tuple[str, ...]:
+    """`gigawatt.capability.caveats.perf_caveats` (imported when called: the command line
+    imports this module for every command)."""
+    from gigawatt.capability.caveats import perf_caveats as caveats
+
+    return caveats(catalog, systems)
+
+
+def peak_caveats(
+    catalog: Catalog, runs: Iterable[tuple[str | None, str | None]]
+) -> tuple[str, ...]:
+    """`gigawatt.capability.caveats.peak_caveats` (imported when called, as `perf_caveats`)."""
+    from gigawatt.capability.caveats import peak_caveats as caveats
+
+    return caveats(catalog, runs)
 
 
 @_checked

@@ -35,6 +35,22 @@ def ramp_share(
     return np.where(s_curve, x * x * (3 - 2 * x), x)
 
 
+def straight_line(in_service: np.ndarray, life_months: int) -> np.ndarray:
+    """Per-month write-off of a stock placed in service over time: (s(t) - s(t - L)) / L.
+
+    Each slice placed in service in month k is written off evenly over the L months from k and
+    no more after (straight-line, zero residual: IAS 16 paragraphs 55 and 62). `in_service`
+    (phases x months) is the cumulative stock in service (a share 0-1, or a count), never
+    decreasing, 0 before its first month; L [months] >= 1. Finance depreciates capex with it;
+    energy amortises embodied carbon with it, so neither accrues past the hardware's life.
+    """
+    s = np.asarray(in_service, dtype=float)
+    lagged = np.zeros_like(s)
+    if life_months < s.shape[1]:
+        lagged[:, life_months:] = s[:, :-life_months]
+    return (s - lagged) / life_months
+
+
 @dataclass(frozen=True)
 class Fleet:
     """The programme's capacity by phase and month.
@@ -275,3 +291,47 @@ def build_fleet(scenario: Scenario, catalog: Catalog) -> Fleet:
         peak_flops_per_s=peaks,
         known_columns=arrays,
     )
+
+
+def launch_caveats(fleet: Fleet, catalog: Catalog) -> tuple[str, ...]:
+    """One caveat per phase that comes online (after its delay) before its accelerator's first
+    volume shipments (the accelerator record's `launch` month): such capacity cannot be
+    installed then, so the months before launch overstate the fleet. Phases of hardware
+    without a `launch` month are not checked."""
+    out = []
+    columns = fleet.columns
+    for phase, site, acc_id, online in zip(
+        columns["phase"], columns["site"], columns["accelerator"], columns["online"], strict=True
+    ):
+        launch = catalog.accelerator(str(acc_id)).launch
+        if launch is None or month_index(str(online)) >= month_index(launch):
+            continue
+        out.append(
+            f"{site} phase {phase}: online {online}, before {acc_id}'s first volume shipments "
+            f"({launch}, catalog accelerators `launch`): its capacity before then cannot be "
+            f"installed, so those months overstate the fleet."
+        )
+    return tuple(out)
+
+
+def peak_column_caveats(fleet: Fleet, catalog: Catalog) -> tuple[str, ...]:
+    """One caveat per accelerator type of the fleet whose peak in a column of the build-out
+    (BF16, FP8, FP4) is not its published figure at that precision: a precision it has no
+    tensor path for (counted at the next wider one), or a peak the vendor has not published
+    (the accelerator's `peak_estimates`). Every figure at such a precision rests on it."""
+    out = []
+    for acc_id in dict.fromkeys(str(a) for a in fleet.columns["accelerator"]):
+        acc = catalog.accelerator(acc_id)
+        parts = []
+        for precision in ("bf16", "fp8", "fp4"):
+            used = acc.supported_precision(precision)
+            if used != precision:
+                parts.append(f"{precision} is counted at its {used} peak (no {precision} path)")
+            elif (how := acc.peak_estimates.get(precision)) is not None:  # type: ignore[call-overload]
+                parts.append(f"{precision} peak is an estimate, {how}")
+        if parts:
+            out.append(
+                f"Build-out: {acc_id}'s {'; '.join(parts)}. Every figure at that precision (its "
+                "peak column, runs in it) rests on this."
+            )
+    return tuple(out)

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gigawatt.buildout import Fleet, long_table, ramp_share
+from gigawatt.buildout import Fleet, long_table, ramp_share, straight_line
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Deal, System
 from gigawatt.costs import (
@@ -133,11 +133,7 @@ def straight_line_depreciation(
     55: depreciation begins when the asset is available for use). C [USD] (phases,); s the
     cumulative share in service, 0-1 (phases x months), 0 before the first month; L [months].
     """
-    s = np.asarray(in_service_share, dtype=float)
-    lagged = np.zeros_like(s)
-    if life_months < s.shape[1]:
-        lagged[:, life_months:] = s[:, :-life_months]
-    return np.asarray(cost_usd, dtype=float)[:, None] * (s - lagged) / life_months
+    return np.asarray(cost_usd, dtype=float)[:, None] * straight_line(in_service_share, life_months)
 
 
 def energy_mwh_from_power(

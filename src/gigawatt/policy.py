@@ -51,6 +51,11 @@ class ThresholdCheck:
     in_force: bool
     notification_deadline: dt.date | None
     note: str
+    #: The day whose law `in_force` is judged on: the crossing date, else the start, else the
+    #: day the check ran; and the threshold's own dates (`revoked` None: not revoked).
+    checked_on: dt.date | None = None
+    effective: dt.date | None = None
+    revoked: dt.date | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -65,6 +70,10 @@ class ThresholdCheck:
                 self.notification_deadline.isoformat() if self.notification_deadline else None
             ),
             "note": self.note,
+            # added after the keys above (DESIGN.md section 7)
+            "checked_on": self.checked_on.isoformat() if self.checked_on else None,
+            "effective": self.effective.isoformat() if self.effective else None,
+            "revoked": self.revoked.isoformat() if self.revoked else None,
         }
 
 
@@ -132,6 +141,9 @@ def check_training_run(
                 in_force=in_force_on(th, when),
                 notification_deadline=deadline,
                 note="; ".join(notes),
+                checked_on=when,
+                effective=th.effective,
+                revoked=th.revoked,
             )
         )
     return out

@@ -18,14 +18,15 @@ its model package, add a typed field to `Results` and its name to `STAGES`, and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from gigawatt.buildout import Fleet, build_fleet
+from gigawatt.buildout import Fleet, build_fleet, launch_caveats, peak_column_caveats
 from gigawatt.capability import CapabilityResult, run_capability
+from gigawatt.capability.caveats import peak_caveats, perf_caveats, reliability_caveats
 from gigawatt.catalog import Catalog
 from gigawatt.energy.programme import EnergyResult, run_energy
 from gigawatt.finance import Finance, run_finance
@@ -53,6 +54,8 @@ class Results:
     energy: EnergyResult | None = None
     finance: Finance | None = None
     capability: CapabilityResult | None = None
+    #: The catalog the stages read, for the caveats (None: no caveats are computed).
+    catalog: Catalog | None = field(default=None, repr=False, compare=False)
 
     @property
     def stages(self) -> dict[str, Stage]:
@@ -80,8 +83,13 @@ class Results:
         rows = []
         by_type = accelerator_rows(self.fleet)
         labels = self.fleet.month_labels
+        dies = (
+            {t: self.catalog.accelerator(t).compute_dies for t in by_type}
+            if self.catalog is not None
+            else None
+        )
         for year, pos in self.year_positions():
-            row = fleet_year_summary(self.fleet, year, pos, by_type, labels)
+            row = fleet_year_summary(self.fleet, year, pos, by_type, labels, dies)
             for stage in self.stages.values():
                 row.update(stage.year_summary(year, pos))
             rows.append(row)
@@ -92,9 +100,40 @@ class Results:
         frames = [self.fleet.table(), *(stage.table() for stage in self.stages.values())]
         return pd.concat(frames, ignore_index=True)
 
+    def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
+        """What the figures cannot show: phases online before their hardware ships
+        (`buildout.launch_caveats`), the fleet's peaks that are not published figures
+        (`buildout.peak_column_caveats`, which cover the largest runs at those precisions),
+        then each system of a December's largest run whose achieved FLOP/s rest on no
+        measurement of its own (`capability.caveats.perf_caveats`), whose failure rates or
+        fault-tolerance policy are estimates (`reliability_caveats`) or, at another precision,
+        whose peak is not a published one (`peak_caveats`), and the years whose largest run
+        starts in its hardware's burn-in (`burn_in_caveats`); `years` is `years()` when the
+        caller has it."""
+        if self.catalog is None:
+            return []
+        out = list(launch_caveats(self.fleet, self.catalog))
+        out.extend(peak_column_caveats(self.fleet, self.catalog))
+        if self.capability is not None:
+            years = self.years() if years is None else years
+            systems = [y.get("largest_run_system") for y in years]
+            out.extend(perf_caveats(self.catalog, systems))
+            policy = self.capability.settings.policy
+            out.extend(reliability_caveats(self.catalog, systems, policy))
+            # a run at a build-out precision on the fleet's hardware: said above already
+            runs = [
+                (y.get("largest_run_system"), y.get("largest_run_precision"))
+                for y in years
+                if y.get("largest_run_precision") not in ("bf16", "fp8", "fp4")
+            ]
+            out.extend(peak_caveats(self.catalog, runs))
+            out.extend(self.capability.burn_in_caveats(self.year_positions()))
+        return out
+
     def to_json(self) -> dict[str, Any]:
         """The `gigawatt run --json` object."""
-        return {"scenario": self.scenario.name, "years": self.years()}
+        years = self.years()
+        return {"scenario": self.scenario.name, "years": years, "caveats": self.caveats(years)}
 
 
 def accelerator_rows(fleet: Fleet) -> dict[str, np.ndarray]:
@@ -109,22 +148,29 @@ def fleet_year_summary(
     pos: int,
     by_type: dict[str, np.ndarray] | None = None,
     labels: np.ndarray | None = None,
+    dies: dict[str, int | None] | None = None,
 ) -> dict[str, Any]:
     """The fleet's keys of a year's summary, at month index `pos` (`by_type` and `labels`, the
-    accelerator rows and month labels, when a caller has them for every year)."""
+    accelerator rows and month labels, when a caller has them for every year). `dies` is each
+    accelerator type's `compute_dies`: `compute_dies` counts the fleet's reticle-sized compute
+    dies (the unit NVIDIA calls a GPU from Rubin on), null unless every type states it."""
     by_type = accelerator_rows(fleet) if by_type is None else by_type
     labels = fleet.month_labels if labels is None else labels
     acc = fleet.accelerators[:, pos]
+    counts = {t: int(acc[rows].sum()) for t, rows in by_type.items()}
+    known = dies is not None and all(dies.get(t) is not None for t in counts)
     return {
         "year": year,
         "month": str(labels[pos]),
         "facility_power_gw": float(fleet.facility_power_w[:, pos].sum() / W_PER_GW),
         "it_power_gw": float(fleet.it_power_w[:, pos].sum() / W_PER_GW),
         "accelerators": int(acc.sum()),
-        "accelerators_by_type": {t: int(acc[rows].sum()) for t, rows in by_type.items()},
+        "accelerators_by_type": counts,
         "peak_flops_per_s": {
             p: float(fleet.peak_flops_per_s[p][:, pos].sum()) for p in ("bf16", "fp8", "fp4")
         },
+        # added after the keys above (DESIGN.md section 7)
+        "compute_dies": sum(n * dies[t] for t, n in counts.items()) if known else None,  # type: ignore[index,operator]
     }
 
 
@@ -177,4 +223,6 @@ def run_stages(
         else None
     )
     capability = run_capability(resolved, catalog, fleet) if "capability" in wanted else None
-    return Results(resolved, fleet, energy=energy, finance=finance, capability=capability)
+    return Results(
+        resolved, fleet, energy=energy, finance=finance, capability=capability, catalog=catalog
+    )

@@ -43,7 +43,13 @@ from gigawatt.perf import SearchResult, search
 from gigawatt.perf.accuracy import Validation, validation_of
 from gigawatt.perf.estimate import load_system
 from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_crossed
-from gigawatt.reliability import RecoveryPlan, ReliabilityResult, job_reliability
+from gigawatt.reliability import (
+    RecoveryPlan,
+    ReliabilityResult,
+    job_reliability,
+    job_size_limit,
+    marginal_threshold,
+)
 from gigawatt.units import S_PER_H
 
 #: Failure model of a system whose record names none.
@@ -162,6 +168,11 @@ class TrainingResult:
     #: The step time's validation class and band (docs/models/perf.md, "How far to trust a
     #: step time"); None when no plan fits.
     validation: Validation | None = None
+    #: The job-size limit among jobs of at most the accelerators the plan uses, for this
+    #: run's compute time and policy (`reliability.job_size_limit`, the rule capability uses
+    #: for the largest run); None when no plan fits.
+    job_size_limit: int | None = None
+    marginal_threshold: float | None = None
 
     @property
     def compute_time_band_s(self) -> tuple[float, float] | None:
@@ -207,6 +218,11 @@ class TrainingResult:
             "thresholds": [c.as_dict() for c in self.checks],
             "validation": self.validation.to_json() if self.validation else None,
             "compute_time_band_s": list(band) if (band := self.compute_time_band_s) else None,
+            # added after the keys above: the provenance of the reliability inputs
+            "failure_model_status": rel.failure_model_status if rel else None,
+            "policy_status": rel.plan.policy.status if rel else None,
+            "job_size_limit_accelerators": self.job_size_limit,
+            "marginal_threshold": self.marginal_threshold,
         }
 
 
@@ -282,6 +298,10 @@ def plan_training(
     fm = cat.failure_model(sys_rec.failure_model or DEFAULT_FAILURE_MODEL)
     plan = RecoveryPlan.of(cat, sys_rec, best.model, best.params_total, policy, field="policy")
     rel = job_reliability(found.gpus_used, compute_s, fm, sys_rec, plan)
+    threshold = marginal_threshold(cat)
+    limit = job_size_limit(
+        found.gpus_used, compute_s, fm, sys_rec, plan, threshold, include_max=True
+    )
     # Accelerators a job leaves idle (no split uses them) are still paid for.
     gpu_hours = gpus * rel.wall_time_s / S_PER_H
     fp = job_footprint(cat, system=sys_rec.id, gpu_hours=gpu_hours, region=region_id)
@@ -314,4 +334,6 @@ def plan_training(
         cost_detail=costs.detail(requested, sys_rec, region_id),
         costs=costs,
         validation=validation_of(best, cat),
+        job_size_limit=limit,
+        marginal_threshold=threshold,
     )

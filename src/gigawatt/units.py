@@ -41,6 +41,7 @@ BYTES_PER_GIB = 2**30
 
 # compute
 FLOPS_PER_TFLOP = 1e12
+FLOPS_PER_PFLOP = 1e15
 FLOPS_PER_EFLOP = 1e18
 
 # display scales of counts, money and volumes

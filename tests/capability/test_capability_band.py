@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from html import unescape
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,12 @@ CAPABILITY_YEAR_KEYS = [
     "largest_run_duration_days",
     "largest_run_thresholds_crossed",
 ]
-NEW_YEAR_KEYS = ["largest_run_validation_class", "largest_run_flop_band"]
+NEW_YEAR_KEYS = [
+    "largest_run_validation_class",
+    "largest_run_flop_band",
+    "largest_run_model",
+    "largest_run_mfu_source",
+]
 
 
 def cli(capsys, *args: str) -> str:
@@ -171,3 +177,41 @@ def test_perf_and_train_read_the_model_once(monkeypatch):
     reads.clear()
     trained = app.train(model="llama3-70b", tokens=1e12, system="dgx-h100", gpus=1024, catalog=cat)
     assert reads == ["llama3-70b"] and trained.validation.name == "hopper-dense"
+
+
+def test_largest_run_names_the_model_behind_its_mfu(capsys, stargate):
+    """The largest run's MFU is the perf search's for the reference workload's model, not for
+    the compute-optimal model of `chinchilla_params`: `run --json` names it and where the MFU
+    comes from, and the summary says so beside the Capability table."""
+    cat = Catalog.load()
+    reference = cat.get("reference-workloads", "default")
+    years = stargate["years"]
+    assert all(y["largest_run_flop"] > 0 for y in years)
+    for y in years:
+        assert y["largest_run_model"] == reference.model == stargate["reference"]["model"]
+        assert y["largest_run_mfu_source"] == "perf search" == stargate["reference"]["mfu_source"]
+        assert y["chinchilla_params"] > 0  # a different model: its size is not the reference's
+    out = " ".join(cli(capsys, "capability", "stargate-10gw").split())
+    assert f"MFU: the perf search figure for {reference.model} at that job size" in out
+
+
+def test_band_says_what_it_holds_and_that_its_high_end_is_no_bound(capsys, stargate, tmp_path):
+    """A compute band covers the step time's error only: the summary says the job's goodput is
+    held, names the failure model behind it with its status, and, where that is an estimate,
+    that the optimistic end is not an upper bound; `capability` says it of the frontier runs'
+    bands too, and the HTML report of the chart's band."""
+    cat = Catalog.load()
+    systems = {y["largest_run_system"] for y in stargate["years"] if y["largest_run_flop_band"]}
+    (system,) = systems
+    fm = cat.failure_model(cat.system(system).failure_model)
+    out = " ".join(cli(capsys, "capability", "stargate-10gw").split())
+    held = (
+        "The band covers the step time only: the job's size and goodput are held, and the "
+        f"goodput's failure rates come from {fm.id} (status {fm.status})"
+    )
+    assert held in out
+    assert ("the high (optimistic) end is not an upper bound" in out) == (fm.status == "estimate")
+    assert "A run's band covers the step time only" in out  # stargate's frontier run has a band
+    cli(capsys, "run", "stargate-10gw", "--out", str(tmp_path / "o"), "--no-sensitivity")
+    html = " ".join(unescape((tmp_path / "o" / "report.html").read_text()).split())
+    assert "It covers the step time only: the job's size and goodput are held" in html

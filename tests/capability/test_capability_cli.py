@@ -109,6 +109,8 @@ def test_capability_tables(capsys, tmp_path):
     # The title's "(see below)": the operating-point rule and the run's basis follow the table.
     assert "Accel.: the size past which an added accelerator" in out
     assert "Capability FLOP: a 90-day run" in out
+    # the checkpoint interval the largest run uses is stated beside its goodput
+    assert "a checkpoint every" in " ".join(out.split())
 
 
 def test_run_json_has_the_capability_keys(capsys, tmp_path):
@@ -206,3 +208,93 @@ def test_default_scenario(capsys, catalog):
         sizes = [r["accelerators"] for r in sorted(rows, key=lambda r: r["factor"])
                  if r["input"] in (key, "baseline")]  # fmt: skip
         assert sizes == sorted(sizes, reverse=True) and sizes[0] > sizes[-1]
+
+
+def test_frontier_run_costs_state_their_basis(capsys):
+    """The frontier runs' USD is the owner's cost, not a price: the table says `Own`, the
+    caption gives the first run's ownership rate (`cost_detail`) and each run's line its cost at
+    market rental (`cost_usd_market`), the basis compute-cost tests use."""
+
+    with pytest.raises(SystemExit):
+        main(["capability", "--json"])
+    runs = json.loads(capsys.readouterr().out)["frontier_runs"]
+    assert runs and all(r["cost_basis"] == "ownership" for r in runs)
+    with pytest.raises(SystemExit):
+        main(["capability"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Own USD B" in out
+    assert f"(first run: {' '.join(runs[0]['cost_detail'].split())})" in out
+    for r in runs:
+        assert r["cost_usd_market"] > 0 and r["cost_usd"] > 0
+        assert f"{r['name']}: {r['precision']}, {r['duration_days']:g} days, USD " in out
+        assert f"{r['cost_usd_market'] / 1e9:,.2f}B at market rental" in out
+
+
+def test_default_largest_run_is_one_an_operator_would_launch(capsys, catalog):
+    """The known problem "the largest run sits at a goodput no operator would launch at": the
+    default scenario's largest run (the operating point) keeps at least the effective training
+    time Meta reports for Llama 3 405B on 16K H100, "higher than 90%" (Dubey et al. 2024,
+    arXiv:2407.21783, section 3.3.4), and checkpoints at the interval `gigawatt reliability`
+    gives the same job (Daly's optimum, divided evenly into the 90 days). The ceiling (the job
+    of highest rate) may sit far lower; it is reported, not launched."""
+    from gigawatt.reliability.job import reliability_report
+
+    code, out, err = cli(capsys, "capability", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    last = data["years"][-1]
+    assert last["largest_run_goodput"] > 0.90
+    assert last["largest_run_ceiling_goodput"] <= last["largest_run_goodput"]
+    same = reliability_report(
+        catalog,
+        gpus=last["largest_run_accelerators"],
+        days=last["largest_run_duration_days"],
+        system=last["largest_run_system"],
+        policy=data["reference"]["fault_tolerance"],
+    ).to_json()
+    assert last["largest_run_checkpoint_interval_s"] == pytest.approx(same["interval_used_s"])
+    assert last["largest_run_goodput"] == pytest.approx(same["goodput"], rel=1e-9)
+
+
+def test_caveat_when_the_failure_rates_are_estimates(capsys, catalog, tmp_path):
+    """The largest run's goodput (and so its size) rests on the failure model of its system
+    and on the fault-tolerance policy: when either is an estimate in the catalog, capability
+    and run say so; a failure model given as measured (status reported) drops its caveat."""
+    import yaml
+
+    from gigawatt.app import reliability_caveats
+    from gigawatt.catalog import Catalog
+
+    code, out, err = cli(capsys, "capability", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    system = data["years"][-1]["largest_run_system"]
+    fm = catalog.failure_model(catalog.system(system).failure_model)
+    assert fm.status == "estimate"
+    assert any(f"failure model '{fm.id}'" in c and system in c for c in data["caveats"])
+    policy = data["reference"]["fault_tolerance"]
+    assert any(f"policy '{policy}'" in c for c in data["caveats"])
+    # the same record, said to be measured, in a user catalog folder
+    record = fm.model_dump(mode="json", exclude_none=True)
+    record.update(status="reported", field_status={})
+    folder = tmp_path / "cat"
+    folder.mkdir()
+    (folder / "failures.yaml").write_text(yaml.safe_dump([record]))
+    measured = Catalog.load([folder])
+    assert not any("failure rates" in c for c in reliability_caveats(measured, [system], policy))
+
+
+def test_caveat_when_the_largest_run_starts_in_burn_in(capsys, catalog):
+    """The curves assume a mature fleet. A year whose largest run starts while even the
+    oldest accelerators of its group are inside the failure model's burn-in says so (the
+    default's 2026-12 run starts the month Abilene's first Vera Rubin racks come online); a
+    year past it does not."""
+    code, out, err = cli(capsys, "capability", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    system = data["years"][0]["largest_run_system"]
+    fm = catalog.failure_model(catalog.system(system).failure_model)
+    assert fm.burn_in_multiplier > 1 and fm.burn_in_months > 0
+    burn = [c for c in data["caveats"] if "burn-in" in c]
+    assert [c.split(":")[0] for c in burn] == ["2026-12"]
+    assert f"failure model '{fm.id}'" in burn[0] and "--fleet-age-months 0" in burn[0]

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gigawatt.capability import RunCurve, Settings, job_sizes, optimal_batch_tokens
-from gigawatt.capability.curve import SIZES_PER_DOUBLING, Curves
+from gigawatt.capability.curve import Curves
 from gigawatt.reliability import job_reliability
+from gigawatt.reliability.limit import SIZES_PER_DOUBLING
 
 
 @cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 
 import pytest
 
@@ -191,3 +192,20 @@ def test_every_cause_rate_within_its_range(cat: Catalog) -> None:
                 assert c.low <= c.rate_per_accelerator_hour, (fm.id, c.cause)
             if c.high is not None:
                 assert c.rate_per_accelerator_hour <= c.high, (fm.id, c.cause)
+
+
+def test_every_cost_record_says_what_it_includes_and_its_basis_year(cat: Catalog) -> None:
+    """A cost figure is only comparable when its scope and its year are known: each record of
+    the costs catalog ends its note with "Includes: ..." and "Basis year: ..." (a year, or why
+    the figure has none)."""
+    records = [r for rid, r in cat.records["costs"].items() if r.id == rid]
+    assert len(records) > 20
+    bad = []
+    for rec in records:
+        note = rec.note or ""
+        basis = re.search(r"Basis year: ([^.;]*)", note)
+        if "Includes: " not in note or basis is None:
+            bad.append(f"{rec.id}: no Includes/Basis year")
+        elif not re.search(r"\b(19|20)\d\d\b|none of its own", basis.group(1)):
+            bad.append(f"{rec.id}: basis year {basis.group(1)!r} names no year")
+    assert bad == []

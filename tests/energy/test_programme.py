@@ -119,3 +119,37 @@ def test_run_years_carry_energy_keys(catalog) -> None:
     # factor... or just above it, as that range counts 10 GW at the grid (87.6 TWh at full load).
     assert 61 <= last["energy_twh"] <= 87.6 * 1.15
     assert last["co2e_market_t"] <= last["co2e_t"]
+
+
+def test_embodied_carbon_stops_after_the_hardware_life(tmp_path) -> None:
+    """Each month's deployments carry kg / L per month for L months, then nothing.
+
+    A 2-year life (24 months), 1,000 kg per toy chip: a phase online 2026-03 ramping over 4
+    months is amortised by 2028-05 (its last slice, deployed 2026-06, ends then); over a
+    2026-2031 horizon its total is exactly accelerators x 1 t, not a charge that keeps growing
+    with the horizon as it did while the whole fleet accrued kg / L every month for ever.
+    """
+    (tmp_path / "accelerators.yaml").write_text(
+        (TOY_CATALOG / "accelerators.yaml").read_text() + "  embodied_co2e_kg: 1000\n"
+    )
+    (tmp_path / "energy.yaml").write_text(
+        "- id: embodied-life-years\n  source: test\n  as_of: 2025-01-01\n"
+        "  status: estimate\n  value: 2\n  unit: years\n"
+    )
+    catalog = Catalog.load([TOY_CATALOG, tmp_path])
+    phase = {"online": "2026-03", "power_gw": 1.0, "system": "toy-node", "ramp_months": 4}
+    site = {"name": "a", "region": "us-ercot", "pue": 1.25, "phases": [phase]}
+    scenario = toy_scenario(catalog, sites=[site], end="2031-12")
+    fleet, e = _energy(catalog, scenario)
+    emb = e.embodied_co2e_t_by_phase[0]
+    n = fleet.accelerators[0]
+    assert n[-1] == 800_000
+    assert emb.sum() == pytest.approx(n[-1] * 1.0)  # 1 t each, once
+    first_slice = fleet.month_position("2026-03")
+    assert emb[first_slice] == pytest.approx(n[first_slice] / 24)
+    full = fleet.month_position("2026-06")
+    assert emb[full] == pytest.approx(n[-1] / 24)  # the whole fleet within its life
+    assert emb[fleet.month_position("2028-03")] < emb[full]  # the first slice has ended
+    assert (emb[fleet.month_position("2028-06") :] == 0).all()  # every slice has ended
+    assert (e.energy_mwh_by_phase[0, fleet.month_position("2028-06") :] > 0).all()
+    assert e.year_totals(2031)["embodied_co2e_t"] == 0

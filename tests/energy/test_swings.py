@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from gigawatt.energy.footprint import accelerator_power_w
 from gigawatt.energy.params import energy_param
 from gigawatt.energy.swings import (
+    SwingJob,
     analyse_swings,
     battery_grid_w,
     facility_trace_w,
@@ -242,3 +243,36 @@ def test_busy_level_from_the_training_draw(catalog, steady) -> None:
     assert steady.training_draw_w == pytest.approx(0.68216 * 1_400)
     per_acc = accelerator_power_w(steady.busy_level_w, steady.idle_w, steady.utilisation)
     assert per_acc + steady.host_w == pytest.approx(steady.training_draw_w)
+
+
+def test_the_default_job_is_the_reliability_models_job(catalog) -> None:
+    """Without an operating point the traced job still takes its interruptions, checkpoint and
+    restart costs from the reliability seams the operating point uses (`job_curve`: failures by
+    cause at node or rack scope, rack failures and planned stops), not a per-accelerator sum of
+    its own: the trace equals that of a job built from `job_curve` by hand, sample for sample."""
+    from gigawatt.reliability import default_plan
+    from gigawatt.reliability.job import job_curve
+    from gigawatt.units import S_PER_DAY, S_PER_H
+
+    system = catalog.system("gb200-nvl72")
+    n = 100_000
+    failure = catalog.failure_model(system.failure_model)
+    plan = default_plan(catalog, system)
+    curve = job_curve([n], 30 * S_PER_DAY, failure, system, plan)
+    by_hand = SwingJob(
+        accelerators=n,
+        source="catalog-defaults",
+        policy=plan.policy.id,
+        step_period_s=energy_param(catalog, "swing-step-period-s"),
+        step_compute_share=energy_param(catalog, "training-utilisation"),
+        checkpoint_s=float(curve.checkpoint_s[0]),
+        checkpoint_interval_s=energy_param(catalog, "swing-checkpoint-interval-s"),
+        restart_s=float(curve.restart_s[0]),
+        interruptions_per_s=float(curve.failure_per_s[0] + curve.planned_per_s[0]),
+    )
+    default = swing_inputs(catalog, system, n, 1.2, seed=7)
+    assert analyse_swings(default) == analyse_swings(
+        swing_inputs(catalog, system, n, 1.2, job=by_hand, seed=7)
+    )
+    # The rack failures and planned stops the old per-accelerator sum left out.
+    assert default.interruptions_per_s > failure.rate_per_accelerator_hour * n / S_PER_H * 1.2

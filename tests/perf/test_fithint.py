@@ -100,3 +100,34 @@ def test_no_hint_when_no_single_change_fits(capsys):
     assert data["fits"] is False and data["nearest_feasible"] is None
     _, out = _cli(capsys, *args)
     assert "no change of one knob makes it fit" in " ".join(out.split())
+
+
+def test_vp_changes_only_where_megatron_splits_the_layers():
+    """The nearest-change list proposes deeper interleaving only where vp divides the layers
+    per pipeline stage (Megatron-Core get_num_layers_to_build; plan.interleaved_split_ok):
+    Llama 3 405B's 126 layers over pp 16 split evenly only with the embedding and the loss
+    counted (128 / 16 = 8 per stage: vp 2, 4, 8); over pp 2, 63 per stage."""
+    from gigawatt.catalog import Catalog
+    from gigawatt.perf.estimate import hardware_for, load_model, load_system
+    from gigawatt.perf.fithint import _candidates
+    from gigawatt.perf.framework import resolve
+    from gigawatt.perf.plan import make_plan
+    from gigawatt.perf.workload import Workload
+
+    cat = Catalog.load()
+    w = Workload.from_model(load_model("llama3-405b", cat))
+    _hw, sw = hardware_for(load_system("dgx-h100", cat), "bf16", cat)
+    assert sw.interleaving
+
+    def vps(**plan) -> list[int]:
+        now = resolve(make_plan({"tp": 8, **plan}), w, 16384, sw).row(0, "bf16")
+        return [
+            step[1]["vp"]
+            for steps in _candidates(w, sw, 16384, plan, now)
+            for step in steps
+            if step[0].startswith("vp=")
+        ]
+
+    assert vps(pp=16, pp_balance=True) == [2, 4, 8]
+    assert vps(pp=16, pp_balance=False) == []  # 126 / 16 is not whole
+    assert vps(pp=2, pp_balance=False) == [3, 7, 9, 21, 63]  # 63 layers per stage

@@ -17,7 +17,7 @@ from gigawatt.catalog.schema import Model
 from gigawatt.errors import InputError
 from gigawatt.perf import BREAKDOWN_KEYS, estimate, evaluate, search
 from gigawatt.perf.estimate import hardware_for, load_system
-from gigawatt.perf.plan import CODED, SWITCHES, PlanArrays, valid_mask
+from gigawatt.perf.plan import CODED, SWITCHES, PlanArrays, interleaved_split_ok, valid_mask
 from gigawatt.perf.search import enumerate_plans
 from gigawatt.perf.workload import Workload
 
@@ -52,6 +52,8 @@ def _plain_valid(w: Workload, n, tp, pp, vp, dp, cp, ep, mb, gbs) -> bool:
     if gbs % (dp * mb) or w.seq_len % cp:
         return False
     if vp > 1 and (pp == 1 or (gbs // (dp * mb)) % pp):
+        return False
+    if vp > 1 and w.layers % (pp * vp):  # Megatron-Core: vp divides the layers per stage
         return False
     return max(w.experts, 1) % ep == 0 and (dp * cp) % ep == 0
 
@@ -130,7 +132,7 @@ def _every_plan(w: Workload, gpus: int, sw) -> PlanArrays:
     ]
     cols = {f: [row[f] for row in rows] for f in PlanArrays.__dataclass_fields__}
     plans = PlanArrays.from_columns(cols)
-    return plans.take(valid_mask(w, gpus, plans))
+    return plans.take(valid_mask(w, gpus, plans) & interleaved_split_ok(w, plans))
 
 
 @pytest.mark.parametrize(
@@ -414,3 +416,63 @@ def test_two_profiles_with_one_framework_id_do_not_share_a_cached_search():
     a = search_plans(w, hw, sw, 64, {"tp": 1, "pp": 1})
     b = search_plans(w, hw, sw_no_flash, 64, {"tp": 1, "pp": 1})
     assert a.best.plan["flash_attention"] and not b.best.plan["flash_attention"]
+
+
+def test_search_proposes_only_vp_that_divides_the_layers_per_stage():
+    """Megatron-Core builds an interleaved split only where vp divides the layers per stage,
+    (L + embedding + loss) / pp (transformer_block.py get_num_layers_to_build): 94 layers (as
+    Qwen3 235B-A22B) over pp 8 x vp 3 would need a hand-written layout. Every proposed vp > 1
+    plan divides exactly; interleaved plans are still proposed."""
+    w = Workload.from_model(_toy(layers=94))
+    plans = enumerate_plans(w, 16, {"tp": 1, "cp": 1, "ep": 1}, software())
+    vp, pp, bal = plans.vp, plans.pp, plans.pp_balance.astype(np.int64)
+    inter = vp > 1
+    assert inter.any()
+    assert np.all((w.layers + 2 * bal[inter]) % (pp[inter] * vp[inter]) == 0)
+    # pp 8: interleaving only with balancing, 96 / 8 = 12 slots per stage
+    at8 = plans.pp == 8
+    assert at8.any()
+    assert set(plans.vp[at8].tolist()) <= {1, 2, 3, 4, 6, 12}
+    assert 3 in plans.vp[at8].tolist()
+    assert not np.any(at8 & (plans.vp > 1) & ~plans.pp_balance)
+    # pp 2: 47 layers per stage (prime), 48 with balancing
+    at2 = plans.pp == 2
+    assert set(plans.vp[at2 & ~plans.pp_balance].tolist()) <= {1, 47}
+    assert 5 not in plans.vp[at2].tolist()
+
+
+def test_interleaved_split_rule_on_a_toy_model():
+    """6 layers over 2 stages: 3 layers per stage, so vp 3 splits and vp 2 does not; with
+    pipeline balancing 8 slots, 4 per stage, vp 2 and 4 split. A pinned vp is the caller's."""
+    w = Workload.from_model(_toy())
+    sw = software()
+    plans = enumerate_plans(w, 2, {**PINNED, "tp": 1, "pp": 2}, sw)
+    assert set(plans.vp.tolist()) == {1, 3}
+    balanced = enumerate_plans(w, 2, {**PINNED, "tp": 1, "pp": 2, "pp_balance": True}, sw)
+    assert set(balanced.vp.tolist()) <= {1, 2, 4} and 2 in balanced.vp.tolist()
+    pinned = enumerate_plans(w, 2, {**PINNED, "tp": 1, "pp": 2, "vp": 2}, sw)
+    assert len(pinned) and set(pinned.vp.tolist()) == {2}
+
+
+def test_interleaved_split_rule_with_uneven_first_and_last_stages():
+    """Megatron-Core TransformerConfig: with num_layers_in_first/last_pipeline_stage, vp
+    divides the first and last stages' layers and each middle stage's even share."""
+    w = Workload.from_model(_toy(layers=20))
+
+    def ok(pp, vp, first, last):
+        arrays = PlanArrays.from_columns(
+            {
+                **{f: [0] for f in PlanArrays.__dataclass_fields__},
+                "pp": [pp],
+                "vp": [vp],
+                "pp_first": [first],
+                "pp_last": [last],
+            }
+        )
+        return bool(interleaved_split_ok(w, arrays)[0])
+
+    assert ok(4, 2, 4, 4)  # middle 12 over 2 stages: 6 each, vp 2 divides
+    assert not ok(4, 2, 3, 5)  # vp 2 does not divide 3
+    assert not ok(4, 4, 4, 4)  # 6 per middle stage, vp 4 does not divide
+    assert ok(2, 2, 10, 10) and not ok(2, 4, 10, 10)
+    assert ok(4, 1, 3, 5)  # no interleaving: any split the other rules allow

@@ -140,6 +140,56 @@ and padding those under it: the expert GEMMs and the all-to-all carry the balanc
 what the model assumes for every MoE row, so no knob is needed (a capacity factor c would scale
 both by c).
 
+Rows added in December 2026 from the NeMo 26.04.01 tables (MB55-MB63; Megatron-Bridge v0.4.2,
+commit c8101293; each row's `notes` cites preset file and lines): the release's preset of the
+table's layout states what the CSV has no column for, set in STATED:
+- GPT-OSS 120B (MB55 GB200, MB56 B200): selective recompute of layernorm and moe_act
+  (scripts/performance/configs/gpt_oss/gpt_oss_workload_base_configs.py lines 54-59, 71-76,
+  applied as recompute_granularity "selective" by utils/overrides.py lines 148-150); MB55's
+  preset sets moe_a2a_overlap (line 105; overrides.py lines 155-160); no dispatcher backend, so
+  alltoall (overrides.py lines 230-233).
+- Qwen3 30B-A3B (MB57-MB60) and 235B-A22B on GB300 / GB200 (MB61, MB62): the presets name
+  HybridEP (scripts/performance/configs/qwen/qwen3_workload_base_configs.py lines 67-77,
+  96-105, 330-431); 235B on B200 (MB63) has none and its script sets alltoall
+  (configs/qwen/qwen3_llm_pretrain.py line 143). No a2a overlap in any of them.
+- Qwen3 235B-A22B (MB61-MB63): the recipe counts the embedding and the loss in the pipeline
+  split (src/megatron/bridge/recipes/qwen/qwen3_moe.py lines 166-167,
+  account_for_embedding_in_pipeline_split / account_for_loss_in_pipeline_split): pp_balance,
+  96 slots, which pp 4 x vp 12, pp 8 x vp 3 and pp 8 split evenly.
+- MB64, MB65 (NeMo 26.02.01, Megatron-Bridge v0.3.1, commit 9c9dd848): Qwen3 235B-A22B MXFP8 on
+  256 GB300 at pp 4 and 256 GB200 at pp 8 without interleaving, HybridEP, pp_balance (the same
+  recipe lines); the interleaved runs of 26.04.01 (MB61, MB62) are the same plans with vp 12 / 3.
+- MB66 (NeMo 26.04, v0.4.0, commit 0fbfe7d3): DeepSeek-V3 MXFP8 on 256 B200 at pp 16, ep 8, gbs
+  4096: the B200 preset (scripts/performance/configs/deepseek/deepseek_workload_base_configs.py
+  lines 110-122, 195-198) sets mla_up_proj recompute and HybridEP, no a2a overlap, and no
+  pp_layout, so the recipe's (16, 1) layout applies (src/megatron/bridge/recipes/deepseek/
+  deepseek_v3.py line 42: first stage 4 layers, last 1 and the MTP layer), as MB15's at gbs 2048.
+
+- MB67-MB72 (NeMo 26.08, listed in NOT_REPRESENTABLE, not compared): their settings in STATED
+  are those of the 26.04.01 twin (MB57, MB61, MB62, MB29, MB28; MB71 as MB55 with v0.6.0's a2a
+  overlap), so a comparison that includes them runs the same plan as the twin.
+
+Megatron-MoE-ModelZoo (MZ1-MZ5, framework megatron-core-2025: plain Megatron-LM with the
+repository's command lines): Qwen3 235B-A22B BF16 on 256 H100, the published step times of
+examples/qwen3/readme.md at commit 8017e112 (2025-05-27). The same commit's
+examples/qwen3/run_235b.sh gives each solution's command and model_configs/benchmarking/
+Qwen3-235B-A22B.yaml the common settings (distributed optimizer with overlapped gradient reduce
+and parameter gather, account-for-embedding/loss-in-pipeline-split, sequence parallelism, flash
+attention, flex dispatcher with DeepEP); runtime.conf counts 96 layers, so no uneven-stage flags.
+Set in STATED: MZ1, MZ2 selective recompute of layernorm and moe_act, DeepEP, pp_balance, MZ2
+with the 1F1B expert all-to-all overlap (--combined-1f1b --combined-1f1b-recipe ep_a2a); MZ3
+Megatron-FSDP (CSV zero 3) with full recompute, DeepEP; MZ4 the table's A2A dispatcher (the
+config of the commit says DeepEP: marked uncertain), pp_balance, selective layernorm and
+moe_act; MZ5 DeepEP, pp_balance, no recompute. Every command forces routing balance.
+
+MLPerf Training (ML1-ML17, framework nemo-2025: NVIDIA's MLPerf implementation is NeMo 2 on
+Megatron-Core in the NeMo 25.01, 25.04 and 25.09 containers): the step time is measured in the
+submission logs (MLLOG tracked_stats train_step_time, the wall time between consecutive
+optimizer steps), the median over each run and then over the round's runs; the layout, batch
+and software are in the submission's config_*.sh and conf/custom.yaml (each row's notes).
+Llama 3.1 405B rows count the embedding and the loss in the pipeline split (ASYM_PP_EMBED,
+ASYM_PP_LOSS: pp_balance in STATED). ML16, ML17 (8B on 8 GPUs) run FP8 attention: not compared.
+
 Assumptions where the source is silent (each marked in ASSUMED with the reason):
 - N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
   per chunk, NVIDIA dgxc-benchmarking nemotron/README_340b.md), so vp = 96 / 12 / 12 = 8.
@@ -178,6 +228,8 @@ FRAMEWORK_OF_PREFIX = {
     "MS": "megascale-2024",
     "AM": "nemo-automodel-2025",
     "TT": "torchtitan-2025",
+    "MZ": "megatron-core-2025",
+    "ML": "nemo-2025",
 }
 FRAMEWORK_OF_ROW = {
     **{f"DX{i}": "jax-xla-fsdp" for i in range(21, 25)},
@@ -314,6 +366,81 @@ STATED: dict[str, dict[str, Any]] = {
     # Megatron-Bridge's Qwen3 235B-A22B H100 FP8-CS layout sets moe_a2a_overlap=True
     # (overlap_moe_expert_parallel_comm and delay_wgrad_compute) at v0.2.1 and v0.4.2.
     **{rid: {"ep_overlap": True} for rid in ("MB20", "MB31")},
+    # NeMo 26.04.01 rows added in December 2026 (Megatron-Bridge v0.4.2 presets; see module).
+    "MB55": {
+        "ep_overlap": True,
+        "moe_dispatcher": "alltoall",
+        **_SELECTIVE("layernorm", "moe_act"),
+    },
+    "MB56": {
+        "ep_overlap": False,
+        "moe_dispatcher": "alltoall",
+        **_SELECTIVE("layernorm", "moe_act"),
+    },
+    **{
+        rid: {"ep_overlap": False, "moe_dispatcher": "hybridep"}
+        for rid in ("MB57", "MB58", "MB59", "MB60")
+    },
+    **{
+        rid: {"ep_overlap": False, "moe_dispatcher": "hybridep", "pp_balance": True}
+        for rid in ("MB61", "MB62")
+    },
+    "MB63": {"ep_overlap": False, "moe_dispatcher": "alltoall", "pp_balance": True},
+    # NeMo 26.02.01 Qwen3 235B without interleaving (Megatron-Bridge v0.3.1) and NeMo 26.04
+    # DeepSeek-V3 on B200 at pp 16 (v0.4.0; layout (16, 1) as MB15; see module).
+    **{
+        rid: {"ep_overlap": False, "moe_dispatcher": "hybridep", "pp_balance": True}
+        for rid in ("MB64", "MB65")
+    },
+    # NeMo 26.08 rows (not compared: NOT_REPRESENTABLE) with their 26.04.01 twins' settings.
+    **{rid: {"ep_overlap": False, "moe_dispatcher": "hybridep"} for rid in ("MB67",)},
+    **{
+        rid: {"ep_overlap": False, "moe_dispatcher": "hybridep", "pp_balance": True}
+        for rid in ("MB68", "MB69")
+    },
+    "MB70": {
+        "pp_first": 16,
+        "pp_last": 13,
+        "ep_overlap": True,
+        "moe_dispatcher": "hybridep",
+        **_SELECTIVE("mla_up_proj"),
+    },
+    "MB71": {"ep_overlap": True, "moe_dispatcher": "hybridep"},
+    "MB72": {
+        "pp_first": 32,
+        "pp_last": 29,
+        "ep_overlap": True,
+        "moe_dispatcher": "hybridep",
+        **_SELECTIVE("mla_up_proj"),
+    },
+    "MB66": {
+        "pp_first": 4,
+        "pp_last": 1,
+        "ep_overlap": False,
+        "moe_dispatcher": "hybridep",
+        **_SELECTIVE("mla_up_proj"),
+    },
+    # Megatron-MoE-ModelZoo Qwen3 235B on 256 H100 (commit 8017e11 run_235b.sh and model config;
+    # see module): pp_balance from account-for-embedding/loss, the table's dispatcher.
+    **{
+        rid: {
+            "moe_dispatcher": "deepep",
+            "ep_overlap": rid == "MZ2",
+            "pp_balance": True,
+            **_SELECTIVE("layernorm", "moe_act"),
+        }
+        for rid in ("MZ1", "MZ2")
+    },
+    "MZ3": {"moe_dispatcher": "deepep", "ep_overlap": False},
+    "MZ4": {
+        "moe_dispatcher": "alltoall",
+        "ep_overlap": False,
+        "pp_balance": True,
+        **_SELECTIVE("layernorm", "moe_act"),
+    },
+    "MZ5": {"moe_dispatcher": "deepep", "ep_overlap": False, "pp_balance": True},
+    # MLPerf Training Llama 3.1 405B: ASYM_PP_EMBED / ASYM_PP_LOSS (128 slots over pp 8 x vp 8).
+    **{f"ML{i}": {"pp_balance": True} for i in range(1, 12)},
     # MaxText's custom remat policy of dgxc-benchmarking v25.01 maxtext/configure.sh: the
     # q/k/v/qkv/out projections (bf16: and mlpwo) saved, the rest of base.yml's tensors
     # (context, mlpwi) rematerialised; the modules it recomputes are save_dot_except_mlp's.
@@ -349,6 +476,37 @@ NOT_REPRESENTABLE = {
     "scripts set pp 4 x vp 4 for every GB200 precision (Megatron-Bridge v0.1.0rc4, commit "
     "6725f704, scripts/performance/configs/deepseek/deepseek_v3_llm_pretrain.yaml lines "
     "95-112): the run's expert layout is not stated",
+    **{
+        rid: "NeMo 26.08 (Megatron-Bridge v0.6.0 perf_recipes): the whole step replayed as one "
+        "full-iteration CUDA graph (cuda_graph_impl full_iteration, in these presets since 26.06); "
+        "no framework profile describes this release (megatron-bridge-2025 spans NeMo "
+        "25.09-26.04.01): " + why
+        for rid, why in (
+            ("MB67", "the same plan ran 40 % faster than in 26.04.01 (MB57)"),
+            ("MB68", "the same plan ran 27 % faster than in 26.04.01 (MB61)"),
+            ("MB69", "the same plan ran 28 % faster than in 26.04.01 (MB62)"),
+            (
+                "MB70",
+                "the same layout ran 15 % faster than in 26.04.01 (MB29, which recomputed mlp); "
+                "it also pages MoE activations (moe_paged_stash) and caps tokens per expert rank",
+            ),
+            (
+                "MB71",
+                "26.04.01 has no MXFP8 run of this model to compare with; it also runs the "
+                "attention core in FP8 (fp8_dot_product_attention), which the model does not",
+            ),
+            (
+                "MB72",
+                "26.04.01 ran this layout at MBS 2 (MB28), 26 % slower; it also runs the "
+                "attention core in FP8 (fp8_dot_product_attention), which the model does not",
+            ),
+        )
+    },
+    **{
+        rid: "MLPerf Training v5.1 Llama 3.1 8B on 8 GPUs: the attention core runs in FP8 "
+        "(config_common_fp8attn.sh, FP8_DPA=True), a precision the model does not give attention"
+        for rid in ("ML16", "ML17")
+    },
     "AM4": "NeMo AutoModel shards expert weights and optimizer state with FSDP2 inside the "
     "expert-parallel group; the model shards them over the expert data-parallel ranks only",
     **{f"MS{i}": "published as MFU only (Figure 9), no step time" for i in range(9, 12)},

@@ -184,20 +184,47 @@ def test_llama3_bounds_the_restart_cost():
     assert goodput(20 * 60) < 0.88
 
 
+def megascale_job():
+    """MegaScale's production job as the model sees it: 12,288 GPUs on DGX A100-class nodes
+    (the paper's cluster is of NVIDIA Ampere GPUs, 8 per node), the 175B model, the
+    megascale-2024 policy, 3 weeks of wall-clock time (the low end of "several weeks"; 0.93
+    of it compute, about the goodput found). Shared with tools/model_docs.py's table."""
+    system = CAT.system("dgx-a100")
+    fm = CAT.failure_model(system.failure_model)
+    pl = plan("dgx-a100", "megascale-2024", "gpt3-175b", 175e9)
+    return job_reliability(12_288, 21 * DAY * 0.93, fm, system, pl)
+
+
 def test_megascale_restarts_and_effective_training_time():
-    """MegaScale (Jiang et al., NSDI '24, arXiv:2402.15627, section 4 and 6.3): a production
-    run on more than 10,000 GPUs over several weeks had more than 100 restarts and over 90 %
-    effective training time; detection plus diagnosis under 10 minutes, initialisation under
-    30 s at more than 10,000 GPUs, checkpoints to host memory in seconds (megascale-2024).
-    Inputs not published: the failure rates (we use Llama 3's H100 rates, MegaScale's GPUs
-    were of the same era) and the model (175B, the paper's largest). On 12,288 GPUs over 3
-    weeks (the low end of "several"): more than 100 failures, goodput above 0.90."""
-    fm = CAT.failure_model("h100-class")
-    system = CAT.system("dgx-h100")
-    pl = plan("dgx-h100", "megascale-2024", "gpt3-175b", 175e9)
-    r = job_reliability(12_288, 21 * DAY * 0.93, fm, system, pl)
+    """MegaScale (Jiang et al., NSDI '24, arXiv:2402.15627, sections 4 and 6; not its Table 2,
+    whose Megatron-LM baseline rows are held out): a production run on more than 10,000
+    Ampere GPUs over several weeks had more than 100 restarts and over 90 % effective
+    training time; detection plus diagnosis under 10 minutes, initialisation under 30 s at
+    more than 10,000 GPUs, checkpoints to host memory in seconds, and training "catches up"
+    within 15 minutes of a failure. On dgx-a100 (whose failure model is h100-class: no
+    published A100 rates at this scale; MegaScale's own rates are not published, so this
+    checks the policy's effect with those rates, not a reproduction).
+
+    The policy was built from the same section (R0 = the 10-minute bound, init = 30 s at
+    12,288), so those two are fits; the restart count, the effective training time and the
+    catch-up are checks. "Catches up" is read as the wall-clock time a failure costs: the
+    restart plus the redone work since the last durable checkpoint, from the closed form as
+    (T_w - failure-free wall time) / failures."""
+    r = megascale_job()
+    assert r.system == "dgx-a100" and CAT.system("dgx-a100").accelerator.startswith("a100")
     assert r.failure_per_s * 21 * DAY > 100
     assert r.goodput > 0.90
+    assert float(r.curve.recovery.init_s[0]) <= 30.0  # fit: the policy's anchor
+    failure_free = r.duration_s * (1 + r.checkpoint_s / r.interval_s)
+    failure_free += r.planned_expected * r.restart_s  # planned stops restart but lose nothing
+    per_failure_s = (r.wall_time_s - failure_free) / r.failures_expected
+    assert r.restart_s < per_failure_s < 15 * 60
+    # the Monte Carlo's timelines lose the same per failure (5 %: 300 trials of ~120 failures)
+    mc = monte_carlo(r, 300, np.random.default_rng(11))
+    lost = (mc.wall_time_s - r.duration_s * (1 + r.checkpoint_s / r.interval_s)) - (
+        mc.planned * r.restart_s
+    )
+    assert float(lost.sum() / mc.failures.sum()) == pytest.approx(per_failure_s, rel=0.05)
 
 
 def test_byterobust_ettr_on_9600_gpus():

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -27,11 +26,9 @@ from gigawatt.perf import search
 from gigawatt.perf.accuracy import Validation, validation_of
 from gigawatt.perf.workload import Workload
 from gigawatt.reliability import JobCurve, RecoveryPlan, job_curve
+from gigawatt.reliability.limit import efficient_limit, job_sizes
 from gigawatt.training import DEFAULT_FAILURE_MODEL
 
-#: Job sizes tried per doubling of the accelerator count (2.2 % apart): a resolution of the
-#: search over job sizes, not a model input.
-SIZES_PER_DOUBLING = 32
 #: Plan sizes searched per doubling [2^d, 2^(d+1)): 2^d x (1, 5/4, 3/2, 7/4). With the global
 #: batch a power of two of sequences, data parallelism is a power of two and a plan's size is
 #: 2^j x the odd part of tp x pp x cp, so these are the sizes k 2^j (k odd, at most 7) of the
@@ -53,20 +50,6 @@ RELIABILITY_GRIDS = 256
 #: Best jobs a curve remembers (by the N asked and the largest N asked with it) before it
 #: forgets them all: a memory bound for long sweeps, not a model input.
 BEST_MEMO = 65_536
-
-
-@lru_cache(maxsize=4096)
-def job_sizes(max_accelerators: int, quantum: int) -> np.ndarray:
-    """Job sizes tried up to `max_accelerators`: SIZES_PER_DOUBLING per doubling (powers of two
-    exactly), rounded down to whole failure domains of `quantum` accelerators once that large.
-    Cached (every month of every sample asks again): the array is read-only."""
-    # one grid whatever the maximum (the rounding down may bring a size just above it in)
-    top = math.floor(math.log2(max(max_accelerators, 1) + quantum) * SIZES_PER_DOUBLING + 1e-9)
-    raw = np.floor(np.exp2(np.arange(top + 1) / SIZES_PER_DOUBLING) + 1e-9)
-    sizes = np.where(raw >= quantum, np.floor(raw / quantum) * quantum, raw)
-    out = np.unique(sizes[sizes <= max(max_accelerators, 1)]).astype(np.int64)
-    out.flags.writeable = False
-    return out
 
 
 @dataclass(frozen=True)
@@ -298,9 +281,8 @@ class RunCurve:
         if max_accelerators in self._limit:
             return self._limit[max_accelerators]
         sizes = job_sizes(max_accelerators, self.system.failure_domain)
-        marginal = self.reliability(sizes).marginal_efficiency
-        below = np.flatnonzero(marginal < self.settings.marginal_threshold)
-        limit = int(sizes[-1] if not len(below) else sizes[max(below[0] - 1, 0)])
+        marginal = self.reliability(sizes).marginal_efficiency  # memoised grid
+        limit = efficient_limit(sizes, marginal, self.settings.marginal_threshold)
         if len(self._limit) >= BEST_MEMO:
             self._limit.clear()
         self._limit[max_accelerators] = limit

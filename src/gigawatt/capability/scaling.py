@@ -12,6 +12,7 @@ from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import FrontierRun, Model, ReferenceWorkload
 from gigawatt.distributions import point
 from gigawatt.perf.plan import make_plan
+from gigawatt.reliability.limit import marginal_threshold
 from gigawatt.units import S_PER_DAY
 
 #: FLOPs per parameter per training token, C = 6 N D (Kaplan et al. 2020; Hoffmann et al. 2022).
@@ -148,7 +149,7 @@ class Settings:
             policy=catalog.fault_tolerance(
                 ref.fault_tolerance, field=f"{where}.fault_tolerance"
             ).id,
-            marginal_threshold=param("operating-point-marginal-efficiency"),
+            marginal_threshold=marginal_threshold(catalog),
             cross_site_bandwidth_bytes_per_s=param("cross-site-bandwidth-bytes-per-s"),
             cross_site_latency_s=param("cross-site-latency-s"),
         )

@@ -131,13 +131,33 @@ class CapabilityResult:
             **row,
             "largest_run_site": self.largest_site[position],
             "largest_run_system": self.largest_system[position],
-            "largest_run_precision": self.settings.reference.precision,
+            "largest_run_precision": self._precision_at(position),
             "largest_run_duration_days": self.settings.duration_s / S_PER_DAY,
             "largest_run_thresholds_crossed": crossed,
             # added after the keys above, which stay as they were (DESIGN.md section 7)
             "largest_run_validation_class": check.name if check is not None else None,
             "largest_run_flop_band": list(band) if band is not None else None,
+            # The MFU is the perf search's for the reference workload's model at this job
+            # size (a fixed figure when the workload sets one), not for the compute-optimal
+            # model of `chinchilla_params`.
+            "largest_run_model": self.settings.model.id if flop > 0 else None,
+            "largest_run_mfu_source": self._mfu_source() if flop > 0 else None,
         }
+
+    def _precision_at(self, position: int) -> str:
+        """The precision the largest run at month index `position` is counted at: the
+        reference workload's, or the next wider one its accelerator has a tensor path for."""
+        requested = self.settings.reference.precision
+        system = self.largest_system[position]
+        if not system:
+            return requested
+        acc = self.catalog.accelerator(self.catalog.system(system).accelerator)
+        return acc.supported_precision(requested)
+
+    def _mfu_source(self) -> str:
+        """Where the largest run's MFU comes from: the perf search, or the reference
+        workload's fixed figure."""
+        return "perf search" if self.settings.reference.mfu is None else "fixed"
 
     def validation_at(self, position: int) -> Validation | None:
         """The validation class of the perf estimate behind the largest run started at month
@@ -190,7 +210,7 @@ class CapabilityResult:
             "workload": s.reference.id,
             "model": s.model.id,
             "precision": s.reference.precision,
-            "mfu_source": "perf search" if s.reference.mfu is None else "fixed",
+            "mfu_source": self._mfu_source(),
             "mfu_fixed": s.reference.mfu,
             "plan_knobs": dict(s.reference.plan),
             "duration_days": s.duration_s / S_PER_DAY,
@@ -298,6 +318,33 @@ class CapabilityResult:
             return None
         gp = self.picks[int(self.winner[pos])]
         return sensitivity(self.curves, gp.group, pos, str(self.months[pos]))
+
+    def burn_in_caveats(self, positions: list[tuple[int, int]]) -> list[str]:
+        """One caveat per year whose largest run starts while even the oldest accelerators of
+        its group are inside their failure model's burn-in (catalog `burn_in_months`, hardware
+        rates x `burn_in_multiplier`): the curves assume a mature fleet, so that run's goodput
+        and size are optimistic. `positions` as in `summary`."""
+        out = []
+        for _, pos in positions:
+            index = int(self.winner[pos])
+            if index < 0:
+                continue
+            group = self.picks[index].group
+            online = np.flatnonzero(group.accelerators > 0)
+            age = pos - int(online[0])
+            curve = self._curve_of(self.picks[index], pos)
+            fm = curve.failure_model
+            if fm.burn_in_multiplier <= 1 or age >= fm.burn_in_months:
+                continue
+            when = "in the month" if age == 0 else f"{age} months after"
+            out.append(
+                f"{self.months[pos]}: the largest run starts {when} the first {group.system} "
+                f"of {group.site} came online, inside the burn-in of failure model '{fm.id}' "
+                f"({fm.burn_in_months:g} months at x{fm.burn_in_multiplier:g} hardware failure "
+                "rates); its goodput and size assume a mature fleet, so they are optimistic "
+                f"(`gigawatt reliability --fleet-age-months {age}` shows the effect on one job)."
+            )
+        return out
 
     def summary(self, positions: list[tuple[int, int]]) -> dict[str, Any]:
         """The `gigawatt capability --json` object, less the scenario's name and title.

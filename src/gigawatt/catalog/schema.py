@@ -259,7 +259,8 @@ class PeakFlops(BaseModel):
 
 
 class Accelerator(Record):
-    """One accelerator package (a GPU or TPU chip as sold; a Rubin package holds two dies)."""
+    """One accelerator package (a GPU or TPU chip as sold; `compute_dies` says how many
+    reticle-sized dies it holds: two for Blackwell and Rubin, four for Rubin Ultra)."""
 
     vendor: str
     peak_flops_per_s: PeakFlops = Field(description="dense peak per precision [FLOP/s]")
@@ -274,6 +275,18 @@ class Accelerator(Record):
         None, description="embodied carbon of one package [kg]"
     )
     launch: Month | None = Field(None, description="first volume shipments")
+    peak_estimates: dict[Precision, str] = Field(
+        default_factory=dict,
+        description="precisions whose peak the vendor has not published, each with how it "
+        "was estimated (a run at that precision gets a caveat)",
+    )
+    compute_dies: int | None = Field(
+        None,
+        ge=1,
+        le=16,
+        description="reticle-sized compute dies per package (Blackwell and Rubin 2, Rubin "
+        "Ultra 4; NVIDIA counts each die as a GPU from Rubin on); null: not stated",
+    )
     default_system: str | None = Field(
         None, description="system id that `--system <accelerator>` means"
     )

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from gigawatt.cli.common import (
     JsonOpt,
@@ -19,7 +20,6 @@ from gigawatt.cli.common import (
     validation_text,
 )
 from gigawatt.cli.progress import working
-from gigawatt.cli.tables import Spec, print_fitted
 from gigawatt.defaults import DEFAULT_SYSTEM
 from gigawatt.display import counted
 from gigawatt.units import BYTES_PER_GIB, MILLION, S_PER_DAY
@@ -155,6 +155,7 @@ def reliability(
         ("job MTBF (h)", data["job_mtbf_h"], ".3g", None),
         ("Young interval (s)", data["young_interval_s"], ",.0f", None),
         ("Daly interval (s)", data["checkpoint_interval_s"], ",.0f", None),
+        ("interval used (s)", data["interval_used_s"], ",.0f", None),
         ("interruptions", data["interruptions_expected"], ",.1f", "interruptions"),
         ("wall-clock days", data["wall_time_days"], ",.2f", "wall_time_s"),
         ("goodput", data["goodput"], ".3f", "goodput"),
@@ -178,6 +179,20 @@ def reliability(
         f"({data['checkpoint_method']}, {data['checkpoint_bytes'] / 1e12:,.2f} TB of "
         f"{data['model']}); planned stops {data['planned_rate_per_h'] * 24:.2f}/day."
     )
+    if data["spares_sla_bound"] is not None:
+        verdict = (
+            "above that bound: the model takes a whole rack out for every tray-level hardware "
+            "event, so its count is an upper estimate"
+            if data["spares"] is not None and data["spares"] > data["spares_sla_bound"]
+            else "within it"
+        )
+        console.print(
+            f"Rack spares: a {data['rack_uptime_sla']:.0%} rack-uptime SLA (catalog "
+            f"rack-uptime-sla) needs at most {data['spares_sla_bound']:,} spare racks of "
+            f"{data['racks']:,} for this availability; the model's racks are up "
+            f"{data['rack_availability']:.1%} of the time and its {data['spares']:,} spares are "
+            f"{verdict}."
+        )
     if not data["ettr_valid"]:
         gap = (  # a job that never finishes has goodput 0: no ratio to state
             f"falls short of Daly's exact goodput by {1 - data['ettr'] / data['goodput']:.0%}"
@@ -191,7 +206,17 @@ def reliability(
     if data["monte_carlo_note"]:
         console.print(data["monte_carlo_note"])
     elif data["trials"]:
-        console.print(f"Monte Carlo: {counted(data['trials'], 'trial')}, seed {data['seed']}.")
+        console.print(
+            f"P10/P50/P90: percentiles over {counted(data['trials'], 'simulated timeline')} "
+            "of this job "
+            f"(Monte Carlo, seed {data['seed']}): the spread from when failures strike at "
+            "these rates, not the uncertainty of the rates or costs themselves."
+        )
+    console.print(
+        "Goodput counts checkpoints, restarts and redone work only: not data-loading stalls, "
+        "stragglers, uncaught hangs, loss-spike rollbacks or manual restarts "
+        "(docs/models/reliability.md)."
+    )
 
 
 # --- perf -------------------------------------------------------------------------------------
@@ -203,7 +228,25 @@ def _calibration_status(ctx: typer.Context, calibration_id: str) -> str:
     return str(_catalog(ctx).get("calibrations", calibration_id).status)
 
 
-def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
+def _peak_notes(ctx: typer.Context, data: dict[str, Any]) -> tuple[str, ...]:
+    """Caveats on the peak the MFU and step time rest on (`capability.caveats`), by the run's
+    accelerator: its system may be a user's record file, not a catalog id. An accelerator that
+    is itself a user's record carries no catalog note on its peaks."""
+    from gigawatt.capability.caveats import accelerator_peak_caveats
+
+    catalog = _catalog(ctx)
+    if not catalog.has("accelerators", data["accelerator"]):
+        return ()
+    return tuple(
+        accelerator_peak_caveats(
+            catalog, data["system"], data["accelerator"], data["plan"]["precision"]
+        )
+    )
+
+
+def _perf_tables(
+    data: dict[str, Any], calibration_status: str, peak_notes: tuple[str, ...] = ()
+) -> None:
     plan = data["plan"]
     step = data["step_time_s"]
     used = data.get("gpus_used") or data["gpus"]
@@ -262,6 +305,9 @@ def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
     for name, value in rows:
         summary.add_row(name, value)
     console.print(summary)
+    console.print(utilisation_text(data))
+    for note in peak_notes:
+        console.print(Text("Caveat: ", style="bold yellow") + Text(note))
     if data.get("validation"):
         console.print(validation_text(data["validation"]))
     parts = Table(title="Step time breakdown (exposed)", title_justify="left")
@@ -271,6 +317,27 @@ def _perf_tables(data: dict[str, Any], calibration_status: str) -> None:
     for key, value in data["breakdown_s"].items():
         parts.add_row(key, f"{value:,.3f}", f"{value / step:.1%}")
     console.print(parts)
+
+
+def utilisation_text(data: dict[str, Any]) -> str:
+    """What MFU and HFU count (DESIGN.md section 7; docs/models/perf.md, "Utilisation"), with
+    this plan's recomputation, so that neither is read as the other."""
+    plan = data["plan"]
+    recompute = plan["recompute"]
+    redone = {
+        "none": "no recomputation",
+        "selective": "selective recomputation ("
+        + ("+".join(plan.get("recompute_modules") or ()) or "attention")
+        + ")",
+        "full": "full recomputation (a second forward pass)",
+    }.get(recompute, f"recompute={recompute}")
+    return (
+        f"MFU: model FLOPs (6 x active parameters + attention counted in full, PaLM's "
+        f"convention; causal: attention halved) per second over the dense {plan['precision']} "
+        f"peak; recomputed FLOPs never count. HFU: the FLOPs the kernels execute (attention's "
+        f"computed causal half, any flash-attention backward recompute, and here {redone}) "
+        "over the same peak."
+    )
 
 
 #: Where each command that searches plans sends a user for the plan needing least memory
@@ -388,7 +455,7 @@ def perf(
     if data["plan"] is None:
         _nearest_table(data, "perf")
         return
-    _perf_tables(data, _calibration_status(ctx, data["calibration"]))
+    _perf_tables(data, _calibration_status(ctx, data["calibration"]), _peak_notes(ctx, data))
     if not search and not data["fits"]:
         _fixed_plan_changes(data)
     if search:
@@ -398,51 +465,65 @@ def perf(
             "memory (a fitting plan counted once per time-only knob combination)."
             + ("" if data["fits"] else " None fits: the plan above needs least memory.")
         )
-        rows = data["top"]
-        # a knob every plan shares is said once, so the table fits a terminal with a # column
-        same = [c for c in _TOP_KNOBS if len(rows) > 1 and len({str(r[c]) for r in rows}) == 1]
-        specs = [
-            Spec("#", tuple(str(i) for i in range(1, len(rows) + 1))),
-            *(Spec(c, tuple(str(r[c]) for r in rows)) for c in _TOP_KNOBS if c not in same),
-            Spec("step s", tuple(f"{r['step_time_s']:,.3f}" for r in rows)),
-            Spec("MFU", tuple(f"{r['mfu']:.1%}" for r in rows)),
-            Spec("GiB", tuple(f"{r['memory_gib_per_gpu']:,.1f}" for r in rows)),
-        ]
-        if rows:
-            shared = f" (every one: {', '.join(f'{c}={rows[0][c]}' for c in same)})" if same else ""
-            print_fitted(console, f"Best plans by tokens/s{shared}", specs)
-            others = [
-                f"#{i} {changed}"
-                for i, row in enumerate(data["top"][1:], 2)
-                if (changed := _other_knobs(row, data["top"][0]))
-            ]
-            if others:
-                print_prose(
-                    "Knobs not in the table where a plan differs from #1: "
-                    + "; ".join(others)
-                    + "."
-                )
+        _top_table(data["top"])
 
 
-#: The plan knobs the table of best plans has a column for; the others are named where a
-#: plan differs from the first (else two plans could look alike: the same split, another
-#: pp_balance or sp).
-_TOP_KNOBS = ("tp", "pp", "vp", "dp", "cp", "ep", "mb", "zero", "recompute")
-_METRICS = frozenset({"step_time_s", "tokens_per_s", "mfu", "memory_gib_per_gpu"})
+#: The plan knobs the table of best plans always shows.
+TOP_KNOBS = ("tp", "pp", "vp", "dp", "cp", "ep", "mb", "zero", "recompute")
+#: A `top` row's figures (the rest of its keys are plan knobs).
+TOP_FIGURES = ("step_time_s", "tokens_per_s", "mfu", "memory_gib_per_gpu")
 
 
-def _other_knobs(row: dict[str, Any], first: dict[str, Any]) -> str:
-    """`pp_balance=False, sp=False`: the knobs outside the table in which `row` differs from
-    `first` (etp where it merely follows tp, as it does unless pinned, is left out)."""
-    changed = [
-        f"{k}={'+'.join(v) if isinstance(v, list | tuple) else v}"
-        for k, v in row.items()
-        if k not in _TOP_KNOBS
-        and k not in _METRICS
-        and v != first.get(k)
-        and not (k == "etp" and v == row["tp"] and first.get("etp") == first["tp"])
+def distinct_top(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """The best plans as a reader can tell them apart: rows with the same shown knobs, step time
+    and memory are one row (the first: they differ only in knobs that changed nothing here, as
+    `pp_balance` can), and a knob not shown that differs between rows alike in every shown
+    knob (so that they would read as one plan with two results) is a column.
+    Returns (rows, the knobs merged away, the extra knob columns)."""
+    kept: dict[tuple[Any, ...], dict[str, Any]] = {}
+    merged: set[str] = set()
+    for row in rows:
+        key = (*(row[k] for k in TOP_KNOBS), row["step_time_s"], row["memory_gib_per_gpu"])
+        first = kept.setdefault(key, row)
+        merged.update(k for k in row if k not in TOP_FIGURES and row[k] != first[k])
+    distinct = list(kept.values())
+    alike: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in distinct:
+        alike.setdefault(tuple(row[k] for k in TOP_KNOBS), []).append(row)
+    hidden = (
+        [k for k in distinct[0] if k not in TOP_KNOBS and k not in TOP_FIGURES] if distinct else []
+    )
+    extra = [
+        k for k in hidden if any(r[k] != group[0][k] for group in alike.values() for r in group)
     ]
-    return ", ".join(changed)
+    return distinct, sorted(merged), extra
+
+
+def _top_table(rows: list[dict[str, Any]]) -> None:
+    """`perf --search`'s best plans by tokens/s, without rows a reader cannot tell apart."""
+    if not rows:
+        return
+    distinct, merged, extra = distinct_top(rows)
+    top = Table(title="Best plans by tokens/s", title_justify="left")
+    for col in (*TOP_KNOBS, *extra):
+        top.add_column(col, justify="right")
+    top.add_column("step s", justify="right")
+    top.add_column("MFU", justify="right")
+    top.add_column("GiB", justify="right")
+    for row in distinct:
+        top.add_row(
+            *(str(row[c]) for c in (*TOP_KNOBS, *extra)),
+            f"{row['step_time_s']:,.3f}",
+            f"{row['mfu']:.1%}",
+            f"{row['memory_gib_per_gpu']:,.1f}",
+        )
+    console.print(top)
+    if merged:
+        console.print(
+            f"{len(rows) - len(distinct)} of the {len(rows)} best plans are not shown: each "
+            f"differs from a row above only in {', '.join(merged)}, with the same step time and "
+            "memory (--json lists every plan)."
+        )
 
 
 # --- train --------------------------------------------------------------------------------------
@@ -536,7 +617,7 @@ def train(
         _nearest_table(data, "train")
         console.print("The run cannot be timed or costed.")
         return
-    _perf_tables(data, _calibration_status(ctx, data["calibration"]))
+    _perf_tables(data, _calibration_status(ctx, data["calibration"]), _peak_notes(ctx, data))
     table = Table(title="The run", title_justify="left", show_header=False)
     table.add_column("")
     table.add_column("", justify="right")
@@ -547,6 +628,7 @@ def train(
         ("Expected wall time", f"{data['wall_time_s'] / S_PER_DAY:,.1f} days"),
         ("Goodput", f"{data['goodput']:.1%}"),
         ("Interruptions expected", f"{data['interruptions_expected']:,.0f}"),
+        ("Checkpoint interval", f"{data['checkpoint_interval_s']:,.0f} s"),
         ("Accelerator-hours", f"{data['gpu_hours']:,.0f}"),
         ("Energy", f"{data['energy_mwh']:,.0f} MWh"),
         ("CO2e (location-based)", f"{data['co2e_t']:,.0f} t"),
@@ -561,5 +643,57 @@ def train(
         table.add_row(name, value)
     console.print(table)
     print_prose(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
-    crossed = data["thresholds_crossed"]
-    console.print("Thresholds crossed (in force): " + (", ".join(crossed) if crossed else "none"))
+    for line in threshold_lines(data["thresholds"], dated=start is not None):
+        console.print(line)
+    limit, used = data["job_size_limit_accelerators"], data["gpus_used"]
+    if limit is not None and limit < used:
+        console.print(
+            f"Past the job-size limit: beyond {limit:,} accelerators each added one yields "
+            f"under {data['marginal_threshold']:.0%} of the average one's useful time at this "
+            f"failure rate and policy (the rule `gigawatt capability` sizes the largest run "
+            f"by); this job uses {used:,}."
+        )
+
+
+def threshold_lines(checks: list[dict[str, Any]], *, dated: bool) -> list[str]:
+    """The training-compute thresholds a run exceeds, split by whether each is law when it is
+    crossed (`dated`: the run has a start; else the law of the day the check ran), so that a
+    rule not yet in force, revoked or never in force does not read as a duty."""
+    exceeded = [c for c in checks if c["exceeded"]]
+    now = [c for c in exceeded if c["in_force"]]
+    when = "when crossed" if dated else "today (--start dates a planned run)"
+    lines = [
+        f"Thresholds exceeded and in force {when}: "
+        + (", ".join(c["id"] for c in now) if now else "none")
+        + "."
+    ]
+    deadlines = [c for c in now if c["notification_deadline"]]
+    if now:
+        due = "; ".join(
+            f"{c['id']} notification due {c['notification_deadline']}" for c in deadlines
+        )
+        lines.append(
+            "Exceeding a threshold in force makes the model one its rule covers; what the rule "
+            "requires, of whom and when is its own (`gigawatt catalog thresholds`)"
+            + (f": {due}." if due else ".")
+        )
+    later = [c for c in exceeded if not c["in_force"]]
+    if later:
+        lines.append(
+            "Exceeded, but not law "
+            + ("when crossed" if dated else "today")
+            + " (no duty from them): "
+            + ", ".join(f"{c['id']} ({_status(c)})" for c in later)
+            + "."
+        )
+    return lines
+
+
+def _status(check: dict[str, Any]) -> str:
+    """`ThresholdCheck.status` from a check's JSON."""
+    effective, revoked, on = check["effective"], check["revoked"], check["checked_on"]
+    if effective and revoked and revoked <= effective:
+        return "never in force"
+    if revoked and on and on >= revoked:
+        return f"revoked {revoked}"
+    return f"in force from {effective}" if effective else "not in force"

@@ -68,8 +68,9 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         "not discounted; deal amounts as announced; flows in the year, cumulative figures as of "
         "December; Released: deal "
         "tranches of every kind; Purchases: the part that is the buyer's purchase commitments "
-        "or leases paid to the vendor, for hardware, not investment; Circular: a share, not USD: "
-        "of the investors' cash, the part that returns as purchases of their hardware)",
+        "or leases paid to the vendor, for hardware, not investment; Circular: a share, not USD, "
+        "cumulative: sum of min(cash invested, purchases of the investor's own hardware) over "
+        "the cash invested; warrants, facility, power and energy not counted)",
         [
             _YEAR,
             Column("capex_usd", "Capex", scale=BILLION, digits=1),
@@ -119,7 +120,7 @@ def _band_of(year: dict[str, Any]) -> tuple[Any, ...]:
     return year["largest_run_validation_class"], tuple(year["largest_run_flop_band"] or ())
 
 
-def largest_run_band_text(years: list[dict[str, Any]]) -> str | None:
+def largest_run_band_text(years: list[dict[str, Any]], catalog: Any = None) -> str | None:
     """How far to trust the largest runs' compute: the years (consecutive ones grouped where
     equal) with the 80 % band of their step time's validation class (`largest_run_flop_band`),
     or "an estimate" where the class has too few published runs (docs/models/capability.md)."""
@@ -143,9 +144,37 @@ def largest_run_band_text(years: list[dict[str, Any]]) -> str | None:
             parts.append(f"{span} {fmt_sci(band[0])}-{fmt_sci(band[1])} FLOP ({cls})")
         else:
             parts.append(f"{span} an estimate ({cls}: too few validation runs for a band)")
-    return (
+    text = (
         "Largest run's compute, 80% band from its step time's errors on published runs of "
         f"its class (perf validation): {'; '.join(parts)}."
+    )
+    banded = [y["largest_run_system"] for y in years if y.get("largest_run_flop_band")]
+    if banded and catalog is not None:
+        text += " " + _band_held_text(banded, catalog)
+    return text
+
+
+def _band_held_text(systems: list[str], catalog: Any) -> str:
+    """What a compute band holds fixed: the job's size and goodput, whose failure rates are
+    the systems' failure models (an estimate where the record says so), so the band's high end
+    is not an upper bound."""
+    from gigawatt.training import DEFAULT_FAILURE_MODEL
+
+    models = {}
+    for sid in dict.fromkeys(systems):
+        fm = catalog.failure_model(catalog.system(sid).failure_model or DEFAULT_FAILURE_MODEL)
+        models[fm.id] = fm.status
+    named = ", ".join(f"{m} (status {st})" for m, st in models.items())
+    weak = any(st == "estimate" for st in models.values())
+    return (
+        "The band covers the step time only: the job's size and goodput are held, and the "
+        f"goodput's failure rates come from {named}"
+        + (
+            ": both ends rest on that estimate, and the high (optimistic) end is not an upper "
+            "bound."
+            if weak
+            else "."
+        )
     )
 
 
@@ -176,12 +205,38 @@ def _summary_bases(years: list[dict[str, Any]]) -> list[str]:
     days, precision = last.get("largest_run_duration_days"), last.get("largest_run_precision")
     if days and precision and last.get("chinchilla_params") and last.get("chinchilla_tokens"):
         per_param = last["chinchilla_tokens"] / last["chinchilla_params"]
+        model, source = last.get("largest_run_model"), last.get("largest_run_mfu_source")
+        mfu = (
+            f"MFU: the {source} figure for {model} at that job size (the reference model), not "
+            f"for the Params model, in model FLOPs (PaLM's convention: recomputation not "
+            f"counted; HFU in `gigawatt perf`); "
+            if model and source
+            else ""
+        )
         lines.append(
             f"Capability FLOP: a {days:g}-day run in {precision} (accelerators x dense peak x "
-            f"MFU x goodput x duration); Params: the compute-optimal size for that FLOP "
+            f"MFU x goodput x duration); {mfu}Params: the compute-optimal size for that FLOP "
             f"({per_param:.0f} tokens per parameter)."
         )
     return lines
+
+
+def _packages_text(years: list[dict[str, Any]], catalog: Any) -> str:
+    """What an accelerator count counts: packages, with the reticle-sized compute dies of each
+    multi-die type (catalog `compute_dies`) and the fleet's dies in the last year, the unit
+    NVIDIA calls a GPU from Rubin on ("NVL144", "NVL576")."""
+    last = years[-1]
+    types = [t for t, n in last["accelerators_by_type"].items() if n > 0]
+    multi = {t: d for t in types if (d := catalog.accelerator(t).compute_dies) and d > 1}
+    if not multi:
+        return "accelerators are packages"
+    each = ", ".join(f"{t} {d}" for t, d in multi.items())
+    total = last.get("compute_dies")
+    count = f"; {total:,} dies in {last['month']}" if total else ""
+    return (
+        f"accelerators are packages (reticle-sized compute dies per package: {each}{count}; "
+        "NVIDIA counts each die as a GPU from Rubin on)"
+    )
 
 
 def _reference_run_text(catalog: Any) -> str:
@@ -230,20 +285,19 @@ def run(
         if not any(dig(years[0], c.key) is not None for c in columns[1:]):
             continue  # that model did not run
         print_table(title, columns, years, first_left=False)
-    if (band := largest_run_band_text(years)) is not None:  # under the capability table
+    if (band := largest_run_band_text(years, _catalog(ctx))) is not None:  # under its table
         console.print(band)
     console.print(
         f"As of each December (or the last month). Phases add power at the "
-        f"{'grid connection' if sc.power_basis == 'facility' else 'racks (IT)'}; accelerators are "
-        f"packages (a Blackwell or Rubin package holds two GPU dies); peak FLOP/s are dense. "
+        f"{'grid connection' if sc.power_basis == 'facility' else 'racks (IT)'}; "
+        f"{_packages_text(years, _catalog(ctx))}; peak FLOP/s are dense. "
         f"Results written to {out}/"
     )
     for line in _summary_bases(years):
         console.print(line)
     if any(y.get("largest_run_vs_reference") for y in years):
         console.print(_reference_run_text(_catalog(ctx)))
-    systems = [y.get("largest_run_system") for y in years]
-    for caveat in api.perf_caveats(_catalog(ctx), systems):
+    for caveat in results.caveats(years):
         console.print(Text("Caveat: ", style="bold yellow") + Text(caveat))
 
 
@@ -327,6 +381,11 @@ def _record_text(rec: Any, width: int) -> str:
     )
     detail = f"{rec.status_detail()}, as of {rec.as_of}"
     lines = [head, wrapped("status", detail), wrapped("source", rec.source)]
+    dies = getattr(rec, "compute_dies", None)
+    if dies is not None and dies > 1:  # an accelerator counted in packages (DESIGN.md 4)
+        lines.append(wrapped("package", f"{dies} reticle-sized compute dies"))
+    for precision, how in (getattr(rec, "peak_estimates", None) or {}).items():
+        lines.append(wrapped(f"{precision} peak", f"an estimate, {how}"))
     price = getattr(rec, "price", None)
     if price is not None and hasattr(price, "per"):  # a system's one price (docs/models/money.md)
         from gigawatt.distributions import point  # deferred: `--help` stays fast
@@ -405,9 +464,9 @@ FINANCE_TABLES: list[tuple[str, list[Column]]] = [
     (
         "Deals by year (USD B unless a share or a count; released in the year, the rest as "
         "of December; Released: tranches of every kind, of which Purchases: the buyer's "
-        "purchase commitments or leases paid to the vendor, not investment; circular and "
-        "vendor-funded are shares of the investors' cash and of their hardware purchases; "
-        "vendor-funded is above 1 while the investment runs ahead of the purchases)",
+        "purchase commitments or leases paid to the vendor, not investment; Circular: sum of "
+        "min(I, P) / sum of I; Vendor-funded: sum of C / sum of P, above 1 while the "
+        "investment runs ahead of the purchases; all cumulative)",
         [
             _YEAR,
             Column("tranches_released_usd", "Released", scale=BILLION, digits=1),
@@ -528,9 +587,12 @@ def finance(
     console.print(
         f"Capex USD {report['capex_usd'] / BILLION:,.1f}B ({before:,.1f}B before the scenario "
         f"starts); energy from {report['energy_source']}; share prices on their "
-        f"{report['price_path']} path. Circular: of the investors' cash, the share that returns "
-        "as purchases of their hardware; vendor-funded: their cash and warrants over those "
-        "purchases."
+        f"{report['price_path']} path. Per investor, cumulative: I = cash invested (equity "
+        "and cash tranches); C = I + vested warrants' intrinsic value at vesting; P = systems "
+        "capex paid for its own hardware. Circular = sum of min(I, P) / sum of I: whether "
+        "purchases have caught up with the cash, not that the cash paid for them; "
+        "vendor-funded = sum of C / sum of P, over investors whose hardware is bought. "
+        "Facility, power, energy and other vendors' hardware are not counted."
     )
 
 
@@ -542,7 +604,7 @@ FRONTIER_RUN_COLUMNS = [
     Column("site", "Site", style=_TEXT),
     Column("accelerators", "Accel."),
     Column("training_flop", "FLOP", style="sci"),
-    Column("cost_usd", "USD B", scale=BILLION, digits=2),
+    Column("cost_usd", "Own USD B", scale=BILLION, digits=2),
 ]
 CROSSING_COLUMNS = [
     Column("who", "Run or site", style=_TEXT),
@@ -551,6 +613,19 @@ CROSSING_COLUMNS = [
     Column("in_force", "", format=lambda v: "" if v else "*"),
     Column("notification_deadline", "Notify by", style=_TEXT),
 ]
+
+
+def _frontier_cost_text(runs: list[dict[str, Any]]) -> str:
+    """What the frontier runs' two costs are: the owner's cost of the accelerator-hours (the
+    first run's rate, as `cost_detail` gives it) and what renting them would cost."""
+    detail = next(r["cost_detail"] for r in runs if r["cost_detail"])
+    return (
+        f"Own USD B: the owner's cost of the run's accelerator-hours, not a price paid "
+        f"(first run: {detail}); at market rental: the same hours at the catalog's market "
+        "rental rate for the accelerator at the start month (the basis of compute-cost tests, "
+        "such as New York RAISE's as passed in 2025, repealed before effect). Neither includes "
+        "research, staff, data or earlier runs."
+    )
 
 
 @app.command()
@@ -569,7 +644,7 @@ def capability(
     ref = report["reference"]
     console.print(bold_name(sc.name, sc.title))
     print_table(*summary_table("Capability"), report["years"])
-    if (band := largest_run_band_text(report["years"])) is not None:
+    if (band := largest_run_band_text(report["years"], _catalog(ctx))) is not None:
         console.print(band)
     for line in _summary_bases(report["years"]):
         console.print(line)
@@ -578,16 +653,23 @@ def capability(
         FRONTIER_RUN_COLUMNS,
         report["frontier_runs"],
     )
+    if any(run["cost_usd"] is not None for run in report["frontier_runs"]):
+        console.print(_frontier_cost_text(report["frontier_runs"]))
     for run in report["frontier_runs"]:
         # The table's FLOP and cost are over the run's own duration and precision, which can
         # differ from the yearly table's reference run: say so beside it.
         basis = f"{run['precision']}, {counted(run['duration_days'], 'day', fmt='g')}"
+        if run["cost_usd_market"] is not None:
+            basis += f", USD {run['cost_usd_market'] / BILLION:,.2f}B at market rental"
         note = f"{basis}; {run['note']}" if run["note"] else basis
         if run["validation"]:  # how far to trust its compute (the plan's validation class)
             band = run["training_flop_band"]
             flop = f"compute band {fmt_sci(band[0])}-{fmt_sci(band[1])} FLOP" if band else None
             note = f"{note}. {validation_text(run['validation'], flop)}"
         console.print(Text(f"{run['name']}: ", style="bold") + Text(note))
+    banded = [r["system"] for r in report["frontier_runs"] if r["training_flop_band"]]
+    if banded:
+        console.print(_band_held_text(banded, _catalog(ctx)).replace("The band", "A run's band"))
     print_table(
         "Thresholds crossed, in date order (* not in force then)",
         CROSSING_COLUMNS,
@@ -598,7 +680,9 @@ def capability(
     if last["largest_run_ceiling_flop"] > 0:
         console.print(
             f"{last['month']}: the largest run ({last['largest_run_accelerators']:,} "
-            f"accelerators, goodput {last['largest_run_goodput']:.2f}) stops where the marginal "
+            f"accelerators, goodput {last['largest_run_goodput']:.2f}, a checkpoint every "
+            f"{last['largest_run_checkpoint_interval_s']:,.0f} s of compute, Daly's optimum) "
+            f"stops where the marginal "
             f"accelerators add under {ref['marginal_threshold']:.0%} of the average's useful "
             f"time; the ceiling, {last['largest_run_ceiling_accelerators']:,.0f} accelerators "
             f"at goodput {last['largest_run_ceiling_goodput']:.2f}, computes "

@@ -3,8 +3,10 @@
 Each phase's average facility draw is its accelerators x P_IT x PUE, with the job-level
 training draw of `footprint.py`: the generation's calibrated draw where a power calibration
 covers the accelerator, else P_acc(u) + P_host at the cited training load u. Monthly energy is that
-draw x the month's hours; carbon, water and embodied carbon follow from the site's region and
-contracts. All quantities are (phases x months) NumPy arrays; sites and years are sums.
+draw x the month's hours; carbon and water follow from the site's region and contracts. Embodied
+carbon is amortised straight-line: accelerators deployed in a month carry kg / L per month for
+the L months of their life (`embodied-life-years`) and nothing after. All quantities are
+(phases x months) NumPy arrays; sites and years are sums.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gigawatt.buildout import Fleet, long_table
+from gigawatt.buildout import Fleet, long_table, straight_line
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Country
 from gigawatt.energy.footprint import (
@@ -30,7 +32,7 @@ from gigawatt.energy.footprint import (
 )
 from gigawatt.energy.params import energy_param
 from gigawatt.scenario import Scenario
-from gigawatt.units import H_PER_YEAR, KG_PER_T, MWH_PER_TWH, month_hours
+from gigawatt.units import KG_PER_T, MONTHS_PER_YEAR, MWH_PER_TWH, month_hours
 
 
 @dataclass(frozen=True)
@@ -184,13 +186,12 @@ def programme_energy(
     facility_w = it_w * col["pue"]
     e_it = energy_mwh(it_w, hours)
     e = energy_mwh(facility_w, hours)
-    # The deployed fleet's embodied carbon, spread evenly over its life in calendar time.
+    # Each month's newly deployed accelerators carry their embodied carbon evenly over the
+    # L months of their life and nothing after (the fleet is never refreshed, as in finance's
+    # depreciation), so a phase's total is its accelerators x kg, however long the horizon.
+    life_months = max(1, round(life_years * MONTHS_PER_YEAR))
     embodied = (
-        accelerators
-        * col["embodied_kg_per_accelerator"]
-        * hours
-        / (life_years * H_PER_YEAR)
-        / KG_PER_T
+        straight_line(accelerators, life_months) * col["embodied_kg_per_accelerator"] / KG_PER_T
     )
     ewif = np.nan_to_num(col["water_intensity_l_per_kwh"], nan=0.0)
     return {

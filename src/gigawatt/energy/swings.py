@@ -54,6 +54,7 @@ from gigawatt.energy.footprint import (
 )
 from gigawatt.energy.params import energy_param
 from gigawatt.reliability import default_plan
+from gigawatt.reliability.recovery import interruptions
 from gigawatt.units import S_PER_H, W_PER_MW
 
 
@@ -179,6 +180,32 @@ def no_progress_reason(inputs: SwingInputs) -> str | None:
     return None
 
 
+def default_swing_job(catalog: Catalog, system: System, accelerators: int) -> SwingJob:
+    """The job traced when no operating point is given: `accelerators` of `system` with the
+    catalog's swing defaults for the step (`swing-step-period-s`, busy share
+    `training-utilisation`) and the checkpoint interval (`swing-checkpoint-interval-s`), and the
+    reliability model's seams for the rest, as the operating point counts them: the default
+    fault-tolerance policy's checkpoint and restart costs at that size
+    (`reliability.default_plan`) and the job's interruptions, failures by cause at their
+    node or rack scope plus planned stops (`reliability.recovery.interruptions`)."""
+    n = np.array([float(accelerators)])
+    plan = default_plan(catalog, system)
+    costs = plan.costs(system, n)
+    failure = catalog.failure_model(system.failure_model or "h100-class")
+    ints = interruptions(failure, system, n)
+    return SwingJob(
+        accelerators=int(accelerators),
+        source="catalog-defaults",
+        policy=plan.policy.id,
+        step_period_s=energy_param(catalog, "swing-step-period-s"),
+        step_compute_share=energy_param(catalog, "training-utilisation"),
+        checkpoint_s=float(costs.checkpoint_s[0]),
+        checkpoint_interval_s=energy_param(catalog, "swing-checkpoint-interval-s"),
+        restart_s=float(costs.restart_s[0]),
+        interruptions_per_s=float(ints.failure_per_s[0] + ints.planned_per_s[0]),
+    )
+
+
 def swing_inputs(
     catalog: Catalog,
     system: System,
@@ -191,22 +218,14 @@ def swing_inputs(
     seed: int = 0,
 ) -> SwingInputs:
     """Inputs from the catalog: the system's power, and the job's schedule from `job` (the
-    operating point a layer above computed) or, without it, from the catalog's swing defaults,
-    the system's failure model and the default fault-tolerance policy at `accelerators`.
+    operating point a layer above computed) or, without it, `default_swing_job`.
     `duration_s` None: `trace_window_s`."""
     acc = catalog.accelerator(system.accelerator)
     if job is None:
-        failure = catalog.failure_model(system.failure_model or "h100-class")
-        costs = default_plan(catalog, system).costs(system, [accelerators])
-        rate_per_s = failure.rate_per_accelerator_hour * accelerators / S_PER_H
-        u = energy_param(catalog, "training-utilisation")
-        step_s = energy_param(catalog, "swing-step-period-s")
-        interval_s = energy_param(catalog, "swing-checkpoint-interval-s")
-        checkpoint_s, restart_s = float(costs.checkpoint_s[0]), float(costs.restart_s[0])
-    else:
-        accelerators, rate_per_s = job.accelerators, job.interruptions_per_s
-        u, step_s, interval_s = job.step_compute_share, job.step_period_s, job.checkpoint_interval_s
-        checkpoint_s, restart_s = job.checkpoint_s, job.restart_s
+        job = default_swing_job(catalog, system, accelerators)
+    accelerators, rate_per_s = job.accelerators, job.interruptions_per_s
+    u, step_s, interval_s = job.step_compute_share, job.step_period_s, job.checkpoint_interval_s
+    checkpoint_s, restart_s = job.checkpoint_s, job.restart_s
     levels = training_waveform(catalog, system, acc, u)
     mean_it_w = accelerators * levels.mean_w
     if ramp_limit_mw_per_s is None:

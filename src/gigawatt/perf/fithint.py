@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
+from types import SimpleNamespace
 from typing import Any
+
+import numpy as np
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model, System
@@ -38,7 +41,7 @@ from gigawatt.perf.estimate import (
 )
 from gigawatt.perf.framework import RECOMPUTE_MODES, Software, resolve
 from gigawatt.perf.hardware import Hardware
-from gigawatt.perf.plan import Plan, make_plan, mask_names
+from gigawatt.perf.plan import Plan, interleaved_split_ok, make_plan, mask_names
 from gigawatt.perf.search import _MORE_GPUS
 from gigawatt.perf.workload import Workload
 
@@ -97,8 +100,20 @@ def _candidates(
         extra: dict[str, Any] = {"pp_first": 0, "pp_last": 0} if knob == "pp" else {}
         yield [(f"{knob}={v}", {**free, **extra, knob: v}, gpus) for v in values]
     if sw.interleaving and now["pp"] > 1:
-        chunks = w.layers // now["pp"]
-        yield [(f"vp={v}", {**base, "vp": v}, gpus) for v in _divisors(chunks) if v > now["vp"]]
+        # Deeper interleaving only where Megatron-Core splits the layers without a
+        # hand-written layout (plan.interleaved_split_ok: vp divides the layers per stage).
+        slots = w.layers + (2 if now.get("pp_balance") else 0)
+        vps = np.arange(now["vp"] + 1, slots // now["pp"] + 1, dtype=np.int64)
+        ones = np.ones_like(vps)
+        split = SimpleNamespace(
+            pp=ones * now["pp"],
+            vp=vps,
+            pp_balance=ones.astype(bool) & bool(now.get("pp_balance")),
+            pp_first=ones * int(now.get("pp_first") or 0),
+            pp_last=ones * int(now.get("pp_last") or 0),
+        )
+        ok = interleaved_split_ok(w, split)  # type: ignore[arg-type]
+        yield [(f"vp={v}", {**base, "vp": v}, gpus) for v in vps[ok].tolist()]
     yield [(f"gpus={math.ceil(gpus * f)}", free, math.ceil(gpus * f)) for f in _MORE_GPUS]
 
 

@@ -434,6 +434,35 @@ def micro_batches(p: PlanArrays) -> np.ndarray:
     return p.gbs // np.maximum(p.dp * p.mb, 1)
 
 
+def interleaved_split_ok(w: Workload, p: PlanArrays) -> np.ndarray:
+    """Plans whose interleaved pipeline split Megatron-Core builds without an explicit
+    `pipeline_model_parallel_layout` (vp = 1 plans all pass).
+
+    Megatron-Core (NVIDIA/Megatron-LM commit d98e8a64,
+    megatron/core/transformer/transformer_block.py `get_num_layers_to_build`, lines 103-178)
+    gives every pipeline rank (L + embedding + loss) / pp layers, asserting that pp divides
+    them, then every model chunk of a rank that number / vp, asserting that vp divides it: so
+    L + 2 pp_balance must be a multiple of pp x vp (`pp_balance` is
+    account_for_embedding_in_pipeline_split and account_for_loss_in_pipeline_split together).
+    With uneven first and last stages (num_layers_in_first_pipeline_stage /
+    num_layers_in_last_pipeline_stage, here pp_first / pp_last) TransformerConfig.__post_init__
+    (megatron/core/transformer/transformer_config.py lines 2294-2368) requires vp to divide
+    the first and the last stage's layers, the pp - 2 middle stages to share the rest evenly,
+    and vp to divide each middle stage's share. Any other (pp, vp) needs a hand-written layout
+    (as Megatron-Bridge's DeepSeek-V3 recipes have), which the search does not propose."""
+    chunks = np.maximum(p.pp * p.vp, 1)
+    even = (w.layers + 2 * p.pp_balance.astype(np.int64)) % chunks == 0
+    vp = np.maximum(p.vp, 1)
+    middle = np.maximum(p.pp - 2, 1) * vp
+    inner = w.layers - p.pp_first - p.pp_last
+    uneven = (
+        (p.pp_first % vp == 0)
+        & (p.pp_last % vp == 0)
+        & ((p.pp <= 2) | ((inner >= 0) & (inner % middle == 0)))
+    )
+    return (p.vp <= 1) | np.where(p.pp_first > 0, uneven, even)
+
+
 # --- validity rules -------------------------------------------------------------------------
 
 

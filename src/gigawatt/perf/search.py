@@ -5,7 +5,8 @@ built axis by axis as NumPy columns (a Cartesian product filtered after each axi
 arrays stay small): tp over the divisors of gcd(N, heads), cp over the divisors of
 gcd(N, seq_len), pp over the divisors of N up to the layer count, dp = N / (tp cp pp); the
 global batch is the model's unless pinned, else (adaptive batch) the multiple of dp nearest to
-it within +-5 %; then vp (up to layers / pp, when the framework interleaves), micro-batches
+it within +-5 %; then vp (when the framework interleaves: the values Megatron-Core splits the
+layers into without a hand-written layout, `plan.interleaved_split_ok`), micro-batches
 over the divisors of gbs / dp, ep over the divisors of the expert count, and every software
 knob the framework offers (`framework.Software`) unless the caller pins it. A knob that
 cannot matter for a split takes one value (sequence parallelism and vocabulary-parallel loss
@@ -87,6 +88,7 @@ from gigawatt.perf.plan import (
     SWITCHES,
     PlanArrays,
     StageLayers,
+    interleaved_split_ok,
     make_plan,
     module_mask,
     no_recompute_twin,
@@ -370,9 +372,14 @@ class _Space:
         if "vp" in fixed:
             cols = _product(cols, "vp", axis("vp", pp[:0]))
         else:
-            vp_max = np.where((pp > 1) & self.sw.interleaving, w.layers // pp, 1)
-            top, cls = np.unique(vp_max, return_inverse=True)
-            cols = _ragged(cols, "vp", cls, [np.arange(1, v + 1, dtype=np.int64) for v in top])
+            # Only vp values Megatron-Core splits the layers into without a hand-written
+            # layout (plan.interleaved_split_ok): vp divides the layers per stage, counting
+            # the embedding and the loss where pipeline balancing may take them; the final
+            # filter below checks each plan against its own pp_balance and pp_first/pp_last.
+            interleaves = (pp > 1) & self.sw.interleaving
+            key = np.where(interleaves, pp, 1)
+            top, cls = np.unique(key, return_inverse=True)
+            cols = _ragged(cols, "vp", cls, [self.vp_values(int(s)) for s in top])
         if "mb" in fixed:
             cols = _product(cols, "mb", axis("mb", pp[:0]))
         else:
@@ -438,7 +445,31 @@ class _Space:
             )
         plans = PlanArrays.from_columns(cols)
         plans = self.time_knob_defaults(plans)
-        return plans.take(valid_mask(w, self.gpus, plans))
+        ok = valid_mask(w, self.gpus, plans)
+        if "vp" not in fixed:  # a pinned vp is the caller's (it may have its own layout)
+            ok &= interleaved_split_ok(w, plans)
+        return plans.take(ok)
+
+    def vp_values(self, pp: int) -> np.ndarray:
+        """Interleaving depths worth enumerating at `pp` stages: 1, and each vp > 1 that
+        divides the layers per stage, L / pp, or (L + 2) / pp where pipeline balancing may
+        count the embedding and the loss (Megatron-Core get_num_layers_to_build); with
+        pinned uneven first / last stages, every vp up to L / pp (interleaved_split_ok
+        decides). `plan.RULES` bounds pp x vp by the layers (plus 2 with balancing)."""
+        w, fixed = self.w, self.fixed
+        if pp <= 1:
+            return np.ones(1, dtype=np.int64)
+        top = w.layers // pp
+        if int(fixed.get("pp_first", 0)) > 0:
+            return np.arange(1, top + 1, dtype=np.int64)
+        totals = [w.layers]
+        if True in self.values("pp_balance"):
+            totals.append(w.layers + 2)
+        ok = {1}
+        for total in totals:
+            if total % pp == 0:
+                ok.update(_divisors(total // pp).tolist())
+        return np.array(sorted(ok), dtype=np.int64)
 
     def time_knob_defaults(self, p: PlanArrays) -> PlanArrays:
         """Each time-only knob at its first value where it applies, its off value elsewhere."""

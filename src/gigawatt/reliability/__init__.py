@@ -12,6 +12,8 @@ Carlo (DESIGN.md section 6; docs/models/reliability.md).
   event-by-event loop.
 - `job`: `job_curve` (closed forms for every job size at once), `job_reliability` (one job),
   `monte_carlo`, and the CLI report.
+- `limit`: the job-size limit (`job_size_limit`: where the marginal accelerator's useful time
+  falls below the catalog's share of the average one's), used by capability and train alike.
 
 Other models use `RecoveryPlan.of(catalog, system, model, params, policy)`, then
 `job_curve(sizes, duration_s, failure_model, system, plan) -> JobCurve` (goodput for all sizes
@@ -47,6 +49,12 @@ from gigawatt.reliability.job import (
     monte_carlo,
     reliability_report,
 )
+from gigawatt.reliability.limit import (
+    efficient_limit,
+    job_size_limit,
+    job_sizes,
+    marginal_threshold,
+)
 from gigawatt.reliability.montecarlo import (
     MonteCarloResult,
     Timeline,
@@ -76,12 +84,16 @@ __all__ = [
     "daly_interval",
     "daly_wall_time",
     "default_plan",
+    "efficient_limit",
     "expected_wall_time",
     "interruptions",
     "job_curve",
     "job_reliability",
+    "job_size_limit",
+    "job_sizes",
     "kokolis_ettr",
     "load_failure_model",
+    "marginal_threshold",
     "monte_carlo",
     "poisson_quantile",
     "recovery_costs",

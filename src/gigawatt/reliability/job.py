@@ -64,6 +64,7 @@ from gigawatt.validation import Request
 
 SPARES_AVAILABILITY_PARAMETER = "spares-availability-target"
 ETTR_PRESSURE_LIMIT_PARAMETER = "ettr-recovery-pressure-limit"
+RACK_SLA_PARAMETER = "rack-uptime-sla"
 MAX_ACCELERATORS = 100_000_000
 MAX_DAYS = 3650.0
 MAX_CHECKPOINT_S = S_PER_DAY
@@ -225,6 +226,9 @@ class ReliabilityResult:
     spares: int | None
     spares_availability: float | None
     units_down_mean: float
+    #: the failure model record's provenance (catalog `status`: official, reported, analyst,
+    #: estimate; a user file's own status)
+    failure_model_status: str = "estimate"
 
     def _one(self, values: np.ndarray) -> float:
         return float(values[0])
@@ -421,6 +425,7 @@ def job_reliability(
         spares=spares,
         spares_availability=spares_availability,
         units_down_mean=sum(k * v for k, v in down.items()),
+        failure_model_status=failure_model.status,
     )
 
 
@@ -483,6 +488,22 @@ class ReliabilityReport:
     #: recovery pressure above which Kokolis' ETTR departs from Daly's goodput by more than a
     #: few per cent (catalog `ettr-recovery-pressure-limit`)
     ettr_pressure_limit: float = math.inf
+    #: rack-level uptime that providers guarantee (catalog `rack-uptime-sla`); None: not used
+    rack_sla: float | None = None
+
+    def rack_bound(self) -> tuple[float | None, int | None]:
+        """(the model's rack availability, the spare racks a rack-uptime SLA bounds) when the
+        failure domain is the rack (NVL72-class), else (None, None). A rack up at least the
+        SLA's share of the time leaves at most racks x (1 - SLA) down on average; the bound is
+        the Poisson quantile of that mean at the spares' availability target."""
+        r, fp = self.result, self.result.footprint
+        if self.rack_sla is None or fp.failure_domain != fp.accelerators_per_rack or fp.racks < 1:
+            return None, None
+        availability = 1.0 - r.units_down_mean / fp.racks
+        if r.spares_availability is None:
+            return availability, None
+        mean_down = fp.racks * (1.0 - self.rack_sla)
+        return availability, compound_poisson_quantile({1: mean_down}, r.spares_availability)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract of DESIGN.md section 7 plus extra keys (units in the names).
@@ -503,6 +524,7 @@ class ReliabilityReport:
             "model": r.plan.model,
             "checkpoint_bytes": r.plan.checkpoint_bytes,
             "failure_domain": r.footprint.failure_domain,
+            "accelerators_per_node": r.footprint.accelerators_per_node,
             "nodes": r.footprint.nodes,
             "racks": r.footprint.racks,
             "checkpoint_s": r.checkpoint_s,
@@ -554,6 +576,15 @@ class ReliabilityReport:
                 out[f"{name}_p{p}"] = q
             out[f"{name}_mean"] = None if values is None else float(np.mean(values))
         out["monte_carlo_note"] = self.note
+        # added after the keys above (DESIGN.md section 7: add, never rename): how far the
+        # inputs are measured (catalog `status` of the failure model and of the policy)
+        out["failure_model_status"] = r.failure_model_status
+        out["policy_status"] = r.plan.policy.status
+        # NVL72-class racks: the model's rack availability and the SLA's bound on spare racks
+        availability, bound = self.rack_bound()
+        out["rack_availability"] = availability
+        out["rack_uptime_sla"] = self.rack_sla if availability is not None else None
+        out["spares_sla_bound"] = bound
         return out
 
 
@@ -604,6 +635,7 @@ def reliability_report(
     if availability is None:
         availability = float(point(catalog.parameter(SPARES_AVAILABILITY_PARAMETER).value))
     limit = float(point(catalog.parameter(ETTR_PRESSURE_LIMIT_PARAMETER).value))
+    sla = float(point(catalog.parameter(RACK_SLA_PARAMETER).value))
     result = job_reliability(
         req.gpus,
         req.days * S_PER_DAY,
@@ -617,14 +649,14 @@ def reliability_report(
         spares_availability=availability,
     )
     if req.trials == 0:
-        return ReliabilityReport(req, result, None, None, limit)
+        return ReliabilityReport(req, result, None, None, limit, sla)
     per_trial = expected_stretches(result.wall_time_s, result.interruption_per_s)
     if not per_trial <= MAX_STRETCHES:
         note = (
             f"Monte Carlo skipped: a trial would simulate about {per_trial:.3g} interruptions "
             f"(more than {MAX_STRETCHES:.0e}); the job practically never finishes"
         )
-        return ReliabilityReport(req, result, None, note, limit)
+        return ReliabilityReport(req, result, None, note, limit, sla)
     if req.trials * per_trial > MAX_STRETCHES:
         most = int(MAX_STRETCHES // per_trial)
         raise InputError(
@@ -634,4 +666,4 @@ def reliability_report(
             field="trials",
         )
     mc = monte_carlo(result, req.trials, np.random.default_rng(req.seed))
-    return ReliabilityReport(req, result, mc, None, limit)
+    return ReliabilityReport(req, result, mc, None, limit, sla)

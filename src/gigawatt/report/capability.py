@@ -58,11 +58,12 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
         rows,
         numeric=(False, False, True, False, True, True, True, True, False, False),
         note="Accelerators: the largest homogeneous group at the start month (all sites when the "
-        "run allows cross-site training). MFU from the performance search of the reference "
-        "workload at that scale; goodput from the reliability model. 80% band: the compute if "
-        "the step took the 10th to 90th percentile of the perf model's errors on the published "
-        "runs of its class (calibration x dense / MoE, docs/models/perf.md); an estimate where "
-        "too few runs check the class.",
+        "run allows cross-site training). MFU from the performance search of the run's model "
+        "(the reference workload's unless the run names one) at that scale, in model FLOPs "
+        "over the dense peak (PaLM's convention: recomputed FLOPs not counted); goodput from "
+        "the reliability model. 80% band: the compute if the step took the 10th to 90th "
+        "percentile of the perf model's errors on the published runs of its class (calibration "
+        "x dense / MoE, docs/models/perf.md); an estimate where too few runs check the class.",
     )  # fmt: skip
 
 
@@ -90,6 +91,18 @@ def _band_series(cap: CapabilityResult, months: list[str]) -> tuple[Series, ...]
     )
 
 
+def _estimated_failures(cap: CapabilityResult) -> bool:
+    """True when a system of the largest runs takes its failure rates from a failure model of
+    status `estimate`."""
+    from gigawatt.training import DEFAULT_FAILURE_MODEL
+
+    for sid in {str(s) for s in cap.largest_system if s}:
+        model = cap.catalog.system(sid).failure_model or DEFAULT_FAILURE_MODEL
+        if cap.catalog.failure_model(model).status == "estimate":
+            return True
+    return False
+
+
 def _band_note(cap: CapabilityResult, months: list[str], drawn: bool) -> str:
     """What the chart says of the validated band: what the dashed band is, and the classes of
     largest runs with too few published runs for one."""
@@ -103,7 +116,14 @@ def _band_note(cap: CapabilityResult, months: list[str], drawn: bool) -> str:
         out += (
             " Dashed band: the largest run's compute if its step took the 10th to 90th "
             "percentile of the perf model's errors on published runs of its class "
-            "(docs/models/perf.md)."
+            "(docs/models/perf.md). It covers the step time only: the job's size and goodput "
+            "are held"
+            + (
+                ", and the goodput's failure rates are an estimate, so its upper (optimistic) "
+                "end is not an upper bound."
+                if _estimated_failures(cap)
+                else "."
+            )
         )
     if unbanded:
         out += (
@@ -290,7 +310,8 @@ def capability_section(ctx: ReportContext) -> Section | None:
         paragraphs=(
             "The largest single training job the fleet allows each month: the accelerators of "
             "the largest group, the performance model's MFU for the reference workload at that "
-            "scale and the reliability model's goodput for a job of that size under the "
+            "scale (model FLOPs, PaLM's convention, so recomputation adds time but no FLOP) "
+            "and the reliability model's goodput for a job of that size under the "
             f"fault-tolerance policy {ref['fault_tolerance']}.",
             "Failures grow with a synchronous job's size and each one stops all of it, so "
             "beyond some size the added accelerators mostly wait. The largest run is the size "

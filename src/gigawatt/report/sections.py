@@ -450,9 +450,13 @@ def money_section(ctx: ReportContext) -> Section | None:
         f"({summary['capex_before_start_usd'] / BILLION:,.1f}B before the scenario starts), opex "
         f"USD {summary['opex_usd'] / BILLION:,.0f}B (energy from the {summary['energy_source']}). "
         f"Invested: USD {summary['cumulative_invested_usd'] / BILLION:,.0f}B{of_cap}.",
-        "Circular share: of the investors' cash, the share that returns to them as purchases of "
-        "their hardware. Vendor-funded share: their cash and warrants' value over those "
-        "purchases (above 100 % while the investment runs ahead of the purchases).",
+        "Per investor, cumulative to date: I is the cash invested (equity and cash tranches), C "
+        "is I plus vested warrants' intrinsic value at vesting, P the systems capex paid for the "
+        "hardware it makes. Circular share = sum of min(I, P) / sum of I: whether the purchases "
+        "have caught up with the cash (money is fungible: not that the cash paid for them). "
+        "Vendor-funded share = sum of C / sum of P over the investors whose hardware is bought "
+        "(above 100 % while the investment runs ahead of the purchases). Neither counts the "
+        "facility, power, energy or other vendors' hardware.",
         "Dollars: costs at each catalog record's quoted price, held flat for every later year "
         "(not escalated for inflation, no price trend), and undiscounted; deal amounts as "
         "announced.",
@@ -609,7 +613,9 @@ def energy_section(ctx: ReportContext) -> Section | None:
             "carbon uses the region's latest annual life-cycle grid intensity, held flat for "
             "later years (no decarbonisation of the grid is assumed); market-based "
             "counts the site's contracted clean supply as zero; embodied carbon spreads the "
-            "hardware's manufacturing emissions over its life." + _transferred_power_note(ctx),
+            "hardware's manufacturing emissions evenly over its life, each month's deployments "
+            "from the month they arrive, and stops at the life's end (no refresh is "
+            "modelled)." + _transferred_power_note(ctx),
         ),
         charts=tuple(charts),
         tables=tables,
