@@ -282,3 +282,23 @@ def test_a_number_that_rounds_to_zero_has_no_sign(value, digits, shown):
     from gigawatt.display import fmt_number
 
     assert fmt_number(value, digits) == shown
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["perf", "--model", "llama3-8b", "--system", "h100", "--gpus", "8", "--serach"],
+            "--serach: no such option (did you mean --search?) (see `gigawatt perf --help`)",
+        ),
+        (
+            ["perf", "--catalog", "mine", "--model", "llama3-8b"],
+            "--catalog: an option of gigawatt itself, given before the command (`gigawatt "
+            "--catalog DIR perf ...`) (see `gigawatt perf --help`)",
+        ),
+    ],
+)
+def test_an_unknown_option_says_what_was_meant(capsys, args, expected):
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err == f"error: {expected}\n"

@@ -48,6 +48,7 @@ def _usage_error(e: click.UsageError, argv: list[str]) -> None:
     """Click's usage block and blank lines as one line, with where to look."""
     message = (
         _missing(e, argv)
+        or _no_such_option(e)
         or _bad_value(e, argv)
         or _plain_pydantic(" ".join(e.format_message().split()))
     )
@@ -72,6 +73,25 @@ def _missing(e: click.UsageError, argv: list[str]) -> str | None:
     names = [p.opts[0] if p.param_type_name == "option" else _argument_label(p) for p in missing]
     listed = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
     return f"{listed}: required, not given"
+
+
+def _no_such_option(e: click.UsageError) -> str | None:
+    """An unknown option said as the rest of the CLI says it: `--serach: no such option (did
+    you mean --search?)`; a global option after the command says where it goes."""
+    if not isinstance(e, click.NoSuchOption):
+        return None
+    from gigawatt.cli.common import GLOBAL_FLAGS
+
+    name = e.option_name
+    if name in GLOBAL_FLAGS.values():
+        command = e.ctx.info_name if e.ctx is not None else "COMMAND"
+        return (
+            f"{name}: an option of gigawatt itself, given before the command "
+            f"(`gigawatt {name} DIR {command} ...`)"
+        )
+    close = list(e.possibilities or ())
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    return f"{name}: no such option{hint}"
 
 
 def _argument_label(param: object) -> str:
