@@ -291,6 +291,7 @@ def test_a_number_that_rounds_to_zero_has_no_sign(value, digits, shown):
             ["perf", "--model", "llama3-8b", "--system", "h100", "--gpus", "8", "--serach"],
             "--serach: no such option (did you mean --search?) (see `gigawatt perf --help`)",
         ),
+        (["rn"], "rn: no such command (did you mean run?) (see `gigawatt --help`)"),
         (
             ["perf", "--catalog", "mine", "--model", "llama3-8b"],
             "--catalog: an option of gigawatt itself, given before the command (`gigawatt "

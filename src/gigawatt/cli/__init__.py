@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import math
 import os
+import re
 import sys
 
 import typer
@@ -49,6 +50,7 @@ def _usage_error(e: click.UsageError, argv: list[str]) -> None:
     message = (
         _missing(e, argv)
         or _no_such_option(e)
+        or _no_such_command(e)
         or _bad_value(e, argv)
         or _plain_pydantic(" ".join(e.format_message().split()))
     )
@@ -92,6 +94,15 @@ def _no_such_option(e: click.UsageError) -> str | None:
     close = list(e.possibilities or ())
     hint = f" (did you mean {' or '.join(close)}?)" if close else ""
     return f"{name}: no such option{hint}"
+
+
+def _no_such_command(e: click.UsageError) -> str | None:
+    """`rn: no such command (did you mean run?)`, as an unknown option reads."""
+    found = re.fullmatch(r"No such command '(.+)'\.(?: Did you mean '(.+)'\?)?", e.message)
+    if found is None:
+        return None
+    hint = f" (did you mean {found.group(2)}?)" if found.group(2) else ""
+    return f"{found.group(1)}: no such command{hint}"
 
 
 def _argument_label(param: object) -> str:
