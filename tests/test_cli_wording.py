@@ -272,7 +272,6 @@ def test_an_option_given_twice_is_refused(capsys):
     assert code == 0, err
 
 
-
 @pytest.mark.parametrize(
     ("value", "digits", "shown"),
     [(-1e-9, 0, "0"), (-0.04, 1, "0.0"), (-0.6, 0, "-1"), (-1234.4, 0, "-1,234"), (0.0, 1, "0.0")],
@@ -292,6 +291,12 @@ def test_a_number_that_rounds_to_zero_has_no_sign(value, digits, shown):
             "--serach: no such option (did you mean --search?) (see `gigawatt perf --help`)",
         ),
         (["rn"], "rn: no such command (did you mean run?) (see `gigawatt --help`)"),
+        (
+            ["perf", "--model", "llama3-8b", "--gpus"],
+            "--gpus: needs a value (see `gigawatt perf --help`)",
+        ),
+        (["run", "a", "b"], "b: more arguments than the command takes (see `gigawatt run --help`)"),
+        (["scenarios", "--json=yes"], "--json: takes no value (see `gigawatt scenarios --help`)"),
         (
             ["perf", "--catalog", "mine", "--model", "llama3-8b"],
             "--catalog: an option of gigawatt itself, given before the command (`gigawatt "

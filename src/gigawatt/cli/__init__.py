@@ -51,11 +51,40 @@ def _usage_error(e: click.UsageError, argv: list[str]) -> None:
         _missing(e, argv)
         or _no_such_option(e)
         or _no_such_command(e)
+        or _click_words(e)
         or _bad_value(e, argv)
         or _plain_pydantic(" ".join(e.format_message().split()))
     )
     path = e.ctx.command_path if e.ctx is not None else "gigawatt"
+    if path == "gigawatt" and (command := _command_in(argv)) is not None:
+        path = f"gigawatt {command}"  # an option's error raised before its command's context
     _fail(f"{message} (see `{path} --help`)", e.exit_code)
+
+
+#: Click's messages about how an option is written, as the rest of the CLI says them.
+_CLICK_WORDS = (
+    (re.compile(r"Option '(.+)' requires an argument\."), r"\1: needs a value"),
+    (re.compile(r"Option '(.+)' does not take a value\."), r"\1: takes no value"),
+    (
+        re.compile(r"Got unexpected extra argument\(s\) \((.+)\)"),
+        r"\1: more arguments than the command takes",
+    ),
+)
+
+
+def _click_words(e: click.UsageError) -> str | None:
+    for pattern, words in _CLICK_WORDS:
+        if pattern.fullmatch(e.message):
+            return pattern.sub(words, e.message)
+    return None
+
+
+def _command_in(argv: list[str]) -> str | None:
+    """The command an argument list runs (the first word that names one), if any."""
+    from typer.main import get_command
+
+    names = getattr(get_command(app), "commands", {})
+    return next((a for a in argv if a in names), None)
 
 
 def _missing(e: click.UsageError, argv: list[str]) -> str | None:
