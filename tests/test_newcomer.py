@@ -287,3 +287,13 @@ def test_a_wrong_yaml_shape_says_how_to_write_it(capsys, tmp_path, sites, says):
     code, out, err = cli(capsys, "finance", str(path))
     assert (code, out) == (2, "")
     assert err == f"error: {says}\n"
+
+
+def test_a_catalog_file_named_for_no_kind_gets_the_name_meant(capsys, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "system.yaml").write_text("[]\n", encoding="utf-8")
+    code, out, err = cli(capsys, "--catalog", str(folder), "catalog")
+    assert (code, out) == (2, "")
+    assert "catalog file 'system.yaml' is not a known kind (did you mean systems.yaml?)" in err
+    assert "allowed: accelerators.yaml, systems.yaml," in err
