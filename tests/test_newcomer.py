@@ -297,3 +297,19 @@ def test_a_catalog_file_named_for_no_kind_gets_the_name_meant(capsys, tmp_path):
     assert (code, out) == (2, "")
     assert "catalog file 'system.yaml' is not a known kind (did you mean systems.yaml?)" in err
     assert "allowed: accelerators.yaml, systems.yaml," in err
+
+
+def test_train_takes_the_sequence_length_perf_takes(capsys):
+    """`train --seq-len` as `perf --seq-len`: the run is planned at that length (the same best
+    plan and step as `perf --search`), and its training FLOP counts attention at it."""
+    job = ["--model", "llama3-8b", "--system", "h100", "--gpus", "64"]
+    code, out, err = cli(capsys, "train", *job, "--tokens", "1e11", "--seq-len", "4096", "--json")
+    assert code == 0, err
+    short = json.loads(out)
+    code, out, _ = cli(capsys, "perf", *job, "--seq-len", "4096", "--search", "--json")
+    searched = json.loads(out)
+    assert short["seq_len"] == searched["seq_len"] == 4096
+    assert short["step_time_s"] == searched["step_time_s"]
+    code, out, _ = cli(capsys, "train", *job, "--tokens", "1e11", "--json")
+    default = json.loads(out)
+    assert default["seq_len"] == 8192 and default["training_flop"] > short["training_flop"]

@@ -368,9 +368,7 @@ def _print_supply(s: dict[str, Any]) -> None:
     energy = s["energy_mwh_per_year"]
     for name in ("solar", "wind", "gas", "grid", "battery"):
         e = energy.get("battery_discharge" if name == "battery" else name)
-        table.add_row(
-            name, fmt_number(s["capacity_mw"][name], 0), fmt_number(e, 0, MWH_PER_GWH)
-        )
+        table.add_row(name, fmt_number(s["capacity_mw"][name], 0), fmt_number(e, 0, MWH_PER_GWH))
     console.print(table)
     console.print(
         f"Battery {s['battery_mwh']:,.0f} MWh; cost "
