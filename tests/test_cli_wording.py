@@ -60,7 +60,9 @@ def test_train_that_fits_nowhere_points_to_perf_for_allow_overflow(capsys):
 JOB_COMMANDS = ("perf", "train", "reliability", "footprint")
 
 
-@pytest.mark.parametrize("flag", ["--gpus", "--precision", "--framework", "--region", "--policy"])
+@pytest.mark.parametrize(
+    "flag", ["--gpus", "--precision", "--framework", "--region", "--policy", "--seq-len"]
+)
 def test_a_flag_of_the_job_commands_is_described_alike(flag):
     """The job commands share their flags' meaning, so a flag reads the same in each --help
     (and in the generated CLI reference), not `(as in perf)` in one of them."""
