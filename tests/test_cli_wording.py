@@ -310,3 +310,26 @@ def test_an_unknown_option_says_what_was_meant(capsys, args, expected):
     code, out, err = cli(capsys, *args)
     assert (code, out) == (2, "")
     assert err == f"error: {expected}\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["footprint", "--system", "h100", "--gpu-hours", "1e3", "--utilisation", "80"],
+            "--utilisation: 80 is not allowed: must be <= 1 (a fraction: 0.8 for 80 %)",
+        ),
+        (
+            ["reliability", "--gpus", "8", "--days", "1", "--availability", "99.9"],
+            "--availability: 99.9 is not allowed: must be < 1 (a fraction: 0.999 for 99.9 %)",
+        ),
+        (
+            ["footprint", "--system", "h100", "--gpu-hours", "1e3", "--utilisation", "180"],
+            "--utilisation: 180 is not allowed: must be <= 1",
+        ),
+    ],
+)
+def test_a_percentage_given_for_a_fraction_says_so(capsys, args, expected):
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err == f"error: {expected}\n"
