@@ -313,3 +313,15 @@ def test_train_takes_the_sequence_length_perf_takes(capsys):
     code, out, _ = cli(capsys, "train", *job, "--tokens", "1e11", "--json")
     default = json.loads(out)
     assert default["seq_len"] == 8192 and default["training_flop"] > short["training_flop"]
+
+
+def test_an_unknown_deal_is_named_where_it_is_written(capsys, user_scenario_file):
+    text = user_scenario_file.read_text(encoding="utf-8")
+    deals = "deals:\n  - use: nvidia-openai-loi-2025\n  - use: nvidia-openai-loi-2024\n"
+    user_scenario_file.write_text(text + deals, encoding="utf-8")
+    code, out, err = cli(capsys, "finance", str(user_scenario_file))
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        "error: deals[1].use: unknown deal 'nvidia-openai-loi-2024'; did you mean "
+        "'nvidia-openai-loi-2025'"
+    )
