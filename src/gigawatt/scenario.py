@@ -369,7 +369,7 @@ class Scenario(_Model):
         for key, value in v.items():
             pid = str(key).replace("_", "-").lower()
             if not cat.has("costs", pid):
-                raise UnknownIdError("costs", pid, cat.ids("costs"))
+                raise UnknownIdError("costs", pid, cat.ids("costs"), field=f"costs.{key}")
             param = cat.parameter(pid)
             if isinstance(value, dict) and "value" in value:
                 value = value["value"]
