@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import USER_SCENARIO_YAML
 from gigawatt.cli import main
 
 
@@ -325,3 +326,23 @@ def test_an_unknown_deal_is_named_where_it_is_written(capsys, user_scenario_file
         "error: deals[1].use: unknown deal 'nvidia-openai-loi-2024'; did you mean "
         "'nvidia-openai-loi-2025'"
     )
+
+
+def test_results_render_as_a_table_in_a_notebook(catalog):
+    """DESIGN.md section 7: results render as tables in Jupyter (`_repr_html_`): the yearly
+    summary, every year and key of `run --json`, and the caveats, with user text escaped."""
+    import gigawatt
+    from gigawatt.scenario import parse_scenario
+    from gigawatt.simulate import simulate
+
+    results = gigawatt.run("nvidia-openai-10gw")
+    page = results._repr_html_()
+    years = results.years()
+    assert page.count("<table") == 1 and all(f"<th>{y['year']}</th>" in page for y in years)
+    assert "<th>it_power_gw</th>" in page and "<th>peak_flops_per_s.bf16</th>" in page
+    for caveat in results.caveats(years):
+        assert caveat.split("'")[0] in page
+    data = yaml.safe_load(USER_SCENARIO_YAML)
+    data["title"] = "<script>alert(1)</script>"
+    page = simulate(parse_scenario(data, catalog), catalog)._repr_html_()
+    assert "<script>" not in page and "&lt;script&gt;" in page
