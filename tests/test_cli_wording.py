@@ -294,6 +294,11 @@ def test_a_number_that_rounds_to_zero_has_no_sign(value, digits, shown):
         ),
         (["rn"], "rn: no such command (did you mean run?) (see `gigawatt --help`)"),
         (
+            ["cache", "clean"],
+            "ACTION: 'clean' is not allowed: expected 'info' or 'clear' (did you mean 'clear'?) "
+            "(see `gigawatt cache --help`)",
+        ),
+        (
             ["perf", "--model", "llama3-8b", "--gpus"],
             "--gpus: needs a value (see `gigawatt perf --help`)",
         ),

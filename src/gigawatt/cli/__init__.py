@@ -52,6 +52,7 @@ def _usage_error(e: click.UsageError, argv: list[str]) -> None:
         or _no_such_option(e)
         or _no_such_command(e)
         or _click_words(e)
+        or _not_a_choice(e)
         or _bad_value(e, argv)
         or _plain_pydantic(" ".join(e.format_message().split()))
     )
@@ -77,6 +78,26 @@ def _click_words(e: click.UsageError) -> str | None:
         if pattern.fullmatch(e.message):
             return pattern.sub(words, e.message)
     return None
+
+
+_NOT_A_CHOICE = re.compile(r"Invalid value for '(.+)': (?:Value error, )?'(.*)' is not one of (.+)\.")
+
+
+def _not_a_choice(e: click.UsageError) -> str | None:
+    """`ACTION: 'clean' is not allowed: expected 'info' or 'clear' (did you mean 'clear'?)`."""
+    from gigawatt.errors import did_you_mean
+
+    found = _NOT_A_CHOICE.fullmatch(" ".join(e.format_message().split()))
+    if found is None:
+        return None
+    name, value, listed = found.groups()
+    choices = re.findall(r"'([^']*)'", listed)
+    expected = " or ".join(
+        [", ".join(map(repr, choices[:-1])), repr(choices[-1])]
+        if len(choices) > 1
+        else map(repr, choices)
+    )
+    return f"{name}: {value!r} is not allowed: expected {expected}" + did_you_mean(value, choices)
 
 
 def _command_in(argv: list[str]) -> str | None:
