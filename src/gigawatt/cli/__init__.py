@@ -80,7 +80,9 @@ def _click_words(e: click.UsageError) -> str | None:
     return None
 
 
-_NOT_A_CHOICE = re.compile(r"Invalid value for '(.+)': (?:Value error, )?'(.*)' is not one of (.+)\.")
+_NOT_A_CHOICE = re.compile(
+    r"Invalid value for '(.+)': (?:Value error, )?'(.*)' is not one of (.+)\."
+)
 
 
 def _not_a_choice(e: click.UsageError) -> str | None:
