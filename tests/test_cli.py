@@ -205,7 +205,7 @@ def test_outputs_get_the_usual_file_mode(capsys, tmp_path):
     [
         (("energy", "--hours", "0"), "--hours: 0 is not allowed: must be >= 1 "),
         (("energy", "--hours", "9999"), "--hours: 9999 is not allowed: must be <= 8760 "),
-        (("cache", "bogus"), "Invalid value for 'ACTION': 'bogus' is not one of"),
+        (("cache", "bogus"), "ACTION: 'bogus' is not allowed: expected 'info' or 'clear'"),
         (("compare", "nvidia-openai-10gw"), "SCENARIOS: expected at least 2, got 1"),
     ],
 )

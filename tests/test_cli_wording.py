@@ -60,7 +60,9 @@ def test_train_that_fits_nowhere_points_to_perf_for_allow_overflow(capsys):
 JOB_COMMANDS = ("perf", "train", "reliability", "footprint")
 
 
-@pytest.mark.parametrize("flag", ["--gpus", "--precision", "--framework", "--region", "--policy"])
+@pytest.mark.parametrize(
+    "flag", ["--gpus", "--precision", "--framework", "--region", "--policy", "--seq-len"]
+)
 def test_a_flag_of_the_job_commands_is_described_alike(flag):
     """The job commands share their flags' meaning, so a flag reads the same in each --help
     (and in the generated CLI reference), not `(as in perf)` in one of them."""
@@ -272,18 +274,67 @@ def test_an_option_given_twice_is_refused(capsys):
     assert code == 0, err
 
 
-def test_best_plans_that_look_alike_say_how_they_differ(capsys):
-    """Two plans with the same split differ in a knob the table has no column for: a line
-    under the table names it; knobs every plan shares are said once, in the title."""
-    args = ["perf", "--model", "llama3-8b", "--system", "h100", "--gpus", "64", "--search"]
+@pytest.mark.parametrize(
+    ("value", "digits", "shown"),
+    [(-1e-9, 0, "0"), (-0.04, 1, "0.0"), (-0.6, 0, "-1"), (-1234.4, 0, "-1,234"), (0.0, 1, "0.0")],
+)
+def test_a_number_that_rounds_to_zero_has_no_sign(value, digits, shown):
+    """A solver's -1e-9 MWh of grid energy is shown as 0, not -0."""
+    from gigawatt.display import fmt_number
+
+    assert fmt_number(value, digits) == shown
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["perf", "--model", "llama3-8b", "--system", "h100", "--gpus", "8", "--serach"],
+            "--serach: no such option (did you mean --search?) (see `gigawatt perf --help`)",
+        ),
+        (["rn"], "rn: no such command (did you mean run?) (see `gigawatt --help`)"),
+        (
+            ["cache", "clean"],
+            "ACTION: 'clean' is not allowed: expected 'info' or 'clear' (did you mean 'clear'?) "
+            "(see `gigawatt cache --help`)",
+        ),
+        (
+            ["perf", "--model", "llama3-8b", "--gpus"],
+            "--gpus: needs a value (see `gigawatt perf --help`)",
+        ),
+        (["run", "a", "b"], "b: more arguments than the command takes (see `gigawatt run --help`)"),
+        (["scenarios", "--json=yes"], "--json: takes no value (see `gigawatt scenarios --help`)"),
+        (
+            ["perf", "--catalog", "mine", "--model", "llama3-8b"],
+            "--catalog: an option of gigawatt itself, given before the command (`gigawatt "
+            "--catalog DIR perf ...`) (see `gigawatt perf --help`)",
+        ),
+    ],
+)
+def test_an_unknown_option_says_what_was_meant(capsys, args, expected):
     code, out, err = cli(capsys, *args)
-    assert code == 0, err
-    code, js, _ = cli(capsys, *args, "--json")
-    top = json.loads(js)["top"]
-    text = " ".join(out.split())
-    assert "Best plans by tokens/s (every one: pp=1, vp=1, ep=1, recompute=selective)" in text
-    differs = [i for i, r in enumerate(top[1:], 2) if r["sp"] != top[0]["sp"]]
-    assert differs and "Knobs not in the table where a plan differs from #1:" in text
-    for i in differs:
-        assert f"#{i} sp={top[i - 1]['sp']}" in text
-    assert max(len(line) for line in out.splitlines()) <= 80
+    assert (code, out) == (2, "")
+    assert err == f"error: {expected}\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["footprint", "--system", "h100", "--gpu-hours", "1e3", "--utilisation", "80"],
+            "--utilisation: 80 is not allowed: must be <= 1 (a fraction: 0.8 for 80 %)",
+        ),
+        (
+            ["reliability", "--gpus", "8", "--days", "1", "--availability", "99.9"],
+            "--availability: 99.9 is not allowed: must be < 1 (a fraction: 0.999 for 99.9 %)",
+        ),
+        (
+            ["footprint", "--system", "h100", "--gpu-hours", "1e3", "--utilisation", "180"],
+            "--utilisation: 180 is not allowed: must be <= 1",
+        ),
+    ],
+)
+def test_a_percentage_given_for_a_fraction_says_so(capsys, args, expected):
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err == f"error: {expected}\n"

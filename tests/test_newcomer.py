@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import USER_SCENARIO_YAML
 from gigawatt.cli import main
 
 
@@ -287,3 +288,61 @@ def test_a_wrong_yaml_shape_says_how_to_write_it(capsys, tmp_path, sites, says):
     code, out, err = cli(capsys, "finance", str(path))
     assert (code, out) == (2, "")
     assert err == f"error: {says}\n"
+
+
+def test_a_catalog_file_named_for_no_kind_gets_the_name_meant(capsys, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "system.yaml").write_text("[]\n", encoding="utf-8")
+    code, out, err = cli(capsys, "--catalog", str(folder), "catalog")
+    assert (code, out) == (2, "")
+    assert "catalog file 'system.yaml' is not a known kind (did you mean systems.yaml?)" in err
+    assert "allowed: accelerators.yaml, systems.yaml," in err
+
+
+def test_train_takes_the_sequence_length_perf_takes(capsys):
+    """`train --seq-len` as `perf --seq-len`: the run is planned at that length (the same best
+    plan and step as `perf --search`), and its training FLOP counts attention at it."""
+    job = ["--model", "llama3-8b", "--system", "h100", "--gpus", "64"]
+    code, out, err = cli(capsys, "train", *job, "--tokens", "1e11", "--seq-len", "4096", "--json")
+    assert code == 0, err
+    short = json.loads(out)
+    code, out, _ = cli(capsys, "perf", *job, "--seq-len", "4096", "--search", "--json")
+    searched = json.loads(out)
+    assert short["seq_len"] == searched["seq_len"] == 4096
+    assert short["step_time_s"] == searched["step_time_s"]
+    code, out, _ = cli(capsys, "train", *job, "--tokens", "1e11", "--json")
+    default = json.loads(out)
+    assert default["seq_len"] == 8192 and default["training_flop"] > short["training_flop"]
+
+
+def test_an_unknown_deal_is_named_where_it_is_written(capsys, user_scenario_file):
+    text = user_scenario_file.read_text(encoding="utf-8")
+    deals = "deals:\n  - use: nvidia-openai-loi-2025\n  - use: nvidia-openai-loi-2024\n"
+    user_scenario_file.write_text(text + deals, encoding="utf-8")
+    code, out, err = cli(capsys, "finance", str(user_scenario_file))
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        "error: deals[1].use: unknown deal 'nvidia-openai-loi-2024'; did you mean "
+        "'nvidia-openai-loi-2025'"
+    )
+
+
+def test_results_render_as_a_table_in_a_notebook(catalog):
+    """DESIGN.md section 7: results render as tables in Jupyter (`_repr_html_`): the yearly
+    summary, every year and key of `run --json`, and the caveats, with user text escaped."""
+    import gigawatt
+    from gigawatt.scenario import parse_scenario
+    from gigawatt.simulate import simulate
+
+    results = gigawatt.run("nvidia-openai-10gw")
+    page = results._repr_html_()
+    years = results.years()
+    assert page.count("<table") == 1 and all(f"<th>{y['year']}</th>" in page for y in years)
+    assert "<th>it_power_gw</th>" in page and "<th>peak_flops_per_s.bf16</th>" in page
+    for caveat in results.caveats(years):
+        assert caveat.split("'")[0] in page
+    data = yaml.safe_load(USER_SCENARIO_YAML)
+    data["title"] = "<script>alert(1)</script>"
+    page = simulate(parse_scenario(data, catalog), catalog)._repr_html_()
+    assert "<script>" not in page and "&lt;script&gt;" in page

@@ -214,7 +214,7 @@ def test_cost_override_by_id(toy_catalog):
     sc = toy_scenario(toy_catalog, costs={"capex_usd_per_gw": 40e9})
     assert sc.cost(toy_catalog, "capex-usd-per-gw") == 40e9
     msg = _error(toy_catalog, toy_scenario_data(costs={"capex_usd_per_gwh": 1}))
-    assert "unknown cost 'capex-usd-per-gwh'" in msg
+    assert "costs.capex_usd_per_gwh: unknown cost 'capex-usd-per-gwh'" in msg
 
 
 @pytest.mark.parametrize("name", sorted(builtin_scenarios()))

@@ -1031,6 +1031,9 @@ class TrainRequest(Request):
         None, description="ownership (default) or market; a rental price is its own basis"
     )
     plan: dict[str, Any] | None = Field(None, description="plan knobs to hold")
+    seq_len: int | None = Field(
+        None, ge=1, le=MAX_SEQ_LEN, description="sequence length [tokens] (default: the model's)"
+    )
     start: Date | None = Field(None, description="start month: dates threshold crossings")
     policy: str | None = Field(None, description="fault-tolerance policy (default: the catalog's)")
     framework: str | None = Field(
@@ -1065,6 +1068,7 @@ def train(
         cost_basis=req.cost_basis,
         start=req.start,
         fixed=req.plan,
+        seq_len=req.seq_len,
         policy=req.policy,
         framework=req.framework,
         catalog=catalog or Catalog.load(),

@@ -29,7 +29,9 @@ def fmt_number(value: float | None, digits: int = 1, scale: float = 1.0) -> str:
     """`value / scale` with thousands separators and `digits` decimals; empty when missing."""
     if value is None or not math.isfinite(value):
         return ""
-    return f"{value / scale:,.{digits}f}"
+    text = f"{value / scale:,.{digits}f}"
+    # a tiny negative (a solver's -1e-9) rounds to "-0": show it as the zero it is
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
 def fmt_sci(value: float | None, digits: int = 2) -> str:

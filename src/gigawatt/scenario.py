@@ -13,6 +13,7 @@ import difflib
 import functools
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -346,7 +347,16 @@ class Scenario(_Model):
     def _deals(cls, v: Any, info: ValidationInfo) -> Any:
         if not isinstance(v, list):
             return v
-        return [_use("deals", d, _catalog(info)) for d in v]
+        out = []
+        for i, deal in enumerate(v):
+            try:
+                out.append(_use("deals", deal, _catalog(info)))
+            except InputError as e:  # named where it is written: deals[1].use
+                where = f"deals[{i}].use" if isinstance(deal, dict) else f"deals[{i}]"
+                raise InputError(
+                    problems=[replace(p, field=p.field or where) for p in e.problems]
+                ) from None
+        return out
 
     @field_validator("costs", mode="before")
     @classmethod
@@ -359,7 +369,7 @@ class Scenario(_Model):
         for key, value in v.items():
             pid = str(key).replace("_", "-").lower()
             if not cat.has("costs", pid):
-                raise UnknownIdError("costs", pid, cat.ids("costs"))
+                raise UnknownIdError("costs", pid, cat.ids("costs"), field=f"costs.{key}")
             param = cat.parameter(pid)
             if isinstance(value, dict) and "value" in value:
                 value = value["value"]

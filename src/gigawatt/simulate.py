@@ -18,6 +18,7 @@ its model package, add a typed field to `Results` and its name to `STAGES`, and 
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -137,6 +138,17 @@ class Results:
         """The `gigawatt run --json` object."""
         years = self.years()
         return {"scenario": self.scenario.name, "years": years, "caveats": self.caveats(years)}
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the yearly summary as one table (the `years` of `run --json`, a
+        nested key flattened as `peak_flops_per_s.bf16`, values in the units their keys name),
+        then the caveats."""
+        years = self.years()
+        frame = pd.json_normalize(years).set_index("year")
+        name, title = html.escape(self.scenario.name), html.escape(self.scenario.title)
+        head = f"<p><b>{name}</b>: {title}</p>"
+        notes = "".join(f"<li>{html.escape(c)}</li>" for c in self.caveats(years))
+        return head + frame.to_html() + (f"<ul>{notes}</ul>" if notes else "")
 
 
 def accelerator_rows(fleet: Fleet) -> dict[str, np.ndarray]:

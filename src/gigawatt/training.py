@@ -238,6 +238,7 @@ def plan_training(
     cost_basis: str | None = None,
     start: dt.date | None = None,
     fixed: dict[str, Any] | None = None,
+    seq_len: int | None = None,
     policy: str | None = None,
     framework: str | None = None,
     catalog: Catalog | None = None,
@@ -246,7 +247,8 @@ def plan_training(
     under the fault-tolerance `policy` (default: the catalog's default).
 
     `cost_basis` is `ownership` (default) or `market`; a rental `cost_usd_per_gpu_hour` is a
-    basis of its own and cannot be combined with one.
+    basis of its own and cannot be combined with one. `seq_len` [tokens] defaults to the
+    model record's.
     """
     cat = catalog or Catalog.load()
     if not tokens > 0:
@@ -273,7 +275,14 @@ def plan_training(
     region_id = cat.region(region, field="region").id if region else DEFAULT_REGION
     sys_rec = load_system(system, cat)
     found = search(
-        model, sys_rec, gpus, fixed=fixed, precision=precision, framework=framework, catalog=cat
+        model,
+        sys_rec,
+        gpus,
+        fixed=fixed,
+        seq_len=seq_len,
+        precision=precision,
+        framework=framework,
+        catalog=cat,
     )
     best = found.best
     training_flop = found.model_flops_per_token * tokens

@@ -19,6 +19,7 @@ KW_PER_MW = 1e3
 # energy
 WH_PER_MWH = 1e6
 MWH_PER_TWH = 1e6
+MWH_PER_GWH = 1e3
 J_PER_KWH = 3.6e6
 
 # time

@@ -337,9 +337,23 @@ def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
         return Problem(path, "unknown field")
     # a mapping or list is shown when it is the wrong type; otherwise the message says it
     shown = not isinstance(value, dict | list) or etype.endswith("_type")
+    hint = _percent_hint(msg, value)
     if shown and not names_value(msg, _short(value)):
-        return Problem(path, f"{_short(value)} is not allowed: {msg[0].lower() + msg[1:]}")
-    return Problem(path, msg)
+        return Problem(path, f"{_short(value)} is not allowed: {msg[0].lower() + msg[1:]}{hint}")
+    return Problem(path, msg + hint)
+
+
+#: A fraction's upper bound as pydantic words it, once plain (`must be <= 1`, `must be < 1`).
+_FRACTION_BOUND = re.compile(r"must be (?:>=? 0 and )?<=? 1(?:\.0)?$")
+
+
+def _percent_hint(msg: str, value: Any) -> str:
+    """` (a fraction: 0.8 for 80 %)` when a fraction's field got what reads as a percentage."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    if _FRACTION_BOUND.search(msg) and 1 < value <= 100:
+        return f" (a fraction: {value / 100:g} for {value:g} %)"
+    return ""
 
 
 def names_value(msg: str, value: str) -> bool:

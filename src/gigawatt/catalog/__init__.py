@@ -54,8 +54,11 @@ R = TypeVar("R", bound=Record)
 def _kind_of_file(path: Path) -> str:
     kind = path.stem.replace("_", "-")
     if kind not in KINDS:
+        close = difflib.get_close_matches(kind, KINDS, n=1)
+        hint = f" (did you mean {close[0]}{path.suffix}?)" if close else ""
         raise InputError(
-            f"catalog file {path.name!r} is not a known kind; allowed: {', '.join(KINDS)}",
+            f"catalog file {path.name!r} is not a known kind{hint}; allowed: "
+            f"{', '.join(f'{k}{path.suffix}' for k in KINDS)}",
             field=str(path),
         )
     return kind

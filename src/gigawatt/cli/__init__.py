@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import math
 import os
+import re
 import sys
 
 import typer
@@ -48,11 +49,65 @@ def _usage_error(e: click.UsageError, argv: list[str]) -> None:
     """Click's usage block and blank lines as one line, with where to look."""
     message = (
         _missing(e, argv)
+        or _no_such_option(e)
+        or _no_such_command(e)
+        or _click_words(e)
+        or _not_a_choice(e)
         or _bad_value(e, argv)
         or _plain_pydantic(" ".join(e.format_message().split()))
     )
     path = e.ctx.command_path if e.ctx is not None else "gigawatt"
+    if path == "gigawatt" and (command := _command_in(argv)) is not None:
+        path = f"gigawatt {command}"  # an option's error raised before its command's context
     _fail(f"{message} (see `{path} --help`)", e.exit_code)
+
+
+#: Click's messages about how an option is written, as the rest of the CLI says them.
+_CLICK_WORDS = (
+    (re.compile(r"Option '(.+)' requires an argument\."), r"\1: needs a value"),
+    (re.compile(r"Option '(.+)' does not take a value\."), r"\1: takes no value"),
+    (
+        re.compile(r"Got unexpected extra argument\(s\) \((.+)\)"),
+        r"\1: more arguments than the command takes",
+    ),
+)
+
+
+def _click_words(e: click.UsageError) -> str | None:
+    for pattern, words in _CLICK_WORDS:
+        if pattern.fullmatch(e.message):
+            return pattern.sub(words, e.message)
+    return None
+
+
+_NOT_A_CHOICE = re.compile(
+    r"Invalid value for '(.+)': (?:Value error, )?'(.*)' is not one of (.+)\."
+)
+
+
+def _not_a_choice(e: click.UsageError) -> str | None:
+    """`ACTION: 'clean' is not allowed: expected 'info' or 'clear' (did you mean 'clear'?)`."""
+    from gigawatt.errors import did_you_mean
+
+    found = _NOT_A_CHOICE.fullmatch(" ".join(e.format_message().split()))
+    if found is None:
+        return None
+    name, value, listed = found.groups()
+    choices = re.findall(r"'([^']*)'", listed)
+    expected = " or ".join(
+        [", ".join(map(repr, choices[:-1])), repr(choices[-1])]
+        if len(choices) > 1
+        else map(repr, choices)
+    )
+    return f"{name}: {value!r} is not allowed: expected {expected}" + did_you_mean(value, choices)
+
+
+def _command_in(argv: list[str]) -> str | None:
+    """The command an argument list runs (the first word that names one), if any."""
+    from typer.main import get_command
+
+    names = getattr(get_command(app), "commands", {})
+    return next((a for a in argv if a in names), None)
 
 
 def _missing(e: click.UsageError, argv: list[str]) -> str | None:
@@ -72,6 +127,34 @@ def _missing(e: click.UsageError, argv: list[str]) -> str | None:
     names = [p.opts[0] if p.param_type_name == "option" else _argument_label(p) for p in missing]
     listed = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
     return f"{listed}: required, not given"
+
+
+def _no_such_option(e: click.UsageError) -> str | None:
+    """An unknown option said as the rest of the CLI says it: `--serach: no such option (did
+    you mean --search?)`; a global option after the command says where it goes."""
+    if not isinstance(e, click.NoSuchOption):
+        return None
+    from gigawatt.cli.common import GLOBAL_FLAGS
+
+    name = e.option_name
+    if name in GLOBAL_FLAGS.values():
+        command = e.ctx.info_name if e.ctx is not None else "COMMAND"
+        return (
+            f"{name}: an option of gigawatt itself, given before the command "
+            f"(`gigawatt {name} DIR {command} ...`)"
+        )
+    close = list(e.possibilities or ())
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    return f"{name}: no such option{hint}"
+
+
+def _no_such_command(e: click.UsageError) -> str | None:
+    """`rn: no such command (did you mean run?)`, as an unknown option reads."""
+    found = re.fullmatch(r"No such command '(.+)'\.(?: Did you mean '(.+)'\?)?", e.message)
+    if found is None:
+        return None
+    hint = f" (did you mean {found.group(2)}?)" if found.group(2) else ""
+    return f"{found.group(1)}: no such command{hint}"
 
 
 def _argument_label(param: object) -> str:

@@ -84,47 +84,40 @@ def _note_shadowed(ref: Any) -> None:
         )
 
 
-def typed_values(command: TyperCommand, args: Sequence[str]) -> dict[str, str]:
-    """The text the user typed for each of the command's value options, by field name (the
-    last one given): `--days 1e999` -> {"days": "1e999"}."""
+def _given(command: TyperCommand, args: Sequence[str]) -> dict[TyperOption, list[str]]:
+    """The text typed for each of the command's value options, in order: `--days 1e999`
+    and `--days=1e999` alike (nothing after `--`)."""
     by_flag = {
-        opt: param.name
+        opt: param
         for param in command.params
         if isinstance(param, TyperOption) and param.name and not param.is_flag
         for opt in param.opts
     }
-    typed: dict[str, str] = {}
+    given: dict[TyperOption, list[str]] = {}
     for i, arg in enumerate(args):
         if arg == "--":
             break
         flag, eq, value = arg.partition("=")
         if flag in by_flag and (eq or i + 1 < len(args)):
-            typed[by_flag[flag]] = value if eq else args[i + 1]
-    return typed
+            given.setdefault(by_flag[flag], []).append(value if eq else args[i + 1])
+    return given
+
+
+def typed_values(command: TyperCommand, args: Sequence[str]) -> dict[str, str]:
+    """The text the user typed for each of the command's value options, by field name (the
+    last one given): `--days 1e999` -> {"days": "1e999"}."""
+    return {str(param.name): values[-1] for param, values in _given(command, args).items()}
 
 
 def _refuse_repeats(command: TyperCommand, args: Sequence[str]) -> None:
     """An option given twice with different values (`--gpus 8 ... --gpus 16`, a pasted
-    command line) is bad input: Click would silently keep the last."""
-    by_flag = {
-        opt: param
-        for param in command.params
-        if isinstance(param, TyperOption) and not param.is_flag and not param.multiple
-        for opt in param.opts
-    }
-    given: dict[str, list[str]] = {}
-    for i, arg in enumerate(args):
-        if arg == "--":
-            break
-        flag, eq, value = arg.partition("=")
-        if flag in by_flag and (eq or i + 1 < len(args)):
-            param = by_flag[flag]
-            given.setdefault(param.opts[0], []).append(value if eq else args[i + 1])
-    for flag, values in given.items():
-        if len(set(values)) > 1:
+    command line) is bad input: Click would silently keep the last. Repeatable options
+    (`--prices`, `--ticker`) are not repeats."""
+    for param, values in _given(command, args).items():
+        if not param.multiple and len(set(values)) > 1:
             shown = " and ".join(repr(v) for v in values)
             times = "twice" if len(values) == 2 else f"{len(values)} times"
-            raise InputError(f"given {times} ({shown}); give it once", field=flag)
+            raise InputError(f"given {times} ({shown}); give it once", field=param.opts[0])
 
 
 def _number_text(text: str) -> bool:

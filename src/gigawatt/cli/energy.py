@@ -24,8 +24,8 @@ from gigawatt.cli.common import (
 )
 from gigawatt.cli.programme import summary_table
 from gigawatt.defaults import DEFAULT_SCENARIO
-from gigawatt.display import Column
-from gigawatt.units import MILLION, T_PER_MT
+from gigawatt.display import Column, fmt_number
+from gigawatt.units import MILLION, MWH_PER_GWH, T_PER_MT
 
 # --- footprint, energy ------------------------------------------------------------------------
 
@@ -368,9 +368,7 @@ def _print_supply(s: dict[str, Any]) -> None:
     energy = s["energy_mwh_per_year"]
     for name in ("solar", "wind", "gas", "grid", "battery"):
         e = energy.get("battery_discharge" if name == "battery" else name)
-        table.add_row(
-            name, f"{s['capacity_mw'][name]:,.0f}", "" if e is None else f"{e / 1e3:,.0f}"
-        )
+        table.add_row(name, fmt_number(s["capacity_mw"][name], 0), fmt_number(e, 0, MWH_PER_GWH))
     console.print(table)
     console.print(
         f"Battery {s['battery_mwh']:,.0f} MWh; cost "

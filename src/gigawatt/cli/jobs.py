@@ -604,6 +604,9 @@ def train(
             "others are searched.",
         ),
     ] = None,
+    seq_len: Annotated[
+        int | None, typer.Option("--seq-len", min=1, help="Sequence length [tokens].")
+    ] = None,
     start: Annotated[
         str | None,
         typer.Option("--start", help="Start month YYYY-MM: dates threshold crossings."),
@@ -637,6 +640,7 @@ def train(
         cost_usd_per_gpu_hour=cost_usd_per_gpu_hour,
         cost_basis=cost_basis,
         plan=plan,
+        seq_len=seq_len,
         start=start,
         policy=policy,
         framework=framework,
