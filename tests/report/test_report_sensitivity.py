@@ -75,6 +75,13 @@ def test_section_ranks_and_draws_the_tornado(toy):
     row = next(r for r in table.rows if r[0].startswith("Facility power at the end"))
     assert row[1] == "3.50" and row[2].startswith("sites[0].phases[1].power_gw: 2.30 to 4.70")
     assert f'id="{power.id}"' in report.html
+    # the inputs' ranges are shown (P10 and P90 of U(1, 4): 1.3 and 3.7) and what is not varied
+    ranges = next(t for t in section.tables if t.title.startswith("The inputs and the values"))
+    assert ("sites[0].phases[1].power_gw", "1.3", "3.7") in ranges.rows
+    assert any(
+        p.startswith("Not varied, so no bar can show them: every catalog value")
+        for p in section.paragraphs
+    )
 
 
 def test_no_uncertain_inputs_no_section(toy_catalog):

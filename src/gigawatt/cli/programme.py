@@ -760,7 +760,7 @@ SWEEP_COLUMNS: list[Column] = [
     Column("energy_twh", "Facility", "TWh", digits=1),
     Column("cumulative_capex_usd", "Capex USD B (cum.)", scale=BILLION),
     Column("cumulative_invested_usd", "Invested USD B", scale=BILLION),
-    Column("largest_run_flop", "Run e27 FLOP", scale=1e27, digits=1),
+    Column("largest_run_flop", "Largest run e27 FLOP", scale=1e27, digits=1),
 ]
 
 
@@ -828,4 +828,11 @@ def sweep(
         f"{counted(len(inputs), 'uncertain input')}"
         + (f" ({', '.join(inputs[:3])}{', ...' if len(inputs) > 3 else ''})" if inputs else "")
         + "; --json gives every output and input."
+    )
+    from gigawatt.sweep.samples import HELD_FIXED
+
+    console.print(
+        "Bands are per column and per year: a P10 row is not one sample's path. Held fixed in "
+        f"every sample: {'; '.join(HELD_FIXED)}. Largest run: the largest training run started "
+        "in December (catalog reference workload and duration, `gigawatt capability`)."
     )

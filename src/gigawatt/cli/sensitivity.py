@@ -114,6 +114,7 @@ def _output_table(out: OutputSensitivity, names: list[str]) -> Table:
 def render(result: SensitivityResult, top: int, out: Console = console) -> None:
     """The human-readable report: the inputs, then each output's ranking."""
     from gigawatt.sweep.headline import headline_column
+    from gigawatt.sweep.samples import HELD_FIXED_SENSITIVITY
     from gigawatt.sweep.sensitivity import TORNADO_LEVELS
 
     low, high = (round(q * 100) for q in TORNADO_LEVELS)
@@ -158,6 +159,7 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
         "values. S1: the share of the output's variance the input explains alone; ST: with "
         f"its interactions; ± a {conf}% confidence interval. --json has every input and output."
     )
+    out.print(f"Not varied: {'; '.join(HELD_FIXED_SENSITIVITY)}.")
 
 
 def _indices_out_of_range(result: SensitivityResult) -> bool:

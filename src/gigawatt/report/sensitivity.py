@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from gigawatt.display import fmt_value
 from gigawatt.report.base import Chart, ReportContext, Section, Series, Table
 from gigawatt.sweep.headline import headline_column, is_date_key
+from gigawatt.sweep.samples import HELD_FIXED_SENSITIVITY
 from gigawatt.sweep.sensitivity import TORNADO_LEVELS, OutputSensitivity
 
 MONTHS_PER_YEAR = 12
@@ -95,6 +97,21 @@ def _table(outputs: Sequence[OutputSensitivity]) -> Table:
     )
 
 
+def _inputs_table(outputs: Sequence[OutputSensitivity]) -> Table:
+    """Each input's range: the values the tornado sets it to."""
+    low, high = (round(q * 100) for q in TORNADO_LEVELS)
+    bars = sorted(outputs[0].tornado, key=lambda b: b.input)
+    return Table(
+        "The inputs and the values the tornado sets them to",
+        ("Input", f"At its P{low}", f"At its P{high}"),
+        tuple((b.input, fmt_value(b.input_low), fmt_value(b.input_high)) for b in bars),
+        numeric=(False, True, True),
+        note="Each range is a quantile of the input's distribution in the scenario file (listed "
+        "with its point value under the scenario's uncertain inputs; the scenario's sources "
+        "are its citations).",
+    )
+
+
 def sensitivity_section(ctx: ReportContext) -> Section | None:
     outputs: Sequence[OutputSensitivity] | None = ctx.tornado
     if not outputs:
@@ -113,7 +130,10 @@ def sensitivity_section(ctx: ReportContext) -> Section | None:
             "besides the point-value run). Bars show the change from the point-value run, the "
             "largest swing on top. One at a time, it misses interactions; `gigawatt sensitivity "
             "SCENARIO` adds variance-based Sobol indices, which include them.",
+            f"Not varied, so no bar can show them: {'; '.join(HELD_FIXED_SENSITIVITY)}. An "
+            "output no input moves (the largest run's compute at the end, for one) depends on "
+            "these alone.",
         ),
         charts=tuple(charts),
-        tables=(_table(outputs),),
+        tables=(_table(outputs), _inputs_table(outputs)),
     )

@@ -40,7 +40,7 @@ from gigawatt.scenario import Scenario, load_scenario
 from gigawatt.simulate import Results, run_stages, simulate
 from gigawatt.sweep.headline import headline_order, headline_outputs, is_date_key, month_of
 from gigawatt.sweep.run import DEFAULT_STORE, Progress, run_sweep
-from gigawatt.sweep.samples import HEADLINE_YEAR, Design
+from gigawatt.sweep.samples import HEADLINE_YEAR, HELD_FIXED_SENSITIVITY, Design
 from gigawatt.sweep.store import SweepStore
 
 Method = Literal["tornado", "sobol", "both"]
@@ -159,6 +159,7 @@ class SensitivityResult:
             "tornado_levels": list(TORNADO_LEVELS),
             "conf_level": CONF_LEVEL,
             "inputs": self.inputs,
+            "held_fixed": list(HELD_FIXED_SENSITIVITY),
             "outputs": [o.to_json() for o in self.outputs],
         }
 
