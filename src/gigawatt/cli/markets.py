@@ -126,6 +126,8 @@ def market(
     for ev in report["events"]:
         if ev["study"] is not None:
             _print_study(ev)
+    for caveat in report["caveats"]:
+        console.print(f"Note: {caveat}")
 
 
 def _print_events(report: dict[str, Any]) -> None:
