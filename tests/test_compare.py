@@ -73,6 +73,9 @@ def test_compare_three_programmes_json(tmp_path, capsys):
     assert "eu-ai-act-systemic-risk" in data["thresholds_first_crossed"]
     page = out.read_text(encoding="utf-8")
     assert 'id="compare-facility-power"' in page and 'id="inputs"' in page
+    # many inputs differ: the page and the JSON say the outputs' differences are not split
+    assert "does not say which of them causes which difference" in data["attribution"]
+    assert "does not say which of them causes which difference" in page
 
 
 def test_compare_table_fits_80_columns(capsys):
@@ -127,3 +130,30 @@ def test_lettered_columns_when_a_threshold_id_would_not_fit():
     names = ["nvidia-openai-10gw", "amd-openai-6gw", "stargate-10gw"]
     assert _headers(names, ("ca-sb53-frontier",)) == names
     assert _headers(names, ("eu-ai-act-gpai-indicative",)) == ["A", "B", "C"]
+
+
+def test_attribution_says_when_the_outputs_can_be_put_down_to_one_input(toy_catalog):
+    """One input differs: the output differences are its. Several: the comparison says it
+    cannot split them."""
+    from conftest import toy_scenario_data
+    from gigawatt.compare import compare_results
+    from gigawatt.scenario import parse_scenario
+    from gigawatt.simulate import simulate
+
+    base = toy_scenario_data()
+    one = toy_scenario_data()
+    one["sites"][0]["pue"] = 1.35
+    two = toy_scenario_data()
+    two["sites"][0]["pue"] = one["sites"][0]["pue"]
+    two["sites"][0]["phases"][0]["power_gw"] = 2 * base["sites"][0]["phases"][0]["power_gw"]
+    runs = [parse_scenario(d, toy_catalog) for d in (base, one, two)]
+    results = [simulate(sc, toy_catalog) for sc in runs]
+    single = compare_results(["a", "b"], runs[:2], results[:2])
+    assert [r["input"] for r in single.inputs_differ] == ["sites[0].pue"]
+    assert single.attribution().startswith("One input differs (sites[0].pue): every difference")
+    assert single.to_json()["attribution"] == single.attribution()
+    several = compare_results(["a", "c"], [runs[0], runs[2]], [results[0], results[2]])
+    assert len(several.inputs_differ) == 2
+    assert "does not say which of them causes which difference" in several.attribution()
+    same = compare_results(["a", "a"], runs[:1] * 2, results[:1] * 2)
+    assert same.attribution().startswith("No input differs")

@@ -152,11 +152,33 @@ class Comparison:
                         first[label] = row["year"]
         return out
 
+    def attribution(self) -> str:
+        """What the side-by-side can say about why the outputs differ: with one input
+        different, it is the cause; with several, the comparison does not split the effect."""
+        n = len(self.inputs_differ)
+        basis = (
+            "Each run uses its inputs' point values with the same catalog: a difference smaller "
+            "than a sweep's bands (`gigawatt sweep`) may not survive the uncertainty."
+        )
+        if n == 0:
+            return f"No input differs, so neither do the outputs. {basis}"
+        if n == 1:
+            return (
+                f"One input differs ({self.inputs_differ[0]['input']}): every difference in "
+                f"the outputs comes from it. {basis}"
+            )
+        return (
+            f"{n} inputs differ at once: the side-by-side does not say which of them causes "
+            "which difference in the outputs; change one at a time (a scenario file each) to "
+            f"attribute them. {basis}"
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "scenarios": self.scenario_rows(),
             "years": self.years(),
             "inputs_differ": self.inputs_differ,
+            "attribution": self.attribution(),
             "thresholds_first_crossed": self.first_crossings(),
         }
 

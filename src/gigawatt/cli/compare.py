@@ -153,6 +153,7 @@ def compare(
             table.add_row(tid, *years_crossed)
         console.print(table)
     console.print(
-        "As of each December (capex, money released and energy: in the year). "
+        data["attribution"]
+        + " As of each December (capex, money released and energy: in the year). "
         + (f"Report written to {out}." if out is not None else "--out FILE.html writes a report.")
     )

@@ -107,6 +107,7 @@ def inputs_section(comparison: Comparison) -> Section:
         paragraphs=(
             "Each scenario is simulated on its own, as `gigawatt run` would; the charts below put "
             "their yearly outputs, as of each December, on one axis.",
+            comparison.attribution(),
         ),
         tables=(scenarios, differ),
     )
