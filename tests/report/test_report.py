@@ -231,6 +231,13 @@ def test_country_comparison_brackets_the_programme(default_run, default_report):
     ours = [x for x, y in zip(programme.x, programme.y, strict=True) if not np.isnan(y)]
     assert len(ours) == 1 and ours[0].startswith("This programme")
     assert max(y["energy_twh"] for y in default_run[0].years()) in heights
+    # the note names the years compared: the countries' data year(s) and the programme's year
+    results, cat, _ = default_run
+    years = {c.year for c in cat.all("countries") if c.label in countries.x}
+    peak = max(results.years(), key=lambda y: y["energy_twh"])
+    assert years and str(min(years)) in chart.note and str(max(years)) in chart.note
+    assert f"grid connections in {peak['year']}" in chart.note
+    assert "proxy for consumption" in chart.note
 
 
 # --- sections are skipped when their stage did not run ----------------------------------------

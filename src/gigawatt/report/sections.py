@@ -494,6 +494,13 @@ def _country_chart(energy: EnergyResult, years: list[dict[str, Any]]) -> Chart |
     bars.append((f"This programme, {peak['year']}", twh, True))
     bars.sort(key=lambda b: b[1])
     labels = [b[0] for b in bars]
+    shown = below + above
+    data_years = sorted({c.year for c in shown})
+    in_years = (
+        str(data_years[0])
+        if len(data_years) == 1
+        else f"{data_years[0]}-{data_years[-1]} (each country's latest)"
+    )
     nan = float("nan")
     return Chart(
         "energy-countries",
@@ -506,7 +513,9 @@ def _country_chart(energy: EnergyResult, years: list[dict[str, Any]]) -> Chart |
         ),
         x_type="category",
         stacked=True,  # one bar per category: stacking only keeps bars centred
-        note="Countries: Our World in Data electricity generation (via CodeCarbon).",
+        note=f"Countries: annual electricity generation in {in_years}, Our World in Data (via "
+        f"CodeCarbon), a proxy for consumption (net imports not counted). The programme: its "
+        f"energy at the grid connections in {peak['year']}.",
     )
 
 
