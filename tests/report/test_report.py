@@ -192,6 +192,8 @@ def test_money_text_says_the_dollars_are_not_escalated(default_report):
     money = next(s for s in default_report.sections if s.id == "money")
     text = " ".join(money.paragraphs)
     assert "not escalated for inflation" in text and "undiscounted" in text
+    # energy opex: what is priced (the energy section's MWh) and at what (the region's price)
+    assert "(energy: the energy section's MWh at each region's catalog power price)" in text
 
 
 def test_energy_text_says_the_grid_intensity_is_held_flat(default_report):

@@ -444,11 +444,17 @@ def money_section(ctx: ReportContext) -> Section | None:
     )
     cap = summary["invested_cap_usd"]
     of_cap = "" if cap is None else f" of a USD {cap / BILLION:,.0f}B cap"
+    energy_mwh = (
+        "the energy section's MWh"
+        if summary["energy_source"] == "energy stage"
+        else summary["energy_source"]
+    )
     paragraphs = (
         f"Money moves from {summary['start']} (construction starts before the first phase is "
         f"online) to {summary['end']}. Capex USD {summary['capex_usd'] / BILLION:,.0f}B "
         f"({summary['capex_before_start_usd'] / BILLION:,.1f}B before the scenario starts), opex "
-        f"USD {summary['opex_usd'] / BILLION:,.0f}B (energy from the {summary['energy_source']}). "
+        f"USD {summary['opex_usd'] / BILLION:,.0f}B (energy: {energy_mwh} at each region's "
+        "catalog power price). "
         f"Invested: USD {summary['cumulative_invested_usd'] / BILLION:,.0f}B{of_cap}.",
         "Per investor, cumulative to date: I is the cash invested (equity and cash tranches), C "
         "is I plus vested warrants' intrinsic value at vesting, P the systems capex paid for the "
