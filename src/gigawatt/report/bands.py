@@ -27,7 +27,12 @@ BANDS: tuple[tuple[str, str, str, float], ...] = (
     ("co2e_t", "Location-based CO2e in the year", "CO2e [Mt]", 1e6),
     ("cumulative_capex_usd", "Capex to date", "Capex [USD billion]", 1e9),
     ("cumulative_invested_usd", "Invested to date", "Invested [USD billion]", 1e9),
-    ("largest_run_flop", "Largest run's compute", "Training compute [1e27 FLOP]", 1e27),
+    (
+        "largest_run_flop",
+        "Largest run started in December: compute",
+        "Training compute [1e27 FLOP]",
+        1e27,
+    ),
 )
 
 
