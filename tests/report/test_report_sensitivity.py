@@ -82,6 +82,7 @@ def test_section_ranks_and_draws_the_tornado(toy):
         p.startswith("Not varied, so no bar can show them: every catalog value")
         for p in section.paragraphs
     )
+    assert "counted on the scenario's power basis (facility)" in " ".join(section.paragraphs)
 
 
 def test_no_uncertain_inputs_no_section(toy_catalog):

@@ -132,7 +132,8 @@ def sensitivity_section(ctx: ReportContext) -> Section | None:
             "SCENARIO` adds variance-based Sobol indices, which include them.",
             f"Not varied, so no bar can show them: {'; '.join(HELD_FIXED_SENSITIVITY)}. An "
             "output no input moves (the largest run's compute at the end, for one) depends on "
-            "these alone.",
+            "these alone. GW deployed are counted on the scenario's power basis "
+            f"({ctx.results.scenario.power_basis}), as the deals' triggers count them.",
         ),
         charts=tuple(charts),
         tables=(_table(outputs), _inputs_table(outputs)),
