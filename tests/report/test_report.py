@@ -429,6 +429,23 @@ def test_capability_chart_is_the_largest_run(default_run, default_report):
     assert any("eu-ai-act-systemic-risk" in row for row in crossings.rows)
 
 
+def test_frontier_runs_table_shows_the_job_size_and_why_one_site(default_run, default_report):
+    """A run's accelerators are its operating point, not the group online: the table shows
+    both, and a cross-site run that trains at one site says why (the run's note)."""
+    results, _, _ = default_run
+    runs = [r.as_dict() for r in results.stages["capability"].runs]
+    table = next(
+        t for s in default_report.sections for t in s.tables if t.title.endswith("frontier runs")
+    )
+    col = {c: i for i, c in enumerate(table.columns)}
+    for run, row in zip(runs, table.rows, strict=True):
+        assert row[col["Accelerators"]] == f"{run['accelerators']:,}"
+        assert row[col["Available"]] == f"{run['accelerators_available']:,}"
+        assert row[col["Note"]] == run["note"]
+    assert any(r["cross_site"] and r["note"].startswith("cross_site allows") for r in runs)
+    assert "operating point" in table.note and "largest homogeneous group" in table.note
+
+
 def test_energy_text_says_b200_power_was_measured_on_it(catalog):
     """The B200 carries the share measured on a B200 node (MLPerf Training v5.0): the report must
     not say that no run of it was measured, while the H100 still carries it from another
