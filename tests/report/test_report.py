@@ -444,6 +444,8 @@ def test_frontier_runs_table_shows_the_job_size_and_why_one_site(default_run, de
         assert row[col["Note"]] == run["note"]
     assert any(r["cross_site"] and r["note"].startswith("cross_site allows") for r in runs)
     assert "operating point" in table.note and "largest homogeneous group" in table.note
+    section = next(s for s in default_report.sections if s.id == "capability")
+    assert "its size set by the rule below, not the whole group" in section.paragraphs[0]
 
 
 def test_energy_text_says_b200_power_was_measured_on_it(catalog):

@@ -313,8 +313,9 @@ def capability_section(ctx: ReportContext) -> Section | None:
         "capability",
         "Capability and regulatory thresholds",
         paragraphs=(
-            "The largest single training job the fleet allows each month: the accelerators of "
-            "the largest group, the performance model's MFU for the reference workload at that "
+            "The largest single training job the fleet allows each month: a job inside the "
+            "largest group of one system online (its size set by the rule below, not the whole "
+            "group), the performance model's MFU for the reference workload at that "
             "scale (model FLOPs, PaLM's convention, so recomputation adds time but no FLOP) "
             "and the reliability model's goodput for a job of that size under the "
             f"fault-tolerance policy {ref['fault_tolerance']}.",
