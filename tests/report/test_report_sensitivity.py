@@ -14,7 +14,7 @@ from gigawatt.report.charts import figure
 from gigawatt.report.png import render_png
 from gigawatt.scenario import parse_scenario
 from gigawatt.simulate import simulate
-from gigawatt.sweep.headline import headline_outputs
+from gigawatt.sweep.headline import headline_column, headline_outputs
 from gigawatt.sweep.sensitivity import tornado, tornado_design
 from test_cli import cli
 
@@ -83,6 +83,12 @@ def test_section_ranks_and_draws_the_tornado(toy):
         for p in section.paragraphs
     )
     assert "counted on the scenario's power basis (facility)" in " ".join(section.paragraphs)
+    # an output no input moves says so rather than showing empty cells
+    still = [o for o in outputs if not any(b.swing > 0 for b in o.tornado)]
+    assert still
+    for o in still:
+        row = next(r for r in table.rows if r[0].startswith(headline_column(o.key).header))
+        assert row[2:] == ("no input moves it", "", "")
 
 
 def test_no_uncertain_inputs_no_section(toy_catalog):

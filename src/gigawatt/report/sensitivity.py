@@ -83,10 +83,11 @@ def _table(outputs: Sequence[OutputSensitivity]) -> Table:
             f"{col.cell({out.key: b.output_high})}"
             for b in movers[:TABLE_INPUTS]
         ]
+        cells = cells or ["no input moves it"]
         cells += [""] * (TABLE_INPUTS - len(cells))
         unit = f" [{col.unit}]" if col.unit else ""
         base = col.cell({out.key: out.base}) if out.base is not None else ""
-        rows.append((f"{col.header}{unit}", base or "never", *(cells or ["does not move"])))
+        rows.append((f"{col.header}{unit}", base or "never", *cells))
     return Table(
         "Every headline output: its three largest movers",
         ("Output", "Point value", "1st", "2nd", "3rd"),
