@@ -467,3 +467,18 @@ def test_energy_text_says_b200_power_was_measured_on_it(catalog):
     assert "b200: its 0.682 share of all-in IT power was measured on it for" in text
     assert "h100-sxm: no training run of it has a measured draw" in text
     assert "b200: no training run" not in text
+
+
+def test_cost_parameters_table_names_each_unit(default_run, default_report):
+    """A cost parameter's value means nothing without its unit (USD per W, a factor...)."""
+    _, cat, _ = default_run
+    table = next(
+        t
+        for s in default_report.sections
+        for t in s.tables
+        if t.title.startswith("Cost parameters the scenario sets")
+    )
+    assert table.columns[-1] == "Unit"
+    for row in table.rows:
+        assert row[-1] == cat.parameter(row[0]).unit
+    assert any(row[-1] == "usd_per_w" for row in table.rows)

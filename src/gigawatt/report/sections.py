@@ -150,12 +150,17 @@ def scenario_section(ctx: ReportContext) -> Section:
         tables.append(
             Table(
                 "Cost parameters the scenario sets (instead of the catalog's)",
-                ("Parameter", "Value used", "Catalog value"),
+                ("Parameter", "Value used", "Catalog value", "Unit"),
                 tuple(
-                    (pid, fmt_value(point(v)), fmt_value(point(ctx.catalog.parameter(pid).value)))
+                    (
+                        pid,
+                        fmt_value(point(v)),
+                        fmt_value(point(ctx.catalog.parameter(pid).value)),
+                        ctx.catalog.parameter(pid).unit,
+                    )
                     for pid, v in sc.costs.items()
                 ),
-                (False, True, True),
+                (False, True, True, False),
             )
         )
     if sc.deals:
