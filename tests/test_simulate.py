@@ -45,9 +45,9 @@ def test_a_sample_is_a_function_of_its_generator(catalog):
 def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog):
     """`run --json`'s `caveats`: a phase online before its accelerator's `launch` month is
     named there (the summary prints the same list); the default scenario has none of those, only
-    the capability stage's perf and peak caveats for the systems of its largest runs."""
+    the capability stage's perf, reliability, peak and burn-in caveats for its largest runs."""
     from conftest import toy_scenario_data
-    from gigawatt.app import peak_caveats, perf_caveats
+    from gigawatt.app import peak_caveats, perf_caveats, reliability_caveats
     from gigawatt.buildout import peak_column_caveats
     from gigawatt.scenario import month_from_index, month_index, parse_scenario
 
@@ -67,7 +67,13 @@ def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog)
     systems = [y["largest_run_system"] for y in years]
     # the largest runs are in bf16, a build-out column: the fleet's peak caveat covers them
     assert {y["largest_run_precision"] for y in years} == {"bf16"}
-    expected = peak_column_caveats(default.fleet, catalog) + perf_caveats(catalog, systems)
+    policy = default.capability.settings.policy
+    expected = (
+        peak_column_caveats(default.fleet, catalog)
+        + perf_caveats(catalog, systems)
+        + reliability_caveats(catalog, systems, policy)
+        + tuple(default.capability.burn_in_caveats(default.year_positions()))
+    )
     assert default.caveats(years) == list(expected)
     assert peak_caveats(catalog, [(s, "bf16") for s in systems])  # which would say the same
     assert default.to_json()["caveats"] == default.caveats(years)

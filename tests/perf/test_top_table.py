@@ -23,17 +23,21 @@ def _shown(row: dict, extra: list[str]) -> tuple:
 
 
 def test_rows_that_differ_only_in_a_knob_without_effect_are_merged(top):
-    """The search's top plans include pairs that differ only in a knob that changed nothing
-    (pp_balance here): the table keeps one of each, names the knob, and every row it shows
-    differs from the others in a shown column."""
-    rows, merged, extra = distinct_top(top)
-    assert len(rows) < len(top) and merged  # this case has such pairs (see the docstring)
+    """Plans that differ only in a knob that changed nothing (pp_balance here, as when the
+    search kept both balancings of a split on which they give the same stages): the table keeps
+    one of each, names the knob, and every row it shows differs from the others in a shown
+    column. Since the search builds only the interleavings Megatron-Core accepts, this case's
+    own top ten has no such pair, so twins are added to it."""
+    twins = [{**r, "pp_balance": not r["pp_balance"]} for r in top[:3]]
+    plans = [*top, *twins]
+    rows, merged, extra = distinct_top(plans)
+    assert len(rows) == len(plans) - len(twins) and merged == ["pp_balance"]
     for knob in merged:
         assert knob not in TOP_FIGURES
     shown = [_shown(r, extra) for r in rows]
     assert len(set(shown)) == len(shown)
     # every dropped plan has a kept twin with the same figures, differing only in `merged`
-    for r in top:
+    for r in plans:
         assert any(all(r[k] == k_row[k] for k in r if k not in merged) for k_row in rows), r
 
 
@@ -54,7 +58,8 @@ def test_perf_search_prints_the_merged_table(capsys, top):
     assert exc.value.code == 0
     out = " ".join(capsys.readouterr().out.split())
     rows, merged, _ = distinct_top(top)
-    assert (
-        f"{len(top) - len(rows)} of the {len(top)} best plans are not shown: each differs from "
-        f"a row above only in {', '.join(merged)}, with the same step time and memory" in out
-    )
+    said = f"of the {len(top)} best plans are not shown: each differs from a row above only in"
+    if len(rows) < len(top):
+        assert f"{len(top) - len(rows)} {said} {', '.join(merged)}" in out
+    else:  # no twins among this search's best plans: nothing is said to be hidden
+        assert said not in out

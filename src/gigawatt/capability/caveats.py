@@ -37,23 +37,33 @@ def peak_caveats(
     figure at that precision: the accelerator has no tensor path at it (the run is counted at
     the next wider precision's peak), or its peak at the precision used is an estimate derived
     from another precision's figure (the accelerator's `peak_estimates`)."""
-    out = []
+    out: list[str] = []
     for sid, requested in dict.fromkeys((s, p) for s, p in runs if s and p):
-        acc = catalog.accelerator(catalog.system(sid).accelerator)
-        used = acc.supported_precision(requested)
-        peak = f"{acc.peak(used) / FLOPS_PER_PFLOP:g} PFLOP/s"
-        if used != requested:
-            out.append(
-                f"{sid}: {acc.id} has no {requested} tensor path, so a {requested} run is "
-                f"counted at its {used} peak ({peak})."
-            )
-        how = acc.peak_estimates.get(used)  # type: ignore[call-overload]
-        if how:
-            out.append(
-                f"{sid}: {acc.id}'s {used} peak ({peak}) is not a published figure: {how}; an "
-                f"estimate, and every {used} figure of the run rests on it."
-            )
+        out += accelerator_peak_caveats(catalog, sid, catalog.system(sid).accelerator, requested)
     return tuple(out)
+
+
+def accelerator_peak_caveats(
+    catalog: Catalog, label: str, accelerator: str, requested: str
+) -> list[str]:
+    """`peak_caveats` for one run on `accelerator` at `requested` precision, each caveat
+    headed `label` (the system's id, or the name of a user's record file)."""
+    out = []
+    acc = catalog.accelerator(accelerator)
+    used = acc.supported_precision(requested)
+    peak = f"{acc.peak(used) / FLOPS_PER_PFLOP:g} PFLOP/s"
+    if used != requested:
+        out.append(
+            f"{label}: {acc.id} has no {requested} tensor path, so a {requested} run is "
+            f"counted at its {used} peak ({peak})."
+        )
+    how = acc.peak_estimates.get(used)  # type: ignore[call-overload]
+    if how:
+        out.append(
+            f"{label}: {acc.id}'s {used} peak ({peak}) is not a published figure: {how}; an "
+            f"estimate, and every {used} figure of the run rests on it."
+        )
+    return out
 
 
 def reliability_caveats(

@@ -228,8 +228,19 @@ def _calibration_status(ctx: typer.Context, calibration_id: str) -> str:
 
 
 def _peak_notes(ctx: typer.Context, data: dict[str, Any]) -> tuple[str, ...]:
-    """Caveats on the peak the MFU and step time rest on (`app.peak_caveats`)."""
-    return api.peak_caveats(_catalog(ctx), [(data["system"], data["plan"]["precision"])])
+    """Caveats on the peak the MFU and step time rest on (`capability.caveats`), by the run's
+    accelerator: its system may be a user's record file, not a catalog id. An accelerator that
+    is itself a user's record carries no catalog note on its peaks."""
+    from gigawatt.capability.caveats import accelerator_peak_caveats
+
+    catalog = _catalog(ctx)
+    if not catalog.has("accelerators", data["accelerator"]):
+        return ()
+    return tuple(
+        accelerator_peak_caveats(
+            catalog, data["system"], data["accelerator"], data["plan"]["precision"]
+        )
+    )
 
 
 def _perf_tables(
@@ -465,7 +476,8 @@ TOP_FIGURES = ("step_time_s", "tokens_per_s", "mfu", "memory_gib_per_gpu")
 def distinct_top(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     """The best plans as a reader can tell them apart: rows with the same shown knobs, step time
     and memory are one row (the first: they differ only in knobs that changed nothing here, as
-    `pp_balance` can), and any other knob that still differs between the rows is a column.
+    `pp_balance` can), and a knob not shown that differs between rows alike in every shown
+    knob (so that they would read as one plan with two results) is a column.
     Returns (rows, the knobs merged away, the extra knob columns)."""
     kept: dict[tuple[Any, ...], dict[str, Any]] = {}
     merged: set[str] = set()
@@ -474,10 +486,15 @@ def distinct_top(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
         first = kept.setdefault(key, row)
         merged.update(k for k in row if k not in TOP_FIGURES and row[k] != first[k])
     distinct = list(kept.values())
+    alike: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in distinct:
+        alike.setdefault(tuple(row[k] for k in TOP_KNOBS), []).append(row)
     hidden = (
         [k for k in distinct[0] if k not in TOP_KNOBS and k not in TOP_FIGURES] if distinct else []
     )
-    extra = [k for k in hidden if any(r[k] != distinct[0][k] for r in distinct)]
+    extra = [
+        k for k in hidden if any(r[k] != group[0][k] for group in alike.values() for r in group)
+    ]
     return distinct, sorted(merged), extra
 
 
