@@ -58,6 +58,7 @@ def test_sweep_table(capsys, tmp_path):
     )
     assert code == 0, err
     assert "P10-P90" in out and "Facility" in out and "2032" in out
+    assert "Energy in" in out and "year TWh" in out  # a flow in the year, not a level
     assert "3 samples computed now" in out
     flat = " ".join(out.split())
     assert "Held fixed in every sample: every catalog value the run reads" in flat

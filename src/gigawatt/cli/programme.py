@@ -757,7 +757,7 @@ def report(
 SWEEP_COLUMNS: list[Column] = [
     Column("facility_power_gw", "Facility GW", digits=2),
     Column("accelerators", "Accelerators M", scale=MILLION, digits=2),
-    Column("energy_twh", "Facility", "TWh", digits=1),
+    Column("energy_twh", "Energy in year", "TWh", digits=1),
     Column("cumulative_capex_usd", "Capex USD B (cum.)", scale=BILLION),
     Column("cumulative_invested_usd", "Invested USD B", scale=BILLION),
     Column("largest_run_flop", "Largest run e27 FLOP", scale=1e27, digits=1),
