@@ -482,3 +482,12 @@ def test_cost_parameters_table_names_each_unit(default_run, default_report):
     for row in table.rows:
         assert row[-1] == cat.parameter(row[0]).unit
     assert any(row[-1] == "usd_per_w" for row in table.rows)
+
+
+def test_world_share_text_says_the_world_figure_is_a_projection(default_report):
+    """The programme's share of the world's compute divides by a trend projection: the text
+    must say so, with the base figure's date and both figures' statuses."""
+    section = next(s for s in default_report.sections if s.id == "ownership")
+    text = section.paragraphs[0]
+    assert "a projection, not a count" in text
+    assert "H100-equivalents in 2026-01 (analyst)" in text and "a year (analyst)" in text
