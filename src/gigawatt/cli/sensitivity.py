@@ -159,7 +159,11 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
         "values. S1: the share of the output's variance the input explains alone; ST: with "
         f"its interactions; ± a {conf}% confidence interval. --json has every input and output."
     )
-    out.print(f"Not varied: {'; '.join(HELD_FIXED_SENSITIVITY)}.")
+    out.print(
+        f"Not varied: {'; '.join(HELD_FIXED_SENSITIVITY)}. The ranges are quantiles of the "
+        "scenario's own distributions, cited in its file (`gigawatt show NAME` prints a "
+        "built-in one)."
+    )
 
 
 def _indices_out_of_range(result: SensitivityResult) -> bool:
