@@ -45,6 +45,7 @@ def test_listing_without_prices_shows_the_reported_moves(capsys):
     nvda = next(m for m in first["moves"] if m["ticker"] == "NVDA")
     assert nvda["change_fraction"] == pytest.approx(0.0397)
     assert nvda["status"] == "reported" and "livemint.com" in nvda["source"]
+    assert nvda["computed_fraction"] is None  # no prices, nothing computed
     # the listing says its moves are raw, and says nothing of a study it did not run
     assert data["caveats"] and data["caveats"][0].startswith("Moves as the press reported")
     assert not any("event study" in c for c in data["caveats"])
@@ -76,6 +77,16 @@ def test_study_on_a_wide_file_recovers_beta_and_the_injected_return(capsys, tmp_
         assert abs(day0["car"] - INJECTED[t["ticker"]]) < 2 * day0["se"]
         assert [d["day"] for d in t["days"]] == list(range(-5, 6))
         assert next(d for d in t["days"] if d["day"] == 0)["date"] == EVENT_DAY.isoformat()
+    # the reported close-to-close move beside the same day's return in the prices given
+    event = json.loads(out0)["events"][0]
+    nvda_move = next(m for m in event["moves"] if m["ticker"] == "NVDA")
+    nvda_day0 = next(
+        d for t in study["tickers"] if t["ticker"] == "NVDA" for d in t["days"] if d["day"] == 0
+    )
+    assert nvda_move["day"] == nvda_day0["date"]
+    assert nvda_move["computed_fraction"] == pytest.approx(nvda_day0["return"])
+    index_move = next(m for m in event["moves"] if m["ticker"] == "^GSPC")
+    assert index_move["computed_fraction"] is None  # the index is not a studied ticker
     # with a study, what it cannot say: other news, the deal's value, event-induced variance
     caveat = json.loads(out0)["caveats"][-1]
     assert "cannot tell this announcement from other news" in caveat and "Boehmer" in caveat
@@ -83,6 +94,7 @@ def test_study_on_a_wide_file_recovers_beta_and_the_injected_return(capsys, tmp_
     assert code == 0, err
     assert "cumulative abnormal returns" in out and "[-1, +1]" in out
     assert "first reaction, not the deal's value" in " ".join(out.split())
+    assert "NVDA on 2025-09-22: reported 3.97 %" in out and "from the prices given" in out
 
 
 def _study(frame_or_files, **fields):

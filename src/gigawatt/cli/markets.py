@@ -174,6 +174,12 @@ def _print_study(ev: dict[str, Any]) -> None:
     )
     if st["rule"]:
         console.print(f"  note: {st['rule']}")
+    for m in ev["moves"]:
+        if m["computed_fraction"] is not None:
+            console.print(
+                f"  {m['ticker']} on {m['day']}: reported {_pct(m['change_fraction'])} %, "
+                f"{_pct(m['computed_fraction'])} % from the prices given"
+            )
     for t in st["tickers"]:
         fit = t["fit"]
         beta = "" if fit["beta"] is None else f", beta {fit['beta']:.2f} (se {fit['beta_se']:.2f})"

@@ -148,7 +148,25 @@ class EventReport:
                 "moves": [],
             }
         head["tickers"] = list(self.tickers)
-        return {**head, "study": None if self.study is None else self.study.to_json()}
+        study = None if self.study is None else self.study.to_json()
+        for move in head["moves"]:
+            move["computed_fraction"] = _computed(move, study)
+        return {**head, "study": study}
+
+
+def _computed(move: dict[str, Any], study: dict[str, Any] | None) -> float | None:
+    """The return the user's prices give for a reported close-to-close move (its ticker, its
+    day, inside the event window, simple returns): a check of the press figure against the
+    data. None when the study cannot say."""
+    if study is None or move["basis"] != "close" or study["returns"] != "simple":
+        return None
+    for t in study["tickers"]:
+        if t["ticker"] != move["ticker"]:
+            continue
+        for d in t["days"]:
+            if d["date"] == move["day"]:
+                return float(d["return"])
+    return None
 
 
 @dataclass(frozen=True)
