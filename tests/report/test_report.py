@@ -423,6 +423,10 @@ def test_capability_chart_is_the_largest_run(default_run, default_report):
     )
     refs = [s for s in chart.series if s.dash]
     assert refs and all(len(set(s.y)) == 1 for s in refs)  # flat reference lines
+    # a reference run's label carries its compute's provenance: Epoch AI's Grok 3 figure is an
+    # analyst estimate (the record's weakest field, its GPU model, is this project's guess)
+    grok = next(s for s in refs if s.name.startswith("Grok 3"))
+    assert grok.name.endswith("FLOP, analyst)")
     crossings = next(
         t for s in default_report.sections for t in s.tables if t.title.startswith("Thresholds")
     )

@@ -247,7 +247,8 @@ def _reference_run_text(catalog: Any) -> str:
     run = catalog.get("frontier-runs", ref.comparison_run)
     return (
         f"x ref: times {run.name} ({run.id}, {run.training_flop:.2g} FLOP, status "
-        f"{run.status}; `gigawatt catalog frontier-runs` gives its source)."
+        f"{run.field_statuses().get('training_flop', run.status)}; `gigawatt catalog "
+        "frontier-runs` gives its source)."
     )
 
 

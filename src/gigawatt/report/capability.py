@@ -26,7 +26,9 @@ def _reference_series(cap: CapabilityResult, months: list[str]) -> tuple[Series,
     largest = sorted(runs, key=lambda r: r.training_flop, reverse=True)[:REFERENCE_LINES]
     return tuple(
         Series(
-            f"{r.label} ({r.training_flop:.1e} FLOP, {r.status})",
+            # the compute's own provenance (an Epoch AI estimate is analyst, not ours)
+            f"{r.label} ({r.training_flop:.1e} FLOP, "
+            f"{r.field_statuses().get('training_flop', r.status)})",
             [months[0], months[-1]],
             [r.training_flop / FLOP_UNIT] * 2,
             dash=True,
