@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from conftest import toy_scenario_data
+from conftest import TOY_CATALOG, toy_scenario_data
 from gigawatt.report import build_report
 from gigawatt.report.charts import figure
 from gigawatt.report.png import render_png
@@ -104,3 +104,30 @@ def test_no_sensitivity_leaves_the_tornado_out(capsys, tmp_path):
     code, stdout, err = cli(capsys, *args)
     assert code == 0, err
     assert "sensitivity" not in json.loads(stdout)["sections"]
+
+
+def test_whole_number_inputs_show_the_rounded_value_the_runs_use(toy_catalog, capsys, tmp_path):
+    """A delay is whole months: the tornado sets it to the rounded quantile, so the tables
+    show that value first (P10 of U(0.2, 2.9) is 0.47: the run uses 0)."""
+    import yaml
+
+    data = toy_scenario_data()
+    data["sites"][0]["phases"][0]["delay_months"] = _uniform(0.2, 2.9)
+    cat = toy_catalog.recording()
+    sc = parse_scenario(data, cat)
+    base = simulate(sc, cat)
+    report = build_report(base, cat, inputs=sc, tornado=tornado(sc, cat, base_results=base))
+    section = next(s for s in report.sections if s.id == "sensitivity")
+    ranges = next(t for t in section.tables if t.title.startswith("The inputs and the values"))
+    assert ranges.rows == (("sites[0].phases[0].delay_months", "0 (0.47)", "3 (2.63)"),)
+    path = tmp_path / "delay.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    store = str(tmp_path / "s.duckdb")
+    args = ["--catalog", str(TOY_CATALOG), "sensitivity", str(path), "--store", store]
+    code, out, err = cli(capsys, *args, "--method", "tornado", "--json")
+    assert code == 0, err
+    (only,) = json.loads(out)["inputs"]
+    assert only["whole_number"] is True and only["p10"] == pytest.approx(0.47)
+    code, out, err = cli(capsys, *args, "--method", "tornado")
+    assert code == 0, err
+    assert "0 (0.47)" in out and "3 (2.63)" in out

@@ -48,6 +48,14 @@ def _short(value: float) -> str:
     return f"{value:.4g}".replace("e+", "e")
 
 
+def _as_used(value: float, whole_number: bool) -> str:
+    """A quantile as the runs use it: a whole-number input (months) is rounded, its quantile
+    shown after it."""
+    if not whole_number or round(value) == value:
+        return _short(value)
+    return f"{round(value)} ({_short(value)})"
+
+
 def _title(out: OutputSensitivity) -> Text:
     from gigawatt.sweep.headline import headline_column
 
@@ -125,7 +133,8 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
     for name in (f"P{low}", "Point", f"P{high}"):
         inputs.add_column(name, justify="right", no_wrap=True)
     for i in result.inputs:
-        inputs.add_row((i["path"]), _short(i["p10"]), _short(i["point"]), _short(i["p90"]))
+        ends = (_as_used(i["p10"], i["whole_number"]), _as_used(i["p90"], i["whole_number"]))
+        inputs.add_row((i["path"]), ends[0], _short(i["point"]), ends[1])
     out.print(inputs)
     still = []
     for o in result.outputs:

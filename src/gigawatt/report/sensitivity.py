@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 from gigawatt.display import fmt_value
 from gigawatt.report.base import Chart, ReportContext, Section, Series, Table
+from gigawatt.scenario import Scenario
 from gigawatt.sweep.headline import headline_column, is_date_key
-from gigawatt.sweep.samples import HELD_FIXED_SENSITIVITY
+from gigawatt.sweep.samples import HELD_FIXED_SENSITIVITY, template_of
 from gigawatt.sweep.sensitivity import TORNADO_LEVELS, OutputSensitivity
 
 MONTHS_PER_YEAR = 12
@@ -98,18 +99,38 @@ def _table(outputs: Sequence[OutputSensitivity]) -> Table:
     )
 
 
-def _inputs_table(outputs: Sequence[OutputSensitivity]) -> Table:
+def _as_used(value: float, whole_number: bool) -> str:
+    """A quantile as the runs use it: a whole-number input (months) rounded, its quantile
+    after it."""
+    if not whole_number or round(value) == value:
+        return fmt_value(value)
+    return f"{round(value)} ({fmt_value(value)})"
+
+
+def _inputs_table(outputs: Sequence[OutputSensitivity], inputs: Scenario | None) -> Table:
     """Each input's range: the values the tornado sets it to."""
     low, high = (round(q * 100) for q in TORNADO_LEVELS)
     bars = sorted(outputs[0].tornado, key=lambda b: b.input)
+    whole: dict[str, bool] = {}
+    if inputs is not None:
+        template = template_of(inputs)
+        whole = dict(zip(template.paths, template.integer, strict=True))
     return Table(
         "The inputs and the values the tornado sets them to",
         ("Input", f"At its P{low}", f"At its P{high}"),
-        tuple((b.input, fmt_value(b.input_low), fmt_value(b.input_high)) for b in bars),
+        tuple(
+            (
+                b.input,
+                _as_used(b.input_low, whole.get(b.input, False)),
+                _as_used(b.input_high, whole.get(b.input, False)),
+            )
+            for b in bars
+        ),
         numeric=(False, True, True),
         note="Each range is a quantile of the input's distribution in the scenario file (listed "
         "with its point value under the scenario's uncertain inputs; the scenario's sources "
-        "are its citations).",
+        "are its citations). A whole-number input (months) takes the rounded quantile, shown "
+        "first, the quantile after it.",
     )
 
 
@@ -137,5 +158,5 @@ def sensitivity_section(ctx: ReportContext) -> Section | None:
             f"({ctx.results.scenario.power_basis}), as the deals' triggers count them.",
         ),
         charts=tuple(charts),
-        tables=(_table(outputs), _inputs_table(outputs)),
+        tables=(_table(outputs), _inputs_table(outputs, ctx.inputs)),
     )
