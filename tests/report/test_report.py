@@ -495,3 +495,15 @@ def test_world_share_text_says_the_world_figure_is_a_projection(default_report):
     text = section.paragraphs[0]
     assert "a projection, not a count" in text
     assert "H100-equivalents in 2026-01 (analyst)" in text and "a year (analyst)" in text
+
+
+def test_report_shows_the_runs_caveats(default_run, default_report):
+    """What `run` prints as caveats (an estimated BF16 peak, an uncalibrated MFU) is on the
+    page too, at the top, not only in the sources' notes."""
+    results, _, _ = default_run
+    caveats = results.caveats()
+    assert caveats
+    section = next(s for s in default_report.sections if s.id == "scenario")
+    assert [p for p in section.paragraphs if p.startswith("Caveat: ")] == [
+        f"Caveat: {c}" for c in caveats
+    ]

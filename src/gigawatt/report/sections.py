@@ -106,6 +106,9 @@ def scenario_section(ctx: ReportContext) -> Section:
         f"counted at {basis}. Each uncertain input takes its point value (the mode, median, "
         f"mean or midpoint); a sweep gives the spread. Seed {sc.seed}."
     )
+    # What the figures cannot show (the caveats `run` prints and `run --json` lists): here at
+    # the top, not only in the sources' notes.
+    paragraphs.extend(f"Caveat: {c}" for c in ctx.results.caveats())
     phases = fleet.phases
     phase_rows = tuple(
         (
