@@ -76,6 +76,12 @@ def test_compare_three_programmes_json(tmp_path, capsys):
     # many inputs differ: the page and the JSON say the outputs' differences are not split
     assert "does not say which of them causes which difference" in data["attribution"]
     assert "does not say which of them causes which difference" in page
+    # each run's caveats once, with the scenarios they apply to, in the JSON and on the page
+    caveats = data["caveats"]
+    assert caveats and all(set(c["scenarios"]) <= set(THREE) for c in caveats)
+    assert len({c["caveat"] for c in caveats}) == len(caveats)
+    assert any("amd-openai-6gw" in c["scenarios"] and "mi455x" in c["caveat"] for c in caveats)
+    assert "Caveat (amd-openai-6gw): Build-out: mi455x" in page.replace("&#39;", "'")
 
 
 def test_compare_table_fits_80_columns(capsys):

@@ -152,6 +152,15 @@ class Comparison:
                         first[label] = row["year"]
         return out
 
+    def caveats(self) -> list[dict[str, Any]]:
+        """Each run's caveats (what `run` prints), once each: `{"caveat", "scenarios"}` with
+        the labels of the scenarios it applies to, in first-seen order."""
+        seen: dict[str, list[str]] = {}
+        for label, r in zip(self.labels, self.results, strict=True):
+            for c in r.caveats():
+                seen.setdefault(c, []).append(label)
+        return [{"caveat": c, "scenarios": labels} for c, labels in seen.items()]
+
     def attribution(self) -> str:
         """What the side-by-side can say about why the outputs differ: with one input
         different, it is the cause; with several, the comparison does not split the effect."""
@@ -179,6 +188,7 @@ class Comparison:
             "years": self.years(),
             "inputs_differ": self.inputs_differ,
             "attribution": self.attribution(),
+            "caveats": self.caveats(),
             "thresholds_first_crossed": self.first_crossings(),
         }
 

@@ -152,6 +152,8 @@ def compare(
             years_crossed = ("" if first[label] is None else str(first[label]) for label in labels)
             table.add_row(tid, *years_crossed)
         console.print(table)
+    for c in data["caveats"]:
+        console.print(f"Caveat ({', '.join(c['scenarios'])}): {c['caveat']}")
     console.print(
         data["attribution"]
         + " As of each December (capex, money released and energy: in the year). "

@@ -108,6 +108,7 @@ def inputs_section(comparison: Comparison) -> Section:
             "Each scenario is simulated on its own, as `gigawatt run` would; the charts below put "
             "their yearly outputs, as of each December, on one axis.",
             comparison.attribution(),
+            *(f"Caveat ({', '.join(c['scenarios'])}): {c['caveat']}" for c in comparison.caveats()),
         ),
         tables=(scenarios, differ),
     )
