@@ -95,6 +95,9 @@ def test_study_on_a_wide_file_recovers_beta_and_the_injected_return(capsys, tmp_
     assert "cumulative abnormal returns" in out and "[-1, +1]" in out
     assert "first reaction, not the deal's value" in " ".join(out.split())
     assert "NVDA on 2025-09-22: reported 3.97 %" in out and "from the prices given" in out
+    # the event's note (timing, confounding news) is printed with its study
+    note = json.loads(out0)["events"][0]["note"]
+    assert note and f"event note: {' '.join(note.split())}" in " ".join(out.split())
 
 
 def _study(frame_or_files, **fields):

@@ -174,6 +174,8 @@ def _print_study(ev: dict[str, Any]) -> None:
     )
     if st["rule"]:
         console.print(f"  note: {st['rule']}")
+    if ev["note"]:  # the event's timing and confounding news, which a CAR cannot separate
+        console.print(f"  event note: {ev['note']}")
     for m in ev["moves"]:
         if m["computed_fraction"] is not None:
             console.print(
