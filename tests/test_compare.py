@@ -163,3 +163,10 @@ def test_attribution_says_when_the_outputs_can_be_put_down_to_one_input(toy_cata
     assert "does not say which of them causes which difference" in several.attribution()
     same = compare_results(["a", "a"], runs[:1] * 2, results[:1] * 2)
     assert same.attribution().startswith("No input differs")
+
+
+def test_a_status_is_provenance_not_an_input():
+    """Two scenarios whose only difference is a figure's status have no input that differs
+    (and the attribution must not put the outputs' differences down to a label)."""
+    data = {"rounds": [{"amount_usd": 1.0, "status": "official", "signing_status": "reported"}]}
+    assert dict(flatten(data)) == {"rounds[0].amount_usd": 1.0}

@@ -7,8 +7,8 @@ simulates; this module never does) and returns a `Comparison`:
 - `inputs_differ`: a flattened diff of the resolved scenarios. Each scenario is dumped to JSON
   and flattened to `path -> value` leaves (`sites[0].phases[1].power_gw`); a path is listed when
   its value is not the same in every scenario (a path a scenario lacks, a site only one
-  scenario has, counts as null). Prose (sources, notes, titles) is left out: it differs
-  without being an input.
+  scenario has, counts as null). Prose and provenance (sources, notes, titles, statuses) are
+  left out: they differ without being inputs.
 - `years()`: one row per calendar year any scenario covers, each scenario's headline outputs as
   of that December (the keys of `gigawatt run --json` listed in `HEADLINE_KEYS`), None for a
   scenario that does not cover the year.
@@ -43,9 +43,21 @@ HEADLINE_KEYS = (
     "largest_run_accelerators",
     "largest_run_thresholds_crossed",
 )
-#: Keys of the scenario dump that are prose or provenance, not inputs of the model.
+#: Keys of the scenario dump that are prose or provenance, not inputs of the model (a status
+#: changes no output, so it is no "input that differs").
 PROSE_KEYS = frozenset(
-    {"name", "title", "description", "sources", "source", "note", "aliases", "field_status"}
+    {
+        "name",
+        "title",
+        "description",
+        "sources",
+        "source",
+        "note",
+        "aliases",
+        "field_status",
+        "status",
+        "signing_status",
+    }
 )
 MIN_SCENARIOS = MIN_COMPARED_SCENARIOS
 
