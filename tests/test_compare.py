@@ -71,6 +71,8 @@ def test_compare_three_programmes_json(tmp_path, capsys):
     first_site = next(i for i, p in enumerate(inputs) if p.startswith("sites"))
     assert all(p.startswith("sites") for p in inputs[first_site:])  # the sites' details last
     assert "eu-ai-act-systemic-risk" in data["thresholds_first_crossed"]
+    # only rules in force count (the revoked US EO 14110 never appears), and the titles say so
+    assert "us-eo-14110-model" not in data["thresholds_first_crossed"]
     page = out.read_text(encoding="utf-8")
     assert 'id="compare-facility-power"' in page and 'id="inputs"' in page
     # many inputs differ: the page and the JSON say the outputs' differences are not split
@@ -92,6 +94,7 @@ def test_compare_table_fits_80_columns(capsys):
     assert "Inputs that differ" in stdout and "Facility power GW" in stdout
     assert "amd-openai-6gw" in stdout and "nvidia-openai-2026-actual" in stdout
     assert "writes a report" in stdout
+    assert "crosses each threshold (in force then)" in stdout
 
 
 @pytest.mark.parametrize(

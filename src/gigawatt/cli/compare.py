@@ -143,7 +143,8 @@ def compare(
         console.print(table)
     if crossed:
         table = Table(
-            title="First year the December run crosses each threshold", title_justify="left"
+            title="First year the December run crosses each threshold (in force then)",
+            title_justify="left",
         )
         table.add_column("Threshold", overflow="fold")
         for header in headers:

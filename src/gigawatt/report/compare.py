@@ -136,7 +136,7 @@ def outputs_section(comparison: Comparison) -> Section:
     if crossed:
         tables.append(
             Table(
-                "First year the December run crosses each threshold",
+                "First year the December run crosses each threshold (in force then)",
                 ("Threshold", *comparison.labels),
                 tuple(
                     (
