@@ -57,6 +57,8 @@ def test_sensitivity_json(capsys, tmp_path, toy_file):
     assert set(power["sobol"][p2]) == {"first", "first_conf", "total", "total_conf"}
     date = next(o for o in data["outputs"] if o["key"] == "gw_deployed_date[1]")
     assert date["is_date"] and date["base_month"] == "2026-03"
+    assert any(h.startswith("every catalog value") for h in data["held_fixed"])
+    assert any("share-price paths" in h for h in data["held_fixed"])
 
 
 def test_sensitivity_tables_fit_80_columns(capsys, tmp_path, toy_file, monkeypatch):
@@ -67,6 +69,10 @@ def test_sensitivity_tables_fit_80_columns(capsys, tmp_path, toy_file, monkeypat
     assert "S1" in out and "ST" in out and "1 more inputs" in out
     assert "Month GW 1 is deployed" in out
     assert "Accelerators at the end [million]" in out  # a unit in brackets is not markup
+    # what is not varied, and where the ranges come from
+    flat = " ".join(out.split())
+    assert "Not varied: every catalog value the run reads" in flat
+    assert "The ranges are quantiles of the scenario's own distributions" in flat
     assert "…" not in out
     assert max(len(line) for line in out.splitlines()) <= 80
 

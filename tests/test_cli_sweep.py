@@ -35,6 +35,10 @@ def test_sweep_json_contract_and_resume(capsys, tmp_path):
     assert data["facility_power_gw_p10"] <= data["facility_power_gw_p50"]
     assert data["facility_power_gw_p50"] <= data["facility_power_gw_p90"]
     assert {i["path"] for i in data["inputs"]} >= {"sites[0].pue", "costs.system-price-scale"}
+    # what the sweep does not vary is said, and it is true: the end-year largest run depends on
+    # catalog values alone, so its band has no width
+    assert any(h.startswith("every catalog value") for h in data["held_fixed"])
+    assert data["largest_run_mfu_p10"] == data["largest_run_mfu_p90"]
     # the same command again: nothing to compute, the same answer
     code, out2, _ = cli(capsys, *args)
     again = json.loads(out2)
@@ -54,7 +58,12 @@ def test_sweep_table(capsys, tmp_path):
     )
     assert code == 0, err
     assert "P10-P90" in out and "Facility" in out and "2032" in out
+    assert "Energy in" in out and "year TWh" in out  # a flow in the year, not a level
     assert "3 samples computed now" in out
+    flat = " ".join(out.split())
+    assert "Held fixed in every sample: every catalog value the run reads" in flat
+    assert "a P10 row is not one sample's path" in flat
+    assert "Largest run: the largest training run started in December" in flat
 
 
 @pytest.mark.parametrize(

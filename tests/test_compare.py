@@ -71,8 +71,19 @@ def test_compare_three_programmes_json(tmp_path, capsys):
     first_site = next(i for i, p in enumerate(inputs) if p.startswith("sites"))
     assert all(p.startswith("sites") for p in inputs[first_site:])  # the sites' details last
     assert "eu-ai-act-systemic-risk" in data["thresholds_first_crossed"]
+    # only rules in force count (the revoked US EO 14110 never appears), and the titles say so
+    assert "us-eo-14110-model" not in data["thresholds_first_crossed"]
     page = out.read_text(encoding="utf-8")
     assert 'id="compare-facility-power"' in page and 'id="inputs"' in page
+    # many inputs differ: the page and the JSON say the outputs' differences are not split
+    assert "does not say which of them causes which difference" in data["attribution"]
+    assert "does not say which of them causes which difference" in page
+    # each run's caveats once, with the scenarios they apply to, in the JSON and on the page
+    caveats = data["caveats"]
+    assert caveats and all(set(c["scenarios"]) <= set(THREE) for c in caveats)
+    assert len({c["caveat"] for c in caveats}) == len(caveats)
+    assert any("amd-openai-6gw" in c["scenarios"] and "mi455x" in c["caveat"] for c in caveats)
+    assert "Caveat (amd-openai-6gw): Build-out: mi455x" in page.replace("&#39;", "'")
 
 
 def test_compare_table_fits_80_columns(capsys):
@@ -83,6 +94,7 @@ def test_compare_table_fits_80_columns(capsys):
     assert "Inputs that differ" in stdout and "Facility power GW" in stdout
     assert "amd-openai-6gw" in stdout and "nvidia-openai-2026-actual" in stdout
     assert "writes a report" in stdout
+    assert "crosses each threshold (in force then)" in stdout
 
 
 @pytest.mark.parametrize(
@@ -127,3 +139,37 @@ def test_lettered_columns_when_a_threshold_id_would_not_fit():
     names = ["nvidia-openai-10gw", "amd-openai-6gw", "stargate-10gw"]
     assert _headers(names, ("ca-sb53-frontier",)) == names
     assert _headers(names, ("eu-ai-act-gpai-indicative",)) == ["A", "B", "C"]
+
+
+def test_attribution_says_when_the_outputs_can_be_put_down_to_one_input(toy_catalog):
+    """One input differs: the output differences are its. Several: the comparison says it
+    cannot split them."""
+    from conftest import toy_scenario_data
+    from gigawatt.compare import compare_results
+    from gigawatt.scenario import parse_scenario
+    from gigawatt.simulate import simulate
+
+    base = toy_scenario_data()
+    one = toy_scenario_data()
+    one["sites"][0]["pue"] = 1.35
+    two = toy_scenario_data()
+    two["sites"][0]["pue"] = one["sites"][0]["pue"]
+    two["sites"][0]["phases"][0]["power_gw"] = 2 * base["sites"][0]["phases"][0]["power_gw"]
+    runs = [parse_scenario(d, toy_catalog) for d in (base, one, two)]
+    results = [simulate(sc, toy_catalog) for sc in runs]
+    single = compare_results(["a", "b"], runs[:2], results[:2])
+    assert [r["input"] for r in single.inputs_differ] == ["sites[0].pue"]
+    assert single.attribution().startswith("One input differs (sites[0].pue): every difference")
+    assert single.to_json()["attribution"] == single.attribution()
+    several = compare_results(["a", "c"], [runs[0], runs[2]], [results[0], results[2]])
+    assert len(several.inputs_differ) == 2
+    assert "does not say which of them causes which difference" in several.attribution()
+    same = compare_results(["a", "a"], runs[:1] * 2, results[:1] * 2)
+    assert same.attribution().startswith("No input differs")
+
+
+def test_a_status_is_provenance_not_an_input():
+    """Two scenarios whose only difference is a figure's status have no input that differs
+    (and the attribution must not put the outputs' differences down to a label)."""
+    data = {"rounds": [{"amount_usd": 1.0, "status": "official", "signing_status": "reported"}]}
+    assert dict(flatten(data)) == {"rounds[0].amount_usd": 1.0}

@@ -224,3 +224,20 @@ def test_world_share_uses_the_cited_estimate(default, catalog):
     jan = 15e6 * catalog.accelerator("h100-sxm").peak_flops_per_s.bf16
     dec_2026 = next(y for y in own["years"] if y["year"] == 2026)
     assert dec_2026["world_flops_per_s"] == pytest.approx(jan * 3.3 ** (11 / 12))
+
+
+def test_world_compute_figures_carry_their_own_status(default, catalog):
+    """Each world-compute figure is labelled with its own record's status (the H100's peak is
+    an official datasheet figure even though the H100 record's price is an estimate)."""
+    world = default.to_json()["ownership"]["world_compute"]
+    installed = catalog.get("capability", "world-ai-compute-h100e").status
+    growth = catalog.get("capability", "world-ai-compute-growth-per-year").status
+    horizon = catalog.get("capability", "world-ai-compute-trend-horizon-years").status
+    h100 = catalog.accelerator("h100-sxm")
+    assert world["installed_status"] == installed
+    assert world["growth_status"] == growth
+    assert world["horizon_status"] == horizon
+    assert world["flops_per_s_per_h100e_status"] == h100.field_statuses()["peak_flops_per_s"]
+    assert world["flops_per_s_per_h100e_status"] == "official" != h100.status
+    order = ("official", "reported", "analyst", "estimate")
+    assert order.index(world["status"]) == max(order.index(installed), order.index(growth))

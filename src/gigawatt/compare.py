@@ -7,8 +7,8 @@ simulates; this module never does) and returns a `Comparison`:
 - `inputs_differ`: a flattened diff of the resolved scenarios. Each scenario is dumped to JSON
   and flattened to `path -> value` leaves (`sites[0].phases[1].power_gw`); a path is listed when
   its value is not the same in every scenario (a path a scenario lacks, a site only one
-  scenario has, counts as null). Prose (sources, notes, titles) is left out: it differs
-  without being an input.
+  scenario has, counts as null). Prose and provenance (sources, notes, titles, statuses) are
+  left out: they differ without being inputs.
 - `years()`: one row per calendar year any scenario covers, each scenario's headline outputs as
   of that December (the keys of `gigawatt run --json` listed in `HEADLINE_KEYS`), None for a
   scenario that does not cover the year.
@@ -43,9 +43,21 @@ HEADLINE_KEYS = (
     "largest_run_accelerators",
     "largest_run_thresholds_crossed",
 )
-#: Keys of the scenario dump that are prose or provenance, not inputs of the model.
+#: Keys of the scenario dump that are prose or provenance, not inputs of the model (a status
+#: changes no output, so it is no "input that differs").
 PROSE_KEYS = frozenset(
-    {"name", "title", "description", "sources", "source", "note", "aliases", "field_status"}
+    {
+        "name",
+        "title",
+        "description",
+        "sources",
+        "source",
+        "note",
+        "aliases",
+        "field_status",
+        "status",
+        "signing_status",
+    }
 )
 MIN_SCENARIOS = MIN_COMPARED_SCENARIOS
 
@@ -152,11 +164,43 @@ class Comparison:
                         first[label] = row["year"]
         return out
 
+    def caveats(self) -> list[dict[str, Any]]:
+        """Each run's caveats (what `run` prints), once each: `{"caveat", "scenarios"}` with
+        the labels of the scenarios it applies to, in first-seen order."""
+        seen: dict[str, list[str]] = {}
+        for label, r in zip(self.labels, self.results, strict=True):
+            for c in r.caveats():
+                seen.setdefault(c, []).append(label)
+        return [{"caveat": c, "scenarios": labels} for c, labels in seen.items()]
+
+    def attribution(self) -> str:
+        """What the side-by-side can say about why the outputs differ: with one input
+        different, it is the cause; with several, the comparison does not split the effect."""
+        n = len(self.inputs_differ)
+        basis = (
+            "Each run uses its inputs' point values with the same catalog: a difference smaller "
+            "than a sweep's bands (`gigawatt sweep`) may not survive the uncertainty."
+        )
+        if n == 0:
+            return f"No input differs, so neither do the outputs. {basis}"
+        if n == 1:
+            return (
+                f"One input differs ({self.inputs_differ[0]['input']}): every difference in "
+                f"the outputs comes from it. {basis}"
+            )
+        return (
+            f"{n} inputs differ at once: the side-by-side does not say which of them causes "
+            "which difference in the outputs; change one at a time (a scenario file each) to "
+            f"attribute them. {basis}"
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "scenarios": self.scenario_rows(),
             "years": self.years(),
             "inputs_differ": self.inputs_differ,
+            "attribution": self.attribution(),
+            "caveats": self.caveats(),
             "thresholds_first_crossed": self.first_crossings(),
         }
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from gigawatt.buildout import Fleet
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import STATUS_ORDER, PriceProcess
+from gigawatt.catalog.schema import STATUS_ORDER, PriceProcess, weakest_status
 from gigawatt.distributions import point
 from gigawatt.errors import InputError
 from gigawatt.finance import Finance
@@ -383,7 +383,8 @@ def _world(
         )
     )
     ref = wc.as_of or f"{base.as_of.year:04d}-{base.as_of.month:02d}"
-    per_h100 = catalog.accelerator(H100).peak_flops_per_s.bf16
+    h100 = catalog.accelerator(H100)
+    per_h100 = h100.peak_flops_per_s.bf16
     horizon_rec = catalog.get("capability", WORLD_HORIZON)
     horizon = float(
         point(wc.horizon_years) if wc.horizon_years is not None else point(horizon_rec.value)  # type: ignore[attr-defined]
@@ -409,6 +410,17 @@ def _world(
         "source": wc.source if wc.source else f"{base.source} {growth_rec.source}",
         "status": growth_rec.status if wc.source is None else "estimate",
     }
+    # Each figure's own provenance (a record's status is the weakest of its fields): a figure
+    # the scenario sets is its own estimate; the world total is as sure as the least sure.
+    info["installed_status"] = "estimate" if wc.installed_h100e is not None else base.status
+    info["growth_status"] = "estimate" if wc.growth_per_year is not None else growth_rec.status
+    info["horizon_status"] = "estimate" if wc.horizon_years is not None else horizon_rec.status
+    info["flops_per_s_per_h100e_status"] = h100.field_statuses().get(
+        "peak_flops_per_s", h100.status
+    )
+    info["status"] = weakest_status(
+        (info["status"], info["installed_status"], info["growth_status"])
+    )
     return world, info
 
 

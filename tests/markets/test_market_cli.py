@@ -45,9 +45,14 @@ def test_listing_without_prices_shows_the_reported_moves(capsys):
     nvda = next(m for m in first["moves"] if m["ticker"] == "NVDA")
     assert nvda["change_fraction"] == pytest.approx(0.0397)
     assert nvda["status"] == "reported" and "livemint.com" in nvda["source"]
+    assert nvda["computed_fraction"] is None  # no prices, nothing computed
+    # the listing says its moves are raw, and says nothing of a study it did not run
+    assert data["caveats"] and data["caveats"][0].startswith("Moves as the press reported")
+    assert not any("event study" in c for c in data["caveats"])
     code, out, err = cli(capsys, "market", "amd-openai-6gw")
     assert code == 0, err
     assert "amd-openai-2025-10-06" in out and "23.70" in out
+    assert "raw returns, not abnormal returns" in " ".join(out.split())
 
 
 def test_the_whole_catalog_is_listed_without_a_scenario(capsys):
@@ -61,9 +66,9 @@ def test_the_whole_catalog_is_listed_without_a_scenario(capsys):
 def test_study_on_a_wide_file_recovers_beta_and_the_injected_return(capsys, tmp_path, wide):
     path = _write(tmp_path, wide)
     args = ["market", "--event", EVENT, "--prices", path, "--ticker", "NVDA", "--ticker", "AMD"]
-    code, out, err = cli(capsys, *args, "--json")
+    code, out0, err = cli(capsys, *args, "--json")
     assert code == 0, err
-    study = json.loads(out)["events"][0]["study"]
+    study = json.loads(out0)["events"][0]["study"]
     assert study["event_day_used"] == EVENT_DAY.isoformat() and study["rule"] is None
     for t in study["tickers"]:
         fit = t["fit"]
@@ -72,9 +77,27 @@ def test_study_on_a_wide_file_recovers_beta_and_the_injected_return(capsys, tmp_
         assert abs(day0["car"] - INJECTED[t["ticker"]]) < 2 * day0["se"]
         assert [d["day"] for d in t["days"]] == list(range(-5, 6))
         assert next(d for d in t["days"] if d["day"] == 0)["date"] == EVENT_DAY.isoformat()
+    # the reported close-to-close move beside the same day's return in the prices given
+    event = json.loads(out0)["events"][0]
+    nvda_move = next(m for m in event["moves"] if m["ticker"] == "NVDA")
+    nvda_day0 = next(
+        d for t in study["tickers"] if t["ticker"] == "NVDA" for d in t["days"] if d["day"] == 0
+    )
+    assert nvda_move["day"] == nvda_day0["date"]
+    assert nvda_move["computed_fraction"] == pytest.approx(nvda_day0["return"])
+    index_move = next(m for m in event["moves"] if m["ticker"] == "^GSPC")
+    assert index_move["computed_fraction"] is None  # the index is not a studied ticker
+    # with a study, what it cannot say: other news, the deal's value, event-induced variance
+    caveat = json.loads(out0)["caveats"][-1]
+    assert "cannot tell this announcement from other news" in caveat and "Boehmer" in caveat
     code, out, err = cli(capsys, *args)
     assert code == 0, err
     assert "cumulative abnormal returns" in out and "[-1, +1]" in out
+    assert "first reaction, not the deal's value" in " ".join(out.split())
+    assert "NVDA on 2025-09-22: reported 3.97 %" in out and "from the prices given" in out
+    # the event's note (timing, confounding news) is printed with its study
+    note = json.loads(out0)["events"][0]["note"]
+    assert note and f"event note: {' '.join(note.split())}" in " ".join(out.split())
 
 
 def _study(frame_or_files, **fields):

@@ -230,3 +230,15 @@ def test_png_without_matplotlib_writes_nothing(capsys, tmp_path, monkeypatch):
     assert code == 1 and stdout == ""
     assert "matplotlib" in err and "nothing was written" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_png_keeps_the_charts_caption():
+    """A PNG travels without the page: its caption (a caveat, a source) is drawn under it."""
+    from gigawatt.report.png import chart_figure
+
+    note = "Countries: annual electricity generation in 2023, a proxy for consumption."
+    chart = Chart("c", "A chart", "Year", "Energy [TWh]", (Series("s", [2026], [1.0], "bar"),))
+    assert chart_figure(chart).get_supxlabel() == ""
+    with_note = Chart("c", "A chart", "Year", "Energy [TWh]", chart.series, note=note)
+    assert chart_figure(with_note).get_supxlabel().replace("\n", " ") == note
+    assert render_png(with_note).startswith(PNG_SIGNATURE)

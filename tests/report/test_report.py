@@ -192,17 +192,22 @@ def test_money_text_says_the_dollars_are_not_escalated(default_report):
     money = next(s for s in default_report.sections if s.id == "money")
     text = " ".join(money.paragraphs)
     assert "not escalated for inflation" in text and "undiscounted" in text
+    # energy opex: what is priced (the energy section's MWh) and at what (the region's price)
+    assert "(energy: the energy section's MWh at each region's catalog power price)" in text
 
 
 def test_buildout_text_counts_dies_and_carries_the_caveats(default_run, default_report):
     """The build-out says its accelerators are packages and how many dies they hold, and the
-    report carries every caveat `run` prints (`Results.caveats`), where a reader meets them."""
+    report carries every caveat `run` prints (`Results.caveats`) once, at the top of the
+    scenario section, not again under the build-out."""
     results = default_run[0]
     years = results.years()
     caveats = results.caveats(years)
     assert caveats  # the default fleet is pre-launch Rubin, with an estimated BF16 peak
     buildout = next(s for s in default_report.sections if s.id == "buildout")
-    assert [p for p in buildout.paragraphs if p.startswith("Caveat: ")] == [
+    assert not [p for p in buildout.paragraphs if p.startswith("Caveat: ")]
+    scenario = next(s for s in default_report.sections if s.id == "scenario")
+    assert [p for p in scenario.paragraphs if p.startswith("Caveat: ")] == [
         f"Caveat: {c}" for c in caveats
     ]
     dies = years[-1]["compute_dies"]
@@ -249,6 +254,13 @@ def test_country_comparison_brackets_the_programme(default_run, default_report):
     ours = [x for x, y in zip(programme.x, programme.y, strict=True) if not np.isnan(y)]
     assert len(ours) == 1 and ours[0].startswith("This programme")
     assert max(y["energy_twh"] for y in default_run[0].years()) in heights
+    # the note names the years compared: the countries' data year(s) and the programme's year
+    results, cat, _ = default_run
+    years = {c.year for c in cat.all("countries") if c.label in countries.x}
+    peak = max(results.years(), key=lambda y: y["energy_twh"])
+    assert years and str(min(years)) in chart.note and str(max(years)) in chart.note
+    assert f"grid connections in {peak['year']}" in chart.note
+    assert "proxy for consumption" in chart.note
 
 
 # --- sections are skipped when their stage did not run ----------------------------------------
@@ -432,10 +444,33 @@ def test_capability_chart_is_the_largest_run(default_run, default_report):
     )
     refs = [s for s in chart.series if s.dash]
     assert refs and all(len(set(s.y)) == 1 for s in refs)  # flat reference lines
+    # a reference run's label carries its compute's provenance: Epoch AI's Grok 3 figure is an
+    # analyst estimate (the record's weakest field, its GPU model, is this project's guess)
+    grok = next(s for s in refs if s.name.startswith("Grok 3"))
+    assert grok.name.endswith("FLOP, analyst)")
     crossings = next(
         t for s in default_report.sections for t in s.tables if t.title.startswith("Thresholds")
     )
     assert any("eu-ai-act-systemic-risk" in row for row in crossings.rows)
+
+
+def test_frontier_runs_table_shows_the_job_size_and_why_one_site(default_run, default_report):
+    """A run's accelerators are its operating point, not the group online: the table shows
+    both, and a cross-site run that trains at one site says why (the run's note)."""
+    results, _, _ = default_run
+    runs = [r.as_dict() for r in results.stages["capability"].runs]
+    table = next(
+        t for s in default_report.sections for t in s.tables if t.title.endswith("frontier runs")
+    )
+    col = {c: i for i, c in enumerate(table.columns)}
+    for run, row in zip(runs, table.rows, strict=True):
+        assert row[col["Accelerators"]] == f"{run['accelerators']:,}"
+        assert row[col["Available"]] == f"{run['accelerators_available']:,}"
+        assert row[col["Note"]] == run["note"]
+    assert any(r["cross_site"] and r["note"].startswith("cross_site allows") for r in runs)
+    assert "operating point" in table.note and "largest homogeneous group" in table.note
+    section = next(s for s in default_report.sections if s.id == "capability")
+    assert "its size set by the rule below, not the whole group" in section.paragraphs[0]
 
 
 def test_energy_text_says_b200_power_was_measured_on_it(catalog):
@@ -487,3 +522,39 @@ def test_a_crossing_before_a_rule_takes_effect_is_not_nothing(catalog):
     assert _brings(early, ny) == f"nothing yet (in force from {ny.effective.isoformat()})"
     late = {"date": "2026-06-01", "in_force": False}
     assert _brings(late, eo) == "nothing"  # revoked 2025
+
+
+def test_cost_parameters_table_names_each_unit(default_run, default_report):
+    """A cost parameter's value means nothing without its unit (USD per W, a factor...)."""
+    _, cat, _ = default_run
+    table = next(
+        t
+        for s in default_report.sections
+        for t in s.tables
+        if t.title.startswith("Cost parameters the scenario sets")
+    )
+    assert table.columns[-1] == "Unit"
+    for row in table.rows:
+        assert row[-1] == cat.parameter(row[0]).unit
+    assert any(row[-1] == "usd_per_w" for row in table.rows)
+
+
+def test_world_share_text_says_the_world_figure_is_a_projection(default_report):
+    """The programme's share of the world's compute divides by a trend projection: the text
+    must say so, with the base figure's date and both figures' statuses."""
+    section = next(s for s in default_report.sections if s.id == "ownership")
+    text = section.paragraphs[0]
+    assert "a projection, not a count" in text
+    assert "H100-equivalents in 2026-01 (analyst)" in text and "a year (analyst)" in text
+
+
+def test_report_shows_the_runs_caveats(default_run, default_report):
+    """What `run` prints as caveats (an estimated BF16 peak, an uncalibrated MFU) is on the
+    page too, at the top, not only in the sources' notes."""
+    results, _, _ = default_run
+    caveats = results.caveats()
+    assert caveats
+    section = next(s for s in default_report.sections if s.id == "scenario")
+    assert [p for p in section.paragraphs if p.startswith("Caveat: ")] == [
+        f"Caveat: {c}" for c in caveats
+    ]

@@ -25,6 +25,10 @@ def test_report_draws_the_sweeps_bands(store, tmp_path, catalog):
     assert "bands" in files.sections
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert '<section id="bands"' in page and "bands-facility-power-gw" in page
+    # the page says what the bands leave out and that a P10 line is not one sample's path
+    assert "Held fixed in every sample, so outside these bands: every catalog value" in page
+    assert "the P10 line is not one sample&#39;s path" in page
+    assert "Largest run started in December: compute" in page  # which run the band is of
     sweep = find_sweep(store, load_scenario("amd-openai-6gw", catalog), catalog)
     assert sweep.completed == 8
     p10, p50, p90 = sweep.band("facility_power_gw")

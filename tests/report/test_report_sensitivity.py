@@ -8,13 +8,13 @@ import math
 
 import pytest
 
-from conftest import toy_scenario_data
+from conftest import TOY_CATALOG, toy_scenario_data
 from gigawatt.report import build_report
 from gigawatt.report.charts import figure
 from gigawatt.report.png import render_png
 from gigawatt.scenario import parse_scenario
 from gigawatt.simulate import simulate
-from gigawatt.sweep.headline import headline_outputs
+from gigawatt.sweep.headline import headline_column, headline_outputs
 from gigawatt.sweep.sensitivity import tornado, tornado_design
 from test_cli import cli
 
@@ -75,6 +75,20 @@ def test_section_ranks_and_draws_the_tornado(toy):
     row = next(r for r in table.rows if r[0].startswith("Facility power at the end"))
     assert row[1] == "3.50" and row[2].startswith("sites[0].phases[1].power_gw: 2.30 to 4.70")
     assert f'id="{power.id}"' in report.html
+    # the inputs' ranges are shown (P10 and P90 of U(1, 4): 1.3 and 3.7) and what is not varied
+    ranges = next(t for t in section.tables if t.title.startswith("The inputs and the values"))
+    assert ("sites[0].phases[1].power_gw", "1.3", "3.7") in ranges.rows
+    assert any(
+        p.startswith("Not varied, so no bar can show them: every catalog value")
+        for p in section.paragraphs
+    )
+    assert "counted on the scenario's power basis (facility)" in " ".join(section.paragraphs)
+    # an output no input moves says so rather than showing empty cells
+    still = [o for o in outputs if not any(b.swing > 0 for b in o.tornado)]
+    assert still
+    for o in still:
+        row = next(r for r in table.rows if r[0].startswith(headline_column(o.key).header))
+        assert row[2:] == ("no input moves it", "", "")
 
 
 def test_no_uncertain_inputs_no_section(toy_catalog):
@@ -90,3 +104,30 @@ def test_no_sensitivity_leaves_the_tornado_out(capsys, tmp_path):
     code, stdout, err = cli(capsys, *args)
     assert code == 0, err
     assert "sensitivity" not in json.loads(stdout)["sections"]
+
+
+def test_whole_number_inputs_show_the_rounded_value_the_runs_use(toy_catalog, capsys, tmp_path):
+    """A delay is whole months: the tornado sets it to the rounded quantile, so the tables
+    show that value first (P10 of U(0.2, 2.9) is 0.47: the run uses 0)."""
+    import yaml
+
+    data = toy_scenario_data()
+    data["sites"][0]["phases"][0]["delay_months"] = _uniform(0.2, 2.9)
+    cat = toy_catalog.recording()
+    sc = parse_scenario(data, cat)
+    base = simulate(sc, cat)
+    report = build_report(base, cat, inputs=sc, tornado=tornado(sc, cat, base_results=base))
+    section = next(s for s in report.sections if s.id == "sensitivity")
+    ranges = next(t for t in section.tables if t.title.startswith("The inputs and the values"))
+    assert ranges.rows == (("sites[0].phases[0].delay_months", "0 (0.47)", "3 (2.63)"),)
+    path = tmp_path / "delay.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    store = str(tmp_path / "s.duckdb")
+    args = ["--catalog", str(TOY_CATALOG), "sensitivity", str(path), "--store", store]
+    code, out, err = cli(capsys, *args, "--method", "tornado", "--json")
+    assert code == 0, err
+    (only,) = json.loads(out)["inputs"]
+    assert only["whole_number"] is True and only["p10"] == pytest.approx(0.47)
+    code, out, err = cli(capsys, *args, "--method", "tornado")
+    assert code == 0, err
+    assert "0 (0.47)" in out and "3 (2.63)" in out

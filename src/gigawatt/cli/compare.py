@@ -149,7 +149,8 @@ def compare(
         console.print(table)
     if crossed:
         table = Table(
-            title="First year the December run crosses each threshold", title_justify="left"
+            title="First year the December run crosses each threshold (in force then)",
+            title_justify="left",
         )
         table.add_column("Threshold", overflow="fold")
         for header in headers:
@@ -158,7 +159,10 @@ def compare(
             years_crossed = ("" if first[label] is None else str(first[label]) for label in labels)
             table.add_row(tid, *years_crossed)
         console.print(table)
+    for c in data["caveats"]:
+        console.print(f"Caveat ({', '.join(c['scenarios'])}): {c['caveat']}")
     console.print(
-        "As of each December (capex, money released and energy: in the year). "
+        data["attribution"]
+        + " As of each December (capex, money released and energy: in the year). "
         + (f"Report written to {out}." if out is not None else "--out FILE.html writes a report.")
     )

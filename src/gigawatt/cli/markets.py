@@ -126,6 +126,8 @@ def market(
     for ev in report["events"]:
         if ev["study"] is not None:
             _print_study(ev)
+    for caveat in report["caveats"]:
+        console.print(f"Note: {caveat}")
 
 
 def _print_events(report: dict[str, Any]) -> None:
@@ -172,6 +174,14 @@ def _print_study(ev: dict[str, Any]) -> None:
     )
     if st["rule"]:
         console.print(f"  note: {st['rule']}")
+    if ev["note"]:  # the event's timing and confounding news, which a CAR cannot separate
+        console.print(f"  event note: {ev['note']}")
+    for m in ev["moves"]:
+        if m["computed_fraction"] is not None:
+            console.print(
+                f"  {m['ticker']} on {m['day']}: reported {_pct(m['change_fraction'])} %, "
+                f"{_pct(m['computed_fraction'])} % from the prices given"
+            )
     for t in st["tickers"]:
         fit = t["fit"]
         beta = "" if fit["beta"] is None else f", beta {fit['beta']:.2f} (se {fit['beta_se']:.2f})"

@@ -249,7 +249,8 @@ def _reference_run_text(catalog: Any) -> str:
     run = catalog.get("frontier-runs", ref.comparison_run)
     return (
         f"x ref: times {run.name} ({run.id}, {run.training_flop:.2g} FLOP, status "
-        f"{run.status}; `gigawatt catalog frontier-runs` gives its source)."
+        f"{run.field_statuses().get('training_flop', run.status)}; `gigawatt catalog "
+        "frontier-runs` gives its source)."
     )
 
 
@@ -781,10 +782,10 @@ def report(
 SWEEP_COLUMNS: list[Column] = [
     Column("facility_power_gw", "Facility GW", digits=2),
     Column("accelerators", "Accelerators M", scale=MILLION, digits=2),
-    Column("energy_twh", "Facility", "TWh", digits=1),
+    Column("energy_twh", "Energy in year", "TWh", digits=1),
     Column("cumulative_capex_usd", "Capex USD B (cum.)", scale=BILLION),
     Column("cumulative_invested_usd", "Invested USD B", scale=BILLION),
-    Column("largest_run_flop", "Run e27 FLOP", scale=1e27, digits=1),
+    Column("largest_run_flop", "Largest run e27 FLOP", scale=1e27, digits=1),
 ]
 
 
@@ -860,4 +861,11 @@ def sweep(
         f"{counted(len(inputs), 'uncertain input')}"
         + (f" ({', '.join(inputs[:3])}{', ...' if len(inputs) > 3 else ''})" if inputs else "")
         + "; --json gives every output and input."
+    )
+    from gigawatt.sweep.samples import HELD_FIXED
+
+    console.print(
+        "Bands are per column and per year: a P10 row is not one sample's path. Held fixed in "
+        f"every sample: {'; '.join(HELD_FIXED)}. Largest run: the largest training run started "
+        "in December (catalog reference workload and duration, `gigawatt capability`)."
     )

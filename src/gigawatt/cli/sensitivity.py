@@ -48,6 +48,14 @@ def _short(value: float) -> str:
     return f"{value:.4g}".replace("e+", "e")
 
 
+def _as_used(value: float, whole_number: bool) -> str:
+    """A quantile as the runs use it: a whole-number input (months) is rounded, its quantile
+    shown after it."""
+    if not whole_number or round(value) == value:
+        return _short(value)
+    return f"{round(value)} ({_short(value)})"
+
+
 def _title(out: OutputSensitivity) -> Text:
     from gigawatt.sweep.headline import headline_column
 
@@ -114,6 +122,7 @@ def _output_table(out: OutputSensitivity, names: list[str]) -> Table:
 def render(result: SensitivityResult, top: int, out: Console = console) -> None:
     """The human-readable report: the inputs, then each output's ranking."""
     from gigawatt.sweep.headline import headline_column
+    from gigawatt.sweep.samples import HELD_FIXED_SENSITIVITY
     from gigawatt.sweep.sensitivity import TORNADO_LEVELS
 
     low, high = (round(q * 100) for q in TORNADO_LEVELS)
@@ -124,7 +133,8 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
     for name in (f"P{low}", "Point", f"P{high}"):
         inputs.add_column(name, justify="right", no_wrap=True)
     for i in result.inputs:
-        inputs.add_row((i["path"]), _short(i["p10"]), _short(i["point"]), _short(i["p90"]))
+        ends = (_as_used(i["p10"], i["whole_number"]), _as_used(i["p90"], i["whole_number"]))
+        inputs.add_row((i["path"]), ends[0], _short(i["point"]), ends[1])
     out.print(inputs)
     still = []
     for o in result.outputs:
@@ -157,6 +167,11 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
         f"output with the input at its P{low} and at its P{high}, the others at their point "
         "values. S1: the share of the output's variance the input explains alone; ST: with "
         f"its interactions; ± a {conf}% confidence interval. --json has every input and output."
+    )
+    out.print(
+        f"Not varied: {'; '.join(HELD_FIXED_SENSITIVITY)}. The ranges are quantiles of the "
+        "scenario's own distributions, cited in its file (`gigawatt show NAME` prints a "
+        "built-in one)."
     )
 
 

@@ -31,6 +31,26 @@ from gigawatt.validation import Request
 
 METHOD_ID = "default"
 
+#: What a reported move is not.
+REPORTED_MOVES_CAVEAT = (
+    "Moves as the press reported them are raw returns, not abnormal returns: the index moved "
+    "too (its rows) and other news may share the day (each event's note: in --json, the HTML "
+    "report and, with prices, the study's output)."
+)
+#: What an event study can and cannot say (MacKinlay 1997; Boehmer,
+#: Musumeci and Poulsen 1991, "Event-study methodology under conditions of event-induced
+#: variance", Journal of Financial Economics 30(2): 253-272, on t-statistics when news raises
+#: the variance).
+EVENT_STUDY_CAVEAT = (
+    "An event study says whether a stock's return around day 0 was unusual against the market "
+    "model fitted on the estimation window. It cannot tell this announcement from other news in "
+    "the same window (each event's note), it measures the market's first reaction, not the "
+    "deal's value, and its t-statistics take the estimation window's volatility for the event "
+    "days: where the news itself raises volatility they overstate significance (Boehmer, "
+    "Musumeci and Poulsen 1991). Several events or tickers at once give some |t| above 2 by "
+    "chance."
+)
+
 
 def _pair(value: Any) -> Any:
     """`"-1,1"` or `"-1:1"` or `"0"` as a (first, last) pair; other values as they are."""
@@ -129,7 +149,25 @@ class EventReport:
                 "moves": [],
             }
         head["tickers"] = list(self.tickers)
-        return {**head, "study": None if self.study is None else self.study.to_json()}
+        study = None if self.study is None else self.study.to_json()
+        for move in head["moves"]:
+            move["computed_fraction"] = _computed(move, study)
+        return {**head, "study": study}
+
+
+def _computed(move: dict[str, Any], study: dict[str, Any] | None) -> float | None:
+    """The return the user's prices give for a reported close-to-close move (its ticker, its
+    day, inside the event window, simple returns): a check of the press figure against the
+    data. None when the study cannot say."""
+    if study is None or move["basis"] != "close" or study["returns"] != "simple":
+        return None
+    for t in study["tickers"]:
+        if t["ticker"] != move["ticker"]:
+            continue
+        for d in t["days"]:
+            if d["date"] == move["day"]:
+                return float(d["return"])
+    return None
 
 
 @dataclass(frozen=True)
@@ -139,8 +177,20 @@ class MarketReport:
     scenario: str | None
     events: tuple[EventReport, ...]
 
+    @property
+    def caveats(self) -> list[str]:
+        """What the listing and, with prices, the study can and cannot say."""
+        out = [REPORTED_MOVES_CAVEAT] if any(e.event is not None for e in self.events) else []
+        if any(e.study is not None for e in self.events):
+            out.append(EVENT_STUDY_CAVEAT)
+        return out
+
     def to_json(self) -> dict[str, Any]:
-        return {"scenario": self.scenario, "events": [e.to_json() for e in self.events]}
+        return {
+            "scenario": self.scenario,
+            "events": [e.to_json() for e in self.events],
+            "caveats": self.caveats,
+        }
 
 
 def _select(req: MarketRequest, catalog: Catalog, deal_ids: list[str] | None) -> list[EventReport]:

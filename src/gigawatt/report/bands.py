@@ -14,6 +14,7 @@ from gigawatt.display import counted, fmt_number
 from gigawatt.errors import InputError
 from gigawatt.report.base import Chart, ReportContext, Section, Series, Table
 from gigawatt.scenario import Scenario
+from gigawatt.sweep.samples import HELD_FIXED
 
 if TYPE_CHECKING:  # the sweep store (DuckDB) is imported only when a report shows a sweep
     from gigawatt.sweep import SweepResult
@@ -26,7 +27,12 @@ BANDS: tuple[tuple[str, str, str, float], ...] = (
     ("co2e_t", "Location-based CO2e in the year", "CO2e [Mt]", 1e6),
     ("cumulative_capex_usd", "Capex to date", "Capex [USD billion]", 1e9),
     ("cumulative_invested_usd", "Invested to date", "Invested [USD billion]", 1e9),
-    ("largest_run_flop", "Largest run's compute", "Training compute [1e27 FLOP]", 1e27),
+    (
+        "largest_run_flop",
+        "Largest run started in December: compute",
+        "Training compute [1e27 FLOP]",
+        1e27,
+    ),
 )
 
 
@@ -92,7 +98,12 @@ def bands_section(ctx: ReportContext) -> Section | None:
             f"{sweep.completed:,} of {counted(sweep.samples, 'sample')}, each a draw of every "
             "uncertain "
             "input (sample i uses numpy.random.default_rng([seed, i])). Values as of each "
-            "December; flows are the calendar year's.",
+            "December; flows are the calendar year's. Bands are per chart and per year: the "
+            "P10 line is not one sample's path, and P10s of different charts come from "
+            "different samples.",
+            f"Held fixed in every sample, so outside these bands: {'; '.join(HELD_FIXED)}. "
+            "Largest run: the largest training run started in December (see the capability "
+            "section).",
         ),
         charts=tuple(charts),
         tables=(_inputs_table(sweep),),

@@ -26,7 +26,9 @@ def _reference_series(cap: CapabilityResult, months: list[str]) -> tuple[Series,
     largest = sorted(runs, key=lambda r: r.training_flop, reverse=True)[:REFERENCE_LINES]
     return tuple(
         Series(
-            f"{r.label} ({r.training_flop:.1e} FLOP, {r.status})",
+            # the compute's own provenance (an Epoch AI estimate is analyst, not ours)
+            f"{r.label} ({r.training_flop:.1e} FLOP, "
+            f"{r.field_statuses().get('training_flop', r.status)})",
             [months[0], months[-1]],
             [r.training_flop / FLOP_UNIT] * 2,
             dash=True,
@@ -43,22 +45,27 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
             f"{r['duration_days']:g}",
             r["site"] or "",
             f"{r['accelerators']:,}",
+            f"{r['accelerators_available']:,}",
             fmt_number(r["mfu"], 2) if r["mfu"] is not None else "",
             fmt_number(r["goodput"], 2) if r["goodput"] is not None else "",
             f"{r['training_flop']:.2e}",
             _band_cell(r["training_flop_band"], r["validation"]),
             ", ".join(r["thresholds_crossed"]) or "none",
+            r["note"] or "",
         )
         for r in runs
     )
     return Table(
         "The scenario's frontier runs",
-        ("Run", "Start", "Days", "Site", "Accelerators", "MFU", "Goodput", "Compute [FLOP]",
-         "80% band [FLOP]", "Thresholds crossed (in force)"),
+        ("Run", "Start", "Days", "Site", "Accelerators", "Available", "MFU", "Goodput",
+         "Compute [FLOP]", "80% band [FLOP]", "Thresholds crossed (in force)", "Note"),
         rows,
-        numeric=(False, False, True, False, True, True, True, True, False, False),
-        note="Accelerators: the largest homogeneous group at the start month (all sites when the "
-        "run allows cross-site training). MFU from the performance search of the run's model "
+        numeric=(False, False, True, False, True, True, True, True, True, False, False, False),
+        note="Accelerators: the job the run launches, its operating point (the size past which "
+        "an added accelerator yields less than the catalog's share of the average one's useful "
+        "time), inside the largest homogeneous group online at the start month (Available; all "
+        "sites' group too when the run allows cross-site training). MFU from the performance "
+        "search of the run's model "
         "(the reference workload's unless the run names one) at that scale, in model FLOPs "
         "over the dense peak (PaLM's convention: recomputed FLOPs not counted); goodput from "
         "the reliability model. 80% band: the compute if the step took the 10th to 90th "
@@ -327,8 +334,9 @@ def capability_section(ctx: ReportContext) -> Section | None:
         "capability",
         "Capability and regulatory thresholds",
         paragraphs=(
-            "The largest single training job the fleet allows each month: the accelerators of "
-            "the largest group, the performance model's MFU for the reference workload at that "
+            "The largest single training job the fleet allows each month: a job inside the "
+            "largest group of one system online (its size set by the rule below, not the whole "
+            "group), the performance model's MFU for the reference workload at that "
             "scale (model FLOPs, PaLM's convention, so recomputation adds time but no FLOP) "
             "and the reliability model's goodput for a job of that size under the "
             f"fault-tolerance policy {ref['fault_tolerance']}.",

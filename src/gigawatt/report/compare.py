@@ -107,6 +107,8 @@ def inputs_section(comparison: Comparison) -> Section:
         paragraphs=(
             "Each scenario is simulated on its own, as `gigawatt run` would; the charts below put "
             "their yearly outputs, as of each December, on one axis.",
+            comparison.attribution(),
+            *(f"Caveat ({', '.join(c['scenarios'])}): {c['caveat']}" for c in comparison.caveats()),
         ),
         tables=(scenarios, differ),
     )
@@ -134,7 +136,7 @@ def outputs_section(comparison: Comparison) -> Section:
     if crossed:
         tables.append(
             Table(
-                "First year the December run crosses each threshold",
+                "First year the December run crosses each threshold (in force then)",
                 ("Threshold", *comparison.labels),
                 tuple(
                     (

@@ -228,22 +228,28 @@ def _tables(own: Ownership) -> list[Table]:
                     f"{w['installed_h100e'] / MILLION:,.1f} million H100e in {w['as_of']}",
                     w["installed_from"],
                     w["source"],
-                    w["status"],
+                    w["installed_status"],
                 ),
-                ("Growth", f"x{w['growth_per_year']:g} a year", w["growth_from"], "", ""),
+                (
+                    "Growth",
+                    f"x{w['growth_per_year']:g} a year",
+                    w["growth_from"],
+                    "",
+                    w["growth_status"],
+                ),
                 (
                     "Extrapolated until",
                     w["extrapolated_until"],
                     w["horizon_from"],
                     "",
-                    "estimate",
+                    w["horizon_status"],
                 ),
                 (
                     "H100-equivalent",
                     f"{w['flops_per_s_per_h100e'] / 1e12:,.1f} TFLOP/s dense BF16",
                     "h100-sxm",
                     "",
-                    "",
+                    w["flops_per_s_per_h100e_status"],
                 ),
             ),
         )
@@ -265,12 +271,16 @@ def ownership_section(ctx: ReportContext) -> Section | None:
     paragraphs = []
     if known:
         last = known[-1]
+        w = own.world
         paragraphs.append(
             f"In {last['month']} the programme holds {last['world_share']:.1%} of the world's "
             f"installed AI compute (dense BF16: "
             f"{last['programme_flops_per_s'] / FLOPS_PER_EFLOP:,.0f} of "
-            f"{last['world_flops_per_s'] / FLOPS_PER_EFLOP:,.0f} EFLOP/s); the world's growth "
-            f"trend is not extrapolated past {own.world['extrapolated_until']}."
+            f"{last['world_flops_per_s'] / FLOPS_PER_EFLOP:,.0f} EFLOP/s). The world figure is "
+            f"a projection, not a count: {w['installed_h100e'] / MILLION:,.1f} million "
+            f"H100-equivalents in {w['as_of']} ({w['installed_status']}) grown at "
+            f"x{w['growth_per_year']:g} a year ({w['growth_status']}), and not extrapolated "
+            f"past {w['extrapolated_until']}."
         )
     last = own.years()[-1]
     if own.several_owners and last["hhi"] is not None:

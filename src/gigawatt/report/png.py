@@ -7,6 +7,7 @@ downloads at run time. matplotlib's object API (Figure + Agg canvas) keeps no gl
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ SIZE_IN = (9.0, 4.6)
 DPI = 110
 BAR_DAYS = 25  # bar width on a month axis
 LABEL_CHARS = 60  # category labels longer than this in all are slanted
+CAPTION_CHARS = 170  # a caption line at 7 pt across the figure's width
 
 
 def _positions(chart: Chart, s: Series) -> Any:
@@ -104,6 +106,15 @@ def _draw(ax: Any, chart: Chart) -> None:
 
 def render_png(chart: Chart) -> bytes:
     """One chart as PNG bytes."""
+    fig = chart_figure(chart)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def chart_figure(chart: Chart) -> Any:
+    """One chart as a matplotlib Figure: title, axes with units, legend and, under them, the
+    chart's caption (a PNG lifted out of the page keeps its caveats)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -117,9 +128,11 @@ def render_png(chart: Chart) -> bytes:
     ax.set_ylabel(chart.x_title if chart.horizontal else chart.y_title)
     ax.grid(True, axis=value_axis, alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", frameon=False)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
+    if chart.note:
+        fig.supxlabel(
+            textwrap.fill(chart.note, CAPTION_CHARS), x=0.01, ha="left", fontsize=7, color="#555"
+        )
+    return fig
 
 
 def check_png_export(folder: Path) -> None:

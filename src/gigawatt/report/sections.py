@@ -106,6 +106,9 @@ def scenario_section(ctx: ReportContext) -> Section:
         f"counted at {basis}. Each uncertain input takes its point value (the mode, median, "
         f"mean or midpoint); a sweep gives the spread. Seed {sc.seed}."
     )
+    # What the figures cannot show (the caveats `run` prints and `run --json` lists): here at
+    # the top, not only in the sources' notes.
+    paragraphs.extend(f"Caveat: {c}" for c in ctx.results.caveats())
     phases = fleet.phases
     phase_rows = tuple(
         (
@@ -150,12 +153,17 @@ def scenario_section(ctx: ReportContext) -> Section:
         tables.append(
             Table(
                 "Cost parameters the scenario sets (instead of the catalog's)",
-                ("Parameter", "Value used", "Catalog value"),
+                ("Parameter", "Value used", "Catalog value", "Unit"),
                 tuple(
-                    (pid, fmt_value(point(v)), fmt_value(point(ctx.catalog.parameter(pid).value)))
+                    (
+                        pid,
+                        fmt_value(point(v)),
+                        fmt_value(point(ctx.catalog.parameter(pid).value)),
+                        ctx.catalog.parameter(pid).unit,
+                    )
                     for pid, v in sc.costs.items()
                 ),
-                (False, True, True),
+                (False, True, True, False),
             )
         )
     if sc.deals:
@@ -291,8 +299,6 @@ def buildout_section(ctx: ReportContext) -> Section:
             f"{last['accelerators'] / MILLION:,.2f} million accelerators. Accelerators = IT "
             f"power / the system's all-in IT power per accelerator; peak FLOP/s are dense (no "
             f"sparsity).{packages}",
-            # what the figures cannot show (`run --json` caveats), where a reader meets them
-            *(f"Caveat: {c}" for c in ctx.results.caveats(years)),
         ),
         charts=tuple(charts),
         tables=(table,),
@@ -453,11 +459,17 @@ def money_section(ctx: ReportContext) -> Section | None:
     )
     cap = summary["invested_cap_usd"]
     of_cap = "" if cap is None else f" of a USD {cap / BILLION:,.0f}B cap"
+    energy_mwh = (
+        "the energy section's MWh"
+        if summary["energy_source"] == "energy stage"
+        else summary["energy_source"]
+    )
     paragraphs = (
         f"Money moves from {summary['start']} (construction starts before the first phase is "
         f"online) to {summary['end']}. Capex USD {summary['capex_usd'] / BILLION:,.0f}B "
         f"({summary['capex_before_start_usd'] / BILLION:,.1f}B before the scenario starts), opex "
-        f"USD {summary['opex_usd'] / BILLION:,.0f}B (energy from the {summary['energy_source']}). "
+        f"USD {summary['opex_usd'] / BILLION:,.0f}B (energy: {energy_mwh} at each region's "
+        "catalog power price). "
         f"Invested: USD {summary['cumulative_invested_usd'] / BILLION:,.0f}B{of_cap}.",
         "Per investor, cumulative to date: I is the cash invested (equity and cash tranches), C "
         "is I plus vested warrants' intrinsic value at vesting, P the systems capex paid for the "
@@ -503,6 +515,13 @@ def _country_chart(energy: EnergyResult, years: list[dict[str, Any]]) -> Chart |
     bars.append((f"This programme, {peak['year']}", twh, True))
     bars.sort(key=lambda b: b[1])
     labels = [b[0] for b in bars]
+    shown = below + above
+    data_years = sorted({c.year for c in shown})
+    in_years = (
+        str(data_years[0])
+        if len(data_years) == 1
+        else f"{data_years[0]}-{data_years[-1]} (each country's latest)"
+    )
     nan = float("nan")
     return Chart(
         "energy-countries",
@@ -515,7 +534,9 @@ def _country_chart(energy: EnergyResult, years: list[dict[str, Any]]) -> Chart |
         ),
         x_type="category",
         stacked=True,  # one bar per category: stacking only keeps bars centred
-        note="Countries: Our World in Data electricity generation (via CodeCarbon).",
+        note=f"Countries: annual electricity generation in {in_years}, Our World in Data (via "
+        f"CodeCarbon), a proxy for consumption (net imports not counted). The programme: its "
+        f"energy at the grid connections in {peak['year']}.",
     )
 
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from gigawatt.display import fmt_value
 from gigawatt.report.base import Chart, ReportContext, Section, Series, Table
+from gigawatt.scenario import Scenario
 from gigawatt.sweep.headline import headline_column, is_date_key
+from gigawatt.sweep.samples import HELD_FIXED_SENSITIVITY, template_of
 from gigawatt.sweep.sensitivity import TORNADO_LEVELS, OutputSensitivity
 
 MONTHS_PER_YEAR = 12
@@ -81,10 +84,11 @@ def _table(outputs: Sequence[OutputSensitivity]) -> Table:
             f"{col.cell({out.key: b.output_high})}"
             for b in movers[:TABLE_INPUTS]
         ]
+        cells = cells or ["no input moves it"]
         cells += [""] * (TABLE_INPUTS - len(cells))
         unit = f" [{col.unit}]" if col.unit else ""
         base = col.cell({out.key: out.base}) if out.base is not None else ""
-        rows.append((f"{col.header}{unit}", base or "never", *(cells or ["does not move"])))
+        rows.append((f"{col.header}{unit}", base or "never", *cells))
     return Table(
         "Every headline output: its three largest movers",
         ("Output", "Point value", "1st", "2nd", "3rd"),
@@ -92,6 +96,41 @@ def _table(outputs: Sequence[OutputSensitivity]) -> Table:
         numeric=(False, True, False, False, False),
         note=f"Each mover: the input, then the output with that input at its P{low} and at its "
         f"P{high}, the others at their point values.",
+    )
+
+
+def _as_used(value: float, whole_number: bool) -> str:
+    """A quantile as the runs use it: a whole-number input (months) rounded, its quantile
+    after it."""
+    if not whole_number or round(value) == value:
+        return fmt_value(value)
+    return f"{round(value)} ({fmt_value(value)})"
+
+
+def _inputs_table(outputs: Sequence[OutputSensitivity], inputs: Scenario | None) -> Table:
+    """Each input's range: the values the tornado sets it to."""
+    low, high = (round(q * 100) for q in TORNADO_LEVELS)
+    bars = sorted(outputs[0].tornado, key=lambda b: b.input)
+    whole: dict[str, bool] = {}
+    if inputs is not None:
+        template = template_of(inputs)
+        whole = dict(zip(template.paths, template.integer, strict=True))
+    return Table(
+        "The inputs and the values the tornado sets them to",
+        ("Input", f"At its P{low}", f"At its P{high}"),
+        tuple(
+            (
+                b.input,
+                _as_used(b.input_low, whole.get(b.input, False)),
+                _as_used(b.input_high, whole.get(b.input, False)),
+            )
+            for b in bars
+        ),
+        numeric=(False, True, True),
+        note="Each range is a quantile of the input's distribution in the scenario file (listed "
+        "with its point value under the scenario's uncertain inputs; the scenario's sources "
+        "are its citations). A whole-number input (months) takes the rounded quantile, shown "
+        "first, the quantile after it.",
     )
 
 
@@ -113,7 +152,11 @@ def sensitivity_section(ctx: ReportContext) -> Section | None:
             "besides the point-value run). Bars show the change from the point-value run, the "
             "largest swing on top. One at a time, it misses interactions; `gigawatt sensitivity "
             "SCENARIO` adds variance-based Sobol indices, which include them.",
+            f"Not varied, so no bar can show them: {'; '.join(HELD_FIXED_SENSITIVITY)}. An "
+            "output no input moves (the largest run's compute at the end, for one) depends on "
+            "these alone. GW deployed are counted on the scenario's power basis "
+            f"({ctx.results.scenario.power_basis}), as the deals' triggers count them.",
         ),
         charts=tuple(charts),
-        tables=(_table(outputs),),
+        tables=(_table(outputs), _inputs_table(outputs, ctx.inputs)),
     )

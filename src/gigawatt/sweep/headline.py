@@ -45,7 +45,13 @@ _DISPLAY: dict[str, tuple[str, str, float, int, str]] = {
     "tranches_released_usd_total": ("Money released by the deals", "USD B", 1e9, 0, "number"),
     "energy_twh_total": ("Energy over the scenario", "TWh", 1.0, 0, "number"),
     "co2e_t_total": ("Location-based CO2e over the scenario", "Mt", 1e6, 1, "number"),
-    "largest_run_flop_end": ("Largest run's compute at the end", "FLOP", 1.0, 0, "sci"),
+    "largest_run_flop_end": (
+        "Largest run's compute, started in the last month",
+        "FLOP",
+        1.0,
+        0,
+        "sci",
+    ),
 }
 
 
@@ -63,7 +69,9 @@ def headline_column(key: str) -> Column:
         elif key.startswith("tranche_date["):
             title = f"Month tranche {inner} is released"
         else:
-            title = f"Month the largest run crosses {inner}"
+            # The largest run a month allows, not a run the scenario plans; revoked and
+            # not-yet-applicable rules count too, so the title says both.
+            title = f"Month the largest run started then would exceed {inner} (in force or not)"
         return Column(key, title, format=lambda v: "never" if v is None else month_of(v) or "never")
     if key in _DISPLAY:
         title, unit, scale, digits, style = _DISPLAY[key]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from gigawatt.scenario import month_from_index, month_index
 from gigawatt.sweep.headline import is_date_key, month_of
-from gigawatt.sweep.samples import HEADLINE_YEAR
+from gigawatt.sweep.samples import HEADLINE_YEAR, HELD_FIXED
 
 QUANTILES = ("p10", "p50", "p90")
 #: The outer quantile level [%]: P10 and P90.
@@ -141,6 +141,7 @@ class SweepResult:
             "store": str(self.store),
             **last,
             "inputs": self.inputs(),
+            "held_fixed": list(HELD_FIXED),
             "headline": self.headline(),
             "years": years,
         }

@@ -35,6 +35,21 @@ from gigawatt.sweep.headline import headline_outputs
 #: Part of the sweep id: a new sampling scheme (e.g. Latin hypercube) gets a new name.
 METHOD = "monte-carlo"
 
+#: What a sweep and a sensitivity analysis do not vary: only the scenario's distributions are
+#: drawn, so a band or a tornado says nothing about these (`held_fixed` in their `--json`).
+HELD_FIXED: tuple[str, ...] = (
+    "every catalog value the run reads (accelerator peaks and power draw, system and hardware "
+    "prices, failure and restart rates, grid carbon intensities, electricity prices, the "
+    "performance model's calibration) unless a distribution of the scenario sets or scales it",
+    "every scenario number written as a plain value rather than a distribution",
+    "the models' own errors (the performance model's band on a run's compute is not in the spread)",
+)
+#: A sensitivity design also holds the stages' own randomness at its point value.
+HELD_FIXED_SENSITIVITY: tuple[str, ...] = (
+    *HELD_FIXED,
+    "the stages' own random draws (share-price paths), at their point value",
+)
+
 #: Year keys that index the row rather than measure anything.
 INDEX_KEYS = frozenset({"year"})
 

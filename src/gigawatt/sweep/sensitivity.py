@@ -40,7 +40,7 @@ from gigawatt.scenario import Scenario, load_scenario
 from gigawatt.simulate import Results, run_stages, simulate
 from gigawatt.sweep.headline import headline_order, headline_outputs, is_date_key, month_of
 from gigawatt.sweep.run import DEFAULT_STORE, Progress, run_sweep
-from gigawatt.sweep.samples import HEADLINE_YEAR, Design
+from gigawatt.sweep.samples import HEADLINE_YEAR, HELD_FIXED_SENSITIVITY, Design, template_of
 from gigawatt.sweep.store import SweepStore
 
 Method = Literal["tornado", "sobol", "both"]
@@ -159,6 +159,7 @@ class SensitivityResult:
             "tornado_levels": list(TORNADO_LEVELS),
             "conf_level": CONF_LEVEL,
             "inputs": self.inputs,
+            "held_fixed": list(HELD_FIXED_SENSITIVITY),
             "outputs": [o.to_json() for o in self.outputs],
         }
 
@@ -414,12 +415,16 @@ def run_sensitivity(
         outputs.append(
             OutputSensitivity(key=key, base=base, tornado=bars, sobol=indices, sobol_note=note)
         )
+    template = template_of(sc)
+    whole = dict(zip(template.paths, template.integer, strict=True))
     inputs = [
         {
             "path": p,
             "point": point(d),
             "p10": quantile(d, TORNADO_LEVELS[0]),
             "p90": quantile(d, TORNADO_LEVELS[1]),
+            # a whole-number field (months) is set to the rounded quantile in every run
+            "whole_number": whole[p],
         }
         for p, d in sc.distributions()
     ]

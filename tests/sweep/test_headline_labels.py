@@ -1,0 +1,20 @@
+"""What the headline outputs are called where people read them (sensitivity, report)."""
+
+from __future__ import annotations
+
+from gigawatt.sweep.headline import headline_column
+
+
+def test_threshold_date_title_says_the_rule_may_not_be_in_force() -> None:
+    # threshold_date[ID] counts revoked and not-yet-applicable rules too (headline.py): a
+    # reader must not take the month for a legal obligation.
+    title = headline_column("threshold_date[us-eo-14110-model]").header
+    assert "us-eo-14110-model" in title
+    assert "in force or not" in title
+    assert "largest run started then" in title
+
+
+def test_largest_run_compute_title_says_when_the_run_starts() -> None:
+    column = headline_column("largest_run_flop_end")
+    assert "started in the last month" in column.header
+    assert column.heading(brackets=True).endswith("[FLOP]")
