@@ -51,9 +51,11 @@ def test_chain_is_consistent(catalog):
     steps = d["checkpoint_interval_steps"]
     assert steps >= 1
     assert d["checkpoint_interval_s"] == pytest.approx(steps * d["step_time_s"], rel=1e-12)
-    assert abs(r.reliability.daly_interval_s - d["checkpoint_interval_s"]) <= (
-        d["step_time_s"] / 2 * (1 + 1e-9)
-    ) or steps == 1
+    assert (
+        abs(r.reliability.daly_interval_s - d["checkpoint_interval_s"])
+        <= (d["step_time_s"] / 2 * (1 + 1e-9))
+        or steps == 1
+    )
     # the step time's validated band carries to the compute time exactly (steps x step time)
     band = d["validation"]["step_time_band_s"]
     lo, hi = d["compute_time_band_s"]
