@@ -46,6 +46,16 @@ def test_chain_is_consistent(catalog):
     assert d["failure_model_status"] == catalog.failure_model(d["failure_model"]).status
     assert d["policy_status"] == catalog.fault_tolerance(d["fault_tolerance"]).status
     assert d["checkpoint_interval_s"] == pytest.approx(r.reliability.interval_s)
+    # a framework saves between steps: the interval is a whole number (>= 1) of the plan's
+    # steps, the nearest to Daly's optimum (the default policy has no lag to durable past it)
+    steps = d["checkpoint_interval_steps"]
+    assert steps >= 1
+    assert d["checkpoint_interval_s"] == pytest.approx(steps * d["step_time_s"], rel=1e-12)
+    assert (
+        abs(r.reliability.daly_interval_s - d["checkpoint_interval_s"])
+        <= (d["step_time_s"] / 2 * (1 + 1e-9))
+        or steps == 1
+    )
     # the step time's validated band carries to the compute time exactly (steps x step time)
     band = d["validation"]["step_time_band_s"]
     lo, hi = d["compute_time_band_s"]

@@ -6,7 +6,8 @@ Given a model, a token count and a cluster, this chains the job-level models:
 2. failure-free compute time T_s = tokens / (tokens/s);
 3. `reliability.job_reliability`: Daly's expected wall time with the system's failure model
    and the catalog's default fault-tolerance policy (its checkpoint and restart costs for this
-   model's checkpoint at this size) and Daly's interval; goodput = T_s / wall time;
+   model's checkpoint at this size) and Daly's interval rounded to a whole number of the
+   plan's steps, at least one (a framework saves between steps); goodput = T_s / wall time;
 4. accelerator-hours = N x wall time (failures included, DESIGN.md section 7);
 5. `energy.footprint` for those accelerator-hours in the region;
 6. cost (`gigawatt.costs`, docs/models/money.md) on a basis: `ownership` (default), the
@@ -223,6 +224,11 @@ class TrainingResult:
             "policy_status": rel.plan.policy.status if rel else None,
             "job_size_limit_accelerators": self.job_size_limit,
             "marginal_threshold": self.marginal_threshold,
+            "checkpoint_interval_steps": (
+                round(rel.interval_s / self.perf.best.step_time_s)
+                if rel and self.perf.best
+                else None
+            ),
         }
 
 
@@ -306,7 +312,7 @@ def plan_training(
     compute_s = tokens / best.tokens_per_s
     fm = cat.failure_model(sys_rec.failure_model or DEFAULT_FAILURE_MODEL)
     plan = RecoveryPlan.of(cat, sys_rec, best.model, best.params_total, policy, field="policy")
-    rel = job_reliability(found.gpus_used, compute_s, fm, sys_rec, plan)
+    rel = job_reliability(found.gpus_used, compute_s, fm, sys_rec, plan, step_s=best.step_time_s)
     threshold = marginal_threshold(cat)
     limit = job_size_limit(
         found.gpus_used, compute_s, fm, sys_rec, plan, threshold, include_max=True

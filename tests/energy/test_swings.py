@@ -276,3 +276,23 @@ def test_the_default_job_is_the_reliability_models_job(catalog) -> None:
     )
     # The rack failures and planned stops the old per-accelerator sum left out.
     assert default.interruptions_per_s > failure.rate_per_accelerator_hour * n / S_PER_H * 1.2
+
+
+def test_checkpoints_fall_between_steps_and_the_steps_resume_after_them(steady) -> None:
+    """A save every k whole steps starts where a step would (a framework saves between steps)
+    and delays the next step rather than cutting it: every step keeps its full compute
+    phase, so the compute share is u x tau / (tau + c) of the time."""
+    step, c, k = steady.step_period_s, 0.5, 3
+    inputs = replace(
+        steady, checkpoint_interval_s=k * step, checkpoint_s=c, duration_s=600.0, resolution_s=0.01
+    )
+    schedule = job_schedule(inputs, np.random.default_rng(0))
+    dt = inputs.resolution_s
+    # the first save starts after k steps: k compute phases, then c of nothing
+    first = schedule.t_s < k * step
+    on = schedule.compute[first].sum() * dt
+    assert on == pytest.approx(k * inputs.utilisation * step, abs=2 * k * dt)
+    in_save = (schedule.t_s >= k * step + dt) & (schedule.t_s < k * step + c - dt)
+    assert not schedule.compute[in_save].any()
+    share = inputs.utilisation * (k * step) / (k * step + c)
+    assert schedule.compute.mean() == pytest.approx(share, abs=0.01)

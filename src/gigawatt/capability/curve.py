@@ -239,6 +239,19 @@ class RunCurve:
             )
         return self._reliability[key]
 
+    def reliability_at_steps(self, accelerators: int, step_s: float) -> JobCurve:
+        """The closed forms of one job of `accelerators` whose step time is known: its
+        checkpoint interval a whole number of steps of `step_s` [s] (`job_curve`'s step_s)."""
+        return job_curve(
+            np.array([accelerators]),
+            self.duration_s,
+            self.failure_model,
+            self.system,
+            self.plan,
+            step_s=step_s,
+            **self.scales,
+        )
+
     def goodput(self, sizes: np.ndarray) -> np.ndarray:
         """Goodput of a job of each size running `duration_s` [fraction]."""
         return self.reliability(sizes).goodput

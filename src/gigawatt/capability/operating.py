@@ -133,9 +133,14 @@ def swing_job(
     busy share (BUSY_PARTS over the step time), the step time scaled to this size at equal
     work per step, t = t_plan (N_plan MFU_plan) / (N MFU) (t_plan itself, since the MFU is the
     plan's over all N). Without a fitting plan (a fixed MFU, or too few accelerators for the
-    model) the catalog's swing defaults hold, and `step_source` says so."""
+    model) the catalog's swing defaults hold, and `step_source` says so.
+
+    With the plan's step time the checkpoint interval is a whole number of steps (a framework
+    saves between steps: `reliability.job.whole_step_interval`), the nearest to the operating
+    point's, and the goodput is the closed form's at that interval."""
     bucket = curve.plan_at(op.accelerators)
     step_source = "perf-breakdown"
+    interval_s, goodput = op.checkpoint_interval_s, op.goodput
     if bucket is None or bucket.plan is None or op.mfu <= 0:  # no plan fits: no breakdown
         step_source = "catalog-defaults"
         step_s = energy_param(curve.catalog, "swing-step-period-s")
@@ -145,6 +150,8 @@ def swing_job(
         perf = estimate(curve.model, curve.system, used, bucket.plan, catalog=curve.catalog)
         busy_share = sum(perf.breakdown_s[k] for k in BUSY_PARTS) / perf.step_time_s
         step_s = perf.step_time_s * (used * perf.mfu) / (op.accelerators * op.mfu)
+        stepped = curve.reliability_at_steps(op.accelerators, step_s)
+        interval_s, goodput = float(stepped.interval_s[0]), float(stepped.goodput[0])
     return SwingJob(
         accelerators=op.accelerators,
         source=source,
@@ -152,10 +159,10 @@ def swing_job(
         step_period_s=float(step_s),
         step_compute_share=float(busy_share),
         checkpoint_s=op.checkpoint_s,
-        checkpoint_interval_s=op.checkpoint_interval_s,
+        checkpoint_interval_s=interval_s,
         restart_s=op.restart_s,
         interruptions_per_s=op.failure_per_s + op.planned_per_s,
-        goodput=op.goodput,
+        goodput=goodput,
         mfu=op.mfu,
         plan=op.plan,
         group_accelerators=op.group_accelerators,

@@ -562,6 +562,13 @@ def _other_knobs(row: dict[str, Any], first: dict[str, Any], columns: tuple[str,
 # --- train --------------------------------------------------------------------------------------
 
 
+def _interval_text(data: dict[str, Any]) -> str:
+    """The checkpoint interval in seconds and, when known, in whole training steps."""
+    text = f"{data['checkpoint_interval_s']:,.0f} s"
+    steps = data.get("checkpoint_interval_steps")
+    return text if steps is None else f"{text} ({counted(steps, 'step')})"
+
+
 @app.command()
 def train(
     ctx: typer.Context,
@@ -665,7 +672,7 @@ def train(
         ("Expected wall time", f"{data['wall_time_s'] / S_PER_DAY:,.1f} days"),
         ("Goodput", f"{data['goodput']:.1%}"),
         ("Interruptions expected", f"{data['interruptions_expected']:,.0f}"),
-        ("Checkpoint interval", f"{data['checkpoint_interval_s']:,.0f} s"),
+        ("Checkpoint interval", _interval_text(data)),
         ("Accelerator-hours", f"{data['gpu_hours']:,.0f}"),
         ("Energy", f"{data['energy_mwh']:,.0f} MWh"),
         ("CO2e (location-based)", f"{data['co2e_t']:,.0f} t"),

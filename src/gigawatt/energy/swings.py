@@ -312,14 +312,22 @@ class Schedule:
 
 
 def job_schedule(inputs: SwingInputs, rng: np.random.Generator) -> Schedule:
-    """Each step's compute phase, less blocking checkpoints and restarts after failures."""
+    """Each step's compute phase, blocking checkpoints between steps, and restarts after
+    failures.
+
+    A checkpoint follows every `checkpoint_interval_s` of stepping (a framework saves between
+    steps: `reliability.job.whole_step_interval`) and the steps resume after it, so the step
+    phase runs on the time spent outside checkpoints: with an interval of whole steps each
+    save falls at a step boundary. Restarts idle the accelerators over the phase (their
+    position within a step is random)."""
     t = np.arange(0.0, inputs.duration_s, inputs.resolution_s)
     # Each sample stands for [t, t + dt): test its midpoint, away from the phase boundaries.
     mid = t + inputs.resolution_s / 2
-    in_compute = (mid % inputs.step_period_s) < inputs.utilisation * inputs.step_period_s
-    checkpoints = np.arange(
-        inputs.checkpoint_interval_s, inputs.duration_s, inputs.checkpoint_interval_s
-    )
+    tau, c = inputs.checkpoint_interval_s, inputs.checkpoint_s
+    checkpoints = np.arange(tau, inputs.duration_s, tau + c)
+    saved = np.searchsorted(checkpoints + c, mid, side="right")  # checkpoints over by mid
+    stepping = mid - saved * c
+    in_compute = (stepping % inputs.step_period_s) < inputs.utilisation * inputs.step_period_s
     rate_per_s = inputs.failures_per_accelerator_hour * inputs.accelerators / S_PER_H
     count = rng.poisson(rate_per_s * inputs.duration_s)
     failures = np.sort(rng.uniform(0, inputs.duration_s, count))
@@ -444,6 +452,10 @@ def _metrics(
     share, rms_w = band_power(grid_w, dt, inputs.band_low_hz, inputs.band_high_hz)
     # Float rounding in the moving average must not fail a limit met by construction.
     tolerance = 1e-9 * max(float(grid_w.max()), 1.0) / dt
+    # Extra energy: a lossless store returns what it takes, to float rounding (not "-0").
+    extra_j = float((load_w - baseline_w).sum())
+    base_j = float(baseline_w.sum())
+    extra_j = 0.0 if abs(extra_j) <= 1e-12 * abs(base_j) else extra_j
     return CaseMetrics(
         case=case,
         mean_mw=float(grid_w.mean()) / W_PER_MW,
@@ -453,8 +465,8 @@ def _metrics(
         max_ramp_mw_per_s=ramp / W_PER_MW,
         band_energy_share=share,
         band_rms_mw=rms_w / W_PER_MW,
-        extra_energy_mwh=float((load_w - baseline_w).sum() * dt) / (W_PER_MW * S_PER_H),
-        extra_energy_share=float((load_w - baseline_w).sum() / baseline_w.sum()),
+        extra_energy_mwh=extra_j * dt / (W_PER_MW * S_PER_H),
+        extra_energy_share=extra_j / base_j,
         peak_reduction_share=1.0 - float(grid_w.max() / baseline_w.max()),
         battery_power_mw=b_power,
         battery_energy_mwh=b_energy,

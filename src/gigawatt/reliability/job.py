@@ -155,14 +155,17 @@ def job_curve(
     restart_scale: float = 1.0,
     bandwidth_scale: float = 1.0,
     rack_rate_scale: float = 1.0,
+    step_s: Any = None,
 ) -> JobCurve:
     """Closed-form reliability of jobs of every size in `accelerators` needing `duration_s` of
     compute, in one vectorised evaluation (docs/models/reliability.md sections 2-4).
 
     checkpoint_s / restart_s [s] replace the plan's blocking and restart costs when given;
     interval_s [s] the checkpoint interval (default Daly's optimum for the failure MTBF, at
-    least the lag to durable, rounded down to divide the duration). The *_scale arguments are
-    the capability model's sensitivity knobs (1: the catalog's values).
+    least the lag to durable, rounded down to divide the duration). step_s [s], the training
+    step time (a scalar or one per size), when known: the interval is then a whole number of
+    steps (`whole_step_interval`) and the last segment may be shorter. The *_scale arguments
+    are the capability model's sensitivity knobs (1: the catalog's values).
     """
     n = np.asarray(accelerators, dtype=float)
     rec = plan.costs(system, n, restart_scale=restart_scale, bandwidth_scale=bandwidth_scale)
@@ -175,17 +178,10 @@ def job_curve(
     daly = np.where(lam_f > 0, daly_interval(delta, np.minimum(mtbf, 1e300)), np.inf)
     young = np.where(lam_f > 0, young_interval(delta, np.minimum(mtbf, 1e300)), np.inf)
     chosen = np.maximum(daly, rec.persist_s) if interval_s is None else np.full_like(n, interval_s)
-    tau = np.minimum(chosen, duration_s)
-    # equal segments: shorten the interval to divide the duration, unless that would put it
-    # below the lag to durable (then lengthen it instead)
-    with np.errstate(divide="ignore"):
-        k = np.maximum(1.0, np.ceil(duration_s / np.where(tau > 0, tau, 1.0)))
-        k = np.where(
-            duration_s / k < rec.persist_s,
-            np.maximum(1.0, np.floor(duration_s / np.where(rec.persist_s > 0, rec.persist_s, 1.0))),
-            k,
-        )
-    tau = np.where(tau > 0, duration_s / k, 0.0)
+    if step_s is not None:
+        tau = whole_step_interval(chosen, step_s, rec.persist_s, duration_s)
+    else:
+        tau = _dividing_interval(chosen, rec.persist_s, duration_s)
     wall = expected_wall_time(
         duration_s,
         tau,
@@ -209,6 +205,48 @@ def job_curve(
         interval_s=tau,
         wall_time_s=wall,
     )
+
+
+def whole_step_interval(
+    interval_s: Any, step_s: Any, persist_s: Any, duration_s: float
+) -> np.ndarray:
+    """The checkpoint interval [s] as a whole number of training steps of `step_s` [s]: the
+    nearest whole number of steps to `interval_s`, at least one step and at least the lag to
+    durable `persist_s` (rounded up to whole steps there), at most the job's compute
+    `duration_s` (one save at its end).
+
+    A framework saves between steps, not inside one: Megatron-LM's `--save-interval` is the
+    "Number of iterations between persistent checkpoint saves", checked after each iteration
+    (NVIDIA Megatron-LM, megatron/training/arguments.py and training.py, `iteration %
+    args.save_interval == 0`). The segments then need not divide the duration; the closed form
+    prorates the last one (an end effect below one segment). Broadcasts.
+    """
+    chosen, step, persist = np.broadcast_arrays(
+        np.asarray(interval_s, float), np.asarray(step_s, float), np.asarray(persist_s, float)
+    )
+    if not (np.isfinite(step) & (step > 0)).all():
+        raise ValueError(f"step time must be finite and > 0 s, not {step_s!r}")
+    with np.errstate(invalid="ignore", over="ignore"):
+        steps = np.maximum(np.rint(np.minimum(chosen, duration_s) / step), 1.0)
+        steps = np.maximum(steps, np.ceil(persist / step - 1e-9))
+    return np.minimum(steps * step, duration_s)
+
+
+def _dividing_interval(chosen: np.ndarray, persist_s: np.ndarray, duration_s: float) -> np.ndarray:
+    """The interval [s] shortened to divide the duration into equal segments, unless that
+    would put it below the lag to durable (then lengthened instead)."""
+    tau = np.minimum(chosen, duration_s)
+    rec_persist = np.asarray(persist_s, float)
+    # equal segments: shorten the interval to divide the duration, unless that would put it
+    # below the lag to durable (then lengthen it instead)
+    with np.errstate(divide="ignore"):
+        k = np.maximum(1.0, np.ceil(duration_s / np.where(tau > 0, tau, 1.0)))
+        k = np.where(
+            duration_s / k < rec_persist,
+            np.maximum(1.0, np.floor(duration_s / np.where(rec_persist > 0, rec_persist, 1.0))),
+            k,
+        )
+    return np.where(tau > 0, duration_s / k, 0.0)
 
 
 @dataclass(frozen=True)
@@ -327,7 +365,9 @@ class ReliabilityResult:
         return self.accelerators * (self.wall_time_s - self.duration_s) / S_PER_H
 
     def timeline(self) -> Timeline:
-        """The schedule the closed forms assume (the interval already divides the duration)."""
+        """The schedule the closed forms assume (the interval already divides the duration,
+        as it does without a step time; `gigawatt reliability`, the Monte Carlo's only caller,
+        has none)."""
         return Timeline(
             self.duration_s,
             self.interval_s,
@@ -376,6 +416,7 @@ def job_reliability(
     interval_s: float | None = None,
     fleet_age_months: float | None = None,
     spares_availability: float | None = None,
+    step_s: float | None = None,
 ) -> ReliabilityResult:
     """Closed-form reliability of a job of `accelerators` needing `duration_s` of compute under
     `plan` (`job_curve` at one size).
@@ -384,7 +425,9 @@ def job_reliability(
     default to the plan's costs at this size). interval_s [s]: compute between checkpoints
     (default Daly's optimum, rounded down to divide the duration). fleet_age_months: age of the
     fleet at the job's start (None = mature, no burn-in). spares_availability: if given, the
-    spare failure domains for that probability of running at full size.
+    spare failure domains for that probability of running at full size. step_s [s]: the
+    training step time, when known (`gigawatt train`): the interval is then a whole number of
+    steps, at least one (`whole_step_interval`).
     """
     _check("accelerators", accelerators, 1, MAX_ACCELERATORS)
     _check("duration_s", duration_s, 0, MAX_DAYS * S_PER_DAY, low_open=True)
@@ -394,6 +437,8 @@ def job_reliability(
         _check("restart_s", restart_s, 0, MAX_RESTART_S)
     if interval_s is not None:
         _check("interval_s", interval_s, 0, MAX_DAYS * S_PER_DAY)
+    if step_s is not None:
+        _check("step_s", step_s, 0, MAX_DAYS * S_PER_DAY, low_open=True)
     burn_in = burn_in_factor(failure_model, fleet_age_months, duration_s)
     curve = job_curve(
         np.array([int(accelerators)]),
@@ -405,6 +450,7 @@ def job_reliability(
         restart_s=restart_s,
         interval_s=interval_s,
         burn_in=burn_in,
+        step_s=step_s,
     )
     footprint = JobFootprint.of(accelerators, system)
     rates = {k: float(v[0]) for k, v in curve.interruptions.by_cause.items()}
