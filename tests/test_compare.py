@@ -73,6 +73,13 @@ def test_compare_three_programmes_json(tmp_path, capsys):
     assert "eu-ai-act-systemic-risk" in data["thresholds_first_crossed"]
     page = out.read_text(encoding="utf-8")
     assert 'id="compare-facility-power"' in page and 'id="inputs"' in page
+    # caveats: each scenario's run caveats, an identical one said once
+    texts = [c for g in data["caveats"] for c in g["caveats"]]
+    assert texts and len(texts) == len(set(texts))
+    code, run_out, err = cli(capsys, "run", "amd-openai-6gw", "--json")
+    assert code == 0, err
+    amd = [c for g in data["caveats"] if "amd-openai-6gw" in g["scenarios"] for c in g["caveats"]]
+    assert sorted(amd) == sorted(set(json.loads(run_out)["caveats"]))
 
 
 def test_compare_table_fits_80_columns(capsys):
@@ -100,6 +107,30 @@ def test_compare_bad_input(capsys, args, needle):
     assert needle in err and "Traceback" not in err
 
 
+def test_caveats_grouped_by_the_scenarios_that_carry_them():
+    from types import SimpleNamespace
+
+    from gigawatt.compare import Comparison
+
+    def run(*caveats: str) -> SimpleNamespace:
+        return SimpleNamespace(caveats=lambda: list(caveats))
+
+    results = [
+        run("only a", "shared", "a and c"),
+        run("shared", "only b"),
+        run("a and c", "shared"),
+    ]
+    groups = Comparison(["a", "b", "c"], [], results, []).caveats()  # type: ignore[arg-type]
+    assert groups == [
+        {"scenarios": ["a", "b", "c"], "caveats": ["shared"]},
+        {"scenarios": ["a"], "caveats": ["only a"]},
+        {"scenarios": ["a", "c"], "caveats": ["a and c"]},
+        {"scenarios": ["b"], "caveats": ["only b"]},
+    ]
+    none = Comparison(["a", "b"], [], [run(), run()], []).caveats()  # type: ignore[arg-type]
+    assert none == []
+
+
 def test_long_names_become_lettered_columns():
     from gigawatt.cli.compare import _headers
 
@@ -119,6 +150,7 @@ def test_three_programmes_at_80_columns_cut_no_id(capsys):
     for whole in ("nvidia-openai-loi-2025", "eu-ai-act-systemic-risk", "eu-ai-act-gpai-indicative"):
         assert whole in stdout, whole
     assert "A = nvidia-openai-10gw" in stdout  # lettered columns, named once above
+    assert "Caveats (" in stdout  # each scenario's caveats, grouped by who carries them
 
 
 def test_lettered_columns_when_a_threshold_id_would_not_fit():

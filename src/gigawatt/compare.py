@@ -12,6 +12,9 @@ simulates; this module never does) and returns a `Comparison`:
 - `years()`: one row per calendar year any scenario covers, each scenario's headline outputs as
   of that December (the keys of `gigawatt run --json` listed in `HEADLINE_KEYS`), None for a
   scenario that does not cover the year.
+- `caveats()`: each scenario's caveats (the `caveats` of `gigawatt run --json`), an identical
+  caveat said once: groups of caveats with the scenarios that carry them, those all scenarios
+  share first, then by scenario in the order given.
 """
 
 from __future__ import annotations
@@ -152,12 +155,30 @@ class Comparison:
                         first[label] = row["year"]
         return out
 
+    def caveats(self) -> list[dict[str, Any]]:
+        """`{"scenarios": [labels], "caveats": [text]}` groups: each distinct caveat of any run
+        (`Results.caveats`) once, in the group of exactly the scenarios that carry it. The
+        group of all scenarios first, then groups in the order their first scenario was given
+        (a caveat two of three share is a group of its own)."""
+        holders: dict[str, list[str]] = {}
+        for label, r in zip(self.labels, self.results, strict=True):
+            for text in r.caveats():
+                if label not in holders.setdefault(text, []):
+                    holders[text].append(label)
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for text, labels in holders.items():
+            groups.setdefault(tuple(labels), []).append(text)
+        order = {label: i for i, label in enumerate(self.labels)}
+        keys = sorted(groups, key=lambda k: (len(k) != len(self.labels), [order[x] for x in k]))
+        return [{"scenarios": list(k), "caveats": groups[k]} for k in keys]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "scenarios": self.scenario_rows(),
             "years": self.years(),
             "inputs_differ": self.inputs_differ,
             "thresholds_first_crossed": self.first_crossings(),
+            "caveats": self.caveats(),
         }
 
 

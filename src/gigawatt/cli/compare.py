@@ -162,3 +162,13 @@ def compare(
         "As of each December (capex, money released and energy: in the year). "
         + (f"Report written to {out}." if out is not None else "--out FILE.html writes a report.")
     )
+    for group in data["caveats"]:
+        names = group["scenarios"]
+        who = (
+            "all scenarios"
+            if len(names) == len(labels) and len(labels) > 1
+            else ", ".join(headers[labels.index(x)] for x in names)
+        )
+        console.print(Text(f"Caveats ({who}):", style="bold yellow"))
+        for caveat in group["caveats"]:
+            console.print(Text("- ") + Text(caveat))
