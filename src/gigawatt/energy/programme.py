@@ -8,7 +8,8 @@ Monthly energy is that draw x the month's hours; carbon and water follow from th
 and contracts. Embodied carbon is amortised straight-line: accelerators deployed in a month
 carry kg / L per month for the L months of their life (`embodied-life-years`) and nothing
 after, from their real deployment month (hardware online before the scenario starts carries
-only what is left of its life). All quantities are (phases x months) NumPy arrays; sites and years are sums.
+only what is left of its life). All quantities are (phases x months) NumPy arrays; sites and
+years are sums.
 """
 
 from __future__ import annotations
