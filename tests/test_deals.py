@@ -168,3 +168,23 @@ def test_whole_model_respects_the_cap_and_the_gw_order(toy_catalog, phases, cap,
     months = [t.month for t in fin.tranches[1:] if t.month is not None]
     assert months == sorted(months)
     assert all(t.month is None or t.month >= signing for t in fin.tranches)
+
+
+def test_a_deal_released_on_superseded_terms_says_so(catalog):
+    """The default scenario releases the NVIDIA-OpenAI letter of intent as announced; the
+    catalog records it superseded by the Feb 2026 equity investment. `run` and `finance` say
+    so and name the built-in scenario that models what happened; that scenario, which ends
+    the letter as superseded, has no such caveat."""
+    from gigawatt.app import finance
+    from gigawatt.deals import superseded_caveats
+    from gigawatt.scenario import load_scenario
+
+    default = load_scenario("nvidia-openai-10gw", catalog)
+    (caveat,) = superseded_caveats(default.deals, catalog)
+    loi = catalog.get("deals", "nvidia-openai-loi-2025")
+    assert loi.superseded_by and loi.superseded_by in caveat
+    assert "`gigawatt run nvidia-openai-2026-actual` models what happened" in caveat
+    assert finance("nvidia-openai-10gw", catalog=catalog).to_json()["caveats"] == [caveat]
+    actual = load_scenario("nvidia-openai-2026-actual", catalog)
+    assert superseded_caveats(actual.deals, catalog) == ()
+    assert finance("nvidia-openai-2026-actual", catalog=catalog).to_json()["caveats"] == []

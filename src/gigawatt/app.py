@@ -300,12 +300,15 @@ class FinanceReport:
     scenario: Scenario
     finance: Finance
     ownership: Ownership
+    #: Deals released on terms that were superseded (`deals.superseded_caveats`).
+    caveats: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario.name,
             **self.finance.summary(),
             "ownership": self.ownership.summary(),
+            "caveats": list(self.caveats),
         }
 
 
@@ -326,8 +329,11 @@ def finance(
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
     assert results.finance is not None  # simulate ran the stages up to `until`
+    from gigawatt.deals import superseded_caveats
+
     owned = run_ownership(results.scenario, cat, results.fleet, results.finance)
-    return FinanceReport(results.scenario, results.finance, owned)
+    caveats = superseded_caveats(results.scenario.deals, cat)
+    return FinanceReport(results.scenario, results.finance, owned, caveats)
 
 
 @dataclass(frozen=True)

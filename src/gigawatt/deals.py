@@ -447,3 +447,51 @@ def _outcome(
         reason=None if month else reason,
         covers=tuple(inst.covers or ()),
     )
+
+
+def superseded_caveats(deals: Iterable[Deal], catalog: Catalog) -> tuple[str, ...]:
+    """One caveat per deal that the catalog records as superseded (`superseded_by`) but that
+    the scenario still releases as announced (neither stage `superseded` nor an `end`): its
+    figures are the announced terms, not what happened. Names the built-in scenario that
+    models the supersession, where one does."""
+    out = []
+    for deal in deals:
+        if deal.superseded_by is None or deal.stage == "superseded" or deal.end is not None:
+            continue
+        later = (
+            catalog.get("deals", deal.superseded_by)
+            if catalog.has("deals", deal.superseded_by)
+            else None
+        )
+        successor = (
+            f"{later.id} ({later.name}, announced {later.announced})"
+            if later
+            else (deal.superseded_by)
+        )
+        modelled = _scenarios_superseding(deal.id)
+        see = f"; `gigawatt run {modelled[0]}` models what happened" if modelled else ""
+        out.append(
+            f"Deal {deal.id} ({deal.stage}) was superseded by {successor}: this scenario "
+            f"releases its tranches on the announced terms, not as events turned out{see}."
+        )
+    return tuple(out)
+
+
+def _scenarios_superseding(deal_id: str) -> list[str]:
+    """The built-in scenarios that end `deal_id` as superseded (read as plain YAML: no
+    scenario is validated for a caption)."""
+    import yaml
+
+    from gigawatt.scenario import builtin_scenarios
+
+    found = []
+    for name, path in builtin_scenarios().items():
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for entry in data.get("deals") or []:
+            if (
+                isinstance(entry, dict)
+                and entry.get("use") == deal_id
+                and entry.get("stage") == "superseded"
+            ):
+                found.append(name)
+    return found

@@ -28,6 +28,7 @@ from gigawatt.buildout import Fleet, build_fleet, launch_caveats, peak_column_ca
 from gigawatt.capability import CapabilityResult, run_capability
 from gigawatt.capability.caveats import peak_caveats, perf_caveats, reliability_caveats
 from gigawatt.catalog import Catalog
+from gigawatt.deals import superseded_caveats
 from gigawatt.energy.programme import EnergyResult, run_energy
 from gigawatt.finance import Finance, run_finance
 from gigawatt.scenario import Scenario, month_index
@@ -101,7 +102,8 @@ class Results:
         return pd.concat(frames, ignore_index=True)
 
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
-        """What the figures cannot show: phases online before their hardware ships
+        """What the figures cannot show: deals the scenario releases on terms that were
+        superseded (`deals.superseded_caveats`), phases online before their hardware ships
         (`buildout.launch_caveats`), the fleet's peaks that are not published figures
         (`buildout.peak_column_caveats`, which cover the largest runs at those precisions),
         then each system of a December's largest run whose achieved FLOP/s rest on no
@@ -112,7 +114,8 @@ class Results:
         caller has it."""
         if self.catalog is None:
             return []
-        out = list(launch_caveats(self.fleet, self.catalog))
+        out = list(superseded_caveats(self.scenario.deals, self.catalog))
+        out.extend(launch_caveats(self.fleet, self.catalog))
         out.extend(peak_column_caveats(self.fleet, self.catalog))
         if self.capability is not None:
             years = self.years() if years is None else years

@@ -11,8 +11,8 @@ from gigawatt.units import FLOPS_PER_PFLOP
 
 def perf_caveats(catalog: Catalog, systems: Iterable[str | None]) -> tuple[str, ...]:
     """One caveat per system whose achieved FLOP/s rest on no measurement of its own: a perf
-    calibration with status `estimate` (no published run fitted), or pre-launch hardware (its
-    peaks are announced, not measured)."""
+    calibration with status `estimate` (no published run fitted), or hardware whose figures
+    are still its vendor's announcements (`prelaunch`: its peaks are announced, not measured)."""
     out = []
     for sid in dict.fromkeys(s for s in systems if s):
         system = catalog.system(sid)
@@ -24,7 +24,9 @@ def perf_caveats(catalog: Catalog, systems: Iterable[str | None]) -> tuple[str, 
         why[0] += ", fitted on no published run of it)" if not cal.fitted_on else ")"
         if acc.prelaunch:
             why.append(
-                f"{acc.id} is pre-launch, so its peaks are announced, not measured ({acc.status})"
+                f"{acc.id}'s peaks are its vendor's announced figures, not yet measured on "
+                f"shipped hardware (first volume shipments {acc.launch or 'not announced'}; "
+                f"{acc.status})"
             )
         out.append(f"{sid}: {'; '.join(why)}. Its run sizes are estimates, not measurements.")
     return tuple(out)

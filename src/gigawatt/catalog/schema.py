@@ -194,7 +194,11 @@ class Record(BaseModel):
         "`status` may not be stronger than any of them",
     )
     note: str | None = Field(None, description="caveats")
-    prelaunch: bool = Field(False, description="hardware not yet shipping: figures announced")
+    prelaunch: bool = Field(
+        False,
+        description="figures are the vendor's announcements, not yet measured on shipped "
+        "hardware (before, or in the first months of, volume shipments)",
+    )
 
     @field_validator("aliases")
     @classmethod

@@ -596,6 +596,8 @@ def finance(
         "vendor-funded = sum of C / sum of P, over investors whose hardware is bought. "
         "Facility, power, energy and other vendors' hardware are not counted."
     )
+    for caveat in report["caveats"]:
+        console.print(Text("Caveat: ", style="bold yellow") + Text(caveat))
 
 
 # --- capability -------------------------------------------------------------------------------

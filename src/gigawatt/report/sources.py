@@ -28,7 +28,7 @@ def used_records(ctx: ReportContext) -> list[tuple[str, Record]]:
 
 
 def _status(kind: str, rec: Record, ctx: ReportContext) -> str:
-    status = rec.status_detail() + (", pre-launch" if rec.prelaunch else "")
+    status = rec.status_detail() + (", announced figures" if rec.prelaunch else "")
     if kind == "costs" and rec.id in ctx.results.scenario.costs:
         status += "; set by the scenario instead"
     return status
