@@ -284,6 +284,99 @@ def test_lease_is_paid_over_its_term(toy_catalog):
     assert lease.month.min() == "2026-02"
 
 
+def _lease_of(covers: list[str] | None, **kw) -> dict:
+    return deal(
+        [tranche({"date": "2026-02"}, 12e9, type="lease", term_years=1, covers=covers, **kw)],
+        end=None,
+    )
+
+
+def test_lease_of_the_phases_racks_replaces_their_purchase(toy_catalog):
+    """A lease that covers a phase pays for its racks: they are not also bought. Toy: 1 GW at
+    PUE 1.25 = USD 24B of systems, USD 8B facility, USD 8B power; the lease, USD 12B over a
+    year, is released 2026-02 but the phase's racks ship 2026-05 (online 2026-07, 2 months of
+    delivery lead), so it is paid 2026-05 to 2027-04, USD 1B a month."""
+    phases = [phase("2026-07"), phase("2026-09", name="owned")]
+    bought = finance_of(scenario_data(phases, end="2027-12"), toy_catalog)
+    fin = finance_of(
+        scenario_data(phases, deals=[_lease_of(["site-a-1"])], end="2027-12"), toy_catalog
+    )
+    systems_per_phase = 24 * B
+    # no double count: the leased phase's systems are not in capex, the owned phase's are
+    assert bought.capex_usd["systems"].sum() == pytest.approx(2 * systems_per_phase)
+    assert fin.capex_usd["systems"][0].sum() == 0
+    assert fin.capex_usd["systems"][1].sum() == pytest.approx(systems_per_phase)
+    assert fin.capex_usd["facility"].sum() == pytest.approx(bought.capex_usd["facility"].sum())
+    assert fin.phases.leased_systems_usd.tolist() == pytest.approx([systems_per_phase, 0.0])
+    assert fin.phases.capex_usd.tolist() == pytest.approx([16 * B, 40 * B])
+    flows = fin.flows
+    lease = flows[flows.category == "lease"]
+    assert lease.amount_usd.sum() == pytest.approx(12e9)
+    assert lease.month.min() == "2026-05" and lease.month.max() == "2027-04"  # not from 2026-02
+    out = flows[flows.payer == "tee"].amount_usd.sum()
+    assert out == pytest.approx(bought.flows.amount_usd.sum() - systems_per_phase + 12e9)
+    # no leased rack is depreciated by its lessee (18 months online, 2026-07 to 2027-12)
+    systems_life = fin.params.life_months["systems"]
+    assert fin.depreciation_usd.sum() == pytest.approx(
+        bought.depreciation_usd.sum() - systems_per_phase * 18 / systems_life
+    )
+    # operations still run on the leased racks
+    assert fin.opex_operations_usd.sum() == pytest.approx(bought.opex_operations_usd.sum())
+
+
+def test_a_vendors_lease_counts_in_its_purchases_once(toy_catalog):
+    """The vendor `test` invests USD 5B and leases the first phase's racks: its purchases P are
+    the owned phase's systems (USD 24B) plus the lease payments (USD 12B), not 24B more."""
+    d = deal(
+        [
+            tranche({"date": "2026-02"}, 5e9, type="equity", valuation_usd=100e9),
+            tranche({"date": "2026-02"}, 12e9, type="lease", term_years=1, covers=["site-a-1"]),
+        ],
+        investor="test",
+    )
+    phases = [phase("2026-07"), phase("2026-09")]
+    fin = finance_of(scenario_data(phases, deals=[d], end="2027-12"), toy_catalog)
+    purchases = fin.investors["test"]["purchases"]
+    assert purchases[-1] == pytest.approx(36 * B)
+    ship = fin.months.astype(str).tolist().index("2026-05")
+    assert purchases[ship - 1] == 0 and purchases[ship] == pytest.approx(1 * B)
+
+
+def test_lease_paid_from_its_release_when_racks_have_shipped(toy_catalog):
+    d = _lease_of(["site-a-1"])
+    data = scenario_data([phase("2026-03")], deals=[d], end="2027-12")  # racks ship 2026-01
+    lease = finance_of(data, toy_catalog).flows.query("category == 'lease'")
+    assert lease.month.min() == "2026-02"
+
+
+def test_lease_of_outside_hardware_leaves_the_purchases(toy_catalog):
+    data = scenario_data([phase("2026-07")], deals=[_lease_of(None)], end="2027-12")
+    fin = finance_of(data, toy_catalog)
+    assert fin.capex_usd["systems"].sum() == pytest.approx(24 * B)
+    assert fin.flows.query("category == 'lease'").month.min() == "2026-02"
+
+
+@pytest.mark.parametrize(
+    ("covers", "needle"),
+    [
+        (["nowhere"], "'nowhere' is not a phase of this scenario; allowed: site-a-1"),
+        ([], "covers: an empty list"),
+    ],
+)
+def test_lease_covers_bad_input(toy_catalog, covers, needle):
+    data = scenario_data([phase("2026-07")], deals=[_lease_of(covers)])
+    with pytest.raises(InputError) as exc:
+        parse_scenario(data, toy_catalog)
+    assert needle in str(exc.value)
+
+
+def test_covers_is_for_a_lease_only(toy_catalog):
+    d = deal([tranche({"date": "2026-02"}, 1e9, type="cash", covers=["site-a-1"])])
+    with pytest.raises(InputError) as exc:
+        parse_scenario(scenario_data([phase("2026-07")], deals=[d]), toy_catalog)
+    assert "covers is for a lease" in str(exc.value)
+
+
 def test_unsigned_letter_of_intent_releases_nothing(toy_catalog):
     d = deal(
         [tranche({"date": "2026-02"}), tranche({"definitive_agreement": True})],
@@ -433,14 +526,16 @@ def test_running_costs_count_a_ramp_month_pro_rata(toy_catalog):
     assert ops[: at["2026-03"]].sum() == 0
 
 
-def test_a_lease_is_paid_on_top_of_the_systems_capex(toy_catalog):
-    """money.md, "What is not modelled": a lease tranche does not replace the purchases of the
-    racks it might cover; the vendor receives both (so a lease of the phases' own hardware
-    would count it twice, as the page warns)."""
+def test_a_lease_without_covers_is_paid_on_top_of_the_systems_capex(toy_catalog):
+    """money.md, "Leases": a lease that names no phase is hardware outside the phases; it does
+    not replace the purchases, the vendor receives both."""
     d = deal([tranche({"date": "2026-02"}, 12e9, type="lease", term_years=1)], end=None)
     data = scenario_data([phase("2026-07")], deals=[d], end="2027-12")
     fin = finance_of(data, toy_catalog)
     to_vendor = fin.flows[fin.flows.payee == "test"].amount_usd.sum()
     assert to_vendor == pytest.approx(fin.capex_usd["systems"].sum() + 12e9)
     page = (Path(__file__).parents[1] / "docs" / "models" / "money.md").read_text()
-    assert "a lease of the phases' own hardware is counted twice" in " ".join(page.split())
+    assert (
+        "A lease without `covers` is hardware outside the phases: paid from its release, "
+        "on top of the purchases." in " ".join(page.split())
+    )

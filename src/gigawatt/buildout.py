@@ -179,6 +179,28 @@ class Fleet:
         per_acc = np.asarray(cols["it_power_w_per_accelerator"], dtype=float)
         return np.floor(it_full_w[:, None] * self.average_online_share / per_acc[:, None])
 
+    def accelerators_with_history(self) -> tuple[np.ndarray, int]:
+        """`accelerators` on an axis that opens at the earliest phase's online month when that
+        precedes the scenario's start (the same ramps before it), and the number of months
+        before the start: (phases x (before + months), before). What amortises from the real
+        deployment month needs it (embodied carbon)."""
+        cols = self.columns
+        first = month_index(str(self.months[0]))
+        online = np.array([month_index(str(m)) for m in cols["online"]], dtype=int)
+        before = int(max(0, first - online.min())) if online.size else 0
+        if before == 0:
+            return self.accelerators, 0
+        since = first - before + np.arange(before)[None, :] - online[:, None]
+        share = ramp_share(
+            since, np.asarray(cols["ramp_months"])[:, None], np.asarray(cols["s_curve"])[:, None]
+        )
+        it = np.asarray(cols["power_w"], dtype=float)[:, None] * share  # as build_fleet does
+        if self.power_basis == "facility":
+            it = it / np.asarray(cols["pue"], dtype=float)[:, None]
+        per_acc = np.asarray(cols["it_power_w_per_accelerator"], dtype=float)[:, None]
+        early = np.floor(it / per_acc).astype(np.int64)
+        return np.concatenate([early, self.accelerators], axis=1), before
+
     @cached_property
     def average_facility_power_w(self) -> np.ndarray:
         """Facility power averaged over each month [W] (phases x months)."""

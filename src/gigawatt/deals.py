@@ -243,6 +243,8 @@ class TrancheOutcome:
     value_usd: float | None = None
     term_years: float | None = None
     reason: str | None = None
+    #: a lease's phases (their racks are paid by the lease, not bought); empty: none named
+    covers: tuple[str, ...] = ()
 
     @property
     def released(self) -> bool:
@@ -270,6 +272,7 @@ class TrancheOutcome:
             "strike_usd": self.strike_usd,
             "share": self.share,
             "value_usd": self.value_usd,
+            "covers": list(self.covers) if self.covers else None,
         }
         if not self.released:
             out["reason"] = self.reason
@@ -442,6 +445,7 @@ def _outcome(
         value_usd=value,
         term_years=inst.term_years,
         reason=None if month else reason,
+        covers=tuple(inst.covers or ()),
     )
 
 

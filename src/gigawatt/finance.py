@@ -190,6 +190,7 @@ class FinanceParameters:
     lease_months: int
     power_construction_months: int
     payment_shift_months: int  # systems paid this many months after they come online
+    delivery_lead_months: int = 0  # racks ship this many months before they come online
 
     @property
     def operations_share_per_year(self) -> float:
@@ -250,6 +251,7 @@ class FinanceParameters:
             ),
             power_construction_months=round(months("power-construction-months")),
             payment_shift_months=round(terms - lead),
+            delivery_lead_months=round(lead),
         )
 
 
@@ -684,7 +686,8 @@ def run_finance(
     vendors = [catalog.accelerator(a).vendor.lower() for a in ph["accelerator"]]
     ph["vendor"] = np.array(vendors, dtype=object)
     totals = _phase_capex(ph, phase_systems(scenario), fleet.power_basis, params)
-    ph["capex_usd"] = sum(totals.values())
+    # the hardware operated, bought or leased: what the operations share is a share of
+    operated_usd = sum(totals.values())
     planned = np.array([month_index(m) for m in ph["online_planned"]])
     actual = np.array([month_index(m) for m in ph["online"]])
 
@@ -713,19 +716,11 @@ def run_finance(
         ph["ramp_months"][:, None],
         ph["s_curve"][:, None],
     )
-    capex = {
-        "systems": totals["systems"][:, None] * np.diff(paid, axis=1, prepend=0.0),
-        "facility": construction_spend(totals["facility"], facility_end, facility_n, month_idx),
-        "power": construction_spend(totals["power"], power_end, power_n, month_idx),
-    }
     share = _online_share(fleet, month_idx, offset, fleet_columns)
-    depreciation = sum(
-        straight_line_depreciation(totals[c], share, params.life_months[c]) for c in ASSET_CLASSES
-    )
     energy_window, energy_source = _energy_mwh(fleet, energy, params)
     energy_mwh = np.concatenate([np.zeros((phases, offset)), energy_window], axis=1)
     price = np.array([catalog.region(r).power_price_usd_per_mwh for r in ph["region"]])
-    opex_ops = params.operations_share_per_year / MONTHS_PER_YEAR * ph["capex_usd"]
+    opex_ops = params.operations_share_per_year / MONTHS_PER_YEAR * operated_usd
     # running costs accrue with the capacity in service on average over each month
     opex_ops = opex_ops[:, None] * _online_share(
         fleet, month_idx, offset, fleet_columns, average=True
@@ -738,9 +733,25 @@ def run_finance(
     ctx = DealContext(month_idx, deployed, prices, scenario.end)
     tranches = tuple(t for di, d in enumerate(deals) for t in evaluate_deal(d, di, ctx, catalog))
 
+    # a released lease of the phases' own racks pays for them: they are not also bought
+    ship = actual - params.delivery_lead_months
+    leases = _lease_payments(tranches, list(ph["phase"]), ship, month_idx, params)
+    leased = np.isin(ph["phase"], [p for i in leases for p in tranches[i].covers])
+    ph["leased_systems_usd"] = np.where(leased, totals["systems"], 0.0)
+    totals["systems"] = np.where(leased, 0.0, totals["systems"])
+    ph["capex_usd"] = sum(totals.values())
+    capex = {
+        "systems": totals["systems"][:, None] * np.diff(paid, axis=1, prepend=0.0),
+        "facility": construction_spend(totals["facility"], facility_end, facility_n, month_idx),
+        "power": construction_spend(totals["power"], power_end, power_n, month_idx),
+    }
+    depreciation = sum(
+        straight_line_depreciation(totals[c], share, params.life_months[c]) for c in ASSET_CLASSES
+    )
+
     owner = deals[0].investee if deals else "programme"
     series = _deal_series(tranches, month_idx, prices)
-    investors = _investor_series(tranches, month_idx, ph["vendor"], capex["systems"])
+    investors = _investor_series(tranches, month_idx, ph["vendor"], capex["systems"], leases)
     opex_energy = energy_mwh * price[:, None]
     added = {k: v for k, v in ph.items() if k not in fleet_columns}
     return Finance(
@@ -767,7 +778,7 @@ def run_finance(
         vendor_funded=_programme_share(investors, month_idx.size, circular=False),
         prices=prices,
         flow_columns=_cash_flows(
-            ph["vendor"], capex, opex_energy, opex_ops, tranches, owner, months, params
+            ph["vendor"], capex, opex_energy, opex_ops, tranches, owner, months, leases
         ),
         programme_start=month_from_index(begins),
         system_prices=tuple(system_price_rows(phase_systems(scenario), params.costs)),
@@ -799,14 +810,43 @@ def _deal_series(
     return out
 
 
+def _lease_payments(
+    tranches: tuple[TrancheOutcome, ...],
+    phases: list[str],
+    ship: np.ndarray,
+    month_idx: np.ndarray,
+    params: FinanceParameters,
+) -> dict[int, np.ndarray]:
+    """Each released lease's monthly payments [USD]: its amount evenly over its term (the
+    tranche's, else `gpu-lease-years`), from its release month, or, for a lease of the phases'
+    own racks (`covers`), from the month the first of them ships if that is later (`ship`: each
+    phase's first shipping month index). Payments past the horizon are not counted. Keyed by
+    the tranche's position in `tranches`."""
+    out: dict[int, np.ndarray] = {}
+    first = int(month_idx[0])
+    for k, t in enumerate(tranches):
+        if not t.released or t.released_usd <= 0 or t.instrument != "lease":
+            continue
+        i = month_index(t.month) - first
+        if t.covers:
+            i = max(i, int(min(ship[phases.index(p)] for p in t.covers)) - first)
+        term = round(MONTHS_PER_YEAR * t.term_years) if t.term_years else params.lease_months
+        amounts = np.zeros(month_idx.size)
+        amounts[i : i + term] = t.released_usd / term
+        out[k] = amounts
+    return out
+
+
 def _investor_series(
     tranches: tuple[TrancheOutcome, ...],
     month_idx: np.ndarray,
     vendors: np.ndarray,
     systems_capex: np.ndarray,
+    leases: dict[int, np.ndarray] | None = None,
 ) -> dict[str, dict[str, np.ndarray]]:
     """Per investor, cumulative: cash invested, credit (cash + warrants' value at vesting) and
-    purchases of its hardware (systems capex of the phases whose accelerator it makes)."""
+    purchases of its hardware (systems capex of the phases whose accelerator it makes, and the
+    payments of the leases of the phases' own racks that it receives)."""
     out: dict[str, dict[str, np.ndarray]] = {}
     for t in tranches:
         if not (t.invested or t.instrument == "warrant"):
@@ -819,7 +859,15 @@ def _investor_series(
     for name, s in out.items():
         s["invested"], s["credit"] = np.cumsum(s["invested"]), np.cumsum(s["credit"])
         mine = vendors == name.lower()
-        s["purchases"] = np.cumsum(systems_capex[mine].sum(axis=0))
+        leased = sum(
+            (
+                a
+                for k, a in (leases or {}).items()
+                if tranches[k].covers and tranches[k].payee.lower() == name.lower()
+            ),
+            np.zeros(month_idx.size),
+        )
+        s["purchases"] = np.cumsum(systems_capex[mine].sum(axis=0) + leased)
     return out
 
 
@@ -847,14 +895,14 @@ def _cash_flows(
     tranches: tuple[TrancheOutcome, ...],
     owner: str,
     months: np.ndarray,
-    params: FinanceParameters,
+    leases: dict[int, np.ndarray],
 ) -> dict[str, np.ndarray]:
     """Monthly cash between parties: (month, category, payer, payee, amount_usd), nonzero rows
     (the columns of `Finance.flows`).
 
     The owner (the first deal's investee) pays capex and opex; systems capex goes to the
     accelerator's vendor. A purchase commitment adds nothing (the systems capex already pays
-    the vendor); warrants move shares, not cash; a lease is paid evenly over its term.
+    the vendor); warrants move shares, not cash; a lease is paid as `_lease_payments` says.
     """
     flows: list[tuple[str, str, str, np.ndarray]] = []
     for vendor in dict.fromkeys(vendors.tolist()):  # in order of first appearance
@@ -865,16 +913,14 @@ def _cash_flows(
     flows.append(("opex-energy", owner, UTILITIES, opex_energy.sum(axis=0)))
     flows.append(("opex-operations", owner, OPERATIONS, opex_ops.sum(axis=0)))
     first = month_index(str(months[0]))
-    for t in tranches:
-        if not t.released or t.released_usd <= 0 or t.instrument not in (*INVESTED, "lease"):
+    for k, t in enumerate(tranches):
+        if k in leases:
+            flows.append((t.instrument, t.payer, t.payee, leases[k]))
+            continue
+        if not t.released or t.released_usd <= 0 or t.instrument not in INVESTED:
             continue
         amounts = np.zeros(len(months))
-        i = month_index(t.month) - first
-        if t.instrument == "lease":
-            term = round(MONTHS_PER_YEAR * t.term_years) if t.term_years else params.lease_months
-            amounts[i : i + term] = t.released_usd / term
-        else:
-            amounts[i] = t.released_usd
+        amounts[month_index(t.month) - first] = t.released_usd
         flows.append((t.instrument, t.payer, t.payee, amounts))
     labels = months.astype(str)
     nonzero = [a != 0 for _, _, _, a in flows]

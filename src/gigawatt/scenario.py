@@ -394,6 +394,7 @@ class Scenario(_Model):
                         f"sites[{si}].phases[{pi}].online: {ph.online} is after the scenario "
                         f"end ({self.end}); allowed: a month up to {self.end}"
                     )
+        self._lease_covers()
         for ri, run in enumerate(self.frontier_runs):
             if not month_index(self.start) <= month_index(run.start) <= month_index(self.end):
                 raise ValueError(
@@ -401,6 +402,34 @@ class Scenario(_Model):
                     f"({self.start} to {self.end})"
                 )
         return self
+
+    def phase_names(self) -> list[str]:
+        """Each phase's name, as the fleet names it (`<site>-<n>` for an unnamed phase)."""
+        return [
+            ph.name or f"{site.name}-{i + 1}"
+            for site in self.sites
+            for i, ph in enumerate(site.phases)
+        ]
+
+    def _lease_covers(self) -> None:
+        """A lease's `covers` names phases of this scenario, each covered by one lease at most."""
+        names = self.phase_names()
+        seen: dict[str, str] = {}
+        for di, deal in enumerate(self.deals):
+            for ti, tranche in enumerate(deal.tranches):
+                path = f"deals[{di}].tranches[{ti}].instrument.covers"
+                for name in tranche.instrument.covers or ():
+                    if name not in names:
+                        raise ValueError(
+                            f"{path}: {name!r} is not a phase of this scenario; allowed: "
+                            f"{', '.join(names)}"
+                        )
+                    if name in seen:
+                        raise ValueError(
+                            f"{path}: phase {name!r} is already leased by {seen[name]}; "
+                            "allowed: each phase in one lease at most"
+                        )
+                    seen[name] = path
 
     # --- resolution of uncertain inputs ---
 

@@ -155,6 +155,42 @@ def test_embodied_carbon_stops_after_the_hardware_life(tmp_path) -> None:
     assert e.year_totals(2031)["embodied_co2e_t"] == 0
 
 
+def test_embodied_carbon_of_hardware_online_before_the_start(tmp_path) -> None:
+    """Hardware already online when the scenario starts is amortised from its real deployment
+    month: a phase online 2025-07 (no ramp) with a 2-year life has 18 of its 24 months inside a
+    horizon from 2026-01, so the horizon carries 18/24 of its embodied carbon, kg / 24 a month
+    to 2027-06 and nothing after (not the whole of it from 2026-01 to 2027-12). A phase online
+    2023-01 is written off before the start: nothing. One ramping across the start (2025-11,
+    4 months) carries its later slices whole and what is left of its first two slices' lives."""
+    (tmp_path / "accelerators.yaml").write_text(
+        (TOY_CATALOG / "accelerators.yaml").read_text() + "  embodied_co2e_kg: 1000\n"
+    )
+    (tmp_path / "energy.yaml").write_text(
+        "- id: embodied-life-years\n  source: test\n  as_of: 2025-01-01\n"
+        "  status: estimate\n  value: 2\n  unit: years\n"
+    )
+    catalog = Catalog.load([TOY_CATALOG, tmp_path])
+    phases = [
+        {"online": "2025-07", "power_gw": 1.0, "system": "toy-node", "ramp_months": 0},
+        {"online": "2023-01", "power_gw": 1.0, "system": "toy-node", "ramp_months": 0},
+        {"online": "2025-11", "power_gw": 1.0, "system": "toy-node", "ramp_months": 4},
+    ]
+    site = {"name": "a", "region": "us-ercot", "pue": 1.25, "phases": phases}
+    scenario = toy_scenario(catalog, sites=[site], start="2026-01", end="2028-12")
+    fleet, e = _energy(catalog, scenario)
+    emb = e.embodied_co2e_t_by_phase
+    n = float(fleet.accelerators[0, 0])
+    assert n == 800_000 and fleet.accelerators[1, 0] == n
+    assert emb[0].sum() == pytest.approx(n * 18 / 24)
+    assert emb[0, 0] == pytest.approx(n / 24)
+    assert (emb[0, fleet.month_position("2027-07") :] == 0).all()
+    assert emb[0, fleet.month_position("2027-06")] == pytest.approx(n / 24)
+    assert (emb[1] == 0).all()
+    # linear ramp over 4 months from 2025-11, a quarter a month: the 2025-11 quarter has 22
+    # months of its life left at the start, the 2025-12 quarter 23, the others all 24
+    assert emb[2].sum() == pytest.approx(n * (0.25 * 22 / 24 + 0.25 * 23 / 24 + 0.5))
+
+
 def test_a_ramp_month_draws_its_average_fleet(toy_catalog) -> None:
     """A phase ramping over 4 months deploys evenly through each: its first month draws for
     1/8 of the phase on average (100,000 toy chips), not the 1/4 in service at the month's end

@@ -778,6 +778,21 @@ class Instrument(BaseModel):
         description="price process id of the shares (prices catalog) that value a warrant; "
         "default: the tranche's price-trigger share, else a process whose id is the investor",
     )
+    covers: list[str] | None = Field(
+        None,
+        description="lease: the scenario's phases whose racks it leases (phase names; an "
+        "unnamed phase is `<site>-<n>`); their systems are paid by the lease, not bought, and "
+        "the lease is paid from the month their first racks ship. Absent: hardware outside "
+        "the phases",
+    )
+
+    @model_validator(mode="after")
+    def _covers(self) -> Instrument:
+        if self.covers is not None and self.type != "lease":
+            raise ValueError(f"covers is for a lease; this instrument is {self.type!r}")
+        if self.covers is not None and not self.covers:
+            raise ValueError("covers: an empty list; allowed: one or more phase names")
+        return self
 
 
 class Tranche(BaseModel):

@@ -7,7 +7,9 @@ calibration covers the accelerator, else P_acc(u) + P_host at the cited training
 Monthly energy is that draw x the month's hours; carbon and water follow from the site's region
 and contracts. Embodied carbon is amortised straight-line: accelerators deployed in a month
 carry kg / L per month for the L months of their life (`embodied-life-years`) and nothing
-after. All quantities are (phases x months) NumPy arrays; sites and years are sums.
+after, from their real deployment month (hardware online before the scenario starts carries
+only what is left of its life). All quantities are (phases x months) NumPy arrays; sites and
+years are sums.
 """
 
 from __future__ import annotations
@@ -191,9 +193,12 @@ def programme_energy(
     # Each month's newly deployed accelerators carry their embodied carbon evenly over the
     # L months of their life and nothing after (the fleet is never refreshed, as in finance's
     # depreciation), so a phase's total is its accelerators x kg, however long the horizon.
+    # Hardware online before the scenario starts is amortised from its real deployment month:
+    # only the part of its life inside the horizon is counted.
     life_months = max(1, round(life_years * MONTHS_PER_YEAR))
+    deployed, before = fleet.accelerators_with_history()
     embodied = (
-        straight_line(fleet.accelerators, life_months)
+        straight_line(deployed, life_months)[:, before:]
         * col["embodied_kg_per_accelerator"]
         / KG_PER_T
     )
