@@ -295,6 +295,11 @@ class Catalog:
             )
 
 
+#: The alias a kind's default record carries (a fault-tolerance policy, a storage tier); a
+#: user's record that names it replaces the shipped default.
+DEFAULT_ALIAS = "default"
+
+
 def _add(
     records: dict[str, dict[str, Record]],
     aliases: dict[str, dict[str, str]],
@@ -310,7 +315,8 @@ def _add(
             # a copied record keeps its original's aliases: they would silently send the
             # original's name to the copy (an alias equal to an id never resolves at all)
             other = a if a in table and a != rec.id else amap.get(a)
-            if other is not None and other != rec.id:
+            # except `default`: a record of one's own takes it to become its kind's default
+            if other is not None and other != rec.id and a != DEFAULT_ALIAS:
                 raise InputError(
                     f"alias {a!r} of {rec.id!r} already names {kind} {other!r}; give the "
                     "record aliases of its own (or none)",
