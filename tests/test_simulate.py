@@ -49,6 +49,7 @@ def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog)
     from conftest import toy_scenario_data
     from gigawatt.app import peak_caveats, perf_caveats, reliability_caveats
     from gigawatt.buildout import peak_column_caveats
+    from gigawatt.deals import superseded_caveats
     from gigawatt.scenario import month_from_index, month_index, parse_scenario
 
     system = catalog.system("vera-rubin-nvl72")
@@ -69,7 +70,8 @@ def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog)
     assert {y["largest_run_precision"] for y in years} == {"bf16"}
     policy = default.capability.settings.policy
     expected = (
-        peak_column_caveats(default.fleet, catalog)
+        superseded_caveats(default.scenario.deals, catalog)
+        + peak_column_caveats(default.fleet, catalog)
         + perf_caveats(catalog, systems)
         + reliability_caveats(catalog, systems, policy)
         + tuple(default.capability.burn_in_caveats(default.year_positions()))

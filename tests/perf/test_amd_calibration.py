@@ -48,7 +48,7 @@ def test_estimated_or_prelaunch_systems_carry_a_caveat(catalog):
     caveats = app.perf_caveats(catalog, ["helios-mi450", "dgx-h100", "helios-mi450", None])
     assert len(caveats) == 1  # Hopper is fitted and shipping: no caveat; one per system
     assert caveats[0].startswith("helios-mi450:")
-    assert "'cdna' (status estimate" in caveats[0] and "pre-launch" in caveats[0]
+    assert "'cdna' (status estimate" in caveats[0] and "announced figures" in caveats[0]
 
 
 def test_cdna_takes_every_one_of_blackwells_efficiency_factors(catalog):

@@ -34,8 +34,8 @@ METHOD_ID = "default"
 #: What a reported move is not.
 REPORTED_MOVES_CAVEAT = (
     "Moves as the press reported them are raw returns, not abnormal returns: the index moved "
-    "too (its rows) and other news may share the day (each event's note: in --json, the HTML "
-    "report and, with prices, the study's output)."
+    "too (its rows) and other news may share the day (each event's note: in the JSON output, "
+    "the HTML report and, with prices, the study's output)."
 )
 #: What an event study can and cannot say (MacKinlay 1997; Boehmer,
 #: Musumeci and Poulsen 1991, "Event-study methodology under conditions of event-induced
