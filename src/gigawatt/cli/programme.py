@@ -853,6 +853,8 @@ def sweep(
             "draws: read the bands as the spread of a few draws, not as percentiles; run more "
             "--samples."
         )
+    if result.completed:  # how far the bands' ends can be trusted, whatever the distribution
+        console.print(result.confidence.text())
     inputs = result.uncertain_inputs
     console.print(
         f"Sweep {result.sweep_id[:12]} (seed {result.seed}): "
