@@ -80,6 +80,10 @@ def test_sweep_table(capsys, tmp_path):
     conf = json.loads(out)["band_confidence"]
     assert conf["n"] == 3 and conf["p10_ranks"] is None
     assert conf["p10_below_lowest_draw"] == pytest.approx(0.9**3)
+    # the bands over fewer draws are listed with their own n (a year's output some samples lack)
+    years = {y["year"]: y for y in json.loads(out)["years"]}
+    for short in conf["fewer_draws"]:
+        assert 0 < short["n"] < 3 and short["year"] in years
 
 
 @pytest.mark.parametrize(

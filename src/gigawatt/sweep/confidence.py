@@ -101,6 +101,9 @@ class BandConfidence:
     #: The quantile level of the lower band end [fraction]: 0.1.
     p: float
     level: float
+    #: (year, key, n) of each band over fewer than `n` draws, but some: an output some samples
+    #: did not compute (a year's largest run before a site is online in that sample).
+    fewer: tuple[tuple[int, str, int], ...] = ()
 
     def to_json(self) -> dict[str, object]:
         """`band_confidence` of `gigawatt sweep --json`."""
@@ -117,13 +120,26 @@ class BandConfidence:
             else [self.n + 1 - interval[1], self.n + 1 - interval[0]],
             "ranks_coverage": None if interval is None else interval[2],
             "samples_for_ranks": samples_needed(self.p, self.level),
+            "fewer_draws": [{"year": y, "key": k, "n": n} for y, k, n in self.fewer],
             "source": SOURCE,
         }
 
     def text(self) -> str:
-        """One sentence for the terminal."""
+        """One sentence for the terminal (and one on the bands over fewer draws)."""
         if not self.n:
             return ""
+        return self._main_text() + self._fewer_text()
+
+    def _fewer_text(self) -> str:
+        if not self.fewer:
+            return ""
+        least = min(n for _, _, n in self.fewer)
+        return (
+            f" {len(self.fewer):,} yearly bands rest on fewer draws (as few as {least:,}: an "
+            "output some samples did not compute; --json band_confidence.fewer_draws)."
+        )
+
+    def _main_text(self) -> str:
         head = f"Distribution-free ({CITE}): with {self.n:,} draws, an output's true P10 lies "
         below = beyond_extreme(self.n, self.p)
         interval = rank_interval(self.n, self.p, self.level)

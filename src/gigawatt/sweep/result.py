@@ -130,7 +130,10 @@ class SweepResult:
     def confidence(self) -> BandConfidence:
         """What the stored samples say about each output's true P10 and P90 (order statistics,
         sweep/confidence.py)."""
-        return BandConfidence(self.completed, OUTER_LEVEL_PCT / 100, CONFIDENCE)
+        bands = self.yearly_bands
+        short = bands[(bands.n > 0) & (bands.n < self.completed)].sort_values(["year", "key"])
+        fewer = tuple((int(r.year), str(r.key), int(r.n)) for r in short.itertuples(index=False))
+        return BandConfidence(self.completed, OUTER_LEVEL_PCT / 100, CONFIDENCE, fewer)
 
     def to_json(self) -> dict[str, Any]:
         """The `gigawatt sweep --json` object (DESIGN.md section 7)."""
