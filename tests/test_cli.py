@@ -46,7 +46,7 @@ def test_run_writes_results(capsys, tmp_path):
     flat = " ".join(out.split())
     # `x ref` names the run it divides by, with its FLOP and provenance (GPT-4's 2.1e25 is
     # Epoch AI's estimate, not an OpenAI figure)
-    assert "x ref: times GPT-4 (gpt-4, 2.1e+25 FLOP, status analyst;" in flat
+    assert "x ref: times GPT-4 (gpt-4, 2.1e25 FLOP, status analyst;" in flat
     # the money has no inflation escalation: the caption must not let it read as nominal
     assert "costs at the catalog's quoted prices, not escalated for inflation" in flat
     # facility GW = IT x an annual-average PUE: not the grid connection's peak

@@ -64,6 +64,26 @@ def test_sweep_table(capsys, tmp_path):
     assert "Held fixed in every sample: every catalog value the run reads" in flat
     assert "a P10 row is not one sample's path" in flat
     assert "Largest run: the largest training run started in December" in flat
+    # how far the band ends can be trusted, from the 3 draws behind them (0.9^3 = 73 %)
+    assert "with 3 draws, an output's true P10 lies below its lowest draw with probability " in flat
+    assert f"{0.9**3:.0%} (0.9^3)" in flat and "section 7.1" in flat
+    code, out, err = cli(
+        capsys,
+        "sweep",
+        "nvidia-openai-10gw",
+        "--samples",
+        "3",
+        "--store",
+        str(tmp_path / "s"),
+        "--json",
+    )
+    conf = json.loads(out)["band_confidence"]
+    assert conf["n"] == 3 and conf["p10_ranks"] is None
+    assert conf["p10_below_lowest_draw"] == pytest.approx(0.9**3)
+    # the bands over fewer draws are listed with their own n (a year's output some samples lack)
+    years = {y["year"]: y for y in json.loads(out)["years"]}
+    for short in conf["fewer_draws"]:
+        assert 0 < short["n"] < 3 and short["year"] in years
 
 
 @pytest.mark.parametrize(

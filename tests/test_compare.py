@@ -173,3 +173,33 @@ def test_a_status_is_provenance_not_an_input():
     (and the attribution must not put the outputs' differences down to a label)."""
     data = {"rounds": [{"amount_usd": 1.0, "status": "official", "signing_status": "reported"}]}
     assert dict(flatten(data)) == {"rounds[0].amount_usd": 1.0}
+
+
+def test_amounts_are_shown_in_a_unit_named_in_the_row_label(capsys):
+    """An input amount reads `80` under `amount_usd (USD B)`, never `8e+10`: the unit is in the
+    row label, the value scaled to it (the JSON keeps SI dollars)."""
+    pair = ("nvidia-openai-10gw", "nvidia-openai-2026-actual")
+    code, stdout, err = cli(capsys, "compare", *pair, "--json")
+    assert code == 0, err
+    rows = {r["input"]: r["values"] for r in json.loads(stdout)["inputs_differ"]}
+    amount = rows["ownership.rounds[0].amount_usd"][pair[1]]
+    assert amount >= 1e9
+    code, stdout, err = cli(capsys, "compare", *pair)
+    assert code == 0, err
+    assert "e+" not in stdout
+    cells = {}
+    for line in stdout.splitlines():
+        row = [c.strip() for c in line.strip("│ ").split("│")]
+        cells[row[0]] = row[1:]
+    assert cells["amount_usd (USD B)"] == ["(none)", f"{amount / 1e9:.4g}"]
+
+
+def test_key_unit_picks_the_largest_unit_a_row_reaches():
+    from gigawatt.display import key_unit
+
+    assert key_unit("amount_usd", [None, 8e10, 3e8]) == ("USD B", 1e9)
+    assert key_unit("strike_usd", [0.01, 4.5]) == ("USD", 1.0)
+    assert key_unit("it_power_w", [2.5e8]) == ("MW", 1e6)
+    assert key_unit("energy_wh", [3e12]) == ("TWh", 1e12)
+    assert key_unit("stage", ["letter-of-intent"]) is None
+    assert key_unit("amount_usd", [None, "x"]) is None

@@ -69,8 +69,9 @@ Conventions shared by every command:
 - `--json` prints exactly one JSON object on stdout and nothing else there; each value is in
   the unit its key names, and [JSON output](json.md) lists the keys.
 - Bad input (an unknown id, a value out of range, a plan that does not divide the accelerators)
-  is one line per problem on stderr naming the field, the value and what is allowed, and exit
-  code 2; other failures exit 1; never a traceback (`GIGAWATT_DEBUG=1` shows one).
+  is one line per problem on stderr, each starting `error: `, naming the field, the value and
+  what is allowed, and exit code 2; other failures exit 1; never a traceback
+  (`GIGAWATT_DEBUG=1` shows one).
 - `SCENARIO` is a file path when such a file exists, else a built-in name
   ([scenarios](scenarios.md)).
 - Outputs are written to a temporary file and renamed, never half-written, and never over an
@@ -103,7 +104,8 @@ def cli_conventions() -> str:
             ],
             [
                 "`2`",
-                "bad input: one line per problem on stderr naming the field (or flag), the value "
+                "bad input: one line per problem on stderr (each starting `error: `) naming the "
+                "field (or flag), the value "
                 "and what is allowed; nothing on stdout and nothing written. An output location "
                 "that cannot be written (`--out`, `--png`, `--store`: no permission, under a file, "
                 "a name over 255 bytes) is bad input too, refused before any work",

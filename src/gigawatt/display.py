@@ -14,6 +14,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from gigawatt.units import (
+    BILLION,
+    FLOPS_PER_EFLOP,
+    FLOPS_PER_PFLOP,
+    FLOPS_PER_TFLOP,
+    MILLION,
+    W_PER_GW,
+    W_PER_KW,
+    W_PER_MW,
+    WH_PER_GWH,
+    WH_PER_KWH,
+    WH_PER_MWH,
+    WH_PER_TWH,
+)
+
 #: Control characters (C0 but tab and newline, DEL, C1): a terminal would act on them.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -113,3 +128,44 @@ class Column:
 def cells(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]]) -> list[list[str]]:
     """The display strings of `rows`, one list per row."""
     return [[c.cell(row) for c in columns] for row in rows]
+
+
+#: A key's SI unit suffix -> its display units, largest first: (unit, scale). An amount is
+#: shown in the largest unit it reaches (`amount_usd` 8e10 -> 80 `USD B`), per row of values.
+_KEY_UNITS: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = (
+    ("_usd", (("USD B", BILLION), ("USD M", MILLION), ("USD", 1.0))),
+    (
+        "_wh",
+        (
+            ("TWh", WH_PER_TWH),
+            ("GWh", WH_PER_GWH),
+            ("MWh", WH_PER_MWH),
+            ("kWh", WH_PER_KWH),
+            ("Wh", 1.0),
+        ),
+    ),
+    ("_w", (("GW", W_PER_GW), ("MW", W_PER_MW), ("kW", W_PER_KW), ("W", 1.0))),
+    (
+        "_flops_per_s",
+        (
+            ("EFLOP/s", FLOPS_PER_EFLOP),
+            ("PFLOP/s", FLOPS_PER_PFLOP),
+            ("TFLOP/s", FLOPS_PER_TFLOP),
+            ("FLOP/s", 1.0),
+        ),
+    ),
+)
+
+
+def key_unit(key: str, values: Sequence[Any]) -> tuple[str, float] | None:
+    """The display unit and scale of the numbers `values` under a key named with its SI unit
+    (`amount_usd`, `power_w`, `energy_wh`, `peak_flops_per_s`): the largest unit the largest
+    magnitude reaches, so one row of values shares one unit. None for a key without such a
+    suffix or without a number among `values`."""
+    numbers = [abs(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    numbers = [v for v in numbers if math.isfinite(v)]
+    for suffix, units in _KEY_UNITS:
+        if key.endswith(suffix) and numbers:
+            top = max(numbers)
+            return next(((u, s) for u, s in units if top >= s), units[-1])
+    return None

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # numpy is not imported for constants (`gigawatt --help` stay
     import numpy as np
 
 # power
+W_PER_KW = 1e3
 W_PER_MW = 1e6
 W_PER_GW = 1e9
 KW_PER_MW = 1e3
@@ -21,6 +22,9 @@ WH_PER_MWH = 1e6
 MWH_PER_TWH = 1e6
 MWH_PER_GWH = 1e3
 J_PER_KWH = 3.6e6
+WH_PER_KWH = 1e3
+WH_PER_GWH = 1e9
+WH_PER_TWH = 1e12
 
 # time
 S_PER_H = 3600.0

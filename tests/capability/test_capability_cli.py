@@ -336,3 +336,26 @@ def test_notification_deadlines_say_what_triggers_them(capsys):
         t = Catalog.load().get("thresholds", tid)
         head = f"Notify by ({tid}, {t.notification_days} days from the run's start): "
         assert out.count(head + " ".join(t.notification_trigger.split())) == 1
+
+
+def test_text_columns_are_left_aligned_numbers_right(capsys):
+    """Threshold ids, run and site names read from the left edge of their column; counts and
+    FLOP line up on the right (print_table: text left, numbers right)."""
+    with pytest.raises(SystemExit):
+        main(["capability", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    with pytest.raises(SystemExit):
+        main(["capability"])
+    out = capsys.readouterr().out
+    rows = [line.split("│")[1:-1] for line in out.splitlines() if "│" in line]
+    ids = {c["id"] for c in report["crossings"]}
+    threshold_cells = [c for row in rows for c in row if c.strip() in ids]
+    assert threshold_cells
+    for cell in threshold_cells:  # one space of padding on the left, the rest on the right
+        assert cell.startswith(" ") and not cell.startswith("  "), repr(cell)
+    site = report["years"][-1]["largest_run_site"]
+    site_cells = [row[1] for row in rows if len(row) > 1 and row[1].strip() == site]
+    assert site_cells and all(not c.startswith("  ") for c in site_cells)
+    flop = [row for row in rows if row[0].strip() == str(report["years"][-1]["year"])]
+    assert flop and all(c.endswith(" ") and not c.endswith("  ") for c in flop[0][2:])
+    assert "e+" not in out

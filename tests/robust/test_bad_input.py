@@ -584,3 +584,15 @@ def test_an_empty_value_is_not_the_default(capsys, args, says):
     default region, `--framework ""` the default framework, `--plan ""` the default plan, and
     `run --out ""` wrote into the current folder (an empty path reads as `.`)."""
     assert says in refused(capsys, *args)
+
+
+def test_every_problem_of_a_scenario_is_an_error_line(capsys, tmp_path):
+    """A file with several problems: one line per problem, each marked `error: ` (not only the
+    first), each naming its field; exit 2."""
+    path = scenario(tmp_path, "-1", start="2026-13", deals=["no-such-deal"])
+    err = refused(capsys, "run", path, "--out", str(tmp_path / "out"))
+    lines = err.splitlines()
+    assert len(lines) == 3, err
+    assert all(line.startswith("error: ") for line in lines), err
+    for field in ("start: ", "sites[0].phases[0].power_gw: ", "deals[0]: "):
+        assert sum(line.startswith(f"error: {field}") for line in lines) == 1, (field, err)

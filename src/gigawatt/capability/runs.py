@@ -15,6 +15,7 @@ from gigawatt.capability.scaling import compute_band
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model
 from gigawatt.costs import CostParameters
+from gigawatt.display import fmt_sci
 from gigawatt.energy.footprint import job_footprint
 from gigawatt.errors import InputError
 from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_crossed
@@ -305,8 +306,8 @@ def _one_site_note(
         f"{head}; over the {sites} sites with {multi.group.system} "
         f"({int(multi.group.accelerators[where.pos]):,} "
         f"accelerators) the operating point is {multi.accelerators:,} at cross-site "
-        f"efficiency {float(multi.pick.efficiency[0]):.3f}, {multi.flops_per_s:.3g} FLOP/s "
-        f"against {where.flops_per_s:.3g} at one site"
+        f"efficiency {float(multi.pick.efficiency[0]):.3f}, {fmt_sci(multi.flops_per_s, 3)} "
+        f"FLOP/s against {fmt_sci(where.flops_per_s, 3)} at one site"
     )
 
 

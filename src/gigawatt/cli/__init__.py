@@ -41,7 +41,10 @@ INTERRUPTED = 130
 
 
 def _fail(message: str, code: int) -> None:
-    sys.stderr.write(f"error: {plain_text(message)}\n")
+    """The message on stderr, every line marked `error: ` (a file with several problems gives
+    one line per problem, each one an error line a reader or a grep can tell apart), then exit."""
+    lines = plain_text(message).splitlines() or [""]
+    sys.stderr.write("".join(f"error: {line}\n" for line in lines))
     raise SystemExit(code)
 
 

@@ -346,14 +346,15 @@ def print_table(
     *,
     first_left: bool = True,
 ) -> None:
-    """A Rich table of `rows` under `columns`, the first column left-aligned (a label), fitted
-    to the terminal: split in parts that repeat the first column rather than cut a value."""
+    """A Rich table of `rows` under `columns`, fitted to the terminal: split in parts that repeat
+    the first column rather than cut a value. Numbers are right-aligned (digits line up), text
+    (names, ids, sites, dates) left-aligned, as is the first column (a label) with `first_left`."""
     specs = [
         Spec(
             col.heading(),
             tuple(col.cell(row) for row in rows),
             text=not col.numeric and i > 0,
-            justify="left" if first_left and i == 0 else "right",
+            justify="left" if (first_left and i == 0) or not col.numeric else "right",
         )
         for i, col in enumerate(columns)
     ]

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from gigawatt.cli import programme  # noqa: F401  (registered first: `compare` follows `report`)
 from gigawatt.cli.common import JsonOpt, _catalog, api, app, bold_name, console, emit_json
-from gigawatt.display import Column, plain_text
+from gigawatt.display import Column, fmt_value, key_unit, plain_text
 from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
 
 #: The headline outputs, one table each (rows: years; columns: scenarios).
@@ -67,7 +67,12 @@ def _inputs_table(differ: list[dict[str, Any]], labels: list[str], headers: list
         if parent != group and parent:
             rows.append((parent, []))
         group = parent
-        rows.append((f"  {leaf}" if parent else leaf, [_value(row["values"][x]) for x in labels]))
+        values = [row["values"][x] for x in labels]
+        unit = key_unit(leaf, values)  # an amount in USD B, a power in GW: unit in the label
+        if unit is not None:
+            leaf, scale = f"{leaf} ({unit[0]})", unit[1]
+            values = [v / scale if _is_number(v) else v for v in values]
+        rows.append((f"  {leaf}" if parent else leaf, [_value(v) for v in values]))
     title = f"Inputs that differ ({len(differ)}; resolved point values)"
     names = ["Input", *(name for name, _ in rows)]
     wide = [names] + [
@@ -97,11 +102,17 @@ def _inputs_table(differ: list[dict[str, Any]], labels: list[str], headers: list
     return table
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _value(value: Any) -> str:
+    """An input value as written: `(none)` when the scenario has none, numbers by `fmt_value`
+    (separators, 4 digits; never `8e+10`: amounts arrive scaled to their row's unit)."""
     if value is None:
         return "(none)"
-    if isinstance(value, float):
-        return f"{value:.4g}"
+    if _is_number(value):
+        return fmt_value(value)
     return str(value)
 
 

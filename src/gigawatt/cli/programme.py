@@ -248,7 +248,7 @@ def _reference_run_text(catalog: Any) -> str:
     ref = catalog.get("reference-workloads", REFERENCE_ID)
     run = catalog.get("frontier-runs", ref.comparison_run)
     return (
-        f"x ref: times {run.name} ({run.id}, {run.training_flop:.2g} FLOP, status "
+        f"x ref: times {run.name} ({run.id}, {fmt_sci(run.training_flop)} FLOP, status "
         f"{run.field_statuses().get('training_flop', run.status)}; `gigawatt catalog "
         "frontier-runs` gives its source)."
     )
@@ -711,12 +711,12 @@ def capability(
             f"accelerators add under {ref['marginal_threshold']:.0%} of the average's useful "
             f"time; the ceiling, {last['largest_run_ceiling_accelerators']:,.0f} accelerators "
             f"at goodput {last['largest_run_ceiling_goodput']:.2f}, computes "
-            f"{last['largest_run_ceiling_flop']:.2g} FLOP."
+            f"{fmt_sci(last['largest_run_ceiling_flop'])} FLOP."
         )
     console.print(
         f"Largest run: {ref['model']} in {ref['precision']}, MFU from {mfu}, "
         f"{ref['duration_days']:g} days, fault tolerance {ref['fault_tolerance']}; x ref: "
-        f"times {ref['comparison_run']} ({ref['comparison_flop']:.2g} FLOP); cross-site from "
+        f"times {ref['comparison_run']} ({fmt_sci(ref['comparison_flop'])} FLOP); cross-site from "
         f"{ref['cross_site_from'] or 'never'}. Params/tokens: Chinchilla-optimal unless a run "
         "names its model."
     )
@@ -853,6 +853,8 @@ def sweep(
             "draws: read the bands as the spread of a few draws, not as percentiles; run more "
             "--samples."
         )
+    if result.completed:  # how far the bands' ends can be trusted, whatever the distribution
+        console.print(result.confidence.text())
     inputs = result.uncertain_inputs
     console.print(
         f"Sweep {result.sweep_id[:12]} (seed {result.seed}): "

@@ -13,7 +13,7 @@ from typing import Any
 
 from gigawatt.catalog import Catalog
 from gigawatt.compare import Comparison
-from gigawatt.display import dig, fmt_value
+from gigawatt.display import dig, fmt_value, key_unit
 from gigawatt.io import write_text
 from gigawatt.report.base import Chart, ReportContext, Section, Series, Table
 from gigawatt.report.document import Report, render_report
@@ -76,9 +76,23 @@ class _Heading:
 def _shown(value: Any) -> str:
     if value is None:
         return "(none)"
-    if isinstance(value, float):
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return fmt_value(value)
     return str(value)
+
+
+def _input_row(row: dict[str, Any], labels: list[str]) -> tuple[str, ...]:
+    """An input's path and values; an amount scaled to its row's unit, named after the path
+    (`amount_usd [USD B]`: 80, not 80,000,000,000)."""
+    values = [row["values"][label] for label in labels]
+    unit = key_unit(row["input"], values)
+    if unit is None:
+        return (row["input"], *map(_shown, values))
+    name, scale = unit
+    scaled = [
+        v / scale if isinstance(v, int | float) and not isinstance(v, bool) else v for v in values
+    ]
+    return (f"{row['input']} [{name}]", *(_shown(v) for v in scaled))
 
 
 def inputs_section(comparison: Comparison) -> Section:
@@ -94,10 +108,7 @@ def inputs_section(comparison: Comparison) -> Section:
     differ = Table(
         f"Inputs that differ ({len(comparison.inputs_differ)})",
         ("Input", *labels),
-        tuple(
-            (row["input"], *(_shown(row["values"][label]) for label in labels))
-            for row in comparison.inputs_differ
-        ),
+        tuple(_input_row(row, labels) for row in comparison.inputs_differ),
         note="Resolved point values of each scenario (the mode, median, mean or midpoint of an "
         "uncertain input); a catalog record the scenarios use differently is one row, its id.",
     )

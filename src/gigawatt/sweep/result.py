@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from gigawatt.scenario import month_from_index, month_index
+from gigawatt.sweep.confidence import CONFIDENCE, BandConfidence
 from gigawatt.sweep.headline import is_date_key, month_of
 from gigawatt.sweep.samples import HEADLINE_YEAR, HELD_FIXED
 
@@ -125,6 +126,15 @@ class SweepResult:
             {"path": p, **by_path.get(p, dict.fromkeys(QUANTILES))} for p in self.uncertain_inputs
         ]
 
+    @property
+    def confidence(self) -> BandConfidence:
+        """What the stored samples say about each output's true P10 and P90 (order statistics,
+        sweep/confidence.py)."""
+        bands = self.yearly_bands
+        short = bands[(bands.n > 0) & (bands.n < self.completed)].sort_values(["year", "key"])
+        fewer = tuple((int(r.year), str(r.key), int(r.n)) for r in short.itertuples(index=False))
+        return BandConfidence(self.completed, OUTER_LEVEL_PCT / 100, CONFIDENCE, fewer)
+
     def to_json(self) -> dict[str, Any]:
         """The `gigawatt sweep --json` object (DESIGN.md section 7)."""
         years = self.years()
@@ -144,4 +154,5 @@ class SweepResult:
             "held_fixed": list(HELD_FIXED),
             "headline": self.headline(),
             "years": years,
+            "band_confidence": self.confidence.to_json(),
         }
