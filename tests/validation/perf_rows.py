@@ -192,13 +192,13 @@ Megatron-FSDP (CSV zero 3) with full recompute, DeepEP; MZ4 the table's A2A disp
 config of the commit says DeepEP: marked uncertain), pp_balance, selective layernorm and
 moe_act; MZ5 DeepEP, pp_balance, no recompute. Every command forces routing balance.
 
-MLPerf Training (ML1-ML17, framework nemo-2025: NVIDIA's MLPerf implementation is NeMo 2 on
-Megatron-Core in the NeMo 25.01, 25.04 and 25.09 containers): the step time is measured in the
+MLPerf Training (ML12-ML17, Llama 3.1 8B; framework nemo-2025: NVIDIA's MLPerf implementation
+is NeMo 2 on Megatron-Core in the NeMo 25.09 container): the step time is measured in the
 submission logs (MLLOG tracked_stats train_step_time, the wall time between consecutive
 optimizer steps), the median over each run and then over the round's runs; the layout, batch
-and software are in the submission's config_*.sh and conf/custom.yaml (each row's notes).
-Llama 3.1 405B rows count the embedding and the loss in the pipeline split (ASYM_PP_EMBED,
-ASYM_PP_LOSS: pp_balance in STATED). ML16, ML17 (8B on 8 GPUs) run FP8 attention: not compared.
+and software are in the submission's config_*.sh and conf/custom.yaml (each row's notes). No
+Llama 3.1 405B step time is a row (docs/validation.md, "Held-out sources"). ML16, ML17 (8B on 8
+GPUs) run FP8 attention: not compared.
 
 Assumptions where the source is silent (each marked in ASSUMED with the reason):
 - N1: interleaving not published; NeMo's Nemotron-4 340B recipes use VP 12 at PP 8 (one layer
@@ -452,8 +452,6 @@ STATED: dict[str, dict[str, Any]] = {
         **_SELECTIVE("layernorm", "moe_act"),
     },
     "MZ5": {"moe_dispatcher": "deepep", "ep_overlap": False, "pp_balance": True},
-    # MLPerf Training Llama 3.1 405B: ASYM_PP_EMBED / ASYM_PP_LOSS (128 slots over pp 8 x vp 8).
-    **{f"ML{i}": {"pp_balance": True} for i in range(1, 12)},
     # MaxText's custom remat policy of dgxc-benchmarking v25.01 maxtext/configure.sh: the
     # q/k/v/qkv/out projections (bf16: and mlpwo) saved, the rest of base.yml's tensors
     # (context, mlpwi) rematerialised; the modules it recomputes are save_dot_except_mlp's.

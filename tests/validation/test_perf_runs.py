@@ -36,9 +36,11 @@ CHECK_MEDIAN = 0.065
 #: docs/models/perf-evidence.md "Rows added in December 2026" explains; measured 0.284), then
 #: 0.33 with the Megatron-MoE-ModelZoo Qwen3 235B H100 rows MZ1-MZ5 (MZ3 Megatron-FSDP +54 %,
 #: MZ5 TP 4 -48 %, MZ4 PP 32 -26 %, MZ2 1F1B a2a overlap -21 %; measured 0.323), then 0.35 with
-#: the MLPerf rows ML1-ML15 (ML14, ML15: Llama 3.1 8B on 512 GB200 / GB300 in 0.09 s steps,
-#: -50 and -53 %; measured 0.343).
-CHECK_P95 = 0.35
+#: the MLPerf Llama 3.1 8B rows ML12-ML15 (ML14, ML15: 512 GB200 / GB300 in 0.09 s steps, -48
+#: and -51 %); then 0.38 when the eleven Llama 3.1 405B MLPerf rows left the data (too close to
+#: the held-out DGX Cloud recipes of that model; nine of them within 6 %): the model is unchanged,
+#: the 95th percentile of the 138 remaining checks is a worse row, measured 0.372.
+CHECK_P95 = 0.38
 CALIBRATION_MEDIAN = {"ampere": 0.06, "hopper": 0.07, "blackwell": 0.11}
 
 
@@ -120,19 +122,6 @@ def test_mt_nlg_scaling_with_data_parallelism(rows, predicted):
         published = rows[a].published_step_s / rows[b].published_step_s
         model = predicted[a].step_time_s / predicted[b].step_time_s
         assert model == pytest.approx(published, rel=0.05), (a, b)
-
-
-def test_mlperf_405b_scaling_on_h100(rows, predicted):
-    """MLPerf Training v5.0, Llama 3.1 405B on 512 to 8,192 H100 (ML1-ML5: one plan, TP 8, PP 8,
-    VP 8, CP 2, with data parallelism from 4 to 64 and 24 to 288 micro-batches): the step-time
-    ratios between the runs, measured in the submission logs, as the model gives them within
-    4 % (measured: ML1/ML2 +0.6 %, ML2/ML5 +2.5 %, ML1/ML5 +3.1 %: the 8,192-GPU run carries a
-    little more fixed cost per step, bubble, data-parallel traffic and latencies, than the
-    model's 0.5 s of them)."""
-    for a, b in (("ML1", "ML2"), ("ML2", "ML3"), ("ML3", "ML4"), ("ML2", "ML5"), ("ML1", "ML5")):
-        published = rows[a].published_step_s / rows[b].published_step_s
-        model = predicted[a].step_time_s / predicted[b].step_time_s
-        assert model == pytest.approx(published, rel=0.04), (a, b, model / published - 1)
 
 
 def test_selective_against_full_recompute(rows):
