@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -477,21 +478,24 @@ def superseded_caveats(deals: Iterable[Deal], catalog: Catalog) -> tuple[str, ..
     return tuple(out)
 
 
-def _scenarios_superseding(deal_id: str) -> list[str]:
-    """The built-in scenarios that end `deal_id` as superseded (read as plain YAML: no
-    scenario is validated for a caption)."""
+def _scenarios_superseding(deal_id: str) -> tuple[str, ...]:
+    """The built-in scenarios that end `deal_id` as superseded."""
+    return _superseding_scenarios().get(deal_id, ())
+
+
+@cache
+def _superseding_scenarios() -> dict[str, tuple[str, ...]]:
+    """Deal id -> the built-in scenarios that end it as superseded: the package's scenario
+    files, read once per process as plain YAML (no scenario is validated for a caption), not
+    again for every `caveats` call of a run, its summary and its report."""
     import yaml
 
     from gigawatt.scenario import builtin_scenarios
 
-    found = []
+    found: dict[str, list[str]] = {}
     for name, path in builtin_scenarios().items():
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for entry in data.get("deals") or []:
-            if (
-                isinstance(entry, dict)
-                and entry.get("use") == deal_id
-                and entry.get("stage") == "superseded"
-            ):
-                found.append(name)
-    return found
+            if isinstance(entry, dict) and entry.get("stage") == "superseded":
+                found.setdefault(str(entry.get("use")), []).append(name)
+    return {deal: tuple(names) for deal, names in found.items()}
