@@ -252,7 +252,8 @@ def _perf_tables(
     step = data["step_time_s"]
     used = data.get("gpus_used") or data["gpus"]
     idle = (
-        f" (using {used:,}; {data['gpus'] - used:,} idle: no split uses all)"
+        f" (using {used:,}; {data['gpus'] - used:,} idle: "
+        f"{data.get('gpus_idle_reason') or 'no split uses all'})"
         if used != data["gpus"]
         else ""
     )
