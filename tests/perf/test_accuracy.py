@@ -12,6 +12,7 @@ import pytest
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import PerfAccuracy
 from gigawatt.cli import main
+from gigawatt.cli.common import runs_between_percentiles
 from gigawatt.cli.jobs import validation_text
 from gigawatt.perf.accuracy import step_time_band, validation
 
@@ -93,6 +94,8 @@ def test_class_lookup_band_and_too_few_checks():
     text = validation_text(v.to_json())
     assert "Validated on 5 published runs of this class (hopper, dense)" in text
     assert "-5.0% (model faster) and +4.0% (model slower)" in text
+    # five checks: the interpolated 10th-90th percentiles hold 3 of them, not "80 %"
+    assert "80%" not in text and "(3 of the 5 runs between them)" in text
     assert "1.923-2.105 s" in text
     # two checks: a class, no band
     v = validation(fine.experts, "hopper", 2.0, _Cat(records))  # type: ignore[arg-type]
@@ -196,3 +199,15 @@ def test_perf_prints_the_validation_line(capsys):
     text = " ".join(out.split())
     assert "Validated on" in text and "published runs of this class (hopper, dense)" in text
     assert "step time band" in text
+
+
+def test_runs_between_percentiles_counts_what_numpy_percentiles_hold():
+    """The count printed beside a class's 10th and 90th percentile errors is the number of its
+    errors NumPy's interpolated percentiles enclose: 1 of 3 for a three-run class (the
+    blackwell-ultra dense class once printed "80% of errors between" its two ends)."""
+    rng = np.random.default_rng(0)
+    for n in range(1, 60):
+        errors = rng.normal(size=n)
+        lo, hi = np.percentile(errors, [10, 90])
+        assert runs_between_percentiles(n) == int(((errors >= lo) & (errors <= hi)).sum()), n
+    assert runs_between_percentiles(3) == 1

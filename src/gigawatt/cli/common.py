@@ -398,9 +398,23 @@ def validation_text(v: dict[str, Any], band: str | None = None) -> str:
             f"{v['min_checks']}; an estimate."
         )
     lo, hi = v["step_time_band_s"]
+    n = v["checks"]
     return (
-        f"Validated on {v['checks']} published runs of this class {cls}: median |error| "
-        f"{v['median_abs_error'] * 100:.1f}%, 80% of errors between "
-        f"{_signed_pct(v['error_p10'])} and {_signed_pct(v['error_p90'])}; "
+        f"Validated on {n} published runs of this class {cls}: median |error| "
+        f"{v['median_abs_error'] * 100:.1f}%, 10th and 90th percentile errors "
+        f"{_signed_pct(v['error_p10'])} and {_signed_pct(v['error_p90'])} "
+        f"({runs_between_percentiles(n)} of the {n} runs between them); "
         f"{band or f'step time band {lo:,.3f}-{hi:,.3f} s'}."
     )
+
+
+def runs_between_percentiles(checks: int, low: float = 0.1, high: float = 0.9) -> int:
+    """How many of `checks` distinct errors lie between their `low` and `high` quantiles
+    interpolated linearly (NumPy's default, as tools/perf_validation_table.py computes them):
+    the sorted errors at ranks ceil(low (n - 1)) .. floor(high (n - 1)). With many checks about
+    80 %; with few, far fewer (3 checks: only the middle one), so the band is no 80 % claim."""
+    if checks < 1:
+        return 0
+    first = math.ceil(round(low * (checks - 1), 9))
+    last = math.floor(round(high * (checks - 1), 9))
+    return max(last - first + 1, 0)
