@@ -28,6 +28,11 @@ VALIDATION_KEYS = {
     "error_p90",
     "step_time_band_s",
     "rows",
+    "precision",
+    "mfu",
+    "published_mfu_max",
+    "published_mfu_max_row",
+    "mfu_above_published",
 }
 
 
@@ -211,3 +216,55 @@ def test_runs_between_percentiles_counts_what_numpy_percentiles_hold():
         lo, hi = np.percentile(errors, [10, 90])
         assert runs_between_percentiles(n) == int(((errors >= lo) & (errors <= hi)).sum()), n
     assert runs_between_percentiles(3) == 1
+
+
+def test_an_mfu_above_every_published_run_of_its_class_says_so():
+    """The class's highest published MFU at the estimate's peak (fp16 and bf16 one peak) is in
+    the JSON; an estimate above it (a search's best plan often is: DeepSeek-V3 on H800 at
+    35 % against 31.5 % for the best published fine-grained MoE run on Hopper) carries a
+    caveat on the validation line, one at or below it none."""
+    rec = _record(
+        "hopper",
+        "dense",
+        0,
+        2,
+        5,
+        median_error=-0.01,
+        median_abs_error=0.03,
+        error_p10=-0.05,
+        error_p90=0.04,
+        published_mfu_max={"16-bit": 0.45, "fp8": 0.30},
+        published_mfu_max_rows={"16-bit": "X1", "fp8": "X2"},
+    )
+    above = validation(0, "hopper", 2.0, _Cat([rec]), mfu=0.50, precision="bf16")  # type: ignore[arg-type]
+    data = above.to_json()
+    assert data["published_mfu_max"] == 0.45 and data["published_mfu_max_row"] == "X1"
+    assert data["mfu_above_published"] is True
+    text = " ".join(validation_text(data).split())
+    assert "Caveat: MFU 50.0% is above every published run of this class at the bf16 peak" in text
+    assert "(highest 45.0%, row X1" in text
+    below = validation(0, "hopper", 2.0, _Cat([rec]), mfu=0.28, precision="fp8")  # type: ignore[arg-type]
+    assert below.to_json()["mfu_above_published"] is False
+    assert "Caveat" not in validation_text(below.to_json())
+    fp16 = validation(0, "hopper", 2.0, _Cat([rec]), mfu=0.46, precision="fp16")  # type: ignore[arg-type]
+    assert fp16.mfu_above_published is True  # same 16-bit peak as bf16
+    none = validation(0, "hopper", 2.0, _Cat([rec]), mfu=0.9, precision="fp4")  # type: ignore[arg-type]
+    assert none.to_json()["published_mfu_max"] is None and none.mfu_above_published is None
+
+
+def test_shipped_highest_published_mfu_and_a_search_above_it(capsys):
+    """Each shipped class names a row for each highest published MFU; a search whose best plan
+    is above its class's highest is flagged end to end (GPT-3 175B on 1,024 GB200 in bf16, the
+    search's best against the Blackwell dense runs' highest)."""
+    cat = Catalog.load()
+    for rec in cat.all("perf-accuracy"):
+        assert set(rec.published_mfu_max) == set(rec.published_mfu_max_rows), rec.id
+        for key, mfu in rec.published_mfu_max.items():
+            assert 0.05 < mfu < 0.75, (rec.id, key, mfu)
+    top = cat.get("perf-accuracy", "blackwell-dense").published_mfu_max["16-bit"]
+    data = _perf_json(
+        capsys, "--model", "gpt3-175b", "--system", "gb200-nvl72", "--gpus", "1024", "--search"
+    )
+    v = data["validation"]
+    assert v["class"] == "blackwell-dense" and v["published_mfu_max"] == top
+    assert v["mfu"] == data["mfu"] and v["mfu_above_published"] is (data["mfu"] > top)

@@ -395,7 +395,7 @@ def validation_text(v: dict[str, Any], band: str | None = None) -> str:
         runs = f"{v['checks']} published run{'s' if v['checks'] != 1 else ''}"
         return (
             f"Too few validation runs of this class {cls}: {runs} checked, a band needs "
-            f"{v['min_checks']}; an estimate."
+            f"{v['min_checks']}; an estimate.{_above_published(v)}"
         )
     lo, hi = v["step_time_band_s"]
     n = v["checks"]
@@ -404,7 +404,20 @@ def validation_text(v: dict[str, Any], band: str | None = None) -> str:
         f"{v['median_abs_error'] * 100:.1f}%, 10th and 90th percentile errors "
         f"{_signed_pct(v['error_p10'])} and {_signed_pct(v['error_p90'])} "
         f"({runs_between_percentiles(n)} of the {n} runs between them); "
-        f"{band or f'step time band {lo:,.3f}-{hi:,.3f} s'}."
+        f"{band or f'step time band {lo:,.3f}-{hi:,.3f} s'}.{_above_published(v)}"
+    )
+
+
+def _above_published(v: Mapping[str, Any]) -> str:
+    """The caveat of an MFU above every published run of its class at its precision's peak
+    (empty otherwise)."""
+    if not v.get("mfu_above_published"):
+        return ""
+    return (
+        f" Caveat: MFU {v['mfu'] * 100:.1f}% is above every published run of this class at "
+        f"the {v['precision']} peak (highest {v['published_mfu_max'] * 100:.1f}%, row "
+        f"{v['published_mfu_max_row']}, same FLOP convention): no measurement backs an MFU "
+        "this high on this hardware, and a search picks the plan the model rates best."
     )
 
 

@@ -35,14 +35,45 @@ def step_time_band(step_time_s: float, error_p10: float, error_p90: float) -> tu
     return step_time_s / (1 + error_p90), step_time_s / (1 + error_p10)
 
 
+def peak_key(precision: str) -> str:
+    """The key of `PerfAccuracy.published_mfu_max` for an MFU over this precision's peak (fp16
+    and bf16 share one dense peak on every catalog accelerator that has both)."""
+    return "16-bit" if precision in ("fp16", "bf16") else precision
+
+
 @dataclass(frozen=True)
 class Validation:
-    """The validation class of one estimate and, with enough checks, its band."""
+    """The validation class of one estimate and, with enough checks, its band; with the
+    estimate's MFU and precision, how it compares with the class's highest published MFU."""
 
     calibration: str
     kind: str
     step_time_s: float
     record: PerfAccuracy | None
+    mfu: float | None = None
+    precision: str | None = None
+
+    @property
+    def published_mfu_max(self) -> tuple[float, str] | None:
+        """(highest published MFU of the class over the estimate's peak, its row); None without
+        a record, a precision or a published run at that precision."""
+        if self.record is None or self.precision is None:
+            return None
+        key = peak_key(self.precision)
+        top = self.record.published_mfu_max.get(key)
+        if top is None:
+            return None
+        return top, self.record.published_mfu_max_rows.get(key, "")
+
+    @property
+    def mfu_above_published(self) -> bool | None:
+        """Whether the estimate's MFU exceeds every published run of its class at its peak
+        (None when either is unknown). A search picks the plan the model rates best, where its
+        errors can favour it; above the published runs, nothing checks it."""
+        top = self.published_mfu_max
+        if top is None or self.mfu is None:
+            return None
+        return self.mfu > top[0]
 
     @property
     def name(self) -> str:
@@ -90,6 +121,11 @@ class Validation:
             "error_p90": r.error_p90 if r else None,
             "step_time_band_s": list(band) if band else None,
             "rows": list(self.record.rows) if self.record is not None else [],
+            "precision": self.precision,
+            "mfu": self.mfu,
+            "published_mfu_max": top[0] if (top := self.published_mfu_max) else None,
+            "published_mfu_max_row": top[1] if top else None,
+            "mfu_above_published": self.mfu_above_published,
         }
 
 
@@ -101,16 +137,31 @@ def _kind(records: list[PerfAccuracy], experts: int) -> str:
     return "dense" if experts == 0 else "moe"
 
 
-def validation(experts: int, calibration: str, step_time_s: float, catalog: Catalog) -> Validation:
+def validation(
+    experts: int,
+    calibration: str,
+    step_time_s: float,
+    catalog: Catalog,
+    mfu: float | None = None,
+    precision: str | None = None,
+) -> Validation:
     """The validation class of an estimate of a model with `experts` routed experts per MoE
-    layer (0: dense) under `calibration`, and its band."""
+    layer (0: dense) under `calibration`, and its band; with `mfu` and `precision`, the class's
+    highest published MFU at that precision to compare with."""
     records = [r for r in catalog.all(KIND) if isinstance(r, PerfAccuracy)]
     found = next((r for r in records if r.covers(calibration, experts)), None)
     kind = found.model_kind if found is not None else _kind(records, experts)
-    return Validation(calibration, kind, step_time_s, found)
+    return Validation(calibration, kind, step_time_s, found, mfu, precision)
 
 
 def validation_of(result: PerfResult, catalog: Catalog) -> Validation:
     """The validation class and band of one perf estimate (its calibration, its model's routed
-    experts and its step time all travel with the result)."""
-    return validation(result.experts, result.calibration, result.step_time_s, catalog)
+    experts, its step time, MFU and precision all travel with the result)."""
+    return validation(
+        result.experts,
+        result.calibration,
+        result.step_time_s,
+        catalog,
+        result.mfu,
+        str(result.plan["precision"]),
+    )
