@@ -250,6 +250,11 @@ def test_an_mfu_above_every_published_run_of_its_class_says_so():
     assert fp16.mfu_above_published is True  # same 16-bit peak as bf16
     none = validation(0, "hopper", 2.0, _Cat([rec]), mfu=0.9, precision="fp4")  # type: ignore[arg-type]
     assert none.to_json()["published_mfu_max"] is None and none.mfu_above_published is None
+    # a class with no published run at the estimate's peak says so (GB300 in bf16: its class's
+    # runs are fp8 and fp4)
+    assert "None of the class's published runs is at the fp4 peak" in " ".join(
+        validation_text(none.to_json()).split()
+    )
 
 
 def test_shipped_highest_published_mfu_and_a_search_above_it(capsys):

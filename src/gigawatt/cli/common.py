@@ -409,8 +409,13 @@ def validation_text(v: dict[str, Any], band: str | None = None) -> str:
 
 
 def _above_published(v: Mapping[str, Any]) -> str:
-    """The caveat of an MFU above every published run of its class at its precision's peak
-    (empty otherwise)."""
+    """The caveat of an MFU above every published run of its class at its precision's peak,
+    or of a class none of whose published runs is at that peak (empty otherwise)."""
+    if v.get("checks") and v.get("precision") and v.get("published_mfu_max") is None:
+        return (
+            f" None of the class's published runs is at the {v['precision']} peak: the "
+            f"estimate carries their errors to a precision they did not measure."
+        )
     if not v.get("mfu_above_published"):
         return ""
     return (
