@@ -124,8 +124,9 @@ def _band_of(year: dict[str, Any]) -> tuple[Any, ...]:
 
 def largest_run_band_text(years: list[dict[str, Any]], catalog: Any = None) -> str | None:
     """How far to trust the largest runs' compute: the years (consecutive ones grouped where
-    equal) with the 80 % band of their step time's validation class (`largest_run_flop_band`),
-    or "an estimate" where the class has too few published runs (docs/models/capability.md)."""
+    equal) with the 10th-90th percentile band of their step time's validation class
+    (`largest_run_flop_band`), or "an estimate" where the class has too few published runs
+    (docs/models/capability.md)."""
     groups: list[list[dict[str, Any]]] = []
     for y in years:
         if not y.get("largest_run_validation_class"):
@@ -147,8 +148,8 @@ def largest_run_band_text(years: list[dict[str, Any]], catalog: Any = None) -> s
         else:
             parts.append(f"{span} an estimate ({cls}: too few validation runs for a band)")
     text = (
-        "Largest run's compute, 80% band from its step time's errors on published runs of "
-        f"its class (perf validation): {'; '.join(parts)}."
+        "Largest run's compute, band from its step time's 10th and 90th percentile errors on "
+        f"published runs of its class (perf validation): {'; '.join(parts)}."
     )
     banded = [y["largest_run_system"] for y in years if y.get("largest_run_flop_band")]
     if banded and catalog is not None:

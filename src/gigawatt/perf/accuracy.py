@@ -6,9 +6,10 @@ tools/perf_validation_table.py from the published runs that check the model) giv
 e = predicted / published step time - 1 (docs/models/perf.md, "How far to trust a step time").
 
 A published step time s_pub relates to a prediction s by s_pub = s / (1 + e). The errors' 10th
-and 90th percentiles p10 <= p90 therefore bound the step time that 80 % of the checked runs
-would have measured: s / (1 + p90) <= s_pub <= s / (1 + p10). A class the model is optimistic
-about (negative errors: the model faster than the runs) puts the band above the estimate.
+and 90th percentiles p10 <= p90 therefore bound the step time that the checked runs between
+them would have measured (about 80 % of them with many checks, far fewer with few):
+s / (1 + p90) <= s_pub <= s / (1 + p10). A class the model is optimistic about (negative
+errors: the model faster than the runs) puts the band above the estimate.
 
 Every quantity proportional to the step time (a run's compute time: steps x step time) takes
 the same factors 1 / (1 + p90) .. 1 / (1 + p10) (`Validation.factors`); a rate inversely
