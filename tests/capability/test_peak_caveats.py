@@ -113,3 +113,29 @@ def test_capability_json_names_a_phase_online_before_its_hardware_ships(cat, tmp
     assert expected
     caveats = app.capability(str(path), catalog=cat).to_json()["caveats"]
     assert caveats[: len(expected)] == list(expected)
+
+
+def test_run_and_capability_share_one_composer(cat):
+    """`run` and `capability` list their caveats with one composer (`compose_caveats`): `run`
+    adds the deals superseded (it shows the money) and the fleet's peak columns, which then
+    cover its runs at those precisions; `capability` shows no peak columns, so each of its runs
+    (largest runs, then frontier runs) whose peak is an estimate has its own caveat. The rest
+    is the same list in the same order."""
+    from gigawatt import app
+    from gigawatt.buildout import peak_column_caveats
+    from gigawatt.deals import superseded_caveats
+    from gigawatt.scenario import load_scenario
+    from gigawatt.simulate import simulate
+
+    results = simulate(load_scenario("nvidia-openai-10gw", cat), cat)
+    run = results.caveats()
+    report = app.capability("nvidia-openai-10gw", catalog=cat).to_json()
+    money = list(superseded_caveats(results.scenario.deals, cat))
+    columns = list(peak_column_caveats(results.fleet, cat))
+    assert money and columns  # the default scenario has both
+    assert run[: len(money) + len(columns)] == money + columns  # no phase before its launch
+    runs = [(y["largest_run_system"], y["largest_run_precision"]) for y in report["years"]]
+    runs += [(r["system"], r["precision_requested"]) for r in report["frontier_runs"]]
+    peaks = list(peak_caveats(cat, runs))
+    assert peaks  # Rubin's bf16 peak is an estimate
+    assert run[len(money) + len(columns) :] == [c for c in report["caveats"] if c not in peaks]
