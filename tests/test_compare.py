@@ -168,6 +168,33 @@ def test_attribution_says_when_the_outputs_can_be_put_down_to_one_input(toy_cata
     assert same.attribution().startswith("No input differs")
 
 
+def test_each_runs_caveats_are_composed_once(catalog, monkeypatch):
+    """`to_json` and the report both list the runs' caveats: each run composes its own once
+    per comparison, and every call returns a list of its own (the same rows)."""
+    from gigawatt.compare import compare_results
+    from gigawatt.simulate import Results, simulate
+
+    names = ("nvidia-openai-10gw", "nvidia-openai-2026-actual")
+    inputs = [load_scenario(n, catalog) for n in names]
+    comparison = compare_results(names, inputs, [simulate(sc, catalog) for sc in inputs])
+    calls: list[str] = []
+    compose = Results.caveats
+
+    def counted(self: Results, years=None) -> list[str]:
+        calls.append(self.scenario.name)
+        return compose(self, years)
+
+    monkeypatch.setattr(Results, "caveats", counted)
+    first = comparison.to_json()["caveats"]
+    first[0]["scenarios"].append("changed by a caller")
+    again = comparison.caveats()
+    assert calls == list(names)  # once per run, not once per call
+    assert again != first and again == comparison.to_json()["caveats"]
+    superseded = [c for c in again if c["caveat"].startswith("Deal nvidia-openai-loi-2025")]
+    assert [c["scenarios"] for c in superseded] == [["nvidia-openai-10gw"]]
+    assert any(c["scenarios"] == list(names) for c in again)  # shared caveats: once, both names
+
+
 def test_a_status_is_provenance_not_an_input():
     """Two scenarios whose only difference is a figure's status have no input that differs
     (and the attribution must not put the outputs' differences down to a label)."""
