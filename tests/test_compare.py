@@ -7,19 +7,12 @@ import json
 
 import pytest
 
-from gigawatt.cli import main
+from cli_cases import cli
 from gigawatt.compare import flatten, inputs_differ, unique_labels
 from gigawatt.scenario import load_scenario
 
 THREE = ("nvidia-openai-10gw", "amd-openai-6gw", "stargate-10gw")
 WIDTH = 80
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def test_flatten_paths_and_prose_left_out():
