@@ -356,13 +356,12 @@ class CapabilityReport:
         if self.catalog is not None and self.fleet is not None:
             from gigawatt.capability.caveats import compose_caveats
 
-            # the largest run of each year (at the precision it is counted at), then the
-            # frontier runs (at the one requested); no fleet peak columns are shown here, so
-            # each run's peak that is not a published figure has its own caveat
-            runs = [
-                (y.get("largest_run_system"), y.get("largest_run_precision"))
-                for y in summary["years"]
-            ]
+            # the largest run of each year, then the frontier runs, each at the precision it
+            # asks for (the reference workload's: a fleet without its tensor path counts the
+            # run at a wider one, which its caveat names); no fleet peak columns are shown
+            # here, so each run's peak that is not a published figure has its own caveat
+            requested = summary["reference"]["precision"]
+            runs = [(y.get("largest_run_system"), requested) for y in summary["years"]]
             runs += [
                 (r.get("system"), r.get("precision_requested")) for r in summary["frontier_runs"]
             ]
