@@ -113,6 +113,7 @@ class Results:
         runs: list[tuple[str | None, str | None]] = []
         if self.capability is not None:
             years = self.years() if years is None else years
+            # at the precision each is counted at: the peak columns' caveats cover those
             runs = [(y.get("largest_run_system"), y.get("largest_run_precision")) for y in years]
         return compose_caveats(
             self.catalog,

@@ -35,13 +35,17 @@ def compose_caveats(
     that were superseded (`run` passes the scenario's, as it shows the money; `capability`
     none), phases online before their hardware ships, with `peak_columns` (the command shows the
     fleet's peak at each precision of `buildout.PEAK_COLUMNS`) the fleet's peaks there that are
-    not published figures; then, when the capability stage ran, each system of `runs` (the
-    (system, requested precision) of each run the command shows, in its order) whose achieved
-    FLOP/s rest on no measurement of its own (`perf_caveats`), whose failure rates or the
-    stage's fault-tolerance policy are estimates (`reliability_caveats`), each run whose peak
-    is not a published one (`peak_caveats`; with `peak_columns` only runs at other precisions,
-    as the column caveats cover those), and the years of `positions` whose largest run starts
-    in its hardware's burn-in (`CapabilityResult.burn_in_caveats`)."""
+    not published figures; then, when the capability stage ran, each system of `runs` (system
+    and precision of each run the command shows, in its order) whose achieved FLOP/s rest on no
+    measurement of its own (`perf_caveats`), whose failure rates or the stage's fault-tolerance
+    policy are estimates (`reliability_caveats`), each run whose peak is not a published one
+    (`peak_caveats`), and the years of `positions` whose largest run starts in its hardware's
+    burn-in (`CapabilityResult.burn_in_caveats`).
+
+    A run's precision is the one it requests (`peak_caveats` names a fallback to a wider one)
+    or, with `peak_columns`, the one it is counted at: the column caveats name the fallbacks
+    and cover every run counted at a column's precision, so only runs at other precisions
+    (fp16) get a caveat of their own."""
     out = [*superseded_caveats(deals, catalog), *launch_caveats(fleet, catalog)]
     if peak_columns:
         out.extend(peak_column_caveats(fleet, catalog))
