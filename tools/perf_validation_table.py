@@ -563,7 +563,8 @@ def accuracy_yaml(catalog: Catalog | None = None) -> str:
         "# published_mfu_max: the highest MFU of the class's published runs (fitted ones too),",
         "# by the peak it is over (16-bit, fp8, fp4), in the model's convention (PaLM's model",
         "# FLOPs; the published step time with the model's FLOPs per step); `gigawatt perf` says",
-        "# when an estimate is above it.",
+        "# when an estimate is above it. checked_gpus_max: the largest job among the checks (an",
+        "# estimate on more accelerators carries the band beyond the scale it was measured at).",
         "",
     ]
     for c in accuracy_classes(rs):
@@ -594,6 +595,9 @@ def accuracy_yaml(catalog: Catalog | None = None) -> str:
         lines += ["  note: >-", *("    " + ln for ln in _wrap(note))]
         rows = ", ".join(r.row.id for r in c.checks)
         lines.append(f"  rows: [{rows}]")
+        widest = max(c.checks, key=lambda r: r.row.gpus)  # the first of the largest, by id
+        lines.append(f"  checked_gpus_max: {widest.row.gpus}")
+        lines.append(f"  checked_gpus_max_row: {widest.row.id}")
         mfu_max = c.mfu_max()
         lines.append(
             "  published_mfu_max: {" + ", ".join(f"{k}: {v}" for k, (v, _) in mfu_max.items()) + "}"

@@ -33,6 +33,10 @@ VALIDATION_KEYS = {
     "published_mfu_max",
     "published_mfu_max_row",
     "mfu_above_published",
+    "gpus",
+    "checked_gpus_max",
+    "checked_gpus_max_row",
+    "gpus_beyond_checked",
 }
 
 
@@ -273,3 +277,34 @@ def test_shipped_highest_published_mfu_and_a_search_above_it(capsys):
     v = data["validation"]
     assert v["class"] == "blackwell-dense" and v["published_mfu_max"] == top
     assert v["mfu"] == data["mfu"] and v["mfu_above_published"] is (data["mfu"] > top)
+    widest = cat.get("perf-accuracy", "blackwell-dense").checked_gpus_max
+    assert v["checked_gpus_max"] == widest and v["gpus"] == data["gpus_used"]
+    assert v["gpus_beyond_checked"] is (data["gpus_used"] > widest)
+
+
+def test_a_job_larger_than_every_checked_run_says_so():
+    """The Blackwell dense class was checked on jobs of at most 512 accelerators, yet its band
+    was printed alone for Llama 3.1 405B on 16,384 GB200: a job beyond the class's largest
+    checked run says how far beyond, and one within it says nothing."""
+    rec = _record(
+        "blackwell",
+        "dense",
+        0,
+        2,
+        5,
+        median_error=0.03,
+        median_abs_error=0.07,
+        error_p10=-0.13,
+        error_p90=0.11,
+        checked_gpus_max=512,
+        checked_gpus_max_row="X3",
+    )
+    big = validation(0, "blackwell", 2.5, _Cat([rec]), mfu=0.4, precision="bf16", gpus=16_384)  # type: ignore[arg-type]
+    data = big.to_json()
+    assert data["gpus_beyond_checked"] is True and data["checked_gpus_max_row"] == "X3"
+    text = " ".join(validation_text(data).split())
+    assert "Scale: 16,384 accelerators, 32.0 x the class's largest checked run (512, row X3)" in (
+        text
+    )
+    small = validation(0, "blackwell", 2.5, _Cat([rec]), mfu=0.4, precision="bf16", gpus=512)  # type: ignore[arg-type]
+    assert small.gpus_beyond_checked is False and "Scale:" not in validation_text(small.to_json())

@@ -1327,6 +1327,10 @@ class PerfAccuracy(Record):
     error_p10: SignedError | None = Field(None, description="10th percentile of the signed error")
     error_p90: SignedError | None = Field(None, description="90th percentile of the signed error")
     rows: tuple[str, ...] = Field((), description="ids of the checking rows (tests/validation)")
+    checked_gpus_max: PosInt | None = Field(
+        None, description="accelerators of the largest job among the checking rows"
+    )
+    checked_gpus_max_row: str | None = Field(None, description="that row (tests/validation)")
     published_mfu_max: dict[Literal["16-bit", "fp8", "fp4"], Share] = Field(
         default_factory=dict,
         description="highest MFU of the class's published runs (fitted ones too) by the peak it "

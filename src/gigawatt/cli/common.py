@@ -395,7 +395,7 @@ def validation_text(v: dict[str, Any], band: str | None = None) -> str:
         runs = f"{v['checks']} published run{'s' if v['checks'] != 1 else ''}"
         return (
             f"Too few validation runs of this class {cls}: {runs} checked, a band needs "
-            f"{v['min_checks']}; an estimate.{_above_published(v)}"
+            f"{v['min_checks']}; an estimate.{_above_published(v)}{_beyond_checked(v)}"
         )
     lo, hi = v["step_time_band_s"]
     n = v["checks"]
@@ -405,6 +405,20 @@ def validation_text(v: dict[str, Any], band: str | None = None) -> str:
         f"{_signed_pct(v['error_p10'])} and {_signed_pct(v['error_p90'])} "
         f"({runs_between_percentiles(n)} of the {n} runs between them); "
         f"{band or f'step time band {lo:,.3f}-{hi:,.3f} s'}.{_above_published(v)}"
+        f"{_beyond_checked(v)}"
+    )
+
+
+def _beyond_checked(v: Mapping[str, Any]) -> str:
+    """The caveat of a job larger than every run that checked its class (empty otherwise)."""
+    if not v.get("gpus_beyond_checked"):
+        return ""
+    times = v["gpus"] / v["checked_gpus_max"]
+    return (
+        f" Scale: {v['gpus']:,} accelerators, {times:,.1f} x the class's largest checked run "
+        f"({v['checked_gpus_max']:,}, row {v['checked_gpus_max_row']}); the errors were "
+        "measured at smaller scale, so the band does not cover what grows with the job "
+        "(data-parallel and pipeline communication, stragglers)."
     )
 
 

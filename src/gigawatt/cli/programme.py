@@ -32,6 +32,7 @@ from gigawatt.cli.progress import resumable, working
 from gigawatt.cli.tables import Spec, print_fitted
 from gigawatt.defaults import CATALOG_KINDS, DEFAULT_SCENARIO, DEFAULT_STORE
 from gigawatt.display import Column, counted, dig, fmt_number, fmt_sci, plain_text
+from gigawatt.errors import InputError
 from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
 
 # --- run --------------------------------------------------------------------------------------
@@ -144,7 +145,10 @@ def largest_run_band_text(years: list[dict[str, Any]], catalog: Any = None) -> s
         span = str(first) if first == last else f"{first}-{last}"
         cls, band = _band_of(group[0])
         if band:
-            parts.append(f"{span} {fmt_sci(band[0])}-{fmt_sci(band[1])} FLOP ({cls})")
+            scale = _beyond_checked_text(
+                cls, max(y["largest_run_accelerators"] for y in group), catalog
+            )
+            parts.append(f"{span} {fmt_sci(band[0])}-{fmt_sci(band[1])} FLOP ({cls}{scale})")
         else:
             parts.append(f"{span} an estimate ({cls}: too few validation runs for a band)")
     text = (
@@ -155,6 +159,20 @@ def largest_run_band_text(years: list[dict[str, Any]], catalog: Any = None) -> s
     if banded and catalog is not None:
         text += " " + _band_held_text(banded, catalog)
     return text
+
+
+def _beyond_checked_text(cls: str, accelerators: int, catalog: Any) -> str:
+    """`; checked on jobs of at most M accelerators` when the class's largest checked run is
+    smaller than the job (the band then reaches beyond the scale it was measured at)."""
+    if catalog is None:
+        return ""
+    try:
+        widest = catalog.get("perf-accuracy", cls).checked_gpus_max
+    except InputError:
+        return ""
+    if widest is None or accelerators <= widest:
+        return ""
+    return f"; checked on jobs of at most {widest:,} accelerators"
 
 
 def _band_held_text(systems: list[str], catalog: Any) -> str:

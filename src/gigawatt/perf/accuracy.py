@@ -53,6 +53,16 @@ class Validation:
     record: PerfAccuracy | None
     mfu: float | None = None
     precision: str | None = None
+    gpus: int | None = None
+
+    @property
+    def gpus_beyond_checked(self) -> bool | None:
+        """Whether the estimate's job is larger than every job that checked its class (None
+        when either is unknown): the band was measured at smaller scale, where data-parallel
+        and pipeline communication, stragglers and failures weigh less."""
+        if self.record is None or self.record.checked_gpus_max is None or self.gpus is None:
+            return None
+        return self.gpus > self.record.checked_gpus_max
 
     @property
     def published_mfu_max(self) -> tuple[float, str] | None:
@@ -127,6 +137,10 @@ class Validation:
             "published_mfu_max": top[0] if (top := self.published_mfu_max) else None,
             "published_mfu_max_row": top[1] if top else None,
             "mfu_above_published": self.mfu_above_published,
+            "gpus": self.gpus,
+            "checked_gpus_max": self.record.checked_gpus_max if self.record else None,
+            "checked_gpus_max_row": self.record.checked_gpus_max_row if self.record else None,
+            "gpus_beyond_checked": self.gpus_beyond_checked,
         }
 
 
@@ -145,19 +159,21 @@ def validation(
     catalog: Catalog,
     mfu: float | None = None,
     precision: str | None = None,
+    gpus: int | None = None,
 ) -> Validation:
     """The validation class of an estimate of a model with `experts` routed experts per MoE
     layer (0: dense) under `calibration`, and its band; with `mfu` and `precision`, the class's
-    highest published MFU at that precision to compare with."""
+    highest published MFU at that precision to compare with; with `gpus`, whether the job is
+    larger than every one that checked the class."""
     records = [r for r in catalog.all(KIND) if isinstance(r, PerfAccuracy)]
     found = next((r for r in records if r.covers(calibration, experts)), None)
     kind = found.model_kind if found is not None else _kind(records, experts)
-    return Validation(calibration, kind, step_time_s, found, mfu, precision)
+    return Validation(calibration, kind, step_time_s, found, mfu, precision, gpus)
 
 
 def validation_of(result: PerfResult, catalog: Catalog) -> Validation:
     """The validation class and band of one perf estimate (its calibration, its model's routed
-    experts, its step time, MFU and precision all travel with the result)."""
+    experts, its step time, MFU, precision and accelerators all travel with the result)."""
     return validation(
         result.experts,
         result.calibration,
@@ -165,4 +181,5 @@ def validation_of(result: PerfResult, catalog: Catalog) -> Validation:
         catalog,
         result.mfu,
         str(result.plan["precision"]),
+        result.gpus,
     )
