@@ -215,6 +215,9 @@ def test_band_says_what_it_holds_and_that_its_high_end_is_no_bound(capsys, starg
     cli(capsys, "run", "stargate-10gw", "--out", str(tmp_path / "o"), "--no-sensitivity")
     html = " ".join(unescape((tmp_path / "o" / "report.html").read_text()).split())
     assert "It covers the step time only: the job's size and goodput are held" in html
+    # the frontier run's band cell names the class's largest checked job (57,344 > 512)
+    widest = cat.get("perf-accuracy", "blackwell-dense").checked_gpus_max
+    assert f"(checked on jobs of at most {widest:,} accelerators)" in html
 
 
 def test_band_text_names_the_class_largest_check_when_the_run_is_larger():
