@@ -496,5 +496,7 @@ def test_search_leaves_up_to_one_percent_idle_when_a_split_of_fewer_is_faster(ca
     assert odd.gpus_used == 57_344 and odd.gpus_idle_reason == IDLE_FASTER
     assert odd.to_json()["gpus_idle_reason"] == IDLE_FASTER
     assert odd.best.plan["pp"] < 17
+    # both sizes' plans were computed and count (57,528's alone plus 57,344's)
+    assert odd.plans_evaluated > near.plans_evaluated and odd.plans_fitting > near.plans_fitting
     whole = search("gpt3-175b", "dgx-h100", 1024, catalog=CAT)
     assert whole.gpus_used == 1024 and whole.to_json()["gpus_idle_reason"] is None
