@@ -109,7 +109,7 @@ def test_capability_prints_the_band_or_an_estimate(capsys, stargate):
     y = next(y for y in stargate["years"] if y["year"] == 2025)
     lo, hi = (fmt_sci(v) for v in y["largest_run_flop_band"])
     assert f"2025-2026 {lo}-{hi} FLOP (blackwell-dense; checked on jobs of at most" in out
-    assert "2027-2032 an estimate (rubin-dense: too few validation runs for a band)" in out
+    assert "2027-2032 an estimate (rubin-dense: no validation runs of this class)" in out
     (run,) = stargate["frontier_runs"]
     lo, hi = (fmt_sci(v) for v in run["training_flop_band"])
     checks = run["validation"]["checks"]
@@ -121,7 +121,7 @@ def test_default_scenario_says_an_estimate(capsys, tmp_path):
     """The default scenario trains on Vera Rubin, which no published run checks: no band, and
     the text says so as `gigawatt perf` does."""
     out = " ".join(cli(capsys, "capability").split())
-    assert "2026-2032 an estimate (rubin-dense: too few validation runs for a band)" in out
+    assert "2026-2032 an estimate (rubin-dense: no validation runs of this class)" in out
     assert "No validation runs of this class (rubin, dense): an estimate." in out
     out = " ".join(cli(capsys, "run", "--out", str(tmp_path / "o")).split())
     assert "2026-2032 an estimate (rubin-dense" in out

@@ -150,7 +150,7 @@ def largest_run_band_text(years: list[dict[str, Any]], catalog: Any = None) -> s
             )
             parts.append(f"{span} {fmt_sci(band[0])}-{fmt_sci(band[1])} FLOP ({cls}{scale})")
         else:
-            parts.append(f"{span} an estimate ({cls}: too few validation runs for a band)")
+            parts.append(f"{span} an estimate ({cls}: {_too_few(cls, catalog)})")
     text = (
         "Largest run's compute, band from its step time's 10th and 90th percentile errors on "
         f"published runs of its class (perf validation): {'; '.join(parts)}."
@@ -159,6 +159,18 @@ def largest_run_band_text(years: list[dict[str, Any]], catalog: Any = None) -> s
     if banded and catalog is not None:
         text += " " + _band_held_text(banded, catalog)
     return text
+
+
+def _too_few(cls: str, catalog: Any) -> str:
+    """Why a class has no band: no published run checks it at all (no record: Rubin), or too
+    few for one (as `gigawatt perf` says)."""
+    if catalog is not None:
+        try:
+            checks = catalog.get("perf-accuracy", cls).checks
+        except InputError:
+            return "no validation runs of this class"
+        return f"{counted(checks, 'validation run')}, too few for a band"
+    return "too few validation runs for a band"
 
 
 def _beyond_checked_text(cls: str, accelerators: int, catalog: Any) -> str:
