@@ -500,3 +500,20 @@ def test_search_leaves_up_to_one_percent_idle_when_a_split_of_fewer_is_faster(ca
     assert odd.plans_evaluated > near.plans_evaluated and odd.plans_fitting > near.plans_fitting
     whole = search("gpt3-175b", "dgx-h100", 1024, catalog=CAT)
     assert whole.gpus_used == 1024 and whole.to_json()["gpus_idle_reason"] is None
+
+
+def test_a_tpu_pod_searches_its_own_software_stack():
+    """NeMo/Megatron-Core does not run on TPUs, yet the default calibration's framework
+    (nemo-2025) once set PaLM 540B on 6,144 TPU v4 to an interleaved 8-stage pipeline
+    (tp=12, pp=8, vp=15). The TPU pod's record names JAX/XLA with sharded weights, PaLM's stack
+    (no pipeline, arXiv 2204.02311 section 4): its default here; --framework still overrides."""
+    system = CAT.system("tpu-v4-pod")
+    assert system.framework == "jax-xla-fsdp"
+    found = search("palm-540b", "tpu-v4-pod", 6144, catalog=CAT)
+    assert found.framework == "jax-xla-fsdp" and found.best is not None
+    assert found.best.plan["pp"] == 1 and found.best.plan["zero"] == 3
+    forced = search("palm-540b", "tpu-v4-pod", 6144, catalog=CAT, framework="nemo-2025")
+    assert forced.framework == "nemo-2025"
+    # systems without one keep their calibration's (H100: nemo-2025)
+    assert CAT.system("dgx-h100").framework is None
+    assert search("gpt3-175b", "dgx-h100", 1024, catalog=CAT).framework == "nemo-2025"

@@ -375,6 +375,12 @@ class System(Record):
         None, description="embodied carbon of a node without its accelerators [kg]"
     )
     failure_model: str | None = Field(None, description="default failure model id")
+    framework: str | None = Field(
+        None,
+        description="framework profile id (frameworks.yaml) jobs on this system use by "
+        "default; null: the one its accelerator's calibration was fitted with. For systems "
+        "that calibration's software does not run on (NeMo/Megatron-Core on a TPU)",
+    )
     storage_tier: str | None = Field(
         None, description="storage-tiers id checkpoints go to; default: the tier `default`"
     )

@@ -1107,10 +1107,10 @@ def search(
     """The best plan for `model` on `gpus` accelerators of `system`, by tokens/s.
 
     `fixed` holds plan knobs to keep (any `Plan` key, values as in `--plan`); everything else
-    is searched, software knobs over the values `framework` offers (default: the framework the
-    accelerator's calibration was fitted with). When no plan fits, `best` is None (the plan
-    needing least memory with `allow_overflow`), `top` is empty and `nearest_feasible` lists
-    the changes that make one fit.
+    is searched, software knobs over the values `framework` offers (default: the system's
+    framework, else the one the accelerator's calibration was fitted with). When no plan
+    fits, `best` is None (the plan needing least memory with `allow_overflow`), `top` is
+    empty and `nearest_feasible` lists the changes that make one fit.
     """
     if gpus <= 0:
         raise InputError(f"must be a positive accelerator count, got {gpus}", field="gpus")
