@@ -514,9 +514,9 @@ def test_a_tpu_pod_searches_its_own_software_stack():
     assert found.best.plan["pp"] == 1 and found.best.plan["zero"] == 3
     forced = search("palm-540b", "tpu-v4-pod", 6144, catalog=CAT, framework="nemo-2025")
     assert forced.framework == "nemo-2025"
-    # V100: no FlashAttention (Ampere and newer only), Megatron-LM of its era
+    # V100: no FlashAttention (Ampere and newer only): Megatron-LM 2022, fused attention off
     volta = search("megatron-7-5b", "dgx-v100", 512, catalog=CAT, precision="fp16")
-    assert volta.framework == "megatron-lm-2021" and volta.best is not None
+    assert volta.framework == "megatron-lm-2022" and volta.best is not None
     assert volta.best.plan["flash_attention"] is False
     # systems without one keep their calibration's (H100: nemo-2025)
     assert CAT.system("dgx-h100").framework is None

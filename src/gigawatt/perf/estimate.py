@@ -1376,6 +1376,13 @@ def load_system(system: System | str, catalog: Catalog) -> System:
     return catalog.system(system, field="system")
 
 
+def default_framework(system: System, catalog: Catalog) -> str:
+    """The framework profile id jobs on `system` use unless told: the system's own (where the
+    calibration's software does not run: a TPU pod, V100), else the one its accelerator's
+    calibration was fitted with."""
+    return system.framework or catalog.calibration(system.accelerator).framework
+
+
 def hardware_for(
     system: System,
     precision: str,
@@ -1394,7 +1401,7 @@ def hardware_for(
             field="precision",
         )
     cal = catalog.calibration(accelerator.id)
-    fw = catalog.framework(framework or system.framework or cal.framework, field="framework")
+    fw = catalog.framework(framework or default_framework(system, catalog), field="framework")
     hw = Hardware.build(system, accelerator, cal, fw, precision, optimizer_dtype)
     return hw, Software.build(fw, accelerator, system, precision)
 
