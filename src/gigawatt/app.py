@@ -300,7 +300,9 @@ class FinanceReport:
     scenario: Scenario
     finance: Finance
     ownership: Ownership
-    #: Deals released on terms that were superseded (`deals.superseded_caveats`).
+    #: Deals released on terms that were superseded (`deals.superseded_caveats`), and deals
+    #: ended as superseded whose build-out the phases still deploy
+    #: (`deals.superseded_buildout_caveats`).
     caveats: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -329,10 +331,13 @@ def finance(
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
     assert results.finance is not None  # simulate ran the stages up to `until`
-    from gigawatt.deals import superseded_caveats
+    from gigawatt.deals import superseded_buildout_caveats, superseded_caveats
 
     owned = run_ownership(results.scenario, cat, results.fleet, results.finance)
-    caveats = superseded_caveats(results.scenario.deals, cat)
+    deals = results.scenario.deals
+    caveats = superseded_caveats(deals, cat) + superseded_buildout_caveats(
+        deals, results.vendor_gw(), cat
+    )
     return FinanceReport(results.scenario, results.finance, owned, caveats)
 
 
