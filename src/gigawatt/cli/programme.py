@@ -529,6 +529,11 @@ def _print_ownership(own: dict[str, Any]) -> None:
             "Warrants as shares of the company (once exercised)", WARRANT_COLUMNS, own["warrants"]
         )
     print_table("Flows between parties over the run", FLOW_COLUMNS, own["flows"])
+    from gigawatt.ownership import vendor_payment_note  # deferred: `--help` stays fast
+
+    note = vendor_payment_note(own["flows"])
+    if note:
+        console.print(note)
     world = own["world_compute"]
     print_table(
         "Share of the world's installed AI compute (dense BF16, as of December)",
