@@ -47,6 +47,27 @@ def test_inputs_differ_lists_the_deal_changes_only(catalog):
     assert inputs_differ(["a", "b"], [default, default]) == []
 
 
+def test_a_list_one_scenario_leaves_empty_is_not_called_missing_in_another(catalog, capsys):
+    """The default scenario has `ownership.rounds: []` (a leaf); the 2026-actual one lists the
+    rest of the Feb 2026 round there. Its value is that list, not null, and the table says
+    `1 item (rows below)`, not `(none)` (which read as "no rounds")."""
+    from gigawatt.compare import subtree
+    from gigawatt.display import shown_container
+
+    default = load_scenario("nvidia-openai-10gw", catalog).resolve()
+    actual = load_scenario("nvidia-openai-2026-actual", catalog).resolve()
+    by_path = {r["input"]: r["values"] for r in inputs_differ(["a", "b"], [default, actual])}
+    rounds = actual.model_dump(mode="json")["ownership"]["rounds"]
+    assert len(rounds) == 1 and by_path["ownership.rounds"] == {"a": [], "b": rounds}
+    assert by_path["ownership.rounds[0].company"] == {"a": None, "b": "openai"}
+    assert subtree({"x": [{"y": 1}]}, "x[0].y") == 1 and subtree({"x": []}, "x[0].y") is None
+    assert shown_container(rounds) == "1 item (rows below)" and shown_container([]) is None
+    code, out, err = cli(capsys, "compare", "nvidia-openai-10gw", "nvidia-openai-2026-actual")
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if " rounds " in line)
+    assert "1 item (rows below)" in row and "(none)" not in row
+
+
 def test_compare_three_programmes_json(tmp_path, capsys):
     out = tmp_path / "three.html"
     code, stdout, err = cli(capsys, "compare", *THREE, "--out", str(out), "--json")
