@@ -69,8 +69,9 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         "December; Released: deal "
         "tranches of every kind; Purchases: the part that is the buyer's purchase commitments "
         "or leases paid to the vendor, for hardware, not investment; Circular: a share, not USD, "
-        "cumulative: sum of min(cash invested, purchases of the investor's own hardware) over "
-        "the cash invested; warrants, facility, power and energy not counted)",
+        "cumulative: sum of min(cash invested, systems capex paid for the investor's own "
+        "hardware, whether bought, committed or leased) over the cash invested; warrants, "
+        "facility, power and energy not counted)",
         [
             _YEAR,
             Column("capex_usd", "Capex", scale=BILLION, digits=1),
