@@ -270,3 +270,28 @@ def test_a_payment_to_a_vendor_is_labelled_as_more_than_its_revenue(default, cat
         main(["finance"])
     flat = " ".join(capsys.readouterr().out.split())
     assert " ".join(VENDOR_PAYMENT_NOTE.split()) in flat
+
+
+def test_each_sites_compute_is_paid_for_by_its_owner(catalog):
+    """A site's `owner` owns its compute (scenario schema), so it is the one that pays the
+    vendor for that site's systems: in `stargate-10gw`, Oracle, SoftBank and OpenAI pay NVIDIA
+    for the sites they own, each exactly the systems capex of its sites, and the concentration
+    view's owners are those payers. It printed 'stargate -> nvidia 317.3' while the same
+    output attributed the compute to Oracle, SoftBank and OpenAI. Facility, power and running
+    costs stay with the programme's owner (the first deal's investee)."""
+    report = api.finance("stargate-10gw", catalog=catalog)
+    fin = report.finance
+    scenario = report.scenario
+    site_owner = {s.name: s.owner or fin.owner for s in scenario.sites}
+    buyer = np.array([site_owner[str(s)] for s in fin.phases["site"]])
+    systems = fin.capex_usd["systems"]
+    paid = {
+        f["payer"]: f["amount_usd"] for f in _flows(report) if "capex-systems" in f["categories"]
+    }
+    assert set(paid) == {"oracle", "softbank", "openai"} == set(report.ownership.owners)
+    for owner, amount in paid.items():
+        assert amount == pytest.approx(float(systems[buyer == owner].sum()))
+    others = {
+        f["payer"] for f in _flows(report) if not {"capex-systems", "cash"} & set(f["categories"])
+    }
+    assert others == {fin.owner} == {"stargate"}

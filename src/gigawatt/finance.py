@@ -750,6 +750,9 @@ def run_finance(
     )
 
     owner = deals[0].investee if deals else "programme"
+    # who buys each phase's systems: its site's owner (who owns the compute), else the owner
+    site_owner = {site.name: site.owner or owner for site in scenario.sites}
+    buyers = np.array([site_owner[str(site)] for site in ph["site"]], dtype=object)
     series = _deal_series(tranches, month_idx, prices)
     investors = _investor_series(tranches, month_idx, ph["vendor"], capex["systems"], leases)
     opex_energy = energy_mwh * price[:, None]
@@ -778,7 +781,7 @@ def run_finance(
         vendor_funded=_programme_share(investors, month_idx.size, circular=False),
         prices=prices,
         flow_columns=_cash_flows(
-            ph["vendor"], capex, opex_energy, opex_ops, tranches, owner, months, leases
+            ph["vendor"], buyers, capex, opex_energy, opex_ops, tranches, owner, months, leases
         ),
         programme_start=month_from_index(begins),
         system_prices=tuple(system_price_rows(phase_systems(scenario), params.costs)),
@@ -889,6 +892,7 @@ def _programme_share(
 
 def _cash_flows(
     vendors: np.ndarray,
+    buyers: np.ndarray,
     capex: dict[str, np.ndarray],
     opex_energy: np.ndarray,
     opex_ops: np.ndarray,
@@ -900,14 +904,17 @@ def _cash_flows(
     """Monthly cash between parties: (month, category, payer, payee, amount_usd), nonzero rows
     (the columns of `Finance.flows`).
 
-    The owner (the first deal's investee) pays capex and opex; systems capex goes to the
-    accelerator's vendor. A purchase commitment adds nothing (the systems capex already pays
-    the vendor); warrants move shares, not cash; a lease is paid as `_lease_payments` says.
+    The owner (the first deal's investee) pays capex and opex, except that each phase's
+    systems are bought by `buyers` (the phase's site `owner`, who owns its compute; default the
+    owner) from the accelerator's vendor. A purchase commitment adds nothing (the systems capex
+    already pays the vendor); warrants move shares, not cash; a lease is paid as
+    `_lease_payments` says.
     """
     flows: list[tuple[str, str, str, np.ndarray]] = []
-    for vendor in dict.fromkeys(vendors.tolist()):  # in order of first appearance
-        systems = capex["systems"][np.flatnonzero(vendors == vendor)].sum(axis=0)
-        flows.append(("capex-systems", owner, str(vendor), systems))
+    pairs = dict.fromkeys(zip(buyers.tolist(), vendors.tolist(), strict=True))
+    for buyer, vendor in pairs:  # in order of first appearance
+        rows = np.flatnonzero((buyers == buyer) & (vendors == vendor))
+        flows.append(("capex-systems", str(buyer), str(vendor), capex["systems"][rows].sum(axis=0)))
     flows.append(("capex-facility", owner, CONTRACTORS, capex["facility"].sum(axis=0)))
     flows.append(("capex-power", owner, CONTRACTORS, capex["power"].sum(axis=0)))
     flows.append(("opex-energy", owner, UTILITIES, opex_energy.sum(axis=0)))
