@@ -83,6 +83,9 @@ def test_the_compiled_country_table_is_not_official(cat):
         ("costs", "pjm-capacity-usd-per-mw-day", "low"),  # a range of other years' prices
         ("thresholds", "ca-sb53-frontier", "effective"),  # from secondary summaries
         ("deals", "nvidia-openai-equity-2026", "tranches"),  # a sum; terms reported
+        # the joint release read through reproductions, like the equity record's AFP reading
+        ("deals", "nvidia-openai-loi-2025", "cap_usd"),
+        ("deals", "nvidia-openai-loi-2025", "gw"),
     ],
 )
 def test_audited_records_say_which_field_is_weaker(cat, kind, rid, weaker_field):
