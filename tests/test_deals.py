@@ -184,11 +184,15 @@ def test_a_deal_released_on_superseded_terms_says_so(catalog):
     loi = catalog.get("deals", "nvidia-openai-loi-2025")
     assert loi.superseded_by and loi.superseded_by in caveat
     assert "`gigawatt run nvidia-openai-2026-actual` models what happened" in caveat
-    assert finance("nvidia-openai-10gw", catalog=catalog).to_json()["caveats"] == [caveat]
+    deal_caveats = [  # the deals' caveats; a PJM site's unbilled capacity charge follows
+        c for c in finance("nvidia-openai-10gw", catalog=catalog).to_json()["caveats"]
+        if c.startswith("Deal ")
+    ]  # fmt: skip
+    assert deal_caveats == [caveat]
     actual = load_scenario("nvidia-openai-2026-actual", catalog)
     assert superseded_caveats(actual.deals, catalog) == ()
     # what that scenario does say: the build-out the letter described is its assumption
-    (only,) = finance("nvidia-openai-2026-actual", catalog=catalog).to_json()["caveats"]
+    (only, *_) = finance("nvidia-openai-2026-actual", catalog=catalog).to_json()["caveats"]
     assert only.startswith("Deal nvidia-openai-loi-2025 (superseded, ended 2026-02)")
 
 
@@ -214,7 +218,7 @@ def test_a_superseded_deals_build_out_kept_by_the_phases_is_called_an_assumption
     ):
         assert part in caveat
     assert caveat in actual.caveats()
-    assert finance("nvidia-openai-2026-actual", catalog=catalog).to_json()["caveats"] == [caveat]
+    assert finance("nvidia-openai-2026-actual", catalog=catalog).to_json()["caveats"][0] == caveat
     # a live deal committing GW of NVIDIA hardware, or no NVIDIA phases: nothing to say
     live = catalog.get("deals", "nvidia-openai-loi-2025")
     deals = (*actual.scenario.deals, live)

@@ -302,7 +302,8 @@ class FinanceReport:
     ownership: Ownership
     #: Deals released on terms that were superseded (`deals.superseded_caveats`), and deals
     #: ended as superseded whose build-out the phases still deploy
-    #: (`deals.superseded_buildout_caveats`).
+    #: (`deals.superseded_buildout_caveats`), and charges a region lists as not in its power
+    #: price (`finance.unbilled_charge_caveats`).
     caveats: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -332,11 +333,14 @@ def finance(
     results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
     assert results.finance is not None  # simulate ran the stages up to `until`
     from gigawatt.deals import superseded_buildout_caveats, superseded_caveats
+    from gigawatt.finance import unbilled_charge_caveats
 
     owned = run_ownership(results.scenario, cat, results.fleet, results.finance)
     deals = results.scenario.deals
-    caveats = superseded_caveats(deals, cat) + superseded_buildout_caveats(
-        deals, results.vendor_gw(), cat
+    caveats = (
+        superseded_caveats(deals, cat)
+        + superseded_buildout_caveats(deals, results.vendor_gw(), cat)
+        + unbilled_charge_caveats(results.fleet, cat)
     )
     return FinanceReport(results.scenario, results.finance, owned, caveats)
 

@@ -67,10 +67,19 @@ from gigawatt.deals import (
     share_prices,
     warrant_intrinsic_value,
 )
+from gigawatt.distributions import point
 from gigawatt.energy.programme import EnergyResult
 from gigawatt.errors import GigawattError, InputError
 from gigawatt.scenario import Scenario, month_from_index, month_index
-from gigawatt.units import MONTHS_PER_YEAR, W_PER_GW, WH_PER_MWH, month_hours
+from gigawatt.units import (
+    BILLION,
+    DAYS_PER_YEAR,
+    MONTHS_PER_YEAR,
+    W_PER_GW,
+    W_PER_MW,
+    WH_PER_MWH,
+    month_hours,
+)
 
 #: Limits that catch absurd cost input (a typo of three zeros), not bold assumptions.
 MAX_CAPEX_USD_PER_GW = 1e13
@@ -604,6 +613,40 @@ def _energy_mwh(
         ),
         f"facility power x hours x load factor {params.load_factor:g}",
     )
+
+
+def unbilled_charge_caveats(fleet: Fleet, catalog: Catalog) -> tuple[str, ...]:
+    """One caveat per charge a region lists as unbilled (`Region.unbilled_charges`: a price per
+    MW-day of peak load that its `power_price_usd_per_mwh` does not carry), for the scenario's
+    sites in that region: what it would add a year at their rated facility power once all
+    their phases are online (USD per MW-day x MW x 365), at the charge's catalog price."""
+    regions = np.asarray(fleet.phases["region"], dtype=object)
+    sites = np.asarray(fleet.phases["site"], dtype=object)
+    out = []
+    for rid in dict.fromkeys(regions.tolist()):
+        region = catalog.region(rid)
+        rows = regions == rid
+        rated_w = float(fleet.facility_power_w[rows].sum(axis=0).max())
+        names = ", ".join(dict.fromkeys(sites[rows].tolist()))
+        for pid in region.unbilled_charges:
+            charge = catalog.parameter(pid)
+            if charge.unit != "usd_per_mw_day":
+                raise GigawattError(
+                    f"region {region.id}: unbilled charge {pid} has unit {charge.unit!r}; "
+                    "allowed: usd_per_mw_day"
+                )
+            per_day = float(point(charge.value))
+            yearly = per_day * rated_w / W_PER_MW * DAYS_PER_YEAR
+            status = charge.field_statuses().get("value", charge.status)
+            out.append(
+                f"{region.id} ({names}): its power price "
+                f"(USD {region.power_price_usd_per_mwh:g}/MWh) does not carry the {charge.name} "
+                f"(USD {per_day:g}/MW-day, {pid}, {status}), about USD {yearly / BILLION:.2f}B "
+                f"a year at these sites' {rated_w / W_PER_GW:.2f} GW of rated facility power, "
+                "not billed: their energy cost is understated by nearly that (the price carries "
+                "only the lower charges of its own year; the region's note)."
+            )
+    return tuple(out)
 
 
 def phase_systems(scenario: Scenario) -> list[System]:

@@ -31,7 +31,7 @@ from gigawatt.capability.caveats import peak_caveats, perf_caveats, reliability_
 from gigawatt.catalog import Catalog
 from gigawatt.deals import gw_by_vendor, superseded_buildout_caveats, superseded_caveats
 from gigawatt.energy.programme import EnergyResult, run_energy
-from gigawatt.finance import Finance, run_finance
+from gigawatt.finance import Finance, run_finance, unbilled_charge_caveats
 from gigawatt.scenario import Scenario, month_index
 from gigawatt.units import W_PER_GW
 
@@ -112,7 +112,8 @@ class Results:
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
         """What the figures cannot show: deals the scenario releases on terms that were
         superseded (`deals.superseded_caveats`), deals it ends as superseded whose build-out
-        it still deploys (`deals.superseded_buildout_caveats`), phases online before their
+        it still deploys (`deals.superseded_buildout_caveats`), charges a site's region lists
+        as not in its power price (`finance.unbilled_charge_caveats`), phases online before their
         hardware ships (`buildout.launch_caveats`), the fleet's peaks that are not published
         figures (`buildout.peak_column_caveats`, which cover the largest runs at those
         precisions),
@@ -126,6 +127,8 @@ class Results:
             return []
         out = list(superseded_caveats(self.scenario.deals, self.catalog))
         out.extend(superseded_buildout_caveats(self.scenario.deals, self.vendor_gw(), self.catalog))
+        if self.finance is not None:
+            out.extend(unbilled_charge_caveats(self.fleet, self.catalog))
         out.extend(launch_caveats(self.fleet, self.catalog))
         out.extend(peak_column_caveats(self.fleet, self.catalog))
         if self.capability is not None:

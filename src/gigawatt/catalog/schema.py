@@ -574,6 +574,11 @@ class Region(Record):
     water_intensity_l_per_kwh: quantity("L/kWh", ge=0, le=1000) | None = Field(
         None, description="water consumed by generation per kWh (off-site) [L/kWh]"
     )
+    unbilled_charges: tuple[str, ...] = Field(
+        (),
+        description="costs parameters (USD per MW-day of peak load) a large load here pays "
+        "that power_price_usd_per_mwh does not carry; not billed, each stated as a caveat",
+    )
     lat: quantity("degrees", ge=-90, le=90)
     lon: quantity("degrees", ge=-180, le=180)
 
