@@ -892,6 +892,7 @@ class PerfReport:
         return {
             **self.best.to_json(),
             "gpus_used": self.best.gpus,
+            "gpus_idle_reason": None,
             "gbs_default": None,
             "plans_evaluated": None,
             "plans_fitting": None,

@@ -1332,6 +1332,19 @@ class PerfAccuracy(Record):
     error_p10: SignedError | None = Field(None, description="10th percentile of the signed error")
     error_p90: SignedError | None = Field(None, description="90th percentile of the signed error")
     rows: tuple[str, ...] = Field((), description="ids of the checking rows (tests/validation)")
+    checked_gpus_max: PosInt | None = Field(
+        None, description="accelerators of the largest job among the checking rows"
+    )
+    checked_gpus_max_row: str | None = Field(None, description="that row (tests/validation)")
+    published_mfu_max: dict[Literal["16-bit", "fp8", "fp4"], Share] = Field(
+        default_factory=dict,
+        description="highest MFU of the class's published runs (fitted ones too) by the peak it "
+        "is over (16-bit: fp16 and bf16), in the model's convention (PaLM's model FLOPs per "
+        "published step time)",
+    )
+    published_mfu_max_rows: dict[Literal["16-bit", "fp8", "fp4"], str] = Field(
+        default_factory=dict, description="the row (tests/validation) of each highest MFU"
+    )
 
     def covers(self, calibration: str, experts: int) -> bool:
         """Whether a model with `experts` routed experts under `calibration` is in the class."""
