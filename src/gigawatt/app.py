@@ -53,7 +53,15 @@ from gigawatt.io import (
     write_text,
 )
 from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
-from gigawatt.validation import MAX_ACCELERATORS, MAX_TOKENS, Date, Request, check_result
+from gigawatt.validation import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_ACCELERATORS,
+    MAX_TOKENS,
+    Date,
+    Request,
+    check_result,
+)
 from gigawatt.yamlio import read_data_file
 
 # The models, pandas and the sweep store are imported by the functions that use them: the
@@ -999,11 +1007,17 @@ def _month_start(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        return dt.date.fromisoformat(value + "-01" if len(value) == 7 else value)
+        date = dt.date.fromisoformat(value + "-01" if len(value) == 7 else value)
     except ValueError:
         raise InputError(
             f"{value!r} is not allowed: expected YYYY-MM or YYYY-MM-DD", field="start"
         ) from None
+    if not FIRST_YEAR <= date.year <= LAST_YEAR:  # said with the text typed, not as a date
+        raise InputError(
+            f"{value} is not allowed: must be a month from {FIRST_YEAR}-01 to {LAST_YEAR}-12",
+            field="start",
+        )
+    return date
 
 
 def _tokens(value: Any) -> Any:

@@ -40,6 +40,7 @@ from gigawatt.validation import (
     check_month,
     count,
     format_validation_error,
+    month_text,
     quantity,
     validation_problems,
 )
@@ -60,9 +61,11 @@ MAX_EXTENDS_DEPTH = 32
 
 
 def _month_str(v: Any) -> Any:
+    """A YAML date (`2026-09-15`) as its month; a number (`2026`) or other non-text refused in
+    words (`validation.month_text`)."""
     if isinstance(v, dt.date):
         return f"{v.year:04d}-{v.month:02d}"
-    return v
+    return month_text(v)
 
 
 MonthStr = Annotated[
@@ -647,7 +650,12 @@ def scenario_path(ref: str) -> Path:
     if key in builtins:  # a folder of that name (an output folder, say) is not a scenario
         return builtins[key]
     if path.exists():
-        raise InputError("is not a file", field=f"scenario {ref!r}")
+        what = "a folder" if path.is_dir() else "not a regular file"
+        raise InputError(
+            f"{ref!r} is {what}; allowed: a scenario file, or a built-in name "
+            "(`gigawatt scenarios`)",
+            field="scenario",
+        )
     looks_like_file = path.suffix.lower() in {".yaml", ".yml", ".toml"} or len(path.parts) > 1
     if looks_like_file and not difflib.get_close_matches(key, builtins, n=1):
         # a file name, not a misspelt built-in one: say the file is missing
@@ -718,6 +726,12 @@ def read_scenario_data(ref: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
     else:
         path = scenario_path(ref)
     data = read_data_file(path)
+    if data is None:  # an empty file, or one of comments only
+        raise InputError(
+            "the file is empty; expected a mapping of scenario fields (name, start, end, "
+            "sites, ...: `gigawatt show` prints one to copy)",
+            field=str(path),
+        )
     if not isinstance(data, dict):
         raise InputError("expected a mapping of scenario fields at the top level", field=str(path))
     base_ref = data.pop("extends", None)

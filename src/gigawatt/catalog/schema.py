@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -35,6 +36,7 @@ from gigawatt.validation import (
     Real,
     check_month,
     count,
+    month_text,
     quantity,
 )
 
@@ -57,6 +59,7 @@ PosInt = count(ge=1)
 NonNegInt = count(ge=0)
 Month = Annotated[
     str,
+    BeforeValidator(month_text),
     Field(pattern=MONTH_PATTERN, description="a month, YYYY-MM"),
     AfterValidator(check_month),
 ]

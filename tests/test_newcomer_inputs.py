@@ -1,0 +1,139 @@
+"""A newcomer's own scenario and flags, typed the way people type them: a year where a month
+goes, a month where a date goes, a folder or an empty file for a scenario, a start month out of
+range. Each is one `error:` line naming the field, the value as typed and what is allowed,
+exit code 2 (docs/getting-started.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import USER_SCENARIO_YAML
+from gigawatt.cli import main
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def refused(capsys, *args: str) -> str:
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, ""), (code, out, err)
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+DEAL = """\
+deals:
+  - id: my-deal
+    source: my assumption
+    as_of: {as_of}
+    status: estimate
+    investor: nvidia
+    investee: me
+    stage: definitive
+    announced: {announced}
+    signing: {signing}
+    tranches:
+      - {{name: first, amount_usd: 1e9, trigger: {{gw_deployed: 1}}, instrument: {{type: cash}}}}
+"""
+
+
+def _scenario(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "mine.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        (
+            "start: 2026-01",
+            "start: 2026",
+            "error: start: 2026 is not allowed: expected a month YYYY-MM (like 2026-07), "
+            "not a year alone\n",
+        ),
+        (
+            "online: 2026-06",
+            "online: 202606",
+            "error: sites[0].phases[0].online: 202606 is not allowed: expected a month YYYY-MM "
+            "(like 2026-07)\n",
+        ),
+    ],
+    ids=["start", "online"],
+)
+def test_a_year_or_number_where_a_month_goes(capsys, tmp_path, old, new, says):
+    """YAML reads `2026` as a number: not pydantic's `expected a valid string`."""
+    path = _scenario(tmp_path, USER_SCENARIO_YAML.replace(old, new))
+    assert refused(capsys, "run", path, "--out", str(tmp_path / "out")) == says
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        (
+            {"as_of": "2026-01-01", "announced": "2026-01", "signing": "2026-01"},
+            "error: deals[0].announced: '2026-01' is not allowed: expected a date YYYY-MM-DD "
+            "(like 2025-09-22)\n",
+        ),
+        (
+            {"as_of": "2026", "announced": "2026-01-15", "signing": "2026-01"},
+            "error: deals[0].as_of: 2026 is not allowed: expected a date YYYY-MM-DD "
+            "(like 2025-09-22)\n",
+        ),
+        (
+            {"as_of": "2026-01-01", "announced": "2026-01-15", "signing": "2026"},
+            "error: deals[0].signing: 2026 is not allowed: expected a month YYYY-MM "
+            "(like 2026-07), not a year alone\n",
+        ),
+    ],
+    ids=["announced as a month", "as_of as a year", "signing as a year"],
+)
+def test_a_deal_date_written_another_way(capsys, tmp_path, fields, says):
+    path = _scenario(tmp_path, USER_SCENARIO_YAML + DEAL.format(**fields))
+    assert refused(capsys, "finance", path) == says
+
+
+def test_the_deal_template_of_these_tests_is_read(capsys, tmp_path):
+    """The deal above, written right, runs: the refusals are the dates', not the template's."""
+    fields = {"as_of": "2026-01-01", "announced": "2026-01-15", "signing": "2026-01"}
+    path = _scenario(tmp_path, USER_SCENARIO_YAML + DEAL.format(**fields))
+    code, _, err = cli(capsys, "finance", path, "--json")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [("", "the file is empty"), ("# to do\n", "the file is empty")],
+    ids=["empty", "comments only"],
+)
+def test_an_empty_scenario_file_is_called_empty(capsys, tmp_path, content, says):
+    path = _scenario(tmp_path, content)
+    err = refused(capsys, "run", path, "--out", str(tmp_path / "out"))
+    assert err.startswith(f"error: {path}: {says}; expected a mapping of scenario fields")
+    assert "`gigawatt show`" in err
+
+
+def test_a_folder_given_as_the_scenario_is_called_a_folder(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my-scenarios").mkdir()
+    err = refused(capsys, "run", "my-scenarios", "--out", "out")
+    assert err == (
+        "error: SCENARIO: 'my-scenarios' is a folder; allowed: a scenario file, or a built-in "
+        "name (`gigawatt scenarios`)\n"
+    )
+
+
+@pytest.mark.parametrize("start", ["1980-01", "2101-01-05"])
+def test_a_start_month_out_of_range_is_shown_as_typed(capsys, start):
+    err = refused(
+        capsys, "train", "--model", "llama3-8b", "--system", "h100", "--gpus", "8",
+        "--tokens", "1e9", "--start", start,
+    )  # fmt: skip
+    allowed = "must be a month from 1990-01 to 2100-12"
+    assert err == f"error: --start: {start} is not allowed: {allowed}\n"
