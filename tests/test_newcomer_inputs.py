@@ -5,6 +5,7 @@ exit code 2 (docs/getting-started.md)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,54 @@ def test_a_start_month_out_of_range_is_shown_as_typed(capsys, start):
     )  # fmt: skip
     allowed = "must be a month from 1990-01 to 2100-12"
     assert err == f"error: --start: {start} is not allowed: {allowed}\n"
+
+
+# --- a deal the scenario never signs -----------------------------------------------------------
+
+UNSIGNED = """\
+deals:
+  - id: my-term-sheet
+    source: my assumption
+    as_of: 2026-01-01
+    status: estimate
+    investor: nvidia
+    investee: me
+    stage: term-sheet
+    announced: 2026-01-15
+    tranches:
+      - {name: first, amount_usd: 5e9, trigger: {gw_deployed: 0.5}, instrument: {type: cash}}
+      - {name: second, amount_usd: 7.5e9, trigger: {gw_deployed: 1}, instrument: {type: cash}}
+"""
+
+
+def test_an_unsigned_deal_says_why_it_releases_nothing(capsys, tmp_path):
+    """A term sheet without `signing` releases nothing (deals.py: nothing before the definitive
+    agreement): `run` and `finance` say so, rather than print zeros as if computed; signed, the
+    same deal releases its tranches and the caveat is gone."""
+    path = _scenario(tmp_path, USER_SCENARIO_YAML + UNSIGNED)
+    code, out, err = cli(capsys, "run", path, "--out", str(tmp_path / "out"), "--json")
+    assert code == 0, err
+    run = json.loads(out)
+    assert sum(y["tranches_released_usd"] for y in run["years"]) == 0
+    (caveat,) = [c for c in run["caveats"] if "my-term-sheet" in c]
+    assert caveat.startswith("Deal my-term-sheet (term-sheet) is never signed in this scenario")
+    assert "its 2 tranches (USD 12.5B) release nothing" in caveat
+    assert "`signing: YYYY-MM`" in caveat
+    code, out, err = cli(capsys, "finance", path, "--json")
+    assert code == 0 and caveat in json.loads(out)["caveats"]
+
+    signed = USER_SCENARIO_YAML + UNSIGNED.replace("stage: term-sheet", "stage: definitive")
+    path = _scenario(tmp_path, signed)
+    code, out, err = cli(capsys, "run", path, "--out", str(tmp_path / "out2"), "--json")
+    assert code == 0, err
+    run = json.loads(out)
+    assert sum(y["tranches_released_usd"] for y in run["years"]) == pytest.approx(12.5e9)
+    assert not [c for c in run["caveats"] if "my-term-sheet" in c]
+
+
+def test_a_superseded_deal_gets_no_unsigned_caveat(capsys):
+    """nvidia-openai-2026-actual ends the letter of intent unsigned, as happened: its caveats
+    say nothing of an unsigned deal."""
+    code, out, err = cli(capsys, "finance", "nvidia-openai-2026-actual", "--json")
+    assert code == 0, err
+    assert not [c for c in json.loads(out)["caveats"] if "never signed" in c]

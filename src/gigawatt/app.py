@@ -308,7 +308,8 @@ class FinanceReport:
     scenario: Scenario
     finance: Finance
     ownership: Ownership
-    #: Deals released on terms that were superseded (`deals.superseded_caveats`).
+    #: Deals released on terms that were superseded (`deals.superseded_caveats`) or never
+    #: signed (`deals.unsigned_caveats`).
     caveats: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -337,10 +338,11 @@ def finance(
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
     assert results.finance is not None  # simulate ran the stages up to `until`
-    from gigawatt.deals import superseded_caveats
+    from gigawatt.deals import superseded_caveats, unsigned_caveats
 
     owned = run_ownership(results.scenario, cat, results.fleet, results.finance)
-    caveats = superseded_caveats(results.scenario.deals, cat)
+    deals = results.scenario.deals
+    caveats = superseded_caveats(deals, cat) + unsigned_caveats(deals)
     return FinanceReport(results.scenario, results.finance, owned, caveats)
 
 

@@ -29,7 +29,7 @@ from gigawatt.catalog.schema import Deal, PriceProcess, Tranche
 from gigawatt.distributions import point
 from gigawatt.errors import InputError
 from gigawatt.scenario import month_from_index, month_index
-from gigawatt.units import MONTHS_PER_YEAR
+from gigawatt.units import BILLION, MONTHS_PER_YEAR
 
 #: Instruments whose money counts as invested (investor to investee).
 INVESTED = ("equity", "cash")
@@ -474,6 +474,29 @@ def superseded_caveats(deals: Iterable[Deal], catalog: Catalog) -> tuple[str, ..
         out.append(
             f"Deal {deal.id} ({deal.stage}) was superseded by {successor}: this scenario "
             f"releases its tranches on the announced terms, not as events turned out{see}."
+        )
+    return tuple(out)
+
+
+def unsigned_caveats(deals: Iterable[Deal]) -> tuple[str, ...]:
+    """One caveat per deal whose tranches can never be released because it is never signed: a
+    letter of intent or a term sheet without a `signing` month releases nothing (the deal's gate,
+    module docstring), so its figures are zeros a reader must not take for a computed result. A
+    deal the scenario ends as superseded (what happened to it) and one without tranches get
+    none."""
+    out = []
+    for deal in deals:
+        if deal.stage == "superseded" or not deal.tranches or agreement_month(deal) is not None:
+            continue
+        n = len(deal.tranches)
+        total = sum(t.amount_usd for t in deal.tranches)
+        amount = f" (USD {total / BILLION:.3g}B)" if total > 0 else ""
+        out.append(
+            f"Deal {deal.id} ({deal.stage}) is never signed in this scenario (no `signing` "
+            f"month), and nothing is released before the definitive agreement: its {n} "
+            f"tranche{'s' if n > 1 else ''}{amount} release nothing. Give the deal "
+            "`signing: YYYY-MM` (or stage `definitive`) to model it signed; `gigawatt finance` "
+            "lists each tranche's conditions."
         )
     return tuple(out)
 

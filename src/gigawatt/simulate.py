@@ -29,7 +29,7 @@ from gigawatt.buildout import Fleet, build_fleet, launch_caveats, peak_column_ca
 from gigawatt.capability import CapabilityResult, run_capability
 from gigawatt.capability.caveats import peak_caveats, perf_caveats, reliability_caveats
 from gigawatt.catalog import Catalog
-from gigawatt.deals import superseded_caveats
+from gigawatt.deals import superseded_caveats, unsigned_caveats
 from gigawatt.energy.programme import EnergyResult, run_energy
 from gigawatt.finance import Finance, run_finance
 from gigawatt.scenario import Scenario, month_index
@@ -104,9 +104,10 @@ class Results:
 
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
         """What the figures cannot show: deals the scenario releases on terms that were
-        superseded (`deals.superseded_caveats`), phases online before their hardware ships
-        (`buildout.launch_caveats`), the fleet's peaks that are not published figures
-        (`buildout.peak_column_caveats`, which cover the largest runs at those precisions),
+        superseded (`deals.superseded_caveats`) or never signs (`deals.unsigned_caveats`),
+        phases online before their hardware ships (`buildout.launch_caveats`), the fleet's
+        peaks that are not published figures (`buildout.peak_column_caveats`, which cover the
+        largest runs at those precisions),
         then each system of a December's largest run whose achieved FLOP/s rest on no
         measurement of its own (`capability.caveats.perf_caveats`), whose failure rates or
         fault-tolerance policy are estimates (`reliability_caveats`) or, at another precision,
@@ -116,6 +117,7 @@ class Results:
         if self.catalog is None:
             return []
         out = list(superseded_caveats(self.scenario.deals, self.catalog))
+        out.extend(unsigned_caveats(self.scenario.deals))
         out.extend(launch_caveats(self.fleet, self.catalog))
         out.extend(peak_column_caveats(self.fleet, self.catalog))
         if self.capability is not None:
