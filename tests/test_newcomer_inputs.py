@@ -189,3 +189,43 @@ def test_a_superseded_deal_gets_no_unsigned_caveat(capsys):
     code, out, err = cli(capsys, "finance", "nvidia-openai-2026-actual", "--json")
     assert code == 0, err
     assert not [c for c in json.loads(out)["caveats"] if "never signed" in c]
+
+
+# --- a cost override outside its cited range ---------------------------------------------------
+
+
+def _costs_run(capsys, tmp_path, costs: str, command: str = "run") -> list[str]:
+    path = _scenario(tmp_path, USER_SCENARIO_YAML + f"costs:\n{costs}")
+    extra = ["--out", str(tmp_path / "out")] if command == "run" else []
+    code, out, err = cli(capsys, command, path, *extra, "--json")
+    assert code == 0, err
+    return [c for c in json.loads(out)["caveats"] if c.startswith("Costs:")]
+
+
+def test_a_cost_override_outside_its_cited_range_is_a_caveat(capsys, tmp_path, catalog):
+    """`capex_usd_per_gw: 50` (billions meant) made capex all but zero without a word: now run
+    and finance name the override, its value and the record's cited range."""
+    param = catalog.parameter("capex-usd-per-gw")
+    for command in ("run", "finance"):
+        (caveat,) = _costs_run(capsys, tmp_path, "  capex_usd_per_gw: 50\n", command)
+        assert caveat.startswith("Costs: the scenario's capex-usd-per-gw (50 usd_per_gw) lies ")
+        assert f"range, {param.low:.4g} to {param.high:.4g} (status {param.status};" in caveat
+    inside = (param.low + param.high) / 2
+    assert _costs_run(capsys, tmp_path, f"  capex_usd_per_gw: {inside!r}\n") == []
+
+
+def test_a_distribution_override_is_judged_by_its_point_value(capsys, tmp_path, catalog):
+    param = catalog.parameter("facility-usd-per-w")
+    low, high = param.low / 4, param.low / 2
+    costs = f"  facility_usd_per_w: {{uniform: {{low: {low!r}, high: {high!r}}}}}\n"
+    (caveat,) = _costs_run(capsys, tmp_path, costs)
+    assert f"facility-usd-per-w ({(low + high) / 2:.4g} usd_per_w) lies outside" in caveat
+
+
+def test_the_built_in_scenarios_overrides_lie_in_their_ranges(capsys):
+    """Every built-in scenario's `costs` are inside the catalog's cited ranges: no caveat."""
+    code, out, _ = cli(capsys, "scenarios", "--json")
+    for entry in json.loads(out)["scenarios"]:
+        code, out, err = cli(capsys, "finance", entry["name"], "--json")
+        assert code == 0, err
+        assert not [c for c in json.loads(out)["caveats"] if c.startswith("Costs:")]

@@ -29,6 +29,7 @@ from gigawatt.buildout import Fleet, build_fleet, launch_caveats, peak_column_ca
 from gigawatt.capability import CapabilityResult, run_capability
 from gigawatt.capability.caveats import peak_caveats, perf_caveats, reliability_caveats
 from gigawatt.catalog import Catalog
+from gigawatt.costs import override_caveats
 from gigawatt.deals import superseded_caveats, unsigned_caveats
 from gigawatt.energy.programme import EnergyResult, run_energy
 from gigawatt.finance import Finance, run_finance
@@ -105,6 +106,7 @@ class Results:
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
         """What the figures cannot show: deals the scenario releases on terms that were
         superseded (`deals.superseded_caveats`) or never signs (`deals.unsigned_caveats`),
+        `costs` overrides outside their cited ranges (`costs.override_caveats`),
         phases online before their hardware ships (`buildout.launch_caveats`), the fleet's
         peaks that are not published figures (`buildout.peak_column_caveats`, which cover the
         largest runs at those precisions),
@@ -118,6 +120,7 @@ class Results:
             return []
         out = list(superseded_caveats(self.scenario.deals, self.catalog))
         out.extend(unsigned_caveats(self.scenario.deals))
+        out.extend(override_caveats(self.scenario, self.catalog))
         out.extend(launch_caveats(self.fleet, self.catalog))
         out.extend(peak_column_caveats(self.fleet, self.catalog))
         if self.capability is not None:
