@@ -229,3 +229,35 @@ def test_the_built_in_scenarios_overrides_lie_in_their_ranges(capsys):
         code, out, err = cli(capsys, "finance", entry["name"], "--json")
         assert code == 0, err
         assert not [c for c in json.loads(out)["caveats"] if c.startswith("Costs:")]
+
+
+# --- a power per accelerator in the wrong unit -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ("0.7", "0.7 is not allowed: must be >= 10 W, what an accelerator draws at least "
+         "(meant in kW? write 700)"),
+        ("0", "0 is not allowed: must be >= 10 W, what an accelerator draws at least"),
+    ],
+    ids=["kW typed", "zero"],
+)  # fmt: skip
+def test_footprint_power_per_accelerator_in_kw_is_refused(capsys, given, says):
+    """`--power-w-per-gpu 0.7` (kW meant) printed a footprint a thousand times too small, its
+    power rounded to `1 W`; below the catalog's floor for a training accelerator it is refused."""
+    err = refused(
+        capsys, "footprint", "--system", "h100", "--gpu-hours", "1e6", "--power-w-per-gpu", given
+    )
+    assert err == f"error: --power-w-per-gpu: {says}\n"
+
+
+def test_footprint_power_at_the_floor_is_taken(capsys, catalog):
+    from gigawatt.catalog.schema import MIN_TRAINING_W
+
+    code, out, err = cli(
+        capsys, "footprint", "--system", "h100", "--gpu-hours", "1e6",
+        "--power-w-per-gpu", str(MIN_TRAINING_W), "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["power_w_per_gpu"] == MIN_TRAINING_W

@@ -68,9 +68,12 @@ Year = count("year", ge=FIRST_YEAR, le=LAST_YEAR)
 # Per-accelerator hardware figures: generous around every shipped part (a few hundred W, tens
 # of PFLOP/s, hundreds of GB and TB/s), so a typo of three zeros is refused.
 AcceleratorWatts = quantity("W", ge=1, le=1e5)
-#: All-in IT power per accelerator: below 10 W no accelerator runs, and a tiny figure turns a
-#: gigawatt into 1e17 accelerators.
-ItWatts = quantity("W", ge=10, le=1e5)
+#: The least power an accelerator draws while it trains [W]: below 10 W no accelerator runs, and
+#: a tiny figure turns a gigawatt into 1e17 accelerators (or a kW figure typed in W, `0.7` for
+#: 700 W, into a footprint a thousand times too small).
+MIN_TRAINING_W = 10
+#: All-in IT power per accelerator.
+ItWatts = quantity("W", ge=MIN_TRAINING_W, le=1e5)
 FlopsPerS = quantity("FLOP/s", gt=0, le=1e18)
 Bytes = quantity("bytes", gt=0, le=1e15)
 BytesPerS = quantity("bytes/s", gt=0, le=1e15)
