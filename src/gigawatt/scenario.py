@@ -32,7 +32,15 @@ from pydantic import (
 )
 
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import ID_PATTERN, Deal, Precision, Status, System, unit_problem
+from gigawatt.catalog.schema import (
+    ID_PATTERN,
+    Deal,
+    MonthText,
+    Precision,
+    Status,
+    System,
+    unit_problem,
+)
 from gigawatt.distributions import Distribution, Uncertain, point, sample, support_problem
 from gigawatt.errors import InputError, Problem, UnknownIdError
 from gigawatt.validation import (
@@ -70,7 +78,7 @@ def _month_str(v: Any) -> Any:
 
 MonthStr = Annotated[
     str,
-    BeforeValidator(_month_str),
+    BeforeValidator(_month_str, json_schema_input_type=MonthText),
     Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month, YYYY-MM, 1990-01 to 2100-12"),
     AfterValidator(check_month),
 ]

@@ -57,9 +57,11 @@ NonNeg = quantity(ge=0)
 Share = quantity("fraction", ge=0, le=1)
 PosInt = count(ge=1)
 NonNegInt = count(ge=0)
+#: A month as text, as the JSON schema (and the generated field tables) show it.
+MonthText = Annotated[str, Field(pattern=MONTH_PATTERN)]
 Month = Annotated[
     str,
-    BeforeValidator(month_text),
+    BeforeValidator(month_text, json_schema_input_type=MonthText),
     Field(pattern=MONTH_PATTERN, description="a month, YYYY-MM"),
     AfterValidator(check_month),
 ]
