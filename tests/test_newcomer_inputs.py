@@ -12,6 +12,7 @@ import pytest
 
 from conftest import USER_SCENARIO_YAML
 from gigawatt.cli import main
+from gigawatt.distributions import point
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -261,3 +262,33 @@ def test_footprint_power_at_the_floor_is_taken(capsys, catalog):
     )  # fmt: skip
     assert code == 0, err
     assert json.loads(out)["power_w_per_gpu"] == MIN_TRAINING_W
+
+
+# --- compare: a scenario without cost overrides against one with them ---------------------------
+
+
+def test_compare_shows_the_catalog_cost_a_scenario_does_not_override(capsys, tmp_path, catalog):
+    """My scenario (no `costs`) against amd-openai-6gw (its `costs` equal the catalog's point
+    values) listed `costs: {} | (none)` and `facility-usd-per-w: (none) | 11.7`, a difference
+    that is none: both runs use the catalog's 11.7. Overridden differently, the row shows the
+    catalog's value for the scenario without the override."""
+    mine = _scenario(tmp_path, USER_SCENARIO_YAML)
+    code, out, err = cli(capsys, "compare", mine, "amd-openai-6gw", "--json")
+    assert code == 0, err
+    paths = [row["input"] for row in json.loads(out)["inputs_differ"]]
+    assert not [p for p in paths if p == "costs" or p.startswith("costs.")]
+
+    other = tmp_path / "other.yaml"
+    price = catalog.parameter("facility-usd-per-w")
+    other.write_text(
+        USER_SCENARIO_YAML.replace("name: t", "name: u")
+        + f"costs:\n  facility_usd_per_w: {price.high!r}\n",
+        encoding="utf-8",
+    )
+    code, out, err = cli(capsys, "compare", mine, str(other), "--json")
+    assert code == 0, err
+    (row,) = json.loads(out)["inputs_differ"]
+    assert row == {
+        "input": "costs.facility-usd-per-w",
+        "values": {"t": point(price.value), "u": price.high},
+    }
