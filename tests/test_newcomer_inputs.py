@@ -292,3 +292,22 @@ def test_compare_shows_the_catalog_cost_a_scenario_does_not_override(capsys, tmp
         "input": "costs.facility-usd-per-w",
         "values": {"t": point(price.value), "u": price.high},
     }
+
+
+# --- an output folder named like a file --------------------------------------------------------
+
+
+def test_run_out_named_like_a_file_is_refused(capsys, tmp_path, monkeypatch):
+    """`run --out results.json` made a folder called results.json; a new --out ending in a file
+    type gigawatt writes is refused, and an existing folder of such a name is still used."""
+    monkeypatch.chdir(tmp_path)
+    err = refused(capsys, "run", "nvidia-openai-10gw", "--out", "results.json")
+    assert err == (
+        "error: --out: 'results.json' is a file name; allowed: a folder, which gets "
+        "results.parquet, summary.json, report.html and manifest.json\n"
+    )
+    assert not (tmp_path / "results.json").exists()
+    (tmp_path / "mine.json").mkdir()
+    code, _, err = cli(capsys, "run", "nvidia-openai-10gw", "--out", "mine.json", "--json")
+    assert code == 0, err
+    assert (tmp_path / "mine.json" / "summary.json").is_file()
