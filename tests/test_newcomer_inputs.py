@@ -311,3 +311,23 @@ def test_run_out_named_like_a_file_is_refused(capsys, tmp_path, monkeypatch):
     code, _, err = cli(capsys, "run", "nvidia-openai-10gw", "--out", "mine.json", "--json")
     assert code == 0, err
     assert (tmp_path / "mine.json" / "summary.json").is_file()
+
+
+# --- gigawatt --version ------------------------------------------------------------------------
+
+
+def test_version_prints_the_version_the_manifest_records(capsys, tmp_path):
+    """`gigawatt --version` was 'no such option'; it prints what a run's manifest.json records."""
+    code, out, err = cli(capsys, "--version")
+    assert (code, err) == (0, "")
+    code, _, err = cli(capsys, "run", "nvidia-openai-10gw", "--out", str(tmp_path / "o"), "--json")
+    assert code == 0, err
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text(encoding="utf-8"))
+    assert out == f"gigawatt {manifest['gigawatt_version']}\n"
+
+
+def test_version_after_a_command_says_where_it_goes(capsys):
+    err = refused(capsys, "run", "--version")
+    assert err.startswith(
+        "error: --version: an option of gigawatt itself, without a command (`gigawatt --version`)"
+    )

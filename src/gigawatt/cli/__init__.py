@@ -140,6 +140,8 @@ def _no_such_option(e: click.UsageError) -> str | None:
     from gigawatt.cli.common import GLOBAL_FLAGS
 
     name = e.option_name
+    if name == "--version":
+        return "--version: an option of gigawatt itself, without a command (`gigawatt --version`)"
     if name in GLOBAL_FLAGS.values():
         command = e.ctx.info_name if e.ctx is not None else "COMMAND"
         return (
