@@ -331,3 +331,14 @@ def test_version_after_a_command_says_where_it_goes(capsys):
     assert err.startswith(
         "error: --version: an option of gigawatt itself, without a command (`gigawatt --version`)"
     )
+
+
+@pytest.mark.parametrize("tokens", ["-15T", "-15e12"])
+def test_negative_tokens_are_told_they_must_be_positive(capsys, tokens):
+    """Not 'expected a number like 15.6e12 or 15.6T': -15T is a number, just not a count."""
+    err = refused(
+        capsys, "train", "--model", "llama3-8b", "--system", "h100", "--gpus", "8",
+        "--tokens", tokens,
+    )  # fmt: skip
+    assert err.startswith("error: --tokens: ") and err.endswith(" is not allowed: must be > 0\n")
+    assert tokens in err

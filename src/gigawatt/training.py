@@ -59,8 +59,9 @@ _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15
 
 
 def parse_count(text: str, *, field: str) -> float:
-    """`15.6e12`, `15.6T`, `400B` or `2M` as a number (K, M, B/G, T, P suffixes)."""
-    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([kKmMbBgGtTpP]?)\s*", text)
+    """`15.6e12`, `15.6T`, `400B` or `2M` as a number (K, M, B/G, T, P suffixes); a signed one
+    is read, so that `-15T` is told it must be > 0 rather than that it is no number."""
+    m = re.fullmatch(r"\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([kKmMbBgGtTpP]?)\s*", text)
     if not m:
         raise InputError(
             f"{text!r} is not allowed: expected a number like 15.6e12 or 15.6T", field=field
