@@ -342,3 +342,20 @@ def test_negative_tokens_are_told_they_must_be_positive(capsys, tokens):
     )  # fmt: skip
     assert err.startswith("error: --tokens: ") and err.endswith(" is not allowed: must be > 0\n")
     assert tokens in err
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["run", "--scenario", "x.yaml"], "--scenario: no such option; SCENARIO is an argument: "
+         "`gigawatt run SCENARIO`"),
+        (["finance", "--scenario=x.yaml"], "--scenario: no such option; SCENARIO is an argument: "
+         "`gigawatt finance SCENARIO`"),
+        (["catalog", "--kind", "regions"], "--kind: no such option; KIND is an argument: "
+         "`gigawatt catalog KIND`"),
+    ],
+    ids=["run --scenario", "finance --scenario=", "catalog --kind"],
+)  # fmt: skip
+def test_an_argument_given_as_an_option_says_it_is_an_argument(capsys, args, says):
+    err = refused(capsys, *args)
+    assert err == f"error: {says} (see `gigawatt {args[0]} --help`)\n"
