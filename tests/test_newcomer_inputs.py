@@ -359,3 +359,30 @@ def test_negative_tokens_are_told_they_must_be_positive(capsys, tokens):
 def test_an_argument_given_as_an_option_says_it_is_an_argument(capsys, args, says):
     err = refused(capsys, *args)
     assert err == f"error: {says} (see `gigawatt {args[0]} --help`)\n"
+
+
+# --- a site on the catalog's PUE ---------------------------------------------------------------
+
+
+def test_a_site_without_pue_is_named_in_a_caveat(capsys, tmp_path, catalog):
+    """The default PUE (an efficient campus's) was used without a word; run now names the
+    sites that rest on it, with the record's value, status and range. A site that gives its
+    own PUE, even the same number, gets none."""
+    record = catalog.get("energy", "default-pue")
+    path = _scenario(tmp_path, USER_SCENARIO_YAML)
+    code, out, err = cli(capsys, "run", path, "--out", str(tmp_path / "o"), "--json")
+    assert code == 0, err
+    (caveat,) = [c for c in json.loads(out)["caveats"] if "no pue" in c]
+    assert caveat.startswith(
+        f"Site s1 gives no pue and takes the catalog's default-pue, {point(record.value):g} "
+        f"(status {record.status}, cited range {record.low:g} to {record.high:g};"
+    )
+    assert caveat.endswith("and so do the accelerators its power holds.")  # facility basis
+
+    own = USER_SCENARIO_YAML.replace(
+        "region: us-ercot", f"region: us-ercot\n    pue: {point(record.value)!r}"
+    )
+    path = _scenario(tmp_path, own)
+    code, out, err = cli(capsys, "run", path, "--out", str(tmp_path / "o2"), "--json")
+    assert code == 0, err
+    assert not [c for c in json.loads(out)["caveats"] if "no pue" in c]

@@ -24,6 +24,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -256,15 +258,30 @@ class Site(_Model):
     def _region(cls, v: str, info: ValidationInfo) -> str:
         return _catalog(info).region(v).id
 
-    @model_validator(mode="before")
+    #: The site named no PUE and took the catalog's `default-pue` (`default_pue_caveats`).
+    _pue_from_catalog: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="wrap")
     @classmethod
-    def _default_pue(cls, data: Any, info: ValidationInfo) -> Any:
+    def _default_pue(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Site], info: ValidationInfo
+    ) -> Site:
         """A site that names no PUE takes the catalog's `default-pue`: one cited default for
-        sites and for job footprints."""
-        if isinstance(data, dict) and "pue" not in data:
+        sites and for job footprints. The site remembers it (copies and resolved scenarios
+        keep it), so a run can say which sites rest on it."""
+        defaulted = isinstance(data, dict) and "pue" not in data
+        if defaulted:
             record = _catalog(info).get("energy", DEFAULT_PUE_PARAMETER)
-            return {**data, "pue": point(record.value)}  # type: ignore[attr-defined]
-        return data
+            data = {**data, "pue": point(record.value)}  # type: ignore[attr-defined]
+        site = handler(data)
+        if defaulted:
+            site._pue_from_catalog = True
+        return site
+
+    @property
+    def pue_from_catalog(self) -> bool:
+        """Whether the site named no PUE and took the catalog's `default-pue`."""
+        return self._pue_from_catalog
 
 
 class FrontierRunSpec(_Model):
@@ -790,3 +807,27 @@ def load_scenario(ref: str, catalog: Catalog | None = None) -> Scenario:
     """Read and validate a scenario file (YAML or TOML) or a built-in scenario by name."""
     catalog = catalog or Catalog.load()
     return parse_scenario(read_scenario_data(ref), catalog, origin=ref)
+
+
+def default_pue_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:
+    """One caveat naming the sites that give no `pue` and take the catalog's `default-pue`: a
+    cited figure of efficient campuses, which a site's own climate and cooling may not meet, and
+    on which its facility-to-IT ratio rests (energy, carbon, water; its accelerators when power
+    is counted at the grid connection)."""
+    sites = [site.name for site in scenario.sites if site.pue_from_catalog]
+    if not sites:
+        return ()
+    record = catalog.get("energy", DEFAULT_PUE_PARAMETER)
+    value = point(record.value)  # type: ignore[attr-defined]
+    low, high = getattr(record, "low", None), getattr(record, "high", None)
+    cited = f", cited range {low:g} to {high:g}" if low is not None and high is not None else ""
+    one = len(sites) == 1
+    named = f"Site {sites[0]} gives" if one else f"Sites {', '.join(sites)} give"
+    its = "its" if one else "their"
+    held = f", and so do the accelerators {its} power holds"
+    basis = "" if scenario.power_basis == "it" else held
+    return (
+        f"{named} no pue and take{'s' if one else ''} the catalog's {record.id}, {value:g} "
+        f"(status {record.status}{cited}; `gigawatt catalog energy {record.id}` gives its "
+        f"sources): {its} energy, carbon and water rest on it{basis}.",
+    )

@@ -32,7 +32,7 @@ from gigawatt.catalog import Catalog
 from gigawatt.costs import override_caveats
 from gigawatt.energy.programme import EnergyResult, run_energy
 from gigawatt.finance import Finance, run_finance
-from gigawatt.scenario import Scenario, month_index
+from gigawatt.scenario import Scenario, default_pue_caveats, month_index
 from gigawatt.units import W_PER_GW
 
 #: The stages after the build-out, in data-flow order (the names `until` takes).
@@ -105,7 +105,8 @@ class Results:
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
         """What the figures cannot show (`capability.caveats.compose_caveats`, as `run` shows
         them): deals released on terms that were superseded or never signed, `costs` overrides
-        outside their cited ranges (`costs.override_caveats`), phases online before their
+        outside their cited ranges (`costs.override_caveats`), sites on the catalog's PUE
+        (`scenario.default_pue_caveats`), phases online before their
         hardware ships, the fleet's peaks that are not published figures, then those of each
         December's largest run (its system's perf calibration, failure rates and policy, its
         peak at another precision, its hardware's burn-in); `years` is `years()` when the
@@ -124,7 +125,10 @@ class Results:
             self.year_positions(),
             runs,
             deals=self.scenario.deals,
-            inputs=override_caveats(self.scenario, self.catalog),
+            inputs=(
+                *override_caveats(self.scenario, self.catalog),
+                *default_pue_caveats(self.scenario, self.catalog),
+            ),
             peak_columns=True,
         )
 
