@@ -386,3 +386,36 @@ def test_a_site_without_pue_is_named_in_a_caveat(capsys, tmp_path, catalog):
     code, out, err = cli(capsys, "run", path, "--out", str(tmp_path / "o2"), "--json")
     assert code == 0, err
     assert not [c for c in json.loads(out)["caveats"] if "no pue" in c]
+
+
+# --- a region whose power price is an estimate -------------------------------------------------
+
+
+def test_a_region_whose_power_price_is_an_estimate_is_a_caveat(capsys, tmp_path, catalog):
+    """A site in a region whose power price has status estimate (field_status) gets a caveat in
+    run and finance naming the region, its sites and the price; a region with a sourced price
+    gets none."""
+    estimated = [
+        r
+        for r in catalog.all("regions")
+        if (r.field_status or {}).get("power_price_usd_per_mwh") == "estimate"
+    ]
+    sourced = [
+        r
+        for r in catalog.all("regions")
+        if (r.field_status or {}).get("power_price_usd_per_mwh") not in (None, "estimate")
+    ]
+    assert estimated and sourced
+    for region, caveats in ((estimated[0], 1), (sourced[0], 0)):
+        text = USER_SCENARIO_YAML.replace("region: us-ercot", f"region: {region.id}")
+        path = _scenario(tmp_path, text)
+        for command in ("run", "finance"):
+            extra = ["--out", str(tmp_path / "o")] if command == "run" else []
+            code, out, err = cli(capsys, command, path, *extra, "--json")
+            assert code == 0, err
+            found = [c for c in json.loads(out)["caveats"] if c.startswith("Region ")]
+            assert len(found) == caveats
+            if caveats:
+                price = f"USD {region.power_price_usd_per_mwh:g} per MWh, has status estimate"
+                assert found[0].startswith(f"Region {region.id} (s1): its industrial power price")
+                assert price in found[0]

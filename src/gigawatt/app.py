@@ -311,7 +311,7 @@ class FinanceReport:
     ownership: Ownership
     #: Deals released on terms that were superseded (`deals.superseded_caveats`) or never
     #: signed (`deals.unsigned_caveats`); cost overrides outside their cited ranges
-    #: (`costs.override_caveats`).
+    #: (`costs.override_caveats`); power prices that are estimates (`costs.power_price_caveats`).
     caveats: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -340,13 +340,14 @@ def finance(
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
     assert results.finance is not None  # simulate ran the stages up to `until`
-    from gigawatt.costs import override_caveats
+    from gigawatt.costs import override_caveats, power_price_caveats
     from gigawatt.deals import superseded_caveats, unsigned_caveats
 
     owned = run_ownership(results.scenario, cat, results.fleet, results.finance)
     deals = results.scenario.deals
     caveats = superseded_caveats(deals, cat) + unsigned_caveats(deals)
     caveats += override_caveats(results.scenario, cat)
+    caveats += power_price_caveats(results.scenario, cat)
     return FinanceReport(results.scenario, results.finance, owned, caveats)
 
 

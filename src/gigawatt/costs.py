@@ -134,6 +134,24 @@ def override_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:
     return tuple(out)
 
 
+def power_price_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:
+    """One caveat per region of the scenario's sites whose industrial power price has status
+    `estimate` (the regions catalog's `field_status`: a figure not checked against a primary
+    source): the energy bill, and so opex, rest on it."""
+    out = []
+    for region_id in dict.fromkeys(site.region for site in scenario.sites):
+        region = catalog.region(region_id)
+        if (region.field_status or {}).get("power_price_usd_per_mwh") != "estimate":
+            continue
+        sites = ", ".join(s.name for s in scenario.sites if s.region == region_id)
+        out.append(
+            f"Region {region.id} ({sites}): its industrial power price, USD "
+            f"{region.power_price_usd_per_mwh:g} per MWh, has status estimate (`gigawatt catalog "
+            f"regions {region.id}` gives its source): the energy bill and opex rest on it."
+        )
+    return tuple(out)
+
+
 # --- one price per system and the capex it implies ------------------------------------------
 
 

@@ -29,7 +29,7 @@ from gigawatt.buildout import PEAK_COLUMNS, Fleet, build_fleet
 from gigawatt.capability import CapabilityResult, run_capability
 from gigawatt.capability.caveats import compose_caveats
 from gigawatt.catalog import Catalog
-from gigawatt.costs import override_caveats
+from gigawatt.costs import override_caveats, power_price_caveats
 from gigawatt.energy.programme import EnergyResult, run_energy
 from gigawatt.finance import Finance, run_finance
 from gigawatt.scenario import Scenario, default_pue_caveats, month_index
@@ -105,7 +105,8 @@ class Results:
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
         """What the figures cannot show (`capability.caveats.compose_caveats`, as `run` shows
         them): deals released on terms that were superseded or never signed, `costs` overrides
-        outside their cited ranges (`costs.override_caveats`), sites on the catalog's PUE
+        outside their cited ranges (`costs.override_caveats`), power prices that are estimates
+        (`costs.power_price_caveats`), sites on the catalog's PUE
         (`scenario.default_pue_caveats`), phases online before their
         hardware ships, the fleet's peaks that are not published figures, then those of each
         December's largest run (its system's perf calibration, failure rates and policy, its
@@ -127,6 +128,7 @@ class Results:
             deals=self.scenario.deals,
             inputs=(
                 *override_caveats(self.scenario, self.catalog),
+                *power_price_caveats(self.scenario, self.catalog),
                 *default_pue_caveats(self.scenario, self.catalog),
             ),
             peak_columns=True,
