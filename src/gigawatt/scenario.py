@@ -350,19 +350,33 @@ class OwnershipInputs(_Model):
 
 
 class Scenario(_Model):
-    name: Annotated[str, Field(pattern=ID_PATTERN)]
-    title: str = ""
-    description: str = ""
+    name: Annotated[str, Field(pattern=ID_PATTERN)] = Field(
+        description="kebab-case name that labels the results (`my-campus`)"
+    )
+    title: str = Field("", description="one line printed beside the name")
+    description: str = Field("", description="free text")
     sources: list[str] = Field(default_factory=list, description="citations for the scenario")
-    start: MonthStr
-    end: MonthStr
-    power_basis: Literal["facility", "it"] = "facility"
-    sites: Annotated[list[Site], Field(min_length=1)]
-    deals: list[Deal] = Field(default_factory=list)
+    start: MonthStr = Field(description="first month simulated, YYYY-MM, 1990-01 to 2100-12")
+    end: MonthStr = Field(description="last month simulated, YYYY-MM, 1990-01 to 2100-12")
+    power_basis: Literal["facility", "it"] = Field(
+        "facility",
+        description="what a phase's `power_gw` counts: `facility`, power at the grid connection "
+        "(IT x PUE), or `it`, power at the racks",
+    )
+    sites: Annotated[list[Site], Field(min_length=1)] = Field(
+        description="the campuses, each with its phases of capacity"
+    )
+    deals: list[Deal] = Field(
+        default_factory=list,
+        description="financing deals: catalog records (`use: ID`, fields overridable) or records "
+        "of your own; a tranche is released once the deal is signed and its trigger holds",
+    )
     costs: dict[str, Uncertain] = Field(
         default_factory=dict, description="overrides of `costs` catalog parameters by id"
     )
-    frontier_runs: list[FrontierRunSpec] = Field(default_factory=list)
+    frontier_runs: list[FrontierRunSpec] = Field(
+        default_factory=list, description="planned training runs for the capability model"
+    )
     ownership: OwnershipInputs = Field(
         default_factory=OwnershipInputs, description="funding rounds, world compute"
     )
