@@ -202,16 +202,22 @@ class _Model(BaseModel):
 class Phase(_Model):
     """A tranche of capacity at a site. `power_gw` is what this phase adds on the power basis."""
 
-    name: str | None = None
+    name: str | None = Field(None, description="label of the phase; default `<site>-<n>`")
     online: MonthStr = Field(description="month the phase starts coming online (before delay)")
     power_gw: uncertain(gt=0, le=MAX_PHASE_GW, description="power this phase adds [GW]")
     system: System = Field(description="system id, or {use: id, ...overrides}")
     ramp_months: uncertain(ge=0, le=120, integer=True, description="months to full power") = 0
-    ramp: Literal["linear", "s-curve"] = "linear"
+    ramp: Literal["linear", "s-curve"] = Field(
+        "linear", description="shape of the climb to full power over `ramp_months`"
+    )
     delay_months: uncertain(ge=0, le=240, integer=True, description="delay after `online`") = 0
     construction_months: (
         uncertain(ge=0, le=120, integer=True, description="construction before `online`") | None
-    ) = None
+    ) = Field(
+        None,
+        description="months the facility is built (and paid) before the planned `online`; "
+        "default the costs catalog's `construction-months`",
+    )
 
     @field_validator("system", mode="before")
     @classmethod
@@ -251,7 +257,9 @@ class Site(_Model):
     owner: Annotated[str, Field(pattern=ID_PATTERN)] | None = Field(
         None, description="who owns the site's compute (default: the programme's owner)"
     )
-    phases: Annotated[list[Phase], Field(min_length=1)]
+    phases: Annotated[list[Phase], Field(min_length=1)] = Field(
+        description="the capacity the site adds, phase by phase"
+    )
 
     @field_validator("region")
     @classmethod
@@ -285,11 +293,11 @@ class Site(_Model):
 
 
 class FrontierRunSpec(_Model):
-    name: str
+    name: str = Field(description="label of the run")
     model: str | None = Field(None, description="catalog model id (optional)")
     start: MonthStr
     duration_days: uncertain(gt=0, le=3650, description="training duration [days]")
-    precision: Precision = "bf16"
+    precision: Precision = Field("bf16", description="number format the run trains in")
     cross_site: bool = Field(False, description="may use several sites at once")
 
     @field_validator("model")

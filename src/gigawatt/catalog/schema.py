@@ -771,7 +771,10 @@ class Instrument(BaseModel):
     """What the money buys."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-    type: Literal["equity", "warrant", "purchase-commitment", "lease", "cash"]
+    type: Literal["equity", "warrant", "purchase-commitment", "lease", "cash"] = Field(
+        description="equity or cash: money invested; warrant: shares that vest; "
+        "purchase-commitment or lease: the buyer pays the vendor for hardware"
+    )
     valuation_usd: Uncertain | None = Field(None, description="post-money valuation (equity)")
     voting: bool | None = None
     shares: Pos | None = Field(None, description="shares (warrants)")
@@ -807,8 +810,8 @@ class Tranche(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     name: str
     amount_usd: Usd = Field(0.0, description="cash released [USD]")
-    trigger: Trigger
-    instrument: Instrument
+    trigger: Trigger = Field(description="the conditions that release it, all of them")
+    instrument: Instrument = Field(description="what the money buys")
     payer: str | None = Field(
         None,
         description="who pays: default the investor (equity, cash, warrant: the issuer of the "
@@ -824,11 +827,17 @@ class Tranche(BaseModel):
 class Deal(Record):
     """A financing deal as tranches with triggers and instruments."""
 
-    investor: str
-    investee: str
+    investor: str = Field(description="who puts the money in (e.g. nvidia)")
+    investee: str = Field(
+        description="who receives it; the first deal's investee owns the programme and pays "
+        "its capex and opex"
+    )
     vendor: str | None = Field(None, description="whose hardware the programme buys")
-    stage: Literal["letter-of-intent", "term-sheet", "definitive", "superseded"]
-    announced: Date
+    stage: Literal["letter-of-intent", "term-sheet", "definitive", "superseded"] = Field(
+        description="letter-of-intent or term-sheet: nothing released before `signing`; "
+        "definitive: signed at `announced` unless `signing` says otherwise"
+    )
+    announced: Date = Field(description="date the deal was announced")
     signing: Month | None = Field(None, description="month the definitive agreement is signed")
     signing_status: Status | None = Field(None, description="provenance of the signing month")
     end: Month | None = Field(None, description="nothing is released after this month")
@@ -839,7 +848,9 @@ class Deal(Record):
     gw: quantity("GW", gt=0, le=10_000) | None = Field(
         None, description="gigawatts the deal covers"
     )
-    tranches: list[Tranche] = Field(default_factory=list)
+    tranches: list[Tranche] = Field(
+        default_factory=list, description="the releases of money, each on its trigger"
+    )
 
     def field_statuses(self) -> Mapping[str, Status]:
         out = dict(self.field_status)
