@@ -419,3 +419,23 @@ def test_a_region_whose_power_price_is_an_estimate_is_a_caveat(capsys, tmp_path,
                 price = f"USD {region.power_price_usd_per_mwh:g} per MWh, has status estimate"
                 assert found[0].startswith(f"Region {region.id} (s1): its industrial power price")
                 assert price in found[0]
+
+
+def test_train_cost_names_an_estimated_power_price(capsys, catalog):
+    """train's cost basis names the region's power price when it is an estimate, as it names
+    the systems price's status; a sourced price is named by its region alone."""
+    regions = catalog.all("regions")
+    status = {r.id: (r.field_status or {}).get("power_price_usd_per_mwh") for r in regions}
+    estimated = next(r for r in regions if status[r.id] == "estimate")
+    sourced = next(r for r in regions if status[r.id] not in (None, "estimate"))
+    for region, said in (
+        (estimated, f"({estimated.id}, USD {estimated.power_price_usd_per_mwh:g} per MWh, "
+                    "estimate)"),
+        (sourced, f"({sourced.id})"),
+    ):  # fmt: skip
+        code, out, err = cli(
+            capsys, "train", "--model", "llama3-8b", "--system", "h100", "--gpus", "8",
+            "--tokens", "1e9", "--region", region.id, "--json",
+        )  # fmt: skip
+        assert code == 0, err
+        assert json.loads(out)["cost_detail"].endswith(said)
