@@ -439,3 +439,16 @@ def test_train_cost_names_an_estimated_power_price(capsys, catalog):
         )  # fmt: skip
         assert code == 0, err
         assert json.loads(out)["cost_detail"].endswith(said)
+
+
+@pytest.mark.parametrize(
+    ("power", "hint"),
+    [("200", " (meant in MW? 200 MW is 0.2 GW)"), ("60000", "")],
+    ids=["megawatts typed", "too large either way"],
+)
+def test_a_phase_power_in_megawatts_gets_a_hint(capsys, tmp_path, power, hint):
+    path = _scenario(tmp_path, USER_SCENARIO_YAML.replace("power_gw: 1.0", f"power_gw: {power}"))
+    err = refused(capsys, "run", path, "--out", str(tmp_path / "o"))
+    assert err == (
+        f"error: sites[0].phases[0].power_gw: {power} is not allowed: must be > 0 and <= 50{hint}\n"
+    )

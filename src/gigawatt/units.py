@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # numpy is not imported for constants (`gigawatt --help` stay
 W_PER_KW = 1e3
 W_PER_MW = 1e6
 W_PER_GW = 1e9
+MW_PER_GW = 1e3
 KW_PER_MW = 1e3
 
 # energy

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from gigawatt.errors import InputError, InvariantError, Problem, did_you_mean
+from gigawatt.units import MW_PER_GW
 
 #: Labels pydantic adds to a location for each member of an `Uncertain` union.
 _UNCERTAIN_MEMBERS = {"float", "Triangular", "Uniform", "Normal", "LogNormal", "Choice"}
@@ -363,7 +364,7 @@ def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
         return Problem(path, "unknown field")
     # a mapping or list is shown when it is the wrong type; otherwise the message says it
     shown = not isinstance(value, dict | list) or etype.endswith("_type")
-    hint = _percent_hint(msg, value)
+    hint = _percent_hint(msg, value) or _megawatt_hint(path, msg, value)
     if shown and not names_value(msg, _short(value)):
         return Problem(path, f"{_short(value)} is not allowed: {msg[0].lower() + msg[1:]}{hint}")
     return Problem(path, msg + hint)
@@ -380,6 +381,21 @@ def _percent_hint(msg: str, value: Any) -> str:
     if _FRACTION_BOUND.search(msg) and 1 < value <= 100:
         return f" (a fraction: {value / 100:g} for {value:g} %)"
     return ""
+
+
+#: An upper bound as the plain message words it (`must be > 0 and <= 50`).
+_UPPER_BOUND = re.compile(r"<= ([0-9.e+]+)$")
+
+
+def _megawatt_hint(path: str, msg: str, value: Any) -> str:
+    """` (meant in MW? 200 MW is 0.2 GW)` when a field in GW got a number above its bound that
+    fits as megawatts (`power_gw: 200` for a 200 MW phase)."""
+    if not path.endswith("_gw") or isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    bound = _UPPER_BOUND.search(msg)
+    if bound is None or not float(bound.group(1)) < value <= float(bound.group(1)) * MW_PER_GW:
+        return ""
+    return f" (meant in MW? {value:g} MW is {value / MW_PER_GW:g} GW)"
 
 
 def names_value(msg: str, value: str) -> bool:
