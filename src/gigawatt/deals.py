@@ -29,7 +29,7 @@ from gigawatt.catalog.schema import Deal, PriceProcess, Tranche
 from gigawatt.distributions import point
 from gigawatt.errors import InputError
 from gigawatt.scenario import month_from_index, month_index
-from gigawatt.units import BILLION, MONTHS_PER_YEAR
+from gigawatt.units import BILLION, MILLION, MONTHS_PER_YEAR
 
 #: Instruments whose money counts as invested (investor to investee).
 INVESTED = ("equity", "cash")
@@ -490,7 +490,7 @@ def unsigned_caveats(deals: Iterable[Deal]) -> tuple[str, ...]:
             continue
         n = len(deal.tranches)
         total = sum(t.amount_usd for t in deal.tranches)
-        amount = f" (USD {total / BILLION:.3g}B)" if total > 0 else ""
+        amount = f" ({_usd(total)})" if total > 0 else ""
         out.append(
             f"Deal {deal.id} ({deal.stage}) is never signed in this scenario (no `signing` "
             f"month), and nothing is released before the definitive agreement: its {n} "
@@ -499,6 +499,15 @@ def unsigned_caveats(deals: Iterable[Deal]) -> tuple[str, ...]:
             "lists each tranche's conditions."
         )
     return tuple(out)
+
+
+def _usd(amount: float) -> str:
+    """An amount in words of its size: `USD 20B`, `USD 250M`, `USD 10`."""
+    if amount >= BILLION:
+        return f"USD {amount / BILLION:.3g}B"
+    if amount >= MILLION:
+        return f"USD {amount / MILLION:.3g}M"
+    return f"USD {amount:,.0f}"
 
 
 def _scenarios_superseding(deal_id: str) -> tuple[str, ...]:
