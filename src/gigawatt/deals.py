@@ -29,7 +29,7 @@ from gigawatt.catalog.schema import Deal, PriceProcess, Tranche
 from gigawatt.distributions import point
 from gigawatt.errors import InputError
 from gigawatt.scenario import month_from_index, month_index
-from gigawatt.units import MONTHS_PER_YEAR, W_PER_GW
+from gigawatt.units import BILLION, MILLION, MONTHS_PER_YEAR, W_PER_GW
 
 #: Instruments whose money counts as invested (investor to investee).
 INVESTED = ("equity", "cash")
@@ -527,6 +527,38 @@ def superseded_buildout_caveats(
             "scenario's assumption, not what was agreed."
         )
     return tuple(out)
+
+
+def unsigned_caveats(deals: Iterable[Deal]) -> tuple[str, ...]:
+    """One caveat per deal whose tranches can never be released because it is never signed: a
+    letter of intent or a term sheet without a `signing` month releases nothing (the deal's gate,
+    module docstring), so its figures are zeros a reader must not take for a computed result. A
+    deal the scenario ends as superseded (what happened to it) and one without tranches get
+    none."""
+    out = []
+    for deal in deals:
+        if deal.stage == "superseded" or not deal.tranches or agreement_month(deal) is not None:
+            continue
+        n = len(deal.tranches)
+        total = sum(t.amount_usd for t in deal.tranches)
+        amount = f" ({_usd(total)})" if total > 0 else ""
+        out.append(
+            f"Deal {deal.id} ({deal.stage}) is never signed in this scenario (no `signing` "
+            f"month), and nothing is released before the definitive agreement: its {n} "
+            f"tranche{'s' if n > 1 else ''}{amount} release nothing. Give the deal "
+            "`signing: YYYY-MM` (or stage `definitive`) to model it signed; `gigawatt finance` "
+            "lists each tranche's conditions."
+        )
+    return tuple(out)
+
+
+def _usd(amount: float) -> str:
+    """An amount in words of its size: `USD 20B`, `USD 250M`, `USD 10`."""
+    if amount >= BILLION:
+        return f"USD {amount / BILLION:.3g}B"
+    if amount >= MILLION:
+        return f"USD {amount / MILLION:.3g}M"
+    return f"USD {amount:,.0f}"
 
 
 def _scenarios_superseding(deal_id: str) -> tuple[str, ...]:

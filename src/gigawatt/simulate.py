@@ -29,10 +29,11 @@ from gigawatt.buildout import PEAK_COLUMNS, Fleet, build_fleet
 from gigawatt.capability import CapabilityResult, run_capability
 from gigawatt.capability.caveats import compose_caveats
 from gigawatt.catalog import Catalog
+from gigawatt.costs import override_caveats, power_price_caveats
 from gigawatt.deals import gw_by_vendor, superseded_buildout_caveats
 from gigawatt.energy.programme import EnergyResult, run_energy
 from gigawatt.finance import Finance, run_finance, unbilled_charge_caveats
-from gigawatt.scenario import Scenario, month_index
+from gigawatt.scenario import Scenario, default_pue_caveats, month_index
 from gigawatt.units import W_PER_GW
 
 #: The stages after the build-out, in data-flow order (the names `until` takes).
@@ -122,11 +123,15 @@ class Results:
 
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
         """What the figures cannot show (`capability.caveats.compose_caveats`, as `run` shows
-        them): deals released on terms that were superseded, and the money stage's own
-        (`money_caveats`), phases online before their hardware ships, the fleet's peaks that
-        are not published figures, then those of each December's largest run (its system's
-        perf calibration, failure rates and policy, its peak at another precision, its
-        hardware's burn-in); `years` is `years()` when the caller has it."""
+        them): deals released on terms that were superseded or never signed, the money stage's
+        own (`money_caveats`), `costs` overrides
+        outside their cited ranges (`costs.override_caveats`), power prices that are estimates
+        (`costs.power_price_caveats`), sites on the catalog's PUE
+        (`scenario.default_pue_caveats`), phases online before their
+        hardware ships, the fleet's peaks that are not published figures, then those of each
+        December's largest run (its system's perf calibration, failure rates and policy, its
+        peak at another precision, its hardware's burn-in); `years` is `years()` when the
+        caller has it."""
         if self.catalog is None:
             return []
         runs: list[tuple[str | None, str | None]] = []
@@ -141,7 +146,12 @@ class Results:
             self.year_positions(),
             runs,
             deals=self.scenario.deals,
-            money=self.money_caveats(),
+            inputs=(
+                *self.money_caveats(),
+                *override_caveats(self.scenario, self.catalog),
+                *power_price_caveats(self.scenario, self.catalog),
+                *default_pue_caveats(self.scenario, self.catalog),
+            ),
             peak_columns=True,
         )
 
