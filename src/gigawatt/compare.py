@@ -133,7 +133,9 @@ def inputs_differ(
     hollow = {
         path
         for path, values in differ.items()
-        if all(v in (None, [], {}) for v in values)
+        # an empty or filled mapping (`costs: {}` against the catalog's costs): its keys are rows
+        # of their own; a filled list stays a row (its items are listed under it)
+        if all(v is None or v == [] or isinstance(v, dict) for v in values)
         and any(q.startswith((f"{path}.", f"{path}[")) for q in paths)
     }
     rows = [
