@@ -361,6 +361,15 @@ def print_table(
     print_fitted(console, title, specs)
 
 
+def _print_version(value: bool) -> None:
+    """`gigawatt --version`: the installed version (the one each run's manifest records)."""
+    if value:
+        from gigawatt.app import gigawatt_version
+
+        typer.echo(f"gigawatt {gigawatt_version()}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _global(
     ctx: typer.Context,
@@ -372,6 +381,15 @@ def _global(
             help="Folder of extra catalog YAML files (override shipped records by id). Repeatable.",
         ),
     ] = None,
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print the installed version (as each run's manifest.json records it) and exit.",
+        ),
+    ] = False,
 ) -> None:
     ctx.obj = {"catalog_dirs": tuple(str(p) for p in (catalog or []))}
 

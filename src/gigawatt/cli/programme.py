@@ -70,8 +70,9 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         "December; Released: deal "
         "tranches of every kind; Purchases: the part that is the buyer's purchase commitments "
         "or leases paid to the vendor, for hardware, not investment; Circular: a share, not USD, "
-        "cumulative: sum of min(cash invested, purchases of the investor's own hardware) over "
-        "the cash invested; warrants, facility, power and energy not counted)",
+        "cumulative: sum of min(cash invested, systems capex paid for the investor's own "
+        "hardware, whether bought, committed or leased) over the cash invested; warrants, "
+        "facility, power and energy not counted)",
         [
             _YEAR,
             Column("capex_usd", "Capex", scale=BILLION, digits=1),
@@ -560,6 +561,11 @@ def _print_ownership(own: dict[str, Any]) -> None:
             "Warrants as shares of the company (once exercised)", WARRANT_COLUMNS, own["warrants"]
         )
     print_table("Flows between parties over the run", FLOW_COLUMNS, own["flows"])
+    from gigawatt.ownership import vendor_payment_note  # deferred: `--help` stays fast
+
+    note = vendor_payment_note(own["flows"])
+    if note:
+        console.print(note)
     world = own["world_compute"]
     print_table(
         "Share of the world's installed AI compute (dense BF16, as of December)",
