@@ -193,6 +193,8 @@ def test_largest_run_names_the_model_behind_its_mfu(capsys, stargate):
         assert y["chinchilla_params"] > 0  # a different model: its size is not the reference's
     out = " ".join(cli(capsys, "capability", "stargate-10gw").split())
     assert f"MFU: the perf search figure for {reference.model} at that job size" in out
+    # its batch is the batch law's, not the model's (which `perf` uses): the two MFUs differ
+    assert "at the global batch of `capability --json`'s operating_point.plan" in out
 
 
 def test_band_says_what_it_holds_and_that_its_high_end_is_no_bound(capsys, stargate, tmp_path):

@@ -242,8 +242,10 @@ def _summary_bases(years: list[dict[str, Any]]) -> list[str]:
         model, source = last.get("largest_run_model"), last.get("largest_run_mfu_source")
         mfu = (
             f"MFU: the {source} figure for {model} at that job size (the reference model), not "
-            f"for the Params model, in model FLOPs (PaLM's convention: recomputation not "
-            f"counted; HFU in `gigawatt perf`); "
+            f"for the Params model, at the global batch of `capability --json`'s "
+            f"operating_point.plan (by default the batch law's, compute-optimal for the run and "
+            f"larger than the model's own, which `gigawatt perf` uses), in model FLOPs (PaLM's "
+            f"convention: recomputation not counted; HFU in `gigawatt perf`); "
             if model and source
             else ""
         )
