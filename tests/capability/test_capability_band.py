@@ -123,6 +123,14 @@ def test_default_scenario_says_an_estimate(capsys, tmp_path):
     out = " ".join(cli(capsys, "capability").split())
     assert "2026-2032 an estimate (rubin-dense: no validation runs of this class)" in out
     assert "No validation runs of this class (rubin, dense): an estimate." in out
+    # the operating point's batch in tokens, and that the batch law is extrapolated
+    op = json.loads(cli(capsys, "capability", "--json"))["operating_point"]
+    seq = Catalog.load().get("models", "llama3-405b").seq_len
+    tokens = op["gbs_seqs"] * seq
+    assert (
+        f"Its global batch: {op['gbs_seqs']:,} sequences of {seq:,} tokens "
+        f"({tokens / 1e6:,.0f}M tokens), DeepSeek LLM's compute-optimal batch law extrapolated"
+    ) in out
     out = " ".join(cli(capsys, "run", "--out", str(tmp_path / "o")).split())
     assert "2026-2032 an estimate (rubin-dense" in out
 

@@ -188,6 +188,21 @@ def _beyond_checked_text(cls: str, accelerators: int, catalog: Any) -> str:
     return f"; checked on jobs of at most {widest:,} accelerators"
 
 
+def _batch_text(op: dict[str, Any] | None, ref: dict[str, Any], catalog: Any) -> str | None:
+    """The operating point's global batch in tokens, and what it rests on: the batch law
+    extrapolated far beyond the budgets it was fitted on (its MFU rises with the batch)."""
+    if not op or not op.get("gbs_seqs") or ref.get("mfu_fixed") is not None:
+        return None
+    seq_len = catalog.get("models", ref["model"]).seq_len
+    tokens = op["gbs_seqs"] * seq_len
+    return (
+        f"Its global batch: {op['gbs_seqs']:,} sequences of {seq_len:,} tokens "
+        f"({tokens / MILLION:,.0f}M tokens), DeepSeek LLM's compute-optimal batch law "
+        "extrapolated far beyond the budgets it was fitted on; the MFU rests on it (`gigawatt "
+        "catalog capability batch-tokens-coefficient` compares published runs' batches)."
+    )
+
+
 def _band_held_text(systems: list[str], catalog: Any) -> str:
     """What a compute band holds fixed: the job's size and goodput, whose failure rates are
     the systems' failure models (an estimate where the record says so), so the band's high end
@@ -752,6 +767,8 @@ def capability(
             f"at goodput {last['largest_run_ceiling_goodput']:.2f}, computes "
             f"{fmt_sci(last['largest_run_ceiling_flop'])} FLOP."
         )
+    if (batch := _batch_text(report.get("operating_point"), ref, _catalog(ctx))) is not None:
+        console.print(batch)
     console.print(
         f"Largest run: {ref['model']} in {ref['precision']}, MFU from {mfu}, "
         f"{ref['duration_days']:g} days, fault tolerance {ref['fault_tolerance']}; x ref: "
