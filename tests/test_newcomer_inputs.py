@@ -452,3 +452,18 @@ def test_a_phase_power_in_megawatts_gets_a_hint(capsys, tmp_path, power, hint):
     assert err == (
         f"error: sites[0].phases[0].power_gw: {power} is not allowed: must be > 0 and <= 50{hint}\n"
     )
+
+
+# --- the Python API ----------------------------------------------------------------------------
+
+
+def test_simulate_takes_a_scenario_name_or_file(catalog, user_scenario_file):
+    """`simulate("nvidia-openai-10gw")` raised AttributeError ('str' object has no attribute
+    'resolve'); a name or a file is read with load_scenario, as gigawatt.app's functions do."""
+    from gigawatt.scenario import load_scenario
+    from gigawatt.simulate import simulate
+
+    by_name = simulate("nvidia-openai-10gw", catalog, until="energy")
+    loaded = simulate(load_scenario("nvidia-openai-10gw", catalog), catalog, until="energy")
+    assert by_name.years() == loaded.years()
+    assert simulate(str(user_scenario_file), catalog, until="energy").scenario.name == "t"
