@@ -467,3 +467,15 @@ def test_simulate_takes_a_scenario_name_or_file(catalog, user_scenario_file):
     loaded = simulate(load_scenario("nvidia-openai-10gw", catalog), catalog, until="energy")
     assert by_name.years() == loaded.years()
     assert simulate(str(user_scenario_file), catalog, until="energy").scenario.name == "t"
+
+
+def test_sweep_takes_the_scenario_as_text_like_the_other_scenario_commands(tmp_path):
+    """gigawatt.app.sweep("x.yaml", samples=...) said 'give a SweepRequest or its fields as
+    keywords, not both', where run, finance, energy, capability and sensitivity take the
+    scenario as their first argument."""
+    import gigawatt.app as gw
+
+    store = tmp_path / "s.duckdb"
+    by_text = gw.sweep("nvidia-openai-10gw", samples=1, store=store).to_json()
+    by_field = gw.sweep(scenario="nvidia-openai-10gw", samples=1, store=store).to_json()
+    assert by_text["sweep_id"] == by_field["sweep_id"]

@@ -769,7 +769,7 @@ class SweepRequest(Request):
 
 @_checked
 def sweep(
-    request: SweepRequest | None = None,
+    request: SweepRequest | str | None = None,
     /,
     *,
     catalog: Catalog | None = None,
@@ -780,7 +780,7 @@ def sweep(
     `progress(done, samples)` is called as samples finish."""
     from gigawatt.sweep import run_sweep
 
-    req = _request(SweepRequest, request, fields)
+    req = _scenario_request(SweepRequest, request, fields)
     return run_sweep(
         req.scenario,
         req.samples,
