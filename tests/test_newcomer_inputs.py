@@ -479,3 +479,18 @@ def test_sweep_takes_the_scenario_as_text_like_the_other_scenario_commands(tmp_p
     by_text = gw.sweep("nvidia-openai-10gw", samples=1, store=store).to_json()
     by_field = gw.sweep(scenario="nvidia-openai-10gw", samples=1, store=store).to_json()
     assert by_text["sweep_id"] == by_field["sweep_id"]
+
+
+@pytest.mark.parametrize(
+    ("given", "region"),
+    [("United Arab Emirates", "ae"), ("us_ercot", "us-ercot"), ("New South Wales", "au-nsw")],
+)
+def test_a_region_written_as_its_name_is_found(capsys, catalog, given, region):
+    """A record's display name or a spaced/underscored id finds the record, as an alias does;
+    'United Arab Emirates', the name `gigawatt catalog regions` prints, was an unknown region."""
+    assert catalog.region(given).id == region and catalog.has("regions", given)
+    code, out, err = cli(
+        capsys, "footprint", "--system", "a100", "--gpu-hours", "1e6", "--region", given, "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["region"] == region
