@@ -494,3 +494,19 @@ def test_a_region_written_as_its_name_is_found(capsys, catalog, given, region):
     )
     assert code == 0, err
     assert json.loads(out)["region"] == region
+
+
+def test_supply_says_its_wind_is_a_generic_site(capsys, catalog):
+    """`energy --supply` printed 'wind CF 0.47' for Abu Dhabi from a mean wind speed that is
+    one generic onshore site's for every site; it now names that speed and where it is from."""
+    pytest.importorskip("pypsa")
+    speed = point(catalog.get("energy", "wind-mean-speed-m-per-s").value)
+    args = ["energy", "nvidia-openai-10gw", "--supply", "tx-abilene", "--hours", "24"]
+    code, out, err = cli(capsys, *args, "--json")
+    assert code == 0, err
+    assert json.loads(out)["supply"]["wind_mean_speed_m_per_s"] == speed
+    code, out, err = cli(capsys, *args)
+    assert code == 0, err
+    assert f"(a synthetic wind at a mean {speed:g} m/s, the catalog's generic onshore site," in (
+        " ".join(out.split())
+    )
