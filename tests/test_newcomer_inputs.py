@@ -510,3 +510,18 @@ def test_supply_says_its_wind_is_a_generic_site(capsys, catalog):
     assert f"(a synthetic wind at a mean {speed:g} m/s, the catalog's generic onshore site," in (
         " ".join(out.split())
     )
+
+
+@pytest.mark.parametrize("form", ["--out=~/runs", "--out ~/runs"])
+def test_a_tilde_in_an_output_path_is_the_home_folder(capsys, tmp_path, monkeypatch, form):
+    """`--out=~/runs` reaches the command unexpanded (a shell expands `~` only at a word's
+    start) and made a folder called `~` in the current one; it is the home folder."""
+    home, here = tmp_path / "home", tmp_path / "here"
+    home.mkdir()
+    here.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(here)
+    code, _, err = cli(capsys, "run", "nvidia-openai-10gw", *form.split(), "--json")
+    assert code == 0, err
+    assert (home / "runs" / "summary.json").is_file()
+    assert not (here / "~").exists()
