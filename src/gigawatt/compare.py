@@ -16,6 +16,7 @@ simulates; this module never does) and returns a `Comparison`:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -63,6 +64,8 @@ PROSE_KEYS = frozenset(
     }
 )
 MIN_SCENARIOS = MIN_COMPARED_SCENARIOS
+#: One step of a `flatten` path: a key (`.b`) or an index (`[0]`).
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 def flatten(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -80,6 +83,19 @@ def flatten(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
+def subtree(value: Any, path: str) -> Any:
+    """The part of a JSON-like value at a `flatten` path (`a.b[0].c`); None when absent."""
+    for key, index in _PATH_PART.findall(path):
+        if index:
+            i = int(index)
+            value = value[i] if isinstance(value, list) and i < len(value) else None
+        else:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            return None
+    return value
+
+
 def inputs_differ(
     labels: Sequence[str], scenarios: Sequence[Scenario], catalog: Catalog | None = None
 ) -> list[dict[str, Any]]:
@@ -92,7 +108,8 @@ def inputs_differ(
     overrides and another does not is the catalog's point value in the other (the value its
     run uses), so an override equal to the catalog's is no difference.
     """
-    flat = [dict(flatten(sc.model_dump(mode="json"))) for sc in scenarios]
+    dumps = [sc.model_dump(mode="json") for sc in scenarios]
+    flat = [dict(flatten(d)) for d in dumps]
     paths = list(dict.fromkeys(p for f in flat for p in f))
     if catalog is not None:
         for path in paths:
@@ -102,7 +119,11 @@ def inputs_differ(
                     f.setdefault(path, point(catalog.parameter(pid).value))
     differ: dict[str, list[Any]] = {}
     for path in paths:
-        values = [f.get(path) for f in flat]  # missing: None, as a null field
+        # missing: None, as a null field; a path that is a leaf in one scenario (an empty list)
+        # and holds items in another is that other's list, not None
+        values = [
+            f[path] if path in f else subtree(d, path) for f, d in zip(flat, dumps, strict=True)
+        ]
         if any(v != values[0] for v in values[1:]):
             differ[path] = values
     records = [p.removesuffix(".id") + "." for p in differ if p.endswith(".id")]
@@ -112,7 +133,9 @@ def inputs_differ(
     hollow = {
         path
         for path, values in differ.items()
-        if all(v in (None, [], {}) for v in values)
+        # an empty or filled mapping (`costs: {}` against the catalog's costs): its keys are rows
+        # of their own; a filled list stays a row (its items are listed under it)
+        if all(v is None or v == [] or isinstance(v, dict) for v in values)
         and any(q.startswith((f"{path}.", f"{path}[")) for q in paths)
     }
     rows = [

@@ -255,7 +255,9 @@ class Site(_Model):
         ge=0, le=1, description="contracted carbon-free supply share (market-based carbon)"
     ) = 0.0
     owner: Annotated[str, Field(pattern=ID_PATTERN)] | None = Field(
-        None, description="who owns the site's compute (default: the programme's owner)"
+        None,
+        description="who owns the site's compute and buys its systems "
+        "(default: the programme's owner)",
     )
     phases: Annotated[list[Phase], Field(min_length=1)] = Field(
         description="the capacity the site adds, phase by phase"

@@ -30,8 +30,9 @@ from gigawatt.capability import CapabilityResult, run_capability
 from gigawatt.capability.caveats import compose_caveats
 from gigawatt.catalog import Catalog
 from gigawatt.costs import override_caveats, power_price_caveats
+from gigawatt.deals import gw_by_vendor, superseded_buildout_caveats
 from gigawatt.energy.programme import EnergyResult, run_energy
-from gigawatt.finance import Finance, run_finance
+from gigawatt.finance import Finance, run_finance, unbilled_charge_caveats
 from gigawatt.scenario import Scenario, default_pue_caveats, load_scenario, month_index
 from gigawatt.units import W_PER_GW
 
@@ -102,9 +103,28 @@ class Results:
         frames = [self.fleet.table(), *(stage.table() for stage in self.stages.values())]
         return pd.concat(frames, ignore_index=True)
 
+    def vendor_gw(self) -> dict[str, float]:
+        """GW the phases add by accelerator vendor, on the scenario's power basis."""
+        if self.catalog is None:
+            return {}
+        cols = self.fleet.columns
+        return gw_by_vendor(cols["accelerator"], cols["power_w"], self.catalog)
+
+    def money_caveats(self) -> list[str]:
+        """Deals the scenario ends as superseded whose build-out it still deploys
+        (`deals.superseded_buildout_caveats`), and, when the finance stage ran, charges a site's
+        region lists as not in its power price (`finance.unbilled_charge_caveats`)."""
+        if self.catalog is None:
+            return []
+        out = list(superseded_buildout_caveats(self.scenario.deals, self.vendor_gw(), self.catalog))
+        if self.finance is not None:
+            out.extend(unbilled_charge_caveats(self.fleet, self.catalog))
+        return out
+
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
         """What the figures cannot show (`capability.caveats.compose_caveats`, as `run` shows
-        them): deals released on terms that were superseded or never signed, `costs` overrides
+        them): deals released on terms that were superseded or never signed, the money stage's
+        own (`money_caveats`), `costs` overrides
         outside their cited ranges (`costs.override_caveats`), power prices that are estimates
         (`costs.power_price_caveats`), sites on the catalog's PUE
         (`scenario.default_pue_caveats`), phases online before their
@@ -127,6 +147,7 @@ class Results:
             runs,
             deals=self.scenario.deals,
             inputs=(
+                *self.money_caveats(),
                 *override_caveats(self.scenario, self.catalog),
                 *power_price_caveats(self.scenario, self.catalog),
                 *default_pue_caveats(self.scenario, self.catalog),

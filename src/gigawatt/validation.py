@@ -532,6 +532,10 @@ _UNIT_KEYS = re.compile(
 )
 #: Ratios named `*_share` that are not fractions of one whole (vendor credit over purchases).
 _NOT_FRACTIONS = frozenset({"vendor_funded_share"})
+#: Ratios named `share` under a parent that are not fractions either: a job's or a year's
+#: energy over the annual generation of the country nearest to it in ratio, which may generate
+#: less (`energy.footprint.closest_country`).
+_NOT_FRACTION_PATHS = ("country_equivalent.share",)
 #: Keys that count things: never negative.
 _COUNT_KEYS = re.compile(
     r"^(?:gpus|gpus_used|accelerators|samples|plans_evaluated|plans_fitting|interruptions)$"
@@ -564,7 +568,11 @@ def result_problems(obj: Any, path: str = "") -> list[str]:
     if key in {"mfu"} or key.endswith("_mfu"):
         if not 0 <= x <= 2:
             out.append(f"{path} = {x:g}: MFU (PaLM convention) must be within [0, 2]")
-    elif _UNIT_KEYS.match(key) and key not in _NOT_FRACTIONS:
+    elif (
+        _UNIT_KEYS.match(key)
+        and key not in _NOT_FRACTIONS
+        and not path.endswith(_NOT_FRACTION_PATHS)
+    ):
         if not math.isnan(x) and not -1e-9 <= x <= 1 + 1e-9:
             out.append(f"{path} = {x:g}: a fraction (MFU, HFU, goodput, share) is within [0, 1]")
     elif _COUNT_KEYS.search(key) and not math.isnan(x) and x < 0:

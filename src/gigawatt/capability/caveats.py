@@ -36,9 +36,10 @@ def compose_caveats(
     """What the figures of a command cannot show, in this order: the `deals` released on terms
     that were superseded or never signed (`run` passes the scenario's, as it shows the money;
     `capability` none), the caveats of the scenario's own `inputs` the caller passes (`run`:
-    `costs.override_caveats`), phases online before their hardware ships, with `peak_columns`
-    (the command shows the fleet's peak at each precision of `buildout.PEAK_COLUMNS`) the
-    fleet's peaks there that are not published figures; then, when the capability stage ran,
+    `Results.money_caveats`, `costs.override_caveats` and the like), phases online before
+    their hardware ships, with `peak_columns` (the command shows the fleet's peak at each
+    precision of `buildout.PEAK_COLUMNS`) the fleet's peaks there that are not published
+    figures; then, when the capability stage ran,
     each system of `runs` (system and precision of each run the command shows, in its order)
     whose achieved FLOP/s rest on no measurement of its own (`perf_caveats`), whose failure
     rates or the stage's fault-tolerance policy are estimates (`reliability_caveats`), each run

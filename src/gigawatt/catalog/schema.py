@@ -582,6 +582,11 @@ class Region(Record):
     water_intensity_l_per_kwh: quantity("L/kWh", ge=0, le=1000) | None = Field(
         None, description="water consumed by generation per kWh (off-site) [L/kWh]"
     )
+    unbilled_charges: tuple[str, ...] = Field(
+        (),
+        description="costs parameters (USD per MW-day of peak load) a large load here pays "
+        "that power_price_usd_per_mwh does not carry; not billed, each stated as a caveat",
+    )
     lat: quantity("degrees", ge=-90, le=90)
     lon: quantity("degrees", ge=-180, le=180)
 
@@ -1346,6 +1351,19 @@ class PerfAccuracy(Record):
     error_p10: SignedError | None = Field(None, description="10th percentile of the signed error")
     error_p90: SignedError | None = Field(None, description="90th percentile of the signed error")
     rows: tuple[str, ...] = Field((), description="ids of the checking rows (tests/validation)")
+    checked_gpus_max: PosInt | None = Field(
+        None, description="accelerators of the largest job among the checking rows"
+    )
+    checked_gpus_max_row: str | None = Field(None, description="that row (tests/validation)")
+    published_mfu_max: dict[Literal["16-bit", "fp8", "fp4"], Share] = Field(
+        default_factory=dict,
+        description="highest MFU of the class's published runs (fitted ones too) by the peak it "
+        "is over (16-bit: fp16 and bf16), in the model's convention (PaLM's model FLOPs per "
+        "published step time)",
+    )
+    published_mfu_max_rows: dict[Literal["16-bit", "fp8", "fp4"], str] = Field(
+        default_factory=dict, description="the row (tests/validation) of each highest MFU"
+    )
 
     def covers(self, calibration: str, experts: int) -> bool:
         """Whether a model with `experts` routed experts under `calibration` is in the class."""
