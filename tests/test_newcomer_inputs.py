@@ -525,3 +525,14 @@ def test_a_tilde_in_an_output_path_is_the_home_folder(capsys, tmp_path, monkeypa
     assert code == 0, err
     assert (home / "runs" / "summary.json").is_file()
     assert not (here / "~").exists()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_a_scenario_saved_as_utf16_says_so(capsys, tmp_path, encoding):
+    """Windows Notepad's "Unicode" is UTF-16 with a byte-order mark: 'not a text file' told the
+    user nothing they could act on."""
+    path = tmp_path / "mine.yaml"
+    path.write_bytes(USER_SCENARIO_YAML.encode(encoding))
+    err = refused(capsys, "run", str(path), "--out", str(tmp_path / "o"))
+    name = encoding.upper()
+    assert err == f"error: {path}: {name} text; allowed: UTF-8 (save the file as UTF-8)\n"
