@@ -536,3 +536,19 @@ def test_a_scenario_saved_as_utf16_says_so(capsys, tmp_path, encoding):
     err = refused(capsys, "run", str(path), "--out", str(tmp_path / "o"))
     name = encoding.upper()
     assert err == f"error: {path}: {name} text; allowed: UTF-8 (save the file as UTF-8)\n"
+
+
+def test_gigawatts_own_json_given_as_a_scenario_says_what_it_is(capsys, tmp_path):
+    """`gigawatt show NAME --json > s.json` or a run's summary.json given back as a scenario
+    printed a note that it differs from the built-in and five missing or unknown fields."""
+    code, out, _ = cli(capsys, "show", "nvidia-openai-10gw", "--json")
+    shown = tmp_path / "s.json"
+    shown.write_text(out, encoding="utf-8")
+    err = refused(capsys, "run", str(shown), "--out", str(tmp_path / "o"))
+    assert err.startswith(f"error: {shown}: holds `gigawatt show --json` output")
+
+    code, _, err = cli(capsys, "run", "nvidia-openai-10gw", "--out", str(tmp_path / "o"), "--json")
+    assert code == 0, err
+    summary = tmp_path / "o" / "summary.json"
+    err = refused(capsys, "finance", str(summary))
+    assert err.startswith(f"error: {summary}: holds the results of a run")
