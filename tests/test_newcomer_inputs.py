@@ -552,3 +552,15 @@ def test_gigawatts_own_json_given_as_a_scenario_says_what_it_is(capsys, tmp_path
     summary = tmp_path / "o" / "summary.json"
     err = refused(capsys, "finance", str(summary))
     assert err.startswith(f"error: {summary}: holds the results of a run")
+
+
+def test_a_sweep_of_a_scenario_without_distributions_says_so(capsys, tmp_path):
+    """A sweep of a scenario with no distributions ran its samples and advised 'run more
+    --samples'; every sample is the plain run, and it now says that instead."""
+    path = _scenario(tmp_path, USER_SCENARIO_YAML)
+    store = str(tmp_path / "s.duckdb")
+    code, out, err = cli(capsys, "sweep", path, "--samples", "2", "--store", store)
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "The scenario has no uncertain inputs (no field written as a distribution)" in flat
+    assert "run more --samples" not in flat
