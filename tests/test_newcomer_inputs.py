@@ -564,3 +564,12 @@ def test_a_sweep_of_a_scenario_without_distributions_says_so(capsys, tmp_path):
     flat = " ".join(out.split())
     assert "The scenario has no uncertain inputs (no field written as a distribution)" in flat
     assert "run more --samples" not in flat
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["footprint"]])
+def test_help_as_a_command_is_the_help(capsys, command):
+    """`gigawatt help` and `gigawatt help run` were 'no such command'."""
+    code, by_word, err = cli(capsys, "help", *command)
+    assert (code, err) == (0, "")
+    code, by_flag, _ = cli(capsys, *command, "--help")
+    assert code == 0 and by_word == by_flag and by_word.startswith("Usage: gigawatt")

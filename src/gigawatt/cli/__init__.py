@@ -243,6 +243,8 @@ def main(argv: list[str] | None = None) -> None:
     debug = bool(os.environ.get("GIGAWATT_DEBUG"))
     _closed_streams()
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["help"]:  # `gigawatt help [COMMAND]`, as many tools take it
+        args = [*args[1:2], "--help"]
     empty = _empty_path_flag(args)
     if empty is not None:
         flag, given = empty
