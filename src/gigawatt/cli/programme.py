@@ -266,8 +266,8 @@ def _summary_bases(years: list[dict[str, Any]]) -> list[str]:
         )
         lines.append(
             f"Capability FLOP: a {days:g}-day run in {precision} (accelerators x dense peak x "
-            f"MFU x goodput x duration); {mfu}Params: the compute-optimal size for that FLOP "
-            f"({per_param:.0f} tokens per parameter)."
+            f"MFU x goodput x duration); {mfu}Params T: the compute-optimal size for that FLOP "
+            f"in trillions of parameters ({per_param:.0f} tokens per parameter)."
         )
     return lines
 
@@ -903,15 +903,21 @@ def sweep(
     print_fitted(console, title, specs)
     from gigawatt.sweep.result import few_samples  # deferred: `--help` stays fast
 
-    if few_samples(result.completed):
+    inputs = result.uncertain_inputs
+    if not inputs:  # every sample is the plain run: no band to read, however many samples
+        console.print(
+            "The scenario has no uncertain inputs (no field written as a distribution): every "
+            "sample is the plain run and every band has zero width. A sweep varies only the "
+            "fields a scenario writes as distributions (docs/scenarios.md)."
+        )
+    elif few_samples(result.completed):
         console.print(
             f"With {over} each P10 and P90 lies between the two lowest or the two highest "
             "draws: read the bands as the spread of a few draws, not as percentiles; run more "
             "--samples."
         )
-    if result.completed:  # how far the bands' ends can be trusted, whatever the distribution
+    if result.completed and inputs:  # how far the bands' ends can be trusted
         console.print(result.confidence.text())
-    inputs = result.uncertain_inputs
     console.print(
         f"Sweep {result.sweep_id[:12]} (seed {result.seed}): "
         f"{counted(result.computed, 'sample')} computed now, {result.completed:,} of "
