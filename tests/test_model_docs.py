@@ -45,3 +45,57 @@ def test_published_reliability_figures_say_which_are_fits():
         .rstrip(" |")
         .endswith("check")
     )
+
+
+# --- figures quoted in the prose (not in a generated table) -------------------------------------
+
+
+def _prose(name: str) -> str:
+    """A page's text with its line breaks folded, as a sentence reads."""
+    return " ".join((DOCS.DOCS / name).read_text(encoding="utf-8").split())
+
+
+@pytest.fixture(scope="module")
+def capability():
+    return DOCS._capability(Catalog.load())
+
+
+def _plan_size(plan: dict) -> int:
+    return plan["tp"] * plan["pp"] * plan["cp"] * plan["dp"]
+
+
+def test_capability_page_quotes_the_default_runs_sizes(capability):
+    """Section 1: the default scenario's largest run and ceiling and the plans they run
+    (the same figures as the generated table of section 3, with the plan sizes)."""
+    page = _prose("capability.md")
+    op = capability.operating_point()
+    top = next(p for p in capability.curve()["policies"] if p["default"])["ceiling"]
+    ceiling = capability.swing_job(op.month, op.site, accelerators=top["accelerators"])
+    assert op.plan_gpus == _plan_size(op.plan)
+    assert (
+        f"the default scenario's largest run is {op.accelerators:,} with a plan on "
+        f"{op.plan_gpus:,}, and its ceiling {top['accelerators']:,} with a plan on "
+        f"{_plan_size(ceiling.plan):,}." in page
+    )
+
+
+def test_capability_page_quotes_the_models_settings():
+    """The job-size grid, the run's duration, the operating-point threshold and the fewest
+    checks for a band, as the code and the catalog hold them."""
+    from gigawatt.capability.curve import PLAN_SIZES_PER_DOUBLING
+    from gigawatt.reliability.limit import SIZES_PER_DOUBLING, THRESHOLD_PARAMETER
+
+    cat = Catalog.load()
+    page = _prose("capability.md")
+    apart = 2 ** (1 / SIZES_PER_DOUBLING) - 1
+    assert f"({SIZES_PER_DOUBLING} per doubling, {100 * apart:.1f} % apart)" in page
+    assert f"({SIZES_PER_DOUBLING} sizes per doubling, in whole failure domains)" in page
+    words = {4: "four", 8: "eight"}
+    assert f"runs at {words[PLAN_SIZES_PER_DOUBLING]} plan sizes per doubling" in page
+    days = cat.get("capability", "run-duration-days").value
+    assert f"({days:g} days by default, catalog `run-duration-days`)" in page
+    theta = cat.get("capability", THRESHOLD_PARAMETER)
+    assert f"`{THRESHOLD_PARAMETER}`, {theta.value:g}, range {theta.low:g}-{theta.high:g})" in page
+    assert f"so {theta.value:g} places the largest run" in page
+    fewest = {c.min_checks for c in cat.all("perf-accuracy")}
+    assert fewest == {3} and "A class with fewer than 3 checks gives no band" in page
