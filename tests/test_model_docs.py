@@ -99,3 +99,33 @@ def test_capability_page_quotes_the_models_settings():
     assert f"so {theta.value:g} places the largest run" in page
     fewest = {c.min_checks for c in cat.all("perf-accuracy")}
     assert fewest == {3} and "A class with fewer than 3 checks gives no band" in page
+
+
+def test_training_page_quotes_llama3_405b_compute():
+    """training.md: Llama 3.1 405B's compute by the tool's convention (PaLM's model FLOPs,
+    attention in full) against 6 N D, and what the attention term adds, in full and causal.
+    Meta's 3.8e25 is the published figure (the catalog record's source), not a result."""
+    from gigawatt.perf.workload import Workload
+
+    cat = Catalog.load()
+    model = cat.model("llama3-405b")
+    w = Workload.from_model(model)
+    tokens = model.training_tokens
+    six_nd = 6 * w.params_active * tokens
+    full = w.model_flops_per_token / (6 * w.params_active) - 1
+    causal = w.model_flops_per_token_causal / (6 * w.params_active) - 1
+    page = _prose("training.md")
+    assert "3.8e25 FLOP" in model.source
+    assert (
+        f"on {tokens / 1e12:g}T tokens it gives {w.model_flops_per_token * tokens:.1e} FLOP "
+        "where Meta reports 3.8e25".replace("e+", "e")
+        in page
+    )
+    assert (
+        f"6 N D is {six_nd:.2e}; the attention term at {w.seq_len:,}-token sequences adds "
+        f"{100 * full:.0f} %, or {100 * causal:.0f} % if counted causal".replace("e+", "e")
+        in page
+    )
+    assert f"a run within {100 * full:.0f} % of a threshold" in page
+    theta = cat.get("capability", "operating-point-marginal-efficiency").value
+    assert f"under the catalog's share, {theta:g}, of the average" in page
