@@ -129,3 +129,56 @@ def test_training_page_quotes_llama3_405b_compute():
     assert f"a run within {100 * full:.0f} % of a threshold" in page
     theta = cat.get("capability", "operating-point-marginal-efficiency").value
     assert f"under the catalog's share, {theta:g}, of the average" in page
+
+
+def test_sweeps_page_quotes_the_band_confidence():
+    """sweeps.md, "How far a band's ends can be trusted": the figures
+    gigawatt.sweep.confidence computes (David and Nagaraja 2003, section 7.1)."""
+    from gigawatt.sweep.confidence import (
+        CONFIDENCE,
+        beyond_extreme,
+        rank_interval,
+        samples_needed,
+    )
+    from gigawatt.sweep.result import OUTER_LEVEL_PCT
+
+    p = OUTER_LEVEL_PCT / 100
+    page = _prose("sweeps.md")
+    needed = samples_needed(p, CONFIDENCE)
+    assert f"below {needed} samples, the probability" in page
+    assert f"({100 * beyond_extreme(4, p):.0f} % for 4 samples;" in page
+    assert f"brackets it with {100 * CONFIDENCE:.0f} % confidence; from {needed} samples" in page
+    r, s, cover = rank_interval(100, p, CONFIDENCE)
+    assert f"(100 samples: the {r}th and {s}th lowest, {100 * cover:.1f} %)" in page
+
+
+def test_sweeps_page_quotes_the_default_scenarios_distributions():
+    """sweeps.md: the default scenario's uncertain inputs as its file states them."""
+    import yaml
+
+    from gigawatt.scenario import builtin_scenarios
+
+    data = yaml.safe_load(builtin_scenarios()[DOCS.SCENARIO].read_text(encoding="utf-8"))
+    phases = [ph for site in data["sites"] for ph in site["phases"]]
+    (delay,) = {tuple(ph["delay_months"]["lognormal"].items()) for ph in phases}
+    (pue,) = {tuple(site["pue"]["triangular"].values()) for site in data["sites"]}
+    delay = dict(delay)
+
+    def tri(key: str) -> str:
+        return "/".join(f"{v:g}" for v in data["costs"][key]["triangular"].values())
+
+    page = _prose("sweeps.md")
+    assert (
+        f"phase delays lognormal with a {delay['median']:g}-month median and σ "
+        f"{delay['sigma']:g}, PUE triangular {'/'.join(f'{v:g}' for v in pue)}, facility "
+        f"capex USD {tri('facility_usd_per_w')} per W, power capex USD "
+        f"{tri('power_usd_per_w')} per W, a system price scale {tri('system_price_scale')}," in page
+    )
+
+
+def test_sweeps_page_quotes_the_commit_interval():
+    from gigawatt.sweep.run import FLUSH_S
+
+    page = _prose("sweeps.md")
+    assert f"committed at least every {FLUSH_S:g} s and when the run stops" in page
+    assert FLUSH_S == 0.5 and "loses at most half a second of it" in page
