@@ -182,3 +182,148 @@ def test_sweeps_page_quotes_the_commit_interval():
     page = _prose("sweeps.md")
     assert f"committed at least every {FLUSH_S:g} s and when the run stops" in page
     assert FLUSH_S == 0.5 and "loses at most half a second of it" in page
+
+
+def _share(x: float) -> str:
+    return f"{100 * x:.0f} %"
+
+
+def test_reliability_page_quotes_the_rack_rate_bound():
+    """Section 1, "NVL72 racks": the bound a rack-uptime SLA puts on the whole-rack rate (the
+    gb200-class record's repair time), the share of rack events in a 400,000-package job at
+    the earlier 1 per rack-month, and what scaling HBM to Rubin's capacity would add."""
+    import math
+
+    from gigawatt.reliability import interruptions
+    from gigawatt.units import S_PER_H, S_PER_MONTH
+
+    cat = Catalog.load()
+    page = _prose("reliability.md")
+    system = cat.system("vera-rubin-nvl72")
+    fm = cat.failure_model(system.failure_model)
+    sla = cat.get("costs", "rack-uptime-sla")
+    mean_h = fm.rack_repair_median_s * math.exp(fm.rack_repair_sigma**2 / 2) / S_PER_H
+    month_h = S_PER_MONTH / S_PER_H
+    high, low_sla = (1 - sla.value) * month_h / mean_h, (1 - sla.low) * month_h / mean_h
+    assert (
+        f"With a lognormal repair of median {fm.rack_repair_median_s / S_PER_H:g} h and sigma "
+        f"{fm.rack_repair_sigma:g} (mean {mean_h:.1f} h), a rate r per rack-month keeps a rack "
+        f"down r x {mean_h:.1f} h of {month_h:g} h, so {_share(sla.value)} allows at most "
+        f"{high:.2f} per rack-month and {_share(sla.low)} {low_sla:.2f}." in page
+    )
+    rate = fm.rack_failures_per_rack_month
+    assert rate == round(high, 2)
+    assert (
+        f"The catalog takes the {_share(sla.value)} bound, {rate:g}, as an estimate (range "
+        f"{rate / 3:.2f}-{low_sla:.2f})." in page
+    )
+
+    def rack_share(scale: float) -> float:
+        ints = interruptions(fm, system, 400_000, rack_rate_scale=scale)
+        rack = sum(float(v) for k, v in ints.by_cause.items() if ints.category[k] == "rack")
+        return rack / sum(float(v) for v in ints.by_cause.values())
+
+    assert (
+        f"The earlier figure, 1 per rack-month, had no evidence behind it and made whole-rack "
+        f"events {_share(rack_share(1 / rate))} of the interruptions of a 400,000-package job"
+        in page
+    )
+    # The record scales HBM by nominal capacities its note cites (GB200 192 GB, Rubin 288 GB),
+    # not by the usable bytes of the accelerator records.
+    gb200_gb, rubin_gb = 192, 288
+    assert f"{gb200_gb} GB / 80 GB" in fm.note and f"{rubin_gb} GB" in fm.note
+    hbm = sum(c.rate_per_accelerator_hour for c in fm.causes if c.category == "hbm")
+    added = hbm * (rubin_gb / gb200_gb - 1)
+    n = 72_000
+    ints = interruptions(fm, system, n)
+    job = sum(float(v) for v in ints.by_cause.values()) / n * S_PER_H
+    assert (
+        f"its HBM rate is GB200's {gb200_gb} GB scaled from H100's 80 GB, and is not scaled "
+        f"again to Rubin's {rubin_gb} GB, which by the same per-GB assumption would add "
+        f"{added:.1e} per package-hour, +{_share(added / job)} on the job's rate".replace(
+            "e-0", "e-"
+        )
+        in page
+    )
+
+
+def test_reliability_page_quotes_ettr_against_goodput():
+    """Section 3: ETTR's gap to Daly's goodput at the recovery pressures the page names (90-day
+    Vera Rubin jobs, default policy) and the catalog's pressure limit."""
+    from gigawatt import app
+
+    page = _prose("reliability.md")
+    for n in (100_008, 154_008, 197_208, 332_640):
+        r = app.reliability(gpus=n, days=90, system="vera-rubin-nvl72").to_json()
+        gap = _share(1 - r["ettr"] / r["goodput"])
+        pressure = f"{r['recovery_pressure']:.2f}"
+        if n == 100_008:
+            assert f"ETTR is {gap} below Daly's goodput at pressure {pressure} (100,008" in page
+        elif n == 332_640:
+            assert (
+                f"{gap} at {pressure} (332,640 packages: {r['ettr']:.2f} against "
+                f"{r['goodput']:.2f})" in page
+            )
+        else:
+            assert f"{gap} at {pressure} ({n:,})" in page
+    limit = Catalog.load().get("costs", "ettr-recovery-pressure-limit").value
+    assert f"`ettr-recovery-pressure-limit` ({limit:g})" in page
+
+
+def test_reliability_page_quotes_the_rack_spares():
+    """Section 6: the rack availability and spares of a 100,008-package Vera Rubin job over 90
+    days against the SLA bound (test_cli_reliability checks the same numbers through the CLI)."""
+    import math
+
+    from gigawatt import app
+    from gigawatt.units import S_PER_MONTH
+
+    cat = Catalog.load()
+    fm = cat.failure_model("gb200-class")
+    r = app.reliability(gpus=100_008, days=90, system="vera-rubin-nvl72").to_json()
+    page = _prose("reliability.md")
+    sla = cat.get("costs", "rack-uptime-sla").value
+    assert (
+        f"On 100,008 Vera Rubin packages ({r['racks']:,} racks, 90 days) the model's racks are "
+        f"up {100 * r['rack_availability']:.1f} % of the time and it asks for {r['spares']} "
+        f"spare racks at {r['spares_availability']:g}, against at most {r['spares_sla_bound']} "
+        "under the SLA" in page
+    )
+    repair = fm.rack_repair_median_s * math.exp(fm.rack_repair_sigma**2 / 2)
+    rack_down = fm.rack_failures_per_rack_month * repair / S_PER_MONTH
+    trays = 1 - r["rack_availability"] - rack_down
+    assert (
+        f"the model's own rack rate ({fm.rack_failures_per_rack_month:g} per rack-month, "
+        f"section 1) uses that {_share(1 - sla)} already, and tray events add {_share(trays)}."
+        in page
+    )
+
+
+def test_reliability_page_quotes_the_independent_checks():
+    """Section 5, "Independent checks": the model's figures the prose repeats from the
+    generated table, with gb200-class on the same cluster and HBM's share of h100-class."""
+    from scipy.stats import chi2
+
+    from gigawatt.reliability import interruptions
+
+    cat = Catalog.load()
+    page = _prose("reliability.md")
+    b200 = DOCS._b200_gpu_failures(cat)
+    low, high = chi2.ppf(0.025, 2 * 10) / 2, chi2.ppf(0.975, 2 * 11) / 2  # exact, 10 counted
+    assert (
+        f"expects {b200:.1f} GPU and HBM failures, inside the count's exact 95 % Poisson "
+        f"interval ({low:.1f}-{high:.1f})" in page
+    )
+    assert low <= b200 <= high
+    fm = cat.failure_model("gb200-class")
+    category = {c.cause: c.category for c in fm.causes}
+    by_cause = interruptions(fm, cat.system("dgx-b200"), 504, 1.0).by_cause
+    gb200 = sum(float(v) for k, v in by_cause.items() if category.get(k) in ("gpu", "hbm"))
+    assert f"`gb200-class` gives {gb200 * 55 * 86_400:.1f}" in page
+    assert f"(ratio {DOCS._delta_memory_ratio(cat):.2f}, outside +-25 %)" in page
+    h100 = cat.failure_model("h100-class")
+    hbm = sum(c.rate_per_accelerator_hour for c in h100.causes if c.category == "hbm")
+    assert all(c.scope == "accelerator" for c in h100.causes if c.category == "hbm")
+    ints = interruptions(h100, cat.system("dgx-h100"), 16_384)
+    total = sum(float(v) for v in ints.by_cause.values()) / 16_384 * 3_600
+    assert f"HBM is {_share(hbm / total)} of the h100-class rate" in page
