@@ -163,3 +163,86 @@ def test_swings_page_mitigations_of_the_default_job(swings) -> None:
         f"{_pct(rack['band_energy_share'])}" in page
     )
     assert f"floor +{_pct(floor['extra_energy_share'])}" in page
+
+
+def test_swings_page_training_draw_and_the_h100_rule(catalog, swings) -> None:
+    """Section 2's calibrated draw per Vera Rubin package and the same rule on an H100 job at
+    the catalog's utilisation (its busy phase capped at TDP)."""
+    page = _page("swings.md")
+    system = catalog.system("vera-rubin-nvl72")
+    fraction = catalog.get("power-calibrations", "gpu").draw_fraction
+    assert (
+        f"P = f x P_all-in ({fraction:.3g} x {system.it_power_w_per_accelerator:,.0f} W = "
+        f"{swings['training_draw_w_per_accelerator']:,.0f} W per Vera Rubin package" in page
+    )
+    h100 = catalog.system("dgx-h100")
+    acc = catalog.accelerator(h100.accelerator)
+    u = energy_param(catalog, "training-utilisation")
+    busy = training_waveform(catalog, h100, acc, u).busy_w
+    assert busy == pytest.approx(acc.tdp_w)
+    assert f"For an H100 job at the catalog's u = {u:g} the same rule gives" in page
+    assert f"P_busy = P_TDP = {busy:,.0f} W" in page
+
+
+def test_swings_page_refusal_threshold_goodputs(catalog, swings) -> None:
+    """Section 1, "Refusal": at R = M (about 480,000 packages at tx-abilene) the capability
+    model's goodput is still about a third; the whole site's job restarts more than it trains."""
+    from gigawatt.scenario import load_scenario
+    from gigawatt.simulate import simulate
+
+    cap = simulate(load_scenario(app.DEFAULT_SCENARIO, catalog), catalog).capability
+    near = cap.swing_job(swings["month"], SITE, accelerators=480_000)
+    whole = cap.swing_job(swings["month"], SITE, accelerators=swings["group_accelerators"])
+    mtbi = 1 / near.interruptions_per_s
+    assert near.restart_s == pytest.approx(mtbi, rel=0.03)  # R = M, to the figure's precision
+    assert whole.restart_s >= 1 / whole.interruptions_per_s
+    page = _page("swings.md")
+    assert (
+        f"({_pct(near.goodput)} for 480,000 Vera Rubin at {SITE}; {_pct(whole.goodput)} for "
+        f"the whole site's {swings['group_accelerators']:,})" in page
+    )
+
+
+def test_swings_page_rack_storage_against_nvidias_figure(catalog) -> None:
+    """Section 4: the catalog's 65 J per GB300 GPU over its swing, and the cut of a 1 ms spike
+    from 70 % to 100 % of TDP (0.3 e^{-d/tau}, as tests/energy/test_swings.py checks on the
+    trace) against NVIDIA's "up to 30%"."""
+    import math
+
+    from gigawatt.energy.footprint import idle_power_of
+
+    page = _page("swings.md")
+    acc = catalog.accelerator(catalog.system("gb300-nvl72").accelerator)
+    joules = energy_param(catalog, "swing-rack-storage-j-per-accelerator")
+    published = energy_param(catalog, "gb300-power-smoothing-peak-reduction")
+    swing = acc.tdp_w - idle_power_of(catalog, acc)
+    tau = joules / swing
+    cut = published * math.exp(-0.001 / tau)
+    assert (
+        f"With the catalog's {joules:g} J per GB300 GPU (swing {swing:,.0f} W, τ = "
+        f"{1000 * tau:.0f} ms) the model cuts a 1 ms spike from {_pct(1 - published)} to 100 % "
+        f"of TDP by {100 * cut:.1f} % of the peak, within {_pct(1 - cut / published)} of the "
+        f"published {_pct(published)}" in page
+    )
+
+
+def test_swings_page_floor_figures_of_the_default_job(catalog, swings) -> None:
+    """Sections 5 and 6: the floored dynamic range (share of P_busy and of the floored job's
+    mean power) and the floor case's peak-to-peak and band RMS."""
+    page = _page("swings.md")
+    f = swings["power_floor_share"]
+    cases = {c["case"]: c for c in swings["cases"]}
+    none, floor = cases["none"], cases["power-floor"]
+    range_mw = swings["accelerators"] * (1 - f) * swings["busy_power_w_per_accelerator"] / 1e6
+    assert (
+        f"(10 % of P_busy; {100 * range_mw / floor['mean_mw']:.1f} % of the default job's mean "
+        "power)" in page
+    )
+    assert _pct(1 - f) == "10 %"
+    assert f"The peak-to-peak stays {floor['peak_to_peak_mw']:.0f} MW under the floor" in page
+    assert floor["peak_to_peak_mw"] == pytest.approx(none["peak_to_peak_mw"], abs=0.5)
+    assert (
+        f"(the floor's gain is in the band ({none['band_rms_mw']:.0f} to "
+        f"{floor['band_rms_mw']:.0f} MW RMS)".replace("(the floor's", "the floor's")
+        in page
+    )
