@@ -246,3 +246,19 @@ def test_swings_page_floor_figures_of_the_default_job(catalog, swings) -> None:
         f"{floor['band_rms_mw']:.0f} MW RMS)".replace("(the floor's", "the floor's")
         in page
     )
+
+
+def test_energy_page_counts_the_modern_power_checks() -> None:
+    """ "checked on the other MLPerf Training power results: six within 10 %, two multi-node
+    fine-tuning results not" (tests/validation/data/modern_power_checks.csv's roles)."""
+    import csv
+
+    path = Path(__file__).parents[1] / "validation" / "data" / "modern_power_checks.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        roles = [row["role"] for row in csv.DictReader(fh)]
+    words = {2: "two", 6: "six"}
+    checked, reported = roles.count("check"), roles.count("reported")
+    assert (
+        f"checked on the other MLPerf Training power results: {words[checked]} within 10 %, "
+        f"{words[reported]} multi-node fine-tuning results not" in _page("energy.md")
+    )
