@@ -327,3 +327,42 @@ def test_reliability_page_quotes_the_independent_checks():
     ints = interruptions(h100, cat.system("dgx-h100"), 16_384)
     total = sum(float(v) for v in ints.by_cause.values()) / 16_384 * 3_600
     assert f"HBM is {_share(hbm / total)} of the h100-class rate" in page
+
+
+def test_sensitivity_page_quotes_the_designs():
+    """sensitivity.md: the default scenario's tornado size, the bootstrap settings, and the
+    figures its worked example's prose takes from the example scenario and design."""
+    import math
+
+    import yaml
+
+    from gigawatt.defaults import DEFAULT_SOBOL_BASE
+    from gigawatt.distributions import quantile
+    from gigawatt.scenario import load_scenario, parse_scenario
+    from gigawatt.sweep.sensitivity import SOBOL_RESAMPLES, TORNADO_LEVELS, tornado_design
+
+    cat = Catalog.load()
+    page = _prose("sensitivity.md")
+    design = tornado_design(load_scenario(DOCS.SCENARIO, cat))
+    d = len(design.paths)
+    assert len(design.values) == 2 * d + 1
+    assert f"the default scenario's {d} inputs take {2 * d + 1} runs" in page
+    assert f"*Confidence intervals.* {SOBOL_RESAMPLES} bootstrap resamples of the N rows" in page
+    # the worked example: two-campuses.yaml as the page writes it, N = 32
+    text = (DOCS.DOCS / "sensitivity.md").read_text(encoding="utf-8")
+    example = text.split('```yaml title="two-campuses.yaml"\n', 1)[1].split("```", 1)[0]
+    scenario = parse_scenario(yaml.safe_load(example), cat)
+    paths = [p for p, _ in scenario.distributions()]
+    dist = dict(scenario.distributions())["sites[1].phases[0].delay_months"]
+    p90 = quantile(dist, TORNADO_LEVELS[1])
+    assert f"at its P90 ({p90:.1f} months) campus 2's delay" in page
+    n, default_n = 32, DEFAULT_SOBOL_BASE
+    assert (
+        f"With Sobol indices from N = {n} (the tornado's runs are reused from the store; " in page
+    )
+    assert f"{n * (len(paths) + 2)} more)" in page
+    assert f"among {n * (len(paths) + 2)} runs, S1 and ST disagree" in page
+    assert (
+        f"the default N = {default_n} narrows them about "
+        f"{ {3: 'threefold'}[round(math.sqrt(default_n / n))] }" in page
+    )
