@@ -366,3 +366,59 @@ def test_sensitivity_page_quotes_the_designs():
         f"the default N = {default_n} narrows them about "
         f"{ {3: 'threefold'}[round(math.sqrt(default_n / n))] }" in page
     )
+
+
+def test_markets_page_quotes_the_default_study_and_the_reported_moves():
+    """markets.md: the degrees of freedom of the default estimation window (market model, two
+    parameters) and their critical value; the reported moves of 22 Sep 2025 as the catalog's
+    event record holds them (reported figures, with their source)."""
+    from scipy.stats import t as student
+
+    cat = Catalog.load()
+    page = _prose("markets.md")
+    first, last = cat.get("event-study", "default").estimation_window
+    dof = (last - first + 1) - 2
+    assert (
+        f"about {student.ppf(0.975, dof):.2f} is the two-sided 5 % critical value at {dof} "
+        "degrees of freedom" in page
+    )
+    event = next(e for e in cat.all("market-events") if str(e.event_day) == "2025-09-22")
+    moves = {m.ticker: m for m in event.moves}
+    assert all("Livemint" in m.source for m in moves.values())
+    assert (
+        f"the S&P 500 rose {100 * moves['^GSPC'].change_fraction:.2f} % while NVIDIA rose "
+        f"{100 * moves['NVDA'].change_fraction:.2f} %: Livemint, 23 Sep 2025" in page
+    )
+
+
+def test_ownership_page_quotes_the_catalogs_inputs():
+    """ownership.md: the stakes, warrant and world-compute figures it works with are the
+    catalog's (deal and price records, with their sources), and the arithmetic on them holds."""
+    cat = Catalog.load()
+    page = _prose("ownership.md")
+    equity = cat.get("deals", "nvidia-openai-equity-2026")
+    (tranche,) = [t for t in equity.tranches if t.instrument.type == "equity"]
+    a, v = tranche.amount_usd / 1e9, tranche.instrument.valuation_usd / 1e9
+    assert "+ 110B" in " ".join(equity.note.split())  # the round's total, as the record cites
+    assert f"NVIDIA's USD {a:g}B in OpenAI's USD 110B round of February 2026 is {a:g}/{v:g}" in page
+    assert f"the other USD {110 - a:g}B of that round" in page
+    assert f"(all at USD {v:g}B, the latest public valuation" in page
+    amd = cat.get("deals", "amd-openai-2025")
+    warrant = sum(t.instrument.shares for t in amd.tranches if t.instrument.type == "warrant")
+    shares = cat.get("prices", "amd").shares_outstanding
+    assert (
+        f"up to {warrant / 1e6:.0f} million shares (AMD 8-K and Exhibit 4.1, 6 Oct 2025); on "
+        f"AMD's {shares / 1e6:,.0f} million shares at 27 Dec 2025 (AMD 10-K FY2025) all of it "
+        f"would be {warrant / 1e6:.0f} / {(shares + warrant) / 1e6:,.0f} = "
+        f"{100 * warrant / (shares + warrant):.1f} % of AMD" in page
+    )
+    top = max(
+        t.trigger.share_price_usd for t in amd.tranches if t.trigger.share_price_usd is not None
+    )
+    assert f"AMD share-price targets up to USD {top:g}" in page
+    growth = cat.get("capability", "world-ai-compute-growth-per-year").value
+    horizon = cat.get("capability", "world-ai-compute-trend-horizon-years").value
+    assert (
+        f"at {growth:g}x a year the world total grows {growth**3:.0f}-fold in three years" in page
+    )
+    assert f"`world-ai-compute-trend-horizon-years` ({horizon:g}, an estimate" in page
