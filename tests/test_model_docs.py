@@ -422,3 +422,25 @@ def test_ownership_page_quotes_the_catalogs_inputs():
         f"at {growth:g}x a year the world total grows {growth**3:.0f}-fold in three years" in page
     )
     assert f"`world-ai-compute-trend-horizon-years` ({horizon:g}, an estimate" in page
+
+
+def test_buildout_page_ramp_example():
+    """buildout.md: a 1 GW linear ramp over 4 months draws 1/8 GW on average in its first
+    month, and two months' worth of full power over the ramp (month_average_share)."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    from gigawatt.buildout import month_average_share
+
+    months = np.arange(4)
+    shares = month_average_share(months, np.array(4), np.array(False))
+    first = Fraction(float(shares[0])).limit_denominator(100)
+    end_shares = np.minimum((months + 1) / 4, 1)
+    page = _prose("buildout.md")
+    assert (
+        f"a 1 GW phase ramping over 4 months draws {first} GW on average in its first month, "
+        f"not {Fraction(float(end_shares[0])).limit_denominator(100)}, and "
+        f"{ {2.0: 'two'}[float(shares.sum())] } months' worth of full power over the ramp, not "
+        f"{ {2.5: 'two and a half'}[float(end_shares.sum())] }" in page
+    )
