@@ -444,3 +444,40 @@ def test_buildout_page_ramp_example():
         f"{ {2.0: 'two'}[float(shares.sum())] } months' worth of full power over the ramp, not "
         f"{ {2.5: 'two and a half'}[float(end_shares.sum())] }" in page
     )
+
+
+def test_perf_page_long_sequence_utilisation():
+    """perf.md, "Utilisation" (issue 13): GPT-3 175B at 131,072 tokens on 1,024 A100 with the
+    A100's default software and with `nemo-2025`, and Llama 3 8B at a million tokens on 64
+    A100 (the plan tests/perf/test_estimate.py's property uses), as the search and the
+    estimate give them now."""
+    from gigawatt.perf import estimate, search
+    from gigawatt.perf.workload import Workload
+
+    cat = Catalog.load()
+    page = _prose("perf.md")
+    old, new = (
+        search("gpt3-175b", "dgx-a100", 1024, seq_len=131_072, framework=f, catalog=cat).best
+        for f in (None, "nemo-2025")
+    )
+    assert (
+        f"the same search (1,024 A100) gives MFU {old.mfu:.2f} with the A100's default (2022) "
+        f"software and, with `--framework nemo-2025`, MFU {new.mfu:.2f} (HFU {new.hfu:.2f})" in page
+    )
+    million = 2**20
+    w = Workload.from_model(cat.model("llama3-8b"), seq_len=million)
+    attention = 1 - 6 * w.params_active / w.model_flops_per_token
+    r = estimate(
+        "llama3-8b",
+        "dgx-a100",
+        64,
+        {"tp": 8, "cp": 1, "recompute": "none", "gbs": 64, "flash_attention": True},
+        seq_len=million,
+        framework="nemo-2025",
+        catalog=cat,
+    )
+    assert (
+        f"at a million tokens (Llama 3 8B on 64 A100, tp 8, `nemo-2025`), where attention is "
+        f"{100 * attention:.0f} % of the counted FLOPs, it reaches {r.mfu:.2f} while HFU is "
+        f"{r.hfu:.2f}" in page
+    )
