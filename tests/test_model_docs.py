@@ -481,3 +481,51 @@ def test_perf_page_long_sequence_utilisation():
         f"{100 * attention:.0f} % of the counted FLOPs, it reaches {r.mfu:.2f} while HFU is "
         f"{r.hfu:.2f}" in page
     )
+
+
+def test_perf_page_quotes_the_catalogs_fitted_factors():
+    """perf.md names the fitted framework and calibration factors and the rows they rest on:
+    each is the catalog's value (a refit that moves one fails here with the phrase to write)."""
+    cat = Catalog.load()
+    page = _prose("perf.md")
+
+    def fw(fid: str):
+        return cat.get("frameworks", fid)
+
+    def cal(cid: str):
+        return cat.get("calibrations", cid)
+
+    for fid, label in (
+        ("deepspeed-2022", "DeepSpeed's engine"),
+        ("torchtitan-2025", "torchtitan"),
+        ("nemo-2024-03", "NeMo 24.03"),
+    ):
+        f = fw(fid)
+        assert f"{label} ({f.kernel_efficiency:.3f}, fitted on" in page
+        assert all(row in page for row in f.fitted_on)
+    bridge = fw("megatron-bridge-2025")
+    hop = bridge.kernel_efficiency_by_calibration["hopper"]
+    assert (
+        f"`kernel_efficiency_by_calibration`: {hop:.3f} relative to `hopper`, fitted on "
+        f"{bridge.fitted_on[0]}" in page
+    )
+    assert f"relative to `hopper` ({hop:.3f}) on {bridge.fitted_on[0]}" in page
+    jax = fw("jax-xla-fsdp")
+    assert (
+        f"`hopper` ({jax.kernel_efficiency_by_calibration['hopper']:.3f}) on {jax.fitted_on[0]}"
+        in page
+    )
+    assert f"its kernel efficiency ({fw('nemo-2024-03').kernel_efficiency:.3f}) on LC1" in page
+    mx = cal("blackwell").mxfp8_gemm_factor
+    assert f"`mxfp8_gemm_factor` ({mx:g} on Blackwell" in page
+    assert f"the MXFP8 factor ({mx:g} of the per-tensor fp8 rate)" in page
+    assert (
+        f"`expert_low_precision_factor` ({cal('hopper').expert_low_precision_factor:.3f})" in page
+    )
+    ratio = cal("blackwell-ultra").gemm_efficiency / cal("blackwell").gemm_efficiency
+    assert f"times one ratio, {ratio:.3f}, fitted to the" in page
+    assert f"t0 = {cal('hopper').kernel_overhead_s * 1e6:g} us the fixed cost per kernel" in page
+    assert (
+        f"flash efficiency {cal('ampere').flash_attention_efficiency:g} from FlashAttention-2"
+        in page
+    )
