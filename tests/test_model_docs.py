@@ -4,6 +4,7 @@ what the code computes now."""
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -529,3 +530,16 @@ def test_perf_page_quotes_the_catalogs_fitted_factors():
         f"flash efficiency {cal('ampere').flash_attention_efficiency:g} from FlashAttention-2"
         in page
     )
+
+
+def test_perf_page_speed_references_are_the_benchmarks():
+    """perf.md, speed: the goal the benchmark enforces and the Calculon rate it compares with
+    (benchmarks/bench_perf.py's constants)."""
+    bench = Path(__file__).parents[1] / "benchmarks" / "bench_perf.py"
+    source = bench.read_text(encoding="utf-8")
+    goal = re.search(r"^GOAL_PLANS_PER_S = ([\d_]+)$", source, flags=re.M)
+    calculon = re.search(r"^CALCULON_PLANS_PER_S = ([\d.]+)$", source, flags=re.M)
+    assert goal and calculon
+    page = _prose("perf.md")
+    assert f"fails below issue 9's {int(goal[1].replace('_', '')):,}" in page
+    assert f"Calculon evaluates about {float(calculon[1]):.0f} plans/s" in page
