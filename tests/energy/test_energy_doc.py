@@ -262,3 +262,25 @@ def test_energy_page_counts_the_modern_power_checks() -> None:
         f"checked on the other MLPerf Training power results: {words[checked]} within 10 %, "
         f"{words[reported]} multi-node fine-tuning results not" in _page("energy.md")
     )
+
+
+def test_energy_page_supply_model_settings(catalog) -> None:
+    """ "Least-cost supply": the settings the prose names are the catalog's (battery hours,
+    discount rate, grid import cap, the synthetic weather's cloudiness mean and wind model)."""
+    from gigawatt.energy.profiles import WindModel
+
+    page = _page("energy.md")
+    battery = catalog.get("supply-technologies", "battery-4h")
+    assert f"a {battery.max_hours:g}-hour battery" in page
+    rate = catalog.parameter("discount-rate").value
+    assert f"annuitised at the {100 * float(rate):g} % discount rate" in page
+    cap = energy_param(catalog, "supply-grid-import-cap-share")
+    assert f"grid import capped at {_pct(cap)} of the load" in page
+    cloudiness = energy_param(catalog, "solar-clear-sky-index-mean")
+    assert f"(an AR(1) series around {cloudiness:g})" in page
+    wind = WindModel.from_catalog(catalog)
+    assert (
+        f"a Weibull (shape {wind.weibull_shape:g}) speed series with hour-to-hour persistence "
+        f"through a generic turbine curve (cut-in {wind.cut_in_m_per_s:g}, rated "
+        f"{wind.rated_m_per_s:g}, cut-out {wind.cut_out_m_per_s:g} m/s)" in page
+    )
