@@ -284,3 +284,23 @@ def test_energy_page_supply_model_settings(catalog) -> None:
         f"through a generic turbine curve (cut-in {wind.cut_in_m_per_s:g}, rated "
         f"{wind.rated_m_per_s:g}, cut-out {wind.cut_out_m_per_s:g} m/s)" in page
     )
+
+
+def test_swings_page_trace_settings(catalog) -> None:
+    """The trace's resolution and the default grid ramp limit (10 MW/min per 150 MW, as a share
+    of site power per second) are the catalog's; the band edges the page names are its."""
+    page = _page("swings.md")
+    dt = energy_param(catalog, "swing-trace-resolution-s")
+    low, high = (
+        energy_param(catalog, "grid-band-low-hz"),
+        energy_param(catalog, "grid-band-high-hz"),
+    )
+    assert (
+        f"Every `swing-trace-resolution-s` ({1000 * dt:.0f} ms, enough for the "
+        f"{low:g}-{high:g} Hz band)" in page
+    )
+    assert 1 / (2 * dt) > high  # Nyquist
+    share = energy_param(catalog, "grid-ramp-limit-share-per-s")
+    assert share == pytest.approx(10 / 60 / 150, rel=1e-3)
+    assert "ramp limit (default 10 MW/min per 150 MW of site" in page
+    assert f"a {1000 * dt:.0f} ms trace" in _page("energy.md")
