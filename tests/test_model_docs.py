@@ -543,3 +543,10 @@ def test_perf_page_speed_references_are_the_benchmarks():
     page = _prose("perf.md")
     assert f"fails below issue 9's {int(goal[1].replace('_', '')):,}" in page
     assert f"Calculon evaluates about {float(calculon[1]):.0f} plans/s" in page
+
+
+def test_reliability_page_names_the_monte_carlo_seed():
+    """The Monte Carlo table is generated with tools/model_docs.py's seed; the prose names it."""
+    assert f"Against the closed form, for every policy (seed {DOCS.MC_SEED}):" in _prose(
+        "reliability.md"
+    )
