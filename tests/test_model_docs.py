@@ -550,3 +550,39 @@ def test_reliability_page_names_the_monte_carlo_seed():
     assert f"Against the closed form, for every policy (seed {DOCS.MC_SEED}):" in _prose(
         "reliability.md"
     )
+
+
+def test_perf_page_sliding_window_flops():
+    """perf.md, "Utilisation": gpt-oss-120b's keys per query and model FLOPs per token at 4,096
+    tokens with and without its windows, and row MB6's published rate over its tokens/s (the
+    published figures are the row's; their ratio is 6 x the active parameters)."""
+    from gigawatt.perf.workload import FLOPS_PER_MAC, TRAINING_PASSES, Workload
+
+    page = _prose("perf.md")
+    w = Workload.from_model(Catalog.load().model("gpt-oss-120b"), seq_len=4096)
+    assert 2 * w.windowed_layers == w.layers  # half the layers windowed: the mean of s and w
+    full = TRAINING_PASSES * (
+        FLOPS_PER_MAC * w.params_active + w.layers * w._attention_flops_per_key * w.seq_len
+    )
+    assert w.attention_keys_full == (w.seq_len + w.window) / 2
+    assert (
+        f"for gpt-oss-120b at {w.seq_len:,} tokens the attention term is ({w.seq_len:,} + "
+        f"{w.window}) / 2 keys per query instead of {w.seq_len:,}, 6N + attention = "
+        f"{w.model_flops_per_token / 1e9:.1f} GFLOP per token instead of {full / 1e9:.1f}" in page
+    )
+    import csv
+
+    data = Path(__file__).parent / "validation" / "data" / "perf_runs_v2.csv"
+    with data.open(encoding="utf-8", newline="") as fh:
+        mb6 = next(r for r in csv.DictReader(fh) if r["id"] == "MB6")
+    tflops, tokens = float(mb6["tflops_per_gpu"]), float(mb6["tokens_per_s_per_gpu"])
+    assert (
+        f"(row MB6) publishes {tflops:.0f} TFLOP/s per GPU at {tokens:,.0f} tokens/s per GPU"
+        in page
+    )
+    per_token = tflops * 1e12 / tokens
+    assert per_token == pytest.approx(6 * w.params_active, rel=0.005)
+    assert (
+        f"{per_token / 1e9:.1f} GFLOP per token, which is 6 x its "
+        f"{w.params_active / 1e9:.2f}B active parameters" in page
+    )
