@@ -106,3 +106,13 @@ def test_report_page_plotly_size() -> None:
 
     size_mb = len(plotly_js().encode("utf-8")) / 1e6
     assert f"plotly.js (about {size_mb:.1f} MB) is inlined once" in _page("report.md")
+
+
+def test_index_page_programme_figures() -> None:
+    """The home page's programme is the letter-of-intent deal record (which cites it)."""
+    loi = Catalog.load().get("deals", "nvidia-openai-loi-2025")
+    words = {10: "ten"}
+    assert (
+        f"NVIDIA-OpenAI letter of intent of {loi.announced:%-d %B %Y} (at least "
+        f"{words[int(loi.gw)]} gigawatts of NVIDIA systems" in _page("index.md")
+    )

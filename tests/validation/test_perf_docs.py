@@ -163,3 +163,14 @@ def test_accuracy_classes_come_from_check_rows_only():
         assert rec.error_p10 <= rec.median_error <= rec.error_p90
         assert errors[0] <= rec.error_p10 and rec.error_p90 <= errors[-1]
         assert rec.median_abs_error == round(statistics.median(abs(e) for e in errors), 4)
+
+
+def test_bridge_factor_checks_are_current():
+    """perf.md, Calibration: the two rows that check Megatron-Bridge's fitted factor (its
+    `fitted_on` row's siblings), at their current errors (whole per cent, as written)."""
+    errors = {r.row.id: r.error for r in gen.results()}
+    flat = re.sub(r"\s+", " ", gen.DOC.read_text(encoding="utf-8"))
+    assert (
+        f"MB17 and MB27 check it ({100 * errors['MB17']:+.0f} %, {100 * errors['MB27']:+.0f} %;"
+        in flat
+    )
