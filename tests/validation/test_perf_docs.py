@@ -174,3 +174,35 @@ def test_bridge_factor_checks_are_current():
         f"MB17 and MB27 check it ({100 * errors['MB17']:+.0f} %, {100 * errors['MB27']:+.0f} %;"
         in flat
     )
+
+
+#: "<step time> s ... (<row>" quotes of published step times in perf.md's prose (the rows'
+#: own figures, so their source is the row's).
+_QUOTED_STEPS = {
+    "NB10": "3.96 s in NeMo 25.04 (NB10)",
+    "NB15": "4.13 s in 25.07 (NB15)",
+    "MB9": "4.16 s in 25.11 (MB9)",
+    "NB2": "5.04 s in NeMo 25.02 (NB2",
+    "MB14": "4.28 s in 25.11 (MB14)",
+    "NA10": "24.07 ran 10.75 s (NA10",
+    "DX3": "24.09 11.01 s (DX3)",
+    "MB18": "25.11 10.23 s (MB18",
+    "DX17": "20.83 s against 16.69 s, rows DX17 and DX19",
+}
+
+
+def test_quoted_published_step_times_are_the_rows():
+    """Every published step time perf.md quotes by row id is that row's published figure, to
+    the digits quoted."""
+    from perf_rows import load_rows
+
+    from gigawatt.catalog import Catalog
+
+    rows = {r.id: r for r in load_rows(Catalog.load())}
+    flat = re.sub(r"\s+", " ", gen.DOC.read_text(encoding="utf-8"))
+    for rid, phrase in _QUOTED_STEPS.items():
+        assert phrase in flat, phrase
+        quoted = [float(x) for x in re.findall(r"(\d+\.\d+) s", phrase)]
+        ids = [rid] if len(quoted) == 1 else [rid, "DX19"]
+        for q, i in zip(quoted, ids, strict=True):
+            assert f"{rows[i].published_step_s:.2f}" == f"{q:.2f}", (i, q)
