@@ -116,3 +116,26 @@ def test_index_page_programme_figures() -> None:
         f"NVIDIA-OpenAI letter of intent of {loi.announced:%-d %B %Y} (at least "
         f"{words[int(loi.gw)]} gigawatts of NVIDIA systems" in _page("index.md")
     )
+
+
+def test_catalog_pages_counts_and_unit_bounds() -> None:
+    """catalog-provenance.md counts the non-US industrial prices that are estimates; catalog.md
+    quotes the unit bounds of `gigawatt.catalog.schema.UNIT_BOUNDS`."""
+    from gigawatt.catalog.schema import UNIT_BOUNDS
+
+    regions = Catalog.load().all("regions")
+    estimated = [
+        r
+        for r in regions
+        if r.country != "USA"
+        and (r.field_status or {}).get("power_price_usd_per_mwh") == "estimate"
+    ]
+    assert f"for example the {len(estimated)} non-US industrial electricity prices" in _page(
+        "catalog-provenance.md"
+    )
+    b = UNIT_BOUNDS
+    assert (
+        f"(`fraction` {b['fraction']['ge']:g} to {b['fraction']['le']:g}, `usd_per_w` "
+        f"{b['usd_per_w']['ge']:g} to {b['usd_per_w']['le']:,.0f}, `years` up to "
+        f"{b['years']['le']:g};" in _page("catalog.md")
+    )
