@@ -586,3 +586,19 @@ def test_perf_page_sliding_window_flops():
         f"{per_token / 1e9:.1f} GFLOP per token, which is 6 x its "
         f"{w.params_active / 1e9:.2f}B active parameters" in page
     )
+
+
+def test_training_page_quotes_the_thresholds_catalog():
+    """training.md, "Thresholds": the cost and revenue tests and the EU notification period it
+    names are the thresholds catalog's (which cites each law)."""
+    cat = Catalog.load()
+    page = _prose("training.md")
+    raise_2025 = cat.get("thresholds", "ny-raise-2025-as-passed")
+    assert f"a cost test, New York RAISE's USD {raise_2025.cost_usd / 1e6:.0f}M, likewise" in page
+    revenues = {
+        cat.get("thresholds", t).revenue_usd for t in ("ca-sb53-frontier", "ny-raise-frontier")
+    }
+    (revenue,) = revenues
+    assert f"Revenue tests (SB 53, RAISE: USD {revenue / 1e6:.0f}M) are noted" in page
+    days = cat.get("thresholds", "eu-ai-act-systemic-risk").notification_days
+    assert {14: "two-week"}[days] + " notification (Art 52(1))" in page
