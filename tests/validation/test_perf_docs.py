@@ -206,3 +206,25 @@ def test_quoted_published_step_times_are_the_rows():
         ids = [rid] if len(quoted) == 1 else [rid, "DX19"]
         for q, i in zip(quoted, ids, strict=True):
             assert f"{rows[i].published_step_s:.2f}" == f"{q:.2f}", (i, q)
+
+
+def test_summary_of_misses_is_current():
+    """perf.md, "Where the model is right and where it misses": the per-class figures of its
+    plain-words summary, from the current errors of the rows the evidence page names."""
+    e = {r.row.id: 100 * r.error for r in gen.results()}
+    flat = re.sub(r"\s+", " ", gen.DOC.read_text(encoding="utf-8"))
+    # Expert-parallel overlap on H100: Grok-1 (DX35, DX36), Qwen3 235B (MB20, MB31)
+    assert max(abs(e["DX35"]), abs(e["DX36"])) <= 5
+    qwen = sorted(-e[r] for r in ("MB31", "MB20"))
+    assert min(e["MB20"], e["MB31"]) < 0 and max(e["MB20"], e["MB31"]) < 0
+    assert (
+        f"within 5 % on Grok-1 and {qwen[0]:.0f}-{qwen[1]:.0f} % too fast on the Qwen3 rows" in flat
+    )
+    # Megatron-MoE-ModelZoo's Qwen3 235B on H100 (MZ1-MZ5): all but one miss by 21-54 %
+    misses = sorted(abs(e[f"MZ{i}"]) for i in range(1, 6))
+    assert misses[0] < 100 * gen.TARGET_MAX <= misses[1]
+    assert f"235B layouts on H100 miss by {misses[1]:.0f}-{misses[-1]:.0f} % but for one" in flat
+    # MLPerf's Llama 3.1 8B on 512 GPUs (ML14, ML15): the model's step about half the published
+    speed = [1 / (1 + e[r] / 100) for r in ("ML14", "ML15")]
+    assert all(1.8 <= s <= 2.2 for s in speed)
+    assert "0.09 s steps on 512 GPUs is about twice as fast in the model as published" in flat
