@@ -602,3 +602,14 @@ def test_training_page_quotes_the_thresholds_catalog():
     assert f"Revenue tests (SB 53, RAISE: USD {revenue / 1e6:.0f}M) are noted" in page
     days = cat.get("thresholds", "eu-ai-act-systemic-risk").notification_days
     assert {14: "two-week"}[days] + " notification (Art 52(1))" in page
+
+
+def test_perf_page_band_settings():
+    """perf.md, "How far to trust a step time": the fewest checks for a band and the band's
+    percentiles are the perf-accuracy catalog's."""
+    classes = Catalog.load().all("perf-accuracy")
+    (fewest,) = {c.min_checks for c in classes}
+    page = _prose("perf.md")
+    assert f"A class with fewer than {fewest} checks gives no band" in page
+    assert "80 % of the checked runs would have measured between s / (1 + 90th percentile)" in page
+    assert all(hasattr(c, "error_p10") and hasattr(c, "error_p90") for c in classes)
