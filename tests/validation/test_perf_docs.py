@@ -228,3 +228,28 @@ def test_summary_of_misses_is_current():
     speed = [1 / (1 + e[r] / 100) for r in ("ML14", "ML15")]
     assert all(1.8 <= s <= 2.2 for s in speed)
     assert "0.09 s steps on 512 GPUs is about twice as fast in the model as published" in flat
+
+
+def test_zeroed_gradient_buffer_example_is_current():
+    """perf.md: the zeroed main-gradient buffer of ML12 (Llama 3.1 8B at tp 1 on 72 GB200),
+    one write of every parameter's gradient bytes at the modelled HBM rate, against the row's
+    published step."""
+    from perf_rows import load_rows
+
+    from gigawatt.catalog import Catalog
+    from gigawatt.perf.estimate import hardware_for
+    from gigawatt.perf.workload import Workload
+
+    cat = Catalog.load()
+    row = next(r for r in load_rows(cat) if r.id == "ML12")
+    assert row.plan.get("tp") == 1 and row.gpus == 72
+    hw, _ = hardware_for(cat.system(row.system), "bf16", cat, row.framework)
+    params = Workload.from_model(row.model).params_total
+    ms = params * hw.grad_bytes_per_param / hw.memory_bytes_per_s * 1e3
+    flat = re.sub(r"\s+", " ", gen.DOC.read_text(encoding="utf-8"))
+    assert (
+        f"(Llama 3.1 8B at tp 1 on 72 GB200, ML12: {params:.1e} x "
+        f"{hw.grad_bytes_per_param:.0f} bytes, {ms:.1f} ms of a {row.published_step_s:.2f} s "
+        "step)".replace("e+09", "e9")
+        in flat
+    )
