@@ -613,3 +613,31 @@ def test_perf_page_band_settings():
     assert f"A class with fewer than {fewest} checks gives no band" in page
     assert "80 % of the checked runs would have measured between s / (1 + 90th percentile)" in page
     assert all(hasattr(c, "error_p10") and hasattr(c, "error_p90") for c in classes)
+
+
+def test_perf_page_deduplicated_dispatch_example():
+    """perf.md, dispatch: MB30's ep 32 over four 8-GPU nodes (DeepSeek-V3, top-8 of 256
+    experts), the expected distinct nodes and ranks of a token's experts (comm.distinct_holders)
+    and the copies per direction they give."""
+    import numpy as np
+
+    from gigawatt.perf.comm import distinct_holders
+
+    model = Catalog.load().model("deepseek-v3")
+    experts, k = model.experts, model.top_k
+    ep, per_node = 32, 8
+    nodes = ep // per_node
+    d = float(distinct_holders(experts, k, np.array([nodes]))[0])
+    r = float(distinct_holders(experts, k, np.array([ep]))[0])
+    out, inside = (nodes - 1) / nodes, (per_node - 1) / per_node
+    page = _prose("perf.md")
+    assert f"(DeepSeek-V3, top-{k} of {experts} experts)" in page
+    assert (
+        f"scale-out copies drop from {k} x 3/4 = {k * out:g} to {d:.2f} x 3/4 = {d * out:.2f} "
+        "per direction" in page
+    )
+    assert (
+        f"NVLink copies grow from {k} x 7/32 = {k * inside / nodes:.2f} to {r:.2f} x 7/8 = "
+        f"{r * inside:.2f}" in page
+    )
+    assert out == 3 / 4 and inside == 7 / 8
