@@ -611,7 +611,7 @@ def test_perf_page_band_settings():
     (fewest,) = {c.min_checks for c in classes}
     page = _prose("perf.md")
     assert f"A class with fewer than {fewest} checks gives no band" in page
-    assert "80 % of the checked runs would have measured between s / (1 + 90th percentile)" in page
+    assert "s / (1 + 90th percentile) and s / (1 + 10th percentile)" in page
     assert all(hasattr(c, "error_p10") and hasattr(c, "error_p90") for c in classes)
 
 
