@@ -253,3 +253,36 @@ def test_zeroed_gradient_buffer_example_is_current():
         "step)".replace("e+09", "e9")
         in flat
     )
+
+
+def test_band_coverage_counts_are_current():
+    """perf.md: how many of a class's checks lie between its interpolated 10th and 90th
+    percentile errors, for the classes the sentence names by their number of checks (the
+    largest, the Ampere class and a three-check class)."""
+    import numpy as np
+
+    from gigawatt.catalog import Catalog
+
+    records = {r.id: r for r in Catalog.load().all("perf-accuracy")}
+    errors = {c.id: [r.error for r in c.checks] for c in gen.accuracy_classes(gen.results())}
+
+    def inside(cid: str) -> int:
+        e = np.array(errors[cid])
+        lo, hi = np.percentile(e, [10, 90])
+        assert len(e) == records[cid].checks
+        return int(((e >= lo) & (e <= hi)).sum())
+
+    largest = max(records.values(), key=lambda c: c.checks).id
+    counts = (
+        f"({records[largest].checks} checks: {inside(largest)}; "
+        f"{records['ampere-dense'].checks}: {inside('ampere-dense')}; "
+        f"{records['blackwell-ultra-dense'].checks}: only the middle one)"
+    )
+    assert records["blackwell-ultra-dense"].checks == 3 == inside("blackwell-ultra-dense") + 2
+    flat = re.sub(r"\s+", " ", gen.DOC.read_text(encoding="utf-8"))
+    assert counts in flat
+    assert (
+        f"the Blackwell classes were checked on at most "
+        f"{max(r.checked_gpus_max for k, r in records.items() if k.startswith('blackwell')):,} "
+        f"accelerators, Hopper dense on {records['hopper-dense'].checked_gpus_max:,}" in flat
+    )
