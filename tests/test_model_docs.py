@@ -641,3 +641,26 @@ def test_perf_page_deduplicated_dispatch_example():
         f"{r * inside:.2f}" in page
     )
     assert out == 3 / 4 and inside == 7 / 8
+
+
+def test_perf_page_searches_above_the_best_published_mfu():
+    """perf.md, "How far to trust a step time": the two searches it names whose best plan's MFU
+    is above every published run of its class, with that class's highest published MFU (the
+    validation the perf command prints). About 8 s of searches."""
+    from gigawatt import app
+
+    page = _prose("perf.md")
+    found = []
+    for model, system, gpus in (
+        ("deepseek-v3", "hgx-h800", 2048),
+        ("gpt3-175b", "gb200-nvl72", 1024),
+    ):
+        d = app.perf(model=model, system=system, gpus=gpus, search=True).to_json()
+        v = d["validation"]
+        assert v["mfu_above_published"]
+        found.append(f"{100 * d['mfu']:.1f} % against {100 * v['published_mfu_max']:.1f} %")
+    assert (
+        f"(DeepSeek-V3 on 2,048 H800: {found[0]} for the best published fine-grained MoE run"
+        in page
+    )
+    assert f"GPT-3 175B on 1,024 GB200: {found[1]} for Blackwell dense)" in page
