@@ -664,3 +664,29 @@ def test_perf_page_searches_above_the_best_published_mfu():
         in page
     )
     assert f"GPT-3 175B on 1,024 GB200: {found[1]} for Blackwell dense)" in page
+
+
+def test_perf_page_power_of_two_neighbour_example():
+    """perf.md, "Adaptive batch": Llama 3.1 405B on the default scenario's 57,528 Rubin
+    packages, at its own size (a 17-stage pipeline; pp pinned, since 17 does not divide the
+    neighbour) and as the search runs it, on the neighbour with more factors of two."""
+    from gigawatt import app
+
+    n = DOCS._capability(Catalog.load()).operating_point().accelerators
+    model, system = "llama3-405b", "vera-rubin-nvl72"
+    searched = app.perf(model=model, system=system, gpus=n, search=True).to_json()
+    own = app.perf(model=model, system=system, gpus=n, search=True, plan={"pp": 17}).to_json()
+    used = searched["gpus_used"]
+    p, q = own["plan"], searched["plan"]
+    assert own["gpus_used"] == n and searched["gpus_idle_reason"] == "a split of fewer is faster"
+    twos = (n & -n).bit_length() - 1, (used & -used).bit_length() - 1
+    bubble = own["breakdown_s"]["bubble"] / own["step_time_s"]
+    page = _prose("perf.md")
+    assert (
+        f"{n:,} = 2^{twos[0]} x {n >> twos[0]:,} Rubin packages for Llama 3.1 405B (batch "
+        f"{searched['gbs_default']:,} x {searched['seq_len']:,}) split only as a "
+        f"{p['pp']}-stage pipeline of {p['gbs'] // (p['dp'] * p['mb'])} micro-batches (MFU "
+        f"{100 * own['mfu']:.1f} %, the bubble {100 * bubble:.0f} % of the step); {used:,} = "
+        f"2^{twos[1]} x {used >> twos[1]} runs tp {q['tp']}, cp {q['cp']} at MFU "
+        f"{100 * searched['mfu']:.1f} %, so the search leaves {n - used} idle." in page
+    )
