@@ -690,3 +690,21 @@ def test_perf_page_power_of_two_neighbour_example():
         f"2^{twos[1]} x {used >> twos[1]} runs tp {q['tp']}, cp {q['cp']} at MFU "
         f"{100 * searched['mfu']:.1f} %, so the search leaves {n - used} idle." in page
     )
+
+
+def test_perf_page_memory_settings():
+    """perf.md, memory: the fragmentation shares of the framework profiles and the reserve
+    are the catalog's."""
+    cat = Catalog.load()
+    page = _prose("perf.md")
+    shares = {f.id: f.activation_fragmentation for f in cat.all("frameworks")}
+    old = {v for k, v in shares.items() if k.endswith(("2021", "2022"))}
+    xla = shares.pop("jax-xla-fsdp")
+    new = {v for k, v in shares.items() if not k.endswith(("2021", "2022"))}
+    (old_share,), (new_share,) = old, new
+    assert (
+        f"profiles use {old_share:g} for 2021-22 stacks, {new_share:g} for stacks that keep "
+        f"model state in contiguous buffers and {xla:g} for `jax-xla-fsdp`" in page
+    )
+    (reserve,) = {c.memory_reserve_bytes for c in cat.all("calibrations")}
+    assert f"Reserve: {reserve / 1e9:g} GB for the CUDA context" in page
