@@ -116,3 +116,10 @@ def test_figures_in_the_meanings_are_the_codes():
     purchase = next(t for t in deal.tranches if t.instrument.type == "purchase-commitment")
     assert f"AMD-OpenAI's USD {purchase.amount_usd / 1e9:g}B for the first GW" in page
     assert "ESTIMATE" in deal.note and "an estimate in the catalog's deal" in page
+    from gigawatt.energy.params import energy_param
+    from gigawatt.perf.search import IDLE_TOLERANCE
+
+    assert f"with `--search` up to {100 * IDLE_TOLERANCE:g} % of the accelerators may stay" in page
+    cat = Catalog.load()
+    low, high = (energy_param(cat, f"grid-band-{e}-hz") for e in ("low", "high"))
+    assert f"the swing in the {low:g}-{high:g} Hz band" in page
