@@ -304,3 +304,21 @@ def test_swings_page_trace_settings(catalog) -> None:
     assert share == pytest.approx(10 / 60 / 150, rel=1e-3)
     assert "ramp limit (default 10 MW/min per 150 MW of site" in page
     assert f"a {1000 * dt:.0f} ms trace" in _page("energy.md")
+
+
+def test_swings_page_checkpoint_steps_and_window(catalog, swings) -> None:
+    """Section 2: the default job's checkpoint interval in whole steps, and the window's
+    settings (interruptions, bounds in hours)."""
+    page = _page("swings.md")
+    steps = swings["checkpoint_interval_s"] / swings["step_period_s"]
+    assert steps == pytest.approx(round(steps), abs=1e-6)  # a whole number of steps
+    assert f"default job, {round(steps)} steps)" in page
+    k = energy_param(catalog, "swing-window-interruptions")
+    lo_h = energy_param(catalog, "swing-window-min-s") / 3600
+    hi_h = energy_param(catalog, "swing-window-max-s") / 3600
+    words = {1: "one", 6: "six"}
+    assert (
+        f"`swing-window-interruptions` ({k:g}) mean times between interruptions, between "
+        f"{words[round(lo_h)]} and {words[round(hi_h)]} hours" in page
+    )
+    assert lo_h == round(lo_h) and hi_h == round(hi_h)
