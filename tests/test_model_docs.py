@@ -708,3 +708,16 @@ def test_perf_page_memory_settings():
     )
     (reserve,) = {c.memory_reserve_bytes for c in cat.all("calibrations")}
     assert f"Reserve: {reserve / 1e9:g} GB for the CUDA context" in page
+
+
+def test_capability_page_quotes_the_burn_in():
+    """capability.md, "Limits": the burn-in of the failure models that have one (the others
+    carry none), as the catalog gives it."""
+    models = [f for f in Catalog.load().all("failures") if f.burn_in_multiplier > 1]
+    (factor,) = {f.burn_in_multiplier for f in models}
+    months = sorted({int(f.burn_in_months) for f in models})
+    span = f"{months[0]}-{months[-1]}" if len(months) > 1 else f"{months[0]}"
+    assert (
+        f"their hardware rates {({2.0: 'doubled'})[factor]} for the first {span} months"
+        in _prose("capability.md")
+    )
