@@ -473,3 +473,22 @@ def test_energy_calibration_page_per_accelerator_draws(catalog) -> None:
         for s in (catalog.system("dgx-h100"), catalog.system("vera-rubin-nvl72"))
     ]
     assert f"(the bottom-up model gave {bottom_up[0]:,.0f} W and {bottom_up[1]:,.0f} W)" in page
+
+
+def test_energy_calibration_page_reference_powers() -> None:
+    """ "What was measured": the reference power of each generation's runs and checks, as the
+    data files hold them (TPU TDPs as Patterson et al. print them; the GPU servers' maxima per
+    8 GPUs, assumptions the page names)."""
+    page = _flat(DOC)
+    ref = {}
+    for r in RUNS:
+        ref.setdefault(r.calibration, set()).add(r.reference_w)
+    (v2,), (v3,), (p100,), (b200,) = (
+        ref[c] for c in ("tpu-v2", "tpu-v3", "pascal-p100", "blackwell-b200-mlperf")
+    )
+    assert f"(TPU v2 {v2:.0f} W, TPU v3 {v3:.0f} W)" in page
+    assert f"the DGX-1 (Pascal) maximum of {8 * p100:,.0f} W per 8 GPUs" in page
+    assert f"the DGX B200 maximum of {8 * b200 / 1000:g} kW per 8 GPUs ({b200:,.1f} W)" in page
+    (h100,) = {c.reference_w for c in CHECKS if c.accelerator == "h100-sxm"}
+    assert f"the H100 checks by DGX H100's {8 * h100 / 1000:g} kW ({h100:,.0f} W)" in page
+    assert {c.reference_w for c in CHECKS if c.accelerator == "b200"} == {b200}
