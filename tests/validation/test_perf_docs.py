@@ -286,3 +286,18 @@ def test_band_coverage_counts_are_current():
         f"{max(r.checked_gpus_max for k, r in records.items() if k.startswith('blackwell')):,} "
         f"accelerators, Hopper dense on {records['hopper-dense'].checked_gpus_max:,}" in flat
     )
+
+
+def test_gb300_over_gb200_ratios_are_the_rows():
+    """perf.md, Calibration: the published GB300 / GB200 per-GPU throughput of the same plan
+    and release that `blackwell-ultra`'s ratio is fitted to, from the rows."""
+    import csv
+
+    data = ROOT / "tests" / "validation" / "data" / "perf_runs_v2.csv"
+    with data.open(encoding="utf-8", newline="") as fh:
+        tokens = {r["id"]: r["tokens_per_s_per_gpu"] for r in csv.DictReader(fh)}
+    pairs = (("MB1", "MB9"), ("MB3", "MB10"), ("MB21", "MB24"))
+    ratios = [float(tokens[a]) / float(tokens[b]) for a, b in pairs]
+    names = ", ".join(f"{a}/{b}" for a, b in pairs)
+    flat = re.sub(r"\s+", " ", gen.DOC.read_text(encoding="utf-8"))
+    assert f"({names}: {min(ratios):.2f}-{max(ratios):.2f})" in flat
