@@ -322,3 +322,17 @@ def test_swings_page_checkpoint_steps_and_window(catalog, swings) -> None:
         f"{words[round(lo_h)]} and {words[round(hi_h)]} hours" in page
     )
     assert lo_h == round(lo_h) and hi_h == round(hi_h)
+
+
+def test_swings_page_draw_fractions_are_about_seven_tenths(catalog) -> None:
+    """ "about 0.7 of the servers' all-in design power": the all-in-basis calibrations (the
+    P100 runs' fit and the MLPerf B200 fit the `gpu` record carries) round to 0.7."""
+    fractions = [
+        c.draw_fraction
+        for c in catalog.all("power-calibrations")
+        if c.basis != "tdp" and not c.transferred_from
+    ]
+    assert fractions and all(round(f, 1) == 0.7 for f in fractions)
+    assert "power results on H100 and B200 are about 0.7 of the servers' all-in design" in (
+        _page("swings.md")
+    )
