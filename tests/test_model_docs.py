@@ -721,3 +721,28 @@ def test_capability_page_quotes_the_burn_in():
         f"their hardware rates {({2.0: 'doubled'})[factor]} for the first {span} months"
         in _prose("capability.md")
     )
+
+
+def test_perf_page_dispatch_bandwidths():
+    """perf.md, dispatch: the modelled scale-out and NVLink legs the page sets against DeepEP's
+    and HybridEP's published bandwidths (efficiency x the systems' link rates), and the NVLink
+    to network ratio of MB30's B200 nodes."""
+    cat = Catalog.load()
+    page = _prose("perf.md")
+    h800, gb200 = cat.system("hgx-h800"), cat.system("gb200-nvl72")
+    e_out = cat.get("calibrations", "hopper").scale_out_efficiency
+    e_up = cat.get("calibrations", "blackwell").scale_up_efficiency
+    out = h800.scale_out_bandwidth_bytes_per_s / 1e9
+    assert f"the model's scale-out leg runs {e_out:g} x {out:g} = {e_out * out:g} GB/s" in page
+    up, n = gb200.scale_up_bandwidth_bytes_per_s / 1e9, 32
+    assert (
+        f"({e_up:g} x {up:g} GB/s over (n - 1) / n of the bytes) is a logical "
+        f"{e_up * up * n / (n - 1):.0f} GB/s" in page
+    )
+    b200 = cat.system("dgx-b200")  # MB30's nodes
+    assert b200.scale_up_domain == 8
+    ratio = b200.scale_up_bandwidth_bytes_per_s / b200.scale_out_bandwidth_bytes_per_s
+    assert f"at {ratio:g} times the bandwidth" in page
+    h100 = cat.system("dgx-h100")
+    link = h100.host_link_bandwidth_bytes_per_s
+    assert f"over PCIe Gen5 x16 (DGX H100, {link / 1e9:g}e9 B/s)" in page
