@@ -139,3 +139,14 @@ def test_catalog_pages_counts_and_unit_bounds() -> None:
         f"{b['usd_per_w']['ge']:g} to {b['usd_per_w']['le']:,.0f}, `years` up to "
         f"{b['years']['le']:g};" in _page("catalog.md")
     )
+
+
+def test_glossary_defaults_are_the_catalogs() -> None:
+    """glossary.md: the compute-optimal tokens per parameter and the default comparison run."""
+    cat = Catalog.load()
+    page = _page("glossary.md")
+    d = cat.get("capability", "chinchilla-tokens-per-parameter").value
+    assert f"C = 6 N D, D = {d:g} N" in page
+    run = cat.get("reference-workloads", "default").comparison_run
+    name = {"gpt-4": "GPT-4"}[run]
+    assert f"a run's FLOP over the reference run's ({name} by default)" in page
