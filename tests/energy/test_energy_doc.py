@@ -336,3 +336,25 @@ def test_swings_page_draw_fractions_are_about_seven_tenths(catalog) -> None:
     assert "power results on H100 and B200 are about 0.7 of the servers' all-in design" in (
         _page("swings.md")
     )
+
+
+def test_energy_page_bloom_figures_are_the_validated_ones() -> None:
+    """energy.md quotes Luccioni et al.'s BLOOM table and embodied settings as
+    tests/validation/test_footprints.py reproduces them (published figures, cited there)."""
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "validation" / "test_footprints.py"
+    spec = importlib.util.spec_from_file_location("footprints_for_docs", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    p = module.PUBLISHED
+    page = _page("energy.md")
+    assert (
+        f"which the tests reproduce ({p['dynamic']:g} t, {p['idle']:g} t, {p['embodied']:g} t, "
+        f"{p['total']:g} t)" in page
+    )
+    assert (
+        f"(Luccioni et al. used {module.BLOOM_LIFE_YEARS} years and "
+        f"{_pct(module.BLOOM_USE_SHARE)})" in page
+    )
