@@ -15,13 +15,13 @@ from gigawatt.errors import GigawattError, InputError, UnknownIdError
 from gigawatt.finance import (
     YEAR_KEYS,
     construction_spend,
-    month_hours,
     run_finance,
     smoothstep,
     straight_line_depreciation,
 )
-from gigawatt.scenario import month_index, parse_scenario, read_scenario_data
+from gigawatt.scenario import load_scenario, month_index, parse_scenario, read_scenario_data
 from gigawatt.simulate import simulate
+from gigawatt.units import month_hours
 
 B = 1e9
 
@@ -131,15 +131,16 @@ def test_analyst_capex_per_gw_override(toy_catalog):
 def test_opex_by_hand(one_gw):
     i = by_month(one_gw)
     july = i["2026-07"]
-    # 1 GW x 744 h x 0.8 = 595,200 MWh at USD 66/MWh (EIA 2023, Texas industrial).
-    assert one_gw.energy_mwh[0, july] == pytest.approx(595_200)
-    assert one_gw.opex_energy_usd[0, july] == pytest.approx(595_200 * 66.0)
+    # The energy model's draw: 800,000 toy chips x 790 W (590 W chip at load 0.7 + 200 W host)
+    # x PUE 1.25 = 790 MW; x 744 h = 587,760 MWh at USD 66/MWh (EIA 2023, Texas industrial).
+    assert one_gw.energy_mwh[0, july] == pytest.approx(587_760)
+    assert one_gw.opex_energy_usd[0, july] == pytest.approx(587_760 * 66.0)
     # Operations: 3 % of USD 40B a year = USD 100M a month once online.
     np.testing.assert_allclose(one_gw.opex_operations_usd[0, july:], 100e6)
     assert one_gw.opex_operations_usd[0, :july].sum() == 0
     hours_jul_dec = 184 * 24
     year = one_gw.years()[0]
-    assert year["opex_energy_usd"] == pytest.approx(1e3 * hours_jul_dec * 0.8 * 66.0)
+    assert year["opex_energy_usd"] == pytest.approx(790 * hours_jul_dec * 66.0)
     assert year["opex_usd"] == pytest.approx(year["opex_energy_usd"] + 6 * 100e6)
 
 
@@ -240,8 +241,9 @@ def test_uses_the_energy_stage_when_present(toy_catalog):
 
 
 def test_simulate_hands_the_energy_stage_to_finance(toy_catalog):
-    """In a run, finance prices the energy stage's MWh; on its own it falls back to fleet power
-    x hours x the load factor, which is larger here (the load factor counts the whole draw)."""
+    """In a run, finance prices the energy stage's MWh; called on its own it runs the same
+    stage, so both paths bill the same energy (no separate load factor: the reviewer found the
+    fallback at 0.8 of facility power against the calibrated draw's 0.79 here, 0.68 for GPUs)."""
     scenario = parse_scenario(scenario_data([phase("2026-07")]), toy_catalog)
     results = simulate(scenario, toy_catalog, until="finance")
     assert results.finance is not None and results.energy is not None
@@ -250,7 +252,32 @@ def test_simulate_hands_the_energy_stage_to_finance(toy_catalog):
         results.finance.energy_mwh[:, results.finance.offset :], results.energy.energy_mwh_by_phase
     )
     alone = run_finance(results.scenario, toy_catalog, results.fleet)
-    assert alone.energy_source.startswith("facility power x hours x load factor")
+    assert alone.energy_source == "energy stage"
+    np.testing.assert_allclose(alone.energy_mwh, results.finance.energy_mwh, rtol=1e-12)
+    np.testing.assert_allclose(alone.opex_energy_usd, results.finance.opex_energy_usd, rtol=1e-12)
+    assert alone.summary()["opex_usd"] == pytest.approx(results.finance.summary()["opex_usd"])
+
+
+def test_both_paths_bill_the_same_energy_for_the_default_scenario(catalog):
+    """The built-in default (Vera Rubin, PUE 1.15): `run_finance` alone and `simulate` agree,
+    and the bill is the calibrated draw (0.682 of the all-in IT power), not 0.8 of it."""
+    scenario = load_scenario("nvidia-openai-10gw", catalog)
+    results = simulate(scenario, catalog, until="finance")
+    fleet = results.fleet
+    alone = run_finance(results.scenario, catalog, fleet)
+    assert results.finance is not None
+    np.testing.assert_allclose(alone.opex_energy_usd, results.finance.opex_energy_usd, rtol=1e-12)
+    hours = month_hours(fleet.months)[None, :]
+    full = (fleet.average_facility_power_w * hours).sum() / 1e6
+    ratio = alone.energy_mwh.sum() / full
+    assert 0.6 < ratio < 0.75
+
+
+def test_a_scenario_load_factor_is_refused(toy_catalog):
+    data = scenario_data([phase("2026-07")])
+    data["costs"]["facility_load_factor"] = 0.8
+    with pytest.raises(InputError, match="facility_load_factor"):
+        finance_of(data, toy_catalog)
 
 
 # --- deals: parties, instruments, gates ---------------------------------------------------------
