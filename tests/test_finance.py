@@ -213,6 +213,66 @@ def test_an_earlier_scenario_start_counts_earlier_construction(toy_catalog):
     assert facility.sum() == pytest.approx(8 * B)
 
 
+def test_a_sites_construction_start_opens_its_windows_before_the_programme(toy_catalog):
+    """A site whose construction began before the programme (a dated fact) spends its building
+    from then, not squeezed into the programme's first months; what falls before the
+    scenario's start is `capex_before_start_usd`."""
+    data = scenario_data([phase("2026-03", construction_months=12)])
+    data["sites"][0]["construction_start"] = "2025-03"
+    fin = finance_of(data, toy_catalog)
+    i = by_month(fin)
+    assert str(fin.months[0]) == "2025-03" and fin.offset == 10
+    assert fin.summary()["programme_start"] == "2026-01"  # the scenario's, unchanged
+    facility = fin.capex_usd["facility"][0]
+    expected = construction_spend(
+        np.array([8 * B]), np.array([i["2026-03"]]), np.array([12]), np.arange(facility.size)
+    )[0]
+    np.testing.assert_allclose(facility, expected)  # the whole 12-month S-curve
+    building = fin.capex_usd["facility"] + fin.capex_usd["power"]
+    before = fin.summary()["capex_before_start_usd"]
+    assert before == pytest.approx(building[:, : fin.offset].sum()) and before > 0.5 * 8 * B
+
+
+def test_a_construction_start_after_the_first_phase_is_refused(toy_catalog):
+    data = scenario_data([phase("2026-03")])
+    data["sites"][0]["construction_start"] = "2026-05"
+    with pytest.raises(InputError, match="construction_start"):
+        finance_of(data, toy_catalog)
+
+
+def _max_monthly_share(n: int) -> float:
+    """The largest monthly share of an n-month S-curve window (n = 4: 0.34375)."""
+    if n <= 0:
+        return 1.0
+    return float(construction_spend(np.ones(1), np.array([n]), np.array([n]), np.arange(n)).max())
+
+
+def test_stargate_builds_no_month_faster_than_its_schedule(catalog):
+    """Abilene was built from June 2024 (Crusoe, 18 Mar 2025), before Stargate's 2025-01 start:
+    its spend is booked from then, so no phase's building is squeezed into fewer months than
+    its own construction window or the shortest the catalog cites (`construction-months` low,
+    12 months; Epoch AI), power no faster (was: abilene-1's building in 3 months, 48 % of it
+    in one month)."""
+    from gigawatt.simulate import simulate
+
+    results = simulate(load_scenario("stargate-10gw", catalog), catalog, until="finance")
+    fin = results.finance
+    assert fin is not None
+    shortest = int(catalog.parameter("construction-months").low)
+    phases = fin.phases
+    for k, name in enumerate(phases["phase"]):
+        n = int(phases["construction_months"].iloc[k])
+        facility = fin.capex_usd["facility"][k]
+        power = fin.capex_usd["power"][k]
+        allowed_n = min(n, shortest)
+        assert facility.max() <= facility.sum() * _max_monthly_share(allowed_n) + 1, name
+        assert power.max() <= power.sum() * _max_monthly_share(allowed_n) + 1, name
+    s = fin.summary()
+    assert s["programme_start"] == "2025-01" and s["start"] == "2024-06"
+    assert s["capex_before_start_usd"] == pytest.approx(fin.capex_total_usd[:, : fin.offset].sum())
+    assert s["capex_before_start_usd"] > 1e9  # Abilene phase 1's building, June-Dec 2024
+
+
 def test_it_basis_capex_counts_facility_gw(toy_catalog):
     fin = finance_of(scenario_data([phase("2026-07")], power_basis="it"), toy_catalog)
     # 1 GW of IT: 1e6 accelerators x USD 30k, facility 10 x 1e9, power 8 x 1.25e9.

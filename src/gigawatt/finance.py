@@ -13,8 +13,10 @@ grid connection), split by the `capex-share-*` parameters. Cash follows the hard
   `power-construction-months`, both ending at the *planned* online month (a delay is mostly a
   wait for grid power: the building is done), each with the S-curve 3x^2 - 2x^3;
 - nothing is spent before the programme starts (the scenario's start or its earliest deal's
-  announcement, whichever is first): a window that would open earlier is compressed to start
-  then. Only dated tranches move money earlier.
+  announcement, whichever is first), or, at a site with a `construction_start`, before that
+  month (which may precede the programme: money spent before the scenario's start is counted
+  in `capex_before_start_usd`): a window that would open earlier is compressed to start then.
+  Only dated tranches move money earlier.
 
 Opex. Energy: the energy stage's facility MWh (each phase's accelerators in service x their
 calibrated training draw x PUE x hours; run here when the caller did not), at the region's
@@ -645,9 +647,24 @@ def phase_systems(scenario: Scenario) -> list[System]:
 
 def programme_start(scenario: Scenario) -> int:
     """Month index the programme starts: the scenario's start or its earliest deal's
-    announcement, whichever is first. No capex is spent before it."""
+    announcement, whichever is first. No capex is spent before it, except at a site whose
+    `construction_start` is earlier (`construction_opens`)."""
     announced = [d.announced.year * MONTHS_PER_YEAR + d.announced.month - 1 for d in scenario.deals]
     return min([month_index(scenario.start), *announced])
+
+
+def construction_opens(scenario: Scenario, begins: int) -> np.ndarray:
+    """Month index before which no phase's facility or power is spent, in the fleet's phase
+    order: its site's `construction_start` where the scenario gives one (a dated fact, which
+    may precede the programme's start), else `begins`, the programme's start."""
+    return np.array(
+        [
+            begins if site.construction_start is None else month_index(site.construction_start)
+            for site in scenario.sites
+            for _ in site.phases
+        ],
+        dtype=int,
+    )
 
 
 def system_price_rows(systems: list[System], costs: CostParameters) -> list[dict[str, Any]]:
@@ -669,9 +686,11 @@ def system_price_rows(systems: list[System], costs: CostParameters) -> list[dict
     return list(rows.values())
 
 
-def _clip_window(end: np.ndarray, months: np.ndarray, begins: int) -> tuple[np.ndarray, np.ndarray]:
+def _clip_window(
+    end: np.ndarray, months: np.ndarray, begins: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """A spend window of `months` ending before `end`, compressed to open no earlier than
-    `begins` (and spent at once in `begins` if it would close before it)."""
+    `begins` (per phase; spent at once in `begins` if it would close before it)."""
     end = np.maximum(end, begins)
     return end, np.clip(months, 0, end - begins)
 
@@ -729,10 +748,11 @@ def run_finance(
     deals = tuple(scenario.deals)
     start, end = month_index(scenario.start), month_index(scenario.end)
     begins = programme_start(scenario)
+    opens = construction_opens(scenario, begins)
     phases = len(planned)
-    facility_end, facility_n = _clip_window(planned, ph["construction_months"], begins)
+    facility_end, facility_n = _clip_window(planned, ph["construction_months"], opens)
     power_end, power_n = _clip_window(
-        planned, np.full(phases, params.power_construction_months), begins
+        planned, np.full(phases, params.power_construction_months), opens
     )
     first_paid = actual + params.payment_shift_months
     first = min(
