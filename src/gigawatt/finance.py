@@ -244,10 +244,11 @@ class FinanceParameters:
                     field="costs.capex-share-systems/facility/power",
                 )
         if "facility-load-factor" in scenario.costs:
+            value = point(scenario.costs["facility-load-factor"])
             raise InputError(
-                "the energy bill no longer uses a facility load factor: it prices the energy "
-                "model's MWh (accelerators in service x their calibrated training draw x PUE), "
-                "the same whether or not the energy stage ran; allowed: drop "
+                f"{value:g} is not used: the energy bill no longer takes a facility load factor; "
+                "it prices the energy model's MWh (accelerators in service x their calibrated "
+                "training draw x PUE), the same whether or not the energy stage ran; allowed: drop "
                 "facility_load_factor from costs",
                 field="costs.facility-load-factor",
             )
