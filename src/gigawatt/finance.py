@@ -56,6 +56,7 @@ from gigawatt.catalog.schema import Deal, System
 from gigawatt.costs import (
     ASSET_CLASSES,
     CostParameters,
+    capacity_charge_usd_per_mw_day,
     capex_per_accelerator,
     checked,
     system_price_usd,
@@ -616,32 +617,6 @@ def _energy_mwh(fleet: Fleet, energy_stage: EnergyResult) -> tuple[np.ndarray, s
     return energy, "energy stage"
 
 
-def capacity_charge_usd_per_mw_day(regions: list[str], catalog: Catalog) -> np.ndarray:
-    """The capacity charge billed per MW-day of average facility draw, for each phase's region
-    [USD per MW-day]: the region's `capacity_charge` price less its `capacity_charge_carried`
-    (what its power price already carries), at least 0; 0 where the region names none.
-
-    A month's bill is this x the month's average facility draw [MW] x its days, that is
-    x energy [MWh] / 24: a flat training load's share of the grid's peak is about its average
-    draw (PJM allocates capacity on each load's contribution to the summer peaks)."""
-    out = np.zeros(len(regions))
-    for rid in dict.fromkeys(regions):
-        region = catalog.region(rid)
-        if region.capacity_charge is None or region.capacity_charge_carried is None:
-            continue
-        per_day = []
-        for pid in (region.capacity_charge, region.capacity_charge_carried):
-            charge = catalog.parameter(pid)
-            if charge.unit != "usd_per_mw_day":
-                raise GigawattError(
-                    f"region {region.id}: capacity charge {pid} has unit {charge.unit!r}; "
-                    "allowed: usd_per_mw_day"
-                )
-            per_day.append(float(point(charge.value)))
-        out[np.array(regions) == rid] = max(per_day[0] - per_day[1], 0.0)
-    return out
-
-
 def unbilled_charge_caveats(fleet: Fleet, catalog: Catalog) -> tuple[str, ...]:
     """One caveat per charge a region lists as unbilled (`Region.unbilled_charges`: a price per
     MW-day of peak load that its `power_price_usd_per_mwh` does not carry), for the scenario's
@@ -847,11 +822,9 @@ def run_finance(
     series = _deal_series(tranches, month_idx, prices)
     investors = _investor_series(tranches, month_idx, ph["vendor"], capex["systems"], leases)
     opex_energy = energy_mwh * price[:, None]
-    opex_capacity = (
-        energy_mwh
-        * capacity_charge_usd_per_mw_day(list(ph["region"]), catalog)[:, None]
-        / H_PER_DAY
-    )
+    # PJM's capacity price above what its power price carries, per MW-day of average draw
+    capacity = np.array([capacity_charge_usd_per_mw_day(catalog, r) for r in ph["region"]])
+    opex_capacity = energy_mwh * capacity[:, None] / H_PER_DAY
     added = {k: v for k, v in ph.items() if k not in fleet_columns}
     return Finance(
         months=months,
