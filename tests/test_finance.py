@@ -628,29 +628,49 @@ def test_a_lease_without_covers_is_paid_on_top_of_the_systems_capex(toy_catalog)
     )
 
 
-def test_a_pjm_sites_capacity_charge_is_stated_not_hidden(catalog, toy_catalog):
-    """us-pjm's power price is EIA's 2023 industrial average, which carries the capacity prices
-    of 2023; PJM's 2026/27 auction cleared at USD 329.17/MW-day (costs
-    pjm-capacity-usd-per-mw-day), about USD 120M a year per GW of peak load, which the finance
-    model does not bill. The region lists it under `unbilled_charges`, and `run` and `finance`
-    state it for the scenario's PJM sites at their rated facility power; an ERCOT-only
-    scenario has no such caveat."""
+def test_a_pjm_sites_capacity_charge_is_billed_above_what_its_price_carries(catalog, toy_catalog):
+    """us-pjm's power price is EIA's 2023 industrial average, which carries PJM's capacity
+    prices of calendar 2023 (USD 50.00/MW-day to May, 34.13 from June: 40.74,
+    pjm-capacity-2023-usd-per-mw-day); PJM's 2026/27 auction cleared at USD 329.17/MW-day
+    (pjm-capacity-usd-per-mw-day). Finance bills the difference per MW-day of each month's
+    average facility draw (`opex_capacity_usd`, a flow to the utilities), so no caveat states
+    it as unbilled; an ERCOT-only scenario bills none."""
     from gigawatt.finance import unbilled_charge_caveats
-    from gigawatt.scenario import load_scenario
-    from gigawatt.simulate import simulate
 
     region = catalog.region("us-pjm")
-    assert region.unbilled_charges == ("pjm-capacity-usd-per-mw-day",)
-    per_day = catalog.parameter("pjm-capacity-usd-per-mw-day").value
+    assert region.capacity_charge == "pjm-capacity-usd-per-mw-day"
+    assert region.unbilled_charges == ()
+    charged = catalog.parameter("pjm-capacity-usd-per-mw-day").value
+    carried = catalog.parameter("pjm-capacity-2023-usd-per-mw-day").value
+    assert carried == pytest.approx((5 * 50.00 + 7 * 34.13) / 12, abs=0.005)
     results = simulate(load_scenario("nvidia-openai-10gw", catalog), catalog, until="finance")
-    fleet = results.fleet
-    pjm = (fleet.phases["region"] == "us-pjm").to_numpy()
-    rated_mw = fleet.facility_power_w[pjm].sum(axis=0).max() / 1e6  # 2 GW IT x PUE 1.15
-    assert rated_mw == pytest.approx(2300)
-    (caveat,) = unbilled_charge_caveats(fleet, catalog)
-    assert caveat.startswith("us-pjm (oh-lordstown): ")
-    assert f"about USD {per_day * rated_mw * 365 / 1e9:.2f}B a year" in caveat  # 0.28B
-    assert caveat in results.caveats()
-    # a scenario with no site in a region that lists a charge: nothing to state
-    toy = parse_scenario(scenario_data([phase("2026-01")]), toy_catalog)  # one site, us-ercot
-    assert unbilled_charge_caveats(build_fleet(toy, toy_catalog), toy_catalog) == ()
+    fin, energy = results.finance, results.energy
+    assert fin is not None and energy is not None
+    pjm = (results.fleet.phases["region"] == "us-pjm").to_numpy()
+    assert pjm.any()
+    draw_mw_days = energy.energy_mwh_by_phase[pjm].sum() / 24  # MW x days
+    assert fin.opex_capacity_usd.sum() == pytest.approx((charged - carried) * draw_mw_days)
+    assert fin.opex_capacity_usd[~pjm].sum() == 0
+    year = fin.years()[-1]  # 2032: oh-lordstown's 2 GW of IT all year
+    assert year["opex_capacity_usd"] == pytest.approx(0.166e9, rel=0.01)
+    assert year["opex_usd"] == pytest.approx(
+        year["opex_energy_usd"] + year["opex_operations_usd"] + year["opex_capacity_usd"]
+    )
+    flows = fin.flows
+    assert flows[flows.category == "opex-capacity"].amount_usd.sum() == pytest.approx(
+        fin.opex_capacity_usd.sum()
+    )
+    assert unbilled_charge_caveats(results.fleet, catalog) == ()
+    assert not any("capacity price" in c for c in results.caveats())
+    toy = finance_of(scenario_data([phase("2026-01")]), toy_catalog)  # one site, us-ercot
+    assert toy.opex_capacity_usd.sum() == 0 and toy.years()[0]["opex_capacity_usd"] == 0
+
+
+def test_a_capacity_charge_needs_what_the_price_carries(catalog):
+    from gigawatt.catalog.schema import Region
+
+    data = catalog.region("us-pjm").model_dump(mode="python")
+    with pytest.raises(ValueError, match="capacity_charge_carried"):
+        Region.model_validate({**data, "capacity_charge_carried": None})
+    with pytest.raises(ValueError, match="unbilled_charges"):
+        Region.model_validate({**data, "unbilled_charges": [data["capacity_charge"]]})

@@ -20,7 +20,9 @@ grid connection), split by the `capex-share-*` parameters. Cash follows the hard
 
 Opex. Energy: the energy stage's facility MWh (each phase's accelerators in service x their
 calibrated training draw x PUE x hours; run here when the caller did not), at the region's
-`power_price_usd_per_mwh`, so that every path bills the same energy; plus operations,
+`power_price_usd_per_mwh`, so that every path bills the same energy; a capacity charge where
+the region names one (`Region.capacity_charge`, PJM's): its price less the part the power price
+already carries, per MW-day of each month's average facility draw; plus operations,
 `opex-operations-share-per-year` x capex as capacity comes online (both count the capacity in
 service on average over each month: a ramp deploys evenly within its months). Depreciation is
 straight line by asset class over the catalog lives, from the month capacity comes online.
@@ -54,6 +56,7 @@ from gigawatt.catalog.schema import Deal, System
 from gigawatt.costs import (
     ASSET_CLASSES,
     CostParameters,
+    capacity_charge_usd_per_mw_day,
     capex_per_accelerator,
     checked,
     system_price_usd,
@@ -77,6 +80,7 @@ from gigawatt.scenario import Scenario, month_from_index, month_index
 from gigawatt.units import (
     BILLION,
     DAYS_PER_YEAR,
+    H_PER_DAY,
     MONTHS_PER_YEAR,
     W_PER_GW,
     W_PER_MW,
@@ -106,6 +110,8 @@ YEAR_KEYS = (
     "warrant_value_usd",
     "circular_share",
     "vendor_funded_share",
+    # added after the keys above (DESIGN.md section 7)
+    "opex_capacity_usd",
 )
 
 
@@ -239,10 +245,11 @@ class FinanceParameters:
                     field="costs.capex-share-systems/facility/power",
                 )
         if "facility-load-factor" in scenario.costs:
+            value = point(scenario.costs["facility-load-factor"])
             raise InputError(
-                "the energy bill no longer uses a facility load factor: it prices the energy "
-                "model's MWh (accelerators in service x their calibrated training draw x PUE), "
-                "the same whether or not the energy stage ran; allowed: drop "
+                f"{value:g} is not used: the energy bill no longer takes a facility load factor; "
+                "it prices the energy model's MWh (accelerators in service x their calibrated "
+                "training draw x PUE), the same whether or not the energy stage ran; allowed: drop "
                 "facility_load_factor from costs",
                 field="costs.facility-load-factor",
             )
@@ -302,6 +309,8 @@ class Finance:
     flow_columns: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
     programme_start: str = ""
     system_prices: tuple[dict[str, Any], ...] = ()
+    #: Capacity charges billed on the average facility draw (phases x months) [USD].
+    opex_capacity_usd: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @cached_property
     def phases(self) -> pd.DataFrame:
@@ -330,7 +339,7 @@ class Finance:
 
     @property
     def opex_usd(self) -> np.ndarray:
-        return self.opex_energy_usd + self.opex_operations_usd
+        return self.opex_energy_usd + self.opex_operations_usd + self.opex_capacity_usd
 
     @cached_property
     def _party_net(self) -> tuple[list[str], np.ndarray]:
@@ -408,6 +417,7 @@ class Finance:
             "opex_usd": float(opex[:, span].sum()),
             "opex_energy_usd": float(self.opex_energy_usd[:, span].sum()),
             "opex_operations_usd": float(self.opex_operations_usd[:, span].sum()),
+            "opex_capacity_usd": float(self.opex_capacity_usd[:, span].sum()),
             "depreciation_usd": float(self.depreciation_usd[:, span].sum()),
             "tranches_released_usd": float(self.released_usd[span].sum()),
             "tranches_released_purchases_usd": float(self.released_purchases_usd[span].sum()),
@@ -532,6 +542,7 @@ class Finance:
             **{f"capex_{c}_usd": self.capex_usd[c] for c in ASSET_CLASSES},
             "opex_energy_usd": self.opex_energy_usd,
             "opex_operations_usd": self.opex_operations_usd,
+            "opex_capacity_usd": self.opex_capacity_usd,
             "depreciation_usd": self.depreciation_usd,
         }
         frames.append(
@@ -811,6 +822,9 @@ def run_finance(
     series = _deal_series(tranches, month_idx, prices)
     investors = _investor_series(tranches, month_idx, ph["vendor"], capex["systems"], leases)
     opex_energy = energy_mwh * price[:, None]
+    # PJM's capacity price above what its power price carries, per MW-day of average draw
+    capacity = np.array([capacity_charge_usd_per_mw_day(catalog, r) for r in ph["region"]])
+    opex_capacity = energy_mwh * capacity[:, None] / H_PER_DAY
     added = {k: v for k, v in ph.items() if k not in fleet_columns}
     return Finance(
         months=months,
@@ -823,6 +837,7 @@ def run_finance(
         energy_mwh=energy_mwh,
         opex_energy_usd=opex_energy,
         opex_operations_usd=opex_ops,
+        opex_capacity_usd=opex_capacity,
         energy_source=energy_source,
         deals=deals,
         tranches=tranches,
@@ -836,7 +851,16 @@ def run_finance(
         vendor_funded=_programme_share(investors, month_idx.size, circular=False),
         prices=prices,
         flow_columns=_cash_flows(
-            ph["vendor"], buyers, capex, opex_energy, opex_ops, tranches, owner, months, leases
+            ph["vendor"],
+            buyers,
+            capex,
+            opex_energy,
+            opex_ops,
+            tranches,
+            owner,
+            months,
+            leases,
+            opex_capacity,
         ),
         programme_start=month_from_index(begins),
         system_prices=tuple(system_price_rows(phase_systems(scenario), params.costs)),
@@ -955,6 +979,7 @@ def _cash_flows(
     owner: str,
     months: np.ndarray,
     leases: dict[int, np.ndarray],
+    opex_capacity: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Monthly cash between parties: (month, category, payer, payee, amount_usd), nonzero rows
     (the columns of `Finance.flows`).
@@ -974,6 +999,8 @@ def _cash_flows(
     flows.append(("capex-power", owner, CONTRACTORS, capex["power"].sum(axis=0)))
     flows.append(("opex-energy", owner, UTILITIES, opex_energy.sum(axis=0)))
     flows.append(("opex-operations", owner, OPERATIONS, opex_ops.sum(axis=0)))
+    if opex_capacity is not None:
+        flows.append(("opex-capacity", owner, UTILITIES, opex_capacity.sum(axis=0)))
     first = month_index(str(months[0]))
     for k, t in enumerate(tranches):
         if k in leases:

@@ -139,7 +139,7 @@ def test_run_and_capability_share_one_composer(cat):
     results = simulate(load_scenario("nvidia-openai-10gw", cat), cat)
     run = results.caveats()
     report = app.capability("nvidia-openai-10gw", catalog=cat).to_json()
-    # the deals superseded, then the money stage's own (a PJM site's unbilled capacity charge)
+    # the deals superseded, then the money stage's own (a region's unbilled charges; none here)
     money = list(superseded_caveats(results.scenario.deals, cat)) + results.money_caveats()
     columns = list(peak_column_caveats(results.fleet, cat))
     assert money and columns  # the default scenario has both
