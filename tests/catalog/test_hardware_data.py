@@ -316,7 +316,13 @@ def test_catalogued_models_match_the_validation_rows_that_name_them(data):
                         int(row["top_k"]),
                         int(row["moe_ffn_hidden"]),
                     ), row["id"]
-    assert {"mixtral-8x7b", "mixtral-8x22b", "qwen3-235b-a22b", "qwen3-30b-a3b"} <= named
+    assert {
+        "mixtral-8x7b",
+        "mixtral-8x22b",
+        "qwen3-235b-a22b",
+        "qwen3-30b-a3b",
+        "llama2-70b",
+    } <= named
 
 
 # --- frontier runs -------------------------------------------------------------------------
