@@ -316,7 +316,13 @@ def test_catalogued_models_match_the_validation_rows_that_name_them(data):
                         int(row["top_k"]),
                         int(row["moe_ffn_hidden"]),
                     ), row["id"]
-    assert {"mixtral-8x7b", "mixtral-8x22b", "qwen3-235b-a22b", "qwen3-30b-a3b"} <= named
+    assert {
+        "mixtral-8x7b",
+        "mixtral-8x22b",
+        "qwen3-235b-a22b",
+        "qwen3-30b-a3b",
+        "llama2-70b",
+    } <= named
 
 
 # --- frontier runs -------------------------------------------------------------------------
@@ -333,3 +339,14 @@ def test_frontier_runs(data):
         assert r.params and r.tokens
         assert 6 * r.params * r.tokens == pytest.approx(r.training_flop, rel=0.05), rid
     assert sum(1e26 <= r.training_flop <= 5e26 for r in data.runs.values()) >= 2
+
+
+def test_announced_hbm_is_not_taken_as_usable_where_a_sibling_shows_less(data):
+    """hbm_bytes is the usable capacity. GB300 is announced with 288 GB of HBM and shows 279
+    usable; Rubin, announced with the same 288 GB, once kept all 288 as usable (9 GiB more room
+    than a GB300 of the same HBM) and Rubin Ultra its announced 1 TB."""
+    gb300, rubin = data.accelerators["gb300"], data.accelerators["vera-rubin"]
+    share = gb300.hbm_bytes / (288 * 2**30)
+    assert rubin.hbm_bytes <= gb300.hbm_bytes
+    ultra = data.accelerators["rubin-ultra"]
+    assert ultra.hbm_bytes == pytest.approx(1024 * 2**30 * share)

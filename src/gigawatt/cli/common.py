@@ -454,7 +454,8 @@ def _above_published(v: Mapping[str, Any]) -> str:
         f" Caveat: MFU {v['mfu'] * 100:.1f}% is above every published run of this class at "
         f"the {v['precision']} peak (highest {v['published_mfu_max'] * 100:.1f}%, row "
         f"{v['published_mfu_max_row']}, same FLOP convention): no measurement backs an MFU "
-        "this high on this hardware, and a search picks the plan the model rates best."
+        "this high on this hardware (a search's best plan is often here: it is where the "
+        "model's errors favour a plan most)."
     )
 
 

@@ -146,6 +146,11 @@ def _band_note(cap: CapabilityResult, months: list[str], drawn: bool) -> str:
     return out
 
 
+def _widest_check(cap: CapabilityResult) -> int:
+    """The largest job among the perf checks of any class (the band's reach in scale)."""
+    return max((r.checked_gpus_max or 0) for r in cap.catalog.all("perf-accuracy"))
+
+
 def _brings(crossing: dict[str, Any], record: Any) -> str:
     """What a crossing brings: the threshold's `notification_trigger` while in force; before
     its effective date, nothing from the crossing (the rule may still cover a model released
@@ -356,7 +361,10 @@ def capability_section(ctx: ReportContext) -> Section | None:
             "step times were checked against published runs of the same class (calibration x "
             "dense / mixture-of-experts); the p10-p90 band is the compute at the 10th and 90th "
             "percentile of those errors, the job held. A class with too few checks has no "
-            "band: its compute is an estimate.",
+            "band: its compute is an estimate. The checks are published benchmark jobs of at "
+            f"most {_widest_check(cap):,} accelerators (`gigawatt catalog perf-accuracy`: "
+            "checked_gpus_max, per class), so a band carried to a larger run does not cover "
+            "what grows with the job.",
         ),
         charts=tuple(charts),
         tables=tuple(tables),
