@@ -573,3 +573,16 @@ def test_help_as_a_command_is_the_help(capsys, command):
     assert (code, err) == (0, "")
     code, by_flag, _ = cli(capsys, *command, "--help")
     assert code == 0 and by_word == by_flag and by_word.startswith("Usage: gigawatt")
+
+
+def test_a_decimal_comma_gets_a_hint(capsys, tmp_path):
+    """`pue: 1,3` or `--pue 1,2` (a decimal comma, as much of Europe writes) is refused with the
+    number meant; `1,000` may be a thousands separator and gets no guess."""
+    block = "- online: 2026-06\n        power_gw: 0,5\n        system: dgx-b200"
+    text = USER_SCENARIO_YAML.replace("- {online: 2026-06, power_gw: 1.0, system: dgx-b200}", block)
+    err = refused(capsys, "run", _scenario(tmp_path, text), "--out", str(tmp_path / "o"))
+    assert err.startswith("error: sites[0].phases[0].power_gw: '0,5' is not allowed: ")
+    assert err.endswith(" (a decimal point, not a comma: 0.5)\n")
+    footprint = ["footprint", "--system", "h100", "--gpu-hours", "1e6", "--pue"]
+    assert "(a decimal point, not a comma: 1.2)" in refused(capsys, *footprint, "1,2")
+    assert "decimal point" not in refused(capsys, *footprint, "1,000")

@@ -364,7 +364,9 @@ def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
         return Problem(path, "unknown field")
     # a mapping or list is shown when it is the wrong type; otherwise the message says it
     shown = not isinstance(value, dict | list) or etype.endswith("_type")
-    hint = _percent_hint(msg, value) or _megawatt_hint(path, msg, value)
+    hint = (
+        _percent_hint(msg, value) or _megawatt_hint(path, msg, value) or decimal_comma_hint(value)
+    )
     if shown and not names_value(msg, _short(value)):
         return Problem(path, f"{_short(value)} is not allowed: {msg[0].lower() + msg[1:]}{hint}")
     return Problem(path, msg + hint)
@@ -396,6 +398,23 @@ def _megawatt_hint(path: str, msg: str, value: Any) -> str:
     if bound is None or not float(bound.group(1)) < value <= float(bound.group(1)) * MW_PER_GW:
         return ""
     return f" (meant in MW? {value:g} MW is {value / MW_PER_GW:g} GW)"
+
+
+#: A number written with a decimal comma (`1,3`, `0,200`): digits, one comma, digits; with
+#: three digits after the comma and a leading digit other than 0 it may be a thousands
+#: separator (`1,000`), which the messages already refuse as a separator.
+_DECIMAL_COMMA = re.compile(r"^\s*(-?\d+),(\d+)\s*$")
+
+
+def decimal_comma_hint(value: Any) -> str:
+    """` (a decimal point, not a comma: 1.3)` when text reads as a decimal-comma number."""
+    found = _DECIMAL_COMMA.match(value) if isinstance(value, str) else None
+    if found is None:
+        return ""
+    whole, fraction = found.groups()
+    if len(fraction) == len("000") and whole.lstrip("-") != "0":
+        return ""  # `1,000`: a thousands separator as likely as a decimal comma
+    return f" (a decimal point, not a comma: {whole}.{fraction})"
 
 
 def names_value(msg: str, value: str) -> bool:
@@ -463,7 +482,10 @@ def validation_problems(
             generic.setdefault(base, value)
     for base, value in generic.items():
         if base not in specific_at:
-            problems.append(Problem(base, f"{_given(value)} is not allowed: {_UNCERTAIN_HELP}"))
+            hint = decimal_comma_hint(value)
+            problems.append(
+                Problem(base, f"{_given(value)} is not allowed: {_UNCERTAIN_HELP}{hint}")
+            )
     return list(dict.fromkeys(problems))
 
 
