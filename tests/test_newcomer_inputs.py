@@ -586,3 +586,16 @@ def test_a_decimal_comma_gets_a_hint(capsys, tmp_path):
     footprint = ["footprint", "--system", "h100", "--gpu-hours", "1e6", "--pue"]
     assert "(a decimal point, not a comma: 1.2)" in refused(capsys, *footprint, "1,2")
     assert "decimal point" not in refused(capsys, *footprint, "1,000")
+
+
+def test_a_decimal_comma_in_a_flow_mapping_is_explained(capsys, tmp_path):
+    """In `{online: 2026-06, power_gw: 1,25, ...}` YAML reads `power_gw: 1` and a key 25: the
+    refusal said 'phases[0][25]: 25 is not allowed: keys should be strings'."""
+    text = USER_SCENARIO_YAML.replace("power_gw: 1.0", "power_gw: 1,25")
+    code, out, err = cli(capsys, "run", _scenario(tmp_path, text), "--out", str(tmp_path / "o"))
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: sites[0].phases[0]: 25 is not allowed as a field name: in a {...} mapping a "
+        "comma ends an entry, so a decimal comma (`x: 1,25`) reads as `x: 1` and a field 25; "
+        "write a decimal point\n"
+    )

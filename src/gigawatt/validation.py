@@ -360,6 +360,15 @@ def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
         return Problem(None, msg)
     if etype == "missing":
         return Problem(path, "required field is missing")
+    if etype == "invalid_key" and isinstance(value, int | float) and not isinstance(value, bool):
+        # YAML's `{power_gw: 0,5}` is `power_gw: 0` and a key `5`: a comma ends a {...} entry
+        where = path.rsplit("[", 1)[0] if path.endswith("]") else path
+        return Problem(
+            where or None,
+            f"{_short(value)} is not allowed as a field name: in a {{...}} mapping a comma ends "
+            f"an entry, so a decimal comma (`x: 1,{_short(value)}`) reads as `x: 1` and a field "
+            f"{_short(value)}; write a decimal point",
+        )
     if etype == "extra_forbidden":
         return Problem(path, "unknown field")
     # a mapping or list is shown when it is the wrong type; otherwise the message says it
