@@ -599,3 +599,15 @@ def test_a_decimal_comma_in_a_flow_mapping_is_explained(capsys, tmp_path):
         "comma ends an entry, so a decimal comma (`x: 1,25`) reads as `x: 1` and a field 25; "
         "write a decimal point\n"
     )
+
+
+def test_catalog_brief_lists_ids_and_names(capsys, catalog):
+    """`gigawatt catalog regions` prints some 900 lines of sources; --brief gives the ids to
+    pick from, one line each, with their names."""
+    code, out, err = cli(capsys, "catalog", "regions", "--brief")
+    assert code == 0, err
+    lines = out.splitlines()
+    regions = catalog.all("regions")
+    assert lines[0] == f"regions: {len(regions)} records"
+    assert lines[1 : 1 + len(regions)] == [f"{r.id}: {r.name}" for r in regions]
+    assert lines[-1] == "`gigawatt catalog regions ID` shows one with its sources."
