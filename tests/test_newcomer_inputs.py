@@ -611,3 +611,12 @@ def test_catalog_brief_lists_ids_and_names(capsys, catalog):
     assert lines[0] == f"regions: {len(regions)} records"
     assert lines[1 : 1 + len(regions)] == [f"{r.id}: {r.name}" for r in regions]
     assert lines[-1] == "`gigawatt catalog regions ID` shows one with its sources."
+
+
+@pytest.mark.parametrize("args", [["catalog", "--brief"], ["catalog", "regions", "ae", "--brief"]])
+def test_catalog_brief_without_a_kind_alone_is_refused(capsys, args):
+    err = refused(capsys, *args)
+    assert err == (
+        "error: --brief: lists a kind's records; allowed: with KIND alone "
+        "(`gigawatt catalog KIND --brief`)\n"
+    )

@@ -350,11 +350,16 @@ def catalog_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """List catalog records with their sources; with an ID, show one record in full."""
+    if brief and (not kind or record_id is not None):
+        raise InputError(
+            "lists a kind's records; allowed: with KIND alone (`gigawatt catalog KIND --brief`)",
+            field="brief",
+        )
     listing = api.catalog(kind, record_id, catalog=_catalog(ctx))
     if as_json:
         emit_json(listing.to_json())
         return
-    if brief and kind and record_id is None:  # the ids to pick from, without the sources
+    if brief:  # the ids to pick from, without the sources
         records = listing.records[kind]
         console.print(bold_name(kind, counted(len(records), "record")))
         for rec in records:
