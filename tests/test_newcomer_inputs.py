@@ -620,3 +620,17 @@ def test_catalog_brief_without_a_kind_alone_is_refused(capsys, args):
         "error: --brief: lists a kind's records; allowed: with KIND alone "
         "(`gigawatt catalog KIND --brief`)\n"
     )
+
+
+def test_a_power_in_kilowatts_where_watts_go_gets_a_hint(capsys, tmp_path):
+    """A system override `it_power_w_per_accelerator: 2.1` (2.1 kW meant) is below the 10 W
+    floor: the refusal names the watts meant."""
+    phase = (
+        "{online: 2026-06, power_gw: 1.0, system: {use: dgx-b200, it_power_w_per_accelerator: 2.1}}"
+    )
+    text = USER_SCENARIO_YAML.replace("{online: 2026-06, power_gw: 1.0, system: dgx-b200}", phase)
+    err = refused(capsys, "run", _scenario(tmp_path, text), "--out", str(tmp_path / "o"))
+    assert err == (
+        "error: sites[0].phases[0].system.it_power_w_per_accelerator: 2.1 is not allowed: "
+        "must be >= 10 (meant in kW? write 2100)\n"
+    )

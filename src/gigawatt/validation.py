@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from gigawatt.errors import InputError, InvariantError, Problem, did_you_mean
-from gigawatt.units import MW_PER_GW
+from gigawatt.units import MW_PER_GW, W_PER_KW
 
 #: Labels pydantic adds to a location for each member of an `Uncertain` union.
 _UNCERTAIN_MEMBERS = {"float", "Triangular", "Uniform", "Normal", "LogNormal", "Choice"}
@@ -374,7 +374,10 @@ def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
     # a mapping or list is shown when it is the wrong type; otherwise the message says it
     shown = not isinstance(value, dict | list) or etype.endswith("_type")
     hint = (
-        _percent_hint(msg, value) or _megawatt_hint(path, msg, value) or decimal_comma_hint(value)
+        _percent_hint(msg, value)
+        or _megawatt_hint(path, msg, value)
+        or _kilowatt_hint(path, msg, value)
+        or decimal_comma_hint(value)
     )
     if shown and not names_value(msg, _short(value)):
         return Problem(path, f"{_short(value)} is not allowed: {msg[0].lower() + msg[1:]}{hint}")
@@ -424,6 +427,22 @@ def decimal_comma_hint(value: Any) -> str:
     if len(fraction) == len("000") and whole.lstrip("-") != "0":
         return ""  # `1,000`: a thousands separator as likely as a decimal comma
     return f" (a decimal point, not a comma: {whole}.{fraction})"
+
+
+#: A lower bound as the plain message words it (`must be >= 10`, `must be >= 10 and <= 1e+05`).
+_LOWER_BOUND = re.compile(r"must be >=? ([0-9.e+]+)")
+
+
+def _kilowatt_hint(path: str, msg: str, value: Any) -> str:
+    """` (meant in kW? write 2100)` when a field in W got a positive number below its lower
+    bound that fits as kilowatts (`it_power_w_per_accelerator: 2.1` for 2.1 kW)."""
+    name = path.rsplit(".", 1)[-1]
+    if "_w_" not in f"{name}_" or isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    bound = _LOWER_BOUND.search(msg)
+    if bound is None or "kW" in msg or not 0 < value < float(bound.group(1)) <= value * W_PER_KW:
+        return ""
+    return f" (meant in kW? write {value * W_PER_KW:g})"
 
 
 def names_value(msg: str, value: str) -> bool:
