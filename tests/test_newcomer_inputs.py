@@ -379,6 +379,10 @@ def test_a_site_without_pue_is_named_in_a_caveat(capsys, tmp_path, catalog):
     )
     assert caveat.endswith("and so do the accelerators its power holds.")  # facility basis
 
+    code, out, err = cli(capsys, "energy", path, "--json")  # energy's figures rest on it too
+    assert code == 0, err
+    assert json.loads(out)["caveats"] == [caveat]
+
     own = USER_SCENARIO_YAML.replace(
         "region: us-ercot", f"region: us-ercot\n    pue: {point(record.value)!r}"
     )

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from gigawatt.cli.common import (
     JsonOpt,
@@ -292,6 +293,8 @@ def energy_cmd(
         )
     if data["supply"]:
         _print_supply(data["supply"])
+    for caveat in data["caveats"]:
+        console.print(Text("Caveat: ", style="bold yellow") + Text(caveat))
 
 
 def _power_note(sw: dict[str, Any]) -> str:
