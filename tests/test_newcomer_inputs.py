@@ -638,3 +638,11 @@ def test_a_power_in_kilowatts_where_watts_go_gets_a_hint(capsys, tmp_path):
         "error: sites[0].phases[0].system.it_power_w_per_accelerator: 2.1 is not allowed: "
         "must be >= 10 (meant in kW? write 2100)\n"
     )
+
+
+def test_tokens_with_a_decimal_comma_get_the_number_meant(capsys):
+    err = refused(
+        capsys, "train", "--model", "llama3-8b", "--system", "h100", "--gpus", "8",
+        "--tokens", "1,5T",
+    )  # fmt: skip
+    assert err.endswith("15.6T (a decimal point, not a comma: 1.5T)\n")
