@@ -511,9 +511,14 @@ def test_supply_says_its_wind_is_a_generic_site(capsys, catalog):
     assert json.loads(out)["supply"]["wind_mean_speed_m_per_s"] == speed
     code, out, err = cli(capsys, *args)
     assert code == 0, err
-    assert f"(a synthetic wind at a mean {speed:g} m/s, the catalog's generic onshore site," in (
-        " ".join(out.split())
-    )
+    flat = " ".join(out.split())
+    assert f"(a synthetic wind at a mean {speed:g} m/s, the catalog's generic onshore site," in flat
+    share = point(catalog.get("energy", "supply-grid-import-cap-share").value)
+    assumed = f"Grid import limit: the catalog's supply-grid-import-cap-share, {share:.2g} of"
+    assert assumed in flat  # the default limit is named as an assumption ...
+    code, out, err = cli(capsys, *args, "--grid-import-mw", "100")
+    assert code == 0, err
+    assert "Grid import limit" not in " ".join(out.split())  # ... a limit given is the user's
 
 
 @pytest.mark.parametrize("form", ["--out=~/runs", "--out ~/runs"])

@@ -292,7 +292,7 @@ def energy_cmd(
             sw["cases"],
         )
     if data["supply"]:
-        _print_supply(data["supply"])
+        _print_supply(data["supply"], default_import=grid_import_mw is None)
     for caveat in data["caveats"]:
         console.print(Text("Caveat: ", style="bold yellow") + Text(caveat))
 
@@ -352,7 +352,16 @@ def _plan_note(plan: dict[str, Any] | None, accelerators: int | None = None) -> 
     return ", plan " + ",".join(parts) + idle
 
 
-def _print_supply(s: dict[str, Any]) -> None:
+def _print_supply(s: dict[str, Any], *, default_import: bool = False) -> None:
+    """The supply optimum; `default_import`: the grid limit is the catalog's share of the load
+    (`supply-grid-import-cap-share`, an assumption), not one the user gave."""
+    share = s["grid_import_mw"] / s["load_mw"] if s["load_mw"] else None
+    assumed = (
+        f" Grid import limit: the catalog's supply-grid-import-cap-share, {share:.2g} of the "
+        "load (an assumption, not a cited interconnection; --grid-import-mw sets it)."
+        if default_import and share is not None
+        else ""
+    )
     head = (
         f"Least-cost supply for {s['site']}: {s['load_mw']:,.0f} MW flat load, {s['hours']} h, "
         f"grid import up to {s['grid_import_mw']:,.0f} MW"
@@ -363,7 +372,7 @@ def _print_supply(s: dict[str, Any]) -> None:
         )
     )
     if s["termination_condition"] != "optimal":
-        console.print(f"{head}: no optimum ({s['status']}, {s['termination_condition']}).")
+        console.print(f"{head}: no optimum ({s['status']}, {s['termination_condition']}).{assumed}")
         return
     table = Table(title=head, title_justify="left")
     for col in ("Source", "Capacity MW", "Energy GWh/yr"):
@@ -383,5 +392,5 @@ def _print_supply(s: dict[str, Any]) -> None:
         f"{s['wind_capacity_factor']:.2f} (a synthetic wind at a mean "
         f"{s['wind_mean_speed_m_per_s']:g} m/s, the catalog's generic onshore site, "
         "wind-mean-speed-m-per-s, not a measurement of this site); solved in "
-        f"{s['solve_time_s']:.1f} s."
+        f"{s['solve_time_s']:.1f} s.{assumed}"
     )
