@@ -259,6 +259,14 @@ class Site(_Model):
         description="who owns the site's compute and buys its systems "
         "(default: the programme's owner)",
     )
+    construction_start: MonthStr | None = Field(
+        None,
+        description="month construction began at the site (a dated, cited fact): its phases' "
+        "facility and power spend opens no earlier, and may open before the programme starts "
+        "(finance counts that spend in `capex_before_start_usd`); allowed: a month up to the "
+        "site's first `online`",
+        json_schema_extra={"default_text": "the programme's start"},
+    )
     phases: Annotated[list[Phase], Field(min_length=1)] = Field(
         description="the capacity the site adds, phase by phase"
     )
@@ -440,6 +448,15 @@ class Scenario(_Model):
         if dup:
             raise ValueError(f"site names must be unique; repeated: {', '.join(sorted(dup))}")
         for si, site in enumerate(self.sites):
+            first_online = min(site.phases, key=lambda ph: month_index(ph.online)).online
+            if site.construction_start is not None and month_index(
+                site.construction_start
+            ) > month_index(first_online):
+                raise ValueError(
+                    f"sites[{si}].construction_start: {site.construction_start} is after the "
+                    f"site's first phase comes online ({first_online}); allowed: a month up to "
+                    f"{first_online}"
+                )
             for pi, ph in enumerate(site.phases):
                 if month_index(ph.online) > month_index(self.end):
                     raise ValueError(
