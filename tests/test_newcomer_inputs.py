@@ -651,3 +651,12 @@ def test_tokens_with_a_decimal_comma_get_the_number_meant(capsys):
         "--tokens", "1,5T",
     )  # fmt: skip
     assert err.endswith("15.6T (a decimal point, not a comma: 1.5T)\n")
+
+
+@pytest.mark.parametrize(("extra", "named"), [([], True), (["--ramp-limit-mw-per-s", "1"], False)])
+def test_swings_name_their_default_ramp_limit_as_an_estimate(capsys, extra, named):
+    args = ["energy", "nvidia-openai-10gw", "--swings", "tx-abilene", *extra]
+    code, out, err = cli(capsys, *args)
+    assert code == 0, err
+    said = "(the catalog's grid-ramp-limit-share-per-s, an estimate; --ramp-limit-mw-per-s sets"
+    assert (said in " ".join(out.split())) is named

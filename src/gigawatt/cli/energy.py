@@ -285,7 +285,14 @@ def energy_cmd(
             f"busy {sw['utilisation']:.0%}"
             f"{'' if sw['step_source'] == 'perf-breakdown' else ' (catalog defaults)'}, computing "
             f"{sw['compute_time_share']:.0%} of the time;{_power_note(sw)} grid ramp limit "
-            f"{sw['ramp_limit_mw_per_s']:.3g} MW/s. MW at the grid: the IT draw plus cooling "
+            f"{sw['ramp_limit_mw_per_s']:.3g} MW/s"
+            + (
+                " (the catalog's grid-ramp-limit-share-per-s, an estimate; "
+                "--ramp-limit-mw-per-s sets it)"
+                if ramp_limit_mw_per_s is None
+                else ""
+            )
+            + ". MW at the grid: the IT draw plus cooling "
             f"held at (PUE - 1) x the mean IT draw, PUE {sw['pue']:.2f} (cooling does not follow "
             "step-scale swings). Band MW: RMS of the swing in 0.1-20 Hz; +MWh, +E%: extra energy",
             SWING_COLUMNS,
