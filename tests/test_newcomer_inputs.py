@@ -379,6 +379,10 @@ def test_a_site_without_pue_is_named_in_a_caveat(capsys, tmp_path, catalog):
     )
     assert caveat.endswith("and so do the accelerators its power holds.")  # facility basis
 
+    code, out, err = cli(capsys, "energy", path, "--json")  # energy's figures rest on it too
+    assert code == 0, err
+    assert json.loads(out)["caveats"] == [caveat]
+
     own = USER_SCENARIO_YAML.replace(
         "region: us-ercot", f"region: us-ercot\n    pue: {point(record.value)!r}"
     )
@@ -507,9 +511,14 @@ def test_supply_says_its_wind_is_a_generic_site(capsys, catalog):
     assert json.loads(out)["supply"]["wind_mean_speed_m_per_s"] == speed
     code, out, err = cli(capsys, *args)
     assert code == 0, err
-    assert f"(a synthetic wind at a mean {speed:g} m/s, the catalog's generic onshore site," in (
-        " ".join(out.split())
-    )
+    flat = " ".join(out.split())
+    assert f"(a synthetic wind at a mean {speed:g} m/s, the catalog's generic onshore site," in flat
+    share = point(catalog.get("energy", "supply-grid-import-cap-share").value)
+    assumed = f"Grid import limit: the catalog's supply-grid-import-cap-share, {share:.2g} of"
+    assert assumed in flat  # the default limit is named as an assumption ...
+    code, out, err = cli(capsys, *args, "--grid-import-mw", "100")
+    assert code == 0, err
+    assert "Grid import limit" not in " ".join(out.split())  # ... a limit given is the user's
 
 
 @pytest.mark.parametrize("form", ["--out=~/runs", "--out ~/runs"])
@@ -573,3 +582,81 @@ def test_help_as_a_command_is_the_help(capsys, command):
     assert (code, err) == (0, "")
     code, by_flag, _ = cli(capsys, *command, "--help")
     assert code == 0 and by_word == by_flag and by_word.startswith("Usage: gigawatt")
+
+
+def test_a_decimal_comma_gets_a_hint(capsys, tmp_path):
+    """`pue: 1,3` or `--pue 1,2` (a decimal comma, as much of Europe writes) is refused with the
+    number meant; `1,000` may be a thousands separator and gets no guess."""
+    block = "- online: 2026-06\n        power_gw: 0,5\n        system: dgx-b200"
+    text = USER_SCENARIO_YAML.replace("- {online: 2026-06, power_gw: 1.0, system: dgx-b200}", block)
+    err = refused(capsys, "run", _scenario(tmp_path, text), "--out", str(tmp_path / "o"))
+    assert err.startswith("error: sites[0].phases[0].power_gw: '0,5' is not allowed: ")
+    assert err.endswith(" (a decimal point, not a comma: 0.5)\n")
+    footprint = ["footprint", "--system", "h100", "--gpu-hours", "1e6", "--pue"]
+    assert "(a decimal point, not a comma: 1.2)" in refused(capsys, *footprint, "1,2")
+    assert "decimal point" not in refused(capsys, *footprint, "1,000")
+
+
+def test_a_decimal_comma_in_a_flow_mapping_is_explained(capsys, tmp_path):
+    """In `{online: 2026-06, power_gw: 1,25, ...}` YAML reads `power_gw: 1` and a key 25: the
+    refusal said 'phases[0][25]: 25 is not allowed: keys should be strings'."""
+    text = USER_SCENARIO_YAML.replace("power_gw: 1.0", "power_gw: 1,25")
+    code, out, err = cli(capsys, "run", _scenario(tmp_path, text), "--out", str(tmp_path / "o"))
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: sites[0].phases[0]: 25 is not allowed as a field name: in a {...} mapping a "
+        "comma ends an entry, so a decimal comma (`x: 1,25`) reads as `x: 1` and a field 25; "
+        "write a decimal point\n"
+    )
+
+
+def test_catalog_brief_lists_ids_and_names(capsys, catalog):
+    """`gigawatt catalog regions` prints some 900 lines of sources; --brief gives the ids to
+    pick from, one line each, with their names."""
+    code, out, err = cli(capsys, "catalog", "regions", "--brief")
+    assert code == 0, err
+    lines = out.splitlines()
+    regions = catalog.all("regions")
+    assert lines[0] == f"regions: {len(regions)} records"
+    assert lines[1 : 1 + len(regions)] == [f"{r.id}: {r.name}" for r in regions]
+    assert lines[-1] == "`gigawatt catalog regions ID` shows one with its sources."
+
+
+@pytest.mark.parametrize("args", [["catalog", "--brief"], ["catalog", "regions", "ae", "--brief"]])
+def test_catalog_brief_without_a_kind_alone_is_refused(capsys, args):
+    err = refused(capsys, *args)
+    assert err == (
+        "error: --brief: lists a kind's records; allowed: with KIND alone "
+        "(`gigawatt catalog KIND --brief`)\n"
+    )
+
+
+def test_a_power_in_kilowatts_where_watts_go_gets_a_hint(capsys, tmp_path):
+    """A system override `it_power_w_per_accelerator: 2.1` (2.1 kW meant) is below the 10 W
+    floor: the refusal names the watts meant."""
+    phase = (
+        "{online: 2026-06, power_gw: 1.0, system: {use: dgx-b200, it_power_w_per_accelerator: 2.1}}"
+    )
+    text = USER_SCENARIO_YAML.replace("{online: 2026-06, power_gw: 1.0, system: dgx-b200}", phase)
+    err = refused(capsys, "run", _scenario(tmp_path, text), "--out", str(tmp_path / "o"))
+    assert err == (
+        "error: sites[0].phases[0].system.it_power_w_per_accelerator: 2.1 is not allowed: "
+        "must be >= 10 (meant in kW? write 2100)\n"
+    )
+
+
+def test_tokens_with_a_decimal_comma_get_the_number_meant(capsys):
+    err = refused(
+        capsys, "train", "--model", "llama3-8b", "--system", "h100", "--gpus", "8",
+        "--tokens", "1,5T",
+    )  # fmt: skip
+    assert err.endswith("15.6T (a decimal point, not a comma: 1.5T)\n")
+
+
+@pytest.mark.parametrize(("extra", "named"), [([], True), (["--ramp-limit-mw-per-s", "1"], False)])
+def test_swings_name_their_default_ramp_limit_as_an_estimate(capsys, extra, named):
+    args = ["energy", "nvidia-openai-10gw", "--swings", "tx-abilene", *extra]
+    code, out, err = cli(capsys, *args)
+    assert code == 0, err
+    said = "(the catalog's grid-ramp-limit-share-per-s, an estimate; --ramp-limit-mw-per-s sets"
+    assert (said in " ".join(out.split())) is named

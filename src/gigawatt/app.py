@@ -19,6 +19,7 @@ result; it alone maps a request's fields to flags. The HTML report is written fr
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -52,7 +53,13 @@ from gigawatt.io import (
     write_parquet,
     write_text,
 )
-from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
+from gigawatt.scenario import (
+    Scenario,
+    builtin_scenarios,
+    default_pue_caveats,
+    load_scenario,
+    scenario_path,
+)
 from gigawatt.validation import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -485,6 +492,9 @@ class EnergyReport:
     sites: list[dict[str, Any]]
     swings: dict[str, Any] | None
     supply: dict[str, Any] | None
+    #: What the figures rest on that the tables do not show: the sites on the catalog's default
+    #: PUE (`scenario.default_pue_caveats`).
+    caveats: list[str] = dataclasses.field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -552,6 +562,7 @@ def energy(
         sites=site_summaries(sc, cat, results.fleet, result),
         swings=swings,
         supply=supply,
+        caveats=list(default_pue_caveats(sc, cat)),
     )
 
 

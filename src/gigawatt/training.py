@@ -53,6 +53,7 @@ from gigawatt.reliability import (
     marginal_threshold,
 )
 from gigawatt.units import H_PER_DAY, S_PER_H
+from gigawatt.validation import decimal_comma_hint
 
 #: Failure model of a system whose record names none.
 DEFAULT_FAILURE_MODEL = "h100-class"
@@ -64,8 +65,12 @@ def parse_count(text: str, *, field: str) -> float:
     is read, so that `-15T` is told it must be > 0 rather than that it is no number."""
     m = re.fullmatch(r"\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([kKmMbBgGtTpP]?)\s*", text)
     if not m:
+        number = re.sub(r"[kKmMbBgGtTpP]\s*$", "", text)
+        hint = decimal_comma_hint(number)  # `1,5T`: the number meant, with its suffix
+        hint = f"{hint[:-1]}{text.strip()[len(number.strip()) :]})" if hint else ""
         raise InputError(
-            f"{text!r} is not allowed: expected a number like 15.6e12 or 15.6T", field=field
+            f"{text!r} is not allowed: expected a number like 15.6e12 or 15.6T{hint}",
+            field=field,
         )
     value = float(m.group(1)) * _SUFFIX[m.group(2).lower()]
     if not math.isfinite(value):  # `1e999` overflows to inf: say what the user wrote

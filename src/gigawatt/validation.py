@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from gigawatt.errors import InputError, InvariantError, Problem, did_you_mean
-from gigawatt.units import MW_PER_GW
+from gigawatt.units import MW_PER_GW, W_PER_KW
 
 #: Labels pydantic adds to a location for each member of an `Uncertain` union.
 _UNCERTAIN_MEMBERS = {"float", "Triangular", "Uniform", "Normal", "LogNormal", "Choice"}
@@ -360,11 +360,25 @@ def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
         return Problem(None, msg)
     if etype == "missing":
         return Problem(path, "required field is missing")
+    if etype == "invalid_key" and isinstance(value, int | float) and not isinstance(value, bool):
+        # YAML's `{power_gw: 0,5}` is `power_gw: 0` and a key `5`: a comma ends a {...} entry
+        where = path.rsplit("[", 1)[0] if path.endswith("]") else path
+        return Problem(
+            where or None,
+            f"{_short(value)} is not allowed as a field name: in a {{...}} mapping a comma ends "
+            f"an entry, so a decimal comma (`x: 1,{_short(value)}`) reads as `x: 1` and a field "
+            f"{_short(value)}; write a decimal point",
+        )
     if etype == "extra_forbidden":
         return Problem(path, "unknown field")
     # a mapping or list is shown when it is the wrong type; otherwise the message says it
     shown = not isinstance(value, dict | list) or etype.endswith("_type")
-    hint = _percent_hint(msg, value) or _megawatt_hint(path, msg, value)
+    hint = (
+        _percent_hint(msg, value)
+        or _megawatt_hint(path, msg, value)
+        or _kilowatt_hint(path, msg, value)
+        or decimal_comma_hint(value)
+    )
     if shown and not names_value(msg, _short(value)):
         return Problem(path, f"{_short(value)} is not allowed: {msg[0].lower() + msg[1:]}{hint}")
     return Problem(path, msg + hint)
@@ -396,6 +410,39 @@ def _megawatt_hint(path: str, msg: str, value: Any) -> str:
     if bound is None or not float(bound.group(1)) < value <= float(bound.group(1)) * MW_PER_GW:
         return ""
     return f" (meant in MW? {value:g} MW is {value / MW_PER_GW:g} GW)"
+
+
+#: A number written with a decimal comma (`1,3`, `0,200`): digits, one comma, digits; with
+#: three digits after the comma and a leading digit other than 0 it may be a thousands
+#: separator (`1,000`), which the messages already refuse as a separator.
+_DECIMAL_COMMA = re.compile(r"^\s*(-?\d+),(\d+)\s*$")
+
+
+def decimal_comma_hint(value: Any) -> str:
+    """` (a decimal point, not a comma: 1.3)` when text reads as a decimal-comma number."""
+    found = _DECIMAL_COMMA.match(value) if isinstance(value, str) else None
+    if found is None:
+        return ""
+    whole, fraction = found.groups()
+    if len(fraction) == len("000") and whole.lstrip("-") != "0":
+        return ""  # `1,000`: a thousands separator as likely as a decimal comma
+    return f" (a decimal point, not a comma: {whole}.{fraction})"
+
+
+#: A lower bound as the plain message words it (`must be >= 10`, `must be >= 10 and <= 1e+05`).
+_LOWER_BOUND = re.compile(r"must be >=? ([0-9.e+]+)")
+
+
+def _kilowatt_hint(path: str, msg: str, value: Any) -> str:
+    """` (meant in kW? write 2100)` when a field in W got a positive number below its lower
+    bound that fits as kilowatts (`it_power_w_per_accelerator: 2.1` for 2.1 kW)."""
+    name = path.rsplit(".", 1)[-1]
+    if "_w_" not in f"{name}_" or isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    bound = _LOWER_BOUND.search(msg)
+    if bound is None or "kW" in msg or not 0 < value < float(bound.group(1)) <= value * W_PER_KW:
+        return ""
+    return f" (meant in kW? write {value * W_PER_KW:g})"
 
 
 def names_value(msg: str, value: str) -> bool:
@@ -463,7 +510,10 @@ def validation_problems(
             generic.setdefault(base, value)
     for base, value in generic.items():
         if base not in specific_at:
-            problems.append(Problem(base, f"{_given(value)} is not allowed: {_UNCERTAIN_HELP}"))
+            hint = decimal_comma_hint(value)
+            problems.append(
+                Problem(base, f"{_given(value)} is not allowed: {_UNCERTAIN_HELP}{hint}")
+            )
     return list(dict.fromkeys(problems))
 
 

@@ -200,7 +200,7 @@ def _bad_value(e: click.UsageError, argv: list[str]) -> str | None:
             given = argv[i + 1]
         elif "=" in arg and arg.split("=", 1)[0] in opts:
             given = arg.split("=", 1)[1]
-    from gigawatt.validation import names_value
+    from gigawatt.validation import decimal_comma_hint, names_value
 
     reason = _plain_pydantic(" ".join(str(e.message).split()))
     if given is None or names_value(reason, given) or names_value(reason, repr(given)):
@@ -212,7 +212,8 @@ def _bad_value(e: click.UsageError, argv: list[str]) -> str | None:
     shown = given if number is not None else repr(given)
     if number is not None and not math.isfinite(number):
         reason = "must be a finite number"
-    return f"{opts[0]}: {shown} is not allowed: {reason[:1].lower()}{reason[1:]}"
+    hint = decimal_comma_hint(given)
+    return f"{opts[0]}: {shown} is not allowed: {reason[:1].lower()}{reason[1:]}{hint}"
 
 
 def _plain_pydantic(message: str) -> str:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from gigawatt.cli.common import (
     JsonOpt,
@@ -284,14 +285,23 @@ def energy_cmd(
             f"busy {sw['utilisation']:.0%}"
             f"{'' if sw['step_source'] == 'perf-breakdown' else ' (catalog defaults)'}, computing "
             f"{sw['compute_time_share']:.0%} of the time;{_power_note(sw)} grid ramp limit "
-            f"{sw['ramp_limit_mw_per_s']:.3g} MW/s. MW at the grid: the IT draw plus cooling "
+            f"{sw['ramp_limit_mw_per_s']:.3g} MW/s"
+            + (
+                " (the catalog's grid-ramp-limit-share-per-s, an estimate; "
+                "--ramp-limit-mw-per-s sets it)"
+                if ramp_limit_mw_per_s is None
+                else ""
+            )
+            + ". MW at the grid: the IT draw plus cooling "
             f"held at (PUE - 1) x the mean IT draw, PUE {sw['pue']:.2f} (cooling does not follow "
             "step-scale swings). Band MW: RMS of the swing in 0.1-20 Hz; +MWh, +E%: extra energy",
             SWING_COLUMNS,
             sw["cases"],
         )
     if data["supply"]:
-        _print_supply(data["supply"])
+        _print_supply(data["supply"], default_import=grid_import_mw is None)
+    for caveat in data["caveats"]:
+        console.print(Text("Caveat: ", style="bold yellow") + Text(caveat))
 
 
 def _power_note(sw: dict[str, Any]) -> str:
@@ -349,7 +359,16 @@ def _plan_note(plan: dict[str, Any] | None, accelerators: int | None = None) -> 
     return ", plan " + ",".join(parts) + idle
 
 
-def _print_supply(s: dict[str, Any]) -> None:
+def _print_supply(s: dict[str, Any], *, default_import: bool = False) -> None:
+    """The supply optimum; `default_import`: the grid limit is the catalog's share of the load
+    (`supply-grid-import-cap-share`, an assumption), not one the user gave."""
+    share = s["grid_import_mw"] / s["load_mw"] if s["load_mw"] else None
+    assumed = (
+        f" Grid import limit: the catalog's supply-grid-import-cap-share, {share:.2g} of the "
+        "load (an assumption, not a cited interconnection; --grid-import-mw sets it)."
+        if default_import and share is not None
+        else ""
+    )
     head = (
         f"Least-cost supply for {s['site']}: {s['load_mw']:,.0f} MW flat load, {s['hours']} h, "
         f"grid import up to {s['grid_import_mw']:,.0f} MW"
@@ -360,7 +379,7 @@ def _print_supply(s: dict[str, Any]) -> None:
         )
     )
     if s["termination_condition"] != "optimal":
-        console.print(f"{head}: no optimum ({s['status']}, {s['termination_condition']}).")
+        console.print(f"{head}: no optimum ({s['status']}, {s['termination_condition']}).{assumed}")
         return
     table = Table(title=head, title_justify="left")
     for col in ("Source", "Capacity MW", "Energy GWh/yr"):
@@ -380,5 +399,5 @@ def _print_supply(s: dict[str, Any]) -> None:
         f"{s['wind_capacity_factor']:.2f} (a synthetic wind at a mean "
         f"{s['wind_mean_speed_m_per_s']:g} m/s, the catalog's generic onshore site, "
         "wind-mean-speed-m-per-s, not a measurement of this site); solved in "
-        f"{s['solve_time_s']:.1f} s."
+        f"{s['solve_time_s']:.1f} s.{assumed}"
     )

@@ -372,12 +372,28 @@ def catalog_cmd(
             help="One record of KIND (an id or alias): every field, as YAML to copy and edit.",
         ),
     ] = None,
+    brief: Annotated[
+        bool,
+        typer.Option("--brief", help="With KIND: one line per record, its id and name."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List catalog records with their sources; with an ID, show one record in full."""
+    if brief and (not kind or record_id is not None):
+        raise InputError(
+            "lists a kind's records; allowed: with KIND alone (`gigawatt catalog KIND --brief`)",
+            field="brief",
+        )
     listing = api.catalog(kind, record_id, catalog=_catalog(ctx))
     if as_json:
         emit_json(listing.to_json())
+        return
+    if brief:  # the ids to pick from, without the sources
+        records = listing.records[kind]
+        console.print(bold_name(kind, counted(len(records), "record")))
+        for rec in records:
+            console.print(Text(f"{rec.id}: {rec.name or ''}".rstrip(": ")))
+        console.print(f"`gigawatt catalog {kind} ID` shows one with its sources.")
         return
     if record_id is not None:
         _record_yaml(listing.records[listing.kinds[0]][0])
@@ -390,7 +406,8 @@ def catalog_cmd(
             table.add_row(k, str(len(listing.records[k])))
         console.print(table)
         console.print(
-            "`gigawatt catalog KIND` lists a kind's records with their sources; "
+            "`gigawatt catalog KIND` lists a kind's records with their sources (`--brief`: "
+            "ids and names only); "
             "`gigawatt catalog KIND ID` shows one in full."
         )
         return
