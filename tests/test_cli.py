@@ -10,16 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cli_cases import cli
 from conftest import TOY_CATALOG, toy_scenario_data
 from gigawatt.catalog.schema import KINDS
-from gigawatt.cli import main
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def test_run_json_contract(capsys, tmp_path):

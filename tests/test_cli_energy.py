@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from gigawatt.cli import main
+from cli_cases import cli
 
 FOOTPRINT_KEYS = {  # DESIGN.md section 7 (a contract) plus the keys this command adds
     "energy_mwh",
@@ -25,13 +25,6 @@ FOOTPRINT_KEYS = {  # DESIGN.md section 7 (a contract) plus the keys this comman
     "water_generation_m3",
     "country_equivalent",
 }
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def test_footprint_json_reproduces_llama_65b(capsys) -> None:

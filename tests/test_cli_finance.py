@@ -7,17 +7,11 @@ import json
 import pandas as pd
 import pytest
 
+from cli_cases import cli
 from conftest import TOY_CATALOG
 from finance_cases import phase, scenario_data
 from gigawatt.cli import main
 from gigawatt.finance import YEAR_KEYS
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def test_finance_json_contract(capsys):

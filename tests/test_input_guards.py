@@ -7,18 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from cli_cases import cli
 from conftest import USER_SCENARIO_YAML
-from gigawatt.cli import main
 from gigawatt.errors import InputError
 from gigawatt.scenario import read_scenario_data
 from gigawatt.yamlio import loads_yaml
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 @pytest.mark.parametrize(

@@ -9,15 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cli_cases import cli
 from conftest import USER_SCENARIO_YAML
-from gigawatt.cli import main
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def _record_file(capsys, tmp_path, kind: str, id_: str, name: str) -> str:

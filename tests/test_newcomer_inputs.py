@@ -10,16 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from cli_cases import cli
 from conftest import USER_SCENARIO_YAML
-from gigawatt.cli import main
 from gigawatt.distributions import point
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def refused(capsys, *args: str) -> str:

@@ -129,16 +129,25 @@ class Results:
         (`costs.power_price_caveats`), sites on the catalog's PUE
         (`scenario.default_pue_caveats`), phases online before their
         hardware ships, the fleet's peaks that are not published figures, then those of each
-        December's largest run (its system's perf calibration, failure rates and policy, its
-        peak at another precision, its hardware's burn-in); `years` is `years()` when the
-        caller has it."""
+        December's largest run and of each of the scenario's frontier runs (`run`'s report
+        shows both: its system's perf calibration, failure rates and policy, its peak at
+        another precision; the largest runs' burn-in); `years` is `years()` when the caller
+        has it."""
         if self.catalog is None:
             return []
         runs: list[tuple[str | None, str | None]] = []
         if self.capability is not None:
             years = self.years() if years is None else years
-            # at the precision each is counted at: the peak columns' caveats cover those
+            # the largest runs at the precision each is counted at: the peak columns' caveats
+            # cover those; the frontier runs at the one each asks for (as `capability` lists
+            # them), so a run asked for outside the columns (fp16) names its own fallback
             runs = [(y.get("largest_run_system"), y.get("largest_run_precision")) for y in years]
+            runs += [
+                (r.where.group.system, r.spec.precision)
+                for r in self.capability.runs
+                if r.where is not None
+            ]
+            runs = list(dict.fromkeys(runs))
         return compose_caveats(
             self.catalog,
             self.fleet,

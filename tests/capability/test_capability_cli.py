@@ -7,6 +7,7 @@ import json
 import pytest
 from capability_cases import TOY_CAPABILITY, scenario_data, write
 
+from cli_cases import cli
 from conftest import TOY_CATALOG
 from gigawatt.cli import main
 
@@ -61,13 +62,6 @@ RUN_KEYS = {
     "thresholds_crossed",
     "thresholds",
 }
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def toy_args(tmp_path, **overrides) -> list[str]:

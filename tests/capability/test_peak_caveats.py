@@ -170,3 +170,41 @@ def test_a_tpu_fleet_has_a_largest_run(cat):
     ]
     last = simulate(parse_scenario(data, cat), cat).years()[-1]
     assert last["largest_run_flop"] > 0 and last["largest_run_accelerators"] > 0
+
+
+def test_run_names_the_caveats_of_frontier_runs_no_largest_run_shares(cat):
+    """`run`'s report shows the frontier runs as well as each December's largest run: a
+    frontier run on a system that is never a largest run has its system's caveats, and one
+    at a precision outside the peak columns (fp16) its peak's caveat."""
+    from conftest import toy_scenario_data
+    from gigawatt.capability.caveats import perf_caveats, reliability_caveats
+    from gigawatt.scenario import parse_scenario
+    from gigawatt.simulate import simulate
+
+    gb200, rubin = "gb200-nvl72", "vera-rubin-nvl72"
+    data = toy_scenario_data(start="2027-01", end="2027-12", power_basis="it")
+    data["sites"][0]["phases"] = [{"online": "2027-01", "power_gw": 0.05, "system": gb200}]
+    phase = {"online": "2027-04", "power_gw": 0.2, "system": rubin, "ramp_months": 3}
+    data["sites"].append({"name": "site-b", "region": "us-ercot", "pue": 1.25, "phases": [phase]})
+    data["frontier_runs"] = [
+        {"name": "early", "start": "2027-02", "duration_days": 30, "precision": "bf16"},
+        {"name": "late", "start": "2027-09", "duration_days": 30, "precision": "fp16"},
+    ]
+    results = simulate(parse_scenario(data, cat), cat)
+    years = results.years()
+    assert results.capability is not None
+    largest = {(y["largest_run_system"], y["largest_run_precision"]) for y in years}
+    frontier = [(r.where.group.system, r.spec.precision) for r in results.capability.runs]
+    assert frontier == [(gb200, "bf16"), (rubin, "fp16")]
+    assert largest == {(rubin, "bf16")}  # neither frontier run is a largest run
+    policy = results.capability.settings.policy
+    own = [
+        *perf_caveats(cat, [gb200]),
+        *reliability_caveats(cat, [gb200], policy),
+        *peak_caveats(cat, [(rubin, "fp16")]),
+    ]
+    assert any(c.startswith(f"{gb200}: ") for c in own)  # its failure rates are estimates
+    assert any("fp16 peak" in c for c in own)  # Rubin's fp16 peak is an estimate
+    caveats = results.caveats(years)
+    assert all(c in caveats for c in own)
+    assert len(caveats) == len(set(caveats))  # each once

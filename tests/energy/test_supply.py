@@ -134,6 +134,23 @@ def test_region_supply_inputs_take_the_regions_grid_and_the_sites_coordinates(ca
     assert (moved.lat, moved.lon, moved.hours) == (40.0, -100.0, 8760)
 
 
+def test_a_pjm_campus_pays_the_capacity_charge_per_mwh_imported(catalog) -> None:
+    """The supply model prices grid power as finance bills it: in a region with a capacity
+    charge its power price does not carry (us-pjm), the charge per MWh of a flat draw
+    (per MW-day / 24) on top of the power price; elsewhere the power price alone."""
+    from gigawatt.costs import capacity_charge_usd_per_mw_day
+    from gigawatt.units import H_PER_DAY
+
+    charge = capacity_charge_usd_per_mw_day(catalog, "us-pjm")
+    assert charge > 0  # PJM's 2026/27 auction price is above what its 2023 price carried
+    pjm = sp.region_supply_inputs(catalog, "us-pjm", site="x", load_mw=1.0, year=2027)
+    price = catalog.region("us-pjm").power_price_usd_per_mwh
+    assert pjm.grid_price_usd_per_mwh == pytest.approx(price + charge / H_PER_DAY)
+    assert capacity_charge_usd_per_mw_day(catalog, "us-ercot") == 0
+    ercot = sp.region_supply_inputs(catalog, "us-ercot", site="x", load_mw=1.0, year=2027)
+    assert ercot.grid_price_usd_per_mwh == catalog.region("us-ercot").power_price_usd_per_mwh
+
+
 @pytest.fixture(scope="module")
 def week(catalog):
     """The campus of docs/models/energy.md (1 GW flat at ERCOT) over a week, without and with

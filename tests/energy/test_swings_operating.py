@@ -11,9 +11,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from cli_cases import cli
 from gigawatt import app
 from gigawatt.capability.operating import BUSY_PARTS
-from gigawatt.cli import main
 from gigawatt.energy.params import energy_param
 from gigawatt.energy.programme import phase_inputs
 from gigawatt.energy.swings import (
@@ -29,13 +29,6 @@ from gigawatt.scenario import load_scenario
 from gigawatt.simulate import simulate
 
 SITE = "tx-abilene"  # the default scenario's first site
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 @pytest.fixture(scope="module")

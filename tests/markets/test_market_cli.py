@@ -11,17 +11,10 @@ import pandas as pd
 import pytest
 from price_cases import BETA, EVENT_DAY, INJECTED, synthetic_prices
 
+from cli_cases import cli
 from gigawatt import app as api
-from gigawatt.cli import main
 
 EVENT = "nvidia-openai-2025-09-22"
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from gigawatt.cli import main
+from cli_cases import cli
 
 KEYS = {
     "step_time_s",
@@ -64,13 +64,6 @@ PLAN = {
     "optimizer_dtype",
     "moe_dispatcher",
 }
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def _perf(capsys, *args: str) -> tuple[int, dict, str]:

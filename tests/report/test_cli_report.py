@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gigawatt.cli import main
+from cli_cases import cli
 from gigawatt.io import sha256_file
 from gigawatt.report.base import Chart, Series
 from gigawatt.report.png import render_png
@@ -34,13 +34,6 @@ def _documented_manifest_keys() -> set[str]:
     section = text.split("## Output sets")[1].split("\n\n")
     table = next(block for block in section if block.startswith("| Key |"))
     return {line.split("`")[1] for line in table.splitlines()[2:]}
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def test_report_json_contract_and_pngs(capsys, tmp_path):

@@ -14,17 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cli_cases import cli
 from conftest import USER_SCENARIO_YAML
-from gigawatt.cli import main
 
 PERF = ["perf", "--model", "llama3-70b", "--system", "dgx-h100", "--gpus"]
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def refused(capsys, *args: str) -> str:

@@ -15,17 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cli_cases import cli
 from conftest import TOY_CATALOG, toy_scenario_data
-from gigawatt.cli import main
 
 GIGAWATT = str(Path(sys.executable).with_name("gigawatt"))
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def _cpu_s(pid: int) -> float:

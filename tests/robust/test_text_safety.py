@@ -9,18 +9,11 @@ import pytest
 import yaml
 
 import gigawatt
+from cli_cases import cli
 from conftest import TOY_CATALOG, toy_scenario_data
-from gigawatt.cli import main
 from gigawatt.display import plain_text
 
 TITLE = "Plan [/oops] for 2026 in [usd/gw] :thumbs_up: \x1b[2J\x1b[31mred\x07"
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def test_plain_text_escapes_control_characters():

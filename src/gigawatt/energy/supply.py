@@ -31,6 +31,7 @@ import pandas as pd
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import SupplyTechnology
+from gigawatt.costs import capacity_charge_usd_per_mw_day
 from gigawatt.distributions import point
 from gigawatt.energy.params import energy_param
 from gigawatt.energy.profiles import (
@@ -41,7 +42,7 @@ from gigawatt.energy.profiles import (
     wind_capacity_factor,
 )
 from gigawatt.errors import GigawattError
-from gigawatt.units import H_PER_YEAR, KW_PER_MW, W_PER_MW
+from gigawatt.units import H_PER_DAY, H_PER_YEAR, KW_PER_MW, W_PER_MW
 
 G_PER_T_PER_KWH = 1e3  # g/kWh -> t/MWh
 EXTRA = "pip install 'gigawatt[supply]'"
@@ -176,8 +177,14 @@ def region_supply_inputs(
     seed: int = 0,
 ) -> SupplyInputs:
     """`supply_inputs` for a flat `load_mw` campus in the catalog's `region`: its grid price
-    and carbon intensity, and its coordinates unless the site gives its own (`lat`, `lon`)."""
+    and carbon intensity, and its coordinates unless the site gives its own (`lat`, `lon`).
+
+    The grid price is the region's industrial power price plus, where the region names a
+    capacity charge its price does not carry (`us-pjm`), that charge per MWh drawn
+    (`costs.capacity_charge_usd_per_mw_day` / 24, as finance bills a flat draw: PJM allocates
+    capacity on each load's share of the summer peaks, about a flat load's average draw)."""
     record = catalog.region(region)
+    capacity = capacity_charge_usd_per_mw_day(catalog, region) / H_PER_DAY
     return supply_inputs(
         catalog,
         site=site,
@@ -185,7 +192,7 @@ def region_supply_inputs(
         lat=record.lat if lat is None else lat,
         lon=record.lon if lon is None else lon,
         year=year,
-        grid_price_usd_per_mwh=record.power_price_usd_per_mwh,
+        grid_price_usd_per_mwh=record.power_price_usd_per_mwh + capacity,
         grid_gco2_per_kwh=record.grid_gco2_per_kwh,
         hours=hours,
         grid_import_mw=grid_import_mw,
