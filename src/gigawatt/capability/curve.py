@@ -1,6 +1,7 @@
 """Sustained FLOP/s against job size (`RunCurve`): the best job of at most N accelerators (the
 ceiling), the operating point a planner would launch (the rule of docs/models/capability.md),
-and the groups of accelerators a run can use (a site's phases of one system, or all sites)."""
+the groups of accelerators a run can use (a site's phases of one system, or all sites), and
+the burn-in tiers of a group (its accelerators by age, `burn_in_tiers`)."""
 
 from __future__ import annotations
 
@@ -20,12 +21,12 @@ from gigawatt.capability.scaling import (
     sustained_flops_per_s,
 )
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import Model, System
+from gigawatt.catalog.schema import FailureModel, Model, System
 from gigawatt.errors import InputError
 from gigawatt.perf import search
 from gigawatt.perf.accuracy import Validation, validation_of
 from gigawatt.perf.workload import Workload
-from gigawatt.reliability import JobCurve, RecoveryPlan, job_curve
+from gigawatt.reliability import JobCurve, RecoveryPlan, burn_in_factor, job_curve
 from gigawatt.reliability.limit import efficient_limit, job_sizes
 from gigawatt.training import DEFAULT_FAILURE_MODEL
 
@@ -92,7 +93,9 @@ class Pick:
 
 class RunCurve:
     """Sustained FLOP/s of jobs of one system against their size, for one workload, precision,
-    duration, number of sites (a cross-site job spans them all) and fault-tolerance policy."""
+    duration, number of sites (a cross-site job spans them all), fault-tolerance policy and
+    burn-in factor (the failure model's hardware rates x `burn_in`, 1 for a mature fleet:
+    `burn_in_tiers`)."""
 
     def __init__(
         self,
@@ -107,6 +110,7 @@ class RunCurve:
         fixed_mfu: float | None = None,
         policy: str | None = None,
         scales: dict[str, float] | None = None,
+        burn_in: float = 1.0,
     ) -> None:
         acc = catalog.accelerator(system.accelerator)
         self.catalog, self.settings, self.model, self.system = catalog, settings, model, system
@@ -124,7 +128,8 @@ class RunCurve:
             field=f"reference-workloads[{settings.reference.id}].fault_tolerance",
         )
         self.scales = dict(scales or {})
-        self.buckets = bucket_cache  # shared by curves that differ only in sites and policy
+        self.burn_in = float(burn_in)
+        self.buckets = bucket_cache  # shared by curves that differ in sites, policy, burn-in
         self._reliability: dict[bytes, JobCurve] = {}  # by the sizes evaluated
         # `best` of N asked with largest N M, by (M, N): a sweep's fleets take few values
         self._best: dict[tuple[int, int], tuple[float, ...]] = {}
@@ -235,7 +240,13 @@ class RunCurve:
             if len(self._reliability) >= RELIABILITY_GRIDS:  # a sweep meets many: keep recent
                 del self._reliability[next(iter(self._reliability))]
             self._reliability[key] = job_curve(
-                sizes, self.duration_s, self.failure_model, self.system, self.plan, **self.scales
+                sizes,
+                self.duration_s,
+                self.failure_model,
+                self.system,
+                self.plan,
+                burn_in=self.burn_in,
+                **self.scales,
             )
         return self._reliability[key]
 
@@ -249,6 +260,7 @@ class RunCurve:
             self.system,
             self.plan,
             step_s=step_s,
+            burn_in=self.burn_in,
             **self.scales,
         )
 
@@ -435,6 +447,59 @@ def groups(fleet: Fleet, cross_site_from: int | None) -> list[Group]:
     return out
 
 
+@dataclass(frozen=True)
+class Tier:
+    """A group's accelerators at least `age_months` old at each month, with the burn-in factor
+    of a run whose youngest accelerators are that old (`burn_in_tiers`)."""
+
+    age_months: int
+    burn_in: float  # hardware-rate multiplier over the run [ratio]
+    accelerators: np.ndarray  # (months,) accelerators at least age_months old
+    sites: np.ndarray  # (months,) sites holding them
+    adds: np.ndarray  # (months,) bool: the tier holds more than the next older one
+
+
+def burn_in_tiers(group: Group, failure_model: FailureModel, duration_s: float) -> list[Tier]:
+    """The group's accelerators by age at each month, oldest tier first: the accelerators at
+    least `age` months old for age = ceil(burn_in_months) (mature: factor 1) down to 0 (all of
+    them), each with the burn-in factor of a run whose youngest accelerators are `age` months
+    old (`reliability.burn_in_factor`: the failure model's hardware rates x
+    `burn_in_multiplier` until the fleet is `burn_in_months` old, averaged over the run's
+    `duration_s`).
+
+    The reliability model's burn-in is that of one fleet of one age. A run of a group whose
+    phases came online in different months is placed on its oldest accelerators first (those
+    past burn-in fail least), so a run of at most the mature accelerators is a mature run, and a
+    larger one also takes ever younger ones; it is charged the factor of its youngest
+    accelerators, as if all of it were that young. That is the run's upper factor: rates are per
+    accelerator-hour and the causes superpose, so the exact factor is the accelerator-weighted
+    mean of its accelerators' factors, lower when it also holds older ones. The largest run is
+    the best of the tiers' (`pick_group`). Ages are whole months from the month a phase came
+    online (a run starting that month: age 0). A failure model without burn-in (multiplier 1 or
+    0 months) gives one tier, the group, at factor 1.
+
+    `adds` marks the months where a tier holds more accelerators than the next older one; where
+    it does not, it is the same accelerators at a higher factor, which never wins.
+    """
+    live = group.accelerators > 0
+    if failure_model.burn_in_multiplier <= 1.0 or failure_model.burn_in_months <= 0:
+        return [Tier(0, 1.0, group.accelerators, group.sites, live)]
+    stack = np.array(list(group.by_site.values()))  # (sites, months), before any cross-site mask
+    months = stack.shape[1]
+    out: list[Tier] = []
+    older = np.zeros(months, dtype=group.accelerators.dtype)
+    for age in range(math.ceil(failure_model.burn_in_months), -1, -1):
+        then = np.zeros_like(stack)
+        then[:, age:] = stack[:, : months - age]  # online `age` months earlier
+        held = np.minimum(then, stack)  # a site that shrank keeps no more than it has
+        acc = np.where(live, held.sum(axis=0), 0).astype(group.accelerators.dtype)
+        sites = np.where(live, (held > 0).sum(axis=0), 0)
+        factor = burn_in_factor(failure_model, float(age), duration_s)
+        out.append(Tier(age, factor, acc, sites, acc > older))
+        older = acc
+    return out
+
+
 @dataclass
 class _Shared:
     """A catalog's curves and the searches behind them (each a function of the catalog and
@@ -467,9 +532,10 @@ def _shared_of(catalog: Catalog) -> _Shared:
 
 
 class Curves:
-    """RunCurves by (workload, system, precision, duration, sites, policy, sensitivity scales),
-    sharing the searches of curves that differ only in sites, policy and scales (and, through
-    `_SHARED`, with every other run on the same catalog in this process)."""
+    """RunCurves by (workload, system, precision, duration, sites, policy, sensitivity scales,
+    burn-in factor), sharing the searches of curves that differ only in sites, policy, scales
+    and burn-in (and, through `_SHARED`, with every other run on the same catalog in this
+    process)."""
 
     def __init__(self, catalog: Catalog, settings: Settings) -> None:
         self.catalog, self.settings = catalog, settings
@@ -485,16 +551,21 @@ class Curves:
         duration_s: float,
         sites: int,
         policy: str | None = None,
+        burn_in: float = 1.0,
         **scales: float,
     ) -> RunCurve:
         """The curve of `model`, or of the reference workload (with its fixed MFU if it has
-        one) when `model` is None; `policy` None is the reference workload's."""
+        one) when `model` is None; `policy` None is the reference workload's; `burn_in` the
+        hardware-rate multiplier of the failure model (1: a mature fleet, the same curve as
+        without it)."""
         ref = self.settings
         sites = max(int(sites), 1)
         name = REFERENCE if model is None else model.id
         policy_id = self.catalog.fault_tolerance(policy or ref.policy).id
         knobs = tuple(sorted((k, float(v)) for k, v in scales.items() if v != 1.0))
         key = (name, system, precision, duration_s, sites, policy_id, knobs)
+        if burn_in != 1.0:
+            key = (*key, ("burn_in", float(burn_in)))
         if key not in self.curves:
             self.curves[key] = RunCurve(
                 self.catalog,
@@ -508,35 +579,92 @@ class Curves:
                 fixed_mfu=ref.reference.mfu if model is None else None,
                 policy=policy_id,
                 scales=dict(knobs),
+                burn_in=burn_in,
             )
         return self.curves[key]
+
+    def failure_model(self, system: str) -> FailureModel:
+        """The failure model of `system`'s curves (the catalog default when it names none)."""
+        return self.catalog.failure_model(
+            self.catalog.system(system).failure_model or DEFAULT_FAILURE_MODEL
+        )
 
 
 @dataclass(frozen=True)
 class GroupPick:
     """The run of one group, month by month: the operating point (`pick`, what a planner
-    launches) and the ceiling (the job of highest sustained rate)."""
+    launches) and the ceiling (the job of highest sustained rate), each the best over the
+    group's burn-in tiers (`burn_in_tiers`). For the operating point, per month: `burn_in`
+    its factor, `age_months` the age of its tier (of the youngest accelerators it may use),
+    `available` the accelerators of its tier (those old enough), `sites` the sites holding
+    them; `ceiling_burn_in` the ceiling's factor."""
 
     group: Group
     pick: Pick
     ceiling: Pick
+    burn_in: np.ndarray
+    age_months: np.ndarray
+    available: np.ndarray
+    sites: np.ndarray
+    ceiling_burn_in: np.ndarray
+
+    def curve(
+        self,
+        curves: Curves,
+        pos: int,
+        model: Model | None,
+        precision: str,
+        duration_s: float,
+        policy: str | None = None,
+        **scales: float,
+    ) -> RunCurve:
+        """The curve of the operating point at month index `pos`: its sites and burn-in."""
+        return curves.get(
+            model,
+            self.group.system,
+            precision,
+            duration_s,
+            int(self.sites[pos]),
+            policy,
+            burn_in=float(self.burn_in[pos]),
+            **scales,
+        )
 
 
 def pick_group(
     curves: Curves, group: Group, model: Model | None, precision: str, duration_s: float
 ) -> GroupPick:
-    """The operating point and the ceiling of each month in `group` (one curve per number of
-    contributing sites); `model` None is the reference workload."""
-    out = Pick.zeros(group.accelerators.shape)
-    top = Pick.zeros(group.accelerators.shape)
-    for s in np.unique(group.sites[group.accelerators > 0]):
-        months = (group.sites == s) & (group.accelerators > 0)
-        curve = curves.get(model, group.system, precision, duration_s, int(s))
-        available = group.accelerators[months]
-        for target, picked in ((out, curve.operating(available)), (top, curve.best(available))):
+    """The operating point and the ceiling of each month in `group`: the best, by sustained
+    rate, over its burn-in tiers (`burn_in_tiers`: a run on the accelerators at least so old,
+    at the burn-in factor of the youngest of them; one curve per factor and number of sites
+    holding them); the oldest tier wins ties. `model` None is the reference workload."""
+    shape = group.accelerators.shape
+    out, top = Pick.zeros(shape), Pick.zeros(shape)
+    burn, top_burn = np.ones(shape), np.ones(shape)
+    age = np.zeros(shape, dtype=np.int64)
+    available = np.zeros(shape, dtype=group.accelerators.dtype)
+    sites = np.zeros(shape, dtype=group.sites.dtype)
+    filled = np.zeros(shape, dtype=bool)
+    for tier in burn_in_tiers(group, curves.failure_model(group.system), duration_s):
+        for s in np.unique(tier.sites[tier.adds]):
+            months = np.flatnonzero(tier.adds & (tier.sites == s))
+            curve = curves.get(
+                model, group.system, precision, duration_s, int(s), burn_in=tier.burn_in
+            )
+            n = tier.accelerators[months]
+            op, best = curve.operating(n), curve.best(n)
+            new = ~filled[months]
+            win = new | (op.flops_per_s > out.flops_per_s[months])
+            at = months[win]
             for name in PICK_FIELDS:
-                getattr(target, name)[months] = getattr(picked, name)
-    return GroupPick(group, out, top)
+                getattr(out, name)[at] = getattr(op, name)[win]
+            burn[at], age[at], available[at], sites[at] = tier.burn_in, tier.age_months, n[win], s
+            win = new | (best.flops_per_s > top.flops_per_s[months])
+            for name in PICK_FIELDS:
+                getattr(top, name)[months[win]] = getattr(best, name)[win]
+            top_burn[months[win]] = tier.burn_in
+            filled[months] = True
+    return GroupPick(group, out, top, burn, age, available, sites, top_burn)
 
 
 def best_of(picks: list[Pick]) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from gigawatt.buildout import Fleet
-from gigawatt.capability.curve import ALL_SITES, Curves, Group, Pick, RunCurve
+from gigawatt.capability.curve import ALL_SITES, Curves, Group, Pick, RunCurve, burn_in_tiers
 from gigawatt.capability.scaling import compute_band
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model
@@ -138,6 +138,9 @@ class FrontierRunResult:
             # compute at the ends of that class's validated step-time band
             "validation": check.to_json() if check is not None else None,
             "training_flop_band": list(band) if band is not None else None,
+            # the failure model's hardware-rate multiplier its goodput includes (1: the run
+            # fits on accelerators past burn-in; docs/models/capability.md section 3b)
+            "burn_in_factor": w.curve.burn_in if w else None,
         }
 
 
@@ -185,16 +188,25 @@ def best_group(
 ) -> Where | None:
     """The group giving the highest rate at its operating point (the largest run a planner
     launches there): a site's, or (when `cross_site`: "may use several sites at once") also all
-    sites' of a system."""
+    sites' of a system. Each group's run is the best over its burn-in tiers at the start month
+    (`curve.burn_in_tiers`, as the monthly largest run's): on its oldest accelerators first, at
+    the burn-in factor of the youngest it uses, for the run's own duration."""
     duration_s = float(spec.duration_days) * S_PER_DAY
     best: Where | None = None
     for g in candidates:
         if g.site == ALL_SITES and not spec.cross_site:
             continue
-        curve = curves.get(model, g.system, spec.precision, duration_s, int(g.sites[pos]))
-        pick = curve.operating(g.accelerators[pos : pos + 1])
-        if pick.flops_per_s[0] > 0 and (best is None or pick.flops_per_s[0] > best.flops_per_s):
-            best = Where(g, curve, pick, pos)
+        for tier in burn_in_tiers(g, curves.failure_model(g.system), duration_s):
+            if not tier.adds[pos]:
+                continue
+            sites = int(tier.sites[pos])
+            curve = curves.get(
+                model, g.system, spec.precision, duration_s, sites, burn_in=tier.burn_in
+            )
+            pick = curve.operating(tier.accelerators[pos : pos + 1])
+            rate = pick.flops_per_s[0]
+            if rate > 0 and (best is None or rate > best.flops_per_s):
+                best = Where(g, curve, pick, pos)
     return best
 
 
