@@ -1,7 +1,8 @@
 """Burn-in inside the capability curves (`curve.burn_in_tiers`, `pick_group`): a run in burn-in
 never has a higher goodput than the same run mature, a factor of 1 (or a failure model without
 burn-in) gives the mature curves exactly, the multiplier ends at the failure model's
-`burn_in_months`, and a run is placed on a group's oldest accelerators first."""
+`burn_in_months`, and a run is placed on a group's oldest accelerators first and charged the
+first factor step at or above its accelerators' mean factor."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from gigawatt.capability import Settings
 from gigawatt.capability.curve import (
+    BURN_IN_STEPS,
     PICK_FIELDS,
     Curves,
     Group,
@@ -88,7 +90,7 @@ def test_a_failure_model_without_burn_in_gives_one_mature_tier():
     for update in ({"burn_in_multiplier": 1.0}, {"burn_in_months": 0.0}):
         fm = failure_model().model_copy(update=update)
         (tier,) = burn_in_tiers(g, fm, DURATION_S)
-        assert tier.burn_in == 1.0 and tier.age_months == 0
+        assert tier.burn_in == 1.0
         assert np.array_equal(tier.accelerators, g.accelerators)
         assert np.array_equal(tier.sites, g.sites)
 
@@ -150,10 +152,14 @@ def test_cross_site_tiers_count_the_sites_that_hold_old_enough_accelerators():
     g = Group("all", SYSTEM, a + b, (a > 0).astype(np.int64) + (b > 0), {"a": a, "b": b})
     tiers = burn_in_tiers(g, failure_model(), DURATION_S)
     oldest, newest = tiers[0], tiers[-1]
-    assert oldest.burn_in == 1.0 and newest.age_months == 0
+    assert oldest.burn_in == 1.0 and newest.burn_in == burn_in_factor(
+        failure_model(), 0.0, DURATION_S
+    )
     assert oldest.sites[-1] == 1 and oldest.accelerators[-1] == 10_000
     assert newest.sites[-1] == 2 and newest.accelerators[-1] == 40_000
-    assert newest.adds[-1] and not newest.adds[-2]
+    # the month site b comes online some factor above 1 adds accelerators; the month before, all
+    # are past burn-in and none does
+    assert any(t.adds[-1] for t in tiers[1:]) and not any(t.adds[-2] for t in tiers[1:])
 
 
 @settings(max_examples=25, deadline=None)
@@ -209,3 +215,51 @@ def test_the_stage_charges_a_new_site_and_its_frontier_runs_their_burn_in():
     assert (
         caveat.startswith("2026-03: ") and f"x{march['largest_run_burn_in_factor']:.2f}" in caveat
     )
+
+
+def oldest_first_mean(adds: list[int], month: int, n: int) -> float:
+    """The mean burn-in factor of the `n` oldest accelerators at `month` (by hand: each
+    phase's accelerators at their own age, the oldest taken first)."""
+    fm, left, total = failure_model(), n, 0.0
+    for online, count in enumerate(adds[: month + 1]):
+        take = min(count, left)
+        total += take * burn_in_factor(fm, float(month - online), DURATION_S)
+        left -= take
+    assert left == 0
+    return total / n
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    adds=st.lists(
+        st.one_of(st.just(0), st.integers(min_value=1, max_value=300_000)),
+        min_size=2,
+        max_size=6,
+    )
+)
+def test_a_run_is_charged_the_first_step_at_or_above_its_accelerators_mean(adds):
+    fm = failure_model()
+    g = group(adds)
+    gp = pick_group(curves(), g, None, "bf16", DURATION_S)
+    step = (burn_in_factor(fm, 0.0, DURATION_S) - 1) / BURN_IN_STEPS
+    for m in np.flatnonzero(gp.pick.accelerators > 0):
+        n = int(gp.pick.accelerators[m])
+        mean = oldest_first_mean(adds, int(m), n)
+        assert mean - 1e-9 <= gp.burn_in[m] <= mean + step + 1e-9
+        # the youngest accelerators it uses: the youngest phase the oldest-first fill reaches
+        used = np.cumsum(adds[: m + 1])
+        youngest = int(np.searchsorted(used, n))  # the phase holding the n-th oldest
+        assert gp.age_months[m] == min(m - youngest, math.ceil(fm.burn_in_months))
+
+
+def test_a_mixed_run_is_charged_its_mean_not_its_youngest():
+    """20,000 accelerators past burn-in and 100,000 a month old: a run on some of both is
+    charged about their mean, below the factor of its youngest (the caveat's age)."""
+    fm = failure_model()
+    months = math.ceil(fm.burn_in_months)
+    adds = [20_000] + [0] * (months - 1) + [100_000, 0]
+    gp = pick_group(curves(), group(adds), None, "bf16", DURATION_S)
+    n = int(gp.pick.accelerators[-1])
+    assert n > 20_000 and gp.age_months[-1] == 1
+    assert 1 < gp.burn_in[-1] < burn_in_factor(fm, 1.0, DURATION_S)
+    assert gp.burn_in[-1] >= oldest_first_mean(adds, len(adds) - 1, n)

@@ -46,6 +46,10 @@ PICK_FIELDS = ("accelerators", "flops_per_s", "mfu", "goodput", "efficiency", "m
 #: Sensitivity knobs a curve may carry (1: the catalog's values): restart cost, every
 #: checkpoint bandwidth, the rack failure rate (`reliability.job_curve`).
 SCALES = ("restart_scale", "bandwidth_scale", "rack_rate_scale")
+#: Burn-in factors a run may be charged per failure model and duration, above 1: evenly up to
+#: that of a run on accelerators new that month (`burn_in_tiers`). A run is charged the first at
+#: or above its accelerators' mean factor. A resolution, not a model input (see the docs).
+BURN_IN_STEPS = 16
 #: Size grids whose reliability a curve keeps (a memory bound for long sweeps, not a model input).
 RELIABILITY_GRIDS = 256
 #: Best jobs a curve remembers (by the N asked and the largest N asked with it) before it
@@ -449,55 +453,84 @@ def groups(fleet: Fleet, cross_site_from: int | None) -> list[Group]:
 
 @dataclass(frozen=True)
 class Tier:
-    """A group's accelerators at least `age_months` old at each month, with the burn-in factor
-    of a run whose youngest accelerators are that old (`burn_in_tiers`)."""
+    """The accelerators of a group a run charged `burn_in` may use at each month: the most of
+    its oldest whose mean burn-in factor is at most that (`burn_in_tiers`)."""
 
-    age_months: int
     burn_in: float  # hardware-rate multiplier over the run [ratio]
-    accelerators: np.ndarray  # (months,) accelerators at least age_months old
+    accelerators: np.ndarray  # (months,) the oldest accelerators it may use
     sites: np.ndarray  # (months,) sites holding them
-    adds: np.ndarray  # (months,) bool: the tier holds more than the next older one
+    adds: np.ndarray  # (months,) bool: more accelerators than the tier of the factor below
+
+
+def accelerators_by_age(group: Group, oldest: int) -> tuple[np.ndarray, np.ndarray]:
+    """(oldest + 1, months) arrays: the group's accelerators at least `age` months old at each
+    month, age = 0..oldest (whole months from the month a phase came online), and the sites
+    holding them. A site's count `age` months earlier, at most its count now (a site that
+    shrank keeps no more than it has); none where the group has no accelerators (a cross-site
+    group before cross-site runs are allowed)."""
+    stack = np.array(list(group.by_site.values()))  # (sites, months), before any cross-site mask
+    months = stack.shape[1]
+    live = group.accelerators > 0
+    acc = np.zeros((oldest + 1, months), dtype=group.accelerators.dtype)
+    sites = np.zeros((oldest + 1, months), dtype=group.sites.dtype)
+    for age in range(oldest + 1):
+        then = np.zeros_like(stack)
+        then[:, age:] = stack[:, : months - age]  # online `age` months earlier
+        held = np.minimum(then, stack)
+        acc[age] = np.where(live, held.sum(axis=0), 0)
+        sites[age] = np.where(live, (held > 0).sum(axis=0), 0)
+    return acc, sites
 
 
 def burn_in_tiers(group: Group, failure_model: FailureModel, duration_s: float) -> list[Tier]:
-    """The group's accelerators by age at each month, oldest tier first: the accelerators at
-    least `age` months old for age = ceil(burn_in_months) (mature: factor 1) down to 0 (all of
-    them), each with the burn-in factor of a run whose youngest accelerators are `age` months
-    old (`reliability.burn_in_factor`: the failure model's hardware rates x
+    """The accelerators a run of the group may use at each month for each burn-in factor it may
+    be charged, lowest factor first: BURN_IN_STEPS + 1 factors evenly from 1 to f0, the factor
+    of a run on accelerators that came online that month.
+
+    Burn-in (`reliability.burn_in_factor`): the failure model's hardware rates are x
     `burn_in_multiplier` until the fleet is `burn_in_months` old, averaged over the run's
-    `duration_s`).
+    `duration_s`; it is that of one fleet of one age, and a group's phases come online in
+    different months. Rates are per accelerator-hour and the causes superpose, so a run on
+    accelerators of several ages fails at the accelerator-weighted mean of their factors. A
+    run is placed on the group's oldest accelerators first (those past burn-in fail least), so
+    that mean grows with its size; a tier of factor F holds the most of the oldest accelerators
+    whose mean is at most F, and a run on it is charged F. The largest run is the best over the
+    tiers (`pick_group`), so it is charged the first factor at or above its accelerators' mean,
+    at most (f0 - 1) / BURN_IN_STEPS above it; a run on accelerators past burn-in is charged 1,
+    and one on a site's first month's accelerators f0, exactly. A failure model without burn-in
+    (multiplier 1 or 0 months) gives one tier, the group, at factor 1.
 
-    The reliability model's burn-in is that of one fleet of one age. A run of a group whose
-    phases came online in different months is placed on its oldest accelerators first (those
-    past burn-in fail least), so a run of at most the mature accelerators is a mature run, and a
-    larger one also takes ever younger ones; it is charged the factor of its youngest
-    accelerators, as if all of it were that young. That is the run's upper factor: rates are per
-    accelerator-hour and the causes superpose, so the exact factor is the accelerator-weighted
-    mean of its accelerators' factors, lower when it also holds older ones. The largest run is
-    the best of the tiers' (`pick_group`). Ages are whole months from the month a phase came
-    online (a run starting that month: age 0). A failure model without burn-in (multiplier 1 or
-    0 months) gives one tier, the group, at factor 1.
-
-    `adds` marks the months where a tier holds more accelerators than the next older one; where
-    it does not, it is the same accelerators at a higher factor, which never wins.
+    `adds` marks the months where a tier holds more accelerators than the one below; where it
+    does not, it is the same accelerators at a higher factor, which never wins.
     """
     live = group.accelerators > 0
     if failure_model.burn_in_multiplier <= 1.0 or failure_model.burn_in_months <= 0:
-        return [Tier(0, 1.0, group.accelerators, group.sites, live)]
-    stack = np.array(list(group.by_site.values()))  # (sites, months), before any cross-site mask
-    months = stack.shape[1]
-    out: list[Tier] = []
-    older = np.zeros(months, dtype=group.accelerators.dtype)
-    for age in range(math.ceil(failure_model.burn_in_months), -1, -1):
-        then = np.zeros_like(stack)
-        then[:, age:] = stack[:, : months - age]  # online `age` months earlier
-        held = np.minimum(then, stack)  # a site that shrank keeps no more than it has
-        acc = np.where(live, held.sum(axis=0), 0).astype(group.accelerators.dtype)
-        sites = np.where(live, (held > 0).sum(axis=0), 0)
-        factor = burn_in_factor(failure_model, float(age), duration_s)
-        out.append(Tier(age, factor, acc, sites, acc > older))
-        older = acc
-    return out
+        return [Tier(1.0, group.accelerators, group.sites, live)]
+    oldest = math.ceil(failure_model.burn_in_months)  # past burn-in: factor 1
+    held, held_sites = accelerators_by_age(group, oldest)
+    ages = np.arange(oldest, -1, -1)  # cohorts, oldest first
+    factor = np.array([burn_in_factor(failure_model, float(a), duration_s) for a in ages])
+    total = held[ages].astype(float)  # (cohorts, months): accelerators of that age or older
+    weighted = np.cumsum(np.diff(total, axis=0, prepend=0.0) * factor[:, None], axis=0)
+    before = np.vstack([np.zeros((1, total.shape[1])), total[:-1]])  # older cohorts' count
+    weighted_before = np.vstack([np.zeros((1, total.shape[1])), weighted[:-1]])
+    steps = np.arange(BURN_IN_STEPS + 1)
+    f = 1.0 + (factor[-1] - 1.0) * steps / BURN_IN_STEPS  # (steps,)
+    f[-1] = factor[-1]  # exactly that of a run on new accelerators
+    over = weighted[None] > f[:, None, None] * total[None] * (1.0 + 1e-12)  # mean passes f
+    some = over.any(axis=1)  # (steps, months)
+    k = np.where(some, np.argmax(over, axis=1), 0)  # the cohort in which it does
+    cols = np.arange(total.shape[1])[None, :]
+    lo, w_lo, fk = before[k, cols], weighted_before[k, cols], factor[k]
+    # n of that cohort's oldest with (w_lo + n fk) / (lo + n) = f
+    ratio = (fk * lo - w_lo) / np.where(fk > f[:, None], fk - f[:, None], 1.0)
+    cut = np.clip(np.floor(ratio + 1e-6), lo, total[k, cols])
+    acc = np.where(some, cut, total[-1][None, :]).astype(group.accelerators.dtype)
+    # the youngest cohort it holds any of, whose age's sites hold them
+    youngest = np.where(some, np.where(acc > lo, k, np.maximum(k - 1, 0)), len(ages) - 1)
+    sites = np.where(acc > 0, held_sites[ages[youngest], cols], 0)
+    below = np.vstack([np.zeros_like(acc[:1]), np.maximum.accumulate(acc, axis=0)[:-1]])
+    return [Tier(float(f[i]), acc[i], sites[i], acc[i] > below[i]) for i in steps.tolist()]
 
 
 @dataclass
@@ -595,9 +628,9 @@ class GroupPick:
     """The run of one group, month by month: the operating point (`pick`, what a planner
     launches) and the ceiling (the job of highest sustained rate), each the best over the
     group's burn-in tiers (`burn_in_tiers`). For the operating point, per month: `burn_in`
-    its factor, `age_months` the age of its tier (of the youngest accelerators it may use),
-    `available` the accelerators of its tier (those old enough), `sites` the sites holding
-    them; `ceiling_burn_in` the ceiling's factor."""
+    its factor, `age_months` the age of the youngest accelerators it uses (its oldest first),
+    `available` the accelerators of its tier, `sites` the sites holding them;
+    `ceiling_burn_in` the ceiling's factor."""
 
     group: Group
     pick: Pick
@@ -635,35 +668,40 @@ def pick_group(
     curves: Curves, group: Group, model: Model | None, precision: str, duration_s: float
 ) -> GroupPick:
     """The operating point and the ceiling of each month in `group`: the best, by sustained
-    rate, over its burn-in tiers (`burn_in_tiers`: a run on the accelerators at least so old,
-    at the burn-in factor of the youngest of them; one curve per factor and number of sites
-    holding them); the oldest tier wins ties. `model` None is the reference workload."""
+    rate, over its burn-in tiers (`burn_in_tiers`: a run on the oldest accelerators whose mean
+    burn-in factor is at most the tier's, charged that factor; one curve per factor and number
+    of sites holding them); the lower factor wins ties. `model` None is the reference
+    workload."""
     shape = group.accelerators.shape
     out, top = Pick.zeros(shape), Pick.zeros(shape)
     burn, top_burn = np.ones(shape), np.ones(shape)
-    age = np.zeros(shape, dtype=np.int64)
     available = np.zeros(shape, dtype=group.accelerators.dtype)
     sites = np.zeros(shape, dtype=group.sites.dtype)
-    filled = np.zeros(shape, dtype=bool)
-    for tier in burn_in_tiers(group, curves.failure_model(group.system), duration_s):
+    filled_top = np.zeros(shape, dtype=bool)
+    failure_model = curves.failure_model(group.system)
+    for tier in burn_in_tiers(group, failure_model, duration_s):
         for s in np.unique(tier.sites[tier.adds]):
-            months = np.flatnonzero(tier.adds & (tier.sites == s))
             curve = curves.get(
                 model, group.system, precision, duration_s, int(s), burn_in=tier.burn_in
             )
+            months = np.flatnonzero(tier.adds & (tier.sites == s))
             n = tier.accelerators[months]
             op, best = curve.operating(n), curve.best(n)
-            new = ~filled[months]
-            win = new | (op.flops_per_s > out.flops_per_s[months])
+            win = (available[months] == 0) | (op.flops_per_s > out.flops_per_s[months])
             at = months[win]
             for name in PICK_FIELDS:
                 getattr(out, name)[at] = getattr(op, name)[win]
-            burn[at], age[at], available[at], sites[at] = tier.burn_in, tier.age_months, n[win], s
-            win = new | (best.flops_per_s > top.flops_per_s[months])
+            burn[at], available[at], sites[at] = tier.burn_in, n[win], s
+            win = ~filled_top[months] | (best.flops_per_s > top.flops_per_s[months])
+            filled_top[months] = True
             for name in PICK_FIELDS:
                 getattr(top, name)[months[win]] = getattr(best, name)[win]
             top_burn[months[win]] = tier.burn_in
-            filled[months] = True
+    # the youngest accelerators the run uses, its oldest first: the oldest age with enough
+    oldest = math.ceil(failure_model.burn_in_months)
+    held, _ = accelerators_by_age(group, oldest)
+    age = (held >= out.accelerators[None, :]).sum(axis=0) - 1
+    age = np.where(out.accelerators > 0, np.minimum(age, oldest), 0)
     return GroupPick(group, out, top, burn, age, available, sites, top_burn)
 
 

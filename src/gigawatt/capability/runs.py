@@ -10,7 +10,14 @@ from typing import Any
 import numpy as np
 
 from gigawatt.buildout import Fleet
-from gigawatt.capability.curve import ALL_SITES, Curves, Group, Pick, RunCurve, burn_in_tiers
+from gigawatt.capability.curve import (
+    ALL_SITES,
+    Curves,
+    Group,
+    Pick,
+    RunCurve,
+    burn_in_tiers,
+)
 from gigawatt.capability.scaling import compute_band
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model
