@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
-from gigawatt.cli import main
+from cli_cases import cli, cli_json, refused
 
 CONTRACT = (
     "interruptions_expected",
@@ -24,17 +22,30 @@ MC_KEYS = tuple(
 )
 
 
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
+def reliability(capsys, *args: str) -> dict:
+    """`gigawatt reliability ARGS --json`."""
+    return cli_json(capsys, "reliability", *args, "--json")
+
+
+def reliability_text(capsys, *args: str) -> str:
+    """What `gigawatt reliability ARGS` prints; the command must succeed."""
+    code, out, err = cli(capsys, "reliability", *args)
+    assert code == 0, err
+    return out
+
+
+def failure_model_file(tmp_path, status: str) -> str:
+    """A user's failure model: one cause, 1e-5 per accelerator-hour (MTBF 100 h at 1,000)."""
+    path = tmp_path / "ours.yaml"
+    path.write_text(
+        f"id: ours\nsource: our logs\nas_of: 2026-01-01\nstatus: {status}\n"
+        "causes:\n  - {cause: all, rate_per_accelerator_hour: 1.0e-5, scope: accelerator}\n"
+    )
+    return str(path)
 
 
 def test_json_contract_closed_form(capsys):
-    code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54", "--json")
-    assert code == 0, err
-    data = json.loads(out)
+    data = reliability(capsys, "--gpus", "16384", "--days", "54")
     for key in (*CONTRACT, *MC_KEYS):
         assert key in data
     assert all(data[k] is None for k in MC_KEYS)  # no --trials: listed but null
@@ -47,61 +58,47 @@ def test_json_contract_closed_form(capsys):
 
 
 def test_json_with_trials_is_reproducible(capsys):
-    args = ("reliability", "--gpus", "100000", "--days", "30", "--trials", "200", "--json")
-    code, out, err = cli(capsys, *args, "--seed", "7")
-    assert code == 0, err
-    data = json.loads(out)
+    args = ("--gpus", "100000", "--days", "30", "--trials", "200", "--seed", "7")
+    data = reliability(capsys, *args)
     for name in ("interruptions", "wall_time_s", "goodput", "lost_gpu_hours"):
         assert data[f"{name}_p10"] <= data[f"{name}_p50"] <= data[f"{name}_p90"]
     assert data["wall_time_s_p10"] <= data["wall_time_s"] <= data["wall_time_s_p90"]
     assert data["goodput_mean"] == pytest.approx(data["goodput"], rel=0.02)
-    _, again, _ = cli(capsys, *args, "--seed", "7")
-    assert json.loads(again) == data
+    assert reliability(capsys, *args) == data
 
 
 def test_system_sets_failure_domain_and_model(capsys):
-    code, out, err = cli(
-        capsys, "reliability", "--gpus", "7200", "--days", "10", "--system", "gb200-nvl72", "--json"
-    )
-    assert code == 0, err
-    data = json.loads(out)
+    data = reliability(capsys, "--gpus", "7200", "--days", "10", "--system", "gb200-nvl72")
     assert data["failure_model"] == "gb200-class" and data["failure_domain"] == 72
     assert data["racks"] == 100 and "rack-scale-up-fabric" in data["rates_per_h_by_cause"]
 
 
 def test_costs_override_defaults(capsys):
-    code, out, _ = cli(
-        capsys, "reliability", "--gpus", "1024", "--days", "1",
-        "--checkpoint-s", "0", "--restart-s", "60", "--interval-s", "900", "--json",
+    data = reliability(
+        capsys, "--gpus", "1024", "--days", "1",
+        "--checkpoint-s", "0", "--restart-s", "60", "--interval-s", "900",
     )  # fmt: skip
-    data = json.loads(out)
-    assert code == 0
     assert data["checkpoint_s"] == 0 and data["restart_s"] == 60
     assert data["checkpoint_interval_s"] == 0  # Daly's optimum for free checkpoints
     assert data["interval_used_s"] == pytest.approx(900)
 
 
 def test_days_are_compute_days_and_wall_clock_days_are_reported(capsys):
-    code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54", "--json")
-    assert code == 0, err
-    data = json.loads(out)
+    data = reliability(capsys, "--gpus", "16384", "--days", "54")
     assert data["days"] == data["compute_days"] == 54
     assert data["wall_time_days"] == pytest.approx(data["wall_time_s"] / 86400)
     assert data["wall_time_days"] == pytest.approx(54 / data["goodput"])
-    code, out, _ = cli(capsys, "reliability", "--help")
+    out = reliability_text(capsys, "--help")
     assert "Failure-free compute time" in out and "wall_time_days" in out
 
 
 def test_policy_and_model_set_the_costs(capsys):
     """The default policy (in-memory, hot spares) against Meta's Llama 3 practice, and a
     smaller model's checkpoint: costs follow the policy, the model and the job's size."""
-    base = ("reliability", "--gpus", "16384", "--days", "54", "--system", "meta-h100-roce")
-    _, out, _ = cli(capsys, *base, "--json")
-    modern = json.loads(out)
-    _, out, _ = cli(capsys, *base, "--policy", "meta-llama3-2024", "--json")
-    meta = json.loads(out)
-    _, out, _ = cli(capsys, *base, "--policy", "meta-llama3-2024", "--model", "llama3-8b", "--json")
-    small = json.loads(out)
+    base = ("--gpus", "16384", "--days", "54", "--system", "meta-h100-roce")
+    modern = reliability(capsys, *base)
+    meta = reliability(capsys, *base, "--policy", "meta-llama3-2024")
+    small = reliability(capsys, *base, "--policy", "meta-llama3-2024", "--model", "llama3-8b")
     assert modern["policy"] == "in-memory-hot-spare" and modern["checkpoint_method"] == "memory"
     assert meta["policy"] == "meta-llama3-2024" and meta["storage_tier"] == "meta-tectonic-2024"
     assert modern["restart_s"] < meta["restart_s"] and modern["goodput"] > meta["goodput"]
@@ -117,17 +114,8 @@ def test_policy_and_model_set_the_costs(capsys):
 
 
 def test_user_failure_model_file(capsys, tmp_path):
-    path = tmp_path / "ours.yaml"
-    path.write_text(
-        "id: ours\nsource: our logs\nas_of: 2026-01-01\nstatus: estimate\n"
-        "causes:\n  - {cause: all, rate_per_accelerator_hour: 1.0e-5, scope: accelerator}\n"
-    )
-    code, out, err = cli(
-        capsys, "reliability", "--gpus", "1000", "--days", "1", "--failure-model", str(path),
-        "--json",
-    )  # fmt: skip
-    assert code == 0, err
-    data = json.loads(out)
+    path = failure_model_file(tmp_path, "estimate")
+    data = reliability(capsys, "--gpus", "1000", "--days", "1", "--failure-model", path)
     assert data["failure_model"] == "ours"
     assert data["job_mtbf_h"] == pytest.approx(100.0)
 
@@ -156,30 +144,22 @@ def test_user_failure_model_file(capsys, tmp_path):
     ],
 )
 def test_bad_input_exit_2_nothing_on_stdout(capsys, args, needle):
-    code, out, err = cli(capsys, "reliability", *args, "--json")
-    assert code == 2
-    assert out == ""
+    err = refused(capsys, "reliability", *args, "--json")
     assert needle in err
     assert "Traceback" not in err
 
 
 def test_job_that_never_finishes_is_a_result(capsys):
-    code, out, err = cli(
-        capsys, "reliability", "--gpus", "50000000", "--days", "30",
-        "--restart-s", "86400", "--trials", "10", "--json",
-    )  # fmt: skip
-    assert code == 0, err
-    data = json.loads(out)
+    data = reliability(
+        capsys, "--gpus", "50000000", "--days", "30", "--restart-s", "86400", "--trials", "10"
+    )
     assert data["goodput"] == 0.0 and data["wall_time_s"] is None
     assert all(data[k] is None for k in MC_KEYS)
     assert "Monte Carlo skipped" in data["monte_carlo_note"]
 
 
 def test_table(capsys):
-    code, out, err = cli(
-        capsys, "reliability", "--gpus", "100000", "--days", "90", "--trials", "100"
-    )
-    assert code == 0, err
+    out = reliability_text(capsys, "--gpus", "100000", "--days", "90", "--trials", "100")
     for text in ("goodput", "Daly interval (s)", "P50", "Spares", "100,000 accelerators"):
         assert text in out
 
@@ -187,11 +167,9 @@ def test_table(capsys):
 def test_table_shows_bands_only_with_trials(capsys):
     """Without Monte Carlo trials the P10/P50/P90 columns would be empty: they are left out;
     lost time is in accelerator-hours, the word every other command uses."""
-    code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54")
-    assert code == 0, err
+    out = reliability_text(capsys, "--gpus", "16384", "--days", "54")
     assert "P50" not in out and "lost accelerator-hours" in out and "GPU-hours" not in out
-    code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54", "--trials", "50")
-    assert code == 0, err
+    out = reliability_text(capsys, "--gpus", "16384", "--days", "54", "--trials", "50")
     assert "P10" in out and "P50" in out and "P90" in out
 
 
@@ -201,38 +179,25 @@ def test_provenance_and_node_keys(capsys, tmp_path):
     from gigawatt.catalog import Catalog
 
     cat = Catalog.load()
-    code, out, err = cli(
-        capsys, "reliability", "--gpus", "7200", "--days", "10", "--system", "gb200-nvl72",
-        "--policy", "megascale-2024", "--json",
+    data = reliability(
+        capsys, "--gpus", "7200", "--days", "10", "--system", "gb200-nvl72",
+        "--policy", "megascale-2024",
     )  # fmt: skip
-    assert code == 0, err
-    data = json.loads(out)
     system = cat.system("gb200-nvl72")
     assert data["accelerators_per_node"] == system.accelerators_per_node
     assert data["nodes"] == -(-7200 // system.accelerators_per_node)
     assert data["failure_model_status"] == cat.failure_model("gb200-class").status
     assert data["policy_status"] == cat.fault_tolerance("megascale-2024").status
     # a user's failure model carries its own status
-    path = tmp_path / "ours.yaml"
-    path.write_text(
-        "id: ours\nsource: our logs\nas_of: 2026-01-01\nstatus: reported\n"
-        "causes:\n  - {cause: all, rate_per_accelerator_hour: 1.0e-5, scope: accelerator}\n"
-    )
-    code, out, err = cli(
-        capsys, "reliability", "--gpus", "1000", "--days", "1", "--failure-model", str(path),
-        "--json",
-    )  # fmt: skip
-    assert code == 0, err
-    assert json.loads(out)["failure_model_status"] == "reported"
+    path = failure_model_file(tmp_path, "reported")
+    data = reliability(capsys, "--gpus", "1000", "--days", "1", "--failure-model", path)
+    assert data["failure_model_status"] == "reported"
 
 
 def test_table_shows_the_interval_used(capsys):
     """The interval the closed forms use (Daly's, shortened to divide the compute time, or the
     user's) is a row of the summary, beside Young's and Daly's."""
-    code, out, err = cli(
-        capsys, "reliability", "--gpus", "1024", "--days", "1", "--interval-s", "900"
-    )
-    assert code == 0, err
+    out = reliability_text(capsys, "--gpus", "1024", "--days", "1", "--interval-s", "900")
     row = next(line for line in out.splitlines() if "interval used (s)" in line)
     assert "900" in row
 
@@ -241,15 +206,12 @@ def test_table_says_what_the_band_is_and_what_goodput_leaves_out(capsys):
     """The P10/P50/P90 columns are percentiles over this job's simulated timelines (trials and
     seed named), not the uncertainty of its inputs; goodput names the losses it leaves out.
     The JSON's bands are those percentiles of the same trials."""
-    args = ("reliability", "--gpus", "16384", "--days", "54", "--trials", "60", "--seed", "3")
-    code, out, err = cli(capsys, *args)
-    assert code == 0, err
-    text = " ".join(out.split())
+    args = ("--gpus", "16384", "--days", "54", "--trials", "60", "--seed", "3")
+    text = " ".join(reliability_text(capsys, *args).split())
     assert "percentiles over 60 simulated timelines of this job" in text and "seed 3" in text
     assert "not the uncertainty of the rates or costs" in text
     assert "data-loading stalls, stragglers" in text
-    code, out, err = cli(capsys, *args, "--json")
-    data = json.loads(out)
+    data = reliability(capsys, *args)
     from gigawatt.catalog import Catalog
     from gigawatt.reliability.job import reliability_report
 
@@ -258,7 +220,7 @@ def test_table_says_what_the_band_is_and_what_goodput_leaves_out(capsys):
     assert data["goodput_p10"] == pytest.approx(
         float(np.percentile(report.monte_carlo.goodput, 10))
     )
-    code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54")
+    out = reliability_text(capsys, "--gpus", "16384", "--days", "54")
     assert "data-loading stalls" in " ".join(out.split())  # closed forms alone too
 
 
@@ -272,12 +234,7 @@ def test_nvl72_rack_spares_against_the_sla_bound(capsys):
     from gigawatt.reliability import poisson_quantile
 
     cat = Catalog.load()
-    code, out, err = cli(
-        capsys, "reliability", "--gpus", "100008", "--days", "90",
-        "--system", "vera-rubin-nvl72", "--json",
-    )  # fmt: skip
-    assert code == 0, err
-    d = json.loads(out)
+    d = reliability(capsys, "--gpus", "100008", "--days", "90", "--system", "vera-rubin-nvl72")
     sla = float(cat.parameter("rack-uptime-sla").value)
     assert d["rack_uptime_sla"] == sla and d["racks"] == 1389
     assert d["rack_availability"] == pytest.approx(1 - d["units_down_mean"] / d["racks"])
@@ -286,11 +243,10 @@ def test_nvl72_rack_spares_against_the_sla_bound(capsys):
     # the docs' figures
     assert round(100 * d["rack_availability"], 1) == 97.0
     assert (d["spares"], d["spares_sla_bound"]) == (63, 27)
-    code, out, err = cli(
-        capsys, "reliability", "--gpus", "100008", "--days", "90", "--system", "vera-rubin-nvl72"
+    out = reliability_text(
+        capsys, "--gpus", "100008", "--days", "90", "--system", "vera-rubin-nvl72"
     )
     assert "above that bound" in " ".join(out.split())
-    code, out, err = cli(capsys, "reliability", "--gpus", "16384", "--days", "54", "--json")
-    d = json.loads(out)
+    d = reliability(capsys, "--gpus", "16384", "--days", "54")
     assert d["rack_availability"] is None and d["spares_sla_bound"] is None
     assert d["rack_uptime_sla"] is None

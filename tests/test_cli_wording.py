@@ -3,19 +3,14 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from gigawatt.cli import main
+from cli_cases import cli, cli_json, refused
 from gigawatt.display import counted
 
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
+#: A perf command line complete but for its options under test, and a train one but its tokens.
+PERF_8 = ("perf", "--model", "llama3-8b", "--system", "h100", "--gpus", "8")
+TRAIN_8 = ("train", "--model", "llama3-8b", "--system", "h100", "--gpus", "8")
 
 
 @pytest.mark.parametrize(
@@ -102,8 +97,7 @@ def test_train_plan_help_names_the_perf_keys():
 )
 def test_every_missing_option_is_named_at_once(capsys, args, expected):
     """Not one `Missing option` per try: every required option left out, in one line."""
-    code, out, err = cli(capsys, *args)
-    assert (code, out) == (2, "")
+    err = refused(capsys, *args)
     assert err.startswith(f"error: {expected}") and len(err.splitlines()) == 1
     assert f"(see `gigawatt {args[0]} --help`)" in err
 
@@ -112,7 +106,7 @@ def test_every_missing_option_is_named_at_once(capsys, args, expected):
     ("args", "expected"),
     [
         (
-            ["perf", "--model", "llama3-8b", "--system", "h100", "--gpus", "1,024"],
+            [*PERF_8[:-1], "1,024"],
             "--gpus: '1,024' is not allowed: expected a whole number like 1024 (digits only",
         ),
         (
@@ -122,8 +116,7 @@ def test_every_missing_option_is_named_at_once(capsys, args, expected):
     ],
 )
 def test_a_number_written_another_way_says_how_to_write_it(capsys, args, expected):
-    code, out, err = cli(capsys, *args)
-    assert (code, out) == (2, "")
+    err = refused(capsys, *args)
     assert err.startswith(f"error: {expected}") and "unable to parse" not in err
 
 
@@ -152,7 +145,7 @@ def test_a_sweep_of_few_samples_says_so(capsys, tmp_path):
 @pytest.mark.parametrize(
     "args",
     [
-        ["train", "--model", "llama3-8b", "--system", "h100", "--gpus", "8", "--tokens", "1e11"],
+        [*TRAIN_8, "--tokens", "1e11"],
         ["footprint", "--system", "h100", "--gpu-hours", "1e6"],
     ],
 )
@@ -161,8 +154,8 @@ def test_a_source_url_is_never_cut(capsys, args):
     can be copied, instead of being folded at the 80th column (in a paragraph or a table)."""
     code, out, err = cli(capsys, *args)
     assert code == 0, err
-    code, js, _ = cli(capsys, *args, "--json")
-    urls = [w.rstrip(".,;)") for w in json.loads(js)["grid_source"].split() if "://" in w]
+    source = cli_json(capsys, *args, "--json")["grid_source"]
+    urls = [w.rstrip(".,;)") for w in source.split() if "://" in w]
     assert urls and max(map(len, urls)) > 80
     lines = [line.rstrip().rstrip(",.;") for line in out.splitlines()]
     for url in urls:
@@ -193,34 +186,12 @@ def test_an_unknown_id_names_its_kind_in_words(kind, noun):
     ("args", "expected"),
     [
         (
-            [
-                "perf",
-                "--model",
-                "llama3-8b",
-                "--system",
-                "h100",
-                "--gpus",
-                "8",
-                "--plan",
-                "recompute=selectiv",
-            ],
+            [*PERF_8, "--plan", "recompute=selectiv"],
             "--plan recompute: 'selectiv' is not allowed: expected 'none', 'selective' or "
             "'full' (did you mean 'selective'?)",
         ),
         (
-            [
-                "train",
-                "--model",
-                "llama3-8b",
-                "--system",
-                "h100",
-                "--gpus",
-                "8",
-                "--tokens",
-                "1e10",
-                "--cost-basis",
-                "markt",
-            ],
+            [*TRAIN_8, "--tokens", "1e10", "--cost-basis", "markt"],
             "--cost-basis: 'markt' is not allowed; allowed: ownership, market (did you mean "
             "'market'?)",
         ),
@@ -232,9 +203,7 @@ def test_an_unknown_id_names_its_kind_in_words(kind, noun):
     ],
 )
 def test_a_near_miss_of_a_choice_gets_the_choice_meant(capsys, args, expected):
-    code, out, err = cli(capsys, *args)
-    assert (code, out) == (2, "")
-    assert err == f"error: {expected}\n"
+    assert refused(capsys, *args) == f"error: {expected}\n"
 
 
 def test_a_scenario_choice_in_the_wrong_case_gets_the_right_one(capsys, user_scenario_file):
@@ -242,8 +211,7 @@ def test_a_scenario_choice_in_the_wrong_case_gets_the_right_one(capsys, user_sce
         "end: 2027-12", "end: 2027-12\npower_basis: IT"
     )
     user_scenario_file.write_text(text, encoding="utf-8")
-    code, out, err = cli(capsys, "finance", str(user_scenario_file))
-    assert (code, out) == (2, "")
+    err = refused(capsys, "finance", str(user_scenario_file))
     assert (
         "power_basis: 'IT' is not allowed: expected 'facility' or 'it' (did you mean 'it'?)" in err
     )
@@ -266,10 +234,8 @@ def test_gigawatt_help_lists_every_command_whole(capsys):
 
 def test_an_option_given_twice_is_refused(capsys):
     """A pasted command line with `--gpus 8 ... --gpus 16`: Click would keep the last."""
-    args = ["perf", "--model", "llama3-8b", "--system", "h100", "--gpus", "8", "--gpus=16"]
-    code, out, err = cli(capsys, *args)
-    assert (code, out) == (2, "")
-    assert err == "error: --gpus: given twice ('8' and '16'); give it once\n"
+    args = [*PERF_8, "--gpus=16"]
+    assert refused(capsys, *args) == "error: --gpus: given twice ('8' and '16'); give it once\n"
     code, _, err = cli(capsys, *args[:-1], "--gpus", "8")  # the same value twice is harmless
     assert code == 0, err
 
@@ -289,7 +255,7 @@ def test_a_number_that_rounds_to_zero_has_no_sign(value, digits, shown):
     ("args", "expected"),
     [
         (
-            ["perf", "--model", "llama3-8b", "--system", "h100", "--gpus", "8", "--serach"],
+            [*PERF_8, "--serach"],
             "--serach: no such option (did you mean --search?) (see `gigawatt perf --help`)",
         ),
         (["rn"], "rn: no such command (did you mean run?) (see `gigawatt --help`)"),
@@ -312,9 +278,7 @@ def test_a_number_that_rounds_to_zero_has_no_sign(value, digits, shown):
     ],
 )
 def test_an_unknown_option_says_what_was_meant(capsys, args, expected):
-    code, out, err = cli(capsys, *args)
-    assert (code, out) == (2, "")
-    assert err == f"error: {expected}\n"
+    assert refused(capsys, *args) == f"error: {expected}\n"
 
 
 @pytest.mark.parametrize(
@@ -335,6 +299,4 @@ def test_an_unknown_option_says_what_was_meant(capsys, args, expected):
     ],
 )
 def test_a_percentage_given_for_a_fraction_says_so(capsys, args, expected):
-    code, out, err = cli(capsys, *args)
-    assert (code, out) == (2, "")
-    assert err == f"error: {expected}\n"
+    assert refused(capsys, *args) == f"error: {expected}\n"

@@ -7,19 +7,12 @@ import json
 
 import pytest
 
-from gigawatt.cli import main
+from cli_cases import cli
 from gigawatt.compare import flatten, inputs_differ, unique_labels
 from gigawatt.scenario import load_scenario
 
 THREE = ("nvidia-openai-10gw", "amd-openai-6gw", "stargate-10gw")
 WIDTH = 80
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def test_flatten_paths_and_prose_left_out():
@@ -166,6 +159,33 @@ def test_attribution_says_when_the_outputs_can_be_put_down_to_one_input(toy_cata
     assert "does not say which of them causes which difference" in several.attribution()
     same = compare_results(["a", "a"], runs[:1] * 2, results[:1] * 2)
     assert same.attribution().startswith("No input differs")
+
+
+def test_each_runs_caveats_are_composed_once(catalog, monkeypatch):
+    """`to_json` and the report both list the runs' caveats: each run composes its own once
+    per comparison, and every call returns a list of its own (the same rows)."""
+    from gigawatt.compare import compare_results
+    from gigawatt.simulate import Results, simulate
+
+    names = ("nvidia-openai-10gw", "nvidia-openai-2026-actual")
+    inputs = [load_scenario(n, catalog) for n in names]
+    comparison = compare_results(names, inputs, [simulate(sc, catalog) for sc in inputs])
+    calls: list[str] = []
+    compose = Results.caveats
+
+    def counted(self: Results, years=None) -> list[str]:
+        calls.append(self.scenario.name)
+        return compose(self, years)
+
+    monkeypatch.setattr(Results, "caveats", counted)
+    first = comparison.to_json()["caveats"]
+    first[0]["scenarios"].append("changed by a caller")
+    again = comparison.caveats()
+    assert calls == list(names)  # once per run, not once per call
+    assert again != first and again == comparison.to_json()["caveats"]
+    superseded = [c for c in again if c["caveat"].startswith("Deal nvidia-openai-loi-2025")]
+    assert [c["scenarios"] for c in superseded] == [["nvidia-openai-10gw"]]
+    assert any(c["scenarios"] == list(names) for c in again)  # shared caveats: once, both names
 
 
 def test_a_status_is_provenance_not_an_input():

@@ -47,8 +47,8 @@ def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog)
     named there (the summary prints the same list); the default scenario has none of those, only
     the capability stage's perf, reliability, peak and burn-in caveats for its largest runs."""
     from conftest import toy_scenario_data
-    from gigawatt.app import peak_caveats, perf_caveats, reliability_caveats
     from gigawatt.buildout import peak_column_caveats
+    from gigawatt.capability.caveats import peak_caveats, perf_caveats, reliability_caveats
     from gigawatt.deals import superseded_caveats
     from gigawatt.scenario import month_from_index, month_index, parse_scenario
 

@@ -25,7 +25,7 @@ import hashlib
 import platform
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -60,6 +60,7 @@ from gigawatt.yamlio import read_data_file
 # command line imports this module for every command, and `gigawatt catalog` or `scenarios`
 # need none of them.
 if TYPE_CHECKING:
+    from gigawatt.buildout import Fleet
     from gigawatt.capability import CapabilityResult
     from gigawatt.compare import Comparison
     from gigawatt.energy.footprint import FootprintRequest, FootprintResult
@@ -344,68 +345,30 @@ class CapabilityReport:
     capability: CapabilityResult
     year_positions: list[tuple[int, int]]
     catalog: Catalog | None = None  # for the caveats
-    #: Phases online before their hardware ships (`buildout.launch_caveats`): the runs of
-    #: those months are sized on capacity that cannot be installed yet.
-    launch_caveats: tuple[str, ...] = ()
+    #: The build-out the runs are sized on, for its caveats (phases online before their
+    #: hardware ships: the runs of those months are sized on capacity not installed yet).
+    fleet: Fleet | None = None
 
     def to_json(self) -> dict[str, Any]:
         sc = self.scenario
         summary = self.capability.summary(self.year_positions)
-        systems = [y.get("largest_run_system") for y in summary["years"]]
-        systems += [r.get("system") for r in summary["frontier_runs"]]
-        caveats: tuple[str, ...] = ()
-        if self.catalog is not None:
-            runs = [
-                (y.get("largest_run_system"), y.get("largest_run_precision"))
-                for y in summary["years"]
-            ]
+        caveats: list[str] = []
+        if self.catalog is not None and self.fleet is not None:
+            from gigawatt.capability.caveats import compose_caveats
+
+            # the largest run of each year, then the frontier runs, each at the precision it
+            # asks for (the reference workload's: a fleet without its tensor path counts the
+            # run at a wider one, which its caveat names); no fleet peak columns are shown
+            # here, so each run's peak that is not a published figure has its own caveat
+            requested = summary["reference"]["precision"]
+            runs = [(y.get("largest_run_system"), requested) for y in summary["years"]]
             runs += [
                 (r.get("system"), r.get("precision_requested")) for r in summary["frontier_runs"]
             ]
-            policy = self.capability.settings.policy
-            caveats = (
-                self.launch_caveats
-                + capability_caveats(self.catalog, systems, policy)
-                + peak_caveats(self.catalog, runs)
-                + tuple(self.capability.burn_in_caveats(self.year_positions))
+            caveats = compose_caveats(
+                self.catalog, self.fleet, self.capability, self.year_positions, runs
             )
-        return {"scenario": sc.name, "title": sc.title, **summary, "caveats": list(caveats)}
-
-
-def capability_caveats(
-    catalog: Catalog, systems: Iterable[str | None], policy: str | None
-) -> tuple[str, ...]:
-    """What the largest runs on `systems` rest on that is not measured: the perf side
-    (`perf_caveats`) and the reliability side (`reliability_caveats`)."""
-    found = [s for s in systems if s]
-    return perf_caveats(catalog, found) + reliability_caveats(catalog, found, policy)
-
-
-def reliability_caveats(
-    catalog: Catalog, systems: Iterable[str | None], policy: str | None
-) -> tuple[str, ...]:
-    """`gigawatt.capability.caveats.reliability_caveats` (imported when called, as
-    `perf_caveats`)."""
-    from gigawatt.capability.caveats import reliability_caveats as caveats
-
-    return caveats(catalog, systems, policy)
-
-
-def perf_caveats(catalog: Catalog, systems: Iterable[str | None]) -> tuple[str, ...]:
-    """`gigawatt.capability.caveats.perf_caveats` (imported when called: the command line
-    imports this module for every command)."""
-    from gigawatt.capability.caveats import perf_caveats as caveats
-
-    return caveats(catalog, systems)
-
-
-def peak_caveats(
-    catalog: Catalog, runs: Iterable[tuple[str | None, str | None]]
-) -> tuple[str, ...]:
-    """`gigawatt.capability.caveats.peak_caveats` (imported when called, as `perf_caveats`)."""
-    from gigawatt.capability.caveats import peak_caveats as caveats
-
-    return caveats(catalog, runs)
+        return {"scenario": sc.name, "title": sc.title, **summary, "caveats": caveats}
 
 
 @_checked
@@ -423,14 +386,8 @@ def capability(
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="capability")
     assert results.capability is not None  # simulate ran the stages up to `until`
-    from gigawatt.buildout import launch_caveats
-
     return CapabilityReport(
-        results.scenario,
-        results.capability,
-        results.year_positions(),
-        cat,
-        launch_caveats(results.fleet, cat),
+        results.scenario, results.capability, results.year_positions(), cat, results.fleet
     )
 
 

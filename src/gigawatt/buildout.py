@@ -25,6 +25,10 @@ from gigawatt.catalog.schema import PRECISIONS
 from gigawatt.scenario import Scenario, month_from_index, month_index
 from gigawatt.units import W_PER_GW
 
+#: The precisions whose fleet peak each year of `gigawatt run` shows (`peak_flops_per_s`), and
+#: whose peaks that are not published figures `peak_column_caveats` names.
+PEAK_COLUMNS = ("bf16", "fp8", "fp4")
+
 
 def ramp_share(
     months_since_online: np.ndarray, ramp_months: np.ndarray, s_curve: np.ndarray
@@ -409,7 +413,7 @@ def peak_column_caveats(fleet: Fleet, catalog: Catalog) -> tuple[str, ...]:
     for acc_id in dict.fromkeys(str(a) for a in fleet.columns["accelerator"]):
         acc = catalog.accelerator(acc_id)
         parts = []
-        for precision in ("bf16", "fp8", "fp4"):
+        for precision in PEAK_COLUMNS:
             used = acc.supported_precision(precision)
             if used != precision:
                 parts.append(f"{precision} is counted at its {used} peak (no {precision} path)")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from gigawatt.defaults import MIN_COMPARED_SCENARIOS
@@ -166,12 +167,19 @@ class Comparison:
 
     def caveats(self) -> list[dict[str, Any]]:
         """Each run's caveats (what `run` prints), once each: `{"caveat", "scenarios"}` with
-        the labels of the scenarios it applies to, in first-seen order."""
+        the labels of the scenarios it applies to, in first-seen order (a new list each call,
+        from the runs' caveats composed once: `to_json` and the report both ask)."""
+        return [{"caveat": c, "scenarios": list(labels)} for c, labels in self._caveats]
+
+    @cached_property
+    def _caveats(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(caveat, labels of the runs it applies to), composed once per comparison (the runs
+        are immutable results)."""
         seen: dict[str, list[str]] = {}
         for label, r in zip(self.labels, self.results, strict=True):
             for c in r.caveats():
                 seen.setdefault(c, []).append(label)
-        return [{"caveat": c, "scenarios": labels} for c, labels in seen.items()]
+        return tuple((c, tuple(labels)) for c, labels in seen.items())
 
     def attribution(self) -> str:
         """What the side-by-side can say about why the outputs differ: with one input

@@ -25,11 +25,10 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from gigawatt.buildout import Fleet, build_fleet, launch_caveats, peak_column_caveats
+from gigawatt.buildout import PEAK_COLUMNS, Fleet, build_fleet
 from gigawatt.capability import CapabilityResult, run_capability
-from gigawatt.capability.caveats import peak_caveats, perf_caveats, reliability_caveats
+from gigawatt.capability.caveats import compose_caveats
 from gigawatt.catalog import Catalog
-from gigawatt.deals import superseded_caveats
 from gigawatt.energy.programme import EnergyResult, run_energy
 from gigawatt.finance import Finance, run_finance
 from gigawatt.scenario import Scenario, month_index
@@ -103,36 +102,28 @@ class Results:
         return pd.concat(frames, ignore_index=True)
 
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
-        """What the figures cannot show: deals the scenario releases on terms that were
-        superseded (`deals.superseded_caveats`), phases online before their hardware ships
-        (`buildout.launch_caveats`), the fleet's peaks that are not published figures
-        (`buildout.peak_column_caveats`, which cover the largest runs at those precisions),
-        then each system of a December's largest run whose achieved FLOP/s rest on no
-        measurement of its own (`capability.caveats.perf_caveats`), whose failure rates or
-        fault-tolerance policy are estimates (`reliability_caveats`) or, at another precision,
-        whose peak is not a published one (`peak_caveats`), and the years whose largest run
-        starts in its hardware's burn-in (`burn_in_caveats`); `years` is `years()` when the
+        """What the figures cannot show (`capability.caveats.compose_caveats`, as `run` shows
+        them): deals released on terms that were superseded, phases online before their
+        hardware ships, the fleet's peaks that are not published figures, then those of each
+        December's largest run (its system's perf calibration, failure rates and policy, its
+        peak at another precision, its hardware's burn-in); `years` is `years()` when the
         caller has it."""
         if self.catalog is None:
             return []
-        out = list(superseded_caveats(self.scenario.deals, self.catalog))
-        out.extend(launch_caveats(self.fleet, self.catalog))
-        out.extend(peak_column_caveats(self.fleet, self.catalog))
+        runs: list[tuple[str | None, str | None]] = []
         if self.capability is not None:
             years = self.years() if years is None else years
-            systems = [y.get("largest_run_system") for y in years]
-            out.extend(perf_caveats(self.catalog, systems))
-            policy = self.capability.settings.policy
-            out.extend(reliability_caveats(self.catalog, systems, policy))
-            # a run at a build-out precision on the fleet's hardware: said above already
-            runs = [
-                (y.get("largest_run_system"), y.get("largest_run_precision"))
-                for y in years
-                if y.get("largest_run_precision") not in ("bf16", "fp8", "fp4")
-            ]
-            out.extend(peak_caveats(self.catalog, runs))
-            out.extend(self.capability.burn_in_caveats(self.year_positions()))
-        return out
+            # at the precision each is counted at: the peak columns' caveats cover those
+            runs = [(y.get("largest_run_system"), y.get("largest_run_precision")) for y in years]
+        return compose_caveats(
+            self.catalog,
+            self.fleet,
+            self.capability,
+            self.year_positions(),
+            runs,
+            deals=self.scenario.deals,
+            peak_columns=True,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The `gigawatt run --json` object."""
@@ -182,7 +173,7 @@ def fleet_year_summary(
         "accelerators": int(acc.sum()),
         "accelerators_by_type": counts,
         "peak_flops_per_s": {
-            p: float(fleet.peak_flops_per_s[p][:, pos].sum()) for p in ("bf16", "fp8", "fp4")
+            p: float(fleet.peak_flops_per_s[p][:, pos].sum()) for p in PEAK_COLUMNS
         },
         # added after the keys above (DESIGN.md section 7)
         "compute_dies": sum(n * dies[t] for t, n in counts.items()) if known else None,  # type: ignore[index,operator]

@@ -264,7 +264,7 @@ def test_caveat_when_the_failure_rates_are_estimates(capsys, catalog, tmp_path):
     and run say so; a failure model given as measured (status reported) drops its caveat."""
     import yaml
 
-    from gigawatt.app import reliability_caveats
+    from gigawatt.capability.caveats import reliability_caveats
     from gigawatt.catalog import Catalog
 
     code, out, err = cli(capsys, "capability", "--json")

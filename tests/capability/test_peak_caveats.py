@@ -71,11 +71,12 @@ def test_perf_says_what_mfu_and_hfu_count_and_flags_the_peak(capsys, cat):
     assert "here selective recomputation (" in out and "Caveat:" not in out
 
 
-def test_largest_run_precision_is_the_one_it_is_counted_at(cat):
+def test_largest_run_precision_is_the_one_it_is_counted_at(cat, tmp_path):
     """A V100 fleet has no BF16 tensor path: the reference workload's BF16 run is counted at
     its FP16 peak, and `largest_run_precision` says fp16, with the build-out's caveat naming
-    the fallback."""
+    the fallback in `run`; `capability`, which shows no peak columns, names it for the run."""
     from conftest import toy_scenario_data
+    from gigawatt import app
     from gigawatt.scenario import parse_scenario
     from gigawatt.simulate import simulate
 
@@ -92,6 +93,13 @@ def test_largest_run_precision_is_the_one_it_is_counted_at(cat):
     assert used != reference
     assert all(y["largest_run_precision"] == used for y in years if y["largest_run_flop"] > 0)
     assert any(f"{reference} is counted at its {used} peak" in c for c in results.caveats(years))
+    path = tmp_path / "v100.yaml"
+    path.write_text(json.dumps(data))  # JSON is YAML
+    report = app.capability(str(path), catalog=cat).to_json()
+    assert report["reference"]["precision"] == reference
+    (note,) = [c for c in report["caveats"] if "tensor path" in c]
+    assert note.startswith(f"dgx-v100: {acc.id} has no {reference} tensor path, so a {reference}")
+    assert f"run is counted at its {used} peak" in note
 
 
 def test_capability_json_names_a_phase_online_before_its_hardware_ships(cat, tmp_path):
@@ -113,3 +121,29 @@ def test_capability_json_names_a_phase_online_before_its_hardware_ships(cat, tmp
     assert expected
     caveats = app.capability(str(path), catalog=cat).to_json()["caveats"]
     assert caveats[: len(expected)] == list(expected)
+
+
+def test_run_and_capability_share_one_composer(cat):
+    """`run` and `capability` list their caveats with one composer (`compose_caveats`): `run`
+    adds the deals superseded (it shows the money) and the fleet's peak columns, which then
+    cover its runs at those precisions; `capability` shows no peak columns, so each of its runs
+    (largest runs, then frontier runs) whose peak is an estimate has its own caveat. The rest
+    is the same list in the same order."""
+    from gigawatt import app
+    from gigawatt.buildout import peak_column_caveats
+    from gigawatt.deals import superseded_caveats
+    from gigawatt.scenario import load_scenario
+    from gigawatt.simulate import simulate
+
+    results = simulate(load_scenario("nvidia-openai-10gw", cat), cat)
+    run = results.caveats()
+    report = app.capability("nvidia-openai-10gw", catalog=cat).to_json()
+    money = list(superseded_caveats(results.scenario.deals, cat))
+    columns = list(peak_column_caveats(results.fleet, cat))
+    assert money and columns  # the default scenario has both
+    assert run[: len(money) + len(columns)] == money + columns  # no phase before its launch
+    runs = [(y["largest_run_system"], y["largest_run_precision"]) for y in report["years"]]
+    runs += [(r["system"], r["precision_requested"]) for r in report["frontier_runs"]]
+    peaks = list(peak_caveats(cat, runs))
+    assert peaks  # Rubin's bf16 peak is an estimate
+    assert run[len(money) + len(columns) :] == [c for c in report["caveats"] if c not in peaks]

@@ -88,35 +88,21 @@ def test_energy_page_least_cost_supply(catalog) -> None:
     """The year-long 1 GW campus at ERCOT (as benchmarks/bench_energy.py solves it): gas alone
     without a carbon limit, and the mix a 0.5 Mt cap buys. About 30 s of HiGHS."""
     pytest.importorskip("pypsa")
-    from gigawatt.energy.supply import least_cost_supply, supply_inputs
+    from energy_cases import CO2_CAP_T, ercot_campus
+    from gigawatt.energy.supply import least_cost_supply
 
     page = _page("energy.md")
-    ercot = catalog.region("us-ercot")
-    cap_t = 500_000.0
 
     def solve(cap: float | None):
-        return least_cost_supply(
-            supply_inputs(
-                catalog,
-                site="abilene",
-                load_mw=1000.0,
-                lat=ercot.lat,
-                lon=ercot.lon,
-                year=2027,
-                grid_price_usd_per_mwh=ercot.power_price_usd_per_mwh,
-                grid_gco2_per_kwh=ercot.grid_gco2_per_kwh,
-                hours=8760,
-                co2_cap_t_per_year=cap,
-            )
-        )
+        return least_cost_supply(ercot_campus(catalog, co2_cap_t_per_year=cap))
 
     free = solve(None)
     assert free.capacity_mw["solar"] == free.capacity_mw["wind"] == 0
     assert free.battery_mwh == 0
     assert f"gas alone is cheapest (about USD {free.cost_usd_per_mwh:.0f}/MWh" in page
-    capped = solve(cap_t)
+    capped = solve(CO2_CAP_T)
     assert (
-        f"a {cap_t / 1e6:g} Mt cap on a 1 GW campus buys about "
+        f"a {CO2_CAP_T / 1e6:g} Mt cap on a 1 GW campus buys about "
         f"{capped.capacity_mw['solar'] / 1e3:.1f} GW of solar, "
         f"{capped.capacity_mw['wind'] / 1e3:.1f} GW of wind and "
         f"{capped.battery_mwh / 1e3:.1f} GWh of batteries at about USD "

@@ -18,14 +18,35 @@ def _energy(catalog, scenario):
     return fleet, run_energy(resolved, catalog, fleet)
 
 
+def _energy_parameter(folder, pid: str, value: float, unit: str) -> None:
+    """A user catalog folder's energy.yaml: one parameter."""
+    (folder / "energy.yaml").write_text(
+        f"- id: {pid}\n  source: test\n  as_of: 2025-01-01\n"
+        f"  status: estimate\n  value: {value}\n  unit: {unit}\n"
+    )
+
+
+def _site(*phases: dict, name: str = "a") -> dict:
+    """A toy site at ERCOT, PUE 1.25, with these phases."""
+    return {"name": name, "region": "us-ercot", "pue": 1.25, "phases": list(phases)}
+
+
 @pytest.fixture(scope="module")
 def full_load_catalog(tmp_path_factory) -> Catalog:
     """The toy catalog with the load at 1 (every accelerator at TDP all the time)."""
     folder = tmp_path_factory.mktemp("full-load")
-    (folder / "energy.yaml").write_text(
-        "- id: training-utilisation\n  source: test\n  as_of: 2025-01-01\n"
-        "  status: estimate\n  value: 1.0\n  unit: fraction\n"
+    _energy_parameter(folder, "training-utilisation", 1.0, "fraction")
+    return Catalog.load([TOY_CATALOG, folder])
+
+
+@pytest.fixture(scope="module")
+def embodied_catalog(tmp_path_factory) -> Catalog:
+    """The toy catalog with 1,000 kg of embodied CO2e per toy chip and a 2-year life."""
+    folder = tmp_path_factory.mktemp("embodied")
+    (folder / "accelerators.yaml").write_text(
+        (TOY_CATALOG / "accelerators.yaml").read_text() + "  embodied_co2e_kg: 1000\n"
     )
+    _energy_parameter(folder, "embodied-life-years", 2, "years")
     return Catalog.load([TOY_CATALOG, folder])
 
 
@@ -53,12 +74,7 @@ def test_toy_month_by_hand(toy_catalog) -> None:
 
 def test_ten_gigawatts_all_year_is_87_6_twh(full_load_catalog) -> None:
     """Arithmetic: 10 GW x 8,760 h = 87.6 TWh (at full load, 2026 has 365 days)."""
-    site = {
-        "name": "big",
-        "region": "us-ercot",
-        "pue": 1.25,
-        "phases": [{"online": "2026-01", "power_gw": 10.0, "system": "toy-node"}],
-    }
+    site = _site({"online": "2026-01", "power_gw": 10.0, "system": "toy-node"}, name="big")
     scenario = toy_scenario(full_load_catalog, sites=[site])
     _, e = _energy(full_load_catalog, scenario)
     summary = e.year_summary(2026, 11)
@@ -121,7 +137,7 @@ def test_run_years_carry_energy_keys(catalog) -> None:
     assert last["co2e_market_t"] <= last["co2e_t"]
 
 
-def test_embodied_carbon_stops_after_the_hardware_life(tmp_path) -> None:
+def test_embodied_carbon_stops_after_the_hardware_life(embodied_catalog) -> None:
     """Each month's deployments carry kg / L per month for L months, then nothing.
 
     A 2-year life (24 months), 1,000 kg per toy chip: a phase online 2026-03 ramping over 4
@@ -129,17 +145,9 @@ def test_embodied_carbon_stops_after_the_hardware_life(tmp_path) -> None:
     2026-2031 horizon its total is exactly accelerators x 1 t, not a charge that keeps growing
     with the horizon as it did while the whole fleet accrued kg / L every month for ever.
     """
-    (tmp_path / "accelerators.yaml").write_text(
-        (TOY_CATALOG / "accelerators.yaml").read_text() + "  embodied_co2e_kg: 1000\n"
-    )
-    (tmp_path / "energy.yaml").write_text(
-        "- id: embodied-life-years\n  source: test\n  as_of: 2025-01-01\n"
-        "  status: estimate\n  value: 2\n  unit: years\n"
-    )
-    catalog = Catalog.load([TOY_CATALOG, tmp_path])
+    catalog = embodied_catalog
     phase = {"online": "2026-03", "power_gw": 1.0, "system": "toy-node", "ramp_months": 4}
-    site = {"name": "a", "region": "us-ercot", "pue": 1.25, "phases": [phase]}
-    scenario = toy_scenario(catalog, sites=[site], end="2031-12")
+    scenario = toy_scenario(catalog, sites=[_site(phase)], end="2031-12")
     fleet, e = _energy(catalog, scenario)
     emb = e.embodied_co2e_t_by_phase[0]
     n = fleet.accelerators[0]
@@ -155,28 +163,20 @@ def test_embodied_carbon_stops_after_the_hardware_life(tmp_path) -> None:
     assert e.year_totals(2031)["embodied_co2e_t"] == 0
 
 
-def test_embodied_carbon_of_hardware_online_before_the_start(tmp_path) -> None:
+def test_embodied_carbon_of_hardware_online_before_the_start(embodied_catalog) -> None:
     """Hardware already online when the scenario starts is amortised from its real deployment
     month: a phase online 2025-07 (no ramp) with a 2-year life has 18 of its 24 months inside a
     horizon from 2026-01, so the horizon carries 18/24 of its embodied carbon, kg / 24 a month
     to 2027-06 and nothing after (not the whole of it from 2026-01 to 2027-12). A phase online
     2023-01 is written off before the start: nothing. One ramping across the start (2025-11,
     4 months) carries its later slices whole and what is left of its first two slices' lives."""
-    (tmp_path / "accelerators.yaml").write_text(
-        (TOY_CATALOG / "accelerators.yaml").read_text() + "  embodied_co2e_kg: 1000\n"
-    )
-    (tmp_path / "energy.yaml").write_text(
-        "- id: embodied-life-years\n  source: test\n  as_of: 2025-01-01\n"
-        "  status: estimate\n  value: 2\n  unit: years\n"
-    )
-    catalog = Catalog.load([TOY_CATALOG, tmp_path])
+    catalog = embodied_catalog
     phases = [
         {"online": "2025-07", "power_gw": 1.0, "system": "toy-node", "ramp_months": 0},
         {"online": "2023-01", "power_gw": 1.0, "system": "toy-node", "ramp_months": 0},
         {"online": "2025-11", "power_gw": 1.0, "system": "toy-node", "ramp_months": 4},
     ]
-    site = {"name": "a", "region": "us-ercot", "pue": 1.25, "phases": phases}
-    scenario = toy_scenario(catalog, sites=[site], start="2026-01", end="2028-12")
+    scenario = toy_scenario(catalog, sites=[_site(*phases)], start="2026-01", end="2028-12")
     fleet, e = _energy(catalog, scenario)
     emb = e.embodied_co2e_t_by_phase
     n = float(fleet.accelerators[0, 0])
@@ -196,8 +196,7 @@ def test_a_ramp_month_draws_its_average_fleet(toy_catalog) -> None:
     1/8 of the phase on average (100,000 toy chips), not the 1/4 in service at the month's end
     (200,000). March, 744 h, at the 790 W per chip x PUE 1.25 of the hand-checked month."""
     phase = {"online": "2026-03", "power_gw": 1.0, "system": "toy-node", "ramp_months": 4}
-    site = {"name": "a", "region": "us-ercot", "pue": 1.25, "phases": [phase]}
-    fleet, e = _energy(toy_catalog, toy_scenario(toy_catalog, sites=[site]))
+    fleet, e = _energy(toy_catalog, toy_scenario(toy_catalog, sites=[_site(phase)]))
     march = fleet.month_position("2026-03")
     assert fleet.accelerators[0, march] == 200_000
     assert e.facility_power_w_by_phase[0, march] == pytest.approx(100_000 * 790 * 1.25)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from energy_cases import CO2_CAP_T, ercot_campus
 from gigawatt.energy import supply as sp
 from gigawatt.energy.profiles import (
     ar1,
@@ -117,23 +118,28 @@ def test_co2_cap_by_hand(inputs) -> None:
         assert n.generators.at["gas", "p_nom_opt"] == pytest.approx(100 - g, rel=1e-6)
 
 
+def test_region_supply_inputs_take_the_regions_grid_and_the_sites_coordinates(catalog) -> None:
+    """A campus in a region buys from that region's grid (price, intensity) and sits at the
+    region's coordinates unless the site gives its own."""
+    ercot = catalog.region("us-ercot")
+    campus = ercot_campus(catalog, hours=168)
+    assert (campus.lat, campus.lon) == (ercot.lat, ercot.lon)
+    assert campus.grid_price_usd_per_mwh == ercot.power_price_usd_per_mwh
+    assert campus.grid_gco2_per_kwh == ercot.grid_gco2_per_kwh
+    assert (campus.load_mw, campus.hours, campus.co2_cap_t_per_year) == (1000.0, 168, None)
+    moved = sp.region_supply_inputs(
+        catalog, "us-ercot", site="x", load_mw=1.0, year=2027, lat=40.0, lon=-100.0
+    )
+    assert (moved.lat, moved.lon, moved.hours) == (40.0, -100.0, 8760)
+
+
 @pytest.fixture(scope="module")
 def week(catalog):
-    """A one-week campus (1 GW flat) without and with a CO2 cap."""
-    ercot = catalog.region("us-ercot")
-    base = sp.supply_inputs(
-        catalog,
-        site="abilene",
-        load_mw=1000.0,
-        lat=ercot.lat,
-        lon=ercot.lon,
-        year=2027,
-        grid_price_usd_per_mwh=ercot.power_price_usd_per_mwh,
-        grid_gco2_per_kwh=ercot.grid_gco2_per_kwh,
-        hours=168,
-    )
+    """The campus of docs/models/energy.md (1 GW flat at ERCOT) over a week, without and with
+    its CO2 cap."""
+    base = ercot_campus(catalog, hours=168)
     free = sp.least_cost_supply(base)
-    capped = sp.least_cost_supply(replace(base, co2_cap_t_per_year=500_000.0))
+    capped = sp.least_cost_supply(replace(base, co2_cap_t_per_year=CO2_CAP_T))
     return base, free, capped
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 
 from gigawatt import app
+from gigawatt.capability.caveats import perf_caveats
 
 #: (model, precision): MI355X / B200 tokens per second per GPU, AMD ROCm blog, 2 Dec 2025.
 PUBLISHED = {
@@ -45,7 +46,7 @@ def test_amd_parts_use_the_cdna_estimate(catalog):
 
 
 def test_estimated_or_prelaunch_systems_carry_a_caveat(catalog):
-    caveats = app.perf_caveats(catalog, ["helios-mi450", "dgx-h100", "helios-mi450", None])
+    caveats = perf_caveats(catalog, ["helios-mi450", "dgx-h100", "helios-mi450", None])
     assert len(caveats) == 1  # Hopper is fitted and shipping: no caveat; one per system
     assert caveats[0].startswith("helios-mi450:")
     assert "'cdna' (status estimate" in caveats[0] and "announced figures" in caveats[0]

@@ -44,6 +44,18 @@ gpus = st.integers(min_value=1, max_value=1_000_000)
 extra = st.integers(min_value=1, max_value=1_000_000)
 days = st.floats(min_value=0.05, max_value=365.0)
 seconds = st.floats(min_value=0.0, max_value=3600.0)
+#: Two sizes of one job, `n` and `n + more` accelerators, on any failure model and system, and
+#: the costs held fixed between them: checkpoint, restart and the checkpoint interval.
+TWO_SIZES_FIXED_COSTS = {
+    "model": st.sampled_from(MODELS),
+    "system": st.sampled_from(SYSTEMS),
+    "n": gpus,
+    "more": extra,
+    "d": days,
+    "checkpoint": seconds,
+    "restart": seconds,
+    "interval": st.floats(min_value=1.0, max_value=86400.0),
+}
 
 
 def _plan(system: str, policy: str) -> RecoveryPlan:
@@ -51,17 +63,7 @@ def _plan(system: str, policy: str) -> RecoveryPlan:
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.sampled_from(MODELS),
-    st.sampled_from(SYSTEMS),
-    st.sampled_from(SYNC),
-    gpus,
-    extra,
-    days,
-    seconds,
-    seconds,
-    st.floats(min_value=1.0, max_value=86400.0),
-)
+@given(policy=st.sampled_from(SYNC), **TWO_SIZES_FIXED_COSTS)
 def test_goodput_never_rises_with_size_at_a_fixed_policy(
     model, system, policy, n, more, d, checkpoint, restart, interval
 ):
@@ -82,17 +84,7 @@ def test_goodput_never_rises_with_size_at_a_fixed_policy(
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.sampled_from(MODELS),
-    st.sampled_from(SYSTEMS),
-    gpus,
-    extra,
-    days,
-    seconds,
-    seconds,
-    st.floats(min_value=1.0, max_value=86400.0),
-    st.floats(min_value=0.0, max_value=7200.0),
-)
+@given(persist=st.floats(min_value=0.0, max_value=7200.0), **TWO_SIZES_FIXED_COSTS)
 def test_wall_time_never_falls_with_size_at_a_fixed_lag_to_durable(
     model, system, n, more, d, checkpoint, restart, interval, persist
 ):

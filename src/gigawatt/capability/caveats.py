@@ -1,12 +1,64 @@
-"""Caveats on the capability figures: where achieved FLOP/s rest on no measurement of the
-hardware itself (`gigawatt run`, `gigawatt capability`)."""
+"""Caveats on a programme's figures: `compose_caveats` lists them for `gigawatt run` and
+`gigawatt capability` alike, from the parts here (achieved FLOP/s, failure rates or peaks that
+rest on no measurement) and those of the build-out, the deals and the capability stage.
+
+The build-out's are `buildout.launch_caveats` and `buildout.peak_column_caveats`, the deals'
+`deals.superseded_caveats`, the capability stage's `CapabilityResult.burn_in_caveats`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
+from gigawatt.buildout import PEAK_COLUMNS, Fleet, launch_caveats, peak_column_caveats
 from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import Deal
+from gigawatt.deals import superseded_caveats
 from gigawatt.units import FLOPS_PER_PFLOP
+
+if TYPE_CHECKING:
+    from gigawatt.capability.stage import CapabilityResult
+
+
+def compose_caveats(
+    catalog: Catalog,
+    fleet: Fleet,
+    capability: CapabilityResult | None,
+    positions: list[tuple[int, int]],
+    runs: Sequence[tuple[str | None, str | None]],
+    *,
+    deals: Iterable[Deal] = (),
+    peak_columns: bool = False,
+) -> list[str]:
+    """What the figures of a command cannot show, in this order: the `deals` released on terms
+    that were superseded (`run` passes the scenario's, as it shows the money; `capability`
+    none), phases online before their hardware ships, with `peak_columns` (the command shows the
+    fleet's peak at each precision of `buildout.PEAK_COLUMNS`) the fleet's peaks there that are
+    not published figures; then, when the capability stage ran, each system of `runs` (system
+    and precision of each run the command shows, in its order) whose achieved FLOP/s rest on no
+    measurement of its own (`perf_caveats`), whose failure rates or the stage's fault-tolerance
+    policy are estimates (`reliability_caveats`), each run whose peak is not a published one
+    (`peak_caveats`), and the years of `positions` whose largest run includes its hardware's
+    burn-in (`CapabilityResult.burn_in_caveats`).
+
+    A run's precision is the one it requests (`peak_caveats` names a fallback to a wider one)
+    or, with `peak_columns`, the one it is counted at: the column caveats name the fallbacks
+    and cover every run counted at a column's precision, so only runs at other precisions
+    (fp16) get a caveat of their own."""
+    out = [*superseded_caveats(deals, catalog), *launch_caveats(fleet, catalog)]
+    if peak_columns:
+        out.extend(peak_column_caveats(fleet, catalog))
+    if capability is None:
+        return out
+    systems = [system for system, _ in runs]
+    out.extend(perf_caveats(catalog, systems))
+    out.extend(reliability_caveats(catalog, systems, capability.settings.policy))
+    if peak_columns:
+        runs = [(system, p) for system, p in runs if p not in PEAK_COLUMNS]
+    out.extend(peak_caveats(catalog, runs))
+    out.extend(capability.burn_in_caveats(positions))
+    return out
 
 
 def perf_caveats(catalog: Catalog, systems: Iterable[str | None]) -> tuple[str, ...]:

@@ -188,21 +188,19 @@ def site_supply(
     options: SupplyOptions,
 ) -> dict[str, Any]:
     """Least-cost supply for the site's peak average facility draw (flat load)."""
-    from gigawatt.energy.supply import least_cost_supply, supply_inputs
+    from gigawatt.energy.supply import least_cost_supply, region_supply_inputs
 
-    region = catalog.region(site.region)
     draw_w = energy.site_draw_w(site.name)
     peak = int(draw_w.argmax())
-    inputs = supply_inputs(
+    inputs = region_supply_inputs(
         catalog,
+        site.region,
         site=site.name,
         load_mw=float(draw_w[peak]) / W_PER_MW,
-        lat=site.lat if site.lat is not None else region.lat,
-        lon=site.lon if site.lon is not None else region.lon,
         year=int(str(energy.fleet.month_labels[peak])[:4]),
-        grid_price_usd_per_mwh=region.power_price_usd_per_mwh,
-        grid_gco2_per_kwh=region.grid_gco2_per_kwh,
         hours=options.hours,
+        lat=site.lat,
+        lon=site.lon,
         grid_import_mw=options.grid_import_mw,
         co2_cap_t_per_year=options.co2_cap_t_per_year,
         seed=scenario.seed,

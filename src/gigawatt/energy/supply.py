@@ -161,6 +161,39 @@ def supply_inputs(
     )
 
 
+def region_supply_inputs(
+    catalog: Catalog,
+    region: str,
+    *,
+    site: str,
+    load_mw: float,
+    year: int,
+    hours: int = 8760,
+    lat: float | None = None,
+    lon: float | None = None,
+    grid_import_mw: float | None = None,
+    co2_cap_t_per_year: float | None = None,
+    seed: int = 0,
+) -> SupplyInputs:
+    """`supply_inputs` for a flat `load_mw` campus in the catalog's `region`: its grid price
+    and carbon intensity, and its coordinates unless the site gives its own (`lat`, `lon`)."""
+    record = catalog.region(region)
+    return supply_inputs(
+        catalog,
+        site=site,
+        load_mw=load_mw,
+        lat=record.lat if lat is None else lat,
+        lon=record.lon if lon is None else lon,
+        year=year,
+        grid_price_usd_per_mwh=record.power_price_usd_per_mwh,
+        grid_gco2_per_kwh=record.grid_gco2_per_kwh,
+        hours=hours,
+        grid_import_mw=grid_import_mw,
+        co2_cap_t_per_year=co2_cap_t_per_year,
+        seed=seed,
+    )
+
+
 @dataclass(frozen=True)
 class SupplyResult:
     """The optimum (or why there is none); `to_dict()` for JSON. Energies are per year."""
