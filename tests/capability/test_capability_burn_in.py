@@ -11,6 +11,7 @@ import math
 from functools import cache
 
 import numpy as np
+import pytest
 from capability_cases import DAY_S, fixed_catalog, scenario, site
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,7 +25,7 @@ from gigawatt.capability.curve import (
     burn_in_tiers,
     pick_group,
 )
-from gigawatt.reliability import burn_in_factor
+from gigawatt.reliability import burn_in_factor, job_reliability
 from gigawatt.simulate import simulate
 from gigawatt.units import S_PER_MONTH
 
@@ -205,6 +206,11 @@ def test_the_stage_charges_a_new_site_and_its_frontier_runs_their_burn_in():
     cap = simulate(sc, catalog, until="capability").capability
     march = cap.year_summary(2026, 2)
     assert march["largest_run_burn_in_factor"] == burn_in_factor(fm, 0.0, DURATION_S) > 1
+    # what `gigawatt reliability --fleet-age-months 0` gives the same job
+    curve = curves().get(None, SYSTEM, "bf16", DURATION_S, 1)
+    n = march["largest_run_accelerators"]
+    alone = job_reliability(n, DURATION_S, fm, curve.system, curve.plan, fleet_age_months=0.0)
+    assert march["largest_run_goodput"] == pytest.approx(alone.goodput, rel=1e-12)
     december = cap.year_summary(2026, 11)
     assert december["largest_run_burn_in_factor"] == 1.0
     assert march["largest_run_goodput"] < december["largest_run_goodput"]
