@@ -260,12 +260,29 @@ def test_a_run_is_charged_the_first_step_at_or_above_its_accelerators_mean(adds)
 
 def test_a_mixed_run_is_charged_its_mean_not_its_youngest():
     """20,000 accelerators past burn-in and 100,000 a month old: a run on some of both is
-    charged about their mean, below the factor of its youngest (the caveat's age)."""
+    charged their mean, stepped up, at most the factor of its youngest (the caveat's age)."""
     fm = failure_model()
     months = math.ceil(fm.burn_in_months)
     adds = [20_000] + [0] * (months - 1) + [100_000, 0]
     gp = pick_group(curves(), group(adds), None, "bf16", DURATION_S)
     n = int(gp.pick.accelerators[-1])
     assert n > 20_000 and gp.age_months[-1] == 1
-    assert 1 < gp.burn_in[-1] < burn_in_factor(fm, 1.0, DURATION_S)
-    assert gp.burn_in[-1] >= oldest_first_mean(adds, len(adds) - 1, n)
+    mean = oldest_first_mean(adds, len(adds) - 1, n)
+    step = (burn_in_factor(fm, 0.0, DURATION_S) - 1) / BURN_IN_STEPS
+    assert 1 < mean <= gp.burn_in[-1] <= min(mean + step, burn_in_factor(fm, 1.0, DURATION_S))
+
+
+def test_one_month_tiers_are_those_of_the_whole_series():
+    """`burn_in_tiers(..., at=pos)` (the frontier runs' start month) is the column `pos` of the
+    tiers of every month."""
+    g = group([3_000, 0, 40_000, 9_000, 0, 120_000, 0, 0])
+    full = burn_in_tiers(g, failure_model(), DURATION_S)
+    for pos in range(len(g.accelerators)):
+        one = burn_in_tiers(g, failure_model(), DURATION_S, at=pos)
+        assert [t.burn_in for t in one] == [t.burn_in for t in full][: len(one)]
+        for a, b in zip(full, one, strict=False):
+            assert (a.accelerators[pos], a.sites[pos], a.adds[pos]) == (
+                b.accelerators[0],
+                b.sites[0],
+                b.adds[0],
+            )

@@ -46,10 +46,10 @@ PICK_FIELDS = ("accelerators", "flops_per_s", "mfu", "goodput", "efficiency", "m
 #: Sensitivity knobs a curve may carry (1: the catalog's values): restart cost, every
 #: checkpoint bandwidth, the rack failure rate (`reliability.job_curve`).
 SCALES = ("restart_scale", "bandwidth_scale", "rack_rate_scale")
-#: Burn-in factors a run may be charged per failure model and duration, above 1: evenly up to
-#: that of a run on accelerators new that month (`burn_in_tiers`). A run is charged the first at
-#: or above its accelerators' mean factor. A resolution, not a model input (see the docs).
-BURN_IN_STEPS = 16
+#: Burn-in factors a run may be charged, above 1: evenly up to that of a run on accelerators
+#: new that month (`burn_in_tiers`): the first at or above its accelerators' mean. A
+#: resolution, not a model input (docs/models/capability.md, section 3b).
+BURN_IN_STEPS = 4
 #: Size grids whose reliability a curve keeps (a memory bound for long sweeps, not a model input).
 RELIABILITY_GRIDS = 256
 #: Best jobs a curve remembers (by the N asked and the largest N asked with it) before it
@@ -462,15 +462,22 @@ class Tier:
     adds: np.ndarray  # (months,) bool: more accelerators than the tier of the factor below
 
 
-def accelerators_by_age(group: Group, oldest: int) -> tuple[np.ndarray, np.ndarray]:
+def accelerators_by_age(
+    group: Group, oldest: int, at: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(oldest + 1, months) arrays: the group's accelerators at least `age` months old at each
     month, age = 0..oldest (whole months from the month a phase came online), and the sites
     holding them. A site's count `age` months earlier, at most its count now (a site that
     shrank keeps no more than it has); none where the group has no accelerators (a cross-site
-    group before cross-site runs are allowed)."""
+    group before cross-site runs are allowed). With `at`, month index `at` alone (one column)."""
     stack = np.array(list(group.by_site.values()))  # (sites, months), before any cross-site mask
-    months = stack.shape[1]
     live = group.accelerators > 0
+    if at is not None:  # the months `age` back from `at`, as the columns of a window
+        window = np.zeros((stack.shape[0], oldest + 1), dtype=stack.dtype)
+        first = max(at - oldest, 0)
+        window[:, oldest + 1 - (at + 1 - first) :] = stack[:, first : at + 1]
+        stack, live = window, np.full(oldest + 1, bool(live[at]))
+    months = stack.shape[1]
     acc = np.zeros((oldest + 1, months), dtype=group.accelerators.dtype)
     sites = np.zeros((oldest + 1, months), dtype=group.sites.dtype)
     for age in range(oldest + 1):
@@ -479,58 +486,102 @@ def accelerators_by_age(group: Group, oldest: int) -> tuple[np.ndarray, np.ndarr
         held = np.minimum(then, stack)
         acc[age] = np.where(live, held.sum(axis=0), 0)
         sites[age] = np.where(live, (held > 0).sum(axis=0), 0)
+    if at is not None:
+        return acc[:, -1:], sites[:, -1:]
     return acc, sites
 
 
-def burn_in_tiers(group: Group, failure_model: FailureModel, duration_s: float) -> list[Tier]:
+class Cohorts:
+    """A group's accelerators by age at each month, with each age's burn-in factor over a
+    run of `duration_s` (`reliability.burn_in_factor`), oldest first; with `at`, one month.
+
+    Burn-in: the failure model's hardware rates are x `burn_in_multiplier` until the fleet is
+    `burn_in_months` old, averaged over the run; it is that of one fleet of one age, and a
+    group's phases come online in different months. Rates are per accelerator-hour and the
+    causes superpose, so a run on accelerators of several ages fails at the
+    accelerator-weighted mean of their factors (`mean`). A run is placed on the group's oldest
+    accelerators first (those past burn-in fail least), so that mean grows with its size."""
+
+    def __init__(
+        self, group: Group, failure_model: FailureModel, duration_s: float, at: int | None = None
+    ) -> None:
+        self.group = group
+        self.burns = failure_model.burn_in_multiplier > 1.0 and failure_model.burn_in_months > 0
+        oldest = math.ceil(failure_model.burn_in_months) if self.burns else 0
+        held, self.held_sites = accelerators_by_age(group, oldest, at)
+        self.ages = np.arange(oldest, -1, -1)  # cohorts, oldest first (past burn-in: factor 1)
+        self.factor = np.array(
+            [burn_in_factor(failure_model, float(a), duration_s) for a in self.ages]
+        )
+        self.held = held  # (ages, months), by age
+        self.total = held[self.ages].astype(float)  # (cohorts, months): of that age or older
+        self.weighted = np.cumsum(
+            np.diff(self.total, axis=0, prepend=0.0) * self.factor[:, None], axis=0
+        )
+        self.cols = np.arange(self.total.shape[1])
+
+    def tiers(self) -> list[Tier]:
+        """For each of BURN_IN_STEPS + 1 factors evenly from 1 to that of a run on accelerators
+        new that month, lowest first: the most of the oldest accelerators whose mean factor is
+        at most it (`within`). One tier, the group at factor 1, without burn-in or when every
+        accelerator of every month is past it."""
+        if not self.burns or (self.held[0] == self.held[-1]).all():
+            return [Tier(1.0, self.held[0], self.held_sites[0], self.held[0] > 0)]
+        top = float(self.factor[-1])
+        f = 1.0 + (top - 1.0) * np.arange(BURN_IN_STEPS + 1) / BURN_IN_STEPS
+        f[-1] = top  # exactly that of a run on new accelerators
+        acc, sites = self.within(np.repeat(f[:, None], self.total.shape[1], axis=1))
+        below = np.vstack([np.zeros_like(acc[:1]), np.maximum.accumulate(acc, axis=0)[:-1]])
+        adds = acc > below
+        return [Tier(float(f[i]), acc[i], sites[i], adds[i]) for i in range(len(f))]
+
+    def mean(self, n: np.ndarray) -> np.ndarray:
+        """The mean burn-in factor of the `n` oldest accelerators at each month (1 where n is
+        0) [ratio]."""
+        n = np.minimum(np.asarray(n, dtype=float), self.total[-1])
+        k = np.minimum((self.total < n[None, :]).sum(axis=0), len(self.ages) - 1)
+        lo = np.where(k > 0, self.total[np.maximum(k - 1, 0), self.cols], 0.0)
+        w_lo = np.where(k > 0, self.weighted[np.maximum(k - 1, 0), self.cols], 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = (w_lo + (n - lo) * self.factor[k]) / n
+        return np.where(n > 0, mean, 1.0)
+
+    def within(self, f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(accelerators, sites holding them) at each month: the most of the oldest whose mean
+        factor is at most `f`, a factor per month, or a (factors, months) array of them."""
+        f = np.asarray(f, dtype=float)
+        one = f.ndim == 1
+        f = np.atleast_2d(f)[:, None, :]  # (factors, 1, months)
+        over = self.weighted[None] > f * self.total[None] * (1.0 + 1e-12)  # mean passes f
+        some = over.any(axis=1)  # (factors, months)
+        k = np.where(some, np.argmax(over, axis=1), 0)  # the cohort in which it does
+        cols = self.cols[None, :]
+        lo = np.where(k > 0, self.total[np.maximum(k - 1, 0), cols], 0.0)
+        w_lo = np.where(k > 0, self.weighted[np.maximum(k - 1, 0), cols], 0.0)
+        fk, f = self.factor[k], f[:, 0, :]
+        # n of that cohort's oldest with (w_lo + n fk) / (lo + n) = f
+        ratio = (fk * lo - w_lo) / np.where(fk > f, fk - f, 1.0)
+        cut = np.clip(np.floor(ratio + 1e-6), lo, self.total[k, cols])
+        acc = np.where(some, cut, self.total[-1][None, :]).astype(self.group.accelerators.dtype)
+        youngest = np.where(some, np.where(acc > lo, k, np.maximum(k - 1, 0)), len(self.ages) - 1)
+        sites = np.where(acc > 0, self.held_sites[self.ages[youngest], cols], 0)
+        return (acc[0], sites[0]) if one else (acc, sites)
+
+
+def burn_in_tiers(
+    group: Group, failure_model: FailureModel, duration_s: float, at: int | None = None
+) -> list[Tier]:
     """The accelerators a run of the group may use at each month for each burn-in factor it may
-    be charged, lowest factor first: BURN_IN_STEPS + 1 factors evenly from 1 to f0, the factor
-    of a run on accelerators that came online that month.
-
-    Burn-in (`reliability.burn_in_factor`): the failure model's hardware rates are x
-    `burn_in_multiplier` until the fleet is `burn_in_months` old, averaged over the run's
-    `duration_s`; it is that of one fleet of one age, and a group's phases come online in
-    different months. Rates are per accelerator-hour and the causes superpose, so a run on
-    accelerators of several ages fails at the accelerator-weighted mean of their factors. A
-    run is placed on the group's oldest accelerators first (those past burn-in fail least), so
-    that mean grows with its size; a tier of factor F holds the most of the oldest accelerators
-    whose mean is at most F, and a run on it is charged F. The largest run is the best over the
-    tiers (`pick_group`), so it is charged the first factor at or above its accelerators' mean,
-    at most (f0 - 1) / BURN_IN_STEPS above it; a run on accelerators past burn-in is charged 1,
-    and one on a site's first month's accelerators f0, exactly. A failure model without burn-in
-    (multiplier 1 or 0 months) gives one tier, the group, at factor 1.
-
-    `adds` marks the months where a tier holds more accelerators than the one below; where it
-    does not, it is the same accelerators at a higher factor, which never wins.
-    """
-    live = group.accelerators > 0
-    if failure_model.burn_in_multiplier <= 1.0 or failure_model.burn_in_months <= 0:
-        return [Tier(1.0, group.accelerators, group.sites, live)]
-    oldest = math.ceil(failure_model.burn_in_months)  # past burn-in: factor 1
-    held, held_sites = accelerators_by_age(group, oldest)
-    ages = np.arange(oldest, -1, -1)  # cohorts, oldest first
-    factor = np.array([burn_in_factor(failure_model, float(a), duration_s) for a in ages])
-    total = held[ages].astype(float)  # (cohorts, months): accelerators of that age or older
-    weighted = np.cumsum(np.diff(total, axis=0, prepend=0.0) * factor[:, None], axis=0)
-    before = np.vstack([np.zeros((1, total.shape[1])), total[:-1]])  # older cohorts' count
-    weighted_before = np.vstack([np.zeros((1, total.shape[1])), weighted[:-1]])
-    steps = np.arange(BURN_IN_STEPS + 1)
-    f = 1.0 + (factor[-1] - 1.0) * steps / BURN_IN_STEPS  # (steps,)
-    f[-1] = factor[-1]  # exactly that of a run on new accelerators
-    over = weighted[None] > f[:, None, None] * total[None] * (1.0 + 1e-12)  # mean passes f
-    some = over.any(axis=1)  # (steps, months)
-    k = np.where(some, np.argmax(over, axis=1), 0)  # the cohort in which it does
-    cols = np.arange(total.shape[1])[None, :]
-    lo, w_lo, fk = before[k, cols], weighted_before[k, cols], factor[k]
-    # n of that cohort's oldest with (w_lo + n fk) / (lo + n) = f
-    ratio = (fk * lo - w_lo) / np.where(fk > f[:, None], fk - f[:, None], 1.0)
-    cut = np.clip(np.floor(ratio + 1e-6), lo, total[k, cols])
-    acc = np.where(some, cut, total[-1][None, :]).astype(group.accelerators.dtype)
-    # the youngest cohort it holds any of, whose age's sites hold them
-    youngest = np.where(some, np.where(acc > lo, k, np.maximum(k - 1, 0)), len(ages) - 1)
-    sites = np.where(acc > 0, held_sites[ages[youngest], cols], 0)
-    below = np.vstack([np.zeros_like(acc[:1]), np.maximum.accumulate(acc, axis=0)[:-1]])
-    return [Tier(float(f[i]), acc[i], sites[i], acc[i] > below[i]) for i in steps.tolist()]
+    be charged (`Cohorts.tiers`), lowest factor first: the most of its oldest accelerators
+    whose mean factor is at most it. The largest run is the best over the tiers
+    (`pick_group`), so it is charged the first factor at or above its accelerators' mean, at
+    most (f0 - 1) / BURN_IN_STEPS above it, f0 the factor of a run on accelerators new that
+    month; a run on accelerators past burn-in is charged 1, and one on a site's first month's
+    accelerators f0, exactly. A failure model without burn-in (multiplier 1 or 0 months) gives
+    one tier, the group, at factor 1. `adds` marks the months where a tier holds more
+    accelerators than the one below; where it does not, it is the same accelerators at a
+    higher factor, which never wins. With `at`, month index `at` alone (arrays of one month)."""
+    return Cohorts(group, failure_model, duration_s, at).tiers()
 
 
 @dataclass
@@ -667,42 +718,65 @@ class GroupPick:
 def pick_group(
     curves: Curves, group: Group, model: Model | None, precision: str, duration_s: float
 ) -> GroupPick:
-    """The operating point and the ceiling of each month in `group`: the best, by sustained
-    rate, over its burn-in tiers (`burn_in_tiers`: a run on the oldest accelerators whose mean
-    burn-in factor is at most the tier's, charged that factor; one curve per factor and number
-    of sites holding them); the lower factor wins ties. `model` None is the reference
-    workload."""
+    """The operating point and the ceiling of each month in `group`, over its burn-in tiers
+    (`burn_in_tiers`: a run on the most of the oldest accelerators whose mean burn-in factor
+    is at most the tier's, charged that factor; one curve per factor and number of sites
+    holding them). `model` None is the reference workload.
+
+    The operating point is the best, by sustained rate, over the tiers taken lowest factor
+    first (the lower wins ties), until the accelerators no longer hold it back (`held_back`:
+    its efficient limit stops short of them): a higher factor lowers every size's goodput and
+    with it the efficient limit, so a tier of more accelerators at a higher factor cannot then
+    do better. The ceiling is the better of the runs on the accelerators past burn-in (factor
+    1) and on all of them (at the lowest tier that holds them all): a ceiling bounds one run's
+    compute, and these are its two ends; a tier between them is not tried (for speed: each
+    tier is a curve, and a sweep meets many)."""
     shape = group.accelerators.shape
     out, top = Pick.zeros(shape), Pick.zeros(shape)
     burn, top_burn = np.ones(shape), np.ones(shape)
     available = np.zeros(shape, dtype=group.accelerators.dtype)
     sites = np.zeros(shape, dtype=group.sites.dtype)
-    filled_top = np.zeros(shape, dtype=bool)
-    failure_model = curves.failure_model(group.system)
-    for tier in burn_in_tiers(group, failure_model, duration_s):
-        for s in np.unique(tier.sites[tier.adds]):
-            curve = curves.get(
-                model, group.system, precision, duration_s, int(s), burn_in=tier.burn_in
-            )
-            months = np.flatnonzero(tier.adds & (tier.sites == s))
-            n = tier.accelerators[months]
-            op, best = curve.operating(n), curve.best(n)
-            win = (available[months] == 0) | (op.flops_per_s > out.flops_per_s[months])
-            at = months[win]
-            for name in PICK_FIELDS:
-                getattr(out, name)[at] = getattr(op, name)[win]
-            burn[at], available[at], sites[at] = tier.burn_in, n[win], s
-            win = ~filled_top[months] | (best.flops_per_s > top.flops_per_s[months])
-            filled_top[months] = True
-            for name in PICK_FIELDS:
-                getattr(top, name)[months[win]] = getattr(best, name)[win]
-            top_burn[months[win]] = tier.burn_in
+    open_op, filled_top = group.accelerators > 0, np.zeros(shape, dtype=bool)
+    cohorts = Cohorts(group, curves.failure_model(group.system), duration_s)
+    tiers = cohorts.tiers()
+    for i, tier in enumerate(tiers):
+        ask_op = tier.adds & open_op
+        ask_top = tier.adds & ((tier.accelerators == group.accelerators) | (i == 0))
+        for s in np.unique(tier.sites[ask_op | ask_top]).tolist():
+            curve = curves.get(model, group.system, precision, duration_s, s, burn_in=tier.burn_in)
+            months = np.flatnonzero(ask_op & (tier.sites == s))
+            if len(months):
+                n = tier.accelerators[months]
+                op = curve.operating(n)
+                win = (available[months] == 0) | (op.flops_per_s > out.flops_per_s[months])
+                at = months[win]
+                for name in PICK_FIELDS:
+                    getattr(out, name)[at] = getattr(op, name)[win]
+                burn[at], available[at], sites[at] = tier.burn_in, n[win], s
+                limit = curve.efficient_limit(int(n.max()))
+                open_op[months[~held_back(curve, n, np.minimum(n, limit))]] = False
+            months = np.flatnonzero(ask_top & (tier.sites == s))
+            if len(months):
+                best = curve.best(tier.accelerators[months])
+                win = ~filled_top[months] | (best.flops_per_s > top.flops_per_s[months])
+                filled_top[months] = True
+                for name in PICK_FIELDS:
+                    getattr(top, name)[months[win]] = getattr(best, name)[win]
+                top_burn[months[win]] = tier.burn_in
     # the youngest accelerators the run uses, its oldest first: the oldest age with enough
-    oldest = math.ceil(failure_model.burn_in_months)
-    held, _ = accelerators_by_age(group, oldest)
-    age = (held >= out.accelerators[None, :]).sum(axis=0) - 1
-    age = np.where(out.accelerators > 0, np.minimum(age, oldest), 0)
+    age = (cohorts.held >= out.accelerators[None, :]).sum(axis=0) - 1
+    age = np.where(out.accelerators > 0, np.minimum(age, int(cohorts.ages[0])), 0)
     return GroupPick(group, out, top, burn, age, available, sites, top_burn)
+
+
+def held_back(curve: RunCurve, available: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """Where a run of at most `available` accelerators that may go up to `reach` (its
+    efficient limit) reaches the largest size of the curve's grid within `available`, so that
+    more accelerators might give a larger run [bool]."""
+    n = np.asarray(available, dtype=np.int64)
+    grid = job_sizes(int(n.max()), curve.system.failure_domain)
+    largest = grid[np.searchsorted(grid, n, side="right") - 1]
+    return np.asarray(reach) >= largest
 
 
 def best_of(picks: list[Pick]) -> tuple[np.ndarray, np.ndarray]:

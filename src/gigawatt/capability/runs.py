@@ -17,6 +17,7 @@ from gigawatt.capability.curve import (
     Pick,
     RunCurve,
     burn_in_tiers,
+    held_back,
 )
 from gigawatt.capability.scaling import compute_band
 from gigawatt.catalog import Catalog
@@ -195,25 +196,28 @@ def best_group(
 ) -> Where | None:
     """The group giving the highest rate at its operating point (the largest run a planner
     launches there): a site's, or (when `cross_site`: "may use several sites at once") also all
-    sites' of a system. Each group's run is the best over its burn-in tiers at the start month
-    (`curve.burn_in_tiers`, as the monthly largest run's): on its oldest accelerators first, at
-    the burn-in factor of the youngest it uses, for the run's own duration."""
+    sites' of a system. Each group's run is the best over its burn-in tiers at the start month,
+    lowest factor first until the accelerators no longer hold it back (as the monthly largest
+    run's operating point: `curve.pick_group`), for the run's own duration."""
     duration_s = float(spec.duration_days) * S_PER_DAY
     best: Where | None = None
     for g in candidates:
         if g.site == ALL_SITES and not spec.cross_site:
             continue
-        for tier in burn_in_tiers(g, curves.failure_model(g.system), duration_s):
-            if not tier.adds[pos]:
+        for tier in burn_in_tiers(g, curves.failure_model(g.system), duration_s, at=pos):
+            if not tier.adds[0]:
                 continue
-            sites = int(tier.sites[pos])
+            sites = int(tier.sites[0])
             curve = curves.get(
                 model, g.system, spec.precision, duration_s, sites, burn_in=tier.burn_in
             )
-            pick = curve.operating(tier.accelerators[pos : pos + 1])
+            n = tier.accelerators
+            pick = curve.operating(n)
             rate = pick.flops_per_s[0]
             if rate > 0 and (best is None or rate > best.flops_per_s):
                 best = Where(g, curve, pick, pos)
+            if not held_back(curve, n, np.minimum(n, curve.efficient_limit(int(n[0]))))[0]:
+                break  # a higher factor cannot do better (`pick_group`)
     return best
 
 
