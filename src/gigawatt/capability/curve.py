@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -477,15 +478,11 @@ def accelerators_by_age(
         first = max(at - oldest, 0)
         window[:, oldest + 1 - (at + 1 - first) :] = stack[:, first : at + 1]
         stack, live = window, np.full(oldest + 1, bool(live[at]))
-    months = stack.shape[1]
-    acc = np.zeros((oldest + 1, months), dtype=group.accelerators.dtype)
-    sites = np.zeros((oldest + 1, months), dtype=group.sites.dtype)
-    for age in range(oldest + 1):
-        then = np.zeros_like(stack)
-        then[:, age:] = stack[:, : months - age]  # online `age` months earlier
-        held = np.minimum(then, stack)
-        acc[age] = np.where(live, held.sum(axis=0), 0)
-        sites[age] = np.where(live, (held > 0).sum(axis=0), 0)
+    back = np.arange(stack.shape[1])[None, :] - np.arange(oldest + 1)[:, None]  # (ages, months)
+    then = np.where(back >= 0, stack[:, np.maximum(back, 0)], 0)  # online `age` months earlier
+    held = np.minimum(then, stack[:, None, :])  # (sites, ages, months)
+    acc = np.where(live, held.sum(axis=0), 0).astype(group.accelerators.dtype)
+    sites = np.where(live, (held > 0).sum(axis=0), 0).astype(group.sites.dtype)
     if at is not None:
         return acc[:, -1:], sites[:, -1:]
     return acc, sites
@@ -514,11 +511,17 @@ class Cohorts:
             [burn_in_factor(failure_model, float(a), duration_s) for a in self.ages]
         )
         self.held = held  # (ages, months), by age
-        self.total = held[self.ages].astype(float)  # (cohorts, months): of that age or older
-        self.weighted = np.cumsum(
-            np.diff(self.total, axis=0, prepend=0.0) * self.factor[:, None], axis=0
-        )
-        self.cols = np.arange(self.total.shape[1])
+        self.cols = np.arange(held.shape[1])
+
+    @cached_property
+    def total(self) -> np.ndarray:
+        """(cohorts, months): the accelerators of each cohort's age or older."""
+        return self.held[self.ages].astype(float)
+
+    @cached_property
+    def weighted(self) -> np.ndarray:
+        """(cohorts, months): the sum of the factors of the accelerators in `total`."""
+        return np.cumsum(np.diff(self.total, axis=0, prepend=0.0) * self.factor[:, None], axis=0)
 
     def tiers(self) -> list[Tier]:
         """For each of BURN_IN_STEPS + 1 factors evenly from 1 to that of a run on accelerators
@@ -530,7 +533,7 @@ class Cohorts:
         top = float(self.factor[-1])
         f = 1.0 + (top - 1.0) * np.arange(BURN_IN_STEPS + 1) / BURN_IN_STEPS
         f[-1] = top  # exactly that of a run on new accelerators
-        acc, sites = self.within(np.repeat(f[:, None], self.total.shape[1], axis=1))
+        acc, sites = self.within(np.repeat(f[:, None], len(self.cols), axis=1))
         below = np.vstack([np.zeros_like(acc[:1]), np.maximum.accumulate(acc, axis=0)[:-1]])
         adds = acc > below
         return [Tier(float(f[i]), acc[i], sites[i], adds[i]) for i in range(len(f))]
@@ -737,14 +740,20 @@ def pick_group(
     available = np.zeros(shape, dtype=group.accelerators.dtype)
     sites = np.zeros(shape, dtype=group.sites.dtype)
     open_op, filled_top = group.accelerators > 0, np.zeros(shape, dtype=bool)
+    if not open_op.any():  # nothing online in any month
+        return GroupPick(group, out, top, burn, available.copy(), available, sites, top_burn)
     cohorts = Cohorts(group, curves.failure_model(group.system), duration_s)
     tiers = cohorts.tiers()
     for i, tier in enumerate(tiers):
         ask_op = tier.adds & open_op
         ask_top = tier.adds & ((tier.accelerators == group.accelerators) | (i == 0))
-        for s in np.unique(tier.sites[ask_op | ask_top]).tolist():
+        asked = ask_op | ask_top
+        if not asked.any():
+            continue
+        for s in np.unique(tier.sites[asked]).tolist():
             curve = curves.get(model, group.system, precision, duration_s, s, burn_in=tier.burn_in)
-            months = np.flatnonzero(ask_op & (tier.sites == s))
+            here = tier.sites == s
+            months = np.flatnonzero(ask_op & here)
             if len(months):
                 n = tier.accelerators[months]
                 op = curve.operating(n)
@@ -755,7 +764,7 @@ def pick_group(
                 burn[at], available[at], sites[at] = tier.burn_in, n[win], s
                 limit = curve.efficient_limit(int(n.max()))
                 open_op[months[~held_back(curve, n, np.minimum(n, limit))]] = False
-            months = np.flatnonzero(ask_top & (tier.sites == s))
+            months = np.flatnonzero(ask_top & here)
             if len(months):
                 best = curve.best(tier.accelerators[months])
                 win = ~filled_top[months] | (best.flops_per_s > top.flops_per_s[months])

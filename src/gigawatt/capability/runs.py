@@ -202,7 +202,7 @@ def best_group(
     duration_s = float(spec.duration_days) * S_PER_DAY
     best: Where | None = None
     for g in candidates:
-        if g.site == ALL_SITES and not spec.cross_site:
+        if (g.site == ALL_SITES and not spec.cross_site) or g.accelerators[pos] < 1:
             continue
         for tier in burn_in_tiers(g, curves.failure_model(g.system), duration_s, at=pos):
             if not tier.adds[0]:
