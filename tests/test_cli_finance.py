@@ -171,3 +171,23 @@ def test_circular_shares_are_defined_where_they_are_printed(capsys):
         else:
             assert invested == 0 and data["circular_share"] is None
             assert sum(i["credit_usd"] for i in inv) > 0
+
+
+def test_run_money_caption_keeps_the_purchases_column_apart_from_the_circular_share(
+    capsys, tmp_path
+):
+    """`run`'s Money table has a Purchases column (purchase-commitment and lease tranches: 0
+    for the default scenario) and a Circular share whose P is the systems capex paid for the
+    investor's own hardware (USD 425.8B to NVIDIA there). The caption names P as that capex,
+    not as "purchases", so a reader does not take the 0.0 column for the circular share's P."""
+    code, out, err = cli(capsys, "run", "--out", str(tmp_path / "out"), "--json")
+    assert code == 0, err
+    years = json.loads(out)["years"]
+    assert all(y["tranches_released_purchases_usd"] == 0 for y in years)
+    assert years[-1]["circular_share"] == 1.0  # P caught up with the cash: not the column
+    code, out, err = cli(capsys, "run", "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    flat = " ".join(out.split())
+    caption = flat[flat.index("Money (USD B") : flat.index("Energy (calendar year")]
+    assert "min(cash invested, systems capex paid for the investor's own hardware" in caption
+    assert "purchases of the investor's own hardware" not in caption

@@ -40,6 +40,27 @@ def test_inputs_differ_lists_the_deal_changes_only(catalog):
     assert inputs_differ(["a", "b"], [default, default]) == []
 
 
+def test_a_list_one_scenario_leaves_empty_is_not_called_missing_in_another(catalog, capsys):
+    """The default scenario has `ownership.rounds: []` (a leaf); the 2026-actual one lists the
+    rest of the Feb 2026 round there. Its value is that list, not null, and the table says
+    `1 item (rows below)`, not `(none)` (which read as "no rounds")."""
+    from gigawatt.compare import subtree
+    from gigawatt.display import shown_container
+
+    default = load_scenario("nvidia-openai-10gw", catalog).resolve()
+    actual = load_scenario("nvidia-openai-2026-actual", catalog).resolve()
+    by_path = {r["input"]: r["values"] for r in inputs_differ(["a", "b"], [default, actual])}
+    rounds = actual.model_dump(mode="json")["ownership"]["rounds"]
+    assert len(rounds) == 1 and by_path["ownership.rounds"] == {"a": [], "b": rounds}
+    assert by_path["ownership.rounds[0].company"] == {"a": None, "b": "openai"}
+    assert subtree({"x": [{"y": 1}]}, "x[0].y") == 1 and subtree({"x": []}, "x[0].y") is None
+    assert shown_container(rounds) == "1 item (rows below)" and shown_container([]) is None
+    code, out, err = cli(capsys, "compare", "nvidia-openai-10gw", "nvidia-openai-2026-actual")
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if " rounds " in line)
+    assert "1 item (rows below)" in row and "(none)" not in row
+
+
 def test_compare_three_programmes_json(tmp_path, capsys):
     out = tmp_path / "three.html"
     code, stdout, err = cli(capsys, "compare", *THREE, "--out", str(out), "--json")
@@ -183,8 +204,11 @@ def test_each_runs_caveats_are_composed_once(catalog, monkeypatch):
     again = comparison.caveats()
     assert calls == list(names)  # once per run, not once per call
     assert again != first and again == comparison.to_json()["caveats"]
-    superseded = [c for c in again if c["caveat"].startswith("Deal nvidia-openai-loi-2025")]
-    assert [c["scenarios"] for c in superseded] == [["nvidia-openai-10gw"]]
+    # the letter released on superseded terms (the default); ended as superseded with its
+    # build-out kept (2026-actual): one caveat each, each for its own scenario
+    letter = "Deal nvidia-openai-loi-2025 ("
+    superseded = [c for c in again if c["caveat"].startswith(letter)]
+    assert [c["scenarios"] for c in superseded] == [[n] for n in names]
     assert any(c["scenarios"] == list(names) for c in again)  # shared caveats: once, both names
 
 

@@ -539,3 +539,31 @@ def test_a_lease_without_covers_is_paid_on_top_of_the_systems_capex(toy_catalog)
         "A lease without `covers` is hardware outside the phases: paid from its release, "
         "on top of the purchases." in " ".join(page.split())
     )
+
+
+def test_a_pjm_sites_capacity_charge_is_stated_not_hidden(catalog, toy_catalog):
+    """us-pjm's power price is EIA's 2023 industrial average, which carries the capacity prices
+    of 2023; PJM's 2026/27 auction cleared at USD 329.17/MW-day (costs
+    pjm-capacity-usd-per-mw-day), about USD 120M a year per GW of peak load, which the finance
+    model does not bill. The region lists it under `unbilled_charges`, and `run` and `finance`
+    state it for the scenario's PJM sites at their rated facility power; an ERCOT-only
+    scenario has no such caveat."""
+    from gigawatt.finance import unbilled_charge_caveats
+    from gigawatt.scenario import load_scenario
+    from gigawatt.simulate import simulate
+
+    region = catalog.region("us-pjm")
+    assert region.unbilled_charges == ("pjm-capacity-usd-per-mw-day",)
+    per_day = catalog.parameter("pjm-capacity-usd-per-mw-day").value
+    results = simulate(load_scenario("nvidia-openai-10gw", catalog), catalog, until="finance")
+    fleet = results.fleet
+    pjm = (fleet.phases["region"] == "us-pjm").to_numpy()
+    rated_mw = fleet.facility_power_w[pjm].sum(axis=0).max() / 1e6  # 2 GW IT x PUE 1.15
+    assert rated_mw == pytest.approx(2300)
+    (caveat,) = unbilled_charge_caveats(fleet, catalog)
+    assert caveat.startswith("us-pjm (oh-lordstown): ")
+    assert f"about USD {per_day * rated_mw * 365 / 1e9:.2f}B a year" in caveat  # 0.28B
+    assert caveat in results.caveats()
+    # a scenario with no site in a region that lists a charge: nothing to state
+    toy = parse_scenario(scenario_data([phase("2026-01")]), toy_catalog)  # one site, us-ercot
+    assert unbilled_charge_caveats(build_fleet(toy, toy_catalog), toy_catalog) == ()

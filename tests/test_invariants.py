@@ -3,6 +3,7 @@ non-negative; nothing infinite leaves a model. A violation is a bug report: exit
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -34,6 +35,34 @@ def test_result_problems_name_each_invariant():
 def test_undefined_and_ratio_keys_pass():
     ok = {"goodput": math.nan, "mfu": 1.01, "vendor_funded_share": 3.2, "warrant_shares_vested": 5}
     assert result_problems(ok) == []
+
+
+def test_country_equivalent_ratio_may_exceed_one(capsys):
+    """A job's energy over the generation of the country nearest to it in ratio is a ratio,
+    not a fraction: Llama 3.1 405B's 22.8 million H100-hours (24 GWh) sit nearest the Falkland
+    Islands (0.02 TWh), 1.2 x. `gigawatt footprint` once exited 1 with 'invariant broken'."""
+    assert result_problems({"country_equivalent": {"share": 1.2}}) == []
+    assert result_problems({"interruptions_by_cause": [{"share": 1.2}]})  # still a fraction
+    with pytest.raises(SystemExit) as exc:
+        main(
+            [
+                "footprint",
+                "--system",
+                "meta-h100-roce",
+                "--gpu-hours",
+                "22842594",
+                "--region",
+                "us-average",
+                "--json",
+            ]
+        )
+    out, err = capsys.readouterr()
+    assert exc.value.code == 0, err
+    country = json.loads(out)["country_equivalent"]
+    assert country["share"] > 1
+    assert country["share"] == pytest.approx(
+        json.loads(out)["energy_mwh"] / 1e6 / country["electricity_twh"]
+    )
 
 
 def test_violation_raises_naming_the_invariant():

@@ -241,3 +241,57 @@ def test_world_compute_figures_carry_their_own_status(default, catalog):
     assert world["flops_per_s_per_h100e_status"] == "official" != h100.status
     order = ("official", "reported", "analyst", "estimate")
     assert order.index(world["status"]) == max(order.index(installed), order.index(growth))
+
+
+def test_a_payment_to_a_vendor_is_labelled_as_more_than_its_revenue(default, catalog, capsys):
+    """The flows pay a hardware vendor the all-in system price (the rack as quoted, memory,
+    assembly and the network share outside it): for the default scenario's 10 GW, USD 426B to
+    NVIDIA against its own content of USD 35B per GW (catalog `vendor-content-usd-per-gw`,
+    Huang, Aug 2025). `finance` and the report's flow chart say the payment is not the
+    vendor's revenue, wherever systems are paid for, and only there."""
+    from gigawatt.cli import main
+    from gigawatt.ownership import VENDOR_PAYMENT_NOTE, vendor_payment_note
+    from gigawatt.report.ownership import flow_chart
+
+    to_nvidia = sum(
+        f["amount_usd"]
+        for f in _flows(default)
+        if f["payee"] == "nvidia" and "capex-systems" in f["categories"]
+    )
+    content = catalog.get("costs", "vendor-content-usd-per-gw").value
+    gw = float(default.scenario.deals[0].gw)
+    assert to_nvidia > content * gw  # what the note warns of: more than NVIDIA's own content
+    assert vendor_payment_note(default.ownership.flows) == VENDOR_PAYMENT_NOTE
+    assert (
+        vendor_payment_note([f for f in default.ownership.flows if f["payee"] != "nvidia"]) is None
+    )
+    assert VENDOR_PAYMENT_NOTE in flow_chart(default.ownership, {"nvidia"}).note
+    with pytest.raises(SystemExit):
+        main(["finance"])
+    flat = " ".join(capsys.readouterr().out.split())
+    assert " ".join(VENDOR_PAYMENT_NOTE.split()) in flat
+
+
+def test_each_sites_compute_is_paid_for_by_its_owner(catalog):
+    """A site's `owner` owns its compute (scenario schema), so it is the one that pays the
+    vendor for that site's systems: in `stargate-10gw`, Oracle, SoftBank and OpenAI pay NVIDIA
+    for the sites they own, each exactly the systems capex of its sites, and the concentration
+    view's owners are those payers. It printed 'stargate -> nvidia 317.3' while the same
+    output attributed the compute to Oracle, SoftBank and OpenAI. Facility, power and running
+    costs stay with the programme's owner (the first deal's investee)."""
+    report = api.finance("stargate-10gw", catalog=catalog)
+    fin = report.finance
+    scenario = report.scenario
+    site_owner = {s.name: s.owner or fin.owner for s in scenario.sites}
+    buyer = np.array([site_owner[str(s)] for s in fin.phases["site"]])
+    systems = fin.capex_usd["systems"]
+    paid = {
+        f["payer"]: f["amount_usd"] for f in _flows(report) if "capex-systems" in f["categories"]
+    }
+    assert set(paid) == {"oracle", "softbank", "openai"} == set(report.ownership.owners)
+    for owner, amount in paid.items():
+        assert amount == pytest.approx(float(systems[buyer == owner].sum()))
+    others = {
+        f["payer"] for f in _flows(report) if not {"capex-systems", "cash"} & set(f["categories"])
+    }
+    assert others == {fin.owner} == {"stargate"}

@@ -50,6 +50,7 @@ def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog)
     from gigawatt.buildout import peak_column_caveats
     from gigawatt.capability.caveats import peak_caveats, perf_caveats, reliability_caveats
     from gigawatt.deals import superseded_caveats
+    from gigawatt.finance import unbilled_charge_caveats
     from gigawatt.scenario import month_from_index, month_index, parse_scenario
 
     system = catalog.system("vera-rubin-nvl72")
@@ -71,6 +72,7 @@ def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog)
     policy = default.capability.settings.policy
     expected = (
         superseded_caveats(default.scenario.deals, catalog)
+        + unbilled_charge_caveats(default.fleet, catalog)
         + peak_column_caveats(default.fleet, catalog)
         + perf_caveats(catalog, systems)
         + reliability_caveats(catalog, systems, policy)

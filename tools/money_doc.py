@@ -26,8 +26,10 @@ from gigawatt.costs import (
     system_price_usd,
 )
 from gigawatt.distributions import point
+from gigawatt.energy.footprint import training_draw
 from gigawatt.finance import run_finance
 from gigawatt.scenario import builtin_scenarios, load_scenario
+from gigawatt.units import W_PER_MW
 
 PAGE = Path(__file__).parents[1] / "docs" / "models" / "money.md"
 DEFAULT_SCENARIO = "nvidia-openai-10gw"
@@ -175,9 +177,14 @@ def hourly_costs(cat: Catalog) -> str:
     params = CostParameters.of(cat)
     price_mwh = cat.region(REGION).power_price_usd_per_mwh
     rows = []
+    draws: list[float] = []
     for sid in SHOWN:
         sys_ = cat.system(sid)
-        energy = sys_.it_power_w_per_accelerator * PUE * price_mwh / 1e6
+        # the draw the finance model and `train` bill: the calibrated training draw, not the
+        # all-in IT power at full load
+        draw = training_draw(cat, sys_, cat.accelerator(sys_.accelerator))
+        energy = draw.total_w * PUE / W_PER_MW * price_mwh  # USD per accelerator-hour
+        draws.append(draw.total_w / sys_.it_power_w_per_accelerator)
         h = ownership_usd_per_accelerator_hour(sys_, PUE, params, energy)
         m = market_rate(cat, sys_)
         rows.append(
@@ -205,9 +212,12 @@ def hourly_costs(cat: Catalog) -> str:
         "Market / ownership",
     )
     ratio, ids = rental_yield(cat)
+    low, high = f"{min(draws):.3g}", f"{max(draws):.3g}"
+    share = low if low == high else f"{low}-{high}"
     note = (
-        f"\n\nUSD per accelerator-hour. Energy at full load (all-in IT power x PUE {PUE:g}) at "
-        f"`{REGION}`'s USD {price_mwh:g}/MWh. Derived market rates: the system price x "
+        f"\n\nUSD per accelerator-hour. Energy at the average training draw the finance model "
+        f"and `train` bill ({share} of the all-in IT power: the power calibrations), x PUE "
+        f"{PUE:g}, at `{REGION}`'s USD {price_mwh:g}/MWh. Derived market rates: the system price x "
         f"{ratio * 8760:.3f} per year, the median rate-to-price ratio of {', '.join(ids)}."
     )
     return _table(header, rows) + note

@@ -76,10 +76,26 @@ class Result:
     predicted_s: float
     fits: bool
     fitted: bool
+    #: The model's MFU of the row's plan (its convention: PaLM's model FLOPs over the dense
+    #: peak at the row's precision, over the row's accelerators).
+    predicted_mfu: float = 0.0
 
     @property
     def error(self) -> float:
         return self.predicted_s / self.row.published_step_s - 1
+
+    @property
+    def published_mfu(self) -> float:
+        """The row's published step time as an MFU in the model's convention (same FLOPs,
+        same peak): the predicted MFU x predicted / published step time."""
+        return self.predicted_mfu * self.predicted_s / self.row.published_step_s
+
+    @property
+    def peak_key(self) -> str:
+        """The peak the MFU is over: 16-bit (fp16 and bf16, one dense peak on every catalog
+        accelerator that has both), fp8 or fp4."""
+        precision = str(self.row.plan.get("precision") or "bf16")
+        return "16-bit" if precision in ("fp16", "bf16") else precision
 
 
 def results(catalog: Catalog | None = None) -> list[Result]:
@@ -90,7 +106,14 @@ def results(catalog: Catalog | None = None) -> list[Result]:
     for row in load_rows(cat):
         res = predict(row, cat)
         out.append(
-            Result(row, calibration_of(row, cat), res.step_time_s, res.fits, row.id in fitted)
+            Result(
+                row,
+                calibration_of(row, cat),
+                res.step_time_s,
+                res.fits,
+                row.id in fitted,
+                res.mfu,
+            )
         )
     return out
 
@@ -394,6 +417,18 @@ class AccuracyClass:
     experts_min: int
     experts_below: int | None
     checks: tuple[Result, ...]
+    #: Every published row of the class, fitted ones included (the highest MFU published).
+    published: tuple[Result, ...] = ()
+
+    def mfu_max(self) -> dict[str, tuple[float, str]]:
+        """Peak key -> (highest published MFU, its row) over every published row of the class,
+        in the model's MFU convention, rounded to 4 decimals."""
+        out: dict[str, tuple[float, str]] = {}
+        for r in sorted(self.published, key=lambda r: _natural(r.row.id)):
+            mfu = round(r.published_mfu, 4)
+            if r.peak_key not in out or mfu > out[r.peak_key][0]:
+                out[r.peak_key] = (mfu, r.row.id)
+        return dict(sorted(out.items()))
 
     @property
     def id(self) -> str:
@@ -436,10 +471,13 @@ def accuracy_classes(rs: list[Result]) -> list[AccuracyClass]:
     """The classes that at least one checking row falls in, by calibration then kind (a class
     with none has no record: `gigawatt perf` says so)."""
     groups: dict[tuple[str, str], list[Result]] = {}
+    published: dict[tuple[str, str], list[Result]] = {}
     for r in rs:
-        groups.setdefault((r.calibration, kind_of(r.row.model.experts)[0]), [])
+        key = (r.calibration, kind_of(r.row.model.experts)[0])
+        groups.setdefault(key, [])
+        published.setdefault(key, []).append(r)
         if not r.fitted:
-            groups[(r.calibration, kind_of(r.row.model.experts)[0])].append(r)
+            groups[key].append(r)
     order = [k for k, _, _ in KINDS]
     out = []
     for cal, kind in sorted(groups, key=lambda k: (k[0], order.index(k[1]))):
@@ -447,7 +485,7 @@ def accuracy_classes(rs: list[Result]) -> list[AccuracyClass]:
         checks = tuple(sorted(groups[(cal, kind)], key=lambda r: _natural(r.row.id)))
         if not checks:
             continue
-        out.append(AccuracyClass(cal, kind, lo, below, checks))
+        out.append(AccuracyClass(cal, kind, lo, below, checks, tuple(published[(cal, kind)])))
     return out
 
 
@@ -490,8 +528,10 @@ def _wrap(text: str) -> list[str]:
 
 
 def _citations(c: AccuracyClass) -> str:
-    """The distinct public sources of a class's checking rows."""
-    cited = list(dict.fromkeys(_citation(r.row) for r in c.checks))
+    """The distinct public sources of a class's checking rows and of its highest-MFU rows."""
+    top = {rid for _, rid in c.mfu_max().values()}
+    rows = [*c.checks, *(r for r in c.published if r.row.id in top and r not in c.checks)]
+    cited = list(dict.fromkeys(_citation(r.row) for r in rows))
     return "Published runs: " + "; ".join(cited)
 
 
@@ -516,9 +556,15 @@ def accuracy_yaml(catalog: Catalog | None = None) -> str:
         "# check the model count, never the fitted ones (named in calibrations' and frameworks'",
         "# `fitted_on`). error = predicted / published step time - 1: negative when the model was",
         "# faster (optimistic). A published step time s_pub relates to a prediction s by",
-        "# s_pub = s / (1 + error), so the 80 % band of an estimate s is s / (1 + error_p90) ..",
-        "# s / (1 + error_p10) (`gigawatt perf` prints it). Classes with fewer than",
+        "# s_pub = s / (1 + error), so the 10th-90th percentile band of an estimate s is",
+        "# s / (1 + error_p90) .. s / (1 + error_p10) (`gigawatt perf` prints it; with few checks",
+        "# it holds well under 80 % of them). Classes with fewer than",
         f"# {MIN_CHECKS} checks give no band. Percentiles: NumPy linear interpolation.",
+        "# published_mfu_max: the highest MFU of the class's published runs (fitted ones too),",
+        "# by the peak it is over (16-bit, fp8, fp4), in the model's convention (PaLM's model",
+        "# FLOPs; the published step time with the model's FLOPs per step); `gigawatt perf` says",
+        "# when an estimate is above it. checked_gpus_max: the largest job among the checks (an",
+        "# estimate on more accelerators carries the band beyond the scale it was measured at).",
         "",
     ]
     for c in accuracy_classes(rs):
@@ -549,6 +595,18 @@ def accuracy_yaml(catalog: Catalog | None = None) -> str:
         lines += ["  note: >-", *("    " + ln for ln in _wrap(note))]
         rows = ", ".join(r.row.id for r in c.checks)
         lines.append(f"  rows: [{rows}]")
+        widest = max(c.checks, key=lambda r: r.row.gpus)  # the first of the largest, by id
+        lines.append(f"  checked_gpus_max: {widest.row.gpus}")
+        lines.append(f"  checked_gpus_max_row: {widest.row.id}")
+        mfu_max = c.mfu_max()
+        lines.append(
+            "  published_mfu_max: {" + ", ".join(f"{k}: {v}" for k, (v, _) in mfu_max.items()) + "}"
+        )
+        lines.append(
+            "  published_mfu_max_rows: {"
+            + ", ".join(f"{k}: {rid}" for k, (_, rid) in mfu_max.items())
+            + "}"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -53,7 +53,15 @@ from gigawatt.io import (
     write_text,
 )
 from gigawatt.scenario import Scenario, builtin_scenarios, load_scenario, scenario_path
-from gigawatt.validation import MAX_ACCELERATORS, MAX_TOKENS, Date, Request, check_result
+from gigawatt.validation import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_ACCELERATORS,
+    MAX_TOKENS,
+    Date,
+    Request,
+    check_result,
+)
 from gigawatt.yamlio import read_data_file
 
 # The models, pandas and the sweep store are imported by the functions that use them: the
@@ -301,7 +309,12 @@ class FinanceReport:
     scenario: Scenario
     finance: Finance
     ownership: Ownership
-    #: Deals released on terms that were superseded (`deals.superseded_caveats`).
+    #: Deals released on terms that were superseded (`deals.superseded_caveats`) or never
+    #: signed (`deals.unsigned_caveats`), deals ended as superseded whose build-out the
+    #: phases still deploy (`deals.superseded_buildout_caveats`), charges a region lists as
+    #: not in its power price (`finance.unbilled_charge_caveats`), cost overrides outside
+    #: their cited ranges (`costs.override_caveats`) and power prices that are estimates
+    #: (`costs.power_price_caveats`).
     caveats: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -330,10 +343,17 @@ def finance(
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
     assert results.finance is not None  # simulate ran the stages up to `until`
-    from gigawatt.deals import superseded_caveats
+    from gigawatt.costs import override_caveats, power_price_caveats
+    from gigawatt.deals import superseded_buildout_caveats, superseded_caveats, unsigned_caveats
+    from gigawatt.finance import unbilled_charge_caveats
 
     owned = run_ownership(results.scenario, cat, results.fleet, results.finance)
-    caveats = superseded_caveats(results.scenario.deals, cat)
+    deals = results.scenario.deals
+    caveats = superseded_caveats(deals, cat) + unsigned_caveats(deals)
+    caveats += superseded_buildout_caveats(deals, results.vendor_gw(), cat)
+    caveats += unbilled_charge_caveats(results.fleet, cat)
+    caveats += override_caveats(results.scenario, cat)
+    caveats += power_price_caveats(results.scenario, cat)
     return FinanceReport(results.scenario, results.finance, owned, caveats)
 
 
@@ -883,6 +903,7 @@ class PerfReport:
         return {
             **self.best.to_json(),
             "gpus_used": self.best.gpus,
+            "gpus_idle_reason": None,
             "gbs_default": None,
             "plans_evaluated": None,
             "plans_fitting": None,
@@ -956,11 +977,17 @@ def _month_start(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        return dt.date.fromisoformat(value + "-01" if len(value) == 7 else value)
+        date = dt.date.fromisoformat(value + "-01" if len(value) == 7 else value)
     except ValueError:
         raise InputError(
             f"{value!r} is not allowed: expected YYYY-MM or YYYY-MM-DD", field="start"
         ) from None
+    if not FIRST_YEAR <= date.year <= LAST_YEAR:  # said with the text typed, not as a date
+        raise InputError(
+            f"{value} is not allowed: must be a month from {FIRST_YEAR}-01 to {LAST_YEAR}-12",
+            field="start",
+        )
+    return date
 
 
 def _tokens(value: Any) -> Any:

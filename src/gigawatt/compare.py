@@ -16,12 +16,15 @@ simulates; this module never does) and returns a `Comparison`:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from gigawatt.catalog import Catalog
 from gigawatt.defaults import MIN_COMPARED_SCENARIOS
+from gigawatt.distributions import point
 from gigawatt.errors import InputError
 from gigawatt.scenario import Scenario
 from gigawatt.simulate import Results
@@ -61,6 +64,8 @@ PROSE_KEYS = frozenset(
     }
 )
 MIN_SCENARIOS = MIN_COMPARED_SCENARIOS
+#: One step of a `flatten` path: a key (`.b`) or an index (`[0]`).
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 def flatten(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -78,26 +83,65 @@ def flatten(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
-def inputs_differ(labels: Sequence[str], scenarios: Sequence[Scenario]) -> list[dict[str, Any]]:
+def subtree(value: Any, path: str) -> Any:
+    """The part of a JSON-like value at a `flatten` path (`a.b[0].c`); None when absent."""
+    for key, index in _PATH_PART.findall(path):
+        if index:
+            i = int(index)
+            value = value[i] if isinstance(value, list) and i < len(value) else None
+        else:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            return None
+    return value
+
+
+def inputs_differ(
+    labels: Sequence[str], scenarios: Sequence[Scenario], catalog: Catalog | None = None
+) -> list[dict[str, Any]]:
     """Each input path whose resolved value differs between the scenarios, in the order the
     paths first appear, the sites' last: `{"input": path, "values": {label: value or None}}`.
 
     A catalog record embedded in the scenario (a phase's system, a deal) is one row, its `id`,
     when the scenarios use different records; with the same record, the fields a scenario
-    overrides are listed one by one.
+    overrides are listed one by one. With the `catalog`, a `costs` parameter one scenario
+    overrides and another does not is the catalog's point value in the other (the value its
+    run uses), so an override equal to the catalog's is no difference.
     """
-    flat = [dict(flatten(sc.model_dump(mode="json"))) for sc in scenarios]
+    dumps = [sc.model_dump(mode="json") for sc in scenarios]
+    flat = [dict(flatten(d)) for d in dumps]
     paths = list(dict.fromkeys(p for f in flat for p in f))
+    if catalog is not None:
+        for path in paths:
+            pid = path.removeprefix("costs.")
+            if pid != path and catalog.has("costs", pid):
+                for f in flat:
+                    f.setdefault(path, point(catalog.parameter(pid).value))
     differ: dict[str, list[Any]] = {}
     for path in paths:
-        values = [f.get(path) for f in flat]  # missing: None, as a null field
+        # missing: None, as a null field; a path that is a leaf in one scenario (an empty list)
+        # and holds items in another is that other's list, not None
+        values = [
+            f[path] if path in f else subtree(d, path) for f, d in zip(flat, dumps, strict=True)
+        ]
         if any(v != values[0] for v in values[1:]):
             differ[path] = values
     records = [p.removesuffix(".id") + "." for p in differ if p.endswith(".id")]
+    # `costs: {}` against another scenario's costs: the rows under `costs` say how they differ
+    # (or that they do not), not a row of `{}` against `(none)` (flatten's empty leaf has no
+    # counterpart in a filled container)
+    hollow = {
+        path
+        for path, values in differ.items()
+        # an empty or filled mapping (`costs: {}` against the catalog's costs): its keys are rows
+        # of their own; a filled list stays a row (its items are listed under it)
+        if all(v is None or v == [] or isinstance(v, dict) for v in values)
+        and any(q.startswith((f"{path}.", f"{path}[")) for q in paths)
+    }
     rows = [
         {"input": path, "values": dict(zip(labels, values, strict=True))}
         for path, values in differ.items()
-        if not any(path.startswith(r) and path != r + "id" for r in records)
+        if path not in hollow and not any(path.startswith(r) and path != r + "id" for r in records)
     ]
     # the sites' many details after the rest (dates, deals, costs, runs)
     return sorted(rows, key=lambda row: row["input"].startswith("sites["))
@@ -227,5 +271,7 @@ def compare_results(
         labels=labels,
         inputs=list(inputs),
         results=list(results),
-        inputs_differ=inputs_differ(labels, [r.scenario for r in results]),
+        inputs_differ=inputs_differ(
+            labels, [r.scenario for r in results], catalog=results[0].catalog
+        ),
     )

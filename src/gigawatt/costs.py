@@ -111,6 +111,47 @@ class CostParameters:
         return max(1, round(MONTHS_PER_YEAR * self.life_years[asset_class]))
 
 
+def override_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:
+    """One caveat per `costs` override whose point value (the value a plain run uses; a
+    resolved scenario holds only that) lies outside its record's cited range
+    (`low` to `high`): every figure that uses it rests on a number of the scenario's own, not a
+    published one, and the range shown makes a unit slip plain (USD 50 per GW for USD 50B).
+    Overrides inside the range, and parameters without one, get none."""
+    out = []
+    for pid, value in scenario.costs.items():
+        param = catalog.parameter(pid)
+        if param.low is None or param.high is None:
+            continue
+        v = float(point(value))
+        if param.low <= v <= param.high:
+            continue
+        out.append(
+            f"Costs: the scenario's {pid} ({v:.4g} {param.unit}) lies outside the "
+            f"catalog's cited range, {param.low:.4g} to {param.high:.4g} (status "
+            f"{param.status}; `gigawatt catalog costs {pid}` gives the sources): the figures "
+            "that use it rest on a value of the scenario's own."
+        )
+    return tuple(out)
+
+
+def power_price_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:
+    """One caveat per region of the scenario's sites whose industrial power price has status
+    `estimate` (the regions catalog's `field_status`: a figure not checked against a primary
+    source): the energy bill, and so opex, rest on it."""
+    out = []
+    for region_id in dict.fromkeys(site.region for site in scenario.sites):
+        region = catalog.region(region_id)
+        if (region.field_status or {}).get("power_price_usd_per_mwh") != "estimate":
+            continue
+        sites = ", ".join(s.name for s in scenario.sites if s.region == region_id)
+        out.append(
+            f"Region {region.id} ({sites}): its industrial power price, USD "
+            f"{region.power_price_usd_per_mwh:g} per MWh, has status estimate (`gigawatt catalog "
+            f"regions {region.id}` gives its source): the energy bill and opex rest on it."
+        )
+    return tuple(out)
+
+
 # --- one price per system and the capex it implies ------------------------------------------
 
 

@@ -29,7 +29,7 @@ from gigawatt.catalog.schema import Deal, PriceProcess, Tranche
 from gigawatt.distributions import point
 from gigawatt.errors import InputError
 from gigawatt.scenario import month_from_index, month_index
-from gigawatt.units import MONTHS_PER_YEAR
+from gigawatt.units import BILLION, MILLION, MONTHS_PER_YEAR, W_PER_GW
 
 #: Instruments whose money counts as invested (investor to investee).
 INVESTED = ("equity", "cash")
@@ -476,6 +476,89 @@ def superseded_caveats(deals: Iterable[Deal], catalog: Catalog) -> tuple[str, ..
             f"releases its tranches on the announced terms, not as events turned out{see}."
         )
     return tuple(out)
+
+
+def gw_by_vendor(
+    accelerators: Iterable[str], power_w: Iterable[float], catalog: Catalog
+) -> dict[str, float]:
+    """GW the phases add by their accelerator's vendor (lower case), from each phase's
+    `power_w` on the scenario's power basis."""
+    out: dict[str, float] = {}
+    for acc, watts in zip(accelerators, power_w, strict=True):
+        vendor = catalog.accelerator(acc).vendor.lower()
+        out[vendor] = out.get(vendor, 0.0) + float(watts) / W_PER_GW
+    return out
+
+
+def superseded_buildout_caveats(
+    deals: Iterable[Deal], vendor_gw: dict[str, float], catalog: Catalog
+) -> tuple[str, ...]:
+    """One caveat per deal that a scenario ends as superseded (stage `superseded`) and that
+    covered gigawatts of a vendor's systems (`gw`), while the scenario's phases still deploy
+    that vendor's hardware and no live deal of the scenario commits to gigawatts of it. The
+    tranches of such a deal stop, but the build-out it described does not: the phases, the
+    purchases from the vendor and everything computed from them (energy, capability) are then
+    the scenario's assumption, not a term of what was agreed. `vendor_gw` is the GW the phases
+    add, on the scenario's power basis, by vendor (lower case)."""
+    deals = tuple(deals)
+    live = {(d.vendor or "").lower() for d in deals if d.stage != "superseded" and d.gw is not None}
+    out = []
+    for deal in deals:
+        vendor = (deal.vendor or "").lower()
+        built = vendor_gw.get(vendor, 0.0)
+        if deal.stage != "superseded" or deal.gw is None or built <= 0 or vendor in live:
+            continue
+        successor = (
+            catalog.get("deals", deal.superseded_by)
+            if deal.superseded_by and catalog.has("deals", deal.superseded_by)
+            else None
+        )
+        instead = (
+            f"; {successor.id}, which replaced it, carries no gigawatt terms"
+            if successor is not None and successor.gw is None
+            else ""
+        )
+        ended = f", ended {deal.end}" if deal.end else ""
+        out.append(
+            f"Deal {deal.id} (superseded{ended}) covered {deal.gw:g} GW of {deal.vendor} "
+            f"systems, yet this scenario's phases still deploy {built:.3g} GW of {deal.vendor} "
+            f"hardware and no deal of the scenario commits to them{instead}: the build-out, the "
+            f"purchases from {deal.vendor} and the energy and capability that follow are this "
+            "scenario's assumption, not what was agreed."
+        )
+    return tuple(out)
+
+
+def unsigned_caveats(deals: Iterable[Deal]) -> tuple[str, ...]:
+    """One caveat per deal whose tranches can never be released because it is never signed: a
+    letter of intent or a term sheet without a `signing` month releases nothing (the deal's gate,
+    module docstring), so its figures are zeros a reader must not take for a computed result. A
+    deal the scenario ends as superseded (what happened to it) and one without tranches get
+    none."""
+    out = []
+    for deal in deals:
+        if deal.stage == "superseded" or not deal.tranches or agreement_month(deal) is not None:
+            continue
+        n = len(deal.tranches)
+        total = sum(t.amount_usd for t in deal.tranches)
+        amount = f" ({_usd(total)})" if total > 0 else ""
+        out.append(
+            f"Deal {deal.id} ({deal.stage}) is never signed in this scenario (no `signing` "
+            f"month), and nothing is released before the definitive agreement: its {n} "
+            f"tranche{'s' if n > 1 else ''}{amount} release nothing. Give the deal "
+            "`signing: YYYY-MM` (or stage `definitive`) to model it signed; `gigawatt finance` "
+            "lists each tranche's conditions."
+        )
+    return tuple(out)
+
+
+def _usd(amount: float) -> str:
+    """An amount in words of its size: `USD 20B`, `USD 250M`, `USD 10`."""
+    if amount >= BILLION:
+        return f"USD {amount / BILLION:.3g}B"
+    if amount >= MILLION:
+        return f"USD {amount / MILLION:.3g}M"
+    return f"USD {amount:,.0f}"
 
 
 def _scenarios_superseding(deal_id: str) -> tuple[str, ...]:

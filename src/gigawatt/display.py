@@ -169,3 +169,12 @@ def key_unit(key: str, values: Sequence[Any]) -> tuple[str, float] | None:
             top = max(numbers)
             return next(((u, s) for u, s in units if top >= s), units[-1])
     return None
+
+
+def shown_container(value: Any) -> str | None:
+    """How a list or mapping value of an input row reads (its items are rows of their own):
+    `1 item (rows below)`; None for any other value."""
+    if isinstance(value, list | dict) and value:
+        n = len(value)
+        return f"{n} item{'s' if n != 1 else ''} (rows below)"
+    return None

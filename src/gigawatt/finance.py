@@ -67,10 +67,19 @@ from gigawatt.deals import (
     share_prices,
     warrant_intrinsic_value,
 )
+from gigawatt.distributions import point
 from gigawatt.energy.programme import EnergyResult
 from gigawatt.errors import GigawattError, InputError
 from gigawatt.scenario import Scenario, month_from_index, month_index
-from gigawatt.units import MONTHS_PER_YEAR, W_PER_GW, WH_PER_MWH, month_hours
+from gigawatt.units import (
+    BILLION,
+    DAYS_PER_YEAR,
+    MONTHS_PER_YEAR,
+    W_PER_GW,
+    W_PER_MW,
+    WH_PER_MWH,
+    month_hours,
+)
 
 #: Limits that catch absurd cost input (a typo of three zeros), not bold assumptions.
 MAX_CAPEX_USD_PER_GW = 1e13
@@ -606,6 +615,40 @@ def _energy_mwh(
     )
 
 
+def unbilled_charge_caveats(fleet: Fleet, catalog: Catalog) -> tuple[str, ...]:
+    """One caveat per charge a region lists as unbilled (`Region.unbilled_charges`: a price per
+    MW-day of peak load that its `power_price_usd_per_mwh` does not carry), for the scenario's
+    sites in that region: what it would add a year at their rated facility power once all
+    their phases are online (USD per MW-day x MW x 365), at the charge's catalog price."""
+    regions = np.asarray(fleet.phases["region"], dtype=object)
+    sites = np.asarray(fleet.phases["site"], dtype=object)
+    out = []
+    for rid in dict.fromkeys(regions.tolist()):
+        region = catalog.region(rid)
+        rows = regions == rid
+        rated_w = float(fleet.facility_power_w[rows].sum(axis=0).max())
+        names = ", ".join(dict.fromkeys(sites[rows].tolist()))
+        for pid in region.unbilled_charges:
+            charge = catalog.parameter(pid)
+            if charge.unit != "usd_per_mw_day":
+                raise GigawattError(
+                    f"region {region.id}: unbilled charge {pid} has unit {charge.unit!r}; "
+                    "allowed: usd_per_mw_day"
+                )
+            per_day = float(point(charge.value))
+            yearly = per_day * rated_w / W_PER_MW * DAYS_PER_YEAR
+            status = charge.field_statuses().get("value", charge.status)
+            out.append(
+                f"{region.id} ({names}): its power price "
+                f"(USD {region.power_price_usd_per_mwh:g}/MWh) does not carry the {charge.name} "
+                f"(USD {per_day:g}/MW-day, {pid}, {status}), about USD {yearly / BILLION:.2f}B "
+                f"a year at these sites' {rated_w / W_PER_GW:.2f} GW of rated facility power, "
+                "not billed: their energy cost is understated by nearly that (the price carries "
+                "only the lower charges of its own year; the region's note)."
+            )
+    return tuple(out)
+
+
 def phase_systems(scenario: Scenario) -> list[System]:
     """Each phase's system (with the scenario's overrides), in the fleet's phase order."""
     return [ph.system for site in scenario.sites for ph in site.phases]
@@ -750,6 +793,9 @@ def run_finance(
     )
 
     owner = deals[0].investee if deals else "programme"
+    # who buys each phase's systems: its site's owner (who owns the compute), else the owner
+    site_owner = {site.name: site.owner or owner for site in scenario.sites}
+    buyers = np.array([site_owner[str(site)] for site in ph["site"]], dtype=object)
     series = _deal_series(tranches, month_idx, prices)
     investors = _investor_series(tranches, month_idx, ph["vendor"], capex["systems"], leases)
     opex_energy = energy_mwh * price[:, None]
@@ -778,7 +824,7 @@ def run_finance(
         vendor_funded=_programme_share(investors, month_idx.size, circular=False),
         prices=prices,
         flow_columns=_cash_flows(
-            ph["vendor"], capex, opex_energy, opex_ops, tranches, owner, months, leases
+            ph["vendor"], buyers, capex, opex_energy, opex_ops, tranches, owner, months, leases
         ),
         programme_start=month_from_index(begins),
         system_prices=tuple(system_price_rows(phase_systems(scenario), params.costs)),
@@ -889,6 +935,7 @@ def _programme_share(
 
 def _cash_flows(
     vendors: np.ndarray,
+    buyers: np.ndarray,
     capex: dict[str, np.ndarray],
     opex_energy: np.ndarray,
     opex_ops: np.ndarray,
@@ -900,14 +947,17 @@ def _cash_flows(
     """Monthly cash between parties: (month, category, payer, payee, amount_usd), nonzero rows
     (the columns of `Finance.flows`).
 
-    The owner (the first deal's investee) pays capex and opex; systems capex goes to the
-    accelerator's vendor. A purchase commitment adds nothing (the systems capex already pays
-    the vendor); warrants move shares, not cash; a lease is paid as `_lease_payments` says.
+    The owner (the first deal's investee) pays capex and opex, except that each phase's
+    systems are bought by `buyers` (the phase's site `owner`, who owns its compute; default the
+    owner) from the accelerator's vendor. A purchase commitment adds nothing (the systems capex
+    already pays the vendor); warrants move shares, not cash; a lease is paid as
+    `_lease_payments` says.
     """
     flows: list[tuple[str, str, str, np.ndarray]] = []
-    for vendor in dict.fromkeys(vendors.tolist()):  # in order of first appearance
-        systems = capex["systems"][np.flatnonzero(vendors == vendor)].sum(axis=0)
-        flows.append(("capex-systems", owner, str(vendor), systems))
+    pairs = dict.fromkeys(zip(buyers.tolist(), vendors.tolist(), strict=True))
+    for buyer, vendor in pairs:  # in order of first appearance
+        rows = np.flatnonzero((buyers == buyer) & (vendors == vendor))
+        flows.append(("capex-systems", str(buyer), str(vendor), capex["systems"][rows].sum(axis=0)))
     flows.append(("capex-facility", owner, CONTRACTORS, capex["facility"].sum(axis=0)))
     flows.append(("capex-power", owner, CONTRACTORS, capex["power"].sum(axis=0)))
     flows.append(("opex-energy", owner, UTILITIES, opex_energy.sum(axis=0)))

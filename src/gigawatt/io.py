@@ -354,11 +354,23 @@ def _set_target(target: Path) -> Path:
     return _resolve(target, "out") if target.is_symlink() else target
 
 
+#: Endings of the files gigawatt reads and writes: a new output folder named with one is a file
+#: name given where a folder goes (`run --out results.json`), not a folder the user wants.
+FILE_SUFFIXES = frozenset(
+    {".json", ".parquet", ".html", ".htm", ".csv", ".yaml", ".yml", ".toml", ".duckdb", ".png"}
+)
+
+
 def check_output_set(target: Path, names: Iterable[str], *, field: str = "out") -> None:
-    """`output_set`'s refusals, before the work that makes the files: a folder that is not
-    ours, or one another process is writing. Changes nothing (`output_set` checks again)."""
+    """`output_set`'s refusals, before the work that makes the files: a new folder named like a
+    file, a folder that is not ours, or one another process is writing. Changes nothing
+    (`output_set` checks again)."""
+    names, given = list(names), target
     target = _set_target(target)
     check_writable(target, field=field)
+    if not target.exists() and target.suffix.lower() in FILE_SUFFIXES:
+        holds = f", which gets {', '.join(names)} and {MANIFEST}" if names else ""
+        raise InputError(f"{str(given)!r} is a file name; allowed: a folder{holds}", field=field)
     _check_owned(target, names, field)
     lock_path = target.parent / f".{target.name}.lock"
     if lock_path.exists():

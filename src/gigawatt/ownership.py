@@ -328,6 +328,24 @@ def _warrants(
     return rows, stakes
 
 
+#: The cash-flow category of the payments for systems, which go to the hardware's vendor.
+SYSTEMS_CATEGORY = "capex-systems"
+#: Why such a payment is more than the vendor's own revenue (the `finance` table and the report).
+VENDOR_PAYMENT_NOTE = (
+    "A payment to a hardware vendor (capex-systems) is the all-in price of its systems as the "
+    "systems catalog quotes them: the racks with their memory and assembly, plus the network "
+    "and storage share outside them, parts of which assemblers and other suppliers sell; the "
+    "vendor's own revenue from them is less (NVIDIA's own content of a GW: catalog costs "
+    "`vendor-content-usd-per-gw`)."
+)
+
+
+def vendor_payment_note(flows: list[dict[str, Any]] | tuple[dict[str, Any], ...]) -> str | None:
+    """`VENDOR_PAYMENT_NOTE` when a flow pays for systems, else None."""
+    paid = any(SYSTEMS_CATEGORY in f.get("categories", ()) for f in flows)
+    return VENDOR_PAYMENT_NOTE if paid else None
+
+
 def sankey_flows(finance: Finance) -> list[dict[str, Any]]:
     """Cash by payer -> payee over the whole run (the finance cash flows summed), then each
     deal's warrants at their intrinsic value at vesting (shares, not cash)."""

@@ -24,6 +24,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -32,7 +34,15 @@ from pydantic import (
 )
 
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import ID_PATTERN, Deal, Precision, Status, System, unit_problem
+from gigawatt.catalog.schema import (
+    ID_PATTERN,
+    Deal,
+    MonthText,
+    Precision,
+    Status,
+    System,
+    unit_problem,
+)
 from gigawatt.distributions import Distribution, Uncertain, point, sample, support_problem
 from gigawatt.errors import InputError, Problem, UnknownIdError
 from gigawatt.validation import (
@@ -40,6 +50,7 @@ from gigawatt.validation import (
     check_month,
     count,
     format_validation_error,
+    month_text,
     quantity,
     validation_problems,
 )
@@ -60,14 +71,16 @@ MAX_EXTENDS_DEPTH = 32
 
 
 def _month_str(v: Any) -> Any:
+    """A YAML date (`2026-09-15`) as its month; a number (`2026`) or other non-text refused in
+    words (`validation.month_text`)."""
     if isinstance(v, dt.date):
         return f"{v.year:04d}-{v.month:02d}"
-    return v
+    return month_text(v)
 
 
 MonthStr = Annotated[
     str,
-    BeforeValidator(_month_str),
+    BeforeValidator(_month_str, json_schema_input_type=MonthText),
     Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month, YYYY-MM, 1990-01 to 2100-12"),
     AfterValidator(check_month),
 ]
@@ -189,16 +202,22 @@ class _Model(BaseModel):
 class Phase(_Model):
     """A tranche of capacity at a site. `power_gw` is what this phase adds on the power basis."""
 
-    name: str | None = None
+    name: str | None = Field(None, description="label of the phase; default `<site>-<n>`")
     online: MonthStr = Field(description="month the phase starts coming online (before delay)")
     power_gw: uncertain(gt=0, le=MAX_PHASE_GW, description="power this phase adds [GW]")
     system: System = Field(description="system id, or {use: id, ...overrides}")
     ramp_months: uncertain(ge=0, le=120, integer=True, description="months to full power") = 0
-    ramp: Literal["linear", "s-curve"] = "linear"
+    ramp: Literal["linear", "s-curve"] = Field(
+        "linear", description="shape of the climb to full power over `ramp_months`"
+    )
     delay_months: uncertain(ge=0, le=240, integer=True, description="delay after `online`") = 0
     construction_months: (
         uncertain(ge=0, le=120, integer=True, description="construction before `online`") | None
-    ) = None
+    ) = Field(
+        None,
+        description="months the facility is built (and paid) before the planned `online`; "
+        "default the costs catalog's `construction-months`",
+    )
 
     @field_validator("system", mode="before")
     @classmethod
@@ -236,32 +255,51 @@ class Site(_Model):
         ge=0, le=1, description="contracted carbon-free supply share (market-based carbon)"
     ) = 0.0
     owner: Annotated[str, Field(pattern=ID_PATTERN)] | None = Field(
-        None, description="who owns the site's compute (default: the programme's owner)"
+        None,
+        description="who owns the site's compute and buys its systems "
+        "(default: the programme's owner)",
     )
-    phases: Annotated[list[Phase], Field(min_length=1)]
+    phases: Annotated[list[Phase], Field(min_length=1)] = Field(
+        description="the capacity the site adds, phase by phase"
+    )
 
     @field_validator("region")
     @classmethod
     def _region(cls, v: str, info: ValidationInfo) -> str:
         return _catalog(info).region(v).id
 
-    @model_validator(mode="before")
+    #: The site named no PUE and took the catalog's `default-pue` (`default_pue_caveats`).
+    _pue_from_catalog: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="wrap")
     @classmethod
-    def _default_pue(cls, data: Any, info: ValidationInfo) -> Any:
+    def _default_pue(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Site], info: ValidationInfo
+    ) -> Site:
         """A site that names no PUE takes the catalog's `default-pue`: one cited default for
-        sites and for job footprints."""
-        if isinstance(data, dict) and "pue" not in data:
+        sites and for job footprints. The site remembers it (copies and resolved scenarios
+        keep it), so a run can say which sites rest on it."""
+        defaulted = isinstance(data, dict) and "pue" not in data
+        if defaulted:
             record = _catalog(info).get("energy", DEFAULT_PUE_PARAMETER)
-            return {**data, "pue": point(record.value)}  # type: ignore[attr-defined]
-        return data
+            data = {**data, "pue": point(record.value)}  # type: ignore[attr-defined]
+        site = handler(data)
+        if defaulted:
+            site._pue_from_catalog = True
+        return site
+
+    @property
+    def pue_from_catalog(self) -> bool:
+        """Whether the site named no PUE and took the catalog's `default-pue`."""
+        return self._pue_from_catalog
 
 
 class FrontierRunSpec(_Model):
-    name: str
+    name: str = Field(description="label of the run")
     model: str | None = Field(None, description="catalog model id (optional)")
     start: MonthStr
     duration_days: uncertain(gt=0, le=3650, description="training duration [days]")
-    precision: Precision = "bf16"
+    precision: Precision = Field("bf16", description="number format the run trains in")
     cross_site: bool = Field(False, description="may use several sites at once")
 
     @field_validator("model")
@@ -322,19 +360,33 @@ class OwnershipInputs(_Model):
 
 
 class Scenario(_Model):
-    name: Annotated[str, Field(pattern=ID_PATTERN)]
-    title: str = ""
-    description: str = ""
+    name: Annotated[str, Field(pattern=ID_PATTERN)] = Field(
+        description="kebab-case name that labels the results (`my-campus`)"
+    )
+    title: str = Field("", description="one line printed beside the name")
+    description: str = Field("", description="free text")
     sources: list[str] = Field(default_factory=list, description="citations for the scenario")
-    start: MonthStr
-    end: MonthStr
-    power_basis: Literal["facility", "it"] = "facility"
-    sites: Annotated[list[Site], Field(min_length=1)]
-    deals: list[Deal] = Field(default_factory=list)
+    start: MonthStr = Field(description="first month simulated, YYYY-MM, 1990-01 to 2100-12")
+    end: MonthStr = Field(description="last month simulated, YYYY-MM, 1990-01 to 2100-12")
+    power_basis: Literal["facility", "it"] = Field(
+        "facility",
+        description="what a phase's `power_gw` counts: `facility`, power at the grid connection "
+        "(IT x PUE), or `it`, power at the racks",
+    )
+    sites: Annotated[list[Site], Field(min_length=1)] = Field(
+        description="the campuses, each with its phases of capacity"
+    )
+    deals: list[Deal] = Field(
+        default_factory=list,
+        description="financing deals: catalog records (`use: ID`, fields overridable) or records "
+        "of your own; a tranche is released once the deal is signed and its trigger holds",
+    )
     costs: dict[str, Uncertain] = Field(
         default_factory=dict, description="overrides of `costs` catalog parameters by id"
     )
-    frontier_runs: list[FrontierRunSpec] = Field(default_factory=list)
+    frontier_runs: list[FrontierRunSpec] = Field(
+        default_factory=list, description="planned training runs for the capability model"
+    )
     ownership: OwnershipInputs = Field(
         default_factory=OwnershipInputs, description="funding rounds, world compute"
     )
@@ -647,7 +699,12 @@ def scenario_path(ref: str) -> Path:
     if key in builtins:  # a folder of that name (an output folder, say) is not a scenario
         return builtins[key]
     if path.exists():
-        raise InputError("is not a file", field=f"scenario {ref!r}")
+        what = "a folder" if path.is_dir() else "not a regular file"
+        raise InputError(
+            f"{ref!r} is {what}; allowed: a scenario file, or a built-in name "
+            "(`gigawatt scenarios`)",
+            field="scenario",
+        )
     looks_like_file = path.suffix.lower() in {".yaml", ".yml", ".toml"} or len(path.parts) > 1
     if looks_like_file and not difflib.get_close_matches(key, builtins, n=1):
         # a file name, not a misspelt built-in one: say the file is missing
@@ -718,6 +775,12 @@ def read_scenario_data(ref: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
     else:
         path = scenario_path(ref)
     data = read_data_file(path)
+    if data is None:  # an empty file, or one of comments only
+        raise InputError(
+            "the file is empty; expected a mapping of scenario fields (name, start, end, "
+            "sites, ...: `gigawatt show` prints one to copy)",
+            field=str(path),
+        )
     if not isinstance(data, dict):
         raise InputError("expected a mapping of scenario fields at the top level", field=str(path))
     base_ref = data.pop("extends", None)
@@ -768,3 +831,27 @@ def load_scenario(ref: str, catalog: Catalog | None = None) -> Scenario:
     """Read and validate a scenario file (YAML or TOML) or a built-in scenario by name."""
     catalog = catalog or Catalog.load()
     return parse_scenario(read_scenario_data(ref), catalog, origin=ref)
+
+
+def default_pue_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:
+    """One caveat naming the sites that give no `pue` and take the catalog's `default-pue`: a
+    cited figure of efficient campuses, which a site's own climate and cooling may not meet, and
+    on which its facility-to-IT ratio rests (energy, carbon, water; its accelerators when power
+    is counted at the grid connection)."""
+    sites = [site.name for site in scenario.sites if site.pue_from_catalog]
+    if not sites:
+        return ()
+    record = catalog.get("energy", DEFAULT_PUE_PARAMETER)
+    value = point(record.value)  # type: ignore[attr-defined]
+    low, high = getattr(record, "low", None), getattr(record, "high", None)
+    cited = f", cited range {low:g} to {high:g}" if low is not None and high is not None else ""
+    one = len(sites) == 1
+    named = f"Site {sites[0]} gives" if one else f"Sites {', '.join(sites)} give"
+    its = "its" if one else "their"
+    held = f", and so do the accelerators {its} power holds"
+    basis = "" if scenario.power_basis == "it" else held
+    return (
+        f"{named} no pue and take{'s' if one else ''} the catalog's {record.id}, {value:g} "
+        f"(status {record.status}{cited}; `gigawatt catalog energy {record.id}` gives its "
+        f"sources): {its} energy, carbon and water rest on it{basis}.",
+    )

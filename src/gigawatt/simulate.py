@@ -29,9 +29,11 @@ from gigawatt.buildout import PEAK_COLUMNS, Fleet, build_fleet
 from gigawatt.capability import CapabilityResult, run_capability
 from gigawatt.capability.caveats import compose_caveats
 from gigawatt.catalog import Catalog
+from gigawatt.costs import override_caveats, power_price_caveats
+from gigawatt.deals import gw_by_vendor, superseded_buildout_caveats
 from gigawatt.energy.programme import EnergyResult, run_energy
-from gigawatt.finance import Finance, run_finance
-from gigawatt.scenario import Scenario, month_index
+from gigawatt.finance import Finance, run_finance, unbilled_charge_caveats
+from gigawatt.scenario import Scenario, default_pue_caveats, month_index
 from gigawatt.units import W_PER_GW
 
 #: The stages after the build-out, in data-flow order (the names `until` takes).
@@ -101,9 +103,31 @@ class Results:
         frames = [self.fleet.table(), *(stage.table() for stage in self.stages.values())]
         return pd.concat(frames, ignore_index=True)
 
+    def vendor_gw(self) -> dict[str, float]:
+        """GW the phases add by accelerator vendor, on the scenario's power basis."""
+        if self.catalog is None:
+            return {}
+        cols = self.fleet.columns
+        return gw_by_vendor(cols["accelerator"], cols["power_w"], self.catalog)
+
+    def money_caveats(self) -> list[str]:
+        """Deals the scenario ends as superseded whose build-out it still deploys
+        (`deals.superseded_buildout_caveats`), and, when the finance stage ran, charges a site's
+        region lists as not in its power price (`finance.unbilled_charge_caveats`)."""
+        if self.catalog is None:
+            return []
+        out = list(superseded_buildout_caveats(self.scenario.deals, self.vendor_gw(), self.catalog))
+        if self.finance is not None:
+            out.extend(unbilled_charge_caveats(self.fleet, self.catalog))
+        return out
+
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
         """What the figures cannot show (`capability.caveats.compose_caveats`, as `run` shows
-        them): deals released on terms that were superseded, phases online before their
+        them): deals released on terms that were superseded or never signed, the money stage's
+        own (`money_caveats`), `costs` overrides
+        outside their cited ranges (`costs.override_caveats`), power prices that are estimates
+        (`costs.power_price_caveats`), sites on the catalog's PUE
+        (`scenario.default_pue_caveats`), phases online before their
         hardware ships, the fleet's peaks that are not published figures, then those of each
         December's largest run (its system's perf calibration, failure rates and policy, its
         peak at another precision, its hardware's burn-in); `years` is `years()` when the
@@ -122,6 +146,12 @@ class Results:
             self.year_positions(),
             runs,
             deals=self.scenario.deals,
+            inputs=(
+                *self.money_caveats(),
+                *override_caveats(self.scenario, self.catalog),
+                *power_price_caveats(self.scenario, self.catalog),
+                *default_pue_caveats(self.scenario, self.catalog),
+            ),
             peak_columns=True,
         )
 

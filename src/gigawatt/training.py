@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import System
+from gigawatt.catalog.schema import Region, System
 from gigawatt.costs import (
     CostParameters,
     HourlyCost,
@@ -59,8 +59,9 @@ _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15
 
 
 def parse_count(text: str, *, field: str) -> float:
-    """`15.6e12`, `15.6T`, `400B` or `2M` as a number (K, M, B/G, T, P suffixes)."""
-    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([kKmMbBgGtTpP]?)\s*", text)
+    """`15.6e12`, `15.6T`, `400B` or `2M` as a number (K, M, B/G, T, P suffixes); a signed one
+    is read, so that `-15T` is told it must be > 0 rather than that it is no number."""
+    m = re.fullmatch(r"\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([kKmMbBgGtTpP]?)\s*", text)
     if not m:
         raise InputError(
             f"{text!r} is not allowed: expected a number like 15.6e12 or 15.6T", field=field
@@ -107,7 +108,9 @@ class RunCosts:
     def usd_per_gpu_hour(self, requested: str) -> float:
         return self.usd(requested) / self.gpu_hours if self.gpu_hours > 0 else 0.0
 
-    def detail(self, requested: str, system: System, region_id: str) -> str:
+    def detail(self, requested: str, system: System, region: Region) -> str:
+        """How the cost was reckoned, in words; the energy's region names its power price when
+        that price is an estimate (`costs.power_price_caveats`), as the systems' status is named."""
         basis = self.basis(requested)
         if basis == "rental":
             return f"rental at USD {self.rental_usd_per_gpu_hour:g} per accelerator-hour"
@@ -120,8 +123,15 @@ class RunCosts:
             f"{system.price.status}, {system.price.as_of:%Y-%m}) + facility {h.facility:.2f} "
             f"+ power {h.power:.2f} straight-line over their lives (no cost of capital) + "
             f"operations {h.operations:.2f} + energy "
-            f"{h.energy:.2f} ({region_id})"
+            f"{h.energy:.2f} ({region.id}{_estimated_price(region)})"
         )
+
+
+def _estimated_price(region: Region) -> str:
+    """`, USD 80 per MWh, estimate` when the region's power price has status estimate."""
+    if (region.field_status or {}).get("power_price_usd_per_mwh") != "estimate":
+        return ""
+    return f", USD {region.power_price_usd_per_mwh:g} per MWh, estimate"
 
 
 def run_costs(
@@ -346,7 +356,7 @@ def plan_training(
         cost_usd=costs.usd(requested),
         cost_basis=costs.basis(requested),
         checks=checks,
-        cost_detail=costs.detail(requested, sys_rec, region_id),
+        cost_detail=costs.detail(requested, sys_rec, cat.region(region_id)),
         costs=costs,
         validation=validation_of(best, cat),
         job_size_limit=limit,

@@ -14,7 +14,10 @@ if TYPE_CHECKING:  # numpy is not imported for constants (`gigawatt --help` stay
 # power
 W_PER_KW = 1e3
 W_PER_MW = 1e6
+#: Days in a (non-leap) year: a yearly amount of a per-day price.
+DAYS_PER_YEAR = 365.0
 W_PER_GW = 1e9
+MW_PER_GW = 1e3
 KW_PER_MW = 1e3
 
 # energy

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from gigawatt.errors import InputError, InvariantError, Problem, did_you_mean
+from gigawatt.units import MW_PER_GW
 
 #: Labels pydantic adds to a location for each member of an `Uncertain` union.
 _UNCERTAIN_MEMBERS = {"float", "Triangular", "Uniform", "Normal", "LogNormal", "Choice"}
@@ -147,6 +148,30 @@ def _date_window(v: dt.date) -> dt.date:
 Date = Annotated[dt.date, AfterValidator(_date_window)]
 
 
+#: How a month is written, in the words every month field's message uses.
+MONTH_WORDS = "expected a month YYYY-MM (like 2026-07)"
+#: How a date is written (a record's `as_of`, a deal's `announced`).
+DATE_WORDS = "expected a date YYYY-MM-DD (like 2025-09-22)"
+#: Pydantic's error types for a date that could not be read (not one outside its window).
+_DATE_UNREADABLE = {
+    "date_type",
+    "date_parsing",
+    "date_from_datetime_parsing",
+    "date_from_datetime_inexact",
+}
+
+
+def month_text(v: Any) -> Any:
+    """A month field's value before its pattern is checked: text passes; a number (`2026`, a
+    year alone, which YAML reads as a number) or anything else is refused in the words the
+    pattern uses, not pydantic's `expected a valid string`."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, int) and not isinstance(v, bool) and len(str(v)) == len("YYYY"):
+        raise ValueError(f"{MONTH_WORDS}, not a year alone")
+    raise ValueError(MONTH_WORDS)
+
+
 def check_month(v: str) -> str:
     """A YYYY-MM month within FIRST_YEAR..LAST_YEAR (its pattern is checked by the field)."""
     if not FIRST_YEAR <= int(v[:4]) <= LAST_YEAR:
@@ -198,7 +223,7 @@ PATTERN_WORDS = {
     r"^[a-z0-9]+(-[a-z0-9]+)*$": (
         "expected lowercase letters and digits, words joined by single hyphens (like site-a)"
     ),
-    r"^\d{4}-(0[1-9]|1[0-2])$": "expected a month YYYY-MM (like 2026-07)",
+    r"^\d{4}-(0[1-9]|1[0-2])$": MONTH_WORDS,
     r"^[A-Z]{3}$": "expected three capital letters, an ISO 3166-1 alpha-3 code (like USA)",
 }
 _PATTERN_MISMATCH = re.compile(r"[Ss]tring should match pattern '(.*)'")
@@ -324,6 +349,8 @@ def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
         msg = "expected a number, not true/false"
     elif etype == "finite_number":
         msg = "must be a finite number"
+    elif etype in _DATE_UNREADABLE:
+        msg = DATE_WORDS
     for words, op in _COMPARISONS:
         msg = msg.replace(f"Input should be {words}", f"must be {op}")
     msg = _plain_pattern(msg).replace("Input should be", "expected")
@@ -337,7 +364,7 @@ def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
         return Problem(path, "unknown field")
     # a mapping or list is shown when it is the wrong type; otherwise the message says it
     shown = not isinstance(value, dict | list) or etype.endswith("_type")
-    hint = _percent_hint(msg, value)
+    hint = _percent_hint(msg, value) or _megawatt_hint(path, msg, value)
     if shown and not names_value(msg, _short(value)):
         return Problem(path, f"{_short(value)} is not allowed: {msg[0].lower() + msg[1:]}{hint}")
     return Problem(path, msg + hint)
@@ -356,6 +383,21 @@ def _percent_hint(msg: str, value: Any) -> str:
     return ""
 
 
+#: An upper bound as the plain message words it (`must be > 0 and <= 50`).
+_UPPER_BOUND = re.compile(r"<= ([0-9.e+]+)$")
+
+
+def _megawatt_hint(path: str, msg: str, value: Any) -> str:
+    """` (meant in MW? 200 MW is 0.2 GW)` when a field in GW got a number above its bound that
+    fits as megawatts (`power_gw: 200` for a 200 MW phase)."""
+    if not path.endswith("_gw") or isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    bound = _UPPER_BOUND.search(msg)
+    if bound is None or not float(bound.group(1)) < value <= float(bound.group(1)) * MW_PER_GW:
+        return ""
+    return f" (meant in MW? {value:g} MW is {value / MW_PER_GW:g} GW)"
+
+
 def names_value(msg: str, value: str) -> bool:
     """Whether `msg` already says the value: as a word of its own, not as a bound (`0` in
     `must be > 0 and <= 50` is the limit, not the power_gw the user gave)."""
@@ -365,6 +407,8 @@ def names_value(msg: str, value: str) -> bool:
             continue
         if (before[-1:].isalnum() and before == msg[: m.start()]) or after.isalnum():
             continue  # part of a longer word or number
+        if after == "-" and msg[m.end() + 1 : m.end() + 2].isdigit():
+            continue  # part of a month or date (`2026` in `like 2026-07`)
         return True
     return False
 
@@ -488,6 +532,10 @@ _UNIT_KEYS = re.compile(
 )
 #: Ratios named `*_share` that are not fractions of one whole (vendor credit over purchases).
 _NOT_FRACTIONS = frozenset({"vendor_funded_share"})
+#: Ratios named `share` under a parent that are not fractions either: a job's or a year's
+#: energy over the annual generation of the country nearest to it in ratio, which may generate
+#: less (`energy.footprint.closest_country`).
+_NOT_FRACTION_PATHS = ("country_equivalent.share",)
 #: Keys that count things: never negative.
 _COUNT_KEYS = re.compile(
     r"^(?:gpus|gpus_used|accelerators|samples|plans_evaluated|plans_fitting|interruptions)$"
@@ -520,7 +568,11 @@ def result_problems(obj: Any, path: str = "") -> list[str]:
     if key in {"mfu"} or key.endswith("_mfu"):
         if not 0 <= x <= 2:
             out.append(f"{path} = {x:g}: MFU (PaLM convention) must be within [0, 2]")
-    elif _UNIT_KEYS.match(key) and key not in _NOT_FRACTIONS:
+    elif (
+        _UNIT_KEYS.match(key)
+        and key not in _NOT_FRACTIONS
+        and not path.endswith(_NOT_FRACTION_PATHS)
+    ):
         if not math.isnan(x) and not -1e-9 <= x <= 1 + 1e-9:
             out.append(f"{path} = {x:g}: a fraction (MFU, HFU, goodput, share) is within [0, 1]")
     elif _COUNT_KEYS.search(key) and not math.isnan(x) and x < 0:

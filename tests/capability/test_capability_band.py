@@ -109,7 +109,7 @@ def test_capability_prints_the_band_or_an_estimate(capsys, stargate):
     out = " ".join(cli(capsys, "capability", "stargate-10gw").split())
     y = next(y for y in stargate["years"] if y["year"] == 2025)
     lo, hi = (fmt_sci(v) for v in y["largest_run_flop_band"])
-    assert f"2025-2026 {lo}-{hi} FLOP (blackwell-dense)" in out
+    assert f"2025-2026 {lo}-{hi} FLOP (blackwell-dense; checked on jobs of at most" in out
     assert "2027-2032 an estimate (rubin-dense: too few validation runs for a band)" in out
     (run,) = stargate["frontier_runs"]
     lo, hi = (fmt_sci(v) for v in run["training_flop_band"])
@@ -216,3 +216,27 @@ def test_band_says_what_it_holds_and_that_its_high_end_is_no_bound(capsys, starg
     cli(capsys, "run", "stargate-10gw", "--out", str(tmp_path / "o"), "--no-sensitivity")
     html = " ".join(unescape((tmp_path / "o" / "report.html").read_text()).split())
     assert "It covers the step time only: the job's size and goodput are held" in html
+
+
+def test_band_text_names_the_class_largest_check_when_the_run_is_larger():
+    """A compute band carried to a job larger than every run that checked its class says how
+    far its evidence reaches: the Blackwell dense class was checked on at most 512
+    accelerators, the stargate scenario's largest runs are 57,528."""
+    from gigawatt.cli.programme import largest_run_band_text
+
+    cat = Catalog.load()
+    widest = cat.get("perf-accuracy", "blackwell-dense").checked_gpus_max
+
+    def year(y: int, accelerators: int) -> dict:
+        return {
+            "year": y,
+            "largest_run_validation_class": "blackwell-dense",
+            "largest_run_flop_band": [3.3e26, 4.2e26],
+            "largest_run_accelerators": accelerators,
+            "largest_run_system": "gb200-nvl72",
+        }
+
+    big = " ".join(largest_run_band_text([year(2025, 57_528)], cat).split())
+    assert f"(blackwell-dense; checked on jobs of at most {widest:,} accelerators)" in big
+    small = " ".join(largest_run_band_text([year(2025, widest)], cat).split())
+    assert "(blackwell-dense)" in small and "checked on jobs" not in small

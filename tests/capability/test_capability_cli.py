@@ -186,6 +186,10 @@ def test_default_scenario(capsys, catalog):
     assert y["largest_run_marginal_efficiency"] >= data["reference"]["marginal_threshold"]
     assert y["largest_run_ceiling_flop"] > y["largest_run_flop"]
     assert y["largest_run_ceiling_accelerators"] > y["largest_run_accelerators"]
+    # accelerator counts are integers in every year (the ceiling's was once 267840.0)
+    for year in data["years"]:
+        for key in [k for k in year if k.endswith("_accelerators")]:
+            assert type(year[key]) is int, (year["year"], key, year[key])
     assert y["largest_run_ceiling_goodput"] < y["largest_run_goodput"]
     op = data["operating_point"]
     assert op["accelerators"] == years[2032]["largest_run_accelerators"]

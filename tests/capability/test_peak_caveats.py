@@ -125,7 +125,8 @@ def test_capability_json_names_a_phase_online_before_its_hardware_ships(cat, tmp
 
 def test_run_and_capability_share_one_composer(cat):
     """`run` and `capability` list their caveats with one composer (`compose_caveats`): `run`
-    adds the deals superseded (it shows the money) and the fleet's peak columns, which then
+    adds the deals superseded and the money stage's own (it shows the money) and the fleet's
+    peak columns, which then
     cover its runs at those precisions; `capability` shows no peak columns, so each of its runs
     (largest runs, then frontier runs) whose peak is an estimate has its own caveat. The rest
     is the same list in the same order."""
@@ -138,7 +139,8 @@ def test_run_and_capability_share_one_composer(cat):
     results = simulate(load_scenario("nvidia-openai-10gw", cat), cat)
     run = results.caveats()
     report = app.capability("nvidia-openai-10gw", catalog=cat).to_json()
-    money = list(superseded_caveats(results.scenario.deals, cat))
+    # the deals superseded, then the money stage's own (a PJM site's unbilled capacity charge)
+    money = list(superseded_caveats(results.scenario.deals, cat)) + results.money_caveats()
     columns = list(peak_column_caveats(results.fleet, cat))
     assert money and columns  # the default scenario has both
     assert run[: len(money) + len(columns)] == money + columns  # no phase before its launch

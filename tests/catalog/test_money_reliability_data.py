@@ -209,3 +209,15 @@ def test_every_cost_record_says_what_it_includes_and_its_basis_year(cat: Catalog
         elif not re.search(r"\b(19|20)\d\d\b|none of its own", basis.group(1)):
             bad.append(f"{rec.id}: basis year {basis.group(1)!r} names no year")
     assert bad == []
+
+
+def test_the_operations_share_lists_no_depreciation_among_its_components(cat: Catalog) -> None:
+    """Operations (opex) and depreciation are separate lines of the finance model; the
+    operations share's source listed 'IAS 16 straight-line lives' first among its components,
+    which reads as depreciation counted twice. Its components and its `Includes:` clause name
+    running costs only."""
+    rec = cat.get("costs", "opex-operations-share-per-year")
+    components = rec.source.split("Components:", 1)[1].split("(not depreciation", 1)[0]
+    includes = rec.note.split("Includes:", 1)[1]
+    for text in (components, includes.split("; not", 1)[0]):
+        assert "IAS 16" not in text and "depreciat" not in text.lower() and "lives" not in text

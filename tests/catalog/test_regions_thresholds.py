@@ -15,8 +15,9 @@ import pytest
 from gigawatt.catalog import DATA_DIR, Catalog
 from gigawatt.catalog.schema import Region, Threshold
 
-# Macknick et al. (2012) operational water consumption [gal/MWh], via CodeCarbon
-# water_consumption_per_source.json (Macknick et al. 2012, doi 10.1088/1748-9326/7/4/045802);
+# Meldrum et al. (2013) life-cycle water consumption [gal/MWh], via CodeCarbon
+# water_consumption_per_source.json (which cites Meldrum et al. 2013,
+# doi 10.1088/1748-9326/8/1/015031);
 # the geothermal factor applies to other_renewable_exc_biofuel.
 WATER_GAL_PER_MWH = {
     "coal": 550,
@@ -138,3 +139,17 @@ def test_revoked_thresholds_are_not_in_force(thresholds: dict[str, Threshold]) -
         assert t.revoked >= t.effective, t.id
     assert thresholds["us-eo-14110-model"].revoked == dt.date(2025, 1, 20)
     assert thresholds["us-bis-4e091"].revoked == dt.date(2025, 5, 13)
+
+
+def test_generation_water_cites_the_life_cycle_paper_its_factors_come_from(catalog):
+    """CodeCarbon's water_consumption_per_source.json, the factors' carrier, cites Meldrum et
+    al. 2013 (doi 10.1088/1748-9326/8/1/015031), LIFE-CYCLE consumption (fuel supply, plant
+    manufacturing and operation). The regions cited Macknick et al. 2012's OPERATIONAL factors
+    instead. Every region with a generation water figure cites the paper and the basis its
+    factors have."""
+    for rid, region in catalog.records["regions"].items():
+        if region.id != rid or region.water_intensity_l_per_kwh is None:
+            continue
+        assert "10.1088/1748-9326/8/1/015031" in region.source, rid
+        assert "life-cycle consumption" in region.source, rid
+        assert "Operational water consumption" not in region.source, rid

@@ -138,11 +138,21 @@ def console_commands(block: Block) -> list[Command]:
 COMMAND_TIMEOUT_S = 300
 
 
+#: The caller's PYTHONPATH made absolute where the test session started. Commands run in a
+#: temporary folder (tests chdir there first): a relative one (`PYTHONPATH=src`, how a worktree
+#: puts its own source first) would resolve there and silently run the installed package.
+_PYTHONPATH = os.pathsep.join(
+    str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p
+)
+
+
 def command_env() -> dict[str, str]:
     """A reader's terminal, made reproducible: 80 columns, no colour, this environment's
     `gigawatt` first on PATH."""
     env = {k: v for k, v in os.environ.items() if k != "GIGAWATT_DEBUG"}
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    if _PYTHONPATH:
+        env["PYTHONPATH"] = _PYTHONPATH
     env.update(COLUMNS="80", LINES="50", TERM="dumb", NO_COLOR="1", PYTHONIOENCODING="utf-8")
     return env
 

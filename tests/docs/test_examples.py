@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import doctest
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from markdown_blocks import (
     ROOT,
     Block,
     blocks,
+    command_env,
     console_commands,
     ellipsis_match,
     mentions_gigawatt_command,
@@ -114,3 +116,13 @@ def test_ellipsis_marker():
     assert not ellipsis_match("ab...ba", "aba")  # head and tail may not overlap
     assert ellipsis_match("exact", "exact") and not ellipsis_match("exact", "exactly")
     assert ellipsis_match("a\n...", "a") and ellipsis_match("...\nz", "z")
+
+
+def test_commands_run_this_checkout_whatever_the_folder(tmp_path, monkeypatch):
+    """Pages run in a temporary folder; a relative PYTHONPATH (`PYTHONPATH=src` in a worktree)
+    must still point at this checkout's source, not resolve there and fall back to the
+    installed package (the examples once checked another checkout's output)."""
+    monkeypatch.chdir(tmp_path)
+    entries = [p for p in command_env().get("PYTHONPATH", "").split(os.pathsep) if p]
+    assert all(Path(p).is_absolute() for p in entries)
+    assert all(tmp_path not in Path(p).parents for p in entries)

@@ -12,6 +12,7 @@ import pytest
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import PerfAccuracy
 from gigawatt.cli import main
+from gigawatt.cli.common import runs_between_percentiles
 from gigawatt.cli.jobs import validation_text
 from gigawatt.perf.accuracy import step_time_band, validation
 
@@ -27,6 +28,15 @@ VALIDATION_KEYS = {
     "error_p90",
     "step_time_band_s",
     "rows",
+    "precision",
+    "mfu",
+    "published_mfu_max",
+    "published_mfu_max_row",
+    "mfu_above_published",
+    "gpus",
+    "checked_gpus_max",
+    "checked_gpus_max_row",
+    "gpus_beyond_checked",
 }
 
 
@@ -93,6 +103,8 @@ def test_class_lookup_band_and_too_few_checks():
     text = validation_text(v.to_json())
     assert "Validated on 5 published runs of this class (hopper, dense)" in text
     assert "-5.0% (model faster) and +4.0% (model slower)" in text
+    # five checks: the interpolated 10th-90th percentiles hold 3 of them, not "80 %"
+    assert "80%" not in text and "(3 of the 5 runs between them)" in text
     assert "1.923-2.105 s" in text
     # two checks: a class, no band
     v = validation(fine.experts, "hopper", 2.0, _Cat(records))  # type: ignore[arg-type]
@@ -196,3 +208,103 @@ def test_perf_prints_the_validation_line(capsys):
     text = " ".join(out.split())
     assert "Validated on" in text and "published runs of this class (hopper, dense)" in text
     assert "step time band" in text
+
+
+def test_runs_between_percentiles_counts_what_numpy_percentiles_hold():
+    """The count printed beside a class's 10th and 90th percentile errors is the number of its
+    errors NumPy's interpolated percentiles enclose: 1 of 3 for a three-run class (the
+    blackwell-ultra dense class once printed "80% of errors between" its two ends)."""
+    rng = np.random.default_rng(0)
+    for n in range(1, 60):
+        errors = rng.normal(size=n)
+        lo, hi = np.percentile(errors, [10, 90])
+        assert runs_between_percentiles(n) == int(((errors >= lo) & (errors <= hi)).sum()), n
+    assert runs_between_percentiles(3) == 1
+
+
+def test_an_mfu_above_every_published_run_of_its_class_says_so():
+    """The class's highest published MFU at the estimate's peak (fp16 and bf16 one peak) is in
+    the JSON; an estimate above it (a search's best plan often is: DeepSeek-V3 on H800 at
+    35 % against 31.5 % for the best published fine-grained MoE run on Hopper) carries a
+    caveat on the validation line, one at or below it none."""
+    rec = _record(
+        "hopper",
+        "dense",
+        0,
+        2,
+        5,
+        median_error=-0.01,
+        median_abs_error=0.03,
+        error_p10=-0.05,
+        error_p90=0.04,
+        published_mfu_max={"16-bit": 0.45, "fp8": 0.30},
+        published_mfu_max_rows={"16-bit": "X1", "fp8": "X2"},
+    )
+    above = validation(0, "hopper", 2.0, _Cat([rec]), mfu=0.50, precision="bf16")  # type: ignore[arg-type]
+    data = above.to_json()
+    assert data["published_mfu_max"] == 0.45 and data["published_mfu_max_row"] == "X1"
+    assert data["mfu_above_published"] is True
+    text = " ".join(validation_text(data).split())
+    assert "Caveat: MFU 50.0% is above every published run of this class at the bf16 peak" in text
+    assert "(highest 45.0%, row X1" in text
+    below = validation(0, "hopper", 2.0, _Cat([rec]), mfu=0.28, precision="fp8")  # type: ignore[arg-type]
+    assert below.to_json()["mfu_above_published"] is False
+    assert "Caveat" not in validation_text(below.to_json())
+    fp16 = validation(0, "hopper", 2.0, _Cat([rec]), mfu=0.46, precision="fp16")  # type: ignore[arg-type]
+    assert fp16.mfu_above_published is True  # same 16-bit peak as bf16
+    none = validation(0, "hopper", 2.0, _Cat([rec]), mfu=0.9, precision="fp4")  # type: ignore[arg-type]
+    assert none.to_json()["published_mfu_max"] is None and none.mfu_above_published is None
+    # a class with no published run at the estimate's peak says so (GB300 in bf16: its class's
+    # runs are fp8 and fp4)
+    assert "None of the class's published runs is at the fp4 peak" in " ".join(
+        validation_text(none.to_json()).split()
+    )
+
+
+def test_shipped_highest_published_mfu_and_a_search_above_it(capsys):
+    """Each shipped class names a row for each highest published MFU; a search whose best plan
+    is above its class's highest is flagged end to end (GPT-3 175B on 1,024 GB200 in bf16, the
+    search's best against the Blackwell dense runs' highest)."""
+    cat = Catalog.load()
+    for rec in cat.all("perf-accuracy"):
+        assert set(rec.published_mfu_max) == set(rec.published_mfu_max_rows), rec.id
+        for key, mfu in rec.published_mfu_max.items():
+            assert 0.05 < mfu < 0.75, (rec.id, key, mfu)
+    top = cat.get("perf-accuracy", "blackwell-dense").published_mfu_max["16-bit"]
+    data = _perf_json(
+        capsys, "--model", "gpt3-175b", "--system", "gb200-nvl72", "--gpus", "1024", "--search"
+    )
+    v = data["validation"]
+    assert v["class"] == "blackwell-dense" and v["published_mfu_max"] == top
+    assert v["mfu"] == data["mfu"] and v["mfu_above_published"] is (data["mfu"] > top)
+    widest = cat.get("perf-accuracy", "blackwell-dense").checked_gpus_max
+    assert v["checked_gpus_max"] == widest and v["gpus"] == data["gpus_used"]
+    assert v["gpus_beyond_checked"] is (data["gpus_used"] > widest)
+
+
+def test_a_job_larger_than_every_checked_run_says_so():
+    """The Blackwell dense class was checked on jobs of at most 512 accelerators, yet its band
+    was printed alone for Llama 3.1 405B on 16,384 GB200: a job beyond the class's largest
+    checked run says how far beyond, and one within it says nothing."""
+    rec = _record(
+        "blackwell",
+        "dense",
+        0,
+        2,
+        5,
+        median_error=0.03,
+        median_abs_error=0.07,
+        error_p10=-0.13,
+        error_p90=0.11,
+        checked_gpus_max=512,
+        checked_gpus_max_row="X3",
+    )
+    big = validation(0, "blackwell", 2.5, _Cat([rec]), mfu=0.4, precision="bf16", gpus=16_384)  # type: ignore[arg-type]
+    data = big.to_json()
+    assert data["gpus_beyond_checked"] is True and data["checked_gpus_max_row"] == "X3"
+    text = " ".join(validation_text(data).split())
+    assert "Scale: 16,384 accelerators, 32.0 x the class's largest checked run (512, row X3)" in (
+        text
+    )
+    small = validation(0, "blackwell", 2.5, _Cat([rec]), mfu=0.4, precision="bf16", gpus=512)  # type: ignore[arg-type]
+    assert small.gpus_beyond_checked is False and "Scale:" not in validation_text(small.to_json())

@@ -476,3 +476,25 @@ def test_interleaved_split_rule_with_uneven_first_and_last_stages():
     assert not ok(4, 4, 4, 4)  # 6 per middle stage, vp 4 does not divide
     assert ok(2, 2, 10, 10) and not ok(2, 4, 10, 10)
     assert ok(4, 1, 3, 5)  # no interleaving: any split the other rules allow
+
+
+def test_search_leaves_up_to_one_percent_idle_when_a_split_of_fewer_is_faster(capsys):
+    """57,528 = 2^3 x 7,191 Rubin packages for Llama 3.1 405B at its 2,048-sequence batch:
+    tp and cp divide 128 heads and 8,192 tokens, so tp x cp <= 8 and only a 17-stage pipeline
+    of 5 micro-batches splits all of them (MFU about 10 %, three quarters bubble). 57,344 =
+    2^13 x 7, 0.3 % fewer, shards the batch; a planner leaves 184 idle. Invariant: the search
+    at N is never slower than at its power-of-two neighbour within 1 % below."""
+    from gigawatt.perf.search import IDLE_FASTER, _power_of_two_neighbour
+
+    assert _power_of_two_neighbour(57_528) == 57_344
+    assert _power_of_two_neighbour(1024) is None  # nothing within 1 % below has more twos
+    assert _power_of_two_neighbour(1000) == 992
+    odd = search("llama3-405b", "vera-rubin-nvl72", 57_528, catalog=CAT)
+    near = search("llama3-405b", "vera-rubin-nvl72", 57_344, catalog=CAT)
+    assert odd.best is not None and near.best is not None
+    assert odd.best.tokens_per_s >= near.best.tokens_per_s
+    assert odd.gpus_used == 57_344 and odd.gpus_idle_reason == IDLE_FASTER
+    assert odd.to_json()["gpus_idle_reason"] == IDLE_FASTER
+    assert odd.best.plan["pp"] < 17
+    whole = search("gpt3-175b", "dgx-h100", 1024, catalog=CAT)
+    assert whole.gpus_used == 1024 and whole.to_json()["gpus_idle_reason"] is None

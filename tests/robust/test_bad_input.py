@@ -50,8 +50,8 @@ UNREADABLE = {
     "yaml syntax": ("s.yaml", "name: t\nstart: [2026\n", "not valid YAML (line 3"),
     "a tab": ("s.yaml", "name: t\n\tstart: 2026-01\n", "not valid YAML (line 2"),
     "toml syntax": ("s.toml", 'name = "t"\nstart = \n', "not valid TOML"),
-    "empty": ("s.yaml", "", "expected a mapping of scenario fields"),
-    "only a comment": ("s.yaml", "# nothing\n", "expected a mapping of scenario fields"),
+    "empty": ("s.yaml", "", "the file is empty; expected a mapping of scenario fields"),
+    "only a comment": ("s.yaml", "# nothing\n", "the file is empty; expected a mapping"),
     "a list": ("s.yaml", "- a\n- b\n", "expected a mapping of scenario fields"),
     "a scalar": ("s.yaml", "just text\n", "expected a mapping of scenario fields"),
     "empty toml": ("s.toml", "", "name: required field is missing"),
@@ -74,7 +74,7 @@ def test_a_scenario_file_that_cannot_be_read(capsys, tmp_path, case):
 @pytest.mark.parametrize(
     ("make", "says"),
     [
-        (lambda p: (p / "d.yaml").mkdir(), "is not a file"),
+        (lambda p: (p / "d.yaml").mkdir(), "is a folder; allowed: a scenario file"),
         (lambda p: None, "no such file"),
     ],
     ids=["a folder", "missing"],
@@ -186,7 +186,7 @@ FLAGS = [
             "--start",
             "1900-01",
         ],
-        "--start: 1900-01-01 is not allowed: must be a date from 1990 to 2100",
+        "--start: 1900-01 is not allowed: must be a month from 1990-01 to 2100-12",
     ),
 ]
 

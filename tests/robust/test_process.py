@@ -130,7 +130,7 @@ def test_a_folder_named_like_a_built_in_scenario(capsys, tmp_path, monkeypatch):
     )
     (tmp_path / "other").mkdir()
     code, out, err = cli(capsys, "finance", "other")
-    assert code == 2 and err.count("\n") == 1 and "is not a file" in err
+    assert code == 2 and err.count("\n") == 1 and "'other' is a folder" in err
 
 
 def _children(pid: int) -> set[int]:

@@ -3,7 +3,8 @@
 rest on no measurement) and those of the build-out, the deals and the capability stage.
 
 The build-out's are `buildout.launch_caveats` and `buildout.peak_column_caveats`, the deals'
-`deals.superseded_caveats`, the capability stage's `CapabilityResult.burn_in_caveats`.
+`deals.superseded_caveats` and `deals.unsigned_caveats`, the capability stage's
+`CapabilityResult.burn_in_caveats`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from gigawatt.buildout import PEAK_COLUMNS, Fleet, launch_caveats, peak_column_caveats
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Deal
-from gigawatt.deals import superseded_caveats
+from gigawatt.deals import superseded_caveats, unsigned_caveats
 from gigawatt.units import FLOPS_PER_PFLOP
 
 if TYPE_CHECKING:
@@ -29,24 +30,33 @@ def compose_caveats(
     runs: Sequence[tuple[str | None, str | None]],
     *,
     deals: Iterable[Deal] = (),
+    inputs: Iterable[str] = (),
     peak_columns: bool = False,
 ) -> list[str]:
     """What the figures of a command cannot show, in this order: the `deals` released on terms
-    that were superseded (`run` passes the scenario's, as it shows the money; `capability`
-    none), phases online before their hardware ships, with `peak_columns` (the command shows the
-    fleet's peak at each precision of `buildout.PEAK_COLUMNS`) the fleet's peaks there that are
-    not published figures; then, when the capability stage ran, each system of `runs` (system
-    and precision of each run the command shows, in its order) whose achieved FLOP/s rest on no
-    measurement of its own (`perf_caveats`), whose failure rates or the stage's fault-tolerance
-    policy are estimates (`reliability_caveats`), each run whose peak is not a published one
-    (`peak_caveats`), and the years of `positions` whose largest run includes its hardware's
-    burn-in (`CapabilityResult.burn_in_caveats`).
+    that were superseded or never signed (`run` passes the scenario's, as it shows the money;
+    `capability` none), the caveats of the scenario's own `inputs` the caller passes (`run`:
+    `Results.money_caveats`, `costs.override_caveats` and the like), phases online before
+    their hardware ships, with `peak_columns` (the command shows the fleet's peak at each
+    precision of `buildout.PEAK_COLUMNS`) the fleet's peaks there that are not published
+    figures; then, when the capability stage ran,
+    each system of `runs` (system and precision of each run the command shows, in its order)
+    whose achieved FLOP/s rest on no measurement of its own (`perf_caveats`), whose failure
+    rates or the stage's fault-tolerance policy are estimates (`reliability_caveats`), each run
+    whose peak is not a published one (`peak_caveats`), and the years of `positions` whose
+    largest run includes its hardware's burn-in (`CapabilityResult.burn_in_caveats`).
 
     A run's precision is the one it requests (`peak_caveats` names a fallback to a wider one)
     or, with `peak_columns`, the one it is counted at: the column caveats name the fallbacks
     and cover every run counted at a column's precision, so only runs at other precisions
     (fp16) get a caveat of their own."""
-    out = [*superseded_caveats(deals, catalog), *launch_caveats(fleet, catalog)]
+    deals = list(deals)
+    out = [
+        *superseded_caveats(deals, catalog),
+        *unsigned_caveats(deals),
+        *inputs,
+        *launch_caveats(fleet, catalog),
+    ]
     if peak_columns:
         out.extend(peak_column_caveats(fleet, catalog))
     if capability is None:

@@ -186,7 +186,7 @@ def site_costs(
         )
         energy, co2 = energy + fp.energy_mwh, co2 + fp.co2e_t
         cost, market = cost + run.ownership_usd, market + run.market_usd
-        bases.append(run.detail("ownership", system, site.region))
+        bases.append(run.detail("ownership", system, catalog.region(site.region)))
     basis = bases[0] if len(bases) == 1 else f"{bases[0]}; summed over {len(bases)} sites"
     return Costs(energy, co2, cost, basis, market)
 

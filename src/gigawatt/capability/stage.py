@@ -116,7 +116,11 @@ class CapabilityResult:
         """The largest run started in the year's December (or the scenario's last month)."""
         row: dict[str, Any] = {k: float(self.largest[k][position]) for k, _ in LARGEST_KEYS}
         flop = row["largest_run_flop"]
-        for k in ("largest_run_accelerators", "largest_run_group_accelerators"):
+        for k in (
+            "largest_run_accelerators",
+            "largest_run_group_accelerators",
+            "largest_run_ceiling_accelerators",
+        ):
             row[k] = int(row[k])
         crossed: list[str] = []
         if flop > 0:

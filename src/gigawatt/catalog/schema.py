@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -35,6 +36,7 @@ from gigawatt.validation import (
     Real,
     check_month,
     count,
+    month_text,
     quantity,
 )
 
@@ -55,8 +57,11 @@ NonNeg = quantity(ge=0)
 Share = quantity("fraction", ge=0, le=1)
 PosInt = count(ge=1)
 NonNegInt = count(ge=0)
+#: A month as text, as the JSON schema (and the generated field tables) show it.
+MonthText = Annotated[str, Field(pattern=MONTH_PATTERN)]
 Month = Annotated[
     str,
+    BeforeValidator(month_text, json_schema_input_type=MonthText),
     Field(pattern=MONTH_PATTERN, description="a month, YYYY-MM"),
     AfterValidator(check_month),
 ]
@@ -65,9 +70,12 @@ Year = count("year", ge=FIRST_YEAR, le=LAST_YEAR)
 # Per-accelerator hardware figures: generous around every shipped part (a few hundred W, tens
 # of PFLOP/s, hundreds of GB and TB/s), so a typo of three zeros is refused.
 AcceleratorWatts = quantity("W", ge=1, le=1e5)
-#: All-in IT power per accelerator: below 10 W no accelerator runs, and a tiny figure turns a
-#: gigawatt into 1e17 accelerators.
-ItWatts = quantity("W", ge=10, le=1e5)
+#: The least power an accelerator draws while it trains [W]: below 10 W no accelerator runs, and
+#: a tiny figure turns a gigawatt into 1e17 accelerators (or a kW figure typed in W, `0.7` for
+#: 700 W, into a footprint a thousand times too small).
+MIN_TRAINING_W = 10
+#: All-in IT power per accelerator.
+ItWatts = quantity("W", ge=MIN_TRAINING_W, le=1e5)
 FlopsPerS = quantity("FLOP/s", gt=0, le=1e18)
 Bytes = quantity("bytes", gt=0, le=1e15)
 BytesPerS = quantity("bytes/s", gt=0, le=1e15)
@@ -574,6 +582,11 @@ class Region(Record):
     water_intensity_l_per_kwh: quantity("L/kWh", ge=0, le=1000) | None = Field(
         None, description="water consumed by generation per kWh (off-site) [L/kWh]"
     )
+    unbilled_charges: tuple[str, ...] = Field(
+        (),
+        description="costs parameters (USD per MW-day of peak load) a large load here pays "
+        "that power_price_usd_per_mwh does not carry; not billed, each stated as a caveat",
+    )
     lat: quantity("degrees", ge=-90, le=90)
     lon: quantity("degrees", ge=-180, le=180)
 
@@ -763,7 +776,10 @@ class Instrument(BaseModel):
     """What the money buys."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-    type: Literal["equity", "warrant", "purchase-commitment", "lease", "cash"]
+    type: Literal["equity", "warrant", "purchase-commitment", "lease", "cash"] = Field(
+        description="equity or cash: money invested; warrant: shares that vest; "
+        "purchase-commitment or lease: the buyer pays the vendor for hardware"
+    )
     valuation_usd: Uncertain | None = Field(None, description="post-money valuation (equity)")
     voting: bool | None = None
     shares: Pos | None = Field(None, description="shares (warrants)")
@@ -799,8 +815,8 @@ class Tranche(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     name: str
     amount_usd: Usd = Field(0.0, description="cash released [USD]")
-    trigger: Trigger
-    instrument: Instrument
+    trigger: Trigger = Field(description="the conditions that release it, all of them")
+    instrument: Instrument = Field(description="what the money buys")
     payer: str | None = Field(
         None,
         description="who pays: default the investor (equity, cash, warrant: the issuer of the "
@@ -816,11 +832,17 @@ class Tranche(BaseModel):
 class Deal(Record):
     """A financing deal as tranches with triggers and instruments."""
 
-    investor: str
-    investee: str
+    investor: str = Field(description="who puts the money in (e.g. nvidia)")
+    investee: str = Field(
+        description="who receives it; the first deal's investee owns the programme and pays "
+        "its capex and opex"
+    )
     vendor: str | None = Field(None, description="whose hardware the programme buys")
-    stage: Literal["letter-of-intent", "term-sheet", "definitive", "superseded"]
-    announced: Date
+    stage: Literal["letter-of-intent", "term-sheet", "definitive", "superseded"] = Field(
+        description="letter-of-intent or term-sheet: nothing released before `signing`; "
+        "definitive: signed at `announced` unless `signing` says otherwise"
+    )
+    announced: Date = Field(description="date the deal was announced")
     signing: Month | None = Field(None, description="month the definitive agreement is signed")
     signing_status: Status | None = Field(None, description="provenance of the signing month")
     end: Month | None = Field(None, description="nothing is released after this month")
@@ -831,7 +853,9 @@ class Deal(Record):
     gw: quantity("GW", gt=0, le=10_000) | None = Field(
         None, description="gigawatts the deal covers"
     )
-    tranches: list[Tranche] = Field(default_factory=list)
+    tranches: list[Tranche] = Field(
+        default_factory=list, description="the releases of money, each on its trigger"
+    )
 
     def field_statuses(self) -> Mapping[str, Status]:
         out = dict(self.field_status)
@@ -1327,6 +1351,19 @@ class PerfAccuracy(Record):
     error_p10: SignedError | None = Field(None, description="10th percentile of the signed error")
     error_p90: SignedError | None = Field(None, description="90th percentile of the signed error")
     rows: tuple[str, ...] = Field((), description="ids of the checking rows (tests/validation)")
+    checked_gpus_max: PosInt | None = Field(
+        None, description="accelerators of the largest job among the checking rows"
+    )
+    checked_gpus_max_row: str | None = Field(None, description="that row (tests/validation)")
+    published_mfu_max: dict[Literal["16-bit", "fp8", "fp4"], Share] = Field(
+        default_factory=dict,
+        description="highest MFU of the class's published runs (fitted ones too) by the peak it "
+        "is over (16-bit: fp16 and bf16), in the model's convention (PaLM's model FLOPs per "
+        "published step time)",
+    )
+    published_mfu_max_rows: dict[Literal["16-bit", "fp8", "fp4"], str] = Field(
+        default_factory=dict, description="the row (tests/validation) of each highest MFU"
+    )
 
     def covers(self, calibration: str, experts: int) -> bool:
         """Whether a model with `experts` routed experts under `calibration` is in the class."""

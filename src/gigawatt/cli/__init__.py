@@ -140,15 +140,33 @@ def _no_such_option(e: click.UsageError) -> str | None:
     from gigawatt.cli.common import GLOBAL_FLAGS
 
     name = e.option_name
+    if name == "--version":
+        return "--version: an option of gigawatt itself, without a command (`gigawatt --version`)"
     if name in GLOBAL_FLAGS.values():
         command = e.ctx.info_name if e.ctx is not None else "COMMAND"
         return (
             f"{name}: an option of gigawatt itself, given before the command "
             f"(`gigawatt {name} DIR {command} ...`)"
         )
+    argument = _argument_named(e, name)
+    if argument is not None:  # `run --scenario x.yaml`: the scenario is the command's argument
+        command = e.ctx.command_path if e.ctx is not None else "gigawatt COMMAND"
+        return f"{name}: no such option; {argument} is an argument: `{command} {argument}`"
     close = list(e.possibilities or ())
     hint = f" (did you mean {' or '.join(close)}?)" if close else ""
     return f"{name}: no such option{hint}"
+
+
+def _argument_named(e: click.UsageError, option: str) -> str | None:
+    """The label of the command's positional argument that an unknown `--option` names
+    (`--scenario` for SCENARIO, `--kind` for KIND), else None."""
+    if e.ctx is None:
+        return None
+    wanted = option.lstrip("-").split("=", 1)[0].replace("-", "_").lower()
+    for param in e.ctx.command.params:
+        if param.param_type_name == "argument" and (param.name or "").lower() == wanted:
+            return _argument_label(param)
+    return None
 
 
 def _no_such_command(e: click.UsageError) -> str | None:

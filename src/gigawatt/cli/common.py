@@ -361,6 +361,15 @@ def print_table(
     print_fitted(console, title, specs)
 
 
+def _print_version(value: bool) -> None:
+    """`gigawatt --version`: the installed version (the one each run's manifest records)."""
+    if value:
+        from gigawatt.app import gigawatt_version
+
+        typer.echo(f"gigawatt {gigawatt_version()}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _global(
     ctx: typer.Context,
@@ -372,6 +381,15 @@ def _global(
             help="Folder of extra catalog YAML files (override shipped records by id). Repeatable.",
         ),
     ] = None,
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print the installed version (as each run's manifest.json records it) and exit.",
+        ),
+    ] = False,
 ) -> None:
     ctx.obj = {"catalog_dirs": tuple(str(p) for p in (catalog or []))}
 
@@ -395,12 +413,58 @@ def validation_text(v: dict[str, Any], band: str | None = None) -> str:
         runs = f"{v['checks']} published run{'s' if v['checks'] != 1 else ''}"
         return (
             f"Too few validation runs of this class {cls}: {runs} checked, a band needs "
-            f"{v['min_checks']}; an estimate."
+            f"{v['min_checks']}; an estimate.{_above_published(v)}{_beyond_checked(v)}"
         )
     lo, hi = v["step_time_band_s"]
+    n = v["checks"]
     return (
-        f"Validated on {v['checks']} published runs of this class {cls}: median |error| "
-        f"{v['median_abs_error'] * 100:.1f}%, 80% of errors between "
-        f"{_signed_pct(v['error_p10'])} and {_signed_pct(v['error_p90'])}; "
-        f"{band or f'step time band {lo:,.3f}-{hi:,.3f} s'}."
+        f"Validated on {n} published runs of this class {cls}: median |error| "
+        f"{v['median_abs_error'] * 100:.1f}%, 10th and 90th percentile errors "
+        f"{_signed_pct(v['error_p10'])} and {_signed_pct(v['error_p90'])} "
+        f"({runs_between_percentiles(n)} of the {n} runs between them); "
+        f"{band or f'step time band {lo:,.3f}-{hi:,.3f} s'}.{_above_published(v)}"
+        f"{_beyond_checked(v)}"
     )
+
+
+def _beyond_checked(v: Mapping[str, Any]) -> str:
+    """The caveat of a job larger than every run that checked its class (empty otherwise)."""
+    if not v.get("gpus_beyond_checked"):
+        return ""
+    times = v["gpus"] / v["checked_gpus_max"]
+    return (
+        f" Scale: {v['gpus']:,} accelerators, {times:,.1f} x the class's largest checked run "
+        f"({v['checked_gpus_max']:,}, row {v['checked_gpus_max_row']}); the errors were "
+        "measured at smaller scale, so the band does not cover what grows with the job "
+        "(data-parallel and pipeline communication, stragglers)."
+    )
+
+
+def _above_published(v: Mapping[str, Any]) -> str:
+    """The caveat of an MFU above every published run of its class at its precision's peak,
+    or of a class none of whose published runs is at that peak (empty otherwise)."""
+    if v.get("checks") and v.get("precision") and v.get("published_mfu_max") is None:
+        return (
+            f" None of the class's published runs is at the {v['precision']} peak: the "
+            f"estimate carries their errors to a precision they did not measure."
+        )
+    if not v.get("mfu_above_published"):
+        return ""
+    return (
+        f" Caveat: MFU {v['mfu'] * 100:.1f}% is above every published run of this class at "
+        f"the {v['precision']} peak (highest {v['published_mfu_max'] * 100:.1f}%, row "
+        f"{v['published_mfu_max_row']}, same FLOP convention): no measurement backs an MFU "
+        "this high on this hardware, and a search picks the plan the model rates best."
+    )
+
+
+def runs_between_percentiles(checks: int, low: float = 0.1, high: float = 0.9) -> int:
+    """How many of `checks` distinct errors lie between their `low` and `high` quantiles
+    interpolated linearly (NumPy's default, as tools/perf_validation_table.py computes them):
+    the sorted errors at ranks ceil(low (n - 1)) .. floor(high (n - 1)). With many checks about
+    80 %; with few, far fewer (3 checks: only the middle one), so the band is no 80 % claim."""
+    if checks < 1:
+        return 0
+    first = math.ceil(round(low * (checks - 1), 9))
+    last = math.floor(round(high * (checks - 1), 9))
+    return max(last - first + 1, 0)

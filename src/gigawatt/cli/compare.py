@@ -12,7 +12,7 @@ from rich.text import Text
 
 from gigawatt.cli import programme  # noqa: F401  (registered first: `compare` follows `report`)
 from gigawatt.cli.common import JsonOpt, _catalog, api, app, bold_name, console, emit_json
-from gigawatt.display import Column, fmt_value, key_unit, plain_text
+from gigawatt.display import Column, fmt_value, key_unit, plain_text, shown_container
 from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
 
 #: The headline outputs, one table each (rows: years; columns: scenarios).
@@ -113,7 +113,7 @@ def _value(value: Any) -> str:
         return "(none)"
     if _is_number(value):
         return fmt_value(value)
-    return str(value)
+    return shown_container(value) or str(value)
 
 
 @app.command()

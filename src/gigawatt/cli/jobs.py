@@ -252,7 +252,8 @@ def _perf_tables(
     step = data["step_time_s"]
     used = data.get("gpus_used") or data["gpus"]
     idle = (
-        f" (using {used:,}; {data['gpus'] - used:,} idle: no split uses all)"
+        f" (using {used:,}; {data['gpus'] - used:,} idle: "
+        f"{data.get('gpus_idle_reason') or 'no split uses all'})"
         if used != data["gpus"]
         else ""
     )
@@ -679,7 +680,7 @@ def train(
         ("Cost", f"USD {data['cost_usd'] / MILLION:,.1f} M"),
     ]
     band = data.get("compute_time_band_s")
-    if band:  # the step time's validated 80 % band, carried to the compute time
+    if band:  # the step time's validated 10th-90th percentile band, carried to the compute time
         rows.insert(
             3, ("  validated band", f"{band[0] / S_PER_DAY:,.1f}-{band[1] / S_PER_DAY:,.1f} days")
         )

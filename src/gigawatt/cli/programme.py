@@ -32,6 +32,7 @@ from gigawatt.cli.progress import resumable, working
 from gigawatt.cli.tables import Spec, print_fitted
 from gigawatt.defaults import CATALOG_KINDS, DEFAULT_SCENARIO, DEFAULT_STORE
 from gigawatt.display import Column, counted, dig, fmt_number, fmt_sci, plain_text
+from gigawatt.errors import InputError
 from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
 
 # --- run --------------------------------------------------------------------------------------
@@ -69,8 +70,9 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         "December; Released: deal "
         "tranches of every kind; Purchases: the part that is the buyer's purchase commitments "
         "or leases paid to the vendor, for hardware, not investment; Circular: a share, not USD, "
-        "cumulative: sum of min(cash invested, purchases of the investor's own hardware) over "
-        "the cash invested; warrants, facility, power and energy not counted)",
+        "cumulative: sum of min(cash invested, systems capex paid for the investor's own "
+        "hardware, whether bought, committed or leased) over the cash invested; warrants, "
+        "facility, power and energy not counted)",
         [
             _YEAR,
             Column("capex_usd", "Capex", scale=BILLION, digits=1),
@@ -124,8 +126,9 @@ def _band_of(year: dict[str, Any]) -> tuple[Any, ...]:
 
 def largest_run_band_text(years: list[dict[str, Any]], catalog: Any = None) -> str | None:
     """How far to trust the largest runs' compute: the years (consecutive ones grouped where
-    equal) with the 80 % band of their step time's validation class (`largest_run_flop_band`),
-    or "an estimate" where the class has too few published runs (docs/models/capability.md)."""
+    equal) with the 10th-90th percentile band of their step time's validation class
+    (`largest_run_flop_band`), or "an estimate" where the class has too few published runs
+    (docs/models/capability.md)."""
     groups: list[list[dict[str, Any]]] = []
     for y in years:
         if not y.get("largest_run_validation_class"):
@@ -143,17 +146,34 @@ def largest_run_band_text(years: list[dict[str, Any]], catalog: Any = None) -> s
         span = str(first) if first == last else f"{first}-{last}"
         cls, band = _band_of(group[0])
         if band:
-            parts.append(f"{span} {fmt_sci(band[0])}-{fmt_sci(band[1])} FLOP ({cls})")
+            scale = _beyond_checked_text(
+                cls, max(y["largest_run_accelerators"] for y in group), catalog
+            )
+            parts.append(f"{span} {fmt_sci(band[0])}-{fmt_sci(band[1])} FLOP ({cls}{scale})")
         else:
             parts.append(f"{span} an estimate ({cls}: too few validation runs for a band)")
     text = (
-        "Largest run's compute, 80% band from its step time's errors on published runs of "
-        f"its class (perf validation): {'; '.join(parts)}."
+        "Largest run's compute, band from its step time's 10th and 90th percentile errors on "
+        f"published runs of its class (perf validation): {'; '.join(parts)}."
     )
     banded = [y["largest_run_system"] for y in years if y.get("largest_run_flop_band")]
     if banded and catalog is not None:
         text += " " + _band_held_text(banded, catalog)
     return text
+
+
+def _beyond_checked_text(cls: str, accelerators: int, catalog: Any) -> str:
+    """`; checked on jobs of at most M accelerators` when the class's largest checked run is
+    smaller than the job (the band then reaches beyond the scale it was measured at)."""
+    if catalog is None:
+        return ""
+    try:
+        widest = catalog.get("perf-accuracy", cls).checked_gpus_max
+    except InputError:
+        return ""
+    if widest is None or accelerators <= widest:
+        return ""
+    return f"; checked on jobs of at most {widest:,} accelerators"
 
 
 def _band_held_text(systems: list[str], catalog: Any) -> str:
@@ -529,6 +549,11 @@ def _print_ownership(own: dict[str, Any]) -> None:
             "Warrants as shares of the company (once exercised)", WARRANT_COLUMNS, own["warrants"]
         )
     print_table("Flows between parties over the run", FLOW_COLUMNS, own["flows"])
+    from gigawatt.ownership import vendor_payment_note  # deferred: `--help` stays fast
+
+    note = vendor_payment_note(own["flows"])
+    if note:
+        console.print(note)
     world = own["world_compute"]
     print_table(
         "Share of the world's installed AI compute (dense BF16, as of December)",

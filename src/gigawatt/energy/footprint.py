@@ -35,14 +35,14 @@ from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import Accelerator, Country, System
+from gigawatt.catalog.schema import MIN_TRAINING_W, Accelerator, Country, System
 from gigawatt.energy.params import energy_param, power_calibration_for
 from gigawatt.errors import InputError
 from gigawatt.scenario import DEFAULT_PUE_PARAMETER
-from gigawatt.units import H_PER_YEAR, KG_PER_T, MWH_PER_TWH, W_PER_MW
+from gigawatt.units import H_PER_YEAR, KG_PER_T, MWH_PER_TWH, W_PER_KW, W_PER_MW
 from gigawatt.validation import Request
 
 #: Region used when neither a region nor an intensity is given (named in every result).
@@ -169,7 +169,7 @@ class FootprintRequest(Request):
     region: str | None = Field(None, description="catalog region id")
     grid_gco2_per_kwh: Annotated[float, Field(ge=0, le=2000)] | None = None
     pue: Annotated[float, Field(ge=1, le=3)] | None = None
-    power_w_per_gpu: Annotated[float, Field(gt=0, le=50_000)] | None = Field(
+    power_w_per_gpu: Annotated[float, Field(le=50_000)] | None = Field(
         None, description="average power per accelerator as a published footprint counts it [W]"
     )
     host_power_w_per_gpu: Annotated[float, Field(ge=0, le=50_000)] | None = Field(
@@ -180,6 +180,17 @@ class FootprintRequest(Request):
     wue_l_per_kwh: Annotated[float, Field(ge=0, le=20)] | None = None
     embodied_life_years: Annotated[float, Field(gt=0, le=30)] | None = None
     embodied_use_share: Annotated[float, Field(gt=0, le=1)] | None = None
+
+    @field_validator("power_w_per_gpu")
+    @classmethod
+    def _training_power(cls, v: float | None) -> float | None:
+        """At least `MIN_TRAINING_W`; a small positive figure reads as kilowatts typed in W."""
+        if v is not None and v < MIN_TRAINING_W:
+            kw = f" (meant in kW? write {v * W_PER_KW:g})" if v > 0 else ""
+            raise ValueError(
+                f"must be >= {MIN_TRAINING_W} W, what an accelerator draws at least{kw}"
+            )
+        return v
 
     @model_validator(mode="after")
     def _exclusive(self) -> FootprintRequest:

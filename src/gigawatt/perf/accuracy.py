@@ -6,9 +6,10 @@ tools/perf_validation_table.py from the published runs that check the model) giv
 e = predicted / published step time - 1 (docs/models/perf.md, "How far to trust a step time").
 
 A published step time s_pub relates to a prediction s by s_pub = s / (1 + e). The errors' 10th
-and 90th percentiles p10 <= p90 therefore bound the step time that 80 % of the checked runs
-would have measured: s / (1 + p90) <= s_pub <= s / (1 + p10). A class the model is optimistic
-about (negative errors: the model faster than the runs) puts the band above the estimate.
+and 90th percentiles p10 <= p90 therefore bound the step time that the checked runs between
+them would have measured (about 80 % of them with many checks, far fewer with few):
+s / (1 + p90) <= s_pub <= s / (1 + p10). A class the model is optimistic about (negative
+errors: the model faster than the runs) puts the band above the estimate.
 
 Every quantity proportional to the step time (a run's compute time: steps x step time) takes
 the same factors 1 / (1 + p90) .. 1 / (1 + p10) (`Validation.factors`); a rate inversely
@@ -35,14 +36,55 @@ def step_time_band(step_time_s: float, error_p10: float, error_p90: float) -> tu
     return step_time_s / (1 + error_p90), step_time_s / (1 + error_p10)
 
 
+def peak_key(precision: str) -> str:
+    """The key of `PerfAccuracy.published_mfu_max` for an MFU over this precision's peak (fp16
+    and bf16 share one dense peak on every catalog accelerator that has both)."""
+    return "16-bit" if precision in ("fp16", "bf16") else precision
+
+
 @dataclass(frozen=True)
 class Validation:
-    """The validation class of one estimate and, with enough checks, its band."""
+    """The validation class of one estimate and, with enough checks, its band; with the
+    estimate's MFU and precision, how it compares with the class's highest published MFU."""
 
     calibration: str
     kind: str
     step_time_s: float
     record: PerfAccuracy | None
+    mfu: float | None = None
+    precision: str | None = None
+    gpus: int | None = None
+
+    @property
+    def gpus_beyond_checked(self) -> bool | None:
+        """Whether the estimate's job is larger than every job that checked its class (None
+        when either is unknown): the band was measured at smaller scale, where data-parallel
+        and pipeline communication, stragglers and failures weigh less."""
+        if self.record is None or self.record.checked_gpus_max is None or self.gpus is None:
+            return None
+        return self.gpus > self.record.checked_gpus_max
+
+    @property
+    def published_mfu_max(self) -> tuple[float, str] | None:
+        """(highest published MFU of the class over the estimate's peak, its row); None without
+        a record, a precision or a published run at that precision."""
+        if self.record is None or self.precision is None:
+            return None
+        key = peak_key(self.precision)
+        top = self.record.published_mfu_max.get(key)
+        if top is None:
+            return None
+        return top, self.record.published_mfu_max_rows.get(key, "")
+
+    @property
+    def mfu_above_published(self) -> bool | None:
+        """Whether the estimate's MFU exceeds every published run of its class at its peak
+        (None when either is unknown). A search picks the plan the model rates best, where its
+        errors can favour it; above the published runs, nothing checks it."""
+        top = self.published_mfu_max
+        if top is None or self.mfu is None:
+            return None
+        return self.mfu > top[0]
 
     @property
     def name(self) -> str:
@@ -90,6 +132,15 @@ class Validation:
             "error_p90": r.error_p90 if r else None,
             "step_time_band_s": list(band) if band else None,
             "rows": list(self.record.rows) if self.record is not None else [],
+            "precision": self.precision,
+            "mfu": self.mfu,
+            "published_mfu_max": top[0] if (top := self.published_mfu_max) else None,
+            "published_mfu_max_row": top[1] if top else None,
+            "mfu_above_published": self.mfu_above_published,
+            "gpus": self.gpus,
+            "checked_gpus_max": self.record.checked_gpus_max if self.record else None,
+            "checked_gpus_max_row": self.record.checked_gpus_max_row if self.record else None,
+            "gpus_beyond_checked": self.gpus_beyond_checked,
         }
 
 
@@ -101,16 +152,34 @@ def _kind(records: list[PerfAccuracy], experts: int) -> str:
     return "dense" if experts == 0 else "moe"
 
 
-def validation(experts: int, calibration: str, step_time_s: float, catalog: Catalog) -> Validation:
+def validation(
+    experts: int,
+    calibration: str,
+    step_time_s: float,
+    catalog: Catalog,
+    mfu: float | None = None,
+    precision: str | None = None,
+    gpus: int | None = None,
+) -> Validation:
     """The validation class of an estimate of a model with `experts` routed experts per MoE
-    layer (0: dense) under `calibration`, and its band."""
+    layer (0: dense) under `calibration`, and its band; with `mfu` and `precision`, the class's
+    highest published MFU at that precision to compare with; with `gpus`, whether the job is
+    larger than every one that checked the class."""
     records = [r for r in catalog.all(KIND) if isinstance(r, PerfAccuracy)]
     found = next((r for r in records if r.covers(calibration, experts)), None)
     kind = found.model_kind if found is not None else _kind(records, experts)
-    return Validation(calibration, kind, step_time_s, found)
+    return Validation(calibration, kind, step_time_s, found, mfu, precision, gpus)
 
 
 def validation_of(result: PerfResult, catalog: Catalog) -> Validation:
     """The validation class and band of one perf estimate (its calibration, its model's routed
-    experts and its step time all travel with the result)."""
-    return validation(result.experts, result.calibration, result.step_time_s, catalog)
+    experts, its step time, MFU, precision and accelerators all travel with the result)."""
+    return validation(
+        result.experts,
+        result.calibration,
+        result.step_time_s,
+        catalog,
+        result.mfu,
+        str(result.plan["precision"]),
+        result.gpus,
+    )

@@ -33,7 +33,11 @@ call, keeping only each batch's best, so memory stays bounded for any space. Fit
 are ranked by tokens/s (ties: less memory, then enumeration order).
 
 When no split uses all N accelerators (N = 5,128 = 8 x 641 for a 96-layer model), the search
-uses the largest N' >= 0.99 N that has one and says so (`gpus_used`). When nothing fits,
+uses the best of the sizes N' >= 0.99 N with the most splits and says so (`gpus_used`). When
+one does, the size in [0.99 N, N) with a larger power-of-two factor is searched too and used
+when faster (57,528 = 2^3 x 7,191 Rubin packages for Llama 3.1 405B at its 2,048-sequence
+batch: only a 17-stage pipeline of 5 micro-batches splits N, MFU 10 %; 57,344 = 2^13 x 7 shards
+the batch, MFU 23 %). When nothing fits,
 there is no best plan (unless `allow_overflow`, which returns the plan needing least memory)
 and `nearest_feasible` lists the nearest changes that make a plan fit, each found by a search.
 
@@ -107,8 +111,12 @@ _CACHE_SIZE = 128
 _CHUNK = 1 << 16
 #: Adaptive batch: global batches within this share of the model's are allowed.
 GBS_TOLERANCE = 0.05
-#: Accelerators a search may leave idle when no split uses all of them (share of N).
+#: Accelerators a search may leave idle (share of N): when no split uses all of them, or when
+#: a split of fewer is faster (`_best_size`).
 IDLE_TOLERANCE = 0.01
+#: `gpus_idle_reason` values.
+IDLE_NO_SPLIT = "no split uses all"
+IDLE_FASTER = "a split of fewer is faster"
 #: Knobs that change the step time but not the memory: searched per plan (stage 3).
 TIME_KNOBS = ("tp_overlap", "dp_overlap", "ep_overlap", "fp8_recipe", "moe_dispatcher")
 #: Multiples of N tried for the "more accelerators" nearest feasible change.
@@ -129,6 +137,9 @@ class SearchResult:
     gbs_default: int
     model_flops_per_token: float
     nearest_feasible: tuple[dict[str, Any], ...] = ()
+    #: Why the plan leaves accelerators idle (None when it uses all N): IDLE_NO_SPLIT or
+    #: IDLE_FASTER.
+    gpus_idle_reason: str | None = None
 
     @property
     def fits(self) -> bool:
@@ -144,6 +155,7 @@ class SearchResult:
             {
                 "gpus": self.gpus,
                 "gpus_used": self.gpus_used,
+                "gpus_idle_reason": self.gpus_idle_reason,
                 "framework": self.framework,
                 "fits": self.fits,
                 "gbs_default": self.gbs_default,
@@ -834,17 +846,37 @@ def _smoothness(n: int) -> tuple[int, int]:
     return (-len(_divisors(n)), -n)
 
 
+def _power_of_two_neighbour(gpus: int) -> int | None:
+    """The size in [0.99 N, N) with the largest power-of-two factor, when that factor is larger
+    than N's (None otherwise). Tensor and context parallelism divide the head count and the
+    sequence, and data parallelism the global batch, all powers of two or a small multiple of
+    one for the catalog's models: N's power-of-two factor bounds tp x cp x dp, and a size with a
+    larger one can shard a batch that N can only pipeline (57,528 = 2^3 x 7,191 against 57,344
+    = 2^13 x 7)."""
+    low = max(math.ceil(gpus * (1 - IDLE_TOLERANCE)), 1)
+    own = (gpus & -gpus).bit_length()
+    for bits in range(gpus.bit_length() - 1, own - 1, -1):
+        n = (gpus - 1) >> bits << bits
+        if n >= low and n > 0:
+            return n
+    return None
+
+
 def _best_size(
     w: Workload, hw: Hardware, sw: Software, gpus: int, fixed: Mapping[str, Any], top: int
-) -> tuple[_Found | None, int]:
+) -> tuple[_Found | None, int, str | None]:
     """The search at `gpus`, or, when no split uses them all, at the best of the few sizes in
-    [0.99 N, N) with the most splits (the job leaves the rest idle)."""
+    [0.99 N, N) with the most splits (the job leaves the rest idle). When N has a split, the
+    size in [0.99 N, N) with a larger power-of-two factor (`_power_of_two_neighbour`) is
+    searched too and kept when its best plan is faster: a planner leaves up to 1 % idle rather
+    than run a plan that the factors of N force into a deep, bubble-bound pipeline."""
     space = _Space(w, sw, gpus, fixed)
     space.check_size()
     if len(space.base()["tp"]):
         found = _search_split(space, w, hw, top)
         if found.evaluated:
-            return found, gpus
+            found, used = _faster_neighbour(w, hw, sw, gpus, fixed, top, found)
+            return found, used, (IDLE_FASTER if used != gpus else None)
     # the nearest sizes only: at 100 million accelerators 1 % is a million sizes to try
     low = max(math.ceil(gpus * (1 - IDLE_TOLERANCE)), 1, gpus - _MAX_SIZES_SCANNED)
     sizes = sorted(
@@ -862,7 +894,34 @@ def _best_size(
         rate = found.best_tokens_per_s
         if best[0] is None or rate > best_rate:
             best, best_rate = (found, n), rate
-    return best
+    return best[0], best[1], IDLE_NO_SPLIT
+
+
+def _faster_neighbour(
+    w: Workload,
+    hw: Hardware,
+    sw: Software,
+    gpus: int,
+    fixed: Mapping[str, Any],
+    top: int,
+    found: _Found,
+) -> tuple[_Found, int]:
+    """`found` at `gpus`, or the search at its power-of-two neighbour when that one fits and
+    is faster in tokens/s (the rest of the job idle)."""
+    n = _power_of_two_neighbour(gpus)
+    if n is None or not found.fitting:
+        return found, gpus
+    space = _Space(w, sw, n, fixed)
+    if not len(space.base()["tp"]):
+        return found, gpus
+    try:
+        space.check_size()
+    except InputError:  # a space too large to search: keep the one at N
+        return found, gpus
+    other = _search_split(space, w, hw, top)
+    if other.fitting and other.best_tokens_per_s > found.best_tokens_per_s:
+        return other, n
+    return found, gpus
 
 
 def search_plans(
@@ -927,7 +986,7 @@ def _search_plans(
     top: int,
     allow_overflow: bool,
 ) -> SearchResult:
-    found, used = _best_size(w, hw, sw, gpus, fixed, top)
+    found, used, idle_reason = _best_size(w, hw, sw, gpus, fixed, top)
     if found is None or not found.evaluated:
         given = ", ".join(f"{k}={v}" for k, v in fixed.items()) or "none"
         raise InputError(
@@ -962,6 +1021,7 @@ def _search_plans(
         top=top_rows,
         gpus=gpus,
         gpus_used=used,
+        gpus_idle_reason=idle_reason if used != gpus else None,
         framework=sw.framework.id,
         gbs_default=w.global_batch_seqs,
         model_flops_per_token=float(w.model_flops_per_token),

@@ -58,7 +58,7 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
     return Table(
         "The scenario's frontier runs",
         ("Run", "Start", "Days", "Site", "Accelerators", "Available", "MFU", "Goodput",
-         "Compute [FLOP]", "80% band [FLOP]", "Thresholds crossed (in force)", "Note"),
+         "Compute [FLOP]", "p10-p90 band [FLOP]", "Thresholds crossed (in force)", "Note"),
         rows,
         numeric=(False, False, True, False, True, True, True, True, True, False, False, False),
         note="Accelerators: the job the run launches, its operating point (the size past which "
@@ -68,7 +68,7 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
         "search of the run's model "
         "(the reference workload's unless the run names one) at that scale, in model FLOPs "
         "over the dense peak (PaLM's convention: recomputed FLOPs not counted); goodput from "
-        "the reliability model. 80% band: the compute if the step took the 10th to 90th "
+        "the reliability model. p10-p90 band: the compute if the step took the 10th to 90th "
         "percentile of the perf model's errors on the published runs of its class (calibration "
         "x dense / MoE, docs/models/perf.md); an estimate where too few runs check the class.",
     )  # fmt: skip
@@ -88,7 +88,7 @@ def _band_series(cap: CapabilityResult, months: list[str]) -> tuple[Series, ...]
     have = [i for i, b in enumerate(bands) if b is not None]
     return tuple(
         Series(
-            f"Largest run, validated 80% band ({end})",
+            f"Largest run, validated p10-p90 band ({end})",
             [months[i] for i in have],
             [bands[i][j] / FLOP_UNIT for i in have],  # type: ignore[index]
             dash=True,
@@ -348,7 +348,7 @@ def capability_section(ctx: ReportContext) -> Section | None:
             "moves both most.",
             "How far to trust the compute: the MFU comes from the performance model, whose "
             "step times were checked against published runs of the same class (calibration x "
-            "dense / mixture-of-experts); the 80% band is the compute at the 10th and 90th "
+            "dense / mixture-of-experts); the p10-p90 band is the compute at the 10th and 90th "
             "percentile of those errors, the job held. A class with too few checks has no "
             "band: its compute is an estimate.",
         ),

@@ -13,7 +13,7 @@ from typing import Any
 
 from gigawatt.catalog import Catalog
 from gigawatt.compare import Comparison
-from gigawatt.display import dig, fmt_value, key_unit
+from gigawatt.display import dig, fmt_value, key_unit, shown_container
 from gigawatt.io import write_text
 from gigawatt.report.base import Chart, ReportContext, Section, Series, Table
 from gigawatt.report.document import Report, render_report
@@ -78,7 +78,7 @@ def _shown(value: Any) -> str:
         return "(none)"
     if isinstance(value, int | float) and not isinstance(value, bool):
         return fmt_value(value)
-    return str(value)
+    return shown_container(value) or str(value)
 
 
 def _input_row(row: dict[str, Any], labels: list[str]) -> tuple[str, ...]:

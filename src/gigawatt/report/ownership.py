@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from gigawatt.display import fmt_number
-from gigawatt.ownership import Ownership, hhi, run_ownership
+from gigawatt.ownership import Ownership, hhi, run_ownership, vendor_payment_note
 from gigawatt.report.base import Chart, Flow, ReportContext, Section, Series, Table, as_list
 from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION
 
@@ -50,7 +50,8 @@ def flow_chart(own: Ownership, investors: set[str]) -> Chart:
         note="Cash paid over the whole run (capex, opex, investments, leases) and warrants at "
         "their intrinsic value when they vest (shares, not cash). A deal's investor that is "
         "also the vendor appears twice: the money it puts in, and the purchases that return "
-        "to it (the circular share of the money section).",
+        "to it (the circular share of the money section)."
+        + (f" {note}" if (note := vendor_payment_note(own.flows)) else ""),
     )
 
 

@@ -619,7 +619,8 @@ def energy_section(ctx: ReportContext) -> Section | None:
             ),
             x_type="year",
             note="Site water: IT energy x the site's WUE. Generation water: energy x the "
-            "region's water use per kWh generated.",
+            "region's water use per kWh generated, life-cycle (fuel supply, plant manufacturing "
+            "and operation: Meldrum et al. 2013).",
         ),
     ]
     countries = _country_chart(energy, years)

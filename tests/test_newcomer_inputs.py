@@ -1,0 +1,454 @@
+"""A newcomer's own scenario and flags, typed the way people type them: a year where a month
+goes, a month where a date goes, a folder or an empty file for a scenario, a start month out of
+range. Each is one `error:` line naming the field, the value as typed and what is allowed,
+exit code 2 (docs/getting-started.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import USER_SCENARIO_YAML
+from gigawatt.cli import main
+from gigawatt.distributions import point
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def refused(capsys, *args: str) -> str:
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, ""), (code, out, err)
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+DEAL = """\
+deals:
+  - id: my-deal
+    source: my assumption
+    as_of: {as_of}
+    status: estimate
+    investor: nvidia
+    investee: me
+    stage: definitive
+    announced: {announced}
+    signing: {signing}
+    tranches:
+      - {{name: first, amount_usd: 1e9, trigger: {{gw_deployed: 1}}, instrument: {{type: cash}}}}
+"""
+
+
+def _scenario(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "mine.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        (
+            "start: 2026-01",
+            "start: 2026",
+            "error: start: 2026 is not allowed: expected a month YYYY-MM (like 2026-07), "
+            "not a year alone\n",
+        ),
+        (
+            "online: 2026-06",
+            "online: 202606",
+            "error: sites[0].phases[0].online: 202606 is not allowed: expected a month YYYY-MM "
+            "(like 2026-07)\n",
+        ),
+    ],
+    ids=["start", "online"],
+)
+def test_a_year_or_number_where_a_month_goes(capsys, tmp_path, old, new, says):
+    """YAML reads `2026` as a number: not pydantic's `expected a valid string`."""
+    path = _scenario(tmp_path, USER_SCENARIO_YAML.replace(old, new))
+    assert refused(capsys, "run", path, "--out", str(tmp_path / "out")) == says
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        (
+            {"as_of": "2026-01-01", "announced": "2026-01", "signing": "2026-01"},
+            "error: deals[0].announced: '2026-01' is not allowed: expected a date YYYY-MM-DD "
+            "(like 2025-09-22)\n",
+        ),
+        (
+            {"as_of": "2026", "announced": "2026-01-15", "signing": "2026-01"},
+            "error: deals[0].as_of: 2026 is not allowed: expected a date YYYY-MM-DD "
+            "(like 2025-09-22)\n",
+        ),
+        (
+            {"as_of": "2026-01-01", "announced": "2026-01-15", "signing": "2026"},
+            "error: deals[0].signing: 2026 is not allowed: expected a month YYYY-MM "
+            "(like 2026-07), not a year alone\n",
+        ),
+    ],
+    ids=["announced as a month", "as_of as a year", "signing as a year"],
+)
+def test_a_deal_date_written_another_way(capsys, tmp_path, fields, says):
+    path = _scenario(tmp_path, USER_SCENARIO_YAML + DEAL.format(**fields))
+    assert refused(capsys, "finance", path) == says
+
+
+def test_the_deal_template_of_these_tests_is_read(capsys, tmp_path):
+    """The deal above, written right, runs: the refusals are the dates', not the template's."""
+    fields = {"as_of": "2026-01-01", "announced": "2026-01-15", "signing": "2026-01"}
+    path = _scenario(tmp_path, USER_SCENARIO_YAML + DEAL.format(**fields))
+    code, _, err = cli(capsys, "finance", path, "--json")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [("", "the file is empty"), ("# to do\n", "the file is empty")],
+    ids=["empty", "comments only"],
+)
+def test_an_empty_scenario_file_is_called_empty(capsys, tmp_path, content, says):
+    path = _scenario(tmp_path, content)
+    err = refused(capsys, "run", path, "--out", str(tmp_path / "out"))
+    assert err.startswith(f"error: {path}: {says}; expected a mapping of scenario fields")
+    assert "`gigawatt show`" in err
+
+
+def test_a_folder_given_as_the_scenario_is_called_a_folder(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my-scenarios").mkdir()
+    err = refused(capsys, "run", "my-scenarios", "--out", "out")
+    assert err == (
+        "error: SCENARIO: 'my-scenarios' is a folder; allowed: a scenario file, or a built-in "
+        "name (`gigawatt scenarios`)\n"
+    )
+
+
+@pytest.mark.parametrize("start", ["1980-01", "2101-01-05"])
+def test_a_start_month_out_of_range_is_shown_as_typed(capsys, start):
+    err = refused(
+        capsys, "train", "--model", "llama3-8b", "--system", "h100", "--gpus", "8",
+        "--tokens", "1e9", "--start", start,
+    )  # fmt: skip
+    allowed = "must be a month from 1990-01 to 2100-12"
+    assert err == f"error: --start: {start} is not allowed: {allowed}\n"
+
+
+# --- a deal the scenario never signs -----------------------------------------------------------
+
+UNSIGNED = """\
+deals:
+  - id: my-term-sheet
+    source: my assumption
+    as_of: 2026-01-01
+    status: estimate
+    investor: nvidia
+    investee: me
+    stage: term-sheet
+    announced: 2026-01-15
+    tranches:
+      - {name: first, amount_usd: 5e9, trigger: {gw_deployed: 0.5}, instrument: {type: cash}}
+      - {name: second, amount_usd: 7.5e9, trigger: {gw_deployed: 1}, instrument: {type: cash}}
+"""
+
+
+def test_an_unsigned_deal_says_why_it_releases_nothing(capsys, tmp_path):
+    """A term sheet without `signing` releases nothing (deals.py: nothing before the definitive
+    agreement): `run` and `finance` say so, rather than print zeros as if computed; signed, the
+    same deal releases its tranches and the caveat is gone."""
+    path = _scenario(tmp_path, USER_SCENARIO_YAML + UNSIGNED)
+    code, out, err = cli(capsys, "run", path, "--out", str(tmp_path / "out"), "--json")
+    assert code == 0, err
+    run = json.loads(out)
+    assert sum(y["tranches_released_usd"] for y in run["years"]) == 0
+    (caveat,) = [c for c in run["caveats"] if "my-term-sheet" in c]
+    assert caveat.startswith("Deal my-term-sheet (term-sheet) is never signed in this scenario")
+    assert "its 2 tranches (USD 12.5B) release nothing" in caveat
+    assert "`signing: YYYY-MM`" in caveat
+    code, out, err = cli(capsys, "finance", path, "--json")
+    assert code == 0 and caveat in json.loads(out)["caveats"]
+
+    signed = USER_SCENARIO_YAML + UNSIGNED.replace("stage: term-sheet", "stage: definitive")
+    path = _scenario(tmp_path, signed)
+    code, out, err = cli(capsys, "run", path, "--out", str(tmp_path / "out2"), "--json")
+    assert code == 0, err
+    run = json.loads(out)
+    assert sum(y["tranches_released_usd"] for y in run["years"]) == pytest.approx(12.5e9)
+    assert not [c for c in run["caveats"] if "my-term-sheet" in c]
+
+
+def test_a_superseded_deal_gets_no_unsigned_caveat(capsys):
+    """nvidia-openai-2026-actual ends the letter of intent unsigned, as happened: its caveats
+    say nothing of an unsigned deal."""
+    code, out, err = cli(capsys, "finance", "nvidia-openai-2026-actual", "--json")
+    assert code == 0, err
+    assert not [c for c in json.loads(out)["caveats"] if "never signed" in c]
+
+
+# --- a cost override outside its cited range ---------------------------------------------------
+
+
+def _costs_run(capsys, tmp_path, costs: str, command: str = "run") -> list[str]:
+    path = _scenario(tmp_path, USER_SCENARIO_YAML + f"costs:\n{costs}")
+    extra = ["--out", str(tmp_path / "out")] if command == "run" else []
+    code, out, err = cli(capsys, command, path, *extra, "--json")
+    assert code == 0, err
+    return [c for c in json.loads(out)["caveats"] if c.startswith("Costs:")]
+
+
+def test_a_cost_override_outside_its_cited_range_is_a_caveat(capsys, tmp_path, catalog):
+    """`capex_usd_per_gw: 50` (billions meant) made capex all but zero without a word: now run
+    and finance name the override, its value and the record's cited range."""
+    param = catalog.parameter("capex-usd-per-gw")
+    for command in ("run", "finance"):
+        (caveat,) = _costs_run(capsys, tmp_path, "  capex_usd_per_gw: 50\n", command)
+        assert caveat.startswith("Costs: the scenario's capex-usd-per-gw (50 usd_per_gw) lies ")
+        assert f"range, {param.low:.4g} to {param.high:.4g} (status {param.status};" in caveat
+    inside = (param.low + param.high) / 2
+    assert _costs_run(capsys, tmp_path, f"  capex_usd_per_gw: {inside!r}\n") == []
+
+
+def test_a_distribution_override_is_judged_by_its_point_value(capsys, tmp_path, catalog):
+    param = catalog.parameter("facility-usd-per-w")
+    low, high = param.low / 4, param.low / 2
+    costs = f"  facility_usd_per_w: {{uniform: {{low: {low!r}, high: {high!r}}}}}\n"
+    (caveat,) = _costs_run(capsys, tmp_path, costs)
+    assert f"facility-usd-per-w ({(low + high) / 2:.4g} usd_per_w) lies outside" in caveat
+
+
+def test_the_built_in_scenarios_overrides_lie_in_their_ranges(capsys):
+    """Every built-in scenario's `costs` are inside the catalog's cited ranges: no caveat."""
+    code, out, _ = cli(capsys, "scenarios", "--json")
+    for entry in json.loads(out)["scenarios"]:
+        code, out, err = cli(capsys, "finance", entry["name"], "--json")
+        assert code == 0, err
+        assert not [c for c in json.loads(out)["caveats"] if c.startswith("Costs:")]
+
+
+# --- a power per accelerator in the wrong unit -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ("0.7", "0.7 is not allowed: must be >= 10 W, what an accelerator draws at least "
+         "(meant in kW? write 700)"),
+        ("0", "0 is not allowed: must be >= 10 W, what an accelerator draws at least"),
+    ],
+    ids=["kW typed", "zero"],
+)  # fmt: skip
+def test_footprint_power_per_accelerator_in_kw_is_refused(capsys, given, says):
+    """`--power-w-per-gpu 0.7` (kW meant) printed a footprint a thousand times too small, its
+    power rounded to `1 W`; below the catalog's floor for a training accelerator it is refused."""
+    err = refused(
+        capsys, "footprint", "--system", "h100", "--gpu-hours", "1e6", "--power-w-per-gpu", given
+    )
+    assert err == f"error: --power-w-per-gpu: {says}\n"
+
+
+def test_footprint_power_at_the_floor_is_taken(capsys, catalog):
+    from gigawatt.catalog.schema import MIN_TRAINING_W
+
+    code, out, err = cli(
+        capsys, "footprint", "--system", "h100", "--gpu-hours", "1e6",
+        "--power-w-per-gpu", str(MIN_TRAINING_W), "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["power_w_per_gpu"] == MIN_TRAINING_W
+
+
+# --- compare: a scenario without cost overrides against one with them ---------------------------
+
+
+def test_compare_shows_the_catalog_cost_a_scenario_does_not_override(capsys, tmp_path, catalog):
+    """My scenario (no `costs`) against amd-openai-6gw (its `costs` equal the catalog's point
+    values) listed `costs: {} | (none)` and `facility-usd-per-w: (none) | 11.7`, a difference
+    that is none: both runs use the catalog's 11.7. Overridden differently, the row shows the
+    catalog's value for the scenario without the override."""
+    mine = _scenario(tmp_path, USER_SCENARIO_YAML)
+    code, out, err = cli(capsys, "compare", mine, "amd-openai-6gw", "--json")
+    assert code == 0, err
+    paths = [row["input"] for row in json.loads(out)["inputs_differ"]]
+    assert not [p for p in paths if p == "costs" or p.startswith("costs.")]
+
+    other = tmp_path / "other.yaml"
+    price = catalog.parameter("facility-usd-per-w")
+    other.write_text(
+        USER_SCENARIO_YAML.replace("name: t", "name: u")
+        + f"costs:\n  facility_usd_per_w: {price.high!r}\n",
+        encoding="utf-8",
+    )
+    code, out, err = cli(capsys, "compare", mine, str(other), "--json")
+    assert code == 0, err
+    (row,) = json.loads(out)["inputs_differ"]
+    assert row == {
+        "input": "costs.facility-usd-per-w",
+        "values": {"t": point(price.value), "u": price.high},
+    }
+
+
+# --- an output folder named like a file --------------------------------------------------------
+
+
+def test_run_out_named_like_a_file_is_refused(capsys, tmp_path, monkeypatch):
+    """`run --out results.json` made a folder called results.json; a new --out ending in a file
+    type gigawatt writes is refused, and an existing folder of such a name is still used."""
+    monkeypatch.chdir(tmp_path)
+    err = refused(capsys, "run", "nvidia-openai-10gw", "--out", "results.json")
+    assert err == (
+        "error: --out: 'results.json' is a file name; allowed: a folder, which gets "
+        "results.parquet, summary.json, report.html and manifest.json\n"
+    )
+    assert not (tmp_path / "results.json").exists()
+    (tmp_path / "mine.json").mkdir()
+    code, _, err = cli(capsys, "run", "nvidia-openai-10gw", "--out", "mine.json", "--json")
+    assert code == 0, err
+    assert (tmp_path / "mine.json" / "summary.json").is_file()
+
+
+# --- gigawatt --version ------------------------------------------------------------------------
+
+
+def test_version_prints_the_version_the_manifest_records(capsys, tmp_path):
+    """`gigawatt --version` was 'no such option'; it prints what a run's manifest.json records."""
+    code, out, err = cli(capsys, "--version")
+    assert (code, err) == (0, "")
+    code, _, err = cli(capsys, "run", "nvidia-openai-10gw", "--out", str(tmp_path / "o"), "--json")
+    assert code == 0, err
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text(encoding="utf-8"))
+    assert out == f"gigawatt {manifest['gigawatt_version']}\n"
+
+
+def test_version_after_a_command_says_where_it_goes(capsys):
+    err = refused(capsys, "run", "--version")
+    assert err.startswith(
+        "error: --version: an option of gigawatt itself, without a command (`gigawatt --version`)"
+    )
+
+
+@pytest.mark.parametrize("tokens", ["-15T", "-15e12"])
+def test_negative_tokens_are_told_they_must_be_positive(capsys, tokens):
+    """Not 'expected a number like 15.6e12 or 15.6T': -15T is a number, just not a count."""
+    err = refused(
+        capsys, "train", "--model", "llama3-8b", "--system", "h100", "--gpus", "8",
+        "--tokens", tokens,
+    )  # fmt: skip
+    assert err.startswith("error: --tokens: ") and err.endswith(" is not allowed: must be > 0\n")
+    assert tokens in err
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["run", "--scenario", "x.yaml"], "--scenario: no such option; SCENARIO is an argument: "
+         "`gigawatt run SCENARIO`"),
+        (["finance", "--scenario=x.yaml"], "--scenario: no such option; SCENARIO is an argument: "
+         "`gigawatt finance SCENARIO`"),
+        (["catalog", "--kind", "regions"], "--kind: no such option; KIND is an argument: "
+         "`gigawatt catalog KIND`"),
+    ],
+    ids=["run --scenario", "finance --scenario=", "catalog --kind"],
+)  # fmt: skip
+def test_an_argument_given_as_an_option_says_it_is_an_argument(capsys, args, says):
+    err = refused(capsys, *args)
+    assert err == f"error: {says} (see `gigawatt {args[0]} --help`)\n"
+
+
+# --- a site on the catalog's PUE ---------------------------------------------------------------
+
+
+def test_a_site_without_pue_is_named_in_a_caveat(capsys, tmp_path, catalog):
+    """The default PUE (an efficient campus's) was used without a word; run now names the
+    sites that rest on it, with the record's value, status and range. A site that gives its
+    own PUE, even the same number, gets none."""
+    record = catalog.get("energy", "default-pue")
+    path = _scenario(tmp_path, USER_SCENARIO_YAML)
+    code, out, err = cli(capsys, "run", path, "--out", str(tmp_path / "o"), "--json")
+    assert code == 0, err
+    (caveat,) = [c for c in json.loads(out)["caveats"] if "no pue" in c]
+    assert caveat.startswith(
+        f"Site s1 gives no pue and takes the catalog's default-pue, {point(record.value):g} "
+        f"(status {record.status}, cited range {record.low:g} to {record.high:g};"
+    )
+    assert caveat.endswith("and so do the accelerators its power holds.")  # facility basis
+
+    own = USER_SCENARIO_YAML.replace(
+        "region: us-ercot", f"region: us-ercot\n    pue: {point(record.value)!r}"
+    )
+    path = _scenario(tmp_path, own)
+    code, out, err = cli(capsys, "run", path, "--out", str(tmp_path / "o2"), "--json")
+    assert code == 0, err
+    assert not [c for c in json.loads(out)["caveats"] if "no pue" in c]
+
+
+# --- a region whose power price is an estimate -------------------------------------------------
+
+
+def test_a_region_whose_power_price_is_an_estimate_is_a_caveat(capsys, tmp_path, catalog):
+    """A site in a region whose power price has status estimate (field_status) gets a caveat in
+    run and finance naming the region, its sites and the price; a region with a sourced price
+    gets none."""
+    estimated = [
+        r
+        for r in catalog.all("regions")
+        if (r.field_status or {}).get("power_price_usd_per_mwh") == "estimate"
+    ]
+    sourced = [
+        r
+        for r in catalog.all("regions")
+        if (r.field_status or {}).get("power_price_usd_per_mwh") not in (None, "estimate")
+    ]
+    assert estimated and sourced
+    for region, caveats in ((estimated[0], 1), (sourced[0], 0)):
+        text = USER_SCENARIO_YAML.replace("region: us-ercot", f"region: {region.id}")
+        path = _scenario(tmp_path, text)
+        for command in ("run", "finance"):
+            extra = ["--out", str(tmp_path / "o")] if command == "run" else []
+            code, out, err = cli(capsys, command, path, *extra, "--json")
+            assert code == 0, err
+            found = [c for c in json.loads(out)["caveats"] if c.startswith("Region ")]
+            assert len(found) == caveats
+            if caveats:
+                price = f"USD {region.power_price_usd_per_mwh:g} per MWh, has status estimate"
+                assert found[0].startswith(f"Region {region.id} (s1): its industrial power price")
+                assert price in found[0]
+
+
+def test_train_cost_names_an_estimated_power_price(capsys, catalog):
+    """train's cost basis names the region's power price when it is an estimate, as it names
+    the systems price's status; a sourced price is named by its region alone."""
+    regions = catalog.all("regions")
+    status = {r.id: (r.field_status or {}).get("power_price_usd_per_mwh") for r in regions}
+    estimated = next(r for r in regions if status[r.id] == "estimate")
+    sourced = next(r for r in regions if status[r.id] not in (None, "estimate"))
+    for region, said in (
+        (estimated, f"({estimated.id}, USD {estimated.power_price_usd_per_mwh:g} per MWh, "
+                    "estimate)"),
+        (sourced, f"({sourced.id})"),
+    ):  # fmt: skip
+        code, out, err = cli(
+            capsys, "train", "--model", "llama3-8b", "--system", "h100", "--gpus", "8",
+            "--tokens", "1e9", "--region", region.id, "--json",
+        )  # fmt: skip
+        assert code == 0, err
+        assert json.loads(out)["cost_detail"].endswith(said)
+
+
+@pytest.mark.parametrize(
+    ("power", "hint"),
+    [("200", " (meant in MW? 200 MW is 0.2 GW)"), ("60000", "")],
+    ids=["megawatts typed", "too large either way"],
+)
+def test_a_phase_power_in_megawatts_gets_a_hint(capsys, tmp_path, power, hint):
+    path = _scenario(tmp_path, USER_SCENARIO_YAML.replace("power_gw: 1.0", f"power_gw: {power}"))
+    err = refused(capsys, "run", path, "--out", str(tmp_path / "o"))
+    assert err == (
+        f"error: sites[0].phases[0].power_gw: {power} is not allowed: must be > 0 and <= 50{hint}\n"
+    )
