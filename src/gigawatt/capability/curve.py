@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from typing import Any
 
@@ -53,6 +53,10 @@ SCALES = ("restart_scale", "bandwidth_scale", "rack_rate_scale")
 BURN_IN_STEPS = 4
 #: Size grids whose reliability a curve keeps (a memory bound for long sweeps, not a model input).
 RELIABILITY_GRIDS = 256
+#: Groups' runs (`pick_group`) remembered per catalog, by the group's accelerators and the
+#: run's workload: a sweep's samples share many groups (a site whose inputs no draw moves). A
+#: memory bound for long sweeps, not a model input.
+PICK_MEMO = 1024
 #: Best jobs a curve remembers (by the N asked and the largest N asked with it) before it
 #: forgets them all: a memory bound for long sweeps, not a model input.
 BEST_MEMO = 65_536
@@ -594,6 +598,7 @@ class _Shared:
 
     curves: dict[tuple[Any, ...], RunCurve]
     buckets: dict[tuple[Any, ...], dict[int, Bucket]]
+    picks: dict[tuple[Any, ...], GroupPick]  # `pick_group` by its group's content and run
 
 
 #: By catalog: the samples of a sweep, which share one, build each curve and look each size up
@@ -613,7 +618,7 @@ def _shared_of(catalog: Catalog) -> _Shared:
         return held[1]
     for key in [k for k, (ref, _) in _SHARED.items() if ref() is None]:
         del _SHARED[key]
-    shared = _Shared({}, {})
+    shared = _Shared({}, {}, {})
     _SHARED[id(catalog)] = (weakref.ref(catalog), shared)
     return shared
 
@@ -629,6 +634,7 @@ class Curves:
         shared = _shared_of(catalog)
         self.curves = shared.curves
         self._buckets = shared.buckets
+        self.picks = shared.picks
 
     def get(
         self,
@@ -734,6 +740,41 @@ def pick_group(
     1) and on all of them (at the lowest tier that holds them all): a ceiling bounds one run's
     compute, and these are its two ends; a tier between them is not tried (for speed: each
     tier is a curve, and a sweep meets many)."""
+    key = (
+        group.site,
+        group.system,
+        group.accelerators.dtype.str,
+        group.accelerators.tobytes(),
+        group.sites.tobytes(),
+        tuple((name, acc.tobytes()) for name, acc in group.by_site.items()),
+        REFERENCE if model is None else model.id,
+        precision,
+        duration_s,
+    )
+    held = curves.picks.get(key)
+    if held is None:  # a function of the key alone: kept, read-only, for later samples
+        if len(curves.picks) >= PICK_MEMO:
+            del curves.picks[next(iter(curves.picks))]
+        held = curves.picks[key] = _read_only(
+            _pick_group(curves, group, model, precision, duration_s)
+        )
+    return held if held.group is group else replace(held, group=group)
+
+
+def _read_only(gp: GroupPick) -> GroupPick:
+    """`gp` with its arrays read-only (it is shared by every sample that meets its group)."""
+    for name in ("burn_in", "age_months", "available", "sites", "ceiling_burn_in"):
+        getattr(gp, name).flags.writeable = False
+    for pick in (gp.pick, gp.ceiling):
+        for f in fields(pick):
+            getattr(pick, f.name).flags.writeable = False
+    return gp
+
+
+def _pick_group(
+    curves: Curves, group: Group, model: Model | None, precision: str, duration_s: float
+) -> GroupPick:
+    """`pick_group`, computed."""
     shape = group.accelerators.shape
     out, top = Pick.zeros(shape), Pick.zeros(shape)
     burn, top_burn = np.ones(shape), np.ones(shape)
