@@ -508,7 +508,7 @@ class Cohorts:
     ) -> None:
         self.group = group
         self.burns = failure_model.burn_in_multiplier > 1.0 and failure_model.burn_in_months > 0
-        oldest = math.ceil(failure_model.burn_in_months) if self.burns else 0
+        oldest = oldest_age(failure_model)
         held, self.held_sites = accelerators_by_age(group, oldest, at)
         self.ages = np.arange(oldest, -1, -1)  # cohorts, oldest first (past burn-in: factor 1)
         self.factor = np.array(
@@ -575,6 +575,14 @@ class Cohorts:
         return (acc[0], sites[0]) if one else (acc, sites)
 
 
+def oldest_age(failure_model: FailureModel) -> int:
+    """The age from which accelerators are past the failure model's burn-in, in whole months
+    (`Cohorts`'s oldest cohort; 0 without burn-in)."""
+    if failure_model.burn_in_multiplier > 1.0 and failure_model.burn_in_months > 0:
+        return math.ceil(failure_model.burn_in_months)
+    return 0
+
+
 def burn_in_tiers(
     group: Group, failure_model: FailureModel, duration_s: float, at: int | None = None
 ) -> list[Tier]:
@@ -598,7 +606,8 @@ class _Shared:
 
     curves: dict[tuple[Any, ...], RunCurve]
     buckets: dict[tuple[Any, ...], dict[int, Bucket]]
-    picks: dict[tuple[Any, ...], GroupPick]  # `pick_group` by its group's content and run
+    # `pick_group` and `runs.group_start` by their group's content and run (keys apart)
+    picks: dict[tuple[Any, ...], Any]
 
 
 #: By catalog: the samples of a sweep, which share one, build each curve and look each size up

@@ -12,12 +12,16 @@ import numpy as np
 from gigawatt.buildout import Fleet
 from gigawatt.capability.curve import (
     ALL_SITES,
+    PICK_FIELDS,
+    PICK_MEMO,
+    REFERENCE,
     Curves,
     Group,
     Pick,
     RunCurve,
     burn_in_tiers,
     held_back,
+    oldest_age,
 )
 from gigawatt.capability.scaling import compute_band
 from gigawatt.catalog import Catalog
@@ -204,21 +208,54 @@ def best_group(
     for g in candidates:
         if (g.site == ALL_SITES and not spec.cross_site) or g.accelerators[pos] < 1:
             continue
-        for tier in burn_in_tiers(g, curves.failure_model(g.system), duration_s, at=pos):
-            if not tier.adds[0]:
-                continue
-            sites = int(tier.sites[0])
-            curve = curves.get(
-                model, g.system, spec.precision, duration_s, sites, burn_in=tier.burn_in
-            )
-            n = tier.accelerators
-            pick = curve.operating(n)
-            rate = pick.flops_per_s[0]
-            if rate > 0 and (best is None or rate > best.flops_per_s):
-                best = Where(g, curve, pick, pos)
-            if not held_back(curve, n, np.minimum(n, curve.efficient_limit(int(n[0]))))[0]:
-                break  # a higher factor cannot do better (`pick_group`)
+        found = group_start(curves, g, model, spec.precision, duration_s, pos)
+        if found is not None and (best is None or found[1].flops_per_s[0] > best.flops_per_s):
+            best = Where(g, found[0], found[1], pos)
     return best
+
+
+def group_start(
+    curves: Curves, g: Group, model: Model | None, precision: str, duration_s: float, pos: int
+) -> tuple[RunCurve, Pick] | None:
+    """The curve and operating point of group `g`'s run started at month index `pos` (None:
+    no rate above 0): the best over its burn-in tiers, lowest factor first until the
+    accelerators no longer hold it back (`best_group`). A function of the group's accelerators
+    over the burn-in before `pos` alone, so remembered by them (read-only) for later samples."""
+    first = max(pos - oldest_age(curves.failure_model(g.system)), 0)
+    key = (
+        "start",
+        g.site,
+        g.system,
+        g.accelerators.dtype.str,
+        g.sites.dtype.str,
+        bool(g.accelerators[pos] > 0),
+        tuple((name, acc[first : pos + 1].tobytes()) for name, acc in g.by_site.items()),
+        REFERENCE if model is None else model.id,
+        precision,
+        duration_s,
+    )
+    if key in curves.picks:
+        return curves.picks[key]
+    out: tuple[RunCurve, Pick] | None = None
+    for tier in burn_in_tiers(g, curves.failure_model(g.system), duration_s, at=pos):
+        if not tier.adds[0]:
+            continue
+        sites = int(tier.sites[0])
+        curve = curves.get(model, g.system, precision, duration_s, sites, burn_in=tier.burn_in)
+        n = tier.accelerators
+        pick = curve.operating(n)
+        rate = pick.flops_per_s[0]
+        if rate > 0 and (out is None or rate > out[1].flops_per_s[0]):
+            out = (curve, pick)
+        if not held_back(curve, n, np.minimum(n, curve.efficient_limit(int(n[0]))))[0]:
+            break  # a higher factor cannot do better (`pick_group`)
+    if out is not None:
+        for name in PICK_FIELDS:
+            getattr(out[1], name).flags.writeable = False
+    if len(curves.picks) >= PICK_MEMO:
+        del curves.picks[next(iter(curves.picks))]
+    curves.picks[key] = out
+    return out
 
 
 def evaluate_run(
