@@ -57,8 +57,8 @@ RELIABILITY_GRIDS = 256
 #: run's workload: a sweep's samples share many groups (a site whose inputs no draw moves). A
 #: memory bound for long sweeps, not a model input.
 PICK_MEMO = 1024
-#: Best jobs a curve remembers (by the N asked and the largest N asked with it) before it
-#: forgets them all: a memory bound for long sweeps, not a model input.
+#: Best jobs a curve remembers (by size grid and the largest of its sizes at or below N) before
+#: it forgets them all: a memory bound for long sweeps, not a model input.
 BEST_MEMO = 65_536
 
 
@@ -140,7 +140,8 @@ class RunCurve:
         self.burn_in = float(burn_in)
         self.buckets = bucket_cache  # shared by curves that differ in sites, policy, burn-in
         self._reliability: dict[bytes, JobCurve] = {}  # by the sizes evaluated
-        # `best` of N asked with largest N M, by (M, N): a sweep's fleets take few values
+        # `best` of N asked with largest N M, by (length of M's size grid, index in it of the
+        # largest size at or below N): a sweep's fleets take few values of them
         self._best: dict[tuple[int, int], tuple[float, ...]] = {}
         self._limit: dict[int, int] = {}  # efficient_limit by its argument
         self._work: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # `_doubling` by its base
@@ -344,27 +345,31 @@ class RunCurve:
         bound is evaluated next (its PLAN_SIZES_PER_DOUBLING searches serve all its sizes),
         until no size is open; the rest is vectorised over the months.
 
-        The answer for each N is a function of N and of the largest N asked with it (which sets
-        the size grid, hence the marginal efficiency at its end), remembered by both: the months
-        of a sweep's samples take few distinct values, so most calls only look answers up.
+        The answer for each N is a function of the largest grid size at or below N and of the
+        size grid, which the largest N asked with it sets (hence the marginal efficiency at its
+        end), remembered by both (the grid by its length): the months of a sweep's samples
+        take few distinct values of them, so most calls only look answers up.
         """
         n = np.asarray(available, dtype=np.int64)
         has = n >= 1
         if not has.any():
             return Pick.zeros(n.shape)
-        asked = n[has].tolist()
-        top = max(asked)
+        asked_n = n[has]
+        sizes = job_sizes(int(asked_n.max()), self.system.failure_domain)  # cached
+        grid = len(sizes)  # the grid is a function of its length (a prefix of one sequence)
+        asked = (np.searchsorted(sizes, asked_n, side="right") - 1).tolist()
         memo = self._best
         try:  # each month's answer looked up (no sort of the months on a hit)
-            table = [memo[top, t] for t in asked]
+            table = [memo[grid, i] for i in asked]
         except KeyError:
             if len(memo) >= BEST_MEMO:
                 memo.clear()
-            targets = np.unique(n[has])
+            targets = np.unique(asked_n)
             found = self._best_of(targets)
-            for i, t in enumerate(targets.tolist()):
-                memo[top, t] = tuple(float(getattr(found, name)[i]) for name in PICK_FIELDS)
-            table = [memo[top, t] for t in asked]
+            at = np.searchsorted(sizes, targets, side="right") - 1
+            for i, k in enumerate(at.tolist()):
+                memo[grid, k] = tuple(float(getattr(found, name)[i]) for name in PICK_FIELDS)
+            table = [memo[grid, i] for i in asked]
         block = np.zeros((len(PICK_FIELDS), *n.shape))
         block[:, has] = np.array(table).T  # (fields, months asked)
         return Pick.of_block(block)
