@@ -97,6 +97,8 @@ class Pick:
     @classmethod
     def of_block(cls, block: np.ndarray) -> Pick:
         """The fields as views of the rows of a (fields, *shape) array (arrays, even 0-d)."""
+        if block.ndim > 1:
+            return cls(*block)
         return cls(*(block[i, ...] for i in range(len(PICK_FIELDS))))
 
 
@@ -140,9 +142,9 @@ class RunCurve:
         self.burn_in = float(burn_in)
         self.buckets = bucket_cache  # shared by curves that differ in sites, policy, burn-in
         self._reliability: dict[bytes, JobCurve] = {}  # by the sizes evaluated
-        # `best` of N asked with largest N M, by (length of M's size grid, index in it of the
-        # largest size at or below N): a sweep's fleets take few values of them
-        self._best: dict[tuple[int, int], tuple[float, ...]] = {}
+        # `best` of N asked with largest N M, by the length of M's size grid: (known, answers)
+        # by index in it of the largest size at or below N, the last column 0 (for N < 1)
+        self._best: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._limit: dict[int, int] = {}  # efficient_limit by its argument
         self._work: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # `_doubling` by its base
 
@@ -351,28 +353,28 @@ class RunCurve:
         take few distinct values of them, so most calls only look answers up.
         """
         n = np.asarray(available, dtype=np.int64)
-        has = n >= 1
-        if not has.any():
+        top = int(n.max()) if n.size else 0
+        if top < 1:
             return Pick.zeros(n.shape)
-        asked_n = n[has]
-        sizes = job_sizes(int(asked_n.max()), self.system.failure_domain)  # cached
+        sizes = job_sizes(top, self.system.failure_domain)  # cached
         grid = len(sizes)  # the grid is a function of its length (a prefix of one sequence)
-        asked = (np.searchsorted(sizes, asked_n, side="right") - 1).tolist()
-        memo = self._best
-        try:  # each month's answer looked up (no sort of the months on a hit)
-            table = [memo[grid, i] for i in asked]
-        except KeyError:
-            if len(memo) >= BEST_MEMO:
-                memo.clear()
-            targets = np.unique(asked_n)
+        at = np.searchsorted(sizes, n, side="right") - 1  # -1 (the zero column) where N < 1
+        held = self._best.get(grid)
+        if held is None:
+            if len(self._best) >= BEST_MEMO:
+                self._best.clear()
+            known = np.zeros(grid + 1, dtype=bool)
+            known[-1] = True
+            held = self._best[grid] = (known, np.zeros((len(PICK_FIELDS), grid + 1)))
+        known, table = held
+        if not known[at].all():  # the months' answers, all sizes asked together
+            targets = np.unique(n[n >= 1])
             found = self._best_of(targets)
-            at = np.searchsorted(sizes, targets, side="right") - 1
-            for i, k in enumerate(at.tolist()):
-                memo[grid, k] = tuple(float(getattr(found, name)[i]) for name in PICK_FIELDS)
-            table = [memo[grid, i] for i in asked]
-        block = np.zeros((len(PICK_FIELDS), *n.shape))
-        block[:, has] = np.array(table).T  # (fields, months asked)
-        return Pick.of_block(block)
+            index = np.searchsorted(sizes, targets, side="right") - 1
+            for i, name in enumerate(PICK_FIELDS):
+                table[i, index] = getattr(found, name)
+            known[index] = True
+        return Pick.of_block(table[:, at])  # a copy (fields, *shape)
 
     def _best_of(self, targets: np.ndarray) -> Pick:
         """`best` of distinct, sorted, positive sizes (the branch and bound)."""
