@@ -44,6 +44,7 @@ ALL_SITES = "all"
 #: Curve key of the reference workload (which may have a fixed MFU).
 REFERENCE = "reference"
 PICK_FIELDS = ("accelerators", "flops_per_s", "mfu", "goodput", "efficiency", "marginal_efficiency")
+_RATE = PICK_FIELDS.index("flops_per_s")
 #: Sensitivity knobs a curve may carry (1: the catalog's values): restart cost, every
 #: checkpoint bandwidth, the rack failure rate (`reliability.job_curve`).
 SCALES = ("restart_scale", "bandwidth_scale", "rack_rate_scale")
@@ -328,11 +329,15 @@ class RunCurve:
     def operating(self, available: np.ndarray) -> Pick:
         """The run a planner launches with N available: the best job of at most
         min(N, `efficient_limit`) accelerators."""
+        return Pick.of_block(self.operating_block(available))
+
+    def operating_block(self, available: np.ndarray) -> np.ndarray:
+        """`operating` as one (fields, *shape) array, rows in PICK_FIELDS order."""
         n = np.asarray(available, dtype=np.int64)
         if not (n >= 1).any():
-            return Pick.zeros(n.shape)
+            return np.zeros((len(PICK_FIELDS), *n.shape))
         limit = self.efficient_limit(int(n.max()))
-        return self.best(np.minimum(n, limit))
+        return self.best_block(np.minimum(n, limit))
 
     # -- the best job of at most N --------------------------------------------------------------
 
@@ -352,10 +357,14 @@ class RunCurve:
         end), remembered by both (the grid by its length): the months of a sweep's samples
         take few distinct values of them, so most calls only look answers up.
         """
+        return Pick.of_block(self.best_block(available))
+
+    def best_block(self, available: np.ndarray) -> np.ndarray:
+        """`best` as one new (fields, *shape) array, rows in PICK_FIELDS order."""
         n = np.asarray(available, dtype=np.int64)
         top = int(n.max()) if n.size else 0
         if top < 1:
-            return Pick.zeros(n.shape)
+            return np.zeros((len(PICK_FIELDS), *n.shape))
         sizes = job_sizes(top, self.system.failure_domain)  # cached
         grid = len(sizes)  # the grid is a function of its length (a prefix of one sequence)
         at = np.searchsorted(sizes, n, side="right") - 1  # -1 (the zero column) where N < 1
@@ -374,7 +383,7 @@ class RunCurve:
             for i, name in enumerate(PICK_FIELDS):
                 table[i, index] = getattr(found, name)
             known[index] = True
-        return Pick.of_block(table[:, at])  # a copy (fields, *shape)
+        return table[:, at]  # a copy
 
     def _best_of(self, targets: np.ndarray) -> Pick:
         """`best` of distinct, sorted, positive sizes (the branch and bound)."""
@@ -615,6 +624,9 @@ class _Shared:
     buckets: dict[tuple[Any, ...], dict[int, Bucket]]
     # `pick_group` and `runs.group_start` by their group's content and run (keys apart)
     picks: dict[tuple[Any, ...], Any]
+    # `Curves.get`'s curves by its arguments (without sensitivity scales), before resolving
+    # them into the curve's key
+    asked: dict[tuple[Any, ...], RunCurve]
 
 
 #: By catalog: the samples of a sweep, which share one, build each curve and look each size up
@@ -634,7 +646,7 @@ def _shared_of(catalog: Catalog) -> _Shared:
         return held[1]
     for key in [k for k, (ref, _) in _SHARED.items() if ref() is None]:
         del _SHARED[key]
-    shared = _Shared({}, {}, {})
+    shared = _Shared({}, {}, {}, {})
     _SHARED[id(catalog)] = (weakref.ref(catalog), shared)
     return shared
 
@@ -651,6 +663,7 @@ class Curves:
         self.curves = shared.curves
         self._buckets = shared.buckets
         self.picks = shared.picks
+        self._asked = shared.asked
 
     def get(
         self,
@@ -667,6 +680,12 @@ class Curves:
         one) when `model` is None; `policy` None is the reference workload's; `burn_in` the
         hardware-rate multiplier of the failure model (1: a mature fleet, the same curve as
         without it)."""
+        asked = None
+        if not scales:  # the curves of the capability stage: looked up as asked
+            asked = (None if model is None else model.id, system, precision, duration_s)
+            asked = (*asked, sites, policy, self.settings.policy, burn_in)
+            if asked in self._asked:
+                return self._asked[asked]
         ref = self.settings
         sites = max(int(sites), 1)
         name = REFERENCE if model is None else model.id
@@ -690,6 +709,8 @@ class Curves:
                 scales=dict(knobs),
                 burn_in=burn_in,
             )
+        if asked is not None:
+            self._asked[asked] = self.curves[key]
         return self.curves[key]
 
     def failure_model(self, system: str) -> FailureModel:
@@ -792,7 +813,8 @@ def _pick_group(
 ) -> GroupPick:
     """`pick_group`, computed."""
     shape = group.accelerators.shape
-    out, top = Pick.zeros(shape), Pick.zeros(shape)
+    out_rows, top_rows = np.zeros((len(PICK_FIELDS), *shape)), np.zeros((len(PICK_FIELDS), *shape))
+    out, top = Pick.of_block(out_rows), Pick.of_block(top_rows)
     burn, top_burn = np.ones(shape), np.ones(shape)
     available = np.zeros(shape, dtype=group.accelerators.dtype)
     sites = np.zeros(shape, dtype=group.sites.dtype)
@@ -813,21 +835,19 @@ def _pick_group(
             months = np.flatnonzero(ask_op & here)
             if len(months):
                 n = tier.accelerators[months]
-                op = curve.operating(n)
-                win = (available[months] == 0) | (op.flops_per_s > out.flops_per_s[months])
+                op = curve.operating_block(n)
+                win = (available[months] == 0) | (op[_RATE] > out.flops_per_s[months])
                 at = months[win]
-                for name in PICK_FIELDS:
-                    getattr(out, name)[at] = getattr(op, name)[win]
+                out_rows[:, at] = op[:, win]
                 burn[at], available[at], sites[at] = tier.burn_in, n[win], s
                 limit = curve.efficient_limit(int(n.max()))
                 open_op[months[~held_back(curve, n, np.minimum(n, limit))]] = False
             months = np.flatnonzero(ask_top & here)
             if len(months):
-                best = curve.best(tier.accelerators[months])
-                win = ~filled_top[months] | (best.flops_per_s > top.flops_per_s[months])
+                best = curve.best_block(tier.accelerators[months])
+                win = ~filled_top[months] | (best[_RATE] > top.flops_per_s[months])
                 filled_top[months] = True
-                for name in PICK_FIELDS:
-                    getattr(top, name)[months[win]] = getattr(best, name)[win]
+                top_rows[:, months[win]] = best[:, win]
                 top_burn[months[win]] = tier.burn_in
     # the youngest accelerators the run uses, its oldest first: the oldest age with enough
     age = (cohorts.held >= out.accelerators[None, :]).sum(axis=0) - 1
