@@ -23,7 +23,6 @@ ROUND_COSTS = {
     "systems_delivery_lead_months": 2,
     "systems_payment_terms_months": 2,
     "opex_operations_share_per_year": 0.03,
-    "facility_load_factor": 0.8,
 }
 
 

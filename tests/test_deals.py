@@ -184,7 +184,7 @@ def test_a_deal_released_on_superseded_terms_says_so(catalog):
     loi = catalog.get("deals", "nvidia-openai-loi-2025")
     assert loi.superseded_by and loi.superseded_by in caveat
     assert "`gigawatt run nvidia-openai-2026-actual` models what happened" in caveat
-    deal_caveats = [  # the deals' caveats; a PJM site's unbilled capacity charge follows
+    deal_caveats = [  # the deals' caveats (a region's unbilled charges would follow)
         c for c in finance("nvidia-openai-10gw", catalog=catalog).to_json()["caveats"]
         if c.startswith("Deal ")
     ]  # fmt: skip

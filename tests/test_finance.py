@@ -15,13 +15,13 @@ from gigawatt.errors import GigawattError, InputError, UnknownIdError
 from gigawatt.finance import (
     YEAR_KEYS,
     construction_spend,
-    month_hours,
     run_finance,
     smoothstep,
     straight_line_depreciation,
 )
-from gigawatt.scenario import month_index, parse_scenario, read_scenario_data
+from gigawatt.scenario import load_scenario, month_index, parse_scenario, read_scenario_data
 from gigawatt.simulate import simulate
+from gigawatt.units import month_hours
 
 B = 1e9
 
@@ -131,15 +131,16 @@ def test_analyst_capex_per_gw_override(toy_catalog):
 def test_opex_by_hand(one_gw):
     i = by_month(one_gw)
     july = i["2026-07"]
-    # 1 GW x 744 h x 0.8 = 595,200 MWh at USD 66/MWh (EIA 2023, Texas industrial).
-    assert one_gw.energy_mwh[0, july] == pytest.approx(595_200)
-    assert one_gw.opex_energy_usd[0, july] == pytest.approx(595_200 * 66.0)
+    # The energy model's draw: 800,000 toy chips x 790 W (590 W chip at load 0.7 + 200 W host)
+    # x PUE 1.25 = 790 MW; x 744 h = 587,760 MWh at USD 66/MWh (EIA 2023, Texas industrial).
+    assert one_gw.energy_mwh[0, july] == pytest.approx(587_760)
+    assert one_gw.opex_energy_usd[0, july] == pytest.approx(587_760 * 66.0)
     # Operations: 3 % of USD 40B a year = USD 100M a month once online.
     np.testing.assert_allclose(one_gw.opex_operations_usd[0, july:], 100e6)
     assert one_gw.opex_operations_usd[0, :july].sum() == 0
     hours_jul_dec = 184 * 24
     year = one_gw.years()[0]
-    assert year["opex_energy_usd"] == pytest.approx(1e3 * hours_jul_dec * 0.8 * 66.0)
+    assert year["opex_energy_usd"] == pytest.approx(790 * hours_jul_dec * 66.0)
     assert year["opex_usd"] == pytest.approx(year["opex_energy_usd"] + 6 * 100e6)
 
 
@@ -212,6 +213,66 @@ def test_an_earlier_scenario_start_counts_earlier_construction(toy_catalog):
     assert facility.sum() == pytest.approx(8 * B)
 
 
+def test_a_sites_construction_start_opens_its_windows_before_the_programme(toy_catalog):
+    """A site whose construction began before the programme (a dated fact) spends its building
+    from then, not squeezed into the programme's first months; what falls before the
+    scenario's start is `capex_before_start_usd`."""
+    data = scenario_data([phase("2026-03", construction_months=12)])
+    data["sites"][0]["construction_start"] = "2025-03"
+    fin = finance_of(data, toy_catalog)
+    i = by_month(fin)
+    assert str(fin.months[0]) == "2025-03" and fin.offset == 10
+    assert fin.summary()["programme_start"] == "2026-01"  # the scenario's, unchanged
+    facility = fin.capex_usd["facility"][0]
+    expected = construction_spend(
+        np.array([8 * B]), np.array([i["2026-03"]]), np.array([12]), np.arange(facility.size)
+    )[0]
+    np.testing.assert_allclose(facility, expected)  # the whole 12-month S-curve
+    building = fin.capex_usd["facility"] + fin.capex_usd["power"]
+    before = fin.summary()["capex_before_start_usd"]
+    assert before == pytest.approx(building[:, : fin.offset].sum()) and before > 0.5 * 8 * B
+
+
+def test_a_construction_start_after_the_first_phase_is_refused(toy_catalog):
+    data = scenario_data([phase("2026-03")])
+    data["sites"][0]["construction_start"] = "2026-05"
+    with pytest.raises(InputError, match="construction_start"):
+        finance_of(data, toy_catalog)
+
+
+def _max_monthly_share(n: int) -> float:
+    """The largest monthly share of an n-month S-curve window (n = 4: 0.34375)."""
+    if n <= 0:
+        return 1.0
+    return float(construction_spend(np.ones(1), np.array([n]), np.array([n]), np.arange(n)).max())
+
+
+def test_stargate_builds_no_month_faster_than_its_schedule(catalog):
+    """Abilene was built from June 2024 (Crusoe, 18 Mar 2025), before Stargate's 2025-01 start:
+    its spend is booked from then, so no phase's building is squeezed into fewer months than
+    its own construction window or the shortest the catalog cites (`construction-months` low,
+    12 months; Epoch AI), power no faster (was: abilene-1's building in 3 months, 48 % of it
+    in one month)."""
+    from gigawatt.simulate import simulate
+
+    results = simulate(load_scenario("stargate-10gw", catalog), catalog, until="finance")
+    fin = results.finance
+    assert fin is not None
+    shortest = int(catalog.parameter("construction-months").low)
+    phases = fin.phases
+    for k, name in enumerate(phases["phase"]):
+        n = int(phases["construction_months"].iloc[k])
+        facility = fin.capex_usd["facility"][k]
+        power = fin.capex_usd["power"][k]
+        allowed_n = min(n, shortest)
+        assert facility.max() <= facility.sum() * _max_monthly_share(allowed_n) + 1, name
+        assert power.max() <= power.sum() * _max_monthly_share(allowed_n) + 1, name
+    s = fin.summary()
+    assert s["programme_start"] == "2025-01" and s["start"] == "2024-06"
+    assert s["capex_before_start_usd"] == pytest.approx(fin.capex_total_usd[:, : fin.offset].sum())
+    assert s["capex_before_start_usd"] > 1e9  # Abilene phase 1's building, June-Dec 2024
+
+
 def test_it_basis_capex_counts_facility_gw(toy_catalog):
     fin = finance_of(scenario_data([phase("2026-07")], power_basis="it"), toy_catalog)
     # 1 GW of IT: 1e6 accelerators x USD 30k, facility 10 x 1e9, power 8 x 1.25e9.
@@ -240,8 +301,9 @@ def test_uses_the_energy_stage_when_present(toy_catalog):
 
 
 def test_simulate_hands_the_energy_stage_to_finance(toy_catalog):
-    """In a run, finance prices the energy stage's MWh; on its own it falls back to fleet power
-    x hours x the load factor, which is larger here (the load factor counts the whole draw)."""
+    """In a run, finance prices the energy stage's MWh; called on its own it runs the same
+    stage, so both paths bill the same energy (no separate load factor: the reviewer found the
+    fallback at 0.8 of facility power against the calibrated draw's 0.79 here, 0.68 for GPUs)."""
     scenario = parse_scenario(scenario_data([phase("2026-07")]), toy_catalog)
     results = simulate(scenario, toy_catalog, until="finance")
     assert results.finance is not None and results.energy is not None
@@ -250,7 +312,32 @@ def test_simulate_hands_the_energy_stage_to_finance(toy_catalog):
         results.finance.energy_mwh[:, results.finance.offset :], results.energy.energy_mwh_by_phase
     )
     alone = run_finance(results.scenario, toy_catalog, results.fleet)
-    assert alone.energy_source.startswith("facility power x hours x load factor")
+    assert alone.energy_source == "energy stage"
+    np.testing.assert_allclose(alone.energy_mwh, results.finance.energy_mwh, rtol=1e-12)
+    np.testing.assert_allclose(alone.opex_energy_usd, results.finance.opex_energy_usd, rtol=1e-12)
+    assert alone.summary()["opex_usd"] == pytest.approx(results.finance.summary()["opex_usd"])
+
+
+def test_both_paths_bill_the_same_energy_for_the_default_scenario(catalog):
+    """The built-in default (Vera Rubin, PUE 1.15): `run_finance` alone and `simulate` agree,
+    and the bill is the calibrated draw (0.682 of the all-in IT power), not 0.8 of it."""
+    scenario = load_scenario("nvidia-openai-10gw", catalog)
+    results = simulate(scenario, catalog, until="finance")
+    fleet = results.fleet
+    alone = run_finance(results.scenario, catalog, fleet)
+    assert results.finance is not None
+    np.testing.assert_allclose(alone.opex_energy_usd, results.finance.opex_energy_usd, rtol=1e-12)
+    hours = month_hours(fleet.months)[None, :]
+    full = (fleet.average_facility_power_w * hours).sum() / 1e6
+    ratio = alone.energy_mwh.sum() / full
+    assert 0.6 < ratio < 0.75
+
+
+def test_a_scenario_load_factor_is_refused(toy_catalog):
+    data = scenario_data([phase("2026-07")])
+    data["costs"]["facility_load_factor"] = 0.8
+    with pytest.raises(InputError, match="facility_load_factor"):
+        finance_of(data, toy_catalog)
 
 
 # --- deals: parties, instruments, gates ---------------------------------------------------------
@@ -541,29 +628,49 @@ def test_a_lease_without_covers_is_paid_on_top_of_the_systems_capex(toy_catalog)
     )
 
 
-def test_a_pjm_sites_capacity_charge_is_stated_not_hidden(catalog, toy_catalog):
-    """us-pjm's power price is EIA's 2023 industrial average, which carries the capacity prices
-    of 2023; PJM's 2026/27 auction cleared at USD 329.17/MW-day (costs
-    pjm-capacity-usd-per-mw-day), about USD 120M a year per GW of peak load, which the finance
-    model does not bill. The region lists it under `unbilled_charges`, and `run` and `finance`
-    state it for the scenario's PJM sites at their rated facility power; an ERCOT-only
-    scenario has no such caveat."""
+def test_a_pjm_sites_capacity_charge_is_billed_above_what_its_price_carries(catalog, toy_catalog):
+    """us-pjm's power price is EIA's 2023 industrial average, which carries PJM's capacity
+    prices of calendar 2023 (USD 50.00/MW-day to May, 34.13 from June: 40.74,
+    pjm-capacity-2023-usd-per-mw-day); PJM's 2026/27 auction cleared at USD 329.17/MW-day
+    (pjm-capacity-usd-per-mw-day). Finance bills the difference per MW-day of each month's
+    average facility draw (`opex_capacity_usd`, a flow to the utilities), so no caveat states
+    it as unbilled; an ERCOT-only scenario bills none."""
     from gigawatt.finance import unbilled_charge_caveats
-    from gigawatt.scenario import load_scenario
-    from gigawatt.simulate import simulate
 
     region = catalog.region("us-pjm")
-    assert region.unbilled_charges == ("pjm-capacity-usd-per-mw-day",)
-    per_day = catalog.parameter("pjm-capacity-usd-per-mw-day").value
+    assert region.capacity_charge == "pjm-capacity-usd-per-mw-day"
+    assert region.unbilled_charges == ()
+    charged = catalog.parameter("pjm-capacity-usd-per-mw-day").value
+    carried = catalog.parameter("pjm-capacity-2023-usd-per-mw-day").value
+    assert carried == pytest.approx((5 * 50.00 + 7 * 34.13) / 12, abs=0.005)
     results = simulate(load_scenario("nvidia-openai-10gw", catalog), catalog, until="finance")
-    fleet = results.fleet
-    pjm = (fleet.phases["region"] == "us-pjm").to_numpy()
-    rated_mw = fleet.facility_power_w[pjm].sum(axis=0).max() / 1e6  # 2 GW IT x PUE 1.15
-    assert rated_mw == pytest.approx(2300)
-    (caveat,) = unbilled_charge_caveats(fleet, catalog)
-    assert caveat.startswith("us-pjm (oh-lordstown): ")
-    assert f"about USD {per_day * rated_mw * 365 / 1e9:.2f}B a year" in caveat  # 0.28B
-    assert caveat in results.caveats()
-    # a scenario with no site in a region that lists a charge: nothing to state
-    toy = parse_scenario(scenario_data([phase("2026-01")]), toy_catalog)  # one site, us-ercot
-    assert unbilled_charge_caveats(build_fleet(toy, toy_catalog), toy_catalog) == ()
+    fin, energy = results.finance, results.energy
+    assert fin is not None and energy is not None
+    pjm = (results.fleet.phases["region"] == "us-pjm").to_numpy()
+    assert pjm.any()
+    draw_mw_days = energy.energy_mwh_by_phase[pjm].sum() / 24  # MW x days
+    assert fin.opex_capacity_usd.sum() == pytest.approx((charged - carried) * draw_mw_days)
+    assert fin.opex_capacity_usd[~pjm].sum() == 0
+    year = fin.years()[-1]  # 2032: oh-lordstown's 2 GW of IT all year
+    assert year["opex_capacity_usd"] == pytest.approx(0.166e9, rel=0.01)
+    assert year["opex_usd"] == pytest.approx(
+        year["opex_energy_usd"] + year["opex_operations_usd"] + year["opex_capacity_usd"]
+    )
+    flows = fin.flows
+    assert flows[flows.category == "opex-capacity"].amount_usd.sum() == pytest.approx(
+        fin.opex_capacity_usd.sum()
+    )
+    assert unbilled_charge_caveats(results.fleet, catalog) == ()
+    assert not any("capacity price" in c for c in results.caveats())
+    toy = finance_of(scenario_data([phase("2026-01")]), toy_catalog)  # one site, us-ercot
+    assert toy.opex_capacity_usd.sum() == 0 and toy.years()[0]["opex_capacity_usd"] == 0
+
+
+def test_a_capacity_charge_needs_what_the_price_carries(catalog):
+    from gigawatt.catalog.schema import Region
+
+    data = catalog.region("us-pjm").model_dump(mode="python")
+    with pytest.raises(ValueError, match="capacity_charge_carried"):
+        Region.model_validate({**data, "capacity_charge_carried": None})
+    with pytest.raises(ValueError, match="unbilled_charges"):
+        Region.model_validate({**data, "unbilled_charges": [data["capacity_charge"]]})

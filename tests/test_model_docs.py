@@ -4,6 +4,7 @@ what the code computes now."""
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,707 @@ def test_published_reliability_figures_say_which_are_fits():
         .rstrip(" |")
         .endswith("check")
     )
+
+
+# --- figures quoted in the prose (not in a generated table) -------------------------------------
+
+
+def _prose(name: str) -> str:
+    """A page's text with its line breaks folded, as a sentence reads."""
+    return " ".join((DOCS.DOCS / name).read_text(encoding="utf-8").split())
+
+
+@pytest.fixture(scope="module")
+def capability():
+    return DOCS._capability(Catalog.load())
+
+
+def _plan_size(plan: dict) -> int:
+    return plan["tp"] * plan["pp"] * plan["cp"] * plan["dp"]
+
+
+def test_capability_page_quotes_the_default_runs_sizes(capability):
+    """Section 1: the default scenario's largest run and ceiling and the plans they run
+    (the same figures as the generated table of section 3, with the plan sizes)."""
+    page = _prose("capability.md")
+    op = capability.operating_point()
+    top = next(p for p in capability.curve()["policies"] if p["default"])["ceiling"]
+    ceiling = capability.swing_job(op.month, op.site, accelerators=top["accelerators"])
+    assert op.plan_gpus == _plan_size(op.plan)
+    assert (
+        f"the default scenario's largest run is {op.accelerators:,} with a plan on "
+        f"{op.plan_gpus:,}, and its ceiling {top['accelerators']:,} with a plan on "
+        f"{_plan_size(ceiling.plan):,}." in page
+    )
+
+
+def test_capability_page_quotes_the_models_settings():
+    """The job-size grid, the run's duration, the operating-point threshold and the fewest
+    checks for a band, as the code and the catalog hold them."""
+    from gigawatt.capability.curve import PLAN_SIZES_PER_DOUBLING
+    from gigawatt.reliability.limit import SIZES_PER_DOUBLING, THRESHOLD_PARAMETER
+
+    cat = Catalog.load()
+    page = _prose("capability.md")
+    apart = 2 ** (1 / SIZES_PER_DOUBLING) - 1
+    assert f"({SIZES_PER_DOUBLING} per doubling, {100 * apart:.1f} % apart)" in page
+    assert f"({SIZES_PER_DOUBLING} sizes per doubling, in whole failure domains)" in page
+    words = {4: "four", 8: "eight"}
+    assert f"runs at {words[PLAN_SIZES_PER_DOUBLING]} plan sizes per doubling" in page
+    days = cat.get("capability", "run-duration-days").value
+    assert f"({days:g} days by default, catalog `run-duration-days`)" in page
+    theta = cat.get("capability", THRESHOLD_PARAMETER)
+    assert f"`{THRESHOLD_PARAMETER}`, {theta.value:g}, range {theta.low:g}-{theta.high:g})" in page
+    assert f"so {theta.value:g} places the largest run" in page
+    fewest = {c.min_checks for c in cat.all("perf-accuracy")}
+    assert fewest == {3} and "A class with fewer than 3 checks gives no band" in page
+
+
+def test_training_page_quotes_llama3_405b_compute():
+    """training.md: Llama 3.1 405B's compute by the tool's convention (PaLM's model FLOPs,
+    attention in full) against 6 N D, and what the attention term adds, in full and causal.
+    Meta's 3.8e25 is the published figure (the catalog record's source), not a result."""
+    from gigawatt.perf.workload import Workload
+
+    cat = Catalog.load()
+    model = cat.model("llama3-405b")
+    w = Workload.from_model(model)
+    tokens = model.training_tokens
+    six_nd = 6 * w.params_active * tokens
+    full = w.model_flops_per_token / (6 * w.params_active) - 1
+    causal = w.model_flops_per_token_causal / (6 * w.params_active) - 1
+    page = _prose("training.md")
+    assert "3.8e25 FLOP" in model.source
+    assert (
+        f"on {tokens / 1e12:g}T tokens it gives {w.model_flops_per_token * tokens:.1e} FLOP "
+        "where Meta reports 3.8e25".replace("e+", "e")
+        in page
+    )
+    assert (
+        f"6 N D is {six_nd:.2e}; the attention term at {w.seq_len:,}-token sequences adds "
+        f"{100 * full:.0f} %, or {100 * causal:.0f} % if counted causal".replace("e+", "e")
+        in page
+    )
+    assert f"a run within {100 * full:.0f} % of a threshold" in page
+    theta = cat.get("capability", "operating-point-marginal-efficiency").value
+    assert f"under the catalog's share, {theta:g}, of the average" in page
+
+
+def test_sweeps_page_quotes_the_band_confidence():
+    """sweeps.md, "How far a band's ends can be trusted": the figures
+    gigawatt.sweep.confidence computes (David and Nagaraja 2003, section 7.1)."""
+    from gigawatt.sweep.confidence import (
+        CONFIDENCE,
+        beyond_extreme,
+        rank_interval,
+        samples_needed,
+    )
+    from gigawatt.sweep.result import OUTER_LEVEL_PCT
+
+    p = OUTER_LEVEL_PCT / 100
+    page = _prose("sweeps.md")
+    needed = samples_needed(p, CONFIDENCE)
+    assert f"below {needed} samples, the probability" in page
+    assert f"({100 * beyond_extreme(4, p):.0f} % for 4 samples;" in page
+    assert f"brackets it with {100 * CONFIDENCE:.0f} % confidence; from {needed} samples" in page
+    r, s, cover = rank_interval(100, p, CONFIDENCE)
+    assert f"(100 samples: the {r}th and {s}th lowest, {100 * cover:.1f} %)" in page
+
+
+def test_sweeps_page_quotes_the_default_scenarios_distributions():
+    """sweeps.md: the default scenario's uncertain inputs as its file states them."""
+    import yaml
+
+    from gigawatt.scenario import builtin_scenarios
+
+    data = yaml.safe_load(builtin_scenarios()[DOCS.SCENARIO].read_text(encoding="utf-8"))
+    phases = [ph for site in data["sites"] for ph in site["phases"]]
+    (delay,) = {tuple(ph["delay_months"]["lognormal"].items()) for ph in phases}
+    (pue,) = {tuple(site["pue"]["triangular"].values()) for site in data["sites"]}
+    delay = dict(delay)
+
+    def tri(key: str) -> str:
+        return "/".join(f"{v:g}" for v in data["costs"][key]["triangular"].values())
+
+    page = _prose("sweeps.md")
+    assert (
+        f"phase delays lognormal with a {delay['median']:g}-month median and σ "
+        f"{delay['sigma']:g}, PUE triangular {'/'.join(f'{v:g}' for v in pue)}, facility "
+        f"capex USD {tri('facility_usd_per_w')} per W, power capex USD "
+        f"{tri('power_usd_per_w')} per W, a system price scale {tri('system_price_scale')}," in page
+    )
+
+
+def test_sweeps_page_quotes_the_commit_interval():
+    from gigawatt.sweep.run import FLUSH_S
+
+    page = _prose("sweeps.md")
+    assert f"committed at least every {FLUSH_S:g} s and when the run stops" in page
+    assert FLUSH_S == 0.5 and "loses at most half a second of it" in page
+
+
+def _share(x: float) -> str:
+    return f"{100 * x:.0f} %"
+
+
+def test_reliability_page_quotes_the_rack_rate_bound():
+    """Section 1, "NVL72 racks": the bound a rack-uptime SLA puts on the whole-rack rate (the
+    gb200-class record's repair time), the share of rack events in a 400,000-package job at
+    the earlier 1 per rack-month, and what scaling HBM to Rubin's capacity would add."""
+    import math
+
+    from gigawatt.reliability import interruptions
+    from gigawatt.units import S_PER_H, S_PER_MONTH
+
+    cat = Catalog.load()
+    page = _prose("reliability.md")
+    system = cat.system("vera-rubin-nvl72")
+    fm = cat.failure_model(system.failure_model)
+    sla = cat.get("costs", "rack-uptime-sla")
+    mean_h = fm.rack_repair_median_s * math.exp(fm.rack_repair_sigma**2 / 2) / S_PER_H
+    month_h = S_PER_MONTH / S_PER_H
+    high, low_sla = (1 - sla.value) * month_h / mean_h, (1 - sla.low) * month_h / mean_h
+    assert (
+        f"With a lognormal repair of median {fm.rack_repair_median_s / S_PER_H:g} h and sigma "
+        f"{fm.rack_repair_sigma:g} (mean {mean_h:.1f} h), a rate r per rack-month keeps a rack "
+        f"down r x {mean_h:.1f} h of {month_h:g} h, so {_share(sla.value)} allows at most "
+        f"{high:.2f} per rack-month and {_share(sla.low)} {low_sla:.2f}." in page
+    )
+    rate = fm.rack_failures_per_rack_month
+    assert rate == round(high, 2)
+    assert (
+        f"The catalog takes the {_share(sla.value)} bound, {rate:g}, as an estimate (range "
+        f"{rate / 3:.2f}-{low_sla:.2f})." in page
+    )
+
+    def rack_share(scale: float) -> float:
+        ints = interruptions(fm, system, 400_000, rack_rate_scale=scale)
+        rack = sum(float(v) for k, v in ints.by_cause.items() if ints.category[k] == "rack")
+        return rack / sum(float(v) for v in ints.by_cause.values())
+
+    assert (
+        f"The earlier figure, 1 per rack-month, had no evidence behind it and made whole-rack "
+        f"events {_share(rack_share(1 / rate))} of the interruptions of a 400,000-package job"
+        in page
+    )
+    # The record scales HBM by nominal capacities its note cites (GB200 192 GB, Rubin 288 GB),
+    # not by the usable bytes of the accelerator records.
+    gb200_gb, rubin_gb = 192, 288
+    assert f"{gb200_gb} GB / 80 GB" in fm.note and f"{rubin_gb} GB" in fm.note
+    hbm = sum(c.rate_per_accelerator_hour for c in fm.causes if c.category == "hbm")
+    added = hbm * (rubin_gb / gb200_gb - 1)
+    n = 72_000
+    ints = interruptions(fm, system, n)
+    job = sum(float(v) for v in ints.by_cause.values()) / n * S_PER_H
+    assert (
+        f"its HBM rate is GB200's {gb200_gb} GB scaled from H100's 80 GB, and is not scaled "
+        f"again to Rubin's {rubin_gb} GB, which by the same per-GB assumption would add "
+        f"{added:.1e} per package-hour, +{_share(added / job)} on the job's rate".replace(
+            "e-0", "e-"
+        )
+        in page
+    )
+
+
+def test_reliability_page_quotes_ettr_against_goodput():
+    """Section 3: ETTR's gap to Daly's goodput at the recovery pressures the page names (90-day
+    Vera Rubin jobs, default policy) and the catalog's pressure limit."""
+    from gigawatt import app
+
+    page = _prose("reliability.md")
+    for n in (100_008, 154_008, 197_208, 332_640):
+        r = app.reliability(gpus=n, days=90, system="vera-rubin-nvl72").to_json()
+        gap = _share(1 - r["ettr"] / r["goodput"])
+        pressure = f"{r['recovery_pressure']:.2f}"
+        if n == 100_008:
+            assert f"ETTR is {gap} below Daly's goodput at pressure {pressure} (100,008" in page
+        elif n == 332_640:
+            assert (
+                f"{gap} at {pressure} (332,640 packages: {r['ettr']:.2f} against "
+                f"{r['goodput']:.2f})" in page
+            )
+        else:
+            assert f"{gap} at {pressure} ({n:,})" in page
+    limit = Catalog.load().get("costs", "ettr-recovery-pressure-limit").value
+    assert f"`ettr-recovery-pressure-limit` ({limit:g})" in page
+
+
+def test_reliability_page_quotes_the_rack_spares():
+    """Section 6: the rack availability and spares of a 100,008-package Vera Rubin job over 90
+    days against the SLA bound (test_cli_reliability checks the same numbers through the CLI)."""
+    import math
+
+    from gigawatt import app
+    from gigawatt.units import S_PER_MONTH
+
+    cat = Catalog.load()
+    fm = cat.failure_model("gb200-class")
+    r = app.reliability(gpus=100_008, days=90, system="vera-rubin-nvl72").to_json()
+    page = _prose("reliability.md")
+    sla = cat.get("costs", "rack-uptime-sla").value
+    assert (
+        f"On 100,008 Vera Rubin packages ({r['racks']:,} racks, 90 days) the model's racks are "
+        f"up {100 * r['rack_availability']:.1f} % of the time and it asks for {r['spares']} "
+        f"spare racks at {r['spares_availability']:g}, against at most {r['spares_sla_bound']} "
+        "under the SLA" in page
+    )
+    repair = fm.rack_repair_median_s * math.exp(fm.rack_repair_sigma**2 / 2)
+    rack_down = fm.rack_failures_per_rack_month * repair / S_PER_MONTH
+    trays = 1 - r["rack_availability"] - rack_down
+    assert (
+        f"the model's own rack rate ({fm.rack_failures_per_rack_month:g} per rack-month, "
+        f"section 1) uses that {_share(1 - sla)} already, and tray events add {_share(trays)}."
+        in page
+    )
+
+
+def test_reliability_page_quotes_the_independent_checks():
+    """Section 5, "Independent checks": the model's figures the prose repeats from the
+    generated table, with gb200-class on the same cluster and HBM's share of h100-class."""
+    from scipy.stats import chi2
+
+    from gigawatt.reliability import interruptions
+
+    cat = Catalog.load()
+    page = _prose("reliability.md")
+    b200 = DOCS._b200_gpu_failures(cat)
+    low, high = chi2.ppf(0.025, 2 * 10) / 2, chi2.ppf(0.975, 2 * 11) / 2  # exact, 10 counted
+    assert (
+        f"expects {b200:.1f} GPU and HBM failures, inside the count's exact 95 % Poisson "
+        f"interval ({low:.1f}-{high:.1f})" in page
+    )
+    assert low <= b200 <= high
+    fm = cat.failure_model("gb200-class")
+    category = {c.cause: c.category for c in fm.causes}
+    by_cause = interruptions(fm, cat.system("dgx-b200"), 504, 1.0).by_cause
+    gb200 = sum(float(v) for k, v in by_cause.items() if category.get(k) in ("gpu", "hbm"))
+    assert f"`gb200-class` gives {gb200 * 55 * 86_400:.1f}" in page
+    assert f"(ratio {DOCS._delta_memory_ratio(cat):.2f}, outside +-25 %)" in page
+    h100 = cat.failure_model("h100-class")
+    hbm = sum(c.rate_per_accelerator_hour for c in h100.causes if c.category == "hbm")
+    assert all(c.scope == "accelerator" for c in h100.causes if c.category == "hbm")
+    ints = interruptions(h100, cat.system("dgx-h100"), 16_384)
+    total = sum(float(v) for v in ints.by_cause.values()) / 16_384 * 3_600
+    assert f"HBM is {_share(hbm / total)} of the h100-class rate" in page
+
+
+def test_sensitivity_page_quotes_the_designs():
+    """sensitivity.md: the default scenario's tornado size, the bootstrap settings, and the
+    figures its worked example's prose takes from the example scenario and design."""
+    import math
+
+    import yaml
+
+    from gigawatt.defaults import DEFAULT_SOBOL_BASE
+    from gigawatt.distributions import quantile
+    from gigawatt.scenario import load_scenario, parse_scenario
+    from gigawatt.sweep.sensitivity import SOBOL_RESAMPLES, TORNADO_LEVELS, tornado_design
+
+    cat = Catalog.load()
+    page = _prose("sensitivity.md")
+    design = tornado_design(load_scenario(DOCS.SCENARIO, cat))
+    d = len(design.paths)
+    assert len(design.values) == 2 * d + 1
+    assert f"the default scenario's {d} inputs take {2 * d + 1} runs" in page
+    assert f"*Confidence intervals.* {SOBOL_RESAMPLES} bootstrap resamples of the N rows" in page
+    # the worked example: two-campuses.yaml as the page writes it, N = 32
+    text = (DOCS.DOCS / "sensitivity.md").read_text(encoding="utf-8")
+    example = text.split('```yaml title="two-campuses.yaml"\n', 1)[1].split("```", 1)[0]
+    scenario = parse_scenario(yaml.safe_load(example), cat)
+    paths = [p for p, _ in scenario.distributions()]
+    dist = dict(scenario.distributions())["sites[1].phases[0].delay_months"]
+    p90 = quantile(dist, TORNADO_LEVELS[1])
+    assert f"at its P90 ({p90:.1f} months) campus 2's delay" in page
+    n, default_n = 32, DEFAULT_SOBOL_BASE
+    assert (
+        f"With Sobol indices from N = {n} (the tornado's runs are reused from the store; " in page
+    )
+    assert f"{n * (len(paths) + 2)} more)" in page
+    assert f"among {n * (len(paths) + 2)} runs, S1 and ST disagree" in page
+    assert (
+        f"the default N = {default_n} narrows them about "
+        f"{ {3: 'threefold'}[round(math.sqrt(default_n / n))] }" in page
+    )
+
+
+def test_markets_page_quotes_the_default_study_and_the_reported_moves():
+    """markets.md: the degrees of freedom of the default estimation window (market model, two
+    parameters) and their critical value; the reported moves of 22 Sep 2025 as the catalog's
+    event record holds them (reported figures, with their source)."""
+    from scipy.stats import t as student
+
+    cat = Catalog.load()
+    page = _prose("markets.md")
+    first, last = cat.get("event-study", "default").estimation_window
+    dof = (last - first + 1) - 2
+    assert (
+        f"about {student.ppf(0.975, dof):.2f} is the two-sided 5 % critical value at {dof} "
+        "degrees of freedom" in page
+    )
+    event = next(e for e in cat.all("market-events") if str(e.event_day) == "2025-09-22")
+    moves = {m.ticker: m for m in event.moves}
+    assert all("Livemint" in m.source for m in moves.values())
+    assert (
+        f"the S&P 500 rose {100 * moves['^GSPC'].change_fraction:.2f} % while NVIDIA rose "
+        f"{100 * moves['NVDA'].change_fraction:.2f} %: Livemint, 23 Sep 2025" in page
+    )
+
+
+def test_ownership_page_quotes_the_catalogs_inputs():
+    """ownership.md: the stakes, warrant and world-compute figures it works with are the
+    catalog's (deal and price records, with their sources), and the arithmetic on them holds."""
+    cat = Catalog.load()
+    page = _prose("ownership.md")
+    equity = cat.get("deals", "nvidia-openai-equity-2026")
+    (tranche,) = [t for t in equity.tranches if t.instrument.type == "equity"]
+    a, v = tranche.amount_usd / 1e9, tranche.instrument.valuation_usd / 1e9
+    assert "+ 110B" in " ".join(equity.note.split())  # the round's total, as the record cites
+    assert f"NVIDIA's USD {a:g}B in OpenAI's USD 110B round of February 2026 is {a:g}/{v:g}" in page
+    assert f"the other USD {110 - a:g}B of that round" in page
+    assert f"(all at USD {v:g}B, the latest public valuation" in page
+    amd = cat.get("deals", "amd-openai-2025")
+    warrant = sum(t.instrument.shares for t in amd.tranches if t.instrument.type == "warrant")
+    shares = cat.get("prices", "amd").shares_outstanding
+    assert (
+        f"up to {warrant / 1e6:.0f} million shares (AMD 8-K and Exhibit 4.1, 6 Oct 2025); on "
+        f"AMD's {shares / 1e6:,.0f} million shares at 27 Dec 2025 (AMD 10-K FY2025) all of it "
+        f"would be {warrant / 1e6:.0f} / {(shares + warrant) / 1e6:,.0f} = "
+        f"{100 * warrant / (shares + warrant):.1f} % of AMD" in page
+    )
+    top = max(
+        t.trigger.share_price_usd for t in amd.tranches if t.trigger.share_price_usd is not None
+    )
+    assert f"AMD share-price targets up to USD {top:g}" in page
+    growth = cat.get("capability", "world-ai-compute-growth-per-year").value
+    horizon = cat.get("capability", "world-ai-compute-trend-horizon-years").value
+    assert (
+        f"at {growth:g}x a year the world total grows {growth**3:.0f}-fold in three years" in page
+    )
+    assert f"`world-ai-compute-trend-horizon-years` ({horizon:g}, an estimate" in page
+
+
+def test_buildout_page_ramp_example():
+    """buildout.md: a 1 GW linear ramp over 4 months draws 1/8 GW on average in its first
+    month, and two months' worth of full power over the ramp (month_average_share)."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    from gigawatt.buildout import month_average_share
+
+    months = np.arange(4)
+    shares = month_average_share(months, np.array(4), np.array(False))
+    first = Fraction(float(shares[0])).limit_denominator(100)
+    end_shares = np.minimum((months + 1) / 4, 1)
+    page = _prose("buildout.md")
+    assert (
+        f"a 1 GW phase ramping over 4 months draws {first} GW on average in its first month, "
+        f"not {Fraction(float(end_shares[0])).limit_denominator(100)}, and "
+        f"{ {2.0: 'two'}[float(shares.sum())] } months' worth of full power over the ramp, not "
+        f"{ {2.5: 'two and a half'}[float(end_shares.sum())] }" in page
+    )
+
+
+def test_perf_page_long_sequence_utilisation():
+    """perf.md, "Utilisation" (issue 13): GPT-3 175B at 131,072 tokens on 1,024 A100 with the
+    A100's default software and with `nemo-2025`, and Llama 3 8B at a million tokens on 64
+    A100 (the plan tests/perf/test_estimate.py's property uses), as the search and the
+    estimate give them now."""
+    from gigawatt.perf import estimate, search
+    from gigawatt.perf.workload import Workload
+
+    cat = Catalog.load()
+    page = _prose("perf.md")
+    old, new = (
+        search("gpt3-175b", "dgx-a100", 1024, seq_len=131_072, framework=f, catalog=cat).best
+        for f in (None, "nemo-2025")
+    )
+    assert (
+        f"the same search (1,024 A100) gives MFU {old.mfu:.2f} with the A100's default (2022) "
+        f"software and, with `--framework nemo-2025`, MFU {new.mfu:.2f} (HFU {new.hfu:.2f})" in page
+    )
+    million = 2**20
+    w = Workload.from_model(cat.model("llama3-8b"), seq_len=million)
+    attention = 1 - 6 * w.params_active / w.model_flops_per_token
+    r = estimate(
+        "llama3-8b",
+        "dgx-a100",
+        64,
+        {"tp": 8, "cp": 1, "recompute": "none", "gbs": 64, "flash_attention": True},
+        seq_len=million,
+        framework="nemo-2025",
+        catalog=cat,
+    )
+    assert (
+        f"at a million tokens (Llama 3 8B on 64 A100, tp 8, `nemo-2025`), where attention is "
+        f"{100 * attention:.0f} % of the counted FLOPs, it reaches {r.mfu:.2f} while HFU is "
+        f"{r.hfu:.2f}" in page
+    )
+
+
+def test_perf_page_quotes_the_catalogs_fitted_factors():
+    """perf.md names the fitted framework and calibration factors and the rows they rest on:
+    each is the catalog's value (a refit that moves one fails here with the phrase to write)."""
+    cat = Catalog.load()
+    page = _prose("perf.md")
+
+    def fw(fid: str):
+        return cat.get("frameworks", fid)
+
+    def cal(cid: str):
+        return cat.get("calibrations", cid)
+
+    for fid, label in (
+        ("deepspeed-2022", "DeepSpeed's engine"),
+        ("torchtitan-2025", "torchtitan"),
+        ("nemo-2024-03", "NeMo 24.03"),
+    ):
+        f = fw(fid)
+        assert f"{label} ({f.kernel_efficiency:.3f}, fitted on" in page
+        assert all(row in page for row in f.fitted_on)
+    bridge = fw("megatron-bridge-2025")
+    hop = bridge.kernel_efficiency_by_calibration["hopper"]
+    assert (
+        f"`kernel_efficiency_by_calibration`: {hop:.3f} relative to `hopper`, fitted on "
+        f"{bridge.fitted_on[0]}" in page
+    )
+    assert f"relative to `hopper` ({hop:.3f}) on {bridge.fitted_on[0]}" in page
+    jax = fw("jax-xla-fsdp")
+    assert (
+        f"`hopper` ({jax.kernel_efficiency_by_calibration['hopper']:.3f}) on {jax.fitted_on[0]}"
+        in page
+    )
+    assert f"its kernel efficiency ({fw('nemo-2024-03').kernel_efficiency:.3f}) on LC1" in page
+    mx = cal("blackwell").mxfp8_gemm_factor
+    assert f"`mxfp8_gemm_factor` ({mx:g} on Blackwell" in page
+    assert f"the MXFP8 factor ({mx:g} of the per-tensor fp8 rate)" in page
+    assert (
+        f"`expert_low_precision_factor` ({cal('hopper').expert_low_precision_factor:.3f})" in page
+    )
+    ratio = cal("blackwell-ultra").gemm_efficiency / cal("blackwell").gemm_efficiency
+    assert f"times one ratio, {ratio:.3f}, fitted to the" in page
+    assert f"t0 = {cal('hopper').kernel_overhead_s * 1e6:g} us the fixed cost per kernel" in page
+    assert (
+        f"flash efficiency {cal('ampere').flash_attention_efficiency:g} from FlashAttention-2"
+        in page
+    )
+
+
+def test_perf_page_speed_references_are_the_benchmarks():
+    """perf.md, speed: the goal the benchmark enforces and the Calculon rate it compares with
+    (benchmarks/bench_perf.py's constants)."""
+    bench = Path(__file__).parents[1] / "benchmarks" / "bench_perf.py"
+    source = bench.read_text(encoding="utf-8")
+    goal = re.search(r"^GOAL_PLANS_PER_S = ([\d_]+)$", source, flags=re.M)
+    calculon = re.search(r"^CALCULON_PLANS_PER_S = ([\d.]+)$", source, flags=re.M)
+    assert goal and calculon
+    page = _prose("perf.md")
+    assert f"fails below issue 9's {int(goal[1].replace('_', '')):,}" in page
+    assert f"Calculon evaluates about {float(calculon[1]):.0f} plans/s" in page
+
+
+def test_reliability_page_names_the_monte_carlo_seed():
+    """The Monte Carlo table is generated with tools/model_docs.py's seed; the prose names it."""
+    assert f"Against the closed form, for every policy (seed {DOCS.MC_SEED}):" in _prose(
+        "reliability.md"
+    )
+
+
+def test_perf_page_sliding_window_flops():
+    """perf.md, "Utilisation": gpt-oss-120b's keys per query and model FLOPs per token at 4,096
+    tokens with and without its windows, and row MB6's published rate over its tokens/s (the
+    published figures are the row's; their ratio is 6 x the active parameters)."""
+    from gigawatt.perf.workload import FLOPS_PER_MAC, TRAINING_PASSES, Workload
+
+    page = _prose("perf.md")
+    w = Workload.from_model(Catalog.load().model("gpt-oss-120b"), seq_len=4096)
+    assert 2 * w.windowed_layers == w.layers  # half the layers windowed: the mean of s and w
+    full = TRAINING_PASSES * (
+        FLOPS_PER_MAC * w.params_active + w.layers * w._attention_flops_per_key * w.seq_len
+    )
+    assert w.attention_keys_full == (w.seq_len + w.window) / 2
+    assert (
+        f"for gpt-oss-120b at {w.seq_len:,} tokens the attention term is ({w.seq_len:,} + "
+        f"{w.window}) / 2 keys per query instead of {w.seq_len:,}, 6N + attention = "
+        f"{w.model_flops_per_token / 1e9:.1f} GFLOP per token instead of {full / 1e9:.1f}" in page
+    )
+    import csv
+
+    data = Path(__file__).parent / "validation" / "data" / "perf_runs_v2.csv"
+    with data.open(encoding="utf-8", newline="") as fh:
+        mb6 = next(r for r in csv.DictReader(fh) if r["id"] == "MB6")
+    tflops, tokens = float(mb6["tflops_per_gpu"]), float(mb6["tokens_per_s_per_gpu"])
+    assert (
+        f"(row MB6) publishes {tflops:.0f} TFLOP/s per GPU at {tokens:,.0f} tokens/s per GPU"
+        in page
+    )
+    per_token = tflops * 1e12 / tokens
+    assert per_token == pytest.approx(6 * w.params_active, rel=0.005)
+    assert (
+        f"{per_token / 1e9:.1f} GFLOP per token, which is 6 x its "
+        f"{w.params_active / 1e9:.2f}B active parameters" in page
+    )
+
+
+def test_training_page_quotes_the_thresholds_catalog():
+    """training.md, "Thresholds": the cost and revenue tests and the EU notification period it
+    names are the thresholds catalog's (which cites each law)."""
+    cat = Catalog.load()
+    page = _prose("training.md")
+    raise_2025 = cat.get("thresholds", "ny-raise-2025-as-passed")
+    assert f"a cost test, New York RAISE's USD {raise_2025.cost_usd / 1e6:.0f}M, likewise" in page
+    revenues = {
+        cat.get("thresholds", t).revenue_usd for t in ("ca-sb53-frontier", "ny-raise-frontier")
+    }
+    (revenue,) = revenues
+    assert f"Revenue tests (SB 53, RAISE: USD {revenue / 1e6:.0f}M) are noted" in page
+    days = cat.get("thresholds", "eu-ai-act-systemic-risk").notification_days
+    assert {14: "two-week"}[days] + " notification (Art 52(1))" in page
+
+
+def test_perf_page_band_settings():
+    """perf.md, "How far to trust a step time": the fewest checks for a band and the band's
+    percentiles are the perf-accuracy catalog's."""
+    classes = Catalog.load().all("perf-accuracy")
+    (fewest,) = {c.min_checks for c in classes}
+    page = _prose("perf.md")
+    assert f"A class with fewer than {fewest} checks gives no band" in page
+    assert "s / (1 + 90th percentile) and s / (1 + 10th percentile)" in page
+    assert all(hasattr(c, "error_p10") and hasattr(c, "error_p90") for c in classes)
+
+
+def test_perf_page_deduplicated_dispatch_example():
+    """perf.md, dispatch: MB30's ep 32 over four 8-GPU nodes (DeepSeek-V3, top-8 of 256
+    experts), the expected distinct nodes and ranks of a token's experts (comm.distinct_holders)
+    and the copies per direction they give."""
+    import numpy as np
+
+    from gigawatt.perf.comm import distinct_holders
+
+    model = Catalog.load().model("deepseek-v3")
+    experts, k = model.experts, model.top_k
+    ep, per_node = 32, 8
+    nodes = ep // per_node
+    d = float(distinct_holders(experts, k, np.array([nodes]))[0])
+    r = float(distinct_holders(experts, k, np.array([ep]))[0])
+    out, inside = (nodes - 1) / nodes, (per_node - 1) / per_node
+    page = _prose("perf.md")
+    assert f"(DeepSeek-V3, top-{k} of {experts} experts)" in page
+    assert (
+        f"scale-out copies drop from {k} x 3/4 = {k * out:g} to {d:.2f} x 3/4 = {d * out:.2f} "
+        "per direction" in page
+    )
+    assert (
+        f"NVLink copies grow from {k} x 7/32 = {k * inside / nodes:.2f} to {r:.2f} x 7/8 = "
+        f"{r * inside:.2f}" in page
+    )
+    assert out == 3 / 4 and inside == 7 / 8
+
+
+def test_perf_page_searches_above_the_best_published_mfu():
+    """perf.md, "How far to trust a step time": the two searches it names whose best plan's MFU
+    is above every published run of its class, with that class's highest published MFU (the
+    validation the perf command prints). About 8 s of searches."""
+    from gigawatt import app
+
+    page = _prose("perf.md")
+    found = []
+    for model, system, gpus in (
+        ("deepseek-v3", "hgx-h800", 2048),
+        ("gpt3-175b", "gb200-nvl72", 1024),
+    ):
+        d = app.perf(model=model, system=system, gpus=gpus, search=True).to_json()
+        v = d["validation"]
+        assert v["mfu_above_published"]
+        found.append(f"{100 * d['mfu']:.1f} % against {100 * v['published_mfu_max']:.1f} %")
+    assert (
+        f"(DeepSeek-V3 on 2,048 H800: {found[0]} for the best published fine-grained MoE run"
+        in page
+    )
+    assert f"GPT-3 175B on 1,024 GB200: {found[1]} for Blackwell dense)" in page
+
+
+def test_perf_page_power_of_two_neighbour_example():
+    """perf.md, "Adaptive batch": Llama 3.1 405B on the default scenario's 57,528 Rubin
+    packages, at its own size (a 17-stage pipeline; pp pinned, since 17 does not divide the
+    neighbour) and as the search runs it, on the neighbour with more factors of two."""
+    from gigawatt import app
+
+    n = DOCS._capability(Catalog.load()).operating_point().accelerators
+    model, system = "llama3-405b", "vera-rubin-nvl72"
+    searched = app.perf(model=model, system=system, gpus=n, search=True).to_json()
+    own = app.perf(model=model, system=system, gpus=n, search=True, plan={"pp": 17}).to_json()
+    used = searched["gpus_used"]
+    p, q = own["plan"], searched["plan"]
+    assert own["gpus_used"] == n and searched["gpus_idle_reason"] == "a split of fewer is faster"
+    twos = (n & -n).bit_length() - 1, (used & -used).bit_length() - 1
+    bubble = own["breakdown_s"]["bubble"] / own["step_time_s"]
+    page = _prose("perf.md")
+    assert (
+        f"{n:,} = 2^{twos[0]} x {n >> twos[0]:,} Rubin packages for Llama 3.1 405B (batch "
+        f"{searched['gbs_default']:,} x {searched['seq_len']:,}) split only as a "
+        f"{p['pp']}-stage pipeline of {p['gbs'] // (p['dp'] * p['mb'])} micro-batches (MFU "
+        f"{100 * own['mfu']:.1f} %, the bubble {100 * bubble:.0f} % of the step); {used:,} = "
+        f"2^{twos[1]} x {used >> twos[1]} runs tp {q['tp']}, cp {q['cp']} at MFU "
+        f"{100 * searched['mfu']:.1f} %, so the search leaves {n - used} idle." in page
+    )
+
+
+def test_perf_page_memory_settings():
+    """perf.md, memory: the fragmentation shares of the framework profiles and the reserve
+    are the catalog's."""
+    cat = Catalog.load()
+    page = _prose("perf.md")
+    shares = {f.id: f.activation_fragmentation for f in cat.all("frameworks")}
+    old = {v for k, v in shares.items() if k.endswith(("2021", "2022"))}
+    xla = shares.pop("jax-xla-fsdp")
+    new = {v for k, v in shares.items() if not k.endswith(("2021", "2022"))}
+    (old_share,), (new_share,) = old, new
+    assert (
+        f"profiles use {old_share:g} for 2021-22 stacks, {new_share:g} for stacks that keep "
+        f"model state in contiguous buffers and {xla:g} for `jax-xla-fsdp`" in page
+    )
+    (reserve,) = {c.memory_reserve_bytes for c in cat.all("calibrations")}
+    assert f"Reserve: {reserve / 1e9:g} GB for the CUDA context" in page
+
+
+def test_capability_page_quotes_the_burn_in():
+    """capability.md: the burn-in of the failure models that have one (the others carry none),
+    as the catalog gives it, in whichever form the page states it (the "Limits" summary, or
+    per model where the page has a burn-in section)."""
+    models = [f for f in Catalog.load().all("failures") if f.burn_in_multiplier > 1]
+    page = _prose("capability.md")
+    per_model = all(
+        f"x{f.burn_in_multiplier:g} for {f.burn_in_months:g} months for `{f.id}`" in page
+        for f in models
+    )
+    (factor,) = {f.burn_in_multiplier for f in models}
+    months = sorted({int(f.burn_in_months) for f in models})
+    span = f"{months[0]}-{months[-1]}" if len(months) > 1 else f"{months[0]}"
+    summary = f"hardware rates {({2.0: 'doubled'})[factor]} for the first {span} months" in page
+    assert per_model or summary
+
+
+def test_perf_page_dispatch_bandwidths():
+    """perf.md, dispatch: the modelled scale-out and NVLink legs the page sets against DeepEP's
+    and HybridEP's published bandwidths (efficiency x the systems' link rates), and the NVLink
+    to network ratio of MB30's B200 nodes."""
+    cat = Catalog.load()
+    page = _prose("perf.md")
+    h800, gb200 = cat.system("hgx-h800"), cat.system("gb200-nvl72")
+    e_out = cat.get("calibrations", "hopper").scale_out_efficiency
+    e_up = cat.get("calibrations", "blackwell").scale_up_efficiency
+    out = h800.scale_out_bandwidth_bytes_per_s / 1e9
+    assert f"the model's scale-out leg runs {e_out:g} x {out:g} = {e_out * out:g} GB/s" in page
+    up, n = gb200.scale_up_bandwidth_bytes_per_s / 1e9, 32
+    assert (
+        f"({e_up:g} x {up:g} GB/s over (n - 1) / n of the bytes) is a logical "
+        f"{e_up * up * n / (n - 1):.0f} GB/s" in page
+    )
+    b200 = cat.system("dgx-b200")  # MB30's nodes
+    assert b200.scale_up_domain == 8
+    ratio = b200.scale_up_bandwidth_bytes_per_s / b200.scale_out_bandwidth_bytes_per_s
+    assert f"at {ratio:g} times the bandwidth" in page
+    h100 = cat.system("dgx-h100")
+    link = h100.host_link_bandwidth_bytes_per_s
+    assert f"over PCIe Gen5 x16 (DGX H100, {link / 1e9:g}e9 B/s)" in page

@@ -452,3 +452,124 @@ def test_a_phase_power_in_megawatts_gets_a_hint(capsys, tmp_path, power, hint):
     assert err == (
         f"error: sites[0].phases[0].power_gw: {power} is not allowed: must be > 0 and <= 50{hint}\n"
     )
+
+
+# --- the Python API ----------------------------------------------------------------------------
+
+
+def test_simulate_takes_a_scenario_name_or_file(catalog, user_scenario_file):
+    """`simulate("nvidia-openai-10gw")` raised AttributeError ('str' object has no attribute
+    'resolve'); a name or a file is read with load_scenario, as gigawatt.app's functions do."""
+    from gigawatt.scenario import load_scenario
+    from gigawatt.simulate import simulate
+
+    by_name = simulate("nvidia-openai-10gw", catalog, until="energy")
+    loaded = simulate(load_scenario("nvidia-openai-10gw", catalog), catalog, until="energy")
+    assert by_name.years() == loaded.years()
+    assert simulate(str(user_scenario_file), catalog, until="energy").scenario.name == "t"
+
+
+def test_sweep_takes_the_scenario_as_text_like_the_other_scenario_commands(tmp_path):
+    """gigawatt.app.sweep("x.yaml", samples=...) said 'give a SweepRequest or its fields as
+    keywords, not both', where run, finance, energy, capability and sensitivity take the
+    scenario as their first argument."""
+    import gigawatt.app as gw
+
+    store = tmp_path / "s.duckdb"
+    by_text = gw.sweep("nvidia-openai-10gw", samples=1, store=store).to_json()
+    by_field = gw.sweep(scenario="nvidia-openai-10gw", samples=1, store=store).to_json()
+    assert by_text["sweep_id"] == by_field["sweep_id"]
+
+
+@pytest.mark.parametrize(
+    ("given", "region"),
+    [("United Arab Emirates", "ae"), ("us_ercot", "us-ercot"), ("New South Wales", "au-nsw")],
+)
+def test_a_region_written_as_its_name_is_found(capsys, catalog, given, region):
+    """A record's display name or a spaced/underscored id finds the record, as an alias does;
+    'United Arab Emirates', the name `gigawatt catalog regions` prints, was an unknown region."""
+    assert catalog.region(given).id == region and catalog.has("regions", given)
+    code, out, err = cli(
+        capsys, "footprint", "--system", "a100", "--gpu-hours", "1e6", "--region", given, "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["region"] == region
+
+
+def test_supply_says_its_wind_is_a_generic_site(capsys, catalog):
+    """`energy --supply` printed 'wind CF 0.47' for Abu Dhabi from a mean wind speed that is
+    one generic onshore site's for every site; it now names that speed and where it is from."""
+    pytest.importorskip("pypsa")
+    speed = point(catalog.get("energy", "wind-mean-speed-m-per-s").value)
+    args = ["energy", "nvidia-openai-10gw", "--supply", "tx-abilene", "--hours", "24"]
+    code, out, err = cli(capsys, *args, "--json")
+    assert code == 0, err
+    assert json.loads(out)["supply"]["wind_mean_speed_m_per_s"] == speed
+    code, out, err = cli(capsys, *args)
+    assert code == 0, err
+    assert f"(a synthetic wind at a mean {speed:g} m/s, the catalog's generic onshore site," in (
+        " ".join(out.split())
+    )
+
+
+@pytest.mark.parametrize("form", ["--out=~/runs", "--out ~/runs"])
+def test_a_tilde_in_an_output_path_is_the_home_folder(capsys, tmp_path, monkeypatch, form):
+    """`--out=~/runs` reaches the command unexpanded (a shell expands `~` only at a word's
+    start) and made a folder called `~` in the current one; it is the home folder."""
+    home, here = tmp_path / "home", tmp_path / "here"
+    home.mkdir()
+    here.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(here)
+    code, _, err = cli(capsys, "run", "nvidia-openai-10gw", *form.split(), "--json")
+    assert code == 0, err
+    assert (home / "runs" / "summary.json").is_file()
+    assert not (here / "~").exists()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_a_scenario_saved_as_utf16_says_so(capsys, tmp_path, encoding):
+    """Windows Notepad's "Unicode" is UTF-16 with a byte-order mark: 'not a text file' told the
+    user nothing they could act on."""
+    path = tmp_path / "mine.yaml"
+    path.write_bytes(USER_SCENARIO_YAML.encode(encoding))
+    err = refused(capsys, "run", str(path), "--out", str(tmp_path / "o"))
+    name = encoding.upper()
+    assert err == f"error: {path}: {name} text; allowed: UTF-8 (save the file as UTF-8)\n"
+
+
+def test_gigawatts_own_json_given_as_a_scenario_says_what_it_is(capsys, tmp_path):
+    """`gigawatt show NAME --json > s.json` or a run's summary.json given back as a scenario
+    printed a note that it differs from the built-in and five missing or unknown fields."""
+    code, out, _ = cli(capsys, "show", "nvidia-openai-10gw", "--json")
+    shown = tmp_path / "s.json"
+    shown.write_text(out, encoding="utf-8")
+    err = refused(capsys, "run", str(shown), "--out", str(tmp_path / "o"))
+    assert err.startswith(f"error: {shown}: holds `gigawatt show --json` output")
+
+    code, _, err = cli(capsys, "run", "nvidia-openai-10gw", "--out", str(tmp_path / "o"), "--json")
+    assert code == 0, err
+    summary = tmp_path / "o" / "summary.json"
+    err = refused(capsys, "finance", str(summary))
+    assert err.startswith(f"error: {summary}: holds the results of a run")
+
+
+def test_a_sweep_of_a_scenario_without_distributions_says_so(capsys, tmp_path):
+    """A sweep of a scenario with no distributions ran its samples and advised 'run more
+    --samples'; every sample is the plain run, and it now says that instead."""
+    path = _scenario(tmp_path, USER_SCENARIO_YAML)
+    store = str(tmp_path / "s.duckdb")
+    code, out, err = cli(capsys, "sweep", path, "--samples", "2", "--store", store)
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "The scenario has no uncertain inputs (no field written as a distribution)" in flat
+    assert "run more --samples" not in flat
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["footprint"]])
+def test_help_as_a_command_is_the_help(capsys, command):
+    """`gigawatt help` and `gigawatt help run` were 'no such command'."""
+    code, by_word, err = cli(capsys, "help", *command)
+    assert (code, err) == (0, "")
+    code, by_flag, _ = cli(capsys, *command, "--help")
+    assert code == 0 and by_word == by_flag and by_word.startswith("Usage: gigawatt")

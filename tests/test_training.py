@@ -200,3 +200,23 @@ def test_train_cli_cost_basis(capsys):
             main(args[:-3] + bad)
         out, err = capsys.readouterr()
         assert exc.value.code == 2 and out == "" and "--cost-basis" in err
+
+
+def test_a_pjm_runs_energy_carries_the_capacity_charge_finance_bills(catalog):
+    """A run in us-pjm pays the region's power price plus the capacity charge per MWh drawn
+    (PJM's 2026/27 price less the 2023 level the power price carries, over 24 h), as the
+    finance model bills its sites; an ERCOT run pays the power price alone."""
+    from gigawatt.costs import capacity_charge_usd_per_mw_day
+    from gigawatt.training import run_costs
+
+    system = catalog.system("gb200-nvl72")
+    charged = catalog.parameter("pjm-capacity-usd-per-mw-day").value
+    carried = catalog.parameter("pjm-capacity-2023-usd-per-mw-day").value
+    assert capacity_charge_usd_per_mw_day(catalog, "us-pjm") == pytest.approx(charged - carried)
+    assert capacity_charge_usd_per_mw_day(catalog, "us-ercot") == 0
+    pjm = run_costs(catalog, system, 1e6, 2_000.0, "us-pjm", 1.2)
+    price = catalog.region("us-pjm").power_price_usd_per_mwh + (charged - carried) / 24
+    assert pjm.ownership.energy == pytest.approx(2_000.0 * price / 1e6)
+    ercot = run_costs(catalog, system, 1e6, 2_000.0, "us-ercot", 1.2)
+    ercot_price = catalog.region("us-ercot").power_price_usd_per_mwh
+    assert ercot.ownership.energy == pytest.approx(2_000.0 * ercot_price / 1e6)

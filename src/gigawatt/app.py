@@ -775,7 +775,7 @@ class SweepRequest(Request):
 
 @_checked
 def sweep(
-    request: SweepRequest | None = None,
+    request: SweepRequest | str | None = None,
     /,
     *,
     catalog: Catalog | None = None,
@@ -786,7 +786,7 @@ def sweep(
     `progress(done, samples)` is called as samples finish."""
     from gigawatt.sweep import run_sweep
 
-    req = _request(SweepRequest, request, fields)
+    req = _scenario_request(SweepRequest, request, fields)
     return run_sweep(
         req.scenario,
         req.samples,

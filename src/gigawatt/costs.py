@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import PriceProcess, System
 from gigawatt.distributions import point
-from gigawatt.errors import InputError
+from gigawatt.errors import GigawattError, InputError
 
 if TYPE_CHECKING:
     from gigawatt.scenario import Scenario
@@ -132,6 +132,27 @@ def override_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:
             "that use it rest on a value of the scenario's own."
         )
     return tuple(out)
+
+
+def capacity_charge_usd_per_mw_day(catalog: Catalog, region_id: str) -> float:
+    """The capacity charge a region bills per MW-day of average facility draw [USD per MW-day]:
+    its `capacity_charge` price less its `capacity_charge_carried` (the part its power price
+    already carries), at least 0; 0 where the region names none. Per MWh of energy drawn
+    it is this / 24 (a flat training load's share of the grid's peak is about its average
+    draw: PJM allocates capacity on each load's contribution to the summer peaks)."""
+    region = catalog.region(region_id)
+    if region.capacity_charge is None or region.capacity_charge_carried is None:
+        return 0.0
+    per_day = []
+    for pid in (region.capacity_charge, region.capacity_charge_carried):
+        charge = catalog.parameter(pid)
+        if charge.unit != "usd_per_mw_day":
+            raise GigawattError(
+                f"region {region.id}: capacity charge {pid} has unit {charge.unit!r}; "
+                "allowed: usd_per_mw_day"
+            )
+        per_day.append(float(point(charge.value)))
+    return max(per_day[0] - per_day[1], 0.0)
 
 
 def power_price_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:

@@ -13,11 +13,16 @@ grid connection), split by the `capex-share-*` parameters. Cash follows the hard
   `power-construction-months`, both ending at the *planned* online month (a delay is mostly a
   wait for grid power: the building is done), each with the S-curve 3x^2 - 2x^3;
 - nothing is spent before the programme starts (the scenario's start or its earliest deal's
-  announcement, whichever is first): a window that would open earlier is compressed to start
-  then. Only dated tranches move money earlier.
+  announcement, whichever is first), or, at a site with a `construction_start`, before that
+  month (which may precede the programme: money spent before the scenario's start is counted
+  in `capex_before_start_usd`): a window that would open earlier is compressed to start then.
+  Only dated tranches move money earlier.
 
-Opex. Energy: the energy stage's facility MWh when it ran, else facility power x hours x
-`facility-load-factor`, at the region's `power_price_usd_per_mwh`; plus operations,
+Opex. Energy: the energy stage's facility MWh (each phase's accelerators in service x their
+calibrated training draw x PUE x hours; run here when the caller did not), at the region's
+`power_price_usd_per_mwh`, so that every path bills the same energy; a capacity charge where
+the region names one (`Region.capacity_charge`, PJM's): its price less the part the power price
+already carries, per MW-day of each month's average facility draw; plus operations,
 `opex-operations-share-per-year` x capex as capacity comes online (both count the capacity in
 service on average over each month: a ramp deploys evenly within its months). Depreciation is
 straight line by asset class over the catalog lives, from the month capacity comes online.
@@ -51,6 +56,7 @@ from gigawatt.catalog.schema import Deal, System
 from gigawatt.costs import (
     ASSET_CLASSES,
     CostParameters,
+    capacity_charge_usd_per_mw_day,
     capex_per_accelerator,
     checked,
     system_price_usd,
@@ -68,17 +74,16 @@ from gigawatt.deals import (
     warrant_intrinsic_value,
 )
 from gigawatt.distributions import point
-from gigawatt.energy.programme import EnergyResult
+from gigawatt.energy.programme import EnergyResult, run_energy
 from gigawatt.errors import GigawattError, InputError
 from gigawatt.scenario import Scenario, month_from_index, month_index
 from gigawatt.units import (
     BILLION,
     DAYS_PER_YEAR,
+    H_PER_DAY,
     MONTHS_PER_YEAR,
     W_PER_GW,
     W_PER_MW,
-    WH_PER_MWH,
-    month_hours,
 )
 
 #: Limits that catch absurd cost input (a typo of three zeros), not bold assumptions.
@@ -105,6 +110,8 @@ YEAR_KEYS = (
     "warrant_value_usd",
     "circular_share",
     "vendor_funded_share",
+    # added after the keys above (DESIGN.md section 7)
+    "opex_capacity_usd",
 )
 
 
@@ -152,13 +159,6 @@ def straight_line_depreciation(
     return np.asarray(cost_usd, dtype=float)[:, None] * straight_line(in_service_share, life_months)
 
 
-def energy_mwh_from_power(
-    facility_power_w: np.ndarray, hours: np.ndarray, load_factor: float
-) -> np.ndarray:
-    """Energy E = P x h x LF / 10^6  [MWh]; P [W] (phases x months), h [h] (months,), LF 0-1."""
-    return facility_power_w * hours[None, :] * load_factor / WH_PER_MWH
-
-
 def circular_share(invested_usd: np.ndarray, purchases_usd: np.ndarray) -> np.ndarray:
     """Of the investor's money, the share that returns as purchases of its hardware, min(I, P)/I.
 
@@ -194,7 +194,6 @@ class FinanceParameters:
     capex_usd_per_gw: float | None  # the analyst override; None: capex derived bottom-up
     capex_share: dict[str, float]
     life_months: dict[str, int]
-    load_factor: float
     trading_days_per_year: float
     lease_months: int
     power_construction_months: int
@@ -245,6 +244,15 @@ class FinanceParameters:
                     f"the shares ({listed}) sum to {sum(shares.values()):g}; allowed: a sum of 1",
                     field="costs.capex-share-systems/facility/power",
                 )
+        if "facility-load-factor" in scenario.costs:
+            value = point(scenario.costs["facility-load-factor"])
+            raise InputError(
+                f"{value:g} is not used: the energy bill no longer takes a facility load factor; "
+                "it prices the energy model's MWh (accelerators in service x their calibrated "
+                "training draw x PUE), the same whether or not the energy stage ran; allowed: drop "
+                "facility_load_factor from costs",
+                field="costs.facility-load-factor",
+            )
         lead = months("systems-delivery-lead-months")
         terms = months("systems-payment-terms-months")
         lease_allowed = "> 0 and <= 100 years"
@@ -253,7 +261,6 @@ class FinanceParameters:
             capex_usd_per_gw=override,
             capex_share=shares,
             life_months={c: costs.life_months(c) for c in ASSET_CLASSES},
-            load_factor=get("facility-load-factor", 0, 1, "a fraction 0-1"),
             trading_days_per_year=get("trading-days-per-year", 1, 366, "1 to 366 days"),
             lease_months=max(
                 1, round(MONTHS_PER_YEAR * get("gpu-lease-years", 0, 100, lease_allowed, True))
@@ -302,6 +309,8 @@ class Finance:
     flow_columns: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
     programme_start: str = ""
     system_prices: tuple[dict[str, Any], ...] = ()
+    #: Capacity charges billed on the average facility draw (phases x months) [USD].
+    opex_capacity_usd: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @cached_property
     def phases(self) -> pd.DataFrame:
@@ -330,7 +339,7 @@ class Finance:
 
     @property
     def opex_usd(self) -> np.ndarray:
-        return self.opex_energy_usd + self.opex_operations_usd
+        return self.opex_energy_usd + self.opex_operations_usd + self.opex_capacity_usd
 
     @cached_property
     def _party_net(self) -> tuple[list[str], np.ndarray]:
@@ -408,6 +417,7 @@ class Finance:
             "opex_usd": float(opex[:, span].sum()),
             "opex_energy_usd": float(self.opex_energy_usd[:, span].sum()),
             "opex_operations_usd": float(self.opex_operations_usd[:, span].sum()),
+            "opex_capacity_usd": float(self.opex_capacity_usd[:, span].sum()),
             "depreciation_usd": float(self.depreciation_usd[:, span].sum()),
             "tranches_released_usd": float(self.released_usd[span].sum()),
             "tranches_released_purchases_usd": float(self.released_purchases_usd[span].sum()),
@@ -532,6 +542,7 @@ class Finance:
             **{f"capex_{c}_usd": self.capex_usd[c] for c in ASSET_CLASSES},
             "opex_energy_usd": self.opex_energy_usd,
             "opex_operations_usd": self.opex_operations_usd,
+            "opex_capacity_usd": self.opex_capacity_usd,
             "depreciation_usd": self.depreciation_usd,
         }
         frames.append(
@@ -595,24 +606,15 @@ def _online_share(
     return np.concatenate([before, after], axis=1)
 
 
-def _energy_mwh(
-    fleet: Fleet, energy_stage: EnergyResult | None, params: FinanceParameters
-) -> tuple[np.ndarray, str]:
-    """Facility energy by phase and scenario month [MWh]: the energy stage's when it ran."""
-    if energy_stage is not None:
-        energy = np.asarray(energy_stage.energy_mwh_by_phase, dtype=float)
-        if energy.shape != fleet.online_share.shape:
-            raise GigawattError(
-                f"energy stage: energy_mwh_by_phase has shape {energy.shape}, "
-                f"expected (phases, months) = {fleet.online_share.shape}"
-            )
-        return energy, "energy stage"
-    return (
-        energy_mwh_from_power(
-            fleet.average_facility_power_w, month_hours(fleet.months), params.load_factor
-        ),
-        f"facility power x hours x load factor {params.load_factor:g}",
-    )
+def _energy_mwh(fleet: Fleet, energy_stage: EnergyResult) -> tuple[np.ndarray, str]:
+    """Facility energy by phase and scenario month [MWh]: the energy stage's."""
+    energy = np.asarray(energy_stage.energy_mwh_by_phase, dtype=float)
+    if energy.shape != fleet.online_share.shape:
+        raise GigawattError(
+            f"energy stage: energy_mwh_by_phase has shape {energy.shape}, "
+            f"expected (phases, months) = {fleet.online_share.shape}"
+        )
+    return energy, "energy stage"
 
 
 def unbilled_charge_caveats(fleet: Fleet, catalog: Catalog) -> tuple[str, ...]:
@@ -656,9 +658,24 @@ def phase_systems(scenario: Scenario) -> list[System]:
 
 def programme_start(scenario: Scenario) -> int:
     """Month index the programme starts: the scenario's start or its earliest deal's
-    announcement, whichever is first. No capex is spent before it."""
+    announcement, whichever is first. No capex is spent before it, except at a site whose
+    `construction_start` is earlier (`construction_opens`)."""
     announced = [d.announced.year * MONTHS_PER_YEAR + d.announced.month - 1 for d in scenario.deals]
     return min([month_index(scenario.start), *announced])
+
+
+def construction_opens(scenario: Scenario, begins: int) -> np.ndarray:
+    """Month index before which no phase's facility or power is spent, in the fleet's phase
+    order: its site's `construction_start` where the scenario gives one (a dated fact, which
+    may precede the programme's start), else `begins`, the programme's start."""
+    return np.array(
+        [
+            begins if site.construction_start is None else month_index(site.construction_start)
+            for site in scenario.sites
+            for _ in site.phases
+        ],
+        dtype=int,
+    )
 
 
 def system_price_rows(systems: list[System], costs: CostParameters) -> list[dict[str, Any]]:
@@ -680,9 +697,11 @@ def system_price_rows(systems: list[System], costs: CostParameters) -> list[dict
     return list(rows.values())
 
 
-def _clip_window(end: np.ndarray, months: np.ndarray, begins: int) -> tuple[np.ndarray, np.ndarray]:
+def _clip_window(
+    end: np.ndarray, months: np.ndarray, begins: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """A spend window of `months` ending before `end`, compressed to open no earlier than
-    `begins` (and spent at once in `begins` if it would close before it)."""
+    `begins` (per phase; spent at once in `begins` if it would close before it)."""
     end = np.maximum(end, begins)
     return end, np.clip(months, 0, end - begins)
 
@@ -720,10 +739,13 @@ def run_finance(
 ) -> Finance:
     """The finance stage of a resolved scenario: costs, deals and cash flows.
 
-    Prices the energy stage's `energy_mwh_by_phase` when given (else facility power x hours x
-    the load factor). With `rng`, share prices follow a sampled path instead of the median one.
+    Prices the energy stage's `energy_mwh_by_phase`: the one given, else the stage run here on
+    the same fleet, so that a library call bills what `gigawatt run` bills. With `rng`, share
+    prices follow a sampled path instead of the median one.
     """
     params = FinanceParameters.of(scenario, catalog)
+    if energy is None:
+        energy = run_energy(scenario, catalog, fleet)
     fleet_columns = fleet.columns
     ph = dict(fleet_columns)  # the fleet's columns and this stage's, as arrays; a frame at the end
     vendors = [catalog.accelerator(a).vendor.lower() for a in ph["accelerator"]]
@@ -737,10 +759,11 @@ def run_finance(
     deals = tuple(scenario.deals)
     start, end = month_index(scenario.start), month_index(scenario.end)
     begins = programme_start(scenario)
+    opens = construction_opens(scenario, begins)
     phases = len(planned)
-    facility_end, facility_n = _clip_window(planned, ph["construction_months"], begins)
+    facility_end, facility_n = _clip_window(planned, ph["construction_months"], opens)
     power_end, power_n = _clip_window(
-        planned, np.full(phases, params.power_construction_months), begins
+        planned, np.full(phases, params.power_construction_months), opens
     )
     first_paid = actual + params.payment_shift_months
     first = min(
@@ -760,7 +783,7 @@ def run_finance(
         ph["s_curve"][:, None],
     )
     share = _online_share(fleet, month_idx, offset, fleet_columns)
-    energy_window, energy_source = _energy_mwh(fleet, energy, params)
+    energy_window, energy_source = _energy_mwh(fleet, energy)
     energy_mwh = np.concatenate([np.zeros((phases, offset)), energy_window], axis=1)
     price = np.array([catalog.region(r).power_price_usd_per_mwh for r in ph["region"]])
     opex_ops = params.operations_share_per_year / MONTHS_PER_YEAR * operated_usd
@@ -799,6 +822,9 @@ def run_finance(
     series = _deal_series(tranches, month_idx, prices)
     investors = _investor_series(tranches, month_idx, ph["vendor"], capex["systems"], leases)
     opex_energy = energy_mwh * price[:, None]
+    # PJM's capacity price above what its power price carries, per MW-day of average draw
+    capacity = np.array([capacity_charge_usd_per_mw_day(catalog, r) for r in ph["region"]])
+    opex_capacity = energy_mwh * capacity[:, None] / H_PER_DAY
     added = {k: v for k, v in ph.items() if k not in fleet_columns}
     return Finance(
         months=months,
@@ -811,6 +837,7 @@ def run_finance(
         energy_mwh=energy_mwh,
         opex_energy_usd=opex_energy,
         opex_operations_usd=opex_ops,
+        opex_capacity_usd=opex_capacity,
         energy_source=energy_source,
         deals=deals,
         tranches=tranches,
@@ -824,7 +851,16 @@ def run_finance(
         vendor_funded=_programme_share(investors, month_idx.size, circular=False),
         prices=prices,
         flow_columns=_cash_flows(
-            ph["vendor"], buyers, capex, opex_energy, opex_ops, tranches, owner, months, leases
+            ph["vendor"],
+            buyers,
+            capex,
+            opex_energy,
+            opex_ops,
+            tranches,
+            owner,
+            months,
+            leases,
+            opex_capacity,
         ),
         programme_start=month_from_index(begins),
         system_prices=tuple(system_price_rows(phase_systems(scenario), params.costs)),
@@ -943,6 +979,7 @@ def _cash_flows(
     owner: str,
     months: np.ndarray,
     leases: dict[int, np.ndarray],
+    opex_capacity: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Monthly cash between parties: (month, category, payer, payee, amount_usd), nonzero rows
     (the columns of `Finance.flows`).
@@ -962,6 +999,8 @@ def _cash_flows(
     flows.append(("capex-power", owner, CONTRACTORS, capex["power"].sum(axis=0)))
     flows.append(("opex-energy", owner, UTILITIES, opex_energy.sum(axis=0)))
     flows.append(("opex-operations", owner, OPERATIONS, opex_ops.sum(axis=0)))
+    if opex_capacity is not None:
+        flows.append(("opex-capacity", owner, UTILITIES, opex_capacity.sum(axis=0)))
     first = month_index(str(months[0]))
     for k, t in enumerate(tranches):
         if k in leases:

@@ -259,6 +259,14 @@ class Site(_Model):
         description="who owns the site's compute and buys its systems "
         "(default: the programme's owner)",
     )
+    construction_start: MonthStr | None = Field(
+        None,
+        description="month construction began at the site (a dated, cited fact): its phases' "
+        "facility and power spend opens no earlier, and may open before the programme starts "
+        "(finance counts that spend in `capex_before_start_usd`); allowed: a month up to the "
+        "site's first `online`",
+        json_schema_extra={"default_text": "the programme's start"},
+    )
     phases: Annotated[list[Phase], Field(min_length=1)] = Field(
         description="the capacity the site adds, phase by phase"
     )
@@ -440,6 +448,15 @@ class Scenario(_Model):
         if dup:
             raise ValueError(f"site names must be unique; repeated: {', '.join(sorted(dup))}")
         for si, site in enumerate(self.sites):
+            first_online = min(site.phases, key=lambda ph: month_index(ph.online)).online
+            if site.construction_start is not None and month_index(
+                site.construction_start
+            ) > month_index(first_online):
+                raise ValueError(
+                    f"sites[{si}].construction_start: {site.construction_start} is after the "
+                    f"site's first phase comes online ({first_online}); allowed: a month up to "
+                    f"{first_online}"
+                )
             for pi, ph in enumerate(site.phases):
                 if month_index(ph.online) > month_index(self.end):
                     raise ValueError(
@@ -728,8 +745,8 @@ def borrowed_builtin_name(ref: str) -> str | None:
     try:
         data = read_data_file(path)
         name = data.get("name") if isinstance(data, dict) else None
-        if not isinstance(name, str) or name not in builtin:
-            return None
+        if not isinstance(name, str) or name not in builtin or "sites" not in data:
+            return None  # (no sites: not an edited copy, and the command says what it is)
         if path.resolve() == builtin[name].resolve():
             return None
         return None if data == read_data_file(builtin[name]) else name
@@ -753,6 +770,31 @@ def parse_scenario(data: Any, catalog: Catalog, *, origin: str = "scenario") -> 
         return Scenario.model_validate(data, context={"catalog": catalog})
     except ValidationError as e:
         raise InputError(format_validation_error(e, prefix="", model=Scenario)) from None
+
+
+#: The top-level keys of gigawatt's own JSON outputs that a user may save and give back as a
+#: scenario: `show --json` (the scenario's text under `yaml`) and `run --json` / summary.json.
+_SHOW_JSON_KEYS = frozenset({"name", "path", "yaml"})
+_RUN_JSON_KEYS = frozenset({"scenario", "years"})
+
+
+def _not_an_output(data: dict[str, Any], path: Path) -> None:
+    """Refuse a file of gigawatt's own output given as a scenario, saying what it is, rather
+    than listing every scenario field it lacks."""
+    if "sites" in data:
+        return
+    if set(data) == _SHOW_JSON_KEYS:
+        raise InputError(
+            "holds `gigawatt show --json` output, whose `yaml` is the scenario; allowed: a "
+            "scenario file (`gigawatt show NAME > FILE.yaml` writes one)",
+            field=str(path),
+        )
+    if set(data) >= _RUN_JSON_KEYS:
+        raise InputError(
+            "holds the results of a run (`gigawatt run --json`, summary.json), not a scenario; "
+            "allowed: the scenario file they came from",
+            field=str(path),
+        )
 
 
 def read_scenario_data(ref: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -783,6 +825,7 @@ def read_scenario_data(ref: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
         )
     if not isinstance(data, dict):
         raise InputError("expected a mapping of scenario fields at the top level", field=str(path))
+    _not_an_output(data, path)
     base_ref = data.pop("extends", None)
     if base_ref is None:
         return data

@@ -33,7 +33,7 @@ from gigawatt.costs import override_caveats, power_price_caveats
 from gigawatt.deals import gw_by_vendor, superseded_buildout_caveats
 from gigawatt.energy.programme import EnergyResult, run_energy
 from gigawatt.finance import Finance, run_finance, unbilled_charge_caveats
-from gigawatt.scenario import Scenario, default_pue_caveats, month_index
+from gigawatt.scenario import Scenario, default_pue_caveats, load_scenario, month_index
 from gigawatt.units import W_PER_GW
 
 #: The stages after the build-out, in data-flow order (the names `until` takes).
@@ -215,7 +215,7 @@ def _child(rng: np.random.Generator | None) -> np.random.Generator | None:
 
 
 def simulate(
-    scenario: Scenario,
+    scenario: Scenario | str,
     catalog: Catalog | None = None,
     rng: np.random.Generator | None = None,
     *,
@@ -228,10 +228,13 @@ def simulate(
     that samples gets its own child generator, spawned in a fixed order (a new sampling stage
     spawns after the existing ones, so stored sweep samples stay reproducible bit for bit).
     A child's stream depends on the generator's seed alone, not on the draws made before.
+    A scenario given as text (a file or a built-in name) is read with `load_scenario`.
     """
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     catalog = catalog or Catalog.load()
+    if isinstance(scenario, str):
+        scenario = load_scenario(scenario, catalog)
     resolved = scenario.resolve(rng)
     return run_stages(resolved, catalog, _child(rng), until=until)
 

@@ -35,6 +35,7 @@ from gigawatt.costs import (
     CostParameters,
     HourlyCost,
     MarketRate,
+    capacity_charge_usd_per_mw_day,
     market_rate,
     ownership_usd_per_accelerator_hour,
 )
@@ -51,7 +52,7 @@ from gigawatt.reliability import (
     job_size_limit,
     marginal_threshold,
 )
-from gigawatt.units import S_PER_H
+from gigawatt.units import H_PER_DAY, S_PER_H
 
 #: Failure model of a system whose record names none.
 DEFAULT_FAILURE_MODEL = "h100-class"
@@ -149,7 +150,11 @@ def run_costs(
     """A run's cost on every basis: ownership (capex over lives, operations, the run's energy
     at the region's price) and market (the rate at `start`; the user's rental price if given)."""
     params = params or CostParameters.of(catalog)
-    price_mwh = catalog.region(region_id).power_price_usd_per_mwh
+    # the region's power price, plus its capacity charge per MWh drawn (PJM's), as finance bills
+    price_mwh = (
+        catalog.region(region_id).power_price_usd_per_mwh
+        + capacity_charge_usd_per_mw_day(catalog, region_id) / H_PER_DAY
+    )
     energy_per_h = energy_mwh * price_mwh / gpu_hours if gpu_hours > 0 else 0.0
     return RunCosts(
         gpu_hours=gpu_hours,

@@ -75,12 +75,47 @@ def loads_yaml(text: str, *, origin: str) -> Any:
         raise InputError(f"not valid YAML{where}: {problem}", field=origin) from None
 
 
+#: The least share of ASCII characters in a file read as UTF-16 or UTF-32 for it to be called
+#: text of that encoding (a scenario or catalog file is nearly all ASCII; bytes that only
+#: happen to start with a byte-order mark decode to other scripts).
+ASCII_SHARE = 0.9
+#: Byte-order marks of the UTF-16 and UTF-32 text that some editors save ("Unicode" in Windows
+#: Notepad), longest first: such a file is text, in an encoding the loaders do not read.
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def _not_utf8(path: Path) -> str:
+    """Why a file that is not UTF-8 cannot be read: UTF-16 or UTF-32 text (a byte-order mark,
+    then text that decodes to mostly ASCII, as a data file does) is named, with what to do;
+    anything else is not a text file."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = b""
+    for bom, encoding in _WIDE_BOMS:
+        if not data.startswith(bom):
+            continue
+        try:
+            text = data.decode(encoding.replace("-", "").lower())
+        except UnicodeDecodeError:
+            break
+        if text and sum(c.isascii() for c in text) >= len(text) * ASCII_SHARE:
+            return f"{encoding} text; allowed: UTF-8 (save the file as UTF-8)"
+        break
+    return "not a text file (UTF-8 expected)"
+
+
 def read_data_file(path: Path) -> Any:
     """A YAML (or, by suffix, TOML) file as plain Python data."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise InputError("not a text file (UTF-8 expected)", field=str(path)) from None
+        raise InputError(_not_utf8(path), field=str(path)) from None
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", field=str(path)) from None
     if path.suffix.lower() == ".toml":

@@ -110,7 +110,7 @@ def test_capability_prints_the_band_or_an_estimate(capsys, stargate):
     y = next(y for y in stargate["years"] if y["year"] == 2025)
     lo, hi = (fmt_sci(v) for v in y["largest_run_flop_band"])
     assert f"2025-2026 {lo}-{hi} FLOP (blackwell-dense; checked on jobs of at most" in out
-    assert "2027-2032 an estimate (rubin-dense: too few validation runs for a band)" in out
+    assert "2027-2032 an estimate (rubin-dense: no validation runs of this class)" in out
     (run,) = stargate["frontier_runs"]
     lo, hi = (fmt_sci(v) for v in run["training_flop_band"])
     checks = run["validation"]["checks"]
@@ -122,8 +122,16 @@ def test_default_scenario_says_an_estimate(capsys, tmp_path):
     """The default scenario trains on Vera Rubin, which no published run checks: no band, and
     the text says so as `gigawatt perf` does."""
     out = " ".join(cli(capsys, "capability").split())
-    assert "2026-2032 an estimate (rubin-dense: too few validation runs for a band)" in out
+    assert "2026-2032 an estimate (rubin-dense: no validation runs of this class)" in out
     assert "No validation runs of this class (rubin, dense): an estimate." in out
+    # the operating point's batch in tokens, and that the batch law is extrapolated
+    op = json.loads(cli(capsys, "capability", "--json"))["operating_point"]
+    seq = Catalog.load().get("models", "llama3-405b").seq_len
+    tokens = op["gbs_seqs"] * seq
+    assert (
+        f"Its global batch: {op['gbs_seqs']:,} sequences of {seq:,} tokens "
+        f"({tokens / 1e6:,.0f}M tokens), DeepSeek LLM's compute-optimal batch law extrapolated"
+    ) in out
     out = " ".join(cli(capsys, "run", "--out", str(tmp_path / "o")).split())
     assert "2026-2032 an estimate (rubin-dense" in out
 
@@ -194,6 +202,8 @@ def test_largest_run_names_the_model_behind_its_mfu(capsys, stargate):
         assert y["chinchilla_params"] > 0  # a different model: its size is not the reference's
     out = " ".join(cli(capsys, "capability", "stargate-10gw").split())
     assert f"MFU: the perf search figure for {reference.model} at that job size" in out
+    # its batch is the batch law's, not the model's (which `perf` uses): the two MFUs differ
+    assert "at the global batch of `capability --json`'s operating_point.plan" in out
 
 
 def test_band_says_what_it_holds_and_that_its_high_end_is_no_bound(capsys, stargate, tmp_path):
@@ -216,6 +226,9 @@ def test_band_says_what_it_holds_and_that_its_high_end_is_no_bound(capsys, starg
     cli(capsys, "run", "stargate-10gw", "--out", str(tmp_path / "o"), "--no-sensitivity")
     html = " ".join(unescape((tmp_path / "o" / "report.html").read_text()).split())
     assert "It covers the step time only: the job's size and goodput are held" in html
+    # the frontier run's band cell names the class's largest checked job (57,344 > 512)
+    widest = cat.get("perf-accuracy", "blackwell-dense").checked_gpus_max
+    assert f"(checked on jobs of at most {widest:,} accelerators)" in html
 
 
 def test_band_text_names_the_class_largest_check_when_the_run_is_larger():

@@ -139,7 +139,7 @@ def test_run_and_capability_share_one_composer(cat):
     results = simulate(load_scenario("nvidia-openai-10gw", cat), cat)
     run = results.caveats()
     report = app.capability("nvidia-openai-10gw", catalog=cat).to_json()
-    # the deals superseded, then the money stage's own (a PJM site's unbilled capacity charge)
+    # the deals superseded, then the money stage's own (a region's unbilled charges; none here)
     money = list(superseded_caveats(results.scenario.deals, cat)) + results.money_caveats()
     columns = list(peak_column_caveats(results.fleet, cat))
     assert money and columns  # the default scenario has both
@@ -149,3 +149,24 @@ def test_run_and_capability_share_one_composer(cat):
     peaks = list(peak_caveats(cat, runs))
     assert peaks  # Rubin's bf16 peak is an estimate
     assert run[len(money) + len(columns) :] == [c for c in report["caveats"] if c not in peaks]
+
+
+def test_a_tpu_fleet_has_a_largest_run(cat):
+    """The reference workload holds ZeRO-1 and selective recompute; a TPU pod's software
+    (JAX/XLA, weights sharded: ZeRO-3 only) offers no ZeRO-1, so the knob is released to the
+    search instead of leaving no valid plan (a TPU fleet's largest run was 0 FLOP)."""
+    from conftest import toy_scenario_data
+    from gigawatt.capability.curve import held_knobs
+    from gigawatt.scenario import parse_scenario
+    from gigawatt.simulate import simulate
+
+    plan = cat.get("reference-workloads", "default").plan
+    tpu, h100 = cat.system("tpu-v4-pod"), cat.system("dgx-h100")
+    assert "zero" in plan and "zero" not in held_knobs(plan, tpu, cat)
+    assert held_knobs(plan, h100, cat) == dict(plan)
+    data = toy_scenario_data(start="2022-01", end="2022-12", power_basis="it")
+    data["sites"][0]["phases"] = [
+        {"online": "2022-03", "power_gw": 0.05, "system": "tpu-v4-pod", "ramp_months": 3}
+    ]
+    last = simulate(parse_scenario(data, cat), cat).years()[-1]
+    assert last["largest_run_flop"] > 0 and last["largest_run_accelerators"] > 0

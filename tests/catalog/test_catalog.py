@@ -49,6 +49,8 @@ def test_cross_references_resolve(catalog):
         catalog.accelerator(sys_.accelerator)
         if sys_.failure_model:
             catalog.failure_model(sys_.failure_model)
+        if sys_.framework:
+            catalog.framework(sys_.framework)
         assert sys_.scale_up_domain <= max(sys_.pod_size, sys_.scale_up_domain)
     for deal in catalog.all("deals"):
         if deal.superseded_by:

@@ -291,8 +291,9 @@ def test_validation_shapes_are_catalogued(data):
 
 def test_catalogued_models_match_the_validation_rows_that_name_them(data):
     """A perf validation row (tests/validation/data/perf_runs*.csv) that names a catalog model
-    carries that model's shape; Mixtral 8x7B and 8x22B, checked there on NeMo's benchmarks,
-    are catalogued (`gigawatt perf --model mixtral-8x7b` once failed as an unknown model)."""
+    carries that model's shape; Mixtral 8x7B and 8x22B and the Qwen3 MoE models, checked there
+    on NVIDIA's benchmarks, are catalogued (`gigawatt perf --model mixtral-8x7b` once failed as
+    an unknown model)."""
     named: set[str] = set()
     for path in sorted((Path(__file__).parents[1] / "validation" / "data").glob("perf_runs*.csv")):
         with path.open(newline="") as f:
@@ -315,7 +316,7 @@ def test_catalogued_models_match_the_validation_rows_that_name_them(data):
                         int(row["top_k"]),
                         int(row["moe_ffn_hidden"]),
                     ), row["id"]
-    assert {"mixtral-8x7b", "mixtral-8x22b"} <= named
+    assert {"mixtral-8x7b", "mixtral-8x22b", "qwen3-235b-a22b", "qwen3-30b-a3b"} <= named
 
 
 # --- frontier runs -------------------------------------------------------------------------

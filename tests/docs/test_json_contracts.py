@@ -94,3 +94,32 @@ def test_documented_keys_are_the_printed_keys(args, at, tmp_path_factory, capsys
         assert not undocumented, f"{where}: printed but not documented: {sorted(undocumented)}"
         for p in patterns:
             assert any(fnmatchcase(k, p) for k in printed), f"{where}: {p} matches nothing"
+
+
+def test_figures_in_the_meanings_are_the_codes():
+    """The figures a key's meaning quotes: the sweep's band-confidence settings, the
+    sensitivity's levels, the deal amount given as an example (a catalog input)."""
+    from gigawatt.catalog import Catalog
+    from gigawatt.sweep.confidence import CONFIDENCE, samples_needed
+    from gigawatt.sweep.result import OUTER_LEVEL_PCT
+    from gigawatt.sweep.sensitivity import CONF_LEVEL, TORNADO_LEVELS
+
+    page = " ".join(PAGE.read_text(encoding="utf-8").split())
+    p = OUTER_LEVEL_PCT / 100
+    assert f"`p90_above_highest_draw` ({1 - p:g}^n)" in page
+    assert f"with probability at least `level` ({CONFIDENCE:g})" in page
+    assert f"(null below `samples_for_ranks`, {samples_needed(p, CONFIDENCE)})" in page
+    levels = ", ".join(f"{x:g}" for x in TORNADO_LEVELS)
+    assert f"the input quantiles of the tornado (`[{levels}]`)" in page
+    assert f"the confidence level of the Sobol intervals ({CONF_LEVEL:g})" in page
+    deal = Catalog.load().get("deals", "amd-openai-2025")
+    purchase = next(t for t in deal.tranches if t.instrument.type == "purchase-commitment")
+    assert f"AMD-OpenAI's USD {purchase.amount_usd / 1e9:g}B for the first GW" in page
+    assert "ESTIMATE" in deal.note and "an estimate in the catalog's deal" in page
+    from gigawatt.energy.params import energy_param
+    from gigawatt.perf.search import IDLE_TOLERANCE
+
+    assert f"with `--search` up to {100 * IDLE_TOLERANCE:g} % of the accelerators may stay" in page
+    cat = Catalog.load()
+    low, high = (energy_param(cat, f"grid-band-{e}-hz") for e in ("low", "high"))
+    assert f"the swing in the {low:g}-{high:g} Hz band" in page

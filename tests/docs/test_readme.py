@@ -43,3 +43,23 @@ def test_money_section_states_the_price_basis():
     assert section, "the README has a money section"
     assert "(docs/models/money.md#the-price-basis)" in section[1]
     assert "gigawatt catalog systems" in section[1]
+
+
+def test_the_programme_figures_are_the_deal_records():
+    """The opening's figures (the letter of intent and what replaced it) are the catalog deal
+    records', which carry their sources (`gigawatt catalog deals`); the README names the scenario
+    that models what happened."""
+    from gigawatt.catalog import Catalog
+
+    cat = Catalog.load()
+    loi = cat.get("deals", "nvidia-openai-loi-2025")
+    equity = cat.get("deals", "nvidia-openai-equity-2026")
+    flat = " ".join(TEXT.split())
+    words = {10: "ten"}
+    assert f"letter of intent of {loi.announced:%-d %B %Y}: at least {words[int(loi.gw)]}" in flat
+    assert "up to a hundred billion dollars" in flat and loi.cap_usd == 100e9
+    (tranche,) = [t for t in equity.tranches if t.instrument.type == "equity"]
+    assert (
+        f"replaced in {equity.announced:%b %Y} by USD {tranche.amount_usd / 1e9:g}B of equity: "
+        "scenario `nvidia-openai-2026-actual`" in flat
+    )

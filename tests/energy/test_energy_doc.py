@@ -163,3 +163,198 @@ def test_swings_page_mitigations_of_the_default_job(swings) -> None:
         f"{_pct(rack['band_energy_share'])}" in page
     )
     assert f"floor +{_pct(floor['extra_energy_share'])}" in page
+
+
+def test_swings_page_training_draw_and_the_h100_rule(catalog, swings) -> None:
+    """Section 2's calibrated draw per Vera Rubin package and the same rule on an H100 job at
+    the catalog's utilisation (its busy phase capped at TDP)."""
+    page = _page("swings.md")
+    system = catalog.system("vera-rubin-nvl72")
+    fraction = catalog.get("power-calibrations", "gpu").draw_fraction
+    assert (
+        f"P = f x P_all-in ({fraction:.3g} x {system.it_power_w_per_accelerator:,.0f} W = "
+        f"{swings['training_draw_w_per_accelerator']:,.0f} W per Vera Rubin package" in page
+    )
+    h100 = catalog.system("dgx-h100")
+    acc = catalog.accelerator(h100.accelerator)
+    u = energy_param(catalog, "training-utilisation")
+    busy = training_waveform(catalog, h100, acc, u).busy_w
+    assert busy == pytest.approx(acc.tdp_w)
+    assert f"For an H100 job at the catalog's u = {u:g} the same rule gives" in page
+    assert f"P_busy = P_TDP = {busy:,.0f} W" in page
+
+
+def test_swings_page_refusal_threshold_goodputs(catalog, swings) -> None:
+    """Section 1, "Refusal": at R = M (about 480,000 packages at tx-abilene) the capability
+    model's goodput is still about a third; the whole site's job restarts more than it trains."""
+    from gigawatt.scenario import load_scenario
+    from gigawatt.simulate import simulate
+
+    cap = simulate(load_scenario(app.DEFAULT_SCENARIO, catalog), catalog).capability
+    near = cap.swing_job(swings["month"], SITE, accelerators=480_000)
+    whole = cap.swing_job(swings["month"], SITE, accelerators=swings["group_accelerators"])
+    mtbi = 1 / near.interruptions_per_s
+    assert near.restart_s == pytest.approx(mtbi, rel=0.03)  # R = M, to the figure's precision
+    assert whole.restart_s >= 1 / whole.interruptions_per_s
+    page = _page("swings.md")
+    assert (
+        f"({_pct(near.goodput)} for 480,000 Vera Rubin at {SITE}; {_pct(whole.goodput)} for "
+        f"the whole site's {swings['group_accelerators']:,})" in page
+    )
+
+
+def test_swings_page_rack_storage_against_nvidias_figure(catalog) -> None:
+    """Section 4: the catalog's 65 J per GB300 GPU over its swing, and the cut of a 1 ms spike
+    from 70 % to 100 % of TDP (0.3 e^{-d/tau}, as tests/energy/test_swings.py checks on the
+    trace) against NVIDIA's "up to 30%"."""
+    import math
+
+    from gigawatt.energy.footprint import idle_power_of
+
+    page = _page("swings.md")
+    acc = catalog.accelerator(catalog.system("gb300-nvl72").accelerator)
+    joules = energy_param(catalog, "swing-rack-storage-j-per-accelerator")
+    published = energy_param(catalog, "gb300-power-smoothing-peak-reduction")
+    swing = acc.tdp_w - idle_power_of(catalog, acc)
+    tau = joules / swing
+    cut = published * math.exp(-0.001 / tau)
+    assert (
+        f"With the catalog's {joules:g} J per GB300 GPU (swing {swing:,.0f} W, τ = "
+        f"{1000 * tau:.0f} ms) the model cuts a 1 ms spike from {_pct(1 - published)} to 100 % "
+        f"of TDP by {100 * cut:.1f} % of the peak, within {_pct(1 - cut / published)} of the "
+        f"published {_pct(published)}" in page
+    )
+
+
+def test_swings_page_floor_figures_of_the_default_job(catalog, swings) -> None:
+    """Sections 5 and 6: the floored dynamic range (share of P_busy and of the floored job's
+    mean power) and the floor case's peak-to-peak and band RMS."""
+    page = _page("swings.md")
+    f = swings["power_floor_share"]
+    cases = {c["case"]: c for c in swings["cases"]}
+    none, floor = cases["none"], cases["power-floor"]
+    range_mw = swings["accelerators"] * (1 - f) * swings["busy_power_w_per_accelerator"] / 1e6
+    assert (
+        f"(10 % of P_busy; {100 * range_mw / floor['mean_mw']:.1f} % of the default job's mean "
+        "power)" in page
+    )
+    assert _pct(1 - f) == "10 %"
+    assert f"The peak-to-peak stays {floor['peak_to_peak_mw']:.0f} MW under the floor" in page
+    assert floor["peak_to_peak_mw"] == pytest.approx(none["peak_to_peak_mw"], abs=0.5)
+    assert (
+        f"(the floor's gain is in the band ({none['band_rms_mw']:.0f} to "
+        f"{floor['band_rms_mw']:.0f} MW RMS)".replace("(the floor's", "the floor's")
+        in page
+    )
+
+
+def test_energy_page_counts_the_modern_power_checks() -> None:
+    """ "checked on the other MLPerf Training power results: six within 10 %, two multi-node
+    fine-tuning results not" (tests/validation/data/modern_power_checks.csv's roles)."""
+    import csv
+
+    path = Path(__file__).parents[1] / "validation" / "data" / "modern_power_checks.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        roles = [row["role"] for row in csv.DictReader(fh)]
+    words = {2: "two", 6: "six"}
+    checked, reported = roles.count("check"), roles.count("reported")
+    assert (
+        f"checked on the other MLPerf Training power results: {words[checked]} within 10 %, "
+        f"{words[reported]} multi-node fine-tuning results not" in _page("energy.md")
+    )
+
+
+def test_energy_page_supply_model_settings(catalog) -> None:
+    """ "Least-cost supply": the settings the prose names are the catalog's (battery hours,
+    discount rate, grid import cap, the synthetic weather's cloudiness mean and wind model)."""
+    from gigawatt.energy.profiles import WindModel
+
+    page = _page("energy.md")
+    battery = catalog.get("supply-technologies", "battery-4h")
+    assert f"a {battery.max_hours:g}-hour battery" in page
+    rate = catalog.parameter("discount-rate").value
+    assert f"annuitised at the {100 * float(rate):g} % discount rate" in page
+    cap = energy_param(catalog, "supply-grid-import-cap-share")
+    assert f"grid import capped at {_pct(cap)} of the load" in page
+    cloudiness = energy_param(catalog, "solar-clear-sky-index-mean")
+    assert f"(an AR(1) series around {cloudiness:g})" in page
+    wind = WindModel.from_catalog(catalog)
+    assert (
+        f"a Weibull (shape {wind.weibull_shape:g}) speed series with hour-to-hour persistence "
+        f"through a generic turbine curve (cut-in {wind.cut_in_m_per_s:g}, rated "
+        f"{wind.rated_m_per_s:g}, cut-out {wind.cut_out_m_per_s:g} m/s)" in page
+    )
+
+
+def test_swings_page_trace_settings(catalog) -> None:
+    """The trace's resolution and the default grid ramp limit (10 MW/min per 150 MW, as a share
+    of site power per second) are the catalog's; the band edges the page names are its."""
+    page = _page("swings.md")
+    dt = energy_param(catalog, "swing-trace-resolution-s")
+    low, high = (
+        energy_param(catalog, "grid-band-low-hz"),
+        energy_param(catalog, "grid-band-high-hz"),
+    )
+    assert (
+        f"Every `swing-trace-resolution-s` ({1000 * dt:.0f} ms, enough for the "
+        f"{low:g}-{high:g} Hz band)" in page
+    )
+    assert 1 / (2 * dt) > high  # Nyquist
+    share = energy_param(catalog, "grid-ramp-limit-share-per-s")
+    assert share == pytest.approx(10 / 60 / 150, rel=1e-3)
+    assert "ramp limit (default 10 MW/min per 150 MW of site" in page
+    assert f"a {1000 * dt:.0f} ms trace" in _page("energy.md")
+
+
+def test_swings_page_checkpoint_steps_and_window(catalog, swings) -> None:
+    """Section 2: the default job's checkpoint interval in whole steps, and the window's
+    settings (interruptions, bounds in hours)."""
+    page = _page("swings.md")
+    steps = swings["checkpoint_interval_s"] / swings["step_period_s"]
+    assert steps == pytest.approx(round(steps), abs=1e-6)  # a whole number of steps
+    assert f"default job, {round(steps)} steps)" in page
+    k = energy_param(catalog, "swing-window-interruptions")
+    lo_h = energy_param(catalog, "swing-window-min-s") / 3600
+    hi_h = energy_param(catalog, "swing-window-max-s") / 3600
+    words = {1: "one", 6: "six"}
+    assert (
+        f"`swing-window-interruptions` ({k:g}) mean times between interruptions, between "
+        f"{words[round(lo_h)]} and {words[round(hi_h)]} hours" in page
+    )
+    assert lo_h == round(lo_h) and hi_h == round(hi_h)
+
+
+def test_swings_page_draw_fractions_are_about_seven_tenths(catalog) -> None:
+    """ "about 0.7 of the servers' all-in design power": the all-in-basis calibrations (the
+    P100 runs' fit and the MLPerf B200 fit the `gpu` record carries) round to 0.7."""
+    fractions = [
+        c.draw_fraction
+        for c in catalog.all("power-calibrations")
+        if c.basis != "tdp" and not c.transferred_from
+    ]
+    assert fractions and all(round(f, 1) == 0.7 for f in fractions)
+    assert "power results on H100 and B200 are about 0.7 of the servers' all-in design" in (
+        _page("swings.md")
+    )
+
+
+def test_energy_page_bloom_figures_are_the_validated_ones() -> None:
+    """energy.md quotes Luccioni et al.'s BLOOM table and embodied settings as
+    tests/validation/test_footprints.py reproduces them (published figures, cited there)."""
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "validation" / "test_footprints.py"
+    spec = importlib.util.spec_from_file_location("footprints_for_docs", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    p = module.PUBLISHED
+    page = _page("energy.md")
+    assert (
+        f"which the tests reproduce ({p['dynamic']:g} t, {p['idle']:g} t, {p['embodied']:g} t, "
+        f"{p['total']:g} t)" in page
+    )
+    assert (
+        f"(Luccioni et al. used {module.BLOOM_LIFE_YEARS} years and "
+        f"{_pct(module.BLOOM_USE_SHARE)})" in page
+    )

@@ -88,16 +88,17 @@ def test_one_hour_one_generator(inputs) -> None:
 
 
 def test_two_generators_merit_order(inputs) -> None:
-    """Grid at 20 USD/MWh is cheaper than gas's full cost (about 35 USD/MWh at full use), so it
-    runs to its 60 MW cap and gas builds the remaining 40 MW; at 40 USD/MWh gas takes it all."""
+    """Grid at 20 USD/MWh is cheaper than gas's full cost (about 44 USD/MWh at full use at the
+    2025 capex), so it runs to its 60 MW cap and gas builds the remaining 40 MW; at 50 USD/MWh
+    gas takes it all."""
     c, m = _gas_costs(inputs)
-    assert 20 < c / HOURS_PER_YEAR + m < 40
+    assert 20 < c / HOURS_PER_YEAR + m < 50
     n = _one_hour(inputs, grid_mw=60)
     assert n.generators_t.p["grid"].iloc[0] == pytest.approx(60.0)
     assert n.generators.at["gas", "p_nom_opt"] == pytest.approx(40.0)
     expected = 60 * 20 * HOURS_PER_YEAR + 40 * (c + m * HOURS_PER_YEAR)
     assert n.objective == pytest.approx(expected, rel=1e-9)
-    dear = _one_hour(replace(inputs, grid_price_usd_per_mwh=40.0), grid_mw=60)
+    dear = _one_hour(replace(inputs, grid_price_usd_per_mwh=50.0), grid_mw=60)
     assert dear.generators.at["gas", "p_nom_opt"] == pytest.approx(100.0)
     assert dear.generators_t.p["grid"].iloc[0] == pytest.approx(0.0, abs=1e-6)
 

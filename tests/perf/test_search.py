@@ -496,5 +496,28 @@ def test_search_leaves_up_to_one_percent_idle_when_a_split_of_fewer_is_faster(ca
     assert odd.gpus_used == 57_344 and odd.gpus_idle_reason == IDLE_FASTER
     assert odd.to_json()["gpus_idle_reason"] == IDLE_FASTER
     assert odd.best.plan["pp"] < 17
+    # both sizes' plans were computed and count (57,528's alone plus 57,344's)
+    assert odd.plans_evaluated > near.plans_evaluated and odd.plans_fitting > near.plans_fitting
     whole = search("gpt3-175b", "dgx-h100", 1024, catalog=CAT)
     assert whole.gpus_used == 1024 and whole.to_json()["gpus_idle_reason"] is None
+
+
+def test_a_tpu_pod_searches_its_own_software_stack():
+    """NeMo/Megatron-Core does not run on TPUs, yet the default calibration's framework
+    (nemo-2025) once set PaLM 540B on 6,144 TPU v4 to an interleaved 8-stage pipeline
+    (tp=12, pp=8, vp=15). The TPU pod's record names JAX/XLA with sharded weights, PaLM's stack
+    (no pipeline, arXiv 2204.02311 section 4): its default here; --framework still overrides."""
+    system = CAT.system("tpu-v4-pod")
+    assert system.framework == "jax-xla-fsdp"
+    found = search("palm-540b", "tpu-v4-pod", 6144, catalog=CAT)
+    assert found.framework == "jax-xla-fsdp" and found.best is not None
+    assert found.best.plan["pp"] == 1 and found.best.plan["zero"] == 3
+    forced = search("palm-540b", "tpu-v4-pod", 6144, catalog=CAT, framework="nemo-2025")
+    assert forced.framework == "nemo-2025"
+    # V100: no FlashAttention (Ampere and newer only): Megatron-LM 2022, fused attention off
+    volta = search("megatron-7-5b", "dgx-v100", 512, catalog=CAT, precision="fp16")
+    assert volta.framework == "megatron-lm-2022" and volta.best is not None
+    assert volta.best.plan["flash_attention"] is False
+    # systems without one keep their calibration's (H100: nemo-2025)
+    assert CAT.system("dgx-h100").framework is None
+    assert search("gpt3-175b", "dgx-h100", 1024, catalog=CAT).framework == "nemo-2025"

@@ -34,6 +34,7 @@ from gigawatt.energy.calibration import (
     calibration_table,
     checks_table,
     fit_all,
+    leave_one_out_error,
     read_measured_runs,
     read_power_checks,
 )
@@ -43,6 +44,7 @@ from gigawatt.energy.footprint import (
     embodied_co2e_t,
     energy_mwh,
     job_footprint,
+    training_draw,
 )
 
 DATA = Path(__file__).parent / "data" / "footprints.csv"
@@ -310,10 +312,13 @@ def test_energy_calibration_page_quotes_the_computed_2032_energy(tmp_path) -> No
     shipped = Catalog.load()
     gpu = shipped.get("power-calibrations", "gpu")
 
-    def twh_2032(catalog: Catalog) -> float:
+    def year_2032(catalog: Catalog) -> dict:
         scenario = load_scenario("nvidia-openai-10gw", catalog)
         years = simulate(scenario, catalog, until="energy").years()
-        return next(y["energy_twh"] for y in years if y["year"] == 2032)
+        return next(y for y in years if y["year"] == 2032)
+
+    def twh_2032(catalog: Catalog) -> float:
+        return year_2032(catalog)["energy_twh"]
 
     page = (Path(__file__).parents[2] / "docs/models/energy-calibration.md").read_text()
     page = " ".join(page.split())
@@ -325,4 +330,165 @@ def test_energy_calibration_page_quotes_the_computed_2032_energy(tmp_path) -> No
         (folder / "power-calibrations.yaml").write_text(yaml.safe_dump([record]))
         figures.append(f"{twh_2032(Catalog.load([folder])):.1f}")
     assert f"went from 71.5 to {figures[0]}" in page
+    co2e_mt = year_2032(shipped)["co2e_t"] / 1e6
+    assert f"location-based CO2e from 28.73 to {co2e_mt:.2f} Mt" in page
     assert f"would be {figures[1]} and {figures[2]} TWh" in page
+
+
+def _flat(path: Path) -> str:
+    return " ".join(path.read_text(encoding="utf-8").split())
+
+
+def _pct(x: float, digits: int = 0) -> str:
+    """A relative error as the page writes it, unsigned: "4.5 %"."""
+    return f"{abs(100 * x):.{digits}f} %"
+
+
+def test_energy_calibration_page_reads_the_tables_as_they_are(catalog) -> None:
+    """ "Reading the tables": every figure the prose takes from the generated tables, recomputed
+    (errors of the checked runs, spreads, leave-one-out errors, the modern checks' ranges)."""
+    page = _flat(DOC)
+    fits = fit_all(RUNS)
+    by_cal: dict[str, list] = {}
+    for r in RUNS:
+        by_cal.setdefault(r.calibration, []).append(r)
+
+    def error(run_id: str) -> float:
+        r = RUNS_BY_ID[run_id]
+        return r.predicted_energy_mwh(fits[r.calibration].draw_fraction) / r.energy_mwh - 1
+
+    checked = [rid for fit in fits.values() for rid in fit.checked_on]
+    assert checked == [
+        "patterson-t1-evolved-transformer-tpuv2",
+        "patterson-t4-meena",
+        "patterson-t4-gshard-600b",
+    ]
+    assert all(error(rid) < 0 for rid in checked)
+    assert (
+        f"TPU v2's Evolved Transformer (Medium) at -{_pct(error(checked[0]), 1)}, TPU v3's Meena "
+        f"at -{_pct(error(checked[1]), 1)} and GShard-600B at -{_pct(error(checked[2]), 1)}" in page
+    )
+    v3 = fits["tpu-v3"]
+    watts = [r.measured_w for r in by_cal["tpu-v3"]]
+    assert (
+        f"TPU v3's measured draws span {min(watts):.0f}-{max(watts):.0f} W, "
+        f"-{_pct(v3.low / v3.draw_fraction - 1)} to +{_pct(v3.high / v3.draw_fraction - 1, 1)} "
+        "around the fit" in page
+    )
+    loo = {r.id: leave_one_out_error(r, by_cal[r.calibration]) for r in RUNS}
+    assert loo["patterson-t4-t5"] < 0 < loo["patterson-t4-switch-transformer"]
+    assert (
+        f"T5 would be {_pct(loo['patterson-t4-t5'], 1)} low and Switch Transformer "
+        f"{_pct(loo['patterson-t4-switch-transformer'], 1)} high" in page
+    )
+    p100 = fits["pascal-p100"]
+    spread = max(abs(p100.low / p100.draw_fraction - 1), abs(p100.high / p100.draw_fraction - 1))
+    assert f"Its spread is +-{_pct(spread, 1)}." in page
+    b200 = RUNS_BY_ID[fits["blackwell-b200-mlperf"].fitted_on[0]]
+    assert f"The B200 fit rests on one {b200.days * 24 * 60:.1f}-minute run on one node" in page
+
+    gpu = _calibrations(catalog)["gpu"]
+    f = gpu.draw_fraction
+    (repeat,) = [c for c in CHECKS if c.role == "repeat"]
+    lo, hi = repeat.errors(f)
+    assert (
+        f"the nine other BERT runs of the same node (within {REPEAT_TOLERANCE:.0%}, measured "
+        f"{100 * lo:+.1f} % to {100 * hi:+.1f} %)".replace("within 3%", "within 3 %")
+        in page
+    )
+    assert repeat.runs == 9
+    checks = [c for c in CHECKS if c.role == "check"]
+    errors = [e for c in checks for e in c.errors(f)]
+    words = {6: "six"}
+    assert (
+        f"and {words[len(checks)]} results on H100 and B200, four benchmarks, 1 and 8 nodes" in page
+    )
+    assert len({c.benchmark for c in checks}) == 4 and {c.nodes for c in checks} == {1, 8}
+    assert (
+        f"(within {MODERN_TOLERANCE:.0%}, measured {100 * min(errors):+.1f} % to "
+        f"{100 * max(errors):+.1f} %;".replace("within 10%", "within 10 %")
+        in page
+    )
+    # the same range where the page discusses cooling
+    assert f"the checks span {100 * min(errors):+.1f} % to {100 * max(errors):+.1f} %" in page
+
+    lora = {c.nodes: c for c in CHECKS if c.id.startswith("mlperf-t4.0-smc-lora-h100")}
+    frac = {
+        n: (c.min_w_per_gpu / c.reference_w, c.max_w_per_gpu / c.reference_w)
+        for n, c in lora.items()
+    }
+    assert all(f"{lo_:.2f}" == f"{hi_:.2f}" for lo_, hi_ in frac.values())
+    assert f"drew {frac[8][0]:.2f} and {frac[64][0]:.2f} of the maximum" in page
+
+    def bracket(c, fraction: float) -> str:
+        lo_, hi_ = c.errors(fraction)
+        return f"{100 * lo_:.0f}-{100 * hi_:.0f} %"
+
+    def middle(c, fraction: float) -> str:
+        return f"{50 * sum(c.errors(fraction)):.0f} %"
+
+    p100_f = _calibrations(catalog)["gpu-volta"].draw_fraction
+    assert p100_f == pytest.approx(fits["pascal-p100"].draw_fraction, abs=5e-5)
+    assert (
+        f"over-predicts them by {bracket(lora[8], f).replace(' %', '')} % and "
+        f"{bracket(lora[64], f)} (the P100 fraction did by {middle(lora[8], p100_f)} and "
+        f"{middle(lora[64], p100_f)})" in page
+    )
+    assert f"({frac[1][0]:.2f}, {frac[8][0]:.2f}, {frac[64][0]:.2f} on 1, 8, 64 nodes)" in page
+    dell = next(c for c in CHECKS if c.submitter == "Dell")
+    assert (
+        f"Dell's air-cooled 8-node runs of the same benchmark drew "
+        f"{dell.min_w_per_gpu / dell.reference_w:.2f}-{dell.max_w_per_gpu / dell.reference_w:.2f}"
+        in page
+    )
+    assert f"the `gpu` record's low-high ({gpu.low:.3f}-{gpu.high:.3f})" in page
+    assert (
+        f"0.682 x 10.2 kW = {f * 10_200 / 1000:.2f} kW, stays below the "
+        f"{LATIF_MAX_NODE_W / 1000:g} kW" in page
+    )
+    assert f"{f:.3f}" == "0.682"
+
+
+def test_energy_calibration_page_per_accelerator_draws(catalog) -> None:
+    """ "Where the fractions apply": the `gpu` and the former P100 fraction on DGX H100 and Vera
+    Rubin NVL72, and the network share of the all-in reference (DGX H100's published 10.2 kW
+    per 8 GPUs, as the checks' reference power)."""
+    page = _flat(DOC)
+    cals = _calibrations(catalog)
+    gpu, p100 = cals["gpu"].draw_fraction, cals["gpu-volta"].draw_fraction
+    h100 = catalog.system("dgx-h100").it_power_w_per_accelerator
+    rubin = catalog.system("vera-rubin-nvl72").it_power_w_per_accelerator
+    assert (
+        f"a DGX H100 GPU draws {gpu:.3f} x {h100:,.0f} W = {gpu * h100:,.0f} W on average while "
+        f"training, and a Vera Rubin NVL72 package {gpu:.3f} x {rubin:,.0f} W = "
+        f"{gpu * rubin:,.0f} W" in page
+    )
+    node = {c.reference_w for c in CHECKS if c.accelerator == "h100-sxm"}
+    assert node == {10_200 / 8}
+    assert f"(about {h100 - 10_200 / 8:.0f} W per GPU)" in page
+    assert f"the P100 fraction, {p100:.3f} ({p100 * h100:,.0f} W and {p100 * rubin:,.0f} W)" in page
+    u = catalog.get("energy", "training-utilisation").value
+    bottom_up = [
+        training_draw(catalog, s, catalog.accelerator(s.accelerator), utilisation=u).total_w
+        for s in (catalog.system("dgx-h100"), catalog.system("vera-rubin-nvl72"))
+    ]
+    assert f"(the bottom-up model gave {bottom_up[0]:,.0f} W and {bottom_up[1]:,.0f} W)" in page
+
+
+def test_energy_calibration_page_reference_powers() -> None:
+    """ "What was measured": the reference power of each generation's runs and checks, as the
+    data files hold them (TPU TDPs as Patterson et al. print them; the GPU servers' maxima per
+    8 GPUs, assumptions the page names)."""
+    page = _flat(DOC)
+    ref = {}
+    for r in RUNS:
+        ref.setdefault(r.calibration, set()).add(r.reference_w)
+    (v2,), (v3,), (p100,), (b200,) = (
+        ref[c] for c in ("tpu-v2", "tpu-v3", "pascal-p100", "blackwell-b200-mlperf")
+    )
+    assert f"(TPU v2 {v2:.0f} W, TPU v3 {v3:.0f} W)" in page
+    assert f"the DGX-1 (Pascal) maximum of {8 * p100:,.0f} W per 8 GPUs" in page
+    assert f"the DGX B200 maximum of {8 * b200 / 1000:g} kW per 8 GPUs ({b200:,.1f} W)" in page
+    (h100,) = {c.reference_w for c in CHECKS if c.accelerator == "h100-sxm"}
+    assert f"the H100 checks by DGX H100's {8 * h100 / 1000:g} kW ({h100:,.0f} W)" in page
+    assert {c.reference_w for c in CHECKS if c.accelerator == "b200"} == {b200}

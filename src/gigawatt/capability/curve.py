@@ -26,6 +26,7 @@ from gigawatt.catalog.schema import FailureModel, Model, System
 from gigawatt.errors import InputError
 from gigawatt.perf import search
 from gigawatt.perf.accuracy import Validation, validation_of
+from gigawatt.perf.estimate import default_framework
 from gigawatt.perf.workload import Workload
 from gigawatt.reliability import JobCurve, RecoveryPlan, burn_in_factor, job_curve
 from gigawatt.reliability.limit import efficient_limit, job_sizes
@@ -103,6 +104,21 @@ class Pick:
         return cls(*(block[i, ...] for i in range(len(PICK_FIELDS))))
 
 
+def held_knobs(plan: dict[str, Any], system: System, catalog: Catalog) -> dict[str, Any]:
+    """The reference workload's held plan knobs that the system's default framework offers
+    (`perf.default_framework`): a software knob at a value the framework lacks is released to
+    the search (on a TPU pod, JAX/XLA shards the weights, ZeRO-3 only, so ZeRO-1 is not held)
+    rather than leaving no valid plan."""
+    knobs = catalog.framework(default_framework(system, catalog)).knobs
+    held = {}
+    for key, value in plan.items():
+        offered = getattr(knobs, key, None)
+        if offered is not None and value not in offered:
+            continue
+        held[key] = value
+    return held
+
+
 class RunCurve:
     """Sustained FLOP/s of jobs of one system against their size, for one workload, precision,
     duration, number of sites (a cross-site job spans them all), fault-tolerance policy and
@@ -130,6 +146,7 @@ class RunCurve:
         self.peak = acc.peak(self.precision)
         self.duration_s, self.sites, self.fixed_mfu = duration_s, sites, fixed_mfu
         self.workload = Workload.from_model(model)
+        self.held = held_knobs(settings.reference.plan, system, catalog)
         self.failure_model = catalog.failure_model(system.failure_model or DEFAULT_FAILURE_MODEL)
         self.plan = RecoveryPlan.of(
             catalog,
@@ -167,7 +184,7 @@ class RunCurve:
             return self.buckets[gpus]
         seqs = float(self.batch_tokens(np.array([gpus]))[0]) / self.workload.seq_len
         gbs = 2 ** math.floor(math.log2(max(seqs, 1.0)) + 1e-9)
-        fixed = {"gbs": gbs, **self.settings.reference.plan}
+        fixed = {"gbs": gbs, **self.held}
         try:
             found = search(
                 self.model,

@@ -198,7 +198,7 @@ class Catalog:
             self._note(kind, id_)
             return found
         self._check_kind(kind)
-        key = str(id_).strip().lower()
+        key = self._key(kind, id_)
         table = self.records.get(kind, {})
         if key not in table:
             key = self.aliases.get(kind, {}).get(key, key)
@@ -215,8 +215,22 @@ class Catalog:
         raise UnknownIdError(kind, str(id_), table.keys(), field=field)
 
     def has(self, kind: str, id_: str) -> bool:
-        key = str(id_).strip().lower()
+        key = self._key(kind, id_)
         return key in self.records.get(kind, {}) or key in self.aliases.get(kind, {})
+
+    def _key(self, kind: str, id_: str) -> str:
+        """`id_` as ids are stored: lowercase; a name written with spaces or underscores
+        (`United Arab Emirates`, `us_ercot`) in kebab case when only that form is known, else a
+        record's display name (`New South Wales`) when one record alone has it."""
+        key = str(id_).strip().lower()
+        known = self.records.get(kind, {}), self.aliases.get(kind, {})
+        if any(key in table for table in known):
+            return key
+        kebab = re.sub(r"[\s_]+", "-", key)
+        if any(kebab in table for table in known):
+            return kebab
+        named = [i for i, r in known[0].items() if (r.name or "").strip().lower() == key]
+        return named[0] if len(named) == 1 else key  # a record's display name, when unique
 
     # Typed accessors: one per kind the models use.
     def accelerator(self, id_: str, *, field: str | None = None) -> Accelerator:

@@ -383,6 +383,12 @@ class System(Record):
         None, description="embodied carbon of a node without its accelerators [kg]"
     )
     failure_model: str | None = Field(None, description="default failure model id")
+    framework: str | None = Field(
+        None,
+        description="framework profile id (frameworks.yaml) jobs on this system use by "
+        "default; null: the one its accelerator's calibration was fitted with. For systems "
+        "that calibration's software does not run on (NeMo/Megatron-Core on a TPU)",
+    )
     storage_tier: str | None = Field(
         None, description="storage-tiers id checkpoints go to; default: the tier `default`"
     )
@@ -587,8 +593,33 @@ class Region(Record):
         description="costs parameters (USD per MW-day of peak load) a large load here pays "
         "that power_price_usd_per_mwh does not carry; not billed, each stated as a caveat",
     )
+    capacity_charge: str | None = Field(
+        None,
+        description="costs parameter (USD per MW-day of peak load): the capacity price a large "
+        "load here pays, billed by finance on each month's average facility draw above what "
+        "`capacity_charge_carried` says the power price already carries",
+    )
+    capacity_charge_carried: str | None = Field(
+        None,
+        description="costs parameter (USD per MW-day): the capacity price already in "
+        "power_price_usd_per_mwh (that of the price's year); required with capacity_charge",
+    )
     lat: quantity("degrees", ge=-90, le=90)
     lon: quantity("degrees", ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _capacity_pair(self) -> Region:
+        if (self.capacity_charge is None) != (self.capacity_charge_carried is None):
+            raise ValueError(
+                "capacity_charge and capacity_charge_carried go together (the price billed and "
+                "the part of it the power price already carries); allowed: both or neither"
+            )
+        if self.capacity_charge is not None and self.capacity_charge in self.unbilled_charges:
+            raise ValueError(
+                f"{self.capacity_charge} is both billed (capacity_charge) and listed under "
+                "unbilled_charges; allowed: one of the two"
+            )
+        return self
 
 
 class Country(Record):

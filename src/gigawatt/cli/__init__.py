@@ -243,6 +243,8 @@ def main(argv: list[str] | None = None) -> None:
     debug = bool(os.environ.get("GIGAWATT_DEBUG"))
     _closed_streams()
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["help"]:  # `gigawatt help [COMMAND]`, as many tools take it
+        args = [*args[1:2], "--help"]
     empty = _empty_path_flag(args)
     if empty is not None:
         flag, given = empty
@@ -251,7 +253,7 @@ def main(argv: list[str] | None = None) -> None:
             2,
         )
     try:
-        code = app(args=argv, prog_name="gigawatt", standalone_mode=False)
+        code = app(args=_home_expanded(args), prog_name="gigawatt", standalone_mode=False)
     except click.NoArgsIsHelpError as e:
         e.show()
         raise SystemExit(e.exit_code) from None
@@ -313,6 +315,23 @@ def _empty_path_flag(argv: list[str]) -> tuple[str, str] | None:
         if given is not None and not given.strip():
             return flag, given
     return None
+
+
+def _home_expanded(argv: list[str]) -> list[str]:
+    """A path flag's `~` or `~user` as the home folder: `--out=~/runs` (which no shell expands,
+    as it expands `--out ~/runs`) made a folder called `~` in the current one."""
+    out = list(argv)
+    for i, arg in enumerate(out):
+        if arg == "--":
+            break
+        flag, eq, value = arg.partition("=")
+        if flag not in _PATH_FLAGS | {"--catalog"}:
+            continue
+        if eq and value.startswith("~"):
+            out[i] = f"{flag}={os.path.expanduser(value)}"
+        elif not eq and i + 1 < len(out) and out[i + 1].startswith("~"):
+            out[i + 1] = os.path.expanduser(out[i + 1])
+    return out
 
 
 #: Errors that say a path as written cannot be a path (a name too long for the file system, a

@@ -373,8 +373,12 @@ def _print_supply(s: dict[str, Any]) -> None:
     console.print(
         f"Battery {s['battery_mwh']:,.0f} MWh; cost "
         f"{s['cost_usd_per_year'] / MILLION:,.0f} M USD/yr "
-        f"({s['cost_usd_per_mwh']:.1f} USD/MWh; no gas O&M or delivery); "
+        f"({s['cost_usd_per_mwh']:.1f} USD/MWh at the supply-technologies catalog's costs, "
+        "the same at every site: one gas fuel price, no gas O&M or delivery); "
         f"CO2e {s['co2_t_per_year']:,.0f} t/yr, life-cycle "
         f"({s['co2_gco2_per_kwh']:.0f} g/kWh); solar CF {s['solar_capacity_factor']:.2f}, wind CF "
-        f"{s['wind_capacity_factor']:.2f}; solved in {s['solve_time_s']:.1f} s."
+        f"{s['wind_capacity_factor']:.2f} (a synthetic wind at a mean "
+        f"{s['wind_mean_speed_m_per_s']:g} m/s, the catalog's generic onshore site, "
+        "wind-mean-speed-m-per-s, not a measurement of this site); solved in "
+        f"{s['solve_time_s']:.1f} s."
     )

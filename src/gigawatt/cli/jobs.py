@@ -424,8 +424,9 @@ def perf(
         str | None,
         typer.Option(
             "--framework",
-            help="Framework profile (`gigawatt catalog frameworks`); default: the one the "
-            "accelerator's calibration was fitted with.",
+            help="Framework profile (`gigawatt catalog frameworks`); default: the system's "
+            "(a TPU pod: jax-xla-fsdp), else the one its accelerator's calibration was fitted "
+            "with.",
         ),
     ] = None,
     allow_overflow: Annotated[
@@ -631,8 +632,9 @@ def train(
         str | None,
         typer.Option(
             "--framework",
-            help="Framework profile (`gigawatt catalog frameworks`); default: the one the "
-            "accelerator's calibration was fitted with.",
+            help="Framework profile (`gigawatt catalog frameworks`); default: the system's "
+            "(a TPU pod: jax-xla-fsdp), else the one its accelerator's calibration was fitted "
+            "with.",
         ),
     ] = None,
     as_json: JsonOpt = False,

@@ -151,7 +151,7 @@ def largest_run_band_text(years: list[dict[str, Any]], catalog: Any = None) -> s
             )
             parts.append(f"{span} {fmt_sci(band[0])}-{fmt_sci(band[1])} FLOP ({cls}{scale})")
         else:
-            parts.append(f"{span} an estimate ({cls}: too few validation runs for a band)")
+            parts.append(f"{span} an estimate ({cls}: {_too_few(cls, catalog)})")
     text = (
         "Largest run's compute, band from its step time's 10th and 90th percentile errors on "
         f"published runs of its class (perf validation): {'; '.join(parts)}."
@@ -160,6 +160,18 @@ def largest_run_band_text(years: list[dict[str, Any]], catalog: Any = None) -> s
     if banded and catalog is not None:
         text += " " + _band_held_text(banded, catalog)
     return text
+
+
+def _too_few(cls: str, catalog: Any) -> str:
+    """Why a class has no band: no published run checks it at all (no record: Rubin), or too
+    few for one (as `gigawatt perf` says)."""
+    if catalog is not None:
+        try:
+            checks = catalog.get("perf-accuracy", cls).checks
+        except InputError:
+            return "no validation runs of this class"
+        return f"{counted(checks, 'validation run')}, too few for a band"
+    return "too few validation runs for a band"
 
 
 def _beyond_checked_text(cls: str, accelerators: int, catalog: Any) -> str:
@@ -174,6 +186,21 @@ def _beyond_checked_text(cls: str, accelerators: int, catalog: Any) -> str:
     if widest is None or accelerators <= widest:
         return ""
     return f"; checked on jobs of at most {widest:,} accelerators"
+
+
+def _batch_text(op: dict[str, Any] | None, ref: dict[str, Any], catalog: Any) -> str | None:
+    """The operating point's global batch in tokens, and what it rests on: the batch law
+    extrapolated far beyond the budgets it was fitted on (its MFU rises with the batch)."""
+    if not op or not op.get("gbs_seqs") or ref.get("mfu_fixed") is not None:
+        return None
+    seq_len = catalog.get("models", ref["model"]).seq_len
+    tokens = op["gbs_seqs"] * seq_len
+    return (
+        f"Its global batch: {op['gbs_seqs']:,} sequences of {seq_len:,} tokens "
+        f"({tokens / MILLION:,.0f}M tokens), DeepSeek LLM's compute-optimal batch law "
+        "extrapolated far beyond the budgets it was fitted on; the MFU rests on it (`gigawatt "
+        "catalog capability batch-tokens-coefficient` compares published runs' batches)."
+    )
 
 
 def _band_held_text(systems: list[str], catalog: Any) -> str:
@@ -230,15 +257,17 @@ def _summary_bases(years: list[dict[str, Any]]) -> list[str]:
         model, source = last.get("largest_run_model"), last.get("largest_run_mfu_source")
         mfu = (
             f"MFU: the {source} figure for {model} at that job size (the reference model), not "
-            f"for the Params model, in model FLOPs (PaLM's convention: recomputation not "
-            f"counted; HFU in `gigawatt perf`); "
+            f"for the Params model, at the global batch of `capability --json`'s "
+            f"operating_point.plan (by default the batch law's, compute-optimal for the run and "
+            f"larger than the model's own, which `gigawatt perf` uses), in model FLOPs (PaLM's "
+            f"convention: recomputation not counted; HFU in `gigawatt perf`); "
             if model and source
             else ""
         )
         lines.append(
             f"Capability FLOP: a {days:g}-day run in {precision} (accelerators x dense peak x "
-            f"MFU x goodput x duration); {mfu}Params: the compute-optimal size for that FLOP "
-            f"({per_param:.0f} tokens per parameter)."
+            f"MFU x goodput x duration); {mfu}Params T: the compute-optimal size for that FLOP "
+            f"in trillions of parameters ({per_param:.0f} tokens per parameter)."
         )
     return lines
 
@@ -738,6 +767,8 @@ def capability(
             f"at goodput {last['largest_run_ceiling_goodput']:.2f}, computes "
             f"{fmt_sci(last['largest_run_ceiling_flop'])} FLOP."
         )
+    if (batch := _batch_text(report.get("operating_point"), ref, _catalog(ctx))) is not None:
+        console.print(batch)
     console.print(
         f"Largest run: {ref['model']} in {ref['precision']}, MFU from {mfu}, "
         f"{ref['duration_days']:g} days, fault tolerance {ref['fault_tolerance']}; x ref: "
@@ -872,15 +903,21 @@ def sweep(
     print_fitted(console, title, specs)
     from gigawatt.sweep.result import few_samples  # deferred: `--help` stays fast
 
-    if few_samples(result.completed):
+    inputs = result.uncertain_inputs
+    if not inputs:  # every sample is the plain run: no band to read, however many samples
+        console.print(
+            "The scenario has no uncertain inputs (no field written as a distribution): every "
+            "sample is the plain run and every band has zero width. A sweep varies only the "
+            "fields a scenario writes as distributions (docs/scenarios.md)."
+        )
+    elif few_samples(result.completed):
         console.print(
             f"With {over} each P10 and P90 lies between the two lowest or the two highest "
             "draws: read the bands as the spread of a few draws, not as percentiles; run more "
             "--samples."
         )
-    if result.completed:  # how far the bands' ends can be trusted, whatever the distribution
+    if result.completed and inputs:  # how far the bands' ends can be trusted
         console.print(result.confidence.text())
-    inputs = result.uncertain_inputs
     console.print(
         f"Sweep {result.sweep_id[:12]} (seed {result.seed}): "
         f"{counted(result.computed, 'sample')} computed now, {result.completed:,} of "

@@ -207,6 +207,8 @@ class SupplyResult:
     co2_cap_t_per_year: float | None
     solar_capacity_factor: float
     wind_capacity_factor: float
+    #: The synthetic wind's mean speed: the catalog's one generic site, not this site's.
+    wind_mean_speed_m_per_s: float
     capacity_mw: dict[str, float | None] = field(default_factory=dict)
     battery_mwh: float | None = None
     energy_mwh_per_year: dict[str, float | None] = field(default_factory=dict)
@@ -470,6 +472,7 @@ def summarise(
         "co2_cap_t_per_year": inputs.co2_cap_t_per_year,
         "solar_capacity_factor": profile_cf["solar"],
         "wind_capacity_factor": profile_cf["wind"],
+        "wind_mean_speed_m_per_s": inputs.wind.mean_speed_m_per_s,
         "solve_time_s": seconds,
     }
     if state != "ok" or condition != "optimal":

@@ -1376,6 +1376,13 @@ def load_system(system: System | str, catalog: Catalog) -> System:
     return catalog.system(system, field="system")
 
 
+def default_framework(system: System, catalog: Catalog) -> str:
+    """The framework profile id jobs on `system` use unless told: the system's own (where the
+    calibration's software does not run: a TPU pod, V100), else the one its accelerator's
+    calibration was fitted with."""
+    return system.framework or catalog.calibration(system.accelerator).framework
+
+
 def hardware_for(
     system: System,
     precision: str,
@@ -1384,7 +1391,8 @@ def hardware_for(
     optimizer_dtype: str = "fp32",
 ) -> tuple[Hardware, Software]:
     """The hardware rates and the framework's knob choices for `system` at `precision`;
-    `framework` defaults to the one the accelerator's calibration was fitted with."""
+    `framework` defaults to the system's (`System.framework`, where the calibration's software
+    does not run: a TPU pod), else the one the accelerator's calibration was fitted with."""
     accelerator = catalog.accelerator(system.accelerator, field="system.accelerator")
     if accelerator.peak_flops_per_s.get(precision) is None:
         supported = [k for k, v in accelerator.peak_flops_per_s.model_dump().items() if v]
@@ -1393,7 +1401,7 @@ def hardware_for(
             field="precision",
         )
     cal = catalog.calibration(accelerator.id)
-    fw = catalog.framework(framework or cal.framework, field="framework")
+    fw = catalog.framework(framework or default_framework(system, catalog), field="framework")
     hw = Hardware.build(system, accelerator, cal, fw, precision, optimizer_dtype)
     return hw, Software.build(fw, accelerator, system, precision)
 
@@ -1413,8 +1421,9 @@ def estimate(
     `model` and `system` are records, catalog ids or YAML files of one record (`system` may
     be an accelerator id: its default system). `plan` holds the knobs of `Plan` (missing
     structural keys default as DESIGN.md section 7 says, software knobs to the framework's
-    defaults; dp = N / (tp pp cp)). `framework` is a framework profile id (default: the one
-    the accelerator's calibration was fitted with). An invalid plan raises `InputError`
+    defaults; dp = N / (tp pp cp)). `framework` is a framework profile id (default: the
+    system's, else the one the accelerator's calibration was fitted with). An invalid plan
+    raises `InputError`
     naming the rule; a valid plan that does not fit in memory is a result with
     `fits = False`.
     """

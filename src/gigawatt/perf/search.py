@@ -27,9 +27,10 @@ Evaluation is staged so that the space is searched exactly but cheaply:
    its fastest combination.
 `plans_evaluated` counts what was computed: one per plan screened out by memory (its memory
 does not depend on the time-only knobs), one per (plan, time-only knob combination) whose step
-time was assembled; `plans_fitting` the latter. All base splits are expanded at once (each
-axis's values depend only on the split: `_ragged`), in batches of about 65,536 plans per NumPy
-call, keeping only each batch's best, so memory stays bounded for any space. Fitting plans
+time was assembled; `plans_fitting` the latter; both summed over every job size searched.
+All base splits are expanded at once (each axis's values depend only on the split: `_ragged`),
+in batches of about 65,536 plans per NumPy call, keeping only each batch's best, so memory
+stays bounded for any space. Fitting plans
 are ranked by tokens/s (ties: less memory, then enumeration order).
 
 When no split uses all N accelerators (N = 5,128 = 8 x 641 for a 96-layer model), the search
@@ -885,16 +886,22 @@ def _best_size(
     )[:_SIZE_CANDIDATES]
     best: tuple[_Found | None, int] = (None, gpus)
     best_rate = -1.0
+    evaluated = fitting = 0
     for n in sizes:
         candidate = _Space(w, sw, n, fixed)
         candidate.check_size()
         found = _search_split(candidate, w, hw, top)
+        evaluated, fitting = evaluated + found.evaluated, fitting + found.fitting
         if not found.evaluated:
             continue
         rate = found.best_tokens_per_s
         if best[0] is None or rate > best_rate:
             best, best_rate = (found, n), rate
-    return best[0], best[1], IDLE_NO_SPLIT
+    if best[0] is None:
+        return None, gpus, IDLE_NO_SPLIT
+    # every size searched counts in plans_evaluated / plans_fitting, not only the one kept
+    counted = dataclasses.replace(best[0], evaluated=evaluated, fitting=fitting)
+    return counted, best[1], IDLE_NO_SPLIT
 
 
 def _faster_neighbour(
@@ -919,9 +926,13 @@ def _faster_neighbour(
     except InputError:  # a space too large to search: keep the one at N
         return found, gpus
     other = _search_split(space, w, hw, top)
+    both = {
+        "evaluated": found.evaluated + other.evaluated,
+        "fitting": found.fitting + other.fitting,
+    }
     if other.fitting and other.best_tokens_per_s > found.best_tokens_per_s:
-        return other, n
-    return found, gpus
+        return dataclasses.replace(other, **both), n
+    return dataclasses.replace(found, **both), gpus
 
 
 def search_plans(
@@ -1096,10 +1107,10 @@ def search(
     """The best plan for `model` on `gpus` accelerators of `system`, by tokens/s.
 
     `fixed` holds plan knobs to keep (any `Plan` key, values as in `--plan`); everything else
-    is searched, software knobs over the values `framework` offers (default: the framework the
-    accelerator's calibration was fitted with). When no plan fits, `best` is None (the plan
-    needing least memory with `allow_overflow`), `top` is empty and `nearest_feasible` lists
-    the changes that make one fit.
+    is searched, software knobs over the values `framework` offers (default: the system's
+    framework, else the one the accelerator's calibration was fitted with). When no plan
+    fits, `best` is None (the plan needing least memory with `allow_overflow`), `top` is
+    empty and `nearest_feasible` lists the changes that make one fit.
     """
     if gpus <= 0:
         raise InputError(f"must be a positive accelerator count, got {gpus}", field="gpus")

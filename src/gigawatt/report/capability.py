@@ -75,9 +75,15 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
 
 
 def _band_cell(band: list[float] | None, check: dict[str, Any] | None) -> str:
-    """A compute band as `low-high`, or why there is none."""
+    """A compute band as `low-high` (with the class's largest checked job when the run is
+    larger), or why there is none."""
     if band:
-        return f"{band[0]:.2e}-{band[1]:.2e}"
+        scale = (
+            f" (checked on jobs of at most {check['checked_gpus_max']:,} accelerators)"
+            if check and check.get("gpus_beyond_checked")
+            else ""
+        )
+        return f"{band[0]:.2e}-{band[1]:.2e}{scale}"
     return f"an estimate ({check['class']})" if check else ""
 
 

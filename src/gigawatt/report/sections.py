@@ -392,6 +392,7 @@ def money_section(ctx: ReportContext) -> Section | None:
         ("Capex: power", "capex_power_usd"),
         ("Opex: energy", "opex_energy_usd"),
         ("Opex: operations", "opex_operations_usd"),
+        ("Opex: capacity charge", "opex_capacity_usd"),
     )
     spend = Chart(
         "money-spend",
