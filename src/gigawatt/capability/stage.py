@@ -497,10 +497,14 @@ def searches(curves: Curves) -> dict[str, Any]:
     """The perf searches behind the monthly largest runs:
     {system: {precision: {gpus: {gbs_seqs, mfu, plan}}}}."""
     out: dict[str, Any] = {}
+    last: dict[tuple[str, str], int] = {}  # the searches last listed into each table
     for (name, system, _, duration_s, *_), curve in curves.curves.items():
         if name != REFERENCE or duration_s != curves.settings.duration_s:
             continue
         table = out.setdefault(system, {}).setdefault(curve.precision, {})
+        if last.get((system, curve.precision)) == id(curve.buckets):
+            continue  # curves of other sites or burn-in share them: the same rows again
+        last[system, curve.precision] = id(curve.buckets)
         for gpus, b in sorted(curve.buckets.items()):
             table[str(gpus)] = {"gbs_seqs": b.gbs_seqs, "mfu": b.mfu, "plan": b.plan}
     return out
