@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from gigawatt.capability.scaling import compute_band, cross_site_efficiency
-from gigawatt.capability.stage import LARGEST_KEYS
+from gigawatt.capability.stage import LARGEST_KEYS, LATER_KEYS
 from gigawatt.catalog import Catalog
 from gigawatt.cli import main
 from gigawatt.display import fmt_sci
@@ -36,6 +36,7 @@ NEW_YEAR_KEYS = [
     "largest_run_flop_band",
     "largest_run_model",
     "largest_run_mfu_source",
+    *(key for key, _ in LATER_KEYS),
 ]
 
 
@@ -146,7 +147,7 @@ def test_run_json_keys_before_the_band_are_unchanged(capsys, tmp_path):
         keys = list(y)
         at = keys.index(CAPABILITY_YEAR_KEYS[0])
         assert keys[at:] == CAPABILITY_YEAR_KEYS + NEW_YEAR_KEYS
-        for key, _ in LARGEST_KEYS:
+        for key, _ in LARGEST_KEYS + LATER_KEYS:
             value = y[key]
             if value is None:  # a figure that means nothing without a run
                 continue

@@ -10,6 +10,8 @@ from capability_cases import TOY_CAPABILITY, scenario_data, write
 from cli_cases import cli
 from conftest import TOY_CATALOG
 from gigawatt.cli import main
+from gigawatt.reliability import burn_in_factor
+from gigawatt.units import S_PER_DAY
 
 YEAR_KEYS = {
     "year",
@@ -283,10 +285,11 @@ def test_caveat_when_the_failure_rates_are_estimates(capsys, catalog, tmp_path):
 
 
 def test_caveat_when_the_largest_run_starts_in_burn_in(capsys, catalog):
-    """The curves assume a mature fleet. A year whose largest run starts while even the
-    oldest accelerators of its group are inside the failure model's burn-in says so (the
-    default's 2026-12 run starts the month Abilene's first Vera Rubin racks come online); a
-    year past it does not."""
+    """A year whose largest run needs accelerators inside the failure model's burn-in says
+    its figures include it, with the factor (the default's 2026-12 run starts the month
+    Abilene's first Vera Rubin racks come online: x2 over the whole 90-day run, which
+    `largest_run_burn_in_factor` gives); a year whose run fits on older accelerators does not
+    (factor 1)."""
     code, out, err = cli(capsys, "capability", "--json")
     assert code == 0, err
     data = json.loads(out)
@@ -296,6 +299,11 @@ def test_caveat_when_the_largest_run_starts_in_burn_in(capsys, catalog):
     burn = [c for c in data["caveats"] if "burn-in" in c]
     assert [c.split(":")[0] for c in burn] == ["2026-12"]
     assert f"failure model '{fm.id}'" in burn[0] and "--fleet-age-months 0" in burn[0]
+    factors = [y["largest_run_burn_in_factor"] for y in data["years"]]
+    duration_s = data["years"][0]["largest_run_duration_days"] * S_PER_DAY
+    assert factors[0] == burn_in_factor(fm, 0.0, duration_s)
+    assert factors[0] > 1 and f"x{factors[0]:.2f}" in burn[0] and "include it" in burn[0]
+    assert factors[1:] == [1.0] * (len(factors) - 1)
 
 
 def test_site_crossings_say_what_they_bring(capsys):

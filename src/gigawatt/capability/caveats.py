@@ -44,7 +44,7 @@ def compose_caveats(
     whose achieved FLOP/s rest on no measurement of its own (`perf_caveats`), whose failure
     rates or the stage's fault-tolerance policy are estimates (`reliability_caveats`), each run
     whose peak is not a published one (`peak_caveats`), and the years of `positions` whose
-    largest run starts in its hardware's burn-in (`CapabilityResult.burn_in_caveats`).
+    largest run includes its hardware's burn-in (`CapabilityResult.burn_in_caveats`).
 
     A run's precision is the one it requests (`peak_caveats` names a fallback to a wider one)
     or, with `peak_columns`, the one it is counted at: the column caveats name the fallbacks

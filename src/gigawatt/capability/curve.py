@@ -1,12 +1,14 @@
 """Sustained FLOP/s against job size (`RunCurve`): the best job of at most N accelerators (the
 ceiling), the operating point a planner would launch (the rule of docs/models/capability.md),
-and the groups of accelerators a run can use (a site's phases of one system, or all sites)."""
+the groups of accelerators a run can use (a site's phases of one system, or all sites), and
+the burn-in tiers of a group (its accelerators by age, `burn_in_tiers`)."""
 
 from __future__ import annotations
 
 import math
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -20,13 +22,13 @@ from gigawatt.capability.scaling import (
     sustained_flops_per_s,
 )
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import Model, System
+from gigawatt.catalog.schema import FailureModel, Model, System
 from gigawatt.errors import InputError
 from gigawatt.perf import search
 from gigawatt.perf.accuracy import Validation, validation_of
 from gigawatt.perf.estimate import default_framework
 from gigawatt.perf.workload import Workload
-from gigawatt.reliability import JobCurve, RecoveryPlan, job_curve
+from gigawatt.reliability import JobCurve, RecoveryPlan, burn_in_factor, job_curve
 from gigawatt.reliability.limit import efficient_limit, job_sizes
 from gigawatt.training import DEFAULT_FAILURE_MODEL
 
@@ -43,13 +45,22 @@ ALL_SITES = "all"
 #: Curve key of the reference workload (which may have a fixed MFU).
 REFERENCE = "reference"
 PICK_FIELDS = ("accelerators", "flops_per_s", "mfu", "goodput", "efficiency", "marginal_efficiency")
+_RATE = PICK_FIELDS.index("flops_per_s")
 #: Sensitivity knobs a curve may carry (1: the catalog's values): restart cost, every
 #: checkpoint bandwidth, the rack failure rate (`reliability.job_curve`).
 SCALES = ("restart_scale", "bandwidth_scale", "rack_rate_scale")
+#: Burn-in factors a run may be charged, above 1: evenly up to that of a run on accelerators
+#: new that month (`burn_in_tiers`): the first at or above its accelerators' mean. A
+#: resolution, not a model input (docs/models/capability.md, section 3b).
+BURN_IN_STEPS = 4
 #: Size grids whose reliability a curve keeps (a memory bound for long sweeps, not a model input).
 RELIABILITY_GRIDS = 256
-#: Best jobs a curve remembers (by the N asked and the largest N asked with it) before it
-#: forgets them all: a memory bound for long sweeps, not a model input.
+#: Groups' runs (`pick_group`) remembered per catalog, by the group's accelerators and the
+#: run's workload: a sweep's samples share many groups (a site whose inputs no draw moves). A
+#: memory bound for long sweeps, not a model input.
+PICK_MEMO = 1024
+#: Best jobs a curve remembers (by size grid and the largest of its sizes at or below N) before
+#: it forgets them all: a memory bound for long sweeps, not a model input.
 BEST_MEMO = 65_536
 
 
@@ -88,6 +99,8 @@ class Pick:
     @classmethod
     def of_block(cls, block: np.ndarray) -> Pick:
         """The fields as views of the rows of a (fields, *shape) array (arrays, even 0-d)."""
+        if block.ndim > 1:
+            return cls(*block)
         return cls(*(block[i, ...] for i in range(len(PICK_FIELDS))))
 
 
@@ -108,7 +121,9 @@ def held_knobs(plan: dict[str, Any], system: System, catalog: Catalog) -> dict[s
 
 class RunCurve:
     """Sustained FLOP/s of jobs of one system against their size, for one workload, precision,
-    duration, number of sites (a cross-site job spans them all) and fault-tolerance policy."""
+    duration, number of sites (a cross-site job spans them all), fault-tolerance policy and
+    burn-in factor (the failure model's hardware rates x `burn_in`, 1 for a mature fleet:
+    `burn_in_tiers`)."""
 
     def __init__(
         self,
@@ -123,6 +138,7 @@ class RunCurve:
         fixed_mfu: float | None = None,
         policy: str | None = None,
         scales: dict[str, float] | None = None,
+        burn_in: float = 1.0,
     ) -> None:
         acc = catalog.accelerator(system.accelerator)
         self.catalog, self.settings, self.model, self.system = catalog, settings, model, system
@@ -141,10 +157,12 @@ class RunCurve:
             field=f"reference-workloads[{settings.reference.id}].fault_tolerance",
         )
         self.scales = dict(scales or {})
-        self.buckets = bucket_cache  # shared by curves that differ only in sites and policy
+        self.burn_in = float(burn_in)
+        self.buckets = bucket_cache  # shared by curves that differ in sites, policy, burn-in
         self._reliability: dict[bytes, JobCurve] = {}  # by the sizes evaluated
-        # `best` of N asked with largest N M, by (M, N): a sweep's fleets take few values
-        self._best: dict[tuple[int, int], tuple[float, ...]] = {}
+        # `best` of N asked with largest N M, by the length of M's size grid: (known, answers)
+        # by index in it of the largest size at or below N, the last column 0 (for N < 1)
+        self._best: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._limit: dict[int, int] = {}  # efficient_limit by its argument
         self._work: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # `_doubling` by its base
 
@@ -252,7 +270,13 @@ class RunCurve:
             if len(self._reliability) >= RELIABILITY_GRIDS:  # a sweep meets many: keep recent
                 del self._reliability[next(iter(self._reliability))]
             self._reliability[key] = job_curve(
-                sizes, self.duration_s, self.failure_model, self.system, self.plan, **self.scales
+                sizes,
+                self.duration_s,
+                self.failure_model,
+                self.system,
+                self.plan,
+                burn_in=self.burn_in,
+                **self.scales,
             )
         return self._reliability[key]
 
@@ -266,6 +290,7 @@ class RunCurve:
             self.system,
             self.plan,
             step_s=step_s,
+            burn_in=self.burn_in,
             **self.scales,
         )
 
@@ -321,11 +346,15 @@ class RunCurve:
     def operating(self, available: np.ndarray) -> Pick:
         """The run a planner launches with N available: the best job of at most
         min(N, `efficient_limit`) accelerators."""
+        return Pick.of_block(self.operating_block(available))
+
+    def operating_block(self, available: np.ndarray) -> np.ndarray:
+        """`operating` as one (fields, *shape) array, rows in PICK_FIELDS order."""
         n = np.asarray(available, dtype=np.int64)
         if not (n >= 1).any():
-            return Pick.zeros(n.shape)
+            return np.zeros((len(PICK_FIELDS), *n.shape))
         limit = self.efficient_limit(int(n.max()))
-        return self.best(np.minimum(n, limit))
+        return self.best_block(np.minimum(n, limit))
 
     # -- the best job of at most N --------------------------------------------------------------
 
@@ -340,30 +369,38 @@ class RunCurve:
         bound is evaluated next (its PLAN_SIZES_PER_DOUBLING searches serve all its sizes),
         until no size is open; the rest is vectorised over the months.
 
-        The answer for each N is a function of N and of the largest N asked with it (which sets
-        the size grid, hence the marginal efficiency at its end), remembered by both: the months
-        of a sweep's samples take few distinct values, so most calls only look answers up.
+        The answer for each N is a function of the largest grid size at or below N and of the
+        size grid, which the largest N asked with it sets (hence the marginal efficiency at its
+        end), remembered by both (the grid by its length): the months of a sweep's samples
+        take few distinct values of them, so most calls only look answers up.
         """
+        return Pick.of_block(self.best_block(available))
+
+    def best_block(self, available: np.ndarray) -> np.ndarray:
+        """`best` as one new (fields, *shape) array, rows in PICK_FIELDS order."""
         n = np.asarray(available, dtype=np.int64)
-        has = n >= 1
-        if not has.any():
-            return Pick.zeros(n.shape)
-        asked = n[has].tolist()
-        top = max(asked)
-        memo = self._best
-        try:  # each month's answer looked up (no sort of the months on a hit)
-            table = [memo[top, t] for t in asked]
-        except KeyError:
-            if len(memo) >= BEST_MEMO:
-                memo.clear()
-            targets = np.unique(n[has])
+        top = int(n.max()) if n.size else 0
+        if top < 1:
+            return np.zeros((len(PICK_FIELDS), *n.shape))
+        sizes = job_sizes(top, self.system.failure_domain)  # cached
+        grid = len(sizes)  # the grid is a function of its length (a prefix of one sequence)
+        at = np.searchsorted(sizes, n, side="right") - 1  # -1 (the zero column) where N < 1
+        held = self._best.get(grid)
+        if held is None:
+            if len(self._best) >= BEST_MEMO:
+                self._best.clear()
+            known = np.zeros(grid + 1, dtype=bool)
+            known[-1] = True
+            held = self._best[grid] = (known, np.zeros((len(PICK_FIELDS), grid + 1)))
+        known, table = held
+        if not known[at].all():  # the months' answers, all sizes asked together
+            targets = np.unique(n[n >= 1])
             found = self._best_of(targets)
-            for i, t in enumerate(targets.tolist()):
-                memo[top, t] = tuple(float(getattr(found, name)[i]) for name in PICK_FIELDS)
-            table = [memo[top, t] for t in asked]
-        block = np.zeros((len(PICK_FIELDS), *n.shape))
-        block[:, has] = np.array(table).T  # (fields, months asked)
-        return Pick.of_block(block)
+            index = np.searchsorted(sizes, targets, side="right") - 1
+            for i, name in enumerate(PICK_FIELDS):
+                table[i, index] = getattr(found, name)
+            known[index] = True
+        return table[:, at]  # a copy
 
     def _best_of(self, targets: np.ndarray) -> Pick:
         """`best` of distinct, sorted, positive sizes (the branch and bound)."""
@@ -452,6 +489,149 @@ def groups(fleet: Fleet, cross_site_from: int | None) -> list[Group]:
     return out
 
 
+@dataclass(frozen=True)
+class Tier:
+    """The accelerators of a group a run charged `burn_in` may use at each month: the most of
+    its oldest whose mean burn-in factor is at most that (`burn_in_tiers`)."""
+
+    burn_in: float  # hardware-rate multiplier over the run [ratio]
+    accelerators: np.ndarray  # (months,) the oldest accelerators it may use
+    sites: np.ndarray  # (months,) sites holding them
+    adds: np.ndarray  # (months,) bool: more accelerators than the tier of the factor below
+
+
+def accelerators_by_age(
+    group: Group, oldest: int, at: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(oldest + 1, months) arrays: the group's accelerators at least `age` months old at each
+    month, age = 0..oldest (whole months from the month a phase came online), and the sites
+    holding them. A site's count `age` months earlier, at most its count now (a site that
+    shrank keeps no more than it has); none where the group has no accelerators (a cross-site
+    group before cross-site runs are allowed). With `at`, month index `at` alone (one column)."""
+    stack = np.array(list(group.by_site.values()))  # (sites, months), before any cross-site mask
+    live = group.accelerators > 0
+    if at is not None:  # the months `age` back from `at`, as the columns of a window
+        window = np.zeros((stack.shape[0], oldest + 1), dtype=stack.dtype)
+        first = max(at - oldest, 0)
+        window[:, oldest + 1 - (at + 1 - first) :] = stack[:, first : at + 1]
+        stack, live = window, np.full(oldest + 1, bool(live[at]))
+    back = np.arange(stack.shape[1])[None, :] - np.arange(oldest + 1)[:, None]  # (ages, months)
+    then = np.where(back >= 0, stack[:, np.maximum(back, 0)], 0)  # online `age` months earlier
+    held = np.minimum(then, stack[:, None, :])  # (sites, ages, months)
+    acc = np.where(live, held.sum(axis=0), 0).astype(group.accelerators.dtype)
+    sites = np.where(live, (held > 0).sum(axis=0), 0).astype(group.sites.dtype)
+    if at is not None:
+        return acc[:, -1:], sites[:, -1:]
+    return acc, sites
+
+
+class Cohorts:
+    """A group's accelerators by age at each month, with each age's burn-in factor over a
+    run of `duration_s` (`reliability.burn_in_factor`), oldest first; with `at`, one month.
+
+    Burn-in: the failure model's hardware rates are x `burn_in_multiplier` until the fleet is
+    `burn_in_months` old, averaged over the run; it is that of one fleet of one age, and a
+    group's phases come online in different months. Rates are per accelerator-hour and the
+    causes superpose, so a run on accelerators of several ages fails at the
+    accelerator-weighted mean of their factors (`mean`). A run is placed on the group's oldest
+    accelerators first (those past burn-in fail least), so that mean grows with its size."""
+
+    def __init__(
+        self, group: Group, failure_model: FailureModel, duration_s: float, at: int | None = None
+    ) -> None:
+        self.group = group
+        self.burns = failure_model.burn_in_multiplier > 1.0 and failure_model.burn_in_months > 0
+        oldest = oldest_age(failure_model)
+        held, self.held_sites = accelerators_by_age(group, oldest, at)
+        self.ages = np.arange(oldest, -1, -1)  # cohorts, oldest first (past burn-in: factor 1)
+        self.factor = np.array(
+            [burn_in_factor(failure_model, float(a), duration_s) for a in self.ages]
+        )
+        self.held = held  # (ages, months), by age
+        self.cols = np.arange(held.shape[1])
+
+    @cached_property
+    def total(self) -> np.ndarray:
+        """(cohorts, months): the accelerators of each cohort's age or older."""
+        return self.held[self.ages].astype(float)
+
+    @cached_property
+    def weighted(self) -> np.ndarray:
+        """(cohorts, months): the sum of the factors of the accelerators in `total`."""
+        return np.cumsum(np.diff(self.total, axis=0, prepend=0.0) * self.factor[:, None], axis=0)
+
+    def tiers(self) -> list[Tier]:
+        """For each of BURN_IN_STEPS + 1 factors evenly from 1 to that of a run on accelerators
+        new that month, lowest first: the most of the oldest accelerators whose mean factor is
+        at most it (`within`). One tier, the group at factor 1, without burn-in or when every
+        accelerator of every month is past it."""
+        if not self.burns or (self.held[0] == self.held[-1]).all():
+            return [Tier(1.0, self.held[0], self.held_sites[0], self.held[0] > 0)]
+        top = float(self.factor[-1])
+        f = 1.0 + (top - 1.0) * np.arange(BURN_IN_STEPS + 1) / BURN_IN_STEPS
+        f[-1] = top  # exactly that of a run on new accelerators
+        acc, sites = self.within(np.repeat(f[:, None], len(self.cols), axis=1))
+        below = np.vstack([np.zeros_like(acc[:1]), np.maximum.accumulate(acc, axis=0)[:-1]])
+        adds = acc > below
+        return [Tier(float(f[i]), acc[i], sites[i], adds[i]) for i in range(len(f))]
+
+    def mean(self, n: np.ndarray) -> np.ndarray:
+        """The mean burn-in factor of the `n` oldest accelerators at each month (1 where n is
+        0) [ratio]."""
+        n = np.minimum(np.asarray(n, dtype=float), self.total[-1])
+        k = np.minimum((self.total < n[None, :]).sum(axis=0), len(self.ages) - 1)
+        lo = np.where(k > 0, self.total[np.maximum(k - 1, 0), self.cols], 0.0)
+        w_lo = np.where(k > 0, self.weighted[np.maximum(k - 1, 0), self.cols], 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = (w_lo + (n - lo) * self.factor[k]) / n
+        return np.where(n > 0, mean, 1.0)
+
+    def within(self, f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(accelerators, sites holding them) at each month: the most of the oldest whose mean
+        factor is at most `f`, a factor per month, or a (factors, months) array of them."""
+        f = np.asarray(f, dtype=float)
+        one = f.ndim == 1
+        f = np.atleast_2d(f)[:, None, :]  # (factors, 1, months)
+        over = self.weighted[None] > f * self.total[None] * (1.0 + 1e-12)  # mean passes f
+        some = over.any(axis=1)  # (factors, months)
+        k = np.where(some, np.argmax(over, axis=1), 0)  # the cohort in which it does
+        cols = self.cols[None, :]
+        lo = np.where(k > 0, self.total[np.maximum(k - 1, 0), cols], 0.0)
+        w_lo = np.where(k > 0, self.weighted[np.maximum(k - 1, 0), cols], 0.0)
+        fk, f = self.factor[k], f[:, 0, :]
+        # n of that cohort's oldest with (w_lo + n fk) / (lo + n) = f
+        ratio = (fk * lo - w_lo) / np.where(fk > f, fk - f, 1.0)
+        cut = np.clip(np.floor(ratio + 1e-6), lo, self.total[k, cols])
+        acc = np.where(some, cut, self.total[-1][None, :]).astype(self.group.accelerators.dtype)
+        youngest = np.where(some, np.where(acc > lo, k, np.maximum(k - 1, 0)), len(self.ages) - 1)
+        sites = np.where(acc > 0, self.held_sites[self.ages[youngest], cols], 0)
+        return (acc[0], sites[0]) if one else (acc, sites)
+
+
+def oldest_age(failure_model: FailureModel) -> int:
+    """The age from which accelerators are past the failure model's burn-in, in whole months
+    (`Cohorts`'s oldest cohort; 0 without burn-in)."""
+    if failure_model.burn_in_multiplier > 1.0 and failure_model.burn_in_months > 0:
+        return math.ceil(failure_model.burn_in_months)
+    return 0
+
+
+def burn_in_tiers(
+    group: Group, failure_model: FailureModel, duration_s: float, at: int | None = None
+) -> list[Tier]:
+    """The accelerators a run of the group may use at each month for each burn-in factor it may
+    be charged (`Cohorts.tiers`), lowest factor first: the most of its oldest accelerators
+    whose mean factor is at most it. The largest run is the best over the tiers
+    (`pick_group`), so it is charged the first factor at or above its accelerators' mean, at
+    most (f0 - 1) / BURN_IN_STEPS above it, f0 the factor of a run on accelerators new that
+    month; a run on accelerators past burn-in is charged 1, and one on a site's first month's
+    accelerators f0, exactly. A failure model without burn-in (multiplier 1 or 0 months) gives
+    one tier, the group, at factor 1. `adds` marks the months where a tier holds more
+    accelerators than the one below; where it does not, it is the same accelerators at a
+    higher factor, which never wins. With `at`, month index `at` alone (arrays of one month)."""
+    return Cohorts(group, failure_model, duration_s, at).tiers()
+
+
 @dataclass
 class _Shared:
     """A catalog's curves and the searches behind them (each a function of the catalog and
@@ -459,6 +639,11 @@ class _Shared:
 
     curves: dict[tuple[Any, ...], RunCurve]
     buckets: dict[tuple[Any, ...], dict[int, Bucket]]
+    # `pick_group` and `runs.group_start` by their group's content and run (keys apart)
+    picks: dict[tuple[Any, ...], Any]
+    # `Curves.get`'s curves by its arguments (without sensitivity scales), before resolving
+    # them into the curve's key
+    asked: dict[tuple[Any, ...], RunCurve]
 
 
 #: By catalog: the samples of a sweep, which share one, build each curve and look each size up
@@ -478,21 +663,24 @@ def _shared_of(catalog: Catalog) -> _Shared:
         return held[1]
     for key in [k for k, (ref, _) in _SHARED.items() if ref() is None]:
         del _SHARED[key]
-    shared = _Shared({}, {})
+    shared = _Shared({}, {}, {}, {})
     _SHARED[id(catalog)] = (weakref.ref(catalog), shared)
     return shared
 
 
 class Curves:
-    """RunCurves by (workload, system, precision, duration, sites, policy, sensitivity scales),
-    sharing the searches of curves that differ only in sites, policy and scales (and, through
-    `_SHARED`, with every other run on the same catalog in this process)."""
+    """RunCurves by (workload, system, precision, duration, sites, policy, sensitivity scales,
+    burn-in factor), sharing the searches of curves that differ only in sites, policy, scales
+    and burn-in (and, through `_SHARED`, with every other run on the same catalog in this
+    process)."""
 
     def __init__(self, catalog: Catalog, settings: Settings) -> None:
         self.catalog, self.settings = catalog, settings
         shared = _shared_of(catalog)
         self.curves = shared.curves
         self._buckets = shared.buckets
+        self.picks = shared.picks
+        self._asked = shared.asked
 
     def get(
         self,
@@ -502,16 +690,27 @@ class Curves:
         duration_s: float,
         sites: int,
         policy: str | None = None,
+        burn_in: float = 1.0,
         **scales: float,
     ) -> RunCurve:
         """The curve of `model`, or of the reference workload (with its fixed MFU if it has
-        one) when `model` is None; `policy` None is the reference workload's."""
+        one) when `model` is None; `policy` None is the reference workload's; `burn_in` the
+        hardware-rate multiplier of the failure model (1: a mature fleet, the same curve as
+        without it)."""
+        asked = None
+        if not scales:  # the curves of the capability stage: looked up as asked
+            asked = (None if model is None else model.id, system, precision, duration_s)
+            asked = (*asked, sites, policy, self.settings.policy, burn_in)
+            if asked in self._asked:
+                return self._asked[asked]
         ref = self.settings
         sites = max(int(sites), 1)
         name = REFERENCE if model is None else model.id
         policy_id = self.catalog.fault_tolerance(policy or ref.policy).id
         knobs = tuple(sorted((k, float(v)) for k, v in scales.items() if v != 1.0))
         key = (name, system, precision, duration_s, sites, policy_id, knobs)
+        if burn_in != 1.0:
+            key = (*key, ("burn_in", float(burn_in)))
         if key not in self.curves:
             self.curves[key] = RunCurve(
                 self.catalog,
@@ -525,35 +724,162 @@ class Curves:
                 fixed_mfu=ref.reference.mfu if model is None else None,
                 policy=policy_id,
                 scales=dict(knobs),
+                burn_in=burn_in,
             )
+        if asked is not None:
+            self._asked[asked] = self.curves[key]
         return self.curves[key]
+
+    def failure_model(self, system: str) -> FailureModel:
+        """The failure model of `system`'s curves (the catalog default when it names none)."""
+        return self.catalog.failure_model(
+            self.catalog.system(system).failure_model or DEFAULT_FAILURE_MODEL
+        )
 
 
 @dataclass(frozen=True)
 class GroupPick:
     """The run of one group, month by month: the operating point (`pick`, what a planner
-    launches) and the ceiling (the job of highest sustained rate)."""
+    launches) and the ceiling (the job of highest sustained rate), each the best over the
+    group's burn-in tiers (`burn_in_tiers`). For the operating point, per month: `burn_in`
+    its factor, `age_months` the age of the youngest accelerators it uses (its oldest first),
+    `available` the accelerators of its tier, `sites` the sites holding them;
+    `ceiling_burn_in` the ceiling's factor."""
 
     group: Group
     pick: Pick
     ceiling: Pick
+    burn_in: np.ndarray
+    age_months: np.ndarray
+    available: np.ndarray
+    sites: np.ndarray
+    ceiling_burn_in: np.ndarray
+
+    def curve(
+        self,
+        curves: Curves,
+        pos: int,
+        model: Model | None,
+        precision: str,
+        duration_s: float,
+        policy: str | None = None,
+        **scales: float,
+    ) -> RunCurve:
+        """The curve of the operating point at month index `pos`: its sites and burn-in."""
+        return curves.get(
+            model,
+            self.group.system,
+            precision,
+            duration_s,
+            int(self.sites[pos]),
+            policy,
+            burn_in=float(self.burn_in[pos]),
+            **scales,
+        )
 
 
 def pick_group(
     curves: Curves, group: Group, model: Model | None, precision: str, duration_s: float
 ) -> GroupPick:
-    """The operating point and the ceiling of each month in `group` (one curve per number of
-    contributing sites); `model` None is the reference workload."""
-    out = Pick.zeros(group.accelerators.shape)
-    top = Pick.zeros(group.accelerators.shape)
-    for s in np.unique(group.sites[group.accelerators > 0]):
-        months = (group.sites == s) & (group.accelerators > 0)
-        curve = curves.get(model, group.system, precision, duration_s, int(s))
-        available = group.accelerators[months]
-        for target, picked in ((out, curve.operating(available)), (top, curve.best(available))):
-            for name in PICK_FIELDS:
-                getattr(target, name)[months] = getattr(picked, name)
-    return GroupPick(group, out, top)
+    """The operating point and the ceiling of each month in `group`, over its burn-in tiers
+    (`burn_in_tiers`: a run on the most of the oldest accelerators whose mean burn-in factor
+    is at most the tier's, charged that factor; one curve per factor and number of sites
+    holding them). `model` None is the reference workload.
+
+    The operating point is the best, by sustained rate, over the tiers taken lowest factor
+    first (the lower wins ties), until the accelerators no longer hold it back (`held_back`:
+    its efficient limit stops short of them): a higher factor lowers every size's goodput and
+    with it the efficient limit, so a tier of more accelerators at a higher factor cannot then
+    do better. The ceiling is the better of the runs on the accelerators past burn-in (factor
+    1) and on all of them (at the lowest tier that holds them all): a ceiling bounds one run's
+    compute, and these are its two ends; a tier between them is not tried (for speed: each
+    tier is a curve, and a sweep meets many)."""
+    key = (
+        group.site,
+        group.system,
+        group.accelerators.dtype.str,
+        group.accelerators.tobytes(),
+        group.sites.tobytes(),
+        tuple((name, acc.tobytes()) for name, acc in group.by_site.items()),
+        REFERENCE if model is None else model.id,
+        precision,
+        duration_s,
+    )
+    held = curves.picks.get(key)
+    if held is None:  # a function of the key alone: kept, read-only, for later samples
+        if len(curves.picks) >= PICK_MEMO:
+            del curves.picks[next(iter(curves.picks))]
+        held = curves.picks[key] = _read_only(
+            _pick_group(curves, group, model, precision, duration_s)
+        )
+    return held if held.group is group else replace(held, group=group)
+
+
+def _read_only(gp: GroupPick) -> GroupPick:
+    """`gp` with its arrays read-only (it is shared by every sample that meets its group)."""
+    for name in ("burn_in", "age_months", "available", "sites", "ceiling_burn_in"):
+        getattr(gp, name).flags.writeable = False
+    for pick in (gp.pick, gp.ceiling):
+        for f in fields(pick):
+            getattr(pick, f.name).flags.writeable = False
+    return gp
+
+
+def _pick_group(
+    curves: Curves, group: Group, model: Model | None, precision: str, duration_s: float
+) -> GroupPick:
+    """`pick_group`, computed."""
+    shape = group.accelerators.shape
+    out_rows, top_rows = np.zeros((len(PICK_FIELDS), *shape)), np.zeros((len(PICK_FIELDS), *shape))
+    out, top = Pick.of_block(out_rows), Pick.of_block(top_rows)
+    burn, top_burn = np.ones(shape), np.ones(shape)
+    available = np.zeros(shape, dtype=group.accelerators.dtype)
+    sites = np.zeros(shape, dtype=group.sites.dtype)
+    open_op, filled_top = group.accelerators > 0, np.zeros(shape, dtype=bool)
+    if not open_op.any():  # nothing online in any month
+        return GroupPick(group, out, top, burn, available.copy(), available, sites, top_burn)
+    cohorts = Cohorts(group, curves.failure_model(group.system), duration_s)
+    tiers = cohorts.tiers()
+    for i, tier in enumerate(tiers):
+        ask_op = tier.adds & open_op
+        ask_top = tier.adds & ((tier.accelerators == group.accelerators) | (i == 0))
+        asked = ask_op | ask_top
+        if not asked.any():
+            continue
+        for s in np.unique(tier.sites[asked]).tolist():
+            curve = curves.get(model, group.system, precision, duration_s, s, burn_in=tier.burn_in)
+            here = tier.sites == s
+            months = np.flatnonzero(ask_op & here)
+            if len(months):
+                n = tier.accelerators[months]
+                op = curve.operating_block(n)
+                win = (available[months] == 0) | (op[_RATE] > out.flops_per_s[months])
+                at = months[win]
+                out_rows[:, at] = op[:, win]
+                burn[at], available[at], sites[at] = tier.burn_in, n[win], s
+                limit = curve.efficient_limit(int(n.max()))
+                open_op[months[~held_back(curve, n, np.minimum(n, limit))]] = False
+            months = np.flatnonzero(ask_top & here)
+            if len(months):
+                best = curve.best_block(tier.accelerators[months])
+                win = ~filled_top[months] | (best[_RATE] > top.flops_per_s[months])
+                filled_top[months] = True
+                top_rows[:, months[win]] = best[:, win]
+                top_burn[months[win]] = tier.burn_in
+    # the youngest accelerators the run uses, its oldest first: the oldest age with enough
+    age = (cohorts.held >= out.accelerators[None, :]).sum(axis=0) - 1
+    age = np.where(out.accelerators > 0, np.minimum(age, int(cohorts.ages[0])), 0)
+    return GroupPick(group, out, top, burn, age, available, sites, top_burn)
+
+
+def held_back(curve: RunCurve, available: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """Where a run of at most `available` accelerators that may go up to `reach` (its
+    efficient limit) reaches the largest size of the curve's grid within `available`, so that
+    more accelerators might give a larger run [bool]."""
+    n = np.asarray(available, dtype=np.int64)
+    grid = job_sizes(int(n.max()), curve.system.failure_domain)
+    largest = grid[np.searchsorted(grid, n, side="right") - 1]
+    return np.asarray(reach) >= largest
 
 
 def best_of(picks: list[Pick]) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from gigawatt.capability.curve import Curves, Group, Pick, RunCurve, job_sizes
+from gigawatt.capability.curve import Curves, Group, GroupPick, Pick, RunCurve, job_sizes
 from gigawatt.capability.scaling import S_PER_DAY
 from gigawatt.energy.params import energy_param
 from gigawatt.energy.swings import SwingJob
@@ -194,20 +194,22 @@ def curve_sizes(available: int, quantum: int) -> np.ndarray:
 
 
 def policy_curves(
-    curves: Curves, group: Group, pos: int, month: str, policies: list[str]
+    curves: Curves, gp: GroupPick, pos: int, month: str, policies: list[str]
 ) -> dict[str, Any]:
     """Sustained FLOP/s, goodput, marginal efficiency, MFU and costs against job size for each
-    policy, on the group's accelerators at month index `pos`, with each policy's operating point
-    and ceiling there."""
+    policy, on the accelerators of the group's operating point at month index `pos` (those of
+    its burn-in tier, at its burn-in factor: `curve.burn_in_tiers`), with each policy's
+    operating point and ceiling there."""
     s = curves.settings
-    available = int(group.accelerators[pos])
-    sites = int(group.sites[pos])
+    group = gp.group
+    available = int(gp.available[pos])
+    sites = int(gp.sites[pos])
     system = curves.catalog.system(group.system)
     duration_s = s.duration_s
     n = np.array([available])
     found = []
     for policy in policies:
-        curve = curves.get(None, group.system, s.reference.precision, duration_s, sites, policy)
+        curve = gp.curve(curves, pos, None, s.reference.precision, duration_s, policy)
         found.append((curve, curve.operating(n), curve.best(n)))
     # the shown sizes, with every policy's operating point and ceiling among them
     marks = [int(p.accelerators[0]) for _, op, top in found for p in (op, top)]
@@ -243,25 +245,28 @@ def policy_curves(
         "site": group.site,
         "system": group.system,
         "sites": sites,
-        "group_accelerators": available,
+        "group_accelerators": int(group.accelerators[pos]),
         "duration_days": duration_s / S_PER_DAY,
         "marginal_threshold": s.marginal_threshold,
         "accelerators": sizes.tolist(),
         "policies": rows,
+        # added later: the accelerators the curve spans (its burn-in tier's: those old
+        # enough) and the hardware-rate multiplier of its goodput
+        "available_accelerators": available,
+        "burn_in_factor": float(gp.burn_in[pos]),
     }
 
 
-def sensitivity(curves: Curves, group: Group, pos: int, month: str) -> dict[str, Any]:
-    """The operating point and ceiling of the default policy on the group at month index
-    `pos` as each reliability input is scaled by SENSITIVITY_FACTORS, the others held."""
+def sensitivity(curves: Curves, gp: GroupPick, pos: int, month: str) -> dict[str, Any]:
+    """The operating point and ceiling of the default policy on the group's operating point's
+    accelerators at month index `pos` (its burn-in tier's, at its factor) as each reliability
+    input is scaled by SENSITIVITY_FACTORS, the others held."""
     s = curves.settings
-    available = np.array([int(group.accelerators[pos])])
-    sites = int(group.sites[pos])
+    group = gp.group
+    available = np.array([int(gp.available[pos])])
 
     def row(key: str, label: str, factor: float, scales: dict[str, float]) -> dict[str, Any]:
-        curve = curves.get(
-            None, group.system, s.reference.precision, s.duration_s, sites, None, **scales
-        )
+        curve = gp.curve(curves, pos, None, s.reference.precision, s.duration_s, None, **scales)
         op, top = curve.operating(available), curve.best(available)
         return {
             "input": key,
@@ -282,7 +287,9 @@ def sensitivity(curves: Curves, group: Group, pos: int, month: str) -> dict[str,
         "month": month,
         "site": group.site,
         "system": group.system,
-        "group_accelerators": int(available[0]),
+        "group_accelerators": int(group.accelerators[pos]),
         "policy": s.policy,
         "rows": rows,
+        "available_accelerators": int(available[0]),  # added later, as in `policy_curves`
+        "burn_in_factor": float(gp.burn_in[pos]),
     }

@@ -10,7 +10,19 @@ from typing import Any
 import numpy as np
 
 from gigawatt.buildout import Fleet
-from gigawatt.capability.curve import ALL_SITES, Curves, Group, Pick, RunCurve
+from gigawatt.capability.curve import (
+    ALL_SITES,
+    PICK_FIELDS,
+    PICK_MEMO,
+    REFERENCE,
+    Curves,
+    Group,
+    Pick,
+    RunCurve,
+    burn_in_tiers,
+    held_back,
+    oldest_age,
+)
 from gigawatt.capability.scaling import compute_band
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model
@@ -138,6 +150,9 @@ class FrontierRunResult:
             # compute at the ends of that class's validated step-time band
             "validation": check.to_json() if check is not None else None,
             "training_flop_band": list(band) if band is not None else None,
+            # the failure model's hardware-rate multiplier its goodput includes (1: the run
+            # fits on accelerators past burn-in; docs/models/capability.md section 3b)
+            "burn_in_factor": w.curve.burn_in if w else None,
         }
 
 
@@ -185,17 +200,62 @@ def best_group(
 ) -> Where | None:
     """The group giving the highest rate at its operating point (the largest run a planner
     launches there): a site's, or (when `cross_site`: "may use several sites at once") also all
-    sites' of a system."""
+    sites' of a system. Each group's run is the best over its burn-in tiers at the start month,
+    lowest factor first until the accelerators no longer hold it back (as the monthly largest
+    run's operating point: `curve.pick_group`), for the run's own duration."""
     duration_s = float(spec.duration_days) * S_PER_DAY
     best: Where | None = None
     for g in candidates:
-        if g.site == ALL_SITES and not spec.cross_site:
+        if (g.site == ALL_SITES and not spec.cross_site) or g.accelerators[pos] < 1:
             continue
-        curve = curves.get(model, g.system, spec.precision, duration_s, int(g.sites[pos]))
-        pick = curve.operating(g.accelerators[pos : pos + 1])
-        if pick.flops_per_s[0] > 0 and (best is None or pick.flops_per_s[0] > best.flops_per_s):
-            best = Where(g, curve, pick, pos)
+        found = group_start(curves, g, model, spec.precision, duration_s, pos)
+        if found is not None and (best is None or found[1].flops_per_s[0] > best.flops_per_s):
+            best = Where(g, found[0], found[1], pos)
     return best
+
+
+def group_start(
+    curves: Curves, g: Group, model: Model | None, precision: str, duration_s: float, pos: int
+) -> tuple[RunCurve, Pick] | None:
+    """The curve and operating point of group `g`'s run started at month index `pos` (None:
+    no rate above 0): the best over its burn-in tiers, lowest factor first until the
+    accelerators no longer hold it back (`best_group`). A function of the group's accelerators
+    over the burn-in before `pos` alone, so remembered by them (read-only) for later samples."""
+    first = max(pos - oldest_age(curves.failure_model(g.system)), 0)
+    key = (
+        "start",
+        g.site,
+        g.system,
+        g.accelerators.dtype.str,
+        g.sites.dtype.str,
+        bool(g.accelerators[pos] > 0),
+        tuple((name, acc[first : pos + 1].tobytes()) for name, acc in g.by_site.items()),
+        REFERENCE if model is None else model.id,
+        precision,
+        duration_s,
+    )
+    if key in curves.picks:
+        return curves.picks[key]
+    out: tuple[RunCurve, Pick] | None = None
+    for tier in burn_in_tiers(g, curves.failure_model(g.system), duration_s, at=pos):
+        if not tier.adds[0]:
+            continue
+        sites = int(tier.sites[0])
+        curve = curves.get(model, g.system, precision, duration_s, sites, burn_in=tier.burn_in)
+        n = tier.accelerators
+        pick = curve.operating(n)
+        rate = pick.flops_per_s[0]
+        if rate > 0 and (out is None or rate > out[1].flops_per_s[0]):
+            out = (curve, pick)
+        if not held_back(curve, n, np.minimum(n, curve.efficient_limit(int(n[0]))))[0]:
+            break  # a higher factor cannot do better (`pick_group`)
+    if out is not None:
+        for name in PICK_FIELDS:
+            getattr(out[1], name).flags.writeable = False
+    if len(curves.picks) >= PICK_MEMO:
+        del curves.picks[next(iter(curves.picks))]
+    curves.picks[key] = out
+    return out
 
 
 def evaluate_run(

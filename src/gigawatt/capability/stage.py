@@ -64,6 +64,8 @@ LARGEST_KEYS: tuple[tuple[str, str], ...] = (
     ("chinchilla_loss", "nats/token"),
     ("largest_run_vs_reference", "ratio"),
 )
+#: Monthly series added later (after each year's other keys, which keep their order).
+LATER_KEYS: tuple[tuple[str, str], ...] = (("largest_run_burn_in_factor", "ratio"),)
 #: Keys that mean nothing without a run (null in a year with no run).
 _RUN_ONLY = (
     "largest_run_mfu",
@@ -104,9 +106,9 @@ class CapabilityResult:
     curves: Curves
     picks: list[GroupPick]
     winner: np.ndarray  # per month: index into picks of the largest run's group, -1 none
-    #: The curve of each (group, contributing sites) asked for by `validation_at`: each year
-    #: of every sweep sample asks, so the lookup is kept out of `Curves.get`.
-    _curve_memo: dict[tuple[int, int], RunCurve] = field(
+    #: The curve of each (group, contributing sites, burn-in) asked for by `validation_at`: each
+    #: year of every sweep sample asks, so the lookup is kept out of `Curves.get`.
+    _curve_memo: dict[tuple[int, int, float], RunCurve] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -146,6 +148,9 @@ class CapabilityResult:
             # model of `chinchilla_params`.
             "largest_run_model": self.settings.model.id if flop > 0 else None,
             "largest_run_mfu_source": self._mfu_source() if flop > 0 else None,
+            # the failure model's hardware-rate multiplier the run's goodput includes
+            # (`curve.burn_in_tiers`; 1 for a run on accelerators past burn-in)
+            **{k: float(self.largest[k][position]) if flop > 0 else None for k, _ in LATER_KEYS},
         }
 
     def _precision_at(self, position: int) -> str:
@@ -172,7 +177,7 @@ class CapabilityResult:
         if index < 0:
             return None
         gp = self.picks[index]
-        key = (index, int(gp.group.sites[position]))
+        key = (index, int(gp.sites[position]), float(gp.burn_in[position]))
         if key not in self._curve_memo:
             self._curve_memo[key] = self._curve_of(gp, position)
         bucket = self._curve_memo[key].plan_at(
@@ -199,7 +204,9 @@ class CapabilityResult:
         """Long rows: the largest run (site `total`), each site's own best run
         (`site_run_flops_per_s`) and its site-level threshold flags (1 from the crossing)."""
         m = self.months
-        frames = [_long(m, "total", k, unit, self.largest[k]) for k, unit in LARGEST_KEYS]
+        frames = [
+            _long(m, "total", k, unit, self.largest[k]) for k, unit in LARGEST_KEYS + LATER_KEYS
+        ]
         for site, rate in self.site_rates.items():
             frames.append(_long(m, site, "site_run_flops_per_s", "FLOP/s", rate))
         for c in self.crossings:
@@ -243,9 +250,10 @@ class CapabilityResult:
         return int(found[0])
 
     def _curve_of(self, gp: GroupPick, pos: int) -> RunCurve:
+        """The curve of the group's operating point at month index `pos` (its sites and
+        burn-in factor)."""
         s = self.settings
-        sites = int(gp.group.sites[pos])
-        return self.curves.get(None, gp.group.system, s.reference.precision, s.duration_s, sites)
+        return gp.curve(self.curves, pos, None, s.reference.precision, s.duration_s)
 
     def operating_point(
         self, month: str | None = None, site: str | None = None
@@ -291,12 +299,9 @@ class CapabilityResult:
         if gp.group.accelerators[pos] < 1:
             return None
         s = self.settings
-        sites = int(gp.group.sites[pos])
-        curve = self.curves.get(
-            None, gp.group.system, s.reference.precision, s.duration_s, sites, policy
-        )
+        curve = gp.curve(self.curves, pos, None, s.reference.precision, s.duration_s, policy)
         label = str(self.months[pos])
-        available = np.array([int(gp.group.accelerators[pos])])
+        available = np.array([int(gp.available[pos])])
         op = operating_point(curve, gp.group, pos, label, curve.operating(available), 0)
         if accelerators is None:
             return None if op is None else swing_job(curve, op, "operating-point", None)
@@ -312,7 +317,7 @@ class CapabilityResult:
             return None
         gp = self.picks[int(self.winner[pos])]
         policies = [p.id for p in self.catalog.all("fault-tolerance")]
-        return policy_curves(self.curves, gp.group, pos, str(self.months[pos]), policies)
+        return policy_curves(self.curves, gp, pos, str(self.months[pos]), policies)
 
     def sensitivity(self, month: str | None = None) -> dict[str, Any] | None:
         """How the largest run of `month` (default: the last) moves with restart cost,
@@ -321,32 +326,34 @@ class CapabilityResult:
         if self.winner[pos] < 0:
             return None
         gp = self.picks[int(self.winner[pos])]
-        return sensitivity(self.curves, gp.group, pos, str(self.months[pos]))
+        return sensitivity(self.curves, gp, pos, str(self.months[pos]))
 
     def burn_in_caveats(self, positions: list[tuple[int, int]]) -> list[str]:
-        """One caveat per year whose largest run starts while even the oldest accelerators of
-        its group are inside their failure model's burn-in (catalog `burn_in_months`, hardware
-        rates x `burn_in_multiplier`): the curves assume a mature fleet, so that run's goodput
-        and size are optimistic. `positions` as in `summary`."""
+        """One caveat per year whose largest run includes its failure model's burn-in (catalog
+        `burn_in_months`, hardware rates x `burn_in_multiplier`, both estimates): it had to
+        use accelerators still inside it (`curve.burn_in_tiers`), so its goodput and size
+        rest on that estimate. `positions` as in `summary`."""
         out = []
         for _, pos in positions:
             index = int(self.winner[pos])
             if index < 0:
                 continue
-            group = self.picks[index].group
-            online = np.flatnonzero(group.accelerators > 0)
-            age = pos - int(online[0])
-            curve = self._curve_of(self.picks[index], pos)
-            fm = curve.failure_model
-            if fm.burn_in_multiplier <= 1 or age >= fm.burn_in_months:
+            gp = self.picks[index]
+            factor = float(gp.burn_in[pos])
+            if factor <= 1.0:
                 continue
+            age = int(gp.age_months[pos])
+            fm = self._curve_of(gp, pos).failure_model
+            group = gp.group
+            where = "all sites" if group.site == ALL_SITES else group.site
             when = "in the month" if age == 0 else f"{age} months after"
             out.append(
-                f"{self.months[pos]}: the largest run starts {when} the first {group.system} "
-                f"of {group.site} came online, inside the burn-in of failure model '{fm.id}' "
-                f"({fm.burn_in_months:g} months at x{fm.burn_in_multiplier:g} hardware failure "
-                "rates); its goodput and size assume a mature fleet, so they are optimistic "
-                f"(`gigawatt reliability --fleet-age-months {age}` shows the effect on one job)."
+                f"{self.months[pos]}: the largest run starts {when} the youngest "
+                f"{group.system} it uses at {where} came online, inside the burn-in of failure "
+                f"model '{fm.id}' ({fm.burn_in_months:g} months at x{fm.burn_in_multiplier:g} "
+                f"hardware failure rates, an estimate): its goodput and size include it "
+                f"(hardware failure rates x{factor:.2f} over the run; `gigawatt reliability "
+                f"--fleet-age-months {age}` shows one job)."
             )
         return out
 
@@ -446,6 +453,7 @@ def largest_runs(
         ),
         **chinchilla,
         "largest_run_vs_reference": flop / s.comparison.training_flop,
+        "largest_run_burn_in_factor": take([gp.burn_in for gp in picks]),
     }
     return largest, picks, winner
 
@@ -458,11 +466,9 @@ def _costs(curves: Curves, picks: list[GroupPick], winner: np.ndarray) -> dict[s
     for index in np.unique(winner[winner >= 0]):
         gp = picks[int(index)]
         months = np.flatnonzero(winner == index)
-        for sites in np.unique(gp.group.sites[months]):
-            at = months[gp.group.sites[months] == sites]
-            curve = curves.get(
-                None, gp.group.system, s.reference.precision, s.duration_s, int(sites)
-            )
+        for sites, burn in {(int(gp.sites[m]), float(gp.burn_in[m])) for m in months}:
+            at = months[(gp.sites[months] == sites) & (gp.burn_in[months] == burn)]
+            curve = gp.curve(curves, int(at[0]), None, s.reference.precision, s.duration_s)
             rel = curve.reliability(gp.pick.accelerators[at])
             for attr, key in _COST_KEYS.items():
                 out[key][at] = getattr(rel, attr)
@@ -491,10 +497,14 @@ def searches(curves: Curves) -> dict[str, Any]:
     """The perf searches behind the monthly largest runs:
     {system: {precision: {gpus: {gbs_seqs, mfu, plan}}}}."""
     out: dict[str, Any] = {}
+    last: dict[tuple[str, str], int] = {}  # the searches last listed into each table
     for (name, system, _, duration_s, *_), curve in curves.curves.items():
         if name != REFERENCE or duration_s != curves.settings.duration_s:
             continue
         table = out.setdefault(system, {}).setdefault(curve.precision, {})
+        if last.get((system, curve.precision)) == id(curve.buckets):
+            continue  # curves of other sites or burn-in share them: the same rows again
+        last[system, curve.precision] = id(curve.buckets)
         for gpus, b in sorted(curve.buckets.items()):
             table[str(gpus)] = {"gbs_seqs": b.gbs_seqs, "mfu": b.mfu, "plan": b.plan}
     return out
