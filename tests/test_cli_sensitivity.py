@@ -77,6 +77,27 @@ def test_sensitivity_tables_fit_80_columns(capsys, tmp_path, toy_file, monkeypat
     assert max(len(line) for line in out.splitlines()) <= 80
 
 
+def test_outputs_that_barely_vary_are_said_so(capsys, tmp_path):
+    """A power drawn within a billionth of 2 GW: no indices, no table, one line that says so
+    (and null indices with the key listed in `constant_outputs` under --json)."""
+    data = toy_scenario_data()
+    data["sites"][0]["phases"][0]["power_gw"] = _uniform(2.0, 2.0 + 2e-9)
+    path = tmp_path / "flat.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    code, out, err = cli(capsys, *_args(path, tmp_path, "--samples", "16"))
+    assert code == 0, err
+    flat = " ".join(out.split())
+    line = next(x for x in out.splitlines() if x.startswith("Does not vary"))
+    assert line.startswith("Does not vary across the samples (no Sobol indices):")
+    assert "Facility power at the end" in flat.split("Does not vary across the samples")[1]
+    assert "Facility power at the end [GW]" not in out  # no table of noise
+    code, out, err = cli(capsys, *_args(path, tmp_path, "--samples", "16", "--json"))
+    data = json.loads(out)
+    power = next(o for o in data["outputs"] if o["key"] == "facility_power_gw_end")
+    assert power["sobol"] is None and power["sobol_note"] == "does not vary across the samples"
+    assert "facility_power_gw_end" in data["constant_outputs"]
+
+
 @pytest.mark.parametrize(
     ("more", "flag"),
     [

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from conftest import toy_scenario_data
@@ -22,6 +23,8 @@ from gigawatt.errors import InputError
 from gigawatt.scenario import parse_scenario
 from gigawatt.sweep.headline import decimal_year
 from gigawatt.sweep.sensitivity import (
+    CONSTANT_NOTE,
+    is_constant,
     run_sensitivity,
     sobol_design,
     sobol_indices,
@@ -223,3 +226,34 @@ def test_product_function_has_interactions():
     for name in ("x0", "x1"):
         _assert_close(s.first[name], s.first_conf[name], 12 / 25, f"S1 {name}")
         _assert_close(s.total[name], s.total_conf[name], 13 / 25, f"ST {name}")
+
+
+def test_outputs_that_barely_vary_get_no_indices(toy_catalog, tmp_path):
+    """A power drawn within a billionth of 2 GW: the end-of-run power varies by rounding-scale
+    amounts only, so its indices would be noise; it is reported as not varying."""
+    data = toy_scenario_data()
+    data["sites"][0]["phases"][0]["power_gw"] = _uniform(2.0, 2.0 + 2e-9)
+    sc = parse_scenario(data, toy_catalog)
+    r = run_sensitivity(
+        sc, "sobol", base_samples=16, seed=0, store_path=tmp_path / "s.duckdb", catalog=toy_catalog
+    )
+    out = r.output("facility_power_gw_end")
+    assert out.sobol is None and out.sobol_note == CONSTANT_NOTE
+    assert "facility_power_gw_end" in r.to_json()["constant_outputs"]
+    assert r.to_json()["outputs"][0]["sobol"] is None
+
+
+def test_constant_threshold_is_relative_to_the_output():
+    x = np.linspace(0.0, 1.0, 64)
+    assert is_constant(np.full(64, 7.0)) and is_constant(np.zeros(64))
+    assert is_constant(1e12 * (1 + 1e-9 * x))  # a spread of 1e-9 of the value
+    assert not is_constant(1e-6 * (1 + 1e-3 * x))  # small values, but a 1e-3 spread
+    paths = ["a", "b"]
+    y = 3.0 + 1e-10 * np.arange(16 * 4)
+    assert sobol_indices(paths, y, seed=0) == (None, CONSTANT_NOTE)
+
+
+def test_tornado_only_has_no_constant_outputs(toy_catalog, tmp_path):
+    sc = _additive(toy_catalog)
+    r = run_sensitivity(sc, "tornado", store_path=tmp_path / "s.duckdb", catalog=toy_catalog)
+    assert r.to_json()["constant_outputs"] is None

@@ -66,9 +66,17 @@ def _title(out: OutputSensitivity) -> Text:
 
 
 def _movers(out: OutputSensitivity) -> list[str]:
-    """The inputs that move the output, ranked: those with a tornado swing or a total Sobol
-    index (or its interval) other than zero."""
-    swing = {b.input: b.swing for b in out.tornado if math.isfinite(b.swing)}
+    """The inputs that move the output, ranked: those with a tornado swing above rounding error
+    (`CONSTANT_RELATIVE_SPREAD` of the output) or a total Sobol index (or its interval) other
+    than zero."""
+    from gigawatt.sweep.sensitivity import CONSTANT_RELATIVE_SPREAD
+
+    swing = {
+        b.input: b.swing
+        for b in out.tornado
+        if math.isfinite(b.swing)
+        and b.swing > CONSTANT_RELATIVE_SPREAD * max(abs(b.output_low), abs(b.output_high))
+    }
     s = out.sobol
     return [
         name
@@ -123,7 +131,7 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
     """The human-readable report: the inputs, then each output's ranking."""
     from gigawatt.sweep.headline import headline_column
     from gigawatt.sweep.samples import HELD_FIXED_SENSITIVITY
-    from gigawatt.sweep.sensitivity import TORNADO_LEVELS
+    from gigawatt.sweep.sensitivity import CONSTANT_NOTE, TORNADO_LEVELS
 
     low, high = (round(q * 100) for q in TORNADO_LEVELS)
     runs = " and ".join(counted(n, f"{name} run") for name, n in result.samples.items())
@@ -136,11 +144,12 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
         ends = (_as_used(i["p10"], i["whole_number"]), _as_used(i["p90"], i["whole_number"]))
         inputs.add_row((i["path"]), ends[0], _short(i["point"]), ends[1])
     out.print(inputs)
-    still = []
+    still, constant = [], []
     for o in result.outputs:
         movers = _movers(o)
         if not movers:
-            still.append(headline_column(o.key).header)
+            constant_too = o.key in (result.constant_outputs() or [])
+            (constant if constant_too else still).append(headline_column(o.key).header)
             continue
         out.print(_title(o))
         out.print(_output_table(o, movers[:top]))
@@ -154,6 +163,8 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
         out.print()
     if still:
         out.print(f"No input moves: {', '.join(still)}.")
+    if constant:
+        out.print(f"{CONSTANT_NOTE.capitalize()} (no Sobol indices): {', '.join(constant)}.")
     if _indices_out_of_range(result):
         out.print(
             f"Note: some Sobol indices fall outside [0, 1] (or S1 above ST) by more than "

@@ -52,6 +52,16 @@ MAX_SOBOL_BASE = 1 << 16
 #: Bootstrap resamples and level of the Sobol confidence intervals.
 SOBOL_RESAMPLES = 200
 CONF_LEVEL = 0.95
+#: An output whose standard deviation over the samples is under this fraction of its largest
+#: magnitude does not vary: its Sobol indices would divide by a variance made of rounding
+#: error, so none are reported. Far above the rounding error of the model's sums (a sum of n
+#: terms in double precision is off by at most (n - 1) u, u = 1.1e-16, times the sum of the
+#: magnitudes: Higham 2002, Accuracy and Stability of Numerical Algorithms, 2nd ed., SIAM,
+#: section 4.2; n is a few thousand site-months here) and far below any spread the tool prints
+#: (2 to 4 significant digits, 1e-4 at the finest).
+CONSTANT_RELATIVE_SPREAD = 1e-6
+#: `sobol_note` of such an output.
+CONSTANT_NOTE = "does not vary across the samples"
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,13 @@ class SensitivityResult:
                 return o
         raise KeyError(key)
 
+    def constant_outputs(self) -> list[str] | None:
+        """The outputs that do not vary across the Sobol samples (no indices); None without
+        Sobol."""
+        if self.sobol_base is None:
+            return None
+        return [o.key for o in self.outputs if o.sobol_note == CONSTANT_NOTE]
+
     def to_json(self) -> dict[str, Any]:
         """The `gigawatt sensitivity --json` object."""
         return {
@@ -161,6 +178,7 @@ class SensitivityResult:
             "inputs": self.inputs,
             "held_fixed": list(HELD_FIXED_SENSITIVITY),
             "outputs": [o.to_json() for o in self.outputs],
+            "constant_outputs": self.constant_outputs(),
         }
 
 
@@ -236,6 +254,13 @@ def _tornado(paths: Sequence[str], design: Design, y: pd.Series) -> list[Tornado
     return sorted(bars, key=lambda b: -(b.swing if math.isfinite(b.swing) else -1.0))
 
 
+def is_constant(y: np.ndarray) -> bool:
+    """Whether the samples `y` do not vary: their standard deviation is at most
+    `CONSTANT_RELATIVE_SPREAD` of their largest magnitude (all zeros included)."""
+    scale = float(np.abs(y).max()) if y.size else 0.0
+    return float(np.std(y)) <= CONSTANT_RELATIVE_SPREAD * scale
+
+
 def sobol_indices(
     paths: Sequence[str], y: np.ndarray, seed: int
 ) -> tuple[SobolIndices | None, str | None]:
@@ -245,8 +270,8 @@ def sobol_indices(
     if not np.isfinite(y).all():
         missing = int((~np.isfinite(y)).sum())
         return None, f"missing in {missing} of {y.size} samples (the event does not always happen)"
-    if np.ptp(y) <= 1e-12 * max(1.0, float(np.abs(y).max())):
-        return None, "does not vary with the inputs"
+    if is_constant(y):
+        return None, CONSTANT_NOTE
     s = sobol_analyze.analyze(
         _problem(paths),
         y,
