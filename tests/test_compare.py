@@ -247,3 +247,30 @@ def test_key_unit_picks_the_largest_unit_a_row_reaches():
     assert key_unit("energy_wh", [3e12]) == ("TWh", 1e12)
     assert key_unit("stage", ["letter-of-intent"]) is None
     assert key_unit("amount_usd", [None, "x"]) is None
+
+
+def test_compare_takes_scenarios_one_after_another_or_as_a_list(toy_catalog, tmp_path):
+    """`gigawatt.compare("a", "b")` is `gigawatt.compare(["a", "b"])` (and a tuple); a list
+    and more scenarios besides is refused, as is a single scenario."""
+    import yaml
+
+    from conftest import toy_scenario_data
+    from gigawatt import app
+    from gigawatt.errors import InputError
+
+    files = []
+    for name, pue in (("low", 1.2), ("high", 1.4)):
+        data = toy_scenario_data()
+        data["name"] = name
+        data["sites"][0]["pue"] = pue
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        files.append(str(path))
+    listed = app.compare(files, catalog=toy_catalog).to_json()
+    assert app.compare(*files, catalog=toy_catalog).to_json() == listed
+    assert app.compare(tuple(files), catalog=toy_catalog).to_json() == listed
+    assert [r["input"] for r in listed["inputs_differ"]] == ["sites[0].pue"]
+    with pytest.raises(TypeError, match="not both"):
+        app.compare(files[:1], files[1], catalog=toy_catalog)
+    with pytest.raises(InputError, match="scenarios"):
+        app.compare(files[0], catalog=toy_catalog)

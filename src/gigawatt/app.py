@@ -694,20 +694,28 @@ class CompareRequest(Request):
 
 
 def compare(
-    request: CompareRequest | list[str] | None = None,
+    request: CompareRequest | list[str] | tuple[str, ...] | str | None = None,
     /,
-    *,
+    *more: str,
     catalog: Catalog | None = None,
     **fields: Any,
 ) -> Comparison:
     """Simulate several scenarios and line up their headline yearly outputs, the inputs that
     differ listed first (`gigawatt compare`); with `out`, write one HTML report with overlaid
-    charts."""
+    charts. The scenarios (files or built-in names) are given one after another,
+    `compare("a", "b")`, or as one list, `compare(["a", "b"])`, or as a `CompareRequest`."""
     from gigawatt.compare import compare_results
     from gigawatt.simulate import simulate
 
-    if isinstance(request, list):
-        request = CompareRequest(scenarios=request, **fields)
+    if isinstance(request, str):
+        request = [request, *more]
+    elif more:
+        raise TypeError(
+            "give the scenarios one after another, compare('a', 'b'), or as one list, "
+            "compare(['a', 'b']), not both"
+        )
+    if isinstance(request, list | tuple):
+        request = CompareRequest(scenarios=list(request), **fields)
         fields = {}
     req = _request(CompareRequest, request, fields)
     _check_report_paths(req.out, None)
