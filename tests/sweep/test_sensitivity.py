@@ -253,6 +253,16 @@ def test_constant_threshold_is_relative_to_the_output():
     assert sobol_indices(paths, y, seed=0) == (None, CONSTANT_NOTE)
 
 
+def test_a_date_one_month_late_in_one_of_thousands_of_samples_varies():
+    """A date's spread is measured against a year, not against the year number: one sample in
+    8,192 a month late is a spread of 9e-4 years (while 5e-7 of the year number 2027)."""
+    y = np.full(8192, decimal_year("2027-07"))
+    y[100] += 1 / 12
+    assert not is_constant(y, "gw_deployed_date[1]")
+    assert is_constant(y)  # against the year number, it would be taken for constant
+    assert is_constant(np.full(8192, decimal_year("2027-07")), "gw_deployed_date[1]")
+
+
 def test_tornado_only_has_no_constant_outputs(toy_catalog, tmp_path):
     sc = _additive(toy_catalog)
     r = run_sensitivity(sc, "tornado", store_path=tmp_path / "s.duckdb", catalog=toy_catalog)

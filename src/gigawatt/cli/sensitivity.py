@@ -67,15 +67,18 @@ def _title(out: OutputSensitivity) -> Text:
 
 def _movers(out: OutputSensitivity) -> list[str]:
     """The inputs that move the output, ranked: those with a tornado swing above rounding error
-    (`CONSTANT_RELATIVE_SPREAD` of the output) or a total Sobol index (or its interval) other
-    than zero."""
-    from gigawatt.sweep.sensitivity import CONSTANT_RELATIVE_SPREAD
+    (`CONSTANT_RELATIVE_SPREAD` of the output's magnitude) or a total Sobol index (or its
+    interval) other than zero."""
+    import numpy as np
+
+    from gigawatt.sweep.sensitivity import CONSTANT_RELATIVE_SPREAD, magnitude
 
     swing = {
         b.input: b.swing
         for b in out.tornado
         if math.isfinite(b.swing)
-        and b.swing > CONSTANT_RELATIVE_SPREAD * max(abs(b.output_low), abs(b.output_high))
+        and b.swing
+        > CONSTANT_RELATIVE_SPREAD * magnitude(out.key, np.array([b.output_low, b.output_high]))
     }
     s = out.sobol
     return [

@@ -60,6 +60,9 @@ CONF_LEVEL = 0.95
 #: section 4.2; n is a few thousand site-months here) and far below any spread the tool prints
 #: (2 to 4 significant digits, 1e-4 at the finest).
 CONSTANT_RELATIVE_SPREAD = 1e-6
+#: A date's magnitude (a decimal year) depends on the calendar's origin, so its spread is
+#: measured against one year instead: 1e-6 of a year is 32 seconds, and dates move by months.
+DATE_MAGNITUDE_YEARS = 1.0
 #: `sobol_note` of such an output.
 CONSTANT_NOTE = "does not vary across the samples"
 
@@ -254,23 +257,31 @@ def _tornado(paths: Sequence[str], design: Design, y: pd.Series) -> list[Tornado
     return sorted(bars, key=lambda b: -(b.swing if math.isfinite(b.swing) else -1.0))
 
 
-def is_constant(y: np.ndarray) -> bool:
-    """Whether the samples `y` do not vary: their standard deviation is at most
-    `CONSTANT_RELATIVE_SPREAD` of their largest magnitude (all zeros included)."""
-    scale = float(np.abs(y).max()) if y.size else 0.0
-    return float(np.std(y)) <= CONSTANT_RELATIVE_SPREAD * scale
+def magnitude(key: str, values: np.ndarray) -> float:
+    """The size a spread of output `key` is measured against: its largest magnitude, or one
+    year for a date."""
+    if is_date_key(key):
+        return DATE_MAGNITUDE_YEARS
+    return float(np.abs(values).max()) if values.size else 0.0
+
+
+def is_constant(y: np.ndarray, key: str = "") -> bool:
+    """Whether the samples `y` of output `key` do not vary: their standard deviation is at
+    most `CONSTANT_RELATIVE_SPREAD` of the output's `magnitude` (all zeros included)."""
+    return float(np.std(y)) <= CONSTANT_RELATIVE_SPREAD * magnitude(key, y)
 
 
 def sobol_indices(
-    paths: Sequence[str], y: np.ndarray, seed: int
+    paths: Sequence[str], y: np.ndarray, seed: int, key: str = ""
 ) -> tuple[SobolIndices | None, str | None]:
-    """SALib's first and total indices of `y` (ordered as the Saltelli design), or why not."""
+    """SALib's first and total indices of `y` (output `key`, ordered as the Saltelli design),
+    or why not."""
     from SALib.analyze import sobol as sobol_analyze
 
     if not np.isfinite(y).all():
         missing = int((~np.isfinite(y)).sum())
         return None, f"missing in {missing} of {y.size} samples (the event does not always happen)"
-    if is_constant(y):
+    if is_constant(y, key):
         return None, CONSTANT_NOTE
     s = sobol_analyze.analyze(
         _problem(paths),
@@ -434,7 +445,7 @@ def run_sensitivity(
             bars = _tornado(paths, designs["tornado"], y)
         if "sobol" in wide:
             if key in wide["sobol"]:
-                indices, note = sobol_indices(paths, wide["sobol"][key].to_numpy(), seed)
+                indices, note = sobol_indices(paths, wide["sobol"][key].to_numpy(), seed, key)
             else:
                 note = "not computed"
         outputs.append(
