@@ -131,3 +131,22 @@ def test_whole_number_inputs_show_the_rounded_value_the_runs_use(toy_catalog, ca
     code, out, err = cli(capsys, *args, "--method", "tornado")
     assert code == 0, err
     assert "0 (0.47)" in out and "3 (2.63)" in out
+
+
+def test_a_rounding_error_swing_is_no_mover():
+    """A swing of 2e-16 of the output (as campus 1's delay on capex in the sensitivity page's
+    example) is rounding error: neither a bar nor a mover; a real swing stays."""
+    from gigawatt.report.sensitivity import _chart, _table
+    from gigawatt.sweep.sensitivity import OutputSensitivity, TornadoBar
+
+    base = 72e9
+    noise = TornadoBar("sites[0].phases[0].delay_months", 1.0, 6.0, base, base * (1 + 2e-16))
+    real = TornadoBar("sites[0].pue", 1.1, 1.3, 73e9, 69e9)
+    flat = OutputSensitivity(key="capex_usd_total", base=base, tornado=[noise])
+    assert _chart(flat) is None
+    assert _table([flat]).rows[0][2] == "no input moves it"
+    both = OutputSensitivity(key="capex_usd_total", base=base, tornado=[real, noise])
+    row = _table([both]).rows[0]
+    assert row[2].startswith("sites[0].pue: ") and row[3] == ""
+    chart = _chart(both)
+    assert chart is not None and list(chart.series[0].x) == ["sites[0].pue"]

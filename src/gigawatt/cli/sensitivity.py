@@ -67,19 +67,10 @@ def _title(out: OutputSensitivity) -> Text:
 
 def _movers(out: OutputSensitivity) -> list[str]:
     """The inputs that move the output, ranked: those with a tornado swing above rounding error
-    (`CONSTANT_RELATIVE_SPREAD` of the output's magnitude) or a total Sobol index (or its
-    interval) other than zero."""
-    import numpy as np
+    (`sensitivity.moves`) or a total Sobol index (or its interval) other than zero."""
+    from gigawatt.sweep.sensitivity import moves
 
-    from gigawatt.sweep.sensitivity import CONSTANT_RELATIVE_SPREAD, magnitude
-
-    swing = {
-        b.input: b.swing
-        for b in out.tornado
-        if math.isfinite(b.swing)
-        and b.swing
-        > CONSTANT_RELATIVE_SPREAD * magnitude(out.key, np.array([b.output_low, b.output_high]))
-    }
+    swing = {b.input: b.swing for b in out.tornado if moves(out.key, b)}
     s = out.sobol
     return [
         name

@@ -16,7 +16,7 @@ from gigawatt.report.base import Chart, ReportContext, Section, Series, Table
 from gigawatt.scenario import Scenario
 from gigawatt.sweep.headline import headline_column, is_date_key
 from gigawatt.sweep.samples import HELD_FIXED_SENSITIVITY, template_of
-from gigawatt.sweep.sensitivity import TORNADO_LEVELS, OutputSensitivity
+from gigawatt.sweep.sensitivity import TORNADO_LEVELS, OutputSensitivity, moves
 
 MONTHS_PER_YEAR = 12
 #: Outputs drawn as tornado charts (the table lists them all); a date output is drawn as the
@@ -39,7 +39,7 @@ def _last_gw_key(outputs: Sequence[OutputSensitivity]) -> str | None:
 
 
 def _chart(out: OutputSensitivity) -> Chart | None:
-    bars = [b for b in out.tornado if math.isfinite(b.swing) and b.swing > 0][:CHART_INPUTS]
+    bars = [b for b in out.tornado if moves(out.key, b)][:CHART_INPUTS]
     if not bars or out.base is None or not math.isfinite(out.base):
         return None
     col = headline_column(out.key)
@@ -78,7 +78,7 @@ def _table(outputs: Sequence[OutputSensitivity]) -> Table:
     rows = []
     for out in outputs:
         col = headline_column(out.key)
-        movers = [b for b in out.tornado if math.isfinite(b.swing) and b.swing > 0]
+        movers = [b for b in out.tornado if moves(out.key, b)]
         cells = [
             f"{b.input}: {col.cell({out.key: b.output_low})} to "
             f"{col.cell({out.key: b.output_high})}"

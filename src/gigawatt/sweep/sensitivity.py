@@ -271,6 +271,15 @@ def is_constant(y: np.ndarray, key: str = "") -> bool:
     return float(np.std(y)) <= CONSTANT_RELATIVE_SPREAD * magnitude(key, y)
 
 
+def moves(key: str, bar: TornadoBar) -> bool:
+    """Whether a tornado bar of output `key` moves it: a swing above rounding error
+    (`CONSTANT_RELATIVE_SPREAD` of the output's `magnitude`)."""
+    if not math.isfinite(bar.swing):
+        return False
+    ends = np.array([bar.output_low, bar.output_high])
+    return bar.swing > CONSTANT_RELATIVE_SPREAD * magnitude(key, ends)
+
+
 def sobol_indices(
     paths: Sequence[str], y: np.ndarray, seed: int, key: str = ""
 ) -> tuple[SobolIndices | None, str | None]:
