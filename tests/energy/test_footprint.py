@@ -151,3 +151,10 @@ def test_calibrated_power_note_names_the_figure_the_fraction_gives(catalog) -> N
     total = r.power_w_per_gpu + r.host_power_w_per_gpu
     assert f"calibrated IT draw of {total:,.0f} W" in r.power_source
     assert "host + network" in r.power_source
+
+
+def test_every_catalog_grid_is_above_the_floor(catalog) -> None:
+    """The floor is the lowest technology minimum of IPCC AR5 WGIII Table A.III.2, below any
+    real grid's life-cycle mean (its record's note says every catalog zone is well above it)."""
+    regions = catalog.all("regions")
+    assert regions and min(r.grid_gco2_per_kwh for r in regions) > 10 * GRID_FLOOR
