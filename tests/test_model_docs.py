@@ -80,6 +80,118 @@ def test_capability_page_quotes_the_default_runs_sizes(capability):
     )
 
 
+def _without_burn_in(cat: Catalog) -> Catalog:
+    """The catalog with every failure model's burn-in removed (multiplier 1): the page's
+    "on a mature fleet" and "instead of" figures."""
+    import dataclasses
+
+    fails = {
+        k: v.model_copy(update={"burn_in_multiplier": 1.0})
+        for k, v in cat.records["failures"].items()
+    }
+    return dataclasses.replace(cat, records={**cat.records, "failures": fails})
+
+
+def _years(cat: Catalog, scenario: str):
+    """A built-in scenario's simulation and its `years` rows by year."""
+    from gigawatt.scenario import load_scenario
+    from gigawatt.simulate import simulate
+
+    sim = simulate(load_scenario(scenario, cat), cat)
+    return sim, {row["year"]: row for row in sim.years()}
+
+
+def test_capability_page_quotes_the_burn_in_of_a_run():
+    """Section 3b: the factor of a run starting on Vera Rubin racks 0-3 months old
+    (`reliability.burn_in_factor` over the catalog's run duration)."""
+    from gigawatt.reliability import burn_in_factor
+    from gigawatt.units import S_PER_DAY
+
+    cat = Catalog.load()
+    page = _prose("capability.md")
+    fm = cat.failure_model(cat.system("vera-rubin-nvl72").failure_model)
+    days = cat.get("capability", "run-duration-days").value
+    f = [burn_in_factor(fm, float(age), days * S_PER_DAY) for age in range(4)]
+    assert f[0] == fm.burn_in_multiplier and f[3] == 1.0
+    assert (
+        f"A {days:g}-day run starting on Vera Rubin racks that came online that month runs at "
+        f"x{f[0]:.2f} throughout; one month later at x{f[1]:.2f}, two months later at "
+        f"x{f[2]:.2f}, then x{f[3]:g}." in page
+    )
+
+
+def test_capability_page_quotes_the_burn_in_of_the_default_runs():
+    """Section 3b: the default scenario's 2026-12 largest run with and without burn-in (the
+    only year whose largest run includes one), and the later years' run, the same with or
+    without; figures as the page rounds them."""
+    cat = Catalog.load()
+    page = _prose("capability.md")
+    _, years = _years(cat, DOCS.SCENARIO)
+    _, mature = _years(_without_burn_in(cat), DOCS.SCENARIO)
+    burned = [y for y, r in years.items() if r["largest_run_burn_in_factor"] > 1]
+    assert burned == [2026] and years[2026]["month"] == "2026-12"
+    now, then = years[2026], mature[2026]
+    fm = cat.failure_model(cat.system(now["largest_run_system"]).failure_model)
+    assert now["largest_run_burn_in_factor"] == fm.burn_in_multiplier  # racks new that month
+    assert now["largest_run_accelerators"] == then["largest_run_accelerators"]
+    change = 100 * (now["largest_run_flop"] / then["largest_run_flop"] - 1)
+    assert (
+        f"In the default scenario only {now['month']} does: the run starts the month Abilene's "
+        f"first Vera Rubin racks come online, so its goodput is {now['largest_run_goodput']:.3f}, "
+        f"not {then['largest_run_goodput']:.3f} as on a mature fleet, and it computes "
+        f"{now['largest_run_flop']:.2e} FLOP, not {then['largest_run_flop']:.2e} "
+        f"({change:.1f} %; the job, {now['largest_run_accelerators']:,} accelerators, is the "
+        f"same, since the group's {now['largest_run_group_accelerators']:,} limit it".replace(
+            "e+", "e"
+        )
+        in page
+    )
+    later = {years[y]["largest_run_accelerators"] for y in years if y > 2026}
+    (size,) = later
+    assert all(years[y] == mature[y] for y in years if y > 2026)
+    assert f"From 2027 the largest run ({size:,} accelerators) fits on accelerators past" in page
+
+
+def test_capability_page_quotes_the_burn_in_of_stargate_2027():
+    """Section 3b: stargate-10gw's 2027-12 largest run at Lordstown with and without burn-in,
+    the accelerators past burn-in beside it and their mean factor (`Cohorts`)."""
+    import numpy as np
+
+    from gigawatt.capability.curve import Cohorts, groups, oldest_age
+
+    cat = Catalog.load()
+    page = _prose("capability.md")
+    sim, years = _years(cat, "stargate-10gw")
+    _, mature = _years(_without_burn_in(cat), "stargate-10gw")
+    now, then = years[2027], mature[2027]
+    assert now["month"] == "2027-12" and now["largest_run_site"] == "oh-lordstown"
+    fm = cat.failure_model(cat.system(now["largest_run_system"]).failure_model)
+    (pos,) = [p for y, p in sim.year_positions() if y == 2027]
+    (group,) = [
+        g
+        for g in groups(sim.fleet, None)
+        if (g.site, g.system) == (now["largest_run_site"], now["largest_run_system"])
+    ]
+    cohorts = Cohorts(group, fm, sim.capability.settings.duration_s, at=pos)
+    by_age = cohorts.held[:, -1]  # accelerators at least `age` months old, age 0..oldest
+    past, n = int(by_age[oldest_age(fm)]), now["largest_run_accelerators"]
+    assert past < n <= by_age[2]  # it needs packages two months old
+    mean = float(cohorts.mean(np.array([n]))[0])
+    change = 100 * (now["largest_run_flop"] / then["largest_run_flop"] - 1)
+    assert (
+        f"needs Vera Rubin packages two months old beside the {past:,} past burn-in (a mean of "
+        f"x{mean:.2f}, charged x{now['largest_run_burn_in_factor']:.2f}): {n:,} accelerators "
+        f"instead of {then['largest_run_accelerators']:,}, goodput "
+        f"{now['largest_run_goodput']:.3f}, {now['largest_run_flop']:.2e} FLOP instead of "
+        f"{then['largest_run_flop']:.2e} ({change:.1f} %); its ceiling, "
+        f"{now['largest_run_ceiling_accelerators']:,} instead of "
+        f"{then['largest_run_ceiling_accelerators']:,} accelerators, "
+        f"{now['largest_run_ceiling_flop']:.2e} FLOP instead of "
+        f"{then['largest_run_ceiling_flop']:.2e}.".replace("e+", "e")
+        in page
+    )
+
+
 def test_capability_page_quotes_the_models_settings():
     """The job-size grid, the run's duration, the operating-point threshold and the fewest
     checks for a band, as the code and the catalog hold them."""
@@ -206,18 +318,24 @@ def test_reliability_page_quotes_the_rack_rate_bound():
     mean_h = fm.rack_repair_median_s * math.exp(fm.rack_repair_sigma**2 / 2) / S_PER_H
     month_h = S_PER_MONTH / S_PER_H
     high, low_sla = (1 - sla.value) * month_h / mean_h, (1 - sla.low) * month_h / mean_h
+    # the 95 % bound, the range's top a planner must stay under, is truncated, never rounded up
+    top = math.floor(low_sla * 100) / 100
     assert (
         f"With a lognormal repair of median {fm.rack_repair_median_s / S_PER_H:g} h and sigma "
         f"{fm.rack_repair_sigma:g} (mean {mean_h:.1f} h), a rate r per rack-month keeps a rack "
         f"down r x {mean_h:.1f} h of {month_h:g} h, so {_share(sla.value)} allows at most "
-        f"{high:.2f} per rack-month and {_share(sla.low)} {low_sla:.2f}." in page
+        f"{high:.2f} per rack-month and {_share(sla.low)} at most {top:.2f}." in page
     )
     rate = fm.rack_failures_per_rack_month
     assert rate == round(high, 2)
     assert (
         f"The catalog takes the {_share(sla.value)} bound, {rate:g}, as an estimate (range "
-        f"{rate / 3:.2f}-{low_sla:.2f})." in page
+        f"{rate / 3:.2f}-{top:.2f})." in page
     )
+    # the gb200-class record's note quotes the same bound by the same rule
+    note = " ".join(fm.note.split())
+    assert f"a {_share(sla.low)} SLA at most {top:.2f}." in note
+    assert f"to {top:.2f} (the {_share(sla.low)} SLA bound)" in note
 
     def rack_share(scale: float) -> float:
         ints = interruptions(fm, system, 400_000, rack_rate_scale=scale)

@@ -257,6 +257,39 @@ def test_footprint_power_at_the_floor_is_taken(capsys, catalog):
     assert json.loads(out)["power_w_per_gpu"] == MIN_TRAINING_W
 
 
+# --- a grid intensity in the wrong unit ---------------------------------------------------------
+
+
+def test_footprint_grid_intensity_in_kg_is_refused(capsys, catalog):
+    """`--grid-gco2-per-kwh 0.4` (kg/kWh meant) printed a footprint a thousand times too small;
+    below the catalog's floor (the lowest life-cycle intensity of any technology, IPCC AR5
+    WGIII Table A.III.2) it is refused, naming the figure it meant."""
+    floor = catalog.get("energy", "grid-intensity-floor-gco2-per-kwh").value
+    assert floor > 0.4
+    err = refused(
+        capsys, "footprint", "--system", "h100", "--gpu-hours", "1e6", "--grid-gco2-per-kwh", "0.4"
+    )
+    assert err.startswith(
+        f"error: --grid-gco2-per-kwh: 0.4 is not allowed: must be 0 or >= {floor:g} gCO2e/kWh"
+    )
+    assert err.endswith("(meant in kg/kWh? write 400)\n")
+
+
+@pytest.mark.parametrize("given", ["0", "floor"])
+def test_footprint_grid_intensity_zero_or_at_the_floor_is_taken(capsys, catalog, given):
+    """0 (a zero-carbon what-if) stays allowed, as does the floor itself."""
+    floor = catalog.get("energy", "grid-intensity-floor-gco2-per-kwh").value
+    value = 0.0 if given == "0" else floor
+    code, out, err = cli(
+        capsys, "footprint", "--system", "h100", "--gpu-hours", "1e6",
+        "--grid-gco2-per-kwh", f"{value:g}", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["grid_gco2_per_kwh_used"] == value
+    assert data["co2e_t"] == pytest.approx(data["energy_mwh"] * value / 1e3)
+
+
 # --- compare: a scenario without cost overrides against one with them ---------------------------
 
 

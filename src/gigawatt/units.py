@@ -41,6 +41,7 @@ S_PER_MONTH = 365.25 / 12 * S_PER_DAY
 
 # mass
 KG_PER_T = 1e3
+G_PER_KG = 1e3
 T_PER_MT = 1e6
 
 # memory: a GiB is 2^30 bytes (`memory_gib_per_gpu`, DESIGN.md section 7)

@@ -6,17 +6,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gigawatt.catalog import Catalog
 from gigawatt.energy.footprint import (
+    GRID_FLOOR_PARAMETER,
     accelerator_power_w,
     closest_country,
     job_footprint,
 )
+from gigawatt.energy.params import energy_param
 from gigawatt.errors import InputError, UnknownIdError
 
 hours = st.floats(min_value=1.0, max_value=1e9, allow_nan=False)
 pues = st.floats(min_value=1.0, max_value=3.0, allow_nan=False)
 shares = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
-grids = st.floats(min_value=0.0, max_value=1500.0, allow_nan=False)
+#: A given grid intensity is 0 or at least the catalog's floor (IPCC AR5 WGIII Table A.III.2).
+GRID_FLOOR = energy_param(Catalog.load(), GRID_FLOOR_PARAMETER)
+grids = st.just(0.0) | st.floats(min_value=GRID_FLOOR, max_value=1500.0, allow_nan=False)
 ADDITIVE = (
     "energy_dynamic_mwh",
     "energy_idle_mwh",
@@ -121,6 +126,7 @@ def test_ten_gw_year_is_like_a_mid_sized_country(catalog) -> None:
         ({"pue": 0.9}, "^pue: 0.9 is not allowed"),
         ({"utilisation": 1.5}, "^utilisation: 1.5 is not allowed"),
         ({"region": "fr", "grid_gco2_per_kwh": 50}, "^region and grid_gco2_per_kwh are altern"),
+        ({"grid_gco2_per_kwh": 0.385}, r"^grid_gco2_per_kwh: 0.385 is not allowed: must be 0 or"),
         ({"power_w_per_gpu": 400, "utilisation": 0.5}, "^power_w_per_gpu replaces the power model"),
     ],
 )
@@ -145,3 +151,10 @@ def test_calibrated_power_note_names_the_figure_the_fraction_gives(catalog) -> N
     total = r.power_w_per_gpu + r.host_power_w_per_gpu
     assert f"calibrated IT draw of {total:,.0f} W" in r.power_source
     assert "host + network" in r.power_source
+
+
+def test_every_catalog_grid_is_above_the_floor(catalog) -> None:
+    """The floor is the lowest technology minimum of IPCC AR5 WGIII Table A.III.2, below any
+    real grid's life-cycle mean (its record's note says every catalog zone is well above it)."""
+    regions = catalog.all("regions")
+    assert regions and min(r.grid_gco2_per_kwh for r in regions) > 10 * GRID_FLOOR

@@ -920,6 +920,7 @@ UNIT_BOUNDS: dict[str, dict[str, float]] = {
     "hz": {"gt": 0, "le": 1e6},
     "m_per_s": {"ge": 0, "le": 100},
     "l_per_kwh": {"ge": 0, "le": 20},
+    "g_per_kwh": {"ge": 0, "le": 2000},
     "bytes_per_s": {"gt": 0, "le": 1e15},
     "j_per_accelerator": {"ge": 0, "le": 1e12},
     "tokens": {"gt": 0, "le": 1e18},

@@ -42,7 +42,7 @@ from gigawatt.catalog.schema import MIN_TRAINING_W, Accelerator, Country, System
 from gigawatt.energy.params import energy_param, power_calibration_for
 from gigawatt.errors import InputError
 from gigawatt.scenario import DEFAULT_PUE_PARAMETER
-from gigawatt.units import H_PER_YEAR, KG_PER_T, MWH_PER_TWH, W_PER_KW, W_PER_MW
+from gigawatt.units import G_PER_KG, H_PER_YEAR, KG_PER_T, MWH_PER_TWH, W_PER_KW, W_PER_MW
 from gigawatt.validation import Request
 
 #: Region used when neither a region nor an intensity is given (named in every result).
@@ -220,9 +220,30 @@ class Grid:
     wue_l_per_kwh: float
 
 
+#: Energy parameter: the lowest life-cycle intensity any grid can have [gCO2e/kWh].
+GRID_FLOOR_PARAMETER = "grid-intensity-floor-gco2-per-kwh"
+
+
+def check_grid_intensity(catalog: Catalog, gco2_per_kwh: float | None, field: str) -> None:
+    """Refuse a given intensity between 0 and the catalog's floor (IPCC AR5 WGIII Annex III,
+    Table A.III.2: no generating technology's life-cycle intensity is below it, so no grid's
+    is): such a figure is a kg/kWh value typed where g/kWh goes. 0 stays allowed."""
+    if gco2_per_kwh is None or gco2_per_kwh == 0:
+        return
+    floor = energy_param(catalog, GRID_FLOOR_PARAMETER)
+    if gco2_per_kwh < floor:
+        raise InputError(
+            f"{gco2_per_kwh:g} is not allowed: must be 0 or >= {floor:g} gCO2e/kWh, the lowest "
+            "life-cycle intensity of any generating technology (IPCC AR5 WGIII Annex III, Table "
+            f"A.III.2) (meant in kg/kWh? write {gco2_per_kwh * G_PER_KG:g})",
+            field=field,
+        )
+
+
 def resolve_grid(catalog: Catalog, request: FootprintRequest) -> Grid:
     """The intensity, its source and the water factors for a request."""
     wue = request.wue_l_per_kwh
+    check_grid_intensity(catalog, request.grid_gco2_per_kwh, "grid_gco2_per_kwh")
     if request.grid_gco2_per_kwh is not None:
         return Grid(
             gco2_per_kwh=request.grid_gco2_per_kwh,
