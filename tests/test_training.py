@@ -220,3 +220,58 @@ def test_a_pjm_runs_energy_carries_the_capacity_charge_finance_bills(catalog):
     ercot = run_costs(catalog, system, 1e6, 2_000.0, "us-ercot", 1.2)
     ercot_price = catalog.region("us-ercot").power_price_usd_per_mwh
     assert ercot.ownership.energy == pytest.approx(2_000.0 * ercot_price / 1e6)
+
+
+def test_market_rate_is_read_at_the_run_start_month(catalog):
+    """A run starting before the H100 index's only shipped month is priced at that month's
+    value held flat, and says so; a run in that month carries no caveat."""
+    import datetime as dt
+
+    rec = next(r for r in catalog.all("prices") if r.id == "h100-rental")
+    early = plan_training(
+        "llama3-8b",
+        1e11,
+        "dgx-h100",
+        64,
+        cost_basis="market",
+        catalog=catalog,
+        start=dt.date(2025, 6, 1),
+    ).to_json()
+    on = plan_training(
+        "llama3-8b",
+        1e11,
+        "dgx-h100",
+        64,
+        cost_basis="market",
+        catalog=catalog,
+        start=dt.date(int(rec.start_month[:4]), int(rec.start_month[5:]), 1),
+    ).to_json()
+    assert early["market_rate_month"] == "2025-06"
+    assert on["market_rate_month"] == rec.start_month and on["market_rate_caveat"] is None
+    assert "held flat" in early["market_rate_caveat"] and rec.start_month in early["cost_detail"]
+    assert early["cost_usd_per_gpu_hour"] == pytest.approx(rec.start_usd)
+
+
+def test_dated_rates_interpolate_between_records_and_hold_flat_outside(catalog):
+    """Two dated records of one tier: each month on a record gets its value, months between
+    are linear in months, months outside are held at the nearer end with a caveat."""
+    import datetime as dt
+
+    from gigawatt.costs import _dated
+
+    rec = next(r for r in catalog.all("prices") if r.id == "h100-rental")
+    earlier = rec.model_copy(
+        update={"id": "earlier", "start_month": "2025-06", "start_usd": rec.start_usd / 2}
+    )
+    later = rec.model_copy(update={"start_month": "2026-06"})
+    recs = [later, earlier]
+    june25 = _dated(recs, dt.date(2025, 6, 15))
+    june26 = _dated(recs, dt.date(2026, 6, 1))
+    assert june25.usd_per_hour == earlier.start_usd and june25.caveat is None
+    assert june26.usd_per_hour == later.start_usd and june26.caveat is None
+    mid = _dated(recs, dt.date(2025, 12, 1))
+    assert mid.usd_per_hour == pytest.approx((earlier.start_usd + later.start_usd) / 2)
+    assert mid.ids == ("earlier", rec.id) and mid.as_of_month == "2025-12"
+    before, after = _dated(recs, dt.date(2024, 1, 1)), _dated(recs, dt.date(2027, 1, 1))
+    assert before.usd_per_hour == earlier.start_usd and "held flat" in before.caveat
+    assert after.usd_per_hour == later.start_usd and "held flat" in after.caveat

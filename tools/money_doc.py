@@ -224,7 +224,7 @@ def hourly_costs(cat: Catalog) -> str:
 
 
 def market_rates(cat: Catalog) -> str:
-    used = {r.id for r in quoted_rates(cat).values()}
+    used = {i for q in quoted_rates(cat).values() for i in q.ids}
     rows = []
     for rec in cat.all("prices"):
         if rec.process != "rental":  # type: ignore[attr-defined]

@@ -13,10 +13,11 @@ the capability runs and the cost thresholds agree (docs/models/money.md):
   zero residual value), operations (`opex-operations-share-per-year` x capex a year), and energy
   at the region's price; 8,760 hours a year, no idle time (a run pays for the hours it holds).
 - **Market rate per accelerator-hour**: the prices catalog's rental records for the accelerator
-  (a published index, else a reserved rate, else an on-demand list price; the record nearest the
-  run's start); for an accelerator with no record, its system price x the median ratio of rate
-  to system price over the accelerators that have one (a rental yield). A market rate includes
-  energy, facility and the provider's margin.
+  (a published index, else a reserved rate, else an on-demand list price; in that tier the value
+  at the run's start month, linear in months between dated records and the nearest record held
+  flat, with a caveat, outside the months they cover); for an accelerator with no record, its
+  system price x the median ratio of rate to system price over the accelerators that have one (a
+  rental yield). A market rate includes energy, facility and the provider's margin.
 """
 
 from __future__ import annotations
@@ -270,6 +271,10 @@ class MarketRate:
     records: tuple[str, ...]
     derived: bool
     detail: str
+    #: the month priced (None: no month asked, the latest records)
+    as_of_month: str | None = None
+    #: set when the month is outside the months the records cover and the rate is held flat
+    caveat: str | None = None
 
     @property
     def status(self) -> str:
@@ -281,18 +286,57 @@ def _month_index(month: str) -> int:
     return int(year) * MONTHS_PER_YEAR + int(mon) - 1
 
 
-def _nearest(records: list[PriceProcess], when: dt.date | None) -> PriceProcess:
-    """The latest record at or before `when` (None: the latest of all), else the earliest."""
+def _month_label(index: int) -> str:
+    return f"{index // MONTHS_PER_YEAR}-{index % MONTHS_PER_YEAR + 1:02d}"
+
+
+@dataclass(frozen=True)
+class QuotedRate:
+    """A rental rate at a month from one tier's dated records [USD per accelerator-hour]:
+    linear in months between the two records around the month, the record itself on its
+    month, held flat at the nearest record outside the covered months (with a caveat)."""
+
+    usd_per_hour: float
+    records: tuple[PriceProcess, ...]
+    as_of_month: str
+    caveat: str | None = None
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.records)
+
+
+def _dated(records: list[PriceProcess], when: dt.date | None) -> QuotedRate:
+    """The rate of one tier's records at the month of `when` (None: the latest record)."""
     ordered = sorted(records, key=lambda r: _month_index(r.start_month))
+    first, last = ordered[0], ordered[-1]
     if when is None:
-        return ordered[-1]
+        return QuotedRate(last.start_usd, (last,), last.start_month)
     at = when.year * MONTHS_PER_YEAR + when.month - 1
-    before = [r for r in ordered if _month_index(r.start_month) <= at]
-    return before[-1] if before else ordered[0]
+    month = _month_label(at)
+    lo, hi = _month_index(first.start_month), _month_index(last.start_month)
+    if at < lo or at > hi:
+        held = first if at < lo else last
+        span = first.start_month if lo == hi else f"{first.start_month} to {last.start_month}"
+        caveat = (
+            f"{month} is outside the months the {held.pricing} records cover ({span}): the "
+            f"rate is held flat at {held.start_month}'s USD {held.start_usd:.2f}, not a "
+            f"value for {month}"
+        )
+        return QuotedRate(held.start_usd, (held,), month, caveat)
+    same = [r for r in ordered if _month_index(r.start_month) == at]
+    if same:
+        return QuotedRate(same[-1].start_usd, (same[-1],), month)
+    before = [r for r in ordered if _month_index(r.start_month) < at][-1]
+    after = next(r for r in ordered if _month_index(r.start_month) > at)
+    a, b = _month_index(before.start_month), _month_index(after.start_month)
+    rate = before.start_usd + (after.start_usd - before.start_usd) * (at - a) / (b - a)
+    return QuotedRate(rate, (before, after), month)
 
 
-def quoted_rates(catalog: Catalog, when: dt.date | None = None) -> dict[str, PriceProcess]:
-    """For each accelerator with rental records: the record the market basis uses."""
+def quoted_rates(catalog: Catalog, when: dt.date | None = None) -> dict[str, QuotedRate]:
+    """For each accelerator with rental records: its rate at `when` in its most representative
+    tier (index, then reserved, then on-demand)."""
     by_acc: dict[str, list[PriceProcess]] = {}
     for rec in catalog.all("prices"):
         proc: PriceProcess = rec  # type: ignore[assignment]
@@ -302,27 +346,39 @@ def quoted_rates(catalog: Catalog, when: dt.date | None = None) -> dict[str, Pri
     out = {}
     for acc, recs in by_acc.items():
         tier = min(recs, key=lambda r: PRICING_ORDER.index(r.pricing or "on-demand")).pricing
-        out[acc] = _nearest([r for r in recs if r.pricing == tier], when)
+        out[acc] = _dated([r for r in recs if r.pricing == tier], when)
     return out
 
 
 def rental_yield(catalog: Catalog, when: dt.date | None = None) -> tuple[float, list[str]]:
-    """Median over quoted accelerators of rate / price of its default system [1/h]."""
-    ratios, ids = [], []
-    for acc_id, rec in sorted(quoted_rates(catalog, when).items()):
+    """Median over quoted accelerators of rate / price of its default system [1/h] and the
+    records behind it."""
+    ratio, ids, _ = _rental_yield(catalog, when)
+    return ratio, ids
+
+
+def _rental_yield(
+    catalog: Catalog, when: dt.date | None = None
+) -> tuple[float, list[str], list[str]]:
+    """Median over quoted accelerators of rate / price of its default system [1/h], the
+    records behind it and the caveats of rates held flat outside their records' months."""
+    ratios, ids, caveats = [], [], []
+    for acc_id, quoted in sorted(quoted_rates(catalog, when).items()):
         acc = catalog.accelerator(acc_id)
         if not acc.default_system:
             continue
         system = catalog.system(acc.default_system)
-        ratios.append(rec.start_usd / system.price_usd_per_accelerator)
-        ids.append(rec.id)
+        ratios.append(quoted.usd_per_hour / system.price_usd_per_accelerator)
+        ids.extend(quoted.ids)
+        if quoted.caveat:
+            caveats.append(f"{acc_id}: {quoted.caveat}")
     if not ratios:
         raise InputError(
             "no rental record with an accelerator that has a default system: the market rate "
             "of other accelerators cannot be derived",
             field="prices",
         )
-    return statistics.median(ratios), ids
+    return statistics.median(ratios), ids, caveats
 
 
 #: `market_rate` answers by catalog, (weak reference, {(accelerator, system price, month):
@@ -358,18 +414,29 @@ def _market_rate(catalog: Catalog, system: System, when: dt.date | None) -> Mark
     acc = catalog.accelerator(system.accelerator)
     quoted = quoted_rates(catalog, when)
     if acc.id in quoted:
-        rec = quoted[acc.id]
+        q = quoted[acc.id]
+        rec = q.records[0]
+        source = " and ".join(f"{r.label}, {r.start_month}" for r in q.records)
+        how = "interpolated between " if len(q.records) > 1 else ""
         detail = (
-            f"market: USD {rec.start_usd:.2f} per accelerator-hour ({rec.pricing}, "
-            f"{rec.label}, {rec.start_month})"
+            f"market: USD {q.usd_per_hour:.2f} per accelerator-hour at {q.as_of_month} "
+            f"({rec.pricing}, {how}{source})"
         )
-        return MarketRate(rec.start_usd, (rec.id,), False, detail)
-    ratio, ids = rental_yield(catalog, when)
+        if q.caveat:
+            detail += f"; caveat: {q.caveat}"
+        return MarketRate(q.usd_per_hour, q.ids, False, detail, q.as_of_month, q.caveat)
+    ratio, ids, caveats = _rental_yield(catalog, when)
     price = system.price_usd_per_accelerator
     rate = ratio * price
+    month = None if when is None else _month_label(when.year * MONTHS_PER_YEAR + when.month - 1)
     detail = (
         f"market: USD {rate:.2f} per accelerator-hour, derived: no quoted rate for {acc.id}, so "
         f"its system price USD {price:,.0f} x the median rate-to-price ratio "
         f"{ratio * HOURS_PER_YEAR:.3f} per year of {', '.join(ids)}"
     )
-    return MarketRate(rate, tuple(ids), True, detail)
+    if month:
+        detail += f" at {month}"
+    caveat = "; ".join(caveats) or None
+    if caveat:
+        detail += f"; caveat: {caveat}"
+    return MarketRate(rate, tuple(ids), True, detail, month, caveat)

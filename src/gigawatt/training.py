@@ -249,6 +249,10 @@ class TrainingResult:
                 if rel and self.perf.best
                 else None
             ),
+            # added after the keys above: the month the market rate is for and, when that
+            # month is outside the months its records cover, the caveat that it is held flat
+            "market_rate_month": self.costs.market.as_of_month if self.costs else None,
+            "market_rate_caveat": self.costs.market.caveat if self.costs else None,
         }
 
 
