@@ -141,6 +141,7 @@ def test_frontier_run_by_hand():
     price = cat.region("us-ercot").power_price_usd_per_mwh
     assert r["cost_usd"] == pytest.approx(r["gpu_hours"] * hourly + r["energy_mwh"] * price)
     assert r["cost_basis"] == "ownership" and r["cost_usd_market"] > 0
+    assert r["market_rate_month"] == runs[0]["start"]  # the market rate is read at the start
     assert r["energy_mwh"] > 0 and r["co2e_t"] > 0
     # thresholds: 1e25 after 1e25 / rate seconds (10.6 h), 1e26 after 4.4 days
     checks = {t["id"]: t for t in r["thresholds"]}

@@ -74,6 +74,10 @@ class Costs:
     cost_usd: float
     basis: str
     market_usd: float = 0.0
+    #: the month the market rate is for, and the caveats of rates held flat outside the months
+    #: their records cover (gigawatt.costs.QuotedRate)
+    market_rate_month: str | None = None
+    market_rate_caveat: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,10 @@ class FrontierRunResult:
             # the failure model's hardware-rate multiplier its goodput includes (1: the run
             # fits on accelerators past burn-in; docs/models/capability.md section 3b)
             "burn_in_factor": w.curve.burn_in if w else None,
+            # the month the market rate is for and, outside the months its rental records
+            # cover, the caveat that it is the nearest record's rate held flat
+            "market_rate_month": c.market_rate_month if c else None,
+            "market_rate_caveat": c.market_rate_caveat if c else None,
         }
 
 
@@ -168,7 +176,9 @@ def site_costs(
     params = CostParameters.of(catalog, scenario)
     when = month_date(str(scenario.months[pos]))
     energy = co2 = cost = market = 0.0
-    bases = []
+    bases: list[str] = []
+    caveats: list[str] = []
+    month: str | None = None
     for name, acc in group.by_site.items():
         if acc[pos] <= 0:
             continue
@@ -190,9 +200,12 @@ def site_costs(
         )
         energy, co2 = energy + fp.energy_mwh, co2 + fp.co2e_t
         cost, market = cost + run.ownership_usd, market + run.market_usd
+        month = run.market.as_of_month
+        if run.market.caveat and run.market.caveat not in caveats:
+            caveats.append(run.market.caveat)
         bases.append(run.detail("ownership", system, catalog.region(site.region)))
     basis = bases[0] if len(bases) == 1 else f"{bases[0]}; summed over {len(bases)} sites"
-    return Costs(energy, co2, cost, basis, market)
+    return Costs(energy, co2, cost, basis, market, month, "; ".join(caveats) or None)
 
 
 def best_group(
