@@ -290,6 +290,54 @@ def test_footprint_grid_intensity_zero_or_at_the_floor_is_taken(capsys, catalog,
     assert data["co2e_t"] == pytest.approx(data["energy_mwh"] * value / 1e3)
 
 
+def _user_region(tmp_path, catalog, gco2_per_kwh: float) -> Path:
+    """A user catalog folder with one region, a copy of us-ercot at `gco2_per_kwh`."""
+    record = catalog.region("us-ercot").model_dump(mode="json", exclude_none=True)
+    record.update(id="my-grid", name="My grid", aliases=[], grid_gco2_per_kwh=gco2_per_kwh)
+    folder = tmp_path / "mycat"
+    folder.mkdir()
+    (folder / "regions.yaml").write_text(json.dumps([record]))  # JSON is YAML
+    return folder
+
+
+def test_user_region_grid_intensity_in_kg_is_refused_at_load(capsys, tmp_path, catalog):
+    """A user region with `grid_gco2_per_kwh: 0.4` (kg/kWh meant) gave footprints a thousand
+    times too small; below the catalog's floor it is refused when the catalog is loaded, the
+    error naming the file, record, field, value and floor, and the figure it meant."""
+    from gigawatt.catalog import Catalog
+    from gigawatt.errors import InputError
+
+    floor = catalog.get("energy", "grid-intensity-floor-gco2-per-kwh").value
+    assert floor > 0.4
+    folder = _user_region(tmp_path, catalog, 0.4)
+    err = refused(
+        capsys, "--catalog", str(folder), "footprint", "--system", "h100", "--gpu-hours", "1e6",
+        "--region", "my-grid",
+    )  # fmt: skip
+    assert "regions.yaml[my-grid].grid_gco2_per_kwh" in err
+    assert f"0.4 is not allowed: must be 0 or >= {floor:g} gCO2e/kWh" in err
+    assert err.endswith("(meant in kg/kWh? write 400)\n")
+    with pytest.raises(InputError, match="meant in kg/kWh"):
+        Catalog.load([folder])
+
+
+@pytest.mark.parametrize("given", ["0", "floor"])
+def test_user_region_grid_intensity_zero_or_at_the_floor_is_taken(capsys, tmp_path, catalog, given):
+    """0 (a zero-carbon what-if, as `footprint --grid-gco2-per-kwh 0` allows) and the floor
+    itself load, and the footprint uses the region's figure."""
+    floor = catalog.get("energy", "grid-intensity-floor-gco2-per-kwh").value
+    value = 0.0 if given == "0" else floor
+    folder = _user_region(tmp_path, catalog, value)
+    code, out, err = cli(
+        capsys, "--catalog", str(folder), "footprint", "--system", "h100", "--gpu-hours", "1e6",
+        "--region", "my-grid", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["grid_gco2_per_kwh_used"] == value
+    assert data["co2e_t"] == pytest.approx(data["energy_mwh"] * value / 1e3)
+
+
 # --- compare: a scenario without cost overrides against one with them ---------------------------
 
 

@@ -383,12 +383,16 @@ def build_fleet(scenario: Scenario, catalog: Catalog) -> Fleet:
     )
 
 
-def launch_caveats(fleet: Fleet, catalog: Catalog) -> tuple[str, ...]:
+def launch_caveats(fleet: Fleet, catalog: Catalog, *, money: bool = False) -> tuple[str, ...]:
     """One caveat per phase that comes online (after its delay) before its accelerator's first
     volume shipments (the accelerator record's `launch` month): such capacity cannot be
     installed then, so the months before launch overstate the fleet. Phases of hardware
-    without a `launch` month are not checked."""
+    without a `launch` month are not checked. With `money` (the caller shows the Money table,
+    which starts at the scenario's start, the fleet's first month), a phase online before
+    that start also says that its capex spent before then is in the pre-start total
+    (`capex_before_start_usd`; `run` prints it as "Capex before <year>"), not in the table."""
     out = []
+    start = str(fleet.months[0])
     columns = fleet.columns
     for phase, site, acc_id, online in zip(
         columns["phase"], columns["site"], columns["accelerator"], columns["online"], strict=True
@@ -396,10 +400,17 @@ def launch_caveats(fleet: Fleet, catalog: Catalog) -> tuple[str, ...]:
         launch = catalog.accelerator(str(acc_id)).launch
         if launch is None or month_index(str(online)) >= month_index(launch):
             continue
+        note = (
+            f" Online before the scenario's start ({start}): its capex spent before then is in "
+            f'the capex before the start ("Capex before {start[:4]}", '
+            "`capex_before_start_usd`), not in the Money table."
+            if money and month_index(str(online)) < month_index(start)
+            else ""
+        )
         out.append(
             f"{site} phase {phase}: online {online}, before {acc_id}'s first volume shipments "
             f"({launch}, catalog accelerators `launch`): its capacity before then cannot be "
-            f"installed, so those months overstate the fleet."
+            f"installed, so those months overstate the fleet.{note}"
         )
     return tuple(out)
 

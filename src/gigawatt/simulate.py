@@ -162,6 +162,7 @@ class Results:
                 *default_pue_caveats(self.scenario, self.catalog),
             ),
             peak_columns=True,
+            money=self.finance is not None,
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -208,3 +208,33 @@ def test_run_names_the_caveats_of_frontier_runs_no_largest_run_shares(cat):
     caveats = results.caveats(years)
     assert all(c in caveats for c in own)
     assert len(caveats) == len(set(caveats))  # each once
+
+
+def test_run_says_a_phase_online_before_the_start_has_its_capex_in_the_pre_start_total(
+    cat, tmp_path
+):
+    """A phase online before the scenario's start (and before its hardware ships) spends its
+    capex before the Money table's first year: `run`'s launch caveat for it says that capex is
+    in the pre-start total ("Capex before <year>", `capex_before_start_usd`); `capability`,
+    which shows no money, keeps the plain launch caveat."""
+    from conftest import toy_scenario_data
+    from gigawatt import app
+    from gigawatt.scenario import month_from_index, month_index
+
+    system = cat.system("vera-rubin-nvl72")
+    launch = cat.accelerator(system.accelerator).launch
+    start = month_from_index(month_index(launch) - 1)
+    early = month_from_index(month_index(launch) - 3)
+    data = toy_scenario_data(start=start, end=month_from_index(month_index(start) + 17))
+    data["sites"][0]["phases"] = [{"online": early, "power_gw": 0.05, "system": system.id}]
+    path = tmp_path / "early.yaml"
+    path.write_text(json.dumps(data))  # JSON is YAML
+    run = app.run(str(path), catalog=cat).to_json()
+    (note,) = [c for c in run["caveats"] if f"online {early}, before" in c]
+    assert f"before the scenario's start ({start})" in note
+    assert f'"Capex before {start[:4]}"' in note and "not in the Money table" in note
+    first = run["years"][0]
+    assert first["cumulative_capex_usd"] - first["capex_usd"] > 0  # the total it points to
+    caveats = app.capability(str(path), catalog=cat).to_json()["caveats"]
+    (plain,) = [c for c in caveats if f"online {early}, before" in c]
+    assert "Money table" not in plain

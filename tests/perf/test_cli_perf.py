@@ -334,3 +334,23 @@ def test_text_names_which_mfu_is_causal(capsys):
     assert code == 0, err
     assert f"{data['mfu']:.1%} (causal {data['mfu_causal']:.1%})" in out
     assert "MFU (causal)" not in out
+
+
+@pytest.mark.parametrize("precision", ["fp4", "fp8"])
+def test_fp4_recipe_is_named_for_what_it_is(capsys, precision):
+    """An fp4 plan keeps its NVFP4 recipe under the contract key `plan.fp8_recipe`; the additive
+    `fp4_recipe` names it (null for other precisions) and the printed plan says "fp4 recipe"."""
+    args = ("perf", "--model", "llama3-70b", "--system", "dgx-b200", "--gpus", "64")
+    args += ("--precision", precision)
+    code, data, err = _perf(capsys, *args[1:])
+    assert code == 0, err
+    recipe = data["plan"]["fp8_recipe"]
+    assert data["fp4_recipe"] == (recipe if precision == "fp4" else None)
+    code, out, err = cli(capsys, *args)
+    assert code == 0, err
+    flat = " ".join(out.split())
+    if precision == "fp4":
+        assert recipe == "nvfp4" and f"fp4 recipe={recipe}" in flat
+        assert "fp8_recipe" not in flat
+    else:
+        assert f"fp8_recipe={recipe}" in flat and "fp4 recipe" not in flat

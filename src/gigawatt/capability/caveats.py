@@ -32,14 +32,16 @@ def compose_caveats(
     deals: Iterable[Deal] = (),
     inputs: Iterable[str] = (),
     peak_columns: bool = False,
+    money: bool = False,
 ) -> list[str]:
     """What the figures of a command cannot show, in this order: the `deals` released on terms
     that were superseded or never signed (`run` passes the scenario's, as it shows the money;
     `capability` none), the caveats of the scenario's own `inputs` the caller passes (`run`:
     `Results.money_caveats`, `costs.override_caveats` and the like), phases online before
-    their hardware ships, with `peak_columns` (the command shows the fleet's peak at each
-    precision of `buildout.PEAK_COLUMNS`) the fleet's peaks there that are not published
-    figures; then, when the capability stage ran,
+    their hardware ships (with `money`, the caller shows the Money table: those online before
+    the scenario's start also say their capex is in the pre-start total), with `peak_columns`
+    (the command shows the fleet's peak at each precision of `buildout.PEAK_COLUMNS`) the
+    fleet's peaks there that are not published figures; then, when the capability stage ran,
     each system of `runs` (system and precision of each run the command shows, in its order)
     whose achieved FLOP/s rest on no measurement of its own (`perf_caveats`), whose failure
     rates or the stage's fault-tolerance policy are estimates (`reliability_caveats`), each run
@@ -55,7 +57,7 @@ def compose_caveats(
         *superseded_caveats(deals, catalog),
         *unsigned_caveats(deals),
         *inputs,
-        *launch_caveats(fleet, catalog),
+        *launch_caveats(fleet, catalog, money=money),
     ]
     if peak_columns:
         out.extend(peak_column_caveats(fleet, catalog))

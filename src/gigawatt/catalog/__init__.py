@@ -39,7 +39,9 @@ from gigawatt.catalog.schema import (
     System,
     Threshold,
 )
+from gigawatt.distributions import point
 from gigawatt.errors import InputError, UnknownIdError, record_noun
+from gigawatt.units import G_PER_KG
 from gigawatt.validation import format_validation_error
 from gigawatt.yamlio import parser_version, read_data_file
 
@@ -411,6 +413,7 @@ def _parse_catalog(extra: tuple[str, ...]) -> Catalog:
             _parse_records(kind, _read_yaml(path), path.name, path),
             path.name,
         )
+    user_regions: list[tuple[str, Record]] = []
     for d in extra:
         folder = Path(d)
         if not folder.is_dir():
@@ -426,4 +429,35 @@ def _parse_catalog(extra: tuple[str, ...]) -> Catalog:
             kind = _kind_of_file(path)
             parsed = _parse_records(kind, _read_yaml(path), str(path), path)
             _add(records, aliases, kind, parsed, str(path))
+            if kind == "regions":
+                user_regions += [(str(path), r) for r in parsed]
+    _check_grid_floor(records, user_regions)
     return Catalog(records=records, aliases=aliases, origins=extra)
+
+
+#: Energy parameter: the lowest life-cycle intensity any grid can have [gCO2e/kWh].
+GRID_FLOOR_PARAMETER = "grid-intensity-floor-gco2-per-kwh"
+
+
+def _check_grid_floor(
+    records: dict[str, dict[str, Record]], regions: list[tuple[str, Record]]
+) -> None:
+    """Refuse a user region whose `grid_gco2_per_kwh` is between 0 and the catalog's floor
+    (`grid-intensity-floor-gco2-per-kwh`, IPCC AR5 WGIII Annex III Table A.III.2: no
+    generating technology's life-cycle intensity is below it, so no grid's is): such a figure
+    is a kg/kWh value written where g/kWh goes. 0 stays allowed, as `footprint
+    --grid-gco2-per-kwh` allows it (a zero-carbon what-if)."""
+    found = records.get("energy", {}).get(GRID_FLOOR_PARAMETER)
+    if found is None or not regions:
+        return
+    floor = point(found.value)  # type: ignore[attr-defined]
+    for origin, region in regions:
+        value = region.grid_gco2_per_kwh  # type: ignore[attr-defined]
+        if 0 < value < floor:
+            raise InputError(
+                f"{value:g} is not allowed: must be 0 or >= {floor:g} gCO2e/kWh, the lowest "
+                "life-cycle intensity of any generating technology (catalog energy "
+                f"`{GRID_FLOOR_PARAMETER}`, IPCC AR5 WGIII Annex III, Table A.III.2) (meant in "
+                f"kg/kWh? write {value * G_PER_KG:g})",
+                field=f"{origin}[{region.id}].grid_gco2_per_kwh",
+            )

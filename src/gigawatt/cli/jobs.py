@@ -282,7 +282,8 @@ def _perf_tables(
         for k, v in plan.items()
         if k not in implied or (v or None) != implied[k]  # empty / 0 count as unset
     }
-    console.print("plan: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+    label = {"fp8_recipe": recipe_label(plan)}
+    console.print("plan: " + ", ".join(f"{label.get(k, k)}={v}" for k, v in shown.items()))
     if data.get("gbs_default") and plan["gbs"] != data["gbs_default"]:
         console.print(
             f"global batch {plan['gbs']:,} sequences (the model's {data['gbs_default']:,} does "
@@ -471,6 +472,12 @@ def perf(
         _top_table(data["top"])
 
 
+def recipe_label(plan: dict[str, Any]) -> str:
+    """What a printed plan calls its `fp8_recipe` knob (the JSON key, named when only fp8 had
+    scaling recipes): "fp4 recipe" when the plan's GEMMs are fp4 (NVFP4)."""
+    return "fp4 recipe" if plan.get("precision") == "fp4" else "fp8_recipe"
+
+
 #: The plan knobs the table of best plans always shows.
 TOP_KNOBS = ("tp", "pp", "vp", "dp", "cp", "ep", "mb", "zero", "recompute")
 #: A `top` row's figures (the rest of its keys are plan knobs).
@@ -522,7 +529,11 @@ def _top_table(plans: list[dict[str, Any]]) -> None:
     same = [c for c in columns if len(rows) > 1 and len({str(r[c]) for r in rows}) == 1]
     specs = [
         Spec("#", tuple(str(i) for i in range(1, len(rows) + 1))),
-        *(Spec(c, tuple(str(r[c]) for r in rows)) for c in columns if c not in same),
+        *(
+            Spec(recipe_label(rows[0]) if c == "fp8_recipe" else c, tuple(str(r[c]) for r in rows))
+            for c in columns
+            if c not in same
+        ),
         Spec("step s", tuple(f"{r['step_time_s']:,.3f}" for r in rows)),
         Spec("MFU", tuple(f"{r['mfu']:.1%}" for r in rows)),
         Spec("GiB", tuple(f"{r['memory_gib_per_gpu']:,.1f}" for r in rows)),

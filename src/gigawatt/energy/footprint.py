@@ -37,7 +37,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from gigawatt.catalog import Catalog
+from gigawatt.catalog import GRID_FLOOR_PARAMETER, Catalog
 from gigawatt.catalog.schema import MIN_TRAINING_W, Accelerator, Country, System
 from gigawatt.energy.params import energy_param, power_calibration_for
 from gigawatt.errors import InputError
@@ -218,10 +218,6 @@ class Grid:
     region: str | None
     water_intensity_l_per_kwh: float | None
     wue_l_per_kwh: float
-
-
-#: Energy parameter: the lowest life-cycle intensity any grid can have [gCO2e/kWh].
-GRID_FLOOR_PARAMETER = "grid-intensity-floor-gco2-per-kwh"
 
 
 def check_grid_intensity(catalog: Catalog, gco2_per_kwh: float | None, field: str) -> None:

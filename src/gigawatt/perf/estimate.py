@@ -1250,12 +1250,20 @@ class PerfResult:
             "memory_bytes_per_gpu": dict(self.memory_bytes),
             "fits": self.fits,
             "plan": dict(self.plan),
+            "fp4_recipe": fp4_recipe(self.plan),
             "gbs_used": self.plan["gbs"],
             "breakdown_s": dict(self.breakdown_s),
             "params_total": self.params_total,
             "params_active": self.params_active,
             "model_flops_per_token": self.model_flops_per_token,
         }
+
+
+def fp4_recipe(plan: dict[str, Any]) -> str | None:
+    """The scaling recipe of an fp4 plan (the plan keeps it under `fp8_recipe`, a contract
+    key named when only fp8 had recipes; NVFP4 is Transformer Engine's fp4 recipe); None when
+    the plan's GEMMs are not fp4."""
+    return plan.get("fp8_recipe") if plan.get("precision") == "fp4" else None
 
 
 def _check_invariants(res: PerfResult) -> None:
