@@ -317,9 +317,9 @@ class FinanceReport:
     finance: Finance
     ownership: Ownership
     #: Deals released on terms that were superseded (`deals.superseded_caveats`) or never
-    #: signed (`deals.unsigned_caveats`), deals ended as superseded whose build-out the
-    #: phases still deploy (`deals.superseded_buildout_caveats`), charges a region lists as
-    #: not in its power price (`finance.unbilled_charge_caveats`), cost overrides outside
+    #: signed (`deals.unsigned_caveats`), the money stage's own as run lists them
+    #: (`Results.money_caveats`: deals ended as superseded whose build-out the phases still
+    #: deploy, charges a region lists as not in its power price), cost overrides outside
     #: their cited ranges (`costs.override_caveats`) and power prices that are estimates
     #: (`costs.power_price_caveats`).
     caveats: tuple[str, ...] = ()
@@ -351,14 +351,12 @@ def finance(
     results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
     assert results.finance is not None  # simulate ran the stages up to `until`
     from gigawatt.costs import override_caveats, power_price_caveats
-    from gigawatt.deals import superseded_buildout_caveats, superseded_caveats, unsigned_caveats
-    from gigawatt.finance import unbilled_charge_caveats
+    from gigawatt.deals import superseded_caveats, unsigned_caveats
 
     owned = run_ownership(results.scenario, cat, results.fleet, results.finance)
     deals = results.scenario.deals
     caveats = superseded_caveats(deals, cat) + unsigned_caveats(deals)
-    caveats += superseded_buildout_caveats(deals, results.vendor_gw(), cat)
-    caveats += unbilled_charge_caveats(results.fleet, cat)
+    caveats += tuple(results.money_caveats())  # the build-out and unbilled charges, as run's
     caveats += override_caveats(results.scenario, cat)
     caveats += power_price_caveats(results.scenario, cat)
     return FinanceReport(results.scenario, results.finance, owned, caveats)
