@@ -121,18 +121,30 @@ class Results:
             out.extend(unbilled_charge_caveats(self.fleet, self.catalog))
         return out
 
+    def input_caveats(self) -> list[str]:
+        """The caveats of the scenario's own inputs, listed once for `run` (`caveats`) and
+        `finance` (`app.finance`) alike: the money stage's own (`money_caveats`), `costs`
+        overrides outside their cited ranges (`costs.override_caveats`), power prices that are
+        estimates (`costs.power_price_caveats`) and sites on the catalog's PUE
+        (`scenario.default_pue_caveats`: finance bills each site's energy at that PUE, and
+        under a facility power basis its accelerators' capex rests on it too)."""
+        if self.catalog is None:
+            return []
+        return [
+            *self.money_caveats(),
+            *override_caveats(self.scenario, self.catalog),
+            *power_price_caveats(self.scenario, self.catalog),
+            *default_pue_caveats(self.scenario, self.catalog),
+        ]
+
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
         """What the figures cannot show (`capability.caveats.compose_caveats`, as `run` shows
-        them): deals released on terms that were superseded or never signed, the money stage's
-        own (`money_caveats`), `costs` overrides
-        outside their cited ranges (`costs.override_caveats`), power prices that are estimates
-        (`costs.power_price_caveats`), sites on the catalog's PUE
-        (`scenario.default_pue_caveats`), phases online before their
-        hardware ships, the fleet's peaks that are not published figures, then those of each
-        December's largest run and of each of the scenario's frontier runs (`run`'s report
-        shows both: its system's perf calibration, failure rates and policy, its peak at
-        another precision; the largest runs' burn-in); `years` is `years()` when the caller
-        has it."""
+        them): deals released on terms that were superseded or never signed, the scenario's
+        inputs' (`input_caveats`), phases online before their hardware ships, the fleet's
+        peaks that are not published figures, then those of each December's largest run and
+        of each of the scenario's frontier runs (`run`'s report shows both: its system's perf
+        calibration, failure rates and policy, its peak at another precision; the largest
+        runs' burn-in); `years` is `years()` when the caller has it."""
         if self.catalog is None:
             return []
         runs: list[tuple[str | None, str | None]] = []
@@ -155,12 +167,7 @@ class Results:
             self.year_positions(),
             runs,
             deals=self.scenario.deals,
-            inputs=(
-                *self.money_caveats(),
-                *override_caveats(self.scenario, self.catalog),
-                *power_price_caveats(self.scenario, self.catalog),
-                *default_pue_caveats(self.scenario, self.catalog),
-            ),
+            inputs=self.input_caveats(),
             peak_columns=True,
             money=self.finance is not None,
         )
