@@ -319,7 +319,8 @@ class FinanceReport:
     #: Deals released on terms that were superseded (`deals.superseded_caveats`) or never
     #: signed (`deals.unsigned_caveats`), the money stage's own as run lists them
     #: (`Results.money_caveats`: deals ended as superseded whose build-out the phases still
-    #: deploy, charges a region lists as not in its power price), cost overrides outside
+    #: deploy, charges a region lists as not in its power price, months billed a dated
+    #: capacity charge outside its delivery years), cost overrides outside
     #: their cited ranges (`costs.override_caveats`) and power prices that are estimates
     #: (`costs.power_price_caveats`).
     caveats: tuple[str, ...] = ()
@@ -356,7 +357,7 @@ def finance(
     owned = run_ownership(results.scenario, cat, results.fleet, results.finance)
     deals = results.scenario.deals
     caveats = superseded_caveats(deals, cat) + unsigned_caveats(deals)
-    caveats += tuple(results.money_caveats())  # the build-out and unbilled charges, as run's
+    caveats += tuple(results.money_caveats())  # build-out, unbilled and capacity charges
     caveats += override_caveats(results.scenario, cat)
     caveats += power_price_caveats(results.scenario, cat)
     return FinanceReport(results.scenario, results.finance, owned, caveats)

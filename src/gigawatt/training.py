@@ -155,10 +155,11 @@ def run_costs(
     """A run's cost on every basis: ownership (capex over lives, operations, the run's energy
     at the region's price) and market (the rate at `start`; the user's rental price if given)."""
     params = params or CostParameters.of(catalog)
-    # the region's power price, plus its capacity charge per MWh drawn (PJM's), as finance bills
+    # the region's power price, plus its capacity charge per MWh drawn (PJM's, that of the
+    # start month's delivery year; without a start the current one), as finance bills
     price_mwh = (
         catalog.region(region_id).power_price_usd_per_mwh
-        + capacity_charge_usd_per_mw_day(catalog, region_id) / H_PER_DAY
+        + capacity_charge_usd_per_mw_day(catalog, region_id, start) / H_PER_DAY
     )
     energy_per_h = energy_mwh * price_mwh / gpu_hours if gpu_hours > 0 else 0.0
     return RunCosts(
