@@ -126,3 +126,31 @@ def test_the_schema_refuses_half_a_period_and_a_series_without_the_current_price
     others = [p for p in region["capacity_charge_dated"] if p != region["capacity_charge"]]
     with pytest.raises(ValueError, match="capacity_charge_dated does not list"):
         Region.model_validate({**region, "capacity_charge_dated": others})
+
+
+def test_a_scenarios_override_of_one_delivery_year_moves_only_its_months(catalog):
+    """`costs: {pjm-capacity-usd-per-mw-day: ...}` prices the 2026/27 delivery year, the
+    record's period, and nowhere else; finance bills a scenario's overrides."""
+    scenario = load_scenario("nvidia-openai-10gw", catalog).resolve()
+    base = capacity_charge(catalog, "us-pjm", scenario)
+    rec = catalog.parameter("pjm-capacity-usd-per-mw-day")
+    higher = rec.value + 100.0
+    changed = scenario.model_copy(update={"costs": {**scenario.costs, rec.id: higher}})
+    moved = capacity_charge(catalog, "us-pjm", changed)
+    months = np.arange(month_index("2024-01"), month_index("2030-12") + 1)
+    inside = (months >= month_index(rec.applies_from)) & (months <= month_index(rec.applies_to))
+    diff = moved.by_month(months) - base.by_month(months)
+    assert np.allclose(diff[inside], 100.0) and np.allclose(diff[~inside], 0.0)
+    # the default scenario's Ohio site draws from 2028: the last cleared year, held flat, prices
+    # all its months, so an override of that record moves its whole bill
+    last = base.periods[-1]
+    dearer = scenario.model_copy(
+        update={"costs": {**scenario.costs, last.record: last.usd_per_mw_day + 100.0}}
+    )
+    plain = simulate(scenario, catalog, until="finance").finance
+    moved_bill = simulate(dearer, catalog, until="finance").finance
+    pjm = (plain.phases["region"] == "us-pjm").to_numpy()
+    draw_mw_days = plain.energy_mwh[pjm].sum() / 24
+    assert moved_bill.opex_capacity_usd.sum() - plain.opex_capacity_usd.sum() == pytest.approx(
+        100.0 * draw_mw_days
+    )

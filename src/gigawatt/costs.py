@@ -224,9 +224,12 @@ class CapacityCharge:
         )
 
 
-def capacity_charge(catalog: Catalog, region_id: str) -> CapacityCharge | None:
-    """The region's capacity charge (None where it names none). Its dated records must have
-    unit usd_per_mw_day and contiguous periods (`applies_from` to `applies_to`)."""
+def capacity_charge(
+    catalog: Catalog, region_id: str, scenario: Scenario | None = None
+) -> CapacityCharge | None:
+    """The region's capacity charge (None where it names none), each price the scenario's
+    `costs` override of its record where it has one. Its dated records must have unit
+    usd_per_mw_day and contiguous periods (`applies_from` to `applies_to`)."""
     region = catalog.region(region_id)
     if region.capacity_charge is None or region.capacity_charge_carried is None:
         return None
@@ -240,10 +243,10 @@ def capacity_charge(catalog: Catalog, region_id: str) -> CapacityCharge | None:
             )
         return charge
 
-    carried = float(point(price(region.capacity_charge_carried).value))
+    carried = _param(catalog, scenario, price(region.capacity_charge_carried).id)
     if not region.capacity_charge_dated:
         only = price(region.capacity_charge)
-        period = CapacityPeriod(only.id, -(10**9), 10**9, float(point(only.value)))
+        period = CapacityPeriod(only.id, -(10**9), 10**9, _param(catalog, scenario, only.id))
         return CapacityCharge(region.id, (period,), carried, only.id, dated=False)
     periods = []
     for pid in region.capacity_charge_dated:
@@ -258,7 +261,7 @@ def capacity_charge(catalog: Catalog, region_id: str) -> CapacityCharge | None:
                 rec.id,
                 _month_index(rec.applies_from),
                 _month_index(rec.applies_to),
-                float(point(rec.value)),
+                _param(catalog, scenario, rec.id),
             )
         )
     periods.sort(key=lambda p: p.first)

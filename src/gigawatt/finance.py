@@ -617,20 +617,25 @@ def _energy_mwh(fleet: Fleet, energy_stage: EnergyResult) -> tuple[np.ndarray, s
     return energy, "energy stage"
 
 
-def capacity_by_month(catalog: Catalog, regions: Any, month_idx: np.ndarray) -> np.ndarray:
+def capacity_by_month(
+    catalog: Catalog, regions: Any, month_idx: np.ndarray, scenario: Scenario | None = None
+) -> np.ndarray:
     """The capacity charge each phase's region bills in each month [USD per MW-day]: phases x
-    months (`costs.CapacityCharge.by_month`: the month's delivery-year price less what the
-    power price carries; 0 where the region names none)."""
+    months (`costs.CapacityCharge.by_month`: the month's delivery-year price, the scenario's
+    `costs` override where it has one, less what the power price carries; 0 where the region
+    names none)."""
     regions = list(regions)
     out = np.zeros((len(regions), np.asarray(month_idx).size))
     for rid in dict.fromkeys(regions):
-        charge = capacity_charge(catalog, rid)
+        charge = capacity_charge(catalog, rid, scenario)
         if charge is not None:
             out[[i for i, r in enumerate(regions) if r == rid]] = charge.by_month(month_idx)
     return out
 
 
-def capacity_charge_caveats(finance: Finance, catalog: Catalog) -> tuple[str, ...]:
+def capacity_charge_caveats(
+    finance: Finance, catalog: Catalog, scenario: Scenario | None = None
+) -> tuple[str, ...]:
     """One caveat per region whose dated capacity charge (`Region.capacity_charge_dated`) is
     billed in months outside its delivery years, where the sites there draw power: those
     months are billed at the nearest delivery year's price (`costs.CapacityCharge.caveat`),
@@ -641,7 +646,7 @@ def capacity_charge_caveats(finance: Finance, catalog: Catalog) -> tuple[str, ..
     months = finance.first_index + np.arange(finance.months.size)
     out = []
     for rid in dict.fromkeys(regions.tolist()):
-        charge = capacity_charge(catalog, rid)
+        charge = capacity_charge(catalog, rid, scenario)
         if charge is None:
             continue
         rows = regions == rid
@@ -860,7 +865,8 @@ def run_finance(
     opex_energy = energy_mwh * price[:, None]
     # PJM's capacity price of each month's delivery year above what its power price carries,
     # per MW-day of average draw
-    opex_capacity = energy_mwh * capacity_by_month(catalog, ph["region"], month_idx) / H_PER_DAY
+    capacity = capacity_by_month(catalog, ph["region"], month_idx, scenario)
+    opex_capacity = energy_mwh * capacity / H_PER_DAY
     added = {k: v for k, v in ph.items() if k not in fleet_columns}
     return Finance(
         months=months,

@@ -126,7 +126,7 @@ class Results:
         out = list(superseded_buildout_caveats(self.scenario.deals, self.vendor_gw(), self.catalog))
         if self.finance is not None:
             out.extend(unbilled_charge_caveats(self.fleet, self.catalog))
-            out.extend(capacity_charge_caveats(self.finance, self.catalog))
+            out.extend(capacity_charge_caveats(self.finance, self.catalog, self.scenario))
         return out
 
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
