@@ -154,3 +154,22 @@ def test_a_scenarios_override_of_one_delivery_year_moves_only_its_months(catalog
     assert moved_bill.opex_capacity_usd.sum() - plain.opex_capacity_usd.sum() == pytest.approx(
         100.0 * draw_mw_days
     )
+
+
+def test_a_run_starting_after_the_last_auction_says_its_charge_is_held_flat(catalog):
+    """`train`'s energy in us-pjm carries the start month's delivery-year charge; a start
+    after the last cleared year carries the held-flat caveat (`capacity_charge_caveat`)."""
+    from gigawatt.training import run_costs
+
+    system = catalog.system("gb200-nvl72")
+    last = capacity_charge(catalog, "us-pjm").periods[-1]
+    inside = run_costs(catalog, system, 1e6, 2_000.0, "us-pjm", 1.2, start=dt.date(2027, 3, 1))
+    assert inside.capacity_caveat is None
+    late = dt.date(last.last // 12 + 1, 3, 1)
+    after = run_costs(catalog, system, 1e6, 2_000.0, "us-pjm", 1.2, start=late)
+    assert after.capacity_caveat is not None
+    assert f"the month {late:%Y-%m} is billed" in after.capacity_caveat
+    assert last.record in after.capacity_caveat
+    assert run_costs(catalog, system, 1e6, 2_000.0, "us-pjm", 1.2).capacity_caveat is None
+    ercot = run_costs(catalog, system, 1e6, 2_000.0, "us-ercot", 1.2, start=late)
+    assert ercot.capacity_caveat is None

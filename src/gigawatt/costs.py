@@ -200,16 +200,14 @@ class CapacityCharge:
         after = months[months > last.last]
         if after.size:
             parts.append(
-                f"the months from {_month_label(int(after.min()))} to "
-                f"{_month_label(int(after.max()))} are billed at the last cleared delivery "
+                f"{_span(after)} billed at the last cleared delivery "
                 f"year's price ({last.record}, USD {last.usd_per_mw_day:g} per MW-day, to "
                 f"{_month_label(last.last)}) held flat, not a cleared price for them"
             )
         before = months[months < first.first]
         if before.size:
             parts.append(
-                f"the months from {_month_label(int(before.min()))} to "
-                f"{_month_label(int(before.max()))} are billed at the first dated price "
+                f"{_span(before)} billed at the first dated price "
                 f"({first.record}, USD {first.usd_per_mw_day:g} per MW-day, from "
                 f"{_month_label(first.first)})"
             )
@@ -222,6 +220,12 @@ class CapacityCharge:
             + f"; billed less the USD {self.carried_usd_per_mw_day:g} per MW-day its power "
             "price carries."
         )
+
+
+def _span(months: np.ndarray) -> str:
+    """`the month 2029-03 is` or `the months from 2028-06 to 2032-12 are`."""
+    lo, hi = _month_label(int(months.min())), _month_label(int(months.max()))
+    return f"the month {lo} is" if lo == hi else f"the months from {lo} to {hi} are"
 
 
 def capacity_charge(

@@ -29,12 +29,16 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Region, System
 from gigawatt.costs import (
+    MONTHS_PER_YEAR,
     CostParameters,
     HourlyCost,
     MarketRate,
+    capacity_charge,
     capacity_charge_usd_per_mw_day,
     market_rate,
     ownership_usd_per_accelerator_hour,
@@ -91,6 +95,9 @@ class RunCosts:
     ownership: HourlyCost
     market: MarketRate
     rental_usd_per_gpu_hour: float | None = None
+    #: why the energy's capacity charge (PJM's) is a price held flat: the start month is after
+    #: the last cleared delivery year (`costs.CapacityCharge.caveat`); None otherwise
+    capacity_caveat: str | None = None
 
     @property
     def ownership_usd(self) -> float:
@@ -161,12 +168,20 @@ def run_costs(
         catalog.region(region_id).power_price_usd_per_mwh
         + capacity_charge_usd_per_mw_day(catalog, region_id, start) / H_PER_DAY
     )
+    charge = capacity_charge(catalog, region_id)
+    month = None if start is None else start.year * MONTHS_PER_YEAR + start.month - 1
+    capacity_caveat = (
+        None
+        if charge is None or month is None
+        else charge.caveat(np.array([month]), f" (a run starting {start:%Y-%m})")
+    )
     energy_per_h = energy_mwh * price_mwh / gpu_hours if gpu_hours > 0 else 0.0
     return RunCosts(
         gpu_hours=gpu_hours,
         ownership=ownership_usd_per_accelerator_hour(system, pue, params, energy_per_h),
         market=market_rate(catalog, system, start),
         rental_usd_per_gpu_hour=rental_usd_per_gpu_hour,
+        capacity_caveat=capacity_caveat,
     )
 
 
@@ -254,6 +269,9 @@ class TrainingResult:
             # month is outside the months its records cover, the caveat that it is held flat
             "market_rate_month": self.costs.market.as_of_month if self.costs else None,
             "market_rate_caveat": self.costs.market.caveat if self.costs else None,
+            # added after the keys above: why the energy's capacity charge (PJM's) is the last
+            # cleared delivery year's price held flat, when the start is after it
+            "capacity_charge_caveat": self.costs.capacity_caveat if self.costs else None,
         }
 
 
