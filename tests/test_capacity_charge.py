@@ -173,3 +173,18 @@ def test_a_run_starting_after_the_last_auction_says_its_charge_is_held_flat(cata
     assert run_costs(catalog, system, 1e6, 2_000.0, "us-pjm", 1.2).capacity_caveat is None
     ercot = run_costs(catalog, system, 1e6, 2_000.0, "us-ercot", 1.2, start=late)
     assert ercot.capacity_caveat is None
+
+
+def test_a_runs_energy_takes_the_scenarios_override_as_finance_does(catalog):
+    from gigawatt.training import run_costs
+
+    system = catalog.system("gb200-nvl72")
+    scenario = load_scenario("nvidia-openai-10gw", catalog).resolve()
+    rec = catalog.parameter("pjm-capacity-usd-per-mw-day")
+    dearer = scenario.model_copy(update={"costs": {**scenario.costs, rec.id: rec.value + 240.0}})
+    start = dt.date.fromisoformat(f"{rec.applies_from}-01")
+    args = (catalog, system, 1e6, 2_000.0, "us-pjm", 1.2)
+    plain = run_costs(*args, start=start, scenario=scenario)
+    moved = run_costs(*args, start=start, scenario=dearer)
+    # 240 USD per MW-day is 10 USD per MWh drawn: 2,000 MWh over 1e6 accelerator-hours
+    assert moved.ownership.energy - plain.ownership.energy == pytest.approx(2_000.0 * 10 / 1e6)

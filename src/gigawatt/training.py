@@ -27,7 +27,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,7 +39,6 @@ from gigawatt.costs import (
     HourlyCost,
     MarketRate,
     capacity_charge,
-    capacity_charge_usd_per_mw_day,
     market_rate,
     ownership_usd_per_accelerator_hour,
 )
@@ -58,6 +57,9 @@ from gigawatt.reliability import (
 )
 from gigawatt.units import H_PER_DAY, S_PER_H
 from gigawatt.validation import decimal_comma_hint
+
+if TYPE_CHECKING:
+    from gigawatt.scenario import Scenario
 
 #: Failure model of a system whose record names none.
 DEFAULT_FAILURE_MODEL = "h100-class"
@@ -158,18 +160,18 @@ def run_costs(
     start: dt.date | None = None,
     rental_usd_per_gpu_hour: float | None = None,
     params: CostParameters | None = None,
+    scenario: Scenario | None = None,
 ) -> RunCosts:
     """A run's cost on every basis: ownership (capex over lives, operations, the run's energy
-    at the region's price) and market (the rate at `start`; the user's rental price if given)."""
+    at the region's price) and market (the rate at `start`; the user's rental price if given).
+    A `scenario`'s `costs` overrides of the capacity charge's records apply, as in finance."""
     params = params or CostParameters.of(catalog)
     # the region's power price, plus its capacity charge per MWh drawn (PJM's, that of the
     # start month's delivery year; without a start the current one), as finance bills
-    price_mwh = (
-        catalog.region(region_id).power_price_usd_per_mwh
-        + capacity_charge_usd_per_mw_day(catalog, region_id, start) / H_PER_DAY
-    )
-    charge = capacity_charge(catalog, region_id)
+    charge = capacity_charge(catalog, region_id, scenario)
     month = None if start is None else start.year * MONTHS_PER_YEAR + start.month - 1
+    capacity = 0.0 if charge is None else charge.usd_per_mw_day(month)
+    price_mwh = catalog.region(region_id).power_price_usd_per_mwh + capacity / H_PER_DAY
     capacity_caveat = (
         None
         if charge is None or month is None

@@ -202,7 +202,15 @@ def site_costs(
         except InputError as e:  # the site's values: name them as the scenario file does
             raise _as_site_fields(e, scenario.sites.index(site)) from None
         run = run_costs(
-            catalog, system, hours, fp.energy_mwh, site.region, fp.pue, start=when, params=params
+            catalog,
+            system,
+            hours,
+            fp.energy_mwh,
+            site.region,
+            fp.pue,
+            start=when,
+            params=params,
+            scenario=scenario,
         )
         energy, co2 = energy + fp.energy_mwh, co2 + fp.co2e_t
         cost, market = cost + run.ownership_usd, market + run.market_usd
