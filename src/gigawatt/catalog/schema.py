@@ -597,7 +597,8 @@ class Region(Record):
         None,
         description="costs parameter (USD per MW-day of peak load): the capacity price a large "
         "load here pays, billed by finance on each month's average facility draw above what "
-        "`capacity_charge_carried` says the power price already carries",
+        "`capacity_charge_carried` says the power price already carries; with "
+        "`capacity_charge_dated`, the current delivery year's (billed when no month is asked)",
     )
     capacity_charge_carried: str | None = Field(
         None,
