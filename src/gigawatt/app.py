@@ -319,7 +319,8 @@ class FinanceReport:
     #: Deals released on terms that were superseded (`deals.superseded_caveats`) or never
     #: signed (`deals.unsigned_caveats`), then the scenario's inputs' as run lists them
     #: (`Results.input_caveats`: deals ended as superseded whose build-out the phases still
-    #: deploy, charges a region lists as not in its power price, cost overrides outside
+    #: deploy, charges a region lists as not in its power price, months billed a dated
+    #: capacity charge outside its delivery years, cost overrides outside
     #: their cited ranges, power prices that are estimates, sites on the catalog's PUE, at
     #: which their energy is billed).
     caveats: tuple[str, ...] = ()

@@ -32,7 +32,12 @@ from gigawatt.catalog import Catalog
 from gigawatt.costs import override_caveats, power_price_caveats
 from gigawatt.deals import gw_by_vendor, superseded_buildout_caveats
 from gigawatt.energy.programme import EnergyResult, run_energy
-from gigawatt.finance import Finance, run_finance, unbilled_charge_caveats
+from gigawatt.finance import (
+    Finance,
+    capacity_charge_caveats,
+    run_finance,
+    unbilled_charge_caveats,
+)
 from gigawatt.scenario import Scenario, default_pue_caveats, load_scenario, month_index
 from gigawatt.units import W_PER_GW
 
@@ -113,12 +118,15 @@ class Results:
     def money_caveats(self) -> list[str]:
         """Deals the scenario ends as superseded whose build-out it still deploys
         (`deals.superseded_buildout_caveats`), and, when the finance stage ran, charges a site's
-        region lists as not in its power price (`finance.unbilled_charge_caveats`)."""
+        region lists as not in its power price (`finance.unbilled_charge_caveats`), then months
+        billed a dated capacity charge outside its delivery years, after the last cleared
+        auction at its price held flat (`finance.capacity_charge_caveats`)."""
         if self.catalog is None:
             return []
         out = list(superseded_buildout_caveats(self.scenario.deals, self.vendor_gw(), self.catalog))
         if self.finance is not None:
             out.extend(unbilled_charge_caveats(self.fleet, self.catalog))
+            out.extend(capacity_charge_caveats(self.finance, self.catalog, self.scenario))
         return out
 
     def input_caveats(self) -> list[str]:
