@@ -220,7 +220,7 @@ class Record(BaseModel):
 
     def status_detail(self) -> str:
         """`status`, then the fields that state their own, grouped by status: "estimate
-        (official: grid_gco2_per_kwh; estimate: wue_l_per_kwh)"."""
+        (official: power_price_usd_per_mwh; estimate: wue_l_per_kwh)"."""
         fields = self.field_statuses()
         groups = [
             f"{st}: {', '.join(k for k, v in fields.items() if v == st)}"
