@@ -79,6 +79,12 @@ def test_the_compiled_country_table_is_not_official(cat):
     [
         ("frontier-runs", "gpt-3", "accelerator"),  # the closest catalogued part
         ("models", "gpt3-175b", "global_batch_seqs"),  # a reading of "3.2M tokens"
+        # a batch in sequences read from a published token batch ("16M", "4M", "2M")
+        ("models", "llama3-405b", "global_batch_seqs"),
+        ("models", "llama2-7b", "global_batch_seqs"),
+        ("models", "llama2-13b", "global_batch_seqs"),
+        ("models", "llama2-70b", "global_batch_seqs"),
+        ("models", "opt-175b", "global_batch_seqs"),
         ("capability", "chinchilla-tokens-per-parameter", "value"),  # rounded from Table 3
         ("costs", "pjm-capacity-usd-per-mw-day", "low"),  # a range of other years' prices
         ("thresholds", "ca-sb53-frontier", "effective"),  # from secondary summaries
