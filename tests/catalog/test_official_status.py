@@ -115,3 +115,31 @@ def test_a_range_on_a_cited_money_or_energy_figure_states_its_own_status(cat, ki
         and not {"low", "high"} <= set(rec.field_status)
     ]
     assert bad == []
+
+
+@pytest.mark.parametrize("kind", ["costs", "energy", "capability"])
+def test_a_distribution_value_is_an_estimate_unless_its_field_says_otherwise(cat, kind):
+    """A value given as a distribution (triangular, lognormal, ...) has a shape and a mode or
+    median, which a source rarely publishes: chosen by this project over published figures
+    (capex-usd-per-gw's triangle over the analysts' 35, 50 and 60B), it makes the record an
+    estimate. A record stronger than estimate with such a value says so in
+    `field_status['value']`."""
+    bad = [
+        f"{rec.id} ({rec.status})"
+        for rid, rec in cat.records[kind].items()
+        if rec.id == rid
+        and not isinstance(rec.value, (int, float))
+        and rec.status != "estimate"
+        and "value" not in rec.field_status
+    ]
+    assert bad == []
+
+
+def test_a_midpoint_or_triangle_chosen_over_cited_figures_is_an_estimate(cat):
+    """power-usd-per-w's 2.0 is the midpoint of CBRE's USD 1-3M per MW; capex-usd-per-gw's
+    triangle is ours over analysts' figures: both values, and so the records, are estimates,
+    while the cited ends keep their own status."""
+    for rid in ("power-usd-per-w", "capex-usd-per-gw"):
+        rec = cat.get("costs", rid)
+        assert rec.status == "estimate" and rec.field_status["value"] == "estimate", rid
+        assert rec.field_status["low"] == rec.field_status["high"] == "analyst", rid
