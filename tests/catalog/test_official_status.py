@@ -85,6 +85,7 @@ def test_the_compiled_country_table_is_not_official(cat):
         ("models", "llama2-13b", "global_batch_seqs"),
         ("models", "llama2-70b", "global_batch_seqs"),
         ("models", "opt-175b", "global_batch_seqs"),
+        ("frontier-runs", "llama-3-1-405b", "accelerators"),  # a reading of "16K" H100
         ("capability", "chinchilla-tokens-per-parameter", "value"),  # rounded from Table 3
         ("costs", "pjm-capacity-usd-per-mw-day", "low"),  # a range of other years' prices
         ("thresholds", "ca-sb53-frontier", "effective"),  # from secondary summaries
