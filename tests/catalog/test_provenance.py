@@ -162,10 +162,15 @@ def test_deal_signing_status_counts_as_a_field(tmp_path) -> None:
 
 
 def test_status_detail_lists_fields_by_status(catalog) -> None:
+    us = catalog.region("us-average")
+    assert us.status_detail() == (
+        "estimate (official: power_price_usd_per_mwh; analyst: grid_gco2_per_kwh, "
+        "carbon_free_share, water_intensity_l_per_kwh; estimate: wue_l_per_kwh)"
+    )
+    # 47 planned interruptions in 54 days is a rate derived here, not one Meta states
     h100 = catalog.failure_model("h100-class")
     assert h100.status_detail() == (
-        "estimate (official: planned_per_job_day; estimate: causes, burn_in_multiplier, "
-        "burn_in_months)"
+        "estimate (estimate: causes, planned_per_job_day, burn_in_multiplier, burn_in_months)"
     )
     assert catalog.model("gpt3-175b").status_detail() == "estimate (estimate: global_batch_seqs)"
     # a batch the paper gives in tokens is read in sequences by us (16M / 8,192 = 2,048)
