@@ -216,6 +216,11 @@ def test_public_citations_pass(source) -> None:
             "own files or notes",
         ),
         ("Suggested default in deals_and_policy.md section 4.7", "own files or notes"),
+        (
+            "SemiAnalysis, ClusterMAX 2.0, Nov 2025, https://newsletter.semianalysis.com (the "
+            "bound the rack rate comes from, failures.yaml)",
+            "own files or notes",
+        ),
         ("Huang via CNBC, 25 Sep 2025 (Notes: section 1.1)", "own files or notes"),
         ("Estimate (see solar-clear-sky-index-mean).", "no URL, DOI"),
         ("Bernstein (Rasgon) via Investing.com, Oct 2025", "no URL, DOI"),

@@ -142,7 +142,12 @@ _INTERNAL = re.compile(
     r"DESIGN|STYLE|README)\.md\b|"
     r"\b(?:perf_runs(?:_extra)?|footprints|reliability|training_totals)\.csv\b|"
     r"\bshared/(?:reference|validation|data)\b|\.\./shared\b|\btests/|\btools/|"
-    r"\bresearch notes?\b|\bnotes? sections?\b|\bNotes: |\(this file\)|\bthis file\b",
+    r"\bresearch notes?\b|\bnotes? sections?\b|\bNotes: |\(this file\)|\bthis file\b|"
+    # the catalog's own data files
+    r"\b(?:accelerators|calibrations|capability|costs|deals|energy|event-study|failures|"
+    r"fault-tolerance|frameworks|frontier-runs|market-events|models|perf_accuracy|"
+    r"power-calibrations|prices|reference-workloads|regions|storage-tiers|supply-technologies|"
+    r"systems|thresholds)\.yaml\b",
     re.IGNORECASE,
 )
 _MD_FILE = re.compile(r"\b[\w./-]+\.md\b", re.IGNORECASE)
