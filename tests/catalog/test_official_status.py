@@ -144,3 +144,24 @@ def test_a_midpoint_or_triangle_chosen_over_cited_figures_is_an_estimate(cat):
         rec = cat.get("costs", rid)
         assert rec.status == "estimate" and rec.field_status["value"] == "estimate", rid
         assert rec.field_status["low"] == rec.field_status["high"] == "analyst", rid
+
+
+#: Wording by which a note says one of the record's figures is this project's own.
+OURS = re.compile(
+    r"ESTIMATE|ASSUMPTION|\bestimated? (?:here|by this project)|"
+    r"this project's (?:choice|estimate|reading)",
+)
+
+
+def test_a_note_that_declares_our_estimate_belongs_to_an_estimate(cat):
+    """A note that calls one of the record's figures an ESTIMATE, an ASSUMPTION or this
+    project's choice or reading makes the record an estimate (its status is the weakest of its
+    fields), whatever the other fields' sources: reported and analyst records too, not only
+    official ones (`test_official_records_use_no_hedging_words`)."""
+    bad = [
+        f"{kind}/{rec.id} ({rec.status}): {sorted(set(OURS.findall(rec.note or '')))}"
+        for kind, records in cat.records.items()
+        for rid, rec in records.items()
+        if rec.id == rid and rec.status != "estimate" and OURS.search(rec.note or "")
+    ]
+    assert bad == []
