@@ -21,7 +21,7 @@ import pytest
 from pydantic import BaseModel
 
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import KINDS, Record, Region
+from gigawatt.catalog.schema import _IDENTIFIERS, KINDS, Record, Region
 
 YEAR = re.compile(r"(?<![\d.])(?:19|20)\d{2}(?!\d|\.\d)")
 #: A pinned version of a public repository: /blob/<commit>/, /tree/<commit>/ or "commit <hash>".
@@ -126,3 +126,23 @@ def test_grid_figures_read_through_a_republication_are_not_official(cat) -> None
 )
 def test_the_dating_rule(text, dated) -> None:
     assert bool(YEAR.search(text) or PINNED.search(text)) is dated
+
+
+#: A URL with a path: a page, not a site's front page.
+DEEP_URL = re.compile(r"\bhttps?://[^\s/,;)\]]+/[^\s,;)\]]*[\w-]", re.I)
+
+
+def test_an_official_figure_cites_a_page_not_a_site(cat) -> None:
+    """A citation that governs an official figure has a locator a reader can open at the figure:
+    a URL with a path, a DOI, an arXiv id or a registered document id, not only a publisher's
+    front page (regions/fr's SDES price cited https://www.statistiques.developpement-durable
+    .gouv.fr before it named the publication's page)."""
+    bad = [
+        f"{kind}/{rec.id}.{path}: {text[:80]!r}"
+        for kind, rec in _all(cat)
+        for path, text, status in _citations(rec)
+        if status == "official"
+        and not DEEP_URL.search(text)
+        and not any(p.search(text) for p in _IDENTIFIERS.values())
+    ]
+    assert bad == []
