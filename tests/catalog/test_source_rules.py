@@ -9,7 +9,9 @@
 - an `official` record reads its primary document directly: its source names no secondary
   route ("via", "as reported by", "summarised by", "reproduced by", press coverage);
 - a figure read through a republication or modelled by a data company is not official
-  (Electricity Maps' grid intensities, read through CO2.js).
+  (Electricity Maps' grid intensities, read through CO2.js);
+- an official figure's citation opens at the figure: a URL with a path, a DOI, an arXiv id or a
+  document id, not only a publisher's front page.
 """
 
 from __future__ import annotations
