@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from cli_cases import cli
+from cli_cases import cli, cli_json
 from conftest import TOY_CATALOG
 from finance_cases import phase, scenario_data
 from gigawatt.cli import main
@@ -185,3 +185,34 @@ def test_run_money_caption_keeps_the_purchases_column_apart_from_the_circular_sh
     caption = flat[flat.index("Money (USD B") : flat.index("Energy (calendar year")]
     assert "min(cash invested, systems capex paid for the investor's own hardware" in caption
     assert "purchases of the investor's own hardware" not in caption
+
+
+def test_run_states_the_warrants_its_money_table_leaves_out(capsys, tmp_path):
+    """AMD-OpenAI's deal is a purchase plus a 160M-share warrant: the Money table's Released
+    and Invested count cash only, so without a note `run` would show the warrant not at all
+    (Invested 0.0). The note gives the shares vested of those the deal can vest and their value
+    at vesting as `finance --json` computes them, and says the price path is an assumption."""
+    data = cli_json(capsys, "finance", "amd-openai-6gw", "--json")
+    (deal,) = data["deals"]
+    every = [t for t in data["tranches"] + data["tranches_pending"] if t["instrument"] == "warrant"]
+    assert deal["warrant_shares_vested"] > 0 and len(every) > len(
+        [t for t in data["tranches"] if t["instrument"] == "warrant"]
+    )  # some vest, some do not: the note must say "of up to"
+    run = ("run", "amd-openai-6gw", "--no-sensitivity", "--out", str(tmp_path / "o"))
+    code, out, err = cli(capsys, *run)
+    assert code == 0, err
+    flat = " ".join(out.split())
+    last = data["years"][-1]
+    assert (
+        f"{deal['deal']} vested {deal['warrant_shares_vested'] / 1e6:,.1f}M of up to "
+        f"{sum(t['shares'] for t in every) / 1e6:,.1f}M amd shares by {last['month']} "
+        f"(USD {deal['warrant_value_at_vesting_usd'] / 1e9:,.1f}B at vesting)"
+    ) in flat
+    assert "in neither Released nor Invested" in flat
+    assert "whose drift is an assumption, not a forecast" in flat
+    # the Money caption no longer says Released holds tranches "of every kind" (warrants add 0)
+    assert "a warrant vests shares, not cash, and adds nothing" in flat
+    # a deal without warrants (NVIDIA-OpenAI's letter) prints no such note
+    code, out, err = cli(capsys, "run", "--no-sensitivity", "--out", str(tmp_path / "n"))
+    assert code == 0, err
+    assert "Warrants (shares, not cash" not in out

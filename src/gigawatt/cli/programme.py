@@ -68,7 +68,8 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         "Money (USD B; costs at the catalog's quoted prices, not escalated for inflation and "
         "not discounted; deal amounts as announced; flows in the year, cumulative figures as of "
         "December; Released: deal "
-        "tranches of every kind; Purchases: the part that is the buyer's purchase commitments "
+        "money of every kind (investment, purchase commitments, leases; a warrant vests shares, "
+        "not cash, and adds nothing); Purchases: the part that is the buyer's purchase commitments "
         "or leases paid to the vendor, for hardware, not investment; Circular: a share, not USD, "
         "cumulative: sum of min(cash invested, systems capex paid for the investor's own "
         "hardware, whether bought, committed or leased) over the cash invested; warrants, "
@@ -290,6 +291,47 @@ def _packages_text(years: list[dict[str, Any]], catalog: Any) -> str:
     )
 
 
+def warrant_text(tranches: Any, last: dict[str, Any]) -> str | None:
+    """What the Money table cannot show of a deal's warrants: they vest shares, not cash, so
+    neither Released nor Invested counts them (a deal such as AMD-OpenAI's would read as
+    nothing given). Per deal: shares vested of those it can vest and their value at vesting
+    (`finance --json`'s `warrant_value_at_vesting_usd`); then the year's marked value
+    (`warrant_value_usd`), which rests on the share price's median path. `tranches`: the
+    finance stage's TrancheOutcome list; `last`: the last year of `run --json`."""
+    by_deal: dict[str, list[Any]] = {}
+    for t in tranches:
+        if t.instrument == "warrant" and t.shares:
+            by_deal.setdefault(t.deal, []).append(t)
+    if not by_deal:
+        return None
+    parts = []
+    for deal, ws in by_deal.items():
+        vested = [t for t in ws if t.released]
+        shares = sum(t.shares for t in vested)
+        company = ws[0].share or "the issuer's"
+        at_vesting = sum(t.value_usd or 0.0 for t in vested)
+        value = f" (USD {at_vesting / BILLION:,.1f}B at vesting)" if vested else ""
+        parts.append(
+            f"{deal} vested {shares / MILLION:,.1f}M of up to "
+            f"{sum(t.shares for t in ws) / MILLION:,.1f}M {company} shares by "
+            f"{last['month']}{value}"
+        )
+    marked = last.get("warrant_value_usd") or 0.0
+    held = (
+        f"; vested warrants worth USD {marked / BILLION:,.1f}B at {last['month']}'s share price"
+        if marked > 0
+        else ""
+    )
+    return (
+        "Warrants (shares, not cash: in neither Released nor Invested): "
+        + "; ".join(parts)
+        + held
+        + ". Share prices follow the median path of their price process, whose drift is an "
+        "assumption, not a forecast: whether a price-linked tranche vests rests on it "
+        "(`gigawatt finance` lists each tranche)."
+    )
+
+
 def _reference_run_text(catalog: Any) -> str:
     """Which run the Capability table's `x ref` divides by, with its FLOP and provenance."""
     from gigawatt.capability.scaling import REFERENCE_ID
@@ -347,6 +389,10 @@ def run(
     )
     for line in _summary_bases(years):
         console.print(line)
+    if results.finance is not None and (
+        warrants := warrant_text(results.finance.tranches, years[-1])
+    ):
+        console.print(warrants)
     if any(y.get("largest_run_vs_reference") for y in years):
         console.print(_reference_run_text(_catalog(ctx)))
     for caveat in results.caveats(years):
@@ -532,7 +578,8 @@ FINANCE_TABLES: list[tuple[str, list[Column]]] = [
     ),
     (
         "Deals by year (USD B unless a share or a count; released in the year, the rest as "
-        "of December; Released: tranches of every kind, of which Purchases: the buyer's "
+        "of December; Released: deal money of every kind (a warrant vests shares, not cash, "
+        "and adds nothing: its own columns), of which Purchases: the buyer's "
         "purchase commitments or leases paid to the vendor, not investment; Circular: sum of "
         "min(I, P) / sum of I; Vendor-funded: sum of C / sum of P, above 1 while the "
         "investment runs ahead of the purchases; all cumulative)",
