@@ -558,3 +558,19 @@ def test_report_shows_the_runs_caveats(default_run, default_report):
     assert [p for p in section.paragraphs if p.startswith("Caveat: ")] == [
         f"Caveat: {c}" for c in caveats
     ]
+
+
+def test_energy_and_money_headers_say_which_quantity(default_run, default_report):
+    """A table header is quoted without its paragraph: the energy columns are facility energy
+    (IT x PUE, at the grid connection), as `run` labels them, not IT energy; Released holds
+    deal money, to which a warrant (shares, not cash) adds nothing, so not "all tranches"."""
+    tables = {t.title: t for s in default_report.sections for t in s.tables}
+    energy = tables["Energy by calendar year"]
+    col = energy.columns.index("Facility energy [TWh]")
+    years = default_run[0].years()
+    assert [float(r[col]) for r in energy.rows] == [round(y["energy_twh"], 1) for y in years]
+    sites = next(t for t in tables.values() if t.title.startswith("Sites: grid and contracts"))
+    assert "Facility energy [TWh]" in sites.columns
+    money = next(t for t in tables.values() if t.title.startswith("Money by year"))
+    assert "Released (deal money, all kinds) [USD B]" in money.columns
+    assert not any("all tranches" in c for t in tables.values() for c in t.columns)

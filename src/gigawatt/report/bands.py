@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the sweep store (DuckDB) is imported only when a report sho
 BANDS: tuple[tuple[str, str, str, float], ...] = (
     ("facility_power_gw", "Facility power", "Power [GW]", 1.0),
     ("accelerators", "Accelerators online", "Accelerators [million]", 1e6),
-    ("energy_twh", "Energy in the year", "Energy [TWh]", 1.0),
+    ("energy_twh", "Facility energy in the year", "Facility energy [TWh]", 1.0),
     ("co2e_t", "Location-based CO2e in the year", "CO2e [Mt]", 1e6),
     ("cumulative_capex_usd", "Capex to date", "Capex [USD billion]", 1e9),
     ("cumulative_invested_usd", "Invested to date", "Invested [USD billion]", 1e9),

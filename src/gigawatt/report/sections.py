@@ -51,7 +51,7 @@ MONEY_COLUMNS = [
     Column("capex_usd", "Capex", "USD B", BILLION, 1),
     Column("opex_usd", "Opex", "USD B", BILLION, 1),
     Column("depreciation_usd", "Depreciation", "USD B", BILLION, 1),
-    Column("tranches_released_usd", "Released (all tranches)", "USD B", BILLION, 1),
+    Column("tranches_released_usd", "Released (deal money, all kinds)", "USD B", BILLION, 1),
     Column("tranches_released_purchases_usd", "of which purchases", "USD B", BILLION, 1),
     Column("cumulative_invested_usd", "Invested, cumulative", "USD B", BILLION, 1),
     Column("circular_share", "Circular share", style="share"),
@@ -59,7 +59,7 @@ MONEY_COLUMNS = [
 ]
 ENERGY_COLUMNS = [
     _YEAR,
-    Column("energy_twh", "Energy", "TWh", digits=1),
+    Column("energy_twh", "Facility energy", "TWh", digits=1),
     Column("co2e_t", "CO2e location", "Mt", T_PER_MT, 2),
     Column("co2e_market_t", "CO2e market", "Mt", T_PER_MT, 2),
     Column("embodied_co2e_t", "Embodied", "Mt", T_PER_MT, 2),
@@ -75,7 +75,7 @@ SITE_COLUMNS = [
     Column("clean_supply_share", "Clean supply share", style="share"),
     Column("pue", "PUE", digits=2),
     Column("wue_l_per_kwh", "WUE", "L/kWh", digits=2),
-    Column("energy_twh", "Energy", "TWh", digits=1),
+    Column("energy_twh", "Facility energy", "TWh", digits=1),
     Column("co2e_t", "CO2e location", "Mt", T_PER_MT, 2),
 ]
 #: Countries shown either side of the programme in the comparison chart.
