@@ -96,7 +96,7 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         [
             _YEAR,
             Column("energy_twh", "Facility", "TWh", digits=1),
-            Column("co2e_t", "Mt CO2e", scale=T_PER_MT, digits=2),
+            Column("co2e_t", "Mt CO2e location", scale=T_PER_MT, digits=2),
             Column("co2e_market_t", "Mt CO2e market", scale=T_PER_MT, digits=2),
             Column("embodied_co2e_t", "Mt CO2e embodied", scale=T_PER_MT, digits=2),
             Column("water_m3", "Site water", "Mm3", MILLION, 1),
