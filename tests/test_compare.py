@@ -109,6 +109,10 @@ def test_compare_table_fits_80_columns(capsys):
     assert "amd-openai-6gw" in stdout and "nvidia-openai-2026-actual" in stdout
     assert "writes a report" in stdout
     assert "crosses each threshold (in force then)" in stdout
+    # a USD row quoted alone needs its dollar basis, as run's Money caption gives it
+    flat = " ".join(stdout.split())
+    assert "USD: costs at the catalog's quoted prices, not escalated for inflation" in flat
+    assert "Deal money released in the year (investment, purchase commitments, leases)" in flat
 
 
 @pytest.mark.parametrize(

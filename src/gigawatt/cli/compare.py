@@ -24,7 +24,7 @@ COMPARE_COLUMNS: list[Column] = [
     Column("capex_usd", "Capex in the year", "USD B", BILLION, 1),
     Column(
         "tranches_released_usd",
-        "Deal money released in the year (investment and purchase commitments)",
+        "Deal money released in the year (investment, purchase commitments, leases)",
         "USD B",
         BILLION,
         1,
@@ -174,6 +174,8 @@ def compare(
         console.print(f"Caveat ({', '.join(c['scenarios'])}): {c['caveat']}")
     console.print(
         data["attribution"]
-        + " As of each December (capex, money released and energy: in the year). "
+        + " As of each December (capex, money released and energy: in the year). USD: costs "
+        "at the catalog's quoted prices, not escalated for inflation and not discounted; deal "
+        "amounts as announced. "
         + (f"Report written to {out}." if out is not None else "--out FILE.html writes a report.")
     )
