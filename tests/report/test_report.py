@@ -574,3 +574,23 @@ def test_energy_and_money_headers_say_which_quantity(default_run, default_report
     money = next(t for t in tables.values() if t.title.startswith("Money by year"))
     assert "Released (deal money, all kinds) [USD B]" in money.columns
     assert not any("all tranches" in c for t in tables.values() for c in t.columns)
+
+
+def test_money_text_states_the_warrants_invested_leaves_out(catalog):
+    """'Invested: USD 0B' quoted alone says AMD gave OpenAI nothing; its deal is a 160M-share
+    warrant. The paragraph names the shares vested of those that can vest and their value at
+    vesting, from the finance stage's tranches, and that the price path is an assumption."""
+    results, cat, scenario = _run("amd-openai-6gw", catalog)
+    report = build_report(results, cat, inputs=scenario)
+    text = next(s for s in report.sections if s.id == "money").paragraphs[0]
+    fin = results.finance
+    warrants = [t for t in fin.tranches if t.instrument == "warrant"]
+    vested = [t for t in warrants if t.released]
+    assert 0 < len(vested) < len(warrants)
+    assert (
+        f"Invested: USD 0B (cash); warrants, which vest shares, not cash: amd-openai-2025 vested "
+        f"{sum(t.shares for t in vested) / 1e6:,.1f}M of up to "
+        f"{sum(t.shares for t in warrants) / 1e6:,.1f}M amd shares by {fin.summary()['end']}, "
+        f"USD {sum(t.value_usd for t in vested) / 1e9:,.1f}B at vesting"
+    ) in text
+    assert "drift is an assumption, not a forecast" in text

@@ -291,31 +291,24 @@ def _packages_text(years: list[dict[str, Any]], catalog: Any) -> str:
     )
 
 
-def warrant_text(tranches: Any, last: dict[str, Any]) -> str | None:
+def warrant_text(warrants: list[dict[str, Any]], last: dict[str, Any]) -> str | None:
     """What the Money table cannot show of a deal's warrants: they vest shares, not cash, so
     neither Released nor Invested counts them (a deal such as AMD-OpenAI's would read as
-    nothing given). Per deal: shares vested of those it can vest and their value at vesting
-    (`finance --json`'s `warrant_value_at_vesting_usd`); then the year's marked value
-    (`warrant_value_usd`), which rests on the share price's median path. `tranches`: the
-    finance stage's TrancheOutcome list; `last`: the last year of `run --json`."""
-    by_deal: dict[str, list[Any]] = {}
-    for t in tranches:
-        if t.instrument == "warrant" and t.shares:
-            by_deal.setdefault(t.deal, []).append(t)
-    if not by_deal:
+    nothing given). Per deal (`Finance.warrant_totals`): shares vested of those it can vest and
+    their value at vesting; then the last year's marked value (`warrant_value_usd`), which rests
+    on the share price's median path. `last`: the last year of `run --json`."""
+    if not warrants:
         return None
-    parts = []
-    for deal, ws in by_deal.items():
-        vested = [t for t in ws if t.released]
-        shares = sum(t.shares for t in vested)
-        company = ws[0].share or "the issuer's"
-        at_vesting = sum(t.value_usd or 0.0 for t in vested)
-        value = f" (USD {at_vesting / BILLION:,.1f}B at vesting)" if vested else ""
-        parts.append(
-            f"{deal} vested {shares / MILLION:,.1f}M of up to "
-            f"{sum(t.shares for t in ws) / MILLION:,.1f}M {company} shares by "
-            f"{last['month']}{value}"
+    parts = [
+        f"{w['deal']} vested {w['shares_vested'] / MILLION:,.1f}M of up to "
+        f"{w['shares_max'] / MILLION:,.1f}M {w['share'] or 'issuer'} shares by {last['month']}"
+        + (
+            f" (USD {w['value_at_vesting_usd'] / BILLION:,.1f}B at vesting)"
+            if w["shares_vested"] > 0
+            else ""
         )
+        for w in warrants
+    ]
     marked = last.get("warrant_value_usd") or 0.0
     held = (
         f"; vested warrants worth USD {marked / BILLION:,.1f}B at {last['month']}'s share price"
@@ -390,7 +383,7 @@ def run(
     for line in _summary_bases(years):
         console.print(line)
     if results.finance is not None and (
-        warrants := warrant_text(results.finance.tranches, years[-1])
+        warrants := warrant_text(results.finance.warrant_totals(), years[-1])
     ):
         console.print(warrants)
     if any(y.get("largest_run_vs_reference") for y in years):

@@ -339,6 +339,27 @@ def _tranche_hover(t: TrancheOutcome) -> str:
     )
 
 
+def _warrants_clause(warrants: list[dict[str, Any]], end: str) -> str:
+    """`; warrants (shares, not cash): ...` for the Money paragraph's invested sentence, which
+    counts cash only: without it a warrant deal (AMD-OpenAI's) reads as nothing given."""
+    if not warrants:
+        return ""
+    each = "; ".join(
+        f"{w['deal']} vested {w['shares_vested'] / MILLION:,.1f}M of up to "
+        f"{w['shares_max'] / MILLION:,.1f}M {w['share'] or 'issuer'} shares by {end}"
+        + (
+            f", USD {w['value_at_vesting_usd'] / BILLION:,.1f}B at vesting"
+            if w["shares_vested"] > 0
+            else ""
+        )
+        for w in warrants
+    )
+    return (
+        f" (cash); warrants, which vest shares, not cash: {each} (share prices on their median "
+        "path, whose drift is an assumption, not a forecast)"
+    )
+
+
 def _tranche_chart(fin: Finance) -> Chart:
     """Invested money climbs in steps; each invested tranche is a marker on that line, the
     others (warrants, purchase commitments, leases) markers at their own value."""
@@ -471,7 +492,8 @@ def money_section(ctx: ReportContext) -> Section | None:
         f"({summary['capex_before_start_usd'] / BILLION:,.1f}B before the scenario starts), opex "
         f"USD {summary['opex_usd'] / BILLION:,.0f}B (energy: {energy_mwh} at each region's "
         "catalog power price). "
-        f"Invested: USD {summary['cumulative_invested_usd'] / BILLION:,.0f}B{of_cap}.",
+        f"Invested: USD {summary['cumulative_invested_usd'] / BILLION:,.0f}B{of_cap}"
+        f"{_warrants_clause(fin.warrant_totals(), summary['end'])}.",
         "Per investor, cumulative to date: I is the cash invested (equity and cash tranches), C "
         "is I plus vested warrants' intrinsic value at vesting, P the systems capex paid for the "
         "hardware it makes. Circular share = sum of min(I, P) / sum of I: whether the purchases "
