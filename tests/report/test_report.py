@@ -594,3 +594,10 @@ def test_money_text_states_the_warrants_invested_leaves_out(catalog):
         f"USD {sum(t.value_usd for t in vested) / 1e9:,.1f}B at vesting"
     ) in text
     assert "drift is an assumption, not a forecast" in text
+
+
+def test_facility_power_chart_does_not_call_it_the_grid_connection(default_report):
+    """Facility power is IT x an annual-average PUE (run's caption: the grid connection's peak
+    on the hottest hours is higher), so its chart must not title it the grid connection's."""
+    chart = _chart(default_report, "buildout-facility-power")
+    assert "grid connection" not in chart.title and "annual-average PUE" in chart.title

@@ -231,7 +231,7 @@ def buildout_section(ctx: ReportContext) -> Section:
     charts = [
         Chart(
             "buildout-facility-power",
-            "Facility power online by site (at the grid connection)",
+            "Facility power online by site (IT x the site's annual-average PUE)",
             "Month",
             "Facility power [GW]",
             _by_site_series(fleet.by_site(fleet.facility_power_w), W_PER_GW),
