@@ -69,8 +69,9 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         "not discounted; deal amounts as announced; flows in the year, cumulative figures as of "
         "December; Released: deal "
         "money of every kind (investment, purchase commitments, leases; a warrant vests shares, "
-        "not cash, and adds nothing); Purchases: the part that is the buyer's purchase commitments "
-        "or leases paid to the vendor, for hardware, not investment; Circular: a share, not USD, "
+        "not cash, and adds nothing); Of which deal purchases: the buyer's purchase commitments "
+        "or leases paid to the vendor under the deals, for hardware, not investment (Capex "
+        "counts all the hardware bought); Circular: a share, not USD, "
         "cumulative: sum of min(cash invested, systems capex paid for the investor's own "
         "hardware, whether bought, committed or leased) over the cash invested; warrants, "
         "facility, power and energy not counted)",
@@ -80,7 +81,12 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
             Column("opex_usd", "Opex", scale=BILLION, digits=1),
             Column("depreciation_usd", "Deprec.", scale=BILLION, digits=1),
             Column("tranches_released_usd", "Released", scale=BILLION, digits=1),
-            Column("tranches_released_purchases_usd", "Purchases", scale=BILLION, digits=1),
+            Column(
+                "tranches_released_purchases_usd",
+                "Of which deal purchases",
+                scale=BILLION,
+                digits=1,
+            ),
             Column("cumulative_invested_usd", "Invested (cum.)", scale=BILLION, digits=1),
             Column("circular_share", "Circular", digits=2),
         ],
