@@ -10,6 +10,7 @@ import pytest
 from cli_cases import cli, cli_json
 from conftest import TOY_CATALOG
 from finance_cases import phase, scenario_data
+from gigawatt.catalog import Catalog
 from gigawatt.cli import main
 from gigawatt.finance import YEAR_KEYS
 
@@ -88,6 +89,11 @@ def test_purchase_commitments_are_labelled_as_purchases_not_investment(capsys, t
     assert data["tranches_released_purchases_usd"] == pytest.approx(15e9)
     bought = [t for t in data["tranches"] if t["instrument"] == "purchase-commitment"]
     assert sum(t["amount_usd"] for t in bought) == data["tranches_released_purchases_usd"]
+    # its USD 15B is the press's "roughly $90 billion" / 6 GW (the deal's note: an ESTIMATE),
+    # and the tranche's name, which finance and the report print beside it, says so
+    note = " ".join(Catalog.load().get("deals", "amd-openai-2025").note.split())
+    assert "its amount is an ESTIMATE" in note
+    assert all(t["name"].endswith("amount an estimate)") for t in bought)
     # NVIDIA-OpenAI's letter releases equity only: nothing of it is a purchase.
     code, out, err = cli(capsys, "finance", "--json")
     assert json.loads(out)["tranches_released_purchases_usd"] == 0.0
