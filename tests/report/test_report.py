@@ -184,6 +184,9 @@ def test_capex_before_the_start_reads_as_the_table_shows_it(default_run, default
     early = sum(y["capex_usd"] for y in fin.years() if y["year"] < 2026)
     money = next(s for s in default_report.sections if s.id == "money")
     assert f"({early / 1e9:,.1f}B before the scenario starts)" in money.paragraphs[0]
+    # and its total as run prints it ('cumulative capex to 2032-12: USD 565.8B'), not 566B
+    total = default_run[0].years()[-1]["cumulative_capex_usd"]
+    assert f"Capex USD {total / 1e9:,.1f}B (" in money.paragraphs[0]
 
 
 def test_money_text_says_the_dollars_are_not_escalated(default_report):

@@ -488,9 +488,9 @@ def money_section(ctx: ReportContext) -> Section | None:
     )
     paragraphs = (
         f"Money moves from {summary['start']} (construction starts before the first phase is "
-        f"online) to {summary['end']}. Capex USD {summary['capex_usd'] / BILLION:,.0f}B "
+        f"online) to {summary['end']}. Capex USD {summary['capex_usd'] / BILLION:,.1f}B "
         f"({summary['capex_before_start_usd'] / BILLION:,.1f}B before the scenario starts), opex "
-        f"USD {summary['opex_usd'] / BILLION:,.0f}B (energy: {energy_mwh} at each region's "
+        f"USD {summary['opex_usd'] / BILLION:,.1f}B (energy: {energy_mwh} at each region's "
         "catalog power price). "
         f"Invested: USD {summary['cumulative_invested_usd'] / BILLION:,.0f}B{of_cap}"
         f"{_warrants_clause(fin.warrant_totals(), summary['end'])}.",
