@@ -604,3 +604,15 @@ def test_facility_power_chart_does_not_call_it_the_grid_connection(default_repor
     on the hottest hours is higher), so its chart must not title it the grid connection's."""
     chart = _chart(default_report, "buildout-facility-power")
     assert "grid connection" not in chart.title and "annual-average PUE" in chart.title
+
+
+def test_compute_is_written_as_run_writes_it(default_run, default_report):
+    """run prints FLOP as 1.2e27; the report's tables wrote the same figures as 1.15e+27
+    (Python's exponent form). Every FLOP cell now reads like run's, to 3 digits."""
+    cells = [c for s in default_report.sections for t in s.tables for r in t.rows for c in r]
+    assert not [c for c in cells if re.search(r"\de\+\d", c)]
+    last = default_run[0].years()[-1]
+    tables = {t.title: t for s in default_report.sections for t in s.tables}
+    policies = next(t for n, t in tables.items() if n.startswith("Largest run and ceiling"))
+    default = next(r for r in policies.rows if "(default)" in r[0])
+    assert f"{last['largest_run_flop']:.3g}".replace("e+", "e") in default
