@@ -118,6 +118,8 @@ def test_purchase_commitments_are_labelled_as_purchases_not_investment(capsys, t
         "purchases",
     ]
     assert "(Capex counts all the hardware bought)" in flat
+    # AMD invests no cash: its Circular cells are blank, and the caption says what blank means
+    assert "over the cash invested (blank: none invested)" in flat
 
 
 def test_run_gains_money_keys_and_table(capsys, tmp_path):

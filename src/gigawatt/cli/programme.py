@@ -73,7 +73,8 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         "or leases paid to the vendor under the deals, for hardware, not investment (Capex "
         "counts all the hardware bought); Circular: a share, not USD, "
         "cumulative: sum of min(cash invested, systems capex paid for the investor's own "
-        "hardware, whether bought, committed or leased) over the cash invested; warrants, "
+        "hardware, whether bought, committed or leased) over the cash invested (blank: none "
+        "invested); warrants, "
         "facility, power and energy not counted)",
         [
             _YEAR,
