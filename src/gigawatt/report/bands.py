@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gigawatt.catalog import Catalog
-from gigawatt.display import counted, fmt_number
+from gigawatt.display import counted, fmt_value
 from gigawatt.errors import InputError
 from gigawatt.report.base import Chart, ReportContext, Section, Series, Table
 from gigawatt.scenario import Scenario
@@ -70,7 +70,7 @@ def _band_chart(sweep: SweepResult, key: str, title: str, axis: str, scale: floa
 
 def _inputs_table(sweep: SweepResult) -> Table:
     rows: list[tuple[str, ...]] = [
-        (i["path"], fmt_number(i["p10"], 3), fmt_number(i["p50"], 3), fmt_number(i["p90"], 3))
+        (i["path"], *(_input_value(i[q]) for q in ("p10", "p50", "p90")))
         for i in sweep.inputs()
     ]
     return Table(
@@ -79,6 +79,12 @@ def _inputs_table(sweep: SweepResult) -> Table:
         tuple(rows),
         numeric=(False, True, True, True),
     )
+
+
+def _input_value(value: float | None) -> str:
+    """An input's quantile as the tornado's table writes inputs (`fmt_value`): a valuation
+    to the dollar, not to a thousandth of one (492,159,626,618.932); a PUE to 4 digits."""
+    return "" if value is None else fmt_value(value)
 
 
 def bands_section(ctx: ReportContext) -> Section | None:
