@@ -30,10 +30,19 @@ COMPARE_COLUMNS: list[Column] = [
         1,
     ),
     Column("cumulative_invested_usd", "Invested, cumulative", "USD B", BILLION, 1),
+    Column(
+        "warrant_value_usd",
+        "Warrants vested (shares, not cash: not in Invested), at December's modelled share price",
+        "USD B",
+        BILLION,
+        1,
+    ),
     Column("energy_twh", "Facility energy", "TWh", digits=1),
     Column("co2e_t", "CO2e, location-based", "Mt", T_PER_MT, 2),
     Column("largest_run_flop", "Largest run started in December", "FLOP", style="sci"),
 ]
+#: Tables shown only when some scenario has a value there (most deals have no warrants).
+WHEN_ANY = frozenset({"warrant_value_usd"})
 #: Inputs shown in the text table (all of them are in --json).
 INPUT_ROWS_SHOWN = 25
 #: Widest line the tables aim at (a scenario per column while the names fit).
@@ -150,6 +159,10 @@ def compare(
         console.print(f"... and {len(differ) - INPUT_ROWS_SHOWN} more: --json lists them all.")
     years = data["years"]
     for col in COMPARE_COLUMNS:
+        if col.key in WHEN_ANY and not any(
+            (y["scenarios"][label] or {}).get(col.key) for y in years for label in labels
+        ):
+            continue  # no scenario has warrants: a table of zeros would say nothing
         table = Table(title=col.heading(), title_justify="left")
         table.add_column("Year", justify="right")
         for header in headers:
