@@ -616,3 +616,19 @@ def test_compute_is_written_as_run_writes_it(default_run, default_report):
     policies = next(t for n, t in tables.items() if n.startswith("Largest run and ceiling"))
     default = next(r for r in policies.rows if "(default)" in r[0])
     assert f"{last['largest_run_flop']:.3g}".replace("e+", "e") in default
+
+
+def test_a_facility_basis_is_not_called_the_grid_connection(toy_catalog):
+    """A facility-basis phase's power is IT x the annual-average PUE; the Build-out says the
+    grid connection's peak on the hottest hours is higher, so the scenario paragraph (and run's
+    footer, docs/scenarios.md's example) must not say the phases add it 'at the grid
+    connection'."""
+    from gigawatt.cli.programme import FACILITY_BASIS
+
+    sc = toy_scenario(toy_catalog)
+    assert sc.power_basis == "facility"
+    sections = build_sections(ReportContext(simulate(sc, toy_catalog), toy_catalog, sc))
+    text = " ".join(next(s for s in sections if s.id == "scenario").paragraphs)
+    assert "counted at the facility (IT x the site's annual-average PUE;" in text
+    assert "counted at the grid connection" not in text
+    assert FACILITY_BASIS == "facility (IT x the site's annual-average PUE)"

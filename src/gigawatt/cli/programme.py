@@ -40,6 +40,11 @@ from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
 _YEAR = Column("year", "Year", style="text")
 _TEXT = "text"
 
+#: What a facility-basis phase's power is, as run's footer names it: the facility's power at
+#: the site's annual-average PUE, which the Build-out caption says is below the grid
+#: connection's peak (so not "at the grid connection").
+FACILITY_BASIS = "facility (IT x the site's annual-average PUE)"
+
 #: The yearly tables `gigawatt run` prints: (title, columns of a year). A model that adds keys
 #: to the years adds its table here.
 SensitivityOpt = Annotated[
@@ -383,7 +388,7 @@ def run(
         console.print(band)
     console.print(
         f"As of each December (or the last month). Phases add power at the "
-        f"{'grid connection' if sc.power_basis == 'facility' else 'racks (IT)'}; "
+        f"{FACILITY_BASIS if sc.power_basis == 'facility' else 'racks (IT)'}; "
         f"{_packages_text(years, _catalog(ctx))}; peak FLOP/s are dense. "
         f"Results written to {out}/"
     )

@@ -99,7 +99,12 @@ def _distribution_text(value: Any) -> str:
 def scenario_section(ctx: ReportContext) -> Section:
     sc = ctx.results.scenario
     fleet = ctx.results.fleet
-    basis = "the grid connection (facility)" if sc.power_basis == "facility" else "the racks (IT)"
+    basis = (
+        "the facility (IT x the site's annual-average PUE; the grid connection's peak on the "
+        "hottest hours is higher)"
+        if sc.power_basis == "facility"
+        else "the racks (IT)"
+    )
     paragraphs = [p for p in (sc.description.strip(),) if p]
     paragraphs.append(
         f"Simulated month by month from {sc.start} to {sc.end}. A phase's power is what it adds, "
