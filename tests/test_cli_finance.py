@@ -118,6 +118,12 @@ def test_purchase_commitments_are_labelled_as_purchases_not_investment(capsys, t
         "purchases",
     ]
     assert "(Capex counts all the hardware bought)" in flat
+    # Opex is mostly operations, not energy (NVIDIA-OpenAI 2031: 22.0 of which energy 4.8):
+    # the caption says what it holds, and that operations is an estimated share of capex
+    ops = Catalog.load().get("costs", "opex-operations-share-per-year")
+    assert ops.status == "estimate" and ops.unit == "fraction_per_year"
+    assert "Opex: energy and capacity charges at the regions' prices plus operations" in flat
+    assert "an estimated share of capex a year" in flat
     # AMD invests no cash: its Circular cells are blank, and the caption says what blank means
     assert "over the cash invested (blank: none invested)" in flat
 

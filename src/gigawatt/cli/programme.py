@@ -72,7 +72,9 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
     (
         "Money (USD B; costs at the catalog's quoted prices, not escalated for inflation and "
         "not discounted; deal amounts as announced; flows in the year, cumulative figures as of "
-        "December; Released: deal "
+        "December; Opex: energy and capacity charges at the regions' prices plus operations "
+        "(staff, maintenance, insurance: an estimated share of capex a year; `gigawatt "
+        "finance` splits it); Released: deal "
         "money of every kind (investment, purchase commitments, leases; a warrant vests shares, "
         "not cash, and adds nothing); Of which deal purchases: the buyer's purchase commitments "
         "or leases paid to the vendor under the deals, for hardware, not investment (Capex "
