@@ -189,14 +189,18 @@ def test_capex_before_the_start_reads_as_the_table_shows_it(default_run, default
     assert f"Capex USD {total / 1e9:,.1f}B (" in money.paragraphs[0]
 
 
-def test_money_text_says_the_dollars_are_not_escalated(default_report):
+def test_money_text_says_the_dollars_are_not_escalated(default_run, default_report):
     """Capex of 2030 is priced at the May 2026 rack quote: the report must not let the yearly
     dollars read as a nominal forecast (or as discounted)."""
     money = next(s for s in default_report.sections if s.id == "money")
     text = " ".join(money.paragraphs)
     assert "not escalated for inflation" in text and "undiscounted" in text
     # energy opex: what is priced (the energy section's MWh) and at what (the region's price)
-    assert "(energy: the energy section's MWh at each region's catalog power price)" in text
+    assert "(energy: the energy section's MWh at each region's catalog power price, USD" in text
+    # and how much of opex that is: the rest is operations, an estimate (not a power bill)
+    fin = default_run[0].finance
+    energy = (fin.opex_energy_usd.sum() + fin.opex_capacity_usd.sum()) / 1e9
+    assert f"price, USD {energy:,.1f}B with capacity charges; the rest operations" in text
 
 
 def test_buildout_text_counts_dies_and_carries_the_caveats(default_run, default_report):

@@ -496,7 +496,9 @@ def money_section(ctx: ReportContext) -> Section | None:
         f"online) to {summary['end']}. Capex USD {summary['capex_usd'] / BILLION:,.1f}B "
         f"({summary['capex_before_start_usd'] / BILLION:,.1f}B before the scenario starts), opex "
         f"USD {summary['opex_usd'] / BILLION:,.1f}B (energy: {energy_mwh} at each region's "
-        "catalog power price). "
+        "catalog power price, USD "
+        f"{(fin.opex_energy_usd.sum() + fin.opex_capacity_usd.sum()) / BILLION:,.1f}B with "
+        "capacity charges; the rest operations, an estimated share of capex a year). "
         f"Invested: USD {summary['cumulative_invested_usd'] / BILLION:,.0f}B{of_cap}"
         f"{_warrants_clause(fin.warrant_totals(), summary['end'])}.",
         "Per investor, cumulative to date: I is the cash invested (equity and cash tranches), C "
