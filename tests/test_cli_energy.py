@@ -198,6 +198,9 @@ def test_embodied_column_names_its_unit_as_co2e(capsys) -> None:
     header = [line for line in out.splitlines() if line.startswith("┃")]
     assert sum(line.count("Mt CO2e") for line in header) >= 3
     assert "Mt embodied" not in out
+    # quoted alone, the operational column must say it is location-based (as the market one
+    # says market): the yearly table's and the sites table's
+    assert sum(line.count("location") for line in header) == 2
 
 
 def test_swing_plan_note_says_the_accelerators_the_plan_uses():

@@ -461,6 +461,26 @@ class Finance:
             for p in dict.fromkeys([*paid.index, *got.index])
         ]
 
+    def warrant_totals(self) -> list[dict[str, Any]]:
+        """Per deal with warrants: the issuer's share (`share`), the shares vested by the end
+        and those its warrant tranches can vest at most, and the vested ones' intrinsic value at
+        vesting [USD]. Warrants vest shares, not cash: neither released nor invested money
+        counts them, so a reader of those alone sees none (run's note, the report's Money)."""
+        by_deal: dict[str, list[TrancheOutcome]] = {}
+        for t in self.tranches:
+            if t.instrument == "warrant" and t.shares:
+                by_deal.setdefault(t.deal, []).append(t)
+        return [
+            {
+                "deal": deal,
+                "share": ws[0].share,
+                "shares_vested": float(sum(t.shares or 0.0 for t in ws if t.released)),
+                "shares_max": float(sum(t.shares or 0.0 for t in ws)),
+                "value_at_vesting_usd": float(sum(t.value_usd or 0.0 for t in ws if t.released)),
+            }
+            for deal, ws in by_deal.items()
+        ]
+
     def deal_totals(self) -> list[dict[str, Any]]:
         rows = []
         for deal in self.deals:

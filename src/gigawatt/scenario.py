@@ -378,8 +378,9 @@ class Scenario(_Model):
     end: MonthStr = Field(description="last month simulated, YYYY-MM, 1990-01 to 2100-12")
     power_basis: Literal["facility", "it"] = Field(
         "facility",
-        description="what a phase's `power_gw` counts: `facility`, power at the grid connection "
-        "(IT x PUE), or `it`, power at the racks",
+        description="what a phase's `power_gw` counts: `facility`, the facility's power (IT x "
+        "the site's annual-average PUE; the grid connection's peak on the hottest hours is "
+        "higher), or `it`, power at the racks",
     )
     sites: Annotated[list[Site], Field(min_length=1)] = Field(
         description="the campuses, each with its phases of capacity"
@@ -897,7 +898,7 @@ def default_pue_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]
     """One caveat naming the sites that give no `pue` and take the catalog's `default-pue`: a
     cited figure of efficient campuses, which a site's own climate and cooling may not meet, and
     on which its facility-to-IT ratio rests (energy, carbon, water; its accelerators when power
-    is counted at the grid connection)."""
+    is counted at the facility)."""
     sites = [site.name for site in scenario.sites if site.pue_from_catalog]
     if not sites:
         return ()

@@ -175,7 +175,7 @@ SITE_COLUMNS = [
     Column("peak_facility_power_gw", "Rated", "GW", digits=2),
     Column("peak_average_draw_gw", "Draw", "GW", digits=2),
     Column("energy_twh", "TWh", digits=1),
-    Column("co2e_t", "Mt CO2e", scale=T_PER_MT, digits=2),
+    Column("co2e_t", "Mt CO2e location", scale=T_PER_MT, digits=2),
     Column("co2e_market_t", "Mt market", scale=T_PER_MT, digits=2),
 ]
 SITES_TITLE = (
