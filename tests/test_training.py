@@ -68,6 +68,45 @@ def test_chain_is_consistent(catalog):
     assert rental.cost_usd == pytest.approx(rental.gpu_hours * 2.5)
 
 
+def test_wall_time_and_cost_carry_the_step_time_band(catalog, capsys):
+    """A planner needs the wall-clock time and the cost with a band, not only the failure-free
+    compute time: the band's ends are the same job re-timed at the step time's 10th/90th
+    percentile errors (Daly's wall time at those compute times, the interval re-rounded to
+    whole steps), N x those wall times, and the same rates per accelerator-hour."""
+    from gigawatt.reliability import RecoveryPlan, job_reliability
+
+    r = plan_training("llama3-70b", 2e12, "dgx-h100", 2048, catalog=catalog)
+    d = r.to_json()
+    lo, hi = d["wall_time_band_s"]
+    assert lo < d["wall_time_s"] < hi
+    system = catalog.system("dgx-h100")
+    fm = catalog.failure_model(system.failure_model)
+    best = r.perf.best
+    plan = RecoveryPlan.of(catalog, system, best.model, best.params_total)
+    for end, compute in zip((lo, hi), d["compute_time_band_s"], strict=True):
+        f = compute / d["compute_time_s"]
+        again = job_reliability(2048, compute, fm, system, plan, step_s=d["step_time_s"] * f)
+        assert end == pytest.approx(again.wall_time_s, rel=1e-12)
+    hours = d["gpu_hours_band"]
+    assert hours == pytest.approx([2048 * lo / 3600, 2048 * hi / 3600])
+    rate = d["cost_usd"] / d["gpu_hours"]
+    assert d["cost_usd_band"] == pytest.approx([h * rate for h in hours])
+    per_hour = d["energy_mwh"] / d["gpu_hours"]
+    assert d["energy_mwh_band"] == pytest.approx([h * per_hour for h in hours])
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--model", "llama3-70b", "--tokens", "2T", "--system", "dgx-h100",
+              "--gpus", "2048"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert exc.value.code == 0
+    lines = out.splitlines()
+    wall = next(i for i, line in enumerate(lines) if "Expected wall time" in line)
+    assert "validated band" in lines[wall + 1]
+    assert f"{lo / 86400:,.1f}-{hi / 86400:,.1f} days" in lines[wall + 1]
+    cost = next(i for i, line in enumerate(lines) if "│ Cost " in line)
+    assert "validated band" in lines[cost + 1] and "USD" in lines[cost + 1]
+    assert "failure rates, policy and prices held" in " ".join(out.split())
+
+
 def test_frontier_run_crosses_thresholds(catalog):
     import datetime as dt
 

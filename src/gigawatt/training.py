@@ -26,11 +26,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import Region, System
+from gigawatt.catalog.schema import FailureModel, Region, System
 from gigawatt.costs import (
     CostParameters,
     HourlyCost,
@@ -170,6 +170,33 @@ def run_costs(
 
 
 @dataclass(frozen=True)
+class RunBand:
+    """A run's wall time and what scales with it, (low, high) at the two ends of the step
+    time's validated band (`Validation.time_band`): the same run re-timed with its step time
+    at the class's 10th and 90th percentile errors, the failure model, policy, energy per
+    accelerator-hour and cost rates held. It carries the perf model's error only, not the
+    uncertainty of the failure rates or the prices."""
+
+    wall_time_s: tuple[float, float]
+    gpu_hours: tuple[float, float]
+    energy_mwh: tuple[float, float]
+    cost_usd: tuple[float, float]
+
+    def to_json(self) -> dict[str, list[float]]:
+        return {
+            "wall_time_band_s": list(self.wall_time_s),
+            "gpu_hours_band": list(self.gpu_hours),
+            "energy_mwh_band": list(self.energy_mwh),
+            "cost_usd_band": list(self.cost_usd),
+        }
+
+    @staticmethod
+    def null_json() -> dict[str, None]:
+        return {k: None for k in ("wall_time_band_s", "gpu_hours_band", "energy_mwh_band",
+                                  "cost_usd_band")}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class TrainingResult:
     """A training run: the perf search's best plan plus time, energy, cost and thresholds."""
 
@@ -194,6 +221,9 @@ class TrainingResult:
     #: for the largest run); None when no plan fits.
     job_size_limit: int | None = None
     marginal_threshold: float | None = None
+    #: The run at the two ends of the step time's validated band (`RunBand`); None when the
+    #: step time has no band or no plan fits.
+    band: RunBand | None = None
 
     @property
     def compute_time_band_s(self) -> tuple[float, float] | None:
@@ -253,6 +283,9 @@ class TrainingResult:
             # month is outside the months its records cover, the caveat that it is held flat
             "market_rate_month": self.costs.market.as_of_month if self.costs else None,
             "market_rate_caveat": self.costs.market.caveat if self.costs else None,
+            # added after the keys above: the wall time and what scales with it at the two
+            # ends of the step time's validated band (failure rates and costs held)
+            **(self.band.to_json() if self.band else RunBand.null_json()),
         }
 
 
@@ -358,6 +391,13 @@ def plan_training(
     checks = check_training_run(
         cat, training_flop, start=start, duration_s=rel.wall_time_s, cost_usd=costs.by_basis()
     )
+    validation = validation_of(best, cat)
+    band = None
+    if validation is not None and (factors := validation.factors) is not None:
+        band = _run_band(
+            factors, compute_s, best.step_time_s, gpus, found.gpus_used, fm, sys_rec, plan,
+            region_id, costs, requested, cat,
+        )  # fmt: skip
     return TrainingResult(
         tokens=tokens,
         perf=found,
@@ -372,7 +412,49 @@ def plan_training(
         checks=checks,
         cost_detail=costs.detail(requested, sys_rec, cat.region(region_id)),
         costs=costs,
-        validation=validation_of(best, cat),
+        validation=validation,
         job_size_limit=limit,
         marginal_threshold=threshold,
+        band=band,
+    )
+
+
+def _run_band(
+    factors: tuple[float, float],
+    compute_s: float,
+    step_s: float,
+    gpus: int,
+    gpus_used: int,
+    failure_model: FailureModel,
+    system: System,
+    plan: RecoveryPlan,
+    region_id: str,
+    costs: RunCosts,
+    requested: str,
+    catalog: Catalog,
+) -> RunBand | None:
+    """The run re-timed at the step time's band `factors` (low, high multipliers of the step
+    time): Daly's wall time of the same job with the compute time and step time scaled (the
+    checkpoint interval is re-rounded to whole steps), N x that wall time, its energy in the
+    region and its cost at the same rates. None when an end is past the longest job the
+    reliability model takes, or never finishes."""
+    walls, hours, energy, cost = [], [], [], []
+    for f in factors:
+        try:
+            rel = job_reliability(
+                gpus_used, compute_s * f, failure_model, system, plan, step_s=step_s * f
+            )
+        except InputError:
+            return None
+        if not math.isfinite(rel.wall_time_s):
+            return None
+        h = gpus * rel.wall_time_s / S_PER_H
+        walls.append(rel.wall_time_s)
+        hours.append(h)
+        energy.append(
+            job_footprint(catalog, system=system.id, gpu_hours=h, region=region_id).energy_mwh
+        )
+        cost.append(replace(costs, gpu_hours=h).usd(requested))
+    return RunBand(
+        (walls[0], walls[1]), (hours[0], hours[1]), (energy[0], energy[1]), (cost[0], cost[1])
     )

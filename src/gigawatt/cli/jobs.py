@@ -692,14 +692,29 @@ def train(
         ("CO2e (location-based)", f"{data['co2e_t']:,.0f} t"),
         ("Cost", f"USD {data['cost_usd'] / MILLION:,.1f} M"),
     ]
-    band = data.get("compute_time_band_s")
-    if band:  # the step time's validated 10th-90th percentile band, carried to the compute time
+    # the step time's validated 10th-90th percentile band, carried to the compute time, and
+    # to the wall time and cost of the same run re-timed at its ends (rows inserted last first)
+    if cost := data.get("cost_usd_band"):
+        rows.insert(
+            11, ("  validated band", f"USD {cost[0] / MILLION:,.1f}-{cost[1] / MILLION:,.1f} M")
+        )
+    if wall := data.get("wall_time_band_s"):
+        rows.insert(
+            4, ("  validated band", f"{wall[0] / S_PER_DAY:,.1f}-{wall[1] / S_PER_DAY:,.1f} days")
+        )
+    if band := data.get("compute_time_band_s"):
         rows.insert(
             3, ("  validated band", f"{band[0] / S_PER_DAY:,.1f}-{band[1] / S_PER_DAY:,.1f} days")
         )
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
+    if data.get("wall_time_band_s"):
+        print_prose(
+            "Validated bands: the run re-timed at its step time's band (the perf model's "
+            "errors on published runs of its class), failure rates, policy and prices held; "
+            "they do not carry the uncertainty of those."
+        )
     print_prose(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
     records = _catalog(ctx).thresholds()
     triggers = {t.id: t.notification_trigger for t in records}
