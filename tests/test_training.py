@@ -107,6 +107,37 @@ def test_wall_time_and_cost_carry_the_step_time_band(catalog, capsys):
     assert "failure rates, policy and prices held" in " ".join(out.split())
 
 
+def test_train_reports_spares_mtti_and_what_goodput_leaves_out(catalog, capsys):
+    """A planner reading `train` needs how often the job stops, the spare pool that keeps it at
+    full size (which its accelerator-hours and cost leave out) and what goodput does not count,
+    as `gigawatt reliability` says for the same job; on NVL72 racks also the SLA's bound."""
+    from gigawatt.reliability import reliability_report
+
+    r = plan_training("llama3-8b", 2e11, "gb200-nvl72", 1152, catalog=catalog)
+    d = r.to_json()
+    report = reliability_report(
+        catalog, gpus=d["gpus_used"], days=d["compute_time_s"] / 86400, system="gb200-nvl72",
+        model="llama3-8b",
+    ).to_json()  # fmt: skip
+    assert d["spares_availability"] == report["spares_availability"]
+    for key in ("failure_domain", "spares", "spare_accelerators", "spares_sla_bound"):
+        assert d[key] == report[key], key
+    assert d["failure_domain"] == 72 and d["spares"] >= 1
+    assert d["job_mtti_h"] == pytest.approx(d["wall_time_s"] / 3600 / d["interruptions_expected"])
+    assert d["spare_gpu_hours"] == pytest.approx(d["spare_accelerators"] * d["wall_time_s"] / 3600)
+    assert d["gpu_hours"] == pytest.approx(1152 * d["wall_time_s"] / 3600)  # spares left out
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--model", "llama3-8b", "--tokens", "200B", "--system", "gb200-nvl72",
+              "--gpus", "1152"])  # fmt: skip
+    out = " ".join(capsys.readouterr().out.split())
+    assert exc.value.code == 0
+    assert f"takes {d['spares']} spare failure domains of 72 accelerators" in out
+    assert f"at most {d['spares_sla_bound']} racks under the catalog's rack-uptime SLA" in out
+    assert "outside the accelerator-hours and cost above" in out
+    assert "not data-loading stalls, stragglers" in out
+    assert f"{d['interruptions_expected']:,.0f} (one per " in out
+
+
 def test_frontier_run_crosses_thresholds(catalog):
     import datetime as dt
 

@@ -39,6 +39,7 @@ from gigawatt.costs import (
     market_rate,
     ownership_usd_per_accelerator_hour,
 )
+from gigawatt.distributions import point
 from gigawatt.energy.footprint import DEFAULT_REGION, FootprintResult, job_footprint
 from gigawatt.errors import InputError, did_you_mean
 from gigawatt.perf import SearchResult, search
@@ -52,6 +53,7 @@ from gigawatt.reliability import (
     job_size_limit,
     marginal_threshold,
 )
+from gigawatt.reliability.job import RACK_SLA_PARAMETER, SPARES_AVAILABILITY_PARAMETER, rack_bound
 from gigawatt.units import H_PER_DAY, S_PER_H
 from gigawatt.validation import decimal_comma_hint
 
@@ -224,6 +226,9 @@ class TrainingResult:
     #: The run at the two ends of the step time's validated band (`RunBand`); None when the
     #: step time has no band or no plan fits.
     band: RunBand | None = None
+    #: Rack-level uptime providers guarantee (catalog `rack-uptime-sla`): bounds the spare
+    #: racks of an NVL72-class job from the other side (`reliability.rack_bound`).
+    rack_sla: float | None = None
 
     @property
     def compute_time_band_s(self) -> tuple[float, float] | None:
@@ -286,6 +291,34 @@ class TrainingResult:
             # added after the keys above: the wall time and what scales with it at the two
             # ends of the step time's validated band (failure rates and costs held)
             **(self.band.to_json() if self.band else RunBand.null_json()),
+            # added after the keys above: interruptions' mean spacing and the spare pool
+            **self._spares_json(),
+        }
+
+    def _spares_json(self) -> dict[str, Any]:
+        """How often the job is interrupted, and the spare failure domains that keep it at full
+        size while failed ones are repaired (`gigawatt reliability`'s figures for this job):
+        they are outside `gpu_hours` and `cost_usd`, which count the job's accelerators."""
+        rel = self.reliability
+        if rel is None or rel.spares is None or self.wall_time_s is None:
+            return {
+                "job_mtti_h": rel.job_mtti_s / S_PER_H if rel else None,
+                "failure_domain": None,
+                "spares": None,
+                "spare_accelerators": None,
+                "spares_availability": None,
+                "spare_gpu_hours": None,
+                "spares_sla_bound": None,
+            }
+        spare_accelerators = rel.spares * rel.footprint.failure_domain
+        return {
+            "job_mtti_h": rel.job_mtti_s / S_PER_H,
+            "failure_domain": rel.footprint.failure_domain,
+            "spares": rel.spares,
+            "spare_accelerators": spare_accelerators,
+            "spares_availability": rel.spares_availability,
+            "spare_gpu_hours": spare_accelerators * self.wall_time_s / S_PER_H,
+            "spares_sla_bound": rack_bound(rel, self.rack_sla)[1],
         }
 
 
@@ -369,7 +402,16 @@ def plan_training(
     compute_s = tokens / best.tokens_per_s
     fm = cat.failure_model(sys_rec.failure_model or DEFAULT_FAILURE_MODEL)
     plan = RecoveryPlan.of(cat, sys_rec, best.model, best.params_total, policy, field="policy")
-    rel = job_reliability(found.gpus_used, compute_s, fm, sys_rec, plan, step_s=best.step_time_s)
+    availability = float(point(cat.parameter(SPARES_AVAILABILITY_PARAMETER).value))
+    rel = job_reliability(
+        found.gpus_used,
+        compute_s,
+        fm,
+        sys_rec,
+        plan,
+        step_s=best.step_time_s,
+        spares_availability=availability,
+    )
     threshold = marginal_threshold(cat)
     limit = job_size_limit(
         found.gpus_used, compute_s, fm, sys_rec, plan, threshold, include_max=True
@@ -416,6 +458,7 @@ def plan_training(
         job_size_limit=limit,
         marginal_threshold=threshold,
         band=band,
+        rack_sla=float(point(cat.parameter(RACK_SLA_PARAMETER).value)),
     )
 
 

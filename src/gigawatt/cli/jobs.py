@@ -213,11 +213,7 @@ def reliability(
             f"(Monte Carlo, seed {data['seed']}): the spread from when failures strike at "
             "these rates, not the uncertainty of the rates or costs themselves."
         )
-    console.print(
-        "Goodput counts checkpoints, restarts and redone work only: not data-loading stalls, "
-        "stragglers, uncaught hangs, loss-spike rollbacks or manual restarts "
-        "(docs/models/reliability.md)."
-    )
+    console.print(GOODPUT_LEAVES_OUT)
 
 
 # --- perf -------------------------------------------------------------------------------------
@@ -575,6 +571,45 @@ def _other_knobs(row: dict[str, Any], first: dict[str, Any], columns: tuple[str,
 # --- train --------------------------------------------------------------------------------------
 
 
+GOODPUT_LEAVES_OUT = (
+    "Goodput counts checkpoints, restarts and redone work only: not data-loading stalls, "
+    "stragglers, uncaught hangs, loss-spike rollbacks or manual restarts "
+    "(docs/models/reliability.md)."
+)
+
+
+def _every(hours: float) -> str:
+    """A mean spacing between events in the unit a reader takes in: minutes below an hour,
+    hours below two days, else days."""
+    if hours < 1.0:
+        return f"{hours * 60:,.0f} min"
+    if hours < 48.0:
+        return f"{hours:,.1f} h"
+    return f"{hours / 24:,.1f} days"
+
+
+def _spares_text(data: dict[str, Any]) -> str:
+    """The spare failure domains that keep a run at full size, and that the run's
+    accelerator-hours and cost leave out (empty when not computed)."""
+    if data.get("spares") is None:
+        return ""
+    domain, spares, extra = data["failure_domain"], data["spares"], data["spare_accelerators"]
+    bound = data.get("spares_sla_bound")
+    rack = (
+        f"; at most {bound:,} racks under the catalog's rack-uptime SLA: the model takes a whole "
+        "rack out for every tray-level hardware event, so its count is an upper estimate"
+        if bound is not None
+        else ""
+    )
+    return (
+        f"Spares: running at full size with probability {data['spares_availability']:g} while "
+        f"failed units are repaired takes {counted(spares, 'spare failure domain')} of "
+        f"{domain:,} accelerators ({extra:,}, {extra / data['gpus']:.1%} of the job{rack}), "
+        f"outside the accelerator-hours and cost above: held for the whole run they add "
+        f"{data['spare_gpu_hours']:,.0f} accelerator-hours."
+    )
+
+
 def _interval_text(data: dict[str, Any]) -> str:
     """The checkpoint interval in seconds and, when known, in whole training steps."""
     text = f"{data['checkpoint_interval_s']:,.0f} s"
@@ -685,7 +720,10 @@ def train(
         ("Failure-free compute", f"{data['compute_time_s'] / S_PER_DAY:,.1f} days"),
         ("Expected wall time", f"{data['wall_time_s'] / S_PER_DAY:,.1f} days"),
         ("Goodput", f"{data['goodput']:.1%}"),
-        ("Interruptions expected", f"{data['interruptions_expected']:,.0f}"),
+        (
+            "Interruptions expected",
+            f"{data['interruptions_expected']:,.0f} (one per {_every(data['job_mtti_h'])})",
+        ),
         ("Checkpoint interval", _interval_text(data)),
         ("Accelerator-hours", f"{data['gpu_hours']:,.0f}"),
         ("Energy", f"{data['energy_mwh']:,.0f} MWh"),
@@ -715,6 +753,7 @@ def train(
             "errors on published runs of its class), failure rates, policy and prices held; "
             "they do not carry the uncertainty of those."
         )
+    print_prose(" ".join(filter(None, (_spares_text(data), GOODPUT_LEAVES_OUT))))
     print_prose(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
     records = _catalog(ctx).thresholds()
     triggers = {t.id: t.notification_trigger for t in records}

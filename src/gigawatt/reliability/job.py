@@ -523,6 +523,21 @@ class ReliabilityRequest(Request):
         return self
 
 
+def rack_bound(r: ReliabilityResult, rack_sla: float | None) -> tuple[float | None, int | None]:
+    """(the model's rack availability, the spare racks a rack-uptime SLA bounds) when the
+    failure domain is the rack (NVL72-class), else (None, None). A rack up at least the SLA's
+    share of the time leaves at most racks x (1 - SLA) down on average; the bound is the
+    Poisson quantile of that mean at the spares' availability target."""
+    fp = r.footprint
+    if rack_sla is None or fp.failure_domain != fp.accelerators_per_rack or fp.racks < 1:
+        return None, None
+    availability = 1.0 - r.units_down_mean / fp.racks
+    if r.spares_availability is None:
+        return availability, None
+    mean_down = fp.racks * (1.0 - rack_sla)
+    return availability, compound_poisson_quantile({1: mean_down}, r.spares_availability)
+
+
 @dataclass(frozen=True)
 class ReliabilityReport:
     """What `gigawatt reliability` prints: the closed forms, the Monte Carlo, the inputs."""
@@ -538,18 +553,8 @@ class ReliabilityReport:
     rack_sla: float | None = None
 
     def rack_bound(self) -> tuple[float | None, int | None]:
-        """(the model's rack availability, the spare racks a rack-uptime SLA bounds) when the
-        failure domain is the rack (NVL72-class), else (None, None). A rack up at least the
-        SLA's share of the time leaves at most racks x (1 - SLA) down on average; the bound is
-        the Poisson quantile of that mean at the spares' availability target."""
-        r, fp = self.result, self.result.footprint
-        if self.rack_sla is None or fp.failure_domain != fp.accelerators_per_rack or fp.racks < 1:
-            return None, None
-        availability = 1.0 - r.units_down_mean / fp.racks
-        if r.spares_availability is None:
-            return availability, None
-        mean_down = fp.racks * (1.0 - self.rack_sla)
-        return availability, compound_poisson_quantile({1: mean_down}, r.spares_availability)
+        """`rack_bound` of this job at the catalog's rack-uptime SLA."""
+        return rack_bound(self.result, self.rack_sla)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract of DESIGN.md section 7 plus extra keys (units in the names).
