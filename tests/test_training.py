@@ -135,6 +135,16 @@ def test_train_reports_spares_mtti_and_what_goodput_leaves_out(catalog, capsys):
     assert f"at most {d['spares_sla_bound']} racks under the catalog's rack-uptime SLA" in out
     assert "outside the accelerator-hours and cost above" in out
     assert "not data-loading stalls, stragglers" in out
+    # what goodput rests on: the failure model and the policy, with their status and costs
+    # (at 100,000 GB200 the shipped policies' goodputs span 0.44-0.85)
+    for key in ("checkpoint_s", "restart_s", "burn_in_factor"):
+        assert d[key] == pytest.approx(report[key]), key
+    assert d["burn_in_factor"] == 1.0
+    assert (
+        f"failure model gb200-class ({d['failure_model_status']}), a mature fleet" in out
+        and f"policy {d['fault_tolerance']} ({d['policy_status']})" in out
+        and f"a restart costs {d['restart_s']:,.0f} s" in out
+    )
     assert f"{d['interruptions_expected']:,.0f} (one per " in out
 
 

@@ -296,12 +296,17 @@ class TrainingResult:
         }
 
     def _spares_json(self) -> dict[str, Any]:
-        """How often the job is interrupted, and the spare failure domains that keep it at full
-        size while failed ones are repaired (`gigawatt reliability`'s figures for this job):
+        """The policy's checkpoint and restart costs at this size, the burn-in factor of the
+        failure rates (1: a mature fleet; `train` takes no fleet age), how often the job is
+        interrupted, and the spare failure domains that keep it at full size while failed ones
+        are repaired (`gigawatt reliability`'s figures for this job):
         they are outside `gpu_hours` and `cost_usd`, which count the job's accelerators."""
         rel = self.reliability
         if rel is None or rel.spares is None or self.wall_time_s is None:
             return {
+                "checkpoint_s": rel.checkpoint_s if rel else None,
+                "restart_s": rel.restart_s if rel else None,
+                "burn_in_factor": rel.burn_in_factor if rel else None,
                 "job_mtti_h": rel.job_mtti_s / S_PER_H if rel else None,
                 "failure_domain": None,
                 "spares": None,
@@ -312,6 +317,9 @@ class TrainingResult:
             }
         spare_accelerators = rel.spares * rel.footprint.failure_domain
         return {
+            "checkpoint_s": rel.checkpoint_s,
+            "restart_s": rel.restart_s,
+            "burn_in_factor": rel.burn_in_factor,
             "job_mtti_h": rel.job_mtti_s / S_PER_H,
             "failure_domain": rel.footprint.failure_domain,
             "spares": rel.spares,

@@ -588,6 +588,19 @@ def _every(hours: float) -> str:
     return f"{hours / 24:,.1f} days"
 
 
+def _reliability_inputs(data: dict[str, Any]) -> str:
+    """What the run's goodput and interruptions rest on: the failure model and the
+    fault-tolerance policy, each with its catalog status, and the policy's costs at this size
+    (the policy moves a large job's goodput most: `gigawatt catalog fault-tolerance`)."""
+    return (
+        f"Reliability: failure model {data['failure_model']} "
+        f"({data['failure_model_status']}), a mature fleet (no burn-in; `gigawatt reliability "
+        f"--fleet-age-months` for a new one); fault-tolerance policy {data['fault_tolerance']} "
+        f"({data['policy_status']}): a checkpoint blocks {data['checkpoint_s']:,.2f} s, a "
+        f"restart costs {data['restart_s']:,.0f} s (`--policy` to change it)."
+    )
+
+
 def _spares_text(data: dict[str, Any]) -> str:
     """The spare failure domains that keep a run at full size, and that the run's
     accelerator-hours and cost leave out (empty when not computed)."""
@@ -753,7 +766,9 @@ def train(
             "errors on published runs of its class), failure rates, policy and prices held; "
             "they do not carry the uncertainty of those."
         )
-    print_prose(" ".join(filter(None, (_spares_text(data), GOODPUT_LEAVES_OUT))))
+    print_prose(
+        " ".join(filter(None, (_reliability_inputs(data), _spares_text(data), GOODPUT_LEAVES_OUT)))
+    )
     print_prose(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
     records = _catalog(ctx).thresholds()
     triggers = {t.id: t.notification_trigger for t in records}
