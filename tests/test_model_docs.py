@@ -868,3 +868,17 @@ def test_perf_page_dispatch_bandwidths():
     h100 = cat.system("dgx-h100")
     link = h100.host_link_bandwidth_bytes_per_s
     assert f"over PCIe Gen5 x16 (DGX H100, {link / 1e9:g}e9 B/s)" in page
+
+
+def test_reliability_page_quotes_where_a_large_jobs_lost_time_goes():
+    """Section 2: the split of the lost wall time of 100,008 GB200 for 30 days under the
+    default policy (`checkpoint.time_shares`), as `gigawatt reliability` reports it."""
+    from gigawatt.reliability import reliability_report
+
+    d = reliability_report(Catalog.load(), gpus=100_008, days=30, system="gb200-nvl72").to_json()
+    lost = (d["wall_time_s"] - 30 * 86400) / 86400
+    assert (
+        f"on 100,008 GB200 for 30 days under the default policy, "
+        f"{d['restart_time_s'] / 86400:.2f} of the {lost:.2f} days lost."
+        in _prose("reliability.md")
+    )

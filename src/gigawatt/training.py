@@ -304,6 +304,9 @@ class TrainingResult:
         rel = self.reliability
         if rel is None or rel.spares is None or self.wall_time_s is None:
             return {
+                "restart_time_s": rel.lost_time_s["restart"] if rel else None,
+                "checkpoint_time_s": rel.lost_time_s["checkpoint"] if rel else None,
+                "rework_time_s": rel.lost_time_s["rework"] if rel else None,
                 "checkpoint_s": rel.checkpoint_s if rel else None,
                 "restart_s": rel.restart_s if rel else None,
                 "burn_in_factor": rel.burn_in_factor if rel else None,
@@ -316,7 +319,11 @@ class TrainingResult:
                 "spares_sla_bound": None,
             }
         spare_accelerators = rel.spares * rel.footprint.failure_domain
+        lost = rel.lost_time_s
         return {
+            "restart_time_s": lost["restart"],
+            "checkpoint_time_s": lost["checkpoint"],
+            "rework_time_s": lost["rework"],
             "checkpoint_s": rel.checkpoint_s,
             "restart_s": rel.restart_s,
             "burn_in_factor": rel.burn_in_factor,

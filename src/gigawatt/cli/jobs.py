@@ -162,6 +162,9 @@ def reliability(
         ("goodput", data["goodput"], ".3f", "goodput"),
         ("ETTR (Kokolis)", data["ettr"], ".3f", None),
         ("lost accelerator-hours", data["lost_gpu_hours"], ",.0f", "lost_gpu_hours"),
+        ("  days restarting", data["restart_time_s"] / S_PER_DAY, ",.2f", None),
+        ("  days in checkpoints", data["checkpoint_time_s"] / S_PER_DAY, ",.2f", None),
+        ("  days redoing lost work", data["rework_time_s"] / S_PER_DAY, ",.2f", None),
     ]
     for label, value, fmt, series in rows:
         qs = [data.get(f"{series}_p{p}") if series else None for p in (10, 50, 90)]
@@ -591,13 +594,19 @@ def _every(hours: float) -> str:
 def _reliability_inputs(data: dict[str, Any]) -> str:
     """What the run's goodput and interruptions rest on: the failure model and the
     fault-tolerance policy, each with its catalog status, and the policy's costs at this size
-    (the policy moves a large job's goodput most: `gigawatt catalog fault-tolerance`)."""
+    (the policy moves a large job's goodput most: `gigawatt catalog fault-tolerance`), and
+    where the wall time beyond the compute goes."""
+    lost = data["wall_time_s"] - data["compute_time_s"]
     return (
         f"Reliability: failure model {data['failure_model']} "
         f"({data['failure_model_status']}), a mature fleet (no burn-in; `gigawatt reliability "
         f"--fleet-age-months` for a new one); fault-tolerance policy {data['fault_tolerance']} "
         f"({data['policy_status']}): a checkpoint blocks {data['checkpoint_s']:,.2f} s, a "
-        f"restart costs {data['restart_s']:,.0f} s (`--policy` to change it)."
+        f"restart costs {data['restart_s']:,.0f} s (`--policy` to change it). Of the "
+        f"{lost / S_PER_DAY:,.2f} days beyond the failure-free compute, "
+        f"{data['restart_time_s'] / S_PER_DAY:,.2f} go to restarts, "
+        f"{data['checkpoint_time_s'] / S_PER_DAY:,.2f} to blocking checkpoints and "
+        f"{data['rework_time_s'] / S_PER_DAY:,.2f} to redoing work lost to failures."
     )
 
 

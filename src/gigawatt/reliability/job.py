@@ -33,6 +33,7 @@ from gigawatt.reliability.checkpoint import (
     expected_wall_time,
     kokolis_ettr,
     recovery_pressure,
+    time_shares,
     young_interval,
 )
 from gigawatt.reliability.failures import (
@@ -364,6 +365,20 @@ class ReliabilityResult:
         """Accelerator-hours beyond the failure-free compute (checkpoints, restarts, rework)."""
         return self.accelerators * (self.wall_time_s - self.duration_s) / S_PER_H
 
+    @property
+    def lost_time_s(self) -> dict[str, float]:
+        """Where the wall time beyond the failure-free compute goes [s]: restarting, blocked in
+        checkpoints, and redoing work lost to failures (`checkpoint.time_shares`; the three
+        sum to wall time - duration)."""
+        c = self.curve
+        restart, blocked = time_shares(
+            c.interval_s, c.checkpoint_s, (c.failure_per_s, c.planned_per_s),
+            (c.restart_s, c.restart_s),
+        )  # fmt: skip
+        wall = self.wall_time_s
+        r, b = self._one(restart) * wall, self._one(blocked) * wall
+        return {"restart": r, "checkpoint": b, "rework": max(wall - self.duration_s - r - b, 0.0)}
+
     def timeline(self) -> Timeline:
         """The schedule the closed forms assume (the interval already divides the duration,
         as it does without a step time; `gigawatt reliability`, the Monte Carlo's only caller,
@@ -636,6 +651,11 @@ class ReliabilityReport:
         out["rack_availability"] = availability
         out["rack_uptime_sla"] = self.rack_sla if availability is not None else None
         out["spares_sla_bound"] = bound
+        # added after the keys above: where the lost wall time goes (closed form)
+        lost = r.lost_time_s
+        out["restart_time_s"] = lost["restart"]
+        out["checkpoint_time_s"] = lost["checkpoint"]
+        out["rework_time_s"] = lost["rework"]
         return out
 
 
