@@ -432,6 +432,7 @@ def job_reliability(
     fleet_age_months: float | None = None,
     spares_availability: float | None = None,
     step_s: float | None = None,
+    burn_in: float | None = None,
 ) -> ReliabilityResult:
     """Closed-form reliability of a job of `accelerators` needing `duration_s` of compute under
     `plan` (`job_curve` at one size).
@@ -442,7 +443,9 @@ def job_reliability(
     fleet at the job's start (None = mature, no burn-in). spares_availability: if given, the
     spare failure domains for that probability of running at full size. step_s [s]: the
     training step time, when known (`gigawatt train`): the interval is then a whole number of
-    steps, at least one (`whole_step_interval`).
+    steps, at least one (`whole_step_interval`). burn_in: the hardware-rate multiplier itself,
+    when the caller has it (the capability model's run on its youngest accelerators); it
+    replaces the one fleet_age_months gives.
     """
     _check("accelerators", accelerators, 1, MAX_ACCELERATORS)
     _check("duration_s", duration_s, 0, MAX_DAYS * S_PER_DAY, low_open=True)
@@ -454,7 +457,8 @@ def job_reliability(
         _check("interval_s", interval_s, 0, MAX_DAYS * S_PER_DAY)
     if step_s is not None:
         _check("step_s", step_s, 0, MAX_DAYS * S_PER_DAY, low_open=True)
-    burn_in = burn_in_factor(failure_model, fleet_age_months, duration_s)
+    if burn_in is None:
+        burn_in = burn_in_factor(failure_model, fleet_age_months, duration_s)
     curve = job_curve(
         np.array([int(accelerators)]),
         duration_s,
