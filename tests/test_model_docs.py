@@ -882,3 +882,22 @@ def test_reliability_page_quotes_where_a_large_jobs_lost_time_goes():
         f"{d['restart_time_s'] / 86400:.2f} of the {lost:.2f} days lost."
         in _prose("reliability.md")
     )
+
+
+def test_training_page_quotes_the_idle_spares_of_100k_jobs():
+    """docs/models/training.md: the spare pools of llama3-405b on 100,000 H100 and GB200 and
+    the part of each that the plan's idle accelerators hold (`train --json`)."""
+    from gigawatt.training import plan_training
+
+    cat = Catalog.load()
+    h100, gb200 = (
+        plan_training("llama3-405b", 15.6e12, s, 100_000, catalog=cat).to_json()
+        for s in ("dgx-h100", "gb200-nvl72")
+    )
+    idle_nodes = 100_000 // 8 - -(-h100["gpus_used"] // 8)
+    assert h100["idle_spares"] == h100["spares"]
+    assert (
+        f"on 100,000 H100 the {idle_nodes} idle nodes hold all {h100['spares']} spare nodes; on "
+        f"100,000 GB200 {gb200['idle_spares']} idle racks hold {gb200['idle_spares']} of the "
+        f"{gb200['spares']}" in _prose("training.md")
+    )

@@ -131,9 +131,10 @@ def test_train_reports_spares_mtti_and_what_goodput_leaves_out(catalog, capsys):
               "--gpus", "1152"])  # fmt: skip
     out = " ".join(capsys.readouterr().out.split())
     assert exc.value.code == 0
+    assert d["idle_spares"] == 0 and d["gpus_used"] == 1152
     assert f"takes {d['spares']} spare failure domains of 72 accelerators" in out
+    assert "the accelerator-hours and cost above leave them out" in out
     assert f"at most {d['spares_sla_bound']} racks under the catalog's rack-uptime SLA" in out
-    assert "outside the accelerator-hours and cost above" in out
     assert "not data-loading stalls, stragglers" in out
     # what goodput rests on: the failure model and the policy, with their status and costs
     # (at 100,000 GB200 the shipped policies' goodputs span 0.44-0.85)
@@ -146,6 +147,26 @@ def test_train_reports_spares_mtti_and_what_goodput_leaves_out(catalog, capsys):
         and f"a restart costs {d['restart_s']:,.0f} s" in out
     )
     assert f"{d['interruptions_expected']:,.0f} (one per " in out
+
+
+def test_spares_among_the_idle_accelerators_are_already_paid_for(catalog, capsys):
+    """`gpu_hours` counts the accelerators asked for; whole failure domains the plan leaves
+    idle serve as spares, and only the rest of the pool is outside the cost: on 100,000 H100
+    the best split uses 99,328, and the 84 idle nodes hold every spare node."""
+    r = plan_training("llama3-405b", 15.6e12, "dgx-h100", 100_000, catalog=catalog)
+    d = r.to_json()
+    idle_nodes = 100_000 // 8 - -(-d["gpus_used"] // 8)
+    assert d["gpus_used"] < 100_000 and idle_nodes > 0
+    assert d["idle_spares"] == min(idle_nodes, d["spares"])
+    left = d["spares"] - d["idle_spares"]
+    assert d["spare_gpu_hours"] == pytest.approx(left * 8 * d["wall_time_s"] / 3600)
+    assert d["gpu_hours"] == pytest.approx(100_000 * d["wall_time_s"] / 3600)
+    if left == 0:
+        with pytest.raises(SystemExit):
+            main(["train", "--model", "llama3-405b", "--tokens", "15.6T", "--system",
+                  "dgx-h100", "--gpus", "100000"])  # fmt: skip
+        out = " ".join(capsys.readouterr().out.split())
+        assert "all are among the accelerators the plan leaves idle" in out
 
 
 def test_frontier_run_crosses_thresholds(catalog):

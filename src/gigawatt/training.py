@@ -299,8 +299,10 @@ class TrainingResult:
         """The policy's checkpoint and restart costs at this size, the burn-in factor of the
         failure rates (1: a mature fleet; `train` takes no fleet age), how often the job is
         interrupted, and the spare failure domains that keep it at full size while failed ones
-        are repaired (`gigawatt reliability`'s figures for this job):
-        they are outside `gpu_hours` and `cost_usd`, which count the job's accelerators."""
+        are repaired (`gigawatt reliability`'s figures for this job). `gpu_hours` and
+        `cost_usd` count the accelerators asked for: whole failure domains among those the
+        plan leaves idle (`idle_spares`) can serve as spares; the rest of the pool is outside
+        them (`spare_gpu_hours`: those held for the wall time)."""
         rel = self.reliability
         if rel is None or rel.spares is None or self.wall_time_s is None:
             return {
@@ -317,8 +319,13 @@ class TrainingResult:
                 "spares_availability": None,
                 "spare_gpu_hours": None,
                 "spares_sla_bound": None,
+                "idle_spares": None,
             }
-        spare_accelerators = rel.spares * rel.footprint.failure_domain
+        domain = rel.footprint.failure_domain
+        spare_accelerators = rel.spares * domain
+        # whole domains of the allocation the job does not touch (it owns every one it does)
+        idle = max(self.perf.gpus // domain - -(-rel.accelerators // domain), 0)
+        held = min(idle, rel.spares)
         lost = rel.lost_time_s
         return {
             "restart_time_s": lost["restart"],
@@ -332,8 +339,9 @@ class TrainingResult:
             "spares": rel.spares,
             "spare_accelerators": spare_accelerators,
             "spares_availability": rel.spares_availability,
-            "spare_gpu_hours": spare_accelerators * self.wall_time_s / S_PER_H,
+            "spare_gpu_hours": (rel.spares - held) * domain * self.wall_time_s / S_PER_H,
             "spares_sla_bound": rack_bound(rel, self.rack_sla)[1],
+            "idle_spares": held,
         }
 
 

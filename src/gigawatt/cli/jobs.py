@@ -611,8 +611,9 @@ def _reliability_inputs(data: dict[str, Any]) -> str:
 
 
 def _spares_text(data: dict[str, Any]) -> str:
-    """The spare failure domains that keep a run at full size, and that the run's
-    accelerator-hours and cost leave out (empty when not computed)."""
+    """The spare failure domains that keep a run at full size: those among the accelerators
+    the plan leaves idle (paid for), and the rest, which the run's accelerator-hours and cost
+    leave out (empty when not computed)."""
     if data.get("spares") is None:
         return ""
     domain, spares, extra = data["failure_domain"], data["spares"], data["spare_accelerators"]
@@ -623,12 +624,24 @@ def _spares_text(data: dict[str, Any]) -> str:
         if bound is not None
         else ""
     )
+    idle, outside = data["idle_spares"], spares - data["idle_spares"]
+    added = f"held for the whole run they add {data['spare_gpu_hours']:,.0f} accelerator-hours"
+    counted_idle = "the accelerators the plan leaves idle, which the accelerator-hours above count"
+    if not idle:
+        where = f"the accelerator-hours and cost above leave them out: {added}"
+    elif not outside:
+        where = f"all are among {counted_idle}"
+    else:
+        where = (
+            f"{counted(idle, 'whole domain')} {'is' if idle == 1 else 'are'} among "
+            f"{counted_idle}; the accelerator-hours and cost above leave out the other "
+            f"{outside:,} ({outside * domain:,} accelerators): {added}"
+        )
     return (
         f"Spares: running at full size with probability {data['spares_availability']:g} while "
         f"failed units are repaired takes {counted(spares, 'spare failure domain')} of "
-        f"{domain:,} accelerators ({extra:,}, {extra / data['gpus']:.1%} of the job{rack}), "
-        f"outside the accelerator-hours and cost above: held for the whole run they add "
-        f"{data['spare_gpu_hours']:,.0f} accelerator-hours."
+        f"{domain:,} accelerators ({extra:,}, {extra / data['gpus']:.1%} of the job{rack}): "
+        f"{where}."
     )
 
 
