@@ -142,7 +142,8 @@ def test_train_reports_spares_mtti_and_what_goodput_leaves_out(catalog, capsys):
         assert d[key] == pytest.approx(report[key]), key
     assert d["burn_in_factor"] == 1.0
     assert (
-        f"failure model gb200-class ({d['failure_model_status']}), a mature fleet" in out
+        f"failure model gb200-class ({d['failure_model_status']}), a mature fleet (no burn-in"
+        in out
         and f"policy {d['fault_tolerance']} ({d['policy_status']})" in out
         and f"a restart costs {d['restart_s']:,.0f} s" in out
     )
@@ -167,6 +168,50 @@ def test_spares_among_the_idle_accelerators_are_already_paid_for(catalog, capsys
                   "dgx-h100", "--gpus", "100000"])  # fmt: skip
         out = " ".join(capsys.readouterr().out.split())
         assert "all are among the accelerators the plan leaves idle" in out
+
+
+def test_a_run_on_a_new_fleet_carries_its_burn_in(catalog, capsys):
+    """`--fleet-age-months`: the failure model's burn-in raises the hardware rates of a run
+    on young accelerators, as `gigawatt reliability --fleet-age-months` does for the same job
+    (a first run on a new 100,000-accelerator cluster is the usual case); the default is a
+    mature fleet, and the text says which."""
+    from gigawatt.reliability import RecoveryPlan, burn_in_factor, job_reliability
+
+    new = plan_training(
+        "llama3-8b", 2e11, "gb200-nvl72", 1152, fleet_age_months=0.0, catalog=catalog
+    ).to_json()
+    mature = plan_training("llama3-8b", 2e11, "gb200-nvl72", 1152, catalog=catalog).to_json()
+    system = catalog.system("gb200-nvl72")
+    fm = catalog.failure_model(system.failure_model)
+    assert new["burn_in_factor"] == burn_in_factor(fm, 0.0, new["compute_time_s"]) > 1
+    assert mature["burn_in_factor"] == 1.0 and mature["fleet_age_months"] is None
+    assert new["goodput"] < mature["goodput"] and new["compute_time_s"] == mature["compute_time_s"]
+    r = plan_training("llama3-8b", 2e11, "gb200-nvl72", 1152, catalog=catalog).perf.best
+    plan = RecoveryPlan.of(catalog, system, r.model, r.params_total)
+    alone = job_reliability(
+        1152, new["compute_time_s"], fm, system, plan, step_s=new["step_time_s"],
+        fleet_age_months=0.0,
+    )  # fmt: skip
+    assert new["wall_time_s"] == pytest.approx(alone.wall_time_s, rel=1e-12)
+    assert new["wall_time_band_s"][0] > mature["wall_time_band_s"][0]
+    old = plan_training(
+        "llama3-8b", 2e11, "gb200-nvl72", 1152, fleet_age_months=24.0, catalog=catalog
+    ).to_json()
+    assert old["goodput"] == pytest.approx(mature["goodput"], rel=1e-12)
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--model", "llama3-8b", "--tokens", "200B", "--system", "gb200-nvl72",
+              "--gpus", "1152", "--fleet-age-months", "0"])  # fmt: skip
+    out = " ".join(capsys.readouterr().out.split())
+    assert exc.value.code == 0
+    assert (
+        f"a fleet 0 months old at the start, inside its burn-in: hardware failure rates "
+        f"x{new['burn_in_factor']:.2f} over the run" in out
+    )
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--model", "llama3-8b", "--tokens", "200B", "--system", "gb200-nvl72",
+              "--gpus", "1152", "--fleet-age-months", "-1"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert exc.value.code == 2 and out == "" and "--fleet-age-months" in err
 
 
 def test_frontier_run_crosses_thresholds(catalog):

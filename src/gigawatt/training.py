@@ -229,6 +229,8 @@ class TrainingResult:
     #: Rack-level uptime providers guarantee (catalog `rack-uptime-sla`): bounds the spare
     #: racks of an NVL72-class job from the other side (`reliability.rack_bound`).
     rack_sla: float | None = None
+    #: The accelerators' age at the run's start [months] (burn-in); None: a mature fleet.
+    fleet_age_months: float | None = None
 
     @property
     def compute_time_band_s(self) -> tuple[float, float] | None:
@@ -297,7 +299,7 @@ class TrainingResult:
 
     def _spares_json(self) -> dict[str, Any]:
         """The policy's checkpoint and restart costs at this size, the burn-in factor of the
-        failure rates (1: a mature fleet; `train` takes no fleet age), how often the job is
+        failure rates (1: a mature fleet) and the fleet age that gives it, how often the job is
         interrupted, and the spare failure domains that keep it at full size while failed ones
         are repaired (`gigawatt reliability`'s figures for this job). `gpu_hours` and
         `cost_usd` count the accelerators asked for: whole failure domains among those the
@@ -312,6 +314,7 @@ class TrainingResult:
                 "checkpoint_s": rel.checkpoint_s if rel else None,
                 "restart_s": rel.restart_s if rel else None,
                 "burn_in_factor": rel.burn_in_factor if rel else None,
+                "fleet_age_months": self.fleet_age_months,
                 "job_mtti_h": rel.job_mtti_s / S_PER_H if rel else None,
                 "failure_domain": None,
                 "spares": None,
@@ -334,6 +337,7 @@ class TrainingResult:
             "checkpoint_s": rel.checkpoint_s,
             "restart_s": rel.restart_s,
             "burn_in_factor": rel.burn_in_factor,
+            "fleet_age_months": self.fleet_age_months,
             "job_mtti_h": rel.job_mtti_s / S_PER_H,
             "failure_domain": rel.footprint.failure_domain,
             "spares": rel.spares,
@@ -360,6 +364,7 @@ def plan_training(
     seq_len: int | None = None,
     policy: str | None = None,
     framework: str | None = None,
+    fleet_age_months: float | None = None,
     catalog: Catalog | None = None,
 ) -> TrainingResult:
     """Plan and cost a run of `tokens` tokens of `model` on `gpus` accelerators of `system`,
@@ -367,7 +372,9 @@ def plan_training(
 
     `cost_basis` is `ownership` (default) or `market`; a rental `cost_usd_per_gpu_hour` is a
     basis of its own and cannot be combined with one. `seq_len` [tokens] defaults to the
-    model record's.
+    model record's. `fleet_age_months`: the age of the accelerators at the run's start (their
+    failure model's burn-in raises the hardware rates while they are young); None, a mature
+    fleet.
     """
     cat = catalog or Catalog.load()
     if not tokens > 0:
@@ -434,10 +441,18 @@ def plan_training(
         plan,
         step_s=best.step_time_s,
         spares_availability=availability,
+        fleet_age_months=fleet_age_months,
     )
     threshold = marginal_threshold(cat)
     limit = job_size_limit(
-        found.gpus_used, compute_s, fm, sys_rec, plan, threshold, include_max=True
+        found.gpus_used,
+        compute_s,
+        fm,
+        sys_rec,
+        plan,
+        threshold,
+        include_max=True,
+        burn_in=rel.burn_in_factor,
     )
     # Accelerators a job leaves idle (no split uses them) are still paid for.
     gpu_hours = gpus * rel.wall_time_s / S_PER_H
@@ -461,7 +476,7 @@ def plan_training(
     if validation is not None and (factors := validation.factors) is not None:
         band = _run_band(
             factors, compute_s, best.step_time_s, gpus, found.gpus_used, fm, sys_rec, plan,
-            region_id, costs, requested, cat,
+            region_id, costs, requested, cat, fleet_age_months,
         )  # fmt: skip
     return TrainingResult(
         tokens=tokens,
@@ -482,6 +497,7 @@ def plan_training(
         marginal_threshold=threshold,
         band=band,
         rack_sla=float(point(cat.parameter(RACK_SLA_PARAMETER).value)),
+        fleet_age_months=fleet_age_months,
     )
 
 
@@ -498,6 +514,7 @@ def _run_band(
     costs: RunCosts,
     requested: str,
     catalog: Catalog,
+    fleet_age_months: float | None = None,
 ) -> RunBand | None:
     """The run re-timed at the step time's band `factors` (low, high multipliers of the step
     time): Daly's wall time of the same job with the compute time and step time scaled (the
@@ -508,7 +525,13 @@ def _run_band(
     for f in factors:
         try:
             rel = job_reliability(
-                gpus_used, compute_s * f, failure_model, system, plan, step_s=step_s * f
+                gpus_used,
+                compute_s * f,
+                failure_model,
+                system,
+                plan,
+                step_s=step_s * f,
+                fleet_age_months=fleet_age_months,
             )
         except InputError:
             return None

@@ -599,14 +599,27 @@ def _reliability_inputs(data: dict[str, Any]) -> str:
     lost = data["wall_time_s"] - data["compute_time_s"]
     return (
         f"Reliability: failure model {data['failure_model']} "
-        f"({data['failure_model_status']}), a mature fleet (no burn-in; `gigawatt reliability "
-        f"--fleet-age-months` for a new one); fault-tolerance policy {data['fault_tolerance']} "
+        f"({data['failure_model_status']}), {_fleet_text(data)}; fault-tolerance policy "
+        f"{data['fault_tolerance']} "
         f"({data['policy_status']}): a checkpoint blocks {data['checkpoint_s']:,.2f} s, a "
         f"restart costs {data['restart_s']:,.0f} s (`--policy` to change it). Of the "
         f"{lost / S_PER_DAY:,.2f} days beyond the failure-free compute, "
         f"{data['restart_time_s'] / S_PER_DAY:,.2f} go to restarts, "
         f"{data['checkpoint_time_s'] / S_PER_DAY:,.2f} to blocking checkpoints and "
         f"{data['rework_time_s'] / S_PER_DAY:,.2f} to redoing work lost to failures."
+    )
+
+
+def _fleet_text(data: dict[str, Any]) -> str:
+    """The fleet's age and the burn-in factor its failure rates carry over the run."""
+    age, factor = data["fleet_age_months"], data["burn_in_factor"]
+    if age is None:
+        return "a mature fleet (no burn-in; `--fleet-age-months` for a new one)"
+    if factor <= 1.0:
+        return f"a fleet {age:g} months old at the start, past its burn-in"
+    return (
+        f"a fleet {age:g} months old at the start, inside its burn-in: hardware failure rates "
+        f"x{factor:.2f} over the run (an estimate: `gigawatt catalog failures`)"
     )
 
 
@@ -718,6 +731,13 @@ def train(
             "with.",
         ),
     ] = None,
+    fleet_age_months: Annotated[
+        float | None,
+        typer.Option(
+            "--fleet-age-months",
+            help="Age of the accelerators at the run's start [months] (burn-in); default mature.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Time, accelerator-hours, energy, cost and regulatory thresholds of one training run."""
@@ -735,6 +755,7 @@ def train(
         start=start,
         policy=policy,
         framework=framework,
+        fleet_age_months=fleet_age_months,
     )
     with working("searching plans", quiet=as_json):
         data = api.train(request, catalog=_catalog(ctx)).to_json()
