@@ -901,3 +901,23 @@ def test_training_page_quotes_the_idle_spares_of_100k_jobs():
         f"100,000 GB200 {gb200['idle_spares']} idle racks hold {gb200['idle_spares']} of the "
         f"{gb200['spares']}" in _prose("training.md")
     )
+
+
+def test_reliability_page_quotes_a_100k_job_under_each_failure_model():
+    """Section 5: the MTTI and goodput of one 100,000-H100, 30-day job under h100-class,
+    a100-rsc1 and a100-rsc1-jobs (`gigawatt reliability --failure-model`)."""
+    from gigawatt.reliability import reliability_report
+
+    cat = Catalog.load()
+    got = {
+        fm: reliability_report(
+            cat, gpus=100_000, days=30, system="dgx-h100", failure_model=fm
+        ).to_json()
+        for fm in ("h100-class", "a100-rsc1", "a100-rsc1-jobs")
+    }
+    page = _prose("reliability.md")
+    mtti = [f"{60 * d['job_mtti_h']:.1f} min" for d in got.values()]
+    goodput = [f"{d['goodput']:.3f}" for d in got.values()]
+    assert f"is interrupted every {mtti[0]} at `h100-class`" in page
+    assert f"every {mtti[1]} at `a100-rsc1`" in page and f"every {mtti[2]} at" in page
+    assert f"goodput {goodput[0]}, {goodput[1]} and {goodput[2]}" in page
