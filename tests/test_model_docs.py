@@ -874,3 +874,56 @@ def test_perf_page_dispatch_bandwidths():
     h100 = cat.system("dgx-h100")
     link = h100.host_link_bandwidth_bytes_per_s
     assert f"over PCIe Gen5 x16 (DGX H100, {link / 1e9:g}e9 B/s)" in page
+
+
+def test_reliability_page_quotes_where_a_large_jobs_lost_time_goes():
+    """Section 2: the split of the lost wall time of 100,008 GB200 for 30 days under the
+    default policy (`checkpoint.time_shares`), as `gigawatt reliability` reports it."""
+    from gigawatt.reliability import reliability_report
+
+    d = reliability_report(Catalog.load(), gpus=100_008, days=30, system="gb200-nvl72").to_json()
+    lost = (d["wall_time_s"] - 30 * 86400) / 86400
+    assert (
+        f"on 100,008 GB200 for 30 days under the default policy, "
+        f"{d['restart_time_s'] / 86400:.2f} of the {lost:.2f} days lost."
+        in _prose("reliability.md")
+    )
+
+
+def test_training_page_quotes_the_idle_spares_of_100k_jobs():
+    """docs/models/training.md: the spare pools of llama3-405b on 100,000 H100 and GB200 and
+    the part of each that the plan's idle accelerators hold (`train --json`)."""
+    from gigawatt.training import plan_training
+
+    cat = Catalog.load()
+    h100, gb200 = (
+        plan_training("llama3-405b", 15.6e12, s, 100_000, catalog=cat).to_json()
+        for s in ("dgx-h100", "gb200-nvl72")
+    )
+    idle_nodes = 100_000 // 8 - -(-h100["gpus_used"] // 8)
+    assert h100["idle_spares"] == h100["spares"]
+    assert (
+        f"on 100,000 H100 the {idle_nodes} idle nodes hold all {h100['spares']} spare nodes; on "
+        f"100,000 GB200 {gb200['idle_spares']} idle racks hold {gb200['idle_spares']} of the "
+        f"{gb200['spares']}" in _prose("training.md")
+    )
+
+
+def test_reliability_page_quotes_a_100k_job_under_each_failure_model():
+    """Section 5: the MTTI and goodput of one 100,000-H100, 30-day job under h100-class,
+    a100-rsc1 and a100-rsc1-jobs (`gigawatt reliability --failure-model`)."""
+    from gigawatt.reliability import reliability_report
+
+    cat = Catalog.load()
+    got = {
+        fm: reliability_report(
+            cat, gpus=100_000, days=30, system="dgx-h100", failure_model=fm
+        ).to_json()
+        for fm in ("h100-class", "a100-rsc1", "a100-rsc1-jobs")
+    }
+    page = _prose("reliability.md")
+    mtti = [f"{60 * d['job_mtti_h']:.1f} min" for d in got.values()]
+    goodput = [f"{d['goodput']:.3f}" for d in got.values()]
+    assert f"is interrupted every {mtti[0]} at `h100-class`" in page
+    assert f"every {mtti[1]} at `a100-rsc1`" in page and f"every {mtti[2]} at" in page
+    assert f"goodput {goodput[0]}, {goodput[1]} and {goodput[2]}" in page

@@ -192,3 +192,34 @@ def test_train_flags_a_threshold_only_the_hardware_count_crosses(capsys):
     hardware = data["training_flop"] * data["hfu"] / data["mfu"]
     assert data["training_flop"] < ca["value"] < hardware and ca["in_force"]
     assert f"the run computes {hardware:.3g} FLOP, over ca-sb53-frontier" in out
+
+
+def test_law_status_reads_each_thresholds_dates(catalog, capsys):
+    """A threshold's legal state on a day, apart from the record's provenance `status`: EO
+    14110 revoked on 2025-01-20, RAISE as amended not yet in force before 2027-01-01, RAISE
+    as passed never in force, SB 53 in force from 2026-01-01; `gigawatt catalog thresholds`
+    prints today's, so that "status: official" of a revoked order does not read as law."""
+    from gigawatt.cli import main
+    from gigawatt.policy import law_status
+
+    day = dt.date(2026, 12, 7)
+    t = {r.id: r for r in catalog.thresholds()}
+    assert law_status(t["us-eo-14110-model"], day) == (
+        "revoked 2025-01-20 (in force 2023-10-30 to 2025-01-20)"
+    )
+    assert law_status(t["ny-raise-frontier"], day) == "not yet in force (from 2027-01-01)"
+    assert law_status(t["ny-raise-frontier"], dt.date(2027, 1, 1)) == "in force since 2027-01-01"
+    assert law_status(t["ny-raise-2025-as-passed"], day).startswith("never in force")
+    assert law_status(t["ca-sb53-frontier"], day) == "in force since 2026-01-01"
+    assert law_status(t["ca-sb53-frontier"], dt.date(2025, 12, 31)).startswith("not yet")
+    for r in t.values():  # the words agree with the policy model's test
+        assert law_status(r, day).startswith("in force since") == in_force_on(r, day)
+    with pytest.raises(SystemExit) as exc:
+        main(["catalog", "thresholds"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert exc.value.code == 0
+    today = dt.date.today()
+    for r in t.values():
+        assert (
+            f"law: {law_status(r, today)}, on {today}; threshold: {r.metric} > {r.value:g}" in out
+        )

@@ -79,6 +79,7 @@ def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog)
         + perf_caveats(catalog, systems)
         + reliability_caveats(catalog, systems, policy)
         + tuple(default.capability.burn_in_caveats(default.year_positions()))
+        + tuple(default.capability.spares_caveats(default.year_positions()))
     )
     assert default.caveats(years) == list(expected)
     assert peak_caveats(catalog, [(s, "bf16") for s in systems])  # which would say the same

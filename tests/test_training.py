@@ -68,6 +68,152 @@ def test_chain_is_consistent(catalog):
     assert rental.cost_usd == pytest.approx(rental.gpu_hours * 2.5)
 
 
+def test_wall_time_and_cost_carry_the_step_time_band(catalog, capsys):
+    """A planner needs the wall-clock time and the cost with a band, not only the failure-free
+    compute time: the band's ends are the same job re-timed at the step time's 10th/90th
+    percentile errors (Daly's wall time at those compute times, the interval re-rounded to
+    whole steps), N x those wall times, and the same rates per accelerator-hour."""
+    from gigawatt.reliability import RecoveryPlan, job_reliability
+
+    r = plan_training("llama3-70b", 2e12, "dgx-h100", 2048, catalog=catalog)
+    d = r.to_json()
+    lo, hi = d["wall_time_band_s"]
+    assert lo < d["wall_time_s"] < hi
+    system = catalog.system("dgx-h100")
+    fm = catalog.failure_model(system.failure_model)
+    best = r.perf.best
+    plan = RecoveryPlan.of(catalog, system, best.model, best.params_total)
+    for end, compute in zip((lo, hi), d["compute_time_band_s"], strict=True):
+        f = compute / d["compute_time_s"]
+        again = job_reliability(2048, compute, fm, system, plan, step_s=d["step_time_s"] * f)
+        assert end == pytest.approx(again.wall_time_s, rel=1e-12)
+    hours = d["gpu_hours_band"]
+    assert hours == pytest.approx([2048 * lo / 3600, 2048 * hi / 3600])
+    rate = d["cost_usd"] / d["gpu_hours"]
+    assert d["cost_usd_band"] == pytest.approx([h * rate for h in hours])
+    per_hour = d["energy_mwh"] / d["gpu_hours"]
+    assert d["energy_mwh_band"] == pytest.approx([h * per_hour for h in hours])
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--model", "llama3-70b", "--tokens", "2T", "--system", "dgx-h100",
+              "--gpus", "2048"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert exc.value.code == 0
+    lines = out.splitlines()
+    wall = next(i for i, line in enumerate(lines) if "Expected wall time" in line)
+    assert "validated band" in lines[wall + 1]
+    assert f"{lo / 86400:,.1f}-{hi / 86400:,.1f} days" in lines[wall + 1]
+    cost = next(i for i, line in enumerate(lines) if "│ Cost " in line)
+    assert "validated band" in lines[cost + 1] and "USD" in lines[cost + 1]
+    assert "failure rates, policy and prices held" in " ".join(out.split())
+
+
+def test_train_reports_spares_mtti_and_what_goodput_leaves_out(catalog, capsys):
+    """A planner reading `train` needs how often the job stops, the spare pool that keeps it at
+    full size (which its accelerator-hours and cost leave out) and what goodput does not count,
+    as `gigawatt reliability` says for the same job; on NVL72 racks also the SLA's bound."""
+    from gigawatt.reliability import reliability_report
+
+    r = plan_training("llama3-8b", 2e11, "gb200-nvl72", 1152, catalog=catalog)
+    d = r.to_json()
+    report = reliability_report(
+        catalog, gpus=d["gpus_used"], days=d["compute_time_s"] / 86400, system="gb200-nvl72",
+        model="llama3-8b",
+    ).to_json()  # fmt: skip
+    assert d["spares_availability"] == report["spares_availability"]
+    for key in ("failure_domain", "spares", "spare_accelerators", "spares_sla_bound"):
+        assert d[key] == report[key], key
+    assert d["failure_domain"] == 72 and d["spares"] >= 1
+    assert d["job_mtti_h"] == pytest.approx(d["wall_time_s"] / 3600 / d["interruptions_expected"])
+    assert d["spare_gpu_hours"] == pytest.approx(d["spare_accelerators"] * d["wall_time_s"] / 3600)
+    assert d["gpu_hours"] == pytest.approx(1152 * d["wall_time_s"] / 3600)  # spares left out
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--model", "llama3-8b", "--tokens", "200B", "--system", "gb200-nvl72",
+              "--gpus", "1152"])  # fmt: skip
+    out = " ".join(capsys.readouterr().out.split())
+    assert exc.value.code == 0
+    assert d["idle_spares"] == 0 and d["gpus_used"] == 1152
+    assert f"takes {d['spares']} spare failure domains of 72 accelerators" in out
+    assert "the accelerator-hours and cost above leave them out" in out
+    assert f"at most {d['spares_sla_bound']} racks under the catalog's rack-uptime SLA" in out
+    assert "not data-loading stalls, stragglers" in out
+    # what goodput rests on: the failure model and the policy, with their status and costs
+    # (at 100,000 GB200 the shipped policies' goodputs span 0.44-0.85)
+    for key in ("checkpoint_s", "restart_s", "burn_in_factor"):
+        assert d[key] == pytest.approx(report[key]), key
+    assert d["burn_in_factor"] == 1.0
+    assert (
+        f"failure model gb200-class ({d['failure_model_status']}), a mature fleet (no burn-in"
+        in out
+        and f"policy {d['fault_tolerance']} ({d['policy_status']})" in out
+        and f"a restart costs {d['restart_s']:,.0f} s" in out
+    )
+    assert f"{d['interruptions_expected']:,.0f} (one per " in out
+
+
+def test_spares_among_the_idle_accelerators_are_already_paid_for(catalog, capsys):
+    """`gpu_hours` counts the accelerators asked for; whole failure domains the plan leaves
+    idle serve as spares, and only the rest of the pool is outside the cost: on 100,000 H100
+    the best split uses 99,328, and the 84 idle nodes hold every spare node."""
+    r = plan_training("llama3-405b", 15.6e12, "dgx-h100", 100_000, catalog=catalog)
+    d = r.to_json()
+    idle_nodes = 100_000 // 8 - -(-d["gpus_used"] // 8)
+    assert d["gpus_used"] < 100_000 and idle_nodes > 0
+    assert d["idle_spares"] == min(idle_nodes, d["spares"])
+    left = d["spares"] - d["idle_spares"]
+    assert d["spare_gpu_hours"] == pytest.approx(left * 8 * d["wall_time_s"] / 3600)
+    assert d["gpu_hours"] == pytest.approx(100_000 * d["wall_time_s"] / 3600)
+    if left == 0:
+        with pytest.raises(SystemExit):
+            main(["train", "--model", "llama3-405b", "--tokens", "15.6T", "--system",
+                  "dgx-h100", "--gpus", "100000"])  # fmt: skip
+        out = " ".join(capsys.readouterr().out.split())
+        assert "all are among the accelerators the plan leaves idle" in out
+
+
+def test_a_run_on_a_new_fleet_carries_its_burn_in(catalog, capsys):
+    """`--fleet-age-months`: the failure model's burn-in raises the hardware rates of a run
+    on young accelerators, as `gigawatt reliability --fleet-age-months` does for the same job
+    (a first run on a new 100,000-accelerator cluster is the usual case); the default is a
+    mature fleet, and the text says which."""
+    from gigawatt.reliability import RecoveryPlan, burn_in_factor, job_reliability
+
+    new = plan_training(
+        "llama3-8b", 2e11, "gb200-nvl72", 1152, fleet_age_months=0.0, catalog=catalog
+    ).to_json()
+    mature = plan_training("llama3-8b", 2e11, "gb200-nvl72", 1152, catalog=catalog).to_json()
+    system = catalog.system("gb200-nvl72")
+    fm = catalog.failure_model(system.failure_model)
+    assert new["burn_in_factor"] == burn_in_factor(fm, 0.0, new["compute_time_s"]) > 1
+    assert mature["burn_in_factor"] == 1.0 and mature["fleet_age_months"] is None
+    assert new["goodput"] < mature["goodput"] and new["compute_time_s"] == mature["compute_time_s"]
+    r = plan_training("llama3-8b", 2e11, "gb200-nvl72", 1152, catalog=catalog).perf.best
+    plan = RecoveryPlan.of(catalog, system, r.model, r.params_total)
+    alone = job_reliability(
+        1152, new["compute_time_s"], fm, system, plan, step_s=new["step_time_s"],
+        fleet_age_months=0.0,
+    )  # fmt: skip
+    assert new["wall_time_s"] == pytest.approx(alone.wall_time_s, rel=1e-12)
+    assert new["wall_time_band_s"][0] > mature["wall_time_band_s"][0]
+    old = plan_training(
+        "llama3-8b", 2e11, "gb200-nvl72", 1152, fleet_age_months=24.0, catalog=catalog
+    ).to_json()
+    assert old["goodput"] == pytest.approx(mature["goodput"], rel=1e-12)
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--model", "llama3-8b", "--tokens", "200B", "--system", "gb200-nvl72",
+              "--gpus", "1152", "--fleet-age-months", "0"])  # fmt: skip
+    out = " ".join(capsys.readouterr().out.split())
+    assert exc.value.code == 0
+    assert (
+        f"a fleet 0 months old at the start, inside its burn-in: hardware failure rates "
+        f"x{new['burn_in_factor']:.2f} over the run" in out
+    )
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--model", "llama3-8b", "--tokens", "200B", "--system", "gb200-nvl72",
+              "--gpus", "1152", "--fleet-age-months", "-1"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert exc.value.code == 2 and out == "" and "--fleet-age-months" in err
+
+
 def test_frontier_run_crosses_thresholds(catalog):
     import datetime as dt
 

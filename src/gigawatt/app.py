@@ -1038,6 +1038,9 @@ class TrainRequest(Request):
     framework: str | None = Field(
         None, description="framework profile (default: the accelerator calibration's)"
     )
+    fleet_age_months: float | None = Field(
+        None, ge=0, le=1200, description="fleet age at the run's start [months]; default mature"
+    )
 
     _parse_plan = field_validator("plan", mode="before")(_plan)
     _parse_tokens = field_validator("tokens", mode="before")(_tokens)
@@ -1070,6 +1073,7 @@ def train(
         seq_len=req.seq_len,
         policy=req.policy,
         framework=req.framework,
+        fleet_age_months=req.fleet_age_months,
         catalog=catalog or Catalog.load(),
     )
 

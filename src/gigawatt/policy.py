@@ -38,6 +38,20 @@ def in_force_on(threshold: Threshold, day: dt.date) -> bool:
     return threshold.effective <= day and (threshold.revoked is None or day < threshold.revoked)
 
 
+def law_status(threshold: Threshold, day: dt.date) -> str:
+    """Whether the threshold is law on `day`, in words: "in force since E", "not yet in force
+    (from E)", "revoked R (in force E to R)" or "never in force (repealed before effect)"
+    (`revoked` on or before `effective`)."""
+    effective, revoked = threshold.effective, threshold.revoked
+    if revoked is not None and revoked <= effective:
+        return "never in force (repealed before effect)"
+    if revoked is not None and day >= revoked:
+        return f"revoked {revoked} (in force {effective} to {revoked})"
+    if day < effective:
+        return f"not yet in force (from {effective})"
+    return f"in force since {effective}"
+
+
 @dataclass(frozen=True)
 class ThresholdCheck:
     """One threshold against one run: exceeded, when, and whether it was in force then."""

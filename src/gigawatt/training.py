@@ -26,13 +26,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import Region, System
+from gigawatt.catalog.schema import FailureModel, Region, System
 from gigawatt.costs import (
     MONTHS_PER_YEAR,
     CostParameters,
@@ -42,6 +42,7 @@ from gigawatt.costs import (
     market_rate,
     ownership_usd_per_accelerator_hour,
 )
+from gigawatt.distributions import point
 from gigawatt.energy.footprint import DEFAULT_REGION, FootprintResult, job_footprint
 from gigawatt.errors import InputError, did_you_mean
 from gigawatt.perf import SearchResult, search
@@ -55,6 +56,7 @@ from gigawatt.reliability import (
     job_size_limit,
     marginal_threshold,
 )
+from gigawatt.reliability.job import RACK_SLA_PARAMETER, SPARES_AVAILABILITY_PARAMETER, rack_bound
 from gigawatt.units import H_PER_DAY, S_PER_H
 from gigawatt.validation import decimal_comma_hint
 
@@ -188,6 +190,33 @@ def run_costs(
 
 
 @dataclass(frozen=True)
+class RunBand:
+    """A run's wall time and what scales with it, (low, high) at the two ends of the step
+    time's validated band (`Validation.time_band`): the same run re-timed with its step time
+    at the class's 10th and 90th percentile errors, the failure model, policy, energy per
+    accelerator-hour and cost rates held. It carries the perf model's error only, not the
+    uncertainty of the failure rates or the prices."""
+
+    wall_time_s: tuple[float, float]
+    gpu_hours: tuple[float, float]
+    energy_mwh: tuple[float, float]
+    cost_usd: tuple[float, float]
+
+    def to_json(self) -> dict[str, list[float]]:
+        return {
+            "wall_time_band_s": list(self.wall_time_s),
+            "gpu_hours_band": list(self.gpu_hours),
+            "energy_mwh_band": list(self.energy_mwh),
+            "cost_usd_band": list(self.cost_usd),
+        }
+
+    @staticmethod
+    def null_json() -> dict[str, None]:
+        return {k: None for k in ("wall_time_band_s", "gpu_hours_band", "energy_mwh_band",
+                                  "cost_usd_band")}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class TrainingResult:
     """A training run: the perf search's best plan plus time, energy, cost and thresholds."""
 
@@ -212,6 +241,14 @@ class TrainingResult:
     #: for the largest run); None when no plan fits.
     job_size_limit: int | None = None
     marginal_threshold: float | None = None
+    #: The run at the two ends of the step time's validated band (`RunBand`); None when the
+    #: step time has no band or no plan fits.
+    band: RunBand | None = None
+    #: Rack-level uptime providers guarantee (catalog `rack-uptime-sla`): bounds the spare
+    #: racks of an NVL72-class job from the other side (`reliability.rack_bound`).
+    rack_sla: float | None = None
+    #: The accelerators' age at the run's start [months] (burn-in); None: a mature fleet.
+    fleet_age_months: float | None = None
 
     @property
     def compute_time_band_s(self) -> tuple[float, float] | None:
@@ -274,6 +311,62 @@ class TrainingResult:
             # added after the keys above: why the energy's capacity charge (PJM's) is the last
             # cleared delivery year's price held flat, when the start is after it
             "capacity_charge_caveat": self.costs.capacity_caveat if self.costs else None,
+            # added after the keys above: the wall time and what scales with it at the two
+            # ends of the step time's validated band (failure rates and costs held)
+            **(self.band.to_json() if self.band else RunBand.null_json()),
+            # added after the keys above: interruptions' mean spacing and the spare pool
+            **self._spares_json(),
+        }
+
+    def _spares_json(self) -> dict[str, Any]:
+        """The policy's checkpoint and restart costs at this size, the burn-in factor of the
+        failure rates (1: a mature fleet) and the fleet age that gives it, how often the job is
+        interrupted, and the spare failure domains that keep it at full size while failed ones
+        are repaired (`gigawatt reliability`'s figures for this job). `gpu_hours` and
+        `cost_usd` count the accelerators asked for: whole failure domains among those the
+        plan leaves idle (`idle_spares`) can serve as spares; the rest of the pool is outside
+        them (`spare_gpu_hours`: those held for the wall time)."""
+        rel = self.reliability
+        if rel is None or rel.spares is None or self.wall_time_s is None:
+            return {
+                "restart_time_s": rel.lost_time_s["restart"] if rel else None,
+                "checkpoint_time_s": rel.lost_time_s["checkpoint"] if rel else None,
+                "rework_time_s": rel.lost_time_s["rework"] if rel else None,
+                "checkpoint_s": rel.checkpoint_s if rel else None,
+                "restart_s": rel.restart_s if rel else None,
+                "burn_in_factor": rel.burn_in_factor if rel else None,
+                "fleet_age_months": self.fleet_age_months,
+                "job_mtti_h": rel.job_mtti_s / S_PER_H if rel else None,
+                "failure_domain": None,
+                "spares": None,
+                "spare_accelerators": None,
+                "spares_availability": None,
+                "spare_gpu_hours": None,
+                "spares_sla_bound": None,
+                "idle_spares": None,
+            }
+        domain = rel.footprint.failure_domain
+        spare_accelerators = rel.spares * domain
+        # whole domains of the allocation the job does not touch (it owns every one it does)
+        idle = max(self.perf.gpus // domain - -(-rel.accelerators // domain), 0)
+        held = min(idle, rel.spares)
+        lost = rel.lost_time_s
+        return {
+            "restart_time_s": lost["restart"],
+            "checkpoint_time_s": lost["checkpoint"],
+            "rework_time_s": lost["rework"],
+            "checkpoint_s": rel.checkpoint_s,
+            "restart_s": rel.restart_s,
+            "burn_in_factor": rel.burn_in_factor,
+            "fleet_age_months": self.fleet_age_months,
+            "job_mtti_h": rel.job_mtti_s / S_PER_H,
+            "failure_domain": rel.footprint.failure_domain,
+            "spares": rel.spares,
+            "spare_accelerators": spare_accelerators,
+            "spares_availability": rel.spares_availability,
+            "spare_gpu_hours": (rel.spares - held) * domain * self.wall_time_s / S_PER_H,
+            "spares_sla_bound": rack_bound(rel, self.rack_sla)[1],
+            "idle_spares": held,
         }
 
 
@@ -292,6 +385,7 @@ def plan_training(
     seq_len: int | None = None,
     policy: str | None = None,
     framework: str | None = None,
+    fleet_age_months: float | None = None,
     catalog: Catalog | None = None,
 ) -> TrainingResult:
     """Plan and cost a run of `tokens` tokens of `model` on `gpus` accelerators of `system`,
@@ -299,7 +393,9 @@ def plan_training(
 
     `cost_basis` is `ownership` (default) or `market`; a rental `cost_usd_per_gpu_hour` is a
     basis of its own and cannot be combined with one. `seq_len` [tokens] defaults to the
-    model record's.
+    model record's. `fleet_age_months`: the age of the accelerators at the run's start (their
+    failure model's burn-in raises the hardware rates while they are young); None, a mature
+    fleet.
     """
     cat = catalog or Catalog.load()
     if not tokens > 0:
@@ -357,10 +453,27 @@ def plan_training(
     compute_s = tokens / best.tokens_per_s
     fm = cat.failure_model(sys_rec.failure_model or DEFAULT_FAILURE_MODEL)
     plan = RecoveryPlan.of(cat, sys_rec, best.model, best.params_total, policy, field="policy")
-    rel = job_reliability(found.gpus_used, compute_s, fm, sys_rec, plan, step_s=best.step_time_s)
+    availability = float(point(cat.parameter(SPARES_AVAILABILITY_PARAMETER).value))
+    rel = job_reliability(
+        found.gpus_used,
+        compute_s,
+        fm,
+        sys_rec,
+        plan,
+        step_s=best.step_time_s,
+        spares_availability=availability,
+        fleet_age_months=fleet_age_months,
+    )
     threshold = marginal_threshold(cat)
     limit = job_size_limit(
-        found.gpus_used, compute_s, fm, sys_rec, plan, threshold, include_max=True
+        found.gpus_used,
+        compute_s,
+        fm,
+        sys_rec,
+        plan,
+        threshold,
+        include_max=True,
+        burn_in=rel.burn_in_factor,
     )
     # Accelerators a job leaves idle (no split uses them) are still paid for.
     gpu_hours = gpus * rel.wall_time_s / S_PER_H
@@ -379,6 +492,13 @@ def plan_training(
     checks = check_training_run(
         cat, training_flop, start=start, duration_s=rel.wall_time_s, cost_usd=costs.by_basis()
     )
+    validation = validation_of(best, cat)
+    band = None
+    if validation is not None and (factors := validation.factors) is not None:
+        band = _run_band(
+            factors, compute_s, best.step_time_s, gpus, found.gpus_used, fm, sys_rec, plan,
+            region_id, costs, requested, cat, fleet_age_months,
+        )  # fmt: skip
     return TrainingResult(
         tokens=tokens,
         perf=found,
@@ -393,7 +513,58 @@ def plan_training(
         checks=checks,
         cost_detail=costs.detail(requested, sys_rec, cat.region(region_id)),
         costs=costs,
-        validation=validation_of(best, cat),
+        validation=validation,
         job_size_limit=limit,
         marginal_threshold=threshold,
+        band=band,
+        rack_sla=float(point(cat.parameter(RACK_SLA_PARAMETER).value)),
+        fleet_age_months=fleet_age_months,
+    )
+
+
+def _run_band(
+    factors: tuple[float, float],
+    compute_s: float,
+    step_s: float,
+    gpus: int,
+    gpus_used: int,
+    failure_model: FailureModel,
+    system: System,
+    plan: RecoveryPlan,
+    region_id: str,
+    costs: RunCosts,
+    requested: str,
+    catalog: Catalog,
+    fleet_age_months: float | None = None,
+) -> RunBand | None:
+    """The run re-timed at the step time's band `factors` (low, high multipliers of the step
+    time): Daly's wall time of the same job with the compute time and step time scaled (the
+    checkpoint interval is re-rounded to whole steps), N x that wall time, its energy in the
+    region and its cost at the same rates. None when an end is past the longest job the
+    reliability model takes, or never finishes."""
+    walls, hours, energy, cost = [], [], [], []
+    for f in factors:
+        try:
+            rel = job_reliability(
+                gpus_used,
+                compute_s * f,
+                failure_model,
+                system,
+                plan,
+                step_s=step_s * f,
+                fleet_age_months=fleet_age_months,
+            )
+        except InputError:
+            return None
+        if not math.isfinite(rel.wall_time_s):
+            return None
+        h = gpus * rel.wall_time_s / S_PER_H
+        walls.append(rel.wall_time_s)
+        hours.append(h)
+        energy.append(
+            job_footprint(catalog, system=system.id, gpu_hours=h, region=region_id).energy_mwh
+        )
+        cost.append(replace(costs, gpu_hours=h).usd(requested))
+    return RunBand(
+        (walls[0], walls[1]), (hours[0], hours[1]), (energy[0], energy[1]), (cost[0], cost[1])
     )

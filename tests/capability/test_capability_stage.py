@@ -243,3 +243,38 @@ def test_year_rows_of_run_json_carry_the_capability_keys():
     ):
         assert key in years[0]
     assert np.isfinite(years[0]["largest_run_flop"])
+
+
+def test_a_largest_run_without_room_for_its_spare_pool_says_so(catalog):
+    """The default policy restarts onto standbys, so a year whose largest run leaves fewer of
+    its group's accelerators idle than the spare pool `gigawatt reliability` sizes for it (with
+    the run's burn-in) gets a caveat, and only such a year: in the default scenario, 2026-12
+    (24,696 of 26,455 Vera Rubin, inside burn-in)."""
+    from gigawatt.distributions import point
+    from gigawatt.reliability import job_reliability
+    from gigawatt.scenario import load_scenario
+
+    results = simulate(load_scenario("nvidia-openai-10gw", catalog), catalog, until="capability")
+    cap = results.capability
+    positions = results.year_positions()
+    caveats = cap.spares_caveats(positions)
+    target = point(catalog.parameter("spares-availability-target").value)
+    flagged = []
+    for year, pos in positions:
+        row = cap.year_summary(year, pos)
+        size, total = row["largest_run_accelerators"], row["largest_run_group_accelerators"]
+        system = catalog.system(row["largest_run_system"])
+        fm = catalog.failure_model(system.failure_model)
+        rel = job_reliability(
+            size, 90 * DAY_S, fm, system, cap._curve_of(cap.picks[int(cap.winner[pos])], pos).plan,
+            spares_availability=target, burn_in=row["largest_run_burn_in_factor"],
+        )  # fmt: skip
+        spare = rel.spares * rel.footprint.failure_domain
+        mine = [c for c in caveats if c.startswith(f"{cap.months[pos]}: ")]
+        assert bool(mine) == (size + spare > total), year
+        if mine:
+            flagged.append(year)
+            assert f"leaves {total - size:,} of its group's {total:,} idle" in mine[0]
+            assert f"is {spare:,} ({rel.spares} failure domains)" in mine[0]
+    assert flagged == [2026]
+    assert results.caveats(results.years())[-len(caveats) :] == caveats

@@ -45,8 +45,10 @@ def compose_caveats(
     each system of `runs` (system and precision of each run the command shows, in its order)
     whose achieved FLOP/s rest on no measurement of its own (`perf_caveats`), whose failure
     rates or the stage's fault-tolerance policy are estimates (`reliability_caveats`), each run
-    whose peak is not a published one (`peak_caveats`), and the years of `positions` whose
-    largest run includes its hardware's burn-in (`CapabilityResult.burn_in_caveats`).
+    whose peak is not a published one (`peak_caveats`), the years of `positions` whose
+    largest run includes its hardware's burn-in (`CapabilityResult.burn_in_caveats`), and
+    those whose largest run leaves too few idle accelerators for its spare pool
+    (`CapabilityResult.spares_caveats`).
 
     A run's precision is the one it requests (`peak_caveats` names a fallback to a wider one)
     or, with `peak_columns`, the one it is counted at: the column caveats name the fallbacks
@@ -70,6 +72,7 @@ def compose_caveats(
         runs = [(system, p) for system, p in runs if p not in PEAK_COLUMNS]
     out.extend(peak_caveats(catalog, runs))
     out.extend(capability.burn_in_caveats(positions))
+    out.extend(capability.spares_caveats(positions))
     return out
 
 

@@ -35,10 +35,18 @@ from gigawatt.capability.operating import (
 from gigawatt.capability.runs import FrontierRunResult, evaluate_run, month_date
 from gigawatt.capability.scaling import Settings, compute_band
 from gigawatt.catalog import Catalog
+from gigawatt.display import counted
+from gigawatt.distributions import point
 from gigawatt.energy.swings import SwingJob
 from gigawatt.errors import InputError
 from gigawatt.perf.accuracy import Validation
 from gigawatt.policy import SiteCrossing, check_training_run, site_thresholds, thresholds_crossed
+from gigawatt.reliability.job import (
+    RACK_SLA_PARAMETER,
+    SPARES_AVAILABILITY_PARAMETER,
+    job_reliability,
+    rack_bound,
+)
 from gigawatt.scenario import Scenario, month_index
 from gigawatt.units import S_PER_DAY
 
@@ -354,6 +362,55 @@ class CapabilityResult:
                 f"hardware failure rates, an estimate): its goodput and size include it "
                 f"(hardware failure rates x{factor:.2f} over the run; `gigawatt reliability "
                 f"--fleet-age-months {age}` shows one job)."
+            )
+        return out
+
+    def spares_caveats(self, positions: list[tuple[int, int]]) -> list[str]:
+        """One caveat per year whose largest run leaves fewer of its group's accelerators idle
+        than the spare failure domains the reliability model sizes for it (at the catalog's
+        `spares-availability-target` and the run's failure rates, burn-in included): its
+        policy's restarts swap in standbys, and its goodput assumes them. `positions` as in
+        `summary`."""
+        availability = float(point(self.catalog.parameter(SPARES_AVAILABILITY_PARAMETER).value))
+        sla = float(point(self.catalog.parameter(RACK_SLA_PARAMETER).value))
+        out = []
+        for _, pos in positions:
+            index = int(self.winner[pos])
+            if index < 0:
+                continue
+            gp = self.picks[index]
+            size = int(self.largest["largest_run_accelerators"][pos])
+            total = int(self.largest["largest_run_group_accelerators"][pos])
+            curve = self._curve_of(gp, pos)
+            rel = job_reliability(
+                size,
+                self.settings.duration_s,
+                curve.failure_model,
+                curve.system,
+                curve.plan,
+                spares_availability=availability,
+                burn_in=float(gp.burn_in[pos]),
+            )
+            spare = int(rel.spares or 0) * rel.footprint.failure_domain
+            if size + spare <= total:
+                continue
+            _, bound = rack_bound(rel, sla)
+            head = (
+                f"{self.months[pos]}: the largest run, {size:,} accelerators, leaves "
+                f"{total - size:,} of its group's {total:,} idle; the reliability model's spare "
+                f"pool for it ({availability:g} availability, at the run's failure rates) is "
+                f"{spare:,} ({counted(int(rel.spares or 0), 'failure domain')})"
+            )
+            policy = f"Its policy ('{curve.plan.policy.id}') restarts onto standbys"
+            if bound is None:
+                out.append(f"{head}. {policy}, so its goodput assumes spares from elsewhere.")
+                continue
+            bounded = bound * rel.footprint.failure_domain
+            fits = "fits" if size + bounded <= total else "does not fit either"
+            out.append(
+                f"{head}, an upper estimate for racks: the catalog's rack-uptime SLA bounds it "
+                f"at {bounded:,}, which {fits}. {policy}, so its goodput assumes a pool between "
+                "those sizes at hand."
             )
         return out
 

@@ -162,6 +162,9 @@ def reliability(
         ("goodput", data["goodput"], ".3f", "goodput"),
         ("ETTR (Kokolis)", data["ettr"], ".3f", None),
         ("lost accelerator-hours", data["lost_gpu_hours"], ",.0f", "lost_gpu_hours"),
+        ("  days restarting", data["restart_time_s"] / S_PER_DAY, ",.2f", None),
+        ("  days in checkpoints", data["checkpoint_time_s"] / S_PER_DAY, ",.2f", None),
+        ("  days redoing lost work", data["rework_time_s"] / S_PER_DAY, ",.2f", None),
     ]
     for label, value, fmt, series in rows:
         qs = [data.get(f"{series}_p{p}") if series else None for p in (10, 50, 90)]
@@ -213,11 +216,7 @@ def reliability(
             f"(Monte Carlo, seed {data['seed']}): the spread from when failures strike at "
             "these rates, not the uncertainty of the rates or costs themselves."
         )
-    console.print(
-        "Goodput counts checkpoints, restarts and redone work only: not data-loading stalls, "
-        "stragglers, uncaught hangs, loss-spike rollbacks or manual restarts "
-        "(docs/models/reliability.md)."
-    )
+    console.print(GOODPUT_LEAVES_OUT)
 
 
 # --- perf -------------------------------------------------------------------------------------
@@ -576,6 +575,90 @@ def _other_knobs(row: dict[str, Any], first: dict[str, Any], columns: tuple[str,
 # --- train --------------------------------------------------------------------------------------
 
 
+GOODPUT_LEAVES_OUT = (
+    "Goodput counts checkpoints, restarts and redone work only: not data-loading stalls, "
+    "stragglers, uncaught hangs, loss-spike rollbacks or manual restarts "
+    "(docs/models/reliability.md)."
+)
+
+
+def _every(hours: float) -> str:
+    """A mean spacing between events in the unit a reader takes in: minutes below an hour,
+    hours below two days, else days."""
+    if hours < 1.0:
+        return f"{hours * 60:,.0f} min"
+    if hours < 48.0:
+        return f"{hours:,.1f} h"
+    return f"{hours / 24:,.1f} days"
+
+
+def _reliability_inputs(data: dict[str, Any]) -> str:
+    """What the run's goodput and interruptions rest on: the failure model and the
+    fault-tolerance policy, each with its catalog status, and the policy's costs at this size
+    (the policy moves a large job's goodput most: `gigawatt catalog fault-tolerance`), and
+    where the wall time beyond the compute goes."""
+    lost = data["wall_time_s"] - data["compute_time_s"]
+    return (
+        f"Reliability: failure model {data['failure_model']} "
+        f"({data['failure_model_status']}), {_fleet_text(data)}; fault-tolerance policy "
+        f"{data['fault_tolerance']} "
+        f"({data['policy_status']}): a checkpoint blocks {data['checkpoint_s']:,.2f} s, a "
+        f"restart costs {data['restart_s']:,.0f} s (`--policy` to change it). Of the "
+        f"{lost / S_PER_DAY:,.2f} days beyond the failure-free compute, "
+        f"{data['restart_time_s'] / S_PER_DAY:,.2f} go to restarts, "
+        f"{data['checkpoint_time_s'] / S_PER_DAY:,.2f} to blocking checkpoints and "
+        f"{data['rework_time_s'] / S_PER_DAY:,.2f} to redoing work lost to failures."
+    )
+
+
+def _fleet_text(data: dict[str, Any]) -> str:
+    """The fleet's age and the burn-in factor its failure rates carry over the run."""
+    age, factor = data["fleet_age_months"], data["burn_in_factor"]
+    if age is None:
+        return "a mature fleet (no burn-in; `--fleet-age-months` for a new one)"
+    if factor <= 1.0:
+        return f"a fleet {age:g} months old at the start, past its burn-in"
+    return (
+        f"a fleet {age:g} months old at the start, inside its burn-in: hardware failure rates "
+        f"x{factor:.2f} over the run (an estimate: `gigawatt catalog failures`)"
+    )
+
+
+def _spares_text(data: dict[str, Any]) -> str:
+    """The spare failure domains that keep a run at full size: those among the accelerators
+    the plan leaves idle (paid for), and the rest, which the run's accelerator-hours and cost
+    leave out (empty when not computed)."""
+    if data.get("spares") is None:
+        return ""
+    domain, spares, extra = data["failure_domain"], data["spares"], data["spare_accelerators"]
+    bound = data.get("spares_sla_bound")
+    rack = (
+        f"; at most {bound:,} racks under the catalog's rack-uptime SLA: the model takes a whole "
+        "rack out for every tray-level hardware event, so its count is an upper estimate"
+        if bound is not None
+        else ""
+    )
+    idle, outside = data["idle_spares"], spares - data["idle_spares"]
+    added = f"held for the whole run they add {data['spare_gpu_hours']:,.0f} accelerator-hours"
+    counted_idle = "the accelerators the plan leaves idle, which the accelerator-hours above count"
+    if not idle:
+        where = f"the accelerator-hours and cost above leave them out: {added}"
+    elif not outside:
+        where = f"all are among {counted_idle}"
+    else:
+        where = (
+            f"{counted(idle, 'whole domain')} {'is' if idle == 1 else 'are'} among "
+            f"{counted_idle}; the accelerator-hours and cost above leave out the other "
+            f"{outside:,} ({outside * domain:,} accelerators): {added}"
+        )
+    return (
+        f"Spares: running at full size with probability {data['spares_availability']:g} while "
+        f"failed units are repaired takes {counted(spares, 'spare failure domain')} of "
+        f"{domain:,} accelerators ({extra:,}, {extra / data['gpus']:.1%} of the job{rack}): "
+        f"{where}."
+    )
+
+
 def _interval_text(data: dict[str, Any]) -> str:
     """The checkpoint interval in seconds and, when known, in whole training steps."""
     text = f"{data['checkpoint_interval_s']:,.0f} s"
@@ -649,6 +732,13 @@ def train(
             "with.",
         ),
     ] = None,
+    fleet_age_months: Annotated[
+        float | None,
+        typer.Option(
+            "--fleet-age-months",
+            help="Age of the accelerators at the run's start [months] (burn-in); default mature.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Time, accelerator-hours, energy, cost and regulatory thresholds of one training run."""
@@ -666,6 +756,7 @@ def train(
         start=start,
         policy=policy,
         framework=framework,
+        fleet_age_months=fleet_age_months,
     )
     with working("searching plans", quiet=as_json):
         data = api.train(request, catalog=_catalog(ctx)).to_json()
@@ -686,21 +777,42 @@ def train(
         ("Failure-free compute", f"{data['compute_time_s'] / S_PER_DAY:,.1f} days"),
         ("Expected wall time", f"{data['wall_time_s'] / S_PER_DAY:,.1f} days"),
         ("Goodput", f"{data['goodput']:.1%}"),
-        ("Interruptions expected", f"{data['interruptions_expected']:,.0f}"),
+        (
+            "Interruptions expected",
+            f"{data['interruptions_expected']:,.0f} (one per {_every(data['job_mtti_h'])})",
+        ),
         ("Checkpoint interval", _interval_text(data)),
         ("Accelerator-hours", f"{data['gpu_hours']:,.0f}"),
         ("Energy", f"{data['energy_mwh']:,.0f} MWh"),
         ("CO2e (location-based)", f"{data['co2e_t']:,.0f} t"),
         ("Cost", f"USD {data['cost_usd'] / MILLION:,.1f} M"),
     ]
-    band = data.get("compute_time_band_s")
-    if band:  # the step time's validated 10th-90th percentile band, carried to the compute time
+    # the step time's validated 10th-90th percentile band, carried to the compute time, and
+    # to the wall time and cost of the same run re-timed at its ends (rows inserted last first)
+    if cost := data.get("cost_usd_band"):
+        rows.insert(
+            11, ("  validated band", f"USD {cost[0] / MILLION:,.1f}-{cost[1] / MILLION:,.1f} M")
+        )
+    if wall := data.get("wall_time_band_s"):
+        rows.insert(
+            4, ("  validated band", f"{wall[0] / S_PER_DAY:,.1f}-{wall[1] / S_PER_DAY:,.1f} days")
+        )
+    if band := data.get("compute_time_band_s"):
         rows.insert(
             3, ("  validated band", f"{band[0] / S_PER_DAY:,.1f}-{band[1] / S_PER_DAY:,.1f} days")
         )
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
+    if data.get("wall_time_band_s"):
+        print_prose(
+            "Validated bands: the run re-timed at its step time's band (the perf model's "
+            "errors on published runs of its class), failure rates, policy and prices held; "
+            "they do not carry the uncertainty of those."
+        )
+    print_prose(
+        " ".join(filter(None, (_reliability_inputs(data), _spares_text(data), GOODPUT_LEAVES_OUT)))
+    )
     print_prose(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
     records = _catalog(ctx).thresholds()
     triggers = {t.id: t.notification_trigger for t in records}

@@ -508,6 +508,18 @@ def _record_text(rec: Any, width: int) -> str:
         lines.append(wrapped("package", f"{dies} reticle-sized compute dies"))
     for precision, how in (getattr(rec, "peak_estimates", None) or {}).items():
         lines.append(wrapped(f"{precision} peak", f"an estimate, {how}"))
+    if hasattr(rec, "effective") and hasattr(rec, "metric"):  # a threshold: law today, apart
+        import datetime as dt  # from the record's provenance `status`
+
+        from gigawatt.policy import law_status  # deferred: `--help` stays fast
+
+        today = dt.date.today()
+        lines.append(
+            wrapped(
+                "law",
+                f"{law_status(rec, today)}, on {today}; threshold: {rec.metric} > {rec.value:g}",
+            )
+        )
     price = getattr(rec, "price", None)
     if price is not None and hasattr(price, "per"):  # a system's one price (docs/models/money.md)
         from gigawatt.distributions import point  # deferred: `--help` stays fast

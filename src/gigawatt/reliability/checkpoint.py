@@ -144,6 +144,53 @@ def expected_wall_time(
     return np.maximum(np.where(lam > 0, t_w, no_fail), t_s)
 
 
+def time_shares(
+    interval_s: ArrayLike,
+    checkpoint_s: ArrayLike,
+    rates_per_s: Sequence[ArrayLike],
+    restarts_s: Sequence[ArrayLike],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Expected shares of the wall time spent restarting and blocked in checkpoints [fraction],
+    in the renewal-reward model of `expected_wall_time` (the rest of the wall time beyond the
+    failure-free compute is work redone).
+
+    A stretch begun by an event of class c restarts for min(X, R_c), X ~ Exp(Lambda): mean
+    (1 - e^{-Lambda R_c}) / Lambda; stretches arrive at rate Lambda, so restarts take
+    sum_c (lambda_c / Lambda) (1 - e^{-Lambda R_c}) of the wall time. After the restart
+    (probability e^{-Lambda R_c}) the useful time L ~ Exp(Lambda) completes floor(L / w)
+    segments of w = tau + delta, E = 1 / (e^{Lambda w} - 1), each blocking delta, and an
+    interrupted checkpoint blocks the part of L mod w past tau: with S = sum_c (lambda_c /
+    Lambda) e^{-Lambda R_c} and E[min(L mod w, tau)] as in `expected_wall_time`, checkpoints
+    take S [1 - Lambda tau / (e^{Lambda w} - 1) - Lambda E[min]] of the wall time. Without
+    interruptions that is delta / (tau + delta); interval_s = 0 (continuous) gives 0. Neither
+    share depends on the compute time or the lag to durable. Broadcasts.
+    """
+    rates = [np.asarray(r, float) for r in rates_per_s]
+    tau, delta, *rest = np.broadcast_arrays(
+        np.asarray(interval_s, float),
+        np.asarray(checkpoint_s, float),
+        *rates,
+        *(np.asarray(r, float) for r in restarts_s),
+    )
+    k = len(rates)
+    lam_k, r_k = rest[:k], rest[k:]
+    lam = sum(lam_k, np.zeros_like(tau))
+    w = tau + delta
+    segmented = tau > 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        restart = sum(
+            (lk * -np.expm1(-lam * rk) for lk, rk in zip(lam_k, r_k, strict=True)), 0.0
+        ) / np.where(lam > 0, lam, 1.0)
+        share = sum(
+            (lk * np.exp(-lam * rk) for lk, rk in zip(lam_k, r_k, strict=True)), 0.0
+        ) / np.where(lam > 0, lam, 1.0)
+        keep = (-np.expm1(-lam * tau) / lam - tau * np.exp(-lam * w)) / -np.expm1(-lam * w)
+        blocked = share * (1.0 - lam * tau / np.expm1(lam * w) - lam * keep)
+    no_fail = np.where(w > 0, delta / np.where(w > 0, w, 1.0), 0.0)
+    checkpoint = np.where(segmented, np.where(lam > 0, blocked, no_fail), 0.0)
+    return np.where(lam > 0, restart, 0.0), np.clip(checkpoint, 0.0, 1.0)
+
+
 def kokolis_ettr(
     interval_s: ArrayLike,
     checkpoint_s: ArrayLike,

@@ -33,6 +33,7 @@ from gigawatt.reliability.checkpoint import (
     expected_wall_time,
     kokolis_ettr,
     recovery_pressure,
+    time_shares,
     young_interval,
 )
 from gigawatt.reliability.failures import (
@@ -364,6 +365,20 @@ class ReliabilityResult:
         """Accelerator-hours beyond the failure-free compute (checkpoints, restarts, rework)."""
         return self.accelerators * (self.wall_time_s - self.duration_s) / S_PER_H
 
+    @property
+    def lost_time_s(self) -> dict[str, float]:
+        """Where the wall time beyond the failure-free compute goes [s]: restarting, blocked in
+        checkpoints, and redoing work lost to failures (`checkpoint.time_shares`; the three
+        sum to wall time - duration)."""
+        c = self.curve
+        restart, blocked = time_shares(
+            c.interval_s, c.checkpoint_s, (c.failure_per_s, c.planned_per_s),
+            (c.restart_s, c.restart_s),
+        )  # fmt: skip
+        wall = self.wall_time_s
+        r, b = self._one(restart) * wall, self._one(blocked) * wall
+        return {"restart": r, "checkpoint": b, "rework": max(wall - self.duration_s - r - b, 0.0)}
+
     def timeline(self) -> Timeline:
         """The schedule the closed forms assume (the interval already divides the duration,
         as it does without a step time; `gigawatt reliability`, the Monte Carlo's only caller,
@@ -417,6 +432,7 @@ def job_reliability(
     fleet_age_months: float | None = None,
     spares_availability: float | None = None,
     step_s: float | None = None,
+    burn_in: float | None = None,
 ) -> ReliabilityResult:
     """Closed-form reliability of a job of `accelerators` needing `duration_s` of compute under
     `plan` (`job_curve` at one size).
@@ -427,7 +443,9 @@ def job_reliability(
     fleet at the job's start (None = mature, no burn-in). spares_availability: if given, the
     spare failure domains for that probability of running at full size. step_s [s]: the
     training step time, when known (`gigawatt train`): the interval is then a whole number of
-    steps, at least one (`whole_step_interval`).
+    steps, at least one (`whole_step_interval`). burn_in: the hardware-rate multiplier itself,
+    when the caller has it (the capability model's run on its youngest accelerators); it
+    replaces the one fleet_age_months gives.
     """
     _check("accelerators", accelerators, 1, MAX_ACCELERATORS)
     _check("duration_s", duration_s, 0, MAX_DAYS * S_PER_DAY, low_open=True)
@@ -439,7 +457,8 @@ def job_reliability(
         _check("interval_s", interval_s, 0, MAX_DAYS * S_PER_DAY)
     if step_s is not None:
         _check("step_s", step_s, 0, MAX_DAYS * S_PER_DAY, low_open=True)
-    burn_in = burn_in_factor(failure_model, fleet_age_months, duration_s)
+    if burn_in is None:
+        burn_in = burn_in_factor(failure_model, fleet_age_months, duration_s)
     curve = job_curve(
         np.array([int(accelerators)]),
         duration_s,
@@ -523,6 +542,21 @@ class ReliabilityRequest(Request):
         return self
 
 
+def rack_bound(r: ReliabilityResult, rack_sla: float | None) -> tuple[float | None, int | None]:
+    """(the model's rack availability, the spare racks a rack-uptime SLA bounds) when the
+    failure domain is the rack (NVL72-class), else (None, None). A rack up at least the SLA's
+    share of the time leaves at most racks x (1 - SLA) down on average; the bound is the
+    Poisson quantile of that mean at the spares' availability target."""
+    fp = r.footprint
+    if rack_sla is None or fp.failure_domain != fp.accelerators_per_rack or fp.racks < 1:
+        return None, None
+    availability = 1.0 - r.units_down_mean / fp.racks
+    if r.spares_availability is None:
+        return availability, None
+    mean_down = fp.racks * (1.0 - rack_sla)
+    return availability, compound_poisson_quantile({1: mean_down}, r.spares_availability)
+
+
 @dataclass(frozen=True)
 class ReliabilityReport:
     """What `gigawatt reliability` prints: the closed forms, the Monte Carlo, the inputs."""
@@ -538,18 +572,8 @@ class ReliabilityReport:
     rack_sla: float | None = None
 
     def rack_bound(self) -> tuple[float | None, int | None]:
-        """(the model's rack availability, the spare racks a rack-uptime SLA bounds) when the
-        failure domain is the rack (NVL72-class), else (None, None). A rack up at least the
-        SLA's share of the time leaves at most racks x (1 - SLA) down on average; the bound is
-        the Poisson quantile of that mean at the spares' availability target."""
-        r, fp = self.result, self.result.footprint
-        if self.rack_sla is None or fp.failure_domain != fp.accelerators_per_rack or fp.racks < 1:
-            return None, None
-        availability = 1.0 - r.units_down_mean / fp.racks
-        if r.spares_availability is None:
-            return availability, None
-        mean_down = fp.racks * (1.0 - self.rack_sla)
-        return availability, compound_poisson_quantile({1: mean_down}, r.spares_availability)
+        """`rack_bound` of this job at the catalog's rack-uptime SLA."""
+        return rack_bound(self.result, self.rack_sla)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract of DESIGN.md section 7 plus extra keys (units in the names).
@@ -631,6 +655,11 @@ class ReliabilityReport:
         out["rack_availability"] = availability
         out["rack_uptime_sla"] = self.rack_sla if availability is not None else None
         out["spares_sla_bound"] = bound
+        # added after the keys above: where the lost wall time goes (closed form)
+        lost = r.lost_time_s
+        out["restart_time_s"] = lost["restart"]
+        out["checkpoint_time_s"] = lost["checkpoint"]
+        out["rework_time_s"] = lost["rework"]
         return out
 
 
