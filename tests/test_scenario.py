@@ -300,3 +300,121 @@ def test_builtin_scenarios_cite_no_private_notes():
     for name, path in builtin_scenarios().items():
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             assert not notes.search(line), f"{name}:{n}: {line.strip()}"
+
+
+# --- every problem in one pass ------------------------------------------------------------------
+
+FOUR_MISTAKES = """\
+name: four-mistakes
+start: 2026-01
+end: 2030-12
+sites:
+  - name: site-a
+    region: us-ercot
+    pue: 0.9
+    phases:
+      - {online: 2026-06, power_gw: 1.0, system: dgx-b200}
+  - name: site-b
+    region: us-pjm
+    construction_start: 2028-01
+    phases:
+      - {online: 2027-06, power_gw: 1.0, system: dgx-b200}
+frontier_runs:
+  - {name: late-run, start: 2032-01, duration_days: 90}
+seeed: 3
+"""
+
+
+def test_a_file_with_four_mistakes_reports_all_four_in_one_run(capsys, tmp_path):
+    """A value error in one site, a date out of order in another, a frontier run after the
+    scenario's end and a misspelt key: one run names all four, in the file's order, each with
+    its field path, and exits 2 without a traceback."""
+    from gigawatt.cli import main
+
+    path = tmp_path / "four.yaml"
+    path.write_text(FOUR_MISTAKES, encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(path)])
+    captured = capsys.readouterr()
+    assert exc.value.code == 2 and captured.out == ""
+    assert "Traceback" not in captured.err
+    assert captured.err.splitlines() == [
+        "error: sites[0].pue: 0.9 is not allowed: must be >= 1 and <= 3",
+        "error: sites[1].construction_start: 2028-01 is after the site's first phase comes "
+        "online (2027-06); allowed: a month up to 2027-06",
+        "error: frontier_runs[0].start: 2032-01 is outside the scenario (2026-01 to 2030-12); "
+        "allowed: a month from 2026-01 to 2030-12",
+        "error: seeed: unknown field; did you mean 'seed'?",
+    ]
+
+
+def test_a_date_order_error_is_reported_beside_an_error_in_the_same_site(toy_catalog):
+    """A site's own bad value does not hide its construction start after its first phase, nor
+    a phase online after the scenario's end beside that phase's own bad power."""
+    data = toy_scenario_data()
+    site = data["sites"][0]
+    site.update(pue=0.9, construction_start="2026-05")
+    site["phases"].append({"online": "2027-02", "power_gw": -1, "system": "toy-node"})
+    assert _error(toy_catalog, data).splitlines() == [
+        "sites[0].pue: 0.9 is not allowed: must be >= 1 and <= 3",
+        "sites[0].phases[1].power_gw: -1 is not allowed: must be > 0 and <= 50",
+        "sites[0].construction_start: 2026-05 is after the site's first phase comes online "
+        "(2026-03); allowed: a month up to 2026-03",
+        "sites[0].phases[1].online: 2027-02 is after the scenario end (2026-12); allowed: a "
+        "month up to 2026-12",
+    ]
+
+
+def test_a_frontier_run_outside_is_not_hidden_by_a_sibling_runs_error(toy_catalog):
+    data = toy_scenario_data()
+    data["frontier_runs"] = [
+        {"name": "late", "start": "2027-02", "duration_days": 30},
+        {"name": "bad", "start": "2026-06", "duration_days": -3},
+    ]
+    lines = _error(toy_catalog, data).splitlines()
+    assert lines[0].startswith("frontier_runs[0].start: 2027-02 is outside the scenario")
+    assert lines[1].startswith("frontier_runs[1].duration_days: -3 is not allowed")
+    assert len(lines) == 2
+
+
+def test_start_after_end_and_repeated_site_names_come_with_the_other_errors(toy_catalog):
+    """The checks of the scenario as a whole come first; a phase or run is not also said to
+    lie outside a scenario whose start is after its end (which of the two is wrong is the
+    user's to say)."""
+    data = toy_scenario_data(start="2027-01", end="2026-12")
+    data["sites"].append(copy.deepcopy(data["sites"][0]))
+    data["sites"][1]["region"] = "us-ercott"
+    data["sites"][0]["phases"][0]["online"] = "2028-01"
+    data["frontier_runs"] = [{"name": "r", "start": "2029-01", "duration_days": 30}]
+    lines = _error(toy_catalog, data).splitlines()
+    assert lines[:2] == [
+        "start (2027-01) is after end (2026-12)",
+        "site names must be unique; repeated: site-a",
+    ]
+    assert lines[2].startswith("sites[1].region: unknown region 'us-ercott'")
+    assert len(lines) == 3
+
+
+def test_a_check_across_fields_waits_for_the_months_it_compares(toy_catalog):
+    """A month that does not read gets its own error and no guess from a check that needs it:
+    an unreadable phase month may be the site's first, and an unreadable end leaves no window."""
+    data = toy_scenario_data(end="2026-13")
+    site = data["sites"][0]
+    site["construction_start"] = "2026-05"
+    site["phases"].append({"online": "March", "power_gw": 1.0, "system": "toy-node"})
+    data["frontier_runs"] = [{"name": "r", "start": "2030-01", "duration_days": 30}]
+    lines = _error(toy_catalog, data).splitlines()
+    assert [line.split(":")[0] for line in lines] == ["end", "sites[0].phases[1].online"]
+
+
+def test_a_yaml_date_is_read_as_its_month_by_the_checks_across_fields(toy_catalog):
+    import datetime as dt
+
+    data = toy_scenario_data()
+    data["sites"][0]["phases"][0]["online"] = dt.date(2027, 3, 15)
+    data["sites"][0]["pue"] = 0.9
+    lines = _error(toy_catalog, data).splitlines()
+    assert lines[1] == (
+        "sites[0].phases[0].online: 2027-03 is after the scenario end (2026-12); allowed: a "
+        "month up to 2026-12"
+    )

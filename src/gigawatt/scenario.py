@@ -32,6 +32,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticKnownError
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import (
@@ -46,6 +47,7 @@ from gigawatt.catalog.schema import (
 from gigawatt.distributions import Distribution, Uncertain, point, sample, support_problem
 from gigawatt.errors import InputError, Problem, UnknownIdError
 from gigawatt.validation import (
+    SAID_IN_FULL,
     allowed_text,
     check_month,
     count,
@@ -367,6 +369,126 @@ class OwnershipInputs(_Model):
     world_compute: WorldCompute = Field(default_factory=WorldCompute)
 
 
+# --- checks across fields, on the input as written --------------------------------------------
+
+_MONTH: TypeAdapter[str] = TypeAdapter(MonthStr)
+
+
+def _raw(obj: Any, key: str) -> Any:
+    """A field of an input mapping (or of a model already built), else None."""
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    if isinstance(obj, BaseModel):
+        return getattr(obj, key, None)
+    return None
+
+
+def _raw_list(obj: Any, key: str) -> list[Any]:
+    value = _raw(obj, key)
+    return value if isinstance(value, list) else []
+
+
+def _month_or_none(value: Any) -> str | None:
+    """A month field's value as YYYY-MM when it reads on its own (its own error, if any, is
+    the field's: this only says whether a check across fields can use it)."""
+    if value is None:
+        return None
+    try:
+        return _MONTH.validate_python(value)
+    except ValidationError:
+        return None
+
+
+def _order_item(loc: tuple[str | int, ...], value: Any, reason: str) -> InitErrorDetails:
+    """One problem of a check across fields as a pydantic line item at `loc` (a field path;
+    empty for a problem of the scenario as a whole), worded as `validation` words the others."""
+    return InitErrorDetails(
+        type=PydanticCustomError(SAID_IN_FULL, "{reason}", {"reason": reason}),
+        loc=loc,
+        input=value,
+    )
+
+
+def _order_errors(data: Any) -> list[InitErrorDetails]:
+    """The checks across a scenario's fields, on its input as written (`Scenario._every_problem`):
+    start not after end; site names unique; a site's `construction_start` not after its first
+    phase comes online; each phase online, and each frontier run starting, within the scenario.
+    A check is made wherever the values it compares read on their own, whatever else is wrong,
+    and skipped where one does not (that value's own error says why). A month is checked against
+    the scenario's window only when `start` and `end` both read and are in order (otherwise
+    their own error comes first: which of them is wrong is the user's to say)."""
+    if not isinstance(data, Mapping):
+        return []
+    out: list[InitErrorDetails] = []
+    start, end = _month_or_none(_raw(data, "start")), _month_or_none(_raw(data, "end"))
+    window: tuple[int, int] | None = None
+    if start is not None and end is not None:
+        if month_index(start) > month_index(end):
+            reason = f"start ({start}) is after end ({end})"
+            out.append(_order_item((), _raw(data, "start"), reason))
+        else:
+            window = (month_index(start), month_index(end))
+    sites = _raw_list(data, "sites")
+    names = [n for n in (_raw(s, "name") for s in sites) if isinstance(n, str)]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        reason = f"site names must be unique; repeated: {', '.join(dup)}"
+        out.append(_order_item((), names, reason))
+    for si, site in enumerate(sites):
+        onlines = [_month_or_none(_raw(ph, "online")) for ph in _raw_list(site, "phases")]
+        read = [m for m in onlines if m is not None]
+        built = _month_or_none(_raw(site, "construction_start"))
+        if built is not None and read and len(read) == len(onlines):
+            first = min(read, key=month_index)
+            if month_index(built) > month_index(first):
+                reason = (
+                    f"{built} is after the site's first phase comes online ({first}); "
+                    f"allowed: a month up to {first}"
+                )
+                out.append(_order_item(("sites", si, "construction_start"), built, reason))
+        for pi, online in enumerate(onlines):
+            if window is not None and online is not None and month_index(online) > window[1]:
+                reason = f"{online} is after the scenario end ({end}); allowed: a month up to {end}"
+                out.append(_order_item(("sites", si, "phases", pi, "online"), online, reason))
+    for ri, run in enumerate(_raw_list(data, "frontier_runs")):
+        begins = _month_or_none(_raw(run, "start"))
+        if window is None or begins is None:
+            continue
+        if not window[0] <= month_index(begins) <= window[1]:
+            reason = (
+                f"{begins} is outside the scenario ({start} to {end}); allowed: a month "
+                f"from {start} to {end}"
+            )
+            out.append(_order_item(("frontier_runs", ri, "start"), begins, reason))
+    return out
+
+
+def _file_order(item: InitErrorDetails) -> tuple[int, int]:
+    """Where a problem is in a scenario as a file is written: the scenario as a whole first,
+    then its fields in the schema's order (each list by item), unknown fields last; a stable
+    sort keeps pydantic's own order within an item."""
+    loc = item["loc"]
+    if not loc:
+        return (-1, -1)
+    fields = list(Scenario.model_fields)
+    top = fields.index(loc[0]) if loc[0] in fields else len(fields)
+    return (top, loc[1] if len(loc) > 1 and isinstance(loc[1], int) else -1)
+
+
+def _line_item(error: Any) -> InitErrorDetails:
+    """A line item of a pydantic error as it can be raised again beside others (an error type
+    of pydantic's own keeps its type and context; any other keeps its words)."""
+    item = InitErrorDetails(type=error["type"], loc=error["loc"], input=error.get("input"))
+    if "ctx" in error:
+        item["ctx"] = error["ctx"]
+    try:
+        PydanticKnownError(error["type"], error.get("ctx"))
+    except (KeyError, TypeError, ValueError):
+        item["type"] = PydanticCustomError(error["type"], "{reason}", {"reason": error["msg"]})
+        item.pop("ctx", None)
+    return item
+
+
 class Scenario(_Model):
     name: Annotated[str, Field(pattern=ID_PATTERN)] = Field(
         description="kebab-case name that labels the results (`my-campus`)"
@@ -440,54 +562,34 @@ class Scenario(_Model):
         return out
 
     @model_validator(mode="after")
-    def _dates(self) -> Scenario:
-        if month_index(self.start) > month_index(self.end):
-            raise ValueError(f"start ({self.start}) is after end ({self.end})")
-        names = [s.name for s in self.sites]
-        dup = {n for n in names if names.count(n) > 1}
-        if dup:
-            raise ValueError(f"site names must be unique; repeated: {', '.join(sorted(dup))}")
-        for si, site in enumerate(self.sites):
-            first_online = min(site.phases, key=lambda ph: month_index(ph.online)).online
-            if site.construction_start is not None and month_index(
-                site.construction_start
-            ) > month_index(first_online):
-                raise ValueError(
-                    f"sites[{si}].construction_start: {site.construction_start} is after the "
-                    f"site's first phase comes online ({first_online}); allowed: a month up to "
-                    f"{first_online}"
-                )
-            for pi, ph in enumerate(site.phases):
-                if month_index(ph.online) > month_index(self.end):
-                    raise ValueError(
-                        f"sites[{si}].phases[{pi}].online: {ph.online} is after the scenario "
-                        f"end ({self.end}); allowed: a month up to {self.end}"
-                    )
+    def _leases(self) -> Scenario:
         self._lease_covers()
         return self
 
-    @field_validator("frontier_runs")
+    @model_validator(mode="wrap")
     @classmethod
-    def _runs_inside(cls, runs: list[FrontierRunSpec], info: ValidationInfo) -> Any:
-        """Each run starts within the scenario: checked as a field, so that a run outside it is
-        reported with the other fields' errors in one pass (a model validator runs only once
-        every field is valid). `start` and `end` are validated before this field; when either
-        is invalid, or they are out of order, their own error says so."""
-        start, end = info.data.get("start"), info.data.get("end")
-        if start is None or end is None or month_index(start) > month_index(end):
-            return runs
-        problems = [
-            Problem(
-                f"frontier_runs[{ri}].start",
-                f"{run.start} is outside the scenario ({start} to {end}); allowed: a month "
-                f"from {start} to {end}",
-            )
-            for ri, run in enumerate(runs)
-            if not month_index(start) <= month_index(run.start) <= month_index(end)
-        ]
-        if problems:
-            raise InputError(problems=problems)
-        return runs
+    def _every_problem(cls, data: Any, handler: ModelWrapValidatorHandler[Scenario]) -> Scenario:
+        """Every problem of a scenario in one pass. The checks across fields (start before
+        end, a site's construction before its first phase, phases and frontier runs inside
+        the scenario, unique site names) are made on the input as written, each wherever the
+        months it compares read on their own (`_order_errors`), and reported with the fields'
+        own errors: a model validator would run only once every field is valid, so a user
+        would meet them one run at a time."""
+        try:
+            scenario = handler(data)
+        except ValidationError as e:
+            field_errors: ValidationError | None = e
+        else:
+            field_errors = None
+        order = _order_errors(data)
+        if not order:
+            if field_errors is not None:
+                raise field_errors
+            return scenario
+        items = [_line_item(d) for d in field_errors.errors()] if field_errors else []
+        raise ValidationError.from_exception_data(
+            cls.__name__, sorted([*items, *order], key=_file_order)
+        )
 
     def phase_names(self) -> list[str]:
         """Each phase's name, as the fleet names it (`<site>-<n>` for an unnamed phase)."""
