@@ -418,3 +418,19 @@ def test_a_yaml_date_is_read_as_its_month_by_the_checks_across_fields(toy_catalo
         "sites[0].phases[0].online: 2027-03 is after the scenario end (2026-12); allowed: a "
         "month up to 2026-12"
     )
+
+
+def test_every_unknown_deal_and_cost_is_named_in_one_pass(toy_catalog):
+    """An unknown deal or cost id no longer hides the next one's, nor a bad cost value."""
+    data = toy_scenario_data(
+        deals=[{"use": "nvidia-openai-loi-2025x"}, "amd-openai-2025y"],
+        costs={"facility_usd_per_ww": 10, "power_usd_per_ww": 2, "system_price_scale": -1},
+    )
+    fields = [line.split(":")[0] for line in _error(toy_catalog, data).splitlines()]
+    assert fields == [
+        "deals[0].use",
+        "deals[1]",
+        "costs.facility_usd_per_ww",
+        "costs.power_usd_per_ww",
+        "costs.system_price_scale",
+    ]

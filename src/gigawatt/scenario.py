@@ -530,14 +530,15 @@ class Scenario(_Model):
         if not isinstance(v, list):
             return v
         out = []
+        problems: list[Problem] = []  # every deal's, not the first one's alone
         for i, deal in enumerate(v):
             try:
                 out.append(_use("deals", deal, _catalog(info)))
             except InputError as e:  # named where it is written: deals[1].use
                 where = f"deals[{i}].use" if isinstance(deal, dict) else f"deals[{i}]"
-                raise InputError(
-                    problems=[replace(p, field=p.field or where) for p in e.problems]
-                ) from None
+                problems += [replace(p, field=p.field or where) for p in e.problems]
+        if problems:
+            raise InputError(problems=problems)
         return out
 
     @field_validator("costs", mode="before")
@@ -550,8 +551,10 @@ class Scenario(_Model):
         problems: list[Problem] = []
         for key, value in v.items():
             pid = str(key).replace("_", "-").lower()
-            if not cat.has("costs", pid):
-                raise UnknownIdError("costs", pid, cat.ids("costs"), field=f"costs.{key}")
+            if not cat.has("costs", pid):  # said with the other keys' problems
+                unknown = UnknownIdError("costs", pid, cat.ids("costs"), field=f"costs.{key}")
+                problems += unknown.problems
+                continue
             param = cat.parameter(pid)
             if isinstance(value, dict) and "value" in value:
                 value = value["value"]
