@@ -434,3 +434,21 @@ def test_every_unknown_deal_and_cost_is_named_in_one_pass(toy_catalog):
         "costs.power_usd_per_ww",
         "costs.system_price_scale",
     ]
+
+
+def test_a_round_above_its_valuation_is_said_with_the_rounds_other_errors(toy_catalog):
+    """A funding round whose new money exceeds its post-money valuation is refused whatever
+    else is wrong in the round, and is not judged when one of the two does not read."""
+    round_ = {"company": "openai", "month": "2026-02", "amount_usd": 9e11,
+              "post_money_usd": 8e11, "source": "x"}  # fmt: skip
+    data = toy_scenario_data(ownership={"rounds": [round_]})
+    assert _error(toy_catalog, data).splitlines() == [
+        "ownership.rounds[0]: amount_usd (9e+11) exceeds post_money_usd (8e+11); allowed: at "
+        "most the post-money valuation",
+        "ownership.rounds[0].source: 'x' is not allowed: string should have at least 3 characters",
+    ]
+    round_["source"] = "a citation"
+    assert _error(toy_catalog, data).startswith("ownership.rounds[0]: amount_usd (9e+11)")
+    round_["post_money_usd"] = "lots"
+    assert _error(toy_catalog, data).startswith("ownership.rounds[0].post_money_usd: 'lots'")
+    assert "exceeds" not in _error(toy_catalog, data)

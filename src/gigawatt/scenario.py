@@ -332,14 +332,47 @@ class FundingRound(_Model):
     source: Annotated[str, Field(min_length=3, description="citation, or why it is assumed")]
     status: Status = "estimate"
 
-    @model_validator(mode="after")
-    def _within_valuation(self) -> FundingRound:
-        if point(self.amount_usd) > point(self.post_money_usd):
-            raise ValueError(
-                f"amount_usd ({point(self.amount_usd):g}) exceeds post_money_usd "
-                f"({point(self.post_money_usd):g}); allowed: at most the post-money valuation"
-            )
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _within_valuation(
+        cls, data: Any, handler: ModelWrapValidatorHandler[FundingRound]
+    ) -> FundingRound:
+        """`amount_usd` at most `post_money_usd` (point values), said with the round's other
+        problems: checked on the values as written whenever those two fields are valid, even
+        when another field of the round is not (an after-validator would wait for all)."""
+        try:
+            funding_round = handler(data)
+        except ValidationError as e:
+            failed = {err["loc"][0] for err in e.errors() if err["loc"]}
+            reason = None
+            if not failed & {"amount_usd", "post_money_usd"}:
+                reason = _valuation_problem(_raw(data, "amount_usd"), _raw(data, "post_money_usd"))
+            if reason is None:
+                raise
+            items = [_line_item(d) for d in e.errors()]
+            raise ValidationError.from_exception_data(
+                cls.__name__, [_order_item((), data, reason), *items]
+            ) from None
+        reason = _valuation_problem(funding_round.amount_usd, funding_round.post_money_usd)
+        if reason is not None:
+            raise ValidationError.from_exception_data(cls.__name__, [_order_item((), data, reason)])
+        return funding_round
+
+
+def _valuation_problem(amount: Any, post_money: Any) -> str | None:
+    """Why a round's new money cannot be bought at its post-money valuation, else None (also
+    when either does not read as a number or distribution: its own error says why)."""
+    try:
+        amount_usd = point(_UNCERTAIN.validate_python(amount))
+        post_money_usd = point(_UNCERTAIN.validate_python(post_money))
+    except ValidationError:
+        return None
+    if amount_usd <= post_money_usd:
+        return None
+    return (
+        f"amount_usd ({amount_usd:g}) exceeds post_money_usd ({post_money_usd:g}); allowed: at "
+        "most the post-money valuation"
+    )
 
 
 class WorldCompute(_Model):
