@@ -496,6 +496,81 @@ def _order_errors(data: Any) -> list[InitErrorDetails]:
     return out
 
 
+#: The phases each lease covers: (deal index, tranche index, the phase names it gives).
+Covers = list[tuple[int, int, list[str]]]
+
+
+def _cover_errors(phase_names: list[str], covers: Covers) -> list[InitErrorDetails]:
+    """A lease's `covers` names phases of the scenario, each covered by one lease at most."""
+    out: list[InitErrorDetails] = []
+    seen: dict[str, str] = {}
+    for di, ti, names in covers:
+        loc = ("deals", di, "tranches", ti, "instrument", "covers")
+        for name in names:
+            if name not in phase_names:
+                reason = (
+                    f"{name!r} is not a phase of this scenario; allowed: {', '.join(phase_names)}"
+                )
+            elif name in seen:
+                reason = (
+                    f"phase {name!r} is already leased by {seen[name]}; allowed: each phase in "
+                    "one lease at most"
+                )
+            else:
+                seen[name] = f"deals[{di}].tranches[{ti}].instrument.covers"
+                continue
+            out.append(_order_item(loc, name, reason))
+    return out
+
+
+def _model_covers(scenario: Scenario) -> Covers:
+    return [
+        (di, ti, list(tranche.instrument.covers or ()))
+        for di, deal in enumerate(scenario.deals)
+        for ti, tranche in enumerate(deal.tranches)
+    ]
+
+
+def _raw_phase_names(data: Mapping[str, Any]) -> list[str] | None:
+    """`Scenario.phase_names` of the input as written, or None when a name does not read."""
+    names: list[str] = []
+    sites = _raw(data, "sites")
+    if not isinstance(sites, list):
+        return None
+    for site in sites:
+        site_name, phases = _raw(site, "name"), _raw(site, "phases")
+        if not isinstance(site_name, str) or not isinstance(phases, list):
+            return None
+        for i, ph in enumerate(phases):
+            name = _raw(ph, "name")
+            if not isinstance(name, str | None):
+                return None
+            names.append(name or f"{site_name}-{i + 1}")
+    return names
+
+
+def _raw_cover_errors(data: Any, info: ValidationInfo) -> list[InitErrorDetails]:
+    """`_cover_errors` of the input as written, once its deals are valid (each read with its
+    catalog record, `use:`) and its site and phase names read."""
+    names = _raw_phase_names(data) if isinstance(data, Mapping) else None
+    deals = _raw(data, "deals")
+    if names is None or not isinstance(deals, list):
+        return []
+    covers: Covers = []
+    try:
+        for di, deal in enumerate(deals):
+            merged = _raw(deal, "tranches") if isinstance(deal, BaseModel) else None
+            if merged is None:
+                merged = _use("deals", deal, _catalog(info)).get("tranches") or []
+            for ti, tranche in enumerate(merged):
+                given = _raw(_raw(tranche, "instrument"), "covers")
+                if isinstance(given, list | tuple) and all(isinstance(n, str) for n in given):
+                    covers.append((di, ti, list(given)))
+    except (InputError, ValueError, AttributeError):
+        return []  # (the deals' own errors say why)
+    return _cover_errors(names, covers)
+
+
 def _file_order(item: InitErrorDetails) -> tuple[int, int]:
     """Where a problem is in a scenario as a file is written: the scenario as a whole first,
     then its fields in the schema's order (each list by item), unknown fields last; a stable
@@ -597,20 +672,18 @@ class Scenario(_Model):
             raise InputError(problems=problems)
         return out
 
-    @model_validator(mode="after")
-    def _leases(self) -> Scenario:
-        self._lease_covers()
-        return self
-
     @model_validator(mode="wrap")
     @classmethod
-    def _every_problem(cls, data: Any, handler: ModelWrapValidatorHandler[Scenario]) -> Scenario:
+    def _every_problem(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Scenario], info: ValidationInfo
+    ) -> Scenario:
         """Every problem of a scenario in one pass. The checks across fields (start before
         end, a site's construction before its first phase, phases and frontier runs inside
-        the scenario, unique site names) are made on the input as written, each wherever the
-        months it compares read on their own (`_order_errors`), and reported with the fields'
-        own errors: a model validator would run only once every field is valid, so a user
-        would meet them one run at a time."""
+        the scenario, unique site names, the phases a lease covers) are made on the input as
+        written, each wherever the values it compares read on their own (`_order_errors`,
+        `_raw_cover_errors`), and reported with the fields' own errors: a model validator
+        would run only once every field is valid, so a user would meet them one run at a
+        time."""
         try:
             scenario = handler(data)
         except ValidationError as e:
@@ -618,6 +691,10 @@ class Scenario(_Model):
         else:
             field_errors = None
         order = _order_errors(data)
+        if field_errors is None:
+            order += _cover_errors(scenario.phase_names(), _model_covers(scenario))
+        elif not any(err["loc"][:1] == ("deals",) for err in field_errors.errors()):
+            order += _raw_cover_errors(data, info)
         if not order:
             if field_errors is not None:
                 raise field_errors
@@ -634,26 +711,6 @@ class Scenario(_Model):
             for site in self.sites
             for i, ph in enumerate(site.phases)
         ]
-
-    def _lease_covers(self) -> None:
-        """A lease's `covers` names phases of this scenario, each covered by one lease at most."""
-        names = self.phase_names()
-        seen: dict[str, str] = {}
-        for di, deal in enumerate(self.deals):
-            for ti, tranche in enumerate(deal.tranches):
-                path = f"deals[{di}].tranches[{ti}].instrument.covers"
-                for name in tranche.instrument.covers or ():
-                    if name not in names:
-                        raise ValueError(
-                            f"{path}: {name!r} is not a phase of this scenario; allowed: "
-                            f"{', '.join(names)}"
-                        )
-                    if name in seen:
-                        raise ValueError(
-                            f"{path}: phase {name!r} is already leased by {seen[name]}; "
-                            "allowed: each phase in one lease at most"
-                        )
-                    seen[name] = path
 
     # --- resolution of uncertain inputs ---
 
