@@ -1088,6 +1088,33 @@ def load_scenario(ref: str, catalog: Catalog | None = None) -> Scenario:
     return parse_scenario(read_scenario_data(ref), catalog, origin=ref)
 
 
+def load_scenarios(refs: list[str], catalog: Catalog | None = None) -> list[Scenario]:
+    """`load_scenario` of each of `refs` (a comparison), every file's problems in one pass: a
+    problem inside a file is led by the file as given (`b.yaml: sites[0].pue: ...`), so two
+    files' `sites[0]` are told apart; one that already names the file or the scenario
+    argument is kept as it is."""
+    catalog = catalog or Catalog.load()
+    out: list[Scenario] = []
+    problems: list[Problem] = []
+    for ref in refs:
+        try:
+            out.append(load_scenario(ref, catalog))
+        except InputError as e:
+            problems += [p for found in e.problems for p in _in_file(found, ref)]
+    if problems:
+        raise InputError(problems=problems)
+    return out
+
+
+def _in_file(problem: Problem, ref: str) -> list[Problem]:
+    """`problem` of the scenario `ref`, each of its lines led by `ref` unless it names it."""
+    if problem.field == "scenario" or (
+        problem.field is not None and Path(problem.field).name == Path(ref).name
+    ):
+        return [problem]
+    return [Problem(ref, line) for line in problem.render().splitlines()]
+
+
 def default_pue_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:
     """One caveat naming the sites that give no `pue` and take the catalog's `default-pue`: a
     cited figure of efficient campuses, which a site's own climate and cooling may not meet, and
