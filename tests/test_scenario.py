@@ -452,3 +452,48 @@ def test_a_round_above_its_valuation_is_said_with_the_rounds_other_errors(toy_ca
     round_["post_money_usd"] = "lots"
     assert _error(toy_catalog, data).startswith("ownership.rounds[0].post_money_usd: 'lots'")
     assert "exceeds" not in _error(toy_catalog, data)
+
+
+def _set(path: str, value):
+    """A change of the toy scenario at a dotted path (`sites.0.phases.0.ramp`)."""
+
+    def change(data):
+        *head, last = path.split(".")
+        target = data
+        for part in head:
+            target = target[int(part)] if part.isdigit() else target[part]
+        target[int(last) if last.isdigit() else last] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _set("name", "My Plan"),  # pattern
+        _set("power_basis", "Facility"),  # literal, with a near miss
+        _set("sites.0.phases.0.ramp", "scurve"),
+        _set("sites.0.pue", {"triangular": {"low": 1.3, "mode": 1.2, "high": 1.4}}),
+        _set("sites.0.phases.0.power_gw", "0,5"),  # decimal comma
+        _set("sites.0.phases.0.power_gw", True),
+        _set("sites.0.phases.0.ramp_months", 2.5),
+        _set("sites.0.phases", []),  # too short
+        _set("sites.0.region", "us-ercott"),  # the catalog's own error
+        _set("sites.0.phases.0.system", {"use": "toy-nod"}),
+        _set("sites.0.lat", 95),
+        _set("seed", -1),
+        _set("costs", {"facility_usd_per_w": -2}),
+        _set("sites.0.phases.0.colour", "red"),  # unknown field
+        _set("ownership", {"rounds": "none"}),  # a list expected
+    ],
+)
+def test_a_check_across_fields_leaves_the_other_lines_as_they_were(toy_catalog, change):
+    """Adding a problem of a check across fields (a frontier run after the end) adds its line
+    and changes none of the others (each error is raised again as pydantic gave it)."""
+    data = toy_scenario_data()
+    change(data)
+    alone = _error(toy_catalog, data).splitlines()
+    data["frontier_runs"] = [{"name": "late", "start": "2027-06", "duration_days": 30}]
+    both = _error(toy_catalog, data).splitlines()
+    late = "frontier_runs[0].start: 2027-06 is outside the scenario (2026-01 to 2026-12)"
+    assert sorted(both) == sorted([*alone, next(line for line in both if line.startswith(late))])
