@@ -295,3 +295,24 @@ def test_warrants_have_a_row_where_a_scenario_has_them(capsys):
     code, out, err = cli(capsys, "compare", "nvidia-openai-10gw", "nvidia-openai-2026-actual")
     assert code == 0, err
     assert "Warrants vested" not in out
+
+
+def test_compare_names_every_files_problems_each_led_by_its_file(capsys, tmp_path):
+    """Two scenario files with mistakes: one run says all of them, each line led by the file
+    it is in (both have a `sites[0]`), and a missing scenario as before."""
+    text = (
+        "name: {name}\nstart: 2026-01\nend: 2027-12\nsites:\n  - name: s1\n    region: us-ercot\n"
+        "    pue: {pue}\n    phases:\n"
+        "      - {{online: 2026-06, power_gw: 1.0, system: dgx-b200}}\n"
+    )
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(text.format(name="a", pue=0.9), encoding="utf-8")
+    b.write_text(text.format(name="b", pue=4) + "seeed: 1\n", encoding="utf-8")
+    code, stdout, err = cli(capsys, "compare", str(a), str(b), "no-such-scenario")
+    assert (code, stdout) == (2, "")
+    assert err.splitlines() == [
+        f"error: {a}: sites[0].pue: 0.9 is not allowed: must be >= 1 and <= 3",
+        f"error: {b}: sites[0].pue: 4 is not allowed: must be >= 1 and <= 3",
+        f"error: {b}: seeed: unknown field; did you mean 'seed'?",
+        "error: scenario: unknown scenario 'no-such-scenario' (see `gigawatt scenarios`)",
+    ]

@@ -457,6 +457,28 @@ def test_lease_covers_bad_input(toy_catalog, covers, needle):
     assert needle in str(exc.value)
 
 
+def test_every_bad_cover_is_said_with_the_other_errors_in_one_pass(toy_catalog):
+    """A lease naming no phase of the scenario, another leasing a phase already leased, and a
+    bad PUE: three lines in one pass (the covers were checked once all else was valid, and
+    only the first of them was said)."""
+    leases = [_lease_of(["nowhere", "site-a-1"]), _lease_of(["site-a-1"])]
+    data = scenario_data([phase("2026-07")], deals=leases)
+    data["sites"][0]["pue"] = 0.9
+    with pytest.raises(InputError) as exc:
+        parse_scenario(data, toy_catalog)
+    assert str(exc.value).splitlines() == [
+        "sites[0].pue: 0.9 is not allowed: must be >= 1 and <= 3",
+        "deals[0].tranches[0].instrument.covers: 'nowhere' is not a phase of this scenario; "
+        "allowed: site-a-1",
+        "deals[1].tranches[0].instrument.covers: phase 'site-a-1' is already leased by "
+        "deals[0].tranches[0].instrument.covers; allowed: each phase in one lease at most",
+    ]
+    data["sites"][0]["phases"][0]["name"] = 7  # a phase name that does not read: no guess
+    with pytest.raises(InputError) as exc:
+        parse_scenario(data, toy_catalog)
+    assert "covers" not in str(exc.value)
+
+
 def test_covers_is_for_a_lease_only(toy_catalog):
     d = deal([tranche({"date": "2026-02"}, 1e9, type="cash", covers=["site-a-1"])])
     with pytest.raises(InputError) as exc:

@@ -58,6 +58,7 @@ from gigawatt.scenario import (
     builtin_scenarios,
     default_pue_caveats,
     load_scenario,
+    load_scenarios,
     scenario_path,
 )
 from gigawatt.validation import (
@@ -716,7 +717,7 @@ def compare(
     req = _request(CompareRequest, request, fields)
     _check_report_paths(req.out, None)
     cat = (catalog or Catalog.load()).recording()
-    inputs = [load_scenario(ref, cat) for ref in req.scenarios]
+    inputs = load_scenarios(list(req.scenarios), cat)
     if req.out is not None:
         check_outputs([req.out], [scenario_path(ref) for ref in req.scenarios])
         check_report_file(req.out)
@@ -744,7 +745,7 @@ def _comparison_report(req: ReportRequest, catalog: Catalog | None) -> ReportFil
         )
     refs = [req.scenario, *req.compare]
     cat = (catalog or Catalog.load()).recording()
-    inputs = [load_scenario(ref, cat) for ref in refs]
+    inputs = load_scenarios(refs, cat)
     names = [sc.name for sc in inputs]
     path = (
         req.out

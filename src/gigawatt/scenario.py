@@ -32,6 +32,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticKnownError
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import (
@@ -46,6 +47,7 @@ from gigawatt.catalog.schema import (
 from gigawatt.distributions import Distribution, Uncertain, point, sample, support_problem
 from gigawatt.errors import InputError, Problem, UnknownIdError
 from gigawatt.validation import (
+    SAID_IN_FULL,
     allowed_text,
     check_month,
     count,
@@ -330,14 +332,47 @@ class FundingRound(_Model):
     source: Annotated[str, Field(min_length=3, description="citation, or why it is assumed")]
     status: Status = "estimate"
 
-    @model_validator(mode="after")
-    def _within_valuation(self) -> FundingRound:
-        if point(self.amount_usd) > point(self.post_money_usd):
-            raise ValueError(
-                f"amount_usd ({point(self.amount_usd):g}) exceeds post_money_usd "
-                f"({point(self.post_money_usd):g}); allowed: at most the post-money valuation"
-            )
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _within_valuation(
+        cls, data: Any, handler: ModelWrapValidatorHandler[FundingRound]
+    ) -> FundingRound:
+        """`amount_usd` at most `post_money_usd` (point values), said with the round's other
+        problems: checked on the values as written whenever those two fields are valid, even
+        when another field of the round is not (an after-validator would wait for all)."""
+        try:
+            funding_round = handler(data)
+        except ValidationError as e:
+            failed = {err["loc"][0] for err in e.errors() if err["loc"]}
+            reason = None
+            if not failed & {"amount_usd", "post_money_usd"}:
+                reason = _valuation_problem(_raw(data, "amount_usd"), _raw(data, "post_money_usd"))
+            if reason is None:
+                raise
+            items = [_line_item(d) for d in e.errors()]
+            raise ValidationError.from_exception_data(
+                cls.__name__, [_order_item((), data, reason), *items]
+            ) from None
+        reason = _valuation_problem(funding_round.amount_usd, funding_round.post_money_usd)
+        if reason is not None:
+            raise ValidationError.from_exception_data(cls.__name__, [_order_item((), data, reason)])
+        return funding_round
+
+
+def _valuation_problem(amount: Any, post_money: Any) -> str | None:
+    """Why a round's new money cannot be bought at its post-money valuation, else None (also
+    when either does not read as a number or distribution: its own error says why)."""
+    try:
+        amount_usd = point(_UNCERTAIN.validate_python(amount))
+        post_money_usd = point(_UNCERTAIN.validate_python(post_money))
+    except ValidationError:
+        return None
+    if amount_usd <= post_money_usd:
+        return None
+    return (
+        f"amount_usd ({amount_usd:g}) exceeds post_money_usd ({post_money_usd:g}); allowed: at "
+        "most the post-money valuation"
+    )
 
 
 class WorldCompute(_Model):
@@ -365,6 +400,201 @@ class OwnershipInputs(_Model):
         default_factory=list, description="later financing rounds that dilute deal stakes"
     )
     world_compute: WorldCompute = Field(default_factory=WorldCompute)
+
+
+# --- checks across fields, on the input as written --------------------------------------------
+
+_MONTH: TypeAdapter[str] = TypeAdapter(MonthStr)
+
+
+def _raw(obj: Any, key: str) -> Any:
+    """A field of an input mapping (or of a model already built), else None."""
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    if isinstance(obj, BaseModel):
+        return getattr(obj, key, None)
+    return None
+
+
+def _raw_list(obj: Any, key: str) -> list[Any]:
+    value = _raw(obj, key)
+    return value if isinstance(value, list) else []
+
+
+def _month_or_none(value: Any) -> str | None:
+    """A month field's value as YYYY-MM when it reads on its own (its own error, if any, is
+    the field's: this only says whether a check across fields can use it)."""
+    if value is None:
+        return None
+    try:
+        return _MONTH.validate_python(value)
+    except ValidationError:
+        return None
+
+
+def _order_item(loc: tuple[str | int, ...], value: Any, reason: str) -> InitErrorDetails:
+    """One problem of a check across fields as a pydantic line item at `loc` (a field path;
+    empty for a problem of the scenario as a whole), worded as `validation` words the others."""
+    return InitErrorDetails(
+        type=PydanticCustomError(SAID_IN_FULL, "{reason}", {"reason": reason}),
+        loc=loc,
+        input=value,
+    )
+
+
+def _order_errors(data: Any) -> list[InitErrorDetails]:
+    """The checks across a scenario's fields, on its input as written (`Scenario._every_problem`):
+    start not after end; site names unique; a site's `construction_start` not after its first
+    phase comes online; each phase online, and each frontier run starting, within the scenario.
+    A check is made wherever the values it compares read on their own, whatever else is wrong,
+    and skipped where one does not (that value's own error says why). A month is checked against
+    the scenario's window only when `start` and `end` both read and are in order (otherwise
+    their own error comes first: which of them is wrong is the user's to say)."""
+    if not isinstance(data, Mapping):
+        return []
+    out: list[InitErrorDetails] = []
+    start, end = _month_or_none(_raw(data, "start")), _month_or_none(_raw(data, "end"))
+    window: tuple[int, int] | None = None
+    if start is not None and end is not None:
+        if month_index(start) > month_index(end):
+            reason = f"start ({start}) is after end ({end})"
+            out.append(_order_item((), _raw(data, "start"), reason))
+        else:
+            window = (month_index(start), month_index(end))
+    sites = _raw_list(data, "sites")
+    names = [n for n in (_raw(s, "name") for s in sites) if isinstance(n, str)]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        reason = f"site names must be unique; repeated: {', '.join(dup)}"
+        out.append(_order_item((), names, reason))
+    for si, site in enumerate(sites):
+        onlines = [_month_or_none(_raw(ph, "online")) for ph in _raw_list(site, "phases")]
+        read = [m for m in onlines if m is not None]
+        built = _month_or_none(_raw(site, "construction_start"))
+        if built is not None and read and len(read) == len(onlines):
+            first = min(read, key=month_index)
+            if month_index(built) > month_index(first):
+                reason = (
+                    f"{built} is after the site's first phase comes online ({first}); "
+                    f"allowed: a month up to {first}"
+                )
+                out.append(_order_item(("sites", si, "construction_start"), built, reason))
+        for pi, online in enumerate(onlines):
+            if window is not None and online is not None and month_index(online) > window[1]:
+                reason = f"{online} is after the scenario end ({end}); allowed: a month up to {end}"
+                out.append(_order_item(("sites", si, "phases", pi, "online"), online, reason))
+    for ri, run in enumerate(_raw_list(data, "frontier_runs")):
+        begins = _month_or_none(_raw(run, "start"))
+        if window is None or begins is None:
+            continue
+        if not window[0] <= month_index(begins) <= window[1]:
+            reason = (
+                f"{begins} is outside the scenario ({start} to {end}); allowed: a month "
+                f"from {start} to {end}"
+            )
+            out.append(_order_item(("frontier_runs", ri, "start"), begins, reason))
+    return out
+
+
+#: The phases each lease covers: (deal index, tranche index, the phase names it gives).
+Covers = list[tuple[int, int, list[str]]]
+
+
+def _cover_errors(phase_names: list[str], covers: Covers) -> list[InitErrorDetails]:
+    """A lease's `covers` names phases of the scenario, each covered by one lease at most."""
+    out: list[InitErrorDetails] = []
+    seen: dict[str, str] = {}
+    for di, ti, names in covers:
+        loc = ("deals", di, "tranches", ti, "instrument", "covers")
+        for name in names:
+            if name not in phase_names:
+                reason = (
+                    f"{name!r} is not a phase of this scenario; allowed: {', '.join(phase_names)}"
+                )
+            elif name in seen:
+                reason = (
+                    f"phase {name!r} is already leased by {seen[name]}; allowed: each phase in "
+                    "one lease at most"
+                )
+            else:
+                seen[name] = f"deals[{di}].tranches[{ti}].instrument.covers"
+                continue
+            out.append(_order_item(loc, name, reason))
+    return out
+
+
+def _model_covers(scenario: Scenario) -> Covers:
+    return [
+        (di, ti, list(tranche.instrument.covers or ()))
+        for di, deal in enumerate(scenario.deals)
+        for ti, tranche in enumerate(deal.tranches)
+    ]
+
+
+def _raw_phase_names(data: Mapping[str, Any]) -> list[str] | None:
+    """`Scenario.phase_names` of the input as written, or None when a name does not read."""
+    names: list[str] = []
+    sites = _raw(data, "sites")
+    if not isinstance(sites, list):
+        return None
+    for site in sites:
+        site_name, phases = _raw(site, "name"), _raw(site, "phases")
+        if not isinstance(site_name, str) or not isinstance(phases, list):
+            return None
+        for i, ph in enumerate(phases):
+            name = _raw(ph, "name")
+            if not isinstance(name, str | None):
+                return None
+            names.append(name or f"{site_name}-{i + 1}")
+    return names
+
+
+def _raw_cover_errors(data: Any, info: ValidationInfo) -> list[InitErrorDetails]:
+    """`_cover_errors` of the input as written, once its deals are valid (each read with its
+    catalog record, `use:`) and its site and phase names read."""
+    names = _raw_phase_names(data) if isinstance(data, Mapping) else None
+    deals = _raw(data, "deals")
+    if names is None or not isinstance(deals, list):
+        return []
+    covers: Covers = []
+    try:
+        for di, deal in enumerate(deals):
+            merged = _raw(deal, "tranches") if isinstance(deal, BaseModel) else None
+            if merged is None:
+                merged = _use("deals", deal, _catalog(info)).get("tranches") or []
+            for ti, tranche in enumerate(merged):
+                given = _raw(_raw(tranche, "instrument"), "covers")
+                if isinstance(given, list | tuple) and all(isinstance(n, str) for n in given):
+                    covers.append((di, ti, list(given)))
+    except (InputError, ValueError, AttributeError):
+        return []  # (the deals' own errors say why)
+    return _cover_errors(names, covers)
+
+
+def _file_order(item: InitErrorDetails) -> tuple[int, int]:
+    """Where a problem is in a scenario as a file is written: the scenario as a whole first,
+    then its fields in the schema's order (each list by item), unknown fields last; a stable
+    sort keeps pydantic's own order within an item."""
+    loc = item["loc"]
+    if not loc:
+        return (-1, -1)
+    fields = list(Scenario.model_fields)
+    top = fields.index(loc[0]) if loc[0] in fields else len(fields)
+    return (top, loc[1] if len(loc) > 1 and isinstance(loc[1], int) else -1)
+
+
+def _line_item(error: Any) -> InitErrorDetails:
+    """A line item of a pydantic error as it can be raised again beside others (an error type
+    of pydantic's own keeps its type and context; any other keeps its words)."""
+    item = InitErrorDetails(type=error["type"], loc=error["loc"], input=error.get("input"))
+    if "ctx" in error:
+        item["ctx"] = error["ctx"]
+    try:
+        PydanticKnownError(error["type"], error.get("ctx"))
+    except (KeyError, TypeError, ValueError):
+        item["type"] = PydanticCustomError(error["type"], "{reason}", {"reason": error["msg"]})
+        item.pop("ctx", None)
+    return item
 
 
 class Scenario(_Model):
@@ -409,14 +639,15 @@ class Scenario(_Model):
         if not isinstance(v, list):
             return v
         out = []
+        problems: list[Problem] = []  # every deal's, not the first one's alone
         for i, deal in enumerate(v):
             try:
                 out.append(_use("deals", deal, _catalog(info)))
             except InputError as e:  # named where it is written: deals[1].use
                 where = f"deals[{i}].use" if isinstance(deal, dict) else f"deals[{i}]"
-                raise InputError(
-                    problems=[replace(p, field=p.field or where) for p in e.problems]
-                ) from None
+                problems += [replace(p, field=p.field or where) for p in e.problems]
+        if problems:
+            raise InputError(problems=problems)
         return out
 
     @field_validator("costs", mode="before")
@@ -429,8 +660,10 @@ class Scenario(_Model):
         problems: list[Problem] = []
         for key, value in v.items():
             pid = str(key).replace("_", "-").lower()
-            if not cat.has("costs", pid):
-                raise UnknownIdError("costs", pid, cat.ids("costs"), field=f"costs.{key}")
+            if not cat.has("costs", pid):  # said with the other keys' problems
+                unknown = UnknownIdError("costs", pid, cat.ids("costs"), field=f"costs.{key}")
+                problems += unknown.problems
+                continue
             param = cat.parameter(pid)
             if isinstance(value, dict) and "value" in value:
                 value = value["value"]
@@ -440,55 +673,37 @@ class Scenario(_Model):
             raise InputError(problems=problems)
         return out
 
-    @model_validator(mode="after")
-    def _dates(self) -> Scenario:
-        if month_index(self.start) > month_index(self.end):
-            raise ValueError(f"start ({self.start}) is after end ({self.end})")
-        names = [s.name for s in self.sites]
-        dup = {n for n in names if names.count(n) > 1}
-        if dup:
-            raise ValueError(f"site names must be unique; repeated: {', '.join(sorted(dup))}")
-        for si, site in enumerate(self.sites):
-            first_online = min(site.phases, key=lambda ph: month_index(ph.online)).online
-            if site.construction_start is not None and month_index(
-                site.construction_start
-            ) > month_index(first_online):
-                raise ValueError(
-                    f"sites[{si}].construction_start: {site.construction_start} is after the "
-                    f"site's first phase comes online ({first_online}); allowed: a month up to "
-                    f"{first_online}"
-                )
-            for pi, ph in enumerate(site.phases):
-                if month_index(ph.online) > month_index(self.end):
-                    raise ValueError(
-                        f"sites[{si}].phases[{pi}].online: {ph.online} is after the scenario "
-                        f"end ({self.end}); allowed: a month up to {self.end}"
-                    )
-        self._lease_covers()
-        return self
-
-    @field_validator("frontier_runs")
+    @model_validator(mode="wrap")
     @classmethod
-    def _runs_inside(cls, runs: list[FrontierRunSpec], info: ValidationInfo) -> Any:
-        """Each run starts within the scenario: checked as a field, so that a run outside it is
-        reported with the other fields' errors in one pass (a model validator runs only once
-        every field is valid). `start` and `end` are validated before this field; when either
-        is invalid, or they are out of order, their own error says so."""
-        start, end = info.data.get("start"), info.data.get("end")
-        if start is None or end is None or month_index(start) > month_index(end):
-            return runs
-        problems = [
-            Problem(
-                f"frontier_runs[{ri}].start",
-                f"{run.start} is outside the scenario ({start} to {end}); allowed: a month "
-                f"from {start} to {end}",
-            )
-            for ri, run in enumerate(runs)
-            if not month_index(start) <= month_index(run.start) <= month_index(end)
-        ]
-        if problems:
-            raise InputError(problems=problems)
-        return runs
+    def _every_problem(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Scenario], info: ValidationInfo
+    ) -> Scenario:
+        """Every problem of a scenario in one pass. The checks across fields (start before
+        end, a site's construction before its first phase, phases and frontier runs inside
+        the scenario, unique site names, the phases a lease covers) are made on the input as
+        written, each wherever the values it compares read on their own (`_order_errors`,
+        `_raw_cover_errors`), and reported with the fields' own errors: a model validator
+        would run only once every field is valid, so a user would meet them one run at a
+        time."""
+        try:
+            scenario = handler(data)
+        except ValidationError as e:
+            field_errors: ValidationError | None = e
+        else:
+            field_errors = None
+        order = _order_errors(data)
+        if field_errors is None:
+            order += _cover_errors(scenario.phase_names(), _model_covers(scenario))
+        elif not any(err["loc"][:1] == ("deals",) for err in field_errors.errors()):
+            order += _raw_cover_errors(data, info)
+        if not order:
+            if field_errors is not None:
+                raise field_errors
+            return scenario
+        items = [_line_item(d) for d in field_errors.errors()] if field_errors else []
+        raise ValidationError.from_exception_data(
+            cls.__name__, sorted([*items, *order], key=_file_order)
+        )
 
     def phase_names(self) -> list[str]:
         """Each phase's name, as the fleet names it (`<site>-<n>` for an unnamed phase)."""
@@ -497,26 +712,6 @@ class Scenario(_Model):
             for site in self.sites
             for i, ph in enumerate(site.phases)
         ]
-
-    def _lease_covers(self) -> None:
-        """A lease's `covers` names phases of this scenario, each covered by one lease at most."""
-        names = self.phase_names()
-        seen: dict[str, str] = {}
-        for di, deal in enumerate(self.deals):
-            for ti, tranche in enumerate(deal.tranches):
-                path = f"deals[{di}].tranches[{ti}].instrument.covers"
-                for name in tranche.instrument.covers or ():
-                    if name not in names:
-                        raise ValueError(
-                            f"{path}: {name!r} is not a phase of this scenario; allowed: "
-                            f"{', '.join(names)}"
-                        )
-                    if name in seen:
-                        raise ValueError(
-                            f"{path}: phase {name!r} is already leased by {seen[name]}; "
-                            "allowed: each phase in one lease at most"
-                        )
-                    seen[name] = path
 
     # --- resolution of uncertain inputs ---
 
@@ -892,6 +1087,33 @@ def load_scenario(ref: str, catalog: Catalog | None = None) -> Scenario:
     """Read and validate a scenario file (YAML or TOML) or a built-in scenario by name."""
     catalog = catalog or Catalog.load()
     return parse_scenario(read_scenario_data(ref), catalog, origin=ref)
+
+
+def load_scenarios(refs: list[str], catalog: Catalog | None = None) -> list[Scenario]:
+    """`load_scenario` of each of `refs` (a comparison), every file's problems in one pass: a
+    problem inside a file is led by the file as given (`b.yaml: sites[0].pue: ...`), so two
+    files' `sites[0]` are told apart; one that already names the file or the scenario
+    argument is kept as it is."""
+    catalog = catalog or Catalog.load()
+    out: list[Scenario] = []
+    problems: list[Problem] = []
+    for ref in refs:
+        try:
+            out.append(load_scenario(ref, catalog))
+        except InputError as e:
+            problems += [p for found in e.problems for p in _in_file(found, ref)]
+    if problems:
+        raise InputError(problems=problems)
+    return out
+
+
+def _in_file(problem: Problem, ref: str) -> list[Problem]:
+    """`problem` of the scenario `ref`, each of its lines led by `ref` unless it names it."""
+    if problem.field == "scenario" or (
+        problem.field is not None and Path(problem.field).name == Path(ref).name
+    ):
+        return [problem]
+    return [Problem(ref, line) for line in problem.render().splitlines()]
 
 
 def default_pue_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:

@@ -341,6 +341,12 @@ def unknown_field(key: Any, allowed: list[str]) -> str:
     return "unknown field"
 
 
+#: The error type of a check whose message names the value itself and what is allowed (a
+#: check across fields: `2028-01 is after the site's first phase comes online (2027-06)`),
+#: shown as it is, without `VALUE is not allowed:` before it.
+SAID_IN_FULL = "said_in_full"
+
+
 def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
     """One problem as `path: value is not allowed: reason`."""
     msg = _LIST_TOO_SHORT.sub(r"expected at least \1, got \2", msg.removeprefix("Value error, "))
@@ -371,6 +377,8 @@ def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
         )
     if etype == "extra_forbidden":
         return Problem(path, "unknown field")
+    if etype == SAID_IN_FULL:
+        return Problem(path, msg)
     # a mapping or list is shown when it is the wrong type; otherwise the message says it
     shown = not isinstance(value, dict | list) or etype.endswith("_type")
     hint = (
