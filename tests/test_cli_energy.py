@@ -227,3 +227,32 @@ def test_the_supply_summary_names_the_capacity_charge_on_the_peak_import():
     assert f"{152.7 * 292.7 * 365 / 1e6:,.1f} M USD/yr" in line
     assert line.endswith("us-pjm (x, 2029): held flat.")
     assert _capacity_line({**s, "capacity_charge_usd_per_mw_day": 0.0}) == ""
+
+
+def test_energy_says_its_carbon_is_average_not_marginal_and_what_embodied_leaves_out(capsys):
+    """An energy analyst reads a campus's CO2e as consequential unless told otherwise: the
+    output says the intensity is the annual average (GHG Protocol location-based), not the
+    marginal emissions of the added load, that market-based without a residual mix is a lower
+    bound, and what embodied carbon leaves out (it said none of these)."""
+    code, out, err = cli(capsys, "energy", "--json")
+    assert code == 0, err
+    (scope,) = [c for c in json.loads(out)["caveats"] if c.startswith("Carbon is attributional")]
+    assert "annual average grid intensity" in scope and "not the marginal emissions" in scope
+    assert "residual mix, so it is a lower bound" in scope
+    # no default-scenario site contracts clean supply, so its two columns are equal: say why
+    assert "equals the location-based one" in scope
+    assert "not the scale-out network, storage, buildings" in scope
+    code, out, err = cli(capsys, "energy")
+    assert code == 0 and "Carbon is attributional" in " ".join(out.split())
+
+
+def test_scope_caveat_drops_the_equal_columns_note_when_a_site_contracts_clean_supply():
+    from gigawatt.catalog import Catalog
+    from gigawatt.energy.programme import scope_caveats
+    from gigawatt.scenario import load_scenario
+
+    cat = Catalog.load()
+    sc = load_scenario("nvidia-openai-10gw", cat)
+    site = sc.sites[0].model_copy(update={"clean_supply_share": 0.5})
+    (text,) = scope_caveats(sc.model_copy(update={"sites": [site, *sc.sites[1:]]}))
+    assert "lower bound" in text and "equals the location-based" not in text
