@@ -112,6 +112,24 @@ def test_energy_supply_short_horizon_json(capsys) -> None:
     assert supply["termination_condition"] == "optimal"
     assert supply["co2_t_per_year"] <= 2e6 * (1 + 1e-6)
     assert supply["load_mw"] > 1000
+    from gigawatt.catalog import Catalog
+
+    gas = Catalog.load().get("supply-technologies", "gas-ccgt")
+    assert supply["gas_delivery_lead_years"] == gas.delivery_lead_years > 0
+
+
+def test_supply_summary_says_gas_has_no_reserve_and_a_delivery_lead_time():
+    """The least-cost gas plant is sized to the hours it must run and costed at a steady state:
+    an analyst must not read it as a firm plant a 2026 campus could have. The line says both,
+    with the catalog's quoted turbine lead time; without gas in the optimum it says nothing."""
+    from gigawatt.cli.energy import _gas_line
+
+    line = _gas_line({"capacity_mw": {"gas": 1569.0}, "gas_delivery_lead_years": 3.0})
+    assert "no reserve for outages or maintenance" in line
+    assert "about 3 years from order to delivery" in line and "steady-state cost" in line
+    unquoted = _gas_line({"capacity_mw": {"gas": 1569.0}, "gas_delivery_lead_years": None})
+    assert "no reserve" in unquoted and "years" not in unquoted
+    assert _gas_line({"capacity_mw": {"gas": 0.0}, "gas_delivery_lead_years": 3.0}) == ""
 
 
 ENTRY = "from gigawatt_entry import main; main()"  # the `gigawatt` script, in a fresh process

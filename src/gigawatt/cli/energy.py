@@ -399,7 +399,29 @@ def _print_supply(s: dict[str, Any], *, default_import: bool = False) -> None:
         f"{s['wind_capacity_factor']:.2f} (a synthetic wind at a mean "
         f"{s['wind_mean_speed_m_per_s']:g} m/s, the catalog's generic onshore site, "
         "wind-mean-speed-m-per-s, not a measurement of this site); solved in "
-        f"{s['solve_time_s']:.1f} s.{assumed}{_capacity_line(s)}"
+        f"{s['solve_time_s']:.1f} s.{assumed}{_capacity_line(s)}{_gas_line(s)}"
+    )
+
+
+def _gas_line(s: dict[str, Any]) -> str:
+    """What the optimum's gas plant is not: a reserve, or a plant on site by a given date. The
+    linear programme sizes gas to the largest hourly load the other sources leave, with no
+    reserve margin for outages or maintenance, and at a steady state, so it ignores the
+    turbines' order-to-delivery time (catalog `gas-ccgt` `delivery_lead_years`)."""
+    if not s["capacity_mw"].get("gas"):
+        return ""
+    lead = s.get("gas_delivery_lead_years")
+    wait = (
+        f"; turbines were quoted about {lead:g} years from order to delivery (catalog gas-ccgt, "
+        "delivery_lead_years), and the plant is built after: the optimum "
+        "is a steady-state cost, not a plant that can run sooner"
+        if lead is not None
+        else ""
+    )
+    return (
+        " Gas is sized to the largest hourly load the other sources leave, with no reserve for "
+        "outages or maintenance"
+        f"{wait}."
     )
 
 
