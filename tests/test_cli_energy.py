@@ -274,3 +274,14 @@ def test_scope_caveat_drops_the_equal_columns_note_when_a_site_contracts_clean_s
     site = sc.sites[0].model_copy(update={"clean_supply_share": 0.5})
     (text,) = scope_caveats(sc.model_copy(update={"sites": [site, *sc.sites[1:]]}))
     assert "lower bound" in text and "equals the location-based" not in text
+
+
+def test_sites_rated_power_says_it_uses_the_annual_pue(capsys):
+    """`Rated` is IT at design load x the annual-average PUE; a grid connection is sized for
+    the hottest hours' PUE, so the caption must say the connection's peak is higher (as the
+    build-out table's does), or an analyst reads Rated as the interconnection size."""
+    code, out, err = cli(capsys, "energy")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "Rated: facility power at design load = IT x the site's annual-average PUE" in flat
+    assert "grid connection's peak on the hottest hours is higher; Draw" in flat

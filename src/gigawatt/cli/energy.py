@@ -179,7 +179,9 @@ SITE_COLUMNS = [
     Column("co2e_market_t", "Mt market", scale=T_PER_MT, digits=2),
 ]
 SITES_TITLE = (
-    "Sites (whole horizon; Rated: facility power at design load; Draw: average facility draw "
+    "Sites (whole horizon; Rated: facility power at design load = IT x the site's "
+    "annual-average PUE, so the grid connection's peak on the hottest hours is higher; Draw: "
+    "average facility draw "
     "in the highest month; TWh at the facility; grid intensity gCO2e/kWh, life-cycle, the "
     "region's latest annual average, held flat)"
 )
