@@ -490,7 +490,8 @@ class EnergyReport:
     swings: dict[str, Any] | None
     supply: dict[str, Any] | None
     #: What the figures rest on that the tables do not show: the sites on the catalog's default
-    #: PUE (`scenario.default_pue_caveats`).
+    #: PUE (`scenario.default_pue_caveats`), and what the carbon figures are and leave out
+    #: (`energy.programme.scope_caveats`).
     caveats: list[str] = dataclasses.field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -506,6 +507,7 @@ def energy(
     **fields: Any,
 ) -> EnergyReport:
     """The programme's energy picture; a site's swings and least-cost supply when asked."""
+    from gigawatt.energy.programme import scope_caveats
     from gigawatt.energy.sites import (
         SupplyOptions,
         find_site,
@@ -559,7 +561,7 @@ def energy(
         sites=site_summaries(sc, cat, results.fleet, result),
         swings=swings,
         supply=supply,
-        caveats=list(default_pue_caveats(sc, cat)),
+        caveats=[*default_pue_caveats(sc, cat), *scope_caveats(sc)],
     )
 
 

@@ -1004,6 +1004,11 @@ class SupplyTechnology(Record):
     max_hours: quantity("h", gt=0, le=10_000) | None = Field(
         None, description="battery energy/power ratio [h]"
     )
+    delivery_lead_years: quantity("years", ge=0, le=20) | None = Field(
+        None,
+        description="time from ordering the main equipment to its delivery, as quoted at the "
+        "source's date [years]; the plant's own construction follows",
+    )
 
     @model_validator(mode="after")
     def _costs_in_range(self) -> SupplyTechnology:

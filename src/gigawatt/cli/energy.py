@@ -179,7 +179,9 @@ SITE_COLUMNS = [
     Column("co2e_market_t", "Mt market", scale=T_PER_MT, digits=2),
 ]
 SITES_TITLE = (
-    "Sites (whole horizon; Rated: facility power at design load; Draw: average facility draw "
+    "Sites (whole horizon; Rated: facility power at design load = IT x the site's "
+    "annual-average PUE, so the grid connection's peak on the hottest hours is higher; Draw: "
+    "average facility draw "
     "in the highest month; TWh at the facility; grid intensity gCO2e/kWh, life-cycle, the "
     "region's latest annual average, held flat)"
 )
@@ -399,7 +401,29 @@ def _print_supply(s: dict[str, Any], *, default_import: bool = False) -> None:
         f"{s['wind_capacity_factor']:.2f} (a synthetic wind at a mean "
         f"{s['wind_mean_speed_m_per_s']:g} m/s, the catalog's generic onshore site, "
         "wind-mean-speed-m-per-s, not a measurement of this site); solved in "
-        f"{s['solve_time_s']:.1f} s.{assumed}{_capacity_line(s)}"
+        f"{s['solve_time_s']:.1f} s.{assumed}{_capacity_line(s)}{_gas_line(s)}"
+    )
+
+
+def _gas_line(s: dict[str, Any]) -> str:
+    """What the optimum's gas plant is not: a reserve, or a plant on site by a given date. The
+    linear programme sizes gas to the largest hourly load the other sources leave, with no
+    reserve margin for outages or maintenance, and at a steady state, so it ignores the
+    turbines' order-to-delivery time (catalog `gas-ccgt` `delivery_lead_years`)."""
+    if not s["capacity_mw"].get("gas"):
+        return ""
+    lead = s.get("gas_delivery_lead_years")
+    wait = (
+        f"; turbines were quoted about {lead:g} years from order to delivery (catalog gas-ccgt, "
+        "delivery_lead_years), and the plant is built after: the optimum "
+        "is a steady-state cost, not a plant that can run sooner"
+        if lead is not None
+        else ""
+    )
+    return (
+        " Gas is sized to the largest hourly load the other sources leave, with no reserve for "
+        "outages or maintenance"
+        f"{wait}."
     )
 
 
