@@ -209,3 +209,21 @@ def test_swing_plan_note_says_the_accelerators_the_plan_uses():
     note = ", plan tp=4,pp=4,dp=2048 (on 32,768 of 32,800, the rest idle)"
     assert _plan_note(plan, 32800) == note
     assert _plan_note(plan, 32768) == ", plan tp=4,pp=4,dp=2048"
+
+
+def test_the_supply_summary_names_the_capacity_charge_on_the_peak_import():
+    """Where the region bills a capacity charge the summary says what it is billed on (the
+    peak grid import), what it comes to a year and its held-flat caveat; elsewhere nothing."""
+    from gigawatt.cli.energy import _capacity_line
+
+    s = {
+        "capacity_charge_usd_per_mw_day": 292.7,
+        "grid_peak_import_mw": 152.7,
+        "capacity_charge_usd_per_year": 152.7 * 292.7 * 365,
+        "capacity_charge_caveat": "us-pjm (x, 2029): held flat.",
+    }
+    line = _capacity_line(s)
+    assert "USD 292.70 per MW-day" in line and "153 MW" in line
+    assert f"{152.7 * 292.7 * 365 / 1e6:,.1f} M USD/yr" in line
+    assert line.endswith("us-pjm (x, 2029): held flat.")
+    assert _capacity_line({**s, "capacity_charge_usd_per_mw_day": 0.0}) == ""

@@ -631,28 +631,43 @@ def test_a_lease_without_covers_is_paid_on_top_of_the_systems_capex(toy_catalog)
 def test_a_pjm_sites_capacity_charge_is_billed_above_what_its_price_carries(catalog, toy_catalog):
     """us-pjm's power price is EIA's 2023 industrial average, which carries PJM's capacity
     prices of calendar 2023 (USD 50.00/MW-day to May, 34.13 from June: 40.74,
-    pjm-capacity-2023-usd-per-mw-day); PJM's 2026/27 auction cleared at USD 329.17/MW-day
-    (pjm-capacity-usd-per-mw-day). Finance bills the difference per MW-day of each month's
-    average facility draw (`opex_capacity_usd`, a flow to the utilities), so no caveat states
-    it as unbilled; an ERCOT-only scenario bills none."""
+    pjm-capacity-2023-usd-per-mw-day). PJM's auctions clear a price per delivery year (June to
+    May: capacity_charge_dated, the 2026/27 price pjm-capacity-usd-per-mw-day among them).
+    Finance bills each month its delivery year's price less that carried level per MW-day of
+    the month's average facility draw (`opex_capacity_usd`, a flow to the utilities), so no
+    caveat states it as unbilled; an ERCOT-only scenario bills none."""
     from gigawatt.finance import unbilled_charge_caveats
 
     region = catalog.region("us-pjm")
     assert region.capacity_charge == "pjm-capacity-usd-per-mw-day"
+    assert region.capacity_charge in region.capacity_charge_dated
     assert region.unbilled_charges == ()
-    charged = catalog.parameter("pjm-capacity-usd-per-mw-day").value
     carried = catalog.parameter("pjm-capacity-2023-usd-per-mw-day").value
     assert carried == pytest.approx((5 * 50.00 + 7 * 34.13) / 12, abs=0.005)
+    dated = [catalog.parameter(pid) for pid in region.capacity_charge_dated]
+    last = max(dated, key=lambda p: p.applies_to)
+
+    def price(month: str) -> float:
+        """The record whose delivery period holds the month (the last one after it)."""
+        held = [p for p in dated if p.applies_from <= month <= p.applies_to]
+        return max((held[0] if held else last).value - carried, 0.0)
+
     results = simulate(load_scenario("nvidia-openai-10gw", catalog), catalog, until="finance")
     fin, energy = results.finance, results.energy
     assert fin is not None and energy is not None
     pjm = (results.fleet.phases["region"] == "us-pjm").to_numpy()
     assert pjm.any()
-    draw_mw_days = energy.energy_mwh_by_phase[pjm].sum() / 24  # MW x days
-    assert fin.opex_capacity_usd.sum() == pytest.approx((charged - carried) * draw_mw_days)
+    offset = fin.offset
+    draw_mw_days = energy.energy_mwh_by_phase[pjm].sum(axis=0) / 24  # MW x days, by month
+    months = fin.month_labels[offset:]
+    expected = sum(d * price(str(m)) for d, m in zip(draw_mw_days, months, strict=True))
+    assert fin.opex_capacity_usd.sum() == pytest.approx(expected)
     assert fin.opex_capacity_usd[~pjm].sum() == 0
-    year = fin.years()[-1]  # 2032: oh-lordstown's 2 GW of IT all year
-    assert year["opex_capacity_usd"] == pytest.approx(0.166e9, rel=0.01)
+    year = fin.years()[-1]  # 2032: oh-lordstown's 2 GW of IT all year, after the last auction
+    in_2032 = [str(m).startswith("2032") for m in months]
+    assert year["opex_capacity_usd"] == pytest.approx(
+        draw_mw_days[in_2032].sum() * (last.value - carried)
+    )
     assert year["opex_usd"] == pytest.approx(
         year["opex_energy_usd"] + year["opex_operations_usd"] + year["opex_capacity_usd"]
     )
@@ -661,7 +676,7 @@ def test_a_pjm_sites_capacity_charge_is_billed_above_what_its_price_carries(cata
         fin.opex_capacity_usd.sum()
     )
     assert unbilled_charge_caveats(results.fleet, catalog) == ()
-    assert not any("capacity price" in c for c in results.caveats())
+    assert not any("not billed" in c for c in results.caveats())
     toy = finance_of(scenario_data([phase("2026-01")]), toy_catalog)  # one site, us-ercot
     assert toy.opex_capacity_usd.sum() == 0 and toy.years()[0]["opex_capacity_usd"] == 0
 

@@ -318,23 +318,29 @@ def test_reliability_page_quotes_the_rack_rate_bound():
     mean_h = fm.rack_repair_median_s * math.exp(fm.rack_repair_sigma**2 / 2) / S_PER_H
     month_h = S_PER_MONTH / S_PER_H
     high, low_sla = (1 - sla.value) * month_h / mean_h, (1 - sla.low) * month_h / mean_h
-    # the 95 % bound, the range's top a planner must stay under, is truncated, never rounded up
-    top = math.floor(low_sla * 100) / 100
+    # each bound a planner must stay under (the 99 % one the catalog takes, the 95 % one the
+    # range's top) is truncated, never rounded up: 0.369 is at most 0.36
+    bound, top = math.floor(high * 100) / 100, math.floor(low_sla * 100) / 100
     assert (
         f"With a lognormal repair of median {fm.rack_repair_median_s / S_PER_H:g} h and sigma "
         f"{fm.rack_repair_sigma:g} (mean {mean_h:.1f} h), a rate r per rack-month keeps a rack "
         f"down r x {mean_h:.1f} h of {month_h:g} h, so {_share(sla.value)} allows at most "
-        f"{high:.2f} per rack-month and {_share(sla.low)} at most {top:.2f}." in page
+        f"{bound:.2f} per rack-month and {_share(sla.low)} at most {top:.2f} (each truncated"
+        in page
     )
     rate = fm.rack_failures_per_rack_month
-    assert rate == round(high, 2)
+    assert rate == bound <= high
     assert (
         f"The catalog takes the {_share(sla.value)} bound, {rate:g}, as an estimate (range "
         f"{rate / 3:.2f}-{top:.2f})." in page
     )
     # the gb200-class record's note quotes the same bound by the same rule
     note = " ".join(fm.note.split())
+    assert (
+        f"a {_share(sla.value)} SLA allows at most {bound:.2f} per rack-month ({high:.3f}," in note
+    )
     assert f"a {_share(sla.low)} SLA at most {top:.2f}." in note
+    assert f"rack_failures_per_rack_month = {rate:g} is that {_share(sla.value)} bound" in note
     assert f"to {top:.2f} (the {_share(sla.low)} SLA bound)" in note
 
     def rack_share(scale: float) -> float:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import gigawatt
 from cli_cases import cli
 from conftest import USER_SCENARIO_YAML
 from gigawatt.distributions import point
@@ -439,9 +440,9 @@ def test_an_argument_given_as_an_option_says_it_is_an_argument(capsys, args, say
 
 
 def test_a_site_without_pue_is_named_in_a_caveat(capsys, tmp_path, catalog):
-    """The default PUE (an efficient campus's) was used without a word; run now names the
-    sites that rest on it, with the record's value, status and range. A site that gives its
-    own PUE, even the same number, gets none."""
+    """The default PUE (an efficient campus's) was used without a word; run, energy and finance
+    now name the sites that rest on it, with the record's value, status and range. A site that
+    gives its own PUE, even the same number, gets none."""
     record = catalog.get("energy", "default-pue")
     path = _scenario(tmp_path, USER_SCENARIO_YAML)
     code, out, err = cli(capsys, "run", path, "--out", str(tmp_path / "o"), "--json")
@@ -456,6 +457,9 @@ def test_a_site_without_pue_is_named_in_a_caveat(capsys, tmp_path, catalog):
     code, out, err = cli(capsys, "energy", path, "--json")  # energy's figures rest on it too
     assert code == 0, err
     assert json.loads(out)["caveats"] == [caveat]
+    code, out, err = cli(capsys, "finance", path, "--json")  # it bills that energy, and capex
+    assert code == 0, err  # buys the accelerators it counts: finance names it as run does
+    assert [c for c in json.loads(out)["caveats"] if "no pue" in c] == [caveat]
 
     own = USER_SCENARIO_YAML.replace(
         "region: us-ercot", f"region: us-ercot\n    pue: {point(record.value)!r}"
@@ -464,6 +468,28 @@ def test_a_site_without_pue_is_named_in_a_caveat(capsys, tmp_path, catalog):
     code, out, err = cli(capsys, "run", path, "--out", str(tmp_path / "o2"), "--json")
     assert code == 0, err
     assert not [c for c in json.loads(out)["caveats"] if "no pue" in c]
+
+
+def test_run_and_finance_list_the_same_input_caveats(capsys, tmp_path, catalog):
+    """`Results.input_caveats` is the one list of the scenario's inputs' caveats: run and
+    finance show it whole and in the same order (here a cost override outside its cited range,
+    a power price that is an estimate and a site on the catalog's PUE)."""
+    estimated = next(
+        r.id
+        for r in catalog.all("regions")
+        if (r.field_status or {}).get("power_price_usd_per_mwh") == "estimate"
+    )
+    text = USER_SCENARIO_YAML.replace("region: us-ercot", f"region: {estimated}")
+    path = _scenario(tmp_path, text + "costs:\n  capex_usd_per_gw: 50\n")
+    inputs = gigawatt.run(path).input_caveats()
+    assert [c[:6] for c in inputs] == ["Costs:", "Region", "Site s"]
+    shown = {}
+    for command in ("run", "finance"):
+        extra = ["--out", str(tmp_path / "o")] if command == "run" else []
+        code, out, err = cli(capsys, command, path, *extra, "--json")
+        assert code == 0, err
+        shown[command] = [c for c in json.loads(out)["caveats"] if c in inputs]
+    assert shown["run"] == shown["finance"] == inputs
 
 
 # --- a region whose power price is an estimate -------------------------------------------------

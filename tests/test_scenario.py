@@ -80,6 +80,31 @@ def test_online_after_end(toy_catalog):
     assert "sites[0].phases[0].online: 2027-03 is after the scenario end (2026-12)" in msg
 
 
+def test_a_frontier_run_outside_is_reported_with_the_other_errors(toy_catalog):
+    """A frontier run starting outside the scenario was reported only once every other field
+    was valid (a second run for the user): it is now one of the errors of the first pass, one
+    line per run outside, and a run inside gets none."""
+    data = toy_scenario_data()
+    data["sites"][0]["pue"] = 0.9
+    data["frontier_runs"] = [
+        {"name": "inside", "start": "2026-06", "duration_days": 30},
+        {"name": "late", "start": "2027-02", "duration_days": 30},
+        {"name": "early", "start": "2025-12", "duration_days": 30},
+    ]
+    assert _error(toy_catalog, data).splitlines() == [
+        "sites[0].pue: 0.9 is not allowed: must be >= 1 and <= 3",
+        "frontier_runs[1].start: 2027-02 is outside the scenario (2026-01 to 2026-12); "
+        "allowed: a month from 2026-01 to 2026-12",
+        "frontier_runs[2].start: 2025-12 is outside the scenario (2026-01 to 2026-12); "
+        "allowed: a month from 2026-01 to 2026-12",
+    ]
+    data["sites"][0]["pue"] = 1.2  # the other error fixed: the runs' alone
+    assert _error(toy_catalog, data).splitlines()[0].startswith("frontier_runs[1].start: ")
+    # start after end: that error, not every run outside a scenario that is not one
+    data.update(start="2027-01", end="2026-12")
+    assert _error(toy_catalog, data) == "start (2027-01) is after end (2026-12)"
+
+
 def test_start_after_end(toy_catalog):
     msg = _error(toy_catalog, toy_scenario_data(start="2027-01", end="2026-12"))
     assert "start (2027-01) is after end (2026-12)" in msg

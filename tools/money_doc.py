@@ -18,6 +18,7 @@ from gigawatt.buildout import build_fleet
 from gigawatt.catalog import Catalog
 from gigawatt.costs import (
     CostParameters,
+    capacity_charge,
     capex_usd_per_gw,
     market_rate,
     ownership_usd_per_accelerator_hour,
@@ -341,8 +342,58 @@ def cost_tests(cat: Catalog) -> str:
     return _table(header, rows)
 
 
+def capacity_charges(cat: Catalog) -> str:
+    """Each dated capacity price a region bills (PJM's by delivery year), what finance bills
+    of it (less the level the power price carries), and the default scenario's total."""
+    rows = []
+    notes = []
+    for region in cat.all("regions"):
+        charge = capacity_charge(cat, region.id)
+        if charge is None or not charge.dated:
+            continue
+        carried = cat.parameter(region.capacity_charge_carried)
+        for p in charge.periods:
+            rec = cat.parameter(p.record)
+            rows.append(
+                (
+                    f"`{region.id}`",
+                    f"{rec.applies_from} to {rec.applies_to}",
+                    f"`{p.record}`",
+                    f"{p.usd_per_mw_day:,.2f}",
+                    f"{charge.usd_per_mw_day(p.first):,.2f}",
+                    rec.field_statuses().get("value", rec.status),
+                    _short(rec.source),
+                )
+            )
+        last = charge.periods[-1]
+        notes.append(
+            f"`{region.id}` bills each price less `{carried.id}` (USD {carried.value:,.2f} per "
+            f"MW-day, what its power price carries), at least 0; after {last.record}'s last "
+            "month its price is held flat, with a caveat."
+        )
+    scenario = load_scenario(DEFAULT_SCENARIO, cat).resolve()
+    fin = run_finance(scenario, cat, build_fleet(scenario, cat))
+    s = fin.summary()
+    notes.append(
+        f"`{DEFAULT_SCENARIO}` at its point values bills USD "
+        f"{float(fin.opex_capacity_usd.sum()) / 1e9:,.2f} billion of capacity charges "
+        f"(`opex_capacity_usd`) of USD {s['opex_usd'] / 1e9:,.1f} billion of opex."
+    )
+    header = (
+        "Region",
+        "Delivery months",
+        "Record",
+        "Price (USD/MW-day)",
+        "Billed (USD/MW-day)",
+        "Status",
+        "Source",
+    )
+    return _table(header, rows) + "\n\n" + " ".join(notes)
+
+
 BLOCKS: dict[str, Callable[[Catalog], str]] = {
     "cost-tests": cost_tests,
+    "capacity-charges": capacity_charges,
     "system-prices": system_prices,
     "unit-costs": unit_costs,
     "capex-per-gw": capex_per_gw,

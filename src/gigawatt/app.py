@@ -317,11 +317,12 @@ class FinanceReport:
     finance: Finance
     ownership: Ownership
     #: Deals released on terms that were superseded (`deals.superseded_caveats`) or never
-    #: signed (`deals.unsigned_caveats`), the money stage's own as run lists them
-    #: (`Results.money_caveats`: deals ended as superseded whose build-out the phases still
-    #: deploy, charges a region lists as not in its power price), cost overrides outside
-    #: their cited ranges (`costs.override_caveats`) and power prices that are estimates
-    #: (`costs.power_price_caveats`).
+    #: signed (`deals.unsigned_caveats`), then the scenario's inputs' as run lists them
+    #: (`Results.input_caveats`: deals ended as superseded whose build-out the phases still
+    #: deploy, charges a region lists as not in its power price, months billed a dated
+    #: capacity charge outside its delivery years, cost overrides outside
+    #: their cited ranges, power prices that are estimates, sites on the catalog's PUE, at
+    #: which their energy is billed).
     caveats: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -350,15 +351,12 @@ def finance(
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
     assert results.finance is not None  # simulate ran the stages up to `until`
-    from gigawatt.costs import override_caveats, power_price_caveats
     from gigawatt.deals import superseded_caveats, unsigned_caveats
 
     owned = run_ownership(results.scenario, cat, results.fleet, results.finance)
     deals = results.scenario.deals
     caveats = superseded_caveats(deals, cat) + unsigned_caveats(deals)
-    caveats += tuple(results.money_caveats())  # the build-out and unbilled charges, as run's
-    caveats += override_caveats(results.scenario, cat)
-    caveats += power_price_caveats(results.scenario, cat)
+    caveats += tuple(results.input_caveats())  # the scenario's inputs', as run lists them
     return FinanceReport(results.scenario, results.finance, owned, caveats)
 
 

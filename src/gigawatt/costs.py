@@ -23,11 +23,14 @@ the capability runs and the cost thresholds agree (docs/models/money.md):
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import statistics
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import PriceProcess, System
@@ -135,25 +138,161 @@ def override_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:
     return tuple(out)
 
 
-def capacity_charge_usd_per_mw_day(catalog: Catalog, region_id: str) -> float:
-    """The capacity charge a region bills per MW-day of average facility draw [USD per MW-day]:
-    its `capacity_charge` price less its `capacity_charge_carried` (the part its power price
-    already carries), at least 0; 0 where the region names none. Per MWh of energy drawn
-    it is this / 24 (a flat training load's share of the grid's peak is about its average
-    draw: PJM allocates capacity on each load's contribution to the summer peaks)."""
+@dataclass(frozen=True)
+class CapacityPeriod:
+    """One dated capacity price: the months it is for (month indexes, inclusive)."""
+
+    record: str
+    first: int
+    last: int
+    usd_per_mw_day: float
+
+
+@dataclass(frozen=True)
+class CapacityCharge:
+    """A region's capacity charge [USD per MW-day of peak load]: each delivery period's price
+    (`Region.capacity_charge_dated`, else its `capacity_charge` for every month) less the part
+    its power price already carries (`capacity_charge_carried`), at least 0 (no credit where a
+    period's price is below the carried level).
+
+    PJM buys capacity per delivery year, 1 June to 31 May, at each Base Residual Auction's
+    clearing price, and charges load-serving entities that price on their customers' peak-load
+    contributions (PJM Manual 18, "PJM Capacity Market": the Locational Reliability Charge).
+    A month before the first period is billed at the first price; a month after the last at
+    the last, held flat (not a cleared price: `caveat` says so)."""
+
+    region: str
+    periods: tuple[CapacityPeriod, ...]
+    carried_usd_per_mw_day: float
+    #: the record billed when no month is asked (the region's `capacity_charge`)
+    current: str
+    #: the periods are dated (else one price for every month, held flat like every price)
+    dated: bool
+
+    def period(self, month: int | None) -> CapacityPeriod:
+        """The period whose price a month is billed at (None: the current record's)."""
+        if month is None:
+            return next(p for p in self.periods if p.record == self.current)
+        if month < self.periods[0].first:
+            return self.periods[0]
+        return next((p for p in self.periods if month <= p.last), self.periods[-1])
+
+    def usd_per_mw_day(self, month: int | None = None) -> float:
+        """The charge billed in a month (month index: year x 12 + month - 1) [USD/MW-day]."""
+        return max(self.period(month).usd_per_mw_day - self.carried_usd_per_mw_day, 0.0)
+
+    def by_month(self, months: np.ndarray) -> np.ndarray:
+        """`usd_per_mw_day` of each month index of `months` [USD/MW-day]."""
+        lasts = np.array([p.last for p in self.periods])
+        prices = np.array([p.usd_per_mw_day for p in self.periods])
+        at = np.minimum(np.searchsorted(lasts, np.asarray(months), side="left"), lasts.size - 1)
+        return np.maximum(prices[at] - self.carried_usd_per_mw_day, 0.0)
+
+    def caveat(self, months: np.ndarray, where: str = "") -> str | None:
+        """Why the months of `months` (month indexes the charge is billed in) outside the
+        dated periods are billed at the nearest period's price; None when all are inside or
+        the price is not dated."""
+        months = np.asarray(months)
+        if not self.dated or months.size == 0:
+            return None
+        first, last = self.periods[0], self.periods[-1]
+        parts = []
+        after = months[months > last.last]
+        if after.size:
+            parts.append(
+                f"{_span(after)} billed at the last cleared delivery "
+                f"year's price ({last.record}, USD {last.usd_per_mw_day:g} per MW-day, to "
+                f"{_month_label(last.last)}) held flat, not a cleared price for them"
+            )
+        before = months[months < first.first]
+        if before.size:
+            parts.append(
+                f"{_span(before)} billed at the first dated price "
+                f"({first.record}, USD {first.usd_per_mw_day:g} per MW-day, from "
+                f"{_month_label(first.first)})"
+            )
+        if not parts:
+            return None
+        return (
+            f"{self.region}{where}: its capacity charge is dated by delivery year "
+            f"({_month_label(first.first)} to {_month_label(last.last)}); "
+            + "; ".join(parts)
+            + f"; billed less the USD {self.carried_usd_per_mw_day:g} per MW-day its power "
+            "price carries."
+        )
+
+
+def _span(months: np.ndarray) -> str:
+    """`the month 2029-03 is` or `the months from 2028-06 to 2032-12 are`."""
+    lo, hi = _month_label(int(months.min())), _month_label(int(months.max()))
+    return f"the month {lo} is" if lo == hi else f"the months from {lo} to {hi} are"
+
+
+def capacity_charge(
+    catalog: Catalog, region_id: str, scenario: Scenario | None = None
+) -> CapacityCharge | None:
+    """The region's capacity charge (None where it names none), each price the scenario's
+    `costs` override of its record where it has one. Its dated records must have unit
+    usd_per_mw_day and contiguous periods (`applies_from` to `applies_to`)."""
     region = catalog.region(region_id)
     if region.capacity_charge is None or region.capacity_charge_carried is None:
-        return 0.0
-    per_day = []
-    for pid in (region.capacity_charge, region.capacity_charge_carried):
+        return None
+
+    def price(pid: str):
         charge = catalog.parameter(pid)
         if charge.unit != "usd_per_mw_day":
             raise GigawattError(
                 f"region {region.id}: capacity charge {pid} has unit {charge.unit!r}; "
                 "allowed: usd_per_mw_day"
             )
-        per_day.append(float(point(charge.value)))
-    return max(per_day[0] - per_day[1], 0.0)
+        return charge
+
+    carried = _param(catalog, scenario, price(region.capacity_charge_carried).id)
+    if not region.capacity_charge_dated:
+        only = price(region.capacity_charge)
+        period = CapacityPeriod(only.id, -(10**9), 10**9, _param(catalog, scenario, only.id))
+        return CapacityCharge(region.id, (period,), carried, only.id, dated=False)
+    periods = []
+    for pid in region.capacity_charge_dated:
+        rec = price(pid)
+        if rec.applies_from is None or rec.applies_to is None:
+            raise GigawattError(
+                f"region {region.id}: dated capacity charge {pid} has no applies_from and "
+                "applies_to; allowed: a costs parameter with the months its price is for"
+            )
+        periods.append(
+            CapacityPeriod(
+                rec.id,
+                _month_index(rec.applies_from),
+                _month_index(rec.applies_to),
+                _param(catalog, scenario, rec.id),
+            )
+        )
+    periods.sort(key=lambda p: p.first)
+    for a, b in itertools.pairwise(periods):
+        if b.first != a.last + 1:
+            raise GigawattError(
+                f"region {region.id}: dated capacity charges {a.record} (to "
+                f"{_month_label(a.last)}) and {b.record} (from {_month_label(b.first)}) "
+                "overlap or leave a gap; allowed: contiguous periods"
+            )
+    current = catalog.parameter(region.capacity_charge).id
+    return CapacityCharge(region.id, tuple(periods), carried, current, dated=True)
+
+
+def capacity_charge_usd_per_mw_day(
+    catalog: Catalog, region_id: str, when: dt.date | None = None
+) -> float:
+    """The capacity charge a region bills per MW-day of peak load in the month of `when`
+    [USD per MW-day] (`CapacityCharge`; None: the region's current `capacity_charge`); 0
+    where the region names none. Per MWh of a flat draw it is this / 24 (a flat training
+    load's share of the grid's peak is about its average draw: PJM allocates capacity on each
+    load's contribution to the summer peaks)."""
+    charge = capacity_charge(catalog, region_id)
+    if charge is None:
+        return 0.0
+    month = None if when is None else when.year * MONTHS_PER_YEAR + when.month - 1
+    return charge.usd_per_mw_day(month)
 
 
 def power_price_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:

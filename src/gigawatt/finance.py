@@ -56,7 +56,7 @@ from gigawatt.catalog.schema import Deal, System
 from gigawatt.costs import (
     ASSET_CLASSES,
     CostParameters,
-    capacity_charge_usd_per_mw_day,
+    capacity_charge,
     capex_per_accelerator,
     checked,
     system_price_usd,
@@ -617,6 +617,47 @@ def _energy_mwh(fleet: Fleet, energy_stage: EnergyResult) -> tuple[np.ndarray, s
     return energy, "energy stage"
 
 
+def capacity_by_month(
+    catalog: Catalog, regions: Any, month_idx: np.ndarray, scenario: Scenario | None = None
+) -> np.ndarray:
+    """The capacity charge each phase's region bills in each month [USD per MW-day]: phases x
+    months (`costs.CapacityCharge.by_month`: the month's delivery-year price, the scenario's
+    `costs` override where it has one, less what the power price carries; 0 where the region
+    names none)."""
+    regions = list(regions)
+    out = np.zeros((len(regions), np.asarray(month_idx).size))
+    for rid in dict.fromkeys(regions):
+        charge = capacity_charge(catalog, rid, scenario)
+        if charge is not None:
+            out[[i for i, r in enumerate(regions) if r == rid]] = charge.by_month(month_idx)
+    return out
+
+
+def capacity_charge_caveats(
+    finance: Finance, catalog: Catalog, scenario: Scenario | None = None
+) -> tuple[str, ...]:
+    """One caveat per region whose dated capacity charge (`Region.capacity_charge_dated`) is
+    billed in months outside its delivery years, where the sites there draw power: those
+    months are billed at the nearest delivery year's price (`costs.CapacityCharge.caveat`),
+    after the last cleared auction held flat."""
+    ph = finance.phases
+    regions = np.asarray(ph["region"], dtype=object)
+    sites = np.asarray(ph["site"], dtype=object)
+    months = finance.first_index + np.arange(finance.months.size)
+    out = []
+    for rid in dict.fromkeys(regions.tolist()):
+        charge = capacity_charge(catalog, rid, scenario)
+        if charge is None:
+            continue
+        rows = regions == rid
+        drawn = months[finance.energy_mwh[rows].sum(axis=0) > 0]
+        names = ", ".join(dict.fromkeys(sites[rows].tolist()))
+        caveat = charge.caveat(drawn, f" ({names})")
+        if caveat:
+            out.append(caveat)
+    return tuple(out)
+
+
 def unbilled_charge_caveats(fleet: Fleet, catalog: Catalog) -> tuple[str, ...]:
     """One caveat per charge a region lists as unbilled (`Region.unbilled_charges`: a price per
     MW-day of peak load that its `power_price_usd_per_mwh` does not carry), for the scenario's
@@ -822,9 +863,10 @@ def run_finance(
     series = _deal_series(tranches, month_idx, prices)
     investors = _investor_series(tranches, month_idx, ph["vendor"], capex["systems"], leases)
     opex_energy = energy_mwh * price[:, None]
-    # PJM's capacity price above what its power price carries, per MW-day of average draw
-    capacity = np.array([capacity_charge_usd_per_mw_day(catalog, r) for r in ph["region"]])
-    opex_capacity = energy_mwh * capacity[:, None] / H_PER_DAY
+    # PJM's capacity price of each month's delivery year above what its power price carries,
+    # per MW-day of average draw
+    capacity = capacity_by_month(catalog, ph["region"], month_idx, scenario)
+    opex_capacity = energy_mwh * capacity / H_PER_DAY
     added = {k: v for k, v in ph.items() if k not in fleet_columns}
     return Finance(
         months=months,

@@ -464,13 +464,30 @@ class Scenario(_Model):
                         f"end ({self.end}); allowed: a month up to {self.end}"
                     )
         self._lease_covers()
-        for ri, run in enumerate(self.frontier_runs):
-            if not month_index(self.start) <= month_index(run.start) <= month_index(self.end):
-                raise ValueError(
-                    f"frontier_runs[{ri}].start: {run.start} is outside the scenario "
-                    f"({self.start} to {self.end})"
-                )
         return self
+
+    @field_validator("frontier_runs")
+    @classmethod
+    def _runs_inside(cls, runs: list[FrontierRunSpec], info: ValidationInfo) -> Any:
+        """Each run starts within the scenario: checked as a field, so that a run outside it is
+        reported with the other fields' errors in one pass (a model validator runs only once
+        every field is valid). `start` and `end` are validated before this field; when either
+        is invalid, or they are out of order, their own error says so."""
+        start, end = info.data.get("start"), info.data.get("end")
+        if start is None or end is None or month_index(start) > month_index(end):
+            return runs
+        problems = [
+            Problem(
+                f"frontier_runs[{ri}].start",
+                f"{run.start} is outside the scenario ({start} to {end}); allowed: a month "
+                f"from {start} to {end}",
+            )
+            for ri, run in enumerate(runs)
+            if not month_index(start) <= month_index(run.start) <= month_index(end)
+        ]
+        if problems:
+            raise InputError(problems=problems)
+        return runs
 
     def phase_names(self) -> list[str]:
         """Each phase's name, as the fleet names it (`<site>-<n>` for an unnamed phase)."""

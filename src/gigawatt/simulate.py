@@ -32,7 +32,12 @@ from gigawatt.catalog import Catalog
 from gigawatt.costs import override_caveats, power_price_caveats
 from gigawatt.deals import gw_by_vendor, superseded_buildout_caveats
 from gigawatt.energy.programme import EnergyResult, run_energy
-from gigawatt.finance import Finance, run_finance, unbilled_charge_caveats
+from gigawatt.finance import (
+    Finance,
+    capacity_charge_caveats,
+    run_finance,
+    unbilled_charge_caveats,
+)
 from gigawatt.scenario import Scenario, default_pue_caveats, load_scenario, month_index
 from gigawatt.units import W_PER_GW
 
@@ -113,26 +118,41 @@ class Results:
     def money_caveats(self) -> list[str]:
         """Deals the scenario ends as superseded whose build-out it still deploys
         (`deals.superseded_buildout_caveats`), and, when the finance stage ran, charges a site's
-        region lists as not in its power price (`finance.unbilled_charge_caveats`)."""
+        region lists as not in its power price (`finance.unbilled_charge_caveats`), then months
+        billed a dated capacity charge outside its delivery years, after the last cleared
+        auction at its price held flat (`finance.capacity_charge_caveats`)."""
         if self.catalog is None:
             return []
         out = list(superseded_buildout_caveats(self.scenario.deals, self.vendor_gw(), self.catalog))
         if self.finance is not None:
             out.extend(unbilled_charge_caveats(self.fleet, self.catalog))
+            out.extend(capacity_charge_caveats(self.finance, self.catalog, self.scenario))
         return out
+
+    def input_caveats(self) -> list[str]:
+        """The caveats of the scenario's own inputs, listed once for `run` (`caveats`) and
+        `finance` (`app.finance`) alike: the money stage's own (`money_caveats`), `costs`
+        overrides outside their cited ranges (`costs.override_caveats`), power prices that are
+        estimates (`costs.power_price_caveats`) and sites on the catalog's PUE
+        (`scenario.default_pue_caveats`: finance bills each site's energy at that PUE, and
+        under a facility power basis its accelerators' capex rests on it too)."""
+        if self.catalog is None:
+            return []
+        return [
+            *self.money_caveats(),
+            *override_caveats(self.scenario, self.catalog),
+            *power_price_caveats(self.scenario, self.catalog),
+            *default_pue_caveats(self.scenario, self.catalog),
+        ]
 
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
         """What the figures cannot show (`capability.caveats.compose_caveats`, as `run` shows
-        them): deals released on terms that were superseded or never signed, the money stage's
-        own (`money_caveats`), `costs` overrides
-        outside their cited ranges (`costs.override_caveats`), power prices that are estimates
-        (`costs.power_price_caveats`), sites on the catalog's PUE
-        (`scenario.default_pue_caveats`), phases online before their
-        hardware ships, the fleet's peaks that are not published figures, then those of each
-        December's largest run and of each of the scenario's frontier runs (`run`'s report
-        shows both: its system's perf calibration, failure rates and policy, its peak at
-        another precision; the largest runs' burn-in); `years` is `years()` when the caller
-        has it."""
+        them): deals released on terms that were superseded or never signed, the scenario's
+        inputs' (`input_caveats`), phases online before their hardware ships, the fleet's
+        peaks that are not published figures, then those of each December's largest run and
+        of each of the scenario's frontier runs (`run`'s report shows both: its system's perf
+        calibration, failure rates and policy, its peak at another precision; the largest
+        runs' burn-in); `years` is `years()` when the caller has it."""
         if self.catalog is None:
             return []
         runs: list[tuple[str | None, str | None]] = []
@@ -155,12 +175,7 @@ class Results:
             self.year_positions(),
             runs,
             deals=self.scenario.deals,
-            inputs=(
-                *self.money_caveats(),
-                *override_caveats(self.scenario, self.catalog),
-                *power_price_caveats(self.scenario, self.catalog),
-                *default_pue_caveats(self.scenario, self.catalog),
-            ),
+            inputs=self.input_caveats(),
             peak_columns=True,
             money=self.finance is not None,
         )

@@ -27,15 +27,18 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import FailureModel, Region, System
 from gigawatt.costs import (
+    MONTHS_PER_YEAR,
     CostParameters,
     HourlyCost,
     MarketRate,
-    capacity_charge_usd_per_mw_day,
+    capacity_charge,
     market_rate,
     ownership_usd_per_accelerator_hour,
 )
@@ -56,6 +59,9 @@ from gigawatt.reliability import (
 from gigawatt.reliability.job import RACK_SLA_PARAMETER, SPARES_AVAILABILITY_PARAMETER, rack_bound
 from gigawatt.units import H_PER_DAY, S_PER_H
 from gigawatt.validation import decimal_comma_hint
+
+if TYPE_CHECKING:
+    from gigawatt.scenario import Scenario
 
 #: Failure model of a system whose record names none.
 DEFAULT_FAILURE_MODEL = "h100-class"
@@ -93,6 +99,9 @@ class RunCosts:
     ownership: HourlyCost
     market: MarketRate
     rental_usd_per_gpu_hour: float | None = None
+    #: why the energy's capacity charge (PJM's) is a price held flat: the start month is after
+    #: the last cleared delivery year (`costs.CapacityCharge.caveat`); None otherwise
+    capacity_caveat: str | None = None
 
     @property
     def ownership_usd(self) -> float:
@@ -153,14 +162,22 @@ def run_costs(
     start: dt.date | None = None,
     rental_usd_per_gpu_hour: float | None = None,
     params: CostParameters | None = None,
+    scenario: Scenario | None = None,
 ) -> RunCosts:
     """A run's cost on every basis: ownership (capex over lives, operations, the run's energy
-    at the region's price) and market (the rate at `start`; the user's rental price if given)."""
+    at the region's price) and market (the rate at `start`; the user's rental price if given).
+    A `scenario`'s `costs` overrides of the capacity charge's records apply, as in finance."""
     params = params or CostParameters.of(catalog)
-    # the region's power price, plus its capacity charge per MWh drawn (PJM's), as finance bills
-    price_mwh = (
-        catalog.region(region_id).power_price_usd_per_mwh
-        + capacity_charge_usd_per_mw_day(catalog, region_id) / H_PER_DAY
+    # the region's power price, plus its capacity charge per MWh drawn (PJM's, that of the
+    # start month's delivery year; without a start the current one), as finance bills
+    charge = capacity_charge(catalog, region_id, scenario)
+    month = None if start is None else start.year * MONTHS_PER_YEAR + start.month - 1
+    capacity = 0.0 if charge is None else charge.usd_per_mw_day(month)
+    price_mwh = catalog.region(region_id).power_price_usd_per_mwh + capacity / H_PER_DAY
+    capacity_caveat = (
+        None
+        if charge is None or month is None
+        else charge.caveat(np.array([month]), f" (a run starting {start:%Y-%m})")
     )
     energy_per_h = energy_mwh * price_mwh / gpu_hours if gpu_hours > 0 else 0.0
     return RunCosts(
@@ -168,6 +185,7 @@ def run_costs(
         ownership=ownership_usd_per_accelerator_hour(system, pue, params, energy_per_h),
         market=market_rate(catalog, system, start),
         rental_usd_per_gpu_hour=rental_usd_per_gpu_hour,
+        capacity_caveat=capacity_caveat,
     )
 
 
@@ -290,6 +308,9 @@ class TrainingResult:
             # month is outside the months its records cover, the caveat that it is held flat
             "market_rate_month": self.costs.market.as_of_month if self.costs else None,
             "market_rate_caveat": self.costs.market.caveat if self.costs else None,
+            # added after the keys above: why the energy's capacity charge (PJM's) is the last
+            # cleared delivery year's price held flat, when the start is after it
+            "capacity_charge_caveat": self.costs.capacity_caveat if self.costs else None,
             # added after the keys above: the wall time and what scales with it at the two
             # ends of the step time's validated band (failure rates and costs held)
             **(self.band.to_json() if self.band else RunBand.null_json()),

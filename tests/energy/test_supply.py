@@ -134,21 +134,76 @@ def test_region_supply_inputs_take_the_regions_grid_and_the_sites_coordinates(ca
     assert (moved.lat, moved.lon, moved.hours) == (40.0, -100.0, 8760)
 
 
-def test_a_pjm_campus_pays_the_capacity_charge_per_mwh_imported(catalog) -> None:
-    """The supply model prices grid power as finance bills it: in a region with a capacity
-    charge its power price does not carry (us-pjm), the charge per MWh of a flat draw
-    (per MW-day / 24) on top of the power price; elsewhere the power price alone."""
-    from gigawatt.costs import capacity_charge_usd_per_mw_day
-    from gigawatt.units import H_PER_DAY
+def test_a_pjm_campus_pays_the_capacity_charge_on_its_peak_import(catalog) -> None:
+    """In a region with a capacity charge its power price does not carry (us-pjm) the grid
+    is priced at the power price alone and the charge is billed per MW of peak import: the
+    mean over the modelled year's months of each month's delivery-year charge; elsewhere no
+    charge. A year past the last cleared auction carries the held-flat caveat."""
+    from gigawatt.costs import capacity_charge
 
-    charge = capacity_charge_usd_per_mw_day(catalog, "us-pjm")
-    assert charge > 0  # PJM's 2026/27 auction price is above what its 2023 price carried
-    pjm = sp.region_supply_inputs(catalog, "us-pjm", site="x", load_mw=1.0, year=2027)
+    charge = capacity_charge(catalog, "us-pjm")
+    assert charge is not None
     price = catalog.region("us-pjm").power_price_usd_per_mwh
-    assert pjm.grid_price_usd_per_mwh == pytest.approx(price + charge / H_PER_DAY)
-    assert capacity_charge_usd_per_mw_day(catalog, "us-ercot") == 0
+    pjm = sp.region_supply_inputs(catalog, "us-pjm", site="x", load_mw=1.0, year=2027)
+    assert pjm.grid_price_usd_per_mwh == price
+    months = 2027 * 12 + np.arange(12)  # 5 months of 2026/27, 7 of 2027/28
+    expected = np.mean([charge.usd_per_mw_day(int(m)) for m in months])
+    assert pjm.capacity_usd_per_mw_day == pytest.approx(expected)
+    assert charge.usd_per_mw_day(int(months[0])) < expected < charge.usd_per_mw_day(int(months[-1]))
+    assert pjm.capacity_caveat is None  # 2027 is inside the cleared delivery years
+    late = sp.region_supply_inputs(catalog, "us-pjm", site="x", load_mw=1.0, year=2030)
+    assert late.capacity_usd_per_mw_day == pytest.approx(charge.usd_per_mw_day(2030 * 12))
+    assert "held flat" in late.capacity_caveat and charge.periods[-1].record in late.capacity_caveat
     ercot = sp.region_supply_inputs(catalog, "us-ercot", site="x", load_mw=1.0, year=2027)
     assert ercot.grid_price_usd_per_mwh == catalog.region("us-ercot").power_price_usd_per_mwh
+    assert (ercot.capacity_usd_per_mw_day, ercot.capacity_caveat) == (0.0, None)
+
+
+def test_a_flat_import_pays_what_the_old_per_mwh_charge_did(inputs) -> None:
+    """One hour standing for a year, grid (cap 60 MW, cheaper than gas) runs flat at its cap:
+    billed per MW of peak import, C x 365 x 60 MW, the charge equals the old per-MWh adder
+    C / 24 on 60 MW x 8760 h, so the optimum and its cost are unchanged."""
+    c, m = _gas_costs(inputs)
+    charge = 50.0  # USD per MW-day: grid's full cost 20 + 50/24 per MWh is still below gas's
+    peak = replace(inputs, capacity_usd_per_mw_day=charge)
+    with pypsa.option_context("api.legacy_string_dtype", False):
+        n = sp.new_network(pypsa, hourly_index(2027, 1), HOURS_PER_YEAR)
+        sp.add_carriers(n, peak)
+        sp.add_campus(n, 100.0)
+        sp.add_gas(n, peak.technologies["gas"], peak.discount_rate)
+        sp.add_grid_import(n, 60.0, peak.grid_price_usd_per_mwh, charge)
+        assert sp.solve(n, threads=1)[:2] == ("ok", "optimal")
+    assert n.generators_t.p["grid"].iloc[0] == pytest.approx(60.0)
+    per_mwh = 60 * (20 + charge / 24) * HOURS_PER_YEAR + 40 * (c + m * HOURS_PER_YEAR)
+    assert n.objective == pytest.approx(per_mwh, rel=1e-9)
+
+
+def test_on_site_supply_shaves_the_billed_peak(inputs) -> None:
+    """Two hours, 100 MW flat, free solar in the first only (capacity factor 1, then 0): the
+    grid imports only in the second. Billed on the peak import, the charge falls on that
+    hour's import; when a MW of it costs more a year than a MW of gas run through that hour,
+    gas covers the second hour instead and the billed peak, and so the charge, fall to
+    nothing, below the charge on the campus's average draw (100 MW) that finance bills."""
+    gas_c, gas_m = _gas_costs(inputs)
+    solar = inputs.technologies["solar"].model_copy(
+        update={"capex_usd_per_w": 0.0, "fixed_om_usd_per_kw_year": 0.0}
+    )
+    gas_year = gas_c + gas_m * HOURS_PER_YEAR / 2  # 1 MW of gas over the second hour's half-year
+    results = {}
+    for charge in (0.0, 2 * gas_year / 365):  # none; twice gas's cost per MW-day
+        case = replace(inputs, hours=2, capacity_usd_per_mw_day=charge)
+        with pypsa.option_context("api.legacy_string_dtype", False):
+            n = sp.new_network(pypsa, hourly_index(2027, 2), HOURS_PER_YEAR / 2)
+            sp.add_carriers(n, case)
+            sp.add_campus(n, 100.0)
+            sp.add_renewable(n, "solar", solar, np.array([1.0, 0.0]), case.discount_rate)
+            sp.add_gas(n, case.technologies["gas"], case.discount_rate)
+            sp.add_grid_import(n, 100.0, case.grid_price_usd_per_mwh, charge)
+            assert sp.solve(n, threads=1)[:2] == ("ok", "optimal")
+        results[charge] = (n.generators_t.p["grid"].max(), n.generators.at["gas", "p_nom_opt"])
+    (free_peak, free_gas), (dear_peak, dear_gas) = results.values()
+    assert free_peak == pytest.approx(100.0) and free_gas == pytest.approx(0.0, abs=1e-6)
+    assert dear_peak == pytest.approx(0.0, abs=1e-6) and dear_gas == pytest.approx(100.0)
 
 
 @pytest.fixture(scope="module")

@@ -71,6 +71,22 @@ def _record(cal: str, kind: str, lo: int, below: int | None, checks: int, **stat
     )
 
 
+def _hopper_dense(**stats) -> PerfAccuracy:
+    """A Hopper dense class of five checks, errors -5 % to +4 % (10th-90th percentiles)."""
+    return _record(
+        "hopper",
+        "dense",
+        0,
+        2,
+        5,
+        median_error=-0.01,
+        median_abs_error=0.03,
+        error_p10=-0.05,
+        error_p90=0.04,
+        **stats,
+    )
+
+
 class _Cat:
     def __init__(self, records: list[PerfAccuracy]) -> None:
         self.records = records
@@ -84,17 +100,7 @@ def test_class_lookup_band_and_too_few_checks():
     cat = Catalog.load()
     dense, fine = cat.get("models", "llama3-70b"), cat.get("models", "deepseek-v3")
     records = [
-        _record(
-            "hopper",
-            "dense",
-            0,
-            2,
-            5,
-            median_error=-0.01,
-            median_abs_error=0.03,
-            error_p10=-0.05,
-            error_p90=0.04,
-        ),
+        _hopper_dense(),
         _record("hopper", "moe-fine", 64, None, 2),
     ]
     v = validation(dense.experts, "hopper", 2.0, _Cat(records))  # type: ignore[arg-type]
@@ -227,16 +233,7 @@ def test_an_mfu_above_every_published_run_of_its_class_says_so():
     the JSON; an estimate above it (a search's best plan often is: DeepSeek-V3 on H800 at
     35 % against 31.5 % for the best published fine-grained MoE run on Hopper) carries a
     caveat on the validation line, one at or below it none."""
-    rec = _record(
-        "hopper",
-        "dense",
-        0,
-        2,
-        5,
-        median_error=-0.01,
-        median_abs_error=0.03,
-        error_p10=-0.05,
-        error_p90=0.04,
+    rec = _hopper_dense(
         published_mfu_max={"16-bit": 0.45, "fp8": 0.30},
         published_mfu_max_rows={"16-bit": "X1", "fp8": "X2"},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -339,7 +340,7 @@ def test_text_names_which_mfu_is_causal(capsys):
 @pytest.mark.parametrize("precision", ["fp4", "fp8"])
 def test_fp4_recipe_is_named_for_what_it_is(capsys, precision):
     """An fp4 plan keeps its NVFP4 recipe under the contract key `plan.fp8_recipe`; the additive
-    `fp4_recipe` names it (null for other precisions) and the printed plan says "fp4 recipe"."""
+    `fp4_recipe` names it (null for other precisions) and so does the printed plan."""
     args = ("perf", "--model", "llama3-70b", "--system", "dgx-b200", "--gpus", "64")
     args += ("--precision", precision)
     code, data, err = _perf(capsys, *args[1:])
@@ -350,7 +351,40 @@ def test_fp4_recipe_is_named_for_what_it_is(capsys, precision):
     assert code == 0, err
     flat = " ".join(out.split())
     if precision == "fp4":
-        assert recipe == "nvfp4" and f"fp4 recipe={recipe}" in flat
+        assert recipe == "nvfp4" and f"fp4_recipe={recipe}" in flat
         assert "fp8_recipe" not in flat
     else:
-        assert f"fp8_recipe={recipe}" in flat and "fp4 recipe" not in flat
+        assert f"fp8_recipe={recipe}" in flat and "fp4_recipe" not in flat
+
+
+def test_a_printed_fp4_plan_pastes_into_plan(capsys):
+    """perf printed an fp4 plan as "fp4 recipe=nvfp4", which --plan refused: the printed plan of
+    an fp4 search, pasted into --plan, now gives the search's step time; `fp4_recipe` is the
+    plan's `fp8_recipe` knob, refused on a plan that is not fp4 or beside an fp8_recipe that
+    differs (exit 2, naming both)."""
+    args = ("--model", "llama3-70b", "--system", "dgx-b200", "--gpus", "64")
+    code, found, err = _perf(capsys, *args, "--precision", "fp4", "--search")
+    assert code == 0, err
+    code, out, err = cli(capsys, "perf", *args, "--precision", "fp4", "--search")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    printed = re.search(r"plan: (.*?) (?:┌|global batch)", flat)
+    assert printed and "fp4_recipe=nvfp4" in printed[1]
+    code, pasted, err = _perf(capsys, *args, "--plan", printed[1].replace(", ", ","))
+    assert code == 0, err
+    assert pasted["plan"] == found["plan"]
+    assert pasted["step_time_s"] == pytest.approx(found["step_time_s"], rel=1e-12)
+    code, held, err = _perf(capsys, *args, "--plan", "precision=fp4,fp4_recipe=nvfp4", "--search")
+    assert code == 0, err
+    assert held["plan"]["fp8_recipe"] == "nvfp4" and held["step_time_s"] == found["step_time_s"]
+    refusals = {
+        "fp4_recipe=nvfp4": "fp4_recipe=nvfp4 applies to fp4 plans, and this plan's precision "
+        "is bf16",
+        "precision=fp8,fp4_recipe=nvfp4": "this plan's precision is fp8",
+        "precision=fp4,fp4_recipe=nvfp4,fp8_recipe=none": "fp4_recipe=nvfp4 contradicts "
+        "fp8_recipe=none",
+    }
+    for plan, says in refusals.items():
+        code, data, err = _perf(capsys, *args, "--plan", plan)
+        assert (code, data) == (2, {}), plan
+        assert err.startswith("error: --plan: ") and says in err and "Traceback" not in err

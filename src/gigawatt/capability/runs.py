@@ -78,6 +78,9 @@ class Costs:
     #: their records cover (gigawatt.costs.QuotedRate)
     market_rate_month: str | None = None
     market_rate_caveat: str | None = None
+    #: why a site's capacity charge (PJM's) is the last cleared delivery year's price held
+    #: flat at the run's start (gigawatt.costs.CapacityCharge), the sites' caveats joined
+    capacity_charge_caveat: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,8 @@ class FrontierRunResult:
             # cover, the caveat that it is the nearest record's rate held flat
             "market_rate_month": c.market_rate_month if c else None,
             "market_rate_caveat": c.market_rate_caveat if c else None,
+            # why a site's capacity charge at the start month is a price held flat
+            "capacity_charge_caveat": c.capacity_charge_caveat if c else None,
         }
 
 
@@ -178,6 +183,7 @@ def site_costs(
     energy = co2 = cost = market = 0.0
     bases: list[str] = []
     caveats: list[str] = []
+    capacity: list[str] = []
     month: str | None = None
     for name, acc in group.by_site.items():
         if acc[pos] <= 0:
@@ -196,16 +202,35 @@ def site_costs(
         except InputError as e:  # the site's values: name them as the scenario file does
             raise _as_site_fields(e, scenario.sites.index(site)) from None
         run = run_costs(
-            catalog, system, hours, fp.energy_mwh, site.region, fp.pue, start=when, params=params
+            catalog,
+            system,
+            hours,
+            fp.energy_mwh,
+            site.region,
+            fp.pue,
+            start=when,
+            params=params,
+            scenario=scenario,
         )
         energy, co2 = energy + fp.energy_mwh, co2 + fp.co2e_t
         cost, market = cost + run.ownership_usd, market + run.market_usd
         month = run.market.as_of_month
         if run.market.caveat and run.market.caveat not in caveats:
             caveats.append(run.market.caveat)
+        if run.capacity_caveat and run.capacity_caveat not in capacity:
+            capacity.append(run.capacity_caveat)
         bases.append(run.detail("ownership", system, catalog.region(site.region)))
     basis = bases[0] if len(bases) == 1 else f"{bases[0]}; summed over {len(bases)} sites"
-    return Costs(energy, co2, cost, basis, market, month, "; ".join(caveats) or None)
+    return Costs(
+        energy,
+        co2,
+        cost,
+        basis,
+        market,
+        month,
+        "; ".join(caveats) or None,
+        " ".join(capacity) or None,
+    )
 
 
 def best_group(

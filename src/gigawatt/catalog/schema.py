@@ -597,12 +597,21 @@ class Region(Record):
         None,
         description="costs parameter (USD per MW-day of peak load): the capacity price a large "
         "load here pays, billed by finance on each month's average facility draw above what "
-        "`capacity_charge_carried` says the power price already carries",
+        "`capacity_charge_carried` says the power price already carries; with "
+        "`capacity_charge_dated`, the current delivery year's (billed when no month is asked)",
     )
     capacity_charge_carried: str | None = Field(
         None,
         description="costs parameter (USD per MW-day): the capacity price already in "
         "power_price_usd_per_mwh (that of the price's year); required with capacity_charge",
+    )
+    capacity_charge_dated: tuple[str, ...] = Field(
+        (),
+        description="costs parameters (USD per MW-day), one per delivery period "
+        "(`applies_from` to `applies_to`, contiguous), capacity_charge among them: each month "
+        "is billed at the price of its period, months before the first at the first, months "
+        "after the last at the last held flat (with a caveat); empty: capacity_charge for "
+        "every month",
     )
     lat: quantity("degrees", ge=-90, le=90)
     lon: quantity("degrees", ge=-180, le=180)
@@ -618,6 +627,11 @@ class Region(Record):
             raise ValueError(
                 f"{self.capacity_charge} is both billed (capacity_charge) and listed under "
                 "unbilled_charges; allowed: one of the two"
+            )
+        if self.capacity_charge_dated and self.capacity_charge not in self.capacity_charge_dated:
+            raise ValueError(
+                f"capacity_charge_dated does not list capacity_charge {self.capacity_charge}; "
+                "allowed: a dated series that includes it (the current delivery year's price)"
             )
         return self
 
@@ -943,12 +957,30 @@ class Parameter(Record):
     unit: str = Field(description="unit of value, e.g. usd_per_w, years, fraction, months")
     low: quantity() | None = None
     high: quantity() | None = None
+    applies_from: Month | None = Field(
+        None,
+        description="first month of the period a dated price is for (a PJM delivery year: "
+        "June to May); with applies_to",
+    )
+    applies_to: Month | None = Field(
+        None, description="last month of the period a dated price is for; with applies_from"
+    )
 
     @model_validator(mode="after")
     def _in_unit_range(self) -> Parameter:
         problem = unit_problem(self.value, self.unit)
         if problem:
             raise ValueError(f"value: {problem} (unit {self.unit})")
+        if (self.applies_from is None) != (self.applies_to is None):
+            raise ValueError(
+                "applies_from and applies_to go together (the first and last month of the "
+                "period the price is for); allowed: both or neither"
+            )
+        if self.applies_from and self.applies_to and self.applies_to < self.applies_from:
+            raise ValueError(
+                f"applies_to {self.applies_to} is before applies_from {self.applies_from}; "
+                "allowed: a month at or after it"
+            )
         return self
 
 

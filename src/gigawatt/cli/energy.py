@@ -399,5 +399,19 @@ def _print_supply(s: dict[str, Any], *, default_import: bool = False) -> None:
         f"{s['wind_capacity_factor']:.2f} (a synthetic wind at a mean "
         f"{s['wind_mean_speed_m_per_s']:g} m/s, the catalog's generic onshore site, "
         "wind-mean-speed-m-per-s, not a measurement of this site); solved in "
-        f"{s['solve_time_s']:.1f} s.{assumed}"
+        f"{s['solve_time_s']:.1f} s.{assumed}{_capacity_line(s)}"
+    )
+
+
+def _capacity_line(s: dict[str, Any]) -> str:
+    """The capacity charge on the peak grid import, where the region bills one (PJM's)."""
+    if not s.get("capacity_charge_usd_per_mw_day"):
+        return ""
+    caveat = s.get("capacity_charge_caveat")
+    return (
+        f" Capacity charge USD {s['capacity_charge_usd_per_mw_day']:,.2f} per MW-day on the "
+        f"peak grid import, {s['grid_peak_import_mw']:,.0f} MW: "
+        f"{s['capacity_charge_usd_per_year'] / MILLION:,.1f} M USD/yr, in the cost (the peak "
+        "over the modelled hours stands for the import in PJM's five summer coincident peak "
+        "hours, an upper bound)." + (f" {caveat}" if caveat else "")
     )

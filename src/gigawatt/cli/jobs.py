@@ -406,9 +406,9 @@ def perf(
             "--plan",
             help="KEY=V,... of tp pp vp dp cp ep etp mb gbs zero recompute recompute_modules "
             "precision sp flash_attention tp_overlap dp_overlap ep_overlap pp_balance pp_first "
-            "pp_last vocab_parallel fp8_recipe offload optimizer_dtype moe_dispatcher (with "
-            "--search: the knobs to hold; recompute_modules=core_attn,mlp lists modules up to "
-            "the next KEY=V).",
+            "pp_last vocab_parallel fp8_recipe (fp4_recipe for fp4) offload optimizer_dtype "
+            "moe_dispatcher (with --search: the knobs to hold; recompute_modules=core_attn,mlp "
+            "lists modules up to the next KEY=V).",
         ),
     ] = None,
     search: Annotated[
@@ -473,8 +473,9 @@ def perf(
 
 def recipe_label(plan: dict[str, Any]) -> str:
     """What a printed plan calls its `fp8_recipe` knob (the JSON key, named when only fp8 had
-    scaling recipes): "fp4 recipe" when the plan's GEMMs are fp4 (NVFP4)."""
-    return "fp4 recipe" if plan.get("precision") == "fp4" else "fp8_recipe"
+    scaling recipes): `fp4_recipe` when the plan's GEMMs are fp4 (NVFP4), the JSON's name for
+    it and a key `--plan` takes, so that the printed plan pastes back."""
+    return "fp4_recipe" if plan.get("precision") == "fp4" else "fp8_recipe"
 
 
 #: The plan knobs the table of best plans always shows.

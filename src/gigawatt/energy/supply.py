@@ -9,7 +9,13 @@ minimises the annual system cost
     sum_g c_g P_g + sum_h w sum_g m_g p_(g,h)     [USD/yr]
 
 where c_g is capex x annuity(r, life) + fixed O&M [USD/MW/yr], m_g the marginal cost [USD/MWh]
-and w = 8760 / hours the weight that makes a shorter horizon stand for a year. The network is
+and w = 8760 / hours the weight that makes a shorter horizon stand for a year. Where the region
+bills a capacity charge (PJM's: `costs.CapacityCharge`) the grid import's P is its peak import
+over the modelled hours, with c = the charge x 365 [USD/MW/yr]: PJM allocates capacity on a
+load's peak-load contribution, its load in the five summer coincident peak hours (5CP: PJM
+Manual 19, "Load Forecasting and Analysis"; Constellation, "PJM's Five Coincident Peaks: What
+You Should Know"), and the model has no PJM system load to find those hours, so every modelled
+hour stands for one (an upper bound on the import in the 5CP hours). The network is
 built by small named functions (the PyPSA way: one function per component family). PyPSA,
 linopy, HiGHS and pvlib are the optional `supply` extra: `pip install 'gigawatt[supply]'`.
 """
@@ -31,7 +37,7 @@ import pandas as pd
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import SupplyTechnology
-from gigawatt.costs import capacity_charge_usd_per_mw_day
+from gigawatt.costs import MONTHS_PER_YEAR, capacity_charge
 from gigawatt.distributions import point
 from gigawatt.energy.params import energy_param
 from gigawatt.energy.profiles import (
@@ -42,7 +48,7 @@ from gigawatt.energy.profiles import (
     wind_capacity_factor,
 )
 from gigawatt.errors import GigawattError
-from gigawatt.units import H_PER_DAY, H_PER_YEAR, KW_PER_MW, W_PER_MW
+from gigawatt.units import DAYS_PER_YEAR, H_PER_YEAR, KW_PER_MW, W_PER_MW
 
 G_PER_T_PER_KWH = 1e3  # g/kWh -> t/MWh
 EXTRA = "pip install 'gigawatt[supply]'"
@@ -119,6 +125,10 @@ class SupplyInputs:
     wind: WindModel
     seed: int = 0
     threads: int = 2
+    #: The capacity charge billed per MW of peak grid import and day (PJM's; 0 elsewhere)
+    capacity_usd_per_mw_day: float = 0.0
+    #: Why that charge is a held-flat price (months outside the dated delivery years), or None
+    capacity_caveat: str | None = None
 
 
 def supply_inputs(
@@ -136,6 +146,8 @@ def supply_inputs(
     co2_cap_t_per_year: float | None = None,
     discount_rate: float | None = None,
     seed: int = 0,
+    capacity_usd_per_mw_day: float = 0.0,
+    capacity_caveat: str | None = None,
 ) -> SupplyInputs:
     """Inputs from the catalog's supply technologies and energy parameters."""
     if grid_import_mw is None:
@@ -159,6 +171,8 @@ def supply_inputs(
         solar=SolarModel.from_catalog(catalog),
         wind=WindModel.from_catalog(catalog),
         seed=seed,
+        capacity_usd_per_mw_day=capacity_usd_per_mw_day,
+        capacity_caveat=capacity_caveat,
     )
 
 
@@ -179,12 +193,16 @@ def region_supply_inputs(
     """`supply_inputs` for a flat `load_mw` campus in the catalog's `region`: its grid price
     and carbon intensity, and its coordinates unless the site gives its own (`lat`, `lon`).
 
-    The grid price is the region's industrial power price plus, where the region names a
-    capacity charge its price does not carry (`us-pjm`), that charge per MWh drawn
-    (`costs.capacity_charge_usd_per_mw_day` / 24, as finance bills a flat draw: PJM allocates
-    capacity on each load's share of the summer peaks, about a flat load's average draw)."""
+    The grid price is the region's industrial power price. Where the region names a capacity
+    charge its price does not carry (`us-pjm`), that charge is billed per MW of the campus's
+    peak grid import (`capacity_usd_per_mw_day`): the mean over the 12 months of `year` of
+    each month's delivery-year price less the carried level (`costs.CapacityCharge`), with
+    its caveat when a month is past the last cleared auction."""
     record = catalog.region(region)
-    capacity = capacity_charge_usd_per_mw_day(catalog, region) / H_PER_DAY
+    charge = capacity_charge(catalog, region)
+    months = year * MONTHS_PER_YEAR + np.arange(MONTHS_PER_YEAR)
+    capacity = 0.0 if charge is None else float(charge.by_month(months).mean())
+    caveat = None if charge is None else charge.caveat(months, f" ({site}, {year})")
     return supply_inputs(
         catalog,
         site=site,
@@ -192,12 +210,14 @@ def region_supply_inputs(
         lat=record.lat if lat is None else lat,
         lon=record.lon if lon is None else lon,
         year=year,
-        grid_price_usd_per_mwh=record.power_price_usd_per_mwh + capacity,
+        grid_price_usd_per_mwh=record.power_price_usd_per_mwh,
         grid_gco2_per_kwh=record.grid_gco2_per_kwh,
         hours=hours,
         grid_import_mw=grid_import_mw,
         co2_cap_t_per_year=co2_cap_t_per_year,
         seed=seed,
+        capacity_usd_per_mw_day=capacity,
+        capacity_caveat=caveat,
     )
 
 
@@ -225,6 +245,13 @@ class SupplyResult:
     co2_t_per_year: float | None = None
     co2_gco2_per_kwh: float | None = None
     solve_time_s: float = 0.0
+    #: added after the keys above: the capacity charge per MW of peak grid import and day
+    #: (0 where the region bills none), the peak import it is billed on, the charge a year
+    #: (part of cost_usd_per_year) and why its price is held flat, if it is
+    capacity_charge_usd_per_mw_day: float = 0.0
+    grid_peak_import_mw: float | None = None
+    capacity_charge_usd_per_year: float | None = None
+    capacity_charge_caveat: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -316,8 +343,24 @@ def add_battery(n: Any, tech: SupplyTechnology, rate: float) -> None:
     )
 
 
-def add_grid_import(n: Any, cap_mw: float, price_usd_per_mwh: float) -> None:
-    """Grid import up to the interconnection size at the region's price and intensity."""
+def add_grid_import(
+    n: Any, cap_mw: float, price_usd_per_mwh: float, capacity_usd_per_mw_day: float = 0.0
+) -> None:
+    """Grid import up to the interconnection size at the region's price and intensity. With a
+    capacity charge the import's size is the optimum's peak import (at most `cap_mw`), billed
+    the charge x 365 a year per MW: the optimiser may shave the peak with on-site supply."""
+    if capacity_usd_per_mw_day > 0:
+        n.add(
+            "Generator",
+            "grid",
+            bus="campus",
+            carrier="grid",
+            p_nom_extendable=True,
+            p_nom_max=cap_mw,
+            capital_cost=capacity_usd_per_mw_day * DAYS_PER_YEAR,
+            marginal_cost=price_usd_per_mwh,
+        )
+        return
     n.add(
         "Generator",
         "grid",
@@ -356,7 +399,12 @@ def build_network(pypsa: Any, inputs: SupplyInputs) -> tuple[Any, dict[str, floa
     add_gas(n, techs["gas"], rate)
     add_battery(n, techs["battery"], rate)
     if inputs.grid_import_mw > 0:
-        add_grid_import(n, inputs.grid_import_mw, inputs.grid_price_usd_per_mwh)
+        add_grid_import(
+            n,
+            inputs.grid_import_mw,
+            inputs.grid_price_usd_per_mwh,
+            inputs.capacity_usd_per_mw_day,
+        )
     if inputs.co2_cap_t_per_year is not None:
         add_co2_cap(n, inputs.co2_cap_t_per_year)
     return n, {"solar": float(solar_cf.mean()), "wind": float(wind_cf.mean())}
@@ -481,6 +529,8 @@ def summarise(
         "wind_capacity_factor": profile_cf["wind"],
         "wind_mean_speed_m_per_s": inputs.wind.mean_speed_m_per_s,
         "solve_time_s": seconds,
+        "capacity_charge_usd_per_mw_day": inputs.capacity_usd_per_mw_day,
+        "capacity_charge_caveat": inputs.capacity_caveat,
     }
     if state != "ok" or condition != "optimal":
         return SupplyResult(**base)
@@ -504,6 +554,8 @@ def summarise(
     load_mwh = inputs.load_mw * H_PER_YEAR
     cost = float(n.objective)
     battery_mw = float(n.storage_units.at["battery", "p_nom_opt"])
+    # the highest hourly import: what the capacity charge is billed on
+    peak = max(float(dispatch["grid"].max()), 0.0) if "grid" in dispatch else 0.0
     return SupplyResult(
         **base,
         capacity_mw={
@@ -520,6 +572,8 @@ def summarise(
         cost_usd_per_mwh=cost / load_mwh,
         co2_t_per_year=co2,
         co2_gco2_per_kwh=co2 / load_mwh * G_PER_T_PER_KWH,
+        grid_peak_import_mw=peak,
+        capacity_charge_usd_per_year=peak * inputs.capacity_usd_per_mw_day * DAYS_PER_YEAR,
     )
 
 

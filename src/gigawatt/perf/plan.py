@@ -286,6 +286,36 @@ class Plan(BaseModel):
 
 
 PLAN_KEYS: tuple[str, ...] = tuple(Plan.model_fields)
+#: Keys a plan also takes, each another name of a `Plan` knob (`with_recipe_alias`).
+PLAN_ALIASES: tuple[str, ...] = ("fp4_recipe",)
+
+
+def with_recipe_alias(values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` with `fp4_recipe` (the name `perf --json` and a printed fp4 plan give the
+    recipe) moved to the plan's `fp8_recipe` knob, which holds the scaling recipe of fp8 and
+    fp4 GEMMs alike; `fp4_recipe` on a plan whose precision is not fp4, or beside an
+    `fp8_recipe` that differs, is an error."""
+    out = dict(values)
+    if "fp4_recipe" not in out:
+        return out
+    recipe = out.pop("fp4_recipe")
+    precision = str(out.get("precision") or Plan.model_fields["precision"].default).lower()
+    if precision != "fp4":
+        raise InputError(
+            f"fp4_recipe={recipe} applies to fp4 plans, and this plan's precision is "
+            f"{precision}; allowed: fp4_recipe with precision=fp4 (an fp8 plan's recipe is "
+            "fp8_recipe)",
+            field="plan",
+        )
+    given = out.get("fp8_recipe")
+    if given is not None and str(given).lower() != str(recipe).lower():
+        raise InputError(
+            f"fp4_recipe={recipe} contradicts fp8_recipe={given} (one knob, the recipe of "
+            "fp8 and fp4 GEMMs alike); give one of them",
+            field="plan",
+        )
+    out["fp8_recipe"] = recipe
+    return out
 
 
 def parse_plan(text: str | None) -> dict[str, str]:
@@ -301,11 +331,12 @@ def parse_plan(text: str | None) -> dict[str, str]:
             out[last] += f",{part}"
             continue
         key, sep, value = part.partition("=")
-        key = key.strip().lower().replace("-", "_")
+        # "fp4 recipe", as perf once printed it, is fp4_recipe
+        key = "_".join(key.lower().replace("-", "_").split())
         if not sep or not value.strip():
             raise InputError(f"{part!r} is not KEY=VALUE", field="plan")
-        if key not in PLAN_KEYS:
-            close = difflib.get_close_matches(key, PLAN_KEYS, n=3, cutoff=0.6)
+        if key not in PLAN_KEYS + PLAN_ALIASES:
+            close = difflib.get_close_matches(key, PLAN_KEYS + PLAN_ALIASES, n=3, cutoff=0.6)
             hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
             raise InputError(
                 f"unknown key {key!r}{hint}; allowed: {', '.join(PLAN_KEYS)}", field="plan"
@@ -318,10 +349,11 @@ def parse_plan(text: str | None) -> dict[str, str]:
 
 
 def with_precision(values: Mapping[str, Any], precision: str | None) -> dict[str, Any]:
-    """`values` with `precision` added; a contradicting plan value is an error."""
+    """`values` with `precision` added (a contradicting plan value is an error) and an
+    `fp4_recipe` moved to `fp8_recipe` (`with_recipe_alias`)."""
     out = dict(values)
     if precision is None:
-        return out
+        return with_recipe_alias(out)
     allowed = get_args(Precision)
     if precision.lower() not in allowed:  # the caller's own field, not the plan's
         raise InputError(
@@ -336,7 +368,7 @@ def with_precision(values: Mapping[str, Any], precision: str | None) -> dict[str
             refs=("precision",),
         )
     out["precision"] = precision.lower()
-    return out
+    return with_recipe_alias(out)
 
 
 def make_plan(values: Plan | Mapping[str, Any] | None) -> Plan:
@@ -344,7 +376,7 @@ def make_plan(values: Plan | Mapping[str, Any] | None) -> Plan:
     if isinstance(values, Plan):
         return values
     try:
-        return Plan.model_validate(dict(values or {}))
+        return Plan.model_validate(with_recipe_alias(values or {}))
     except ValidationError as e:
         raise input_error(e, prefix="plan", model=Plan) from None
 

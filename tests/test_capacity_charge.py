@@ -1,0 +1,190 @@
+"""PJM's capacity charge by delivery year (`costs.CapacityCharge`): each month is billed at
+the clearing price of the delivery year (1 June to 31 May) that holds it, less what the region's
+power price carries; before the first dated price at the first, after the last cleared auction
+at the last, held flat with a caveat (docs/models/money.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from gigawatt.catalog import Catalog
+from gigawatt.costs import capacity_charge, capacity_charge_usd_per_mw_day
+from gigawatt.errors import GigawattError
+from gigawatt.finance import capacity_charge_caveats
+from gigawatt.scenario import load_scenario, month_index
+from gigawatt.simulate import simulate
+
+
+def _dated(catalog: Catalog):
+    region = catalog.region("us-pjm")
+    return [catalog.parameter(pid) for pid in region.capacity_charge_dated]
+
+
+def _carried(catalog: Catalog) -> float:
+    return catalog.parameter(catalog.region("us-pjm").capacity_charge_carried).value
+
+
+def test_each_delivery_year_runs_june_to_may_and_they_follow_each_other(catalog):
+    dated = sorted(_dated(catalog), key=lambda p: p.applies_from)
+    assert len(dated) >= 4
+    for rec in dated:
+        assert rec.unit == "usd_per_mw_day"
+        assert rec.applies_from.endswith("-06") and rec.applies_to.endswith("-05")
+        assert month_index(rec.applies_to) - month_index(rec.applies_from) == 11
+    for a, b in itertools.pairwise(dated):
+        assert month_index(b.applies_from) == month_index(a.applies_to) + 1
+    # the id scripts use is still the 2026/27 price, one of the series
+    current = catalog.parameter("pjm-capacity-usd-per-mw-day")
+    assert (current.applies_from, current.applies_to) == ("2026-06", "2027-05")
+    assert current in dated
+
+
+def test_the_price_changes_between_31_may_and_1_june(catalog):
+    carried = _carried(catalog)
+    by_start = {rec.applies_from: rec.value for rec in _dated(catalog)}
+    for year in (2025, 2026, 2027):
+        may = capacity_charge_usd_per_mw_day(catalog, "us-pjm", dt.date(year, 5, 31))
+        june = capacity_charge_usd_per_mw_day(catalog, "us-pjm", dt.date(year, 6, 1))
+        assert may == pytest.approx(max(by_start[f"{year - 1}-06"] - carried, 0.0))
+        assert june == pytest.approx(max(by_start[f"{year}-06"] - carried, 0.0))
+        assert may != june
+    # no month asked: the region's current record, as before the series
+    current = catalog.parameter("pjm-capacity-usd-per-mw-day").value
+    assert capacity_charge_usd_per_mw_day(catalog, "us-pjm") == pytest.approx(current - carried)
+    # a delivery year priced below what the power price carries bills nothing, not a credit
+    cheapest = min(_dated(catalog), key=lambda p: p.value)
+    if cheapest.value < carried:
+        first = dt.date.fromisoformat(f"{cheapest.applies_from}-01")
+        assert capacity_charge_usd_per_mw_day(catalog, "us-pjm", first) == 0.0
+    assert capacity_charge_usd_per_mw_day(catalog, "us-ercot", dt.date(2027, 6, 1)) == 0.0
+
+
+def test_months_outside_the_series_are_held_at_its_ends_with_a_caveat(catalog):
+    charge = capacity_charge(catalog, "us-pjm")
+    assert charge is not None
+    first, last = charge.periods[0], charge.periods[-1]
+    after = np.arange(last.last + 1, last.last + 40)
+    assert np.allclose(charge.by_month(after), charge.usd_per_mw_day(last.last))
+    before = np.arange(first.first - 30, first.first)
+    assert np.allclose(charge.by_month(before), charge.usd_per_mw_day(first.first))
+    inside = np.arange(first.first, last.last + 1)
+    assert charge.caveat(inside) is None
+    caveat = charge.caveat(np.concatenate([inside, after]))
+    assert caveat is not None and "held flat" in caveat and last.record in caveat
+    assert f"{after.min() // 12}-{after.min() % 12 + 1:02d}" in caveat
+    early = charge.caveat(before)
+    assert early is not None and first.record in early and "held flat" not in early
+
+
+def test_finance_bills_by_month_and_says_the_price_is_held_flat(catalog):
+    """The default scenario runs to 2032, past the last cleared auction: its Ohio site's
+    months after it carry the caveat, in run's and finance's caveats."""
+    results = simulate(load_scenario("nvidia-openai-10gw", catalog), catalog, until="finance")
+    fin = results.finance
+    assert fin is not None
+    caveats = capacity_charge_caveats(fin, catalog)
+    assert len(caveats) == 1 and caveats[0].startswith("us-pjm (oh-lordstown)")
+    assert caveats[0] in results.caveats()
+    charge = capacity_charge(catalog, "us-pjm")
+    pjm = (fin.phases["region"] == "us-pjm").to_numpy()
+    months = fin.first_index + np.arange(fin.months.size)
+    expected = fin.energy_mwh[pjm] * charge.by_month(months) / 24
+    assert fin.opex_capacity_usd[pjm] == pytest.approx(expected)
+
+
+def _with(catalog: Catalog, kind: str, rid: str, **update) -> Catalog:
+    records = dict(catalog.records[kind])
+    records[rid] = records[rid].model_copy(update=update)
+    return replace(catalog, records={**catalog.records, kind: records})
+
+
+def test_a_gap_or_an_undated_record_in_the_series_is_refused(catalog):
+    gap = _with(catalog, "costs", "pjm-capacity-usd-per-mw-day", applies_from="2026-07")
+    with pytest.raises(GigawattError, match="overlap or leave a gap"):
+        capacity_charge(gap, "us-pjm")
+    undated = _with(
+        catalog, "costs", "pjm-capacity-usd-per-mw-day", applies_from=None, applies_to=None
+    )
+    with pytest.raises(GigawattError, match="applies_from"):
+        capacity_charge(undated, "us-pjm")
+
+
+def test_the_schema_refuses_half_a_period_and_a_series_without_the_current_price(catalog):
+    from gigawatt.catalog.schema import Parameter, Region
+
+    data = catalog.parameter("pjm-capacity-usd-per-mw-day").model_dump(mode="python")
+    with pytest.raises(ValueError, match="applies_from and applies_to go together"):
+        Parameter.model_validate({**data, "applies_to": None})
+    with pytest.raises(ValueError, match="before applies_from"):
+        Parameter.model_validate({**data, "applies_to": "2025-05"})
+    region = catalog.region("us-pjm").model_dump(mode="python")
+    others = [p for p in region["capacity_charge_dated"] if p != region["capacity_charge"]]
+    with pytest.raises(ValueError, match="capacity_charge_dated does not list"):
+        Region.model_validate({**region, "capacity_charge_dated": others})
+
+
+def test_a_scenarios_override_of_one_delivery_year_moves_only_its_months(catalog):
+    """`costs: {pjm-capacity-usd-per-mw-day: ...}` prices the 2026/27 delivery year, the
+    record's period, and nowhere else; finance bills a scenario's overrides."""
+    scenario = load_scenario("nvidia-openai-10gw", catalog).resolve()
+    base = capacity_charge(catalog, "us-pjm", scenario)
+    rec = catalog.parameter("pjm-capacity-usd-per-mw-day")
+    higher = rec.value + 100.0
+    changed = scenario.model_copy(update={"costs": {**scenario.costs, rec.id: higher}})
+    moved = capacity_charge(catalog, "us-pjm", changed)
+    months = np.arange(month_index("2024-01"), month_index("2030-12") + 1)
+    inside = (months >= month_index(rec.applies_from)) & (months <= month_index(rec.applies_to))
+    diff = moved.by_month(months) - base.by_month(months)
+    assert np.allclose(diff[inside], 100.0) and np.allclose(diff[~inside], 0.0)
+    # the default scenario's Ohio site draws from 2028: the last cleared year, held flat, prices
+    # all its months, so an override of that record moves its whole bill
+    last = base.periods[-1]
+    dearer = scenario.model_copy(
+        update={"costs": {**scenario.costs, last.record: last.usd_per_mw_day + 100.0}}
+    )
+    plain = simulate(scenario, catalog, until="finance").finance
+    moved_bill = simulate(dearer, catalog, until="finance").finance
+    pjm = (plain.phases["region"] == "us-pjm").to_numpy()
+    draw_mw_days = plain.energy_mwh[pjm].sum() / 24
+    assert moved_bill.opex_capacity_usd.sum() - plain.opex_capacity_usd.sum() == pytest.approx(
+        100.0 * draw_mw_days
+    )
+
+
+def test_a_run_starting_after_the_last_auction_says_its_charge_is_held_flat(catalog):
+    """`train`'s energy in us-pjm carries the start month's delivery-year charge; a start
+    after the last cleared year carries the held-flat caveat (`capacity_charge_caveat`)."""
+    from gigawatt.training import run_costs
+
+    system = catalog.system("gb200-nvl72")
+    last = capacity_charge(catalog, "us-pjm").periods[-1]
+    inside = run_costs(catalog, system, 1e6, 2_000.0, "us-pjm", 1.2, start=dt.date(2027, 3, 1))
+    assert inside.capacity_caveat is None
+    late = dt.date(last.last // 12 + 1, 3, 1)
+    after = run_costs(catalog, system, 1e6, 2_000.0, "us-pjm", 1.2, start=late)
+    assert after.capacity_caveat is not None
+    assert f"the month {late:%Y-%m} is billed" in after.capacity_caveat
+    assert last.record in after.capacity_caveat
+    assert run_costs(catalog, system, 1e6, 2_000.0, "us-pjm", 1.2).capacity_caveat is None
+    ercot = run_costs(catalog, system, 1e6, 2_000.0, "us-ercot", 1.2, start=late)
+    assert ercot.capacity_caveat is None
+
+
+def test_a_runs_energy_takes_the_scenarios_override_as_finance_does(catalog):
+    from gigawatt.training import run_costs
+
+    system = catalog.system("gb200-nvl72")
+    scenario = load_scenario("nvidia-openai-10gw", catalog).resolve()
+    rec = catalog.parameter("pjm-capacity-usd-per-mw-day")
+    dearer = scenario.model_copy(update={"costs": {**scenario.costs, rec.id: rec.value + 240.0}})
+    start = dt.date.fromisoformat(f"{rec.applies_from}-01")
+    args = (catalog, system, 1e6, 2_000.0, "us-pjm", 1.2)
+    plain = run_costs(*args, start=start, scenario=scenario)
+    moved = run_costs(*args, start=start, scenario=dearer)
+    # 240 USD per MW-day is 10 USD per MWh drawn: 2,000 MWh over 1e6 accelerator-hours
+    assert moved.ownership.energy - plain.ownership.energy == pytest.approx(2_000.0 * 10 / 1e6)
