@@ -368,34 +368,65 @@ def test_a_pjm_runs_energy_carries_the_capacity_charge_finance_bills(catalog):
     assert ercot.ownership.energy == pytest.approx(2_000.0 * ercot_price / 1e6)
 
 
-def test_market_rate_is_read_at_the_run_start_month(catalog):
-    """A run starting before the H100 index's only shipped month is priced at that month's
-    value held flat, and says so; a run in that month carries no caveat."""
+def _h100_index(catalog):
+    """The H100 index records (the tier the H100 market basis uses), oldest first."""
+    return sorted(
+        (r for r in catalog.all("prices") if r.process == "rental" and r.pricing == "index"
+         and catalog.accelerator(r.accelerator).id == "h100-sxm"),
+        key=lambda r: r.start_month,
+    )  # fmt: skip
+
+
+def _month(label: str):
     import datetime as dt
 
-    rec = next(r for r in catalog.all("prices") if r.id == "h100-rental")
-    early = plan_training(
-        "llama3-8b",
-        1e11,
-        "dgx-h100",
-        64,
-        cost_basis="market",
-        catalog=catalog,
-        start=dt.date(2025, 6, 1),
-    ).to_json()
-    on = plan_training(
-        "llama3-8b",
-        1e11,
-        "dgx-h100",
-        64,
-        cost_basis="market",
-        catalog=catalog,
-        start=dt.date(int(rec.start_month[:4]), int(rec.start_month[5:]), 1),
-    ).to_json()
-    assert early["market_rate_month"] == "2025-06"
-    assert on["market_rate_month"] == rec.start_month and on["market_rate_caveat"] is None
-    assert "held flat" in early["market_rate_caveat"] and rec.start_month in early["cost_detail"]
-    assert early["cost_usd_per_gpu_hour"] == pytest.approx(rec.start_usd)
+    return dt.date(int(label[:4]), int(label[5:]), 1)
+
+
+def _market_run(catalog, month: str):
+    return plan_training(
+        "llama3-8b", 1e11, "dgx-h100", 64, cost_basis="market", catalog=catalog,
+        start=_month(month),
+    ).to_json()  # fmt: skip
+
+
+def test_a_2025_run_is_priced_between_dated_index_records(catalog):
+    """A run starting 2025-06 is priced from the H100 index records dated around it (linear in
+    months between them), not at a later month's value held flat: no caveat, and the detail
+    names both records."""
+    recs = _h100_index(catalog)
+    before = [r for r in recs if r.start_month < "2025-06"][-1]
+    after = next(r for r in recs if r.start_month > "2025-06")
+    run = _market_run(catalog, "2025-06")
+
+    def index(label: str) -> int:
+        return int(label[:4]) * 12 + int(label[5:])
+
+    share = (index("2025-06") - index(before.start_month)) / (
+        index(after.start_month) - index(before.start_month)
+    )
+    expected = before.start_usd + (after.start_usd - before.start_usd) * share
+    assert run["market_rate_month"] == "2025-06" and run["market_rate_caveat"] is None
+    assert run["cost_usd_per_gpu_hour"] == pytest.approx(expected)
+    assert "interpolated between" in run["cost_detail"]
+    assert before.label in run["cost_detail"] and after.label in run["cost_detail"]
+
+
+def test_market_rate_is_read_at_the_run_start_month(catalog):
+    """A run starting before the H100 index's earliest dated record is priced at that record's
+    value held flat, and says so; a run in a record's month gets that record's value and no
+    caveat."""
+    recs = _h100_index(catalog)
+    first, last = recs[0], recs[-1]
+    year, mon = int(first.start_month[:4]), int(first.start_month[5:])
+    earlier = f"{year - 1}-{mon:02d}"
+    early = _market_run(catalog, earlier)
+    on = _market_run(catalog, last.start_month)
+    assert early["market_rate_month"] == earlier
+    assert on["market_rate_month"] == last.start_month and on["market_rate_caveat"] is None
+    assert on["cost_usd_per_gpu_hour"] == pytest.approx(last.start_usd)
+    assert "held flat" in early["market_rate_caveat"] and first.start_month in early["cost_detail"]
+    assert early["cost_usd_per_gpu_hour"] == pytest.approx(first.start_usd)
 
 
 def test_dated_rates_interpolate_between_records_and_hold_flat_outside(catalog):

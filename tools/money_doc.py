@@ -225,11 +225,14 @@ def hourly_costs(cat: Catalog) -> str:
 
 
 def market_rates(cat: Catalog) -> str:
-    used = {i for q in quoted_rates(cat).values() for i in q.ids}
+    """Every rental record; `Market basis` marks the records of the tier the market basis reads
+    for their accelerator (all its dated records, not only the latest)."""
+    tier = {acc: q.records[0].pricing for acc, q in quoted_rates(cat).items()}
     rows = []
     for rec in cat.all("prices"):
         if rec.process != "rental":  # type: ignore[attr-defined]
             continue
+        acc = cat.accelerator(rec.accelerator).id  # type: ignore[attr-defined]
         rows.append(
             (
                 f"`{rec.id}`",
@@ -238,7 +241,7 @@ def market_rates(cat: Catalog) -> str:
                 f"{rec.start_usd:.2f}",  # type: ignore[attr-defined]
                 rec.start_month,  # type: ignore[attr-defined]
                 rec.status,
-                "yes" if rec.id in used else "",
+                "yes" if tier.get(acc) == rec.pricing else "",  # type: ignore[attr-defined]
                 _short(rec.source),
             )
         )

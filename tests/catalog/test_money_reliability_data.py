@@ -152,6 +152,25 @@ def test_rental_records_name_an_accelerator_and_a_tier(cat: Catalog) -> None:
         assert 0.5 <= r.start_usd <= 20, r.id  # type: ignore[attr-defined]
 
 
+def test_an_index_series_is_one_index(cat: Catalog) -> None:
+    """The market basis interpolates between an accelerator's index records, so they must be
+    values of one index (kinds are never spliced into one series): the records of a series
+    share their name but for the month a dated record adds, and each has a month of its own."""
+    series: dict[str, list] = {}
+    for r in cat.all("prices"):
+        if r.process == "rental" and r.pricing == "index":  # type: ignore[attr-defined]
+            series.setdefault(cat.accelerator(r.accelerator).id, []).append(r)  # type: ignore[attr-defined]
+    assert any(len(recs) > 1 for recs in series.values())
+    for acc, recs in series.items():
+        names = {re.sub(r", \d{4}-\d{2}$", "", r.label) for r in recs}
+        assert len(names) == 1, (acc, names)
+        months = [r.start_month for r in recs]  # type: ignore[attr-defined]
+        assert len(set(months)) == len(months), (acc, months)
+        for r in recs:
+            if r.label != next(iter(names)):
+                assert r.label.endswith(r.start_month), r.id  # type: ignore[attr-defined]
+
+
 def test_no_duplicate_rental_parameters(cat: Catalog) -> None:
     """Market rates live in the prices catalog only (one number per quantity)."""
     assert not [r.id for r in cat.all("costs") if "rental" in r.id]

@@ -142,7 +142,12 @@ _INTERNAL = re.compile(
     r"DESIGN|STYLE|README)\.md\b|"
     r"\b(?:perf_runs(?:_extra)?|footprints|reliability|training_totals)\.csv\b|"
     r"\bshared/(?:reference|validation|data)\b|\.\./shared\b|\btests/|\btools/|"
-    r"\bresearch notes?\b|\bnotes? sections?\b|\bNotes: |\(this file\)|\bthis file\b",
+    r"\bresearch notes?\b|\bnotes? sections?\b|\bNotes: |\(this file\)|\bthis file\b|"
+    # the catalog's own data files
+    r"\b(?:accelerators|calibrations|capability|costs|deals|energy|event-study|failures|"
+    r"fault-tolerance|frameworks|frontier-runs|market-events|models|perf_accuracy|"
+    r"power-calibrations|prices|reference-workloads|regions|storage-tiers|supply-technologies|"
+    r"systems|thresholds)\.yaml\b",
     re.IGNORECASE,
 )
 _MD_FILE = re.compile(r"\b[\w./-]+\.md\b", re.IGNORECASE)
@@ -220,7 +225,7 @@ class Record(BaseModel):
 
     def status_detail(self) -> str:
         """`status`, then the fields that state their own, grouped by status: "estimate
-        (official: grid_gco2_per_kwh; estimate: wue_l_per_kwh)"."""
+        (official: power_price_usd_per_mwh; estimate: wue_l_per_kwh)"."""
         fields = self.field_statuses()
         groups = [
             f"{st}: {', '.join(k for k, v in fields.items() if v == st)}"
