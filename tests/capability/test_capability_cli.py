@@ -365,3 +365,16 @@ def test_text_columns_are_left_aligned_numbers_right(capsys):
     flop = [row for row in rows if row[0].strip() == str(report["years"][-1]["year"])]
     assert flop and all(c.endswith(" ") and not c.endswith("  ") for c in flop[0][2:])
     assert "e+" not in out
+
+
+def test_capability_says_what_its_goodput_leaves_out(capsys):
+    """The capability FLOP multiplies by goodput, which counts checkpoints, restarts and
+    redone work only (docs/models/reliability.md, "What goodput leaves out"): the footnote
+    says so beside the formula."""
+    code, out, err = cli(capsys, "capability")
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert (
+        "x goodput x duration; goodput counts checkpoints, restarts and redone work only, not "
+        "stragglers, data stalls or loss-spike rollbacks)" in text
+    )

@@ -281,8 +281,10 @@ def _summary_bases(years: list[dict[str, Any]]) -> list[str]:
         )
         lines.append(
             f"Capability FLOP: a {days:g}-day run in {precision} (accelerators x dense peak x "
-            f"MFU x goodput x duration); {mfu}Params T: the compute-optimal size for that FLOP "
-            f"in trillions of parameters ({per_param:.0f} tokens per parameter)."
+            f"MFU x goodput x duration; goodput counts checkpoints, restarts and redone work "
+            f"only, not stragglers, data stalls or loss-spike rollbacks); {mfu}Params T: the "
+            f"compute-optimal size for that FLOP in trillions of parameters ({per_param:.0f} "
+            "tokens per parameter)."
         )
     return lines
 
