@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import functools
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -418,7 +419,7 @@ def _raw(obj: Any, key: str) -> Any:
 
 def _raw_list(obj: Any, key: str) -> list[Any]:
     value = _raw(obj, key)
-    return value if isinstance(value, list) else []
+    return list(value) if isinstance(value, list | tuple) else []
 
 
 def _month_or_none(value: Any) -> str | None:
@@ -463,7 +464,7 @@ def _order_errors(data: Any) -> list[InitErrorDetails]:
             window = (month_index(start), month_index(end))
     sites = _raw_list(data, "sites")
     names = [n for n in (_raw(s, "name") for s in sites) if isinstance(n, str)]
-    dup = sorted({n for n in names if names.count(n) > 1})
+    dup = sorted(n for n, times in Counter(names).items() if times > 1)
     if dup:
         reason = f"site names must be unique; repeated: {', '.join(dup)}"
         out.append(_order_item((), names, reason))
@@ -504,10 +505,11 @@ def _cover_errors(phase_names: list[str], covers: Covers) -> list[InitErrorDetai
     """A lease's `covers` names phases of the scenario, each covered by one lease at most."""
     out: list[InitErrorDetails] = []
     seen: dict[str, str] = {}
+    known = set(phase_names)
     for di, ti, names in covers:
         loc = ("deals", di, "tranches", ti, "instrument", "covers")
         for name in names:
-            if name not in phase_names:
+            if name not in known:
                 reason = (
                     f"{name!r} is not a phase of this scenario; allowed: {', '.join(phase_names)}"
                 )
@@ -535,11 +537,11 @@ def _raw_phase_names(data: Mapping[str, Any]) -> list[str] | None:
     """`Scenario.phase_names` of the input as written, or None when a name does not read."""
     names: list[str] = []
     sites = _raw(data, "sites")
-    if not isinstance(sites, list):
+    if not isinstance(sites, list | tuple):
         return None
     for site in sites:
         site_name, phases = _raw(site, "name"), _raw(site, "phases")
-        if not isinstance(site_name, str) or not isinstance(phases, list):
+        if not isinstance(site_name, str) or not isinstance(phases, list | tuple):
             return None
         for i, ph in enumerate(phases):
             name = _raw(ph, "name")
@@ -554,7 +556,7 @@ def _raw_cover_errors(data: Any, info: ValidationInfo) -> list[InitErrorDetails]
     catalog record, `use:`) and its site and phase names read."""
     names = _raw_phase_names(data) if isinstance(data, Mapping) else None
     deals = _raw(data, "deals")
-    if names is None or not isinstance(deals, list):
+    if names is None or not isinstance(deals, list | tuple):
         return []
     covers: Covers = []
     try:
