@@ -12,7 +12,6 @@ import datetime as dt
 import difflib
 import functools
 import re
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -445,7 +444,7 @@ def _order_item(loc: tuple[str | int, ...], value: Any, reason: str) -> InitErro
 
 def _order_errors(data: Any) -> list[InitErrorDetails]:
     """The checks across a scenario's fields, on its input as written (`Scenario._every_problem`):
-    start not after end; site names unique; a site's `construction_start` not after its first
+    start not after end; each site's name its own; a site's `construction_start` not after its first
     phase comes online; each phase online, and each frontier run starting, within the scenario.
     A check is made wherever the values it compares read on their own, whatever else is wrong,
     and skipped where one does not (that value's own error says why). A month is checked against
@@ -458,16 +457,24 @@ def _order_errors(data: Any) -> list[InitErrorDetails]:
     window: tuple[int, int] | None = None
     if start is not None and end is not None:
         if month_index(start) > month_index(end):
-            reason = f"start ({start}) is after end ({end})"
-            out.append(_order_item((), _raw(data, "start"), reason))
+            reason = f"{start} is after end ({end}); allowed: a month up to end"
+            out.append(_order_item(("start",), start, reason))
         else:
             window = (month_index(start), month_index(end))
     sites = _raw_list(data, "sites")
-    names = [n for n in (_raw(s, "name") for s in sites) if isinstance(n, str)]
-    dup = sorted(n for n, times in Counter(names).items() if times > 1)
-    if dup:
-        reason = f"site names must be unique; repeated: {', '.join(dup)}"
-        out.append(_order_item((), names, reason))
+    first_named: dict[str, int] = {}
+    for si, site in enumerate(sites):
+        name = _raw(site, "name")
+        if not isinstance(name, str):
+            continue
+        if name in first_named:
+            reason = (
+                f"{name!r} is the name of sites[{first_named[name]}] too; allowed: a name of its "
+                "own (a site's name labels its results)"
+            )
+            out.append(_order_item(("sites", si, "name"), name, reason))
+        else:
+            first_named[name] = si
     for si, site in enumerate(sites):
         onlines = [_month_or_none(_raw(ph, "online")) for ph in _raw_list(site, "phases")]
         read = [m for m in onlines if m is not None]
