@@ -444,8 +444,9 @@ def _order_item(loc: tuple[str | int, ...], value: Any, reason: str) -> InitErro
 
 def _order_errors(data: Any) -> list[InitErrorDetails]:
     """The checks across a scenario's fields, on its input as written (`Scenario._every_problem`):
-    start not after end; each site's name its own; a site's `construction_start` not after its first
-    phase comes online; each phase online, and each frontier run starting, within the scenario.
+    start not after end; each site's name its own; a site's `construction_start` not after its
+    first phase comes online; each phase online, and each frontier run starting, within the
+    scenario.
     A check is made wherever the values it compares read on their own, whatever else is wrong,
     and skipped where one does not (that value's own error says why). A month is checked against
     the scenario's window only when `start` and `end` both read and are in order (otherwise
