@@ -502,3 +502,21 @@ def test_a_check_across_fields_leaves_the_other_lines_as_they_were(toy_catalog, 
     both = _error(toy_catalog, data).splitlines()
     late = "frontier_runs[0].start: 2027-06 is outside the scenario (2026-01 to 2026-12)"
     assert sorted(both) == sorted([*alone, next(line for line in both if line.startswith(late))])
+
+
+def test_a_misspelt_required_field_is_one_line_not_two(toy_catalog):
+    """`duraton_days` for the required `duration_days`: the `did you mean` line says it all,
+    without `duration_days: required field is missing` beside it; a required field left out
+    with no near miss is still said to be missing."""
+    data = toy_scenario_data(frontier_runs=[{"name": "r", "start": "2026-06", "duraton_days": 9}])
+    assert _error(toy_catalog, data) == (
+        "frontier_runs[0].duraton_days: unknown field; did you mean 'duration_days'?"
+    )
+    data["frontier_runs"][0].pop("duraton_days")
+    assert _error(toy_catalog, data) == "frontier_runs[0].duration_days: required field is missing"
+    data["frontier_runs"][0]["colour"] = "red"  # nothing like the missing field
+    assert _error(toy_catalog, data).splitlines() == [
+        "frontier_runs[0].duration_days: required field is missing",
+        "frontier_runs[0].colour: unknown field; allowed: cross_site, duration_days, model, name, "
+        "precision, start",
+    ]
