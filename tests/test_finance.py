@@ -532,15 +532,37 @@ def test_cap_cuts_the_tranche_that_crosses_it(toy_catalog):
 def test_capex_shares_must_sum_to_one(toy_catalog):
     data = scenario_data([phase("2026-07")])
     data["costs"].update(capex_usd_per_gw=40e9, capex_share_systems=0.9)
-    with pytest.raises(InputError, match=r"costs\.capex-share.*sum to 1\.3"):
+    with pytest.raises(InputError, match=r"costs\.capex_share_systems: .* sum to 1\.3"):
         finance_of(data, toy_catalog)
 
 
 def test_shares_without_an_all_in_capex_are_refused(toy_catalog):
     data = scenario_data([phase("2026-07")])
     data["costs"]["capex_share_power"] = 0.2
-    with pytest.raises(InputError, match=r"costs\.capex-share-power: the capex shares split"):
+    with pytest.raises(InputError, match=r"costs\.capex_share_power: the capex shares split"):
         finance_of(data, toy_catalog)
+
+
+def test_cost_overrides_taken_together_are_said_when_the_scenario_is_read(toy_catalog):
+    """Capex shares without the all-in capex, a retired load factor and a bad PUE: one pass,
+    at reading, not the finance stage's refusal once the PUE is fixed. A share refused on its
+    own leaves the shares' sum unjudged."""
+    data = scenario_data([phase("2026-07")])
+    data["sites"][0]["pue"] = 0.9
+    data["costs"].update(capex_share_power=0.2, facility_load_factor=0.8)
+    with pytest.raises(InputError) as exc:
+        parse_scenario(data, toy_catalog)
+    fields = [line.split(":")[0] for line in str(exc.value).splitlines()]
+    assert fields == ["sites[0].pue", "costs.capex_share_power", "costs.facility_load_factor"]
+    data["costs"].update(capex_usd_per_gw=40e9, capex_share_power=1.2)
+    data["costs"].pop("facility_load_factor")
+    with pytest.raises(InputError) as exc:
+        parse_scenario(data, toy_catalog)
+    assert [line.split(":")[0] for line in str(exc.value).splitlines()] == [
+        "sites[0].pue",
+        "costs.capex_share_power",
+    ]
+    assert "must be >= 0 and <= 1" in str(exc.value) and "sum to" not in str(exc.value)
 
 
 def test_negative_unit_cost_is_refused(toy_catalog):

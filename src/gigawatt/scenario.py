@@ -194,6 +194,77 @@ def _parameter_problems(value: Any, unit: str, path: str) -> tuple[Any, list[Pro
 _UNCERTAIN: TypeAdapter[Uncertain] = TypeAdapter(Uncertain)
 
 
+# --- cost overrides taken together --------------------------------------------------------
+
+#: The all-in capex per GW that the capex shares split, and the shares by asset class.
+CAPEX_USD_PER_GW = "capex-usd-per-gw"
+#: (costs.ASSET_CLASSES, the classes capex is split into, in the same order.)
+CAPEX_SHARES = ("capex-share-systems", "capex-share-facility", "capex-share-power")
+#: A cost the energy bill no longer takes (a scenario that sets it is refused).
+FACILITY_LOAD_FACTOR = "facility-load-factor"
+#: Where the sum of the capex shares is refused when no share is given as the scenario wrote
+#: it (a sweep's sample): it names all three.
+CAPEX_SHARES_FIELD = "costs.capex-share-systems/facility/power"
+
+
+def override_problems(
+    overrides: Mapping[str, Any], catalog: Catalog, written: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """What is wrong with a scenario's `costs` taken together (point values; each override's
+    own range is its unit's): capex shares without the all-in capex they split, shares that do
+    not sum to 1, a facility load factor the energy bill no longer takes. `written` maps a
+    parameter id to the key the scenario gives it (`capex_share_power`), for the field path.
+    Checked when a scenario is read, and again on each sample a sweep draws (`finance`)."""
+    written = written or {}
+
+    def field(pid: str) -> str:
+        return f"costs.{written.get(pid, pid)}"
+
+    problems: list[Problem] = []
+    stray = [pid for pid in CAPEX_SHARES if pid in overrides]
+    if stray and CAPEX_USD_PER_GW not in overrides:
+        problems.append(
+            Problem(
+                field(stray[0]),
+                "the capex shares split an all-in capex_usd_per_gw, which this scenario does "
+                "not set; allowed: set capex_usd_per_gw too, or drop the shares (capex is then "
+                "derived from system prices and unit costs)",
+            )
+        )
+    if CAPEX_USD_PER_GW in overrides:
+        shares = {
+            pid.removeprefix("capex-share-"): float(
+                point(overrides[pid] if pid in overrides else catalog.parameter(pid).value)
+            )
+            for pid in CAPEX_SHARES
+        }
+        if abs(sum(shares.values()) - 1) > 1e-6:
+            listed = ", ".join(f"{c} {v:g}" for c, v in shares.items())
+            given = [pid for pid in CAPEX_SHARES if pid in written]
+            catalogs = [
+                pid.removeprefix("capex-share-") for pid in CAPEX_SHARES if pid not in overrides
+            ]
+            problems.append(
+                Problem(
+                    field(given[0]) if given else CAPEX_SHARES_FIELD,
+                    f"the capex shares ({listed}) sum to {sum(shares.values()):g}; allowed: a "
+                    "sum of 1" + (f" (the catalog's: {', '.join(catalogs)})" if catalogs else ""),
+                )
+            )
+    if FACILITY_LOAD_FACTOR in overrides:
+        value = float(point(overrides[FACILITY_LOAD_FACTOR]))
+        problems.append(
+            Problem(
+                field(FACILITY_LOAD_FACTOR),
+                f"{value:g} is not used: the energy bill no longer takes a facility load factor; "
+                "it prices the energy model's MWh (accelerators in service x their calibrated "
+                "training draw x PUE), the same whether or not the energy stage ran; allowed: "
+                "drop facility_load_factor from costs",
+            )
+        )
+    return problems
+
+
 # --- the schema -----------------------------------------------------------------------------
 
 
@@ -667,6 +738,8 @@ class Scenario(_Model):
         cat = _catalog(info)
         out = {}
         problems: list[Problem] = []
+        written: dict[str, str] = {}  # parameter id -> the key as the scenario gives it
+        failed: set[str] = set()  # parameter ids whose value is refused on its own
         for key, value in v.items():
             pid = str(key).replace("_", "-").lower()
             if not cat.has("costs", pid):  # said with the other keys' problems
@@ -676,8 +749,18 @@ class Scenario(_Model):
             param = cat.parameter(pid)
             if isinstance(value, dict) and "value" in value:
                 value = value["value"]
-            out[param.id], found = _parameter_problems(value, param.unit, f"costs.{key}")
+            parsed, found = _parameter_problems(value, param.unit, f"costs.{key}")
+            out[param.id] = parsed
             problems += found
+            if found:
+                failed.add(param.id)
+            else:
+                written[param.id] = str(key)
+        # the overrides taken together (capex shares, retired parameters): said now, not by the
+        # finance stage once every other problem is fixed; the shares only when each reads
+        capex = {CAPEX_USD_PER_GW, *CAPEX_SHARES}
+        together = {pid: out[pid] for pid in written if not (failed & capex and pid in capex)}
+        problems += override_problems(together, cat, written)
         if problems:
             raise InputError(problems=problems)
         return out
