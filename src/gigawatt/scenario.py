@@ -232,9 +232,12 @@ def override_problems(
             )
         )
     if CAPEX_USD_PER_GW in overrides:
+        # the catalog's shares read for this check only: not noted as relied on (a recording
+        # catalog's sources), which finance does when it splits the capex
+        unnoted = replace(catalog, used=None)
         shares = {
             pid.removeprefix("capex-share-"): float(
-                point(overrides[pid] if pid in overrides else catalog.parameter(pid).value)
+                point(overrides[pid] if pid in overrides else unnoted.parameter(pid).value)
             )
             for pid in CAPEX_SHARES
         }
