@@ -11,7 +11,7 @@ import pytest
 from finance_cases import by_month, deal, finance_of, phase, scenario_data, tranche
 from gigawatt import simulate as simulate_module
 from gigawatt.buildout import build_fleet
-from gigawatt.errors import GigawattError, InputError, UnknownIdError
+from gigawatt.errors import GigawattError, InputError
 from gigawatt.finance import (
     YEAR_KEYS,
     construction_spend,
@@ -584,11 +584,31 @@ def test_price_trigger_needs_a_known_share(toy_catalog):
     with pytest.raises(InputError, match=r"tranches\[0\]\.trigger\.share"):
         finance_of(scenario_data([phase("2026-07")], deals=[no_share]), toy_catalog)
     typo = deal([tranche({"share_price_usd": 300, "share": "amdd"})])
-    with pytest.raises(UnknownIdError, match="did you mean 'amd'"):
+    with pytest.raises(
+        InputError, match=r"trigger\.share: unknown price 'amdd'; did you mean 'amd'"
+    ):
         finance_of(scenario_data([phase("2026-07")], deals=[typo]), toy_catalog)
     rental = deal([tranche({"share_price_usd": 300, "share": "h100-rental"})])
     with pytest.raises(InputError, match="not a share price"):
         finance_of(scenario_data([phase("2026-07")], deals=[rental]), toy_catalog)
+
+
+def test_the_shares_deals_name_are_checked_with_the_other_errors(toy_catalog):
+    """A share-price trigger without `share` and a warrant on a rental price, beside a bad PUE:
+    one pass when the scenario is read (they were the finance stage's, after every other fix);
+    a warrant's own `share` is judged, an equity instrument's is not read by the model."""
+    no_share = tranche({"share_price_usd": 300}, 1e9)
+    rental = tranche({"date": "2026-02"}, 0.0, type="warrant", shares=1e6, share="h100-rental")
+    data = scenario_data([phase("2026-07")], deals=[deal([no_share, rental])])
+    data["sites"][0]["pue"] = 0.9
+    with pytest.raises(InputError) as exc:
+        parse_scenario(data, toy_catalog)
+    assert [line.split(": ")[0] for line in str(exc.value).splitlines()] == [
+        "sites[0].pue",
+        "deals[0].tranches[0].trigger.share",
+        "deals[0].tranches[1].instrument.share",
+    ]
+    assert "'h100-rental' is a rental price, not a share price" in str(exc.value)
 
 
 def test_money_before_the_scenario_start_is_on_the_axis(toy_catalog):

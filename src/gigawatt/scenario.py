@@ -607,12 +607,67 @@ def _cover_errors(phase_names: list[str], covers: Covers) -> list[InitErrorDetai
     return out
 
 
-def _model_covers(scenario: Scenario) -> Covers:
+def _covers_of(deals: list[Deal]) -> Covers:
     return [
         (di, ti, list(tranche.instrument.covers or ()))
-        for di, deal in enumerate(scenario.deals)
+        for di, deal in enumerate(deals)
         for ti, tranche in enumerate(deal.tranches)
     ]
+
+
+def _share_errors(deals: list[Deal], catalog: Catalog) -> list[InitErrorDetails]:
+    """The shares the deals' triggers and warrants name (`deals.share_prices`, which draws
+    their paths): a share-price trigger names one, and each named is a share-price process of
+    the prices catalog. Looked up without noting them as relied on (the finance stage does)."""
+    unnoted = replace(catalog, used=None)
+    out: list[InitErrorDetails] = []
+    for di, deal in enumerate(deals):
+        for ti, tranche in enumerate(deal.tranches):
+            trigger, instrument = tranche.trigger, tranche.instrument
+            base = ("deals", di, "tranches", ti)
+            if trigger.share_price_usd is not None and trigger.share is None:
+                reason = (
+                    "a share-price trigger needs `share`; allowed: a share-price process id "
+                    "(`gigawatt catalog prices`)"
+                )
+                out.append(_order_item((*base, "trigger", "share"), None, reason))
+            named = [("trigger", trigger.share)]
+            if instrument.type == "warrant":
+                named.append(("instrument", instrument.share))
+            for where, share in named:
+                if share is None:
+                    continue
+                if not unnoted.has("prices", share):
+                    known = unnoted.ids("prices")
+                    reason = UnknownIdError("prices", share, known).problems[0].message
+                else:
+                    process = getattr(unnoted.get("prices", share), "process", None)
+                    if process == "share-price":
+                        continue
+                    reason = (
+                        f"{share!r} is a {process} price, not a share price; allowed: a "
+                        "share-price process id (`gigawatt catalog prices`)"
+                    )
+                out.append(_order_item((*base, where, "share"), share, reason))
+    return out
+
+
+def _deals_alone(data: Any, info: ValidationInfo) -> list[Deal] | None:
+    """The scenario's deals validated on their own (each with its catalog record, `use:`), for
+    the checks on deals when another field is wrong; None when they are not valid (their own
+    errors say why)."""
+    deals = _raw(data, "deals")
+    if deals is None:
+        return []
+    if not isinstance(deals, list | tuple):
+        return None
+    try:
+        return [
+            d if isinstance(d, Deal) else Deal.model_validate(_use("deals", d, _catalog(info)))
+            for d in deals
+        ]
+    except (ValidationError, ValueError):  # (an InputError is a ValueError)
+        return None
 
 
 def _raw_phase_names(data: Mapping[str, Any]) -> list[str] | None:
@@ -631,28 +686,6 @@ def _raw_phase_names(data: Mapping[str, Any]) -> list[str] | None:
                 return None
             names.append(name or f"{site_name}-{i + 1}")
     return names
-
-
-def _raw_cover_errors(data: Any, info: ValidationInfo) -> list[InitErrorDetails]:
-    """`_cover_errors` of the input as written, once its deals are valid (each read with its
-    catalog record, `use:`) and its site and phase names read."""
-    names = _raw_phase_names(data) if isinstance(data, Mapping) else None
-    deals = _raw(data, "deals")
-    if names is None or not isinstance(deals, list | tuple):
-        return []
-    covers: Covers = []
-    try:
-        for di, deal in enumerate(deals):
-            merged = _raw(deal, "tranches") if isinstance(deal, BaseModel) else None
-            if merged is None:
-                merged = _use("deals", deal, _catalog(info)).get("tranches") or []
-            for ti, tranche in enumerate(merged):
-                given = _raw(_raw(tranche, "instrument"), "covers")
-                if isinstance(given, list | tuple) and all(isinstance(n, str) for n in given):
-                    covers.append((di, ti, list(given)))
-    except (InputError, ValueError, AttributeError):
-        return []  # (the deals' own errors say why)
-    return _cover_errors(names, covers)
 
 
 def _file_order(item: InitErrorDetails) -> tuple[int, int]:
@@ -775,9 +808,10 @@ class Scenario(_Model):
     ) -> Scenario:
         """Every problem of a scenario in one pass. The checks across fields (start before
         end, a site's construction before its first phase, phases and frontier runs inside
-        the scenario, unique site names, the phases a lease covers) are made on the input as
-        written, each wherever the values it compares read on their own (`_order_errors`,
-        `_raw_cover_errors`), and reported with the fields' own errors: a model validator
+        the scenario, unique site names, the phases a lease covers, the shares deals name)
+        are made on the input as written, each wherever the values it compares read on their
+        own (`_order_errors`; the deals validated alone, `_deals_alone`), and reported with the
+        fields' own errors: a model validator
         would run only once every field is valid, so a user would meet them one run at a
         time."""
         try:
@@ -788,9 +822,16 @@ class Scenario(_Model):
             field_errors = None
         order = _order_errors(data)
         if field_errors is None:
-            order += _cover_errors(scenario.phase_names(), _model_covers(scenario))
-        elif not any(err["loc"][:1] == ("deals",) for err in field_errors.errors()):
-            order += _raw_cover_errors(data, info)
+            deals: list[Deal] | None = list(scenario.deals)
+            names = scenario.phase_names()
+        else:
+            bad_deals = any(err["loc"][:1] == ("deals",) for err in field_errors.errors())
+            deals = None if bad_deals else _deals_alone(data, info)
+            names = _raw_phase_names(data) if isinstance(data, Mapping) else None
+        if deals is not None:
+            order += _share_errors(deals, _catalog(info))
+            if names is not None:
+                order += _cover_errors(names, _covers_of(deals))
         if not order:
             if field_errors is not None:
                 raise field_errors
