@@ -151,7 +151,9 @@ def test_bad_costs_exit_2(capsys, tmp_path):
     path.write_text(json.dumps(data))
     code, out, err = cli(capsys, "--catalog", str(TOY_CATALOG), "finance", str(path), "--json")
     assert code == 2 and out == ""
-    assert "costs.capex-share-systems/facility/power" in err and "Traceback" not in err
+    assert "costs.capex_share_systems: the capex shares (systems 0.9," in err
+    assert "sum to 1.3; allowed: a sum of 1 (the catalog's: facility, power)" in err
+    assert "Traceback" not in err
 
 
 def test_finance_prints_ownership_tables(capsys):

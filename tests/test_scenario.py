@@ -102,12 +102,14 @@ def test_a_frontier_run_outside_is_reported_with_the_other_errors(toy_catalog):
     assert _error(toy_catalog, data).splitlines()[0].startswith("frontier_runs[1].start: ")
     # start after end: that error, not every run outside a scenario that is not one
     data.update(start="2027-01", end="2026-12")
-    assert _error(toy_catalog, data) == "start (2027-01) is after end (2026-12)"
+    assert _error(toy_catalog, data) == (
+        "start: 2027-01 is after end (2026-12); allowed: a month up to end"
+    )
 
 
 def test_start_after_end(toy_catalog):
     msg = _error(toy_catalog, toy_scenario_data(start="2027-01", end="2026-12"))
-    assert "start (2027-01) is after end (2026-12)" in msg
+    assert "start: 2027-01 is after end (2026-12); allowed: a month up to end" in msg
 
 
 def test_bad_month_format(toy_catalog):
@@ -159,7 +161,10 @@ def test_fractional_months_rejected(toy_catalog):
 def test_duplicate_site_names(toy_catalog):
     data = toy_scenario_data()
     data["sites"].append(copy.deepcopy(data["sites"][0]))
-    assert "site names must be unique; repeated: site-a" in _error(toy_catalog, data)
+    assert _error(toy_catalog, data) == (
+        "sites[1].name: 'site-a' is the name of sites[0] too; allowed: a name of its own (a "
+        "site's name labels its results)"
+    )
 
 
 def test_not_yaml(tmp_path, toy_catalog):
@@ -378,20 +383,20 @@ def test_a_frontier_run_outside_is_not_hidden_by_a_sibling_runs_error(toy_catalo
 
 
 def test_start_after_end_and_repeated_site_names_come_with_the_other_errors(toy_catalog):
-    """The checks of the scenario as a whole come first; a phase or run is not also said to
-    lie outside a scenario whose start is after its end (which of the two is wrong is the
-    user's to say)."""
+    """Each at its field, in the fields' order; a phase or run is not also said to lie outside
+    a scenario whose start is after its end (which of the two is wrong is the user's to say)."""
     data = toy_scenario_data(start="2027-01", end="2026-12")
     data["sites"].append(copy.deepcopy(data["sites"][0]))
     data["sites"][1]["region"] = "us-ercott"
     data["sites"][0]["phases"][0]["online"] = "2028-01"
     data["frontier_runs"] = [{"name": "r", "start": "2029-01", "duration_days": 30}]
     lines = _error(toy_catalog, data).splitlines()
-    assert lines[:2] == [
-        "start (2027-01) is after end (2026-12)",
-        "site names must be unique; repeated: site-a",
-    ]
-    assert lines[2].startswith("sites[1].region: unknown region 'us-ercott'")
+    assert lines[0] == "start: 2027-01 is after end (2026-12); allowed: a month up to end"
+    assert lines[1].startswith("sites[1].region: unknown region 'us-ercott'")
+    assert lines[2] == (
+        "sites[1].name: 'site-a' is the name of sites[0] too; allowed: a name of its own (a "
+        "site's name labels its results)"
+    )
     assert len(lines) == 3
 
 
@@ -497,3 +502,21 @@ def test_a_check_across_fields_leaves_the_other_lines_as_they_were(toy_catalog, 
     both = _error(toy_catalog, data).splitlines()
     late = "frontier_runs[0].start: 2027-06 is outside the scenario (2026-01 to 2026-12)"
     assert sorted(both) == sorted([*alone, next(line for line in both if line.startswith(late))])
+
+
+def test_a_misspelt_required_field_is_one_line_not_two(toy_catalog):
+    """`duraton_days` for the required `duration_days`: the `did you mean` line says it all,
+    without `duration_days: required field is missing` beside it; a required field left out
+    with no near miss is still said to be missing."""
+    data = toy_scenario_data(frontier_runs=[{"name": "r", "start": "2026-06", "duraton_days": 9}])
+    assert _error(toy_catalog, data) == (
+        "frontier_runs[0].duraton_days: unknown field; did you mean 'duration_days'?"
+    )
+    data["frontier_runs"][0].pop("duraton_days")
+    assert _error(toy_catalog, data) == "frontier_runs[0].duration_days: required field is missing"
+    data["frontier_runs"][0]["colour"] = "red"  # nothing like the missing field
+    assert _error(toy_catalog, data).splitlines() == [
+        "frontier_runs[0].duration_days: required field is missing",
+        "frontier_runs[0].colour: unknown field; allowed: cross_site, duration_days, model, name, "
+        "precision, start",
+    ]

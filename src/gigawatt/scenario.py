@@ -194,6 +194,80 @@ def _parameter_problems(value: Any, unit: str, path: str) -> tuple[Any, list[Pro
 _UNCERTAIN: TypeAdapter[Uncertain] = TypeAdapter(Uncertain)
 
 
+# --- cost overrides taken together --------------------------------------------------------
+
+#: The all-in capex per GW that the capex shares split, and the shares by asset class.
+CAPEX_USD_PER_GW = "capex-usd-per-gw"
+#: (costs.ASSET_CLASSES, the classes capex is split into, in the same order.)
+CAPEX_SHARES = ("capex-share-systems", "capex-share-facility", "capex-share-power")
+#: A cost the energy bill no longer takes (a scenario that sets it is refused).
+FACILITY_LOAD_FACTOR = "facility-load-factor"
+#: Where the sum of the capex shares is refused when no share is given as the scenario wrote
+#: it (a sweep's sample): it names all three.
+CAPEX_SHARES_FIELD = "costs.capex-share-systems/facility/power"
+
+
+def override_problems(
+    overrides: Mapping[str, Any], catalog: Catalog, written: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """What is wrong with a scenario's `costs` taken together (point values; each override's
+    own range is its unit's): capex shares without the all-in capex they split, shares that do
+    not sum to 1, a facility load factor the energy bill no longer takes. `written` maps a
+    parameter id to the key the scenario gives it (`capex_share_power`), for the field path.
+    Checked when a scenario is read, and again on each sample a sweep draws (`finance`)."""
+    written = written or {}
+
+    def field(pid: str) -> str:
+        return f"costs.{written.get(pid, pid)}"
+
+    problems: list[Problem] = []
+    stray = [pid for pid in CAPEX_SHARES if pid in overrides]
+    if stray and CAPEX_USD_PER_GW not in overrides:
+        problems.append(
+            Problem(
+                field(stray[0]),
+                "the capex shares split an all-in capex_usd_per_gw, which this scenario does "
+                "not set; allowed: set capex_usd_per_gw too, or drop the shares (capex is then "
+                "derived from system prices and unit costs)",
+            )
+        )
+    if CAPEX_USD_PER_GW in overrides:
+        # the catalog's shares read for this check only: not noted as relied on (a recording
+        # catalog's sources), which finance does when it splits the capex
+        unnoted = replace(catalog, used=None)
+        shares = {
+            pid.removeprefix("capex-share-"): float(
+                point(overrides[pid] if pid in overrides else unnoted.parameter(pid).value)
+            )
+            for pid in CAPEX_SHARES
+        }
+        if abs(sum(shares.values()) - 1) > 1e-6:
+            listed = ", ".join(f"{c} {v:g}" for c, v in shares.items())
+            given = [pid for pid in CAPEX_SHARES if pid in written]
+            catalogs = [
+                pid.removeprefix("capex-share-") for pid in CAPEX_SHARES if pid not in overrides
+            ]
+            problems.append(
+                Problem(
+                    field(given[0]) if given else CAPEX_SHARES_FIELD,
+                    f"the capex shares ({listed}) sum to {sum(shares.values()):g}; allowed: a "
+                    "sum of 1" + (f" (the catalog's: {', '.join(catalogs)})" if catalogs else ""),
+                )
+            )
+    if FACILITY_LOAD_FACTOR in overrides:
+        value = float(point(overrides[FACILITY_LOAD_FACTOR]))
+        problems.append(
+            Problem(
+                field(FACILITY_LOAD_FACTOR),
+                f"{value:g} is not used: the energy bill no longer takes a facility load factor; "
+                "it prices the energy model's MWh (accelerators in service x their calibrated "
+                "training draw x PUE), the same whether or not the energy stage ran; allowed: "
+                "drop facility_load_factor from costs",
+            )
+        )
+    return problems
+
+
 # --- the schema -----------------------------------------------------------------------------
 
 
@@ -418,7 +492,7 @@ def _raw(obj: Any, key: str) -> Any:
 
 def _raw_list(obj: Any, key: str) -> list[Any]:
     value = _raw(obj, key)
-    return value if isinstance(value, list) else []
+    return list(value) if isinstance(value, list | tuple) else []
 
 
 def _month_or_none(value: Any) -> str | None:
@@ -444,8 +518,9 @@ def _order_item(loc: tuple[str | int, ...], value: Any, reason: str) -> InitErro
 
 def _order_errors(data: Any) -> list[InitErrorDetails]:
     """The checks across a scenario's fields, on its input as written (`Scenario._every_problem`):
-    start not after end; site names unique; a site's `construction_start` not after its first
-    phase comes online; each phase online, and each frontier run starting, within the scenario.
+    start not after end; each site's name its own; a site's `construction_start` not after its
+    first phase comes online; each phase online, and each frontier run starting, within the
+    scenario.
     A check is made wherever the values it compares read on their own, whatever else is wrong,
     and skipped where one does not (that value's own error says why). A month is checked against
     the scenario's window only when `start` and `end` both read and are in order (otherwise
@@ -457,16 +532,24 @@ def _order_errors(data: Any) -> list[InitErrorDetails]:
     window: tuple[int, int] | None = None
     if start is not None and end is not None:
         if month_index(start) > month_index(end):
-            reason = f"start ({start}) is after end ({end})"
-            out.append(_order_item((), _raw(data, "start"), reason))
+            reason = f"{start} is after end ({end}); allowed: a month up to end"
+            out.append(_order_item(("start",), start, reason))
         else:
             window = (month_index(start), month_index(end))
     sites = _raw_list(data, "sites")
-    names = [n for n in (_raw(s, "name") for s in sites) if isinstance(n, str)]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        reason = f"site names must be unique; repeated: {', '.join(dup)}"
-        out.append(_order_item((), names, reason))
+    first_named: dict[str, int] = {}
+    for si, site in enumerate(sites):
+        name = _raw(site, "name")
+        if not isinstance(name, str):
+            continue
+        if name in first_named:
+            reason = (
+                f"{name!r} is the name of sites[{first_named[name]}] too; allowed: a name of its "
+                "own (a site's name labels its results)"
+            )
+            out.append(_order_item(("sites", si, "name"), name, reason))
+        else:
+            first_named[name] = si
     for si, site in enumerate(sites):
         onlines = [_month_or_none(_raw(ph, "online")) for ph in _raw_list(site, "phases")]
         read = [m for m in onlines if m is not None]
@@ -504,10 +587,11 @@ def _cover_errors(phase_names: list[str], covers: Covers) -> list[InitErrorDetai
     """A lease's `covers` names phases of the scenario, each covered by one lease at most."""
     out: list[InitErrorDetails] = []
     seen: dict[str, str] = {}
+    known = set(phase_names)
     for di, ti, names in covers:
         loc = ("deals", di, "tranches", ti, "instrument", "covers")
         for name in names:
-            if name not in phase_names:
+            if name not in known:
                 reason = (
                     f"{name!r} is not a phase of this scenario; allowed: {', '.join(phase_names)}"
                 )
@@ -523,23 +607,78 @@ def _cover_errors(phase_names: list[str], covers: Covers) -> list[InitErrorDetai
     return out
 
 
-def _model_covers(scenario: Scenario) -> Covers:
+def _covers_of(deals: list[Deal]) -> Covers:
     return [
         (di, ti, list(tranche.instrument.covers or ()))
-        for di, deal in enumerate(scenario.deals)
+        for di, deal in enumerate(deals)
         for ti, tranche in enumerate(deal.tranches)
     ]
+
+
+def _share_errors(deals: list[Deal], catalog: Catalog) -> list[InitErrorDetails]:
+    """The shares the deals' triggers and warrants name (`deals.share_prices`, which draws
+    their paths): a share-price trigger names one, and each named is a share-price process of
+    the prices catalog. Looked up without noting them as relied on (the finance stage does)."""
+    unnoted = replace(catalog, used=None)
+    out: list[InitErrorDetails] = []
+    for di, deal in enumerate(deals):
+        for ti, tranche in enumerate(deal.tranches):
+            trigger, instrument = tranche.trigger, tranche.instrument
+            base = ("deals", di, "tranches", ti)
+            if trigger.share_price_usd is not None and trigger.share is None:
+                reason = (
+                    "a share-price trigger needs `share`; allowed: a share-price process id "
+                    "(`gigawatt catalog prices`)"
+                )
+                out.append(_order_item((*base, "trigger", "share"), None, reason))
+            named = [("trigger", trigger.share)]
+            if instrument.type == "warrant":
+                named.append(("instrument", instrument.share))
+            for where, share in named:
+                if share is None:
+                    continue
+                if not unnoted.has("prices", share):
+                    known = unnoted.ids("prices")
+                    reason = UnknownIdError("prices", share, known).problems[0].message
+                else:
+                    process = getattr(unnoted.get("prices", share), "process", None)
+                    if process == "share-price":
+                        continue
+                    reason = (
+                        f"{share!r} is a {process} price, not a share price; allowed: a "
+                        "share-price process id (`gigawatt catalog prices`)"
+                    )
+                out.append(_order_item((*base, where, "share"), share, reason))
+    return out
+
+
+def _deals_alone(data: Any, info: ValidationInfo) -> list[Deal] | None:
+    """The scenario's deals validated on their own (each with its catalog record, `use:`), for
+    the checks on deals when another field is wrong; None when they are not valid (their own
+    errors say why)."""
+    deals = _raw(data, "deals")
+    if deals is None:
+        return []
+    if not isinstance(deals, list | tuple):
+        return None
+    try:
+        return [
+            d if isinstance(d, Deal) else Deal.model_validate(_use("deals", d, _catalog(info)))
+            for d in deals
+        ]
+    except (ValidationError, ValueError):  # (an InputError is a ValueError)
+        return None
 
 
 def _raw_phase_names(data: Mapping[str, Any]) -> list[str] | None:
     """`Scenario.phase_names` of the input as written, or None when a name does not read."""
     names: list[str] = []
     sites = _raw(data, "sites")
-    if not isinstance(sites, list):
+    if not isinstance(sites, list | tuple):
         return None
     for site in sites:
         site_name, phases = _raw(site, "name"), _raw(site, "phases")
-        if not isinstance(site_name, str) or not isinstance(phases, list):
+        if not isinstance(site_name, str) or not isinstance(phases, list | tuple):
             return None
         for i, ph in enumerate(phases):
             name = _raw(ph, "name")
@@ -547,28 +686,6 @@ def _raw_phase_names(data: Mapping[str, Any]) -> list[str] | None:
                 return None
             names.append(name or f"{site_name}-{i + 1}")
     return names
-
-
-def _raw_cover_errors(data: Any, info: ValidationInfo) -> list[InitErrorDetails]:
-    """`_cover_errors` of the input as written, once its deals are valid (each read with its
-    catalog record, `use:`) and its site and phase names read."""
-    names = _raw_phase_names(data) if isinstance(data, Mapping) else None
-    deals = _raw(data, "deals")
-    if names is None or not isinstance(deals, list):
-        return []
-    covers: Covers = []
-    try:
-        for di, deal in enumerate(deals):
-            merged = _raw(deal, "tranches") if isinstance(deal, BaseModel) else None
-            if merged is None:
-                merged = _use("deals", deal, _catalog(info)).get("tranches") or []
-            for ti, tranche in enumerate(merged):
-                given = _raw(_raw(tranche, "instrument"), "covers")
-                if isinstance(given, list | tuple) and all(isinstance(n, str) for n in given):
-                    covers.append((di, ti, list(given)))
-    except (InputError, ValueError, AttributeError):
-        return []  # (the deals' own errors say why)
-    return _cover_errors(names, covers)
 
 
 def _file_order(item: InitErrorDetails) -> tuple[int, int]:
@@ -658,6 +775,8 @@ class Scenario(_Model):
         cat = _catalog(info)
         out = {}
         problems: list[Problem] = []
+        written: dict[str, str] = {}  # parameter id -> the key as the scenario gives it
+        failed: set[str] = set()  # parameter ids whose value is refused on its own
         for key, value in v.items():
             pid = str(key).replace("_", "-").lower()
             if not cat.has("costs", pid):  # said with the other keys' problems
@@ -667,8 +786,18 @@ class Scenario(_Model):
             param = cat.parameter(pid)
             if isinstance(value, dict) and "value" in value:
                 value = value["value"]
-            out[param.id], found = _parameter_problems(value, param.unit, f"costs.{key}")
+            parsed, found = _parameter_problems(value, param.unit, f"costs.{key}")
+            out[param.id] = parsed
             problems += found
+            if found:
+                failed.add(param.id)
+            else:
+                written[param.id] = str(key)
+        # the overrides taken together (capex shares, retired parameters): said now, not by the
+        # finance stage once every other problem is fixed; the shares only when each reads
+        capex = {CAPEX_USD_PER_GW, *CAPEX_SHARES}
+        together = {pid: out[pid] for pid in written if not (failed & capex and pid in capex)}
+        problems += override_problems(together, cat, written)
         if problems:
             raise InputError(problems=problems)
         return out
@@ -680,9 +809,10 @@ class Scenario(_Model):
     ) -> Scenario:
         """Every problem of a scenario in one pass. The checks across fields (start before
         end, a site's construction before its first phase, phases and frontier runs inside
-        the scenario, unique site names, the phases a lease covers) are made on the input as
-        written, each wherever the values it compares read on their own (`_order_errors`,
-        `_raw_cover_errors`), and reported with the fields' own errors: a model validator
+        the scenario, unique site names, the phases a lease covers, the shares deals name)
+        are made on the input as written, each wherever the values it compares read on their
+        own (`_order_errors`; the deals validated alone, `_deals_alone`), and reported with the
+        fields' own errors: a model validator
         would run only once every field is valid, so a user would meet them one run at a
         time."""
         try:
@@ -693,9 +823,16 @@ class Scenario(_Model):
             field_errors = None
         order = _order_errors(data)
         if field_errors is None:
-            order += _cover_errors(scenario.phase_names(), _model_covers(scenario))
-        elif not any(err["loc"][:1] == ("deals",) for err in field_errors.errors()):
-            order += _raw_cover_errors(data, info)
+            deals: list[Deal] | None = list(scenario.deals)
+            names = scenario.phase_names()
+        else:
+            bad_deals = any(err["loc"][:1] == ("deals",) for err in field_errors.errors())
+            deals = None if bad_deals else _deals_alone(data, info)
+            names = _raw_phase_names(data) if isinstance(data, Mapping) else None
+        if deals is not None:
+            order += _share_errors(deals, _catalog(info))
+            if names is not None:
+                order += _cover_errors(names, _covers_of(deals))
         if not order:
             if field_errors is not None:
                 raise field_errors
