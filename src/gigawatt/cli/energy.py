@@ -301,8 +301,9 @@ def energy_cmd(
             f"{sw['compute_time_share']:.0%} of the time;{_power_note(sw)} grid ramp limit "
             f"{sw['ramp_limit_mw_per_s']:.3g} MW/s"
             + (
-                " (the catalog's grid-ramp-limit-share-per-s, an estimate; "
-                "--ramp-limit-mw-per-s sets it)"
+                " (the catalog's grid-ramp-limit-share-per-s, an estimate, of the site's "
+                f"{sw['site_facility_power_mw']:,.0f} MW rated facility power, the rest of "
+                "its load taken as steady; --ramp-limit-mw-per-s sets it)"
                 if ramp_limit_mw_per_s is None
                 else ""
             )
