@@ -256,6 +256,8 @@ def test_energy_says_its_carbon_is_average_not_marginal_and_what_embodied_leaves
     assert code == 0, err
     (scope,) = [c for c in json.loads(out)["caveats"] if c.startswith("Carbon is attributional")]
     assert "annual average grid intensity" in scope and "not the marginal emissions" in scope
+    # location-based in method, but life-cycle factors: more than a Scope 2 inventory counts
+    assert "though life-cycle" in scope and "Scope 2 inventory's direct factors" in scope
     assert "residual mix, so it is a lower bound" in scope
     # no default-scenario site contracts clean supply, so its two columns are equal: say why
     assert "equals the location-based one" in scope
