@@ -259,6 +259,8 @@ def test_energy_says_its_carbon_is_average_not_marginal_and_what_embodied_leaves
     assert code == 0, err
     (scope,) = [c for c in json.loads(out)["caveats"] if c.startswith("Carbon is attributional")]
     assert "annual average grid intensity" in scope and "not the marginal emissions" in scope
+    # location-based in method, but life-cycle factors: more than a Scope 2 inventory counts
+    assert "though life-cycle" in scope and "Scope 2 inventory's direct factors" in scope
     assert "residual mix, so it is a lower bound" in scope
     # no default-scenario site contracts clean supply, so its two columns are equal: say why
     assert "equals the location-based one" in scope
@@ -288,3 +290,28 @@ def test_sites_rated_power_says_it_uses_the_annual_pue(capsys):
     flat = " ".join(out.split())
     assert "Rated: facility power at design load = IT x the site's annual-average PUE" in flat
     assert "grid connection's peak on the hottest hours is higher; Draw" in flat
+
+
+def test_footprint_rows_say_average_not_marginal_and_market_is_a_lower_bound(capsys):
+    """The footprint's two operational rows name their basis as the energy command does: the
+    grid's annual average, not the marginal rate, and market-based without a residual mix."""
+    code, out, err = cli(
+        capsys, "footprint", "--system", "dgx-h100", "--gpu-hours", "1e6", "--region", "us-pjm"
+    )
+    assert code == 0, err
+    flat = " ".join(out.replace("│", " ").split())
+    assert "annual average (not the marginal rate)" in flat
+    assert "not the residual mix: a lower bound" in flat
+    # a user's own intensity may be marginal or residual: the rows then claim neither
+    code, out, err = cli(
+        capsys,
+        "footprint",
+        "--system",
+        "dgx-h100",
+        "--gpu-hours",
+        "1e6",
+        "--grid-gco2-per-kwh",
+        "385",
+    )
+    assert code == 0, err
+    assert "marginal" not in out and "residual" not in out

@@ -230,6 +230,17 @@ def test_energy_text_says_the_grid_intensity_is_held_flat(default_report):
     assert "held flat for later years" in " ".join(energy.paragraphs)
 
 
+def test_energy_text_says_carbon_is_average_not_marginal_and_what_embodied_leaves_out(
+    default_report,
+):
+    """As `gigawatt energy`'s scope caveat: the report's carbon is attributional (annual
+    averages, not the added load's marginal emissions) and its embodied carbon is the
+    hardware's only."""
+    text = " ".join(next(s for s in default_report.sections if s.id == "energy").paragraphs)
+    assert "not the marginal emissions of the generation that runs, or is built" in text
+    assert "servers or racks only, not the scale-out network, storage, buildings" in text
+
+
 def test_energy_text_says_rubin_power_is_carried_over_from_b200(default_run, default_report):
     """No Vera Rubin training run has a measured draw: the energy paragraph must not leave it at
     "calibrated on training runs whose power was measured" but say whose share it carries."""

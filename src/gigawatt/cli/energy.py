@@ -114,6 +114,18 @@ def footprint_cmd(
     # a citation with a URL goes under the table, whole: a table cell would fold the URL
     long_source = len(data["grid_source"]) > MAX_NOTE_CHARS
     grid_note = "source under the table" if long_source else data["grid_source"]
+    # a region's intensity is its annual average (not the marginal rate of an added load), and
+    # market-based puts the uncontracted rest at it, not at the residual mix; a user's own
+    # intensity may be either, so its rows say only what the tool did
+    from_region = data["region"] is not None
+    location_note = (
+        "facility energy x the grid's annual average (not the marginal rate)"
+        if from_region
+        else "facility energy x grid"
+    )
+    market_rest = (
+        ", the rest at the grid average, not the residual mix: a lower bound" if from_region else ""
+    )
     rows = [
         (
             "Accelerator power",
@@ -126,11 +138,11 @@ def footprint_cmd(
         ("Energy at the facility", f"{data['energy_mwh']:,.1f} MWh", f"PUE {data['pue']:g}"),
         ("CO2e dynamic only", f"{data['co2e_dynamic_t']:,.1f} t", ""),
         ("CO2e with idle", f"{data['co2e_with_idle_t']:,.1f} t", ""),
-        ("CO2e operational (location)", f"{data['co2e_t']:,.1f} t", "facility energy x grid"),
+        ("CO2e operational (location)", f"{data['co2e_t']:,.1f} t", location_note),
         (
             "CO2e operational (market)",
             f"{data['co2e_market_t']:,.1f} t",
-            f"clean supply share {data['clean_supply_share']:g}",
+            f"clean supply share {data['clean_supply_share']:g}{market_rest}",
         ),
         (
             "CO2e embodied (amortised)",
@@ -289,8 +301,9 @@ def energy_cmd(
             f"{sw['compute_time_share']:.0%} of the time;{_power_note(sw)} grid ramp limit "
             f"{sw['ramp_limit_mw_per_s']:.3g} MW/s"
             + (
-                " (the catalog's grid-ramp-limit-share-per-s, an estimate; "
-                "--ramp-limit-mw-per-s sets it)"
+                " (the catalog's grid-ramp-limit-share-per-s, an estimate, of the site's "
+                f"{sw['site_facility_power_mw']:,.0f} MW rated facility power, the rest of "
+                "its load taken as steady; --ramp-limit-mw-per-s sets it)"
                 if ramp_limit_mw_per_s is None
                 else ""
             )

@@ -240,7 +240,9 @@ def scope_caveats(scenario: Scenario) -> tuple[str, ...]:
     - Attributional, not consequential: both carbon columns multiply energy by each region's
       annual *average* grid intensity, the GHG Protocol's location-based method ("Scope 2
       Guidance", WRI/WBCSD, 2015, ch. 4 and 6: grid-average emission factors), not the
-      marginal emissions of the generation that runs, or is built, for an added load.
+      marginal emissions of the generation that runs, or is built, for an added load. The
+      intensities are life-cycle (regions catalog), so they include upstream emissions that
+      Scope 2's direct factors leave out (Scope 3 category 3 in the GHG Protocol).
     - Market-based without a residual mix: the same guidance (ch. 6-7, Scope 2 Quality
       Criteria) puts the load no contract covers at the residual mix, which is dirtier than the
       grid average wherever others claim clean energy; at the grid average the figure is a
@@ -260,9 +262,10 @@ def scope_caveats(scenario: Scenario) -> tuple[str, ...]:
         )
     )
     return (
-        "Carbon is attributional: each region's annual average grid intensity (the GHG "
-        "Protocol Scope 2 Guidance's location-based method), not the marginal emissions of the "
-        "generation that runs, or is built, for this added load, which a consequential "
+        "Carbon is attributional: each region's annual average grid intensity (location-based "
+        "in the GHG Protocol Scope 2 Guidance's sense, though life-cycle: it adds the upstream "
+        "emissions a Scope 2 inventory's direct factors leave out), not the marginal emissions "
+        "of the generation that runs, or is built, for this added load, which a consequential "
         f"estimate of a new campus needs; {market}. Embodied CO2e counts the accelerators and "
         "their servers or racks only, not the scale-out network, storage, buildings, cooling "
         "and electrical plant, or generation built for the campus.",
