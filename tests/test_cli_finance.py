@@ -244,3 +244,26 @@ def test_run_states_the_warrants_its_money_table_leaves_out(capsys, tmp_path):
     code, out, err = cli(capsys, "run", "--no-sensitivity", "--out", str(tmp_path / "n"))
     assert code == 0, err
     assert "Warrants (shares, not cash" not in out
+
+
+def test_an_estimated_system_price_says_what_it_covers(capsys, tmp_path):
+    """AMD-OpenAI: Helios has no published price; run and finance say its capex rests on an
+    estimate and what the all-in rack price covers (not the building or its power plant), and
+    AMD's own sales per GW (USD 15-20B, its CFO) stay below the systems capex of a GW."""
+    out = ("--no-sensitivity", "--json", "--out", str(tmp_path / "o"))
+    run = cli_json(capsys, "run", "amd-openai-6gw", *out)
+    for data in (run, cli_json(capsys, "finance", "amd-openai-6gw", "--json")):
+        mine = [
+            c for c in data["caveats"] if c.startswith("helios-mi450: its price is an estimate")
+        ]
+        assert len(mine) == 1, data["caveats"]
+        assert "per accelerator all-in" in mine[0] and "not the building" in mine[0]
+    rows = cli_json(capsys, "finance", "amd-openai-6gw", "--json")["system_prices"]
+    helios = next(r for r in rows if r["system"] == "helios-mi450")
+    assert helios["status"] == "estimate" and "scale-out network" in helios["includes"]
+    years = run["years"]
+    per_gw = sum(y["capex_systems_usd"] for y in years) / years[-1]["it_power_gw"]
+    assert 20e9 < per_gw < 40e9  # above AMD's content, below Vera Rubin's 42.6B per GW of IT
+    # the NVIDIA letter's Vera Rubin racks carry an analyst's quote: no such caveat
+    nvidia = cli_json(capsys, "run", *out)["caveats"]
+    assert not any("its price is an estimate" in c for c in nvidia)
