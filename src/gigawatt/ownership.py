@@ -350,7 +350,7 @@ FLOW_WHAT = {
     "opex-capacity": "capacity charges",
     "opex-operations": "operations (estimated share of capex)",
     "equity": "equity investment",
-    "cash": "cash invested (tranches as released)",
+    "cash": "cash tranches as released (committed, not necessarily spent)",
     "lease": "lease payments for systems",
     "warrant": "warrant shares at their value on vesting (no cash)",
 }

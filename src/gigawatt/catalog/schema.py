@@ -909,6 +909,11 @@ class Deal(Record):
     tranches: list[Tranche] = Field(
         default_factory=list, description="the releases of money, each on its trigger"
     )
+    intention: str | None = Field(
+        None,
+        description="the invested amounts are a stated intention, not a contract or cash paid: "
+        "what was said, cited (run and finance print it in a caveat)",
+    )
 
     def field_statuses(self) -> Mapping[str, Status]:
         out = dict(self.field_status)
