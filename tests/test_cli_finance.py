@@ -246,3 +246,45 @@ def test_run_states_the_warrants_its_money_table_leaves_out(capsys, tmp_path):
     code, out, err = cli(capsys, "run", "--no-sensitivity", "--out", str(tmp_path / "n"))
     assert code == 0, err
     assert "Warrants (shares, not cash" not in out
+
+
+def test_an_estimated_system_price_says_what_it_covers(capsys, tmp_path):
+    """AMD-OpenAI: Helios has no published price; run and finance say its capex rests on an
+    estimate and what the all-in rack price covers (not the building or its power plant), and
+    AMD's own sales per GW (USD 15-20B, its CFO) stay below the systems capex of a GW."""
+    out = ("--no-sensitivity", "--json", "--out", str(tmp_path / "o"))
+    run = cli_json(capsys, "run", "amd-openai-6gw", *out)
+    for data in (run, cli_json(capsys, "finance", "amd-openai-6gw", "--json")):
+        mine = [
+            c for c in data["caveats"] if c.startswith("helios-mi450: its price is an estimate")
+        ]
+        assert len(mine) == 1, data["caveats"]
+        assert "per accelerator all-in" in mine[0] and "not the building" in mine[0]
+    rows = cli_json(capsys, "finance", "amd-openai-6gw", "--json")["system_prices"]
+    helios = next(r for r in rows if r["system"] == "helios-mi450")
+    assert helios["status"] == "estimate" and "scale-out network" in helios["includes"]
+    years = run["years"]
+    per_gw = sum(y["capex_systems_usd"] for y in years) / years[-1]["it_power_gw"]
+    assert 20e9 < per_gw < 40e9  # above AMD's content, below Vera Rubin's 42.6B per GW of IT
+    # the NVIDIA letter's Vera Rubin racks carry an analyst's quote: no such caveat
+    nvidia = cli_json(capsys, "run", *out)["caveats"]
+    assert not any("its price is an estimate" in c for c in nvidia)
+
+
+def test_a_stated_intention_is_not_read_as_money_spent(capsys, tmp_path):
+    """Stargate's USD 500B is what its partners said they "intend to invest" over four years
+    (OpenAI, 21 Jan 2025), mostly lease-financed: the Invested column alone read as money
+    spent. run and finance now say it is that commitment released on the scenario's schedule,
+    each tranche with its month, the estimated ones marked; a deal without an `intention`
+    (NVIDIA's letter) gets no such caveat."""
+    deal = Catalog.load().get("deals", "stargate-2025")
+    assert "intends to invest" in deal.intention and "2025" in deal.intention
+    out = ("--no-sensitivity", "--json", "--out", str(tmp_path / "o"))
+    run = cli_json(capsys, "run", "stargate-10gw", *out)
+    for data in (run, cli_json(capsys, "finance", "stargate-10gw", "--json")):
+        (caveat,) = [c for c in data["caveats"] if c.startswith("Deal stargate-2025: its Invested")]
+        assert "stated commitment released on this scenario's schedule, not money spent" in caveat
+        assert "USD 100B in 2025-01" in caveat and caveat.count("(estimate)") == 3
+    assert run["years"][-1]["cumulative_invested_usd"] == pytest.approx(deal.cap_usd)
+    nvidia = cli_json(capsys, "run", *out)["caveats"]
+    assert not any("stated commitment" in c for c in nvidia)

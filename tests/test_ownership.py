@@ -272,6 +272,29 @@ def test_a_payment_to_a_vendor_is_labelled_as_more_than_its_revenue(default, cat
     assert " ".join(VENDOR_PAYMENT_NOTE.split()) in flat
 
 
+def test_each_flow_row_says_what_it_pays_for(default, capsys):
+    """'openai -> nvidia USD 425.8B' read alone as NVIDIA's revenue: each flow now carries
+    `what` (additive; `categories` stays), and the systems row's own label says it is systems at
+    the all-in price, in `finance --json`, the `finance` table and the report's flow chart."""
+    from gigawatt.cli import main
+    from gigawatt.ownership import FLOW_WHAT
+    from gigawatt.report.ownership import flow_chart
+
+    flows = default.ownership.flows
+    for f in flows:
+        assert f["what"] == "; ".join(FLOW_WHAT[c] for c in f["categories"])
+    (systems,) = [f for f in flows if f["categories"] == ["capex-systems"]]
+    assert systems["what"].startswith("systems at the all-in price")
+    assert "revenue is less" in systems["what"]
+    chart = flow_chart(default.ownership, {"nvidia"})
+    assert any(f.kind == f"cash: {systems['what']}" for f in chart.flows)
+    with pytest.raises(SystemExit):
+        main(["finance"])
+    out = capsys.readouterr().out.splitlines()
+    row = next(line for line in out if line.startswith("│ openai │ nvidia "))
+    assert "systems at the all-in price" in row
+
+
 def test_each_sites_compute_is_paid_for_by_its_owner(catalog):
     """A site's `owner` owns its compute (scenario schema), so it is the one that pays the
     vendor for that site's systems: in `stargate-10gw`, Oracle, SoftBank and OpenAI pay NVIDIA

@@ -520,3 +520,23 @@ def test_a_misspelt_required_field_is_one_line_not_two(toy_catalog):
         "frontier_runs[0].colour: unknown field; allowed: cross_site, duration_days, model, name, "
         "precision, start",
     ]
+
+
+def test_built_in_sites_read_each_announcement_on_its_basis():
+    """Vendor deals count the hardware's power ("10 GW of NVIDIA systems", "6 GW of AMD GPUs":
+    `power_basis: it`); Stargate's campus figures count the power supply (facility). Abilene's
+    1.2 GW of capacity holds 400,000 GB200 (eight buildings of 50,000: Crusoe's financing, May
+    2025), so it is sized by that count, within 1 %; read at face value it held 540,540. The
+    23 Sep 2025 list's Midwest site is Port Washington (wi-site), counted once; the list's New
+    Mexico site is in."""
+    import gigawatt
+
+    assert load_scenario("nvidia-openai-10gw").power_basis == "it"
+    assert load_scenario("amd-openai-6gw").power_basis == "it"
+    stargate = load_scenario("stargate-10gw")
+    assert stargate.power_basis == "facility"
+    names = [s.name for s in stargate.sites]
+    assert "wi-site" in names and "nm-dona-ana" in names and "midwest-site" not in names
+    table = gigawatt.run("stargate-10gw").fleet.table()
+    acc = table[(table.quantity == "accelerators") & (table.site == "tx-abilene")]
+    assert acc.value.max() == pytest.approx(400_000, rel=0.01)

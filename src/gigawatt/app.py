@@ -352,11 +352,11 @@ def finance(
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
     assert results.finance is not None  # simulate ran the stages up to `until`
-    from gigawatt.deals import superseded_caveats, unsigned_caveats
+    from gigawatt.deals import intention_caveats, superseded_caveats, unsigned_caveats
 
     owned = run_ownership(results.scenario, cat, results.fleet, results.finance)
     deals = results.scenario.deals
-    caveats = superseded_caveats(deals, cat) + unsigned_caveats(deals)
+    caveats = superseded_caveats(deals, cat) + unsigned_caveats(deals) + intention_caveats(deals)
     caveats += tuple(results.input_caveats())  # the scenario's inputs', as run lists them
     return FinanceReport(results.scenario, results.finance, owned, caveats)
 

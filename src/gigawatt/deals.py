@@ -551,6 +551,29 @@ def unsigned_caveats(deals: Iterable[Deal]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def intention_caveats(deals: Iterable[Deal]) -> tuple[str, ...]:
+    """One caveat per deal whose invested amounts are a stated intention (`Deal.intention`):
+    the Invested figures (`cumulative_invested_usd`) are that commitment released on the
+    scenario's schedule, each tranche with its month or condition, not money spent."""
+    out = []
+    for deal in deals:
+        if not deal.intention:
+            continue
+        invested = [t for t in deal.tranches if t.instrument.type in INVESTED]
+        schedule = "; ".join(
+            f"{_usd(t.amount_usd)} {'in ' + t.trigger.date if t.trigger.date else 'on its trigger'}"
+            f" ({t.name})"
+            for t in invested
+        )
+        total = sum(t.amount_usd for t in invested)
+        out.append(
+            f"Deal {deal.id}: its Invested figures (`cumulative_invested_usd`), up to "
+            f"{_usd(total)}, are a stated commitment released on this scenario's schedule, not "
+            f"money spent: {deal.intention.strip().rstrip('.')}. Schedule: {schedule}."
+        )
+    return tuple(out)
+
+
 def _usd(amount: float) -> str:
     """An amount in words of its size: `USD 20B`, `USD 250M`, `USD 10`."""
     if amount >= BILLION:

@@ -734,8 +734,27 @@ def system_price_rows(systems: list[System], costs: CostParameters) -> list[dict
             "source": pr.source,
             "as_of": pr.as_of.isoformat(),
             "status": pr.status,
+            "includes": pr.includes,
         }
     return list(rows.values())
+
+
+def system_price_caveats(finance: Finance) -> tuple[str, ...]:
+    """One caveat per system bought at a price of status `estimate` (not a published quote):
+    the all-in price per accelerator and per rack the systems capex rests on, and what that
+    price covers (`SystemPrice.includes`) where the record says."""
+    out = []
+    for row in finance.system_prices:
+        if row["status"] != "estimate":
+            continue
+        covers = f" It covers {row['includes'].rstrip('.')}." if row.get("includes") else ""
+        out.append(
+            f"{row['system']}: its price is an estimate, not a published quote: USD "
+            f"{row['usd_per_accelerator']:,.0f} per accelerator all-in (USD "
+            f"{row['usd_per_rack'] / 1e6:,.2f}M a rack), on which its systems capex rests "
+            f"(`gigawatt catalog systems {row['system']}` gives the source and range).{covers}"
+        )
+    return tuple(out)
 
 
 def _clip_window(

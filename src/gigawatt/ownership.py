@@ -336,8 +336,29 @@ VENDOR_PAYMENT_NOTE = (
     "systems catalog quotes them: the racks with their memory and assembly, plus the network "
     "and storage share outside them, parts of which assemblers and other suppliers sell; the "
     "vendor's own revenue from them is less (NVIDIA's own content of a GW: catalog costs "
-    "`vendor-content-usd-per-gw`)."
+    "`vendor-content-usd-per-gw`; AMD's: the note of catalog systems `helios-mi450`)."
 )
+
+
+#: What each cash-flow category pays for, as a flow's row says it (`flow_what`): a flow read
+#: alone must not pass for something else (systems at the all-in price for the vendor's revenue).
+FLOW_WHAT = {
+    SYSTEMS_CATEGORY: "systems at the all-in price (vendor's own revenue is less)",
+    "capex-facility": "facility construction",
+    "capex-power": "power assets",
+    "opex-energy": "energy",
+    "opex-capacity": "capacity charges",
+    "opex-operations": "operations (estimated share of capex)",
+    "equity": "equity investment",
+    "cash": "cash tranches as released (committed, not necessarily spent)",
+    "lease": "lease payments for systems",
+    "warrant": "warrant shares at their value on vesting (no cash)",
+}
+
+
+def flow_what(categories: list[str] | tuple[str, ...]) -> str:
+    """What a flow pays for, from its categories (`FLOW_WHAT`; an unknown one by its name)."""
+    return "; ".join(FLOW_WHAT.get(c, c) for c in categories)
 
 
 def vendor_payment_note(flows: list[dict[str, Any]] | tuple[dict[str, Any], ...]) -> str | None:
@@ -359,6 +380,7 @@ def sankey_flows(finance: Finance) -> list[dict[str, Any]]:
                 "amount_usd": float(group["amount_usd"].sum()),
                 "kind": "cash",
                 "categories": sorted(set(group["category"])),
+                "what": flow_what(sorted(set(group["category"]))),
             }
         )
     for deal in finance.deals:
@@ -375,6 +397,7 @@ def sankey_flows(finance: Finance) -> list[dict[str, Any]]:
                     "amount_usd": float(value),
                     "kind": "warrant-value",
                     "categories": ["warrant"],
+                    "what": flow_what(["warrant"]),
                 }
             )
     return rows

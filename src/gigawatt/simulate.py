@@ -36,6 +36,7 @@ from gigawatt.finance import (
     Finance,
     capacity_charge_caveats,
     run_finance,
+    system_price_caveats,
     unbilled_charge_caveats,
 )
 from gigawatt.scenario import Scenario, default_pue_caveats, load_scenario, month_index
@@ -120,13 +121,15 @@ class Results:
         (`deals.superseded_buildout_caveats`), and, when the finance stage ran, charges a site's
         region lists as not in its power price (`finance.unbilled_charge_caveats`), then months
         billed a dated capacity charge outside its delivery years, after the last cleared
-        auction at its price held flat (`finance.capacity_charge_caveats`)."""
+        auction at its price held flat (`finance.capacity_charge_caveats`), and systems bought at
+        an estimated price, with what it covers (`finance.system_price_caveats`)."""
         if self.catalog is None:
             return []
         out = list(superseded_buildout_caveats(self.scenario.deals, self.vendor_gw(), self.catalog))
         if self.finance is not None:
             out.extend(unbilled_charge_caveats(self.fleet, self.catalog))
             out.extend(capacity_charge_caveats(self.finance, self.catalog, self.scenario))
+            out.extend(system_price_caveats(self.finance))
         return out
 
     def input_caveats(self) -> list[str]:

@@ -120,8 +120,16 @@ def test_rack_prices_match_the_quotes(cat: Catalog) -> None:
     assert rubin.price_usd_per_accelerator == pytest.approx(7_803_148 * 1.10 / 72)
     gb200 = cat.system("gb200-nvl72")  # Bernstein, Oct 2025: USD 3.4M incl. networking
     assert gb200.price_usd_per_rack == pytest.approx(3.4e6)
-    helios = cat.system("helios-mi450")  # USD 90B for 6 GW at 2.6 kW per GPU, 72 a rack
-    assert helios.price.usd_point == pytest.approx(90e9 / 6 / (1e9 / 2600) * 72, rel=0.01)
+    # Helios: JPMorgan's 20 % below the Vera Rubin rack (mode); SemiAnalysis's per-GPU capital
+    # cost ratios (VR 14-15 % above MI4XX, 45 % above GB300) on the VR and GB300 racks (range)
+    helios = cat.system("helios-mi450")
+    tri = helios.price.usd.triangular
+    assert tri.mode == pytest.approx(0.8 * 7_803_148, rel=0.001)
+    assert tri.high == pytest.approx(7_803_148 / 1.145, rel=0.001)
+    assert tri.low == pytest.approx(
+        cat.system("gb300-nvl72").price.usd_point * 1.45 / 1.145, rel=0.001
+    )
+    assert helios.price.per == "rack" and helios.price.includes
 
 
 def test_derived_capex_per_gw_against_published_all_in_figures(cat: Catalog) -> None:
@@ -129,8 +137,9 @@ def test_derived_capex_per_gw_against_published_all_in_figures(cat: Catalog) -> 
 
     GB200: Bernstein's about USD 35B per GW (Oct 2025), within 10 %. Vera Rubin: inside the
     USD 35-60B range of the analysts' and Huang's 2025 figures, which predate Rubin's memory
-    costs. AMD: 6 GW for USD 90B of AMD sales (6 Oct 2025) leaves the systems at USD 15B per
-    GW of IT plus the network share.
+    costs. AMD: the all-in Helios systems of a GW of IT cost more than AMD's own content of it
+    (USD 15-20B of GPUs, CPUs and DPUs: AMD's CFO, Oct 2025; "roughly USD 90B" for 6 GW, the
+    press) and less than the Vera Rubin systems of a GW they are priced against.
     """
     from gigawatt.costs import CostParameters, capex_usd_per_gw
 
@@ -140,7 +149,8 @@ def test_derived_capex_per_gw_against_published_all_in_figures(cat: Catalog) -> 
     rubin = capex_usd_per_gw(cat.system("vera-rubin-nvl72"), 1.15, params, "facility")
     assert 35e9 <= rubin.total_usd <= 60e9
     helios = capex_usd_per_gw(cat.system("helios-mi450"), 1.15, params, "it")
-    assert helios.systems_usd == pytest.approx(15e9 * 1.15, rel=0.01)
+    rubin_it = capex_usd_per_gw(cat.system("vera-rubin-nvl72"), 1.15, params, "it")
+    assert 20e9 < helios.systems_usd < rubin_it.systems_usd
 
 
 def test_rental_records_name_an_accelerator_and_a_tier(cat: Catalog) -> None:

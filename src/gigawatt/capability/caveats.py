@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from gigawatt.buildout import PEAK_COLUMNS, Fleet, launch_caveats, peak_column_caveats
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Deal
-from gigawatt.deals import superseded_caveats, unsigned_caveats
+from gigawatt.deals import intention_caveats, superseded_caveats, unsigned_caveats
 from gigawatt.units import FLOPS_PER_PFLOP
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ def compose_caveats(
     out = [
         *superseded_caveats(deals, catalog),
         *unsigned_caveats(deals),
+        *intention_caveats(deals),
         *inputs,
         *launch_caveats(fleet, catalog, money=money),
     ]

@@ -334,6 +334,9 @@ class SystemPrice(BaseModel):
     network_share: Share = Field(
         0.0, description="scale-out network and storage added, fraction of `usd`"
     )
+    includes: str | None = Field(
+        None, description="what the all-in price covers (said in run's caveat when an estimate)"
+    )
     source: Annotated[str, Field(min_length=3, description="citation of the price")]
     as_of: Date = Field(description="date of the price")
     status: Status = Field(description="provenance of the price")
@@ -905,6 +908,11 @@ class Deal(Record):
     )
     tranches: list[Tranche] = Field(
         default_factory=list, description="the releases of money, each on its trigger"
+    )
+    intention: str | None = Field(
+        None,
+        description="the invested amounts are a stated intention, not a contract or cash paid: "
+        "what was said, cited (run and finance print it in a caveat)",
     )
 
     def field_statuses(self) -> Mapping[str, Status]:

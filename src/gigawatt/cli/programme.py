@@ -640,6 +640,7 @@ FLOW_COLUMNS = [
     Column("payee", "To", style=_TEXT),
     Column("amount_usd", "USD B", scale=BILLION, digits=1),
     Column("kind", "Kind", style=_TEXT),
+    Column("what", "What", style=_TEXT),
 ]
 WORLD_COLUMNS = [
     _YEAR,

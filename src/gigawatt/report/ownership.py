@@ -28,7 +28,7 @@ def flow_chart(own: Ownership, investors: set[str]) -> Chart:
             f"{f['payer']} (investor)" if f["payer"] in investors else f["payer"],
             f["payee"],
             f["amount_usd"] / BILLION,
-            "cash" if f["kind"] == "cash" else "warrants at their value on vesting",
+            f"cash: {f['what']}" if f["kind"] == "cash" else f["what"],
         )
         for f in own.flows
         if f["amount_usd"] > 0
