@@ -126,9 +126,14 @@ def test_rack_prices_match_the_quotes(cat: Catalog) -> None:
     tri = helios.price.usd.triangular
     assert tri.mode == pytest.approx(0.8 * 7_803_148, rel=0.001)
     assert tri.high == pytest.approx(7_803_148 / 1.145, rel=0.001)
-    assert tri.low == pytest.approx(
-        cat.system("gb300-nvl72").price.usd_point * 1.45 / 1.145, rel=0.001
-    )
+    # low: AMD's own content per GW of IT (USD 17.5B, BofA) at the share NVIDIA's content (USD
+    # 35B per GW, Huang) has of this catalog's Vera Rubin systems per GW of IT, with the network
+    from gigawatt.costs import CostParameters, capex_usd_per_gw
+
+    rubin_it = capex_usd_per_gw(cat.system("vera-rubin-nvl72"), 1.15, CostParameters.of(cat), "it")
+    per_gw = 17.5e9 / (35e9 / rubin_it.systems_usd)
+    per_rack = per_gw / (1 + helios.price.network_share) / (1e9 / 2600) * 72
+    assert tri.low == pytest.approx(per_rack, rel=0.01)
     assert helios.price.per == "rack" and helios.price.includes
 
 
