@@ -190,6 +190,39 @@ def test_run_prints_the_energy_table(capsys, tmp_path) -> None:
     assert "latest annual life-cycle grid intensity, held flat for later years" in " ".join(
         out.split()
     )
+    # run's summary shows the generators' water beside the site's, under the same label
+    assert "gen. water: consumed off site to generate the facility energy" in " ".join(out.split())
+
+
+def test_energy_table_shows_generation_water_beside_site_water(capsys) -> None:
+    """The water consumed to generate the campus's electricity (life-cycle, at the
+    generators and in their fuel supply) is most of its water: the text table prints it per
+    year, as --json has it, next to the site's, so a reader of the table alone sees both.
+    Stargate's Oracle sites are closed-loop (no cooling water), so there the generation
+    column is several times the site column."""
+    code, out, err = cli(capsys, "energy", "stargate-10gw", "--json")
+    assert code == 0, err
+    years = {y["year"]: y for y in json.loads(out)["years"]}
+    code, out, err = cli(capsys, "energy", "stargate-10gw")
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()) <= 80
+    header = [line for line in out.splitlines() if line.startswith("┃")]
+    assert any("Gen." in line for line in header)
+    flat = " ".join(out.split())
+    assert "gen. water: consumed off site to generate the facility energy" in flat
+    assert "life-cycle consumption factors of Meldrum et al. 2013" in flat
+    rows = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip("│").split("│")]
+        if line.startswith("│") and cells[0].isdigit() and int(cells[0]) in years:
+            rows[int(cells[0])] = cells
+    assert set(rows) == set(years)
+    for year, cells in rows.items():
+        site, gen = float(cells[5]), float(cells[6])
+        assert site == pytest.approx(years[year]["water_m3"] / 1e6, abs=0.051)
+        assert gen == pytest.approx(years[year]["water_generation_m3"] / 1e6, abs=0.051)
+    last = max(years)
+    assert years[last]["water_generation_m3"] > 3 * years[last]["water_m3"] > 0
 
 
 def test_swing_caption_says_when_a_step_falls_short_of_the_draw() -> None:
