@@ -348,3 +348,32 @@ def test_footprint_rows_say_average_not_marginal_and_market_is_a_lower_bound(cap
     )
     assert code == 0, err
     assert "marginal" not in out and "residual" not in out
+
+
+def test_a_region_without_a_generation_water_factor_is_named_not_counted_silently(tmp_path):
+    """A user catalog's region may leave out `water_intensity_l_per_kwh`: its sites' generation
+    water then counts zero in the Gen. water column and --json, and a caveat names them. The
+    shipped regions all carry the factor, so the built-in scenarios print no such caveat."""
+    import yaml
+
+    from gigawatt.catalog import Catalog
+    from gigawatt.energy.programme import generation_water_caveats
+    from gigawatt.scenario import load_scenario
+
+    shipped = Catalog.load()
+    ercot = shipped.region("us-ercot").model_dump(mode="json", exclude_none=True)
+    ercot.pop("water_intensity_l_per_kwh")
+    ercot["field_status"].pop("water_intensity_l_per_kwh", None)
+    ercot["id"] = "test-no-water-factor"
+    ercot.pop("aliases", None)
+    (tmp_path / "regions.yaml").write_text(yaml.safe_dump([ercot], sort_keys=False))
+    cat = Catalog.load([tmp_path])
+    assert cat.region("test-no-water-factor").water_intensity_l_per_kwh is None
+
+    sc = load_scenario("stargate-10gw", shipped)
+    assert generation_water_caveats(sc, shipped) == ()
+    moved = sc.sites[0].model_copy(update={"region": "test-no-water-factor"})
+    sc = sc.model_copy(update={"sites": [moved, *sc.sites[1:]]})
+    (text,) = generation_water_caveats(sc, cat)
+    assert f"Generation water leaves out {moved.name} (test-no-water-factor)" in text
+    assert "counts zero" in text
