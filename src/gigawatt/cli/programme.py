@@ -105,10 +105,10 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         "embodied: manufacturing CO2e spread over the hardware's life, none after it; site "
         "water: IT energy x the region's WUE, the US fleet average for every region (a "
         "closed-loop liquid-cooled campus uses less) unless a site sets one; gen. water: "
-        "consumed off site to generate the facility energy, at the generators and in their "
-        "fuel supply: each region's generation mix x the "
+        "consumed off site to generate the facility energy (at the power plants, in their fuel "
+        "supply and in building them): each region's generation mix x the "
         "life-cycle consumption factors of Meldrum et al. 2013 (sources without a factor, "
-        "such as hydro, count none); country: nearest "
+        "such as hydro, count none: a lower bound); country: nearest "
         "annual electricity generation in the country's latest year in the data, "
         "`country_equivalent_year` in --json)",
         [
