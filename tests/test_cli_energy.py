@@ -190,6 +190,39 @@ def test_run_prints_the_energy_table(capsys, tmp_path) -> None:
     assert "latest annual life-cycle grid intensity, held flat for later years" in " ".join(
         out.split()
     )
+    # run's summary shows the generators' water beside the site's, under the same label
+    assert "gen. water: consumed off site to generate the facility energy" in " ".join(out.split())
+
+
+def test_energy_table_shows_generation_water_beside_site_water(capsys) -> None:
+    """The water consumed to generate the campus's electricity (life-cycle, at the
+    generators and in their fuel supply) is most of its water: the text table prints it per
+    year, as --json has it, next to the site's, so a reader of the table alone sees both.
+    Stargate's Oracle sites are closed-loop (no cooling water), so there the generation
+    column is several times the site column."""
+    code, out, err = cli(capsys, "energy", "stargate-10gw", "--json")
+    assert code == 0, err
+    years = {y["year"]: y for y in json.loads(out)["years"]}
+    code, out, err = cli(capsys, "energy", "stargate-10gw")
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()) <= 80
+    header = [line for line in out.splitlines() if line.startswith("┃")]
+    assert any("Gen." in line for line in header)
+    flat = " ".join(out.split())
+    assert "gen. water: consumed off site to generate the facility energy" in flat
+    assert "life-cycle consumption factors of Meldrum et al. 2013" in flat
+    rows = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip("│").split("│")]
+        if line.startswith("│") and cells[0].isdigit() and int(cells[0]) in years:
+            rows[int(cells[0])] = cells
+    assert set(rows) == set(years)
+    for year, cells in rows.items():
+        site, gen = float(cells[5]), float(cells[6])
+        assert site == pytest.approx(years[year]["water_m3"] / 1e6, abs=0.051)
+        assert gen == pytest.approx(years[year]["water_generation_m3"] / 1e6, abs=0.051)
+    last = max(years)
+    assert years[last]["water_generation_m3"] > 3 * years[last]["water_m3"] > 0
 
 
 def test_swing_caption_says_when_a_step_falls_short_of_the_draw() -> None:
@@ -315,3 +348,32 @@ def test_footprint_rows_say_average_not_marginal_and_market_is_a_lower_bound(cap
     )
     assert code == 0, err
     assert "marginal" not in out and "residual" not in out
+
+
+def test_a_region_without_a_generation_water_factor_is_named_not_counted_silently(tmp_path):
+    """A user catalog's region may leave out `water_intensity_l_per_kwh`: its sites' generation
+    water then counts zero in the Gen. water column and --json, and a caveat names them. The
+    shipped regions all carry the factor, so the built-in scenarios print no such caveat."""
+    import yaml
+
+    from gigawatt.catalog import Catalog
+    from gigawatt.energy.programme import generation_water_caveats
+    from gigawatt.scenario import load_scenario
+
+    shipped = Catalog.load()
+    ercot = shipped.region("us-ercot").model_dump(mode="json", exclude_none=True)
+    ercot.pop("water_intensity_l_per_kwh")
+    ercot["field_status"].pop("water_intensity_l_per_kwh", None)
+    ercot["id"] = "test-no-water-factor"
+    ercot.pop("aliases", None)
+    (tmp_path / "regions.yaml").write_text(yaml.safe_dump([ercot], sort_keys=False))
+    cat = Catalog.load([tmp_path])
+    assert cat.region("test-no-water-factor").water_intensity_l_per_kwh is None
+
+    sc = load_scenario("stargate-10gw", shipped)
+    assert generation_water_caveats(sc, shipped) == ()
+    moved = sc.sites[0].model_copy(update={"region": "test-no-water-factor"})
+    sc = sc.model_copy(update={"sites": [moved, *sc.sites[1:]]})
+    (text,) = generation_water_caveats(sc, cat)
+    assert f"Generation water leaves out {moved.name} (test-no-water-factor)" in text
+    assert "counts zero" in text

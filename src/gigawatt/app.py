@@ -507,7 +507,7 @@ def energy(
     **fields: Any,
 ) -> EnergyReport:
     """The programme's energy picture; a site's swings and least-cost supply when asked."""
-    from gigawatt.energy.programme import scope_caveats
+    from gigawatt.energy.programme import generation_water_caveats, scope_caveats
     from gigawatt.energy.sites import (
         SupplyOptions,
         find_site,
@@ -561,7 +561,11 @@ def energy(
         sites=site_summaries(sc, cat, results.fleet, result),
         swings=swings,
         supply=supply,
-        caveats=[*default_pue_caveats(sc, cat), *scope_caveats(sc)],
+        caveats=[
+            *default_pue_caveats(sc, cat),
+            *scope_caveats(sc),
+            *generation_water_caveats(sc, cat),
+        ],
     )
 
 

@@ -64,7 +64,7 @@ def test_energy_page_carbon_water_and_embodied_defaults(catalog) -> None:
     )
     assert f"about {_pct(us.grid_gco2_per_kwh / eia - 1)} more" in page
     wue = energy_param(catalog, "default-wue-l-per-kwh")
-    assert f"(LBNL US average {wue:g} L/kWh unless the site says otherwise)" in page
+    assert f"(LBNL US average {wue:g} L/kWh unless the site says otherwise:" in page
     # "unless the site says otherwise" (and the run/energy caption: "the US fleet average for
     # every region"): every region carries that figure, none its own.
     assert {r.wue_l_per_kwh for r in catalog.all("regions")} == {wue}

@@ -211,7 +211,7 @@ def test_a_ramp_month_draws_its_average_fleet(toy_catalog) -> None:
 def test_stargate_oracle_closed_loop_sites_count_no_cooling_water():
     """Oracle cools its AI data centers in New Mexico, Michigan, Texas and Wisconsin with
     closed-loop, non-evaporative systems (Oracle, 9 Feb 2026): its Stargate sites in those
-    states consumed 0.38 L per IT kWh of evaporative fleet-average water (about 15 Mm3 at
+    states consumed 0.525 L per IT kWh of evaporative fleet-average water (about 20 Mm3 at
     Abilene over the horizon) that they do not use. They now count none; the sites with no
     published design keep their region's WUE, and every site's water is WUE x its IT energy."""
     from gigawatt.app import energy

@@ -104,7 +104,11 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         "each region's latest annual life-cycle grid intensity, held flat for later years; "
         "embodied: manufacturing CO2e spread over the hardware's life, none after it; site "
         "water: IT energy x the region's WUE, the US fleet average for every region (a "
-        "closed-loop liquid-cooled campus uses less) unless a site sets one; country: nearest "
+        "closed-loop liquid-cooled campus uses less) unless a site sets one; gen. water: "
+        "consumed off site to generate the facility energy (at the power plants, in their fuel "
+        "supply and in building them): each region's generation mix x the "
+        "life-cycle consumption factors of Meldrum et al. 2013 (sources without a factor, "
+        "such as hydro, count none: a lower bound); country: nearest "
         "annual electricity generation in the country's latest year in the data, "
         "`country_equivalent_year` in --json)",
         [
@@ -114,6 +118,7 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
             Column("co2e_market_t", "Mt CO2e market", scale=T_PER_MT, digits=2),
             Column("embodied_co2e_t", "Mt CO2e embodied", scale=T_PER_MT, digits=2),
             Column("water_m3", "Site water", "Mm3", MILLION, 1),
+            Column("water_generation_m3", "Gen. water", "Mm3", MILLION, 1),
             Column("country_equivalent", "Like country", style=_TEXT),
         ],
     ),

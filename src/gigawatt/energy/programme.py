@@ -234,6 +234,26 @@ def run_energy(scenario: Scenario, catalog: Catalog, fleet: Fleet) -> EnergyResu
     )
 
 
+def generation_water_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:
+    """The sites whose region carries no water use per kWh generated
+    (`water_intensity_l_per_kwh`, a user catalog's region may leave it out): their generation
+    water counts zero in every total, so the column and --json undercount it by their share.
+    Every shipped region carries the factor (Meldrum et al. 2013 via the generation mix)."""
+    missing = [
+        f"{site.name} ({site.region})"
+        for site in scenario.sites
+        if catalog.region(site.region).water_intensity_l_per_kwh is None
+    ]
+    if not missing:
+        return ()
+    return (
+        "Generation water leaves out "
+        + ", ".join(missing)
+        + ": the region has no water use per kWh generated (water_intensity_l_per_kwh), so "
+        "that site's generation water counts zero, not its true value.",
+    )
+
+
 def scope_caveats(scenario: Scenario) -> tuple[str, ...]:
     """What the programme's carbon figures are and leave out, as an energy analyst reads them.
 
