@@ -526,7 +526,7 @@ def test_built_in_sites_read_each_announcement_on_its_basis():
     """Vendor deals count the hardware's power ("10 GW of NVIDIA systems", "6 GW of AMD GPUs":
     `power_basis: it`); Stargate's campus figures count the power supply (facility). Abilene's
     1.2 GW of capacity holds 400,000 GB200 (eight buildings of 50,000: Crusoe's financing, May
-    2025), so it is sized by that count, within 1 %; read at face value it held 540,540. The
+    2025), so it is sized by that count, within 1 %; read at face value it held 564,042. The
     23 Sep 2025 list's Midwest site is Port Washington (wi-site), counted once; the list's New
     Mexico site is in."""
     import gigawatt
