@@ -24,6 +24,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    TypeAdapter,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -38,6 +41,8 @@ from gigawatt.validation import (
     count,
     month_text,
     quantity,
+    said_in_full,
+    with_checks,
 )
 
 Status = Literal["official", "reported", "analyst", "estimate"]
@@ -96,6 +101,54 @@ MAX_HIDDEN = 1_000_000
 MAX_SEQ_LEN = 100_000_000
 MAX_VOCAB = 100_000_000
 MAX_EXPERTS = 100_000
+
+
+_STATUS: TypeAdapter[Status] = TypeAdapter(Status)
+
+
+def _get(obj: Any, key: str) -> Any:
+    """A field of an input mapping as written, or of a model already built; else None."""
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def _status_or_none(value: Any) -> Status | None:
+    """`value` as a status when it reads as one (else its own error says why)."""
+    try:
+        return None if value is None else _STATUS.validate_python(value)
+    except ValidationError:
+        return None
+
+
+def _one_pass(
+    cls: type[BaseModel],
+    data: Any,
+    handler: ModelWrapValidatorHandler[Any],
+    problem: Any,
+) -> Any:
+    """`handler(data)`, with the check across fields `problem(obj)` (why `obj` is refused, or
+    None) made on the input as written when a field is wrong, and said beside that field's
+    error: an after-validator would run only once every field is valid, so a file's problems
+    would come one run at a time. `problem` reads each value it compares where it reads on its
+    own and skips the others (their own errors say why). On valid input it is the model
+    validator it always was (a refusal raised as a ValueError)."""
+    try:
+        built = handler(data)
+    except ValidationError as e:
+        if not isinstance(data, Mapping):
+            raise
+        try:
+            reason = problem(data)
+        except ValueError as refused:  # (a check that refuses as it reads)
+            reason = str(refused)
+        if reason is None:
+            raise
+        raise with_checks(cls.__name__, e, [said_in_full((), data, reason)]) from None
+    reason = problem(built)
+    if reason is not None:
+        raise ValueError(reason)
+    return built
 
 
 def status_rank(status: str) -> int:
@@ -221,7 +274,17 @@ class Record(BaseModel):
     def field_statuses(self) -> Mapping[str, Status]:
         """The status of each field that states one (`field_status`, and for deals the
         `signing_status` of the signing month)."""
-        return self.field_status
+        return self._stated(self)
+
+    @classmethod
+    def _stated(cls, obj: Any) -> dict[str, Status]:
+        """`field_statuses` of a record, or of its input as written (`obj` a mapping: each
+        status that reads on its own)."""
+        given = _get(obj, "field_status")
+        if not isinstance(given, Mapping):
+            return {}
+        read = {k: _status_or_none(v) for k, v in given.items() if isinstance(k, str)}
+        return {k: v for k, v in read.items() if v is not None}
 
     def status_detail(self) -> str:
         """`status`, then the fields that state their own, grouped by status: "estimate
@@ -234,28 +297,37 @@ class Record(BaseModel):
         ]
         return f"{self.status} ({'; '.join(groups)})" if groups else self.status
 
-    @model_validator(mode="after")
-    def _status_is_the_weakest(self) -> Any:
-        allowed = sorted(set(type(self).model_fields) - META_FIELDS)
-        unknown = sorted(set(self.field_status) - set(allowed))
+    @model_validator(mode="wrap")
+    @classmethod
+    def _status_is_the_weakest(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """`field_status` names fields of the record, and `status` is not stronger than any
+        field's: checked on the input as written too, so said beside an error anywhere else
+        in the record (a deal's tranche, say) in one pass (`_one_pass`)."""
+        return _one_pass(cls, data, handler, cls._status_problem)
+
+    @classmethod
+    def _status_problem(cls, obj: Any) -> str | None:
+        allowed = sorted(set(cls.model_fields) - META_FIELDS)
+        given = _get(obj, "field_status")
+        named = [k for k in given if isinstance(k, str)] if isinstance(given, Mapping) else []
+        unknown = sorted(set(named) - set(allowed))
         if unknown:
-            raise ValueError(
+            return (
                 f"field_status names {', '.join(unknown)}, not a field of this record; "
                 f"allowed: {', '.join(allowed)}"
             )
-        weaker = {
-            k: s
-            for k, s in self.field_statuses().items()
-            if status_rank(s) > status_rank(self.status)
-        }
+        status = _status_or_none(_get(obj, "status"))
+        if status is None:
+            return None
+        weaker = {k: s for k, s in cls._stated(obj).items() if status_rank(s) > status_rank(status)}
         if weaker:
             listed = ", ".join(f"{k} is {s}" for k, s in sorted(weaker.items()))
-            raise ValueError(
-                f"status {self.status!r} is stronger than its fields ({listed}): a record's "
+            return (
+                f"status {status!r} is stronger than its fields ({listed}): a record's "
                 f"status is the weakest of its fields, so it must be "
                 f"{weakest_status(weaker.values())!r} or weaker"
             )
-        return self
+        return None
 
     @property
     def label(self) -> str:
@@ -425,9 +497,12 @@ class System(Record):
             }
         return data
 
-    def field_statuses(self) -> Mapping[str, Status]:
+    @classmethod
+    def _stated(cls, obj: Any) -> dict[str, Status]:
         """`field_status`, and the price block's own status as the status of `price`."""
-        return {**self.field_status, "price": self.price.status}
+        out = super()._stated(obj)
+        price = _status_or_none(_get(_get(obj, "price"), "status"))
+        return out if price is None else {**out, "price": price}
 
     @property
     def price_usd_per_accelerator(self) -> float:
@@ -815,11 +890,29 @@ class Trigger(BaseModel):
     )
     share: str | None = Field(None, description="price process id (prices catalog)")
 
-    @model_validator(mode="after")
-    def _any(self) -> Trigger:
-        if not (self.date or self.definitive_agreement or self.gw_deployed or self.share_price_usd):
-            raise ValueError("a trigger needs at least one condition")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _any(cls, data: Any, handler: ModelWrapValidatorHandler[Trigger]) -> Trigger:
+        """At least one condition, said beside the trigger's other errors (`_one_pass`): a
+        condition written counts even when its value is refused (its own error says why)."""
+        return _one_pass(cls, data, handler, _no_condition)
+
+
+_BOOL: TypeAdapter[bool] = TypeAdapter(bool)
+
+
+def _no_condition(obj: Any) -> str | None:
+    """Why a trigger (or its input as written) releases on nothing, else None."""
+    for key in ("date", "gw_deployed", "share_price_usd"):
+        if _get(obj, key) is not None:
+            return None
+    agreed = _get(obj, "definitive_agreement")
+    try:
+        if agreed is not None and _BOOL.validate_python(agreed):
+            return None
+    except ValidationError:
+        return None  # written, and refused on its own
+    return "a trigger needs at least one condition"
 
 
 class Instrument(BaseModel):
@@ -852,13 +945,31 @@ class Instrument(BaseModel):
         "the phases",
     )
 
-    @model_validator(mode="after")
-    def _covers(self) -> Instrument:
-        if self.covers is not None and self.type != "lease":
-            raise ValueError(f"covers is for a lease; this instrument is {self.type!r}")
-        if self.covers is not None and not self.covers:
-            raise ValueError("covers: an empty list; allowed: one or more phase names")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _covers(cls, data: Any, handler: ModelWrapValidatorHandler[Instrument]) -> Instrument:
+        """`covers` only on a lease, and not empty; said beside the instrument's other errors
+        (`_one_pass`)."""
+        return _one_pass(cls, data, handler, _covers_problem)
+
+
+_INSTRUMENT_TYPE: TypeAdapter[str] = TypeAdapter(Instrument.model_fields["type"].annotation)
+
+
+def _covers_problem(obj: Any) -> str | None:
+    """Why an instrument's `covers` (as built or as written) is refused, else None."""
+    covers = _get(obj, "covers")
+    if covers is None:
+        return None
+    try:
+        kind = _INSTRUMENT_TYPE.validate_python(_get(obj, "type"))
+    except ValidationError:
+        kind = None  # its own error says why
+    if kind is not None and kind != "lease":
+        return f"covers is for a lease; this instrument is {kind!r}"
+    if isinstance(covers, list | tuple) and not covers:
+        return "covers: an empty list; allowed: one or more phase names"
+    return None
 
 
 class Tranche(BaseModel):
@@ -907,14 +1018,18 @@ class Deal(Record):
         default_factory=list, description="the releases of money, each on its trigger"
     )
 
-    def field_statuses(self) -> Mapping[str, Status]:
-        out = dict(self.field_status)
-        if self.signing_status is not None:
-            given = out.setdefault("signing", self.signing_status)
-            if given != self.signing_status:
+    @classmethod
+    def _stated(cls, obj: Any) -> dict[str, Status]:
+        """`field_status`, and `signing_status` as the status of `signing` (a ValueError when
+        the two give it differently)."""
+        out = super()._stated(obj)
+        signing = _status_or_none(_get(obj, "signing_status"))
+        if signing is not None:
+            given = out.setdefault("signing", signing)
+            if given != signing:
                 raise ValueError(
                     f"field_status gives signing {given!r} but signing_status is "
-                    f"{self.signing_status!r}: give one"
+                    f"{signing!r}: give one"
                 )
         return out
 
@@ -1553,10 +1668,15 @@ class MarketEvent(Record):
     index: str | None = Field(None, description="index ticker (default: the method's)")
     moves: tuple[MarketMove, ...] = Field((), description="day moves as reported, cited")
 
-    def field_statuses(self) -> Mapping[str, Status]:
-        out = dict(self.field_status)
-        if self.moves:
-            out.setdefault("moves", weakest_status(m.status for m in self.moves))
+    @classmethod
+    def _stated(cls, obj: Any) -> dict[str, Status]:
+        """`field_status`, and the weakest of the moves' statuses as the status of `moves`."""
+        out = super()._stated(obj)
+        moves = _get(obj, "moves")
+        listed = moves if isinstance(moves, list | tuple) else ()
+        read = [_status_or_none(_get(m, "status")) for m in listed]
+        if read and None not in read:
+            out.setdefault("moves", weakest_status(s for s in read if s is not None))
         return out
 
 
