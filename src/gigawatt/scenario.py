@@ -433,6 +433,51 @@ class FundingRound(_Model):
         return funding_round
 
 
+#: Relative slack of "new money at most the post-money valuation" for rounds taken together (a
+#: sum of floats), here and at the finance stage (`gigawatt.ownership`).
+VALUATION_RTOL = 1e-9
+
+
+def _point_usd(value: Any) -> float | None:
+    """A money field's point value when it reads as a number or distribution, else None."""
+    try:
+        return float(point(_UNCERTAIN.validate_python(value)))
+    except ValidationError:
+        return None
+
+
+def _round_errors(data: Mapping[str, Any]) -> list[InitErrorDetails]:
+    """Funding rounds of one company in one month at one post-money valuation are one round
+    (`gigawatt.ownership` groups them so): their new money taken together is at most that
+    valuation. Said at the group's last round, naming the others, when the file is read (the
+    finance stage checks it again with the equity tranches the deals release). A round joins
+    only when its company, month and the two amounts read on their own and it is within its
+    own valuation (else its own error says why)."""
+    groups: dict[tuple[str, str, float], list[tuple[int, float]]] = {}
+    for ri, r in enumerate(_raw_list(_raw(data, "ownership"), "rounds")):
+        company, month = _raw(r, "company"), _month_or_none(_raw(r, "month"))
+        amount, post = _point_usd(_raw(r, "amount_usd")), _point_usd(_raw(r, "post_money_usd"))
+        if not (isinstance(company, str) and re.fullmatch(ID_PATTERN, company)) or month is None:
+            continue
+        if amount is None or post is None or not 0 <= amount <= post:
+            continue
+        groups.setdefault((company, month, post), []).append((ri, amount))
+    out: list[InitErrorDetails] = []
+    for (company, month, post), members in groups.items():
+        total = sum(amount for _, amount in members)
+        if len(members) < 2 or total <= post * (1 + VALUATION_RTOL):
+            continue
+        *others, (last, amount) = members
+        listed = ", ".join(f"ownership.rounds[{ri}]" for ri, _ in others)
+        reason = (
+            f"new money in {company} in {month} with {listed} (the same company, month and "
+            f"post_money_usd: one round) is USD {total:g} in all, above the post-money "
+            f"valuation (USD {post:g}); allowed: at most it in all"
+        )
+        out.append(said_in_full(("ownership", "rounds", last), amount, reason))
+    return out
+
+
 def _valuation_problem(amount: Any, post_money: Any) -> str | None:
     """Why a round's new money cannot be bought at its post-money valuation, else None (also
     when either does not read as a number or distribution: its own error says why)."""
@@ -510,7 +555,7 @@ def _order_errors(data: Any) -> list[InitErrorDetails]:
     """The checks across a scenario's fields, on its input as written (`Scenario._every_problem`):
     start not after end; each site's name its own; a site's `construction_start` not after its
     first phase comes online; each phase online, and each frontier run starting, within the
-    scenario.
+    scenario; funding rounds that are one round within its valuation (`_round_errors`).
     A check is made wherever the values it compares read on their own, whatever else is wrong,
     and skipped where one does not (that value's own error says why). A month is checked against
     the scenario's window only when `start` and `end` both read and are in order (otherwise
@@ -566,7 +611,7 @@ def _order_errors(data: Any) -> list[InitErrorDetails]:
                 f"from {start} to {end}"
             )
             out.append(said_in_full(("frontier_runs", ri, "start"), begins, reason))
-    return out
+    return out + _round_errors(data)
 
 
 #: The phases each lease covers: (deal index, tranche index, the phase names it gives).
@@ -785,12 +830,12 @@ class Scenario(_Model):
     ) -> Scenario:
         """Every problem of a scenario in one pass. The checks across fields (start before
         end, a site's construction before its first phase, phases and frontier runs inside
-        the scenario, unique site names, the phases a lease covers, the shares deals name)
-        are made on the input as written, each wherever the values it compares read on their
-        own (`_order_errors`; the deals validated alone, `_deals_alone`), and reported with the
-        fields' own errors: a model validator
-        would run only once every field is valid, so a user would meet them one run at a
-        time."""
+        the scenario, unique site names, the phases a lease covers, the shares deals name,
+        the rounds of one company in one month within their valuation) are made on the input
+        as written, each wherever the values it compares read on their own (`_order_errors`;
+        the deals validated alone, `_deals_alone`), and reported with the fields' own errors:
+        a model validator would run only once every field is valid, so a user would meet them
+        one run at a time."""
         try:
             scenario = handler(data)
         except ValidationError as e:
