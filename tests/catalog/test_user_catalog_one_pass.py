@@ -122,3 +122,46 @@ def test_a_shipped_record_copied_as_written_is_still_accepted(tmp_path, catalog)
         assert loaded.deal(d.id).model_dump(exclude={"aliases"}) == d.model_dump(
             exclude={"aliases"}
         )
+
+
+def test_each_kinds_checks_across_fields_beside_other_errors(tmp_path) -> None:
+    """The other kinds' checks across fields too: a region's capacity charge without the part
+    the power price carries beside a latitude out of range; a share-price process without its
+    volatility beside a bad start month; and a check is skipped when a value it compares is
+    refused on its own (a model's refused `heads` is not also said not to divide)."""
+    (tmp_path / "regions.yaml").write_text(
+        "- id: my-region\n  source: Example utility, tariff sheet, https://example.org/t\n"
+        "  as_of: 2026-01-01\n  status: estimate\n  country: USA\n  grid_gco2_per_kwh: 300\n"
+        "  grid_year: 2026\n  grid_source: me\n  power_price_usd_per_mwh: 10\n"
+        "  power_price_source: me\n  wue_l_per_kwh: 0\n  lat: 320\n  lon: -99\n"
+        "  capacity_charge: pjm-capacity-2025\n"
+    )
+    (tmp_path / "prices.yaml").write_text(
+        "- id: my-share\n  source: Example exchange, closing prices, https://example.org/p\n"
+        "  as_of: 2026-01-01\n  status: estimate\n  process: share-price\n  start_usd: 10\n"
+        "  start_month: 2026-13\n  drift_per_year: 0.1\n"
+    )
+    found = _problems(tmp_path)
+    region, share = f"{tmp_path / 'regions.yaml'}[my-region]", f"{tmp_path / 'prices.yaml'}"
+    assert found[region][0].startswith("capacity_charge and capacity_charge_carried go together")
+    assert found[f"{region}.lat"]
+    assert found[f"{share}[my-share]"][0].startswith("a share-price process needs volatility")
+    assert found[f"{share}[my-share].start_month"]
+
+
+def test_a_check_is_skipped_when_a_value_it_compares_is_refused(tmp_path, catalog) -> None:
+    """A shipped model copied with `heads` refused: `heads` is said, not also that `kv_heads`
+    does not divide it; with `heads` right, the division is said beside another error."""
+    import yaml
+
+    record = catalog.model("llama3-8b").model_dump(mode="json", exclude_defaults=True)
+    mine = {**record, "id": "mine", "aliases": [], "heads": -1, "kv_heads": 3}
+    (tmp_path / "models.yaml").write_text(yaml.safe_dump([mine], sort_keys=False))
+    found = _problems(tmp_path)
+    at = f"{tmp_path / 'models.yaml'}[mine]"
+    assert set(found) == {f"{at}.heads"}
+    mine.update(heads=record["heads"], source="x")
+    (tmp_path / "models.yaml").write_text(yaml.safe_dump([mine], sort_keys=False))
+    found = _problems(tmp_path)
+    assert found[at] == [f"kv_heads (3) must divide heads ({record['heads']})"]
+    assert found[f"{at}.source"]

@@ -15,7 +15,8 @@ or note of this project.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -121,25 +122,56 @@ def _status_or_none(value: Any) -> Status | None:
         return None
 
 
+@cache
+def _field_reader(cls: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    """A validator of the field `name` of `cls` alone: its type and its constraints."""
+    field = cls.model_fields[name]
+    if not field.metadata:
+        return TypeAdapter(field.annotation)
+    return TypeAdapter(Annotated[(field.annotation, *field.metadata)])  # type: ignore[misc]
+
+
+def _as_written(cls: type[BaseModel], data: Mapping[str, Any], reads: tuple[str, ...]) -> Any:
+    """A model of `cls` holding the fields `reads` of an input as written, each validated on
+    its own (absent: its default), the others left out; None when one of them is refused on
+    its own, or required and absent (its own error says why)."""
+    values = {}
+    for name in reads:
+        if name not in data:
+            if cls.model_fields[name].is_required():
+                return None
+            continue
+        try:
+            values[name] = _field_reader(cls, name).validate_python(data[name])
+        except ValidationError:
+            return None
+    return cls.model_construct(**values)
+
+
 def _one_pass(
     cls: type[BaseModel],
     data: Any,
     handler: ModelWrapValidatorHandler[Any],
-    problem: Any,
+    problem: Callable[[Any], str | None],
+    *,
+    reads: tuple[str, ...] | None = None,
 ) -> Any:
-    """`handler(data)`, with the check across fields `problem(obj)` (why `obj` is refused, or
-    None) made on the input as written when a field is wrong, and said beside that field's
-    error: an after-validator would run only once every field is valid, so a file's problems
-    would come one run at a time. `problem` reads each value it compares where it reads on its
-    own and skips the others (their own errors say why). On valid input it is the model
-    validator it always was (a refusal raised as a ValueError)."""
+    """`handler(data)`, with the check across fields `problem(obj)` (why `obj` is refused,
+    returned or raised as a ValueError; None: it is not) made on the input as written when a
+    field is wrong, and said beside that field's error: an after-validator would run only
+    once every field is valid, so a file's problems would come one run at a time. With
+    `reads`, `obj` holds those fields as written (`_as_written`: the check is skipped when one
+    does not read); without, `obj` is the input mapping itself and `problem` reads each value
+    it compares where it reads on its own. On valid input it is the model validator it always
+    was (a refusal raised as a ValueError)."""
     try:
         built = handler(data)
     except ValidationError as e:
         if not isinstance(data, Mapping):
             raise
+        obj = data if reads is None else _as_written(cls, data, reads)
         try:
-            reason = problem(data)
+            reason = None if obj is None else problem(obj)
         except ValueError as refused:  # (a check that refuses as it reads)
             reason = str(refused)
         if reason is None:
@@ -595,8 +627,32 @@ class Model(Record):
     active_params_published: Pos | None = Field(None, description="active parameters per token")
     training_tokens: Pos | None = Field(None, description="tokens of the published run")
 
-    @model_validator(mode="after")
-    def _moe_consistent(self) -> Model:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _moe_consistent(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._moe_consistent_problem,
+            reads=(
+                "experts",
+                "top_k",
+                "dense_layers",
+                "layers",
+                "shared_experts",
+                "router_groups",
+                "router_group_topk",
+                "kv_heads",
+                "heads",
+                "sliding_window_layers",
+                "sliding_window_tokens",
+            ),
+        )
+
+    def _moe_consistent_problem(self) -> None:
         if self.experts:
             if not 0 < self.top_k <= self.experts:
                 raise ValueError(f"top_k must be in 1..experts ({self.experts}), got {self.top_k}")
@@ -633,7 +689,6 @@ class Model(Record):
                 f"sliding_window_tokens ({self.sliding_window_tokens}) needs "
                 "sliding_window_layers: a count of 1..layers or every-other"
             )
-        return self
 
     @property
     def is_moe(self) -> bool:
@@ -696,8 +751,25 @@ class Region(Record):
     lat: quantity("degrees", ge=-90, le=90)
     lon: quantity("degrees", ge=-180, le=180)
 
-    @model_validator(mode="after")
-    def _capacity_pair(self) -> Region:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _capacity_pair(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._capacity_pair_problem,
+            reads=(
+                "capacity_charge",
+                "capacity_charge_carried",
+                "unbilled_charges",
+                "capacity_charge_dated",
+            ),
+        )
+
+    def _capacity_pair_problem(self) -> None:
         if (self.capacity_charge is None) != (self.capacity_charge_carried is None):
             raise ValueError(
                 "capacity_charge and capacity_charge_carried go together (the price billed and "
@@ -713,7 +785,6 @@ class Region(Record):
                 f"capacity_charge_dated does not list capacity_charge {self.capacity_charge}; "
                 "allowed: a dated series that includes it (the current delivery year's price)"
             )
-        return self
 
 
 class Country(Record):
@@ -806,15 +877,30 @@ class FailureModel(Record):
     burn_in_multiplier: quantity("ratio", ge=1, le=100) = 1.0
     burn_in_months: quantity("months", ge=0, le=120) = 0.0
 
-    @model_validator(mode="after")
-    def _rack_repair_given(self) -> FailureModel:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _rack_repair_given(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._rack_repair_given_problem,
+            reads=(
+                "rack_failures_per_rack_month",
+                "rack_repair_median_s",
+                "rack_repair_sigma",
+            ),
+        )
+
+    def _rack_repair_given_problem(self) -> None:
         if self.rack_failures_per_rack_month > 0 and (
             self.rack_repair_median_s is None or self.rack_repair_sigma is None
         ):
             raise ValueError(
                 "rack_failures_per_rack_month > 0 needs rack_repair_median_s and rack_repair_sigma"
             )
-        return self
 
     @property
     def rate_per_accelerator_hour(self) -> float:
@@ -866,11 +952,25 @@ class FaultTolerancePolicy(Record):
         1.0, description="init grows as (N / init_accelerators)^this"
     )
 
-    @model_validator(mode="after")
-    def _snapshot_bandwidth(self) -> FaultTolerancePolicy:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _snapshot_bandwidth(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._snapshot_bandwidth_problem,
+            reads=(
+                "checkpoint",
+                "snapshot_bandwidth_bytes_per_s",
+            ),
+        )
+
+    def _snapshot_bandwidth_problem(self) -> None:
         if self.checkpoint != "storage-sync" and self.snapshot_bandwidth_bytes_per_s is None:
             raise ValueError(f"checkpoint {self.checkpoint!r} needs snapshot_bandwidth_bytes_per_s")
-        return self
 
 
 class Trigger(BaseModel):
@@ -1086,8 +1186,25 @@ class Parameter(Record):
         None, description="last month of the period a dated price is for; with applies_from"
     )
 
-    @model_validator(mode="after")
-    def _in_unit_range(self) -> Parameter:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _in_unit_range(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._in_unit_range_problem,
+            reads=(
+                "value",
+                "unit",
+                "applies_from",
+                "applies_to",
+            ),
+        )
+
+    def _in_unit_range_problem(self) -> None:
         problem = unit_problem(self.value, self.unit)
         if problem:
             raise ValueError(f"value: {problem} (unit {self.unit})")
@@ -1101,7 +1218,6 @@ class Parameter(Record):
                 f"applies_to {self.applies_to} is before applies_from {self.applies_from}; "
                 "allowed: a month at or after it"
             )
-        return self
 
 
 class SupplyTechnology(Record):
@@ -1125,14 +1241,29 @@ class SupplyTechnology(Record):
         "source's date [years]; the plant's own construction follows",
     )
 
-    @model_validator(mode="after")
-    def _costs_in_range(self) -> SupplyTechnology:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _costs_in_range(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._costs_in_range_problem,
+            reads=(
+                "capex_usd_per_w",
+                "capex_usd_per_wh",
+                "fixed_om_usd_per_kw_year",
+            ),
+        )
+
+    def _costs_in_range_problem(self) -> None:
         for name, le in _SUPPLY_COST_LIMITS.items():
             value = getattr(self, name)
             problem = None if value is None else support_problem(value, ge=0, le=le)
             if problem:
                 raise ValueError(f"{name}: {problem}")
-        return self
 
 
 #: Upper limits of the uncertain supply costs: tens of times the dearest published figure.
@@ -1451,15 +1582,32 @@ class PowerCalibration(Record):
         "fraction to them carries it within their own generation)",
     )
 
-    @model_validator(mode="after")
-    def _fitted_or_transferred(self) -> PowerCalibration:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _fitted_or_transferred(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._fitted_or_transferred_problem,
+            reads=(
+                "fitted_on",
+                "transferred_from",
+                "checked_on",
+                "low",
+                "high",
+            ),
+        )
+
+    def _fitted_or_transferred_problem(self) -> None:
         if bool(self.fitted_on) == bool(self.transferred_from):
             raise ValueError("a power calibration is either fitted_on runs or transferred_from one")
         if set(self.fitted_on) & set(self.checked_on):
             raise ValueError("a run cannot be both fitted on and checked")
         if self.low is not None and self.high is not None and not self.low <= self.high:
             raise ValueError(f"low ({self.low}) must not exceed high ({self.high})")
-        return self
 
 
 #: The fields of a geometric Brownian motion, which only a share-price process has.
@@ -1498,8 +1646,26 @@ class PriceProcess(Record):
         None, description="the company's common shares outstanding (warrants as a stake) [shares]"
     )
 
-    @model_validator(mode="after")
-    def _gbm_fields_only_on_share_prices(self) -> PriceProcess:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _gbm_fields_only_on_share_prices(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Any]
+    ) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._gbm_fields_only_on_share_prices_problem,
+            reads=(
+                "process",
+                "drift_per_year",
+                "volatility_per_year",
+            ),
+        )
+
+    def _gbm_fields_only_on_share_prices_problem(self) -> None:
         if self.process == "rental":
             for name in GBM_FIELDS:
                 value = getattr(self, name)
@@ -1518,7 +1684,6 @@ class PriceProcess(Record):
                     "volatility of its geometric Brownian motion, each with its source or "
                     "marked an estimate in field_status)"
                 )
-        return self
 
     def gbm(self) -> tuple[float, float]:
         """(drift_per_year, volatility_per_year) of a share-price process [1/year]."""
@@ -1643,15 +1808,29 @@ class EventStudyMethod(Record):
     )
     juneteenth_from: PosInt = Field(description="first year the NYSE closed for Juneteenth")
 
-    @model_validator(mode="after")
-    def _ordered(self) -> EventStudyMethod:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _ordered(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._ordered_problem,
+            reads=(
+                "estimation_window",
+                "windows",
+            ),
+        )
+
+    def _ordered_problem(self) -> None:
         lo, hi = self.estimation_window
         if not lo < hi:
             raise ValueError(f"estimation_window {self.estimation_window} must be [first, last]")
         for a, b in self.windows:
             if a > b:
                 raise ValueError(f"window {[a, b]} must be [first, last]")
-        return self
 
 
 class MarketEvent(Record):
