@@ -165,3 +165,30 @@ def test_a_check_is_skipped_when_a_value_it_compares_is_refused(tmp_path, catalo
     found = _problems(tmp_path)
     assert found[at] == [f"kv_heads (3) must divide heads ({record['heads']})"]
     assert found[f"{at}.source"]
+
+
+def _region(id_: str, grid: float) -> str:
+    return (
+        f"- id: {id_}\n  source: Example utility, tariff sheet, https://example.org/t\n"
+        f"  as_of: 2026-01-01\n  status: estimate\n  country: USA\n  grid_gco2_per_kwh: {grid}\n"
+        "  grid_year: 2026\n  grid_source: me\n  power_price_usd_per_mwh: 10\n"
+        "  power_price_source: me\n  wue_l_per_kwh: 0\n  lat: 32\n  lon: -99\n"
+    )
+
+
+def test_the_grid_floor_is_said_beside_other_files_errors(tmp_path, catalog) -> None:
+    """A region's intensity below the catalog's floor (a kg/kWh figure) is said for every such
+    region and beside another file's mistakes; not judged while the user's own energy file,
+    which may give the floor, is refused."""
+    floor = catalog.get("energy", "grid-intensity-floor-gco2-per-kwh").value
+    low = floor / 2
+    (tmp_path / "regions.yaml").write_text(_region("one", low) + _region("two", low))
+    (tmp_path / "deals.yaml").write_text(_deal("mine", "estimate", "  gw: -1\n"))
+    found = _problems(tmp_path)
+    regions = tmp_path / "regions.yaml"
+    for id_ in ("one", "two"):
+        assert "kg/kWh?" in found[f"{regions}[{id_}].grid_gco2_per_kwh"][0]
+    assert f"{tmp_path / 'deals.yaml'}[mine].gw" in found
+    (tmp_path / "energy.yaml").write_text("- id: Bad_Id\n")
+    found = _problems(tmp_path)
+    assert not any(field.endswith("grid_gco2_per_kwh") for field in found)
