@@ -459,6 +459,40 @@ def test_a_round_above_its_valuation_is_said_with_the_rounds_other_errors(toy_ca
     assert "exceeds" not in _error(toy_catalog, data)
 
 
+def test_rounds_of_one_company_and_month_above_their_valuation_are_said_when_read(toy_catalog):
+    """Rounds of one company in one month at one valuation are one round (ownership groups
+    them): their new money taken together above the valuation is refused when the file is
+    read, at the group's last round and beside the file's other errors, not by the finance
+    stage once everything else is fixed. Rounds that differ in company, month or valuation,
+    or that fit together, stay accepted."""
+
+    def round_(amount, company="openai", month="2026-03", post=8e11):
+        return {"company": company, "month": month, "amount_usd": amount,
+                "post_money_usd": post, "source": "a citation"}  # fmt: skip
+
+    rounds = [round_(5e11), round_(1e11, company="anthropic"), round_(4e11)]
+    data = toy_scenario_data(ownership={"rounds": rounds})
+    data["sites"][0]["pue"] = 0.5
+    lines = _error(toy_catalog, data).splitlines()
+    assert lines[0].startswith("sites[0].pue: 0.5")
+    assert lines[1:] == [
+        "ownership.rounds[2]: new money in openai in 2026-03 with ownership.rounds[0] (the same "
+        "company, month and post_money_usd: one round) is USD 9e+11 in all, above the "
+        "post-money valuation (USD 8e+11); allowed: at most it in all"
+    ]
+    del data["sites"][0]["pue"]
+    for apart in (
+        [round_(5e11), round_(4e11, month="2026-04")],
+        [round_(5e11), round_(4e11, post=9e11)],
+        [round_(5e11), round_(3e11)],  # exactly the valuation in all
+    ):
+        parse_scenario(toy_scenario_data(ownership={"rounds": apart}), toy_catalog)
+    # a round whose month does not read joins no group: its own error alone
+    data = toy_scenario_data(ownership={"rounds": [round_(5e11), round_(4e11, month="March")]})
+    assert _error(toy_catalog, data).startswith("ownership.rounds[1].month:")
+    assert "new money" not in _error(toy_catalog, data)
+
+
 def _set(path: str, value):
     """A change of the toy scenario at a dotted path (`sites.0.phases.0.ramp`)."""
 

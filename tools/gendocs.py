@@ -71,7 +71,9 @@ Conventions shared by every command:
 - Bad input (an unknown id, a value out of range, a plan that does not divide the accelerators)
   is one line per problem on stderr, each starting `error: `, naming the field, the value and
   what is allowed, and exit code 2; other failures exit 1; never a traceback
-  (`GIGAWATT_DEBUG=1` shows one).
+  (`GIGAWATT_DEBUG=1` shows one). A refused option and the problems of the scenario files the
+  command line names are said in one run, each file's lines led by the file
+  (`error: bad.yaml: sites[0].pue: ...`).
 - `SCENARIO` is a file path when such a file exists, else a built-in name
   ([scenarios](scenarios.md)).
 - Outputs are written to a temporary file and renamed, never half-written, and never over an

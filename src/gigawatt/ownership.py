@@ -41,7 +41,7 @@ from gigawatt.catalog.schema import STATUS_ORDER, PriceProcess, weakest_status
 from gigawatt.distributions import point
 from gigawatt.errors import InputError
 from gigawatt.finance import Finance
-from gigawatt.scenario import Scenario, month_from_index, month_index
+from gigawatt.scenario import VALUATION_RTOL, Scenario, month_from_index, month_index
 from gigawatt.units import MONTHS_PER_YEAR
 
 #: Catalog records of the world's installed AI compute (kind `capability`).
@@ -253,7 +253,7 @@ def _events(scenario: Scenario, finance: Finance) -> list[StakeEvent]:
         bought[holder] = bought.get(holder, 0.0) + amount
     events = sorted(grouped.values(), key=lambda e: month_index(e.month))
     for e in events:
-        if e.amount_usd > e.post_money_usd * (1 + 1e-9):
+        if e.amount_usd > e.post_money_usd * (1 + VALUATION_RTOL):
             raise InputError(
                 f"new money in {e.company} in {e.month} (USD {e.amount_usd:g}) exceeds the "
                 f"post-money valuation (USD {e.post_money_usd:g}); allowed: at most it",

@@ -32,7 +32,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticKnownError
+from pydantic_core import InitErrorDetails
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import (
@@ -47,14 +47,16 @@ from gigawatt.catalog.schema import (
 from gigawatt.distributions import Distribution, Uncertain, point, sample, support_problem
 from gigawatt.errors import InputError, Problem, UnknownIdError
 from gigawatt.validation import (
-    SAID_IN_FULL,
     allowed_text,
     check_month,
     count,
     format_validation_error,
+    line_item,
     month_text,
     quantity,
+    said_in_full,
     validation_problems,
+    with_checks,
 )
 from gigawatt.yamlio import read_data_file
 
@@ -423,14 +425,57 @@ class FundingRound(_Model):
                 reason = _valuation_problem(_raw(data, "amount_usd"), _raw(data, "post_money_usd"))
             if reason is None:
                 raise
-            items = [_line_item(d) for d in e.errors()]
-            raise ValidationError.from_exception_data(
-                cls.__name__, [_order_item((), data, reason), *items]
-            ) from None
+            raise with_checks(cls.__name__, e, [said_in_full((), data, reason)]) from None
         reason = _valuation_problem(funding_round.amount_usd, funding_round.post_money_usd)
         if reason is not None:
-            raise ValidationError.from_exception_data(cls.__name__, [_order_item((), data, reason)])
+            item = said_in_full((), data, reason)
+            raise ValidationError.from_exception_data(cls.__name__, [item])
         return funding_round
+
+
+#: Relative slack of "new money at most the post-money valuation" for rounds taken together (a
+#: sum of floats), here and at the finance stage (`gigawatt.ownership`).
+VALUATION_RTOL = 1e-9
+
+
+def _point_usd(value: Any) -> float | None:
+    """A money field's point value when it reads as a number or distribution, else None."""
+    try:
+        return float(point(_UNCERTAIN.validate_python(value)))
+    except ValidationError:
+        return None
+
+
+def _round_errors(data: Mapping[str, Any]) -> list[InitErrorDetails]:
+    """Funding rounds of one company in one month at one post-money valuation are one round
+    (`gigawatt.ownership` groups them so): their new money taken together is at most that
+    valuation. Said at the group's last round, naming the others, when the file is read (the
+    finance stage checks it again with the equity tranches the deals release). A round joins
+    only when its company, month and the two amounts read on their own and it is within its
+    own valuation (else its own error says why)."""
+    groups: dict[tuple[str, str, float], list[tuple[int, float]]] = {}
+    for ri, r in enumerate(_raw_list(_raw(data, "ownership"), "rounds")):
+        company, month = _raw(r, "company"), _month_or_none(_raw(r, "month"))
+        amount, post = _point_usd(_raw(r, "amount_usd")), _point_usd(_raw(r, "post_money_usd"))
+        if not (isinstance(company, str) and re.fullmatch(ID_PATTERN, company)) or month is None:
+            continue
+        if amount is None or post is None or not 0 <= amount <= post:
+            continue
+        groups.setdefault((company, month, post), []).append((ri, amount))
+    out: list[InitErrorDetails] = []
+    for (company, month, post), members in groups.items():
+        total = sum(amount for _, amount in members)
+        if len(members) < 2 or total <= post * (1 + VALUATION_RTOL):
+            continue
+        *others, (last, amount) = members
+        listed = ", ".join(f"ownership.rounds[{ri}]" for ri, _ in others)
+        reason = (
+            f"new money in {company} in {month} with {listed} (the same company, month and "
+            f"post_money_usd: one round) is USD {total:g} in all, above the post-money "
+            f"valuation (USD {post:g}); allowed: at most it in all"
+        )
+        out.append(said_in_full(("ownership", "rounds", last), amount, reason))
+    return out
 
 
 def _valuation_problem(amount: Any, post_money: Any) -> str | None:
@@ -506,21 +551,11 @@ def _month_or_none(value: Any) -> str | None:
         return None
 
 
-def _order_item(loc: tuple[str | int, ...], value: Any, reason: str) -> InitErrorDetails:
-    """One problem of a check across fields as a pydantic line item at `loc` (a field path;
-    empty for a problem of the scenario as a whole), worded as `validation` words the others."""
-    return InitErrorDetails(
-        type=PydanticCustomError(SAID_IN_FULL, "{reason}", {"reason": reason}),
-        loc=loc,
-        input=value,
-    )
-
-
 def _order_errors(data: Any) -> list[InitErrorDetails]:
     """The checks across a scenario's fields, on its input as written (`Scenario._every_problem`):
     start not after end; each site's name its own; a site's `construction_start` not after its
     first phase comes online; each phase online, and each frontier run starting, within the
-    scenario.
+    scenario; funding rounds that are one round within its valuation (`_round_errors`).
     A check is made wherever the values it compares read on their own, whatever else is wrong,
     and skipped where one does not (that value's own error says why). A month is checked against
     the scenario's window only when `start` and `end` both read and are in order (otherwise
@@ -533,7 +568,7 @@ def _order_errors(data: Any) -> list[InitErrorDetails]:
     if start is not None and end is not None:
         if month_index(start) > month_index(end):
             reason = f"{start} is after end ({end}); allowed: a month up to end"
-            out.append(_order_item(("start",), start, reason))
+            out.append(said_in_full(("start",), start, reason))
         else:
             window = (month_index(start), month_index(end))
     sites = _raw_list(data, "sites")
@@ -547,7 +582,7 @@ def _order_errors(data: Any) -> list[InitErrorDetails]:
                 f"{name!r} is the name of sites[{first_named[name]}] too; allowed: a name of its "
                 "own (a site's name labels its results)"
             )
-            out.append(_order_item(("sites", si, "name"), name, reason))
+            out.append(said_in_full(("sites", si, "name"), name, reason))
         else:
             first_named[name] = si
     for si, site in enumerate(sites):
@@ -561,11 +596,11 @@ def _order_errors(data: Any) -> list[InitErrorDetails]:
                     f"{built} is after the site's first phase comes online ({first}); "
                     f"allowed: a month up to {first}"
                 )
-                out.append(_order_item(("sites", si, "construction_start"), built, reason))
+                out.append(said_in_full(("sites", si, "construction_start"), built, reason))
         for pi, online in enumerate(onlines):
             if window is not None and online is not None and month_index(online) > window[1]:
                 reason = f"{online} is after the scenario end ({end}); allowed: a month up to {end}"
-                out.append(_order_item(("sites", si, "phases", pi, "online"), online, reason))
+                out.append(said_in_full(("sites", si, "phases", pi, "online"), online, reason))
     for ri, run in enumerate(_raw_list(data, "frontier_runs")):
         begins = _month_or_none(_raw(run, "start"))
         if window is None or begins is None:
@@ -575,8 +610,8 @@ def _order_errors(data: Any) -> list[InitErrorDetails]:
                 f"{begins} is outside the scenario ({start} to {end}); allowed: a month "
                 f"from {start} to {end}"
             )
-            out.append(_order_item(("frontier_runs", ri, "start"), begins, reason))
-    return out
+            out.append(said_in_full(("frontier_runs", ri, "start"), begins, reason))
+    return out + _round_errors(data)
 
 
 #: The phases each lease covers: (deal index, tranche index, the phase names it gives).
@@ -603,7 +638,7 @@ def _cover_errors(phase_names: list[str], covers: Covers) -> list[InitErrorDetai
             else:
                 seen[name] = f"deals[{di}].tranches[{ti}].instrument.covers"
                 continue
-            out.append(_order_item(loc, name, reason))
+            out.append(said_in_full(loc, name, reason))
     return out
 
 
@@ -630,7 +665,7 @@ def _share_errors(deals: list[Deal], catalog: Catalog) -> list[InitErrorDetails]
                     "a share-price trigger needs `share`; allowed: a share-price process id "
                     "(`gigawatt catalog prices`)"
                 )
-                out.append(_order_item((*base, "trigger", "share"), None, reason))
+                out.append(said_in_full((*base, "trigger", "share"), None, reason))
             named = [("trigger", trigger.share)]
             if instrument.type == "warrant":
                 named.append(("instrument", instrument.share))
@@ -648,7 +683,7 @@ def _share_errors(deals: list[Deal], catalog: Catalog) -> list[InitErrorDetails]
                         f"{share!r} is a {process} price, not a share price; allowed: a "
                         "share-price process id (`gigawatt catalog prices`)"
                     )
-                out.append(_order_item((*base, where, "share"), share, reason))
+                out.append(said_in_full((*base, where, "share"), share, reason))
     return out
 
 
@@ -698,20 +733,6 @@ def _file_order(item: InitErrorDetails) -> tuple[int, int]:
     fields = list(Scenario.model_fields)
     top = fields.index(loc[0]) if loc[0] in fields else len(fields)
     return (top, loc[1] if len(loc) > 1 and isinstance(loc[1], int) else -1)
-
-
-def _line_item(error: Any) -> InitErrorDetails:
-    """A line item of a pydantic error as it can be raised again beside others (an error type
-    of pydantic's own keeps its type and context; any other keeps its words)."""
-    item = InitErrorDetails(type=error["type"], loc=error["loc"], input=error.get("input"))
-    if "ctx" in error:
-        item["ctx"] = error["ctx"]
-    try:
-        PydanticKnownError(error["type"], error.get("ctx"))
-    except (KeyError, TypeError, ValueError):
-        item["type"] = PydanticCustomError(error["type"], "{reason}", {"reason": error["msg"]})
-        item.pop("ctx", None)
-    return item
 
 
 class Scenario(_Model):
@@ -809,12 +830,12 @@ class Scenario(_Model):
     ) -> Scenario:
         """Every problem of a scenario in one pass. The checks across fields (start before
         end, a site's construction before its first phase, phases and frontier runs inside
-        the scenario, unique site names, the phases a lease covers, the shares deals name)
-        are made on the input as written, each wherever the values it compares read on their
-        own (`_order_errors`; the deals validated alone, `_deals_alone`), and reported with the
-        fields' own errors: a model validator
-        would run only once every field is valid, so a user would meet them one run at a
-        time."""
+        the scenario, unique site names, the phases a lease covers, the shares deals name,
+        the rounds of one company in one month within their valuation) are made on the input
+        as written, each wherever the values it compares read on their own (`_order_errors`;
+        the deals validated alone, `_deals_alone`), and reported with the fields' own errors:
+        a model validator would run only once every field is valid, so a user would meet them
+        one run at a time."""
         try:
             scenario = handler(data)
         except ValidationError as e:
@@ -837,7 +858,7 @@ class Scenario(_Model):
             if field_errors is not None:
                 raise field_errors
             return scenario
-        items = [_line_item(d) for d in field_errors.errors()] if field_errors else []
+        items = [line_item(d) for d in field_errors.errors()] if field_errors else []
         raise ValidationError.from_exception_data(
             cls.__name__, sorted([*items, *order], key=_file_order)
         )

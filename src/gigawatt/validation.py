@@ -26,6 +26,7 @@ from pydantic import (
     Strict,
     ValidationError,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticKnownError
 
 from gigawatt.errors import InputError, InvariantError, Problem, did_you_mean
 from gigawatt.units import MW_PER_GW, W_PER_KW
@@ -354,6 +355,40 @@ MISSING = "required field is missing"
 #: check across fields: `2028-01 is after the site's first phase comes online (2027-06)`),
 #: shown as it is, without `VALUE is not allowed:` before it.
 SAID_IN_FULL = "said_in_full"
+
+
+def said_in_full(loc: tuple[str | int, ...], value: Any, reason: str) -> InitErrorDetails:
+    """One problem of a check across fields as a pydantic line item at `loc` (a field path;
+    empty for a problem of the object as a whole), shown as `reason` says it (`SAID_IN_FULL`):
+    raised beside the fields' own errors, it is said with them in one pass."""
+    return InitErrorDetails(
+        type=PydanticCustomError(SAID_IN_FULL, "{reason}", {"reason": reason}),
+        loc=loc,
+        input=value,
+    )
+
+
+def line_item(error: Any) -> InitErrorDetails:
+    """A line item of a pydantic error as it can be raised again beside others (an error type
+    of pydantic's own keeps its type and context; any other keeps its words)."""
+    item = InitErrorDetails(type=error["type"], loc=error["loc"], input=error.get("input"))
+    if "ctx" in error:
+        item["ctx"] = error["ctx"]
+    try:
+        PydanticKnownError(error["type"], error.get("ctx"))
+    except (KeyError, TypeError, ValueError):
+        item["type"] = PydanticCustomError(error["type"], "{reason}", {"reason": error["msg"]})
+        item.pop("ctx", None)
+    return item
+
+
+def with_checks(
+    title: str, field_errors: ValidationError, checks: list[InitErrorDetails]
+) -> ValidationError:
+    """`field_errors` with the problems of the checks across fields before them (each a
+    `said_in_full` item), as one error: every problem of an object in one pass."""
+    items = [line_item(d) for d in field_errors.errors()]
+    return ValidationError.from_exception_data(title, [*checks, *items])
 
 
 def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:

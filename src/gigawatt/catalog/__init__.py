@@ -40,9 +40,9 @@ from gigawatt.catalog.schema import (
     Threshold,
 )
 from gigawatt.distributions import point
-from gigawatt.errors import InputError, UnknownIdError, record_noun
+from gigawatt.errors import InputError, Problem, UnknownIdError, record_noun
 from gigawatt.units import G_PER_KG
-from gigawatt.validation import format_validation_error
+from gigawatt.validation import input_error
 from gigawatt.yamlio import parser_version, read_data_file
 
 PACKAGE_DIR = Path(__file__).parent
@@ -78,6 +78,8 @@ def _id_lines(path: Path, key: str) -> list[int]:
 
 
 def _parse_records(kind: str, raw: Any, origin: str, path: Path | None = None) -> list[Record]:
+    """The records of one catalog file; every record's problems in one error (not the first
+    bad record's alone: a file with several mistakes says all of them in one run)."""
     if raw is None:
         return []
     if isinstance(raw, dict) and "records" in raw:
@@ -91,6 +93,7 @@ def _parse_records(kind: str, raw: Any, origin: str, path: Path | None = None) -
         )
     cls = KINDS[kind]
     out = []
+    problems: list[Problem] = []
     first: dict[str, int] = {}
     for i, item in enumerate(raw):
         if isinstance(item, dict) and isinstance(item.get("id"), str):
@@ -102,18 +105,20 @@ def _parse_records(kind: str, raw: Any, origin: str, path: Path | None = None) -
                     if len(lines) > 1
                     else f"records {first[key]} and {i}, counting from 0"
                 )
-                raise InputError(
-                    f"duplicate id {item['id']!r} ({where}): one file gives each id once",
-                    field=origin,
-                )
-            first[key] = i
+                message = f"duplicate id {item['id']!r} ({where}): one file gives each id once"
+                if Problem(origin, message) not in problems:  # (a third copy: said once)
+                    problems.append(Problem(origin, message))
+            else:
+                first[key] = i
         where = f"{origin}[{i}]"
         if isinstance(item, dict) and "id" in item:
             where = f"{origin}[{item['id']}]"
         try:
             out.append(cls.model_validate(item))
         except ValidationError as e:
-            raise InputError(format_validation_error(e, prefix=where, model=cls)) from None
+            problems += input_error(e, prefix=where, model=cls).problems
+    if problems:
+        raise InputError(problems=problems)
     return out
 
 
@@ -414,6 +419,8 @@ def _parse_catalog(extra: tuple[str, ...]) -> Catalog:
             path.name,
         )
     user_regions: list[tuple[str, Record]] = []
+    problems: list[Problem] = []  # every user file's, not the first bad file's alone
+    failed: set[str | None] = set()  # the kinds of the files refused
     for d in extra:
         folder = Path(d)
         if not folder.is_dir():
@@ -426,12 +433,21 @@ def _parse_catalog(extra: tuple[str, ...]) -> Catalog:
                 field="catalog",
             )
         for path in files:
-            kind = _kind_of_file(path)
-            parsed = _parse_records(kind, _read_yaml(path), str(path), path)
-            _add(records, aliases, kind, parsed, str(path))
+            kind = None
+            try:
+                kind = _kind_of_file(path)
+                parsed = _parse_records(kind, _read_yaml(path), str(path), path)
+                _add(records, aliases, kind, parsed, str(path))
+            except InputError as e:
+                problems += e.problems
+                failed.add(kind)
+                continue
             if kind == "regions":
                 user_regions += [(str(path), r) for r in parsed]
-    _check_grid_floor(records, user_regions)
+    if "energy" not in failed:  # (else the floor may be one the user's file gives)
+        problems += _grid_floor_problems(records, user_regions)
+    if problems:
+        raise InputError(problems=problems)
     return Catalog(records=records, aliases=aliases, origins=extra)
 
 
@@ -439,25 +455,26 @@ def _parse_catalog(extra: tuple[str, ...]) -> Catalog:
 GRID_FLOOR_PARAMETER = "grid-intensity-floor-gco2-per-kwh"
 
 
-def _check_grid_floor(
+def _grid_floor_problems(
     records: dict[str, dict[str, Record]], regions: list[tuple[str, Record]]
-) -> None:
-    """Refuse a user region whose `grid_gco2_per_kwh` is between 0 and the catalog's floor
+) -> list[Problem]:
+    """A problem for each user region whose `grid_gco2_per_kwh` is between 0 and the floor
     (`grid-intensity-floor-gco2-per-kwh`, IPCC AR5 WGIII Annex III Table A.III.2: no
     generating technology's life-cycle intensity is below it, so no grid's is): such a figure
     is a kg/kWh value written where g/kWh goes. 0 stays allowed, as `footprint
     --grid-gco2-per-kwh` allows it (a zero-carbon what-if)."""
     found = records.get("energy", {}).get(GRID_FLOOR_PARAMETER)
     if found is None or not regions:
-        return
+        return []
     floor = point(found.value)  # type: ignore[attr-defined]
-    for origin, region in regions:
-        value = region.grid_gco2_per_kwh  # type: ignore[attr-defined]
-        if 0 < value < floor:
-            raise InputError(
-                f"{value:g} is not allowed: must be 0 or >= {floor:g} gCO2e/kWh, the lowest "
-                "life-cycle intensity of any generating technology (catalog energy "
-                f"`{GRID_FLOOR_PARAMETER}`, IPCC AR5 WGIII Annex III, Table A.III.2) (meant in "
-                f"kg/kWh? write {value * G_PER_KG:g})",
-                field=f"{origin}[{region.id}].grid_gco2_per_kwh",
-            )
+    return [
+        Problem(
+            f"{origin}[{region.id}].grid_gco2_per_kwh",
+            f"{value:g} is not allowed: must be 0 or >= {floor:g} gCO2e/kWh, the lowest "
+            "life-cycle intensity of any generating technology (catalog energy "
+            f"`{GRID_FLOOR_PARAMETER}`, IPCC AR5 WGIII Annex III, Table A.III.2) (meant in "
+            f"kg/kWh? write {value * G_PER_KG:g})",
+        )
+        for origin, region in regions
+        if 0 < (value := region.grid_gco2_per_kwh) < floor  # type: ignore[attr-defined]
+    ]

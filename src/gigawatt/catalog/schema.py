@@ -15,7 +15,8 @@ or note of this project.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,6 +25,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    TypeAdapter,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -38,6 +42,8 @@ from gigawatt.validation import (
     count,
     month_text,
     quantity,
+    said_in_full,
+    with_checks,
 )
 
 Status = Literal["official", "reported", "analyst", "estimate"]
@@ -96,6 +102,85 @@ MAX_HIDDEN = 1_000_000
 MAX_SEQ_LEN = 100_000_000
 MAX_VOCAB = 100_000_000
 MAX_EXPERTS = 100_000
+
+
+_STATUS: TypeAdapter[Status] = TypeAdapter(Status)
+
+
+def _get(obj: Any, key: str) -> Any:
+    """A field of an input mapping as written, or of a model already built; else None."""
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def _status_or_none(value: Any) -> Status | None:
+    """`value` as a status when it reads as one (else its own error says why)."""
+    try:
+        return None if value is None else _STATUS.validate_python(value)
+    except ValidationError:
+        return None
+
+
+@cache
+def _field_reader(cls: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    """A validator of the field `name` of `cls` alone: its type and its constraints."""
+    field = cls.model_fields[name]
+    if not field.metadata:
+        return TypeAdapter(field.annotation)
+    return TypeAdapter(Annotated[(field.annotation, *field.metadata)])  # type: ignore[misc]
+
+
+def _as_written(cls: type[BaseModel], data: Mapping[str, Any], reads: tuple[str, ...]) -> Any:
+    """A model of `cls` holding the fields `reads` of an input as written, each validated on
+    its own (absent: its default), the others left out; None when one of them is refused on
+    its own, or required and absent (its own error says why)."""
+    values = {}
+    for name in reads:
+        if name not in data:
+            if cls.model_fields[name].is_required():
+                return None
+            continue
+        try:
+            values[name] = _field_reader(cls, name).validate_python(data[name])
+        except ValidationError:
+            return None
+    return cls.model_construct(**values)
+
+
+def _one_pass(
+    cls: type[BaseModel],
+    data: Any,
+    handler: ModelWrapValidatorHandler[Any],
+    problem: Callable[[Any], str | None],
+    *,
+    reads: tuple[str, ...] | None = None,
+) -> Any:
+    """`handler(data)`, with the check across fields `problem(obj)` (why `obj` is refused,
+    returned or raised as a ValueError; None: it is not) made on the input as written when a
+    field is wrong, and said beside that field's error: an after-validator would run only
+    once every field is valid, so a file's problems would come one run at a time. With
+    `reads`, `obj` holds those fields as written (`_as_written`: the check is skipped when one
+    does not read); without, `obj` is the input mapping itself and `problem` reads each value
+    it compares where it reads on its own. On valid input it is the model validator it always
+    was (a refusal raised as a ValueError)."""
+    try:
+        built = handler(data)
+    except ValidationError as e:
+        if not isinstance(data, Mapping):
+            raise
+        obj = data if reads is None else _as_written(cls, data, reads)
+        try:
+            reason = None if obj is None else problem(obj)
+        except ValueError as refused:  # (a check that refuses as it reads)
+            reason = str(refused)
+        if reason is None:
+            raise
+        raise with_checks(cls.__name__, e, [said_in_full((), data, reason)]) from None
+    reason = problem(built)
+    if reason is not None:
+        raise ValueError(reason)
+    return built
 
 
 def status_rank(status: str) -> int:
@@ -221,7 +306,17 @@ class Record(BaseModel):
     def field_statuses(self) -> Mapping[str, Status]:
         """The status of each field that states one (`field_status`, and for deals the
         `signing_status` of the signing month)."""
-        return self.field_status
+        return self._stated(self)
+
+    @classmethod
+    def _stated(cls, obj: Any) -> dict[str, Status]:
+        """`field_statuses` of a record, or of its input as written (`obj` a mapping: each
+        status that reads on its own)."""
+        given = _get(obj, "field_status")
+        if not isinstance(given, Mapping):
+            return {}
+        read = {k: _status_or_none(v) for k, v in given.items() if isinstance(k, str)}
+        return {k: v for k, v in read.items() if v is not None}
 
     def status_detail(self) -> str:
         """`status`, then the fields that state their own, grouped by status: "estimate
@@ -234,28 +329,37 @@ class Record(BaseModel):
         ]
         return f"{self.status} ({'; '.join(groups)})" if groups else self.status
 
-    @model_validator(mode="after")
-    def _status_is_the_weakest(self) -> Any:
-        allowed = sorted(set(type(self).model_fields) - META_FIELDS)
-        unknown = sorted(set(self.field_status) - set(allowed))
+    @model_validator(mode="wrap")
+    @classmethod
+    def _status_is_the_weakest(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """`field_status` names fields of the record, and `status` is not stronger than any
+        field's: checked on the input as written too, so said beside an error anywhere else
+        in the record (a deal's tranche, say) in one pass (`_one_pass`)."""
+        return _one_pass(cls, data, handler, cls._status_problem)
+
+    @classmethod
+    def _status_problem(cls, obj: Any) -> str | None:
+        allowed = sorted(set(cls.model_fields) - META_FIELDS)
+        given = _get(obj, "field_status")
+        named = [k for k in given if isinstance(k, str)] if isinstance(given, Mapping) else []
+        unknown = sorted(set(named) - set(allowed))
         if unknown:
-            raise ValueError(
+            return (
                 f"field_status names {', '.join(unknown)}, not a field of this record; "
                 f"allowed: {', '.join(allowed)}"
             )
-        weaker = {
-            k: s
-            for k, s in self.field_statuses().items()
-            if status_rank(s) > status_rank(self.status)
-        }
+        status = _status_or_none(_get(obj, "status"))
+        if status is None:
+            return None
+        weaker = {k: s for k, s in cls._stated(obj).items() if status_rank(s) > status_rank(status)}
         if weaker:
             listed = ", ".join(f"{k} is {s}" for k, s in sorted(weaker.items()))
-            raise ValueError(
-                f"status {self.status!r} is stronger than its fields ({listed}): a record's "
+            return (
+                f"status {status!r} is stronger than its fields ({listed}): a record's "
                 f"status is the weakest of its fields, so it must be "
                 f"{weakest_status(weaker.values())!r} or weaker"
             )
-        return self
+        return None
 
     @property
     def label(self) -> str:
@@ -428,9 +532,12 @@ class System(Record):
             }
         return data
 
-    def field_statuses(self) -> Mapping[str, Status]:
+    @classmethod
+    def _stated(cls, obj: Any) -> dict[str, Status]:
         """`field_status`, and the price block's own status as the status of `price`."""
-        return {**self.field_status, "price": self.price.status}
+        out = super()._stated(obj)
+        price = _status_or_none(_get(_get(obj, "price"), "status"))
+        return out if price is None else {**out, "price": price}
 
     @property
     def price_usd_per_accelerator(self) -> float:
@@ -523,8 +630,32 @@ class Model(Record):
     active_params_published: Pos | None = Field(None, description="active parameters per token")
     training_tokens: Pos | None = Field(None, description="tokens of the published run")
 
-    @model_validator(mode="after")
-    def _moe_consistent(self) -> Model:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _moe_consistent(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._moe_consistent_problem,
+            reads=(
+                "experts",
+                "top_k",
+                "dense_layers",
+                "layers",
+                "shared_experts",
+                "router_groups",
+                "router_group_topk",
+                "kv_heads",
+                "heads",
+                "sliding_window_layers",
+                "sliding_window_tokens",
+            ),
+        )
+
+    def _moe_consistent_problem(self) -> None:
         if self.experts:
             if not 0 < self.top_k <= self.experts:
                 raise ValueError(f"top_k must be in 1..experts ({self.experts}), got {self.top_k}")
@@ -561,7 +692,6 @@ class Model(Record):
                 f"sliding_window_tokens ({self.sliding_window_tokens}) needs "
                 "sliding_window_layers: a count of 1..layers or every-other"
             )
-        return self
 
     @property
     def is_moe(self) -> bool:
@@ -624,8 +754,25 @@ class Region(Record):
     lat: quantity("degrees", ge=-90, le=90)
     lon: quantity("degrees", ge=-180, le=180)
 
-    @model_validator(mode="after")
-    def _capacity_pair(self) -> Region:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _capacity_pair(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._capacity_pair_problem,
+            reads=(
+                "capacity_charge",
+                "capacity_charge_carried",
+                "unbilled_charges",
+                "capacity_charge_dated",
+            ),
+        )
+
+    def _capacity_pair_problem(self) -> None:
         if (self.capacity_charge is None) != (self.capacity_charge_carried is None):
             raise ValueError(
                 "capacity_charge and capacity_charge_carried go together (the price billed and "
@@ -641,7 +788,6 @@ class Region(Record):
                 f"capacity_charge_dated does not list capacity_charge {self.capacity_charge}; "
                 "allowed: a dated series that includes it (the current delivery year's price)"
             )
-        return self
 
 
 class Country(Record):
@@ -734,15 +880,30 @@ class FailureModel(Record):
     burn_in_multiplier: quantity("ratio", ge=1, le=100) = 1.0
     burn_in_months: quantity("months", ge=0, le=120) = 0.0
 
-    @model_validator(mode="after")
-    def _rack_repair_given(self) -> FailureModel:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _rack_repair_given(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._rack_repair_given_problem,
+            reads=(
+                "rack_failures_per_rack_month",
+                "rack_repair_median_s",
+                "rack_repair_sigma",
+            ),
+        )
+
+    def _rack_repair_given_problem(self) -> None:
         if self.rack_failures_per_rack_month > 0 and (
             self.rack_repair_median_s is None or self.rack_repair_sigma is None
         ):
             raise ValueError(
                 "rack_failures_per_rack_month > 0 needs rack_repair_median_s and rack_repair_sigma"
             )
-        return self
 
     @property
     def rate_per_accelerator_hour(self) -> float:
@@ -794,11 +955,25 @@ class FaultTolerancePolicy(Record):
         1.0, description="init grows as (N / init_accelerators)^this"
     )
 
-    @model_validator(mode="after")
-    def _snapshot_bandwidth(self) -> FaultTolerancePolicy:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _snapshot_bandwidth(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._snapshot_bandwidth_problem,
+            reads=(
+                "checkpoint",
+                "snapshot_bandwidth_bytes_per_s",
+            ),
+        )
+
+    def _snapshot_bandwidth_problem(self) -> None:
         if self.checkpoint != "storage-sync" and self.snapshot_bandwidth_bytes_per_s is None:
             raise ValueError(f"checkpoint {self.checkpoint!r} needs snapshot_bandwidth_bytes_per_s")
-        return self
 
 
 class Trigger(BaseModel):
@@ -818,11 +993,29 @@ class Trigger(BaseModel):
     )
     share: str | None = Field(None, description="price process id (prices catalog)")
 
-    @model_validator(mode="after")
-    def _any(self) -> Trigger:
-        if not (self.date or self.definitive_agreement or self.gw_deployed or self.share_price_usd):
-            raise ValueError("a trigger needs at least one condition")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _any(cls, data: Any, handler: ModelWrapValidatorHandler[Trigger]) -> Trigger:
+        """At least one condition, said beside the trigger's other errors (`_one_pass`): a
+        condition written counts even when its value is refused (its own error says why)."""
+        return _one_pass(cls, data, handler, _no_condition)
+
+
+_BOOL: TypeAdapter[bool] = TypeAdapter(bool)
+
+
+def _no_condition(obj: Any) -> str | None:
+    """Why a trigger (or its input as written) releases on nothing, else None."""
+    for key in ("date", "gw_deployed", "share_price_usd"):
+        if _get(obj, key) is not None:
+            return None
+    agreed = _get(obj, "definitive_agreement")
+    try:
+        if agreed is not None and _BOOL.validate_python(agreed):
+            return None
+    except ValidationError:
+        return None  # written, and refused on its own
+    return "a trigger needs at least one condition"
 
 
 class Instrument(BaseModel):
@@ -855,13 +1048,31 @@ class Instrument(BaseModel):
         "the phases",
     )
 
-    @model_validator(mode="after")
-    def _covers(self) -> Instrument:
-        if self.covers is not None and self.type != "lease":
-            raise ValueError(f"covers is for a lease; this instrument is {self.type!r}")
-        if self.covers is not None and not self.covers:
-            raise ValueError("covers: an empty list; allowed: one or more phase names")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _covers(cls, data: Any, handler: ModelWrapValidatorHandler[Instrument]) -> Instrument:
+        """`covers` only on a lease, and not empty; said beside the instrument's other errors
+        (`_one_pass`)."""
+        return _one_pass(cls, data, handler, _covers_problem)
+
+
+_INSTRUMENT_TYPE: TypeAdapter[str] = TypeAdapter(Instrument.model_fields["type"].annotation)
+
+
+def _covers_problem(obj: Any) -> str | None:
+    """Why an instrument's `covers` (as built or as written) is refused, else None."""
+    covers = _get(obj, "covers")
+    if covers is None:
+        return None
+    try:
+        kind = _INSTRUMENT_TYPE.validate_python(_get(obj, "type"))
+    except ValidationError:
+        kind = None  # its own error says why
+    if kind is not None and kind != "lease":
+        return f"covers is for a lease; this instrument is {kind!r}"
+    if isinstance(covers, list | tuple) and not covers:
+        return "covers: an empty list; allowed: one or more phase names"
+    return None
 
 
 class Tranche(BaseModel):
@@ -915,14 +1126,18 @@ class Deal(Record):
         "what was said, cited (run and finance print it in a caveat)",
     )
 
-    def field_statuses(self) -> Mapping[str, Status]:
-        out = dict(self.field_status)
-        if self.signing_status is not None:
-            given = out.setdefault("signing", self.signing_status)
-            if given != self.signing_status:
+    @classmethod
+    def _stated(cls, obj: Any) -> dict[str, Status]:
+        """`field_status`, and `signing_status` as the status of `signing` (a ValueError when
+        the two give it differently)."""
+        out = super()._stated(obj)
+        signing = _status_or_none(_get(obj, "signing_status"))
+        if signing is not None:
+            given = out.setdefault("signing", signing)
+            if given != signing:
                 raise ValueError(
                     f"field_status gives signing {given!r} but signing_status is "
-                    f"{self.signing_status!r}: give one"
+                    f"{signing!r}: give one"
                 )
         return out
 
@@ -979,8 +1194,25 @@ class Parameter(Record):
         None, description="last month of the period a dated price is for; with applies_from"
     )
 
-    @model_validator(mode="after")
-    def _in_unit_range(self) -> Parameter:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _in_unit_range(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._in_unit_range_problem,
+            reads=(
+                "value",
+                "unit",
+                "applies_from",
+                "applies_to",
+            ),
+        )
+
+    def _in_unit_range_problem(self) -> None:
         problem = unit_problem(self.value, self.unit)
         if problem:
             raise ValueError(f"value: {problem} (unit {self.unit})")
@@ -994,7 +1226,6 @@ class Parameter(Record):
                 f"applies_to {self.applies_to} is before applies_from {self.applies_from}; "
                 "allowed: a month at or after it"
             )
-        return self
 
 
 class SupplyTechnology(Record):
@@ -1018,14 +1249,29 @@ class SupplyTechnology(Record):
         "source's date [years]; the plant's own construction follows",
     )
 
-    @model_validator(mode="after")
-    def _costs_in_range(self) -> SupplyTechnology:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _costs_in_range(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._costs_in_range_problem,
+            reads=(
+                "capex_usd_per_w",
+                "capex_usd_per_wh",
+                "fixed_om_usd_per_kw_year",
+            ),
+        )
+
+    def _costs_in_range_problem(self) -> None:
         for name, le in _SUPPLY_COST_LIMITS.items():
             value = getattr(self, name)
             problem = None if value is None else support_problem(value, ge=0, le=le)
             if problem:
                 raise ValueError(f"{name}: {problem}")
-        return self
 
 
 #: Upper limits of the uncertain supply costs: tens of times the dearest published figure.
@@ -1344,15 +1590,32 @@ class PowerCalibration(Record):
         "fraction to them carries it within their own generation)",
     )
 
-    @model_validator(mode="after")
-    def _fitted_or_transferred(self) -> PowerCalibration:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _fitted_or_transferred(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._fitted_or_transferred_problem,
+            reads=(
+                "fitted_on",
+                "transferred_from",
+                "checked_on",
+                "low",
+                "high",
+            ),
+        )
+
+    def _fitted_or_transferred_problem(self) -> None:
         if bool(self.fitted_on) == bool(self.transferred_from):
             raise ValueError("a power calibration is either fitted_on runs or transferred_from one")
         if set(self.fitted_on) & set(self.checked_on):
             raise ValueError("a run cannot be both fitted on and checked")
         if self.low is not None and self.high is not None and not self.low <= self.high:
             raise ValueError(f"low ({self.low}) must not exceed high ({self.high})")
-        return self
 
 
 #: The fields of a geometric Brownian motion, which only a share-price process has.
@@ -1391,8 +1654,26 @@ class PriceProcess(Record):
         None, description="the company's common shares outstanding (warrants as a stake) [shares]"
     )
 
-    @model_validator(mode="after")
-    def _gbm_fields_only_on_share_prices(self) -> PriceProcess:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _gbm_fields_only_on_share_prices(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Any]
+    ) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._gbm_fields_only_on_share_prices_problem,
+            reads=(
+                "process",
+                "drift_per_year",
+                "volatility_per_year",
+            ),
+        )
+
+    def _gbm_fields_only_on_share_prices_problem(self) -> None:
         if self.process == "rental":
             for name in GBM_FIELDS:
                 value = getattr(self, name)
@@ -1411,7 +1692,6 @@ class PriceProcess(Record):
                     "volatility of its geometric Brownian motion, each with its source or "
                     "marked an estimate in field_status)"
                 )
-        return self
 
     def gbm(self) -> tuple[float, float]:
         """(drift_per_year, volatility_per_year) of a share-price process [1/year]."""
@@ -1536,15 +1816,29 @@ class EventStudyMethod(Record):
     )
     juneteenth_from: PosInt = Field(description="first year the NYSE closed for Juneteenth")
 
-    @model_validator(mode="after")
-    def _ordered(self) -> EventStudyMethod:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _ordered(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Said beside the record's other errors, from the fields it compares as written
+        (`_one_pass`)."""
+        return _one_pass(
+            cls,
+            data,
+            handler,
+            cls._ordered_problem,
+            reads=(
+                "estimation_window",
+                "windows",
+            ),
+        )
+
+    def _ordered_problem(self) -> None:
         lo, hi = self.estimation_window
         if not lo < hi:
             raise ValueError(f"estimation_window {self.estimation_window} must be [first, last]")
         for a, b in self.windows:
             if a > b:
                 raise ValueError(f"window {[a, b]} must be [first, last]")
-        return self
 
 
 class MarketEvent(Record):
@@ -1561,10 +1855,15 @@ class MarketEvent(Record):
     index: str | None = Field(None, description="index ticker (default: the method's)")
     moves: tuple[MarketMove, ...] = Field((), description="day moves as reported, cited")
 
-    def field_statuses(self) -> Mapping[str, Status]:
-        out = dict(self.field_status)
-        if self.moves:
-            out.setdefault("moves", weakest_status(m.status for m in self.moves))
+    @classmethod
+    def _stated(cls, obj: Any) -> dict[str, Status]:
+        """`field_status`, and the weakest of the moves' statuses as the status of `moves`."""
+        out = super()._stated(obj)
+        moves = _get(obj, "moves")
+        listed = moves if isinstance(moves, list | tuple) else ()
+        read = [_status_or_none(_get(m, "status")) for m in listed]
+        if read and None not in read:
+            out.setdefault("moves", weakest_status(s for s in read if s is not None))
         return out
 
 

@@ -17,6 +17,7 @@ import typer
 
 # Typer ships its own copy of Click; its exceptions are these (not the `click` package's).
 from typer._click import exceptions as click
+from typer.core import TyperOption
 
 from gigawatt.cli import (  # noqa: F401  (each registers its commands)
     cache,
@@ -27,7 +28,15 @@ from gigawatt.cli import (  # noqa: F401  (each registers its commands)
     programme,
     sensitivity,
 )
-from gigawatt.cli.common import app, emit_json, pipe_closed
+from gigawatt.cli.common import (
+    SCENARIO_PARAMS,
+    FlagCommand,
+    app,
+    emit_json,
+    flag_names,
+    pipe_closed,
+    scenario_file_problems,
+)
 from gigawatt.defaults import DEFAULT_SCENARIO
 from gigawatt.display import plain_text
 from gigawatt.errors import GigawattError, InputError
@@ -62,7 +71,25 @@ def _usage_error(e: click.UsageError, argv: list[str]) -> None:
     path = e.ctx.command_path if e.ctx is not None else "gigawatt"
     if path == "gigawatt" and (command := _command_in(argv)) is not None:
         path = f"gigawatt {command}"  # an option's error raised before its command's context
-    _fail(f"{message} (see `{path} --help`)", e.exit_code)
+    _fail(f"{message} (see `{path} --help`){_files_beside(e)}", e.exit_code)
+
+
+def _files_beside(e: click.UsageError) -> str:
+    """The problems of the scenario files the command line names, one line each after a
+    refused option's (`--samples: 'abc' is not allowed ...`, a missing `--samples`): Click
+    refuses the option before the command runs, but the files do not depend on it
+    (`common.scenario_file_problems`). Empty for any other usage error."""
+    param = getattr(e, "param", None)
+    command = e.ctx.command if e.ctx is not None else None
+    if not (
+        isinstance(e, click.BadParameter)
+        and isinstance(command, FlagCommand)
+        and isinstance(param, TyperOption)
+        and param.name not in SCENARIO_PARAMS
+    ):
+        return ""
+    problems = scenario_file_problems(command, e.ctx)
+    return "\n" + InputError(problems=problems).render(flag_names(command)) if problems else ""
 
 
 #: Click's messages about how an option is written, as the rest of the CLI says them.

@@ -26,7 +26,7 @@ from typer.core import TyperArgument, TyperCommand, TyperOption
 from gigawatt.cli.tables import Spec, print_fitted
 from gigawatt.defaults import DEFAULT_SCENARIO
 from gigawatt.display import Column, plain_text
-from gigawatt.errors import InputError
+from gigawatt.errors import InputError, Problem
 
 if TYPE_CHECKING:
     from gigawatt import app as api
@@ -117,7 +117,7 @@ def _refuse_repeats(command: TyperCommand, args: Sequence[str]) -> None:
         if not param.multiple and len(set(values)) > 1:
             shown = " and ".join(repr(v) for v in values)
             times = "twice" if len(values) == 2 else f"{len(values)} times"
-            raise InputError(f"given {times} ({shown}); give it once", field=param.opts[0])
+            raise InputError(f"given {times} ({shown}); give it once", field=str(param.name))
 
 
 def _number_text(text: str) -> bool:
@@ -168,13 +168,80 @@ def _note_borrowed_name(ref: Any) -> None:
         )
 
 
+#: The parameters that name scenarios (a file or a built-in name): `SCENARIO`, report's
+#: `--compare`, compare's `SCENARIOS`, market's `--scenario`.
+SCENARIO_PARAMS = ("scenario", "compare", "scenarios")
+
+
+def _scenario_refs(command: TyperCommand, ctx: Any) -> list[str]:
+    """The scenarios the command line names, as typed (read without converting any option,
+    so a refused option does not hide them); a default scenario is not named."""
+    args = list(ctx.meta.get("gigawatt.args", ()))
+    try:
+        typed, _, _ = command.make_parser(ctx).parse_args(args=args)
+    except Exception:  # a command line the parser refuses: it names no scenario to read
+        return []
+    refs: list[str] = []
+    for name in SCENARIO_PARAMS:
+        value = typed.get(name)
+        values = [value] if isinstance(value, str) else list(value or ())
+        refs += [v for v in values if isinstance(v, str)]
+    return refs
+
+
+def scenario_file_problems(command: TyperCommand, ctx: Any) -> list[Problem]:
+    """The problems of the scenario files the command line names, read on their own (with the
+    `--catalog` folders), each led by its file (`bad.yaml: sites[0].pue: ...`): said beside a
+    refused option, so that a bad option and a bad file are both said in one run. Empty when
+    the files read, and when what stops them is not a mistake in them (the command says it
+    once its options are right)."""
+    refs = _scenario_refs(command, ctx)
+    if not refs:
+        return []
+    from gigawatt.catalog import Catalog  # deferred, see `_Deferred`
+    from gigawatt.scenario import load_scenarios
+
+    try:
+        load_scenarios(refs, Catalog.load((ctx.obj or {}).get("catalog_dirs", ())))
+    except InputError as e:
+        return list(e.problems)
+    except Exception:  # not bad input of a file: said by the command once its options are right
+        return []
+    return []
+
+
+def _option_fields(command: TyperCommand) -> set[str]:
+    """The request fields the command's own options set, but those naming scenarios."""
+    names = {
+        str(param.name)
+        for param in command.params
+        if isinstance(param, TyperOption) and param.name not in SCENARIO_PARAMS
+    }
+    return names | set(FLAG_ALIASES.get(command.name or "", {})) - set(SCENARIO_PARAMS)
+
+
+def with_file_problems(command: TyperCommand, ctx: Any, error: InputError) -> InputError:
+    """`error`, when it refuses the command's options alone, with the problems of the scenario
+    files the command line names after it (`scenario_file_problems`): the files do not depend
+    on the options, so their mistakes need not wait for another run."""
+    fields = _option_fields(command)
+    if not all(p.field in fields for p in error.problems):
+        return error  # about a file, the catalog, or the scenario read: nothing to add
+    extra = [p for p in scenario_file_problems(command, ctx) if p not in error.problems]
+    return InputError(problems=[*error.problems, *extra]) if extra else error
+
+
 class FlagCommand(TyperCommand):
     """A command whose library errors name flags instead of request fields, and show a refused
-    value as the user typed it."""
+    value as the user typed it. A refused option is said with the problems of the scenario
+    files given beside it (`with_file_problems`)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta["gigawatt.args"] = list(args)
-        _refuse_repeats(self, args)
+        try:
+            _refuse_repeats(self, args)
+        except InputError as e:
+            raise InputError(with_file_problems(self, ctx, e).render(flag_names(self))) from None
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
@@ -185,7 +252,8 @@ class FlagCommand(TyperCommand):
             return super().invoke(ctx)
         except InputError as e:
             typed = typed_values(self, ctx.meta.get("gigawatt.args", ()))
-            raise InputError(as_typed(e, typed).render(flag_names(self))) from None
+            shown = with_file_problems(self, ctx, as_typed(e, typed))
+            raise InputError(shown.render(flag_names(self))) from None
         except BrokenPipeError:  # before Typer, which would exit 1
             pipe_closed()
 
