@@ -48,6 +48,7 @@ from gigawatt.reliability.job import (
     job_reliability,
     monte_carlo,
     reliability_report,
+    spare_domains,
 )
 from gigawatt.reliability.limit import (
     efficient_limit,
@@ -101,6 +102,7 @@ __all__ = [
     "reliability_report",
     "simulate_job",
     "simulate_trial_events",
+    "spare_domains",
     "wall_time",
     "young_interval",
 ]

@@ -494,6 +494,29 @@ def job_reliability(
     )
 
 
+def spare_domains(
+    accelerators: int,
+    failure_model: FailureModel,
+    system: System,
+    availability: float,
+    *,
+    burn_in: float = 1.0,
+    rack_rate_scale: float = 1.0,
+) -> int:
+    """The spare failure domains that keep a job of `accelerators` at full size with
+    probability `availability` while failed ones are repaired (docs/models/reliability.md
+    section 6): the quantile of the domains down at once, from the job's hardware rates
+    (x `burn_in`; `rack_rate_scale` the capability model's sensitivity knob). The same figure
+    as `job_reliability(..., spares_availability=availability).spares`."""
+    footprint = JobFootprint.of(accelerators, system)
+    ints = interruptions(
+        failure_model, system, np.array([float(accelerators)]), burn_in,
+        rack_rate_scale=rack_rate_scale,
+    )  # fmt: skip
+    rates = {k: float(v[0]) for k, v in ints.by_cause.items()}
+    return compound_poisson_quantile(units_down_mean(failure_model, footprint, rates), availability)
+
+
 def monte_carlo(
     result: ReliabilityResult, trials: int, rng: np.random.Generator
 ) -> MonteCarloResult:
