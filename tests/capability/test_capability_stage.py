@@ -344,7 +344,6 @@ def test_a_requeue_policy_holds_no_pool_and_sizes_as_without_one(tmp_path):
     assert row["largest_run_accelerators"] > other["largest_run_accelerators"]
     pool = standby._curve_of(standby.picks[int(standby.winner[first])], first)
     assert (
-        row["largest_run_accelerators"]
-        + pool.spare_accelerators(row["largest_run_accelerators"])
+        row["largest_run_accelerators"] + pool.spare_accelerators(row["largest_run_accelerators"])
         > row["largest_run_group_accelerators"]
     )
