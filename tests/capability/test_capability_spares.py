@@ -75,3 +75,26 @@ def test_more_accelerators_never_shrink_the_largest_run(accelerators, more):
     curve = _curve(2.0)  # a group online this month: every run is charged the full burn-in
     for total, (size, _) in ((accelerators, small), (accelerators + more, large)):
         assert size + curve.spare_accelerators(int(size)) <= total
+
+
+def test_the_operating_point_footnote_names_the_pool_only_when_one_is_held():
+    """The Capability table's "Accel.:" footnote adds the room for the spare pool when the
+    last year's largest run holds one (a standby policy), and says nothing of it under a
+    requeue policy (pool 0)."""
+    from gigawatt.cli.programme import _summary_bases
+
+    year = {
+        "year": 2032,
+        "month": "2032-12",
+        "largest_run_marginal_efficiency": 0.91,
+        "largest_run_ceiling_accelerators": 267_840,
+        "largest_run_ceiling_goodput": 0.61,
+        "largest_run_ceiling_flop": 4.3e27,
+        "largest_run_flop": 1.15e27,
+    }
+    (standby,) = _summary_bases([{**year, "largest_run_spare_accelerators": 2_880}])
+    (requeue,) = _summary_bases([{**year, "largest_run_spare_accelerators": 0}])
+    assert "less the spare pool its fault-tolerance policy restarts onto (2032-12: 2,880)" in (
+        standby
+    )
+    assert "spare" not in requeue and requeue.startswith("Accel.: the size past which")
