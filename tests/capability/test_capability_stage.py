@@ -347,3 +347,29 @@ def test_a_requeue_policy_holds_no_pool_and_sizes_as_without_one(tmp_path):
         row["largest_run_accelerators"] + pool.spare_accelerators(row["largest_run_accelerators"])
         > row["largest_run_group_accelerators"]
     )
+
+
+def test_a_frontier_run_held_by_its_spare_pool_says_so(catalog, tmp_path):
+    """A cross_site frontier run that trains at one site, where the room for its policy's
+    spare pool (not its marginal efficiency) sets its size: the default scenario's first
+    month of Vera Rubin, all inside burn-in. Its note names the pool, which fits beside it."""
+    from gigawatt.scenario import load_scenario
+
+    path = tmp_path / "early.yaml"
+    path.write_text(
+        "extends: nvidia-openai-10gw\nname: early\nfrontier_runs:\n"
+        "  - {name: early, start: 2026-12, duration_days: 90, cross_site: true}\n"
+    )
+    cap = simulate(load_scenario(str(path), catalog), catalog, until="capability").capability
+    (run,) = [r.as_dict() for r in cap.runs]
+    where = cap.runs[0].where
+    total = where.group.accelerators[where.pos : where.pos + 1]
+    assert where.curve.room(total)[0] < where.curve.efficient_limit(int(total[0]))
+    spare = run["spare_accelerators"]
+    assert spare == where.curve.spare_accelerators(run["accelerators"]) > 0
+    assert run["accelerators"] + spare <= run["accelerators_available"]
+    assert (
+        f"its operating point, {run['accelerators']:,} accelerators (held below its efficient "
+        f"limit to leave room beside it for the spare pool in-memory-hot-spare restarts onto, "
+        f"{spare:,}), fits in the site's {run['accelerators_available']:,}" in run["note"]
+    )

@@ -393,12 +393,21 @@ def _one_site_note(
         return ""
     pooled = [g for g in candidates if g.site == ALL_SITES and g.system == where.group.system]
     multi = best_group(curves, pooled, spec, model, where.pos)
+    curve, total = where.curve, where.group.accelerators[where.pos : where.pos + 1]
+    why = (
+        f"past which an added one yields under {curve.settings.marginal_threshold:.0%} of the "
+        f"average one's useful time under {curve.plan.policy.id}"
+    )
+    if curve.room(total)[0] < curve.efficient_limit(int(total[0])):
+        pool = curve.spare_accelerators(where.accelerators)
+        why = (
+            f"held below its efficient limit to leave room beside it for the spare pool "
+            f"{curve.plan.policy.id} restarts onto, {pool:,}"
+        )
     head = (
         f"cross_site allows several sites, but the run trains at {where.group.site} alone: its "
-        f"operating point, {where.accelerators:,} accelerators (past which an added one yields "
-        f"under {where.curve.settings.marginal_threshold:.0%} of the average one's useful time "
-        f"under {where.curve.plan.policy.id}), fits in the site's "
-        f"{int(where.group.accelerators[where.pos]):,}"
+        f"operating point, {where.accelerators:,} accelerators ({why}), fits in the site's "
+        f"{int(total[0]):,}"
     )
     if multi is None:
         return head + "; no cross-site group is online at the start"
