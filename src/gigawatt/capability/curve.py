@@ -859,12 +859,15 @@ def pick_group(
 
     The operating point is the best, by sustained rate, over the tiers taken lowest factor
     first (the lower wins ties), until the accelerators no longer hold it back (`held_back`:
-    its efficient limit stops short of them): a higher factor lowers every size's goodput and
-    with it the efficient limit, so a tier of more accelerators at a higher factor cannot then
-    do better. The ceiling is the better of the runs on the accelerators past burn-in (factor
-    1) and on all of them (at the lowest tier that holds them all): a ceiling bounds one run's
-    compute, and these are its two ends; a tier between them is not tried (for speed: each
-    tier is a curve, and a sweep meets many)."""
+    its efficient limit, or the room its spare pool leaves, stops short of them): a higher
+    factor lowers every size's goodput and with it the efficient limit, and enlarges the
+    spare pool and so shrinks the room, so a tier of more accelerators at a higher factor
+    cannot then do better. Both the operating point and the ceiling leave room in the group
+    for the spare pool of a standby policy (`RunCurve.room`, at the tier's factor). The
+    ceiling is the better of the runs on the accelerators past burn-in (factor 1) and on all
+    of them (at the lowest tier that holds them all): a ceiling bounds one run's compute, and
+    these are its two ends; a tier between them is not tried (for speed: each tier is a
+    curve, and a sweep meets many)."""
     key = (
         group.site,
         group.system,
@@ -944,8 +947,8 @@ def _pick_group(
 
 def held_back(curve: RunCurve, available: np.ndarray, reach: np.ndarray) -> np.ndarray:
     """Where a run of at most `available` accelerators that may go up to `reach` (its
-    efficient limit) reaches the largest size of the curve's grid within `available`, so that
-    more accelerators might give a larger run [bool]."""
+    efficient limit and its room: `RunCurve.reach`) reaches the largest size of the curve's
+    grid within `available`, so that more accelerators might give a larger run [bool]."""
     n = np.asarray(available, dtype=np.int64)
     grid = job_sizes(int(n.max()), curve.system.failure_domain)
     largest = grid[np.searchsorted(grid, n, side="right") - 1]
