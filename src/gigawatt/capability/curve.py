@@ -28,7 +28,15 @@ from gigawatt.perf import search
 from gigawatt.perf.accuracy import Validation, validation_of
 from gigawatt.perf.estimate import default_framework
 from gigawatt.perf.workload import Workload
-from gigawatt.reliability import JobCurve, RecoveryPlan, burn_in_factor, job_curve, spare_domains
+from gigawatt.reliability import (
+    JobCurve,
+    RecoveryPlan,
+    burn_in_factor,
+    compound_poisson_quantile,
+    job_curve,
+    spare_domains,
+    spare_means,
+)
 from gigawatt.reliability.limit import efficient_limit, job_sizes
 from gigawatt.training import DEFAULT_FAILURE_MODEL
 
@@ -166,6 +174,8 @@ class RunCurve:
         self._limit: dict[int, int] = {}  # efficient_limit by its argument
         self._work: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # `_doubling` by its base
         self._pool: dict[int, int] = {}  # `spare_accelerators` by job size
+        # the spare pool's Poisson means on the largest size grid asked (`_pool_means`)
+        self._means: tuple[np.ndarray, dict[int, np.ndarray]] | None = None
         self._room: dict[int, int] = {}  # `room` by the group's accelerators
 
     # -- the parts of R ---------------------------------------------------------------------
@@ -347,16 +357,38 @@ class RunCurve:
         if n not in self._pool:
             if len(self._pool) >= BEST_MEMO:
                 self._pool.clear()
-            domains = spare_domains(
-                n,
+            sizes, means = self._pool_means(n)
+            at = int(np.searchsorted(sizes, n))
+            if at < len(sizes) and sizes[at] == n:  # a grid size: its means are known
+                one = {k: float(v[at]) for k, v in means.items()}
+                domains = compound_poisson_quantile(one, self.settings.spares_availability)
+            else:
+                domains = spare_domains(
+                    n,
+                    self.failure_model,
+                    self.system,
+                    self.settings.spares_availability,
+                    burn_in=self.burn_in,
+                    rack_rate_scale=self.scales.get("rack_rate_scale", 1.0),
+                )
+            self._pool[n] = domains * self.system.failure_domain
+        return self._pool[n]
+
+    def _pool_means(self, accelerators: int) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+        """The size grid up to at least `accelerators` and the spare pool's Poisson means at
+        each of its sizes (`reliability.spare_means`: one evaluation for the grid). Grids are
+        prefixes of one sequence, so the largest asked serves every smaller one."""
+        if self._means is None or self._means[0][-1] < accelerators:
+            sizes = job_sizes(max(int(accelerators), 1), self.system.failure_domain)
+            means = spare_means(
+                sizes,
                 self.failure_model,
                 self.system,
-                self.settings.spares_availability,
                 burn_in=self.burn_in,
                 rack_rate_scale=self.scales.get("rack_rate_scale", 1.0),
             )
-            self._pool[n] = domains * self.system.failure_domain
-        return self._pool[n]
+            self._means = (sizes, means)
+        return self._means
 
     def room(self, group_accelerators: np.ndarray) -> np.ndarray:
         """For each group of T accelerators, the largest job size of the grid that leaves room
@@ -374,6 +406,7 @@ class RunCurve:
     def _room_of(self, total: int) -> int:
         if total not in self._room:
             sizes = job_sizes(total, self.system.failure_domain)
+            self._pool_means(total)  # the means of every size the bisection may try, at once
             lo, hi = -1, len(sizes) - 1  # sizes[lo] fits (lo = -1: none yet); the answer <= hi
             while lo < hi:
                 mid = (lo + hi + 1) // 2

@@ -49,6 +49,7 @@ from gigawatt.reliability.job import (
     monte_carlo,
     reliability_report,
     spare_domains,
+    spare_means,
 )
 from gigawatt.reliability.limit import (
     efficient_limit,
@@ -103,6 +104,7 @@ __all__ = [
     "simulate_job",
     "simulate_trial_events",
     "spare_domains",
+    "spare_means",
     "wall_time",
     "young_interval",
 ]

@@ -508,13 +508,27 @@ def spare_domains(
     section 6): the quantile of the domains down at once, from the job's hardware rates
     (x `burn_in`; `rack_rate_scale` the capability model's sensitivity knob). The same figure
     as `job_reliability(..., spares_availability=availability).spares`."""
-    footprint = JobFootprint.of(accelerators, system)
-    ints = interruptions(
-        failure_model, system, np.array([float(accelerators)]), burn_in,
-        rack_rate_scale=rack_rate_scale,
+    means = spare_means(
+        np.array([accelerators]), failure_model, system,
+        burn_in=burn_in, rack_rate_scale=rack_rate_scale,
     )  # fmt: skip
-    rates = {k: float(v[0]) for k, v in ints.by_cause.items()}
-    return compound_poisson_quantile(units_down_mean(failure_model, footprint, rates), availability)
+    return compound_poisson_quantile({k: float(v[0]) for k, v in means.items()}, availability)
+
+
+def spare_means(
+    accelerators: Any,
+    failure_model: FailureModel,
+    system: System,
+    *,
+    burn_in: float = 1.0,
+    rack_rate_scale: float = 1.0,
+) -> dict[int, np.ndarray]:
+    """Mean failure domains under repair at once for jobs of each size in `accelerators`, by
+    domains lost per event (`failures.units_down_mean`, vectorised over the sizes: one
+    evaluation of the rates for a whole size grid) [domains]."""
+    n = np.asarray(accelerators, dtype=float)
+    ints = interruptions(failure_model, system, n, burn_in, rack_rate_scale=rack_rate_scale)
+    return units_down_mean(failure_model, JobFootprint.of(1, system), ints.by_cause)
 
 
 def monte_carlo(
