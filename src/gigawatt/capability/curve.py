@@ -398,14 +398,13 @@ class RunCurve:
         t = np.asarray(group_accelerators, dtype=np.int64)
         if not self.standby:
             return t.copy()
-        out = np.zeros(t.shape, dtype=np.int64)
-        for total in np.unique(t[t >= 1]).tolist():
-            out[t == total] = self._room_of(int(total))
-        return out
+        held = self._room  # a sweep's months take few distinct values: mostly lookups
+        rooms = [held[v] if v in held else self._room_of(v) for v in t.ravel().tolist()]
+        return np.asarray(rooms, dtype=np.int64).reshape(t.shape)
 
     def _room_of(self, total: int) -> int:
         if total not in self._room:
-            sizes = job_sizes(total, self.system.failure_domain)
+            sizes = job_sizes(max(total, 1), self.system.failure_domain)
             self._pool_means(total)  # the means of every size the bisection may try, at once
             lo, hi = -1, len(sizes) - 1  # sizes[lo] fits (lo = -1: none yet); the answer <= hi
             while lo < hi:

@@ -563,8 +563,9 @@ def _costs(curves: Curves, picks: list[GroupPick], winner: np.ndarray) -> dict[s
             rel = curve.reliability(gp.pick.accelerators[at])
             for attr, key in _COST_KEYS.items():
                 out[key][at] = getattr(rel, attr)
-            spares = [curve.spare_accelerators(int(n)) for n in gp.pick.accelerators[at]]
-            out[SPARE_KEY][at] = spares
+            sizes, back = np.unique(gp.pick.accelerators[at], return_inverse=True)
+            spares = [curve.spare_accelerators(int(n)) for n in sizes.tolist()]
+            out[SPARE_KEY][at] = np.asarray(spares, dtype=float)[back]
     return out
 
 
