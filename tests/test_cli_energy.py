@@ -112,6 +112,24 @@ def test_energy_supply_short_horizon_json(capsys) -> None:
     assert supply["termination_condition"] == "optimal"
     assert supply["co2_t_per_year"] <= 2e6 * (1 + 1e-6)
     assert supply["load_mw"] > 1000
+    from gigawatt.catalog import Catalog
+
+    gas = Catalog.load().get("supply-technologies", "gas-ccgt")
+    assert supply["gas_delivery_lead_years"] == gas.delivery_lead_years > 0
+
+
+def test_supply_summary_says_gas_has_no_reserve_and_a_delivery_lead_time():
+    """The least-cost gas plant is sized to the hours it must run and costed at a steady state:
+    an analyst must not read it as a firm plant a 2026 campus could have. The line says both,
+    with the catalog's quoted turbine lead time; without gas in the optimum it says nothing."""
+    from gigawatt.cli.energy import _gas_line
+
+    line = _gas_line({"capacity_mw": {"gas": 1569.0}, "gas_delivery_lead_years": 3.0})
+    assert "no reserve for outages or maintenance" in line
+    assert "about 3 years from order to delivery" in line and "steady-state cost" in line
+    unquoted = _gas_line({"capacity_mw": {"gas": 1569.0}, "gas_delivery_lead_years": None})
+    assert "no reserve" in unquoted and "years" not in unquoted
+    assert _gas_line({"capacity_mw": {"gas": 0.0}, "gas_delivery_lead_years": 3.0}) == ""
 
 
 ENTRY = "from gigawatt_entry import main; main()"  # the `gigawatt` script, in a fresh process
@@ -198,6 +216,9 @@ def test_embodied_column_names_its_unit_as_co2e(capsys) -> None:
     header = [line for line in out.splitlines() if line.startswith("┃")]
     assert sum(line.count("Mt CO2e") for line in header) >= 3
     assert "Mt embodied" not in out
+    # quoted alone, the operational column must say it is location-based (as the market one
+    # says market): the yearly table's and the sites table's
+    assert sum(line.count("location") for line in header) == 2
 
 
 def test_swing_plan_note_says_the_accelerators_the_plan_uses():
@@ -227,3 +248,70 @@ def test_the_supply_summary_names_the_capacity_charge_on_the_peak_import():
     assert f"{152.7 * 292.7 * 365 / 1e6:,.1f} M USD/yr" in line
     assert line.endswith("us-pjm (x, 2029): held flat.")
     assert _capacity_line({**s, "capacity_charge_usd_per_mw_day": 0.0}) == ""
+
+
+def test_energy_says_its_carbon_is_average_not_marginal_and_what_embodied_leaves_out(capsys):
+    """An energy analyst reads a campus's CO2e as consequential unless told otherwise: the
+    output says the intensity is the annual average (GHG Protocol location-based), not the
+    marginal emissions of the added load, that market-based without a residual mix is a lower
+    bound, and what embodied carbon leaves out (it said none of these)."""
+    code, out, err = cli(capsys, "energy", "--json")
+    assert code == 0, err
+    (scope,) = [c for c in json.loads(out)["caveats"] if c.startswith("Carbon is attributional")]
+    assert "annual average grid intensity" in scope and "not the marginal emissions" in scope
+    # location-based in method, but life-cycle factors: more than a Scope 2 inventory counts
+    assert "though life-cycle" in scope and "Scope 2 inventory's direct factors" in scope
+    assert "residual mix, so it is a lower bound" in scope
+    # no default-scenario site contracts clean supply, so its two columns are equal: say why
+    assert "equals the location-based one" in scope
+    assert "not the scale-out network, storage, buildings" in scope
+    code, out, err = cli(capsys, "energy")
+    assert code == 0 and "Carbon is attributional" in " ".join(out.split())
+
+
+def test_scope_caveat_drops_the_equal_columns_note_when_a_site_contracts_clean_supply():
+    from gigawatt.catalog import Catalog
+    from gigawatt.energy.programme import scope_caveats
+    from gigawatt.scenario import load_scenario
+
+    cat = Catalog.load()
+    sc = load_scenario("nvidia-openai-10gw", cat)
+    site = sc.sites[0].model_copy(update={"clean_supply_share": 0.5})
+    (text,) = scope_caveats(sc.model_copy(update={"sites": [site, *sc.sites[1:]]}))
+    assert "lower bound" in text and "equals the location-based" not in text
+
+
+def test_sites_rated_power_says_it_uses_the_annual_pue(capsys):
+    """`Rated` is IT at design load x the annual-average PUE; a grid connection is sized for
+    the hottest hours' PUE, so the caption must say the connection's peak is higher (as the
+    build-out table's does), or an analyst reads Rated as the interconnection size."""
+    code, out, err = cli(capsys, "energy")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "Rated: facility power at design load = IT x the site's annual-average PUE" in flat
+    assert "grid connection's peak on the hottest hours is higher; Draw" in flat
+
+
+def test_footprint_rows_say_average_not_marginal_and_market_is_a_lower_bound(capsys):
+    """The footprint's two operational rows name their basis as the energy command does: the
+    grid's annual average, not the marginal rate, and market-based without a residual mix."""
+    code, out, err = cli(
+        capsys, "footprint", "--system", "dgx-h100", "--gpu-hours", "1e6", "--region", "us-pjm"
+    )
+    assert code == 0, err
+    flat = " ".join(out.replace("│", " ").split())
+    assert "annual average (not the marginal rate)" in flat
+    assert "not the residual mix: a lower bound" in flat
+    # a user's own intensity may be marginal or residual: the rows then claim neither
+    code, out, err = cli(
+        capsys,
+        "footprint",
+        "--system",
+        "dgx-h100",
+        "--gpu-hours",
+        "1e6",
+        "--grid-gco2-per-kwh",
+        "385",
+    )
+    assert code == 0, err
+    assert "marginal" not in out and "residual" not in out

@@ -7,9 +7,10 @@ import json
 import pandas as pd
 import pytest
 
-from cli_cases import cli
+from cli_cases import cli, cli_json
 from conftest import TOY_CATALOG
 from finance_cases import phase, scenario_data
+from gigawatt.catalog import Catalog
 from gigawatt.cli import main
 from gigawatt.finance import YEAR_KEYS
 
@@ -88,6 +89,11 @@ def test_purchase_commitments_are_labelled_as_purchases_not_investment(capsys, t
     assert data["tranches_released_purchases_usd"] == pytest.approx(15e9)
     bought = [t for t in data["tranches"] if t["instrument"] == "purchase-commitment"]
     assert sum(t["amount_usd"] for t in bought) == data["tranches_released_purchases_usd"]
+    # its USD 15B is the press's "roughly $90 billion" / 6 GW (the deal's note: an ESTIMATE),
+    # and the tranche's name, which finance and the report print beside it, says so
+    note = " ".join(Catalog.load().get("deals", "amd-openai-2025").note.split())
+    assert "its amount is an ESTIMATE" in note
+    assert all(t["name"].endswith("amount an estimate)") for t in bought)
     # NVIDIA-OpenAI's letter releases equity only: nothing of it is a purchase.
     code, out, err = cli(capsys, "finance", "--json")
     assert json.loads(out)["tranches_released_purchases_usd"] == 0.0
@@ -96,8 +102,30 @@ def test_purchase_commitments_are_labelled_as_purchases_not_investment(capsys, t
         code, out, err = cli(capsys, *args)
         assert code == 0, err
         flat = " ".join(out.split())
-        assert "Purchases" in out and "purchase commitments or leases paid to the vendor" in flat
+        assert "Purchases" in out or "Of which deal purchases" in flat
+        assert "purchase commitments or leases paid to the vendor" in flat
         assert "not investment" in flat
+    # run's column is 'Of which deal purchases' (of Released): alone, 'Purchases 0.0' for
+    # NVIDIA-OpenAI read as if OpenAI bought no hardware; its USD 426B of systems are in Capex
+    lines = out.splitlines()
+    last = next(i for i, line in enumerate(lines) if line.startswith("┃ Year ┃ Capex"))
+    first = max(i for i in range(last) if lines[i].startswith("┏"))
+    header = lines[first + 1 : last + 1]
+    assert [w for line in header for w in line.split("┃")[6].split()] == [
+        "Of",
+        "which",
+        "deal",
+        "purchases",
+    ]
+    assert "(Capex counts all the hardware bought)" in flat
+    # Opex is mostly operations, not energy (NVIDIA-OpenAI 2031: 22.0 of which energy 4.8):
+    # the caption says what it holds, and that operations is an estimated share of capex
+    ops = Catalog.load().get("costs", "opex-operations-share-per-year")
+    assert ops.status == "estimate" and ops.unit == "fraction_per_year"
+    assert "Opex: energy and capacity charges at the regions' prices plus operations" in flat
+    assert "an estimated share of capex a year" in flat
+    # AMD invests no cash: its Circular cells are blank, and the caption says what blank means
+    assert "over the cash invested (blank: none invested)" in flat
 
 
 def test_run_gains_money_keys_and_table(capsys, tmp_path):
@@ -123,7 +151,9 @@ def test_bad_costs_exit_2(capsys, tmp_path):
     path.write_text(json.dumps(data))
     code, out, err = cli(capsys, "--catalog", str(TOY_CATALOG), "finance", str(path), "--json")
     assert code == 2 and out == ""
-    assert "costs.capex-share-systems/facility/power" in err and "Traceback" not in err
+    assert "costs.capex_share_systems: the capex shares (systems 0.9," in err
+    assert "sum to 1.3; allowed: a sum of 1 (the catalog's: facility, power)" in err
+    assert "Traceback" not in err
 
 
 def test_finance_prints_ownership_tables(capsys):
@@ -185,3 +215,34 @@ def test_run_money_caption_keeps_the_purchases_column_apart_from_the_circular_sh
     caption = flat[flat.index("Money (USD B") : flat.index("Energy (calendar year")]
     assert "min(cash invested, systems capex paid for the investor's own hardware" in caption
     assert "purchases of the investor's own hardware" not in caption
+
+
+def test_run_states_the_warrants_its_money_table_leaves_out(capsys, tmp_path):
+    """AMD-OpenAI's deal is a purchase plus a 160M-share warrant: the Money table's Released
+    and Invested count cash only, so without a note `run` would show the warrant not at all
+    (Invested 0.0). The note gives the shares vested of those the deal can vest and their value
+    at vesting as `finance --json` computes them, and says the price path is an assumption."""
+    data = cli_json(capsys, "finance", "amd-openai-6gw", "--json")
+    (deal,) = data["deals"]
+    every = [t for t in data["tranches"] + data["tranches_pending"] if t["instrument"] == "warrant"]
+    assert deal["warrant_shares_vested"] > 0 and len(every) > len(
+        [t for t in data["tranches"] if t["instrument"] == "warrant"]
+    )  # some vest, some do not: the note must say "of up to"
+    run = ("run", "amd-openai-6gw", "--no-sensitivity", "--out", str(tmp_path / "o"))
+    code, out, err = cli(capsys, *run)
+    assert code == 0, err
+    flat = " ".join(out.split())
+    last = data["years"][-1]
+    assert (
+        f"{deal['deal']} vested {deal['warrant_shares_vested'] / 1e6:,.1f}M of up to "
+        f"{sum(t['shares'] for t in every) / 1e6:,.1f}M amd shares by {last['month']} "
+        f"(USD {deal['warrant_value_at_vesting_usd'] / 1e9:,.1f}B at vesting)"
+    ) in flat
+    assert "in neither Released nor Invested" in flat
+    assert "whose drift is an assumption, not a forecast" in flat
+    # the Money caption no longer says Released holds tranches "of every kind" (warrants add 0)
+    assert "a warrant vests shares, not cash, and adds nothing" in flat
+    # a deal without warrants (NVIDIA-OpenAI's letter) prints no such note
+    code, out, err = cli(capsys, "run", "--no-sensitivity", "--out", str(tmp_path / "n"))
+    assert code == 0, err
+    assert "Warrants (shares, not cash" not in out

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from cli_cases import cli
+from cli_cases import cli, cli_json
 from gigawatt.compare import flatten, inputs_differ, unique_labels
 from gigawatt.scenario import load_scenario
 
@@ -109,6 +109,10 @@ def test_compare_table_fits_80_columns(capsys):
     assert "amd-openai-6gw" in stdout and "nvidia-openai-2026-actual" in stdout
     assert "writes a report" in stdout
     assert "crosses each threshold (in force then)" in stdout
+    # a USD row quoted alone needs its dollar basis, as run's Money caption gives it
+    flat = " ".join(stdout.split())
+    assert "USD: costs at the catalog's quoted prices, not escalated for inflation" in flat
+    assert "Deal money released in the year (investment, purchase commitments, leases)" in flat
 
 
 @pytest.mark.parametrize(
@@ -274,3 +278,41 @@ def test_compare_takes_scenarios_one_after_another_or_as_a_list(toy_catalog, tmp
         app.compare(files[:1], files[1], catalog=toy_catalog)
     with pytest.raises(InputError, match="scenarios"):
         app.compare(files[0], catalog=toy_catalog)
+
+
+def test_warrants_have_a_row_where_a_scenario_has_them(capsys):
+    """Side by side, AMD-OpenAI's 'Invested, cumulative 0.0' beside NVIDIA's 100 hides its
+    warrant; compare adds the vested warrants' value (run's `warrant_value_usd`) as a table,
+    only when a scenario has warrants."""
+    data = cli_json(capsys, "compare", "nvidia-openai-10gw", "amd-openai-6gw", "--json")
+    amd = {y["year"]: (y["scenarios"]["amd-openai-6gw"] or {}) for y in data["years"]}
+    assert amd[2031]["warrant_value_usd"] > 0 and amd[2031]["warrant_shares_vested"] > 0
+    code, out, err = cli(capsys, "compare", "nvidia-openai-10gw", "amd-openai-6gw")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "Warrants vested (shares, not cash: not in Invested)" in flat
+    assert f"│ 2031 │ 0.0 │ {amd[2031]['warrant_value_usd'] / 1e9:.1f} │" in flat
+    code, out, err = cli(capsys, "compare", "nvidia-openai-10gw", "nvidia-openai-2026-actual")
+    assert code == 0, err
+    assert "Warrants vested" not in out
+
+
+def test_compare_names_every_files_problems_each_led_by_its_file(capsys, tmp_path):
+    """Two scenario files with mistakes: one run says all of them, each line led by the file
+    it is in (both have a `sites[0]`), and a missing scenario as before."""
+    text = (
+        "name: {name}\nstart: 2026-01\nend: 2027-12\nsites:\n  - name: s1\n    region: us-ercot\n"
+        "    pue: {pue}\n    phases:\n"
+        "      - {{online: 2026-06, power_gw: 1.0, system: dgx-b200}}\n"
+    )
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(text.format(name="a", pue=0.9), encoding="utf-8")
+    b.write_text(text.format(name="b", pue=4) + "seeed: 1\n", encoding="utf-8")
+    code, stdout, err = cli(capsys, "compare", str(a), str(b), "no-such-scenario")
+    assert (code, stdout) == (2, "")
+    assert err.splitlines() == [
+        f"error: {a}: sites[0].pue: 0.9 is not allowed: must be >= 1 and <= 3",
+        f"error: {b}: sites[0].pue: 4 is not allowed: must be >= 1 and <= 3",
+        f"error: {b}: seeed: unknown field; did you mean 'seed'?",
+        "error: scenario: unknown scenario 'no-such-scenario' (see `gigawatt scenarios`)",
+    ]

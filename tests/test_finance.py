@@ -11,7 +11,7 @@ import pytest
 from finance_cases import by_month, deal, finance_of, phase, scenario_data, tranche
 from gigawatt import simulate as simulate_module
 from gigawatt.buildout import build_fleet
-from gigawatt.errors import GigawattError, InputError, UnknownIdError
+from gigawatt.errors import GigawattError, InputError
 from gigawatt.finance import (
     YEAR_KEYS,
     construction_spend,
@@ -457,6 +457,28 @@ def test_lease_covers_bad_input(toy_catalog, covers, needle):
     assert needle in str(exc.value)
 
 
+def test_every_bad_cover_is_said_with_the_other_errors_in_one_pass(toy_catalog):
+    """A lease naming no phase of the scenario, another leasing a phase already leased, and a
+    bad PUE: three lines in one pass (the covers were checked once all else was valid, and
+    only the first of them was said)."""
+    leases = [_lease_of(["nowhere", "site-a-1"]), _lease_of(["site-a-1"])]
+    data = scenario_data([phase("2026-07")], deals=leases)
+    data["sites"][0]["pue"] = 0.9
+    with pytest.raises(InputError) as exc:
+        parse_scenario(data, toy_catalog)
+    assert str(exc.value).splitlines() == [
+        "sites[0].pue: 0.9 is not allowed: must be >= 1 and <= 3",
+        "deals[0].tranches[0].instrument.covers: 'nowhere' is not a phase of this scenario; "
+        "allowed: site-a-1",
+        "deals[1].tranches[0].instrument.covers: phase 'site-a-1' is already leased by "
+        "deals[0].tranches[0].instrument.covers; allowed: each phase in one lease at most",
+    ]
+    data["sites"][0]["phases"][0]["name"] = 7  # a phase name that does not read: no guess
+    with pytest.raises(InputError) as exc:
+        parse_scenario(data, toy_catalog)
+    assert "covers" not in str(exc.value)
+
+
 def test_covers_is_for_a_lease_only(toy_catalog):
     d = deal([tranche({"date": "2026-02"}, 1e9, type="cash", covers=["site-a-1"])])
     with pytest.raises(InputError) as exc:
@@ -510,15 +532,37 @@ def test_cap_cuts_the_tranche_that_crosses_it(toy_catalog):
 def test_capex_shares_must_sum_to_one(toy_catalog):
     data = scenario_data([phase("2026-07")])
     data["costs"].update(capex_usd_per_gw=40e9, capex_share_systems=0.9)
-    with pytest.raises(InputError, match=r"costs\.capex-share.*sum to 1\.3"):
+    with pytest.raises(InputError, match=r"costs\.capex_share_systems: .* sum to 1\.3"):
         finance_of(data, toy_catalog)
 
 
 def test_shares_without_an_all_in_capex_are_refused(toy_catalog):
     data = scenario_data([phase("2026-07")])
     data["costs"]["capex_share_power"] = 0.2
-    with pytest.raises(InputError, match=r"costs\.capex-share-power: the capex shares split"):
+    with pytest.raises(InputError, match=r"costs\.capex_share_power: the capex shares split"):
         finance_of(data, toy_catalog)
+
+
+def test_cost_overrides_taken_together_are_said_when_the_scenario_is_read(toy_catalog):
+    """Capex shares without the all-in capex, a retired load factor and a bad PUE: one pass,
+    at reading, not the finance stage's refusal once the PUE is fixed. A share refused on its
+    own leaves the shares' sum unjudged."""
+    data = scenario_data([phase("2026-07")])
+    data["sites"][0]["pue"] = 0.9
+    data["costs"].update(capex_share_power=0.2, facility_load_factor=0.8)
+    with pytest.raises(InputError) as exc:
+        parse_scenario(data, toy_catalog)
+    fields = [line.split(":")[0] for line in str(exc.value).splitlines()]
+    assert fields == ["sites[0].pue", "costs.capex_share_power", "costs.facility_load_factor"]
+    data["costs"].update(capex_usd_per_gw=40e9, capex_share_power=1.2)
+    data["costs"].pop("facility_load_factor")
+    with pytest.raises(InputError) as exc:
+        parse_scenario(data, toy_catalog)
+    assert [line.split(":")[0] for line in str(exc.value).splitlines()] == [
+        "sites[0].pue",
+        "costs.capex_share_power",
+    ]
+    assert "must be >= 0 and <= 1" in str(exc.value) and "sum to" not in str(exc.value)
 
 
 def test_negative_unit_cost_is_refused(toy_catalog):
@@ -540,11 +584,31 @@ def test_price_trigger_needs_a_known_share(toy_catalog):
     with pytest.raises(InputError, match=r"tranches\[0\]\.trigger\.share"):
         finance_of(scenario_data([phase("2026-07")], deals=[no_share]), toy_catalog)
     typo = deal([tranche({"share_price_usd": 300, "share": "amdd"})])
-    with pytest.raises(UnknownIdError, match="did you mean 'amd'"):
+    with pytest.raises(
+        InputError, match=r"trigger\.share: unknown price 'amdd'; did you mean 'amd'"
+    ):
         finance_of(scenario_data([phase("2026-07")], deals=[typo]), toy_catalog)
     rental = deal([tranche({"share_price_usd": 300, "share": "h100-rental"})])
     with pytest.raises(InputError, match="not a share price"):
         finance_of(scenario_data([phase("2026-07")], deals=[rental]), toy_catalog)
+
+
+def test_the_shares_deals_name_are_checked_with_the_other_errors(toy_catalog):
+    """A share-price trigger without `share` and a warrant on a rental price, beside a bad PUE:
+    one pass when the scenario is read (they were the finance stage's, after every other fix);
+    a warrant's own `share` is judged, an equity instrument's is not read by the model."""
+    no_share = tranche({"share_price_usd": 300}, 1e9)
+    rental = tranche({"date": "2026-02"}, 0.0, type="warrant", shares=1e6, share="h100-rental")
+    data = scenario_data([phase("2026-07")], deals=[deal([no_share, rental])])
+    data["sites"][0]["pue"] = 0.9
+    with pytest.raises(InputError) as exc:
+        parse_scenario(data, toy_catalog)
+    assert [line.split(": ")[0] for line in str(exc.value).splitlines()] == [
+        "sites[0].pue",
+        "deals[0].tranches[0].trigger.share",
+        "deals[0].tranches[1].instrument.share",
+    ]
+    assert "'h100-rental' is a rental price, not a share price" in str(exc.value)
 
 
 def test_money_before_the_scenario_start_is_on_the_axis(toy_catalog):

@@ -167,6 +167,18 @@ def test_duplicate_yaml_keys():
     assert loads_yaml("base: &b {x: 1}\nc:\n  <<: *b\n  x: 2\n", origin="s.yaml")["c"] == {"x": 2}
 
 
+def test_every_duplicate_yaml_key_is_named_in_one_pass():
+    """Each repeated key of a file is one line, in the file's order, not only the first (an
+    anchored mapping used twice is one mapping: its repeated key is said once)."""
+    text = "name: a\nsites:\n  - &s {name: x, pue: 1.2, pue: 1.3}\n  - *s\nend: 2030-12\nname: b\n"
+    with pytest.raises(InputError) as exc:
+        loads_yaml(text, origin="s.yaml")
+    assert str(exc.value).splitlines() == [
+        "s.yaml: not valid YAML (line 3, column 28): duplicate key 'pue' (first at line 3)",
+        "s.yaml: not valid YAML (line 6, column 1): duplicate key 'name' (first at line 1)",
+    ]
+
+
 def test_duplicate_catalog_ids(capsys, tmp_path: Path):
     rec = (
         "- id: my-chip\n  vendor: t\n  source: https://example.org a test chip\n"

@@ -102,12 +102,14 @@ def test_a_frontier_run_outside_is_reported_with_the_other_errors(toy_catalog):
     assert _error(toy_catalog, data).splitlines()[0].startswith("frontier_runs[1].start: ")
     # start after end: that error, not every run outside a scenario that is not one
     data.update(start="2027-01", end="2026-12")
-    assert _error(toy_catalog, data) == "start (2027-01) is after end (2026-12)"
+    assert _error(toy_catalog, data) == (
+        "start: 2027-01 is after end (2026-12); allowed: a month up to end"
+    )
 
 
 def test_start_after_end(toy_catalog):
     msg = _error(toy_catalog, toy_scenario_data(start="2027-01", end="2026-12"))
-    assert "start (2027-01) is after end (2026-12)" in msg
+    assert "start: 2027-01 is after end (2026-12); allowed: a month up to end" in msg
 
 
 def test_bad_month_format(toy_catalog):
@@ -159,7 +161,10 @@ def test_fractional_months_rejected(toy_catalog):
 def test_duplicate_site_names(toy_catalog):
     data = toy_scenario_data()
     data["sites"].append(copy.deepcopy(data["sites"][0]))
-    assert "site names must be unique; repeated: site-a" in _error(toy_catalog, data)
+    assert _error(toy_catalog, data) == (
+        "sites[1].name: 'site-a' is the name of sites[0] too; allowed: a name of its own (a "
+        "site's name labels its results)"
+    )
 
 
 def test_not_yaml(tmp_path, toy_catalog):
@@ -300,3 +305,218 @@ def test_builtin_scenarios_cite_no_private_notes():
     for name, path in builtin_scenarios().items():
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             assert not notes.search(line), f"{name}:{n}: {line.strip()}"
+
+
+# --- every problem in one pass ------------------------------------------------------------------
+
+FOUR_MISTAKES = """\
+name: four-mistakes
+start: 2026-01
+end: 2030-12
+sites:
+  - name: site-a
+    region: us-ercot
+    pue: 0.9
+    phases:
+      - {online: 2026-06, power_gw: 1.0, system: dgx-b200}
+  - name: site-b
+    region: us-pjm
+    construction_start: 2028-01
+    phases:
+      - {online: 2027-06, power_gw: 1.0, system: dgx-b200}
+frontier_runs:
+  - {name: late-run, start: 2032-01, duration_days: 90}
+seeed: 3
+"""
+
+
+def test_a_file_with_four_mistakes_reports_all_four_in_one_run(capsys, tmp_path):
+    """A value error in one site, a date out of order in another, a frontier run after the
+    scenario's end and a misspelt key: one run names all four, in the file's order, each with
+    its field path, and exits 2 without a traceback."""
+    from gigawatt.cli import main
+
+    path = tmp_path / "four.yaml"
+    path.write_text(FOUR_MISTAKES, encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(path)])
+    captured = capsys.readouterr()
+    assert exc.value.code == 2 and captured.out == ""
+    assert "Traceback" not in captured.err
+    assert captured.err.splitlines() == [
+        "error: sites[0].pue: 0.9 is not allowed: must be >= 1 and <= 3",
+        "error: sites[1].construction_start: 2028-01 is after the site's first phase comes "
+        "online (2027-06); allowed: a month up to 2027-06",
+        "error: frontier_runs[0].start: 2032-01 is outside the scenario (2026-01 to 2030-12); "
+        "allowed: a month from 2026-01 to 2030-12",
+        "error: seeed: unknown field; did you mean 'seed'?",
+    ]
+
+
+def test_a_date_order_error_is_reported_beside_an_error_in_the_same_site(toy_catalog):
+    """A site's own bad value does not hide its construction start after its first phase, nor
+    a phase online after the scenario's end beside that phase's own bad power."""
+    data = toy_scenario_data()
+    site = data["sites"][0]
+    site.update(pue=0.9, construction_start="2026-05")
+    site["phases"].append({"online": "2027-02", "power_gw": -1, "system": "toy-node"})
+    assert _error(toy_catalog, data).splitlines() == [
+        "sites[0].pue: 0.9 is not allowed: must be >= 1 and <= 3",
+        "sites[0].phases[1].power_gw: -1 is not allowed: must be > 0 and <= 50",
+        "sites[0].construction_start: 2026-05 is after the site's first phase comes online "
+        "(2026-03); allowed: a month up to 2026-03",
+        "sites[0].phases[1].online: 2027-02 is after the scenario end (2026-12); allowed: a "
+        "month up to 2026-12",
+    ]
+
+
+def test_a_frontier_run_outside_is_not_hidden_by_a_sibling_runs_error(toy_catalog):
+    data = toy_scenario_data()
+    data["frontier_runs"] = [
+        {"name": "late", "start": "2027-02", "duration_days": 30},
+        {"name": "bad", "start": "2026-06", "duration_days": -3},
+    ]
+    lines = _error(toy_catalog, data).splitlines()
+    assert lines[0].startswith("frontier_runs[0].start: 2027-02 is outside the scenario")
+    assert lines[1].startswith("frontier_runs[1].duration_days: -3 is not allowed")
+    assert len(lines) == 2
+
+
+def test_start_after_end_and_repeated_site_names_come_with_the_other_errors(toy_catalog):
+    """Each at its field, in the fields' order; a phase or run is not also said to lie outside
+    a scenario whose start is after its end (which of the two is wrong is the user's to say)."""
+    data = toy_scenario_data(start="2027-01", end="2026-12")
+    data["sites"].append(copy.deepcopy(data["sites"][0]))
+    data["sites"][1]["region"] = "us-ercott"
+    data["sites"][0]["phases"][0]["online"] = "2028-01"
+    data["frontier_runs"] = [{"name": "r", "start": "2029-01", "duration_days": 30}]
+    lines = _error(toy_catalog, data).splitlines()
+    assert lines[0] == "start: 2027-01 is after end (2026-12); allowed: a month up to end"
+    assert lines[1].startswith("sites[1].region: unknown region 'us-ercott'")
+    assert lines[2] == (
+        "sites[1].name: 'site-a' is the name of sites[0] too; allowed: a name of its own (a "
+        "site's name labels its results)"
+    )
+    assert len(lines) == 3
+
+
+def test_a_check_across_fields_waits_for_the_months_it_compares(toy_catalog):
+    """A month that does not read gets its own error and no guess from a check that needs it:
+    an unreadable phase month may be the site's first, and an unreadable end leaves no window."""
+    data = toy_scenario_data(end="2026-13")
+    site = data["sites"][0]
+    site["construction_start"] = "2026-05"
+    site["phases"].append({"online": "March", "power_gw": 1.0, "system": "toy-node"})
+    data["frontier_runs"] = [{"name": "r", "start": "2030-01", "duration_days": 30}]
+    lines = _error(toy_catalog, data).splitlines()
+    assert [line.split(":")[0] for line in lines] == ["end", "sites[0].phases[1].online"]
+
+
+def test_a_yaml_date_is_read_as_its_month_by_the_checks_across_fields(toy_catalog):
+    import datetime as dt
+
+    data = toy_scenario_data()
+    data["sites"][0]["phases"][0]["online"] = dt.date(2027, 3, 15)
+    data["sites"][0]["pue"] = 0.9
+    lines = _error(toy_catalog, data).splitlines()
+    assert lines[1] == (
+        "sites[0].phases[0].online: 2027-03 is after the scenario end (2026-12); allowed: a "
+        "month up to 2026-12"
+    )
+
+
+def test_every_unknown_deal_and_cost_is_named_in_one_pass(toy_catalog):
+    """An unknown deal or cost id no longer hides the next one's, nor a bad cost value."""
+    data = toy_scenario_data(
+        deals=[{"use": "nvidia-openai-loi-2025x"}, "amd-openai-2025y"],
+        costs={"facility_usd_per_ww": 10, "power_usd_per_ww": 2, "system_price_scale": -1},
+    )
+    fields = [line.split(":")[0] for line in _error(toy_catalog, data).splitlines()]
+    assert fields == [
+        "deals[0].use",
+        "deals[1]",
+        "costs.facility_usd_per_ww",
+        "costs.power_usd_per_ww",
+        "costs.system_price_scale",
+    ]
+
+
+def test_a_round_above_its_valuation_is_said_with_the_rounds_other_errors(toy_catalog):
+    """A funding round whose new money exceeds its post-money valuation is refused whatever
+    else is wrong in the round, and is not judged when one of the two does not read."""
+    round_ = {"company": "openai", "month": "2026-02", "amount_usd": 9e11,
+              "post_money_usd": 8e11, "source": "x"}  # fmt: skip
+    data = toy_scenario_data(ownership={"rounds": [round_]})
+    assert _error(toy_catalog, data).splitlines() == [
+        "ownership.rounds[0]: amount_usd (9e+11) exceeds post_money_usd (8e+11); allowed: at "
+        "most the post-money valuation",
+        "ownership.rounds[0].source: 'x' is not allowed: string should have at least 3 characters",
+    ]
+    round_["source"] = "a citation"
+    assert _error(toy_catalog, data).startswith("ownership.rounds[0]: amount_usd (9e+11)")
+    round_["post_money_usd"] = "lots"
+    assert _error(toy_catalog, data).startswith("ownership.rounds[0].post_money_usd: 'lots'")
+    assert "exceeds" not in _error(toy_catalog, data)
+
+
+def _set(path: str, value):
+    """A change of the toy scenario at a dotted path (`sites.0.phases.0.ramp`)."""
+
+    def change(data):
+        *head, last = path.split(".")
+        target = data
+        for part in head:
+            target = target[int(part)] if part.isdigit() else target[part]
+        target[int(last) if last.isdigit() else last] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _set("name", "My Plan"),  # pattern
+        _set("power_basis", "Facility"),  # literal, with a near miss
+        _set("sites.0.phases.0.ramp", "scurve"),
+        _set("sites.0.pue", {"triangular": {"low": 1.3, "mode": 1.2, "high": 1.4}}),
+        _set("sites.0.phases.0.power_gw", "0,5"),  # decimal comma
+        _set("sites.0.phases.0.power_gw", True),
+        _set("sites.0.phases.0.ramp_months", 2.5),
+        _set("sites.0.phases", []),  # too short
+        _set("sites.0.region", "us-ercott"),  # the catalog's own error
+        _set("sites.0.phases.0.system", {"use": "toy-nod"}),
+        _set("sites.0.lat", 95),
+        _set("seed", -1),
+        _set("costs", {"facility_usd_per_w": -2}),
+        _set("sites.0.phases.0.colour", "red"),  # unknown field
+        _set("ownership", {"rounds": "none"}),  # a list expected
+    ],
+)
+def test_a_check_across_fields_leaves_the_other_lines_as_they_were(toy_catalog, change):
+    """Adding a problem of a check across fields (a frontier run after the end) adds its line
+    and changes none of the others (each error is raised again as pydantic gave it)."""
+    data = toy_scenario_data()
+    change(data)
+    alone = _error(toy_catalog, data).splitlines()
+    data["frontier_runs"] = [{"name": "late", "start": "2027-06", "duration_days": 30}]
+    both = _error(toy_catalog, data).splitlines()
+    late = "frontier_runs[0].start: 2027-06 is outside the scenario (2026-01 to 2026-12)"
+    assert sorted(both) == sorted([*alone, next(line for line in both if line.startswith(late))])
+
+
+def test_a_misspelt_required_field_is_one_line_not_two(toy_catalog):
+    """`duraton_days` for the required `duration_days`: the `did you mean` line says it all,
+    without `duration_days: required field is missing` beside it; a required field left out
+    with no near miss is still said to be missing."""
+    data = toy_scenario_data(frontier_runs=[{"name": "r", "start": "2026-06", "duraton_days": 9}])
+    assert _error(toy_catalog, data) == (
+        "frontier_runs[0].duraton_days: unknown field; did you mean 'duration_days'?"
+    )
+    data["frontier_runs"][0].pop("duraton_days")
+    assert _error(toy_catalog, data) == "frontier_runs[0].duration_days: required field is missing"
+    data["frontier_runs"][0]["colour"] = "red"  # nothing like the missing field
+    assert _error(toy_catalog, data).splitlines() == [
+        "frontier_runs[0].duration_days: required field is missing",
+        "frontier_runs[0].colour: unknown field; allowed: cross_site, duration_days, model, name, "
+        "precision, start",
+    ]

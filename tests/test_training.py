@@ -291,16 +291,31 @@ def test_ownership_hour_equals_the_finance_model(catalog, rubin_run):
     assert rubin_run.cost_basis == "ownership"
 
 
+def _latest_rate(catalog, accelerator: str, pricing: str) -> float:
+    """The newest shipped rental record of one accelerator and tier [USD/h]: the rate of a run
+    that starts after every record (held flat) or that names no start month."""
+    recs = [
+        r
+        for r in catalog.all("prices")
+        if r.process == "rental" and r.accelerator == accelerator and r.pricing == pricing
+    ]
+    return max(recs, key=lambda r: r.start_month).start_usd
+
+
 def test_market_basis_prices_rubin_from_the_rental_yield(catalog, rubin_run):
     """No Rubin rate is quoted, so its system price x the median rate-to-price ratio of the
-    quoted accelerators (A100 and H200 reserved, H100 and B200 index)."""
+    quoted accelerators (A100 and H200 reserved, H100 and B200 index), each at its tier's
+    newest record (the run starts in June 2027, after every record)."""
     import statistics
 
     ratios = [
-        1.844 / catalog.system("dgx-a100").price_usd_per_accelerator,
-        2.60 / catalog.system("dgx-h100").price_usd_per_accelerator,
-        5.408 / catalog.system("dgx-h200").price_usd_per_accelerator,
-        5.30 / catalog.system("dgx-b200").price_usd_per_accelerator,
+        _latest_rate(catalog, acc, tier) / catalog.system(system).price_usd_per_accelerator
+        for acc, tier, system in (
+            ("a100-sxm-80gb", "reserved", "dgx-a100"),
+            ("h100-sxm", "index", "dgx-h100"),
+            ("h200-sxm", "reserved", "dgx-h200"),
+            ("b200", "index", "dgx-b200"),
+        )
     ]
     rubin = catalog.system("vera-rubin-nvl72").price_usd_per_accelerator
     market = rubin_run.costs.market
@@ -316,7 +331,8 @@ def test_market_basis_prices_rubin_from_the_rental_yield(catalog, rubin_run):
 def test_market_basis_uses_a_quoted_rate(catalog):
     r = plan_training("llama3-8b", 1e11, "dgx-h100", 64, cost_basis="market", catalog=catalog)
     assert r.cost_basis == "market"
-    assert r.cost_usd == pytest.approx(r.gpu_hours * 2.60)  # Silicon Data H100 index
+    h100_index = _latest_rate(catalog, "h100-sxm", "index")  # Silicon Data's SDH100RT
+    assert r.cost_usd == pytest.approx(r.gpu_hours * h100_index)
     assert "index" in r.cost_detail
 
 
@@ -328,7 +344,7 @@ def test_ownership_basis_says_it_carries_no_cost_of_capital(catalog):
     assert "straight-line over their lives (no cost of capital)" in r.cost_detail
 
 
-def test_train_cli_cost_basis(capsys):
+def test_train_cli_cost_basis(capsys, catalog):
     args = ["train", "--model", "llama3-8b", "--tokens", "1e11", "--system", "h100", "--gpus",
             "64", "--cost-basis", "market", "--json"]  # fmt: skip
     with pytest.raises(SystemExit) as exc:
@@ -337,7 +353,9 @@ def test_train_cli_cost_basis(capsys):
     assert exc.value.code == 0, err
     data = json.loads(out)
     assert data["cost_basis"] == "market" and data["cost_usd"] == data["cost_usd_market"]
-    assert data["cost_usd_per_gpu_hour"] == pytest.approx(2.60)
+    assert data["cost_usd_per_gpu_hour"] == pytest.approx(
+        _latest_rate(catalog, "h100-sxm", "index")
+    )
     for bad in (
         ["--cost-basis", "cheap"],
         ["--cost-basis", "market", "--cost-usd-per-gpu-hour", "2"],

@@ -58,6 +58,7 @@ from gigawatt.scenario import (
     builtin_scenarios,
     default_pue_caveats,
     load_scenario,
+    load_scenarios,
     scenario_path,
 )
 from gigawatt.validation import (
@@ -489,7 +490,8 @@ class EnergyReport:
     swings: dict[str, Any] | None
     supply: dict[str, Any] | None
     #: What the figures rest on that the tables do not show: the sites on the catalog's default
-    #: PUE (`scenario.default_pue_caveats`).
+    #: PUE (`scenario.default_pue_caveats`), and what the carbon figures are and leave out
+    #: (`energy.programme.scope_caveats`).
     caveats: list[str] = dataclasses.field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -505,6 +507,7 @@ def energy(
     **fields: Any,
 ) -> EnergyReport:
     """The programme's energy picture; a site's swings and least-cost supply when asked."""
+    from gigawatt.energy.programme import scope_caveats
     from gigawatt.energy.sites import (
         SupplyOptions,
         find_site,
@@ -558,7 +561,7 @@ def energy(
         sites=site_summaries(sc, cat, results.fleet, result),
         swings=swings,
         supply=supply,
-        caveats=list(default_pue_caveats(sc, cat)),
+        caveats=[*default_pue_caveats(sc, cat), *scope_caveats(sc)],
     )
 
 
@@ -716,7 +719,7 @@ def compare(
     req = _request(CompareRequest, request, fields)
     _check_report_paths(req.out, None)
     cat = (catalog or Catalog.load()).recording()
-    inputs = [load_scenario(ref, cat) for ref in req.scenarios]
+    inputs = load_scenarios(list(req.scenarios), cat)
     if req.out is not None:
         check_outputs([req.out], [scenario_path(ref) for ref in req.scenarios])
         check_report_file(req.out)
@@ -744,7 +747,7 @@ def _comparison_report(req: ReportRequest, catalog: Catalog | None) -> ReportFil
         )
     refs = [req.scenario, *req.compare]
     cat = (catalog or Catalog.load()).recording()
-    inputs = [load_scenario(ref, cat) for ref in refs]
+    inputs = load_scenarios(refs, cat)
     names = [sc.name for sc in inputs]
     path = (
         req.out

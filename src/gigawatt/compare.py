@@ -40,6 +40,8 @@ HEADLINE_KEYS = (
     "cumulative_capex_usd",
     "tranches_released_usd",
     "cumulative_invested_usd",
+    "warrant_shares_vested",
+    "warrant_value_usd",
     "energy_twh",
     "co2e_t",
     "co2e_market_t",

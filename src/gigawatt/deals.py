@@ -141,12 +141,11 @@ class SharePricePath:
             np.arange(max(0, math.ceil(per_month * (end_index - start + 1))))
             / trading_days_per_year
         )
+        drift, volatility = process.gbm()
         if rng is None:
-            daily = gbm_median_path(process.start_usd, process.drift_per_year, t)
+            daily = gbm_median_path(process.start_usd, drift, t)
         else:
-            daily = gbm_sample_path(
-                process.start_usd, process.drift_per_year, process.volatility_per_year, t, rng
-            )
+            daily = gbm_sample_path(process.start_usd, drift, volatility, t, rng)
         return cls(process, start, per_month, daily, rng is not None)
 
     def _last_day(self, month_idx: np.ndarray) -> np.ndarray:

@@ -49,6 +49,20 @@ def fmt_number(value: float | None, digits: int = 1, scale: float = 1.0) -> str:
     return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
+def fmt_reported_pct(fraction: float | None) -> str:
+    """A reported fraction as a percentage with the decimals it was reported to: 0.237 (AP's
+    "23.7%") -> `23.7`, 0.0397 -> `3.97`, 0.36 -> `36`; not `23.70` or `36.00`, which would
+    claim a precision the source does not give (and read 23.70 where the close-to-close move
+    was 23.71). The decimals are those of the shortest repr of the catalog's fraction, less
+    two; empty when missing."""
+    if fraction is None or not math.isfinite(fraction):
+        return ""
+    text = repr(float(fraction))
+    mantissa, _, exponent = text.partition("e")
+    decimals = len(mantissa.partition(".")[2].rstrip("0")) - int(exponent or 0)
+    return fmt_number(fraction * 100, max(decimals - 2, 0))
+
+
 def fmt_sci(value: float | None, digits: int = 2) -> str:
     """A count of wide range in short scientific form: `3.8e25`; empty when missing."""
     if value is None or not math.isfinite(value):

@@ -76,7 +76,7 @@ from gigawatt.deals import (
 from gigawatt.distributions import point
 from gigawatt.energy.programme import EnergyResult, run_energy
 from gigawatt.errors import GigawattError, InputError
-from gigawatt.scenario import Scenario, month_from_index, month_index
+from gigawatt.scenario import Scenario, month_from_index, month_index, override_problems
 from gigawatt.units import (
     BILLION,
     DAYS_PER_YEAR,
@@ -221,15 +221,10 @@ class FinanceParameters:
         costs = CostParameters.of(catalog, scenario)
         override = None
         shares = {c: 0.0 for c in ASSET_CLASSES}
-        share_ids = [f"capex-share-{c}" for c in ASSET_CLASSES]
-        stray = [pid for pid in share_ids if pid in scenario.costs]
-        if stray and "capex-usd-per-gw" not in scenario.costs:
-            raise InputError(
-                "the capex shares split an all-in capex_usd_per_gw, which this scenario does not "
-                "set; allowed: set capex_usd_per_gw too, or drop the shares (capex is then "
-                "derived from system prices and unit costs)",
-                field=f"costs.{stray[0]}",
-            )
+        # said when the scenario was read; again here for a sweep's sample, drawn since
+        problems = override_problems(scenario.costs, catalog)
+        if problems:
+            raise InputError(problems=problems)
         if "capex-usd-per-gw" in scenario.costs:
             override = get(
                 "capex-usd-per-gw",
@@ -238,21 +233,6 @@ class FinanceParameters:
                 f">= 0 and <= {MAX_CAPEX_USD_PER_GW:g} USD per GW",
             )
             shares = {c: get(f"capex-share-{c}", 0, 1, "a fraction 0-1") for c in ASSET_CLASSES}
-            if abs(sum(shares.values()) - 1) > 1e-6:
-                listed = ", ".join(f"{c} {v:g}" for c, v in shares.items())
-                raise InputError(
-                    f"the shares ({listed}) sum to {sum(shares.values()):g}; allowed: a sum of 1",
-                    field="costs.capex-share-systems/facility/power",
-                )
-        if "facility-load-factor" in scenario.costs:
-            value = point(scenario.costs["facility-load-factor"])
-            raise InputError(
-                f"{value:g} is not used: the energy bill no longer takes a facility load factor; "
-                "it prices the energy model's MWh (accelerators in service x their calibrated "
-                "training draw x PUE), the same whether or not the energy stage ran; allowed: drop "
-                "facility_load_factor from costs",
-                field="costs.facility-load-factor",
-            )
         lead = months("systems-delivery-lead-months")
         terms = months("systems-payment-terms-months")
         lease_allowed = "> 0 and <= 100 years"
@@ -459,6 +439,26 @@ class Finance:
                 "net_usd": float(got.get(p, 0.0) - paid.get(p, 0.0)),
             }
             for p in dict.fromkeys([*paid.index, *got.index])
+        ]
+
+    def warrant_totals(self) -> list[dict[str, Any]]:
+        """Per deal with warrants: the issuer's share (`share`), the shares vested by the end
+        and those its warrant tranches can vest at most, and the vested ones' intrinsic value at
+        vesting [USD]. Warrants vest shares, not cash: neither released nor invested money
+        counts them, so a reader of those alone sees none (run's note, the report's Money)."""
+        by_deal: dict[str, list[TrancheOutcome]] = {}
+        for t in self.tranches:
+            if t.instrument == "warrant" and t.shares:
+                by_deal.setdefault(t.deal, []).append(t)
+        return [
+            {
+                "deal": deal,
+                "share": ws[0].share,
+                "shares_vested": float(sum(t.shares or 0.0 for t in ws if t.released)),
+                "shares_max": float(sum(t.shares or 0.0 for t in ws)),
+                "value_at_vesting_usd": float(sum(t.value_usd or 0.0 for t in ws if t.released)),
+            }
+            for deal, ws in by_deal.items()
         ]
 
     def deal_totals(self) -> list[dict[str, Any]]:

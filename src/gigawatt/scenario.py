@@ -32,6 +32,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticKnownError
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import (
@@ -46,6 +47,7 @@ from gigawatt.catalog.schema import (
 from gigawatt.distributions import Distribution, Uncertain, point, sample, support_problem
 from gigawatt.errors import InputError, Problem, UnknownIdError
 from gigawatt.validation import (
+    SAID_IN_FULL,
     allowed_text,
     check_month,
     count,
@@ -192,6 +194,80 @@ def _parameter_problems(value: Any, unit: str, path: str) -> tuple[Any, list[Pro
 _UNCERTAIN: TypeAdapter[Uncertain] = TypeAdapter(Uncertain)
 
 
+# --- cost overrides taken together --------------------------------------------------------
+
+#: The all-in capex per GW that the capex shares split, and the shares by asset class.
+CAPEX_USD_PER_GW = "capex-usd-per-gw"
+#: (costs.ASSET_CLASSES, the classes capex is split into, in the same order.)
+CAPEX_SHARES = ("capex-share-systems", "capex-share-facility", "capex-share-power")
+#: A cost the energy bill no longer takes (a scenario that sets it is refused).
+FACILITY_LOAD_FACTOR = "facility-load-factor"
+#: Where the sum of the capex shares is refused when no share is given as the scenario wrote
+#: it (a sweep's sample): it names all three.
+CAPEX_SHARES_FIELD = "costs.capex-share-systems/facility/power"
+
+
+def override_problems(
+    overrides: Mapping[str, Any], catalog: Catalog, written: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """What is wrong with a scenario's `costs` taken together (point values; each override's
+    own range is its unit's): capex shares without the all-in capex they split, shares that do
+    not sum to 1, a facility load factor the energy bill no longer takes. `written` maps a
+    parameter id to the key the scenario gives it (`capex_share_power`), for the field path.
+    Checked when a scenario is read, and again on each sample a sweep draws (`finance`)."""
+    written = written or {}
+
+    def field(pid: str) -> str:
+        return f"costs.{written.get(pid, pid)}"
+
+    problems: list[Problem] = []
+    stray = [pid for pid in CAPEX_SHARES if pid in overrides]
+    if stray and CAPEX_USD_PER_GW not in overrides:
+        problems.append(
+            Problem(
+                field(stray[0]),
+                "the capex shares split an all-in capex_usd_per_gw, which this scenario does "
+                "not set; allowed: set capex_usd_per_gw too, or drop the shares (capex is then "
+                "derived from system prices and unit costs)",
+            )
+        )
+    if CAPEX_USD_PER_GW in overrides:
+        # the catalog's shares read for this check only: not noted as relied on (a recording
+        # catalog's sources), which finance does when it splits the capex
+        unnoted = replace(catalog, used=None)
+        shares = {
+            pid.removeprefix("capex-share-"): float(
+                point(overrides[pid] if pid in overrides else unnoted.parameter(pid).value)
+            )
+            for pid in CAPEX_SHARES
+        }
+        if abs(sum(shares.values()) - 1) > 1e-6:
+            listed = ", ".join(f"{c} {v:g}" for c, v in shares.items())
+            given = [pid for pid in CAPEX_SHARES if pid in written]
+            catalogs = [
+                pid.removeprefix("capex-share-") for pid in CAPEX_SHARES if pid not in overrides
+            ]
+            problems.append(
+                Problem(
+                    field(given[0]) if given else CAPEX_SHARES_FIELD,
+                    f"the capex shares ({listed}) sum to {sum(shares.values()):g}; allowed: a "
+                    "sum of 1" + (f" (the catalog's: {', '.join(catalogs)})" if catalogs else ""),
+                )
+            )
+    if FACILITY_LOAD_FACTOR in overrides:
+        value = float(point(overrides[FACILITY_LOAD_FACTOR]))
+        problems.append(
+            Problem(
+                field(FACILITY_LOAD_FACTOR),
+                f"{value:g} is not used: the energy bill no longer takes a facility load factor; "
+                "it prices the energy model's MWh (accelerators in service x their calibrated "
+                "training draw x PUE), the same whether or not the energy stage ran; allowed: "
+                "drop facility_load_factor from costs",
+            )
+        )
+    return problems
+
+
 # --- the schema -----------------------------------------------------------------------------
 
 
@@ -330,14 +406,47 @@ class FundingRound(_Model):
     source: Annotated[str, Field(min_length=3, description="citation, or why it is assumed")]
     status: Status = "estimate"
 
-    @model_validator(mode="after")
-    def _within_valuation(self) -> FundingRound:
-        if point(self.amount_usd) > point(self.post_money_usd):
-            raise ValueError(
-                f"amount_usd ({point(self.amount_usd):g}) exceeds post_money_usd "
-                f"({point(self.post_money_usd):g}); allowed: at most the post-money valuation"
-            )
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _within_valuation(
+        cls, data: Any, handler: ModelWrapValidatorHandler[FundingRound]
+    ) -> FundingRound:
+        """`amount_usd` at most `post_money_usd` (point values), said with the round's other
+        problems: checked on the values as written whenever those two fields are valid, even
+        when another field of the round is not (an after-validator would wait for all)."""
+        try:
+            funding_round = handler(data)
+        except ValidationError as e:
+            failed = {err["loc"][0] for err in e.errors() if err["loc"]}
+            reason = None
+            if not failed & {"amount_usd", "post_money_usd"}:
+                reason = _valuation_problem(_raw(data, "amount_usd"), _raw(data, "post_money_usd"))
+            if reason is None:
+                raise
+            items = [_line_item(d) for d in e.errors()]
+            raise ValidationError.from_exception_data(
+                cls.__name__, [_order_item((), data, reason), *items]
+            ) from None
+        reason = _valuation_problem(funding_round.amount_usd, funding_round.post_money_usd)
+        if reason is not None:
+            raise ValidationError.from_exception_data(cls.__name__, [_order_item((), data, reason)])
+        return funding_round
+
+
+def _valuation_problem(amount: Any, post_money: Any) -> str | None:
+    """Why a round's new money cannot be bought at its post-money valuation, else None (also
+    when either does not read as a number or distribution: its own error says why)."""
+    try:
+        amount_usd = point(_UNCERTAIN.validate_python(amount))
+        post_money_usd = point(_UNCERTAIN.validate_python(post_money))
+    except ValidationError:
+        return None
+    if amount_usd <= post_money_usd:
+        return None
+    return (
+        f"amount_usd ({amount_usd:g}) exceeds post_money_usd ({post_money_usd:g}); allowed: at "
+        "most the post-money valuation"
+    )
 
 
 class WorldCompute(_Model):
@@ -367,6 +476,244 @@ class OwnershipInputs(_Model):
     world_compute: WorldCompute = Field(default_factory=WorldCompute)
 
 
+# --- checks across fields, on the input as written --------------------------------------------
+
+_MONTH: TypeAdapter[str] = TypeAdapter(MonthStr)
+
+
+def _raw(obj: Any, key: str) -> Any:
+    """A field of an input mapping (or of a model already built), else None."""
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    if isinstance(obj, BaseModel):
+        return getattr(obj, key, None)
+    return None
+
+
+def _raw_list(obj: Any, key: str) -> list[Any]:
+    value = _raw(obj, key)
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _month_or_none(value: Any) -> str | None:
+    """A month field's value as YYYY-MM when it reads on its own (its own error, if any, is
+    the field's: this only says whether a check across fields can use it)."""
+    if value is None:
+        return None
+    try:
+        return _MONTH.validate_python(value)
+    except ValidationError:
+        return None
+
+
+def _order_item(loc: tuple[str | int, ...], value: Any, reason: str) -> InitErrorDetails:
+    """One problem of a check across fields as a pydantic line item at `loc` (a field path;
+    empty for a problem of the scenario as a whole), worded as `validation` words the others."""
+    return InitErrorDetails(
+        type=PydanticCustomError(SAID_IN_FULL, "{reason}", {"reason": reason}),
+        loc=loc,
+        input=value,
+    )
+
+
+def _order_errors(data: Any) -> list[InitErrorDetails]:
+    """The checks across a scenario's fields, on its input as written (`Scenario._every_problem`):
+    start not after end; each site's name its own; a site's `construction_start` not after its
+    first phase comes online; each phase online, and each frontier run starting, within the
+    scenario.
+    A check is made wherever the values it compares read on their own, whatever else is wrong,
+    and skipped where one does not (that value's own error says why). A month is checked against
+    the scenario's window only when `start` and `end` both read and are in order (otherwise
+    their own error comes first: which of them is wrong is the user's to say)."""
+    if not isinstance(data, Mapping):
+        return []
+    out: list[InitErrorDetails] = []
+    start, end = _month_or_none(_raw(data, "start")), _month_or_none(_raw(data, "end"))
+    window: tuple[int, int] | None = None
+    if start is not None and end is not None:
+        if month_index(start) > month_index(end):
+            reason = f"{start} is after end ({end}); allowed: a month up to end"
+            out.append(_order_item(("start",), start, reason))
+        else:
+            window = (month_index(start), month_index(end))
+    sites = _raw_list(data, "sites")
+    first_named: dict[str, int] = {}
+    for si, site in enumerate(sites):
+        name = _raw(site, "name")
+        if not isinstance(name, str):
+            continue
+        if name in first_named:
+            reason = (
+                f"{name!r} is the name of sites[{first_named[name]}] too; allowed: a name of its "
+                "own (a site's name labels its results)"
+            )
+            out.append(_order_item(("sites", si, "name"), name, reason))
+        else:
+            first_named[name] = si
+    for si, site in enumerate(sites):
+        onlines = [_month_or_none(_raw(ph, "online")) for ph in _raw_list(site, "phases")]
+        read = [m for m in onlines if m is not None]
+        built = _month_or_none(_raw(site, "construction_start"))
+        if built is not None and read and len(read) == len(onlines):
+            first = min(read, key=month_index)
+            if month_index(built) > month_index(first):
+                reason = (
+                    f"{built} is after the site's first phase comes online ({first}); "
+                    f"allowed: a month up to {first}"
+                )
+                out.append(_order_item(("sites", si, "construction_start"), built, reason))
+        for pi, online in enumerate(onlines):
+            if window is not None and online is not None and month_index(online) > window[1]:
+                reason = f"{online} is after the scenario end ({end}); allowed: a month up to {end}"
+                out.append(_order_item(("sites", si, "phases", pi, "online"), online, reason))
+    for ri, run in enumerate(_raw_list(data, "frontier_runs")):
+        begins = _month_or_none(_raw(run, "start"))
+        if window is None or begins is None:
+            continue
+        if not window[0] <= month_index(begins) <= window[1]:
+            reason = (
+                f"{begins} is outside the scenario ({start} to {end}); allowed: a month "
+                f"from {start} to {end}"
+            )
+            out.append(_order_item(("frontier_runs", ri, "start"), begins, reason))
+    return out
+
+
+#: The phases each lease covers: (deal index, tranche index, the phase names it gives).
+Covers = list[tuple[int, int, list[str]]]
+
+
+def _cover_errors(phase_names: list[str], covers: Covers) -> list[InitErrorDetails]:
+    """A lease's `covers` names phases of the scenario, each covered by one lease at most."""
+    out: list[InitErrorDetails] = []
+    seen: dict[str, str] = {}
+    known = set(phase_names)
+    for di, ti, names in covers:
+        loc = ("deals", di, "tranches", ti, "instrument", "covers")
+        for name in names:
+            if name not in known:
+                reason = (
+                    f"{name!r} is not a phase of this scenario; allowed: {', '.join(phase_names)}"
+                )
+            elif name in seen:
+                reason = (
+                    f"phase {name!r} is already leased by {seen[name]}; allowed: each phase in "
+                    "one lease at most"
+                )
+            else:
+                seen[name] = f"deals[{di}].tranches[{ti}].instrument.covers"
+                continue
+            out.append(_order_item(loc, name, reason))
+    return out
+
+
+def _covers_of(deals: list[Deal]) -> Covers:
+    return [
+        (di, ti, list(tranche.instrument.covers or ()))
+        for di, deal in enumerate(deals)
+        for ti, tranche in enumerate(deal.tranches)
+    ]
+
+
+def _share_errors(deals: list[Deal], catalog: Catalog) -> list[InitErrorDetails]:
+    """The shares the deals' triggers and warrants name (`deals.share_prices`, which draws
+    their paths): a share-price trigger names one, and each named is a share-price process of
+    the prices catalog. Looked up without noting them as relied on (the finance stage does)."""
+    unnoted = replace(catalog, used=None)
+    out: list[InitErrorDetails] = []
+    for di, deal in enumerate(deals):
+        for ti, tranche in enumerate(deal.tranches):
+            trigger, instrument = tranche.trigger, tranche.instrument
+            base = ("deals", di, "tranches", ti)
+            if trigger.share_price_usd is not None and trigger.share is None:
+                reason = (
+                    "a share-price trigger needs `share`; allowed: a share-price process id "
+                    "(`gigawatt catalog prices`)"
+                )
+                out.append(_order_item((*base, "trigger", "share"), None, reason))
+            named = [("trigger", trigger.share)]
+            if instrument.type == "warrant":
+                named.append(("instrument", instrument.share))
+            for where, share in named:
+                if share is None:
+                    continue
+                if not unnoted.has("prices", share):
+                    known = unnoted.ids("prices")
+                    reason = UnknownIdError("prices", share, known).problems[0].message
+                else:
+                    process = getattr(unnoted.get("prices", share), "process", None)
+                    if process == "share-price":
+                        continue
+                    reason = (
+                        f"{share!r} is a {process} price, not a share price; allowed: a "
+                        "share-price process id (`gigawatt catalog prices`)"
+                    )
+                out.append(_order_item((*base, where, "share"), share, reason))
+    return out
+
+
+def _deals_alone(data: Any, info: ValidationInfo) -> list[Deal] | None:
+    """The scenario's deals validated on their own (each with its catalog record, `use:`), for
+    the checks on deals when another field is wrong; None when they are not valid (their own
+    errors say why)."""
+    deals = _raw(data, "deals")
+    if deals is None:
+        return []
+    if not isinstance(deals, list | tuple):
+        return None
+    try:
+        return [
+            d if isinstance(d, Deal) else Deal.model_validate(_use("deals", d, _catalog(info)))
+            for d in deals
+        ]
+    except (ValidationError, ValueError):  # (an InputError is a ValueError)
+        return None
+
+
+def _raw_phase_names(data: Mapping[str, Any]) -> list[str] | None:
+    """`Scenario.phase_names` of the input as written, or None when a name does not read."""
+    names: list[str] = []
+    sites = _raw(data, "sites")
+    if not isinstance(sites, list | tuple):
+        return None
+    for site in sites:
+        site_name, phases = _raw(site, "name"), _raw(site, "phases")
+        if not isinstance(site_name, str) or not isinstance(phases, list | tuple):
+            return None
+        for i, ph in enumerate(phases):
+            name = _raw(ph, "name")
+            if not isinstance(name, str | None):
+                return None
+            names.append(name or f"{site_name}-{i + 1}")
+    return names
+
+
+def _file_order(item: InitErrorDetails) -> tuple[int, int]:
+    """Where a problem is in a scenario as a file is written: the scenario as a whole first,
+    then its fields in the schema's order (each list by item), unknown fields last; a stable
+    sort keeps pydantic's own order within an item."""
+    loc = item["loc"]
+    if not loc:
+        return (-1, -1)
+    fields = list(Scenario.model_fields)
+    top = fields.index(loc[0]) if loc[0] in fields else len(fields)
+    return (top, loc[1] if len(loc) > 1 and isinstance(loc[1], int) else -1)
+
+
+def _line_item(error: Any) -> InitErrorDetails:
+    """A line item of a pydantic error as it can be raised again beside others (an error type
+    of pydantic's own keeps its type and context; any other keeps its words)."""
+    item = InitErrorDetails(type=error["type"], loc=error["loc"], input=error.get("input"))
+    if "ctx" in error:
+        item["ctx"] = error["ctx"]
+    try:
+        PydanticKnownError(error["type"], error.get("ctx"))
+    except (KeyError, TypeError, ValueError):
+        item["type"] = PydanticCustomError(error["type"], "{reason}", {"reason": error["msg"]})
+        item.pop("ctx", None)
+    return item
+
+
 class Scenario(_Model):
     name: Annotated[str, Field(pattern=ID_PATTERN)] = Field(
         description="kebab-case name that labels the results (`my-campus`)"
@@ -378,8 +725,9 @@ class Scenario(_Model):
     end: MonthStr = Field(description="last month simulated, YYYY-MM, 1990-01 to 2100-12")
     power_basis: Literal["facility", "it"] = Field(
         "facility",
-        description="what a phase's `power_gw` counts: `facility`, power at the grid connection "
-        "(IT x PUE), or `it`, power at the racks",
+        description="what a phase's `power_gw` counts: `facility`, the facility's power (IT x "
+        "the site's annual-average PUE; the grid connection's peak on the hottest hours is "
+        "higher), or `it`, power at the racks",
     )
     sites: Annotated[list[Site], Field(min_length=1)] = Field(
         description="the campuses, each with its phases of capacity"
@@ -408,14 +756,15 @@ class Scenario(_Model):
         if not isinstance(v, list):
             return v
         out = []
+        problems: list[Problem] = []  # every deal's, not the first one's alone
         for i, deal in enumerate(v):
             try:
                 out.append(_use("deals", deal, _catalog(info)))
             except InputError as e:  # named where it is written: deals[1].use
                 where = f"deals[{i}].use" if isinstance(deal, dict) else f"deals[{i}]"
-                raise InputError(
-                    problems=[replace(p, field=p.field or where) for p in e.problems]
-                ) from None
+                problems += [replace(p, field=p.field or where) for p in e.problems]
+        if problems:
+            raise InputError(problems=problems)
         return out
 
     @field_validator("costs", mode="before")
@@ -426,68 +775,72 @@ class Scenario(_Model):
         cat = _catalog(info)
         out = {}
         problems: list[Problem] = []
+        written: dict[str, str] = {}  # parameter id -> the key as the scenario gives it
+        failed: set[str] = set()  # parameter ids whose value is refused on its own
         for key, value in v.items():
             pid = str(key).replace("_", "-").lower()
-            if not cat.has("costs", pid):
-                raise UnknownIdError("costs", pid, cat.ids("costs"), field=f"costs.{key}")
+            if not cat.has("costs", pid):  # said with the other keys' problems
+                unknown = UnknownIdError("costs", pid, cat.ids("costs"), field=f"costs.{key}")
+                problems += unknown.problems
+                continue
             param = cat.parameter(pid)
             if isinstance(value, dict) and "value" in value:
                 value = value["value"]
-            out[param.id], found = _parameter_problems(value, param.unit, f"costs.{key}")
+            parsed, found = _parameter_problems(value, param.unit, f"costs.{key}")
+            out[param.id] = parsed
             problems += found
+            if found:
+                failed.add(param.id)
+            else:
+                written[param.id] = str(key)
+        # the overrides taken together (capex shares, retired parameters): said now, not by the
+        # finance stage once every other problem is fixed; the shares only when each reads
+        capex = {CAPEX_USD_PER_GW, *CAPEX_SHARES}
+        together = {pid: out[pid] for pid in written if not (failed & capex and pid in capex)}
+        problems += override_problems(together, cat, written)
         if problems:
             raise InputError(problems=problems)
         return out
 
-    @model_validator(mode="after")
-    def _dates(self) -> Scenario:
-        if month_index(self.start) > month_index(self.end):
-            raise ValueError(f"start ({self.start}) is after end ({self.end})")
-        names = [s.name for s in self.sites]
-        dup = {n for n in names if names.count(n) > 1}
-        if dup:
-            raise ValueError(f"site names must be unique; repeated: {', '.join(sorted(dup))}")
-        for si, site in enumerate(self.sites):
-            first_online = min(site.phases, key=lambda ph: month_index(ph.online)).online
-            if site.construction_start is not None and month_index(
-                site.construction_start
-            ) > month_index(first_online):
-                raise ValueError(
-                    f"sites[{si}].construction_start: {site.construction_start} is after the "
-                    f"site's first phase comes online ({first_online}); allowed: a month up to "
-                    f"{first_online}"
-                )
-            for pi, ph in enumerate(site.phases):
-                if month_index(ph.online) > month_index(self.end):
-                    raise ValueError(
-                        f"sites[{si}].phases[{pi}].online: {ph.online} is after the scenario "
-                        f"end ({self.end}); allowed: a month up to {self.end}"
-                    )
-        self._lease_covers()
-        return self
-
-    @field_validator("frontier_runs")
+    @model_validator(mode="wrap")
     @classmethod
-    def _runs_inside(cls, runs: list[FrontierRunSpec], info: ValidationInfo) -> Any:
-        """Each run starts within the scenario: checked as a field, so that a run outside it is
-        reported with the other fields' errors in one pass (a model validator runs only once
-        every field is valid). `start` and `end` are validated before this field; when either
-        is invalid, or they are out of order, their own error says so."""
-        start, end = info.data.get("start"), info.data.get("end")
-        if start is None or end is None or month_index(start) > month_index(end):
-            return runs
-        problems = [
-            Problem(
-                f"frontier_runs[{ri}].start",
-                f"{run.start} is outside the scenario ({start} to {end}); allowed: a month "
-                f"from {start} to {end}",
-            )
-            for ri, run in enumerate(runs)
-            if not month_index(start) <= month_index(run.start) <= month_index(end)
-        ]
-        if problems:
-            raise InputError(problems=problems)
-        return runs
+    def _every_problem(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Scenario], info: ValidationInfo
+    ) -> Scenario:
+        """Every problem of a scenario in one pass. The checks across fields (start before
+        end, a site's construction before its first phase, phases and frontier runs inside
+        the scenario, unique site names, the phases a lease covers, the shares deals name)
+        are made on the input as written, each wherever the values it compares read on their
+        own (`_order_errors`; the deals validated alone, `_deals_alone`), and reported with the
+        fields' own errors: a model validator
+        would run only once every field is valid, so a user would meet them one run at a
+        time."""
+        try:
+            scenario = handler(data)
+        except ValidationError as e:
+            field_errors: ValidationError | None = e
+        else:
+            field_errors = None
+        order = _order_errors(data)
+        if field_errors is None:
+            deals: list[Deal] | None = list(scenario.deals)
+            names = scenario.phase_names()
+        else:
+            bad_deals = any(err["loc"][:1] == ("deals",) for err in field_errors.errors())
+            deals = None if bad_deals else _deals_alone(data, info)
+            names = _raw_phase_names(data) if isinstance(data, Mapping) else None
+        if deals is not None:
+            order += _share_errors(deals, _catalog(info))
+            if names is not None:
+                order += _cover_errors(names, _covers_of(deals))
+        if not order:
+            if field_errors is not None:
+                raise field_errors
+            return scenario
+        items = [_line_item(d) for d in field_errors.errors()] if field_errors else []
+        raise ValidationError.from_exception_data(
+            cls.__name__, sorted([*items, *order], key=_file_order)
+        )
 
     def phase_names(self) -> list[str]:
         """Each phase's name, as the fleet names it (`<site>-<n>` for an unnamed phase)."""
@@ -496,26 +849,6 @@ class Scenario(_Model):
             for site in self.sites
             for i, ph in enumerate(site.phases)
         ]
-
-    def _lease_covers(self) -> None:
-        """A lease's `covers` names phases of this scenario, each covered by one lease at most."""
-        names = self.phase_names()
-        seen: dict[str, str] = {}
-        for di, deal in enumerate(self.deals):
-            for ti, tranche in enumerate(deal.tranches):
-                path = f"deals[{di}].tranches[{ti}].instrument.covers"
-                for name in tranche.instrument.covers or ():
-                    if name not in names:
-                        raise ValueError(
-                            f"{path}: {name!r} is not a phase of this scenario; allowed: "
-                            f"{', '.join(names)}"
-                        )
-                    if name in seen:
-                        raise ValueError(
-                            f"{path}: phase {name!r} is already leased by {seen[name]}; "
-                            "allowed: each phase in one lease at most"
-                        )
-                    seen[name] = path
 
     # --- resolution of uncertain inputs ---
 
@@ -893,11 +1226,38 @@ def load_scenario(ref: str, catalog: Catalog | None = None) -> Scenario:
     return parse_scenario(read_scenario_data(ref), catalog, origin=ref)
 
 
+def load_scenarios(refs: list[str], catalog: Catalog | None = None) -> list[Scenario]:
+    """`load_scenario` of each of `refs` (a comparison), every file's problems in one pass: a
+    problem inside a file is led by the file as given (`b.yaml: sites[0].pue: ...`), so two
+    files' `sites[0]` are told apart; one that already names the file or the scenario
+    argument is kept as it is."""
+    catalog = catalog or Catalog.load()
+    out: list[Scenario] = []
+    problems: list[Problem] = []
+    for ref in refs:
+        try:
+            out.append(load_scenario(ref, catalog))
+        except InputError as e:
+            problems += [p for found in e.problems for p in _in_file(found, ref)]
+    if problems:
+        raise InputError(problems=problems)
+    return out
+
+
+def _in_file(problem: Problem, ref: str) -> list[Problem]:
+    """`problem` of the scenario `ref`, each of its lines led by `ref` unless it names it."""
+    if problem.field == "scenario" or (
+        problem.field is not None and Path(problem.field).name == Path(ref).name
+    ):
+        return [problem]
+    return [Problem(ref, line) for line in problem.render().splitlines()]
+
+
 def default_pue_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:
     """One caveat naming the sites that give no `pue` and take the catalog's `default-pue`: a
     cited figure of efficient campuses, which a site's own climate and cooling may not meet, and
     on which its facility-to-IT ratio rests (energy, carbon, water; its accelerators when power
-    is counted at the grid connection)."""
+    is counted at the facility)."""
     sites = [site.name for site in scenario.sites if site.pue_from_catalog]
     if not sites:
         return ()

@@ -331,14 +331,29 @@ def allowed_fields(model: Any, loc: list[Any]) -> list[str]:
 MAX_LISTED_FIELDS = 20
 
 
+def _meant_fields(key: Any, allowed: list[str]) -> list[str]:
+    """The allowed field names closest to an unknown `key`, best first (at most three)."""
+    return difflib.get_close_matches(str(key).lower(), allowed, n=3, cutoff=0.6)
+
+
 def unknown_field(key: Any, allowed: list[str]) -> str:
     """`unknown field` with the names meant: `did you mean 'start'?`, or the allowed ones."""
-    close = difflib.get_close_matches(str(key).lower(), allowed, n=3, cutoff=0.6)
+    close = _meant_fields(key, allowed)
     if close:
         return f"unknown field; did you mean {' or '.join(repr(c) for c in close)}?"
     if allowed and len(allowed) <= MAX_LISTED_FIELDS:
         return f"unknown field; allowed: {', '.join(allowed)}"
     return "unknown field"
+
+
+#: What a required field left out says.
+MISSING = "required field is missing"
+
+
+#: The error type of a check whose message names the value itself and what is allowed (a
+#: check across fields: `2028-01 is after the site's first phase comes online (2027-06)`),
+#: shown as it is, without `VALUE is not allowed:` before it.
+SAID_IN_FULL = "said_in_full"
 
 
 def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
@@ -359,7 +374,7 @@ def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
     if not path:
         return Problem(None, msg)
     if etype == "missing":
-        return Problem(path, "required field is missing")
+        return Problem(path, MISSING)
     if etype == "invalid_key" and isinstance(value, int | float) and not isinstance(value, bool):
         # YAML's `{power_gw: 0,5}` is `power_gw: 0` and a key `5`: a comma ends a {...} entry
         where = path.rsplit("[", 1)[0] if path.endswith("]") else path
@@ -371,6 +386,8 @@ def _problem(path: str, etype: str, msg: str, value: Any) -> Problem:
         )
     if etype == "extra_forbidden":
         return Problem(path, "unknown field")
+    if etype == SAID_IN_FULL:
+        return Problem(path, msg)
     # a mapping or list is shown when it is the wrong type; otherwise the message says it
     shown = not isinstance(value, dict | list) or etype.endswith("_type")
     hint = (
@@ -466,12 +483,14 @@ def validation_problems(
     """One problem per distinct error, e.g. (`sites[0].pue`, `0.9 is not allowed: must be >= 1`).
 
     With `model` (the type validated), an unknown field names the fields meant at its place
-    (`strat: unknown field; did you mean 'start'?`).
+    (`strat: unknown field; did you mean 'start'?`), and the field it most likely meant is not
+    also said to be missing.
 
     For an uncertain number (a number or a distribution), only the errors of the distribution
     the user named are kept; a value that is neither gets one problem listing what is allowed.
     """
     problems: list[Problem] = []
+    meant: list[str] = []  # the field an unknown one was most likely meant as, by path
     generic: dict[str, Any] = {}  # each field's value, when no member's error is specific
     specific_at: set[str] = set()
     for e in err.errors(include_url=False):
@@ -487,6 +506,9 @@ def validation_problems(
             if e["type"] == "extra_forbidden" and model is not None and loc:
                 allowed = allowed_fields(model, loc[:-1])
                 problem = replace(problem, message=unknown_field(loc[-1], allowed))
+                meant += [
+                    _join([*loc[:-1], m], prefix) for m in _meant_fields(loc[-1], allowed)[:1]
+                ]
             problems.append(problem)
             continue
         base = _join(loc[:member], prefix)
@@ -514,7 +536,9 @@ def validation_problems(
             problems.append(
                 Problem(base, f"{_given(value)} is not allowed: {_UNCERTAIN_HELP}{hint}")
             )
-    return list(dict.fromkeys(problems))
+    # a misspelt required field is one mistake: its `did you mean` line says it, not also a
+    # `required field is missing` line for the field meant
+    return [p for p in dict.fromkeys(problems) if not (p.message == MISSING and p.field in meant)]
 
 
 def _given(value: Any) -> str:

@@ -15,13 +15,20 @@ from typing import Any
 
 import yaml
 
-from gigawatt.errors import InputError
+from gigawatt.errors import InputError, Problem
 
 
 # libyaml's parser when present (fast); the constructor, and so this check, is Python either way.
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        #: Each repeated key, by (line, column): the key and the line of its first use;
+        #: `loads_yaml` refuses the file naming all of them, once it is read to the end.
+        self.duplicates: dict[tuple[int, int], tuple[Any, int]] = {}
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        """A mapping whose keys are unique: a repeated key is an error, not "last one wins"."""
+        """A mapping whose keys are unique: a repeated key is an error, not "last one wins"
+        (noted here and said by `loads_yaml` with every other one of the file)."""
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -33,12 +40,8 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
             except TypeError:  # an unhashable key: SafeLoader says so itself
                 continue
             if first is not None:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key {key!r} (first at line {first})",
-                    key_node.start_mark,
-                )
+                self.duplicates[(line, key_node.start_mark.column + 1)] = (key, first)
+                continue
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
@@ -64,8 +67,11 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456
 
 
 def loads_yaml(text: str, *, origin: str) -> Any:
+    """The data of a YAML text; a text that is not valid YAML is refused naming `origin`, with
+    every repeated key of it (one line each) rather than only the first."""
+    loader = _Loader(text)
     try:
-        return yaml.load(text, Loader=_Loader)
+        data = loader.get_single_data()
     except yaml.YAMLError as e:
         where = ""
         mark = getattr(e, "problem_mark", None)
@@ -73,6 +79,20 @@ def loads_yaml(text: str, *, origin: str) -> Any:
             where = f" (line {mark.line + 1}, column {mark.column + 1})"
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise InputError(f"not valid YAML{where}: {problem}", field=origin) from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise InputError(
+            problems=[
+                Problem(
+                    origin,
+                    f"not valid YAML (line {line}, column {column}): duplicate key {key!r} "
+                    f"(first at line {first})",
+                )
+                for (line, column), (key, first) in sorted(loader.duplicates.items())
+            ]
+        )
+    return data
 
 
 #: The least share of ASCII characters in a file read as UTF-16 or UTF-32 for it to be called

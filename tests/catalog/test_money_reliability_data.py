@@ -7,6 +7,7 @@ import math
 import re
 
 import pytest
+import yaml
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Deal, FailureModel, Parameter, PriceProcess
@@ -240,3 +241,73 @@ def test_the_operations_share_lists_no_depreciation_among_its_components(cat: Ca
     includes = rec.note.split("Includes:", 1)[1]
     for text in (components, includes.split("; not", 1)[0]):
         assert "IAS 16" not in text and "depreciat" not in text.lower() and "lives" not in text
+
+
+def test_only_share_prices_carry_drift_and_volatility(cat: Catalog) -> None:
+    """The share-price paths (gigawatt.deals) read drift and volatility; the market cost basis
+    reads a rental record's value and month only, so no rental record carries them (a zero
+    there was a number nothing read)."""
+    prices = [r for r in cat.all("prices") if isinstance(r, PriceProcess)]
+    rentals = [r for r in prices if r.process == "rental"]
+    shares = [r for r in prices if r.process == "share-price"]
+    assert rentals and shares
+    for r in rentals:
+        assert (r.drift_per_year, r.volatility_per_year) == (None, None), r.id
+    for r in shares:
+        assert r.drift_per_year is not None and r.volatility_per_year is not None, r.id
+
+
+RENTAL = {
+    "id": "h100-rental",
+    "source": "test fixture 2026",
+    "as_of": "2026-06-30",
+    "status": "reported",
+    "process": "rental",
+    "accelerator": "h100-sxm",
+    "pricing": "index",
+    "start_usd": 2.5,
+    "start_month": "2026-06",
+    "unit": "usd_per_accelerator_hour",
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("drift_per_year", 0.0), ("volatility_per_year", 0.3)]
+)
+def test_a_rental_record_with_drift_or_volatility_is_refused(
+    tmp_path, capsys, field: str, value: float
+) -> None:
+    """Even a zero: the field would read as a modelled motion of the rate that nothing
+    applies. Refused at load with the field, its value and what is allowed; the CLI exits 2."""
+    from cli_cases import refused
+    from gigawatt.errors import InputError
+
+    (tmp_path / "prices.yaml").write_text(yaml.safe_dump([{**RENTAL, field: value}]))
+    with pytest.raises(InputError) as exc:
+        Catalog.load([tmp_path])
+    message = str(exc.value)
+    assert "prices.yaml[h100-rental]" in message
+    assert f"{field} ({value})" in message and "share-price only" in message
+    err = refused(capsys, "--catalog", str(tmp_path), "catalog", "prices")
+    assert f"{field} ({value})" in err and "Traceback" not in err
+
+
+def test_a_share_price_without_drift_is_refused(tmp_path) -> None:
+    from gigawatt.errors import InputError
+
+    record = {
+        "id": "nvda",
+        "source": "test fixture 2026",
+        "as_of": "2026-06-30",
+        "status": "estimate",
+        "process": "share-price",
+        "start_usd": 180.0,
+        "start_month": "2026-06",
+        "volatility_per_year": 0.5,
+    }
+    (tmp_path / "prices.yaml").write_text(yaml.safe_dump([record]))
+    with pytest.raises(InputError, match=r"prices\.yaml\[nvda\].*needs drift_per_year"):
+        Catalog.load([tmp_path])
+    (tmp_path / "prices.yaml").write_text(yaml.safe_dump([{**record, "drift_per_year": 0.08}]))
+    loaded = Catalog.load([tmp_path]).get("prices", "nvda")
+    assert isinstance(loaded, PriceProcess) and loaded.gbm() == (0.08, 0.5)

@@ -134,17 +134,51 @@ def test_the_dating_rule(text, dated) -> None:
 DEEP_URL = re.compile(r"\bhttps?://[^\s/,;)\]]+/[^\s,;)\]]*[\w-]", re.I)
 
 
+def _source_statuses(rec: Record) -> set[str]:
+    """The statuses of the figures a record's own `source` governs: the record's, and each
+    field's own (`field_status`) unless another citation of the record governs that field (a
+    region's grid and power-price sources, a nested block with its own source)."""
+    elsewhere: set[str] = set()
+    if isinstance(rec, Region):
+        elsewhere |= {"grid_gco2_per_kwh", "carbon_free_share", "power_price_usd_per_mwh"}
+    for name in type(rec).model_fields:
+        value = getattr(rec, name)
+        blocks = value if isinstance(value, tuple | list) else (value,)
+        if any(isinstance(getattr(b, "source", None), str) for b in blocks):
+            elsewhere.add(name)
+    fields = rec.field_statuses()
+    return {rec.status} | {status for name, status in fields.items() if name not in elsewhere}
+
+
+def _governs_official(rec: Record, path: str, status: str) -> bool:
+    return status == "official" or (path == "source" and "official" in _source_statuses(rec))
+
+
 def test_an_official_figure_cites_a_page_not_a_site(cat) -> None:
     """A citation that governs an official figure has a locator a reader can open at the figure:
     a URL with a path, a DOI, an arXiv id or a registered document id, not only a publisher's
     front page (regions/fr's SDES price cited https://www.statistiques.developpement-durable
-    .gouv.fr before it named the publication's page)."""
+    .gouv.fr before it named the publication's page). A record's `source` governs an official
+    figure when the record is official or one of its fields is (`field_status`): costs/
+    pjm-capacity-usd-per-mw-day, an estimate record whose value is PJM's clearing price, cited
+    only https://www.pjm.com before it named PJM's auction report and news release."""
     bad = [
         f"{kind}/{rec.id}.{path}: {text[:80]!r}"
         for kind, rec in _all(cat)
         for path, text, status in _citations(rec)
-        if status == "official"
+        if _governs_official(rec, path, status)
         and not DEEP_URL.search(text)
         and not any(p.search(text) for p in _IDENTIFIERS.values())
     ]
     assert bad == []
+
+
+def test_a_field_official_figure_is_covered_by_the_page_rule(cat) -> None:
+    """The rule above reaches an official field of a weaker record: the PJM 2026/27 clearing
+    price is official inside an estimate record (its range is this project's), and a front page
+    alone in its source would fail the rule."""
+    rec = cat.get("costs", "pjm-capacity-usd-per-mw-day")
+    assert rec.status != "official" and rec.field_statuses()["value"] == "official"
+    assert _governs_official(rec, "source", rec.status)
+    assert DEEP_URL.search(rec.source)
+    assert not DEEP_URL.search("PJM Interconnection, auction results, 2025, https://www.pjm.com")

@@ -123,3 +123,15 @@ def test_figures_in_the_meanings_are_the_codes():
     cat = Catalog.load()
     low, high = (energy_param(cat, f"grid-band-{e}-hz") for e in ("low", "high"))
     assert f"the swing in the {low:g}-{high:g} Hz band" in page
+
+
+def test_facility_power_is_not_called_the_grid_connection():
+    """run's Build-out caption says facility GW is IT x the annual-average PUE, so the grid
+    connection's peak is higher; the JSON page must not call `facility_power_gw` the power at
+    the grid connection, or an analyst reading the key alone sizes the connection from it."""
+    page = " ".join(PAGE.read_text(encoding="utf-8").split())
+    assert (
+        "| `facility_power_gw`, `it_power_gw` | facility power (IT × each site's annual-"
+        "average PUE, at design load: the grid connection's peak on the hottest hours is "
+        "higher)" in page
+    )

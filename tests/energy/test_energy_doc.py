@@ -358,3 +358,24 @@ def test_energy_page_bloom_figures_are_the_validated_ones() -> None:
         f"(Luccioni et al. used {module.BLOOM_LIFE_YEARS} years and "
         f"{_pct(module.BLOOM_USE_SHARE)})" in page
     )
+
+
+def test_swings_default_ramp_limit_is_a_share_of_the_site_not_the_job(catalog, swings) -> None:
+    """The catalog's limit is a share of the SITE's power per second (10 MW/min per 150 MW of
+    site); it was applied to the traced job's own power (0.14 MW/s for a 121 MW job on a
+    2,300 MW site), 18 times stricter than cited. The limit is that share of the site's rated
+    facility power, the battery meets it, and the page quotes both."""
+    share = energy_param(catalog, "grid-ramp-limit-share-per-s")
+    site_mw = swings["site_facility_power_mw"]
+    cases = {c["case"]: c for c in swings["cases"]}
+    assert site_mw > 10 * cases["none"]["mean_mw"]  # the job is a small part of the site
+    assert swings["ramp_limit_mw_per_s"] == pytest.approx(share * site_mw, rel=1e-12)
+    battery = cases["site-battery"]
+    assert battery["meets_ramp_limit"] and not cases["none"]["meets_ramp_limit"]
+    page = _page("swings.md")
+    assert (
+        f"meets the grid ramp limit ({swings['ramp_limit_mw_per_s']:.1f} MW/s at the default "
+        f"job's {site_mw:,.0f} MW site, against a swing of "
+        f"{cases['none']['peak_to_peak_mw']:.0f} MW in one 20 ms sample): "
+        f"{battery['battery_power_mw']:.0f} MW and {battery['battery_energy_mwh']:.2f} MWh" in page
+    )

@@ -206,3 +206,26 @@ def test_a_ramp_month_draws_its_average_fleet(toy_catalog) -> None:
     months = slice(march, march + 4)
     ramp = e.energy_mwh_by_phase[0, months] / month_hours(fleet.months)[months]
     assert ramp.sum() == pytest.approx(2 * full_month_mwh)
+
+
+def test_stargate_oracle_closed_loop_sites_count_no_cooling_water():
+    """Oracle cools its AI data centers in New Mexico, Michigan, Texas and Wisconsin with
+    closed-loop, non-evaporative systems (Oracle, 9 Feb 2026): its Stargate sites in those
+    states consumed 0.38 L per IT kWh of evaporative fleet-average water (about 15 Mm3 at
+    Abilene over the horizon) that they do not use. They now count none; the sites with no
+    published design keep their region's WUE, and every site's water is WUE x its IT energy."""
+    from gigawatt.app import energy
+
+    cat = Catalog.load()
+    report = energy("stargate-10gw", catalog=cat)
+    sites = {s["site"]: s for s in report.sites}
+    closed = {"tx-abilene", "tx-shackelford", "mi-saline", "wi-site"}
+    for name, s in sites.items():
+        assert s["energy_twh"] > 0
+        if name in closed:
+            assert s["wue_l_per_kwh"] == 0 and s["water_m3"] == 0
+        else:
+            region_wue = cat.region(s["region"]).wue_l_per_kwh
+            assert s["wue_l_per_kwh"] == region_wue > 0
+            it_kwh = s["energy_twh"] * 1e9 / s["pue"]
+            assert s["water_m3"] == pytest.approx(it_kwh * region_wue / 1e3, rel=1e-9)

@@ -296,3 +296,20 @@ def test_checkpoints_fall_between_steps_and_the_steps_resume_after_them(steady) 
     assert not schedule.compute[in_save].any()
     share = inputs.utilisation * (k * step) / (k * step + c)
     assert schedule.compute.mean() == pytest.approx(share, abs=0.01)
+
+
+def test_default_ramp_limit_is_the_share_of_the_site_power_given(catalog) -> None:
+    """Without a site the job is the site (the limit is a share of its own facility power);
+    with one, the limit is the same share of the site's power, whatever the job's size."""
+    from gigawatt.energy.params import energy_param
+
+    share = energy_param(catalog, "grid-ramp-limit-share-per-s")
+    system = catalog.system("gb200-nvl72")
+    alone = swing_inputs(catalog, system, 10_000, 1.2, duration_s=600)
+    on_site = swing_inputs(catalog, system, 10_000, 1.2, duration_s=600, site_power_w=1e9)
+    assert on_site.ramp_limit_w_per_s == pytest.approx(share * 1e9, rel=1e-12)
+    assert alone.ramp_limit_w_per_s < on_site.ramp_limit_w_per_s
+    given = swing_inputs(
+        catalog, system, 10_000, 1.2, duration_s=600, site_power_w=1e9, ramp_limit_mw_per_s=0.5
+    )
+    assert given.ramp_limit_w_per_s == pytest.approx(0.5e6)

@@ -69,7 +69,27 @@ def test_the_report_shows_the_events_with_their_moves():
     section = next(s for s in report.sections if s.id == "market")
     rows = section.tables[0].rows
     amd = next(r for r in rows if r[2] == "AMD")
-    assert amd[1] == "2025-10-06" and amd[3] == "23.70" and "newser" in amd[6].lower()
-    assert "23.70" in report.html and "Market reaction" in report.html
+    assert amd[1] == "2025-10-06" and amd[3] == "23.7" and "newser" in amd[6].lower()
+    assert "Market reaction" in report.html
+    # each move at the precision its source gives: no "36.00" for MoneyWeek's "36 %"
+    assert {r[2]: r[3] for r in rows} == {"AMD": "23.7", "NVDA": "-1.1", "^GSPC": "0.36"}
     # the events shown are listed among the records used
     assert "amd-openai-2025-10-06" in cat.used["market-events"]
+
+
+@pytest.mark.parametrize(
+    ("fraction", "shown"),
+    [
+        (0.237, "23.7"),
+        (0.0397, "3.97"),
+        (0.36, "36"),
+        (-0.011, "-1.1"),
+        (0.0036, "0.36"),
+        (1e-05, "0.001"),
+        (None, ""),
+    ],
+)
+def test_a_reported_move_keeps_its_reported_precision(fraction, shown):
+    from gigawatt.display import fmt_reported_pct
+
+    assert fmt_reported_pct(fraction) == shown

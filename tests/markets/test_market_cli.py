@@ -44,7 +44,9 @@ def test_listing_without_prices_shows_the_reported_moves(capsys):
     assert not any("event study" in c for c in data["caveats"])
     code, out, err = cli(capsys, "market", "amd-openai-6gw")
     assert code == 0, err
-    assert "amd-openai-2025-10-06" in out and "23.70" in out
+    # the move at the precision it was reported to (AP: 23.7 %), not "23.70", which would
+    # contradict the 23.71 % close-to-close move the catalog's price record gives
+    assert "amd-openai-2025-10-06" in out and " 23.7 " in out and "23.70" not in out
     assert "raw returns, not abnormal returns" in " ".join(out.split())
 
 

@@ -184,16 +184,23 @@ def test_capex_before_the_start_reads_as_the_table_shows_it(default_run, default
     early = sum(y["capex_usd"] for y in fin.years() if y["year"] < 2026)
     money = next(s for s in default_report.sections if s.id == "money")
     assert f"({early / 1e9:,.1f}B before the scenario starts)" in money.paragraphs[0]
+    # and its total as run prints it ('cumulative capex to 2032-12: USD 565.8B'), not 566B
+    total = default_run[0].years()[-1]["cumulative_capex_usd"]
+    assert f"Capex USD {total / 1e9:,.1f}B (" in money.paragraphs[0]
 
 
-def test_money_text_says_the_dollars_are_not_escalated(default_report):
+def test_money_text_says_the_dollars_are_not_escalated(default_run, default_report):
     """Capex of 2030 is priced at the May 2026 rack quote: the report must not let the yearly
     dollars read as a nominal forecast (or as discounted)."""
     money = next(s for s in default_report.sections if s.id == "money")
     text = " ".join(money.paragraphs)
     assert "not escalated for inflation" in text and "undiscounted" in text
     # energy opex: what is priced (the energy section's MWh) and at what (the region's price)
-    assert "(energy: the energy section's MWh at each region's catalog power price)" in text
+    assert "(energy: the energy section's MWh at each region's catalog power price, USD" in text
+    # and how much of opex that is: the rest is operations, an estimate (not a power bill)
+    fin = default_run[0].finance
+    energy = (fin.opex_energy_usd.sum() + fin.opex_capacity_usd.sum()) / 1e9
+    assert f"price, USD {energy:,.1f}B with capacity charges; the rest operations" in text
 
 
 def test_buildout_text_counts_dies_and_carries_the_caveats(default_run, default_report):
@@ -221,6 +228,17 @@ def test_energy_text_says_the_grid_intensity_is_held_flat(default_report):
     """2032's CO2e uses a 2025 grid intensity: the report must say so."""
     energy = next(s for s in default_report.sections if s.id == "energy")
     assert "held flat for later years" in " ".join(energy.paragraphs)
+
+
+def test_energy_text_says_carbon_is_average_not_marginal_and_what_embodied_leaves_out(
+    default_report,
+):
+    """As `gigawatt energy`'s scope caveat: the report's carbon is attributional (annual
+    averages, not the added load's marginal emissions) and its embodied carbon is the
+    hardware's only."""
+    text = " ".join(next(s for s in default_report.sections if s.id == "energy").paragraphs)
+    assert "not the marginal emissions of the generation that runs, or is built" in text
+    assert "servers or racks only, not the scale-out network, storage, buildings" in text
 
 
 def test_energy_text_says_rubin_power_is_carried_over_from_b200(default_run, default_report):
@@ -558,3 +576,74 @@ def test_report_shows_the_runs_caveats(default_run, default_report):
     assert [p for p in section.paragraphs if p.startswith("Caveat: ")] == [
         f"Caveat: {c}" for c in caveats
     ]
+
+
+def test_energy_and_money_headers_say_which_quantity(default_run, default_report):
+    """A table header is quoted without its paragraph: the energy columns are facility energy
+    (IT x PUE, at the grid connection), as `run` labels them, not IT energy; Released holds
+    deal money, to which a warrant (shares, not cash) adds nothing, so not "all tranches"."""
+    tables = {t.title: t for s in default_report.sections for t in s.tables}
+    energy = tables["Energy by calendar year"]
+    col = energy.columns.index("Facility energy [TWh]")
+    years = default_run[0].years()
+    assert [float(r[col]) for r in energy.rows] == [round(y["energy_twh"], 1) for y in years]
+    sites = next(t for t in tables.values() if t.title.startswith("Sites: grid and contracts"))
+    assert "Facility energy [TWh]" in sites.columns
+    money = next(t for t in tables.values() if t.title.startswith("Money by year"))
+    assert "Released (deal money, all kinds) [USD B]" in money.columns
+    assert not any("all tranches" in c for t in tables.values() for c in t.columns)
+
+
+def test_money_text_states_the_warrants_invested_leaves_out(catalog):
+    """'Invested: USD 0B' quoted alone says AMD gave OpenAI nothing; its deal is a 160M-share
+    warrant. The paragraph names the shares vested of those that can vest and their value at
+    vesting, from the finance stage's tranches, and that the price path is an assumption."""
+    results, cat, scenario = _run("amd-openai-6gw", catalog)
+    report = build_report(results, cat, inputs=scenario)
+    text = next(s for s in report.sections if s.id == "money").paragraphs[0]
+    fin = results.finance
+    warrants = [t for t in fin.tranches if t.instrument == "warrant"]
+    vested = [t for t in warrants if t.released]
+    assert 0 < len(vested) < len(warrants)
+    assert (
+        f"Invested: USD 0B (cash); warrants, which vest shares, not cash: amd-openai-2025 vested "
+        f"{sum(t.shares for t in vested) / 1e6:,.1f}M of up to "
+        f"{sum(t.shares for t in warrants) / 1e6:,.1f}M amd shares by {fin.summary()['end']}, "
+        f"USD {sum(t.value_usd for t in vested) / 1e9:,.1f}B at vesting"
+    ) in text
+    assert "drift is an assumption, not a forecast" in text
+
+
+def test_facility_power_chart_does_not_call_it_the_grid_connection(default_report):
+    """Facility power is IT x an annual-average PUE (run's caption: the grid connection's peak
+    on the hottest hours is higher), so its chart must not title it the grid connection's."""
+    chart = _chart(default_report, "buildout-facility-power")
+    assert "grid connection" not in chart.title and "annual-average PUE" in chart.title
+
+
+def test_compute_is_written_as_run_writes_it(default_run, default_report):
+    """run prints FLOP as 1.2e27; the report's tables wrote the same figures as 1.15e+27
+    (Python's exponent form). Every FLOP cell now reads like run's, to 3 digits."""
+    cells = [c for s in default_report.sections for t in s.tables for r in t.rows for c in r]
+    assert not [c for c in cells if re.search(r"\de\+\d", c)]
+    last = default_run[0].years()[-1]
+    tables = {t.title: t for s in default_report.sections for t in s.tables}
+    policies = next(t for n, t in tables.items() if n.startswith("Largest run and ceiling"))
+    default = next(r for r in policies.rows if "(default)" in r[0])
+    assert f"{last['largest_run_flop']:.3g}".replace("e+", "e") in default
+
+
+def test_a_facility_basis_is_not_called_the_grid_connection(toy_catalog):
+    """A facility-basis phase's power is IT x the annual-average PUE; the Build-out says the
+    grid connection's peak on the hottest hours is higher, so the scenario paragraph (and run's
+    footer, docs/scenarios.md's example) must not say the phases add it 'at the grid
+    connection'."""
+    from gigawatt.cli.programme import FACILITY_BASIS
+
+    sc = toy_scenario(toy_catalog)
+    assert sc.power_basis == "facility"
+    sections = build_sections(ReportContext(simulate(sc, toy_catalog), toy_catalog, sc))
+    text = " ".join(next(s for s in sections if s.id == "scenario").paragraphs)
+    assert "counted at the facility (IT x the site's annual-average PUE;" in text
+    assert "counted at the grid connection" not in text
+    assert FACILITY_BASIS == "facility (IT x the site's annual-average PUE)"

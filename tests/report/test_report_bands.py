@@ -51,3 +51,22 @@ def test_a_store_without_this_scenario_is_an_input_error(store, tmp_path, catalo
     with pytest.raises(InputError, match="holds no sweep of this scenario 'stargate-10gw'"):
         report_scenario("stargate-10gw", catalog=catalog, out=tmp_path / "s.html", sweep=store)
     assert not (tmp_path / "s.html").exists()
+
+
+def test_inputs_are_written_as_the_tornado_writes_them(store, catalog):
+    """A valuation quantile read 492,159,626,618.932 (USD to a thousandth of a dollar): the
+    inputs table now writes each value as the tornado's does (`fmt_value`)."""
+    from types import SimpleNamespace
+
+    from gigawatt.display import fmt_value
+    from gigawatt.report.bands import _inputs_table
+
+    rows = [{"path": "v", "p10": 492_159_626_618.932, "p50": 1.1493, "p90": None}]
+    table = _inputs_table(SimpleNamespace(inputs=lambda: rows))  # type: ignore[arg-type]
+    assert table.rows == (("v", "492,159,626,619", "1.149", ""),)
+    from gigawatt.report.bands import find_sweep
+    from gigawatt.scenario import load_scenario
+
+    sweep = find_sweep(store, load_scenario("amd-openai-6gw", catalog), catalog)
+    for row, i in zip(_inputs_table(sweep).rows, sweep.inputs(), strict=True):
+        assert row[1:] == tuple(fmt_value(i[q]) for q in ("p10", "p50", "p90"))

@@ -114,7 +114,7 @@ def test_a_bad_number_in_a_scenario(capsys, tmp_path, case):
         ({"seed": 1.5}, "seed: 1.5 is not allowed: must be a whole number"),
         ({"colour": "red"}, "colour: unknown field; allowed: costs, deals, description, end,"),
         ({"strat": "2026-01"}, "strat: unknown field; did you mean 'start'?"),
-        ({"start": "2028-01"}, "start (2028-01) is after end (2027-12)"),
+        ({"start": "2028-01"}, "start: 2028-01 is after end (2027-12); allowed: a month up"),
     ],
     ids=["type", "pattern", "month", "horizon", "negative", "fraction", "unknown", "typo", "order"],
 )

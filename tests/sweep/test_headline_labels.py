@@ -18,3 +18,10 @@ def test_largest_run_compute_title_says_when_the_run_starts() -> None:
     column = headline_column("largest_run_flop_end")
     assert "started in the last month" in column.header
     assert column.heading(brackets=True).endswith("[FLOP]")
+
+
+def test_whole_run_capex_reads_as_run_prints_it() -> None:
+    """run prints 'cumulative capex to 2032-12: USD 565.8B' and the report's Money paragraph
+    'Capex USD 565.8B'; the tornado's point value read 566 beside them."""
+    column = headline_column("capex_usd_total")
+    assert column.cell({"capex_usd_total": 565.77e9}) == f"{565.77e9 / 1e9:,.1f}"

@@ -1012,6 +1012,11 @@ class SupplyTechnology(Record):
     max_hours: quantity("h", gt=0, le=10_000) | None = Field(
         None, description="battery energy/power ratio [h]"
     )
+    delivery_lead_years: quantity("years", ge=0, le=20) | None = Field(
+        None,
+        description="time from ordering the main equipment to its delivery, as quoted at the "
+        "source's date [years]; the plant's own construction follows",
+    )
 
     @model_validator(mode="after")
     def _costs_in_range(self) -> SupplyTechnology:
@@ -1350,8 +1355,18 @@ class PowerCalibration(Record):
         return self
 
 
+#: The fields of a geometric Brownian motion, which only a share-price process has.
+GBM_FIELDS = ("drift_per_year", "volatility_per_year")
+
+
 class PriceProcess(Record):
-    """A share-price process (geometric Brownian motion) or a market price."""
+    """A share-price process (geometric Brownian motion) or a market price.
+
+    A share price carries the motion's drift and volatility (gigawatt.deals reads them for its
+    paths). A rental record is one dated rate: the market cost basis (gigawatt.costs) reads its
+    value and month only, interpolating between dated records, so a rental record carries no
+    drift or volatility (a value there would be a number nothing reads).
+    """
 
     process: Literal["share-price", "rental"]
     ticker: str | None = None
@@ -1361,16 +1376,48 @@ class PriceProcess(Record):
     )
     start_usd: Pos = Field(description="price at `start_month`")
     start_month: Month
-    drift_per_year: quantity("1/year", ge=-10, le=10) = Field(
-        0.0, description="annual drift mu of ln price"
+    drift_per_year: quantity("1/year", ge=-10, le=10) | None = Field(
+        None,
+        description="annual drift mu of ln price; required for a share price, refused on a "
+        "rental record",
     )
-    volatility_per_year: quantity("1/year", ge=0, le=10) = Field(
-        0.0, description="annual volatility sigma"
+    volatility_per_year: quantity("1/year", ge=0, le=10) | None = Field(
+        None,
+        description="annual volatility sigma; required for a share price, refused on a rental "
+        "record",
     )
     unit: str = "usd_per_share"
     shares_outstanding: Pos | None = Field(
         None, description="the company's common shares outstanding (warrants as a stake) [shares]"
     )
+
+    @model_validator(mode="after")
+    def _gbm_fields_only_on_share_prices(self) -> PriceProcess:
+        if self.process == "rental":
+            for name in GBM_FIELDS:
+                value = getattr(self, name)
+                if value is not None:
+                    raise ValueError(
+                        f"{name} ({value}) is given on a rental record: a rental record is one "
+                        "dated rate, which the market cost basis reads by its value and month "
+                        "only (add a dated record for another month); drift and volatility are "
+                        "allowed on process share-price only"
+                    )
+        else:
+            missing = [name for name in GBM_FIELDS if getattr(self, name) is None]
+            if missing:
+                raise ValueError(
+                    f"a share-price process needs {' and '.join(missing)} (the drift and "
+                    "volatility of its geometric Brownian motion, each with its source or "
+                    "marked an estimate in field_status)"
+                )
+        return self
+
+    def gbm(self) -> tuple[float, float]:
+        """(drift_per_year, volatility_per_year) of a share-price process [1/year]."""
+        if self.drift_per_year is None or self.volatility_per_year is None:
+            raise ValueError(f"{self.id} is not a share-price process: it has no drift")
+        return self.drift_per_year, self.volatility_per_year
 
 
 class MarketMove(BaseModel):

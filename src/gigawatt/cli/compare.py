@@ -24,16 +24,25 @@ COMPARE_COLUMNS: list[Column] = [
     Column("capex_usd", "Capex in the year", "USD B", BILLION, 1),
     Column(
         "tranches_released_usd",
-        "Deal money released in the year (investment and purchase commitments)",
+        "Deal money released in the year (investment, purchase commitments, leases)",
         "USD B",
         BILLION,
         1,
     ),
     Column("cumulative_invested_usd", "Invested, cumulative", "USD B", BILLION, 1),
+    Column(
+        "warrant_value_usd",
+        "Warrants vested (shares, not cash: not in Invested), at December's modelled share price",
+        "USD B",
+        BILLION,
+        1,
+    ),
     Column("energy_twh", "Facility energy", "TWh", digits=1),
     Column("co2e_t", "CO2e, location-based", "Mt", T_PER_MT, 2),
     Column("largest_run_flop", "Largest run started in December", "FLOP", style="sci"),
 ]
+#: Tables shown only when some scenario has a value there (most deals have no warrants).
+WHEN_ANY = frozenset({"warrant_value_usd"})
 #: Inputs shown in the text table (all of them are in --json).
 INPUT_ROWS_SHOWN = 25
 #: Widest line the tables aim at (a scenario per column while the names fit).
@@ -150,6 +159,10 @@ def compare(
         console.print(f"... and {len(differ) - INPUT_ROWS_SHOWN} more: --json lists them all.")
     years = data["years"]
     for col in COMPARE_COLUMNS:
+        if col.key in WHEN_ANY and not any(
+            (y["scenarios"][label] or {}).get(col.key) for y in years for label in labels
+        ):
+            continue  # no scenario has warrants: a table of zeros would say nothing
         table = Table(title=col.heading(), title_justify="left")
         table.add_column("Year", justify="right")
         for header in headers:
@@ -174,6 +187,8 @@ def compare(
         console.print(f"Caveat ({', '.join(c['scenarios'])}): {c['caveat']}")
     console.print(
         data["attribution"]
-        + " As of each December (capex, money released and energy: in the year). "
+        + " As of each December (capex, money released and energy: in the year). USD: costs "
+        "at the catalog's quoted prices, not escalated for inflation and not discounted; deal "
+        "amounts as announced. "
         + (f"Report written to {out}." if out is not None else "--out FILE.html writes a report.")
     )

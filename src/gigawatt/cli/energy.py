@@ -114,6 +114,18 @@ def footprint_cmd(
     # a citation with a URL goes under the table, whole: a table cell would fold the URL
     long_source = len(data["grid_source"]) > MAX_NOTE_CHARS
     grid_note = "source under the table" if long_source else data["grid_source"]
+    # a region's intensity is its annual average (not the marginal rate of an added load), and
+    # market-based puts the uncontracted rest at it, not at the residual mix; a user's own
+    # intensity may be either, so its rows say only what the tool did
+    from_region = data["region"] is not None
+    location_note = (
+        "facility energy x the grid's annual average (not the marginal rate)"
+        if from_region
+        else "facility energy x grid"
+    )
+    market_rest = (
+        ", the rest at the grid average, not the residual mix: a lower bound" if from_region else ""
+    )
     rows = [
         (
             "Accelerator power",
@@ -126,11 +138,11 @@ def footprint_cmd(
         ("Energy at the facility", f"{data['energy_mwh']:,.1f} MWh", f"PUE {data['pue']:g}"),
         ("CO2e dynamic only", f"{data['co2e_dynamic_t']:,.1f} t", ""),
         ("CO2e with idle", f"{data['co2e_with_idle_t']:,.1f} t", ""),
-        ("CO2e operational (location)", f"{data['co2e_t']:,.1f} t", "facility energy x grid"),
+        ("CO2e operational (location)", f"{data['co2e_t']:,.1f} t", location_note),
         (
             "CO2e operational (market)",
             f"{data['co2e_market_t']:,.1f} t",
-            f"clean supply share {data['clean_supply_share']:g}",
+            f"clean supply share {data['clean_supply_share']:g}{market_rest}",
         ),
         (
             "CO2e embodied (amortised)",
@@ -175,11 +187,13 @@ SITE_COLUMNS = [
     Column("peak_facility_power_gw", "Rated", "GW", digits=2),
     Column("peak_average_draw_gw", "Draw", "GW", digits=2),
     Column("energy_twh", "TWh", digits=1),
-    Column("co2e_t", "Mt CO2e", scale=T_PER_MT, digits=2),
+    Column("co2e_t", "Mt CO2e location", scale=T_PER_MT, digits=2),
     Column("co2e_market_t", "Mt market", scale=T_PER_MT, digits=2),
 ]
 SITES_TITLE = (
-    "Sites (whole horizon; Rated: facility power at design load; Draw: average facility draw "
+    "Sites (whole horizon; Rated: facility power at design load = IT x the site's "
+    "annual-average PUE, so the grid connection's peak on the hottest hours is higher; Draw: "
+    "average facility draw "
     "in the highest month; TWh at the facility; grid intensity gCO2e/kWh, life-cycle, the "
     "region's latest annual average, held flat)"
 )
@@ -287,8 +301,9 @@ def energy_cmd(
             f"{sw['compute_time_share']:.0%} of the time;{_power_note(sw)} grid ramp limit "
             f"{sw['ramp_limit_mw_per_s']:.3g} MW/s"
             + (
-                " (the catalog's grid-ramp-limit-share-per-s, an estimate; "
-                "--ramp-limit-mw-per-s sets it)"
+                " (the catalog's grid-ramp-limit-share-per-s, an estimate, of the site's "
+                f"{sw['site_facility_power_mw']:,.0f} MW rated facility power, the rest of "
+                "its load taken as steady; --ramp-limit-mw-per-s sets it)"
                 if ramp_limit_mw_per_s is None
                 else ""
             )
@@ -399,7 +414,29 @@ def _print_supply(s: dict[str, Any], *, default_import: bool = False) -> None:
         f"{s['wind_capacity_factor']:.2f} (a synthetic wind at a mean "
         f"{s['wind_mean_speed_m_per_s']:g} m/s, the catalog's generic onshore site, "
         "wind-mean-speed-m-per-s, not a measurement of this site); solved in "
-        f"{s['solve_time_s']:.1f} s.{assumed}{_capacity_line(s)}"
+        f"{s['solve_time_s']:.1f} s.{assumed}{_capacity_line(s)}{_gas_line(s)}"
+    )
+
+
+def _gas_line(s: dict[str, Any]) -> str:
+    """What the optimum's gas plant is not: a reserve, or a plant on site by a given date. The
+    linear programme sizes gas to the largest hourly load the other sources leave, with no
+    reserve margin for outages or maintenance, and at a steady state, so it ignores the
+    turbines' order-to-delivery time (catalog `gas-ccgt` `delivery_lead_years`)."""
+    if not s["capacity_mw"].get("gas"):
+        return ""
+    lead = s.get("gas_delivery_lead_years")
+    wait = (
+        f"; turbines were quoted about {lead:g} years from order to delivery (catalog gas-ccgt, "
+        "delivery_lead_years), and the plant is built after: the optimum "
+        "is a steady-state cost, not a plant that can run sooner"
+        if lead is not None
+        else ""
+    )
+    return (
+        " Gas is sized to the largest hourly load the other sources leave, with no reserve for "
+        "outages or maintenance"
+        f"{wait}."
     )
 
 

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from gigawatt.cli.common import JsonOpt, _catalog, api, app, bold_name, console, emit_json
-from gigawatt.display import fmt_number
+from gigawatt.display import fmt_number, fmt_reported_pct
 
 PCT = 0.01
 
@@ -156,7 +156,7 @@ def _print_events(report: dict[str, Any]) -> None:
                 source = f"{m['basis']}; {source}"
             if m["day"] != ev["event_day"]:
                 source = f"on {m['day']}; {source}"
-            move = _pct(m["change_fraction"])
+            move = fmt_reported_pct(m["change_fraction"])
             table.add_row(*first, m["ticker"], move, m["status"], source)
     console.print(table)
 
@@ -179,7 +179,8 @@ def _print_study(ev: dict[str, Any]) -> None:
     for m in ev["moves"]:
         if m["computed_fraction"] is not None:
             console.print(
-                f"  {m['ticker']} on {m['day']}: reported {_pct(m['change_fraction'])} %, "
+                f"  {m['ticker']} on {m['day']}: reported "
+                f"{fmt_reported_pct(m['change_fraction'])} %, "
                 f"{_pct(m['computed_fraction'])} % from the prices given"
             )
     for t in st["tickers"]:

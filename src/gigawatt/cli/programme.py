@@ -40,6 +40,11 @@ from gigawatt.units import BILLION, FLOPS_PER_EFLOP, MILLION, T_PER_MT
 _YEAR = Column("year", "Year", style="text")
 _TEXT = "text"
 
+#: What a facility-basis phase's power is, as run's footer names it: the facility's power at
+#: the site's annual-average PUE, which the Build-out caption says is below the grid
+#: connection's peak (so not "at the grid connection").
+FACILITY_BASIS = "facility (IT x the site's annual-average PUE)"
+
 #: The yearly tables `gigawatt run` prints: (title, columns of a year). A model that adds keys
 #: to the years adds its table here.
 SensitivityOpt = Annotated[
@@ -67,11 +72,16 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
     (
         "Money (USD B; costs at the catalog's quoted prices, not escalated for inflation and "
         "not discounted; deal amounts as announced; flows in the year, cumulative figures as of "
-        "December; Released: deal "
-        "tranches of every kind; Purchases: the part that is the buyer's purchase commitments "
-        "or leases paid to the vendor, for hardware, not investment; Circular: a share, not USD, "
+        "December; Opex: energy and capacity charges at the regions' prices plus operations "
+        "(staff, maintenance, insurance: an estimated share of capex a year; `gigawatt "
+        "finance` splits it); Released: deal "
+        "money of every kind (investment, purchase commitments, leases; a warrant vests shares, "
+        "not cash, and adds nothing); Of which deal purchases: the buyer's purchase commitments "
+        "or leases paid to the vendor under the deals, for hardware, not investment (Capex "
+        "counts all the hardware bought); Circular: a share, not USD, "
         "cumulative: sum of min(cash invested, systems capex paid for the investor's own "
-        "hardware, whether bought, committed or leased) over the cash invested; warrants, "
+        "hardware, whether bought, committed or leased) over the cash invested (blank: none "
+        "invested); warrants, "
         "facility, power and energy not counted)",
         [
             _YEAR,
@@ -79,7 +89,12 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
             Column("opex_usd", "Opex", scale=BILLION, digits=1),
             Column("depreciation_usd", "Deprec.", scale=BILLION, digits=1),
             Column("tranches_released_usd", "Released", scale=BILLION, digits=1),
-            Column("tranches_released_purchases_usd", "Purchases", scale=BILLION, digits=1),
+            Column(
+                "tranches_released_purchases_usd",
+                "Of which deal purchases",
+                scale=BILLION,
+                digits=1,
+            ),
             Column("cumulative_invested_usd", "Invested (cum.)", scale=BILLION, digits=1),
             Column("circular_share", "Circular", digits=2),
         ],
@@ -95,7 +110,7 @@ SUMMARY_TABLES: list[tuple[str, list[Column]]] = [
         [
             _YEAR,
             Column("energy_twh", "Facility", "TWh", digits=1),
-            Column("co2e_t", "Mt CO2e", scale=T_PER_MT, digits=2),
+            Column("co2e_t", "Mt CO2e location", scale=T_PER_MT, digits=2),
             Column("co2e_market_t", "Mt CO2e market", scale=T_PER_MT, digits=2),
             Column("embodied_co2e_t", "Mt CO2e embodied", scale=T_PER_MT, digits=2),
             Column("water_m3", "Site water", "Mm3", MILLION, 1),
@@ -299,6 +314,40 @@ def _packages_text(years: list[dict[str, Any]], catalog: Any) -> str:
     )
 
 
+def warrant_text(warrants: list[dict[str, Any]], last: dict[str, Any]) -> str | None:
+    """What the Money table cannot show of a deal's warrants: they vest shares, not cash, so
+    neither Released nor Invested counts them (a deal such as AMD-OpenAI's would read as
+    nothing given). Per deal (`Finance.warrant_totals`): shares vested of those it can vest and
+    their value at vesting; then the last year's marked value (`warrant_value_usd`), which rests
+    on the share price's median path. `last`: the last year of `run --json`."""
+    if not warrants:
+        return None
+    parts = [
+        f"{w['deal']} vested {w['shares_vested'] / MILLION:,.1f}M of up to "
+        f"{w['shares_max'] / MILLION:,.1f}M {w['share'] or 'issuer'} shares by {last['month']}"
+        + (
+            f" (USD {w['value_at_vesting_usd'] / BILLION:,.1f}B at vesting)"
+            if w["shares_vested"] > 0
+            else ""
+        )
+        for w in warrants
+    ]
+    marked = last.get("warrant_value_usd") or 0.0
+    held = (
+        f"; vested warrants worth USD {marked / BILLION:,.1f}B at {last['month']}'s share price"
+        if marked > 0
+        else ""
+    )
+    return (
+        "Warrants (shares, not cash: in neither Released nor Invested): "
+        + "; ".join(parts)
+        + held
+        + ". Share prices follow the median path of their price process, whose drift is an "
+        "assumption, not a forecast: whether a price-linked tranche vests rests on it "
+        "(`gigawatt finance` lists each tranche)."
+    )
+
+
 def _reference_run_text(catalog: Any) -> str:
     """Which run the Capability table's `x ref` divides by, with its FLOP and provenance."""
     from gigawatt.capability.scaling import REFERENCE_ID
@@ -350,12 +399,16 @@ def run(
         console.print(band)
     console.print(
         f"As of each December (or the last month). Phases add power at the "
-        f"{'grid connection' if sc.power_basis == 'facility' else 'racks (IT)'}; "
+        f"{FACILITY_BASIS if sc.power_basis == 'facility' else 'racks (IT)'}; "
         f"{_packages_text(years, _catalog(ctx))}; peak FLOP/s are dense. "
         f"Results written to {out}/"
     )
     for line in _summary_bases(years):
         console.print(line)
+    if results.finance is not None and (
+        warrants := warrant_text(results.finance.warrant_totals(), years[-1])
+    ):
+        console.print(warrants)
     if any(y.get("largest_run_vs_reference") for y in years):
         console.print(_reference_run_text(_catalog(ctx)))
     for caveat in results.caveats(years):
@@ -553,7 +606,8 @@ FINANCE_TABLES: list[tuple[str, list[Column]]] = [
     ),
     (
         "Deals by year (USD B unless a share or a count; released in the year, the rest as "
-        "of December; Released: tranches of every kind, of which Purchases: the buyer's "
+        "of December; Released: deal money of every kind (a warrant vests shares, not cash, "
+        "and adds nothing: its own columns), of which Purchases: the buyer's "
         "purchase commitments or leases paid to the vendor, not investment; Circular: sum of "
         "min(I, P) / sum of I; Vendor-funded: sum of C / sum of P, above 1 while the "
         "investment runs ahead of the purchases; all cumulative)",

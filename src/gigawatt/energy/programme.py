@@ -24,6 +24,7 @@ import pandas as pd
 from gigawatt.buildout import Fleet, long_table, straight_line
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Country
+from gigawatt.distributions import point
 from gigawatt.energy.footprint import (
     closest_country,
     co2e_location_t,
@@ -230,4 +231,42 @@ def run_energy(scenario: Scenario, catalog: Catalog, fleet: Fleet) -> EnergyResu
         utilisation=u,
         countries=countries,
         **arrays,
+    )
+
+
+def scope_caveats(scenario: Scenario) -> tuple[str, ...]:
+    """What the programme's carbon figures are and leave out, as an energy analyst reads them.
+
+    - Attributional, not consequential: both carbon columns multiply energy by each region's
+      annual *average* grid intensity, the GHG Protocol's location-based method ("Scope 2
+      Guidance", WRI/WBCSD, 2015, ch. 4 and 6: grid-average emission factors), not the
+      marginal emissions of the generation that runs, or is built, for an added load. The
+      intensities are life-cycle (regions catalog), so they include upstream emissions that
+      Scope 2's direct factors leave out (Scope 3 category 3 in the GHG Protocol).
+    - Market-based without a residual mix: the same guidance (ch. 6-7, Scope 2 Quality
+      Criteria) puts the load no contract covers at the residual mix, which is dirtier than the
+      grid average wherever others claim clean energy; at the grid average the figure is a
+      lower bound (docs/models/energy.md).
+    - Embodied: the accelerators and their servers or racks (systems catalog,
+      `host_embodied_co2e_kg_per_node`); not the scale-out network, storage, buildings,
+      cooling and electrical plant, or the generation built for the campus.
+    """
+    clean = [site.name for site in scenario.sites if point(site.clean_supply_share) > 0]
+    market = (
+        "the market-based figure puts the load no contract covers at the grid average, not at "
+        "the GHG Protocol's residual mix, so it is a lower bound"
+        + (
+            ""
+            if clean
+            else " (no site contracts clean supply here, so it equals the location-based one)"
+        )
+    )
+    return (
+        "Carbon is attributional: each region's annual average grid intensity (location-based "
+        "in the GHG Protocol Scope 2 Guidance's sense, though life-cycle: it adds the upstream "
+        "emissions a Scope 2 inventory's direct factors leave out), not the marginal emissions "
+        "of the generation that runs, or is built, for this added load, which a consequential "
+        f"estimate of a new campus needs; {market}. Embodied CO2e counts the accelerators and "
+        "their servers or racks only, not the scale-out network, storage, buildings, cooling "
+        "and electrical plant, or generation built for the campus.",
     )

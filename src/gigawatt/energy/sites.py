@@ -112,6 +112,8 @@ def site_swings(
     month_label = site_peak_month(energy, site)
     month = int(np.flatnonzero(fleet.month_labels == month_label)[0])
     first = int(np.flatnonzero(rows)[0])  # a site's phases are consecutive rows
+    # the site's rated facility power that month: what its grid connection and ramp limit serve
+    site_power_w = float(fleet.facility_power_w[rows, month].sum())
     counts: dict[str, int] = {}
     systems = {}
     for k, ph in enumerate(site.phases):
@@ -131,6 +133,7 @@ def site_swings(
         job=traced,
         ramp_limit_mw_per_s=ramp_limit_mw_per_s,
         seed=scenario.seed,
+        site_power_w=site_power_w,
     )
     reason = no_progress_reason(inputs)
     if reason:
@@ -175,6 +178,7 @@ def site_swings(
         "mfu": None,
         "group_accelerators": counts[system_id],
         "operating_point_accelerators": None,
+        "site_facility_power_mw": site_power_w / W_PER_MW,
         **described,
         **analyse_swings(inputs).to_dict(),
     }

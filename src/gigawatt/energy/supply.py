@@ -252,6 +252,9 @@ class SupplyResult:
     grid_peak_import_mw: float | None = None
     capacity_charge_usd_per_year: float | None = None
     capacity_charge_caveat: str | None = None
+    #: added: the gas turbines' quoted order-to-delivery time (catalog `gas-ccgt`), which the
+    #: steady-state optimum does not model; None when the record gives none
+    gas_delivery_lead_years: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -531,6 +534,7 @@ def summarise(
         "solve_time_s": seconds,
         "capacity_charge_usd_per_mw_day": inputs.capacity_usd_per_mw_day,
         "capacity_charge_caveat": inputs.capacity_caveat,
+        "gas_delivery_lead_years": inputs.technologies["gas"].delivery_lead_years,
     }
     if state != "ok" or condition != "optimal":
         return SupplyResult(**base)

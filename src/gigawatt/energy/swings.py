@@ -216,10 +216,14 @@ def swing_inputs(
     duration_s: float | None = None,
     ramp_limit_mw_per_s: float | None = None,
     seed: int = 0,
+    site_power_w: float | None = None,
 ) -> SwingInputs:
     """Inputs from the catalog: the system's power, and the job's schedule from `job` (the
     operating point a layer above computed) or, without it, `default_swing_job`.
-    `duration_s` None: `trace_window_s`."""
+    `duration_s` None: `trace_window_s`. Without `ramp_limit_mw_per_s` the limit is the
+    catalog's `grid-ramp-limit-share-per-s` of the site's rated facility power `site_power_w`
+    [W] (the interconnection the limit is written for, "10 MW/min for a 150 MW site"), or of
+    the job's own facility power when no site is given (the job is the whole site)."""
     acc = catalog.accelerator(system.accelerator)
     if job is None:
         job = default_swing_job(catalog, system, accelerators)
@@ -229,8 +233,10 @@ def swing_inputs(
     levels = training_waveform(catalog, system, acc, u)
     mean_it_w = accelerators * levels.mean_w
     if ramp_limit_mw_per_s is None:
-        # The cited limit is a share of the site's power per second.
-        limit_w = energy_param(catalog, "grid-ramp-limit-share-per-s") * float(mean_it_w) * pue
+        # The cited limit is a share of the site's power per second: the site's connection,
+        # not the one job on it (which may be a small part of the site).
+        base_w = float(mean_it_w) * pue if site_power_w is None else site_power_w
+        limit_w = energy_param(catalog, "grid-ramp-limit-share-per-s") * base_w
     else:
         limit_w = ramp_limit_mw_per_s * W_PER_MW
     return SwingInputs(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gigawatt.catalog import Catalog
-from gigawatt.display import counted, fmt_number
+from gigawatt.display import counted, fmt_value
 from gigawatt.errors import InputError
 from gigawatt.report.base import Chart, ReportContext, Section, Series, Table
 from gigawatt.scenario import Scenario
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the sweep store (DuckDB) is imported only when a report sho
 BANDS: tuple[tuple[str, str, str, float], ...] = (
     ("facility_power_gw", "Facility power", "Power [GW]", 1.0),
     ("accelerators", "Accelerators online", "Accelerators [million]", 1e6),
-    ("energy_twh", "Energy in the year", "Energy [TWh]", 1.0),
+    ("energy_twh", "Facility energy in the year", "Facility energy [TWh]", 1.0),
     ("co2e_t", "Location-based CO2e in the year", "CO2e [Mt]", 1e6),
     ("cumulative_capex_usd", "Capex to date", "Capex [USD billion]", 1e9),
     ("cumulative_invested_usd", "Invested to date", "Invested [USD billion]", 1e9),
@@ -70,8 +70,7 @@ def _band_chart(sweep: SweepResult, key: str, title: str, axis: str, scale: floa
 
 def _inputs_table(sweep: SweepResult) -> Table:
     rows: list[tuple[str, ...]] = [
-        (i["path"], fmt_number(i["p10"], 3), fmt_number(i["p50"], 3), fmt_number(i["p90"], 3))
-        for i in sweep.inputs()
+        (i["path"], *(_input_value(i[q]) for q in ("p10", "p50", "p90"))) for i in sweep.inputs()
     ]
     return Table(
         "Uncertain inputs as drawn",
@@ -79,6 +78,12 @@ def _inputs_table(sweep: SweepResult) -> Table:
         tuple(rows),
         numeric=(False, True, True, True),
     )
+
+
+def _input_value(value: float | None) -> str:
+    """An input's quantile as the tornado's table writes inputs (`fmt_value`): a valuation
+    to the dollar, not to a thousandth of one (492,159,626,618.932); a PUE to 4 digits."""
+    return "" if value is None else fmt_value(value)
 
 
 def bands_section(ctx: ReportContext) -> Section | None:

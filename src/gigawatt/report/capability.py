@@ -11,7 +11,7 @@ import numpy as np
 
 from gigawatt.capability.stage import CapabilityResult
 from gigawatt.catalog.schema import FrontierRun
-from gigawatt.display import fmt_number
+from gigawatt.display import fmt_number, fmt_sci
 from gigawatt.report.base import Chart, ReportContext, Section, Series, Table, as_list
 
 #: The compute axis is shown in units of 1e27 FLOP (GPT-4, ~2e25, is 0.02).
@@ -48,7 +48,7 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
             f"{r['accelerators_available']:,}",
             fmt_number(r["mfu"], 2) if r["mfu"] is not None else "",
             fmt_number(r["goodput"], 2) if r["goodput"] is not None else "",
-            f"{r['training_flop']:.2e}",
+            fmt_sci(r["training_flop"], 3),
             _band_cell(r["training_flop_band"], r["validation"]),
             ", ".join(r["thresholds_crossed"]) or "none",
             r["note"] or "",
@@ -83,7 +83,7 @@ def _band_cell(band: list[float] | None, check: dict[str, Any] | None) -> str:
             if check and check.get("gpus_beyond_checked")
             else ""
         )
-        return f"{band[0]:.2e}-{band[1]:.2e}{scale}"
+        return f"{fmt_sci(band[0], 3)}-{fmt_sci(band[1], 3)}{scale}"
     return f"an estimate ({check['class']})" if check else ""
 
 
@@ -249,10 +249,10 @@ def _policies_table(curve: dict[str, Any]) -> Table:
             p["checkpoint"],
             _size(p["operating_point"]["accelerators"]),
             fmt_number(p["operating_point"]["goodput"], 2),
-            f"{p['operating_point']['flop']:.2e}",
+            fmt_sci(p["operating_point"]["flop"], 3),
             _size(p["ceiling"]["accelerators"]),
             fmt_number(p["ceiling"]["goodput"], 2),
-            f"{p['ceiling']['flop']:.2e}",
+            fmt_sci(p["ceiling"]["flop"], 3),
         )
         for p in curve["policies"]
     )
@@ -276,9 +276,9 @@ def _sensitivity_table(sens: dict[str, Any]) -> Table:
             r["label"] if r["input"] == "baseline" else f"{r['label']} x {r['factor']:g}",
             _size(r["accelerators"]),
             fmt_number(r["goodput"], 2),
-            f"{r['flop']:.2e}",
+            fmt_sci(r["flop"], 3),
             _size(r["ceiling_accelerators"]),
-            f"{r['ceiling_flop']:.2e}",
+            fmt_sci(r["ceiling_flop"], 3),
         )
         for r in sens["rows"]
     )

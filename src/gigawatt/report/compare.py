@@ -52,7 +52,13 @@ COMPARE_CHARTS: list[tuple[str, str, str, str, float]] = [
         "Invested [USD B]",
         BILLION,
     ),
-    ("compare-energy", "Energy in the year", "energy_twh", "Energy [TWh]", 1.0),
+    (
+        "compare-energy",
+        "Facility energy in the year",
+        "energy_twh",
+        "Facility energy [TWh]",
+        1.0,
+    ),
     ("compare-co2e", "CO2e in the year (location-based)", "co2e_t", "CO2e [Mt]", T_PER_MT),
     (
         "compare-largest-run",

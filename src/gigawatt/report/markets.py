@@ -6,11 +6,9 @@ runs the event study (docs/models/markets.md)."""
 
 from __future__ import annotations
 
-from gigawatt.display import fmt_number
+from gigawatt.display import fmt_reported_pct
 from gigawatt.markets.events import events_for_deals
 from gigawatt.report.base import ReportContext, Section, Table
-
-PCT = 0.01
 
 
 def market_section(ctx: ReportContext) -> Section | None:
@@ -35,7 +33,7 @@ def market_section(ctx: ReportContext) -> Section | None:
                     ev.label,
                     m.day.isoformat(),
                     m.ticker,
-                    fmt_number(m.change_fraction, 2, PCT),
+                    fmt_reported_pct(m.change_fraction),
                     m.basis,
                     m.status,
                     m.source,

@@ -51,7 +51,7 @@ MONEY_COLUMNS = [
     Column("capex_usd", "Capex", "USD B", BILLION, 1),
     Column("opex_usd", "Opex", "USD B", BILLION, 1),
     Column("depreciation_usd", "Depreciation", "USD B", BILLION, 1),
-    Column("tranches_released_usd", "Released (all tranches)", "USD B", BILLION, 1),
+    Column("tranches_released_usd", "Released (deal money, all kinds)", "USD B", BILLION, 1),
     Column("tranches_released_purchases_usd", "of which purchases", "USD B", BILLION, 1),
     Column("cumulative_invested_usd", "Invested, cumulative", "USD B", BILLION, 1),
     Column("circular_share", "Circular share", style="share"),
@@ -59,7 +59,7 @@ MONEY_COLUMNS = [
 ]
 ENERGY_COLUMNS = [
     _YEAR,
-    Column("energy_twh", "Energy", "TWh", digits=1),
+    Column("energy_twh", "Facility energy", "TWh", digits=1),
     Column("co2e_t", "CO2e location", "Mt", T_PER_MT, 2),
     Column("co2e_market_t", "CO2e market", "Mt", T_PER_MT, 2),
     Column("embodied_co2e_t", "Embodied", "Mt", T_PER_MT, 2),
@@ -75,7 +75,7 @@ SITE_COLUMNS = [
     Column("clean_supply_share", "Clean supply share", style="share"),
     Column("pue", "PUE", digits=2),
     Column("wue_l_per_kwh", "WUE", "L/kWh", digits=2),
-    Column("energy_twh", "Energy", "TWh", digits=1),
+    Column("energy_twh", "Facility energy", "TWh", digits=1),
     Column("co2e_t", "CO2e location", "Mt", T_PER_MT, 2),
 ]
 #: Countries shown either side of the programme in the comparison chart.
@@ -99,7 +99,12 @@ def _distribution_text(value: Any) -> str:
 def scenario_section(ctx: ReportContext) -> Section:
     sc = ctx.results.scenario
     fleet = ctx.results.fleet
-    basis = "the grid connection (facility)" if sc.power_basis == "facility" else "the racks (IT)"
+    basis = (
+        "the facility (IT x the site's annual-average PUE; the grid connection's peak on the "
+        "hottest hours is higher)"
+        if sc.power_basis == "facility"
+        else "the racks (IT)"
+    )
     paragraphs = [p for p in (sc.description.strip(),) if p]
     paragraphs.append(
         f"Simulated month by month from {sc.start} to {sc.end}. A phase's power is what it adds, "
@@ -231,7 +236,7 @@ def buildout_section(ctx: ReportContext) -> Section:
     charts = [
         Chart(
             "buildout-facility-power",
-            "Facility power online by site (at the grid connection)",
+            "Facility power online by site (IT x the site's annual-average PUE)",
             "Month",
             "Facility power [GW]",
             _by_site_series(fleet.by_site(fleet.facility_power_w), W_PER_GW),
@@ -336,6 +341,27 @@ def _tranche_hover(t: TrancheOutcome) -> str:
         f"{t.name} ({t.month})<br>{t.instrument}, {t.payer} to {t.payee}: "
         f"USD {_tranche_value_usd(t) / BILLION:,.2f}B<br>trigger: {t.trigger}"
         + (f"<br>bought: {bought}" if bought else "")
+    )
+
+
+def _warrants_clause(warrants: list[dict[str, Any]], end: str) -> str:
+    """`; warrants (shares, not cash): ...` for the Money paragraph's invested sentence, which
+    counts cash only: without it a warrant deal (AMD-OpenAI's) reads as nothing given."""
+    if not warrants:
+        return ""
+    each = "; ".join(
+        f"{w['deal']} vested {w['shares_vested'] / MILLION:,.1f}M of up to "
+        f"{w['shares_max'] / MILLION:,.1f}M {w['share'] or 'issuer'} shares by {end}"
+        + (
+            f", USD {w['value_at_vesting_usd'] / BILLION:,.1f}B at vesting"
+            if w["shares_vested"] > 0
+            else ""
+        )
+        for w in warrants
+    )
+    return (
+        f" (cash); warrants, which vest shares, not cash: {each} (share prices on their median "
+        "path, whose drift is an assumption, not a forecast)"
     )
 
 
@@ -467,11 +493,14 @@ def money_section(ctx: ReportContext) -> Section | None:
     )
     paragraphs = (
         f"Money moves from {summary['start']} (construction starts before the first phase is "
-        f"online) to {summary['end']}. Capex USD {summary['capex_usd'] / BILLION:,.0f}B "
+        f"online) to {summary['end']}. Capex USD {summary['capex_usd'] / BILLION:,.1f}B "
         f"({summary['capex_before_start_usd'] / BILLION:,.1f}B before the scenario starts), opex "
-        f"USD {summary['opex_usd'] / BILLION:,.0f}B (energy: {energy_mwh} at each region's "
-        "catalog power price). "
-        f"Invested: USD {summary['cumulative_invested_usd'] / BILLION:,.0f}B{of_cap}.",
+        f"USD {summary['opex_usd'] / BILLION:,.1f}B (energy: {energy_mwh} at each region's "
+        "catalog power price, USD "
+        f"{(fin.opex_energy_usd.sum() + fin.opex_capacity_usd.sum()) / BILLION:,.1f}B with "
+        "capacity charges; the rest operations, an estimated share of capex a year). "
+        f"Invested: USD {summary['cumulative_invested_usd'] / BILLION:,.0f}B{of_cap}"
+        f"{_warrants_clause(fin.warrant_totals(), summary['end'])}.",
         "Per investor, cumulative to date: I is the cash invested (equity and cash tranches), C "
         "is I plus vested warrants' intrinsic value at vesting, P the systems capex paid for the "
         "hardware it makes. Circular share = sum of min(I, P) / sum of I: whether the purchases "
@@ -643,12 +672,16 @@ def energy_section(ctx: ReportContext) -> Section | None:
             f"no calibration applies its idle power plus {energy.utilisation:.0%} of the way to "
             "its TDP plus its share of host and network; times the site's PUE. Location-based "
             "carbon uses the region's latest annual life-cycle grid intensity, held flat for "
-            "later years (no decarbonisation of the grid is assumed); market-based "
+            "later years (no decarbonisation of the grid is assumed); both carbon figures are "
+            "attributional, annual averages, not the marginal emissions of the generation that "
+            "runs, or is built, for this added load; market-based "
             "counts the site's contracted clean supply as zero and the rest at the grid "
             "average (no residual mix: a lower bound); a ramping phase draws for the "
             "accelerators in service on average over each month; site water is IT energy x "
             "the region's WUE (the US fleet average unless a site sets one; a closed-loop "
-            "liquid-cooled campus uses less); embodied carbon spreads the "
+            "liquid-cooled campus uses less); embodied carbon (the accelerators and their "
+            "servers or racks only, not the scale-out network, storage, buildings, cooling and "
+            "electrical plant, or generation) spreads the "
             "hardware's manufacturing emissions evenly over its life, each month's deployments "
             "from the month they arrive, and stops at the life's end (no refresh is "
             "modelled)." + _transferred_power_note(ctx),
