@@ -98,3 +98,26 @@ def test_the_operating_point_footnote_names_the_pool_only_when_one_is_held():
         standby
     )
     assert "spare" not in requeue and requeue.startswith("Accel.: the size past which")
+
+
+def test_the_json_operating_point_carries_its_pool():
+    """`capability --json`'s `operating_point` (the last month's) and each policy's operating
+    point and ceiling in `curve` carry the spare pool they leave room for: the default
+    policy's is the curve's pool at that size and fits beside the run in its group; a requeue
+    policy's is 0."""
+    from gigawatt.scenario import load_scenario
+    from gigawatt.simulate import simulate
+
+    cap = simulate(load_scenario("nvidia-openai-10gw", CATALOG), CATALOG, until="capability")
+    summary = cap.capability.summary(cap.year_positions())
+    op = summary["operating_point"]
+    assert op["spare_accelerators"] > 0
+    assert op["accelerators"] + op["spare_accelerators"] <= op["group_accelerators"]
+    for row in summary["curve"]["policies"]:
+        standby = CATALOG.fault_tolerance(row["policy"]).replacement == "standby"
+        for point in (row["operating_point"], row["ceiling"]):
+            assert (point["spare_accelerators"] > 0) == standby, row["policy"]
+            fits = point["accelerators"] + point["spare_accelerators"]
+            assert fits <= summary["curve"]["group_accelerators"]
+        if row["default"]:
+            assert row["operating_point"]["spare_accelerators"] == op["spare_accelerators"]

@@ -67,6 +67,8 @@ class OperatingPoint:
     checkpoint_interval_s: float
     failure_per_s: float
     planned_per_s: float
+    #: added later: the spare pool it leaves room for in its group (0: a requeue policy)
+    spare_accelerators: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,6 +112,7 @@ def _point_of(
         checkpoint_interval_s=float(rel.interval_s[0]),
         failure_per_s=float(rel.failure_per_s[0]),
         planned_per_s=float(rel.planned_per_s[0]),
+        spare_accelerators=curve.spare_accelerators(n),
     )
 
 
