@@ -7,6 +7,7 @@ import importlib.util
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gigawatt.catalog import Catalog
@@ -122,28 +123,39 @@ def test_capability_page_quotes_the_burn_in_of_a_run():
 
 def test_capability_page_quotes_the_burn_in_of_the_default_runs():
     """Section 3b: the default scenario's 2026-12 largest run with and without burn-in (the
-    only year whose largest run includes one), and the later years' run, the same with or
-    without; figures as the page rounds them."""
+    only year whose largest run includes one): burn-in enlarges the spare pool it leaves room
+    for, which limits it; and the later years' run, the same with or without; figures as the
+    page rounds them."""
     cat = Catalog.load()
     page = _prose("capability.md")
-    _, years = _years(cat, DOCS.SCENARIO)
+    sim, years = _years(cat, DOCS.SCENARIO)
     _, mature = _years(_without_burn_in(cat), DOCS.SCENARIO)
     burned = [y for y, r in years.items() if r["largest_run_burn_in_factor"] > 1]
     assert burned == [2026] and years[2026]["month"] == "2026-12"
     now, then = years[2026], mature[2026]
     fm = cat.failure_model(cat.system(now["largest_run_system"]).failure_model)
     assert now["largest_run_burn_in_factor"] == fm.burn_in_multiplier  # racks new that month
-    assert now["largest_run_accelerators"] == then["largest_run_accelerators"]
+    assert now["largest_run_accelerators"] < then["largest_run_accelerators"]
+    assert now["largest_run_spare_accelerators"] > then["largest_run_spare_accelerators"]
+    total = now["largest_run_group_accelerators"]
+    for row in (now, then):  # each fits beside its pool
+        assert row["largest_run_accelerators"] + row["largest_run_spare_accelerators"] <= total
+    cap = sim.capability
+    pos = int(np.flatnonzero(cap.months == now["month"])[0])
+    curve = cap._curve_of(cap.picks[int(cap.winner[pos])], pos)
+    assert curve.room(np.array([total]))[0] < curve.efficient_limit(total)  # the room limits
     change = 100 * (now["largest_run_flop"] / then["largest_run_flop"] - 1)
     assert (
         f"In the default scenario only {now['month']} does: the run starts the month Abilene's "
         f"first Vera Rubin racks come online, so its goodput is {now['largest_run_goodput']:.3f}, "
         f"not {then['largest_run_goodput']:.3f} as on a mature fleet, and it computes "
         f"{now['largest_run_flop']:.2e} FLOP, not {then['largest_run_flop']:.2e} "
-        f"({change:.1f} %; the job, {now['largest_run_accelerators']:,} accelerators, is the "
-        f"same, since the group's {now['largest_run_group_accelerators']:,} limit it".replace(
-            "e+", "e"
-        )
+        f"({change:.1f} %; the job is {now['largest_run_accelerators']:,} accelerators, not "
+        f"{then['largest_run_accelerators']:,}: the burn-in also enlarges the spare pool it "
+        f"leaves room for among the group's {total:,}, "
+        f"{now['largest_run_spare_accelerators']:,} accelerators instead of "
+        f"{then['largest_run_spare_accelerators']:,}, and the room, not its marginal efficiency, "
+        f"limits it)".replace("e+", "e")
         in page
     )
     later = {years[y]["largest_run_accelerators"] for y in years if y > 2026}

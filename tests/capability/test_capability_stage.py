@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -245,11 +246,12 @@ def test_year_rows_of_run_json_carry_the_capability_keys():
     assert np.isfinite(years[0]["largest_run_flop"])
 
 
-def test_a_largest_run_without_room_for_its_spare_pool_says_so(catalog):
-    """The default policy restarts onto standbys, so a year whose largest run leaves fewer of
-    its group's accelerators idle than the spare pool `gigawatt reliability` sizes for it (with
-    the run's burn-in) gets a caveat, and only such a year: in the default scenario, 2026-12
-    (24,696 of 26,455 Vera Rubin, inside burn-in)."""
+def test_the_largest_run_leaves_room_for_its_spare_pool_every_year(catalog):
+    """The default policy restarts onto standbys, so each year's largest run and the spare pool
+    `gigawatt reliability` sizes for it (with the run's burn-in) fit in its group together;
+    `largest_run_spare_accelerators` is that pool. A caveat names each year where the room
+    holds the run below its size without it, with that size: in the default scenario,
+    2026-12 only (26,455 Vera Rubin, all inside burn-in)."""
     from gigawatt.distributions import point
     from gigawatt.reliability import job_reliability
     from gigawatt.scenario import load_scenario
@@ -265,16 +267,109 @@ def test_a_largest_run_without_room_for_its_spare_pool_says_so(catalog):
         size, total = row["largest_run_accelerators"], row["largest_run_group_accelerators"]
         system = catalog.system(row["largest_run_system"])
         fm = catalog.failure_model(system.failure_model)
+        gp = cap.picks[int(cap.winner[pos])]
+        curve = cap._curve_of(gp, pos)
+        assert curve.standby
         rel = job_reliability(
-            size, 90 * DAY_S, fm, system, cap._curve_of(cap.picks[int(cap.winner[pos])], pos).plan,
+            size, 90 * DAY_S, fm, system, curve.plan,
             spares_availability=target, burn_in=row["largest_run_burn_in_factor"],
         )  # fmt: skip
         spare = rel.spares * rel.footprint.failure_domain
+        assert spare > 0
+        assert row["largest_run_spare_accelerators"] == spare, year
+        assert size + spare <= total, year
+        free = curve.operating(gp.available[pos : pos + 1])  # the same run without the room
+        assert free.accelerators[0] >= size
         mine = [c for c in caveats if c.startswith(f"{cap.months[pos]}: ")]
-        assert bool(mine) == (size + spare > total), year
+        assert bool(mine) == (free.accelerators[0] > size), year
         if mine:
             flagged.append(year)
-            assert f"leaves {total - size:,} of its group's {total:,} idle" in mine[0]
-            assert f"is {spare:,} ({rel.spares} failure domains)" in mine[0]
+            assert f"the largest run, {size:,} accelerators, leaves room among its " in mine[0]
+            assert f"{spare:,} accelerators ({rel.spares} failure domains)" in mine[0]
+            assert f"without that room it would be {int(free.accelerators[0]):,}" in mine[0]
     assert flagged == [2026]
     assert results.caveats(results.years())[-len(caveats) :] == caveats
+
+
+def _requeue_default_catalog(tmp_path) -> Catalog:
+    """The shipped catalog with its default policy's restarts marked requeue (no standbys):
+    every other input as shipped."""
+    import yaml
+
+    from gigawatt.catalog import __file__ as catalog_init
+
+    path = Path(catalog_init).parent / "fault-tolerance.yaml"
+    records = yaml.safe_load(path.read_text())
+    record = next(r for r in records if r["id"] == "in-memory-hot-spare")
+    assert record["replacement"] == "standby"
+    (tmp_path / "fault-tolerance.yaml").write_text(
+        yaml.safe_dump([{**record, "replacement": "requeue"}])
+    )
+    return Catalog.load([tmp_path])
+
+
+def test_a_requeue_policy_holds_no_pool_and_sizes_as_without_one(tmp_path):
+    """A policy that requeues (no standbys) holds no spare pool: its largest run is the one
+    sized by the marginal-efficiency rule and the group alone, whatever the pool would be. The
+    default scenario with its default policy marked requeue: each year's run is the operating
+    point without room, `largest_run_spare_accelerators` 0, and 2026-12's run is larger than
+    the standby policy's (whose pool does not fit beside it) and exceeds its group less its
+    pool; no spares caveat."""
+    from gigawatt.scenario import load_scenario
+
+    catalog = _requeue_default_catalog(tmp_path)
+    results = simulate(load_scenario("nvidia-openai-10gw", catalog), catalog, until="capability")
+    cap = results.capability
+    shipped = Catalog.load()
+    standby = simulate(
+        load_scenario("nvidia-openai-10gw", shipped), shipped, until="capability"
+    ).capability
+    positions = results.year_positions()
+    assert cap.spares_caveats(positions) == []
+    for year, pos in positions:
+        row = cap.year_summary(year, pos)
+        gp = cap.picks[int(cap.winner[pos])]
+        curve = cap._curve_of(gp, pos)
+        assert not curve.standby
+        total = int(gp.group.accelerators[pos])
+        assert curve.room(np.array([total]))[0] == total
+        assert curve.spare_accelerators(row["largest_run_accelerators"]) == 0
+        assert row["largest_run_spare_accelerators"] == 0
+        free = curve.operating(gp.available[pos : pos + 1])
+        assert row["largest_run_accelerators"] == free.accelerators[0], year
+        other = standby.year_summary(year, pos)
+        assert row["largest_run_accelerators"] >= other["largest_run_accelerators"], year
+    first = positions[0][1]
+    row, other = cap.year_summary(2026, first), standby.year_summary(2026, first)
+    assert row["largest_run_accelerators"] > other["largest_run_accelerators"]
+    pool = standby._curve_of(standby.picks[int(standby.winner[first])], first)
+    assert (
+        row["largest_run_accelerators"] + pool.spare_accelerators(row["largest_run_accelerators"])
+        > row["largest_run_group_accelerators"]
+    )
+
+
+def test_a_frontier_run_held_by_its_spare_pool_says_so(catalog, tmp_path):
+    """A cross_site frontier run that trains at one site, where the room for its policy's
+    spare pool (not its marginal efficiency) sets its size: the default scenario's first
+    month of Vera Rubin, all inside burn-in. Its note names the pool, which fits beside it."""
+    from gigawatt.scenario import load_scenario
+
+    path = tmp_path / "early.yaml"
+    path.write_text(
+        "extends: nvidia-openai-10gw\nname: early\nfrontier_runs:\n"
+        "  - {name: early, start: 2026-12, duration_days: 90, cross_site: true}\n"
+    )
+    cap = simulate(load_scenario(str(path), catalog), catalog, until="capability").capability
+    (run,) = [r.as_dict() for r in cap.runs]
+    where = cap.runs[0].where
+    total = where.group.accelerators[where.pos : where.pos + 1]
+    assert where.curve.room(total)[0] < where.curve.efficient_limit(int(total[0]))
+    spare = run["spare_accelerators"]
+    assert spare == where.curve.spare_accelerators(run["accelerators"]) > 0
+    assert run["accelerators"] + spare <= run["accelerators_available"]
+    assert (
+        f"its operating point, {run['accelerators']:,} accelerators (held below its efficient "
+        f"limit to leave room beside it for the spare pool in-memory-hot-spare restarts onto, "
+        f"{spare:,}), fits in the site's {run['accelerators_available']:,}" in run["note"]
+    )

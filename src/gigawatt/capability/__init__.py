@@ -22,7 +22,9 @@ computes C = R T [FLOP].
   the system's failure model and a frontier-scale restart cost (`frontier-restart-s`). Failures
   grow with N, so beyond some size a synchronous job computes less, not more: the largest run
   of a group of N accelerators is the best job of at most N, over job sizes 32 per doubling in
-  whole failure domains (so more accelerators never give less).
+  whole failure domains (so more accelerators never give less). Under a policy that restarts
+  onto standbys, the job also leaves room among the N for the spare pool the reliability
+  model sizes for it (`RunCurve.room`).
 - A cross-site run is one synchronous data-parallel job over the sites: each site as one
   cluster, plus a bidirectional ring all-reduce of the 16-bit gradients over the wide-area links
   every step, not overlapped with compute (Epoch AI 2025's design; catalog `cross-site-*`).

@@ -28,7 +28,15 @@ from gigawatt.perf import search
 from gigawatt.perf.accuracy import Validation, validation_of
 from gigawatt.perf.estimate import default_framework
 from gigawatt.perf.workload import Workload
-from gigawatt.reliability import JobCurve, RecoveryPlan, burn_in_factor, job_curve
+from gigawatt.reliability import (
+    JobCurve,
+    RecoveryPlan,
+    burn_in_factor,
+    compound_poisson_quantile,
+    job_curve,
+    spare_domains,
+    spare_means,
+)
 from gigawatt.reliability.limit import efficient_limit, job_sizes
 from gigawatt.training import DEFAULT_FAILURE_MODEL
 
@@ -165,6 +173,10 @@ class RunCurve:
         self._best: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._limit: dict[int, int] = {}  # efficient_limit by its argument
         self._work: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # `_doubling` by its base
+        self._pool: dict[int, int] = {}  # `spare_accelerators` by job size
+        # the spare pool's Poisson means on the largest size grid asked (`_pool_means`)
+        self._means: tuple[np.ndarray, dict[int, np.ndarray]] | None = None
+        self._room: dict[int, int] = {}  # `room` by the group's accelerators
 
     # -- the parts of R ---------------------------------------------------------------------
 
@@ -326,6 +338,87 @@ class RunCurve:
         marginal = rel.marginal_efficiency[at]
         return Pick(picked.astype(float), flops, mfu, good, eff, marginal)
 
+    # -- room for the spare pool --------------------------------------------------------------
+
+    @property
+    def standby(self) -> bool:
+        """Whether the curve's policy restarts onto standbys held beside the job (catalog
+        `fault-tolerance` `replacement`), so that its goodput assumes their spare pool."""
+        return self.plan.policy.replacement == "standby"
+
+    def spare_accelerators(self, accelerators: int) -> int:
+        """The spare pool a job of this size holds beside it under the curve's policy
+        [accelerators]: `reliability.spare_domains` (what `gigawatt reliability` reports as
+        `spares`) at the catalog's `spares-availability-target`, at the curve's burn-in and
+        rack-rate scale, in whole failure domains; 0 under a requeue policy (no standbys)."""
+        n = int(accelerators)
+        if not self.standby or n < 1:
+            return 0
+        if n not in self._pool:
+            if len(self._pool) >= BEST_MEMO:
+                self._pool.clear()
+            sizes, means = self._pool_means(n)
+            at = int(np.searchsorted(sizes, n))
+            if at < len(sizes) and sizes[at] == n:  # a grid size: its means are known
+                one = {k: float(v[at]) for k, v in means.items()}
+                domains = compound_poisson_quantile(one, self.settings.spares_availability)
+            else:
+                domains = spare_domains(
+                    n,
+                    self.failure_model,
+                    self.system,
+                    self.settings.spares_availability,
+                    burn_in=self.burn_in,
+                    rack_rate_scale=self.scales.get("rack_rate_scale", 1.0),
+                )
+            self._pool[n] = domains * self.system.failure_domain
+        return self._pool[n]
+
+    def _pool_means(self, accelerators: int) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+        """The size grid up to at least `accelerators` and the spare pool's Poisson means at
+        each of its sizes (`reliability.spare_means`: one evaluation for the grid). Grids are
+        prefixes of one sequence, so the largest asked serves every smaller one."""
+        if self._means is None or self._means[0][-1] < accelerators:
+            sizes = job_sizes(max(int(accelerators), 1), self.system.failure_domain)
+            means = spare_means(
+                sizes,
+                self.failure_model,
+                self.system,
+                burn_in=self.burn_in,
+                rack_rate_scale=self.scales.get("rack_rate_scale", 1.0),
+            )
+            self._means = (sizes, means)
+        return self._means
+
+    def room(self, group_accelerators: np.ndarray) -> np.ndarray:
+        """For each group of T accelerators, the largest job size of the grid that leaves room
+        for its spare pool among them, s + `spare_accelerators`(s) <= T (0 when even the
+        smallest job does not; T itself under a requeue policy, which holds no pool). The pool
+        grows with s, so s + pool(s) does too: a bisection over the grid, remembered by T."""
+        t = np.asarray(group_accelerators, dtype=np.int64)
+        if not self.standby:
+            return t.copy()
+        held = self._room  # a sweep's months take few distinct values: mostly lookups
+        rooms = [held[v] if v in held else self._room_of(v) for v in t.ravel().tolist()]
+        return np.asarray(rooms, dtype=np.int64).reshape(t.shape)
+
+    def _room_of(self, total: int) -> int:
+        if total not in self._room:
+            sizes = job_sizes(max(total, 1), self.system.failure_domain)
+            self._pool_means(total)  # the means of every size the bisection may try, at once
+            lo, hi = -1, len(sizes) - 1  # sizes[lo] fits (lo = -1: none yet); the answer <= hi
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                size = int(sizes[mid])
+                if size + self.spare_accelerators(size) <= total:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            if len(self._room) >= BEST_MEMO:
+                self._room.clear()
+            self._room[total] = int(sizes[lo]) if lo >= 0 else 0
+        return self._room[total]
+
     # -- the operating point ----------------------------------------------------------------
 
     def efficient_limit(self, max_accelerators: int) -> int:
@@ -343,24 +436,32 @@ class RunCurve:
         self._limit[max_accelerators] = limit
         return limit
 
-    def operating(self, available: np.ndarray) -> Pick:
+    def operating(self, available: np.ndarray, group: np.ndarray | None = None) -> Pick:
         """The run a planner launches with N available: the best job of at most
-        min(N, `efficient_limit`) accelerators."""
-        return Pick.of_block(self.operating_block(available))
+        min(N, `efficient_limit`) accelerators and, given the `group`'s accelerators (those
+        the N are drawn from), at most its `room` (the run leaves room for its spare pool)."""
+        return Pick.of_block(self.operating_block(available, group))
 
-    def operating_block(self, available: np.ndarray) -> np.ndarray:
+    def operating_block(self, available: np.ndarray, group: np.ndarray | None = None) -> np.ndarray:
         """`operating` as one (fields, *shape) array, rows in PICK_FIELDS order."""
         n = np.asarray(available, dtype=np.int64)
         if not (n >= 1).any():
             return np.zeros((len(PICK_FIELDS), *n.shape))
         limit = self.efficient_limit(int(n.max()))
-        return self.best_block(np.minimum(n, limit))
+        return self.best_block(np.minimum(n, limit), group)
+
+    def reach(self, available: np.ndarray, group: np.ndarray | None = None) -> np.ndarray:
+        """The largest size the operating point may take with N available in a group of
+        `group`: min(N, `efficient_limit`, `room`)."""
+        n = np.asarray(available, dtype=np.int64)
+        out = np.minimum(n, self.efficient_limit(int(n.max())) if n.size else 0)
+        return out if group is None else np.minimum(out, self.room(group))
 
     # -- the best job of at most N --------------------------------------------------------------
 
-    def best(self, available: np.ndarray) -> Pick:
+    def best(self, available: np.ndarray, group: np.ndarray | None = None) -> Pick:
         """For each N in `available`, the job of at most N accelerators (on the size grid) with
-        the highest sustained rate.
+        the highest sustained rate; given the `group`'s accelerators, at most its `room` too.
 
         Branch and bound over the doublings, since the searches are the cost: a size s can
         still win for some N >= s only if its upper bound s x peak x goodput(s) (MFU and
@@ -374,11 +475,13 @@ class RunCurve:
         end), remembered by both (the grid by its length): the months of a sweep's samples
         take few distinct values of them, so most calls only look answers up.
         """
-        return Pick.of_block(self.best_block(available))
+        return Pick.of_block(self.best_block(available, group))
 
-    def best_block(self, available: np.ndarray) -> np.ndarray:
+    def best_block(self, available: np.ndarray, group: np.ndarray | None = None) -> np.ndarray:
         """`best` as one new (fields, *shape) array, rows in PICK_FIELDS order."""
         n = np.asarray(available, dtype=np.int64)
+        if group is not None:
+            n = np.minimum(n, self.room(group))
         top = int(n.max()) if n.size else 0
         if top < 1:
             return np.zeros((len(PICK_FIELDS), *n.shape))
@@ -788,12 +891,15 @@ def pick_group(
 
     The operating point is the best, by sustained rate, over the tiers taken lowest factor
     first (the lower wins ties), until the accelerators no longer hold it back (`held_back`:
-    its efficient limit stops short of them): a higher factor lowers every size's goodput and
-    with it the efficient limit, so a tier of more accelerators at a higher factor cannot then
-    do better. The ceiling is the better of the runs on the accelerators past burn-in (factor
-    1) and on all of them (at the lowest tier that holds them all): a ceiling bounds one run's
-    compute, and these are its two ends; a tier between them is not tried (for speed: each
-    tier is a curve, and a sweep meets many)."""
+    its efficient limit, or the room its spare pool leaves, stops short of them): a higher
+    factor lowers every size's goodput and with it the efficient limit, and enlarges the
+    spare pool and so shrinks the room, so a tier of more accelerators at a higher factor
+    cannot then do better. Both the operating point and the ceiling leave room in the group
+    for the spare pool of a standby policy (`RunCurve.room`, at the tier's factor). The
+    ceiling is the better of the runs on the accelerators past burn-in (factor 1) and on all
+    of them (at the lowest tier that holds them all): a ceiling bounds one run's compute, and
+    these are its two ends; a tier between them is not tried (for speed: each tier is a
+    curve, and a sweep meets many)."""
     key = (
         group.site,
         group.system,
@@ -851,17 +957,16 @@ def _pick_group(
             here = tier.sites == s
             months = np.flatnonzero(ask_op & here)
             if len(months):
-                n = tier.accelerators[months]
-                op = curve.operating_block(n)
+                n, total = tier.accelerators[months], group.accelerators[months]
+                op = curve.operating_block(n, total)
                 win = (available[months] == 0) | (op[_RATE] > out.flops_per_s[months])
                 at = months[win]
                 out_rows[:, at] = op[:, win]
                 burn[at], available[at], sites[at] = tier.burn_in, n[win], s
-                limit = curve.efficient_limit(int(n.max()))
-                open_op[months[~held_back(curve, n, np.minimum(n, limit))]] = False
+                open_op[months[~held_back(curve, n, curve.reach(n, total))]] = False
             months = np.flatnonzero(ask_top & here)
             if len(months):
-                best = curve.best_block(tier.accelerators[months])
+                best = curve.best_block(tier.accelerators[months], group.accelerators[months])
                 win = ~filled_top[months] | (best[_RATE] > top.flops_per_s[months])
                 filled_top[months] = True
                 top_rows[:, months[win]] = best[:, win]
@@ -874,8 +979,8 @@ def _pick_group(
 
 def held_back(curve: RunCurve, available: np.ndarray, reach: np.ndarray) -> np.ndarray:
     """Where a run of at most `available` accelerators that may go up to `reach` (its
-    efficient limit) reaches the largest size of the curve's grid within `available`, so that
-    more accelerators might give a larger run [bool]."""
+    efficient limit and its room: `RunCurve.reach`) reaches the largest size of the curve's
+    grid within `available`, so that more accelerators might give a larger run [bool]."""
     n = np.asarray(available, dtype=np.int64)
     grid = job_sizes(int(n.max()), curve.system.failure_domain)
     largest = grid[np.searchsorted(grid, n, side="right") - 1]

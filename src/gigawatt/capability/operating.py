@@ -5,8 +5,10 @@ The rule (docs/models/capability.md, "Operating point"): with U(N) = N x goodput
 accelerator-time of a job of N accelerators, the marginal efficiency is e(N) = d ln U / d ln N
 (what the last accelerator adds, relative to the average one). The largest run of a group of
 N_avail accelerators is the job of highest sustained rate among sizes up to
-min(N_avail, N*), N* the largest size up to which e stays at or above the catalog threshold
-(`operating-point-marginal-efficiency`). The ceiling is the job of highest rate regardless.
+min(N_avail, N*, N_room), N* the largest size up to which e stays at or above the catalog
+threshold (`operating-point-marginal-efficiency`), N_room the largest that leaves room in the
+group for the spare pool its policy holds (`RunCurve.room`: none under a requeue policy). The
+ceiling is the job of highest rate among sizes up to min(N_avail, N_room), whatever its e.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class OperatingPoint:
     checkpoint_interval_s: float
     failure_per_s: float
     planned_per_s: float
+    #: added later: the spare pool it leaves room for in its group (0: a requeue policy)
+    spare_accelerators: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,6 +112,7 @@ def _point_of(
         checkpoint_interval_s=float(rel.interval_s[0]),
         failure_per_s=float(rel.failure_per_s[0]),
         planned_per_s=float(rel.planned_per_s[0]),
+        spare_accelerators=curve.spare_accelerators(n),
     )
 
 
@@ -171,7 +176,7 @@ def swing_job(
     )
 
 
-def _point(pick: Pick, duration_s: float) -> dict[str, float | int]:
+def _point(pick: Pick, duration_s: float, curve: RunCurve) -> dict[str, float | int]:
     return {
         "accelerators": int(pick.accelerators[0]),
         "flops_per_s": float(pick.flops_per_s[0]),
@@ -179,6 +184,8 @@ def _point(pick: Pick, duration_s: float) -> dict[str, float | int]:
         "mfu": float(pick.mfu[0]),
         "goodput": float(pick.goodput[0]),
         "marginal_efficiency": float(pick.marginal_efficiency[0]),
+        # added later: the spare pool it leaves room for (0 under a requeue policy)
+        "spare_accelerators": curve.spare_accelerators(int(pick.accelerators[0])),
     }
 
 
@@ -199,18 +206,19 @@ def policy_curves(
     """Sustained FLOP/s, goodput, marginal efficiency, MFU and costs against job size for each
     policy, on the accelerators of the group's operating point at month index `pos` (those of
     its burn-in tier, at its burn-in factor: `curve.burn_in_tiers`), with each policy's
-    operating point and ceiling there."""
+    operating point and ceiling there (each leaving room in the group for the spare pool its
+    policy holds: `RunCurve.room`)."""
     s = curves.settings
     group = gp.group
     available = int(gp.available[pos])
     sites = int(gp.sites[pos])
     system = curves.catalog.system(group.system)
     duration_s = s.duration_s
-    n = np.array([available])
+    n, total = np.array([available]), group.accelerators[pos : pos + 1]
     found = []
     for policy in policies:
         curve = gp.curve(curves, pos, None, s.reference.precision, duration_s, policy)
-        found.append((curve, curve.operating(n), curve.best(n)))
+        found.append((curve, curve.operating(n, total), curve.best(n, total)))
     # the shown sizes, with every policy's operating point and ceiling among them
     marks = [int(p.accelerators[0]) for _, op, top in found for p in (op, top)]
     sizes = np.unique(np.concatenate([curve_sizes(available, system.failure_domain), marks]))
@@ -236,8 +244,8 @@ def policy_curves(
                     (rel.failure_per_s + rel.planned_per_s) * S_PER_DAY
                 ).tolist(),
                 "efficient_limit_accelerators": curve.efficient_limit(available),
-                "operating_point": _point(op, duration_s),
-                "ceiling": _point(top, duration_s),
+                "operating_point": _point(op, duration_s, curve),
+                "ceiling": _point(top, duration_s, curve),
             }
         )
     return {
@@ -264,10 +272,11 @@ def sensitivity(curves: Curves, gp: GroupPick, pos: int, month: str) -> dict[str
     s = curves.settings
     group = gp.group
     available = np.array([int(gp.available[pos])])
+    total = group.accelerators[pos : pos + 1]
 
     def row(key: str, label: str, factor: float, scales: dict[str, float]) -> dict[str, Any]:
         curve = gp.curve(curves, pos, None, s.reference.precision, s.duration_s, None, **scales)
-        op, top = curve.operating(available), curve.best(available)
+        op, top = curve.operating(available, total), curve.best(available, total)
         return {
             "input": key,
             "label": label,

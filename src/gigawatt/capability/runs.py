@@ -166,6 +166,8 @@ class FrontierRunResult:
             "market_rate_caveat": c.market_rate_caveat if c else None,
             # why a site's capacity charge at the start month is a price held flat
             "capacity_charge_caveat": c.capacity_charge_caveat if c else None,
+            # the spare pool it leaves room for in its group (0 under a requeue policy)
+            "spare_accelerators": w.curve.spare_accelerators(w.accelerators) if w else None,
         }
 
 
@@ -240,7 +242,8 @@ def best_group(
     launches there): a site's, or (when `cross_site`: "may use several sites at once") also all
     sites' of a system. Each group's run is the best over its burn-in tiers at the start month,
     lowest factor first until the accelerators no longer hold it back (as the monthly largest
-    run's operating point: `curve.pick_group`), for the run's own duration."""
+    run's operating point: `curve.pick_group`), for the run's own duration, leaving room in the
+    group for the spare pool its policy holds (`RunCurve.room`)."""
     duration_s = float(spec.duration_days) * S_PER_DAY
     best: Where | None = None
     for g in candidates:
@@ -280,12 +283,12 @@ def group_start(
             continue
         sites = int(tier.sites[0])
         curve = curves.get(model, g.system, precision, duration_s, sites, burn_in=tier.burn_in)
-        n = tier.accelerators
-        pick = curve.operating(n)
+        n, total = tier.accelerators, g.accelerators[pos : pos + 1]
+        pick = curve.operating(n, total)
         rate = pick.flops_per_s[0]
         if rate > 0 and (out is None or rate > out[1].flops_per_s[0]):
             out = (curve, pick)
-        if not held_back(curve, n, np.minimum(n, curve.efficient_limit(int(n[0]))))[0]:
+        if not held_back(curve, n, curve.reach(n, total))[0]:
             break  # a higher factor cannot do better (`pick_group`)
     if out is not None:
         for name in PICK_FIELDS:
@@ -390,12 +393,21 @@ def _one_site_note(
         return ""
     pooled = [g for g in candidates if g.site == ALL_SITES and g.system == where.group.system]
     multi = best_group(curves, pooled, spec, model, where.pos)
+    curve, total = where.curve, where.group.accelerators[where.pos : where.pos + 1]
+    why = (
+        f"past which an added one yields under {curve.settings.marginal_threshold:.0%} of the "
+        f"average one's useful time under {curve.plan.policy.id}"
+    )
+    if curve.room(total)[0] < curve.efficient_limit(int(total[0])):
+        pool = curve.spare_accelerators(where.accelerators)
+        why = (
+            f"held below its efficient limit to leave room beside it for the spare pool "
+            f"{curve.plan.policy.id} restarts onto, {pool:,}"
+        )
     head = (
         f"cross_site allows several sites, but the run trains at {where.group.site} alone: its "
-        f"operating point, {where.accelerators:,} accelerators (past which an added one yields "
-        f"under {where.curve.settings.marginal_threshold:.0%} of the average one's useful time "
-        f"under {where.curve.plan.policy.id}), fits in the site's "
-        f"{int(where.group.accelerators[where.pos]):,}"
+        f"operating point, {where.accelerators:,} accelerators ({why}), fits in the site's "
+        f"{int(total[0]):,}"
     )
     if multi is None:
         return head + "; no cross-site group is online at the start"

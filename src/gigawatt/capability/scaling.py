@@ -12,6 +12,7 @@ from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import FrontierRun, Model, ReferenceWorkload
 from gigawatt.distributions import point
 from gigawatt.perf.plan import make_plan
+from gigawatt.reliability.job import SPARES_AVAILABILITY_PARAMETER
 from gigawatt.reliability.limit import marginal_threshold
 from gigawatt.units import S_PER_DAY
 
@@ -123,6 +124,9 @@ class Settings:
     marginal_threshold: float
     cross_site_bandwidth_bytes_per_s: float
     cross_site_latency_s: float
+    #: the probability of full size the spare pool of a standby policy's run is sized for
+    #: (catalog `spares-availability-target`, as `gigawatt reliability` uses it)
+    spares_availability: float
 
     @classmethod
     def of(cls, catalog: Catalog) -> Settings:
@@ -152,6 +156,9 @@ class Settings:
             marginal_threshold=marginal_threshold(catalog),
             cross_site_bandwidth_bytes_per_s=param("cross-site-bandwidth-bytes-per-s"),
             cross_site_latency_s=param("cross-site-latency-s"),
+            spares_availability=float(
+                point(catalog.parameter(SPARES_AVAILABILITY_PARAMETER).value)
+            ),
         )
 
     def chinchilla(self, compute_flop: np.ndarray) -> dict[str, np.ndarray]:

@@ -35,18 +35,13 @@ from gigawatt.capability.operating import (
 from gigawatt.capability.runs import FrontierRunResult, evaluate_run, month_date
 from gigawatt.capability.scaling import Settings, compute_band
 from gigawatt.catalog import Catalog
-from gigawatt.display import counted
+from gigawatt.display import counted, fmt_sci
 from gigawatt.distributions import point
 from gigawatt.energy.swings import SwingJob
 from gigawatt.errors import InputError
 from gigawatt.perf.accuracy import Validation
 from gigawatt.policy import SiteCrossing, check_training_run, site_thresholds, thresholds_crossed
-from gigawatt.reliability.job import (
-    RACK_SLA_PARAMETER,
-    SPARES_AVAILABILITY_PARAMETER,
-    job_reliability,
-    rack_bound,
-)
+from gigawatt.reliability.job import RACK_SLA_PARAMETER, job_reliability, rack_bound
 from gigawatt.scenario import Scenario, month_index
 from gigawatt.units import S_PER_DAY
 
@@ -73,7 +68,10 @@ LARGEST_KEYS: tuple[tuple[str, str], ...] = (
     ("largest_run_vs_reference", "ratio"),
 )
 #: Monthly series added later (after each year's other keys, which keep their order).
-LATER_KEYS: tuple[tuple[str, str], ...] = (("largest_run_burn_in_factor", "ratio"),)
+LATER_KEYS: tuple[tuple[str, str], ...] = (
+    ("largest_run_burn_in_factor", "ratio"),
+    ("largest_run_spare_accelerators", "count"),
+)
 #: Keys that mean nothing without a run (null in a year with no run).
 _RUN_ONLY = (
     "largest_run_mfu",
@@ -141,7 +139,7 @@ class CapabilityResult:
             row.update(dict.fromkeys(_RUN_ONLY))
         check = self.validation_at(position)
         band = self._flop_band(check, position)
-        return {
+        out = {
             **row,
             "largest_run_site": self.largest_site[position],
             "largest_run_system": self.largest_system[position],
@@ -157,9 +155,13 @@ class CapabilityResult:
             "largest_run_model": self.settings.model.id if flop > 0 else None,
             "largest_run_mfu_source": self._mfu_source() if flop > 0 else None,
             # the failure model's hardware-rate multiplier the run's goodput includes
-            # (`curve.burn_in_tiers`; 1 for a run on accelerators past burn-in)
+            # (`curve.burn_in_tiers`; 1 for a run on accelerators past burn-in), and the spare
+            # pool the run leaves room for in its group (`RunCurve.room`)
             **{k: float(self.largest[k][position]) if flop > 0 else None for k, _ in LATER_KEYS},
         }
+        if flop > 0:  # a count: the spare pool the run leaves room for (0: a requeue policy)
+            out["largest_run_spare_accelerators"] = int(out["largest_run_spare_accelerators"])
+        return out
 
     def _precision_at(self, position: int) -> str:
         """The precision the largest run at month index `position` is counted at: the
@@ -310,7 +312,8 @@ class CapabilityResult:
         curve = gp.curve(self.curves, pos, None, s.reference.precision, s.duration_s, policy)
         label = str(self.months[pos])
         available = np.array([int(gp.available[pos])])
-        op = operating_point(curve, gp.group, pos, label, curve.operating(available), 0)
+        total = gp.group.accelerators[pos : pos + 1]
+        op = operating_point(curve, gp.group, pos, label, curve.operating(available, total), 0)
         if accelerators is None:
             return None if op is None else swing_job(curve, op, "operating-point", None)
         job = job_of_size(curve, gp.group, pos, label, accelerators)
@@ -366,53 +369,82 @@ class CapabilityResult:
         return out
 
     def spares_caveats(self, positions: list[tuple[int, int]]) -> list[str]:
-        """One caveat per year whose largest run leaves fewer of its group's accelerators idle
-        than the spare failure domains the reliability model sizes for it (at the catalog's
-        `spares-availability-target` and the run's failure rates, burn-in included): its
-        policy's restarts swap in standbys, and its goodput assumes them. `positions` as in
+        """One caveat per year whose largest run is held smaller to leave room in its group
+        for the spare pool its policy restarts onto (`RunCurve.room`: the spare failure domains
+        `gigawatt reliability` sizes for it, at the catalog's `spares-availability-target` and
+        the run's failure rates, burn-in included), with what it would be without that room
+        and, for NVL72-class racks, the rack-uptime SLA's bound on the pool (the model's count
+        is an upper estimate there); and one per year with accelerators online but no largest
+        run because no job of its largest group leaves room for its pool. `positions` as in
         `summary`."""
-        availability = float(point(self.catalog.parameter(SPARES_AVAILABILITY_PARAMETER).value))
-        sla = float(point(self.catalog.parameter(RACK_SLA_PARAMETER).value))
         out = []
         for _, pos in positions:
             index = int(self.winner[pos])
             if index < 0:
+                out.extend(self._no_room_caveat(pos))
                 continue
             gp = self.picks[index]
+            curve = self._curve_of(gp, pos)
             size = int(self.largest["largest_run_accelerators"][pos])
             total = int(self.largest["largest_run_group_accelerators"][pos])
-            curve = self._curve_of(gp, pos)
-            rel = job_reliability(
-                size,
-                self.settings.duration_s,
-                curve.failure_model,
-                curve.system,
-                curve.plan,
-                spares_availability=availability,
-                burn_in=float(gp.burn_in[pos]),
-            )
-            spare = int(rel.spares or 0) * rel.footprint.failure_domain
-            if size + spare <= total:
+            free = curve.operating(gp.available[pos : pos + 1])  # the same run without room
+            if not curve.standby or int(free.accelerators[0]) <= size:
                 continue
-            _, bound = rack_bound(rel, sla)
+            spare = curve.spare_accelerators(size)
+            domains = spare // curve.system.failure_domain
+            flop = float(free.flops_per_s[0]) * self.settings.duration_s
             head = (
-                f"{self.months[pos]}: the largest run, {size:,} accelerators, leaves "
-                f"{total - size:,} of its group's {total:,} idle; the reliability model's spare "
-                f"pool for it ({availability:g} availability, at the run's failure rates) is "
-                f"{spare:,} ({counted(int(rel.spares or 0), 'failure domain')})"
+                f"{self.months[pos]}: the largest run, {size:,} accelerators, leaves room among "
+                f"its group's {total:,} for the spare pool its policy ('{curve.plan.policy.id}') "
+                f"restarts onto: {spare:,} accelerators ({counted(domains, 'failure domain')}) "
+                f"for {self.settings.spares_availability:g} availability at the run's failure "
+                f"rates; without that room it would be {int(free.accelerators[0]):,} "
+                f"accelerators, {fmt_sci(flop, 3)} FLOP"
             )
-            policy = f"Its policy ('{curve.plan.policy.id}') restarts onto standbys"
-            if bound is None:
-                out.append(f"{head}. {policy}, so its goodput assumes spares from elsewhere.")
-                continue
-            bounded = bound * rel.footprint.failure_domain
-            fits = "fits" if size + bounded <= total else "does not fit either"
-            out.append(
-                f"{head}, an upper estimate for racks: the catalog's rack-uptime SLA bounds it "
-                f"at {bounded:,}, which {fits}. {policy}, so its goodput assumes a pool between "
-                "those sizes at hand."
-            )
+            out.append(head + self._rack_bound_clause(curve, size, gp, pos) + ".")
         return out
+
+    def _rack_bound_clause(self, curve: RunCurve, size: int, gp: GroupPick, pos: int) -> str:
+        """For NVL72-class racks: the rack-uptime SLA's bound on the run's spare racks, below
+        the model's count (`reliability.rack_bound`); empty otherwise."""
+        sla = float(point(self.catalog.parameter(RACK_SLA_PARAMETER).value))
+        rel = job_reliability(
+            size,
+            self.settings.duration_s,
+            curve.failure_model,
+            curve.system,
+            curve.plan,
+            spares_availability=self.settings.spares_availability,
+            burn_in=float(gp.burn_in[pos]),
+        )
+        _, bound = rack_bound(rel, sla)
+        if bound is None or bound >= int(rel.spares or 0):
+            return ""
+        return (
+            f" (the model takes a whole rack out for every tray-level event, so for racks its "
+            f"pool is an upper estimate: the catalog's rack-uptime SLA bounds it at "
+            f"{bound * rel.footprint.failure_domain:,})"
+        )
+
+    def _no_room_caveat(self, pos: int) -> list[str]:
+        """The caveat of a month with accelerators online but no largest run because even the
+        smallest job of its largest group leaves no room there for its policy's spare pool."""
+        online = [gp for gp in self.picks if gp.group.accelerators[pos] > 0]
+        if not online:
+            return []
+        gp = max(online, key=lambda g: int(g.group.accelerators[pos]))
+        curve = self._curve_of(gp, pos)
+        total = int(gp.group.accelerators[pos])
+        if not curve.standby or int(curve.room(np.array([total]))[0]) > 0:
+            return []
+        spare = curve.spare_accelerators(1)
+        where = "all sites" if gp.group.site == ALL_SITES else gp.group.site
+        return [
+            f"{self.months[pos]}: no largest run: no job of the {total:,} {gp.group.system} at "
+            f"{where} leaves room beside it for the spare pool its policy "
+            f"('{curve.plan.policy.id}') restarts onto (even the smallest needs {spare:,} "
+            f"spare accelerators for {self.settings.spares_availability:g} availability)."
+        ]
 
     def summary(self, positions: list[tuple[int, int]]) -> dict[str, Any]:
         """The `gigawatt capability --json` object, less the scenario's name and title.
@@ -512,14 +544,16 @@ def largest_runs(
         "largest_run_vs_reference": flop / s.comparison.training_flop,
         "largest_run_burn_in_factor": take([gp.burn_in for gp in picks]),
     }
+    largest[SPARE_KEY] = largest.pop(SPARE_KEY)  # in LATER_KEYS order
     return largest, picks, winner
 
 
 def _costs(curves: Curves, picks: list[GroupPick], winner: np.ndarray) -> dict[str, np.ndarray]:
     """The reliability costs of each month's largest run: blocking checkpoint, restart and
-    checkpoint interval [s] (one vectorised evaluation per curve that holds a largest run)."""
+    checkpoint interval [s] (one vectorised evaluation per curve that holds a largest run),
+    and the spare pool it leaves room for [accelerators]."""
     s = curves.settings
-    out = {k: np.zeros(len(winner)) for k in _COST_KEYS.values()}
+    out = {k: np.zeros(len(winner)) for k in (*_COST_KEYS.values(), SPARE_KEY)}
     for index in np.unique(winner[winner >= 0]):
         gp = picks[int(index)]
         months = np.flatnonzero(winner == index)
@@ -529,9 +563,14 @@ def _costs(curves: Curves, picks: list[GroupPick], winner: np.ndarray) -> dict[s
             rel = curve.reliability(gp.pick.accelerators[at])
             for attr, key in _COST_KEYS.items():
                 out[key][at] = getattr(rel, attr)
+            sizes, back = np.unique(gp.pick.accelerators[at], return_inverse=True)
+            spares = [curve.spare_accelerators(int(n)) for n in sizes.tolist()]
+            out[SPARE_KEY][at] = np.asarray(spares, dtype=float)[back]
     return out
 
 
+#: The largest-run series of the spare pool each run leaves room for [accelerators].
+SPARE_KEY = "largest_run_spare_accelerators"
 #: JobCurve attribute -> the largest-run series it fills.
 _COST_KEYS = {
     "checkpoint_s": "largest_run_checkpoint_s",

@@ -928,7 +928,8 @@ class FaultTolerancePolicy(Record):
     for a device-to-host snapshot and persists in the background; `memory` snapshots to host
     memory and replicates to a peer over the scale-out network (restores from there). A restart
     costs `restart_fixed_s` + init(N) + checkpoint load, init(N) = init_s (N / init_accelerators)
-    ^ init_exponent.
+    ^ init_exponent. `replacement` says whether restarts swap in standbys held beside the job
+    (whose spare pool the capability model's largest run then leaves room for).
     """
 
     checkpoint: Literal["storage-sync", "storage-async", "memory"] = Field(
@@ -953,6 +954,13 @@ class FaultTolerancePolicy(Record):
     init_accelerators: count(ge=1, le=100_000_000) = Field(description="...this many accelerators")
     init_exponent: quantity(ge=0, le=4) = Field(
         1.0, description="init grows as (N / init_accelerators)^this"
+    )
+    replacement: Literal["standby", "requeue"] = Field(
+        "requeue",
+        description="how a restart replaces failed failure domains: standby (swapped for warm "
+        "standbys held idle beside the job, so the job needs that spare pool; the capability "
+        "model's largest run leaves room for it) or requeue (the scheduler requeues the job "
+        "onto healthy accelerators; no pool is held for it)",
     )
 
     @model_validator(mode="wrap")

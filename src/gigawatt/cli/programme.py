@@ -263,10 +263,17 @@ def _summary_bases(years: list[dict[str, Any]]) -> list[str]:
     marginal = last.get("largest_run_marginal_efficiency")
     ceiling = last.get("largest_run_ceiling_accelerators")
     if marginal and ceiling and last.get("largest_run_flop"):
+        spare = last.get("largest_run_spare_accelerators")
+        room = (
+            f", at most its group's accelerators less the spare pool its fault-tolerance policy "
+            f"restarts onto ({last['month']}: {spare:,})"
+            if spare
+            else ""
+        )
         lines.append(
             f"Accel.: the size past which an added accelerator yields less useful time than the "
             f"catalog's operating-point share of the average one's (at this size: "
-            f"{marginal:.2f}); in "
+            f"{marginal:.2f}){room}; in "
             f"{last['month']} the job of highest rate, {ceiling:,.0f} accelerators at goodput "
             f"{last['largest_run_ceiling_goodput']:.2f}, would train "
             f"{last['largest_run_ceiling_flop'] / last['largest_run_flop']:.1f} x the FLOP."

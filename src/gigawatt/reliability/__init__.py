@@ -48,6 +48,8 @@ from gigawatt.reliability.job import (
     job_reliability,
     monte_carlo,
     reliability_report,
+    spare_domains,
+    spare_means,
 )
 from gigawatt.reliability.limit import (
     efficient_limit,
@@ -101,6 +103,8 @@ __all__ = [
     "reliability_report",
     "simulate_job",
     "simulate_trial_events",
+    "spare_domains",
+    "spare_means",
     "wall_time",
     "young_interval",
 ]

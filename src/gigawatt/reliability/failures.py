@@ -91,9 +91,10 @@ def lognormal_mean(median: float, sigma: float) -> float:
 
 
 def units_down_mean(
-    model: FailureModel, footprint: JobFootprint, rates: dict[str, float]
-) -> dict[int, float]:
-    """Mean failure-domain units under repair at once, by units lost per event [units].
+    model: FailureModel, footprint: JobFootprint, rates: dict[str, Any]
+) -> dict[int, Any]:
+    """Mean failure-domain units under repair at once, by units lost per event [units]
+    (floats, or arrays of the rates' shape).
 
     Little's law per cause: events/s (`rates`, by cause) x hardware share x mean repair time.
     Accelerator- and node-scope events take out one failure domain; rack-scope events a whole
@@ -101,7 +102,7 @@ def units_down_mean(
     (reset, reboot) are back within the restart and need no spare. Keys: domains lost per event.
     """
     per_rack = max(1, round(footprint.accelerators_per_rack / footprint.failure_domain))
-    out: dict[int, float] = {}
+    out: dict[int, Any] = {}
     for c in model.causes:
         if c.scope not in HARDWARE_SCOPES:
             continue

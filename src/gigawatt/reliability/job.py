@@ -494,6 +494,43 @@ def job_reliability(
     )
 
 
+def spare_domains(
+    accelerators: int,
+    failure_model: FailureModel,
+    system: System,
+    availability: float,
+    *,
+    burn_in: float = 1.0,
+    rack_rate_scale: float = 1.0,
+) -> int:
+    """The spare failure domains that keep a job of `accelerators` at full size with
+    probability `availability` while failed ones are repaired (docs/models/reliability.md
+    section 6): the quantile of the domains down at once, from the job's hardware rates
+    (x `burn_in`; `rack_rate_scale` the capability model's sensitivity knob). The same figure
+    as `job_reliability(..., spares_availability=availability).spares`."""
+    means = spare_means(
+        np.array([accelerators]), failure_model, system,
+        burn_in=burn_in, rack_rate_scale=rack_rate_scale,
+    )  # fmt: skip
+    return compound_poisson_quantile({k: float(v[0]) for k, v in means.items()}, availability)
+
+
+def spare_means(
+    accelerators: Any,
+    failure_model: FailureModel,
+    system: System,
+    *,
+    burn_in: float = 1.0,
+    rack_rate_scale: float = 1.0,
+) -> dict[int, np.ndarray]:
+    """Mean failure domains under repair at once for jobs of each size in `accelerators`, by
+    domains lost per event (`failures.units_down_mean`, vectorised over the sizes: one
+    evaluation of the rates for a whole size grid) [domains]."""
+    n = np.asarray(accelerators, dtype=float)
+    ints = interruptions(failure_model, system, n, burn_in, rack_rate_scale=rack_rate_scale)
+    return units_down_mean(failure_model, JobFootprint.of(1, system), ints.by_cause)
+
+
 def monte_carlo(
     result: ReliabilityResult, trials: int, rng: np.random.Generator
 ) -> MonteCarloResult:
