@@ -281,10 +281,18 @@ def test_a_stated_intention_is_not_read_as_money_spent(capsys, tmp_path):
     assert "intends to invest" in deal.intention and "2025" in deal.intention
     out = ("--no-sensitivity", "--json", "--out", str(tmp_path / "o"))
     run = cli_json(capsys, "run", "stargate-10gw", *out)
-    for data in (run, cli_json(capsys, "finance", "stargate-10gw", "--json")):
+    fin = cli_json(capsys, "finance", "stargate-10gw", "--json")
+    for data in (run, fin):
         (caveat,) = [c for c in data["caveats"] if c.startswith("Deal stargate-2025: its Invested")]
         assert "stated commitment released on this scenario's schedule, not money spent" in caveat
         assert "USD 100B in 2025-01" in caveat and caveat.count("(estimate)") == 3
+    # both lead with the deals' own caveats, composed in one place (`deals.deal_caveats`)
+    from gigawatt.deals import deal_caveats
+    from gigawatt.scenario import load_scenario
+
+    catalog = Catalog.load()
+    deals = list(deal_caveats(load_scenario("stargate-10gw", catalog).deals, catalog))
+    assert deals and run["caveats"][: len(deals)] == fin["caveats"][: len(deals)] == deals
     assert run["years"][-1]["cumulative_invested_usd"] == pytest.approx(deal.cap_usd)
     nvidia = cli_json(capsys, "run", *out)["caveats"]
     assert not any("stated commitment" in c for c in nvidia)

@@ -317,11 +317,12 @@ class FinanceReport:
     scenario: Scenario
     finance: Finance
     ownership: Ownership
-    #: Deals released on terms that were superseded (`deals.superseded_caveats`) or never
-    #: signed (`deals.unsigned_caveats`), then the scenario's inputs' as run lists them
-    #: (`Results.input_caveats`: deals ended as superseded whose build-out the phases still
-    #: deploy, charges a region lists as not in its power price, months billed a dated
-    #: capacity charge outside its delivery years, cost overrides outside
+    #: Deals released on terms that were superseded or never signed, or whose invested
+    #: amounts are a stated intention (`deals.deal_caveats`, as run lists them), then the
+    #: scenario's inputs' as run lists them (`Results.input_caveats`: deals ended as
+    #: superseded whose build-out the phases still deploy, charges a region lists as not in
+    #: its power price, months billed a dated capacity charge outside its delivery years,
+    #: systems bought at an estimated price, cost overrides outside
     #: their cited ranges, power prices that are estimates, sites on the catalog's PUE, at
     #: which their energy is billed).
     caveats: tuple[str, ...] = ()
@@ -352,11 +353,10 @@ def finance(
     cat = catalog or Catalog.load()
     results = simulate(load_scenario(req.scenario, cat), cat, until="finance")
     assert results.finance is not None  # simulate ran the stages up to `until`
-    from gigawatt.deals import intention_caveats, superseded_caveats, unsigned_caveats
+    from gigawatt.deals import deal_caveats
 
     owned = run_ownership(results.scenario, cat, results.fleet, results.finance)
-    deals = results.scenario.deals
-    caveats = superseded_caveats(deals, cat) + unsigned_caveats(deals) + intention_caveats(deals)
+    caveats = deal_caveats(results.scenario.deals, cat)
     caveats += tuple(results.input_caveats())  # the scenario's inputs', as run lists them
     return FinanceReport(results.scenario, results.finance, owned, caveats)
 

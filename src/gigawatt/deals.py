@@ -574,6 +574,14 @@ def intention_caveats(deals: Iterable[Deal]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def deal_caveats(deals: Iterable[Deal], catalog: Catalog) -> tuple[str, ...]:
+    """The caveats of a scenario's deals themselves, in the order `run` and `finance` list
+    them: released on terms that were superseded (`superseded_caveats`), never signed
+    (`unsigned_caveats`), invested amounts that are a stated intention (`intention_caveats`)."""
+    deals = tuple(deals)
+    return superseded_caveats(deals, catalog) + unsigned_caveats(deals) + intention_caveats(deals)
+
+
 def _usd(amount: float) -> str:
     """An amount in words of its size: `USD 20B`, `USD 250M`, `USD 10`."""
     if amount >= BILLION:

@@ -3,8 +3,8 @@
 rest on no measurement) and those of the build-out, the deals and the capability stage.
 
 The build-out's are `buildout.launch_caveats` and `buildout.peak_column_caveats`, the deals'
-`deals.superseded_caveats` and `deals.unsigned_caveats`, the capability stage's
-`CapabilityResult.burn_in_caveats`.
+`deals.deal_caveats` (superseded, unsigned, a stated intention), the capability stage's
+`CapabilityResult.burn_in_caveats` and `CapabilityResult.spares_caveats`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from gigawatt.buildout import PEAK_COLUMNS, Fleet, launch_caveats, peak_column_caveats
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Deal
-from gigawatt.deals import intention_caveats, superseded_caveats, unsigned_caveats
+from gigawatt.deals import deal_caveats
 from gigawatt.units import FLOPS_PER_PFLOP
 
 if TYPE_CHECKING:
@@ -35,7 +35,8 @@ def compose_caveats(
     money: bool = False,
 ) -> list[str]:
     """What the figures of a command cannot show, in this order: the `deals` released on terms
-    that were superseded or never signed (`run` passes the scenario's, as it shows the money;
+    that were superseded or never signed, or whose invested amounts are a stated intention
+    (`deals.deal_caveats`; `run` passes the scenario's, as it shows the money;
     `capability` none), the caveats of the scenario's own `inputs` the caller passes (`run`:
     `Results.money_caveats`, `costs.override_caveats` and the like), phases online before
     their hardware ships (with `money`, the caller shows the Money table: those online before
@@ -47,18 +48,15 @@ def compose_caveats(
     rates or the stage's fault-tolerance policy are estimates (`reliability_caveats`), each run
     whose peak is not a published one (`peak_caveats`), the years of `positions` whose
     largest run includes its hardware's burn-in (`CapabilityResult.burn_in_caveats`), and
-    those whose largest run leaves too few idle accelerators for its spare pool
-    (`CapabilityResult.spares_caveats`).
+    those whose largest run is held smaller to leave room for its spare pool, or has none
+    because no job leaves room for one (`CapabilityResult.spares_caveats`).
 
     A run's precision is the one it requests (`peak_caveats` names a fallback to a wider one)
     or, with `peak_columns`, the one it is counted at: the column caveats name the fallbacks
     and cover every run counted at a column's precision, so only runs at other precisions
     (fp16) get a caveat of their own."""
-    deals = list(deals)
     out = [
-        *superseded_caveats(deals, catalog),
-        *unsigned_caveats(deals),
-        *intention_caveats(deals),
+        *deal_caveats(deals, catalog),
         *inputs,
         *launch_caveats(fleet, catalog, money=money),
     ]
