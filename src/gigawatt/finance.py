@@ -81,6 +81,7 @@ from gigawatt.units import (
     BILLION,
     DAYS_PER_YEAR,
     H_PER_DAY,
+    MILLION,
     MONTHS_PER_YEAR,
     W_PER_GW,
     W_PER_MW,
@@ -615,6 +616,22 @@ def _energy_mwh(fleet: Fleet, energy_stage: EnergyResult) -> tuple[np.ndarray, s
             f"expected (phases, months) = {fleet.online_share.shape}"
         )
     return energy, "energy stage"
+
+
+def warrant_vested_text(warrant: dict[str, Any], end: str) -> str:
+    """One deal's warrants in words (a row of `Finance.warrant_totals`), as run's note and the
+    report's Money paragraph say them: the shares vested by `end` of those it can vest, and
+    their value at vesting when any vested."""
+    w = warrant
+    value = (
+        f" (USD {w['value_at_vesting_usd'] / BILLION:,.1f}B at vesting)"
+        if w["shares_vested"] > 0
+        else ""
+    )
+    return (
+        f"{w['deal']} vested {w['shares_vested'] / MILLION:,.1f}M of up to "
+        f"{w['shares_max'] / MILLION:,.1f}M {w['share'] or 'issuer'} shares by {end}{value}"
+    )
 
 
 def capacity_by_month(

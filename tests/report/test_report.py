@@ -608,8 +608,8 @@ def test_money_text_states_the_warrants_invested_leaves_out(catalog):
     assert (
         f"Invested: USD 0B (cash); warrants, which vest shares, not cash: amd-openai-2025 vested "
         f"{sum(t.shares for t in vested) / 1e6:,.1f}M of up to "
-        f"{sum(t.shares for t in warrants) / 1e6:,.1f}M amd shares by {fin.summary()['end']}, "
-        f"USD {sum(t.value_usd for t in vested) / 1e9:,.1f}B at vesting"
+        f"{sum(t.shares for t in warrants) / 1e6:,.1f}M amd shares by {fin.summary()['end']} "
+        f"(USD {sum(t.value_usd for t in vested) / 1e9:,.1f}B at vesting)"
     ) in text
     assert "drift is an assumption, not a forecast" in text
 

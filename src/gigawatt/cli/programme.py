@@ -327,16 +327,9 @@ def warrant_text(warrants: list[dict[str, Any]], last: dict[str, Any]) -> str | 
     on the share price's median path. `last`: the last year of `run --json`."""
     if not warrants:
         return None
-    parts = [
-        f"{w['deal']} vested {w['shares_vested'] / MILLION:,.1f}M of up to "
-        f"{w['shares_max'] / MILLION:,.1f}M {w['share'] or 'issuer'} shares by {last['month']}"
-        + (
-            f" (USD {w['value_at_vesting_usd'] / BILLION:,.1f}B at vesting)"
-            if w["shares_vested"] > 0
-            else ""
-        )
-        for w in warrants
-    ]
+    from gigawatt.finance import warrant_vested_text  # deferred: `--help` stays fast
+
+    parts = [warrant_vested_text(w, last["month"]) for w in warrants]
     marked = last.get("warrant_value_usd") or 0.0
     held = (
         f"; vested warrants worth USD {marked / BILLION:,.1f}B at {last['month']}'s share price"

@@ -19,7 +19,7 @@ from gigawatt.display import Column, fmt_number, fmt_value
 from gigawatt.distributions import point
 from gigawatt.energy.programme import EnergyResult
 from gigawatt.energy.sites import site_summaries
-from gigawatt.finance import Finance
+from gigawatt.finance import Finance, warrant_vested_text
 from gigawatt.report.base import (
     Chart,
     ReportContext,
@@ -349,19 +349,10 @@ def _warrants_clause(warrants: list[dict[str, Any]], end: str) -> str:
     counts cash only: without it a warrant deal (AMD-OpenAI's) reads as nothing given."""
     if not warrants:
         return ""
-    each = "; ".join(
-        f"{w['deal']} vested {w['shares_vested'] / MILLION:,.1f}M of up to "
-        f"{w['shares_max'] / MILLION:,.1f}M {w['share'] or 'issuer'} shares by {end}"
-        + (
-            f", USD {w['value_at_vesting_usd'] / BILLION:,.1f}B at vesting"
-            if w["shares_vested"] > 0
-            else ""
-        )
-        for w in warrants
-    )
+    each = "; ".join(warrant_vested_text(w, end) for w in warrants)
     return (
-        f" (cash); warrants, which vest shares, not cash: {each} (share prices on their median "
-        "path, whose drift is an assumption, not a forecast)"
+        f" (cash); warrants, which vest shares, not cash: {each}; share prices follow their "
+        "median path, whose drift is an assumption, not a forecast"
     )
 
 
