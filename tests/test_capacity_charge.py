@@ -188,3 +188,26 @@ def test_a_runs_energy_takes_the_scenarios_override_as_finance_does(catalog):
     moved = run_costs(*args, start=start, scenario=dearer)
     # 240 USD per MW-day is 10 USD per MWh drawn: 2,000 MWh over 1e6 accelerator-hours
     assert moved.ownership.energy - plain.ownership.energy == pytest.approx(2_000.0 * 10 / 1e6)
+
+
+def test_the_supply_optimum_bills_the_scenarios_override_as_finance_does(catalog):
+    """`energy --supply` bills the capacity charge on the campus's peak grid import; a
+    scenario's `costs` override of the delivery year's record moves that bill, as it moves
+    finance's and `train`'s (it read the catalog's price alone). The Ohio site draws past the
+    last cleared auction, so that record prices all twelve months the optimum models."""
+    from gigawatt.energy.sites import SupplyOptions, find_site, site_supply
+
+    scenario = load_scenario("nvidia-openai-10gw", catalog).resolve()
+    last = capacity_charge(catalog, "us-pjm", scenario).periods[-1]
+    dearer = scenario.model_copy(
+        update={"costs": {**scenario.costs, last.record: last.usd_per_mw_day + 100.0}}
+    )
+    energy = simulate(scenario, catalog, until="energy").energy
+    site = find_site(scenario, "oh-lordstown", "--supply")
+    plain, moved = (
+        site_supply(sc, catalog, energy, site, SupplyOptions(hours=24)) for sc in (scenario, dearer)
+    )
+    assert plain["capacity_charge_usd_per_mw_day"] > 0
+    assert moved["capacity_charge_usd_per_mw_day"] - plain["capacity_charge_usd_per_mw_day"] == (
+        pytest.approx(100.0)
+    )

@@ -208,5 +208,6 @@ def site_supply(
         grid_import_mw=options.grid_import_mw,
         co2_cap_t_per_year=options.co2_cap_t_per_year,
         seed=scenario.seed,
+        scenario=scenario,
     )
     return least_cost_supply(inputs).to_dict()

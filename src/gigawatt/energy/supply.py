@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,9 @@ from gigawatt.energy.profiles import (
 )
 from gigawatt.errors import GigawattError
 from gigawatt.units import DAYS_PER_YEAR, H_PER_YEAR, KW_PER_MW, W_PER_MW
+
+if TYPE_CHECKING:
+    from gigawatt.scenario import Scenario
 
 G_PER_T_PER_KWH = 1e3  # g/kWh -> t/MWh
 EXTRA = "pip install 'gigawatt[supply]'"
@@ -189,6 +192,7 @@ def region_supply_inputs(
     grid_import_mw: float | None = None,
     co2_cap_t_per_year: float | None = None,
     seed: int = 0,
+    scenario: Scenario | None = None,
 ) -> SupplyInputs:
     """`supply_inputs` for a flat `load_mw` campus in the catalog's `region`: its grid price
     and carbon intensity, and its coordinates unless the site gives its own (`lat`, `lon`).
@@ -196,10 +200,11 @@ def region_supply_inputs(
     The grid price is the region's industrial power price. Where the region names a capacity
     charge its price does not carry (`us-pjm`), that charge is billed per MW of the campus's
     peak grid import (`capacity_usd_per_mw_day`): the mean over the 12 months of `year` of
-    each month's delivery-year price less the carried level (`costs.CapacityCharge`), with
+    each month's delivery-year price less the carried level (`costs.CapacityCharge`, with the
+    `scenario`'s `costs` overrides of its records, as finance and `train` bill them), with
     its caveat when a month is past the last cleared auction."""
     record = catalog.region(region)
-    charge = capacity_charge(catalog, region)
+    charge = capacity_charge(catalog, region, scenario)
     months = year * MONTHS_PER_YEAR + np.arange(MONTHS_PER_YEAR)
     capacity = 0.0 if charge is None else float(charge.by_month(months).mean())
     caveat = None if charge is None else charge.caveat(months, f" ({site}, {year})")
