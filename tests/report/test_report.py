@@ -647,3 +647,12 @@ def test_a_facility_basis_is_not_called_the_grid_connection(toy_catalog):
     assert "counted at the facility (IT x the site's annual-average PUE;" in text
     assert "counted at the grid connection" not in text
     assert FACILITY_BASIS == "facility (IT x the site's annual-average PUE)"
+
+
+def test_the_generation_water_chart_says_it_is_a_lower_bound(default_report):
+    """run's caption and docs/json.md say generation water counts none for sources without a
+    Meldrum et al. factor (hydro), so it is a lower bound; the report's chart of it said only
+    how it is computed, and called facility energy 'energy'."""
+    note = " ".join(_chart(default_report, "energy-water").note.split())
+    assert "Generation water: facility energy x" in note
+    assert "sources without a factor, such as hydro, count none, so it is a lower bound" in note

@@ -639,9 +639,10 @@ def energy_section(ctx: ReportContext) -> Section | None:
                 )
             ),
             x_type="year",
-            note="Site water: IT energy x the site's WUE. Generation water: energy x the "
-            "region's water use per kWh generated, life-cycle (fuel supply, plant manufacturing "
-            "and operation: Meldrum et al. 2013).",
+            note="Site water: IT energy x the site's WUE. Generation water: facility energy x "
+            "the region's water use per kWh generated, life-cycle (fuel supply, plant "
+            "manufacturing and operation: Meldrum et al. 2013); sources without a factor, such "
+            "as hydro, count none, so it is a lower bound.",
         ),
     ]
     countries = _country_chart(energy, years)
