@@ -583,6 +583,18 @@ def test_buildout_page_ramp_example():
     )
 
 
+def test_buildout_page_does_not_call_facility_power_the_grid_connection():
+    """A facility-basis phase's power is IT x the site's annual-average PUE, as run's footer
+    (`FACILITY_BASIS`) and the glossary say, below the grid connection's hottest-hour peak;
+    buildout.md still read it as the power "at the grid connection"."""
+    page = _prose("buildout.md")
+    assert "grid connection (`facility`)" not in page
+    assert (
+        "at the facility (`facility`: IT x the site's annual-average PUE, at design load, so "
+        "the grid connection's peak on the hottest hours is higher)" in page
+    )
+
+
 def test_perf_page_long_sequence_utilisation():
     """perf.md, "Utilisation" (issue 13): GPT-3 175B at 131,072 tokens on 1,024 A100 with the
     A100's default software and with `nemo-2025`, and Llama 3 8B at a million tokens on 64
