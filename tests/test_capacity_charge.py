@@ -211,3 +211,29 @@ def test_the_supply_optimum_bills_the_scenarios_override_as_finance_does(catalog
     assert moved["capacity_charge_usd_per_mw_day"] - plain["capacity_charge_usd_per_mw_day"] == (
         pytest.approx(100.0)
     )
+
+
+def test_train_prints_the_held_flat_capacity_charge_its_json_gives(capsys, catalog):
+    """`train --json` gave `capacity_charge_caveat` for a PJM run starting after the last
+    cleared delivery year while the text said nothing of it beside the ownership cost it
+    moves; the text now prints the same caveat, whose one month reads "a cleared price for
+    it"."""
+    import json
+
+    from gigawatt.cli import main
+
+    last = capacity_charge(catalog, "us-pjm").periods[-1]
+    late = f"{last.last // 12 + 1}-03"
+    args = ["train", "--model", "llama3-8b", "--tokens", "1e11", "--system", "h100", "--gpus",
+            "64", "--region", "us-pjm", "--start", late]  # fmt: skip
+    outs = []
+    for extra in ([], ["--json"]):
+        with pytest.raises(SystemExit) as exc:
+            main(args + extra)
+        out, err = capsys.readouterr()
+        assert exc.value.code == 0, err
+        outs.append(out)
+    caveat = json.loads(outs[1])["capacity_charge_caveat"]
+    assert caveat and f"the month {late} is billed" in caveat
+    assert caveat.endswith("power price carries.") and "a cleared price for it;" in caveat
+    assert f"Capacity charge in the energy: {caveat}" in " ".join(outs[0].split())

@@ -202,7 +202,8 @@ class CapacityCharge:
             parts.append(
                 f"{_span(after)} billed at the last cleared delivery "
                 f"year's price ({last.record}, USD {last.usd_per_mw_day:g} per MW-day, to "
-                f"{_month_label(last.last)}) held flat, not a cleared price for them"
+                f"{_month_label(last.last)}) held flat, not a cleared price for "
+                f"{'it' if after.min() == after.max() else 'them'}"
             )
         before = months[months < first.first]
         if before.size:

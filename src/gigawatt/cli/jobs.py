@@ -814,6 +814,8 @@ def train(
         " ".join(filter(None, (_reliability_inputs(data), _spares_text(data), GOODPUT_LEAVES_OUT)))
     )
     print_prose(f"Cost basis: {data['cost_detail']}. Grid: {data['grid_source']}.")
+    if data["cost_basis"] == "ownership" and (capacity := data.get("capacity_charge_caveat")):
+        print_prose(f"Capacity charge in the energy: {capacity}")  # as --json says
     records = _catalog(ctx).thresholds()
     triggers = {t.id: t.notification_trigger for t in records}
     for line in threshold_lines(data["thresholds"], dated=start is not None, triggers=triggers):
