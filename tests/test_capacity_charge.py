@@ -237,3 +237,34 @@ def test_train_prints_the_held_flat_capacity_charge_its_json_gives(capsys, catal
     assert caveat and f"the month {late} is billed" in caveat
     assert caveat.endswith("power price carries.") and "a cleared price for it;" in caveat
     assert f"Capacity charge in the energy: {caveat}" in " ".join(outs[0].split())
+
+
+def test_capability_prints_a_frontier_runs_held_flat_capacity_charge(capsys, tmp_path):
+    """`capability --json` gives each frontier run's `capacity_charge_caveat`; the text's note
+    on the run said nothing of it. A PJM campus's run starting after the last cleared
+    delivery year now carries the same caveat in its note."""
+    import json
+
+    from gigawatt.cli import main
+
+    path = tmp_path / "pjm-run.yaml"
+    path.write_text(
+        "name: pjm-run\n"
+        "title: a PJM campus whose frontier run starts after the last cleared auction\n"
+        "start: 2026-01\nend: 2030-12\npower_basis: it\n"
+        "sites:\n  - name: oh-site\n    region: us-pjm\n    phases:\n"
+        "      - {online: 2026-10, power_gw: 0.2, system: gb300-nvl72, ramp_months: 1}\n"
+        "frontier_runs:\n  - {name: late-run, start: 2029-06, duration_days: 30}\n",
+        encoding="utf-8",
+    )
+    outs = []
+    for extra in ([], ["--json"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["capability", str(path), *extra])
+        out, err = capsys.readouterr()
+        assert exc.value.code == 0, err
+        outs.append(out)
+    (run,) = json.loads(outs[1])["frontier_runs"]
+    caveat = run["capacity_charge_caveat"]
+    assert caveat and "the month 2029-06 is billed" in caveat
+    assert f"Capacity charge in its energy: {caveat}" in " ".join(outs[0].split())

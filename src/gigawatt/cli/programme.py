@@ -827,6 +827,8 @@ def capability(
             band = run["training_flop_band"]
             flop = f"compute band {fmt_sci(band[0])}-{fmt_sci(band[1])} FLOP" if band else None
             note = f"{note}. {validation_text(run['validation'], flop)}"
+        if capacity := run.get("capacity_charge_caveat"):  # as --json says, beside its cost
+            note = f"{note.rstrip('.')}. Capacity charge in its energy: {capacity}"
         console.print(Text(f"{run['name']}: ", style="bold") + Text(note))
     banded = [r["system"] for r in report["frontier_runs"] if r["training_flop_band"]]
     if banded:
