@@ -277,7 +277,7 @@ def test_country_comparison_brackets_the_programme(default_run, default_report):
     years = {c.year for c in cat.all("countries") if c.label in countries.x}
     peak = max(results.years(), key=lambda y: y["energy_twh"])
     assert years and str(min(years)) in chart.note and str(max(years)) in chart.note
-    assert f"grid connections in {peak['year']}" in chart.note
+    assert f"facility energy in {peak['year']}" in chart.note
     assert "proxy for consumption" in chart.note
 
 
@@ -619,6 +619,9 @@ def test_facility_power_chart_does_not_call_it_the_grid_connection(default_repor
     on the hottest hours is higher), so its chart must not title it the grid connection's."""
     chart = _chart(default_report, "buildout-facility-power")
     assert "grid connection" not in chart.title and "annual-average PUE" in chart.title
+    # the energy charts name it as the tables do (`energy_twh`: "Facility energy")
+    energy = _chart(default_report, "energy-twh")
+    assert energy.title == "Facility energy by site" and energy.y_title == "Facility energy [TWh]"
 
 
 def test_compute_is_written_as_run_writes_it(default_run, default_report):

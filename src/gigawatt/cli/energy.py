@@ -182,8 +182,9 @@ SITE_COLUMNS = [
     Column("site", "Site", style="text"),
     Column("grid_gco2_per_kwh", "Grid g/kWh"),
     Column("clean_supply_share", "Clean share", digits=2),
-    # the facility's rating (all accelerators at design load, x PUE: what the grid connection
-    # must carry) beside the highest month's average draw, so neither is read as the other
+    # the facility's rating (all accelerators at design load, x the annual-average PUE; the
+    # grid connection's hottest-hour peak is higher, as the caption says) beside the highest
+    # month's average draw, so neither is read as the other
     Column("peak_facility_power_gw", "Rated", "GW", digits=2),
     Column("peak_average_draw_gw", "Draw", "GW", digits=2),
     Column("energy_twh", "TWh", digits=1),

@@ -557,7 +557,7 @@ def _country_chart(energy: EnergyResult, years: list[dict[str, Any]]) -> Chart |
         stacked=True,  # one bar per category: stacking only keeps bars centred
         note=f"Countries: annual electricity generation in {in_years}, Our World in Data (via "
         f"CodeCarbon), a proxy for consumption (net imports not counted). The programme: its "
-        f"energy at the grid connections in {peak['year']}.",
+        f"facility energy in {peak['year']}.",
     )
 
 
@@ -599,9 +599,9 @@ def energy_section(ctx: ReportContext) -> Section | None:
     charts = [
         Chart(
             "energy-twh",
-            "Energy at the grid connection, by site",
+            "Facility energy by site",
             "Year",
-            "Energy [TWh]",
+            "Facility energy [TWh]",
             tuple(
                 Series(str(site), labels, as_list(twh[site].to_numpy()), "bar")
                 for site in twh.columns
