@@ -659,3 +659,13 @@ def test_the_generation_water_chart_says_it_is_a_lower_bound(default_report):
     note = " ".join(_chart(default_report, "energy-water").note.split())
     assert "Generation water: facility energy x" in note
     assert "sources without a factor, such as hydro, count none, so it is a lower bound" in note
+
+
+def test_the_money_table_names_deal_purchases_as_run_does(default_report):
+    """run's Money column reads 'Of which deal purchases' (alone, 'Purchases 0.0' for
+    NVIDIA-OpenAI read as if OpenAI bought no hardware, whose systems are in Capex); the
+    report's column said 'of which purchases'."""
+    columns = [c for s in default_report.sections if s.id == "money" for t in s.tables
+               for c in t.columns]  # fmt: skip
+    assert any(c.startswith("of which deal purchases") for c in columns)
+    assert not any(c.startswith("of which purchases") for c in columns)

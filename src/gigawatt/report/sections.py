@@ -52,7 +52,7 @@ MONEY_COLUMNS = [
     Column("opex_usd", "Opex", "USD B", BILLION, 1),
     Column("depreciation_usd", "Depreciation", "USD B", BILLION, 1),
     Column("tranches_released_usd", "Released (deal money, all kinds)", "USD B", BILLION, 1),
-    Column("tranches_released_purchases_usd", "of which purchases", "USD B", BILLION, 1),
+    Column("tranches_released_purchases_usd", "of which deal purchases", "USD B", BILLION, 1),
     Column("cumulative_invested_usd", "Invested, cumulative", "USD B", BILLION, 1),
     Column("circular_share", "Circular share", style="share"),
     Column("vendor_funded_share", "Vendor-funded share", style="share"),
