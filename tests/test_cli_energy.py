@@ -377,3 +377,7 @@ def test_a_region_without_a_generation_water_factor_is_named_not_counted_silentl
     (text,) = generation_water_caveats(sc, cat)
     assert f"Generation water leaves out {moved.name} (test-no-water-factor)" in text
     assert "counts zero" in text
+    # run prints the Gen. water column too: its caveats say the same
+    from gigawatt.simulate import simulate
+
+    assert text in simulate(sc, cat, until="energy").caveats()

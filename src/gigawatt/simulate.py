@@ -31,7 +31,7 @@ from gigawatt.capability.caveats import compose_caveats
 from gigawatt.catalog import Catalog
 from gigawatt.costs import override_caveats, power_price_caveats
 from gigawatt.deals import gw_by_vendor, superseded_buildout_caveats
-from gigawatt.energy.programme import EnergyResult, run_energy
+from gigawatt.energy.programme import EnergyResult, generation_water_caveats, run_energy
 from gigawatt.finance import (
     Finance,
     capacity_charge_caveats,
@@ -148,6 +148,14 @@ class Results:
             *default_pue_caveats(self.scenario, self.catalog),
         ]
 
+    def energy_caveats(self) -> list[str]:
+        """When the energy stage ran, the sites whose region has no water use per kWh
+        generated, whose generation water the Energy table's Gen. water column counts as zero
+        (`energy.programme.generation_water_caveats`, as `gigawatt energy` lists them)."""
+        if self.catalog is None or self.energy is None:
+            return []
+        return list(generation_water_caveats(self.scenario, self.catalog))
+
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
         """What the figures cannot show (`capability.caveats.compose_caveats`, as `run` shows
         them): deals released on terms that were superseded or never signed, the scenario's
@@ -155,7 +163,8 @@ class Results:
         peaks that are not published figures, then those of each December's largest run and
         of each of the scenario's frontier runs (`run`'s report shows both: its system's perf
         calibration, failure rates and policy, its peak at another precision; the largest
-        runs' burn-in); `years` is `years()` when the caller has it."""
+        runs' burn-in); the energy stage's (`energy_caveats`) follow the inputs'; `years` is
+        `years()` when the caller has it."""
         if self.catalog is None:
             return []
         runs: list[tuple[str | None, str | None]] = []
@@ -178,7 +187,7 @@ class Results:
             self.year_positions(),
             runs,
             deals=self.scenario.deals,
-            inputs=self.input_caveats(),
+            inputs=[*self.input_caveats(), *self.energy_caveats()],
             peak_columns=True,
             money=self.finance is not None,
         )
