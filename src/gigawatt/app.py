@@ -59,6 +59,7 @@ from gigawatt.scenario import (
     default_pue_caveats,
     load_scenario,
     load_scenarios,
+    proxy_site_caveats,
     scenario_path,
 )
 from gigawatt.validation import (
@@ -390,7 +391,12 @@ class CapabilityReport:
                 (r.get("system"), r.get("precision_requested")) for r in summary["frontier_runs"]
             ]
             caveats = compose_caveats(
-                self.catalog, self.fleet, self.capability, self.year_positions, runs
+                self.catalog,
+                self.fleet,
+                self.capability,
+                self.year_positions,
+                runs,
+                inputs=list(proxy_site_caveats(sc)),  # the largest runs name their sites
             )
         return {"scenario": sc.name, "title": sc.title, **summary, "caveats": caveats}
 
@@ -489,7 +495,8 @@ class EnergyReport:
     sites: list[dict[str, Any]]
     swings: dict[str, Any] | None
     supply: dict[str, Any] | None
-    #: What the figures rest on that the tables do not show: the sites on the catalog's default
+    #: What the figures rest on that the tables do not show: sites whose location the scenario
+    #: assumes (`scenario.proxy_site_caveats`), the sites on the catalog's default
     #: PUE (`scenario.default_pue_caveats`), and what the carbon figures are and leave out
     #: (`energy.programme.scope_caveats`).
     caveats: list[str] = dataclasses.field(default_factory=list)
@@ -562,6 +569,7 @@ def energy(
         swings=swings,
         supply=supply,
         caveats=[
+            *proxy_site_caveats(sc),
             *default_pue_caveats(sc, cat),
             *scope_caveats(sc),
             *generation_water_caveats(sc, cat),
