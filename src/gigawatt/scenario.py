@@ -37,6 +37,7 @@ from pydantic_core import InitErrorDetails
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import (
     ID_PATTERN,
+    MAX_VALUATION_USD,
     Deal,
     MonthText,
     Precision,
@@ -408,7 +409,7 @@ class FundingRound(_Model):
     company: Annotated[str, Field(pattern=ID_PATTERN, description="the company raising")]
     month: MonthStr
     amount_usd: uncertain(ge=0, le=1e13, description="new money raised [USD]")
-    post_money_usd: uncertain(gt=0, le=1e15, description="post-money valuation [USD]")
+    post_money_usd: uncertain(gt=0, le=MAX_VALUATION_USD, description="post-money valuation [USD]")
     investor: Annotated[str, Field(pattern=ID_PATTERN)] = Field(
         "others", description="who buys the new shares"
     )
