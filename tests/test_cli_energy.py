@@ -381,3 +381,22 @@ def test_a_region_without_a_generation_water_factor_is_named_not_counted_silentl
     from gigawatt.simulate import simulate
 
     assert text in simulate(sc, cat, until="energy").caveats()
+
+
+def test_each_sites_generation_water_sums_to_the_programmes(capsys, catalog) -> None:
+    """`sites[].water_generation_m3` is the site's facility energy x its region's life-cycle
+    generation water intensity over the horizon, as each year's key counts it: the sites sum
+    to the years' total, and each site agrees with its own energy and region (Stargate's sites
+    span five regions, so a site given another's intensity would show)."""
+    code, out, err = cli(capsys, "energy", "stargate-10gw", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    years_total = sum(y["water_generation_m3"] for y in data["years"])
+    sites_total = sum(s["water_generation_m3"] for s in data["sites"])
+    assert years_total > 0
+    assert sites_total == pytest.approx(years_total, rel=1e-9)
+    assert len({s["region"] for s in data["sites"]}) > 1
+    for s in data["sites"]:
+        intensity_l_per_kwh = catalog.region(s["region"]).water_intensity_l_per_kwh
+        kwh = s["energy_twh"] * 1e9
+        assert s["water_generation_m3"] == pytest.approx(kwh * intensity_l_per_kwh / 1e3, rel=1e-9)

@@ -46,13 +46,19 @@ def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog)
     """`run --json`'s `caveats`: a phase online before its accelerator's `launch` month is
     named there (the summary prints the same list); the default scenario has none of those, only
     the capability stage's perf, reliability, peak and burn-in caveats for its largest runs and
-    its Ohio site's capacity price held flat after the last cleared PJM auction."""
+    its Ohio site's capacity price held flat after the last cleared PJM auction, and its
+    sites named as proxies."""
     from conftest import toy_scenario_data
     from gigawatt.buildout import peak_column_caveats
     from gigawatt.capability.caveats import peak_caveats, perf_caveats, reliability_caveats
     from gigawatt.deals import superseded_caveats
     from gigawatt.finance import capacity_charge_caveats, unbilled_charge_caveats
-    from gigawatt.scenario import month_from_index, month_index, parse_scenario
+    from gigawatt.scenario import (
+        month_from_index,
+        month_index,
+        parse_scenario,
+        proxy_site_caveats,
+    )
 
     system = catalog.system("vera-rubin-nvl72")
     launch = catalog.accelerator(system.accelerator).launch
@@ -75,6 +81,7 @@ def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog)
         superseded_caveats(default.scenario.deals, catalog)
         + unbilled_charge_caveats(default.fleet, catalog)
         + capacity_charge_caveats(default.finance, catalog)
+        + proxy_site_caveats(default.scenario)  # the letter names no sites
         + peak_column_caveats(default.fleet, catalog)
         + perf_caveats(catalog, systems)
         + reliability_caveats(catalog, systems, policy)

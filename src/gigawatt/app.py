@@ -59,6 +59,7 @@ from gigawatt.scenario import (
     default_pue_caveats,
     load_scenario,
     load_scenarios,
+    proxy_site_caveats,
     scenario_path,
 )
 from gigawatt.validation import (
@@ -322,7 +323,7 @@ class FinanceReport:
     #: scenario's inputs' as run lists them (`Results.input_caveats`: deals ended as
     #: superseded whose build-out the phases still deploy, charges a region lists as not in
     #: its power price, months billed a dated capacity charge outside its delivery years,
-    #: systems bought at an estimated price, cost overrides outside
+    #: systems bought at an estimated price, sites whose location is assumed, cost overrides outside
     #: their cited ranges, power prices that are estimates, sites on the catalog's PUE, at
     #: which their energy is billed).
     caveats: tuple[str, ...] = ()
@@ -390,7 +391,12 @@ class CapabilityReport:
                 (r.get("system"), r.get("precision_requested")) for r in summary["frontier_runs"]
             ]
             caveats = compose_caveats(
-                self.catalog, self.fleet, self.capability, self.year_positions, runs
+                self.catalog,
+                self.fleet,
+                self.capability,
+                self.year_positions,
+                runs,
+                inputs=list(proxy_site_caveats(sc)),  # the largest runs name their sites
             )
         return {"scenario": sc.name, "title": sc.title, **summary, "caveats": caveats}
 
@@ -489,7 +495,8 @@ class EnergyReport:
     sites: list[dict[str, Any]]
     swings: dict[str, Any] | None
     supply: dict[str, Any] | None
-    #: What the figures rest on that the tables do not show: the sites on the catalog's default
+    #: What the figures rest on that the tables do not show: sites whose location the scenario
+    #: assumes (`scenario.proxy_site_caveats`), the sites on the catalog's default
     #: PUE (`scenario.default_pue_caveats`), and what the carbon figures are and leave out
     #: (`energy.programme.scope_caveats`).
     caveats: list[str] = dataclasses.field(default_factory=list)
@@ -562,6 +569,7 @@ def energy(
         swings=swings,
         supply=supply,
         caveats=[
+            *proxy_site_caveats(sc),
             *default_pue_caveats(sc, cat),
             *scope_caveats(sc),
             *generation_water_caveats(sc, cat),

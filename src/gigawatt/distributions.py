@@ -248,19 +248,18 @@ def support_problem(
 
     A distribution must lie inside the bounds over its whole support: a normal on a positive
     quantity is refused unless truncated (`low`/`high`); a lognormal's unbounded upper tail is
-    checked at its median (its sigma is bounded by `MAX_LOG_SIGMA`).
+    checked at its median (its sigma is bounded by `MAX_LOG_SIGMA`), and its support, open at 0,
+    meets `gt=0` (every draw is positive).
     """
     lo, hi = bounds(value)
+    under_gt = gt is not None and lo <= gt
     if isinstance(value, LogNormal):
         hi = point(value)
+        under_gt = gt is not None and lo < gt  # the support excludes its lower bound
     allowed = " and ".join(
         f"{op} {b:g}" for op, b in ((">", gt), (">=", ge), ("<=", le)) if b is not None
     )
-    if (
-        (ge is not None and lo < ge)
-        or (gt is not None and lo <= gt)
-        or (le is not None and hi > le)
-    ):
+    if (ge is not None and lo < ge) or under_gt or (le is not None and hi > le):
         if isinstance(value, Normal):
             return (
                 f"a normal spans {lo:g} to {hi:g} but the field must be {allowed}: truncate it "

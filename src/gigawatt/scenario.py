@@ -37,6 +37,7 @@ from pydantic_core import InitErrorDetails
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import (
     ID_PATTERN,
+    MAX_VALUATION_USD,
     Deal,
     MonthText,
     Precision,
@@ -337,6 +338,13 @@ class Site(_Model):
         description="who owns the site's compute and buys its systems "
         "(default: the programme's owner)",
     )
+    proxy: bool = Field(
+        False,
+        description="the site is a stand-in: its name and region place capacity where the "
+        "scenario assumes it (a grid zone for energy, carbon, water and prices), not at a campus "
+        "announced for this programme; run, finance, energy, capability and report name such "
+        "sites in a caveat, so a site's figures are not quoted as a real campus's",
+    )
     construction_start: MonthStr | None = Field(
         None,
         description="month construction began at the site (a dated, cited fact): its phases' "
@@ -401,7 +409,7 @@ class FundingRound(_Model):
     company: Annotated[str, Field(pattern=ID_PATTERN, description="the company raising")]
     month: MonthStr
     amount_usd: uncertain(ge=0, le=1e13, description="new money raised [USD]")
-    post_money_usd: uncertain(gt=0, le=1e15, description="post-money valuation [USD]")
+    post_money_usd: uncertain(gt=0, le=MAX_VALUATION_USD, description="post-money valuation [USD]")
     investor: Annotated[str, Field(pattern=ID_PATTERN)] = Field(
         "others", description="who buys the new shares"
     )
@@ -1272,6 +1280,26 @@ def _in_file(problem: Problem, ref: str) -> list[Problem]:
     ):
         return [problem]
     return [Problem(ref, line) for line in problem.render().splitlines()]
+
+
+def proxy_site_caveats(scenario: Scenario) -> tuple[str, ...]:
+    """One caveat naming the sites marked `proxy: true`: where the scenario's sources name no
+    sites, each such site is an assumption of the scenario (a grid zone that sets its region's
+    energy, carbon, water and prices), so its power, accelerators and runs are the scenario's
+    split of the programme, not a campus's announced size (the Abilene campus is 1.2 GW, Crusoe
+    release, 18 Mar 2025; the default scenario's 2 GW at tx-abilene is not that campus)."""
+    sites = [site.name for site in scenario.sites if site.proxy]
+    if not sites:
+        return ()
+    one = len(sites) == 1
+    named = f"Site {sites[0]} is a proxy" if one else f"Sites {', '.join(sites)} are proxies"
+    its, them = ("its", "it") if one else ("their", "them")
+    return (
+        f"{named} (`proxy: true`): {its} location is an assumption of this scenario, a grid "
+        f"zone for {its} region's energy, carbon, water and prices, not a campus announced "
+        f"for this programme; the power, accelerators and runs shown at {them} are the "
+        "scenario's split of the programme, not a real site's size.",
+    )
 
 
 def default_pue_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:

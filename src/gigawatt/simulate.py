@@ -39,7 +39,13 @@ from gigawatt.finance import (
     system_price_caveats,
     unbilled_charge_caveats,
 )
-from gigawatt.scenario import Scenario, default_pue_caveats, load_scenario, month_index
+from gigawatt.scenario import (
+    Scenario,
+    default_pue_caveats,
+    load_scenario,
+    month_index,
+    proxy_site_caveats,
+)
 from gigawatt.units import W_PER_GW
 
 #: The stages after the build-out, in data-flow order (the names `until` takes).
@@ -134,7 +140,8 @@ class Results:
 
     def input_caveats(self) -> list[str]:
         """The caveats of the scenario's own inputs, listed once for `run` (`caveats`) and
-        `finance` (`app.finance`) alike: the money stage's own (`money_caveats`), `costs`
+        `finance` (`app.finance`) alike: the money stage's own (`money_caveats`), sites whose
+        location the scenario assumes (`scenario.proxy_site_caveats`), `costs`
         overrides outside their cited ranges (`costs.override_caveats`), power prices that are
         estimates (`costs.power_price_caveats`) and sites on the catalog's PUE
         (`scenario.default_pue_caveats`: finance bills each site's energy at that PUE, and
@@ -143,6 +150,7 @@ class Results:
             return []
         return [
             *self.money_caveats(),
+            *proxy_site_caveats(self.scenario),
             *override_caveats(self.scenario, self.catalog),
             *power_price_caveats(self.scenario, self.catalog),
             *default_pue_caveats(self.scenario, self.catalog),

@@ -128,12 +128,13 @@ def test_run_and_capability_share_one_composer(cat):
     adds the deals superseded and the money stage's own (it shows the money) and the fleet's
     peak columns, which then
     cover its runs at those precisions; `capability` shows no peak columns, so each of its runs
-    (largest runs, then frontier runs) whose peak is an estimate has its own caveat. The rest
-    is the same list in the same order."""
+    (largest runs, then frontier runs) whose peak is an estimate has its own caveat. Both
+    name the scenario's proxy sites (the largest runs name their site): `run` after the money
+    stage's, `capability` first. The rest is the same list in the same order."""
     from gigawatt import app
     from gigawatt.buildout import peak_column_caveats
     from gigawatt.deals import superseded_caveats
-    from gigawatt.scenario import load_scenario
+    from gigawatt.scenario import load_scenario, proxy_site_caveats
     from gigawatt.simulate import simulate
 
     results = simulate(load_scenario("nvidia-openai-10gw", cat), cat)
@@ -142,13 +143,15 @@ def test_run_and_capability_share_one_composer(cat):
     # the deals superseded, then the money stage's own (a region's unbilled charges; none here)
     money = list(superseded_caveats(results.scenario.deals, cat)) + results.money_caveats()
     columns = list(peak_column_caveats(results.fleet, cat))
-    assert money and columns  # the default scenario has both
-    assert run[: len(money) + len(columns)] == money + columns  # no phase before its launch
+    proxies = list(proxy_site_caveats(results.scenario))
+    assert money and proxies and columns  # the default scenario has all three
+    head = money + proxies + columns
+    assert run[: len(head)] == head  # no phase before its launch
     runs = [(y["largest_run_system"], y["largest_run_precision"]) for y in report["years"]]
     runs += [(r["system"], r["precision_requested"]) for r in report["frontier_runs"]]
     peaks = list(peak_caveats(cat, runs))
     assert peaks  # Rubin's bf16 peak is an estimate
-    assert run[len(money) + len(columns) :] == [c for c in report["caveats"] if c not in peaks]
+    assert proxies + run[len(head) :] == [c for c in report["caveats"] if c not in peaks]
 
 
 def test_a_tpu_fleet_has_a_largest_run(cat):

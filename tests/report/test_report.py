@@ -589,6 +589,13 @@ def test_energy_and_money_headers_say_which_quantity(default_run, default_report
     assert [float(r[col]) for r in energy.rows] == [round(y["energy_twh"], 1) for y in years]
     sites = next(t for t in tables.values() if t.title.startswith("Sites: grid and contracts"))
     assert "Facility energy [TWh]" in sites.columns
+    # each site's water beside the yearly table's, under the same labels (energy --json's
+    # sites[]): the site's generation water sums, over the sites, to the years' column
+    gen = sites.columns.index("Generation water [million m³]")
+    assert "Site water [million m³]" in sites.columns
+    total_m3 = sum(y["water_generation_m3"] for y in years)
+    shown = sum(float(str(r[gen]).replace(",", "")) for r in sites.rows)
+    assert shown == pytest.approx(total_m3 / 1e6, abs=0.05 * len(sites.rows))  # 0.1 rounding
     money = next(t for t in tables.values() if t.title.startswith("Money by year"))
     assert "Released (deal money, all kinds) [USD B]" in money.columns
     assert not any("all tranches" in c for t in tables.values() for c in t.columns)

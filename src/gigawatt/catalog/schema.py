@@ -38,6 +38,7 @@ from gigawatt.validation import (
     LAST_YEAR,
     Date,
     Real,
+    allowed_text,
     check_month,
     count,
     month_text,
@@ -92,6 +93,8 @@ SnapshotBytesPerS = quantity("bytes/s", gt=0, le=1e18)
 DurationS = quantity("s", gt=0, le=1e9)
 PackageUsd = quantity("USD", gt=0, le=1e8)
 Usd = quantity("USD", ge=0, le=1e14)
+#: The largest company valuation accepted [USD], as a scenario's funding-round `post_money_usd`.
+MAX_VALUATION_USD = 1e15
 #: Events per accelerator-hour: one an hour on every accelerator is already no job at all.
 RatePerAccH = quantity("1/(accelerator h)", ge=0, le=1)
 LogSigma = quantity("ln units", ge=0, le=3)
@@ -1034,7 +1037,11 @@ class Instrument(BaseModel):
         description="equity or cash: money invested; warrant: shares that vest; "
         "purchase-commitment or lease: the buyer pays the vendor for hardware"
     )
-    valuation_usd: Uncertain | None = Field(None, description="post-money valuation (equity)")
+    valuation_usd: Uncertain | None = Field(
+        None,
+        description="post-money valuation (equity) [USD]; allowed: "
+        f"{allowed_text(gt=0, le=MAX_VALUATION_USD)}",
+    )
     voting: bool | None = None
     shares: Pos | None = Field(None, description="shares (warrants)")
     strike_usd: quantity("USD", ge=0, le=1e7) | None = Field(
@@ -1055,6 +1062,16 @@ class Instrument(BaseModel):
         "the lease is paid from the month their first racks ship. Absent: hardware outside "
         "the phases",
     )
+
+    @field_validator("valuation_usd")
+    @classmethod
+    def _positive_valuation(cls, v: Uncertain | None) -> Uncertain | None:
+        """A valuation prices the shares the money buys (amount / valuation): zero or below
+        gives no stake or a negative one, so its whole support must be positive."""
+        problem = None if v is None else support_problem(v, gt=0, le=MAX_VALUATION_USD)
+        if problem:
+            raise ValueError(problem)
+        return v
 
     @model_validator(mode="wrap")
     @classmethod

@@ -51,7 +51,8 @@ def find_site(scenario: Scenario, name: str, field: str) -> Site:
 def site_summaries(
     scenario: Scenario, catalog: Catalog, fleet: Fleet, energy: EnergyResult
 ) -> list[dict[str, Any]]:
-    """Per site: grid, contracts, peak draw and whole-horizon totals."""
+    """Per site: grid, contracts, peak draw and whole-horizon totals (energy, carbon, site and
+    generation water: `EnergyResult.site_totals`, the same phase arrays the years sum)."""
     totals = {row["site"]: row for row in energy.site_totals()}
     out = []
     for site in scenario.sites:
@@ -79,6 +80,10 @@ def site_summaries(
                 "co2e_market_t": t["co2e_market_t"],
                 "embodied_co2e_t": t["embodied_co2e_t"],
                 "water_m3": t["water_m3"],
+                # added after the keys above (DESIGN.md section 7): water consumed generating
+                # the site's facility energy, as each year's `water_generation_m3` counts it
+                # (`energy.programme.programme_energy`), summed over the horizon
+                "water_generation_m3": t["water_generation_m3"],
             }
         )
     return out

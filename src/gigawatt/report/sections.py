@@ -77,6 +77,8 @@ SITE_COLUMNS = [
     Column("wue_l_per_kwh", "WUE", "L/kWh", digits=2),
     Column("energy_twh", "Facility energy", "TWh", digits=1),
     Column("co2e_t", "CO2e location", "Mt", T_PER_MT, 2),
+    Column("water_m3", "Site water", "million m³", MILLION, 1),
+    Column("water_generation_m3", "Generation water", "million m³", MILLION, 1),
 ]
 #: Countries shown either side of the programme in the comparison chart.
 COUNTRIES_EACH_SIDE = 3
