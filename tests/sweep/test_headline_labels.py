@@ -25,3 +25,10 @@ def test_whole_run_capex_reads_as_run_prints_it() -> None:
     'Capex USD 565.8B'; the tornado's point value read 566 beside them."""
     column = headline_column("capex_usd_total")
     assert column.cell({"capex_usd_total": 565.77e9}) == f"{565.77e9 / 1e9:,.1f}"
+
+
+def test_energy_total_is_called_facility_energy() -> None:
+    """`energy_twh_total` sums facility energy (IT x PUE); run, the report's tables and the
+    band and compare charts now call it "Facility energy", and so does the sensitivity's
+    title (it read "Energy over the scenario")."""
+    assert headline_column("energy_twh_total").header.startswith("Facility energy over")

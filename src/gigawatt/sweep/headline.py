@@ -43,7 +43,7 @@ _DISPLAY: dict[str, tuple[str, str, float, int, str]] = {
     "accelerators_end": ("Accelerators at the end", "million", 1e6, 2, "number"),
     "capex_usd_total": ("Capex, whole run", "USD B", 1e9, 1, "number"),
     "tranches_released_usd_total": ("Money released by the deals", "USD B", 1e9, 0, "number"),
-    "energy_twh_total": ("Energy over the scenario", "TWh", 1.0, 0, "number"),
+    "energy_twh_total": ("Facility energy over the scenario", "TWh", 1.0, 0, "number"),
     "co2e_t_total": ("Location-based CO2e over the scenario", "Mt", 1e6, 1, "number"),
     "largest_run_flop_end": (
         "Largest run's compute, started in the last month",
