@@ -38,7 +38,8 @@ def compose_caveats(
     that were superseded or never signed, or whose invested amounts are a stated intention
     (`deals.deal_caveats`; `run` passes the scenario's, as it shows the money;
     `capability` none), the caveats of the scenario's own `inputs` the caller passes (`run`:
-    `Results.money_caveats`, `costs.override_caveats` and the like), phases online before
+    `Results.input_caveats` and `Results.energy_caveats`; `capability`: its proxy sites),
+    phases online before
     their hardware ships (with `money`, the caller shows the Money table: those online before
     the scenario's start also say their capex is in the pre-start total), with `peak_columns`
     (the command shows the fleet's peak at each precision of `buildout.PEAK_COLUMNS`) the
