@@ -326,3 +326,22 @@ def test_a_share_price_without_drift_is_refused(tmp_path) -> None:
     (tmp_path / "prices.yaml").write_text(yaml.safe_dump([{**record, "drift_per_year": 0.08}]))
     loaded = Catalog.load([tmp_path]).get("prices", "nvda")
     assert isinstance(loaded, PriceProcess) and loaded.gbm() == (0.08, 0.5)
+
+
+def test_construction_months_note_tells_abilene_programme_from_the_scenario_phase(
+    cat: Catalog,
+) -> None:
+    """The construction-months note's Abilene phase 2 point is the announced building programme
+    (the rest of the campus's 1.2 GW of power capacity), not the stargate-10gw scenario's
+    phase, which its GPUs size smaller: the note names both, and the scenario's figure it quotes
+    is the one the scenario holds."""
+    from gigawatt.scenario import load_scenario
+
+    note = " ".join((cat.get("costs", "construction-months").note or "").split())
+    assert "1 GW phase 2" not in note
+    sc = load_scenario("stargate-10gw", cat)
+    (phase,) = [p for s in sc.sites for p in s.phases if p.name == "abilene-2"]
+    quoted = re.search(r"stargate-10gw scenario sizes that phase by its GPUs, ([\d.]+) GW", note)
+    assert quoted is not None, note
+    assert float(quoted.group(1)) == pytest.approx(point(phase.power_gw))
+    assert "announced 1.2 GW" in note
