@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from gigawatt.catalog import Catalog
-from gigawatt.costs import capacity_charge, capacity_charge_usd_per_mw_day
+from gigawatt.costs import capacity_charge, capacity_charge_at
 from gigawatt.errors import GigawattError
 from gigawatt.finance import capacity_charge_caveats
 from gigawatt.scenario import load_scenario, month_index
@@ -48,20 +48,20 @@ def test_the_price_changes_between_31_may_and_1_june(catalog):
     carried = _carried(catalog)
     by_start = {rec.applies_from: rec.value for rec in _dated(catalog)}
     for year in (2025, 2026, 2027):
-        may = capacity_charge_usd_per_mw_day(catalog, "us-pjm", dt.date(year, 5, 31))
-        june = capacity_charge_usd_per_mw_day(catalog, "us-pjm", dt.date(year, 6, 1))
+        may = capacity_charge_at(catalog, "us-pjm", dt.date(year, 5, 31)).usd_per_mw_day
+        june = capacity_charge_at(catalog, "us-pjm", dt.date(year, 6, 1)).usd_per_mw_day
         assert may == pytest.approx(max(by_start[f"{year - 1}-06"] - carried, 0.0))
         assert june == pytest.approx(max(by_start[f"{year}-06"] - carried, 0.0))
         assert may != june
     # no month asked: the region's current record, as before the series
     current = catalog.parameter("pjm-capacity-usd-per-mw-day").value
-    assert capacity_charge_usd_per_mw_day(catalog, "us-pjm") == pytest.approx(current - carried)
+    assert capacity_charge_at(catalog, "us-pjm").usd_per_mw_day == pytest.approx(current - carried)
     # a delivery year priced below what the power price carries bills nothing, not a credit
     cheapest = min(_dated(catalog), key=lambda p: p.value)
     if cheapest.value < carried:
         first = dt.date.fromisoformat(f"{cheapest.applies_from}-01")
-        assert capacity_charge_usd_per_mw_day(catalog, "us-pjm", first) == 0.0
-    assert capacity_charge_usd_per_mw_day(catalog, "us-ercot", dt.date(2027, 6, 1)) == 0.0
+        assert capacity_charge_at(catalog, "us-pjm", first).usd_per_mw_day == 0.0
+    assert capacity_charge_at(catalog, "us-ercot", dt.date(2027, 6, 1)).usd_per_mw_day == 0.0
 
 
 def test_months_outside_the_series_are_held_at_its_ends_with_a_caveat(catalog):
@@ -173,6 +173,34 @@ def test_a_run_starting_after_the_last_auction_says_its_charge_is_held_flat(cata
     assert run_costs(catalog, system, 1e6, 2_000.0, "us-pjm", 1.2).capacity_caveat is None
     ercot = run_costs(catalog, system, 1e6, 2_000.0, "us-ercot", 1.2, start=late)
     assert ercot.capacity_caveat is None
+
+
+def test_a_runs_energy_bills_the_one_function_that_dates_the_charge(catalog):
+    """`run_costs` prices a PJM run's capacity charge and its caveat with `capacity_charge_at`
+    (the delivery-year month was computed twice, in training and in costs): for starts before,
+    inside and after the dated years, the run's energy per accelerator-hour is the power price
+    plus that function's charge / 24 and its caveat is that function's."""
+    from gigawatt.training import run_costs
+
+    system = catalog.system("gb200-nvl72")
+    charge = capacity_charge(catalog, "us-pjm")
+    first, last = charge.periods[0], charge.periods[-1]
+    power = catalog.region("us-pjm").power_price_usd_per_mwh
+    starts = [
+        None,
+        dt.date(first.first // 12 - 1, 3, 1),
+        dt.date(2027, 3, 1),
+        dt.date(last.last // 12 + 2, 7, 1),
+    ]
+    for start in starts:
+        where = "" if start is None else f" (a run starting {start:%Y-%m})"
+        billed = capacity_charge_at(catalog, "us-pjm", start, None, where)
+        run = run_costs(catalog, system, 1e6, 2_000.0, "us-pjm", 1.2, start=start)
+        price = power + billed.usd_per_mw_day / 24
+        assert run.ownership.energy == pytest.approx(2_000.0 * price / 1e6), start
+        assert run.capacity_caveat == billed.caveat, start
+    assert capacity_charge_at(catalog, "us-pjm", starts[-1]).caveat is not None
+    assert capacity_charge_at(catalog, "us-pjm", starts[2]).caveat is None
 
 
 def test_a_runs_energy_takes_the_scenarios_override_as_finance_does(catalog):

@@ -370,14 +370,14 @@ def test_a_pjm_runs_energy_carries_the_capacity_charge_finance_bills(catalog):
     """A run in us-pjm pays the region's power price plus the capacity charge per MWh drawn
     (PJM's 2026/27 price less the 2023 level the power price carries, over 24 h), as the
     finance model bills its sites; an ERCOT run pays the power price alone."""
-    from gigawatt.costs import capacity_charge_usd_per_mw_day
+    from gigawatt.costs import capacity_charge_at
     from gigawatt.training import run_costs
 
     system = catalog.system("gb200-nvl72")
     charged = catalog.parameter("pjm-capacity-usd-per-mw-day").value
     carried = catalog.parameter("pjm-capacity-2023-usd-per-mw-day").value
-    assert capacity_charge_usd_per_mw_day(catalog, "us-pjm") == pytest.approx(charged - carried)
-    assert capacity_charge_usd_per_mw_day(catalog, "us-ercot") == 0
+    assert capacity_charge_at(catalog, "us-pjm").usd_per_mw_day == pytest.approx(charged - carried)
+    assert capacity_charge_at(catalog, "us-ercot").usd_per_mw_day == 0
     pjm = run_costs(catalog, system, 1e6, 2_000.0, "us-pjm", 1.2)
     price = catalog.region("us-pjm").power_price_usd_per_mwh + (charged - carried) / 24
     assert pjm.ownership.energy == pytest.approx(2_000.0 * price / 1e6)

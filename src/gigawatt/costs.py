@@ -281,19 +281,37 @@ def capacity_charge(
     return CapacityCharge(region.id, tuple(periods), carried, current, dated=True)
 
 
-def capacity_charge_usd_per_mw_day(
-    catalog: Catalog, region_id: str, when: dt.date | None = None
-) -> float:
+@dataclass(frozen=True)
+class BilledCapacityCharge:
+    """The capacity charge a region bills in one month and, when that month is outside its
+    dated delivery years, why it is billed at the nearest one's price (`CapacityCharge.caveat`)."""
+
+    usd_per_mw_day: float
+    caveat: str | None
+
+
+def capacity_charge_at(
+    catalog: Catalog,
+    region_id: str,
+    when: dt.date | None = None,
+    scenario: Scenario | None = None,
+    where: str = "",
+) -> BilledCapacityCharge:
     """The capacity charge a region bills per MW-day of peak load in the month of `when`
-    [USD per MW-day] (`CapacityCharge`; None: the region's current `capacity_charge`); 0
+    [USD per MW-day] (`CapacityCharge`, each price the scenario's `costs` override of its
+    record where it has one; None: the region's current `capacity_charge`, no caveat); 0
     where the region names none. Per MWh of a flat draw it is this / 24 (a flat training
     load's share of the grid's peak is about its average draw: PJM allocates capacity on each
-    load's contribution to the summer peaks)."""
-    charge = capacity_charge(catalog, region_id)
+    load's contribution to the summer peaks). `where` follows the region's id in the caveat."""
+    charge = capacity_charge(catalog, region_id, scenario)
     if charge is None:
-        return 0.0
-    month = None if when is None else when.year * MONTHS_PER_YEAR + when.month - 1
-    return charge.usd_per_mw_day(month)
+        return BilledCapacityCharge(0.0, None)
+    if when is None:
+        return BilledCapacityCharge(charge.usd_per_mw_day(None), None)
+    month = when.year * MONTHS_PER_YEAR + when.month - 1
+    return BilledCapacityCharge(
+        charge.usd_per_mw_day(month), charge.caveat(np.array([month]), where)
+    )
 
 
 def power_price_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:

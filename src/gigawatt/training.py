@@ -29,16 +29,13 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import FailureModel, Region, System
 from gigawatt.costs import (
-    MONTHS_PER_YEAR,
     CostParameters,
     HourlyCost,
     MarketRate,
-    capacity_charge,
+    capacity_charge_at,
     market_rate,
     ownership_usd_per_accelerator_hour,
 )
@@ -170,14 +167,10 @@ def run_costs(
     params = params or CostParameters.of(catalog)
     # the region's power price, plus its capacity charge per MWh drawn (PJM's, that of the
     # start month's delivery year; without a start the current one), as finance bills
-    charge = capacity_charge(catalog, region_id, scenario)
-    month = None if start is None else start.year * MONTHS_PER_YEAR + start.month - 1
-    capacity = 0.0 if charge is None else charge.usd_per_mw_day(month)
-    price_mwh = catalog.region(region_id).power_price_usd_per_mwh + capacity / H_PER_DAY
-    capacity_caveat = (
-        None
-        if charge is None or month is None
-        else charge.caveat(np.array([month]), f" (a run starting {start:%Y-%m})")
+    where = "" if start is None else f" (a run starting {start:%Y-%m})"
+    capacity = capacity_charge_at(catalog, region_id, start, scenario, where)
+    price_mwh = (
+        catalog.region(region_id).power_price_usd_per_mwh + capacity.usd_per_mw_day / H_PER_DAY
     )
     energy_per_h = energy_mwh * price_mwh / gpu_hours if gpu_hours > 0 else 0.0
     return RunCosts(
@@ -185,7 +178,7 @@ def run_costs(
         ownership=ownership_usd_per_accelerator_hour(system, pue, params, energy_per_h),
         market=market_rate(catalog, system, start),
         rental_usd_per_gpu_hour=rental_usd_per_gpu_hour,
-        capacity_caveat=capacity_caveat,
+        capacity_caveat=capacity.caveat,
     )
 
 
