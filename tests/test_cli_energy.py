@@ -225,6 +225,40 @@ def test_energy_table_shows_generation_water_beside_site_water(capsys) -> None:
     assert years[last]["water_generation_m3"] > 3 * years[last]["water_m3"] > 0
 
 
+def test_energy_text_gives_each_sites_water_as_json_does(capsys) -> None:
+    """--json and the report give each site's site water and generation water; the text
+    printed neither. Beside the sites table's eight columns the two do not fit 80 columns, so a
+    table of them, one line per site, follows it, labelled as the yearly table's."""
+    code, out, err = cli(capsys, "energy", "stargate-10gw", "--json")
+    assert code == 0, err
+    sites = {s["site"]: s for s in json.loads(out)["sites"]}
+    code, out, err = cli(capsys, "energy", "stargate-10gw")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    start = next(i for i, line in enumerate(lines) if line.startswith("Water by site"))
+    assert start > next(i for i, line in enumerate(lines) if line.startswith("Sites ("))
+    header = next(line for line in lines[start:] if line.startswith("┃"))
+    assert [c.strip() for c in header.strip("┃").split("┃")] == [
+        "Site",
+        "Site water Mm3",
+        "Gen. water Mm3",
+    ]
+    rows = {}
+    for line in lines[start:]:
+        if line.startswith("└"):
+            break
+        cells = [c.strip() for c in line.strip("│").split("│")]
+        if line.startswith("│"):
+            rows[cells[0]] = cells
+    assert set(rows) == set(sites)
+    for name, (_, site, gen) in rows.items():
+        assert float(site) == pytest.approx(sites[name]["water_m3"] / 1e6, abs=0.051)
+        assert float(gen) == pytest.approx(sites[name]["water_generation_m3"] / 1e6, abs=0.051)
+    # a closed-loop site draws no cooling water; what generates its power does
+    assert any(sites[n]["water_m3"] == 0 < sites[n]["water_generation_m3"] for n in sites)
+
+
 def test_swing_caption_says_when_a_step_falls_short_of_the_draw() -> None:
     """At a low busy share the compute phase is capped at TDP and a step averages less than
     the energy stage's draw: the caption says so (it claimed the step averaged the draw)."""

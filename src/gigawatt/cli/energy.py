@@ -191,6 +191,16 @@ SITE_COLUMNS = [
     Column("co2e_t", "Mt CO2e location", scale=T_PER_MT, digits=2),
     Column("co2e_market_t", "Mt market", scale=T_PER_MT, digits=2),
 ]
+# the sites' water, as --json and the report give it, under the sites table: beside its eight
+# columns the two would not fit 80 columns (labels and units as the yearly table's)
+SITE_WATER_COLUMNS = [
+    Column("site", "Site", style="text"),
+    Column("water_m3", "Site water", "Mm3", MILLION, 1),
+    Column("water_generation_m3", "Gen. water", "Mm3", MILLION, 1),
+]
+SITE_WATER_TITLE = (
+    "Water by site (whole horizon; site water and gen. water as in the yearly table)"
+)
 SITES_TITLE = (
     "Sites (whole horizon; Rated: facility power at design load = IT x the site's "
     "annual-average PUE, so the grid connection's peak on the hottest hours is higher; Draw: "
@@ -290,6 +300,7 @@ def energy_cmd(
     console.print(bold_name(data["scenario"], data["title"]))
     print_table(*summary_table("Energy"), data["years"])
     print_table(SITES_TITLE, SITE_COLUMNS, data["sites"])
+    print_table(SITE_WATER_TITLE, SITE_WATER_COLUMNS, data["sites"])
     if data["swings"]:
         sw = data["swings"]
         print_table(
