@@ -230,6 +230,46 @@ def test_frontier_run_costs_state_their_basis(capsys):
         assert f"{r['cost_usd_market'] / 1e9:,.2f}B at market rental" in out
 
 
+def test_a_frontier_runs_note_says_when_its_market_rate_is_held_flat(capsys, tmp_path):
+    """--json gives a run's `market_rate_caveat` when its start month is outside the months
+    the rental records cover (the rate held flat); the text's run line says so beside the cost
+    at market rental, in short, and is silent for a run inside them."""
+    path = tmp_path / "h100-runs.yaml"
+    path.write_text(
+        "name: h100-runs\n"
+        "title: an H100 campus with one run inside the rental index's months, one after\n"
+        "start: 2025-06\nend: 2027-12\npower_basis: it\n"
+        "sites:\n  - name: tx-site\n    region: us-ercot\n    phases:\n"
+        "      - {online: 2025-09, power_gw: 0.05, system: dgx-h100, ramp_months: 1}\n"
+        "frontier_runs:\n  - {name: inside-run, start: 2026-03, duration_days: 30}\n"
+        "  - {name: late-run, start: 2027-06, duration_days: 30}\n",
+        encoding="utf-8",
+    )
+    outs = []
+    for extra in (["--json"], []):
+        with pytest.raises(SystemExit) as exc:
+            main(["capability", str(path), *extra])
+        out, err = capsys.readouterr()
+        assert exc.value.code == 0, err
+        outs.append(out)
+    runs = {r["name"]: r for r in json.loads(outs[0])["frontier_runs"]}
+    assert runs["inside-run"]["market_rate_caveat"] is None
+    assert "held flat" in runs["late-run"]["market_rate_caveat"]
+    lines = {}
+    for line in " ".join(outs[1].split()).split(". "):
+        for name in runs:
+            if f"{name}: " in line:
+                lines[name] = line
+    late = runs["late-run"]
+    assert (
+        f"USD {late['cost_usd_market'] / 1e9:,.2f}B at market rental (rate held flat: "
+        f"{late['market_rate_month']} is outside the months of rental records it rests on; "
+        "`market_rate_caveat` in --json)"
+    ) in lines["late-run"]
+    assert "held flat" not in lines["inside-run"]
+    assert "at market rental" in lines["inside-run"]
+
+
 def test_default_largest_run_is_one_an_operator_would_launch(capsys, catalog):
     """The known problem "the largest run sits at a goodput no operator would launch at": the
     default scenario's largest run (the operating point) keeps at least the effective training

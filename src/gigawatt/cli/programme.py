@@ -822,6 +822,11 @@ def capability(
         basis = f"{run['precision']}, {counted(run['duration_days'], 'day', fmt='g')}"
         if run["cost_usd_market"] is not None:
             basis += f", USD {run['cost_usd_market'] / BILLION:,.2f}B at market rental"
+            if run.get("market_rate_caveat"):  # --json's caveat, in short (it names each rate)
+                basis += (
+                    f" (rate held flat: {run['market_rate_month']} is outside the months of "
+                    "rental records it rests on; `market_rate_caveat` in --json)"
+                )
         note = f"{basis}; {run['note']}" if run["note"] else basis
         if run["validation"]:  # how far to trust its compute (the plan's validation class)
             band = run["training_flop_band"]
