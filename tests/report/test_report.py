@@ -189,6 +189,18 @@ def test_capex_before_the_start_reads_as_the_table_shows_it(default_run, default
     assert f"Capex USD {total / 1e9:,.1f}B (" in money.paragraphs[0]
 
 
+def test_invested_reads_as_run_prints_it(default_run, default_report):
+    """The money paragraph wrote Invested to whole billions ('USD 500B') while run's money
+    table, and the report's below it, give a tenth ('500.0'): it now reads as they do, and
+    equals the last year's cumulative figure."""
+    last = default_run[0].years()[-1]["cumulative_invested_usd"]
+    money = next(s for s in default_report.sections if s.id == "money")
+    assert f"Invested: USD {last / 1e9:,.1f}B" in money.paragraphs[0]
+    table = next(t for t in money.tables if t.title.startswith("Money by year"))
+    col = next(i for i, c in enumerate(table.columns) if c.startswith("Invested, cumulative"))
+    assert f"Invested: USD {table.rows[-1][col]}B" in money.paragraphs[0]
+
+
 def test_money_text_says_the_dollars_are_not_escalated(default_run, default_report):
     """Capex of 2030 is priced at the May 2026 rack quote: the report must not let the yearly
     dollars read as a nominal forecast (or as discounted)."""
@@ -602,7 +614,7 @@ def test_energy_and_money_headers_say_which_quantity(default_run, default_report
 
 
 def test_money_text_states_the_warrants_invested_leaves_out(catalog):
-    """'Invested: USD 0B' quoted alone says AMD gave OpenAI nothing; its deal is a 160M-share
+    """'Invested: USD 0.0B' quoted alone says AMD gave OpenAI nothing; its deal is a 160M-share
     warrant. The paragraph names the shares vested of those that can vest and their value at
     vesting, from the finance stage's tranches, and that the price path is an assumption."""
     results, cat, scenario = _run("amd-openai-6gw", catalog)
@@ -613,7 +625,7 @@ def test_money_text_states_the_warrants_invested_leaves_out(catalog):
     vested = [t for t in warrants if t.released]
     assert 0 < len(vested) < len(warrants)
     assert (
-        f"Invested: USD 0B (cash); warrants, which vest shares, not cash: amd-openai-2025 vested "
+        f"Invested: USD 0.0B (cash); warrants, which vest shares, not cash: amd-openai-2025 vested "
         f"{sum(t.shares for t in vested) / 1e6:,.1f}M of up to "
         f"{sum(t.shares for t in warrants) / 1e6:,.1f}M amd shares by {fin.summary()['end']} "
         f"(USD {sum(t.value_usd for t in vested) / 1e9:,.1f}B at vesting)"

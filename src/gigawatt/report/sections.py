@@ -492,7 +492,8 @@ def money_section(ctx: ReportContext) -> Section | None:
         "catalog power price, USD "
         f"{(fin.opex_energy_usd.sum() + fin.opex_capacity_usd.sum()) / BILLION:,.1f}B with "
         "capacity charges; the rest operations, an estimated share of capex a year). "
-        f"Invested: USD {summary['cumulative_invested_usd'] / BILLION:,.0f}B{of_cap}"
+        # to the tenth of a billion, as run's money table and the one below write it
+        f"Invested: USD {fmt_number(summary['cumulative_invested_usd'], 1, BILLION)}B{of_cap}"
         f"{_warrants_clause(fin.warrant_totals(), summary['end'])}.",
         "Per investor, cumulative to date: I is the cash invested (equity and cash tranches), C "
         "is I plus vested warrants' intrinsic value at vesting, P the systems capex paid for the "
