@@ -198,9 +198,7 @@ SITE_WATER_COLUMNS = [
     Column("water_m3", "Site water", "Mm3", MILLION, 1),
     Column("water_generation_m3", "Gen. water", "Mm3", MILLION, 1),
 ]
-SITE_WATER_TITLE = (
-    "Water by site (whole horizon; site water and gen. water as in the yearly table)"
-)
+SITE_WATER_TITLE = "Water by site (whole horizon; site water and gen. water as in the yearly table)"
 SITES_TITLE = (
     "Sites (whole horizon; Rated: facility power at design load = IT x the site's "
     "annual-average PUE, so the grid connection's peak on the hottest hours is higher; Draw: "
