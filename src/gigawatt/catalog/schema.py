@@ -186,6 +186,17 @@ def _one_pass(
     return built
 
 
+def _checked_as_written(problem: str, *reads: str) -> Any:
+    """A model validator for the check across the fields `reads` that the class's method
+    `problem` makes (`_one_pass`): made on those fields as written when another field is
+    refused, so said beside the record's other errors; on valid input, on the record."""
+
+    def check(cls: type[BaseModel], data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        return _one_pass(cls, data, handler, getattr(cls, problem), reads=reads)
+
+    return model_validator(mode="wrap")(check)
+
+
 def status_rank(status: str) -> int:
     """0 for official ... 3 for estimate: a larger rank is a weaker status."""
     return STATUS_ORDER.index(status)  # type: ignore[arg-type]
@@ -633,30 +644,20 @@ class Model(Record):
     active_params_published: Pos | None = Field(None, description="active parameters per token")
     training_tokens: Pos | None = Field(None, description="tokens of the published run")
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _moe_consistent(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
-        """Said beside the record's other errors, from the fields it compares as written
-        (`_one_pass`)."""
-        return _one_pass(
-            cls,
-            data,
-            handler,
-            cls._moe_consistent_problem,
-            reads=(
-                "experts",
-                "top_k",
-                "dense_layers",
-                "layers",
-                "shared_experts",
-                "router_groups",
-                "router_group_topk",
-                "kv_heads",
-                "heads",
-                "sliding_window_layers",
-                "sliding_window_tokens",
-            ),
-        )
+    _moe_consistent = _checked_as_written(
+        "_moe_consistent_problem",
+        "experts",
+        "top_k",
+        "dense_layers",
+        "layers",
+        "shared_experts",
+        "router_groups",
+        "router_group_topk",
+        "kv_heads",
+        "heads",
+        "sliding_window_layers",
+        "sliding_window_tokens",
+    )
 
     def _moe_consistent_problem(self) -> None:
         if self.experts:
@@ -757,23 +758,13 @@ class Region(Record):
     lat: quantity("degrees", ge=-90, le=90)
     lon: quantity("degrees", ge=-180, le=180)
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _capacity_pair(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
-        """Said beside the record's other errors, from the fields it compares as written
-        (`_one_pass`)."""
-        return _one_pass(
-            cls,
-            data,
-            handler,
-            cls._capacity_pair_problem,
-            reads=(
-                "capacity_charge",
-                "capacity_charge_carried",
-                "unbilled_charges",
-                "capacity_charge_dated",
-            ),
-        )
+    _capacity_pair = _checked_as_written(
+        "_capacity_pair_problem",
+        "capacity_charge",
+        "capacity_charge_carried",
+        "unbilled_charges",
+        "capacity_charge_dated",
+    )
 
     def _capacity_pair_problem(self) -> None:
         if (self.capacity_charge is None) != (self.capacity_charge_carried is None):
@@ -883,22 +874,12 @@ class FailureModel(Record):
     burn_in_multiplier: quantity("ratio", ge=1, le=100) = 1.0
     burn_in_months: quantity("months", ge=0, le=120) = 0.0
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _rack_repair_given(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
-        """Said beside the record's other errors, from the fields it compares as written
-        (`_one_pass`)."""
-        return _one_pass(
-            cls,
-            data,
-            handler,
-            cls._rack_repair_given_problem,
-            reads=(
-                "rack_failures_per_rack_month",
-                "rack_repair_median_s",
-                "rack_repair_sigma",
-            ),
-        )
+    _rack_repair_given = _checked_as_written(
+        "_rack_repair_given_problem",
+        "rack_failures_per_rack_month",
+        "rack_repair_median_s",
+        "rack_repair_sigma",
+    )
 
     def _rack_repair_given_problem(self) -> None:
         if self.rack_failures_per_rack_month > 0 and (
@@ -966,21 +947,9 @@ class FaultTolerancePolicy(Record):
         "onto healthy accelerators; no pool is held for it)",
     )
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _snapshot_bandwidth(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
-        """Said beside the record's other errors, from the fields it compares as written
-        (`_one_pass`)."""
-        return _one_pass(
-            cls,
-            data,
-            handler,
-            cls._snapshot_bandwidth_problem,
-            reads=(
-                "checkpoint",
-                "snapshot_bandwidth_bytes_per_s",
-            ),
-        )
+    _snapshot_bandwidth = _checked_as_written(
+        "_snapshot_bandwidth_problem", "checkpoint", "snapshot_bandwidth_bytes_per_s"
+    )
 
     def _snapshot_bandwidth_problem(self) -> None:
         if self.checkpoint != "storage-sync" and self.snapshot_bandwidth_bytes_per_s is None:
@@ -1219,23 +1188,9 @@ class Parameter(Record):
         None, description="last month of the period a dated price is for; with applies_from"
     )
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _in_unit_range(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
-        """Said beside the record's other errors, from the fields it compares as written
-        (`_one_pass`)."""
-        return _one_pass(
-            cls,
-            data,
-            handler,
-            cls._in_unit_range_problem,
-            reads=(
-                "value",
-                "unit",
-                "applies_from",
-                "applies_to",
-            ),
-        )
+    _in_unit_range = _checked_as_written(
+        "_in_unit_range_problem", "value", "unit", "applies_from", "applies_to"
+    )
 
     def _in_unit_range_problem(self) -> None:
         problem = unit_problem(self.value, self.unit)
@@ -1274,22 +1229,9 @@ class SupplyTechnology(Record):
         "source's date [years]; the plant's own construction follows",
     )
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _costs_in_range(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
-        """Said beside the record's other errors, from the fields it compares as written
-        (`_one_pass`)."""
-        return _one_pass(
-            cls,
-            data,
-            handler,
-            cls._costs_in_range_problem,
-            reads=(
-                "capex_usd_per_w",
-                "capex_usd_per_wh",
-                "fixed_om_usd_per_kw_year",
-            ),
-        )
+    _costs_in_range = _checked_as_written(
+        "_costs_in_range_problem", "capex_usd_per_w", "capex_usd_per_wh", "fixed_om_usd_per_kw_year"
+    )
 
     def _costs_in_range_problem(self) -> None:
         for name, le in _SUPPLY_COST_LIMITS.items():
@@ -1615,24 +1557,14 @@ class PowerCalibration(Record):
         "fraction to them carries it within their own generation)",
     )
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _fitted_or_transferred(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
-        """Said beside the record's other errors, from the fields it compares as written
-        (`_one_pass`)."""
-        return _one_pass(
-            cls,
-            data,
-            handler,
-            cls._fitted_or_transferred_problem,
-            reads=(
-                "fitted_on",
-                "transferred_from",
-                "checked_on",
-                "low",
-                "high",
-            ),
-        )
+    _fitted_or_transferred = _checked_as_written(
+        "_fitted_or_transferred_problem",
+        "fitted_on",
+        "transferred_from",
+        "checked_on",
+        "low",
+        "high",
+    )
 
     def _fitted_or_transferred_problem(self) -> None:
         if bool(self.fitted_on) == bool(self.transferred_from):
@@ -1679,24 +1611,12 @@ class PriceProcess(Record):
         None, description="the company's common shares outstanding (warrants as a stake) [shares]"
     )
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _gbm_fields_only_on_share_prices(
-        cls, data: Any, handler: ModelWrapValidatorHandler[Any]
-    ) -> Any:
-        """Said beside the record's other errors, from the fields it compares as written
-        (`_one_pass`)."""
-        return _one_pass(
-            cls,
-            data,
-            handler,
-            cls._gbm_fields_only_on_share_prices_problem,
-            reads=(
-                "process",
-                "drift_per_year",
-                "volatility_per_year",
-            ),
-        )
+    _gbm_fields_only_on_share_prices = _checked_as_written(
+        "_gbm_fields_only_on_share_prices_problem",
+        "process",
+        "drift_per_year",
+        "volatility_per_year",
+    )
 
     def _gbm_fields_only_on_share_prices_problem(self) -> None:
         if self.process == "rental":
@@ -1841,21 +1761,7 @@ class EventStudyMethod(Record):
     )
     juneteenth_from: PosInt = Field(description="first year the NYSE closed for Juneteenth")
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _ordered(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
-        """Said beside the record's other errors, from the fields it compares as written
-        (`_one_pass`)."""
-        return _one_pass(
-            cls,
-            data,
-            handler,
-            cls._ordered_problem,
-            reads=(
-                "estimation_window",
-                "windows",
-            ),
-        )
+    _ordered = _checked_as_written("_ordered_problem", "estimation_window", "windows")
 
     def _ordered_problem(self) -> None:
         lo, hi = self.estimation_window
