@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import PriceProcess, System
+from gigawatt.catalog.schema import Parameter, PriceProcess, System
 from gigawatt.distributions import point
 from gigawatt.errors import GigawattError, InputError
 
@@ -239,7 +239,7 @@ def capacity_charge(
     if region.capacity_charge is None or region.capacity_charge_carried is None:
         return None
 
-    def price(pid: str):
+    def price(pid: str) -> Parameter:
         charge = catalog.parameter(pid)
         if charge.unit != "usd_per_mw_day":
             raise GigawattError(

@@ -12,7 +12,7 @@ import datetime as dt
 import difflib
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -1044,13 +1044,13 @@ def _admits_distribution(tp: Any) -> bool:
     return True  # Any, numbers.Real, anything else: walked
 
 
-def _distributions(model: Any, prefix: str = ""):
+def _distributions(model: Any, prefix: str = "") -> Iterator[tuple[str, Distribution]]:
     """(path, distribution) for every uncertain input, in a fixed order."""
     for name, _ in _fields(type(model)):
         yield from _walk(getattr(model, name), f"{prefix}{name}")
 
 
-def _walk(value: Any, path: str):
+def _walk(value: Any, path: str) -> Iterator[tuple[str, Distribution]]:
     if isinstance(value, Distribution):
         yield path, value
     elif isinstance(value, BaseModel):

@@ -249,7 +249,7 @@ def memory_per_gpu(
     replicas = (p.dp * p.cp).astype(np.float64)
     expert_replicas = expert_data_parallel(p)
 
-    def sharded(dense, expert, from_stage: int) -> np.ndarray:
+    def sharded(dense: np.ndarray, expert: np.ndarray, from_stage: int) -> np.ndarray:
         shard = p.zero >= from_stage
         return dense / np.where(shard, replicas, 1.0) + expert / np.where(
             shard, expert_replicas, 1.0

@@ -693,7 +693,12 @@ def _chunks_below(r: np.ndarray, stage: np.ndarray | int, pp: np.ndarray) -> np.
 
 
 def _dense_on_stage(
-    w: Workload, p: PlanArrays, stage: np.ndarray | int, q: np.ndarray, r: np.ndarray, bal
+    w: Workload,
+    p: PlanArrays,
+    stage: np.ndarray | int,
+    q: np.ndarray,
+    r: np.ndarray,
+    bal: np.ndarray,
 ) -> np.ndarray:
     """The leading dense layers of an MoE model that sit on stage `stage`: its chunks are
     stage, stage + pp, ...; chunk c holds slots [c q + min(c, r), + q + (c < r)) and the layers
