@@ -230,6 +230,8 @@ class Memory:
 
     @property
     def total(self) -> np.ndarray:
+        """Peak bytes per accelerator on the most loaded stage: every part, with fragmentation
+        and the optimizer step's rise."""
         return (
             self.weights
             + self.grads

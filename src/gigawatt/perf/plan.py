@@ -615,10 +615,12 @@ RULES: list[Rule] = [
 
 
 def rule_masks(w: Workload, gpus: int, p: PlanArrays) -> list[tuple[str, np.ndarray]]:
+    """Each of `RULES` (its message, and which plans keep it), each citing where it holds."""
     return [(msg, np.asarray(pred(w, gpus, p), dtype=bool)) for msg, pred in RULES]
 
 
 def valid_mask(w: Workload, gpus: int, p: PlanArrays) -> np.ndarray:
+    """Which plans keep every rule of `RULES`."""
     ok = np.ones(len(p), dtype=bool)
     for _, mask in rule_masks(w, gpus, p):
         ok &= mask
