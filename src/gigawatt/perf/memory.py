@@ -98,8 +98,8 @@ class StageParams:
 
 def stage_params(w: Workload, p: PlanArrays, layers: StageLayers) -> StageParams:
     """Local parameters: dense weights split by tp, routed expert weights by etp x ep (MoE
-    parallel folding; shared experts are split like the dense layers, by tp). Expert counts
-    are scaled by tp / etp, exactly 1 when etp = tp."""
+    parallel folding: Liu et al. 2025, arXiv 2504.14960; shared experts are split like the
+    dense layers, by tp). Expert counts are scaled by tp / etp, exactly 1 when etp = tp."""
     tp = p.tp.astype(np.float64)
     fold = tp / p.etp
     moe_dense_part = w.attn_params + w.router_params + w.shared_experts * w.expert_params
