@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.schema import PriceProcess, System
+from gigawatt.catalog.schema import Parameter, PriceProcess, System
 from gigawatt.distributions import point
 from gigawatt.errors import GigawattError, InputError
 
@@ -86,6 +86,9 @@ class CostParameters:
 
     @classmethod
     def of(cls, catalog: Catalog, scenario: Scenario | None = None) -> CostParameters:
+        """The cost parameters at their point values (a scenario's `costs` override, else the
+        catalog's cited record), each range-checked (`checked`)."""
+
         def usd_per_w(pid: str) -> float:
             return checked(catalog, scenario, pid, 0, MAX_USD_PER_W, f"0 to {MAX_USD_PER_W:g}")
 
@@ -112,6 +115,7 @@ class CostParameters:
         )
 
     def life_months(self, asset_class: str) -> int:
+        """An asset class's straight-line life in whole months (at least one)."""
         return max(1, round(MONTHS_PER_YEAR * self.life_years[asset_class]))
 
 
@@ -239,7 +243,7 @@ def capacity_charge(
     if region.capacity_charge is None or region.capacity_charge_carried is None:
         return None
 
-    def price(pid: str):
+    def price(pid: str) -> Parameter:
         charge = catalog.parameter(pid)
         if charge.unit != "usd_per_mw_day":
             raise GigawattError(

@@ -129,10 +129,13 @@ class Ownership:
 
     @property
     def programme_flops_per_s(self) -> np.ndarray:
+        """The programme's dense BF16 peak FLOP/s by month, all its owners together."""
         return sum(self.owners.values(), np.zeros(self.compute_months.size))
 
     @property
     def world_share(self) -> np.ndarray:
+        """The programme's share of the world's AI compute by month (NaN past the world
+        estimate's horizon)."""
         return self.programme_flops_per_s / self.world_flops_per_s
 
     @property

@@ -12,7 +12,7 @@ import datetime as dt
 import difflib
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -43,6 +43,7 @@ from gigawatt.catalog.schema import (
     Precision,
     Status,
     System,
+    _checked_as_written,
     unit_problem,
 )
 from gigawatt.distributions import Distribution, Uncertain, point, sample, support_problem
@@ -57,7 +58,6 @@ from gigawatt.validation import (
     quantity,
     said_in_full,
     validation_problems,
-    with_checks,
 )
 from gigawatt.yamlio import read_data_file
 
@@ -416,29 +416,15 @@ class FundingRound(_Model):
     source: Annotated[str, Field(min_length=3, description="citation, or why it is assumed")]
     status: Status = "estimate"
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _within_valuation(
-        cls, data: Any, handler: ModelWrapValidatorHandler[FundingRound]
-    ) -> FundingRound:
+    _within_valuation = _checked_as_written(
+        "_within_valuation_problem", "amount_usd", "post_money_usd", in_full=True
+    )
+
+    def _within_valuation_problem(self) -> str | None:
         """`amount_usd` at most `post_money_usd` (point values), said with the round's other
         problems: checked on the values as written whenever those two fields are valid, even
         when another field of the round is not (an after-validator would wait for all)."""
-        try:
-            funding_round = handler(data)
-        except ValidationError as e:
-            failed = {err["loc"][0] for err in e.errors() if err["loc"]}
-            reason = None
-            if not failed & {"amount_usd", "post_money_usd"}:
-                reason = _valuation_problem(_raw(data, "amount_usd"), _raw(data, "post_money_usd"))
-            if reason is None:
-                raise
-            raise with_checks(cls.__name__, e, [said_in_full((), data, reason)]) from None
-        reason = _valuation_problem(funding_round.amount_usd, funding_round.post_money_usd)
-        if reason is not None:
-            item = said_in_full((), data, reason)
-            raise ValidationError.from_exception_data(cls.__name__, [item])
-        return funding_round
+        return _valuation_problem(self.amount_usd, self.post_money_usd)
 
 
 #: Relative slack of "new money at most the post-money valuation" for rounds taken together (a
@@ -1058,13 +1044,13 @@ def _admits_distribution(tp: Any) -> bool:
     return True  # Any, numbers.Real, anything else: walked
 
 
-def _distributions(model: Any, prefix: str = ""):
+def _distributions(model: Any, prefix: str = "") -> Iterator[tuple[str, Distribution]]:
     """(path, distribution) for every uncertain input, in a fixed order."""
     for name, _ in _fields(type(model)):
         yield from _walk(getattr(model, name), f"{prefix}{name}")
 
 
-def _walk(value: Any, path: str):
+def _walk(value: Any, path: str) -> Iterator[tuple[str, Distribution]]:
     if isinstance(value, Distribution):
         yield path, value
     elif isinstance(value, BaseModel):

@@ -130,6 +130,10 @@ class Settings:
 
     @classmethod
     def of(cls, catalog: Catalog) -> Settings:
+        """The settings from the catalog: the reference workload with its model, fault
+        tolerance and comparison run, and the cited parameters (run duration, batch-size
+        fit, planning MFU, Chinchilla tokens per parameter and loss fit, marginal threshold,
+        cross-site link, spares availability target)."""
         ref: ReferenceWorkload = catalog.get("reference-workloads", REFERENCE_ID)  # type: ignore[assignment]
         where = f"reference-workloads[{ref.id}]"
         make_plan(ref.plan)  # a bad knob is an input error naming it

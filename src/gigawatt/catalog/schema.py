@@ -158,6 +158,7 @@ def _one_pass(
     problem: Callable[[Any], str | None],
     *,
     reads: tuple[str, ...] | None = None,
+    in_full: bool = False,
 ) -> Any:
     """`handler(data)`, with the check across fields `problem(obj)` (why `obj` is refused,
     returned or raised as a ValueError; None: it is not) made on the input as written when a
@@ -166,7 +167,8 @@ def _one_pass(
     `reads`, `obj` holds those fields as written (`_as_written`: the check is skipped when one
     does not read); without, `obj` is the input mapping itself and `problem` reads each value
     it compares where it reads on its own. On valid input it is the model validator it always
-    was (a refusal raised as a ValueError)."""
+    was (a refusal raised as a ValueError; with `in_full`, said as the reason says it,
+    `said_in_full`, as it is beside other errors)."""
     try:
         built = handler(data)
     except ValidationError as e:
@@ -181,18 +183,21 @@ def _one_pass(
             raise
         raise with_checks(cls.__name__, e, [said_in_full((), data, reason)]) from None
     reason = problem(built)
-    if reason is not None:
-        raise ValueError(reason)
-    return built
+    if reason is None:
+        return built
+    if in_full:
+        raise ValidationError.from_exception_data(cls.__name__, [said_in_full((), data, reason)])
+    raise ValueError(reason)
 
 
-def _checked_as_written(problem: str, *reads: str) -> Any:
+def _checked_as_written(problem: str, *reads: str, in_full: bool = False) -> Any:
     """A model validator for the check across the fields `reads` that the class's method
-    `problem` makes (`_one_pass`): made on those fields as written when another field is
-    refused, so said beside the record's other errors; on valid input, on the record."""
+    `problem` makes (`_one_pass`, `in_full` as there): made on those fields as written when
+    another field is refused, so said beside the record's other errors; on valid input, on the
+    record."""
 
     def check(cls: type[BaseModel], data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
-        return _one_pass(cls, data, handler, getattr(cls, problem), reads=reads)
+        return _one_pass(cls, data, handler, getattr(cls, problem), reads=reads, in_full=in_full)
 
     return model_validator(mode="wrap")(check)
 

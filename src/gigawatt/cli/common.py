@@ -363,6 +363,41 @@ SchedulerOpt = Annotated[
 WorkersOpt = Annotated[
     int, typer.Option("--workers", help="Local processes (without --scheduler).")
 ]
+# The options shared by the commands about one training job (perf, train, reliability,
+# footprint).
+ModelOpt = Annotated[str, typer.Option("--model", help="Model id, or a YAML file of one record.")]
+SystemOpt = Annotated[
+    str,
+    typer.Option("--system", help="System or accelerator id, or a YAML file of one record."),
+]
+GpusOpt = Annotated[int, typer.Option("--gpus", min=1, help="Accelerators in the job.")]
+SeqLenOpt = Annotated[
+    int | None, typer.Option("--seq-len", min=1, help="Sequence length [tokens].")
+]
+PrecisionOpt = Annotated[
+    str | None, typer.Option("--precision", help="fp16, bf16 (default), fp8 or fp4.")
+]
+FrameworkOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--framework",
+        help="Framework profile (`gigawatt catalog frameworks`); default: the system's "
+        "(a TPU pod: jax-xla-fsdp), else the one its accelerator's calibration was fitted "
+        "with.",
+    ),
+]
+PolicyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--policy",
+        help="Fault-tolerance policy (`gigawatt catalog fault-tolerance`); default: the "
+        "catalog's `default`.",
+    ),
+]
+RegionOpt = Annotated[
+    str | None,
+    typer.Option("--region", help="Grid region (`gigawatt catalog regions`); default us-average."),
+]
 
 
 # --- shared helpers ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from gigawatt.cli.common import (
     JsonOpt,
+    RegionOpt,
     ScenarioArg,
     _catalog,
     api,
@@ -41,12 +42,7 @@ def footprint_cmd(
         str, typer.Option("--system", help="System id, or an accelerator id (its default system).")
     ],
     gpu_hours: Annotated[float, typer.Option("--gpu-hours", help="Accelerator-hours of the job.")],
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region", help="Grid region (`gigawatt catalog regions`); default us-average."
-        ),
-    ] = None,
+    region: RegionOpt = None,
     grid_gco2_per_kwh: Annotated[
         float | None,
         typer.Option("--grid-gco2-per-kwh", help="Grid intensity [gCO2e/kWh] instead of a region."),

@@ -9,7 +9,15 @@ from rich.table import Table
 from rich.text import Text
 
 from gigawatt.cli.common import (
+    FrameworkOpt,
+    GpusOpt,
     JsonOpt,
+    ModelOpt,
+    PolicyOpt,
+    PrecisionOpt,
+    RegionOpt,
+    SeqLenOpt,
+    SystemOpt,
     _catalog,
     api,
     app,
@@ -43,7 +51,7 @@ def _days_of(seconds: float | None) -> float | None:
 @app.command()
 def reliability(
     ctx: typer.Context,
-    gpus: Annotated[int, typer.Option("--gpus", min=1, help="Accelerators in the job.")],
+    gpus: GpusOpt,
     days: Annotated[
         float,
         typer.Option(
@@ -68,14 +76,7 @@ def reliability(
             "default: the system's.",
         ),
     ] = None,
-    policy: Annotated[
-        str | None,
-        typer.Option(
-            "--policy",
-            help="Fault-tolerance policy (`gigawatt catalog fault-tolerance`); default: the "
-            "catalog's `default`.",
-        ),
-    ] = None,
+    policy: PolicyOpt = None,
     model: Annotated[
         str | None,
         typer.Option(
@@ -394,12 +395,9 @@ def _fixed_plan_changes(data: dict[str, Any]) -> None:
 @app.command()
 def perf(
     ctx: typer.Context,
-    model: Annotated[str, typer.Option("--model", help="Model id, or a YAML file of one record.")],
-    system: Annotated[
-        str,
-        typer.Option("--system", help="System or accelerator id, or a YAML file of one record."),
-    ],
-    gpus: Annotated[int, typer.Option("--gpus", min=1, help="Accelerators in the job.")],
+    model: ModelOpt,
+    system: SystemOpt,
+    gpus: GpusOpt,
     plan: Annotated[
         str | None,
         typer.Option(
@@ -414,21 +412,9 @@ def perf(
     search: Annotated[
         bool, typer.Option("--search", help="Search every valid plan; report the best.")
     ] = False,
-    seq_len: Annotated[
-        int | None, typer.Option("--seq-len", min=1, help="Sequence length [tokens].")
-    ] = None,
-    precision: Annotated[
-        str | None, typer.Option("--precision", help="fp16, bf16 (default), fp8 or fp4.")
-    ] = None,
-    framework: Annotated[
-        str | None,
-        typer.Option(
-            "--framework",
-            help="Framework profile (`gigawatt catalog frameworks`); default: the system's "
-            "(a TPU pod: jax-xla-fsdp), else the one its accelerator's calibration was fitted "
-            "with.",
-        ),
-    ] = None,
+    seq_len: SeqLenOpt = None,
+    precision: PrecisionOpt = None,
+    framework: FrameworkOpt = None,
     allow_overflow: Annotated[
         bool,
         typer.Option(
@@ -669,22 +655,12 @@ def _interval_text(data: dict[str, Any]) -> str:
 @app.command()
 def train(
     ctx: typer.Context,
-    model: Annotated[str, typer.Option("--model", help="Model id, or a YAML file of one record.")],
+    model: ModelOpt,
     tokens: Annotated[str, typer.Option("--tokens", help="Training tokens: 15.6e12 or 15.6T.")],
-    system: Annotated[
-        str,
-        typer.Option("--system", help="System or accelerator id, or a YAML file of one record."),
-    ],
-    gpus: Annotated[int, typer.Option("--gpus", min=1, help="Accelerators in the job.")],
-    precision: Annotated[
-        str | None, typer.Option("--precision", help="fp16, bf16 (default), fp8 or fp4.")
-    ] = None,
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region", help="Grid region (`gigawatt catalog regions`); default us-average."
-        ),
-    ] = None,
+    system: SystemOpt,
+    gpus: GpusOpt,
+    precision: PrecisionOpt = None,
+    region: RegionOpt = None,
     cost_usd_per_gpu_hour: Annotated[
         float | None,
         typer.Option(
@@ -708,30 +684,13 @@ def train(
             "others are searched.",
         ),
     ] = None,
-    seq_len: Annotated[
-        int | None, typer.Option("--seq-len", min=1, help="Sequence length [tokens].")
-    ] = None,
+    seq_len: SeqLenOpt = None,
     start: Annotated[
         str | None,
         typer.Option("--start", help="Start month YYYY-MM: dates threshold crossings."),
     ] = None,
-    policy: Annotated[
-        str | None,
-        typer.Option(
-            "--policy",
-            help="Fault-tolerance policy (`gigawatt catalog fault-tolerance`); default: the "
-            "catalog's `default`.",
-        ),
-    ] = None,
-    framework: Annotated[
-        str | None,
-        typer.Option(
-            "--framework",
-            help="Framework profile (`gigawatt catalog frameworks`); default: the system's "
-            "(a TPU pod: jax-xla-fsdp), else the one its accelerator's calibration was fitted "
-            "with.",
-        ),
-    ] = None,
+    policy: PolicyOpt = None,
+    framework: FrameworkOpt = None,
     fleet_age_months: Annotated[
         float | None,
         typer.Option(

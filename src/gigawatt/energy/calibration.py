@@ -51,10 +51,13 @@ class MeasuredRun:
 
     @property
     def accelerator_hours(self) -> float:
+        """Accelerators x days x 24 of the published run [accelerator-hours]."""
         return self.chips * self.days * HOURS_PER_DAY
 
     @property
     def fraction(self) -> float:
+        """The run's measured draw per accelerator over its reference (TDP or all-in design):
+        the f of `predicted_energy_mwh`."""
         return self.measured_w / self.reference_w
 
     def predicted_energy_mwh(self, draw_fraction: float) -> float:

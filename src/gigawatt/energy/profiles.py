@@ -46,6 +46,7 @@ class SolarModel:
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> SolarModel:
+        """The solar model's parameters, each a cited `energy` catalog record."""
         p = lambda i: energy_param(catalog, i)  # noqa: E731
         return cls(
             linke_turbidity=p("solar-linke-turbidity"),
@@ -68,6 +69,7 @@ class WindModel:
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> WindModel:
+        """The wind model's parameters, each a cited `energy` catalog record."""
         p = lambda i: energy_param(catalog, i)  # noqa: E731
         return cls(
             mean_speed_m_per_s=p("wind-mean-speed-m-per-s"),
@@ -98,7 +100,9 @@ def hourly_index(year: int, hours: int) -> pd.DatetimeIndex:
 def clear_sky_poa_w_per_m2(
     lat: float, lon: float, times: pd.DatetimeIndex, turbidity: float
 ) -> np.ndarray:
-    """Clear-sky irradiance on a plane tilted at |lat| facing the equator, hour means [W/m2]."""
+    """Clear-sky irradiance on a plane tilted at |lat| facing the equator, hour means [W/m2]:
+    pvlib's Ineichen-Perez clear sky (Ineichen and Perez 2002, Solar Energy 73(3)) at the
+    catalog's Linke turbidity."""
     import pvlib
 
     mid = times + pd.Timedelta(minutes=30)  # the sun at mid-hour stands for the hour
@@ -137,7 +141,8 @@ def solar_capacity_factor(
 
 
 def weibull_speeds(hours: int, model: WindModel, rng: np.random.Generator) -> np.ndarray:
-    """Hourly wind speeds: Weibull marginal, Gaussian-copula AR(1) persistence [m/s]."""
+    """Hourly wind speeds: Weibull marginal (Justus et al. 1978) of the catalog's mean speed
+    and shape, Gaussian-copula AR(1) persistence [m/s]."""
     from scipy.special import ndtr
 
     z = ar1(hours, model.hourly_persistence, rng)

@@ -143,6 +143,8 @@ class SwingInputs:
 
     @property
     def interruptions_per_s(self) -> float:
+        """The job's interruption rate [1/s]: every accelerator's failures, since any one
+        stops a synchronous job."""
         return self.failures_per_accelerator_hour * self.accelerators / S_PER_H
 
     @property

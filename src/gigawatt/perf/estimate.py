@@ -91,9 +91,10 @@ The breakdown's parts sum exactly to the step time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
@@ -1362,26 +1363,31 @@ def _is_file(value: str) -> bool:
     return value.lower().endswith((".yaml", ".yml", ".toml", ".json")) or Path(value).is_file()
 
 
+_Loaded = TypeVar("_Loaded", Model, System)
+
+
+def _load_record(
+    value: _Loaded | str, cls: type[_Loaded], field: str, from_catalog: Callable[..., _Loaded]
+) -> _Loaded:
+    """A record of `cls`: `value` itself, a YAML file holding one record, or an id
+    `from_catalog` looks up (each error naming `field`)."""
+    if isinstance(value, cls):
+        return value
+    if _is_file(value):
+        if not Path(value).is_file():
+            raise InputError(f"no such file: {value!r}", field=field)
+        return _record_from_file(Path(value), cls, field)
+    return from_catalog(value, field=field)
+
+
 def load_model(model: Model | str, catalog: Catalog) -> Model:
     """A model record: a `Model`, a catalog id, or a YAML file holding one record."""
-    if isinstance(model, Model):
-        return model
-    if _is_file(model):
-        if not Path(model).is_file():
-            raise InputError(f"no such file: {model!r}", field="model")
-        return _record_from_file(Path(model), Model, "model")
-    return catalog.model(model, field="model")
+    return _load_record(model, Model, "model", catalog.model)
 
 
 def load_system(system: System | str, catalog: Catalog) -> System:
     """A system record: a `System`, a system or accelerator id, or a YAML file of one record."""
-    if isinstance(system, System):
-        return system
-    if _is_file(system):
-        if not Path(system).is_file():
-            raise InputError(f"no such file: {system!r}", field="system")
-        return _record_from_file(Path(system), System, "system")
-    return catalog.system(system, field="system")
+    return _load_record(system, System, "system", catalog.system)
 
 
 def default_framework(system: System, catalog: Catalog) -> str:

@@ -26,6 +26,7 @@ from gigawatt.perf.plan import (
     MODULE_BIT,
     RECOMPUTE_MODES,
     SOFTWARE_KNOBS,
+    SWITCHES,
     Plan,
     PlanArrays,
     check_rules,
@@ -69,18 +70,7 @@ class Software:
         k = framework.knobs
         choices: dict[str, tuple[Any, ...]] = {
             name: tuple(getattr(k, name))
-            for name in (
-                "sp",
-                "flash_attention",
-                "tp_overlap",
-                "dp_overlap",
-                "ep_overlap",
-                "pp_balance",
-                "vocab_parallel",
-                "zero",
-                "recompute",
-                "moe_dispatcher",
-            )
+            for name in (*SWITCHES, "zero", "recompute", "moe_dispatcher")
         }
         block_scaled = accelerator.peak_flops_per_s.fp4 is not None
         if precision == "fp8":

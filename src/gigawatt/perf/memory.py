@@ -98,8 +98,8 @@ class StageParams:
 
 def stage_params(w: Workload, p: PlanArrays, layers: StageLayers) -> StageParams:
     """Local parameters: dense weights split by tp, routed expert weights by etp x ep (MoE
-    parallel folding; shared experts are split like the dense layers, by tp). Expert counts
-    are scaled by tp / etp, exactly 1 when etp = tp."""
+    parallel folding: Liu et al. 2025, arXiv 2504.14960; shared experts are split like the
+    dense layers, by tp). Expert counts are scaled by tp / etp, exactly 1 when etp = tp."""
     tp = p.tp.astype(np.float64)
     fold = tp / p.etp
     moe_dense_part = w.attn_params + w.router_params + w.shared_experts * w.expert_params
@@ -230,6 +230,8 @@ class Memory:
 
     @property
     def total(self) -> np.ndarray:
+        """Peak bytes per accelerator on the most loaded stage: every part, with fragmentation
+        and the optimizer step's rise."""
         return (
             self.weights
             + self.grads
@@ -249,7 +251,7 @@ def memory_per_gpu(
     replicas = (p.dp * p.cp).astype(np.float64)
     expert_replicas = expert_data_parallel(p)
 
-    def sharded(dense, expert, from_stage: int) -> np.ndarray:
+    def sharded(dense: np.ndarray, expert: np.ndarray, from_stage: int) -> np.ndarray:
         shard = p.zero >= from_stage
         return dense / np.where(shard, replicas, 1.0) + expert / np.where(
             shard, expert_replicas, 1.0

@@ -615,10 +615,12 @@ RULES: list[Rule] = [
 
 
 def rule_masks(w: Workload, gpus: int, p: PlanArrays) -> list[tuple[str, np.ndarray]]:
+    """Each of `RULES` (its message, and which plans keep it), each citing where it holds."""
     return [(msg, np.asarray(pred(w, gpus, p), dtype=bool)) for msg, pred in RULES]
 
 
 def valid_mask(w: Workload, gpus: int, p: PlanArrays) -> np.ndarray:
+    """Which plans keep every rule of `RULES`."""
     ok = np.ones(len(p), dtype=bool)
     for _, mask in rule_masks(w, gpus, p):
         ok &= mask
@@ -693,7 +695,12 @@ def _chunks_below(r: np.ndarray, stage: np.ndarray | int, pp: np.ndarray) -> np.
 
 
 def _dense_on_stage(
-    w: Workload, p: PlanArrays, stage: np.ndarray | int, q: np.ndarray, r: np.ndarray, bal
+    w: Workload,
+    p: PlanArrays,
+    stage: np.ndarray | int,
+    q: np.ndarray,
+    r: np.ndarray,
+    bal: np.ndarray,
 ) -> np.ndarray:
     """The leading dense layers of an MoE model that sit on stage `stage`: its chunks are
     stage, stage + pp, ...; chunk c holds slots [c q + min(c, r), + q + (c < r)) and the layers

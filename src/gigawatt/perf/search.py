@@ -1044,6 +1044,17 @@ def _typed_fixed(fixed: Mapping[str, Any]) -> dict[str, Any]:
     return plan.model_dump(include=set(fixed))
 
 
+def _nearest_row(change: str, gpus_used: int, best: PerfResult) -> dict[str, Any]:
+    """One of `nearest_feasible`'s changes: what it changes and the best plan it lets fit."""
+    return {
+        "change": change,
+        "gpus": gpus_used,
+        "plan": best.plan,
+        "step_time_s": best.step_time_s,
+        "memory_gib_per_gpu": best.memory_gib_per_gpu,
+    }
+
+
 def nearest_feasible(
     w: Workload,
     hw: Hardware,
@@ -1062,15 +1073,7 @@ def nearest_feasible(
         except InputError:
             continue
         if res.best is not None:
-            out.append(
-                {
-                    "change": f"{knob}={res.best.plan[knob]}",
-                    "gpus": res.gpus_used,
-                    "plan": res.best.plan,
-                    "step_time_s": res.best.step_time_s,
-                    "memory_gib_per_gpu": res.best.memory_gib_per_gpu,
-                }
-            )
+            out.append(_nearest_row(f"{knob}={res.best.plan[knob]}", res.gpus_used, res.best))
     for factor in _MORE_GPUS:
         n = math.ceil(gpus * factor)
         try:
@@ -1078,15 +1081,7 @@ def nearest_feasible(
         except InputError:
             continue
         if res.best is not None:
-            out.append(
-                {
-                    "change": f"gpus={res.gpus_used}",
-                    "gpus": res.gpus_used,
-                    "plan": res.best.plan,
-                    "step_time_s": res.best.step_time_s,
-                    "memory_gib_per_gpu": res.best.memory_gib_per_gpu,
-                }
-            )
+            out.append(_nearest_row(f"gpus={res.gpus_used}", res.gpus_used, res.best))
             break
     return tuple(out)
 

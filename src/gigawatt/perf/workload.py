@@ -101,6 +101,17 @@ class Workload:
 
     @classmethod
     def from_model(cls, model: Model, seq_len: int | None = None) -> Workload:
+        """The workload of `model` at `seq_len` tokens (default: the model's own). Weights of
+        one layer's attention: the query, key and value projections, `kv_heads` key and value
+        heads each shared by a group of query heads (grouped-query attention: Ainslie et al.
+        2023, "GQA", arXiv 2305.13245, section 2.2), and the output projection; with
+        multi-head latent attention (DeepSeek-AI 2024, "DeepSeek-V2", arXiv 2405.04434,
+        sections 2.1.2 and 2.1.3), the down-projections to the query and key-value latents
+        (ranks `q_lora_rank`, `kv_lora_rank`; no query latent at rank 0), their
+        up-projections to every head, the decoupled RoPE key all heads share and the output
+        projection. An FFN has three matrices when gated (SwiGLU, GeGLU: Shazeer 2020, "GLU
+        Variants Improve Transformer", arXiv 2002.05202, section 2), else two; a router one
+        hidden x experts matrix."""
         s = int(seq_len or model.seq_len)
         if s <= 0:
             raise InputError(f"must be a positive number of tokens, got {s}", field="seq_len")
@@ -163,6 +174,7 @@ class Workload:
 
     @property
     def is_moe(self) -> bool:
+        """A mixture-of-experts model: it has experts (one expert included)."""
         return self.experts > 0
 
     @property
@@ -172,12 +184,14 @@ class Workload:
 
     @property
     def moe_layers(self) -> int:
+        """Layers with experts: all but the leading dense ones."""
         return self.layers - self.dense_layers
 
     # --- parameters -------------------------------------------------------------------------
 
     @property
     def dense_layer_params(self) -> int:
+        """All weights of one dense layer: attention and FFN."""
         return self.attn_params + self.mlp_params
 
     @property
