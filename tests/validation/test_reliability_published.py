@@ -167,7 +167,7 @@ def test_llama3_interruptions_and_effective_training_time():
 
 def test_llama3_bounds_the_restart_cost():
     """What ">90%" allows: with Tectonic checkpoints and the rates of Table 5, goodput stays
-    above 0.90 for a fixed restart part up to about 13 min, inside Meta RSC's u0 of 5-20 min
+    above 0.90 for a fixed restart part up to about 12.5 min, inside Meta RSC's u0 of 5-20 min
     (Kokolis et al. 2025), and the catalog's 300 s sits at its low end. Checked both ways so
     that a change of rates or checkpoint model that moves the bound is seen."""
     fm = CAT.failure_model("h100-class")
