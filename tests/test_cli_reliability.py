@@ -194,6 +194,19 @@ def test_provenance_and_node_keys(capsys, tmp_path):
     assert data["failure_model_status"] == "reported"
 
 
+def test_table_title_states_the_status_of_the_failure_model_and_policy(capsys, tmp_path):
+    """The text says how far its inputs are measured, as --json's failure_model_status and
+    policy_status and `gigawatt train`'s reliability line do: every shipped failure model and
+    policy is an estimate, and a user's file carries its own status."""
+    out = " ".join(reliability_text(capsys, "--gpus", "16384", "--days", "54").split())
+    assert "failure model h100-class (estimate), policy in-memory-hot-spare (estimate)" in out
+    path = failure_model_file(tmp_path, "reported")
+    out = " ".join(
+        reliability_text(capsys, "--gpus", "1000", "--days", "1", "--failure-model", path).split()
+    )
+    assert "failure model ours (reported), policy in-memory-hot-spare (estimate)" in out
+
+
 def test_table_shows_the_interval_used(capsys):
     """The interval the closed forms use (Daly's, shortened to divide the compute time, or the
     user's) is a row of the summary, beside Young's and Daly's."""

@@ -144,7 +144,8 @@ def reliability(
     table = Table(
         title=f"{counted(data['gpus'], 'accelerator')} on {data['system']}, "
         f"{counted(data['days'], 'day', fmt='g')} of "
-        f"failure-free compute, failure model {data['failure_model']}, policy {data['policy']}",
+        f"failure-free compute, failure model {data['failure_model']} "
+        f"({data['failure_model_status']}), policy {data['policy']} ({data['policy_status']})",
         title_justify="left",
     )
     # P10/P50/P90 come from the Monte Carlo: without trials they would be empty columns
