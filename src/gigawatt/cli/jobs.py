@@ -182,7 +182,8 @@ def reliability(
         f"(fixed {data['restart_fixed_s']:,.0f}, init {data['restart_init_s']:,.0f}, load "
         f"{data['restart_load_s']:,.1f}), checkpoint {data['checkpoint_s']:.3g} s "
         f"({data['checkpoint_method']}, {data['checkpoint_bytes'] / 1e12:,.2f} TB of "
-        f"{data['model']}); planned stops {data['planned_rate_per_h'] * 24:.2f}/day."
+        f"{data['model']}); planned stops {data['planned_rate_per_h'] * 24:.2f}/day; "
+        f"{_fleet_text(data)}."
     )
     if data["spares_sla_bound"] is not None:
         verdict = (
