@@ -194,6 +194,34 @@ def test_provenance_and_node_keys(capsys, tmp_path):
     assert data["failure_model_status"] == "reported"
 
 
+def test_table_title_states_the_status_of_the_failure_model_and_policy(capsys, tmp_path):
+    """The text says how far its inputs are measured, as --json's failure_model_status and
+    policy_status and `gigawatt train`'s reliability line do: every shipped failure model and
+    policy is an estimate, and a user's file carries its own status."""
+    out = " ".join(reliability_text(capsys, "--gpus", "16384", "--days", "54").split())
+    assert "failure model h100-class (estimate), policy in-memory-hot-spare (estimate)" in out
+    path = failure_model_file(tmp_path, "reported")
+    out = " ".join(
+        reliability_text(capsys, "--gpus", "1000", "--days", "1", "--failure-model", path).split()
+    )
+    assert "failure model ours (reported), policy in-memory-hot-spare (estimate)" in out
+
+
+def test_text_states_the_fleet_age_and_its_burn_in(capsys):
+    """The text says whether the rates carry a burn-in and by how much (--json's
+    burn_in_factor), as `gigawatt train` does: without it a young fleet's higher failure rate
+    and lower goodput appear unexplained."""
+    base = ("--gpus", "16384", "--days", "90")
+    mature = " ".join(reliability_text(capsys, *base).split())
+    assert "a mature fleet (no burn-in; `--fleet-age-months` for a new one)" in mature
+    factor = reliability(capsys, *base, "--fleet-age-months", "0")["burn_in_factor"]
+    assert factor > 1.0
+    young = " ".join(reliability_text(capsys, *base, "--fleet-age-months", "0").split())
+    assert f"inside its burn-in: hardware failure rates x{factor:.2f} over the run" in young
+    old = " ".join(reliability_text(capsys, *base, "--fleet-age-months", "6").split())
+    assert "a fleet 6 months old at the start, past its burn-in" in old
+
+
 def test_table_shows_the_interval_used(capsys):
     """The interval the closed forms use (Daly's, shortened to divide the compute time, or the
     user's) is a row of the summary, beside Young's and Daly's."""

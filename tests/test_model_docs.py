@@ -951,3 +951,26 @@ def test_reliability_page_quotes_a_100k_job_under_each_failure_model():
     assert f"is interrupted every {mtti[0]} at `h100-class`" in page
     assert f"every {mtti[1]} at `a100-rsc1`" in page and f"every {mtti[2]} at" in page
     assert f"goodput {goodput[0]}, {goodput[1]} and {goodput[2]}" in page
+
+
+def test_reliability_page_quotes_meta_at_100k_gpus():
+    """Section 5, "At O(100K) GPUs the default is optimistic": the model's goodput for Meta's
+    synchronous job (arXiv:2602.00277, abstract: 10-minute recovery, 44 %), its gap to the
+    published figure, and what it takes to reach it (rates or checkpoint interval), from
+    tools/model_docs.py's `meta_100k`, which the table row uses too."""
+    cat = Catalog.load()
+    goodput, scale, mtbf_min, interval_min = DOCS.meta_100k(cat)
+    system = cat.system("dgx-h100")
+    base = 1 / float(
+        DOCS.interruptions(cat.failure_model("h100-class"), system, 100_000).failure_per_s
+    )
+    page = _prose("reliability.md")
+    assert (
+        f"with a 600 s restart, gives {goodput:.3f} at Daly's interval: above the published "
+        "figure" in page
+    )
+    assert f"but by {goodput - DOCS.META_100K_ETT:.2f}." in page
+    assert (
+        f"with every h100-class rate x{scale:.2f} (a job MTBF of {mtbf_min:.1f} minutes instead "
+        f"of {base / 60:.1f}) or with a checkpoint interval of {interval_min:.0f} minutes" in page
+    )

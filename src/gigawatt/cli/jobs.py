@@ -145,7 +145,8 @@ def reliability(
     table = Table(
         title=f"{counted(data['gpus'], 'accelerator')} on {data['system']}, "
         f"{counted(data['days'], 'day', fmt='g')} of "
-        f"failure-free compute, failure model {data['failure_model']}, policy {data['policy']}",
+        f"failure-free compute, failure model {data['failure_model']} "
+        f"({data['failure_model_status']}), policy {data['policy']} ({data['policy_status']})",
         title_justify="left",
     )
     # P10/P50/P90 come from the Monte Carlo: without trials they would be empty columns
@@ -182,7 +183,8 @@ def reliability(
         f"(fixed {data['restart_fixed_s']:,.0f}, init {data['restart_init_s']:,.0f}, load "
         f"{data['restart_load_s']:,.1f}), checkpoint {data['checkpoint_s']:.3g} s "
         f"({data['checkpoint_method']}, {data['checkpoint_bytes'] / 1e12:,.2f} TB of "
-        f"{data['model']}); planned stops {data['planned_rate_per_h'] * 24:.2f}/day."
+        f"{data['model']}); planned stops {data['planned_rate_per_h'] * 24:.2f}/day; "
+        f"{_fleet_text(data)}."
     )
     if data["spares_sla_bound"] is not None:
         verdict = (

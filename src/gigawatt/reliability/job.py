@@ -472,8 +472,7 @@ def job_reliability(
         step_s=step_s,
     )
     footprint = JobFootprint.of(accelerators, system)
-    rates = {k: float(v[0]) for k, v in curve.interruptions.by_cause.items()}
-    down = units_down_mean(failure_model, footprint, rates)
+    down = _domains_down(int(accelerators), failure_model, system, burn_in=burn_in)
     spares = None
     if spares_availability is not None:
         _check("spares_availability", spares_availability, 0, 1, low_open=True)
@@ -508,11 +507,27 @@ def spare_domains(
     section 6): the quantile of the domains down at once, from the job's hardware rates
     (x `burn_in`; `rack_rate_scale` the capability model's sensitivity knob). The same figure
     as `job_reliability(..., spares_availability=availability).spares`."""
+    down = _domains_down(
+        accelerators, failure_model, system, burn_in=burn_in, rack_rate_scale=rack_rate_scale
+    )
+    return compound_poisson_quantile(down, availability)
+
+
+def _domains_down(
+    accelerators: int,
+    failure_model: FailureModel,
+    system: System,
+    *,
+    burn_in: float = 1.0,
+    rack_rate_scale: float = 1.0,
+) -> dict[int, float]:
+    """`spare_means` of one job size, as floats [domains]: the one computation behind
+    `job_reliability`'s spares and `units_down_mean` and behind `spare_domains`."""
     means = spare_means(
         np.array([accelerators]), failure_model, system,
         burn_in=burn_in, rack_rate_scale=rack_rate_scale,
     )  # fmt: skip
-    return compound_poisson_quantile({k: float(v[0]) for k, v in means.items()}, availability)
+    return {k: float(v[0]) for k, v in means.items()}
 
 
 def spare_means(
