@@ -45,11 +45,11 @@ def test_nvidia_loi_has_one_signing_tranche_and_nine_gw_tranches(cat: Catalog) -
 
 
 def test_nvidia_loi_later_valuations_widen_around_the_latest_public_one(cat: Catalog) -> None:
-    """Every tranche at USD 840B (the 27 Feb 2026 round, the latest public valuation; rule in
-    docs/models/money.md); the later tranches' spread widens with distance."""
+    """Every tranche at USD 852B (OpenAI's round closed 31 Mar 2026, the latest public
+    valuation; rule in docs/models/money.md); the later tranches' spread widens with distance."""
     loi = _deal(cat, "nvidia-openai-loi-2025")
     vals = [point(t.instrument.valuation_usd) for t in loi.tranches]
-    assert vals == pytest.approx([840e9] * 10)
+    assert vals == pytest.approx([852e9] * 10)
     sigmas = [t.instrument.valuation_usd.lognormal.sigma for t in loi.tranches[1:]]
     assert all(a < b for a, b in itertools.pairwise(sigmas))
 
@@ -57,7 +57,7 @@ def test_nvidia_loi_later_valuations_widen_around_the_latest_public_one(cat: Cat
 def test_nvidia_equity_2026_post_money(cat: Catalog) -> None:
     eq = _deal(cat, "nvidia-openai-equity-2026")
     assert [t.amount_usd for t in eq.tranches] == [30e9]
-    assert point(eq.tranches[0].instrument.valuation_usd) == pytest.approx(730e9 + 110e9)
+    assert point(eq.tranches[0].instrument.valuation_usd) == pytest.approx(730e9 + 122e9)
     assert all(t.trigger.gw_deployed is None for t in eq.tranches)
 
 

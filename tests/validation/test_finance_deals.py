@@ -54,9 +54,9 @@ def test_default_releases_ten_tranches_of_ten_billion(default):
         assert deployed[first - 1] < k
     assert fin.cumulative_invested_usd[-1] == pytest.approx(100 * B)
     assert np.all(fin.cumulative_invested_usd <= 100 * B)
-    # USD 840B: the latest public valuation before the assumed 2026-06 signing (CNBC reported
-    # USD 500B, OpenAI's valuation of September 2025; the 27 Feb 2026 round came in between)
-    assert fin.released()[0].stake_share == pytest.approx(10 / 840)
+    # USD 852B: the latest public valuation before the assumed 2026-06 signing (CNBC reported
+    # USD 500B, OpenAI's valuation of September 2025; the round closed 31 Mar 2026 came in between)
+    assert fin.released()[0].stake_share == pytest.approx(10 / 852)
 
 
 def test_one_year_delay_moves_deployment_tranches_by_a_year(catalog, default):
@@ -79,9 +79,9 @@ def test_what_happened_releases_only_the_thirty_billion(catalog):
     _, fin = _run(catalog, read_scenario_data("nvidia-openai-2026-actual"))
     released = fin.released()
     assert [(t.deal, t.month, t.released_usd) for t in released] == [
-        ("nvidia-openai-equity-2026", "2026-02", 30 * B)
+        ("nvidia-openai-equity-2026", "2026-03", 30 * B)
     ]
-    assert released[0].stake_share == pytest.approx(30 / 840)  # USD 730B pre-money + 110B
+    assert released[0].stake_share == pytest.approx(30 / 852)  # USD 730B pre-money + 122B
     assert len(fin.pending()) == 10
     assert fin.invested_cap_usd == pytest.approx(30 * B)  # the superseded letter adds nothing
 
