@@ -774,6 +774,18 @@ def system_price_caveats(finance: Finance) -> tuple[str, ...]:
     return tuple(out)
 
 
+def delivered_gw(deployed_gw: np.ndarray, lead_months: int) -> np.ndarray:
+    """Cumulative GW whose systems are delivered by each month: those deployed (online)
+    `lead_months` later, D(m) = G(m + L) (`systems-delivery-lead-months`, the systems payments'
+    own delivery month). Past the axis's end the last month's GW is held: a delivery for
+    capacity online after the scenario's end is not counted. [GW] (months,)."""
+    g = np.asarray(deployed_gw, dtype=float)
+    lead = max(0, int(lead_months))
+    if lead == 0 or g.size == 0:
+        return g.copy()
+    return np.concatenate([g[lead:], np.full(min(lead, g.size), g[-1])])
+
+
 def _clip_window(
     end: np.ndarray, months: np.ndarray, begins: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -873,7 +885,13 @@ def run_finance(
     deployed_before = ph["power_w"] @ share[:, :offset] / W_PER_GW
     deployed = np.concatenate([deployed_before, fleet.deployed_gw()])
     prices = share_prices(deals, catalog, end, params.trading_days_per_year, rng)
-    ctx = DealContext(month_idx, deployed, prices, scenario.end)
+    ctx = DealContext(
+        month_idx,
+        deployed,
+        prices,
+        scenario.end,
+        delivered_gw=delivered_gw(deployed, params.delivery_lead_months),
+    )
     tranches = tuple(t for di, d in enumerate(deals) for t in evaluate_deal(d, di, ctx, catalog))
 
     # a released lease of the phases' own racks pays for them: they are not also bought

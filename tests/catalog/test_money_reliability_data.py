@@ -66,8 +66,10 @@ def test_amd_warrant_shares_and_price_ladder(cat: Catalog) -> None:
     warrants = [t for t in amd.tranches if t.instrument.type == "warrant"]
     assert sum(t.instrument.shares for t in warrants) == pytest.approx(160e6, rel=1e-12)
     assert all(t.instrument.strike_usd == pytest.approx(0.01) for t in warrants)
-    warrants.sort(key=lambda t: t.trigger.gw_deployed)
-    assert [t.trigger.gw_deployed for t in warrants] == [1, 2, 3, 4, 5, 6]
+    # vesting on GW delivered (8-K: "after the delivery of the initial one (1) gigawatt")
+    warrants.sort(key=lambda t: t.trigger.gw_delivered)
+    assert [t.trigger.gw_delivered for t in warrants] == [1, 2, 3, 4, 5, 6]
+    assert all(t.trigger.gw_deployed is None for t in warrants)
     targets = [t.trigger.share_price_usd for t in warrants[1:]]
     assert targets[-1] == pytest.approx(600.0)
     assert all(a < b for a, b in itertools.pairwise(targets))
