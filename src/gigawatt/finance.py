@@ -709,6 +709,27 @@ def unbilled_charge_caveats(fleet: Fleet, catalog: Catalog) -> tuple[str, ...]:
     return tuple(out)
 
 
+def site_owner_caveats(scenario: Scenario, finance: Finance) -> tuple[str, ...]:
+    """One caveat when sites name an `owner` other than the programme's owner: each buys its
+    sites' systems, while the facility, power, energy and operations are billed to the
+    programme's owner, and what the compute's user pays the site owners for it (capacity
+    contracts, leases) is not modelled, so their net cash in `parties` is spending only."""
+    owners = {s.name: s.owner for s in scenario.sites if s.owner and s.owner != finance.owner}
+    if not owners:
+        return ()
+    by_owner: dict[str, list[str]] = {}
+    for site, who in owners.items():
+        by_owner.setdefault(who, []).append(site)
+    named = "; ".join(f"{who}: {', '.join(sites)}" for who, sites in by_owner.items())
+    return (
+        f"Site owners other than {finance.owner} ({named}; the sites' `owner`) buy those sites' "
+        f"systems, while their facility, power, energy and operations are billed to "
+        f"{finance.owner}; payments for the compute between them and its user (capacity "
+        "contracts, leases of buildings or systems) are not modelled, so each owner's net cash "
+        "in the flows between parties (`parties`) is its spending only, with no revenue.",
+    )
+
+
 def phase_systems(scenario: Scenario) -> list[System]:
     """Each phase's system (with the scenario's overrides), in the fleet's phase order."""
     return [ph.system for site in scenario.sites for ph in site.phases]
