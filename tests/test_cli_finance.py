@@ -296,3 +296,22 @@ def test_a_stated_intention_is_not_read_as_money_spent(capsys, tmp_path):
     assert run["years"][-1]["cumulative_invested_usd"] == pytest.approx(deal.cap_usd)
     nvidia = cli_json(capsys, "run", *out)["caveats"]
     assert not any("stated commitment" in c for c in nvidia)
+
+
+def test_site_owners_without_revenue_are_said(capsys, tmp_path):
+    """Stargate's sites are owned by Oracle and SoftBank (and one by OpenAI), who buy their
+    systems; OpenAI's payments to them for the compute (capacity contracts, leases) are not
+    modelled, so their net cash in `parties` is spending only: run and finance say so and name
+    the sites by owner. The default scenario, whose sites have no other owner, has no such
+    caveat."""
+    out = ("--no-sensitivity", "--json", "--out", str(tmp_path / "o"))
+    run = cli_json(capsys, "run", "stargate-10gw", *out)
+    fin = cli_json(capsys, "finance", "stargate-10gw", "--json")
+    for data in (run, fin):
+        (caveat,) = [c for c in data["caveats"] if c.startswith("Site owners other than")]
+        assert "oracle: tx-abilene" in caveat and "softbank: tx-milam" in caveat
+        assert "not modelled" in caveat and "spending only" in caveat
+    oracle = next(p for p in fin["parties"] if p["party"] == "oracle")
+    assert oracle["received_usd"] == 0 and oracle["paid_usd"] > 0  # what the caveat explains
+    default = cli_json(capsys, "finance", "--json")["caveats"]
+    assert not any(c.startswith("Site owners other than") for c in default)

@@ -100,12 +100,12 @@ def test_released_tranches_use_the_latest_public_valuation(catalog, name):
 
 def test_the_loi_signing_tranche_is_priced_after_the_february_2026_round(catalog):
     """Tranche 1 was reported at OpenAI's USD 500B valuation of September 2025 (CNBC); at the
-    assumed 2026-06 signing the latest public valuation is the 27 Feb 2026 round's USD 840B
-    (USD 730B pre-money + USD 110B)."""
+    assumed 2026-06 signing the latest public valuation is OpenAI's round closed on 31 Mar 2026,
+    USD 852B post-money (USD 730B pre-money + USD 122B)."""
     loi = catalog.get("deals", "nvidia-openai-loi-2025")
     assert str(loi.signing) == "2026-06"
     first = next(t for t in loi.tranches if t.trigger.definitive_agreement)
-    assert point(first.instrument.valuation_usd) == pytest.approx(730e9 + 110e9)
+    assert point(first.instrument.valuation_usd) == pytest.approx(730e9 + 122e9)
 
 
 @pytest.mark.parametrize("name", SCENARIOS)

@@ -15,6 +15,7 @@ from gigawatt.errors import GigawattError, InputError
 from gigawatt.finance import (
     YEAR_KEYS,
     construction_spend,
+    delivered_gw,
     run_finance,
     smoothstep,
     straight_line_depreciation,
@@ -515,6 +516,26 @@ def test_superseded_deal_releases_nothing_after_its_end(toy_catalog):
     assert before.month == "2026-02"
     assert after.month is None
     assert after.reason == "conditions first met 2026-07, but not before the deal's end (2026-04)"
+
+
+def test_gw_delivered_holds_the_delivery_lead_before_gw_deployed(toy_catalog):
+    """A tranche on GW delivered (AMD's warrant: "after the delivery of the initial one (1)
+    gigawatt", 8-K of 6 Oct 2025) is released systems-delivery-lead-months (2 here) before the
+    same GW is deployed; its trigger says which."""
+    d = deal([tranche({"gw_deployed": 1}), tranche({"gw_delivered": 1})])
+    fin = finance_of(scenario_data([phase("2026-09")], deals=[d]), toy_catalog)
+    deployed, delivered = fin.tranches
+    assert deployed.month == "2026-09"
+    assert delivered.month == "2026-07"
+    assert delivered.trigger == "1 GW delivered"
+
+
+def test_delivered_gw_is_deployed_gw_read_lead_months_ahead():
+    g = np.array([0.0, 0.0, 0.5, 1.0, 1.5, 2.0])
+    np.testing.assert_array_equal(delivered_gw(g, 2), [0.5, 1.0, 1.5, 2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(delivered_gw(g, 0), g)
+    np.testing.assert_array_equal(delivered_gw(g, 9), np.full(6, 2.0))
+    assert np.all(np.diff(delivered_gw(g, 3)) >= 0) and np.all(delivered_gw(g, 3) >= g)
 
 
 def test_cap_cuts_the_tranche_that_crosses_it(toy_catalog):

@@ -536,9 +536,14 @@ def test_ownership_page_quotes_the_catalogs_inputs():
     equity = cat.get("deals", "nvidia-openai-equity-2026")
     (tranche,) = [t for t in equity.tranches if t.instrument.type == "equity"]
     a, v = tranche.amount_usd / 1e9, tranche.instrument.valuation_usd / 1e9
-    assert "+ 110B" in " ".join(equity.note.split())  # the round's total, as the record cites
-    assert f"NVIDIA's USD {a:g}B in OpenAI's USD 110B round of February 2026 is {a:g}/{v:g}" in page
-    assert f"the other USD {110 - a:g}B of that round" in page
+    note = " ".join(equity.note.split())
+    assert "USD 852B post-money = 730B + 122B" in note  # the round's total, as the record cites
+    assert v == 730 + 122
+    assert (
+        f"NVIDIA's USD {a:g}B in OpenAI's USD 122B round, closed in March 2026, is {a:g}/{v:g}"
+        in " ".join(page.split())
+    )
+    assert f"the other USD {122 - a:g}B of that round" in page
     assert f"(all at USD {v:g}B, the latest public valuation" in page
     amd = cat.get("deals", "amd-openai-2025")
     warrant = sum(t.instrument.shares for t in amd.tranches if t.instrument.type == "warrant")

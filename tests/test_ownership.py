@@ -118,8 +118,8 @@ def _toy_with_rounds(catalog, rounds):
 
 def test_rounds_dilute_the_deal_stake(toy_catalog):
     rounds = [
-        {"company": "openai", "month": "2026-02", "amount_usd": 80e9, "post_money_usd": 840e9,
-         "source": "OpenAI statement, 27 Feb 2026 (the rest of the round)"},
+        {"company": "openai", "month": "2026-03", "amount_usd": 92e9, "post_money_usd": 852e9,
+         "source": "OpenAI statement, 31 Mar 2026 (the rest of the round)"},
         {"company": "openai", "month": "2026-09", "amount_usd": 100e9,
          "post_money_usd": 1000e9, "investor": "later-investors", "source": "hypothetical"},
     ]  # fmt: skip
@@ -127,13 +127,13 @@ def test_rounds_dilute_the_deal_stake(toy_catalog):
     results = simulate(sc, toy_catalog, until="finance")
     own = run_ownership(results.scenario, toy_catalog, results.fleet, results.finance)
     nvidia = own.stakes[("nvidia", "openai")]
-    assert nvidia[-1] == pytest.approx(30 / 840 * 0.9)
-    assert own.undiluted[("nvidia", "openai")] == pytest.approx(30 / 840)
-    assert own.stakes[("others", "openai")][-1] == pytest.approx(80 / 840 * 0.9)
+    assert nvidia[-1] == pytest.approx(30 / 852 * 0.9)
+    assert own.undiluted[("nvidia", "openai")] == pytest.approx(30 / 852)
+    assert own.stakes[("others", "openai")][-1] == pytest.approx(92 / 852 * 0.9)
     assert own.stakes[("later-investors", "openai")][-1] == pytest.approx(0.1)
     months = list(results.finance.month_labels)
-    assert nvidia[months.index("2026-08")] == pytest.approx(30 / 840)  # before the dilution
-    assert [e.month for e in own.events] == ["2026-02", "2026-09"]
+    assert nvidia[months.index("2026-08")] == pytest.approx(30 / 852)  # before the dilution
+    assert [e.month for e in own.events] == ["2026-03", "2026-09"]
     assert "OpenAI statement" in own.events[0].source  # traced to its input
 
 

@@ -1,8 +1,9 @@
 """Milestone-linked deals: when each tranche is released and what it buys (DESIGN.md section 6).
 
 A tranche is released in the first month all its conditions hold: its trigger (a date, the
-definitive agreement, cumulative GW deployed on the scenario's power basis, a share price at or
-above a hurdle for some trading days; several conditions must all hold) and the deal's gate:
+definitive agreement, cumulative GW deployed on the scenario's power basis or the systems for it
+delivered, a share price at or above a hurdle for some trading days; several conditions must all
+hold) and the deal's gate:
 nothing before the definitive agreement (`signing`, or `announced` for a definitive deal), so a
 letter of intent or term sheet that is never signed releases nothing, and nothing after the
 deal's `end` (a superseded deal stops there). A deal's releases never exceed its `cap_usd`.
@@ -314,12 +315,15 @@ def money_months(deals: Iterable[Deal]) -> list[int]:
 
 @dataclass(frozen=True)
 class DealContext:
-    """What triggers look at, by month: month indices, cumulative GW deployed, share prices."""
+    """What triggers look at, by month: month indices, cumulative GW deployed, share prices, and
+    cumulative GW whose systems are delivered (those deployed `delivery_lead_months` later; the
+    deployed GW when not given)."""
 
     month_idx: np.ndarray
     deployed_gw: np.ndarray
     prices: dict[str, SharePricePath]
     end_label: str
+    delivered_gw: np.ndarray | None = None
 
 
 Condition = tuple[str, np.ndarray]
@@ -355,6 +359,10 @@ def _conditions(
     if trig.gw_deployed is not None:
         reached = ctx.deployed_gw >= trig.gw_deployed * (1 - GW_TOLERANCE)
         conds.append((f"{trig.gw_deployed:g} GW deployed", reached))
+    if trig.gw_delivered is not None:
+        delivered = ctx.deployed_gw if ctx.delivered_gw is None else ctx.delivered_gw
+        reached = delivered >= trig.gw_delivered * (1 - GW_TOLERANCE)
+        conds.append((f"{trig.gw_delivered:g} GW delivered", reached))
     if trig.share_price_usd is not None and trig.share is not None:
         path = ctx.prices[price_process(catalog, trig.share, f"{where}.share").id]
         days = trig.share_price_days or 1

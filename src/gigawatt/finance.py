@@ -709,6 +709,27 @@ def unbilled_charge_caveats(fleet: Fleet, catalog: Catalog) -> tuple[str, ...]:
     return tuple(out)
 
 
+def site_owner_caveats(scenario: Scenario, finance: Finance) -> tuple[str, ...]:
+    """One caveat when sites name an `owner` other than the programme's owner: each buys its
+    sites' systems, while the facility, power, energy and operations are billed to the
+    programme's owner, and what the compute's user pays the site owners for it (capacity
+    contracts, leases) is not modelled, so their net cash in `parties` is spending only."""
+    owners = {s.name: s.owner for s in scenario.sites if s.owner and s.owner != finance.owner}
+    if not owners:
+        return ()
+    by_owner: dict[str, list[str]] = {}
+    for site, who in owners.items():
+        by_owner.setdefault(who, []).append(site)
+    named = "; ".join(f"{who}: {', '.join(sites)}" for who, sites in by_owner.items())
+    return (
+        f"Site owners other than {finance.owner} ({named}; the sites' `owner`) buy those sites' "
+        f"systems, while their facility, power, energy and operations are billed to "
+        f"{finance.owner}; payments for the compute between them and its user (capacity "
+        "contracts, leases of buildings or systems) are not modelled, so each owner's net cash "
+        "in the flows between parties (`parties`) is its spending only, with no revenue.",
+    )
+
+
 def phase_systems(scenario: Scenario) -> list[System]:
     """Each phase's system (with the scenario's overrides), in the fleet's phase order."""
     return [ph.system for site in scenario.sites for ph in site.phases]
@@ -772,6 +793,18 @@ def system_price_caveats(finance: Finance) -> tuple[str, ...]:
             f"(`gigawatt catalog systems {row['system']}` gives the source and range).{covers}"
         )
     return tuple(out)
+
+
+def delivered_gw(deployed_gw: np.ndarray, lead_months: int) -> np.ndarray:
+    """Cumulative GW whose systems are delivered by each month: those deployed (online)
+    `lead_months` later, D(m) = G(m + L) (`systems-delivery-lead-months`, the systems payments'
+    own delivery month). Past the axis's end the last month's GW is held: a delivery for
+    capacity online after the scenario's end is not counted. [GW] (months,)."""
+    g = np.asarray(deployed_gw, dtype=float)
+    lead = max(0, int(lead_months))
+    if lead == 0 or g.size == 0:
+        return g.copy()
+    return np.concatenate([g[lead:], np.full(min(lead, g.size), g[-1])])
 
 
 def _clip_window(
@@ -873,7 +906,13 @@ def run_finance(
     deployed_before = ph["power_w"] @ share[:, :offset] / W_PER_GW
     deployed = np.concatenate([deployed_before, fleet.deployed_gw()])
     prices = share_prices(deals, catalog, end, params.trading_days_per_year, rng)
-    ctx = DealContext(month_idx, deployed, prices, scenario.end)
+    ctx = DealContext(
+        month_idx,
+        deployed,
+        prices,
+        scenario.end,
+        delivered_gw=delivered_gw(deployed, params.delivery_lead_months),
+    )
     tranches = tuple(t for di, d in enumerate(deals) for t in evaluate_deal(d, di, ctx, catalog))
 
     # a released lease of the phases' own racks pays for them: they are not also bought

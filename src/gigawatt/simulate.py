@@ -36,6 +36,7 @@ from gigawatt.finance import (
     Finance,
     capacity_charge_caveats,
     run_finance,
+    site_owner_caveats,
     system_price_caveats,
     unbilled_charge_caveats,
 )
@@ -128,7 +129,8 @@ class Results:
         region lists as not in its power price (`finance.unbilled_charge_caveats`), then months
         billed a dated capacity charge outside its delivery years, after the last cleared
         auction at its price held flat (`finance.capacity_charge_caveats`), and systems bought at
-        an estimated price, with what it covers (`finance.system_price_caveats`)."""
+        an estimated price, with what it covers (`finance.system_price_caveats`), and sites owned
+        by other parties, whose compute payments are not modelled (`finance.site_owner_caveats`)."""
         if self.catalog is None:
             return []
         out = list(superseded_buildout_caveats(self.scenario.deals, self.vendor_gw(), self.catalog))
@@ -136,6 +138,7 @@ class Results:
             out.extend(unbilled_charge_caveats(self.fleet, self.catalog))
             out.extend(capacity_charge_caveats(self.finance, self.catalog, self.scenario))
             out.extend(system_price_caveats(self.finance))
+            out.extend(site_owner_caveats(self.scenario, self.finance))
         return out
 
     def input_caveats(self) -> list[str]:

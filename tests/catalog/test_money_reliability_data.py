@@ -45,11 +45,11 @@ def test_nvidia_loi_has_one_signing_tranche_and_nine_gw_tranches(cat: Catalog) -
 
 
 def test_nvidia_loi_later_valuations_widen_around_the_latest_public_one(cat: Catalog) -> None:
-    """Every tranche at USD 840B (the 27 Feb 2026 round, the latest public valuation; rule in
-    docs/models/money.md); the later tranches' spread widens with distance."""
+    """Every tranche at USD 852B (OpenAI's round closed 31 Mar 2026, the latest public
+    valuation; rule in docs/models/money.md); the later tranches' spread widens with distance."""
     loi = _deal(cat, "nvidia-openai-loi-2025")
     vals = [point(t.instrument.valuation_usd) for t in loi.tranches]
-    assert vals == pytest.approx([840e9] * 10)
+    assert vals == pytest.approx([852e9] * 10)
     sigmas = [t.instrument.valuation_usd.lognormal.sigma for t in loi.tranches[1:]]
     assert all(a < b for a, b in itertools.pairwise(sigmas))
 
@@ -57,7 +57,7 @@ def test_nvidia_loi_later_valuations_widen_around_the_latest_public_one(cat: Cat
 def test_nvidia_equity_2026_post_money(cat: Catalog) -> None:
     eq = _deal(cat, "nvidia-openai-equity-2026")
     assert [t.amount_usd for t in eq.tranches] == [30e9]
-    assert point(eq.tranches[0].instrument.valuation_usd) == pytest.approx(730e9 + 110e9)
+    assert point(eq.tranches[0].instrument.valuation_usd) == pytest.approx(730e9 + 122e9)
     assert all(t.trigger.gw_deployed is None for t in eq.tranches)
 
 
@@ -66,8 +66,10 @@ def test_amd_warrant_shares_and_price_ladder(cat: Catalog) -> None:
     warrants = [t for t in amd.tranches if t.instrument.type == "warrant"]
     assert sum(t.instrument.shares for t in warrants) == pytest.approx(160e6, rel=1e-12)
     assert all(t.instrument.strike_usd == pytest.approx(0.01) for t in warrants)
-    warrants.sort(key=lambda t: t.trigger.gw_deployed)
-    assert [t.trigger.gw_deployed for t in warrants] == [1, 2, 3, 4, 5, 6]
+    # vesting on GW delivered (8-K: "after the delivery of the initial one (1) gigawatt")
+    warrants.sort(key=lambda t: t.trigger.gw_delivered)
+    assert [t.trigger.gw_delivered for t in warrants] == [1, 2, 3, 4, 5, 6]
+    assert all(t.trigger.gw_deployed is None for t in warrants)
     targets = [t.trigger.share_price_usd for t in warrants[1:]]
     assert targets[-1] == pytest.approx(600.0)
     assert all(a < b for a, b in itertools.pairwise(targets))

@@ -54,9 +54,9 @@ def test_default_releases_ten_tranches_of_ten_billion(default):
         assert deployed[first - 1] < k
     assert fin.cumulative_invested_usd[-1] == pytest.approx(100 * B)
     assert np.all(fin.cumulative_invested_usd <= 100 * B)
-    # USD 840B: the latest public valuation before the assumed 2026-06 signing (CNBC reported
-    # USD 500B, OpenAI's valuation of September 2025; the 27 Feb 2026 round came in between)
-    assert fin.released()[0].stake_share == pytest.approx(10 / 840)
+    # USD 852B: the latest public valuation before the assumed 2026-06 signing (CNBC reported
+    # USD 500B, OpenAI's valuation of September 2025; the round closed 31 Mar 2026 came in between)
+    assert fin.released()[0].stake_share == pytest.approx(10 / 852)
 
 
 def test_one_year_delay_moves_deployment_tranches_by_a_year(catalog, default):
@@ -79,9 +79,9 @@ def test_what_happened_releases_only_the_thirty_billion(catalog):
     _, fin = _run(catalog, read_scenario_data("nvidia-openai-2026-actual"))
     released = fin.released()
     assert [(t.deal, t.month, t.released_usd) for t in released] == [
-        ("nvidia-openai-equity-2026", "2026-02", 30 * B)
+        ("nvidia-openai-equity-2026", "2026-03", 30 * B)
     ]
-    assert released[0].stake_share == pytest.approx(30 / 840)  # USD 730B pre-money + 110B
+    assert released[0].stake_share == pytest.approx(30 / 852)  # USD 730B pre-money + 122B
     assert len(fin.pending()) == 10
     assert fin.invested_cap_usd == pytest.approx(30 * B)  # the superseded letter adds nothing
 
@@ -166,7 +166,8 @@ def test_warrant_gw_without_price_vests_only_the_first(tmp_path):
     cat = price_catalog(tmp_path)  # AMD flat at USD 203.71: no price target is ever met
     fin = _amd(cat, _six_gw())
     w = _warrants(fin)
-    assert w[0].month == "2026-03" and w[0].shares == 26_666_670
+    # vests on the first GW's delivery, systems-delivery-lead-months (2) before it is online
+    assert w[0].month == "2026-01" and w[0].shares == 26_666_670
     assert all(t.month is None for t in w[1:])
     assert all("amd at or above" in t.reason and "GW" not in t.reason for t in w[1:])
     assert fin.warrant_shares[-1] == 26_666_670
@@ -178,9 +179,9 @@ def test_warrant_price_without_gw_vests_only_the_first(tmp_path):
     cat = price_catalog(tmp_path, drift_per_year=2.0)  # every target passed within a year
     fin = _amd(cat, [phase("2026-03", 1.0)])  # but only 1 GW is ever deployed
     w = _warrants(fin)
-    assert w[0].month == "2026-03"
+    assert w[0].month == "2026-01"  # delivered two months before it is online
     assert all(t.month is None for t in w[1:])
-    assert all("GW deployed" in t.reason and "amd" not in t.reason for t in w[1:])
+    assert all("GW delivered" in t.reason and "amd" not in t.reason for t in w[1:])
 
 
 def _hurdle_month(start_usd: float, drift: float, hurdle: float) -> str:
@@ -190,7 +191,7 @@ def _hurdle_month(start_usd: float, drift: float, hurdle: float) -> str:
     return f"2026-{j + 1:02d}"
 
 
-@pytest.mark.parametrize("second_gw, expected", [("2026-03", "price"), ("2026-10", "2026-10")])
+@pytest.mark.parametrize("second_gw, expected", [("2026-03", "price"), ("2026-10", "2026-08")])
 def test_warrant_vests_when_both_hold(tmp_path, second_gw, expected):
     drift = math.log(2.0)  # the median price doubles every year
     cat = price_catalog(tmp_path, drift_per_year=drift)
@@ -199,14 +200,20 @@ def test_warrant_vests_when_both_hold(tmp_path, second_gw, expected):
     fin = _amd(cat, [phase("2026-02", 1.0), phase(second_gw, 1.0)])
     w = _warrants(fin)
     assert w[1].month == (price_month if expected == "price" else expected)
-    assert w[2].month is None  # 3 GW never deployed
+    assert w[2].month is None  # 3 GW never delivered
 
 
 def test_amd_scenario_median_path(catalog):
     """The shipped scenario on the median AMD path (8 %/year drift of ln price): the first
-    tranche vests with the first GW, the second when AMD first closes at USD 282.97."""
-    _, fin = _run(catalog, read_scenario_data("amd-openai-6gw"))
+    tranche vests on the first GW's delivery (the 8-K: "after the delivery of the initial one (1)
+    gigawatt"), systems-delivery-lead-months before that GW is online; the second when AMD
+    first closes at USD 282.97."""
+    fleet, fin = _run(catalog, read_scenario_data("amd-openai-6gw"))
     w = _warrants(fin)
+    online = fleet.month_labels[int(np.argmax(fleet.deployed_gw() >= 1 - 1e-9))]
+    lead = round(fin.params.delivery_lead_months)
+    assert lead == 2 and online == "2027-05"
+    assert w[0].month == "2027-03" and w[0].trigger == "1 GW delivered"
     years = math.log(282.97 / 203.71) / 0.08  # 4.11 years after 2025-10
     assert w[1].month == "2029-11" and 4.0 < years < 4.2
     assert all(t.month is None for t in w[2:])

@@ -970,6 +970,13 @@ class Trigger(BaseModel):
     gw_deployed: quantity("GW", gt=0, le=10_000) | None = Field(
         None, description="cumulative GW deployed at or above"
     )
+    gw_delivered: quantity("GW", gt=0, le=10_000) | None = Field(
+        None,
+        description=(
+            "cumulative GW of systems delivered at or above (deployed"
+            " `systems-delivery-lead-months` later)"
+        ),
+    )
     share_price_usd: quantity("USD", gt=0, le=1e7) | None = Field(
         None, description="share price at or above"
     )
@@ -991,7 +998,7 @@ _BOOL: TypeAdapter[bool] = TypeAdapter(bool)
 
 def _no_condition(obj: Any) -> str | None:
     """Why a trigger (or its input as written) releases on nothing, else None."""
-    for key in ("date", "gw_deployed", "share_price_usd"):
+    for key in ("date", "gw_deployed", "gw_delivered", "share_price_usd"):
         if _get(obj, key) is not None:
             return None
     agreed = _get(obj, "definitive_agreement")
