@@ -44,10 +44,29 @@ def test_each_delivery_year_runs_june_to_may_and_they_follow_each_other(catalog)
     assert current in dated
 
 
+def test_each_cleared_auction_is_in_the_series_at_its_published_price(catalog):
+    """The RTO clearing prices of PJM's Base Residual Auctions for 2024/25 to 2028/29 (USD per
+    MW-day: PJM's auction reports; 2028/29 cleared at the cap, 14 Jul 2026), each billed from
+    1 June of its delivery year."""
+    published = {
+        "2024-06": 28.92,
+        "2025-06": 269.92,
+        "2026-06": 329.17,
+        "2027-06": 333.44,
+        "2028-06": 325.00,
+    }
+    by_start = {rec.applies_from: rec.value for rec in _dated(catalog)}
+    assert by_start == pytest.approx(published)
+    last = catalog.parameter("pjm-capacity-2028-29-usd-per-mw-day")
+    assert (last.applies_to, last.status) == ("2029-05", "reported")
+    billed = capacity_charge_at(catalog, "us-pjm", dt.date(2029, 5, 31)).usd_per_mw_day
+    assert billed == pytest.approx(325.00 - _carried(catalog))
+
+
 def test_the_price_changes_between_31_may_and_1_june(catalog):
     carried = _carried(catalog)
     by_start = {rec.applies_from: rec.value for rec in _dated(catalog)}
-    for year in (2025, 2026, 2027):
+    for year in (2025, 2026, 2027, 2028):
         may = capacity_charge_at(catalog, "us-pjm", dt.date(year, 5, 31)).usd_per_mw_day
         june = capacity_charge_at(catalog, "us-pjm", dt.date(year, 6, 1)).usd_per_mw_day
         assert may == pytest.approx(max(by_start[f"{year - 1}-06"] - carried, 0.0))
@@ -141,8 +160,8 @@ def test_a_scenarios_override_of_one_delivery_year_moves_only_its_months(catalog
     inside = (months >= month_index(rec.applies_from)) & (months <= month_index(rec.applies_to))
     diff = moved.by_month(months) - base.by_month(months)
     assert np.allclose(diff[inside], 100.0) and np.allclose(diff[~inside], 0.0)
-    # the default scenario's Ohio site draws from 2028: the last cleared year, held flat, prices
-    # all its months, so an override of that record moves its whole bill
+    # the last cleared year, held flat after it, prices every month of the default scenario's
+    # Ohio site from its first: an override of that record moves the bill of those months only
     last = base.periods[-1]
     dearer = scenario.model_copy(
         update={"costs": {**scenario.costs, last.record: last.usd_per_mw_day + 100.0}}
@@ -150,7 +169,9 @@ def test_a_scenarios_override_of_one_delivery_year_moves_only_its_months(catalog
     plain = simulate(scenario, catalog, until="finance").finance
     moved_bill = simulate(dearer, catalog, until="finance").finance
     pjm = (plain.phases["region"] == "us-pjm").to_numpy()
-    draw_mw_days = plain.energy_mwh[pjm].sum() / 24
+    from_last = plain.first_index + np.arange(plain.months.size) >= last.first
+    assert plain.energy_mwh[pjm][:, ~from_last].sum() > 0  # it draws before the last year too
+    draw_mw_days = plain.energy_mwh[pjm][:, from_last].sum() / 24
     assert moved_bill.opex_capacity_usd.sum() - plain.opex_capacity_usd.sum() == pytest.approx(
         100.0 * draw_mw_days
     )

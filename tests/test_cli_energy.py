@@ -102,6 +102,30 @@ def test_energy_swings_table(capsys) -> None:
     assert "Power swings at tx-abilene" in out and "site-battery" in out
 
 
+def test_swings_say_a_whole_site_trip_is_a_step_beside_nerc_and_ercot_figures(capsys) -> None:
+    """A site trip (or failover to backup power) drops its whole draw at once: the swings
+    output sets it beside NERC's reviewed 1,500 MW data-centre load loss (10 Jul 2024) and, at
+    an ERCOT site, ERCOT's 2,600 MW largest single loss within its frequency limit, with the
+    site's rated facility power as a share of it (2,300 / 2,600 = 88 % at tx-abilene)."""
+    from gigawatt.catalog import Catalog
+    from gigawatt.energy.sites import step_change_note
+
+    cat = Catalog.load()
+    assert cat.get("energy", "grid-load-loss-observed-mw").value == 1500
+    assert cat.get("energy", "ercot-load-loss-limit-mw").value == 2600
+    code, out, err = cli(
+        capsys, "energy", "--swings", "tx-abilene", "--job-accelerators", "50000", "--json"
+    )
+    assert code == 0, err
+    sw = json.loads(out)["swings"]
+    note = sw["step_change_note"]
+    assert f"up to its {sw['site_facility_power_mw']:,.0f} MW rated facility power" in note
+    assert "1,500 MW" in note and "2,600 MW" in note
+    assert f"{sw['site_facility_power_mw'] / 2600:.0%} of it" in note
+    pjm = step_change_note(cat, "us-pjm", 2300.0, 1500.0)
+    assert "1,500 MW" in pjm and "ERCOT" not in pjm
+
+
 def test_energy_supply_short_horizon_json(capsys) -> None:
     pytest.importorskip("pypsa")
     code, out, err = cli(

@@ -46,12 +46,13 @@ def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog)
     """`run --json`'s `caveats`: a phase online before its accelerator's `launch` month is
     named there (the summary prints the same list); the default scenario has none of those, only
     the capability stage's perf, reliability, peak and burn-in caveats for its largest runs and
-    its Ohio site's capacity price held flat after the last cleared PJM auction, and its
-    sites named as proxies."""
+    its Ohio site's capacity price held flat after the last cleared PJM auction, its
+    sites named as proxies, and the load its facility energy assumes."""
     from conftest import toy_scenario_data
     from gigawatt.buildout import peak_column_caveats
     from gigawatt.capability.caveats import peak_caveats, perf_caveats, reliability_caveats
     from gigawatt.deals import superseded_caveats
+    from gigawatt.energy.programme import load_caveats
     from gigawatt.finance import capacity_charge_caveats, unbilled_charge_caveats
     from gigawatt.scenario import (
         month_from_index,
@@ -67,8 +68,10 @@ def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog)
     data["sites"][0]["phases"] = [{"online": early, "power_gw": 0.05, "system": system.id}]
     results = simulate(parse_scenario(data, catalog), catalog, until="finance")
     out = results.to_json()
-    # the launch caveat first, then the fleet's peaks; no capability stage: no perf caveats
-    caveat, *rest = out["caveats"]
+    # the inputs' (the energy stage's load), the launch caveat, then the fleet's peaks; no
+    # capability stage: no perf caveats
+    load, caveat, *rest = out["caveats"]
+    assert [load] == list(load_caveats(results.scenario, catalog))
     assert rest == list(peak_column_caveats(results.fleet, catalog))
     assert f"online {early}, before {system.accelerator}'s first volume shipments" in caveat
     default = simulate(load_scenario("nvidia-openai-10gw", catalog), catalog)
@@ -82,6 +85,7 @@ def test_run_json_caveats_name_a_phase_online_before_its_hardware_ships(catalog)
         + unbilled_charge_caveats(default.fleet, catalog)
         + capacity_charge_caveats(default.finance, catalog)
         + proxy_site_caveats(default.scenario)  # the letter names no sites
+        + load_caveats(default.scenario, catalog)  # every accelerator training all year
         + peak_column_caveats(default.fleet, catalog)
         + perf_caveats(catalog, systems)
         + reliability_caveats(catalog, systems, policy)

@@ -497,7 +497,8 @@ class EnergyReport:
     supply: dict[str, Any] | None
     #: What the figures rest on that the tables do not show: sites whose location the scenario
     #: assumes (`scenario.proxy_site_caveats`), the sites on the catalog's default
-    #: PUE (`scenario.default_pue_caveats`), and what the carbon figures are and leave out
+    #: PUE (`scenario.default_pue_caveats`), the load the facility energy assumes
+    #: (`energy.programme.load_caveats`), and what the carbon figures are and leave out
     #: (`energy.programme.scope_caveats`).
     caveats: list[str] = dataclasses.field(default_factory=list)
 
@@ -514,7 +515,7 @@ def energy(
     **fields: Any,
 ) -> EnergyReport:
     """The programme's energy picture; a site's swings and least-cost supply when asked."""
-    from gigawatt.energy.programme import generation_water_caveats, scope_caveats
+    from gigawatt.energy.programme import generation_water_caveats, load_caveats, scope_caveats
     from gigawatt.energy.sites import (
         SupplyOptions,
         find_site,
@@ -571,6 +572,7 @@ def energy(
         caveats=[
             *proxy_site_caveats(sc),
             *default_pue_caveats(sc, cat),
+            *load_caveats(sc, cat),
             *scope_caveats(sc),
             *generation_water_caveats(sc, cat),
         ],

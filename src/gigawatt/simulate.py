@@ -31,7 +31,12 @@ from gigawatt.capability.caveats import compose_caveats
 from gigawatt.catalog import Catalog
 from gigawatt.costs import override_caveats, power_price_caveats
 from gigawatt.deals import gw_by_vendor, superseded_buildout_caveats
-from gigawatt.energy.programme import EnergyResult, generation_water_caveats, run_energy
+from gigawatt.energy.programme import (
+    EnergyResult,
+    generation_water_caveats,
+    load_caveats,
+    run_energy,
+)
 from gigawatt.finance import (
     Finance,
     capacity_charge_caveats,
@@ -160,12 +165,17 @@ class Results:
         ]
 
     def energy_caveats(self) -> list[str]:
-        """When the energy stage ran, the sites whose region has no water use per kWh
-        generated, whose generation water the Energy table's Gen. water column counts as zero
-        (`energy.programme.generation_water_caveats`, as `gigawatt energy` lists them)."""
+        """When the energy stage ran, the load its facility energy assumes (every accelerator
+        training all year at its average draw, `energy.programme.load_caveats`), then the sites
+        whose region has no water use per kWh generated, whose generation water the Energy
+        table's Gen. water column counts as zero (`energy.programme.generation_water_caveats`,
+        as `gigawatt energy` lists them)."""
         if self.catalog is None or self.energy is None:
             return []
-        return list(generation_water_caveats(self.scenario, self.catalog))
+        return [
+            *load_caveats(self.scenario, self.catalog),
+            *generation_water_caveats(self.scenario, self.catalog),
+        ]
 
     def caveats(self, years: list[dict[str, Any]] | None = None) -> list[str]:
         """What the figures cannot show (`capability.caveats.compose_caveats`, as `run` shows

@@ -134,6 +134,7 @@ def test_run_and_capability_share_one_composer(cat):
     from gigawatt import app
     from gigawatt.buildout import peak_column_caveats
     from gigawatt.deals import superseded_caveats
+    from gigawatt.energy.programme import load_caveats
     from gigawatt.scenario import load_scenario, proxy_site_caveats
     from gigawatt.simulate import simulate
 
@@ -144,8 +145,10 @@ def test_run_and_capability_share_one_composer(cat):
     money = list(superseded_caveats(results.scenario.deals, cat)) + results.money_caveats()
     columns = list(peak_column_caveats(results.fleet, cat))
     proxies = list(proxy_site_caveats(results.scenario))
-    assert money and proxies and columns  # the default scenario has all three
-    head = money + proxies + columns
+    # `run`'s energy stage then states the load its TWh assume; `capability` shows no energy
+    load = list(load_caveats(results.scenario, cat))
+    assert money and proxies and load and columns  # the default scenario has all four
+    head = money + proxies + load + columns
     assert run[: len(head)] == head  # no phase before its launch
     runs = [(y["largest_run_system"], y["largest_run_precision"]) for y in report["years"]]
     runs += [(r["system"], r["precision_requested"]) for r in report["frontier_runs"]]

@@ -92,6 +92,19 @@ def test_power_price_and_carbon_are_sane(data):
     assert data.accelerators["a100-sxm-80gb"].idle_power_w == 50
 
 
+def test_embodied_carbon_of_h100_and_b200_is_nvidias_hgx_footprint_per_gpu(data):
+    """NVIDIA's cradle-to-gate product carbon footprints (ISO 14067) of an 8-GPU HGX baseboard:
+    HGX H100 1,312 kg, HGX B200 2,274 kg; one GPU carries an eighth (the host server is the
+    system's own `host_embodied_co2e_kg_per_node`), status reported. The H800 (same silicon)
+    and the GB200's Blackwell package (no PCF of its own) carry the H100's and the B200's."""
+    a = data.accelerators
+    for acc_id, hgx_kg in (("h100-sxm", 1312), ("b200", 2274)):
+        assert a[acc_id].embodied_co2e_kg == pytest.approx(hgx_kg / 8, abs=0.5)
+        assert a[acc_id].field_statuses()["embodied_co2e_kg"] == "reported"
+    assert a["h800-sxm"].embodied_co2e_kg == a["h100-sxm"].embodied_co2e_kg
+    assert a["gb200"].embodied_co2e_kg == a["b200"].embodied_co2e_kg
+
+
 def test_known_dense_peaks(data):
     """Spot checks against the vendor tables (dense, no sparsity)."""
     a = data.accelerators

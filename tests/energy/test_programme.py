@@ -229,3 +229,28 @@ def test_stargate_oracle_closed_loop_sites_count_no_cooling_water():
             assert s["wue_l_per_kwh"] == region_wue > 0
             it_kwh = s["energy_twh"] * 1e9 / s["pue"]
             assert s["water_m3"] == pytest.approx(it_kwh * region_wue / 1e3, rel=1e-9)
+
+
+def test_a_built_out_year_is_rated_facility_power_x_hours_x_the_stated_draw_share(catalog):
+    """An energy analyst's check of the default scenario: a year with the whole 10 GW (IT) in
+    service all year draws rated facility GW x 8,760 h x the system's average training draw
+    over its rated all-in IT power (the power calibration's 0.682), and the caveat
+    `energy.programme.load_caveats`, in `run`'s and `energy`'s caveats, states that share with
+    the draw and rated power it comes from."""
+    from gigawatt.energy.footprint import training_draw
+    from gigawatt.energy.programme import load_caveats
+    from gigawatt.scenario import load_scenario
+
+    scenario = load_scenario("nvidia-openai-10gw", catalog)
+    results = simulate(scenario, catalog, until="energy")
+    system = scenario.sites[0].phases[0].system
+    draw_w = training_draw(catalog, system, catalog.accelerator(system.accelerator)).total_w
+    share = draw_w / system.it_power_w_per_accelerator
+    assert share == pytest.approx(0.68216, abs=1e-4)  # power calibration `gpu`
+    year = next(y for y in results.years() if y["year"] == 2031)
+    # rel 1e-5: facility_power_gw is rated on whole accelerators (3,571,420 x 2,800 W)
+    assert year["energy_twh"] == pytest.approx(year["facility_power_gw"] * 8.76 * share, rel=1e-5)
+    (text,) = load_caveats(scenario, catalog)
+    assert f"{draw_w:,.0f} W of its {system.it_power_w_per_accelerator:,.0f} W" in text
+    assert f"({share:.2f}; power calibration gpu, status estimate" in text
+    assert text in results.caveats()

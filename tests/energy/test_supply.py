@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import replace
@@ -235,6 +236,16 @@ def test_week_long_campus_balances_and_obeys_the_cap(week) -> None:
     assert capped.co2_t_per_year < free.co2_t_per_year
     assert capped.cost_usd_per_year > free.cost_usd_per_year
     assert capped.capacity_mw["solar"] + capped.capacity_mw["wind"] > 0
+
+
+def test_no_capacity_or_import_is_negative_or_minus_zero(week) -> None:
+    """A source the optimum does not build reads 0, not the solver's -0.0 or -1e-9 round-off
+    (`energy --supply` printed "Battery -0 MWh" and "-0 MW" of peak grid import)."""
+    assert math.copysign(1.0, sp._non_negative(-0.0)) == 1.0
+    assert sp._non_negative(-1e-9) == 0.0 and sp._non_negative(3.5) == 3.5
+    for r in week[1:]:
+        values = [*r.capacity_mw.values(), r.battery_mwh, r.grid_peak_import_mw]
+        assert all(math.copysign(1.0, v) == 1.0 for v in values), values
 
 
 def test_solver_output_stays_off_stdout(inputs, capfd) -> None:

@@ -319,6 +319,7 @@ def energy_cmd(
             SWING_COLUMNS,
             sw["cases"],
         )
+        console.print(sw["step_change_note"])
     if data["supply"]:
         _print_supply(data["supply"], default_import=grid_import_mw is None)
     for caveat in data["caveats"]:

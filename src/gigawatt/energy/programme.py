@@ -234,6 +234,50 @@ def run_energy(scenario: Scenario, catalog: Catalog, fleet: Fleet) -> EnergyResu
     )
 
 
+def load_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:
+    """What the facility energy assumes of the load, which the tables' "IT x PUE" does not say:
+    every accelerator in service trains all year (no idle, maintenance, inference or unsold
+    time) at its system's average training draw (`footprint.training_draw`), a share of its
+    rated all-in IT power, so a built-out site's TWh is its rated facility GW x 8,760 h x that
+    share, not x 1. One line naming each system's draw, rated power, share and basis (the
+    power calibration and its status, or the bottom-up load)."""
+    from gigawatt.energy.params import power_calibration_for
+
+    parts: dict[str, str] = {}
+    for site in scenario.sites:
+        for ph in site.phases:
+            system = ph.system
+            if system.id in parts:
+                continue
+            acc = catalog.accelerator(system.accelerator)
+            draw = training_draw(catalog, system, acc)
+            rated_w = system.it_power_w_per_accelerator
+            cal = power_calibration_for(catalog, acc.id) if draw.calibration else None
+            if cal is None:
+                basis = f"the bottom-up model at load {draw.utilisation:g}"
+            elif cal.transferred_from:
+                basis = (
+                    f"power calibration {cal.id}, status {cal.status}: the share measured on "
+                    f"{cal.transferred_from}'s runs, carried to this system, not measured on it"
+                )
+            else:
+                basis = f"power calibration {cal.id}, status {cal.status}"
+            parts[system.id] = (
+                f"{system.id} {draw.total_w:,.0f} W of its {rated_w:,.0f} W rated all-in IT "
+                f"power per accelerator ({draw.total_w / rated_w:.2f}; {basis})"
+            )
+    if not parts:
+        return ()
+    return (
+        "Facility energy counts every accelerator in service training all year at its "
+        "system's average training draw: "
+        + "; ".join(parts.values())
+        + ". So a built-out site's TWh is its rated facility GW x 8,760 h x that share, not at "
+        "full rated power; idle, maintenance, inference or unsold time would lower it "
+        "(`gigawatt catalog power-calibrations` gives the sources).",
+    )
+
+
 def generation_water_caveats(scenario: Scenario, catalog: Catalog) -> tuple[str, ...]:
     """The sites whose region carries no water use per kWh generated
     (`water_intensity_l_per_kwh`, a user catalog's region may leave it out): their generation

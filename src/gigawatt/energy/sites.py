@@ -26,6 +26,34 @@ from gigawatt.errors import InputError, UnknownIdError
 from gigawatt.scenario import Scenario, Site
 from gigawatt.units import MWH_PER_TWH, W_PER_GW, W_PER_MW
 
+#: The region whose grid limit on a single loss of load the catalog records
+#: (`ercot-load-loss-limit-mw`); other regions get NERC's observed event only.
+ERCOT_REGION = "us-ercot"
+
+
+def step_change_note(catalog: Catalog, region_id: str, rated_mw: float, draw_mw: float) -> str:
+    """What the swing table cannot show: a trip of the whole site (or its failover to backup
+    power) drops its whole draw at once, a step none of the swing mitigations covers, set
+    beside NERC's reviewed 1,500 MW event (`grid-load-loss-observed-mw`) and, for an ERCOT
+    site, ERCOT's largest single loss of load within its frequency limit
+    (`ercot-load-loss-limit-mw`)."""
+    observed = catalog.get("energy", "grid-load-loss-observed-mw")
+    text = (
+        f"Step change: a trip of the whole site, or its failover to backup power, drops its "
+        f"draw at once ({draw_mw:,.0f} MW on average in this month, up to its {rated_mw:,.0f} MW "
+        "rated facility power), a step none of these mitigations covers; NERC reviewed "
+        f"{observed.value:,.0f} MW of data-centre load lost at once in Northern Virginia on "
+        f"10 Jul 2024 ({observed.id}, {observed.status})"
+    )
+    if catalog.region(region_id).id == ERCOT_REGION:
+        limit = catalog.get("energy", "ercot-load-loss-limit-mw")
+        text += (
+            f"; ERCOT's studies put the most load its grid can lose at once within its "
+            f"post-contingency frequency limit at {limit.value:,.0f} MW ({limit.id}, "
+            f"{limit.status}): this site's rated power is {rated_mw / limit.value:.0%} of it"
+        )
+    return text + "."
+
 
 @dataclass(frozen=True)
 class SupplyOptions:
@@ -184,6 +212,12 @@ def site_swings(
         "group_accelerators": counts[system_id],
         "operating_point_accelerators": None,
         "site_facility_power_mw": site_power_w / W_PER_MW,
+        "step_change_note": step_change_note(
+            catalog,
+            site.region,
+            site_power_w / W_PER_MW,
+            float(energy.site_draw_w(site.name)[month]) / W_PER_MW,
+        ),
         **described,
         **analyse_swings(inputs).to_dict(),
     }

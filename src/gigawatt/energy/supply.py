@@ -520,6 +520,12 @@ def solve(n: Any, threads: int, coupled: bool = False) -> tuple[str, str, float]
     return str(status), str(condition), time.perf_counter() - start
 
 
+def _non_negative(x: float) -> float:
+    """A capacity or import the solver returns as -0.0 or a round-off below zero (-1e-9): 0.0,
+    so neither the JSON nor the printed table shows "-0"."""
+    return max(float(x), 0.0) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
 def summarise(
     n: Any, inputs: SupplyInputs, profile_cf: dict[str, float], status: tuple
 ) -> SupplyResult:
@@ -562,15 +568,15 @@ def summarise(
     )
     load_mwh = inputs.load_mw * H_PER_YEAR
     cost = float(n.objective)
-    battery_mw = float(n.storage_units.at["battery", "p_nom_opt"])
+    battery_mw = _non_negative(n.storage_units.at["battery", "p_nom_opt"])
     # the highest hourly import: what the capacity charge is billed on
-    peak = max(float(dispatch["grid"].max()), 0.0) if "grid" in dispatch else 0.0
+    peak = _non_negative(dispatch["grid"].max()) if "grid" in dispatch else 0.0
     return SupplyResult(
         **base,
         capacity_mw={
-            "solar": float(gens.at["solar", "p_nom_opt"]),
-            "wind": float(gens.at["wind", "p_nom_opt"]),
-            "gas": float(gens.at["gas", "p_nom_opt"]),
+            "solar": _non_negative(gens.at["solar", "p_nom_opt"]),
+            "wind": _non_negative(gens.at["wind", "p_nom_opt"]),
+            "gas": _non_negative(gens.at["gas", "p_nom_opt"]),
             "battery": battery_mw,
             "grid": inputs.grid_import_mw,
         },
