@@ -805,6 +805,9 @@ def _search_split(space: _Space, w: Workload, hw: Hardware, top: int) -> _Found:
                     continue
                 m2 = memory_per_gpu(w, hw, moved, moved_layers, details=False)
                 evaluated += int((~m2.fits).sum())
+                i = int(np.argmin(m2.total))
+                if m2.total[i] < least[0]:  # type: ignore[index]
+                    least = (float(m2.total[i]), moved.take([i]))
                 fit_plans.append(moved.take(m2.fits))
                 fit_layers.append(_take_layers(moved_layers, m2.fits))
                 fit_memory.append(m2.total[m2.fits])
