@@ -820,10 +820,10 @@ def train(
     triggers = {t.id: t.notification_trigger for t in records}
     for line in threshold_lines(data["thresholds"], dated=start is not None, triggers=triggers):
         console.print(line)
-    if (
-        line := hardware_count_line(data, {t.id for t in records if t.cost_usd is None})
-    ) is not None:
-        console.print(line)
+    compute_only = {t.id for t in records if t.cost_usd is None}
+    for line in (hardware_count_line(data, compute_only), six_nd_count_line(data, compute_only)):
+        if line is not None:
+            console.print(line)
     limit, used = data["job_size_limit_accelerators"], data["gpus_used"]
     if limit is not None and limit < used:
         console.print(
@@ -907,6 +907,33 @@ def hardware_count_line(data: dict[str, Any], compute_only: set[str]) -> str | N
         f"recomputation included, as the EU Guidelines' hardware-based method estimates them), "
         f"the run computes {hardware:.3g} FLOP, over {', '.join(near)}; the model-FLOP count "
         "above is under it, so which count the rule takes decides the crossing."
+    )
+
+
+def six_nd_count_line(data: dict[str, Any], compute_only: set[str]) -> str | None:
+    """The compute thresholds in force that the run's model-FLOP count exceeds but the count
+    developers usually publish, 6 x active parameters x tokens, does not (the model-FLOP count
+    adds the attention term in full, PaLM's convention); None when there are none.
+    `compute_only`: the ids of thresholds without a cost test."""
+    if not data.get("params_active") or not data.get("tokens"):
+        return None
+    six_nd = 6 * data["params_active"] * data["tokens"]
+    under = [
+        c["id"]
+        for c in data["thresholds"]
+        if c["metric"] == "training_flop"
+        and c["id"] in compute_only
+        and c["in_force"]
+        and c["exceeded"]
+        and c["value"] >= six_nd
+    ]
+    if not under:
+        return None
+    return (
+        f"Counted as 6 x active parameters x tokens (the count developers usually publish, as "
+        f"Meta's 3.8e25 FLOP for Llama 3.1 405B), the run computes {six_nd:.3g} FLOP, not over "
+        f"{', '.join(under)}; the model-FLOP count above adds the attention term in full "
+        "(PaLM's convention), so which count the rule takes decides the crossing."
     )
 
 
