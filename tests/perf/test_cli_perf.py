@@ -388,3 +388,14 @@ def test_a_printed_fp4_plan_pastes_into_plan(capsys):
         code, data, err = _perf(capsys, *args, "--plan", plan)
         assert (code, data) == (2, {}), plan
         assert err.startswith("error: --plan: ") and says in err and "Traceback" not in err
+
+
+def test_best_plans_name_no_empty_recompute_modules(capsys):
+    """A best plan with recompute none (shown in the table's recompute column) has no modules to
+    recompute; the line of knobs outside the table left `recompute_modules=` empty beside it
+    (GPT-3 175B on 1,024 A100: "#2 recompute_modules=; #4 recompute_modules=; ...")."""
+    code, out, _ = cli(capsys, "perf", "--model", "gpt3-175b", "--system", "dgx-a100",
+                       "--gpus", "1024", "--search")  # fmt: skip
+    assert code == 0
+    assert re.search(r"│\s+none\s+│", out)  # a best plan without recomputation is listed
+    assert not re.search(r"recompute_modules=\s*[;,.]", out)

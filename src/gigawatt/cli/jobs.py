@@ -559,8 +559,9 @@ def _top_table(plans: list[dict[str, Any]]) -> None:
 
 def _other_knobs(row: dict[str, Any], first: dict[str, Any], columns: tuple[str, ...]) -> str:
     """`pp_balance=False, sp=False`: the knobs outside the table's `columns` in which `row`
-    differs from `first` (etp where it merely follows tp, as it does unless pinned, is left
-    out)."""
+    differs from `first` (etp where it merely follows tp, as it does unless pinned, and
+    recompute_modules where the row's recompute is not selective, so that it has none, are
+    left out)."""
     changed = [
         f"{k}={'+'.join(v) if isinstance(v, list | tuple) else v}"
         for k, v in row.items()
@@ -568,6 +569,7 @@ def _other_knobs(row: dict[str, Any], first: dict[str, Any], columns: tuple[str,
         and k not in TOP_FIGURES
         and v != first.get(k)
         and not (k == "etp" and v == row["tp"] and first.get("etp") == first["tp"])
+        and not (k == "recompute_modules" and row.get("recompute") != "selective")
     ]
     return ", ".join(changed)
 
