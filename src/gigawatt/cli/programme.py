@@ -867,10 +867,13 @@ def capability(
         )
     if (batch := _batch_text(report.get("operating_point"), ref, _catalog(ctx))) is not None:
         console.print(batch)
+    compared = _catalog(ctx).get("frontier-runs", ref["comparison_run"])
+    flop_status = compared.field_statuses().get("training_flop", compared.status)
     console.print(
         f"Largest run: {ref['model']} in {ref['precision']}, MFU from {mfu}, "
         f"{ref['duration_days']:g} days, fault tolerance {ref['fault_tolerance']}; x ref: "
-        f"times {ref['comparison_run']} ({fmt_sci(ref['comparison_flop'])} FLOP); cross-site from "
+        f"times {ref['comparison_run']} ({fmt_sci(ref['comparison_flop'])} FLOP, status "
+        f"{flop_status}: `gigawatt catalog frontier-runs` gives its source); cross-site from "
         f"{ref['cross_site_from'] or 'never'}. Params/tokens: Chinchilla-optimal unless a run "
         "names its model."
     )
