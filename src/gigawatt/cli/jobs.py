@@ -352,9 +352,15 @@ _OVERFLOW_HINT = {
 
 
 def _nearest_table(data: dict[str, Any], command: str) -> None:
+    job = (
+        f" for {data['model']}, sequence {data['seq_len']:,}, on {data['accelerator']} "
+        f"({data['system']})"
+        if data.get("model")
+        else ""
+    )
     console.print(
         f"No plan fits in memory on {counted(data['gpus'], 'accelerator')} "
-        f"({data['plans_evaluated']:,} assessed). {_OVERFLOW_HINT[command]}"
+        f"({data['plans_evaluated']:,} assessed){job}. {_OVERFLOW_HINT[command]}"
     )
     near = data.get("nearest_feasible") or []
     if not near:
