@@ -923,9 +923,9 @@ def six_nd_count_line(data: dict[str, Any], compute_only: set[str]) -> str | Non
     developers usually publish, 6 x active parameters x tokens, does not (the model-FLOP count
     adds the attention term in full, PaLM's convention); None when there are none.
     `compute_only`: the ids of thresholds without a cost test."""
-    if not data.get("params_active") or not data.get("tokens"):
+    six_nd = data.get("training_flop_6nd")
+    if not six_nd:
         return None
-    six_nd = 6 * data["params_active"] * data["tokens"]
     under = [
         c["id"]
         for c in data["thresholds"]
