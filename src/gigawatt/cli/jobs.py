@@ -938,9 +938,9 @@ def six_nd_count_line(data: dict[str, Any], compute_only: set[str]) -> str | Non
     if not under:
         return None
     return (
-        f"Counted as 6 x active parameters x tokens (the count developers usually publish, as "
-        f"Meta's 3.8e25 FLOP for Llama 3.1 405B), the run computes {six_nd:.3g} FLOP, not over "
-        f"{', '.join(under)}; the model-FLOP count above adds the attention term in full "
+        f"Counted as 6 x active parameters x tokens (the count developers usually publish), "
+        f"the run computes {six_nd:.3g} FLOP, not over {', '.join(under)}; the model-FLOP "
+        "count above adds the attention term in full "
         "(PaLM's convention), so which count the rule takes decides the crossing."
     )
 
