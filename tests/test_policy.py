@@ -194,6 +194,34 @@ def test_train_flags_a_threshold_only_the_hardware_count_crosses(capsys):
     assert f"the run computes {hardware:.3g} FLOP, over ca-sb53-frontier" in out
 
 
+def test_train_flags_a_threshold_the_6nd_count_stays_under(capsys):
+    """The model-FLOP count adds the attention term in full to 6 N D, the count developers
+    publish: Llama 3 70B on 21T tokens is 1.01e25 model FLOP (over the EU's 1e25) but
+    6 x 69.5B active parameters x 21T = 8.76e24 (under it). `train` says so; on 15T tokens
+    both counts are under, and nothing is said."""
+    from gigawatt.cli import main
+
+    def train(tokens: str) -> tuple[dict, str]:
+        args = ["train", "--model", "llama3-70b", "--tokens", tokens, "--system", "dgx-h100",
+                "--gpus", "1024"]  # fmt: skip
+        with pytest.raises(SystemExit):
+            main([*args, "--json"])
+        data = json.loads(capsys.readouterr().out)
+        with pytest.raises(SystemExit):
+            main(args)
+        return data, " ".join(capsys.readouterr().out.split())
+
+    data, out = train("21T")
+    six_nd = data["training_flop_6nd"]
+    assert six_nd == pytest.approx(6 * data["params_active"] * data["tokens"])
+    assert six_nd < 1e25 < data["training_flop"]
+    assert "eu-ai-act-systemic-risk" in data["thresholds_crossed"]
+    assert f"the run computes {six_nd:.3g} FLOP, not over eu-ai-act-systemic-risk" in out
+    assert "eu-ai-act-gpai-indicative" not in out.split("Counted as 6 x")[1]
+    _, out = train("15T")
+    assert "Counted as 6 x active parameters" not in out
+
+
 def test_law_status_reads_each_thresholds_dates(catalog, capsys):
     """A threshold's legal state on a day, apart from the record's provenance `status`: EO
     14110 revoked on 2025-01-20, RAISE as amended not yet in force before 2027-01-01, RAISE

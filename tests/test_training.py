@@ -428,6 +428,10 @@ def test_a_2025_run_is_priced_between_dated_index_records(catalog):
     assert run["cost_usd_per_gpu_hour"] == pytest.approx(expected)
     assert "interpolated between" in run["cost_detail"]
     assert before.label in run["cost_detail"] and after.label in run["cost_detail"]
+    # each record's month is said once: its name already ends with it ("2025-05, 2025-05")
+    for r in (before, after):
+        assert r.label.endswith(r.start_month)
+        assert f"{r.start_month}, {r.start_month}" not in run["cost_detail"]
 
 
 def test_market_rate_is_read_at_the_run_start_month(catalog):

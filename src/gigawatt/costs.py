@@ -578,7 +578,11 @@ def _market_rate(catalog: Catalog, system: System, when: dt.date | None) -> Mark
     if acc.id in quoted:
         q = quoted[acc.id]
         rec = q.records[0]
-        source = " and ".join(f"{r.label}, {r.start_month}" for r in q.records)
+        # a record's name often ends with its month already ("..., 2026-09"): not said twice
+        source = " and ".join(
+            r.label if r.label.endswith(str(r.start_month)) else f"{r.label}, {r.start_month}"
+            for r in q.records
+        )
         how = "interpolated between " if len(q.records) > 1 else ""
         detail = (
             f"market: USD {q.usd_per_hour:.2f} per accelerator-hour at {q.as_of_month} "

@@ -247,7 +247,8 @@ def fleet_year_summary(
     """The fleet's keys of a year's summary, at month index `pos` (`by_type` and `labels`, the
     accelerator rows and month labels, when a caller has them for every year). `dies` is each
     accelerator type's `compute_dies`: `compute_dies` counts the fleet's reticle-sized compute
-    dies (the unit NVIDIA calls a GPU from Rubin on), null unless every type states it."""
+    dies (the unit NVIDIA's 2025 Rubin rack names counted as GPUs, before its CES 2026 Vera
+    Rubin NVL72 counted packages again), null unless every type states it."""
     by_type = accelerator_rows(fleet) if by_type is None else by_type
     labels = fleet.month_labels if labels is None else labels
     acc = fleet.accelerators[:, pos]

@@ -45,6 +45,7 @@ from gigawatt.errors import InputError, did_you_mean
 from gigawatt.perf import SearchResult, search
 from gigawatt.perf.accuracy import Validation, validation_of
 from gigawatt.perf.estimate import load_system
+from gigawatt.perf.workload import FLOPS_PER_MAC, TRAINING_PASSES
 from gigawatt.policy import ThresholdCheck, check_training_run, thresholds_crossed
 from gigawatt.reliability import (
     RecoveryPlan,
@@ -255,8 +256,9 @@ class TrainingResult:
         """The `gigawatt train --json` object: perf's keys plus the run's."""
         fp = self.footprint
         rel = self.reliability
+        perf = self.perf.to_json()
         return {
-            **self.perf.to_json(),
+            **perf,
             "tokens": self.tokens,
             "training_flop": self.training_flop,
             "compute_time_s": self.compute_time_s,
@@ -309,6 +311,13 @@ class TrainingResult:
             **(self.band.to_json() if self.band else RunBand.null_json()),
             # added after the keys above: interruptions' mean spacing and the spare pool
             **self._spares_json(),
+            # added after the keys above: the compute as developers usually publish it, 6 x
+            # active parameters x tokens (`training_flop` adds the attention term in full)
+            "training_flop_6nd": (
+                TRAINING_PASSES * FLOPS_PER_MAC * perf["params_active"] * self.tokens
+                if perf["params_active"]
+                else None
+            ),
         }
 
     def _spares_json(self) -> dict[str, Any]:

@@ -418,3 +418,17 @@ def test_capability_says_what_its_goodput_leaves_out(capsys):
         "x goodput x duration; goodput counts checkpoints, restarts and redone work only, not "
         "stragglers, data stalls or loss-spike rollbacks)" in text
     )
+
+
+def test_capability_gives_the_reference_runs_provenance(capsys, catalog):
+    """`x ref` divides by GPT-4's 2.1e25 FLOP, an analyst's estimate (Epoch AI), not a published
+    figure: `capability` says so as `run` does (it gave the FLOP alone)."""
+    code, out, err = cli(capsys, "capability")
+    assert code == 0, err
+    gpt4 = catalog.get("frontier-runs", "gpt-4")
+    status = gpt4.field_statuses().get("training_flop", gpt4.status)
+    assert status in ("analyst", "estimate")
+    assert (
+        f"x ref: times gpt-4 (2.1e25 FLOP, status {status}: `gigawatt catalog frontier-runs` "
+        "gives its source)" in " ".join(out.split())
+    )

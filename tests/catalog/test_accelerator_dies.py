@@ -11,8 +11,9 @@ from gigawatt.simulate import simulate
 
 
 def test_die_counted_rack_names_match_packages_times_dies():
-    """From Rubin on NVIDIA names a rack by its dies ("NVL144" = 72 two-die Rubin packages,
-    "NVL576" = 144 four-die Rubin Ultra packages, GTC 2025 keynote): a system whose id or alias
+    """NVIDIA's GTC 2025 rack names counted dies ("NVL144" = 72 two-die Rubin packages,
+    "NVL576" = 144 four-die Rubin Ultra packages, GTC 2025 keynote; at CES 2026 the Rubin rack
+    became "Vera Rubin NVL72", counting packages again): a system whose id or alias
     carries such a name holds that many dies, packages per rack x `compute_dies`."""
     cat = Catalog.load()
     checked = 0
@@ -47,6 +48,9 @@ def test_run_counts_dies_beside_packages(capsys, tmp_path):
     out = " ".join(capsys.readouterr().out.split())
     assert f"{years[-1]['compute_dies']:,} dies in {years[-1]['month']}" in out
     assert "vera-rubin 2" in out and "two GPU dies" not in out
+    # NVIDIA counted dies in its GTC 2025 names only: its CES 2026 Vera Rubin NVL72 counts the
+    # 72 packages (the caption said "NVIDIA counts each die as a GPU from Rubin on")
+    assert "NVIDIA's rack names count packages, save GTC 2025's NVL144 and NVL576, which " in out
 
 
 def test_catalog_listing_shows_dies_and_estimated_peaks(capsys):

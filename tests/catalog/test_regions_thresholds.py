@@ -130,6 +130,17 @@ def test_compute_thresholds_and_their_in_force_flags(thresholds: dict[str, Thres
     assert thresholds["tx-sb6-large-load"].value == 75e6
 
 
+def test_state_frontier_laws_carry_the_federal_challenge(thresholds: dict[str, Threshold]) -> None:
+    """The two US state frontier-model laws (in force, or enacted and pending) say that Executive
+    Order 14365 (11 Dec 2025) set the DOJ against state AI laws, and the EU record no longer
+    leans on one unverified source for the Digital Omnibus leaving 1e25 unchanged (checked
+    2026-12-07 against DLA Piper, 2 Jul 2026, and Covington, May 2026)."""
+    for key in ("ca-sb53-frontier", "ny-raise-frontier"):
+        assert "Executive Order 14365" in (thresholds[key].note or ""), key
+    eu_note = thresholds["eu-ai-act-systemic-risk"].note or ""
+    assert "Council's final approval 29 Jun 2026" in eu_note and "unverified" not in eu_note
+
+
 def test_revoked_thresholds_are_not_in_force(thresholds: dict[str, Threshold]) -> None:
     revoked = [t for t in thresholds.values() if t.revoked is not None]
     assert {t.id for t in revoked} >= {"us-eo-14110-model", "us-eo-14110-cluster", "us-bis-4e091"}

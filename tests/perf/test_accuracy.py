@@ -126,6 +126,34 @@ def test_class_lookup_band_and_too_few_checks():
     )
 
 
+def test_a_band_that_leaves_the_estimate_out_says_so():
+    """Both percentile errors of one sign put the estimate outside its band (DeepSeek-V3 on
+    2,048 H800 in fp8: 24.046 s against a band of 24.176-44.504 s, errors -46.0 % and -0.5 %);
+    the line says on which side and why. A band around the estimate says nothing of it."""
+    faster = _record(
+        "hopper", "moe-fine", 64, None, 14,
+        median_error=-0.2, median_abs_error=0.2, error_p10=-0.46, error_p90=-0.005,
+    )  # fmt: skip
+    v = validation(256, "hopper", 24.0, _Cat([faster]))  # type: ignore[arg-type]
+    lo, hi = v.band_s
+    assert 24.0 < lo < hi
+    text = " ".join(validation_text(v.to_json()).split())
+    assert "The estimate lies below the whole band: at both percentiles the model ran faster" in (
+        text
+    )
+    slower = _record(
+        "hopper", "moe-fine", 64, None, 14,
+        median_error=0.1, median_abs_error=0.1, error_p10=0.02, error_p90=0.2,
+    )  # fmt: skip
+    v = validation(256, "hopper", 24.0, _Cat([slower]))  # type: ignore[arg-type]
+    assert v.band_s[1] < 24.0
+    assert "The estimate lies above the whole band" in " ".join(
+        validation_text(v.to_json()).split()
+    )
+    around = validation(0, "hopper", 2.0, _Cat([_hopper_dense()]))  # type: ignore[arg-type]
+    assert "whole band" not in validation_text(around.to_json())
+
+
 def _perf_json(capsys, *args: str) -> dict:
     with pytest.raises(SystemExit) as exc:
         main(["perf", *args, "--json"])

@@ -127,6 +127,13 @@ def test_search_where_nothing_fits_exits_0(capsys):
     assert data["fits"] is False and data["plans_fitting"] == 0 and data["top"] == []
     # No "best" plan when nothing fits: the plan keys are null, the nearest change is given.
     assert data["plan"] is None and data["step_time_s"] is None
+    # what the job is does not need a plan: it is named (it was null with the plan's keys)
+    assert (data["model"], data["system"], data["accelerator"]) == (
+        "megatron-1t",
+        "dgx-a100",
+        "a100-sxm-80gb",
+    )
+    assert data["seq_len"] == 2048 and data["params_total"] > 1e12 and data["calibration"]
     near = data["nearest_feasible"]
     assert near and near[-1]["change"].startswith("gpus=") and near[-1]["gpus"] > 8
     code, data, err = _perf(
@@ -151,6 +158,7 @@ def test_search_where_nothing_fits_says_so_in_text(capsys):
     assert code == 0, err
     flat = " ".join(out.split())
     assert "No plan fits in memory on 8 accelerators" in flat
+    assert "for megatron-1t, sequence 2,048, on a100-sxm-80gb (dgx-a100)." in flat
     assert "Nearest changes that fit" in flat and "gpus=" in flat
     assert "plan: " not in out
     code, out, err = cli(capsys, *args, "--allow-overflow")
@@ -388,3 +396,14 @@ def test_a_printed_fp4_plan_pastes_into_plan(capsys):
         code, data, err = _perf(capsys, *args, "--plan", plan)
         assert (code, data) == (2, {}), plan
         assert err.startswith("error: --plan: ") and says in err and "Traceback" not in err
+
+
+def test_best_plans_name_no_empty_recompute_modules(capsys):
+    """A best plan with recompute none (shown in the table's recompute column) has no modules to
+    recompute; the line of knobs outside the table left `recompute_modules=` empty beside it
+    (GPT-3 175B on 1,024 A100: "#2 recompute_modules=; #4 recompute_modules=; ...")."""
+    code, out, _ = cli(capsys, "perf", "--model", "gpt3-175b", "--system", "dgx-a100",
+                       "--gpus", "1024", "--search")  # fmt: skip
+    assert code == 0
+    assert re.search(r"│\s+none\s+│", out)  # a best plan without recomputation is listed
+    assert not re.search(r"recompute_modules=\s*[;,.]", out)

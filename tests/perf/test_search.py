@@ -342,6 +342,19 @@ def test_nothing_fits_is_a_result_not_an_error():
     assert overflow.best is not None and not overflow.best.fits
 
 
+def test_allow_overflow_reports_the_least_memory_plan_offload_included():
+    """With nothing fitting, the plan `allow_overflow` returns needs no more memory than any
+    plan the search tried, CPU offload included. It was the least of the plans without
+    offload: for Llama 3.1 405B on 8 H100s a 944.9 GiB plan (zero=0, no offload) was called
+    the one "needing least memory" while the same search had tried optimizer offload."""
+    overflow = search("llama3-405b", "dgx-h100", 8, catalog=CAT, allow_overflow=True)
+    assert not overflow.fits and overflow.best is not None
+    offloaded = {"tp": 4, "cp": 2, "zero": 3, "recompute": "full", "offload": "optimizer"}
+    hand = estimate("llama3-405b", "dgx-h100", 8, offloaded, catalog=CAT)
+    assert overflow.best.memory_gib_per_gpu <= hand.memory_gib_per_gpu
+    assert overflow.best.plan["offload"] != "none"
+
+
 def test_no_valid_plan_is_an_input_error():
     with pytest.raises(InputError, match="no valid plan"):
         search("gpt3-175b", "dgx-a100", 1024, fixed={"tp": 5}, catalog=CAT)

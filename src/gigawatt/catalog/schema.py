@@ -425,7 +425,8 @@ class Accelerator(Record):
         ge=1,
         le=16,
         description="reticle-sized compute dies per package (Blackwell and Rubin 2, Rubin "
-        "Ultra 4; NVIDIA counts each die as a GPU from Rubin on); null: not stated",
+        "Ultra 4; NVIDIA's GTC 2025 rack names, Vera Rubin NVL144 and Rubin Ultra NVL576, "
+        "counted dies, its CES 2026 Vera Rubin NVL72 counts packages); null: not stated",
     )
     default_system: str | None = Field(
         None, description="system id that `--system <accelerator>` means"

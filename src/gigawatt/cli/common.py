@@ -525,8 +525,24 @@ def validation_text(v: dict[str, Any], band: str | None = None) -> str:
         f"{v['median_abs_error'] * 100:.1f}%, 10th and 90th percentile errors "
         f"{_signed_pct(v['error_p10'])} and {_signed_pct(v['error_p90'])} "
         f"({runs_between_percentiles(n)} of the {n} runs between them); "
-        f"{band or f'step time band {lo:,.3f}-{hi:,.3f} s'}.{_above_published(v)}"
-        f"{_beyond_checked(v)}"
+        f"{band or f'step time band {lo:,.3f}-{hi:,.3f} s'}.{_one_sided(v)}"
+        f"{_above_published(v)}{_beyond_checked(v)}"
+    )
+
+
+def _one_sided(v: Mapping[str, Any]) -> str:
+    """The caveat of a band that leaves the estimate out: both percentile errors of one sign
+    (empty otherwise)."""
+    if v["error_p90"] < 0:
+        side, faster = "below", "faster"
+    elif v["error_p10"] > 0:
+        side, faster = "above", "slower"
+    else:
+        return ""
+    return (
+        f" The estimate lies {side} the whole band: at both percentiles the model ran {faster} "
+        "than the published runs of this class (a one-sided bias, not a spread around the "
+        "estimate)."
     )
 
 

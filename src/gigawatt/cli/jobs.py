@@ -355,9 +355,15 @@ _OVERFLOW_HINT = {
 
 
 def _nearest_table(data: dict[str, Any], command: str) -> None:
+    job = (
+        f" for {data['model']}, sequence {data['seq_len']:,}, on {data['accelerator']} "
+        f"({data['system']})"
+        if data.get("model")
+        else ""
+    )
     console.print(
         f"No plan fits in memory on {counted(data['gpus'], 'accelerator')} "
-        f"({data['plans_evaluated']:,} assessed). {_OVERFLOW_HINT[command]}"
+        f"({data['plans_evaluated']:,} assessed){job}. {_OVERFLOW_HINT[command]}"
     )
     near = data.get("nearest_feasible") or []
     if not near:
@@ -547,8 +553,9 @@ def _top_table(plans: list[dict[str, Any]]) -> None:
 
 def _other_knobs(row: dict[str, Any], first: dict[str, Any], columns: tuple[str, ...]) -> str:
     """`pp_balance=False, sp=False`: the knobs outside the table's `columns` in which `row`
-    differs from `first` (etp where it merely follows tp, as it does unless pinned, is left
-    out)."""
+    differs from `first` (etp where it merely follows tp, as it does unless pinned, and
+    recompute_modules where the row's recompute is not selective, so that it has none, are
+    left out)."""
     changed = [
         f"{k}={'+'.join(v) if isinstance(v, list | tuple) else v}"
         for k, v in row.items()
@@ -556,6 +563,7 @@ def _other_knobs(row: dict[str, Any], first: dict[str, Any], columns: tuple[str,
         and k not in TOP_FIGURES
         and v != first.get(k)
         and not (k == "etp" and v == row["tp"] and first.get("etp") == first["tp"])
+        and not (k == "recompute_modules" and row.get("recompute") != "selective")
     ]
     return ", ".join(changed)
 
@@ -781,10 +789,10 @@ def train(
     triggers = {t.id: t.notification_trigger for t in records}
     for line in threshold_lines(data["thresholds"], dated=start is not None, triggers=triggers):
         console.print(line)
-    if (
-        line := hardware_count_line(data, {t.id for t in records if t.cost_usd is None})
-    ) is not None:
-        console.print(line)
+    compute_only = {t.id for t in records if t.cost_usd is None}
+    for line in (hardware_count_line(data, compute_only), six_nd_count_line(data, compute_only)):
+        if line is not None:
+            console.print(line)
     limit, used = data["job_size_limit_accelerators"], data["gpus_used"]
     if limit is not None and limit < used:
         console.print(
@@ -868,6 +876,33 @@ def hardware_count_line(data: dict[str, Any], compute_only: set[str]) -> str | N
         f"recomputation included, as the EU Guidelines' hardware-based method estimates them), "
         f"the run computes {hardware:.3g} FLOP, over {', '.join(near)}; the model-FLOP count "
         "above is under it, so which count the rule takes decides the crossing."
+    )
+
+
+def six_nd_count_line(data: dict[str, Any], compute_only: set[str]) -> str | None:
+    """The compute thresholds in force that the run's model-FLOP count exceeds but the count
+    developers usually publish, 6 x active parameters x tokens, does not (the model-FLOP count
+    adds the attention term in full, PaLM's convention); None when there are none.
+    `compute_only`: the ids of thresholds without a cost test."""
+    six_nd = data.get("training_flop_6nd")
+    if not six_nd:
+        return None
+    under = [
+        c["id"]
+        for c in data["thresholds"]
+        if c["metric"] == "training_flop"
+        and c["id"] in compute_only
+        and c["in_force"]
+        and c["exceeded"]
+        and c["value"] >= six_nd
+    ]
+    if not under:
+        return None
+    return (
+        f"Counted as 6 x active parameters x tokens (the count developers usually publish), "
+        f"the run computes {six_nd:.3g} FLOP, not over {', '.join(under)}; the model-FLOP "
+        "count above adds the attention term in full "
+        "(PaLM's convention), so which count the rule takes decides the crossing."
     )
 
 

@@ -304,7 +304,8 @@ def _summary_bases(years: list[dict[str, Any]]) -> list[str]:
 def _packages_text(years: list[dict[str, Any]], catalog: Any) -> str:
     """What an accelerator count counts: packages, with the reticle-sized compute dies of each
     multi-die type (catalog `compute_dies`) and the fleet's dies in the last year, the unit
-    NVIDIA calls a GPU from Rubin on ("NVL144", "NVL576")."""
+    NVIDIA's GTC 2025 rack names counted ("Vera Rubin NVL144", "Rubin Ultra NVL576") before its
+    CES 2026 name for the Rubin rack, "Vera Rubin NVL72", counted packages again."""
     last = years[-1]
     types = [t for t, n in last["accelerators_by_type"].items() if n > 0]
     multi = {t: d for t in types if (d := catalog.accelerator(t).compute_dies) and d > 1}
@@ -315,7 +316,8 @@ def _packages_text(years: list[dict[str, Any]], catalog: Any) -> str:
     count = f"; {total:,} dies in {last['month']}" if total else ""
     return (
         f"accelerators are packages (reticle-sized compute dies per package: {each}{count}; "
-        "NVIDIA counts each die as a GPU from Rubin on)"
+        "NVIDIA's rack names count packages, save GTC 2025's NVL144 and NVL576, which "
+        "counted dies)"
     )
 
 
@@ -867,10 +869,13 @@ def capability(
         )
     if (batch := _batch_text(report.get("operating_point"), ref, _catalog(ctx))) is not None:
         console.print(batch)
+    compared = _catalog(ctx).get("frontier-runs", ref["comparison_run"])
+    flop_status = compared.field_statuses().get("training_flop", compared.status)
     console.print(
         f"Largest run: {ref['model']} in {ref['precision']}, MFU from {mfu}, "
         f"{ref['duration_days']:g} days, fault tolerance {ref['fault_tolerance']}; x ref: "
-        f"times {ref['comparison_run']} ({fmt_sci(ref['comparison_flop'])} FLOP); cross-site from "
+        f"times {ref['comparison_run']} ({fmt_sci(ref['comparison_flop'])} FLOP, status "
+        f"{flop_status}: `gigawatt catalog frontier-runs` gives its source); cross-site from "
         f"{ref['cross_site_from'] or 'never'}. Params/tokens: Chinchilla-optimal unless a run "
         "names its model."
     )

@@ -141,6 +141,9 @@ class SearchResult:
     #: Why the plan leaves accelerators idle (None when it uses all N): IDLE_NO_SPLIT or
     #: IDLE_FASTER.
     gpus_idle_reason: str | None = None
+    #: What the job is, known without a plan (model, system, accelerator, calibration,
+    #: seq_len, params_total, params_active): the JSON's values when no plan fits.
+    job: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def fits(self) -> bool:
@@ -152,6 +155,7 @@ class SearchResult:
         else:
             out = {k: None for k in _RESULT_KEYS}
             out["model_flops_per_token"] = self.model_flops_per_token
+            out.update(self.job)
         out.update(
             {
                 "gpus": self.gpus,
@@ -805,6 +809,9 @@ def _search_split(space: _Space, w: Workload, hw: Hardware, top: int) -> _Found:
                     continue
                 m2 = memory_per_gpu(w, hw, moved, moved_layers, details=False)
                 evaluated += int((~m2.fits).sum())
+                i = int(np.argmin(m2.total))
+                if m2.total[i] < least[0]:  # type: ignore[index]
+                    least = (float(m2.total[i]), moved.take([i]))
                 fit_plans.append(moved.take(m2.fits))
                 fit_layers.append(_take_layers(moved_layers, m2.fits))
                 fit_memory.append(m2.total[m2.fits])
@@ -1036,6 +1043,15 @@ def _search_plans(
         framework=sw.framework.id,
         gbs_default=w.global_batch_seqs,
         model_flops_per_token=float(w.model_flops_per_token),
+        job={
+            "model": w.name,
+            "system": hw.system_id,
+            "accelerator": hw.accelerator_id,
+            "calibration": hw.calibration_id,
+            "seq_len": w.seq_len,
+            "params_total": float(w.params_total),
+            "params_active": float(w.params_active),
+        },
     )
 
 

@@ -292,7 +292,8 @@ def buildout_section(ctx: ReportContext) -> Section:
     dies = last.get("compute_dies")
     packages = (
         f" Accelerators are packages: they hold {dies / MILLION:,.2f} million reticle-sized "
-        f"compute dies, the unit NVIDIA calls a GPU from Rubin on."
+        f"compute dies, the unit NVIDIA's 2025 Rubin rack names counted (Vera Rubin NVL144; its "
+        f"CES 2026 Vera Rubin NVL72 counts packages)."
         if dies and dies != last["accelerators"]
         else " Accelerators are packages."
     )
