@@ -43,7 +43,7 @@ from gigawatt.defaults import (
     DEFAULT_STORE,
     MIN_COMPARED_SCENARIOS,
 )
-from gigawatt.errors import InputError, UnknownIdError
+from gigawatt.errors import InputError, Problem, UnknownIdError
 from gigawatt.io import (
     check_output_set,
     check_outputs,
@@ -731,7 +731,7 @@ def compare(
     req = _request(CompareRequest, request, fields)
     _check_report_paths(req.out, None)
     cat = (catalog or Catalog.load()).recording()
-    inputs = load_scenarios(list(req.scenarios), cat)
+    inputs = load_scenarios(list(req.scenarios), cat, ["scenarios"] * len(req.scenarios))
     if req.out is not None:
         check_outputs([req.out], [scenario_path(ref) for ref in req.scenarios])
         check_report_file(req.out)
@@ -759,7 +759,7 @@ def _comparison_report(req: ReportRequest, catalog: Catalog | None) -> ReportFil
         )
     refs = [req.scenario, *req.compare]
     cat = (catalog or Catalog.load()).recording()
-    inputs = load_scenarios(refs, cat)
+    inputs = load_scenarios(refs, cat, ["scenario"] + ["compare"] * len(req.compare))
     names = [sc.name for sc in inputs]
     path = (
         req.out
@@ -1153,6 +1153,17 @@ def catalog(
 ) -> CatalogListing:
     """The catalog's records with their sources, of one kind or of all; with `id`, the one
     record of `kind` with that id or alias."""
+    # `catalog "$KIND"` with KIND unset is a mistake, not a request for every kind
+    problems = [
+        Problem(name, f"{value!r} is not allowed: expected {what}", refs=(name,))
+        for name, value, what in (
+            ("kind", kind, f"a kind, one of: {', '.join(KINDS)} (leave {{kind}} out for all)"),
+            ("id", id, f"a record id or alias (`gigawatt catalog {kind or 'KIND'} --brief`)"),
+        )
+        if value is not None and not value.strip()
+    ]
+    if problems:
+        raise InputError(problems=problems)
     cat = catalog or Catalog.load()
     if id is not None:
         if not kind:

@@ -569,13 +569,25 @@ def test_a_scheduler_address_that_is_no_scheduler(
         (["run", "--out", ""], "--out: '' is not allowed: expected a path (leave --out out"),
         (["report", "--png="], "--png: '' is not allowed: expected a path"),
         (["sweep", "x.yaml", "--samples", "1", "--store", " "], "--store: ' ' is not allowed"),
+        (["--catalog", "", "catalog"], "--catalog: '' is not allowed: expected a path (leave"),
+        (["market", "--prices="], "--prices: '' is not allowed: expected a path"),
+        (["show", ""], "NAME: '' is not allowed: expected a scenario file, or a built-in name"),
+        (["compare", "nvidia-openai-10gw", ""], "SCENARIOS: '' is not allowed: expected a sc"),
+        (["report", "--compare", ""], "--compare: '' is not allowed: expected a scenario file"),
+        (["catalog", ""], "KIND: '' is not allowed: expected a kind, one of: accelerators,"),
+        (["catalog", "systems", " "], "ID: ' ' is not allowed: expected a record id or alias"),
     ],
-    ids=["framework", "plan", "model", "region", "policy", "scenario", "out", "png", "store"],
+    ids=[
+        *("framework", "plan", "model", "region", "policy", "scenario", "out", "png", "store"),
+        *("catalog folder", "prices", "show", "compare", "report compare", "kind", "id"),
+    ],
 )
 def test_an_empty_value_is_not_the_default(capsys, args, says):
     """Before, `--region ""` (say `--region "$REGION"` with REGION unset) silently used the
     default region, `--framework ""` the default framework, `--plan ""` the default plan, and
-    `run --out ""` wrote into the current folder (an empty path reads as `.`)."""
+    `run --out ""` wrote into the current folder (an empty path reads as `.`); `--catalog ""`
+    read the current folder as a catalog folder, `catalog ""` listed every kind, and an empty
+    scenario name was called "a folder"."""
     assert says in refused(capsys, *args)
 
 
@@ -589,3 +601,22 @@ def test_every_problem_of_a_scenario_is_an_error_line(capsys, tmp_path):
     assert all(line.startswith("error: ") for line in lines), err
     for field in ("start: ", "sites[0].phases[0].power_gw: ", "deals[0]: "):
         assert sum(line.startswith(f"error: {field}") for line in lines) == 1, (field, err)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["report", "nvidia-openai-10gw", "--compare", "nope"], ["--compare: unknown scenario"]),
+        (["report", "nope", "--compare", "nope2"],
+         ["SCENARIO: unknown scenario 'nope'", "--compare: unknown scenario 'nope2'"]),
+        (["compare", "nvidia-openai-10gw", "nope"], ["SCENARIOS: unknown scenario 'nope'"]),
+    ],
+    ids=["report compare", "both", "compare"],
+)  # fmt: skip
+def test_an_unknown_scenario_is_named_by_the_argument_it_came_from(capsys, args, says):
+    """Before, `report A --compare nope` blamed SCENARIO (A was fine) and `compare A nope`
+    named a field `scenario` that the command line has not."""
+    lines = refused(capsys, *args).splitlines()
+    assert len(lines) == len(says)
+    for line, said in zip(lines, says, strict=True):
+        assert line.startswith(f"error: {said}")
