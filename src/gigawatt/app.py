@@ -67,6 +67,7 @@ from gigawatt.validation import (
     LAST_YEAR,
     MAX_ACCELERATORS,
     MAX_TOKENS,
+    MAX_WORKERS,
     Date,
     Request,
     check_result,
@@ -790,6 +791,23 @@ def _store_file(value: Path) -> Path:
     return value
 
 
+#: The TCP ports an address may name.
+MAX_PORT = 65535
+
+
+def _scheduler_address(value: str | None) -> str | None:
+    """A scheduler address whose port a socket can take: `tcp://host:99999` waited out the
+    connect timeout, then said it could not reach the scheduler (exit 1, not bad input)."""
+    loc = (value or "").rpartition("://")[2]
+    _, sep, port = loc.rpartition(":")
+    if sep and port.lstrip("-").isdigit() and not 1 <= int(port) <= MAX_PORT:
+        raise ValueError(
+            f"port {port} is not a TCP port; allowed: tcp://HOST:PORT with a port from 1 to "
+            f"{MAX_PORT} (a Dask scheduler listens on 8786 by default)"
+        )
+    return value
+
+
 class SweepRequest(Request):
     scenario: str = Field(description="scenario file or built-in name")
     samples: int = Field(ge=1, le=10_000_000, description="Monte Carlo samples (0..N-1)")
@@ -798,9 +816,12 @@ class SweepRequest(Request):
     )
     scheduler: str | None = Field(None, description="Dask scheduler, tcp://HOST:PORT")
     store: Path = Field(DEFAULT_STORE, description="DuckDB file the samples are stored in")
-    workers: int = Field(1, ge=1, le=1024, description="local processes (without a scheduler)")
+    workers: int = Field(
+        1, ge=1, le=MAX_WORKERS, description="local processes (without a scheduler)"
+    )
 
     _check_store = field_validator("store")(_store_file)
+    _check_scheduler = field_validator("scheduler")(_scheduler_address)
 
 
 @_checked
@@ -843,6 +864,7 @@ class SensitivityRequest(Request):
     workers: int = Field(1, description="local processes (without a scheduler)")
 
     _check_store = field_validator("store")(_store_file)
+    _check_scheduler = field_validator("scheduler")(_scheduler_address)
 
 
 def sensitivity(

@@ -53,6 +53,8 @@ MAX_COUNT = 10**12
 
 #: Accelerators in one job or request: a hundred times the largest cluster announced.
 MAX_ACCELERATORS = 100_000_000
+#: Local worker processes of a sweep: far more than the cores of one machine.
+MAX_WORKERS = 1024
 #: Training tokens of one run: ten thousand times the largest published run's.
 MAX_TOKENS = 1e18
 
