@@ -93,6 +93,15 @@ VALUES = {
         "{gamma: {k: 1}}",
         "power_gw: a mapping of gamma is not allowed: expected a number or one distribution",
     ),
+    # before: "a mapping of uniform is not allowed: expected ... {uniform: {low, high}}"
+    "unknown distribution field": (
+        "{uniform: {low: 0.5, high: 1.5, mid: 1}}",
+        "power_gw.uniform.mid: unknown field; allowed: high, low",
+    ),
+    "misspelt distribution field": (
+        "{normal: {mean: 1, sd: 0.1, lo: 0.5, high: 2}}",
+        "power_gw.normal.lo: unknown field; did you mean 'low'?",
+    ),
 }
 
 

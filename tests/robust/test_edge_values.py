@@ -110,3 +110,17 @@ def test_energy_swings_with_a_zero_ramp_limit(capsys, tmp_path: Path):
     cases = {c["case"]: c for c in got["swings"]["cases"]}
     assert cases["site-battery"]["max_ramp_mw_per_s"] == pytest.approx(0.0, abs=1e-9)
     assert cases["site-battery"]["meets_ramp_limit"] and not cases["none"]["meets_ramp_limit"]
+
+
+def test_a_misspelt_distribution_field_is_one_line(capsys, tmp_path):
+    """`hihg` for `high`: the unknown field with the name meant, and not also `high: required
+    field is missing` (before, the whole value was refused as "a mapping of uniform")."""
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        USER_SCENARIO_YAML.replace("power_gw: 1.0", "power_gw: {uniform: {low: 0.5, hihg: 1.5}}"),
+        encoding="utf-8",
+    )
+    err = refused(capsys, "finance", str(path))
+    assert err == (
+        "error: sites[0].phases[0].power_gw.uniform.hihg: unknown field; did you mean 'high'?\n"
+    )
