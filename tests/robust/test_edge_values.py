@@ -124,3 +124,26 @@ def test_a_misspelt_distribution_field_is_one_line(capsys, tmp_path):
     assert err == (
         "error: sites[0].phases[0].power_gw.uniform.hihg: unknown field; did you mean 'high'?\n"
     )
+
+
+# --- a user's record that names a record nobody has ----------------------------------------
+
+
+def test_a_user_record_naming_an_unknown_record_is_refused_at_its_line(capsys, tmp_path):
+    """Before: the catalog loaded, `catalog systems` listed the record, and the first command
+    to look the accelerator up said `error: unknown accelerator 'nosuch-chip'` (no file, no
+    record, no field; with --system, blamed on the flag); a scenario not using it ran."""
+    code, record, err = cli(capsys, "catalog", "systems", "dgx-h100")
+    assert code == 0, err
+    record = record.replace("accelerator: h100-sxm", "accelerator: nosuch-chip")
+    record = record.replace("framework: null", "framework: nemo-2052")
+    assert "nosuch-chip" in record and "nemo-2052" in record
+    (tmp_path / "systems.yaml").write_text(record, encoding="utf-8")
+    err = refused(capsys, "--catalog", str(tmp_path), "catalog", "systems", "--brief")
+    where = f"{tmp_path / 'systems.yaml'}[dgx-h100]"
+    assert err.splitlines() == [
+        f"error: {where}.accelerator: unknown accelerator 'nosuch-chip' (see `gigawatt "
+        "catalog accelerators`)",
+        f"error: {where}.framework: unknown framework 'nemo-2052'; did you mean 'nemo-2025' "
+        "or 'nemo-2024' or 'nemo-2024-03'? (see `gigawatt catalog frameworks`)",
+    ]
