@@ -147,3 +147,35 @@ def test_a_user_record_naming_an_unknown_record_is_refused_at_its_line(capsys, t
         f"error: {where}.framework: unknown framework 'nemo-2052'; did you mean 'nemo-2025' "
         "or 'nemo-2024' or 'nemo-2024-03'? (see `gigawatt catalog frameworks`)",
     ]
+
+
+# --- a job too large to finish, at 80 columns -----------------------------------------------
+
+
+def test_reliability_figures_are_whole_at_80_columns(capsys, monkeypatch):
+    """A million accelerators (a gigawatt-scale job): the lost accelerator-hours were cut to
+    `15,879,539,7…` in every column; every figure now prints whole."""
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = cli(capsys, "reliability", "--gpus", "1000000", "--days", "90",
+                         "--trials", "20")  # fmt: skip
+    assert code == 0, err
+    lost = next(line for line in out.splitlines() if line.startswith("│ lost"))
+    figures = [cell.strip() for cell in lost.split("│")[2:-1]]
+    assert len(figures) == 4 and all(f and "…" not in f for f in figures), lost
+    assert all(int(f.replace(",", "")) > 1e10 for f in figures), lost
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_a_job_that_never_finishes_prints_no_inf_or_nan(capsys, monkeypatch):
+    """Before: `interruptions inf`, `days in checkpoints nan` in the table."""
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = cli(capsys, "reliability", "--gpus", "100000000", "--days", "3650")
+    assert code == 0, err
+    rows = {
+        cells[1].strip(): cells[2].strip()
+        for line in out.splitlines()
+        if len(cells := line.split("│")) == 4
+    }
+    assert rows["interruptions"] == rows["wall-clock days"] == "unbounded"
+    assert rows["days in checkpoints"] == "n/a" and rows["goodput"] == "0.000"
+    assert not {"inf", "nan"} & {word.strip(",.();") for word in out.split()}
