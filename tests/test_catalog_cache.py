@@ -69,7 +69,9 @@ def test_an_edited_file_is_parsed_again(cache_dir: Path, tmp_path: Path, monkeyp
     _load((str(extra),))
     assert parses == []
     path = extra / "systems.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    # (on a shipped accelerator, so that the system still names one without the toy chip's file)
+    text = path.read_text(encoding="utf-8").replace("accelerator: toy-chip", "accelerator: h100")
+    path.write_text(text + "\n# a comment\n", encoding="utf-8")
     _load((str(extra),))
     assert parses == [(str(extra),)]
     (extra / "accelerators.yaml").unlink()  # a file fewer: another catalog

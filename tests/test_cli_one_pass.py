@@ -29,6 +29,7 @@ def bad_file(tmp_path, monkeypatch) -> str:
         (["sweep", "bad.yaml", "--samples", "-1"], "--samples: -1 is not allowed: must be >= 1"),
         (["energy", "bad.yaml", "--policy", "x"], "--policy: applies to a site's power swings"),
         (["report", "bad.yaml", "--out", "r.txt"], "--out: 'r.txt' does not end in .html"),
+        (["sensitivity", "bad.yaml", "--method", "x"], "--method: 'x' is not allowed: expected"),
         # refused by Click before the command runs: a value, a required option, a repeat
         (["sweep", "--samples", "abc", "bad.yaml"], "--samples: 'abc' is not allowed"),
         (["energy", "bad.yaml", "--hours", "0"], "--hours: 0 is not allowed: must be >= 1"),
@@ -64,3 +65,18 @@ def test_a_file_alone_is_said_once_and_a_good_file_adds_nothing(capsys, bad_file
     # an error of the option found once the file is read: the file read, nothing to add
     code, _, err = cli(capsys, "energy", "good.yaml", "--swings", "nowhere")
     assert code == 2 and err.count("\n") == 1 and err.startswith("error: --swings: unknown site")
+
+
+def test_every_refused_option_of_a_sensitivity_is_said(capsys, tmp_path):
+    """Before, the method was checked, then the scenario, then the workers, then the Sobol
+    base: four runs to find four mistakes."""
+    (tmp_path / "fixed.yaml").write_text(USER_SCENARIO_YAML)  # no distributions
+    err = refused(capsys, "sensitivity", str(tmp_path / "fixed.yaml"), "--method", "x",
+                  "--workers", "0", "--samples", "3")  # fmt: skip
+    assert [line.split(":")[1] for line in err.splitlines()] == [
+        " --method",
+        " --workers",
+        " --samples",
+        " SCENARIO",
+    ]
+    assert "SCENARIO: the scenario has no uncertain inputs" in err

@@ -315,5 +315,5 @@ def test_compare_names_every_files_problems_each_led_by_its_file(capsys, tmp_pat
         f"error: {a}: sites[0].pue: 0.9 is not allowed: must be >= 1 and <= 3",
         f"error: {b}: sites[0].pue: 4 is not allowed: must be >= 1 and <= 3",
         f"error: {b}: seeed: unknown field; did you mean 'seed'?",
-        "error: scenario: unknown scenario 'no-such-scenario' (see `gigawatt scenarios`)",
+        "error: SCENARIOS: unknown scenario 'no-such-scenario' (see `gigawatt scenarios`)",
     ]

@@ -43,7 +43,7 @@ from gigawatt.defaults import (
     DEFAULT_STORE,
     MIN_COMPARED_SCENARIOS,
 )
-from gigawatt.errors import InputError, UnknownIdError
+from gigawatt.errors import InputError, Problem, UnknownIdError
 from gigawatt.io import (
     check_output_set,
     check_outputs,
@@ -67,6 +67,7 @@ from gigawatt.validation import (
     LAST_YEAR,
     MAX_ACCELERATORS,
     MAX_TOKENS,
+    MAX_WORKERS,
     Date,
     Request,
     check_result,
@@ -733,7 +734,7 @@ def compare(
     req = _request(CompareRequest, request, fields)
     _check_report_paths(req.out, None)
     cat = (catalog or Catalog.load()).recording()
-    inputs = load_scenarios(list(req.scenarios), cat)
+    inputs = load_scenarios(list(req.scenarios), cat, ["scenarios"] * len(req.scenarios))
     if req.out is not None:
         check_outputs([req.out], [scenario_path(ref) for ref in req.scenarios])
         check_report_file(req.out)
@@ -761,7 +762,7 @@ def _comparison_report(req: ReportRequest, catalog: Catalog | None) -> ReportFil
         )
     refs = [req.scenario, *req.compare]
     cat = (catalog or Catalog.load()).recording()
-    inputs = load_scenarios(refs, cat)
+    inputs = load_scenarios(refs, cat, ["scenario"] + ["compare"] * len(req.compare))
     names = [sc.name for sc in inputs]
     path = (
         req.out
@@ -792,6 +793,23 @@ def _store_file(value: Path) -> Path:
     return value
 
 
+#: The TCP ports an address may name.
+MAX_PORT = 65535
+
+
+def _scheduler_address(value: str | None) -> str | None:
+    """A scheduler address whose port a socket can take: `tcp://host:99999` waited out the
+    connect timeout, then said it could not reach the scheduler (exit 1, not bad input)."""
+    loc = (value or "").rpartition("://")[2]
+    _, sep, port = loc.rpartition(":")
+    if sep and port.lstrip("-").isdigit() and not 1 <= int(port) <= MAX_PORT:
+        raise ValueError(
+            f"port {port} is not a TCP port; allowed: tcp://HOST:PORT with a port from 1 to "
+            f"{MAX_PORT} (a Dask scheduler listens on 8786 by default)"
+        )
+    return value
+
+
 class SweepRequest(Request):
     scenario: str = Field(description="scenario file or built-in name")
     samples: int = Field(ge=1, le=10_000_000, description="Monte Carlo samples (0..N-1)")
@@ -800,9 +818,12 @@ class SweepRequest(Request):
     )
     scheduler: str | None = Field(None, description="Dask scheduler, tcp://HOST:PORT")
     store: Path = Field(DEFAULT_STORE, description="DuckDB file the samples are stored in")
-    workers: int = Field(1, ge=1, le=1024, description="local processes (without a scheduler)")
+    workers: int = Field(
+        1, ge=1, le=MAX_WORKERS, description="local processes (without a scheduler)"
+    )
 
     _check_store = field_validator("store")(_store_file)
+    _check_scheduler = field_validator("scheduler")(_scheduler_address)
 
 
 @_checked
@@ -845,6 +866,7 @@ class SensitivityRequest(Request):
     workers: int = Field(1, description="local processes (without a scheduler)")
 
     _check_store = field_validator("store")(_store_file)
+    _check_scheduler = field_validator("scheduler")(_scheduler_address)
 
 
 def sensitivity(
@@ -1155,6 +1177,17 @@ def catalog(
 ) -> CatalogListing:
     """The catalog's records with their sources, of one kind or of all; with `id`, the one
     record of `kind` with that id or alias."""
+    # `catalog "$KIND"` with KIND unset is a mistake, not a request for every kind
+    problems = [
+        Problem(name, f"{value!r} is not allowed: expected {what}", refs=(name,))
+        for name, value, what in (
+            ("kind", kind, f"a kind, one of: {', '.join(KINDS)} (leave {{kind}} out for all)"),
+            ("id", id, f"a record id or alias (`gigawatt catalog {kind or 'KIND'} --brief`)"),
+        )
+        if value is not None and not value.strip()
+    ]
+    if problems:
+        raise InputError(problems=problems)
     cat = catalog or Catalog.load()
     if id is not None:
         if not kind:

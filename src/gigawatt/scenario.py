@@ -1073,6 +1073,12 @@ def builtin_scenarios() -> dict[str, Path]:
 def scenario_path(ref: str) -> Path:
     """A file path when such a file exists, else a built-in scenario name (even where a folder
     has that name: `shadowed_builtin` tells the CLI to say so)."""
+    if not ref.strip():  # an unset shell variable: an empty path would be read as `.`
+        raise InputError(
+            f"{ref!r} is not allowed: expected a scenario file, or a built-in name "
+            "(`gigawatt scenarios`)",
+            field="scenario",
+        )
     path = Path(ref)
     if path.is_file():
         return path
@@ -1241,29 +1247,33 @@ def load_scenario(ref: str, catalog: Catalog | None = None) -> Scenario:
     return parse_scenario(read_scenario_data(ref), catalog, origin=ref)
 
 
-def load_scenarios(refs: list[str], catalog: Catalog | None = None) -> list[Scenario]:
+def load_scenarios(
+    refs: list[str], catalog: Catalog | None = None, fields: list[str] | None = None
+) -> list[Scenario]:
     """`load_scenario` of each of `refs` (a comparison), every file's problems in one pass: a
     problem inside a file is led by the file as given (`b.yaml: sites[0].pue: ...`), so two
-    files' `sites[0]` are told apart; one that already names the file or the scenario
-    argument is kept as it is."""
+    files' `sites[0]` are told apart; one that already names the file is kept as it is, and
+    one about the reference itself (an unknown name) names the field it came from, `fields`
+    (one per ref; default `scenario`)."""
     catalog = catalog or Catalog.load()
     out: list[Scenario] = []
     problems: list[Problem] = []
-    for ref in refs:
+    for ref, field in zip(refs, fields or ["scenario"] * len(refs), strict=True):
         try:
             out.append(load_scenario(ref, catalog))
         except InputError as e:
-            problems += [p for found in e.problems for p in _in_file(found, ref)]
+            problems += [p for found in e.problems for p in _in_file(found, ref, field)]
     if problems:
         raise InputError(problems=problems)
     return out
 
 
-def _in_file(problem: Problem, ref: str) -> list[Problem]:
-    """`problem` of the scenario `ref`, each of its lines led by `ref` unless it names it."""
-    if problem.field == "scenario" or (
-        problem.field is not None and Path(problem.field).name == Path(ref).name
-    ):
+def _in_file(problem: Problem, ref: str, field: str = "scenario") -> list[Problem]:
+    """`problem` of the scenario `ref`, each of its lines led by `ref` unless it names it;
+    one about the reference itself, led by `field`."""
+    if problem.field == "scenario":
+        return [Problem(field, problem.message, problem.refs)]
+    if problem.field is not None and Path(problem.field).name == Path(ref).name:
         return [problem]
     return [Problem(ref, line) for line in problem.render().splitlines()]
 

@@ -53,6 +53,8 @@ MAX_COUNT = 10**12
 
 #: Accelerators in one job or request: a hundred times the largest cluster announced.
 MAX_ACCELERATORS = 100_000_000
+#: Local worker processes of a sweep: far more than the cores of one machine.
+MAX_WORKERS = 1024
 #: Training tokens of one run: ten thousand times the largest published run's.
 MAX_TOKENS = 1e18
 
@@ -557,12 +559,20 @@ def validation_problems(
         elif (
             rest
             and str(rest[0]) == label
-            and e["type"] != "extra_forbidden"
+            # an unknown key beside the member's name is another member's error (`pert:` is
+            # unknown to `uniform`); one inside the named member's fields is the user's
+            and (e["type"] != "extra_forbidden" or len(rest) > 1)
             and not (e["type"] == "missing" and len(rest) == 1)  # a member the user did not name
         ):
             specific_at.add(base)
             path = _join(loc[:member] + rest, prefix)
-            problems.append(_problem(path, e["type"], e["msg"], e.get("input")))
+            problem = _problem(path, e["type"], e["msg"], e.get("input"))
+            if e["type"] == "extra_forbidden":  # `{uniform: {low, hihg}}`: the fields meant
+                allowed = _distribution_fields(str(loc[member]), str(rest[0]))
+                problem = replace(problem, message=unknown_field(rest[-1], allowed))
+                meant += [_join([*loc[:member], *rest[:-1], m], prefix)
+                          for m in _meant_fields(rest[-1], allowed)[:1]]  # fmt: skip
+            problems.append(problem)
         else:
             generic.setdefault(base, value)
     for base, value in generic.items():
@@ -574,6 +584,14 @@ def validation_problems(
     # a misspelt required field is one mistake: its `did you mean` line says it, not also a
     # `required field is missing` line for the field meant
     return [p for p in dict.fromkeys(problems) if not (p.message == MISSING and p.field in meant)]
+
+
+def _distribution_fields(member: str, label: str) -> list[str]:
+    """The fields of a distribution's parameters (`Uniform`, `uniform` -> high, low)."""
+    from gigawatt import distributions  # deferred: distributions builds on this module
+
+    params = getattr(distributions, member).model_fields[label].annotation
+    return sorted(_names(params)) if _is_model(params) else []
 
 
 def _given(value: Any) -> str:

@@ -45,6 +45,15 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        """A date as a date; a text shaped like one that names no day of the calendar
+        (`2025-13-01`, `2025-02-30`) stays the text, for the field reading it to refuse with
+        its name (PyYAML's own constructor raised a bare ValueError: an internal error)."""
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[no-untyped-call]
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)  # type: ignore[no-untyped-call]
+
 
 def parser_version() -> str:
     """What parses a YAML file here: PyYAML's version and, when its C loader is used, libyaml's
@@ -63,6 +72,7 @@ _FLOAT = re.compile(
     |\.(?:nan|NaN|NAN))$""",
     re.X,
 )
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 _Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
 
 

@@ -93,6 +93,15 @@ VALUES = {
         "{gamma: {k: 1}}",
         "power_gw: a mapping of gamma is not allowed: expected a number or one distribution",
     ),
+    # before: "a mapping of uniform is not allowed: expected ... {uniform: {low, high}}"
+    "unknown distribution field": (
+        "{uniform: {low: 0.5, high: 1.5, mid: 1}}",
+        "power_gw.uniform.mid: unknown field; allowed: high, low",
+    ),
+    "misspelt distribution field": (
+        "{normal: {mean: 1, sd: 0.1, lo: 0.5, high: 2}}",
+        "power_gw.normal.lo: unknown field; did you mean 'low'?",
+    ),
 }
 
 
@@ -156,6 +165,18 @@ FLAGS = [
     (["energy", "--grid-import-mw", "nan"], "--grid-import-mw: nan is not allowed: must be a fin"),
     (["energy", "--co2-cap-t", "-1"], "--co2-cap-t: -1 is not allowed: must be >= 0"),
     (["sensitivity", "--top", "0"], "--top: 0 is not allowed: must be >= 1"),
+    (["market", "--date", "2025-13-01"], "--date: '2025-13-01' is not allowed: expected a date YY"),
+    (["market", "--date", "2025-09"], "--date: '2025-09' is not allowed: expected a date YYYY-MM"),
+    (["market", "--date", "1900-01-02"], "--date: '1900-01-02' is not allowed: must be a date f"),
+    (["market", "--date", "2025-09-22"], "--date: an event not in the catalog needs the tickers"),
+    (
+        ["sweep", "nvidia-openai-10gw", "--samples", "2", "--scheduler", "tcp://127.0.0.1:99999"],
+        "--scheduler: 'tcp://127.0.0.1:99999' is not allowed: port 99999 is not a TCP port",
+    ),
+    (
+        ["sensitivity", "nvidia-openai-10gw", "--scheduler", "tcp://host:0"],
+        "--scheduler: 'tcp://host:0' is not allowed: port 0 is not a TCP port; allowed: tcp://",
+    ),
     (["sweep", "nvidia-openai-10gw", "--samples", "abc"], "--samples: 'abc' is not allowed"),
     (
         ["sensitivity", "nvidia-openai-10gw", "--seed", "-1"],
@@ -186,6 +207,8 @@ FLAGS = [
 
 @pytest.mark.parametrize(("args", "says"), FLAGS, ids=[" ".join(a[-2:]) for a, _ in FLAGS])
 def test_a_bad_flag_value_is_named_with_its_value(capsys, args, says):
+    """Before: `market --date` said Click's "does not match the formats '%Y-%m-%d'" and took
+    1900-01-02; `--scheduler tcp://HOST:99999` waited out a 10 s connect timeout, exit 1."""
     err = refused(capsys, *args)
     assert says in err and err.count("\n") == 1
 
@@ -569,13 +592,25 @@ def test_a_scheduler_address_that_is_no_scheduler(
         (["run", "--out", ""], "--out: '' is not allowed: expected a path (leave --out out"),
         (["report", "--png="], "--png: '' is not allowed: expected a path"),
         (["sweep", "x.yaml", "--samples", "1", "--store", " "], "--store: ' ' is not allowed"),
+        (["--catalog", "", "catalog"], "--catalog: '' is not allowed: expected a path (leave"),
+        (["market", "--prices="], "--prices: '' is not allowed: expected a path"),
+        (["show", ""], "NAME: '' is not allowed: expected a scenario file, or a built-in name"),
+        (["compare", "nvidia-openai-10gw", ""], "SCENARIOS: '' is not allowed: expected a sc"),
+        (["report", "--compare", ""], "--compare: '' is not allowed: expected a scenario file"),
+        (["catalog", ""], "KIND: '' is not allowed: expected a kind, one of: accelerators,"),
+        (["catalog", "systems", " "], "ID: ' ' is not allowed: expected a record id or alias"),
     ],
-    ids=["framework", "plan", "model", "region", "policy", "scenario", "out", "png", "store"],
+    ids=[
+        *("framework", "plan", "model", "region", "policy", "scenario", "out", "png", "store"),
+        *("catalog folder", "prices", "show", "compare", "report compare", "kind", "id"),
+    ],
 )
 def test_an_empty_value_is_not_the_default(capsys, args, says):
     """Before, `--region ""` (say `--region "$REGION"` with REGION unset) silently used the
     default region, `--framework ""` the default framework, `--plan ""` the default plan, and
-    `run --out ""` wrote into the current folder (an empty path reads as `.`)."""
+    `run --out ""` wrote into the current folder (an empty path reads as `.`); `--catalog ""`
+    read the current folder as a catalog folder, `catalog ""` listed every kind, and an empty
+    scenario name was called "a folder"."""
     assert says in refused(capsys, *args)
 
 
@@ -589,3 +624,22 @@ def test_every_problem_of_a_scenario_is_an_error_line(capsys, tmp_path):
     assert all(line.startswith("error: ") for line in lines), err
     for field in ("start: ", "sites[0].phases[0].power_gw: ", "deals[0]: "):
         assert sum(line.startswith(f"error: {field}") for line in lines) == 1, (field, err)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["report", "nvidia-openai-10gw", "--compare", "nope"], ["--compare: unknown scenario"]),
+        (["report", "nope", "--compare", "nope2"],
+         ["SCENARIO: unknown scenario 'nope'", "--compare: unknown scenario 'nope2'"]),
+        (["compare", "nvidia-openai-10gw", "nope"], ["SCENARIOS: unknown scenario 'nope'"]),
+    ],
+    ids=["report compare", "both", "compare"],
+)  # fmt: skip
+def test_an_unknown_scenario_is_named_by_the_argument_it_came_from(capsys, args, says):
+    """Before, `report A --compare nope` blamed SCENARIO (A was fine) and `compare A nope`
+    named a field `scenario` that the command line has not."""
+    lines = refused(capsys, *args).splitlines()
+    assert len(lines) == len(says)
+    for line, said in zip(lines, says, strict=True):
+        assert line.startswith(f"error: {said}")

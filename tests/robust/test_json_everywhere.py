@@ -1,11 +1,13 @@
 """`--json` on every command (DESIGN.md section 7): exactly one JSON object on stdout and nothing
 else there, read at the file-descriptor level (a solver or a library printing from C would
 show). Runs in-process on a small scenario; the list of commands is the CLI's own, so a new
-command without a case here fails."""
+command without a case here fails. Every command runs offline (DESIGN.md section 9: nothing
+downloads at run time): any attempt to resolve a host or open a connection fails the test."""
 
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -43,8 +45,28 @@ def test_every_command_has_a_case():
     assert sorted(CASES) == sorted(get_command(app).commands)  # type: ignore[attr-defined]
 
 
+@pytest.fixture
+def offline(monkeypatch) -> list[str]:
+    """Every host lookup and outgoing connection refused and recorded (a library fetching a
+    browser, a font, a DuckDB extension or a data file would show here)."""
+    tried: list[str] = []
+
+    def refuse(what: str):
+        def call(*args, **kwargs):
+            tried.append(f"{what}{args[:2]!r}")
+            raise OSError(f"offline test: {what} refused")
+
+        return call
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
+    monkeypatch.setattr(socket, "create_connection", refuse("create_connection"))
+    monkeypatch.setattr(socket.socket, "connect", refuse("connect"))
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse("connect_ex"))
+    return tried
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_json_is_one_object_and_nothing_else(capfd, tmp_path, monkeypatch, name):
+def test_json_is_one_object_and_nothing_else(capfd, tmp_path, monkeypatch, offline, name):
     data = toy_scenario_data()
     data["sites"][0]["pue"] = {"uniform": {"low": 1.1, "high": 1.3}}  # one uncertain input
     scenario = tmp_path / "toy.yaml"
@@ -60,3 +82,4 @@ def test_json_is_one_object_and_nothing_else(capfd, tmp_path, monkeypatch, name)
     obj, end = decoder.raw_decode(out)
     assert isinstance(obj, dict) and obj
     assert out[end:] == "\n", out[end : end + 200]
+    assert offline == [], f"gigawatt {name} went on the network: {offline}"

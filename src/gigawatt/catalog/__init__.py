@@ -419,6 +419,7 @@ def _parse_catalog(extra: tuple[str, ...]) -> Catalog:
             path.name,
         )
     user_regions: list[tuple[str, Record]] = []
+    user_records: list[tuple[str, str, Record]] = []  # (file, kind, record)
     problems: list[Problem] = []  # every user file's, not the first bad file's alone
     failed: set[str | None] = set()  # the kinds of the files refused
     for d in extra:
@@ -444,11 +445,44 @@ def _parse_catalog(extra: tuple[str, ...]) -> Catalog:
                 continue
             if kind == "regions":
                 user_regions += [(str(path), r) for r in parsed]
+            user_records += [(str(path), kind, r) for r in parsed]
     if "energy" not in failed:  # (else the floor may be one the user's file gives)
         problems += _grid_floor_problems(records, user_regions)
+    catalog = Catalog(records=records, aliases=aliases, origins=extra)
+    problems += _reference_problems(catalog, user_records, failed)
     if problems:
         raise InputError(problems=problems)
-    return Catalog(records=records, aliases=aliases, origins=extra)
+    return catalog
+
+
+#: The fields of a record that name a record of another kind (or its own): (kind, field) ->
+#: the kind named. A user's record naming one that does not exist is refused where it is
+#: written, not when a command first looks it up (`unknown accelerator 'x'`, with no file).
+REFERENCES: dict[tuple[str, str], str] = {
+    ("systems", "accelerator"): "accelerators",
+    ("systems", "failure_model"): "failures",
+    ("systems", "framework"): "frameworks",
+    ("accelerators", "default_system"): "systems",
+    ("deals", "superseded_by"): "deals",
+}
+
+
+def _reference_problems(
+    catalog: Catalog, user_records: list[tuple[str, str, Record]], failed: set[str | None]
+) -> list[Problem]:
+    """A problem for each reference of a user's record (`REFERENCES`) that names no record of
+    the catalog it joins (a kind whose user file was refused is not judged against)."""
+    problems: list[Problem] = []
+    for origin, kind, rec in user_records:
+        for (of, name), target in REFERENCES.items():
+            value = getattr(rec, name, None) if of == kind else None
+            if value is None or target in failed:
+                continue
+            try:
+                catalog.get(target, value, field=f"{origin}[{rec.id}].{name}")
+            except InputError as e:
+                problems += e.problems
+    return problems
 
 
 #: Energy parameter: the lowest life-cycle intensity any grid can have [gCO2e/kWh].

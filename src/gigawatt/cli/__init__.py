@@ -276,10 +276,7 @@ def main(argv: list[str] | None = None) -> None:
     empty = _empty_path_flag(args)
     if empty is not None:
         flag, given = empty
-        _fail(
-            f"{flag}: {given!r} is not allowed: expected a path (leave {flag} out for the default)",
-            2,
-        )
+        _fail(f"{flag}: {given!r} is not allowed: expected a path{_EMPTY_PATH_TAIL[flag]}", 2)
     try:
         code = app(args=_home_expanded(args), prog_name="gigawatt", standalone_mode=False)
     except click.NoArgsIsHelpError as e:
@@ -329,6 +326,13 @@ def main(argv: list[str] | None = None) -> None:
 #: `--out "$DIR"` with DIR unset would write there; the other empty values are refused by
 #: `Request` with the same words.
 _PATH_FLAGS = frozenset({"--out", "--png", "--store", "--sweep"})
+#: What leaving out a path flag does, said after its empty value is refused: `--catalog ""`
+#: read the current folder as a catalog folder, `--prices ""` the current folder as a file.
+_EMPTY_PATH_TAIL = {
+    **{flag: f" (leave {flag} out for the default)" for flag in _PATH_FLAGS},
+    "--catalog": " (leave --catalog out for the shipped catalog alone)",
+    "--prices": " (a CSV file of daily closing prices)",
+}
 
 
 def _empty_path_flag(argv: list[str]) -> tuple[str, str] | None:
@@ -337,7 +341,7 @@ def _empty_path_flag(argv: list[str]) -> tuple[str, str] | None:
         if arg == "--":
             break
         flag, eq, value = arg.partition("=")
-        if flag not in _PATH_FLAGS:
+        if flag not in _EMPTY_PATH_TAIL:
             continue
         given = value if eq else (argv[i + 1] if i + 1 < len(argv) else None)
         if given is not None and not given.strip():

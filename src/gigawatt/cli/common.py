@@ -173,19 +173,20 @@ def _note_borrowed_name(ref: Any) -> None:
 SCENARIO_PARAMS = ("scenario", "compare", "scenarios")
 
 
-def _scenario_refs(command: TyperCommand, ctx: Any) -> list[str]:
-    """The scenarios the command line names, as typed (read without converting any option,
-    so a refused option does not hide them); a default scenario is not named."""
+def _scenario_refs(command: TyperCommand, ctx: Any) -> list[tuple[str, str]]:
+    """The scenarios the command line names, as typed, each with the parameter naming it
+    (read without converting any option, so a refused option does not hide them); a default
+    scenario is not named."""
     args = list(ctx.meta.get("gigawatt.args", ()))
     try:
         typed, _, _ = command.make_parser(ctx).parse_args(args=args)
     except Exception:  # a command line the parser refuses: it names no scenario to read
         return []
-    refs: list[str] = []
+    refs: list[tuple[str, str]] = []
     for name in SCENARIO_PARAMS:
         value = typed.get(name)
         values = [value] if isinstance(value, str) else list(value or ())
-        refs += [v for v in values if isinstance(v, str)]
+        refs += [(v, name) for v in values if isinstance(v, str)]
     return refs
 
 
@@ -202,7 +203,8 @@ def scenario_file_problems(command: TyperCommand, ctx: Any) -> list[Problem]:
     from gigawatt.scenario import load_scenarios
 
     try:
-        load_scenarios(refs, Catalog.load((ctx.obj or {}).get("catalog_dirs", ())))
+        catalog = Catalog.load((ctx.obj or {}).get("catalog_dirs", ()))
+        load_scenarios([ref for ref, _ in refs], catalog, [name for _, name in refs])
     except InputError as e:
         return list(e.problems)
     except Exception:  # not bad input of a file: said by the command once its options are right

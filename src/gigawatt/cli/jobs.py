@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 import typer
@@ -37,7 +38,11 @@ from gigawatt.units import BYTES_PER_GIB, MILLION, S_PER_DAY
 
 
 def _num(value: Any, fmt: str = ",.3g") -> str:
-    return "n/a" if value is None else f"{value:{fmt}}"
+    """A figure as `fmt` writes it; not computed is `n/a`, and so is a share of a time that
+    has none (nan); a job that never finishes has `unbounded` days and interruptions (inf)."""
+    if value is None or value != value:
+        return "n/a"
+    return "unbounded" if value in (math.inf, -math.inf) else f"{value:{fmt}}"
 
 
 def _counted_or_na(value: int | None, noun: str) -> str:
@@ -151,8 +156,6 @@ def reliability(
     )
     # P10/P50/P90 come from the Monte Carlo: without trials they would be empty columns
     bands = ("P10", "P50", "P90") if data["trials"] else ()
-    for col in ("quantity", "closed form", *bands):
-        table.add_column(col, justify="left" if col == "quantity" else "right")
     rows: list[tuple[str, Any, str, Any]] = [
         ("failures per hour", data["failure_rate_per_h"], ".3g", None),
         ("job MTBF (h)", data["job_mtbf_h"], ".3g", None),
@@ -168,12 +171,23 @@ def reliability(
         ("  days in checkpoints", data["checkpoint_time_s"] / S_PER_DAY, ",.2f", None),
         ("  days redoing lost work", data["rework_time_s"] / S_PER_DAY, ",.2f", None),
     ]
+    cells = []
     for label, value, fmt, series in rows:
         qs = [data.get(f"{series}_p{p}") if series else None for p in (10, 50, 90)]
         if series == "wall_time_s":
             qs = [_days_of(q) for q in qs]
         shown = [("" if q is None else _num(q, fmt)) for q in qs]
-        table.add_row(label, _num(value, fmt), *shown[: len(bands)])
+        cells.append((label, _num(value, fmt), *shown[: len(bands)]))
+    for i, col in enumerate(("quantity", "closed form", *bands)):
+        # a figure keeps its width (at 80 columns, 15,879,539,767 lost accelerator-hours were
+        # cut to 15,879,539,7…); the quantities' words wrap, and fold rather than lose letters
+        widest = max(len(row[i]) for row in cells) if i else None
+        table.add_column(
+            col, justify="right" if i else "left", min_width=widest, no_wrap=bool(i),
+            overflow="ellipsis" if i else "fold",
+        )  # fmt: skip
+    for row in cells:
+        table.add_row(*row)
     console.print(table)
     console.print(
         f"Spares: {_counted_or_na(data['spares'], 'failure domain')} of "

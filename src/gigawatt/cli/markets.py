@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 import typer
@@ -56,10 +55,10 @@ def market(
         str | None, typer.Option("--event", help="One event id (see the listing).")
     ] = None,
     event_date: Annotated[
-        dt.datetime | None,
+        str | None,
         typer.Option(
             "--date",
-            formats=["%Y-%m-%d"],
+            metavar="<YYYY-MM-DD>",
             help="Day 0 of an event not in the catalog (with --ticker).",
         ),
     ] = None,
@@ -106,7 +105,7 @@ def market(
     fields: dict[str, Any] = {
         "scenario": scenario,
         "event": event,
-        "event_date": event_date.date() if event_date else None,
+        "event_date": event_date,
         "tickers": tuple(tickers or ()),
         "prices": tuple(prices or ()),
         "index": index,

@@ -388,11 +388,24 @@ def battery_grid_w(load_w: np.ndarray, resolution_s: float, limit_w_per_s: float
     """Grid draw when a site battery holds the ramp rate to `limit`: a trailing moving average.
 
     Over a window of W = (max - min) / limit seconds the average's slope is at most
-    (max - min) / W = limit. Before the trace the site is taken at its mean draw.
+    (max - min) / W = limit. Before the trace the site is taken at its mean draw. A window
+    longer than the trace is summed in closed form (a limit near zero made it a padding array
+    of exabytes); a limit of zero holds the draw at its mean, the average's limit as W grows.
     """
     swing = float(load_w.max() - load_w.min())
-    window = max(int(np.ceil(swing / max(limit_w_per_s, 1e-9) / resolution_s)), 1)
-    padded = np.concatenate([np.full(window, load_w.mean()), load_w])
+    mean = float(load_w.mean())
+    if swing == 0.0:
+        return load_w.copy()
+    if limit_w_per_s <= 0.0:
+        return np.full(len(load_w), mean)
+    samples = np.ceil(swing / limit_w_per_s / resolution_s)
+    if not np.isfinite(samples):
+        return np.full(len(load_w), mean)
+    if samples > len(load_w):  # every average reaches back before the trace: W - 1 - j means
+        head = np.arange(len(load_w), dtype=float)
+        return ((samples - 1.0 - head) * mean + np.cumsum(load_w)) / samples
+    window = max(int(samples), 1)
+    padded = np.concatenate([np.full(window, mean), load_w])
     csum = np.concatenate([[0.0], np.cumsum(padded)])
     return ((csum[window:] - csum[:-window]) / window)[1:]
 

@@ -27,7 +27,7 @@ from gigawatt.markets.study import (
     StudySettings,
     study_event,
 )
-from gigawatt.validation import Request
+from gigawatt.validation import Date, Request
 
 METHOD_ID = "default"
 
@@ -79,7 +79,7 @@ class MarketRequest(Request):
         None, description="scenario whose deals' events to list (none: the whole catalog)"
     )
     event: str | None = Field(None, description="one market-events id")
-    event_date: dt.date | None = Field(
+    event_date: Date | None = Field(
         None, description="an event not in the catalog: its day 0 (with `tickers`)"
     )
     tickers: tuple[str, ...] = Field((), description="tickers to study (default: the event's)")
@@ -116,9 +116,18 @@ class MarketRequest(Request):
     @model_validator(mode="after")
     def _custom_needs_tickers(self) -> MarketRequest:
         if self.event_date is not None and self.event is not None:
-            raise ValueError("give an event id or an event date, not both")
+            raise InputError(
+                "{event} and {event_date} are alternatives: an event of the catalog, or the "
+                "day 0 of one that is not; give one",
+                field="event_date",
+                refs=("event", "event_date"),
+            )
         if self.event_date is not None and not self.tickers:
-            raise ValueError("an event date needs the tickers to study")
+            raise InputError(
+                "an event not in the catalog needs the tickers to study: give {tickers} too",
+                field="event_date",
+                refs=("tickers",),
+            )
         return self
 
 

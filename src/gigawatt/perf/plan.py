@@ -36,10 +36,10 @@ from typing import Annotated, Any, Literal, get_args
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gigawatt.catalog.schema import Precision
+from gigawatt.catalog.schema import MAX_LAYERS, MAX_SEQ_LEN, Precision
 from gigawatt.errors import InputError
 from gigawatt.perf.workload import Workload
-from gigawatt.validation import input_error
+from gigawatt.validation import MAX_ACCELERATORS, input_error
 
 Recompute = Literal["none", "selective", "full"]
 RECOMPUTE_MODES: tuple[str, ...] = ("none", "selective", "full")
@@ -158,7 +158,13 @@ OFFLOADS: tuple[str, ...] = ("none", "optimizer", "activations")
 #: (megatron/core/transformer/moe/token_dispatcher.py MoEFlexTokenDispatcher, commit
 #: d98e8a64; `comm.dedup_dispatch_s`).
 DISPATCHERS: tuple[str, ...] = ("alltoall", "deepep", "hybridep")
-PosInt = Annotated[int, Field(gt=0)]
+#: A parallel size: a group of accelerators, so at most the accelerators of any job.
+PosInt = Annotated[int, Field(gt=0, le=MAX_ACCELERATORS)]
+#: A batch in sequences: at most a model record's `global_batch_seqs` limit (a batch of 2^50
+#: sequences overflowed the int64 token count into a negative HFU).
+Sequences = Annotated[int, Field(gt=0, le=MAX_SEQ_LEN)]
+#: Layers (model chunks, a pipeline stage's layers): at most a model record's.
+Layers = Annotated[int, Field(ge=0, le=MAX_LAYERS)]
 SWITCHES: tuple[str, ...] = (
     "sp",
     "flash_attention",
@@ -207,15 +213,17 @@ class Plan(BaseModel):
 
     tp: PosInt = Field(1, description="tensor-parallel size")
     pp: PosInt = Field(1, description="pipeline-parallel stages")
-    vp: PosInt = Field(1, description="model chunks per pipeline rank (1 = no interleaving)")
+    vp: Annotated[Layers, Field(gt=0)] = Field(
+        1, description="model chunks per pipeline rank (1 = no interleaving)"
+    )
     dp: PosInt | None = Field(None, description="data-parallel size (omitted: N / (tp pp cp))")
     cp: PosInt = Field(1, description="context-parallel size")
     ep: PosInt = Field(1, description="expert-parallel size")
     etp: PosInt | None = Field(
         None, description="expert tensor-parallel size (omitted: tp; MoE parallel folding)"
     )
-    mb: PosInt = Field(1, description="micro-batch [sequences]")
-    gbs: PosInt | None = Field(None, description="global batch [sequences] (omitted: model's)")
+    mb: Sequences = Field(1, description="micro-batch [sequences]")
+    gbs: Sequences | None = Field(None, description="global batch [sequences] (omitted: model's)")
     zero: Annotated[int, Field(ge=0, le=3)] | None = Field(
         None, description="ZeRO stage over dp x cp: 1 optimizer, 2 + gradients, 3 (FSDP) + weights"
     )
@@ -237,10 +245,10 @@ class Plan(BaseModel):
     pp_balance: bool | None = Field(
         None, description="embedding and loss counted as layers in the pipeline split"
     )
-    pp_first: Annotated[int, Field(ge=0)] = Field(
+    pp_first: Layers = Field(
         0, description="transformer layers on the first pipeline stage (0 = even split)"
     )
-    pp_last: Annotated[int, Field(ge=0)] = Field(
+    pp_last: Layers = Field(
         0, description="transformer layers on the last pipeline stage (0 = even split)"
     )
     vocab_parallel: bool | None = Field(None, description="output layer and loss sharded by tp")

@@ -25,6 +25,7 @@ from gigawatt.sweep.executors import Batches, chunks, iter_dask, iter_local, ite
 from gigawatt.sweep.result import SweepResult
 from gigawatt.sweep.samples import METHOD, Design, SampleRecord
 from gigawatt.sweep.store import SweepInfo, SweepStore
+from gigawatt.validation import MAX_WORKERS
 
 #: Limits that catch a typo, not a big sweep (the store's sample column is a 32-bit integer).
 MAX_SAMPLES = 10_000_000
@@ -81,6 +82,18 @@ def _check_int(value: Any, field: str, low: int, high: int) -> int:
     return value
 
 
+def check_workers(workers: Any, scheduler: str | None) -> int:
+    """Local worker processes: 1 to MAX_WORKERS, and 1 with a Dask `scheduler`."""
+    workers = _check_int(workers, "workers", 1, MAX_WORKERS)
+    if scheduler is not None and workers != 1:
+        raise InputError(
+            "{workers} is for local sweeps; with {scheduler} the cluster's workers run them",
+            field="workers",
+            refs=("workers", "scheduler"),
+        )
+    return workers
+
+
 def _scenario(ref: str | Scenario, catalog: Catalog) -> tuple[Scenario, Path | None]:
     if isinstance(ref, Scenario):
         return ref, None
@@ -115,15 +128,9 @@ def run_sweep(
     sc, source = _scenario(scenario, catalog)
     samples = _check_int(samples, "samples", 1, MAX_SAMPLES)
     seed = _check_int(sc.seed if seed is None else seed, "seed", 0, MAX_SEED)
-    workers = _check_int(workers, "workers", 1, 1024)
+    workers = check_workers(workers, scheduler)
     if chunk_size is not None:
         chunk_size = _check_int(chunk_size, "chunk_size", 1, MAX_SAMPLES)
-    if scheduler is not None and workers != 1:
-        raise InputError(
-            "{workers} is for local sweeps; with {scheduler} the cluster's workers run them",
-            field="workers",
-            refs=("workers", "scheduler"),
-        )
     store_path = Path(store_path)
     if source is not None and store_path.resolve() == source.resolve():
         raise InputError(f"{str(store_path)!r} is the scenario file", field="store")

@@ -21,7 +21,7 @@ function of the inputs, as both methods assume.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -34,12 +34,12 @@ from gigawatt.catalog import Catalog
 from gigawatt.defaults import DEFAULT_SOBOL_BASE
 from gigawatt.distributions import point, quantile
 from gigawatt.energy.programme import run_energy
-from gigawatt.errors import GigawattError, InputError, did_you_mean
+from gigawatt.errors import GigawattError, InputError, Problem, did_you_mean
 from gigawatt.finance import run_finance
 from gigawatt.scenario import Scenario, load_scenario
 from gigawatt.simulate import Results, run_stages, simulate
 from gigawatt.sweep.headline import headline_order, headline_outputs, is_date_key, month_of
-from gigawatt.sweep.run import DEFAULT_STORE, Progress, run_sweep
+from gigawatt.sweep.run import DEFAULT_STORE, Progress, check_workers, run_sweep
 from gigawatt.sweep.samples import HEADLINE_YEAR, HELD_FIXED_SENSITIVITY, Design, template_of
 from gigawatt.sweep.store import SweepStore
 
@@ -381,6 +381,55 @@ def _check_base(n: int) -> int:
     return n
 
 
+def _checked(
+    scenario: str | Scenario,
+    method: str,
+    base_samples: int,
+    scheduler: str | None,
+    workers: int,
+    catalog: Catalog,
+) -> tuple[Scenario, list[str]]:
+    """The scenario and its uncertain inputs, once every input is checked: the method, the
+    Sobol base, the workers and a scenario without distributions said in one pass, not only
+    the first. A scenario that does not read raises its own problems when the options are
+    right; beside a refused option it is left to the caller (the command line adds each file's
+    problems led by its file)."""
+    problems: list[Problem] = []
+    if method not in METHODS:
+        problems.append(
+            Problem(
+                "method",
+                f"{method!r} is not allowed: expected one of {', '.join(METHODS)}"
+                + did_you_mean(method, METHODS),
+            )
+        )
+    checks: list[Callable[[], object]] = [lambda: check_workers(workers, scheduler)]
+    if method != "tornado":  # the Sobol base is read by sobol and both
+        checks.append(lambda: _check_base(base_samples))
+    for check in checks:
+        try:
+            check()
+        except InputError as e:
+            problems += e.problems
+    try:
+        sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, catalog)
+    except InputError:
+        if problems:
+            raise InputError(problems=problems) from None
+        raise
+    paths = sc.uncertain_inputs()
+    if not paths:
+        problems.append(
+            Problem(
+                "scenario",
+                "the scenario has no uncertain inputs (no distributions): nothing to rank",
+            )
+        )
+    if problems:
+        raise InputError(problems=problems)
+    return sc, paths
+
+
 def run_sensitivity(
     scenario: str | Scenario,
     method: Method = "both",
@@ -398,20 +447,8 @@ def run_sensitivity(
     Runs resume like sweeps (the designs are deterministic given the scenario, `seed` and
     `base_samples`). `base_samples` is the Sobol N; the design has N (D + 2) samples.
     """
-    if method not in METHODS:
-        raise InputError(
-            f"{method!r} is not allowed: expected one of {', '.join(METHODS)}"
-            + did_you_mean(method, METHODS),
-            field="method",
-        )
     catalog = catalog or Catalog.load()
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, catalog)
-    paths = sc.uncertain_inputs()
-    if not paths:
-        raise InputError(
-            "the scenario has no uncertain inputs (no distributions): nothing to rank",
-            field="scenario",
-        )
+    sc, paths = _checked(scenario, method, base_samples, scheduler, workers, catalog)
     seed = sc.seed if seed is None else seed
     common: dict[str, Any] = {
         "store_path": store_path,
