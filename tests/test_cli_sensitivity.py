@@ -59,6 +59,7 @@ def test_sensitivity_json(capsys, tmp_path, toy_file):
     assert date["is_date"] and date["base_month"] == "2026-03"
     assert any(h.startswith("every catalog value") for h in data["held_fixed"])
     assert any("share-price paths" in h for h in data["held_fixed"])
+    assert any("as Sobol indices require" in h for h in data["held_fixed"])  # independence
 
 
 def test_sensitivity_tables_fit_80_columns(capsys, tmp_path, toy_file, monkeypatch):

@@ -63,6 +63,10 @@ def test_sweep_table(capsys, tmp_path):
     flat = " ".join(out.split())
     assert "Held fixed in every sample: every catalog value the run reads" in flat
     assert "a P10 row is not one sample's path" in flat
+    # the median is not the plain run, and the inputs are drawn independently (both tested in
+    # tests/sweep/test_sweep_run.py)
+    assert "P50 is the median over the samples, not the plain run (`gigawatt run`)" in flat
+    assert "each is drawn independently of the others" in flat
     assert "Largest run: the largest training run started in December" in flat
     # how far the band ends can be trusted, from the 3 draws behind them (0.9^3 = 73 %)
     assert "with 3 draws, an output's true P10 lies below its lowest draw with probability " in flat

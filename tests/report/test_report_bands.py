@@ -28,6 +28,8 @@ def test_report_draws_the_sweeps_bands(store, tmp_path, catalog):
     # the page says what the bands leave out and that a P10 line is not one sample's path
     assert "Held fixed in every sample, so outside these bands: every catalog value" in page
     assert "the P10 line is not one sample&#39;s path" in page
+    assert "P50 is the median over the samples, not the plain run" in page
+    assert "each is drawn independently of the others" in page
     assert "Largest run started in December: compute" in page  # which run the band is of
     sweep = find_sweep(store, load_scenario("amd-openai-6gw", catalog), catalog)
     assert sweep.completed == 8

@@ -302,3 +302,45 @@ def test_a_foreign_wal_beside_a_store_is_refused_and_kept(tmp_path):
     with pytest.raises(InputError, match="not a DuckDB write-ahead log"):
         SweepStore(path)
     assert wal.read_text() == "my notes\n"
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=values)
+def test_a_headline_date_that_never_happens_counts_as_late(values):
+    """A headline date's null is an event that does not happen inside the scenario: a draw later
+    than every date, not a draw left out. Its bands are definition 7 over every draw with the
+    nulls last (numpy's percentiles with the nulls at a date beyond all, read as "never"), n
+    counts every done sample and `never` the nulls; a yearly output's nulls are still left out."""
+    key = "gw_deployed_date[1]"
+    with SweepStore(":memory:") as store:
+        store.register(_info())
+        store.write(
+            SID,
+            [
+                _record(i, {(0, key): np.nan if v is None else v, (2026, "k"): np.nan})
+                for i, v in enumerate(values)
+            ],
+        )
+        row = store.output_bands(SID, 100).set_index("key").loc[key]
+    late = 1e13  # beyond every drawn value
+    expected = np.percentile([late if v is None else v for v in values], [10, 50, 90])
+    expected = np.where(
+        expected > max((v for v in values if v is not None), default=-1e13), np.inf, expected
+    )
+    np.testing.assert_allclose([row.p10, row.p50, row.p90], expected, rtol=0, atol=1e-3)
+    assert row.n == len(values) and row.never == sum(v is None for v in values)
+    assert row.p10 <= row.p50 <= row.p90
+
+
+def test_a_headline_date_missing_from_a_sample_is_never(tmp_path):
+    """A sample that plans fewer GW lists no date for the last GW: it counts as never too."""
+    with SweepStore(":memory:") as store:
+        store.register(_info())
+        key = "gw_deployed_date[2]"
+        store.write(SID, [_record(i, {(0, key): 2027.0 + i / 12}) for i in range(6)])
+        store.write(SID, [_record(i, {(0, "capex_usd_total"): 1.0}) for i in range(6, 10)])
+        bands = store.output_bands(SID, 100).set_index("key")
+    assert bands.loc[key, "n"] == 10 and bands.loc[key, "never"] == 4
+    assert bands.loc[key, "p50"] == pytest.approx(2027.0 + 4.5 / 12)  # ranks 4 and 5 of 0..9
+    assert bands.loc[key, "p90"] == np.inf
+    assert bands.loc["capex_usd_total", "n"] == 4  # not a date: only the samples that have it

@@ -1029,10 +1029,11 @@ def sweep(
         + (f" ({', '.join(inputs[:3])}{', ...' if len(inputs) > 3 else ''})" if inputs else "")
         + "; --json gives every output and input."
     )
-    from gigawatt.sweep.samples import HELD_FIXED
+    from gigawatt.sweep.samples import HELD_FIXED, P50_NOT_THE_RUN
 
     console.print(
-        "Bands are per column and per year: a P10 row is not one sample's path. Held fixed in "
+        "Bands are per column and per year: a P10 row is not one sample's path. "
+        f"{P50_NOT_THE_RUN} Held fixed in "
         f"every sample: {'; '.join(HELD_FIXED)}. Largest run: the largest training run started "
         "in December (catalog reference workload and duration, `gigawatt capability`)."
     )

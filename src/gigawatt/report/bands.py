@@ -14,7 +14,7 @@ from gigawatt.display import counted, fmt_value
 from gigawatt.errors import InputError
 from gigawatt.report.base import Chart, ReportContext, Section, Series, Table
 from gigawatt.scenario import Scenario
-from gigawatt.sweep.samples import HELD_FIXED
+from gigawatt.sweep.samples import HELD_FIXED, P50_NOT_THE_RUN
 
 if TYPE_CHECKING:  # the sweep store (DuckDB) is imported only when a report shows a sweep
     from gigawatt.sweep import SweepResult
@@ -105,7 +105,7 @@ def bands_section(ctx: ReportContext) -> Section | None:
             "input (sample i uses numpy.random.default_rng([seed, i])). Values as of each "
             "December; flows are the calendar year's. Bands are per chart and per year: the "
             "P10 line is not one sample's path, and P10s of different charts come from "
-            "different samples.",
+            f"different samples. {P50_NOT_THE_RUN}",
             f"Held fixed in every sample, so outside these bands: {'; '.join(HELD_FIXED)}. "
             "Largest run: the largest training run started in December (see the capability "
             "section).",

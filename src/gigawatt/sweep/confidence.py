@@ -136,7 +136,8 @@ class BandConfidence:
         least = min(n for _, _, n in self.fewer)
         return (
             f" {len(self.fewer):,} yearly bands rest on fewer draws (as few as {least:,}: an "
-            "output some samples did not compute; the JSON output's band_confidence.fewer_draws)."
+            "output some samples did not compute, banded over those that did; the JSON output's "
+            "band_confidence.fewer_draws)."
         )
 
     def _main_text(self) -> str:

@@ -71,10 +71,10 @@ class SweepResult:
     #: Scenario end month, "YYYY-MM": the last year is reported as of it.
     end: str
     uncertain_inputs: tuple[str, ...]
-    #: `year, key, n, p10, p50, p90`, one row per year and output key (headline outputs under
-    #: HEADLINE_YEAR).
+    #: `year, key, n, p10, p50, p90, never`, one row per year and output key (headline outputs
+    #: under HEADLINE_YEAR; `never`: a headline date's draws where its event does not happen).
     bands: pd.DataFrame
-    #: `path, n, p10, p50, p90`, one row per uncertain input.
+    #: `path, n, p10, p50, p90, never`, one row per uncertain input.
     input_bands: pd.DataFrame
 
     def month(self, year: int) -> str:
@@ -105,14 +105,18 @@ class SweepResult:
         return [rows[y] for y in sorted(rows)]
 
     def headline(self) -> dict[str, dict[str, Any]]:
-        """Each headline output's `n`, `p10`, `p50`, `p90` (dates also as `p10_month`, ...)."""
+        """Each headline output's `n`, `p10`, `p50`, `p90`; a date also as `p10_month`, ... and
+        `never`, the draws where its event does not happen inside the scenario: they count in
+        `n` as later than every date, and a quantile among them is null ("not by the end")."""
         out: dict[str, dict[str, Any]] = {}
         for rec in self.bands[self.bands.year == HEADLINE_YEAR].itertuples(index=False):
             key = str(rec.key)
             row: dict[str, Any] = {"n": int(rec.n)}
             row.update({q: _value(getattr(rec, q)) for q in QUANTILES})
             if is_date_key(key):
+                # null: the quantile falls among the draws where the event never happens
                 row.update({f"{q}_month": month_of(row[q] or math.nan) for q in QUANTILES})
+                row["never"] = int(rec.never)
             out[key] = row
         return out
 

@@ -37,17 +37,33 @@ METHOD = "monte-carlo"
 
 #: What a sweep and a sensitivity analysis do not vary: only the scenario's distributions are
 #: drawn, so a band or a tornado says nothing about these (`held_fixed` in their `--json`).
-HELD_FIXED: tuple[str, ...] = (
+_HELD_FIXED_ALWAYS: tuple[str, ...] = (
     "every catalog value the run reads (accelerator peaks and power draw, system and hardware "
     "prices, failure and restart rates, grid carbon intensities, electricity prices, the "
     "performance model's calibration) unless a distribution of the scenario sets or scales it",
     "every scenario number written as a plain value rather than a distribution",
     "the models' own errors (the performance model's band on a run's compute is not in the spread)",
 )
+HELD_FIXED: tuple[str, ...] = (
+    *_HELD_FIXED_ALWAYS,
+    "the dependence between the scenario's distributions: each is drawn independently of the "
+    "others (no two sites' PUEs, two phases' delays or two tranches' valuations move together), "
+    "so a figure summed over many of them has a narrower band than if they moved together",
+)
 #: A sensitivity design also holds the stages' own randomness at its point value.
 HELD_FIXED_SENSITIVITY: tuple[str, ...] = (
-    *HELD_FIXED,
+    *_HELD_FIXED_ALWAYS,
+    "the dependence between the scenario's distributions: each is taken as independent of the "
+    "others, as Sobol indices require, so inputs that share a cause (every site's PUE under one "
+    "cooling design) are ranked apart, each below what they move together",
     "the stages' own random draws (share-price paths), at their point value",
+)
+#: How a sweep's P50 relates to the plain run (`gigawatt sweep` and the report say it).
+P50_NOT_THE_RUN = (
+    "P50 is the median over the samples, not the plain run (`gigawatt run`), which puts each "
+    "distribution at its point value (a triangular's mode, a lognormal's median): a skewed "
+    "input's median is not its mode, and a figure summed over many independent inputs gathers "
+    "near the sum of their means, so the plain run's figure can even lie outside P10-P90."
 )
 
 #: Year keys that index the row rather than measure anything.

@@ -33,7 +33,8 @@ import pyarrow as pa
 
 from gigawatt.errors import GigawattError, InputError, UnknownIdError
 from gigawatt.io import check_writable, clean_stale_temporaries, creating
-from gigawatt.sweep.samples import SampleRecord
+from gigawatt.sweep.headline import is_date_key
+from gigawatt.sweep.samples import HEADLINE_YEAR, SampleRecord
 
 if TYPE_CHECKING:  # DuckDB is imported when a store is opened (a run's report needs none)
     import duckdb
@@ -89,15 +90,36 @@ _MEMORY = ":memory:"
 PERCENTILES = (10.0, 50.0, 90.0)
 
 
-def percentiles(values: np.ndarray) -> tuple[int, float, float, float]:
-    """(count, P10, P50, P90) of the non-null values: linear interpolation between order
+def percentiles(
+    values: np.ndarray, *, null_is_late: bool = False
+) -> tuple[int, float, float, float, int]:
+    """(count, P10, P50, P90, never) of the values: linear interpolation between order
     statistics (numpy's default, Hyndman & Fan 1996 definition 7), which is exact when the values
-    are equal and never leaves [min, max]; NaN bands when there is no value."""
-    v = values[~np.isnan(values)]
-    if not v.size:
-        return 0, math.nan, math.nan, math.nan
-    p10, p50, p90 = np.percentile(v, PERCENTILES)
-    return int(v.size), float(p10), float(p50), float(p90)
+    are equal and never leaves [min, max]; NaN bands when there is no value.
+
+    Nulls are left out (a figure a model did not compute), unless `null_is_late`: then a null
+    is an event that does not happen inside the scenario (a headline date: a GW never reached, a
+    tranche never released), a draw later than every date. It counts in `count` and in `never`,
+    and a quantile that falls on or between such draws is +inf ("not by the end"): leaving them
+    out would band the date over the samples where the event happens, earlier than it is."""
+    finite = values[~np.isnan(values)]
+    n = values.size if null_is_late else finite.size
+    if not n:
+        return 0, math.nan, math.nan, math.nan, 0
+    never = n - finite.size
+    if not never:
+        p10, p50, p90 = np.percentile(finite, PERCENTILES)
+        return n, float(p10), float(p50), float(p90), 0
+    ordered = np.sort(finite)
+    out = []
+    for q in PERCENTILES:
+        h = (n - 1) * q / 100  # definition 7's rank, over every draw, the late ones last
+        lo, hi = math.floor(h), math.ceil(h)
+        if hi >= ordered.size:  # on or beside a draw where the event never happens
+            out.append(math.inf)
+        else:
+            out.append(float(ordered[lo] + (h - lo) * (ordered[hi] - ordered[lo])))
+    return n, out[0], out[1], out[2], never
 
 
 @dataclass(frozen=True)
@@ -311,14 +333,15 @@ class SweepStore:
     # --- reading back ---
 
     def output_bands(self, sweep_id: str, samples: int) -> pd.DataFrame:
-        """`year, key, n, p10, p50, p90` over the done samples below `samples`.
+        """`year, key, n, p10, p50, p90, never` over the done samples below `samples` (`never`:
+        a headline date's draws where its event does not happen, see `percentiles`).
 
         Keys come in the order the first stored sample listed them (as in `run --json`).
         """
         return self._bands("outputs", ["year", "key"], sweep_id, samples)
 
     def input_bands(self, sweep_id: str, samples: int) -> pd.DataFrame:
-        """`path, n, p10, p50, p90` of the drawn inputs."""
+        """`path, n, p10, p50, p90, never` of the drawn inputs (`never` is 0)."""
         return self._bands("inputs", ["path"], sweep_id, samples)
 
     @_guarded
@@ -328,7 +351,8 @@ class SweepStore:
         # outside [min, max], so equal samples would not give exactly zero-width bands.
         with _ctrl_c_is_keyboard_interrupt():
             data = self._grouped_values(table, cols, sweep_id, samples)
-        return _band_frame(data, group)
+            done = self.counts(sweep_id, samples)[0] if table == "outputs" else 0
+        return _band_frame(data, group, done)
 
     def _grouped_values(
         self, table: str, cols: str, sweep_id: str, samples: int
@@ -368,19 +392,42 @@ class SweepStore:
         ).fetchdf()
 
 
-def _band_frame(data: dict[str, np.ndarray], group: list[str]) -> pd.DataFrame:
-    """Rows come grouped (ordered by each group's first row id): bands per group."""
+def _band_frame(data: dict[str, np.ndarray], group: list[str], done: int = 0) -> pd.DataFrame:
+    """Rows come grouped (ordered by each group's first row id): bands per group, with `never`,
+    the draws of a headline date whose event does not happen (`percentiles`) among the `done`
+    samples: a null, or no row at all (a sample that plans fewer GW has no date for the last)."""
     first = data["first"]
     values = np.ma.filled(np.ma.asarray(data["value"], dtype=np.float64), np.nan)
     starts = np.flatnonzero(np.diff(first, prepend=-1))
     ends = np.append(starts[1:], first.size)[: starts.size]
-    stats = [percentiles(values[a:b]) for a, b in zip(starts, ends, strict=True)]
     frame = pd.DataFrame({c: data[c][starts] for c in group})
-    columns = np.array(stats, dtype=np.float64).reshape(-1, 4)
+    late = _headline_dates(frame)
+    stats = [
+        percentiles(_padded(values[a:b], done), null_is_late=True)
+        if d
+        else percentiles(values[a:b])
+        for a, b, d in zip(starts, ends, late, strict=True)
+    ]
+    columns = np.array(stats, dtype=np.float64).reshape(-1, 5)
     frame["n"] = columns[:, 0].astype(np.int64)
     for i, q in enumerate(("p10", "p50", "p90"), start=1):
         frame[q] = columns[:, i]
+    frame["never"] = columns[:, 4].astype(np.int64)
     return frame
+
+
+def _padded(values: np.ndarray, size: int) -> np.ndarray:
+    """`values` and as many nulls after them as make `size`."""
+    missing = size - values.size
+    return np.concatenate([values, np.full(missing, np.nan)]) if missing > 0 else values
+
+
+def _headline_dates(frame: pd.DataFrame) -> np.ndarray:
+    """Which rows of a band frame are headline dates (a null: the event never happens)."""
+    if "year" not in frame or "key" not in frame:
+        return np.zeros(len(frame), dtype=bool)
+    keys = frame["key"].map(lambda k: is_date_key(str(k)))
+    return ((frame["year"] == HEADLINE_YEAR) & keys).to_numpy(dtype=bool)
 
 
 @contextlib.contextmanager
