@@ -3,15 +3,15 @@
 `data/reliability.csv` holds the project's validation table (shared/validation/reliability.csv,
 its first six rows, verbatim): job MTTF versus job size from Kokolis et al. 2025 (its `kind`
 column says which figures were measured and which were projected from the node failure rate),
-OPT-175B's restart count and BLOOM's GPU failures per week; then three independent checks
-added here, each row naming its source: GPU failures on a 504-GPU B200 cluster
-(arXiv:2605.09370), NCSA Delta's A100/H100 memory-error ratio (arXiv:2503.11901) and Meta's
-effective training time of synchronous training on O(100K) GPUs (arXiv:2602.00277). The other published figures
-are cited in each test: Llama 3 (Dubey et al. 2024, section 3.3.4 and Table 5), MegaScale
-(Jiang et al., NSDI '24), ByteRobust (Wan et al., SOSP '25), Gemini (Gemini Team 2023) and
-BLOOM's checkpointing (Bekman, stas00/ml-engineering). Each says which inputs are published and
-which are the catalog's estimates; none of these figures was used to fit a rate or a cost
-except where a test says so.
+OPT-175B's restart count and BLOOM's GPU failures per week; then three independent checks added
+here, each row naming its source: GPU failures on a 504-GPU B200 cluster (arXiv:2605.09370),
+NCSA Delta's A100/H100 memory-error ratio (arXiv:2503.11901) and Meta's effective training time
+of synchronous training on O(100K) GPUs (arXiv:2602.00277). The other published figures are
+cited in each test: Llama 3 (Dubey et al. 2024, section 3.3.4 and Table 5), MegaScale (Jiang et
+al., NSDI '24), ByteRobust (Wan et al., SOSP '25), Gemini (Gemini Team 2023) and BLOOM's
+checkpointing (Bekman, stas00/ml-engineering). Each says which inputs are published and which
+are the catalog's estimates; none of these figures was used to fit a rate or a cost except where
+a test says so.
 """
 
 from __future__ import annotations
