@@ -148,12 +148,24 @@ def test_supply_summary_says_gas_has_no_reserve_and_a_delivery_lead_time():
     with the catalog's quoted turbine lead time; without gas in the optimum it says nothing."""
     from gigawatt.cli.energy import _gas_line
 
-    line = _gas_line({"capacity_mw": {"gas": 1569.0}, "gas_delivery_lead_years": 3.0})
+    line = _gas_line({"capacity_mw": {"gas": 1569.0}, "gas_delivery_lead_years": 4.5})
     assert "no reserve for outages or maintenance" in line
-    assert "about 3 years from order to delivery" in line and "steady-state cost" in line
+    assert "wait about 4.5 years for delivery" in line and "steady-state cost" in line
     unquoted = _gas_line({"capacity_mw": {"gas": 1569.0}, "gas_delivery_lead_years": None})
     assert "no reserve" in unquoted and "years" not in unquoted
-    assert _gas_line({"capacity_mw": {"gas": 0.0}, "gas_delivery_lead_years": 3.0}) == ""
+    assert _gas_line({"capacity_mw": {"gas": 0.0}, "gas_delivery_lead_years": 4.5}) == ""
+
+
+def test_gas_lead_time_is_an_order_at_the_end_of_2026():
+    """GE Vernova's heavy-duty turbine slots: orders of April 2025 delivered in 2028 (3 years);
+    at its Dec 2025 investor update, booked through 2028 and expected sold out through 2030 by
+    the end of 2026, so an order then waits for a 2031 slot: 4.5 years, an analyst figure."""
+    from gigawatt.catalog import Catalog
+
+    gas = Catalog.load().get("supply-technologies", "gas-ccgt")
+    assert gas.delivery_lead_years == 4.5
+    assert gas.field_statuses()["delivery_lead_years"] == "analyst"
+    assert "sold out through 2030" in gas.source
 
 
 ENTRY = "from gigawatt_entry import main; main()"  # the `gigawatt` script, in a fresh process

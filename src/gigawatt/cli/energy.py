@@ -434,7 +434,7 @@ def _gas_line(s: dict[str, Any]) -> str:
         return ""
     lead = s.get("gas_delivery_lead_years")
     wait = (
-        f"; turbines were quoted about {lead:g} years from order to delivery (catalog gas-ccgt, "
+        f"; turbines ordered now wait about {lead:g} years for delivery (catalog gas-ccgt, "
         "delivery_lead_years), and the plant is built after: the optimum "
         "is a steady-state cost, not a plant that can run sooner"
         if lead is not None
