@@ -114,3 +114,24 @@ def test_sweep_store_not_a_database(capsys, tmp_path):
     )
     assert code == 2 and out == "" and "--store" in err
     assert notes.read_text() == "not a database\n"
+
+
+def test_sweep_bad_shared_group_exit_2(capsys, tmp_path):
+    """A `shared` group name that is no id is refused like any field: exit 2, every bad one
+    named with its value and what is allowed, in one pass."""
+    from gigawatt.scenario import builtin_scenarios
+
+    text = builtin_scenarios()["nvidia-openai-10gw"].read_text()
+    pue = "pue: {triangular: {low: 1.08, mode: 1.15, high: 1.3}"
+    text = text.replace(pue, pue + ', shared: "Site PUE"', 1).replace(
+        pue + "}", pue + ', shared: ""}', 1
+    )
+    path = tmp_path / "bad.yaml"
+    path.write_text(text.replace("name: nvidia-openai-10gw", "name: bad-groups"))
+    code, out, err = cli(
+        capsys, "sweep", str(path), "--samples", "2", "--store", str(tmp_path / "s")
+    )
+    assert code == 2 and out == "" and "Traceback" not in err
+    allowed = "expected lowercase letters and digits, words joined by single hyphens"
+    assert f"sites[0].pue.shared: 'Site PUE' is not allowed: {allowed}" in err
+    assert f"sites[1].pue.shared: '' is not allowed: {allowed}" in err

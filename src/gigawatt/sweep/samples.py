@@ -26,7 +26,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from gigawatt.catalog import Catalog
-from gigawatt.distributions import Distribution
+from gigawatt.distributions import Distribution, Draws
 from gigawatt.scenario import Scenario, is_integer_field
 from gigawatt.simulate import run_stages
 from gigawatt.sweep.headline import headline_outputs
@@ -266,10 +266,12 @@ class SampleTemplate:
         self.base = scenario.resolve(None)
 
     def values(self, rng: np.random.Generator) -> list[float]:
-        """One draw of every uncertain input (integer fields rounded), in path order."""
+        """One draw of every uncertain input (integer fields rounded), in path order; a
+        `shared` group's members together (`distributions.Draws`)."""
+        draws = Draws(rng)
         out = []
         for dist, integer in zip(self.distributions, self.integer, strict=True):
-            x = dist.sample(rng)
+            x = draws.draw(dist)
             out.append(round(x) if integer else x)
         return out
 
