@@ -181,3 +181,29 @@ def test_plan_search_spinner_only_on_a_terminal(capsys, monkeypatch):
     assert code == 0 and err == ""
     code, _, err = cli(capsys, *args)
     assert code == 0 and "searching plans" in err
+
+
+def test_sensitivity_with_a_shared_group(capsys, tmp_path, toy_file):
+    """Both phases in one `shared` group: one input of the tornado and of Sobol, named by the
+    group; --json lists it with its members, the text says which inputs move together."""
+    data = yaml.safe_load(toy_file.read_text(encoding="utf-8"))
+    for phase in data["sites"][0]["phases"]:
+        phase["power_gw"]["shared"] = "supply"
+    toy_file.write_text(yaml.safe_dump(data), encoding="utf-8")
+    code, out, err = cli(capsys, *_args(toy_file, tmp_path, "--samples", "8", "--json"))
+    assert code == 0, err
+    data = json.loads(out)
+    p1, p2 = (i["path"] for i in data["inputs"])
+    assert data["shared_groups"] == [{"name": "supply", "members": [p1, p2]}]
+    assert [i["shared"] for i in data["inputs"]] == ["supply", "supply"]
+    assert data["samples"] == {"tornado": 2 * 1 + 1, "sobol": 8 * (1 + 2)}
+    power = next(o for o in data["outputs"] if o["key"] == "facility_power_gw_end")
+    assert power["ranking"] == ["supply"] and set(power["sobol"]) == {"supply"}
+    (bar,) = power["tornado"]
+    assert bar["input"] == "supply" and bar["input_low"] is None
+    # U(0.5, 1.5) and U(1, 4) at their P10 (0.6, 1.3), then at their P90 (1.4, 3.7)
+    assert (bar["output_low"], bar["output_high"]) == pytest.approx((1.9, 5.1))
+    assert [m["path"] for m in bar["members"]] == [p1, p2]
+    code, out, err = cli(capsys, *_args(toy_file, tmp_path, "--samples", "8"))
+    assert code == 0, err
+    assert f"Shared group supply ({p1}, {p2}): these move together" in " ".join(out.split())

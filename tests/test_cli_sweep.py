@@ -114,3 +114,49 @@ def test_sweep_store_not_a_database(capsys, tmp_path):
     )
     assert code == 2 and out == "" and "--store" in err
     assert notes.read_text() == "not a database\n"
+
+
+def test_sweep_bad_shared_group_exit_2(capsys, tmp_path):
+    """A `shared` group name that is no id is refused like any field: exit 2, every bad one
+    named with its value and what is allowed, in one pass."""
+    from gigawatt.scenario import builtin_scenarios
+
+    text = builtin_scenarios()["nvidia-openai-10gw"].read_text()
+    pue = "pue: {triangular: {low: 1.08, mode: 1.15, high: 1.3}"
+    text = text.replace(pue, pue + ', shared: "Site PUE"', 1).replace(
+        pue + "}", pue + ', shared: ""}', 1
+    )
+    path = tmp_path / "bad.yaml"
+    path.write_text(text.replace("name: nvidia-openai-10gw", "name: bad-groups"))
+    code, out, err = cli(
+        capsys, "sweep", str(path), "--samples", "2", "--store", str(tmp_path / "s")
+    )
+    assert code == 2 and out == "" and "Traceback" not in err
+    allowed = "expected lowercase letters and digits, words joined by single hyphens"
+    assert f"sites[0].pue.shared: 'Site PUE' is not allowed: {allowed}" in err
+    assert f"sites[1].pue.shared: '' is not allowed: {allowed}" in err
+
+
+def test_sweep_names_its_shared_groups(capsys, tmp_path):
+    """A grouped scenario's sweep says which inputs are drawn together, and --json lists them."""
+    import yaml
+
+    from conftest import TOY_CATALOG, toy_scenario_data
+
+    data = toy_scenario_data()
+    site = data["sites"][0]
+    site["pue"] = {"uniform": {"low": 1.1, "high": 1.3}, "shared": "cooling"}
+    site["phases"][0]["power_gw"] = {"uniform": {"low": 0.5, "high": 1.5}, "shared": "cooling"}
+    path = tmp_path / "grouped.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    args = ["--catalog", str(TOY_CATALOG), "sweep", str(path), "--samples", "3"]
+    code, out, err = cli(capsys, *args, "--store", str(tmp_path / "s"))
+    assert code == 0, err
+    members = "sites[0].pue, sites[0].phases[0].power_gw"
+    assert (
+        f"Shared group cooling: 2 inputs drawn together, each at the same quantile of its "
+        f"own distribution ({members})." in " ".join(out.split())
+    )
+    code, out, err = cli(capsys, *args, "--store", str(tmp_path / "s"), "--json")
+    groups = json.loads(out)["shared_groups"]
+    assert groups == [{"name": "cooling", "members": members.split(", ")}]

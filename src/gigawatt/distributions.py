@@ -1,23 +1,37 @@
 """Uncertain inputs: a number or a distribution over it (DESIGN.md section 4).
 
 A plain run uses each distribution's point value (mode, midpoint, mean, median, most likely);
-a sweep samples it with an explicit `numpy.random.Generator`.
+a sweep samples it with an explicit `numpy.random.Generator`. Distributions that name the same
+`shared` group are drawn comonotone (`Draws`): one uniform u per sample, each member at its own
+inverse CDF at u, so they move together (rank correlation 1) and each keeps its own marginal.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from statistics import NormalDist
 from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from gigawatt.validation import Real
 
 #: The largest sigma of ln(x) a lognormal may have: at 3 the 99th percentile is already
 #: 1,000 times the median; beyond it samples overflow rather than describe an uncertainty.
 MAX_LOG_SIGMA = 3.0
+#: A `shared` group's name: an id like a catalog record's (catalog.schema's ID_PATTERN).
+SHARED_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+SHARED_MAX_LENGTH = 40
 
 
 class _Dist(BaseModel):
@@ -93,7 +107,37 @@ class ChoiceParams(_Dist):
         return self
 
 
-class Triangular(_Dist):
+class _Shared(_Dist):
+    """A distribution of an input: its parameters and, optionally, the group it is drawn with."""
+
+    shared: (
+        Annotated[
+            str,
+            Field(
+                pattern=SHARED_PATTERN,
+                max_length=SHARED_MAX_LENGTH,
+                description="drawn together with every distribution naming the same group",
+            ),
+        ]
+        | None
+    ) = None
+
+    @model_serializer(mode="wrap")
+    def _without_unshared(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, object]:
+        # an ungrouped distribution dumps as before the field existed (a scenario's canonical
+        # JSON, hence its sweep id, and the catalog's digest are unchanged)
+        out = handler(self)
+        if self.shared is None:
+            out.pop("shared", None)
+        return out
+
+    def quantile(self, q: float) -> float:  # pragma: no cover - every distribution has one
+        raise NotImplementedError
+
+
+class Triangular(_Shared):
     triangular: TriangularParams
 
     def point(self) -> float:
@@ -115,7 +159,7 @@ class Triangular(_Dist):
         return p.high - math.sqrt((1 - q) * (p.high - p.low) * (p.high - p.mode))
 
 
-class Uniform(_Dist):
+class Uniform(_Shared):
     uniform: UniformParams
 
     def point(self) -> float:
@@ -131,7 +175,7 @@ class Uniform(_Dist):
         return self.uniform.low + q * (self.uniform.high - self.uniform.low)
 
 
-class Normal(_Dist):
+class Normal(_Shared):
     normal: NormalParams
 
     def point(self) -> float:
@@ -162,7 +206,7 @@ class Normal(_Dist):
         return min(max(x, lo), hi)
 
 
-class LogNormal(_Dist):
+class LogNormal(_Shared):
     lognormal: LogNormalParams
 
     def point(self) -> float:
@@ -181,7 +225,7 @@ class LogNormal(_Dist):
         return p.median * math.exp(p.sigma * NormalDist().inv_cdf(_open(q)))
 
 
-class Choice(_Dist):
+class Choice(_Shared):
     choice: ChoiceParams
 
     def _probabilities(self) -> np.ndarray:
@@ -223,6 +267,35 @@ def point(value: Uncertain) -> float:
 def sample(value: Uncertain, rng: np.random.Generator) -> float:
     """One draw (a plain number is returned unchanged)."""
     return value.sample(rng) if isinstance(value, Distribution) else float(value)
+
+
+class Draws:
+    """One sample's draws from its generator: an ungrouped distribution samples as it always
+    has; the first member of a `shared` group met draws one uniform u from the generator, and
+    every member of the group is its own inverse CDF at u (comonotone). The draws depend on the
+    generator and the order the inputs are met in, as before, never on anything else."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.shared_u: dict[str, float] = {}
+
+    def draw(self, value: Distribution) -> float:
+        group = value.shared
+        if group is None:
+            return value.sample(self.rng)
+        u = self.shared_u.get(group)
+        if u is None:
+            u = self.shared_u[group] = float(self.rng.random())
+        return value.quantile(u)
+
+
+def groups(distributions: Iterable[tuple[str, Uncertain]]) -> dict[str, list[str]]:
+    """Each `shared` group's name and its members' paths, in the order first met."""
+    out: dict[str, list[str]] = {}
+    for path, value in distributions:
+        if isinstance(value, Distribution) and value.shared is not None:
+            out.setdefault(value.shared, []).append(path)
+    return out
 
 
 def bounds(value: Uncertain) -> tuple[float, float]:

@@ -46,7 +46,7 @@ from gigawatt.catalog.schema import (
     _checked_as_written,
     unit_problem,
 )
-from gigawatt.distributions import Distribution, Uncertain, point, sample, support_problem
+from gigawatt.distributions import Distribution, Draws, Uncertain, point, support_problem
 from gigawatt.errors import InputError, Problem, UnknownIdError
 from gigawatt.validation import (
     allowed_text,
@@ -868,8 +868,9 @@ class Scenario(_Model):
     # --- resolution of uncertain inputs ---
 
     def resolve(self, rng: np.random.Generator | None = None) -> Scenario:
-        """Every distribution replaced by its point value (rng None) or by one draw."""
-        return _resolve(self, rng)
+        """Every distribution replaced by its point value (rng None) or by one draw (a `shared`
+        group's members together, `distributions.Draws`)."""
+        return _resolve(self, None if rng is None else Draws(rng))
 
     def with_inputs(self, values: Mapping[str, float]) -> Scenario:
         """Resolved with the uncertain inputs at `values` (path -> value, paths as
@@ -939,16 +940,16 @@ def _integer_names(cls: type[BaseModel]) -> dict[str, bool]:
     return dict(_fields(cls))
 
 
-def _draw(value: Any, rng: np.random.Generator | None, integer: bool) -> Any:
+def _draw(value: Any, rng: Draws | None, integer: bool) -> Any:
     if isinstance(value, Distribution):
-        x = point(value) if rng is None else sample(value, rng)
+        x = point(value) if rng is None else rng.draw(value)
         return round(x) if integer else x
     if integer and isinstance(value, float):
         return round(value)
     return value
 
 
-def _resolve_value(value: Any, rng: np.random.Generator | None, integer: bool) -> Any:
+def _resolve_value(value: Any, rng: Draws | None, integer: bool) -> Any:
     if isinstance(value, Distribution):
         return _draw(value, rng, integer)
     if isinstance(value, BaseModel):
@@ -960,7 +961,7 @@ def _resolve_value(value: Any, rng: np.random.Generator | None, integer: bool) -
     return _draw(value, rng, integer)
 
 
-def _resolve(model: Any, rng: np.random.Generator | None) -> Any:
+def _resolve(model: Any, rng: Draws | None) -> Any:
     update = {}
     for name, integer in _fields(type(model)):
         value = getattr(model, name)

@@ -530,6 +530,7 @@ def validation_problems(
     meant: list[str] = []  # the field an unknown one was most likely meant as, by path
     generic: dict[str, Any] = {}  # each field's value, when no member's error is specific
     specific_at: set[str] = set()
+    member_errors: dict[tuple[str, str], list[bool]] = {}  # whether each error is of `shared`
     for e in err.errors(include_url=False):
         loc = list(e["loc"])
         raised = (e.get("ctx") or {}).get("error")
@@ -552,6 +553,14 @@ def validation_problems(
         rest = loc[member + 1 :]
         label = str(loc[member]).lower()
         value = e.get("input")
+        shared = bool(rest) and str(rest[0]) == "shared"
+        if label != "float":
+            member_errors.setdefault((base, label), []).append(shared)
+        if shared and e["type"] not in ("extra_forbidden", "missing"):
+            # every distribution member reports its `shared` the same: said once (deduplicated)
+            path = _join(loc[:member] + rest, prefix)
+            problems.append(_problem(path, e["type"], e["msg"], e.get("input")))
+            continue
         plain = label == "float" and not isinstance(value, dict)
         if plain and (e["type"] != "float_type" or isinstance(value, bool)):
             specific_at.add(base)  # a number that is not allowed: say why, not what else is
@@ -575,6 +584,9 @@ def validation_problems(
             problems.append(problem)
         else:
             generic.setdefault(base, value)
+    # a member whose only errors are its `shared` is the distribution the user wrote: its
+    # other members' errors (fields they lack) say nothing more
+    specific_at.update(base for (base, _), errs in member_errors.items() if all(errs))
     for base, value in generic.items():
         if base not in specific_at:
             hint = decimal_comma_hint(value)

@@ -267,3 +267,72 @@ def test_tornado_only_has_no_constant_outputs(toy_catalog, tmp_path):
     sc = _additive(toy_catalog)
     r = run_sensitivity(sc, "tornado", store_path=tmp_path / "s.duckdb", catalog=toy_catalog)
     assert r.to_json()["constant_outputs"] is None
+
+
+def _grouped(catalog):
+    """Three phases: the first two's power (U(0.5, 1.5), U(1, 4)) in one `shared` group, the
+    third's (U(0.5, 2.5)) on its own. Facility power is their sum: the group's part is
+    1.5 + 4u (variance 16/12), the third's has variance 4/12."""
+    data = toy_scenario_data()
+    data["sites"][0]["phases"] = [
+        {"online": "2026-03", "power_gw": _uniform(0.5, 1.5) | {"shared": "supply"}},
+        {"online": "2026-04", "power_gw": _uniform(1.0, 4.0) | {"shared": "supply"}},
+        {"online": "2026-05", "power_gw": _uniform(0.5, 2.5)},
+    ]
+    for phase in data["sites"][0]["phases"]:
+        phase["system"] = "toy-node"
+    return parse_scenario(data, catalog)
+
+
+def test_a_shared_group_is_one_input_of_the_tornado_and_of_sobol(toy_catalog, tmp_path):
+    sc = _grouped(toy_catalog)
+    first, second, third = sc.uncertain_inputs()
+    r = run_sensitivity(
+        sc, "both", base_samples=N, seed=3, store_path=tmp_path / "s.duckdb", catalog=toy_catalog
+    )
+    assert r.shared_groups == {"supply": [first, second]}
+    data = r.to_json()
+    assert data["shared_groups"] == [{"name": "supply", "members": [first, second]}]
+    assert [i["shared"] for i in data["inputs"]] == ["supply", "supply", None]
+    assert any("`shared` group" in h for h in data["held_fixed"])
+    out = r.output("facility_power_gw_end")
+    assert out.base == pytest.approx(5.0, rel=1e-9)
+    bars = {b.input: b for b in out.tornado}
+    assert set(bars) == {"supply", third}
+    # the group: both members at their own P10 (0.6, 1.3), then P90 (1.4, 3.7), together
+    supply = bars["supply"]
+    assert (supply.output_low, supply.output_high) == pytest.approx((3.4, 6.6))
+    assert supply.input_low is None and [m[0] for m in supply.members] == [first, second]
+    assert [m[1:] for m in supply.members] == [pytest.approx((0.6, 1.4)), pytest.approx((1.3, 3.7))]
+    assert (bars[third].output_low, bars[third].output_high) == pytest.approx((4.2, 5.8))
+    assert bars[third].input_low == pytest.approx(0.7) and len(bars[third].members) == 1
+    # Sobol of the group as one input: 16/20 and 4/20 of the variance (additive: S1 = ST)
+    s = out.sobol
+    assert s is not None and set(s.total) == {"supply", third}
+    for name, expected in (("supply", 0.8), (third, 0.2)):
+        _assert_close(s.first[name], s.first_conf[name], expected, f"S1 {name}")
+        _assert_close(s.total[name], s.total_conf[name], expected, f"ST {name}")
+    assert out.ranking() == ["supply", third]
+    # the Sobol design moves the members together: comonotone columns
+    design = sobol_design(sc, N, 3)
+    assert np.array_equal(np.argsort(design.values[:, 0]), np.argsort(design.values[:, 1]))
+    assert tornado_design(sc).values.shape == (5, 3)
+
+
+def test_the_reports_tornado_moves_a_group_together(toy_catalog):
+    """The report's tornado (no store) has one bar for the group; its inputs table lists each
+    member with its own P10 and P90, marked with the group."""
+    from gigawatt.report.sensitivity import _inputs_table
+    from gigawatt.sweep.sensitivity import tornado
+
+    sc = _grouped(toy_catalog)
+    first, second, third = sc.uncertain_inputs()
+    outputs = tornado(sc, toy_catalog, keys=["facility_power_gw_end"])
+    bars = {b.input: b for b in outputs[0].tornado}
+    assert (bars["supply"].output_low, bars["supply"].output_high) == pytest.approx((3.4, 6.6))
+    rows = {row[0]: row[1:] for row in _inputs_table(outputs, sc).rows}
+    assert rows == {
+        f"{first} (shared: supply)": ("0.6", "1.4"),
+        f"{second} (shared: supply)": ("1.3", "3.7"),
+        third: ("0.7", "2.3"),
+    }

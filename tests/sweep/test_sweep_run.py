@@ -413,3 +413,39 @@ def test_inputs_are_independent_and_the_plain_run_can_leave_the_band(toy_catalog
     q10, q90 = np.percentile((1 / draws).sum(axis=1), [10, 90])
     assert together / (q90 - q10) == pytest.approx(2.97, abs=0.02)
     assert 2.5 < together / (p90 - p10) < 3.5
+
+
+def test_a_shared_group_draws_its_members_together(toy_catalog, tmp_path):
+    """The eight sites above with their PUEs in one `shared` group: every sample draws one
+    quantile for all eight (their draws are equal), so IT power is 8 / PUE and its band is that
+    of 8 / PUE at the PUE's quantiles (P10 of IT power at the PUE's P90, within interpolation
+    between 200 draws), about three times the independent sum's width. The sweep's JSON lists
+    the group and each input's group, and a stored sweep loads with them."""
+    pue = {"triangular": {"low": 1.08, "mode": 1.15, "high": 1.3}, "shared": "cooling"}
+    site = toy_scenario_data()["sites"][0]
+    sites = [site | {"name": f"site-{i}", "pue": pue} for i in range(8)]
+    sc = parse_scenario(toy_scenario_data(sites=sites), toy_catalog)
+    result = run_sweep(sc, 200, 0, tmp_path / "s.duckdb", catalog=toy_catalog)
+    paths = [f"sites[{i}].pue" for i in range(8)]
+    data = result.to_json()
+    assert data["shared_groups"] == [{"name": "cooling", "members": paths}]
+    assert all(i["shared"] == "cooling" for i in data["inputs"])
+    assert load_sweep(tmp_path / "s.duckdb", result.sweep_id).to_json() == data | {"computed": 0}
+    inputs, _ = stored(tmp_path / "s.duckdb", result.sweep_id)
+    draws = inputs.pivot(index="sample", columns="path", values="value")
+    assert (draws[paths].nunique(axis=1) == 1).all()
+    p10, _, p90 = result.band("it_power_gw", 2026)
+    dist = sc.sites[0].pue
+    assert p10 == pytest.approx(8 / dist.quantile(0.9), rel=0.01)
+    assert p90 == pytest.approx(8 / dist.quantile(0.1), rel=0.01)
+    independent = [s | {"pue": {"triangular": pue["triangular"]}} for s in sites]
+    alone = run_sweep(
+        parse_scenario(toy_scenario_data(sites=independent), toy_catalog),
+        200,
+        0,
+        tmp_path / "s.duckdb",
+        catalog=toy_catalog,
+    )
+    assert alone.sweep_id != result.sweep_id and alone.to_json()["shared_groups"] == []
+    q10, _, q90 = alone.band("it_power_gw", 2026)
+    assert 2.5 < (p90 - p10) / (q90 - q10) < 3.5

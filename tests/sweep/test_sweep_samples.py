@@ -8,13 +8,15 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from sweep_cases import uncertain_scenario
+from scipy.stats import spearmanr
+from sweep_cases import uncertain_data, uncertain_scenario
 
-from gigawatt.distributions import Distribution
-from gigawatt.scenario import load_scenario
+from gigawatt.distributions import Distribution, groups
+from gigawatt.scenario import load_scenario, parse_scenario
 from gigawatt.simulate import simulate
-from gigawatt.sweep import run_sample, run_samples, sample_rng
+from gigawatt.sweep import run_sample, run_samples, sample_rng, sweep_id
 from gigawatt.sweep import samples as samples_mod
+from gigawatt.sweep.run import canonical_json
 from gigawatt.sweep.samples import flatten_years, value_at
 
 
@@ -135,12 +137,25 @@ def test_work_pickles_for_other_processes(toy_catalog):
     _same(run_sample(sc, toy_catalog, 5, 2), run_sample(sc2, cat2, 5, 2))
 
 
-@pytest.mark.parametrize("name", ["toy", "nvidia-openai-10gw"])
+def shared_scenario(catalog, group: str = "cooling"):
+    """The uncertain toy scenario with its PUE (uniform 1.1-1.3) and its phase's power
+    (triangular 0.5/1/2) in one `shared` group; the delay (choice 0, 1, 2) on its own."""
+    data = uncertain_data()
+    site = data["sites"][0]
+    site["pue"] = site["pue"] | {"shared": group}
+    site["phases"][0]["power_gw"] = site["phases"][0]["power_gw"] | {"shared": group}
+    return parse_scenario(data, catalog)
+
+
+@pytest.mark.parametrize("name", ["toy", "shared", "nvidia-openai-10gw"])
 def test_template_equals_resolve(toy_catalog, name):
     """A sample's inputs put into the point-value scenario (`SampleTemplate`) give exactly the
     scenario `Scenario.resolve` draws with the same generator, and the same generator state
     after, so the stages' child generators are the same too."""
-    sc = uncertain_scenario(toy_catalog) if name == "toy" else load_scenario(name, toy_catalog)
+    if name in ("toy", "shared"):
+        sc = (uncertain_scenario if name == "toy" else shared_scenario)(toy_catalog)
+    else:
+        sc = load_scenario(name, toy_catalog)
     template = samples_mod.template_of(sc)
     assert template.paths == tuple(sc.uncertain_inputs()) and len(template.paths) >= 3
     for i in range(5):
@@ -151,3 +166,54 @@ def test_template_equals_resolve(toy_catalog, name):
         assert a.random() == b.random()
     row = dict(zip(template.paths, template.values(sample_rng(4, 9)), strict=True))
     assert template.at(template.design_values(row)) == sc.with_inputs(row)
+
+
+def test_ungrouped_inputs_draw_as_each_distribution_samples(toy_catalog):
+    """Without `shared`, a sample draws each input with its own `sample(rng)`, in path order
+    (the scheme before groups existed), and the scenario dumps without a `shared` key (its
+    canonical JSON, hence its sweep id, unchanged)."""
+    sc = uncertain_scenario(toy_catalog)
+    template = samples_mod.template_of(sc)
+    for i in range(5):
+        rng = sample_rng(3, i)
+        expected = [d.sample(rng) for _, d in sc.distributions()]
+        expected[2] = round(expected[2])  # the delay, a whole number of months
+        assert template.values(sample_rng(3, i)) == expected
+    assert "shared" not in canonical_json(sc)
+    assert '"shared":"cooling"' in canonical_json(shared_scenario(toy_catalog))
+    # grouping is part of the sweep id: grouped, and grouped under another name, are new sweeps
+    ids = {
+        sweep_id(s, 0, toy_catalog)
+        for s in (sc, shared_scenario(toy_catalog), shared_scenario(toy_catalog, "power"))
+    }
+    assert len(ids) == 3
+
+
+def test_shared_inputs_move_together_with_their_own_marginals(toy_catalog):
+    """Members of a group are comonotone (rank correlation 1: one uniform u, each at its own
+    inverse CDF); each keeps its own distribution (the share of draws under its P10, P50 and
+    P90 within 4 binomial standard deviations of 0.1, 0.5, 0.9); the ungrouped delay stays
+    independent of them."""
+    sc = shared_scenario(toy_catalog)
+    template = samples_mod.template_of(sc)
+    n = 4000
+    draws = np.array([template.values(sample_rng(0, i)) for i in range(n)])
+    pue, power, delay = draws.T
+    assert np.array_equal(np.argsort(pue, kind="stable"), np.argsort(power, kind="stable"))
+    assert spearmanr(pue, power).statistic == pytest.approx(1.0)
+    for (_, dist), x in zip(sc.distributions()[:2], (pue, power), strict=True):
+        for q in (0.1, 0.5, 0.9):
+            assert abs((x <= dist.quantile(q)).mean() - q) < 4 * math.sqrt(q * (1 - q) / n)
+    assert abs(spearmanr(pue, delay).statistic) < 4 / math.sqrt(n)
+    # independent, the same two inputs are not comonotone
+    free = samples_mod.template_of(uncertain_scenario(toy_catalog))
+    alone = np.array([free.values(sample_rng(0, i)) for i in range(200)])
+    assert abs(spearmanr(alone[:, 0], alone[:, 1]).statistic) < 4 / math.sqrt(200)
+
+
+def test_groups_lists_each_group_and_its_members(toy_catalog):
+    sc = shared_scenario(toy_catalog)
+    assert groups(sc.distributions()) == {
+        "cooling": ["sites[0].pue", "sites[0].phases[0].power_gw"]
+    }
+    assert groups(uncertain_scenario(toy_catalog).distributions()) == {}

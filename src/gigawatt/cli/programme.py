@@ -1029,6 +1029,12 @@ def sweep(
         + (f" ({', '.join(inputs[:3])}{', ...' if len(inputs) > 3 else ''})" if inputs else "")
         + "; --json gives every output and input."
     )
+    for name, members in result.shared_groups.items():
+        console.print(
+            f"Shared group {name}: {counted(len(members), 'input')} drawn together, each at the "
+            f"same quantile of its own distribution ({', '.join(members[:3])}"
+            f"{', ...' if len(members) > 3 else ''})."
+        )
     from gigawatt.sweep.samples import HELD_FIXED, P50_NOT_THE_RUN
 
     console.print(

@@ -138,6 +138,12 @@ def render(result: SensitivityResult, top: int, out: Console = console) -> None:
         ends = (_as_used(i["p10"], i["whole_number"]), _as_used(i["p90"], i["whole_number"]))
         inputs.add_row((i["path"]), ends[0], _short(i["point"]), ends[1])
     out.print(inputs)
+    for name, members in result.shared_groups.items():
+        out.print(
+            f"Shared group {name} ({', '.join(members)}): these move together, one input of "
+            f"the ranking named {name} (each member at its own P{low} and P{high} in the "
+            "tornado; Sobol indices of the group)."
+        )
     still, constant = [], []
     for o in result.outputs:
         movers = _movers(o)

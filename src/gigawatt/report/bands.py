@@ -70,7 +70,11 @@ def _band_chart(sweep: SweepResult, key: str, title: str, axis: str, scale: floa
 
 def _inputs_table(sweep: SweepResult) -> Table:
     rows: list[tuple[str, ...]] = [
-        (i["path"], *(_input_value(i[q]) for q in ("p10", "p50", "p90"))) for i in sweep.inputs()
+        (
+            i["path"] + (f" (shared: {i['shared']})" if i.get("shared") else ""),
+            *(_input_value(i[q]) for q in ("p10", "p50", "p90")),
+        )
+        for i in sweep.inputs()
     ]
     return Table(
         "Uncertain inputs as drawn",

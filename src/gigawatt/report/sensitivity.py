@@ -120,17 +120,19 @@ def _inputs_table(outputs: Sequence[OutputSensitivity], inputs: Scenario | None)
         ("Input", f"At its P{low}", f"At its P{high}"),
         tuple(
             (
-                b.input,
-                _as_used(b.input_low, whole.get(b.input, False)),
-                _as_used(b.input_high, whole.get(b.input, False)),
+                path if path == b.input else f"{path} (shared: {b.input})",
+                _as_used(lo, whole.get(path, False)),
+                _as_used(hi, whole.get(path, False)),
             )
             for b in bars
+            for path, lo, hi in b.members
         ),
         numeric=(False, True, True),
         note="Each range is a quantile of the input's distribution in the scenario file (listed "
         "with its point value under the scenario's uncertain inputs; the scenario's sources "
         "are its citations). A whole-number input (months) takes the rounded quantile, shown "
-        "first, the quantile after it.",
+        "first, the quantile after it. Inputs of one shared group move together: the tornado "
+        "sets them all to their own P10, then P90, as one bar named by the group.",
     )
 
 

@@ -9,7 +9,7 @@ their month alongside.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,8 @@ class SweepResult:
     bands: pd.DataFrame
     #: `path, n, p10, p50, p90, never`, one row per uncertain input.
     input_bands: pd.DataFrame
+    #: Each `shared` group's name and its members' paths (drawn together, comonotone).
+    shared_groups: dict[str, list[str]] = field(default_factory=dict)
 
     def month(self, year: int) -> str:
         """The month a year is reported at: its December, or the scenario's last month."""
@@ -121,13 +123,16 @@ class SweepResult:
         return out
 
     def inputs(self) -> list[dict[str, Any]]:
-        """Each uncertain input's path and the P10/P50/P90 of its drawn values."""
+        """Each uncertain input's path, the P10/P50/P90 of its drawn values and its `shared`
+        group (None: drawn on its own)."""
         by_path = {
             str(r.path): {q: _value(getattr(r, q)) for q in QUANTILES}
             for r in self.input_bands.itertuples(index=False)
         }
+        group = {p: name for name, members in self.shared_groups.items() for p in members}
         return [
-            {"path": p, **by_path.get(p, dict.fromkeys(QUANTILES))} for p in self.uncertain_inputs
+            {"path": p, **by_path.get(p, dict.fromkeys(QUANTILES)), "shared": group.get(p)}
+            for p in self.uncertain_inputs
         ]
 
     @property
@@ -155,6 +160,10 @@ class SweepResult:
             "store": str(self.store),
             **last,
             "inputs": self.inputs(),
+            "shared_groups": [
+                {"name": name, "members": list(members)}
+                for name, members in self.shared_groups.items()
+            ],
             "held_fixed": list(HELD_FIXED),
             "headline": self.headline(),
             "years": years,

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -224,7 +224,32 @@ def _summary(store: SweepStore, info: SweepInfo, samples: int, computed: int) ->
         uncertain_inputs=info.uncertain_inputs,
         bands=store.output_bands(info.sweep_id, samples),
         input_bands=store.input_bands(info.sweep_id, samples),
+        shared_groups=shared_groups_of(info.scenario_json, info.uncertain_inputs),
     )
+
+
+def shared_groups_of(scenario_json: str, paths: Sequence[str]) -> dict[str, list[str]]:
+    """Each `shared` group of a stored scenario (its canonical JSON) and its members, in the
+    order of the uncertain inputs `paths` (as `distributions.groups` of the scenario)."""
+    found: dict[str, str] = {}
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("shared"), str):
+                found[path] = value["shared"]
+                return
+            for k, v in value.items():
+                walk(v, f"{path}.{k}" if path else str(k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, f"{path}[{i}]")
+
+    walk(json.loads(scenario_json), "")
+    out: dict[str, list[str]] = {}
+    for p in paths:
+        if p in found:
+            out.setdefault(found[p], []).append(p)
+    return out
 
 
 def load_sweep(store_path: str | Path, sweep_id: str) -> SweepResult:

@@ -26,7 +26,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from gigawatt.catalog import Catalog
-from gigawatt.distributions import Distribution
+from gigawatt.distributions import Distribution, Draws
 from gigawatt.scenario import Scenario, is_integer_field
 from gigawatt.simulate import run_stages
 from gigawatt.sweep.headline import headline_outputs
@@ -47,15 +47,19 @@ _HELD_FIXED_ALWAYS: tuple[str, ...] = (
 HELD_FIXED: tuple[str, ...] = (
     *_HELD_FIXED_ALWAYS,
     "the dependence between the scenario's distributions: each is drawn independently of the "
-    "others (no two sites' PUEs, two phases' delays or two tranches' valuations move together), "
-    "so a figure summed over many of them has a narrower band than if they moved together",
+    "others, except those the scenario puts in one `shared` group, which move together (every "
+    "member at the same quantile of its own distribution); no partial dependence is drawn, so "
+    "a figure summed over inputs that share a cause but are not grouped (two sites' PUEs, two "
+    "phases' delays, two tranches' valuations) has a narrower band than if they moved together",
 )
 #: A sensitivity design also holds the stages' own randomness at its point value.
 HELD_FIXED_SENSITIVITY: tuple[str, ...] = (
     *_HELD_FIXED_ALWAYS,
     "the dependence between the scenario's distributions: each is taken as independent of the "
-    "others, as Sobol indices require, so inputs that share a cause (every site's PUE under one "
-    "cooling design) are ranked apart, each below what they move together",
+    "others, as Sobol indices require, except those the scenario puts in one `shared` group, "
+    "which are one input (moved together, ranked by the group's name); inputs that share a "
+    "cause but are not grouped (every site's PUE under one cooling design) are ranked apart, "
+    "each below what they move together",
     "the stages' own random draws (share-price paths), at their point value",
 )
 #: How a sweep's P50 relates to the plain run (`gigawatt sweep` and the report say it).
@@ -266,10 +270,12 @@ class SampleTemplate:
         self.base = scenario.resolve(None)
 
     def values(self, rng: np.random.Generator) -> list[float]:
-        """One draw of every uncertain input (integer fields rounded), in path order."""
+        """One draw of every uncertain input (integer fields rounded), in path order; a
+        `shared` group's members together (`distributions.Draws`)."""
+        draws = Draws(rng)
         out = []
         for dist, integer in zip(self.distributions, self.integer, strict=True):
-            x = dist.sample(rng)
+            x = draws.draw(dist)
             out.append(round(x) if integer else x)
         return out
 

@@ -16,6 +16,11 @@ function of the inputs, as both methods assume.
   input through its distribution's inverse CDF, gives the first-order index S1 (the share of the
   output's variance explained by the input alone) and the total index ST (including all its
   interactions), each with a bootstrap 95 % confidence interval.
+
+Distributions in one `shared` group are one input of both (a `Factor`): the tornado sets every
+member to its own P10, then its own P90, together; the Sobol design has one column per factor,
+each member at its own inverse CDF of that column (comonotone, as a sweep draws them), so the
+indices are of the group as a whole (Saltelli's group indices), never of a member alone.
 """
 
 from __future__ import annotations
@@ -68,12 +73,49 @@ CONSTANT_NOTE = "does not vary across the samples"
 
 
 @dataclass(frozen=True)
+class Factor:
+    """One input of a tornado or a Sobol design: an ungrouped distribution (named by its path)
+    or a `shared` group (named by the group), its members' columns in the design."""
+
+    name: str
+    members: tuple[str, ...]
+    columns: tuple[int, ...]
+
+    @property
+    def shared(self) -> bool:
+        return self.members != (self.name,)
+
+
+def factors(scenario: Scenario) -> list[Factor]:
+    """The scenario's inputs as a tornado or Sobol design varies them: each ungrouped
+    distribution, and each `shared` group at its first member's place."""
+    out: list[Factor] = []
+    at: dict[str, int] = {}
+    for j, (path, d) in enumerate(scenario.distributions()):
+        group = d.shared
+        if group is None:
+            out.append(Factor(path, (path,), (j,)))
+        elif group not in at:
+            at[group] = len(out)
+            out.append(Factor(group, (path,), (j,)))
+        else:
+            f = out[at[group]]
+            out[at[group]] = Factor(group, (*f.members, path), (*f.columns, j))
+    return out
+
+
+@dataclass(frozen=True)
 class TornadoBar:
+    #: The input's path, or a `shared` group's name.
     input: str
-    input_low: float
-    input_high: float
+    #: The input's value at its P10 and at its P90; None for a group (see `members`).
+    input_low: float | None
+    input_high: float | None
     output_low: float
     output_high: float
+    #: (path, value at P10, value at P90) of each distribution the bar moves: the input
+    #: itself, or every member of its group.
+    members: tuple[tuple[str, float, float], ...] = ()
 
     @property
     def swing(self) -> float:
@@ -120,6 +162,7 @@ class OutputSensitivity:
                     "input": b.input,
                     "input_low": b.input_low,
                     "input_high": b.input_high,
+                    "members": [{"path": p, "low": lo, "high": hi} for p, lo, hi in b.members],
                     "output_low": _num(b.output_low),
                     "output_high": _num(b.output_high),
                     "swing": _num(b.swing),
@@ -153,6 +196,8 @@ class SensitivityResult:
     samples: dict[str, int]
     store: Path
     sobol_base: int | None
+    #: Each `shared` group's name and its members' paths: one input of the tornado and Sobol.
+    shared_groups: dict[str, list[str]] = field(default_factory=dict)
 
     def output(self, key: str) -> OutputSensitivity:
         for o in self.outputs:
@@ -179,6 +224,10 @@ class SensitivityResult:
             "tornado_levels": list(TORNADO_LEVELS),
             "conf_level": CONF_LEVEL,
             "inputs": self.inputs,
+            "shared_groups": [
+                {"name": name, "members": list(members)}
+                for name, members in self.shared_groups.items()
+            ],
             "held_fixed": list(HELD_FIXED_SENSITIVITY),
             "outputs": [o.to_json() for o in self.outputs],
             "constant_outputs": self.constant_outputs(),
@@ -193,14 +242,16 @@ def _num(v: float | None) -> float | None:
 
 
 def tornado_design(scenario: Scenario) -> Design:
-    """Row 0: every input at its point value; rows 2j+1 and 2j+2: input j at P10, then P90."""
+    """Row 0: every input at its point value; rows 2k+1 and 2k+2: factor k (an input, or every
+    member of a `shared` group, each at its own quantile) at P10, then P90."""
     dists = scenario.distributions()
     base = np.array([point(d) for _, d in dists], dtype=np.float64)
     rows = [base]
-    for j, (_, d) in enumerate(dists):
+    for f in factors(scenario):
         for q in TORNADO_LEVELS:
             row = base.copy()
-            row[j] = quantile(d, q)
+            for j in f.columns:
+                row[j] = quantile(dists[j][1], q)
             rows.append(row)
     low, high = TORNADO_LEVELS
     return Design(
@@ -215,17 +266,24 @@ def _problem(paths: Sequence[str]) -> dict[str, Any]:
 
 
 def sobol_design(scenario: Scenario, base_samples: int, seed: int) -> Design:
-    """Saltelli's N (D + 2) points (first and total indices), through each inverse CDF."""
+    """Saltelli's N (D + 2) points over the D factors (first and total indices), through each
+    member's inverse CDF (a `shared` group's members all at their factor's column)."""
     from SALib.sample import sobol as sobol_sample  # imported here: SALib loads scipy
 
     dists = scenario.distributions()
     paths = tuple(p for p, _ in dists)
+    fs = factors(scenario)
     unit = sobol_sample.sample(
-        _problem(paths), base_samples, calc_second_order=False, scramble=True, seed=seed
+        _problem([f.name for f in fs]),
+        base_samples,
+        calc_second_order=False,
+        scramble=True,
+        seed=seed,
     )
-    values = np.empty_like(unit)
-    for j, (_, d) in enumerate(dists):
-        values[:, j] = [quantile(d, float(q)) for q in unit[:, j]]
+    values = np.empty((unit.shape[0], len(paths)), dtype=np.float64)
+    for k, f in enumerate(fs):
+        for j in f.columns:
+            values[:, j] = [quantile(dists[j][1], float(q)) for q in unit[:, k]]
     return Design(method=f"sobol-saltelli-n{base_samples}", paths=paths, values=values)
 
 
@@ -241,17 +299,22 @@ def _headline_matrix(store: SweepStore, sweep_id: str, samples: int) -> pd.DataF
     return wide.reindex(index=range(samples), columns=order)
 
 
-def _tornado(paths: Sequence[str], design: Design, y: pd.Series) -> list[TornadoBar]:
+def _tornado(fs: Sequence[Factor], design: Design, y: pd.Series) -> list[TornadoBar]:
     bars = []
-    for j, path in enumerate(paths):
-        lo, hi = 2 * j + 1, 2 * j + 2
+    for k, f in enumerate(fs):
+        lo, hi = 2 * k + 1, 2 * k + 2
+        members = tuple(
+            (p, float(design.values[lo, j]), float(design.values[hi, j]))
+            for p, j in zip(f.members, f.columns, strict=True)
+        )
         bars.append(
             TornadoBar(
-                input=path,
-                input_low=float(design.values[lo, j]),
-                input_high=float(design.values[hi, j]),
+                input=f.name,
+                input_low=None if f.shared else members[0][1],
+                input_high=None if f.shared else members[0][2],
                 output_low=float(y.iloc[lo]),
                 output_high=float(y.iloc[hi]),
+                members=members,
             )
         )
     return sorted(bars, key=lambda b: -(b.swing if math.isfinite(b.swing) else -1.0))
@@ -326,7 +389,7 @@ def tornado(
     2 D simulations, plus the point-value run unless `base_results` (its `simulate` result) is
     given. `keys` limits the outputs returned (the runs are the same)."""
     design = tornado_design(scenario)
-    paths = list(design.paths)
+    fs = factors(scenario)
     base = base_results if base_results is not None else simulate(scenario, catalog)
     rows = [headline_outputs(base)]
     for i in range(1, len(design)):
@@ -339,9 +402,7 @@ def tornado(
     wide = pd.DataFrame(rows)
     wanted = [k for k in (keys if keys is not None else headline_order(wide.columns)) if k in wide]
     return [
-        OutputSensitivity(
-            key=k, base=float(wide[k].iloc[0]), tornado=_tornado(paths, design, wide[k])
-        )
+        OutputSensitivity(key=k, base=float(wide[k].iloc[0]), tornado=_tornado(fs, design, wide[k]))
         for k in wanted
     ]
 
@@ -450,6 +511,8 @@ def run_sensitivity(
     catalog = catalog or Catalog.load()
     sc, paths = _checked(scenario, method, base_samples, scheduler, workers, catalog)
     seed = sc.seed if seed is None else seed
+    fs = factors(sc)
+    names = [f.name for f in fs]
     common: dict[str, Any] = {
         "store_path": store_path,
         "scheduler": scheduler,
@@ -488,10 +551,10 @@ def run_sensitivity(
         if "tornado" in wide and key in wide["tornado"]:
             y = wide["tornado"][key]
             base = float(y.iloc[0])
-            bars = _tornado(paths, designs["tornado"], y)
+            bars = _tornado(fs, designs["tornado"], y)
         if "sobol" in wide:
             if key in wide["sobol"]:
-                indices, note = sobol_indices(paths, wide["sobol"][key].to_numpy(), seed, key)
+                indices, note = sobol_indices(names, wide["sobol"][key].to_numpy(), seed, key)
             else:
                 note = "not computed"
         outputs.append(
@@ -507,6 +570,8 @@ def run_sensitivity(
             "p90": quantile(d, TORNADO_LEVELS[1]),
             # a whole-number field (months) is set to the rounded quantile in every run
             "whole_number": whole[p],
+            # the group it moves with (one input of the tornado and Sobol), None: on its own
+            "shared": d.shared,
         }
         for p, d in sc.distributions()
     ]
@@ -519,4 +584,5 @@ def run_sensitivity(
         samples=sizes,
         store=Path(store_path),
         sobol_base=base_samples if "sobol" in designs else None,
+        shared_groups={f.name: list(f.members) for f in fs if f.shared},
     )
