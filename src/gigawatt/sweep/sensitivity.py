@@ -509,7 +509,7 @@ def run_sensitivity(
     `base_samples`). `base_samples` is the Sobol N; the design has N (D + 2) samples.
     """
     catalog = catalog or Catalog.load()
-    sc, paths = _checked(scenario, method, base_samples, scheduler, workers, catalog)
+    sc, _ = _checked(scenario, method, base_samples, scheduler, workers, catalog)
     seed = sc.seed if seed is None else seed
     fs = factors(sc)
     names = [f.name for f in fs]
