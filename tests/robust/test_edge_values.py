@@ -179,3 +179,22 @@ def test_a_job_that_never_finishes_prints_no_inf_or_nan(capsys, monkeypatch):
     assert rows["interruptions"] == rows["wall-clock days"] == "unbounded"
     assert rows["days in checkpoints"] == "n/a" and rows["goodput"] == "0.000"
     assert not {"inf", "nan"} & {word.strip(",.();") for word in out.split()}
+
+
+@pytest.mark.parametrize("flag", ["--model", "--system"])
+def test_a_folder_given_as_a_record_is_called_a_folder(capsys, tmp_path, monkeypatch, flag):
+    """Before: `--model /tmp` said `unknown model '/tmp'`. A folder named like an id (in the
+    current folder) does not hide the catalog's record."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "llama3-8b").mkdir()
+    args = {"--model": "llama3-8b", "--system": "dgx-h100", flag: "mine"}
+    err = refused(capsys, "perf", "--gpus", "8", *[x for kv in args.items() for x in kv])
+    kind = flag.removeprefix("--")
+    assert err == (
+        f"error: {flag}: 'mine' is a folder; allowed: a {kind} id, or a file of one record "
+        f"(`gigawatt catalog {kind}s ID` prints one to copy)\n"
+    )
+    got = cli_json(capsys, "perf", "--model", "llama3-8b", "--system", "dgx-h100", "--gpus", "8",
+                   "--json")  # fmt: skip
+    assert got["model"] == "llama3-8b"

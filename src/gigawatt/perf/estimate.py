@@ -91,6 +91,7 @@ The breakdown's parts sum exactly to the step time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,7 @@ from pydantic import BaseModel, ValidationError
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model, System
-from gigawatt.errors import GigawattError, InputError
+from gigawatt.errors import GigawattError, InputError, UnknownIdError
 from gigawatt.perf import comm
 from gigawatt.perf.framework import Software, resolve
 from gigawatt.perf.hardware import ACTIVATION_BYTES, Hardware
@@ -1370,7 +1371,7 @@ def load_model(model: Model | str, catalog: Catalog) -> Model:
         if not Path(model).is_file():
             raise InputError(f"no such file: {model!r}", field="model")
         return _record_from_file(Path(model), Model, "model")
-    return catalog.model(model, field="model")
+    return _from_catalog(catalog.model, model, "model")
 
 
 def load_system(system: System | str, catalog: Catalog) -> System:
@@ -1381,7 +1382,22 @@ def load_system(system: System | str, catalog: Catalog) -> System:
         if not Path(system).is_file():
             raise InputError(f"no such file: {system!r}", field="system")
         return _record_from_file(Path(system), System, "system")
-    return catalog.system(system, field="system")
+    return _from_catalog(catalog.system, system, "system")
+
+
+def _from_catalog(get: Callable[..., Any], ref: str, field: str) -> Any:
+    """The catalog's record `ref`; a folder's path that is no id is said to be a folder (it was
+    `unknown model '/tmp'`), not an id misspelt."""
+    try:
+        return get(ref, field=field)
+    except UnknownIdError:
+        if not Path(ref).is_dir():
+            raise
+        raise InputError(
+            f"{ref!r} is a folder; allowed: a {field} id, or a file of one record (`gigawatt "
+            f"catalog {field}s ID` prints one to copy)",
+            field=field,
+        ) from None
 
 
 def default_framework(system: System, catalog: Catalog) -> str:
