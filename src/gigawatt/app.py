@@ -114,6 +114,37 @@ def _checked(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: A request's fields that name a catalog record: the record's kind, the catalog's accessor.
+_ID_FIELDS = {
+    "model": ("models", "model"),
+    "system": ("systems", "system"),
+    "framework": ("frameworks", "framework"),
+    "region": ("regions", "region"),
+    "policy": ("fault-tolerance", "fault_tolerance"),
+    "failure_model": ("failures", "failure_model"),
+}
+
+
+def _check_ids(catalog: Catalog, req: Any) -> None:
+    """Every unknown id a request names, said in one pass (`--model nope --system nope2` said
+    the model, then on the next run the system); a file's path is left to its reader."""
+    from gigawatt.catalog import RECORD_FILE_SUFFIXES
+
+    problems = []
+    for name, (kind, accessor) in _ID_FIELDS.items():
+        value = getattr(req, name, None)
+        if not isinstance(value, str) or value.lower().endswith(RECORD_FILE_SUFFIXES):
+            continue
+        if not catalog.has(kind, value) and Path(value).exists():
+            continue  # a record file, or a folder, that its reader names
+        try:
+            getattr(catalog, accessor)(value, field=name)
+        except UnknownIdError as e:
+            problems += e.problems
+    if len(problems) > 1:  # one alone is said where it is read, as before
+        raise InputError(problems=problems)
+
+
 def _request(cls: type[R], request: R | None, fields: dict[str, Any]) -> R:
     """The request given, or one built (and validated) from keyword fields."""
     if request is None:
@@ -988,6 +1019,7 @@ def perf(
 
     req = _request(PerfRequest, request, fields)
     cat = catalog or Catalog.load()
+    _check_ids(cat, req)
     knobs = with_precision(req.plan or {}, req.precision)
     if req.search:
         found = perf_search(
@@ -1096,6 +1128,8 @@ def train(
     from gigawatt.training import plan_training
 
     req = _request(TrainRequest, request, fields)
+    catalog = catalog or Catalog.load()
+    _check_ids(catalog, req)
     return plan_training(
         req.model,
         req.tokens,
@@ -1111,7 +1145,7 @@ def train(
         policy=req.policy,
         framework=req.framework,
         fleet_age_months=req.fleet_age_months,
-        catalog=catalog or Catalog.load(),
+        catalog=catalog,
     )
 
 
@@ -1131,7 +1165,9 @@ def reliability(
     from gigawatt.reliability.job import ReliabilityRequest, reliability_report
 
     req = _request(ReliabilityRequest, request, fields)
-    return reliability_report(catalog or Catalog.load(), req)
+    catalog = catalog or Catalog.load()
+    _check_ids(catalog, req)
+    return reliability_report(catalog, req)
 
 
 @_checked
@@ -1147,7 +1183,9 @@ def footprint(
     from gigawatt.energy.footprint import footprint as footprint_of
 
     req = _request(FootprintRequest, request, fields)
-    return footprint_of(catalog or Catalog.load(), req)
+    catalog = catalog or Catalog.load()
+    _check_ids(catalog, req)
+    return footprint_of(catalog, req)
 
 
 # --- catalog, scenarios, show -----------------------------------------------------------------
