@@ -643,3 +643,35 @@ def test_an_unknown_scenario_is_named_by_the_argument_it_came_from(capsys, args,
     assert len(lines) == len(says)
     for line, said in zip(lines, says, strict=True):
         assert line.startswith(f"error: {said}")
+
+
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ("ZZZ={PRICES}", "ZZZ=prices-synthetic.csv: the file holds the tickers ^GSPC, NVDA, AMD, "
+         "not ZZZ alone; allowed: TICKER=FILE for a one-ticker (Yahoo-style) file, and a "
+         "wide or long table given as FILE alone"),
+        ("NVDA=", "'NVDA=' is not allowed: expected TICKER=FILE, a file after the '='"),
+    ],
+    ids=["a wide file named as one ticker", "no file after ="],
+)  # fmt: skip
+def test_a_ticker_file_spec_that_names_no_one_ticker_file(capsys, spec, says):
+    """Before: `ZZZ=prices.csv` dropped the name ZZZ and read the file's three tickers, exit 0;
+    `NVDA=` (an unset variable after it) said `'.' is not a file`."""
+    err = refused(capsys, "market", "--prices", spec.format(PRICES=PRICES), "--event",
+                  "nvidia-openai-2025-09-22")  # fmt: skip
+    assert err == f"error: --prices: {says}\n"
+
+
+def test_a_one_column_file_takes_the_ticker_it_is_given_as(capsys, tmp_path):
+    rows = PRICES.read_text(encoding="utf-8").splitlines()
+    one = tmp_path / "amd.csv"  # Date,Close: one column, named by the TICKER= before it
+    cells = [r.split(",") for r in rows[1:]]
+    one.write_text("\n".join(["Date,Close", *(f"{c[0]},{c[-1]}" for c in cells)]) + "\n")
+    wide = tmp_path / "two.csv"
+    wide.write_text("\n".join(r.rsplit(",", 1)[0] for r in rows), encoding="utf-8")
+    args = ["--prices", str(wide), "--prices", f"AMD={one}", "--ticker", "AMD", "--json"]
+    code, out, err = cli(capsys, "market", "--event", "nvidia-openai-2025-09-22", *args)
+    assert code == 0, err
+    study = json.loads(out)["events"][0]["study"]
+    assert [t["ticker"] for t in study["tickers"]] == ["AMD"]
