@@ -135,8 +135,8 @@ def _check_ids(catalog: Catalog, req: Any) -> None:
         value = getattr(req, name, None)
         if not isinstance(value, str) or value.lower().endswith(RECORD_FILE_SUFFIXES):
             continue
-        if not catalog.has(kind, value) and Path(value).exists():
-            continue  # a record file, or a folder, that its reader names
+        if catalog.has(kind, value) or Path(value).exists():
+            continue  # a known id; or a record file or a folder, that its reader names
         try:
             getattr(catalog, accessor)(value, field=name)
         except UnknownIdError as e:
