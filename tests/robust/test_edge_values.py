@@ -198,3 +198,22 @@ def test_a_folder_given_as_a_record_is_called_a_folder(capsys, tmp_path, monkeyp
     got = cli_json(capsys, "perf", "--model", "llama3-8b", "--system", "dgx-h100", "--gpus", "8",
                    "--json")  # fmt: skip
     assert got["model"] == "llama3-8b"
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda p: p.mkdir(), "is not a sweep store (a folder); allowed: a sweep store file, or"),
+        (lambda p: p.write_bytes(b""), "is not a sweep store (empty); allowed: a sweep store file"),
+    ],
+    ids=["a folder", "an empty file"],
+)
+def test_a_store_that_is_a_folder_or_empty_says_which(capsys, tmp_path, make, says):
+    """Before: `'x.duckdb' is not a sweep store`, with nothing on what it is or what goes."""
+    store = tmp_path / "x.duckdb"
+    make(store)
+    path = tmp_path / "s.yaml"
+    uncertain = "power_gw: {uniform: {low: 0.5, high: 1.5}}"
+    path.write_text(USER_SCENARIO_YAML.replace("power_gw: 1.0", uncertain), encoding="utf-8")
+    err = refused(capsys, "sweep", str(path), "--samples", "2", "--store", str(store))
+    assert err.startswith(f"error: --store: {str(store)!r} {says}") and err.count("\n") == 1
