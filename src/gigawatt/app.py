@@ -897,6 +897,18 @@ class SensitivityRequest(Request):
     _check_store = field_validator("store")(_store_file)
     _check_scheduler = field_validator("scheduler")(_scheduler_address)
 
+    @model_validator(mode="after")
+    def _samples_for_sobol(self) -> SensitivityRequest:
+        """The Sobol base given with the tornado alone would be ignored: said, not dropped."""
+        if self.method == "tornado" and "samples" in self.model_fields_set:
+            raise InputError(
+                "applies to the Sobol indices; the tornado runs each input at its P10 and P90 "
+                "alone: leave {samples} out, or give {method} sobol or both",
+                field="samples",
+                refs=("samples", "method"),
+            )
+        return self
+
 
 def sensitivity(
     request: SensitivityRequest | str | None = None,

@@ -165,6 +165,10 @@ FLAGS = [
     (["energy", "--grid-import-mw", "nan"], "--grid-import-mw: nan is not allowed: must be a fin"),
     (["energy", "--co2-cap-t", "-1"], "--co2-cap-t: -1 is not allowed: must be >= 0"),
     (["sensitivity", "--top", "0"], "--top: 0 is not allowed: must be >= 1"),
+    (
+        ["sensitivity", "nvidia-openai-10gw", "--method", "tornado", "--samples", "64"],
+        "--samples: applies to the Sobol indices; the tornado runs each input at its P10 and",
+    ),
     (["market", "--date", "2025-13-01"], "--date: '2025-13-01' is not allowed: expected a date YY"),
     (["market", "--date", "2025-09"], "--date: '2025-09' is not allowed: expected a date YYYY-MM"),
     (["market", "--date", "1900-01-02"], "--date: '1900-01-02' is not allowed: must be a date f"),
@@ -208,7 +212,8 @@ FLAGS = [
 @pytest.mark.parametrize(("args", "says"), FLAGS, ids=[" ".join(a[-2:]) for a, _ in FLAGS])
 def test_a_bad_flag_value_is_named_with_its_value(capsys, args, says):
     """Before: `market --date` said Click's "does not match the formats '%Y-%m-%d'" and took
-    1900-01-02; `--scheduler tcp://HOST:99999` waited out a 10 s connect timeout, exit 1."""
+    1900-01-02; `--scheduler tcp://HOST:99999` waited out a 10 s connect timeout, exit 1;
+    `sensitivity --method tornado --samples 64` ignored the Sobol base it was given."""
     err = refused(capsys, *args)
     assert says in err and err.count("\n") == 1
 
