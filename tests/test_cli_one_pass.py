@@ -80,3 +80,25 @@ def test_every_refused_option_of_a_sensitivity_is_said(capsys, tmp_path):
         " SCENARIO",
     ]
     assert "SCENARIO: the scenario has no uncertain inputs" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "flags"),
+    [
+        (["perf", "--model", "nope", "--system", "nope2", "--gpus", "8"], ["--model", "--system"]),
+        (["train", "--model", "llama3-8b", "--tokens", "1T", "--system", "dgx-h100", "--gpus",
+          "8", "--region", "mars", "--policy", "nope", "--framework", "nope"],
+         ["--framework", "--region", "--policy"]),
+        (["reliability", "--gpus", "8", "--days", "1", "--system", "nope", "--failure-model",
+          "nope", "--policy", "nope", "--model", "nope"],
+         ["--model", "--system", "--policy", "--failure-model"]),
+        (["footprint", "--system", "nope", "--gpu-hours", "1", "--region", "mars"],
+         ["--system", "--region"]),
+    ],
+    ids=["perf", "train", "reliability", "footprint"],
+)  # fmt: skip
+def test_every_unknown_id_of_a_command_line_is_said(capsys, args, flags):
+    """Before, each unknown id was said alone: four runs to find four misspelt ids."""
+    lines = refused(capsys, *args).splitlines()
+    assert [line.split(":")[1].strip() for line in lines] == flags
+    assert all(" unknown " in line and "(see `gigawatt catalog " in line for line in lines)

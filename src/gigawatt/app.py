@@ -114,6 +114,37 @@ def _checked(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: A request's fields that name a catalog record: the record's kind, the catalog's accessor.
+_ID_FIELDS = {
+    "model": ("models", "model"),
+    "system": ("systems", "system"),
+    "framework": ("frameworks", "framework"),
+    "region": ("regions", "region"),
+    "policy": ("fault-tolerance", "fault_tolerance"),
+    "failure_model": ("failures", "failure_model"),
+}
+
+
+def _check_ids(catalog: Catalog, req: Any) -> None:
+    """Every unknown id a request names, said in one pass (`--model nope --system nope2` said
+    the model, then on the next run the system); a file's path is left to its reader."""
+    from gigawatt.catalog import RECORD_FILE_SUFFIXES
+
+    problems = []
+    for name, (kind, accessor) in _ID_FIELDS.items():
+        value = getattr(req, name, None)
+        if not isinstance(value, str) or value.lower().endswith(RECORD_FILE_SUFFIXES):
+            continue
+        if catalog.has(kind, value) or Path(value).exists():
+            continue  # a known id; or a record file or a folder, that its reader names
+        try:
+            getattr(catalog, accessor)(value, field=name)
+        except UnknownIdError as e:
+            problems += e.problems
+    if len(problems) > 1:  # one alone is said where it is read, as before
+        raise InputError(problems=problems)
+
+
 def _request(cls: type[R], request: R | None, fields: dict[str, Any]) -> R:
     """The request given, or one built (and validated) from keyword fields."""
     if request is None:
@@ -868,6 +899,18 @@ class SensitivityRequest(Request):
     _check_store = field_validator("store")(_store_file)
     _check_scheduler = field_validator("scheduler")(_scheduler_address)
 
+    @model_validator(mode="after")
+    def _samples_for_sobol(self) -> SensitivityRequest:
+        """The Sobol base given with the tornado alone would be ignored: said, not dropped."""
+        if self.method == "tornado" and "samples" in self.model_fields_set:
+            raise InputError(
+                "applies to the Sobol indices; the tornado runs each input at its P10 and P90 "
+                "alone: leave {samples} out, or give {method} sobol or both",
+                field="samples",
+                refs=("samples", "method"),
+            )
+        return self
+
 
 def sensitivity(
     request: SensitivityRequest | str | None = None,
@@ -990,6 +1033,7 @@ def perf(
 
     req = _request(PerfRequest, request, fields)
     cat = catalog or Catalog.load()
+    _check_ids(cat, req)
     knobs = with_precision(req.plan or {}, req.precision)
     if req.search:
         found = perf_search(
@@ -1098,6 +1142,8 @@ def train(
     from gigawatt.training import plan_training
 
     req = _request(TrainRequest, request, fields)
+    catalog = catalog or Catalog.load()
+    _check_ids(catalog, req)
     return plan_training(
         req.model,
         req.tokens,
@@ -1113,7 +1159,7 @@ def train(
         policy=req.policy,
         framework=req.framework,
         fleet_age_months=req.fleet_age_months,
-        catalog=catalog or Catalog.load(),
+        catalog=catalog,
     )
 
 
@@ -1133,7 +1179,9 @@ def reliability(
     from gigawatt.reliability.job import ReliabilityRequest, reliability_report
 
     req = _request(ReliabilityRequest, request, fields)
-    return reliability_report(catalog or Catalog.load(), req)
+    catalog = catalog or Catalog.load()
+    _check_ids(catalog, req)
+    return reliability_report(catalog, req)
 
 
 @_checked
@@ -1149,7 +1197,9 @@ def footprint(
     from gigawatt.energy.footprint import footprint as footprint_of
 
     req = _request(FootprintRequest, request, fields)
-    return footprint_of(catalog or Catalog.load(), req)
+    catalog = catalog or Catalog.load()
+    _check_ids(catalog, req)
+    return footprint_of(catalog, req)
 
 
 # --- catalog, scenarios, show -----------------------------------------------------------------

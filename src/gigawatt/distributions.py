@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from gigawatt.validation import Real
+from gigawatt.validation import DISTRIBUTION_FIELDS, Real
 
 #: The largest sigma of ln(x) a lognormal may have: at 3 the 99th percentile is already
 #: 1,000 times the median; beyond it samples overflow rather than describe an uncertainty.
@@ -255,6 +255,14 @@ def _open(q: float) -> float:
 
 
 Distribution = Triangular | Uniform | Normal | LogNormal | Choice
+# the fields a misspelt parameter is told it may be (`validation.validation_problems`)
+DISTRIBUTION_FIELDS.update(
+    {
+        cls.__name__: sorted(cls.model_fields[name].annotation.model_fields)  # type: ignore[union-attr]
+        for cls in (Triangular, Uniform, Normal, LogNormal, Choice)
+        for name in cls.model_fields
+    }
+)
 #: A numeric input that may be uncertain.
 Uncertain = Real | Distribution
 

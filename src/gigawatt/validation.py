@@ -577,7 +577,7 @@ def validation_problems(
             path = _join(loc[:member] + rest, prefix)
             problem = _problem(path, e["type"], e["msg"], e.get("input"))
             if e["type"] == "extra_forbidden":  # `{uniform: {low, hihg}}`: the fields meant
-                allowed = _distribution_fields(str(loc[member]), str(rest[0]))
+                allowed = _distribution_fields(str(loc[member]))
                 problem = replace(problem, message=unknown_field(rest[-1], allowed))
                 meant += [_join([*loc[:member], *rest[:-1], m], prefix)
                           for m in _meant_fields(rest[-1], allowed)[:1]]  # fmt: skip
@@ -598,12 +598,14 @@ def validation_problems(
     return [p for p in dict.fromkeys(problems) if not (p.message == MISSING and p.field in meant)]
 
 
-def _distribution_fields(member: str, label: str) -> list[str]:
-    """The fields of a distribution's parameters (`Uniform`, `uniform` -> high, low)."""
-    from gigawatt import distributions  # deferred: distributions builds on this module
+#: Each distribution's parameter fields, by its class name (`Uniform` -> high, low): filled by
+#: `gigawatt.distributions`, which builds on this module (so it cannot be imported here).
+DISTRIBUTION_FIELDS: dict[str, list[str]] = {}
 
-    params = getattr(distributions, member).model_fields[label].annotation
-    return sorted(_names(params)) if _is_model(params) else []
+
+def _distribution_fields(member: str) -> list[str]:
+    """The fields of a distribution's parameters (`Uniform` -> high, low)."""
+    return DISTRIBUTION_FIELDS.get(member, [])
 
 
 def _given(value: Any) -> str:

@@ -135,3 +135,41 @@ def test_facility_power_is_not_called_the_grid_connection():
         "average PUE, at design load: the grid connection's peak on the hottest hours is "
         "higher)" in page
     )
+
+
+#: The same commands without the options the page's examples give (no `--search`, no
+#: `--trials`, no `--swings`/`--supply`, no `--prices`, another scenario): DESIGN.md section 7
+#: says listed keys are always present (null when not computed), so each documented key of an
+#: object printed at all must be there too.
+VARIANTS = {
+    "perf": ("perf", "--model", "llama3-8b", "--system", "dgx-h100", "--gpus", "8", "--json"),
+    "reliability": ("reliability", "--gpus", "1024", "--days", "10", "--json"),
+    "energy": ("energy", "amd-openai-6gw", "--json"),
+    "market": ("market", "--json"),
+    "footprint": ("footprint", "--system", "a100", "--gpu-hours", "1000",
+                  "--grid-gco2-per-kwh", "100", "--json"),
+    "train": ("train", "--model", "llama3-8b", "--tokens", "1T", "--system", "dgx-h100",
+              "--gpus", "64", "--region", "fr", "--json"),
+    "finance": ("finance", "stargate-10gw", "--json"),
+    "capability": ("capability", "amd-openai-6gw", "--json"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_documented_keys_are_always_present(name, tmp_path_factory, capsys):
+    data = _output(VARIANTS[name], tmp_path_factory, capsys)
+    checked = 0
+    for (args, at), documented in GROUPS.items():
+        if args[0] != name:
+            continue
+        plain = {k for k in documented if "*" not in k}
+        try:
+            objects = _objects_at(data, at)
+        except (KeyError, TypeError):  # an object not printed here (null): nothing to hold
+            continue
+        for obj in objects:
+            if isinstance(obj, dict):
+                missing = plain - set(obj)
+                assert not missing, f"`gigawatt {' '.join(VARIANTS[name])}` at {at!r}: {missing}"
+                checked += 1
+    assert checked, f"no documented object printed by {name}"

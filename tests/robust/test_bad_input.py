@@ -165,6 +165,10 @@ FLAGS = [
     (["energy", "--grid-import-mw", "nan"], "--grid-import-mw: nan is not allowed: must be a fin"),
     (["energy", "--co2-cap-t", "-1"], "--co2-cap-t: -1 is not allowed: must be >= 0"),
     (["sensitivity", "--top", "0"], "--top: 0 is not allowed: must be >= 1"),
+    (
+        ["sensitivity", "nvidia-openai-10gw", "--method", "tornado", "--samples", "64"],
+        "--samples: applies to the Sobol indices; the tornado runs each input at its P10 and",
+    ),
     (["market", "--date", "2025-13-01"], "--date: '2025-13-01' is not allowed: expected a date YY"),
     (["market", "--date", "2025-09"], "--date: '2025-09' is not allowed: expected a date YYYY-MM"),
     (["market", "--date", "1900-01-02"], "--date: '1900-01-02' is not allowed: must be a date f"),
@@ -208,7 +212,8 @@ FLAGS = [
 @pytest.mark.parametrize(("args", "says"), FLAGS, ids=[" ".join(a[-2:]) for a, _ in FLAGS])
 def test_a_bad_flag_value_is_named_with_its_value(capsys, args, says):
     """Before: `market --date` said Click's "does not match the formats '%Y-%m-%d'" and took
-    1900-01-02; `--scheduler tcp://HOST:99999` waited out a 10 s connect timeout, exit 1."""
+    1900-01-02; `--scheduler tcp://HOST:99999` waited out a 10 s connect timeout, exit 1;
+    `sensitivity --method tornado --samples 64` ignored the Sobol base it was given."""
     err = refused(capsys, *args)
     assert says in err and err.count("\n") == 1
 
@@ -643,3 +648,35 @@ def test_an_unknown_scenario_is_named_by_the_argument_it_came_from(capsys, args,
     assert len(lines) == len(says)
     for line, said in zip(lines, says, strict=True):
         assert line.startswith(f"error: {said}")
+
+
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ("ZZZ={PRICES}", "ZZZ=prices-synthetic.csv: the file holds the tickers ^GSPC, NVDA, AMD, "
+         "not ZZZ alone; allowed: TICKER=FILE for a one-ticker (Yahoo-style) file, and a "
+         "wide or long table given as FILE alone"),
+        ("NVDA=", "'NVDA=' is not allowed: expected TICKER=FILE, a file after the '='"),
+    ],
+    ids=["a wide file named as one ticker", "no file after ="],
+)  # fmt: skip
+def test_a_ticker_file_spec_that_names_no_one_ticker_file(capsys, spec, says):
+    """Before: `ZZZ=prices.csv` dropped the name ZZZ and read the file's three tickers, exit 0;
+    `NVDA=` (an unset variable after it) said `'.' is not a file`."""
+    err = refused(capsys, "market", "--prices", spec.format(PRICES=PRICES), "--event",
+                  "nvidia-openai-2025-09-22")  # fmt: skip
+    assert err == f"error: --prices: {says}\n"
+
+
+def test_a_one_column_file_takes_the_ticker_it_is_given_as(capsys, tmp_path):
+    rows = PRICES.read_text(encoding="utf-8").splitlines()
+    one = tmp_path / "amd.csv"  # Date,Close: one column, named by the TICKER= before it
+    cells = [r.split(",") for r in rows[1:]]
+    one.write_text("\n".join(["Date,Close", *(f"{c[0]},{c[-1]}" for c in cells)]) + "\n")
+    wide = tmp_path / "two.csv"
+    wide.write_text("\n".join(r.rsplit(",", 1)[0] for r in rows), encoding="utf-8")
+    args = ["--prices", str(wide), "--prices", f"AMD={one}", "--ticker", "AMD", "--json"]
+    code, out, err = cli(capsys, "market", "--event", "nvidia-openai-2025-09-22", *args)
+    assert code == 0, err
+    study = json.loads(out)["events"][0]["study"]
+    assert [t["ticker"] for t in study["tickers"]] == ["AMD"]

@@ -179,3 +179,41 @@ def test_a_job_that_never_finishes_prints_no_inf_or_nan(capsys, monkeypatch):
     assert rows["interruptions"] == rows["wall-clock days"] == "unbounded"
     assert rows["days in checkpoints"] == "n/a" and rows["goodput"] == "0.000"
     assert not {"inf", "nan"} & {word.strip(",.();") for word in out.split()}
+
+
+@pytest.mark.parametrize("flag", ["--model", "--system"])
+def test_a_folder_given_as_a_record_is_called_a_folder(capsys, tmp_path, monkeypatch, flag):
+    """Before: `--model /tmp` said `unknown model '/tmp'`. A folder named like an id (in the
+    current folder) does not hide the catalog's record."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "llama3-8b").mkdir()
+    args = {"--model": "llama3-8b", "--system": "dgx-h100", flag: "mine"}
+    err = refused(capsys, "perf", "--gpus", "8", *[x for kv in args.items() for x in kv])
+    kind = flag.removeprefix("--")
+    assert err == (
+        f"error: {flag}: 'mine' is a folder; allowed: a {kind} id, or a file of one record "
+        f"(`gigawatt catalog {kind}s ID` prints one to copy)\n"
+    )
+    got = cli_json(capsys, "perf", "--model", "llama3-8b", "--system", "dgx-h100", "--gpus", "8",
+                   "--json")  # fmt: skip
+    assert got["model"] == "llama3-8b"
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda p: p.mkdir(), "is not a sweep store (a folder); allowed: a sweep store file, or"),
+        (lambda p: p.write_bytes(b""), "is not a sweep store (empty); allowed: a sweep store file"),
+    ],
+    ids=["a folder", "an empty file"],
+)
+def test_a_store_that_is_a_folder_or_empty_says_which(capsys, tmp_path, make, says):
+    """Before: `'x.duckdb' is not a sweep store`, with nothing on what it is or what goes."""
+    store = tmp_path / "x.duckdb"
+    make(store)
+    path = tmp_path / "s.yaml"
+    uncertain = "power_gw: {uniform: {low: 0.5, high: 1.5}}"
+    path.write_text(USER_SCENARIO_YAML.replace("power_gw: 1.0", uncertain), encoding="utf-8")
+    err = refused(capsys, "sweep", str(path), "--samples", "2", "--store", str(store))
+    assert err.startswith(f"error: --store: {str(store)!r} {says}") and err.count("\n") == 1

@@ -227,14 +227,18 @@ def sensitivity(
     as_json: JsonOpt = False,
 ) -> None:
     """Which uncertain input moves each headline output: tornado and Sobol indices (resumable)."""
+    given = {}  # the Sobol base when typed (its default is no request of the tornado's)
+    source = ctx.get_parameter_source("samples")  # (Typer's own copy of Click's enum)
+    if source is not None and source.name != "DEFAULT":
+        given["samples"] = samples
     request = api.SensitivityRequest(
         scenario=scenario,
         method=method,
-        samples=samples,
         seed=seed,
         scheduler=scheduler,
         store=store,
         workers=workers,
+        **given,
     )
     result = resumable(
         "sensitivity",

@@ -196,7 +196,7 @@ def _series_from_frame(
                 where,
                 str(name),
             )
-        return out
+        return _one_ticker_file(out, where, ticker_hint)
     if price_col is not None and (_OHLC & set(keys) or "adjclose" in keys):
         ticker = ticker_hint or Path(where).stem
         return {
@@ -212,7 +212,25 @@ def _series_from_frame(
         out[name] = _indexed(_parse_prices(frame[col], where, name, dates), dates, where, name)
     if not out:
         raise InputError(f"{where}: no price columns besides the date", field=FIELD)
-    return out
+    return _one_ticker_file(out, where, ticker_hint)
+
+
+def _one_ticker_file(
+    found: dict[str, pd.Series], where: str, ticker_hint: str | None
+) -> dict[str, pd.Series]:
+    """A wide or long table's tickers; given as `TICKER=FILE` (a one-ticker file's name), its
+    one column is that ticker, and several are refused (the name was dropped: `ZZZ=prices.csv`
+    read ^GSPC, NVDA and AMD as they are)."""
+    if ticker_hint is None:
+        return found
+    if len(found) == 1:  # `Date,Close`: the one column is the ticker the user named
+        return {ticker_hint: next(iter(found.values()))}
+    raise InputError(
+        f"{ticker_hint}={where}: the file holds the tickers {', '.join(found)}, not "
+        f"{ticker_hint} alone; allowed: TICKER=FILE for a one-ticker (Yahoo-style) file, and "
+        "a wide or long table given as FILE alone",
+        field=FIELD,
+    )
 
 
 def _indexed(values: np.ndarray, dates: pd.Series, where: str, ticker: str) -> pd.Series:
@@ -255,6 +273,11 @@ def _split_spec(spec: str | Path) -> tuple[str | None, Path]:
     text = str(spec)
     head, eq, tail = text.partition("=")
     if eq and head and not Path(text).exists():
+        if not tail.strip():  # `NVDA=$FILE` with FILE unset: the empty path read as `.`
+            raise InputError(
+                f"{text!r} is not allowed: expected TICKER=FILE, a file after the '='",
+                field=FIELD,
+            )
         return head.strip(), Path(tail)
     return None, Path(text)
 

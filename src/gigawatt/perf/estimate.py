@@ -101,7 +101,7 @@ from pydantic import BaseModel, ValidationError
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.schema import Model, System
-from gigawatt.errors import GigawattError, InputError
+from gigawatt.errors import GigawattError, InputError, UnknownIdError
 from gigawatt.perf import comm
 from gigawatt.perf.framework import Software, resolve
 from gigawatt.perf.hardware import ACTIVATION_BYTES, Hardware
@@ -1377,7 +1377,7 @@ def _load_record(
         if not Path(value).is_file():
             raise InputError(f"no such file: {value!r}", field=field)
         return _record_from_file(Path(value), cls, field)
-    return from_catalog(value, field=field)
+    return _from_catalog(from_catalog, value, field)
 
 
 def load_model(model: Model | str, catalog: Catalog) -> Model:
@@ -1388,6 +1388,21 @@ def load_model(model: Model | str, catalog: Catalog) -> Model:
 def load_system(system: System | str, catalog: Catalog) -> System:
     """A system record: a `System`, a system or accelerator id, or a YAML file of one record."""
     return _load_record(system, System, "system", catalog.system)
+
+
+def _from_catalog(get: Callable[..., Any], ref: str, field: str) -> Any:
+    """The catalog's record `ref`; a folder's path that is no id is said to be a folder (it was
+    `unknown model '/tmp'`), not an id misspelt."""
+    try:
+        return get(ref, field=field)
+    except UnknownIdError:
+        if not Path(ref).is_dir():
+            raise
+        raise InputError(
+            f"{ref!r} is a folder; allowed: a {field} id, or a file of one record (`gigawatt "
+            f"catalog {field}s ID` prints one to copy)",
+            field=field,
+        ) from None
 
 
 def default_framework(system: System, catalog: Catalog) -> str:

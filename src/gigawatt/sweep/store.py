@@ -167,7 +167,12 @@ class SweepStore:
                 _create(self.path)
         _check_wal(self.path)
         if not self.path.is_file() or self.path.stat().st_size == 0:
-            raise InputError(f"{str(self.path)!r} is not a sweep store", field="store")
+            what = "a folder" if self.path.is_dir() else "empty" if self.path.is_file() else ""
+            raise InputError(
+                f"{str(self.path)!r} is not a sweep store"
+                + (f" ({what}); allowed: a sweep store file, or a new file name" if what else ""),
+                field="store",
+            )
         # Checked read-only first, so nothing is written to a file that is not a whole store.
         self.con = _connect(self.path, read_only=True)
         try:
@@ -189,8 +194,12 @@ class SweepStore:
             "ORDER BY table_name, ordinal_position"
         ).fetchall():
             found.setdefault(table, []).append(column)
-        if "store_info" not in found:
-            raise InputError(f"{str(self.path)!r} is not a sweep store", field="store")
+        if "store_info" not in found:  # another DuckDB database: the user's, left untouched
+            raise InputError(
+                f"{str(self.path)!r} is not a sweep store (a DuckDB database without gigawatt's "
+                "tables); it was left untouched: use another store",
+                field="store",
+            )
         row = self.con.execute("SELECT max(schema_version) FROM store_info").fetchone()
         version = row[0] if row else None
         if version != SCHEMA_VERSION:
