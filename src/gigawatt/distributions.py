@@ -258,9 +258,11 @@ Distribution = Triangular | Uniform | Normal | LogNormal | Choice
 # the fields a misspelt parameter is told it may be (`validation.validation_problems`)
 DISTRIBUTION_FIELDS.update(
     {
-        cls.__name__: sorted(cls.model_fields[name].annotation.model_fields)  # type: ignore[union-attr]
+        cls.__name__: sorted(params.model_fields)
         for cls in (Triangular, Uniform, Normal, LogNormal, Choice)
-        for name in cls.model_fields
+        for params in (f.annotation for f in cls.model_fields.values())
+        # the parameters' model, not the `shared` group name beside it
+        if isinstance(params, type) and issubclass(params, BaseModel)
     }
 )
 #: A numeric input that may be uncertain.
