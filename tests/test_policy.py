@@ -165,21 +165,27 @@ def test_thresholds_exceeded_but_not_law_are_listed_apart(catalog):
     assert "places it on the EU market" in trigger
 
 
+def _train(capsys: pytest.CaptureFixture[str], args: list[str]) -> tuple[dict, str]:
+    """`gigawatt train ARGS`: its --json object, and its text with whitespace collapsed."""
+    from gigawatt.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["train", *args, "--json"])
+    data = json.loads(capsys.readouterr().out)
+    with pytest.raises(SystemExit):
+        main(["train", *args])
+    return data, " ".join(capsys.readouterr().out.split())
+
+
 def test_train_flags_a_threshold_only_the_hardware_count_crosses(capsys):
     """Under full recomputation the executed FLOPs exceed the model FLOPs by HFU / MFU: a run
     whose model-FLOP count sits just under a compute-only threshold in force, and whose
     hardware count is over it, is flagged; a run well under it is not."""
-    from gigawatt.cli import main
 
     def train(tokens: str) -> tuple[dict, str]:
-        args = ["train", "--model", "llama3-405b", "--tokens", tokens, "--system", "gb200-nvl72",
-                "--gpus", "16384", "--plan", "recompute=full", "--start", "2026-06"]  # fmt: skip
-        with pytest.raises(SystemExit):
-            main([*args, "--json"])
-        data = json.loads(capsys.readouterr().out)
-        with pytest.raises(SystemExit):
-            main(args)
-        return data, " ".join(capsys.readouterr().out.split())
+        return _train(capsys, ["--model", "llama3-405b", "--tokens", tokens, "--system",
+                               "gb200-nvl72", "--gpus", "16384", "--plan", "recompute=full",
+                               "--start", "2026-06"])  # fmt: skip
 
     data, out = train("10T")  # well under 1e26 on either count
     assert "Counted from the hardware" not in out
@@ -199,17 +205,10 @@ def test_train_flags_a_threshold_the_6nd_count_stays_under(capsys):
     publish: Llama 3 70B on 21T tokens is 1.01e25 model FLOP (over the EU's 1e25) but
     6 x 69.5B active parameters x 21T = 8.76e24 (under it). `train` says so; on 15T tokens
     both counts are under, and nothing is said."""
-    from gigawatt.cli import main
 
     def train(tokens: str) -> tuple[dict, str]:
-        args = ["train", "--model", "llama3-70b", "--tokens", tokens, "--system", "dgx-h100",
-                "--gpus", "1024"]  # fmt: skip
-        with pytest.raises(SystemExit):
-            main([*args, "--json"])
-        data = json.loads(capsys.readouterr().out)
-        with pytest.raises(SystemExit):
-            main(args)
-        return data, " ".join(capsys.readouterr().out.split())
+        return _train(capsys, ["--model", "llama3-70b", "--tokens", tokens, "--system",
+                               "dgx-h100", "--gpus", "1024"])  # fmt: skip
 
     data, out = train("21T")
     six_nd = data["training_flop_6nd"]

@@ -43,7 +43,7 @@ from gigawatt.catalog.schema import (
     Precision,
     Status,
     System,
-    _checked_as_written,
+    checked_as_written,
     unit_problem,
 )
 from gigawatt.distributions import Distribution, Draws, Uncertain, point, support_problem
@@ -416,7 +416,7 @@ class FundingRound(_Model):
     source: Annotated[str, Field(min_length=3, description="citation, or why it is assumed")]
     status: Status = "estimate"
 
-    _within_valuation = _checked_as_written(
+    _within_valuation = checked_as_written(
         "_within_valuation_problem", "amount_usd", "post_money_usd", in_full=True
     )
 

@@ -418,7 +418,6 @@ def _parse_catalog(extra: tuple[str, ...]) -> Catalog:
             _parse_records(kind, _read_yaml(path), path.name, path),
             path.name,
         )
-    user_regions: list[tuple[str, Record]] = []
     user_records: list[tuple[str, str, Record]] = []  # (file, kind, record)
     problems: list[Problem] = []  # every user file's, not the first bad file's alone
     failed: set[str | None] = set()  # the kinds of the files refused
@@ -443,10 +442,9 @@ def _parse_catalog(extra: tuple[str, ...]) -> Catalog:
                 problems += e.problems
                 failed.add(kind)
                 continue
-            if kind == "regions":
-                user_regions += [(str(path), r) for r in parsed]
             user_records += [(str(path), kind, r) for r in parsed]
     if "energy" not in failed:  # (else the floor may be one the user's file gives)
+        user_regions = [(f, r) for f, k, r in user_records if k == "regions"]
         problems += _grid_floor_problems(records, user_regions)
     catalog = Catalog(records=records, aliases=aliases, origins=extra)
     problems += _reference_problems(catalog, user_records, failed)

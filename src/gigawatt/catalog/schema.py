@@ -190,7 +190,7 @@ def _one_pass(
     raise ValueError(reason)
 
 
-def _checked_as_written(problem: str, *reads: str, in_full: bool = False) -> Any:
+def checked_as_written(problem: str, *reads: str, in_full: bool = False) -> Any:
     """A model validator for the check across the fields `reads` that the class's method
     `problem` makes (`_one_pass`, `in_full` as there): made on those fields as written when
     another field is refused, so said beside the record's other errors; on valid input, on the
@@ -650,7 +650,7 @@ class Model(Record):
     active_params_published: Pos | None = Field(None, description="active parameters per token")
     training_tokens: Pos | None = Field(None, description="tokens of the published run")
 
-    _moe_consistent = _checked_as_written(
+    _moe_consistent = checked_as_written(
         "_moe_consistent_problem",
         "experts",
         "top_k",
@@ -764,7 +764,7 @@ class Region(Record):
     lat: quantity("degrees", ge=-90, le=90)
     lon: quantity("degrees", ge=-180, le=180)
 
-    _capacity_pair = _checked_as_written(
+    _capacity_pair = checked_as_written(
         "_capacity_pair_problem",
         "capacity_charge",
         "capacity_charge_carried",
@@ -880,7 +880,7 @@ class FailureModel(Record):
     burn_in_multiplier: quantity("ratio", ge=1, le=100) = 1.0
     burn_in_months: quantity("months", ge=0, le=120) = 0.0
 
-    _rack_repair_given = _checked_as_written(
+    _rack_repair_given = checked_as_written(
         "_rack_repair_given_problem",
         "rack_failures_per_rack_month",
         "rack_repair_median_s",
@@ -953,7 +953,7 @@ class FaultTolerancePolicy(Record):
         "onto healthy accelerators; no pool is held for it)",
     )
 
-    _snapshot_bandwidth = _checked_as_written(
+    _snapshot_bandwidth = checked_as_written(
         "_snapshot_bandwidth_problem", "checkpoint", "snapshot_bandwidth_bytes_per_s"
     )
 
@@ -1201,7 +1201,7 @@ class Parameter(Record):
         None, description="last month of the period a dated price is for; with applies_from"
     )
 
-    _in_unit_range = _checked_as_written(
+    _in_unit_range = checked_as_written(
         "_in_unit_range_problem", "value", "unit", "applies_from", "applies_to"
     )
 
@@ -1242,7 +1242,7 @@ class SupplyTechnology(Record):
         "source's date [years]; the plant's own construction follows",
     )
 
-    _costs_in_range = _checked_as_written(
+    _costs_in_range = checked_as_written(
         "_costs_in_range_problem", "capex_usd_per_w", "capex_usd_per_wh", "fixed_om_usd_per_kw_year"
     )
 
@@ -1570,7 +1570,7 @@ class PowerCalibration(Record):
         "fraction to them carries it within their own generation)",
     )
 
-    _fitted_or_transferred = _checked_as_written(
+    _fitted_or_transferred = checked_as_written(
         "_fitted_or_transferred_problem",
         "fitted_on",
         "transferred_from",
@@ -1624,7 +1624,7 @@ class PriceProcess(Record):
         None, description="the company's common shares outstanding (warrants as a stake) [shares]"
     )
 
-    _gbm_fields_only_on_share_prices = _checked_as_written(
+    _gbm_fields_only_on_share_prices = checked_as_written(
         "_gbm_fields_only_on_share_prices_problem",
         "process",
         "drift_per_year",
@@ -1774,7 +1774,7 @@ class EventStudyMethod(Record):
     )
     juneteenth_from: PosInt = Field(description="first year the NYSE closed for Juneteenth")
 
-    _ordered = _checked_as_written("_ordered_problem", "estimation_window", "windows")
+    _ordered = checked_as_written("_ordered_problem", "estimation_window", "windows")
 
     def _ordered_problem(self) -> None:
         lo, hi = self.estimation_window

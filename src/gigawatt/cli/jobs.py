@@ -866,6 +866,16 @@ def threshold_lines(
     return lines
 
 
+def _compute_checks(data: dict[str, Any], compute_only: set[str]) -> list[dict[str, Any]]:
+    """The run's checks of training-compute thresholds in force that have no cost test: the
+    ones another way of counting the FLOP could move across the line."""
+    return [
+        c
+        for c in data["thresholds"]
+        if c["metric"] == "training_flop" and c["id"] in compute_only and c["in_force"]
+    ]
+
+
 def hardware_count_line(data: dict[str, Any], compute_only: set[str]) -> str | None:
     """The compute thresholds in force that the run's model-FLOP count stays under but a
     hardware count exceeds (accelerators x peak x HFU x time = training FLOP x HFU / MFU: the
@@ -876,12 +886,8 @@ def hardware_count_line(data: dict[str, Any], compute_only: set[str]) -> str | N
     hardware = data["training_flop"] * data["hfu"] / data["mfu"]
     near = [
         c["id"]
-        for c in data["thresholds"]
-        if c["metric"] == "training_flop"
-        and c["id"] in compute_only
-        and c["in_force"]
-        and not c["exceeded"]
-        and c["value"] < hardware
+        for c in _compute_checks(data, compute_only)
+        if not c["exceeded"] and c["value"] < hardware
     ]
     if not near:
         return None
@@ -903,12 +909,8 @@ def six_nd_count_line(data: dict[str, Any], compute_only: set[str]) -> str | Non
         return None
     under = [
         c["id"]
-        for c in data["thresholds"]
-        if c["metric"] == "training_flop"
-        and c["id"] in compute_only
-        and c["in_force"]
-        and c["exceeded"]
-        and c["value"] >= six_nd
+        for c in _compute_checks(data, compute_only)
+        if c["exceeded"] and c["value"] >= six_nd
     ]
     if not under:
         return None

@@ -449,8 +449,8 @@ def _checked(
     scheduler: str | None,
     workers: int,
     catalog: Catalog,
-) -> tuple[Scenario, list[str]]:
-    """The scenario and its uncertain inputs, once every input is checked: the method, the
+) -> Scenario:
+    """The scenario, once every input is checked: the method, the
     Sobol base, the workers and a scenario without distributions said in one pass, not only
     the first. A scenario that does not read raises its own problems when the options are
     right; beside a refused option it is left to the caller (the command line adds each file's
@@ -478,8 +478,7 @@ def _checked(
         if problems:
             raise InputError(problems=problems) from None
         raise
-    paths = sc.uncertain_inputs()
-    if not paths:
+    if not sc.uncertain_inputs():
         problems.append(
             Problem(
                 "scenario",
@@ -488,7 +487,7 @@ def _checked(
         )
     if problems:
         raise InputError(problems=problems)
-    return sc, paths
+    return sc
 
 
 def run_sensitivity(
@@ -509,7 +508,7 @@ def run_sensitivity(
     `base_samples`). `base_samples` is the Sobol N; the design has N (D + 2) samples.
     """
     catalog = catalog or Catalog.load()
-    sc, _ = _checked(scenario, method, base_samples, scheduler, workers, catalog)
+    sc = _checked(scenario, method, base_samples, scheduler, workers, catalog)
     seed = sc.seed if seed is None else seed
     fs = factors(sc)
     names = [f.name for f in fs]
